@@ -1,0 +1,60 @@
+//go:build ignore
+
+// entc generates the ent client and the GraphQL schema graph/ent.graphqls.
+// Run through go generate from the repository root (generate.go).
+package main
+
+import (
+	"log"
+	"strings"
+
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent/entc"
+	"entgo.io/ent/entc/gen"
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+func main() {
+	ex, err := entgql.NewExtension(
+		entgql.WithConfigPath("./gqlgen.yml"),
+		entgql.WithSchemaGenerator(),
+		entgql.WithSchemaPath("./graph/ent.graphqls"),
+		entgql.WithWhereInputs(true),
+		entgql.WithSchemaHook(addConnectionNodes),
+	)
+	if err != nil {
+		log.Fatalf("creating entgql extension: %v", err)
+	}
+	err = entc.Generate("./ent/schema", &gen.Config{
+		Features: []gen.Feature{
+			gen.FeaturePrivacy,
+			gen.FeatureEntQL,
+			gen.FeatureGlobalID,
+			gen.FeatureVersionedMigration,
+			gen.FeatureUpsert,
+			gen.FeatureLock,
+			gen.FeatureExecQuery,
+		},
+		Templates: []*gen.Template{gen.MustParse(gen.NewTemplate("connection_nodes").ParseFiles("./ent/template/connection_nodes.tmpl"))},
+	}, entc.Extensions(ex))
+	if err != nil {
+		log.Fatalf("running ent codegen: %v", err)
+	}
+}
+
+// addConnectionNodes gives every <T>Connection the `nodes: [T]!` shortcut
+// that GitHub's API and Relay clients expect beside edges{node}.
+func addConnectionNodes(_ *gen.Graph, s *ast.Schema) error {
+	for name, def := range s.Types {
+		node, ok := strings.CutSuffix(name, "Connection")
+		if !ok || def.Kind != ast.Object || s.Types[node] == nil {
+			continue
+		}
+		def.Fields = append(def.Fields, &ast.FieldDefinition{
+			Name:        "nodes",
+			Description: "The nodes of the edges, for clients that need no cursors.",
+			Type:        ast.NonNullListType(ast.NamedType(node, nil), nil),
+		})
+	}
+	return nil
+}

@@ -1,0 +1,173 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+)
+
+// Organization is a ministry, agency, association, university, company or NGO.
+type Organization struct{ ent.Schema }
+
+func (Organization) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+
+func (Organization) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("name").NotEmpty().MaxLen(300).Annotations(entgql.OrderField("NAME")),
+		field.String("slug").NotEmpty().MaxLen(100).Unique(),
+		field.Enum("kind").
+			Values("MINISTRY", "AGENCY", "ASSOCIATION", "UNIVERSITY", "COMPANY", "NGO", "MUNICIPAL", "OTHER").
+			Default("OTHER").Annotations(entgql.OrderField("KIND"), entgql.Type("OrganizationKind")),
+		field.String("description").Optional().MaxLen(10000),
+		urlField("website"),
+	}
+}
+
+func (Organization) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("municipality", Municipality.Type).Unique(),
+		edge.From("pilots", Pilot.Type).Ref("organizations").Annotations(entgql.RelayConnection()),
+		edge.From("networks", Network.Type).Ref("organizations").Annotations(entgql.RelayConnection()),
+	}
+}
+
+func (Organization) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("name"), index.Fields("kind")}
+}
+
+func (Organization) Annotations() []schema.Annotation { return rootList() }
+
+// Theme is a topic that pilots are tagged with.
+type Theme struct{ ent.Schema }
+
+func (Theme) Mixin() []ent.Mixin { return []ent.Mixin{NamesMixin{}} }
+
+func (Theme) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("slug").NotEmpty().MaxLen(100).Unique().Annotations(entgql.OrderField("SLUG")),
+	}
+}
+
+func (Theme) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("pilots", Pilot.Type).Ref("themes").Annotations(entgql.RelayConnection()),
+	}
+}
+
+func (Theme) Annotations() []schema.Annotation { return rootList() }
+
+// Pilot is a kokeilu: an experiment that municipalities run, usually under a
+// programme (its network) and often with partner organisations.
+type Pilot struct{ ent.Schema }
+
+func (Pilot) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+
+func (Pilot) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("slug").NotEmpty().MaxLen(100).Unique(),
+		field.String("title").NotEmpty().MaxLen(300).Annotations(entgql.OrderField("TITLE")),
+		field.String("summary").Optional().MaxLen(2000),
+		field.String("description").Optional().MaxLen(20000),
+		field.Enum("status").Values("PLANNED", "ACTIVE", "COMPLETED", "CANCELLED").
+			Default("PLANNED").Annotations(entgql.OrderField("STATUS"), entgql.Type("PilotStatus")),
+		dateField("starts_on", "STARTS_ON"),
+		dateField("ends_on", "ENDS_ON"),
+		// Whether the municipality list is known to be complete; null when the
+		// question does not apply (a national experiment of individuals).
+		field.Bool("participants_complete").Optional().Nillable(),
+		sourceURLField(),
+	}
+}
+
+func (Pilot) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("lead_municipality", Municipality.Type).Unique(),
+		edge.To("municipalities", Municipality.Type).Annotations(entgql.RelayConnection()),
+		edge.To("organizations", Organization.Type).Annotations(entgql.RelayConnection()),
+		edge.To("themes", Theme.Type).Annotations(entgql.RelayConnection()),
+		edge.From("networks", Network.Type).Ref("pilots").Annotations(entgql.RelayConnection()),
+		edge.To("workspace", Workspace.Type).Unique(),
+	}
+}
+
+func (Pilot) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("status"),
+		index.Fields("starts_on"),
+		index.Fields("ends_on"),
+		index.Fields("title"),
+	}
+}
+
+func (Pilot) Annotations() []schema.Annotation { return rootList() }
+
+// Network is a verkosto: a programme or a standing network of municipalities
+// and organisations; networks nest.
+type Network struct{ ent.Schema }
+
+func (Network) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+
+func (Network) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("slug").NotEmpty().MaxLen(100).Unique(),
+		field.String("name").NotEmpty().MaxLen(300).Annotations(entgql.OrderField("NAME")),
+		field.String("description").Optional().MaxLen(20000),
+		field.Enum("kind").Values("PROGRAMME", "THEMATIC", "REGIONAL", "LEARNING", "OTHER").
+			Default("OTHER").Annotations(entgql.OrderField("KIND"), entgql.Type("NetworkKind")),
+		dateField("starts_on", "STARTS_ON"),
+		dateField("ends_on", "ENDS_ON"),
+		urlField("website"),
+	}
+}
+
+func (Network) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("municipalities", Municipality.Type).Annotations(entgql.RelayConnection()),
+		edge.To("organizations", Organization.Type).Annotations(entgql.RelayConnection()),
+		edge.To("pilots", Pilot.Type).Annotations(entgql.RelayConnection()),
+		edge.From("workspaces", Workspace.Type).Ref("network").Annotations(entgql.RelayConnection()),
+		edge.To("children", Network.Type).Annotations(entgql.RelayConnection()).
+			From("parent").Unique(),
+	}
+}
+
+func (Network) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("name"), index.Fields("kind")}
+}
+
+func (Network) Annotations() []schema.Annotation { return rootList() }
+
+// Link is a typed, dated, weighted relation between two actors: any two of
+// municipality, organisation, network and pilot. Ends are global IDs, so the
+// type of each end is known from its ID alone (ent's global ID ranges).
+type Link struct{ ent.Schema }
+
+func (Link) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+
+func (Link) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int("source_id").Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Int("target_id").Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Enum("kind").
+			Values("COLLABORATION", "FUNDING", "KNOWLEDGE_SHARING", "ADOPTION", "SUCCESSOR", "OTHER").
+			Default("COLLABORATION").Annotations(entgql.OrderField("KIND"), entgql.Type("LinkKind")),
+		field.Float("weight").Default(1).Min(0).Annotations(entgql.OrderField("WEIGHT")),
+		dateField("valid_from", "VALID_FROM"),
+		dateField("valid_to", "VALID_TO"),
+		field.String("description").Optional().MaxLen(2000),
+		sourceURLField(),
+	}
+}
+
+func (Link) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("source_id"),
+		index.Fields("target_id"),
+		index.Fields("kind"),
+	}
+}
+
+func (Link) Annotations() []schema.Annotation { return rootList() }

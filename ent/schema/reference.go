@@ -1,0 +1,106 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+)
+
+// rootList is what every root list type carries: a Relay connection, a root
+// query field (regions, municipalities, …) and multi-column ordering.
+func rootList() []schema.Annotation {
+	return []schema.Annotation{entgql.RelayConnection(), entgql.QueryField(), entgql.MultiOrder()}
+}
+
+// Region is a maakunta of Statistics Finland's classification.
+type Region struct{ ent.Schema }
+
+func (Region) Mixin() []ent.Mixin { return []ent.Mixin{NamesMixin{}} }
+
+func (Region) Fields() []ent.Field {
+	return []ent.Field{
+		codeField(),
+		field.Bool("is_aland").Default(false),
+		field.Int("population").Optional().Annotations(entgql.OrderField("POPULATION")),
+		field.Int("population_year").Optional(),
+	}
+}
+
+func (Region) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("municipalities", Municipality.Type).Annotations(entgql.RelayConnection()),
+		edge.To("wellbeing_counties", WellbeingCounty.Type).Annotations(entgql.RelayConnection()),
+	}
+}
+
+func (Region) Annotations() []schema.Annotation { return rootList() }
+
+// WellbeingCounty is a hyvinvointialue (plus Helsinki and Åland, which the
+// classification lists as units of their own).
+type WellbeingCounty struct{ ent.Schema }
+
+func (WellbeingCounty) Mixin() []ent.Mixin { return []ent.Mixin{NamesMixin{}} }
+
+func (WellbeingCounty) Fields() []ent.Field {
+	return []ent.Field{
+		codeField(),
+		field.Int("population").Optional().Annotations(entgql.OrderField("POPULATION")),
+		field.Int("population_year").Optional(),
+	}
+}
+
+func (WellbeingCounty) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("region", Region.Type).Ref("wellbeing_counties").Unique(),
+		edge.To("municipalities", Municipality.Type).Annotations(entgql.RelayConnection()),
+	}
+}
+
+func (WellbeingCounty) Annotations() []schema.Annotation { return rootList() }
+
+// Municipality is a kunta of the 2026 classification.
+type Municipality struct{ ent.Schema }
+
+func (Municipality) Mixin() []ent.Mixin { return []ent.Mixin{NamesMixin{}} }
+
+func (Municipality) Fields() []ent.Field {
+	return []ent.Field{
+		codeField(),
+		field.String("subregion_code").Optional().MaxLen(8),
+		field.String("subregion_name_fi").Optional(),
+		field.String("subregion_name_sv").Optional(),
+		field.Enum("language_status").
+			Values("FINNISH", "SWEDISH", "BILINGUAL_FINNISH_MAJORITY", "BILINGUAL_SWEDISH_MAJORITY").
+			Optional().Annotations(entgql.Type("LanguageStatus")),
+		field.Enum("municipality_group").Values("URBAN", "SEMI_URBAN", "RURAL").Optional().
+			Annotations(entgql.Type("MunicipalityGroup")),
+		field.Int("population").Optional().Annotations(entgql.OrderField("POPULATION")),
+		field.Int("population_year").Optional(),
+		field.Float("latitude").Optional().Nillable(),
+		field.Float("longitude").Optional().Nillable(),
+	}
+}
+
+func (Municipality) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("region", Region.Type).Ref("municipalities").Unique().Required(),
+		edge.From("wellbeing_county", WellbeingCounty.Type).Ref("municipalities").Unique(),
+		edge.From("pilots", Pilot.Type).Ref("municipalities").Annotations(entgql.RelayConnection()),
+		edge.From("led_pilots", Pilot.Type).Ref("lead_municipality").Annotations(entgql.RelayConnection()),
+		edge.From("networks", Network.Type).Ref("municipalities").Annotations(entgql.RelayConnection()),
+		edge.From("organizations", Organization.Type).Ref("municipality").Annotations(entgql.RelayConnection()),
+	}
+}
+
+func (Municipality) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("name_fi"),
+		index.Fields("population"),
+		index.Fields("language_status"),
+	}
+}
+
+func (Municipality) Annotations() []schema.Annotation { return rootList() }

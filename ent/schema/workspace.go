@@ -1,0 +1,206 @@
+package schema
+
+import (
+	"time"
+
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+)
+
+// Workspace is a työtila: members, discussions, a notice board, materials.
+type Workspace struct{ ent.Schema }
+
+func (Workspace) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+
+func (Workspace) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("name").NotEmpty().MaxLen(200).Annotations(entgql.OrderField("NAME")),
+		field.String("slug").NotEmpty().MaxLen(100).Unique(),
+		field.String("description").Optional().MaxLen(20000),
+		field.Enum("visibility").Values("PUBLIC", "MEMBERS_ONLY").Default("PUBLIC").Annotations(entgql.Type("WorkspaceVisibility")),
+	}
+}
+
+func (Workspace) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("network", Network.Type).Unique(),
+		edge.From("pilot", Pilot.Type).Ref("workspace").Unique(),
+		edge.To("memberships", Membership.Type).Annotations(entgql.RelayConnection()),
+		edge.To("discussions", Discussion.Type).Annotations(entgql.RelayConnection()),
+		edge.To("notices", Notice.Type).Annotations(entgql.RelayConnection()),
+		edge.To("materials", Material.Type).Annotations(entgql.RelayConnection()),
+	}
+}
+
+func (Workspace) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("visibility")}
+}
+
+func (Workspace) Annotations() []schema.Annotation { return rootList() }
+
+// Membership is one user's role in one workspace.
+type Membership struct{ ent.Schema }
+
+func (Membership) Fields() []ent.Field {
+	return []ent.Field{
+		field.Enum("role").Values("OWNER", "ADMIN", "MEMBER", "PENDING").Default("MEMBER").
+			Annotations(entgql.OrderField("ROLE"), entgql.Type("MembershipRole")),
+		field.Time("joined_at").Default(time.Now).Annotations(entgql.OrderField("JOINED_AT")),
+		field.Int("user_id").Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Int("workspace_id").Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
+	}
+}
+
+func (Membership) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("user", User.Type).Ref("memberships").Field("user_id").Unique().Required().Immutable(),
+		edge.From("workspace", Workspace.Type).Ref("memberships").Field("workspace_id").Unique().Required().Immutable(),
+	}
+}
+
+func (Membership) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("user_id", "workspace_id").Unique(), index.Fields("workspace_id", "role")}
+}
+
+func (Membership) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.RelayConnection(), entgql.MultiOrder()}
+}
+
+// Discussion is a keskustelu: a thread of posts in a workspace.
+type Discussion struct{ ent.Schema }
+
+func (Discussion) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+
+func (Discussion) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("title").NotEmpty().MaxLen(200).Annotations(entgql.OrderField("TITLE")),
+		field.Bool("locked").Default(false),
+		field.Bool("pinned").Default(false),
+		field.Int("post_count").Default(0).NonNegative().Annotations(entgql.OrderField("POST_COUNT")),
+		field.Time("last_post_at").Optional().Nillable().Annotations(entgql.OrderField("LAST_POST_AT")),
+	}
+}
+
+func (Discussion) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("workspace", Workspace.Type).Ref("discussions").Unique().Required(),
+		edge.To("author", User.Type).Unique(),
+		edge.To("posts", Post.Type).Annotations(entgql.RelayConnection()),
+	}
+}
+
+func (Discussion) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.RelayConnection(), entgql.MultiOrder()}
+}
+
+// Post is one message of a discussion, possibly answering another post.
+type Post struct{ ent.Schema }
+
+func (Post) Fields() []ent.Field {
+	return []ent.Field{
+		field.Text("body").MaxLen(20000),
+		field.Time("created_at").Default(time.Now).Immutable().Annotations(entgql.OrderField("CREATED_AT")),
+		field.Time("edited_at").Optional().Nillable(),
+		field.Time("deleted_at").Optional().Nillable(),
+	}
+}
+
+func (Post) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("discussion", Discussion.Type).Ref("posts").Unique().Required(),
+		edge.To("author", User.Type).Unique(),
+		edge.To("replies", Post.Type).Annotations(entgql.RelayConnection()).
+			From("reply_to").Unique(),
+	}
+}
+
+func (Post) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.RelayConnection(), entgql.MultiOrder()}
+}
+
+// Notice is an ilmoitus on a workspace's notice board, often of a seminar.
+type Notice struct{ ent.Schema }
+
+func (Notice) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("title").NotEmpty().MaxLen(200).Annotations(entgql.OrderField("TITLE")),
+		field.Text("body").Optional().MaxLen(20000),
+		dateField("event_on", "EVENT_ON"),
+		urlField("url"),
+		field.Time("published_at").Default(time.Now).Annotations(entgql.OrderField("PUBLISHED_AT")),
+		field.Time("expires_at").Optional().Nillable(),
+	}
+}
+
+func (Notice) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("workspace", Workspace.Type).Ref("notices").Unique().Required(),
+		edge.To("author", User.Type).Unique(),
+	}
+}
+
+func (Notice) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("published_at"), index.Fields("event_on")}
+}
+
+func (Notice) Annotations() []schema.Annotation { return rootList() }
+
+// Material is a document, link or tool of a workspace.
+type Material struct{ ent.Schema }
+
+func (Material) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+
+func (Material) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("title").NotEmpty().MaxLen(200).Annotations(entgql.OrderField("TITLE")),
+		field.String("description").Optional().MaxLen(5000),
+		field.Enum("kind").Values("DOCUMENT", "LINK", "TOOL", "VIDEO", "OTHER").Default("DOCUMENT").
+			Annotations(entgql.OrderField("KIND"), entgql.Type("MaterialKind")),
+		urlField("url"),
+		field.String("language").Optional().MaxLen(8),
+	}
+}
+
+func (Material) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("workspace", Workspace.Type).Ref("materials").Unique().Required(),
+		edge.To("author", User.Type).Unique(),
+	}
+}
+
+func (Material) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.RelayConnection(), entgql.MultiOrder()}
+}
+
+// User is a person with an account. The password hash never leaves the data
+// layer: it is Sensitive (not printed) and skipped by entgql (not in GraphQL).
+type User struct{ ent.Schema }
+
+func (User) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+
+func (User) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("display_name").NotEmpty().MaxLen(100).Annotations(entgql.OrderField("DISPLAY_NAME")),
+		// Stored lower-cased, so uniqueness is case-insensitive. Visible to its
+		// owner alone, through a resolver (graph/user.graphqls).
+		field.String("email").NotEmpty().MaxLen(254).Unique().Annotations(entgql.Skip(entgql.SkipAll)),
+		field.String("password_hash").Sensitive().Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Bool("is_admin").Default(false).Annotations(entgql.Skip(entgql.SkipWhereInput, entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
+	}
+}
+
+func (User) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("memberships", Membership.Type).Annotations(entgql.RelayConnection(), entgql.Skip(entgql.SkipWhereInput)),
+		edge.To("organization", Organization.Type).Unique(),
+		edge.To("municipality", Municipality.Type).Unique(),
+	}
+}
+
+func (User) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.RelayConnection(), entgql.MultiOrder()}
+}

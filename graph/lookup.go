@@ -1,0 +1,45 @@
+package graph
+
+import (
+	"context"
+	"fmt"
+
+	"kokeilu/ent"
+	"kokeilu/internal/lang"
+	"kokeilu/internal/paging"
+	"kokeilu/internal/scalar"
+
+	"entgo.io/contrib/entgql"
+)
+
+// orNil turns the result of a lookup by code or slug into null when nothing
+// has that key: unknown keys are not errors.
+func orNil[T any](v *T, err error) (*T, error) {
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	return v, err
+}
+
+// node resolves a global ID; a well-formed ID that names nothing gives null
+// and a NOT_FOUND error, as on GitHub.
+func (r *Resolver) node(ctx context.Context, id int) (ent.Noder, error) {
+	n, err := r.client.Noder(ctx, id)
+	if ent.IsNotFound(err) {
+		return nil, entgql.ErrNodeNotFound(scalar.EncodeID(id))
+	}
+	return n, err
+}
+
+// nodes resolves up to paging.MaxSize global IDs in one query per type.
+func (r *Resolver) nodes(ctx context.Context, ids []int) ([]ent.Noder, error) {
+	if len(ids) > paging.MaxSize {
+		return nil, fmt.Errorf("%w: nodes takes at most %d ids", scalar.ErrInvalid, paging.MaxSize)
+	}
+	return r.client.Noders(ctx, ids)
+}
+
+// localName is name(lang:) of every type with names in several languages.
+func localName(ctx context.Context, want *lang.Language, fi, sv, en string) string {
+	return lang.Name(ctx, want, fi, sv, en)
+}

@@ -1,0 +1,58 @@
+// Package config reads Kokeilu's settings from flags and environment
+// variables (flags win). Names are fixed by DESIGN.md §3.
+package config
+
+import (
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// Config is the server's configuration.
+type Config struct {
+	Addr     string     // -addr / KOKEILU_ADDR
+	DSN      string     // -dsn / KOKEILU_DSN
+	Demo     bool       // -demo / KOKEILU_DEMO
+	Origins  []string   // -origins / KOKEILU_ORIGINS, comma-separated
+	LogLevel slog.Level // -log-level / KOKEILU_LOG_LEVEL
+}
+
+// Load parses args (without the program name) over the environment.
+func Load(args []string, getenv func(string) string) (Config, error) {
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	demoDefault, err := strconv.ParseBool(env("KOKEILU_DEMO", "true"))
+	if err != nil {
+		return Config{}, fmt.Errorf("KOKEILU_DEMO: %w", err)
+	}
+	var cfg Config
+	var origins, level string
+	fs := flag.NewFlagSet("kokeilu", flag.ContinueOnError)
+	fs.StringVar(&cfg.Addr, "addr", env("KOKEILU_ADDR", ":8080"), "listen address")
+	fs.StringVar(&cfg.DSN, "dsn", env("KOKEILU_DSN", "kokeilu.db"), "database: a SQLite file path, sqlite://path or postgres://…")
+	fs.BoolVar(&cfg.Demo, "demo", demoDefault, "load the demo content on first start")
+	fs.StringVar(&origins, "origins", env("KOKEILU_ORIGINS", ""), "allowed browser origins, comma-separated")
+	fs.StringVar(&level, "log-level", env("KOKEILU_LOG_LEVEL", "info"), "log level: debug, info, warn, error")
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	for _, o := range strings.Split(origins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			cfg.Origins = append(cfg.Origins, o)
+		}
+	}
+	if err := cfg.LogLevel.UnmarshalText([]byte(level)); err != nil {
+		return Config{}, fmt.Errorf("log level: %w", err)
+	}
+	return cfg, nil
+}
+
+// FromOS loads the configuration of this process.
+func FromOS() (Config, error) { return Load(os.Args[1:], os.Getenv) }

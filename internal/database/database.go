@@ -1,0 +1,94 @@
+// Package database opens Kokeilu's database from a DSN and keeps its schema
+// current. The DSN picks the backend: postgres://… is PostgreSQL, anything
+// else (sqlite://path, file:…, or a plain path) is an embedded SQLite file.
+package database
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"kokeilu/ent"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
+	_ "github.com/mattn/go-sqlite3"    // SQLite driver "sqlite3"
+)
+
+// DB is an open database: the ent client and the driver under it.
+type DB struct {
+	Client  *ent.Client
+	Driver  dialect.Driver
+	Dialect string
+}
+
+// Close closes the database.
+func (db *DB) Close() error { return db.Client.Close() }
+
+// Ping tells whether the database answers; /readyz uses it.
+func (db *DB) Ping(ctx context.Context) error {
+	var rows entsql.Rows
+	if err := db.Driver.Query(ctx, "SELECT 1", []any{}, &rows); err != nil {
+		return err
+	}
+	return rows.Close()
+}
+
+// Option changes how Open builds the client.
+type Option func(dialect.Driver) dialect.Driver
+
+// Open connects to dsn, creates or updates the schema and returns the client.
+// wrap, if given, wraps the driver (tests count statements with it).
+func Open(ctx context.Context, dsn string, wrap ...Option) (*DB, error) {
+	driverName, dialectName, source := parse(dsn)
+	sqlDB, err := sql.Open(driverName, source)
+	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", dialectName, err)
+	}
+	if dialectName == dialect.SQLite {
+		// One writer at a time is all SQLite allows; readers use WAL.
+		sqlDB.SetMaxOpenConns(8)
+	}
+	if err := sqlDB.PingContext(ctx); err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("connect to %s database: %w", dialectName, err)
+	}
+	var drv dialect.Driver = entsql.OpenDB(dialectName, sqlDB)
+	for _, w := range wrap {
+		drv = w(drv)
+	}
+	db := &DB{Client: ent.NewClient(ent.Driver(drv)), Driver: drv, Dialect: dialectName}
+	if err := db.Client.Schema.Create(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("create schema: %w", err)
+	}
+	return db, nil
+}
+
+// parse maps a DSN to a database/sql driver, an ent dialect and the driver's
+// own DSN. SQLite always gets foreign keys, WAL, a busy timeout and
+// immediate transactions (a mutation's read-then-write never hits BUSY).
+func parse(dsn string) (driver, dialectName, source string) {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return "pgx", dialect.Postgres, dsn
+	}
+	path := strings.TrimPrefix(dsn, "sqlite://")
+	if !strings.HasPrefix(path, "file:") {
+		path = "file:" + path
+	}
+	base, query, _ := strings.Cut(path, "?")
+	params, _ := url.ParseQuery(query)
+	defaults := map[string]string{"_fk": "1", "_busy_timeout": "5000", "_txlock": "immediate"}
+	if params.Get("mode") != "memory" {
+		defaults["_journal_mode"] = "WAL"
+	}
+	for k, v := range defaults {
+		if params.Get(k) == "" {
+			params.Set(k, v)
+		}
+	}
+	return "sqlite3", dialect.SQLite, base + "?" + params.Encode()
+}

@@ -1,0 +1,100 @@
+// Package lang picks the language of names: the one a field asks for, else
+// the request's Accept-Language, else Finnish; a missing name falls back
+// Finnish → Swedish → English.
+package lang
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// Language is the GraphQL enum Language.
+type Language string
+
+const (
+	FI Language = "FI"
+	SV Language = "SV"
+	EN Language = "EN"
+)
+
+// MarshalGQL implements graphql.Marshaler.
+func (l Language) MarshalGQL(w io.Writer) { _, _ = io.WriteString(w, strconv.Quote(string(l))) }
+
+// UnmarshalGQL implements graphql.Unmarshaler.
+func (l *Language) UnmarshalGQL(v any) error {
+	s, _ := v.(string)
+	switch Language(s) {
+	case FI, SV, EN:
+		*l = Language(s)
+		return nil
+	}
+	return fmt.Errorf("%v is not a Language (FI, SV, EN)", v)
+}
+
+type ctxKey struct{}
+
+// WithPreferred stores the request's preferred language.
+func WithPreferred(ctx context.Context, l Language) context.Context {
+	return context.WithValue(ctx, ctxKey{}, l)
+}
+
+// Preferred is the request's preferred language, Finnish by default.
+func Preferred(ctx context.Context) Language {
+	if l, ok := ctx.Value(ctxKey{}).(Language); ok {
+		return l
+	}
+	return FI
+}
+
+// FromAcceptLanguage picks the first of fi, sv, en in an Accept-Language
+// header, honouring q-values ("sv-FI;q=0.9, en;q=0.8"); Finnish when none.
+func FromAcceptLanguage(header string) Language {
+	best, bestQ := FI, -1.0
+	for _, part := range strings.Split(header, ",") {
+		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		q := 1.0
+		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+			if f, err := strconv.ParseFloat(v, 64); err == nil {
+				q = f
+			}
+		}
+		primary, _, _ := strings.Cut(strings.ToLower(tag), "-")
+		var l Language
+		switch primary {
+		case "fi":
+			l = FI
+		case "sv":
+			l = SV
+		case "en":
+			l = EN
+		default:
+			continue
+		}
+		if q > bestQ && q > 0 {
+			best, bestQ = l, q
+		}
+	}
+	return best
+}
+
+// Name returns the name in the wanted language (or the request's preferred
+// one when want is nil), falling back Finnish → Swedish → English.
+func Name(ctx context.Context, want *Language, fi, sv, en string) string {
+	l := Preferred(ctx)
+	if want != nil {
+		l = *want
+	}
+	byLang := map[Language]string{FI: fi, SV: sv, EN: en}
+	if n := byLang[l]; n != "" {
+		return n
+	}
+	for _, n := range []string{fi, sv, en} {
+		if n != "" {
+			return n
+		}
+	}
+	return ""
+}

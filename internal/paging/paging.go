@@ -1,0 +1,240 @@
+// Package paging enforces Kokeilu's Relay paging rules on every connection
+// field, generated or hand-written, root or nested:
+//
+//   - first/last default to 20 and may be at most 100 (GitHub's rules);
+//   - malformed cursors are bad input, not internal errors;
+//   - `nodes` and aliased `edges` load data like `edges { node }` does.
+//
+// entgql reads paging arguments and selections straight from the query AST
+// (for eager loading nested edges), so the rules are applied to a per-request
+// copy of the AST that the field's resolver sees, never to the cached
+// document and never to what is written to the response.
+package paging
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	"entgo.io/contrib/entgql"
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+const (
+	// DefaultSize is the page size when neither first nor last is given.
+	DefaultSize = 20
+	// MaxSize is the largest page a client may ask for.
+	MaxSize = 100
+)
+
+// Rules is the gqlgen extension that applies the paging rules.
+type Rules struct{}
+
+var (
+	_ graphql.HandlerExtension        = Rules{}
+	_ graphql.OperationContextMutator = Rules{}
+	_ graphql.FieldInterceptor        = Rules{}
+)
+
+func (Rules) ExtensionName() string                          { return "PagingRules" }
+func (Rules) Validate(graphql.ExecutableSchema) error         { return nil }
+
+// MutateOperationContext rejects out-of-range page sizes and malformed
+// cursors before anything runs, as GitHub does, so no query is half-answered.
+func (Rules) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	if oc.Operation == nil {
+		return nil
+	}
+	var bad *gqlerror.Error
+	walk(oc.Doc, oc.Operation.SelectionSet, func(f *ast.Field) {
+		if bad == nil && IsConnection(f.Definition) {
+			bad = checkArgs(f, f.ArgumentMap(oc.Variables))
+		}
+	})
+	return bad
+}
+
+func checkArgs(f *ast.Field, args map[string]any) *gqlerror.Error {
+	for _, name := range []string{"first", "last"} {
+		v, ok := args[name]
+		if !ok || v == nil {
+			continue
+		}
+		n, err := graphql.UnmarshalInt(v)
+		if err != nil || n < 0 || n > MaxSize {
+			return badInput(f, name, "%s on %s must be between 0 and %d, got %v", name, f.Name, MaxSize, v)
+		}
+	}
+	for _, name := range []string{"after", "before"} {
+		v, ok := args[name]
+		if !ok || v == nil {
+			continue
+		}
+		var c entgql.Cursor[int]
+		if err := c.UnmarshalGQL(v); err != nil {
+			return badInput(f, name, "%s on %s is not a valid cursor", name, f.Name)
+		}
+	}
+	return nil
+}
+
+func badInput(f *ast.Field, arg, format string, args ...any) *gqlerror.Error {
+	err := gqlerror.ErrorPosf(f.Position, format, args...)
+	err.Extensions = map[string]any{"code": "BAD_USER_INPUT", "field": arg}
+	return err
+}
+
+// InterceptField gives a connection field's resolver the default page size
+// and a selection in which entgql finds what `nodes` asks for.
+func (Rules) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || !IsConnection(fc.Field.Definition) {
+		return next(ctx)
+	}
+	if isNilInt(fc.Args["first"]) && isNilInt(fc.Args["last"]) {
+		size := DefaultSize
+		fc.Args["first"] = &size
+	}
+	oc := graphql.GetOperationContext(ctx)
+	field := rewriteField(oc, fc.Field.Field, fc.Field.Selections)
+	fc.Field = graphql.CollectedField{Field: field, Selections: field.SelectionSet}
+	return next(ctx)
+}
+
+// IsConnection tells whether a field returns a Relay connection.
+func IsConnection(def *ast.FieldDefinition) bool {
+	return def != nil && def.Type != nil &&
+		strings.HasSuffix(def.Type.Name(), "Connection") &&
+		def.Arguments.ForName("first") != nil && def.Arguments.ForName("last") != nil
+}
+
+// rewriteField copies f with sel as its selections, applying the rules to
+// every connection at or below it.
+func rewriteField(oc *graphql.OperationContext, f *ast.Field, sel ast.SelectionSet) *ast.Field {
+	c := *f
+	c.SelectionSet = rewriteSelections(oc, sel)
+	if IsConnection(f.Definition) {
+		c.Arguments = withDefaultFirst(f, oc.Variables)
+		c.SelectionSet = append(c.SelectionSet, edgesFor(oc, c.SelectionSet)...)
+	}
+	return &c
+}
+
+func rewriteSelections(oc *graphql.OperationContext, set ast.SelectionSet) ast.SelectionSet {
+	out := make(ast.SelectionSet, 0, len(set))
+	for _, s := range set {
+		switch s := s.(type) {
+		case *ast.Field:
+			out = append(out, rewriteField(oc, s, s.SelectionSet))
+		case *ast.InlineFragment:
+			c := *s
+			c.SelectionSet = rewriteSelections(oc, s.SelectionSet)
+			out = append(out, &c)
+		case *ast.FragmentSpread:
+			// Spreads are looked up by name in the cached document, so the
+			// copy inlines them to carry the rewritten selections.
+			frag := oc.Doc.Fragments.ForName(s.Name)
+			if frag == nil {
+				continue
+			}
+			out = append(out, &ast.InlineFragment{
+				TypeCondition:    frag.TypeCondition,
+				Directives:       s.Directives,
+				SelectionSet:     rewriteSelections(oc, frag.SelectionSet),
+				ObjectDefinition: frag.Definition,
+				Position:         s.Position,
+			})
+		}
+	}
+	return out
+}
+
+// edgesFor returns a synthetic `edges { node { … } }` selection that holds
+// what `nodes` and aliased `edges` select: entgql loads rows only for a field
+// whose alias is "edges". graphql.CollectFields merges it with a real
+// unaliased `edges`. Resolution only: the response follows the original query.
+func edgesFor(oc *graphql.OperationContext, set ast.SelectionSet) ast.SelectionSet {
+	var nodeSel ast.SelectionSet
+	var edgesDef, nodeDef *ast.FieldDefinition
+	for _, f := range graphql.CollectFields(oc, set, nil) {
+		switch {
+		case f.Name == "nodes":
+			nodeSel = append(nodeSel, f.Selections...)
+		case f.Name == "edges" && f.Alias != "edges":
+			for _, e := range graphql.CollectFields(oc, f.Selections, nil) {
+				if e.Name == "node" {
+					nodeSel = append(nodeSel, e.Selections...)
+					nodeDef = e.Definition
+				}
+			}
+			edgesDef = f.Definition
+		}
+	}
+	if nodeSel == nil {
+		return nil
+	}
+	if edgesDef == nil || nodeDef == nil {
+		edgesDef, nodeDef = edgeDefinitions(oc, set)
+	}
+	node := &ast.Field{Alias: "node", Name: "node", Definition: nodeDef, SelectionSet: nodeSel}
+	return ast.SelectionSet{&ast.Field{Alias: "edges", Name: "edges", Definition: edgesDef, SelectionSet: ast.SelectionSet{node}}}
+}
+
+// edgeDefinitions finds the schema definitions of a connection's edges and
+// node fields from the connection type of any field in set.
+func edgeDefinitions(oc *graphql.OperationContext, set ast.SelectionSet) (*ast.FieldDefinition, *ast.FieldDefinition) {
+	for _, f := range graphql.CollectFields(oc, set, nil) {
+		if f.ObjectDefinition == nil {
+			continue
+		}
+		edges := f.ObjectDefinition.Fields.ForName("edges")
+		if edges == nil {
+			continue
+		}
+		return edges, &ast.FieldDefinition{Name: "node", Type: ast.NamedType(strings.TrimSuffix(f.ObjectDefinition.Name, "Connection"), nil)}
+	}
+	return nil, nil
+}
+
+// withDefaultFirst returns f's arguments with `first: 20` added when neither
+// first nor last has a value.
+func withDefaultFirst(f *ast.Field, vars map[string]any) ast.ArgumentList {
+	args := f.ArgumentMap(vars)
+	if args["first"] != nil || args["last"] != nil {
+		return f.Arguments
+	}
+	out := make(ast.ArgumentList, 0, len(f.Arguments)+1)
+	for _, a := range f.Arguments {
+		if a.Name != "first" && a.Name != "last" {
+			out = append(out, a)
+		}
+	}
+	return append(out, &ast.Argument{
+		Name:  "first",
+		Value: &ast.Value{Kind: ast.IntValue, Raw: strconv.Itoa(DefaultSize)},
+	})
+}
+
+// walk calls fn for every field of set, following fragments.
+func walk(doc *ast.QueryDocument, set ast.SelectionSet, fn func(*ast.Field)) {
+	for _, s := range set {
+		switch s := s.(type) {
+		case *ast.Field:
+			fn(s)
+			walk(doc, s.SelectionSet, fn)
+		case *ast.InlineFragment:
+			walk(doc, s.SelectionSet, fn)
+		case *ast.FragmentSpread:
+			if frag := doc.Fragments.ForName(s.Name); frag != nil {
+				walk(doc, frag.SelectionSet, fn)
+			}
+		}
+	}
+}
+
+func isNilInt(v any) bool {
+	p, _ := v.(*int)
+	return p == nil
+}

@@ -1,0 +1,289 @@
+package seed
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"kokeilu/ent"
+	"kokeilu/ent/link"
+	"kokeilu/ent/municipality"
+	"kokeilu/ent/network"
+	"kokeilu/ent/organization"
+	"kokeilu/ent/pilot"
+	"kokeilu/ent/workspace"
+	"kokeilu/internal/scalar"
+)
+
+// ProgrammeSlug is the slug of the programme's own workspace and network.
+const ProgrammeSlug = "kokeilevat-kunnat-ja-alueet"
+
+// themeNames translates the English theme words of pilots.csv; the Finnish
+// and Swedish names are the project's own translations.
+var themeNames = map[string][2]string{
+	"social security":            {"sosiaaliturva", "social trygghet"},
+	"basic income":               {"perustulo", "basinkomst"},
+	"social and health services": {"sosiaali- ja terveyspalvelut", "social- och hälsovårdstjänster"},
+	"integrated services":        {"integroidut palvelut", "integrerade tjänster"},
+	"education":                  {"koulutus", "utbildning"},
+	"governance":                 {"hallinto", "förvaltning"},
+	"supervision":                {"valvonta", "tillsyn"},
+	"housing services":           {"asumispalvelut", "boendeservice"},
+	"service integration":        {"palveluintegraatio", "tjänsteintegration"},
+	"youth":                      {"nuoret", "unga"},
+	"employment":                 {"työllisyys", "sysselsättning"},
+	"employment services":        {"työllisyyspalvelut", "sysselsättningstjänster"},
+}
+
+// Demo loads the demo content once: the programme "Kokeilevat kunnat ja
+// alueet" (workspace, network, Kuntaliitto, its two seminar notices) and the
+// real pilots of pilots.csv with their municipalities, themes and programme
+// networks. It reports whether it loaded anything; once the programme's
+// workspace exists it does nothing, so what users changed stays changed.
+func Demo(ctx context.Context, client *ent.Client, now time.Time) (bool, error) {
+	exists, err := client.Workspace.Query().Where(workspace.Slug(ProgrammeSlug)).Exist(ctx)
+	if err != nil || exists {
+		return false, err
+	}
+	pilots, err := readCSV("pilots.csv")
+	if err != nil {
+		return false, err
+	}
+	err = inTx(ctx, client, func(tx *ent.Tx) error {
+		d := demo{ctx: ctx, tx: tx, now: now, themes: map[string]int{}, programmes: map[string]*ent.Network{}}
+		return d.load(pilots)
+	})
+	return err == nil, err
+}
+
+type demo struct {
+	ctx        context.Context
+	tx         *ent.Tx
+	now        time.Time
+	themes     map[string]int
+	programmes map[string]*ent.Network
+	municipal  map[string]int
+}
+
+func (d *demo) load(pilots []record) error {
+	ctx, tx := d.ctx, d.tx
+	ms, err := tx.Municipality.Query().Select(municipality.FieldID, municipality.FieldCode).All(ctx)
+	if err != nil {
+		return err
+	}
+	d.municipal = make(map[string]int, len(ms))
+	for _, m := range ms {
+		d.municipal[m.Code] = m.ID
+	}
+
+	kuntaliitto, err := tx.Organization.Create().
+		SetName("Suomen Kuntaliitto ry").SetSlug("kuntaliitto").SetKind(organization.KindASSOCIATION).
+		SetDescription("The Association of Finnish Municipalities, which runs the programme Kokeilevat kunnat ja alueet.").
+		SetWebsite("https://www.kuntaliitto.fi").SetMunicipalityID(d.municipal["091"]).
+		Save(ctx)
+	if err != nil {
+		return err
+	}
+	kela, err := tx.Organization.Create().
+		SetName("Kansaneläkelaitos (Kela)").SetSlug("kela").SetKind(organization.KindAGENCY).
+		SetDescription("The Social Insurance Institution of Finland.").
+		SetWebsite("https://www.kela.fi").SetMunicipalityID(d.municipal["091"]).
+		Save(ctx)
+	if err != nil {
+		return err
+	}
+	programme, err := tx.Network.Create().
+		SetName("Kokeilevat kunnat ja alueet").SetSlug(ProgrammeSlug).SetKind(network.KindPROGRAMME).
+		SetDescription("The Association of Finnish Municipalities' programme of experimenting municipalities and regions, with its Innokylä workspace.").
+		AddOrganizations(kuntaliitto).
+		Save(ctx)
+	if err != nil {
+		return err
+	}
+	ws, err := tx.Workspace.Create().
+		SetName("Kokeilevat kunnat ja alueet").SetSlug(ProgrammeSlug).SetVisibility(workspace.VisibilityPUBLIC).
+		SetDescription("Workspace of the programme Kokeilevat kunnat ja alueet: members, discussions, a notice board of seminars and materials.").
+		SetNetwork(programme).
+		Save(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range []struct{ title, on string }{
+		{"Kokeilevat kunnat ja alueet -seminaari", "2015-12-02"},
+		{"Verkostot kokeilukulttuurin vahvistajina", "2015-12-16"},
+	} {
+		on, _ := time.Parse(scalar.DateLayout, n.on)
+		if err := tx.Notice.Create().SetTitle(n.title).SetEventOn(on).SetWorkspace(ws).SetPublishedAt(d.now).Exec(ctx); err != nil {
+			return err
+		}
+	}
+	if err := tx.Link.Create().SetSourceID(kuntaliitto.ID).SetTargetID(programme.ID).
+		SetKind(link.KindCOLLABORATION).SetDescription("Kuntaliitto runs the programme.").Exec(ctx); err != nil {
+		return err
+	}
+	for _, p := range pilots {
+		if err := d.pilot(p, kela); err != nil {
+			return fmt.Errorf("pilot %s: %w", p["pilot_id"], err)
+		}
+	}
+	return nil
+}
+
+func (d *demo) pilot(r record, kela *ent.Organization) error {
+	ctx, tx := d.ctx, d.tx
+	startsOn, endsOn := date(r["start_date"]), date(r["end_date"])
+	participants, err := d.codes(strings.Fields(r["participating_municipality_codes"]))
+	if err != nil {
+		return err
+	}
+	themes, err := d.themeIDs(r["theme"])
+	if err != nil {
+		return err
+	}
+	create := tx.Pilot.Create().
+		SetSlug(r["pilot_id"]).SetTitle(r["name"]).SetSummary(r["description"]).SetDescription(r["notes"]).
+		SetStatus(status(startsOn, endsOn, d.now)).SetNillableStartsOn(startsOn).SetNillableEndsOn(endsOn).
+		SetSourceURL(r["source_url"]).
+		AddMunicipalityIDs(participants...).AddThemeIDs(themes...)
+	switch r["participants_complete"] {
+	case "true":
+		create.SetParticipantsComplete(true)
+	case "false":
+		create.SetParticipantsComplete(false)
+	}
+	if lead := r["lead_municipality_code"]; lead != "" {
+		ids, err := d.codes([]string{lead})
+		if err != nil {
+			return err
+		}
+		create.SetLeadMunicipalityID(ids[0])
+	}
+	// Kela ran the basic income experiment and was the partner of item 5.
+	if r["pilot_id"] == "perustulo-2017" || r["pilot_id"] == "kuntakokeilu-2015-kela" {
+		create.AddOrganizations(kela)
+	}
+	p, err := create.Save(ctx)
+	if err != nil {
+		return err
+	}
+	prog, err := d.programme(r["programme"])
+	if err != nil {
+		return err
+	}
+	return prog.Update().AddPilots(p).AddMunicipalityIDs(d.newMembers(prog, participants)...).Exec(ctx)
+}
+
+// programme returns the network of a programme, creating it on first use.
+func (d *demo) programme(name string) (*ent.Network, error) {
+	if n, ok := d.programmes[name]; ok {
+		return n, nil
+	}
+	n, err := d.tx.Network.Create().SetName(name).SetSlug(Slugify(name)).SetKind(network.KindPROGRAMME).Save(d.ctx)
+	if err != nil {
+		return nil, err
+	}
+	d.programmes[name] = n
+	return n, nil
+}
+
+// newMembers returns the municipalities not yet in the programme network.
+func (d *demo) newMembers(n *ent.Network, ids []int) []int {
+	if n.Edges.Municipalities == nil {
+		n.Edges.Municipalities = []*ent.Municipality{}
+	}
+	known := map[int]bool{}
+	for _, m := range n.Edges.Municipalities {
+		known[m.ID] = true
+	}
+	var out []int
+	for _, id := range ids {
+		if !known[id] {
+			out = append(out, id)
+			n.Edges.Municipalities = append(n.Edges.Municipalities, &ent.Municipality{ID: id})
+		}
+	}
+	return out
+}
+
+func (d *demo) codes(codes []string) ([]int, error) {
+	ids := make([]int, 0, len(codes))
+	for _, c := range codes {
+		id, ok := d.municipal[c]
+		if !ok {
+			return nil, fmt.Errorf("unknown municipality code %q", c)
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+// themeIDs creates the themes of a "a; b" list on first use.
+func (d *demo) themeIDs(list string) ([]int, error) {
+	var ids []int
+	for _, name := range strings.Split(list, ";") {
+		name = strings.TrimSpace(name)
+		if name == "" {
+			continue
+		}
+		if id, ok := d.themes[name]; ok {
+			ids = append(ids, id)
+			continue
+		}
+		names, ok := themeNames[name]
+		if !ok {
+			return nil, fmt.Errorf("theme %q has no translation", name)
+		}
+		t, err := d.tx.Theme.Create().SetSlug(Slugify(name)).SetNameFi(names[0]).SetNameSv(names[1]).SetNameEn(name).Save(d.ctx)
+		if err != nil {
+			return nil, err
+		}
+		d.themes[name] = t.ID
+		ids = append(ids, t.ID)
+	}
+	return ids, nil
+}
+
+// status derives a pilot's status from its dates.
+func status(startsOn, endsOn *time.Time, now time.Time) pilot.Status {
+	switch {
+	case endsOn != nil && endsOn.Before(now):
+		return pilot.StatusCOMPLETED
+	case startsOn != nil && startsOn.After(now):
+		return pilot.StatusPLANNED
+	case startsOn != nil:
+		return pilot.StatusACTIVE
+	}
+	return pilot.StatusPLANNED
+}
+
+func date(s string) *time.Time {
+	t, err := time.Parse(scalar.DateLayout, s)
+	if err != nil {
+		return nil
+	}
+	return &t
+}
+
+// Slugify makes a URL slug of a name: "Työllisyyden kuntakokeilut 2021–2024"
+// becomes "tyollisyyden-kuntakokeilut-2021-2024".
+func Slugify(name string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(name) {
+		switch r {
+		case 'ä', 'å':
+			r = 'a'
+		case 'ö':
+			r = 'o'
+		}
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+			dash = false
+		} else if !dash && b.Len() > 0 {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	return strings.TrimSuffix(b.String(), "-")
+}

@@ -1,0 +1,80 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"regexp"
+	"strconv"
+
+	"kokeilu/ent"
+	"kokeilu/ent/privacy"
+	"kokeilu/internal/scalar"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// Error codes of DESIGN.md §3, for programs; messages are for people.
+const (
+	CodeBadUserInput    = "BAD_USER_INPUT"
+	CodeUnauthenticated = "UNAUTHENTICATED"
+	CodeForbidden       = "FORBIDDEN"
+	CodeNotFound        = "NOT_FOUND"
+	CodeConflict        = "CONFLICT"
+	CodeInternal        = "INTERNAL"
+)
+
+// rawNodeID finds the numeric ID in entgql's not-found message, which is
+// re-encoded so that IDs stay opaque.
+var rawNodeID = regexp.MustCompile(`global id of '(\d+)'`)
+
+// presentError maps every error to a message and a stable extensions.code in
+// one place. Anything unexpected becomes INTERNAL with a generic message and
+// the request id; its details go to the log only.
+func presentError(ctx context.Context, err error) *gqlerror.Error {
+	e := graphql.DefaultErrorPresenter(ctx, err)
+	if code, ok := e.Extensions["code"].(string); ok && code != "" {
+		if code == CodeNotFound {
+			e.Message = rawNodeID.ReplaceAllStringFunc(e.Message, func(m string) string {
+				id, _ := strconv.Atoi(rawNodeID.FindStringSubmatch(m)[1])
+				return "global id of '" + scalar.EncodeID(id) + "'"
+			})
+		}
+		return e // gqlgen's parse/validation errors and errors that carry a code
+	}
+	switch {
+	case errors.Is(err, scalar.ErrInvalid), ent.IsValidationError(err):
+		setCode(e, CodeBadUserInput)
+	case ent.IsNotFound(err):
+		e.Message = "not found"
+		setCode(e, CodeNotFound)
+	case ent.IsConstraintError(err):
+		e.Message = "conflicts with existing data"
+		setCode(e, CodeConflict)
+	case errors.Is(err, privacy.Deny):
+		e.Message = "forbidden"
+		setCode(e, CodeForbidden)
+	default:
+		id := RequestID(ctx)
+		slog.ErrorContext(ctx, "internal error", "err", err, "request_id", id, "path", e.Path.String())
+		e.Message = "internal error"
+		setCode(e, CodeInternal)
+		e.Extensions["requestId"] = id
+	}
+	return e
+}
+
+func setCode(e *gqlerror.Error, code string) {
+	if e.Extensions == nil {
+		e.Extensions = map[string]any{}
+	}
+	e.Extensions["code"] = code
+}
+
+// recoverPanic turns a resolver panic into an INTERNAL error; the process
+// and the other fields of the response live on.
+func recoverPanic(ctx context.Context, p any) error {
+	slog.ErrorContext(ctx, "panic in resolver", "panic", p, "request_id", RequestID(ctx))
+	return errors.New("panic in resolver")
+}

@@ -1,0 +1,122 @@
+// Package server wires Kokeilu's HTTP handler: GraphQL at /query (with its
+// transports, limits and error presenter), GraphiQL at /, liveness and
+// readiness probes.
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"kokeilu/graph"
+	"kokeilu/internal/database"
+	"kokeilu/internal/lang"
+	"kokeilu/internal/paging"
+
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/rs/cors"
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// Options are the handler's settings.
+type Options struct {
+	// Origins are the browser origins allowed to call the API; empty allows
+	// none but same-origin pages.
+	Origins []string
+}
+
+// NewHandler returns the whole HTTP API over db.
+func NewHandler(db *database.DB, opts Options) http.Handler {
+	gql := handler.New(graph.NewSchema(db.Client))
+	gql.AddTransport(transport.Options{})
+	gql.AddTransport(transport.GET{})
+	gql.AddTransport(transport.POST{})
+	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	// A query of 15,000 tokens is far beyond any real dashboard; the limit
+	// stops parser abuse (CVE-2023-49559).
+	gql.SetParserTokenLimit(15000)
+	gql.Use(extension.Introspection{})
+	gql.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
+	gql.Use(paging.Rules{})
+	gql.SetErrorPresenter(presentError)
+	gql.SetRecoverFunc(recoverPanic)
+
+	mux := http.NewServeMux()
+	mux.Handle("/query", cors.New(cors.Options{
+		AllowedOrigins: opts.Origins,
+		AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions},
+		AllowedHeaders: []string{"Authorization", "Content-Type", "Accept-Language"},
+	}).Handler(gql))
+	mux.Handle("GET /{$}", playground.Handler("Kokeilu", "/query"))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := db.Ping(ctx); err != nil {
+			slog.WarnContext(ctx, "not ready", "err", err)
+			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = w.Write([]byte("ready\n"))
+	})
+	return withRequestContext(mux)
+}
+
+type requestIDKey struct{}
+
+// RequestID is the id of the request in ctx, as logged and as returned in
+// the X-Request-Id header.
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// withRequestContext gives each request an id (the caller's X-Request-Id or
+// a new one) and its preferred language from Accept-Language, and logs it.
+func withRequestContext(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if id == "" || len(id) > 64 {
+			var b [8]byte
+			_, _ = rand.Read(b[:])
+			id = hex.EncodeToString(b[:])
+		}
+		w.Header().Set("X-Request-Id", id)
+		ctx := context.WithValue(r.Context(), requestIDKey{}, id)
+		ctx = lang.WithPreferred(ctx, lang.FromAcceptLanguage(r.Header.Get("Accept-Language")))
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r.WithContext(ctx))
+		slog.DebugContext(ctx, "request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
+			"duration_ms", time.Since(start).Milliseconds(), "request_id", id)
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+// Flush keeps streaming responses (SSE) working through the recorder.
+func (s *statusRecorder) Flush() {
+	if f, ok := s.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap lets http.ResponseController reach the real writer (WebSocket).
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
