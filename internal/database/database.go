@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync/atomic"
 
 	"kokeilu/ent"
 
@@ -91,4 +92,49 @@ func parse(dsn string) (driver, dialectName, source string) {
 		}
 	}
 	return "sqlite3", dialect.SQLite, base + "?" + params.Encode()
+}
+
+// CountStatements wraps the driver so that every statement it runs, inside
+// transactions too, adds one to n. Tests and benchmarks use it to prove a
+// request runs a fixed number of SQL statements.
+func CountStatements(n *atomic.Int64) Option {
+	return func(d dialect.Driver) dialect.Driver { return &countingDriver{Driver: d, n: n} }
+}
+
+type countingDriver struct {
+	dialect.Driver
+	n *atomic.Int64
+}
+
+func (d *countingDriver) Exec(ctx context.Context, query string, args, v any) error {
+	d.n.Add(1)
+	return d.Driver.Exec(ctx, query, args, v)
+}
+
+func (d *countingDriver) Query(ctx context.Context, query string, args, v any) error {
+	d.n.Add(1)
+	return d.Driver.Query(ctx, query, args, v)
+}
+
+func (d *countingDriver) Tx(ctx context.Context) (dialect.Tx, error) {
+	tx, err := d.Driver.Tx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &countingTx{Tx: tx, n: d.n}, nil
+}
+
+type countingTx struct {
+	dialect.Tx
+	n *atomic.Int64
+}
+
+func (t *countingTx) Exec(ctx context.Context, query string, args, v any) error {
+	t.n.Add(1)
+	return t.Tx.Exec(ctx, query, args, v)
+}
+
+func (t *countingTx) Query(ctx context.Context, query string, args, v any) error {
+	t.n.Add(1)
+	return t.Tx.Query(ctx, query, args, v)
 }

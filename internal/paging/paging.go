@@ -38,8 +38,8 @@ var (
 	_ graphql.FieldInterceptor        = Rules{}
 )
 
-func (Rules) ExtensionName() string                          { return "PagingRules" }
-func (Rules) Validate(graphql.ExecutableSchema) error         { return nil }
+func (Rules) ExtensionName() string                   { return "PagingRules" }
+func (Rules) Validate(graphql.ExecutableSchema) error { return nil }
 
 // MutateOperationContext rejects out-of-range page sizes and malformed
 // cursors before anything runs, as GitHub does, so no query is half-answered.

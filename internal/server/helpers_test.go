@@ -1,0 +1,111 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	_ "kokeilu/ent/runtime"
+	"kokeilu/internal/database"
+	"kokeilu/internal/seed"
+	"kokeilu/internal/server"
+	"kokeilu/internal/testdb"
+)
+
+// api is a running Kokeilu over a fresh database, called through real HTTP.
+type api struct {
+	t          testing.TB
+	db         *database.DB
+	srv        *httptest.Server
+	statements atomic.Int64
+}
+
+// newAPI starts the real handler on backend b with the reference data and,
+// if demo, the demo content loaded.
+func newAPI(t testing.TB, b testdb.Backend, demo bool) *api {
+	t.Helper()
+	a := &api{t: t}
+	a.db = testdb.Open(t, b, database.CountStatements(&a.statements))
+	ctx := context.Background()
+	if err := seed.Reference(ctx, a.db.Client); err != nil {
+		t.Fatalf("reference data: %v", err)
+	}
+	if demo {
+		if _, err := seed.Demo(ctx, a.db.Client, time.Now()); err != nil {
+			t.Fatalf("demo content: %v", err)
+		}
+	}
+	a.srv = httptest.NewServer(server.NewHandler(a.db, server.Options{}))
+	t.Cleanup(a.srv.Close)
+	return a
+}
+
+// gqlError is one entry of a response's errors.
+type gqlError struct {
+	Message    string         `json:"message"`
+	Path       []any          `json:"path"`
+	Extensions map[string]any `json:"extensions"`
+}
+
+func (e gqlError) code() string { s, _ := e.Extensions["code"].(string); return s }
+
+type response struct {
+	Status int
+	Data   json.RawMessage `json:"data"`
+	Errors []gqlError      `json:"errors"`
+}
+
+// post sends a GraphQL request; header pairs are added to the request.
+func (a *api) post(query string, vars map[string]any, header ...string) response {
+	a.t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req, _ := http.NewRequest(http.MethodPost, a.srv.URL+"/query", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		a.t.Fatalf("POST /query: %v", err)
+	}
+	defer res.Body.Close()
+	var out response
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
+		a.t.Fatalf("decode response (status %d): %v", res.StatusCode, err)
+	}
+	out.Status = res.StatusCode
+	return out
+}
+
+// query sends a request that must succeed and decodes its data into v.
+func (a *api) query(v any, query string, vars map[string]any, header ...string) {
+	a.t.Helper()
+	res := a.post(query, vars, header...)
+	if len(res.Errors) > 0 {
+		a.t.Fatalf("query failed: %+v", res.Errors)
+	}
+	if err := json.Unmarshal(res.Data, v); err != nil {
+		a.t.Fatalf("decode data: %v", err)
+	}
+}
+
+// fail sends a request that must fail with code and returns the error.
+func (a *api) fail(code, query string, vars map[string]any) gqlError {
+	a.t.Helper()
+	res := a.post(query, vars)
+	if res.Status >= 500 {
+		a.t.Fatalf("status %d", res.Status)
+	}
+	if len(res.Errors) == 0 {
+		a.t.Fatalf("want error %s, got data %s", code, res.Data)
+	}
+	if got := res.Errors[0].code(); got != code {
+		a.t.Fatalf("want error code %s, got %s: %+v", code, got, res.Errors)
+	}
+	return res.Errors[0]
+}
