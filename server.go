@@ -5,7 +5,9 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -22,51 +24,59 @@ import (
 func main() {
 	cfg, err := config.FromOS()
 	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
 	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel})))
-	if err := run(cfg); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, cfg, nil); err != nil {
 		slog.Error("kokeilu stopped", "err", err)
 		os.Exit(1)
 	}
 }
 
-func run(cfg config.Config) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-
+// run serves until ctx ends, then finishes in-flight requests and returns.
+// ready, if not nil, receives the listening address once requests are served.
+func run(ctx context.Context, cfg config.Config, ready chan<- string) error {
 	db, err := database.Open(ctx, cfg.DSN)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	if err := seed.Reference(ctx, db.Client); err != nil {
-		return err
+		return fmt.Errorf("load reference data: %w", err)
 	}
 	if cfg.Demo {
 		loaded, err := seed.Demo(ctx, db.Client, time.Now())
 		if err != nil {
-			return err
+			return fmt.Errorf("load demo content: %w", err)
 		}
 		slog.Info("demo content", "loaded_now", loaded)
 	}
 
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
 	srv := &http.Server{
-		Addr:              cfg.Addr,
 		Handler:           server.NewHandler(db, server.Options{Origins: cfg.Origins}),
 		ReadHeaderTimeout: 10 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	slog.Info("serving GraphQL", "addr", cfg.Addr, "graphiql", "/", "endpoint", "/query", "dialect", db.Dialect)
+	go func() { errc <- srv.Serve(ln) }()
+	slog.Info("serving GraphQL", "addr", ln.Addr().String(), "graphiql", "/", "endpoint", "/query", "dialect", db.Dialect)
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
 
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
 	}
-	// Finish in-flight requests, then close the database.
-	slog.Info("shutting down")
+	slog.Info("shutting down: finishing in-flight requests")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -14,6 +14,7 @@ import (
 	"kokeilu/ent"
 
 	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/sql/schema"
 	entsql "entgo.io/ent/dialect/sql"
 	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
 	_ "github.com/mattn/go-sqlite3"    // SQLite driver "sqlite3"
@@ -62,11 +63,41 @@ func Open(ctx context.Context, dsn string, wrap ...Option) (*DB, error) {
 		drv = w(drv)
 	}
 	db := &DB{Client: ent.NewClient(ent.Driver(drv)), Driver: drv, Dialect: dialectName}
-	if err := db.Client.Schema.Create(ctx); err != nil {
+	if err := db.Client.Schema.Create(ctx, schema.WithHooks(indexForeignKeys)); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("create schema: %w", err)
 	}
 	return db, nil
+}
+
+// indexForeignKeys adds an index on every foreign key column that no index
+// or primary key starts with. ent leaves them out, but every edge is read
+// through one: a pilot's networks are found by network_pilots.pilot_id, the
+// second column of that table's key.
+func indexForeignKeys(next schema.Creator) schema.Creator {
+	return schema.CreateFunc(func(ctx context.Context, tables ...*schema.Table) error {
+		for _, t := range tables {
+			for _, fk := range t.ForeignKeys {
+				if len(fk.Columns) == 1 && !leadsIndex(t, fk.Columns[0]) {
+					t.AddIndex(t.Name+"_"+fk.Columns[0].Name, false, []string{fk.Columns[0].Name})
+				}
+			}
+		}
+		return next.Create(ctx, tables...)
+	})
+}
+
+// leadsIndex tells whether c is the first column of t's key or of an index.
+func leadsIndex(t *schema.Table, c *schema.Column) bool {
+	if len(t.PrimaryKey) > 0 && t.PrimaryKey[0].Name == c.Name {
+		return true
+	}
+	for _, idx := range t.Indexes {
+		if len(idx.Columns) > 0 && idx.Columns[0].Name == c.Name {
+			return true
+		}
+	}
+	return false
 }
 
 // parse maps a DSN to a database/sql driver, an ent dialect and the driver's

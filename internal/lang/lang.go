@@ -87,9 +87,11 @@ func Name(ctx context.Context, want *Language, fi, sv, en string) string {
 	if want != nil {
 		l = *want
 	}
-	byLang := map[Language]string{FI: fi, SV: sv, EN: en}
-	if n := byLang[l]; n != "" {
-		return n
+	switch {
+	case l == SV && sv != "":
+		return sv
+	case l == EN && en != "":
+		return en
 	}
 	for _, n := range []string{fi, sv, en} {
 		if n != "" {

@@ -1,0 +1,116 @@
+// Package dataset generates synthetic development data at benchmark time
+// (never committed): pilots over all municipalities with participants,
+// themes, networks and partner organisations, from a fixed random seed so
+// runs are comparable. Reference data must be loaded first.
+package dataset
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"kokeilu/ent"
+	"kokeilu/ent/network"
+	"kokeilu/ent/organization"
+	"kokeilu/ent/pilot"
+)
+
+// Size says how much to generate.
+type Size struct {
+	Pilots, Networks, Organizations, Themes int
+}
+
+// Default is the benchmark data set of issue 2: 20,000 pilots.
+var Default = Size{Pilots: 20000, Networks: 200, Organizations: 500, Themes: 30}
+
+const batch = 500
+
+// Generate adds synthetic data of the given size to client.
+func Generate(ctx context.Context, client *ent.Client, size Size, seed uint64) error {
+	rnd := rand.New(rand.NewPCG(seed, 1))
+	municipalities, err := client.Municipality.Query().IDs(ctx)
+	if err != nil {
+		return err
+	}
+	if len(municipalities) == 0 {
+		return fmt.Errorf("load the reference data first")
+	}
+	pick := func(ids []int, n int) []int {
+		out := make([]int, 0, n)
+		seen := map[int]bool{}
+		for len(out) < n && len(out) < len(ids) {
+			id := ids[rnd.IntN(len(ids))]
+			if !seen[id] {
+				seen[id] = true
+				out = append(out, id)
+			}
+		}
+		return out
+	}
+
+	themes := make([]*ent.ThemeCreate, size.Themes)
+	for i := range themes {
+		themes[i] = client.Theme.Create().SetSlug(fmt.Sprintf("synthetic-theme-%d", i)).SetNameFi(fmt.Sprintf("Teema %d", i))
+	}
+	if err := client.Theme.CreateBulk(themes...).Exec(ctx); err != nil {
+		return err
+	}
+	themeIDs, err := client.Theme.Query().IDs(ctx)
+	if err != nil {
+		return err
+	}
+	orgs := make([]*ent.OrganizationCreate, size.Organizations)
+	kinds := []organization.Kind{organization.KindMINISTRY, organization.KindAGENCY, organization.KindASSOCIATION, organization.KindUNIVERSITY, organization.KindCOMPANY, organization.KindNGO, organization.KindOTHER}
+	for i := range orgs {
+		orgs[i] = client.Organization.Create().SetName(fmt.Sprintf("Organisaatio %d", i)).
+			SetSlug(fmt.Sprintf("synthetic-org-%d", i)).SetKind(kinds[rnd.IntN(len(kinds))]).
+			SetMunicipalityID(municipalities[rnd.IntN(len(municipalities))])
+	}
+	if err := client.Organization.CreateBulk(orgs...).Exec(ctx); err != nil {
+		return err
+	}
+	orgIDs, err := client.Organization.Query().IDs(ctx)
+	if err != nil {
+		return err
+	}
+	nets := make([]*ent.NetworkCreate, size.Networks)
+	netKinds := []network.Kind{network.KindPROGRAMME, network.KindTHEMATIC, network.KindREGIONAL, network.KindLEARNING, network.KindOTHER}
+	for i := range nets {
+		nets[i] = client.Network.Create().SetName(fmt.Sprintf("Verkosto %d", i)).
+			SetSlug(fmt.Sprintf("synthetic-network-%d", i)).SetKind(netKinds[rnd.IntN(len(netKinds))]).
+			AddMunicipalityIDs(pick(municipalities, 2+rnd.IntN(20))...)
+	}
+	if err := client.Network.CreateBulk(nets...).Exec(ctx); err != nil {
+		return err
+	}
+	networkIDs, err := client.Network.Query().IDs(ctx)
+	if err != nil {
+		return err
+	}
+
+	statuses := []pilot.Status{pilot.StatusPLANNED, pilot.StatusACTIVE, pilot.StatusCOMPLETED, pilot.StatusCANCELLED}
+	base := time.Date(2010, 1, 1, 0, 0, 0, 0, time.UTC)
+	for start := 0; start < size.Pilots; start += batch {
+		n := min(batch, size.Pilots-start)
+		creates := make([]*ent.PilotCreate, n)
+		for i := range creates {
+			k := start + i
+			startsOn := base.AddDate(0, 0, rnd.IntN(16*365))
+			endsOn := startsOn.AddDate(0, 1+rnd.IntN(48), 0)
+			participants := pick(municipalities, 1+rnd.IntN(15))
+			creates[i] = client.Pilot.Create().
+				SetSlug(fmt.Sprintf("synthetic-pilot-%d", k)).SetTitle(fmt.Sprintf("Kokeilu %d", k)).
+				SetSummary("Synthetic benchmark pilot.").SetStatus(statuses[rnd.IntN(len(statuses))]).
+				SetStartsOn(startsOn).SetEndsOn(endsOn).
+				SetLeadMunicipalityID(participants[0]).AddMunicipalityIDs(participants...).
+				AddThemeIDs(pick(themeIDs, 1+rnd.IntN(3))...).
+				AddOrganizationIDs(pick(orgIDs, rnd.IntN(3))...).
+				AddNetworkIDs(pick(networkIDs, rnd.IntN(3))...)
+		}
+		if err := client.Pilot.CreateBulk(creates...).Exec(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,48 @@
+package lang
+
+import (
+	"context"
+	"testing"
+)
+
+func TestFromAcceptLanguage(t *testing.T) {
+	for header, want := range map[string]Language{
+		"":                          FI,
+		"sv":                        SV,
+		"sv-FI,sv;q=0.9,en;q=0.8":   SV,
+		"de-DE, en;q=0.7, sv;q=0.8": SV,
+		"en-GB":                     EN,
+		"fr, de":                    FI,
+		"en;q=0, sv;q=0.1":          SV,
+		"fi-FI, en;q=0.9":           FI,
+		"EN-us;q=0.5, fi;q=0.4":     EN,
+		"sv;q=notanumber, en;q=0.9": SV,
+	} {
+		if got := FromAcceptLanguage(header); got != want {
+			t.Errorf("%q: got %s, want %s", header, got, want)
+		}
+	}
+}
+
+func TestNameFallsBackFinnishSwedishEnglish(t *testing.T) {
+	ctx := context.Background()
+	sv, en := SV, EN
+	cases := []struct {
+		ctx        context.Context
+		want       *Language
+		fi, sv, en string
+		expected   string
+	}{
+		{ctx, nil, "Helsinki", "Helsingfors", "Helsinki", "Helsinki"},
+		{ctx, &sv, "Helsinki", "Helsingfors", "", "Helsingfors"},
+		{ctx, &en, "Helsingin kaupunki", "Helsingfors stad", "", "Helsingin kaupunki"},
+		{ctx, &sv, "", "", "Only English", "Only English"},
+		{WithPreferred(ctx, SV), nil, "Turku", "Åbo", "Turku", "Åbo"},
+		{WithPreferred(ctx, SV), &en, "Turku", "Åbo", "", "Turku"},
+	}
+	for _, c := range cases {
+		if got := Name(c.ctx, c.want, c.fi, c.sv, c.en); got != c.expected {
+			t.Errorf("Name(%v, %q, %q, %q) = %q, want %q", c.want, c.fi, c.sv, c.en, got, c.expected)
+		}
+	}
+}
