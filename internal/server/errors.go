@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"kokeilu/ent"
 	"kokeilu/ent/privacy"
@@ -44,6 +45,14 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 		return e // gqlgen's parse/validation errors and errors that carry a code
 	}
 	switch {
+	case len(e.Path) == 0 && errors.As(err, new(*gqlerror.Error)):
+		// Request-level errors of gqlgen's transports (an undecodable body,
+		// bad variables) carry no code; they are the client's to fix. The
+		// body decoder echoes the whole body, which is trimmed here.
+		if strings.HasPrefix(e.Message, "json request body could not be decoded") {
+			e.Message = "the request body is not valid JSON"
+		}
+		setCode(e, CodeBadUserInput)
 	case errors.Is(err, scalar.ErrInvalid), ent.IsValidationError(err):
 		setCode(e, CodeBadUserInput)
 	case ent.IsNotFound(err):

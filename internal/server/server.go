@@ -7,7 +7,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"log/slog"
+	"mime"
 	"net/http"
 	"time"
 
@@ -53,7 +55,7 @@ func NewHandler(db *database.DB, opts Options) http.Handler {
 		AllowedOrigins: opts.Origins,
 		AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions},
 		AllowedHeaders: []string{"Authorization", "Content-Type", "Accept-Language"},
-	}).Handler(gql))
+	}).Handler(requireGraphQLRequest(gql)))
 	mux.Handle("GET /{$}", playground.Handler("Kokeilu", "/query"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("ok\n"))
@@ -69,6 +71,38 @@ func NewHandler(db *database.DB, opts Options) http.Handler {
 		_, _ = w.Write([]byte("ready\n"))
 	})
 	return withRequestContext(mux)
+}
+
+// requireGraphQLRequest answers what gqlgen's transports do not take — other
+// methods, POST bodies that are not JSON — with a JSON error and a code, as
+// every other error has.
+func requireGraphQLRequest(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.Method != http.MethodGet && r.Method != http.MethodPost && r.Method != http.MethodOptions:
+			w.Header().Set("Allow", "GET, POST, OPTIONS")
+			writeError(w, http.StatusMethodNotAllowed, "use GET or POST")
+		case r.Method == http.MethodPost && !isJSON(r.Header.Get("Content-Type")):
+			writeError(w, http.StatusUnsupportedMediaType, "POST bodies must be application/json")
+		default:
+			next.ServeHTTP(w, r)
+		}
+	})
+}
+
+func isJSON(contentType string) bool {
+	mediaType, _, err := mime.ParseMediaType(contentType)
+	return err == nil && (mediaType == "application/json" || mediaType == "application/graphql-response+json")
+}
+
+// writeError writes a GraphQL error response for a request that never
+// reached the executor.
+func writeError(w http.ResponseWriter, status int, message string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"errors": []map[string]any{{"message": message, "extensions": map[string]any{"code": CodeBadUserInput}}},
+	})
 }
 
 type requestIDKey struct{}
