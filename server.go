@@ -15,6 +15,7 @@ import (
 	"time"
 
 	_ "kokeilu/ent/runtime" // ent hooks and policies
+	"kokeilu/internal/auth"
 	"kokeilu/internal/config"
 	"kokeilu/internal/database"
 	"kokeilu/internal/seed"
@@ -44,6 +45,13 @@ func run(ctx context.Context, cfg config.Config, ready chan<- string) error {
 		return err
 	}
 	defer db.Close()
+	accounts, err := auth.NewService(db.Client, cfg.TokenTTL, cfg.Admins)
+	if err != nil {
+		return err
+	}
+	if err := accounts.PromoteAdmins(ctx); err != nil {
+		return fmt.Errorf("promote site administrators: %w", err)
+	}
 	if err := seed.Reference(ctx, db.Client); err != nil {
 		return fmt.Errorf("load reference data: %w", err)
 	}
@@ -60,7 +68,7 @@ func run(ctx context.Context, cfg config.Config, ready chan<- string) error {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           server.NewHandler(db, server.Options{Origins: cfg.Origins}),
+		Handler:           server.NewHandler(db, server.Options{Origins: cfg.Origins, Accounts: accounts}),
 		ReadHeaderTimeout: 10 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}

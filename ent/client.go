@@ -22,6 +22,7 @@ import (
 	"kokeilu/ent/pilot"
 	"kokeilu/ent/post"
 	"kokeilu/ent/region"
+	"kokeilu/ent/session"
 	"kokeilu/ent/theme"
 	"kokeilu/ent/user"
 	"kokeilu/ent/wellbeingcounty"
@@ -62,6 +63,8 @@ type Client struct {
 	Post *PostClient
 	// Region is the client for interacting with the Region builders.
 	Region *RegionClient
+	// Session is the client for interacting with the Session builders.
+	Session *SessionClient
 	// Theme is the client for interacting with the Theme builders.
 	Theme *ThemeClient
 	// User is the client for interacting with the User builders.
@@ -92,6 +95,7 @@ func (c *Client) init() {
 	c.Pilot = NewPilotClient(c.config)
 	c.Post = NewPostClient(c.config)
 	c.Region = NewRegionClient(c.config)
+	c.Session = NewSessionClient(c.config)
 	c.Theme = NewThemeClient(c.config)
 	c.User = NewUserClient(c.config)
 	c.WellbeingCounty = NewWellbeingCountyClient(c.config)
@@ -199,6 +203,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Pilot:           NewPilotClient(cfg),
 		Post:            NewPostClient(cfg),
 		Region:          NewRegionClient(cfg),
+		Session:         NewSessionClient(cfg),
 		Theme:           NewThemeClient(cfg),
 		User:            NewUserClient(cfg),
 		WellbeingCounty: NewWellbeingCountyClient(cfg),
@@ -233,6 +238,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Pilot:           NewPilotClient(cfg),
 		Post:            NewPostClient(cfg),
 		Region:          NewRegionClient(cfg),
+		Session:         NewSessionClient(cfg),
 		Theme:           NewThemeClient(cfg),
 		User:            NewUserClient(cfg),
 		WellbeingCounty: NewWellbeingCountyClient(cfg),
@@ -267,8 +273,8 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.Discussion, c.Link, c.Material, c.Membership, c.Municipality, c.Network,
-		c.Notice, c.Organization, c.Pilot, c.Post, c.Region, c.Theme, c.User,
-		c.WellbeingCounty, c.Workspace,
+		c.Notice, c.Organization, c.Pilot, c.Post, c.Region, c.Session, c.Theme,
+		c.User, c.WellbeingCounty, c.Workspace,
 	} {
 		n.Use(hooks...)
 	}
@@ -279,8 +285,8 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.Discussion, c.Link, c.Material, c.Membership, c.Municipality, c.Network,
-		c.Notice, c.Organization, c.Pilot, c.Post, c.Region, c.Theme, c.User,
-		c.WellbeingCounty, c.Workspace,
+		c.Notice, c.Organization, c.Pilot, c.Post, c.Region, c.Session, c.Theme,
+		c.User, c.WellbeingCounty, c.Workspace,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -311,6 +317,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Post.mutate(ctx, m)
 	case *RegionMutation:
 		return c.Region.mutate(ctx, m)
+	case *SessionMutation:
+		return c.Session.mutate(ctx, m)
 	case *ThemeMutation:
 		return c.Theme.mutate(ctx, m)
 	case *UserMutation:
@@ -482,7 +490,8 @@ func (c *DiscussionClient) QueryPosts(_m *Discussion) *PostQuery {
 
 // Hooks returns the client hooks.
 func (c *DiscussionClient) Hooks() []Hook {
-	return c.hooks.Discussion
+	hooks := c.hooks.Discussion
+	return append(hooks[:len(hooks):len(hooks)], discussion.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -613,9 +622,26 @@ func (c *LinkClient) GetX(ctx context.Context, id int) *Link {
 	return obj
 }
 
+// QueryCreatedBy queries the created_by edge of a Link.
+func (c *LinkClient) QueryCreatedBy(_m *Link) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(link.Table, link.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, link.CreatedByTable, link.CreatedByColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *LinkClient) Hooks() []Hook {
-	return c.hooks.Link
+	hooks := c.hooks.Link
+	return append(hooks[:len(hooks):len(hooks)], link.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -780,7 +806,8 @@ func (c *MaterialClient) QueryAuthor(_m *Material) *UserQuery {
 
 // Hooks returns the client hooks.
 func (c *MaterialClient) Hooks() []Hook {
-	return c.hooks.Material
+	hooks := c.hooks.Material
+	return append(hooks[:len(hooks):len(hooks)], material.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -945,7 +972,8 @@ func (c *MembershipClient) QueryWorkspace(_m *Membership) *WorkspaceQuery {
 
 // Hooks returns the client hooks.
 func (c *MembershipClient) Hooks() []Hook {
-	return c.hooks.Membership
+	hooks := c.hooks.Membership
+	return append(hooks[:len(hooks):len(hooks)], membership.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -1174,7 +1202,8 @@ func (c *MunicipalityClient) QueryOrganizations(_m *Municipality) *OrganizationQ
 
 // Hooks returns the client hooks.
 func (c *MunicipalityClient) Hooks() []Hook {
-	return c.hooks.Municipality
+	hooks := c.hooks.Municipality
+	return append(hooks[:len(hooks):len(hooks)], municipality.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -1369,6 +1398,22 @@ func (c *NetworkClient) QueryWorkspaces(_m *Network) *WorkspaceQuery {
 	return query
 }
 
+// QueryCreatedBy queries the created_by edge of a Network.
+func (c *NetworkClient) QueryCreatedBy(_m *Network) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(network.Table, network.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, network.CreatedByTable, network.CreatedByColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // QueryParent queries the parent edge of a Network.
 func (c *NetworkClient) QueryParent(_m *Network) *NetworkQuery {
 	query := (&NetworkClient{config: c.config}).Query()
@@ -1403,7 +1448,8 @@ func (c *NetworkClient) QueryChildren(_m *Network) *NetworkQuery {
 
 // Hooks returns the client hooks.
 func (c *NetworkClient) Hooks() []Hook {
-	return c.hooks.Network
+	hooks := c.hooks.Network
+	return append(hooks[:len(hooks):len(hooks)], network.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -1568,7 +1614,8 @@ func (c *NoticeClient) QueryAuthor(_m *Notice) *UserQuery {
 
 // Hooks returns the client hooks.
 func (c *NoticeClient) Hooks() []Hook {
-	return c.hooks.Notice
+	hooks := c.hooks.Notice
+	return append(hooks[:len(hooks):len(hooks)], notice.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -1749,7 +1796,8 @@ func (c *OrganizationClient) QueryNetworks(_m *Organization) *NetworkQuery {
 
 // Hooks returns the client hooks.
 func (c *OrganizationClient) Hooks() []Hook {
-	return c.hooks.Organization
+	hooks := c.hooks.Organization
+	return append(hooks[:len(hooks):len(hooks)], organization.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -1976,9 +2024,26 @@ func (c *PilotClient) QueryWorkspace(_m *Pilot) *WorkspaceQuery {
 	return query
 }
 
+// QueryCreatedBy queries the created_by edge of a Pilot.
+func (c *PilotClient) QueryCreatedBy(_m *Pilot) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(pilot.Table, pilot.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, pilot.CreatedByTable, pilot.CreatedByColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *PilotClient) Hooks() []Hook {
-	return c.hooks.Pilot
+	hooks := c.hooks.Pilot
+	return append(hooks[:len(hooks):len(hooks)], pilot.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -2175,7 +2240,8 @@ func (c *PostClient) QueryReplies(_m *Post) *PostQuery {
 
 // Hooks returns the client hooks.
 func (c *PostClient) Hooks() []Hook {
-	return c.hooks.Post
+	hooks := c.hooks.Post
+	return append(hooks[:len(hooks):len(hooks)], post.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -2340,7 +2406,8 @@ func (c *RegionClient) QueryWellbeingCounties(_m *Region) *WellbeingCountyQuery 
 
 // Hooks returns the client hooks.
 func (c *RegionClient) Hooks() []Hook {
-	return c.hooks.Region
+	hooks := c.hooks.Region
+	return append(hooks[:len(hooks):len(hooks)], region.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -2360,6 +2427,156 @@ func (c *RegionClient) mutate(ctx context.Context, m *RegionMutation) (Value, er
 		return (&RegionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Region mutation op: %q", m.Op())
+	}
+}
+
+// SessionClient is a client for the Session schema.
+type SessionClient struct {
+	config
+}
+
+// NewSessionClient returns a client for the Session from the given config.
+func NewSessionClient(c config) *SessionClient {
+	return &SessionClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `session.Hooks(f(g(h())))`.
+func (c *SessionClient) Use(hooks ...Hook) {
+	c.hooks.Session = append(c.hooks.Session, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `session.Intercept(f(g(h())))`.
+func (c *SessionClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Session = append(c.inters.Session, interceptors...)
+}
+
+// Create returns a builder for creating a Session entity.
+func (c *SessionClient) Create() *SessionCreate {
+	mutation := newSessionMutation(c.config, OpCreate)
+	return &SessionCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Session entities.
+func (c *SessionClient) CreateBulk(builders ...*SessionCreate) *SessionCreateBulk {
+	return &SessionCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SessionClient) MapCreateBulk(slice any, setFunc func(*SessionCreate, int)) *SessionCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SessionCreateBulk{err: fmt.Errorf("calling to SessionClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SessionCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SessionCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Session.
+func (c *SessionClient) Update() *SessionUpdate {
+	mutation := newSessionMutation(c.config, OpUpdate)
+	return &SessionUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SessionClient) UpdateOne(_m *Session) *SessionUpdateOne {
+	mutation := newSessionMutation(c.config, OpUpdateOne, withSession(_m))
+	return &SessionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SessionClient) UpdateOneID(id int) *SessionUpdateOne {
+	mutation := newSessionMutation(c.config, OpUpdateOne, withSessionID(id))
+	return &SessionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Session.
+func (c *SessionClient) Delete() *SessionDelete {
+	mutation := newSessionMutation(c.config, OpDelete)
+	return &SessionDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SessionClient) DeleteOne(_m *Session) *SessionDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SessionClient) DeleteOneID(id int) *SessionDeleteOne {
+	builder := c.Delete().Where(session.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SessionDeleteOne{builder}
+}
+
+// Query returns a query builder for Session.
+func (c *SessionClient) Query() *SessionQuery {
+	return &SessionQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSession},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Session entity by its id.
+func (c *SessionClient) Get(ctx context.Context, id int) (*Session, error) {
+	return c.Query().Where(session.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SessionClient) GetX(ctx context.Context, id int) *Session {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryUser queries the user edge of a Session.
+func (c *SessionClient) QueryUser(_m *Session) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(session.Table, session.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, session.UserTable, session.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *SessionClient) Hooks() []Hook {
+	hooks := c.hooks.Session
+	return append(hooks[:len(hooks):len(hooks)], session.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *SessionClient) Interceptors() []Interceptor {
+	return c.inters.Session
+}
+
+func (c *SessionClient) mutate(ctx context.Context, m *SessionMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SessionCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SessionUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SessionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SessionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Session mutation op: %q", m.Op())
 	}
 }
 
@@ -2489,7 +2706,8 @@ func (c *ThemeClient) QueryPilots(_m *Theme) *PilotQuery {
 
 // Hooks returns the client hooks.
 func (c *ThemeClient) Hooks() []Hook {
-	return c.hooks.Theme
+	hooks := c.hooks.Theme
+	return append(hooks[:len(hooks):len(hooks)], theme.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -2636,6 +2854,22 @@ func (c *UserClient) QueryMemberships(_m *User) *MembershipQuery {
 	return query
 }
 
+// QuerySessions queries the sessions edge of a User.
+func (c *UserClient) QuerySessions(_m *User) *SessionQuery {
+	query := (&SessionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(session.Table, session.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.SessionsTable, user.SessionsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // QueryOrganization queries the organization edge of a User.
 func (c *UserClient) QueryOrganization(_m *User) *OrganizationQuery {
 	query := (&OrganizationClient{config: c.config}).Query()
@@ -2670,7 +2904,8 @@ func (c *UserClient) QueryMunicipality(_m *User) *MunicipalityQuery {
 
 // Hooks returns the client hooks.
 func (c *UserClient) Hooks() []Hook {
-	return c.hooks.User
+	hooks := c.hooks.User
+	return append(hooks[:len(hooks):len(hooks)], user.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -2835,7 +3070,8 @@ func (c *WellbeingCountyClient) QueryMunicipalities(_m *WellbeingCounty) *Munici
 
 // Hooks returns the client hooks.
 func (c *WellbeingCountyClient) Hooks() []Hook {
-	return c.hooks.WellbeingCounty
+	hooks := c.hooks.WellbeingCounty
+	return append(hooks[:len(hooks):len(hooks)], wellbeingcounty.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -3064,7 +3300,8 @@ func (c *WorkspaceClient) QueryMaterials(_m *Workspace) *MaterialQuery {
 
 // Hooks returns the client hooks.
 func (c *WorkspaceClient) Hooks() []Hook {
-	return c.hooks.Workspace
+	hooks := c.hooks.Workspace
+	return append(hooks[:len(hooks):len(hooks)], workspace.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -3091,12 +3328,12 @@ func (c *WorkspaceClient) mutate(ctx context.Context, m *WorkspaceMutation) (Val
 type (
 	hooks struct {
 		Discussion, Link, Material, Membership, Municipality, Network, Notice,
-		Organization, Pilot, Post, Region, Theme, User, WellbeingCounty,
+		Organization, Pilot, Post, Region, Session, Theme, User, WellbeingCounty,
 		Workspace []ent.Hook
 	}
 	inters struct {
 		Discussion, Link, Material, Membership, Municipality, Network, Notice,
-		Organization, Pilot, Post, Region, Theme, User, WellbeingCounty,
+		Organization, Pilot, Post, Region, Session, Theme, User, WellbeingCounty,
 		Workspace []ent.Interceptor
 	}
 )

@@ -5,6 +5,7 @@ package ent
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"kokeilu/ent/discussion"
 	"kokeilu/ent/post"
@@ -440,6 +441,12 @@ func (_q *DiscussionQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if discussion.Policy == nil {
+		return errors.New("ent: uninitialized discussion.Policy (forgotten import ent/runtime?)")
+	}
+	if err := discussion.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

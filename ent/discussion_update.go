@@ -205,7 +205,9 @@ func (_u *DiscussionUpdate) RemovePosts(v ...*Post) *DiscussionUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *DiscussionUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -232,11 +234,15 @@ func (_u *DiscussionUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *DiscussionUpdate) defaults() {
+func (_u *DiscussionUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if discussion.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized discussion.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := discussion.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -603,7 +609,9 @@ func (_u *DiscussionUpdateOne) Select(field string, fields ...string) *Discussio
 
 // Save executes the query and returns the updated Discussion entity.
 func (_u *DiscussionUpdateOne) Save(ctx context.Context) (*Discussion, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -630,11 +638,15 @@ func (_u *DiscussionUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *DiscussionUpdateOne) defaults() {
+func (_u *DiscussionUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if discussion.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized discussion.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := discussion.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -17,6 +17,7 @@ import (
 	"kokeilu/ent/pilot"
 	"kokeilu/ent/post"
 	"kokeilu/ent/region"
+	"kokeilu/ent/session"
 	"kokeilu/ent/theme"
 	"kokeilu/ent/user"
 	"kokeilu/ent/wellbeingcounty"
@@ -98,6 +99,7 @@ func checkColumn(t, c string) error {
 			pilot.Table:           pilot.ValidColumn,
 			post.Table:            post.ValidColumn,
 			region.Table:          region.ValidColumn,
+			session.Table:         session.ValidColumn,
 			theme.Table:           theme.ValidColumn,
 			user.Table:            user.ValidColumn,
 			wellbeingcounty.Table: wellbeingcounty.ValidColumn,

@@ -35,7 +35,7 @@ func main() {
 			gen.FeatureLock,
 			gen.FeatureExecQuery,
 		},
-		Templates: []*gen.Template{gen.MustParse(gen.NewTemplate("connection_nodes").ParseFiles("./ent/template/connection_nodes.tmpl"))},
+		Templates: []*gen.Template{gen.MustParse(gen.NewTemplate("connection_nodes").Funcs(entgql.TemplateFuncs).ParseFiles("./ent/template/connection_nodes.tmpl"))},
 	}, entc.Extensions(ex))
 	if err != nil {
 		log.Fatalf("running ent codegen: %v", err)

@@ -45,6 +45,14 @@ func (_m *Discussion) Posts(
 	return _m.QueryPosts().Paginate(ctx, after, first, before, last, opts...)
 }
 
+func (_m *Link) CreatedBy(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.CreatedByOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCreatedBy().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *Material) Workspace(ctx context.Context) (*Workspace, error) {
 	result, err := _m.Edges.WorkspaceOrErr()
 	if IsNotLoaded(err) {
@@ -261,6 +269,14 @@ func (_m *Network) Workspaces(
 	return _m.QueryWorkspaces().Paginate(ctx, after, first, before, last, opts...)
 }
 
+func (_m *Network) CreatedBy(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.CreatedByOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCreatedBy().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *Network) Parent(ctx context.Context) (*Network, error) {
 	result, err := _m.Edges.ParentOrErr()
 	if IsNotLoaded(err) {
@@ -277,7 +293,7 @@ func (_m *Network) Children(
 		WithNetworkFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[5][alias]
+	totalCount, hasTotalCount := _m.Edges.totalCount[6][alias]
 	if nodes, err := _m.NamedChildren(alias); err == nil || hasTotalCount {
 		pager, err := newNetworkPager(opts, last != nil)
 		if err != nil {
@@ -452,6 +468,14 @@ func (_m *Pilot) Workspace(ctx context.Context) (*Workspace, error) {
 	result, err := _m.Edges.WorkspaceOrErr()
 	if IsNotLoaded(err) {
 		result, err = _m.QueryWorkspace().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Pilot) CreatedBy(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.CreatedByOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCreatedBy().Only(ctx)
 	}
 	return result, MaskNotFound(err)
 }
@@ -646,11 +670,10 @@ func (_m *Workspace) Pilot(ctx context.Context) (*Pilot, error) {
 }
 
 func (_m *Workspace) Memberships(
-	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy []*MembershipOrder, where *MembershipWhereInput,
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy []*MembershipOrder,
 ) (*MembershipConnection, error) {
 	opts := []MembershipPaginateOption{
 		WithMembershipOrder(orderBy),
-		WithMembershipFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
 	totalCount, hasTotalCount := _m.Edges.totalCount[2][alias]
@@ -667,11 +690,10 @@ func (_m *Workspace) Memberships(
 }
 
 func (_m *Workspace) Discussions(
-	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy []*DiscussionOrder, where *DiscussionWhereInput,
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy []*DiscussionOrder,
 ) (*DiscussionConnection, error) {
 	opts := []DiscussionPaginateOption{
 		WithDiscussionOrder(orderBy),
-		WithDiscussionFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
 	totalCount, hasTotalCount := _m.Edges.totalCount[3][alias]
@@ -688,11 +710,10 @@ func (_m *Workspace) Discussions(
 }
 
 func (_m *Workspace) Notices(
-	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy []*NoticeOrder, where *NoticeWhereInput,
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy []*NoticeOrder,
 ) (*NoticeConnection, error) {
 	opts := []NoticePaginateOption{
 		WithNoticeOrder(orderBy),
-		WithNoticeFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
 	totalCount, hasTotalCount := _m.Edges.totalCount[4][alias]
@@ -709,11 +730,10 @@ func (_m *Workspace) Notices(
 }
 
 func (_m *Workspace) Materials(
-	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy []*MaterialOrder, where *MaterialWhereInput,
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy []*MaterialOrder,
 ) (*MaterialConnection, error) {
 	opts := []MaterialPaginateOption{
 		WithMaterialOrder(orderBy),
-		WithMaterialFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
 	totalCount, hasTotalCount := _m.Edges.totalCount[5][alias]

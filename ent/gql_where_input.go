@@ -542,6 +542,10 @@ type LinkWhereInput struct {
 	SourceURLNotNil       bool     `json:"sourceURLNotNil,omitempty"`
 	SourceURLEqualFold    *string  `json:"sourceURLEqualFold,omitempty"`
 	SourceURLContainsFold *string  `json:"sourceURLContainsFold,omitempty"`
+
+	// "created_by" edge predicates.
+	HasCreatedBy     *bool             `json:"hasCreatedBy,omitempty"`
+	HasCreatedByWith []*UserWhereInput `json:"hasCreatedByWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -874,6 +878,24 @@ func (i *LinkWhereInput) P() (predicate.Link, error) {
 		predicates = append(predicates, link.SourceURLContainsFold(*i.SourceURLContainsFold))
 	}
 
+	if i.HasCreatedBy != nil {
+		p := link.HasCreatedBy()
+		if !*i.HasCreatedBy {
+			p = link.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCreatedByWith) > 0 {
+		with := make([]predicate.User, 0, len(i.HasCreatedByWith))
+		for _, w := range i.HasCreatedByWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCreatedByWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, link.HasCreatedByWith(with...))
+	}
 	switch len(predicates) {
 	case 0:
 		return nil, ErrEmptyLinkWhereInput
@@ -2639,6 +2661,10 @@ type NetworkWhereInput struct {
 	HasWorkspaces     *bool                  `json:"hasWorkspaces,omitempty"`
 	HasWorkspacesWith []*WorkspaceWhereInput `json:"hasWorkspacesWith,omitempty"`
 
+	// "created_by" edge predicates.
+	HasCreatedBy     *bool             `json:"hasCreatedBy,omitempty"`
+	HasCreatedByWith []*UserWhereInput `json:"hasCreatedByWith,omitempty"`
+
 	// "parent" edge predicates.
 	HasParent     *bool                `json:"hasParent,omitempty"`
 	HasParentWith []*NetworkWhereInput `json:"hasParentWith,omitempty"`
@@ -3103,6 +3129,24 @@ func (i *NetworkWhereInput) P() (predicate.Network, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, network.HasWorkspacesWith(with...))
+	}
+	if i.HasCreatedBy != nil {
+		p := network.HasCreatedBy()
+		if !*i.HasCreatedBy {
+			p = network.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCreatedByWith) > 0 {
+		with := make([]predicate.User, 0, len(i.HasCreatedByWith))
+		for _, w := range i.HasCreatedByWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCreatedByWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, network.HasCreatedByWith(with...))
 	}
 	if i.HasParent != nil {
 		p := network.HasParent()
@@ -4299,6 +4343,10 @@ type PilotWhereInput struct {
 	// "workspace" edge predicates.
 	HasWorkspace     *bool                  `json:"hasWorkspace,omitempty"`
 	HasWorkspaceWith []*WorkspaceWhereInput `json:"hasWorkspaceWith,omitempty"`
+
+	// "created_by" edge predicates.
+	HasCreatedBy     *bool             `json:"hasCreatedBy,omitempty"`
+	HasCreatedByWith []*UserWhereInput `json:"hasCreatedByWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -4849,6 +4897,24 @@ func (i *PilotWhereInput) P() (predicate.Pilot, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, pilot.HasWorkspaceWith(with...))
+	}
+	if i.HasCreatedBy != nil {
+		p := pilot.HasCreatedBy()
+		if !*i.HasCreatedBy {
+			p = pilot.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCreatedByWith) > 0 {
+		with := make([]predicate.User, 0, len(i.HasCreatedByWith))
+		for _, w := range i.HasCreatedByWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCreatedByWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, pilot.HasCreatedByWith(with...))
 	}
 	switch len(predicates) {
 	case 0:
@@ -6987,22 +7053,6 @@ type WorkspaceWhereInput struct {
 	// "pilot" edge predicates.
 	HasPilot     *bool              `json:"hasPilot,omitempty"`
 	HasPilotWith []*PilotWhereInput `json:"hasPilotWith,omitempty"`
-
-	// "memberships" edge predicates.
-	HasMemberships     *bool                   `json:"hasMemberships,omitempty"`
-	HasMembershipsWith []*MembershipWhereInput `json:"hasMembershipsWith,omitempty"`
-
-	// "discussions" edge predicates.
-	HasDiscussions     *bool                   `json:"hasDiscussions,omitempty"`
-	HasDiscussionsWith []*DiscussionWhereInput `json:"hasDiscussionsWith,omitempty"`
-
-	// "notices" edge predicates.
-	HasNotices     *bool               `json:"hasNotices,omitempty"`
-	HasNoticesWith []*NoticeWhereInput `json:"hasNoticesWith,omitempty"`
-
-	// "materials" edge predicates.
-	HasMaterials     *bool                 `json:"hasMaterials,omitempty"`
-	HasMaterialsWith []*MaterialWhereInput `json:"hasMaterialsWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -7319,78 +7369,6 @@ func (i *WorkspaceWhereInput) P() (predicate.Workspace, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, workspace.HasPilotWith(with...))
-	}
-	if i.HasMemberships != nil {
-		p := workspace.HasMemberships()
-		if !*i.HasMemberships {
-			p = workspace.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasMembershipsWith) > 0 {
-		with := make([]predicate.Membership, 0, len(i.HasMembershipsWith))
-		for _, w := range i.HasMembershipsWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasMembershipsWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, workspace.HasMembershipsWith(with...))
-	}
-	if i.HasDiscussions != nil {
-		p := workspace.HasDiscussions()
-		if !*i.HasDiscussions {
-			p = workspace.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasDiscussionsWith) > 0 {
-		with := make([]predicate.Discussion, 0, len(i.HasDiscussionsWith))
-		for _, w := range i.HasDiscussionsWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasDiscussionsWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, workspace.HasDiscussionsWith(with...))
-	}
-	if i.HasNotices != nil {
-		p := workspace.HasNotices()
-		if !*i.HasNotices {
-			p = workspace.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasNoticesWith) > 0 {
-		with := make([]predicate.Notice, 0, len(i.HasNoticesWith))
-		for _, w := range i.HasNoticesWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasNoticesWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, workspace.HasNoticesWith(with...))
-	}
-	if i.HasMaterials != nil {
-		p := workspace.HasMaterials()
-		if !*i.HasMaterials {
-			p = workspace.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasMaterialsWith) > 0 {
-		with := make([]predicate.Material, 0, len(i.HasMaterialsWith))
-		for _, w := range i.HasMaterialsWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasMaterialsWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, workspace.HasMaterialsWith(with...))
 	}
 	switch len(predicates) {
 	case 0:

@@ -5,6 +5,7 @@ package ent
 import (
 	"fmt"
 	"kokeilu/ent/link"
+	"kokeilu/ent/user"
 	"strings"
 	"time"
 
@@ -36,8 +37,34 @@ type Link struct {
 	// Description holds the value of the "description" field.
 	Description string `json:"description,omitempty"`
 	// SourceURL holds the value of the "source_url" field.
-	SourceURL    string `json:"sourceURL,omitempty"`
-	selectValues sql.SelectValues
+	SourceURL string `json:"sourceURL,omitempty"`
+	// Edges holds the relations/edges for other nodes in the graph.
+	// The values are being populated by the LinkQuery when eager-loading is set.
+	Edges           LinkEdges `json:"edges"`
+	link_created_by *int
+	selectValues    sql.SelectValues
+}
+
+// LinkEdges holds the relations/edges for other nodes in the graph.
+type LinkEdges struct {
+	// CreatedBy holds the value of the created_by edge.
+	CreatedBy *User `json:"created_by,omitempty"`
+	// loadedTypes holds the information for reporting if a
+	// type was loaded (or requested) in eager-loading or not.
+	loadedTypes [1]bool
+	// totalCount holds the count of the edges above.
+	totalCount [1]map[string]int
+}
+
+// CreatedByOrErr returns the CreatedBy value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e LinkEdges) CreatedByOrErr() (*User, error) {
+	if e.CreatedBy != nil {
+		return e.CreatedBy, nil
+	} else if e.loadedTypes[0] {
+		return nil, &NotFoundError{label: user.Label}
+	}
+	return nil, &NotLoadedError{edge: "created_by"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -53,6 +80,8 @@ func (*Link) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case link.FieldCreatedAt, link.FieldUpdatedAt, link.FieldValidFrom, link.FieldValidTo:
 			values[i] = new(sql.NullTime)
+		case link.ForeignKeys[0]: // link_created_by
+			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
 		}
@@ -136,6 +165,13 @@ func (_m *Link) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.SourceURL = value.String
 			}
+		case link.ForeignKeys[0]:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for edge-field link_created_by", value)
+			} else if value.Valid {
+				_m.link_created_by = new(int)
+				*_m.link_created_by = int(value.Int64)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -147,6 +183,11 @@ func (_m *Link) assignValues(columns []string, values []any) error {
 // This includes values selected through modifiers, order, etc.
 func (_m *Link) Value(name string) (ent.Value, error) {
 	return _m.selectValues.Get(name)
+}
+
+// QueryCreatedBy queries the "created_by" edge of the Link entity.
+func (_m *Link) QueryCreatedBy() *UserQuery {
+	return NewLinkClient(_m.config).QueryCreatedBy(_m)
 }
 
 // Update returns a builder for updating this Link.

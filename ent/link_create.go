@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"kokeilu/ent/link"
+	"kokeilu/ent/user"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -146,6 +147,25 @@ func (_c *LinkCreate) SetNillableSourceURL(v *string) *LinkCreate {
 	return _c
 }
 
+// SetCreatedByID sets the "created_by" edge to the User entity by ID.
+func (_c *LinkCreate) SetCreatedByID(id int) *LinkCreate {
+	_c.mutation.SetCreatedByID(id)
+	return _c
+}
+
+// SetNillableCreatedByID sets the "created_by" edge to the User entity by ID if the given value is not nil.
+func (_c *LinkCreate) SetNillableCreatedByID(id *int) *LinkCreate {
+	if id != nil {
+		_c = _c.SetCreatedByID(*id)
+	}
+	return _c
+}
+
+// SetCreatedBy sets the "created_by" edge to the User entity.
+func (_c *LinkCreate) SetCreatedBy(v *User) *LinkCreate {
+	return _c.SetCreatedByID(v.ID)
+}
+
 // Mutation returns the LinkMutation object of the builder.
 func (_c *LinkCreate) Mutation() *LinkMutation {
 	return _c.mutation
@@ -153,7 +173,9 @@ func (_c *LinkCreate) Mutation() *LinkMutation {
 
 // Save creates the Link in the database.
 func (_c *LinkCreate) Save(ctx context.Context) (*Link, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -180,12 +202,18 @@ func (_c *LinkCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *LinkCreate) defaults() {
+func (_c *LinkCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if link.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized link.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := link.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if link.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized link.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := link.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -197,6 +225,7 @@ func (_c *LinkCreate) defaults() {
 		v := link.DefaultWeight
 		_c.mutation.SetWeight(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -305,6 +334,23 @@ func (_c *LinkCreate) createSpec() (*Link, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.SourceURL(); ok {
 		_spec.SetField(link.FieldSourceURL, field.TypeString, value)
 		_node.SourceURL = value
+	}
+	if nodes := _c.mutation.CreatedByIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   link.CreatedByTable,
+			Columns: []string{link.CreatedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.link_created_by = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec
 }

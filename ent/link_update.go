@@ -156,7 +156,9 @@ func (_u *LinkUpdate) Mutation() *LinkMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *LinkUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -183,11 +185,15 @@ func (_u *LinkUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *LinkUpdate) defaults() {
+func (_u *LinkUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if link.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized link.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := link.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -424,7 +430,9 @@ func (_u *LinkUpdateOne) Select(field string, fields ...string) *LinkUpdateOne {
 
 // Save executes the query and returns the updated Link entity.
 func (_u *LinkUpdateOne) Save(ctx context.Context) (*Link, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -451,11 +459,15 @@ func (_u *LinkUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *LinkUpdateOne) defaults() {
+func (_u *LinkUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if link.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized link.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := link.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

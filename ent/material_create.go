@@ -151,7 +151,9 @@ func (_c *MaterialCreate) Mutation() *MaterialMutation {
 
 // Save creates the Material in the database.
 func (_c *MaterialCreate) Save(ctx context.Context) (*Material, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -178,12 +180,18 @@ func (_c *MaterialCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *MaterialCreate) defaults() {
+func (_c *MaterialCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if material.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized material.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := material.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if material.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized material.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := material.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -191,6 +199,7 @@ func (_c *MaterialCreate) defaults() {
 		v := material.DefaultKind
 		_c.mutation.SetKind(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"kokeilu/ent/material"
 	"kokeilu/ent/predicate"
@@ -402,6 +403,12 @@ func (_q *MaterialQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if material.Policy == nil {
+		return errors.New("ent: uninitialized material.Policy (forgotten import ent/runtime?)")
+	}
+	if err := material.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

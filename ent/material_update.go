@@ -173,7 +173,9 @@ func (_u *MaterialUpdate) ClearAuthor() *MaterialUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *MaterialUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -200,11 +202,15 @@ func (_u *MaterialUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *MaterialUpdate) defaults() {
+func (_u *MaterialUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if material.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized material.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := material.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -513,7 +519,9 @@ func (_u *MaterialUpdateOne) Select(field string, fields ...string) *MaterialUpd
 
 // Save executes the query and returns the updated Material entity.
 func (_u *MaterialUpdateOne) Save(ctx context.Context) (*Material, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -540,11 +548,15 @@ func (_u *MaterialUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *MaterialUpdateOne) defaults() {
+func (_u *MaterialUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if material.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized material.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := material.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -5,6 +5,7 @@ package ent
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"kokeilu/ent/municipality"
 	"kokeilu/ent/network"
@@ -550,6 +551,12 @@ func (_q *MunicipalityQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if municipality.Policy == nil {
+		return errors.New("ent: uninitialized municipality.Policy (forgotten import ent/runtime?)")
+	}
+	if err := municipality.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ package ent
 import (
 	"fmt"
 	"kokeilu/ent/network"
+	"kokeilu/ent/user"
 	"strings"
 	"time"
 
@@ -37,9 +38,10 @@ type Network struct {
 	Website string `json:"website,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the NetworkQuery when eager-loading is set.
-	Edges            NetworkEdges `json:"edges"`
-	network_children *int
-	selectValues     sql.SelectValues
+	Edges              NetworkEdges `json:"edges"`
+	network_created_by *int
+	network_children   *int
+	selectValues       sql.SelectValues
 }
 
 // NetworkEdges holds the relations/edges for other nodes in the graph.
@@ -52,15 +54,17 @@ type NetworkEdges struct {
 	Pilots []*Pilot `json:"pilots,omitempty"`
 	// Workspaces holds the value of the workspaces edge.
 	Workspaces []*Workspace `json:"workspaces,omitempty"`
+	// CreatedBy holds the value of the created_by edge.
+	CreatedBy *User `json:"created_by,omitempty"`
 	// Parent holds the value of the parent edge.
 	Parent *Network `json:"parent,omitempty"`
 	// Children holds the value of the children edge.
 	Children []*Network `json:"children,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [6]bool
+	loadedTypes [7]bool
 	// totalCount holds the count of the edges above.
-	totalCount [6]map[string]int
+	totalCount [7]map[string]int
 
 	namedMunicipalities map[string][]*Municipality
 	namedOrganizations  map[string][]*Organization
@@ -105,12 +109,23 @@ func (e NetworkEdges) WorkspacesOrErr() ([]*Workspace, error) {
 	return nil, &NotLoadedError{edge: "workspaces"}
 }
 
+// CreatedByOrErr returns the CreatedBy value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e NetworkEdges) CreatedByOrErr() (*User, error) {
+	if e.CreatedBy != nil {
+		return e.CreatedBy, nil
+	} else if e.loadedTypes[4] {
+		return nil, &NotFoundError{label: user.Label}
+	}
+	return nil, &NotLoadedError{edge: "created_by"}
+}
+
 // ParentOrErr returns the Parent value or an error if the edge
 // was not loaded in eager-loading, or loaded but was not found.
 func (e NetworkEdges) ParentOrErr() (*Network, error) {
 	if e.Parent != nil {
 		return e.Parent, nil
-	} else if e.loadedTypes[4] {
+	} else if e.loadedTypes[5] {
 		return nil, &NotFoundError{label: network.Label}
 	}
 	return nil, &NotLoadedError{edge: "parent"}
@@ -119,7 +134,7 @@ func (e NetworkEdges) ParentOrErr() (*Network, error) {
 // ChildrenOrErr returns the Children value or an error if the edge
 // was not loaded in eager-loading.
 func (e NetworkEdges) ChildrenOrErr() ([]*Network, error) {
-	if e.loadedTypes[5] {
+	if e.loadedTypes[6] {
 		return e.Children, nil
 	}
 	return nil, &NotLoadedError{edge: "children"}
@@ -136,7 +151,9 @@ func (*Network) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case network.FieldCreatedAt, network.FieldUpdatedAt, network.FieldStartsOn, network.FieldEndsOn:
 			values[i] = new(sql.NullTime)
-		case network.ForeignKeys[0]: // network_children
+		case network.ForeignKeys[0]: // network_created_by
+			values[i] = new(sql.NullInt64)
+		case network.ForeignKeys[1]: // network_children
 			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -217,6 +234,13 @@ func (_m *Network) assignValues(columns []string, values []any) error {
 			}
 		case network.ForeignKeys[0]:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for edge-field network_created_by", value)
+			} else if value.Valid {
+				_m.network_created_by = new(int)
+				*_m.network_created_by = int(value.Int64)
+			}
+		case network.ForeignKeys[1]:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
 				return fmt.Errorf("unexpected type %T for edge-field network_children", value)
 			} else if value.Valid {
 				_m.network_children = new(int)
@@ -253,6 +277,11 @@ func (_m *Network) QueryPilots() *PilotQuery {
 // QueryWorkspaces queries the "workspaces" edge of the Network entity.
 func (_m *Network) QueryWorkspaces() *WorkspaceQuery {
 	return NewNetworkClient(_m.config).QueryWorkspaces(_m)
+}
+
+// QueryCreatedBy queries the "created_by" edge of the Network entity.
+func (_m *Network) QueryCreatedBy() *UserQuery {
+	return NewNetworkClient(_m.config).QueryCreatedBy(_m)
 }
 
 // QueryParent queries the "parent" edge of the Network entity.

@@ -10,6 +10,7 @@ import (
 	"kokeilu/ent/network"
 	"kokeilu/ent/organization"
 	"kokeilu/ent/pilot"
+	"kokeilu/ent/user"
 	"kokeilu/ent/workspace"
 	"time"
 
@@ -196,6 +197,25 @@ func (_c *NetworkCreate) AddWorkspaces(v ...*Workspace) *NetworkCreate {
 	return _c.AddWorkspaceIDs(ids...)
 }
 
+// SetCreatedByID sets the "created_by" edge to the User entity by ID.
+func (_c *NetworkCreate) SetCreatedByID(id int) *NetworkCreate {
+	_c.mutation.SetCreatedByID(id)
+	return _c
+}
+
+// SetNillableCreatedByID sets the "created_by" edge to the User entity by ID if the given value is not nil.
+func (_c *NetworkCreate) SetNillableCreatedByID(id *int) *NetworkCreate {
+	if id != nil {
+		_c = _c.SetCreatedByID(*id)
+	}
+	return _c
+}
+
+// SetCreatedBy sets the "created_by" edge to the User entity.
+func (_c *NetworkCreate) SetCreatedBy(v *User) *NetworkCreate {
+	return _c.SetCreatedByID(v.ID)
+}
+
 // SetParentID sets the "parent" edge to the Network entity by ID.
 func (_c *NetworkCreate) SetParentID(id int) *NetworkCreate {
 	_c.mutation.SetParentID(id)
@@ -237,7 +257,9 @@ func (_c *NetworkCreate) Mutation() *NetworkMutation {
 
 // Save creates the Network in the database.
 func (_c *NetworkCreate) Save(ctx context.Context) (*Network, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -264,12 +286,18 @@ func (_c *NetworkCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *NetworkCreate) defaults() {
+func (_c *NetworkCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if network.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized network.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := network.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if network.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized network.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := network.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -277,6 +305,7 @@ func (_c *NetworkCreate) defaults() {
 		v := network.DefaultKind
 		_c.mutation.SetKind(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -446,6 +475,23 @@ func (_c *NetworkCreate) createSpec() (*Network, *sqlgraph.CreateSpec) {
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.CreatedByIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   network.CreatedByTable,
+			Columns: []string{network.CreatedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.network_created_by = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	if nodes := _c.mutation.ParentIDs(); len(nodes) > 0 {

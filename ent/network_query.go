@@ -5,12 +5,14 @@ package ent
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"kokeilu/ent/municipality"
 	"kokeilu/ent/network"
 	"kokeilu/ent/organization"
 	"kokeilu/ent/pilot"
 	"kokeilu/ent/predicate"
+	"kokeilu/ent/user"
 	"kokeilu/ent/workspace"
 	"math"
 
@@ -32,6 +34,7 @@ type NetworkQuery struct {
 	withOrganizations       *OrganizationQuery
 	withPilots              *PilotQuery
 	withWorkspaces          *WorkspaceQuery
+	withCreatedBy           *UserQuery
 	withParent              *NetworkQuery
 	withChildren            *NetworkQuery
 	withFKs                 bool
@@ -159,6 +162,28 @@ func (_q *NetworkQuery) QueryWorkspaces() *WorkspaceQuery {
 			sqlgraph.From(network.Table, network.FieldID, selector),
 			sqlgraph.To(workspace.Table, workspace.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, true, network.WorkspacesTable, network.WorkspacesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryCreatedBy chains the current query on the "created_by" edge.
+func (_q *NetworkQuery) QueryCreatedBy() *UserQuery {
+	query := (&UserClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(network.Table, network.FieldID, selector),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, network.CreatedByTable, network.CreatedByColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -406,6 +431,7 @@ func (_q *NetworkQuery) Clone() *NetworkQuery {
 		withOrganizations:  _q.withOrganizations.Clone(),
 		withPilots:         _q.withPilots.Clone(),
 		withWorkspaces:     _q.withWorkspaces.Clone(),
+		withCreatedBy:      _q.withCreatedBy.Clone(),
 		withParent:         _q.withParent.Clone(),
 		withChildren:       _q.withChildren.Clone(),
 		// clone intermediate query.
@@ -455,6 +481,17 @@ func (_q *NetworkQuery) WithWorkspaces(opts ...func(*WorkspaceQuery)) *NetworkQu
 		opt(query)
 	}
 	_q.withWorkspaces = query
+	return _q
+}
+
+// WithCreatedBy tells the query-builder to eager-load the nodes that are connected to
+// the "created_by" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *NetworkQuery) WithCreatedBy(opts ...func(*UserQuery)) *NetworkQuery {
+	query := (&UserClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withCreatedBy = query
 	return _q
 }
 
@@ -551,6 +588,12 @@ func (_q *NetworkQuery) prepareQuery(ctx context.Context) error {
 		}
 		_q.sql = prev
 	}
+	if network.Policy == nil {
+		return errors.New("ent: uninitialized network.Policy (forgotten import ent/runtime?)")
+	}
+	if err := network.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -559,16 +602,17 @@ func (_q *NetworkQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Netw
 		nodes       = []*Network{}
 		withFKs     = _q.withFKs
 		_spec       = _q.querySpec()
-		loadedTypes = [6]bool{
+		loadedTypes = [7]bool{
 			_q.withMunicipalities != nil,
 			_q.withOrganizations != nil,
 			_q.withPilots != nil,
 			_q.withWorkspaces != nil,
+			_q.withCreatedBy != nil,
 			_q.withParent != nil,
 			_q.withChildren != nil,
 		}
 	)
-	if _q.withParent != nil {
+	if _q.withCreatedBy != nil || _q.withParent != nil {
 		withFKs = true
 	}
 	if withFKs {
@@ -620,6 +664,12 @@ func (_q *NetworkQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Netw
 		if err := _q.loadWorkspaces(ctx, query, nodes,
 			func(n *Network) { n.Edges.Workspaces = []*Workspace{} },
 			func(n *Network, e *Workspace) { n.Edges.Workspaces = append(n.Edges.Workspaces, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withCreatedBy; query != nil {
+		if err := _q.loadCreatedBy(ctx, query, nodes, nil,
+			func(n *Network, e *User) { n.Edges.CreatedBy = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -890,6 +940,38 @@ func (_q *NetworkQuery) loadWorkspaces(ctx context.Context, query *WorkspaceQuer
 			return fmt.Errorf(`unexpected referenced foreign-key "workspace_network" returned %v for node %v`, *fk, n.ID)
 		}
 		assign(node, n)
+	}
+	return nil
+}
+func (_q *NetworkQuery) loadCreatedBy(ctx context.Context, query *UserQuery, nodes []*Network, init func(*Network), assign func(*Network, *User)) error {
+	ids := make([]int, 0, len(nodes))
+	nodeids := make(map[int][]*Network)
+	for i := range nodes {
+		if nodes[i].network_created_by == nil {
+			continue
+		}
+		fk := *nodes[i].network_created_by
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(user.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "network_created_by" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
 	}
 	return nil
 }

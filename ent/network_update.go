@@ -372,7 +372,9 @@ func (_u *NetworkUpdate) RemoveChildren(v ...*Network) *NetworkUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *NetworkUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -399,11 +401,15 @@ func (_u *NetworkUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *NetworkUpdate) defaults() {
+func (_u *NetworkUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if network.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized network.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := network.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -1111,7 +1117,9 @@ func (_u *NetworkUpdateOne) Select(field string, fields ...string) *NetworkUpdat
 
 // Save executes the query and returns the updated Network entity.
 func (_u *NetworkUpdateOne) Save(ctx context.Context) (*Network, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -1138,11 +1146,15 @@ func (_u *NetworkUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *NetworkUpdateOne) defaults() {
+func (_u *NetworkUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if network.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized network.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := network.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

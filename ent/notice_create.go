@@ -137,7 +137,9 @@ func (_c *NoticeCreate) Mutation() *NoticeMutation {
 
 // Save creates the Notice in the database.
 func (_c *NoticeCreate) Save(ctx context.Context) (*Notice, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -164,11 +166,15 @@ func (_c *NoticeCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *NoticeCreate) defaults() {
+func (_c *NoticeCreate) defaults() error {
 	if _, ok := _c.mutation.PublishedAt(); !ok {
+		if notice.DefaultPublishedAt == nil {
+			return fmt.Errorf("ent: uninitialized notice.DefaultPublishedAt (forgotten import ent/runtime?)")
+		}
 		v := notice.DefaultPublishedAt()
 		_c.mutation.SetPublishedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

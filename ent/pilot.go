@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"kokeilu/ent/municipality"
 	"kokeilu/ent/pilot"
+	"kokeilu/ent/user"
 	"kokeilu/ent/workspace"
 	"strings"
 	"time"
@@ -45,6 +46,7 @@ type Pilot struct {
 	// The values are being populated by the PilotQuery when eager-loading is set.
 	Edges                   PilotEdges `json:"edges"`
 	pilot_lead_municipality *int
+	pilot_created_by        *int
 	selectValues            sql.SelectValues
 }
 
@@ -62,11 +64,13 @@ type PilotEdges struct {
 	Networks []*Network `json:"networks,omitempty"`
 	// Workspace holds the value of the workspace edge.
 	Workspace *Workspace `json:"workspace,omitempty"`
+	// CreatedBy holds the value of the created_by edge.
+	CreatedBy *User `json:"created_by,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [6]bool
+	loadedTypes [7]bool
 	// totalCount holds the count of the edges above.
-	totalCount [6]map[string]int
+	totalCount [7]map[string]int
 
 	namedMunicipalities map[string][]*Municipality
 	namedOrganizations  map[string][]*Organization
@@ -132,6 +136,17 @@ func (e PilotEdges) WorkspaceOrErr() (*Workspace, error) {
 	return nil, &NotLoadedError{edge: "workspace"}
 }
 
+// CreatedByOrErr returns the CreatedBy value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e PilotEdges) CreatedByOrErr() (*User, error) {
+	if e.CreatedBy != nil {
+		return e.CreatedBy, nil
+	} else if e.loadedTypes[6] {
+		return nil, &NotFoundError{label: user.Label}
+	}
+	return nil, &NotLoadedError{edge: "created_by"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Pilot) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
@@ -146,6 +161,8 @@ func (*Pilot) scanValues(columns []string) ([]any, error) {
 		case pilot.FieldCreatedAt, pilot.FieldUpdatedAt, pilot.FieldStartsOn, pilot.FieldEndsOn:
 			values[i] = new(sql.NullTime)
 		case pilot.ForeignKeys[0]: // pilot_lead_municipality
+			values[i] = new(sql.NullInt64)
+		case pilot.ForeignKeys[1]: // pilot_created_by
 			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -244,6 +261,13 @@ func (_m *Pilot) assignValues(columns []string, values []any) error {
 				_m.pilot_lead_municipality = new(int)
 				*_m.pilot_lead_municipality = int(value.Int64)
 			}
+		case pilot.ForeignKeys[1]:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for edge-field pilot_created_by", value)
+			} else if value.Valid {
+				_m.pilot_created_by = new(int)
+				*_m.pilot_created_by = int(value.Int64)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -285,6 +309,11 @@ func (_m *Pilot) QueryNetworks() *NetworkQuery {
 // QueryWorkspace queries the "workspace" edge of the Pilot entity.
 func (_m *Pilot) QueryWorkspace() *WorkspaceQuery {
 	return NewPilotClient(_m.config).QueryWorkspace(_m)
+}
+
+// QueryCreatedBy queries the "created_by" edge of the Pilot entity.
+func (_m *Pilot) QueryCreatedBy() *UserQuery {
+	return NewPilotClient(_m.config).QueryCreatedBy(_m)
 }
 
 // Update returns a builder for updating this Pilot.

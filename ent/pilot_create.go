@@ -11,6 +11,7 @@ import (
 	"kokeilu/ent/organization"
 	"kokeilu/ent/pilot"
 	"kokeilu/ent/theme"
+	"kokeilu/ent/user"
 	"kokeilu/ent/workspace"
 	"time"
 
@@ -263,6 +264,25 @@ func (_c *PilotCreate) SetWorkspace(v *Workspace) *PilotCreate {
 	return _c.SetWorkspaceID(v.ID)
 }
 
+// SetCreatedByID sets the "created_by" edge to the User entity by ID.
+func (_c *PilotCreate) SetCreatedByID(id int) *PilotCreate {
+	_c.mutation.SetCreatedByID(id)
+	return _c
+}
+
+// SetNillableCreatedByID sets the "created_by" edge to the User entity by ID if the given value is not nil.
+func (_c *PilotCreate) SetNillableCreatedByID(id *int) *PilotCreate {
+	if id != nil {
+		_c = _c.SetCreatedByID(*id)
+	}
+	return _c
+}
+
+// SetCreatedBy sets the "created_by" edge to the User entity.
+func (_c *PilotCreate) SetCreatedBy(v *User) *PilotCreate {
+	return _c.SetCreatedByID(v.ID)
+}
+
 // Mutation returns the PilotMutation object of the builder.
 func (_c *PilotCreate) Mutation() *PilotMutation {
 	return _c.mutation
@@ -270,7 +290,9 @@ func (_c *PilotCreate) Mutation() *PilotMutation {
 
 // Save creates the Pilot in the database.
 func (_c *PilotCreate) Save(ctx context.Context) (*Pilot, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -297,12 +319,18 @@ func (_c *PilotCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *PilotCreate) defaults() {
+func (_c *PilotCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if pilot.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized pilot.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := pilot.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if pilot.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized pilot.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := pilot.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -310,6 +338,7 @@ func (_c *PilotCreate) defaults() {
 		v := pilot.DefaultStatus
 		_c.mutation.SetStatus(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -525,6 +554,23 @@ func (_c *PilotCreate) createSpec() (*Pilot, *sqlgraph.CreateSpec) {
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.CreatedByIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   pilot.CreatedByTable,
+			Columns: []string{pilot.CreatedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.pilot_created_by = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec

@@ -5,6 +5,7 @@ package ent
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"kokeilu/ent/municipality"
 	"kokeilu/ent/network"
@@ -12,6 +13,7 @@ import (
 	"kokeilu/ent/pilot"
 	"kokeilu/ent/predicate"
 	"kokeilu/ent/theme"
+	"kokeilu/ent/user"
 	"kokeilu/ent/workspace"
 	"math"
 
@@ -35,6 +37,7 @@ type PilotQuery struct {
 	withThemes              *ThemeQuery
 	withNetworks            *NetworkQuery
 	withWorkspace           *WorkspaceQuery
+	withCreatedBy           *UserQuery
 	withFKs                 bool
 	loadTotal               []func(context.Context, []*Pilot) error
 	modifiers               []func(*sql.Selector)
@@ -203,6 +206,28 @@ func (_q *PilotQuery) QueryWorkspace() *WorkspaceQuery {
 			sqlgraph.From(pilot.Table, pilot.FieldID, selector),
 			sqlgraph.To(workspace.Table, workspace.FieldID),
 			sqlgraph.Edge(sqlgraph.O2O, false, pilot.WorkspaceTable, pilot.WorkspaceColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryCreatedBy chains the current query on the "created_by" edge.
+func (_q *PilotQuery) QueryCreatedBy() *UserQuery {
+	query := (&UserClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(pilot.Table, pilot.FieldID, selector),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, pilot.CreatedByTable, pilot.CreatedByColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -408,6 +433,7 @@ func (_q *PilotQuery) Clone() *PilotQuery {
 		withThemes:           _q.withThemes.Clone(),
 		withNetworks:         _q.withNetworks.Clone(),
 		withWorkspace:        _q.withWorkspace.Clone(),
+		withCreatedBy:        _q.withCreatedBy.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -477,6 +503,17 @@ func (_q *PilotQuery) WithWorkspace(opts ...func(*WorkspaceQuery)) *PilotQuery {
 		opt(query)
 	}
 	_q.withWorkspace = query
+	return _q
+}
+
+// WithCreatedBy tells the query-builder to eager-load the nodes that are connected to
+// the "created_by" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *PilotQuery) WithCreatedBy(opts ...func(*UserQuery)) *PilotQuery {
+	query := (&UserClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withCreatedBy = query
 	return _q
 }
 
@@ -551,6 +588,12 @@ func (_q *PilotQuery) prepareQuery(ctx context.Context) error {
 		}
 		_q.sql = prev
 	}
+	if pilot.Policy == nil {
+		return errors.New("ent: uninitialized pilot.Policy (forgotten import ent/runtime?)")
+	}
+	if err := pilot.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -559,16 +602,17 @@ func (_q *PilotQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Pilot,
 		nodes       = []*Pilot{}
 		withFKs     = _q.withFKs
 		_spec       = _q.querySpec()
-		loadedTypes = [6]bool{
+		loadedTypes = [7]bool{
 			_q.withLeadMunicipality != nil,
 			_q.withMunicipalities != nil,
 			_q.withOrganizations != nil,
 			_q.withThemes != nil,
 			_q.withNetworks != nil,
 			_q.withWorkspace != nil,
+			_q.withCreatedBy != nil,
 		}
 	)
-	if _q.withLeadMunicipality != nil {
+	if _q.withLeadMunicipality != nil || _q.withCreatedBy != nil {
 		withFKs = true
 	}
 	if withFKs {
@@ -632,6 +676,12 @@ func (_q *PilotQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Pilot,
 	if query := _q.withWorkspace; query != nil {
 		if err := _q.loadWorkspace(ctx, query, nodes, nil,
 			func(n *Pilot, e *Workspace) { n.Edges.Workspace = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withCreatedBy; query != nil {
+		if err := _q.loadCreatedBy(ctx, query, nodes, nil,
+			func(n *Pilot, e *User) { n.Edges.CreatedBy = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -972,6 +1022,38 @@ func (_q *PilotQuery) loadWorkspace(ctx context.Context, query *WorkspaceQuery, 
 			return fmt.Errorf(`unexpected referenced foreign-key "pilot_workspace" returned %v for node %v`, *fk, n.ID)
 		}
 		assign(node, n)
+	}
+	return nil
+}
+func (_q *PilotQuery) loadCreatedBy(ctx context.Context, query *UserQuery, nodes []*Pilot, init func(*Pilot), assign func(*Pilot, *User)) error {
+	ids := make([]int, 0, len(nodes))
+	nodeids := make(map[int][]*Pilot)
+	for i := range nodes {
+		if nodes[i].pilot_created_by == nil {
+			continue
+		}
+		fk := *nodes[i].pilot_created_by
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(user.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "pilot_created_by" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
 	}
 	return nil
 }

@@ -402,7 +402,9 @@ func (_u *PilotUpdate) ClearWorkspace() *PilotUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *PilotUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -429,11 +431,15 @@ func (_u *PilotUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *PilotUpdate) defaults() {
+func (_u *PilotUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if pilot.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized pilot.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := pilot.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -1171,7 +1177,9 @@ func (_u *PilotUpdateOne) Select(field string, fields ...string) *PilotUpdateOne
 
 // Save executes the query and returns the updated Pilot entity.
 func (_u *PilotUpdateOne) Save(ctx context.Context) (*Pilot, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -1198,11 +1206,15 @@ func (_u *PilotUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *PilotUpdateOne) defaults() {
+func (_u *PilotUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if pilot.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized pilot.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := pilot.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -5,6 +5,7 @@ package ent
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"kokeilu/ent/discussion"
 	"kokeilu/ent/post"
@@ -474,6 +475,12 @@ func (_q *PostQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if post.Policy == nil {
+		return errors.New("ent: uninitialized post.Policy (forgotten import ent/runtime?)")
+	}
+	if err := post.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

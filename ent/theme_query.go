@@ -5,6 +5,7 @@ package ent
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"kokeilu/ent/pilot"
 	"kokeilu/ent/predicate"
@@ -367,6 +368,12 @@ func (_q *ThemeQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if theme.Policy == nil {
+		return errors.New("ent: uninitialized theme.Policy (forgotten import ent/runtime?)")
+	}
+	if err := theme.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

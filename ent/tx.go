@@ -36,6 +36,8 @@ type Tx struct {
 	Post *PostClient
 	// Region is the client for interacting with the Region builders.
 	Region *RegionClient
+	// Session is the client for interacting with the Session builders.
+	Session *SessionClient
 	// Theme is the client for interacting with the Theme builders.
 	Theme *ThemeClient
 	// User is the client for interacting with the User builders.
@@ -186,6 +188,7 @@ func (tx *Tx) init() {
 	tx.Pilot = NewPilotClient(tx.config)
 	tx.Post = NewPostClient(tx.config)
 	tx.Region = NewRegionClient(tx.config)
+	tx.Session = NewSessionClient(tx.config)
 	tx.Theme = NewThemeClient(tx.config)
 	tx.User = NewUserClient(tx.config)
 	tx.WellbeingCounty = NewWellbeingCountyClient(tx.config)

@@ -5,6 +5,7 @@ package ent
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"kokeilu/ent/municipality"
 	"kokeilu/ent/predicate"
@@ -404,6 +405,12 @@ func (_q *WellbeingCountyQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if wellbeingcounty.Policy == nil {
+		return errors.New("ent: uninitialized wellbeingcounty.Policy (forgotten import ent/runtime?)")
+	}
+	if err := wellbeingcounty.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

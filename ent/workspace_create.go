@@ -201,7 +201,9 @@ func (_c *WorkspaceCreate) Mutation() *WorkspaceMutation {
 
 // Save creates the Workspace in the database.
 func (_c *WorkspaceCreate) Save(ctx context.Context) (*Workspace, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -228,12 +230,18 @@ func (_c *WorkspaceCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *WorkspaceCreate) defaults() {
+func (_c *WorkspaceCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if workspace.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized workspace.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := workspace.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if workspace.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized workspace.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := workspace.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -241,6 +249,7 @@ func (_c *WorkspaceCreate) defaults() {
 		v := workspace.DefaultVisibility
 		_c.mutation.SetVisibility(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

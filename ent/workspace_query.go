@@ -5,6 +5,7 @@ package ent
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"kokeilu/ent/discussion"
 	"kokeilu/ent/material"
@@ -551,6 +552,12 @@ func (_q *WorkspaceQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if workspace.Policy == nil {
+		return errors.New("ent: uninitialized workspace.Policy (forgotten import ent/runtime?)")
+	}
+	if err := workspace.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

@@ -303,7 +303,9 @@ func (_u *WorkspaceUpdate) RemoveMaterials(v ...*Material) *WorkspaceUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *WorkspaceUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -330,11 +332,15 @@ func (_u *WorkspaceUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *WorkspaceUpdate) defaults() {
+func (_u *WorkspaceUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if workspace.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized workspace.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := workspace.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -932,7 +938,9 @@ func (_u *WorkspaceUpdateOne) Select(field string, fields ...string) *WorkspaceU
 
 // Save executes the query and returns the updated Workspace entity.
 func (_u *WorkspaceUpdateOne) Save(ctx context.Context) (*Workspace, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -959,11 +967,15 @@ func (_u *WorkspaceUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *WorkspaceUpdateOne) defaults() {
+func (_u *WorkspaceUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if workspace.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized workspace.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := workspace.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -72,11 +72,17 @@ func (r *queryResolver) Workspaces(ctx context.Context, after *entgql.Cursor[int
 	return r.client.Workspace.Query().Paginate(ctx, after, first, before, last, ent.WithWorkspaceOrder(orderBy), ent.WithWorkspaceFilter(where.Filter))
 }
 
+// Discussion returns DiscussionResolver implementation.
+func (r *Resolver) Discussion() DiscussionResolver { return &discussionResolver{r} }
+
 // Link returns LinkResolver implementation.
 func (r *Resolver) Link() LinkResolver { return &linkResolver{r} }
 
 // Municipality returns MunicipalityResolver implementation.
 func (r *Resolver) Municipality() MunicipalityResolver { return &municipalityResolver{r} }
+
+// Post returns PostResolver implementation.
+func (r *Resolver) Post() PostResolver { return &postResolver{r} }
 
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
@@ -94,8 +100,10 @@ func (r *Resolver) User() UserResolver { return &userResolver{r} }
 func (r *Resolver) WellbeingCounty() WellbeingCountyResolver { return &wellbeingCountyResolver{r} }
 
 type (
+	discussionResolver      struct{ *Resolver }
 	linkResolver            struct{ *Resolver }
 	municipalityResolver    struct{ *Resolver }
+	postResolver            struct{ *Resolver }
 	queryResolver           struct{ *Resolver }
 	regionResolver          struct{ *Resolver }
 	themeResolver           struct{ *Resolver }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"kokeilu/ent"
+	"kokeilu/graph/model"
+	"kokeilu/internal/auth"
 	"kokeilu/internal/lang"
 	"kokeilu/internal/paging"
 	"kokeilu/internal/scalar"
@@ -42,4 +44,19 @@ func (r *Resolver) nodes(ctx context.Context, ids []int) ([]ent.Noder, error) {
 // localName is name(lang:) of every type with names in several languages.
 func localName(ctx context.Context, want *lang.Language, fi, sv, en string) string {
 	return lang.Name(ctx, want, fi, sv, en)
+}
+
+// authPayload is what register and login return.
+func authPayload(s *auth.Session, err error) (*model.AuthPayload, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &model.AuthPayload{Token: s.Token, User: s.User, ExpiresAt: s.ExpiresAt}, nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }

@@ -4,6 +4,7 @@ package graph
 
 import (
 	"kokeilu/ent"
+	"kokeilu/internal/auth"
 
 	"github.com/99designs/gqlgen/graphql"
 )
@@ -11,9 +12,10 @@ import (
 // Resolver is the root resolver; it holds what resolvers depend on.
 type Resolver struct {
 	client *ent.Client
+	auth   *auth.Service
 }
 
 // NewSchema builds the executable schema over an ent client.
-func NewSchema(client *ent.Client) graphql.ExecutableSchema {
-	return NewExecutableSchema(Config{Resolvers: &Resolver{client: client}})
+func NewSchema(client *ent.Client, accounts *auth.Service) graphql.ExecutableSchema {
+	return NewExecutableSchema(Config{Resolvers: &Resolver{client: client, auth: accounts}})
 }

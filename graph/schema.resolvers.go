@@ -15,6 +15,7 @@ import (
 	"kokeilu/ent/theme"
 	"kokeilu/ent/wellbeingcounty"
 	"kokeilu/ent/workspace"
+	"kokeilu/internal/auth"
 	"kokeilu/internal/lang"
 )
 
@@ -70,7 +71,11 @@ func (r *queryResolver) Theme(ctx context.Context, slug string) (*ent.Theme, err
 
 // Viewer is the resolver for the viewer field.
 func (r *queryResolver) Viewer(ctx context.Context) (*ent.User, error) {
-	return nil, nil // accounts arrive with issue 3
+	v := auth.FromContext(ctx)
+	if v == nil {
+		return nil, nil
+	}
+	return r.client.User.Get(ctx, v.ID)
 }
 
 // Name is the resolver for the name field.
@@ -85,7 +90,10 @@ func (r *themeResolver) Name(ctx context.Context, obj *ent.Theme, lang *lang.Lan
 
 // Email is the resolver for the email field.
 func (r *userResolver) Email(ctx context.Context, obj *ent.User) (*string, error) {
-	return nil, nil // visible to its owner alone; accounts arrive with issue 3
+	if v := auth.FromContext(ctx); v == nil || v.ID != obj.ID {
+		return nil, nil // visible to its owner alone
+	}
+	return &obj.Email, nil
 }
 
 // Name is the resolver for the name field.

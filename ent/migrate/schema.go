@@ -55,12 +55,21 @@ var (
 		{Name: "valid_to", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"postgres": "date"}},
 		{Name: "description", Type: field.TypeString, Nullable: true, Size: 2000},
 		{Name: "source_url", Type: field.TypeString, Nullable: true, Size: 2048},
+		{Name: "link_created_by", Type: field.TypeInt, Nullable: true},
 	}
 	// LinksTable holds the schema information for the "links" table.
 	LinksTable = &schema.Table{
 		Name:       "links",
 		Columns:    LinksColumns,
 		PrimaryKey: []*schema.Column{LinksColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "links_users_created_by",
+				Columns:    []*schema.Column{LinksColumns[11]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
 		Indexes: []*schema.Index{
 			{
 				Name:    "link_source_id",
@@ -220,6 +229,7 @@ var (
 		{Name: "starts_on", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"postgres": "date"}},
 		{Name: "ends_on", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"postgres": "date"}},
 		{Name: "website", Type: field.TypeString, Nullable: true, Size: 2048},
+		{Name: "network_created_by", Type: field.TypeInt, Nullable: true},
 		{Name: "network_children", Type: field.TypeInt, Nullable: true},
 	}
 	// NetworksTable holds the schema information for the "networks" table.
@@ -229,8 +239,14 @@ var (
 		PrimaryKey: []*schema.Column{NetworksColumns[0]},
 		ForeignKeys: []*schema.ForeignKey{
 			{
-				Symbol:     "networks_networks_children",
+				Symbol:     "networks_users_created_by",
 				Columns:    []*schema.Column{NetworksColumns[10]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "networks_networks_children",
+				Columns:    []*schema.Column{NetworksColumns[11]},
 				RefColumns: []*schema.Column{NetworksColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -345,6 +361,7 @@ var (
 		{Name: "participants_complete", Type: field.TypeBool, Nullable: true},
 		{Name: "source_url", Type: field.TypeString, Nullable: true, Size: 2048},
 		{Name: "pilot_lead_municipality", Type: field.TypeInt, Nullable: true},
+		{Name: "pilot_created_by", Type: field.TypeInt, Nullable: true},
 	}
 	// PilotsTable holds the schema information for the "pilots" table.
 	PilotsTable = &schema.Table{
@@ -356,6 +373,12 @@ var (
 				Symbol:     "pilots_municipalities_lead_municipality",
 				Columns:    []*schema.Column{PilotsColumns[12]},
 				RefColumns: []*schema.Column{MunicipalitiesColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "pilots_users_created_by",
+				Columns:    []*schema.Column{PilotsColumns[13]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 		},
@@ -435,6 +458,35 @@ var (
 		Name:       "regions",
 		Columns:    RegionsColumns,
 		PrimaryKey: []*schema.Column{RegionsColumns[0]},
+	}
+	// SessionsColumns holds the columns for the "sessions" table.
+	SessionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "token_hash", Type: field.TypeString, Unique: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "user_id", Type: field.TypeInt},
+	}
+	// SessionsTable holds the schema information for the "sessions" table.
+	SessionsTable = &schema.Table{
+		Name:       "sessions",
+		Columns:    SessionsColumns,
+		PrimaryKey: []*schema.Column{SessionsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "sessions_users_sessions",
+				Columns:    []*schema.Column{SessionsColumns[4]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "session_expires_at",
+				Unique:  false,
+				Columns: []*schema.Column{SessionsColumns[3]},
+			},
+		},
 	}
 	// ThemesColumns holds the columns for the "themes" table.
 	ThemesColumns = []*schema.Column{
@@ -709,6 +761,7 @@ var (
 		PilotsTable,
 		PostsTable,
 		RegionsTable,
+		SessionsTable,
 		ThemesTable,
 		UsersTable,
 		WellbeingCountiesTable,
@@ -728,6 +781,7 @@ func init() {
 	DiscussionsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(0),
 	}
+	LinksTable.ForeignKeys[0].RefTable = UsersTable
 	LinksTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(4294967296),
 	}
@@ -746,7 +800,8 @@ func init() {
 	MunicipalitiesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(17179869184),
 	}
-	NetworksTable.ForeignKeys[0].RefTable = NetworksTable
+	NetworksTable.ForeignKeys[0].RefTable = UsersTable
+	NetworksTable.ForeignKeys[1].RefTable = NetworksTable
 	NetworksTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(21474836480),
 	}
@@ -760,6 +815,7 @@ func init() {
 		IncrementStart: func(i int) *int { return &i }(30064771072),
 	}
 	PilotsTable.ForeignKeys[0].RefTable = MunicipalitiesTable
+	PilotsTable.ForeignKeys[1].RefTable = UsersTable
 	PilotsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(34359738368),
 	}
@@ -771,6 +827,10 @@ func init() {
 	}
 	RegionsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(42949672960),
+	}
+	SessionsTable.ForeignKeys[0].RefTable = UsersTable
+	SessionsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(64424509440),
 	}
 	ThemesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(47244640256),

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 )
@@ -43,6 +44,8 @@ const (
 	EdgePilots = "pilots"
 	// EdgeWorkspaces holds the string denoting the workspaces edge name in mutations.
 	EdgeWorkspaces = "workspaces"
+	// EdgeCreatedBy holds the string denoting the created_by edge name in mutations.
+	EdgeCreatedBy = "created_by"
 	// EdgeParent holds the string denoting the parent edge name in mutations.
 	EdgeParent = "parent"
 	// EdgeChildren holds the string denoting the children edge name in mutations.
@@ -71,6 +74,13 @@ const (
 	WorkspacesInverseTable = "workspaces"
 	// WorkspacesColumn is the table column denoting the workspaces relation/edge.
 	WorkspacesColumn = "workspace_network"
+	// CreatedByTable is the table that holds the created_by relation/edge.
+	CreatedByTable = "networks"
+	// CreatedByInverseTable is the table name for the User entity.
+	// It exists in this package in order to avoid circular dependency with the "user" package.
+	CreatedByInverseTable = "users"
+	// CreatedByColumn is the table column denoting the created_by relation/edge.
+	CreatedByColumn = "network_created_by"
 	// ParentTable is the table that holds the parent relation/edge.
 	ParentTable = "networks"
 	// ParentColumn is the table column denoting the parent relation/edge.
@@ -98,6 +108,7 @@ var Columns = []string{
 // ForeignKeys holds the SQL foreign-keys that are owned by the "networks"
 // table and are not defined as standalone fields in the schema.
 var ForeignKeys = []string{
+	"network_created_by",
 	"network_children",
 }
 
@@ -128,7 +139,14 @@ func ValidColumn(column string) bool {
 	return false
 }
 
+// Note that the variables below are initialized by the runtime
+// package on the initialization of the application. Therefore,
+// it should be imported in the main as follows:
+//
+//	import _ "kokeilu/ent/runtime"
 var (
+	Hooks  [4]ent.Hook
+	Policy ent.Policy
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
 	// DefaultUpdatedAt holds the default value on creation for the "updated_at" field.
@@ -283,6 +301,13 @@ func ByWorkspaces(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 	}
 }
 
+// ByCreatedByField orders the results by created_by field.
+func ByCreatedByField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newCreatedByStep(), sql.OrderByField(field, opts...))
+	}
+}
+
 // ByParentField orders the results by parent field.
 func ByParentField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -329,6 +354,13 @@ func newWorkspacesStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(WorkspacesInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, true, WorkspacesTable, WorkspacesColumn),
+	)
+}
+func newCreatedByStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(CreatedByInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, CreatedByTable, CreatedByColumn),
 	)
 }
 func newParentStep() *sqlgraph.Step {

@@ -2,7 +2,807 @@
 
 package runtime
 
-// The schema-stitching logic is generated in kokeilu/ent/runtime.go
+import (
+	"context"
+	"kokeilu/ent/discussion"
+	"kokeilu/ent/link"
+	"kokeilu/ent/material"
+	"kokeilu/ent/membership"
+	"kokeilu/ent/municipality"
+	"kokeilu/ent/network"
+	"kokeilu/ent/notice"
+	"kokeilu/ent/organization"
+	"kokeilu/ent/pilot"
+	"kokeilu/ent/post"
+	"kokeilu/ent/region"
+	"kokeilu/ent/schema"
+	"kokeilu/ent/session"
+	"kokeilu/ent/theme"
+	"kokeilu/ent/user"
+	"kokeilu/ent/wellbeingcounty"
+	"kokeilu/ent/workspace"
+	"time"
+
+	"entgo.io/ent"
+	"entgo.io/ent/privacy"
+)
+
+// The init function reads all schema descriptors with runtime code
+// (default values, validators, hooks and policies) and stitches it
+// to their package variables.
+func init() {
+	discussionMixin := schema.Discussion{}.Mixin()
+	discussion.Policy = privacy.NewPolicies(schema.Discussion{})
+	discussion.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := discussion.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	discussionHooks := schema.Discussion{}.Hooks()
+
+	discussion.Hooks[1] = discussionHooks[0]
+	discussionMixinFields0 := discussionMixin[0].Fields()
+	_ = discussionMixinFields0
+	discussionFields := schema.Discussion{}.Fields()
+	_ = discussionFields
+	// discussionDescCreatedAt is the schema descriptor for created_at field.
+	discussionDescCreatedAt := discussionMixinFields0[0].Descriptor()
+	// discussion.DefaultCreatedAt holds the default value on creation for the created_at field.
+	discussion.DefaultCreatedAt = discussionDescCreatedAt.Default.(func() time.Time)
+	// discussionDescUpdatedAt is the schema descriptor for updated_at field.
+	discussionDescUpdatedAt := discussionMixinFields0[1].Descriptor()
+	// discussion.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	discussion.DefaultUpdatedAt = discussionDescUpdatedAt.Default.(func() time.Time)
+	// discussion.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	discussion.UpdateDefaultUpdatedAt = discussionDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// discussionDescTitle is the schema descriptor for title field.
+	discussionDescTitle := discussionFields[0].Descriptor()
+	// discussion.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	discussion.TitleValidator = func() func(string) error {
+		validators := discussionDescTitle.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(title string) error {
+			for _, fn := range fns {
+				if err := fn(title); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// discussionDescLocked is the schema descriptor for locked field.
+	discussionDescLocked := discussionFields[1].Descriptor()
+	// discussion.DefaultLocked holds the default value on creation for the locked field.
+	discussion.DefaultLocked = discussionDescLocked.Default.(bool)
+	// discussionDescPinned is the schema descriptor for pinned field.
+	discussionDescPinned := discussionFields[2].Descriptor()
+	// discussion.DefaultPinned holds the default value on creation for the pinned field.
+	discussion.DefaultPinned = discussionDescPinned.Default.(bool)
+	// discussionDescPostCount is the schema descriptor for post_count field.
+	discussionDescPostCount := discussionFields[3].Descriptor()
+	// discussion.DefaultPostCount holds the default value on creation for the post_count field.
+	discussion.DefaultPostCount = discussionDescPostCount.Default.(int)
+	// discussion.PostCountValidator is a validator for the "post_count" field. It is called by the builders before save.
+	discussion.PostCountValidator = discussionDescPostCount.Validators[0].(func(int) error)
+	linkMixin := schema.Link{}.Mixin()
+	link.Policy = privacy.NewPolicies(schema.Link{})
+	link.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := link.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	linkHooks := schema.Link{}.Hooks()
+
+	link.Hooks[1] = linkHooks[0]
+
+	link.Hooks[2] = linkHooks[1]
+
+	link.Hooks[3] = linkHooks[2]
+	linkMixinFields0 := linkMixin[0].Fields()
+	_ = linkMixinFields0
+	linkFields := schema.Link{}.Fields()
+	_ = linkFields
+	// linkDescCreatedAt is the schema descriptor for created_at field.
+	linkDescCreatedAt := linkMixinFields0[0].Descriptor()
+	// link.DefaultCreatedAt holds the default value on creation for the created_at field.
+	link.DefaultCreatedAt = linkDescCreatedAt.Default.(func() time.Time)
+	// linkDescUpdatedAt is the schema descriptor for updated_at field.
+	linkDescUpdatedAt := linkMixinFields0[1].Descriptor()
+	// link.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	link.DefaultUpdatedAt = linkDescUpdatedAt.Default.(func() time.Time)
+	// link.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	link.UpdateDefaultUpdatedAt = linkDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// linkDescWeight is the schema descriptor for weight field.
+	linkDescWeight := linkFields[3].Descriptor()
+	// link.DefaultWeight holds the default value on creation for the weight field.
+	link.DefaultWeight = linkDescWeight.Default.(float64)
+	// link.WeightValidator is a validator for the "weight" field. It is called by the builders before save.
+	link.WeightValidator = linkDescWeight.Validators[0].(func(float64) error)
+	// linkDescDescription is the schema descriptor for description field.
+	linkDescDescription := linkFields[6].Descriptor()
+	// link.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
+	link.DescriptionValidator = linkDescDescription.Validators[0].(func(string) error)
+	// linkDescSourceURL is the schema descriptor for source_url field.
+	linkDescSourceURL := linkFields[7].Descriptor()
+	// link.SourceURLValidator is a validator for the "source_url" field. It is called by the builders before save.
+	link.SourceURLValidator = linkDescSourceURL.Validators[0].(func(string) error)
+	materialMixin := schema.Material{}.Mixin()
+	material.Policy = privacy.NewPolicies(schema.Material{})
+	material.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := material.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	materialHooks := schema.Material{}.Hooks()
+
+	material.Hooks[1] = materialHooks[0]
+	materialMixinFields0 := materialMixin[0].Fields()
+	_ = materialMixinFields0
+	materialFields := schema.Material{}.Fields()
+	_ = materialFields
+	// materialDescCreatedAt is the schema descriptor for created_at field.
+	materialDescCreatedAt := materialMixinFields0[0].Descriptor()
+	// material.DefaultCreatedAt holds the default value on creation for the created_at field.
+	material.DefaultCreatedAt = materialDescCreatedAt.Default.(func() time.Time)
+	// materialDescUpdatedAt is the schema descriptor for updated_at field.
+	materialDescUpdatedAt := materialMixinFields0[1].Descriptor()
+	// material.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	material.DefaultUpdatedAt = materialDescUpdatedAt.Default.(func() time.Time)
+	// material.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	material.UpdateDefaultUpdatedAt = materialDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// materialDescTitle is the schema descriptor for title field.
+	materialDescTitle := materialFields[0].Descriptor()
+	// material.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	material.TitleValidator = func() func(string) error {
+		validators := materialDescTitle.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(title string) error {
+			for _, fn := range fns {
+				if err := fn(title); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// materialDescDescription is the schema descriptor for description field.
+	materialDescDescription := materialFields[1].Descriptor()
+	// material.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
+	material.DescriptionValidator = materialDescDescription.Validators[0].(func(string) error)
+	// materialDescURL is the schema descriptor for url field.
+	materialDescURL := materialFields[3].Descriptor()
+	// material.URLValidator is a validator for the "url" field. It is called by the builders before save.
+	material.URLValidator = materialDescURL.Validators[0].(func(string) error)
+	// materialDescLanguage is the schema descriptor for language field.
+	materialDescLanguage := materialFields[4].Descriptor()
+	// material.LanguageValidator is a validator for the "language" field. It is called by the builders before save.
+	material.LanguageValidator = materialDescLanguage.Validators[0].(func(string) error)
+	membership.Policy = privacy.NewPolicies(schema.Membership{})
+	membership.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := membership.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	membershipHooks := schema.Membership{}.Hooks()
+
+	membership.Hooks[1] = membershipHooks[0]
+	membershipFields := schema.Membership{}.Fields()
+	_ = membershipFields
+	// membershipDescJoinedAt is the schema descriptor for joined_at field.
+	membershipDescJoinedAt := membershipFields[1].Descriptor()
+	// membership.DefaultJoinedAt holds the default value on creation for the joined_at field.
+	membership.DefaultJoinedAt = membershipDescJoinedAt.Default.(func() time.Time)
+	municipalityMixin := schema.Municipality{}.Mixin()
+	municipality.Policy = privacy.NewPolicies(schema.Municipality{})
+	municipality.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := municipality.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	municipalityMixinFields0 := municipalityMixin[0].Fields()
+	_ = municipalityMixinFields0
+	municipalityFields := schema.Municipality{}.Fields()
+	_ = municipalityFields
+	// municipalityDescNameFi is the schema descriptor for name_fi field.
+	municipalityDescNameFi := municipalityMixinFields0[0].Descriptor()
+	// municipality.NameFiValidator is a validator for the "name_fi" field. It is called by the builders before save.
+	municipality.NameFiValidator = municipalityDescNameFi.Validators[0].(func(string) error)
+	// municipalityDescCode is the schema descriptor for code field.
+	municipalityDescCode := municipalityFields[0].Descriptor()
+	// municipality.CodeValidator is a validator for the "code" field. It is called by the builders before save.
+	municipality.CodeValidator = func() func(string) error {
+		validators := municipalityDescCode.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(code string) error {
+			for _, fn := range fns {
+				if err := fn(code); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// municipalityDescSubregionCode is the schema descriptor for subregion_code field.
+	municipalityDescSubregionCode := municipalityFields[1].Descriptor()
+	// municipality.SubregionCodeValidator is a validator for the "subregion_code" field. It is called by the builders before save.
+	municipality.SubregionCodeValidator = municipalityDescSubregionCode.Validators[0].(func(string) error)
+	networkMixin := schema.Network{}.Mixin()
+	network.Policy = privacy.NewPolicies(schema.Network{})
+	network.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := network.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	networkHooks := schema.Network{}.Hooks()
+
+	network.Hooks[1] = networkHooks[0]
+
+	network.Hooks[2] = networkHooks[1]
+
+	network.Hooks[3] = networkHooks[2]
+	networkMixinFields0 := networkMixin[0].Fields()
+	_ = networkMixinFields0
+	networkFields := schema.Network{}.Fields()
+	_ = networkFields
+	// networkDescCreatedAt is the schema descriptor for created_at field.
+	networkDescCreatedAt := networkMixinFields0[0].Descriptor()
+	// network.DefaultCreatedAt holds the default value on creation for the created_at field.
+	network.DefaultCreatedAt = networkDescCreatedAt.Default.(func() time.Time)
+	// networkDescUpdatedAt is the schema descriptor for updated_at field.
+	networkDescUpdatedAt := networkMixinFields0[1].Descriptor()
+	// network.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	network.DefaultUpdatedAt = networkDescUpdatedAt.Default.(func() time.Time)
+	// network.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	network.UpdateDefaultUpdatedAt = networkDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// networkDescSlug is the schema descriptor for slug field.
+	networkDescSlug := networkFields[0].Descriptor()
+	// network.SlugValidator is a validator for the "slug" field. It is called by the builders before save.
+	network.SlugValidator = func() func(string) error {
+		validators := networkDescSlug.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(slug string) error {
+			for _, fn := range fns {
+				if err := fn(slug); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// networkDescName is the schema descriptor for name field.
+	networkDescName := networkFields[1].Descriptor()
+	// network.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	network.NameValidator = func() func(string) error {
+		validators := networkDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// networkDescDescription is the schema descriptor for description field.
+	networkDescDescription := networkFields[2].Descriptor()
+	// network.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
+	network.DescriptionValidator = networkDescDescription.Validators[0].(func(string) error)
+	// networkDescWebsite is the schema descriptor for website field.
+	networkDescWebsite := networkFields[6].Descriptor()
+	// network.WebsiteValidator is a validator for the "website" field. It is called by the builders before save.
+	network.WebsiteValidator = networkDescWebsite.Validators[0].(func(string) error)
+	notice.Policy = privacy.NewPolicies(schema.Notice{})
+	notice.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := notice.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	noticeHooks := schema.Notice{}.Hooks()
+
+	notice.Hooks[1] = noticeHooks[0]
+
+	notice.Hooks[2] = noticeHooks[1]
+	noticeFields := schema.Notice{}.Fields()
+	_ = noticeFields
+	// noticeDescTitle is the schema descriptor for title field.
+	noticeDescTitle := noticeFields[0].Descriptor()
+	// notice.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	notice.TitleValidator = func() func(string) error {
+		validators := noticeDescTitle.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(title string) error {
+			for _, fn := range fns {
+				if err := fn(title); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// noticeDescBody is the schema descriptor for body field.
+	noticeDescBody := noticeFields[1].Descriptor()
+	// notice.BodyValidator is a validator for the "body" field. It is called by the builders before save.
+	notice.BodyValidator = noticeDescBody.Validators[0].(func(string) error)
+	// noticeDescURL is the schema descriptor for url field.
+	noticeDescURL := noticeFields[3].Descriptor()
+	// notice.URLValidator is a validator for the "url" field. It is called by the builders before save.
+	notice.URLValidator = noticeDescURL.Validators[0].(func(string) error)
+	// noticeDescPublishedAt is the schema descriptor for published_at field.
+	noticeDescPublishedAt := noticeFields[4].Descriptor()
+	// notice.DefaultPublishedAt holds the default value on creation for the published_at field.
+	notice.DefaultPublishedAt = noticeDescPublishedAt.Default.(func() time.Time)
+	organizationMixin := schema.Organization{}.Mixin()
+	organization.Policy = privacy.NewPolicies(schema.Organization{})
+	organization.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := organization.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	organizationMixinFields0 := organizationMixin[0].Fields()
+	_ = organizationMixinFields0
+	organizationFields := schema.Organization{}.Fields()
+	_ = organizationFields
+	// organizationDescCreatedAt is the schema descriptor for created_at field.
+	organizationDescCreatedAt := organizationMixinFields0[0].Descriptor()
+	// organization.DefaultCreatedAt holds the default value on creation for the created_at field.
+	organization.DefaultCreatedAt = organizationDescCreatedAt.Default.(func() time.Time)
+	// organizationDescUpdatedAt is the schema descriptor for updated_at field.
+	organizationDescUpdatedAt := organizationMixinFields0[1].Descriptor()
+	// organization.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	organization.DefaultUpdatedAt = organizationDescUpdatedAt.Default.(func() time.Time)
+	// organization.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	organization.UpdateDefaultUpdatedAt = organizationDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// organizationDescName is the schema descriptor for name field.
+	organizationDescName := organizationFields[0].Descriptor()
+	// organization.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	organization.NameValidator = func() func(string) error {
+		validators := organizationDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// organizationDescSlug is the schema descriptor for slug field.
+	organizationDescSlug := organizationFields[1].Descriptor()
+	// organization.SlugValidator is a validator for the "slug" field. It is called by the builders before save.
+	organization.SlugValidator = func() func(string) error {
+		validators := organizationDescSlug.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(slug string) error {
+			for _, fn := range fns {
+				if err := fn(slug); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// organizationDescDescription is the schema descriptor for description field.
+	organizationDescDescription := organizationFields[3].Descriptor()
+	// organization.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
+	organization.DescriptionValidator = organizationDescDescription.Validators[0].(func(string) error)
+	// organizationDescWebsite is the schema descriptor for website field.
+	organizationDescWebsite := organizationFields[4].Descriptor()
+	// organization.WebsiteValidator is a validator for the "website" field. It is called by the builders before save.
+	organization.WebsiteValidator = organizationDescWebsite.Validators[0].(func(string) error)
+	pilotMixin := schema.Pilot{}.Mixin()
+	pilot.Policy = privacy.NewPolicies(schema.Pilot{})
+	pilot.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := pilot.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	pilotHooks := schema.Pilot{}.Hooks()
+
+	pilot.Hooks[1] = pilotHooks[0]
+
+	pilot.Hooks[2] = pilotHooks[1]
+
+	pilot.Hooks[3] = pilotHooks[2]
+	pilotMixinFields0 := pilotMixin[0].Fields()
+	_ = pilotMixinFields0
+	pilotFields := schema.Pilot{}.Fields()
+	_ = pilotFields
+	// pilotDescCreatedAt is the schema descriptor for created_at field.
+	pilotDescCreatedAt := pilotMixinFields0[0].Descriptor()
+	// pilot.DefaultCreatedAt holds the default value on creation for the created_at field.
+	pilot.DefaultCreatedAt = pilotDescCreatedAt.Default.(func() time.Time)
+	// pilotDescUpdatedAt is the schema descriptor for updated_at field.
+	pilotDescUpdatedAt := pilotMixinFields0[1].Descriptor()
+	// pilot.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	pilot.DefaultUpdatedAt = pilotDescUpdatedAt.Default.(func() time.Time)
+	// pilot.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	pilot.UpdateDefaultUpdatedAt = pilotDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// pilotDescSlug is the schema descriptor for slug field.
+	pilotDescSlug := pilotFields[0].Descriptor()
+	// pilot.SlugValidator is a validator for the "slug" field. It is called by the builders before save.
+	pilot.SlugValidator = func() func(string) error {
+		validators := pilotDescSlug.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(slug string) error {
+			for _, fn := range fns {
+				if err := fn(slug); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// pilotDescTitle is the schema descriptor for title field.
+	pilotDescTitle := pilotFields[1].Descriptor()
+	// pilot.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	pilot.TitleValidator = func() func(string) error {
+		validators := pilotDescTitle.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(title string) error {
+			for _, fn := range fns {
+				if err := fn(title); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// pilotDescSummary is the schema descriptor for summary field.
+	pilotDescSummary := pilotFields[2].Descriptor()
+	// pilot.SummaryValidator is a validator for the "summary" field. It is called by the builders before save.
+	pilot.SummaryValidator = pilotDescSummary.Validators[0].(func(string) error)
+	// pilotDescDescription is the schema descriptor for description field.
+	pilotDescDescription := pilotFields[3].Descriptor()
+	// pilot.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
+	pilot.DescriptionValidator = pilotDescDescription.Validators[0].(func(string) error)
+	// pilotDescSourceURL is the schema descriptor for source_url field.
+	pilotDescSourceURL := pilotFields[8].Descriptor()
+	// pilot.SourceURLValidator is a validator for the "source_url" field. It is called by the builders before save.
+	pilot.SourceURLValidator = pilotDescSourceURL.Validators[0].(func(string) error)
+	post.Policy = privacy.NewPolicies(schema.Post{})
+	post.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := post.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	postHooks := schema.Post{}.Hooks()
+
+	post.Hooks[1] = postHooks[0]
+	postFields := schema.Post{}.Fields()
+	_ = postFields
+	// postDescBody is the schema descriptor for body field.
+	postDescBody := postFields[0].Descriptor()
+	// post.BodyValidator is a validator for the "body" field. It is called by the builders before save.
+	post.BodyValidator = postDescBody.Validators[0].(func(string) error)
+	// postDescCreatedAt is the schema descriptor for created_at field.
+	postDescCreatedAt := postFields[1].Descriptor()
+	// post.DefaultCreatedAt holds the default value on creation for the created_at field.
+	post.DefaultCreatedAt = postDescCreatedAt.Default.(func() time.Time)
+	regionMixin := schema.Region{}.Mixin()
+	region.Policy = privacy.NewPolicies(schema.Region{})
+	region.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := region.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	regionMixinFields0 := regionMixin[0].Fields()
+	_ = regionMixinFields0
+	regionFields := schema.Region{}.Fields()
+	_ = regionFields
+	// regionDescNameFi is the schema descriptor for name_fi field.
+	regionDescNameFi := regionMixinFields0[0].Descriptor()
+	// region.NameFiValidator is a validator for the "name_fi" field. It is called by the builders before save.
+	region.NameFiValidator = regionDescNameFi.Validators[0].(func(string) error)
+	// regionDescCode is the schema descriptor for code field.
+	regionDescCode := regionFields[0].Descriptor()
+	// region.CodeValidator is a validator for the "code" field. It is called by the builders before save.
+	region.CodeValidator = func() func(string) error {
+		validators := regionDescCode.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(code string) error {
+			for _, fn := range fns {
+				if err := fn(code); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// regionDescIsAland is the schema descriptor for is_aland field.
+	regionDescIsAland := regionFields[1].Descriptor()
+	// region.DefaultIsAland holds the default value on creation for the is_aland field.
+	region.DefaultIsAland = regionDescIsAland.Default.(bool)
+	session.Policy = privacy.NewPolicies(schema.Session{})
+	session.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := session.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	sessionFields := schema.Session{}.Fields()
+	_ = sessionFields
+	// sessionDescTokenHash is the schema descriptor for token_hash field.
+	sessionDescTokenHash := sessionFields[0].Descriptor()
+	// session.TokenHashValidator is a validator for the "token_hash" field. It is called by the builders before save.
+	session.TokenHashValidator = sessionDescTokenHash.Validators[0].(func(string) error)
+	// sessionDescCreatedAt is the schema descriptor for created_at field.
+	sessionDescCreatedAt := sessionFields[1].Descriptor()
+	// session.DefaultCreatedAt holds the default value on creation for the created_at field.
+	session.DefaultCreatedAt = sessionDescCreatedAt.Default.(func() time.Time)
+	themeMixin := schema.Theme{}.Mixin()
+	theme.Policy = privacy.NewPolicies(schema.Theme{})
+	theme.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := theme.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	themeMixinFields0 := themeMixin[0].Fields()
+	_ = themeMixinFields0
+	themeFields := schema.Theme{}.Fields()
+	_ = themeFields
+	// themeDescNameFi is the schema descriptor for name_fi field.
+	themeDescNameFi := themeMixinFields0[0].Descriptor()
+	// theme.NameFiValidator is a validator for the "name_fi" field. It is called by the builders before save.
+	theme.NameFiValidator = themeDescNameFi.Validators[0].(func(string) error)
+	// themeDescSlug is the schema descriptor for slug field.
+	themeDescSlug := themeFields[0].Descriptor()
+	// theme.SlugValidator is a validator for the "slug" field. It is called by the builders before save.
+	theme.SlugValidator = func() func(string) error {
+		validators := themeDescSlug.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(slug string) error {
+			for _, fn := range fns {
+				if err := fn(slug); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	userMixin := schema.User{}.Mixin()
+	user.Policy = privacy.NewPolicies(schema.User{})
+	user.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := user.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	userHooks := schema.User{}.Hooks()
+
+	user.Hooks[1] = userHooks[0]
+	userMixinFields0 := userMixin[0].Fields()
+	_ = userMixinFields0
+	userFields := schema.User{}.Fields()
+	_ = userFields
+	// userDescCreatedAt is the schema descriptor for created_at field.
+	userDescCreatedAt := userMixinFields0[0].Descriptor()
+	// user.DefaultCreatedAt holds the default value on creation for the created_at field.
+	user.DefaultCreatedAt = userDescCreatedAt.Default.(func() time.Time)
+	// userDescUpdatedAt is the schema descriptor for updated_at field.
+	userDescUpdatedAt := userMixinFields0[1].Descriptor()
+	// user.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	user.DefaultUpdatedAt = userDescUpdatedAt.Default.(func() time.Time)
+	// user.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	user.UpdateDefaultUpdatedAt = userDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// userDescDisplayName is the schema descriptor for display_name field.
+	userDescDisplayName := userFields[0].Descriptor()
+	// user.DisplayNameValidator is a validator for the "display_name" field. It is called by the builders before save.
+	user.DisplayNameValidator = func() func(string) error {
+		validators := userDescDisplayName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(display_name string) error {
+			for _, fn := range fns {
+				if err := fn(display_name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// userDescEmail is the schema descriptor for email field.
+	userDescEmail := userFields[1].Descriptor()
+	// user.EmailValidator is a validator for the "email" field. It is called by the builders before save.
+	user.EmailValidator = func() func(string) error {
+		validators := userDescEmail.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(email string) error {
+			for _, fn := range fns {
+				if err := fn(email); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// userDescIsAdmin is the schema descriptor for is_admin field.
+	userDescIsAdmin := userFields[3].Descriptor()
+	// user.DefaultIsAdmin holds the default value on creation for the is_admin field.
+	user.DefaultIsAdmin = userDescIsAdmin.Default.(bool)
+	wellbeingcountyMixin := schema.WellbeingCounty{}.Mixin()
+	wellbeingcounty.Policy = privacy.NewPolicies(schema.WellbeingCounty{})
+	wellbeingcounty.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := wellbeingcounty.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	wellbeingcountyMixinFields0 := wellbeingcountyMixin[0].Fields()
+	_ = wellbeingcountyMixinFields0
+	wellbeingcountyFields := schema.WellbeingCounty{}.Fields()
+	_ = wellbeingcountyFields
+	// wellbeingcountyDescNameFi is the schema descriptor for name_fi field.
+	wellbeingcountyDescNameFi := wellbeingcountyMixinFields0[0].Descriptor()
+	// wellbeingcounty.NameFiValidator is a validator for the "name_fi" field. It is called by the builders before save.
+	wellbeingcounty.NameFiValidator = wellbeingcountyDescNameFi.Validators[0].(func(string) error)
+	// wellbeingcountyDescCode is the schema descriptor for code field.
+	wellbeingcountyDescCode := wellbeingcountyFields[0].Descriptor()
+	// wellbeingcounty.CodeValidator is a validator for the "code" field. It is called by the builders before save.
+	wellbeingcounty.CodeValidator = func() func(string) error {
+		validators := wellbeingcountyDescCode.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(code string) error {
+			for _, fn := range fns {
+				if err := fn(code); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	workspaceMixin := schema.Workspace{}.Mixin()
+	workspace.Policy = privacy.NewPolicies(schema.Workspace{})
+	workspace.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := workspace.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	workspaceMixinFields0 := workspaceMixin[0].Fields()
+	_ = workspaceMixinFields0
+	workspaceFields := schema.Workspace{}.Fields()
+	_ = workspaceFields
+	// workspaceDescCreatedAt is the schema descriptor for created_at field.
+	workspaceDescCreatedAt := workspaceMixinFields0[0].Descriptor()
+	// workspace.DefaultCreatedAt holds the default value on creation for the created_at field.
+	workspace.DefaultCreatedAt = workspaceDescCreatedAt.Default.(func() time.Time)
+	// workspaceDescUpdatedAt is the schema descriptor for updated_at field.
+	workspaceDescUpdatedAt := workspaceMixinFields0[1].Descriptor()
+	// workspace.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	workspace.DefaultUpdatedAt = workspaceDescUpdatedAt.Default.(func() time.Time)
+	// workspace.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	workspace.UpdateDefaultUpdatedAt = workspaceDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// workspaceDescName is the schema descriptor for name field.
+	workspaceDescName := workspaceFields[0].Descriptor()
+	// workspace.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	workspace.NameValidator = func() func(string) error {
+		validators := workspaceDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// workspaceDescSlug is the schema descriptor for slug field.
+	workspaceDescSlug := workspaceFields[1].Descriptor()
+	// workspace.SlugValidator is a validator for the "slug" field. It is called by the builders before save.
+	workspace.SlugValidator = func() func(string) error {
+		validators := workspaceDescSlug.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(slug string) error {
+			for _, fn := range fns {
+				if err := fn(slug); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// workspaceDescDescription is the schema descriptor for description field.
+	workspaceDescDescription := workspaceFields[2].Descriptor()
+	// workspace.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
+	workspace.DescriptionValidator = workspaceDescDescription.Validators[0].(func(string) error)
+}
 
 const (
 	Version = "v0.14.5"                                         // Version of ent codegen.

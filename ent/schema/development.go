@@ -7,6 +7,11 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+
+	"kokeilu/ent/link"
+	"kokeilu/ent/network"
+	"kokeilu/ent/pilot"
+	"kokeilu/internal/policy"
 )
 
 // Organization is a ministry, agency, association, university, company or NGO.
@@ -38,6 +43,8 @@ func (Organization) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("name"), index.Fields("kind")}
 }
 
+func (Organization) Policy() ent.Policy { return policy.Public() }
+
 func (Organization) Annotations() []schema.Annotation { return rootList() }
 
 // Theme is a topic that pilots are tagged with.
@@ -57,6 +64,8 @@ func (Theme) Edges() []ent.Edge {
 	}
 }
 
+func (Theme) Policy() ent.Policy { return policy.Public() }
+
 func (Theme) Annotations() []schema.Annotation { return rootList() }
 
 // Pilot is a kokeilu: an experiment that municipalities run, usually under a
@@ -67,7 +76,7 @@ func (Pilot) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
 
 func (Pilot) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("slug").NotEmpty().MaxLen(100).Unique(),
+		slugField(),
 		field.String("title").NotEmpty().MaxLen(300).Annotations(entgql.OrderField("TITLE")),
 		field.String("summary").Optional().MaxLen(2000),
 		field.String("description").Optional().MaxLen(20000),
@@ -89,7 +98,8 @@ func (Pilot) Edges() []ent.Edge {
 		edge.To("organizations", Organization.Type).Annotations(entgql.RelayConnection()),
 		edge.To("themes", Theme.Type).Annotations(entgql.RelayConnection()),
 		edge.From("networks", Network.Type).Ref("pilots").Annotations(entgql.RelayConnection()),
-		edge.To("workspace", Workspace.Type).Unique(),
+		edge.To("workspace", Workspace.Type).Unique().Annotations(noInput),
+		createdByEdge(),
 	}
 }
 
@@ -102,7 +112,19 @@ func (Pilot) Indexes() []ent.Index {
 	}
 }
 
-func (Pilot) Annotations() []schema.Annotation { return rootList() }
+func (Pilot) Policy() ent.Policy { return policy.Authored(policy.PilotCreator) }
+
+func (Pilot) Hooks() []ent.Hook {
+	return []ent.Hook{
+		policy.SetCreator(),
+		policy.SlugFromName(pilot.FieldTitle, policy.PilotSlugExists),
+		policy.DatesInOrder(pilot.FieldStartsOn, pilot.FieldEndsOn, "endsOn"),
+	}
+}
+
+func (Pilot) Annotations() []schema.Annotation {
+	return append(rootList(), entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()))
+}
 
 // Network is a verkosto: a programme or a standing network of municipalities
 // and organisations; networks nest.
@@ -112,7 +134,7 @@ func (Network) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
 
 func (Network) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("slug").NotEmpty().MaxLen(100).Unique(),
+		slugField(),
 		field.String("name").NotEmpty().MaxLen(300).Annotations(entgql.OrderField("NAME")),
 		field.String("description").Optional().MaxLen(20000),
 		field.Enum("kind").Values("PROGRAMME", "THEMATIC", "REGIONAL", "LEARNING", "OTHER").
@@ -128,7 +150,8 @@ func (Network) Edges() []ent.Edge {
 		edge.To("municipalities", Municipality.Type).Annotations(entgql.RelayConnection()),
 		edge.To("organizations", Organization.Type).Annotations(entgql.RelayConnection()),
 		edge.To("pilots", Pilot.Type).Annotations(entgql.RelayConnection()),
-		edge.From("workspaces", Workspace.Type).Ref("network").Annotations(entgql.RelayConnection()),
+		edge.From("workspaces", Workspace.Type).Ref("network").Annotations(entgql.RelayConnection(), noInput),
+		createdByEdge(),
 		edge.To("children", Network.Type).Annotations(entgql.RelayConnection()).
 			From("parent").Unique(),
 	}
@@ -138,7 +161,19 @@ func (Network) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("name"), index.Fields("kind")}
 }
 
-func (Network) Annotations() []schema.Annotation { return rootList() }
+func (Network) Policy() ent.Policy { return policy.Authored(policy.NetworkCreator) }
+
+func (Network) Hooks() []ent.Hook {
+	return []ent.Hook{
+		policy.SetCreator(),
+		policy.SlugFromName(network.FieldName, policy.NetworkSlugExists),
+		policy.DatesInOrder(network.FieldStartsOn, network.FieldEndsOn, "endsOn"),
+	}
+}
+
+func (Network) Annotations() []schema.Annotation {
+	return append(rootList(), entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()))
+}
 
 // Link is a typed, dated, weighted relation between two actors: any two of
 // municipality, organisation, network and pilot. Ends are global IDs, so the
@@ -149,8 +184,9 @@ func (Link) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
 
 func (Link) Fields() []ent.Field {
 	return []ent.Field{
-		field.Int("source_id").Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
-		field.Int("target_id").Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
+		// Set on creation only; GraphQL reads them as source and target.
+		field.Int("source_id").Immutable().Annotations(entgql.Type("ID"), endOnlyInCreateInput),
+		field.Int("target_id").Immutable().Annotations(entgql.Type("ID"), endOnlyInCreateInput),
 		field.Enum("kind").
 			Values("COLLABORATION", "FUNDING", "KNOWLEDGE_SHARING", "ADOPTION", "SUCCESSOR", "OTHER").
 			Default("COLLABORATION").Annotations(entgql.OrderField("KIND"), entgql.Type("LinkKind")),
@@ -162,6 +198,10 @@ func (Link) Fields() []ent.Field {
 	}
 }
 
+func (Link) Edges() []ent.Edge {
+	return []ent.Edge{createdByEdge()}
+}
+
 func (Link) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("source_id"),
@@ -170,4 +210,16 @@ func (Link) Indexes() []ent.Index {
 	}
 }
 
-func (Link) Annotations() []schema.Annotation { return rootList() }
+func (Link) Policy() ent.Policy { return policy.Authored(policy.LinkCreator) }
+
+func (Link) Hooks() []ent.Hook {
+	return []ent.Hook{
+		policy.SetCreator(),
+		policy.LinkEnds(),
+		policy.DatesInOrder(link.FieldValidFrom, link.FieldValidTo, "validTo"),
+	}
+}
+
+func (Link) Annotations() []schema.Annotation {
+	return append(rootList(), entgql.Mutations(entgql.MutationCreate()))
+}

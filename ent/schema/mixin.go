@@ -8,6 +8,7 @@ import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/dialect"
+	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/mixin"
 )
@@ -62,3 +63,21 @@ func sourceURLField() ent.Field {
 		StructTag(`json:"sourceURL,omitempty"`).
 		Annotations(entgql.MapsTo("sourceURL"))
 }
+
+// slugField is a URL key. Left out of create inputs: a hook derives it from
+// the name or title (see internal/policy).
+func slugField() ent.Field {
+	return field.String("slug").NotEmpty().MaxLen(100).Unique().
+		Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput))
+}
+
+// createdByEdge records who created a row; the creator may update it.
+func createdByEdge() ent.Edge {
+	return edge.To("created_by", User.Type).Unique().Immutable().Annotations(noInput)
+}
+
+// noInput keeps an edge or field out of the generated mutation inputs.
+var noInput = entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)
+
+// endOnlyInCreateInput shows a link end in the create input and nowhere else.
+var endOnlyInCreateInput = entgql.Skip(entgql.SkipType, entgql.SkipWhereInput, entgql.SkipOrderField, entgql.SkipMutationUpdateInput)

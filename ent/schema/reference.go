@@ -7,6 +7,8 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+
+	"kokeilu/internal/policy"
 )
 
 // rootList is what every root list type carries: a Relay connection, a root
@@ -36,6 +38,8 @@ func (Region) Edges() []ent.Edge {
 	}
 }
 
+func (Region) Policy() ent.Policy { return policy.ReferenceData() }
+
 func (Region) Annotations() []schema.Annotation { return rootList() }
 
 // WellbeingCounty is a hyvinvointialue (plus Helsinki and Åland, which the
@@ -58,6 +62,8 @@ func (WellbeingCounty) Edges() []ent.Edge {
 		edge.To("municipalities", Municipality.Type).Annotations(entgql.RelayConnection()),
 	}
 }
+
+func (WellbeingCounty) Policy() ent.Policy { return policy.ReferenceData() }
 
 func (WellbeingCounty) Annotations() []schema.Annotation { return rootList() }
 
@@ -102,5 +108,7 @@ func (Municipality) Indexes() []ent.Index {
 		index.Fields("language_status"),
 	}
 }
+
+func (Municipality) Policy() ent.Policy { return policy.ReferenceData() }
 
 func (Municipality) Annotations() []schema.Annotation { return rootList() }

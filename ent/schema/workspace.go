@@ -9,7 +9,15 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+
+	"kokeilu/ent/notice"
+	"kokeilu/internal/policy"
 )
+
+// hiddenFromFilters keeps members-only contents out of where filters: an
+// outsider must not learn through hasNoticesWith that a workspace holds
+// something. The contents' own lists are filtered by their policies.
+var hiddenFromFilters = entgql.Skip(entgql.SkipWhereInput)
 
 // Workspace is a työtila: members, discussions, a notice board, materials.
 type Workspace struct{ ent.Schema }
@@ -29,16 +37,18 @@ func (Workspace) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("network", Network.Type).Unique(),
 		edge.From("pilot", Pilot.Type).Ref("workspace").Unique(),
-		edge.To("memberships", Membership.Type).Annotations(entgql.RelayConnection()),
-		edge.To("discussions", Discussion.Type).Annotations(entgql.RelayConnection()),
-		edge.To("notices", Notice.Type).Annotations(entgql.RelayConnection()),
-		edge.To("materials", Material.Type).Annotations(entgql.RelayConnection()),
+		edge.To("memberships", Membership.Type).Annotations(entgql.RelayConnection(), hiddenFromFilters),
+		edge.To("discussions", Discussion.Type).Annotations(entgql.RelayConnection(), hiddenFromFilters),
+		edge.To("notices", Notice.Type).Annotations(entgql.RelayConnection(), hiddenFromFilters),
+		edge.To("materials", Material.Type).Annotations(entgql.RelayConnection(), hiddenFromFilters),
 	}
 }
 
 func (Workspace) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("visibility")}
 }
+
+func (Workspace) Policy() ent.Policy { return policy.Workspace() }
 
 func (Workspace) Annotations() []schema.Annotation { return rootList() }
 
@@ -65,6 +75,10 @@ func (Membership) Edges() []ent.Edge {
 func (Membership) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("user_id", "workspace_id").Unique(), index.Fields("workspace_id", "role")}
 }
+
+func (Membership) Policy() ent.Policy { return policy.Membership() }
+
+func (Membership) Hooks() []ent.Hook { return []ent.Hook{policy.KeepAnOwner()} }
 
 func (Membership) Annotations() []schema.Annotation {
 	return []schema.Annotation{entgql.RelayConnection(), entgql.MultiOrder()}
@@ -93,6 +107,10 @@ func (Discussion) Edges() []ent.Edge {
 	}
 }
 
+func (Discussion) Policy() ent.Policy { return policy.Discussion() }
+
+func (Discussion) Hooks() []ent.Hook { return []ent.Hook{policy.SetCreator()} }
+
 func (Discussion) Annotations() []schema.Annotation {
 	return []schema.Annotation{entgql.RelayConnection(), entgql.MultiOrder()}
 }
@@ -117,6 +135,10 @@ func (Post) Edges() []ent.Edge {
 			From("reply_to").Unique(),
 	}
 }
+
+func (Post) Policy() ent.Policy { return policy.Post() }
+
+func (Post) Hooks() []ent.Hook { return []ent.Hook{policy.SetCreator()} }
 
 func (Post) Annotations() []schema.Annotation {
 	return []schema.Annotation{entgql.RelayConnection(), entgql.MultiOrder()}
@@ -147,6 +169,12 @@ func (Notice) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("published_at"), index.Fields("event_on")}
 }
 
+func (Notice) Policy() ent.Policy { return policy.Notice() }
+
+func (Notice) Hooks() []ent.Hook {
+	return []ent.Hook{policy.SetCreator(), policy.DatesInOrder(notice.FieldPublishedAt, notice.FieldExpiresAt, "expiresAt")}
+}
+
 func (Notice) Annotations() []schema.Annotation { return rootList() }
 
 // Material is a document, link or tool of a workspace.
@@ -172,6 +200,10 @@ func (Material) Edges() []ent.Edge {
 	}
 }
 
+func (Material) Policy() ent.Policy { return policy.Material() }
+
+func (Material) Hooks() []ent.Hook { return []ent.Hook{policy.SetCreator()} }
+
 func (Material) Annotations() []schema.Annotation {
 	return []schema.Annotation{entgql.RelayConnection(), entgql.MultiOrder()}
 }
@@ -196,10 +228,15 @@ func (User) Fields() []ent.Field {
 func (User) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("memberships", Membership.Type).Annotations(entgql.RelayConnection(), entgql.Skip(entgql.SkipWhereInput)),
+		edge.To("sessions", Session.Type).Annotations(entgql.Skip()),
 		edge.To("organization", Organization.Type).Unique(),
 		edge.To("municipality", Municipality.Type).Unique(),
 	}
 }
+
+func (User) Policy() ent.Policy { return policy.Public() }
+
+func (User) Hooks() []ent.Hook { return []ent.Hook{policy.LowercaseEmail()} }
 
 func (User) Annotations() []schema.Annotation {
 	return []schema.Annotation{entgql.RelayConnection(), entgql.MultiOrder()}

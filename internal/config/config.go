@@ -9,15 +9,18 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is the server's configuration.
 type Config struct {
-	Addr     string     // -addr / KOKEILU_ADDR
-	DSN      string     // -dsn / KOKEILU_DSN
-	Demo     bool       // -demo / KOKEILU_DEMO
-	Origins  []string   // -origins / KOKEILU_ORIGINS, comma-separated
-	LogLevel slog.Level // -log-level / KOKEILU_LOG_LEVEL
+	Addr     string        // -addr / KOKEILU_ADDR
+	DSN      string        // -dsn / KOKEILU_DSN
+	Demo     bool          // -demo / KOKEILU_DEMO
+	Origins  []string      // -origins / KOKEILU_ORIGINS, comma-separated
+	LogLevel slog.Level    // -log-level / KOKEILU_LOG_LEVEL
+	TokenTTL time.Duration // -token-ttl / KOKEILU_TOKEN_TTL
+	Admins   []string      // -admins / KOKEILU_ADMINS: site administrators' emails
 }
 
 // Load parses args (without the program name) over the environment.
@@ -33,25 +36,42 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("KOKEILU_DEMO: %w", err)
 	}
 	var cfg Config
-	var origins, level string
+	var origins, level, admins string
 	fs := flag.NewFlagSet("kokeilu", flag.ContinueOnError)
 	fs.StringVar(&cfg.Addr, "addr", env("KOKEILU_ADDR", ":8080"), "listen address")
 	fs.StringVar(&cfg.DSN, "dsn", env("KOKEILU_DSN", "kokeilu.db"), "database: a SQLite file path, sqlite://path or postgres://…")
 	fs.BoolVar(&cfg.Demo, "demo", demoDefault, "load the demo content on first start")
 	fs.StringVar(&origins, "origins", env("KOKEILU_ORIGINS", ""), "allowed browser origins, comma-separated")
 	fs.StringVar(&level, "log-level", env("KOKEILU_LOG_LEVEL", "info"), "log level: debug, info, warn, error")
+	ttl, err := time.ParseDuration(env("KOKEILU_TOKEN_TTL", "720h"))
+	if err != nil {
+		return Config{}, fmt.Errorf("KOKEILU_TOKEN_TTL: %w", err)
+	}
+	fs.DurationVar(&cfg.TokenTTL, "token-ttl", ttl, "how long a sign-in lasts")
+	fs.StringVar(&admins, "admins", env("KOKEILU_ADMINS", ""), "emails of site administrators, comma-separated")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}
-	for _, o := range strings.Split(origins, ",") {
-		if o = strings.TrimSpace(o); o != "" {
-			cfg.Origins = append(cfg.Origins, o)
-		}
+	cfg.Origins = list(origins)
+	cfg.Admins = list(admins)
+	if cfg.TokenTTL <= 0 {
+		return Config{}, fmt.Errorf("token TTL must be positive")
 	}
 	if err := cfg.LogLevel.UnmarshalText([]byte(level)); err != nil {
 		return Config{}, fmt.Errorf("log level: %w", err)
 	}
 	return cfg, nil
+}
+
+// list splits a comma-separated setting.
+func list(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // FromOS loads the configuration of this process.

@@ -13,7 +13,9 @@ import (
 	"kokeilu/ent/organization"
 	"kokeilu/ent/pilot"
 	"kokeilu/ent/workspace"
+	"kokeilu/internal/auth"
 	"kokeilu/internal/scalar"
+	"kokeilu/internal/slug"
 )
 
 // ProgrammeSlug is the slug of the programme's own workspace and network.
@@ -42,6 +44,7 @@ var themeNames = map[string][2]string{
 // networks. It reports whether it loaded anything; once the programme's
 // workspace exists it does nothing, so what users changed stays changed.
 func Demo(ctx context.Context, client *ent.Client, now time.Time) (bool, error) {
+	ctx = auth.System(ctx)
 	exists, err := client.Workspace.Query().Where(workspace.Slug(ProgrammeSlug)).Exist(ctx)
 	if err != nil || exists {
 		return false, err
@@ -179,7 +182,7 @@ func (d *demo) programme(name string) (*ent.Network, error) {
 	if n, ok := d.programmes[name]; ok {
 		return n, nil
 	}
-	n, err := d.tx.Network.Create().SetName(name).SetSlug(Slugify(name)).SetKind(network.KindPROGRAMME).Save(d.ctx)
+	n, err := d.tx.Network.Create().SetName(name).SetSlug(slug.Make(name)).SetKind(network.KindPROGRAMME).Save(d.ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -234,7 +237,7 @@ func (d *demo) themeIDs(list string) ([]int, error) {
 		if !ok {
 			return nil, fmt.Errorf("theme %q has no translation", name)
 		}
-		t, err := d.tx.Theme.Create().SetSlug(Slugify(name)).SetNameFi(names[0]).SetNameSv(names[1]).SetNameEn(name).Save(d.ctx)
+		t, err := d.tx.Theme.Create().SetSlug(slug.Make(name)).SetNameFi(names[0]).SetNameSv(names[1]).SetNameEn(name).Save(d.ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -263,27 +266,4 @@ func date(s string) *time.Time {
 		return nil
 	}
 	return &t
-}
-
-// Slugify makes a URL slug of a name: "Työllisyyden kuntakokeilut 2021–2024"
-// becomes "tyollisyyden-kuntakokeilut-2021-2024".
-func Slugify(name string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(name) {
-		switch r {
-		case 'ä', 'å':
-			r = 'a'
-		case 'ö':
-			r = 'o'
-		}
-		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
-			b.WriteRune(r)
-			dash = false
-		} else if !dash && b.Len() > 0 {
-			b.WriteByte('-')
-			dash = true
-		}
-	}
-	return strings.TrimSuffix(b.String(), "-")
 }

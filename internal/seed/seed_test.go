@@ -8,13 +8,15 @@ import (
 	"kokeilu/ent/municipality"
 	"kokeilu/ent/pilot"
 	_ "kokeilu/ent/runtime"
+	"kokeilu/internal/auth"
 	"kokeilu/internal/seed"
+	"kokeilu/internal/slug"
 	"kokeilu/internal/testdb"
 )
 
 func TestReferenceUpsertIsIdempotentAndUpdatesNames(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
-		ctx := context.Background()
+		ctx := auth.System(context.Background())
 		c := testdb.Open(t, b).Client
 		if err := seed.Reference(ctx, c); err != nil {
 			t.Fatal(err)
@@ -56,7 +58,7 @@ func TestReferenceUpsertIsIdempotentAndUpdatesNames(t *testing.T) {
 
 func TestDemoLoadsOnce(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
-		ctx := context.Background()
+		ctx := auth.System(context.Background())
 		c := testdb.Open(t, b).Client
 		if err := seed.Reference(ctx, c); err != nil {
 			t.Fatal(err)
@@ -101,8 +103,8 @@ func TestSlugify(t *testing.T) {
 		"social and health services":                            "social-and-health-services",
 		"  Åland ":                                              "aland",
 	} {
-		if got := seed.Slugify(in); got != want {
-			t.Errorf("Slugify(%q) = %q, want %q", in, got, want)
+		if got := slug.Make(in); got != want {
+			t.Errorf("slug.Make(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"kokeilu/bench/dataset"
+	"kokeilu/internal/auth"
 	"kokeilu/internal/testdb"
 )
 
@@ -18,7 +19,7 @@ func BenchmarkDashboard(b *testing.B) {
 	for _, backend := range testdb.Backends() {
 		b.Run(string(backend), func(b *testing.B) {
 			a := newAPI(b, backend, false)
-			if err := dataset.Generate(context.Background(), a.db.Client, dataset.Default, 1); err != nil {
+			if err := dataset.Generate(auth.System(context.Background()), a.db.Client, dataset.Default, 1); err != nil {
 				b.Fatal(err)
 			}
 			run := func(name, query string, n int) {

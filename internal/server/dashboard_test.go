@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"kokeilu/bench/dataset"
+	"kokeilu/internal/auth"
 	"kokeilu/internal/testdb"
 )
 
@@ -51,7 +52,7 @@ func TestDashboardRunsFixedStatements(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
 		a := newAPI(t, b, false)
 		size := dataset.Size{Pilots: 300, Networks: 20, Organizations: 20, Themes: 5}
-		if err := dataset.Generate(context.Background(), a.db.Client, size, 1); err != nil {
+		if err := dataset.Generate(auth.System(context.Background()), a.db.Client, size, 1); err != nil {
 			t.Fatal(err)
 		}
 		counts := map[int]int64{}

@@ -10,6 +10,7 @@ import (
 
 	"kokeilu/ent"
 	"kokeilu/ent/privacy"
+	"kokeilu/internal/fault"
 	"kokeilu/internal/scalar"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -44,7 +45,18 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 		}
 		return e // gqlgen's parse/validation errors and errors that carry a code
 	}
-	switch {
+	var validation *ent.ValidationError
+	switch f, isFault := fault.As(err); {
+	case isFault:
+		e.Message = f.Message
+		setCode(e, f.Code)
+		if f.Field != "" {
+			e.Extensions["field"] = f.Field
+		}
+	case errors.As(err, &validation):
+		e.Message = validation.Error()
+		setCode(e, CodeBadUserInput)
+		e.Extensions["field"] = camelCase(validation.Name)
 	case len(e.Path) == 0 && errors.As(err, new(*gqlerror.Error)):
 		// Request-level errors of gqlgen's transports (an undecodable body,
 		// bad variables) carry no code; they are the client's to fix. The
@@ -53,7 +65,7 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 			e.Message = "the request body is not valid JSON"
 		}
 		setCode(e, CodeBadUserInput)
-	case errors.Is(err, scalar.ErrInvalid), ent.IsValidationError(err):
+	case errors.Is(err, scalar.ErrInvalid):
 		setCode(e, CodeBadUserInput)
 	case ent.IsNotFound(err):
 		e.Message = "not found"
@@ -72,6 +84,17 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 		e.Extensions["requestId"] = id
 	}
 	return e
+}
+
+// camelCase turns an ent field name into its GraphQL name: ends_on → endsOn.
+func camelCase(s string) string {
+	parts := strings.Split(s, "_")
+	for i := 1; i < len(parts); i++ {
+		if parts[i] != "" {
+			parts[i] = strings.ToUpper(parts[i][:1]) + parts[i][1:]
+		}
+	}
+	return strings.Join(parts, "")
 }
 
 func setCode(e *gqlerror.Error, code string) {

@@ -11,11 +11,21 @@ import (
 	"time"
 
 	_ "kokeilu/ent/runtime"
+	"kokeilu/internal/auth"
 	"kokeilu/internal/database"
 	"kokeilu/internal/seed"
 	"kokeilu/internal/server"
 	"kokeilu/internal/testdb"
 )
+
+// siteAdminEmail is the site administrator of test servers (KOKEILU_ADMINS).
+const siteAdminEmail = "admin@example.org"
+
+func init() {
+	// Cheap password hashing keeps account-heavy tests fast; the format and
+	// code path are the production ones.
+	auth.Params = auth.Argon2Params{Memory: 64, Time: 1, Threads: 1}
+}
 
 // api is a running Kokeilu over a fresh database, called through real HTTP.
 type api struct {
@@ -40,7 +50,11 @@ func newAPI(t testing.TB, b testdb.Backend, demo bool) *api {
 			t.Fatalf("demo content: %v", err)
 		}
 	}
-	a.srv = httptest.NewServer(server.NewHandler(a.db, server.Options{}))
+	accounts, err := auth.NewService(a.db.Client, 0, []string{siteAdminEmail})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.srv = httptest.NewServer(server.NewHandler(a.db, server.Options{Accounts: accounts}))
 	t.Cleanup(a.srv.Close)
 	return a
 }

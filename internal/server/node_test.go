@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"kokeilu/internal/auth"
 	"kokeilu/internal/scalar"
 	"kokeilu/internal/testdb"
 )
@@ -13,7 +14,7 @@ import (
 func TestNodeRoundTripsEveryType(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
 		a := newAPI(t, b, true)
-		ctx := context.Background()
+		ctx := auth.System(context.Background())
 		c := a.db.Client
 		// The demo has no accounts yet: add one of each account-bound type.
 		ws := c.Workspace.Query().FirstX(ctx)

@@ -14,10 +14,13 @@ import (
 	"time"
 
 	"kokeilu/graph"
+	"kokeilu/internal/auth"
 	"kokeilu/internal/database"
 	"kokeilu/internal/lang"
 	"kokeilu/internal/paging"
 
+	"entgo.io/contrib/entgql"
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
@@ -32,11 +35,13 @@ type Options struct {
 	// Origins are the browser origins allowed to call the API; empty allows
 	// none but same-origin pages.
 	Origins []string
+	// Accounts signs users in and authenticates their tokens.
+	Accounts *auth.Service
 }
 
 // NewHandler returns the whole HTTP API over db.
 func NewHandler(db *database.DB, opts Options) http.Handler {
-	gql := handler.New(graph.NewSchema(db.Client))
+	gql := handler.New(graph.NewSchema(db.Client, opts.Accounts))
 	gql.AddTransport(transport.Options{})
 	gql.AddTransport(transport.GET{})
 	gql.AddTransport(transport.POST{})
@@ -47,6 +52,8 @@ func NewHandler(db *database.DB, opts Options) http.Handler {
 	gql.Use(extension.Introspection{})
 	gql.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	gql.Use(paging.Rules{})
+	// Each mutation runs in one transaction: a failure leaves nothing half-written.
+	gql.Use(mutationTx{entgql.Transactioner{TxOpener: db.Client}})
 	gql.SetErrorPresenter(presentError)
 	gql.SetRecoverFunc(recoverPanic)
 
@@ -55,7 +62,7 @@ func NewHandler(db *database.DB, opts Options) http.Handler {
 		AllowedOrigins: opts.Origins,
 		AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions},
 		AllowedHeaders: []string{"Authorization", "Content-Type", "Accept-Language"},
-	}).Handler(requireGraphQLRequest(gql)))
+	}).Handler(opts.Accounts.Middleware(requireGraphQLRequest(gql))))
 	mux.Handle("GET /{$}", playground.Handler("Kokeilu", "/query"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("ok\n"))
@@ -71,6 +78,17 @@ func NewHandler(db *database.DB, opts Options) http.Handler {
 		_, _ = w.Write([]byte("ready\n"))
 	})
 	return withRequestContext(mux)
+}
+
+// mutationTx is entgql's Transactioner for requests that reached the
+// executor; it would panic on those rejected before (an undecodable body).
+type mutationTx struct{ entgql.Transactioner }
+
+func (t mutationTx) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	if !graphql.HasOperationContext(ctx) {
+		return next(ctx)
+	}
+	return t.Transactioner.InterceptResponse(ctx, next)
 }
 
 // requireGraphQLRequest answers what gqlgen's transports do not take — other

@@ -1,0 +1,264 @@
+package auth
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"kokeilu/ent"
+	"kokeilu/ent/session"
+	"kokeilu/ent/user"
+	"kokeilu/internal/fault"
+)
+
+// DefaultTTL is how long a sign-in lasts unless configured otherwise.
+const DefaultTTL = 30 * 24 * time.Hour
+
+// MinPasswordLen is the shortest password accepted at registration.
+const MinPasswordLen = 10
+
+// Service registers users, signs them in and out, and authenticates tokens.
+type Service struct {
+	client  *ent.Client
+	ttl     time.Duration
+	admins  map[string]bool
+	limiter *loginLimiter
+	dummy   string // a hash to check against when an email is unknown
+	now     func() time.Time
+}
+
+// NewService returns the account service. adminEmails are the site
+// administrators (KOKEILU_ADMINS): made admins when they register, and at
+// start if they already have accounts (PromoteAdmins).
+func NewService(client *ent.Client, ttl time.Duration, adminEmails []string) (*Service, error) {
+	if ttl <= 0 {
+		ttl = DefaultTTL
+	}
+	dummy, err := HashPassword("not a password of anyone")
+	if err != nil {
+		return nil, err
+	}
+	admins := map[string]bool{}
+	for _, e := range adminEmails {
+		admins[normalizeEmail(e)] = true
+	}
+	return &Service{client: client, ttl: ttl, admins: admins, limiter: newLoginLimiter(), dummy: dummy, now: time.Now}, nil
+}
+
+// Session is a fresh sign-in: the token is shown once and stored as a hash.
+type Session struct {
+	Token     string
+	User      *ent.User
+	ExpiresAt time.Time
+}
+
+// Register creates an account and signs it in.
+func (s *Service) Register(ctx context.Context, email, password, displayName string) (*Session, error) {
+	email = normalizeEmail(email)
+	if err := validateEmail(email); err != nil {
+		return nil, err
+	}
+	if n := utf8.RuneCountInString(password); n < MinPasswordLen || n > 1000 {
+		return nil, fault.BadInput("password", "a password has %d to 1000 characters", MinPasswordLen)
+	}
+	displayName = strings.TrimSpace(displayName)
+	if n := utf8.RuneCountInString(displayName); n == 0 || n > 100 {
+		return nil, fault.BadInput("displayName", "a display name has 1 to 100 characters")
+	}
+	hash, err := HashPassword(password)
+	if err != nil {
+		return nil, err
+	}
+	c := s.clientFrom(ctx)
+	sys := System(ctx)
+	taken, err := c.User.Query().Where(user.Email(email)).Exist(sys)
+	if err != nil {
+		return nil, err
+	}
+	if taken {
+		return nil, fault.Conflictf("an account with this email exists")
+	}
+	u, err := c.User.Create().SetEmail(email).SetPasswordHash(hash).SetDisplayName(displayName).
+		SetIsAdmin(s.admins[email]).Save(sys)
+	if ent.IsConstraintError(err) {
+		return nil, fault.Conflictf("an account with this email exists")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.startSession(ctx, u)
+}
+
+// Login signs a user in. Failures say nothing about whether the email is
+// registered, take as long either way, and are throttled per account and
+// per client address.
+func (s *Service) Login(ctx context.Context, email, password string) (*Session, error) {
+	email = normalizeEmail(email)
+	keys := []string{"email:" + email, "ip:" + remoteIP(ctx)}
+	wait, refused := s.limiter.check(s.now(), keys...)
+	if refused {
+		return nil, fault.RateLimitedf("too many failed sign-ins; try again later")
+	}
+	if wait > 0 {
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	c := s.clientFrom(ctx)
+	u, err := c.User.Query().Where(user.Email(email)).Only(System(ctx))
+	if err != nil && !ent.IsNotFound(err) {
+		return nil, err
+	}
+	hash := s.dummy
+	if u != nil {
+		hash = u.PasswordHash
+	}
+	ok, err := CheckPassword(hash, password)
+	if err != nil {
+		return nil, err
+	}
+	if !ok || u == nil {
+		s.limiter.fail(s.now(), keys...)
+		return nil, fault.Unauthenticatedf("invalid email or password")
+	}
+	s.limiter.succeed(keys[0])
+	return s.startSession(ctx, u)
+}
+
+func (s *Service) startSession(ctx context.Context, u *ent.User) (*Session, error) {
+	token, err := newToken()
+	if err != nil {
+		return nil, err
+	}
+	expires := s.now().Add(s.ttl)
+	err = s.clientFrom(ctx).Session.Create().SetTokenHash(hashToken(token)).SetUserID(u.ID).
+		SetExpiresAt(expires).Exec(System(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return &Session{Token: token, User: u, ExpiresAt: expires}, nil
+}
+
+// Logout revokes the token the request was made with.
+func (s *Service) Logout(ctx context.Context) error {
+	hash, ok := ctx.Value(tokenHashKey{}).(string)
+	if !ok || FromContext(ctx) == nil {
+		return fault.Unauthenticatedf("sign in first")
+	}
+	_, err := s.clientFrom(ctx).Session.Delete().Where(session.TokenHash(hash)).Exec(System(ctx))
+	return err
+}
+
+// Authenticate returns the viewer of a token, or UNAUTHENTICATED when it is
+// unknown, revoked or expired.
+func (s *Service) Authenticate(ctx context.Context, token string) (*Viewer, error) {
+	sess, err := s.client.Session.Query().
+		Where(session.TokenHash(hashToken(token)), session.ExpiresAtGT(s.now())).
+		WithUser().Only(System(ctx))
+	if ent.IsNotFound(err) {
+		return nil, fault.Unauthenticatedf("the token is invalid or has expired; sign in again")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &Viewer{ID: sess.Edges.User.ID, Admin: sess.Edges.User.IsAdmin}, nil
+}
+
+// PromoteAdmins makes the configured administrators' accounts admins.
+func (s *Service) PromoteAdmins(ctx context.Context) error {
+	if len(s.admins) == 0 {
+		return nil
+	}
+	emails := make([]string, 0, len(s.admins))
+	for e := range s.admins {
+		emails = append(emails, e)
+	}
+	return s.client.User.Update().Where(user.EmailIn(emails...), user.IsAdmin(false)).SetIsAdmin(true).Exec(System(ctx))
+}
+
+// clientFrom prefers the transaction of a GraphQL mutation.
+func (s *Service) clientFrom(ctx context.Context) *ent.Client {
+	if c := ent.FromContext(ctx); c != nil {
+		return c
+	}
+	return s.client
+}
+
+type (
+	tokenHashKey struct{}
+	remoteIPKey  struct{}
+)
+
+// Middleware authenticates "Authorization: Bearer <token>". No header means
+// anonymous; a bad token is refused with 401, so clients know to sign in.
+func (s *Service) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+			ctx = context.WithValue(ctx, remoteIPKey{}, host)
+		}
+		if header := r.Header.Get("Authorization"); header != "" {
+			var err error
+			if ctx, err = s.WithToken(ctx, header); err != nil {
+				writeUnauthenticated(w, err)
+				return
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// WithToken authenticates an Authorization value ("Bearer <token>") into
+// ctx; WebSocket connection_init payloads use it too.
+func (s *Service) WithToken(ctx context.Context, authorization string) (context.Context, error) {
+	token, ok := bearerToken(authorization)
+	if !ok {
+		return ctx, fault.Unauthenticatedf(`use "Authorization: Bearer <token>"`)
+	}
+	v, err := s.Authenticate(ctx, token)
+	if err != nil {
+		return ctx, err
+	}
+	ctx = context.WithValue(ctx, tokenHashKey{}, hashToken(token))
+	return WithViewer(ctx, v), nil
+}
+
+// writeUnauthenticated answers a request whose token could not be checked:
+// 401 for a bad token, 500 when the check itself failed.
+func writeUnauthenticated(w http.ResponseWriter, err error) {
+	status, code, msg := http.StatusInternalServerError, fault.Internal, "internal error"
+	if f, ok := fault.As(err); ok {
+		status, code, msg = http.StatusUnauthorized, f.Code, f.Message
+		w.Header().Set("WWW-Authenticate", `Bearer realm="kokeilu"`)
+	} else {
+		slog.Error("authenticate", "err", err)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"errors": []map[string]any{{"message": msg, "extensions": map[string]any{"code": code}}},
+	})
+}
+
+func remoteIP(ctx context.Context) string {
+	ip, _ := ctx.Value(remoteIPKey{}).(string)
+	return ip
+}
+
+func normalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+func validateEmail(email string) error {
+	addr, err := mail.ParseAddress(email)
+	if err != nil || addr.Address != email || len(email) > 254 || !strings.Contains(email[strings.LastIndex(email, "@")+1:], ".") {
+		return fault.BadInput("email", "%q is not an email address", email)
+	}
+	return nil
+}

@@ -1,0 +1,153 @@
+package collab
+
+import (
+	"context"
+	"slices"
+
+	"kokeilu/ent"
+	"kokeilu/ent/municipality"
+	"kokeilu/ent/network"
+	"kokeilu/ent/organization"
+	"kokeilu/ent/pilot"
+	"kokeilu/ent/theme"
+	"kokeilu/internal/fault"
+)
+
+// refs checks that every ID of a reference field names a row of the right
+// kind; count counts the rows among ids.
+func refs(ctx context.Context, field string, ids []int, count func(context.Context, ...int) (int, error)) error {
+	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
+	if len(ids) == 0 {
+		return nil
+	}
+	n, err := count(ctx, ids...)
+	if err != nil {
+		return err
+	}
+	if n != len(ids) {
+		return fault.BadInput(field, "%s names something that does not exist or is of another kind", field)
+	}
+	return nil
+}
+
+func one(id *int) []int {
+	if id == nil {
+		return nil
+	}
+	return []int{*id}
+}
+
+func countMunicipalities(c *ent.Client) func(context.Context, ...int) (int, error) {
+	return func(ctx context.Context, ids ...int) (int, error) {
+		return c.Municipality.Query().Where(municipality.IDIn(ids...)).Count(ctx)
+	}
+}
+
+func countOrganizations(c *ent.Client) func(context.Context, ...int) (int, error) {
+	return func(ctx context.Context, ids ...int) (int, error) {
+		return c.Organization.Query().Where(organization.IDIn(ids...)).Count(ctx)
+	}
+}
+
+func countThemes(c *ent.Client) func(context.Context, ...int) (int, error) {
+	return func(ctx context.Context, ids ...int) (int, error) {
+		return c.Theme.Query().Where(theme.IDIn(ids...)).Count(ctx)
+	}
+}
+
+func countNetworks(c *ent.Client) func(context.Context, ...int) (int, error) {
+	return func(ctx context.Context, ids ...int) (int, error) {
+		return c.Network.Query().Where(network.IDIn(ids...)).Count(ctx)
+	}
+}
+
+func countPilots(c *ent.Client) func(context.Context, ...int) (int, error) {
+	return func(ctx context.Context, ids ...int) (int, error) {
+		return c.Pilot.Query().Where(pilot.IDIn(ids...)).Count(ctx)
+	}
+}
+
+// pilotRefs checks the references of a pilot's input.
+func pilotRefs(ctx context.Context, c *ent.Client, lead *int, municipalities, organizations, themes, networks []int) error {
+	for _, check := range []struct {
+		field string
+		ids   []int
+		count func(context.Context, ...int) (int, error)
+	}{
+		{"leadMunicipalityID", one(lead), countMunicipalities(c)},
+		{"municipalityIDs", municipalities, countMunicipalities(c)},
+		{"organizationIDs", organizations, countOrganizations(c)},
+		{"themeIDs", themes, countThemes(c)},
+		{"networkIDs", networks, countNetworks(c)},
+	} {
+		if err := refs(ctx, check.field, check.ids, check.count); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CreatePilot creates a pilot for the viewer (its creator).
+func CreatePilot(ctx context.Context, c *ent.Client, in ent.CreatePilotInput) (*ent.Pilot, error) {
+	if _, err := viewer(ctx); err != nil {
+		return nil, err
+	}
+	c = client(ctx, c)
+	if err := pilotRefs(ctx, c, in.LeadMunicipalityID, in.MunicipalityIDs, in.OrganizationIDs, in.ThemeIDs, in.NetworkIDs); err != nil {
+		return nil, err
+	}
+	return c.Pilot.Create().SetInput(in).Save(ctx)
+}
+
+// UpdatePilot changes a pilot (its creator or a site administrator).
+func UpdatePilot(ctx context.Context, c *ent.Client, id int, in ent.UpdatePilotInput) (*ent.Pilot, error) {
+	if _, err := viewer(ctx); err != nil {
+		return nil, err
+	}
+	c = client(ctx, c)
+	if _, err := c.Pilot.Get(ctx, id); err != nil {
+		return nil, err
+	}
+	if err := pilotRefs(ctx, c, in.LeadMunicipalityID, in.AddMunicipalityIDs, in.AddOrganizationIDs, in.AddThemeIDs, in.AddNetworkIDs); err != nil {
+		return nil, err
+	}
+	return c.Pilot.UpdateOneID(id).SetInput(in).Save(ctx)
+}
+
+// CreateNetwork creates a network for the viewer (its creator).
+func CreateNetwork(ctx context.Context, c *ent.Client, in ent.CreateNetworkInput) (*ent.Network, error) {
+	if _, err := viewer(ctx); err != nil {
+		return nil, err
+	}
+	c = client(ctx, c)
+	for _, check := range []struct {
+		field string
+		ids   []int
+		count func(context.Context, ...int) (int, error)
+	}{
+		{"municipalityIDs", in.MunicipalityIDs, countMunicipalities(c)},
+		{"organizationIDs", in.OrganizationIDs, countOrganizations(c)},
+		{"pilotIDs", in.PilotIDs, countPilots(c)},
+		{"parentID", one(in.ParentID), countNetworks(c)},
+		{"childIDs", in.ChildIDs, countNetworks(c)},
+	} {
+		if err := refs(ctx, check.field, check.ids, check.count); err != nil {
+			return nil, err
+		}
+	}
+	return c.Network.Create().SetInput(in).Save(ctx)
+}
+
+// CreateLink creates a link between two actors for the viewer.
+func CreateLink(ctx context.Context, c *ent.Client, in ent.CreateLinkInput) (*ent.Link, error) {
+	if _, err := viewer(ctx); err != nil {
+		return nil, err
+	}
+	if in.Weight != nil && *in.Weight < 0 {
+		return nil, fault.BadInput("weight", "weight must not be negative")
+	}
+	if _, err := webURL("sourceURL", in.SourceURL); err != nil {
+		return nil, err
+	}
+	return client(ctx, c).Link.Create().SetInput(in).Save(ctx)
+}

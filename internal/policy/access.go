@@ -1,0 +1,135 @@
+// Package policy holds Kokeilu's data rules in one place: who may read and
+// change what (ent privacy policies, so every path obeys them: lists,
+// counts, node(id:), nested edges, subscriptions) and the integrity hooks
+// that keep stored data consistent (slugs, dates, creators, counters, the
+// last owner). ent/schema wires them to the entity types.
+package policy
+
+import (
+	"context"
+
+	"kokeilu/ent"
+	"kokeilu/ent/membership"
+	"kokeilu/ent/predicate"
+	"kokeilu/ent/workspace"
+	"kokeilu/internal/auth"
+	"kokeilu/internal/fault"
+
+	"kokeilu/ent/privacy"
+)
+
+// contentVisible is the predicate of workspaces whose contents (members,
+// discussions, posts, notices, materials) the viewer may read: public ones,
+// and members-only ones where the viewer is a member (not pending).
+func contentVisible(v *auth.Viewer) predicate.Workspace {
+	public := workspace.VisibilityEQ(workspace.VisibilityPUBLIC)
+	if v == nil {
+		return public
+	}
+	return workspace.Or(public, workspace.HasMembershipsWith(
+		membership.UserID(v.ID), membership.RoleNEQ(membership.RolePENDING)))
+}
+
+// isManager is the predicate of workspaces the viewer administers.
+func isManager(v *auth.Viewer) predicate.Workspace {
+	return workspace.HasMembershipsWith(membership.UserID(v.ID),
+		membership.RoleIn(membership.RoleOWNER, membership.RoleADMIN))
+}
+
+// roleIn returns the viewer's role in a workspace, and whether there is one.
+func roleIn(ctx context.Context, c *ent.Client, workspaceID int, v *auth.Viewer) (membership.Role, bool, error) {
+	if v == nil {
+		return "", false, nil
+	}
+	m, err := c.Membership.Query().
+		Where(membership.WorkspaceID(workspaceID), membership.UserID(v.ID)).
+		Only(auth.System(ctx))
+	if ent.IsNotFound(err) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	return m.Role, true, nil
+}
+
+// requireRole allows the viewer if they hold one of roles in the workspace
+// (site administrators always), and otherwise says why not.
+func requireRole(ctx context.Context, c *ent.Client, workspaceID int, what string, roles ...membership.Role) error {
+	v := auth.FromContext(ctx)
+	if v == nil {
+		return fault.Unauthenticatedf("sign in to %s", what)
+	}
+	if v.Admin {
+		return privacy.Allow
+	}
+	role, ok, err := roleIn(ctx, c, workspaceID, v)
+	if err != nil {
+		return err
+	}
+	for _, r := range roles {
+		if ok && role == r {
+			return privacy.Allow
+		}
+	}
+	if len(roles) == 3 {
+		return fault.Forbiddenf("only members of the workspace may %s", what)
+	}
+	return fault.Forbiddenf("only the workspace's admins and owners may %s", what)
+}
+
+var (
+	members  = []membership.Role{membership.RoleMEMBER, membership.RoleADMIN, membership.RoleOWNER}
+	managers = []membership.Role{membership.RoleADMIN, membership.RoleOWNER}
+)
+
+// requireViewer refuses anonymous changes.
+func requireViewer() privacy.MutationRule {
+	return privacy.MutationRuleFunc(func(ctx context.Context, _ ent.Mutation) error {
+		if auth.FromContext(ctx) == nil {
+			return fault.Unauthenticatedf("sign in first")
+		}
+		return privacy.Skip
+	})
+}
+
+// allowSiteAdmin lets site administrators change anything.
+func allowSiteAdmin() privacy.MutationRule {
+	return privacy.MutationRuleFunc(func(ctx context.Context, _ ent.Mutation) error {
+		if v := auth.FromContext(ctx); v != nil && v.Admin {
+			return privacy.Allow
+		}
+		return privacy.Skip
+	})
+}
+
+// denyRest ends a mutation policy: what no rule allowed is forbidden.
+func denyRest(why string) privacy.MutationRule {
+	return privacy.MutationRuleFunc(func(context.Context, ent.Mutation) error {
+		return fault.Forbiddenf("%s", why)
+	})
+}
+
+// Public is the policy of public data that only site administrators change
+// through the API (organisations, themes, users' accounts by others).
+func Public() ent.Policy {
+	return privacy.Policy{
+		Mutation: privacy.MutationPolicy{requireViewer(), allowSiteAdmin(), denyRest("only site administrators may change this")},
+	}
+}
+
+// ReferenceData is read-only through the API: only the server's own loader
+// (in a system context) writes regions, counties and municipalities.
+func ReferenceData() ent.Policy {
+	return privacy.Policy{
+		Mutation: privacy.MutationPolicy{denyRest("reference data is read-only")},
+	}
+}
+
+// Internal data (sessions) is read and written by the server alone.
+func Internal() ent.Policy {
+	return privacy.Policy{
+		Query:    privacy.QueryPolicy{privacy.AlwaysDenyRule()},
+		Mutation: privacy.MutationPolicy{privacy.AlwaysDenyRule()},
+	}
+}

@@ -1,0 +1,199 @@
+package policy
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"kokeilu/ent"
+	"kokeilu/ent/hook"
+	"kokeilu/ent/membership"
+	"kokeilu/ent/network"
+	"kokeilu/ent/pilot"
+	"kokeilu/internal/auth"
+	"kokeilu/internal/fault"
+	"kokeilu/internal/scalar"
+	"kokeilu/internal/slug"
+)
+
+// SetCreator records the signed-in viewer as creator (or author) of new
+// rows: edge is "created_by" or "author".
+func SetCreator() ent.Hook {
+	type creatorSetter interface {
+		SetCreatedByID(int)
+	}
+	type authorSetter interface {
+		SetAuthorID(int)
+	}
+	return hook.On(func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if v := auth.FromContext(ctx); v != nil {
+				switch s := m.(type) {
+				case creatorSetter:
+					s.SetCreatedByID(v.ID)
+				case authorSetter:
+					s.SetAuthorID(v.ID)
+				}
+			}
+			return next.Mutate(ctx, m)
+		})
+	}, ent.OpCreate)
+}
+
+// SlugFromName gives a new row without a slug one made of its name (field
+// from), unique among its kind (exists).
+func SlugFromName(from string, exists func(ctx context.Context, c *ent.Client, slug string) (bool, error)) ent.Hook {
+	type slugged interface {
+		Slug() (string, bool)
+		SetSlug(string)
+		Client() *ent.Client
+	}
+	return hook.On(func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			s := m.(slugged)
+			if _, ok := s.Slug(); !ok {
+				name, _ := m.Field(from)
+				base := slug.Make(fmt.Sprint(name))
+				if base == "" {
+					base = strings.ToLower(m.Type())
+				}
+				candidate := base
+				for n := 2; ; n++ {
+					taken, err := exists(auth.System(ctx), s.Client(), candidate)
+					if err != nil {
+						return nil, err
+					}
+					if !taken {
+						break
+					}
+					candidate = fmt.Sprintf("%s-%d", base, n)
+				}
+				s.SetSlug(candidate)
+			}
+			return next.Mutate(ctx, m)
+		})
+	}, ent.OpCreate)
+}
+
+// PilotSlugExists and NetworkSlugExists are the uniqueness checks of
+// SlugFromName.
+func PilotSlugExists(ctx context.Context, c *ent.Client, s string) (bool, error) {
+	return c.Pilot.Query().Where(pilot.Slug(s)).Exist(ctx)
+}
+
+func NetworkSlugExists(ctx context.Context, c *ent.Client, s string) (bool, error) {
+	return c.Network.Query().Where(network.Slug(s)).Exist(ctx)
+}
+
+// DatesInOrder refuses a row whose end (field end) comes before its start
+// (field start), looking at stored values for the side not being changed.
+// gqlName is the end's name in GraphQL, reported in extensions.field.
+func DatesInOrder(start, end, gqlName string) ent.Hook {
+	type oldFielder interface {
+		OldField(context.Context, string) (ent.Value, error)
+	}
+	return hook.On(func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			value := func(name string) *time.Time {
+				if v, ok := m.Field(name); ok {
+					t := v.(time.Time)
+					return &t
+				}
+				for _, c := range m.ClearedFields() {
+					if c == name {
+						return nil
+					}
+				}
+				if m.Op().Is(ent.OpUpdateOne) {
+					if v, err := m.(oldFielder).OldField(ctx, name); err == nil {
+						if t, ok := v.(*time.Time); ok {
+							return t
+						}
+					}
+				}
+				return nil
+			}
+			if s, e := value(start), value(end); s != nil && e != nil && e.Before(*s) {
+				return nil, fault.BadInput(gqlName, "%s (%s) is before the start (%s)", gqlName,
+					e.Format(scalar.DateLayout), s.Format(scalar.DateLayout))
+			}
+			return next.Mutate(ctx, m)
+		})
+	}, ent.OpCreate|ent.OpUpdateOne)
+}
+
+// LinkEnds checks that a link joins two different actors that exist:
+// municipalities, organisations, networks or pilots.
+func LinkEnds() ent.Hook {
+	return hook.On(func(next ent.Mutator) ent.Mutator {
+		return hook.LinkFunc(func(ctx context.Context, m *ent.LinkMutation) (ent.Value, error) {
+			src, _ := m.SourceID()
+			dst, _ := m.TargetID()
+			if src == dst {
+				return nil, fault.BadInput("targetID", "a link joins two different actors")
+			}
+			for field, id := range map[string]int{"sourceID": src, "targetID": dst} {
+				if err := isActor(ctx, m.Client(), id, field); err != nil {
+					return nil, err
+				}
+			}
+			return next.Mutate(ctx, m)
+		})
+	}, ent.OpCreate)
+}
+
+func isActor(ctx context.Context, c *ent.Client, id int, field string) error {
+	n, err := c.Noder(auth.System(ctx), id)
+	if ent.IsNotFound(err) {
+		return fault.BadInput(field, "%s names nothing", field)
+	}
+	if err != nil {
+		return err
+	}
+	switch n.(type) {
+	case *ent.Municipality, *ent.Organization, *ent.Network, *ent.Pilot:
+		return nil
+	}
+	return fault.BadInput(field, "%s must be a municipality, organisation, network or pilot", field)
+}
+
+// KeepAnOwner refuses to remove or demote a workspace's last owner.
+func KeepAnOwner() ent.Hook {
+	return hook.On(func(next ent.Mutator) ent.Mutator {
+		return hook.MembershipFunc(func(ctx context.Context, m *ent.MembershipMutation) (ent.Value, error) {
+			id, _ := m.ID()
+			sys := auth.System(ctx)
+			target, err := m.Client().Membership.Get(sys, id)
+			if err != nil {
+				return nil, err
+			}
+			newRole, changing := m.Role()
+			leaving := m.Op().Is(ent.OpDeleteOne)
+			if target.Role == membership.RoleOWNER && (leaving || (changing && newRole != membership.RoleOWNER)) {
+				owners, err := m.Client().Membership.Query().
+					Where(membership.WorkspaceID(target.WorkspaceID), membership.RoleEQ(membership.RoleOWNER)).
+					Count(sys)
+				if err != nil {
+					return nil, err
+				}
+				if owners <= 1 {
+					return nil, fault.Forbiddenf("the last owner cannot leave or step down; make another member owner first")
+				}
+			}
+			return next.Mutate(ctx, m)
+		})
+	}, ent.OpUpdateOne|ent.OpDeleteOne)
+}
+
+// LowercaseEmail stores emails lower-cased, so uniqueness ignores case.
+func LowercaseEmail() ent.Hook {
+	return hook.On(func(next ent.Mutator) ent.Mutator {
+		return hook.UserFunc(func(ctx context.Context, m *ent.UserMutation) (ent.Value, error) {
+			if e, ok := m.Email(); ok {
+				m.SetEmail(strings.ToLower(strings.TrimSpace(e)))
+			}
+			return next.Mutate(ctx, m)
+		})
+	}, ent.OpCreate|ent.OpUpdate|ent.OpUpdateOne)
+}

@@ -1,0 +1,351 @@
+package policy
+
+import (
+	"context"
+
+	"kokeilu/ent"
+	"kokeilu/ent/discussion"
+	"kokeilu/ent/material"
+	"kokeilu/ent/membership"
+	"kokeilu/ent/notice"
+	"kokeilu/ent/post"
+	"kokeilu/ent/privacy"
+	"kokeilu/ent/workspace"
+	"kokeilu/internal/auth"
+	"kokeilu/internal/fault"
+)
+
+// filterFor applies a read filter for anonymous and ordinary viewers; site
+// administrators read everything. Hidden rows behave as if they did not
+// exist: they are left out of lists, counts, edges and node(id:).
+func filterFor(ctx context.Context, where func(v *auth.Viewer)) error {
+	v := auth.FromContext(ctx)
+	if v != nil && v.Admin {
+		return privacy.Allow
+	}
+	where(v)
+	return privacy.Skip
+}
+
+// Workspace: everyone sees that a workspace exists (so they can ask to join
+// a members-only one); its contents follow contentVisible.
+func Workspace() ent.Policy {
+	return privacy.Policy{
+		Mutation: privacy.MutationPolicy{
+			requireViewer(),
+			privacy.OnMutationOperation(privacy.AlwaysAllowRule(), ent.OpCreate),
+			privacy.WorkspaceMutationRuleFunc(func(ctx context.Context, m *ent.WorkspaceMutation) error {
+				ids, err := m.IDs(auth.System(ctx))
+				if err != nil {
+					return err
+				}
+				roles := managers
+				if m.Op().Is(ent.OpDelete | ent.OpDeleteOne) {
+					roles = []membership.Role{membership.RoleOWNER}
+				}
+				for _, id := range ids {
+					if err := requireRole(ctx, m.Client(), id, "change the workspace", roles...); err != privacy.Allow {
+						return err
+					}
+				}
+				return privacy.Allow
+			}),
+		},
+	}
+}
+
+// Membership: lists of members follow contentVisible; pending requests are
+// seen by the requester and the workspace's admins and owners.
+func Membership() ent.Policy {
+	return privacy.Policy{
+		Query: privacy.QueryPolicy{
+			privacy.MembershipQueryRuleFunc(func(ctx context.Context, q *ent.MembershipQuery) error {
+				return filterFor(ctx, func(v *auth.Viewer) {
+					visible := membership.HasWorkspaceWith(contentVisible(v))
+					if v == nil {
+						q.Where(visible, membership.RoleNEQ(membership.RolePENDING))
+						return
+					}
+					q.Where(visible, membership.Or(
+						membership.RoleNEQ(membership.RolePENDING),
+						membership.UserID(v.ID),
+						membership.HasWorkspaceWith(isManager(v)),
+					))
+				})
+			}),
+		},
+		Mutation: privacy.MutationPolicy{
+			requireViewer(),
+			allowSiteAdmin(),
+			privacy.OnMutationOperation(privacy.MembershipMutationRuleFunc(joinRule), ent.OpCreate),
+			privacy.OnMutationOperation(privacy.MembershipMutationRuleFunc(roleChangeRule), ent.OpUpdateOne),
+			privacy.OnMutationOperation(privacy.MembershipMutationRuleFunc(leaveRule), ent.OpDeleteOne),
+			denyRest("memberships change one at a time"),
+		},
+	}
+}
+
+// joinRule: a user joins for themselves: as MEMBER of a public workspace,
+// as PENDING of a members-only one, or as the first OWNER of a new one.
+func joinRule(ctx context.Context, m *ent.MembershipMutation) error {
+	v := auth.FromContext(ctx)
+	userID, _ := m.UserID()
+	wsID, _ := m.WorkspaceID()
+	if userID != v.ID {
+		return fault.Forbiddenf("users join workspaces for themselves")
+	}
+	sys := auth.System(ctx)
+	ws, err := m.Client().Workspace.Get(sys, wsID)
+	if err != nil {
+		return err
+	}
+	role, _ := m.Role()
+	switch role {
+	case membership.RoleOWNER:
+		n, err := m.Client().Membership.Query().Where(membership.WorkspaceID(wsID)).Count(sys)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return privacy.Allow
+		}
+	case membership.RoleMEMBER:
+		if ws.Visibility == workspace.VisibilityPUBLIC {
+			return privacy.Allow
+		}
+	case membership.RolePENDING:
+		if ws.Visibility == workspace.VisibilityMEMBERS_ONLY {
+			return privacy.Allow
+		}
+	}
+	return fault.Forbiddenf("cannot join %q as %s", ws.Name, role)
+}
+
+// roleChangeRule: admins and owners set roles; only owners make or unmake
+// owners.
+func roleChangeRule(ctx context.Context, m *ent.MembershipMutation) error {
+	id, _ := m.ID()
+	target, err := m.Client().Membership.Get(auth.System(ctx), id)
+	if err != nil {
+		return err
+	}
+	newRole, _ := m.Role()
+	roles := managers
+	if newRole == membership.RoleOWNER || target.Role == membership.RoleOWNER {
+		roles = []membership.Role{membership.RoleOWNER}
+	}
+	return requireRole(ctx, m.Client(), target.WorkspaceID, "set this role", roles...)
+}
+
+// leaveRule: a user leaves on their own; admins and owners remove others,
+// owners only by an owner.
+func leaveRule(ctx context.Context, m *ent.MembershipMutation) error {
+	id, _ := m.ID()
+	target, err := m.Client().Membership.Get(auth.System(ctx), id)
+	if err != nil {
+		return err
+	}
+	if target.UserID == auth.FromContext(ctx).ID {
+		return privacy.Allow
+	}
+	roles := managers
+	if target.Role == membership.RoleOWNER {
+		roles = []membership.Role{membership.RoleOWNER}
+	}
+	return requireRole(ctx, m.Client(), target.WorkspaceID, "remove members", roles...)
+}
+
+// Discussion: members start them; admins and owners lock, pin and rename
+// them; replying members move their counters.
+func Discussion() ent.Policy {
+	return privacy.Policy{
+		Query: privacy.QueryPolicy{
+			privacy.DiscussionQueryRuleFunc(func(ctx context.Context, q *ent.DiscussionQuery) error {
+				return filterFor(ctx, func(v *auth.Viewer) { q.Where(discussion.HasWorkspaceWith(contentVisible(v))) })
+			}),
+		},
+		Mutation: privacy.MutationPolicy{
+			requireViewer(),
+			privacy.DiscussionMutationRuleFunc(func(ctx context.Context, m *ent.DiscussionMutation) error {
+				c, sys := m.Client(), auth.System(ctx)
+				if m.Op().Is(ent.OpCreate) {
+					wsID, _ := m.WorkspaceID()
+					return requireRole(ctx, c, wsID, "start discussions", members...)
+				}
+				ids, err := m.IDs(sys)
+				if err != nil {
+					return err
+				}
+				roles, what := managers, "moderate discussions"
+				if onlyFields(m, discussion.FieldPostCount, discussion.FieldLastPostAt, discussion.FieldUpdatedAt) {
+					roles, what = members, "reply"
+				}
+				for _, id := range ids {
+					wsID, err := c.Discussion.Query().Where(discussion.ID(id)).QueryWorkspace().OnlyID(sys)
+					if err != nil {
+						return err
+					}
+					if err := requireRole(ctx, c, wsID, what, roles...); err != privacy.Allow {
+						return err
+					}
+				}
+				return privacy.Allow
+			}),
+		},
+	}
+}
+
+// Post: members reply unless the discussion is locked; authors edit their
+// own; authors, admins and owners delete (the body is removed, the post
+// keeps its place).
+func Post() ent.Policy {
+	return privacy.Policy{
+		Query: privacy.QueryPolicy{
+			privacy.PostQueryRuleFunc(func(ctx context.Context, q *ent.PostQuery) error {
+				return filterFor(ctx, func(v *auth.Viewer) {
+					q.Where(post.HasDiscussionWith(discussion.HasWorkspaceWith(contentVisible(v))))
+				})
+			}),
+		},
+		Mutation: privacy.MutationPolicy{
+			requireViewer(),
+			privacy.PostMutationRuleFunc(func(ctx context.Context, m *ent.PostMutation) error {
+				c, sys, v := m.Client(), auth.System(ctx), auth.FromContext(ctx)
+				if m.Op().Is(ent.OpCreate) {
+					dID, _ := m.DiscussionID()
+					d, err := c.Discussion.Get(sys, dID)
+					if err != nil {
+						return err
+					}
+					wsID, err := d.QueryWorkspace().OnlyID(sys)
+					if err != nil {
+						return err
+					}
+					if err := requireRole(ctx, c, wsID, "reply", members...); err != privacy.Allow {
+						return err
+					}
+					if d.Locked {
+						return fault.Forbiddenf("the discussion is locked")
+					}
+					return privacy.Allow
+				}
+				if !m.Op().Is(ent.OpUpdateOne) {
+					return fault.Forbiddenf("posts are deleted by removing their body")
+				}
+				id, _ := m.ID()
+				p, err := c.Post.Query().Where(post.ID(id)).WithAuthor().WithDiscussion().Only(sys)
+				if err != nil {
+					return err
+				}
+				isAuthor := p.Edges.Author != nil && p.Edges.Author.ID == v.ID
+				if p.DeletedAt != nil {
+					return fault.Forbiddenf("the post has been deleted")
+				}
+				if onlyFields(m, post.FieldBody, post.FieldEditedAt) {
+					if isAuthor {
+						return privacy.Allow
+					}
+					return fault.Forbiddenf("only the author may edit a post")
+				}
+				if isAuthor {
+					return privacy.Allow
+				}
+				wsID, err := p.Edges.Discussion.QueryWorkspace().OnlyID(sys)
+				if err != nil {
+					return err
+				}
+				return requireRole(ctx, c, wsID, "delete others' posts", managers...)
+			}),
+		},
+	}
+}
+
+// Notice: the notice board is written by the workspace's admins and owners.
+func Notice() ent.Policy {
+	return privacy.Policy{
+		Query: privacy.QueryPolicy{
+			privacy.NoticeQueryRuleFunc(func(ctx context.Context, q *ent.NoticeQuery) error {
+				return filterFor(ctx, func(v *auth.Viewer) { q.Where(notice.HasWorkspaceWith(contentVisible(v))) })
+			}),
+		},
+		Mutation: privacy.MutationPolicy{
+			requireViewer(),
+			privacy.NoticeMutationRuleFunc(func(ctx context.Context, m *ent.NoticeMutation) error {
+				c, sys := m.Client(), auth.System(ctx)
+				if m.Op().Is(ent.OpCreate) {
+					wsID, _ := m.WorkspaceID()
+					return requireRole(ctx, c, wsID, "post notices", managers...)
+				}
+				ids, err := m.IDs(sys)
+				if err != nil {
+					return err
+				}
+				for _, id := range ids {
+					wsID, err := c.Notice.Query().Where(notice.ID(id)).QueryWorkspace().OnlyID(sys)
+					if err != nil {
+						return err
+					}
+					if err := requireRole(ctx, c, wsID, "change notices", managers...); err != privacy.Allow {
+						return err
+					}
+				}
+				return privacy.Allow
+			}),
+		},
+	}
+}
+
+// Material: members add; authors, admins and owners change and remove.
+func Material() ent.Policy {
+	return privacy.Policy{
+		Query: privacy.QueryPolicy{
+			privacy.MaterialQueryRuleFunc(func(ctx context.Context, q *ent.MaterialQuery) error {
+				return filterFor(ctx, func(v *auth.Viewer) { q.Where(material.HasWorkspaceWith(contentVisible(v))) })
+			}),
+		},
+		Mutation: privacy.MutationPolicy{
+			requireViewer(),
+			privacy.MaterialMutationRuleFunc(func(ctx context.Context, m *ent.MaterialMutation) error {
+				c, sys, v := m.Client(), auth.System(ctx), auth.FromContext(ctx)
+				if m.Op().Is(ent.OpCreate) {
+					wsID, _ := m.WorkspaceID()
+					return requireRole(ctx, c, wsID, "add materials", members...)
+				}
+				ids, err := m.IDs(sys)
+				if err != nil {
+					return err
+				}
+				for _, id := range ids {
+					mat, err := c.Material.Query().Where(material.ID(id)).WithAuthor().WithWorkspace().Only(sys)
+					if err != nil {
+						return err
+					}
+					if mat.Edges.Author != nil && mat.Edges.Author.ID == v.ID {
+						continue
+					}
+					if err := requireRole(ctx, c, mat.Edges.Workspace.ID, "change others' materials", managers...); err != privacy.Allow {
+						return err
+					}
+				}
+				return privacy.Allow
+			}),
+		},
+	}
+}
+
+// onlyFields tells whether a mutation sets, adds to or clears nothing but
+// the named fields.
+func onlyFields(m ent.Mutation, names ...string) bool {
+	allowed := map[string]bool{}
+	for _, n := range names {
+		allowed[n] = true
+	}
+	for _, list := range [][]string{m.Fields(), m.AddedFields(), m.ClearedFields()} {
+		for _, f := range list {
+			if !allowed[f] {
+				return false
+			}
+		}
+	}
+	return len(m.AddedEdges())+len(m.RemovedEdges())+len(m.ClearedEdges()) == 0
+}
