@@ -12,6 +12,7 @@ import (
 	"kokeilu/internal/scalar"
 
 	"entgo.io/contrib/entgql"
+	"github.com/99designs/gqlgen/graphql"
 )
 
 // orNil turns the result of a lookup by code or slug into null when nothing
@@ -59,4 +60,15 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// signedInAs tells whether a field is read under the AuthPayload of
+// register or login for user id: that request has just proven to be them.
+func signedInAs(ctx context.Context, id int) bool {
+	for fc := graphql.GetFieldContext(ctx); fc != nil; fc = fc.Parent {
+		if p, ok := fc.Result.(*model.AuthPayload); ok {
+			return p.User != nil && p.User.ID == id
+		}
+	}
+	return false
 }

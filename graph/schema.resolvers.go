@@ -90,7 +90,7 @@ func (r *themeResolver) Name(ctx context.Context, obj *ent.Theme, lang *lang.Lan
 
 // Email is the resolver for the email field.
 func (r *userResolver) Email(ctx context.Context, obj *ent.User) (*string, error) {
-	if v := auth.FromContext(ctx); v == nil || v.ID != obj.ID {
+	if v := auth.FromContext(ctx); (v == nil || v.ID != obj.ID) && !signedInAs(ctx, obj.ID) {
 		return nil, nil // visible to its owner alone
 	}
 	return &obj.Email, nil

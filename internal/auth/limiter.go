@@ -77,3 +77,13 @@ func (l *loginLimiter) recent(now time.Time, k string) []time.Time {
 	}
 	return fs
 }
+
+// LimitLogins sets login throttling: within window, each failure past
+// slowdown makes the next attempt wait step longer, and max failures refuse
+// the account or address until the window has passed. Defaults: 3, 10,
+// 250ms, 15 minutes.
+func (s *Service) LimitLogins(slowdown, max int, step, window time.Duration) {
+	s.limiter.mu.Lock()
+	defer s.limiter.mu.Unlock()
+	s.limiter.Slowdown, s.limiter.Max, s.limiter.Step, s.limiter.Window = slowdown, max, step, window
+}

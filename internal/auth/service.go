@@ -262,3 +262,6 @@ func validateEmail(email string) error {
 	}
 	return nil
 }
+
+// SetTTL changes how long new sign-ins last.
+func (s *Service) SetTTL(ttl time.Duration) { s.ttl = ttl }

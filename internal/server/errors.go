@@ -77,13 +77,20 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 		e.Message = "forbidden"
 		setCode(e, CodeForbidden)
 	default:
-		id := RequestID(ctx)
-		slog.ErrorContext(ctx, "internal error", "err", err, "request_id", id, "path", e.Path.String())
-		e.Message = "internal error"
-		setCode(e, CodeInternal)
-		e.Extensions["requestId"] = id
+		return internalError(ctx, e)
 	}
 	return e
+}
+
+// internalError logs e and returns it masked: a generic message, the code
+// INTERNAL and the request id to find the details in the log.
+func internalError(ctx context.Context, e *gqlerror.Error) *gqlerror.Error {
+	id := RequestID(ctx)
+	slog.ErrorContext(ctx, "internal error", "err", e.Message, "request_id", id, "path", e.Path.String())
+	masked := &gqlerror.Error{Message: "internal error", Path: e.Path, Locations: e.Locations}
+	setCode(masked, CodeInternal)
+	masked.Extensions["requestId"] = id
+	return masked
 }
 
 // camelCase turns an ent field name into its GraphQL name: ends_on → endsOn.

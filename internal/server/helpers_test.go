@@ -32,6 +32,7 @@ type api struct {
 	t          testing.TB
 	db         *database.DB
 	srv        *httptest.Server
+	accounts   *auth.Service
 	statements atomic.Int64
 }
 
@@ -54,6 +55,7 @@ func newAPI(t testing.TB, b testdb.Backend, demo bool) *api {
 	if err != nil {
 		t.Fatal(err)
 	}
+	a.accounts = accounts
 	a.srv = httptest.NewServer(server.NewHandler(a.db, server.Options{Accounts: accounts}))
 	t.Cleanup(a.srv.Close)
 	return a

@@ -80,15 +80,23 @@ func NewHandler(db *database.DB, opts Options) http.Handler {
 	return withRequestContext(mux)
 }
 
-// mutationTx is entgql's Transactioner for requests that reached the
-// executor; it would panic on those rejected before (an undecodable body).
+// mutationTx is entgql's Transactioner (one transaction per mutation
+// operation, rolled back on any error) with two fixes: it skips requests
+// rejected before execution (it would panic on them), and its own failures
+// to begin or commit are masked as INTERNAL like every other internal error.
 type mutationTx struct{ entgql.Transactioner }
 
 func (t mutationTx) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 	if !graphql.HasOperationContext(ctx) {
 		return next(ctx)
 	}
-	return t.Transactioner.InterceptResponse(ctx, next)
+	rsp := t.Transactioner.InterceptResponse(ctx, next)
+	for i, e := range rsp.Errors {
+		if _, coded := e.Extensions["code"]; !coded && len(e.Path) == 0 {
+			rsp.Errors[i] = internalError(ctx, e)
+		}
+	}
+	return rsp
 }
 
 // requireGraphQLRequest answers what gqlgen's transports do not take — other

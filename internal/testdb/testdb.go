@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -47,7 +48,9 @@ func DSN(t testing.TB, b Backend) string {
 	t.Helper()
 	name := "kokeilu_test_" + randomHex(6)
 	if b == SQLite {
-		return "file:" + name + "?mode=memory&cache=shared"
+		// A file, as in production: WAL and the busy timeout apply (an
+		// in-memory shared cache would fail concurrent writers at once).
+		return filepath.Join(t.TempDir(), name+".db")
 	}
 	base := os.Getenv("KOKEILU_TEST_POSTGRES")
 	admin, err := sql.Open("pgx", base)
