@@ -7,6 +7,7 @@ package collab
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"strings"
 	"time"
@@ -99,13 +100,19 @@ func CreateWorkspace(ctx context.Context, c *ent.Client, in WorkspaceInput) (*en
 	if key == "" || key != slug.Make(key) {
 		return nil, fault.BadInput("slug", "a slug has lower-case letters, digits and dashes")
 	}
-	if taken, err := c.Workspace.Query().Where(workspace.Slug(key)).Exist(auth.System(ctx)); err != nil {
-		return nil, err
-	} else if taken {
+	base := key
+	for n := 2; ; n++ {
+		taken, err := c.Workspace.Query().Where(workspace.Slug(key)).Exist(auth.System(ctx))
+		if err != nil {
+			return nil, err
+		}
+		if !taken {
+			break
+		}
 		if in.Slug != "" {
 			return nil, fault.Conflictf("the slug %q is taken", key)
 		}
-		key = key + "-" + time.Now().Format("20060102150405")
+		key = fmt.Sprintf("%s-%d", base, n)
 	}
 	create := c.Workspace.Create().SetName(name).SetDescription(desc).SetSlug(key).
 		SetVisibility(in.Visibility).SetNillableNetworkID(in.NetworkID).SetNillablePilotID(in.PilotID)

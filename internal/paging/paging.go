@@ -15,6 +15,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"sync"
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
@@ -36,6 +37,7 @@ var (
 	_ graphql.HandlerExtension        = Rules{}
 	_ graphql.OperationContextMutator = Rules{}
 	_ graphql.FieldInterceptor        = Rules{}
+	_ graphql.OperationInterceptor    = Rules{}
 )
 
 func (Rules) ExtensionName() string                   { return "PagingRules" }
@@ -86,21 +88,44 @@ func badInput(f *ast.Field, arg, format string, args ...any) *gqlerror.Error {
 	return err
 }
 
-// InterceptField gives a connection field's resolver the default page size
-// and a selection in which entgql finds what `nodes` asks for.
+// InterceptField gives a connection field's resolver the default page size,
+// and every field with a selection the rewritten selection: entgql eager
+// loads edges from a parent's resolver (node, lookups, Paginate), so the
+// rules must already hold in the parent's view of the query.
 func (Rules) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
 	fc := graphql.GetFieldContext(ctx)
-	if fc == nil || !IsConnection(fc.Field.Definition) {
+	if fc == nil || len(fc.Field.Selections) == 0 {
 		return next(ctx)
 	}
-	if isNilInt(fc.Args["first"]) && isNilInt(fc.Args["last"]) {
+	if IsConnection(fc.Field.Definition) && isNilInt(fc.Args["first"]) && isNilInt(fc.Args["last"]) {
 		size := DefaultSize
 		fc.Args["first"] = &size
 	}
-	oc := graphql.GetOperationContext(ctx)
-	field := rewriteField(oc, fc.Field.Field, fc.Field.Selections)
-	fc.Field = graphql.CollectedField{Field: field, Selections: field.SelectionSet}
+	fc.Field = rewritten(ctx, fc.Field)
 	return next(ctx)
+}
+
+// InterceptOperation gives each operation a cache of rewritten fields: the
+// rows of a list share their fields' AST, so each is rewritten once.
+func (Rules) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	return next(context.WithValue(ctx, cacheKey{}, &sync.Map{}))
+}
+
+type cacheKey struct{}
+
+func rewritten(ctx context.Context, f graphql.CollectedField) graphql.CollectedField {
+	cache, _ := ctx.Value(cacheKey{}).(*sync.Map)
+	if cache != nil {
+		if c, ok := cache.Load(f.Field); ok {
+			return c.(graphql.CollectedField)
+		}
+	}
+	field := rewriteField(graphql.GetOperationContext(ctx), f.Field, f.Selections)
+	c := graphql.CollectedField{Field: field, Selections: field.SelectionSet}
+	if cache != nil {
+		cache.Store(f.Field, c)
+	}
+	return c
 }
 
 // IsConnection tells whether a field returns a Relay connection.

@@ -66,10 +66,12 @@ func Membership() ent.Policy {
 						q.Where(visible, membership.RoleNEQ(membership.RolePENDING))
 						return
 					}
-					q.Where(visible, membership.Or(
-						membership.RoleNEQ(membership.RolePENDING),
-						membership.UserID(v.ID),
-						membership.HasWorkspaceWith(isManager(v)),
+					q.Where(membership.Or(
+						membership.UserID(v.ID), // one's own, pending too
+						membership.And(visible, membership.Or(
+							membership.RoleNEQ(membership.RolePENDING),
+							membership.HasWorkspaceWith(isManager(v)),
+						)),
 					))
 				})
 			}),

@@ -19,7 +19,7 @@ import (
 )
 
 // siteAdminEmail is the site administrator of test servers (KOKEILU_ADMINS).
-const siteAdminEmail = "admin@example.org"
+const siteAdminEmail = "site-admin@example.org"
 
 func init() {
 	// Cheap password hashing keeps account-heavy tests fast; the format and

@@ -299,6 +299,26 @@ func TestNodesEqualsEdgesAndAliases(t *testing.T) {
 	}
 }
 
+// TestNodesBesideTotalCountUnderNode covers eager loading from node(id:):
+// a connection asked for its total and its nodes (without edges) returns both.
+func TestNodesBesideTotalCountUnderNode(t *testing.T) {
+	a := newAPI(t, testdb.SQLite, false)
+	var r struct{ Region struct{ ID string } }
+	a.query(&r, `{ region(code: "01") { id } }`, nil)
+	var got struct {
+		Node struct {
+			Municipalities struct {
+				TotalCount int
+				Nodes      []struct{ Code string }
+			}
+		}
+	}
+	a.query(&got, `query($id: ID!) { node(id: $id) { ... on Region { municipalities { totalCount nodes { code } } } } }`, map[string]any{"id": r.Region.ID})
+	if m := got.Node.Municipalities; m.TotalCount != 26 || len(m.Nodes) != 20 {
+		t.Errorf("Uusimaa: totalCount %d, %d nodes; want 26 and the default page of 20", m.TotalCount, len(m.Nodes))
+	}
+}
+
 func TestUnknownKeysAndBadInput(t *testing.T) {
 	a := newAPI(t, testdb.SQLite, true)
 	var got struct {
