@@ -18,6 +18,8 @@ import (
 	"kokeilu/internal/auth"
 	"kokeilu/internal/config"
 	"kokeilu/internal/database"
+	"kokeilu/internal/noticeboard"
+	"kokeilu/internal/pubsub"
 	"kokeilu/internal/seed"
 	"kokeilu/internal/server"
 )
@@ -63,12 +65,16 @@ func run(ctx context.Context, cfg config.Config, ready chan<- string) error {
 		slog.Info("demo content", "loaded_now", loaded)
 	}
 
+	board := noticeboard.New(db.Client, pubsub.NewMemory())
+	defer board.Close()
+	handler := server.NewHandler(db, server.Options{Origins: cfg.Origins, Accounts: accounts, Board: board})
+
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           server.NewHandler(db, server.Options{Origins: cfg.Origins, Accounts: accounts}),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
@@ -84,9 +90,10 @@ func run(ctx context.Context, cfg config.Config, ready chan<- string) error {
 		return err
 	case <-ctx.Done():
 	}
-	slog.Info("shutting down: finishing in-flight requests")
+	slog.Info("shutting down: closing subscriptions, finishing in-flight requests")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
+	handler.Shutdown(shutdownCtx)
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}

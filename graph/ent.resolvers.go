@@ -81,6 +81,9 @@ func (r *Resolver) Link() LinkResolver { return &linkResolver{r} }
 // Municipality returns MunicipalityResolver implementation.
 func (r *Resolver) Municipality() MunicipalityResolver { return &municipalityResolver{r} }
 
+// Notice returns NoticeResolver implementation.
+func (r *Resolver) Notice() NoticeResolver { return &noticeResolver{r} }
+
 // Post returns PostResolver implementation.
 func (r *Resolver) Post() PostResolver { return &postResolver{r} }
 
@@ -103,6 +106,7 @@ type (
 	discussionResolver      struct{ *Resolver }
 	linkResolver            struct{ *Resolver }
 	municipalityResolver    struct{ *Resolver }
+	noticeResolver          struct{ *Resolver }
 	postResolver            struct{ *Resolver }
 	queryResolver           struct{ *Resolver }
 	regionResolver          struct{ *Resolver }

@@ -5,6 +5,7 @@ package graph
 import (
 	"kokeilu/ent"
 	"kokeilu/internal/auth"
+	"kokeilu/internal/noticeboard"
 
 	"github.com/99designs/gqlgen/graphql"
 )
@@ -13,9 +14,11 @@ import (
 type Resolver struct {
 	client *ent.Client
 	auth   *auth.Service
+	board  *noticeboard.Board
 }
 
-// NewSchema builds the executable schema over an ent client.
-func NewSchema(client *ent.Client, accounts *auth.Service) graphql.ExecutableSchema {
-	return NewExecutableSchema(Config{Resolvers: &Resolver{client: client, auth: accounts}})
+// NewSchema builds the executable schema: the data, the accounts that sign
+// users in, and the live notice board.
+func NewSchema(client *ent.Client, accounts *auth.Service, board *noticeboard.Board) graphql.ExecutableSchema {
+	return NewExecutableSchema(Config{Resolvers: &Resolver{client: client, auth: accounts, board: board}})
 }

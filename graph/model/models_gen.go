@@ -61,3 +61,6 @@ type StartDiscussionInput struct {
 	// The first post.
 	Body string `json:"body"`
 }
+
+type Subscription struct {
+}

@@ -133,3 +133,29 @@ func Internal() ent.Policy {
 		Mutation: privacy.MutationPolicy{privacy.AlwaysDenyRule()},
 	}
 }
+
+// NoticeReaders tells who may read a notice, as the Notice query policy
+// decides: everyone for a public workspace; otherwise its members who are
+// not pending, and site administrators. The notice board uses it to fan a
+// new notice out to many subscribers with one query instead of one each.
+func NoticeReaders(ctx context.Context, c *ent.Client, workspaceID int) (func(*auth.Viewer) bool, error) {
+	sys := auth.System(ctx)
+	ws, err := c.Workspace.Get(sys, workspaceID)
+	if err != nil {
+		return nil, err
+	}
+	if ws.Visibility == workspace.VisibilityPUBLIC {
+		return func(*auth.Viewer) bool { return true }, nil
+	}
+	ids, err := c.Membership.Query().
+		Where(membership.WorkspaceID(workspaceID), membership.RoleNEQ(membership.RolePENDING)).
+		Select(membership.FieldUserID).Ints(sys)
+	if err != nil {
+		return nil, err
+	}
+	members := make(map[int]bool, len(ids))
+	for _, id := range ids {
+		members[id] = true
+	}
+	return func(v *auth.Viewer) bool { return v != nil && (v.Admin || members[v.ID]) }, nil
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"regexp"
+	"runtime/debug"
 	"strconv"
 	"strings"
 
@@ -114,6 +115,6 @@ func setCode(e *gqlerror.Error, code string) {
 // recoverPanic turns a resolver panic into an INTERNAL error; the process
 // and the other fields of the response live on.
 func recoverPanic(ctx context.Context, p any) error {
-	slog.ErrorContext(ctx, "panic in resolver", "panic", p, "request_id", RequestID(ctx))
+	slog.ErrorContext(ctx, "panic in resolver", "panic", p, "request_id", RequestID(ctx), "stack", string(debug.Stack()))
 	return errors.New("panic in resolver")
 }

@@ -13,6 +13,8 @@ import (
 	_ "kokeilu/ent/runtime"
 	"kokeilu/internal/auth"
 	"kokeilu/internal/database"
+	"kokeilu/internal/noticeboard"
+	"kokeilu/internal/pubsub"
 	"kokeilu/internal/seed"
 	"kokeilu/internal/server"
 	"kokeilu/internal/testdb"
@@ -32,6 +34,8 @@ type api struct {
 	t          testing.TB
 	db         *database.DB
 	srv        *httptest.Server
+	handler    *server.Handler
+	board      *noticeboard.Board
 	accounts   *auth.Service
 	statements atomic.Int64
 }
@@ -56,7 +60,10 @@ func newAPI(t testing.TB, b testdb.Backend, demo bool) *api {
 		t.Fatal(err)
 	}
 	a.accounts = accounts
-	a.srv = httptest.NewServer(server.NewHandler(a.db, server.Options{Accounts: accounts}))
+	a.board = noticeboard.New(a.db.Client, pubsub.NewMemory())
+	t.Cleanup(a.board.Close)
+	a.handler = server.NewHandler(a.db, server.Options{Accounts: accounts, Board: a.board, Origins: []string{"https://app.example.fi"}})
+	a.srv = httptest.NewServer(a.handler)
 	t.Cleanup(a.srv.Close)
 	return a
 }

@@ -71,6 +71,9 @@ func (a *api) newWorld(p people, visibility workspace.Visibility) world {
 	notice := c.Notice.Create().SetWorkspace(ws).SetTitle("Seminaari").SaveX(ctx)
 	muni := c.Municipality.Query().FirstIDX(ctx)
 	pilot := c.Pilot.Create().SetTitle("Jäsenen kokeilu").SetCreatedByID(p.id["member"]).SaveX(ctx)
+	if err := a.board.Sync(ctx); err != nil { // the notice's event is out before anyone subscribes
+		a.t.Fatal(err)
+	}
 	return world{Workspace: scalar.EncodeID(ws.ID), Discussion: scalar.EncodeID(d.ID), Post: scalar.EncodeID(post.ID),
 		Notice: scalar.EncodeID(notice.ID), Pilot: scalar.EncodeID(pilot.ID), Municipality: scalar.EncodeID(muni), slug: slug}
 }

@@ -11,13 +11,16 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/url"
 	"time"
 
 	"kokeilu/graph"
 	"kokeilu/internal/auth"
 	"kokeilu/internal/database"
 	"kokeilu/internal/lang"
+	"kokeilu/internal/noticeboard"
 	"kokeilu/internal/paging"
+	"kokeilu/internal/pubsub"
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
@@ -26,6 +29,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/99designs/gqlgen/graphql/playground"
+	coderws "github.com/coder/websocket"
 	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -37,11 +41,40 @@ type Options struct {
 	Origins []string
 	// Accounts signs users in and authenticates their tokens.
 	Accounts *auth.Service
+	// Board delivers new notices to subscribers.
+	Board *noticeboard.Board
 }
 
+// Handler is the HTTP API.
+type Handler struct {
+	http.Handler
+	streams *streams
+}
+
+// Shutdown ends every subscription stream (WebSockets close with 1012) and
+// waits for them, up to ctx; http.Server.Shutdown then finishes the rest.
+func (h *Handler) Shutdown(ctx context.Context) { h.streams.shutdown(ctx) }
+
 // NewHandler returns the whole HTTP API over db.
-func NewHandler(db *database.DB, opts Options) http.Handler {
-	gql := handler.New(graph.NewSchema(db.Client, opts.Accounts))
+func NewHandler(db *database.DB, opts Options) *Handler {
+	if opts.Board == nil {
+		opts.Board = noticeboard.New(db.Client, pubsub.NewMemory())
+	}
+	streams := newStreams()
+	gql := handler.New(graph.NewSchema(db.Client, opts.Accounts, opts.Board))
+	// SSE before POST: POST would take the SSE request (gqlgen PR#3153).
+	gql.AddTransport(transport.SSE{KeepAlivePingInterval: 15 * time.Second})
+	readLimit := int64(64 << 10)
+	gql.AddTransport(transport.Websocket{
+		Implementation: trackedWebsocket{transport.CoderWebsocketImplementation{
+			AcceptOptions: coderws.AcceptOptions{OriginPatterns: originHosts(opts.Origins)},
+		}},
+		InitFunc:              websocketAuth(opts.Accounts),
+		InitTimeout:           10 * time.Second,
+		KeepAlivePingInterval: 15 * time.Second, // graphql-ws "ka"
+		PingPongInterval:      15 * time.Second, // graphql-transport-ws ping/pong
+		PayloadReadLimit:      &readLimit,
+	})
 	gql.AddTransport(transport.Options{})
 	gql.AddTransport(transport.GET{})
 	gql.AddTransport(transport.POST{})
@@ -62,7 +95,7 @@ func NewHandler(db *database.DB, opts Options) http.Handler {
 		AllowedOrigins: opts.Origins,
 		AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions},
 		AllowedHeaders: []string{"Authorization", "Content-Type", "Accept-Language"},
-	}).Handler(opts.Accounts.Middleware(requireGraphQLRequest(gql))))
+	}).Handler(opts.Accounts.Middleware(streams.track(requireGraphQLRequest(gql)))))
 	mux.Handle("GET /{$}", playground.Handler("Kokeilu", "/query"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("ok\n"))
@@ -77,7 +110,40 @@ func NewHandler(db *database.DB, opts Options) http.Handler {
 		}
 		_, _ = w.Write([]byte("ready\n"))
 	})
-	return withRequestContext(mux)
+	return &Handler{Handler: withRequestContext(mux), streams: streams}
+}
+
+// websocketAuth reads the token of a WebSocket's connection_init payload
+// ({"Authorization": "Bearer …"}); a bad one closes the socket with 4403.
+func websocketAuth(accounts *auth.Service) transport.WebsocketInitFunc {
+	return func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+		header := p.Authorization()
+		if header == "" {
+			return ctx, nil, nil
+		}
+		authed, err := accounts.WithToken(ctx, header)
+		if err != nil {
+			ctx = transport.WithWebsocketCloseCode(ctx, 4403)
+			ctx = transport.AppendCloseReason(ctx, "Forbidden: the token is invalid or has expired")
+			return ctx, nil, err
+		}
+		return authed, nil, nil
+	}
+}
+
+// originHosts turns the allowed origins ("https://app.example.fi") into the
+// host patterns coder/websocket matches; the server's own host is always
+// allowed.
+func originHosts(origins []string) []string {
+	var hosts []string
+	for _, o := range origins {
+		if u, err := url.Parse(o); err == nil && u.Host != "" {
+			hosts = append(hosts, u.Host)
+		} else {
+			hosts = append(hosts, o)
+		}
+	}
+	return hosts
 }
 
 // mutationTx is entgql's Transactioner (one transaction per mutation
@@ -91,6 +157,9 @@ func (t mutationTx) InterceptResponse(ctx context.Context, next graphql.Response
 		return next(ctx)
 	}
 	rsp := t.Transactioner.InterceptResponse(ctx, next)
+	if rsp == nil { // a subscription's stream ended
+		return nil
+	}
 	for i, e := range rsp.Errors {
 		if _, coded := e.Extensions["code"]; !coded && len(e.Path) == 0 {
 			rsp.Errors[i] = internalError(ctx, e)
