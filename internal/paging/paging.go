@@ -97,7 +97,11 @@ func (Rules) InterceptField(ctx context.Context, next graphql.Resolver) (any, er
 	if fc == nil || len(fc.Field.Selections) == 0 {
 		return next(ctx)
 	}
-	if IsConnection(fc.Field.Definition) && isNilInt(fc.Args["first"]) && isNilInt(fc.Args["last"]) {
+	connection := IsConnection(fc.Field.Definition)
+	if !connection && !selectsConnection(graphql.GetOperationContext(ctx).Doc, fc.Field.Selections) {
+		return next(ctx) // nothing to page below: the common case of a leaf object
+	}
+	if connection && isNilInt(fc.Args["first"]) && isNilInt(fc.Args["last"]) {
 		size := DefaultSize
 		fc.Args["first"] = &size
 	}
@@ -240,6 +244,15 @@ func withDefaultFirst(f *ast.Field, vars map[string]any) ast.ArgumentList {
 		Name:  "first",
 		Value: &ast.Value{Kind: ast.IntValue, Raw: strconv.Itoa(DefaultSize)},
 	})
+}
+
+// selectsConnection tells whether any field at or below set is a connection.
+func selectsConnection(doc *ast.QueryDocument, set ast.SelectionSet) bool {
+	found := false
+	walk(doc, set, func(f *ast.Field) {
+		found = found || IsConnection(f.Definition)
+	})
+	return found
 }
 
 // walk calls fn for every field of set, following fragments.
