@@ -1,7 +1,11 @@
 package server
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -112,18 +116,53 @@ func (s *streams) shutdown(ctx context.Context) {
 }
 
 // trackedWebsocket wraps gqlgen's coder/websocket adapter so a stream
-// ended on purpose closes with its own code and reason.
+// ended on purpose closes with its own code and reason, and an idle socket
+// holds small buffers.
 type trackedWebsocket struct {
 	transport.WebsocketImplementation
 }
 
 func (t trackedWebsocket) Accept(w http.ResponseWriter, r *http.Request, opts transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
-	conn, err := t.WebsocketImplementation.Accept(w, r, opts)
+	conn, err := t.WebsocketImplementation.Accept(smallBuffers{w}, r, opts)
 	if err != nil {
 		return nil, err
 	}
 	st, _ := r.Context().Value(streamKey{}).(*stream)
 	return &trackedConn{WebsocketConn: conn, stream: st}, nil
+}
+
+// socketBuffer is the read and write buffer of a WebSocket. Notices and
+// subscribe messages are small; larger frames bypass the buffer. net/http
+// would keep 4 KiB each for every idle subscriber.
+const socketBuffer = 512
+
+// smallBuffers hands coder/websocket the hijacked connection with small
+// buffers, keeping any bytes net/http had already read.
+type smallBuffers struct{ http.ResponseWriter }
+
+func (s smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	h, ok := s.ResponseWriter.(http.Hijacker)
+	if !ok {
+		if u, ok := s.ResponseWriter.(interface{ Unwrap() http.ResponseWriter }); ok {
+			return smallBuffers{u.Unwrap()}.Hijack()
+		}
+		return nil, nil, http.ErrNotSupported
+	}
+	conn, brw, err := h.Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	// Bytes the client sent after its upgrade request must stay buffered:
+	// coder/websocket takes them from the reader's buffer.
+	n := brw.Reader.Buffered()
+	pending, _ := brw.Reader.Peek(n)
+	r := bufio.NewReaderSize(io.MultiReader(bytes.NewReader(bytes.Clone(pending)), conn), max(socketBuffer, n))
+	if n > 0 {
+		if _, err := r.Peek(n); err != nil {
+			return nil, nil, err
+		}
+	}
+	return conn, bufio.NewReadWriter(r, bufio.NewWriterSize(conn, socketBuffer)), nil
 }
 
 // trackedConn passes everything through but the close code, and keeps the
