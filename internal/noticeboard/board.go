@@ -183,6 +183,15 @@ func WithOverflow(ctx context.Context, fn Overflow) context.Context {
 	return context.WithValue(ctx, overflowKey{}, fn)
 }
 
+type wakeKey struct{}
+
+// WithWake registers fn to be called after each notice is put on (and when
+// the board closes) the channel of a subscription made with ctx: a
+// transport can then read it without parking a goroutine on it.
+func WithWake(ctx context.Context, fn func()) context.Context {
+	return context.WithValue(ctx, wakeKey{}, fn)
+}
+
 // ErrClosed is returned for subscriptions to a closed board.
 var ErrClosed = errors.New("the notice board is closed")
 
@@ -197,6 +206,7 @@ func (b *Board) Subscribe(ctx context.Context, workspaceID, afterID int) (<-chan
 	}
 	s := newSubscriber(auth.FromContext(ctx), workspaceID, b.buffer, afterID > 0)
 	s.overflow, _ = ctx.Value(overflowKey{}).(Overflow)
+	s.wake, _ = ctx.Value(wakeKey{}).(func())
 	b.mu.Lock()
 	b.subs[s] = struct{}{}
 	b.mu.Unlock()
@@ -262,6 +272,7 @@ type subscriber struct {
 	viewer      *auth.Viewer
 	workspaceID int
 	overflow    Overflow
+	wake        func() // after each send on out and after closing it
 
 	mu        sync.Mutex
 	out       chan *ent.Notice
@@ -289,9 +300,16 @@ func (s *subscriber) deliver(n *ent.Notice) {
 	default:
 		select {
 		case s.out <- n:
+			s.woke()
 		default:
 			s.cutOff()
 		}
+	}
+}
+
+func (s *subscriber) woke() {
+	if s.wake != nil {
+		s.wake()
 	}
 }
 
@@ -299,6 +317,7 @@ func (s *subscriber) deliver(n *ent.Notice) {
 func (s *subscriber) send(n *ent.Notice) bool {
 	select {
 	case s.out <- n:
+		s.woke()
 		return true
 	case <-s.done:
 		return false
@@ -334,6 +353,7 @@ func (s *subscriber) endReplay() {
 	s.replaying = false
 	if s.closed {
 		close(s.out)
+		s.woke()
 	}
 }
 
@@ -361,5 +381,6 @@ func (s *subscriber) closeLocked() {
 	close(s.done)
 	if !s.replaying {
 		close(s.out)
+		s.woke()
 	}
 }

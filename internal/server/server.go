@@ -64,16 +64,14 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 	gql := handler.New(graph.NewSchema(db.Client, opts.Accounts, opts.Board))
 	// SSE before POST: POST would take the SSE request (gqlgen PR#3153).
 	gql.AddTransport(transport.SSE{KeepAlivePingInterval: 15 * time.Second})
-	readLimit := int64(64 << 10)
-	gql.AddTransport(transport.Websocket{
-		Implementation: trackedWebsocket{transport.CoderWebsocketImplementation{
-			AcceptOptions: coderws.AcceptOptions{OriginPatterns: originHosts(opts.Origins)},
-		}},
-		InitFunc:              websocketAuth(opts.Accounts),
-		InitTimeout:           10 * time.Second,
-		KeepAlivePingInterval: 15 * time.Second, // graphql-ws "ka"
-		PingPongInterval:      15 * time.Second, // graphql-transport-ws ping/pong
-		PayloadReadLimit:      &readLimit,
+	gql.AddTransport(&socketTransport{
+		accept:      coderws.AcceptOptions{OriginPatterns: originHosts(opts.Origins)},
+		auth:        opts.Accounts.WithToken,
+		initTimeout: 10 * time.Second,
+		keepAlive:   15 * time.Second,
+		readLimit:   64 << 10,
+		writeLimit:  10 * time.Second,
+		sockets:     map[*socket]struct{}{},
 	})
 	gql.AddTransport(transport.Options{})
 	gql.AddTransport(transport.GET{})
@@ -111,24 +109,6 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 		_, _ = w.Write([]byte("ready\n"))
 	})
 	return &Handler{Handler: withRequestContext(mux), streams: streams}
-}
-
-// websocketAuth reads the token of a WebSocket's connection_init payload
-// ({"Authorization": "Bearer …"}); a bad one closes the socket with 4403.
-func websocketAuth(accounts *auth.Service) transport.WebsocketInitFunc {
-	return func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
-		header := p.Authorization()
-		if header == "" {
-			return ctx, nil, nil
-		}
-		authed, err := accounts.WithToken(ctx, header)
-		if err != nil {
-			ctx = transport.WithWebsocketCloseCode(ctx, 4403)
-			ctx = transport.AppendCloseReason(ctx, "Forbidden: the token is invalid or has expired")
-			return ctx, nil, err
-		}
-		return authed, nil, nil
-	}
 }
 
 // originHosts turns the allowed origins ("https://app.example.fi") into the

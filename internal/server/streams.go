@@ -13,8 +13,6 @@ import (
 	"time"
 
 	"kokeilu/internal/noticeboard"
-
-	"github.com/99designs/gqlgen/graphql/handler/transport"
 )
 
 // WebSocket close codes the server sends beyond gqlgen's.
@@ -35,10 +33,30 @@ type streams struct {
 // stream is one WebSocket connection or SSE response.
 type stream struct {
 	cancel context.CancelFunc
+	finish func() // unregisters the stream
 
-	mu     sync.Mutex
-	code   int // close code to send instead of gqlgen's 1000
-	reason string
+	mu       sync.Mutex
+	code     int // close code to send instead of the normal 1000
+	reason   string
+	detached bool
+}
+
+// detach hands the stream to a goroutine that outlives its request (a
+// WebSocket after the upgrade): ending the stream also calls cancel, and
+// that goroutine calls finish when it is done.
+func (st *stream) detach(cancel context.CancelFunc) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	prev := st.cancel
+	st.cancel = func() { prev(); cancel() }
+	st.detached = true
+}
+
+// closeCode is the code and reason the stream was ended with, if any.
+func (st *stream) closeCode() (int, string, bool) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.code, st.reason, st.code != 0
 }
 
 type streamKey struct{}
@@ -65,18 +83,24 @@ func (s *streams) track(next http.Handler) http.Handler {
 		}
 		ctx, cancel := context.WithCancel(r.Context())
 		st := &stream{cancel: cancel}
+		st.finish = sync.OnceFunc(func() {
+			s.mu.Lock()
+			delete(s.live, st)
+			s.mu.Unlock()
+			cancel()
+		})
 		ctx = context.WithValue(ctx, streamKey{}, st)
 		ctx = noticeboard.WithOverflow(ctx, func(reason string) { st.end(closeTryAgainLater, reason) })
 		s.mu.Lock()
 		s.live[st] = struct{}{}
 		s.mu.Unlock()
-		defer func() {
-			s.mu.Lock()
-			delete(s.live, st)
-			s.mu.Unlock()
-			cancel()
-		}()
 		next.ServeHTTP(w, r.WithContext(ctx))
+		st.mu.Lock()
+		detached := st.detached
+		st.mu.Unlock()
+		if !detached {
+			st.finish()
+		}
 	})
 }
 
@@ -87,8 +111,9 @@ func (st *stream) end(code int, reason string) {
 	if st.code == 0 {
 		st.code, st.reason = code, reason
 	}
+	cancel := st.cancel
 	st.mu.Unlock()
-	st.cancel()
+	cancel()
 }
 
 // shutdown ends every stream with 1012, so clients reconnect elsewhere, and
@@ -113,22 +138,6 @@ func (s *streams) shutdown(ctx context.Context) {
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
-}
-
-// trackedWebsocket wraps gqlgen's coder/websocket adapter so a stream
-// ended on purpose closes with its own code and reason, and an idle socket
-// holds small buffers.
-type trackedWebsocket struct {
-	transport.WebsocketImplementation
-}
-
-func (t trackedWebsocket) Accept(w http.ResponseWriter, r *http.Request, opts transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
-	conn, err := t.WebsocketImplementation.Accept(smallBuffers{w}, r, opts)
-	if err != nil {
-		return nil, err
-	}
-	st, _ := r.Context().Value(streamKey{}).(*stream)
-	return &trackedConn{WebsocketConn: conn, stream: st}, nil
 }
 
 // socketBuffer is the read and write buffer of a WebSocket. Notices and
@@ -163,35 +172,4 @@ func (s smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		}
 	}
 	return conn, bufio.NewReadWriter(r, bufio.NewWriterSize(conn, socketBuffer)), nil
-}
-
-// trackedConn passes everything through but the close code, and keeps the
-// read limit and deadline gqlgen sets on the real connection.
-type trackedConn struct {
-	transport.WebsocketConn
-	stream *stream
-}
-
-func (c *trackedConn) WriteClose(code int, reason string) error {
-	if c.stream != nil {
-		c.stream.mu.Lock()
-		if c.stream.code != 0 {
-			code, reason = c.stream.code, c.stream.reason
-		}
-		c.stream.mu.Unlock()
-	}
-	return c.WebsocketConn.WriteClose(code, reason)
-}
-
-func (c *trackedConn) SetReadLimit(limit int64) {
-	if l, ok := c.WebsocketConn.(transport.WebsocketReadLimiter); ok {
-		l.SetReadLimit(limit)
-	}
-}
-
-func (c *trackedConn) SetReadDeadline(t time.Time) error {
-	if d, ok := c.WebsocketConn.(transport.WebsocketReadDeadliner); ok {
-		return d.SetReadDeadline(t)
-	}
-	return nil
 }

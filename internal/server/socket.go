@@ -1,0 +1,511 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"kokeilu/internal/noticeboard"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
+	coderws "github.com/coder/websocket"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// socketTransport serves GraphQL over WebSocket, both protocols:
+// graphql-transport-ws (graphql-ws, Apollo Client, urql) and the legacy
+// graphql-ws (subscriptions-transport-ws). It replaces gqlgen's transport
+// to stay small per idle subscriber: one goroutine per socket (its reader),
+// keep-alives from one shared timer, and a subscription's events rendered
+// on short-lived goroutines woken by the notice board instead of a
+// goroutine parked on each subscription.
+type socketTransport struct {
+	accept      coderws.AcceptOptions
+	auth        func(ctx context.Context, authorization string) (context.Context, error)
+	initTimeout time.Duration
+	keepAlive   time.Duration
+	readLimit   int64
+	writeLimit  time.Duration // a write that takes longer ends the socket
+
+	mu      sync.Mutex
+	sockets map[*socket]struct{}
+	once    sync.Once
+	drains  chan func() // rendering work for the workers
+}
+
+// renderWorkers render and write subscription events. A fixed pool keeps
+// its grown stacks; a goroutine per event would grow a fresh one each time.
+const renderWorkers = 32
+
+const (
+	transportWS = "graphql-transport-ws"
+	legacyWS    = "graphql-ws"
+)
+
+var _ graphql.Transport = (*socketTransport)(nil)
+
+func (t *socketTransport) Supports(r *http.Request) bool { return r.Header.Get("Upgrade") != "" }
+
+func (t *socketTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	t.once.Do(func() {
+		t.drains = make(chan func(), 1<<14)
+		for range renderWorkers {
+			go func() {
+				for work := range t.drains {
+					work()
+				}
+			}()
+		}
+		go t.keepAliveLoop()
+	})
+	// The socket outlives this request: its goroutine is a fresh one, so
+	// net/http's connection (its buffers, its deep handler stack) is freed
+	// once the handler returns. The stream's end still reaches it.
+	st, _ := r.Context().Value(streamKey{}).(*stream)
+	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
+	finish := cancel
+	if st != nil {
+		st.detach(cancel)
+		finish = func() { cancel(); st.finish() }
+	}
+	opts := t.accept
+	opts.Subprotocols = []string{transportWS, legacyWS}
+	conn, err := coderws.Accept(smallBuffers{w}, r, &opts)
+	if err != nil {
+		finish()
+		return // coder answered the request (403 for a foreign origin)
+	}
+	protocol := conn.Subprotocol()
+	if protocol == "" {
+		if r.Header.Get("Sec-WebSocket-Protocol") != "" {
+			conn.Close(4406, "Subprotocol not acceptable")
+			finish()
+			return
+		}
+		protocol = legacyWS // clients that name none speak the legacy protocol
+	}
+	conn.SetReadLimit(t.readLimit)
+	s := &socket{t: t, conn: conn, protocol: protocol, exec: exec, ctx: ctx, cancel: cancel,
+		headers: r.Header, subs: map[string]*subscription{}}
+	s.lastPong.Store(time.Now().UnixNano())
+	go s.serve(st, finish)
+}
+
+// serve runs the socket until it closes.
+func (s *socket) serve(st *stream, finish func()) {
+	defer finish()
+	// A stream ended on purpose (overflow, shutdown) closes with its code.
+	stop := context.AfterFunc(s.ctx, func() {
+		code, reason := coderws.StatusNormalClosure, "terminated"
+		if st != nil {
+			if c, r, ok := st.closeCode(); ok {
+				code, reason = coderws.StatusCode(c), r
+			}
+		}
+		s.close(code, reason)
+	})
+	defer stop()
+	if !s.init() {
+		return
+	}
+	t := s.t
+	t.mu.Lock()
+	t.sockets[s] = struct{}{}
+	t.mu.Unlock()
+	defer func() {
+		t.mu.Lock()
+		delete(t.sockets, s)
+		t.mu.Unlock()
+	}()
+	s.readLoop()
+}
+
+// keepAliveLoop pings every socket (graphql-transport-ws) or sends "ka"
+// (graphql-ws), and closes transport-ws sockets whose pongs stopped.
+func (t *socketTransport) keepAliveLoop() {
+	tick := time.NewTicker(t.keepAlive)
+	defer tick.Stop()
+	for now := range tick.C {
+		t.mu.Lock()
+		sockets := make([]*socket, 0, len(t.sockets))
+		for s := range t.sockets {
+			sockets = append(sockets, s)
+		}
+		t.mu.Unlock()
+		for _, s := range sockets {
+			if s.protocol == legacyWS {
+				go s.send(wsMessage{Type: "ka"})
+				continue
+			}
+			if now.Sub(time.Unix(0, s.lastPong.Load())) > 3*t.keepAlive {
+				go s.close(4408, "pong timeout")
+				continue
+			}
+			go s.send(wsMessage{Type: "ping"})
+		}
+	}
+}
+
+// wsMessage is a message of either protocol.
+type wsMessage struct {
+	ID      string          `json:"id,omitempty"`
+	Type    string          `json:"type"`
+	Payload json.RawMessage `json:"payload,omitempty"`
+}
+
+// socket is one WebSocket connection.
+type socket struct {
+	t        *socketTransport
+	conn     *coderws.Conn
+	protocol string
+	exec     graphql.GraphExecutor
+	headers  http.Header
+	ctx      context.Context // the connection's, with the viewer after init
+	cancel   context.CancelFunc
+	lastPong atomic.Int64
+
+	mu     sync.Mutex
+	subs   map[string]*subscription
+	closed bool
+}
+
+// init reads connection_init, authenticates its payload and acknowledges.
+func (s *socket) init() bool {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), s.t.initTimeout)
+	defer cancel()
+	m, err := s.read(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			s.close(4408, "Connection initialisation timeout")
+		}
+		return false
+	}
+	if m.Type != "connection_init" {
+		s.close(4400, "expected connection_init")
+		return false
+	}
+	var payload map[string]any
+	_ = json.Unmarshal(m.Payload, &payload)
+	authorization, _ := payload["Authorization"].(string)
+	if authorization == "" {
+		authorization, _ = payload["authorization"].(string)
+	}
+	if authorization != "" {
+		authed, err := s.t.auth(s.ctx, authorization)
+		if err != nil {
+			if s.protocol == legacyWS {
+				s.send(wsMessage{Type: "connection_error", Payload: errorPayload(err.Error())})
+			}
+			s.close(4403, "Forbidden: the token is invalid or has expired")
+			return false
+		}
+		s.ctx = authed
+	}
+	s.send(wsMessage{Type: "connection_ack"})
+	if s.protocol == legacyWS {
+		s.send(wsMessage{Type: "ka"})
+	}
+	return true
+}
+
+func errorPayload(message string) json.RawMessage {
+	b, _ := json.Marshal(map[string]string{"message": message})
+	return b
+}
+
+func (s *socket) read(ctx context.Context) (wsMessage, error) {
+	var m wsMessage
+	typ, data, err := s.conn.Read(ctx)
+	if err != nil {
+		return m, err
+	}
+	if typ != coderws.MessageText || json.Unmarshal(data, &m) != nil {
+		return m, errBadMessage
+	}
+	return m, nil
+}
+
+var errBadMessage = errors.New("not a JSON text message")
+
+// readLoop handles the client's messages until the socket closes. Reads
+// do not take s.ctx: coder/websocket drops the connection at once when a
+// read's context ends, and an ending stream must first send its close code.
+func (s *socket) readLoop() {
+	ctx := context.WithoutCancel(s.ctx)
+	for {
+		m, err := s.read(ctx)
+		if errors.Is(err, errBadMessage) {
+			s.close(4400, "invalid message")
+			return
+		}
+		if err != nil {
+			s.cancel()
+			return
+		}
+		switch m.Type {
+		case "subscribe", "start":
+			if m.ID == "" {
+				s.close(4400, "a subscription needs an id")
+				return
+			}
+			if !s.start(m) {
+				return
+			}
+		case "complete", "stop":
+			s.stop(m.ID)
+		case "ping":
+			go s.send(wsMessage{Type: "pong", Payload: m.Payload})
+		case "pong":
+			s.lastPong.Store(time.Now().UnixNano())
+		case "connection_terminate":
+			s.close(coderws.StatusNormalClosure, "terminated")
+			return
+		case "connection_init":
+			s.close(4429, "Too many initialisation requests")
+			return
+		default:
+			s.close(4400, "unknown message type "+m.Type)
+			return
+		}
+	}
+}
+
+// subscription is one operation started on a socket.
+type subscription struct {
+	id     string
+	cancel context.CancelFunc
+
+	mu        sync.Mutex
+	responses graphql.ResponseHandler
+	ctx       context.Context
+	ready     int  // items waiting on the resolver's channel
+	draining  bool // a goroutine is rendering them
+	stopped   bool // the client stopped it: send no complete
+}
+
+// start registers operation m.ID and runs it on a goroutine of its own, so
+// the deep work of parsing and resolving does not grow the reader's stack.
+func (s *socket) start(m wsMessage) bool {
+	ctx, cancel := context.WithCancel(s.ctx)
+	sub := &subscription{id: m.ID, cancel: cancel}
+	s.mu.Lock()
+	if _, dup := s.subs[m.ID]; dup {
+		s.mu.Unlock()
+		cancel()
+		if s.protocol == transportWS {
+			s.close(4409, "Subscriber for "+m.ID+" already exists")
+			return false
+		}
+		return true
+	}
+	s.subs[m.ID] = sub
+	s.mu.Unlock()
+	go s.run(ctx, sub, m.Payload)
+	return true
+}
+
+func (s *socket) run(ctx context.Context, sub *subscription, payload json.RawMessage) {
+	params := &graphql.RawParams{Headers: s.headers}
+	if err := json.Unmarshal(payload, params); err != nil {
+		s.sendErrors(sub.id, gqlerror.List{{Message: "invalid json", Extensions: map[string]any{"code": "BAD_USER_INPUT"}}})
+		s.finish(sub, true)
+		return
+	}
+	start := graphql.Now()
+	params.ReadTime = graphql.TraceTiming{Start: start, End: start}
+	ctx = graphql.StartOperationTrace(ctx)
+	rc, errs := s.exec.CreateOperationContext(ctx, params)
+	if errs != nil {
+		resp := s.exec.DispatchError(graphql.WithOperationContext(ctx, rc), errs)
+		if errcode.GetErrorKind(errs) == errcode.KindProtocol {
+			s.sendErrors(sub.id, resp.Errors)
+		} else {
+			s.sendResponse(sub.id, resp)
+		}
+		s.finish(sub, true)
+		return
+	}
+	ctx = graphql.WithOperationContext(ctx, rc)
+	live := rc.Operation != nil && rc.Operation.Operation == ast.Subscription
+	if live {
+		ctx = noticeboard.WithWake(ctx, func() { s.wake(sub) })
+	}
+	responses, ctx := s.exec.DispatchOperation(ctx, rc)
+	if !live { // a query or mutation over the socket: one result
+		for resp := responses(ctx); resp != nil; resp = responses(ctx) {
+			s.sendResponse(sub.id, resp)
+		}
+		s.finish(sub, true)
+		return
+	}
+	sub.mu.Lock()
+	sub.responses, sub.ctx = responses, ctx
+	pending := sub.ready > 0 && !sub.draining
+	if pending {
+		sub.draining = true
+	}
+	sub.mu.Unlock()
+	if ctx.Err() != nil && !pending {
+		// Refused before it began (an error from the resolver).
+		s.finish(sub, true)
+		return
+	}
+	if pending {
+		s.drain(sub)
+	}
+}
+
+// wake is called by the notice board after each item it puts on the
+// subscription's channel (and after closing it).
+func (s *socket) wake(sub *subscription) {
+	sub.mu.Lock()
+	sub.ready++
+	start := sub.responses != nil && !sub.draining
+	if start {
+		sub.draining = true
+	}
+	sub.mu.Unlock()
+	if start {
+		select {
+		case s.t.drains <- func() { s.drain(sub) }:
+		default: // the queue is full: never block the notice board
+			go s.drain(sub)
+		}
+	}
+}
+
+// drain renders and sends the items waiting on the subscription's channel,
+// in order; a nil response means the stream ended.
+func (s *socket) drain(sub *subscription) {
+	for {
+		sub.mu.Lock()
+		if sub.ready == 0 {
+			sub.draining = false
+			sub.mu.Unlock()
+			return
+		}
+		sub.ready--
+		sub.mu.Unlock()
+		resp := sub.responses(sub.ctx)
+		if resp == nil {
+			s.finish(sub, false)
+			return
+		}
+		s.sendResponse(sub.id, resp)
+	}
+}
+
+// stop ends a subscription at the client's request.
+func (s *socket) stop(id string) {
+	s.mu.Lock()
+	sub := s.subs[id]
+	s.mu.Unlock()
+	if sub == nil {
+		return
+	}
+	sub.mu.Lock()
+	sub.stopped = true
+	sub.mu.Unlock()
+	sub.cancel()
+	s.forget(sub)
+}
+
+// finish ends a subscription, telling the client unless it asked to stop.
+func (s *socket) finish(sub *subscription, always bool) {
+	sub.mu.Lock()
+	stopped := sub.stopped
+	sub.mu.Unlock()
+	if !stopped || always {
+		s.send(wsMessage{ID: sub.id, Type: "complete"})
+	}
+	sub.cancel()
+	s.forget(sub)
+}
+
+func (s *socket) forget(sub *subscription) {
+	s.mu.Lock()
+	if s.subs[sub.id] == sub {
+		delete(s.subs, sub.id)
+	}
+	s.mu.Unlock()
+}
+
+// sendResponse sends a result as next (data): the hot path of fan-out, so
+// the common case of data alone is framed without re-encoding the data.
+func (s *socket) sendResponse(id string, resp *graphql.Response) {
+	typ := "next"
+	if s.protocol == legacyWS {
+		typ = "data"
+	}
+	if len(resp.Errors) > 0 || len(resp.Extensions) > 0 || resp.Data == nil {
+		b, err := json.Marshal(resp)
+		if err != nil {
+			slog.Error("marshal response", "err", err)
+			return
+		}
+		s.send(wsMessage{ID: id, Type: typ, Payload: b})
+		return
+	}
+	quotedID, _ := json.Marshal(id)
+	msg := make([]byte, 0, len(resp.Data)+len(quotedID)+40)
+	msg = append(msg, `{"id":`...)
+	msg = append(msg, quotedID...)
+	msg = append(msg, `,"type":"`...)
+	msg = append(msg, typ...)
+	msg = append(msg, `","payload":{"data":`...)
+	msg = append(msg, resp.Data...)
+	msg = append(msg, "}}"...)
+	s.write(msg)
+}
+
+func (s *socket) sendErrors(id string, errs gqlerror.List) {
+	var payload any = errs
+	if s.protocol == legacyWS && len(errs) > 0 {
+		payload = errs[0]
+	}
+	b, _ := json.Marshal(payload)
+	s.send(wsMessage{ID: id, Type: "error", Payload: b})
+}
+
+// send writes one message; a peer that takes too long to take it loses
+// the socket.
+func (s *socket) send(m wsMessage) {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return
+	}
+	s.write(b)
+}
+
+func (s *socket) write(b []byte) {
+	ctx, cancel := context.WithTimeout(context.Background(), s.t.writeLimit)
+	defer cancel()
+	if err := s.conn.Write(ctx, coderws.MessageText, b); err != nil {
+		s.cancel()
+	}
+}
+
+// close ends the socket with code and reason, once.
+func (s *socket) close(code coderws.StatusCode, reason string) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closed = true
+	subs := s.subs
+	s.subs = map[string]*subscription{}
+	s.mu.Unlock()
+	for _, sub := range subs {
+		sub.cancel()
+	}
+	_ = s.conn.Close(code, reason)
+	s.cancel()
+}
