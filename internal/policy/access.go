@@ -78,6 +78,21 @@ func requireRole(ctx context.Context, c *ent.Client, workspaceID int, what strin
 	return fault.Forbiddenf("only the workspace's admins and owners may %s", what)
 }
 
+// requireRoleIn checks the viewer's role in the workspace of every row a
+// mutation changes; workspaceOf finds a row's workspace.
+func requireRoleIn(ctx context.Context, c *ent.Client, ids []int, workspaceOf func(context.Context, int) (int, error), what string, roles ...membership.Role) error {
+	for _, id := range ids {
+		wsID, err := workspaceOf(auth.System(ctx), id)
+		if err != nil {
+			return err
+		}
+		if err := requireRole(ctx, c, wsID, what, roles...); err != privacy.Allow {
+			return err
+		}
+	}
+	return privacy.Allow
+}
+
 var (
 	members  = []membership.Role{membership.RoleMEMBER, membership.RoleADMIN, membership.RoleOWNER}
 	managers = []membership.Role{membership.RoleADMIN, membership.RoleOWNER}

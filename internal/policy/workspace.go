@@ -43,12 +43,8 @@ func Workspace() ent.Policy {
 				if m.Op().Is(ent.OpDelete | ent.OpDeleteOne) {
 					roles = []membership.Role{membership.RoleOWNER}
 				}
-				for _, id := range ids {
-					if err := requireRole(ctx, m.Client(), id, "change the workspace", roles...); err != privacy.Allow {
-						return err
-					}
-				}
-				return privacy.Allow
+				itself := func(_ context.Context, id int) (int, error) { return id, nil }
+				return requireRoleIn(ctx, m.Client(), ids, itself, "change the workspace", roles...)
 			}),
 		},
 	}
@@ -182,16 +178,10 @@ func Discussion() ent.Policy {
 				if onlyFields(m, discussion.FieldPostCount, discussion.FieldLastPostAt, discussion.FieldUpdatedAt) {
 					roles, what = members, "reply"
 				}
-				for _, id := range ids {
-					wsID, err := c.Discussion.Query().Where(discussion.ID(id)).QueryWorkspace().OnlyID(sys)
-					if err != nil {
-						return err
-					}
-					if err := requireRole(ctx, c, wsID, what, roles...); err != privacy.Allow {
-						return err
-					}
+				workspaceOf := func(ctx context.Context, id int) (int, error) {
+					return c.Discussion.Query().Where(discussion.ID(id)).QueryWorkspace().OnlyID(ctx)
 				}
-				return privacy.Allow
+				return requireRoleIn(ctx, c, ids, workspaceOf, what, roles...)
 			}),
 		},
 	}
@@ -282,16 +272,10 @@ func Notice() ent.Policy {
 				if err != nil {
 					return err
 				}
-				for _, id := range ids {
-					wsID, err := c.Notice.Query().Where(notice.ID(id)).QueryWorkspace().OnlyID(sys)
-					if err != nil {
-						return err
-					}
-					if err := requireRole(ctx, c, wsID, "change notices", managers...); err != privacy.Allow {
-						return err
-					}
+				workspaceOf := func(ctx context.Context, id int) (int, error) {
+					return c.Notice.Query().Where(notice.ID(id)).QueryWorkspace().OnlyID(ctx)
 				}
-				return privacy.Allow
+				return requireRoleIn(ctx, c, ids, workspaceOf, "change notices", managers...)
 			}),
 		},
 	}
