@@ -22,6 +22,8 @@ import (
 	"kokeilu/internal/pubsub"
 	"kokeilu/internal/seed"
 	"kokeilu/internal/server"
+
+	"entgo.io/ent/dialect"
 )
 
 func main() {
@@ -65,7 +67,11 @@ func run(ctx context.Context, cfg config.Config, ready chan<- string) error {
 		slog.Info("demo content", "loaded_now", loaded)
 	}
 
-	board := noticeboard.New(db.Client, pubsub.NewMemory())
+	broker, err := newBroker(ctx, db)
+	if err != nil {
+		return fmt.Errorf("notice broker: %w", err)
+	}
+	board := noticeboard.New(db.Client, broker)
 	defer board.Close()
 	handler := server.NewHandler(db, server.Options{Origins: cfg.Origins, Accounts: accounts, Board: board})
 
@@ -98,4 +104,20 @@ func run(ctx context.Context, cfg config.Config, ready chan<- string) error {
 		return err
 	}
 	return nil
+}
+
+// newBroker picks how notices travel: in process on SQLite; on PostgreSQL
+// through LISTEN/NOTIFY, so every instance on the database gets them.
+func newBroker(ctx context.Context, db *database.DB) (pubsub.Broker, error) {
+	if db.Dialect != dialect.Postgres {
+		return pubsub.NewMemory(), nil
+	}
+	newest, err := noticeboard.NewestID(ctx, db.Client)
+	if err != nil {
+		return nil, err
+	}
+	broker := pubsub.NewPostgres(ctx, db.DSN, db.SQL, newest, noticeboard.Missed(db.Client))
+	readyCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	return broker, broker.Ready(readyCtx)
 }

@@ -25,6 +25,8 @@ type DB struct {
 	Client  *ent.Client
 	Driver  dialect.Driver
 	Dialect string
+	SQL     *sql.DB // the pool under the driver
+	DSN     string  // as given to Open
 }
 
 // Close closes the database.
@@ -62,7 +64,7 @@ func Open(ctx context.Context, dsn string, wrap ...Option) (*DB, error) {
 	for _, w := range wrap {
 		drv = w(drv)
 	}
-	db := &DB{Client: ent.NewClient(ent.Driver(drv)), Driver: drv, Dialect: dialectName}
+	db := &DB{Client: ent.NewClient(ent.Driver(drv)), Driver: drv, Dialect: dialectName, SQL: sqlDB, DSN: dsn}
 	if err := db.Client.Schema.Create(ctx, schema.WithHooks(indexForeignKeys)); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("create schema: %w", err)
@@ -158,6 +160,30 @@ func (d *countingDriver) Tx(ctx context.Context) (dialect.Tx, error) {
 type countingTx struct {
 	dialect.Tx
 	n *atomic.Int64
+}
+
+// ExecContext runs raw SQL (ent's ExecContext), counted too.
+func (t *countingTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	t.n.Add(1)
+	ex, ok := t.Tx.(interface {
+		ExecContext(context.Context, string, ...any) (sql.Result, error)
+	})
+	if !ok {
+		return nil, fmt.Errorf("ExecContext is not supported")
+	}
+	return ex.ExecContext(ctx, query, args...)
+}
+
+// ExecContext runs raw SQL (ent's ExecContext), counted too.
+func (d *countingDriver) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	d.n.Add(1)
+	ex, ok := d.Driver.(interface {
+		ExecContext(context.Context, string, ...any) (sql.Result, error)
+	})
+	if !ok {
+		return nil, fmt.Errorf("ExecContext is not supported")
+	}
+	return ex.ExecContext(ctx, query, args...)
 }
 
 func (t *countingTx) Exec(ctx context.Context, query string, args, v any) error {

@@ -13,6 +13,7 @@ import (
 	"kokeilu/ent"
 	"kokeilu/ent/hook"
 	"kokeilu/ent/notice"
+	"kokeilu/ent/workspace"
 	"kokeilu/internal/auth"
 	"kokeilu/internal/policy"
 	"kokeilu/internal/pubsub"
@@ -81,6 +82,9 @@ func (b *Board) Subscribers() int {
 func (b *Board) publishHook() ent.Hook {
 	return hook.On(func(next ent.Mutator) ent.Mutator {
 		return hook.NoticeFunc(func(ctx context.Context, m *ent.NoticeMutation) (ent.Value, error) {
+			if tb, ok := b.broker.(pubsub.Transactional); ok {
+				return b.publishInTx(ctx, m, next, tb)
+			}
 			v, err := next.Mutate(ctx, m)
 			if err != nil {
 				return v, err
@@ -115,6 +119,54 @@ func (b *Board) publishHook() ent.Hook {
 type queued struct {
 	event  pubsub.Event
 	synced chan struct{}
+}
+
+// publishInTx sends the event inside the notice's own transaction: the
+// broker delivers it when (and only if) the transaction commits.
+func (b *Board) publishInTx(ctx context.Context, m *ent.NoticeMutation, next ent.Mutator, tb pubsub.Transactional) (ent.Value, error) {
+	if _, err := m.ExecContext(ctx, tb.SerializeSQL()); err != nil {
+		return nil, err
+	}
+	v, err := next.Mutate(ctx, m)
+	if err != nil {
+		return v, err
+	}
+	wsID, _ := m.WorkspaceID()
+	q, args := tb.NotifySQL(pubsub.Event{NoticeID: v.(*ent.Notice).ID, WorkspaceID: wsID})
+	if _, err := m.ExecContext(ctx, q, args...); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// Missed reads the events of the notices after afterID from client: the
+// catch-up of a broker that lost its connection.
+func Missed(client *ent.Client) pubsub.CatchUp {
+	return func(ctx context.Context, afterID int) ([]pubsub.Event, error) {
+		ns, err := client.Notice.Query().Where(notice.IDGT(afterID)).Order(ent.Asc(notice.FieldID)).
+			WithWorkspace(func(q *ent.WorkspaceQuery) { q.Select(workspace.FieldID) }).All(auth.System(ctx))
+		if err != nil {
+			return nil, err
+		}
+		events := make([]pubsub.Event, len(ns))
+		for i, n := range ns {
+			events[i] = pubsub.Event{NoticeID: n.ID, WorkspaceID: n.Edges.Workspace.ID}
+		}
+		return events, nil
+	}
+}
+
+// NewestID is the id of the newest notice stored (0 when none): where a
+// new listener starts.
+func NewestID(ctx context.Context, client *ent.Client) (int, error) {
+	n, err := client.Notice.Query().Order(ent.Desc(notice.FieldID)).First(auth.System(ctx))
+	if ent.IsNotFound(err) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	return n.ID, nil
 }
 
 // run fans events out one at a time, so subscribers see them in order.

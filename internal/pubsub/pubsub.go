@@ -24,6 +24,16 @@ type Broker interface {
 	Subscribe(fn func(Event)) (cancel func())
 }
 
+// Transactional is a broker whose events travel inside the transaction
+// that made them (PostgreSQL NOTIFY): delivered at commit, in commit order.
+type Transactional interface {
+	Broker
+	// SerializeSQL runs in the transaction before the notice is inserted.
+	SerializeSQL() string
+	// NotifySQL runs in the transaction after the notice is inserted.
+	NotifySQL(e Event) (query string, args []any)
+}
+
 // Memory is the in-process broker of a single instance.
 type Memory struct {
 	mu   sync.RWMutex

@@ -55,17 +55,23 @@ func newAPI(t testing.TB, b testdb.Backend, demo bool) *api {
 			t.Fatalf("demo content: %v", err)
 		}
 	}
+	a.serve(pubsub.NewMemory())
+	return a
+}
+
+// serve starts the real handler over a.db with notices travelling by broker.
+func (a *api) serve(broker pubsub.Broker) {
+	a.t.Helper()
 	accounts, err := auth.NewService(a.db.Client, 0, []string{siteAdminEmail})
 	if err != nil {
-		t.Fatal(err)
+		a.t.Fatal(err)
 	}
 	a.accounts = accounts
-	a.board = noticeboard.New(a.db.Client, pubsub.NewMemory())
-	t.Cleanup(a.board.Close)
+	a.board = noticeboard.New(a.db.Client, broker)
+	a.t.Cleanup(a.board.Close)
 	a.handler = server.NewHandler(a.db, server.Options{Accounts: accounts, Board: a.board, Origins: []string{"https://app.example.fi"}})
 	a.srv = httptest.NewServer(a.handler)
-	t.Cleanup(a.srv.Close)
-	return a
+	a.t.Cleanup(a.srv.Close)
 }
 
 // gqlError is one entry of a response's errors.

@@ -1,0 +1,196 @@
+package pubsub
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Channel is the PostgreSQL notification channel of new notices.
+const Channel = "kokeilu_notices"
+
+// CatchUp lists the events after notice afterID, in order, from the
+// database: what a listener missed while it was disconnected.
+type CatchUp func(ctx context.Context, afterID int) ([]Event, error)
+
+// Postgres is the broker of several instances sharing one PostgreSQL
+// database: events go out as NOTIFY (ids only, far below the 8000-byte
+// payload limit) and come in on a dedicated LISTEN connection. When that
+// connection drops, the listener reconnects with backoff and catches up
+// from the database, so each event is delivered once, in order.
+type Postgres struct {
+	dsn     string
+	db      *sql.DB
+	catchUp CatchUp
+
+	mu     sync.RWMutex
+	next   int
+	subs   map[int]func(Event)
+	lastID int // the newest notice delivered; older or equal ones are dropped
+
+	// Backoff is the first wait before reconnecting; it doubles up to 2 s.
+	Backoff time.Duration
+
+	connected chan struct{} // closed at the first LISTEN
+	once      sync.Once
+	pidMu     sync.Mutex
+	pid       uint32
+}
+
+// NewPostgres starts listening on dsn. Events are published through db;
+// startID is the newest notice that needs no delivery (usually the newest
+// stored); catchUp reads what was missed during a reconnection.
+func NewPostgres(ctx context.Context, dsn string, db *sql.DB, startID int, catchUp CatchUp, options ...func(*Postgres)) *Postgres {
+	p := &Postgres{dsn: dsn, db: db, catchUp: catchUp, subs: map[int]func(Event){}, lastID: startID,
+		Backoff: 50 * time.Millisecond, connected: make(chan struct{})}
+	for _, o := range options {
+		o(p)
+	}
+	go p.listen(ctx)
+	return p
+}
+
+// Ready waits until the listener is connected the first time.
+func (p *Postgres) Ready(ctx context.Context) error {
+	select {
+	case <-p.connected:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// ListenerPID is the backend process id of the LISTEN connection (for
+// operators and tests: pg_terminate_backend makes it reconnect).
+func (p *Postgres) ListenerPID() uint32 {
+	p.pidMu.Lock()
+	defer p.pidMu.Unlock()
+	return p.pid
+}
+
+// Publish sends e to every instance, this one included. Notices made in a
+// transaction use NotifySQL instead, so they go out as it commits.
+func (p *Postgres) Publish(ctx context.Context, e Event) error {
+	q, args := p.NotifySQL(e)
+	_, err := p.db.ExecContext(ctx, q, args...)
+	return err
+}
+
+// noticeLock is the advisory lock that orders notice inserts.
+const noticeLock = 7274_2015
+
+// SerializeSQL takes a transaction-scoped lock before a notice is inserted:
+// notices then commit in the order of their ids, which is the order
+// listeners receive them and the order catch-up reads them.
+func (p *Postgres) SerializeSQL() string {
+	return "SELECT pg_advisory_xact_lock(" + strconv.Itoa(noticeLock) + ")"
+}
+
+// NotifySQL is the NOTIFY of e; inside a transaction it is sent at commit
+// (and never for a rolled-back one).
+func (p *Postgres) NotifySQL(e Event) (string, []any) {
+	payload, _ := json.Marshal(e)
+	return "SELECT pg_notify($1, $2)", []any{Channel, string(payload)}
+}
+
+// Subscribe registers fn.
+func (p *Postgres) Subscribe(fn func(Event)) func() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	id := p.next
+	p.next++
+	p.subs[id] = fn
+	return func() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		delete(p.subs, id)
+	}
+}
+
+// deliver hands e to the subscribers unless it was delivered already.
+func (p *Postgres) deliver(e Event) {
+	p.mu.Lock()
+	if e.NoticeID <= p.lastID {
+		p.mu.Unlock()
+		return
+	}
+	p.lastID = e.NoticeID
+	subs := make([]func(Event), 0, len(p.subs))
+	for _, fn := range p.subs {
+		subs = append(subs, fn)
+	}
+	p.mu.Unlock()
+	for _, fn := range subs {
+		fn(e)
+	}
+}
+
+func (p *Postgres) last() int {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return p.lastID
+}
+
+// listen keeps a LISTEN connection until ctx ends.
+func (p *Postgres) listen(ctx context.Context) {
+	backoff := p.Backoff
+	for ctx.Err() == nil {
+		connectedBefore := p.ListenerPID()
+		err := p.session(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		slog.Warn("notice listener disconnected; reconnecting", "err", err, "in", backoff)
+		select {
+		case <-time.After(backoff):
+		case <-ctx.Done():
+			return
+		}
+		backoff = min(2*backoff, 2*time.Second)
+		if connectedBefore != p.ListenerPID() {
+			backoff = p.Backoff // it had connected: start over
+		}
+	}
+}
+
+// session is one LISTEN connection: listen, catch up, then wait.
+func (p *Postgres) session(ctx context.Context) error {
+	conn, err := pgx.Connect(ctx, p.dsn)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, "LISTEN "+Channel); err != nil {
+		return err
+	}
+	p.pidMu.Lock()
+	p.pid = conn.PgConn().PID()
+	p.pidMu.Unlock()
+	p.once.Do(func() { close(p.connected) })
+	// Anything committed while no connection listened is in the database.
+	missed, err := p.catchUp(ctx, p.last())
+	if err != nil {
+		return err
+	}
+	for _, e := range missed {
+		p.deliver(e)
+	}
+	for {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return err
+		}
+		var e Event
+		if err := json.Unmarshal([]byte(n.Payload), &e); err != nil {
+			slog.Warn("bad notice notification", "payload", n.Payload)
+			continue
+		}
+		p.deliver(e)
+	}
+}
