@@ -27,7 +27,12 @@ import (
 )
 
 func main() {
-	cfg, err := config.FromOS()
+	args := os.Args[1:]
+	migrateOnly := len(args) > 0 && args[0] == "migrate" // `kokeilu migrate`: apply migrations and exit
+	if migrateOnly {
+		args = args[1:]
+	}
+	cfg, err := config.Load(args, os.Getenv)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
@@ -35,6 +40,16 @@ func main() {
 	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel})))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if migrateOnly {
+		db, err := database.Open(ctx, cfg.DSN) // opening migrates
+		if err != nil {
+			slog.Error("migrate", "err", err)
+			os.Exit(1)
+		}
+		db.Close()
+		slog.Info("schema up to date", "dialect", db.Dialect)
+		return
+	}
 	if err := run(ctx, cfg, nil); err != nil {
 		slog.Error("kokeilu stopped", "err", err)
 		os.Exit(1)

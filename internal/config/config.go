@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -73,6 +72,3 @@ func list(s string) []string {
 	}
 	return out
 }
-
-// FromOS loads the configuration of this process.
-func FromOS() (Config, error) { return Load(os.Args[1:], os.Getenv) }

@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"kokeilu/ent"
+	"kokeilu/ent/migrate"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
@@ -65,29 +67,41 @@ func Open(ctx context.Context, dsn string, wrap ...Option) (*DB, error) {
 		drv = w(drv)
 	}
 	db := &DB{Client: ent.NewClient(ent.Driver(drv)), Driver: drv, Dialect: dialectName, SQL: sqlDB, DSN: dsn}
-	if err := db.Client.Schema.Create(ctx, schema.WithHooks(indexForeignKeys)); err != nil {
+	if err := db.migrate(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("create schema: %w", err)
+		return nil, err
 	}
 	return db, nil
 }
 
-// indexForeignKeys adds an index on every foreign key column that no index
-// or primary key starts with. ent leaves them out, but every edge is read
-// through one: a pilot's networks are found by network_pilots.pilot_id, the
-// second column of that table's key.
-func indexForeignKeys(next schema.Creator) schema.Creator {
-	return schema.CreateFunc(func(ctx context.Context, tables ...*schema.Table) error {
-		for _, t := range tables {
-			for _, fk := range t.ForeignKeys {
-				if len(fk.Columns) == 1 && !leadsIndex(t, fk.Columns[0]) {
-					t.AddIndex(t.Name+"_"+fk.Columns[0].Name, false, []string{fk.Columns[0].Name})
-				}
+// migrate brings the schema up to date: the embedded SQLite file is
+// auto-migrated by ent; PostgreSQL, shared by instances, applies the
+// committed versioned migrations.
+func (db *DB) migrate(ctx context.Context) error {
+	IndexForeignKeys()
+	if db.Dialect == dialect.Postgres {
+		return ApplyMigrations(ctx, db.SQL)
+	}
+	if err := db.Client.Schema.Create(ctx); err != nil {
+		return fmt.Errorf("create schema: %w", err)
+	}
+	return nil
+}
+
+// IndexForeignKeys adds to ent's table definitions an index on every
+// foreign key column that no index or primary key starts with. ent leaves
+// them out, but every edge is read through one: a pilot's networks are found
+// by network_pilots.pilot_id, the second column of that table's key. Both
+// auto-migration and migration files see the indexes.
+var IndexForeignKeys = sync.OnceFunc(func() {
+	for _, t := range migrate.Tables {
+		for _, fk := range t.ForeignKeys {
+			if len(fk.Columns) == 1 && !leadsIndex(t, fk.Columns[0]) {
+				t.Indexes = append(t.Indexes, &schema.Index{Name: t.Name + "_" + fk.Columns[0].Name, Columns: fk.Columns})
 			}
 		}
-		return next.Create(ctx, tables...)
-	})
-}
+	}
+})
 
 // leadsIndex tells whether c is the first column of t's key or of an index.
 func leadsIndex(t *schema.Table, c *schema.Column) bool {
