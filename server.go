@@ -59,7 +59,7 @@ func main() {
 // run serves until ctx ends, then finishes in-flight requests and returns.
 // ready, if not nil, receives the listening address once requests are served.
 func run(ctx context.Context, cfg config.Config, ready chan<- string) error {
-	db, err := database.Open(ctx, cfg.DSN)
+	db, err := database.OpenWith(ctx, cfg.DSN, database.Settings{MaxConns: cfg.DBMaxConns})
 	if err != nil {
 		return err
 	}
@@ -88,7 +88,7 @@ func run(ctx context.Context, cfg config.Config, ready chan<- string) error {
 	}
 	board := noticeboard.New(db.Client, broker)
 	defer board.Close()
-	handler := server.NewHandler(db, server.Options{Origins: cfg.Origins, Accounts: accounts, Board: board})
+	handler := server.NewHandler(db, server.Options{Origins: cfg.Origins, Accounts: accounts, Board: board, RequestTimeout: cfg.RequestTimeout})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"kokeilu/internal/config"
+	"kokeilu/internal/testdb"
 )
 
 const countsQuery = `{ regions { totalCount } wellbeingCounties { totalCount } municipalities { totalCount }
@@ -64,7 +65,11 @@ func counts(t *testing.T, addr string) map[string]int {
 // second start loads the reference data again and skips the demo, so every
 // count stays as it was.
 func TestRestartKeepsCounts(t *testing.T) {
-	cfg := config.Config{Addr: "127.0.0.1:0", DSN: filepath.Join(t.TempDir(), "kokeilu.db"), Demo: true}
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) { restartKeepsCounts(t, testdb.DSN(t, b)) })
+}
+
+func restartKeepsCounts(t *testing.T, dsn string) {
+	cfg := config.Config{Addr: "127.0.0.1:0", DSN: dsn, Demo: true}
 	addr, stop := start(t, cfg)
 	first := counts(t, addr)
 	for _, probe := range []string{"/", "/healthz", "/readyz"} {

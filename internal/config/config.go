@@ -20,6 +20,9 @@ type Config struct {
 	LogLevel slog.Level    // -log-level / KOKEILU_LOG_LEVEL
 	TokenTTL time.Duration // -token-ttl / KOKEILU_TOKEN_TTL
 	Admins   []string      // -admins / KOKEILU_ADMINS: site administrators' emails
+
+	DBMaxConns     int           // -db-max-conns / KOKEILU_DB_MAX_CONNS
+	RequestTimeout time.Duration // -request-timeout / KOKEILU_REQUEST_TIMEOUT
 }
 
 // Load parses args (without the program name) over the environment.
@@ -48,6 +51,16 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	}
 	fs.DurationVar(&cfg.TokenTTL, "token-ttl", ttl, "how long a sign-in lasts")
 	fs.StringVar(&admins, "admins", env("KOKEILU_ADMINS", ""), "emails of site administrators, comma-separated")
+	maxConns, err := strconv.Atoi(env("KOKEILU_DB_MAX_CONNS", "20"))
+	if err != nil {
+		return Config{}, fmt.Errorf("KOKEILU_DB_MAX_CONNS: %w", err)
+	}
+	fs.IntVar(&cfg.DBMaxConns, "db-max-conns", maxConns, "most open database connections (PostgreSQL)")
+	timeout, err := time.ParseDuration(env("KOKEILU_REQUEST_TIMEOUT", "15s"))
+	if err != nil {
+		return Config{}, fmt.Errorf("KOKEILU_REQUEST_TIMEOUT: %w", err)
+	}
+	fs.DurationVar(&cfg.RequestTimeout, "request-timeout", timeout, "longest a query or mutation may take")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"kokeilu/ent"
 	"kokeilu/ent/migrate"
@@ -46,17 +47,36 @@ func (db *DB) Ping(ctx context.Context) error {
 // Option changes how Open builds the client.
 type Option func(dialect.Driver) dialect.Driver
 
+// Settings tunes the connection pool.
+type Settings struct {
+	MaxConns int // most open connections (PostgreSQL); 0 keeps the default of 20
+}
+
 // Open connects to dsn, creates or updates the schema and returns the client.
 // wrap, if given, wraps the driver (tests count statements with it).
 func Open(ctx context.Context, dsn string, wrap ...Option) (*DB, error) {
+	return OpenWith(ctx, dsn, Settings{}, wrap...)
+}
+
+// OpenWith is Open with pool settings.
+func OpenWith(ctx context.Context, dsn string, settings Settings, wrap ...Option) (*DB, error) {
 	driverName, dialectName, source := parse(dsn)
 	sqlDB, err := sql.Open(driverName, source)
 	if err != nil {
 		return nil, fmt.Errorf("open %s database: %w", dialectName, err)
 	}
-	if dialectName == dialect.SQLite {
+	switch dialectName {
+	case dialect.SQLite:
 		// One writer at a time is all SQLite allows; readers use WAL.
 		sqlDB.SetMaxOpenConns(8)
+	case dialect.Postgres:
+		if settings.MaxConns <= 0 {
+			settings.MaxConns = 20
+		}
+		sqlDB.SetMaxOpenConns(settings.MaxConns)
+		sqlDB.SetMaxIdleConns(settings.MaxConns)
+		// Connections that saw an outage are replaced, not reused forever.
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	}
 	if err := sqlDB.PingContext(ctx); err != nil {
 		sqlDB.Close()
@@ -121,6 +141,14 @@ func leadsIndex(t *schema.Table, c *schema.Column) bool {
 // immediate transactions (a mutation's read-then-write never hits BUSY).
 func parse(dsn string) (driver, dialectName, source string) {
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		// A database that does not answer fails requests fast, not at the
+		// operating system's TCP timeout.
+		if u, err := url.Parse(dsn); err == nil && u.Query().Get("connect_timeout") == "" {
+			q := u.Query()
+			q.Set("connect_timeout", "3")
+			u.RawQuery = q.Encode()
+			dsn = u.String()
+		}
 		return "pgx", dialect.Postgres, dsn
 	}
 	path := strings.TrimPrefix(dsn, "sqlite://")

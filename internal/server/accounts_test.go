@@ -107,58 +107,64 @@ func TestRegisterLoginViewerLogout(t *testing.T) {
 }
 
 func TestRegisterRejectsBadInput(t *testing.T) {
-	a := newAPI(t, testdb.SQLite, false)
-	for _, c := range []struct{ email, password, name, field string }{
-		{"not-an-email", "long enough password", "X", "email"},
-		{"a@b", "long enough password", "X", "email"},
-		{"Name <a@example.org>", "long enough password", "X", "email"},
-		{"a@example.org", "short", "X", "password"},
-		{"a@example.org", "long enough password", "   ", "displayName"},
-		{"a@example.org", "long enough password", strings.Repeat("x", 101), "displayName"},
-	} {
-		e := a.fail("BAD_USER_INPUT", registerMutation, map[string]any{"email": c.email, "password": c.password, "name": c.name})
-		if e.Extensions["field"] != c.field {
-			t.Errorf("%+v: field %v", c, e.Extensions["field"])
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		a := newAPI(t, b, false)
+		for _, c := range []struct{ email, password, name, field string }{
+			{"not-an-email", "long enough password", "X", "email"},
+			{"a@b", "long enough password", "X", "email"},
+			{"Name <a@example.org>", "long enough password", "X", "email"},
+			{"a@example.org", "short", "X", "password"},
+			{"a@example.org", "long enough password", "   ", "displayName"},
+			{"a@example.org", "long enough password", strings.Repeat("x", 101), "displayName"},
+		} {
+			e := a.fail("BAD_USER_INPUT", registerMutation, map[string]any{"email": c.email, "password": c.password, "name": c.name})
+			if e.Extensions["field"] != c.field {
+				t.Errorf("%+v: field %v", c, e.Extensions["field"])
+			}
 		}
-	}
-	var n struct{ Viewer *struct{ ID string } }
-	a.query(&n, `{ viewer { id } }`, nil) // the API still answers
+		var n struct{ Viewer *struct{ ID string } }
+		a.query(&n, `{ viewer { id } }`, nil) // the API still answers
+	})
 }
 
 func TestTokensExpire(t *testing.T) {
-	a := newAPI(t, testdb.SQLite, false)
-	a.accounts.SetTTL(300 * time.Millisecond)
-	token, _ := a.register("short@example.org", "Short")
-	var v struct{ Viewer *struct{ ID string } }
-	a.query(&v, `{ viewer { id } }`, nil, bearer(token)...)
-	if v.Viewer == nil {
-		t.Fatal("fresh token refused")
-	}
-	time.Sleep(400 * time.Millisecond)
-	if res := a.post(`{ viewer { id } }`, nil, bearer(token)...); res.Status != 401 || res.Errors[0].code() != "UNAUTHENTICATED" {
-		t.Errorf("expired token: %d %+v", res.Status, res.Errors)
-	}
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		a := newAPI(t, b, false)
+		a.accounts.SetTTL(300 * time.Millisecond)
+		token, _ := a.register("short@example.org", "Short")
+		var v struct{ Viewer *struct{ ID string } }
+		a.query(&v, `{ viewer { id } }`, nil, bearer(token)...)
+		if v.Viewer == nil {
+			t.Fatal("fresh token refused")
+		}
+		time.Sleep(400 * time.Millisecond)
+		if res := a.post(`{ viewer { id } }`, nil, bearer(token)...); res.Status != 401 || res.Errors[0].code() != "UNAUTHENTICATED" {
+			t.Errorf("expired token: %d %+v", res.Status, res.Errors)
+		}
+	})
 }
 
 func TestLoginThrottling(t *testing.T) {
-	a := newAPI(t, testdb.SQLite, false)
-	a.accounts.LimitLogins(2, 5, 20*time.Millisecond, time.Minute)
-	a.register("target@example.org", "Target")
-	const bad = `mutation { login(input: {email: "target@example.org", password: "guess guess guess"}) { token } }`
-	var took []time.Duration
-	for i := 0; i < 5; i++ {
-		start := time.Now()
-		a.fail("UNAUTHENTICATED", bad, nil)
-		took = append(took, time.Since(start))
-	}
-	// Attempts past the second failure are slowed down.
-	if took[4] < 40*time.Millisecond {
-		t.Errorf("5th attempt took %v, want it slowed", took[4])
-	}
-	// Then refused, even with the right password, for a while.
-	a.fail("RATE_LIMITED", `mutation { login(input: {email: "target@example.org", password: "correct horse battery"}) { token } }`, nil)
-	// The address is limited too: another account from the same client.
-	a.fail("RATE_LIMITED", `mutation { login(input: {email: "other@example.org", password: "whatever whatever"}) { token } }`, nil)
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		a := newAPI(t, b, false)
+		a.accounts.LimitLogins(2, 5, 20*time.Millisecond, time.Minute)
+		a.register("target@example.org", "Target")
+		const bad = `mutation { login(input: {email: "target@example.org", password: "guess guess guess"}) { token } }`
+		var took []time.Duration
+		for i := 0; i < 5; i++ {
+			start := time.Now()
+			a.fail("UNAUTHENTICATED", bad, nil)
+			took = append(took, time.Since(start))
+		}
+		// Attempts past the second failure are slowed down.
+		if took[4] < 40*time.Millisecond {
+			t.Errorf("5th attempt took %v, want it slowed", took[4])
+		}
+		// Then refused, even with the right password, for a while.
+		a.fail("RATE_LIMITED", `mutation { login(input: {email: "target@example.org", password: "correct horse battery"}) { token } }`, nil)
+		// The address is limited too: another account from the same client.
+		a.fail("RATE_LIMITED", `mutation { login(input: {email: "other@example.org", password: "whatever whatever"}) { token } }`, nil)
+	})
 }
 
 // TestConcurrentJoinsMakeOneMembership sends 20 joinWorkspace calls of one

@@ -107,38 +107,40 @@ func TestPilotsInRegionWithTheirMunicipalities(t *testing.T) {
 }
 
 func TestHelsinkiInSwedish(t *testing.T) {
-	a := newAPI(t, testdb.SQLite, false)
-	type names struct {
-		Municipality struct {
-			Name            string                `json:"name"`
-			NameFi          string                `json:"nameFi"`
-			Code            string                `json:"code"`
-			Region          struct{ Name string } `json:"region"`
-			WellbeingCounty struct{ Name string } `json:"wellbeingCounty"`
-		} `json:"municipality"`
-	}
-	// By argument.
-	var got names
-	a.query(&got, `{ municipality(code: "091") { code nameFi name(lang: SV) region { name(lang: SV) } wellbeingCounty { name(lang: SV) } } }`, nil)
-	m := got.Municipality
-	if m.Code != "091" || m.NameFi != "Helsinki" || m.Name != "Helsingfors" || m.Region.Name != "Nyland" || m.WellbeingCounty.Name != "Helsingfors stad" {
-		t.Errorf("by lang argument: %+v", m)
-	}
-	// By Accept-Language, the default when lang is not given.
-	got = names{}
-	a.query(&got, `{ municipality(code: "091") { code nameFi name region { name } wellbeingCounty { name } } }`, nil,
-		"Accept-Language", "sv-FI, sv;q=0.9, en;q=0.5")
-	if m := got.Municipality; m.Name != "Helsingfors" || m.Region.Name != "Nyland" || m.WellbeingCounty.Name != "Helsingfors stad" {
-		t.Errorf("by Accept-Language: %+v", m)
-	}
-	// English falls back to Finnish where there is no English name
-	// (wellbeing counties have none in the classification).
-	got = names{}
-	a.query(&got, `{ municipality(code: "091") { code nameFi name region { name } wellbeingCounty { name } } }`, nil,
-		"Accept-Language", "en")
-	if m := got.Municipality; m.Name != "Helsinki" || m.Region.Name != "Uusimaa" || m.WellbeingCounty.Name != "Helsingin kaupunki" {
-		t.Errorf("English with fallback: %+v", m)
-	}
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		a := newAPI(t, b, false)
+		type names struct {
+			Municipality struct {
+				Name            string                `json:"name"`
+				NameFi          string                `json:"nameFi"`
+				Code            string                `json:"code"`
+				Region          struct{ Name string } `json:"region"`
+				WellbeingCounty struct{ Name string } `json:"wellbeingCounty"`
+			} `json:"municipality"`
+		}
+		// By argument.
+		var got names
+		a.query(&got, `{ municipality(code: "091") { code nameFi name(lang: SV) region { name(lang: SV) } wellbeingCounty { name(lang: SV) } } }`, nil)
+		m := got.Municipality
+		if m.Code != "091" || m.NameFi != "Helsinki" || m.Name != "Helsingfors" || m.Region.Name != "Nyland" || m.WellbeingCounty.Name != "Helsingfors stad" {
+			t.Errorf("by lang argument: %+v", m)
+		}
+		// By Accept-Language, the default when lang is not given.
+		got = names{}
+		a.query(&got, `{ municipality(code: "091") { code nameFi name region { name } wellbeingCounty { name } } }`, nil,
+			"Accept-Language", "sv-FI, sv;q=0.9, en;q=0.5")
+		if m := got.Municipality; m.Name != "Helsingfors" || m.Region.Name != "Nyland" || m.WellbeingCounty.Name != "Helsingfors stad" {
+			t.Errorf("by Accept-Language: %+v", m)
+		}
+		// English falls back to Finnish where there is no English name
+		// (wellbeing counties have none in the classification).
+		got = names{}
+		a.query(&got, `{ municipality(code: "091") { code nameFi name region { name } wellbeingCounty { name } } }`, nil,
+			"Accept-Language", "en")
+		if m := got.Municipality; m.Name != "Helsinki" || m.Region.Name != "Uusimaa" || m.WellbeingCounty.Name != "Helsingin kaupunki" {
+			t.Errorf("English with fallback: %+v", m)
+		}
+	})
 }
 
 func TestPagingThroughAllMunicipalities(t *testing.T) {
@@ -217,144 +219,152 @@ func TestPagingThroughAllMunicipalities(t *testing.T) {
 }
 
 func TestPageSizeDefaultAndLimits(t *testing.T) {
-	a := newAPI(t, testdb.SQLite, true)
-	var got struct {
-		Municipalities struct {
-			TotalCount int                     `json:"totalCount"`
-			Nodes      []struct{ Code string } `json:"nodes"`
-			PageInfo   pageInfo                `json:"pageInfo"`
-		} `json:"municipalities"`
-		Region struct {
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		a := newAPI(t, b, true)
+		var got struct {
 			Municipalities struct {
-				Edges []struct{ Cursor string } `json:"edges"`
+				TotalCount int                     `json:"totalCount"`
+				Nodes      []struct{ Code string } `json:"nodes"`
+				PageInfo   pageInfo                `json:"pageInfo"`
 			} `json:"municipalities"`
-		} `json:"region"`
-	}
-	a.query(&got, `{ municipalities { totalCount nodes { code } pageInfo { hasNextPage } }
-		region(code: "01") { municipalities { edges { cursor } } } }`, nil)
-	if n := len(got.Municipalities.Nodes); n != 20 || !got.Municipalities.PageInfo.HasNextPage || got.Municipalities.TotalCount != 308 {
-		t.Errorf("default page: %d nodes, hasNextPage %v, totalCount %d", n, got.Municipalities.PageInfo.HasNextPage, got.Municipalities.TotalCount)
-	}
-	if n := len(got.Region.Municipalities.Edges); n != 20 {
-		t.Errorf("default nested page: %d edges, want 20", n)
-	}
-
-	for _, q := range []string{
-		`{ municipalities(first: 101) { totalCount } }`,
-		`{ municipalities(last: 101) { totalCount } }`,
-		`{ municipalities(first: -1) { totalCount } }`,
-		`{ regions { nodes { municipalities(first: 1000) { totalCount } } } }`,
-		`query($n: Int) { pilots(first: $n) { totalCount } }`,
-		`{ ...F } fragment F on Query { themes(first: 500) { totalCount } }`,
-	} {
-		e := a.fail("BAD_USER_INPUT", q, map[string]any{"n": 101})
-		if e.Extensions["field"] != "first" && e.Extensions["field"] != "last" {
-			t.Errorf("%s: error names no argument: %+v", q, e)
+			Region struct {
+				Municipalities struct {
+					Edges []struct{ Cursor string } `json:"edges"`
+				} `json:"municipalities"`
+			} `json:"region"`
 		}
-	}
-	// 100 is allowed.
-	a.query(&got, `{ municipalities(first: 100) { totalCount nodes { code } } }`, nil)
-	if len(got.Municipalities.Nodes) != 100 {
-		t.Errorf("first: 100 gave %d", len(got.Municipalities.Nodes))
-	}
+		a.query(&got, `{ municipalities { totalCount nodes { code } pageInfo { hasNextPage } }
+			region(code: "01") { municipalities { edges { cursor } } } }`, nil)
+		if n := len(got.Municipalities.Nodes); n != 20 || !got.Municipalities.PageInfo.HasNextPage || got.Municipalities.TotalCount != 308 {
+			t.Errorf("default page: %d nodes, hasNextPage %v, totalCount %d", n, got.Municipalities.PageInfo.HasNextPage, got.Municipalities.TotalCount)
+		}
+		if n := len(got.Region.Municipalities.Edges); n != 20 {
+			t.Errorf("default nested page: %d edges, want 20", n)
+		}
+
+		for _, q := range []string{
+			`{ municipalities(first: 101) { totalCount } }`,
+			`{ municipalities(last: 101) { totalCount } }`,
+			`{ municipalities(first: -1) { totalCount } }`,
+			`{ regions { nodes { municipalities(first: 1000) { totalCount } } } }`,
+			`query($n: Int) { pilots(first: $n) { totalCount } }`,
+			`{ ...F } fragment F on Query { themes(first: 500) { totalCount } }`,
+		} {
+			e := a.fail("BAD_USER_INPUT", q, map[string]any{"n": 101})
+			if e.Extensions["field"] != "first" && e.Extensions["field"] != "last" {
+				t.Errorf("%s: error names no argument: %+v", q, e)
+			}
+		}
+		// 100 is allowed.
+		a.query(&got, `{ municipalities(first: 100) { totalCount nodes { code } } }`, nil)
+		if len(got.Municipalities.Nodes) != 100 {
+			t.Errorf("first: 100 gave %d", len(got.Municipalities.Nodes))
+		}
+	})
 }
 
 func TestNodesEqualsEdgesAndAliases(t *testing.T) {
-	a := newAPI(t, testdb.SQLite, true)
-	var got struct {
-		A struct {
-			Nodes []struct {
-				Slug string
-				M    struct{ Nodes []struct{ Code string } } `json:"m"`
-			} `json:"nodes"`
-		} `json:"a"`
-		B struct {
-			E []struct {
-				N struct {
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		a := newAPI(t, b, true)
+		var got struct {
+			A struct {
+				Nodes []struct {
 					Slug string
-					M    struct {
-						E []struct{ N struct{ Code string } } `json:"e"`
-					} `json:"m"`
-				} `json:"n"`
-			} `json:"e"`
-		} `json:"b"`
-	}
-	a.query(&got, `{
-		a: pilots(first: 15, orderBy: [{field: TITLE}]) { nodes { slug m: municipalities(first: 5, orderBy: [{field: CODE}]) { nodes { code } } } }
-		b: pilots(first: 15, orderBy: [{field: TITLE}]) { e: edges { n: node { slug m: municipalities(first: 5, orderBy: [{field: CODE}]) { e: edges { n: node { code } } } } } }
-	}`, nil)
-	if len(got.A.Nodes) != 15 || len(got.B.E) != 15 {
-		t.Fatalf("nodes %d, aliased edges %d, want 15 each", len(got.A.Nodes), len(got.B.E))
-	}
-	total := 0
-	for i, n := range got.A.Nodes {
-		e := got.B.E[i].N
-		if n.Slug != e.Slug || len(n.M.Nodes) != len(e.M.E) {
-			t.Errorf("row %d: nodes %s/%d vs edges %s/%d", i, n.Slug, len(n.M.Nodes), e.Slug, len(e.M.E))
+					M    struct{ Nodes []struct{ Code string } } `json:"m"`
+				} `json:"nodes"`
+			} `json:"a"`
+			B struct {
+				E []struct {
+					N struct {
+						Slug string
+						M    struct {
+							E []struct{ N struct{ Code string } } `json:"e"`
+						} `json:"m"`
+					} `json:"n"`
+				} `json:"e"`
+			} `json:"b"`
 		}
-		total += len(n.M.Nodes)
-	}
-	if total == 0 {
-		t.Error("no nested municipalities loaded")
-	}
+		a.query(&got, `{
+			a: pilots(first: 15, orderBy: [{field: TITLE}]) { nodes { slug m: municipalities(first: 5, orderBy: [{field: CODE}]) { nodes { code } } } }
+			b: pilots(first: 15, orderBy: [{field: TITLE}]) { e: edges { n: node { slug m: municipalities(first: 5, orderBy: [{field: CODE}]) { e: edges { n: node { code } } } } } }
+		}`, nil)
+		if len(got.A.Nodes) != 15 || len(got.B.E) != 15 {
+			t.Fatalf("nodes %d, aliased edges %d, want 15 each", len(got.A.Nodes), len(got.B.E))
+		}
+		total := 0
+		for i, n := range got.A.Nodes {
+			e := got.B.E[i].N
+			if n.Slug != e.Slug || len(n.M.Nodes) != len(e.M.E) {
+				t.Errorf("row %d: nodes %s/%d vs edges %s/%d", i, n.Slug, len(n.M.Nodes), e.Slug, len(e.M.E))
+			}
+			total += len(n.M.Nodes)
+		}
+		if total == 0 {
+			t.Error("no nested municipalities loaded")
+		}
+	})
 }
 
 // TestNodesBesideTotalCountUnderNode covers eager loading from node(id:):
 // a connection asked for its total and its nodes (without edges) returns both.
 func TestNodesBesideTotalCountUnderNode(t *testing.T) {
-	a := newAPI(t, testdb.SQLite, false)
-	var r struct{ Region struct{ ID string } }
-	a.query(&r, `{ region(code: "01") { id } }`, nil)
-	var got struct {
-		Node struct {
-			Municipalities struct {
-				TotalCount int
-				Nodes      []struct{ Code string }
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		a := newAPI(t, b, false)
+		var r struct{ Region struct{ ID string } }
+		a.query(&r, `{ region(code: "01") { id } }`, nil)
+		var got struct {
+			Node struct {
+				Municipalities struct {
+					TotalCount int
+					Nodes      []struct{ Code string }
+				}
 			}
 		}
-	}
-	a.query(&got, `query($id: ID!) { node(id: $id) { ... on Region { municipalities { totalCount nodes { code } } } } }`, map[string]any{"id": r.Region.ID})
-	if m := got.Node.Municipalities; m.TotalCount != 26 || len(m.Nodes) != 20 {
-		t.Errorf("Uusimaa: totalCount %d, %d nodes; want 26 and the default page of 20", m.TotalCount, len(m.Nodes))
-	}
+		a.query(&got, `query($id: ID!) { node(id: $id) { ... on Region { municipalities { totalCount nodes { code } } } } }`, map[string]any{"id": r.Region.ID})
+		if m := got.Node.Municipalities; m.TotalCount != 26 || len(m.Nodes) != 20 {
+			t.Errorf("Uusimaa: totalCount %d, %d nodes; want 26 and the default page of 20", m.TotalCount, len(m.Nodes))
+		}
+	})
 }
 
 func TestUnknownKeysAndBadInput(t *testing.T) {
-	a := newAPI(t, testdb.SQLite, true)
-	var got struct {
-		Municipality *struct{ Code string } `json:"municipality"`
-		Region       *struct{ Code string } `json:"region"`
-		Workspace    *struct{ Name string } `json:"workspace"`
-		Pilots       struct {
-			TotalCount int        `json:"totalCount"`
-			Nodes      []struct{} `json:"nodes"`
-		} `json:"pilots"`
-	}
-	a.query(&got, `{ municipality(code: "999") { code } region(code: "5") { code } workspace(slug: "nope") { name }
-		pilots(where: {hasMunicipalitiesWith: {code: "999"}}) { totalCount nodes { id } } }`, nil)
-	if got.Municipality != nil || got.Region != nil || got.Workspace != nil || got.Pilots.TotalCount != 0 || len(got.Pilots.Nodes) != 0 {
-		t.Errorf("unknown keys: %+v", got)
-	}
-
-	for q, code := range map[string]string{
-		`{ node(id: "not-an-id") { id } }`:                                    "BAD_USER_INPUT",
-		`{ nodes(ids: ["azE6MQ", "%%%"]) { id } }`:                            "BAD_USER_INPUT",
-		`{ pilots(where: {id: "123"}) { totalCount } }`:                       "BAD_USER_INPUT",
-		`{ municipalities(after: "garbage") { totalCount } }`:                 "BAD_USER_INPUT",
-		`{ regions { nodes { municipalities(after: "x") { totalCount } } } }`: "BAD_USER_INPUT",
-		`{ pilots(where: {startsOnGT: "2015-13-45"}) { totalCount } }`:        "BAD_USER_INPUT",
-		`{ pilots(first: "ten") { totalCount } }`:                             "GRAPHQL_VALIDATION_FAILED",
-		`{ nosuchfield }`:   "GRAPHQL_VALIDATION_FAILED",
-		`{ municipalities(`: "GRAPHQL_PARSE_FAILED",
-	} {
-		res := a.post(q, nil)
-		if res.Status >= 500 || len(res.Errors) == 0 || res.Errors[0].code() != code {
-			t.Errorf("%s: status %d, errors %+v, want %s", q, res.Status, res.Errors, code)
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		a := newAPI(t, b, true)
+		var got struct {
+			Municipality *struct{ Code string } `json:"municipality"`
+			Region       *struct{ Code string } `json:"region"`
+			Workspace    *struct{ Name string } `json:"workspace"`
+			Pilots       struct {
+				TotalCount int        `json:"totalCount"`
+				Nodes      []struct{} `json:"nodes"`
+			} `json:"pilots"`
 		}
-	}
-	// A well-formed ID of nothing: null and NOT_FOUND, with the ID kept opaque.
-	res := a.post(`{ node(id: "azE6OTk5OTk5") { id } }`, nil)
-	if len(res.Errors) != 1 || res.Errors[0].code() != "NOT_FOUND" || strings.Contains(res.Errors[0].Message, "999999") {
-		t.Errorf("missing node: %+v", res.Errors)
-	}
+		a.query(&got, `{ municipality(code: "999") { code } region(code: "5") { code } workspace(slug: "nope") { name }
+			pilots(where: {hasMunicipalitiesWith: {code: "999"}}) { totalCount nodes { id } } }`, nil)
+		if got.Municipality != nil || got.Region != nil || got.Workspace != nil || got.Pilots.TotalCount != 0 || len(got.Pilots.Nodes) != 0 {
+			t.Errorf("unknown keys: %+v", got)
+		}
+
+		for q, code := range map[string]string{
+			`{ node(id: "not-an-id") { id } }`:                                    "BAD_USER_INPUT",
+			`{ nodes(ids: ["azE6MQ", "%%%"]) { id } }`:                            "BAD_USER_INPUT",
+			`{ pilots(where: {id: "123"}) { totalCount } }`:                       "BAD_USER_INPUT",
+			`{ municipalities(after: "garbage") { totalCount } }`:                 "BAD_USER_INPUT",
+			`{ regions { nodes { municipalities(after: "x") { totalCount } } } }`: "BAD_USER_INPUT",
+			`{ pilots(where: {startsOnGT: "2015-13-45"}) { totalCount } }`:        "BAD_USER_INPUT",
+			`{ pilots(first: "ten") { totalCount } }`:                             "GRAPHQL_VALIDATION_FAILED",
+			`{ nosuchfield }`:   "GRAPHQL_VALIDATION_FAILED",
+			`{ municipalities(`: "GRAPHQL_PARSE_FAILED",
+		} {
+			res := a.post(q, nil)
+			if res.Status >= 500 || len(res.Errors) == 0 || res.Errors[0].code() != code {
+				t.Errorf("%s: status %d, errors %+v, want %s", q, res.Status, res.Errors, code)
+			}
+		}
+		// A well-formed ID of nothing: null and NOT_FOUND, with the ID kept opaque.
+		res := a.post(`{ node(id: "azE6OTk5OTk5") { id } }`, nil)
+		if len(res.Errors) != 1 || res.Errors[0].code() != "NOT_FOUND" || strings.Contains(res.Errors[0].Message, "999999") {
+			t.Errorf("missing node: %+v", res.Errors)
+		}
+	})
 }

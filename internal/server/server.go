@@ -43,6 +43,9 @@ type Options struct {
 	Accounts *auth.Service
 	// Board delivers new notices to subscribers.
 	Board *noticeboard.Board
+	// RequestTimeout bounds a query or mutation (not a subscription stream);
+	// 0 means 15 s.
+	RequestTimeout time.Duration
 }
 
 // Handler is the HTTP API.
@@ -93,7 +96,7 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 		AllowedOrigins: opts.Origins,
 		AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions},
 		AllowedHeaders: []string{"Authorization", "Content-Type", "Accept-Language"},
-	}).Handler(opts.Accounts.Middleware(streams.track(requireGraphQLRequest(gql)))))
+	}).Handler(withTimeout(opts.RequestTimeout, opts.Accounts.Middleware(streams.track(requireGraphQLRequest(gql))))))
 	mux.Handle("GET /{$}", playground.Handler("Kokeilu", "/query"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("ok\n"))
@@ -124,6 +127,23 @@ func originHosts(origins []string) []string {
 		}
 	}
 	return hosts
+}
+
+// withTimeout bounds every request but streams: when the database stalls,
+// requests fail within the timeout instead of piling up.
+func withTimeout(d time.Duration, next http.Handler) http.Handler {
+	if d <= 0 {
+		d = 15 * time.Second
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isStream(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
 }
 
 // mutationTx is entgql's Transactioner (one transaction per mutation

@@ -68,13 +68,15 @@ func waitSubscribers(t *testing.T, a *api, n int) {
 }
 
 func TestBadTokenCloses4403(t *testing.T) {
-	a := newAPI(t, testdb.SQLite, false)
-	for _, protocol := range protocols {
-		_, err := a.dialWS(protocol, "kk_not-a-real-token", nil)
-		if code := websocket.CloseStatus(err); code != 4403 {
-			t.Errorf("%s: closed with %d (%v), want 4403", protocol, code, err)
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		a := newAPI(t, b, false)
+		for _, protocol := range protocols {
+			_, err := a.dialWS(protocol, "kk_not-a-real-token", nil)
+			if code := websocket.CloseStatus(err); code != 4403 {
+				t.Errorf("%s: closed with %d (%v), want 4403", protocol, code, err)
+			}
 		}
-	}
+	})
 }
 
 // TestMembersOnlyNoticesReachMembersOnly subscribes to every workspace as
@@ -82,54 +84,56 @@ func TestBadTokenCloses4403(t *testing.T) {
 // one: the outsider's first notice is the public one. A member who is
 // removed stops receiving.
 func TestMembersOnlyNoticesReachMembersOnly(t *testing.T) {
-	a := newAPI(t, testdb.SQLite, false)
-	p := a.people()
-	private := a.newWorld(p, workspace.VisibilityMEMBERS_ONLY)
-	public := a.newWorld(p, workspace.VisibilityPUBLIC)
-	clients := map[string]*wsClient{}
-	for _, role := range []string{"anonymous", "outsider", "pending", "member"} {
-		token := ""
-		if role != "anonymous" {
-			token = p.token[role]
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		a := newAPI(t, b, false)
+		p := a.people()
+		private := a.newWorld(p, workspace.VisibilityMEMBERS_ONLY)
+		public := a.newWorld(p, workspace.VisibilityPUBLIC)
+		clients := map[string]*wsClient{}
+		for _, role := range []string{"anonymous", "outsider", "pending", "member"} {
+			token := ""
+			if role != "anonymous" {
+				token = p.token[role]
+			}
+			c, err := a.dialWS("graphql-transport-ws", token, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.subscribe("1", subscription, nil)
+			clients[role] = c
 		}
-		c, err := a.dialWS("graphql-transport-ws", token, nil)
+		waitSubscribers(t, a, 4)
+		a.query(&struct{}{}, postNotice, map[string]any{"ws": private.Workspace, "title": "Vain jäsenille"}, p.header("owner")...)
+		a.query(&struct{}{}, postNotice, map[string]any{"ws": public.Workspace, "title": "Kaikille"}, p.header("owner")...)
+		for role, c := range clients {
+			data, err := c.next(3 * time.Second)
+			if err != nil {
+				t.Fatalf("%s: %v", role, err)
+			}
+			want := "Kaikille"
+			if role == "member" {
+				want = "Vain jäsenille"
+			}
+			if got := decodeNotice(t, data).NoticePosted.Title; got != want {
+				t.Errorf("%s first received %q, want %q", role, got, want)
+			}
+		}
+		// The member leaves the private workspace: no more of its notices.
+		member := clients["member"]
+		if _, err := member.next(3 * time.Second); err != nil { // "Kaikille"
+			t.Fatal(err)
+		}
+		a.query(&struct{}{}, `mutation($ws: ID!) { leaveWorkspace(workspaceId: $ws) }`, map[string]any{"ws": private.Workspace}, p.header("member")...)
+		a.query(&struct{}{}, postNotice, map[string]any{"ws": private.Workspace, "title": "Lähdön jälkeen"}, p.header("owner")...)
+		a.query(&struct{}{}, postNotice, map[string]any{"ws": public.Workspace, "title": "Julkinen taas"}, p.header("owner")...)
+		data, err := member.next(3 * time.Second)
 		if err != nil {
 			t.Fatal(err)
 		}
-		c.subscribe("1", subscription, nil)
-		clients[role] = c
-	}
-	waitSubscribers(t, a, 4)
-	a.query(&struct{}{}, postNotice, map[string]any{"ws": private.Workspace, "title": "Vain jäsenille"}, p.header("owner")...)
-	a.query(&struct{}{}, postNotice, map[string]any{"ws": public.Workspace, "title": "Kaikille"}, p.header("owner")...)
-	for role, c := range clients {
-		data, err := c.next(3 * time.Second)
-		if err != nil {
-			t.Fatalf("%s: %v", role, err)
+		if got := decodeNotice(t, data).NoticePosted.Title; got != "Julkinen taas" {
+			t.Errorf("a former member received %q", got)
 		}
-		want := "Kaikille"
-		if role == "member" {
-			want = "Vain jäsenille"
-		}
-		if got := decodeNotice(t, data).NoticePosted.Title; got != want {
-			t.Errorf("%s first received %q, want %q", role, got, want)
-		}
-	}
-	// The member leaves the private workspace: no more of its notices.
-	member := clients["member"]
-	if _, err := member.next(3 * time.Second); err != nil { // "Kaikille"
-		t.Fatal(err)
-	}
-	a.query(&struct{}{}, `mutation($ws: ID!) { leaveWorkspace(workspaceId: $ws) }`, map[string]any{"ws": private.Workspace}, p.header("member")...)
-	a.query(&struct{}{}, postNotice, map[string]any{"ws": private.Workspace, "title": "Lähdön jälkeen"}, p.header("owner")...)
-	a.query(&struct{}{}, postNotice, map[string]any{"ws": public.Workspace, "title": "Julkinen taas"}, p.header("owner")...)
-	data, err := member.next(3 * time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := decodeNotice(t, data).NoticePosted.Title; got != "Julkinen taas" {
-		t.Errorf("a former member received %q", got)
-	}
+	})
 }
 
 // TestResumeAfterDisconnect receives a notice, disconnects, misses three,
@@ -194,182 +198,194 @@ func TestResumeAfterDisconnect(t *testing.T) {
 // TestReplayRacesLiveNotices posts notices while a resubscription replays:
 // every notice arrives once, in order.
 func TestReplayRacesLiveNotices(t *testing.T) {
-	a := newAPI(t, testdb.SQLite, false)
-	p := a.people()
-	w := a.newWorld(p, workspace.VisibilityPUBLIC)
-	ctx := auth.System(context.Background())
-	wsID, _ := scalar.DecodeID(w.Workspace)
-	first := a.db.Client.Notice.Create().SetWorkspaceID(wsID).SetTitle("0").SaveX(ctx)
-	for i := 1; i <= 250; i++ { // more than one replay page
-		a.db.Client.Notice.Create().SetWorkspaceID(wsID).SetTitle(fmt.Sprint(i)).ExecX(ctx)
-	}
-	c, err := a.dialWS("graphql-transport-ws", "", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Resume after notice "0", with the cursor the notices list gives it.
-	var conn struct {
-		Notices struct{ Edges []struct{ Cursor string } }
-	}
-	a.query(&conn, `query($id: ID!) { notices(first: 1, where: {id: $id}) { edges { cursor } } }`, map[string]any{"id": scalar.EncodeID(first.ID)})
-	c.subscribe("1", subscription, map[string]any{"ws": w.Workspace, "after": conn.Notices.Edges[0].Cursor})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for i := 251; i <= 300; i++ {
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		a := newAPI(t, b, false)
+		p := a.people()
+		w := a.newWorld(p, workspace.VisibilityPUBLIC)
+		ctx := auth.System(context.Background())
+		wsID, _ := scalar.DecodeID(w.Workspace)
+		first := a.db.Client.Notice.Create().SetWorkspaceID(wsID).SetTitle("0").SaveX(ctx)
+		for i := 1; i <= 250; i++ { // more than one replay page
 			a.db.Client.Notice.Create().SetWorkspaceID(wsID).SetTitle(fmt.Sprint(i)).ExecX(ctx)
 		}
-	}()
-	for want := 1; want <= 300; want++ {
-		data, err := c.next(5 * time.Second)
+		c, err := a.dialWS("graphql-transport-ws", "", nil)
 		if err != nil {
-			t.Fatalf("waiting for %d: %v", want, err)
+			t.Fatal(err)
 		}
-		if got := decodeNotice(t, data).NoticePosted.Title; got != fmt.Sprint(want) {
-			t.Fatalf("got notice %s, want %d", got, want)
+		// Resume after notice "0", with the cursor the notices list gives it.
+		var conn struct {
+			Notices struct{ Edges []struct{ Cursor string } }
 		}
-	}
-	<-done
-	if _, err := c.next(300 * time.Millisecond); err == nil {
-		t.Error("a duplicate arrived")
-	}
+		a.query(&conn, `query($id: ID!) { notices(first: 1, where: {id: $id}) { edges { cursor } } }`, map[string]any{"id": scalar.EncodeID(first.ID)})
+		c.subscribe("1", subscription, map[string]any{"ws": w.Workspace, "after": conn.Notices.Edges[0].Cursor})
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for i := 251; i <= 300; i++ {
+				a.db.Client.Notice.Create().SetWorkspaceID(wsID).SetTitle(fmt.Sprint(i)).ExecX(ctx)
+			}
+		}()
+		for want := 1; want <= 300; want++ {
+			data, err := c.next(5 * time.Second)
+			if err != nil {
+				t.Fatalf("waiting for %d: %v", want, err)
+			}
+			if got := decodeNotice(t, data).NoticePosted.Title; got != fmt.Sprint(want) {
+				t.Fatalf("got notice %s, want %d", got, want)
+			}
+		}
+		<-done
+		if _, err := c.next(300 * time.Millisecond); err == nil {
+			t.Error("a duplicate arrived")
+		}
+	})
 }
 
 // TestRolledBackNoticeIsNotAnnounced posts a notice in a mutation request
 // that fails afterwards: nothing is delivered.
 func TestRolledBackNoticeIsNotAnnounced(t *testing.T) {
-	a := newAPI(t, testdb.SQLite, false)
-	p := a.people()
-	w := a.newWorld(p, workspace.VisibilityPUBLIC)
-	c, err := a.dialWS("graphql-transport-ws", "", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.subscribe("1", subscription, nil)
-	waitSubscribers(t, a, 1)
-	res := a.post(`mutation($ws: ID!) {
-		a: postNotice(input: {workspaceId: $ws, title: "Rolled back"}) { id }
-		b: postNotice(input: {workspaceId: $ws, title: ""}) { id }
-	}`, map[string]any{"ws": w.Workspace}, p.header("owner")...)
-	if len(res.Errors) == 0 {
-		t.Fatal("the request did not fail")
-	}
-	a.query(&struct{}{}, postNotice, map[string]any{"ws": w.Workspace, "title": "Committed"}, p.header("owner")...)
-	data, err := c.next(3 * time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := decodeNotice(t, data).NoticePosted.Title; got != "Committed" {
-		t.Errorf("first notice received: %q", got)
-	}
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		a := newAPI(t, b, false)
+		p := a.people()
+		w := a.newWorld(p, workspace.VisibilityPUBLIC)
+		c, err := a.dialWS("graphql-transport-ws", "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.subscribe("1", subscription, nil)
+		waitSubscribers(t, a, 1)
+		res := a.post(`mutation($ws: ID!) {
+			a: postNotice(input: {workspaceId: $ws, title: "Rolled back"}) { id }
+			b: postNotice(input: {workspaceId: $ws, title: ""}) { id }
+		}`, map[string]any{"ws": w.Workspace}, p.header("owner")...)
+		if len(res.Errors) == 0 {
+			t.Fatal("the request did not fail")
+		}
+		a.query(&struct{}{}, postNotice, map[string]any{"ws": w.Workspace, "title": "Committed"}, p.header("owner")...)
+		data, err := c.next(3 * time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := decodeNotice(t, data).NoticePosted.Title; got != "Committed" {
+			t.Errorf("first notice received: %q", got)
+		}
+	})
 }
 
 // TestStalledReaderIsCutOff fills a subscriber that never reads: it is
 // closed with 1013 and a reason, while a healthy one receives everything.
 func TestStalledReaderIsCutOff(t *testing.T) {
-	a := newAPI(t, testdb.SQLite, false)
-	p := a.people()
-	w := a.newWorld(p, workspace.VisibilityPUBLIC)
-	const big = `subscription { noticePosted { id title body } }`
-	a.board.SetBuffer(256) // slack for the healthy reader under -race
-	stalled, err := a.dialWS("graphql-transport-ws", "", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	stalled.subscribe("1", big, nil)
-	healthy, err := a.dialWS("graphql-transport-ws", "", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	healthy.subscribe("1", big, nil)
-	waitSubscribers(t, a, 2)
-
-	// The healthy subscriber takes each notice before the next is posted;
-	// the stalled one never reads: 1,000 × 20 kB is far more than the
-	// socket buffers and its 256 waiting notices hold.
-	const count = 1000
-	ctx := auth.System(context.Background())
-	wsID, _ := scalar.DecodeID(w.Workspace)
-	body := strings.Repeat("kokeilu ", 2500)
-	for i := range count {
-		a.db.Client.Notice.Create().SetWorkspaceID(wsID).SetTitle(fmt.Sprint(i)).SetBody(body).ExecX(ctx)
-		data, err := healthy.next(10 * time.Second)
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		a := newAPI(t, b, false)
+		p := a.people()
+		w := a.newWorld(p, workspace.VisibilityPUBLIC)
+		const big = `subscription { noticePosted { id title body } }`
+		a.board.SetBuffer(256) // slack for the healthy reader under -race
+		stalled, err := a.dialWS("graphql-transport-ws", "", nil)
 		if err != nil {
-			t.Fatalf("the healthy subscriber, at notice %d: %v", i, err)
+			t.Fatal(err)
 		}
-		if got := decodeNotice(t, data).NoticePosted.Title; got != fmt.Sprint(i) {
-			t.Fatalf("the healthy subscriber got %s, want %d", got, i)
+		stalled.subscribe("1", big, nil)
+		healthy, err := a.dialWS("graphql-transport-ws", "", nil)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	// The stalled one now reads: what was sent, then the close.
-	if code := stalled.closeStatus(10 * time.Second); code != 1013 {
-		t.Errorf("stalled subscriber closed with %d, want 1013", code)
-	}
-	waitSubscribers(t, a, 1)
+		healthy.subscribe("1", big, nil)
+		waitSubscribers(t, a, 2)
+
+		// The healthy subscriber takes each notice before the next is posted;
+		// the stalled one never reads: 1,000 × 20 kB is far more than the
+		// socket buffers and its 256 waiting notices hold.
+		const count = 1000
+		ctx := auth.System(context.Background())
+		wsID, _ := scalar.DecodeID(w.Workspace)
+		body := strings.Repeat("kokeilu ", 2500)
+		for i := range count {
+			a.db.Client.Notice.Create().SetWorkspaceID(wsID).SetTitle(fmt.Sprint(i)).SetBody(body).ExecX(ctx)
+			data, err := healthy.next(10 * time.Second)
+			if err != nil {
+				t.Fatalf("the healthy subscriber, at notice %d: %v", i, err)
+			}
+			if got := decodeNotice(t, data).NoticePosted.Title; got != fmt.Sprint(i) {
+				t.Fatalf("the healthy subscriber got %s, want %d", got, i)
+			}
+		}
+		// The stalled one now reads: what was sent, then the close.
+		if code := stalled.closeStatus(10 * time.Second); code != 1013 {
+			t.Errorf("stalled subscriber closed with %d, want 1013", code)
+		}
+		waitSubscribers(t, a, 1)
+	})
 }
 
 func TestNoticePostedOverSSE(t *testing.T) {
-	a := newAPI(t, testdb.SQLite, false)
-	p := a.people()
-	w := a.newWorld(p, workspace.VisibilityMEMBERS_ONLY)
-	member := a.subscribeSSE(subscription, map[string]any{"ws": w.Workspace}, p.header("member")...)
-	outsider := a.subscribeSSE(subscription, nil, p.header("outsider")...)
-	waitSubscribers(t, a, 2)
-	a.query(&struct{}{}, postNotice, map[string]any{"ws": w.Workspace, "title": "SSE"}, p.header("owner")...)
-	data, ok := member.next(3 * time.Second)
-	if !ok || decodeNotice(t, data).NoticePosted.Title != "SSE" {
-		t.Errorf("member over SSE: %s %v", data, ok)
-	}
-	if data, ok := outsider.next(300 * time.Millisecond); ok {
-		t.Errorf("outsider over SSE received %s", data)
-	}
-	// Shutdown ends the streams.
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-	defer cancel()
-	a.handler.Shutdown(ctx)
-	if _, ok := member.next(3 * time.Second); ok {
-		t.Error("the SSE stream went on after shutdown")
-	}
-	member.res.Body.Close()
-	outsider.res.Body.Close()
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		a := newAPI(t, b, false)
+		p := a.people()
+		w := a.newWorld(p, workspace.VisibilityMEMBERS_ONLY)
+		member := a.subscribeSSE(subscription, map[string]any{"ws": w.Workspace}, p.header("member")...)
+		outsider := a.subscribeSSE(subscription, nil, p.header("outsider")...)
+		waitSubscribers(t, a, 2)
+		a.query(&struct{}{}, postNotice, map[string]any{"ws": w.Workspace, "title": "SSE"}, p.header("owner")...)
+		data, ok := member.next(3 * time.Second)
+		if !ok || decodeNotice(t, data).NoticePosted.Title != "SSE" {
+			t.Errorf("member over SSE: %s %v", data, ok)
+		}
+		if data, ok := outsider.next(300 * time.Millisecond); ok {
+			t.Errorf("outsider over SSE received %s", data)
+		}
+		// Shutdown ends the streams.
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		a.handler.Shutdown(ctx)
+		if _, ok := member.next(3 * time.Second); ok {
+			t.Error("the SSE stream went on after shutdown")
+		}
+		member.res.Body.Close()
+		outsider.res.Body.Close()
+	})
 }
 
 func TestShutdownClosesWebSockets1012(t *testing.T) {
-	a := newAPI(t, testdb.SQLite, false)
-	c, err := a.dialWS("graphql-transport-ws", "", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.subscribe("1", subscription, nil)
-	waitSubscribers(t, a, 1)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-	defer cancel()
-	a.handler.Shutdown(ctx)
-	if code := c.closeStatus(3 * time.Second); code != 1012 {
-		t.Errorf("closed with %d, want 1012", code)
-	}
-	// New streams are refused while shutting down.
-	if _, err := a.dialWS("graphql-transport-ws", "", nil); err == nil {
-		t.Error("a WebSocket was accepted during shutdown")
-	}
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		a := newAPI(t, b, false)
+		c, err := a.dialWS("graphql-transport-ws", "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.subscribe("1", subscription, nil)
+		waitSubscribers(t, a, 1)
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		a.handler.Shutdown(ctx)
+		if code := c.closeStatus(3 * time.Second); code != 1012 {
+			t.Errorf("closed with %d, want 1012", code)
+		}
+		// New streams are refused while shutting down.
+		if _, err := a.dialWS("graphql-transport-ws", "", nil); err == nil {
+			t.Error("a WebSocket was accepted during shutdown")
+		}
+	})
 }
 
 func TestWebSocketOrigins(t *testing.T) {
-	a := newAPI(t, testdb.SQLite, false)
-	for origin, ok := range map[string]bool{
-		"https://app.example.fi":   true, // configured
-		"https://evil.example.com": false,
-		"":                         true, // no Origin: not a browser
-	} {
-		h := http.Header{}
-		if origin != "" {
-			h.Set("Origin", origin)
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		a := newAPI(t, b, false)
+		for origin, ok := range map[string]bool{
+			"https://app.example.fi":   true, // configured
+			"https://evil.example.com": false,
+			"":                         true, // no Origin: not a browser
+		} {
+			h := http.Header{}
+			if origin != "" {
+				h.Set("Origin", origin)
+			}
+			_, err := a.dialWS("graphql-transport-ws", "", h)
+			if (err == nil) != ok {
+				t.Errorf("origin %q: err %v, want allowed=%v", origin, err, ok)
+			}
 		}
-		_, err := a.dialWS("graphql-transport-ws", "", h)
-		if (err == nil) != ok {
-			t.Errorf("origin %q: err %v, want allowed=%v", origin, err, ok)
-		}
-	}
+	})
 }
 
 var _ = json.Marshal
