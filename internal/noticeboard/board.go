@@ -235,6 +235,12 @@ func WithOverflow(ctx context.Context, fn Overflow) context.Context {
 	return context.WithValue(ctx, overflowKey{}, fn)
 }
 
+// OverflowFrom returns the overflow function of ctx, if any.
+func OverflowFrom(ctx context.Context) (Overflow, bool) {
+	fn, ok := ctx.Value(overflowKey{}).(Overflow)
+	return fn, ok
+}
+
 type wakeKey struct{}
 
 // WithWake registers fn to be called after each notice is put on (and when

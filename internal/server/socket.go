@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"kokeilu/internal/auth"
+	"kokeilu/internal/lang"
 	"kokeilu/internal/noticeboard"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -69,7 +71,7 @@ func (t *socketTransport) Do(w http.ResponseWriter, r *http.Request, exec graphq
 	// net/http's connection (its buffers, its deep handler stack) is freed
 	// once the handler returns. The stream's end still reaches it.
 	st, _ := r.Context().Value(streamKey{}).(*stream)
-	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
+	ctx, cancel := context.WithCancel(socketContext(r.Context()))
 	finish := cancel
 	if st != nil {
 		st.detach(cancel)
@@ -96,6 +98,24 @@ func (t *socketTransport) Do(w http.ResponseWriter, r *http.Request, exec graphq
 		headers: r.Header, subs: map[string]*subscription{}}
 	s.lastPong.Store(time.Now().UnixNano())
 	go s.serve(st, finish)
+}
+
+// socketContext carries over what resolvers read from a request's context
+// (viewer, language, request id, the stream's overflow) onto a fresh one:
+// every field of every event looks values up through the context chain,
+// and the request's chain (net/http's and each middleware's layers) is
+// long.
+func socketContext(r context.Context) context.Context {
+	ctx := context.Background()
+	if v := auth.FromContext(r); v != nil {
+		ctx = auth.WithViewer(ctx, v)
+	}
+	ctx = lang.WithPreferred(ctx, lang.Preferred(r))
+	ctx = context.WithValue(ctx, requestIDKey{}, RequestID(r))
+	if overflow, ok := noticeboard.OverflowFrom(r); ok {
+		ctx = noticeboard.WithOverflow(ctx, overflow)
+	}
+	return ctx
 }
 
 // serve runs the socket until it closes.

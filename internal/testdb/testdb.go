@@ -35,10 +35,16 @@ func Backends() []Backend {
 	return []Backend{SQLite}
 }
 
-// Each runs fn as a subtest on every available backend.
+// Each runs fn as a subtest on SQLite and on PostgreSQL; the latter is
+// skipped, saying why, when KOKEILU_TEST_POSTGRES is not set.
 func Each(t *testing.T, fn func(t *testing.T, b Backend)) {
-	for _, b := range Backends() {
-		t.Run(string(b), func(t *testing.T) { fn(t, b) })
+	for _, b := range []Backend{SQLite, Postgres} {
+		t.Run(string(b), func(t *testing.T) {
+			if b == Postgres && os.Getenv("KOKEILU_TEST_POSTGRES") == "" {
+				t.Skip("KOKEILU_TEST_POSTGRES is not set: no PostgreSQL run")
+			}
+			fn(t, b)
+		})
 	}
 }
 
