@@ -241,7 +241,23 @@ func OverflowFrom(ctx context.Context) (Overflow, bool) {
 	return fn, ok
 }
 
-type wakeKey struct{}
+type (
+	wakeKey struct{}
+	tapKey  struct{}
+	feedKey struct{}
+)
+
+// WithTap registers fn to receive the channel of a subscription made with
+// ctx: a transport may read notices from it directly (see WithWake).
+func WithTap(ctx context.Context, fn func(<-chan *ent.Notice)) context.Context {
+	return context.WithValue(ctx, tapKey{}, fn)
+}
+
+// WithFeed makes a subscription with ctx return feed instead of joining the
+// board: a transport renders notices it already holds through it.
+func WithFeed(ctx context.Context, feed <-chan *ent.Notice) context.Context {
+	return context.WithValue(ctx, feedKey{}, feed)
+}
 
 // WithWake registers fn to be called after each notice is put on (and when
 // the board closes) the channel of a subscription made with ctx: a
@@ -262,9 +278,15 @@ func (b *Board) Subscribe(ctx context.Context, workspaceID, afterID int) (<-chan
 		return nil, ErrClosed
 	default:
 	}
+	if feed, ok := ctx.Value(feedKey{}).(<-chan *ent.Notice); ok {
+		return feed, nil
+	}
 	s := newSubscriber(auth.FromContext(ctx), workspaceID, b.buffer, afterID > 0)
 	s.overflow, _ = ctx.Value(overflowKey{}).(Overflow)
 	s.wake, _ = ctx.Value(wakeKey{}).(func())
+	if tap, ok := ctx.Value(tapKey{}).(func(<-chan *ent.Notice)); ok {
+		tap(s.out)
+	}
 	b.mu.Lock()
 	b.subs[s] = struct{}{}
 	b.mu.Unlock()

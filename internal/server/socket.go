@@ -4,12 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"kokeilu/ent"
 	"kokeilu/internal/auth"
 	"kokeilu/internal/lang"
 	"kokeilu/internal/noticeboard"
@@ -38,6 +41,8 @@ type socketTransport struct {
 
 	mu      sync.Mutex
 	sockets map[*socket]struct{}
+	groups  map[string]*renderGroup
+	exec    graphql.GraphExecutor
 	once    sync.Once
 	drains  chan func() // rendering work for the workers
 }
@@ -57,6 +62,8 @@ func (t *socketTransport) Supports(r *http.Request) bool { return r.Header.Get("
 
 func (t *socketTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	t.once.Do(func() {
+		t.exec = exec
+		t.groups = map[string]*renderGroup{}
 		t.drains = make(chan func(), 1<<14)
 		for range renderWorkers {
 			go func() {
@@ -305,6 +312,8 @@ type subscription struct {
 	mu        sync.Mutex
 	responses graphql.ResponseHandler
 	ctx       context.Context
+	items     <-chan *ent.Notice // the board's channel, when rendered by a group
+	group     *renderGroup
 	ready     int  // items waiting on the resolver's channel
 	draining  bool // a goroutine is rendering them
 	stopped   bool // the client stopped it: send no complete
@@ -354,10 +363,19 @@ func (s *socket) run(ctx context.Context, sub *subscription, payload json.RawMes
 	}
 	ctx = graphql.WithOperationContext(ctx, rc)
 	live := rc.Operation != nil && rc.Operation.Operation == ast.Subscription
+	var items <-chan *ent.Notice
+	grouped := live && !resumes(rc)
 	if live {
 		ctx = noticeboard.WithWake(ctx, func() { s.wake(sub) })
 	}
+	if grouped {
+		ctx = noticeboard.WithTap(ctx, func(ch <-chan *ent.Notice) { items = ch })
+	}
 	responses, ctx := s.exec.DispatchOperation(ctx, rc)
+	var group *renderGroup
+	if grouped && items != nil && ctx.Err() == nil {
+		group = s.t.join(s.ctx, params)
+	}
 	if !live { // a query or mutation over the socket: one result
 		for resp := responses(ctx); resp != nil; resp = responses(ctx) {
 			s.sendResponse(sub.id, resp)
@@ -367,6 +385,9 @@ func (s *socket) run(ctx context.Context, sub *subscription, payload json.RawMes
 	}
 	sub.mu.Lock()
 	sub.responses, sub.ctx = responses, ctx
+	if group != nil {
+		sub.items, sub.group = items, group
+	}
 	pending := sub.ready > 0 && !sub.draining
 	if pending {
 		sub.draining = true
@@ -413,6 +434,21 @@ func (s *socket) drain(sub *subscription) {
 		}
 		sub.ready--
 		sub.mu.Unlock()
+		if sub.group != nil {
+			n, ok := <-sub.items // ready: never blocks
+			if !ok {
+				s.finish(sub, false)
+				return
+			}
+			payload, err := sub.group.render(n)
+			if err != nil {
+				slog.Error("render notice", "err", err)
+				s.finish(sub, false)
+				return
+			}
+			s.sendPayload(sub.id, payload)
+			continue
+		}
 		resp := sub.responses(sub.ctx)
 		if resp == nil {
 			s.finish(sub, false)
@@ -447,6 +483,13 @@ func (s *socket) finish(sub *subscription, always bool) {
 	}
 	sub.cancel()
 	s.forget(sub)
+	sub.mu.Lock()
+	group := sub.group
+	sub.group = nil
+	sub.mu.Unlock()
+	if group != nil {
+		s.t.leave(group)
+	}
 }
 
 func (s *socket) forget(sub *subscription) {
@@ -457,31 +500,44 @@ func (s *socket) forget(sub *subscription) {
 	s.mu.Unlock()
 }
 
-// sendResponse sends a result as next (data): the hot path of fan-out, so
-// the common case of data alone is framed without re-encoding the data.
+// sendResponse sends a result as next (data).
 func (s *socket) sendResponse(id string, resp *graphql.Response) {
+	payload, err := responsePayload(resp)
+	if err != nil {
+		slog.Error("marshal response", "err", err)
+		return
+	}
+	s.sendPayload(id, payload)
+}
+
+// responsePayload is the JSON of a result; the common case of data alone is
+// framed without re-encoding the data.
+func responsePayload(resp *graphql.Response) ([]byte, error) {
+	if len(resp.Errors) > 0 || len(resp.Extensions) > 0 || resp.Data == nil {
+		return json.Marshal(resp)
+	}
+	b := make([]byte, 0, len(resp.Data)+10)
+	b = append(b, `{"data":`...)
+	b = append(b, resp.Data...)
+	return append(b, '}'), nil
+}
+
+// sendPayload frames a result for this socket's protocol: the hot path of
+// fan-out, where the payload is shared by many sockets.
+func (s *socket) sendPayload(id string, payload []byte) {
 	typ := "next"
 	if s.protocol == legacyWS {
 		typ = "data"
 	}
-	if len(resp.Errors) > 0 || len(resp.Extensions) > 0 || resp.Data == nil {
-		b, err := json.Marshal(resp)
-		if err != nil {
-			slog.Error("marshal response", "err", err)
-			return
-		}
-		s.send(wsMessage{ID: id, Type: typ, Payload: b})
-		return
-	}
 	quotedID, _ := json.Marshal(id)
-	msg := make([]byte, 0, len(resp.Data)+len(quotedID)+40)
+	msg := make([]byte, 0, len(payload)+len(quotedID)+32)
 	msg = append(msg, `{"id":`...)
 	msg = append(msg, quotedID...)
 	msg = append(msg, `,"type":"`...)
 	msg = append(msg, typ...)
-	msg = append(msg, `","payload":{"data":`...)
-	msg = append(msg, resp.Data...)
-	msg = append(msg, "}}"...)
+	msg = append(msg, `","payload":`...)
+	msg = append(msg, payload...)
+	msg = append(msg, '}')
 	s.write(msg)
 }
 
@@ -528,4 +584,116 @@ func (s *socket) close(code coderws.StatusCode, reason string) {
 	}
 	_ = s.conn.Close(code, reason)
 	s.cancel()
+}
+
+// resumes tells whether an operation asks for a replay (an "after"
+// argument with a value): such a subscription is rendered on its own.
+func resumes(rc *graphql.OperationContext) bool {
+	for _, sel := range rc.Operation.SelectionSet {
+		if f, ok := sel.(*ast.Field); ok && f.ArgumentMap(rc.Variables)["after"] != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// renderGroup renders each notice once for all live subscriptions with
+// the same operation, variables, viewer and language — they would get
+// the same bytes — instead of once per socket. Each member keeps its own
+// board subscription (visibility, order, buffer, cut-off); the group only
+// turns a notice into its payload, through a gqlgen execution of its own
+// whose subscription is fed by the group (noticeboard.WithFeed).
+type renderGroup struct {
+	key     string
+	members int
+
+	mu        sync.Mutex
+	feed      chan *ent.Notice
+	responses graphql.ResponseHandler
+	ctx       context.Context
+	cancel    context.CancelFunc
+	cache     map[int][]byte
+	order     []int
+}
+
+// renderCache is how many recent payloads a group keeps: members read
+// their buffers at different paces.
+const renderCache = 64
+
+func (g *renderGroup) render(n *ent.Notice) ([]byte, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if b, ok := g.cache[n.ID]; ok {
+		return b, nil
+	}
+	g.feed <- n
+	resp := g.responses(g.ctx)
+	if resp == nil {
+		return nil, errors.New("the render group's operation ended")
+	}
+	b, err := responsePayload(resp)
+	if err != nil {
+		return nil, err
+	}
+	g.cache[n.ID] = b
+	g.order = append(g.order, n.ID)
+	if len(g.order) > renderCache {
+		delete(g.cache, g.order[0])
+		g.order = g.order[1:]
+	}
+	return b, nil
+}
+
+// groupKey names what makes two subscriptions' payloads equal.
+func groupKey(ctx context.Context, params *graphql.RawParams) string {
+	vars, _ := json.Marshal(params.Variables) // map keys come sorted
+	viewer := "anonymous"
+	if v := auth.FromContext(ctx); v != nil {
+		viewer = fmt.Sprintf("%d/%t", v.ID, v.Admin)
+	}
+	return strings.Join([]string{viewer, string(lang.Preferred(ctx)), params.OperationName, params.Query, string(vars)}, "\x00")
+}
+
+// join returns the render group of an operation, starting it when new; nil
+// when it cannot start (the subscription then renders on its own).
+func (t *socketTransport) join(socketCtx context.Context, params *graphql.RawParams) *renderGroup {
+	key := groupKey(socketCtx, params)
+	t.mu.Lock()
+	if g, ok := t.groups[key]; ok {
+		g.members++
+		t.mu.Unlock()
+		return g
+	}
+	t.mu.Unlock()
+
+	// The group outlives the socket that started it.
+	ctx, cancel := context.WithCancel(context.WithoutCancel(socketCtx))
+	g := &renderGroup{key: key, members: 1, feed: make(chan *ent.Notice, 1), cancel: cancel, cache: map[int][]byte{}}
+	ctx = noticeboard.WithFeed(graphql.StartOperationTrace(ctx), g.feed)
+	rc, errs := t.exec.CreateOperationContext(ctx, params)
+	if errs != nil {
+		cancel()
+		return nil
+	}
+	g.responses, g.ctx = t.exec.DispatchOperation(graphql.WithOperationContext(ctx, rc), rc)
+
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if other, ok := t.groups[key]; ok { // another socket started it meanwhile
+		cancel()
+		other.members++
+		return other
+	}
+	t.groups[key] = g
+	return g
+}
+
+func (t *socketTransport) leave(g *renderGroup) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	g.members--
+	if g.members == 0 {
+		delete(t.groups, g.key)
+		g.cancel()
+	}
 }
