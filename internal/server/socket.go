@@ -49,7 +49,7 @@ type socketTransport struct {
 
 // renderWorkers render and write subscription events. A fixed pool keeps
 // its grown stacks; a goroutine per event would grow a fresh one each time.
-const renderWorkers = 32
+const renderWorkers = 64
 
 const (
 	transportWS = "graphql-transport-ws"
