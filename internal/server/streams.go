@@ -15,7 +15,7 @@ import (
 	"kokeilu/internal/noticeboard"
 )
 
-// WebSocket close codes the server sends beyond gqlgen's.
+// WebSocket close codes the server sends besides the normal 1000.
 const (
 	closeTryAgainLater  = 1013 // a subscriber fell behind: resume with after
 	closeServiceRestart = 1012 // the server is shutting down: reconnect elsewhere
