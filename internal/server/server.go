@@ -4,10 +4,13 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"io"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -16,6 +19,7 @@ import (
 
 	"kokeilu/graph"
 	"kokeilu/internal/auth"
+	"kokeilu/internal/cost"
 	"kokeilu/internal/database"
 	"kokeilu/internal/lang"
 	"kokeilu/internal/noticeboard"
@@ -86,6 +90,7 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 	gql.Use(extension.Introspection{})
 	gql.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	gql.Use(paging.Rules{})
+	gql.Use(cost.Extension{Limits: cost.Default}) // after paging: pages are already bounded
 	// Each mutation runs in one transaction: a failure leaves nothing half-written.
 	gql.Use(mutationTx{entgql.Transactioner{TxOpener: db.Client}})
 	gql.SetErrorPresenter(presentError)
@@ -96,7 +101,7 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 		AllowedOrigins: opts.Origins,
 		AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions},
 		AllowedHeaders: []string{"Authorization", "Content-Type", "Accept-Language"},
-	}).Handler(withTimeout(opts.RequestTimeout, opts.Accounts.Middleware(streams.track(requireGraphQLRequest(gql))))))
+	}).Handler(withTimeout(opts.RequestTimeout, limitBody(maxBody, opts.Accounts.Middleware(streams.track(requireGraphQLRequest(gql)))))))
 	mux.Handle("GET /{$}", playground.Handler("Kokeilu", "/query"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("ok\n"))
@@ -127,6 +132,36 @@ func originHosts(origins []string) []string {
 		}
 	}
 	return hosts
+}
+
+// maxBody is the largest request body accepted.
+const maxBody = 1 << 20
+
+// limitBody answers 413 to a body over limit bytes, before gqlgen reads it
+// (gqlgen would answer a truncated body with 200 and a decoding error).
+func limitBody(limit int64, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body == nil || r.Method == http.MethodGet || r.Method == http.MethodOptions {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if r.ContentLength > limit {
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the request body is over %d bytes", limit))
+			return
+		}
+		body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+		r.Body.Close()
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "the request body could not be read")
+			return
+		}
+		if int64(len(body)) > limit {
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the request body is over %d bytes", limit))
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		next.ServeHTTP(w, r)
+	})
 }
 
 // withTimeout bounds every request but streams: when the database stalls,

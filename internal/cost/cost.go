@@ -1,0 +1,159 @@
+// Package cost refuses queries that would cost too much before any SQL
+// runs, as GitHub's GraphQL API does: it estimates the nodes a query can
+// return (page sizes multiplied through nested connections), and bounds
+// depth, the number of fields and aliases. Accepted queries report their
+// cost in the response's extensions.
+package cost
+
+import (
+	"context"
+
+	"kokeilu/internal/paging"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// Limits are the most a single operation may ask for.
+type Limits struct {
+	Nodes   int // estimated nodes (GitHub: 500,000)
+	Depth   int // nesting of selections
+	Fields  int // fields after fragments are expanded (repetition)
+	Aliases int // aliased fields
+}
+
+// Default is what the public API allows.
+var Default = Limits{Nodes: 500_000, Depth: 20, Fields: 1_000, Aliases: 100}
+
+// Code is the extensions.code of a refused query.
+const Code = "COST_LIMIT_EXCEEDED"
+
+// Extension is the gqlgen extension that applies Limits.
+type Extension struct{ Limits Limits }
+
+var (
+	_ graphql.HandlerExtension        = Extension{}
+	_ graphql.OperationContextMutator = Extension{}
+	_ graphql.ResponseInterceptor     = Extension{}
+)
+
+func (Extension) ExtensionName() string                   { return "CostLimits" }
+func (Extension) Validate(graphql.ExecutableSchema) error { return nil }
+
+// Estimate is the measured shape of an operation.
+type Estimate struct {
+	Nodes, Depth, Fields, Aliases int
+}
+
+type estimateKey struct{}
+
+// MutateOperationContext measures the operation and refuses it when over a
+// limit; the paging rules have already bounded each page to 100.
+func (e Extension) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	if oc.Operation == nil {
+		return nil
+	}
+	est := Measure(oc.Doc, oc.Operation.SelectionSet, oc.Variables)
+	oc.Stats.SetExtension(e.ExtensionName(), est)
+	l := e.Limits
+	for _, check := range []struct {
+		name         string
+		value, limit int
+	}{
+		{"nodes", est.Nodes, l.Nodes},
+		{"depth", est.Depth, l.Depth},
+		{"fields", est.Fields, l.Fields},
+		{"aliases", est.Aliases, l.Aliases},
+	} {
+		if check.limit > 0 && check.value > check.limit {
+			err := gqlerror.Errorf("the query is too costly: %s %d, the limit is %d", check.name, check.value, check.limit)
+			err.Extensions = map[string]any{"code": Code, "measure": check.name, "cost": check.value, "limit": check.limit}
+			return err
+		}
+	}
+	return nil
+}
+
+// InterceptResponse reports an accepted query's cost in extensions.cost.
+func (e Extension) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	resp := next(ctx)
+	if resp == nil || !graphql.HasOperationContext(ctx) {
+		return resp
+	}
+	oc := graphql.GetOperationContext(ctx)
+	if oc.Operation != nil && oc.Operation.Operation == ast.Subscription {
+		return resp // not on every event of a stream
+	}
+	est, ok := oc.Stats.GetExtension(e.ExtensionName()).(Estimate)
+	if ok {
+		if resp.Extensions == nil {
+			resp.Extensions = map[string]any{}
+		}
+		resp.Extensions["cost"] = map[string]int{"nodes": est.Nodes, "depth": est.Depth, "fields": est.Fields}
+	}
+	return resp
+}
+
+// Measure estimates an operation: every connection returns its page size
+// (first or last, 20 by default) times the pages of the connections around
+// it; any other field counts once per enclosing node.
+func Measure(doc *ast.QueryDocument, set ast.SelectionSet, vars map[string]any) Estimate {
+	var est Estimate
+	measure(doc, set, vars, 1, 1, &est, map[string]bool{})
+	return est
+}
+
+func measure(doc *ast.QueryDocument, set ast.SelectionSet, vars map[string]any, multiplier, depth int, est *Estimate, visiting map[string]bool) {
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			est.Fields++
+			if s.Alias != "" && s.Alias != s.Name {
+				est.Aliases++
+			}
+			est.Depth = max(est.Depth, depth)
+			m := multiplier
+			if paging.IsConnection(s.Definition) {
+				m = saturatingMul(multiplier, pageSize(s, vars))
+				est.Nodes = saturatingAdd(est.Nodes, m)
+			}
+			measure(doc, s.SelectionSet, vars, m, depth+1, est, visiting)
+		case *ast.InlineFragment:
+			measure(doc, s.SelectionSet, vars, multiplier, depth, est, visiting)
+		case *ast.FragmentSpread:
+			if visiting[s.Name] { // validation refuses cycles; never loop
+				continue
+			}
+			if frag := doc.Fragments.ForName(s.Name); frag != nil {
+				visiting[s.Name] = true
+				measure(doc, frag.SelectionSet, vars, multiplier, depth, est, visiting)
+				delete(visiting, s.Name)
+			}
+		}
+	}
+}
+
+// pageSize is a connection's first or last, or the default page.
+func pageSize(f *ast.Field, vars map[string]any) int {
+	args := f.ArgumentMap(vars)
+	for _, name := range []string{"first", "last"} {
+		if v, ok := args[name]; ok && v != nil {
+			if n, err := graphql.UnmarshalInt(v); err == nil && n >= 0 {
+				return n
+			}
+		}
+	}
+	return paging.DefaultSize
+}
+
+const ceiling = 1 << 40
+
+func saturatingMul(a, b int) int {
+	if a != 0 && b > ceiling/a {
+		return ceiling
+	}
+	return a * b
+}
+
+func saturatingAdd(a, b int) int { return min(a+b, ceiling) }
