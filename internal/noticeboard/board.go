@@ -9,6 +9,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 
 	"kokeilu/ent"
 	"kokeilu/ent/hook"
@@ -34,7 +35,12 @@ type Board struct {
 
 	mu   sync.RWMutex
 	subs map[*subscriber]struct{}
+
+	fannedOut atomic.Uint64
 }
+
+// FannedOut is how many times a notice was handed to a subscriber.
+func (b *Board) FannedOut() uint64 { return b.fannedOut.Load() }
 
 // New starts a board that listens to broker and registers the hook that
 // publishes new notices of client to it.
@@ -220,6 +226,7 @@ func (b *Board) dispatch(e pubsub.Event) {
 	for s := range b.subs {
 		if (s.workspaceID == 0 || s.workspaceID == e.WorkspaceID) && mayRead(s.viewer) {
 			s.deliver(n)
+			b.fannedOut.Add(1)
 		}
 	}
 }

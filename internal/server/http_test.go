@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -89,4 +90,29 @@ func TestPasswordHashIsNotInTheSchema(t *testing.T) {
 			t.Fatal("no User type in the schema")
 		}
 	})
+}
+
+// TestMetrics scrapes /metrics after a few operations.
+func TestMetrics(t *testing.T) {
+	a := newAPI(t, testdb.SQLite, false)
+	a.query(&struct{}{}, `query Dashboard { regions { totalCount } }`, nil)
+	a.post(`query Broken { regions(first: 1000) { totalCount } }`, nil)
+	res, err := http.Get(a.srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	for _, want := range []string{
+		`kokeilu_graphql_operations_total{name="Dashboard",outcome="ok",type="query"} 1`,
+		`kokeilu_graphql_operation_duration_seconds_count{name="Dashboard",type="query"} 1`,
+		`kokeilu_subscriptions_active 0`,
+		`kokeilu_notices_fanned_out_total 0`,
+		`kokeilu_graphql_operations_total{name="Broken",outcome="error",type="query"} 1`,
+		`go_sql_max_open_connections{db_name="kokeilu"}`,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
 }

@@ -22,6 +22,7 @@ import (
 	"kokeilu/internal/cost"
 	"kokeilu/internal/database"
 	"kokeilu/internal/lang"
+	"kokeilu/internal/metrics"
 	"kokeilu/internal/noticeboard"
 	"kokeilu/internal/paging"
 	"kokeilu/internal/pubsub"
@@ -93,6 +94,8 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 	gql.Use(cost.Extension{Limits: cost.Default}) // after paging: pages are already bounded
 	// Each mutation runs in one transaction: a failure leaves nothing half-written.
 	gql.Use(mutationTx{entgql.Transactioner{TxOpener: db.Client}})
+	observed := metrics.New(db.SQL, opts.Board.Subscribers, opts.Board.FannedOut)
+	gql.Use(observed.Extension())
 	gql.SetErrorPresenter(presentError)
 	gql.SetRecoverFunc(recoverPanic)
 
@@ -103,6 +106,7 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 		AllowedHeaders: []string{"Authorization", "Content-Type", "Accept-Language"},
 	}).Handler(withTimeout(opts.RequestTimeout, limitBody(maxBody, opts.Accounts.Middleware(streams.track(requireGraphQLRequest(gql)))))))
 	mux.Handle("GET /{$}", playground.Handler("Kokeilu", "/query"))
+	mux.Handle("GET /metrics", observed.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("ok\n"))
 	})

@@ -214,7 +214,12 @@ func (s *socket) init() bool {
 		}
 		return false
 	}
-	if m.Type != "connection_init" {
+	switch m.Type {
+	case "connection_init":
+	case "subscribe", "start":
+		s.close(4401, "Unauthorized: send connection_init first")
+		return false
+	default:
 		s.close(4400, "expected connection_init")
 		return false
 	}
