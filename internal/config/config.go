@@ -23,6 +23,7 @@ type Config struct {
 
 	DBMaxConns     int           // -db-max-conns / KOKEILU_DB_MAX_CONNS
 	RequestTimeout time.Duration // -request-timeout / KOKEILU_REQUEST_TIMEOUT
+	RateLimit      float64       // -rate-limit / KOKEILU_RATE_LIMIT: requests a second per client, 0 = off
 }
 
 // Load parses args (without the program name) over the environment.
@@ -61,6 +62,11 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("KOKEILU_REQUEST_TIMEOUT: %w", err)
 	}
 	fs.DurationVar(&cfg.RequestTimeout, "request-timeout", timeout, "longest a query or mutation may take")
+	perSecond, err := strconv.ParseFloat(env("KOKEILU_RATE_LIMIT", "50"), 64)
+	if err != nil {
+		return Config{}, fmt.Errorf("KOKEILU_RATE_LIMIT: %w", err)
+	}
+	fs.Float64Var(&cfg.RateLimit, "rate-limit", perSecond, "requests a second per client address or account (bursts of twice that); 0 turns it off")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}

@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"kokeilu/internal/server"
 	"kokeilu/internal/testdb"
 )
 
@@ -114,5 +116,42 @@ func TestMetrics(t *testing.T) {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("/metrics lacks %s", want)
 		}
+	}
+}
+
+// TestRateLimit lets a client burst, then answers 429 RATE_LIMITED with
+// Retry-After, per address for anonymous clients and per account for
+// signed-in ones.
+func TestRateLimit(t *testing.T) {
+	a := newAPI(t, testdb.SQLite, false)
+	limited := httptest.NewServer(server.NewHandler(a.db, server.Options{Accounts: a.accounts, Board: a.board,
+		RateLimit: server.RateLimit{PerSecond: 1, Burst: 3}}))
+	defer limited.Close()
+	ask := func(header ...string) *http.Response {
+		req, _ := http.NewRequest(http.MethodPost, limited.URL+"/query", strings.NewReader(`{"query": "{ __typename }"}`))
+		req.Header.Set("Content-Type", "application/json")
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res
+	}
+	for i := range 3 {
+		if res := ask(); res.StatusCode != http.StatusOK {
+			t.Fatalf("request %d within the burst: %d", i, res.StatusCode)
+		}
+	}
+	res := ask()
+	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" {
+		t.Errorf("over the burst: %d, Retry-After %q", res.StatusCode, res.Header.Get("Retry-After"))
+	}
+	// A signed-in user has a bucket of their own.
+	token, _ := a.register("limited@example.org", "Limited")
+	if res := ask(bearer(token)...); res.StatusCode != http.StatusOK {
+		t.Errorf("signed-in user limited by the address's bucket: %d", res.StatusCode)
 	}
 }

@@ -51,6 +51,8 @@ type Options struct {
 	// RequestTimeout bounds a query or mutation (not a subscription stream);
 	// 0 means 15 s.
 	RequestTimeout time.Duration
+	// RateLimit bounds each client's requests; zero is no limit.
+	RateLimit RateLimit
 }
 
 // Handler is the HTTP API.
@@ -104,7 +106,7 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 		AllowedOrigins: opts.Origins,
 		AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions},
 		AllowedHeaders: []string{"Authorization", "Content-Type", "Accept-Language"},
-	}).Handler(withTimeout(opts.RequestTimeout, limitBody(maxBody, opts.Accounts.Middleware(streams.track(requireGraphQLRequest(gql)))))))
+	}).Handler(withTimeout(opts.RequestTimeout, limitBody(maxBody, opts.Accounts.Middleware(limitRate(opts.RateLimit, streams.track(requireGraphQLRequest(gql))))))))
 	mux.Handle("GET /{$}", playground.Handler("Kokeilu", "/query"))
 	mux.Handle("GET /metrics", observed.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -232,10 +234,14 @@ func isJSON(contentType string) bool {
 // writeError writes a GraphQL error response for a request that never
 // reached the executor.
 func writeError(w http.ResponseWriter, status int, message string) {
+	writeErrorCode(w, status, CodeBadUserInput, message)
+}
+
+func writeErrorCode(w http.ResponseWriter, status int, code, message string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]any{
-		"errors": []map[string]any{{"message": message, "extensions": map[string]any{"code": CodeBadUserInput}}},
+		"errors": []map[string]any{{"message": message, "extensions": map[string]any{"code": code}}},
 	})
 }
 

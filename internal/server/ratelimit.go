@@ -1,0 +1,96 @@
+package server
+
+import (
+	"fmt"
+	"math"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"kokeilu/internal/auth"
+
+	"golang.org/x/time/rate"
+)
+
+// RateLimit is a token bucket per client: requests a second and burst.
+// Signed-in users are limited per account, others per address.
+type RateLimit struct {
+	PerSecond float64 // 0 turns limiting off
+	Burst     int
+}
+
+// limiter keeps one bucket per client, forgetting idle ones.
+type limiter struct {
+	limit RateLimit
+
+	mu      sync.Mutex
+	buckets map[string]*bucket
+	swept   time.Time
+}
+
+type bucket struct {
+	*rate.Limiter
+	seen time.Time
+}
+
+func newLimiter(l RateLimit) *limiter {
+	return &limiter{limit: l, buckets: map[string]*bucket{}, swept: time.Now()}
+}
+
+// allow takes a token for key; when none is left it says how long to wait.
+func (l *limiter) allow(key string, now time.Time) (bool, time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now.Sub(l.swept) > time.Minute { // bounded memory: drop idle clients
+		for k, b := range l.buckets {
+			if now.Sub(b.seen) > 10*time.Minute {
+				delete(l.buckets, k)
+			}
+		}
+		l.swept = now
+	}
+	b, ok := l.buckets[key]
+	if !ok {
+		b = &bucket{Limiter: rate.NewLimiter(rate.Limit(l.limit.PerSecond), max(1, l.limit.Burst))}
+		l.buckets[key] = b
+	}
+	b.seen = now
+	r := b.ReserveN(now, 1)
+	if delay := r.DelayFrom(now); delay > 0 {
+		r.CancelAt(now)
+		return false, delay
+	}
+	return true, 0
+}
+
+// limitRate answers 429 RATE_LIMITED, with Retry-After, to a client over
+// its rate; it runs after authentication to know who the client is.
+func limitRate(l RateLimit, next http.Handler) http.Handler {
+	if l.PerSecond <= 0 {
+		return next
+	}
+	lim := newLimiter(l)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key := "addr:" + clientAddr(r)
+		if v := auth.FromContext(r.Context()); v != nil {
+			key = "user:" + strconv.Itoa(v.ID)
+		}
+		if ok, wait := lim.allow(key, time.Now()); !ok {
+			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+			writeErrorCode(w, http.StatusTooManyRequests, "RATE_LIMITED",
+				fmt.Sprintf("too many requests: retry in %.1f s", wait.Seconds()))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
