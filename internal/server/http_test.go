@@ -155,3 +155,50 @@ func TestRateLimit(t *testing.T) {
 		t.Errorf("signed-in user limited by the address's bucket: %d", res.StatusCode)
 	}
 }
+
+// TestGraphQLOverHTTPStatuses checks the status codes of the GraphQL over
+// HTTP specification.
+func TestGraphQLOverHTTPStatuses(t *testing.T) {
+	a := newAPI(t, testdb.SQLite, false)
+	do := func(method, path, body, accept string) *http.Response {
+		req, _ := http.NewRequest(method, a.srv.URL+path, strings.NewReader(body))
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		if accept != "" {
+			req.Header.Set("Accept", accept)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res
+	}
+	const gqlResp = "application/graphql-response+json"
+	for _, c := range []struct {
+		name, method, path, body, accept string
+		status                           int
+		contentType                      string
+	}{
+		{"query over GET", "GET", "/query?query=%7B__typename%7D", "", "", 200, "application/json"},
+		{"mutation over GET", "GET", "/query?query=mutation%7Blogout%7D", "", "", 405, ""},
+		{"parse error, graphql-response+json", "POST", "/query", `{"query": "{"}`, gqlResp, 400, gqlResp},
+		{"validation error, graphql-response+json", "POST", "/query", `{"query": "{ nope }"}`, gqlResp, 400, gqlResp},
+		{"validation error, application/json", "POST", "/query", `{"query": "{ nope }"}`, "application/json", 200, "application/json"},
+		{"success, graphql-response+json", "POST", "/query", `{"query": "{ __typename }"}`, gqlResp, 200, gqlResp},
+		{"unsupported Accept", "POST", "/query", `{"query": "{ __typename }"}`, "text/html", 406, ""},
+		{"browser Accept", "GET", "/query?query=%7B__typename%7D", "", "text/html,application/xhtml+xml,*/*;q=0.8", 200, ""},
+	} {
+		res := do(c.method, c.path, c.body, c.accept)
+		if res.StatusCode != c.status {
+			t.Errorf("%s: status %d, want %d", c.name, res.StatusCode, c.status)
+		}
+		if c.contentType != "" && !strings.HasPrefix(res.Header.Get("Content-Type"), c.contentType) {
+			t.Errorf("%s: Content-Type %q, want %s", c.name, res.Header.Get("Content-Type"), c.contentType)
+		}
+		if c.status == 405 && res.Header.Get("Allow") != "POST" {
+			t.Errorf("%s: Allow %q", c.name, res.Header.Get("Allow"))
+		}
+	}
+}

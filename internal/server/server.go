@@ -15,6 +15,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"kokeilu/graph"
@@ -220,11 +221,75 @@ func requireGraphQLRequest(next http.Handler) http.Handler {
 			writeError(w, http.StatusMethodNotAllowed, "use GET or POST")
 		case r.Method == http.MethodPost && !isJSON(r.Header.Get("Content-Type")):
 			writeError(w, http.StatusUnsupportedMediaType, "POST bodies must be application/json")
-		default:
+		case r.Method == http.MethodOptions || isStream(r):
 			next.ServeHTTP(w, r)
+		default:
+			media, ok := responseMedia(r.Header.Get("Accept"))
+			if !ok {
+				writeError(w, http.StatusNotAcceptable, "responses are application/graphql-response+json or application/json")
+				return
+			}
+			next.ServeHTTP(&specStatus{ResponseWriter: w, method: r.Method, media: media}, r)
 		}
 	})
 }
+
+const graphqlResponse = "application/graphql-response+json"
+
+// responseMedia picks the response type from Accept, as the GraphQL over
+// HTTP specification has it: graphql-response+json when asked for,
+// otherwise application/json; false when the client takes neither.
+func responseMedia(accept string) (string, bool) {
+	if strings.TrimSpace(accept) == "" {
+		return "application/json", true
+	}
+	json := false
+	for _, part := range strings.Split(accept, ",") {
+		media, _, _ := strings.Cut(strings.TrimSpace(part), ";")
+		switch strings.TrimSpace(media) {
+		case graphqlResponse:
+			return graphqlResponse, true
+		case "application/json", "application/*", "*/*":
+			json = true
+		}
+	}
+	return "application/json", json
+}
+
+// specStatus corrects gqlgen's status codes to the GraphQL over HTTP
+// specification: a mutation over GET is 405 (gqlgen: 406); a request that
+// fails to parse or validate is 400 under graphql-response+json and 200
+// under application/json (gqlgen: 422).
+type specStatus struct {
+	http.ResponseWriter
+	method string
+	media  string
+}
+
+func (s *specStatus) WriteHeader(code int) {
+	switch {
+	case code == http.StatusNotAcceptable && s.method == http.MethodGet:
+		s.Header().Set("Allow", "POST")
+		code = http.StatusMethodNotAllowed
+	case code == http.StatusUnprocessableEntity && s.media == graphqlResponse:
+		code = http.StatusBadRequest
+	case code == http.StatusUnprocessableEntity:
+		code = http.StatusOK
+	}
+	if s.media == graphqlResponse {
+		s.Header().Set("Content-Type", graphqlResponse+"; charset=utf-8")
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *specStatus) Write(b []byte) (int, error) {
+	if s.media == graphqlResponse && s.Header().Get("Content-Type") != graphqlResponse+"; charset=utf-8" {
+		s.WriteHeader(http.StatusOK)
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+func (s *specStatus) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 func isJSON(contentType string) bool {
 	mediaType, _, err := mime.ParseMediaType(contentType)
