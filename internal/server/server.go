@@ -38,6 +38,7 @@ import (
 	coderws "github.com/coder/websocket"
 	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
 // Options are the handler's settings.
@@ -95,8 +96,11 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 	gql.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	gql.Use(paging.Rules{})
 	gql.Use(cost.Extension{Limits: cost.Default}) // after paging: pages are already bounded
+	gql.Use(streamsOnly{})
 	// Each mutation runs in one transaction: a failure leaves nothing half-written.
-	gql.Use(mutationTx{entgql.Transactioner{TxOpener: db.Client}})
+	// login is left out: its throttling waits, and a waiting transaction
+	// would hold SQLite's write lock; it writes one row anyway.
+	gql.Use(mutationTx{entgql.Transactioner{TxOpener: db.Client, SkipTxFunc: entgql.SkipIfHasFields("login")}})
 	observed := metrics.New(db.SQL, opts.Board.Subscribers, opts.Board.FannedOut)
 	gql.Use(observed.Extension())
 	gql.SetErrorPresenter(presentError)
@@ -229,12 +233,31 @@ func requireGraphQLRequest(next http.Handler) http.Handler {
 				writeError(w, http.StatusNotAcceptable, "responses are application/graphql-response+json or application/json")
 				return
 			}
-			next.ServeHTTP(&specStatus{ResponseWriter: w, method: r.Method, media: media}, r)
+			ctx := context.WithValue(r.Context(), singleResponseKey{}, true)
+			next.ServeHTTP(&specStatus{ResponseWriter: w, method: r.Method, media: media}, r.WithContext(ctx))
 		}
 	})
 }
 
 const graphqlResponse = "application/graphql-response+json"
+
+type singleResponseKey struct{}
+
+// streamsOnly refuses a subscription sent as a plain request (one
+// response): it would wait for its first event until the request timed out.
+type streamsOnly struct{}
+
+func (streamsOnly) ExtensionName() string                   { return "StreamsOnly" }
+func (streamsOnly) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (streamsOnly) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	if single, _ := ctx.Value(singleResponseKey{}).(bool); single && oc.Operation != nil && oc.Operation.Operation == ast.Subscription {
+		err := gqlerror.Errorf("subscriptions need a WebSocket or SSE (Accept: text/event-stream)")
+		err.Extensions = map[string]any{"code": CodeBadUserInput}
+		return err
+	}
+	return nil
+}
 
 // responseMedia picks the response type from Accept, as the GraphQL over
 // HTTP specification has it: graphql-response+json when asked for,
