@@ -89,7 +89,8 @@ func run(ctx context.Context, cfg config.Config, ready chan<- string) error {
 	board := noticeboard.New(db.Client, broker)
 	defer board.Close()
 	handler := server.NewHandler(db, server.Options{Origins: cfg.Origins, Accounts: accounts, Board: board, RequestTimeout: cfg.RequestTimeout,
-		RateLimit: server.RateLimit{PerSecond: cfg.RateLimit, Burst: int(2 * cfg.RateLimit)}})
+		RateLimit:         server.RateLimit{PerSecond: cfg.RateLimit, Burst: int(2 * cfg.RateLimit)},
+		SocketsPerAddress: cfg.SocketsPerAddr, NoIntrospection: !cfg.Introspection})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

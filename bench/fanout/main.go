@@ -82,7 +82,7 @@ func measure(dir, bin string, n, notices int) error {
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
 	srv := exec.Command(bin, "-addr", "127.0.0.1:"+strconv.Itoa(port),
 		"-dsn", filepath.Join(dir, fmt.Sprintf("fanout-%d.db", n)), "-demo=false", "-log-level", "warn",
-		"-rate-limit", "0") // one address opens every subscriber
+		"-rate-limit", "0", "-sockets-per-address", "0") // one address opens every subscriber
 	srv.Stderr = os.Stderr
 	if err := srv.Start(); err != nil {
 		return err

@@ -24,6 +24,8 @@ type Config struct {
 	DBMaxConns     int           // -db-max-conns / KOKEILU_DB_MAX_CONNS
 	RequestTimeout time.Duration // -request-timeout / KOKEILU_REQUEST_TIMEOUT
 	RateLimit      float64       // -rate-limit / KOKEILU_RATE_LIMIT: requests a second per client, 0 = off
+	SocketsPerAddr int           // -sockets-per-address / KOKEILU_SOCKETS_PER_ADDRESS, 0 = no cap
+	Introspection  bool          // -introspection / KOKEILU_INTROSPECTION
 }
 
 // Load parses args (without the program name) over the environment.
@@ -66,6 +68,16 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	if err != nil {
 		return Config{}, fmt.Errorf("KOKEILU_RATE_LIMIT: %w", err)
 	}
+	sockets, err := strconv.Atoi(env("KOKEILU_SOCKETS_PER_ADDRESS", "500"))
+	if err != nil {
+		return Config{}, fmt.Errorf("KOKEILU_SOCKETS_PER_ADDRESS: %w", err)
+	}
+	fs.IntVar(&cfg.SocketsPerAddr, "sockets-per-address", sockets, "most open WebSockets per client address; 0 is no cap")
+	introspection, err := strconv.ParseBool(env("KOKEILU_INTROSPECTION", "true"))
+	if err != nil {
+		return Config{}, fmt.Errorf("KOKEILU_INTROSPECTION: %w", err)
+	}
+	fs.BoolVar(&cfg.Introspection, "introspection", introspection, "answer introspection queries (GraphiQL needs them)")
 	fs.Float64Var(&cfg.RateLimit, "rate-limit", perSecond, "requests a second per client address or account (bursts of twice that); 0 turns it off")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err

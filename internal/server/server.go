@@ -55,6 +55,11 @@ type Options struct {
 	RequestTimeout time.Duration
 	// RateLimit bounds each client's requests; zero is no limit.
 	RateLimit RateLimit
+	// SocketsPerAddress bounds open WebSockets per client address; zero is
+	// no limit.
+	SocketsPerAddress int
+	// NoIntrospection turns introspection off (GraphiQL then cannot help).
+	NoIntrospection bool
 }
 
 // Handler is the HTTP API.
@@ -83,6 +88,8 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 		keepAlive:   15 * time.Second,
 		readLimit:   64 << 10,
 		writeLimit:  10 * time.Second,
+		perAddress:  opts.SocketsPerAddress,
+		perSocket:   100,
 		sockets:     map[*socket]struct{}{},
 	})
 	gql.AddTransport(transport.Options{})
@@ -92,11 +99,15 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 	// A query of 15,000 tokens is far beyond any real dashboard; the limit
 	// stops parser abuse (CVE-2023-49559).
 	gql.SetParserTokenLimit(15000)
-	gql.Use(extension.Introspection{})
+	if !opts.NoIntrospection {
+		gql.Use(extension.Introspection{})
+	}
+	gql.SetDisableSuggestion(true) // "Did you mean …" would map the schema for a prober
 	gql.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	gql.Use(paging.Rules{})
 	gql.Use(cost.Extension{Limits: cost.Default}) // after paging: pages are already bounded
 	gql.Use(streamsOnly{})
+	gql.Use(requestLog{})
 	// Each mutation runs in one transaction: a failure leaves nothing half-written.
 	// login is left out: its throttling waits, and a waiting transaction
 	// would hold SQLite's write lock; it writes one row anyway.
@@ -285,15 +296,19 @@ func responseMedia(accept string) (string, bool) {
 // under application/json (gqlgen: 422).
 type specStatus struct {
 	http.ResponseWriter
-	method string
-	media  string
+	method   string
+	media    string
+	replaced bool // gqlgen's own body is dropped for ours
 }
 
 func (s *specStatus) WriteHeader(code int) {
 	switch {
 	case code == http.StatusNotAcceptable && s.method == http.MethodGet:
+		// gqlgen's body for this case has no code: answer with ours.
 		s.Header().Set("Allow", "POST")
-		code = http.StatusMethodNotAllowed
+		s.replaced = true
+		writeErrorCode(s.ResponseWriter, http.StatusMethodNotAllowed, CodeBadUserInput, "GET requests run queries only; send mutations with POST")
+		return
 	case code == http.StatusUnprocessableEntity && s.media == graphqlResponse:
 		code = http.StatusBadRequest
 	case code == http.StatusUnprocessableEntity:
@@ -306,6 +321,9 @@ func (s *specStatus) WriteHeader(code int) {
 }
 
 func (s *specStatus) Write(b []byte) (int, error) {
+	if s.replaced {
+		return len(b), nil
+	}
 	if s.media == graphqlResponse && s.Header().Get("Content-Type") != graphqlResponse+"; charset=utf-8" {
 		s.WriteHeader(http.StatusOK)
 	}

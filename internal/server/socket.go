@@ -38,9 +38,12 @@ type socketTransport struct {
 	keepAlive   time.Duration
 	readLimit   int64
 	writeLimit  time.Duration // a write that takes longer ends the socket
+	perAddress  int           // most open sockets from one client address
+	perSocket   int           // most operations at once on one socket
 
 	mu      sync.Mutex
 	sockets map[*socket]struct{}
+	byAddr  map[string]int
 	groups  map[string]*renderGroup
 	exec    graphql.GraphExecutor
 	once    sync.Once
@@ -74,15 +77,35 @@ func (t *socketTransport) Do(w http.ResponseWriter, r *http.Request, exec graphq
 		}
 		go t.keepAliveLoop()
 	})
+	addr := clientAddr(r)
+	t.mu.Lock()
+	if t.byAddr == nil {
+		t.byAddr = map[string]int{}
+	}
+	if t.perAddress > 0 && t.byAddr[addr] >= t.perAddress {
+		t.mu.Unlock()
+		w.Header().Set("Retry-After", "5")
+		writeErrorCode(w, http.StatusTooManyRequests, "RATE_LIMITED", "too many open WebSockets from this address")
+		return
+	}
+	t.byAddr[addr]++
+	t.mu.Unlock()
+	release := func() {
+		t.mu.Lock()
+		if t.byAddr[addr]--; t.byAddr[addr] <= 0 {
+			delete(t.byAddr, addr)
+		}
+		t.mu.Unlock()
+	}
 	// The socket outlives this request: its goroutine is a fresh one, so
 	// net/http's connection (its buffers, its deep handler stack) is freed
 	// once the handler returns. The stream's end still reaches it.
 	st, _ := r.Context().Value(streamKey{}).(*stream)
 	ctx, cancel := context.WithCancel(socketContext(r.Context()))
-	finish := cancel
+	finish := func() { cancel(); release() }
 	if st != nil {
 		st.detach(cancel)
-		finish = func() { cancel(); st.finish() }
+		finish = func() { cancel(); release(); st.finish() }
 	}
 	opts := t.accept
 	opts.Subprotocols = []string{transportWS, legacyWS}
@@ -330,6 +353,17 @@ func (s *socket) start(m wsMessage) bool {
 	ctx, cancel := context.WithCancel(s.ctx)
 	sub := &subscription{id: m.ID, cancel: cancel}
 	s.mu.Lock()
+	if s.t.perSocket > 0 && len(s.subs) >= s.t.perSocket {
+		s.mu.Unlock()
+		cancel()
+		s.sendErrors(m.ID, gqlerror.List{{Message: fmt.Sprintf("at most %d operations at once on one connection", s.t.perSocket),
+			Extensions: map[string]any{"code": "RATE_LIMITED"}}})
+		if s.protocol == transportWS {
+			return true // graphql-transport-ws: the error ends that operation
+		}
+		s.send(wsMessage{ID: m.ID, Type: "complete"})
+		return true
+	}
 	if _, dup := s.subs[m.ID]; dup {
 		s.mu.Unlock()
 		cancel()
