@@ -88,7 +88,13 @@ func run(ctx context.Context, cfg config.Config, ready chan<- string) error {
 	}
 	board := noticeboard.New(db.Client, broker)
 	defer board.Close()
-	handler := server.NewHandler(db, server.Options{Origins: cfg.Origins, Accounts: accounts, Board: board, RequestTimeout: cfg.RequestTimeout,
+	var registered map[string]string
+	if cfg.Registered != "" {
+		if registered, err = server.LoadRegisteredQueries(cfg.Registered); err != nil {
+			return err
+		}
+	}
+	handler := server.NewHandler(db, server.Options{RegisteredQueries: registered, Origins: cfg.Origins, Accounts: accounts, Board: board, RequestTimeout: cfg.RequestTimeout,
 		RateLimit:         server.RateLimit{PerSecond: cfg.RateLimit, Burst: int(2 * cfg.RateLimit)},
 		SocketsPerAddress: cfg.SocketsPerAddr, NoIntrospection: !cfg.Introspection})
 

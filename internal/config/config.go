@@ -26,6 +26,7 @@ type Config struct {
 	RateLimit      float64       // -rate-limit / KOKEILU_RATE_LIMIT: requests a second per client, 0 = off
 	SocketsPerAddr int           // -sockets-per-address / KOKEILU_SOCKETS_PER_ADDRESS, 0 = no cap
 	Introspection  bool          // -introspection / KOKEILU_INTROSPECTION
+	Registered     string        // -registered-queries / KOKEILU_REGISTERED_QUERIES: a JSON file; only those run
 }
 
 // Load parses args (without the program name) over the environment.
@@ -59,7 +60,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("KOKEILU_DB_MAX_CONNS: %w", err)
 	}
 	fs.IntVar(&cfg.DBMaxConns, "db-max-conns", maxConns, "most open database connections (PostgreSQL)")
-	timeout, err := time.ParseDuration(env("KOKEILU_REQUEST_TIMEOUT", "15s"))
+	timeout, err := time.ParseDuration(env("KOKEILU_REQUEST_TIMEOUT", "10s"))
 	if err != nil {
 		return Config{}, fmt.Errorf("KOKEILU_REQUEST_TIMEOUT: %w", err)
 	}
@@ -77,6 +78,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	if err != nil {
 		return Config{}, fmt.Errorf("KOKEILU_INTROSPECTION: %w", err)
 	}
+	fs.StringVar(&cfg.Registered, "registered-queries", env("KOKEILU_REGISTERED_QUERIES", ""), "JSON file of the only queries to run (array or object of query texts)")
 	fs.BoolVar(&cfg.Introspection, "introspection", introspection, "answer introspection queries (GraphiQL needs them)")
 	fs.Float64Var(&cfg.RateLimit, "rate-limit", perSecond, "requests a second per client address or account (bursts of twice that); 0 turns it off")
 	if err := fs.Parse(args); err != nil {

@@ -111,6 +111,21 @@ func (a *api) post(query string, vars map[string]any, header ...string) response
 	return out
 }
 
+// postRaw sends a request body of any shape.
+func (a *api) postRaw(body map[string]any) response {
+	a.t.Helper()
+	b, _ := json.Marshal(body)
+	res, err := http.Post(a.srv.URL+"/query", "application/json", bytes.NewReader(b))
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out response
+	_ = json.NewDecoder(res.Body).Decode(&out)
+	out.Status = res.StatusCode
+	return out
+}
+
 // query sends a request that must succeed and decodes its data into v.
 func (a *api) query(v any, query string, vars map[string]any, header ...string) {
 	a.t.Helper()

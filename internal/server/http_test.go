@@ -1,10 +1,13 @@
 package server_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 
@@ -200,5 +203,33 @@ func TestGraphQLOverHTTPStatuses(t *testing.T) {
 		if c.status == 405 && res.Header.Get("Allow") != "POST" {
 			t.Errorf("%s: Allow %q", c.name, res.Header.Get("Allow"))
 		}
+	}
+}
+
+// TestRegisteredQueriesOnly runs a registered query by text or by hash and
+// refuses anything else.
+func TestRegisteredQueriesOnly(t *testing.T) {
+	a := newAPI(t, testdb.SQLite, false)
+	const allowed = `{ regions { totalCount } }`
+	file := t.TempDir() + "/queries.json"
+	if err := os.WriteFile(file, []byte(`["`+allowed+`"]`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	queries, err := server.LoadRegisteredQueries(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := httptest.NewServer(server.NewHandler(a.db, server.Options{Accounts: a.accounts, Board: a.board, RegisteredQueries: queries}))
+	defer h.Close()
+	b := &api{t: t, srv: h}
+	var got struct{ Regions struct{ TotalCount int } }
+	b.query(&got, allowed, nil)
+	sum := sha256.Sum256([]byte(allowed))
+	res := b.postRaw(map[string]any{"extensions": map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": hex.EncodeToString(sum[:])}}})
+	if len(res.Errors) > 0 || !strings.Contains(string(res.Data), `"totalCount":19`) {
+		t.Errorf("by hash: %s %+v", res.Data, res.Errors)
+	}
+	if e := b.fail("FORBIDDEN", `{ municipalities { totalCount } }`, nil); e.Message == "" {
+		t.Error("no message")
 	}
 }

@@ -51,7 +51,7 @@ type Options struct {
 	// Board delivers new notices to subscribers.
 	Board *noticeboard.Board
 	// RequestTimeout bounds a query or mutation (not a subscription stream);
-	// 0 means 15 s.
+	// 0 means 10 s.
 	RequestTimeout time.Duration
 	// RateLimit bounds each client's requests; zero is no limit.
 	RateLimit RateLimit
@@ -60,6 +60,9 @@ type Options struct {
 	SocketsPerAddress int
 	// NoIntrospection turns introspection off (GraphiQL then cannot help).
 	NoIntrospection bool
+	// RegisteredQueries, when set, are the only queries run (by hash
+	// sha256 of their text); see LoadRegisteredQueries.
+	RegisteredQueries map[string]string
 }
 
 // Handler is the HTTP API.
@@ -103,6 +106,9 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 		gql.Use(extension.Introspection{})
 	}
 	gql.SetDisableSuggestion(true) // "Did you mean …" would map the schema for a prober
+	if opts.RegisteredQueries != nil {
+		gql.Use(registeredOnly{queries: opts.RegisteredQueries}) // before APQ reads the hash
+	}
 	gql.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	gql.Use(paging.Rules{})
 	gql.Use(cost.Extension{Limits: cost.Default}) // after paging: pages are already bounded
@@ -190,7 +196,7 @@ func limitBody(limit int64, next http.Handler) http.Handler {
 // requests fail within the timeout instead of piling up.
 func withTimeout(d time.Duration, next http.Handler) http.Handler {
 	if d <= 0 {
-		d = 15 * time.Second
+		d = 10 * time.Second
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if isStream(r) {
