@@ -89,10 +89,10 @@ func pilotRefs(ctx context.Context, c *ent.Client, lead *int, municipalities, or
 
 // CreatePilot creates a pilot for the viewer (its creator).
 func CreatePilot(ctx context.Context, c *ent.Client, in ent.CreatePilotInput) (*ent.Pilot, error) {
-	if _, err := viewer(ctx); err != nil {
+	c, err := begin(ctx, c)
+	if err != nil {
 		return nil, err
 	}
-	c = client(ctx, c)
 	if err := pilotRefs(ctx, c, in.LeadMunicipalityID, in.MunicipalityIDs, in.OrganizationIDs, in.ThemeIDs, in.NetworkIDs); err != nil {
 		return nil, err
 	}
@@ -101,10 +101,10 @@ func CreatePilot(ctx context.Context, c *ent.Client, in ent.CreatePilotInput) (*
 
 // UpdatePilot changes a pilot (its creator or a site administrator).
 func UpdatePilot(ctx context.Context, c *ent.Client, id int, in ent.UpdatePilotInput) (*ent.Pilot, error) {
-	if _, err := viewer(ctx); err != nil {
+	c, err := begin(ctx, c)
+	if err != nil {
 		return nil, err
 	}
-	c = client(ctx, c)
 	if _, err := c.Pilot.Get(ctx, id); err != nil {
 		return nil, err
 	}
@@ -116,10 +116,10 @@ func UpdatePilot(ctx context.Context, c *ent.Client, id int, in ent.UpdatePilotI
 
 // CreateNetwork creates a network for the viewer (its creator).
 func CreateNetwork(ctx context.Context, c *ent.Client, in ent.CreateNetworkInput) (*ent.Network, error) {
-	if _, err := viewer(ctx); err != nil {
+	c, err := begin(ctx, c)
+	if err != nil {
 		return nil, err
 	}
-	c = client(ctx, c)
 	for _, check := range []struct {
 		field string
 		ids   []int

@@ -31,6 +31,15 @@ func client(ctx context.Context, c *ent.Client) *ent.Client {
 	return c
 }
 
+// begin starts an action of a signed-in viewer: UNAUTHENTICATED for
+// anyone else, otherwise the client to act with.
+func begin(ctx context.Context, c *ent.Client) (*ent.Client, error) {
+	if _, err := viewer(ctx); err != nil {
+		return nil, err
+	}
+	return client(ctx, c), nil
+}
+
 // viewer returns the signed-in user or UNAUTHENTICATED.
 func viewer(ctx context.Context) (*auth.Viewer, error) {
 	v := auth.FromContext(ctx)
@@ -192,10 +201,10 @@ func Leave(ctx context.Context, c *ent.Client, workspaceID int) (bool, error) {
 // SetRole changes a member's role; approving a pending request is setting
 // MEMBER (or higher).
 func SetRole(ctx context.Context, c *ent.Client, workspaceID, userID int, role membership.Role) (*ent.Membership, error) {
-	if _, err := viewer(ctx); err != nil {
+	c, err := begin(ctx, c)
+	if err != nil {
 		return nil, err
 	}
-	c = client(ctx, c)
 	m, err := c.Membership.Query().Where(membership.WorkspaceID(workspaceID), membership.UserID(userID)).Only(ctx)
 	if ent.IsNotFound(err) {
 		return nil, fault.NotFoundf("that user has no membership in this workspace")
@@ -208,11 +217,11 @@ func SetRole(ctx context.Context, c *ent.Client, workspaceID, userID int, role m
 
 // StartDiscussion opens a discussion with its first post.
 func StartDiscussion(ctx context.Context, c *ent.Client, workspaceID int, title, body string) (*ent.Discussion, error) {
-	if _, err := viewer(ctx); err != nil {
+	c, err := begin(ctx, c)
+	if err != nil {
 		return nil, err
 	}
-	c = client(ctx, c)
-	title, err := text("title", title, true, 200)
+	title, err = text("title", title, true, 200)
 	if err != nil {
 		return nil, err
 	}
@@ -237,11 +246,11 @@ func StartDiscussion(ctx context.Context, c *ent.Client, workspaceID int, title,
 // it, and moves the discussion's counters with an atomic increment so
 // concurrent replies all count.
 func Reply(ctx context.Context, c *ent.Client, discussionID int, body string, replyTo *int) (*ent.Post, error) {
-	if _, err := viewer(ctx); err != nil {
+	c, err := begin(ctx, c)
+	if err != nil {
 		return nil, err
 	}
-	c = client(ctx, c)
-	body, err := text("body", body, true, 20000)
+	body, err = text("body", body, true, 20000)
 	if err != nil {
 		return nil, err
 	}
@@ -269,11 +278,11 @@ func Reply(ctx context.Context, c *ent.Client, discussionID int, body string, re
 
 // EditPost replaces the body of the viewer's own post.
 func EditPost(ctx context.Context, c *ent.Client, id int, body string) (*ent.Post, error) {
-	if _, err := viewer(ctx); err != nil {
+	c, err := begin(ctx, c)
+	if err != nil {
 		return nil, err
 	}
-	c = client(ctx, c)
-	body, err := text("body", body, true, 20000)
+	body, err = text("body", body, true, 20000)
 	if err != nil {
 		return nil, err
 	}
@@ -285,10 +294,10 @@ func EditPost(ctx context.Context, c *ent.Client, id int, body string) (*ent.Pos
 
 // DeletePost removes a post's body; the post keeps its place in the thread.
 func DeletePost(ctx context.Context, c *ent.Client, id int) (*ent.Post, error) {
-	if _, err := viewer(ctx); err != nil {
+	c, err := begin(ctx, c)
+	if err != nil {
 		return nil, err
 	}
-	c = client(ctx, c)
 	if _, err := c.Post.Get(ctx, id); err != nil {
 		return nil, err
 	}
@@ -297,10 +306,10 @@ func DeletePost(ctx context.Context, c *ent.Client, id int) (*ent.Post, error) {
 
 // Moderate locks or pins a discussion (set is the field to change).
 func Moderate(ctx context.Context, c *ent.Client, id int, set func(*ent.DiscussionUpdateOne) *ent.DiscussionUpdateOne) (*ent.Discussion, error) {
-	if _, err := viewer(ctx); err != nil {
+	c, err := begin(ctx, c)
+	if err != nil {
 		return nil, err
 	}
-	c = client(ctx, c)
 	if _, err := c.Discussion.Get(ctx, id); err != nil {
 		return nil, err
 	}
@@ -318,10 +327,10 @@ type NoticeInput struct {
 
 // PostNotice puts a notice on a workspace's board.
 func PostNotice(ctx context.Context, c *ent.Client, in NoticeInput) (*ent.Notice, error) {
-	if _, err := viewer(ctx); err != nil {
+	c, err := begin(ctx, c)
+	if err != nil {
 		return nil, err
 	}
-	c = client(ctx, c)
 	title, err := text("title", in.Title, true, 200)
 	if err != nil {
 		return nil, err
