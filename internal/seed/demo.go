@@ -54,7 +54,7 @@ func Demo(ctx context.Context, client *ent.Client, now time.Time) (bool, error) 
 		return false, err
 	}
 	err = inTx(ctx, client, func(tx *ent.Tx) error {
-		d := demo{ctx: ctx, tx: tx, now: now, themes: map[string]int{}, programmes: map[string]*ent.Network{}}
+		d := demo{ctx: ctx, tx: tx, now: now, themes: map[string]int{}, programmes: map[string]*ent.Network{}, members: map[int]map[int]bool{}}
 		return d.load(pilots)
 	})
 	return err == nil, err
@@ -66,6 +66,7 @@ type demo struct {
 	now        time.Time
 	themes     map[string]int
 	programmes map[string]*ent.Network
+	members    map[int]map[int]bool // programme network → its municipalities
 	municipal  map[string]int
 }
 
@@ -190,20 +191,19 @@ func (d *demo) programme(name string) (*ent.Network, error) {
 	return n, nil
 }
 
-// newMembers returns the municipalities not yet in the programme network.
+// newMembers returns the municipalities not yet in the programme network,
+// and notes them as members.
 func (d *demo) newMembers(n *ent.Network, ids []int) []int {
-	if n.Edges.Municipalities == nil {
-		n.Edges.Municipalities = []*ent.Municipality{}
-	}
-	known := map[int]bool{}
-	for _, m := range n.Edges.Municipalities {
-		known[m.ID] = true
+	members := d.members[n.ID]
+	if members == nil {
+		members = map[int]bool{}
+		d.members[n.ID] = members
 	}
 	var out []int
 	for _, id := range ids {
-		if !known[id] {
+		if !members[id] {
+			members[id] = true
 			out = append(out, id)
-			n.Edges.Municipalities = append(n.Edges.Municipalities, &ent.Municipality{ID: id})
 		}
 	}
 	return out
