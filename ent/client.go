@@ -11,6 +11,7 @@ import (
 
 	"kokeilu/ent/migrate"
 
+	"kokeilu/ent/adoption"
 	"kokeilu/ent/discussion"
 	"kokeilu/ent/link"
 	"kokeilu/ent/material"
@@ -18,14 +19,19 @@ import (
 	"kokeilu/ent/municipality"
 	"kokeilu/ent/network"
 	"kokeilu/ent/notice"
+	"kokeilu/ent/operatingmodel"
 	"kokeilu/ent/organization"
 	"kokeilu/ent/pilot"
 	"kokeilu/ent/post"
 	"kokeilu/ent/region"
 	"kokeilu/ent/session"
+	"kokeilu/ent/survey"
+	"kokeilu/ent/surveyresponse"
 	"kokeilu/ent/theme"
 	"kokeilu/ent/user"
 	"kokeilu/ent/wellbeingcounty"
+	"kokeilu/ent/workshop"
+	"kokeilu/ent/workshopregistration"
 	"kokeilu/ent/workspace"
 
 	"entgo.io/ent"
@@ -41,6 +47,8 @@ type Client struct {
 	config
 	// Schema is the client for creating, migrating and dropping schema.
 	Schema *migrate.Schema
+	// Adoption is the client for interacting with the Adoption builders.
+	Adoption *AdoptionClient
 	// Discussion is the client for interacting with the Discussion builders.
 	Discussion *DiscussionClient
 	// Link is the client for interacting with the Link builders.
@@ -55,6 +63,8 @@ type Client struct {
 	Network *NetworkClient
 	// Notice is the client for interacting with the Notice builders.
 	Notice *NoticeClient
+	// OperatingModel is the client for interacting with the OperatingModel builders.
+	OperatingModel *OperatingModelClient
 	// Organization is the client for interacting with the Organization builders.
 	Organization *OrganizationClient
 	// Pilot is the client for interacting with the Pilot builders.
@@ -65,12 +75,20 @@ type Client struct {
 	Region *RegionClient
 	// Session is the client for interacting with the Session builders.
 	Session *SessionClient
+	// Survey is the client for interacting with the Survey builders.
+	Survey *SurveyClient
+	// SurveyResponse is the client for interacting with the SurveyResponse builders.
+	SurveyResponse *SurveyResponseClient
 	// Theme is the client for interacting with the Theme builders.
 	Theme *ThemeClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
 	// WellbeingCounty is the client for interacting with the WellbeingCounty builders.
 	WellbeingCounty *WellbeingCountyClient
+	// Workshop is the client for interacting with the Workshop builders.
+	Workshop *WorkshopClient
+	// WorkshopRegistration is the client for interacting with the WorkshopRegistration builders.
+	WorkshopRegistration *WorkshopRegistrationClient
 	// Workspace is the client for interacting with the Workspace builders.
 	Workspace *WorkspaceClient
 }
@@ -84,6 +102,7 @@ func NewClient(opts ...Option) *Client {
 
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
+	c.Adoption = NewAdoptionClient(c.config)
 	c.Discussion = NewDiscussionClient(c.config)
 	c.Link = NewLinkClient(c.config)
 	c.Material = NewMaterialClient(c.config)
@@ -91,14 +110,19 @@ func (c *Client) init() {
 	c.Municipality = NewMunicipalityClient(c.config)
 	c.Network = NewNetworkClient(c.config)
 	c.Notice = NewNoticeClient(c.config)
+	c.OperatingModel = NewOperatingModelClient(c.config)
 	c.Organization = NewOrganizationClient(c.config)
 	c.Pilot = NewPilotClient(c.config)
 	c.Post = NewPostClient(c.config)
 	c.Region = NewRegionClient(c.config)
 	c.Session = NewSessionClient(c.config)
+	c.Survey = NewSurveyClient(c.config)
+	c.SurveyResponse = NewSurveyResponseClient(c.config)
 	c.Theme = NewThemeClient(c.config)
 	c.User = NewUserClient(c.config)
 	c.WellbeingCounty = NewWellbeingCountyClient(c.config)
+	c.Workshop = NewWorkshopClient(c.config)
+	c.WorkshopRegistration = NewWorkshopRegistrationClient(c.config)
 	c.Workspace = NewWorkspaceClient(c.config)
 }
 
@@ -190,24 +214,30 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	cfg := c.config
 	cfg.driver = tx
 	return &Tx{
-		ctx:             ctx,
-		config:          cfg,
-		Discussion:      NewDiscussionClient(cfg),
-		Link:            NewLinkClient(cfg),
-		Material:        NewMaterialClient(cfg),
-		Membership:      NewMembershipClient(cfg),
-		Municipality:    NewMunicipalityClient(cfg),
-		Network:         NewNetworkClient(cfg),
-		Notice:          NewNoticeClient(cfg),
-		Organization:    NewOrganizationClient(cfg),
-		Pilot:           NewPilotClient(cfg),
-		Post:            NewPostClient(cfg),
-		Region:          NewRegionClient(cfg),
-		Session:         NewSessionClient(cfg),
-		Theme:           NewThemeClient(cfg),
-		User:            NewUserClient(cfg),
-		WellbeingCounty: NewWellbeingCountyClient(cfg),
-		Workspace:       NewWorkspaceClient(cfg),
+		ctx:                  ctx,
+		config:               cfg,
+		Adoption:             NewAdoptionClient(cfg),
+		Discussion:           NewDiscussionClient(cfg),
+		Link:                 NewLinkClient(cfg),
+		Material:             NewMaterialClient(cfg),
+		Membership:           NewMembershipClient(cfg),
+		Municipality:         NewMunicipalityClient(cfg),
+		Network:              NewNetworkClient(cfg),
+		Notice:               NewNoticeClient(cfg),
+		OperatingModel:       NewOperatingModelClient(cfg),
+		Organization:         NewOrganizationClient(cfg),
+		Pilot:                NewPilotClient(cfg),
+		Post:                 NewPostClient(cfg),
+		Region:               NewRegionClient(cfg),
+		Session:              NewSessionClient(cfg),
+		Survey:               NewSurveyClient(cfg),
+		SurveyResponse:       NewSurveyResponseClient(cfg),
+		Theme:                NewThemeClient(cfg),
+		User:                 NewUserClient(cfg),
+		WellbeingCounty:      NewWellbeingCountyClient(cfg),
+		Workshop:             NewWorkshopClient(cfg),
+		WorkshopRegistration: NewWorkshopRegistrationClient(cfg),
+		Workspace:            NewWorkspaceClient(cfg),
 	}, nil
 }
 
@@ -225,31 +255,37 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	cfg := c.config
 	cfg.driver = &txDriver{tx: tx, drv: c.driver}
 	return &Tx{
-		ctx:             ctx,
-		config:          cfg,
-		Discussion:      NewDiscussionClient(cfg),
-		Link:            NewLinkClient(cfg),
-		Material:        NewMaterialClient(cfg),
-		Membership:      NewMembershipClient(cfg),
-		Municipality:    NewMunicipalityClient(cfg),
-		Network:         NewNetworkClient(cfg),
-		Notice:          NewNoticeClient(cfg),
-		Organization:    NewOrganizationClient(cfg),
-		Pilot:           NewPilotClient(cfg),
-		Post:            NewPostClient(cfg),
-		Region:          NewRegionClient(cfg),
-		Session:         NewSessionClient(cfg),
-		Theme:           NewThemeClient(cfg),
-		User:            NewUserClient(cfg),
-		WellbeingCounty: NewWellbeingCountyClient(cfg),
-		Workspace:       NewWorkspaceClient(cfg),
+		ctx:                  ctx,
+		config:               cfg,
+		Adoption:             NewAdoptionClient(cfg),
+		Discussion:           NewDiscussionClient(cfg),
+		Link:                 NewLinkClient(cfg),
+		Material:             NewMaterialClient(cfg),
+		Membership:           NewMembershipClient(cfg),
+		Municipality:         NewMunicipalityClient(cfg),
+		Network:              NewNetworkClient(cfg),
+		Notice:               NewNoticeClient(cfg),
+		OperatingModel:       NewOperatingModelClient(cfg),
+		Organization:         NewOrganizationClient(cfg),
+		Pilot:                NewPilotClient(cfg),
+		Post:                 NewPostClient(cfg),
+		Region:               NewRegionClient(cfg),
+		Session:              NewSessionClient(cfg),
+		Survey:               NewSurveyClient(cfg),
+		SurveyResponse:       NewSurveyResponseClient(cfg),
+		Theme:                NewThemeClient(cfg),
+		User:                 NewUserClient(cfg),
+		WellbeingCounty:      NewWellbeingCountyClient(cfg),
+		Workshop:             NewWorkshopClient(cfg),
+		WorkshopRegistration: NewWorkshopRegistrationClient(cfg),
+		Workspace:            NewWorkspaceClient(cfg),
 	}, nil
 }
 
 // Debug returns a new debug-client. It's used to get verbose logging on specific operations.
 //
 //	client.Debug().
-//		Discussion.
+//		Adoption.
 //		Query().
 //		Count(ctx)
 func (c *Client) Debug() *Client {
@@ -272,9 +308,10 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.Discussion, c.Link, c.Material, c.Membership, c.Municipality, c.Network,
-		c.Notice, c.Organization, c.Pilot, c.Post, c.Region, c.Session, c.Theme,
-		c.User, c.WellbeingCounty, c.Workspace,
+		c.Adoption, c.Discussion, c.Link, c.Material, c.Membership, c.Municipality,
+		c.Network, c.Notice, c.OperatingModel, c.Organization, c.Pilot, c.Post,
+		c.Region, c.Session, c.Survey, c.SurveyResponse, c.Theme, c.User,
+		c.WellbeingCounty, c.Workshop, c.WorkshopRegistration, c.Workspace,
 	} {
 		n.Use(hooks...)
 	}
@@ -284,9 +321,10 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.Discussion, c.Link, c.Material, c.Membership, c.Municipality, c.Network,
-		c.Notice, c.Organization, c.Pilot, c.Post, c.Region, c.Session, c.Theme,
-		c.User, c.WellbeingCounty, c.Workspace,
+		c.Adoption, c.Discussion, c.Link, c.Material, c.Membership, c.Municipality,
+		c.Network, c.Notice, c.OperatingModel, c.Organization, c.Pilot, c.Post,
+		c.Region, c.Session, c.Survey, c.SurveyResponse, c.Theme, c.User,
+		c.WellbeingCounty, c.Workshop, c.WorkshopRegistration, c.Workspace,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -295,6 +333,8 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 // Mutate implements the ent.Mutator interface.
 func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
+	case *AdoptionMutation:
+		return c.Adoption.mutate(ctx, m)
 	case *DiscussionMutation:
 		return c.Discussion.mutate(ctx, m)
 	case *LinkMutation:
@@ -309,6 +349,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Network.mutate(ctx, m)
 	case *NoticeMutation:
 		return c.Notice.mutate(ctx, m)
+	case *OperatingModelMutation:
+		return c.OperatingModel.mutate(ctx, m)
 	case *OrganizationMutation:
 		return c.Organization.mutate(ctx, m)
 	case *PilotMutation:
@@ -319,16 +361,222 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Region.mutate(ctx, m)
 	case *SessionMutation:
 		return c.Session.mutate(ctx, m)
+	case *SurveyMutation:
+		return c.Survey.mutate(ctx, m)
+	case *SurveyResponseMutation:
+		return c.SurveyResponse.mutate(ctx, m)
 	case *ThemeMutation:
 		return c.Theme.mutate(ctx, m)
 	case *UserMutation:
 		return c.User.mutate(ctx, m)
 	case *WellbeingCountyMutation:
 		return c.WellbeingCounty.mutate(ctx, m)
+	case *WorkshopMutation:
+		return c.Workshop.mutate(ctx, m)
+	case *WorkshopRegistrationMutation:
+		return c.WorkshopRegistration.mutate(ctx, m)
 	case *WorkspaceMutation:
 		return c.Workspace.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
+	}
+}
+
+// AdoptionClient is a client for the Adoption schema.
+type AdoptionClient struct {
+	config
+}
+
+// NewAdoptionClient returns a client for the Adoption from the given config.
+func NewAdoptionClient(c config) *AdoptionClient {
+	return &AdoptionClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `adoption.Hooks(f(g(h())))`.
+func (c *AdoptionClient) Use(hooks ...Hook) {
+	c.hooks.Adoption = append(c.hooks.Adoption, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `adoption.Intercept(f(g(h())))`.
+func (c *AdoptionClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Adoption = append(c.inters.Adoption, interceptors...)
+}
+
+// Create returns a builder for creating a Adoption entity.
+func (c *AdoptionClient) Create() *AdoptionCreate {
+	mutation := newAdoptionMutation(c.config, OpCreate)
+	return &AdoptionCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Adoption entities.
+func (c *AdoptionClient) CreateBulk(builders ...*AdoptionCreate) *AdoptionCreateBulk {
+	return &AdoptionCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AdoptionClient) MapCreateBulk(slice any, setFunc func(*AdoptionCreate, int)) *AdoptionCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AdoptionCreateBulk{err: fmt.Errorf("calling to AdoptionClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AdoptionCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AdoptionCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Adoption.
+func (c *AdoptionClient) Update() *AdoptionUpdate {
+	mutation := newAdoptionMutation(c.config, OpUpdate)
+	return &AdoptionUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AdoptionClient) UpdateOne(_m *Adoption) *AdoptionUpdateOne {
+	mutation := newAdoptionMutation(c.config, OpUpdateOne, withAdoption(_m))
+	return &AdoptionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AdoptionClient) UpdateOneID(id int) *AdoptionUpdateOne {
+	mutation := newAdoptionMutation(c.config, OpUpdateOne, withAdoptionID(id))
+	return &AdoptionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Adoption.
+func (c *AdoptionClient) Delete() *AdoptionDelete {
+	mutation := newAdoptionMutation(c.config, OpDelete)
+	return &AdoptionDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AdoptionClient) DeleteOne(_m *Adoption) *AdoptionDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AdoptionClient) DeleteOneID(id int) *AdoptionDeleteOne {
+	builder := c.Delete().Where(adoption.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AdoptionDeleteOne{builder}
+}
+
+// Query returns a query builder for Adoption.
+func (c *AdoptionClient) Query() *AdoptionQuery {
+	return &AdoptionQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAdoption},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Adoption entity by its id.
+func (c *AdoptionClient) Get(ctx context.Context, id int) (*Adoption, error) {
+	return c.Query().Where(adoption.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AdoptionClient) GetX(ctx context.Context, id int) *Adoption {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryOperatingModel queries the operating_model edge of a Adoption.
+func (c *AdoptionClient) QueryOperatingModel(_m *Adoption) *OperatingModelQuery {
+	query := (&OperatingModelClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(adoption.Table, adoption.FieldID, id),
+			sqlgraph.To(operatingmodel.Table, operatingmodel.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, adoption.OperatingModelTable, adoption.OperatingModelColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryMunicipality queries the municipality edge of a Adoption.
+func (c *AdoptionClient) QueryMunicipality(_m *Adoption) *MunicipalityQuery {
+	query := (&MunicipalityClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(adoption.Table, adoption.FieldID, id),
+			sqlgraph.To(municipality.Table, municipality.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, adoption.MunicipalityTable, adoption.MunicipalityColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryPilot queries the pilot edge of a Adoption.
+func (c *AdoptionClient) QueryPilot(_m *Adoption) *PilotQuery {
+	query := (&PilotClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(adoption.Table, adoption.FieldID, id),
+			sqlgraph.To(pilot.Table, pilot.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, adoption.PilotTable, adoption.PilotColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryCreatedBy queries the created_by edge of a Adoption.
+func (c *AdoptionClient) QueryCreatedBy(_m *Adoption) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(adoption.Table, adoption.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, adoption.CreatedByTable, adoption.CreatedByColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *AdoptionClient) Hooks() []Hook {
+	hooks := c.hooks.Adoption
+	return append(hooks[:len(hooks):len(hooks)], adoption.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *AdoptionClient) Interceptors() []Interceptor {
+	return c.inters.Adoption
+}
+
+func (c *AdoptionClient) mutate(ctx context.Context, m *AdoptionMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AdoptionCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AdoptionUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AdoptionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AdoptionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Adoption mutation op: %q", m.Op())
 	}
 }
 
@@ -1200,6 +1448,22 @@ func (c *MunicipalityClient) QueryOrganizations(_m *Municipality) *OrganizationQ
 	return query
 }
 
+// QueryOperatingModels queries the operating_models edge of a Municipality.
+func (c *MunicipalityClient) QueryOperatingModels(_m *Municipality) *OperatingModelQuery {
+	query := (&OperatingModelClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(municipality.Table, municipality.FieldID, id),
+			sqlgraph.To(operatingmodel.Table, operatingmodel.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, municipality.OperatingModelsTable, municipality.OperatingModelsPrimaryKey...),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *MunicipalityClient) Hooks() []Hook {
 	hooks := c.hooks.Municipality
@@ -1638,6 +1902,268 @@ func (c *NoticeClient) mutate(ctx context.Context, m *NoticeMutation) (Value, er
 	}
 }
 
+// OperatingModelClient is a client for the OperatingModel schema.
+type OperatingModelClient struct {
+	config
+}
+
+// NewOperatingModelClient returns a client for the OperatingModel from the given config.
+func NewOperatingModelClient(c config) *OperatingModelClient {
+	return &OperatingModelClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `operatingmodel.Hooks(f(g(h())))`.
+func (c *OperatingModelClient) Use(hooks ...Hook) {
+	c.hooks.OperatingModel = append(c.hooks.OperatingModel, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `operatingmodel.Intercept(f(g(h())))`.
+func (c *OperatingModelClient) Intercept(interceptors ...Interceptor) {
+	c.inters.OperatingModel = append(c.inters.OperatingModel, interceptors...)
+}
+
+// Create returns a builder for creating a OperatingModel entity.
+func (c *OperatingModelClient) Create() *OperatingModelCreate {
+	mutation := newOperatingModelMutation(c.config, OpCreate)
+	return &OperatingModelCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of OperatingModel entities.
+func (c *OperatingModelClient) CreateBulk(builders ...*OperatingModelCreate) *OperatingModelCreateBulk {
+	return &OperatingModelCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *OperatingModelClient) MapCreateBulk(slice any, setFunc func(*OperatingModelCreate, int)) *OperatingModelCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &OperatingModelCreateBulk{err: fmt.Errorf("calling to OperatingModelClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*OperatingModelCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &OperatingModelCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for OperatingModel.
+func (c *OperatingModelClient) Update() *OperatingModelUpdate {
+	mutation := newOperatingModelMutation(c.config, OpUpdate)
+	return &OperatingModelUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *OperatingModelClient) UpdateOne(_m *OperatingModel) *OperatingModelUpdateOne {
+	mutation := newOperatingModelMutation(c.config, OpUpdateOne, withOperatingModel(_m))
+	return &OperatingModelUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *OperatingModelClient) UpdateOneID(id int) *OperatingModelUpdateOne {
+	mutation := newOperatingModelMutation(c.config, OpUpdateOne, withOperatingModelID(id))
+	return &OperatingModelUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for OperatingModel.
+func (c *OperatingModelClient) Delete() *OperatingModelDelete {
+	mutation := newOperatingModelMutation(c.config, OpDelete)
+	return &OperatingModelDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *OperatingModelClient) DeleteOne(_m *OperatingModel) *OperatingModelDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *OperatingModelClient) DeleteOneID(id int) *OperatingModelDeleteOne {
+	builder := c.Delete().Where(operatingmodel.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &OperatingModelDeleteOne{builder}
+}
+
+// Query returns a query builder for OperatingModel.
+func (c *OperatingModelClient) Query() *OperatingModelQuery {
+	return &OperatingModelQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeOperatingModel},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a OperatingModel entity by its id.
+func (c *OperatingModelClient) Get(ctx context.Context, id int) (*OperatingModel, error) {
+	return c.Query().Where(operatingmodel.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *OperatingModelClient) GetX(ctx context.Context, id int) *OperatingModel {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryWorkspace queries the workspace edge of a OperatingModel.
+func (c *OperatingModelClient) QueryWorkspace(_m *OperatingModel) *WorkspaceQuery {
+	query := (&WorkspaceClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(operatingmodel.Table, operatingmodel.FieldID, id),
+			sqlgraph.To(workspace.Table, workspace.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, operatingmodel.WorkspaceTable, operatingmodel.WorkspaceColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryCreatedBy queries the created_by edge of a OperatingModel.
+func (c *OperatingModelClient) QueryCreatedBy(_m *OperatingModel) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(operatingmodel.Table, operatingmodel.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, operatingmodel.CreatedByTable, operatingmodel.CreatedByColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryMunicipalities queries the municipalities edge of a OperatingModel.
+func (c *OperatingModelClient) QueryMunicipalities(_m *OperatingModel) *MunicipalityQuery {
+	query := (&MunicipalityClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(operatingmodel.Table, operatingmodel.FieldID, id),
+			sqlgraph.To(municipality.Table, municipality.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, false, operatingmodel.MunicipalitiesTable, operatingmodel.MunicipalitiesPrimaryKey...),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryWellbeingCounties queries the wellbeing_counties edge of a OperatingModel.
+func (c *OperatingModelClient) QueryWellbeingCounties(_m *OperatingModel) *WellbeingCountyQuery {
+	query := (&WellbeingCountyClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(operatingmodel.Table, operatingmodel.FieldID, id),
+			sqlgraph.To(wellbeingcounty.Table, wellbeingcounty.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, false, operatingmodel.WellbeingCountiesTable, operatingmodel.WellbeingCountiesPrimaryKey...),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryDevelopedIn queries the developed_in edge of a OperatingModel.
+func (c *OperatingModelClient) QueryDevelopedIn(_m *OperatingModel) *PilotQuery {
+	query := (&PilotClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(operatingmodel.Table, operatingmodel.FieldID, id),
+			sqlgraph.To(pilot.Table, pilot.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, false, operatingmodel.DevelopedInTable, operatingmodel.DevelopedInPrimaryKey...),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryPartOf queries the part_of edge of a OperatingModel.
+func (c *OperatingModelClient) QueryPartOf(_m *OperatingModel) *OperatingModelQuery {
+	query := (&OperatingModelClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(operatingmodel.Table, operatingmodel.FieldID, id),
+			sqlgraph.To(operatingmodel.Table, operatingmodel.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, operatingmodel.PartOfTable, operatingmodel.PartOfColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryParts queries the parts edge of a OperatingModel.
+func (c *OperatingModelClient) QueryParts(_m *OperatingModel) *OperatingModelQuery {
+	query := (&OperatingModelClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(operatingmodel.Table, operatingmodel.FieldID, id),
+			sqlgraph.To(operatingmodel.Table, operatingmodel.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, operatingmodel.PartsTable, operatingmodel.PartsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAdoptions queries the adoptions edge of a OperatingModel.
+func (c *OperatingModelClient) QueryAdoptions(_m *OperatingModel) *AdoptionQuery {
+	query := (&AdoptionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(operatingmodel.Table, operatingmodel.FieldID, id),
+			sqlgraph.To(adoption.Table, adoption.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, operatingmodel.AdoptionsTable, operatingmodel.AdoptionsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *OperatingModelClient) Hooks() []Hook {
+	hooks := c.hooks.OperatingModel
+	return append(hooks[:len(hooks):len(hooks)], operatingmodel.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *OperatingModelClient) Interceptors() []Interceptor {
+	return c.inters.OperatingModel
+}
+
+func (c *OperatingModelClient) mutate(ctx context.Context, m *OperatingModelMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&OperatingModelCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&OperatingModelUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&OperatingModelUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&OperatingModelDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown OperatingModel mutation op: %q", m.Op())
+	}
+}
+
 // OrganizationClient is a client for the Organization schema.
 type OrganizationClient struct {
 	config
@@ -2033,6 +2559,38 @@ func (c *PilotClient) QueryCreatedBy(_m *Pilot) *UserQuery {
 			sqlgraph.From(pilot.Table, pilot.FieldID, id),
 			sqlgraph.To(user.Table, user.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, false, pilot.CreatedByTable, pilot.CreatedByColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryProjectOf queries the project_of edge of a Pilot.
+func (c *PilotClient) QueryProjectOf(_m *Pilot) *WorkspaceQuery {
+	query := (&WorkspaceClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(pilot.Table, pilot.FieldID, id),
+			sqlgraph.To(workspace.Table, workspace.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, pilot.ProjectOfTable, pilot.ProjectOfPrimaryKey...),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryDevelopedModels queries the developed_models edge of a Pilot.
+func (c *PilotClient) QueryDevelopedModels(_m *Pilot) *OperatingModelQuery {
+	query := (&OperatingModelClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(pilot.Table, pilot.FieldID, id),
+			sqlgraph.To(operatingmodel.Table, operatingmodel.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, pilot.DevelopedModelsTable, pilot.DevelopedModelsPrimaryKey...),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -2580,6 +3138,354 @@ func (c *SessionClient) mutate(ctx context.Context, m *SessionMutation) (Value, 
 	}
 }
 
+// SurveyClient is a client for the Survey schema.
+type SurveyClient struct {
+	config
+}
+
+// NewSurveyClient returns a client for the Survey from the given config.
+func NewSurveyClient(c config) *SurveyClient {
+	return &SurveyClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `survey.Hooks(f(g(h())))`.
+func (c *SurveyClient) Use(hooks ...Hook) {
+	c.hooks.Survey = append(c.hooks.Survey, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `survey.Intercept(f(g(h())))`.
+func (c *SurveyClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Survey = append(c.inters.Survey, interceptors...)
+}
+
+// Create returns a builder for creating a Survey entity.
+func (c *SurveyClient) Create() *SurveyCreate {
+	mutation := newSurveyMutation(c.config, OpCreate)
+	return &SurveyCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Survey entities.
+func (c *SurveyClient) CreateBulk(builders ...*SurveyCreate) *SurveyCreateBulk {
+	return &SurveyCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SurveyClient) MapCreateBulk(slice any, setFunc func(*SurveyCreate, int)) *SurveyCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SurveyCreateBulk{err: fmt.Errorf("calling to SurveyClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SurveyCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SurveyCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Survey.
+func (c *SurveyClient) Update() *SurveyUpdate {
+	mutation := newSurveyMutation(c.config, OpUpdate)
+	return &SurveyUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SurveyClient) UpdateOne(_m *Survey) *SurveyUpdateOne {
+	mutation := newSurveyMutation(c.config, OpUpdateOne, withSurvey(_m))
+	return &SurveyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SurveyClient) UpdateOneID(id int) *SurveyUpdateOne {
+	mutation := newSurveyMutation(c.config, OpUpdateOne, withSurveyID(id))
+	return &SurveyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Survey.
+func (c *SurveyClient) Delete() *SurveyDelete {
+	mutation := newSurveyMutation(c.config, OpDelete)
+	return &SurveyDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SurveyClient) DeleteOne(_m *Survey) *SurveyDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SurveyClient) DeleteOneID(id int) *SurveyDeleteOne {
+	builder := c.Delete().Where(survey.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SurveyDeleteOne{builder}
+}
+
+// Query returns a query builder for Survey.
+func (c *SurveyClient) Query() *SurveyQuery {
+	return &SurveyQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSurvey},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Survey entity by its id.
+func (c *SurveyClient) Get(ctx context.Context, id int) (*Survey, error) {
+	return c.Query().Where(survey.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SurveyClient) GetX(ctx context.Context, id int) *Survey {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryWorkspace queries the workspace edge of a Survey.
+func (c *SurveyClient) QueryWorkspace(_m *Survey) *WorkspaceQuery {
+	query := (&WorkspaceClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(survey.Table, survey.FieldID, id),
+			sqlgraph.To(workspace.Table, workspace.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, survey.WorkspaceTable, survey.WorkspaceColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryCreatedBy queries the created_by edge of a Survey.
+func (c *SurveyClient) QueryCreatedBy(_m *Survey) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(survey.Table, survey.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, survey.CreatedByTable, survey.CreatedByColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryResponses queries the responses edge of a Survey.
+func (c *SurveyClient) QueryResponses(_m *Survey) *SurveyResponseQuery {
+	query := (&SurveyResponseClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(survey.Table, survey.FieldID, id),
+			sqlgraph.To(surveyresponse.Table, surveyresponse.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, survey.ResponsesTable, survey.ResponsesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *SurveyClient) Hooks() []Hook {
+	hooks := c.hooks.Survey
+	return append(hooks[:len(hooks):len(hooks)], survey.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *SurveyClient) Interceptors() []Interceptor {
+	return c.inters.Survey
+}
+
+func (c *SurveyClient) mutate(ctx context.Context, m *SurveyMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SurveyCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SurveyUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SurveyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SurveyDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Survey mutation op: %q", m.Op())
+	}
+}
+
+// SurveyResponseClient is a client for the SurveyResponse schema.
+type SurveyResponseClient struct {
+	config
+}
+
+// NewSurveyResponseClient returns a client for the SurveyResponse from the given config.
+func NewSurveyResponseClient(c config) *SurveyResponseClient {
+	return &SurveyResponseClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `surveyresponse.Hooks(f(g(h())))`.
+func (c *SurveyResponseClient) Use(hooks ...Hook) {
+	c.hooks.SurveyResponse = append(c.hooks.SurveyResponse, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `surveyresponse.Intercept(f(g(h())))`.
+func (c *SurveyResponseClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SurveyResponse = append(c.inters.SurveyResponse, interceptors...)
+}
+
+// Create returns a builder for creating a SurveyResponse entity.
+func (c *SurveyResponseClient) Create() *SurveyResponseCreate {
+	mutation := newSurveyResponseMutation(c.config, OpCreate)
+	return &SurveyResponseCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SurveyResponse entities.
+func (c *SurveyResponseClient) CreateBulk(builders ...*SurveyResponseCreate) *SurveyResponseCreateBulk {
+	return &SurveyResponseCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SurveyResponseClient) MapCreateBulk(slice any, setFunc func(*SurveyResponseCreate, int)) *SurveyResponseCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SurveyResponseCreateBulk{err: fmt.Errorf("calling to SurveyResponseClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SurveyResponseCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SurveyResponseCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SurveyResponse.
+func (c *SurveyResponseClient) Update() *SurveyResponseUpdate {
+	mutation := newSurveyResponseMutation(c.config, OpUpdate)
+	return &SurveyResponseUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SurveyResponseClient) UpdateOne(_m *SurveyResponse) *SurveyResponseUpdateOne {
+	mutation := newSurveyResponseMutation(c.config, OpUpdateOne, withSurveyResponse(_m))
+	return &SurveyResponseUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SurveyResponseClient) UpdateOneID(id int) *SurveyResponseUpdateOne {
+	mutation := newSurveyResponseMutation(c.config, OpUpdateOne, withSurveyResponseID(id))
+	return &SurveyResponseUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SurveyResponse.
+func (c *SurveyResponseClient) Delete() *SurveyResponseDelete {
+	mutation := newSurveyResponseMutation(c.config, OpDelete)
+	return &SurveyResponseDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SurveyResponseClient) DeleteOne(_m *SurveyResponse) *SurveyResponseDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SurveyResponseClient) DeleteOneID(id int) *SurveyResponseDeleteOne {
+	builder := c.Delete().Where(surveyresponse.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SurveyResponseDeleteOne{builder}
+}
+
+// Query returns a query builder for SurveyResponse.
+func (c *SurveyResponseClient) Query() *SurveyResponseQuery {
+	return &SurveyResponseQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSurveyResponse},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SurveyResponse entity by its id.
+func (c *SurveyResponseClient) Get(ctx context.Context, id int) (*SurveyResponse, error) {
+	return c.Query().Where(surveyresponse.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SurveyResponseClient) GetX(ctx context.Context, id int) *SurveyResponse {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QuerySurvey queries the survey edge of a SurveyResponse.
+func (c *SurveyResponseClient) QuerySurvey(_m *SurveyResponse) *SurveyQuery {
+	query := (&SurveyClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(surveyresponse.Table, surveyresponse.FieldID, id),
+			sqlgraph.To(survey.Table, survey.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, surveyresponse.SurveyTable, surveyresponse.SurveyColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryUser queries the user edge of a SurveyResponse.
+func (c *SurveyResponseClient) QueryUser(_m *SurveyResponse) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(surveyresponse.Table, surveyresponse.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, surveyresponse.UserTable, surveyresponse.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *SurveyResponseClient) Hooks() []Hook {
+	hooks := c.hooks.SurveyResponse
+	return append(hooks[:len(hooks):len(hooks)], surveyresponse.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *SurveyResponseClient) Interceptors() []Interceptor {
+	return c.inters.SurveyResponse
+}
+
+func (c *SurveyResponseClient) mutate(ctx context.Context, m *SurveyResponseMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SurveyResponseCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SurveyResponseUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SurveyResponseUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SurveyResponseDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SurveyResponse mutation op: %q", m.Op())
+	}
+}
+
 // ThemeClient is a client for the Theme schema.
 type ThemeClient struct {
 	config
@@ -3068,6 +3974,22 @@ func (c *WellbeingCountyClient) QueryMunicipalities(_m *WellbeingCounty) *Munici
 	return query
 }
 
+// QueryOperatingModels queries the operating_models edge of a WellbeingCounty.
+func (c *WellbeingCountyClient) QueryOperatingModels(_m *WellbeingCounty) *OperatingModelQuery {
+	query := (&OperatingModelClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(wellbeingcounty.Table, wellbeingcounty.FieldID, id),
+			sqlgraph.To(operatingmodel.Table, operatingmodel.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, wellbeingcounty.OperatingModelsTable, wellbeingcounty.OperatingModelsPrimaryKey...),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *WellbeingCountyClient) Hooks() []Hook {
 	hooks := c.hooks.WellbeingCounty
@@ -3091,6 +4013,354 @@ func (c *WellbeingCountyClient) mutate(ctx context.Context, m *WellbeingCountyMu
 		return (&WellbeingCountyDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown WellbeingCounty mutation op: %q", m.Op())
+	}
+}
+
+// WorkshopClient is a client for the Workshop schema.
+type WorkshopClient struct {
+	config
+}
+
+// NewWorkshopClient returns a client for the Workshop from the given config.
+func NewWorkshopClient(c config) *WorkshopClient {
+	return &WorkshopClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `workshop.Hooks(f(g(h())))`.
+func (c *WorkshopClient) Use(hooks ...Hook) {
+	c.hooks.Workshop = append(c.hooks.Workshop, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `workshop.Intercept(f(g(h())))`.
+func (c *WorkshopClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Workshop = append(c.inters.Workshop, interceptors...)
+}
+
+// Create returns a builder for creating a Workshop entity.
+func (c *WorkshopClient) Create() *WorkshopCreate {
+	mutation := newWorkshopMutation(c.config, OpCreate)
+	return &WorkshopCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Workshop entities.
+func (c *WorkshopClient) CreateBulk(builders ...*WorkshopCreate) *WorkshopCreateBulk {
+	return &WorkshopCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *WorkshopClient) MapCreateBulk(slice any, setFunc func(*WorkshopCreate, int)) *WorkshopCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &WorkshopCreateBulk{err: fmt.Errorf("calling to WorkshopClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*WorkshopCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &WorkshopCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Workshop.
+func (c *WorkshopClient) Update() *WorkshopUpdate {
+	mutation := newWorkshopMutation(c.config, OpUpdate)
+	return &WorkshopUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *WorkshopClient) UpdateOne(_m *Workshop) *WorkshopUpdateOne {
+	mutation := newWorkshopMutation(c.config, OpUpdateOne, withWorkshop(_m))
+	return &WorkshopUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *WorkshopClient) UpdateOneID(id int) *WorkshopUpdateOne {
+	mutation := newWorkshopMutation(c.config, OpUpdateOne, withWorkshopID(id))
+	return &WorkshopUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Workshop.
+func (c *WorkshopClient) Delete() *WorkshopDelete {
+	mutation := newWorkshopMutation(c.config, OpDelete)
+	return &WorkshopDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *WorkshopClient) DeleteOne(_m *Workshop) *WorkshopDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *WorkshopClient) DeleteOneID(id int) *WorkshopDeleteOne {
+	builder := c.Delete().Where(workshop.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &WorkshopDeleteOne{builder}
+}
+
+// Query returns a query builder for Workshop.
+func (c *WorkshopClient) Query() *WorkshopQuery {
+	return &WorkshopQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeWorkshop},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Workshop entity by its id.
+func (c *WorkshopClient) Get(ctx context.Context, id int) (*Workshop, error) {
+	return c.Query().Where(workshop.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *WorkshopClient) GetX(ctx context.Context, id int) *Workshop {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryWorkspace queries the workspace edge of a Workshop.
+func (c *WorkshopClient) QueryWorkspace(_m *Workshop) *WorkspaceQuery {
+	query := (&WorkspaceClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(workshop.Table, workshop.FieldID, id),
+			sqlgraph.To(workspace.Table, workspace.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, workshop.WorkspaceTable, workshop.WorkspaceColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryCreatedBy queries the created_by edge of a Workshop.
+func (c *WorkshopClient) QueryCreatedBy(_m *Workshop) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(workshop.Table, workshop.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, workshop.CreatedByTable, workshop.CreatedByColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryRegistrations queries the registrations edge of a Workshop.
+func (c *WorkshopClient) QueryRegistrations(_m *Workshop) *WorkshopRegistrationQuery {
+	query := (&WorkshopRegistrationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(workshop.Table, workshop.FieldID, id),
+			sqlgraph.To(workshopregistration.Table, workshopregistration.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, workshop.RegistrationsTable, workshop.RegistrationsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *WorkshopClient) Hooks() []Hook {
+	hooks := c.hooks.Workshop
+	return append(hooks[:len(hooks):len(hooks)], workshop.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *WorkshopClient) Interceptors() []Interceptor {
+	return c.inters.Workshop
+}
+
+func (c *WorkshopClient) mutate(ctx context.Context, m *WorkshopMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&WorkshopCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&WorkshopUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&WorkshopUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&WorkshopDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Workshop mutation op: %q", m.Op())
+	}
+}
+
+// WorkshopRegistrationClient is a client for the WorkshopRegistration schema.
+type WorkshopRegistrationClient struct {
+	config
+}
+
+// NewWorkshopRegistrationClient returns a client for the WorkshopRegistration from the given config.
+func NewWorkshopRegistrationClient(c config) *WorkshopRegistrationClient {
+	return &WorkshopRegistrationClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `workshopregistration.Hooks(f(g(h())))`.
+func (c *WorkshopRegistrationClient) Use(hooks ...Hook) {
+	c.hooks.WorkshopRegistration = append(c.hooks.WorkshopRegistration, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `workshopregistration.Intercept(f(g(h())))`.
+func (c *WorkshopRegistrationClient) Intercept(interceptors ...Interceptor) {
+	c.inters.WorkshopRegistration = append(c.inters.WorkshopRegistration, interceptors...)
+}
+
+// Create returns a builder for creating a WorkshopRegistration entity.
+func (c *WorkshopRegistrationClient) Create() *WorkshopRegistrationCreate {
+	mutation := newWorkshopRegistrationMutation(c.config, OpCreate)
+	return &WorkshopRegistrationCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of WorkshopRegistration entities.
+func (c *WorkshopRegistrationClient) CreateBulk(builders ...*WorkshopRegistrationCreate) *WorkshopRegistrationCreateBulk {
+	return &WorkshopRegistrationCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *WorkshopRegistrationClient) MapCreateBulk(slice any, setFunc func(*WorkshopRegistrationCreate, int)) *WorkshopRegistrationCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &WorkshopRegistrationCreateBulk{err: fmt.Errorf("calling to WorkshopRegistrationClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*WorkshopRegistrationCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &WorkshopRegistrationCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for WorkshopRegistration.
+func (c *WorkshopRegistrationClient) Update() *WorkshopRegistrationUpdate {
+	mutation := newWorkshopRegistrationMutation(c.config, OpUpdate)
+	return &WorkshopRegistrationUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *WorkshopRegistrationClient) UpdateOne(_m *WorkshopRegistration) *WorkshopRegistrationUpdateOne {
+	mutation := newWorkshopRegistrationMutation(c.config, OpUpdateOne, withWorkshopRegistration(_m))
+	return &WorkshopRegistrationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *WorkshopRegistrationClient) UpdateOneID(id int) *WorkshopRegistrationUpdateOne {
+	mutation := newWorkshopRegistrationMutation(c.config, OpUpdateOne, withWorkshopRegistrationID(id))
+	return &WorkshopRegistrationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for WorkshopRegistration.
+func (c *WorkshopRegistrationClient) Delete() *WorkshopRegistrationDelete {
+	mutation := newWorkshopRegistrationMutation(c.config, OpDelete)
+	return &WorkshopRegistrationDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *WorkshopRegistrationClient) DeleteOne(_m *WorkshopRegistration) *WorkshopRegistrationDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *WorkshopRegistrationClient) DeleteOneID(id int) *WorkshopRegistrationDeleteOne {
+	builder := c.Delete().Where(workshopregistration.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &WorkshopRegistrationDeleteOne{builder}
+}
+
+// Query returns a query builder for WorkshopRegistration.
+func (c *WorkshopRegistrationClient) Query() *WorkshopRegistrationQuery {
+	return &WorkshopRegistrationQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeWorkshopRegistration},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a WorkshopRegistration entity by its id.
+func (c *WorkshopRegistrationClient) Get(ctx context.Context, id int) (*WorkshopRegistration, error) {
+	return c.Query().Where(workshopregistration.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *WorkshopRegistrationClient) GetX(ctx context.Context, id int) *WorkshopRegistration {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryWorkshop queries the workshop edge of a WorkshopRegistration.
+func (c *WorkshopRegistrationClient) QueryWorkshop(_m *WorkshopRegistration) *WorkshopQuery {
+	query := (&WorkshopClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(workshopregistration.Table, workshopregistration.FieldID, id),
+			sqlgraph.To(workshop.Table, workshop.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, workshopregistration.WorkshopTable, workshopregistration.WorkshopColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryUser queries the user edge of a WorkshopRegistration.
+func (c *WorkshopRegistrationClient) QueryUser(_m *WorkshopRegistration) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(workshopregistration.Table, workshopregistration.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, workshopregistration.UserTable, workshopregistration.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *WorkshopRegistrationClient) Hooks() []Hook {
+	hooks := c.hooks.WorkshopRegistration
+	return append(hooks[:len(hooks):len(hooks)], workshopregistration.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *WorkshopRegistrationClient) Interceptors() []Interceptor {
+	return c.inters.WorkshopRegistration
+}
+
+func (c *WorkshopRegistrationClient) mutate(ctx context.Context, m *WorkshopRegistrationMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&WorkshopRegistrationCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&WorkshopRegistrationUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&WorkshopRegistrationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&WorkshopRegistrationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown WorkshopRegistration mutation op: %q", m.Op())
 	}
 }
 
@@ -3298,6 +4568,102 @@ func (c *WorkspaceClient) QueryMaterials(_m *Workspace) *MaterialQuery {
 	return query
 }
 
+// QuerySurveys queries the surveys edge of a Workspace.
+func (c *WorkspaceClient) QuerySurveys(_m *Workspace) *SurveyQuery {
+	query := (&SurveyClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(workspace.Table, workspace.FieldID, id),
+			sqlgraph.To(survey.Table, survey.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, workspace.SurveysTable, workspace.SurveysColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryWorkshops queries the workshops edge of a Workspace.
+func (c *WorkspaceClient) QueryWorkshops(_m *Workspace) *WorkshopQuery {
+	query := (&WorkshopClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(workspace.Table, workspace.FieldID, id),
+			sqlgraph.To(workshop.Table, workshop.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, workspace.WorkshopsTable, workspace.WorkshopsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryOperatingModels queries the operating_models edge of a Workspace.
+func (c *WorkspaceClient) QueryOperatingModels(_m *Workspace) *OperatingModelQuery {
+	query := (&OperatingModelClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(workspace.Table, workspace.FieldID, id),
+			sqlgraph.To(operatingmodel.Table, operatingmodel.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, workspace.OperatingModelsTable, workspace.OperatingModelsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryProjects queries the projects edge of a Workspace.
+func (c *WorkspaceClient) QueryProjects(_m *Workspace) *PilotQuery {
+	query := (&PilotClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(workspace.Table, workspace.FieldID, id),
+			sqlgraph.To(pilot.Table, pilot.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, false, workspace.ProjectsTable, workspace.ProjectsPrimaryKey...),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryParent queries the parent edge of a Workspace.
+func (c *WorkspaceClient) QueryParent(_m *Workspace) *WorkspaceQuery {
+	query := (&WorkspaceClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(workspace.Table, workspace.FieldID, id),
+			sqlgraph.To(workspace.Table, workspace.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, workspace.ParentTable, workspace.ParentColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryChildren queries the children edge of a Workspace.
+func (c *WorkspaceClient) QueryChildren(_m *Workspace) *WorkspaceQuery {
+	query := (&WorkspaceClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(workspace.Table, workspace.FieldID, id),
+			sqlgraph.To(workspace.Table, workspace.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, workspace.ChildrenTable, workspace.ChildrenColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *WorkspaceClient) Hooks() []Hook {
 	hooks := c.hooks.Workspace
@@ -3327,13 +4693,15 @@ func (c *WorkspaceClient) mutate(ctx context.Context, m *WorkspaceMutation) (Val
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Discussion, Link, Material, Membership, Municipality, Network, Notice,
-		Organization, Pilot, Post, Region, Session, Theme, User, WellbeingCounty,
+		Adoption, Discussion, Link, Material, Membership, Municipality, Network, Notice,
+		OperatingModel, Organization, Pilot, Post, Region, Session, Survey,
+		SurveyResponse, Theme, User, WellbeingCounty, Workshop, WorkshopRegistration,
 		Workspace []ent.Hook
 	}
 	inters struct {
-		Discussion, Link, Material, Membership, Municipality, Network, Notice,
-		Organization, Pilot, Post, Region, Session, Theme, User, WellbeingCounty,
+		Adoption, Discussion, Link, Material, Membership, Municipality, Network, Notice,
+		OperatingModel, Organization, Pilot, Post, Region, Session, Survey,
+		SurveyResponse, Theme, User, WellbeingCounty, Workshop, WorkshopRegistration,
 		Workspace []ent.Interceptor
 	}
 )

@@ -3,6 +3,15 @@
 package ent
 
 // Nodes returns the nodes of the connection's edges, in order.
+func (c *AdoptionConnection) Nodes() []*Adoption {
+	nodes := make([]*Adoption, len(c.Edges))
+	for i, e := range c.Edges {
+		nodes[i] = e.Node
+	}
+	return nodes
+}
+
+// Nodes returns the nodes of the connection's edges, in order.
 func (c *DiscussionConnection) Nodes() []*Discussion {
 	nodes := make([]*Discussion, len(c.Edges))
 	for i, e := range c.Edges {
@@ -66,6 +75,15 @@ func (c *NoticeConnection) Nodes() []*Notice {
 }
 
 // Nodes returns the nodes of the connection's edges, in order.
+func (c *OperatingModelConnection) Nodes() []*OperatingModel {
+	nodes := make([]*OperatingModel, len(c.Edges))
+	for i, e := range c.Edges {
+		nodes[i] = e.Node
+	}
+	return nodes
+}
+
+// Nodes returns the nodes of the connection's edges, in order.
 func (c *OrganizationConnection) Nodes() []*Organization {
 	nodes := make([]*Organization, len(c.Edges))
 	for i, e := range c.Edges {
@@ -102,6 +120,24 @@ func (c *RegionConnection) Nodes() []*Region {
 }
 
 // Nodes returns the nodes of the connection's edges, in order.
+func (c *SurveyConnection) Nodes() []*Survey {
+	nodes := make([]*Survey, len(c.Edges))
+	for i, e := range c.Edges {
+		nodes[i] = e.Node
+	}
+	return nodes
+}
+
+// Nodes returns the nodes of the connection's edges, in order.
+func (c *SurveyResponseConnection) Nodes() []*SurveyResponse {
+	nodes := make([]*SurveyResponse, len(c.Edges))
+	for i, e := range c.Edges {
+		nodes[i] = e.Node
+	}
+	return nodes
+}
+
+// Nodes returns the nodes of the connection's edges, in order.
 func (c *ThemeConnection) Nodes() []*Theme {
 	nodes := make([]*Theme, len(c.Edges))
 	for i, e := range c.Edges {
@@ -122,6 +158,24 @@ func (c *UserConnection) Nodes() []*User {
 // Nodes returns the nodes of the connection's edges, in order.
 func (c *WellbeingCountyConnection) Nodes() []*WellbeingCounty {
 	nodes := make([]*WellbeingCounty, len(c.Edges))
+	for i, e := range c.Edges {
+		nodes[i] = e.Node
+	}
+	return nodes
+}
+
+// Nodes returns the nodes of the connection's edges, in order.
+func (c *WorkshopConnection) Nodes() []*Workshop {
+	nodes := make([]*Workshop, len(c.Edges))
+	for i, e := range c.Edges {
+		nodes[i] = e.Node
+	}
+	return nodes
+}
+
+// Nodes returns the nodes of the connection's edges, in order.
+func (c *WorkshopRegistrationConnection) Nodes() []*WorkshopRegistration {
+	nodes := make([]*WorkshopRegistration, len(c.Edges))
 	for i, e := range c.Edges {
 		nodes[i] = e.Node
 	}

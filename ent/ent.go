@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"kokeilu/ent/adoption"
 	"kokeilu/ent/discussion"
 	"kokeilu/ent/link"
 	"kokeilu/ent/material"
@@ -13,14 +14,19 @@ import (
 	"kokeilu/ent/municipality"
 	"kokeilu/ent/network"
 	"kokeilu/ent/notice"
+	"kokeilu/ent/operatingmodel"
 	"kokeilu/ent/organization"
 	"kokeilu/ent/pilot"
 	"kokeilu/ent/post"
 	"kokeilu/ent/region"
 	"kokeilu/ent/session"
+	"kokeilu/ent/survey"
+	"kokeilu/ent/surveyresponse"
 	"kokeilu/ent/theme"
 	"kokeilu/ent/user"
 	"kokeilu/ent/wellbeingcounty"
+	"kokeilu/ent/workshop"
+	"kokeilu/ent/workshopregistration"
 	"kokeilu/ent/workspace"
 	"reflect"
 	"sync"
@@ -88,22 +94,28 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			discussion.Table:      discussion.ValidColumn,
-			link.Table:            link.ValidColumn,
-			material.Table:        material.ValidColumn,
-			membership.Table:      membership.ValidColumn,
-			municipality.Table:    municipality.ValidColumn,
-			network.Table:         network.ValidColumn,
-			notice.Table:          notice.ValidColumn,
-			organization.Table:    organization.ValidColumn,
-			pilot.Table:           pilot.ValidColumn,
-			post.Table:            post.ValidColumn,
-			region.Table:          region.ValidColumn,
-			session.Table:         session.ValidColumn,
-			theme.Table:           theme.ValidColumn,
-			user.Table:            user.ValidColumn,
-			wellbeingcounty.Table: wellbeingcounty.ValidColumn,
-			workspace.Table:       workspace.ValidColumn,
+			adoption.Table:             adoption.ValidColumn,
+			discussion.Table:           discussion.ValidColumn,
+			link.Table:                 link.ValidColumn,
+			material.Table:             material.ValidColumn,
+			membership.Table:           membership.ValidColumn,
+			municipality.Table:         municipality.ValidColumn,
+			network.Table:              network.ValidColumn,
+			notice.Table:               notice.ValidColumn,
+			operatingmodel.Table:       operatingmodel.ValidColumn,
+			organization.Table:         organization.ValidColumn,
+			pilot.Table:                pilot.ValidColumn,
+			post.Table:                 post.ValidColumn,
+			region.Table:               region.ValidColumn,
+			session.Table:              session.ValidColumn,
+			survey.Table:               survey.ValidColumn,
+			surveyresponse.Table:       surveyresponse.ValidColumn,
+			theme.Table:                theme.ValidColumn,
+			user.Table:                 user.ValidColumn,
+			wellbeingcounty.Table:      wellbeingcounty.ValidColumn,
+			workshop.Table:             workshop.ValidColumn,
+			workshopregistration.Table: workshopregistration.ValidColumn,
+			workspace.Table:            workspace.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

@@ -3,6 +3,7 @@
 package ent
 
 import (
+	"kokeilu/ent/adoption"
 	"kokeilu/ent/discussion"
 	"kokeilu/ent/link"
 	"kokeilu/ent/material"
@@ -10,15 +11,20 @@ import (
 	"kokeilu/ent/municipality"
 	"kokeilu/ent/network"
 	"kokeilu/ent/notice"
+	"kokeilu/ent/operatingmodel"
 	"kokeilu/ent/organization"
 	"kokeilu/ent/pilot"
 	"kokeilu/ent/post"
 	"kokeilu/ent/predicate"
 	"kokeilu/ent/region"
 	"kokeilu/ent/session"
+	"kokeilu/ent/survey"
+	"kokeilu/ent/surveyresponse"
 	"kokeilu/ent/theme"
 	"kokeilu/ent/user"
 	"kokeilu/ent/wellbeingcounty"
+	"kokeilu/ent/workshop"
+	"kokeilu/ent/workshopregistration"
 	"kokeilu/ent/workspace"
 
 	"entgo.io/ent/dialect/sql"
@@ -29,8 +35,26 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 16)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 22)}
 	graph.Nodes[0] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   adoption.Table,
+			Columns: adoption.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: adoption.FieldID,
+			},
+		},
+		Type: "Adoption",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			adoption.FieldCreatedAt: {Type: field.TypeTime, Column: adoption.FieldCreatedAt},
+			adoption.FieldUpdatedAt: {Type: field.TypeTime, Column: adoption.FieldUpdatedAt},
+			adoption.FieldAdoptedOn: {Type: field.TypeTime, Column: adoption.FieldAdoptedOn},
+			adoption.FieldNote:      {Type: field.TypeString, Column: adoption.FieldNote},
+			adoption.FieldSourceURL: {Type: field.TypeString, Column: adoption.FieldSourceURL},
+		},
+	}
+	graph.Nodes[1] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   discussion.Table,
 			Columns: discussion.Columns,
@@ -50,7 +74,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			discussion.FieldLastPostAt: {Type: field.TypeTime, Column: discussion.FieldLastPostAt},
 		},
 	}
-	graph.Nodes[1] = &sqlgraph.Node{
+	graph.Nodes[2] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   link.Table,
 			Columns: link.Columns,
@@ -73,7 +97,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			link.FieldSourceURL:   {Type: field.TypeString, Column: link.FieldSourceURL},
 		},
 	}
-	graph.Nodes[2] = &sqlgraph.Node{
+	graph.Nodes[3] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   material.Table,
 			Columns: material.Columns,
@@ -93,7 +117,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			material.FieldLanguage:    {Type: field.TypeString, Column: material.FieldLanguage},
 		},
 	}
-	graph.Nodes[3] = &sqlgraph.Node{
+	graph.Nodes[4] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   membership.Table,
 			Columns: membership.Columns,
@@ -110,7 +134,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			membership.FieldWorkspaceID: {Type: field.TypeInt, Column: membership.FieldWorkspaceID},
 		},
 	}
-	graph.Nodes[4] = &sqlgraph.Node{
+	graph.Nodes[5] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   municipality.Table,
 			Columns: municipality.Columns,
@@ -136,7 +160,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			municipality.FieldLongitude:         {Type: field.TypeFloat64, Column: municipality.FieldLongitude},
 		},
 	}
-	graph.Nodes[5] = &sqlgraph.Node{
+	graph.Nodes[6] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   network.Table,
 			Columns: network.Columns,
@@ -158,7 +182,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			network.FieldWebsite:     {Type: field.TypeString, Column: network.FieldWebsite},
 		},
 	}
-	graph.Nodes[6] = &sqlgraph.Node{
+	graph.Nodes[7] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   notice.Table,
 			Columns: notice.Columns,
@@ -171,13 +195,37 @@ var schemaGraph = func() *sqlgraph.Schema {
 		Fields: map[string]*sqlgraph.FieldSpec{
 			notice.FieldTitle:       {Type: field.TypeString, Column: notice.FieldTitle},
 			notice.FieldBody:        {Type: field.TypeString, Column: notice.FieldBody},
+			notice.FieldKind:        {Type: field.TypeEnum, Column: notice.FieldKind},
 			notice.FieldEventOn:     {Type: field.TypeTime, Column: notice.FieldEventOn},
 			notice.FieldURL:         {Type: field.TypeString, Column: notice.FieldURL},
 			notice.FieldPublishedAt: {Type: field.TypeTime, Column: notice.FieldPublishedAt},
 			notice.FieldExpiresAt:   {Type: field.TypeTime, Column: notice.FieldExpiresAt},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   operatingmodel.Table,
+			Columns: operatingmodel.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: operatingmodel.FieldID,
+			},
+		},
+		Type: "OperatingModel",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			operatingmodel.FieldCreatedAt:            {Type: field.TypeTime, Column: operatingmodel.FieldCreatedAt},
+			operatingmodel.FieldUpdatedAt:            {Type: field.TypeTime, Column: operatingmodel.FieldUpdatedAt},
+			operatingmodel.FieldSlug:                 {Type: field.TypeString, Column: operatingmodel.FieldSlug},
+			operatingmodel.FieldName:                 {Type: field.TypeString, Column: operatingmodel.FieldName},
+			operatingmodel.FieldSummary:              {Type: field.TypeString, Column: operatingmodel.FieldSummary},
+			operatingmodel.FieldCoreIdea:             {Type: field.TypeString, Column: operatingmodel.FieldCoreIdea},
+			operatingmodel.FieldConditions:           {Type: field.TypeString, Column: operatingmodel.FieldConditions},
+			operatingmodel.FieldOperatingEnvironment: {Type: field.TypeString, Column: operatingmodel.FieldOperatingEnvironment},
+			operatingmodel.FieldFunder:               {Type: field.TypeString, Column: operatingmodel.FieldFunder},
+			operatingmodel.FieldSourceURL:            {Type: field.TypeString, Column: operatingmodel.FieldSourceURL},
+		},
+	}
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   organization.Table,
 			Columns: organization.Columns,
@@ -197,7 +245,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			organization.FieldWebsite:     {Type: field.TypeString, Column: organization.FieldWebsite},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   pilot.Table,
 			Columns: pilot.Columns,
@@ -221,7 +269,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			pilot.FieldSourceURL:            {Type: field.TypeString, Column: pilot.FieldSourceURL},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   post.Table,
 			Columns: post.Columns,
@@ -238,7 +286,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			post.FieldDeletedAt: {Type: field.TypeTime, Column: post.FieldDeletedAt},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   region.Table,
 			Columns: region.Columns,
@@ -258,7 +306,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			region.FieldPopulationYear: {Type: field.TypeInt, Column: region.FieldPopulationYear},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   session.Table,
 			Columns: session.Columns,
@@ -275,7 +323,46 @@ var schemaGraph = func() *sqlgraph.Schema {
 			session.FieldUserID:    {Type: field.TypeInt, Column: session.FieldUserID},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   survey.Table,
+			Columns: survey.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: survey.FieldID,
+			},
+		},
+		Type: "Survey",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			survey.FieldCreatedAt:                   {Type: field.TypeTime, Column: survey.FieldCreatedAt},
+			survey.FieldUpdatedAt:                   {Type: field.TypeTime, Column: survey.FieldUpdatedAt},
+			survey.FieldTitle:                       {Type: field.TypeString, Column: survey.FieldTitle},
+			survey.FieldDescription:                 {Type: field.TypeString, Column: survey.FieldDescription},
+			survey.FieldQuestions:                   {Type: field.TypeJSON, Column: survey.FieldQuestions},
+			survey.FieldOpensAt:                     {Type: field.TypeTime, Column: survey.FieldOpensAt},
+			survey.FieldClosesAt:                    {Type: field.TypeTime, Column: survey.FieldClosesAt},
+			survey.FieldAudience:                    {Type: field.TypeEnum, Column: survey.FieldAudience},
+			survey.FieldResultsVisibleToRespondents: {Type: field.TypeBool, Column: survey.FieldResultsVisibleToRespondents},
+		},
+	}
+	graph.Nodes[15] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   surveyresponse.Table,
+			Columns: surveyresponse.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: surveyresponse.FieldID,
+			},
+		},
+		Type: "SurveyResponse",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			surveyresponse.FieldAnswers:     {Type: field.TypeJSON, Column: surveyresponse.FieldAnswers},
+			surveyresponse.FieldSubmittedAt: {Type: field.TypeTime, Column: surveyresponse.FieldSubmittedAt},
+			surveyresponse.FieldSurveyID:    {Type: field.TypeInt, Column: surveyresponse.FieldSurveyID},
+			surveyresponse.FieldUserID:      {Type: field.TypeInt, Column: surveyresponse.FieldUserID},
+		},
+	}
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   theme.Table,
 			Columns: theme.Columns,
@@ -292,7 +379,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			theme.FieldSlug:   {Type: field.TypeString, Column: theme.FieldSlug},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -311,7 +398,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			user.FieldIsAdmin:      {Type: field.TypeBool, Column: user.FieldIsAdmin},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   wellbeingcounty.Table,
 			Columns: wellbeingcounty.Columns,
@@ -330,7 +417,46 @@ var schemaGraph = func() *sqlgraph.Schema {
 			wellbeingcounty.FieldPopulationYear: {Type: field.TypeInt, Column: wellbeingcounty.FieldPopulationYear},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   workshop.Table,
+			Columns: workshop.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: workshop.FieldID,
+			},
+		},
+		Type: "Workshop",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			workshop.FieldCreatedAt:   {Type: field.TypeTime, Column: workshop.FieldCreatedAt},
+			workshop.FieldUpdatedAt:   {Type: field.TypeTime, Column: workshop.FieldUpdatedAt},
+			workshop.FieldTitle:       {Type: field.TypeString, Column: workshop.FieldTitle},
+			workshop.FieldDescription: {Type: field.TypeString, Column: workshop.FieldDescription},
+			workshop.FieldStartsAt:    {Type: field.TypeTime, Column: workshop.FieldStartsAt},
+			workshop.FieldEndsAt:      {Type: field.TypeTime, Column: workshop.FieldEndsAt},
+			workshop.FieldPlace:       {Type: field.TypeString, Column: workshop.FieldPlace},
+			workshop.FieldOnlineURL:   {Type: field.TypeString, Column: workshop.FieldOnlineURL},
+			workshop.FieldCapacity:    {Type: field.TypeInt, Column: workshop.FieldCapacity},
+		},
+	}
+	graph.Nodes[20] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   workshopregistration.Table,
+			Columns: workshopregistration.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: workshopregistration.FieldID,
+			},
+		},
+		Type: "WorkshopRegistration",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			workshopregistration.FieldStatus:       {Type: field.TypeEnum, Column: workshopregistration.FieldStatus},
+			workshopregistration.FieldRegisteredAt: {Type: field.TypeTime, Column: workshopregistration.FieldRegisteredAt},
+			workshopregistration.FieldWorkshopID:   {Type: field.TypeInt, Column: workshopregistration.FieldWorkshopID},
+			workshopregistration.FieldUserID:       {Type: field.TypeInt, Column: workshopregistration.FieldUserID},
+		},
+	}
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   workspace.Table,
 			Columns: workspace.Columns,
@@ -349,6 +475,54 @@ var schemaGraph = func() *sqlgraph.Schema {
 			workspace.FieldVisibility:  {Type: field.TypeEnum, Column: workspace.FieldVisibility},
 		},
 	}
+	graph.MustAddE(
+		"operating_model",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   adoption.OperatingModelTable,
+			Columns: []string{adoption.OperatingModelColumn},
+			Bidi:    false,
+		},
+		"Adoption",
+		"OperatingModel",
+	)
+	graph.MustAddE(
+		"municipality",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   adoption.MunicipalityTable,
+			Columns: []string{adoption.MunicipalityColumn},
+			Bidi:    false,
+		},
+		"Adoption",
+		"Municipality",
+	)
+	graph.MustAddE(
+		"pilot",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   adoption.PilotTable,
+			Columns: []string{adoption.PilotColumn},
+			Bidi:    false,
+		},
+		"Adoption",
+		"Pilot",
+	)
+	graph.MustAddE(
+		"created_by",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   adoption.CreatedByTable,
+			Columns: []string{adoption.CreatedByColumn},
+			Bidi:    false,
+		},
+		"Adoption",
+		"User",
+	)
 	graph.MustAddE(
 		"workspace",
 		&sqlgraph.EdgeSpec{
@@ -518,6 +692,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Organization",
 	)
 	graph.MustAddE(
+		"operating_models",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   municipality.OperatingModelsTable,
+			Columns: municipality.OperatingModelsPrimaryKey,
+			Bidi:    false,
+		},
+		"Municipality",
+		"OperatingModel",
+	)
+	graph.MustAddE(
 		"municipalities",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2M,
@@ -624,6 +810,102 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Notice",
 		"User",
+	)
+	graph.MustAddE(
+		"workspace",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   operatingmodel.WorkspaceTable,
+			Columns: []string{operatingmodel.WorkspaceColumn},
+			Bidi:    false,
+		},
+		"OperatingModel",
+		"Workspace",
+	)
+	graph.MustAddE(
+		"created_by",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   operatingmodel.CreatedByTable,
+			Columns: []string{operatingmodel.CreatedByColumn},
+			Bidi:    false,
+		},
+		"OperatingModel",
+		"User",
+	)
+	graph.MustAddE(
+		"municipalities",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   operatingmodel.MunicipalitiesTable,
+			Columns: operatingmodel.MunicipalitiesPrimaryKey,
+			Bidi:    false,
+		},
+		"OperatingModel",
+		"Municipality",
+	)
+	graph.MustAddE(
+		"wellbeing_counties",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   operatingmodel.WellbeingCountiesTable,
+			Columns: operatingmodel.WellbeingCountiesPrimaryKey,
+			Bidi:    false,
+		},
+		"OperatingModel",
+		"WellbeingCounty",
+	)
+	graph.MustAddE(
+		"developed_in",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   operatingmodel.DevelopedInTable,
+			Columns: operatingmodel.DevelopedInPrimaryKey,
+			Bidi:    false,
+		},
+		"OperatingModel",
+		"Pilot",
+	)
+	graph.MustAddE(
+		"part_of",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   operatingmodel.PartOfTable,
+			Columns: []string{operatingmodel.PartOfColumn},
+			Bidi:    false,
+		},
+		"OperatingModel",
+		"OperatingModel",
+	)
+	graph.MustAddE(
+		"parts",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   operatingmodel.PartsTable,
+			Columns: []string{operatingmodel.PartsColumn},
+			Bidi:    false,
+		},
+		"OperatingModel",
+		"OperatingModel",
+	)
+	graph.MustAddE(
+		"adoptions",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   operatingmodel.AdoptionsTable,
+			Columns: []string{operatingmodel.AdoptionsColumn},
+			Bidi:    false,
+		},
+		"OperatingModel",
+		"Adoption",
 	)
 	graph.MustAddE(
 		"municipality",
@@ -746,6 +1028,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"User",
 	)
 	graph.MustAddE(
+		"project_of",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   pilot.ProjectOfTable,
+			Columns: pilot.ProjectOfPrimaryKey,
+			Bidi:    false,
+		},
+		"Pilot",
+		"Workspace",
+	)
+	graph.MustAddE(
+		"developed_models",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   pilot.DevelopedModelsTable,
+			Columns: pilot.DevelopedModelsPrimaryKey,
+			Bidi:    false,
+		},
+		"Pilot",
+		"OperatingModel",
+	)
+	graph.MustAddE(
 		"discussion",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -827,6 +1133,66 @@ var schemaGraph = func() *sqlgraph.Schema {
 			Bidi:    false,
 		},
 		"Session",
+		"User",
+	)
+	graph.MustAddE(
+		"workspace",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   survey.WorkspaceTable,
+			Columns: []string{survey.WorkspaceColumn},
+			Bidi:    false,
+		},
+		"Survey",
+		"Workspace",
+	)
+	graph.MustAddE(
+		"created_by",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   survey.CreatedByTable,
+			Columns: []string{survey.CreatedByColumn},
+			Bidi:    false,
+		},
+		"Survey",
+		"User",
+	)
+	graph.MustAddE(
+		"responses",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   survey.ResponsesTable,
+			Columns: []string{survey.ResponsesColumn},
+			Bidi:    false,
+		},
+		"Survey",
+		"SurveyResponse",
+	)
+	graph.MustAddE(
+		"survey",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   surveyresponse.SurveyTable,
+			Columns: []string{surveyresponse.SurveyColumn},
+			Bidi:    false,
+		},
+		"SurveyResponse",
+		"Survey",
+	)
+	graph.MustAddE(
+		"user",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   surveyresponse.UserTable,
+			Columns: []string{surveyresponse.UserColumn},
+			Bidi:    false,
+		},
+		"SurveyResponse",
 		"User",
 	)
 	graph.MustAddE(
@@ -914,6 +1280,78 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Municipality",
 	)
 	graph.MustAddE(
+		"operating_models",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   wellbeingcounty.OperatingModelsTable,
+			Columns: wellbeingcounty.OperatingModelsPrimaryKey,
+			Bidi:    false,
+		},
+		"WellbeingCounty",
+		"OperatingModel",
+	)
+	graph.MustAddE(
+		"workspace",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   workshop.WorkspaceTable,
+			Columns: []string{workshop.WorkspaceColumn},
+			Bidi:    false,
+		},
+		"Workshop",
+		"Workspace",
+	)
+	graph.MustAddE(
+		"created_by",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   workshop.CreatedByTable,
+			Columns: []string{workshop.CreatedByColumn},
+			Bidi:    false,
+		},
+		"Workshop",
+		"User",
+	)
+	graph.MustAddE(
+		"registrations",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   workshop.RegistrationsTable,
+			Columns: []string{workshop.RegistrationsColumn},
+			Bidi:    false,
+		},
+		"Workshop",
+		"WorkshopRegistration",
+	)
+	graph.MustAddE(
+		"workshop",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   workshopregistration.WorkshopTable,
+			Columns: []string{workshopregistration.WorkshopColumn},
+			Bidi:    false,
+		},
+		"WorkshopRegistration",
+		"Workshop",
+	)
+	graph.MustAddE(
+		"user",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   workshopregistration.UserTable,
+			Columns: []string{workshopregistration.UserColumn},
+			Bidi:    false,
+		},
+		"WorkshopRegistration",
+		"User",
+	)
+	graph.MustAddE(
 		"network",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -985,6 +1423,78 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Workspace",
 		"Material",
 	)
+	graph.MustAddE(
+		"surveys",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   workspace.SurveysTable,
+			Columns: []string{workspace.SurveysColumn},
+			Bidi:    false,
+		},
+		"Workspace",
+		"Survey",
+	)
+	graph.MustAddE(
+		"workshops",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   workspace.WorkshopsTable,
+			Columns: []string{workspace.WorkshopsColumn},
+			Bidi:    false,
+		},
+		"Workspace",
+		"Workshop",
+	)
+	graph.MustAddE(
+		"operating_models",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   workspace.OperatingModelsTable,
+			Columns: []string{workspace.OperatingModelsColumn},
+			Bidi:    false,
+		},
+		"Workspace",
+		"OperatingModel",
+	)
+	graph.MustAddE(
+		"projects",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   workspace.ProjectsTable,
+			Columns: workspace.ProjectsPrimaryKey,
+			Bidi:    false,
+		},
+		"Workspace",
+		"Pilot",
+	)
+	graph.MustAddE(
+		"parent",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   workspace.ParentTable,
+			Columns: []string{workspace.ParentColumn},
+			Bidi:    false,
+		},
+		"Workspace",
+		"Workspace",
+	)
+	graph.MustAddE(
+		"children",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   workspace.ChildrenTable,
+			Columns: []string{workspace.ChildrenColumn},
+			Bidi:    false,
+		},
+		"Workspace",
+		"Workspace",
+	)
 	return graph
 }()
 
@@ -992,6 +1502,127 @@ var schemaGraph = func() *sqlgraph.Schema {
 // All update, update-one and query builders implement this interface.
 type predicateAdder interface {
 	addPredicate(func(s *sql.Selector))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *AdoptionQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the AdoptionQuery builder.
+func (_q *AdoptionQuery) Filter() *AdoptionFilter {
+	return &AdoptionFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *AdoptionMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the AdoptionMutation builder.
+func (m *AdoptionMutation) Filter() *AdoptionFilter {
+	return &AdoptionFilter{config: m.config, predicateAdder: m}
+}
+
+// AdoptionFilter provides a generic filtering capability at runtime for AdoptionQuery.
+type AdoptionFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *AdoptionFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[0].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *AdoptionFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(adoption.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *AdoptionFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(adoption.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *AdoptionFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(adoption.FieldUpdatedAt))
+}
+
+// WhereAdoptedOn applies the entql time.Time predicate on the adopted_on field.
+func (f *AdoptionFilter) WhereAdoptedOn(p entql.TimeP) {
+	f.Where(p.Field(adoption.FieldAdoptedOn))
+}
+
+// WhereNote applies the entql string predicate on the note field.
+func (f *AdoptionFilter) WhereNote(p entql.StringP) {
+	f.Where(p.Field(adoption.FieldNote))
+}
+
+// WhereSourceURL applies the entql string predicate on the source_url field.
+func (f *AdoptionFilter) WhereSourceURL(p entql.StringP) {
+	f.Where(p.Field(adoption.FieldSourceURL))
+}
+
+// WhereHasOperatingModel applies a predicate to check if query has an edge operating_model.
+func (f *AdoptionFilter) WhereHasOperatingModel() {
+	f.Where(entql.HasEdge("operating_model"))
+}
+
+// WhereHasOperatingModelWith applies a predicate to check if query has an edge operating_model with a given conditions (other predicates).
+func (f *AdoptionFilter) WhereHasOperatingModelWith(preds ...predicate.OperatingModel) {
+	f.Where(entql.HasEdgeWith("operating_model", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasMunicipality applies a predicate to check if query has an edge municipality.
+func (f *AdoptionFilter) WhereHasMunicipality() {
+	f.Where(entql.HasEdge("municipality"))
+}
+
+// WhereHasMunicipalityWith applies a predicate to check if query has an edge municipality with a given conditions (other predicates).
+func (f *AdoptionFilter) WhereHasMunicipalityWith(preds ...predicate.Municipality) {
+	f.Where(entql.HasEdgeWith("municipality", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasPilot applies a predicate to check if query has an edge pilot.
+func (f *AdoptionFilter) WhereHasPilot() {
+	f.Where(entql.HasEdge("pilot"))
+}
+
+// WhereHasPilotWith applies a predicate to check if query has an edge pilot with a given conditions (other predicates).
+func (f *AdoptionFilter) WhereHasPilotWith(preds ...predicate.Pilot) {
+	f.Where(entql.HasEdgeWith("pilot", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasCreatedBy applies a predicate to check if query has an edge created_by.
+func (f *AdoptionFilter) WhereHasCreatedBy() {
+	f.Where(entql.HasEdge("created_by"))
+}
+
+// WhereHasCreatedByWith applies a predicate to check if query has an edge created_by with a given conditions (other predicates).
+func (f *AdoptionFilter) WhereHasCreatedByWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("created_by", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
 }
 
 // addPredicate implements the predicateAdder interface.
@@ -1023,7 +1654,7 @@ type DiscussionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *DiscussionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[0].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[1].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1140,7 +1771,7 @@ type LinkFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *LinkFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[1].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1244,7 +1875,7 @@ type MaterialFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MaterialFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1347,7 +1978,7 @@ type MembershipFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MembershipFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1435,7 +2066,7 @@ type MunicipalityFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MunicipalityFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1595,6 +2226,20 @@ func (f *MunicipalityFilter) WhereHasOrganizationsWith(preds ...predicate.Organi
 	})))
 }
 
+// WhereHasOperatingModels applies a predicate to check if query has an edge operating_models.
+func (f *MunicipalityFilter) WhereHasOperatingModels() {
+	f.Where(entql.HasEdge("operating_models"))
+}
+
+// WhereHasOperatingModelsWith applies a predicate to check if query has an edge operating_models with a given conditions (other predicates).
+func (f *MunicipalityFilter) WhereHasOperatingModelsWith(preds ...predicate.OperatingModel) {
+	f.Where(entql.HasEdgeWith("operating_models", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *NetworkQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -1624,7 +2269,7 @@ type NetworkFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NetworkFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1807,7 +2452,7 @@ type NoticeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NoticeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1826,6 +2471,11 @@ func (f *NoticeFilter) WhereTitle(p entql.StringP) {
 // WhereBody applies the entql string predicate on the body field.
 func (f *NoticeFilter) WhereBody(p entql.StringP) {
 	f.Where(p.Field(notice.FieldBody))
+}
+
+// WhereKind applies the entql string predicate on the kind field.
+func (f *NoticeFilter) WhereKind(p entql.StringP) {
+	f.Where(p.Field(notice.FieldKind))
 }
 
 // WhereEventOn applies the entql time.Time predicate on the event_on field.
@@ -1877,6 +2527,208 @@ func (f *NoticeFilter) WhereHasAuthorWith(preds ...predicate.User) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *OperatingModelQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the OperatingModelQuery builder.
+func (_q *OperatingModelQuery) Filter() *OperatingModelFilter {
+	return &OperatingModelFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *OperatingModelMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the OperatingModelMutation builder.
+func (m *OperatingModelMutation) Filter() *OperatingModelFilter {
+	return &OperatingModelFilter{config: m.config, predicateAdder: m}
+}
+
+// OperatingModelFilter provides a generic filtering capability at runtime for OperatingModelQuery.
+type OperatingModelFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *OperatingModelFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *OperatingModelFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(operatingmodel.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *OperatingModelFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(operatingmodel.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *OperatingModelFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(operatingmodel.FieldUpdatedAt))
+}
+
+// WhereSlug applies the entql string predicate on the slug field.
+func (f *OperatingModelFilter) WhereSlug(p entql.StringP) {
+	f.Where(p.Field(operatingmodel.FieldSlug))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *OperatingModelFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(operatingmodel.FieldName))
+}
+
+// WhereSummary applies the entql string predicate on the summary field.
+func (f *OperatingModelFilter) WhereSummary(p entql.StringP) {
+	f.Where(p.Field(operatingmodel.FieldSummary))
+}
+
+// WhereCoreIdea applies the entql string predicate on the core_idea field.
+func (f *OperatingModelFilter) WhereCoreIdea(p entql.StringP) {
+	f.Where(p.Field(operatingmodel.FieldCoreIdea))
+}
+
+// WhereConditions applies the entql string predicate on the conditions field.
+func (f *OperatingModelFilter) WhereConditions(p entql.StringP) {
+	f.Where(p.Field(operatingmodel.FieldConditions))
+}
+
+// WhereOperatingEnvironment applies the entql string predicate on the operating_environment field.
+func (f *OperatingModelFilter) WhereOperatingEnvironment(p entql.StringP) {
+	f.Where(p.Field(operatingmodel.FieldOperatingEnvironment))
+}
+
+// WhereFunder applies the entql string predicate on the funder field.
+func (f *OperatingModelFilter) WhereFunder(p entql.StringP) {
+	f.Where(p.Field(operatingmodel.FieldFunder))
+}
+
+// WhereSourceURL applies the entql string predicate on the source_url field.
+func (f *OperatingModelFilter) WhereSourceURL(p entql.StringP) {
+	f.Where(p.Field(operatingmodel.FieldSourceURL))
+}
+
+// WhereHasWorkspace applies a predicate to check if query has an edge workspace.
+func (f *OperatingModelFilter) WhereHasWorkspace() {
+	f.Where(entql.HasEdge("workspace"))
+}
+
+// WhereHasWorkspaceWith applies a predicate to check if query has an edge workspace with a given conditions (other predicates).
+func (f *OperatingModelFilter) WhereHasWorkspaceWith(preds ...predicate.Workspace) {
+	f.Where(entql.HasEdgeWith("workspace", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasCreatedBy applies a predicate to check if query has an edge created_by.
+func (f *OperatingModelFilter) WhereHasCreatedBy() {
+	f.Where(entql.HasEdge("created_by"))
+}
+
+// WhereHasCreatedByWith applies a predicate to check if query has an edge created_by with a given conditions (other predicates).
+func (f *OperatingModelFilter) WhereHasCreatedByWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("created_by", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasMunicipalities applies a predicate to check if query has an edge municipalities.
+func (f *OperatingModelFilter) WhereHasMunicipalities() {
+	f.Where(entql.HasEdge("municipalities"))
+}
+
+// WhereHasMunicipalitiesWith applies a predicate to check if query has an edge municipalities with a given conditions (other predicates).
+func (f *OperatingModelFilter) WhereHasMunicipalitiesWith(preds ...predicate.Municipality) {
+	f.Where(entql.HasEdgeWith("municipalities", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasWellbeingCounties applies a predicate to check if query has an edge wellbeing_counties.
+func (f *OperatingModelFilter) WhereHasWellbeingCounties() {
+	f.Where(entql.HasEdge("wellbeing_counties"))
+}
+
+// WhereHasWellbeingCountiesWith applies a predicate to check if query has an edge wellbeing_counties with a given conditions (other predicates).
+func (f *OperatingModelFilter) WhereHasWellbeingCountiesWith(preds ...predicate.WellbeingCounty) {
+	f.Where(entql.HasEdgeWith("wellbeing_counties", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasDevelopedIn applies a predicate to check if query has an edge developed_in.
+func (f *OperatingModelFilter) WhereHasDevelopedIn() {
+	f.Where(entql.HasEdge("developed_in"))
+}
+
+// WhereHasDevelopedInWith applies a predicate to check if query has an edge developed_in with a given conditions (other predicates).
+func (f *OperatingModelFilter) WhereHasDevelopedInWith(preds ...predicate.Pilot) {
+	f.Where(entql.HasEdgeWith("developed_in", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasPartOf applies a predicate to check if query has an edge part_of.
+func (f *OperatingModelFilter) WhereHasPartOf() {
+	f.Where(entql.HasEdge("part_of"))
+}
+
+// WhereHasPartOfWith applies a predicate to check if query has an edge part_of with a given conditions (other predicates).
+func (f *OperatingModelFilter) WhereHasPartOfWith(preds ...predicate.OperatingModel) {
+	f.Where(entql.HasEdgeWith("part_of", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasParts applies a predicate to check if query has an edge parts.
+func (f *OperatingModelFilter) WhereHasParts() {
+	f.Where(entql.HasEdge("parts"))
+}
+
+// WhereHasPartsWith applies a predicate to check if query has an edge parts with a given conditions (other predicates).
+func (f *OperatingModelFilter) WhereHasPartsWith(preds ...predicate.OperatingModel) {
+	f.Where(entql.HasEdgeWith("parts", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAdoptions applies a predicate to check if query has an edge adoptions.
+func (f *OperatingModelFilter) WhereHasAdoptions() {
+	f.Where(entql.HasEdge("adoptions"))
+}
+
+// WhereHasAdoptionsWith applies a predicate to check if query has an edge adoptions with a given conditions (other predicates).
+func (f *OperatingModelFilter) WhereHasAdoptionsWith(preds ...predicate.Adoption) {
+	f.Where(entql.HasEdgeWith("adoptions", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *OrganizationQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1905,7 +2757,7 @@ type OrganizationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrganizationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2022,7 +2874,7 @@ type PilotFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PilotFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2186,6 +3038,34 @@ func (f *PilotFilter) WhereHasCreatedByWith(preds ...predicate.User) {
 	})))
 }
 
+// WhereHasProjectOf applies a predicate to check if query has an edge project_of.
+func (f *PilotFilter) WhereHasProjectOf() {
+	f.Where(entql.HasEdge("project_of"))
+}
+
+// WhereHasProjectOfWith applies a predicate to check if query has an edge project_of with a given conditions (other predicates).
+func (f *PilotFilter) WhereHasProjectOfWith(preds ...predicate.Workspace) {
+	f.Where(entql.HasEdgeWith("project_of", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasDevelopedModels applies a predicate to check if query has an edge developed_models.
+func (f *PilotFilter) WhereHasDevelopedModels() {
+	f.Where(entql.HasEdge("developed_models"))
+}
+
+// WhereHasDevelopedModelsWith applies a predicate to check if query has an edge developed_models with a given conditions (other predicates).
+func (f *PilotFilter) WhereHasDevelopedModelsWith(preds ...predicate.OperatingModel) {
+	f.Where(entql.HasEdgeWith("developed_models", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *PostQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -2215,7 +3095,7 @@ type PostFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PostFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2331,7 +3211,7 @@ type RegionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RegionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2434,7 +3314,7 @@ type SessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2480,6 +3360,221 @@ func (f *SessionFilter) WhereHasUserWith(preds ...predicate.User) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *SurveyQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the SurveyQuery builder.
+func (_q *SurveyQuery) Filter() *SurveyFilter {
+	return &SurveyFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *SurveyMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the SurveyMutation builder.
+func (m *SurveyMutation) Filter() *SurveyFilter {
+	return &SurveyFilter{config: m.config, predicateAdder: m}
+}
+
+// SurveyFilter provides a generic filtering capability at runtime for SurveyQuery.
+type SurveyFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *SurveyFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *SurveyFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(survey.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *SurveyFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(survey.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *SurveyFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(survey.FieldUpdatedAt))
+}
+
+// WhereTitle applies the entql string predicate on the title field.
+func (f *SurveyFilter) WhereTitle(p entql.StringP) {
+	f.Where(p.Field(survey.FieldTitle))
+}
+
+// WhereDescription applies the entql string predicate on the description field.
+func (f *SurveyFilter) WhereDescription(p entql.StringP) {
+	f.Where(p.Field(survey.FieldDescription))
+}
+
+// WhereQuestions applies the entql json.RawMessage predicate on the questions field.
+func (f *SurveyFilter) WhereQuestions(p entql.BytesP) {
+	f.Where(p.Field(survey.FieldQuestions))
+}
+
+// WhereOpensAt applies the entql time.Time predicate on the opens_at field.
+func (f *SurveyFilter) WhereOpensAt(p entql.TimeP) {
+	f.Where(p.Field(survey.FieldOpensAt))
+}
+
+// WhereClosesAt applies the entql time.Time predicate on the closes_at field.
+func (f *SurveyFilter) WhereClosesAt(p entql.TimeP) {
+	f.Where(p.Field(survey.FieldClosesAt))
+}
+
+// WhereAudience applies the entql string predicate on the audience field.
+func (f *SurveyFilter) WhereAudience(p entql.StringP) {
+	f.Where(p.Field(survey.FieldAudience))
+}
+
+// WhereResultsVisibleToRespondents applies the entql bool predicate on the results_visible_to_respondents field.
+func (f *SurveyFilter) WhereResultsVisibleToRespondents(p entql.BoolP) {
+	f.Where(p.Field(survey.FieldResultsVisibleToRespondents))
+}
+
+// WhereHasWorkspace applies a predicate to check if query has an edge workspace.
+func (f *SurveyFilter) WhereHasWorkspace() {
+	f.Where(entql.HasEdge("workspace"))
+}
+
+// WhereHasWorkspaceWith applies a predicate to check if query has an edge workspace with a given conditions (other predicates).
+func (f *SurveyFilter) WhereHasWorkspaceWith(preds ...predicate.Workspace) {
+	f.Where(entql.HasEdgeWith("workspace", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasCreatedBy applies a predicate to check if query has an edge created_by.
+func (f *SurveyFilter) WhereHasCreatedBy() {
+	f.Where(entql.HasEdge("created_by"))
+}
+
+// WhereHasCreatedByWith applies a predicate to check if query has an edge created_by with a given conditions (other predicates).
+func (f *SurveyFilter) WhereHasCreatedByWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("created_by", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasResponses applies a predicate to check if query has an edge responses.
+func (f *SurveyFilter) WhereHasResponses() {
+	f.Where(entql.HasEdge("responses"))
+}
+
+// WhereHasResponsesWith applies a predicate to check if query has an edge responses with a given conditions (other predicates).
+func (f *SurveyFilter) WhereHasResponsesWith(preds ...predicate.SurveyResponse) {
+	f.Where(entql.HasEdgeWith("responses", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *SurveyResponseQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the SurveyResponseQuery builder.
+func (_q *SurveyResponseQuery) Filter() *SurveyResponseFilter {
+	return &SurveyResponseFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *SurveyResponseMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the SurveyResponseMutation builder.
+func (m *SurveyResponseMutation) Filter() *SurveyResponseFilter {
+	return &SurveyResponseFilter{config: m.config, predicateAdder: m}
+}
+
+// SurveyResponseFilter provides a generic filtering capability at runtime for SurveyResponseQuery.
+type SurveyResponseFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *SurveyResponseFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *SurveyResponseFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(surveyresponse.FieldID))
+}
+
+// WhereAnswers applies the entql json.RawMessage predicate on the answers field.
+func (f *SurveyResponseFilter) WhereAnswers(p entql.BytesP) {
+	f.Where(p.Field(surveyresponse.FieldAnswers))
+}
+
+// WhereSubmittedAt applies the entql time.Time predicate on the submitted_at field.
+func (f *SurveyResponseFilter) WhereSubmittedAt(p entql.TimeP) {
+	f.Where(p.Field(surveyresponse.FieldSubmittedAt))
+}
+
+// WhereSurveyID applies the entql int predicate on the survey_id field.
+func (f *SurveyResponseFilter) WhereSurveyID(p entql.IntP) {
+	f.Where(p.Field(surveyresponse.FieldSurveyID))
+}
+
+// WhereUserID applies the entql int predicate on the user_id field.
+func (f *SurveyResponseFilter) WhereUserID(p entql.IntP) {
+	f.Where(p.Field(surveyresponse.FieldUserID))
+}
+
+// WhereHasSurvey applies a predicate to check if query has an edge survey.
+func (f *SurveyResponseFilter) WhereHasSurvey() {
+	f.Where(entql.HasEdge("survey"))
+}
+
+// WhereHasSurveyWith applies a predicate to check if query has an edge survey with a given conditions (other predicates).
+func (f *SurveyResponseFilter) WhereHasSurveyWith(preds ...predicate.Survey) {
+	f.Where(entql.HasEdgeWith("survey", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasUser applies a predicate to check if query has an edge user.
+func (f *SurveyResponseFilter) WhereHasUser() {
+	f.Where(entql.HasEdge("user"))
+}
+
+// WhereHasUserWith applies a predicate to check if query has an edge user with a given conditions (other predicates).
+func (f *SurveyResponseFilter) WhereHasUserWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("user", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *ThemeQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -2508,7 +3603,7 @@ type ThemeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ThemeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2582,7 +3677,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2708,7 +3803,7 @@ type WellbeingCountyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WellbeingCountyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2777,6 +3872,235 @@ func (f *WellbeingCountyFilter) WhereHasMunicipalitiesWith(preds ...predicate.Mu
 	})))
 }
 
+// WhereHasOperatingModels applies a predicate to check if query has an edge operating_models.
+func (f *WellbeingCountyFilter) WhereHasOperatingModels() {
+	f.Where(entql.HasEdge("operating_models"))
+}
+
+// WhereHasOperatingModelsWith applies a predicate to check if query has an edge operating_models with a given conditions (other predicates).
+func (f *WellbeingCountyFilter) WhereHasOperatingModelsWith(preds ...predicate.OperatingModel) {
+	f.Where(entql.HasEdgeWith("operating_models", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *WorkshopQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the WorkshopQuery builder.
+func (_q *WorkshopQuery) Filter() *WorkshopFilter {
+	return &WorkshopFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *WorkshopMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the WorkshopMutation builder.
+func (m *WorkshopMutation) Filter() *WorkshopFilter {
+	return &WorkshopFilter{config: m.config, predicateAdder: m}
+}
+
+// WorkshopFilter provides a generic filtering capability at runtime for WorkshopQuery.
+type WorkshopFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *WorkshopFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *WorkshopFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(workshop.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *WorkshopFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(workshop.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *WorkshopFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(workshop.FieldUpdatedAt))
+}
+
+// WhereTitle applies the entql string predicate on the title field.
+func (f *WorkshopFilter) WhereTitle(p entql.StringP) {
+	f.Where(p.Field(workshop.FieldTitle))
+}
+
+// WhereDescription applies the entql string predicate on the description field.
+func (f *WorkshopFilter) WhereDescription(p entql.StringP) {
+	f.Where(p.Field(workshop.FieldDescription))
+}
+
+// WhereStartsAt applies the entql time.Time predicate on the starts_at field.
+func (f *WorkshopFilter) WhereStartsAt(p entql.TimeP) {
+	f.Where(p.Field(workshop.FieldStartsAt))
+}
+
+// WhereEndsAt applies the entql time.Time predicate on the ends_at field.
+func (f *WorkshopFilter) WhereEndsAt(p entql.TimeP) {
+	f.Where(p.Field(workshop.FieldEndsAt))
+}
+
+// WherePlace applies the entql string predicate on the place field.
+func (f *WorkshopFilter) WherePlace(p entql.StringP) {
+	f.Where(p.Field(workshop.FieldPlace))
+}
+
+// WhereOnlineURL applies the entql string predicate on the online_url field.
+func (f *WorkshopFilter) WhereOnlineURL(p entql.StringP) {
+	f.Where(p.Field(workshop.FieldOnlineURL))
+}
+
+// WhereCapacity applies the entql int predicate on the capacity field.
+func (f *WorkshopFilter) WhereCapacity(p entql.IntP) {
+	f.Where(p.Field(workshop.FieldCapacity))
+}
+
+// WhereHasWorkspace applies a predicate to check if query has an edge workspace.
+func (f *WorkshopFilter) WhereHasWorkspace() {
+	f.Where(entql.HasEdge("workspace"))
+}
+
+// WhereHasWorkspaceWith applies a predicate to check if query has an edge workspace with a given conditions (other predicates).
+func (f *WorkshopFilter) WhereHasWorkspaceWith(preds ...predicate.Workspace) {
+	f.Where(entql.HasEdgeWith("workspace", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasCreatedBy applies a predicate to check if query has an edge created_by.
+func (f *WorkshopFilter) WhereHasCreatedBy() {
+	f.Where(entql.HasEdge("created_by"))
+}
+
+// WhereHasCreatedByWith applies a predicate to check if query has an edge created_by with a given conditions (other predicates).
+func (f *WorkshopFilter) WhereHasCreatedByWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("created_by", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasRegistrations applies a predicate to check if query has an edge registrations.
+func (f *WorkshopFilter) WhereHasRegistrations() {
+	f.Where(entql.HasEdge("registrations"))
+}
+
+// WhereHasRegistrationsWith applies a predicate to check if query has an edge registrations with a given conditions (other predicates).
+func (f *WorkshopFilter) WhereHasRegistrationsWith(preds ...predicate.WorkshopRegistration) {
+	f.Where(entql.HasEdgeWith("registrations", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *WorkshopRegistrationQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the WorkshopRegistrationQuery builder.
+func (_q *WorkshopRegistrationQuery) Filter() *WorkshopRegistrationFilter {
+	return &WorkshopRegistrationFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *WorkshopRegistrationMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the WorkshopRegistrationMutation builder.
+func (m *WorkshopRegistrationMutation) Filter() *WorkshopRegistrationFilter {
+	return &WorkshopRegistrationFilter{config: m.config, predicateAdder: m}
+}
+
+// WorkshopRegistrationFilter provides a generic filtering capability at runtime for WorkshopRegistrationQuery.
+type WorkshopRegistrationFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *WorkshopRegistrationFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *WorkshopRegistrationFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(workshopregistration.FieldID))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *WorkshopRegistrationFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(workshopregistration.FieldStatus))
+}
+
+// WhereRegisteredAt applies the entql time.Time predicate on the registered_at field.
+func (f *WorkshopRegistrationFilter) WhereRegisteredAt(p entql.TimeP) {
+	f.Where(p.Field(workshopregistration.FieldRegisteredAt))
+}
+
+// WhereWorkshopID applies the entql int predicate on the workshop_id field.
+func (f *WorkshopRegistrationFilter) WhereWorkshopID(p entql.IntP) {
+	f.Where(p.Field(workshopregistration.FieldWorkshopID))
+}
+
+// WhereUserID applies the entql int predicate on the user_id field.
+func (f *WorkshopRegistrationFilter) WhereUserID(p entql.IntP) {
+	f.Where(p.Field(workshopregistration.FieldUserID))
+}
+
+// WhereHasWorkshop applies a predicate to check if query has an edge workshop.
+func (f *WorkshopRegistrationFilter) WhereHasWorkshop() {
+	f.Where(entql.HasEdge("workshop"))
+}
+
+// WhereHasWorkshopWith applies a predicate to check if query has an edge workshop with a given conditions (other predicates).
+func (f *WorkshopRegistrationFilter) WhereHasWorkshopWith(preds ...predicate.Workshop) {
+	f.Where(entql.HasEdgeWith("workshop", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasUser applies a predicate to check if query has an edge user.
+func (f *WorkshopRegistrationFilter) WhereHasUser() {
+	f.Where(entql.HasEdge("user"))
+}
+
+// WhereHasUserWith applies a predicate to check if query has an edge user with a given conditions (other predicates).
+func (f *WorkshopRegistrationFilter) WhereHasUserWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("user", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *WorkspaceQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -2806,7 +4130,7 @@ type WorkspaceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WorkspaceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2925,6 +4249,90 @@ func (f *WorkspaceFilter) WhereHasMaterials() {
 // WhereHasMaterialsWith applies a predicate to check if query has an edge materials with a given conditions (other predicates).
 func (f *WorkspaceFilter) WhereHasMaterialsWith(preds ...predicate.Material) {
 	f.Where(entql.HasEdgeWith("materials", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasSurveys applies a predicate to check if query has an edge surveys.
+func (f *WorkspaceFilter) WhereHasSurveys() {
+	f.Where(entql.HasEdge("surveys"))
+}
+
+// WhereHasSurveysWith applies a predicate to check if query has an edge surveys with a given conditions (other predicates).
+func (f *WorkspaceFilter) WhereHasSurveysWith(preds ...predicate.Survey) {
+	f.Where(entql.HasEdgeWith("surveys", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasWorkshops applies a predicate to check if query has an edge workshops.
+func (f *WorkspaceFilter) WhereHasWorkshops() {
+	f.Where(entql.HasEdge("workshops"))
+}
+
+// WhereHasWorkshopsWith applies a predicate to check if query has an edge workshops with a given conditions (other predicates).
+func (f *WorkspaceFilter) WhereHasWorkshopsWith(preds ...predicate.Workshop) {
+	f.Where(entql.HasEdgeWith("workshops", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasOperatingModels applies a predicate to check if query has an edge operating_models.
+func (f *WorkspaceFilter) WhereHasOperatingModels() {
+	f.Where(entql.HasEdge("operating_models"))
+}
+
+// WhereHasOperatingModelsWith applies a predicate to check if query has an edge operating_models with a given conditions (other predicates).
+func (f *WorkspaceFilter) WhereHasOperatingModelsWith(preds ...predicate.OperatingModel) {
+	f.Where(entql.HasEdgeWith("operating_models", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasProjects applies a predicate to check if query has an edge projects.
+func (f *WorkspaceFilter) WhereHasProjects() {
+	f.Where(entql.HasEdge("projects"))
+}
+
+// WhereHasProjectsWith applies a predicate to check if query has an edge projects with a given conditions (other predicates).
+func (f *WorkspaceFilter) WhereHasProjectsWith(preds ...predicate.Pilot) {
+	f.Where(entql.HasEdgeWith("projects", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasParent applies a predicate to check if query has an edge parent.
+func (f *WorkspaceFilter) WhereHasParent() {
+	f.Where(entql.HasEdge("parent"))
+}
+
+// WhereHasParentWith applies a predicate to check if query has an edge parent with a given conditions (other predicates).
+func (f *WorkspaceFilter) WhereHasParentWith(preds ...predicate.Workspace) {
+	f.Where(entql.HasEdgeWith("parent", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasChildren applies a predicate to check if query has an edge children.
+func (f *WorkspaceFilter) WhereHasChildren() {
+	f.Where(entql.HasEdge("children"))
+}
+
+// WhereHasChildrenWith applies a predicate to check if query has an edge children with a given conditions (other predicates).
+func (f *WorkspaceFilter) WhereHasChildrenWith(preds ...predicate.Workspace) {
+	f.Where(entql.HasEdgeWith("children", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}

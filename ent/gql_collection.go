@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"fmt"
+	"kokeilu/ent/adoption"
 	"kokeilu/ent/discussion"
 	"kokeilu/ent/link"
 	"kokeilu/ent/material"
@@ -13,19 +14,183 @@ import (
 	"kokeilu/ent/municipality"
 	"kokeilu/ent/network"
 	"kokeilu/ent/notice"
+	"kokeilu/ent/operatingmodel"
 	"kokeilu/ent/organization"
 	"kokeilu/ent/pilot"
 	"kokeilu/ent/post"
 	"kokeilu/ent/region"
+	"kokeilu/ent/survey"
+	"kokeilu/ent/surveyresponse"
 	"kokeilu/ent/theme"
 	"kokeilu/ent/user"
 	"kokeilu/ent/wellbeingcounty"
+	"kokeilu/ent/workshop"
+	"kokeilu/ent/workshopregistration"
 	"kokeilu/ent/workspace"
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent/dialect/sql"
 	"github.com/99designs/gqlgen/graphql"
 )
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *AdoptionQuery) CollectFields(ctx context.Context, satisfies ...string) (*AdoptionQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *AdoptionQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(adoption.Columns))
+		selectedFields = []string{adoption.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "operatingModel":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&OperatingModelClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, operatingmodelImplementors)...); err != nil {
+				return err
+			}
+			_q.withOperatingModel = query
+
+		case "municipality":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&MunicipalityClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, municipalityImplementors)...); err != nil {
+				return err
+			}
+			_q.withMunicipality = query
+
+		case "pilot":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PilotClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, pilotImplementors)...); err != nil {
+				return err
+			}
+			_q.withPilot = query
+
+		case "createdBy":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withCreatedBy = query
+		case "createdAt":
+			if _, ok := fieldSeen[adoption.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, adoption.FieldCreatedAt)
+				fieldSeen[adoption.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[adoption.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, adoption.FieldUpdatedAt)
+				fieldSeen[adoption.FieldUpdatedAt] = struct{}{}
+			}
+		case "adoptedOn":
+			if _, ok := fieldSeen[adoption.FieldAdoptedOn]; !ok {
+				selectedFields = append(selectedFields, adoption.FieldAdoptedOn)
+				fieldSeen[adoption.FieldAdoptedOn] = struct{}{}
+			}
+		case "note":
+			if _, ok := fieldSeen[adoption.FieldNote]; !ok {
+				selectedFields = append(selectedFields, adoption.FieldNote)
+				fieldSeen[adoption.FieldNote] = struct{}{}
+			}
+		case "sourceURL":
+			if _, ok := fieldSeen[adoption.FieldSourceURL]; !ok {
+				selectedFields = append(selectedFields, adoption.FieldSourceURL)
+				fieldSeen[adoption.FieldSourceURL] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type adoptionPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []AdoptionPaginateOption
+}
+
+func newAdoptionPaginateArgs(rv map[string]any) *adoptionPaginateArgs {
+	args := &adoptionPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*AdoptionOrder:
+			args.opts = append(args.opts, WithAdoptionOrder(v))
+		case []any:
+			var orders []*AdoptionOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &AdoptionOrder{Field: &AdoptionOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithAdoptionOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*AdoptionWhereInput); ok {
+		args.opts = append(args.opts, WithAdoptionFilter(v.Filter))
+	}
+	return args
+}
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *DiscussionQuery) CollectFields(ctx context.Context, satisfies ...string) (*DiscussionQuery, error) {
@@ -1088,6 +1253,99 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 			_q.WithNamedOrganizations(alias, func(wq *OrganizationQuery) {
 				*wq = *query
 			})
+
+		case "operatingModels":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&OperatingModelClient{config: _q.config}).Query()
+			)
+			args := newOperatingModelPaginateArgs(fieldArgs(ctx, nil, path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newOperatingModelPager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Municipality) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID int `sql:"municipality_id"`
+							Count  int `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							joinT := sql.Table(municipality.OperatingModelsTable)
+							s.Join(joinT).On(s.C(operatingmodel.FieldID), joinT.C(municipality.OperatingModelsPrimaryKey[0]))
+							s.Where(sql.InValues(joinT.C(municipality.OperatingModelsPrimaryKey[1]), ids...))
+							s.Select(joinT.C(municipality.OperatingModelsPrimaryKey[1]), sql.Count("*"))
+							s.GroupBy(joinT.C(municipality.OperatingModelsPrimaryKey[1]))
+						})
+						if err := query.Select().Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[int]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[6] == nil {
+								nodes[i].Edges.totalCount[6] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[6][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Municipality) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.OperatingModels)
+							if nodes[i].Edges.totalCount[6] == nil {
+								nodes[i].Edges.totalCount[6] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[6][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, operatingmodelImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(municipality.OperatingModelsPrimaryKey[1], limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedOperatingModels(alias, func(wq *OperatingModelQuery) {
+				*wq = *query
+			})
 		case "nameFi":
 			if _, ok := fieldSeen[municipality.FieldNameFi]; !ok {
 				selectedFields = append(selectedFields, municipality.FieldNameFi)
@@ -1889,6 +2147,11 @@ func (_q *NoticeQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				selectedFields = append(selectedFields, notice.FieldBody)
 				fieldSeen[notice.FieldBody] = struct{}{}
 			}
+		case "kind":
+			if _, ok := fieldSeen[notice.FieldKind]; !ok {
+				selectedFields = append(selectedFields, notice.FieldKind)
+				fieldSeen[notice.FieldKind] = struct{}{}
+			}
 		case "eventOn":
 			if _, ok := fieldSeen[notice.FieldEventOn]; !ok {
 				selectedFields = append(selectedFields, notice.FieldEventOn)
@@ -1974,6 +2237,480 @@ func newNoticePaginateArgs(rv map[string]any) *noticePaginateArgs {
 	}
 	if v, ok := rv[whereField].(*NoticeWhereInput); ok {
 		args.opts = append(args.opts, WithNoticeFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *OperatingModelQuery) CollectFields(ctx context.Context, satisfies ...string) (*OperatingModelQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(operatingmodel.Columns))
+		selectedFields = []string{operatingmodel.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "workspace":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&WorkspaceClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, workspaceImplementors)...); err != nil {
+				return err
+			}
+			_q.withWorkspace = query
+
+		case "createdBy":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withCreatedBy = query
+
+		case "municipalities":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&MunicipalityClient{config: _q.config}).Query()
+			)
+			args := newMunicipalityPaginateArgs(fieldArgs(ctx, new(MunicipalityWhereInput), path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newMunicipalityPager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*OperatingModel) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID int `sql:"operating_model_id"`
+							Count  int `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							joinT := sql.Table(operatingmodel.MunicipalitiesTable)
+							s.Join(joinT).On(s.C(municipality.FieldID), joinT.C(operatingmodel.MunicipalitiesPrimaryKey[1]))
+							s.Where(sql.InValues(joinT.C(operatingmodel.MunicipalitiesPrimaryKey[0]), ids...))
+							s.Select(joinT.C(operatingmodel.MunicipalitiesPrimaryKey[0]), sql.Count("*"))
+							s.GroupBy(joinT.C(operatingmodel.MunicipalitiesPrimaryKey[0]))
+						})
+						if err := query.Select().Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[int]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[2] == nil {
+								nodes[i].Edges.totalCount[2] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[2][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*OperatingModel) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.Municipalities)
+							if nodes[i].Edges.totalCount[2] == nil {
+								nodes[i].Edges.totalCount[2] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[2][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, municipalityImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(operatingmodel.MunicipalitiesPrimaryKey[0], limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedMunicipalities(alias, func(wq *MunicipalityQuery) {
+				*wq = *query
+			})
+
+		case "wellbeingCounties":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&WellbeingCountyClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, wellbeingcountyImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedWellbeingCounties(alias, func(wq *WellbeingCountyQuery) {
+				*wq = *query
+			})
+
+		case "developedIn":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PilotClient{config: _q.config}).Query()
+			)
+			args := newPilotPaginateArgs(fieldArgs(ctx, new(PilotWhereInput), path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newPilotPager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*OperatingModel) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID int `sql:"operating_model_id"`
+							Count  int `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							joinT := sql.Table(operatingmodel.DevelopedInTable)
+							s.Join(joinT).On(s.C(pilot.FieldID), joinT.C(operatingmodel.DevelopedInPrimaryKey[1]))
+							s.Where(sql.InValues(joinT.C(operatingmodel.DevelopedInPrimaryKey[0]), ids...))
+							s.Select(joinT.C(operatingmodel.DevelopedInPrimaryKey[0]), sql.Count("*"))
+							s.GroupBy(joinT.C(operatingmodel.DevelopedInPrimaryKey[0]))
+						})
+						if err := query.Select().Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[int]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[4] == nil {
+								nodes[i].Edges.totalCount[4] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[4][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*OperatingModel) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.DevelopedIn)
+							if nodes[i].Edges.totalCount[4] == nil {
+								nodes[i].Edges.totalCount[4] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[4][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, pilotImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(operatingmodel.DevelopedInPrimaryKey[0], limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedDevelopedIn(alias, func(wq *PilotQuery) {
+				*wq = *query
+			})
+
+		case "partOf":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&OperatingModelClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, operatingmodelImplementors)...); err != nil {
+				return err
+			}
+			_q.withPartOf = query
+
+		case "parts":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&OperatingModelClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, operatingmodelImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedParts(alias, func(wq *OperatingModelQuery) {
+				*wq = *query
+			})
+
+		case "adoptions":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&AdoptionClient{config: _q.config}).Query()
+			)
+			args := newAdoptionPaginateArgs(fieldArgs(ctx, new(AdoptionWhereInput), path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newAdoptionPager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*OperatingModel) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID int `sql:"operating_model_adoptions"`
+							Count  int `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							s.Where(sql.InValues(s.C(operatingmodel.AdoptionsColumn), ids...))
+						})
+						if err := query.GroupBy(operatingmodel.AdoptionsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[int]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[7] == nil {
+								nodes[i].Edges.totalCount[7] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[7][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*OperatingModel) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.Adoptions)
+							if nodes[i].Edges.totalCount[7] == nil {
+								nodes[i].Edges.totalCount[7] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[7][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, adoptionImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(operatingmodel.AdoptionsColumn, limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedAdoptions(alias, func(wq *AdoptionQuery) {
+				*wq = *query
+			})
+		case "createdAt":
+			if _, ok := fieldSeen[operatingmodel.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, operatingmodel.FieldCreatedAt)
+				fieldSeen[operatingmodel.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[operatingmodel.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, operatingmodel.FieldUpdatedAt)
+				fieldSeen[operatingmodel.FieldUpdatedAt] = struct{}{}
+			}
+		case "slug":
+			if _, ok := fieldSeen[operatingmodel.FieldSlug]; !ok {
+				selectedFields = append(selectedFields, operatingmodel.FieldSlug)
+				fieldSeen[operatingmodel.FieldSlug] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[operatingmodel.FieldName]; !ok {
+				selectedFields = append(selectedFields, operatingmodel.FieldName)
+				fieldSeen[operatingmodel.FieldName] = struct{}{}
+			}
+		case "summary":
+			if _, ok := fieldSeen[operatingmodel.FieldSummary]; !ok {
+				selectedFields = append(selectedFields, operatingmodel.FieldSummary)
+				fieldSeen[operatingmodel.FieldSummary] = struct{}{}
+			}
+		case "coreIdea":
+			if _, ok := fieldSeen[operatingmodel.FieldCoreIdea]; !ok {
+				selectedFields = append(selectedFields, operatingmodel.FieldCoreIdea)
+				fieldSeen[operatingmodel.FieldCoreIdea] = struct{}{}
+			}
+		case "conditions":
+			if _, ok := fieldSeen[operatingmodel.FieldConditions]; !ok {
+				selectedFields = append(selectedFields, operatingmodel.FieldConditions)
+				fieldSeen[operatingmodel.FieldConditions] = struct{}{}
+			}
+		case "operatingEnvironment":
+			if _, ok := fieldSeen[operatingmodel.FieldOperatingEnvironment]; !ok {
+				selectedFields = append(selectedFields, operatingmodel.FieldOperatingEnvironment)
+				fieldSeen[operatingmodel.FieldOperatingEnvironment] = struct{}{}
+			}
+		case "funder":
+			if _, ok := fieldSeen[operatingmodel.FieldFunder]; !ok {
+				selectedFields = append(selectedFields, operatingmodel.FieldFunder)
+				fieldSeen[operatingmodel.FieldFunder] = struct{}{}
+			}
+		case "sourceURL":
+			if _, ok := fieldSeen[operatingmodel.FieldSourceURL]; !ok {
+				selectedFields = append(selectedFields, operatingmodel.FieldSourceURL)
+				fieldSeen[operatingmodel.FieldSourceURL] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type operatingmodelPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []OperatingModelPaginateOption
+}
+
+func newOperatingModelPaginateArgs(rv map[string]any) *operatingmodelPaginateArgs {
+	args := &operatingmodelPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*OperatingModelOrder:
+			args.opts = append(args.opts, WithOperatingModelOrder(v))
+		case []any:
+			var orders []*OperatingModelOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &OperatingModelOrder{Field: &OperatingModelOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithOperatingModelOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*OperatingModelWhereInput); ok {
+		args.opts = append(args.opts, WithOperatingModelFilter(v.Filter))
 	}
 	return args
 }
@@ -2726,6 +3463,192 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				return err
 			}
 			_q.withCreatedBy = query
+
+		case "projectOf":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&WorkspaceClient{config: _q.config}).Query()
+			)
+			args := newWorkspacePaginateArgs(fieldArgs(ctx, nil, path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newWorkspacePager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Pilot) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID int `sql:"pilot_id"`
+							Count  int `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							joinT := sql.Table(pilot.ProjectOfTable)
+							s.Join(joinT).On(s.C(workspace.FieldID), joinT.C(pilot.ProjectOfPrimaryKey[0]))
+							s.Where(sql.InValues(joinT.C(pilot.ProjectOfPrimaryKey[1]), ids...))
+							s.Select(joinT.C(pilot.ProjectOfPrimaryKey[1]), sql.Count("*"))
+							s.GroupBy(joinT.C(pilot.ProjectOfPrimaryKey[1]))
+						})
+						if err := query.Select().Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[int]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[7] == nil {
+								nodes[i].Edges.totalCount[7] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[7][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Pilot) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.ProjectOf)
+							if nodes[i].Edges.totalCount[7] == nil {
+								nodes[i].Edges.totalCount[7] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[7][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, workspaceImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(pilot.ProjectOfPrimaryKey[1], limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedProjectOf(alias, func(wq *WorkspaceQuery) {
+				*wq = *query
+			})
+
+		case "developedModels":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&OperatingModelClient{config: _q.config}).Query()
+			)
+			args := newOperatingModelPaginateArgs(fieldArgs(ctx, nil, path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newOperatingModelPager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Pilot) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID int `sql:"pilot_id"`
+							Count  int `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							joinT := sql.Table(pilot.DevelopedModelsTable)
+							s.Join(joinT).On(s.C(operatingmodel.FieldID), joinT.C(pilot.DevelopedModelsPrimaryKey[0]))
+							s.Where(sql.InValues(joinT.C(pilot.DevelopedModelsPrimaryKey[1]), ids...))
+							s.Select(joinT.C(pilot.DevelopedModelsPrimaryKey[1]), sql.Count("*"))
+							s.GroupBy(joinT.C(pilot.DevelopedModelsPrimaryKey[1]))
+						})
+						if err := query.Select().Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[int]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[8] == nil {
+								nodes[i].Edges.totalCount[8] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[8][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Pilot) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.DevelopedModels)
+							if nodes[i].Edges.totalCount[8] == nil {
+								nodes[i].Edges.totalCount[8] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[8][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, operatingmodelImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(pilot.DevelopedModelsPrimaryKey[1], limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedDevelopedModels(alias, func(wq *OperatingModelQuery) {
+				*wq = *query
+			})
 		case "createdAt":
 			if _, ok := fieldSeen[pilot.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, pilot.FieldCreatedAt)
@@ -3386,6 +4309,265 @@ func newRegionPaginateArgs(rv map[string]any) *regionPaginateArgs {
 }
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *SurveyQuery) CollectFields(ctx context.Context, satisfies ...string) (*SurveyQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *SurveyQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(survey.Columns))
+		selectedFields = []string{survey.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "workspace":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&WorkspaceClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, workspaceImplementors)...); err != nil {
+				return err
+			}
+			_q.withWorkspace = query
+
+		case "createdBy":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withCreatedBy = query
+		case "createdAt":
+			if _, ok := fieldSeen[survey.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, survey.FieldCreatedAt)
+				fieldSeen[survey.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[survey.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, survey.FieldUpdatedAt)
+				fieldSeen[survey.FieldUpdatedAt] = struct{}{}
+			}
+		case "title":
+			if _, ok := fieldSeen[survey.FieldTitle]; !ok {
+				selectedFields = append(selectedFields, survey.FieldTitle)
+				fieldSeen[survey.FieldTitle] = struct{}{}
+			}
+		case "description":
+			if _, ok := fieldSeen[survey.FieldDescription]; !ok {
+				selectedFields = append(selectedFields, survey.FieldDescription)
+				fieldSeen[survey.FieldDescription] = struct{}{}
+			}
+		case "questions":
+			if _, ok := fieldSeen[survey.FieldQuestions]; !ok {
+				selectedFields = append(selectedFields, survey.FieldQuestions)
+				fieldSeen[survey.FieldQuestions] = struct{}{}
+			}
+		case "opensAt":
+			if _, ok := fieldSeen[survey.FieldOpensAt]; !ok {
+				selectedFields = append(selectedFields, survey.FieldOpensAt)
+				fieldSeen[survey.FieldOpensAt] = struct{}{}
+			}
+		case "closesAt":
+			if _, ok := fieldSeen[survey.FieldClosesAt]; !ok {
+				selectedFields = append(selectedFields, survey.FieldClosesAt)
+				fieldSeen[survey.FieldClosesAt] = struct{}{}
+			}
+		case "audience":
+			if _, ok := fieldSeen[survey.FieldAudience]; !ok {
+				selectedFields = append(selectedFields, survey.FieldAudience)
+				fieldSeen[survey.FieldAudience] = struct{}{}
+			}
+		case "resultsVisibleToRespondents":
+			if _, ok := fieldSeen[survey.FieldResultsVisibleToRespondents]; !ok {
+				selectedFields = append(selectedFields, survey.FieldResultsVisibleToRespondents)
+				fieldSeen[survey.FieldResultsVisibleToRespondents] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type surveyPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []SurveyPaginateOption
+}
+
+func newSurveyPaginateArgs(rv map[string]any) *surveyPaginateArgs {
+	args := &surveyPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*SurveyOrder:
+			args.opts = append(args.opts, WithSurveyOrder(v))
+		case []any:
+			var orders []*SurveyOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &SurveyOrder{Field: &SurveyOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithSurveyOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*SurveyWhereInput); ok {
+		args.opts = append(args.opts, WithSurveyFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *SurveyResponseQuery) CollectFields(ctx context.Context, satisfies ...string) (*SurveyResponseQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *SurveyResponseQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(surveyresponse.Columns))
+		selectedFields = []string{surveyresponse.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "survey":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&SurveyClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, surveyImplementors)...); err != nil {
+				return err
+			}
+			_q.withSurvey = query
+			if _, ok := fieldSeen[surveyresponse.FieldSurveyID]; !ok {
+				selectedFields = append(selectedFields, surveyresponse.FieldSurveyID)
+				fieldSeen[surveyresponse.FieldSurveyID] = struct{}{}
+			}
+
+		case "user":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withUser = query
+			if _, ok := fieldSeen[surveyresponse.FieldUserID]; !ok {
+				selectedFields = append(selectedFields, surveyresponse.FieldUserID)
+				fieldSeen[surveyresponse.FieldUserID] = struct{}{}
+			}
+		case "answers":
+			if _, ok := fieldSeen[surveyresponse.FieldAnswers]; !ok {
+				selectedFields = append(selectedFields, surveyresponse.FieldAnswers)
+				fieldSeen[surveyresponse.FieldAnswers] = struct{}{}
+			}
+		case "submittedAt":
+			if _, ok := fieldSeen[surveyresponse.FieldSubmittedAt]; !ok {
+				selectedFields = append(selectedFields, surveyresponse.FieldSubmittedAt)
+				fieldSeen[surveyresponse.FieldSubmittedAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type surveyresponsePaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []SurveyResponsePaginateOption
+}
+
+func newSurveyResponsePaginateArgs(rv map[string]any) *surveyresponsePaginateArgs {
+	args := &surveyresponsePaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[whereField].(*SurveyResponseWhereInput); ok {
+		args.opts = append(args.opts, WithSurveyResponseFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *ThemeQuery) CollectFields(ctx context.Context, satisfies ...string) (*ThemeQuery, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -3930,6 +5112,99 @@ func (_q *WellbeingCountyQuery) collectField(ctx context.Context, oneNode bool, 
 			_q.WithNamedMunicipalities(alias, func(wq *MunicipalityQuery) {
 				*wq = *query
 			})
+
+		case "operatingModels":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&OperatingModelClient{config: _q.config}).Query()
+			)
+			args := newOperatingModelPaginateArgs(fieldArgs(ctx, nil, path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newOperatingModelPager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*WellbeingCounty) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID int `sql:"wellbeing_county_id"`
+							Count  int `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							joinT := sql.Table(wellbeingcounty.OperatingModelsTable)
+							s.Join(joinT).On(s.C(operatingmodel.FieldID), joinT.C(wellbeingcounty.OperatingModelsPrimaryKey[0]))
+							s.Where(sql.InValues(joinT.C(wellbeingcounty.OperatingModelsPrimaryKey[1]), ids...))
+							s.Select(joinT.C(wellbeingcounty.OperatingModelsPrimaryKey[1]), sql.Count("*"))
+							s.GroupBy(joinT.C(wellbeingcounty.OperatingModelsPrimaryKey[1]))
+						})
+						if err := query.Select().Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[int]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[2] == nil {
+								nodes[i].Edges.totalCount[2] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[2][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*WellbeingCounty) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.OperatingModels)
+							if nodes[i].Edges.totalCount[2] == nil {
+								nodes[i].Edges.totalCount[2] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[2][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, operatingmodelImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(wellbeingcounty.OperatingModelsPrimaryKey[1], limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedOperatingModels(alias, func(wq *OperatingModelQuery) {
+				*wq = *query
+			})
 		case "nameFi":
 			if _, ok := fieldSeen[wellbeingcounty.FieldNameFi]; !ok {
 				selectedFields = append(selectedFields, wellbeingcounty.FieldNameFi)
@@ -4030,6 +5305,382 @@ func newWellbeingCountyPaginateArgs(rv map[string]any) *wellbeingcountyPaginateA
 }
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *WorkshopQuery) CollectFields(ctx context.Context, satisfies ...string) (*WorkshopQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *WorkshopQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(workshop.Columns))
+		selectedFields = []string{workshop.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "workspace":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&WorkspaceClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, workspaceImplementors)...); err != nil {
+				return err
+			}
+			_q.withWorkspace = query
+
+		case "createdBy":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withCreatedBy = query
+
+		case "registrations":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&WorkshopRegistrationClient{config: _q.config}).Query()
+			)
+			args := newWorkshopRegistrationPaginateArgs(fieldArgs(ctx, new(WorkshopRegistrationWhereInput), path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newWorkshopRegistrationPager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Workshop) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID int `sql:"workshop_id"`
+							Count  int `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							s.Where(sql.InValues(s.C(workshop.RegistrationsColumn), ids...))
+						})
+						if err := query.GroupBy(workshop.RegistrationsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[int]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[2] == nil {
+								nodes[i].Edges.totalCount[2] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[2][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Workshop) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.Registrations)
+							if nodes[i].Edges.totalCount[2] == nil {
+								nodes[i].Edges.totalCount[2] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[2][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, workshopregistrationImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(workshop.RegistrationsColumn, limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedRegistrations(alias, func(wq *WorkshopRegistrationQuery) {
+				*wq = *query
+			})
+		case "createdAt":
+			if _, ok := fieldSeen[workshop.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, workshop.FieldCreatedAt)
+				fieldSeen[workshop.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[workshop.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, workshop.FieldUpdatedAt)
+				fieldSeen[workshop.FieldUpdatedAt] = struct{}{}
+			}
+		case "title":
+			if _, ok := fieldSeen[workshop.FieldTitle]; !ok {
+				selectedFields = append(selectedFields, workshop.FieldTitle)
+				fieldSeen[workshop.FieldTitle] = struct{}{}
+			}
+		case "description":
+			if _, ok := fieldSeen[workshop.FieldDescription]; !ok {
+				selectedFields = append(selectedFields, workshop.FieldDescription)
+				fieldSeen[workshop.FieldDescription] = struct{}{}
+			}
+		case "startsAt":
+			if _, ok := fieldSeen[workshop.FieldStartsAt]; !ok {
+				selectedFields = append(selectedFields, workshop.FieldStartsAt)
+				fieldSeen[workshop.FieldStartsAt] = struct{}{}
+			}
+		case "endsAt":
+			if _, ok := fieldSeen[workshop.FieldEndsAt]; !ok {
+				selectedFields = append(selectedFields, workshop.FieldEndsAt)
+				fieldSeen[workshop.FieldEndsAt] = struct{}{}
+			}
+		case "place":
+			if _, ok := fieldSeen[workshop.FieldPlace]; !ok {
+				selectedFields = append(selectedFields, workshop.FieldPlace)
+				fieldSeen[workshop.FieldPlace] = struct{}{}
+			}
+		case "onlineURL":
+			if _, ok := fieldSeen[workshop.FieldOnlineURL]; !ok {
+				selectedFields = append(selectedFields, workshop.FieldOnlineURL)
+				fieldSeen[workshop.FieldOnlineURL] = struct{}{}
+			}
+		case "capacity":
+			if _, ok := fieldSeen[workshop.FieldCapacity]; !ok {
+				selectedFields = append(selectedFields, workshop.FieldCapacity)
+				fieldSeen[workshop.FieldCapacity] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type workshopPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []WorkshopPaginateOption
+}
+
+func newWorkshopPaginateArgs(rv map[string]any) *workshopPaginateArgs {
+	args := &workshopPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*WorkshopOrder:
+			args.opts = append(args.opts, WithWorkshopOrder(v))
+		case []any:
+			var orders []*WorkshopOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &WorkshopOrder{Field: &WorkshopOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithWorkshopOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*WorkshopWhereInput); ok {
+		args.opts = append(args.opts, WithWorkshopFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *WorkshopRegistrationQuery) CollectFields(ctx context.Context, satisfies ...string) (*WorkshopRegistrationQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *WorkshopRegistrationQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(workshopregistration.Columns))
+		selectedFields = []string{workshopregistration.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "workshop":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&WorkshopClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, workshopImplementors)...); err != nil {
+				return err
+			}
+			_q.withWorkshop = query
+			if _, ok := fieldSeen[workshopregistration.FieldWorkshopID]; !ok {
+				selectedFields = append(selectedFields, workshopregistration.FieldWorkshopID)
+				fieldSeen[workshopregistration.FieldWorkshopID] = struct{}{}
+			}
+
+		case "user":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withUser = query
+			if _, ok := fieldSeen[workshopregistration.FieldUserID]; !ok {
+				selectedFields = append(selectedFields, workshopregistration.FieldUserID)
+				fieldSeen[workshopregistration.FieldUserID] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[workshopregistration.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, workshopregistration.FieldStatus)
+				fieldSeen[workshopregistration.FieldStatus] = struct{}{}
+			}
+		case "registeredAt":
+			if _, ok := fieldSeen[workshopregistration.FieldRegisteredAt]; !ok {
+				selectedFields = append(selectedFields, workshopregistration.FieldRegisteredAt)
+				fieldSeen[workshopregistration.FieldRegisteredAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type workshopregistrationPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []WorkshopRegistrationPaginateOption
+}
+
+func newWorkshopRegistrationPaginateArgs(rv map[string]any) *workshopregistrationPaginateArgs {
+	args := &workshopregistrationPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*WorkshopRegistrationOrder:
+			args.opts = append(args.opts, WithWorkshopRegistrationOrder(v))
+		case []any:
+			var orders []*WorkshopRegistrationOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &WorkshopRegistrationOrder{Field: &WorkshopRegistrationOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithWorkshopRegistrationOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*WorkshopRegistrationWhereInput); ok {
+		args.opts = append(args.opts, WithWorkshopRegistrationFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *WorkspaceQuery) CollectFields(ctx context.Context, satisfies ...string) (*WorkspaceQuery, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -4073,17 +5724,17 @@ func (_q *WorkspaceQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 			}
 			_q.withPilot = query
 
-		case "memberships":
+		case "projects":
 			var (
 				alias = field.Alias
 				path  = append(path, alias)
-				query = (&MembershipClient{config: _q.config}).Query()
+				query = (&PilotClient{config: _q.config}).Query()
 			)
-			args := newMembershipPaginateArgs(fieldArgs(ctx, nil, path...))
+			args := newPilotPaginateArgs(fieldArgs(ctx, new(PilotWhereInput), path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
-			pager, err := newMembershipPager(args.opts, args.last != nil)
+			pager, err := newPilotPager(args.opts, args.last != nil)
 			if err != nil {
 				return fmt.Errorf("create new pager in path %q: %w", path, err)
 			}
@@ -4105,9 +5756,13 @@ func (_q *WorkspaceQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 							Count  int `sql:"count"`
 						}
 						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(workspace.MembershipsColumn), ids...))
+							joinT := sql.Table(workspace.ProjectsTable)
+							s.Join(joinT).On(s.C(pilot.FieldID), joinT.C(workspace.ProjectsPrimaryKey[1]))
+							s.Where(sql.InValues(joinT.C(workspace.ProjectsPrimaryKey[0]), ids...))
+							s.Select(joinT.C(workspace.ProjectsPrimaryKey[0]), sql.Count("*"))
+							s.GroupBy(joinT.C(workspace.ProjectsPrimaryKey[0]))
 						})
-						if err := query.GroupBy(workspace.MembershipsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+						if err := query.Select().Scan(ctx, &v); err != nil {
 							return err
 						}
 						m := make(map[int]int, len(v))
@@ -4126,7 +5781,7 @@ func (_q *WorkspaceQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 				} else {
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Workspace) error {
 						for i := range nodes {
-							n := len(nodes[i].Edges.Memberships)
+							n := len(nodes[i].Edges.Projects)
 							if nodes[i].Edges.totalCount[2] == nil {
 								nodes[i].Edges.totalCount[2] = make(map[string]int)
 							}
@@ -4144,7 +5799,7 @@ func (_q *WorkspaceQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 			}
 			path = append(path, edgesField, nodeField)
 			if field := collectedField(ctx, path...); field != nil {
-				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, membershipImplementors)...); err != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, pilotImplementors)...); err != nil {
 					return err
 				}
 			}
@@ -4152,280 +5807,26 @@ func (_q *WorkspaceQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(workspace.MembershipsColumn, limit, pager.orderExpr(query))
+					modify := entgql.LimitPerRow(workspace.ProjectsPrimaryKey[0], limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
 				query = pager.applyOrder(query)
 			}
-			_q.WithNamedMemberships(alias, func(wq *MembershipQuery) {
+			_q.WithNamedProjects(alias, func(wq *PilotQuery) {
 				*wq = *query
 			})
 
-		case "discussions":
+		case "children":
 			var (
 				alias = field.Alias
 				path  = append(path, alias)
-				query = (&DiscussionClient{config: _q.config}).Query()
+				query = (&WorkspaceClient{config: _q.config}).Query()
 			)
-			args := newDiscussionPaginateArgs(fieldArgs(ctx, nil, path...))
-			if err := validateFirstLast(args.first, args.last); err != nil {
-				return fmt.Errorf("validate first and last in path %q: %w", path, err)
-			}
-			pager, err := newDiscussionPager(args.opts, args.last != nil)
-			if err != nil {
-				return fmt.Errorf("create new pager in path %q: %w", path, err)
-			}
-			if query, err = pager.applyFilter(query); err != nil {
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, workspaceImplementors)...); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
-			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
-				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
-				if hasPagination || ignoredEdges {
-					query := query.Clone()
-					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Workspace) error {
-						ids := make([]driver.Value, len(nodes))
-						for i := range nodes {
-							ids[i] = nodes[i].ID
-						}
-						var v []struct {
-							NodeID int `sql:"workspace_discussions"`
-							Count  int `sql:"count"`
-						}
-						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(workspace.DiscussionsColumn), ids...))
-						})
-						if err := query.GroupBy(workspace.DiscussionsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
-							return err
-						}
-						m := make(map[int]int, len(v))
-						for i := range v {
-							m[v[i].NodeID] = v[i].Count
-						}
-						for i := range nodes {
-							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[3] == nil {
-								nodes[i].Edges.totalCount[3] = make(map[string]int)
-							}
-							nodes[i].Edges.totalCount[3][alias] = n
-						}
-						return nil
-					})
-				} else {
-					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Workspace) error {
-						for i := range nodes {
-							n := len(nodes[i].Edges.Discussions)
-							if nodes[i].Edges.totalCount[3] == nil {
-								nodes[i].Edges.totalCount[3] = make(map[string]int)
-							}
-							nodes[i].Edges.totalCount[3][alias] = n
-						}
-						return nil
-					})
-				}
-			}
-			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
-				continue
-			}
-			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
-				return err
-			}
-			path = append(path, edgesField, nodeField)
-			if field := collectedField(ctx, path...); field != nil {
-				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, discussionImplementors)...); err != nil {
-					return err
-				}
-			}
-			if limit := paginateLimit(args.first, args.last); limit > 0 {
-				if oneNode {
-					pager.applyOrder(query.Limit(limit))
-				} else {
-					modify := entgql.LimitPerRow(workspace.DiscussionsColumn, limit, pager.orderExpr(query))
-					query.modifiers = append(query.modifiers, modify)
-				}
-			} else {
-				query = pager.applyOrder(query)
-			}
-			_q.WithNamedDiscussions(alias, func(wq *DiscussionQuery) {
-				*wq = *query
-			})
-
-		case "notices":
-			var (
-				alias = field.Alias
-				path  = append(path, alias)
-				query = (&NoticeClient{config: _q.config}).Query()
-			)
-			args := newNoticePaginateArgs(fieldArgs(ctx, nil, path...))
-			if err := validateFirstLast(args.first, args.last); err != nil {
-				return fmt.Errorf("validate first and last in path %q: %w", path, err)
-			}
-			pager, err := newNoticePager(args.opts, args.last != nil)
-			if err != nil {
-				return fmt.Errorf("create new pager in path %q: %w", path, err)
-			}
-			if query, err = pager.applyFilter(query); err != nil {
-				return err
-			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
-			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
-				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
-				if hasPagination || ignoredEdges {
-					query := query.Clone()
-					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Workspace) error {
-						ids := make([]driver.Value, len(nodes))
-						for i := range nodes {
-							ids[i] = nodes[i].ID
-						}
-						var v []struct {
-							NodeID int `sql:"workspace_notices"`
-							Count  int `sql:"count"`
-						}
-						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(workspace.NoticesColumn), ids...))
-						})
-						if err := query.GroupBy(workspace.NoticesColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
-							return err
-						}
-						m := make(map[int]int, len(v))
-						for i := range v {
-							m[v[i].NodeID] = v[i].Count
-						}
-						for i := range nodes {
-							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[4] == nil {
-								nodes[i].Edges.totalCount[4] = make(map[string]int)
-							}
-							nodes[i].Edges.totalCount[4][alias] = n
-						}
-						return nil
-					})
-				} else {
-					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Workspace) error {
-						for i := range nodes {
-							n := len(nodes[i].Edges.Notices)
-							if nodes[i].Edges.totalCount[4] == nil {
-								nodes[i].Edges.totalCount[4] = make(map[string]int)
-							}
-							nodes[i].Edges.totalCount[4][alias] = n
-						}
-						return nil
-					})
-				}
-			}
-			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
-				continue
-			}
-			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
-				return err
-			}
-			path = append(path, edgesField, nodeField)
-			if field := collectedField(ctx, path...); field != nil {
-				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, noticeImplementors)...); err != nil {
-					return err
-				}
-			}
-			if limit := paginateLimit(args.first, args.last); limit > 0 {
-				if oneNode {
-					pager.applyOrder(query.Limit(limit))
-				} else {
-					modify := entgql.LimitPerRow(workspace.NoticesColumn, limit, pager.orderExpr(query))
-					query.modifiers = append(query.modifiers, modify)
-				}
-			} else {
-				query = pager.applyOrder(query)
-			}
-			_q.WithNamedNotices(alias, func(wq *NoticeQuery) {
-				*wq = *query
-			})
-
-		case "materials":
-			var (
-				alias = field.Alias
-				path  = append(path, alias)
-				query = (&MaterialClient{config: _q.config}).Query()
-			)
-			args := newMaterialPaginateArgs(fieldArgs(ctx, nil, path...))
-			if err := validateFirstLast(args.first, args.last); err != nil {
-				return fmt.Errorf("validate first and last in path %q: %w", path, err)
-			}
-			pager, err := newMaterialPager(args.opts, args.last != nil)
-			if err != nil {
-				return fmt.Errorf("create new pager in path %q: %w", path, err)
-			}
-			if query, err = pager.applyFilter(query); err != nil {
-				return err
-			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
-			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
-				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
-				if hasPagination || ignoredEdges {
-					query := query.Clone()
-					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Workspace) error {
-						ids := make([]driver.Value, len(nodes))
-						for i := range nodes {
-							ids[i] = nodes[i].ID
-						}
-						var v []struct {
-							NodeID int `sql:"workspace_materials"`
-							Count  int `sql:"count"`
-						}
-						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(workspace.MaterialsColumn), ids...))
-						})
-						if err := query.GroupBy(workspace.MaterialsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
-							return err
-						}
-						m := make(map[int]int, len(v))
-						for i := range v {
-							m[v[i].NodeID] = v[i].Count
-						}
-						for i := range nodes {
-							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[5] == nil {
-								nodes[i].Edges.totalCount[5] = make(map[string]int)
-							}
-							nodes[i].Edges.totalCount[5][alias] = n
-						}
-						return nil
-					})
-				} else {
-					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Workspace) error {
-						for i := range nodes {
-							n := len(nodes[i].Edges.Materials)
-							if nodes[i].Edges.totalCount[5] == nil {
-								nodes[i].Edges.totalCount[5] = make(map[string]int)
-							}
-							nodes[i].Edges.totalCount[5][alias] = n
-						}
-						return nil
-					})
-				}
-			}
-			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
-				continue
-			}
-			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
-				return err
-			}
-			path = append(path, edgesField, nodeField)
-			if field := collectedField(ctx, path...); field != nil {
-				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, materialImplementors)...); err != nil {
-					return err
-				}
-			}
-			if limit := paginateLimit(args.first, args.last); limit > 0 {
-				if oneNode {
-					pager.applyOrder(query.Limit(limit))
-				} else {
-					modify := entgql.LimitPerRow(workspace.MaterialsColumn, limit, pager.orderExpr(query))
-					query.modifiers = append(query.modifiers, modify)
-				}
-			} else {
-				query = pager.applyOrder(query)
-			}
-			_q.WithNamedMaterials(alias, func(wq *MaterialQuery) {
+			_q.WithNamedChildren(alias, func(wq *WorkspaceQuery) {
 				*wq = *query
 			})
 		case "createdAt":

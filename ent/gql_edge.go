@@ -8,6 +8,38 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 )
 
+func (_m *Adoption) OperatingModel(ctx context.Context) (*OperatingModel, error) {
+	result, err := _m.Edges.OperatingModelOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryOperatingModel().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Adoption) Municipality(ctx context.Context) (*Municipality, error) {
+	result, err := _m.Edges.MunicipalityOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryMunicipality().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Adoption) Pilot(ctx context.Context) (*Pilot, error) {
+	result, err := _m.Edges.PilotOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryPilot().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Adoption) CreatedBy(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.CreatedByOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCreatedBy().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *Discussion) Workspace(ctx context.Context) (*Workspace, error) {
 	result, err := _m.Edges.WorkspaceOrErr()
 	if IsNotLoaded(err) {
@@ -185,6 +217,26 @@ func (_m *Municipality) Organizations(
 	return _m.QueryOrganizations().Paginate(ctx, after, first, before, last, opts...)
 }
 
+func (_m *Municipality) OperatingModels(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy []*OperatingModelOrder,
+) (*OperatingModelConnection, error) {
+	opts := []OperatingModelPaginateOption{
+		WithOperatingModelOrder(orderBy),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[6][alias]
+	if nodes, err := _m.NamedOperatingModels(alias); err == nil || hasTotalCount {
+		pager, err := newOperatingModelPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &OperatingModelConnection{Edges: []*OperatingModelEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryOperatingModels().Paginate(ctx, after, first, before, last, opts...)
+}
+
 func (_m *Network) Municipalities(
 	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy []*MunicipalityOrder, where *MunicipalityWhereInput,
 ) (*MunicipalityConnection, error) {
@@ -320,6 +372,117 @@ func (_m *Notice) Author(ctx context.Context) (*User, error) {
 		result, err = _m.QueryAuthor().Only(ctx)
 	}
 	return result, MaskNotFound(err)
+}
+
+func (_m *OperatingModel) Workspace(ctx context.Context) (*Workspace, error) {
+	result, err := _m.Edges.WorkspaceOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryWorkspace().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *OperatingModel) CreatedBy(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.CreatedByOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCreatedBy().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *OperatingModel) Municipalities(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy []*MunicipalityOrder, where *MunicipalityWhereInput,
+) (*MunicipalityConnection, error) {
+	opts := []MunicipalityPaginateOption{
+		WithMunicipalityOrder(orderBy),
+		WithMunicipalityFilter(where.Filter),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[2][alias]
+	if nodes, err := _m.NamedMunicipalities(alias); err == nil || hasTotalCount {
+		pager, err := newMunicipalityPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &MunicipalityConnection{Edges: []*MunicipalityEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryMunicipalities().Paginate(ctx, after, first, before, last, opts...)
+}
+
+func (_m *OperatingModel) WellbeingCounties(ctx context.Context) (result []*WellbeingCounty, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedWellbeingCounties(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.WellbeingCountiesOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryWellbeingCounties().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *OperatingModel) DevelopedIn(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy []*PilotOrder, where *PilotWhereInput,
+) (*PilotConnection, error) {
+	opts := []PilotPaginateOption{
+		WithPilotOrder(orderBy),
+		WithPilotFilter(where.Filter),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[4][alias]
+	if nodes, err := _m.NamedDevelopedIn(alias); err == nil || hasTotalCount {
+		pager, err := newPilotPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &PilotConnection{Edges: []*PilotEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryDevelopedIn().Paginate(ctx, after, first, before, last, opts...)
+}
+
+func (_m *OperatingModel) PartOf(ctx context.Context) (*OperatingModel, error) {
+	result, err := _m.Edges.PartOfOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryPartOf().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *OperatingModel) Parts(ctx context.Context) (result []*OperatingModel, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedParts(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.PartsOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryParts().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *OperatingModel) Adoptions(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy []*AdoptionOrder, where *AdoptionWhereInput,
+) (*AdoptionConnection, error) {
+	opts := []AdoptionPaginateOption{
+		WithAdoptionOrder(orderBy),
+		WithAdoptionFilter(where.Filter),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[7][alias]
+	if nodes, err := _m.NamedAdoptions(alias); err == nil || hasTotalCount {
+		pager, err := newAdoptionPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &AdoptionConnection{Edges: []*AdoptionEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryAdoptions().Paginate(ctx, after, first, before, last, opts...)
 }
 
 func (_m *Organization) Municipality(ctx context.Context) (*Municipality, error) {
@@ -480,6 +643,46 @@ func (_m *Pilot) CreatedBy(ctx context.Context) (*User, error) {
 	return result, MaskNotFound(err)
 }
 
+func (_m *Pilot) ProjectOf(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy []*WorkspaceOrder,
+) (*WorkspaceConnection, error) {
+	opts := []WorkspacePaginateOption{
+		WithWorkspaceOrder(orderBy),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[7][alias]
+	if nodes, err := _m.NamedProjectOf(alias); err == nil || hasTotalCount {
+		pager, err := newWorkspacePager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &WorkspaceConnection{Edges: []*WorkspaceEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryProjectOf().Paginate(ctx, after, first, before, last, opts...)
+}
+
+func (_m *Pilot) DevelopedModels(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy []*OperatingModelOrder,
+) (*OperatingModelConnection, error) {
+	opts := []OperatingModelPaginateOption{
+		WithOperatingModelOrder(orderBy),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[8][alias]
+	if nodes, err := _m.NamedDevelopedModels(alias); err == nil || hasTotalCount {
+		pager, err := newOperatingModelPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &OperatingModelConnection{Edges: []*OperatingModelEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryDevelopedModels().Paginate(ctx, after, first, before, last, opts...)
+}
+
 func (_m *Post) Discussion(ctx context.Context) (*Discussion, error) {
 	result, err := _m.Edges.DiscussionOrErr()
 	if IsNotLoaded(err) {
@@ -565,6 +768,38 @@ func (_m *Region) WellbeingCounties(
 		return conn, nil
 	}
 	return _m.QueryWellbeingCounties().Paginate(ctx, after, first, before, last, opts...)
+}
+
+func (_m *Survey) Workspace(ctx context.Context) (*Workspace, error) {
+	result, err := _m.Edges.WorkspaceOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryWorkspace().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Survey) CreatedBy(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.CreatedByOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCreatedBy().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *SurveyResponse) Survey(ctx context.Context) (*Survey, error) {
+	result, err := _m.Edges.SurveyOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QuerySurvey().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *SurveyResponse) User(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.UserOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryUser().Only(ctx)
+	}
+	return result, err
 }
 
 func (_m *Theme) Pilots(
@@ -653,6 +888,79 @@ func (_m *WellbeingCounty) Municipalities(
 	return _m.QueryMunicipalities().Paginate(ctx, after, first, before, last, opts...)
 }
 
+func (_m *WellbeingCounty) OperatingModels(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy []*OperatingModelOrder,
+) (*OperatingModelConnection, error) {
+	opts := []OperatingModelPaginateOption{
+		WithOperatingModelOrder(orderBy),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[2][alias]
+	if nodes, err := _m.NamedOperatingModels(alias); err == nil || hasTotalCount {
+		pager, err := newOperatingModelPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &OperatingModelConnection{Edges: []*OperatingModelEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryOperatingModels().Paginate(ctx, after, first, before, last, opts...)
+}
+
+func (_m *Workshop) Workspace(ctx context.Context) (*Workspace, error) {
+	result, err := _m.Edges.WorkspaceOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryWorkspace().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Workshop) CreatedBy(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.CreatedByOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCreatedBy().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Workshop) Registrations(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy []*WorkshopRegistrationOrder, where *WorkshopRegistrationWhereInput,
+) (*WorkshopRegistrationConnection, error) {
+	opts := []WorkshopRegistrationPaginateOption{
+		WithWorkshopRegistrationOrder(orderBy),
+		WithWorkshopRegistrationFilter(where.Filter),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[2][alias]
+	if nodes, err := _m.NamedRegistrations(alias); err == nil || hasTotalCount {
+		pager, err := newWorkshopRegistrationPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &WorkshopRegistrationConnection{Edges: []*WorkshopRegistrationEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryRegistrations().Paginate(ctx, after, first, before, last, opts...)
+}
+
+func (_m *WorkshopRegistration) Workshop(ctx context.Context) (*Workshop, error) {
+	result, err := _m.Edges.WorkshopOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryWorkshop().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *WorkshopRegistration) User(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.UserOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryUser().Only(ctx)
+	}
+	return result, err
+}
+
 func (_m *Workspace) Network(ctx context.Context) (*Network, error) {
 	result, err := _m.Edges.NetworkOrErr()
 	if IsNotLoaded(err) {
@@ -669,82 +977,35 @@ func (_m *Workspace) Pilot(ctx context.Context) (*Pilot, error) {
 	return result, MaskNotFound(err)
 }
 
-func (_m *Workspace) Memberships(
-	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy []*MembershipOrder,
-) (*MembershipConnection, error) {
-	opts := []MembershipPaginateOption{
-		WithMembershipOrder(orderBy),
+func (_m *Workspace) Projects(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy []*PilotOrder, where *PilotWhereInput,
+) (*PilotConnection, error) {
+	opts := []PilotPaginateOption{
+		WithPilotOrder(orderBy),
+		WithPilotFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
 	totalCount, hasTotalCount := _m.Edges.totalCount[2][alias]
-	if nodes, err := _m.NamedMemberships(alias); err == nil || hasTotalCount {
-		pager, err := newMembershipPager(opts, last != nil)
+	if nodes, err := _m.NamedProjects(alias); err == nil || hasTotalCount {
+		pager, err := newPilotPager(opts, last != nil)
 		if err != nil {
 			return nil, err
 		}
-		conn := &MembershipConnection{Edges: []*MembershipEdge{}, TotalCount: totalCount}
+		conn := &PilotConnection{Edges: []*PilotEdge{}, TotalCount: totalCount}
 		conn.build(nodes, pager, after, first, before, last)
 		return conn, nil
 	}
-	return _m.QueryMemberships().Paginate(ctx, after, first, before, last, opts...)
+	return _m.QueryProjects().Paginate(ctx, after, first, before, last, opts...)
 }
 
-func (_m *Workspace) Discussions(
-	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy []*DiscussionOrder,
-) (*DiscussionConnection, error) {
-	opts := []DiscussionPaginateOption{
-		WithDiscussionOrder(orderBy),
+func (_m *Workspace) Children(ctx context.Context) (result []*Workspace, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedChildren(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.ChildrenOrErr()
 	}
-	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[3][alias]
-	if nodes, err := _m.NamedDiscussions(alias); err == nil || hasTotalCount {
-		pager, err := newDiscussionPager(opts, last != nil)
-		if err != nil {
-			return nil, err
-		}
-		conn := &DiscussionConnection{Edges: []*DiscussionEdge{}, TotalCount: totalCount}
-		conn.build(nodes, pager, after, first, before, last)
-		return conn, nil
+	if IsNotLoaded(err) {
+		result, err = _m.QueryChildren().All(ctx)
 	}
-	return _m.QueryDiscussions().Paginate(ctx, after, first, before, last, opts...)
-}
-
-func (_m *Workspace) Notices(
-	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy []*NoticeOrder,
-) (*NoticeConnection, error) {
-	opts := []NoticePaginateOption{
-		WithNoticeOrder(orderBy),
-	}
-	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[4][alias]
-	if nodes, err := _m.NamedNotices(alias); err == nil || hasTotalCount {
-		pager, err := newNoticePager(opts, last != nil)
-		if err != nil {
-			return nil, err
-		}
-		conn := &NoticeConnection{Edges: []*NoticeEdge{}, TotalCount: totalCount}
-		conn.build(nodes, pager, after, first, before, last)
-		return conn, nil
-	}
-	return _m.QueryNotices().Paginate(ctx, after, first, before, last, opts...)
-}
-
-func (_m *Workspace) Materials(
-	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy []*MaterialOrder,
-) (*MaterialConnection, error) {
-	opts := []MaterialPaginateOption{
-		WithMaterialOrder(orderBy),
-	}
-	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[5][alias]
-	if nodes, err := _m.NamedMaterials(alias); err == nil || hasTotalCount {
-		pager, err := newMaterialPager(opts, last != nil)
-		if err != nil {
-			return nil, err
-		}
-		conn := &MaterialConnection{Edges: []*MaterialEdge{}, TotalCount: totalCount}
-		conn.build(nodes, pager, after, first, before, last)
-		return conn, nil
-	}
-	return _m.QueryMaterials().Paginate(ctx, after, first, before, last, opts...)
+	return result, err
 }

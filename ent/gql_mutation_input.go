@@ -9,6 +9,42 @@ import (
 	"time"
 )
 
+// CreateAdoptionInput represents a mutation input for creating adoptions.
+type CreateAdoptionInput struct {
+	AdoptedOn        *time.Time
+	Note             *string
+	SourceURL        *string
+	OperatingModelID int
+	MunicipalityID   *int
+	PilotID          *int
+}
+
+// Mutate applies the CreateAdoptionInput on the AdoptionMutation builder.
+func (i *CreateAdoptionInput) Mutate(m *AdoptionMutation) {
+	if v := i.AdoptedOn; v != nil {
+		m.SetAdoptedOn(*v)
+	}
+	if v := i.Note; v != nil {
+		m.SetNote(*v)
+	}
+	if v := i.SourceURL; v != nil {
+		m.SetSourceURL(*v)
+	}
+	m.SetOperatingModelID(i.OperatingModelID)
+	if v := i.MunicipalityID; v != nil {
+		m.SetMunicipalityID(*v)
+	}
+	if v := i.PilotID; v != nil {
+		m.SetPilotID(*v)
+	}
+}
+
+// SetInput applies the change-set in the CreateAdoptionInput on the AdoptionCreate builder.
+func (c *AdoptionCreate) SetInput(i CreateAdoptionInput) *AdoptionCreate {
+	i.Mutate(c.Mutation())
+	return c
+}
+
 // CreateLinkInput represents a mutation input for creating links.
 type CreateLinkInput struct {
 	SourceID    int
@@ -219,6 +255,198 @@ func (c *NetworkUpdate) SetInput(i UpdateNetworkInput) *NetworkUpdate {
 
 // SetInput applies the change-set in the UpdateNetworkInput on the NetworkUpdateOne builder.
 func (c *NetworkUpdateOne) SetInput(i UpdateNetworkInput) *NetworkUpdateOne {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// CreateOperatingModelInput represents a mutation input for creating operatingmodels.
+type CreateOperatingModelInput struct {
+	Name                 string
+	Summary              *string
+	CoreIdea             *string
+	Conditions           *string
+	OperatingEnvironment *string
+	Funder               *string
+	SourceURL            *string
+	WorkspaceID          *int
+	MunicipalityIDs      []int
+	WellbeingCountyIDs   []int
+	DevelopedInIDs       []int
+	PartOfID             *int
+	PartIDs              []int
+}
+
+// Mutate applies the CreateOperatingModelInput on the OperatingModelMutation builder.
+func (i *CreateOperatingModelInput) Mutate(m *OperatingModelMutation) {
+	m.SetName(i.Name)
+	if v := i.Summary; v != nil {
+		m.SetSummary(*v)
+	}
+	if v := i.CoreIdea; v != nil {
+		m.SetCoreIdea(*v)
+	}
+	if v := i.Conditions; v != nil {
+		m.SetConditions(*v)
+	}
+	if v := i.OperatingEnvironment; v != nil {
+		m.SetOperatingEnvironment(*v)
+	}
+	if v := i.Funder; v != nil {
+		m.SetFunder(*v)
+	}
+	if v := i.SourceURL; v != nil {
+		m.SetSourceURL(*v)
+	}
+	if v := i.WorkspaceID; v != nil {
+		m.SetWorkspaceID(*v)
+	}
+	if v := i.MunicipalityIDs; len(v) > 0 {
+		m.AddMunicipalityIDs(v...)
+	}
+	if v := i.WellbeingCountyIDs; len(v) > 0 {
+		m.AddWellbeingCountyIDs(v...)
+	}
+	if v := i.DevelopedInIDs; len(v) > 0 {
+		m.AddDevelopedInIDs(v...)
+	}
+	if v := i.PartOfID; v != nil {
+		m.SetPartOfID(*v)
+	}
+	if v := i.PartIDs; len(v) > 0 {
+		m.AddPartIDs(v...)
+	}
+}
+
+// SetInput applies the change-set in the CreateOperatingModelInput on the OperatingModelCreate builder.
+func (c *OperatingModelCreate) SetInput(i CreateOperatingModelInput) *OperatingModelCreate {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// UpdateOperatingModelInput represents a mutation input for updating operatingmodels.
+type UpdateOperatingModelInput struct {
+	Name                      *string
+	ClearSummary              bool
+	Summary                   *string
+	ClearCoreIdea             bool
+	CoreIdea                  *string
+	ClearConditions           bool
+	Conditions                *string
+	ClearOperatingEnvironment bool
+	OperatingEnvironment      *string
+	ClearFunder               bool
+	Funder                    *string
+	ClearSourceURL            bool
+	SourceURL                 *string
+	ClearMunicipalities       bool
+	AddMunicipalityIDs        []int
+	RemoveMunicipalityIDs     []int
+	ClearWellbeingCounties    bool
+	AddWellbeingCountyIDs     []int
+	RemoveWellbeingCountyIDs  []int
+	ClearDevelopedIn          bool
+	AddDevelopedInIDs         []int
+	RemoveDevelopedInIDs      []int
+	ClearPartOf               bool
+	PartOfID                  *int
+	ClearParts                bool
+	AddPartIDs                []int
+	RemovePartIDs             []int
+}
+
+// Mutate applies the UpdateOperatingModelInput on the OperatingModelMutation builder.
+func (i *UpdateOperatingModelInput) Mutate(m *OperatingModelMutation) {
+	if v := i.Name; v != nil {
+		m.SetName(*v)
+	}
+	if i.ClearSummary {
+		m.ClearSummary()
+	}
+	if v := i.Summary; v != nil {
+		m.SetSummary(*v)
+	}
+	if i.ClearCoreIdea {
+		m.ClearCoreIdea()
+	}
+	if v := i.CoreIdea; v != nil {
+		m.SetCoreIdea(*v)
+	}
+	if i.ClearConditions {
+		m.ClearConditions()
+	}
+	if v := i.Conditions; v != nil {
+		m.SetConditions(*v)
+	}
+	if i.ClearOperatingEnvironment {
+		m.ClearOperatingEnvironment()
+	}
+	if v := i.OperatingEnvironment; v != nil {
+		m.SetOperatingEnvironment(*v)
+	}
+	if i.ClearFunder {
+		m.ClearFunder()
+	}
+	if v := i.Funder; v != nil {
+		m.SetFunder(*v)
+	}
+	if i.ClearSourceURL {
+		m.ClearSourceURL()
+	}
+	if v := i.SourceURL; v != nil {
+		m.SetSourceURL(*v)
+	}
+	if i.ClearMunicipalities {
+		m.ClearMunicipalities()
+	}
+	if v := i.AddMunicipalityIDs; len(v) > 0 {
+		m.AddMunicipalityIDs(v...)
+	}
+	if v := i.RemoveMunicipalityIDs; len(v) > 0 {
+		m.RemoveMunicipalityIDs(v...)
+	}
+	if i.ClearWellbeingCounties {
+		m.ClearWellbeingCounties()
+	}
+	if v := i.AddWellbeingCountyIDs; len(v) > 0 {
+		m.AddWellbeingCountyIDs(v...)
+	}
+	if v := i.RemoveWellbeingCountyIDs; len(v) > 0 {
+		m.RemoveWellbeingCountyIDs(v...)
+	}
+	if i.ClearDevelopedIn {
+		m.ClearDevelopedIn()
+	}
+	if v := i.AddDevelopedInIDs; len(v) > 0 {
+		m.AddDevelopedInIDs(v...)
+	}
+	if v := i.RemoveDevelopedInIDs; len(v) > 0 {
+		m.RemoveDevelopedInIDs(v...)
+	}
+	if i.ClearPartOf {
+		m.ClearPartOf()
+	}
+	if v := i.PartOfID; v != nil {
+		m.SetPartOfID(*v)
+	}
+	if i.ClearParts {
+		m.ClearParts()
+	}
+	if v := i.AddPartIDs; len(v) > 0 {
+		m.AddPartIDs(v...)
+	}
+	if v := i.RemovePartIDs; len(v) > 0 {
+		m.RemovePartIDs(v...)
+	}
+}
+
+// SetInput applies the change-set in the UpdateOperatingModelInput on the OperatingModelUpdate builder.
+func (c *OperatingModelUpdate) SetInput(i UpdateOperatingModelInput) *OperatingModelUpdate {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// SetInput applies the change-set in the UpdateOperatingModelInput on the OperatingModelUpdateOne builder.
+func (c *OperatingModelUpdateOne) SetInput(i UpdateOperatingModelInput) *OperatingModelUpdateOne {
 	i.Mutate(c.Mutation())
 	return c
 }

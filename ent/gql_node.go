@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"kokeilu/ent/adoption"
 	"kokeilu/ent/discussion"
 	"kokeilu/ent/internal"
 	"kokeilu/ent/link"
@@ -14,13 +15,18 @@ import (
 	"kokeilu/ent/municipality"
 	"kokeilu/ent/network"
 	"kokeilu/ent/notice"
+	"kokeilu/ent/operatingmodel"
 	"kokeilu/ent/organization"
 	"kokeilu/ent/pilot"
 	"kokeilu/ent/post"
 	"kokeilu/ent/region"
+	"kokeilu/ent/survey"
+	"kokeilu/ent/surveyresponse"
 	"kokeilu/ent/theme"
 	"kokeilu/ent/user"
 	"kokeilu/ent/wellbeingcounty"
+	"kokeilu/ent/workshop"
+	"kokeilu/ent/workshopregistration"
 	"kokeilu/ent/workspace"
 
 	"entgo.io/contrib/entgql"
@@ -32,6 +38,11 @@ import (
 type Noder interface {
 	IsNode()
 }
+
+var adoptionImplementors = []string{"Adoption", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Adoption) IsNode() {}
 
 var discussionImplementors = []string{"Discussion", "Node"}
 
@@ -68,6 +79,11 @@ var noticeImplementors = []string{"Notice", "Node"}
 // IsNode implements the Node interface check for GQLGen.
 func (*Notice) IsNode() {}
 
+var operatingmodelImplementors = []string{"OperatingModel", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*OperatingModel) IsNode() {}
+
 var organizationImplementors = []string{"Organization", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
@@ -88,6 +104,16 @@ var regionImplementors = []string{"Region", "Node"}
 // IsNode implements the Node interface check for GQLGen.
 func (*Region) IsNode() {}
 
+var surveyImplementors = []string{"Survey", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Survey) IsNode() {}
+
+var surveyresponseImplementors = []string{"SurveyResponse", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*SurveyResponse) IsNode() {}
+
 var themeImplementors = []string{"Theme", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
@@ -102,6 +128,16 @@ var wellbeingcountyImplementors = []string{"WellbeingCounty", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*WellbeingCounty) IsNode() {}
+
+var workshopImplementors = []string{"Workshop", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Workshop) IsNode() {}
+
+var workshopregistrationImplementors = []string{"WorkshopRegistration", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*WorkshopRegistration) IsNode() {}
 
 var workspaceImplementors = []string{"Workspace", "Node"}
 
@@ -185,6 +221,15 @@ func (c *Client) Noder(ctx context.Context, id int, opts ...NodeOption) (_ Noder
 
 func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error) {
 	switch table {
+	case adoption.Table:
+		query := c.Adoption.Query().
+			Where(adoption.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, adoptionImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case discussion.Table:
 		query := c.Discussion.Query().
 			Where(discussion.ID(id))
@@ -248,6 +293,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			}
 		}
 		return query.Only(ctx)
+	case operatingmodel.Table:
+		query := c.OperatingModel.Query().
+			Where(operatingmodel.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, operatingmodelImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case organization.Table:
 		query := c.Organization.Query().
 			Where(organization.ID(id))
@@ -284,6 +338,24 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			}
 		}
 		return query.Only(ctx)
+	case survey.Table:
+		query := c.Survey.Query().
+			Where(survey.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, surveyImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case surveyresponse.Table:
+		query := c.SurveyResponse.Query().
+			Where(surveyresponse.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, surveyresponseImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case theme.Table:
 		query := c.Theme.Query().
 			Where(theme.ID(id))
@@ -307,6 +379,24 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(wellbeingcounty.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, wellbeingcountyImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case workshop.Table:
+		query := c.Workshop.Query().
+			Where(workshop.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, workshopImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case workshopregistration.Table:
+		query := c.WorkshopRegistration.Query().
+			Where(workshopregistration.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, workshopregistrationImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -393,6 +483,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		idmap[id] = append(idmap[id], &noders[i])
 	}
 	switch table {
+	case adoption.Table:
+		query := c.Adoption.Query().
+			Where(adoption.IDIn(ids...))
+		query, err := query.CollectFields(ctx, adoptionImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case discussion.Table:
 		query := c.Discussion.Query().
 			Where(discussion.IDIn(ids...))
@@ -505,6 +611,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 				*noder = node
 			}
 		}
+	case operatingmodel.Table:
+		query := c.OperatingModel.Query().
+			Where(operatingmodel.IDIn(ids...))
+		query, err := query.CollectFields(ctx, operatingmodelImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case organization.Table:
 		query := c.Organization.Query().
 			Where(organization.IDIn(ids...))
@@ -569,6 +691,38 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 				*noder = node
 			}
 		}
+	case survey.Table:
+		query := c.Survey.Query().
+			Where(survey.IDIn(ids...))
+		query, err := query.CollectFields(ctx, surveyImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case surveyresponse.Table:
+		query := c.SurveyResponse.Query().
+			Where(surveyresponse.IDIn(ids...))
+		query, err := query.CollectFields(ctx, surveyresponseImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case theme.Table:
 		query := c.Theme.Query().
 			Where(theme.IDIn(ids...))
@@ -605,6 +759,38 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.WellbeingCounty.Query().
 			Where(wellbeingcounty.IDIn(ids...))
 		query, err := query.CollectFields(ctx, wellbeingcountyImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case workshop.Table:
+		query := c.Workshop.Query().
+			Where(workshop.IDIn(ids...))
+		query, err := query.CollectFields(ctx, workshopImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case workshopregistration.Table:
+		query := c.WorkshopRegistration.Query().
+			Where(workshopregistration.IDIn(ids...))
+		query, err := query.CollectFields(ctx, workshopregistrationImplementors...)
 		if err != nil {
 			return nil, err
 		}

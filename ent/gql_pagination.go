@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"kokeilu/ent/adoption"
 	"kokeilu/ent/discussion"
 	"kokeilu/ent/link"
 	"kokeilu/ent/material"
@@ -14,13 +15,18 @@ import (
 	"kokeilu/ent/municipality"
 	"kokeilu/ent/network"
 	"kokeilu/ent/notice"
+	"kokeilu/ent/operatingmodel"
 	"kokeilu/ent/organization"
 	"kokeilu/ent/pilot"
 	"kokeilu/ent/post"
 	"kokeilu/ent/region"
+	"kokeilu/ent/survey"
+	"kokeilu/ent/surveyresponse"
 	"kokeilu/ent/theme"
 	"kokeilu/ent/user"
 	"kokeilu/ent/wellbeingcounty"
+	"kokeilu/ent/workshop"
+	"kokeilu/ent/workshopregistration"
 	"kokeilu/ent/workspace"
 	"strconv"
 
@@ -110,6 +116,374 @@ func paginateLimit(first, last *int) int {
 		limit = *last + 1
 	}
 	return limit
+}
+
+// AdoptionEdge is the edge representation of Adoption.
+type AdoptionEdge struct {
+	Node   *Adoption `json:"node"`
+	Cursor Cursor    `json:"cursor"`
+}
+
+// AdoptionConnection is the connection containing edges to Adoption.
+type AdoptionConnection struct {
+	Edges      []*AdoptionEdge `json:"edges"`
+	PageInfo   PageInfo        `json:"pageInfo"`
+	TotalCount int             `json:"totalCount"`
+}
+
+func (c *AdoptionConnection) build(nodes []*Adoption, pager *adoptionPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Adoption
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Adoption {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Adoption {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*AdoptionEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &AdoptionEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// AdoptionPaginateOption enables pagination customization.
+type AdoptionPaginateOption func(*adoptionPager) error
+
+// WithAdoptionOrder configures pagination ordering.
+func WithAdoptionOrder(order []*AdoptionOrder) AdoptionPaginateOption {
+	return func(pager *adoptionPager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithAdoptionFilter configures pagination filter.
+func WithAdoptionFilter(filter func(*AdoptionQuery) (*AdoptionQuery, error)) AdoptionPaginateOption {
+	return func(pager *adoptionPager) error {
+		if filter == nil {
+			return errors.New("AdoptionQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type adoptionPager struct {
+	reverse bool
+	order   []*AdoptionOrder
+	filter  func(*AdoptionQuery) (*AdoptionQuery, error)
+}
+
+func newAdoptionPager(opts []AdoptionPaginateOption, reverse bool) (*adoptionPager, error) {
+	pager := &adoptionPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *adoptionPager) applyFilter(query *AdoptionQuery) (*AdoptionQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *adoptionPager) toCursor(_m *Adoption) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *adoptionPager) applyCursors(query *AdoptionQuery, after, before *Cursor) (*AdoptionQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultAdoptionOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *adoptionPager) applyOrder(query *AdoptionQuery) *AdoptionQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultAdoptionOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultAdoptionOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *adoptionPager) orderExpr(query *AdoptionQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultAdoptionOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Adoption.
+func (_m *AdoptionQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...AdoptionPaginateOption,
+) (*AdoptionConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newAdoptionPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &AdoptionConnection{Edges: []*AdoptionEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// AdoptionOrderFieldCreatedAt orders Adoption by created_at.
+	AdoptionOrderFieldCreatedAt = &AdoptionOrderField{
+		Value: func(_m *Adoption) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: adoption.FieldCreatedAt,
+		toTerm: adoption.ByCreatedAt,
+		toCursor: func(_m *Adoption) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// AdoptionOrderFieldUpdatedAt orders Adoption by updated_at.
+	AdoptionOrderFieldUpdatedAt = &AdoptionOrderField{
+		Value: func(_m *Adoption) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: adoption.FieldUpdatedAt,
+		toTerm: adoption.ByUpdatedAt,
+		toCursor: func(_m *Adoption) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// AdoptionOrderFieldAdoptedOn orders Adoption by adopted_on.
+	AdoptionOrderFieldAdoptedOn = &AdoptionOrderField{
+		Value: func(_m *Adoption) (ent.Value, error) {
+			return _m.AdoptedOn, nil
+		},
+		column: adoption.FieldAdoptedOn,
+		toTerm: adoption.ByAdoptedOn,
+		toCursor: func(_m *Adoption) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.AdoptedOn,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f AdoptionOrderField) String() string {
+	var str string
+	switch f.column {
+	case AdoptionOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case AdoptionOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case AdoptionOrderFieldAdoptedOn.column:
+		str = "ADOPTED_ON"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f AdoptionOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *AdoptionOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("AdoptionOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *AdoptionOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *AdoptionOrderFieldUpdatedAt
+	case "ADOPTED_ON":
+		*f = *AdoptionOrderFieldAdoptedOn
+	default:
+		return fmt.Errorf("%s is not a valid AdoptionOrderField", str)
+	}
+	return nil
+}
+
+// AdoptionOrderField defines the ordering field of Adoption.
+type AdoptionOrderField struct {
+	// Value extracts the ordering value from the given Adoption.
+	Value    func(*Adoption) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) adoption.OrderOption
+	toCursor func(*Adoption) Cursor
+}
+
+// AdoptionOrder defines the ordering of Adoption.
+type AdoptionOrder struct {
+	Direction OrderDirection      `json:"direction"`
+	Field     *AdoptionOrderField `json:"field"`
+}
+
+// DefaultAdoptionOrder is the default ordering of Adoption.
+var DefaultAdoptionOrder = &AdoptionOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &AdoptionOrderField{
+		Value: func(_m *Adoption) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: adoption.FieldID,
+		toTerm: adoption.ByID,
+		toCursor: func(_m *Adoption) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Adoption into AdoptionEdge.
+func (_m *Adoption) ToEdge(order *AdoptionOrder) *AdoptionEdge {
+	if order == nil {
+		order = DefaultAdoptionOrder
+	}
+	return &AdoptionEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
 }
 
 // DiscussionEdge is the edge representation of Discussion.
@@ -2759,6 +3133,20 @@ var (
 			}
 		},
 	}
+	// NoticeOrderFieldKind orders Notice by kind.
+	NoticeOrderFieldKind = &NoticeOrderField{
+		Value: func(_m *Notice) (ent.Value, error) {
+			return _m.Kind, nil
+		},
+		column: notice.FieldKind,
+		toTerm: notice.ByKind,
+		toCursor: func(_m *Notice) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Kind,
+			}
+		},
+	}
 	// NoticeOrderFieldEventOn orders Notice by event_on.
 	NoticeOrderFieldEventOn = &NoticeOrderField{
 		Value: func(_m *Notice) (ent.Value, error) {
@@ -2795,6 +3183,8 @@ func (f NoticeOrderField) String() string {
 	switch f.column {
 	case NoticeOrderFieldTitle.column:
 		str = "TITLE"
+	case NoticeOrderFieldKind.column:
+		str = "KIND"
 	case NoticeOrderFieldEventOn.column:
 		str = "EVENT_ON"
 	case NoticeOrderFieldPublishedAt.column:
@@ -2817,6 +3207,8 @@ func (f *NoticeOrderField) UnmarshalGQL(v interface{}) error {
 	switch str {
 	case "TITLE":
 		*f = *NoticeOrderFieldTitle
+	case "KIND":
+		*f = *NoticeOrderFieldKind
 	case "EVENT_ON":
 		*f = *NoticeOrderFieldEventOn
 	case "PUBLISHED_AT":
@@ -2863,6 +3255,374 @@ func (_m *Notice) ToEdge(order *NoticeOrder) *NoticeEdge {
 		order = DefaultNoticeOrder
 	}
 	return &NoticeEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// OperatingModelEdge is the edge representation of OperatingModel.
+type OperatingModelEdge struct {
+	Node   *OperatingModel `json:"node"`
+	Cursor Cursor          `json:"cursor"`
+}
+
+// OperatingModelConnection is the connection containing edges to OperatingModel.
+type OperatingModelConnection struct {
+	Edges      []*OperatingModelEdge `json:"edges"`
+	PageInfo   PageInfo              `json:"pageInfo"`
+	TotalCount int                   `json:"totalCount"`
+}
+
+func (c *OperatingModelConnection) build(nodes []*OperatingModel, pager *operatingmodelPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *OperatingModel
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *OperatingModel {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *OperatingModel {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*OperatingModelEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &OperatingModelEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// OperatingModelPaginateOption enables pagination customization.
+type OperatingModelPaginateOption func(*operatingmodelPager) error
+
+// WithOperatingModelOrder configures pagination ordering.
+func WithOperatingModelOrder(order []*OperatingModelOrder) OperatingModelPaginateOption {
+	return func(pager *operatingmodelPager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithOperatingModelFilter configures pagination filter.
+func WithOperatingModelFilter(filter func(*OperatingModelQuery) (*OperatingModelQuery, error)) OperatingModelPaginateOption {
+	return func(pager *operatingmodelPager) error {
+		if filter == nil {
+			return errors.New("OperatingModelQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type operatingmodelPager struct {
+	reverse bool
+	order   []*OperatingModelOrder
+	filter  func(*OperatingModelQuery) (*OperatingModelQuery, error)
+}
+
+func newOperatingModelPager(opts []OperatingModelPaginateOption, reverse bool) (*operatingmodelPager, error) {
+	pager := &operatingmodelPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *operatingmodelPager) applyFilter(query *OperatingModelQuery) (*OperatingModelQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *operatingmodelPager) toCursor(_m *OperatingModel) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *operatingmodelPager) applyCursors(query *OperatingModelQuery, after, before *Cursor) (*OperatingModelQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultOperatingModelOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *operatingmodelPager) applyOrder(query *OperatingModelQuery) *OperatingModelQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultOperatingModelOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultOperatingModelOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *operatingmodelPager) orderExpr(query *OperatingModelQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultOperatingModelOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to OperatingModel.
+func (_m *OperatingModelQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...OperatingModelPaginateOption,
+) (*OperatingModelConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newOperatingModelPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &OperatingModelConnection{Edges: []*OperatingModelEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// OperatingModelOrderFieldCreatedAt orders OperatingModel by created_at.
+	OperatingModelOrderFieldCreatedAt = &OperatingModelOrderField{
+		Value: func(_m *OperatingModel) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: operatingmodel.FieldCreatedAt,
+		toTerm: operatingmodel.ByCreatedAt,
+		toCursor: func(_m *OperatingModel) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// OperatingModelOrderFieldUpdatedAt orders OperatingModel by updated_at.
+	OperatingModelOrderFieldUpdatedAt = &OperatingModelOrderField{
+		Value: func(_m *OperatingModel) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: operatingmodel.FieldUpdatedAt,
+		toTerm: operatingmodel.ByUpdatedAt,
+		toCursor: func(_m *OperatingModel) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// OperatingModelOrderFieldName orders OperatingModel by name.
+	OperatingModelOrderFieldName = &OperatingModelOrderField{
+		Value: func(_m *OperatingModel) (ent.Value, error) {
+			return _m.Name, nil
+		},
+		column: operatingmodel.FieldName,
+		toTerm: operatingmodel.ByName,
+		toCursor: func(_m *OperatingModel) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Name,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f OperatingModelOrderField) String() string {
+	var str string
+	switch f.column {
+	case OperatingModelOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case OperatingModelOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case OperatingModelOrderFieldName.column:
+		str = "NAME"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f OperatingModelOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *OperatingModelOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("OperatingModelOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *OperatingModelOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *OperatingModelOrderFieldUpdatedAt
+	case "NAME":
+		*f = *OperatingModelOrderFieldName
+	default:
+		return fmt.Errorf("%s is not a valid OperatingModelOrderField", str)
+	}
+	return nil
+}
+
+// OperatingModelOrderField defines the ordering field of OperatingModel.
+type OperatingModelOrderField struct {
+	// Value extracts the ordering value from the given OperatingModel.
+	Value    func(*OperatingModel) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) operatingmodel.OrderOption
+	toCursor func(*OperatingModel) Cursor
+}
+
+// OperatingModelOrder defines the ordering of OperatingModel.
+type OperatingModelOrder struct {
+	Direction OrderDirection            `json:"direction"`
+	Field     *OperatingModelOrderField `json:"field"`
+}
+
+// DefaultOperatingModelOrder is the default ordering of OperatingModel.
+var DefaultOperatingModelOrder = &OperatingModelOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &OperatingModelOrderField{
+		Value: func(_m *OperatingModel) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: operatingmodel.FieldID,
+		toTerm: operatingmodel.ByID,
+		toCursor: func(_m *OperatingModel) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts OperatingModel into OperatingModelEdge.
+func (_m *OperatingModel) ToEdge(order *OperatingModelOrder) *OperatingModelEdge {
+	if order == nil {
+		order = DefaultOperatingModelOrder
+	}
+	return &OperatingModelEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}
@@ -4412,6 +5172,659 @@ func (_m *Region) ToEdge(order *RegionOrder) *RegionEdge {
 	}
 }
 
+// SurveyEdge is the edge representation of Survey.
+type SurveyEdge struct {
+	Node   *Survey `json:"node"`
+	Cursor Cursor  `json:"cursor"`
+}
+
+// SurveyConnection is the connection containing edges to Survey.
+type SurveyConnection struct {
+	Edges      []*SurveyEdge `json:"edges"`
+	PageInfo   PageInfo      `json:"pageInfo"`
+	TotalCount int           `json:"totalCount"`
+}
+
+func (c *SurveyConnection) build(nodes []*Survey, pager *surveyPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Survey
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Survey {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Survey {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*SurveyEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &SurveyEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// SurveyPaginateOption enables pagination customization.
+type SurveyPaginateOption func(*surveyPager) error
+
+// WithSurveyOrder configures pagination ordering.
+func WithSurveyOrder(order []*SurveyOrder) SurveyPaginateOption {
+	return func(pager *surveyPager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithSurveyFilter configures pagination filter.
+func WithSurveyFilter(filter func(*SurveyQuery) (*SurveyQuery, error)) SurveyPaginateOption {
+	return func(pager *surveyPager) error {
+		if filter == nil {
+			return errors.New("SurveyQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type surveyPager struct {
+	reverse bool
+	order   []*SurveyOrder
+	filter  func(*SurveyQuery) (*SurveyQuery, error)
+}
+
+func newSurveyPager(opts []SurveyPaginateOption, reverse bool) (*surveyPager, error) {
+	pager := &surveyPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *surveyPager) applyFilter(query *SurveyQuery) (*SurveyQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *surveyPager) toCursor(_m *Survey) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *surveyPager) applyCursors(query *SurveyQuery, after, before *Cursor) (*SurveyQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultSurveyOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *surveyPager) applyOrder(query *SurveyQuery) *SurveyQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultSurveyOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultSurveyOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *surveyPager) orderExpr(query *SurveyQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultSurveyOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Survey.
+func (_m *SurveyQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...SurveyPaginateOption,
+) (*SurveyConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newSurveyPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &SurveyConnection{Edges: []*SurveyEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// SurveyOrderFieldCreatedAt orders Survey by created_at.
+	SurveyOrderFieldCreatedAt = &SurveyOrderField{
+		Value: func(_m *Survey) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: survey.FieldCreatedAt,
+		toTerm: survey.ByCreatedAt,
+		toCursor: func(_m *Survey) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// SurveyOrderFieldUpdatedAt orders Survey by updated_at.
+	SurveyOrderFieldUpdatedAt = &SurveyOrderField{
+		Value: func(_m *Survey) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: survey.FieldUpdatedAt,
+		toTerm: survey.ByUpdatedAt,
+		toCursor: func(_m *Survey) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// SurveyOrderFieldTitle orders Survey by title.
+	SurveyOrderFieldTitle = &SurveyOrderField{
+		Value: func(_m *Survey) (ent.Value, error) {
+			return _m.Title, nil
+		},
+		column: survey.FieldTitle,
+		toTerm: survey.ByTitle,
+		toCursor: func(_m *Survey) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Title,
+			}
+		},
+	}
+	// SurveyOrderFieldOpensAt orders Survey by opens_at.
+	SurveyOrderFieldOpensAt = &SurveyOrderField{
+		Value: func(_m *Survey) (ent.Value, error) {
+			return _m.OpensAt, nil
+		},
+		column: survey.FieldOpensAt,
+		toTerm: survey.ByOpensAt,
+		toCursor: func(_m *Survey) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.OpensAt,
+			}
+		},
+	}
+	// SurveyOrderFieldClosesAt orders Survey by closes_at.
+	SurveyOrderFieldClosesAt = &SurveyOrderField{
+		Value: func(_m *Survey) (ent.Value, error) {
+			return _m.ClosesAt, nil
+		},
+		column: survey.FieldClosesAt,
+		toTerm: survey.ByClosesAt,
+		toCursor: func(_m *Survey) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.ClosesAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f SurveyOrderField) String() string {
+	var str string
+	switch f.column {
+	case SurveyOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case SurveyOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case SurveyOrderFieldTitle.column:
+		str = "TITLE"
+	case SurveyOrderFieldOpensAt.column:
+		str = "OPENS_AT"
+	case SurveyOrderFieldClosesAt.column:
+		str = "CLOSES_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f SurveyOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *SurveyOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("SurveyOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *SurveyOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *SurveyOrderFieldUpdatedAt
+	case "TITLE":
+		*f = *SurveyOrderFieldTitle
+	case "OPENS_AT":
+		*f = *SurveyOrderFieldOpensAt
+	case "CLOSES_AT":
+		*f = *SurveyOrderFieldClosesAt
+	default:
+		return fmt.Errorf("%s is not a valid SurveyOrderField", str)
+	}
+	return nil
+}
+
+// SurveyOrderField defines the ordering field of Survey.
+type SurveyOrderField struct {
+	// Value extracts the ordering value from the given Survey.
+	Value    func(*Survey) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) survey.OrderOption
+	toCursor func(*Survey) Cursor
+}
+
+// SurveyOrder defines the ordering of Survey.
+type SurveyOrder struct {
+	Direction OrderDirection    `json:"direction"`
+	Field     *SurveyOrderField `json:"field"`
+}
+
+// DefaultSurveyOrder is the default ordering of Survey.
+var DefaultSurveyOrder = &SurveyOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &SurveyOrderField{
+		Value: func(_m *Survey) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: survey.FieldID,
+		toTerm: survey.ByID,
+		toCursor: func(_m *Survey) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Survey into SurveyEdge.
+func (_m *Survey) ToEdge(order *SurveyOrder) *SurveyEdge {
+	if order == nil {
+		order = DefaultSurveyOrder
+	}
+	return &SurveyEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// SurveyResponseEdge is the edge representation of SurveyResponse.
+type SurveyResponseEdge struct {
+	Node   *SurveyResponse `json:"node"`
+	Cursor Cursor          `json:"cursor"`
+}
+
+// SurveyResponseConnection is the connection containing edges to SurveyResponse.
+type SurveyResponseConnection struct {
+	Edges      []*SurveyResponseEdge `json:"edges"`
+	PageInfo   PageInfo              `json:"pageInfo"`
+	TotalCount int                   `json:"totalCount"`
+}
+
+func (c *SurveyResponseConnection) build(nodes []*SurveyResponse, pager *surveyresponsePager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *SurveyResponse
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *SurveyResponse {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *SurveyResponse {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*SurveyResponseEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &SurveyResponseEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// SurveyResponsePaginateOption enables pagination customization.
+type SurveyResponsePaginateOption func(*surveyresponsePager) error
+
+// WithSurveyResponseOrder configures pagination ordering.
+func WithSurveyResponseOrder(order *SurveyResponseOrder) SurveyResponsePaginateOption {
+	if order == nil {
+		order = DefaultSurveyResponseOrder
+	}
+	o := *order
+	return func(pager *surveyresponsePager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultSurveyResponseOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithSurveyResponseFilter configures pagination filter.
+func WithSurveyResponseFilter(filter func(*SurveyResponseQuery) (*SurveyResponseQuery, error)) SurveyResponsePaginateOption {
+	return func(pager *surveyresponsePager) error {
+		if filter == nil {
+			return errors.New("SurveyResponseQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type surveyresponsePager struct {
+	reverse bool
+	order   *SurveyResponseOrder
+	filter  func(*SurveyResponseQuery) (*SurveyResponseQuery, error)
+}
+
+func newSurveyResponsePager(opts []SurveyResponsePaginateOption, reverse bool) (*surveyresponsePager, error) {
+	pager := &surveyresponsePager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultSurveyResponseOrder
+	}
+	return pager, nil
+}
+
+func (p *surveyresponsePager) applyFilter(query *SurveyResponseQuery) (*SurveyResponseQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *surveyresponsePager) toCursor(_m *SurveyResponse) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *surveyresponsePager) applyCursors(query *SurveyResponseQuery, after, before *Cursor) (*SurveyResponseQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultSurveyResponseOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *surveyresponsePager) applyOrder(query *SurveyResponseQuery) *SurveyResponseQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultSurveyResponseOrder.Field {
+		query = query.Order(DefaultSurveyResponseOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *surveyresponsePager) orderExpr(query *SurveyResponseQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultSurveyResponseOrder.Field {
+			b.Comma().Ident(DefaultSurveyResponseOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to SurveyResponse.
+func (_m *SurveyResponseQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...SurveyResponsePaginateOption,
+) (*SurveyResponseConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newSurveyResponsePager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &SurveyResponseConnection{Edges: []*SurveyResponseEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+// SurveyResponseOrderField defines the ordering field of SurveyResponse.
+type SurveyResponseOrderField struct {
+	// Value extracts the ordering value from the given SurveyResponse.
+	Value    func(*SurveyResponse) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) surveyresponse.OrderOption
+	toCursor func(*SurveyResponse) Cursor
+}
+
+// SurveyResponseOrder defines the ordering of SurveyResponse.
+type SurveyResponseOrder struct {
+	Direction OrderDirection            `json:"direction"`
+	Field     *SurveyResponseOrderField `json:"field"`
+}
+
+// DefaultSurveyResponseOrder is the default ordering of SurveyResponse.
+var DefaultSurveyResponseOrder = &SurveyResponseOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &SurveyResponseOrderField{
+		Value: func(_m *SurveyResponse) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: surveyresponse.FieldID,
+		toTerm: surveyresponse.ByID,
+		toCursor: func(_m *SurveyResponse) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts SurveyResponse into SurveyResponseEdge.
+func (_m *SurveyResponse) ToEdge(order *SurveyResponseOrder) *SurveyResponseEdge {
+	if order == nil {
+		order = DefaultSurveyResponseOrder
+	}
+	return &SurveyResponseEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
 // ThemeEdge is the edge representation of Theme.
 type ThemeEdge struct {
 	Node   *Theme `json:"node"`
@@ -5565,6 +6978,742 @@ func (_m *WellbeingCounty) ToEdge(order *WellbeingCountyOrder) *WellbeingCountyE
 		order = DefaultWellbeingCountyOrder
 	}
 	return &WellbeingCountyEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// WorkshopEdge is the edge representation of Workshop.
+type WorkshopEdge struct {
+	Node   *Workshop `json:"node"`
+	Cursor Cursor    `json:"cursor"`
+}
+
+// WorkshopConnection is the connection containing edges to Workshop.
+type WorkshopConnection struct {
+	Edges      []*WorkshopEdge `json:"edges"`
+	PageInfo   PageInfo        `json:"pageInfo"`
+	TotalCount int             `json:"totalCount"`
+}
+
+func (c *WorkshopConnection) build(nodes []*Workshop, pager *workshopPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Workshop
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Workshop {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Workshop {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*WorkshopEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &WorkshopEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// WorkshopPaginateOption enables pagination customization.
+type WorkshopPaginateOption func(*workshopPager) error
+
+// WithWorkshopOrder configures pagination ordering.
+func WithWorkshopOrder(order []*WorkshopOrder) WorkshopPaginateOption {
+	return func(pager *workshopPager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithWorkshopFilter configures pagination filter.
+func WithWorkshopFilter(filter func(*WorkshopQuery) (*WorkshopQuery, error)) WorkshopPaginateOption {
+	return func(pager *workshopPager) error {
+		if filter == nil {
+			return errors.New("WorkshopQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type workshopPager struct {
+	reverse bool
+	order   []*WorkshopOrder
+	filter  func(*WorkshopQuery) (*WorkshopQuery, error)
+}
+
+func newWorkshopPager(opts []WorkshopPaginateOption, reverse bool) (*workshopPager, error) {
+	pager := &workshopPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *workshopPager) applyFilter(query *WorkshopQuery) (*WorkshopQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *workshopPager) toCursor(_m *Workshop) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *workshopPager) applyCursors(query *WorkshopQuery, after, before *Cursor) (*WorkshopQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultWorkshopOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *workshopPager) applyOrder(query *WorkshopQuery) *WorkshopQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultWorkshopOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultWorkshopOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *workshopPager) orderExpr(query *WorkshopQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultWorkshopOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Workshop.
+func (_m *WorkshopQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...WorkshopPaginateOption,
+) (*WorkshopConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newWorkshopPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &WorkshopConnection{Edges: []*WorkshopEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// WorkshopOrderFieldCreatedAt orders Workshop by created_at.
+	WorkshopOrderFieldCreatedAt = &WorkshopOrderField{
+		Value: func(_m *Workshop) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: workshop.FieldCreatedAt,
+		toTerm: workshop.ByCreatedAt,
+		toCursor: func(_m *Workshop) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// WorkshopOrderFieldUpdatedAt orders Workshop by updated_at.
+	WorkshopOrderFieldUpdatedAt = &WorkshopOrderField{
+		Value: func(_m *Workshop) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: workshop.FieldUpdatedAt,
+		toTerm: workshop.ByUpdatedAt,
+		toCursor: func(_m *Workshop) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// WorkshopOrderFieldTitle orders Workshop by title.
+	WorkshopOrderFieldTitle = &WorkshopOrderField{
+		Value: func(_m *Workshop) (ent.Value, error) {
+			return _m.Title, nil
+		},
+		column: workshop.FieldTitle,
+		toTerm: workshop.ByTitle,
+		toCursor: func(_m *Workshop) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Title,
+			}
+		},
+	}
+	// WorkshopOrderFieldStartsAt orders Workshop by starts_at.
+	WorkshopOrderFieldStartsAt = &WorkshopOrderField{
+		Value: func(_m *Workshop) (ent.Value, error) {
+			return _m.StartsAt, nil
+		},
+		column: workshop.FieldStartsAt,
+		toTerm: workshop.ByStartsAt,
+		toCursor: func(_m *Workshop) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.StartsAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f WorkshopOrderField) String() string {
+	var str string
+	switch f.column {
+	case WorkshopOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case WorkshopOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case WorkshopOrderFieldTitle.column:
+		str = "TITLE"
+	case WorkshopOrderFieldStartsAt.column:
+		str = "STARTS_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f WorkshopOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *WorkshopOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("WorkshopOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *WorkshopOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *WorkshopOrderFieldUpdatedAt
+	case "TITLE":
+		*f = *WorkshopOrderFieldTitle
+	case "STARTS_AT":
+		*f = *WorkshopOrderFieldStartsAt
+	default:
+		return fmt.Errorf("%s is not a valid WorkshopOrderField", str)
+	}
+	return nil
+}
+
+// WorkshopOrderField defines the ordering field of Workshop.
+type WorkshopOrderField struct {
+	// Value extracts the ordering value from the given Workshop.
+	Value    func(*Workshop) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) workshop.OrderOption
+	toCursor func(*Workshop) Cursor
+}
+
+// WorkshopOrder defines the ordering of Workshop.
+type WorkshopOrder struct {
+	Direction OrderDirection      `json:"direction"`
+	Field     *WorkshopOrderField `json:"field"`
+}
+
+// DefaultWorkshopOrder is the default ordering of Workshop.
+var DefaultWorkshopOrder = &WorkshopOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &WorkshopOrderField{
+		Value: func(_m *Workshop) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: workshop.FieldID,
+		toTerm: workshop.ByID,
+		toCursor: func(_m *Workshop) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Workshop into WorkshopEdge.
+func (_m *Workshop) ToEdge(order *WorkshopOrder) *WorkshopEdge {
+	if order == nil {
+		order = DefaultWorkshopOrder
+	}
+	return &WorkshopEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// WorkshopRegistrationEdge is the edge representation of WorkshopRegistration.
+type WorkshopRegistrationEdge struct {
+	Node   *WorkshopRegistration `json:"node"`
+	Cursor Cursor                `json:"cursor"`
+}
+
+// WorkshopRegistrationConnection is the connection containing edges to WorkshopRegistration.
+type WorkshopRegistrationConnection struct {
+	Edges      []*WorkshopRegistrationEdge `json:"edges"`
+	PageInfo   PageInfo                    `json:"pageInfo"`
+	TotalCount int                         `json:"totalCount"`
+}
+
+func (c *WorkshopRegistrationConnection) build(nodes []*WorkshopRegistration, pager *workshopregistrationPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *WorkshopRegistration
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *WorkshopRegistration {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *WorkshopRegistration {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*WorkshopRegistrationEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &WorkshopRegistrationEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// WorkshopRegistrationPaginateOption enables pagination customization.
+type WorkshopRegistrationPaginateOption func(*workshopregistrationPager) error
+
+// WithWorkshopRegistrationOrder configures pagination ordering.
+func WithWorkshopRegistrationOrder(order []*WorkshopRegistrationOrder) WorkshopRegistrationPaginateOption {
+	return func(pager *workshopregistrationPager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithWorkshopRegistrationFilter configures pagination filter.
+func WithWorkshopRegistrationFilter(filter func(*WorkshopRegistrationQuery) (*WorkshopRegistrationQuery, error)) WorkshopRegistrationPaginateOption {
+	return func(pager *workshopregistrationPager) error {
+		if filter == nil {
+			return errors.New("WorkshopRegistrationQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type workshopregistrationPager struct {
+	reverse bool
+	order   []*WorkshopRegistrationOrder
+	filter  func(*WorkshopRegistrationQuery) (*WorkshopRegistrationQuery, error)
+}
+
+func newWorkshopRegistrationPager(opts []WorkshopRegistrationPaginateOption, reverse bool) (*workshopregistrationPager, error) {
+	pager := &workshopregistrationPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *workshopregistrationPager) applyFilter(query *WorkshopRegistrationQuery) (*WorkshopRegistrationQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *workshopregistrationPager) toCursor(_m *WorkshopRegistration) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *workshopregistrationPager) applyCursors(query *WorkshopRegistrationQuery, after, before *Cursor) (*WorkshopRegistrationQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultWorkshopRegistrationOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *workshopregistrationPager) applyOrder(query *WorkshopRegistrationQuery) *WorkshopRegistrationQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultWorkshopRegistrationOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultWorkshopRegistrationOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *workshopregistrationPager) orderExpr(query *WorkshopRegistrationQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultWorkshopRegistrationOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to WorkshopRegistration.
+func (_m *WorkshopRegistrationQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...WorkshopRegistrationPaginateOption,
+) (*WorkshopRegistrationConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newWorkshopRegistrationPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &WorkshopRegistrationConnection{Edges: []*WorkshopRegistrationEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// WorkshopRegistrationOrderFieldStatus orders WorkshopRegistration by status.
+	WorkshopRegistrationOrderFieldStatus = &WorkshopRegistrationOrderField{
+		Value: func(_m *WorkshopRegistration) (ent.Value, error) {
+			return _m.Status, nil
+		},
+		column: workshopregistration.FieldStatus,
+		toTerm: workshopregistration.ByStatus,
+		toCursor: func(_m *WorkshopRegistration) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Status,
+			}
+		},
+	}
+	// WorkshopRegistrationOrderFieldRegisteredAt orders WorkshopRegistration by registered_at.
+	WorkshopRegistrationOrderFieldRegisteredAt = &WorkshopRegistrationOrderField{
+		Value: func(_m *WorkshopRegistration) (ent.Value, error) {
+			return _m.RegisteredAt, nil
+		},
+		column: workshopregistration.FieldRegisteredAt,
+		toTerm: workshopregistration.ByRegisteredAt,
+		toCursor: func(_m *WorkshopRegistration) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.RegisteredAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f WorkshopRegistrationOrderField) String() string {
+	var str string
+	switch f.column {
+	case WorkshopRegistrationOrderFieldStatus.column:
+		str = "STATUS"
+	case WorkshopRegistrationOrderFieldRegisteredAt.column:
+		str = "REGISTERED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f WorkshopRegistrationOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *WorkshopRegistrationOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("WorkshopRegistrationOrderField %T must be a string", v)
+	}
+	switch str {
+	case "STATUS":
+		*f = *WorkshopRegistrationOrderFieldStatus
+	case "REGISTERED_AT":
+		*f = *WorkshopRegistrationOrderFieldRegisteredAt
+	default:
+		return fmt.Errorf("%s is not a valid WorkshopRegistrationOrderField", str)
+	}
+	return nil
+}
+
+// WorkshopRegistrationOrderField defines the ordering field of WorkshopRegistration.
+type WorkshopRegistrationOrderField struct {
+	// Value extracts the ordering value from the given WorkshopRegistration.
+	Value    func(*WorkshopRegistration) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) workshopregistration.OrderOption
+	toCursor func(*WorkshopRegistration) Cursor
+}
+
+// WorkshopRegistrationOrder defines the ordering of WorkshopRegistration.
+type WorkshopRegistrationOrder struct {
+	Direction OrderDirection                  `json:"direction"`
+	Field     *WorkshopRegistrationOrderField `json:"field"`
+}
+
+// DefaultWorkshopRegistrationOrder is the default ordering of WorkshopRegistration.
+var DefaultWorkshopRegistrationOrder = &WorkshopRegistrationOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &WorkshopRegistrationOrderField{
+		Value: func(_m *WorkshopRegistration) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: workshopregistration.FieldID,
+		toTerm: workshopregistration.ByID,
+		toCursor: func(_m *WorkshopRegistration) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts WorkshopRegistration into WorkshopRegistrationEdge.
+func (_m *WorkshopRegistration) ToEdge(order *WorkshopRegistrationOrder) *WorkshopRegistrationEdge {
+	if order == nil {
+		order = DefaultWorkshopRegistrationOrder
+	}
+	return &WorkshopRegistrationEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

@@ -5,6 +5,7 @@ package ent
 import (
 	"errors"
 	"fmt"
+	"kokeilu/ent/adoption"
 	"kokeilu/ent/discussion"
 	"kokeilu/ent/link"
 	"kokeilu/ent/material"
@@ -12,17 +13,468 @@ import (
 	"kokeilu/ent/municipality"
 	"kokeilu/ent/network"
 	"kokeilu/ent/notice"
+	"kokeilu/ent/operatingmodel"
 	"kokeilu/ent/organization"
 	"kokeilu/ent/pilot"
 	"kokeilu/ent/post"
 	"kokeilu/ent/predicate"
 	"kokeilu/ent/region"
+	"kokeilu/ent/survey"
+	"kokeilu/ent/surveyresponse"
 	"kokeilu/ent/theme"
 	"kokeilu/ent/user"
 	"kokeilu/ent/wellbeingcounty"
+	"kokeilu/ent/workshop"
+	"kokeilu/ent/workshopregistration"
 	"kokeilu/ent/workspace"
 	"time"
 )
+
+// AdoptionWhereInput represents a where input for filtering Adoption queries.
+type AdoptionWhereInput struct {
+	Predicates []predicate.Adoption  `json:"-"`
+	Not        *AdoptionWhereInput   `json:"not,omitempty"`
+	Or         []*AdoptionWhereInput `json:"or,omitempty"`
+	And        []*AdoptionWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "adopted_on" field predicates.
+	AdoptedOn       *time.Time  `json:"adoptedOn,omitempty"`
+	AdoptedOnNEQ    *time.Time  `json:"adoptedOnNEQ,omitempty"`
+	AdoptedOnIn     []time.Time `json:"adoptedOnIn,omitempty"`
+	AdoptedOnNotIn  []time.Time `json:"adoptedOnNotIn,omitempty"`
+	AdoptedOnGT     *time.Time  `json:"adoptedOnGT,omitempty"`
+	AdoptedOnGTE    *time.Time  `json:"adoptedOnGTE,omitempty"`
+	AdoptedOnLT     *time.Time  `json:"adoptedOnLT,omitempty"`
+	AdoptedOnLTE    *time.Time  `json:"adoptedOnLTE,omitempty"`
+	AdoptedOnIsNil  bool        `json:"adoptedOnIsNil,omitempty"`
+	AdoptedOnNotNil bool        `json:"adoptedOnNotNil,omitempty"`
+
+	// "note" field predicates.
+	Note             *string  `json:"note,omitempty"`
+	NoteNEQ          *string  `json:"noteNEQ,omitempty"`
+	NoteIn           []string `json:"noteIn,omitempty"`
+	NoteNotIn        []string `json:"noteNotIn,omitempty"`
+	NoteGT           *string  `json:"noteGT,omitempty"`
+	NoteGTE          *string  `json:"noteGTE,omitempty"`
+	NoteLT           *string  `json:"noteLT,omitempty"`
+	NoteLTE          *string  `json:"noteLTE,omitempty"`
+	NoteContains     *string  `json:"noteContains,omitempty"`
+	NoteHasPrefix    *string  `json:"noteHasPrefix,omitempty"`
+	NoteHasSuffix    *string  `json:"noteHasSuffix,omitempty"`
+	NoteIsNil        bool     `json:"noteIsNil,omitempty"`
+	NoteNotNil       bool     `json:"noteNotNil,omitempty"`
+	NoteEqualFold    *string  `json:"noteEqualFold,omitempty"`
+	NoteContainsFold *string  `json:"noteContainsFold,omitempty"`
+
+	// "source_url" field predicates.
+	SourceURL             *string  `json:"sourceURL,omitempty"`
+	SourceURLNEQ          *string  `json:"sourceURLNEQ,omitempty"`
+	SourceURLIn           []string `json:"sourceURLIn,omitempty"`
+	SourceURLNotIn        []string `json:"sourceURLNotIn,omitempty"`
+	SourceURLGT           *string  `json:"sourceURLGT,omitempty"`
+	SourceURLGTE          *string  `json:"sourceURLGTE,omitempty"`
+	SourceURLLT           *string  `json:"sourceURLLT,omitempty"`
+	SourceURLLTE          *string  `json:"sourceURLLTE,omitempty"`
+	SourceURLContains     *string  `json:"sourceURLContains,omitempty"`
+	SourceURLHasPrefix    *string  `json:"sourceURLHasPrefix,omitempty"`
+	SourceURLHasSuffix    *string  `json:"sourceURLHasSuffix,omitempty"`
+	SourceURLIsNil        bool     `json:"sourceURLIsNil,omitempty"`
+	SourceURLNotNil       bool     `json:"sourceURLNotNil,omitempty"`
+	SourceURLEqualFold    *string  `json:"sourceURLEqualFold,omitempty"`
+	SourceURLContainsFold *string  `json:"sourceURLContainsFold,omitempty"`
+
+	// "operating_model" edge predicates.
+	HasOperatingModel     *bool                       `json:"hasOperatingModel,omitempty"`
+	HasOperatingModelWith []*OperatingModelWhereInput `json:"hasOperatingModelWith,omitempty"`
+
+	// "municipality" edge predicates.
+	HasMunicipality     *bool                     `json:"hasMunicipality,omitempty"`
+	HasMunicipalityWith []*MunicipalityWhereInput `json:"hasMunicipalityWith,omitempty"`
+
+	// "pilot" edge predicates.
+	HasPilot     *bool              `json:"hasPilot,omitempty"`
+	HasPilotWith []*PilotWhereInput `json:"hasPilotWith,omitempty"`
+
+	// "created_by" edge predicates.
+	HasCreatedBy     *bool             `json:"hasCreatedBy,omitempty"`
+	HasCreatedByWith []*UserWhereInput `json:"hasCreatedByWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *AdoptionWhereInput) AddPredicates(predicates ...predicate.Adoption) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the AdoptionWhereInput filter on the AdoptionQuery builder.
+func (i *AdoptionWhereInput) Filter(q *AdoptionQuery) (*AdoptionQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyAdoptionWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyAdoptionWhereInput is returned in case the AdoptionWhereInput is empty.
+var ErrEmptyAdoptionWhereInput = errors.New("ent: empty predicate AdoptionWhereInput")
+
+// P returns a predicate for filtering adoptions.
+// An error is returned if the input is empty or invalid.
+func (i *AdoptionWhereInput) P() (predicate.Adoption, error) {
+	var predicates []predicate.Adoption
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, adoption.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Adoption, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, adoption.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Adoption, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, adoption.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, adoption.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, adoption.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, adoption.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, adoption.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, adoption.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, adoption.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, adoption.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, adoption.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, adoption.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, adoption.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, adoption.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, adoption.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, adoption.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, adoption.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, adoption.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, adoption.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, adoption.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, adoption.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, adoption.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, adoption.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, adoption.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, adoption.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, adoption.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, adoption.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.AdoptedOn != nil {
+		predicates = append(predicates, adoption.AdoptedOnEQ(*i.AdoptedOn))
+	}
+	if i.AdoptedOnNEQ != nil {
+		predicates = append(predicates, adoption.AdoptedOnNEQ(*i.AdoptedOnNEQ))
+	}
+	if len(i.AdoptedOnIn) > 0 {
+		predicates = append(predicates, adoption.AdoptedOnIn(i.AdoptedOnIn...))
+	}
+	if len(i.AdoptedOnNotIn) > 0 {
+		predicates = append(predicates, adoption.AdoptedOnNotIn(i.AdoptedOnNotIn...))
+	}
+	if i.AdoptedOnGT != nil {
+		predicates = append(predicates, adoption.AdoptedOnGT(*i.AdoptedOnGT))
+	}
+	if i.AdoptedOnGTE != nil {
+		predicates = append(predicates, adoption.AdoptedOnGTE(*i.AdoptedOnGTE))
+	}
+	if i.AdoptedOnLT != nil {
+		predicates = append(predicates, adoption.AdoptedOnLT(*i.AdoptedOnLT))
+	}
+	if i.AdoptedOnLTE != nil {
+		predicates = append(predicates, adoption.AdoptedOnLTE(*i.AdoptedOnLTE))
+	}
+	if i.AdoptedOnIsNil {
+		predicates = append(predicates, adoption.AdoptedOnIsNil())
+	}
+	if i.AdoptedOnNotNil {
+		predicates = append(predicates, adoption.AdoptedOnNotNil())
+	}
+	if i.Note != nil {
+		predicates = append(predicates, adoption.NoteEQ(*i.Note))
+	}
+	if i.NoteNEQ != nil {
+		predicates = append(predicates, adoption.NoteNEQ(*i.NoteNEQ))
+	}
+	if len(i.NoteIn) > 0 {
+		predicates = append(predicates, adoption.NoteIn(i.NoteIn...))
+	}
+	if len(i.NoteNotIn) > 0 {
+		predicates = append(predicates, adoption.NoteNotIn(i.NoteNotIn...))
+	}
+	if i.NoteGT != nil {
+		predicates = append(predicates, adoption.NoteGT(*i.NoteGT))
+	}
+	if i.NoteGTE != nil {
+		predicates = append(predicates, adoption.NoteGTE(*i.NoteGTE))
+	}
+	if i.NoteLT != nil {
+		predicates = append(predicates, adoption.NoteLT(*i.NoteLT))
+	}
+	if i.NoteLTE != nil {
+		predicates = append(predicates, adoption.NoteLTE(*i.NoteLTE))
+	}
+	if i.NoteContains != nil {
+		predicates = append(predicates, adoption.NoteContains(*i.NoteContains))
+	}
+	if i.NoteHasPrefix != nil {
+		predicates = append(predicates, adoption.NoteHasPrefix(*i.NoteHasPrefix))
+	}
+	if i.NoteHasSuffix != nil {
+		predicates = append(predicates, adoption.NoteHasSuffix(*i.NoteHasSuffix))
+	}
+	if i.NoteIsNil {
+		predicates = append(predicates, adoption.NoteIsNil())
+	}
+	if i.NoteNotNil {
+		predicates = append(predicates, adoption.NoteNotNil())
+	}
+	if i.NoteEqualFold != nil {
+		predicates = append(predicates, adoption.NoteEqualFold(*i.NoteEqualFold))
+	}
+	if i.NoteContainsFold != nil {
+		predicates = append(predicates, adoption.NoteContainsFold(*i.NoteContainsFold))
+	}
+	if i.SourceURL != nil {
+		predicates = append(predicates, adoption.SourceURLEQ(*i.SourceURL))
+	}
+	if i.SourceURLNEQ != nil {
+		predicates = append(predicates, adoption.SourceURLNEQ(*i.SourceURLNEQ))
+	}
+	if len(i.SourceURLIn) > 0 {
+		predicates = append(predicates, adoption.SourceURLIn(i.SourceURLIn...))
+	}
+	if len(i.SourceURLNotIn) > 0 {
+		predicates = append(predicates, adoption.SourceURLNotIn(i.SourceURLNotIn...))
+	}
+	if i.SourceURLGT != nil {
+		predicates = append(predicates, adoption.SourceURLGT(*i.SourceURLGT))
+	}
+	if i.SourceURLGTE != nil {
+		predicates = append(predicates, adoption.SourceURLGTE(*i.SourceURLGTE))
+	}
+	if i.SourceURLLT != nil {
+		predicates = append(predicates, adoption.SourceURLLT(*i.SourceURLLT))
+	}
+	if i.SourceURLLTE != nil {
+		predicates = append(predicates, adoption.SourceURLLTE(*i.SourceURLLTE))
+	}
+	if i.SourceURLContains != nil {
+		predicates = append(predicates, adoption.SourceURLContains(*i.SourceURLContains))
+	}
+	if i.SourceURLHasPrefix != nil {
+		predicates = append(predicates, adoption.SourceURLHasPrefix(*i.SourceURLHasPrefix))
+	}
+	if i.SourceURLHasSuffix != nil {
+		predicates = append(predicates, adoption.SourceURLHasSuffix(*i.SourceURLHasSuffix))
+	}
+	if i.SourceURLIsNil {
+		predicates = append(predicates, adoption.SourceURLIsNil())
+	}
+	if i.SourceURLNotNil {
+		predicates = append(predicates, adoption.SourceURLNotNil())
+	}
+	if i.SourceURLEqualFold != nil {
+		predicates = append(predicates, adoption.SourceURLEqualFold(*i.SourceURLEqualFold))
+	}
+	if i.SourceURLContainsFold != nil {
+		predicates = append(predicates, adoption.SourceURLContainsFold(*i.SourceURLContainsFold))
+	}
+
+	if i.HasOperatingModel != nil {
+		p := adoption.HasOperatingModel()
+		if !*i.HasOperatingModel {
+			p = adoption.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasOperatingModelWith) > 0 {
+		with := make([]predicate.OperatingModel, 0, len(i.HasOperatingModelWith))
+		for _, w := range i.HasOperatingModelWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasOperatingModelWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, adoption.HasOperatingModelWith(with...))
+	}
+	if i.HasMunicipality != nil {
+		p := adoption.HasMunicipality()
+		if !*i.HasMunicipality {
+			p = adoption.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasMunicipalityWith) > 0 {
+		with := make([]predicate.Municipality, 0, len(i.HasMunicipalityWith))
+		for _, w := range i.HasMunicipalityWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasMunicipalityWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, adoption.HasMunicipalityWith(with...))
+	}
+	if i.HasPilot != nil {
+		p := adoption.HasPilot()
+		if !*i.HasPilot {
+			p = adoption.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasPilotWith) > 0 {
+		with := make([]predicate.Pilot, 0, len(i.HasPilotWith))
+		for _, w := range i.HasPilotWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasPilotWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, adoption.HasPilotWith(with...))
+	}
+	if i.HasCreatedBy != nil {
+		p := adoption.HasCreatedBy()
+		if !*i.HasCreatedBy {
+			p = adoption.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCreatedByWith) > 0 {
+		with := make([]predicate.User, 0, len(i.HasCreatedByWith))
+		for _, w := range i.HasCreatedByWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCreatedByWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, adoption.HasCreatedByWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyAdoptionWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return adoption.And(predicates...), nil
+	}
+}
 
 // DiscussionWhereInput represents a where input for filtering Discussion queries.
 type DiscussionWhereInput struct {
@@ -3243,6 +3695,12 @@ type NoticeWhereInput struct {
 	BodyEqualFold    *string  `json:"bodyEqualFold,omitempty"`
 	BodyContainsFold *string  `json:"bodyContainsFold,omitempty"`
 
+	// "kind" field predicates.
+	Kind      *notice.Kind  `json:"kind,omitempty"`
+	KindNEQ   *notice.Kind  `json:"kindNEQ,omitempty"`
+	KindIn    []notice.Kind `json:"kindIn,omitempty"`
+	KindNotIn []notice.Kind `json:"kindNotIn,omitempty"`
+
 	// "event_on" field predicates.
 	EventOn       *time.Time  `json:"eventOn,omitempty"`
 	EventOnNEQ    *time.Time  `json:"eventOnNEQ,omitempty"`
@@ -3482,6 +3940,18 @@ func (i *NoticeWhereInput) P() (predicate.Notice, error) {
 	if i.BodyContainsFold != nil {
 		predicates = append(predicates, notice.BodyContainsFold(*i.BodyContainsFold))
 	}
+	if i.Kind != nil {
+		predicates = append(predicates, notice.KindEQ(*i.Kind))
+	}
+	if i.KindNEQ != nil {
+		predicates = append(predicates, notice.KindNEQ(*i.KindNEQ))
+	}
+	if len(i.KindIn) > 0 {
+		predicates = append(predicates, notice.KindIn(i.KindIn...))
+	}
+	if len(i.KindNotIn) > 0 {
+		predicates = append(predicates, notice.KindNotIn(i.KindNotIn...))
+	}
 	if i.EventOn != nil {
 		predicates = append(predicates, notice.EventOnEQ(*i.EventOn))
 	}
@@ -3655,6 +4125,832 @@ func (i *NoticeWhereInput) P() (predicate.Notice, error) {
 		return predicates[0], nil
 	default:
 		return notice.And(predicates...), nil
+	}
+}
+
+// OperatingModelWhereInput represents a where input for filtering OperatingModel queries.
+type OperatingModelWhereInput struct {
+	Predicates []predicate.OperatingModel  `json:"-"`
+	Not        *OperatingModelWhereInput   `json:"not,omitempty"`
+	Or         []*OperatingModelWhereInput `json:"or,omitempty"`
+	And        []*OperatingModelWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "slug" field predicates.
+	Slug             *string  `json:"slug,omitempty"`
+	SlugNEQ          *string  `json:"slugNEQ,omitempty"`
+	SlugIn           []string `json:"slugIn,omitempty"`
+	SlugNotIn        []string `json:"slugNotIn,omitempty"`
+	SlugGT           *string  `json:"slugGT,omitempty"`
+	SlugGTE          *string  `json:"slugGTE,omitempty"`
+	SlugLT           *string  `json:"slugLT,omitempty"`
+	SlugLTE          *string  `json:"slugLTE,omitempty"`
+	SlugContains     *string  `json:"slugContains,omitempty"`
+	SlugHasPrefix    *string  `json:"slugHasPrefix,omitempty"`
+	SlugHasSuffix    *string  `json:"slugHasSuffix,omitempty"`
+	SlugEqualFold    *string  `json:"slugEqualFold,omitempty"`
+	SlugContainsFold *string  `json:"slugContainsFold,omitempty"`
+
+	// "name" field predicates.
+	Name             *string  `json:"name,omitempty"`
+	NameNEQ          *string  `json:"nameNEQ,omitempty"`
+	NameIn           []string `json:"nameIn,omitempty"`
+	NameNotIn        []string `json:"nameNotIn,omitempty"`
+	NameGT           *string  `json:"nameGT,omitempty"`
+	NameGTE          *string  `json:"nameGTE,omitempty"`
+	NameLT           *string  `json:"nameLT,omitempty"`
+	NameLTE          *string  `json:"nameLTE,omitempty"`
+	NameContains     *string  `json:"nameContains,omitempty"`
+	NameHasPrefix    *string  `json:"nameHasPrefix,omitempty"`
+	NameHasSuffix    *string  `json:"nameHasSuffix,omitempty"`
+	NameEqualFold    *string  `json:"nameEqualFold,omitempty"`
+	NameContainsFold *string  `json:"nameContainsFold,omitempty"`
+
+	// "summary" field predicates.
+	Summary             *string  `json:"summary,omitempty"`
+	SummaryNEQ          *string  `json:"summaryNEQ,omitempty"`
+	SummaryIn           []string `json:"summaryIn,omitempty"`
+	SummaryNotIn        []string `json:"summaryNotIn,omitempty"`
+	SummaryGT           *string  `json:"summaryGT,omitempty"`
+	SummaryGTE          *string  `json:"summaryGTE,omitempty"`
+	SummaryLT           *string  `json:"summaryLT,omitempty"`
+	SummaryLTE          *string  `json:"summaryLTE,omitempty"`
+	SummaryContains     *string  `json:"summaryContains,omitempty"`
+	SummaryHasPrefix    *string  `json:"summaryHasPrefix,omitempty"`
+	SummaryHasSuffix    *string  `json:"summaryHasSuffix,omitempty"`
+	SummaryIsNil        bool     `json:"summaryIsNil,omitempty"`
+	SummaryNotNil       bool     `json:"summaryNotNil,omitempty"`
+	SummaryEqualFold    *string  `json:"summaryEqualFold,omitempty"`
+	SummaryContainsFold *string  `json:"summaryContainsFold,omitempty"`
+
+	// "core_idea" field predicates.
+	CoreIdea             *string  `json:"coreIdea,omitempty"`
+	CoreIdeaNEQ          *string  `json:"coreIdeaNEQ,omitempty"`
+	CoreIdeaIn           []string `json:"coreIdeaIn,omitempty"`
+	CoreIdeaNotIn        []string `json:"coreIdeaNotIn,omitempty"`
+	CoreIdeaGT           *string  `json:"coreIdeaGT,omitempty"`
+	CoreIdeaGTE          *string  `json:"coreIdeaGTE,omitempty"`
+	CoreIdeaLT           *string  `json:"coreIdeaLT,omitempty"`
+	CoreIdeaLTE          *string  `json:"coreIdeaLTE,omitempty"`
+	CoreIdeaContains     *string  `json:"coreIdeaContains,omitempty"`
+	CoreIdeaHasPrefix    *string  `json:"coreIdeaHasPrefix,omitempty"`
+	CoreIdeaHasSuffix    *string  `json:"coreIdeaHasSuffix,omitempty"`
+	CoreIdeaIsNil        bool     `json:"coreIdeaIsNil,omitempty"`
+	CoreIdeaNotNil       bool     `json:"coreIdeaNotNil,omitempty"`
+	CoreIdeaEqualFold    *string  `json:"coreIdeaEqualFold,omitempty"`
+	CoreIdeaContainsFold *string  `json:"coreIdeaContainsFold,omitempty"`
+
+	// "conditions" field predicates.
+	Conditions             *string  `json:"conditions,omitempty"`
+	ConditionsNEQ          *string  `json:"conditionsNEQ,omitempty"`
+	ConditionsIn           []string `json:"conditionsIn,omitempty"`
+	ConditionsNotIn        []string `json:"conditionsNotIn,omitempty"`
+	ConditionsGT           *string  `json:"conditionsGT,omitempty"`
+	ConditionsGTE          *string  `json:"conditionsGTE,omitempty"`
+	ConditionsLT           *string  `json:"conditionsLT,omitempty"`
+	ConditionsLTE          *string  `json:"conditionsLTE,omitempty"`
+	ConditionsContains     *string  `json:"conditionsContains,omitempty"`
+	ConditionsHasPrefix    *string  `json:"conditionsHasPrefix,omitempty"`
+	ConditionsHasSuffix    *string  `json:"conditionsHasSuffix,omitempty"`
+	ConditionsIsNil        bool     `json:"conditionsIsNil,omitempty"`
+	ConditionsNotNil       bool     `json:"conditionsNotNil,omitempty"`
+	ConditionsEqualFold    *string  `json:"conditionsEqualFold,omitempty"`
+	ConditionsContainsFold *string  `json:"conditionsContainsFold,omitempty"`
+
+	// "operating_environment" field predicates.
+	OperatingEnvironment             *string  `json:"operatingEnvironment,omitempty"`
+	OperatingEnvironmentNEQ          *string  `json:"operatingEnvironmentNEQ,omitempty"`
+	OperatingEnvironmentIn           []string `json:"operatingEnvironmentIn,omitempty"`
+	OperatingEnvironmentNotIn        []string `json:"operatingEnvironmentNotIn,omitempty"`
+	OperatingEnvironmentGT           *string  `json:"operatingEnvironmentGT,omitempty"`
+	OperatingEnvironmentGTE          *string  `json:"operatingEnvironmentGTE,omitempty"`
+	OperatingEnvironmentLT           *string  `json:"operatingEnvironmentLT,omitempty"`
+	OperatingEnvironmentLTE          *string  `json:"operatingEnvironmentLTE,omitempty"`
+	OperatingEnvironmentContains     *string  `json:"operatingEnvironmentContains,omitempty"`
+	OperatingEnvironmentHasPrefix    *string  `json:"operatingEnvironmentHasPrefix,omitempty"`
+	OperatingEnvironmentHasSuffix    *string  `json:"operatingEnvironmentHasSuffix,omitempty"`
+	OperatingEnvironmentIsNil        bool     `json:"operatingEnvironmentIsNil,omitempty"`
+	OperatingEnvironmentNotNil       bool     `json:"operatingEnvironmentNotNil,omitempty"`
+	OperatingEnvironmentEqualFold    *string  `json:"operatingEnvironmentEqualFold,omitempty"`
+	OperatingEnvironmentContainsFold *string  `json:"operatingEnvironmentContainsFold,omitempty"`
+
+	// "funder" field predicates.
+	Funder             *string  `json:"funder,omitempty"`
+	FunderNEQ          *string  `json:"funderNEQ,omitempty"`
+	FunderIn           []string `json:"funderIn,omitempty"`
+	FunderNotIn        []string `json:"funderNotIn,omitempty"`
+	FunderGT           *string  `json:"funderGT,omitempty"`
+	FunderGTE          *string  `json:"funderGTE,omitempty"`
+	FunderLT           *string  `json:"funderLT,omitempty"`
+	FunderLTE          *string  `json:"funderLTE,omitempty"`
+	FunderContains     *string  `json:"funderContains,omitempty"`
+	FunderHasPrefix    *string  `json:"funderHasPrefix,omitempty"`
+	FunderHasSuffix    *string  `json:"funderHasSuffix,omitempty"`
+	FunderIsNil        bool     `json:"funderIsNil,omitempty"`
+	FunderNotNil       bool     `json:"funderNotNil,omitempty"`
+	FunderEqualFold    *string  `json:"funderEqualFold,omitempty"`
+	FunderContainsFold *string  `json:"funderContainsFold,omitempty"`
+
+	// "source_url" field predicates.
+	SourceURL             *string  `json:"sourceURL,omitempty"`
+	SourceURLNEQ          *string  `json:"sourceURLNEQ,omitempty"`
+	SourceURLIn           []string `json:"sourceURLIn,omitempty"`
+	SourceURLNotIn        []string `json:"sourceURLNotIn,omitempty"`
+	SourceURLGT           *string  `json:"sourceURLGT,omitempty"`
+	SourceURLGTE          *string  `json:"sourceURLGTE,omitempty"`
+	SourceURLLT           *string  `json:"sourceURLLT,omitempty"`
+	SourceURLLTE          *string  `json:"sourceURLLTE,omitempty"`
+	SourceURLContains     *string  `json:"sourceURLContains,omitempty"`
+	SourceURLHasPrefix    *string  `json:"sourceURLHasPrefix,omitempty"`
+	SourceURLHasSuffix    *string  `json:"sourceURLHasSuffix,omitempty"`
+	SourceURLIsNil        bool     `json:"sourceURLIsNil,omitempty"`
+	SourceURLNotNil       bool     `json:"sourceURLNotNil,omitempty"`
+	SourceURLEqualFold    *string  `json:"sourceURLEqualFold,omitempty"`
+	SourceURLContainsFold *string  `json:"sourceURLContainsFold,omitempty"`
+
+	// "created_by" edge predicates.
+	HasCreatedBy     *bool             `json:"hasCreatedBy,omitempty"`
+	HasCreatedByWith []*UserWhereInput `json:"hasCreatedByWith,omitempty"`
+
+	// "municipalities" edge predicates.
+	HasMunicipalities     *bool                     `json:"hasMunicipalities,omitempty"`
+	HasMunicipalitiesWith []*MunicipalityWhereInput `json:"hasMunicipalitiesWith,omitempty"`
+
+	// "wellbeing_counties" edge predicates.
+	HasWellbeingCounties     *bool                        `json:"hasWellbeingCounties,omitempty"`
+	HasWellbeingCountiesWith []*WellbeingCountyWhereInput `json:"hasWellbeingCountiesWith,omitempty"`
+
+	// "developed_in" edge predicates.
+	HasDevelopedIn     *bool              `json:"hasDevelopedIn,omitempty"`
+	HasDevelopedInWith []*PilotWhereInput `json:"hasDevelopedInWith,omitempty"`
+
+	// "part_of" edge predicates.
+	HasPartOf     *bool                       `json:"hasPartOf,omitempty"`
+	HasPartOfWith []*OperatingModelWhereInput `json:"hasPartOfWith,omitempty"`
+
+	// "parts" edge predicates.
+	HasParts     *bool                       `json:"hasParts,omitempty"`
+	HasPartsWith []*OperatingModelWhereInput `json:"hasPartsWith,omitempty"`
+
+	// "adoptions" edge predicates.
+	HasAdoptions     *bool                 `json:"hasAdoptions,omitempty"`
+	HasAdoptionsWith []*AdoptionWhereInput `json:"hasAdoptionsWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *OperatingModelWhereInput) AddPredicates(predicates ...predicate.OperatingModel) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the OperatingModelWhereInput filter on the OperatingModelQuery builder.
+func (i *OperatingModelWhereInput) Filter(q *OperatingModelQuery) (*OperatingModelQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyOperatingModelWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyOperatingModelWhereInput is returned in case the OperatingModelWhereInput is empty.
+var ErrEmptyOperatingModelWhereInput = errors.New("ent: empty predicate OperatingModelWhereInput")
+
+// P returns a predicate for filtering operatingmodels.
+// An error is returned if the input is empty or invalid.
+func (i *OperatingModelWhereInput) P() (predicate.OperatingModel, error) {
+	var predicates []predicate.OperatingModel
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, operatingmodel.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.OperatingModel, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, operatingmodel.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.OperatingModel, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, operatingmodel.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, operatingmodel.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, operatingmodel.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, operatingmodel.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, operatingmodel.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, operatingmodel.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, operatingmodel.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, operatingmodel.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, operatingmodel.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, operatingmodel.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, operatingmodel.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, operatingmodel.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, operatingmodel.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, operatingmodel.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, operatingmodel.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, operatingmodel.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, operatingmodel.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, operatingmodel.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, operatingmodel.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, operatingmodel.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, operatingmodel.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, operatingmodel.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, operatingmodel.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, operatingmodel.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, operatingmodel.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Slug != nil {
+		predicates = append(predicates, operatingmodel.SlugEQ(*i.Slug))
+	}
+	if i.SlugNEQ != nil {
+		predicates = append(predicates, operatingmodel.SlugNEQ(*i.SlugNEQ))
+	}
+	if len(i.SlugIn) > 0 {
+		predicates = append(predicates, operatingmodel.SlugIn(i.SlugIn...))
+	}
+	if len(i.SlugNotIn) > 0 {
+		predicates = append(predicates, operatingmodel.SlugNotIn(i.SlugNotIn...))
+	}
+	if i.SlugGT != nil {
+		predicates = append(predicates, operatingmodel.SlugGT(*i.SlugGT))
+	}
+	if i.SlugGTE != nil {
+		predicates = append(predicates, operatingmodel.SlugGTE(*i.SlugGTE))
+	}
+	if i.SlugLT != nil {
+		predicates = append(predicates, operatingmodel.SlugLT(*i.SlugLT))
+	}
+	if i.SlugLTE != nil {
+		predicates = append(predicates, operatingmodel.SlugLTE(*i.SlugLTE))
+	}
+	if i.SlugContains != nil {
+		predicates = append(predicates, operatingmodel.SlugContains(*i.SlugContains))
+	}
+	if i.SlugHasPrefix != nil {
+		predicates = append(predicates, operatingmodel.SlugHasPrefix(*i.SlugHasPrefix))
+	}
+	if i.SlugHasSuffix != nil {
+		predicates = append(predicates, operatingmodel.SlugHasSuffix(*i.SlugHasSuffix))
+	}
+	if i.SlugEqualFold != nil {
+		predicates = append(predicates, operatingmodel.SlugEqualFold(*i.SlugEqualFold))
+	}
+	if i.SlugContainsFold != nil {
+		predicates = append(predicates, operatingmodel.SlugContainsFold(*i.SlugContainsFold))
+	}
+	if i.Name != nil {
+		predicates = append(predicates, operatingmodel.NameEQ(*i.Name))
+	}
+	if i.NameNEQ != nil {
+		predicates = append(predicates, operatingmodel.NameNEQ(*i.NameNEQ))
+	}
+	if len(i.NameIn) > 0 {
+		predicates = append(predicates, operatingmodel.NameIn(i.NameIn...))
+	}
+	if len(i.NameNotIn) > 0 {
+		predicates = append(predicates, operatingmodel.NameNotIn(i.NameNotIn...))
+	}
+	if i.NameGT != nil {
+		predicates = append(predicates, operatingmodel.NameGT(*i.NameGT))
+	}
+	if i.NameGTE != nil {
+		predicates = append(predicates, operatingmodel.NameGTE(*i.NameGTE))
+	}
+	if i.NameLT != nil {
+		predicates = append(predicates, operatingmodel.NameLT(*i.NameLT))
+	}
+	if i.NameLTE != nil {
+		predicates = append(predicates, operatingmodel.NameLTE(*i.NameLTE))
+	}
+	if i.NameContains != nil {
+		predicates = append(predicates, operatingmodel.NameContains(*i.NameContains))
+	}
+	if i.NameHasPrefix != nil {
+		predicates = append(predicates, operatingmodel.NameHasPrefix(*i.NameHasPrefix))
+	}
+	if i.NameHasSuffix != nil {
+		predicates = append(predicates, operatingmodel.NameHasSuffix(*i.NameHasSuffix))
+	}
+	if i.NameEqualFold != nil {
+		predicates = append(predicates, operatingmodel.NameEqualFold(*i.NameEqualFold))
+	}
+	if i.NameContainsFold != nil {
+		predicates = append(predicates, operatingmodel.NameContainsFold(*i.NameContainsFold))
+	}
+	if i.Summary != nil {
+		predicates = append(predicates, operatingmodel.SummaryEQ(*i.Summary))
+	}
+	if i.SummaryNEQ != nil {
+		predicates = append(predicates, operatingmodel.SummaryNEQ(*i.SummaryNEQ))
+	}
+	if len(i.SummaryIn) > 0 {
+		predicates = append(predicates, operatingmodel.SummaryIn(i.SummaryIn...))
+	}
+	if len(i.SummaryNotIn) > 0 {
+		predicates = append(predicates, operatingmodel.SummaryNotIn(i.SummaryNotIn...))
+	}
+	if i.SummaryGT != nil {
+		predicates = append(predicates, operatingmodel.SummaryGT(*i.SummaryGT))
+	}
+	if i.SummaryGTE != nil {
+		predicates = append(predicates, operatingmodel.SummaryGTE(*i.SummaryGTE))
+	}
+	if i.SummaryLT != nil {
+		predicates = append(predicates, operatingmodel.SummaryLT(*i.SummaryLT))
+	}
+	if i.SummaryLTE != nil {
+		predicates = append(predicates, operatingmodel.SummaryLTE(*i.SummaryLTE))
+	}
+	if i.SummaryContains != nil {
+		predicates = append(predicates, operatingmodel.SummaryContains(*i.SummaryContains))
+	}
+	if i.SummaryHasPrefix != nil {
+		predicates = append(predicates, operatingmodel.SummaryHasPrefix(*i.SummaryHasPrefix))
+	}
+	if i.SummaryHasSuffix != nil {
+		predicates = append(predicates, operatingmodel.SummaryHasSuffix(*i.SummaryHasSuffix))
+	}
+	if i.SummaryIsNil {
+		predicates = append(predicates, operatingmodel.SummaryIsNil())
+	}
+	if i.SummaryNotNil {
+		predicates = append(predicates, operatingmodel.SummaryNotNil())
+	}
+	if i.SummaryEqualFold != nil {
+		predicates = append(predicates, operatingmodel.SummaryEqualFold(*i.SummaryEqualFold))
+	}
+	if i.SummaryContainsFold != nil {
+		predicates = append(predicates, operatingmodel.SummaryContainsFold(*i.SummaryContainsFold))
+	}
+	if i.CoreIdea != nil {
+		predicates = append(predicates, operatingmodel.CoreIdeaEQ(*i.CoreIdea))
+	}
+	if i.CoreIdeaNEQ != nil {
+		predicates = append(predicates, operatingmodel.CoreIdeaNEQ(*i.CoreIdeaNEQ))
+	}
+	if len(i.CoreIdeaIn) > 0 {
+		predicates = append(predicates, operatingmodel.CoreIdeaIn(i.CoreIdeaIn...))
+	}
+	if len(i.CoreIdeaNotIn) > 0 {
+		predicates = append(predicates, operatingmodel.CoreIdeaNotIn(i.CoreIdeaNotIn...))
+	}
+	if i.CoreIdeaGT != nil {
+		predicates = append(predicates, operatingmodel.CoreIdeaGT(*i.CoreIdeaGT))
+	}
+	if i.CoreIdeaGTE != nil {
+		predicates = append(predicates, operatingmodel.CoreIdeaGTE(*i.CoreIdeaGTE))
+	}
+	if i.CoreIdeaLT != nil {
+		predicates = append(predicates, operatingmodel.CoreIdeaLT(*i.CoreIdeaLT))
+	}
+	if i.CoreIdeaLTE != nil {
+		predicates = append(predicates, operatingmodel.CoreIdeaLTE(*i.CoreIdeaLTE))
+	}
+	if i.CoreIdeaContains != nil {
+		predicates = append(predicates, operatingmodel.CoreIdeaContains(*i.CoreIdeaContains))
+	}
+	if i.CoreIdeaHasPrefix != nil {
+		predicates = append(predicates, operatingmodel.CoreIdeaHasPrefix(*i.CoreIdeaHasPrefix))
+	}
+	if i.CoreIdeaHasSuffix != nil {
+		predicates = append(predicates, operatingmodel.CoreIdeaHasSuffix(*i.CoreIdeaHasSuffix))
+	}
+	if i.CoreIdeaIsNil {
+		predicates = append(predicates, operatingmodel.CoreIdeaIsNil())
+	}
+	if i.CoreIdeaNotNil {
+		predicates = append(predicates, operatingmodel.CoreIdeaNotNil())
+	}
+	if i.CoreIdeaEqualFold != nil {
+		predicates = append(predicates, operatingmodel.CoreIdeaEqualFold(*i.CoreIdeaEqualFold))
+	}
+	if i.CoreIdeaContainsFold != nil {
+		predicates = append(predicates, operatingmodel.CoreIdeaContainsFold(*i.CoreIdeaContainsFold))
+	}
+	if i.Conditions != nil {
+		predicates = append(predicates, operatingmodel.ConditionsEQ(*i.Conditions))
+	}
+	if i.ConditionsNEQ != nil {
+		predicates = append(predicates, operatingmodel.ConditionsNEQ(*i.ConditionsNEQ))
+	}
+	if len(i.ConditionsIn) > 0 {
+		predicates = append(predicates, operatingmodel.ConditionsIn(i.ConditionsIn...))
+	}
+	if len(i.ConditionsNotIn) > 0 {
+		predicates = append(predicates, operatingmodel.ConditionsNotIn(i.ConditionsNotIn...))
+	}
+	if i.ConditionsGT != nil {
+		predicates = append(predicates, operatingmodel.ConditionsGT(*i.ConditionsGT))
+	}
+	if i.ConditionsGTE != nil {
+		predicates = append(predicates, operatingmodel.ConditionsGTE(*i.ConditionsGTE))
+	}
+	if i.ConditionsLT != nil {
+		predicates = append(predicates, operatingmodel.ConditionsLT(*i.ConditionsLT))
+	}
+	if i.ConditionsLTE != nil {
+		predicates = append(predicates, operatingmodel.ConditionsLTE(*i.ConditionsLTE))
+	}
+	if i.ConditionsContains != nil {
+		predicates = append(predicates, operatingmodel.ConditionsContains(*i.ConditionsContains))
+	}
+	if i.ConditionsHasPrefix != nil {
+		predicates = append(predicates, operatingmodel.ConditionsHasPrefix(*i.ConditionsHasPrefix))
+	}
+	if i.ConditionsHasSuffix != nil {
+		predicates = append(predicates, operatingmodel.ConditionsHasSuffix(*i.ConditionsHasSuffix))
+	}
+	if i.ConditionsIsNil {
+		predicates = append(predicates, operatingmodel.ConditionsIsNil())
+	}
+	if i.ConditionsNotNil {
+		predicates = append(predicates, operatingmodel.ConditionsNotNil())
+	}
+	if i.ConditionsEqualFold != nil {
+		predicates = append(predicates, operatingmodel.ConditionsEqualFold(*i.ConditionsEqualFold))
+	}
+	if i.ConditionsContainsFold != nil {
+		predicates = append(predicates, operatingmodel.ConditionsContainsFold(*i.ConditionsContainsFold))
+	}
+	if i.OperatingEnvironment != nil {
+		predicates = append(predicates, operatingmodel.OperatingEnvironmentEQ(*i.OperatingEnvironment))
+	}
+	if i.OperatingEnvironmentNEQ != nil {
+		predicates = append(predicates, operatingmodel.OperatingEnvironmentNEQ(*i.OperatingEnvironmentNEQ))
+	}
+	if len(i.OperatingEnvironmentIn) > 0 {
+		predicates = append(predicates, operatingmodel.OperatingEnvironmentIn(i.OperatingEnvironmentIn...))
+	}
+	if len(i.OperatingEnvironmentNotIn) > 0 {
+		predicates = append(predicates, operatingmodel.OperatingEnvironmentNotIn(i.OperatingEnvironmentNotIn...))
+	}
+	if i.OperatingEnvironmentGT != nil {
+		predicates = append(predicates, operatingmodel.OperatingEnvironmentGT(*i.OperatingEnvironmentGT))
+	}
+	if i.OperatingEnvironmentGTE != nil {
+		predicates = append(predicates, operatingmodel.OperatingEnvironmentGTE(*i.OperatingEnvironmentGTE))
+	}
+	if i.OperatingEnvironmentLT != nil {
+		predicates = append(predicates, operatingmodel.OperatingEnvironmentLT(*i.OperatingEnvironmentLT))
+	}
+	if i.OperatingEnvironmentLTE != nil {
+		predicates = append(predicates, operatingmodel.OperatingEnvironmentLTE(*i.OperatingEnvironmentLTE))
+	}
+	if i.OperatingEnvironmentContains != nil {
+		predicates = append(predicates, operatingmodel.OperatingEnvironmentContains(*i.OperatingEnvironmentContains))
+	}
+	if i.OperatingEnvironmentHasPrefix != nil {
+		predicates = append(predicates, operatingmodel.OperatingEnvironmentHasPrefix(*i.OperatingEnvironmentHasPrefix))
+	}
+	if i.OperatingEnvironmentHasSuffix != nil {
+		predicates = append(predicates, operatingmodel.OperatingEnvironmentHasSuffix(*i.OperatingEnvironmentHasSuffix))
+	}
+	if i.OperatingEnvironmentIsNil {
+		predicates = append(predicates, operatingmodel.OperatingEnvironmentIsNil())
+	}
+	if i.OperatingEnvironmentNotNil {
+		predicates = append(predicates, operatingmodel.OperatingEnvironmentNotNil())
+	}
+	if i.OperatingEnvironmentEqualFold != nil {
+		predicates = append(predicates, operatingmodel.OperatingEnvironmentEqualFold(*i.OperatingEnvironmentEqualFold))
+	}
+	if i.OperatingEnvironmentContainsFold != nil {
+		predicates = append(predicates, operatingmodel.OperatingEnvironmentContainsFold(*i.OperatingEnvironmentContainsFold))
+	}
+	if i.Funder != nil {
+		predicates = append(predicates, operatingmodel.FunderEQ(*i.Funder))
+	}
+	if i.FunderNEQ != nil {
+		predicates = append(predicates, operatingmodel.FunderNEQ(*i.FunderNEQ))
+	}
+	if len(i.FunderIn) > 0 {
+		predicates = append(predicates, operatingmodel.FunderIn(i.FunderIn...))
+	}
+	if len(i.FunderNotIn) > 0 {
+		predicates = append(predicates, operatingmodel.FunderNotIn(i.FunderNotIn...))
+	}
+	if i.FunderGT != nil {
+		predicates = append(predicates, operatingmodel.FunderGT(*i.FunderGT))
+	}
+	if i.FunderGTE != nil {
+		predicates = append(predicates, operatingmodel.FunderGTE(*i.FunderGTE))
+	}
+	if i.FunderLT != nil {
+		predicates = append(predicates, operatingmodel.FunderLT(*i.FunderLT))
+	}
+	if i.FunderLTE != nil {
+		predicates = append(predicates, operatingmodel.FunderLTE(*i.FunderLTE))
+	}
+	if i.FunderContains != nil {
+		predicates = append(predicates, operatingmodel.FunderContains(*i.FunderContains))
+	}
+	if i.FunderHasPrefix != nil {
+		predicates = append(predicates, operatingmodel.FunderHasPrefix(*i.FunderHasPrefix))
+	}
+	if i.FunderHasSuffix != nil {
+		predicates = append(predicates, operatingmodel.FunderHasSuffix(*i.FunderHasSuffix))
+	}
+	if i.FunderIsNil {
+		predicates = append(predicates, operatingmodel.FunderIsNil())
+	}
+	if i.FunderNotNil {
+		predicates = append(predicates, operatingmodel.FunderNotNil())
+	}
+	if i.FunderEqualFold != nil {
+		predicates = append(predicates, operatingmodel.FunderEqualFold(*i.FunderEqualFold))
+	}
+	if i.FunderContainsFold != nil {
+		predicates = append(predicates, operatingmodel.FunderContainsFold(*i.FunderContainsFold))
+	}
+	if i.SourceURL != nil {
+		predicates = append(predicates, operatingmodel.SourceURLEQ(*i.SourceURL))
+	}
+	if i.SourceURLNEQ != nil {
+		predicates = append(predicates, operatingmodel.SourceURLNEQ(*i.SourceURLNEQ))
+	}
+	if len(i.SourceURLIn) > 0 {
+		predicates = append(predicates, operatingmodel.SourceURLIn(i.SourceURLIn...))
+	}
+	if len(i.SourceURLNotIn) > 0 {
+		predicates = append(predicates, operatingmodel.SourceURLNotIn(i.SourceURLNotIn...))
+	}
+	if i.SourceURLGT != nil {
+		predicates = append(predicates, operatingmodel.SourceURLGT(*i.SourceURLGT))
+	}
+	if i.SourceURLGTE != nil {
+		predicates = append(predicates, operatingmodel.SourceURLGTE(*i.SourceURLGTE))
+	}
+	if i.SourceURLLT != nil {
+		predicates = append(predicates, operatingmodel.SourceURLLT(*i.SourceURLLT))
+	}
+	if i.SourceURLLTE != nil {
+		predicates = append(predicates, operatingmodel.SourceURLLTE(*i.SourceURLLTE))
+	}
+	if i.SourceURLContains != nil {
+		predicates = append(predicates, operatingmodel.SourceURLContains(*i.SourceURLContains))
+	}
+	if i.SourceURLHasPrefix != nil {
+		predicates = append(predicates, operatingmodel.SourceURLHasPrefix(*i.SourceURLHasPrefix))
+	}
+	if i.SourceURLHasSuffix != nil {
+		predicates = append(predicates, operatingmodel.SourceURLHasSuffix(*i.SourceURLHasSuffix))
+	}
+	if i.SourceURLIsNil {
+		predicates = append(predicates, operatingmodel.SourceURLIsNil())
+	}
+	if i.SourceURLNotNil {
+		predicates = append(predicates, operatingmodel.SourceURLNotNil())
+	}
+	if i.SourceURLEqualFold != nil {
+		predicates = append(predicates, operatingmodel.SourceURLEqualFold(*i.SourceURLEqualFold))
+	}
+	if i.SourceURLContainsFold != nil {
+		predicates = append(predicates, operatingmodel.SourceURLContainsFold(*i.SourceURLContainsFold))
+	}
+
+	if i.HasCreatedBy != nil {
+		p := operatingmodel.HasCreatedBy()
+		if !*i.HasCreatedBy {
+			p = operatingmodel.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCreatedByWith) > 0 {
+		with := make([]predicate.User, 0, len(i.HasCreatedByWith))
+		for _, w := range i.HasCreatedByWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCreatedByWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, operatingmodel.HasCreatedByWith(with...))
+	}
+	if i.HasMunicipalities != nil {
+		p := operatingmodel.HasMunicipalities()
+		if !*i.HasMunicipalities {
+			p = operatingmodel.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasMunicipalitiesWith) > 0 {
+		with := make([]predicate.Municipality, 0, len(i.HasMunicipalitiesWith))
+		for _, w := range i.HasMunicipalitiesWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasMunicipalitiesWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, operatingmodel.HasMunicipalitiesWith(with...))
+	}
+	if i.HasWellbeingCounties != nil {
+		p := operatingmodel.HasWellbeingCounties()
+		if !*i.HasWellbeingCounties {
+			p = operatingmodel.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasWellbeingCountiesWith) > 0 {
+		with := make([]predicate.WellbeingCounty, 0, len(i.HasWellbeingCountiesWith))
+		for _, w := range i.HasWellbeingCountiesWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasWellbeingCountiesWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, operatingmodel.HasWellbeingCountiesWith(with...))
+	}
+	if i.HasDevelopedIn != nil {
+		p := operatingmodel.HasDevelopedIn()
+		if !*i.HasDevelopedIn {
+			p = operatingmodel.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasDevelopedInWith) > 0 {
+		with := make([]predicate.Pilot, 0, len(i.HasDevelopedInWith))
+		for _, w := range i.HasDevelopedInWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasDevelopedInWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, operatingmodel.HasDevelopedInWith(with...))
+	}
+	if i.HasPartOf != nil {
+		p := operatingmodel.HasPartOf()
+		if !*i.HasPartOf {
+			p = operatingmodel.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasPartOfWith) > 0 {
+		with := make([]predicate.OperatingModel, 0, len(i.HasPartOfWith))
+		for _, w := range i.HasPartOfWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasPartOfWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, operatingmodel.HasPartOfWith(with...))
+	}
+	if i.HasParts != nil {
+		p := operatingmodel.HasParts()
+		if !*i.HasParts {
+			p = operatingmodel.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasPartsWith) > 0 {
+		with := make([]predicate.OperatingModel, 0, len(i.HasPartsWith))
+		for _, w := range i.HasPartsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasPartsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, operatingmodel.HasPartsWith(with...))
+	}
+	if i.HasAdoptions != nil {
+		p := operatingmodel.HasAdoptions()
+		if !*i.HasAdoptions {
+			p = operatingmodel.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasAdoptionsWith) > 0 {
+		with := make([]predicate.Adoption, 0, len(i.HasAdoptionsWith))
+		for _, w := range i.HasAdoptionsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasAdoptionsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, operatingmodel.HasAdoptionsWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyOperatingModelWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return operatingmodel.And(predicates...), nil
 	}
 }
 
@@ -5804,6 +7100,664 @@ func (i *RegionWhereInput) P() (predicate.Region, error) {
 	}
 }
 
+// SurveyWhereInput represents a where input for filtering Survey queries.
+type SurveyWhereInput struct {
+	Predicates []predicate.Survey  `json:"-"`
+	Not        *SurveyWhereInput   `json:"not,omitempty"`
+	Or         []*SurveyWhereInput `json:"or,omitempty"`
+	And        []*SurveyWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "title" field predicates.
+	Title             *string  `json:"title,omitempty"`
+	TitleNEQ          *string  `json:"titleNEQ,omitempty"`
+	TitleIn           []string `json:"titleIn,omitempty"`
+	TitleNotIn        []string `json:"titleNotIn,omitempty"`
+	TitleGT           *string  `json:"titleGT,omitempty"`
+	TitleGTE          *string  `json:"titleGTE,omitempty"`
+	TitleLT           *string  `json:"titleLT,omitempty"`
+	TitleLTE          *string  `json:"titleLTE,omitempty"`
+	TitleContains     *string  `json:"titleContains,omitempty"`
+	TitleHasPrefix    *string  `json:"titleHasPrefix,omitempty"`
+	TitleHasSuffix    *string  `json:"titleHasSuffix,omitempty"`
+	TitleEqualFold    *string  `json:"titleEqualFold,omitempty"`
+	TitleContainsFold *string  `json:"titleContainsFold,omitempty"`
+
+	// "description" field predicates.
+	Description             *string  `json:"description,omitempty"`
+	DescriptionNEQ          *string  `json:"descriptionNEQ,omitempty"`
+	DescriptionIn           []string `json:"descriptionIn,omitempty"`
+	DescriptionNotIn        []string `json:"descriptionNotIn,omitempty"`
+	DescriptionGT           *string  `json:"descriptionGT,omitempty"`
+	DescriptionGTE          *string  `json:"descriptionGTE,omitempty"`
+	DescriptionLT           *string  `json:"descriptionLT,omitempty"`
+	DescriptionLTE          *string  `json:"descriptionLTE,omitempty"`
+	DescriptionContains     *string  `json:"descriptionContains,omitempty"`
+	DescriptionHasPrefix    *string  `json:"descriptionHasPrefix,omitempty"`
+	DescriptionHasSuffix    *string  `json:"descriptionHasSuffix,omitempty"`
+	DescriptionIsNil        bool     `json:"descriptionIsNil,omitempty"`
+	DescriptionNotNil       bool     `json:"descriptionNotNil,omitempty"`
+	DescriptionEqualFold    *string  `json:"descriptionEqualFold,omitempty"`
+	DescriptionContainsFold *string  `json:"descriptionContainsFold,omitempty"`
+
+	// "opens_at" field predicates.
+	OpensAt      *time.Time  `json:"opensAt,omitempty"`
+	OpensAtNEQ   *time.Time  `json:"opensAtNEQ,omitempty"`
+	OpensAtIn    []time.Time `json:"opensAtIn,omitempty"`
+	OpensAtNotIn []time.Time `json:"opensAtNotIn,omitempty"`
+	OpensAtGT    *time.Time  `json:"opensAtGT,omitempty"`
+	OpensAtGTE   *time.Time  `json:"opensAtGTE,omitempty"`
+	OpensAtLT    *time.Time  `json:"opensAtLT,omitempty"`
+	OpensAtLTE   *time.Time  `json:"opensAtLTE,omitempty"`
+
+	// "closes_at" field predicates.
+	ClosesAt       *time.Time  `json:"closesAt,omitempty"`
+	ClosesAtNEQ    *time.Time  `json:"closesAtNEQ,omitempty"`
+	ClosesAtIn     []time.Time `json:"closesAtIn,omitempty"`
+	ClosesAtNotIn  []time.Time `json:"closesAtNotIn,omitempty"`
+	ClosesAtGT     *time.Time  `json:"closesAtGT,omitempty"`
+	ClosesAtGTE    *time.Time  `json:"closesAtGTE,omitempty"`
+	ClosesAtLT     *time.Time  `json:"closesAtLT,omitempty"`
+	ClosesAtLTE    *time.Time  `json:"closesAtLTE,omitempty"`
+	ClosesAtIsNil  bool        `json:"closesAtIsNil,omitempty"`
+	ClosesAtNotNil bool        `json:"closesAtNotNil,omitempty"`
+
+	// "audience" field predicates.
+	Audience      *survey.Audience  `json:"audience,omitempty"`
+	AudienceNEQ   *survey.Audience  `json:"audienceNEQ,omitempty"`
+	AudienceIn    []survey.Audience `json:"audienceIn,omitempty"`
+	AudienceNotIn []survey.Audience `json:"audienceNotIn,omitempty"`
+
+	// "results_visible_to_respondents" field predicates.
+	ResultsVisibleToRespondents    *bool `json:"resultsVisibleToRespondents,omitempty"`
+	ResultsVisibleToRespondentsNEQ *bool `json:"resultsVisibleToRespondentsNEQ,omitempty"`
+
+	// "workspace" edge predicates.
+	HasWorkspace     *bool                  `json:"hasWorkspace,omitempty"`
+	HasWorkspaceWith []*WorkspaceWhereInput `json:"hasWorkspaceWith,omitempty"`
+
+	// "created_by" edge predicates.
+	HasCreatedBy     *bool             `json:"hasCreatedBy,omitempty"`
+	HasCreatedByWith []*UserWhereInput `json:"hasCreatedByWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *SurveyWhereInput) AddPredicates(predicates ...predicate.Survey) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the SurveyWhereInput filter on the SurveyQuery builder.
+func (i *SurveyWhereInput) Filter(q *SurveyQuery) (*SurveyQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptySurveyWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptySurveyWhereInput is returned in case the SurveyWhereInput is empty.
+var ErrEmptySurveyWhereInput = errors.New("ent: empty predicate SurveyWhereInput")
+
+// P returns a predicate for filtering surveys.
+// An error is returned if the input is empty or invalid.
+func (i *SurveyWhereInput) P() (predicate.Survey, error) {
+	var predicates []predicate.Survey
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, survey.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Survey, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, survey.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Survey, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, survey.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, survey.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, survey.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, survey.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, survey.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, survey.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, survey.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, survey.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, survey.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, survey.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, survey.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, survey.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, survey.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, survey.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, survey.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, survey.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, survey.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, survey.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, survey.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, survey.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, survey.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, survey.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, survey.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, survey.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, survey.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Title != nil {
+		predicates = append(predicates, survey.TitleEQ(*i.Title))
+	}
+	if i.TitleNEQ != nil {
+		predicates = append(predicates, survey.TitleNEQ(*i.TitleNEQ))
+	}
+	if len(i.TitleIn) > 0 {
+		predicates = append(predicates, survey.TitleIn(i.TitleIn...))
+	}
+	if len(i.TitleNotIn) > 0 {
+		predicates = append(predicates, survey.TitleNotIn(i.TitleNotIn...))
+	}
+	if i.TitleGT != nil {
+		predicates = append(predicates, survey.TitleGT(*i.TitleGT))
+	}
+	if i.TitleGTE != nil {
+		predicates = append(predicates, survey.TitleGTE(*i.TitleGTE))
+	}
+	if i.TitleLT != nil {
+		predicates = append(predicates, survey.TitleLT(*i.TitleLT))
+	}
+	if i.TitleLTE != nil {
+		predicates = append(predicates, survey.TitleLTE(*i.TitleLTE))
+	}
+	if i.TitleContains != nil {
+		predicates = append(predicates, survey.TitleContains(*i.TitleContains))
+	}
+	if i.TitleHasPrefix != nil {
+		predicates = append(predicates, survey.TitleHasPrefix(*i.TitleHasPrefix))
+	}
+	if i.TitleHasSuffix != nil {
+		predicates = append(predicates, survey.TitleHasSuffix(*i.TitleHasSuffix))
+	}
+	if i.TitleEqualFold != nil {
+		predicates = append(predicates, survey.TitleEqualFold(*i.TitleEqualFold))
+	}
+	if i.TitleContainsFold != nil {
+		predicates = append(predicates, survey.TitleContainsFold(*i.TitleContainsFold))
+	}
+	if i.Description != nil {
+		predicates = append(predicates, survey.DescriptionEQ(*i.Description))
+	}
+	if i.DescriptionNEQ != nil {
+		predicates = append(predicates, survey.DescriptionNEQ(*i.DescriptionNEQ))
+	}
+	if len(i.DescriptionIn) > 0 {
+		predicates = append(predicates, survey.DescriptionIn(i.DescriptionIn...))
+	}
+	if len(i.DescriptionNotIn) > 0 {
+		predicates = append(predicates, survey.DescriptionNotIn(i.DescriptionNotIn...))
+	}
+	if i.DescriptionGT != nil {
+		predicates = append(predicates, survey.DescriptionGT(*i.DescriptionGT))
+	}
+	if i.DescriptionGTE != nil {
+		predicates = append(predicates, survey.DescriptionGTE(*i.DescriptionGTE))
+	}
+	if i.DescriptionLT != nil {
+		predicates = append(predicates, survey.DescriptionLT(*i.DescriptionLT))
+	}
+	if i.DescriptionLTE != nil {
+		predicates = append(predicates, survey.DescriptionLTE(*i.DescriptionLTE))
+	}
+	if i.DescriptionContains != nil {
+		predicates = append(predicates, survey.DescriptionContains(*i.DescriptionContains))
+	}
+	if i.DescriptionHasPrefix != nil {
+		predicates = append(predicates, survey.DescriptionHasPrefix(*i.DescriptionHasPrefix))
+	}
+	if i.DescriptionHasSuffix != nil {
+		predicates = append(predicates, survey.DescriptionHasSuffix(*i.DescriptionHasSuffix))
+	}
+	if i.DescriptionIsNil {
+		predicates = append(predicates, survey.DescriptionIsNil())
+	}
+	if i.DescriptionNotNil {
+		predicates = append(predicates, survey.DescriptionNotNil())
+	}
+	if i.DescriptionEqualFold != nil {
+		predicates = append(predicates, survey.DescriptionEqualFold(*i.DescriptionEqualFold))
+	}
+	if i.DescriptionContainsFold != nil {
+		predicates = append(predicates, survey.DescriptionContainsFold(*i.DescriptionContainsFold))
+	}
+	if i.OpensAt != nil {
+		predicates = append(predicates, survey.OpensAtEQ(*i.OpensAt))
+	}
+	if i.OpensAtNEQ != nil {
+		predicates = append(predicates, survey.OpensAtNEQ(*i.OpensAtNEQ))
+	}
+	if len(i.OpensAtIn) > 0 {
+		predicates = append(predicates, survey.OpensAtIn(i.OpensAtIn...))
+	}
+	if len(i.OpensAtNotIn) > 0 {
+		predicates = append(predicates, survey.OpensAtNotIn(i.OpensAtNotIn...))
+	}
+	if i.OpensAtGT != nil {
+		predicates = append(predicates, survey.OpensAtGT(*i.OpensAtGT))
+	}
+	if i.OpensAtGTE != nil {
+		predicates = append(predicates, survey.OpensAtGTE(*i.OpensAtGTE))
+	}
+	if i.OpensAtLT != nil {
+		predicates = append(predicates, survey.OpensAtLT(*i.OpensAtLT))
+	}
+	if i.OpensAtLTE != nil {
+		predicates = append(predicates, survey.OpensAtLTE(*i.OpensAtLTE))
+	}
+	if i.ClosesAt != nil {
+		predicates = append(predicates, survey.ClosesAtEQ(*i.ClosesAt))
+	}
+	if i.ClosesAtNEQ != nil {
+		predicates = append(predicates, survey.ClosesAtNEQ(*i.ClosesAtNEQ))
+	}
+	if len(i.ClosesAtIn) > 0 {
+		predicates = append(predicates, survey.ClosesAtIn(i.ClosesAtIn...))
+	}
+	if len(i.ClosesAtNotIn) > 0 {
+		predicates = append(predicates, survey.ClosesAtNotIn(i.ClosesAtNotIn...))
+	}
+	if i.ClosesAtGT != nil {
+		predicates = append(predicates, survey.ClosesAtGT(*i.ClosesAtGT))
+	}
+	if i.ClosesAtGTE != nil {
+		predicates = append(predicates, survey.ClosesAtGTE(*i.ClosesAtGTE))
+	}
+	if i.ClosesAtLT != nil {
+		predicates = append(predicates, survey.ClosesAtLT(*i.ClosesAtLT))
+	}
+	if i.ClosesAtLTE != nil {
+		predicates = append(predicates, survey.ClosesAtLTE(*i.ClosesAtLTE))
+	}
+	if i.ClosesAtIsNil {
+		predicates = append(predicates, survey.ClosesAtIsNil())
+	}
+	if i.ClosesAtNotNil {
+		predicates = append(predicates, survey.ClosesAtNotNil())
+	}
+	if i.Audience != nil {
+		predicates = append(predicates, survey.AudienceEQ(*i.Audience))
+	}
+	if i.AudienceNEQ != nil {
+		predicates = append(predicates, survey.AudienceNEQ(*i.AudienceNEQ))
+	}
+	if len(i.AudienceIn) > 0 {
+		predicates = append(predicates, survey.AudienceIn(i.AudienceIn...))
+	}
+	if len(i.AudienceNotIn) > 0 {
+		predicates = append(predicates, survey.AudienceNotIn(i.AudienceNotIn...))
+	}
+	if i.ResultsVisibleToRespondents != nil {
+		predicates = append(predicates, survey.ResultsVisibleToRespondentsEQ(*i.ResultsVisibleToRespondents))
+	}
+	if i.ResultsVisibleToRespondentsNEQ != nil {
+		predicates = append(predicates, survey.ResultsVisibleToRespondentsNEQ(*i.ResultsVisibleToRespondentsNEQ))
+	}
+
+	if i.HasWorkspace != nil {
+		p := survey.HasWorkspace()
+		if !*i.HasWorkspace {
+			p = survey.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasWorkspaceWith) > 0 {
+		with := make([]predicate.Workspace, 0, len(i.HasWorkspaceWith))
+		for _, w := range i.HasWorkspaceWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasWorkspaceWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, survey.HasWorkspaceWith(with...))
+	}
+	if i.HasCreatedBy != nil {
+		p := survey.HasCreatedBy()
+		if !*i.HasCreatedBy {
+			p = survey.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCreatedByWith) > 0 {
+		with := make([]predicate.User, 0, len(i.HasCreatedByWith))
+		for _, w := range i.HasCreatedByWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCreatedByWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, survey.HasCreatedByWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptySurveyWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return survey.And(predicates...), nil
+	}
+}
+
+// SurveyResponseWhereInput represents a where input for filtering SurveyResponse queries.
+type SurveyResponseWhereInput struct {
+	Predicates []predicate.SurveyResponse  `json:"-"`
+	Not        *SurveyResponseWhereInput   `json:"not,omitempty"`
+	Or         []*SurveyResponseWhereInput `json:"or,omitempty"`
+	And        []*SurveyResponseWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "submitted_at" field predicates.
+	SubmittedAt      *time.Time  `json:"submittedAt,omitempty"`
+	SubmittedAtNEQ   *time.Time  `json:"submittedAtNEQ,omitempty"`
+	SubmittedAtIn    []time.Time `json:"submittedAtIn,omitempty"`
+	SubmittedAtNotIn []time.Time `json:"submittedAtNotIn,omitempty"`
+	SubmittedAtGT    *time.Time  `json:"submittedAtGT,omitempty"`
+	SubmittedAtGTE   *time.Time  `json:"submittedAtGTE,omitempty"`
+	SubmittedAtLT    *time.Time  `json:"submittedAtLT,omitempty"`
+	SubmittedAtLTE   *time.Time  `json:"submittedAtLTE,omitempty"`
+
+	// "survey" edge predicates.
+	HasSurvey     *bool               `json:"hasSurvey,omitempty"`
+	HasSurveyWith []*SurveyWhereInput `json:"hasSurveyWith,omitempty"`
+
+	// "user" edge predicates.
+	HasUser     *bool             `json:"hasUser,omitempty"`
+	HasUserWith []*UserWhereInput `json:"hasUserWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *SurveyResponseWhereInput) AddPredicates(predicates ...predicate.SurveyResponse) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the SurveyResponseWhereInput filter on the SurveyResponseQuery builder.
+func (i *SurveyResponseWhereInput) Filter(q *SurveyResponseQuery) (*SurveyResponseQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptySurveyResponseWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptySurveyResponseWhereInput is returned in case the SurveyResponseWhereInput is empty.
+var ErrEmptySurveyResponseWhereInput = errors.New("ent: empty predicate SurveyResponseWhereInput")
+
+// P returns a predicate for filtering surveyresponses.
+// An error is returned if the input is empty or invalid.
+func (i *SurveyResponseWhereInput) P() (predicate.SurveyResponse, error) {
+	var predicates []predicate.SurveyResponse
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, surveyresponse.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.SurveyResponse, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, surveyresponse.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.SurveyResponse, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, surveyresponse.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, surveyresponse.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, surveyresponse.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, surveyresponse.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, surveyresponse.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, surveyresponse.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, surveyresponse.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, surveyresponse.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, surveyresponse.IDLTE(*i.IDLTE))
+	}
+	if i.SubmittedAt != nil {
+		predicates = append(predicates, surveyresponse.SubmittedAtEQ(*i.SubmittedAt))
+	}
+	if i.SubmittedAtNEQ != nil {
+		predicates = append(predicates, surveyresponse.SubmittedAtNEQ(*i.SubmittedAtNEQ))
+	}
+	if len(i.SubmittedAtIn) > 0 {
+		predicates = append(predicates, surveyresponse.SubmittedAtIn(i.SubmittedAtIn...))
+	}
+	if len(i.SubmittedAtNotIn) > 0 {
+		predicates = append(predicates, surveyresponse.SubmittedAtNotIn(i.SubmittedAtNotIn...))
+	}
+	if i.SubmittedAtGT != nil {
+		predicates = append(predicates, surveyresponse.SubmittedAtGT(*i.SubmittedAtGT))
+	}
+	if i.SubmittedAtGTE != nil {
+		predicates = append(predicates, surveyresponse.SubmittedAtGTE(*i.SubmittedAtGTE))
+	}
+	if i.SubmittedAtLT != nil {
+		predicates = append(predicates, surveyresponse.SubmittedAtLT(*i.SubmittedAtLT))
+	}
+	if i.SubmittedAtLTE != nil {
+		predicates = append(predicates, surveyresponse.SubmittedAtLTE(*i.SubmittedAtLTE))
+	}
+
+	if i.HasSurvey != nil {
+		p := surveyresponse.HasSurvey()
+		if !*i.HasSurvey {
+			p = surveyresponse.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasSurveyWith) > 0 {
+		with := make([]predicate.Survey, 0, len(i.HasSurveyWith))
+		for _, w := range i.HasSurveyWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasSurveyWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, surveyresponse.HasSurveyWith(with...))
+	}
+	if i.HasUser != nil {
+		p := surveyresponse.HasUser()
+		if !*i.HasUser {
+			p = surveyresponse.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasUserWith) > 0 {
+		with := make([]predicate.User, 0, len(i.HasUserWith))
+		for _, w := range i.HasUserWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasUserWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, surveyresponse.HasUserWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptySurveyResponseWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return surveyresponse.And(predicates...), nil
+	}
+}
+
 // ThemeWhereInput represents a where input for filtering Theme queries.
 type ThemeWhereInput struct {
 	Predicates []predicate.Theme  `json:"-"`
@@ -6956,6 +8910,834 @@ func (i *WellbeingCountyWhereInput) P() (predicate.WellbeingCounty, error) {
 	}
 }
 
+// WorkshopWhereInput represents a where input for filtering Workshop queries.
+type WorkshopWhereInput struct {
+	Predicates []predicate.Workshop  `json:"-"`
+	Not        *WorkshopWhereInput   `json:"not,omitempty"`
+	Or         []*WorkshopWhereInput `json:"or,omitempty"`
+	And        []*WorkshopWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "title" field predicates.
+	Title             *string  `json:"title,omitempty"`
+	TitleNEQ          *string  `json:"titleNEQ,omitempty"`
+	TitleIn           []string `json:"titleIn,omitempty"`
+	TitleNotIn        []string `json:"titleNotIn,omitempty"`
+	TitleGT           *string  `json:"titleGT,omitempty"`
+	TitleGTE          *string  `json:"titleGTE,omitempty"`
+	TitleLT           *string  `json:"titleLT,omitempty"`
+	TitleLTE          *string  `json:"titleLTE,omitempty"`
+	TitleContains     *string  `json:"titleContains,omitempty"`
+	TitleHasPrefix    *string  `json:"titleHasPrefix,omitempty"`
+	TitleHasSuffix    *string  `json:"titleHasSuffix,omitempty"`
+	TitleEqualFold    *string  `json:"titleEqualFold,omitempty"`
+	TitleContainsFold *string  `json:"titleContainsFold,omitempty"`
+
+	// "description" field predicates.
+	Description             *string  `json:"description,omitempty"`
+	DescriptionNEQ          *string  `json:"descriptionNEQ,omitempty"`
+	DescriptionIn           []string `json:"descriptionIn,omitempty"`
+	DescriptionNotIn        []string `json:"descriptionNotIn,omitempty"`
+	DescriptionGT           *string  `json:"descriptionGT,omitempty"`
+	DescriptionGTE          *string  `json:"descriptionGTE,omitempty"`
+	DescriptionLT           *string  `json:"descriptionLT,omitempty"`
+	DescriptionLTE          *string  `json:"descriptionLTE,omitempty"`
+	DescriptionContains     *string  `json:"descriptionContains,omitempty"`
+	DescriptionHasPrefix    *string  `json:"descriptionHasPrefix,omitempty"`
+	DescriptionHasSuffix    *string  `json:"descriptionHasSuffix,omitempty"`
+	DescriptionIsNil        bool     `json:"descriptionIsNil,omitempty"`
+	DescriptionNotNil       bool     `json:"descriptionNotNil,omitempty"`
+	DescriptionEqualFold    *string  `json:"descriptionEqualFold,omitempty"`
+	DescriptionContainsFold *string  `json:"descriptionContainsFold,omitempty"`
+
+	// "starts_at" field predicates.
+	StartsAt      *time.Time  `json:"startsAt,omitempty"`
+	StartsAtNEQ   *time.Time  `json:"startsAtNEQ,omitempty"`
+	StartsAtIn    []time.Time `json:"startsAtIn,omitempty"`
+	StartsAtNotIn []time.Time `json:"startsAtNotIn,omitempty"`
+	StartsAtGT    *time.Time  `json:"startsAtGT,omitempty"`
+	StartsAtGTE   *time.Time  `json:"startsAtGTE,omitempty"`
+	StartsAtLT    *time.Time  `json:"startsAtLT,omitempty"`
+	StartsAtLTE   *time.Time  `json:"startsAtLTE,omitempty"`
+
+	// "ends_at" field predicates.
+	EndsAt       *time.Time  `json:"endsAt,omitempty"`
+	EndsAtNEQ    *time.Time  `json:"endsAtNEQ,omitempty"`
+	EndsAtIn     []time.Time `json:"endsAtIn,omitempty"`
+	EndsAtNotIn  []time.Time `json:"endsAtNotIn,omitempty"`
+	EndsAtGT     *time.Time  `json:"endsAtGT,omitempty"`
+	EndsAtGTE    *time.Time  `json:"endsAtGTE,omitempty"`
+	EndsAtLT     *time.Time  `json:"endsAtLT,omitempty"`
+	EndsAtLTE    *time.Time  `json:"endsAtLTE,omitempty"`
+	EndsAtIsNil  bool        `json:"endsAtIsNil,omitempty"`
+	EndsAtNotNil bool        `json:"endsAtNotNil,omitempty"`
+
+	// "place" field predicates.
+	Place             *string  `json:"place,omitempty"`
+	PlaceNEQ          *string  `json:"placeNEQ,omitempty"`
+	PlaceIn           []string `json:"placeIn,omitempty"`
+	PlaceNotIn        []string `json:"placeNotIn,omitempty"`
+	PlaceGT           *string  `json:"placeGT,omitempty"`
+	PlaceGTE          *string  `json:"placeGTE,omitempty"`
+	PlaceLT           *string  `json:"placeLT,omitempty"`
+	PlaceLTE          *string  `json:"placeLTE,omitempty"`
+	PlaceContains     *string  `json:"placeContains,omitempty"`
+	PlaceHasPrefix    *string  `json:"placeHasPrefix,omitempty"`
+	PlaceHasSuffix    *string  `json:"placeHasSuffix,omitempty"`
+	PlaceIsNil        bool     `json:"placeIsNil,omitempty"`
+	PlaceNotNil       bool     `json:"placeNotNil,omitempty"`
+	PlaceEqualFold    *string  `json:"placeEqualFold,omitempty"`
+	PlaceContainsFold *string  `json:"placeContainsFold,omitempty"`
+
+	// "online_url" field predicates.
+	OnlineURL             *string  `json:"onlineURL,omitempty"`
+	OnlineURLNEQ          *string  `json:"onlineURLNEQ,omitempty"`
+	OnlineURLIn           []string `json:"onlineURLIn,omitempty"`
+	OnlineURLNotIn        []string `json:"onlineURLNotIn,omitempty"`
+	OnlineURLGT           *string  `json:"onlineURLGT,omitempty"`
+	OnlineURLGTE          *string  `json:"onlineURLGTE,omitempty"`
+	OnlineURLLT           *string  `json:"onlineURLLT,omitempty"`
+	OnlineURLLTE          *string  `json:"onlineURLLTE,omitempty"`
+	OnlineURLContains     *string  `json:"onlineURLContains,omitempty"`
+	OnlineURLHasPrefix    *string  `json:"onlineURLHasPrefix,omitempty"`
+	OnlineURLHasSuffix    *string  `json:"onlineURLHasSuffix,omitempty"`
+	OnlineURLIsNil        bool     `json:"onlineURLIsNil,omitempty"`
+	OnlineURLNotNil       bool     `json:"onlineURLNotNil,omitempty"`
+	OnlineURLEqualFold    *string  `json:"onlineURLEqualFold,omitempty"`
+	OnlineURLContainsFold *string  `json:"onlineURLContainsFold,omitempty"`
+
+	// "capacity" field predicates.
+	Capacity      *int  `json:"capacity,omitempty"`
+	CapacityNEQ   *int  `json:"capacityNEQ,omitempty"`
+	CapacityIn    []int `json:"capacityIn,omitempty"`
+	CapacityNotIn []int `json:"capacityNotIn,omitempty"`
+	CapacityGT    *int  `json:"capacityGT,omitempty"`
+	CapacityGTE   *int  `json:"capacityGTE,omitempty"`
+	CapacityLT    *int  `json:"capacityLT,omitempty"`
+	CapacityLTE   *int  `json:"capacityLTE,omitempty"`
+
+	// "workspace" edge predicates.
+	HasWorkspace     *bool                  `json:"hasWorkspace,omitempty"`
+	HasWorkspaceWith []*WorkspaceWhereInput `json:"hasWorkspaceWith,omitempty"`
+
+	// "created_by" edge predicates.
+	HasCreatedBy     *bool             `json:"hasCreatedBy,omitempty"`
+	HasCreatedByWith []*UserWhereInput `json:"hasCreatedByWith,omitempty"`
+
+	// "registrations" edge predicates.
+	HasRegistrations     *bool                             `json:"hasRegistrations,omitempty"`
+	HasRegistrationsWith []*WorkshopRegistrationWhereInput `json:"hasRegistrationsWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *WorkshopWhereInput) AddPredicates(predicates ...predicate.Workshop) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the WorkshopWhereInput filter on the WorkshopQuery builder.
+func (i *WorkshopWhereInput) Filter(q *WorkshopQuery) (*WorkshopQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyWorkshopWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyWorkshopWhereInput is returned in case the WorkshopWhereInput is empty.
+var ErrEmptyWorkshopWhereInput = errors.New("ent: empty predicate WorkshopWhereInput")
+
+// P returns a predicate for filtering workshops.
+// An error is returned if the input is empty or invalid.
+func (i *WorkshopWhereInput) P() (predicate.Workshop, error) {
+	var predicates []predicate.Workshop
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, workshop.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Workshop, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, workshop.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Workshop, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, workshop.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, workshop.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, workshop.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, workshop.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, workshop.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, workshop.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, workshop.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, workshop.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, workshop.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, workshop.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, workshop.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, workshop.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, workshop.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, workshop.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, workshop.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, workshop.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, workshop.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, workshop.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, workshop.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, workshop.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, workshop.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, workshop.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, workshop.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, workshop.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, workshop.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Title != nil {
+		predicates = append(predicates, workshop.TitleEQ(*i.Title))
+	}
+	if i.TitleNEQ != nil {
+		predicates = append(predicates, workshop.TitleNEQ(*i.TitleNEQ))
+	}
+	if len(i.TitleIn) > 0 {
+		predicates = append(predicates, workshop.TitleIn(i.TitleIn...))
+	}
+	if len(i.TitleNotIn) > 0 {
+		predicates = append(predicates, workshop.TitleNotIn(i.TitleNotIn...))
+	}
+	if i.TitleGT != nil {
+		predicates = append(predicates, workshop.TitleGT(*i.TitleGT))
+	}
+	if i.TitleGTE != nil {
+		predicates = append(predicates, workshop.TitleGTE(*i.TitleGTE))
+	}
+	if i.TitleLT != nil {
+		predicates = append(predicates, workshop.TitleLT(*i.TitleLT))
+	}
+	if i.TitleLTE != nil {
+		predicates = append(predicates, workshop.TitleLTE(*i.TitleLTE))
+	}
+	if i.TitleContains != nil {
+		predicates = append(predicates, workshop.TitleContains(*i.TitleContains))
+	}
+	if i.TitleHasPrefix != nil {
+		predicates = append(predicates, workshop.TitleHasPrefix(*i.TitleHasPrefix))
+	}
+	if i.TitleHasSuffix != nil {
+		predicates = append(predicates, workshop.TitleHasSuffix(*i.TitleHasSuffix))
+	}
+	if i.TitleEqualFold != nil {
+		predicates = append(predicates, workshop.TitleEqualFold(*i.TitleEqualFold))
+	}
+	if i.TitleContainsFold != nil {
+		predicates = append(predicates, workshop.TitleContainsFold(*i.TitleContainsFold))
+	}
+	if i.Description != nil {
+		predicates = append(predicates, workshop.DescriptionEQ(*i.Description))
+	}
+	if i.DescriptionNEQ != nil {
+		predicates = append(predicates, workshop.DescriptionNEQ(*i.DescriptionNEQ))
+	}
+	if len(i.DescriptionIn) > 0 {
+		predicates = append(predicates, workshop.DescriptionIn(i.DescriptionIn...))
+	}
+	if len(i.DescriptionNotIn) > 0 {
+		predicates = append(predicates, workshop.DescriptionNotIn(i.DescriptionNotIn...))
+	}
+	if i.DescriptionGT != nil {
+		predicates = append(predicates, workshop.DescriptionGT(*i.DescriptionGT))
+	}
+	if i.DescriptionGTE != nil {
+		predicates = append(predicates, workshop.DescriptionGTE(*i.DescriptionGTE))
+	}
+	if i.DescriptionLT != nil {
+		predicates = append(predicates, workshop.DescriptionLT(*i.DescriptionLT))
+	}
+	if i.DescriptionLTE != nil {
+		predicates = append(predicates, workshop.DescriptionLTE(*i.DescriptionLTE))
+	}
+	if i.DescriptionContains != nil {
+		predicates = append(predicates, workshop.DescriptionContains(*i.DescriptionContains))
+	}
+	if i.DescriptionHasPrefix != nil {
+		predicates = append(predicates, workshop.DescriptionHasPrefix(*i.DescriptionHasPrefix))
+	}
+	if i.DescriptionHasSuffix != nil {
+		predicates = append(predicates, workshop.DescriptionHasSuffix(*i.DescriptionHasSuffix))
+	}
+	if i.DescriptionIsNil {
+		predicates = append(predicates, workshop.DescriptionIsNil())
+	}
+	if i.DescriptionNotNil {
+		predicates = append(predicates, workshop.DescriptionNotNil())
+	}
+	if i.DescriptionEqualFold != nil {
+		predicates = append(predicates, workshop.DescriptionEqualFold(*i.DescriptionEqualFold))
+	}
+	if i.DescriptionContainsFold != nil {
+		predicates = append(predicates, workshop.DescriptionContainsFold(*i.DescriptionContainsFold))
+	}
+	if i.StartsAt != nil {
+		predicates = append(predicates, workshop.StartsAtEQ(*i.StartsAt))
+	}
+	if i.StartsAtNEQ != nil {
+		predicates = append(predicates, workshop.StartsAtNEQ(*i.StartsAtNEQ))
+	}
+	if len(i.StartsAtIn) > 0 {
+		predicates = append(predicates, workshop.StartsAtIn(i.StartsAtIn...))
+	}
+	if len(i.StartsAtNotIn) > 0 {
+		predicates = append(predicates, workshop.StartsAtNotIn(i.StartsAtNotIn...))
+	}
+	if i.StartsAtGT != nil {
+		predicates = append(predicates, workshop.StartsAtGT(*i.StartsAtGT))
+	}
+	if i.StartsAtGTE != nil {
+		predicates = append(predicates, workshop.StartsAtGTE(*i.StartsAtGTE))
+	}
+	if i.StartsAtLT != nil {
+		predicates = append(predicates, workshop.StartsAtLT(*i.StartsAtLT))
+	}
+	if i.StartsAtLTE != nil {
+		predicates = append(predicates, workshop.StartsAtLTE(*i.StartsAtLTE))
+	}
+	if i.EndsAt != nil {
+		predicates = append(predicates, workshop.EndsAtEQ(*i.EndsAt))
+	}
+	if i.EndsAtNEQ != nil {
+		predicates = append(predicates, workshop.EndsAtNEQ(*i.EndsAtNEQ))
+	}
+	if len(i.EndsAtIn) > 0 {
+		predicates = append(predicates, workshop.EndsAtIn(i.EndsAtIn...))
+	}
+	if len(i.EndsAtNotIn) > 0 {
+		predicates = append(predicates, workshop.EndsAtNotIn(i.EndsAtNotIn...))
+	}
+	if i.EndsAtGT != nil {
+		predicates = append(predicates, workshop.EndsAtGT(*i.EndsAtGT))
+	}
+	if i.EndsAtGTE != nil {
+		predicates = append(predicates, workshop.EndsAtGTE(*i.EndsAtGTE))
+	}
+	if i.EndsAtLT != nil {
+		predicates = append(predicates, workshop.EndsAtLT(*i.EndsAtLT))
+	}
+	if i.EndsAtLTE != nil {
+		predicates = append(predicates, workshop.EndsAtLTE(*i.EndsAtLTE))
+	}
+	if i.EndsAtIsNil {
+		predicates = append(predicates, workshop.EndsAtIsNil())
+	}
+	if i.EndsAtNotNil {
+		predicates = append(predicates, workshop.EndsAtNotNil())
+	}
+	if i.Place != nil {
+		predicates = append(predicates, workshop.PlaceEQ(*i.Place))
+	}
+	if i.PlaceNEQ != nil {
+		predicates = append(predicates, workshop.PlaceNEQ(*i.PlaceNEQ))
+	}
+	if len(i.PlaceIn) > 0 {
+		predicates = append(predicates, workshop.PlaceIn(i.PlaceIn...))
+	}
+	if len(i.PlaceNotIn) > 0 {
+		predicates = append(predicates, workshop.PlaceNotIn(i.PlaceNotIn...))
+	}
+	if i.PlaceGT != nil {
+		predicates = append(predicates, workshop.PlaceGT(*i.PlaceGT))
+	}
+	if i.PlaceGTE != nil {
+		predicates = append(predicates, workshop.PlaceGTE(*i.PlaceGTE))
+	}
+	if i.PlaceLT != nil {
+		predicates = append(predicates, workshop.PlaceLT(*i.PlaceLT))
+	}
+	if i.PlaceLTE != nil {
+		predicates = append(predicates, workshop.PlaceLTE(*i.PlaceLTE))
+	}
+	if i.PlaceContains != nil {
+		predicates = append(predicates, workshop.PlaceContains(*i.PlaceContains))
+	}
+	if i.PlaceHasPrefix != nil {
+		predicates = append(predicates, workshop.PlaceHasPrefix(*i.PlaceHasPrefix))
+	}
+	if i.PlaceHasSuffix != nil {
+		predicates = append(predicates, workshop.PlaceHasSuffix(*i.PlaceHasSuffix))
+	}
+	if i.PlaceIsNil {
+		predicates = append(predicates, workshop.PlaceIsNil())
+	}
+	if i.PlaceNotNil {
+		predicates = append(predicates, workshop.PlaceNotNil())
+	}
+	if i.PlaceEqualFold != nil {
+		predicates = append(predicates, workshop.PlaceEqualFold(*i.PlaceEqualFold))
+	}
+	if i.PlaceContainsFold != nil {
+		predicates = append(predicates, workshop.PlaceContainsFold(*i.PlaceContainsFold))
+	}
+	if i.OnlineURL != nil {
+		predicates = append(predicates, workshop.OnlineURLEQ(*i.OnlineURL))
+	}
+	if i.OnlineURLNEQ != nil {
+		predicates = append(predicates, workshop.OnlineURLNEQ(*i.OnlineURLNEQ))
+	}
+	if len(i.OnlineURLIn) > 0 {
+		predicates = append(predicates, workshop.OnlineURLIn(i.OnlineURLIn...))
+	}
+	if len(i.OnlineURLNotIn) > 0 {
+		predicates = append(predicates, workshop.OnlineURLNotIn(i.OnlineURLNotIn...))
+	}
+	if i.OnlineURLGT != nil {
+		predicates = append(predicates, workshop.OnlineURLGT(*i.OnlineURLGT))
+	}
+	if i.OnlineURLGTE != nil {
+		predicates = append(predicates, workshop.OnlineURLGTE(*i.OnlineURLGTE))
+	}
+	if i.OnlineURLLT != nil {
+		predicates = append(predicates, workshop.OnlineURLLT(*i.OnlineURLLT))
+	}
+	if i.OnlineURLLTE != nil {
+		predicates = append(predicates, workshop.OnlineURLLTE(*i.OnlineURLLTE))
+	}
+	if i.OnlineURLContains != nil {
+		predicates = append(predicates, workshop.OnlineURLContains(*i.OnlineURLContains))
+	}
+	if i.OnlineURLHasPrefix != nil {
+		predicates = append(predicates, workshop.OnlineURLHasPrefix(*i.OnlineURLHasPrefix))
+	}
+	if i.OnlineURLHasSuffix != nil {
+		predicates = append(predicates, workshop.OnlineURLHasSuffix(*i.OnlineURLHasSuffix))
+	}
+	if i.OnlineURLIsNil {
+		predicates = append(predicates, workshop.OnlineURLIsNil())
+	}
+	if i.OnlineURLNotNil {
+		predicates = append(predicates, workshop.OnlineURLNotNil())
+	}
+	if i.OnlineURLEqualFold != nil {
+		predicates = append(predicates, workshop.OnlineURLEqualFold(*i.OnlineURLEqualFold))
+	}
+	if i.OnlineURLContainsFold != nil {
+		predicates = append(predicates, workshop.OnlineURLContainsFold(*i.OnlineURLContainsFold))
+	}
+	if i.Capacity != nil {
+		predicates = append(predicates, workshop.CapacityEQ(*i.Capacity))
+	}
+	if i.CapacityNEQ != nil {
+		predicates = append(predicates, workshop.CapacityNEQ(*i.CapacityNEQ))
+	}
+	if len(i.CapacityIn) > 0 {
+		predicates = append(predicates, workshop.CapacityIn(i.CapacityIn...))
+	}
+	if len(i.CapacityNotIn) > 0 {
+		predicates = append(predicates, workshop.CapacityNotIn(i.CapacityNotIn...))
+	}
+	if i.CapacityGT != nil {
+		predicates = append(predicates, workshop.CapacityGT(*i.CapacityGT))
+	}
+	if i.CapacityGTE != nil {
+		predicates = append(predicates, workshop.CapacityGTE(*i.CapacityGTE))
+	}
+	if i.CapacityLT != nil {
+		predicates = append(predicates, workshop.CapacityLT(*i.CapacityLT))
+	}
+	if i.CapacityLTE != nil {
+		predicates = append(predicates, workshop.CapacityLTE(*i.CapacityLTE))
+	}
+
+	if i.HasWorkspace != nil {
+		p := workshop.HasWorkspace()
+		if !*i.HasWorkspace {
+			p = workshop.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasWorkspaceWith) > 0 {
+		with := make([]predicate.Workspace, 0, len(i.HasWorkspaceWith))
+		for _, w := range i.HasWorkspaceWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasWorkspaceWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, workshop.HasWorkspaceWith(with...))
+	}
+	if i.HasCreatedBy != nil {
+		p := workshop.HasCreatedBy()
+		if !*i.HasCreatedBy {
+			p = workshop.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCreatedByWith) > 0 {
+		with := make([]predicate.User, 0, len(i.HasCreatedByWith))
+		for _, w := range i.HasCreatedByWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCreatedByWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, workshop.HasCreatedByWith(with...))
+	}
+	if i.HasRegistrations != nil {
+		p := workshop.HasRegistrations()
+		if !*i.HasRegistrations {
+			p = workshop.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasRegistrationsWith) > 0 {
+		with := make([]predicate.WorkshopRegistration, 0, len(i.HasRegistrationsWith))
+		for _, w := range i.HasRegistrationsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasRegistrationsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, workshop.HasRegistrationsWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyWorkshopWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return workshop.And(predicates...), nil
+	}
+}
+
+// WorkshopRegistrationWhereInput represents a where input for filtering WorkshopRegistration queries.
+type WorkshopRegistrationWhereInput struct {
+	Predicates []predicate.WorkshopRegistration  `json:"-"`
+	Not        *WorkshopRegistrationWhereInput   `json:"not,omitempty"`
+	Or         []*WorkshopRegistrationWhereInput `json:"or,omitempty"`
+	And        []*WorkshopRegistrationWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "status" field predicates.
+	Status      *workshopregistration.Status  `json:"status,omitempty"`
+	StatusNEQ   *workshopregistration.Status  `json:"statusNEQ,omitempty"`
+	StatusIn    []workshopregistration.Status `json:"statusIn,omitempty"`
+	StatusNotIn []workshopregistration.Status `json:"statusNotIn,omitempty"`
+
+	// "registered_at" field predicates.
+	RegisteredAt      *time.Time  `json:"registeredAt,omitempty"`
+	RegisteredAtNEQ   *time.Time  `json:"registeredAtNEQ,omitempty"`
+	RegisteredAtIn    []time.Time `json:"registeredAtIn,omitempty"`
+	RegisteredAtNotIn []time.Time `json:"registeredAtNotIn,omitempty"`
+	RegisteredAtGT    *time.Time  `json:"registeredAtGT,omitempty"`
+	RegisteredAtGTE   *time.Time  `json:"registeredAtGTE,omitempty"`
+	RegisteredAtLT    *time.Time  `json:"registeredAtLT,omitempty"`
+	RegisteredAtLTE   *time.Time  `json:"registeredAtLTE,omitempty"`
+
+	// "workshop" edge predicates.
+	HasWorkshop     *bool                 `json:"hasWorkshop,omitempty"`
+	HasWorkshopWith []*WorkshopWhereInput `json:"hasWorkshopWith,omitempty"`
+
+	// "user" edge predicates.
+	HasUser     *bool             `json:"hasUser,omitempty"`
+	HasUserWith []*UserWhereInput `json:"hasUserWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *WorkshopRegistrationWhereInput) AddPredicates(predicates ...predicate.WorkshopRegistration) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the WorkshopRegistrationWhereInput filter on the WorkshopRegistrationQuery builder.
+func (i *WorkshopRegistrationWhereInput) Filter(q *WorkshopRegistrationQuery) (*WorkshopRegistrationQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyWorkshopRegistrationWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyWorkshopRegistrationWhereInput is returned in case the WorkshopRegistrationWhereInput is empty.
+var ErrEmptyWorkshopRegistrationWhereInput = errors.New("ent: empty predicate WorkshopRegistrationWhereInput")
+
+// P returns a predicate for filtering workshopregistrations.
+// An error is returned if the input is empty or invalid.
+func (i *WorkshopRegistrationWhereInput) P() (predicate.WorkshopRegistration, error) {
+	var predicates []predicate.WorkshopRegistration
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, workshopregistration.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.WorkshopRegistration, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, workshopregistration.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.WorkshopRegistration, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, workshopregistration.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, workshopregistration.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, workshopregistration.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, workshopregistration.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, workshopregistration.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, workshopregistration.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, workshopregistration.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, workshopregistration.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, workshopregistration.IDLTE(*i.IDLTE))
+	}
+	if i.Status != nil {
+		predicates = append(predicates, workshopregistration.StatusEQ(*i.Status))
+	}
+	if i.StatusNEQ != nil {
+		predicates = append(predicates, workshopregistration.StatusNEQ(*i.StatusNEQ))
+	}
+	if len(i.StatusIn) > 0 {
+		predicates = append(predicates, workshopregistration.StatusIn(i.StatusIn...))
+	}
+	if len(i.StatusNotIn) > 0 {
+		predicates = append(predicates, workshopregistration.StatusNotIn(i.StatusNotIn...))
+	}
+	if i.RegisteredAt != nil {
+		predicates = append(predicates, workshopregistration.RegisteredAtEQ(*i.RegisteredAt))
+	}
+	if i.RegisteredAtNEQ != nil {
+		predicates = append(predicates, workshopregistration.RegisteredAtNEQ(*i.RegisteredAtNEQ))
+	}
+	if len(i.RegisteredAtIn) > 0 {
+		predicates = append(predicates, workshopregistration.RegisteredAtIn(i.RegisteredAtIn...))
+	}
+	if len(i.RegisteredAtNotIn) > 0 {
+		predicates = append(predicates, workshopregistration.RegisteredAtNotIn(i.RegisteredAtNotIn...))
+	}
+	if i.RegisteredAtGT != nil {
+		predicates = append(predicates, workshopregistration.RegisteredAtGT(*i.RegisteredAtGT))
+	}
+	if i.RegisteredAtGTE != nil {
+		predicates = append(predicates, workshopregistration.RegisteredAtGTE(*i.RegisteredAtGTE))
+	}
+	if i.RegisteredAtLT != nil {
+		predicates = append(predicates, workshopregistration.RegisteredAtLT(*i.RegisteredAtLT))
+	}
+	if i.RegisteredAtLTE != nil {
+		predicates = append(predicates, workshopregistration.RegisteredAtLTE(*i.RegisteredAtLTE))
+	}
+
+	if i.HasWorkshop != nil {
+		p := workshopregistration.HasWorkshop()
+		if !*i.HasWorkshop {
+			p = workshopregistration.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasWorkshopWith) > 0 {
+		with := make([]predicate.Workshop, 0, len(i.HasWorkshopWith))
+		for _, w := range i.HasWorkshopWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasWorkshopWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, workshopregistration.HasWorkshopWith(with...))
+	}
+	if i.HasUser != nil {
+		p := workshopregistration.HasUser()
+		if !*i.HasUser {
+			p = workshopregistration.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasUserWith) > 0 {
+		with := make([]predicate.User, 0, len(i.HasUserWith))
+		for _, w := range i.HasUserWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasUserWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, workshopregistration.HasUserWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyWorkshopRegistrationWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return workshopregistration.And(predicates...), nil
+	}
+}
+
 // WorkspaceWhereInput represents a where input for filtering Workspace queries.
 type WorkspaceWhereInput struct {
 	Predicates []predicate.Workspace  `json:"-"`
@@ -7053,6 +9835,14 @@ type WorkspaceWhereInput struct {
 	// "pilot" edge predicates.
 	HasPilot     *bool              `json:"hasPilot,omitempty"`
 	HasPilotWith []*PilotWhereInput `json:"hasPilotWith,omitempty"`
+
+	// "projects" edge predicates.
+	HasProjects     *bool              `json:"hasProjects,omitempty"`
+	HasProjectsWith []*PilotWhereInput `json:"hasProjectsWith,omitempty"`
+
+	// "children" edge predicates.
+	HasChildren     *bool                  `json:"hasChildren,omitempty"`
+	HasChildrenWith []*WorkspaceWhereInput `json:"hasChildrenWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -7369,6 +10159,42 @@ func (i *WorkspaceWhereInput) P() (predicate.Workspace, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, workspace.HasPilotWith(with...))
+	}
+	if i.HasProjects != nil {
+		p := workspace.HasProjects()
+		if !*i.HasProjects {
+			p = workspace.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasProjectsWith) > 0 {
+		with := make([]predicate.Pilot, 0, len(i.HasProjectsWith))
+		for _, w := range i.HasProjectsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasProjectsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, workspace.HasProjectsWith(with...))
+	}
+	if i.HasChildren != nil {
+		p := workspace.HasChildren()
+		if !*i.HasChildren {
+			p = workspace.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasChildrenWith) > 0 {
+		with := make([]predicate.Workspace, 0, len(i.HasChildrenWith))
+		for _, w := range i.HasChildrenWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasChildrenWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, workspace.HasChildrenWith(with...))
 	}
 	switch len(predicates) {
 	case 0:

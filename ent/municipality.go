@@ -66,16 +66,19 @@ type MunicipalityEdges struct {
 	Networks []*Network `json:"networks,omitempty"`
 	// Organizations holds the value of the organizations edge.
 	Organizations []*Organization `json:"organizations,omitempty"`
+	// OperatingModels holds the value of the operating_models edge.
+	OperatingModels []*OperatingModel `json:"operating_models,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [6]bool
+	loadedTypes [7]bool
 	// totalCount holds the count of the edges above.
-	totalCount [6]map[string]int
+	totalCount [7]map[string]int
 
-	namedPilots        map[string][]*Pilot
-	namedLedPilots     map[string][]*Pilot
-	namedNetworks      map[string][]*Network
-	namedOrganizations map[string][]*Organization
+	namedPilots          map[string][]*Pilot
+	namedLedPilots       map[string][]*Pilot
+	namedNetworks        map[string][]*Network
+	namedOrganizations   map[string][]*Organization
+	namedOperatingModels map[string][]*OperatingModel
 }
 
 // RegionOrErr returns the Region value or an error if the edge
@@ -134,6 +137,15 @@ func (e MunicipalityEdges) OrganizationsOrErr() ([]*Organization, error) {
 		return e.Organizations, nil
 	}
 	return nil, &NotLoadedError{edge: "organizations"}
+}
+
+// OperatingModelsOrErr returns the OperatingModels value or an error if the edge
+// was not loaded in eager-loading.
+func (e MunicipalityEdges) OperatingModelsOrErr() ([]*OperatingModel, error) {
+	if e.loadedTypes[6] {
+		return e.OperatingModels, nil
+	}
+	return nil, &NotLoadedError{edge: "operating_models"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -309,6 +321,11 @@ func (_m *Municipality) QueryOrganizations() *OrganizationQuery {
 	return NewMunicipalityClient(_m.config).QueryOrganizations(_m)
 }
 
+// QueryOperatingModels queries the "operating_models" edge of the Municipality entity.
+func (_m *Municipality) QueryOperatingModels() *OperatingModelQuery {
+	return NewMunicipalityClient(_m.config).QueryOperatingModels(_m)
+}
+
 // Update returns a builder for updating this Municipality.
 // Note that you need to call Municipality.Unwrap() before calling this method if this Municipality
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -471,6 +488,30 @@ func (_m *Municipality) appendNamedOrganizations(name string, edges ...*Organiza
 		_m.Edges.namedOrganizations[name] = []*Organization{}
 	} else {
 		_m.Edges.namedOrganizations[name] = append(_m.Edges.namedOrganizations[name], edges...)
+	}
+}
+
+// NamedOperatingModels returns the OperatingModels named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Municipality) NamedOperatingModels(name string) ([]*OperatingModel, error) {
+	if _m.Edges.namedOperatingModels == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedOperatingModels[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Municipality) appendNamedOperatingModels(name string, edges ...*OperatingModel) {
+	if _m.Edges.namedOperatingModels == nil {
+		_m.Edges.namedOperatingModels = make(map[string][]*OperatingModel)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedOperatingModels[name] = []*OperatingModel{}
+	} else {
+		_m.Edges.namedOperatingModels[name] = append(_m.Edges.namedOperatingModels[name], edges...)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"kokeilu/ent/municipality"
 	"kokeilu/ent/network"
+	"kokeilu/ent/operatingmodel"
 	"kokeilu/ent/organization"
 	"kokeilu/ent/pilot"
 	"kokeilu/ent/region"
@@ -282,6 +283,21 @@ func (_c *MunicipalityCreate) AddOrganizations(v ...*Organization) *Municipality
 	return _c.AddOrganizationIDs(ids...)
 }
 
+// AddOperatingModelIDs adds the "operating_models" edge to the OperatingModel entity by IDs.
+func (_c *MunicipalityCreate) AddOperatingModelIDs(ids ...int) *MunicipalityCreate {
+	_c.mutation.AddOperatingModelIDs(ids...)
+	return _c
+}
+
+// AddOperatingModels adds the "operating_models" edges to the OperatingModel entity.
+func (_c *MunicipalityCreate) AddOperatingModels(v ...*OperatingModel) *MunicipalityCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddOperatingModelIDs(ids...)
+}
+
 // Mutation returns the MunicipalityMutation object of the builder.
 func (_c *MunicipalityCreate) Mutation() *MunicipalityMutation {
 	return _c.mutation
@@ -520,6 +536,22 @@ func (_c *MunicipalityCreate) createSpec() (*Municipality, *sqlgraph.CreateSpec)
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(organization.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.OperatingModelsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   municipality.OperatingModelsTable,
+			Columns: municipality.OperatingModelsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(operatingmodel.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"kokeilu/ent/municipality"
 	"kokeilu/ent/network"
+	"kokeilu/ent/operatingmodel"
 	"kokeilu/ent/organization"
 	"kokeilu/ent/pilot"
 	"kokeilu/ent/predicate"
@@ -26,23 +27,25 @@ import (
 // MunicipalityQuery is the builder for querying Municipality entities.
 type MunicipalityQuery struct {
 	config
-	ctx                    *QueryContext
-	order                  []municipality.OrderOption
-	inters                 []Interceptor
-	predicates             []predicate.Municipality
-	withRegion             *RegionQuery
-	withWellbeingCounty    *WellbeingCountyQuery
-	withPilots             *PilotQuery
-	withLedPilots          *PilotQuery
-	withNetworks           *NetworkQuery
-	withOrganizations      *OrganizationQuery
-	withFKs                bool
-	loadTotal              []func(context.Context, []*Municipality) error
-	modifiers              []func(*sql.Selector)
-	withNamedPilots        map[string]*PilotQuery
-	withNamedLedPilots     map[string]*PilotQuery
-	withNamedNetworks      map[string]*NetworkQuery
-	withNamedOrganizations map[string]*OrganizationQuery
+	ctx                      *QueryContext
+	order                    []municipality.OrderOption
+	inters                   []Interceptor
+	predicates               []predicate.Municipality
+	withRegion               *RegionQuery
+	withWellbeingCounty      *WellbeingCountyQuery
+	withPilots               *PilotQuery
+	withLedPilots            *PilotQuery
+	withNetworks             *NetworkQuery
+	withOrganizations        *OrganizationQuery
+	withOperatingModels      *OperatingModelQuery
+	withFKs                  bool
+	loadTotal                []func(context.Context, []*Municipality) error
+	modifiers                []func(*sql.Selector)
+	withNamedPilots          map[string]*PilotQuery
+	withNamedLedPilots       map[string]*PilotQuery
+	withNamedNetworks        map[string]*NetworkQuery
+	withNamedOrganizations   map[string]*OrganizationQuery
+	withNamedOperatingModels map[string]*OperatingModelQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -204,6 +207,28 @@ func (_q *MunicipalityQuery) QueryOrganizations() *OrganizationQuery {
 			sqlgraph.From(municipality.Table, municipality.FieldID, selector),
 			sqlgraph.To(organization.Table, organization.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, true, municipality.OrganizationsTable, municipality.OrganizationsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryOperatingModels chains the current query on the "operating_models" edge.
+func (_q *MunicipalityQuery) QueryOperatingModels() *OperatingModelQuery {
+	query := (&OperatingModelClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(municipality.Table, municipality.FieldID, selector),
+			sqlgraph.To(operatingmodel.Table, operatingmodel.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, municipality.OperatingModelsTable, municipality.OperatingModelsPrimaryKey...),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -409,6 +434,7 @@ func (_q *MunicipalityQuery) Clone() *MunicipalityQuery {
 		withLedPilots:       _q.withLedPilots.Clone(),
 		withNetworks:        _q.withNetworks.Clone(),
 		withOrganizations:   _q.withOrganizations.Clone(),
+		withOperatingModels: _q.withOperatingModels.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -478,6 +504,17 @@ func (_q *MunicipalityQuery) WithOrganizations(opts ...func(*OrganizationQuery))
 		opt(query)
 	}
 	_q.withOrganizations = query
+	return _q
+}
+
+// WithOperatingModels tells the query-builder to eager-load the nodes that are connected to
+// the "operating_models" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *MunicipalityQuery) WithOperatingModels(opts ...func(*OperatingModelQuery)) *MunicipalityQuery {
+	query := (&OperatingModelClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withOperatingModels = query
 	return _q
 }
 
@@ -566,13 +603,14 @@ func (_q *MunicipalityQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 		nodes       = []*Municipality{}
 		withFKs     = _q.withFKs
 		_spec       = _q.querySpec()
-		loadedTypes = [6]bool{
+		loadedTypes = [7]bool{
 			_q.withRegion != nil,
 			_q.withWellbeingCounty != nil,
 			_q.withPilots != nil,
 			_q.withLedPilots != nil,
 			_q.withNetworks != nil,
 			_q.withOrganizations != nil,
+			_q.withOperatingModels != nil,
 		}
 	)
 	if _q.withRegion != nil || _q.withWellbeingCounty != nil {
@@ -642,6 +680,13 @@ func (_q *MunicipalityQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 			return nil, err
 		}
 	}
+	if query := _q.withOperatingModels; query != nil {
+		if err := _q.loadOperatingModels(ctx, query, nodes,
+			func(n *Municipality) { n.Edges.OperatingModels = []*OperatingModel{} },
+			func(n *Municipality, e *OperatingModel) { n.Edges.OperatingModels = append(n.Edges.OperatingModels, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedPilots {
 		if err := _q.loadPilots(ctx, query, nodes,
 			func(n *Municipality) { n.appendNamedPilots(name) },
@@ -667,6 +712,13 @@ func (_q *MunicipalityQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 		if err := _q.loadOrganizations(ctx, query, nodes,
 			func(n *Municipality) { n.appendNamedOrganizations(name) },
 			func(n *Municipality, e *Organization) { n.appendNamedOrganizations(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedOperatingModels {
+		if err := _q.loadOperatingModels(ctx, query, nodes,
+			func(n *Municipality) { n.appendNamedOperatingModels(name) },
+			func(n *Municipality, e *OperatingModel) { n.appendNamedOperatingModels(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -926,6 +978,67 @@ func (_q *MunicipalityQuery) loadOrganizations(ctx context.Context, query *Organ
 	}
 	return nil
 }
+func (_q *MunicipalityQuery) loadOperatingModels(ctx context.Context, query *OperatingModelQuery, nodes []*Municipality, init func(*Municipality), assign func(*Municipality, *OperatingModel)) error {
+	edgeIDs := make([]driver.Value, len(nodes))
+	byID := make(map[int]*Municipality)
+	nids := make(map[int]map[*Municipality]struct{})
+	for i, node := range nodes {
+		edgeIDs[i] = node.ID
+		byID[node.ID] = node
+		if init != nil {
+			init(node)
+		}
+	}
+	query.Where(func(s *sql.Selector) {
+		joinT := sql.Table(municipality.OperatingModelsTable)
+		s.Join(joinT).On(s.C(operatingmodel.FieldID), joinT.C(municipality.OperatingModelsPrimaryKey[0]))
+		s.Where(sql.InValues(joinT.C(municipality.OperatingModelsPrimaryKey[1]), edgeIDs...))
+		columns := s.SelectedColumns()
+		s.Select(joinT.C(municipality.OperatingModelsPrimaryKey[1]))
+		s.AppendSelect(columns...)
+		s.SetDistinct(false)
+	})
+	if err := query.prepareQuery(ctx); err != nil {
+		return err
+	}
+	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
+		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
+			assign := spec.Assign
+			values := spec.ScanValues
+			spec.ScanValues = func(columns []string) ([]any, error) {
+				values, err := values(columns[1:])
+				if err != nil {
+					return nil, err
+				}
+				return append([]any{new(sql.NullInt64)}, values...), nil
+			}
+			spec.Assign = func(columns []string, values []any) error {
+				outValue := int(values[0].(*sql.NullInt64).Int64)
+				inValue := int(values[1].(*sql.NullInt64).Int64)
+				if nids[inValue] == nil {
+					nids[inValue] = map[*Municipality]struct{}{byID[outValue]: {}}
+					return assign(columns[1:], values[1:])
+				}
+				nids[inValue][byID[outValue]] = struct{}{}
+				return nil
+			}
+		})
+	})
+	neighbors, err := withInterceptors[[]*OperatingModel](ctx, query, qr, query.inters)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected "operating_models" node returned %v`, n.ID)
+		}
+		for kn := range nodes {
+			assign(kn, n)
+		}
+	}
+	return nil
+}
 
 func (_q *MunicipalityQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -1093,6 +1206,20 @@ func (_q *MunicipalityQuery) WithNamedOrganizations(name string, opts ...func(*O
 		_q.withNamedOrganizations = make(map[string]*OrganizationQuery)
 	}
 	_q.withNamedOrganizations[name] = query
+	return _q
+}
+
+// WithNamedOperatingModels tells the query-builder to eager-load the nodes that are connected to the "operating_models"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *MunicipalityQuery) WithNamedOperatingModels(name string, opts ...func(*OperatingModelQuery)) *MunicipalityQuery {
+	query := (&OperatingModelClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedOperatingModels == nil {
+		_q.withNamedOperatingModels = make(map[string]*OperatingModelQuery)
+	}
+	_q.withNamedOperatingModels[name] = query
 	return _q
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"kokeilu/ent/municipality"
 	"kokeilu/ent/network"
+	"kokeilu/ent/operatingmodel"
 	"kokeilu/ent/organization"
 	"kokeilu/ent/pilot"
 	"kokeilu/ent/predicate"
@@ -384,6 +385,21 @@ func (_u *MunicipalityUpdate) AddOrganizations(v ...*Organization) *Municipality
 	return _u.AddOrganizationIDs(ids...)
 }
 
+// AddOperatingModelIDs adds the "operating_models" edge to the OperatingModel entity by IDs.
+func (_u *MunicipalityUpdate) AddOperatingModelIDs(ids ...int) *MunicipalityUpdate {
+	_u.mutation.AddOperatingModelIDs(ids...)
+	return _u
+}
+
+// AddOperatingModels adds the "operating_models" edges to the OperatingModel entity.
+func (_u *MunicipalityUpdate) AddOperatingModels(v ...*OperatingModel) *MunicipalityUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddOperatingModelIDs(ids...)
+}
+
 // Mutation returns the MunicipalityMutation object of the builder.
 func (_u *MunicipalityUpdate) Mutation() *MunicipalityMutation {
 	return _u.mutation
@@ -483,6 +499,27 @@ func (_u *MunicipalityUpdate) RemoveOrganizations(v ...*Organization) *Municipal
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveOrganizationIDs(ids...)
+}
+
+// ClearOperatingModels clears all "operating_models" edges to the OperatingModel entity.
+func (_u *MunicipalityUpdate) ClearOperatingModels() *MunicipalityUpdate {
+	_u.mutation.ClearOperatingModels()
+	return _u
+}
+
+// RemoveOperatingModelIDs removes the "operating_models" edge to OperatingModel entities by IDs.
+func (_u *MunicipalityUpdate) RemoveOperatingModelIDs(ids ...int) *MunicipalityUpdate {
+	_u.mutation.RemoveOperatingModelIDs(ids...)
+	return _u
+}
+
+// RemoveOperatingModels removes "operating_models" edges to OperatingModel entities.
+func (_u *MunicipalityUpdate) RemoveOperatingModels(v ...*OperatingModel) *MunicipalityUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveOperatingModelIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -871,6 +908,51 @@ func (_u *MunicipalityUpdate) sqlSave(ctx context.Context) (_node int, err error
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.OperatingModelsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   municipality.OperatingModelsTable,
+			Columns: municipality.OperatingModelsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(operatingmodel.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedOperatingModelsIDs(); len(nodes) > 0 && !_u.mutation.OperatingModelsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   municipality.OperatingModelsTable,
+			Columns: municipality.OperatingModelsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(operatingmodel.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.OperatingModelsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   municipality.OperatingModelsTable,
+			Columns: municipality.OperatingModelsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(operatingmodel.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{municipality.Label}
@@ -1243,6 +1325,21 @@ func (_u *MunicipalityUpdateOne) AddOrganizations(v ...*Organization) *Municipal
 	return _u.AddOrganizationIDs(ids...)
 }
 
+// AddOperatingModelIDs adds the "operating_models" edge to the OperatingModel entity by IDs.
+func (_u *MunicipalityUpdateOne) AddOperatingModelIDs(ids ...int) *MunicipalityUpdateOne {
+	_u.mutation.AddOperatingModelIDs(ids...)
+	return _u
+}
+
+// AddOperatingModels adds the "operating_models" edges to the OperatingModel entity.
+func (_u *MunicipalityUpdateOne) AddOperatingModels(v ...*OperatingModel) *MunicipalityUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddOperatingModelIDs(ids...)
+}
+
 // Mutation returns the MunicipalityMutation object of the builder.
 func (_u *MunicipalityUpdateOne) Mutation() *MunicipalityMutation {
 	return _u.mutation
@@ -1342,6 +1439,27 @@ func (_u *MunicipalityUpdateOne) RemoveOrganizations(v ...*Organization) *Munici
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveOrganizationIDs(ids...)
+}
+
+// ClearOperatingModels clears all "operating_models" edges to the OperatingModel entity.
+func (_u *MunicipalityUpdateOne) ClearOperatingModels() *MunicipalityUpdateOne {
+	_u.mutation.ClearOperatingModels()
+	return _u
+}
+
+// RemoveOperatingModelIDs removes the "operating_models" edge to OperatingModel entities by IDs.
+func (_u *MunicipalityUpdateOne) RemoveOperatingModelIDs(ids ...int) *MunicipalityUpdateOne {
+	_u.mutation.RemoveOperatingModelIDs(ids...)
+	return _u
+}
+
+// RemoveOperatingModels removes "operating_models" edges to OperatingModel entities.
+func (_u *MunicipalityUpdateOne) RemoveOperatingModels(v ...*OperatingModel) *MunicipalityUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveOperatingModelIDs(ids...)
 }
 
 // Where appends a list predicates to the MunicipalityUpdate builder.
@@ -1753,6 +1871,51 @@ func (_u *MunicipalityUpdateOne) sqlSave(ctx context.Context) (_node *Municipali
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(organization.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.OperatingModelsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   municipality.OperatingModelsTable,
+			Columns: municipality.OperatingModelsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(operatingmodel.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedOperatingModelsIDs(); len(nodes) > 0 && !_u.mutation.OperatingModelsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   municipality.OperatingModelsTable,
+			Columns: municipality.OperatingModelsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(operatingmodel.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.OperatingModelsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   municipality.OperatingModelsTable,
+			Columns: municipality.OperatingModelsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(operatingmodel.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"kokeilu/ent/adoption"
 	"kokeilu/ent/discussion"
 	"kokeilu/ent/link"
 	"kokeilu/ent/material"
@@ -13,16 +14,22 @@ import (
 	"kokeilu/ent/municipality"
 	"kokeilu/ent/network"
 	"kokeilu/ent/notice"
+	"kokeilu/ent/operatingmodel"
 	"kokeilu/ent/organization"
 	"kokeilu/ent/pilot"
 	"kokeilu/ent/post"
 	"kokeilu/ent/predicate"
 	"kokeilu/ent/region"
 	"kokeilu/ent/session"
+	"kokeilu/ent/survey"
+	"kokeilu/ent/surveyresponse"
 	"kokeilu/ent/theme"
 	"kokeilu/ent/user"
 	"kokeilu/ent/wellbeingcounty"
+	"kokeilu/ent/workshop"
+	"kokeilu/ent/workshopregistration"
 	"kokeilu/ent/workspace"
+	"kokeilu/internal/questionnaire"
 	"sync"
 	"time"
 
@@ -39,23 +46,875 @@ const (
 	OpUpdateOne = ent.OpUpdateOne
 
 	// Node types.
-	TypeDiscussion      = "Discussion"
-	TypeLink            = "Link"
-	TypeMaterial        = "Material"
-	TypeMembership      = "Membership"
-	TypeMunicipality    = "Municipality"
-	TypeNetwork         = "Network"
-	TypeNotice          = "Notice"
-	TypeOrganization    = "Organization"
-	TypePilot           = "Pilot"
-	TypePost            = "Post"
-	TypeRegion          = "Region"
-	TypeSession         = "Session"
-	TypeTheme           = "Theme"
-	TypeUser            = "User"
-	TypeWellbeingCounty = "WellbeingCounty"
-	TypeWorkspace       = "Workspace"
+	TypeAdoption             = "Adoption"
+	TypeDiscussion           = "Discussion"
+	TypeLink                 = "Link"
+	TypeMaterial             = "Material"
+	TypeMembership           = "Membership"
+	TypeMunicipality         = "Municipality"
+	TypeNetwork              = "Network"
+	TypeNotice               = "Notice"
+	TypeOperatingModel       = "OperatingModel"
+	TypeOrganization         = "Organization"
+	TypePilot                = "Pilot"
+	TypePost                 = "Post"
+	TypeRegion               = "Region"
+	TypeSession              = "Session"
+	TypeSurvey               = "Survey"
+	TypeSurveyResponse       = "SurveyResponse"
+	TypeTheme                = "Theme"
+	TypeUser                 = "User"
+	TypeWellbeingCounty      = "WellbeingCounty"
+	TypeWorkshop             = "Workshop"
+	TypeWorkshopRegistration = "WorkshopRegistration"
+	TypeWorkspace            = "Workspace"
 )
+
+// AdoptionMutation represents an operation that mutates the Adoption nodes in the graph.
+type AdoptionMutation struct {
+	config
+	op                     Op
+	typ                    string
+	id                     *int
+	created_at             *time.Time
+	updated_at             *time.Time
+	adopted_on             *time.Time
+	note                   *string
+	source_url             *string
+	clearedFields          map[string]struct{}
+	operating_model        *int
+	clearedoperating_model bool
+	municipality           *int
+	clearedmunicipality    bool
+	pilot                  *int
+	clearedpilot           bool
+	created_by             *int
+	clearedcreated_by      bool
+	done                   bool
+	oldValue               func(context.Context) (*Adoption, error)
+	predicates             []predicate.Adoption
+}
+
+var _ ent.Mutation = (*AdoptionMutation)(nil)
+
+// adoptionOption allows management of the mutation configuration using functional options.
+type adoptionOption func(*AdoptionMutation)
+
+// newAdoptionMutation creates new mutation for the Adoption entity.
+func newAdoptionMutation(c config, op Op, opts ...adoptionOption) *AdoptionMutation {
+	m := &AdoptionMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAdoption,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withAdoptionID sets the ID field of the mutation.
+func withAdoptionID(id int) adoptionOption {
+	return func(m *AdoptionMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Adoption
+		)
+		m.oldValue = func(ctx context.Context) (*Adoption, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Adoption.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withAdoption sets the old Adoption of the mutation.
+func withAdoption(node *Adoption) adoptionOption {
+	return func(m *AdoptionMutation) {
+		m.oldValue = func(context.Context) (*Adoption, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m AdoptionMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m AdoptionMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *AdoptionMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *AdoptionMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Adoption.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *AdoptionMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *AdoptionMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Adoption entity.
+// If the Adoption object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AdoptionMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *AdoptionMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *AdoptionMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *AdoptionMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Adoption entity.
+// If the Adoption object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AdoptionMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *AdoptionMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetAdoptedOn sets the "adopted_on" field.
+func (m *AdoptionMutation) SetAdoptedOn(t time.Time) {
+	m.adopted_on = &t
+}
+
+// AdoptedOn returns the value of the "adopted_on" field in the mutation.
+func (m *AdoptionMutation) AdoptedOn() (r time.Time, exists bool) {
+	v := m.adopted_on
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAdoptedOn returns the old "adopted_on" field's value of the Adoption entity.
+// If the Adoption object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AdoptionMutation) OldAdoptedOn(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAdoptedOn is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAdoptedOn requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAdoptedOn: %w", err)
+	}
+	return oldValue.AdoptedOn, nil
+}
+
+// ClearAdoptedOn clears the value of the "adopted_on" field.
+func (m *AdoptionMutation) ClearAdoptedOn() {
+	m.adopted_on = nil
+	m.clearedFields[adoption.FieldAdoptedOn] = struct{}{}
+}
+
+// AdoptedOnCleared returns if the "adopted_on" field was cleared in this mutation.
+func (m *AdoptionMutation) AdoptedOnCleared() bool {
+	_, ok := m.clearedFields[adoption.FieldAdoptedOn]
+	return ok
+}
+
+// ResetAdoptedOn resets all changes to the "adopted_on" field.
+func (m *AdoptionMutation) ResetAdoptedOn() {
+	m.adopted_on = nil
+	delete(m.clearedFields, adoption.FieldAdoptedOn)
+}
+
+// SetNote sets the "note" field.
+func (m *AdoptionMutation) SetNote(s string) {
+	m.note = &s
+}
+
+// Note returns the value of the "note" field in the mutation.
+func (m *AdoptionMutation) Note() (r string, exists bool) {
+	v := m.note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNote returns the old "note" field's value of the Adoption entity.
+// If the Adoption object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AdoptionMutation) OldNote(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNote is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNote requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNote: %w", err)
+	}
+	return oldValue.Note, nil
+}
+
+// ClearNote clears the value of the "note" field.
+func (m *AdoptionMutation) ClearNote() {
+	m.note = nil
+	m.clearedFields[adoption.FieldNote] = struct{}{}
+}
+
+// NoteCleared returns if the "note" field was cleared in this mutation.
+func (m *AdoptionMutation) NoteCleared() bool {
+	_, ok := m.clearedFields[adoption.FieldNote]
+	return ok
+}
+
+// ResetNote resets all changes to the "note" field.
+func (m *AdoptionMutation) ResetNote() {
+	m.note = nil
+	delete(m.clearedFields, adoption.FieldNote)
+}
+
+// SetSourceURL sets the "source_url" field.
+func (m *AdoptionMutation) SetSourceURL(s string) {
+	m.source_url = &s
+}
+
+// SourceURL returns the value of the "source_url" field in the mutation.
+func (m *AdoptionMutation) SourceURL() (r string, exists bool) {
+	v := m.source_url
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSourceURL returns the old "source_url" field's value of the Adoption entity.
+// If the Adoption object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AdoptionMutation) OldSourceURL(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSourceURL is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSourceURL requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSourceURL: %w", err)
+	}
+	return oldValue.SourceURL, nil
+}
+
+// ClearSourceURL clears the value of the "source_url" field.
+func (m *AdoptionMutation) ClearSourceURL() {
+	m.source_url = nil
+	m.clearedFields[adoption.FieldSourceURL] = struct{}{}
+}
+
+// SourceURLCleared returns if the "source_url" field was cleared in this mutation.
+func (m *AdoptionMutation) SourceURLCleared() bool {
+	_, ok := m.clearedFields[adoption.FieldSourceURL]
+	return ok
+}
+
+// ResetSourceURL resets all changes to the "source_url" field.
+func (m *AdoptionMutation) ResetSourceURL() {
+	m.source_url = nil
+	delete(m.clearedFields, adoption.FieldSourceURL)
+}
+
+// SetOperatingModelID sets the "operating_model" edge to the OperatingModel entity by id.
+func (m *AdoptionMutation) SetOperatingModelID(id int) {
+	m.operating_model = &id
+}
+
+// ClearOperatingModel clears the "operating_model" edge to the OperatingModel entity.
+func (m *AdoptionMutation) ClearOperatingModel() {
+	m.clearedoperating_model = true
+}
+
+// OperatingModelCleared reports if the "operating_model" edge to the OperatingModel entity was cleared.
+func (m *AdoptionMutation) OperatingModelCleared() bool {
+	return m.clearedoperating_model
+}
+
+// OperatingModelID returns the "operating_model" edge ID in the mutation.
+func (m *AdoptionMutation) OperatingModelID() (id int, exists bool) {
+	if m.operating_model != nil {
+		return *m.operating_model, true
+	}
+	return
+}
+
+// OperatingModelIDs returns the "operating_model" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// OperatingModelID instead. It exists only for internal usage by the builders.
+func (m *AdoptionMutation) OperatingModelIDs() (ids []int) {
+	if id := m.operating_model; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetOperatingModel resets all changes to the "operating_model" edge.
+func (m *AdoptionMutation) ResetOperatingModel() {
+	m.operating_model = nil
+	m.clearedoperating_model = false
+}
+
+// SetMunicipalityID sets the "municipality" edge to the Municipality entity by id.
+func (m *AdoptionMutation) SetMunicipalityID(id int) {
+	m.municipality = &id
+}
+
+// ClearMunicipality clears the "municipality" edge to the Municipality entity.
+func (m *AdoptionMutation) ClearMunicipality() {
+	m.clearedmunicipality = true
+}
+
+// MunicipalityCleared reports if the "municipality" edge to the Municipality entity was cleared.
+func (m *AdoptionMutation) MunicipalityCleared() bool {
+	return m.clearedmunicipality
+}
+
+// MunicipalityID returns the "municipality" edge ID in the mutation.
+func (m *AdoptionMutation) MunicipalityID() (id int, exists bool) {
+	if m.municipality != nil {
+		return *m.municipality, true
+	}
+	return
+}
+
+// MunicipalityIDs returns the "municipality" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// MunicipalityID instead. It exists only for internal usage by the builders.
+func (m *AdoptionMutation) MunicipalityIDs() (ids []int) {
+	if id := m.municipality; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetMunicipality resets all changes to the "municipality" edge.
+func (m *AdoptionMutation) ResetMunicipality() {
+	m.municipality = nil
+	m.clearedmunicipality = false
+}
+
+// SetPilotID sets the "pilot" edge to the Pilot entity by id.
+func (m *AdoptionMutation) SetPilotID(id int) {
+	m.pilot = &id
+}
+
+// ClearPilot clears the "pilot" edge to the Pilot entity.
+func (m *AdoptionMutation) ClearPilot() {
+	m.clearedpilot = true
+}
+
+// PilotCleared reports if the "pilot" edge to the Pilot entity was cleared.
+func (m *AdoptionMutation) PilotCleared() bool {
+	return m.clearedpilot
+}
+
+// PilotID returns the "pilot" edge ID in the mutation.
+func (m *AdoptionMutation) PilotID() (id int, exists bool) {
+	if m.pilot != nil {
+		return *m.pilot, true
+	}
+	return
+}
+
+// PilotIDs returns the "pilot" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// PilotID instead. It exists only for internal usage by the builders.
+func (m *AdoptionMutation) PilotIDs() (ids []int) {
+	if id := m.pilot; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetPilot resets all changes to the "pilot" edge.
+func (m *AdoptionMutation) ResetPilot() {
+	m.pilot = nil
+	m.clearedpilot = false
+}
+
+// SetCreatedByID sets the "created_by" edge to the User entity by id.
+func (m *AdoptionMutation) SetCreatedByID(id int) {
+	m.created_by = &id
+}
+
+// ClearCreatedBy clears the "created_by" edge to the User entity.
+func (m *AdoptionMutation) ClearCreatedBy() {
+	m.clearedcreated_by = true
+}
+
+// CreatedByCleared reports if the "created_by" edge to the User entity was cleared.
+func (m *AdoptionMutation) CreatedByCleared() bool {
+	return m.clearedcreated_by
+}
+
+// CreatedByID returns the "created_by" edge ID in the mutation.
+func (m *AdoptionMutation) CreatedByID() (id int, exists bool) {
+	if m.created_by != nil {
+		return *m.created_by, true
+	}
+	return
+}
+
+// CreatedByIDs returns the "created_by" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CreatedByID instead. It exists only for internal usage by the builders.
+func (m *AdoptionMutation) CreatedByIDs() (ids []int) {
+	if id := m.created_by; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCreatedBy resets all changes to the "created_by" edge.
+func (m *AdoptionMutation) ResetCreatedBy() {
+	m.created_by = nil
+	m.clearedcreated_by = false
+}
+
+// Where appends a list predicates to the AdoptionMutation builder.
+func (m *AdoptionMutation) Where(ps ...predicate.Adoption) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the AdoptionMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *AdoptionMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Adoption, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *AdoptionMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *AdoptionMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Adoption).
+func (m *AdoptionMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *AdoptionMutation) Fields() []string {
+	fields := make([]string, 0, 5)
+	if m.created_at != nil {
+		fields = append(fields, adoption.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, adoption.FieldUpdatedAt)
+	}
+	if m.adopted_on != nil {
+		fields = append(fields, adoption.FieldAdoptedOn)
+	}
+	if m.note != nil {
+		fields = append(fields, adoption.FieldNote)
+	}
+	if m.source_url != nil {
+		fields = append(fields, adoption.FieldSourceURL)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *AdoptionMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case adoption.FieldCreatedAt:
+		return m.CreatedAt()
+	case adoption.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case adoption.FieldAdoptedOn:
+		return m.AdoptedOn()
+	case adoption.FieldNote:
+		return m.Note()
+	case adoption.FieldSourceURL:
+		return m.SourceURL()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *AdoptionMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case adoption.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case adoption.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case adoption.FieldAdoptedOn:
+		return m.OldAdoptedOn(ctx)
+	case adoption.FieldNote:
+		return m.OldNote(ctx)
+	case adoption.FieldSourceURL:
+		return m.OldSourceURL(ctx)
+	}
+	return nil, fmt.Errorf("unknown Adoption field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AdoptionMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case adoption.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case adoption.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case adoption.FieldAdoptedOn:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAdoptedOn(v)
+		return nil
+	case adoption.FieldNote:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNote(v)
+		return nil
+	case adoption.FieldSourceURL:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSourceURL(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Adoption field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *AdoptionMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *AdoptionMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AdoptionMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown Adoption numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *AdoptionMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(adoption.FieldAdoptedOn) {
+		fields = append(fields, adoption.FieldAdoptedOn)
+	}
+	if m.FieldCleared(adoption.FieldNote) {
+		fields = append(fields, adoption.FieldNote)
+	}
+	if m.FieldCleared(adoption.FieldSourceURL) {
+		fields = append(fields, adoption.FieldSourceURL)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *AdoptionMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *AdoptionMutation) ClearField(name string) error {
+	switch name {
+	case adoption.FieldAdoptedOn:
+		m.ClearAdoptedOn()
+		return nil
+	case adoption.FieldNote:
+		m.ClearNote()
+		return nil
+	case adoption.FieldSourceURL:
+		m.ClearSourceURL()
+		return nil
+	}
+	return fmt.Errorf("unknown Adoption nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *AdoptionMutation) ResetField(name string) error {
+	switch name {
+	case adoption.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case adoption.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case adoption.FieldAdoptedOn:
+		m.ResetAdoptedOn()
+		return nil
+	case adoption.FieldNote:
+		m.ResetNote()
+		return nil
+	case adoption.FieldSourceURL:
+		m.ResetSourceURL()
+		return nil
+	}
+	return fmt.Errorf("unknown Adoption field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *AdoptionMutation) AddedEdges() []string {
+	edges := make([]string, 0, 4)
+	if m.operating_model != nil {
+		edges = append(edges, adoption.EdgeOperatingModel)
+	}
+	if m.municipality != nil {
+		edges = append(edges, adoption.EdgeMunicipality)
+	}
+	if m.pilot != nil {
+		edges = append(edges, adoption.EdgePilot)
+	}
+	if m.created_by != nil {
+		edges = append(edges, adoption.EdgeCreatedBy)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *AdoptionMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case adoption.EdgeOperatingModel:
+		if id := m.operating_model; id != nil {
+			return []ent.Value{*id}
+		}
+	case adoption.EdgeMunicipality:
+		if id := m.municipality; id != nil {
+			return []ent.Value{*id}
+		}
+	case adoption.EdgePilot:
+		if id := m.pilot; id != nil {
+			return []ent.Value{*id}
+		}
+	case adoption.EdgeCreatedBy:
+		if id := m.created_by; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *AdoptionMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 4)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *AdoptionMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *AdoptionMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 4)
+	if m.clearedoperating_model {
+		edges = append(edges, adoption.EdgeOperatingModel)
+	}
+	if m.clearedmunicipality {
+		edges = append(edges, adoption.EdgeMunicipality)
+	}
+	if m.clearedpilot {
+		edges = append(edges, adoption.EdgePilot)
+	}
+	if m.clearedcreated_by {
+		edges = append(edges, adoption.EdgeCreatedBy)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *AdoptionMutation) EdgeCleared(name string) bool {
+	switch name {
+	case adoption.EdgeOperatingModel:
+		return m.clearedoperating_model
+	case adoption.EdgeMunicipality:
+		return m.clearedmunicipality
+	case adoption.EdgePilot:
+		return m.clearedpilot
+	case adoption.EdgeCreatedBy:
+		return m.clearedcreated_by
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *AdoptionMutation) ClearEdge(name string) error {
+	switch name {
+	case adoption.EdgeOperatingModel:
+		m.ClearOperatingModel()
+		return nil
+	case adoption.EdgeMunicipality:
+		m.ClearMunicipality()
+		return nil
+	case adoption.EdgePilot:
+		m.ClearPilot()
+		return nil
+	case adoption.EdgeCreatedBy:
+		m.ClearCreatedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown Adoption unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *AdoptionMutation) ResetEdge(name string) error {
+	switch name {
+	case adoption.EdgeOperatingModel:
+		m.ResetOperatingModel()
+		return nil
+	case adoption.EdgeMunicipality:
+		m.ResetMunicipality()
+		return nil
+	case adoption.EdgePilot:
+		m.ResetPilot()
+		return nil
+	case adoption.EdgeCreatedBy:
+		m.ResetCreatedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown Adoption edge %s", name)
+}
 
 // DiscussionMutation represents an operation that mutates the Discussion nodes in the graph.
 type DiscussionMutation struct {
@@ -3503,6 +4362,9 @@ type MunicipalityMutation struct {
 	organizations           map[int]struct{}
 	removedorganizations    map[int]struct{}
 	clearedorganizations    bool
+	operating_models        map[int]struct{}
+	removedoperating_models map[int]struct{}
+	clearedoperating_models bool
 	done                    bool
 	oldValue                func(context.Context) (*Municipality, error)
 	predicates              []predicate.Municipality
@@ -4595,6 +5457,60 @@ func (m *MunicipalityMutation) ResetOrganizations() {
 	m.removedorganizations = nil
 }
 
+// AddOperatingModelIDs adds the "operating_models" edge to the OperatingModel entity by ids.
+func (m *MunicipalityMutation) AddOperatingModelIDs(ids ...int) {
+	if m.operating_models == nil {
+		m.operating_models = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.operating_models[ids[i]] = struct{}{}
+	}
+}
+
+// ClearOperatingModels clears the "operating_models" edge to the OperatingModel entity.
+func (m *MunicipalityMutation) ClearOperatingModels() {
+	m.clearedoperating_models = true
+}
+
+// OperatingModelsCleared reports if the "operating_models" edge to the OperatingModel entity was cleared.
+func (m *MunicipalityMutation) OperatingModelsCleared() bool {
+	return m.clearedoperating_models
+}
+
+// RemoveOperatingModelIDs removes the "operating_models" edge to the OperatingModel entity by IDs.
+func (m *MunicipalityMutation) RemoveOperatingModelIDs(ids ...int) {
+	if m.removedoperating_models == nil {
+		m.removedoperating_models = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.operating_models, ids[i])
+		m.removedoperating_models[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedOperatingModels returns the removed IDs of the "operating_models" edge to the OperatingModel entity.
+func (m *MunicipalityMutation) RemovedOperatingModelsIDs() (ids []int) {
+	for id := range m.removedoperating_models {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// OperatingModelsIDs returns the "operating_models" edge IDs in the mutation.
+func (m *MunicipalityMutation) OperatingModelsIDs() (ids []int) {
+	for id := range m.operating_models {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetOperatingModels resets all changes to the "operating_models" edge.
+func (m *MunicipalityMutation) ResetOperatingModels() {
+	m.operating_models = nil
+	m.clearedoperating_models = false
+	m.removedoperating_models = nil
+}
+
 // Where appends a list predicates to the MunicipalityMutation builder.
 func (m *MunicipalityMutation) Where(ps ...predicate.Municipality) {
 	m.predicates = append(m.predicates, ps...)
@@ -5052,7 +5968,7 @@ func (m *MunicipalityMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *MunicipalityMutation) AddedEdges() []string {
-	edges := make([]string, 0, 6)
+	edges := make([]string, 0, 7)
 	if m.region != nil {
 		edges = append(edges, municipality.EdgeRegion)
 	}
@@ -5070,6 +5986,9 @@ func (m *MunicipalityMutation) AddedEdges() []string {
 	}
 	if m.organizations != nil {
 		edges = append(edges, municipality.EdgeOrganizations)
+	}
+	if m.operating_models != nil {
+		edges = append(edges, municipality.EdgeOperatingModels)
 	}
 	return edges
 }
@@ -5110,13 +6029,19 @@ func (m *MunicipalityMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case municipality.EdgeOperatingModels:
+		ids := make([]ent.Value, 0, len(m.operating_models))
+		for id := range m.operating_models {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *MunicipalityMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 6)
+	edges := make([]string, 0, 7)
 	if m.removedpilots != nil {
 		edges = append(edges, municipality.EdgePilots)
 	}
@@ -5128,6 +6053,9 @@ func (m *MunicipalityMutation) RemovedEdges() []string {
 	}
 	if m.removedorganizations != nil {
 		edges = append(edges, municipality.EdgeOrganizations)
+	}
+	if m.removedoperating_models != nil {
+		edges = append(edges, municipality.EdgeOperatingModels)
 	}
 	return edges
 }
@@ -5160,13 +6088,19 @@ func (m *MunicipalityMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case municipality.EdgeOperatingModels:
+		ids := make([]ent.Value, 0, len(m.removedoperating_models))
+		for id := range m.removedoperating_models {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *MunicipalityMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 6)
+	edges := make([]string, 0, 7)
 	if m.clearedregion {
 		edges = append(edges, municipality.EdgeRegion)
 	}
@@ -5184,6 +6118,9 @@ func (m *MunicipalityMutation) ClearedEdges() []string {
 	}
 	if m.clearedorganizations {
 		edges = append(edges, municipality.EdgeOrganizations)
+	}
+	if m.clearedoperating_models {
+		edges = append(edges, municipality.EdgeOperatingModels)
 	}
 	return edges
 }
@@ -5204,6 +6141,8 @@ func (m *MunicipalityMutation) EdgeCleared(name string) bool {
 		return m.clearednetworks
 	case municipality.EdgeOrganizations:
 		return m.clearedorganizations
+	case municipality.EdgeOperatingModels:
+		return m.clearedoperating_models
 	}
 	return false
 }
@@ -5243,6 +6182,9 @@ func (m *MunicipalityMutation) ResetEdge(name string) error {
 		return nil
 	case municipality.EdgeOrganizations:
 		m.ResetOrganizations()
+		return nil
+	case municipality.EdgeOperatingModels:
+		m.ResetOperatingModels()
 		return nil
 	}
 	return fmt.Errorf("unknown Municipality edge %s", name)
@@ -6636,6 +7578,7 @@ type NoticeMutation struct {
 	id               *int
 	title            *string
 	body             *string
+	kind             *notice.Kind
 	event_on         *time.Time
 	url              *string
 	published_at     *time.Time
@@ -6831,6 +7774,42 @@ func (m *NoticeMutation) BodyCleared() bool {
 func (m *NoticeMutation) ResetBody() {
 	m.body = nil
 	delete(m.clearedFields, notice.FieldBody)
+}
+
+// SetKind sets the "kind" field.
+func (m *NoticeMutation) SetKind(n notice.Kind) {
+	m.kind = &n
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *NoticeMutation) Kind() (r notice.Kind, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the Notice entity.
+// If the Notice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NoticeMutation) OldKind(ctx context.Context) (v notice.Kind, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *NoticeMutation) ResetKind() {
+	m.kind = nil
 }
 
 // SetEventOn sets the "event_on" field.
@@ -7128,12 +8107,15 @@ func (m *NoticeMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *NoticeMutation) Fields() []string {
-	fields := make([]string, 0, 6)
+	fields := make([]string, 0, 7)
 	if m.title != nil {
 		fields = append(fields, notice.FieldTitle)
 	}
 	if m.body != nil {
 		fields = append(fields, notice.FieldBody)
+	}
+	if m.kind != nil {
+		fields = append(fields, notice.FieldKind)
 	}
 	if m.event_on != nil {
 		fields = append(fields, notice.FieldEventOn)
@@ -7159,6 +8141,8 @@ func (m *NoticeMutation) Field(name string) (ent.Value, bool) {
 		return m.Title()
 	case notice.FieldBody:
 		return m.Body()
+	case notice.FieldKind:
+		return m.Kind()
 	case notice.FieldEventOn:
 		return m.EventOn()
 	case notice.FieldURL:
@@ -7180,6 +8164,8 @@ func (m *NoticeMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldTitle(ctx)
 	case notice.FieldBody:
 		return m.OldBody(ctx)
+	case notice.FieldKind:
+		return m.OldKind(ctx)
 	case notice.FieldEventOn:
 		return m.OldEventOn(ctx)
 	case notice.FieldURL:
@@ -7210,6 +8196,13 @@ func (m *NoticeMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetBody(v)
+		return nil
+	case notice.FieldKind:
+		v, ok := value.(notice.Kind)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
 		return nil
 	case notice.FieldEventOn:
 		v, ok := value.(time.Time)
@@ -7321,6 +8314,9 @@ func (m *NoticeMutation) ResetField(name string) error {
 	case notice.FieldBody:
 		m.ResetBody()
 		return nil
+	case notice.FieldKind:
+		m.ResetKind()
+		return nil
 	case notice.FieldEventOn:
 		m.ResetEventOn()
 		return nil
@@ -7427,6 +8423,1537 @@ func (m *NoticeMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Notice edge %s", name)
+}
+
+// OperatingModelMutation represents an operation that mutates the OperatingModel nodes in the graph.
+type OperatingModelMutation struct {
+	config
+	op                        Op
+	typ                       string
+	id                        *int
+	created_at                *time.Time
+	updated_at                *time.Time
+	slug                      *string
+	name                      *string
+	summary                   *string
+	core_idea                 *string
+	conditions                *string
+	operating_environment     *string
+	funder                    *string
+	source_url                *string
+	clearedFields             map[string]struct{}
+	workspace                 *int
+	clearedworkspace          bool
+	created_by                *int
+	clearedcreated_by         bool
+	municipalities            map[int]struct{}
+	removedmunicipalities     map[int]struct{}
+	clearedmunicipalities     bool
+	wellbeing_counties        map[int]struct{}
+	removedwellbeing_counties map[int]struct{}
+	clearedwellbeing_counties bool
+	developed_in              map[int]struct{}
+	removeddeveloped_in       map[int]struct{}
+	cleareddeveloped_in       bool
+	part_of                   *int
+	clearedpart_of            bool
+	parts                     map[int]struct{}
+	removedparts              map[int]struct{}
+	clearedparts              bool
+	adoptions                 map[int]struct{}
+	removedadoptions          map[int]struct{}
+	clearedadoptions          bool
+	done                      bool
+	oldValue                  func(context.Context) (*OperatingModel, error)
+	predicates                []predicate.OperatingModel
+}
+
+var _ ent.Mutation = (*OperatingModelMutation)(nil)
+
+// operatingmodelOption allows management of the mutation configuration using functional options.
+type operatingmodelOption func(*OperatingModelMutation)
+
+// newOperatingModelMutation creates new mutation for the OperatingModel entity.
+func newOperatingModelMutation(c config, op Op, opts ...operatingmodelOption) *OperatingModelMutation {
+	m := &OperatingModelMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeOperatingModel,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withOperatingModelID sets the ID field of the mutation.
+func withOperatingModelID(id int) operatingmodelOption {
+	return func(m *OperatingModelMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *OperatingModel
+		)
+		m.oldValue = func(ctx context.Context) (*OperatingModel, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().OperatingModel.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withOperatingModel sets the old OperatingModel of the mutation.
+func withOperatingModel(node *OperatingModel) operatingmodelOption {
+	return func(m *OperatingModelMutation) {
+		m.oldValue = func(context.Context) (*OperatingModel, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m OperatingModelMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m OperatingModelMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *OperatingModelMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *OperatingModelMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().OperatingModel.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *OperatingModelMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *OperatingModelMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the OperatingModel entity.
+// If the OperatingModel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OperatingModelMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *OperatingModelMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *OperatingModelMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *OperatingModelMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the OperatingModel entity.
+// If the OperatingModel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OperatingModelMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *OperatingModelMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetSlug sets the "slug" field.
+func (m *OperatingModelMutation) SetSlug(s string) {
+	m.slug = &s
+}
+
+// Slug returns the value of the "slug" field in the mutation.
+func (m *OperatingModelMutation) Slug() (r string, exists bool) {
+	v := m.slug
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSlug returns the old "slug" field's value of the OperatingModel entity.
+// If the OperatingModel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OperatingModelMutation) OldSlug(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSlug is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSlug requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSlug: %w", err)
+	}
+	return oldValue.Slug, nil
+}
+
+// ResetSlug resets all changes to the "slug" field.
+func (m *OperatingModelMutation) ResetSlug() {
+	m.slug = nil
+}
+
+// SetName sets the "name" field.
+func (m *OperatingModelMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *OperatingModelMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the OperatingModel entity.
+// If the OperatingModel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OperatingModelMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *OperatingModelMutation) ResetName() {
+	m.name = nil
+}
+
+// SetSummary sets the "summary" field.
+func (m *OperatingModelMutation) SetSummary(s string) {
+	m.summary = &s
+}
+
+// Summary returns the value of the "summary" field in the mutation.
+func (m *OperatingModelMutation) Summary() (r string, exists bool) {
+	v := m.summary
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSummary returns the old "summary" field's value of the OperatingModel entity.
+// If the OperatingModel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OperatingModelMutation) OldSummary(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSummary is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSummary requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSummary: %w", err)
+	}
+	return oldValue.Summary, nil
+}
+
+// ClearSummary clears the value of the "summary" field.
+func (m *OperatingModelMutation) ClearSummary() {
+	m.summary = nil
+	m.clearedFields[operatingmodel.FieldSummary] = struct{}{}
+}
+
+// SummaryCleared returns if the "summary" field was cleared in this mutation.
+func (m *OperatingModelMutation) SummaryCleared() bool {
+	_, ok := m.clearedFields[operatingmodel.FieldSummary]
+	return ok
+}
+
+// ResetSummary resets all changes to the "summary" field.
+func (m *OperatingModelMutation) ResetSummary() {
+	m.summary = nil
+	delete(m.clearedFields, operatingmodel.FieldSummary)
+}
+
+// SetCoreIdea sets the "core_idea" field.
+func (m *OperatingModelMutation) SetCoreIdea(s string) {
+	m.core_idea = &s
+}
+
+// CoreIdea returns the value of the "core_idea" field in the mutation.
+func (m *OperatingModelMutation) CoreIdea() (r string, exists bool) {
+	v := m.core_idea
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCoreIdea returns the old "core_idea" field's value of the OperatingModel entity.
+// If the OperatingModel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OperatingModelMutation) OldCoreIdea(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCoreIdea is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCoreIdea requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCoreIdea: %w", err)
+	}
+	return oldValue.CoreIdea, nil
+}
+
+// ClearCoreIdea clears the value of the "core_idea" field.
+func (m *OperatingModelMutation) ClearCoreIdea() {
+	m.core_idea = nil
+	m.clearedFields[operatingmodel.FieldCoreIdea] = struct{}{}
+}
+
+// CoreIdeaCleared returns if the "core_idea" field was cleared in this mutation.
+func (m *OperatingModelMutation) CoreIdeaCleared() bool {
+	_, ok := m.clearedFields[operatingmodel.FieldCoreIdea]
+	return ok
+}
+
+// ResetCoreIdea resets all changes to the "core_idea" field.
+func (m *OperatingModelMutation) ResetCoreIdea() {
+	m.core_idea = nil
+	delete(m.clearedFields, operatingmodel.FieldCoreIdea)
+}
+
+// SetConditions sets the "conditions" field.
+func (m *OperatingModelMutation) SetConditions(s string) {
+	m.conditions = &s
+}
+
+// Conditions returns the value of the "conditions" field in the mutation.
+func (m *OperatingModelMutation) Conditions() (r string, exists bool) {
+	v := m.conditions
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldConditions returns the old "conditions" field's value of the OperatingModel entity.
+// If the OperatingModel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OperatingModelMutation) OldConditions(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldConditions is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldConditions requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldConditions: %w", err)
+	}
+	return oldValue.Conditions, nil
+}
+
+// ClearConditions clears the value of the "conditions" field.
+func (m *OperatingModelMutation) ClearConditions() {
+	m.conditions = nil
+	m.clearedFields[operatingmodel.FieldConditions] = struct{}{}
+}
+
+// ConditionsCleared returns if the "conditions" field was cleared in this mutation.
+func (m *OperatingModelMutation) ConditionsCleared() bool {
+	_, ok := m.clearedFields[operatingmodel.FieldConditions]
+	return ok
+}
+
+// ResetConditions resets all changes to the "conditions" field.
+func (m *OperatingModelMutation) ResetConditions() {
+	m.conditions = nil
+	delete(m.clearedFields, operatingmodel.FieldConditions)
+}
+
+// SetOperatingEnvironment sets the "operating_environment" field.
+func (m *OperatingModelMutation) SetOperatingEnvironment(s string) {
+	m.operating_environment = &s
+}
+
+// OperatingEnvironment returns the value of the "operating_environment" field in the mutation.
+func (m *OperatingModelMutation) OperatingEnvironment() (r string, exists bool) {
+	v := m.operating_environment
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOperatingEnvironment returns the old "operating_environment" field's value of the OperatingModel entity.
+// If the OperatingModel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OperatingModelMutation) OldOperatingEnvironment(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOperatingEnvironment is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOperatingEnvironment requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOperatingEnvironment: %w", err)
+	}
+	return oldValue.OperatingEnvironment, nil
+}
+
+// ClearOperatingEnvironment clears the value of the "operating_environment" field.
+func (m *OperatingModelMutation) ClearOperatingEnvironment() {
+	m.operating_environment = nil
+	m.clearedFields[operatingmodel.FieldOperatingEnvironment] = struct{}{}
+}
+
+// OperatingEnvironmentCleared returns if the "operating_environment" field was cleared in this mutation.
+func (m *OperatingModelMutation) OperatingEnvironmentCleared() bool {
+	_, ok := m.clearedFields[operatingmodel.FieldOperatingEnvironment]
+	return ok
+}
+
+// ResetOperatingEnvironment resets all changes to the "operating_environment" field.
+func (m *OperatingModelMutation) ResetOperatingEnvironment() {
+	m.operating_environment = nil
+	delete(m.clearedFields, operatingmodel.FieldOperatingEnvironment)
+}
+
+// SetFunder sets the "funder" field.
+func (m *OperatingModelMutation) SetFunder(s string) {
+	m.funder = &s
+}
+
+// Funder returns the value of the "funder" field in the mutation.
+func (m *OperatingModelMutation) Funder() (r string, exists bool) {
+	v := m.funder
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFunder returns the old "funder" field's value of the OperatingModel entity.
+// If the OperatingModel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OperatingModelMutation) OldFunder(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFunder is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFunder requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFunder: %w", err)
+	}
+	return oldValue.Funder, nil
+}
+
+// ClearFunder clears the value of the "funder" field.
+func (m *OperatingModelMutation) ClearFunder() {
+	m.funder = nil
+	m.clearedFields[operatingmodel.FieldFunder] = struct{}{}
+}
+
+// FunderCleared returns if the "funder" field was cleared in this mutation.
+func (m *OperatingModelMutation) FunderCleared() bool {
+	_, ok := m.clearedFields[operatingmodel.FieldFunder]
+	return ok
+}
+
+// ResetFunder resets all changes to the "funder" field.
+func (m *OperatingModelMutation) ResetFunder() {
+	m.funder = nil
+	delete(m.clearedFields, operatingmodel.FieldFunder)
+}
+
+// SetSourceURL sets the "source_url" field.
+func (m *OperatingModelMutation) SetSourceURL(s string) {
+	m.source_url = &s
+}
+
+// SourceURL returns the value of the "source_url" field in the mutation.
+func (m *OperatingModelMutation) SourceURL() (r string, exists bool) {
+	v := m.source_url
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSourceURL returns the old "source_url" field's value of the OperatingModel entity.
+// If the OperatingModel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OperatingModelMutation) OldSourceURL(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSourceURL is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSourceURL requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSourceURL: %w", err)
+	}
+	return oldValue.SourceURL, nil
+}
+
+// ClearSourceURL clears the value of the "source_url" field.
+func (m *OperatingModelMutation) ClearSourceURL() {
+	m.source_url = nil
+	m.clearedFields[operatingmodel.FieldSourceURL] = struct{}{}
+}
+
+// SourceURLCleared returns if the "source_url" field was cleared in this mutation.
+func (m *OperatingModelMutation) SourceURLCleared() bool {
+	_, ok := m.clearedFields[operatingmodel.FieldSourceURL]
+	return ok
+}
+
+// ResetSourceURL resets all changes to the "source_url" field.
+func (m *OperatingModelMutation) ResetSourceURL() {
+	m.source_url = nil
+	delete(m.clearedFields, operatingmodel.FieldSourceURL)
+}
+
+// SetWorkspaceID sets the "workspace" edge to the Workspace entity by id.
+func (m *OperatingModelMutation) SetWorkspaceID(id int) {
+	m.workspace = &id
+}
+
+// ClearWorkspace clears the "workspace" edge to the Workspace entity.
+func (m *OperatingModelMutation) ClearWorkspace() {
+	m.clearedworkspace = true
+}
+
+// WorkspaceCleared reports if the "workspace" edge to the Workspace entity was cleared.
+func (m *OperatingModelMutation) WorkspaceCleared() bool {
+	return m.clearedworkspace
+}
+
+// WorkspaceID returns the "workspace" edge ID in the mutation.
+func (m *OperatingModelMutation) WorkspaceID() (id int, exists bool) {
+	if m.workspace != nil {
+		return *m.workspace, true
+	}
+	return
+}
+
+// WorkspaceIDs returns the "workspace" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// WorkspaceID instead. It exists only for internal usage by the builders.
+func (m *OperatingModelMutation) WorkspaceIDs() (ids []int) {
+	if id := m.workspace; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetWorkspace resets all changes to the "workspace" edge.
+func (m *OperatingModelMutation) ResetWorkspace() {
+	m.workspace = nil
+	m.clearedworkspace = false
+}
+
+// SetCreatedByID sets the "created_by" edge to the User entity by id.
+func (m *OperatingModelMutation) SetCreatedByID(id int) {
+	m.created_by = &id
+}
+
+// ClearCreatedBy clears the "created_by" edge to the User entity.
+func (m *OperatingModelMutation) ClearCreatedBy() {
+	m.clearedcreated_by = true
+}
+
+// CreatedByCleared reports if the "created_by" edge to the User entity was cleared.
+func (m *OperatingModelMutation) CreatedByCleared() bool {
+	return m.clearedcreated_by
+}
+
+// CreatedByID returns the "created_by" edge ID in the mutation.
+func (m *OperatingModelMutation) CreatedByID() (id int, exists bool) {
+	if m.created_by != nil {
+		return *m.created_by, true
+	}
+	return
+}
+
+// CreatedByIDs returns the "created_by" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CreatedByID instead. It exists only for internal usage by the builders.
+func (m *OperatingModelMutation) CreatedByIDs() (ids []int) {
+	if id := m.created_by; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCreatedBy resets all changes to the "created_by" edge.
+func (m *OperatingModelMutation) ResetCreatedBy() {
+	m.created_by = nil
+	m.clearedcreated_by = false
+}
+
+// AddMunicipalityIDs adds the "municipalities" edge to the Municipality entity by ids.
+func (m *OperatingModelMutation) AddMunicipalityIDs(ids ...int) {
+	if m.municipalities == nil {
+		m.municipalities = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.municipalities[ids[i]] = struct{}{}
+	}
+}
+
+// ClearMunicipalities clears the "municipalities" edge to the Municipality entity.
+func (m *OperatingModelMutation) ClearMunicipalities() {
+	m.clearedmunicipalities = true
+}
+
+// MunicipalitiesCleared reports if the "municipalities" edge to the Municipality entity was cleared.
+func (m *OperatingModelMutation) MunicipalitiesCleared() bool {
+	return m.clearedmunicipalities
+}
+
+// RemoveMunicipalityIDs removes the "municipalities" edge to the Municipality entity by IDs.
+func (m *OperatingModelMutation) RemoveMunicipalityIDs(ids ...int) {
+	if m.removedmunicipalities == nil {
+		m.removedmunicipalities = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.municipalities, ids[i])
+		m.removedmunicipalities[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedMunicipalities returns the removed IDs of the "municipalities" edge to the Municipality entity.
+func (m *OperatingModelMutation) RemovedMunicipalitiesIDs() (ids []int) {
+	for id := range m.removedmunicipalities {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// MunicipalitiesIDs returns the "municipalities" edge IDs in the mutation.
+func (m *OperatingModelMutation) MunicipalitiesIDs() (ids []int) {
+	for id := range m.municipalities {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetMunicipalities resets all changes to the "municipalities" edge.
+func (m *OperatingModelMutation) ResetMunicipalities() {
+	m.municipalities = nil
+	m.clearedmunicipalities = false
+	m.removedmunicipalities = nil
+}
+
+// AddWellbeingCountyIDs adds the "wellbeing_counties" edge to the WellbeingCounty entity by ids.
+func (m *OperatingModelMutation) AddWellbeingCountyIDs(ids ...int) {
+	if m.wellbeing_counties == nil {
+		m.wellbeing_counties = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.wellbeing_counties[ids[i]] = struct{}{}
+	}
+}
+
+// ClearWellbeingCounties clears the "wellbeing_counties" edge to the WellbeingCounty entity.
+func (m *OperatingModelMutation) ClearWellbeingCounties() {
+	m.clearedwellbeing_counties = true
+}
+
+// WellbeingCountiesCleared reports if the "wellbeing_counties" edge to the WellbeingCounty entity was cleared.
+func (m *OperatingModelMutation) WellbeingCountiesCleared() bool {
+	return m.clearedwellbeing_counties
+}
+
+// RemoveWellbeingCountyIDs removes the "wellbeing_counties" edge to the WellbeingCounty entity by IDs.
+func (m *OperatingModelMutation) RemoveWellbeingCountyIDs(ids ...int) {
+	if m.removedwellbeing_counties == nil {
+		m.removedwellbeing_counties = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.wellbeing_counties, ids[i])
+		m.removedwellbeing_counties[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedWellbeingCounties returns the removed IDs of the "wellbeing_counties" edge to the WellbeingCounty entity.
+func (m *OperatingModelMutation) RemovedWellbeingCountiesIDs() (ids []int) {
+	for id := range m.removedwellbeing_counties {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// WellbeingCountiesIDs returns the "wellbeing_counties" edge IDs in the mutation.
+func (m *OperatingModelMutation) WellbeingCountiesIDs() (ids []int) {
+	for id := range m.wellbeing_counties {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetWellbeingCounties resets all changes to the "wellbeing_counties" edge.
+func (m *OperatingModelMutation) ResetWellbeingCounties() {
+	m.wellbeing_counties = nil
+	m.clearedwellbeing_counties = false
+	m.removedwellbeing_counties = nil
+}
+
+// AddDevelopedInIDs adds the "developed_in" edge to the Pilot entity by ids.
+func (m *OperatingModelMutation) AddDevelopedInIDs(ids ...int) {
+	if m.developed_in == nil {
+		m.developed_in = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.developed_in[ids[i]] = struct{}{}
+	}
+}
+
+// ClearDevelopedIn clears the "developed_in" edge to the Pilot entity.
+func (m *OperatingModelMutation) ClearDevelopedIn() {
+	m.cleareddeveloped_in = true
+}
+
+// DevelopedInCleared reports if the "developed_in" edge to the Pilot entity was cleared.
+func (m *OperatingModelMutation) DevelopedInCleared() bool {
+	return m.cleareddeveloped_in
+}
+
+// RemoveDevelopedInIDs removes the "developed_in" edge to the Pilot entity by IDs.
+func (m *OperatingModelMutation) RemoveDevelopedInIDs(ids ...int) {
+	if m.removeddeveloped_in == nil {
+		m.removeddeveloped_in = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.developed_in, ids[i])
+		m.removeddeveloped_in[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedDevelopedIn returns the removed IDs of the "developed_in" edge to the Pilot entity.
+func (m *OperatingModelMutation) RemovedDevelopedInIDs() (ids []int) {
+	for id := range m.removeddeveloped_in {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// DevelopedInIDs returns the "developed_in" edge IDs in the mutation.
+func (m *OperatingModelMutation) DevelopedInIDs() (ids []int) {
+	for id := range m.developed_in {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetDevelopedIn resets all changes to the "developed_in" edge.
+func (m *OperatingModelMutation) ResetDevelopedIn() {
+	m.developed_in = nil
+	m.cleareddeveloped_in = false
+	m.removeddeveloped_in = nil
+}
+
+// SetPartOfID sets the "part_of" edge to the OperatingModel entity by id.
+func (m *OperatingModelMutation) SetPartOfID(id int) {
+	m.part_of = &id
+}
+
+// ClearPartOf clears the "part_of" edge to the OperatingModel entity.
+func (m *OperatingModelMutation) ClearPartOf() {
+	m.clearedpart_of = true
+}
+
+// PartOfCleared reports if the "part_of" edge to the OperatingModel entity was cleared.
+func (m *OperatingModelMutation) PartOfCleared() bool {
+	return m.clearedpart_of
+}
+
+// PartOfID returns the "part_of" edge ID in the mutation.
+func (m *OperatingModelMutation) PartOfID() (id int, exists bool) {
+	if m.part_of != nil {
+		return *m.part_of, true
+	}
+	return
+}
+
+// PartOfIDs returns the "part_of" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// PartOfID instead. It exists only for internal usage by the builders.
+func (m *OperatingModelMutation) PartOfIDs() (ids []int) {
+	if id := m.part_of; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetPartOf resets all changes to the "part_of" edge.
+func (m *OperatingModelMutation) ResetPartOf() {
+	m.part_of = nil
+	m.clearedpart_of = false
+}
+
+// AddPartIDs adds the "parts" edge to the OperatingModel entity by ids.
+func (m *OperatingModelMutation) AddPartIDs(ids ...int) {
+	if m.parts == nil {
+		m.parts = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.parts[ids[i]] = struct{}{}
+	}
+}
+
+// ClearParts clears the "parts" edge to the OperatingModel entity.
+func (m *OperatingModelMutation) ClearParts() {
+	m.clearedparts = true
+}
+
+// PartsCleared reports if the "parts" edge to the OperatingModel entity was cleared.
+func (m *OperatingModelMutation) PartsCleared() bool {
+	return m.clearedparts
+}
+
+// RemovePartIDs removes the "parts" edge to the OperatingModel entity by IDs.
+func (m *OperatingModelMutation) RemovePartIDs(ids ...int) {
+	if m.removedparts == nil {
+		m.removedparts = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.parts, ids[i])
+		m.removedparts[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedParts returns the removed IDs of the "parts" edge to the OperatingModel entity.
+func (m *OperatingModelMutation) RemovedPartsIDs() (ids []int) {
+	for id := range m.removedparts {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// PartsIDs returns the "parts" edge IDs in the mutation.
+func (m *OperatingModelMutation) PartsIDs() (ids []int) {
+	for id := range m.parts {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetParts resets all changes to the "parts" edge.
+func (m *OperatingModelMutation) ResetParts() {
+	m.parts = nil
+	m.clearedparts = false
+	m.removedparts = nil
+}
+
+// AddAdoptionIDs adds the "adoptions" edge to the Adoption entity by ids.
+func (m *OperatingModelMutation) AddAdoptionIDs(ids ...int) {
+	if m.adoptions == nil {
+		m.adoptions = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.adoptions[ids[i]] = struct{}{}
+	}
+}
+
+// ClearAdoptions clears the "adoptions" edge to the Adoption entity.
+func (m *OperatingModelMutation) ClearAdoptions() {
+	m.clearedadoptions = true
+}
+
+// AdoptionsCleared reports if the "adoptions" edge to the Adoption entity was cleared.
+func (m *OperatingModelMutation) AdoptionsCleared() bool {
+	return m.clearedadoptions
+}
+
+// RemoveAdoptionIDs removes the "adoptions" edge to the Adoption entity by IDs.
+func (m *OperatingModelMutation) RemoveAdoptionIDs(ids ...int) {
+	if m.removedadoptions == nil {
+		m.removedadoptions = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.adoptions, ids[i])
+		m.removedadoptions[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedAdoptions returns the removed IDs of the "adoptions" edge to the Adoption entity.
+func (m *OperatingModelMutation) RemovedAdoptionsIDs() (ids []int) {
+	for id := range m.removedadoptions {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// AdoptionsIDs returns the "adoptions" edge IDs in the mutation.
+func (m *OperatingModelMutation) AdoptionsIDs() (ids []int) {
+	for id := range m.adoptions {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetAdoptions resets all changes to the "adoptions" edge.
+func (m *OperatingModelMutation) ResetAdoptions() {
+	m.adoptions = nil
+	m.clearedadoptions = false
+	m.removedadoptions = nil
+}
+
+// Where appends a list predicates to the OperatingModelMutation builder.
+func (m *OperatingModelMutation) Where(ps ...predicate.OperatingModel) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the OperatingModelMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *OperatingModelMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.OperatingModel, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *OperatingModelMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *OperatingModelMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (OperatingModel).
+func (m *OperatingModelMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *OperatingModelMutation) Fields() []string {
+	fields := make([]string, 0, 10)
+	if m.created_at != nil {
+		fields = append(fields, operatingmodel.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, operatingmodel.FieldUpdatedAt)
+	}
+	if m.slug != nil {
+		fields = append(fields, operatingmodel.FieldSlug)
+	}
+	if m.name != nil {
+		fields = append(fields, operatingmodel.FieldName)
+	}
+	if m.summary != nil {
+		fields = append(fields, operatingmodel.FieldSummary)
+	}
+	if m.core_idea != nil {
+		fields = append(fields, operatingmodel.FieldCoreIdea)
+	}
+	if m.conditions != nil {
+		fields = append(fields, operatingmodel.FieldConditions)
+	}
+	if m.operating_environment != nil {
+		fields = append(fields, operatingmodel.FieldOperatingEnvironment)
+	}
+	if m.funder != nil {
+		fields = append(fields, operatingmodel.FieldFunder)
+	}
+	if m.source_url != nil {
+		fields = append(fields, operatingmodel.FieldSourceURL)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *OperatingModelMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case operatingmodel.FieldCreatedAt:
+		return m.CreatedAt()
+	case operatingmodel.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case operatingmodel.FieldSlug:
+		return m.Slug()
+	case operatingmodel.FieldName:
+		return m.Name()
+	case operatingmodel.FieldSummary:
+		return m.Summary()
+	case operatingmodel.FieldCoreIdea:
+		return m.CoreIdea()
+	case operatingmodel.FieldConditions:
+		return m.Conditions()
+	case operatingmodel.FieldOperatingEnvironment:
+		return m.OperatingEnvironment()
+	case operatingmodel.FieldFunder:
+		return m.Funder()
+	case operatingmodel.FieldSourceURL:
+		return m.SourceURL()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *OperatingModelMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case operatingmodel.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case operatingmodel.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case operatingmodel.FieldSlug:
+		return m.OldSlug(ctx)
+	case operatingmodel.FieldName:
+		return m.OldName(ctx)
+	case operatingmodel.FieldSummary:
+		return m.OldSummary(ctx)
+	case operatingmodel.FieldCoreIdea:
+		return m.OldCoreIdea(ctx)
+	case operatingmodel.FieldConditions:
+		return m.OldConditions(ctx)
+	case operatingmodel.FieldOperatingEnvironment:
+		return m.OldOperatingEnvironment(ctx)
+	case operatingmodel.FieldFunder:
+		return m.OldFunder(ctx)
+	case operatingmodel.FieldSourceURL:
+		return m.OldSourceURL(ctx)
+	}
+	return nil, fmt.Errorf("unknown OperatingModel field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OperatingModelMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case operatingmodel.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case operatingmodel.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case operatingmodel.FieldSlug:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSlug(v)
+		return nil
+	case operatingmodel.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case operatingmodel.FieldSummary:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSummary(v)
+		return nil
+	case operatingmodel.FieldCoreIdea:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCoreIdea(v)
+		return nil
+	case operatingmodel.FieldConditions:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetConditions(v)
+		return nil
+	case operatingmodel.FieldOperatingEnvironment:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOperatingEnvironment(v)
+		return nil
+	case operatingmodel.FieldFunder:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFunder(v)
+		return nil
+	case operatingmodel.FieldSourceURL:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSourceURL(v)
+		return nil
+	}
+	return fmt.Errorf("unknown OperatingModel field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *OperatingModelMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *OperatingModelMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OperatingModelMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown OperatingModel numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *OperatingModelMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(operatingmodel.FieldSummary) {
+		fields = append(fields, operatingmodel.FieldSummary)
+	}
+	if m.FieldCleared(operatingmodel.FieldCoreIdea) {
+		fields = append(fields, operatingmodel.FieldCoreIdea)
+	}
+	if m.FieldCleared(operatingmodel.FieldConditions) {
+		fields = append(fields, operatingmodel.FieldConditions)
+	}
+	if m.FieldCleared(operatingmodel.FieldOperatingEnvironment) {
+		fields = append(fields, operatingmodel.FieldOperatingEnvironment)
+	}
+	if m.FieldCleared(operatingmodel.FieldFunder) {
+		fields = append(fields, operatingmodel.FieldFunder)
+	}
+	if m.FieldCleared(operatingmodel.FieldSourceURL) {
+		fields = append(fields, operatingmodel.FieldSourceURL)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *OperatingModelMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *OperatingModelMutation) ClearField(name string) error {
+	switch name {
+	case operatingmodel.FieldSummary:
+		m.ClearSummary()
+		return nil
+	case operatingmodel.FieldCoreIdea:
+		m.ClearCoreIdea()
+		return nil
+	case operatingmodel.FieldConditions:
+		m.ClearConditions()
+		return nil
+	case operatingmodel.FieldOperatingEnvironment:
+		m.ClearOperatingEnvironment()
+		return nil
+	case operatingmodel.FieldFunder:
+		m.ClearFunder()
+		return nil
+	case operatingmodel.FieldSourceURL:
+		m.ClearSourceURL()
+		return nil
+	}
+	return fmt.Errorf("unknown OperatingModel nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *OperatingModelMutation) ResetField(name string) error {
+	switch name {
+	case operatingmodel.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case operatingmodel.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case operatingmodel.FieldSlug:
+		m.ResetSlug()
+		return nil
+	case operatingmodel.FieldName:
+		m.ResetName()
+		return nil
+	case operatingmodel.FieldSummary:
+		m.ResetSummary()
+		return nil
+	case operatingmodel.FieldCoreIdea:
+		m.ResetCoreIdea()
+		return nil
+	case operatingmodel.FieldConditions:
+		m.ResetConditions()
+		return nil
+	case operatingmodel.FieldOperatingEnvironment:
+		m.ResetOperatingEnvironment()
+		return nil
+	case operatingmodel.FieldFunder:
+		m.ResetFunder()
+		return nil
+	case operatingmodel.FieldSourceURL:
+		m.ResetSourceURL()
+		return nil
+	}
+	return fmt.Errorf("unknown OperatingModel field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *OperatingModelMutation) AddedEdges() []string {
+	edges := make([]string, 0, 8)
+	if m.workspace != nil {
+		edges = append(edges, operatingmodel.EdgeWorkspace)
+	}
+	if m.created_by != nil {
+		edges = append(edges, operatingmodel.EdgeCreatedBy)
+	}
+	if m.municipalities != nil {
+		edges = append(edges, operatingmodel.EdgeMunicipalities)
+	}
+	if m.wellbeing_counties != nil {
+		edges = append(edges, operatingmodel.EdgeWellbeingCounties)
+	}
+	if m.developed_in != nil {
+		edges = append(edges, operatingmodel.EdgeDevelopedIn)
+	}
+	if m.part_of != nil {
+		edges = append(edges, operatingmodel.EdgePartOf)
+	}
+	if m.parts != nil {
+		edges = append(edges, operatingmodel.EdgeParts)
+	}
+	if m.adoptions != nil {
+		edges = append(edges, operatingmodel.EdgeAdoptions)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *OperatingModelMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case operatingmodel.EdgeWorkspace:
+		if id := m.workspace; id != nil {
+			return []ent.Value{*id}
+		}
+	case operatingmodel.EdgeCreatedBy:
+		if id := m.created_by; id != nil {
+			return []ent.Value{*id}
+		}
+	case operatingmodel.EdgeMunicipalities:
+		ids := make([]ent.Value, 0, len(m.municipalities))
+		for id := range m.municipalities {
+			ids = append(ids, id)
+		}
+		return ids
+	case operatingmodel.EdgeWellbeingCounties:
+		ids := make([]ent.Value, 0, len(m.wellbeing_counties))
+		for id := range m.wellbeing_counties {
+			ids = append(ids, id)
+		}
+		return ids
+	case operatingmodel.EdgeDevelopedIn:
+		ids := make([]ent.Value, 0, len(m.developed_in))
+		for id := range m.developed_in {
+			ids = append(ids, id)
+		}
+		return ids
+	case operatingmodel.EdgePartOf:
+		if id := m.part_of; id != nil {
+			return []ent.Value{*id}
+		}
+	case operatingmodel.EdgeParts:
+		ids := make([]ent.Value, 0, len(m.parts))
+		for id := range m.parts {
+			ids = append(ids, id)
+		}
+		return ids
+	case operatingmodel.EdgeAdoptions:
+		ids := make([]ent.Value, 0, len(m.adoptions))
+		for id := range m.adoptions {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *OperatingModelMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 8)
+	if m.removedmunicipalities != nil {
+		edges = append(edges, operatingmodel.EdgeMunicipalities)
+	}
+	if m.removedwellbeing_counties != nil {
+		edges = append(edges, operatingmodel.EdgeWellbeingCounties)
+	}
+	if m.removeddeveloped_in != nil {
+		edges = append(edges, operatingmodel.EdgeDevelopedIn)
+	}
+	if m.removedparts != nil {
+		edges = append(edges, operatingmodel.EdgeParts)
+	}
+	if m.removedadoptions != nil {
+		edges = append(edges, operatingmodel.EdgeAdoptions)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *OperatingModelMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case operatingmodel.EdgeMunicipalities:
+		ids := make([]ent.Value, 0, len(m.removedmunicipalities))
+		for id := range m.removedmunicipalities {
+			ids = append(ids, id)
+		}
+		return ids
+	case operatingmodel.EdgeWellbeingCounties:
+		ids := make([]ent.Value, 0, len(m.removedwellbeing_counties))
+		for id := range m.removedwellbeing_counties {
+			ids = append(ids, id)
+		}
+		return ids
+	case operatingmodel.EdgeDevelopedIn:
+		ids := make([]ent.Value, 0, len(m.removeddeveloped_in))
+		for id := range m.removeddeveloped_in {
+			ids = append(ids, id)
+		}
+		return ids
+	case operatingmodel.EdgeParts:
+		ids := make([]ent.Value, 0, len(m.removedparts))
+		for id := range m.removedparts {
+			ids = append(ids, id)
+		}
+		return ids
+	case operatingmodel.EdgeAdoptions:
+		ids := make([]ent.Value, 0, len(m.removedadoptions))
+		for id := range m.removedadoptions {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *OperatingModelMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 8)
+	if m.clearedworkspace {
+		edges = append(edges, operatingmodel.EdgeWorkspace)
+	}
+	if m.clearedcreated_by {
+		edges = append(edges, operatingmodel.EdgeCreatedBy)
+	}
+	if m.clearedmunicipalities {
+		edges = append(edges, operatingmodel.EdgeMunicipalities)
+	}
+	if m.clearedwellbeing_counties {
+		edges = append(edges, operatingmodel.EdgeWellbeingCounties)
+	}
+	if m.cleareddeveloped_in {
+		edges = append(edges, operatingmodel.EdgeDevelopedIn)
+	}
+	if m.clearedpart_of {
+		edges = append(edges, operatingmodel.EdgePartOf)
+	}
+	if m.clearedparts {
+		edges = append(edges, operatingmodel.EdgeParts)
+	}
+	if m.clearedadoptions {
+		edges = append(edges, operatingmodel.EdgeAdoptions)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *OperatingModelMutation) EdgeCleared(name string) bool {
+	switch name {
+	case operatingmodel.EdgeWorkspace:
+		return m.clearedworkspace
+	case operatingmodel.EdgeCreatedBy:
+		return m.clearedcreated_by
+	case operatingmodel.EdgeMunicipalities:
+		return m.clearedmunicipalities
+	case operatingmodel.EdgeWellbeingCounties:
+		return m.clearedwellbeing_counties
+	case operatingmodel.EdgeDevelopedIn:
+		return m.cleareddeveloped_in
+	case operatingmodel.EdgePartOf:
+		return m.clearedpart_of
+	case operatingmodel.EdgeParts:
+		return m.clearedparts
+	case operatingmodel.EdgeAdoptions:
+		return m.clearedadoptions
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *OperatingModelMutation) ClearEdge(name string) error {
+	switch name {
+	case operatingmodel.EdgeWorkspace:
+		m.ClearWorkspace()
+		return nil
+	case operatingmodel.EdgeCreatedBy:
+		m.ClearCreatedBy()
+		return nil
+	case operatingmodel.EdgePartOf:
+		m.ClearPartOf()
+		return nil
+	}
+	return fmt.Errorf("unknown OperatingModel unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *OperatingModelMutation) ResetEdge(name string) error {
+	switch name {
+	case operatingmodel.EdgeWorkspace:
+		m.ResetWorkspace()
+		return nil
+	case operatingmodel.EdgeCreatedBy:
+		m.ResetCreatedBy()
+		return nil
+	case operatingmodel.EdgeMunicipalities:
+		m.ResetMunicipalities()
+		return nil
+	case operatingmodel.EdgeWellbeingCounties:
+		m.ResetWellbeingCounties()
+		return nil
+	case operatingmodel.EdgeDevelopedIn:
+		m.ResetDevelopedIn()
+		return nil
+	case operatingmodel.EdgePartOf:
+		m.ResetPartOf()
+		return nil
+	case operatingmodel.EdgeParts:
+		m.ResetParts()
+		return nil
+	case operatingmodel.EdgeAdoptions:
+		m.ResetAdoptions()
+		return nil
+	}
+	return fmt.Errorf("unknown OperatingModel edge %s", name)
 }
 
 // OrganizationMutation represents an operation that mutates the Organization nodes in the graph.
@@ -8391,6 +10918,12 @@ type PilotMutation struct {
 	clearedworkspace         bool
 	created_by               *int
 	clearedcreated_by        bool
+	project_of               map[int]struct{}
+	removedproject_of        map[int]struct{}
+	clearedproject_of        bool
+	developed_models         map[int]struct{}
+	removeddeveloped_models  map[int]struct{}
+	cleareddeveloped_models  bool
 	done                     bool
 	oldValue                 func(context.Context) (*Pilot, error)
 	predicates               []predicate.Pilot
@@ -9301,6 +11834,114 @@ func (m *PilotMutation) ResetCreatedBy() {
 	m.clearedcreated_by = false
 }
 
+// AddProjectOfIDs adds the "project_of" edge to the Workspace entity by ids.
+func (m *PilotMutation) AddProjectOfIDs(ids ...int) {
+	if m.project_of == nil {
+		m.project_of = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.project_of[ids[i]] = struct{}{}
+	}
+}
+
+// ClearProjectOf clears the "project_of" edge to the Workspace entity.
+func (m *PilotMutation) ClearProjectOf() {
+	m.clearedproject_of = true
+}
+
+// ProjectOfCleared reports if the "project_of" edge to the Workspace entity was cleared.
+func (m *PilotMutation) ProjectOfCleared() bool {
+	return m.clearedproject_of
+}
+
+// RemoveProjectOfIDs removes the "project_of" edge to the Workspace entity by IDs.
+func (m *PilotMutation) RemoveProjectOfIDs(ids ...int) {
+	if m.removedproject_of == nil {
+		m.removedproject_of = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.project_of, ids[i])
+		m.removedproject_of[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedProjectOf returns the removed IDs of the "project_of" edge to the Workspace entity.
+func (m *PilotMutation) RemovedProjectOfIDs() (ids []int) {
+	for id := range m.removedproject_of {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ProjectOfIDs returns the "project_of" edge IDs in the mutation.
+func (m *PilotMutation) ProjectOfIDs() (ids []int) {
+	for id := range m.project_of {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetProjectOf resets all changes to the "project_of" edge.
+func (m *PilotMutation) ResetProjectOf() {
+	m.project_of = nil
+	m.clearedproject_of = false
+	m.removedproject_of = nil
+}
+
+// AddDevelopedModelIDs adds the "developed_models" edge to the OperatingModel entity by ids.
+func (m *PilotMutation) AddDevelopedModelIDs(ids ...int) {
+	if m.developed_models == nil {
+		m.developed_models = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.developed_models[ids[i]] = struct{}{}
+	}
+}
+
+// ClearDevelopedModels clears the "developed_models" edge to the OperatingModel entity.
+func (m *PilotMutation) ClearDevelopedModels() {
+	m.cleareddeveloped_models = true
+}
+
+// DevelopedModelsCleared reports if the "developed_models" edge to the OperatingModel entity was cleared.
+func (m *PilotMutation) DevelopedModelsCleared() bool {
+	return m.cleareddeveloped_models
+}
+
+// RemoveDevelopedModelIDs removes the "developed_models" edge to the OperatingModel entity by IDs.
+func (m *PilotMutation) RemoveDevelopedModelIDs(ids ...int) {
+	if m.removeddeveloped_models == nil {
+		m.removeddeveloped_models = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.developed_models, ids[i])
+		m.removeddeveloped_models[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedDevelopedModels returns the removed IDs of the "developed_models" edge to the OperatingModel entity.
+func (m *PilotMutation) RemovedDevelopedModelsIDs() (ids []int) {
+	for id := range m.removeddeveloped_models {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// DevelopedModelsIDs returns the "developed_models" edge IDs in the mutation.
+func (m *PilotMutation) DevelopedModelsIDs() (ids []int) {
+	for id := range m.developed_models {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetDevelopedModels resets all changes to the "developed_models" edge.
+func (m *PilotMutation) ResetDevelopedModels() {
+	m.developed_models = nil
+	m.cleareddeveloped_models = false
+	m.removeddeveloped_models = nil
+}
+
 // Where appends a list predicates to the PilotMutation builder.
 func (m *PilotMutation) Where(ps ...predicate.Pilot) {
 	m.predicates = append(m.predicates, ps...)
@@ -9643,7 +12284,7 @@ func (m *PilotMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *PilotMutation) AddedEdges() []string {
-	edges := make([]string, 0, 7)
+	edges := make([]string, 0, 9)
 	if m.lead_municipality != nil {
 		edges = append(edges, pilot.EdgeLeadMunicipality)
 	}
@@ -9664,6 +12305,12 @@ func (m *PilotMutation) AddedEdges() []string {
 	}
 	if m.created_by != nil {
 		edges = append(edges, pilot.EdgeCreatedBy)
+	}
+	if m.project_of != nil {
+		edges = append(edges, pilot.EdgeProjectOf)
+	}
+	if m.developed_models != nil {
+		edges = append(edges, pilot.EdgeDevelopedModels)
 	}
 	return edges
 }
@@ -9708,13 +12355,25 @@ func (m *PilotMutation) AddedIDs(name string) []ent.Value {
 		if id := m.created_by; id != nil {
 			return []ent.Value{*id}
 		}
+	case pilot.EdgeProjectOf:
+		ids := make([]ent.Value, 0, len(m.project_of))
+		for id := range m.project_of {
+			ids = append(ids, id)
+		}
+		return ids
+	case pilot.EdgeDevelopedModels:
+		ids := make([]ent.Value, 0, len(m.developed_models))
+		for id := range m.developed_models {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *PilotMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 7)
+	edges := make([]string, 0, 9)
 	if m.removedmunicipalities != nil {
 		edges = append(edges, pilot.EdgeMunicipalities)
 	}
@@ -9726,6 +12385,12 @@ func (m *PilotMutation) RemovedEdges() []string {
 	}
 	if m.removednetworks != nil {
 		edges = append(edges, pilot.EdgeNetworks)
+	}
+	if m.removedproject_of != nil {
+		edges = append(edges, pilot.EdgeProjectOf)
+	}
+	if m.removeddeveloped_models != nil {
+		edges = append(edges, pilot.EdgeDevelopedModels)
 	}
 	return edges
 }
@@ -9758,13 +12423,25 @@ func (m *PilotMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case pilot.EdgeProjectOf:
+		ids := make([]ent.Value, 0, len(m.removedproject_of))
+		for id := range m.removedproject_of {
+			ids = append(ids, id)
+		}
+		return ids
+	case pilot.EdgeDevelopedModels:
+		ids := make([]ent.Value, 0, len(m.removeddeveloped_models))
+		for id := range m.removeddeveloped_models {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *PilotMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 7)
+	edges := make([]string, 0, 9)
 	if m.clearedlead_municipality {
 		edges = append(edges, pilot.EdgeLeadMunicipality)
 	}
@@ -9785,6 +12462,12 @@ func (m *PilotMutation) ClearedEdges() []string {
 	}
 	if m.clearedcreated_by {
 		edges = append(edges, pilot.EdgeCreatedBy)
+	}
+	if m.clearedproject_of {
+		edges = append(edges, pilot.EdgeProjectOf)
+	}
+	if m.cleareddeveloped_models {
+		edges = append(edges, pilot.EdgeDevelopedModels)
 	}
 	return edges
 }
@@ -9807,6 +12490,10 @@ func (m *PilotMutation) EdgeCleared(name string) bool {
 		return m.clearedworkspace
 	case pilot.EdgeCreatedBy:
 		return m.clearedcreated_by
+	case pilot.EdgeProjectOf:
+		return m.clearedproject_of
+	case pilot.EdgeDevelopedModels:
+		return m.cleareddeveloped_models
 	}
 	return false
 }
@@ -9852,6 +12539,12 @@ func (m *PilotMutation) ResetEdge(name string) error {
 		return nil
 	case pilot.EdgeCreatedBy:
 		m.ResetCreatedBy()
+		return nil
+	case pilot.EdgeProjectOf:
+		m.ResetProjectOf()
+		return nil
+	case pilot.EdgeDevelopedModels:
+		m.ResetDevelopedModels()
 		return nil
 	}
 	return fmt.Errorf("unknown Pilot edge %s", name)
@@ -12177,6 +14870,1639 @@ func (m *SessionMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Session edge %s", name)
 }
 
+// SurveyMutation represents an operation that mutates the Survey nodes in the graph.
+type SurveyMutation struct {
+	config
+	op                             Op
+	typ                            string
+	id                             *int
+	created_at                     *time.Time
+	updated_at                     *time.Time
+	title                          *string
+	description                    *string
+	questions                      *[]questionnaire.Question
+	appendquestions                []questionnaire.Question
+	opens_at                       *time.Time
+	closes_at                      *time.Time
+	audience                       *survey.Audience
+	results_visible_to_respondents *bool
+	clearedFields                  map[string]struct{}
+	workspace                      *int
+	clearedworkspace               bool
+	created_by                     *int
+	clearedcreated_by              bool
+	responses                      map[int]struct{}
+	removedresponses               map[int]struct{}
+	clearedresponses               bool
+	done                           bool
+	oldValue                       func(context.Context) (*Survey, error)
+	predicates                     []predicate.Survey
+}
+
+var _ ent.Mutation = (*SurveyMutation)(nil)
+
+// surveyOption allows management of the mutation configuration using functional options.
+type surveyOption func(*SurveyMutation)
+
+// newSurveyMutation creates new mutation for the Survey entity.
+func newSurveyMutation(c config, op Op, opts ...surveyOption) *SurveyMutation {
+	m := &SurveyMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeSurvey,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withSurveyID sets the ID field of the mutation.
+func withSurveyID(id int) surveyOption {
+	return func(m *SurveyMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Survey
+		)
+		m.oldValue = func(ctx context.Context) (*Survey, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Survey.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withSurvey sets the old Survey of the mutation.
+func withSurvey(node *Survey) surveyOption {
+	return func(m *SurveyMutation) {
+		m.oldValue = func(context.Context) (*Survey, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m SurveyMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m SurveyMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *SurveyMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *SurveyMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Survey.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *SurveyMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *SurveyMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Survey entity.
+// If the Survey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SurveyMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *SurveyMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *SurveyMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *SurveyMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Survey entity.
+// If the Survey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SurveyMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *SurveyMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetTitle sets the "title" field.
+func (m *SurveyMutation) SetTitle(s string) {
+	m.title = &s
+}
+
+// Title returns the value of the "title" field in the mutation.
+func (m *SurveyMutation) Title() (r string, exists bool) {
+	v := m.title
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTitle returns the old "title" field's value of the Survey entity.
+// If the Survey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SurveyMutation) OldTitle(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTitle is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTitle requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTitle: %w", err)
+	}
+	return oldValue.Title, nil
+}
+
+// ResetTitle resets all changes to the "title" field.
+func (m *SurveyMutation) ResetTitle() {
+	m.title = nil
+}
+
+// SetDescription sets the "description" field.
+func (m *SurveyMutation) SetDescription(s string) {
+	m.description = &s
+}
+
+// Description returns the value of the "description" field in the mutation.
+func (m *SurveyMutation) Description() (r string, exists bool) {
+	v := m.description
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDescription returns the old "description" field's value of the Survey entity.
+// If the Survey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SurveyMutation) OldDescription(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDescription is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDescription requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDescription: %w", err)
+	}
+	return oldValue.Description, nil
+}
+
+// ClearDescription clears the value of the "description" field.
+func (m *SurveyMutation) ClearDescription() {
+	m.description = nil
+	m.clearedFields[survey.FieldDescription] = struct{}{}
+}
+
+// DescriptionCleared returns if the "description" field was cleared in this mutation.
+func (m *SurveyMutation) DescriptionCleared() bool {
+	_, ok := m.clearedFields[survey.FieldDescription]
+	return ok
+}
+
+// ResetDescription resets all changes to the "description" field.
+func (m *SurveyMutation) ResetDescription() {
+	m.description = nil
+	delete(m.clearedFields, survey.FieldDescription)
+}
+
+// SetQuestions sets the "questions" field.
+func (m *SurveyMutation) SetQuestions(q []questionnaire.Question) {
+	m.questions = &q
+	m.appendquestions = nil
+}
+
+// Questions returns the value of the "questions" field in the mutation.
+func (m *SurveyMutation) Questions() (r []questionnaire.Question, exists bool) {
+	v := m.questions
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldQuestions returns the old "questions" field's value of the Survey entity.
+// If the Survey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SurveyMutation) OldQuestions(ctx context.Context) (v []questionnaire.Question, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldQuestions is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldQuestions requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldQuestions: %w", err)
+	}
+	return oldValue.Questions, nil
+}
+
+// AppendQuestions adds q to the "questions" field.
+func (m *SurveyMutation) AppendQuestions(q []questionnaire.Question) {
+	m.appendquestions = append(m.appendquestions, q...)
+}
+
+// AppendedQuestions returns the list of values that were appended to the "questions" field in this mutation.
+func (m *SurveyMutation) AppendedQuestions() ([]questionnaire.Question, bool) {
+	if len(m.appendquestions) == 0 {
+		return nil, false
+	}
+	return m.appendquestions, true
+}
+
+// ResetQuestions resets all changes to the "questions" field.
+func (m *SurveyMutation) ResetQuestions() {
+	m.questions = nil
+	m.appendquestions = nil
+}
+
+// SetOpensAt sets the "opens_at" field.
+func (m *SurveyMutation) SetOpensAt(t time.Time) {
+	m.opens_at = &t
+}
+
+// OpensAt returns the value of the "opens_at" field in the mutation.
+func (m *SurveyMutation) OpensAt() (r time.Time, exists bool) {
+	v := m.opens_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOpensAt returns the old "opens_at" field's value of the Survey entity.
+// If the Survey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SurveyMutation) OldOpensAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOpensAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOpensAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOpensAt: %w", err)
+	}
+	return oldValue.OpensAt, nil
+}
+
+// ResetOpensAt resets all changes to the "opens_at" field.
+func (m *SurveyMutation) ResetOpensAt() {
+	m.opens_at = nil
+}
+
+// SetClosesAt sets the "closes_at" field.
+func (m *SurveyMutation) SetClosesAt(t time.Time) {
+	m.closes_at = &t
+}
+
+// ClosesAt returns the value of the "closes_at" field in the mutation.
+func (m *SurveyMutation) ClosesAt() (r time.Time, exists bool) {
+	v := m.closes_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClosesAt returns the old "closes_at" field's value of the Survey entity.
+// If the Survey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SurveyMutation) OldClosesAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClosesAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClosesAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClosesAt: %w", err)
+	}
+	return oldValue.ClosesAt, nil
+}
+
+// ClearClosesAt clears the value of the "closes_at" field.
+func (m *SurveyMutation) ClearClosesAt() {
+	m.closes_at = nil
+	m.clearedFields[survey.FieldClosesAt] = struct{}{}
+}
+
+// ClosesAtCleared returns if the "closes_at" field was cleared in this mutation.
+func (m *SurveyMutation) ClosesAtCleared() bool {
+	_, ok := m.clearedFields[survey.FieldClosesAt]
+	return ok
+}
+
+// ResetClosesAt resets all changes to the "closes_at" field.
+func (m *SurveyMutation) ResetClosesAt() {
+	m.closes_at = nil
+	delete(m.clearedFields, survey.FieldClosesAt)
+}
+
+// SetAudience sets the "audience" field.
+func (m *SurveyMutation) SetAudience(s survey.Audience) {
+	m.audience = &s
+}
+
+// Audience returns the value of the "audience" field in the mutation.
+func (m *SurveyMutation) Audience() (r survey.Audience, exists bool) {
+	v := m.audience
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAudience returns the old "audience" field's value of the Survey entity.
+// If the Survey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SurveyMutation) OldAudience(ctx context.Context) (v survey.Audience, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAudience is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAudience requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAudience: %w", err)
+	}
+	return oldValue.Audience, nil
+}
+
+// ResetAudience resets all changes to the "audience" field.
+func (m *SurveyMutation) ResetAudience() {
+	m.audience = nil
+}
+
+// SetResultsVisibleToRespondents sets the "results_visible_to_respondents" field.
+func (m *SurveyMutation) SetResultsVisibleToRespondents(b bool) {
+	m.results_visible_to_respondents = &b
+}
+
+// ResultsVisibleToRespondents returns the value of the "results_visible_to_respondents" field in the mutation.
+func (m *SurveyMutation) ResultsVisibleToRespondents() (r bool, exists bool) {
+	v := m.results_visible_to_respondents
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldResultsVisibleToRespondents returns the old "results_visible_to_respondents" field's value of the Survey entity.
+// If the Survey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SurveyMutation) OldResultsVisibleToRespondents(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldResultsVisibleToRespondents is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldResultsVisibleToRespondents requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldResultsVisibleToRespondents: %w", err)
+	}
+	return oldValue.ResultsVisibleToRespondents, nil
+}
+
+// ResetResultsVisibleToRespondents resets all changes to the "results_visible_to_respondents" field.
+func (m *SurveyMutation) ResetResultsVisibleToRespondents() {
+	m.results_visible_to_respondents = nil
+}
+
+// SetWorkspaceID sets the "workspace" edge to the Workspace entity by id.
+func (m *SurveyMutation) SetWorkspaceID(id int) {
+	m.workspace = &id
+}
+
+// ClearWorkspace clears the "workspace" edge to the Workspace entity.
+func (m *SurveyMutation) ClearWorkspace() {
+	m.clearedworkspace = true
+}
+
+// WorkspaceCleared reports if the "workspace" edge to the Workspace entity was cleared.
+func (m *SurveyMutation) WorkspaceCleared() bool {
+	return m.clearedworkspace
+}
+
+// WorkspaceID returns the "workspace" edge ID in the mutation.
+func (m *SurveyMutation) WorkspaceID() (id int, exists bool) {
+	if m.workspace != nil {
+		return *m.workspace, true
+	}
+	return
+}
+
+// WorkspaceIDs returns the "workspace" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// WorkspaceID instead. It exists only for internal usage by the builders.
+func (m *SurveyMutation) WorkspaceIDs() (ids []int) {
+	if id := m.workspace; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetWorkspace resets all changes to the "workspace" edge.
+func (m *SurveyMutation) ResetWorkspace() {
+	m.workspace = nil
+	m.clearedworkspace = false
+}
+
+// SetCreatedByID sets the "created_by" edge to the User entity by id.
+func (m *SurveyMutation) SetCreatedByID(id int) {
+	m.created_by = &id
+}
+
+// ClearCreatedBy clears the "created_by" edge to the User entity.
+func (m *SurveyMutation) ClearCreatedBy() {
+	m.clearedcreated_by = true
+}
+
+// CreatedByCleared reports if the "created_by" edge to the User entity was cleared.
+func (m *SurveyMutation) CreatedByCleared() bool {
+	return m.clearedcreated_by
+}
+
+// CreatedByID returns the "created_by" edge ID in the mutation.
+func (m *SurveyMutation) CreatedByID() (id int, exists bool) {
+	if m.created_by != nil {
+		return *m.created_by, true
+	}
+	return
+}
+
+// CreatedByIDs returns the "created_by" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CreatedByID instead. It exists only for internal usage by the builders.
+func (m *SurveyMutation) CreatedByIDs() (ids []int) {
+	if id := m.created_by; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCreatedBy resets all changes to the "created_by" edge.
+func (m *SurveyMutation) ResetCreatedBy() {
+	m.created_by = nil
+	m.clearedcreated_by = false
+}
+
+// AddResponseIDs adds the "responses" edge to the SurveyResponse entity by ids.
+func (m *SurveyMutation) AddResponseIDs(ids ...int) {
+	if m.responses == nil {
+		m.responses = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.responses[ids[i]] = struct{}{}
+	}
+}
+
+// ClearResponses clears the "responses" edge to the SurveyResponse entity.
+func (m *SurveyMutation) ClearResponses() {
+	m.clearedresponses = true
+}
+
+// ResponsesCleared reports if the "responses" edge to the SurveyResponse entity was cleared.
+func (m *SurveyMutation) ResponsesCleared() bool {
+	return m.clearedresponses
+}
+
+// RemoveResponseIDs removes the "responses" edge to the SurveyResponse entity by IDs.
+func (m *SurveyMutation) RemoveResponseIDs(ids ...int) {
+	if m.removedresponses == nil {
+		m.removedresponses = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.responses, ids[i])
+		m.removedresponses[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedResponses returns the removed IDs of the "responses" edge to the SurveyResponse entity.
+func (m *SurveyMutation) RemovedResponsesIDs() (ids []int) {
+	for id := range m.removedresponses {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResponsesIDs returns the "responses" edge IDs in the mutation.
+func (m *SurveyMutation) ResponsesIDs() (ids []int) {
+	for id := range m.responses {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetResponses resets all changes to the "responses" edge.
+func (m *SurveyMutation) ResetResponses() {
+	m.responses = nil
+	m.clearedresponses = false
+	m.removedresponses = nil
+}
+
+// Where appends a list predicates to the SurveyMutation builder.
+func (m *SurveyMutation) Where(ps ...predicate.Survey) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the SurveyMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *SurveyMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Survey, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *SurveyMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *SurveyMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Survey).
+func (m *SurveyMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *SurveyMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.created_at != nil {
+		fields = append(fields, survey.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, survey.FieldUpdatedAt)
+	}
+	if m.title != nil {
+		fields = append(fields, survey.FieldTitle)
+	}
+	if m.description != nil {
+		fields = append(fields, survey.FieldDescription)
+	}
+	if m.questions != nil {
+		fields = append(fields, survey.FieldQuestions)
+	}
+	if m.opens_at != nil {
+		fields = append(fields, survey.FieldOpensAt)
+	}
+	if m.closes_at != nil {
+		fields = append(fields, survey.FieldClosesAt)
+	}
+	if m.audience != nil {
+		fields = append(fields, survey.FieldAudience)
+	}
+	if m.results_visible_to_respondents != nil {
+		fields = append(fields, survey.FieldResultsVisibleToRespondents)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *SurveyMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case survey.FieldCreatedAt:
+		return m.CreatedAt()
+	case survey.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case survey.FieldTitle:
+		return m.Title()
+	case survey.FieldDescription:
+		return m.Description()
+	case survey.FieldQuestions:
+		return m.Questions()
+	case survey.FieldOpensAt:
+		return m.OpensAt()
+	case survey.FieldClosesAt:
+		return m.ClosesAt()
+	case survey.FieldAudience:
+		return m.Audience()
+	case survey.FieldResultsVisibleToRespondents:
+		return m.ResultsVisibleToRespondents()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *SurveyMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case survey.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case survey.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case survey.FieldTitle:
+		return m.OldTitle(ctx)
+	case survey.FieldDescription:
+		return m.OldDescription(ctx)
+	case survey.FieldQuestions:
+		return m.OldQuestions(ctx)
+	case survey.FieldOpensAt:
+		return m.OldOpensAt(ctx)
+	case survey.FieldClosesAt:
+		return m.OldClosesAt(ctx)
+	case survey.FieldAudience:
+		return m.OldAudience(ctx)
+	case survey.FieldResultsVisibleToRespondents:
+		return m.OldResultsVisibleToRespondents(ctx)
+	}
+	return nil, fmt.Errorf("unknown Survey field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SurveyMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case survey.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case survey.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case survey.FieldTitle:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTitle(v)
+		return nil
+	case survey.FieldDescription:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDescription(v)
+		return nil
+	case survey.FieldQuestions:
+		v, ok := value.([]questionnaire.Question)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetQuestions(v)
+		return nil
+	case survey.FieldOpensAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOpensAt(v)
+		return nil
+	case survey.FieldClosesAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClosesAt(v)
+		return nil
+	case survey.FieldAudience:
+		v, ok := value.(survey.Audience)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAudience(v)
+		return nil
+	case survey.FieldResultsVisibleToRespondents:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetResultsVisibleToRespondents(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Survey field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *SurveyMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *SurveyMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SurveyMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown Survey numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *SurveyMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(survey.FieldDescription) {
+		fields = append(fields, survey.FieldDescription)
+	}
+	if m.FieldCleared(survey.FieldClosesAt) {
+		fields = append(fields, survey.FieldClosesAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *SurveyMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *SurveyMutation) ClearField(name string) error {
+	switch name {
+	case survey.FieldDescription:
+		m.ClearDescription()
+		return nil
+	case survey.FieldClosesAt:
+		m.ClearClosesAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Survey nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *SurveyMutation) ResetField(name string) error {
+	switch name {
+	case survey.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case survey.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case survey.FieldTitle:
+		m.ResetTitle()
+		return nil
+	case survey.FieldDescription:
+		m.ResetDescription()
+		return nil
+	case survey.FieldQuestions:
+		m.ResetQuestions()
+		return nil
+	case survey.FieldOpensAt:
+		m.ResetOpensAt()
+		return nil
+	case survey.FieldClosesAt:
+		m.ResetClosesAt()
+		return nil
+	case survey.FieldAudience:
+		m.ResetAudience()
+		return nil
+	case survey.FieldResultsVisibleToRespondents:
+		m.ResetResultsVisibleToRespondents()
+		return nil
+	}
+	return fmt.Errorf("unknown Survey field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *SurveyMutation) AddedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.workspace != nil {
+		edges = append(edges, survey.EdgeWorkspace)
+	}
+	if m.created_by != nil {
+		edges = append(edges, survey.EdgeCreatedBy)
+	}
+	if m.responses != nil {
+		edges = append(edges, survey.EdgeResponses)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *SurveyMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case survey.EdgeWorkspace:
+		if id := m.workspace; id != nil {
+			return []ent.Value{*id}
+		}
+	case survey.EdgeCreatedBy:
+		if id := m.created_by; id != nil {
+			return []ent.Value{*id}
+		}
+	case survey.EdgeResponses:
+		ids := make([]ent.Value, 0, len(m.responses))
+		for id := range m.responses {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *SurveyMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.removedresponses != nil {
+		edges = append(edges, survey.EdgeResponses)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *SurveyMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case survey.EdgeResponses:
+		ids := make([]ent.Value, 0, len(m.removedresponses))
+		for id := range m.removedresponses {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *SurveyMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.clearedworkspace {
+		edges = append(edges, survey.EdgeWorkspace)
+	}
+	if m.clearedcreated_by {
+		edges = append(edges, survey.EdgeCreatedBy)
+	}
+	if m.clearedresponses {
+		edges = append(edges, survey.EdgeResponses)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *SurveyMutation) EdgeCleared(name string) bool {
+	switch name {
+	case survey.EdgeWorkspace:
+		return m.clearedworkspace
+	case survey.EdgeCreatedBy:
+		return m.clearedcreated_by
+	case survey.EdgeResponses:
+		return m.clearedresponses
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *SurveyMutation) ClearEdge(name string) error {
+	switch name {
+	case survey.EdgeWorkspace:
+		m.ClearWorkspace()
+		return nil
+	case survey.EdgeCreatedBy:
+		m.ClearCreatedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown Survey unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *SurveyMutation) ResetEdge(name string) error {
+	switch name {
+	case survey.EdgeWorkspace:
+		m.ResetWorkspace()
+		return nil
+	case survey.EdgeCreatedBy:
+		m.ResetCreatedBy()
+		return nil
+	case survey.EdgeResponses:
+		m.ResetResponses()
+		return nil
+	}
+	return fmt.Errorf("unknown Survey edge %s", name)
+}
+
+// SurveyResponseMutation represents an operation that mutates the SurveyResponse nodes in the graph.
+type SurveyResponseMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	answers       *[]questionnaire.Answer
+	appendanswers []questionnaire.Answer
+	submitted_at  *time.Time
+	clearedFields map[string]struct{}
+	survey        *int
+	clearedsurvey bool
+	user          *int
+	cleareduser   bool
+	done          bool
+	oldValue      func(context.Context) (*SurveyResponse, error)
+	predicates    []predicate.SurveyResponse
+}
+
+var _ ent.Mutation = (*SurveyResponseMutation)(nil)
+
+// surveyresponseOption allows management of the mutation configuration using functional options.
+type surveyresponseOption func(*SurveyResponseMutation)
+
+// newSurveyResponseMutation creates new mutation for the SurveyResponse entity.
+func newSurveyResponseMutation(c config, op Op, opts ...surveyresponseOption) *SurveyResponseMutation {
+	m := &SurveyResponseMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeSurveyResponse,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withSurveyResponseID sets the ID field of the mutation.
+func withSurveyResponseID(id int) surveyresponseOption {
+	return func(m *SurveyResponseMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *SurveyResponse
+		)
+		m.oldValue = func(ctx context.Context) (*SurveyResponse, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().SurveyResponse.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withSurveyResponse sets the old SurveyResponse of the mutation.
+func withSurveyResponse(node *SurveyResponse) surveyresponseOption {
+	return func(m *SurveyResponseMutation) {
+		m.oldValue = func(context.Context) (*SurveyResponse, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m SurveyResponseMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m SurveyResponseMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *SurveyResponseMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *SurveyResponseMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().SurveyResponse.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetAnswers sets the "answers" field.
+func (m *SurveyResponseMutation) SetAnswers(q []questionnaire.Answer) {
+	m.answers = &q
+	m.appendanswers = nil
+}
+
+// Answers returns the value of the "answers" field in the mutation.
+func (m *SurveyResponseMutation) Answers() (r []questionnaire.Answer, exists bool) {
+	v := m.answers
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAnswers returns the old "answers" field's value of the SurveyResponse entity.
+// If the SurveyResponse object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SurveyResponseMutation) OldAnswers(ctx context.Context) (v []questionnaire.Answer, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAnswers is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAnswers requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAnswers: %w", err)
+	}
+	return oldValue.Answers, nil
+}
+
+// AppendAnswers adds q to the "answers" field.
+func (m *SurveyResponseMutation) AppendAnswers(q []questionnaire.Answer) {
+	m.appendanswers = append(m.appendanswers, q...)
+}
+
+// AppendedAnswers returns the list of values that were appended to the "answers" field in this mutation.
+func (m *SurveyResponseMutation) AppendedAnswers() ([]questionnaire.Answer, bool) {
+	if len(m.appendanswers) == 0 {
+		return nil, false
+	}
+	return m.appendanswers, true
+}
+
+// ResetAnswers resets all changes to the "answers" field.
+func (m *SurveyResponseMutation) ResetAnswers() {
+	m.answers = nil
+	m.appendanswers = nil
+}
+
+// SetSubmittedAt sets the "submitted_at" field.
+func (m *SurveyResponseMutation) SetSubmittedAt(t time.Time) {
+	m.submitted_at = &t
+}
+
+// SubmittedAt returns the value of the "submitted_at" field in the mutation.
+func (m *SurveyResponseMutation) SubmittedAt() (r time.Time, exists bool) {
+	v := m.submitted_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubmittedAt returns the old "submitted_at" field's value of the SurveyResponse entity.
+// If the SurveyResponse object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SurveyResponseMutation) OldSubmittedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubmittedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubmittedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubmittedAt: %w", err)
+	}
+	return oldValue.SubmittedAt, nil
+}
+
+// ResetSubmittedAt resets all changes to the "submitted_at" field.
+func (m *SurveyResponseMutation) ResetSubmittedAt() {
+	m.submitted_at = nil
+}
+
+// SetSurveyID sets the "survey_id" field.
+func (m *SurveyResponseMutation) SetSurveyID(i int) {
+	m.survey = &i
+}
+
+// SurveyID returns the value of the "survey_id" field in the mutation.
+func (m *SurveyResponseMutation) SurveyID() (r int, exists bool) {
+	v := m.survey
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSurveyID returns the old "survey_id" field's value of the SurveyResponse entity.
+// If the SurveyResponse object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SurveyResponseMutation) OldSurveyID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSurveyID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSurveyID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSurveyID: %w", err)
+	}
+	return oldValue.SurveyID, nil
+}
+
+// ResetSurveyID resets all changes to the "survey_id" field.
+func (m *SurveyResponseMutation) ResetSurveyID() {
+	m.survey = nil
+}
+
+// SetUserID sets the "user_id" field.
+func (m *SurveyResponseMutation) SetUserID(i int) {
+	m.user = &i
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *SurveyResponseMutation) UserID() (r int, exists bool) {
+	v := m.user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the SurveyResponse entity.
+// If the SurveyResponse object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SurveyResponseMutation) OldUserID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *SurveyResponseMutation) ResetUserID() {
+	m.user = nil
+}
+
+// ClearSurvey clears the "survey" edge to the Survey entity.
+func (m *SurveyResponseMutation) ClearSurvey() {
+	m.clearedsurvey = true
+	m.clearedFields[surveyresponse.FieldSurveyID] = struct{}{}
+}
+
+// SurveyCleared reports if the "survey" edge to the Survey entity was cleared.
+func (m *SurveyResponseMutation) SurveyCleared() bool {
+	return m.clearedsurvey
+}
+
+// SurveyIDs returns the "survey" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// SurveyID instead. It exists only for internal usage by the builders.
+func (m *SurveyResponseMutation) SurveyIDs() (ids []int) {
+	if id := m.survey; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetSurvey resets all changes to the "survey" edge.
+func (m *SurveyResponseMutation) ResetSurvey() {
+	m.survey = nil
+	m.clearedsurvey = false
+}
+
+// ClearUser clears the "user" edge to the User entity.
+func (m *SurveyResponseMutation) ClearUser() {
+	m.cleareduser = true
+	m.clearedFields[surveyresponse.FieldUserID] = struct{}{}
+}
+
+// UserCleared reports if the "user" edge to the User entity was cleared.
+func (m *SurveyResponseMutation) UserCleared() bool {
+	return m.cleareduser
+}
+
+// UserIDs returns the "user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UserID instead. It exists only for internal usage by the builders.
+func (m *SurveyResponseMutation) UserIDs() (ids []int) {
+	if id := m.user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUser resets all changes to the "user" edge.
+func (m *SurveyResponseMutation) ResetUser() {
+	m.user = nil
+	m.cleareduser = false
+}
+
+// Where appends a list predicates to the SurveyResponseMutation builder.
+func (m *SurveyResponseMutation) Where(ps ...predicate.SurveyResponse) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the SurveyResponseMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *SurveyResponseMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.SurveyResponse, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *SurveyResponseMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *SurveyResponseMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (SurveyResponse).
+func (m *SurveyResponseMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *SurveyResponseMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.answers != nil {
+		fields = append(fields, surveyresponse.FieldAnswers)
+	}
+	if m.submitted_at != nil {
+		fields = append(fields, surveyresponse.FieldSubmittedAt)
+	}
+	if m.survey != nil {
+		fields = append(fields, surveyresponse.FieldSurveyID)
+	}
+	if m.user != nil {
+		fields = append(fields, surveyresponse.FieldUserID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *SurveyResponseMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case surveyresponse.FieldAnswers:
+		return m.Answers()
+	case surveyresponse.FieldSubmittedAt:
+		return m.SubmittedAt()
+	case surveyresponse.FieldSurveyID:
+		return m.SurveyID()
+	case surveyresponse.FieldUserID:
+		return m.UserID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *SurveyResponseMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case surveyresponse.FieldAnswers:
+		return m.OldAnswers(ctx)
+	case surveyresponse.FieldSubmittedAt:
+		return m.OldSubmittedAt(ctx)
+	case surveyresponse.FieldSurveyID:
+		return m.OldSurveyID(ctx)
+	case surveyresponse.FieldUserID:
+		return m.OldUserID(ctx)
+	}
+	return nil, fmt.Errorf("unknown SurveyResponse field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SurveyResponseMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case surveyresponse.FieldAnswers:
+		v, ok := value.([]questionnaire.Answer)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAnswers(v)
+		return nil
+	case surveyresponse.FieldSubmittedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubmittedAt(v)
+		return nil
+	case surveyresponse.FieldSurveyID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSurveyID(v)
+		return nil
+	case surveyresponse.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SurveyResponse field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *SurveyResponseMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *SurveyResponseMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SurveyResponseMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown SurveyResponse numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *SurveyResponseMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *SurveyResponseMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *SurveyResponseMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown SurveyResponse nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *SurveyResponseMutation) ResetField(name string) error {
+	switch name {
+	case surveyresponse.FieldAnswers:
+		m.ResetAnswers()
+		return nil
+	case surveyresponse.FieldSubmittedAt:
+		m.ResetSubmittedAt()
+		return nil
+	case surveyresponse.FieldSurveyID:
+		m.ResetSurveyID()
+		return nil
+	case surveyresponse.FieldUserID:
+		m.ResetUserID()
+		return nil
+	}
+	return fmt.Errorf("unknown SurveyResponse field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *SurveyResponseMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.survey != nil {
+		edges = append(edges, surveyresponse.EdgeSurvey)
+	}
+	if m.user != nil {
+		edges = append(edges, surveyresponse.EdgeUser)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *SurveyResponseMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case surveyresponse.EdgeSurvey:
+		if id := m.survey; id != nil {
+			return []ent.Value{*id}
+		}
+	case surveyresponse.EdgeUser:
+		if id := m.user; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *SurveyResponseMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *SurveyResponseMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *SurveyResponseMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedsurvey {
+		edges = append(edges, surveyresponse.EdgeSurvey)
+	}
+	if m.cleareduser {
+		edges = append(edges, surveyresponse.EdgeUser)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *SurveyResponseMutation) EdgeCleared(name string) bool {
+	switch name {
+	case surveyresponse.EdgeSurvey:
+		return m.clearedsurvey
+	case surveyresponse.EdgeUser:
+		return m.cleareduser
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *SurveyResponseMutation) ClearEdge(name string) error {
+	switch name {
+	case surveyresponse.EdgeSurvey:
+		m.ClearSurvey()
+		return nil
+	case surveyresponse.EdgeUser:
+		m.ClearUser()
+		return nil
+	}
+	return fmt.Errorf("unknown SurveyResponse unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *SurveyResponseMutation) ResetEdge(name string) error {
+	switch name {
+	case surveyresponse.EdgeSurvey:
+		m.ResetSurvey()
+		return nil
+	case surveyresponse.EdgeUser:
+		m.ResetUser()
+		return nil
+	}
+	return fmt.Errorf("unknown SurveyResponse edge %s", name)
+}
+
 // ThemeMutation represents an operation that mutates the Theme nodes in the graph.
 type ThemeMutation struct {
 	config
@@ -13692,26 +18018,29 @@ func (m *UserMutation) ResetEdge(name string) error {
 // WellbeingCountyMutation represents an operation that mutates the WellbeingCounty nodes in the graph.
 type WellbeingCountyMutation struct {
 	config
-	op                    Op
-	typ                   string
-	id                    *int
-	name_fi               *string
-	name_sv               *string
-	name_en               *string
-	code                  *string
-	population            *int
-	addpopulation         *int
-	population_year       *int
-	addpopulation_year    *int
-	clearedFields         map[string]struct{}
-	region                *int
-	clearedregion         bool
-	municipalities        map[int]struct{}
-	removedmunicipalities map[int]struct{}
-	clearedmunicipalities bool
-	done                  bool
-	oldValue              func(context.Context) (*WellbeingCounty, error)
-	predicates            []predicate.WellbeingCounty
+	op                      Op
+	typ                     string
+	id                      *int
+	name_fi                 *string
+	name_sv                 *string
+	name_en                 *string
+	code                    *string
+	population              *int
+	addpopulation           *int
+	population_year         *int
+	addpopulation_year      *int
+	clearedFields           map[string]struct{}
+	region                  *int
+	clearedregion           bool
+	municipalities          map[int]struct{}
+	removedmunicipalities   map[int]struct{}
+	clearedmunicipalities   bool
+	operating_models        map[int]struct{}
+	removedoperating_models map[int]struct{}
+	clearedoperating_models bool
+	done                    bool
+	oldValue                func(context.Context) (*WellbeingCounty, error)
+	predicates              []predicate.WellbeingCounty
 }
 
 var _ ent.Mutation = (*WellbeingCountyMutation)(nil)
@@ -14215,6 +18544,60 @@ func (m *WellbeingCountyMutation) ResetMunicipalities() {
 	m.removedmunicipalities = nil
 }
 
+// AddOperatingModelIDs adds the "operating_models" edge to the OperatingModel entity by ids.
+func (m *WellbeingCountyMutation) AddOperatingModelIDs(ids ...int) {
+	if m.operating_models == nil {
+		m.operating_models = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.operating_models[ids[i]] = struct{}{}
+	}
+}
+
+// ClearOperatingModels clears the "operating_models" edge to the OperatingModel entity.
+func (m *WellbeingCountyMutation) ClearOperatingModels() {
+	m.clearedoperating_models = true
+}
+
+// OperatingModelsCleared reports if the "operating_models" edge to the OperatingModel entity was cleared.
+func (m *WellbeingCountyMutation) OperatingModelsCleared() bool {
+	return m.clearedoperating_models
+}
+
+// RemoveOperatingModelIDs removes the "operating_models" edge to the OperatingModel entity by IDs.
+func (m *WellbeingCountyMutation) RemoveOperatingModelIDs(ids ...int) {
+	if m.removedoperating_models == nil {
+		m.removedoperating_models = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.operating_models, ids[i])
+		m.removedoperating_models[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedOperatingModels returns the removed IDs of the "operating_models" edge to the OperatingModel entity.
+func (m *WellbeingCountyMutation) RemovedOperatingModelsIDs() (ids []int) {
+	for id := range m.removedoperating_models {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// OperatingModelsIDs returns the "operating_models" edge IDs in the mutation.
+func (m *WellbeingCountyMutation) OperatingModelsIDs() (ids []int) {
+	for id := range m.operating_models {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetOperatingModels resets all changes to the "operating_models" edge.
+func (m *WellbeingCountyMutation) ResetOperatingModels() {
+	m.operating_models = nil
+	m.clearedoperating_models = false
+	m.removedoperating_models = nil
+}
+
 // Where appends a list predicates to the WellbeingCountyMutation builder.
 func (m *WellbeingCountyMutation) Where(ps ...predicate.WellbeingCounty) {
 	m.predicates = append(m.predicates, ps...)
@@ -14487,12 +18870,15 @@ func (m *WellbeingCountyMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *WellbeingCountyMutation) AddedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.region != nil {
 		edges = append(edges, wellbeingcounty.EdgeRegion)
 	}
 	if m.municipalities != nil {
 		edges = append(edges, wellbeingcounty.EdgeMunicipalities)
+	}
+	if m.operating_models != nil {
+		edges = append(edges, wellbeingcounty.EdgeOperatingModels)
 	}
 	return edges
 }
@@ -14511,15 +18897,24 @@ func (m *WellbeingCountyMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case wellbeingcounty.EdgeOperatingModels:
+		ids := make([]ent.Value, 0, len(m.operating_models))
+		for id := range m.operating_models {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *WellbeingCountyMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.removedmunicipalities != nil {
 		edges = append(edges, wellbeingcounty.EdgeMunicipalities)
+	}
+	if m.removedoperating_models != nil {
+		edges = append(edges, wellbeingcounty.EdgeOperatingModels)
 	}
 	return edges
 }
@@ -14534,18 +18929,27 @@ func (m *WellbeingCountyMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case wellbeingcounty.EdgeOperatingModels:
+		ids := make([]ent.Value, 0, len(m.removedoperating_models))
+		for id := range m.removedoperating_models {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *WellbeingCountyMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.clearedregion {
 		edges = append(edges, wellbeingcounty.EdgeRegion)
 	}
 	if m.clearedmunicipalities {
 		edges = append(edges, wellbeingcounty.EdgeMunicipalities)
+	}
+	if m.clearedoperating_models {
+		edges = append(edges, wellbeingcounty.EdgeOperatingModels)
 	}
 	return edges
 }
@@ -14558,6 +18962,8 @@ func (m *WellbeingCountyMutation) EdgeCleared(name string) bool {
 		return m.clearedregion
 	case wellbeingcounty.EdgeMunicipalities:
 		return m.clearedmunicipalities
+	case wellbeingcounty.EdgeOperatingModels:
+		return m.clearedoperating_models
 	}
 	return false
 }
@@ -14583,42 +18989,1737 @@ func (m *WellbeingCountyMutation) ResetEdge(name string) error {
 	case wellbeingcounty.EdgeMunicipalities:
 		m.ResetMunicipalities()
 		return nil
+	case wellbeingcounty.EdgeOperatingModels:
+		m.ResetOperatingModels()
+		return nil
 	}
 	return fmt.Errorf("unknown WellbeingCounty edge %s", name)
+}
+
+// WorkshopMutation represents an operation that mutates the Workshop nodes in the graph.
+type WorkshopMutation struct {
+	config
+	op                   Op
+	typ                  string
+	id                   *int
+	created_at           *time.Time
+	updated_at           *time.Time
+	title                *string
+	description          *string
+	starts_at            *time.Time
+	ends_at              *time.Time
+	place                *string
+	online_url           *string
+	capacity             *int
+	addcapacity          *int
+	clearedFields        map[string]struct{}
+	workspace            *int
+	clearedworkspace     bool
+	created_by           *int
+	clearedcreated_by    bool
+	registrations        map[int]struct{}
+	removedregistrations map[int]struct{}
+	clearedregistrations bool
+	done                 bool
+	oldValue             func(context.Context) (*Workshop, error)
+	predicates           []predicate.Workshop
+}
+
+var _ ent.Mutation = (*WorkshopMutation)(nil)
+
+// workshopOption allows management of the mutation configuration using functional options.
+type workshopOption func(*WorkshopMutation)
+
+// newWorkshopMutation creates new mutation for the Workshop entity.
+func newWorkshopMutation(c config, op Op, opts ...workshopOption) *WorkshopMutation {
+	m := &WorkshopMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeWorkshop,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withWorkshopID sets the ID field of the mutation.
+func withWorkshopID(id int) workshopOption {
+	return func(m *WorkshopMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Workshop
+		)
+		m.oldValue = func(ctx context.Context) (*Workshop, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Workshop.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withWorkshop sets the old Workshop of the mutation.
+func withWorkshop(node *Workshop) workshopOption {
+	return func(m *WorkshopMutation) {
+		m.oldValue = func(context.Context) (*Workshop, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m WorkshopMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m WorkshopMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *WorkshopMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *WorkshopMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Workshop.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *WorkshopMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *WorkshopMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Workshop entity.
+// If the Workshop object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WorkshopMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *WorkshopMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *WorkshopMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *WorkshopMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Workshop entity.
+// If the Workshop object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WorkshopMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *WorkshopMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetTitle sets the "title" field.
+func (m *WorkshopMutation) SetTitle(s string) {
+	m.title = &s
+}
+
+// Title returns the value of the "title" field in the mutation.
+func (m *WorkshopMutation) Title() (r string, exists bool) {
+	v := m.title
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTitle returns the old "title" field's value of the Workshop entity.
+// If the Workshop object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WorkshopMutation) OldTitle(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTitle is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTitle requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTitle: %w", err)
+	}
+	return oldValue.Title, nil
+}
+
+// ResetTitle resets all changes to the "title" field.
+func (m *WorkshopMutation) ResetTitle() {
+	m.title = nil
+}
+
+// SetDescription sets the "description" field.
+func (m *WorkshopMutation) SetDescription(s string) {
+	m.description = &s
+}
+
+// Description returns the value of the "description" field in the mutation.
+func (m *WorkshopMutation) Description() (r string, exists bool) {
+	v := m.description
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDescription returns the old "description" field's value of the Workshop entity.
+// If the Workshop object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WorkshopMutation) OldDescription(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDescription is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDescription requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDescription: %w", err)
+	}
+	return oldValue.Description, nil
+}
+
+// ClearDescription clears the value of the "description" field.
+func (m *WorkshopMutation) ClearDescription() {
+	m.description = nil
+	m.clearedFields[workshop.FieldDescription] = struct{}{}
+}
+
+// DescriptionCleared returns if the "description" field was cleared in this mutation.
+func (m *WorkshopMutation) DescriptionCleared() bool {
+	_, ok := m.clearedFields[workshop.FieldDescription]
+	return ok
+}
+
+// ResetDescription resets all changes to the "description" field.
+func (m *WorkshopMutation) ResetDescription() {
+	m.description = nil
+	delete(m.clearedFields, workshop.FieldDescription)
+}
+
+// SetStartsAt sets the "starts_at" field.
+func (m *WorkshopMutation) SetStartsAt(t time.Time) {
+	m.starts_at = &t
+}
+
+// StartsAt returns the value of the "starts_at" field in the mutation.
+func (m *WorkshopMutation) StartsAt() (r time.Time, exists bool) {
+	v := m.starts_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartsAt returns the old "starts_at" field's value of the Workshop entity.
+// If the Workshop object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WorkshopMutation) OldStartsAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartsAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartsAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartsAt: %w", err)
+	}
+	return oldValue.StartsAt, nil
+}
+
+// ResetStartsAt resets all changes to the "starts_at" field.
+func (m *WorkshopMutation) ResetStartsAt() {
+	m.starts_at = nil
+}
+
+// SetEndsAt sets the "ends_at" field.
+func (m *WorkshopMutation) SetEndsAt(t time.Time) {
+	m.ends_at = &t
+}
+
+// EndsAt returns the value of the "ends_at" field in the mutation.
+func (m *WorkshopMutation) EndsAt() (r time.Time, exists bool) {
+	v := m.ends_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEndsAt returns the old "ends_at" field's value of the Workshop entity.
+// If the Workshop object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WorkshopMutation) OldEndsAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEndsAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEndsAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEndsAt: %w", err)
+	}
+	return oldValue.EndsAt, nil
+}
+
+// ClearEndsAt clears the value of the "ends_at" field.
+func (m *WorkshopMutation) ClearEndsAt() {
+	m.ends_at = nil
+	m.clearedFields[workshop.FieldEndsAt] = struct{}{}
+}
+
+// EndsAtCleared returns if the "ends_at" field was cleared in this mutation.
+func (m *WorkshopMutation) EndsAtCleared() bool {
+	_, ok := m.clearedFields[workshop.FieldEndsAt]
+	return ok
+}
+
+// ResetEndsAt resets all changes to the "ends_at" field.
+func (m *WorkshopMutation) ResetEndsAt() {
+	m.ends_at = nil
+	delete(m.clearedFields, workshop.FieldEndsAt)
+}
+
+// SetPlace sets the "place" field.
+func (m *WorkshopMutation) SetPlace(s string) {
+	m.place = &s
+}
+
+// Place returns the value of the "place" field in the mutation.
+func (m *WorkshopMutation) Place() (r string, exists bool) {
+	v := m.place
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPlace returns the old "place" field's value of the Workshop entity.
+// If the Workshop object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WorkshopMutation) OldPlace(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPlace is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPlace requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPlace: %w", err)
+	}
+	return oldValue.Place, nil
+}
+
+// ClearPlace clears the value of the "place" field.
+func (m *WorkshopMutation) ClearPlace() {
+	m.place = nil
+	m.clearedFields[workshop.FieldPlace] = struct{}{}
+}
+
+// PlaceCleared returns if the "place" field was cleared in this mutation.
+func (m *WorkshopMutation) PlaceCleared() bool {
+	_, ok := m.clearedFields[workshop.FieldPlace]
+	return ok
+}
+
+// ResetPlace resets all changes to the "place" field.
+func (m *WorkshopMutation) ResetPlace() {
+	m.place = nil
+	delete(m.clearedFields, workshop.FieldPlace)
+}
+
+// SetOnlineURL sets the "online_url" field.
+func (m *WorkshopMutation) SetOnlineURL(s string) {
+	m.online_url = &s
+}
+
+// OnlineURL returns the value of the "online_url" field in the mutation.
+func (m *WorkshopMutation) OnlineURL() (r string, exists bool) {
+	v := m.online_url
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOnlineURL returns the old "online_url" field's value of the Workshop entity.
+// If the Workshop object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WorkshopMutation) OldOnlineURL(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOnlineURL is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOnlineURL requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOnlineURL: %w", err)
+	}
+	return oldValue.OnlineURL, nil
+}
+
+// ClearOnlineURL clears the value of the "online_url" field.
+func (m *WorkshopMutation) ClearOnlineURL() {
+	m.online_url = nil
+	m.clearedFields[workshop.FieldOnlineURL] = struct{}{}
+}
+
+// OnlineURLCleared returns if the "online_url" field was cleared in this mutation.
+func (m *WorkshopMutation) OnlineURLCleared() bool {
+	_, ok := m.clearedFields[workshop.FieldOnlineURL]
+	return ok
+}
+
+// ResetOnlineURL resets all changes to the "online_url" field.
+func (m *WorkshopMutation) ResetOnlineURL() {
+	m.online_url = nil
+	delete(m.clearedFields, workshop.FieldOnlineURL)
+}
+
+// SetCapacity sets the "capacity" field.
+func (m *WorkshopMutation) SetCapacity(i int) {
+	m.capacity = &i
+	m.addcapacity = nil
+}
+
+// Capacity returns the value of the "capacity" field in the mutation.
+func (m *WorkshopMutation) Capacity() (r int, exists bool) {
+	v := m.capacity
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCapacity returns the old "capacity" field's value of the Workshop entity.
+// If the Workshop object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WorkshopMutation) OldCapacity(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCapacity is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCapacity requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCapacity: %w", err)
+	}
+	return oldValue.Capacity, nil
+}
+
+// AddCapacity adds i to the "capacity" field.
+func (m *WorkshopMutation) AddCapacity(i int) {
+	if m.addcapacity != nil {
+		*m.addcapacity += i
+	} else {
+		m.addcapacity = &i
+	}
+}
+
+// AddedCapacity returns the value that was added to the "capacity" field in this mutation.
+func (m *WorkshopMutation) AddedCapacity() (r int, exists bool) {
+	v := m.addcapacity
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCapacity resets all changes to the "capacity" field.
+func (m *WorkshopMutation) ResetCapacity() {
+	m.capacity = nil
+	m.addcapacity = nil
+}
+
+// SetWorkspaceID sets the "workspace" edge to the Workspace entity by id.
+func (m *WorkshopMutation) SetWorkspaceID(id int) {
+	m.workspace = &id
+}
+
+// ClearWorkspace clears the "workspace" edge to the Workspace entity.
+func (m *WorkshopMutation) ClearWorkspace() {
+	m.clearedworkspace = true
+}
+
+// WorkspaceCleared reports if the "workspace" edge to the Workspace entity was cleared.
+func (m *WorkshopMutation) WorkspaceCleared() bool {
+	return m.clearedworkspace
+}
+
+// WorkspaceID returns the "workspace" edge ID in the mutation.
+func (m *WorkshopMutation) WorkspaceID() (id int, exists bool) {
+	if m.workspace != nil {
+		return *m.workspace, true
+	}
+	return
+}
+
+// WorkspaceIDs returns the "workspace" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// WorkspaceID instead. It exists only for internal usage by the builders.
+func (m *WorkshopMutation) WorkspaceIDs() (ids []int) {
+	if id := m.workspace; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetWorkspace resets all changes to the "workspace" edge.
+func (m *WorkshopMutation) ResetWorkspace() {
+	m.workspace = nil
+	m.clearedworkspace = false
+}
+
+// SetCreatedByID sets the "created_by" edge to the User entity by id.
+func (m *WorkshopMutation) SetCreatedByID(id int) {
+	m.created_by = &id
+}
+
+// ClearCreatedBy clears the "created_by" edge to the User entity.
+func (m *WorkshopMutation) ClearCreatedBy() {
+	m.clearedcreated_by = true
+}
+
+// CreatedByCleared reports if the "created_by" edge to the User entity was cleared.
+func (m *WorkshopMutation) CreatedByCleared() bool {
+	return m.clearedcreated_by
+}
+
+// CreatedByID returns the "created_by" edge ID in the mutation.
+func (m *WorkshopMutation) CreatedByID() (id int, exists bool) {
+	if m.created_by != nil {
+		return *m.created_by, true
+	}
+	return
+}
+
+// CreatedByIDs returns the "created_by" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CreatedByID instead. It exists only for internal usage by the builders.
+func (m *WorkshopMutation) CreatedByIDs() (ids []int) {
+	if id := m.created_by; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCreatedBy resets all changes to the "created_by" edge.
+func (m *WorkshopMutation) ResetCreatedBy() {
+	m.created_by = nil
+	m.clearedcreated_by = false
+}
+
+// AddRegistrationIDs adds the "registrations" edge to the WorkshopRegistration entity by ids.
+func (m *WorkshopMutation) AddRegistrationIDs(ids ...int) {
+	if m.registrations == nil {
+		m.registrations = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.registrations[ids[i]] = struct{}{}
+	}
+}
+
+// ClearRegistrations clears the "registrations" edge to the WorkshopRegistration entity.
+func (m *WorkshopMutation) ClearRegistrations() {
+	m.clearedregistrations = true
+}
+
+// RegistrationsCleared reports if the "registrations" edge to the WorkshopRegistration entity was cleared.
+func (m *WorkshopMutation) RegistrationsCleared() bool {
+	return m.clearedregistrations
+}
+
+// RemoveRegistrationIDs removes the "registrations" edge to the WorkshopRegistration entity by IDs.
+func (m *WorkshopMutation) RemoveRegistrationIDs(ids ...int) {
+	if m.removedregistrations == nil {
+		m.removedregistrations = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.registrations, ids[i])
+		m.removedregistrations[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedRegistrations returns the removed IDs of the "registrations" edge to the WorkshopRegistration entity.
+func (m *WorkshopMutation) RemovedRegistrationsIDs() (ids []int) {
+	for id := range m.removedregistrations {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// RegistrationsIDs returns the "registrations" edge IDs in the mutation.
+func (m *WorkshopMutation) RegistrationsIDs() (ids []int) {
+	for id := range m.registrations {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetRegistrations resets all changes to the "registrations" edge.
+func (m *WorkshopMutation) ResetRegistrations() {
+	m.registrations = nil
+	m.clearedregistrations = false
+	m.removedregistrations = nil
+}
+
+// Where appends a list predicates to the WorkshopMutation builder.
+func (m *WorkshopMutation) Where(ps ...predicate.Workshop) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the WorkshopMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *WorkshopMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Workshop, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *WorkshopMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *WorkshopMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Workshop).
+func (m *WorkshopMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *WorkshopMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.created_at != nil {
+		fields = append(fields, workshop.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, workshop.FieldUpdatedAt)
+	}
+	if m.title != nil {
+		fields = append(fields, workshop.FieldTitle)
+	}
+	if m.description != nil {
+		fields = append(fields, workshop.FieldDescription)
+	}
+	if m.starts_at != nil {
+		fields = append(fields, workshop.FieldStartsAt)
+	}
+	if m.ends_at != nil {
+		fields = append(fields, workshop.FieldEndsAt)
+	}
+	if m.place != nil {
+		fields = append(fields, workshop.FieldPlace)
+	}
+	if m.online_url != nil {
+		fields = append(fields, workshop.FieldOnlineURL)
+	}
+	if m.capacity != nil {
+		fields = append(fields, workshop.FieldCapacity)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *WorkshopMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case workshop.FieldCreatedAt:
+		return m.CreatedAt()
+	case workshop.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case workshop.FieldTitle:
+		return m.Title()
+	case workshop.FieldDescription:
+		return m.Description()
+	case workshop.FieldStartsAt:
+		return m.StartsAt()
+	case workshop.FieldEndsAt:
+		return m.EndsAt()
+	case workshop.FieldPlace:
+		return m.Place()
+	case workshop.FieldOnlineURL:
+		return m.OnlineURL()
+	case workshop.FieldCapacity:
+		return m.Capacity()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *WorkshopMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case workshop.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case workshop.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case workshop.FieldTitle:
+		return m.OldTitle(ctx)
+	case workshop.FieldDescription:
+		return m.OldDescription(ctx)
+	case workshop.FieldStartsAt:
+		return m.OldStartsAt(ctx)
+	case workshop.FieldEndsAt:
+		return m.OldEndsAt(ctx)
+	case workshop.FieldPlace:
+		return m.OldPlace(ctx)
+	case workshop.FieldOnlineURL:
+		return m.OldOnlineURL(ctx)
+	case workshop.FieldCapacity:
+		return m.OldCapacity(ctx)
+	}
+	return nil, fmt.Errorf("unknown Workshop field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *WorkshopMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case workshop.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case workshop.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case workshop.FieldTitle:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTitle(v)
+		return nil
+	case workshop.FieldDescription:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDescription(v)
+		return nil
+	case workshop.FieldStartsAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartsAt(v)
+		return nil
+	case workshop.FieldEndsAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEndsAt(v)
+		return nil
+	case workshop.FieldPlace:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPlace(v)
+		return nil
+	case workshop.FieldOnlineURL:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOnlineURL(v)
+		return nil
+	case workshop.FieldCapacity:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCapacity(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Workshop field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *WorkshopMutation) AddedFields() []string {
+	var fields []string
+	if m.addcapacity != nil {
+		fields = append(fields, workshop.FieldCapacity)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *WorkshopMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case workshop.FieldCapacity:
+		return m.AddedCapacity()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *WorkshopMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case workshop.FieldCapacity:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCapacity(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Workshop numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *WorkshopMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(workshop.FieldDescription) {
+		fields = append(fields, workshop.FieldDescription)
+	}
+	if m.FieldCleared(workshop.FieldEndsAt) {
+		fields = append(fields, workshop.FieldEndsAt)
+	}
+	if m.FieldCleared(workshop.FieldPlace) {
+		fields = append(fields, workshop.FieldPlace)
+	}
+	if m.FieldCleared(workshop.FieldOnlineURL) {
+		fields = append(fields, workshop.FieldOnlineURL)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *WorkshopMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *WorkshopMutation) ClearField(name string) error {
+	switch name {
+	case workshop.FieldDescription:
+		m.ClearDescription()
+		return nil
+	case workshop.FieldEndsAt:
+		m.ClearEndsAt()
+		return nil
+	case workshop.FieldPlace:
+		m.ClearPlace()
+		return nil
+	case workshop.FieldOnlineURL:
+		m.ClearOnlineURL()
+		return nil
+	}
+	return fmt.Errorf("unknown Workshop nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *WorkshopMutation) ResetField(name string) error {
+	switch name {
+	case workshop.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case workshop.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case workshop.FieldTitle:
+		m.ResetTitle()
+		return nil
+	case workshop.FieldDescription:
+		m.ResetDescription()
+		return nil
+	case workshop.FieldStartsAt:
+		m.ResetStartsAt()
+		return nil
+	case workshop.FieldEndsAt:
+		m.ResetEndsAt()
+		return nil
+	case workshop.FieldPlace:
+		m.ResetPlace()
+		return nil
+	case workshop.FieldOnlineURL:
+		m.ResetOnlineURL()
+		return nil
+	case workshop.FieldCapacity:
+		m.ResetCapacity()
+		return nil
+	}
+	return fmt.Errorf("unknown Workshop field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *WorkshopMutation) AddedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.workspace != nil {
+		edges = append(edges, workshop.EdgeWorkspace)
+	}
+	if m.created_by != nil {
+		edges = append(edges, workshop.EdgeCreatedBy)
+	}
+	if m.registrations != nil {
+		edges = append(edges, workshop.EdgeRegistrations)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *WorkshopMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case workshop.EdgeWorkspace:
+		if id := m.workspace; id != nil {
+			return []ent.Value{*id}
+		}
+	case workshop.EdgeCreatedBy:
+		if id := m.created_by; id != nil {
+			return []ent.Value{*id}
+		}
+	case workshop.EdgeRegistrations:
+		ids := make([]ent.Value, 0, len(m.registrations))
+		for id := range m.registrations {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *WorkshopMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.removedregistrations != nil {
+		edges = append(edges, workshop.EdgeRegistrations)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *WorkshopMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case workshop.EdgeRegistrations:
+		ids := make([]ent.Value, 0, len(m.removedregistrations))
+		for id := range m.removedregistrations {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *WorkshopMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.clearedworkspace {
+		edges = append(edges, workshop.EdgeWorkspace)
+	}
+	if m.clearedcreated_by {
+		edges = append(edges, workshop.EdgeCreatedBy)
+	}
+	if m.clearedregistrations {
+		edges = append(edges, workshop.EdgeRegistrations)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *WorkshopMutation) EdgeCleared(name string) bool {
+	switch name {
+	case workshop.EdgeWorkspace:
+		return m.clearedworkspace
+	case workshop.EdgeCreatedBy:
+		return m.clearedcreated_by
+	case workshop.EdgeRegistrations:
+		return m.clearedregistrations
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *WorkshopMutation) ClearEdge(name string) error {
+	switch name {
+	case workshop.EdgeWorkspace:
+		m.ClearWorkspace()
+		return nil
+	case workshop.EdgeCreatedBy:
+		m.ClearCreatedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown Workshop unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *WorkshopMutation) ResetEdge(name string) error {
+	switch name {
+	case workshop.EdgeWorkspace:
+		m.ResetWorkspace()
+		return nil
+	case workshop.EdgeCreatedBy:
+		m.ResetCreatedBy()
+		return nil
+	case workshop.EdgeRegistrations:
+		m.ResetRegistrations()
+		return nil
+	}
+	return fmt.Errorf("unknown Workshop edge %s", name)
+}
+
+// WorkshopRegistrationMutation represents an operation that mutates the WorkshopRegistration nodes in the graph.
+type WorkshopRegistrationMutation struct {
+	config
+	op              Op
+	typ             string
+	id              *int
+	status          *workshopregistration.Status
+	registered_at   *time.Time
+	clearedFields   map[string]struct{}
+	workshop        *int
+	clearedworkshop bool
+	user            *int
+	cleareduser     bool
+	done            bool
+	oldValue        func(context.Context) (*WorkshopRegistration, error)
+	predicates      []predicate.WorkshopRegistration
+}
+
+var _ ent.Mutation = (*WorkshopRegistrationMutation)(nil)
+
+// workshopregistrationOption allows management of the mutation configuration using functional options.
+type workshopregistrationOption func(*WorkshopRegistrationMutation)
+
+// newWorkshopRegistrationMutation creates new mutation for the WorkshopRegistration entity.
+func newWorkshopRegistrationMutation(c config, op Op, opts ...workshopregistrationOption) *WorkshopRegistrationMutation {
+	m := &WorkshopRegistrationMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeWorkshopRegistration,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withWorkshopRegistrationID sets the ID field of the mutation.
+func withWorkshopRegistrationID(id int) workshopregistrationOption {
+	return func(m *WorkshopRegistrationMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *WorkshopRegistration
+		)
+		m.oldValue = func(ctx context.Context) (*WorkshopRegistration, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().WorkshopRegistration.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withWorkshopRegistration sets the old WorkshopRegistration of the mutation.
+func withWorkshopRegistration(node *WorkshopRegistration) workshopregistrationOption {
+	return func(m *WorkshopRegistrationMutation) {
+		m.oldValue = func(context.Context) (*WorkshopRegistration, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m WorkshopRegistrationMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m WorkshopRegistrationMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *WorkshopRegistrationMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *WorkshopRegistrationMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().WorkshopRegistration.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetStatus sets the "status" field.
+func (m *WorkshopRegistrationMutation) SetStatus(w workshopregistration.Status) {
+	m.status = &w
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *WorkshopRegistrationMutation) Status() (r workshopregistration.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the WorkshopRegistration entity.
+// If the WorkshopRegistration object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WorkshopRegistrationMutation) OldStatus(ctx context.Context) (v workshopregistration.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *WorkshopRegistrationMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetRegisteredAt sets the "registered_at" field.
+func (m *WorkshopRegistrationMutation) SetRegisteredAt(t time.Time) {
+	m.registered_at = &t
+}
+
+// RegisteredAt returns the value of the "registered_at" field in the mutation.
+func (m *WorkshopRegistrationMutation) RegisteredAt() (r time.Time, exists bool) {
+	v := m.registered_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRegisteredAt returns the old "registered_at" field's value of the WorkshopRegistration entity.
+// If the WorkshopRegistration object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WorkshopRegistrationMutation) OldRegisteredAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRegisteredAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRegisteredAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRegisteredAt: %w", err)
+	}
+	return oldValue.RegisteredAt, nil
+}
+
+// ResetRegisteredAt resets all changes to the "registered_at" field.
+func (m *WorkshopRegistrationMutation) ResetRegisteredAt() {
+	m.registered_at = nil
+}
+
+// SetWorkshopID sets the "workshop_id" field.
+func (m *WorkshopRegistrationMutation) SetWorkshopID(i int) {
+	m.workshop = &i
+}
+
+// WorkshopID returns the value of the "workshop_id" field in the mutation.
+func (m *WorkshopRegistrationMutation) WorkshopID() (r int, exists bool) {
+	v := m.workshop
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWorkshopID returns the old "workshop_id" field's value of the WorkshopRegistration entity.
+// If the WorkshopRegistration object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WorkshopRegistrationMutation) OldWorkshopID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWorkshopID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWorkshopID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWorkshopID: %w", err)
+	}
+	return oldValue.WorkshopID, nil
+}
+
+// ResetWorkshopID resets all changes to the "workshop_id" field.
+func (m *WorkshopRegistrationMutation) ResetWorkshopID() {
+	m.workshop = nil
+}
+
+// SetUserID sets the "user_id" field.
+func (m *WorkshopRegistrationMutation) SetUserID(i int) {
+	m.user = &i
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *WorkshopRegistrationMutation) UserID() (r int, exists bool) {
+	v := m.user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the WorkshopRegistration entity.
+// If the WorkshopRegistration object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WorkshopRegistrationMutation) OldUserID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *WorkshopRegistrationMutation) ResetUserID() {
+	m.user = nil
+}
+
+// ClearWorkshop clears the "workshop" edge to the Workshop entity.
+func (m *WorkshopRegistrationMutation) ClearWorkshop() {
+	m.clearedworkshop = true
+	m.clearedFields[workshopregistration.FieldWorkshopID] = struct{}{}
+}
+
+// WorkshopCleared reports if the "workshop" edge to the Workshop entity was cleared.
+func (m *WorkshopRegistrationMutation) WorkshopCleared() bool {
+	return m.clearedworkshop
+}
+
+// WorkshopIDs returns the "workshop" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// WorkshopID instead. It exists only for internal usage by the builders.
+func (m *WorkshopRegistrationMutation) WorkshopIDs() (ids []int) {
+	if id := m.workshop; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetWorkshop resets all changes to the "workshop" edge.
+func (m *WorkshopRegistrationMutation) ResetWorkshop() {
+	m.workshop = nil
+	m.clearedworkshop = false
+}
+
+// ClearUser clears the "user" edge to the User entity.
+func (m *WorkshopRegistrationMutation) ClearUser() {
+	m.cleareduser = true
+	m.clearedFields[workshopregistration.FieldUserID] = struct{}{}
+}
+
+// UserCleared reports if the "user" edge to the User entity was cleared.
+func (m *WorkshopRegistrationMutation) UserCleared() bool {
+	return m.cleareduser
+}
+
+// UserIDs returns the "user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UserID instead. It exists only for internal usage by the builders.
+func (m *WorkshopRegistrationMutation) UserIDs() (ids []int) {
+	if id := m.user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUser resets all changes to the "user" edge.
+func (m *WorkshopRegistrationMutation) ResetUser() {
+	m.user = nil
+	m.cleareduser = false
+}
+
+// Where appends a list predicates to the WorkshopRegistrationMutation builder.
+func (m *WorkshopRegistrationMutation) Where(ps ...predicate.WorkshopRegistration) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the WorkshopRegistrationMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *WorkshopRegistrationMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.WorkshopRegistration, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *WorkshopRegistrationMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *WorkshopRegistrationMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (WorkshopRegistration).
+func (m *WorkshopRegistrationMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *WorkshopRegistrationMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.status != nil {
+		fields = append(fields, workshopregistration.FieldStatus)
+	}
+	if m.registered_at != nil {
+		fields = append(fields, workshopregistration.FieldRegisteredAt)
+	}
+	if m.workshop != nil {
+		fields = append(fields, workshopregistration.FieldWorkshopID)
+	}
+	if m.user != nil {
+		fields = append(fields, workshopregistration.FieldUserID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *WorkshopRegistrationMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case workshopregistration.FieldStatus:
+		return m.Status()
+	case workshopregistration.FieldRegisteredAt:
+		return m.RegisteredAt()
+	case workshopregistration.FieldWorkshopID:
+		return m.WorkshopID()
+	case workshopregistration.FieldUserID:
+		return m.UserID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *WorkshopRegistrationMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case workshopregistration.FieldStatus:
+		return m.OldStatus(ctx)
+	case workshopregistration.FieldRegisteredAt:
+		return m.OldRegisteredAt(ctx)
+	case workshopregistration.FieldWorkshopID:
+		return m.OldWorkshopID(ctx)
+	case workshopregistration.FieldUserID:
+		return m.OldUserID(ctx)
+	}
+	return nil, fmt.Errorf("unknown WorkshopRegistration field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *WorkshopRegistrationMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case workshopregistration.FieldStatus:
+		v, ok := value.(workshopregistration.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case workshopregistration.FieldRegisteredAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRegisteredAt(v)
+		return nil
+	case workshopregistration.FieldWorkshopID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWorkshopID(v)
+		return nil
+	case workshopregistration.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown WorkshopRegistration field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *WorkshopRegistrationMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *WorkshopRegistrationMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *WorkshopRegistrationMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown WorkshopRegistration numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *WorkshopRegistrationMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *WorkshopRegistrationMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *WorkshopRegistrationMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown WorkshopRegistration nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *WorkshopRegistrationMutation) ResetField(name string) error {
+	switch name {
+	case workshopregistration.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case workshopregistration.FieldRegisteredAt:
+		m.ResetRegisteredAt()
+		return nil
+	case workshopregistration.FieldWorkshopID:
+		m.ResetWorkshopID()
+		return nil
+	case workshopregistration.FieldUserID:
+		m.ResetUserID()
+		return nil
+	}
+	return fmt.Errorf("unknown WorkshopRegistration field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *WorkshopRegistrationMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.workshop != nil {
+		edges = append(edges, workshopregistration.EdgeWorkshop)
+	}
+	if m.user != nil {
+		edges = append(edges, workshopregistration.EdgeUser)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *WorkshopRegistrationMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case workshopregistration.EdgeWorkshop:
+		if id := m.workshop; id != nil {
+			return []ent.Value{*id}
+		}
+	case workshopregistration.EdgeUser:
+		if id := m.user; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *WorkshopRegistrationMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *WorkshopRegistrationMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *WorkshopRegistrationMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedworkshop {
+		edges = append(edges, workshopregistration.EdgeWorkshop)
+	}
+	if m.cleareduser {
+		edges = append(edges, workshopregistration.EdgeUser)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *WorkshopRegistrationMutation) EdgeCleared(name string) bool {
+	switch name {
+	case workshopregistration.EdgeWorkshop:
+		return m.clearedworkshop
+	case workshopregistration.EdgeUser:
+		return m.cleareduser
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *WorkshopRegistrationMutation) ClearEdge(name string) error {
+	switch name {
+	case workshopregistration.EdgeWorkshop:
+		m.ClearWorkshop()
+		return nil
+	case workshopregistration.EdgeUser:
+		m.ClearUser()
+		return nil
+	}
+	return fmt.Errorf("unknown WorkshopRegistration unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *WorkshopRegistrationMutation) ResetEdge(name string) error {
+	switch name {
+	case workshopregistration.EdgeWorkshop:
+		m.ResetWorkshop()
+		return nil
+	case workshopregistration.EdgeUser:
+		m.ResetUser()
+		return nil
+	}
+	return fmt.Errorf("unknown WorkshopRegistration edge %s", name)
 }
 
 // WorkspaceMutation represents an operation that mutates the Workspace nodes in the graph.
 type WorkspaceMutation struct {
 	config
-	op                 Op
-	typ                string
-	id                 *int
-	created_at         *time.Time
-	updated_at         *time.Time
-	name               *string
-	slug               *string
-	description        *string
-	visibility         *workspace.Visibility
-	clearedFields      map[string]struct{}
-	network            *int
-	clearednetwork     bool
-	pilot              *int
-	clearedpilot       bool
-	memberships        map[int]struct{}
-	removedmemberships map[int]struct{}
-	clearedmemberships bool
-	discussions        map[int]struct{}
-	removeddiscussions map[int]struct{}
-	cleareddiscussions bool
-	notices            map[int]struct{}
-	removednotices     map[int]struct{}
-	clearednotices     bool
-	materials          map[int]struct{}
-	removedmaterials   map[int]struct{}
-	clearedmaterials   bool
-	done               bool
-	oldValue           func(context.Context) (*Workspace, error)
-	predicates         []predicate.Workspace
+	op                      Op
+	typ                     string
+	id                      *int
+	created_at              *time.Time
+	updated_at              *time.Time
+	name                    *string
+	slug                    *string
+	description             *string
+	visibility              *workspace.Visibility
+	clearedFields           map[string]struct{}
+	network                 *int
+	clearednetwork          bool
+	pilot                   *int
+	clearedpilot            bool
+	memberships             map[int]struct{}
+	removedmemberships      map[int]struct{}
+	clearedmemberships      bool
+	discussions             map[int]struct{}
+	removeddiscussions      map[int]struct{}
+	cleareddiscussions      bool
+	notices                 map[int]struct{}
+	removednotices          map[int]struct{}
+	clearednotices          bool
+	materials               map[int]struct{}
+	removedmaterials        map[int]struct{}
+	clearedmaterials        bool
+	surveys                 map[int]struct{}
+	removedsurveys          map[int]struct{}
+	clearedsurveys          bool
+	workshops               map[int]struct{}
+	removedworkshops        map[int]struct{}
+	clearedworkshops        bool
+	operating_models        map[int]struct{}
+	removedoperating_models map[int]struct{}
+	clearedoperating_models bool
+	projects                map[int]struct{}
+	removedprojects         map[int]struct{}
+	clearedprojects         bool
+	parent                  *int
+	clearedparent           bool
+	children                map[int]struct{}
+	removedchildren         map[int]struct{}
+	clearedchildren         bool
+	done                    bool
+	oldValue                func(context.Context) (*Workspace, error)
+	predicates              []predicate.Workspace
 }
 
 var _ ent.Mutation = (*WorkspaceMutation)(nil)
@@ -15242,6 +21343,315 @@ func (m *WorkspaceMutation) ResetMaterials() {
 	m.removedmaterials = nil
 }
 
+// AddSurveyIDs adds the "surveys" edge to the Survey entity by ids.
+func (m *WorkspaceMutation) AddSurveyIDs(ids ...int) {
+	if m.surveys == nil {
+		m.surveys = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.surveys[ids[i]] = struct{}{}
+	}
+}
+
+// ClearSurveys clears the "surveys" edge to the Survey entity.
+func (m *WorkspaceMutation) ClearSurveys() {
+	m.clearedsurveys = true
+}
+
+// SurveysCleared reports if the "surveys" edge to the Survey entity was cleared.
+func (m *WorkspaceMutation) SurveysCleared() bool {
+	return m.clearedsurveys
+}
+
+// RemoveSurveyIDs removes the "surveys" edge to the Survey entity by IDs.
+func (m *WorkspaceMutation) RemoveSurveyIDs(ids ...int) {
+	if m.removedsurveys == nil {
+		m.removedsurveys = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.surveys, ids[i])
+		m.removedsurveys[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedSurveys returns the removed IDs of the "surveys" edge to the Survey entity.
+func (m *WorkspaceMutation) RemovedSurveysIDs() (ids []int) {
+	for id := range m.removedsurveys {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// SurveysIDs returns the "surveys" edge IDs in the mutation.
+func (m *WorkspaceMutation) SurveysIDs() (ids []int) {
+	for id := range m.surveys {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetSurveys resets all changes to the "surveys" edge.
+func (m *WorkspaceMutation) ResetSurveys() {
+	m.surveys = nil
+	m.clearedsurveys = false
+	m.removedsurveys = nil
+}
+
+// AddWorkshopIDs adds the "workshops" edge to the Workshop entity by ids.
+func (m *WorkspaceMutation) AddWorkshopIDs(ids ...int) {
+	if m.workshops == nil {
+		m.workshops = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.workshops[ids[i]] = struct{}{}
+	}
+}
+
+// ClearWorkshops clears the "workshops" edge to the Workshop entity.
+func (m *WorkspaceMutation) ClearWorkshops() {
+	m.clearedworkshops = true
+}
+
+// WorkshopsCleared reports if the "workshops" edge to the Workshop entity was cleared.
+func (m *WorkspaceMutation) WorkshopsCleared() bool {
+	return m.clearedworkshops
+}
+
+// RemoveWorkshopIDs removes the "workshops" edge to the Workshop entity by IDs.
+func (m *WorkspaceMutation) RemoveWorkshopIDs(ids ...int) {
+	if m.removedworkshops == nil {
+		m.removedworkshops = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.workshops, ids[i])
+		m.removedworkshops[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedWorkshops returns the removed IDs of the "workshops" edge to the Workshop entity.
+func (m *WorkspaceMutation) RemovedWorkshopsIDs() (ids []int) {
+	for id := range m.removedworkshops {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// WorkshopsIDs returns the "workshops" edge IDs in the mutation.
+func (m *WorkspaceMutation) WorkshopsIDs() (ids []int) {
+	for id := range m.workshops {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetWorkshops resets all changes to the "workshops" edge.
+func (m *WorkspaceMutation) ResetWorkshops() {
+	m.workshops = nil
+	m.clearedworkshops = false
+	m.removedworkshops = nil
+}
+
+// AddOperatingModelIDs adds the "operating_models" edge to the OperatingModel entity by ids.
+func (m *WorkspaceMutation) AddOperatingModelIDs(ids ...int) {
+	if m.operating_models == nil {
+		m.operating_models = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.operating_models[ids[i]] = struct{}{}
+	}
+}
+
+// ClearOperatingModels clears the "operating_models" edge to the OperatingModel entity.
+func (m *WorkspaceMutation) ClearOperatingModels() {
+	m.clearedoperating_models = true
+}
+
+// OperatingModelsCleared reports if the "operating_models" edge to the OperatingModel entity was cleared.
+func (m *WorkspaceMutation) OperatingModelsCleared() bool {
+	return m.clearedoperating_models
+}
+
+// RemoveOperatingModelIDs removes the "operating_models" edge to the OperatingModel entity by IDs.
+func (m *WorkspaceMutation) RemoveOperatingModelIDs(ids ...int) {
+	if m.removedoperating_models == nil {
+		m.removedoperating_models = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.operating_models, ids[i])
+		m.removedoperating_models[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedOperatingModels returns the removed IDs of the "operating_models" edge to the OperatingModel entity.
+func (m *WorkspaceMutation) RemovedOperatingModelsIDs() (ids []int) {
+	for id := range m.removedoperating_models {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// OperatingModelsIDs returns the "operating_models" edge IDs in the mutation.
+func (m *WorkspaceMutation) OperatingModelsIDs() (ids []int) {
+	for id := range m.operating_models {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetOperatingModels resets all changes to the "operating_models" edge.
+func (m *WorkspaceMutation) ResetOperatingModels() {
+	m.operating_models = nil
+	m.clearedoperating_models = false
+	m.removedoperating_models = nil
+}
+
+// AddProjectIDs adds the "projects" edge to the Pilot entity by ids.
+func (m *WorkspaceMutation) AddProjectIDs(ids ...int) {
+	if m.projects == nil {
+		m.projects = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.projects[ids[i]] = struct{}{}
+	}
+}
+
+// ClearProjects clears the "projects" edge to the Pilot entity.
+func (m *WorkspaceMutation) ClearProjects() {
+	m.clearedprojects = true
+}
+
+// ProjectsCleared reports if the "projects" edge to the Pilot entity was cleared.
+func (m *WorkspaceMutation) ProjectsCleared() bool {
+	return m.clearedprojects
+}
+
+// RemoveProjectIDs removes the "projects" edge to the Pilot entity by IDs.
+func (m *WorkspaceMutation) RemoveProjectIDs(ids ...int) {
+	if m.removedprojects == nil {
+		m.removedprojects = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.projects, ids[i])
+		m.removedprojects[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedProjects returns the removed IDs of the "projects" edge to the Pilot entity.
+func (m *WorkspaceMutation) RemovedProjectsIDs() (ids []int) {
+	for id := range m.removedprojects {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ProjectsIDs returns the "projects" edge IDs in the mutation.
+func (m *WorkspaceMutation) ProjectsIDs() (ids []int) {
+	for id := range m.projects {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetProjects resets all changes to the "projects" edge.
+func (m *WorkspaceMutation) ResetProjects() {
+	m.projects = nil
+	m.clearedprojects = false
+	m.removedprojects = nil
+}
+
+// SetParentID sets the "parent" edge to the Workspace entity by id.
+func (m *WorkspaceMutation) SetParentID(id int) {
+	m.parent = &id
+}
+
+// ClearParent clears the "parent" edge to the Workspace entity.
+func (m *WorkspaceMutation) ClearParent() {
+	m.clearedparent = true
+}
+
+// ParentCleared reports if the "parent" edge to the Workspace entity was cleared.
+func (m *WorkspaceMutation) ParentCleared() bool {
+	return m.clearedparent
+}
+
+// ParentID returns the "parent" edge ID in the mutation.
+func (m *WorkspaceMutation) ParentID() (id int, exists bool) {
+	if m.parent != nil {
+		return *m.parent, true
+	}
+	return
+}
+
+// ParentIDs returns the "parent" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ParentID instead. It exists only for internal usage by the builders.
+func (m *WorkspaceMutation) ParentIDs() (ids []int) {
+	if id := m.parent; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetParent resets all changes to the "parent" edge.
+func (m *WorkspaceMutation) ResetParent() {
+	m.parent = nil
+	m.clearedparent = false
+}
+
+// AddChildIDs adds the "children" edge to the Workspace entity by ids.
+func (m *WorkspaceMutation) AddChildIDs(ids ...int) {
+	if m.children == nil {
+		m.children = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.children[ids[i]] = struct{}{}
+	}
+}
+
+// ClearChildren clears the "children" edge to the Workspace entity.
+func (m *WorkspaceMutation) ClearChildren() {
+	m.clearedchildren = true
+}
+
+// ChildrenCleared reports if the "children" edge to the Workspace entity was cleared.
+func (m *WorkspaceMutation) ChildrenCleared() bool {
+	return m.clearedchildren
+}
+
+// RemoveChildIDs removes the "children" edge to the Workspace entity by IDs.
+func (m *WorkspaceMutation) RemoveChildIDs(ids ...int) {
+	if m.removedchildren == nil {
+		m.removedchildren = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.children, ids[i])
+		m.removedchildren[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedChildren returns the removed IDs of the "children" edge to the Workspace entity.
+func (m *WorkspaceMutation) RemovedChildrenIDs() (ids []int) {
+	for id := range m.removedchildren {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ChildrenIDs returns the "children" edge IDs in the mutation.
+func (m *WorkspaceMutation) ChildrenIDs() (ids []int) {
+	for id := range m.children {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetChildren resets all changes to the "children" edge.
+func (m *WorkspaceMutation) ResetChildren() {
+	m.children = nil
+	m.clearedchildren = false
+	m.removedchildren = nil
+}
+
 // Where appends a list predicates to the WorkspaceMutation builder.
 func (m *WorkspaceMutation) Where(ps ...predicate.Workspace) {
 	m.predicates = append(m.predicates, ps...)
@@ -15469,7 +21879,7 @@ func (m *WorkspaceMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *WorkspaceMutation) AddedEdges() []string {
-	edges := make([]string, 0, 6)
+	edges := make([]string, 0, 12)
 	if m.network != nil {
 		edges = append(edges, workspace.EdgeNetwork)
 	}
@@ -15487,6 +21897,24 @@ func (m *WorkspaceMutation) AddedEdges() []string {
 	}
 	if m.materials != nil {
 		edges = append(edges, workspace.EdgeMaterials)
+	}
+	if m.surveys != nil {
+		edges = append(edges, workspace.EdgeSurveys)
+	}
+	if m.workshops != nil {
+		edges = append(edges, workspace.EdgeWorkshops)
+	}
+	if m.operating_models != nil {
+		edges = append(edges, workspace.EdgeOperatingModels)
+	}
+	if m.projects != nil {
+		edges = append(edges, workspace.EdgeProjects)
+	}
+	if m.parent != nil {
+		edges = append(edges, workspace.EdgeParent)
+	}
+	if m.children != nil {
+		edges = append(edges, workspace.EdgeChildren)
 	}
 	return edges
 }
@@ -15527,13 +21955,47 @@ func (m *WorkspaceMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case workspace.EdgeSurveys:
+		ids := make([]ent.Value, 0, len(m.surveys))
+		for id := range m.surveys {
+			ids = append(ids, id)
+		}
+		return ids
+	case workspace.EdgeWorkshops:
+		ids := make([]ent.Value, 0, len(m.workshops))
+		for id := range m.workshops {
+			ids = append(ids, id)
+		}
+		return ids
+	case workspace.EdgeOperatingModels:
+		ids := make([]ent.Value, 0, len(m.operating_models))
+		for id := range m.operating_models {
+			ids = append(ids, id)
+		}
+		return ids
+	case workspace.EdgeProjects:
+		ids := make([]ent.Value, 0, len(m.projects))
+		for id := range m.projects {
+			ids = append(ids, id)
+		}
+		return ids
+	case workspace.EdgeParent:
+		if id := m.parent; id != nil {
+			return []ent.Value{*id}
+		}
+	case workspace.EdgeChildren:
+		ids := make([]ent.Value, 0, len(m.children))
+		for id := range m.children {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *WorkspaceMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 6)
+	edges := make([]string, 0, 12)
 	if m.removedmemberships != nil {
 		edges = append(edges, workspace.EdgeMemberships)
 	}
@@ -15545,6 +22007,21 @@ func (m *WorkspaceMutation) RemovedEdges() []string {
 	}
 	if m.removedmaterials != nil {
 		edges = append(edges, workspace.EdgeMaterials)
+	}
+	if m.removedsurveys != nil {
+		edges = append(edges, workspace.EdgeSurveys)
+	}
+	if m.removedworkshops != nil {
+		edges = append(edges, workspace.EdgeWorkshops)
+	}
+	if m.removedoperating_models != nil {
+		edges = append(edges, workspace.EdgeOperatingModels)
+	}
+	if m.removedprojects != nil {
+		edges = append(edges, workspace.EdgeProjects)
+	}
+	if m.removedchildren != nil {
+		edges = append(edges, workspace.EdgeChildren)
 	}
 	return edges
 }
@@ -15577,13 +22054,43 @@ func (m *WorkspaceMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case workspace.EdgeSurveys:
+		ids := make([]ent.Value, 0, len(m.removedsurveys))
+		for id := range m.removedsurveys {
+			ids = append(ids, id)
+		}
+		return ids
+	case workspace.EdgeWorkshops:
+		ids := make([]ent.Value, 0, len(m.removedworkshops))
+		for id := range m.removedworkshops {
+			ids = append(ids, id)
+		}
+		return ids
+	case workspace.EdgeOperatingModels:
+		ids := make([]ent.Value, 0, len(m.removedoperating_models))
+		for id := range m.removedoperating_models {
+			ids = append(ids, id)
+		}
+		return ids
+	case workspace.EdgeProjects:
+		ids := make([]ent.Value, 0, len(m.removedprojects))
+		for id := range m.removedprojects {
+			ids = append(ids, id)
+		}
+		return ids
+	case workspace.EdgeChildren:
+		ids := make([]ent.Value, 0, len(m.removedchildren))
+		for id := range m.removedchildren {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *WorkspaceMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 6)
+	edges := make([]string, 0, 12)
 	if m.clearednetwork {
 		edges = append(edges, workspace.EdgeNetwork)
 	}
@@ -15601,6 +22108,24 @@ func (m *WorkspaceMutation) ClearedEdges() []string {
 	}
 	if m.clearedmaterials {
 		edges = append(edges, workspace.EdgeMaterials)
+	}
+	if m.clearedsurveys {
+		edges = append(edges, workspace.EdgeSurveys)
+	}
+	if m.clearedworkshops {
+		edges = append(edges, workspace.EdgeWorkshops)
+	}
+	if m.clearedoperating_models {
+		edges = append(edges, workspace.EdgeOperatingModels)
+	}
+	if m.clearedprojects {
+		edges = append(edges, workspace.EdgeProjects)
+	}
+	if m.clearedparent {
+		edges = append(edges, workspace.EdgeParent)
+	}
+	if m.clearedchildren {
+		edges = append(edges, workspace.EdgeChildren)
 	}
 	return edges
 }
@@ -15621,6 +22146,18 @@ func (m *WorkspaceMutation) EdgeCleared(name string) bool {
 		return m.clearednotices
 	case workspace.EdgeMaterials:
 		return m.clearedmaterials
+	case workspace.EdgeSurveys:
+		return m.clearedsurveys
+	case workspace.EdgeWorkshops:
+		return m.clearedworkshops
+	case workspace.EdgeOperatingModels:
+		return m.clearedoperating_models
+	case workspace.EdgeProjects:
+		return m.clearedprojects
+	case workspace.EdgeParent:
+		return m.clearedparent
+	case workspace.EdgeChildren:
+		return m.clearedchildren
 	}
 	return false
 }
@@ -15634,6 +22171,9 @@ func (m *WorkspaceMutation) ClearEdge(name string) error {
 		return nil
 	case workspace.EdgePilot:
 		m.ClearPilot()
+		return nil
+	case workspace.EdgeParent:
+		m.ClearParent()
 		return nil
 	}
 	return fmt.Errorf("unknown Workspace unique edge %s", name)
@@ -15660,6 +22200,24 @@ func (m *WorkspaceMutation) ResetEdge(name string) error {
 		return nil
 	case workspace.EdgeMaterials:
 		m.ResetMaterials()
+		return nil
+	case workspace.EdgeSurveys:
+		m.ResetSurveys()
+		return nil
+	case workspace.EdgeWorkshops:
+		m.ResetWorkshops()
+		return nil
+	case workspace.EdgeOperatingModels:
+		m.ResetOperatingModels()
+		return nil
+	case workspace.EdgeProjects:
+		m.ResetProjects()
+		return nil
+	case workspace.EdgeParent:
+		m.ResetParent()
+		return nil
+	case workspace.EdgeChildren:
+		m.ResetChildren()
 		return nil
 	}
 	return fmt.Errorf("unknown Workspace edge %s", name)

@@ -23,6 +23,8 @@ type Notice struct {
 	Title string `json:"title,omitempty"`
 	// Body holds the value of the "body" field.
 	Body string `json:"body,omitempty"`
+	// Kind holds the value of the "kind" field.
+	Kind notice.Kind `json:"kind,omitempty"`
 	// EventOn holds the value of the "event_on" field.
 	EventOn *time.Time `json:"event_on,omitempty"`
 	// URL holds the value of the "url" field.
@@ -81,7 +83,7 @@ func (*Notice) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case notice.FieldID:
 			values[i] = new(sql.NullInt64)
-		case notice.FieldTitle, notice.FieldBody, notice.FieldURL:
+		case notice.FieldTitle, notice.FieldBody, notice.FieldKind, notice.FieldURL:
 			values[i] = new(sql.NullString)
 		case notice.FieldEventOn, notice.FieldPublishedAt, notice.FieldExpiresAt:
 			values[i] = new(sql.NullTime)
@@ -121,6 +123,12 @@ func (_m *Notice) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field body", values[i])
 			} else if value.Valid {
 				_m.Body = value.String
+			}
+		case notice.FieldKind:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field kind", values[i])
+			} else if value.Valid {
+				_m.Kind = notice.Kind(value.String)
 			}
 		case notice.FieldEventOn:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -213,6 +221,9 @@ func (_m *Notice) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("body=")
 	builder.WriteString(_m.Body)
+	builder.WriteString(", ")
+	builder.WriteString("kind=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Kind))
 	builder.WriteString(", ")
 	if v := _m.EventOn; v != nil {
 		builder.WriteString("event_on=")

@@ -44,6 +44,20 @@ func (_c *NoticeCreate) SetNillableBody(v *string) *NoticeCreate {
 	return _c
 }
 
+// SetKind sets the "kind" field.
+func (_c *NoticeCreate) SetKind(v notice.Kind) *NoticeCreate {
+	_c.mutation.SetKind(v)
+	return _c
+}
+
+// SetNillableKind sets the "kind" field if the given value is not nil.
+func (_c *NoticeCreate) SetNillableKind(v *notice.Kind) *NoticeCreate {
+	if v != nil {
+		_c.SetKind(*v)
+	}
+	return _c
+}
+
 // SetEventOn sets the "event_on" field.
 func (_c *NoticeCreate) SetEventOn(v time.Time) *NoticeCreate {
 	_c.mutation.SetEventOn(v)
@@ -167,6 +181,10 @@ func (_c *NoticeCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *NoticeCreate) defaults() error {
+	if _, ok := _c.mutation.Kind(); !ok {
+		v := notice.DefaultKind
+		_c.mutation.SetKind(v)
+	}
 	if _, ok := _c.mutation.PublishedAt(); !ok {
 		if notice.DefaultPublishedAt == nil {
 			return fmt.Errorf("ent: uninitialized notice.DefaultPublishedAt (forgotten import ent/runtime?)")
@@ -190,6 +208,14 @@ func (_c *NoticeCreate) check() error {
 	if v, ok := _c.mutation.Body(); ok {
 		if err := notice.BodyValidator(v); err != nil {
 			return &ValidationError{Name: "body", err: fmt.Errorf(`ent: validator failed for field "Notice.body": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Kind(); !ok {
+		return &ValidationError{Name: "kind", err: errors.New(`ent: missing required field "Notice.kind"`)}
+	}
+	if v, ok := _c.mutation.Kind(); ok {
+		if err := notice.KindValidator(v); err != nil {
+			return &ValidationError{Name: "kind", err: fmt.Errorf(`ent: validator failed for field "Notice.kind": %w`, err)}
 		}
 	}
 	if v, ok := _c.mutation.URL(); ok {
@@ -237,6 +263,10 @@ func (_c *NoticeCreate) createSpec() (*Notice, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Body(); ok {
 		_spec.SetField(notice.FieldBody, field.TypeString, value)
 		_node.Body = value
+	}
+	if value, ok := _c.mutation.Kind(); ok {
+		_spec.SetField(notice.FieldKind, field.TypeEnum, value)
+		_node.Kind = value
 	}
 	if value, ok := _c.mutation.EventOn(); ok {
 		_spec.SetField(notice.FieldEventOn, field.TypeTime, value)
@@ -367,6 +397,18 @@ func (u *NoticeUpsert) UpdateBody() *NoticeUpsert {
 // ClearBody clears the value of the "body" field.
 func (u *NoticeUpsert) ClearBody() *NoticeUpsert {
 	u.SetNull(notice.FieldBody)
+	return u
+}
+
+// SetKind sets the "kind" field.
+func (u *NoticeUpsert) SetKind(v notice.Kind) *NoticeUpsert {
+	u.Set(notice.FieldKind, v)
+	return u
+}
+
+// UpdateKind sets the "kind" field to the value that was provided on create.
+func (u *NoticeUpsert) UpdateKind() *NoticeUpsert {
+	u.SetExcluded(notice.FieldKind)
 	return u
 }
 
@@ -508,6 +550,20 @@ func (u *NoticeUpsertOne) UpdateBody() *NoticeUpsertOne {
 func (u *NoticeUpsertOne) ClearBody() *NoticeUpsertOne {
 	return u.Update(func(s *NoticeUpsert) {
 		s.ClearBody()
+	})
+}
+
+// SetKind sets the "kind" field.
+func (u *NoticeUpsertOne) SetKind(v notice.Kind) *NoticeUpsertOne {
+	return u.Update(func(s *NoticeUpsert) {
+		s.SetKind(v)
+	})
+}
+
+// UpdateKind sets the "kind" field to the value that was provided on create.
+func (u *NoticeUpsertOne) UpdateKind() *NoticeUpsertOne {
+	return u.Update(func(s *NoticeUpsert) {
+		s.UpdateKind()
 	})
 }
 
@@ -824,6 +880,20 @@ func (u *NoticeUpsertBulk) UpdateBody() *NoticeUpsertBulk {
 func (u *NoticeUpsertBulk) ClearBody() *NoticeUpsertBulk {
 	return u.Update(func(s *NoticeUpsert) {
 		s.ClearBody()
+	})
+}
+
+// SetKind sets the "kind" field.
+func (u *NoticeUpsertBulk) SetKind(v notice.Kind) *NoticeUpsertBulk {
+	return u.Update(func(s *NoticeUpsert) {
+		s.SetKind(v)
+	})
+}
+
+// UpdateKind sets the "kind" field to the value that was provided on create.
+func (u *NoticeUpsertBulk) UpdateKind() *NoticeUpsertBulk {
+	return u.Update(func(s *NoticeUpsert) {
+		s.UpdateKind()
 	})
 }
 

@@ -64,6 +64,20 @@ func (_u *NoticeUpdate) ClearBody() *NoticeUpdate {
 	return _u
 }
 
+// SetKind sets the "kind" field.
+func (_u *NoticeUpdate) SetKind(v notice.Kind) *NoticeUpdate {
+	_u.mutation.SetKind(v)
+	return _u
+}
+
+// SetNillableKind sets the "kind" field if the given value is not nil.
+func (_u *NoticeUpdate) SetNillableKind(v *notice.Kind) *NoticeUpdate {
+	if v != nil {
+		_u.SetKind(*v)
+	}
+	return _u
+}
+
 // SetEventOn sets the "event_on" field.
 func (_u *NoticeUpdate) SetEventOn(v time.Time) *NoticeUpdate {
 	_u.mutation.SetEventOn(v)
@@ -224,6 +238,11 @@ func (_u *NoticeUpdate) check() error {
 			return &ValidationError{Name: "body", err: fmt.Errorf(`ent: validator failed for field "Notice.body": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Kind(); ok {
+		if err := notice.KindValidator(v); err != nil {
+			return &ValidationError{Name: "kind", err: fmt.Errorf(`ent: validator failed for field "Notice.kind": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.URL(); ok {
 		if err := notice.URLValidator(v); err != nil {
 			return &ValidationError{Name: "url", err: fmt.Errorf(`ent: validator failed for field "Notice.url": %w`, err)}
@@ -255,6 +274,9 @@ func (_u *NoticeUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.BodyCleared() {
 		_spec.ClearField(notice.FieldBody, field.TypeString)
+	}
+	if value, ok := _u.mutation.Kind(); ok {
+		_spec.SetField(notice.FieldKind, field.TypeEnum, value)
 	}
 	if value, ok := _u.mutation.EventOn(); ok {
 		_spec.SetField(notice.FieldEventOn, field.TypeTime, value)
@@ -386,6 +408,20 @@ func (_u *NoticeUpdateOne) SetNillableBody(v *string) *NoticeUpdateOne {
 // ClearBody clears the value of the "body" field.
 func (_u *NoticeUpdateOne) ClearBody() *NoticeUpdateOne {
 	_u.mutation.ClearBody()
+	return _u
+}
+
+// SetKind sets the "kind" field.
+func (_u *NoticeUpdateOne) SetKind(v notice.Kind) *NoticeUpdateOne {
+	_u.mutation.SetKind(v)
+	return _u
+}
+
+// SetNillableKind sets the "kind" field if the given value is not nil.
+func (_u *NoticeUpdateOne) SetNillableKind(v *notice.Kind) *NoticeUpdateOne {
+	if v != nil {
+		_u.SetKind(*v)
+	}
 	return _u
 }
 
@@ -562,6 +598,11 @@ func (_u *NoticeUpdateOne) check() error {
 			return &ValidationError{Name: "body", err: fmt.Errorf(`ent: validator failed for field "Notice.body": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Kind(); ok {
+		if err := notice.KindValidator(v); err != nil {
+			return &ValidationError{Name: "kind", err: fmt.Errorf(`ent: validator failed for field "Notice.kind": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.URL(); ok {
 		if err := notice.URLValidator(v); err != nil {
 			return &ValidationError{Name: "url", err: fmt.Errorf(`ent: validator failed for field "Notice.url": %w`, err)}
@@ -610,6 +651,9 @@ func (_u *NoticeUpdateOne) sqlSave(ctx context.Context) (_node *Notice, err erro
 	}
 	if _u.mutation.BodyCleared() {
 		_spec.ClearField(notice.FieldBody, field.TypeString)
+	}
+	if value, ok := _u.mutation.Kind(); ok {
+		_spec.SetField(notice.FieldKind, field.TypeEnum, value)
 	}
 	if value, ok := _u.mutation.EventOn(); ok {
 		_spec.SetField(notice.FieldEventOn, field.TypeTime, value)

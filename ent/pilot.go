@@ -66,16 +66,22 @@ type PilotEdges struct {
 	Workspace *Workspace `json:"workspace,omitempty"`
 	// CreatedBy holds the value of the created_by edge.
 	CreatedBy *User `json:"created_by,omitempty"`
+	// ProjectOf holds the value of the project_of edge.
+	ProjectOf []*Workspace `json:"project_of,omitempty"`
+	// DevelopedModels holds the value of the developed_models edge.
+	DevelopedModels []*OperatingModel `json:"developed_models,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [7]bool
+	loadedTypes [9]bool
 	// totalCount holds the count of the edges above.
-	totalCount [7]map[string]int
+	totalCount [9]map[string]int
 
-	namedMunicipalities map[string][]*Municipality
-	namedOrganizations  map[string][]*Organization
-	namedThemes         map[string][]*Theme
-	namedNetworks       map[string][]*Network
+	namedMunicipalities  map[string][]*Municipality
+	namedOrganizations   map[string][]*Organization
+	namedThemes          map[string][]*Theme
+	namedNetworks        map[string][]*Network
+	namedProjectOf       map[string][]*Workspace
+	namedDevelopedModels map[string][]*OperatingModel
 }
 
 // LeadMunicipalityOrErr returns the LeadMunicipality value or an error if the edge
@@ -145,6 +151,24 @@ func (e PilotEdges) CreatedByOrErr() (*User, error) {
 		return nil, &NotFoundError{label: user.Label}
 	}
 	return nil, &NotLoadedError{edge: "created_by"}
+}
+
+// ProjectOfOrErr returns the ProjectOf value or an error if the edge
+// was not loaded in eager-loading.
+func (e PilotEdges) ProjectOfOrErr() ([]*Workspace, error) {
+	if e.loadedTypes[7] {
+		return e.ProjectOf, nil
+	}
+	return nil, &NotLoadedError{edge: "project_of"}
+}
+
+// DevelopedModelsOrErr returns the DevelopedModels value or an error if the edge
+// was not loaded in eager-loading.
+func (e PilotEdges) DevelopedModelsOrErr() ([]*OperatingModel, error) {
+	if e.loadedTypes[8] {
+		return e.DevelopedModels, nil
+	}
+	return nil, &NotLoadedError{edge: "developed_models"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -316,6 +340,16 @@ func (_m *Pilot) QueryCreatedBy() *UserQuery {
 	return NewPilotClient(_m.config).QueryCreatedBy(_m)
 }
 
+// QueryProjectOf queries the "project_of" edge of the Pilot entity.
+func (_m *Pilot) QueryProjectOf() *WorkspaceQuery {
+	return NewPilotClient(_m.config).QueryProjectOf(_m)
+}
+
+// QueryDevelopedModels queries the "developed_models" edge of the Pilot entity.
+func (_m *Pilot) QueryDevelopedModels() *OperatingModelQuery {
+	return NewPilotClient(_m.config).QueryDevelopedModels(_m)
+}
+
 // Update returns a builder for updating this Pilot.
 // Note that you need to call Pilot.Unwrap() before calling this method if this Pilot
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -474,6 +508,54 @@ func (_m *Pilot) appendNamedNetworks(name string, edges ...*Network) {
 		_m.Edges.namedNetworks[name] = []*Network{}
 	} else {
 		_m.Edges.namedNetworks[name] = append(_m.Edges.namedNetworks[name], edges...)
+	}
+}
+
+// NamedProjectOf returns the ProjectOf named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Pilot) NamedProjectOf(name string) ([]*Workspace, error) {
+	if _m.Edges.namedProjectOf == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedProjectOf[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Pilot) appendNamedProjectOf(name string, edges ...*Workspace) {
+	if _m.Edges.namedProjectOf == nil {
+		_m.Edges.namedProjectOf = make(map[string][]*Workspace)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedProjectOf[name] = []*Workspace{}
+	} else {
+		_m.Edges.namedProjectOf[name] = append(_m.Edges.namedProjectOf[name], edges...)
+	}
+}
+
+// NamedDevelopedModels returns the DevelopedModels named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Pilot) NamedDevelopedModels(name string) ([]*OperatingModel, error) {
+	if _m.Edges.namedDevelopedModels == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedDevelopedModels[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Pilot) appendNamedDevelopedModels(name string, edges ...*OperatingModel) {
+	if _m.Edges.namedDevelopedModels == nil {
+		_m.Edges.namedDevelopedModels = make(map[string][]*OperatingModel)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedDevelopedModels[name] = []*OperatingModel{}
+	} else {
+		_m.Edges.namedDevelopedModels[name] = append(_m.Edges.namedDevelopedModels[name], edges...)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"kokeilu/ent/municipality"
 	"kokeilu/ent/network"
+	"kokeilu/ent/operatingmodel"
 	"kokeilu/ent/organization"
 	"kokeilu/ent/pilot"
 	"kokeilu/ent/theme"
@@ -281,6 +282,36 @@ func (_c *PilotCreate) SetNillableCreatedByID(id *int) *PilotCreate {
 // SetCreatedBy sets the "created_by" edge to the User entity.
 func (_c *PilotCreate) SetCreatedBy(v *User) *PilotCreate {
 	return _c.SetCreatedByID(v.ID)
+}
+
+// AddProjectOfIDs adds the "project_of" edge to the Workspace entity by IDs.
+func (_c *PilotCreate) AddProjectOfIDs(ids ...int) *PilotCreate {
+	_c.mutation.AddProjectOfIDs(ids...)
+	return _c
+}
+
+// AddProjectOf adds the "project_of" edges to the Workspace entity.
+func (_c *PilotCreate) AddProjectOf(v ...*Workspace) *PilotCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddProjectOfIDs(ids...)
+}
+
+// AddDevelopedModelIDs adds the "developed_models" edge to the OperatingModel entity by IDs.
+func (_c *PilotCreate) AddDevelopedModelIDs(ids ...int) *PilotCreate {
+	_c.mutation.AddDevelopedModelIDs(ids...)
+	return _c
+}
+
+// AddDevelopedModels adds the "developed_models" edges to the OperatingModel entity.
+func (_c *PilotCreate) AddDevelopedModels(v ...*OperatingModel) *PilotCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddDevelopedModelIDs(ids...)
 }
 
 // Mutation returns the PilotMutation object of the builder.
@@ -571,6 +602,38 @@ func (_c *PilotCreate) createSpec() (*Pilot, *sqlgraph.CreateSpec) {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		_node.pilot_created_by = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ProjectOfIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   pilot.ProjectOfTable,
+			Columns: pilot.ProjectOfPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(workspace.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.DevelopedModelsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   pilot.DevelopedModelsTable,
+			Columns: pilot.DevelopedModelsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(operatingmodel.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"kokeilu/ent/municipality"
 	"kokeilu/ent/network"
+	"kokeilu/ent/operatingmodel"
 	"kokeilu/ent/organization"
 	"kokeilu/ent/pilot"
 	"kokeilu/ent/predicate"
@@ -27,24 +28,28 @@ import (
 // PilotQuery is the builder for querying Pilot entities.
 type PilotQuery struct {
 	config
-	ctx                     *QueryContext
-	order                   []pilot.OrderOption
-	inters                  []Interceptor
-	predicates              []predicate.Pilot
-	withLeadMunicipality    *MunicipalityQuery
-	withMunicipalities      *MunicipalityQuery
-	withOrganizations       *OrganizationQuery
-	withThemes              *ThemeQuery
-	withNetworks            *NetworkQuery
-	withWorkspace           *WorkspaceQuery
-	withCreatedBy           *UserQuery
-	withFKs                 bool
-	loadTotal               []func(context.Context, []*Pilot) error
-	modifiers               []func(*sql.Selector)
-	withNamedMunicipalities map[string]*MunicipalityQuery
-	withNamedOrganizations  map[string]*OrganizationQuery
-	withNamedThemes         map[string]*ThemeQuery
-	withNamedNetworks       map[string]*NetworkQuery
+	ctx                      *QueryContext
+	order                    []pilot.OrderOption
+	inters                   []Interceptor
+	predicates               []predicate.Pilot
+	withLeadMunicipality     *MunicipalityQuery
+	withMunicipalities       *MunicipalityQuery
+	withOrganizations        *OrganizationQuery
+	withThemes               *ThemeQuery
+	withNetworks             *NetworkQuery
+	withWorkspace            *WorkspaceQuery
+	withCreatedBy            *UserQuery
+	withProjectOf            *WorkspaceQuery
+	withDevelopedModels      *OperatingModelQuery
+	withFKs                  bool
+	loadTotal                []func(context.Context, []*Pilot) error
+	modifiers                []func(*sql.Selector)
+	withNamedMunicipalities  map[string]*MunicipalityQuery
+	withNamedOrganizations   map[string]*OrganizationQuery
+	withNamedThemes          map[string]*ThemeQuery
+	withNamedNetworks        map[string]*NetworkQuery
+	withNamedProjectOf       map[string]*WorkspaceQuery
+	withNamedDevelopedModels map[string]*OperatingModelQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -228,6 +233,50 @@ func (_q *PilotQuery) QueryCreatedBy() *UserQuery {
 			sqlgraph.From(pilot.Table, pilot.FieldID, selector),
 			sqlgraph.To(user.Table, user.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, false, pilot.CreatedByTable, pilot.CreatedByColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryProjectOf chains the current query on the "project_of" edge.
+func (_q *PilotQuery) QueryProjectOf() *WorkspaceQuery {
+	query := (&WorkspaceClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(pilot.Table, pilot.FieldID, selector),
+			sqlgraph.To(workspace.Table, workspace.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, pilot.ProjectOfTable, pilot.ProjectOfPrimaryKey...),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryDevelopedModels chains the current query on the "developed_models" edge.
+func (_q *PilotQuery) QueryDevelopedModels() *OperatingModelQuery {
+	query := (&OperatingModelClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(pilot.Table, pilot.FieldID, selector),
+			sqlgraph.To(operatingmodel.Table, operatingmodel.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, pilot.DevelopedModelsTable, pilot.DevelopedModelsPrimaryKey...),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -434,6 +483,8 @@ func (_q *PilotQuery) Clone() *PilotQuery {
 		withNetworks:         _q.withNetworks.Clone(),
 		withWorkspace:        _q.withWorkspace.Clone(),
 		withCreatedBy:        _q.withCreatedBy.Clone(),
+		withProjectOf:        _q.withProjectOf.Clone(),
+		withDevelopedModels:  _q.withDevelopedModels.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -514,6 +565,28 @@ func (_q *PilotQuery) WithCreatedBy(opts ...func(*UserQuery)) *PilotQuery {
 		opt(query)
 	}
 	_q.withCreatedBy = query
+	return _q
+}
+
+// WithProjectOf tells the query-builder to eager-load the nodes that are connected to
+// the "project_of" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *PilotQuery) WithProjectOf(opts ...func(*WorkspaceQuery)) *PilotQuery {
+	query := (&WorkspaceClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withProjectOf = query
+	return _q
+}
+
+// WithDevelopedModels tells the query-builder to eager-load the nodes that are connected to
+// the "developed_models" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *PilotQuery) WithDevelopedModels(opts ...func(*OperatingModelQuery)) *PilotQuery {
+	query := (&OperatingModelClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withDevelopedModels = query
 	return _q
 }
 
@@ -602,7 +675,7 @@ func (_q *PilotQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Pilot,
 		nodes       = []*Pilot{}
 		withFKs     = _q.withFKs
 		_spec       = _q.querySpec()
-		loadedTypes = [7]bool{
+		loadedTypes = [9]bool{
 			_q.withLeadMunicipality != nil,
 			_q.withMunicipalities != nil,
 			_q.withOrganizations != nil,
@@ -610,6 +683,8 @@ func (_q *PilotQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Pilot,
 			_q.withNetworks != nil,
 			_q.withWorkspace != nil,
 			_q.withCreatedBy != nil,
+			_q.withProjectOf != nil,
+			_q.withDevelopedModels != nil,
 		}
 	)
 	if _q.withLeadMunicipality != nil || _q.withCreatedBy != nil {
@@ -685,6 +760,20 @@ func (_q *PilotQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Pilot,
 			return nil, err
 		}
 	}
+	if query := _q.withProjectOf; query != nil {
+		if err := _q.loadProjectOf(ctx, query, nodes,
+			func(n *Pilot) { n.Edges.ProjectOf = []*Workspace{} },
+			func(n *Pilot, e *Workspace) { n.Edges.ProjectOf = append(n.Edges.ProjectOf, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withDevelopedModels; query != nil {
+		if err := _q.loadDevelopedModels(ctx, query, nodes,
+			func(n *Pilot) { n.Edges.DevelopedModels = []*OperatingModel{} },
+			func(n *Pilot, e *OperatingModel) { n.Edges.DevelopedModels = append(n.Edges.DevelopedModels, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedMunicipalities {
 		if err := _q.loadMunicipalities(ctx, query, nodes,
 			func(n *Pilot) { n.appendNamedMunicipalities(name) },
@@ -710,6 +799,20 @@ func (_q *PilotQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Pilot,
 		if err := _q.loadNetworks(ctx, query, nodes,
 			func(n *Pilot) { n.appendNamedNetworks(name) },
 			func(n *Pilot, e *Network) { n.appendNamedNetworks(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedProjectOf {
+		if err := _q.loadProjectOf(ctx, query, nodes,
+			func(n *Pilot) { n.appendNamedProjectOf(name) },
+			func(n *Pilot, e *Workspace) { n.appendNamedProjectOf(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedDevelopedModels {
+		if err := _q.loadDevelopedModels(ctx, query, nodes,
+			func(n *Pilot) { n.appendNamedDevelopedModels(name) },
+			func(n *Pilot, e *OperatingModel) { n.appendNamedDevelopedModels(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -1057,6 +1160,128 @@ func (_q *PilotQuery) loadCreatedBy(ctx context.Context, query *UserQuery, nodes
 	}
 	return nil
 }
+func (_q *PilotQuery) loadProjectOf(ctx context.Context, query *WorkspaceQuery, nodes []*Pilot, init func(*Pilot), assign func(*Pilot, *Workspace)) error {
+	edgeIDs := make([]driver.Value, len(nodes))
+	byID := make(map[int]*Pilot)
+	nids := make(map[int]map[*Pilot]struct{})
+	for i, node := range nodes {
+		edgeIDs[i] = node.ID
+		byID[node.ID] = node
+		if init != nil {
+			init(node)
+		}
+	}
+	query.Where(func(s *sql.Selector) {
+		joinT := sql.Table(pilot.ProjectOfTable)
+		s.Join(joinT).On(s.C(workspace.FieldID), joinT.C(pilot.ProjectOfPrimaryKey[0]))
+		s.Where(sql.InValues(joinT.C(pilot.ProjectOfPrimaryKey[1]), edgeIDs...))
+		columns := s.SelectedColumns()
+		s.Select(joinT.C(pilot.ProjectOfPrimaryKey[1]))
+		s.AppendSelect(columns...)
+		s.SetDistinct(false)
+	})
+	if err := query.prepareQuery(ctx); err != nil {
+		return err
+	}
+	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
+		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
+			assign := spec.Assign
+			values := spec.ScanValues
+			spec.ScanValues = func(columns []string) ([]any, error) {
+				values, err := values(columns[1:])
+				if err != nil {
+					return nil, err
+				}
+				return append([]any{new(sql.NullInt64)}, values...), nil
+			}
+			spec.Assign = func(columns []string, values []any) error {
+				outValue := int(values[0].(*sql.NullInt64).Int64)
+				inValue := int(values[1].(*sql.NullInt64).Int64)
+				if nids[inValue] == nil {
+					nids[inValue] = map[*Pilot]struct{}{byID[outValue]: {}}
+					return assign(columns[1:], values[1:])
+				}
+				nids[inValue][byID[outValue]] = struct{}{}
+				return nil
+			}
+		})
+	})
+	neighbors, err := withInterceptors[[]*Workspace](ctx, query, qr, query.inters)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected "project_of" node returned %v`, n.ID)
+		}
+		for kn := range nodes {
+			assign(kn, n)
+		}
+	}
+	return nil
+}
+func (_q *PilotQuery) loadDevelopedModels(ctx context.Context, query *OperatingModelQuery, nodes []*Pilot, init func(*Pilot), assign func(*Pilot, *OperatingModel)) error {
+	edgeIDs := make([]driver.Value, len(nodes))
+	byID := make(map[int]*Pilot)
+	nids := make(map[int]map[*Pilot]struct{})
+	for i, node := range nodes {
+		edgeIDs[i] = node.ID
+		byID[node.ID] = node
+		if init != nil {
+			init(node)
+		}
+	}
+	query.Where(func(s *sql.Selector) {
+		joinT := sql.Table(pilot.DevelopedModelsTable)
+		s.Join(joinT).On(s.C(operatingmodel.FieldID), joinT.C(pilot.DevelopedModelsPrimaryKey[0]))
+		s.Where(sql.InValues(joinT.C(pilot.DevelopedModelsPrimaryKey[1]), edgeIDs...))
+		columns := s.SelectedColumns()
+		s.Select(joinT.C(pilot.DevelopedModelsPrimaryKey[1]))
+		s.AppendSelect(columns...)
+		s.SetDistinct(false)
+	})
+	if err := query.prepareQuery(ctx); err != nil {
+		return err
+	}
+	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
+		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
+			assign := spec.Assign
+			values := spec.ScanValues
+			spec.ScanValues = func(columns []string) ([]any, error) {
+				values, err := values(columns[1:])
+				if err != nil {
+					return nil, err
+				}
+				return append([]any{new(sql.NullInt64)}, values...), nil
+			}
+			spec.Assign = func(columns []string, values []any) error {
+				outValue := int(values[0].(*sql.NullInt64).Int64)
+				inValue := int(values[1].(*sql.NullInt64).Int64)
+				if nids[inValue] == nil {
+					nids[inValue] = map[*Pilot]struct{}{byID[outValue]: {}}
+					return assign(columns[1:], values[1:])
+				}
+				nids[inValue][byID[outValue]] = struct{}{}
+				return nil
+			}
+		})
+	})
+	neighbors, err := withInterceptors[[]*OperatingModel](ctx, query, qr, query.inters)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected "developed_models" node returned %v`, n.ID)
+		}
+		for kn := range nodes {
+			assign(kn, n)
+		}
+	}
+	return nil
+}
 
 func (_q *PilotQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -1224,6 +1449,34 @@ func (_q *PilotQuery) WithNamedNetworks(name string, opts ...func(*NetworkQuery)
 		_q.withNamedNetworks = make(map[string]*NetworkQuery)
 	}
 	_q.withNamedNetworks[name] = query
+	return _q
+}
+
+// WithNamedProjectOf tells the query-builder to eager-load the nodes that are connected to the "project_of"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *PilotQuery) WithNamedProjectOf(name string, opts ...func(*WorkspaceQuery)) *PilotQuery {
+	query := (&WorkspaceClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedProjectOf == nil {
+		_q.withNamedProjectOf = make(map[string]*WorkspaceQuery)
+	}
+	_q.withNamedProjectOf[name] = query
+	return _q
+}
+
+// WithNamedDevelopedModels tells the query-builder to eager-load the nodes that are connected to the "developed_models"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *PilotQuery) WithNamedDevelopedModels(name string, opts ...func(*OperatingModelQuery)) *PilotQuery {
+	query := (&OperatingModelClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedDevelopedModels == nil {
+		_q.withNamedDevelopedModels = make(map[string]*OperatingModelQuery)
+	}
+	_q.withNamedDevelopedModels[name] = query
 	return _q
 }
 

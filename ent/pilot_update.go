@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"kokeilu/ent/municipality"
 	"kokeilu/ent/network"
+	"kokeilu/ent/operatingmodel"
 	"kokeilu/ent/organization"
 	"kokeilu/ent/pilot"
 	"kokeilu/ent/predicate"
@@ -299,6 +300,36 @@ func (_u *PilotUpdate) SetWorkspace(v *Workspace) *PilotUpdate {
 	return _u.SetWorkspaceID(v.ID)
 }
 
+// AddProjectOfIDs adds the "project_of" edge to the Workspace entity by IDs.
+func (_u *PilotUpdate) AddProjectOfIDs(ids ...int) *PilotUpdate {
+	_u.mutation.AddProjectOfIDs(ids...)
+	return _u
+}
+
+// AddProjectOf adds the "project_of" edges to the Workspace entity.
+func (_u *PilotUpdate) AddProjectOf(v ...*Workspace) *PilotUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddProjectOfIDs(ids...)
+}
+
+// AddDevelopedModelIDs adds the "developed_models" edge to the OperatingModel entity by IDs.
+func (_u *PilotUpdate) AddDevelopedModelIDs(ids ...int) *PilotUpdate {
+	_u.mutation.AddDevelopedModelIDs(ids...)
+	return _u
+}
+
+// AddDevelopedModels adds the "developed_models" edges to the OperatingModel entity.
+func (_u *PilotUpdate) AddDevelopedModels(v ...*OperatingModel) *PilotUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddDevelopedModelIDs(ids...)
+}
+
 // Mutation returns the PilotMutation object of the builder.
 func (_u *PilotUpdate) Mutation() *PilotMutation {
 	return _u.mutation
@@ -398,6 +429,48 @@ func (_u *PilotUpdate) RemoveNetworks(v ...*Network) *PilotUpdate {
 func (_u *PilotUpdate) ClearWorkspace() *PilotUpdate {
 	_u.mutation.ClearWorkspace()
 	return _u
+}
+
+// ClearProjectOf clears all "project_of" edges to the Workspace entity.
+func (_u *PilotUpdate) ClearProjectOf() *PilotUpdate {
+	_u.mutation.ClearProjectOf()
+	return _u
+}
+
+// RemoveProjectOfIDs removes the "project_of" edge to Workspace entities by IDs.
+func (_u *PilotUpdate) RemoveProjectOfIDs(ids ...int) *PilotUpdate {
+	_u.mutation.RemoveProjectOfIDs(ids...)
+	return _u
+}
+
+// RemoveProjectOf removes "project_of" edges to Workspace entities.
+func (_u *PilotUpdate) RemoveProjectOf(v ...*Workspace) *PilotUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveProjectOfIDs(ids...)
+}
+
+// ClearDevelopedModels clears all "developed_models" edges to the OperatingModel entity.
+func (_u *PilotUpdate) ClearDevelopedModels() *PilotUpdate {
+	_u.mutation.ClearDevelopedModels()
+	return _u
+}
+
+// RemoveDevelopedModelIDs removes the "developed_models" edge to OperatingModel entities by IDs.
+func (_u *PilotUpdate) RemoveDevelopedModelIDs(ids ...int) *PilotUpdate {
+	_u.mutation.RemoveDevelopedModelIDs(ids...)
+	return _u
+}
+
+// RemoveDevelopedModels removes "developed_models" edges to OperatingModel entities.
+func (_u *PilotUpdate) RemoveDevelopedModels(v ...*OperatingModel) *PilotUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveDevelopedModelIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -775,6 +848,96 @@ func (_u *PilotUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.ProjectOfCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   pilot.ProjectOfTable,
+			Columns: pilot.ProjectOfPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(workspace.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedProjectOfIDs(); len(nodes) > 0 && !_u.mutation.ProjectOfCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   pilot.ProjectOfTable,
+			Columns: pilot.ProjectOfPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(workspace.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ProjectOfIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   pilot.ProjectOfTable,
+			Columns: pilot.ProjectOfPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(workspace.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.DevelopedModelsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   pilot.DevelopedModelsTable,
+			Columns: pilot.DevelopedModelsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(operatingmodel.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedDevelopedModelsIDs(); len(nodes) > 0 && !_u.mutation.DevelopedModelsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   pilot.DevelopedModelsTable,
+			Columns: pilot.DevelopedModelsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(operatingmodel.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.DevelopedModelsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   pilot.DevelopedModelsTable,
+			Columns: pilot.DevelopedModelsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(operatingmodel.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{pilot.Label}
@@ -1061,6 +1224,36 @@ func (_u *PilotUpdateOne) SetWorkspace(v *Workspace) *PilotUpdateOne {
 	return _u.SetWorkspaceID(v.ID)
 }
 
+// AddProjectOfIDs adds the "project_of" edge to the Workspace entity by IDs.
+func (_u *PilotUpdateOne) AddProjectOfIDs(ids ...int) *PilotUpdateOne {
+	_u.mutation.AddProjectOfIDs(ids...)
+	return _u
+}
+
+// AddProjectOf adds the "project_of" edges to the Workspace entity.
+func (_u *PilotUpdateOne) AddProjectOf(v ...*Workspace) *PilotUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddProjectOfIDs(ids...)
+}
+
+// AddDevelopedModelIDs adds the "developed_models" edge to the OperatingModel entity by IDs.
+func (_u *PilotUpdateOne) AddDevelopedModelIDs(ids ...int) *PilotUpdateOne {
+	_u.mutation.AddDevelopedModelIDs(ids...)
+	return _u
+}
+
+// AddDevelopedModels adds the "developed_models" edges to the OperatingModel entity.
+func (_u *PilotUpdateOne) AddDevelopedModels(v ...*OperatingModel) *PilotUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddDevelopedModelIDs(ids...)
+}
+
 // Mutation returns the PilotMutation object of the builder.
 func (_u *PilotUpdateOne) Mutation() *PilotMutation {
 	return _u.mutation
@@ -1160,6 +1353,48 @@ func (_u *PilotUpdateOne) RemoveNetworks(v ...*Network) *PilotUpdateOne {
 func (_u *PilotUpdateOne) ClearWorkspace() *PilotUpdateOne {
 	_u.mutation.ClearWorkspace()
 	return _u
+}
+
+// ClearProjectOf clears all "project_of" edges to the Workspace entity.
+func (_u *PilotUpdateOne) ClearProjectOf() *PilotUpdateOne {
+	_u.mutation.ClearProjectOf()
+	return _u
+}
+
+// RemoveProjectOfIDs removes the "project_of" edge to Workspace entities by IDs.
+func (_u *PilotUpdateOne) RemoveProjectOfIDs(ids ...int) *PilotUpdateOne {
+	_u.mutation.RemoveProjectOfIDs(ids...)
+	return _u
+}
+
+// RemoveProjectOf removes "project_of" edges to Workspace entities.
+func (_u *PilotUpdateOne) RemoveProjectOf(v ...*Workspace) *PilotUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveProjectOfIDs(ids...)
+}
+
+// ClearDevelopedModels clears all "developed_models" edges to the OperatingModel entity.
+func (_u *PilotUpdateOne) ClearDevelopedModels() *PilotUpdateOne {
+	_u.mutation.ClearDevelopedModels()
+	return _u
+}
+
+// RemoveDevelopedModelIDs removes the "developed_models" edge to OperatingModel entities by IDs.
+func (_u *PilotUpdateOne) RemoveDevelopedModelIDs(ids ...int) *PilotUpdateOne {
+	_u.mutation.RemoveDevelopedModelIDs(ids...)
+	return _u
+}
+
+// RemoveDevelopedModels removes "developed_models" edges to OperatingModel entities.
+func (_u *PilotUpdateOne) RemoveDevelopedModels(v ...*OperatingModel) *PilotUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveDevelopedModelIDs(ids...)
 }
 
 // Where appends a list predicates to the PilotUpdate builder.
@@ -1560,6 +1795,96 @@ func (_u *PilotUpdateOne) sqlSave(ctx context.Context) (_node *Pilot, err error)
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(workspace.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ProjectOfCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   pilot.ProjectOfTable,
+			Columns: pilot.ProjectOfPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(workspace.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedProjectOfIDs(); len(nodes) > 0 && !_u.mutation.ProjectOfCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   pilot.ProjectOfTable,
+			Columns: pilot.ProjectOfPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(workspace.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ProjectOfIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   pilot.ProjectOfTable,
+			Columns: pilot.ProjectOfPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(workspace.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.DevelopedModelsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   pilot.DevelopedModelsTable,
+			Columns: pilot.DevelopedModelsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(operatingmodel.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedDevelopedModelsIDs(); len(nodes) > 0 && !_u.mutation.DevelopedModelsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   pilot.DevelopedModelsTable,
+			Columns: pilot.DevelopedModelsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(operatingmodel.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.DevelopedModelsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   pilot.DevelopedModelsTable,
+			Columns: pilot.DevelopedModelsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(operatingmodel.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

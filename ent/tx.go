@@ -14,6 +14,8 @@ import (
 // Tx is a transactional client that is created by calling Client.Tx().
 type Tx struct {
 	config
+	// Adoption is the client for interacting with the Adoption builders.
+	Adoption *AdoptionClient
 	// Discussion is the client for interacting with the Discussion builders.
 	Discussion *DiscussionClient
 	// Link is the client for interacting with the Link builders.
@@ -28,6 +30,8 @@ type Tx struct {
 	Network *NetworkClient
 	// Notice is the client for interacting with the Notice builders.
 	Notice *NoticeClient
+	// OperatingModel is the client for interacting with the OperatingModel builders.
+	OperatingModel *OperatingModelClient
 	// Organization is the client for interacting with the Organization builders.
 	Organization *OrganizationClient
 	// Pilot is the client for interacting with the Pilot builders.
@@ -38,12 +42,20 @@ type Tx struct {
 	Region *RegionClient
 	// Session is the client for interacting with the Session builders.
 	Session *SessionClient
+	// Survey is the client for interacting with the Survey builders.
+	Survey *SurveyClient
+	// SurveyResponse is the client for interacting with the SurveyResponse builders.
+	SurveyResponse *SurveyResponseClient
 	// Theme is the client for interacting with the Theme builders.
 	Theme *ThemeClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
 	// WellbeingCounty is the client for interacting with the WellbeingCounty builders.
 	WellbeingCounty *WellbeingCountyClient
+	// Workshop is the client for interacting with the Workshop builders.
+	Workshop *WorkshopClient
+	// WorkshopRegistration is the client for interacting with the WorkshopRegistration builders.
+	WorkshopRegistration *WorkshopRegistrationClient
 	// Workspace is the client for interacting with the Workspace builders.
 	Workspace *WorkspaceClient
 
@@ -177,6 +189,7 @@ func (tx *Tx) Client() *Client {
 }
 
 func (tx *Tx) init() {
+	tx.Adoption = NewAdoptionClient(tx.config)
 	tx.Discussion = NewDiscussionClient(tx.config)
 	tx.Link = NewLinkClient(tx.config)
 	tx.Material = NewMaterialClient(tx.config)
@@ -184,14 +197,19 @@ func (tx *Tx) init() {
 	tx.Municipality = NewMunicipalityClient(tx.config)
 	tx.Network = NewNetworkClient(tx.config)
 	tx.Notice = NewNoticeClient(tx.config)
+	tx.OperatingModel = NewOperatingModelClient(tx.config)
 	tx.Organization = NewOrganizationClient(tx.config)
 	tx.Pilot = NewPilotClient(tx.config)
 	tx.Post = NewPostClient(tx.config)
 	tx.Region = NewRegionClient(tx.config)
 	tx.Session = NewSessionClient(tx.config)
+	tx.Survey = NewSurveyClient(tx.config)
+	tx.SurveyResponse = NewSurveyResponseClient(tx.config)
 	tx.Theme = NewThemeClient(tx.config)
 	tx.User = NewUserClient(tx.config)
 	tx.WellbeingCounty = NewWellbeingCountyClient(tx.config)
+	tx.Workshop = NewWorkshopClient(tx.config)
+	tx.WorkshopRegistration = NewWorkshopRegistrationClient(tx.config)
 	tx.Workspace = NewWorkspaceClient(tx.config)
 }
 
@@ -202,7 +220,7 @@ func (tx *Tx) init() {
 // of them in order to commit or rollback the transaction.
 //
 // If a closed transaction is embedded in one of the generated entities, and the entity
-// applies a query, for example: Discussion.QueryXXX(), the query will be executed
+// applies a query, for example: Adoption.QueryXXX(), the query will be executed
 // through the driver which created this transaction.
 //
 // Note that txDriver is not goroutine safe.

@@ -42,13 +42,16 @@ type WellbeingCountyEdges struct {
 	Region *Region `json:"region,omitempty"`
 	// Municipalities holds the value of the municipalities edge.
 	Municipalities []*Municipality `json:"municipalities,omitempty"`
+	// OperatingModels holds the value of the operating_models edge.
+	OperatingModels []*OperatingModel `json:"operating_models,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [2]bool
+	loadedTypes [3]bool
 	// totalCount holds the count of the edges above.
-	totalCount [2]map[string]int
+	totalCount [3]map[string]int
 
-	namedMunicipalities map[string][]*Municipality
+	namedMunicipalities  map[string][]*Municipality
+	namedOperatingModels map[string][]*OperatingModel
 }
 
 // RegionOrErr returns the Region value or an error if the edge
@@ -69,6 +72,15 @@ func (e WellbeingCountyEdges) MunicipalitiesOrErr() ([]*Municipality, error) {
 		return e.Municipalities, nil
 	}
 	return nil, &NotLoadedError{edge: "municipalities"}
+}
+
+// OperatingModelsOrErr returns the OperatingModels value or an error if the edge
+// was not loaded in eager-loading.
+func (e WellbeingCountyEdges) OperatingModelsOrErr() ([]*OperatingModel, error) {
+	if e.loadedTypes[2] {
+		return e.OperatingModels, nil
+	}
+	return nil, &NotLoadedError{edge: "operating_models"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -169,6 +181,11 @@ func (_m *WellbeingCounty) QueryMunicipalities() *MunicipalityQuery {
 	return NewWellbeingCountyClient(_m.config).QueryMunicipalities(_m)
 }
 
+// QueryOperatingModels queries the "operating_models" edge of the WellbeingCounty entity.
+func (_m *WellbeingCounty) QueryOperatingModels() *OperatingModelQuery {
+	return NewWellbeingCountyClient(_m.config).QueryOperatingModels(_m)
+}
+
 // Update returns a builder for updating this WellbeingCounty.
 // Note that you need to call WellbeingCounty.Unwrap() before calling this method if this WellbeingCounty
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -234,6 +251,30 @@ func (_m *WellbeingCounty) appendNamedMunicipalities(name string, edges ...*Muni
 		_m.Edges.namedMunicipalities[name] = []*Municipality{}
 	} else {
 		_m.Edges.namedMunicipalities[name] = append(_m.Edges.namedMunicipalities[name], edges...)
+	}
+}
+
+// NamedOperatingModels returns the OperatingModels named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *WellbeingCounty) NamedOperatingModels(name string) ([]*OperatingModel, error) {
+	if _m.Edges.namedOperatingModels == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedOperatingModels[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *WellbeingCounty) appendNamedOperatingModels(name string, edges ...*OperatingModel) {
+	if _m.Edges.namedOperatingModels == nil {
+		_m.Edges.namedOperatingModels = make(map[string][]*OperatingModel)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedOperatingModels[name] = []*OperatingModel{}
+	} else {
+		_m.Edges.namedOperatingModels[name] = append(_m.Edges.namedOperatingModels[name], edges...)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"kokeilu/ent/municipality"
+	"kokeilu/ent/operatingmodel"
 	"kokeilu/ent/region"
 	"kokeilu/ent/wellbeingcounty"
 
@@ -123,6 +124,21 @@ func (_c *WellbeingCountyCreate) AddMunicipalities(v ...*Municipality) *Wellbein
 		ids[i] = v[i].ID
 	}
 	return _c.AddMunicipalityIDs(ids...)
+}
+
+// AddOperatingModelIDs adds the "operating_models" edge to the OperatingModel entity by IDs.
+func (_c *WellbeingCountyCreate) AddOperatingModelIDs(ids ...int) *WellbeingCountyCreate {
+	_c.mutation.AddOperatingModelIDs(ids...)
+	return _c
+}
+
+// AddOperatingModels adds the "operating_models" edges to the OperatingModel entity.
+func (_c *WellbeingCountyCreate) AddOperatingModels(v ...*OperatingModel) *WellbeingCountyCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddOperatingModelIDs(ids...)
 }
 
 // Mutation returns the WellbeingCountyMutation object of the builder.
@@ -252,6 +268,22 @@ func (_c *WellbeingCountyCreate) createSpec() (*WellbeingCounty, *sqlgraph.Creat
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(municipality.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.OperatingModelsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   wellbeingcounty.OperatingModelsTable,
+			Columns: wellbeingcounty.OperatingModelsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(operatingmodel.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

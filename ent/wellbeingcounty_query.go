@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"kokeilu/ent/municipality"
+	"kokeilu/ent/operatingmodel"
 	"kokeilu/ent/predicate"
 	"kokeilu/ent/region"
 	"kokeilu/ent/wellbeingcounty"
@@ -23,16 +24,18 @@ import (
 // WellbeingCountyQuery is the builder for querying WellbeingCounty entities.
 type WellbeingCountyQuery struct {
 	config
-	ctx                     *QueryContext
-	order                   []wellbeingcounty.OrderOption
-	inters                  []Interceptor
-	predicates              []predicate.WellbeingCounty
-	withRegion              *RegionQuery
-	withMunicipalities      *MunicipalityQuery
-	withFKs                 bool
-	loadTotal               []func(context.Context, []*WellbeingCounty) error
-	modifiers               []func(*sql.Selector)
-	withNamedMunicipalities map[string]*MunicipalityQuery
+	ctx                      *QueryContext
+	order                    []wellbeingcounty.OrderOption
+	inters                   []Interceptor
+	predicates               []predicate.WellbeingCounty
+	withRegion               *RegionQuery
+	withMunicipalities       *MunicipalityQuery
+	withOperatingModels      *OperatingModelQuery
+	withFKs                  bool
+	loadTotal                []func(context.Context, []*WellbeingCounty) error
+	modifiers                []func(*sql.Selector)
+	withNamedMunicipalities  map[string]*MunicipalityQuery
+	withNamedOperatingModels map[string]*OperatingModelQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -106,6 +109,28 @@ func (_q *WellbeingCountyQuery) QueryMunicipalities() *MunicipalityQuery {
 			sqlgraph.From(wellbeingcounty.Table, wellbeingcounty.FieldID, selector),
 			sqlgraph.To(municipality.Table, municipality.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, wellbeingcounty.MunicipalitiesTable, wellbeingcounty.MunicipalitiesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryOperatingModels chains the current query on the "operating_models" edge.
+func (_q *WellbeingCountyQuery) QueryOperatingModels() *OperatingModelQuery {
+	query := (&OperatingModelClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(wellbeingcounty.Table, wellbeingcounty.FieldID, selector),
+			sqlgraph.To(operatingmodel.Table, operatingmodel.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, wellbeingcounty.OperatingModelsTable, wellbeingcounty.OperatingModelsPrimaryKey...),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -300,13 +325,14 @@ func (_q *WellbeingCountyQuery) Clone() *WellbeingCountyQuery {
 		return nil
 	}
 	return &WellbeingCountyQuery{
-		config:             _q.config,
-		ctx:                _q.ctx.Clone(),
-		order:              append([]wellbeingcounty.OrderOption{}, _q.order...),
-		inters:             append([]Interceptor{}, _q.inters...),
-		predicates:         append([]predicate.WellbeingCounty{}, _q.predicates...),
-		withRegion:         _q.withRegion.Clone(),
-		withMunicipalities: _q.withMunicipalities.Clone(),
+		config:              _q.config,
+		ctx:                 _q.ctx.Clone(),
+		order:               append([]wellbeingcounty.OrderOption{}, _q.order...),
+		inters:              append([]Interceptor{}, _q.inters...),
+		predicates:          append([]predicate.WellbeingCounty{}, _q.predicates...),
+		withRegion:          _q.withRegion.Clone(),
+		withMunicipalities:  _q.withMunicipalities.Clone(),
+		withOperatingModels: _q.withOperatingModels.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -332,6 +358,17 @@ func (_q *WellbeingCountyQuery) WithMunicipalities(opts ...func(*MunicipalityQue
 		opt(query)
 	}
 	_q.withMunicipalities = query
+	return _q
+}
+
+// WithOperatingModels tells the query-builder to eager-load the nodes that are connected to
+// the "operating_models" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *WellbeingCountyQuery) WithOperatingModels(opts ...func(*OperatingModelQuery)) *WellbeingCountyQuery {
+	query := (&OperatingModelClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withOperatingModels = query
 	return _q
 }
 
@@ -420,9 +457,10 @@ func (_q *WellbeingCountyQuery) sqlAll(ctx context.Context, hooks ...queryHook) 
 		nodes       = []*WellbeingCounty{}
 		withFKs     = _q.withFKs
 		_spec       = _q.querySpec()
-		loadedTypes = [2]bool{
+		loadedTypes = [3]bool{
 			_q.withRegion != nil,
 			_q.withMunicipalities != nil,
+			_q.withOperatingModels != nil,
 		}
 	)
 	if _q.withRegion != nil {
@@ -465,10 +503,26 @@ func (_q *WellbeingCountyQuery) sqlAll(ctx context.Context, hooks ...queryHook) 
 			return nil, err
 		}
 	}
+	if query := _q.withOperatingModels; query != nil {
+		if err := _q.loadOperatingModels(ctx, query, nodes,
+			func(n *WellbeingCounty) { n.Edges.OperatingModels = []*OperatingModel{} },
+			func(n *WellbeingCounty, e *OperatingModel) {
+				n.Edges.OperatingModels = append(n.Edges.OperatingModels, e)
+			}); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedMunicipalities {
 		if err := _q.loadMunicipalities(ctx, query, nodes,
 			func(n *WellbeingCounty) { n.appendNamedMunicipalities(name) },
 			func(n *WellbeingCounty, e *Municipality) { n.appendNamedMunicipalities(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedOperatingModels {
+		if err := _q.loadOperatingModels(ctx, query, nodes,
+			func(n *WellbeingCounty) { n.appendNamedOperatingModels(name) },
+			func(n *WellbeingCounty, e *OperatingModel) { n.appendNamedOperatingModels(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -540,6 +594,67 @@ func (_q *WellbeingCountyQuery) loadMunicipalities(ctx context.Context, query *M
 			return fmt.Errorf(`unexpected referenced foreign-key "wellbeing_county_municipalities" returned %v for node %v`, *fk, n.ID)
 		}
 		assign(node, n)
+	}
+	return nil
+}
+func (_q *WellbeingCountyQuery) loadOperatingModels(ctx context.Context, query *OperatingModelQuery, nodes []*WellbeingCounty, init func(*WellbeingCounty), assign func(*WellbeingCounty, *OperatingModel)) error {
+	edgeIDs := make([]driver.Value, len(nodes))
+	byID := make(map[int]*WellbeingCounty)
+	nids := make(map[int]map[*WellbeingCounty]struct{})
+	for i, node := range nodes {
+		edgeIDs[i] = node.ID
+		byID[node.ID] = node
+		if init != nil {
+			init(node)
+		}
+	}
+	query.Where(func(s *sql.Selector) {
+		joinT := sql.Table(wellbeingcounty.OperatingModelsTable)
+		s.Join(joinT).On(s.C(operatingmodel.FieldID), joinT.C(wellbeingcounty.OperatingModelsPrimaryKey[0]))
+		s.Where(sql.InValues(joinT.C(wellbeingcounty.OperatingModelsPrimaryKey[1]), edgeIDs...))
+		columns := s.SelectedColumns()
+		s.Select(joinT.C(wellbeingcounty.OperatingModelsPrimaryKey[1]))
+		s.AppendSelect(columns...)
+		s.SetDistinct(false)
+	})
+	if err := query.prepareQuery(ctx); err != nil {
+		return err
+	}
+	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
+		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
+			assign := spec.Assign
+			values := spec.ScanValues
+			spec.ScanValues = func(columns []string) ([]any, error) {
+				values, err := values(columns[1:])
+				if err != nil {
+					return nil, err
+				}
+				return append([]any{new(sql.NullInt64)}, values...), nil
+			}
+			spec.Assign = func(columns []string, values []any) error {
+				outValue := int(values[0].(*sql.NullInt64).Int64)
+				inValue := int(values[1].(*sql.NullInt64).Int64)
+				if nids[inValue] == nil {
+					nids[inValue] = map[*WellbeingCounty]struct{}{byID[outValue]: {}}
+					return assign(columns[1:], values[1:])
+				}
+				nids[inValue][byID[outValue]] = struct{}{}
+				return nil
+			}
+		})
+	})
+	neighbors, err := withInterceptors[[]*OperatingModel](ctx, query, qr, query.inters)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected "operating_models" node returned %v`, n.ID)
+		}
+		for kn := range nodes {
+			assign(kn, n)
+		}
 	}
 	return nil
 }
@@ -668,6 +783,20 @@ func (_q *WellbeingCountyQuery) WithNamedMunicipalities(name string, opts ...fun
 		_q.withNamedMunicipalities = make(map[string]*MunicipalityQuery)
 	}
 	_q.withNamedMunicipalities[name] = query
+	return _q
+}
+
+// WithNamedOperatingModels tells the query-builder to eager-load the nodes that are connected to the "operating_models"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *WellbeingCountyQuery) WithNamedOperatingModels(name string, opts ...func(*OperatingModelQuery)) *WellbeingCountyQuery {
+	query := (&OperatingModelClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedOperatingModels == nil {
+		_q.withNamedOperatingModels = make(map[string]*OperatingModelQuery)
+	}
+	_q.withNamedOperatingModels[name] = query
 	return _q
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"kokeilu/ent/municipality"
+	"kokeilu/ent/operatingmodel"
 	"kokeilu/ent/predicate"
 	"kokeilu/ent/region"
 	"kokeilu/ent/wellbeingcounty"
@@ -171,6 +172,21 @@ func (_u *WellbeingCountyUpdate) AddMunicipalities(v ...*Municipality) *Wellbein
 	return _u.AddMunicipalityIDs(ids...)
 }
 
+// AddOperatingModelIDs adds the "operating_models" edge to the OperatingModel entity by IDs.
+func (_u *WellbeingCountyUpdate) AddOperatingModelIDs(ids ...int) *WellbeingCountyUpdate {
+	_u.mutation.AddOperatingModelIDs(ids...)
+	return _u
+}
+
+// AddOperatingModels adds the "operating_models" edges to the OperatingModel entity.
+func (_u *WellbeingCountyUpdate) AddOperatingModels(v ...*OperatingModel) *WellbeingCountyUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddOperatingModelIDs(ids...)
+}
+
 // Mutation returns the WellbeingCountyMutation object of the builder.
 func (_u *WellbeingCountyUpdate) Mutation() *WellbeingCountyMutation {
 	return _u.mutation
@@ -201,6 +217,27 @@ func (_u *WellbeingCountyUpdate) RemoveMunicipalities(v ...*Municipality) *Wellb
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveMunicipalityIDs(ids...)
+}
+
+// ClearOperatingModels clears all "operating_models" edges to the OperatingModel entity.
+func (_u *WellbeingCountyUpdate) ClearOperatingModels() *WellbeingCountyUpdate {
+	_u.mutation.ClearOperatingModels()
+	return _u
+}
+
+// RemoveOperatingModelIDs removes the "operating_models" edge to OperatingModel entities by IDs.
+func (_u *WellbeingCountyUpdate) RemoveOperatingModelIDs(ids ...int) *WellbeingCountyUpdate {
+	_u.mutation.RemoveOperatingModelIDs(ids...)
+	return _u
+}
+
+// RemoveOperatingModels removes "operating_models" edges to OperatingModel entities.
+func (_u *WellbeingCountyUpdate) RemoveOperatingModels(v ...*OperatingModel) *WellbeingCountyUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveOperatingModelIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -352,6 +389,51 @@ func (_u *WellbeingCountyUpdate) sqlSave(ctx context.Context) (_node int, err er
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(municipality.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.OperatingModelsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   wellbeingcounty.OperatingModelsTable,
+			Columns: wellbeingcounty.OperatingModelsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(operatingmodel.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedOperatingModelsIDs(); len(nodes) > 0 && !_u.mutation.OperatingModelsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   wellbeingcounty.OperatingModelsTable,
+			Columns: wellbeingcounty.OperatingModelsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(operatingmodel.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.OperatingModelsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   wellbeingcounty.OperatingModelsTable,
+			Columns: wellbeingcounty.OperatingModelsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(operatingmodel.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -521,6 +603,21 @@ func (_u *WellbeingCountyUpdateOne) AddMunicipalities(v ...*Municipality) *Wellb
 	return _u.AddMunicipalityIDs(ids...)
 }
 
+// AddOperatingModelIDs adds the "operating_models" edge to the OperatingModel entity by IDs.
+func (_u *WellbeingCountyUpdateOne) AddOperatingModelIDs(ids ...int) *WellbeingCountyUpdateOne {
+	_u.mutation.AddOperatingModelIDs(ids...)
+	return _u
+}
+
+// AddOperatingModels adds the "operating_models" edges to the OperatingModel entity.
+func (_u *WellbeingCountyUpdateOne) AddOperatingModels(v ...*OperatingModel) *WellbeingCountyUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddOperatingModelIDs(ids...)
+}
+
 // Mutation returns the WellbeingCountyMutation object of the builder.
 func (_u *WellbeingCountyUpdateOne) Mutation() *WellbeingCountyMutation {
 	return _u.mutation
@@ -551,6 +648,27 @@ func (_u *WellbeingCountyUpdateOne) RemoveMunicipalities(v ...*Municipality) *We
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveMunicipalityIDs(ids...)
+}
+
+// ClearOperatingModels clears all "operating_models" edges to the OperatingModel entity.
+func (_u *WellbeingCountyUpdateOne) ClearOperatingModels() *WellbeingCountyUpdateOne {
+	_u.mutation.ClearOperatingModels()
+	return _u
+}
+
+// RemoveOperatingModelIDs removes the "operating_models" edge to OperatingModel entities by IDs.
+func (_u *WellbeingCountyUpdateOne) RemoveOperatingModelIDs(ids ...int) *WellbeingCountyUpdateOne {
+	_u.mutation.RemoveOperatingModelIDs(ids...)
+	return _u
+}
+
+// RemoveOperatingModels removes "operating_models" edges to OperatingModel entities.
+func (_u *WellbeingCountyUpdateOne) RemoveOperatingModels(v ...*OperatingModel) *WellbeingCountyUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveOperatingModelIDs(ids...)
 }
 
 // Where appends a list predicates to the WellbeingCountyUpdate builder.
@@ -732,6 +850,51 @@ func (_u *WellbeingCountyUpdateOne) sqlSave(ctx context.Context) (_node *Wellbei
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(municipality.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.OperatingModelsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   wellbeingcounty.OperatingModelsTable,
+			Columns: wellbeingcounty.OperatingModelsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(operatingmodel.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedOperatingModelsIDs(); len(nodes) > 0 && !_u.mutation.OperatingModelsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   wellbeingcounty.OperatingModelsTable,
+			Columns: wellbeingcounty.OperatingModelsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(operatingmodel.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.OperatingModelsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   wellbeingcounty.OperatingModelsTable,
+			Columns: wellbeingcounty.OperatingModelsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(operatingmodel.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

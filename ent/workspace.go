@@ -33,10 +33,11 @@ type Workspace struct {
 	Visibility workspace.Visibility `json:"visibility,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the WorkspaceQuery when eager-loading is set.
-	Edges             WorkspaceEdges `json:"edges"`
-	pilot_workspace   *int
-	workspace_network *int
-	selectValues      sql.SelectValues
+	Edges              WorkspaceEdges `json:"edges"`
+	pilot_workspace    *int
+	workspace_network  *int
+	workspace_children *int
+	selectValues       sql.SelectValues
 }
 
 // WorkspaceEdges holds the relations/edges for other nodes in the graph.
@@ -53,16 +54,33 @@ type WorkspaceEdges struct {
 	Notices []*Notice `json:"notices,omitempty"`
 	// Materials holds the value of the materials edge.
 	Materials []*Material `json:"materials,omitempty"`
+	// Surveys holds the value of the surveys edge.
+	Surveys []*Survey `json:"surveys,omitempty"`
+	// Workshops holds the value of the workshops edge.
+	Workshops []*Workshop `json:"workshops,omitempty"`
+	// OperatingModels holds the value of the operating_models edge.
+	OperatingModels []*OperatingModel `json:"operating_models,omitempty"`
+	// Projects holds the value of the projects edge.
+	Projects []*Pilot `json:"projects,omitempty"`
+	// Parent holds the value of the parent edge.
+	Parent *Workspace `json:"parent,omitempty"`
+	// Children holds the value of the children edge.
+	Children []*Workspace `json:"children,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [6]bool
+	loadedTypes [12]bool
 	// totalCount holds the count of the edges above.
-	totalCount [6]map[string]int
+	totalCount [4]map[string]int
 
-	namedMemberships map[string][]*Membership
-	namedDiscussions map[string][]*Discussion
-	namedNotices     map[string][]*Notice
-	namedMaterials   map[string][]*Material
+	namedMemberships     map[string][]*Membership
+	namedDiscussions     map[string][]*Discussion
+	namedNotices         map[string][]*Notice
+	namedMaterials       map[string][]*Material
+	namedSurveys         map[string][]*Survey
+	namedWorkshops       map[string][]*Workshop
+	namedOperatingModels map[string][]*OperatingModel
+	namedProjects        map[string][]*Pilot
+	namedChildren        map[string][]*Workspace
 }
 
 // NetworkOrErr returns the Network value or an error if the edge
@@ -123,6 +141,62 @@ func (e WorkspaceEdges) MaterialsOrErr() ([]*Material, error) {
 	return nil, &NotLoadedError{edge: "materials"}
 }
 
+// SurveysOrErr returns the Surveys value or an error if the edge
+// was not loaded in eager-loading.
+func (e WorkspaceEdges) SurveysOrErr() ([]*Survey, error) {
+	if e.loadedTypes[6] {
+		return e.Surveys, nil
+	}
+	return nil, &NotLoadedError{edge: "surveys"}
+}
+
+// WorkshopsOrErr returns the Workshops value or an error if the edge
+// was not loaded in eager-loading.
+func (e WorkspaceEdges) WorkshopsOrErr() ([]*Workshop, error) {
+	if e.loadedTypes[7] {
+		return e.Workshops, nil
+	}
+	return nil, &NotLoadedError{edge: "workshops"}
+}
+
+// OperatingModelsOrErr returns the OperatingModels value or an error if the edge
+// was not loaded in eager-loading.
+func (e WorkspaceEdges) OperatingModelsOrErr() ([]*OperatingModel, error) {
+	if e.loadedTypes[8] {
+		return e.OperatingModels, nil
+	}
+	return nil, &NotLoadedError{edge: "operating_models"}
+}
+
+// ProjectsOrErr returns the Projects value or an error if the edge
+// was not loaded in eager-loading.
+func (e WorkspaceEdges) ProjectsOrErr() ([]*Pilot, error) {
+	if e.loadedTypes[9] {
+		return e.Projects, nil
+	}
+	return nil, &NotLoadedError{edge: "projects"}
+}
+
+// ParentOrErr returns the Parent value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e WorkspaceEdges) ParentOrErr() (*Workspace, error) {
+	if e.Parent != nil {
+		return e.Parent, nil
+	} else if e.loadedTypes[10] {
+		return nil, &NotFoundError{label: workspace.Label}
+	}
+	return nil, &NotLoadedError{edge: "parent"}
+}
+
+// ChildrenOrErr returns the Children value or an error if the edge
+// was not loaded in eager-loading.
+func (e WorkspaceEdges) ChildrenOrErr() ([]*Workspace, error) {
+	if e.loadedTypes[11] {
+		return e.Children, nil
+	}
+	return nil, &NotLoadedError{edge: "children"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Workspace) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
@@ -137,6 +211,8 @@ func (*Workspace) scanValues(columns []string) ([]any, error) {
 		case workspace.ForeignKeys[0]: // pilot_workspace
 			values[i] = new(sql.NullInt64)
 		case workspace.ForeignKeys[1]: // workspace_network
+			values[i] = new(sql.NullInt64)
+		case workspace.ForeignKeys[2]: // workspace_children
 			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -209,6 +285,13 @@ func (_m *Workspace) assignValues(columns []string, values []any) error {
 				_m.workspace_network = new(int)
 				*_m.workspace_network = int(value.Int64)
 			}
+		case workspace.ForeignKeys[2]:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for edge-field workspace_children", value)
+			} else if value.Valid {
+				_m.workspace_children = new(int)
+				*_m.workspace_children = int(value.Int64)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -250,6 +333,36 @@ func (_m *Workspace) QueryNotices() *NoticeQuery {
 // QueryMaterials queries the "materials" edge of the Workspace entity.
 func (_m *Workspace) QueryMaterials() *MaterialQuery {
 	return NewWorkspaceClient(_m.config).QueryMaterials(_m)
+}
+
+// QuerySurveys queries the "surveys" edge of the Workspace entity.
+func (_m *Workspace) QuerySurveys() *SurveyQuery {
+	return NewWorkspaceClient(_m.config).QuerySurveys(_m)
+}
+
+// QueryWorkshops queries the "workshops" edge of the Workspace entity.
+func (_m *Workspace) QueryWorkshops() *WorkshopQuery {
+	return NewWorkspaceClient(_m.config).QueryWorkshops(_m)
+}
+
+// QueryOperatingModels queries the "operating_models" edge of the Workspace entity.
+func (_m *Workspace) QueryOperatingModels() *OperatingModelQuery {
+	return NewWorkspaceClient(_m.config).QueryOperatingModels(_m)
+}
+
+// QueryProjects queries the "projects" edge of the Workspace entity.
+func (_m *Workspace) QueryProjects() *PilotQuery {
+	return NewWorkspaceClient(_m.config).QueryProjects(_m)
+}
+
+// QueryParent queries the "parent" edge of the Workspace entity.
+func (_m *Workspace) QueryParent() *WorkspaceQuery {
+	return NewWorkspaceClient(_m.config).QueryParent(_m)
+}
+
+// QueryChildren queries the "children" edge of the Workspace entity.
+func (_m *Workspace) QueryChildren() *WorkspaceQuery {
+	return NewWorkspaceClient(_m.config).QueryChildren(_m)
 }
 
 // Update returns a builder for updating this Workspace.
@@ -389,6 +502,126 @@ func (_m *Workspace) appendNamedMaterials(name string, edges ...*Material) {
 		_m.Edges.namedMaterials[name] = []*Material{}
 	} else {
 		_m.Edges.namedMaterials[name] = append(_m.Edges.namedMaterials[name], edges...)
+	}
+}
+
+// NamedSurveys returns the Surveys named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Workspace) NamedSurveys(name string) ([]*Survey, error) {
+	if _m.Edges.namedSurveys == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedSurveys[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Workspace) appendNamedSurveys(name string, edges ...*Survey) {
+	if _m.Edges.namedSurveys == nil {
+		_m.Edges.namedSurveys = make(map[string][]*Survey)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedSurveys[name] = []*Survey{}
+	} else {
+		_m.Edges.namedSurveys[name] = append(_m.Edges.namedSurveys[name], edges...)
+	}
+}
+
+// NamedWorkshops returns the Workshops named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Workspace) NamedWorkshops(name string) ([]*Workshop, error) {
+	if _m.Edges.namedWorkshops == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedWorkshops[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Workspace) appendNamedWorkshops(name string, edges ...*Workshop) {
+	if _m.Edges.namedWorkshops == nil {
+		_m.Edges.namedWorkshops = make(map[string][]*Workshop)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedWorkshops[name] = []*Workshop{}
+	} else {
+		_m.Edges.namedWorkshops[name] = append(_m.Edges.namedWorkshops[name], edges...)
+	}
+}
+
+// NamedOperatingModels returns the OperatingModels named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Workspace) NamedOperatingModels(name string) ([]*OperatingModel, error) {
+	if _m.Edges.namedOperatingModels == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedOperatingModels[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Workspace) appendNamedOperatingModels(name string, edges ...*OperatingModel) {
+	if _m.Edges.namedOperatingModels == nil {
+		_m.Edges.namedOperatingModels = make(map[string][]*OperatingModel)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedOperatingModels[name] = []*OperatingModel{}
+	} else {
+		_m.Edges.namedOperatingModels[name] = append(_m.Edges.namedOperatingModels[name], edges...)
+	}
+}
+
+// NamedProjects returns the Projects named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Workspace) NamedProjects(name string) ([]*Pilot, error) {
+	if _m.Edges.namedProjects == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedProjects[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Workspace) appendNamedProjects(name string, edges ...*Pilot) {
+	if _m.Edges.namedProjects == nil {
+		_m.Edges.namedProjects = make(map[string][]*Pilot)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedProjects[name] = []*Pilot{}
+	} else {
+		_m.Edges.namedProjects[name] = append(_m.Edges.namedProjects[name], edges...)
+	}
+}
+
+// NamedChildren returns the Children named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Workspace) NamedChildren(name string) ([]*Workspace, error) {
+	if _m.Edges.namedChildren == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedChildren[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Workspace) appendNamedChildren(name string, edges ...*Workspace) {
+	if _m.Edges.namedChildren == nil {
+		_m.Edges.namedChildren = make(map[string][]*Workspace)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedChildren[name] = []*Workspace{}
+	} else {
+		_m.Edges.namedChildren[name] = append(_m.Edges.namedChildren[name], edges...)
 	}
 }
 

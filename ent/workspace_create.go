@@ -11,7 +11,10 @@ import (
 	"kokeilu/ent/membership"
 	"kokeilu/ent/network"
 	"kokeilu/ent/notice"
+	"kokeilu/ent/operatingmodel"
 	"kokeilu/ent/pilot"
+	"kokeilu/ent/survey"
+	"kokeilu/ent/workshop"
 	"kokeilu/ent/workspace"
 	"time"
 
@@ -192,6 +195,100 @@ func (_c *WorkspaceCreate) AddMaterials(v ...*Material) *WorkspaceCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddMaterialIDs(ids...)
+}
+
+// AddSurveyIDs adds the "surveys" edge to the Survey entity by IDs.
+func (_c *WorkspaceCreate) AddSurveyIDs(ids ...int) *WorkspaceCreate {
+	_c.mutation.AddSurveyIDs(ids...)
+	return _c
+}
+
+// AddSurveys adds the "surveys" edges to the Survey entity.
+func (_c *WorkspaceCreate) AddSurveys(v ...*Survey) *WorkspaceCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddSurveyIDs(ids...)
+}
+
+// AddWorkshopIDs adds the "workshops" edge to the Workshop entity by IDs.
+func (_c *WorkspaceCreate) AddWorkshopIDs(ids ...int) *WorkspaceCreate {
+	_c.mutation.AddWorkshopIDs(ids...)
+	return _c
+}
+
+// AddWorkshops adds the "workshops" edges to the Workshop entity.
+func (_c *WorkspaceCreate) AddWorkshops(v ...*Workshop) *WorkspaceCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddWorkshopIDs(ids...)
+}
+
+// AddOperatingModelIDs adds the "operating_models" edge to the OperatingModel entity by IDs.
+func (_c *WorkspaceCreate) AddOperatingModelIDs(ids ...int) *WorkspaceCreate {
+	_c.mutation.AddOperatingModelIDs(ids...)
+	return _c
+}
+
+// AddOperatingModels adds the "operating_models" edges to the OperatingModel entity.
+func (_c *WorkspaceCreate) AddOperatingModels(v ...*OperatingModel) *WorkspaceCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddOperatingModelIDs(ids...)
+}
+
+// AddProjectIDs adds the "projects" edge to the Pilot entity by IDs.
+func (_c *WorkspaceCreate) AddProjectIDs(ids ...int) *WorkspaceCreate {
+	_c.mutation.AddProjectIDs(ids...)
+	return _c
+}
+
+// AddProjects adds the "projects" edges to the Pilot entity.
+func (_c *WorkspaceCreate) AddProjects(v ...*Pilot) *WorkspaceCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddProjectIDs(ids...)
+}
+
+// SetParentID sets the "parent" edge to the Workspace entity by ID.
+func (_c *WorkspaceCreate) SetParentID(id int) *WorkspaceCreate {
+	_c.mutation.SetParentID(id)
+	return _c
+}
+
+// SetNillableParentID sets the "parent" edge to the Workspace entity by ID if the given value is not nil.
+func (_c *WorkspaceCreate) SetNillableParentID(id *int) *WorkspaceCreate {
+	if id != nil {
+		_c = _c.SetParentID(*id)
+	}
+	return _c
+}
+
+// SetParent sets the "parent" edge to the Workspace entity.
+func (_c *WorkspaceCreate) SetParent(v *Workspace) *WorkspaceCreate {
+	return _c.SetParentID(v.ID)
+}
+
+// AddChildIDs adds the "children" edge to the Workspace entity by IDs.
+func (_c *WorkspaceCreate) AddChildIDs(ids ...int) *WorkspaceCreate {
+	_c.mutation.AddChildIDs(ids...)
+	return _c
+}
+
+// AddChildren adds the "children" edges to the Workspace entity.
+func (_c *WorkspaceCreate) AddChildren(v ...*Workspace) *WorkspaceCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddChildIDs(ids...)
 }
 
 // Mutation returns the WorkspaceMutation object of the builder.
@@ -431,6 +528,103 @@ func (_c *WorkspaceCreate) createSpec() (*Workspace, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(material.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.SurveysIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   workspace.SurveysTable,
+			Columns: []string{workspace.SurveysColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(survey.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.WorkshopsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   workspace.WorkshopsTable,
+			Columns: []string{workspace.WorkshopsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(workshop.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.OperatingModelsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   workspace.OperatingModelsTable,
+			Columns: []string{workspace.OperatingModelsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(operatingmodel.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ProjectsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   workspace.ProjectsTable,
+			Columns: workspace.ProjectsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pilot.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ParentIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   workspace.ParentTable,
+			Columns: []string{workspace.ParentColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(workspace.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.workspace_children = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ChildrenIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   workspace.ChildrenTable,
+			Columns: []string{workspace.ChildrenColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(workspace.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -12,8 +12,11 @@ import (
 	"kokeilu/ent/membership"
 	"kokeilu/ent/network"
 	"kokeilu/ent/notice"
+	"kokeilu/ent/operatingmodel"
 	"kokeilu/ent/pilot"
 	"kokeilu/ent/predicate"
+	"kokeilu/ent/survey"
+	"kokeilu/ent/workshop"
 	"kokeilu/ent/workspace"
 	"math"
 
@@ -27,23 +30,34 @@ import (
 // WorkspaceQuery is the builder for querying Workspace entities.
 type WorkspaceQuery struct {
 	config
-	ctx                  *QueryContext
-	order                []workspace.OrderOption
-	inters               []Interceptor
-	predicates           []predicate.Workspace
-	withNetwork          *NetworkQuery
-	withPilot            *PilotQuery
-	withMemberships      *MembershipQuery
-	withDiscussions      *DiscussionQuery
-	withNotices          *NoticeQuery
-	withMaterials        *MaterialQuery
-	withFKs              bool
-	loadTotal            []func(context.Context, []*Workspace) error
-	modifiers            []func(*sql.Selector)
-	withNamedMemberships map[string]*MembershipQuery
-	withNamedDiscussions map[string]*DiscussionQuery
-	withNamedNotices     map[string]*NoticeQuery
-	withNamedMaterials   map[string]*MaterialQuery
+	ctx                      *QueryContext
+	order                    []workspace.OrderOption
+	inters                   []Interceptor
+	predicates               []predicate.Workspace
+	withNetwork              *NetworkQuery
+	withPilot                *PilotQuery
+	withMemberships          *MembershipQuery
+	withDiscussions          *DiscussionQuery
+	withNotices              *NoticeQuery
+	withMaterials            *MaterialQuery
+	withSurveys              *SurveyQuery
+	withWorkshops            *WorkshopQuery
+	withOperatingModels      *OperatingModelQuery
+	withProjects             *PilotQuery
+	withParent               *WorkspaceQuery
+	withChildren             *WorkspaceQuery
+	withFKs                  bool
+	loadTotal                []func(context.Context, []*Workspace) error
+	modifiers                []func(*sql.Selector)
+	withNamedMemberships     map[string]*MembershipQuery
+	withNamedDiscussions     map[string]*DiscussionQuery
+	withNamedNotices         map[string]*NoticeQuery
+	withNamedMaterials       map[string]*MaterialQuery
+	withNamedSurveys         map[string]*SurveyQuery
+	withNamedWorkshops       map[string]*WorkshopQuery
+	withNamedOperatingModels map[string]*OperatingModelQuery
+	withNamedProjects        map[string]*PilotQuery
+	withNamedChildren        map[string]*WorkspaceQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -205,6 +219,138 @@ func (_q *WorkspaceQuery) QueryMaterials() *MaterialQuery {
 			sqlgraph.From(workspace.Table, workspace.FieldID, selector),
 			sqlgraph.To(material.Table, material.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, workspace.MaterialsTable, workspace.MaterialsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QuerySurveys chains the current query on the "surveys" edge.
+func (_q *WorkspaceQuery) QuerySurveys() *SurveyQuery {
+	query := (&SurveyClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(workspace.Table, workspace.FieldID, selector),
+			sqlgraph.To(survey.Table, survey.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, workspace.SurveysTable, workspace.SurveysColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryWorkshops chains the current query on the "workshops" edge.
+func (_q *WorkspaceQuery) QueryWorkshops() *WorkshopQuery {
+	query := (&WorkshopClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(workspace.Table, workspace.FieldID, selector),
+			sqlgraph.To(workshop.Table, workshop.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, workspace.WorkshopsTable, workspace.WorkshopsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryOperatingModels chains the current query on the "operating_models" edge.
+func (_q *WorkspaceQuery) QueryOperatingModels() *OperatingModelQuery {
+	query := (&OperatingModelClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(workspace.Table, workspace.FieldID, selector),
+			sqlgraph.To(operatingmodel.Table, operatingmodel.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, workspace.OperatingModelsTable, workspace.OperatingModelsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryProjects chains the current query on the "projects" edge.
+func (_q *WorkspaceQuery) QueryProjects() *PilotQuery {
+	query := (&PilotClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(workspace.Table, workspace.FieldID, selector),
+			sqlgraph.To(pilot.Table, pilot.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, false, workspace.ProjectsTable, workspace.ProjectsPrimaryKey...),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryParent chains the current query on the "parent" edge.
+func (_q *WorkspaceQuery) QueryParent() *WorkspaceQuery {
+	query := (&WorkspaceClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(workspace.Table, workspace.FieldID, selector),
+			sqlgraph.To(workspace.Table, workspace.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, workspace.ParentTable, workspace.ParentColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryChildren chains the current query on the "children" edge.
+func (_q *WorkspaceQuery) QueryChildren() *WorkspaceQuery {
+	query := (&WorkspaceClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(workspace.Table, workspace.FieldID, selector),
+			sqlgraph.To(workspace.Table, workspace.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, workspace.ChildrenTable, workspace.ChildrenColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -399,17 +545,23 @@ func (_q *WorkspaceQuery) Clone() *WorkspaceQuery {
 		return nil
 	}
 	return &WorkspaceQuery{
-		config:          _q.config,
-		ctx:             _q.ctx.Clone(),
-		order:           append([]workspace.OrderOption{}, _q.order...),
-		inters:          append([]Interceptor{}, _q.inters...),
-		predicates:      append([]predicate.Workspace{}, _q.predicates...),
-		withNetwork:     _q.withNetwork.Clone(),
-		withPilot:       _q.withPilot.Clone(),
-		withMemberships: _q.withMemberships.Clone(),
-		withDiscussions: _q.withDiscussions.Clone(),
-		withNotices:     _q.withNotices.Clone(),
-		withMaterials:   _q.withMaterials.Clone(),
+		config:              _q.config,
+		ctx:                 _q.ctx.Clone(),
+		order:               append([]workspace.OrderOption{}, _q.order...),
+		inters:              append([]Interceptor{}, _q.inters...),
+		predicates:          append([]predicate.Workspace{}, _q.predicates...),
+		withNetwork:         _q.withNetwork.Clone(),
+		withPilot:           _q.withPilot.Clone(),
+		withMemberships:     _q.withMemberships.Clone(),
+		withDiscussions:     _q.withDiscussions.Clone(),
+		withNotices:         _q.withNotices.Clone(),
+		withMaterials:       _q.withMaterials.Clone(),
+		withSurveys:         _q.withSurveys.Clone(),
+		withWorkshops:       _q.withWorkshops.Clone(),
+		withOperatingModels: _q.withOperatingModels.Clone(),
+		withProjects:        _q.withProjects.Clone(),
+		withParent:          _q.withParent.Clone(),
+		withChildren:        _q.withChildren.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -479,6 +631,72 @@ func (_q *WorkspaceQuery) WithMaterials(opts ...func(*MaterialQuery)) *Workspace
 		opt(query)
 	}
 	_q.withMaterials = query
+	return _q
+}
+
+// WithSurveys tells the query-builder to eager-load the nodes that are connected to
+// the "surveys" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *WorkspaceQuery) WithSurveys(opts ...func(*SurveyQuery)) *WorkspaceQuery {
+	query := (&SurveyClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withSurveys = query
+	return _q
+}
+
+// WithWorkshops tells the query-builder to eager-load the nodes that are connected to
+// the "workshops" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *WorkspaceQuery) WithWorkshops(opts ...func(*WorkshopQuery)) *WorkspaceQuery {
+	query := (&WorkshopClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withWorkshops = query
+	return _q
+}
+
+// WithOperatingModels tells the query-builder to eager-load the nodes that are connected to
+// the "operating_models" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *WorkspaceQuery) WithOperatingModels(opts ...func(*OperatingModelQuery)) *WorkspaceQuery {
+	query := (&OperatingModelClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withOperatingModels = query
+	return _q
+}
+
+// WithProjects tells the query-builder to eager-load the nodes that are connected to
+// the "projects" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *WorkspaceQuery) WithProjects(opts ...func(*PilotQuery)) *WorkspaceQuery {
+	query := (&PilotClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withProjects = query
+	return _q
+}
+
+// WithParent tells the query-builder to eager-load the nodes that are connected to
+// the "parent" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *WorkspaceQuery) WithParent(opts ...func(*WorkspaceQuery)) *WorkspaceQuery {
+	query := (&WorkspaceClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withParent = query
+	return _q
+}
+
+// WithChildren tells the query-builder to eager-load the nodes that are connected to
+// the "children" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *WorkspaceQuery) WithChildren(opts ...func(*WorkspaceQuery)) *WorkspaceQuery {
+	query := (&WorkspaceClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withChildren = query
 	return _q
 }
 
@@ -567,16 +785,22 @@ func (_q *WorkspaceQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Wo
 		nodes       = []*Workspace{}
 		withFKs     = _q.withFKs
 		_spec       = _q.querySpec()
-		loadedTypes = [6]bool{
+		loadedTypes = [12]bool{
 			_q.withNetwork != nil,
 			_q.withPilot != nil,
 			_q.withMemberships != nil,
 			_q.withDiscussions != nil,
 			_q.withNotices != nil,
 			_q.withMaterials != nil,
+			_q.withSurveys != nil,
+			_q.withWorkshops != nil,
+			_q.withOperatingModels != nil,
+			_q.withProjects != nil,
+			_q.withParent != nil,
+			_q.withChildren != nil,
 		}
 	)
-	if _q.withNetwork != nil || _q.withPilot != nil {
+	if _q.withNetwork != nil || _q.withPilot != nil || _q.withParent != nil {
 		withFKs = true
 	}
 	if withFKs {
@@ -643,6 +867,47 @@ func (_q *WorkspaceQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Wo
 			return nil, err
 		}
 	}
+	if query := _q.withSurveys; query != nil {
+		if err := _q.loadSurveys(ctx, query, nodes,
+			func(n *Workspace) { n.Edges.Surveys = []*Survey{} },
+			func(n *Workspace, e *Survey) { n.Edges.Surveys = append(n.Edges.Surveys, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withWorkshops; query != nil {
+		if err := _q.loadWorkshops(ctx, query, nodes,
+			func(n *Workspace) { n.Edges.Workshops = []*Workshop{} },
+			func(n *Workspace, e *Workshop) { n.Edges.Workshops = append(n.Edges.Workshops, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withOperatingModels; query != nil {
+		if err := _q.loadOperatingModels(ctx, query, nodes,
+			func(n *Workspace) { n.Edges.OperatingModels = []*OperatingModel{} },
+			func(n *Workspace, e *OperatingModel) { n.Edges.OperatingModels = append(n.Edges.OperatingModels, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withProjects; query != nil {
+		if err := _q.loadProjects(ctx, query, nodes,
+			func(n *Workspace) { n.Edges.Projects = []*Pilot{} },
+			func(n *Workspace, e *Pilot) { n.Edges.Projects = append(n.Edges.Projects, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withParent; query != nil {
+		if err := _q.loadParent(ctx, query, nodes, nil,
+			func(n *Workspace, e *Workspace) { n.Edges.Parent = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withChildren; query != nil {
+		if err := _q.loadChildren(ctx, query, nodes,
+			func(n *Workspace) { n.Edges.Children = []*Workspace{} },
+			func(n *Workspace, e *Workspace) { n.Edges.Children = append(n.Edges.Children, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedMemberships {
 		if err := _q.loadMemberships(ctx, query, nodes,
 			func(n *Workspace) { n.appendNamedMemberships(name) },
@@ -668,6 +933,41 @@ func (_q *WorkspaceQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Wo
 		if err := _q.loadMaterials(ctx, query, nodes,
 			func(n *Workspace) { n.appendNamedMaterials(name) },
 			func(n *Workspace, e *Material) { n.appendNamedMaterials(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedSurveys {
+		if err := _q.loadSurveys(ctx, query, nodes,
+			func(n *Workspace) { n.appendNamedSurveys(name) },
+			func(n *Workspace, e *Survey) { n.appendNamedSurveys(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedWorkshops {
+		if err := _q.loadWorkshops(ctx, query, nodes,
+			func(n *Workspace) { n.appendNamedWorkshops(name) },
+			func(n *Workspace, e *Workshop) { n.appendNamedWorkshops(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedOperatingModels {
+		if err := _q.loadOperatingModels(ctx, query, nodes,
+			func(n *Workspace) { n.appendNamedOperatingModels(name) },
+			func(n *Workspace, e *OperatingModel) { n.appendNamedOperatingModels(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedProjects {
+		if err := _q.loadProjects(ctx, query, nodes,
+			func(n *Workspace) { n.appendNamedProjects(name) },
+			func(n *Workspace, e *Pilot) { n.appendNamedProjects(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedChildren {
+		if err := _q.loadChildren(ctx, query, nodes,
+			func(n *Workspace) { n.appendNamedChildren(name) },
+			func(n *Workspace, e *Workspace) { n.appendNamedChildren(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -866,6 +1166,223 @@ func (_q *WorkspaceQuery) loadMaterials(ctx context.Context, query *MaterialQuer
 	}
 	return nil
 }
+func (_q *WorkspaceQuery) loadSurveys(ctx context.Context, query *SurveyQuery, nodes []*Workspace, init func(*Workspace), assign func(*Workspace, *Survey)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Workspace)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	query.withFKs = true
+	query.Where(predicate.Survey(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(workspace.SurveysColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.workspace_surveys
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "workspace_surveys" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "workspace_surveys" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *WorkspaceQuery) loadWorkshops(ctx context.Context, query *WorkshopQuery, nodes []*Workspace, init func(*Workspace), assign func(*Workspace, *Workshop)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Workspace)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	query.withFKs = true
+	query.Where(predicate.Workshop(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(workspace.WorkshopsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.workspace_workshops
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "workspace_workshops" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "workspace_workshops" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *WorkspaceQuery) loadOperatingModels(ctx context.Context, query *OperatingModelQuery, nodes []*Workspace, init func(*Workspace), assign func(*Workspace, *OperatingModel)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Workspace)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	query.withFKs = true
+	query.Where(predicate.OperatingModel(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(workspace.OperatingModelsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.workspace_operating_models
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "workspace_operating_models" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "workspace_operating_models" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *WorkspaceQuery) loadProjects(ctx context.Context, query *PilotQuery, nodes []*Workspace, init func(*Workspace), assign func(*Workspace, *Pilot)) error {
+	edgeIDs := make([]driver.Value, len(nodes))
+	byID := make(map[int]*Workspace)
+	nids := make(map[int]map[*Workspace]struct{})
+	for i, node := range nodes {
+		edgeIDs[i] = node.ID
+		byID[node.ID] = node
+		if init != nil {
+			init(node)
+		}
+	}
+	query.Where(func(s *sql.Selector) {
+		joinT := sql.Table(workspace.ProjectsTable)
+		s.Join(joinT).On(s.C(pilot.FieldID), joinT.C(workspace.ProjectsPrimaryKey[1]))
+		s.Where(sql.InValues(joinT.C(workspace.ProjectsPrimaryKey[0]), edgeIDs...))
+		columns := s.SelectedColumns()
+		s.Select(joinT.C(workspace.ProjectsPrimaryKey[0]))
+		s.AppendSelect(columns...)
+		s.SetDistinct(false)
+	})
+	if err := query.prepareQuery(ctx); err != nil {
+		return err
+	}
+	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
+		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
+			assign := spec.Assign
+			values := spec.ScanValues
+			spec.ScanValues = func(columns []string) ([]any, error) {
+				values, err := values(columns[1:])
+				if err != nil {
+					return nil, err
+				}
+				return append([]any{new(sql.NullInt64)}, values...), nil
+			}
+			spec.Assign = func(columns []string, values []any) error {
+				outValue := int(values[0].(*sql.NullInt64).Int64)
+				inValue := int(values[1].(*sql.NullInt64).Int64)
+				if nids[inValue] == nil {
+					nids[inValue] = map[*Workspace]struct{}{byID[outValue]: {}}
+					return assign(columns[1:], values[1:])
+				}
+				nids[inValue][byID[outValue]] = struct{}{}
+				return nil
+			}
+		})
+	})
+	neighbors, err := withInterceptors[[]*Pilot](ctx, query, qr, query.inters)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected "projects" node returned %v`, n.ID)
+		}
+		for kn := range nodes {
+			assign(kn, n)
+		}
+	}
+	return nil
+}
+func (_q *WorkspaceQuery) loadParent(ctx context.Context, query *WorkspaceQuery, nodes []*Workspace, init func(*Workspace), assign func(*Workspace, *Workspace)) error {
+	ids := make([]int, 0, len(nodes))
+	nodeids := make(map[int][]*Workspace)
+	for i := range nodes {
+		if nodes[i].workspace_children == nil {
+			continue
+		}
+		fk := *nodes[i].workspace_children
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(workspace.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "workspace_children" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *WorkspaceQuery) loadChildren(ctx context.Context, query *WorkspaceQuery, nodes []*Workspace, init func(*Workspace), assign func(*Workspace, *Workspace)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Workspace)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	query.withFKs = true
+	query.Where(predicate.Workspace(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(workspace.ChildrenColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.workspace_children
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "workspace_children" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "workspace_children" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 
 func (_q *WorkspaceQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -1033,6 +1550,76 @@ func (_q *WorkspaceQuery) WithNamedMaterials(name string, opts ...func(*Material
 		_q.withNamedMaterials = make(map[string]*MaterialQuery)
 	}
 	_q.withNamedMaterials[name] = query
+	return _q
+}
+
+// WithNamedSurveys tells the query-builder to eager-load the nodes that are connected to the "surveys"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *WorkspaceQuery) WithNamedSurveys(name string, opts ...func(*SurveyQuery)) *WorkspaceQuery {
+	query := (&SurveyClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedSurveys == nil {
+		_q.withNamedSurveys = make(map[string]*SurveyQuery)
+	}
+	_q.withNamedSurveys[name] = query
+	return _q
+}
+
+// WithNamedWorkshops tells the query-builder to eager-load the nodes that are connected to the "workshops"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *WorkspaceQuery) WithNamedWorkshops(name string, opts ...func(*WorkshopQuery)) *WorkspaceQuery {
+	query := (&WorkshopClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedWorkshops == nil {
+		_q.withNamedWorkshops = make(map[string]*WorkshopQuery)
+	}
+	_q.withNamedWorkshops[name] = query
+	return _q
+}
+
+// WithNamedOperatingModels tells the query-builder to eager-load the nodes that are connected to the "operating_models"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *WorkspaceQuery) WithNamedOperatingModels(name string, opts ...func(*OperatingModelQuery)) *WorkspaceQuery {
+	query := (&OperatingModelClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedOperatingModels == nil {
+		_q.withNamedOperatingModels = make(map[string]*OperatingModelQuery)
+	}
+	_q.withNamedOperatingModels[name] = query
+	return _q
+}
+
+// WithNamedProjects tells the query-builder to eager-load the nodes that are connected to the "projects"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *WorkspaceQuery) WithNamedProjects(name string, opts ...func(*PilotQuery)) *WorkspaceQuery {
+	query := (&PilotClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedProjects == nil {
+		_q.withNamedProjects = make(map[string]*PilotQuery)
+	}
+	_q.withNamedProjects[name] = query
+	return _q
+}
+
+// WithNamedChildren tells the query-builder to eager-load the nodes that are connected to the "children"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *WorkspaceQuery) WithNamedChildren(name string, opts ...func(*WorkspaceQuery)) *WorkspaceQuery {
+	query := (&WorkspaceClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedChildren == nil {
+		_q.withNamedChildren = make(map[string]*WorkspaceQuery)
+	}
+	_q.withNamedChildren[name] = query
 	return _q
 }
 

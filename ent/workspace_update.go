@@ -11,8 +11,11 @@ import (
 	"kokeilu/ent/membership"
 	"kokeilu/ent/network"
 	"kokeilu/ent/notice"
+	"kokeilu/ent/operatingmodel"
 	"kokeilu/ent/pilot"
 	"kokeilu/ent/predicate"
+	"kokeilu/ent/survey"
+	"kokeilu/ent/workshop"
 	"kokeilu/ent/workspace"
 	"time"
 
@@ -200,6 +203,100 @@ func (_u *WorkspaceUpdate) AddMaterials(v ...*Material) *WorkspaceUpdate {
 	return _u.AddMaterialIDs(ids...)
 }
 
+// AddSurveyIDs adds the "surveys" edge to the Survey entity by IDs.
+func (_u *WorkspaceUpdate) AddSurveyIDs(ids ...int) *WorkspaceUpdate {
+	_u.mutation.AddSurveyIDs(ids...)
+	return _u
+}
+
+// AddSurveys adds the "surveys" edges to the Survey entity.
+func (_u *WorkspaceUpdate) AddSurveys(v ...*Survey) *WorkspaceUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddSurveyIDs(ids...)
+}
+
+// AddWorkshopIDs adds the "workshops" edge to the Workshop entity by IDs.
+func (_u *WorkspaceUpdate) AddWorkshopIDs(ids ...int) *WorkspaceUpdate {
+	_u.mutation.AddWorkshopIDs(ids...)
+	return _u
+}
+
+// AddWorkshops adds the "workshops" edges to the Workshop entity.
+func (_u *WorkspaceUpdate) AddWorkshops(v ...*Workshop) *WorkspaceUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddWorkshopIDs(ids...)
+}
+
+// AddOperatingModelIDs adds the "operating_models" edge to the OperatingModel entity by IDs.
+func (_u *WorkspaceUpdate) AddOperatingModelIDs(ids ...int) *WorkspaceUpdate {
+	_u.mutation.AddOperatingModelIDs(ids...)
+	return _u
+}
+
+// AddOperatingModels adds the "operating_models" edges to the OperatingModel entity.
+func (_u *WorkspaceUpdate) AddOperatingModels(v ...*OperatingModel) *WorkspaceUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddOperatingModelIDs(ids...)
+}
+
+// AddProjectIDs adds the "projects" edge to the Pilot entity by IDs.
+func (_u *WorkspaceUpdate) AddProjectIDs(ids ...int) *WorkspaceUpdate {
+	_u.mutation.AddProjectIDs(ids...)
+	return _u
+}
+
+// AddProjects adds the "projects" edges to the Pilot entity.
+func (_u *WorkspaceUpdate) AddProjects(v ...*Pilot) *WorkspaceUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddProjectIDs(ids...)
+}
+
+// SetParentID sets the "parent" edge to the Workspace entity by ID.
+func (_u *WorkspaceUpdate) SetParentID(id int) *WorkspaceUpdate {
+	_u.mutation.SetParentID(id)
+	return _u
+}
+
+// SetNillableParentID sets the "parent" edge to the Workspace entity by ID if the given value is not nil.
+func (_u *WorkspaceUpdate) SetNillableParentID(id *int) *WorkspaceUpdate {
+	if id != nil {
+		_u = _u.SetParentID(*id)
+	}
+	return _u
+}
+
+// SetParent sets the "parent" edge to the Workspace entity.
+func (_u *WorkspaceUpdate) SetParent(v *Workspace) *WorkspaceUpdate {
+	return _u.SetParentID(v.ID)
+}
+
+// AddChildIDs adds the "children" edge to the Workspace entity by IDs.
+func (_u *WorkspaceUpdate) AddChildIDs(ids ...int) *WorkspaceUpdate {
+	_u.mutation.AddChildIDs(ids...)
+	return _u
+}
+
+// AddChildren adds the "children" edges to the Workspace entity.
+func (_u *WorkspaceUpdate) AddChildren(v ...*Workspace) *WorkspaceUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddChildIDs(ids...)
+}
+
 // Mutation returns the WorkspaceMutation object of the builder.
 func (_u *WorkspaceUpdate) Mutation() *WorkspaceMutation {
 	return _u.mutation
@@ -299,6 +396,117 @@ func (_u *WorkspaceUpdate) RemoveMaterials(v ...*Material) *WorkspaceUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveMaterialIDs(ids...)
+}
+
+// ClearSurveys clears all "surveys" edges to the Survey entity.
+func (_u *WorkspaceUpdate) ClearSurveys() *WorkspaceUpdate {
+	_u.mutation.ClearSurveys()
+	return _u
+}
+
+// RemoveSurveyIDs removes the "surveys" edge to Survey entities by IDs.
+func (_u *WorkspaceUpdate) RemoveSurveyIDs(ids ...int) *WorkspaceUpdate {
+	_u.mutation.RemoveSurveyIDs(ids...)
+	return _u
+}
+
+// RemoveSurveys removes "surveys" edges to Survey entities.
+func (_u *WorkspaceUpdate) RemoveSurveys(v ...*Survey) *WorkspaceUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveSurveyIDs(ids...)
+}
+
+// ClearWorkshops clears all "workshops" edges to the Workshop entity.
+func (_u *WorkspaceUpdate) ClearWorkshops() *WorkspaceUpdate {
+	_u.mutation.ClearWorkshops()
+	return _u
+}
+
+// RemoveWorkshopIDs removes the "workshops" edge to Workshop entities by IDs.
+func (_u *WorkspaceUpdate) RemoveWorkshopIDs(ids ...int) *WorkspaceUpdate {
+	_u.mutation.RemoveWorkshopIDs(ids...)
+	return _u
+}
+
+// RemoveWorkshops removes "workshops" edges to Workshop entities.
+func (_u *WorkspaceUpdate) RemoveWorkshops(v ...*Workshop) *WorkspaceUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveWorkshopIDs(ids...)
+}
+
+// ClearOperatingModels clears all "operating_models" edges to the OperatingModel entity.
+func (_u *WorkspaceUpdate) ClearOperatingModels() *WorkspaceUpdate {
+	_u.mutation.ClearOperatingModels()
+	return _u
+}
+
+// RemoveOperatingModelIDs removes the "operating_models" edge to OperatingModel entities by IDs.
+func (_u *WorkspaceUpdate) RemoveOperatingModelIDs(ids ...int) *WorkspaceUpdate {
+	_u.mutation.RemoveOperatingModelIDs(ids...)
+	return _u
+}
+
+// RemoveOperatingModels removes "operating_models" edges to OperatingModel entities.
+func (_u *WorkspaceUpdate) RemoveOperatingModels(v ...*OperatingModel) *WorkspaceUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveOperatingModelIDs(ids...)
+}
+
+// ClearProjects clears all "projects" edges to the Pilot entity.
+func (_u *WorkspaceUpdate) ClearProjects() *WorkspaceUpdate {
+	_u.mutation.ClearProjects()
+	return _u
+}
+
+// RemoveProjectIDs removes the "projects" edge to Pilot entities by IDs.
+func (_u *WorkspaceUpdate) RemoveProjectIDs(ids ...int) *WorkspaceUpdate {
+	_u.mutation.RemoveProjectIDs(ids...)
+	return _u
+}
+
+// RemoveProjects removes "projects" edges to Pilot entities.
+func (_u *WorkspaceUpdate) RemoveProjects(v ...*Pilot) *WorkspaceUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveProjectIDs(ids...)
+}
+
+// ClearParent clears the "parent" edge to the Workspace entity.
+func (_u *WorkspaceUpdate) ClearParent() *WorkspaceUpdate {
+	_u.mutation.ClearParent()
+	return _u
+}
+
+// ClearChildren clears all "children" edges to the Workspace entity.
+func (_u *WorkspaceUpdate) ClearChildren() *WorkspaceUpdate {
+	_u.mutation.ClearChildren()
+	return _u
+}
+
+// RemoveChildIDs removes the "children" edge to Workspace entities by IDs.
+func (_u *WorkspaceUpdate) RemoveChildIDs(ids ...int) *WorkspaceUpdate {
+	_u.mutation.RemoveChildIDs(ids...)
+	return _u
+}
+
+// RemoveChildren removes "children" edges to Workspace entities.
+func (_u *WorkspaceUpdate) RemoveChildren(v ...*Workspace) *WorkspaceUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveChildIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -636,6 +844,260 @@ func (_u *WorkspaceUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.SurveysCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   workspace.SurveysTable,
+			Columns: []string{workspace.SurveysColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(survey.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedSurveysIDs(); len(nodes) > 0 && !_u.mutation.SurveysCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   workspace.SurveysTable,
+			Columns: []string{workspace.SurveysColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(survey.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.SurveysIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   workspace.SurveysTable,
+			Columns: []string{workspace.SurveysColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(survey.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.WorkshopsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   workspace.WorkshopsTable,
+			Columns: []string{workspace.WorkshopsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(workshop.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedWorkshopsIDs(); len(nodes) > 0 && !_u.mutation.WorkshopsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   workspace.WorkshopsTable,
+			Columns: []string{workspace.WorkshopsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(workshop.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.WorkshopsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   workspace.WorkshopsTable,
+			Columns: []string{workspace.WorkshopsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(workshop.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.OperatingModelsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   workspace.OperatingModelsTable,
+			Columns: []string{workspace.OperatingModelsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(operatingmodel.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedOperatingModelsIDs(); len(nodes) > 0 && !_u.mutation.OperatingModelsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   workspace.OperatingModelsTable,
+			Columns: []string{workspace.OperatingModelsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(operatingmodel.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.OperatingModelsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   workspace.OperatingModelsTable,
+			Columns: []string{workspace.OperatingModelsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(operatingmodel.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ProjectsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   workspace.ProjectsTable,
+			Columns: workspace.ProjectsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pilot.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedProjectsIDs(); len(nodes) > 0 && !_u.mutation.ProjectsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   workspace.ProjectsTable,
+			Columns: workspace.ProjectsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pilot.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ProjectsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   workspace.ProjectsTable,
+			Columns: workspace.ProjectsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pilot.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ParentCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   workspace.ParentTable,
+			Columns: []string{workspace.ParentColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(workspace.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ParentIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   workspace.ParentTable,
+			Columns: []string{workspace.ParentColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(workspace.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ChildrenCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   workspace.ChildrenTable,
+			Columns: []string{workspace.ChildrenColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(workspace.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedChildrenIDs(); len(nodes) > 0 && !_u.mutation.ChildrenCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   workspace.ChildrenTable,
+			Columns: []string{workspace.ChildrenColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(workspace.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ChildrenIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   workspace.ChildrenTable,
+			Columns: []string{workspace.ChildrenColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(workspace.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{workspace.Label}
@@ -822,6 +1284,100 @@ func (_u *WorkspaceUpdateOne) AddMaterials(v ...*Material) *WorkspaceUpdateOne {
 	return _u.AddMaterialIDs(ids...)
 }
 
+// AddSurveyIDs adds the "surveys" edge to the Survey entity by IDs.
+func (_u *WorkspaceUpdateOne) AddSurveyIDs(ids ...int) *WorkspaceUpdateOne {
+	_u.mutation.AddSurveyIDs(ids...)
+	return _u
+}
+
+// AddSurveys adds the "surveys" edges to the Survey entity.
+func (_u *WorkspaceUpdateOne) AddSurveys(v ...*Survey) *WorkspaceUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddSurveyIDs(ids...)
+}
+
+// AddWorkshopIDs adds the "workshops" edge to the Workshop entity by IDs.
+func (_u *WorkspaceUpdateOne) AddWorkshopIDs(ids ...int) *WorkspaceUpdateOne {
+	_u.mutation.AddWorkshopIDs(ids...)
+	return _u
+}
+
+// AddWorkshops adds the "workshops" edges to the Workshop entity.
+func (_u *WorkspaceUpdateOne) AddWorkshops(v ...*Workshop) *WorkspaceUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddWorkshopIDs(ids...)
+}
+
+// AddOperatingModelIDs adds the "operating_models" edge to the OperatingModel entity by IDs.
+func (_u *WorkspaceUpdateOne) AddOperatingModelIDs(ids ...int) *WorkspaceUpdateOne {
+	_u.mutation.AddOperatingModelIDs(ids...)
+	return _u
+}
+
+// AddOperatingModels adds the "operating_models" edges to the OperatingModel entity.
+func (_u *WorkspaceUpdateOne) AddOperatingModels(v ...*OperatingModel) *WorkspaceUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddOperatingModelIDs(ids...)
+}
+
+// AddProjectIDs adds the "projects" edge to the Pilot entity by IDs.
+func (_u *WorkspaceUpdateOne) AddProjectIDs(ids ...int) *WorkspaceUpdateOne {
+	_u.mutation.AddProjectIDs(ids...)
+	return _u
+}
+
+// AddProjects adds the "projects" edges to the Pilot entity.
+func (_u *WorkspaceUpdateOne) AddProjects(v ...*Pilot) *WorkspaceUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddProjectIDs(ids...)
+}
+
+// SetParentID sets the "parent" edge to the Workspace entity by ID.
+func (_u *WorkspaceUpdateOne) SetParentID(id int) *WorkspaceUpdateOne {
+	_u.mutation.SetParentID(id)
+	return _u
+}
+
+// SetNillableParentID sets the "parent" edge to the Workspace entity by ID if the given value is not nil.
+func (_u *WorkspaceUpdateOne) SetNillableParentID(id *int) *WorkspaceUpdateOne {
+	if id != nil {
+		_u = _u.SetParentID(*id)
+	}
+	return _u
+}
+
+// SetParent sets the "parent" edge to the Workspace entity.
+func (_u *WorkspaceUpdateOne) SetParent(v *Workspace) *WorkspaceUpdateOne {
+	return _u.SetParentID(v.ID)
+}
+
+// AddChildIDs adds the "children" edge to the Workspace entity by IDs.
+func (_u *WorkspaceUpdateOne) AddChildIDs(ids ...int) *WorkspaceUpdateOne {
+	_u.mutation.AddChildIDs(ids...)
+	return _u
+}
+
+// AddChildren adds the "children" edges to the Workspace entity.
+func (_u *WorkspaceUpdateOne) AddChildren(v ...*Workspace) *WorkspaceUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddChildIDs(ids...)
+}
+
 // Mutation returns the WorkspaceMutation object of the builder.
 func (_u *WorkspaceUpdateOne) Mutation() *WorkspaceMutation {
 	return _u.mutation
@@ -921,6 +1477,117 @@ func (_u *WorkspaceUpdateOne) RemoveMaterials(v ...*Material) *WorkspaceUpdateOn
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveMaterialIDs(ids...)
+}
+
+// ClearSurveys clears all "surveys" edges to the Survey entity.
+func (_u *WorkspaceUpdateOne) ClearSurveys() *WorkspaceUpdateOne {
+	_u.mutation.ClearSurveys()
+	return _u
+}
+
+// RemoveSurveyIDs removes the "surveys" edge to Survey entities by IDs.
+func (_u *WorkspaceUpdateOne) RemoveSurveyIDs(ids ...int) *WorkspaceUpdateOne {
+	_u.mutation.RemoveSurveyIDs(ids...)
+	return _u
+}
+
+// RemoveSurveys removes "surveys" edges to Survey entities.
+func (_u *WorkspaceUpdateOne) RemoveSurveys(v ...*Survey) *WorkspaceUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveSurveyIDs(ids...)
+}
+
+// ClearWorkshops clears all "workshops" edges to the Workshop entity.
+func (_u *WorkspaceUpdateOne) ClearWorkshops() *WorkspaceUpdateOne {
+	_u.mutation.ClearWorkshops()
+	return _u
+}
+
+// RemoveWorkshopIDs removes the "workshops" edge to Workshop entities by IDs.
+func (_u *WorkspaceUpdateOne) RemoveWorkshopIDs(ids ...int) *WorkspaceUpdateOne {
+	_u.mutation.RemoveWorkshopIDs(ids...)
+	return _u
+}
+
+// RemoveWorkshops removes "workshops" edges to Workshop entities.
+func (_u *WorkspaceUpdateOne) RemoveWorkshops(v ...*Workshop) *WorkspaceUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveWorkshopIDs(ids...)
+}
+
+// ClearOperatingModels clears all "operating_models" edges to the OperatingModel entity.
+func (_u *WorkspaceUpdateOne) ClearOperatingModels() *WorkspaceUpdateOne {
+	_u.mutation.ClearOperatingModels()
+	return _u
+}
+
+// RemoveOperatingModelIDs removes the "operating_models" edge to OperatingModel entities by IDs.
+func (_u *WorkspaceUpdateOne) RemoveOperatingModelIDs(ids ...int) *WorkspaceUpdateOne {
+	_u.mutation.RemoveOperatingModelIDs(ids...)
+	return _u
+}
+
+// RemoveOperatingModels removes "operating_models" edges to OperatingModel entities.
+func (_u *WorkspaceUpdateOne) RemoveOperatingModels(v ...*OperatingModel) *WorkspaceUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveOperatingModelIDs(ids...)
+}
+
+// ClearProjects clears all "projects" edges to the Pilot entity.
+func (_u *WorkspaceUpdateOne) ClearProjects() *WorkspaceUpdateOne {
+	_u.mutation.ClearProjects()
+	return _u
+}
+
+// RemoveProjectIDs removes the "projects" edge to Pilot entities by IDs.
+func (_u *WorkspaceUpdateOne) RemoveProjectIDs(ids ...int) *WorkspaceUpdateOne {
+	_u.mutation.RemoveProjectIDs(ids...)
+	return _u
+}
+
+// RemoveProjects removes "projects" edges to Pilot entities.
+func (_u *WorkspaceUpdateOne) RemoveProjects(v ...*Pilot) *WorkspaceUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveProjectIDs(ids...)
+}
+
+// ClearParent clears the "parent" edge to the Workspace entity.
+func (_u *WorkspaceUpdateOne) ClearParent() *WorkspaceUpdateOne {
+	_u.mutation.ClearParent()
+	return _u
+}
+
+// ClearChildren clears all "children" edges to the Workspace entity.
+func (_u *WorkspaceUpdateOne) ClearChildren() *WorkspaceUpdateOne {
+	_u.mutation.ClearChildren()
+	return _u
+}
+
+// RemoveChildIDs removes the "children" edge to Workspace entities by IDs.
+func (_u *WorkspaceUpdateOne) RemoveChildIDs(ids ...int) *WorkspaceUpdateOne {
+	_u.mutation.RemoveChildIDs(ids...)
+	return _u
+}
+
+// RemoveChildren removes "children" edges to Workspace entities.
+func (_u *WorkspaceUpdateOne) RemoveChildren(v ...*Workspace) *WorkspaceUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveChildIDs(ids...)
 }
 
 // Where appends a list predicates to the WorkspaceUpdate builder.
@@ -1281,6 +1948,260 @@ func (_u *WorkspaceUpdateOne) sqlSave(ctx context.Context) (_node *Workspace, er
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(material.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.SurveysCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   workspace.SurveysTable,
+			Columns: []string{workspace.SurveysColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(survey.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedSurveysIDs(); len(nodes) > 0 && !_u.mutation.SurveysCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   workspace.SurveysTable,
+			Columns: []string{workspace.SurveysColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(survey.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.SurveysIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   workspace.SurveysTable,
+			Columns: []string{workspace.SurveysColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(survey.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.WorkshopsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   workspace.WorkshopsTable,
+			Columns: []string{workspace.WorkshopsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(workshop.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedWorkshopsIDs(); len(nodes) > 0 && !_u.mutation.WorkshopsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   workspace.WorkshopsTable,
+			Columns: []string{workspace.WorkshopsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(workshop.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.WorkshopsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   workspace.WorkshopsTable,
+			Columns: []string{workspace.WorkshopsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(workshop.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.OperatingModelsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   workspace.OperatingModelsTable,
+			Columns: []string{workspace.OperatingModelsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(operatingmodel.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedOperatingModelsIDs(); len(nodes) > 0 && !_u.mutation.OperatingModelsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   workspace.OperatingModelsTable,
+			Columns: []string{workspace.OperatingModelsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(operatingmodel.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.OperatingModelsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   workspace.OperatingModelsTable,
+			Columns: []string{workspace.OperatingModelsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(operatingmodel.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ProjectsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   workspace.ProjectsTable,
+			Columns: workspace.ProjectsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pilot.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedProjectsIDs(); len(nodes) > 0 && !_u.mutation.ProjectsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   workspace.ProjectsTable,
+			Columns: workspace.ProjectsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pilot.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ProjectsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   workspace.ProjectsTable,
+			Columns: workspace.ProjectsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pilot.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ParentCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   workspace.ParentTable,
+			Columns: []string{workspace.ParentColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(workspace.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ParentIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   workspace.ParentTable,
+			Columns: []string{workspace.ParentColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(workspace.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ChildrenCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   workspace.ChildrenTable,
+			Columns: []string{workspace.ChildrenColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(workspace.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedChildrenIDs(); len(nodes) > 0 && !_u.mutation.ChildrenCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   workspace.ChildrenTable,
+			Columns: []string{workspace.ChildrenColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(workspace.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ChildrenIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   workspace.ChildrenTable,
+			Columns: []string{workspace.ChildrenColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(workspace.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -38,7 +38,7 @@ func (r *mutationResolver) Logout(ctx context.Context) (bool, error) {
 // CreateWorkspace is the resolver for the createWorkspace field.
 func (r *mutationResolver) CreateWorkspace(ctx context.Context, input model.CreateWorkspaceInput) (*ent.Workspace, error) {
 	in := collab.WorkspaceInput{Name: input.Name, Description: deref(input.Description), Slug: deref(input.Slug),
-		Visibility: workspace.VisibilityPUBLIC, NetworkID: input.NetworkID, PilotID: input.PilotID}
+		Visibility: workspace.VisibilityPUBLIC, NetworkID: input.NetworkID, PilotID: input.PilotID, ParentID: input.ParentID}
 	if input.Visibility != nil {
 		in.Visibility = *input.Visibility
 	}
@@ -93,7 +93,7 @@ func (r *mutationResolver) PinDiscussion(ctx context.Context, id int, pinned boo
 // PostNotice is the resolver for the postNotice field.
 func (r *mutationResolver) PostNotice(ctx context.Context, input model.PostNoticeInput) (*ent.Notice, error) {
 	return collab.PostNotice(ctx, r.client, collab.NoticeInput{WorkspaceID: input.WorkspaceID, Title: input.Title,
-		Body: input.Body, URL: input.URL, EventOn: input.EventOn, ExpiresAt: input.ExpiresAt})
+		Body: input.Body, URL: input.URL, EventOn: input.EventOn, ExpiresAt: input.ExpiresAt, Kind: input.Kind})
 }
 
 // CreatePilot is the resolver for the createPilot field.

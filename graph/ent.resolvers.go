@@ -27,6 +27,11 @@ func (r *queryResolver) Links(ctx context.Context, after *entgql.Cursor[int], fi
 	return r.client.Link.Query().Paginate(ctx, after, first, before, last, ent.WithLinkOrder(orderBy), ent.WithLinkFilter(where.Filter))
 }
 
+// Materials is the resolver for the materials field.
+func (r *queryResolver) Materials(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.MaterialOrder, where *ent.MaterialWhereInput) (*ent.MaterialConnection, error) {
+	return r.client.Material.Query().Paginate(ctx, after, first, before, last, ent.WithMaterialOrder(orderBy), ent.WithMaterialFilter(where.Filter))
+}
+
 // Municipalities is the resolver for the municipalities field.
 func (r *queryResolver) Municipalities(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.MunicipalityOrder, where *ent.MunicipalityWhereInput) (*ent.MunicipalityConnection, error) {
 	return r.client.Municipality.Query().Paginate(ctx, after, first, before, last, ent.WithMunicipalityOrder(orderBy), ent.WithMunicipalityFilter(where.Filter))
@@ -40,6 +45,11 @@ func (r *queryResolver) Networks(ctx context.Context, after *entgql.Cursor[int],
 // Notices is the resolver for the notices field.
 func (r *queryResolver) Notices(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.NoticeOrder, where *ent.NoticeWhereInput) (*ent.NoticeConnection, error) {
 	return r.client.Notice.Query().Paginate(ctx, after, first, before, last, ent.WithNoticeOrder(orderBy), ent.WithNoticeFilter(where.Filter))
+}
+
+// OperatingModels is the resolver for the operatingModels field.
+func (r *queryResolver) OperatingModels(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.OperatingModelOrder, where *ent.OperatingModelWhereInput) (*ent.OperatingModelConnection, error) {
+	return r.client.OperatingModel.Query().Paginate(ctx, after, first, before, last, ent.WithOperatingModelOrder(orderBy), ent.WithOperatingModelFilter(where.Filter))
 }
 
 // Organizations is the resolver for the organizations field.
@@ -57,6 +67,11 @@ func (r *queryResolver) Regions(ctx context.Context, after *entgql.Cursor[int], 
 	return r.client.Region.Query().Paginate(ctx, after, first, before, last, ent.WithRegionOrder(orderBy), ent.WithRegionFilter(where.Filter))
 }
 
+// Surveys is the resolver for the surveys field.
+func (r *queryResolver) Surveys(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.SurveyOrder, where *ent.SurveyWhereInput) (*ent.SurveyConnection, error) {
+	return r.client.Survey.Query().Paginate(ctx, after, first, before, last, ent.WithSurveyOrder(orderBy), ent.WithSurveyFilter(where.Filter))
+}
+
 // Themes is the resolver for the themes field.
 func (r *queryResolver) Themes(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ThemeOrder, where *ent.ThemeWhereInput) (*ent.ThemeConnection, error) {
 	return r.client.Theme.Query().Paginate(ctx, after, first, before, last, ent.WithThemeOrder(orderBy), ent.WithThemeFilter(where.Filter))
@@ -65,6 +80,11 @@ func (r *queryResolver) Themes(ctx context.Context, after *entgql.Cursor[int], f
 // WellbeingCounties is the resolver for the wellbeingCounties field.
 func (r *queryResolver) WellbeingCounties(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.WellbeingCountyOrder, where *ent.WellbeingCountyWhereInput) (*ent.WellbeingCountyConnection, error) {
 	return r.client.WellbeingCounty.Query().Paginate(ctx, after, first, before, last, ent.WithWellbeingCountyOrder(orderBy), ent.WithWellbeingCountyFilter(where.Filter))
+}
+
+// Workshops is the resolver for the workshops field.
+func (r *queryResolver) Workshops(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.WorkshopOrder, where *ent.WorkshopWhereInput) (*ent.WorkshopConnection, error) {
+	return r.client.Workshop.Query().Paginate(ctx, after, first, before, last, ent.WithWorkshopOrder(orderBy), ent.WithWorkshopFilter(where.Filter))
 }
 
 // Workspaces is the resolver for the workspaces field.
@@ -93,6 +113,9 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 // Region returns RegionResolver implementation.
 func (r *Resolver) Region() RegionResolver { return &regionResolver{r} }
 
+// Survey returns SurveyResolver implementation.
+func (r *Resolver) Survey() SurveyResolver { return &surveyResolver{r} }
+
 // Theme returns ThemeResolver implementation.
 func (r *Resolver) Theme() ThemeResolver { return &themeResolver{r} }
 
@@ -102,15 +125,40 @@ func (r *Resolver) User() UserResolver { return &userResolver{r} }
 // WellbeingCounty returns WellbeingCountyResolver implementation.
 func (r *Resolver) WellbeingCounty() WellbeingCountyResolver { return &wellbeingCountyResolver{r} }
 
+// Workshop returns WorkshopResolver implementation.
+func (r *Resolver) Workshop() WorkshopResolver { return &workshopResolver{r} }
+
+// WorkshopRegistration returns WorkshopRegistrationResolver implementation.
+func (r *Resolver) WorkshopRegistration() WorkshopRegistrationResolver {
+	return &workshopRegistrationResolver{r}
+}
+
+// Workspace returns WorkspaceResolver implementation.
+func (r *Resolver) Workspace() WorkspaceResolver { return &workspaceResolver{r} }
+
+// SurveyWhereInput returns SurveyWhereInputResolver implementation.
+func (r *Resolver) SurveyWhereInput() SurveyWhereInputResolver { return &surveyWhereInputResolver{r} }
+
+// WorkspaceWhereInput returns WorkspaceWhereInputResolver implementation.
+func (r *Resolver) WorkspaceWhereInput() WorkspaceWhereInputResolver {
+	return &workspaceWhereInputResolver{r}
+}
+
 type (
-	discussionResolver      struct{ *Resolver }
-	linkResolver            struct{ *Resolver }
-	municipalityResolver    struct{ *Resolver }
-	noticeResolver          struct{ *Resolver }
-	postResolver            struct{ *Resolver }
-	queryResolver           struct{ *Resolver }
-	regionResolver          struct{ *Resolver }
-	themeResolver           struct{ *Resolver }
-	userResolver            struct{ *Resolver }
-	wellbeingCountyResolver struct{ *Resolver }
+	discussionResolver           struct{ *Resolver }
+	linkResolver                 struct{ *Resolver }
+	municipalityResolver         struct{ *Resolver }
+	noticeResolver               struct{ *Resolver }
+	postResolver                 struct{ *Resolver }
+	queryResolver                struct{ *Resolver }
+	regionResolver               struct{ *Resolver }
+	surveyResolver               struct{ *Resolver }
+	themeResolver                struct{ *Resolver }
+	userResolver                 struct{ *Resolver }
+	wellbeingCountyResolver      struct{ *Resolver }
+	workshopResolver             struct{ *Resolver }
+	workshopRegistrationResolver struct{ *Resolver }
+	workspaceResolver            struct{ *Resolver }
+	surveyWhereInputResolver     struct{ *Resolver }
+	workspaceWhereInputResolver  struct{ *Resolver }
 )

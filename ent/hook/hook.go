@@ -8,6 +8,18 @@ import (
 	"kokeilu/ent"
 )
 
+// The AdoptionFunc type is an adapter to allow the use of ordinary
+// function as Adoption mutator.
+type AdoptionFunc func(context.Context, *ent.AdoptionMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f AdoptionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.AdoptionMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AdoptionMutation", m)
+}
+
 // The DiscussionFunc type is an adapter to allow the use of ordinary
 // function as Discussion mutator.
 type DiscussionFunc func(context.Context, *ent.DiscussionMutation) (ent.Value, error)
@@ -92,6 +104,18 @@ func (f NoticeFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, erro
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.NoticeMutation", m)
 }
 
+// The OperatingModelFunc type is an adapter to allow the use of ordinary
+// function as OperatingModel mutator.
+type OperatingModelFunc func(context.Context, *ent.OperatingModelMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f OperatingModelFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.OperatingModelMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.OperatingModelMutation", m)
+}
+
 // The OrganizationFunc type is an adapter to allow the use of ordinary
 // function as Organization mutator.
 type OrganizationFunc func(context.Context, *ent.OrganizationMutation) (ent.Value, error)
@@ -152,6 +176,30 @@ func (f SessionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, err
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SessionMutation", m)
 }
 
+// The SurveyFunc type is an adapter to allow the use of ordinary
+// function as Survey mutator.
+type SurveyFunc func(context.Context, *ent.SurveyMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SurveyFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SurveyMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SurveyMutation", m)
+}
+
+// The SurveyResponseFunc type is an adapter to allow the use of ordinary
+// function as SurveyResponse mutator.
+type SurveyResponseFunc func(context.Context, *ent.SurveyResponseMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SurveyResponseFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SurveyResponseMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SurveyResponseMutation", m)
+}
+
 // The ThemeFunc type is an adapter to allow the use of ordinary
 // function as Theme mutator.
 type ThemeFunc func(context.Context, *ent.ThemeMutation) (ent.Value, error)
@@ -186,6 +234,30 @@ func (f WellbeingCountyFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Va
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.WellbeingCountyMutation", m)
+}
+
+// The WorkshopFunc type is an adapter to allow the use of ordinary
+// function as Workshop mutator.
+type WorkshopFunc func(context.Context, *ent.WorkshopMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f WorkshopFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.WorkshopMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.WorkshopMutation", m)
+}
+
+// The WorkshopRegistrationFunc type is an adapter to allow the use of ordinary
+// function as WorkshopRegistration mutator.
+type WorkshopRegistrationFunc func(context.Context, *ent.WorkshopRegistrationMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f WorkshopRegistrationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.WorkshopRegistrationMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.WorkshopRegistrationMutation", m)
 }
 
 // The WorkspaceFunc type is an adapter to allow the use of ordinary

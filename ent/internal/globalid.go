@@ -2,4 +2,4 @@
 
 package internal
 
-const IncrementStarts = "{\"discussions\":0,\"links\":4294967296,\"materials\":8589934592,\"memberships\":12884901888,\"municipalities\":17179869184,\"networks\":21474836480,\"notices\":25769803776,\"organizations\":30064771072,\"pilots\":34359738368,\"posts\":38654705664,\"regions\":42949672960,\"sessions\":64424509440,\"themes\":47244640256,\"users\":51539607552,\"wellbeing_counties\":55834574848,\"workspaces\":60129542144}"
+const IncrementStarts = "{\"adoptions\":68719476736,\"discussions\":0,\"links\":4294967296,\"materials\":8589934592,\"memberships\":12884901888,\"municipalities\":17179869184,\"networks\":21474836480,\"notices\":25769803776,\"operating_models\":73014444032,\"organizations\":30064771072,\"pilots\":34359738368,\"posts\":38654705664,\"regions\":42949672960,\"sessions\":64424509440,\"survey_responses\":81604378624,\"surveys\":77309411328,\"themes\":47244640256,\"users\":51539607552,\"wellbeing_counties\":55834574848,\"workshop_registrations\":90194313216,\"workshops\":85899345920,\"workspaces\":60129542144}"

@@ -9,6 +9,51 @@ import (
 )
 
 var (
+	// AdoptionsColumns holds the columns for the "adoptions" table.
+	AdoptionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "adopted_on", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"postgres": "date"}},
+		{Name: "note", Type: field.TypeString, Nullable: true, Size: 5000},
+		{Name: "source_url", Type: field.TypeString, Nullable: true, Size: 2048},
+		{Name: "adoption_municipality", Type: field.TypeInt, Nullable: true},
+		{Name: "adoption_pilot", Type: field.TypeInt, Nullable: true},
+		{Name: "adoption_created_by", Type: field.TypeInt, Nullable: true},
+		{Name: "operating_model_adoptions", Type: field.TypeInt},
+	}
+	// AdoptionsTable holds the schema information for the "adoptions" table.
+	AdoptionsTable = &schema.Table{
+		Name:       "adoptions",
+		Columns:    AdoptionsColumns,
+		PrimaryKey: []*schema.Column{AdoptionsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "adoptions_municipalities_municipality",
+				Columns:    []*schema.Column{AdoptionsColumns[6]},
+				RefColumns: []*schema.Column{MunicipalitiesColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "adoptions_pilots_pilot",
+				Columns:    []*schema.Column{AdoptionsColumns[7]},
+				RefColumns: []*schema.Column{PilotsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "adoptions_users_created_by",
+				Columns:    []*schema.Column{AdoptionsColumns[8]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "adoptions_operating_models_adoptions",
+				Columns:    []*schema.Column{AdoptionsColumns[9]},
+				RefColumns: []*schema.Column{OperatingModelsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+	}
 	// DiscussionsColumns holds the columns for the "discussions" table.
 	DiscussionsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -269,6 +314,7 @@ var (
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "title", Type: field.TypeString, Size: 200},
 		{Name: "body", Type: field.TypeString, Nullable: true, Size: 20000},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"NOTICE", "NEWS", "EVENT"}, Default: "NOTICE"},
 		{Name: "event_on", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"postgres": "date"}},
 		{Name: "url", Type: field.TypeString, Nullable: true, Size: 2048},
 		{Name: "published_at", Type: field.TypeTime},
@@ -284,13 +330,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "notices_users_author",
-				Columns:    []*schema.Column{NoticesColumns[7]},
+				Columns:    []*schema.Column{NoticesColumns[8]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "notices_workspaces_notices",
-				Columns:    []*schema.Column{NoticesColumns[8]},
+				Columns:    []*schema.Column{NoticesColumns[9]},
 				RefColumns: []*schema.Column{WorkspacesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -299,12 +345,67 @@ var (
 			{
 				Name:    "notice_published_at",
 				Unique:  false,
-				Columns: []*schema.Column{NoticesColumns[5]},
+				Columns: []*schema.Column{NoticesColumns[6]},
 			},
 			{
 				Name:    "notice_event_on",
 				Unique:  false,
-				Columns: []*schema.Column{NoticesColumns[3]},
+				Columns: []*schema.Column{NoticesColumns[4]},
+			},
+			{
+				Name:    "notice_kind_published_at",
+				Unique:  false,
+				Columns: []*schema.Column{NoticesColumns[3], NoticesColumns[6]},
+			},
+		},
+	}
+	// OperatingModelsColumns holds the columns for the "operating_models" table.
+	OperatingModelsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "slug", Type: field.TypeString, Unique: true, Size: 100},
+		{Name: "name", Type: field.TypeString, Size: 300},
+		{Name: "summary", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "core_idea", Type: field.TypeString, Nullable: true, Size: 20000},
+		{Name: "conditions", Type: field.TypeString, Nullable: true, Size: 20000},
+		{Name: "operating_environment", Type: field.TypeString, Nullable: true, Size: 20000},
+		{Name: "funder", Type: field.TypeString, Nullable: true, Size: 300},
+		{Name: "source_url", Type: field.TypeString, Nullable: true, Size: 2048},
+		{Name: "operating_model_created_by", Type: field.TypeInt, Nullable: true},
+		{Name: "operating_model_parts", Type: field.TypeInt, Nullable: true},
+		{Name: "workspace_operating_models", Type: field.TypeInt, Nullable: true},
+	}
+	// OperatingModelsTable holds the schema information for the "operating_models" table.
+	OperatingModelsTable = &schema.Table{
+		Name:       "operating_models",
+		Columns:    OperatingModelsColumns,
+		PrimaryKey: []*schema.Column{OperatingModelsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "operating_models_users_created_by",
+				Columns:    []*schema.Column{OperatingModelsColumns[11]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "operating_models_operating_models_parts",
+				Columns:    []*schema.Column{OperatingModelsColumns[12]},
+				RefColumns: []*schema.Column{OperatingModelsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "operating_models_workspaces_operating_models",
+				Columns:    []*schema.Column{OperatingModelsColumns[13]},
+				RefColumns: []*schema.Column{WorkspacesColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "operatingmodel_name",
+				Unique:  false,
+				Columns: []*schema.Column{OperatingModelsColumns[4]},
 			},
 		},
 	}
@@ -488,6 +589,83 @@ var (
 			},
 		},
 	}
+	// SurveysColumns holds the columns for the "surveys" table.
+	SurveysColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "title", Type: field.TypeString, Size: 200},
+		{Name: "description", Type: field.TypeString, Nullable: true, Size: 10000},
+		{Name: "questions", Type: field.TypeJSON},
+		{Name: "opens_at", Type: field.TypeTime},
+		{Name: "closes_at", Type: field.TypeTime, Nullable: true},
+		{Name: "audience", Type: field.TypeEnum, Enums: []string{"MEMBERS", "SIGNED_IN"}, Default: "MEMBERS"},
+		{Name: "results_visible_to_respondents", Type: field.TypeBool, Default: false},
+		{Name: "survey_created_by", Type: field.TypeInt, Nullable: true},
+		{Name: "workspace_surveys", Type: field.TypeInt},
+	}
+	// SurveysTable holds the schema information for the "surveys" table.
+	SurveysTable = &schema.Table{
+		Name:       "surveys",
+		Columns:    SurveysColumns,
+		PrimaryKey: []*schema.Column{SurveysColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "surveys_users_created_by",
+				Columns:    []*schema.Column{SurveysColumns[10]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "surveys_workspaces_surveys",
+				Columns:    []*schema.Column{SurveysColumns[11]},
+				RefColumns: []*schema.Column{WorkspacesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "survey_opens_at_closes_at",
+				Unique:  false,
+				Columns: []*schema.Column{SurveysColumns[6], SurveysColumns[7]},
+			},
+		},
+	}
+	// SurveyResponsesColumns holds the columns for the "survey_responses" table.
+	SurveyResponsesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "answers", Type: field.TypeJSON},
+		{Name: "submitted_at", Type: field.TypeTime},
+		{Name: "survey_id", Type: field.TypeInt},
+		{Name: "user_id", Type: field.TypeInt},
+	}
+	// SurveyResponsesTable holds the schema information for the "survey_responses" table.
+	SurveyResponsesTable = &schema.Table{
+		Name:       "survey_responses",
+		Columns:    SurveyResponsesColumns,
+		PrimaryKey: []*schema.Column{SurveyResponsesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "survey_responses_surveys_responses",
+				Columns:    []*schema.Column{SurveyResponsesColumns[3]},
+				RefColumns: []*schema.Column{SurveysColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "survey_responses_users_user",
+				Columns:    []*schema.Column{SurveyResponsesColumns[4]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "surveyresponse_survey_id_user_id",
+				Unique:  true,
+				Columns: []*schema.Column{SurveyResponsesColumns[3], SurveyResponsesColumns[4]},
+			},
+		},
+	}
 	// ThemesColumns holds the columns for the "themes" table.
 	ThemesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -559,6 +737,88 @@ var (
 			},
 		},
 	}
+	// WorkshopsColumns holds the columns for the "workshops" table.
+	WorkshopsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "title", Type: field.TypeString, Size: 200},
+		{Name: "description", Type: field.TypeString, Nullable: true, Size: 10000},
+		{Name: "starts_at", Type: field.TypeTime},
+		{Name: "ends_at", Type: field.TypeTime, Nullable: true},
+		{Name: "place", Type: field.TypeString, Nullable: true, Size: 300},
+		{Name: "online_url", Type: field.TypeString, Nullable: true, Size: 2048},
+		{Name: "capacity", Type: field.TypeInt},
+		{Name: "workshop_created_by", Type: field.TypeInt, Nullable: true},
+		{Name: "workspace_workshops", Type: field.TypeInt},
+	}
+	// WorkshopsTable holds the schema information for the "workshops" table.
+	WorkshopsTable = &schema.Table{
+		Name:       "workshops",
+		Columns:    WorkshopsColumns,
+		PrimaryKey: []*schema.Column{WorkshopsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "workshops_users_created_by",
+				Columns:    []*schema.Column{WorkshopsColumns[10]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "workshops_workspaces_workshops",
+				Columns:    []*schema.Column{WorkshopsColumns[11]},
+				RefColumns: []*schema.Column{WorkspacesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "workshop_starts_at",
+				Unique:  false,
+				Columns: []*schema.Column{WorkshopsColumns[5]},
+			},
+		},
+	}
+	// WorkshopRegistrationsColumns holds the columns for the "workshop_registrations" table.
+	WorkshopRegistrationsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"PARTICIPANT", "WAITING"}},
+		{Name: "registered_at", Type: field.TypeTime},
+		{Name: "workshop_id", Type: field.TypeInt},
+		{Name: "user_id", Type: field.TypeInt},
+	}
+	// WorkshopRegistrationsTable holds the schema information for the "workshop_registrations" table.
+	WorkshopRegistrationsTable = &schema.Table{
+		Name:       "workshop_registrations",
+		Columns:    WorkshopRegistrationsColumns,
+		PrimaryKey: []*schema.Column{WorkshopRegistrationsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "workshop_registrations_workshops_registrations",
+				Columns:    []*schema.Column{WorkshopRegistrationsColumns[3]},
+				RefColumns: []*schema.Column{WorkshopsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "workshop_registrations_users_user",
+				Columns:    []*schema.Column{WorkshopRegistrationsColumns[4]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "workshopregistration_workshop_id_user_id",
+				Unique:  true,
+				Columns: []*schema.Column{WorkshopRegistrationsColumns[3], WorkshopRegistrationsColumns[4]},
+			},
+			{
+				Name:    "workshopregistration_workshop_id_status_registered_at",
+				Unique:  false,
+				Columns: []*schema.Column{WorkshopRegistrationsColumns[3], WorkshopRegistrationsColumns[1], WorkshopRegistrationsColumns[2]},
+			},
+		},
+	}
 	// WorkspacesColumns holds the columns for the "workspaces" table.
 	WorkspacesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -570,6 +830,7 @@ var (
 		{Name: "visibility", Type: field.TypeEnum, Enums: []string{"PUBLIC", "MEMBERS_ONLY"}, Default: "PUBLIC"},
 		{Name: "pilot_workspace", Type: field.TypeInt, Unique: true, Nullable: true},
 		{Name: "workspace_network", Type: field.TypeInt, Nullable: true},
+		{Name: "workspace_children", Type: field.TypeInt, Nullable: true},
 	}
 	// WorkspacesTable holds the schema information for the "workspaces" table.
 	WorkspacesTable = &schema.Table{
@@ -587,6 +848,12 @@ var (
 				Symbol:     "workspaces_networks_network",
 				Columns:    []*schema.Column{WorkspacesColumns[8]},
 				RefColumns: []*schema.Column{NetworksColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "workspaces_workspaces_children",
+				Columns:    []*schema.Column{WorkspacesColumns[9]},
+				RefColumns: []*schema.Column{WorkspacesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 		},
@@ -673,6 +940,81 @@ var (
 			},
 		},
 	}
+	// OperatingModelMunicipalitiesColumns holds the columns for the "operating_model_municipalities" table.
+	OperatingModelMunicipalitiesColumns = []*schema.Column{
+		{Name: "operating_model_id", Type: field.TypeInt},
+		{Name: "municipality_id", Type: field.TypeInt},
+	}
+	// OperatingModelMunicipalitiesTable holds the schema information for the "operating_model_municipalities" table.
+	OperatingModelMunicipalitiesTable = &schema.Table{
+		Name:       "operating_model_municipalities",
+		Columns:    OperatingModelMunicipalitiesColumns,
+		PrimaryKey: []*schema.Column{OperatingModelMunicipalitiesColumns[0], OperatingModelMunicipalitiesColumns[1]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "operating_model_municipalities_operating_model_id",
+				Columns:    []*schema.Column{OperatingModelMunicipalitiesColumns[0]},
+				RefColumns: []*schema.Column{OperatingModelsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "operating_model_municipalities_municipality_id",
+				Columns:    []*schema.Column{OperatingModelMunicipalitiesColumns[1]},
+				RefColumns: []*schema.Column{MunicipalitiesColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+	}
+	// OperatingModelWellbeingCountiesColumns holds the columns for the "operating_model_wellbeing_counties" table.
+	OperatingModelWellbeingCountiesColumns = []*schema.Column{
+		{Name: "operating_model_id", Type: field.TypeInt},
+		{Name: "wellbeing_county_id", Type: field.TypeInt},
+	}
+	// OperatingModelWellbeingCountiesTable holds the schema information for the "operating_model_wellbeing_counties" table.
+	OperatingModelWellbeingCountiesTable = &schema.Table{
+		Name:       "operating_model_wellbeing_counties",
+		Columns:    OperatingModelWellbeingCountiesColumns,
+		PrimaryKey: []*schema.Column{OperatingModelWellbeingCountiesColumns[0], OperatingModelWellbeingCountiesColumns[1]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "operating_model_wellbeing_counties_operating_model_id",
+				Columns:    []*schema.Column{OperatingModelWellbeingCountiesColumns[0]},
+				RefColumns: []*schema.Column{OperatingModelsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "operating_model_wellbeing_counties_wellbeing_county_id",
+				Columns:    []*schema.Column{OperatingModelWellbeingCountiesColumns[1]},
+				RefColumns: []*schema.Column{WellbeingCountiesColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+	}
+	// OperatingModelDevelopedInColumns holds the columns for the "operating_model_developed_in" table.
+	OperatingModelDevelopedInColumns = []*schema.Column{
+		{Name: "operating_model_id", Type: field.TypeInt},
+		{Name: "pilot_id", Type: field.TypeInt},
+	}
+	// OperatingModelDevelopedInTable holds the schema information for the "operating_model_developed_in" table.
+	OperatingModelDevelopedInTable = &schema.Table{
+		Name:       "operating_model_developed_in",
+		Columns:    OperatingModelDevelopedInColumns,
+		PrimaryKey: []*schema.Column{OperatingModelDevelopedInColumns[0], OperatingModelDevelopedInColumns[1]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "operating_model_developed_in_operating_model_id",
+				Columns:    []*schema.Column{OperatingModelDevelopedInColumns[0]},
+				RefColumns: []*schema.Column{OperatingModelsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "operating_model_developed_in_pilot_id",
+				Columns:    []*schema.Column{OperatingModelDevelopedInColumns[1]},
+				RefColumns: []*schema.Column{PilotsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+	}
 	// PilotMunicipalitiesColumns holds the columns for the "pilot_municipalities" table.
 	PilotMunicipalitiesColumns = []*schema.Column{
 		{Name: "pilot_id", Type: field.TypeInt},
@@ -748,8 +1090,34 @@ var (
 			},
 		},
 	}
+	// WorkspaceProjectsColumns holds the columns for the "workspace_projects" table.
+	WorkspaceProjectsColumns = []*schema.Column{
+		{Name: "workspace_id", Type: field.TypeInt},
+		{Name: "pilot_id", Type: field.TypeInt},
+	}
+	// WorkspaceProjectsTable holds the schema information for the "workspace_projects" table.
+	WorkspaceProjectsTable = &schema.Table{
+		Name:       "workspace_projects",
+		Columns:    WorkspaceProjectsColumns,
+		PrimaryKey: []*schema.Column{WorkspaceProjectsColumns[0], WorkspaceProjectsColumns[1]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "workspace_projects_workspace_id",
+				Columns:    []*schema.Column{WorkspaceProjectsColumns[0]},
+				RefColumns: []*schema.Column{WorkspacesColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "workspace_projects_pilot_id",
+				Columns:    []*schema.Column{WorkspaceProjectsColumns[1]},
+				RefColumns: []*schema.Column{PilotsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
+		AdoptionsTable,
 		DiscussionsTable,
 		LinksTable,
 		MaterialsTable,
@@ -757,25 +1125,41 @@ var (
 		MunicipalitiesTable,
 		NetworksTable,
 		NoticesTable,
+		OperatingModelsTable,
 		OrganizationsTable,
 		PilotsTable,
 		PostsTable,
 		RegionsTable,
 		SessionsTable,
+		SurveysTable,
+		SurveyResponsesTable,
 		ThemesTable,
 		UsersTable,
 		WellbeingCountiesTable,
+		WorkshopsTable,
+		WorkshopRegistrationsTable,
 		WorkspacesTable,
 		NetworkMunicipalitiesTable,
 		NetworkOrganizationsTable,
 		NetworkPilotsTable,
+		OperatingModelMunicipalitiesTable,
+		OperatingModelWellbeingCountiesTable,
+		OperatingModelDevelopedInTable,
 		PilotMunicipalitiesTable,
 		PilotOrganizationsTable,
 		PilotThemesTable,
+		WorkspaceProjectsTable,
 	}
 )
 
 func init() {
+	AdoptionsTable.ForeignKeys[0].RefTable = MunicipalitiesTable
+	AdoptionsTable.ForeignKeys[1].RefTable = PilotsTable
+	AdoptionsTable.ForeignKeys[2].RefTable = UsersTable
+	AdoptionsTable.ForeignKeys[3].RefTable = OperatingModelsTable
+	AdoptionsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(68719476736),
+	}
 	DiscussionsTable.ForeignKeys[0].RefTable = UsersTable
 	DiscussionsTable.ForeignKeys[1].RefTable = WorkspacesTable
 	DiscussionsTable.Annotation = &entsql.Annotation{
@@ -810,6 +1194,12 @@ func init() {
 	NoticesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(25769803776),
 	}
+	OperatingModelsTable.ForeignKeys[0].RefTable = UsersTable
+	OperatingModelsTable.ForeignKeys[1].RefTable = OperatingModelsTable
+	OperatingModelsTable.ForeignKeys[2].RefTable = WorkspacesTable
+	OperatingModelsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(73014444032),
+	}
 	OrganizationsTable.ForeignKeys[0].RefTable = MunicipalitiesTable
 	OrganizationsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(30064771072),
@@ -832,6 +1222,16 @@ func init() {
 	SessionsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(64424509440),
 	}
+	SurveysTable.ForeignKeys[0].RefTable = UsersTable
+	SurveysTable.ForeignKeys[1].RefTable = WorkspacesTable
+	SurveysTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(77309411328),
+	}
+	SurveyResponsesTable.ForeignKeys[0].RefTable = SurveysTable
+	SurveyResponsesTable.ForeignKeys[1].RefTable = UsersTable
+	SurveyResponsesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(81604378624),
+	}
 	ThemesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(47244640256),
 	}
@@ -844,8 +1244,19 @@ func init() {
 	WellbeingCountiesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(55834574848),
 	}
+	WorkshopsTable.ForeignKeys[0].RefTable = UsersTable
+	WorkshopsTable.ForeignKeys[1].RefTable = WorkspacesTable
+	WorkshopsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(85899345920),
+	}
+	WorkshopRegistrationsTable.ForeignKeys[0].RefTable = WorkshopsTable
+	WorkshopRegistrationsTable.ForeignKeys[1].RefTable = UsersTable
+	WorkshopRegistrationsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(90194313216),
+	}
 	WorkspacesTable.ForeignKeys[0].RefTable = PilotsTable
 	WorkspacesTable.ForeignKeys[1].RefTable = NetworksTable
+	WorkspacesTable.ForeignKeys[2].RefTable = WorkspacesTable
 	WorkspacesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(60129542144),
 	}
@@ -855,10 +1266,18 @@ func init() {
 	NetworkOrganizationsTable.ForeignKeys[1].RefTable = OrganizationsTable
 	NetworkPilotsTable.ForeignKeys[0].RefTable = NetworksTable
 	NetworkPilotsTable.ForeignKeys[1].RefTable = PilotsTable
+	OperatingModelMunicipalitiesTable.ForeignKeys[0].RefTable = OperatingModelsTable
+	OperatingModelMunicipalitiesTable.ForeignKeys[1].RefTable = MunicipalitiesTable
+	OperatingModelWellbeingCountiesTable.ForeignKeys[0].RefTable = OperatingModelsTable
+	OperatingModelWellbeingCountiesTable.ForeignKeys[1].RefTable = WellbeingCountiesTable
+	OperatingModelDevelopedInTable.ForeignKeys[0].RefTable = OperatingModelsTable
+	OperatingModelDevelopedInTable.ForeignKeys[1].RefTable = PilotsTable
 	PilotMunicipalitiesTable.ForeignKeys[0].RefTable = PilotsTable
 	PilotMunicipalitiesTable.ForeignKeys[1].RefTable = MunicipalitiesTable
 	PilotOrganizationsTable.ForeignKeys[0].RefTable = PilotsTable
 	PilotOrganizationsTable.ForeignKeys[1].RefTable = OrganizationsTable
 	PilotThemesTable.ForeignKeys[0].RefTable = PilotsTable
 	PilotThemesTable.ForeignKeys[1].RefTable = ThemesTable
+	WorkspaceProjectsTable.ForeignKeys[0].RefTable = WorkspacesTable
+	WorkspaceProjectsTable.ForeignKeys[1].RefTable = PilotsTable
 }

@@ -55,6 +55,8 @@ const (
 	EdgeNetworks = "networks"
 	// EdgeOrganizations holds the string denoting the organizations edge name in mutations.
 	EdgeOrganizations = "organizations"
+	// EdgeOperatingModels holds the string denoting the operating_models edge name in mutations.
+	EdgeOperatingModels = "operating_models"
 	// Table holds the table name of the municipality in the database.
 	Table = "municipalities"
 	// RegionTable is the table that holds the region relation/edge.
@@ -95,6 +97,11 @@ const (
 	OrganizationsInverseTable = "organizations"
 	// OrganizationsColumn is the table column denoting the organizations relation/edge.
 	OrganizationsColumn = "organization_municipality"
+	// OperatingModelsTable is the table that holds the operating_models relation/edge. The primary key declared below.
+	OperatingModelsTable = "operating_model_municipalities"
+	// OperatingModelsInverseTable is the table name for the OperatingModel entity.
+	// It exists in this package in order to avoid circular dependency with the "operatingmodel" package.
+	OperatingModelsInverseTable = "operating_models"
 )
 
 // Columns holds all SQL columns for municipality fields.
@@ -129,6 +136,9 @@ var (
 	// NetworksPrimaryKey and NetworksColumn2 are the table columns denoting the
 	// primary key for the networks relation (M2M).
 	NetworksPrimaryKey = []string{"network_id", "municipality_id"}
+	// OperatingModelsPrimaryKey and OperatingModelsColumn2 are the table columns denoting the
+	// primary key for the operating_models relation (M2M).
+	OperatingModelsPrimaryKey = []string{"operating_model_id", "municipality_id"}
 )
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -353,6 +363,20 @@ func ByOrganizations(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newOrganizationsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByOperatingModelsCount orders the results by operating_models count.
+func ByOperatingModelsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newOperatingModelsStep(), opts...)
+	}
+}
+
+// ByOperatingModels orders the results by operating_models terms.
+func ByOperatingModels(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newOperatingModelsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newRegionStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -393,6 +417,13 @@ func newOrganizationsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(OrganizationsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, true, OrganizationsTable, OrganizationsColumn),
+	)
+}
+func newOperatingModelsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(OperatingModelsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2M, true, OperatingModelsTable, OperatingModelsPrimaryKey...),
 	)
 }
 

@@ -3,6 +3,9 @@
 package notice
 
 import (
+	"fmt"
+	"io"
+	"strconv"
 	"time"
 
 	"entgo.io/ent"
@@ -19,6 +22,8 @@ const (
 	FieldTitle = "title"
 	// FieldBody holds the string denoting the body field in the database.
 	FieldBody = "body"
+	// FieldKind holds the string denoting the kind field in the database.
+	FieldKind = "kind"
 	// FieldEventOn holds the string denoting the event_on field in the database.
 	FieldEventOn = "event_on"
 	// FieldURL holds the string denoting the url field in the database.
@@ -54,6 +59,7 @@ var Columns = []string{
 	FieldID,
 	FieldTitle,
 	FieldBody,
+	FieldKind,
 	FieldEventOn,
 	FieldURL,
 	FieldPublishedAt,
@@ -100,6 +106,33 @@ var (
 	DefaultPublishedAt func() time.Time
 )
 
+// Kind defines the type for the "kind" enum field.
+type Kind string
+
+// KindNOTICE is the default value of the Kind enum.
+const DefaultKind = KindNOTICE
+
+// Kind values.
+const (
+	KindNOTICE Kind = "NOTICE"
+	KindNEWS   Kind = "NEWS"
+	KindEVENT  Kind = "EVENT"
+)
+
+func (k Kind) String() string {
+	return string(k)
+}
+
+// KindValidator is a validator for the "kind" field enum values. It is called by the builders before save.
+func KindValidator(k Kind) error {
+	switch k {
+	case KindNOTICE, KindNEWS, KindEVENT:
+		return nil
+	default:
+		return fmt.Errorf("notice: invalid enum value for kind field: %q", k)
+	}
+}
+
 // OrderOption defines the ordering options for the Notice queries.
 type OrderOption func(*sql.Selector)
 
@@ -116,6 +149,11 @@ func ByTitle(opts ...sql.OrderTermOption) OrderOption {
 // ByBody orders the results by the body field.
 func ByBody(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldBody, opts...).ToFunc()
+}
+
+// ByKind orders the results by the kind field.
+func ByKind(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldKind, opts...).ToFunc()
 }
 
 // ByEventOn orders the results by the event_on field.
@@ -164,4 +202,22 @@ func newAuthorStep() *sqlgraph.Step {
 		sqlgraph.To(AuthorInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, false, AuthorTable, AuthorColumn),
 	)
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (e Kind) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(e.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (e *Kind) UnmarshalGQL(val interface{}) error {
+	str, ok := val.(string)
+	if !ok {
+		return fmt.Errorf("enum %T must be a string", val)
+	}
+	*e = Kind(str)
+	if err := KindValidator(*e); err != nil {
+		return fmt.Errorf("%s is not a valid Kind", str)
+	}
+	return nil
 }

@@ -225,6 +225,26 @@ func BodyContainsFold(v string) predicate.Notice {
 	return predicate.Notice(sql.FieldContainsFold(FieldBody, v))
 }
 
+// KindEQ applies the EQ predicate on the "kind" field.
+func KindEQ(v Kind) predicate.Notice {
+	return predicate.Notice(sql.FieldEQ(FieldKind, v))
+}
+
+// KindNEQ applies the NEQ predicate on the "kind" field.
+func KindNEQ(v Kind) predicate.Notice {
+	return predicate.Notice(sql.FieldNEQ(FieldKind, v))
+}
+
+// KindIn applies the In predicate on the "kind" field.
+func KindIn(vs ...Kind) predicate.Notice {
+	return predicate.Notice(sql.FieldIn(FieldKind, vs...))
+}
+
+// KindNotIn applies the NotIn predicate on the "kind" field.
+func KindNotIn(vs ...Kind) predicate.Notice {
+	return predicate.Notice(sql.FieldNotIn(FieldKind, vs...))
+}
+
 // EventOnEQ applies the EQ predicate on the "event_on" field.
 func EventOnEQ(v time.Time) predicate.Notice {
 	return predicate.Notice(sql.FieldEQ(FieldEventOn, v))

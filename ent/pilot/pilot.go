@@ -54,6 +54,10 @@ const (
 	EdgeWorkspace = "workspace"
 	// EdgeCreatedBy holds the string denoting the created_by edge name in mutations.
 	EdgeCreatedBy = "created_by"
+	// EdgeProjectOf holds the string denoting the project_of edge name in mutations.
+	EdgeProjectOf = "project_of"
+	// EdgeDevelopedModels holds the string denoting the developed_models edge name in mutations.
+	EdgeDevelopedModels = "developed_models"
 	// Table holds the table name of the pilot in the database.
 	Table = "pilots"
 	// LeadMunicipalityTable is the table that holds the lead_municipality relation/edge.
@@ -97,6 +101,16 @@ const (
 	CreatedByInverseTable = "users"
 	// CreatedByColumn is the table column denoting the created_by relation/edge.
 	CreatedByColumn = "pilot_created_by"
+	// ProjectOfTable is the table that holds the project_of relation/edge. The primary key declared below.
+	ProjectOfTable = "workspace_projects"
+	// ProjectOfInverseTable is the table name for the Workspace entity.
+	// It exists in this package in order to avoid circular dependency with the "workspace" package.
+	ProjectOfInverseTable = "workspaces"
+	// DevelopedModelsTable is the table that holds the developed_models relation/edge. The primary key declared below.
+	DevelopedModelsTable = "operating_model_developed_in"
+	// DevelopedModelsInverseTable is the table name for the OperatingModel entity.
+	// It exists in this package in order to avoid circular dependency with the "operatingmodel" package.
+	DevelopedModelsInverseTable = "operating_models"
 )
 
 // Columns holds all SQL columns for pilot fields.
@@ -135,6 +149,12 @@ var (
 	// NetworksPrimaryKey and NetworksColumn2 are the table columns denoting the
 	// primary key for the networks relation (M2M).
 	NetworksPrimaryKey = []string{"network_id", "pilot_id"}
+	// ProjectOfPrimaryKey and ProjectOfColumn2 are the table columns denoting the
+	// primary key for the project_of relation (M2M).
+	ProjectOfPrimaryKey = []string{"workspace_id", "pilot_id"}
+	// DevelopedModelsPrimaryKey and DevelopedModelsColumn2 are the table columns denoting the
+	// primary key for the developed_models relation (M2M).
+	DevelopedModelsPrimaryKey = []string{"operating_model_id", "pilot_id"}
 )
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -345,6 +365,34 @@ func ByCreatedByField(field string, opts ...sql.OrderTermOption) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newCreatedByStep(), sql.OrderByField(field, opts...))
 	}
 }
+
+// ByProjectOfCount orders the results by project_of count.
+func ByProjectOfCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newProjectOfStep(), opts...)
+	}
+}
+
+// ByProjectOf orders the results by project_of terms.
+func ByProjectOf(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newProjectOfStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByDevelopedModelsCount orders the results by developed_models count.
+func ByDevelopedModelsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newDevelopedModelsStep(), opts...)
+	}
+}
+
+// ByDevelopedModels orders the results by developed_models terms.
+func ByDevelopedModels(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newDevelopedModelsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newLeadMunicipalityStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -392,6 +440,20 @@ func newCreatedByStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(CreatedByInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, false, CreatedByTable, CreatedByColumn),
+	)
+}
+func newProjectOfStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ProjectOfInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2M, true, ProjectOfTable, ProjectOfPrimaryKey...),
+	)
+}
+func newDevelopedModelsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(DevelopedModelsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2M, true, DevelopedModelsTable, DevelopedModelsPrimaryKey...),
 	)
 }
 

@@ -841,6 +841,52 @@ func HasCreatedByWith(preds ...predicate.User) predicate.Pilot {
 	})
 }
 
+// HasProjectOf applies the HasEdge predicate on the "project_of" edge.
+func HasProjectOf() predicate.Pilot {
+	return predicate.Pilot(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, ProjectOfTable, ProjectOfPrimaryKey...),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasProjectOfWith applies the HasEdge predicate on the "project_of" edge with a given conditions (other predicates).
+func HasProjectOfWith(preds ...predicate.Workspace) predicate.Pilot {
+	return predicate.Pilot(func(s *sql.Selector) {
+		step := newProjectOfStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasDevelopedModels applies the HasEdge predicate on the "developed_models" edge.
+func HasDevelopedModels() predicate.Pilot {
+	return predicate.Pilot(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, DevelopedModelsTable, DevelopedModelsPrimaryKey...),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasDevelopedModelsWith applies the HasEdge predicate on the "developed_models" edge with a given conditions (other predicates).
+func HasDevelopedModelsWith(preds ...predicate.OperatingModel) predicate.Pilot {
+	return predicate.Pilot(func(s *sql.Selector) {
+		step := newDevelopedModelsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.Pilot) predicate.Pilot {
 	return predicate.Pilot(sql.AndPredicates(predicates...))

@@ -6,6 +6,9 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
+// Adoption is the predicate function for adoption builders.
+type Adoption func(*sql.Selector)
+
 // Discussion is the predicate function for discussion builders.
 type Discussion func(*sql.Selector)
 
@@ -27,6 +30,9 @@ type Network func(*sql.Selector)
 // Notice is the predicate function for notice builders.
 type Notice func(*sql.Selector)
 
+// OperatingModel is the predicate function for operatingmodel builders.
+type OperatingModel func(*sql.Selector)
+
 // Organization is the predicate function for organization builders.
 type Organization func(*sql.Selector)
 
@@ -42,6 +48,12 @@ type Region func(*sql.Selector)
 // Session is the predicate function for session builders.
 type Session func(*sql.Selector)
 
+// Survey is the predicate function for survey builders.
+type Survey func(*sql.Selector)
+
+// SurveyResponse is the predicate function for surveyresponse builders.
+type SurveyResponse func(*sql.Selector)
+
 // Theme is the predicate function for theme builders.
 type Theme func(*sql.Selector)
 
@@ -50,6 +62,12 @@ type User func(*sql.Selector)
 
 // WellbeingCounty is the predicate function for wellbeingcounty builders.
 type WellbeingCounty func(*sql.Selector)
+
+// Workshop is the predicate function for workshop builders.
+type Workshop func(*sql.Selector)
+
+// WorkshopRegistration is the predicate function for workshopregistration builders.
+type WorkshopRegistration func(*sql.Selector)
 
 // Workspace is the predicate function for workspace builders.
 type Workspace func(*sql.Selector)

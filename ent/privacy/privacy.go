@@ -111,6 +111,30 @@ func DenyMutationOperationRule(op ent.Op) MutationRule {
 	return OnMutationOperation(rule, op)
 }
 
+// The AdoptionQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type AdoptionQueryRuleFunc func(context.Context, *ent.AdoptionQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f AdoptionQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AdoptionQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.AdoptionQuery", q)
+}
+
+// The AdoptionMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type AdoptionMutationRuleFunc func(context.Context, *ent.AdoptionMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f AdoptionMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.AdoptionMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AdoptionMutation", m)
+}
+
 // The DiscussionQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type DiscussionQueryRuleFunc func(context.Context, *ent.DiscussionQuery) error
@@ -279,6 +303,30 @@ func (f NoticeMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.NoticeMutation", m)
 }
 
+// The OperatingModelQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type OperatingModelQueryRuleFunc func(context.Context, *ent.OperatingModelQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f OperatingModelQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.OperatingModelQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.OperatingModelQuery", q)
+}
+
+// The OperatingModelMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type OperatingModelMutationRuleFunc func(context.Context, *ent.OperatingModelMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f OperatingModelMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.OperatingModelMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.OperatingModelMutation", m)
+}
+
 // The OrganizationQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type OrganizationQueryRuleFunc func(context.Context, *ent.OrganizationQuery) error
@@ -399,6 +447,54 @@ func (f SessionMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutatio
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.SessionMutation", m)
 }
 
+// The SurveyQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type SurveyQueryRuleFunc func(context.Context, *ent.SurveyQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f SurveyQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SurveyQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.SurveyQuery", q)
+}
+
+// The SurveyMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type SurveyMutationRuleFunc func(context.Context, *ent.SurveyMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f SurveyMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.SurveyMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.SurveyMutation", m)
+}
+
+// The SurveyResponseQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type SurveyResponseQueryRuleFunc func(context.Context, *ent.SurveyResponseQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f SurveyResponseQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SurveyResponseQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.SurveyResponseQuery", q)
+}
+
+// The SurveyResponseMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type SurveyResponseMutationRuleFunc func(context.Context, *ent.SurveyResponseMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f SurveyResponseMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.SurveyResponseMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.SurveyResponseMutation", m)
+}
+
 // The ThemeQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type ThemeQueryRuleFunc func(context.Context, *ent.ThemeQuery) error
@@ -471,6 +567,54 @@ func (f WellbeingCountyMutationRuleFunc) EvalMutation(ctx context.Context, m ent
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.WellbeingCountyMutation", m)
 }
 
+// The WorkshopQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type WorkshopQueryRuleFunc func(context.Context, *ent.WorkshopQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f WorkshopQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.WorkshopQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.WorkshopQuery", q)
+}
+
+// The WorkshopMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type WorkshopMutationRuleFunc func(context.Context, *ent.WorkshopMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f WorkshopMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.WorkshopMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.WorkshopMutation", m)
+}
+
+// The WorkshopRegistrationQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type WorkshopRegistrationQueryRuleFunc func(context.Context, *ent.WorkshopRegistrationQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f WorkshopRegistrationQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.WorkshopRegistrationQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.WorkshopRegistrationQuery", q)
+}
+
+// The WorkshopRegistrationMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type WorkshopRegistrationMutationRuleFunc func(context.Context, *ent.WorkshopRegistrationMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f WorkshopRegistrationMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.WorkshopRegistrationMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.WorkshopRegistrationMutation", m)
+}
+
 // The WorkspaceQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type WorkspaceQueryRuleFunc func(context.Context, *ent.WorkspaceQuery) error
@@ -530,6 +674,8 @@ var _ QueryMutationRule = FilterFunc(nil)
 
 func queryFilter(q ent.Query) (Filter, error) {
 	switch q := q.(type) {
+	case *ent.AdoptionQuery:
+		return q.Filter(), nil
 	case *ent.DiscussionQuery:
 		return q.Filter(), nil
 	case *ent.LinkQuery:
@@ -544,6 +690,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.NoticeQuery:
 		return q.Filter(), nil
+	case *ent.OperatingModelQuery:
+		return q.Filter(), nil
 	case *ent.OrganizationQuery:
 		return q.Filter(), nil
 	case *ent.PilotQuery:
@@ -554,11 +702,19 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.SessionQuery:
 		return q.Filter(), nil
+	case *ent.SurveyQuery:
+		return q.Filter(), nil
+	case *ent.SurveyResponseQuery:
+		return q.Filter(), nil
 	case *ent.ThemeQuery:
 		return q.Filter(), nil
 	case *ent.UserQuery:
 		return q.Filter(), nil
 	case *ent.WellbeingCountyQuery:
+		return q.Filter(), nil
+	case *ent.WorkshopQuery:
+		return q.Filter(), nil
+	case *ent.WorkshopRegistrationQuery:
 		return q.Filter(), nil
 	case *ent.WorkspaceQuery:
 		return q.Filter(), nil
@@ -569,6 +725,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 
 func mutationFilter(m ent.Mutation) (Filter, error) {
 	switch m := m.(type) {
+	case *ent.AdoptionMutation:
+		return m.Filter(), nil
 	case *ent.DiscussionMutation:
 		return m.Filter(), nil
 	case *ent.LinkMutation:
@@ -583,6 +741,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 		return m.Filter(), nil
 	case *ent.NoticeMutation:
 		return m.Filter(), nil
+	case *ent.OperatingModelMutation:
+		return m.Filter(), nil
 	case *ent.OrganizationMutation:
 		return m.Filter(), nil
 	case *ent.PilotMutation:
@@ -593,11 +753,19 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 		return m.Filter(), nil
 	case *ent.SessionMutation:
 		return m.Filter(), nil
+	case *ent.SurveyMutation:
+		return m.Filter(), nil
+	case *ent.SurveyResponseMutation:
+		return m.Filter(), nil
 	case *ent.ThemeMutation:
 		return m.Filter(), nil
 	case *ent.UserMutation:
 		return m.Filter(), nil
 	case *ent.WellbeingCountyMutation:
+		return m.Filter(), nil
+	case *ent.WorkshopMutation:
+		return m.Filter(), nil
+	case *ent.WorkshopRegistrationMutation:
 		return m.Filter(), nil
 	case *ent.WorkspaceMutation:
 		return m.Filter(), nil

@@ -4,6 +4,7 @@ package runtime
 
 import (
 	"context"
+	"kokeilu/ent/adoption"
 	"kokeilu/ent/discussion"
 	"kokeilu/ent/link"
 	"kokeilu/ent/material"
@@ -11,15 +12,20 @@ import (
 	"kokeilu/ent/municipality"
 	"kokeilu/ent/network"
 	"kokeilu/ent/notice"
+	"kokeilu/ent/operatingmodel"
 	"kokeilu/ent/organization"
 	"kokeilu/ent/pilot"
 	"kokeilu/ent/post"
 	"kokeilu/ent/region"
 	"kokeilu/ent/schema"
 	"kokeilu/ent/session"
+	"kokeilu/ent/survey"
+	"kokeilu/ent/surveyresponse"
 	"kokeilu/ent/theme"
 	"kokeilu/ent/user"
 	"kokeilu/ent/wellbeingcounty"
+	"kokeilu/ent/workshop"
+	"kokeilu/ent/workshopregistration"
 	"kokeilu/ent/workspace"
 	"time"
 
@@ -31,6 +37,43 @@ import (
 // (default values, validators, hooks and policies) and stitches it
 // to their package variables.
 func init() {
+	adoptionMixin := schema.Adoption{}.Mixin()
+	adoption.Policy = privacy.NewPolicies(schema.Adoption{})
+	adoption.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := adoption.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	adoptionHooks := schema.Adoption{}.Hooks()
+
+	adoption.Hooks[1] = adoptionHooks[0]
+
+	adoption.Hooks[2] = adoptionHooks[1]
+	adoptionMixinFields0 := adoptionMixin[0].Fields()
+	_ = adoptionMixinFields0
+	adoptionFields := schema.Adoption{}.Fields()
+	_ = adoptionFields
+	// adoptionDescCreatedAt is the schema descriptor for created_at field.
+	adoptionDescCreatedAt := adoptionMixinFields0[0].Descriptor()
+	// adoption.DefaultCreatedAt holds the default value on creation for the created_at field.
+	adoption.DefaultCreatedAt = adoptionDescCreatedAt.Default.(func() time.Time)
+	// adoptionDescUpdatedAt is the schema descriptor for updated_at field.
+	adoptionDescUpdatedAt := adoptionMixinFields0[1].Descriptor()
+	// adoption.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	adoption.DefaultUpdatedAt = adoptionDescUpdatedAt.Default.(func() time.Time)
+	// adoption.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	adoption.UpdateDefaultUpdatedAt = adoptionDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// adoptionDescNote is the schema descriptor for note field.
+	adoptionDescNote := adoptionFields[1].Descriptor()
+	// adoption.NoteValidator is a validator for the "note" field. It is called by the builders before save.
+	adoption.NoteValidator = adoptionDescNote.Validators[0].(func(string) error)
+	// adoptionDescSourceURL is the schema descriptor for source_url field.
+	adoptionDescSourceURL := adoptionFields[2].Descriptor()
+	// adoption.SourceURLValidator is a validator for the "source_url" field. It is called by the builders before save.
+	adoption.SourceURLValidator = adoptionDescSourceURL.Validators[0].(func(string) error)
 	discussionMixin := schema.Discussion{}.Mixin()
 	discussion.Policy = privacy.NewPolicies(schema.Discussion{})
 	discussion.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -364,13 +407,102 @@ func init() {
 	// notice.BodyValidator is a validator for the "body" field. It is called by the builders before save.
 	notice.BodyValidator = noticeDescBody.Validators[0].(func(string) error)
 	// noticeDescURL is the schema descriptor for url field.
-	noticeDescURL := noticeFields[3].Descriptor()
+	noticeDescURL := noticeFields[4].Descriptor()
 	// notice.URLValidator is a validator for the "url" field. It is called by the builders before save.
 	notice.URLValidator = noticeDescURL.Validators[0].(func(string) error)
 	// noticeDescPublishedAt is the schema descriptor for published_at field.
-	noticeDescPublishedAt := noticeFields[4].Descriptor()
+	noticeDescPublishedAt := noticeFields[5].Descriptor()
 	// notice.DefaultPublishedAt holds the default value on creation for the published_at field.
 	notice.DefaultPublishedAt = noticeDescPublishedAt.Default.(func() time.Time)
+	operatingmodelMixin := schema.OperatingModel{}.Mixin()
+	operatingmodel.Policy = privacy.NewPolicies(schema.OperatingModel{})
+	operatingmodel.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := operatingmodel.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	operatingmodelHooks := schema.OperatingModel{}.Hooks()
+
+	operatingmodel.Hooks[1] = operatingmodelHooks[0]
+
+	operatingmodel.Hooks[2] = operatingmodelHooks[1]
+	operatingmodelMixinFields0 := operatingmodelMixin[0].Fields()
+	_ = operatingmodelMixinFields0
+	operatingmodelFields := schema.OperatingModel{}.Fields()
+	_ = operatingmodelFields
+	// operatingmodelDescCreatedAt is the schema descriptor for created_at field.
+	operatingmodelDescCreatedAt := operatingmodelMixinFields0[0].Descriptor()
+	// operatingmodel.DefaultCreatedAt holds the default value on creation for the created_at field.
+	operatingmodel.DefaultCreatedAt = operatingmodelDescCreatedAt.Default.(func() time.Time)
+	// operatingmodelDescUpdatedAt is the schema descriptor for updated_at field.
+	operatingmodelDescUpdatedAt := operatingmodelMixinFields0[1].Descriptor()
+	// operatingmodel.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	operatingmodel.DefaultUpdatedAt = operatingmodelDescUpdatedAt.Default.(func() time.Time)
+	// operatingmodel.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	operatingmodel.UpdateDefaultUpdatedAt = operatingmodelDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// operatingmodelDescSlug is the schema descriptor for slug field.
+	operatingmodelDescSlug := operatingmodelFields[0].Descriptor()
+	// operatingmodel.SlugValidator is a validator for the "slug" field. It is called by the builders before save.
+	operatingmodel.SlugValidator = func() func(string) error {
+		validators := operatingmodelDescSlug.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(slug string) error {
+			for _, fn := range fns {
+				if err := fn(slug); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// operatingmodelDescName is the schema descriptor for name field.
+	operatingmodelDescName := operatingmodelFields[1].Descriptor()
+	// operatingmodel.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	operatingmodel.NameValidator = func() func(string) error {
+		validators := operatingmodelDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// operatingmodelDescSummary is the schema descriptor for summary field.
+	operatingmodelDescSummary := operatingmodelFields[2].Descriptor()
+	// operatingmodel.SummaryValidator is a validator for the "summary" field. It is called by the builders before save.
+	operatingmodel.SummaryValidator = operatingmodelDescSummary.Validators[0].(func(string) error)
+	// operatingmodelDescCoreIdea is the schema descriptor for core_idea field.
+	operatingmodelDescCoreIdea := operatingmodelFields[3].Descriptor()
+	// operatingmodel.CoreIdeaValidator is a validator for the "core_idea" field. It is called by the builders before save.
+	operatingmodel.CoreIdeaValidator = operatingmodelDescCoreIdea.Validators[0].(func(string) error)
+	// operatingmodelDescConditions is the schema descriptor for conditions field.
+	operatingmodelDescConditions := operatingmodelFields[4].Descriptor()
+	// operatingmodel.ConditionsValidator is a validator for the "conditions" field. It is called by the builders before save.
+	operatingmodel.ConditionsValidator = operatingmodelDescConditions.Validators[0].(func(string) error)
+	// operatingmodelDescOperatingEnvironment is the schema descriptor for operating_environment field.
+	operatingmodelDescOperatingEnvironment := operatingmodelFields[5].Descriptor()
+	// operatingmodel.OperatingEnvironmentValidator is a validator for the "operating_environment" field. It is called by the builders before save.
+	operatingmodel.OperatingEnvironmentValidator = operatingmodelDescOperatingEnvironment.Validators[0].(func(string) error)
+	// operatingmodelDescFunder is the schema descriptor for funder field.
+	operatingmodelDescFunder := operatingmodelFields[6].Descriptor()
+	// operatingmodel.FunderValidator is a validator for the "funder" field. It is called by the builders before save.
+	operatingmodel.FunderValidator = operatingmodelDescFunder.Validators[0].(func(string) error)
+	// operatingmodelDescSourceURL is the schema descriptor for source_url field.
+	operatingmodelDescSourceURL := operatingmodelFields[7].Descriptor()
+	// operatingmodel.SourceURLValidator is a validator for the "source_url" field. It is called by the builders before save.
+	operatingmodel.SourceURLValidator = operatingmodelDescSourceURL.Validators[0].(func(string) error)
 	organizationMixin := schema.Organization{}.Mixin()
 	organization.Policy = privacy.NewPolicies(schema.Organization{})
 	organization.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -599,6 +731,78 @@ func init() {
 	sessionDescCreatedAt := sessionFields[1].Descriptor()
 	// session.DefaultCreatedAt holds the default value on creation for the created_at field.
 	session.DefaultCreatedAt = sessionDescCreatedAt.Default.(func() time.Time)
+	surveyMixin := schema.Survey{}.Mixin()
+	survey.Policy = privacy.NewPolicies(schema.Survey{})
+	survey.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := survey.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	surveyHooks := schema.Survey{}.Hooks()
+
+	survey.Hooks[1] = surveyHooks[0]
+
+	survey.Hooks[2] = surveyHooks[1]
+	surveyMixinFields0 := surveyMixin[0].Fields()
+	_ = surveyMixinFields0
+	surveyFields := schema.Survey{}.Fields()
+	_ = surveyFields
+	// surveyDescCreatedAt is the schema descriptor for created_at field.
+	surveyDescCreatedAt := surveyMixinFields0[0].Descriptor()
+	// survey.DefaultCreatedAt holds the default value on creation for the created_at field.
+	survey.DefaultCreatedAt = surveyDescCreatedAt.Default.(func() time.Time)
+	// surveyDescUpdatedAt is the schema descriptor for updated_at field.
+	surveyDescUpdatedAt := surveyMixinFields0[1].Descriptor()
+	// survey.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	survey.DefaultUpdatedAt = surveyDescUpdatedAt.Default.(func() time.Time)
+	// survey.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	survey.UpdateDefaultUpdatedAt = surveyDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// surveyDescTitle is the schema descriptor for title field.
+	surveyDescTitle := surveyFields[0].Descriptor()
+	// survey.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	survey.TitleValidator = func() func(string) error {
+		validators := surveyDescTitle.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(title string) error {
+			for _, fn := range fns {
+				if err := fn(title); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// surveyDescDescription is the schema descriptor for description field.
+	surveyDescDescription := surveyFields[1].Descriptor()
+	// survey.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
+	survey.DescriptionValidator = surveyDescDescription.Validators[0].(func(string) error)
+	// surveyDescResultsVisibleToRespondents is the schema descriptor for results_visible_to_respondents field.
+	surveyDescResultsVisibleToRespondents := surveyFields[6].Descriptor()
+	// survey.DefaultResultsVisibleToRespondents holds the default value on creation for the results_visible_to_respondents field.
+	survey.DefaultResultsVisibleToRespondents = surveyDescResultsVisibleToRespondents.Default.(bool)
+	surveyresponse.Policy = privacy.NewPolicies(schema.SurveyResponse{})
+	surveyresponse.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := surveyresponse.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	surveyresponseFields := schema.SurveyResponse{}.Fields()
+	_ = surveyresponseFields
+	// surveyresponseDescSubmittedAt is the schema descriptor for submitted_at field.
+	surveyresponseDescSubmittedAt := surveyresponseFields[1].Descriptor()
+	// surveyresponse.DefaultSubmittedAt holds the default value on creation for the submitted_at field.
+	surveyresponse.DefaultSubmittedAt = surveyresponseDescSubmittedAt.Default.(func() time.Time)
+	// surveyresponse.UpdateDefaultSubmittedAt holds the default value on update for the submitted_at field.
+	surveyresponse.UpdateDefaultSubmittedAt = surveyresponseDescSubmittedAt.UpdateDefault.(func() time.Time)
 	themeMixin := schema.Theme{}.Mixin()
 	theme.Policy = privacy.NewPolicies(schema.Theme{})
 	theme.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -738,6 +942,84 @@ func init() {
 			return nil
 		}
 	}()
+	workshopMixin := schema.Workshop{}.Mixin()
+	workshop.Policy = privacy.NewPolicies(schema.Workshop{})
+	workshop.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := workshop.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	workshopHooks := schema.Workshop{}.Hooks()
+
+	workshop.Hooks[1] = workshopHooks[0]
+
+	workshop.Hooks[2] = workshopHooks[1]
+	workshopMixinFields0 := workshopMixin[0].Fields()
+	_ = workshopMixinFields0
+	workshopFields := schema.Workshop{}.Fields()
+	_ = workshopFields
+	// workshopDescCreatedAt is the schema descriptor for created_at field.
+	workshopDescCreatedAt := workshopMixinFields0[0].Descriptor()
+	// workshop.DefaultCreatedAt holds the default value on creation for the created_at field.
+	workshop.DefaultCreatedAt = workshopDescCreatedAt.Default.(func() time.Time)
+	// workshopDescUpdatedAt is the schema descriptor for updated_at field.
+	workshopDescUpdatedAt := workshopMixinFields0[1].Descriptor()
+	// workshop.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	workshop.DefaultUpdatedAt = workshopDescUpdatedAt.Default.(func() time.Time)
+	// workshop.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	workshop.UpdateDefaultUpdatedAt = workshopDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// workshopDescTitle is the schema descriptor for title field.
+	workshopDescTitle := workshopFields[0].Descriptor()
+	// workshop.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	workshop.TitleValidator = func() func(string) error {
+		validators := workshopDescTitle.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(title string) error {
+			for _, fn := range fns {
+				if err := fn(title); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// workshopDescDescription is the schema descriptor for description field.
+	workshopDescDescription := workshopFields[1].Descriptor()
+	// workshop.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
+	workshop.DescriptionValidator = workshopDescDescription.Validators[0].(func(string) error)
+	// workshopDescPlace is the schema descriptor for place field.
+	workshopDescPlace := workshopFields[4].Descriptor()
+	// workshop.PlaceValidator is a validator for the "place" field. It is called by the builders before save.
+	workshop.PlaceValidator = workshopDescPlace.Validators[0].(func(string) error)
+	// workshopDescOnlineURL is the schema descriptor for online_url field.
+	workshopDescOnlineURL := workshopFields[5].Descriptor()
+	// workshop.OnlineURLValidator is a validator for the "online_url" field. It is called by the builders before save.
+	workshop.OnlineURLValidator = workshopDescOnlineURL.Validators[0].(func(string) error)
+	// workshopDescCapacity is the schema descriptor for capacity field.
+	workshopDescCapacity := workshopFields[6].Descriptor()
+	// workshop.CapacityValidator is a validator for the "capacity" field. It is called by the builders before save.
+	workshop.CapacityValidator = workshopDescCapacity.Validators[0].(func(int) error)
+	workshopregistration.Policy = privacy.NewPolicies(schema.WorkshopRegistration{})
+	workshopregistration.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := workshopregistration.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	workshopregistrationFields := schema.WorkshopRegistration{}.Fields()
+	_ = workshopregistrationFields
+	// workshopregistrationDescRegisteredAt is the schema descriptor for registered_at field.
+	workshopregistrationDescRegisteredAt := workshopregistrationFields[1].Descriptor()
+	// workshopregistration.DefaultRegisteredAt holds the default value on creation for the registered_at field.
+	workshopregistration.DefaultRegisteredAt = workshopregistrationDescRegisteredAt.Default.(func() time.Time)
 	workspaceMixin := schema.Workspace{}.Mixin()
 	workspace.Policy = privacy.NewPolicies(schema.Workspace{})
 	workspace.Hooks[0] = func(next ent.Mutator) ent.Mutator {

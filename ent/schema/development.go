@@ -100,6 +100,11 @@ func (Pilot) Edges() []ent.Edge {
 		edge.From("networks", Network.Type).Ref("pilots").Annotations(entgql.RelayConnection()),
 		edge.To("workspace", Workspace.Type).Unique().Annotations(noInput),
 		createdByEdge(),
+		// Workspaces that list the pilot among their projects.
+		edge.From("project_of", Workspace.Type).Ref("projects").
+			Annotations(entgql.RelayConnection(), hiddenFromFilters, noInput),
+		edge.From("developed_models", OperatingModel.Type).Ref("developed_in").
+			Annotations(entgql.RelayConnection(), hiddenFromFilters, noInput),
 	}
 }
 

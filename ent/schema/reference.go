@@ -60,6 +60,8 @@ func (WellbeingCounty) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("region", Region.Type).Ref("wellbeing_counties").Unique(),
 		edge.To("municipalities", Municipality.Type).Annotations(entgql.RelayConnection()),
+		edge.From("operating_models", OperatingModel.Type).Ref("wellbeing_counties").
+			Annotations(entgql.RelayConnection(), hiddenFromFilters),
 	}
 }
 
@@ -98,6 +100,9 @@ func (Municipality) Edges() []ent.Edge {
 		edge.From("led_pilots", Pilot.Type).Ref("lead_municipality").Annotations(entgql.RelayConnection()),
 		edge.From("networks", Network.Type).Ref("municipalities").Annotations(entgql.RelayConnection()),
 		edge.From("organizations", Organization.Type).Ref("municipality").Annotations(entgql.RelayConnection()),
+		// Operating models that run here (not those adopted: see Adoption).
+		edge.From("operating_models", OperatingModel.Type).Ref("municipalities").
+			Annotations(entgql.RelayConnection(), hiddenFromFilters),
 	}
 }
 

@@ -19,6 +19,11 @@ import (
 // something. The contents' own lists are filtered by their policies.
 var hiddenFromFilters = entgql.Skip(entgql.SkipWhereInput)
 
+// contentEdge is a workspace's list of contents: hidden from filters like
+// hiddenFromFilters, and declared by hand in graph/workspace.graphqls so the
+// list itself still takes where (entgql drops it with the filter).
+var contentEdge = entgql.Skip(entgql.SkipType, entgql.SkipWhereInput)
+
 // Workspace is a työtila: members, discussions, a notice board, materials.
 type Workspace struct{ ent.Schema }
 
@@ -37,10 +42,19 @@ func (Workspace) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("network", Network.Type).Unique(),
 		edge.From("pilot", Pilot.Type).Ref("workspace").Unique(),
-		edge.To("memberships", Membership.Type).Annotations(entgql.RelayConnection(), hiddenFromFilters),
-		edge.To("discussions", Discussion.Type).Annotations(entgql.RelayConnection(), hiddenFromFilters),
-		edge.To("notices", Notice.Type).Annotations(entgql.RelayConnection(), hiddenFromFilters),
-		edge.To("materials", Material.Type).Annotations(entgql.RelayConnection(), hiddenFromFilters),
+		edge.To("memberships", Membership.Type).Annotations(entgql.RelayConnection(), contentEdge),
+		edge.To("discussions", Discussion.Type).Annotations(entgql.RelayConnection(), contentEdge),
+		edge.To("notices", Notice.Type).Annotations(entgql.RelayConnection(), contentEdge),
+		edge.To("materials", Material.Type).Annotations(entgql.RelayConnection(), contentEdge),
+		edge.To("surveys", Survey.Type).Annotations(entgql.RelayConnection(), contentEdge),
+		edge.To("workshops", Workshop.Type).Annotations(entgql.RelayConnection(), contentEdge),
+		edge.To("operating_models", OperatingModel.Type).Annotations(entgql.RelayConnection(), contentEdge),
+		// Projects (hankkeet) are the pilots the workspace works on.
+		edge.To("projects", Pilot.Type).Annotations(entgql.RelayConnection()),
+		// Sub-workspaces: GraphQL lists them as subWorkspaces, as the viewer
+		// may see them (graph/workspace.graphqls).
+		edge.To("children", Workspace.Type).From("parent").Unique().
+			Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 
@@ -151,6 +165,8 @@ func (Notice) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("title").NotEmpty().MaxLen(200).Annotations(entgql.OrderField("TITLE")),
 		field.Text("body").Optional().MaxLen(20000),
+		field.Enum("kind").Values("NOTICE", "NEWS", "EVENT").Default("NOTICE").
+			Annotations(entgql.OrderField("KIND"), entgql.Type("NoticeKind")),
 		dateField("event_on", "EVENT_ON"),
 		urlField("url"),
 		field.Time("published_at").Default(time.Now).Annotations(entgql.OrderField("PUBLISHED_AT")),
@@ -166,7 +182,7 @@ func (Notice) Edges() []ent.Edge {
 }
 
 func (Notice) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("published_at"), index.Fields("event_on")}
+	return []ent.Index{index.Fields("published_at"), index.Fields("event_on"), index.Fields("kind", "published_at")}
 }
 
 func (Notice) Policy() ent.Policy { return policy.Notice() }
@@ -204,9 +220,7 @@ func (Material) Policy() ent.Policy { return policy.Material() }
 
 func (Material) Hooks() []ent.Hook { return []ent.Hook{policy.SetCreator()} }
 
-func (Material) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.RelayConnection(), entgql.MultiOrder()}
-}
+func (Material) Annotations() []schema.Annotation { return rootList() }
 
 // User is a person with an account. The password hash never leaves the data
 // layer: it is Sensitive (not printed) and skipped by entgql (not in GraphQL).

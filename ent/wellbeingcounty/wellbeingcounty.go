@@ -29,6 +29,8 @@ const (
 	EdgeRegion = "region"
 	// EdgeMunicipalities holds the string denoting the municipalities edge name in mutations.
 	EdgeMunicipalities = "municipalities"
+	// EdgeOperatingModels holds the string denoting the operating_models edge name in mutations.
+	EdgeOperatingModels = "operating_models"
 	// Table holds the table name of the wellbeingcounty in the database.
 	Table = "wellbeing_counties"
 	// RegionTable is the table that holds the region relation/edge.
@@ -45,6 +47,11 @@ const (
 	MunicipalitiesInverseTable = "municipalities"
 	// MunicipalitiesColumn is the table column denoting the municipalities relation/edge.
 	MunicipalitiesColumn = "wellbeing_county_municipalities"
+	// OperatingModelsTable is the table that holds the operating_models relation/edge. The primary key declared below.
+	OperatingModelsTable = "operating_model_wellbeing_counties"
+	// OperatingModelsInverseTable is the table name for the OperatingModel entity.
+	// It exists in this package in order to avoid circular dependency with the "operatingmodel" package.
+	OperatingModelsInverseTable = "operating_models"
 )
 
 // Columns holds all SQL columns for wellbeingcounty fields.
@@ -63,6 +70,12 @@ var Columns = []string{
 var ForeignKeys = []string{
 	"region_wellbeing_counties",
 }
+
+var (
+	// OperatingModelsPrimaryKey and OperatingModelsColumn2 are the table columns denoting the
+	// primary key for the operating_models relation (M2M).
+	OperatingModelsPrimaryKey = []string{"operating_model_id", "wellbeing_county_id"}
+)
 
 // ValidColumn reports if the column name is valid (part of the table columns).
 func ValidColumn(column string) bool {
@@ -151,6 +164,20 @@ func ByMunicipalities(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newMunicipalitiesStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByOperatingModelsCount orders the results by operating_models count.
+func ByOperatingModelsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newOperatingModelsStep(), opts...)
+	}
+}
+
+// ByOperatingModels orders the results by operating_models terms.
+func ByOperatingModels(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newOperatingModelsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newRegionStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -163,5 +190,12 @@ func newMunicipalitiesStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(MunicipalitiesInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, MunicipalitiesTable, MunicipalitiesColumn),
+	)
+}
+func newOperatingModelsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(OperatingModelsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2M, true, OperatingModelsTable, OperatingModelsPrimaryKey...),
 	)
 }

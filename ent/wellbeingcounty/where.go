@@ -510,6 +510,29 @@ func HasMunicipalitiesWith(preds ...predicate.Municipality) predicate.WellbeingC
 	})
 }
 
+// HasOperatingModels applies the HasEdge predicate on the "operating_models" edge.
+func HasOperatingModels() predicate.WellbeingCounty {
+	return predicate.WellbeingCounty(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, OperatingModelsTable, OperatingModelsPrimaryKey...),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasOperatingModelsWith applies the HasEdge predicate on the "operating_models" edge with a given conditions (other predicates).
+func HasOperatingModelsWith(preds ...predicate.OperatingModel) predicate.WellbeingCounty {
+	return predicate.WellbeingCounty(func(s *sql.Selector) {
+		step := newOperatingModelsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.WellbeingCounty) predicate.WellbeingCounty {
 	return predicate.WellbeingCounty(sql.AndPredicates(predicates...))

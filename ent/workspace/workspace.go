@@ -42,6 +42,18 @@ const (
 	EdgeNotices = "notices"
 	// EdgeMaterials holds the string denoting the materials edge name in mutations.
 	EdgeMaterials = "materials"
+	// EdgeSurveys holds the string denoting the surveys edge name in mutations.
+	EdgeSurveys = "surveys"
+	// EdgeWorkshops holds the string denoting the workshops edge name in mutations.
+	EdgeWorkshops = "workshops"
+	// EdgeOperatingModels holds the string denoting the operating_models edge name in mutations.
+	EdgeOperatingModels = "operating_models"
+	// EdgeProjects holds the string denoting the projects edge name in mutations.
+	EdgeProjects = "projects"
+	// EdgeParent holds the string denoting the parent edge name in mutations.
+	EdgeParent = "parent"
+	// EdgeChildren holds the string denoting the children edge name in mutations.
+	EdgeChildren = "children"
 	// Table holds the table name of the workspace in the database.
 	Table = "workspaces"
 	// NetworkTable is the table that holds the network relation/edge.
@@ -86,6 +98,40 @@ const (
 	MaterialsInverseTable = "materials"
 	// MaterialsColumn is the table column denoting the materials relation/edge.
 	MaterialsColumn = "workspace_materials"
+	// SurveysTable is the table that holds the surveys relation/edge.
+	SurveysTable = "surveys"
+	// SurveysInverseTable is the table name for the Survey entity.
+	// It exists in this package in order to avoid circular dependency with the "survey" package.
+	SurveysInverseTable = "surveys"
+	// SurveysColumn is the table column denoting the surveys relation/edge.
+	SurveysColumn = "workspace_surveys"
+	// WorkshopsTable is the table that holds the workshops relation/edge.
+	WorkshopsTable = "workshops"
+	// WorkshopsInverseTable is the table name for the Workshop entity.
+	// It exists in this package in order to avoid circular dependency with the "workshop" package.
+	WorkshopsInverseTable = "workshops"
+	// WorkshopsColumn is the table column denoting the workshops relation/edge.
+	WorkshopsColumn = "workspace_workshops"
+	// OperatingModelsTable is the table that holds the operating_models relation/edge.
+	OperatingModelsTable = "operating_models"
+	// OperatingModelsInverseTable is the table name for the OperatingModel entity.
+	// It exists in this package in order to avoid circular dependency with the "operatingmodel" package.
+	OperatingModelsInverseTable = "operating_models"
+	// OperatingModelsColumn is the table column denoting the operating_models relation/edge.
+	OperatingModelsColumn = "workspace_operating_models"
+	// ProjectsTable is the table that holds the projects relation/edge. The primary key declared below.
+	ProjectsTable = "workspace_projects"
+	// ProjectsInverseTable is the table name for the Pilot entity.
+	// It exists in this package in order to avoid circular dependency with the "pilot" package.
+	ProjectsInverseTable = "pilots"
+	// ParentTable is the table that holds the parent relation/edge.
+	ParentTable = "workspaces"
+	// ParentColumn is the table column denoting the parent relation/edge.
+	ParentColumn = "workspace_children"
+	// ChildrenTable is the table that holds the children relation/edge.
+	ChildrenTable = "workspaces"
+	// ChildrenColumn is the table column denoting the children relation/edge.
+	ChildrenColumn = "workspace_children"
 )
 
 // Columns holds all SQL columns for workspace fields.
@@ -104,7 +150,14 @@ var Columns = []string{
 var ForeignKeys = []string{
 	"pilot_workspace",
 	"workspace_network",
+	"workspace_children",
 }
+
+var (
+	// ProjectsPrimaryKey and ProjectsColumn2 are the table columns denoting the
+	// primary key for the projects relation (M2M).
+	ProjectsPrimaryKey = []string{"workspace_id", "pilot_id"}
+)
 
 // ValidColumn reports if the column name is valid (part of the table columns).
 func ValidColumn(column string) bool {
@@ -276,6 +329,83 @@ func ByMaterials(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newMaterialsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// BySurveysCount orders the results by surveys count.
+func BySurveysCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newSurveysStep(), opts...)
+	}
+}
+
+// BySurveys orders the results by surveys terms.
+func BySurveys(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newSurveysStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByWorkshopsCount orders the results by workshops count.
+func ByWorkshopsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newWorkshopsStep(), opts...)
+	}
+}
+
+// ByWorkshops orders the results by workshops terms.
+func ByWorkshops(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newWorkshopsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByOperatingModelsCount orders the results by operating_models count.
+func ByOperatingModelsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newOperatingModelsStep(), opts...)
+	}
+}
+
+// ByOperatingModels orders the results by operating_models terms.
+func ByOperatingModels(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newOperatingModelsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByProjectsCount orders the results by projects count.
+func ByProjectsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newProjectsStep(), opts...)
+	}
+}
+
+// ByProjects orders the results by projects terms.
+func ByProjects(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newProjectsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByParentField orders the results by parent field.
+func ByParentField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newParentStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByChildrenCount orders the results by children count.
+func ByChildrenCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newChildrenStep(), opts...)
+	}
+}
+
+// ByChildren orders the results by children terms.
+func ByChildren(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newChildrenStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newNetworkStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -316,6 +446,48 @@ func newMaterialsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(MaterialsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, MaterialsTable, MaterialsColumn),
+	)
+}
+func newSurveysStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(SurveysInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, SurveysTable, SurveysColumn),
+	)
+}
+func newWorkshopsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(WorkshopsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, WorkshopsTable, WorkshopsColumn),
+	)
+}
+func newOperatingModelsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(OperatingModelsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, OperatingModelsTable, OperatingModelsColumn),
+	)
+}
+func newProjectsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ProjectsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2M, false, ProjectsTable, ProjectsPrimaryKey...),
+	)
+}
+func newParentStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(Table, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, true, ParentTable, ParentColumn),
+	)
+}
+func newChildrenStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(Table, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, ChildrenTable, ChildrenColumn),
 	)
 }
 

@@ -4,15 +4,57 @@ package model
 
 import (
 	"kokeilu/ent"
+	"kokeilu/ent/material"
+	"kokeilu/ent/notice"
+	"kokeilu/ent/survey"
 	"kokeilu/ent/workspace"
+	"kokeilu/internal/questionnaire"
 	"time"
 )
+
+type AddMaterialInput struct {
+	WorkspaceID int            `json:"workspaceId"`
+	Title       string         `json:"title"`
+	Description *string        `json:"description,omitempty"`
+	Kind        *material.Kind `json:"kind,omitempty"`
+	// An http or https address; required for LINK, TOOL and VIDEO.
+	URL *string `json:"url,omitempty"`
+	// An ISO 639-1 language code, e.g. "fi".
+	Language *string `json:"language,omitempty"`
+}
 
 // A sign-in: send the token as `Authorization: Bearer <token>`. It is shown only here.
 type AuthPayload struct {
 	Token     string    `json:"token"`
 	User      *ent.User `json:"user"`
 	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+type CreateSurveyInput struct {
+	WorkspaceID int                       `json:"workspaceId"`
+	Title       string                    `json:"title"`
+	Description *string                   `json:"description,omitempty"`
+	Questions   []*questionnaire.Question `json:"questions"`
+	// When answers start; now when left out.
+	OpensAt *time.Time `json:"opensAt,omitempty"`
+	// When answers end; never when left out.
+	ClosesAt *time.Time       `json:"closesAt,omitempty"`
+	Audience *survey.Audience `json:"audience,omitempty"`
+	// Respondents see the results once the survey has closed.
+	ResultsVisibleToRespondents *bool `json:"resultsVisibleToRespondents,omitempty"`
+}
+
+type CreateWorkshopInput struct {
+	WorkspaceID int        `json:"workspaceId"`
+	Title       string     `json:"title"`
+	Description *string    `json:"description,omitempty"`
+	StartsAt    time.Time  `json:"startsAt"`
+	EndsAt      *time.Time `json:"endsAt,omitempty"`
+	Place       *string    `json:"place,omitempty"`
+	// An http or https address of an online session.
+	OnlineURL *string `json:"onlineURL,omitempty"`
+	// How many may take part; others wait in order.
+	Capacity int `json:"capacity"`
 }
 
 type CreateWorkspaceInput struct {
@@ -23,6 +65,8 @@ type CreateWorkspaceInput struct {
 	Slug      *string `json:"slug,omitempty"`
 	NetworkID *int    `json:"networkId,omitempty"`
 	PilotID   *int    `json:"pilotId,omitempty"`
+	// Makes the new workspace a sub-workspace of this one (ADMIN or OWNER of it).
+	ParentID *int `json:"parentId,omitempty"`
 }
 
 type LoginInput struct {
@@ -31,9 +75,11 @@ type LoginInput struct {
 }
 
 type PostNoticeInput struct {
-	WorkspaceID int     `json:"workspaceId"`
-	Title       string  `json:"title"`
-	Body        *string `json:"body,omitempty"`
+	WorkspaceID int    `json:"workspaceId"`
+	Title       string `json:"title"`
+	// NOTICE, NEWS or EVENT.
+	Kind *notice.Kind `json:"kind,omitempty"`
+	Body *string      `json:"body,omitempty"`
 	// Date of the event the notice announces.
 	EventOn   *time.Time `json:"eventOn,omitempty"`
 	URL       *string    `json:"url,omitempty"`
@@ -63,4 +109,39 @@ type StartDiscussionInput struct {
 }
 
 type Subscription struct {
+}
+
+type UpdateMaterialInput struct {
+	Title       *string        `json:"title,omitempty"`
+	Description *string        `json:"description,omitempty"`
+	Kind        *material.Kind `json:"kind,omitempty"`
+	URL         *string        `json:"url,omitempty"`
+	Language    *string        `json:"language,omitempty"`
+}
+
+type UpdateWorkshopInput struct {
+	Title       *string    `json:"title,omitempty"`
+	Description *string    `json:"description,omitempty"`
+	StartsAt    *time.Time `json:"startsAt,omitempty"`
+	EndsAt      *time.Time `json:"endsAt,omitempty"`
+	Place       *string    `json:"place,omitempty"`
+	OnlineURL   *string    `json:"onlineURL,omitempty"`
+	// Raising it moves the first waiting up; lowering it moves no one out.
+	Capacity *int `json:"capacity,omitempty"`
+}
+
+// The counts a workspace's front page shows, each as the viewer may see it (0 for contents hidden from the viewer).
+type WorkspaceSummary struct {
+	// Members, admins and owners (not pending applicants).
+	Members     int `json:"members"`
+	Materials   int `json:"materials"`
+	Discussions int `json:"discussions"`
+	Surveys     int `json:"surveys"`
+	// Surveys taking answers now (the "open surveys" box).
+	OpenSurveys int `json:"openSurveys"`
+	Workshops   int `json:"workshops"`
+	// Pilots the workspace works on (hankkeet).
+	Projects        int `json:"projects"`
+	SubWorkspaces   int `json:"subWorkspaces"`
+	OperatingModels int `json:"operatingModels"`
 }

@@ -16,6 +16,7 @@ import (
 	"kokeilu/ent"
 	"kokeilu/ent/discussion"
 	"kokeilu/ent/membership"
+	"kokeilu/ent/notice"
 	"kokeilu/ent/post"
 	"kokeilu/ent/workspace"
 	"kokeilu/internal/auth"
@@ -85,6 +86,7 @@ type WorkspaceInput struct {
 	Name, Description, Slug string
 	Visibility              workspace.Visibility
 	NetworkID, PilotID      *int
+	ParentID                *int
 }
 
 // CreateWorkspace creates a workspace with the viewer as its OWNER.
@@ -124,7 +126,8 @@ func CreateWorkspace(ctx context.Context, c *ent.Client, in WorkspaceInput) (*en
 		key = fmt.Sprintf("%s-%d", base, n)
 	}
 	create := c.Workspace.Create().SetName(name).SetDescription(desc).SetSlug(key).
-		SetVisibility(in.Visibility).SetNillableNetworkID(in.NetworkID).SetNillablePilotID(in.PilotID)
+		SetVisibility(in.Visibility).SetNillableNetworkID(in.NetworkID).SetNillablePilotID(in.PilotID).
+		SetNillableParentID(in.ParentID)
 	ws, err := create.Save(ctx)
 	if err != nil {
 		return nil, err
@@ -323,6 +326,7 @@ type NoticeInput struct {
 	Body, URL   *string
 	EventOn     *time.Time
 	ExpiresAt   *time.Time
+	Kind        *notice.Kind
 }
 
 // PostNotice puts a notice on a workspace's board.
@@ -347,5 +351,5 @@ func PostNotice(ctx context.Context, c *ent.Client, in NoticeInput) (*ent.Notice
 		return nil, err
 	}
 	return c.Notice.Create().SetWorkspaceID(in.WorkspaceID).SetTitle(title).SetBody(body).SetURL(link).
-		SetNillableEventOn(in.EventOn).SetNillableExpiresAt(in.ExpiresAt).Save(ctx)
+		SetNillableEventOn(in.EventOn).SetNillableExpiresAt(in.ExpiresAt).SetNillableKind(in.Kind).Save(ctx)
 }

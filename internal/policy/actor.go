@@ -23,25 +23,30 @@ func Authored(creator creatorOf) ent.Policy {
 			requireViewer(),
 			allowSiteAdmin(),
 			privacy.OnMutationOperation(privacy.AlwaysAllowRule(), ent.OpCreate),
-			privacy.MutationRuleFunc(func(ctx context.Context, m ent.Mutation) error {
-				ids, err := mutationIDs(ctx, m)
-				if err != nil {
-					return err
-				}
-				v := auth.FromContext(ctx)
-				for _, id := range ids {
-					by, ok, err := creator(ctx, entClient(m), id)
-					if err != nil {
-						return err
-					}
-					if !ok || by != v.ID {
-						return fault.Forbiddenf("only its creator and site administrators may change this")
-					}
-				}
-				return privacy.Allow
-			}),
+			authorsChange(creator),
 		},
 	}
+}
+
+// authorsChange lets a row's creator change it, and no one else.
+func authorsChange(creator creatorOf) privacy.MutationRule {
+	return privacy.MutationRuleFunc(func(ctx context.Context, m ent.Mutation) error {
+		ids, err := mutationIDs(ctx, m)
+		if err != nil {
+			return err
+		}
+		v := auth.FromContext(ctx)
+		for _, id := range ids {
+			by, ok, err := creator(ctx, entClient(m), id)
+			if err != nil {
+				return err
+			}
+			if !ok || by != v.ID {
+				return fault.Forbiddenf("only its creator and site administrators may change this")
+			}
+		}
+		return privacy.Allow
+	})
 }
 
 // PilotCreator, NetworkCreator and LinkCreator read the created_by edge.

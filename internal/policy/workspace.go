@@ -33,6 +33,7 @@ func Workspace() ent.Policy {
 	return privacy.Policy{
 		Mutation: privacy.MutationPolicy{
 			requireViewer(),
+			privacy.WorkspaceMutationRuleFunc(relativesRule),
 			privacy.OnMutationOperation(privacy.AlwaysAllowRule(), ent.OpCreate),
 			privacy.WorkspaceMutationRuleFunc(func(ctx context.Context, m *ent.WorkspaceMutation) error {
 				ids, err := m.IDs(auth.System(ctx))
@@ -48,6 +49,22 @@ func Workspace() ent.Policy {
 			}),
 		},
 	}
+}
+
+// relativesRule: placing a workspace under a parent, or adopting children,
+// needs the admins or owners of those other workspaces too, so no one
+// files their workspace under someone else's.
+func relativesRule(ctx context.Context, m *ent.WorkspaceMutation) error {
+	others := m.ChildrenIDs()
+	if parent, ok := m.ParentID(); ok {
+		others = append(others, parent)
+	}
+	for _, id := range others {
+		if err := requireRole(ctx, m.Client(), id, "place workspaces under this one", managers...); err != privacy.Allow {
+			return err
+		}
+	}
+	return privacy.Skip
 }
 
 // Membership: lists of members follow contentVisible; pending requests are

@@ -8,12 +8,14 @@ import (
 
 	"kokeilu/ent"
 	"kokeilu/ent/link"
+	"kokeilu/ent/material"
 	"kokeilu/ent/municipality"
 	"kokeilu/ent/network"
 	"kokeilu/ent/organization"
 	"kokeilu/ent/pilot"
 	"kokeilu/ent/workspace"
 	"kokeilu/internal/auth"
+	"kokeilu/internal/questionnaire"
 	"kokeilu/internal/scalar"
 	"kokeilu/internal/slug"
 )
@@ -131,7 +133,57 @@ func (d *demo) load(pilots []record) error {
 			return fmt.Errorf("pilot %s: %w", p["pilot_id"], err)
 		}
 	}
-	return nil
+	return d.sections(ws)
+}
+
+// exampleNote marks demo content that is not taken from a cited source.
+const exampleNote = "Esimerkkisisältö (example content, not from a cited source)."
+
+// sections fills the workspace's other sections so a newcomer sees each one
+// used: a material (the cited source of a pilot of pilots.csv), an
+// operating model with an adoption, and a closed survey; the last two are
+// example content and say so.
+func (d *demo) sections(ws *ent.Workspace) error {
+	ctx, tx := d.ctx, d.tx
+	hyvinvointi, err := tx.Pilot.Query().Where(pilot.Slug("kuntakokeilu-2015-hyvinvointi")).Only(ctx)
+	if err != nil {
+		return err
+	}
+	if err := tx.Material.Create().SetWorkspace(ws).SetKind(material.KindLINK).SetLanguage("fi").
+		SetTitle("Perustulokokeilu – Kela").
+		SetDescription("Kela's page on who could receive the basic income of the experiment (the source of the pilot Perustulokokeilu).").
+		SetURL("https://www.kela.fi/perustulokokeilu-kuka-voi-saada").Exec(ctx); err != nil {
+		return err
+	}
+	if err := tx.Workspace.UpdateOne(ws).AddProjects(hyvinvointi).Exec(ctx); err != nil {
+		return err
+	}
+	model, err := tx.OperatingModel.Create().SetWorkspace(ws).SetSlug("hyvinvoinnin-integroitu-palveluohjaus").
+		SetName("Hyvinvoinnin integroitu palveluohjaus").
+		SetSummary(exampleNote + " One service counsellor guides a resident through social, health and employment services.").
+		SetCoreIdea(exampleNote + " A single point of contact plans services with the resident across organisations.").
+		SetConditions(exampleNote + " Shared client records and agreed responsibilities between the services.").
+		SetOperatingEnvironment(exampleNote + " Municipal social and health services with a wellbeing services county.").
+		AddDevelopedIn(hyvinvointi).AddMunicipalityIDs(d.municipal["297"]).
+		Save(ctx)
+	if err != nil {
+		return err
+	}
+	adoptedOn, _ := time.Parse(scalar.DateLayout, "2017-03-01")
+	if err := tx.Adoption.Create().SetOperatingModel(model).SetMunicipalityID(d.municipal["837"]).
+		SetAdoptedOn(adoptedOn).SetNote(exampleNote).Exec(ctx); err != nil {
+		return err
+	}
+	opens, _ := time.Parse(time.RFC3339, "2015-12-02T16:00:00+02:00")
+	closes, _ := time.Parse(time.RFC3339, "2015-12-31T23:59:00+02:00")
+	return tx.Survey.Create().SetWorkspace(ws).
+		SetTitle("Seminaarin palaute (esimerkki)").SetDescription(exampleNote).
+		SetQuestions([]questionnaire.Question{
+			{Key: "q1", Kind: questionnaire.Scale, Text: "Kuinka hyödyllinen seminaari oli?", Required: true},
+			{Key: "q2", Kind: questionnaire.SingleChoice, Text: "Osallistuitko paikan päällä?", Choices: []string{"Kyllä", "Etänä"}},
+			{Key: "q3", Kind: questionnaire.FreeText, Text: "Mitä toivot seuraavalta seminaarilta?"},
+		}).
+		SetOpensAt(opens).SetClosesAt(closes).SetResultsVisibleToRespondents(true).Exec(ctx)
 }
 
 func (d *demo) pilot(r record, kela *ent.Organization) error {

@@ -1,0 +1,92 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"kokeilu/internal/policy"
+)
+
+// OperatingModel is a toimintamalli, Innokylä's unit of reusable practice:
+// what it is, what it needs, where it runs, which pilots developed it and
+// who adopted it.
+type OperatingModel struct{ ent.Schema }
+
+func (OperatingModel) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+
+func (OperatingModel) Fields() []ent.Field {
+	return []ent.Field{
+		slugField(),
+		field.String("name").NotEmpty().MaxLen(300).Annotations(entgql.OrderField("NAME")),
+		field.String("summary").Optional().MaxLen(2000),
+		field.Text("core_idea").Optional().MaxLen(20000),
+		field.Text("conditions").Optional().MaxLen(20000).
+			Comment("Conditions for the model to work and to be adopted elsewhere."),
+		field.Text("operating_environment").Optional().MaxLen(20000),
+		field.String("funder").Optional().MaxLen(300),
+		sourceURLField(),
+	}
+}
+
+func (OperatingModel) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("workspace", Workspace.Type).Ref("operating_models").Unique().Immutable().Annotations(hiddenFromFilters),
+		createdByEdge(),
+		edge.To("municipalities", Municipality.Type).Annotations(entgql.RelayConnection()),
+		edge.To("wellbeing_counties", WellbeingCounty.Type),
+		edge.To("developed_in", Pilot.Type).Annotations(entgql.RelayConnection()),
+		edge.To("parts", OperatingModel.Type).From("part_of").Unique(),
+		edge.To("adoptions", Adoption.Type).Annotations(entgql.RelayConnection(), noInput),
+	}
+}
+
+func (OperatingModel) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("name")}
+}
+
+func (OperatingModel) Policy() ent.Policy { return policy.OperatingModel() }
+
+func (OperatingModel) Hooks() []ent.Hook {
+	return []ent.Hook{policy.SetCreator(), policy.SlugFromName("name", policy.OperatingModelSlugExists)}
+}
+
+func (OperatingModel) Annotations() []schema.Annotation {
+	return append(rootList(), entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()))
+}
+
+// Adoption records that a municipality or a pilot took an operating model
+// into use, and when: the spread of a practice.
+type Adoption struct{ ent.Schema }
+
+func (Adoption) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+
+func (Adoption) Fields() []ent.Field {
+	return []ent.Field{
+		dateField("adopted_on", "ADOPTED_ON"),
+		field.String("note").Optional().MaxLen(5000),
+		sourceURLField(),
+	}
+}
+
+func (Adoption) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("operating_model", OperatingModel.Type).Ref("adoptions").Unique().Required().Immutable(),
+		edge.To("municipality", Municipality.Type).Unique().Immutable(),
+		edge.To("pilot", Pilot.Type).Unique().Immutable(),
+		createdByEdge(),
+	}
+}
+
+func (Adoption) Policy() ent.Policy { return policy.Adoption() }
+
+func (Adoption) Hooks() []ent.Hook {
+	return []ent.Hook{policy.SetCreator(), policy.AdoptionHasOneAdopter()}
+}
+
+func (Adoption) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.RelayConnection(), entgql.MultiOrder(), entgql.Mutations(entgql.MutationCreate())}
+}

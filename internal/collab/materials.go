@@ -1,0 +1,115 @@
+package collab
+
+import (
+	"context"
+	"regexp"
+
+	"kokeilu/ent"
+	"kokeilu/ent/material"
+	"kokeilu/graph/model"
+	"kokeilu/internal/fault"
+)
+
+var languageCode = regexp.MustCompile(`^[a-z]{2,3}$`)
+
+// materialFields checks the fields a material may be given; nil fields are
+// left as they are.
+type materialFields struct {
+	title, description, url, language *string
+	kind                              *material.Kind
+}
+
+func (f materialFields) check(current *ent.Material) (materialFields, error) {
+	var out materialFields
+	if f.title != nil {
+		t, err := text("title", *f.title, true, 200)
+		if err != nil {
+			return out, err
+		}
+		out.title = &t
+	}
+	if f.description != nil {
+		d, err := text("description", *f.description, false, 5000)
+		if err != nil {
+			return out, err
+		}
+		out.description = &d
+	}
+	if f.url != nil {
+		u, err := webURL("url", f.url)
+		if err != nil {
+			return out, err
+		}
+		out.url = &u
+	}
+	if f.language != nil {
+		if *f.language != "" && !languageCode.MatchString(*f.language) {
+			return out, fault.BadInput("language", "language is an ISO 639-1 code such as \"fi\"")
+		}
+		out.language = f.language
+	}
+	out.kind = f.kind
+	// What it will be after the change: links, tools and videos need an address.
+	kind, link := material.KindDOCUMENT, ""
+	if current != nil {
+		kind, link = current.Kind, current.URL
+	}
+	if out.kind != nil {
+		kind = *out.kind
+	}
+	if out.url != nil {
+		link = *out.url
+	}
+	if link == "" && (kind == material.KindLINK || kind == material.KindTOOL || kind == material.KindVIDEO) {
+		return out, fault.BadInput("url", "a %s needs a url", kind)
+	}
+	return out, nil
+}
+
+// AddMaterial adds a document, link or tool to a workspace (members).
+func AddMaterial(ctx context.Context, c *ent.Client, in model.AddMaterialInput) (*ent.Material, error) {
+	c, err := begin(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	f, err := materialFields{&in.Title, in.Description, in.URL, in.Language, in.Kind}.check(nil)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.Workspace.Get(ctx, in.WorkspaceID); err != nil {
+		return nil, err
+	}
+	return c.Material.Create().SetWorkspaceID(in.WorkspaceID).SetTitle(*f.title).
+		SetNillableDescription(f.description).SetNillableURL(f.url).SetNillableLanguage(f.language).
+		SetNillableKind(f.kind).Save(ctx)
+}
+
+// UpdateMaterial changes a material (its author, ADMIN or OWNER).
+func UpdateMaterial(ctx context.Context, c *ent.Client, id int, in model.UpdateMaterialInput) (*ent.Material, error) {
+	c, err := begin(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	current, err := c.Material.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	f, err := materialFields{in.Title, in.Description, in.URL, in.Language, in.Kind}.check(current)
+	if err != nil {
+		return nil, err
+	}
+	return c.Material.UpdateOneID(id).SetNillableTitle(f.title).SetNillableDescription(f.description).
+		SetNillableURL(f.url).SetNillableLanguage(f.language).SetNillableKind(f.kind).Save(ctx)
+}
+
+// RemoveMaterial deletes a material (its author, ADMIN or OWNER).
+func RemoveMaterial(ctx context.Context, c *ent.Client, id int) (int, error) {
+	c, err := begin(ctx, c)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := c.Material.Get(ctx, id); err != nil {
+		return 0, err
+	}
+	return id, c.Material.DeleteOneID(id).Exec(ctx)
+}
