@@ -225,13 +225,18 @@ func TestSurveys(t *testing.T) {
 			Node struct {
 				Open, ViewerCanAnswer bool
 				ResponseCount         int
-				ViewerResponse        *struct{ Answers []struct{ QuestionKey string } }
-				Results               *struct {
+				ViewerResponse        *struct {
+					Answers []struct{ QuestionKey string }
+				}
+				Results *struct {
 					Responses int
 					Questions []struct {
-						Question     struct{ Key string }
-						Answers      int
-						Choices      []struct{ Choice string; Count int }
+						Question struct{ Key string }
+						Answers  int
+						Choices  []struct {
+							Choice string
+							Count  int
+						}
 						Average      *float64
 						Distribution []struct{ Value, Count int }
 						Texts        []string
@@ -265,7 +270,9 @@ func TestSurveys(t *testing.T) {
 		if outcome(res) != "FORBIDDEN" {
 			t.Errorf("member before closing: %s", outcome(res))
 		}
-		var open struct{ Workspace struct{ Surveys, Closed struct{ TotalCount int } } }
+		var open struct {
+			Workspace struct{ Surveys, Closed struct{ TotalCount int } }
+		}
 		const openBox = `query($slug: String!) { workspace(slug: $slug) { surveys(where: {open: true}) { totalCount } closed: surveys(where: {open: false}) { totalCount } } }`
 		a.query(&open, openBox, map[string]any{"slug": w.slug})
 		if open.Workspace.Surveys.TotalCount != 1 || open.Workspace.Closed.TotalCount != 0 {
