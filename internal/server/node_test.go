@@ -3,6 +3,10 @@ package server_test
 import (
 	"context"
 	"testing"
+	"time"
+
+	"kokeilu/ent/workshopregistration"
+	"kokeilu/internal/questionnaire"
 
 	"kokeilu/internal/auth"
 	"kokeilu/internal/scalar"
@@ -23,23 +27,37 @@ func TestNodeRoundTripsEveryType(t *testing.T) {
 		d := c.Discussion.Create().SetTitle("Hello").SetWorkspace(ws).SetAuthor(u).SaveX(ctx)
 		c.Post.Create().SetBody("First").SetDiscussion(d).SetAuthor(u).SaveX(ctx)
 		c.Material.Create().SetTitle("Guide").SetWorkspace(ws).SetAuthor(u).SaveX(ctx)
+		s := c.Survey.Query().FirstX(ctx)
+		c.SurveyResponse.Create().SetSurvey(s).SetUser(u).SetAnswers([]questionnaire.Answer{}).ExecX(ctx)
+		w := c.Workshop.Create().SetTitle("Verstas").SetWorkspace(ws).SetStartsAt(time.Now()).SetCapacity(5).SaveX(ctx)
+		c.WorkshopRegistration.Create().SetWorkshop(w).SetUser(u).SetStatus(workshopregistration.StatusPARTICIPANT).ExecX(ctx)
+		// Responses and registrations are for their owners and admins: read
+		// as a site administrator.
+		token, _ := a.register(siteAdminEmail, "Site admin")
+		admin := bearer(token)
 
 		want := map[string]int{
-			"Region":          c.Region.Query().FirstIDX(ctx),
-			"WellbeingCounty": c.WellbeingCounty.Query().FirstIDX(ctx),
-			"Municipality":    c.Municipality.Query().FirstIDX(ctx),
-			"Organization":    c.Organization.Query().FirstIDX(ctx),
-			"Theme":           c.Theme.Query().FirstIDX(ctx),
-			"Pilot":           c.Pilot.Query().FirstIDX(ctx),
-			"Network":         c.Network.Query().FirstIDX(ctx),
-			"Link":            c.Link.Query().FirstIDX(ctx),
-			"Workspace":       ws.ID,
-			"Notice":          c.Notice.Query().FirstIDX(ctx),
-			"User":            u.ID,
-			"Membership":      c.Membership.Query().FirstIDX(ctx),
-			"Discussion":      d.ID,
-			"Post":            c.Post.Query().FirstIDX(ctx),
-			"Material":        c.Material.Query().FirstIDX(ctx),
+			"Region":               c.Region.Query().FirstIDX(ctx),
+			"WellbeingCounty":      c.WellbeingCounty.Query().FirstIDX(ctx),
+			"Municipality":         c.Municipality.Query().FirstIDX(ctx),
+			"Organization":         c.Organization.Query().FirstIDX(ctx),
+			"Theme":                c.Theme.Query().FirstIDX(ctx),
+			"Pilot":                c.Pilot.Query().FirstIDX(ctx),
+			"Network":              c.Network.Query().FirstIDX(ctx),
+			"Link":                 c.Link.Query().FirstIDX(ctx),
+			"Workspace":            ws.ID,
+			"Notice":               c.Notice.Query().FirstIDX(ctx),
+			"User":                 u.ID,
+			"Membership":           c.Membership.Query().FirstIDX(ctx),
+			"Discussion":           d.ID,
+			"Post":                 c.Post.Query().FirstIDX(ctx),
+			"Material":             c.Material.Query().FirstIDX(ctx),
+			"Survey":               s.ID,
+			"SurveyResponse":       c.SurveyResponse.Query().FirstIDX(ctx),
+			"Workshop":             w.ID,
+			"WorkshopRegistration": c.WorkshopRegistration.Query().FirstIDX(ctx),
+			"OperatingModel":       c.OperatingModel.Query().FirstIDX(ctx),
+			"Adoption":             c.Adoption.Query().FirstIDX(ctx),
 		}
 		var schema struct {
 			Type struct {
@@ -65,7 +83,7 @@ func TestNodeRoundTripsEveryType(t *testing.T) {
 					ID       string `json:"id"`
 				} `json:"node"`
 			}
-			a.query(&got, `query($id: ID!) { node(id: $id) { __typename id } }`, map[string]any{"id": gid})
+			a.query(&got, `query($id: ID!) { node(id: $id) { __typename id } }`, map[string]any{"id": gid}, admin...)
 			if got.Node.Typename != typ || got.Node.ID != gid {
 				t.Errorf("node(%s) = %+v, want %s", gid, got.Node, typ)
 			}
@@ -75,7 +93,7 @@ func TestNodeRoundTripsEveryType(t *testing.T) {
 				ID string `json:"id"`
 			} `json:"nodes"`
 		}
-		a.query(&many, `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, map[string]any{"ids": ids})
+		a.query(&many, `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, map[string]any{"ids": ids}, admin...)
 		for i, n := range many.Nodes {
 			if n.ID != ids[i] {
 				t.Errorf("nodes[%d] = %s, want %s", i, n.ID, ids[i])

@@ -448,3 +448,251 @@ func TestWorkshopWaitingList(t *testing.T) {
 		}
 	})
 }
+
+// TestNoticeKinds posts a notice, news and an event: the board filters by
+// kind ("all news"), and noticePosted carries every kind.
+func TestNoticeKinds(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		a := newAPI(t, b, false)
+		p := a.people()
+		w := a.newWorld(p, workspace.VisibilityPUBLIC)
+		live := a.subscribeSSE(`subscription($ws: ID) { noticePosted(workspaceId: $ws) { title kind } }`, map[string]any{"ws": w.Workspace})
+		defer live.res.Body.Close()
+		waitSubscribers(t, a, 1)
+		for _, kind := range []string{"NEWS", "EVENT", "NOTICE"} {
+			a.query(&struct{}{}, `mutation($ws: ID!, $kind: NoticeKind, $title: String!) { postNotice(input: {workspaceId: $ws, title: $title, kind: $kind}) { kind } }`,
+				map[string]any{"ws": w.Workspace, "kind": kind, "title": kind}, p.header("admin")...)
+			data, ok := live.next(3 * time.Second)
+			var got struct{ NoticePosted struct{ Title, Kind string } }
+			if !ok || json.Unmarshal(data, &got) != nil || got.NoticePosted.Kind != kind || got.NoticePosted.Title != kind {
+				t.Errorf("noticePosted for %s: %s %v", kind, data, ok)
+			}
+		}
+		var board struct {
+			News, Events struct {
+				TotalCount int
+				Nodes      []struct{ Kind string }
+			}
+			All struct{ TotalCount int }
+		}
+		a.query(&board, `query($ws: ID!) {
+			news: notices(where: {kind: NEWS, hasWorkspaceWith: {id: $ws}}) { totalCount nodes { kind } }
+			events: notices(where: {kindIn: [EVENT]}) { totalCount nodes { kind } }
+			all: notices(where: {hasWorkspaceWith: {id: $ws}}) { totalCount }
+		}`, map[string]any{"ws": w.Workspace})
+		if board.News.TotalCount != 1 || board.News.Nodes[0].Kind != "NEWS" || board.Events.TotalCount != 1 || board.All.TotalCount != 4 {
+			t.Errorf("board by kind: %+v", board)
+		}
+	})
+}
+
+// TestSubWorkspacesAndProjects: a parent lists the children the viewer may
+// see inside, placing needs both workspaces' admins, and no workspace ends
+// up inside itself.
+func TestSubWorkspacesAndProjects(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		a := newAPI(t, b, false)
+		p := a.people()
+		parent := a.newWorld(p, workspace.VisibilityPUBLIC)
+		open := a.newWorld(p, workspace.VisibilityPUBLIC)
+		closed := a.newWorld(p, workspace.VisibilityMEMBERS_ONLY)
+		const place = `mutation($ws: ID!, $parent: ID) { setParentWorkspace(workspaceId: $ws, parentId: $parent) { parent { id } } }`
+		for _, child := range []world{open, closed} {
+			a.query(&struct{}{}, place, map[string]any{"ws": child.Workspace, "parent": parent.Workspace}, p.header("owner")...)
+		}
+		// The new workspace of an outsider cannot be filed under the parent.
+		var own struct{ CreateWorkspace struct{ ID string } }
+		a.query(&own, `mutation { createWorkspace(input: {name: "Oma"}) { id } }`, nil, p.header("outsider")...)
+		if got := outcome(a.post(place, map[string]any{"ws": own.CreateWorkspace.ID, "parent": parent.Workspace}, p.header("outsider")...)); got != "FORBIDDEN" {
+			t.Errorf("placing under someone else's workspace: %s", got)
+		}
+		if got := outcome(a.post(`mutation($p: ID!) { createWorkspace(input: {name: "Lapsi", parentId: $p}) { id } }`, map[string]any{"p": parent.Workspace}, p.header("outsider")...)); got != "FORBIDDEN" {
+			t.Errorf("creating under someone else's workspace: %s", got)
+		}
+		// Cycles.
+		for _, c := range []struct{ ws, parent string }{{parent.Workspace, open.Workspace}, {parent.Workspace, parent.Workspace}} {
+			if got := outcome(a.post(place, map[string]any{"ws": c.ws, "parent": c.parent}, p.header("owner")...)); got != "BAD_USER_INPUT" {
+				t.Errorf("a cycle: %s", got)
+			}
+		}
+		a.query(&struct{}{}, `mutation($ws: ID!, $p: ID!) { addWorkspaceProject(workspaceId: $ws, pilotId: $p) { id } }`,
+			map[string]any{"ws": parent.Workspace, "p": parent.Pilot}, p.header("admin")...)
+		// Adding it again changes nothing.
+		a.query(&struct{}{}, `mutation($ws: ID!, $p: ID!) { addWorkspaceProject(workspaceId: $ws, pilotId: $p) { id } }`,
+			map[string]any{"ws": parent.Workspace, "p": parent.Pilot}, p.header("admin")...)
+		const q = `query($slug: String!) { workspace(slug: $slug) {
+			subWorkspaces { totalCount nodes { name } } summary { subWorkspaces projects }
+			projects { totalCount } all: subWorkspaces(where: {visibility: PUBLIC}) { totalCount } } }`
+		for role, want := range map[string]int{"anonymous": 1, "outsider": 1, "member": 2, "siteAdmin": 2} {
+			var got struct {
+				Workspace struct {
+					SubWorkspaces, All, Projects struct{ TotalCount int }
+					Summary                      struct{ SubWorkspaces, Projects int }
+				}
+			}
+			a.query(&got, q, map[string]any{"slug": parent.slug}, p.header(role)...)
+			g := got.Workspace
+			if g.SubWorkspaces.TotalCount != want || g.Summary.SubWorkspaces != want || g.All.TotalCount != 1 || g.Projects.TotalCount != 1 || g.Summary.Projects != 1 {
+				t.Errorf("%s sees %+v, want %d children", role, g, want)
+			}
+		}
+		var filtered struct{ Workspaces struct{ TotalCount int } }
+		a.query(&filtered, `query($p: ID!) { workspaces(where: {parentId: $p}) { totalCount } }`, map[string]any{"p": parent.Workspace})
+		if filtered.Workspaces.TotalCount != 2 {
+			t.Errorf("workspaces(where: {parentId}) = %d, want 2 (that a workspace exists is public)", filtered.Workspaces.TotalCount)
+		}
+	})
+}
+
+// TestOperatingModels describes a model with its parts, records adoptions
+// and refuses adoptions without exactly one adopter, and cycles of parts.
+func TestOperatingModels(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		a := newAPI(t, b, false)
+		p := a.people()
+		w := a.newWorld(p, workspace.VisibilityPUBLIC)
+		var larger, model struct {
+			CreateOperatingModel struct{ ID, Slug string }
+		}
+		a.query(&larger, `mutation { createOperatingModel(input: {name: "Palveluohjaus"}) { id slug } }`, nil, p.header("outsider")...)
+		a.query(&model, `mutation($ws: ID!, $m: ID!, $p: ID!, $part: ID!) { createOperatingModel(input: {name: "Palveluohjaus", workspaceID: $ws,
+			summary: "Yksi yhteyshenkilö", funder: "STM", municipalityIDs: [$m], developedInIDs: [$p], partOfID: $part}) { id slug } }`,
+			map[string]any{"ws": w.Workspace, "m": w.Municipality, "p": w.Pilot, "part": larger.CreateOperatingModel.ID}, p.header("member")...)
+		if model.CreateOperatingModel.Slug != "palveluohjaus-2" {
+			t.Errorf("slug %q", model.CreateOperatingModel.Slug)
+		}
+		id := model.CreateOperatingModel.ID
+		const adopt = `mutation($in: CreateAdoptionInput!) { recordAdoption(input: $in) { adoptedOn municipality { code } pilot { id } } }`
+		a.query(&struct{}{}, adopt, map[string]any{"in": map[string]any{"operatingModelID": id, "municipalityID": w.Municipality, "adoptedOn": "2019-08-01"}}, p.header("outsider")...)
+		a.query(&struct{}{}, adopt, map[string]any{"in": map[string]any{"operatingModelID": id, "pilotID": w.Pilot}}, p.header("outsider")...)
+		for name, in := range map[string]map[string]any{
+			"no adopter":                 {"operatingModelID": id},
+			"two adopters":               {"operatingModelID": id, "pilotID": w.Pilot, "municipalityID": w.Municipality},
+			"a pilot for a municipality": {"operatingModelID": id, "municipalityID": w.Pilot},
+			"a bad source":               {"operatingModelID": id, "pilotID": w.Pilot, "sourceURL": "javascript:alert(1)"},
+		} {
+			if got := outcome(a.post(adopt, map[string]any{"in": in}, p.header("outsider")...)); got != "BAD_USER_INPUT" {
+				t.Errorf("adoption with %s: %s", name, got)
+			}
+		}
+		if got := outcome(a.post(`mutation($id: ID!, $part: ID!) { updateOperatingModel(id: $id, input: {partOfID: $part}) { id } }`,
+			map[string]any{"id": larger.CreateOperatingModel.ID, "part": id}, p.header("outsider")...)); got != "BAD_USER_INPUT" {
+			t.Errorf("a model inside its own part: %s", got)
+		}
+		var got struct {
+			Node struct {
+				Name, Funder                           string
+				PartOf                                 struct{ ID string }
+				Workspace                              struct{ Slug string }
+				Municipalities, DevelopedIn, Adoptions struct{ TotalCount int }
+			}
+			OperatingModels struct{ TotalCount int }
+		}
+		a.query(&got, `query($id: ID!) { node(id: $id) { ... on OperatingModel { name funder partOf { id } workspace { slug }
+			municipalities { totalCount } developedIn { totalCount } adoptions { totalCount } } }
+			operatingModels { totalCount } }`, map[string]any{"id": id})
+		n := got.Node
+		if n.Funder != "STM" || n.PartOf.ID != larger.CreateOperatingModel.ID || n.Workspace.Slug != w.slug ||
+			n.Municipalities.TotalCount != 1 || n.DevelopedIn.TotalCount != 1 || n.Adoptions.TotalCount != 2 || got.OperatingModels.TotalCount != 2 {
+			t.Errorf("operating model: %+v", got)
+		}
+	})
+}
+
+// TestMaterialInput refuses addresses that are not http(s), links without
+// one and language codes that are not codes, and stores nothing then.
+func TestMaterialInput(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		a := newAPI(t, b, false)
+		p := a.people()
+		w := a.newWorld(p, workspace.VisibilityPUBLIC)
+		const add = `mutation($in: AddMaterialInput!) { addMaterial(input: $in) { id kind url language } }`
+		for name, in := range map[string]map[string]any{
+			"a javascript address": {"title": "x", "kind": "LINK", "url": "javascript:alert(1)"},
+			"an ftp address":       {"title": "x", "url": "ftp://example.org/a"},
+			"a link without url":   {"title": "x", "kind": "TOOL"},
+			"an empty title":       {"title": "  ", "kind": "DOCUMENT"},
+			"a language name":      {"title": "x", "language": "suomi"},
+		} {
+			in["workspaceId"] = w.Workspace
+			if got := outcome(a.post(add, map[string]any{"in": in}, p.header("member")...)); got != "BAD_USER_INPUT" {
+				t.Errorf("%s: %s", name, got)
+			}
+		}
+		var ok struct {
+			AddMaterial struct{ Kind, URL, Language string }
+		}
+		a.query(&ok, add, map[string]any{"in": map[string]any{"workspaceId": w.Workspace, "title": "Opas", "kind": "VIDEO", "url": "https://example.org/v", "language": "sv"}}, p.header("member")...)
+		if ok.AddMaterial.Kind != "VIDEO" || ok.AddMaterial.Language != "sv" {
+			t.Errorf("material: %+v", ok.AddMaterial)
+		}
+		var n struct{ Materials struct{ TotalCount int } }
+		a.query(&n, `{ materials { totalCount } }`, nil)
+		if n.Materials.TotalCount != 1 {
+			t.Errorf("%d materials stored, want 1", n.Materials.TotalCount)
+		}
+	})
+}
+
+// TestProgrammeWorkspaceSummary reads the seeded programme workspace's
+// front page in one query, and checks that the summary's statements do not
+// grow with the contents.
+func TestProgrammeWorkspaceSummary(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		a := newAPI(t, b, true)
+		const q = `{ workspace(slug: "kokeilevat-kunnat-ja-alueet") {
+			summary { members materials discussions surveys openSurveys workshops projects subWorkspaces operatingModels }
+			surveys(where: {open: false}) { nodes { title open results { responses } } }
+			operatingModels { nodes { name adoptions { nodes { municipality { code } adoptedOn } } developedIn { nodes { slug } } } }
+			materials { nodes { kind url } } } }`
+		type summary struct {
+			Members, Materials, Discussions, Surveys, OpenSurveys, Workshops, Projects, SubWorkspaces, OperatingModels int
+		}
+		var got struct {
+			Workspace struct {
+				Summary         summary
+				OperatingModels struct {
+					Nodes []struct {
+						Adoptions struct {
+							Nodes []struct {
+								Municipality struct{ Code string }
+								AdoptedOn    string
+							}
+						}
+					}
+				}
+			}
+		}
+		res := a.post(q, nil)
+		// Results of the closed survey are not for anonymous readers.
+		if len(res.Errors) != 1 || res.Errors[0].code() != "FORBIDDEN" {
+			t.Fatalf("errors: %+v", res.Errors)
+		}
+		if err := json.Unmarshal(res.Data, &got); err != nil {
+			t.Fatal(err)
+		}
+		want := summary{Materials: 1, Surveys: 1, Projects: 1, OperatingModels: 1}
+		if got.Workspace.Summary != want {
+			t.Errorf("summary %+v, want %+v", got.Workspace.Summary, want)
+		}
+		if m := got.Workspace.OperatingModels.Nodes; len(m) != 1 || len(m[0].Adoptions.Nodes) != 1 || m[0].Adoptions.Nodes[0].AdoptedOn != "2017-03-01" {
+			t.Errorf("operating models: %+v", m)
+		}
+		// The summary costs the same number of statements with 1 material
+		// as with 30.
+		statements := func() int64 {
+			before := a.statements.Load()
+			a.query(&struct{}{}, `{ workspace(slug: "kokeilevat-kunnat-ja-alueet") { summary { members materials discussions surveys openSurveys workshops projects subWorkspaces operatingModels } } }`, nil)
+			return a.statements.Load() - before
+		}
+		few := statements()
+		ctx := auth.System(context.Background())
+		ws := a.db.Client.Workspace.Query().Where(workspace.Slug("kokeilevat-kunnat-ja-alueet")).OnlyX(ctx)
+		for i := range 29 {
+			a.db.Client.Material.Create().SetWorkspace(ws).SetTitle(fmt.Sprint("Materiaali ", i)).ExecX(ctx)
+		}
+		if many := statements(); many != few || few > 12 {
+			t.Errorf("summary took %d statements with 1 material and %d with 30 (want equal, at most 12)", few, many)
+		}
+	})
+}
