@@ -27,20 +27,8 @@ func Survey() ent.Policy {
 		},
 		Mutation: privacy.MutationPolicy{
 			requireViewer(),
-			privacy.SurveyMutationRuleFunc(func(ctx context.Context, m *ent.SurveyMutation) error {
-				c := m.Client()
-				if m.Op().Is(ent.OpCreate) {
-					wsID, _ := m.WorkspaceID()
-					return requireRole(ctx, c, wsID, "create surveys", managers...)
-				}
-				ids, err := m.IDs(auth.System(ctx))
-				if err != nil {
-					return err
-				}
-				workspaceOf := func(ctx context.Context, id int) (int, error) {
-					return c.Survey.Query().Where(survey.ID(id)).QueryWorkspace().OnlyID(ctx)
-				}
-				return requireRoleIn(ctx, c, ids, workspaceOf, "change surveys", managers...)
+			managedContent("surveys", func(ctx context.Context, c *ent.Client, id int) (int, error) {
+				return c.Survey.Query().Where(survey.ID(id)).QueryWorkspace().OnlyID(ctx)
 			}),
 		},
 	}
@@ -113,20 +101,8 @@ func Workshop() ent.Policy {
 		},
 		Mutation: privacy.MutationPolicy{
 			requireViewer(),
-			privacy.WorkshopMutationRuleFunc(func(ctx context.Context, m *ent.WorkshopMutation) error {
-				c := m.Client()
-				if m.Op().Is(ent.OpCreate) {
-					wsID, _ := m.WorkspaceID()
-					return requireRole(ctx, c, wsID, "arrange workshops", managers...)
-				}
-				ids, err := m.IDs(auth.System(ctx))
-				if err != nil {
-					return err
-				}
-				workspaceOf := func(ctx context.Context, id int) (int, error) {
-					return c.Workshop.Query().Where(workshop.ID(id)).QueryWorkspace().OnlyID(ctx)
-				}
-				return requireRoleIn(ctx, c, ids, workspaceOf, "change workshops", managers...)
+			managedContent("workshops", func(ctx context.Context, c *ent.Client, id int) (int, error) {
+				return c.Workshop.Query().Where(workshop.ID(id)).QueryWorkspace().OnlyID(ctx)
 			}),
 		},
 	}

@@ -279,23 +279,34 @@ func Notice() ent.Policy {
 		},
 		Mutation: privacy.MutationPolicy{
 			requireViewer(),
-			privacy.NoticeMutationRuleFunc(func(ctx context.Context, m *ent.NoticeMutation) error {
-				c, sys := m.Client(), auth.System(ctx)
-				if m.Op().Is(ent.OpCreate) {
-					wsID, _ := m.WorkspaceID()
-					return requireRole(ctx, c, wsID, "post notices", managers...)
-				}
-				ids, err := m.IDs(sys)
-				if err != nil {
-					return err
-				}
-				workspaceOf := func(ctx context.Context, id int) (int, error) {
-					return c.Notice.Query().Where(notice.ID(id)).QueryWorkspace().OnlyID(ctx)
-				}
-				return requireRoleIn(ctx, c, ids, workspaceOf, "change notices", managers...)
+			managedContent("notices", func(ctx context.Context, c *ent.Client, id int) (int, error) {
+				return c.Notice.Query().Where(notice.ID(id)).QueryWorkspace().OnlyID(ctx)
 			}),
 		},
 	}
+}
+
+// managedContent is the mutation rule of a workspace's contents that its
+// admins and owners write (notices, surveys, workshops); workspaceOf finds
+// a stored row's workspace.
+func managedContent(what string, workspaceOf func(ctx context.Context, c *ent.Client, id int) (int, error)) privacy.MutationRule {
+	type inWorkspace interface {
+		WorkspaceID() (int, bool)
+		Client() *ent.Client
+	}
+	return privacy.MutationRuleFunc(func(ctx context.Context, m ent.Mutation) error {
+		c := m.(inWorkspace).Client()
+		if m.Op().Is(ent.OpCreate) {
+			wsID, _ := m.(inWorkspace).WorkspaceID()
+			return requireRole(ctx, c, wsID, "add "+what, managers...)
+		}
+		ids, err := mutationIDs(ctx, m)
+		if err != nil {
+			return err
+		}
+		of := func(ctx context.Context, id int) (int, error) { return workspaceOf(ctx, c, id) }
+		return requireRoleIn(ctx, c, ids, of, "change "+what, managers...)
+	})
 }
 
 // Material: members add; authors, admins and owners change and remove.
