@@ -102,15 +102,35 @@ func (r *Resolver) User() UserResolver { return &userResolver{r} }
 // WellbeingCounty returns WellbeingCountyResolver implementation.
 func (r *Resolver) WellbeingCounty() WellbeingCountyResolver { return &wellbeingCountyResolver{r} }
 
+// NetworkWhereInput returns NetworkWhereInputResolver implementation.
+func (r *Resolver) NetworkWhereInput() NetworkWhereInputResolver {
+	return &networkWhereInputResolver{r}
+}
+
+// NoticeWhereInput returns NoticeWhereInputResolver implementation.
+func (r *Resolver) NoticeWhereInput() NoticeWhereInputResolver { return &noticeWhereInputResolver{r} }
+
+// OrganizationWhereInput returns OrganizationWhereInputResolver implementation.
+func (r *Resolver) OrganizationWhereInput() OrganizationWhereInputResolver {
+	return &organizationWhereInputResolver{r}
+}
+
+// PilotWhereInput returns PilotWhereInputResolver implementation.
+func (r *Resolver) PilotWhereInput() PilotWhereInputResolver { return &pilotWhereInputResolver{r} }
+
 type (
-	discussionResolver      struct{ *Resolver }
-	linkResolver            struct{ *Resolver }
-	municipalityResolver    struct{ *Resolver }
-	noticeResolver          struct{ *Resolver }
-	postResolver            struct{ *Resolver }
-	queryResolver           struct{ *Resolver }
-	regionResolver          struct{ *Resolver }
-	themeResolver           struct{ *Resolver }
-	userResolver            struct{ *Resolver }
-	wellbeingCountyResolver struct{ *Resolver }
+	discussionResolver             struct{ *Resolver }
+	linkResolver                   struct{ *Resolver }
+	municipalityResolver           struct{ *Resolver }
+	noticeResolver                 struct{ *Resolver }
+	postResolver                   struct{ *Resolver }
+	queryResolver                  struct{ *Resolver }
+	regionResolver                 struct{ *Resolver }
+	themeResolver                  struct{ *Resolver }
+	userResolver                   struct{ *Resolver }
+	wellbeingCountyResolver        struct{ *Resolver }
+	networkWhereInputResolver      struct{ *Resolver }
+	noticeWhereInputResolver       struct{ *Resolver }
+	organizationWhereInputResolver struct{ *Resolver }
+	pilotWhereInputResolver        struct{ *Resolver }
 )

@@ -5,7 +5,9 @@ import (
 	"fmt"
 
 	"kokeilu/ent"
+	"kokeilu/ent/predicate"
 	"kokeilu/graph/model"
+	"kokeilu/internal/analytics"
 	"kokeilu/internal/auth"
 	"kokeilu/internal/lang"
 	"kokeilu/internal/paging"
@@ -71,4 +73,32 @@ func signedInAs(ctx context.Context, id int) bool {
 		}
 	}
 	return false
+}
+
+// areaPilots is Region.pilots and WellbeingCounty.pilots: the pilots with a
+// participant in the area. When only totalCount is asked (a map layer),
+// the counts of every area come from one statement shared by the list.
+func (r *Resolver) areaPilots(ctx context.Context, dim analytics.Dimension, code string, in predicate.Municipality,
+	after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.PilotOrder, where *ent.PilotWhereInput,
+) (*ent.PilotConnection, error) {
+	if onlyTotalCount(ctx) {
+		counts, err := analytics.AreaCounts(ctx, r.client, graphql.GetFieldContext(ctx).Field.Field, where, dim)
+		if err != nil {
+			return nil, err
+		}
+		return &ent.PilotConnection{Edges: []*ent.PilotEdge{}, TotalCount: counts[code]}, nil
+	}
+	return r.client.Pilot.Query().Where(analytics.PilotsIn(in)).
+		Paginate(ctx, after, first, before, last, ent.WithPilotOrder(orderBy), ent.WithPilotFilter(where.Filter))
+}
+
+// onlyTotalCount tells whether a connection field selects nothing but
+// totalCount (and __typename).
+func onlyTotalCount(ctx context.Context) bool {
+	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
+		if f.Name != "totalCount" && f.Name != "__typename" {
+			return false
+		}
+	}
+	return true
 }

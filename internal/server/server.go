@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"kokeilu/graph"
+	"kokeilu/internal/analytics"
 	"kokeilu/internal/auth"
 	"kokeilu/internal/cost"
 	"kokeilu/internal/database"
@@ -111,6 +112,7 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 	}
 	gql.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	gql.Use(paging.Rules{})
+	gql.Use(analytics.Memo{})
 	gql.Use(cost.Extension{Limits: cost.Default}) // after paging: pages are already bounded
 	gql.Use(streamsOnly{})
 	gql.Use(requestLog{})
