@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -188,7 +189,9 @@ func TestPilotStatsSingleDimensions(t *testing.T) {
 				a.checkBuckets(nil, s)
 				// Every area, theme or network that is not a bucket has no pilots.
 				if q, ok := universe[dim]; ok {
-					var all struct{ L struct{ Nodes []struct{ Code string } } }
+					var all struct {
+						L struct{ Nodes []struct{ Code string } }
+					}
 					a.query(&all, q, nil)
 					have := map[string]bool{}
 					for _, b := range s.Buckets {
@@ -249,7 +252,9 @@ func TestPilotStatsRegionStatusYear(t *testing.T) {
 			}
 			sums[[2]string{b.Keys[0].Code, b.Keys[1].Code}] += b.Pilots
 		}
-		var regions struct{ Regions struct{ Nodes []struct{ Code string } } }
+		var regions struct {
+			Regions struct{ Nodes []struct{ Code string } }
+		}
 		a.query(&regions, `{ regions(first: 100) { nodes { code } } }`, nil)
 		for _, r := range regions.Regions.Nodes {
 			for _, st := range []string{"PLANNED", "ACTIVE", "COMPLETED", "CANCELLED"} {
@@ -324,7 +329,11 @@ func TestAreaPilotCounts(t *testing.T) {
 			Region struct {
 				Pilots struct {
 					TotalCount int
-					Nodes      []struct{ Municipalities struct{ Nodes []struct{ Region struct{ Code string } } } }
+					Nodes      []struct {
+						Municipalities struct {
+							Nodes []struct{ Region struct{ Code string } }
+						}
+					}
 				}
 			}
 		}
@@ -356,7 +365,9 @@ func TestAreaFilters(t *testing.T) {
 			return got[list].TotalCount
 		}
 		// A municipality that has pilots and networks in the generated data.
-		var some struct{ Municipalities struct{ Nodes []struct{ Code string } } }
+		var some struct {
+			Municipalities struct{ Nodes []struct{ Code string } }
+		}
 		a.query(&some, `{ municipalities(first: 1, where: {hasPilots: true, hasNetworks: true}) { nodes { code } } }`, nil)
 		muni := some.Municipalities.Nodes[0].Code
 		for _, c := range []struct{ list, direct, nested string }{
@@ -402,7 +413,9 @@ func TestAreaFilters(t *testing.T) {
 			c.Notice.Create().SetWorkspace(ws).SetTitle("Ilmoitus " + string(v)).ExecX(ctx)
 		}
 		notices := func(where string, who string) []string {
-			var got struct{ Notices struct{ Nodes []struct{ Title string } } }
+			var got struct {
+				Notices struct{ Nodes []struct{ Title string } }
+			}
 			a.query(&got, `{ notices(where: `+where+`) { nodes { title } } }`, nil, p.header(who)...)
 			var titles []string
 			for _, n := range got.Notices.Nodes {
@@ -433,4 +446,37 @@ func andOrAll(filters []any) map[string]any {
 		return nil
 	}
 	return map[string]any{"and": filters}
+}
+
+// TestPilotStatsCost: pilotStats costs the buckets it can return, so a
+// small grouping passes with its cost reported and a huge one (or many
+// aliased copies) is refused before any SQL runs.
+func TestPilotStatsCost(t *testing.T) {
+	a := newAPI(t, testdb.SQLite, false)
+	res := a.postRaw(map[string]any{"query": `{ pilotStats(groupBy: [REGION, STATUS]) { total } }`})
+	if len(res.Errors) > 0 || res.Status != 200 {
+		t.Fatalf("region × status: %d %+v", res.Status, res.Errors)
+	}
+	var full struct {
+		Extensions struct{ Cost struct{ Nodes int } } `json:"extensions"`
+	}
+	if err := json.Unmarshal(a.rawPost(`{ pilotStats(groupBy: [REGION, STATUS]) { total } }`), &full); err != nil {
+		t.Fatal(err)
+	}
+	if full.Extensions.Cost.Nodes != 19*4 {
+		t.Errorf("region × status costs %d nodes, want %d", full.Extensions.Cost.Nodes, 19*4)
+	}
+	before := a.statements.Load()
+	e := a.fail("COST_LIMIT_EXCEEDED", `{ pilotStats(groupBy: [MUNICIPALITY, NETWORK, ACTIVE_YEAR]) { total } }`, nil)
+	if e.Extensions["measure"] != "nodes" {
+		t.Errorf("refused for %v", e.Extensions)
+	}
+	var aliases strings.Builder
+	for i := range 20 {
+		fmt.Fprintf(&aliases, "s%d: pilotStats(groupBy: [MUNICIPALITY, THEME]) { total } ", i)
+	}
+	a.fail("COST_LIMIT_EXCEEDED", "{ "+aliases.String()+"}", nil)
+	if n := a.statements.Load() - before; n != 0 {
+		t.Errorf("refused queries ran %d statements", n)
+	}
 }
