@@ -15,8 +15,8 @@ import (
 )
 
 // Name is the resolver for the name field.
-func (r *pilotStatsKeyResolver) Name(ctx context.Context, obj *analytics.Key, want *lang.Language) (string, error) {
-	return lang.Name(ctx, want, obj.NameFi, obj.NameSv, obj.NameEn), nil
+func (r *pilotStatsKeyResolver) Name(ctx context.Context, obj *analytics.Key, lang *lang.Language) (string, error) {
+	return localName(ctx, lang, obj.NameFi, obj.NameSv, obj.NameEn), nil
 }
 
 // PilotStats is the resolver for the pilotStats field.
