@@ -171,11 +171,12 @@ func post(url string, body []byte) error {
 		return err
 	}
 	defer res.Body.Close()
-	if _, err := io.Copy(io.Discard, res.Body); err != nil {
+	data, err := io.ReadAll(res.Body)
+	if err != nil {
 		return err
 	}
-	if res.StatusCode != http.StatusOK {
-		return fmt.Errorf("HTTP %d", res.StatusCode)
+	if res.StatusCode != http.StatusOK || bytes.HasPrefix(data, []byte(`{"errors"`)) {
+		return fmt.Errorf("HTTP %d: %.200s", res.StatusCode, data)
 	}
 	return nil
 }

@@ -80,42 +80,63 @@ type Key struct {
 	NameFi, NameSv, NameEn string    `json:"-"`
 }
 
-// column is how a dimension appears in the SQL: the joins it needs and the
-// expressions of its code and names.
+// column is how a dimension appears in the SQL: the joins the fact rows
+// need, the key they are grouped by (an id where there is one, so the facts
+// stay narrow), and the join from a grouped row to the key's code and names.
 type column struct {
-	joins              []string
-	code               string
-	nameFi, nameSv, en string
+	joins                    []string
+	key                      string
+	label                    string
+	code, nameFi, nameSv, en string
 }
 
-// columns of each dimension; the fact rows are (pilot p, participating
-// municipality m), widened by the dimension's own join when it has one.
-func columns(d Dimension, dialectName string) column {
+// columns of dimension d at position n of groupBy; the fact rows are
+// (pilot p, participating municipality m), widened by the dimension's own
+// join when it has one. The label's alias is ln, the grouped key c.kn.
+func columns(d Dimension, n int, dialectName string) column {
 	yearOf := func(c string) string { return year(c, dialectName) }
+	l, k := "l"+strconv.Itoa(n), "c.k"+strconv.Itoa(n)
+	named := func(table, key, code string) column {
+		return column{key: key, label: "JOIN " + table + " " + l + " ON " + l + ".id = " + k,
+			code: l + "." + code, nameFi: l + ".name_fi", nameSv: l + ".name_sv", en: l + ".name_en"}
+	}
+	plain := func(key, code string) column {
+		return column{key: key, code: code, nameFi: "''", nameSv: "''", en: "''"}
+	}
 	switch d {
 	case Region:
-		return column{joins: []string{"JOIN regions r ON r.id = m.region_municipalities"}, code: "r.code", nameFi: "r.name_fi", nameSv: "r.name_sv", en: "r.name_en"}
+		return named("regions", "m.region_municipalities", "code")
 	case WellbeingCounty:
-		return column{joins: []string{"JOIN wellbeing_counties w ON w.id = m.wellbeing_county_municipalities"}, code: "w.code", nameFi: "w.name_fi", nameSv: "w.name_sv", en: "w.name_en"}
-	case Subregion:
-		return column{code: "m.subregion_code", nameFi: "m.subregion_name_fi", nameSv: "m.subregion_name_sv", en: "''"}
+		return named("wellbeing_counties", "m.wellbeing_county_municipalities", "code")
 	case Municipality:
-		return column{code: "m.code", nameFi: "m.name_fi", nameSv: "m.name_sv", en: "m.name_en"}
+		return named("municipalities", "m.id", "code")
+	case Subregion:
+		return column{key: "m.subregion_code",
+			label: "JOIN (SELECT subregion_code AS code, MIN(subregion_name_fi) AS fi, MIN(subregion_name_sv) AS sv FROM municipalities GROUP BY subregion_code) " +
+				l + " ON " + l + ".code = " + k,
+			code: l + ".code", nameFi: l + ".fi", nameSv: l + ".sv", en: "''"}
 	case Theme:
-		return column{joins: []string{"JOIN pilot_themes pt ON pt.pilot_id = p.id", "JOIN themes t ON t.id = pt.theme_id"}, code: "t.slug", nameFi: "t.name_fi", nameSv: "t.name_sv", en: "t.name_en"}
-	case Status:
-		return column{code: "p.status", nameFi: "''", nameSv: "''", en: "''"}
+		c := named("themes", "pt.theme_id", "slug")
+		c.joins = []string{"JOIN pilot_themes pt ON pt.pilot_id = p.id"}
+		return c
 	case Network:
-		return column{joins: []string{"JOIN network_pilots np ON np.pilot_id = p.id", "JOIN networks n ON n.id = np.network_id"}, code: "n.slug", nameFi: "n.name", nameSv: "''", en: "''"}
+		c := named("networks", "np.network_id", "slug")
+		c.joins = []string{"JOIN network_pilots np ON np.pilot_id = p.id"}
+		c.nameFi, c.nameSv, c.en = l+".name", "''", "''"
+		return c
+	case Status:
+		return plain("p.status", k)
 	case StartYear:
-		return column{code: "CAST(" + yearOf("p.starts_on") + " AS VARCHAR(8))", nameFi: "''", nameSv: "''", en: "''"}
+		return plain(yearOf("p.starts_on"), "CAST("+k+" AS VARCHAR(8))")
 	case ActiveYear:
 		// A pilot is active in every year from its start to its end; one
 		// without an end is active until this year (or its start, if later).
-		end := "COALESCE(" + yearOf("p.ends_on") + ", CASE WHEN " + yearOf("p.starts_on") + " > " + strconv.Itoa(time.Now().Year()) +
-			" THEN " + yearOf("p.starts_on") + " ELSE " + strconv.Itoa(time.Now().Year()) + " END)"
-		return column{joins: []string{"JOIN years y ON y.y BETWEEN " + yearOf("p.starts_on") + " AND " + end},
-			code: "CAST(y.y AS VARCHAR(8))", nameFi: "''", nameSv: "''", en: "''"}
+		now := strconv.Itoa(time.Now().Year())
+		end := "COALESCE(" + yearOf("p.ends_on") + ", CASE WHEN " + yearOf("p.starts_on") + " > " + now +
+			" THEN " + yearOf("p.starts_on") + " ELSE " + now + " END)"
+		c := plain("y.y", "CAST("+k+" AS VARCHAR(8))")
+		c.joins = []string{"JOIN years y ON y.y BETWEEN " + yearOf("p.starts_on") + " AND " + end}
+		return c
 	}
 	panic("unknown dimension " + d)
 }
@@ -202,21 +223,24 @@ func Predicate(where *ent.PilotWhereInput) (predicate.Pilot, error) {
 // rows; pilots and municipalities are counted distinct per bucket, and each
 // municipality's population is added once per bucket.
 func statement(matching string, dims []Dimension, dialectName string) string {
-	var joins, facts, keys, notNull, names, out []string
+	var joins, facts, keys, notNull, labels, out, order []string
 	for i, d := range dims {
-		c := columns(d, dialectName)
+		c := columns(d, i, dialectName)
 		for _, j := range c.joins {
 			if !slices.Contains(joins, j) {
 				joins = append(joins, j)
 			}
 		}
 		n := strconv.Itoa(i)
-		facts = append(facts, c.code+" AS k"+n, "COALESCE("+c.nameFi+", '') AS f"+n,
-			"COALESCE("+c.nameSv+", '') AS s"+n, "COALESCE("+c.en+", '') AS e"+n)
+		facts = append(facts, c.key+" AS k"+n)
 		keys = append(keys, "k"+n)
-		notNull = append(notNull, c.code+" IS NOT NULL")
-		names = append(names, "MIN(f"+n+") AS f"+n, "MIN(s"+n+") AS s"+n, "MIN(e"+n+") AS e"+n)
-		out = append(out, "c.k"+n+" AS k"+n, "c.f"+n+" AS f"+n, "c.s"+n+" AS s"+n, "c.e"+n+" AS e"+n)
+		notNull = append(notNull, c.key+" IS NOT NULL")
+		if c.label != "" {
+			labels = append(labels, c.label)
+		}
+		out = append(out, c.code+" AS k"+n, "COALESCE("+c.nameFi+", '') AS f"+n,
+			"COALESCE("+c.nameSv+", '') AS s"+n, "COALESCE("+c.en+", '') AS e"+n)
+		order = append(order, c.code)
 	}
 	for i := len(dims); i < MaxDimensions; i++ { // unused keys are empty
 		n := strconv.Itoa(i)
@@ -241,13 +265,13 @@ func statement(matching string, dims []Dimension, dialectName string) string {
 		" LEFT JOIN pilot_municipalities pm ON pm.pilot_id = p.id" +
 		" LEFT JOIN municipalities m ON m.id = pm.municipality_id " + strings.Join(joins, " ") +
 		" WHERE " + strings.Join(notNull, " AND ") + ")")
-	b.WriteString(", c AS (SELECT " + group + ", " + strings.Join(names, ", ") +
-		", COUNT(DISTINCT pilot) AS pilots, COUNT(DISTINCT municipality) AS municipalities FROM facts GROUP BY " + group + ")")
+	b.WriteString(", c AS (SELECT " + group + ", COUNT(DISTINCT pilot) AS pilots, COUNT(DISTINCT municipality) AS municipalities FROM facts GROUP BY " + group + ")")
 	b.WriteString(", v AS (SELECT " + group + ", SUM(population) AS population FROM (SELECT DISTINCT " + group +
 		", municipality, population FROM facts WHERE municipality IS NOT NULL) AS dm GROUP BY " + group + ")")
 	b.WriteString(" SELECT " + strings.Join(out, ", ") +
 		", c.pilots AS pilots, c.municipalities AS municipalities, COALESCE(v.population, 0) AS population" +
-		" FROM c LEFT JOIN v ON " + strings.Join(on, " AND ") + " ORDER BY " + strings.Join(prefixed("c.", keys), ", "))
+		" FROM c LEFT JOIN v ON " + strings.Join(on, " AND ") + " " + strings.Join(labels, " ") +
+		" ORDER BY " + strings.Join(order, ", "))
 	return b.String()
 }
 
@@ -257,12 +281,4 @@ func year(c, dialectName string) string {
 		return "CAST(EXTRACT(YEAR FROM " + c + ") AS INTEGER)"
 	}
 	return "CAST(substr(" + c + ", 1, 4) AS INTEGER)"
-}
-
-func prefixed(p string, s []string) []string {
-	out := make([]string, len(s))
-	for i := range s {
-		out[i] = p + s[i]
-	}
-	return out
 }
