@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"kokeilu/ent"
 	"kokeilu/ent/predicate"
@@ -15,6 +16,7 @@ import (
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 )
 
 // orNil turns the result of a lookup by code or slug into null when nothing
@@ -82,7 +84,7 @@ func (r *Resolver) areaPilots(ctx context.Context, dim analytics.Dimension, code
 	after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.PilotOrder, where *ent.PilotWhereInput,
 ) (*ent.PilotConnection, error) {
 	if onlyTotalCount(ctx) {
-		counts, err := analytics.AreaCounts(ctx, r.client, graphql.GetFieldContext(ctx).Field.Field, where, dim)
+		counts, err := analytics.AreaCounts(ctx, r.client, string(dim)+" "+listPath(ctx), where, dim)
 		if err != nil {
 			return nil, err
 		}
@@ -101,4 +103,17 @@ func onlyTotalCount(ctx context.Context) bool {
 		}
 	}
 	return true
+}
+
+// listPath is the field's path without list indices: the same for every
+// item of the lists around it (regions.nodes.pilots), so they share a count.
+func listPath(ctx context.Context) string {
+	var b strings.Builder
+	for _, e := range graphql.GetFieldContext(ctx).Path() {
+		if name, ok := e.(ast.PathName); ok {
+			b.WriteString(string(name))
+			b.WriteByte('.')
+		}
+	}
+	return b.String()
 }

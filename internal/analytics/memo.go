@@ -24,14 +24,14 @@ func (Memo) Validate(graphql.ExecutableSchema) error { return nil }
 
 // InterceptOperation puts a fresh memo in the operation's context.
 func (Memo) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-	return next(context.WithValue(ctx, memoKey{}, &memo{calls: map[any]*areaCall{}}))
+	return next(context.WithValue(ctx, memoKey{}, &memo{calls: map[string]*areaCall{}}))
 }
 
 type memoKey struct{}
 
 type memo struct {
 	mu    sync.Mutex
-	calls map[any]*areaCall
+	calls map[string]*areaCall
 }
 
 type areaCall struct {
@@ -44,7 +44,7 @@ type areaCall struct {
 // dim (by code), computed once per operation and key: key names the place
 // in the query (the same for every item of a list), so the items share
 // one statement.
-func AreaCounts(ctx context.Context, client *ent.Client, key any, where *ent.PilotWhereInput, dim Dimension) (map[string]int, error) {
+func AreaCounts(ctx context.Context, client *ent.Client, key string, where *ent.PilotWhereInput, dim Dimension) (map[string]int, error) {
 	count := func() (map[string]int, error) {
 		s, err := Count(ctx, client, where, []Dimension{dim})
 		if err != nil {
