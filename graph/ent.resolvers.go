@@ -136,6 +136,22 @@ func (r *Resolver) WorkshopRegistration() WorkshopRegistrationResolver {
 // Workspace returns WorkspaceResolver implementation.
 func (r *Resolver) Workspace() WorkspaceResolver { return &workspaceResolver{r} }
 
+// NetworkWhereInput returns NetworkWhereInputResolver implementation.
+func (r *Resolver) NetworkWhereInput() NetworkWhereInputResolver {
+	return &networkWhereInputResolver{r}
+}
+
+// NoticeWhereInput returns NoticeWhereInputResolver implementation.
+func (r *Resolver) NoticeWhereInput() NoticeWhereInputResolver { return &noticeWhereInputResolver{r} }
+
+// OrganizationWhereInput returns OrganizationWhereInputResolver implementation.
+func (r *Resolver) OrganizationWhereInput() OrganizationWhereInputResolver {
+	return &organizationWhereInputResolver{r}
+}
+
+// PilotWhereInput returns PilotWhereInputResolver implementation.
+func (r *Resolver) PilotWhereInput() PilotWhereInputResolver { return &pilotWhereInputResolver{r} }
+
 // SurveyWhereInput returns SurveyWhereInputResolver implementation.
 func (r *Resolver) SurveyWhereInput() SurveyWhereInputResolver { return &surveyWhereInputResolver{r} }
 
@@ -145,20 +161,24 @@ func (r *Resolver) WorkspaceWhereInput() WorkspaceWhereInputResolver {
 }
 
 type (
-	discussionResolver           struct{ *Resolver }
-	linkResolver                 struct{ *Resolver }
-	municipalityResolver         struct{ *Resolver }
-	noticeResolver               struct{ *Resolver }
-	postResolver                 struct{ *Resolver }
-	queryResolver                struct{ *Resolver }
-	regionResolver               struct{ *Resolver }
-	surveyResolver               struct{ *Resolver }
-	themeResolver                struct{ *Resolver }
-	userResolver                 struct{ *Resolver }
-	wellbeingCountyResolver      struct{ *Resolver }
-	workshopResolver             struct{ *Resolver }
-	workshopRegistrationResolver struct{ *Resolver }
-	workspaceResolver            struct{ *Resolver }
-	surveyWhereInputResolver     struct{ *Resolver }
-	workspaceWhereInputResolver  struct{ *Resolver }
+	discussionResolver             struct{ *Resolver }
+	linkResolver                   struct{ *Resolver }
+	municipalityResolver           struct{ *Resolver }
+	noticeResolver                 struct{ *Resolver }
+	postResolver                   struct{ *Resolver }
+	queryResolver                  struct{ *Resolver }
+	regionResolver                 struct{ *Resolver }
+	surveyResolver                 struct{ *Resolver }
+	themeResolver                  struct{ *Resolver }
+	userResolver                   struct{ *Resolver }
+	wellbeingCountyResolver        struct{ *Resolver }
+	workshopResolver               struct{ *Resolver }
+	workshopRegistrationResolver   struct{ *Resolver }
+	workspaceResolver              struct{ *Resolver }
+	networkWhereInputResolver      struct{ *Resolver }
+	noticeWhereInputResolver       struct{ *Resolver }
+	organizationWhereInputResolver struct{ *Resolver }
+	pilotWhereInputResolver        struct{ *Resolver }
+	surveyWhereInputResolver       struct{ *Resolver }
+	workspaceWhereInputResolver    struct{ *Resolver }
 )

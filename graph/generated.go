@@ -21,6 +21,7 @@ import (
 	"kokeilu/ent/workshopregistration"
 	"kokeilu/ent/workspace"
 	"kokeilu/graph/model"
+	"kokeilu/internal/analytics"
 	"kokeilu/internal/lang"
 	"kokeilu/internal/questionnaire"
 	"kokeilu/internal/scalar"
@@ -51,6 +52,7 @@ type ResolverRoot interface {
 	Municipality() MunicipalityResolver
 	Mutation() MutationResolver
 	Notice() NoticeResolver
+	PilotStatsKey() PilotStatsKeyResolver
 	Post() PostResolver
 	Query() QueryResolver
 	Region() RegionResolver
@@ -62,6 +64,10 @@ type ResolverRoot interface {
 	Workshop() WorkshopResolver
 	WorkshopRegistration() WorkshopRegistrationResolver
 	Workspace() WorkspaceResolver
+	NetworkWhereInput() NetworkWhereInputResolver
+	NoticeWhereInput() NoticeWhereInputResolver
+	OrganizationWhereInput() OrganizationWhereInputResolver
+	PilotWhereInput() PilotWhereInputResolver
 	SurveyWhereInput() SurveyWhereInputResolver
 	WorkspaceWhereInput() WorkspaceWhereInputResolver
 }
@@ -435,6 +441,24 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	PilotStats struct {
+		Buckets func(childComplexity int) int
+		Total   func(childComplexity int) int
+	}
+
+	PilotStatsBucket struct {
+		Keys           func(childComplexity int) int
+		Municipalities func(childComplexity int) int
+		Pilots         func(childComplexity int) int
+		Population     func(childComplexity int) int
+	}
+
+	PilotStatsKey struct {
+		Code      func(childComplexity int) int
+		Dimension func(childComplexity int) int
+		Name      func(childComplexity int, lang *lang.Language) int
+	}
+
 	Post struct {
 		Author     func(childComplexity int) int
 		Body       func(childComplexity int) int
@@ -473,6 +497,7 @@ type ComplexityRoot struct {
 		OperatingModels   func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.OperatingModelOrder, where *ent.OperatingModelWhereInput) int
 		Organizations     func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.OrganizationOrder, where *ent.OrganizationWhereInput) int
 		Pilot             func(childComplexity int, slug string) int
+		PilotStats        func(childComplexity int, where *ent.PilotWhereInput, groupBy []analytics.Dimension) int
 		Pilots            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.PilotOrder, where *ent.PilotWhereInput) int
 		Region            func(childComplexity int, code string) int
 		Regions           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.RegionOrder, where *ent.RegionWhereInput) int
@@ -496,6 +521,7 @@ type ComplexityRoot struct {
 		NameEn            func(childComplexity int) int
 		NameFi            func(childComplexity int) int
 		NameSv            func(childComplexity int) int
+		Pilots            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.PilotOrder, where *ent.PilotWhereInput) int
 		Population        func(childComplexity int) int
 		PopulationYear    func(childComplexity int) int
 		WellbeingCounties func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.WellbeingCountyOrder, where *ent.WellbeingCountyWhereInput) int
@@ -651,6 +677,7 @@ type ComplexityRoot struct {
 		NameFi          func(childComplexity int) int
 		NameSv          func(childComplexity int) int
 		OperatingModels func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.OperatingModelOrder) int
+		Pilots          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.PilotOrder, where *ent.PilotWhereInput) int
 		Population      func(childComplexity int) int
 		PopulationYear  func(childComplexity int) int
 		Region          func(childComplexity int) int
@@ -823,6 +850,9 @@ type MutationResolver interface {
 type NoticeResolver interface {
 	Cursor(ctx context.Context, obj *ent.Notice) (*entgql.Cursor[int], error)
 }
+type PilotStatsKeyResolver interface {
+	Name(ctx context.Context, obj *analytics.Key, lang *lang.Language) (string, error)
+}
 type PostResolver interface {
 	Deleted(ctx context.Context, obj *ent.Post) (bool, error)
 }
@@ -851,9 +881,11 @@ type QueryResolver interface {
 	Network(ctx context.Context, slug string) (*ent.Network, error)
 	Theme(ctx context.Context, slug string) (*ent.Theme, error)
 	Viewer(ctx context.Context) (*ent.User, error)
+	PilotStats(ctx context.Context, where *ent.PilotWhereInput, groupBy []analytics.Dimension) (*analytics.Stats, error)
 }
 type RegionResolver interface {
 	Name(ctx context.Context, obj *ent.Region, lang *lang.Language) (string, error)
+	Pilots(ctx context.Context, obj *ent.Region, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.PilotOrder, where *ent.PilotWhereInput) (*ent.PilotConnection, error)
 }
 type SubscriptionResolver interface {
 	NoticePosted(ctx context.Context, workspaceID *int, after *entgql.Cursor[int]) (<-chan *ent.Notice, error)
@@ -873,6 +905,7 @@ type UserResolver interface {
 }
 type WellbeingCountyResolver interface {
 	Name(ctx context.Context, obj *ent.WellbeingCounty, lang *lang.Language) (string, error)
+	Pilots(ctx context.Context, obj *ent.WellbeingCounty, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.PilotOrder, where *ent.PilotWhereInput) (*ent.PilotConnection, error)
 }
 type WorkshopResolver interface {
 	ParticipantCount(ctx context.Context, obj *ent.Workshop) (int, error)
@@ -896,6 +929,39 @@ type WorkspaceResolver interface {
 	Summary(ctx context.Context, obj *ent.Workspace) (*model.WorkspaceSummary, error)
 }
 
+type NetworkWhereInputResolver interface {
+	RegionCode(ctx context.Context, obj *ent.NetworkWhereInput, data *string) error
+	RegionCodeIn(ctx context.Context, obj *ent.NetworkWhereInput, data []string) error
+	WellbeingCountyCode(ctx context.Context, obj *ent.NetworkWhereInput, data *string) error
+	WellbeingCountyCodeIn(ctx context.Context, obj *ent.NetworkWhereInput, data []string) error
+	MunicipalityCode(ctx context.Context, obj *ent.NetworkWhereInput, data *string) error
+	MunicipalityCodeIn(ctx context.Context, obj *ent.NetworkWhereInput, data []string) error
+}
+type NoticeWhereInputResolver interface {
+	RegionCode(ctx context.Context, obj *ent.NoticeWhereInput, data *string) error
+	RegionCodeIn(ctx context.Context, obj *ent.NoticeWhereInput, data []string) error
+	WellbeingCountyCode(ctx context.Context, obj *ent.NoticeWhereInput, data *string) error
+	WellbeingCountyCodeIn(ctx context.Context, obj *ent.NoticeWhereInput, data []string) error
+	MunicipalityCode(ctx context.Context, obj *ent.NoticeWhereInput, data *string) error
+	MunicipalityCodeIn(ctx context.Context, obj *ent.NoticeWhereInput, data []string) error
+}
+type OrganizationWhereInputResolver interface {
+	RegionCode(ctx context.Context, obj *ent.OrganizationWhereInput, data *string) error
+	RegionCodeIn(ctx context.Context, obj *ent.OrganizationWhereInput, data []string) error
+	WellbeingCountyCode(ctx context.Context, obj *ent.OrganizationWhereInput, data *string) error
+	WellbeingCountyCodeIn(ctx context.Context, obj *ent.OrganizationWhereInput, data []string) error
+	MunicipalityCode(ctx context.Context, obj *ent.OrganizationWhereInput, data *string) error
+	MunicipalityCodeIn(ctx context.Context, obj *ent.OrganizationWhereInput, data []string) error
+}
+type PilotWhereInputResolver interface {
+	RegionCode(ctx context.Context, obj *ent.PilotWhereInput, data *string) error
+	RegionCodeIn(ctx context.Context, obj *ent.PilotWhereInput, data []string) error
+	WellbeingCountyCode(ctx context.Context, obj *ent.PilotWhereInput, data *string) error
+	WellbeingCountyCodeIn(ctx context.Context, obj *ent.PilotWhereInput, data []string) error
+	SubregionCode(ctx context.Context, obj *ent.PilotWhereInput, data *string) error
+	MunicipalityCode(ctx context.Context, obj *ent.PilotWhereInput, data *string) error
+	MunicipalityCodeIn(ctx context.Context, obj *ent.PilotWhereInput, data []string) error
+}
 type SurveyWhereInputResolver interface {
 	Open(ctx context.Context, obj *ent.SurveyWhereInput, data *bool) error
 }
@@ -2779,6 +2845,68 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PilotEdge.Node(childComplexity), true
 
+	case "PilotStats.buckets":
+		if e.ComplexityRoot.PilotStats.Buckets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PilotStats.Buckets(childComplexity), true
+	case "PilotStats.total":
+		if e.ComplexityRoot.PilotStats.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PilotStats.Total(childComplexity), true
+
+	case "PilotStatsBucket.keys":
+		if e.ComplexityRoot.PilotStatsBucket.Keys == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PilotStatsBucket.Keys(childComplexity), true
+	case "PilotStatsBucket.municipalities":
+		if e.ComplexityRoot.PilotStatsBucket.Municipalities == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PilotStatsBucket.Municipalities(childComplexity), true
+	case "PilotStatsBucket.pilots":
+		if e.ComplexityRoot.PilotStatsBucket.Pilots == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PilotStatsBucket.Pilots(childComplexity), true
+	case "PilotStatsBucket.population":
+		if e.ComplexityRoot.PilotStatsBucket.Population == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PilotStatsBucket.Population(childComplexity), true
+
+	case "PilotStatsKey.code":
+		if e.ComplexityRoot.PilotStatsKey.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PilotStatsKey.Code(childComplexity), true
+	case "PilotStatsKey.dimension":
+		if e.ComplexityRoot.PilotStatsKey.Dimension == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PilotStatsKey.Dimension(childComplexity), true
+	case "PilotStatsKey.name":
+		if e.ComplexityRoot.PilotStatsKey.Name == nil {
+			break
+		}
+
+		args, err := ec.field_PilotStatsKey_name_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.PilotStatsKey.Name(childComplexity, args["lang"].(*lang.Language)), true
+
 	case "Post.author":
 		if e.ComplexityRoot.Post.Author == nil {
 			break
@@ -3015,6 +3143,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Pilot(childComplexity, args["slug"].(string)), true
+	case "Query.pilotStats":
+		if e.ComplexityRoot.Query.PilotStats == nil {
+			break
+		}
+
+		args, err := ec.field_Query_pilotStats_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PilotStats(childComplexity, args["where"].(*ent.PilotWhereInput), args["groupBy"].([]analytics.Dimension)), true
 	case "Query.pilots":
 		if e.ComplexityRoot.Query.Pilots == nil {
 			break
@@ -3201,6 +3340,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Region.NameSv(childComplexity), true
+	case "Region.pilots":
+		if e.ComplexityRoot.Region.Pilots == nil {
+			break
+		}
+
+		args, err := ec.field_Region_pilots_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Region.Pilots(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.PilotOrder), args["where"].(*ent.PilotWhereInput)), true
 	case "Region.population":
 		if e.ComplexityRoot.Region.Population == nil {
 			break
@@ -3831,6 +3981,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.WellbeingCounty.OperatingModels(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.OperatingModelOrder)), true
+	case "WellbeingCounty.pilots":
+		if e.ComplexityRoot.WellbeingCounty.Pilots == nil {
+			break
+		}
+
+		args, err := ec.field_WellbeingCounty_pilots_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.WellbeingCounty.Pilots(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.PilotOrder), args["where"].(*ent.PilotWhereInput)), true
 	case "WellbeingCounty.population":
 		if e.ComplexityRoot.WellbeingCounty.Population == nil {
 			break
@@ -4537,7 +4698,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "account.graphqls" "ent.graphqls" "schema.graphqls" "subscription.graphqls" "workspace.graphqls"
+//go:embed "account.graphqls" "ent.graphqls" "schema.graphqls" "stats.graphqls" "subscription.graphqls" "workspace.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -4552,6 +4713,7 @@ var sources = []*ast.Source{
 	{Name: "account.graphqls", Input: sourceData("account.graphqls"), BuiltIn: false},
 	{Name: "ent.graphqls", Input: sourceData("ent.graphqls"), BuiltIn: false},
 	{Name: "schema.graphqls", Input: sourceData("schema.graphqls"), BuiltIn: false},
+	{Name: "stats.graphqls", Input: sourceData("stats.graphqls"), BuiltIn: false},
 	{Name: "subscription.graphqls", Input: sourceData("subscription.graphqls"), BuiltIn: false},
 	{Name: "workspace.graphqls", Input: sourceData("workspace.graphqls"), BuiltIn: false},
 }
@@ -5217,6 +5379,42 @@ func (ec *executionContext) childFields_PilotEdge(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type PilotEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_PilotStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "total":
+		return ec.fieldContext_PilotStats_total(ctx, field)
+	case "buckets":
+		return ec.fieldContext_PilotStats_buckets(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PilotStats", field.Name)
+}
+
+func (ec *executionContext) childFields_PilotStatsBucket(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "keys":
+		return ec.fieldContext_PilotStatsBucket_keys(ctx, field)
+	case "pilots":
+		return ec.fieldContext_PilotStatsBucket_pilots(ctx, field)
+	case "municipalities":
+		return ec.fieldContext_PilotStatsBucket_municipalities(ctx, field)
+	case "population":
+		return ec.fieldContext_PilotStatsBucket_population(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PilotStatsBucket", field.Name)
+}
+
+func (ec *executionContext) childFields_PilotStatsKey(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "dimension":
+		return ec.fieldContext_PilotStatsKey_dimension(ctx, field)
+	case "code":
+		return ec.fieldContext_PilotStatsKey_code(ctx, field)
+	case "name":
+		return ec.fieldContext_PilotStatsKey_name(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PilotStatsKey", field.Name)
+}
+
 func (ec *executionContext) childFields_Post(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -5291,6 +5489,8 @@ func (ec *executionContext) childFields_Region(ctx context.Context, field graphq
 		return ec.fieldContext_Region_wellbeingCounties(ctx, field)
 	case "name":
 		return ec.fieldContext_Region_name(ctx, field)
+	case "pilots":
+		return ec.fieldContext_Region_pilots(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Region", field.Name)
 }
@@ -5579,6 +5779,8 @@ func (ec *executionContext) childFields_WellbeingCounty(ctx context.Context, fie
 		return ec.fieldContext_WellbeingCounty_operatingModels(ctx, field)
 	case "name":
 		return ec.fieldContext_WellbeingCounty_name(ctx, field)
+	case "pilots":
+		return ec.fieldContext_WellbeingCounty_pilots(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type WellbeingCounty", field.Name)
 }
@@ -7361,6 +7563,20 @@ func (ec *executionContext) field_Organization_pilots_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_PilotStatsKey_name_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "lang",
+		func(ctx context.Context, v any) (*lang.Language, error) {
+			return ec.unmarshalOLanguage2ᚖkokeiluᚋinternalᚋlangᚐLanguage(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lang"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Pilot_developedModels_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8171,6 +8387,28 @@ func (ec *executionContext) field_Query_organizations_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_pilotStats_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.PilotWhereInput, error) {
+			return ec.unmarshalOPilotWhereInput2ᚖkokeiluᚋentᚐPilotWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) ([]analytics.Dimension, error) {
+			return ec.unmarshalNPilotDimension2ᚕkokeiluᚋinternalᚋanalyticsᚐDimensionᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_pilot_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8687,6 +8925,60 @@ func (ec *executionContext) field_Region_name_args(ctx context.Context, rawArgs 
 	return args, nil
 }
 
+func (ec *executionContext) field_Region_pilots_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) ([]*ent.PilotOrder, error) {
+			return ec.unmarshalOPilotOrder2ᚕᚖkokeiluᚋentᚐPilotOrderᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.PilotWhereInput, error) {
+			return ec.unmarshalOPilotWhereInput2ᚖkokeiluᚋentᚐPilotWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
 func (ec *executionContext) field_Region_wellbeingCounties_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8988,6 +9280,60 @@ func (ec *executionContext) field_WellbeingCounty_operatingModels_args(ctx conte
 		return nil, err
 	}
 	args["orderBy"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_WellbeingCounty_pilots_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) ([]*ent.PilotOrder, error) {
+			return ec.unmarshalOPilotOrder2ᚕᚖkokeiluᚋentᚐPilotOrderᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.PilotWhereInput, error) {
+			return ec.unmarshalOPilotWhereInput2ᚖkokeiluᚋentᚐPilotWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
 	return args, nil
 }
 
@@ -17358,6 +17704,252 @@ func (ec *executionContext) fieldContext_PilotEdge_cursor(_ context.Context, fie
 	return graphql.NewScalarFieldContext("PilotEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _PilotStats_total(ctx context.Context, field graphql.CollectedField, obj *analytics.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PilotStats_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PilotStats_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PilotStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PilotStats_buckets(ctx context.Context, field graphql.CollectedField, obj *analytics.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PilotStats_buckets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Buckets, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*analytics.Bucket) graphql.Marshaler {
+			return ec.marshalNPilotStatsBucket2ᚕᚖkokeiluᚋinternalᚋanalyticsᚐBucketᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PilotStats_buckets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PilotStats",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PilotStatsBucket(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PilotStatsBucket_keys(ctx context.Context, field graphql.CollectedField, obj *analytics.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PilotStatsBucket_keys(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Keys, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*analytics.Key) graphql.Marshaler {
+			return ec.marshalNPilotStatsKey2ᚕᚖkokeiluᚋinternalᚋanalyticsᚐKeyᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PilotStatsBucket_keys(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PilotStatsBucket",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PilotStatsKey(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PilotStatsBucket_pilots(ctx context.Context, field graphql.CollectedField, obj *analytics.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PilotStatsBucket_pilots(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pilots, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PilotStatsBucket_pilots(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PilotStatsBucket", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PilotStatsBucket_municipalities(ctx context.Context, field graphql.CollectedField, obj *analytics.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PilotStatsBucket_municipalities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Municipalities, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PilotStatsBucket_municipalities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PilotStatsBucket", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PilotStatsBucket_population(ctx context.Context, field graphql.CollectedField, obj *analytics.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PilotStatsBucket_population(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Population, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PilotStatsBucket_population(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PilotStatsBucket", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PilotStatsKey_dimension(ctx context.Context, field graphql.CollectedField, obj *analytics.Key) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PilotStatsKey_dimension(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Dimension, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v analytics.Dimension) graphql.Marshaler {
+			return ec.marshalNPilotDimension2kokeiluᚋinternalᚋanalyticsᚐDimension(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PilotStatsKey_dimension(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PilotStatsKey", field, false, false, "PilotDimension")
+}
+
+func (ec *executionContext) _PilotStatsKey_code(ctx context.Context, field graphql.CollectedField, obj *analytics.Key) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PilotStatsKey_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PilotStatsKey_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PilotStatsKey", field, false, false, "String")
+}
+
+func (ec *executionContext) _PilotStatsKey_name(ctx context.Context, field graphql.CollectedField, obj *analytics.Key) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PilotStatsKey_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.PilotStatsKey().Name(ctx, obj, fc.Args["lang"].(*lang.Language))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PilotStatsKey_name(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PilotStatsKey",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_PilotStatsKey_name_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Post_id(ctx context.Context, field graphql.CollectedField, obj *ent.Post) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18854,6 +19446,50 @@ func (ec *executionContext) fieldContext_Query_viewer(_ context.Context, field g
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_pilotStats(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_pilotStats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PilotStats(ctx, fc.Args["where"].(*ent.PilotWhereInput), fc.Args["groupBy"].([]analytics.Dimension))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *analytics.Stats) graphql.Marshaler {
+			return ec.marshalNPilotStats2ᚖkokeiluᚋinternalᚋanalyticsᚐStats(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_pilotStats(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PilotStats(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_pilotStats_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19240,6 +19876,50 @@ func (ec *executionContext) fieldContext_Region_name(ctx context.Context, field 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Region_name_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Region_pilots(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Region_pilots(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Region().Pilots(ctx, obj, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.PilotOrder), fc.Args["where"].(*ent.PilotWhereInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.PilotConnection) graphql.Marshaler {
+			return ec.marshalNPilotConnection2ᚖkokeiluᚋentᚐPilotConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Region_pilots(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Region",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PilotConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Region_pilots_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21851,6 +22531,50 @@ func (ec *executionContext) fieldContext_WellbeingCounty_name(ctx context.Contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_WellbeingCounty_name_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WellbeingCounty_pilots(ctx context.Context, field graphql.CollectedField, obj *ent.WellbeingCounty) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WellbeingCounty_pilots(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.WellbeingCounty().Pilots(ctx, obj, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.PilotOrder), fc.Args["where"].(*ent.PilotWhereInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.PilotConnection) graphql.Marshaler {
+			return ec.marshalNPilotConnection2ᚖkokeiluᚋentᚐPilotConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WellbeingCounty_pilots(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WellbeingCounty",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PilotConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_WellbeingCounty_pilots_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -30386,7 +31110,7 @@ func (ec *executionContext) unmarshalInputNetworkWhereInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "slug", "slugNEQ", "slugIn", "slugNotIn", "slugGT", "slugGTE", "slugLT", "slugLTE", "slugContains", "slugHasPrefix", "slugHasSuffix", "slugEqualFold", "slugContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionIsNil", "descriptionNotNil", "descriptionEqualFold", "descriptionContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "startsOn", "startsOnNEQ", "startsOnIn", "startsOnNotIn", "startsOnGT", "startsOnGTE", "startsOnLT", "startsOnLTE", "startsOnIsNil", "startsOnNotNil", "endsOn", "endsOnNEQ", "endsOnIn", "endsOnNotIn", "endsOnGT", "endsOnGTE", "endsOnLT", "endsOnLTE", "endsOnIsNil", "endsOnNotNil", "website", "websiteNEQ", "websiteIn", "websiteNotIn", "websiteGT", "websiteGTE", "websiteLT", "websiteLTE", "websiteContains", "websiteHasPrefix", "websiteHasSuffix", "websiteIsNil", "websiteNotNil", "websiteEqualFold", "websiteContainsFold", "hasMunicipalities", "hasMunicipalitiesWith", "hasOrganizations", "hasOrganizationsWith", "hasPilots", "hasPilotsWith", "hasWorkspaces", "hasWorkspacesWith", "hasCreatedBy", "hasCreatedByWith", "hasParent", "hasParentWith", "hasChildren", "hasChildrenWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "slug", "slugNEQ", "slugIn", "slugNotIn", "slugGT", "slugGTE", "slugLT", "slugLTE", "slugContains", "slugHasPrefix", "slugHasSuffix", "slugEqualFold", "slugContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionIsNil", "descriptionNotNil", "descriptionEqualFold", "descriptionContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "startsOn", "startsOnNEQ", "startsOnIn", "startsOnNotIn", "startsOnGT", "startsOnGTE", "startsOnLT", "startsOnLTE", "startsOnIsNil", "startsOnNotNil", "endsOn", "endsOnNEQ", "endsOnIn", "endsOnNotIn", "endsOnGT", "endsOnGTE", "endsOnLT", "endsOnLTE", "endsOnIsNil", "endsOnNotNil", "website", "websiteNEQ", "websiteIn", "websiteNotIn", "websiteGT", "websiteGTE", "websiteLT", "websiteLTE", "websiteContains", "websiteHasPrefix", "websiteHasSuffix", "websiteIsNil", "websiteNotNil", "websiteEqualFold", "websiteContainsFold", "hasMunicipalities", "hasMunicipalitiesWith", "hasOrganizations", "hasOrganizationsWith", "hasPilots", "hasPilotsWith", "hasWorkspaces", "hasWorkspacesWith", "hasCreatedBy", "hasCreatedByWith", "hasParent", "hasParentWith", "hasChildren", "hasChildrenWith", "regionCode", "regionCodeIn", "wellbeingCountyCode", "wellbeingCountyCodeIn", "municipalityCode", "municipalityCodeIn"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -31240,6 +31964,60 @@ func (ec *executionContext) unmarshalInputNetworkWhereInput(ctx context.Context,
 				return it, err
 			}
 			it.HasChildrenWith = data
+		case "regionCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.NetworkWhereInput().RegionCode(ctx, &it, data); err != nil {
+				return it, err
+			}
+		case "regionCodeIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCodeIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.NetworkWhereInput().RegionCodeIn(ctx, &it, data); err != nil {
+				return it, err
+			}
+		case "wellbeingCountyCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("wellbeingCountyCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.NetworkWhereInput().WellbeingCountyCode(ctx, &it, data); err != nil {
+				return it, err
+			}
+		case "wellbeingCountyCodeIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("wellbeingCountyCodeIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.NetworkWhereInput().WellbeingCountyCodeIn(ctx, &it, data); err != nil {
+				return it, err
+			}
+		case "municipalityCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("municipalityCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.NetworkWhereInput().MunicipalityCode(ctx, &it, data); err != nil {
+				return it, err
+			}
+		case "municipalityCodeIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("municipalityCodeIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.NetworkWhereInput().MunicipalityCodeIn(ctx, &it, data); err != nil {
+				return it, err
+			}
 		}
 	}
 	return it, nil
@@ -31321,7 +32099,7 @@ func (ec *executionContext) unmarshalInputNoticeWhereInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "body", "bodyNEQ", "bodyIn", "bodyNotIn", "bodyGT", "bodyGTE", "bodyLT", "bodyLTE", "bodyContains", "bodyHasPrefix", "bodyHasSuffix", "bodyIsNil", "bodyNotNil", "bodyEqualFold", "bodyContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "eventOn", "eventOnNEQ", "eventOnIn", "eventOnNotIn", "eventOnGT", "eventOnGTE", "eventOnLT", "eventOnLTE", "eventOnIsNil", "eventOnNotNil", "url", "urlNEQ", "urlIn", "urlNotIn", "urlGT", "urlGTE", "urlLT", "urlLTE", "urlContains", "urlHasPrefix", "urlHasSuffix", "urlIsNil", "urlNotNil", "urlEqualFold", "urlContainsFold", "publishedAt", "publishedAtNEQ", "publishedAtIn", "publishedAtNotIn", "publishedAtGT", "publishedAtGTE", "publishedAtLT", "publishedAtLTE", "expiresAt", "expiresAtNEQ", "expiresAtIn", "expiresAtNotIn", "expiresAtGT", "expiresAtGTE", "expiresAtLT", "expiresAtLTE", "expiresAtIsNil", "expiresAtNotNil", "hasWorkspace", "hasWorkspaceWith", "hasAuthor", "hasAuthorWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "body", "bodyNEQ", "bodyIn", "bodyNotIn", "bodyGT", "bodyGTE", "bodyLT", "bodyLTE", "bodyContains", "bodyHasPrefix", "bodyHasSuffix", "bodyIsNil", "bodyNotNil", "bodyEqualFold", "bodyContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "eventOn", "eventOnNEQ", "eventOnIn", "eventOnNotIn", "eventOnGT", "eventOnGTE", "eventOnLT", "eventOnLTE", "eventOnIsNil", "eventOnNotNil", "url", "urlNEQ", "urlIn", "urlNotIn", "urlGT", "urlGTE", "urlLT", "urlLTE", "urlContains", "urlHasPrefix", "urlHasSuffix", "urlIsNil", "urlNotNil", "urlEqualFold", "urlContainsFold", "publishedAt", "publishedAtNEQ", "publishedAtIn", "publishedAtNotIn", "publishedAtGT", "publishedAtGTE", "publishedAtLT", "publishedAtLTE", "expiresAt", "expiresAtNEQ", "expiresAtIn", "expiresAtNotIn", "expiresAtGT", "expiresAtGTE", "expiresAtLT", "expiresAtLTE", "expiresAtIsNil", "expiresAtNotNil", "hasWorkspace", "hasWorkspaceWith", "hasAuthor", "hasAuthorWith", "regionCode", "regionCodeIn", "wellbeingCountyCode", "wellbeingCountyCodeIn", "municipalityCode", "municipalityCodeIn"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -31958,6 +32736,60 @@ func (ec *executionContext) unmarshalInputNoticeWhereInput(ctx context.Context, 
 				return it, err
 			}
 			it.HasAuthorWith = data
+		case "regionCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.NoticeWhereInput().RegionCode(ctx, &it, data); err != nil {
+				return it, err
+			}
+		case "regionCodeIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCodeIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.NoticeWhereInput().RegionCodeIn(ctx, &it, data); err != nil {
+				return it, err
+			}
+		case "wellbeingCountyCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("wellbeingCountyCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.NoticeWhereInput().WellbeingCountyCode(ctx, &it, data); err != nil {
+				return it, err
+			}
+		case "wellbeingCountyCodeIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("wellbeingCountyCodeIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.NoticeWhereInput().WellbeingCountyCodeIn(ctx, &it, data); err != nil {
+				return it, err
+			}
+		case "municipalityCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("municipalityCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.NoticeWhereInput().MunicipalityCode(ctx, &it, data); err != nil {
+				return it, err
+			}
+		case "municipalityCodeIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("municipalityCodeIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.NoticeWhereInput().MunicipalityCodeIn(ctx, &it, data); err != nil {
+				return it, err
+			}
 		}
 	}
 	return it, nil
@@ -33226,7 +34058,7 @@ func (ec *executionContext) unmarshalInputOrganizationWhereInput(ctx context.Con
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "slug", "slugNEQ", "slugIn", "slugNotIn", "slugGT", "slugGTE", "slugLT", "slugLTE", "slugContains", "slugHasPrefix", "slugHasSuffix", "slugEqualFold", "slugContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionIsNil", "descriptionNotNil", "descriptionEqualFold", "descriptionContainsFold", "website", "websiteNEQ", "websiteIn", "websiteNotIn", "websiteGT", "websiteGTE", "websiteLT", "websiteLTE", "websiteContains", "websiteHasPrefix", "websiteHasSuffix", "websiteIsNil", "websiteNotNil", "websiteEqualFold", "websiteContainsFold", "hasMunicipality", "hasMunicipalityWith", "hasPilots", "hasPilotsWith", "hasNetworks", "hasNetworksWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "slug", "slugNEQ", "slugIn", "slugNotIn", "slugGT", "slugGTE", "slugLT", "slugLTE", "slugContains", "slugHasPrefix", "slugHasSuffix", "slugEqualFold", "slugContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionIsNil", "descriptionNotNil", "descriptionEqualFold", "descriptionContainsFold", "website", "websiteNEQ", "websiteIn", "websiteNotIn", "websiteGT", "websiteGTE", "websiteLT", "websiteLTE", "websiteContains", "websiteHasPrefix", "websiteHasSuffix", "websiteIsNil", "websiteNotNil", "websiteEqualFold", "websiteContainsFold", "hasMunicipality", "hasMunicipalityWith", "hasPilots", "hasPilotsWith", "hasNetworks", "hasNetworksWith", "regionCode", "regionCodeIn", "wellbeingCountyCode", "wellbeingCountyCodeIn", "municipalityCode", "municipalityCodeIn"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -33884,6 +34716,60 @@ func (ec *executionContext) unmarshalInputOrganizationWhereInput(ctx context.Con
 				return it, err
 			}
 			it.HasNetworksWith = data
+		case "regionCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.OrganizationWhereInput().RegionCode(ctx, &it, data); err != nil {
+				return it, err
+			}
+		case "regionCodeIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCodeIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.OrganizationWhereInput().RegionCodeIn(ctx, &it, data); err != nil {
+				return it, err
+			}
+		case "wellbeingCountyCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("wellbeingCountyCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.OrganizationWhereInput().WellbeingCountyCode(ctx, &it, data); err != nil {
+				return it, err
+			}
+		case "wellbeingCountyCodeIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("wellbeingCountyCodeIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.OrganizationWhereInput().WellbeingCountyCodeIn(ctx, &it, data); err != nil {
+				return it, err
+			}
+		case "municipalityCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("municipalityCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.OrganizationWhereInput().MunicipalityCode(ctx, &it, data); err != nil {
+				return it, err
+			}
+		case "municipalityCodeIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("municipalityCodeIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.OrganizationWhereInput().MunicipalityCodeIn(ctx, &it, data); err != nil {
+				return it, err
+			}
 		}
 	}
 	return it, nil
@@ -33965,7 +34851,7 @@ func (ec *executionContext) unmarshalInputPilotWhereInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "slug", "slugNEQ", "slugIn", "slugNotIn", "slugGT", "slugGTE", "slugLT", "slugLTE", "slugContains", "slugHasPrefix", "slugHasSuffix", "slugEqualFold", "slugContainsFold", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "summary", "summaryNEQ", "summaryIn", "summaryNotIn", "summaryGT", "summaryGTE", "summaryLT", "summaryLTE", "summaryContains", "summaryHasPrefix", "summaryHasSuffix", "summaryIsNil", "summaryNotNil", "summaryEqualFold", "summaryContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionIsNil", "descriptionNotNil", "descriptionEqualFold", "descriptionContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "startsOn", "startsOnNEQ", "startsOnIn", "startsOnNotIn", "startsOnGT", "startsOnGTE", "startsOnLT", "startsOnLTE", "startsOnIsNil", "startsOnNotNil", "endsOn", "endsOnNEQ", "endsOnIn", "endsOnNotIn", "endsOnGT", "endsOnGTE", "endsOnLT", "endsOnLTE", "endsOnIsNil", "endsOnNotNil", "participantsComplete", "participantsCompleteNEQ", "participantsCompleteIsNil", "participantsCompleteNotNil", "sourceURL", "sourceURLNEQ", "sourceURLIn", "sourceURLNotIn", "sourceURLGT", "sourceURLGTE", "sourceURLLT", "sourceURLLTE", "sourceURLContains", "sourceURLHasPrefix", "sourceURLHasSuffix", "sourceURLIsNil", "sourceURLNotNil", "sourceURLEqualFold", "sourceURLContainsFold", "hasLeadMunicipality", "hasLeadMunicipalityWith", "hasMunicipalities", "hasMunicipalitiesWith", "hasOrganizations", "hasOrganizationsWith", "hasThemes", "hasThemesWith", "hasNetworks", "hasNetworksWith", "hasWorkspace", "hasWorkspaceWith", "hasCreatedBy", "hasCreatedByWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "slug", "slugNEQ", "slugIn", "slugNotIn", "slugGT", "slugGTE", "slugLT", "slugLTE", "slugContains", "slugHasPrefix", "slugHasSuffix", "slugEqualFold", "slugContainsFold", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "summary", "summaryNEQ", "summaryIn", "summaryNotIn", "summaryGT", "summaryGTE", "summaryLT", "summaryLTE", "summaryContains", "summaryHasPrefix", "summaryHasSuffix", "summaryIsNil", "summaryNotNil", "summaryEqualFold", "summaryContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionIsNil", "descriptionNotNil", "descriptionEqualFold", "descriptionContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "startsOn", "startsOnNEQ", "startsOnIn", "startsOnNotIn", "startsOnGT", "startsOnGTE", "startsOnLT", "startsOnLTE", "startsOnIsNil", "startsOnNotNil", "endsOn", "endsOnNEQ", "endsOnIn", "endsOnNotIn", "endsOnGT", "endsOnGTE", "endsOnLT", "endsOnLTE", "endsOnIsNil", "endsOnNotNil", "participantsComplete", "participantsCompleteNEQ", "participantsCompleteIsNil", "participantsCompleteNotNil", "sourceURL", "sourceURLNEQ", "sourceURLIn", "sourceURLNotIn", "sourceURLGT", "sourceURLGTE", "sourceURLLT", "sourceURLLTE", "sourceURLContains", "sourceURLHasPrefix", "sourceURLHasSuffix", "sourceURLIsNil", "sourceURLNotNil", "sourceURLEqualFold", "sourceURLContainsFold", "hasLeadMunicipality", "hasLeadMunicipalityWith", "hasMunicipalities", "hasMunicipalitiesWith", "hasOrganizations", "hasOrganizationsWith", "hasThemes", "hasThemesWith", "hasNetworks", "hasNetworksWith", "hasWorkspace", "hasWorkspaceWith", "hasCreatedBy", "hasCreatedByWith", "regionCode", "regionCodeIn", "wellbeingCountyCode", "wellbeingCountyCodeIn", "subregionCode", "municipalityCode", "municipalityCodeIn"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -34952,6 +35838,69 @@ func (ec *executionContext) unmarshalInputPilotWhereInput(ctx context.Context, o
 				return it, err
 			}
 			it.HasCreatedByWith = data
+		case "regionCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.PilotWhereInput().RegionCode(ctx, &it, data); err != nil {
+				return it, err
+			}
+		case "regionCodeIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCodeIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.PilotWhereInput().RegionCodeIn(ctx, &it, data); err != nil {
+				return it, err
+			}
+		case "wellbeingCountyCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("wellbeingCountyCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.PilotWhereInput().WellbeingCountyCode(ctx, &it, data); err != nil {
+				return it, err
+			}
+		case "wellbeingCountyCodeIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("wellbeingCountyCodeIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.PilotWhereInput().WellbeingCountyCodeIn(ctx, &it, data); err != nil {
+				return it, err
+			}
+		case "subregionCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subregionCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.PilotWhereInput().SubregionCode(ctx, &it, data); err != nil {
+				return it, err
+			}
+		case "municipalityCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("municipalityCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.PilotWhereInput().MunicipalityCode(ctx, &it, data); err != nil {
+				return it, err
+			}
+		case "municipalityCodeIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("municipalityCodeIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.PilotWhereInput().MunicipalityCodeIn(ctx, &it, data); err != nil {
+				return it, err
+			}
 		}
 	}
 	return it, nil
@@ -44369,6 +45318,136 @@ func (ec *executionContext) _PilotEdge(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var pilotStatsImplementors = []string{"PilotStats"}
+
+func (ec *executionContext) _PilotStats(ctx context.Context, sel ast.SelectionSet, obj *analytics.Stats) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pilotStatsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PilotStats")
+		case "total":
+			out.Values[i] = ec._PilotStats_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "buckets":
+			out.Values[i] = ec._PilotStats_buckets(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var pilotStatsBucketImplementors = []string{"PilotStatsBucket"}
+
+func (ec *executionContext) _PilotStatsBucket(ctx context.Context, sel ast.SelectionSet, obj *analytics.Bucket) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pilotStatsBucketImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PilotStatsBucket")
+		case "keys":
+			out.Values[i] = ec._PilotStatsBucket_keys(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pilots":
+			out.Values[i] = ec._PilotStatsBucket_pilots(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "municipalities":
+			out.Values[i] = ec._PilotStatsBucket_municipalities(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "population":
+			out.Values[i] = ec._PilotStatsBucket_population(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var pilotStatsKeyImplementors = []string{"PilotStatsKey"}
+
+func (ec *executionContext) _PilotStatsKey(ctx context.Context, sel ast.SelectionSet, obj *analytics.Key) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pilotStatsKeyImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PilotStatsKey")
+		case "dimension":
+			out.Values[i] = ec._PilotStatsKey_dimension(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "code":
+			out.Values[i] = ec._PilotStatsKey_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PilotStatsKey_name(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var postImplementors = []string{"Post", "Node"}
 
 func (ec *executionContext) _Post(ctx context.Context, sel ast.SelectionSet, obj *ent.Post) graphql.Marshaler {
@@ -44701,6 +45780,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_viewer(ctx, field)
 				})
+		case "pilotStats":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_pilotStats(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -44800,6 +45885,12 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Region_name(ctx, field, obj)
+				})
+		case "pilots":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Region_pilots(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -45841,6 +46932,12 @@ func (ec *executionContext) _WellbeingCounty(ctx context.Context, sel ast.Select
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._WellbeingCounty_name(ctx, field, obj)
+				})
+		case "pilots":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WellbeingCounty_pilots(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -47769,6 +48866,46 @@ func (ec *executionContext) marshalNPilotConnection2ᚖkokeiluᚋentᚐPilotConn
 	return ec._PilotConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNPilotDimension2kokeiluᚋinternalᚋanalyticsᚐDimension(ctx context.Context, v any) (analytics.Dimension, error) {
+	var res analytics.Dimension
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPilotDimension2kokeiluᚋinternalᚋanalyticsᚐDimension(ctx context.Context, sel ast.SelectionSet, v analytics.Dimension) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNPilotDimension2ᚕkokeiluᚋinternalᚋanalyticsᚐDimensionᚄ(ctx context.Context, v any) ([]analytics.Dimension, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]analytics.Dimension, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPilotDimension2kokeiluᚋinternalᚋanalyticsᚐDimension(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNPilotDimension2ᚕkokeiluᚋinternalᚋanalyticsᚐDimensionᚄ(ctx context.Context, sel ast.SelectionSet, v []analytics.Dimension) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPilotDimension2kokeiluᚋinternalᚋanalyticsᚐDimension(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNPilotOrder2ᚖkokeiluᚋentᚐPilotOrder(ctx context.Context, v any) (*ent.PilotOrder, error) {
 	res, err := ec.unmarshalInputPilotOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
@@ -47786,6 +48923,62 @@ func (ec *executionContext) marshalNPilotOrderField2ᚖkokeiluᚋentᚐPilotOrde
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalNPilotStats2ᚖkokeiluᚋinternalᚋanalyticsᚐStats(ctx context.Context, sel ast.SelectionSet, v *analytics.Stats) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PilotStats!")
+		return graphql.Null
+	}
+	return ec._PilotStats(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPilotStatsBucket2ᚕᚖkokeiluᚋinternalᚋanalyticsᚐBucketᚄ(ctx context.Context, sel ast.SelectionSet, v []*analytics.Bucket) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPilotStatsBucket2ᚖkokeiluᚋinternalᚋanalyticsᚐBucket(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPilotStatsBucket2ᚖkokeiluᚋinternalᚋanalyticsᚐBucket(ctx context.Context, sel ast.SelectionSet, v *analytics.Bucket) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PilotStatsBucket!")
+		return graphql.Null
+	}
+	return ec._PilotStatsBucket(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPilotStatsKey2ᚕᚖkokeiluᚋinternalᚋanalyticsᚐKeyᚄ(ctx context.Context, sel ast.SelectionSet, v []*analytics.Key) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPilotStatsKey2ᚖkokeiluᚋinternalᚋanalyticsᚐKey(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPilotStatsKey2ᚖkokeiluᚋinternalᚋanalyticsᚐKey(ctx context.Context, sel ast.SelectionSet, v *analytics.Key) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PilotStatsKey!")
+		return graphql.Null
+	}
+	return ec._PilotStatsKey(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNPilotStatus2kokeiluᚋentᚋpilotᚐStatus(ctx context.Context, v any) (pilot.Status, error) {

@@ -3,9 +3,12 @@ package graph
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"kokeilu/ent"
+	"kokeilu/ent/predicate"
 	"kokeilu/graph/model"
+	"kokeilu/internal/analytics"
 	"kokeilu/internal/auth"
 	"kokeilu/internal/lang"
 	"kokeilu/internal/paging"
@@ -13,6 +16,7 @@ import (
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 )
 
 // orNil turns the result of a lookup by code or slug into null when nothing
@@ -71,4 +75,45 @@ func signedInAs(ctx context.Context, id int) bool {
 		}
 	}
 	return false
+}
+
+// areaPilots is Region.pilots and WellbeingCounty.pilots: the pilots with a
+// participant in the area. When only totalCount is asked (a map layer),
+// the counts of every area come from one statement shared by the list.
+func (r *Resolver) areaPilots(ctx context.Context, dim analytics.Dimension, code string, in predicate.Municipality,
+	after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.PilotOrder, where *ent.PilotWhereInput,
+) (*ent.PilotConnection, error) {
+	if onlyTotalCount(ctx) {
+		counts, err := analytics.AreaCounts(ctx, r.client, string(dim)+" "+listPath(ctx), where, dim)
+		if err != nil {
+			return nil, err
+		}
+		return &ent.PilotConnection{Edges: []*ent.PilotEdge{}, TotalCount: counts[code]}, nil
+	}
+	return r.client.Pilot.Query().Where(analytics.PilotsIn(in)).
+		Paginate(ctx, after, first, before, last, ent.WithPilotOrder(orderBy), ent.WithPilotFilter(where.Filter))
+}
+
+// onlyTotalCount tells whether a connection field selects nothing but
+// totalCount (and __typename).
+func onlyTotalCount(ctx context.Context) bool {
+	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
+		if f.Name != "totalCount" && f.Name != "__typename" {
+			return false
+		}
+	}
+	return true
+}
+
+// listPath is the field's path without list indices: the same for every
+// item of the lists around it (regions.nodes.pilots), so they share a count.
+func listPath(ctx context.Context) string {
+	var b strings.Builder
+	for _, e := range graphql.GetFieldContext(ctx).Path() {
+		if name, ok := e.(ast.PathName); ok {
+			b.WriteString(string(name))
+			b.WriteByte('.')
+		}
+	}
+	return b.String()
 }

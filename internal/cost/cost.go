@@ -30,7 +30,15 @@ var Default = Limits{Nodes: 500_000, Depth: 20, Fields: 1_000, Aliases: 100}
 const Code = "COST_LIMIT_EXCEEDED"
 
 // Extension is the gqlgen extension that applies Limits.
-type Extension struct{ Limits Limits }
+type Extension struct {
+	Limits Limits
+	// Weights estimate the nodes of fields that are no connections but
+	// still return many (analytics), by "Type.field".
+	Weights map[string]Weigher
+}
+
+// Weigher estimates the nodes a field returns from its arguments.
+type Weigher func(args map[string]any) int
 
 var (
 	_ graphql.HandlerExtension        = Extension{}
@@ -54,7 +62,7 @@ func (e Extension) MutateOperationContext(ctx context.Context, oc *graphql.Opera
 	if oc.Operation == nil {
 		return nil
 	}
-	est := Measure(oc.Doc, oc.Operation.SelectionSet, oc.Variables)
+	est := MeasureWith(e.Weights, oc.Doc, oc.Operation.SelectionSet, oc.Variables)
 	oc.Stats.SetExtension(e.ExtensionName(), est)
 	l := e.Limits
 	for _, check := range []struct {
@@ -99,12 +107,26 @@ func (e Extension) InterceptResponse(ctx context.Context, next graphql.ResponseH
 // (first or last, 20 by default) times the pages of the connections around
 // it; any other field counts once per enclosing node.
 func Measure(doc *ast.QueryDocument, set ast.SelectionSet, vars map[string]any) Estimate {
+	return MeasureWith(nil, doc, set, vars)
+}
+
+// MeasureWith is Measure with the weights of fields that are no connections.
+func MeasureWith(weights map[string]Weigher, doc *ast.QueryDocument, set ast.SelectionSet, vars map[string]any) Estimate {
 	var est Estimate
-	measure(doc, set, vars, 1, 1, &est, map[string]bool{})
+	m := measurer{doc: doc, vars: vars, weights: weights, visiting: map[string]bool{}}
+	m.measure(set, 1, 1, &est)
 	return est
 }
 
-func measure(doc *ast.QueryDocument, set ast.SelectionSet, vars map[string]any, multiplier, depth int, est *Estimate, visiting map[string]bool) {
+type measurer struct {
+	doc      *ast.QueryDocument
+	vars     map[string]any
+	weights  map[string]Weigher
+	visiting map[string]bool
+}
+
+func (mr measurer) measure(set ast.SelectionSet, multiplier, depth int, est *Estimate) {
+	doc, vars, visiting := mr.doc, mr.vars, mr.visiting
 	for _, sel := range set {
 		switch s := sel.(type) {
 		case *ast.Field:
@@ -117,21 +139,36 @@ func measure(doc *ast.QueryDocument, set ast.SelectionSet, vars map[string]any, 
 			if paging.IsConnection(s.Definition) {
 				m = saturatingMul(multiplier, pageSize(s, vars))
 				est.Nodes = saturatingAdd(est.Nodes, m)
+			} else if w := mr.weight(s); w > 0 {
+				m = saturatingMul(multiplier, w)
+				est.Nodes = saturatingAdd(est.Nodes, m)
 			}
-			measure(doc, s.SelectionSet, vars, m, depth+1, est, visiting)
+			mr.measure(s.SelectionSet, m, depth+1, est)
 		case *ast.InlineFragment:
-			measure(doc, s.SelectionSet, vars, multiplier, depth, est, visiting)
+			mr.measure(s.SelectionSet, multiplier, depth, est)
 		case *ast.FragmentSpread:
 			if visiting[s.Name] { // validation refuses cycles; never loop
 				continue
 			}
 			if frag := doc.Fragments.ForName(s.Name); frag != nil {
 				visiting[s.Name] = true
-				measure(doc, frag.SelectionSet, vars, multiplier, depth, est, visiting)
+				mr.measure(frag.SelectionSet, multiplier, depth, est)
 				delete(visiting, s.Name)
 			}
 		}
 	}
+}
+
+// weight is the nodes a weighed field returns, 0 for others.
+func (mr measurer) weight(f *ast.Field) int {
+	if mr.weights == nil || f.ObjectDefinition == nil {
+		return 0
+	}
+	w, ok := mr.weights[f.ObjectDefinition.Name+"."+f.Name]
+	if !ok {
+		return 0
+	}
+	return w(f.ArgumentMap(mr.vars))
 }
 
 // pageSize is a connection's first or last, or the default page.

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"kokeilu/graph"
+	"kokeilu/internal/analytics"
 	"kokeilu/internal/auth"
 	"kokeilu/internal/cost"
 	"kokeilu/internal/database"
@@ -111,7 +112,8 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 	}
 	gql.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	gql.Use(paging.Rules{})
-	gql.Use(cost.Extension{Limits: cost.Default}) // after paging: pages are already bounded
+	gql.Use(analytics.Memo{})
+	gql.Use(cost.Extension{Limits: cost.Default, Weights: map[string]cost.Weigher{"Query.pilotStats": analytics.Cost}}) // after paging: pages are already bounded
 	gql.Use(streamsOnly{})
 	gql.Use(requestLog{})
 	// Each mutation runs in one transaction: a failure leaves nothing half-written.
