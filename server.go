@@ -96,7 +96,7 @@ func run(ctx context.Context, cfg config.Config, ready chan<- string) error {
 	}
 	handler := server.NewHandler(db, server.Options{RegisteredQueries: registered, Origins: cfg.Origins, Accounts: accounts, Board: board, RequestTimeout: cfg.RequestTimeout,
 		RateLimit:         server.RateLimit{PerSecond: cfg.RateLimit, Burst: int(2 * cfg.RateLimit)},
-		SocketsPerAddress: cfg.SocketsPerAddr, NoIntrospection: !cfg.Introspection})
+		SocketsPerAddress: cfg.SocketsPerAddr, NoIntrospection: !cfg.Introspection, ResponseCacheTTL: cfg.CacheTTL})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

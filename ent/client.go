@@ -12,6 +12,7 @@ import (
 	"kokeilu/ent/migrate"
 
 	"kokeilu/ent/adoption"
+	"kokeilu/ent/datarevision"
 	"kokeilu/ent/discussion"
 	"kokeilu/ent/link"
 	"kokeilu/ent/material"
@@ -49,6 +50,8 @@ type Client struct {
 	Schema *migrate.Schema
 	// Adoption is the client for interacting with the Adoption builders.
 	Adoption *AdoptionClient
+	// DataRevision is the client for interacting with the DataRevision builders.
+	DataRevision *DataRevisionClient
 	// Discussion is the client for interacting with the Discussion builders.
 	Discussion *DiscussionClient
 	// Link is the client for interacting with the Link builders.
@@ -103,6 +106,7 @@ func NewClient(opts ...Option) *Client {
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
 	c.Adoption = NewAdoptionClient(c.config)
+	c.DataRevision = NewDataRevisionClient(c.config)
 	c.Discussion = NewDiscussionClient(c.config)
 	c.Link = NewLinkClient(c.config)
 	c.Material = NewMaterialClient(c.config)
@@ -217,6 +221,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		ctx:                  ctx,
 		config:               cfg,
 		Adoption:             NewAdoptionClient(cfg),
+		DataRevision:         NewDataRevisionClient(cfg),
 		Discussion:           NewDiscussionClient(cfg),
 		Link:                 NewLinkClient(cfg),
 		Material:             NewMaterialClient(cfg),
@@ -258,6 +263,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		ctx:                  ctx,
 		config:               cfg,
 		Adoption:             NewAdoptionClient(cfg),
+		DataRevision:         NewDataRevisionClient(cfg),
 		Discussion:           NewDiscussionClient(cfg),
 		Link:                 NewLinkClient(cfg),
 		Material:             NewMaterialClient(cfg),
@@ -308,9 +314,9 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.Adoption, c.Discussion, c.Link, c.Material, c.Membership, c.Municipality,
-		c.Network, c.Notice, c.OperatingModel, c.Organization, c.Pilot, c.Post,
-		c.Region, c.Session, c.Survey, c.SurveyResponse, c.Theme, c.User,
+		c.Adoption, c.DataRevision, c.Discussion, c.Link, c.Material, c.Membership,
+		c.Municipality, c.Network, c.Notice, c.OperatingModel, c.Organization, c.Pilot,
+		c.Post, c.Region, c.Session, c.Survey, c.SurveyResponse, c.Theme, c.User,
 		c.WellbeingCounty, c.Workshop, c.WorkshopRegistration, c.Workspace,
 	} {
 		n.Use(hooks...)
@@ -321,9 +327,9 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.Adoption, c.Discussion, c.Link, c.Material, c.Membership, c.Municipality,
-		c.Network, c.Notice, c.OperatingModel, c.Organization, c.Pilot, c.Post,
-		c.Region, c.Session, c.Survey, c.SurveyResponse, c.Theme, c.User,
+		c.Adoption, c.DataRevision, c.Discussion, c.Link, c.Material, c.Membership,
+		c.Municipality, c.Network, c.Notice, c.OperatingModel, c.Organization, c.Pilot,
+		c.Post, c.Region, c.Session, c.Survey, c.SurveyResponse, c.Theme, c.User,
 		c.WellbeingCounty, c.Workshop, c.WorkshopRegistration, c.Workspace,
 	} {
 		n.Intercept(interceptors...)
@@ -335,6 +341,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
 	case *AdoptionMutation:
 		return c.Adoption.mutate(ctx, m)
+	case *DataRevisionMutation:
+		return c.DataRevision.mutate(ctx, m)
 	case *DiscussionMutation:
 		return c.Discussion.mutate(ctx, m)
 	case *LinkMutation:
@@ -577,6 +585,140 @@ func (c *AdoptionClient) mutate(ctx context.Context, m *AdoptionMutation) (Value
 		return (&AdoptionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Adoption mutation op: %q", m.Op())
+	}
+}
+
+// DataRevisionClient is a client for the DataRevision schema.
+type DataRevisionClient struct {
+	config
+}
+
+// NewDataRevisionClient returns a client for the DataRevision from the given config.
+func NewDataRevisionClient(c config) *DataRevisionClient {
+	return &DataRevisionClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `datarevision.Hooks(f(g(h())))`.
+func (c *DataRevisionClient) Use(hooks ...Hook) {
+	c.hooks.DataRevision = append(c.hooks.DataRevision, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `datarevision.Intercept(f(g(h())))`.
+func (c *DataRevisionClient) Intercept(interceptors ...Interceptor) {
+	c.inters.DataRevision = append(c.inters.DataRevision, interceptors...)
+}
+
+// Create returns a builder for creating a DataRevision entity.
+func (c *DataRevisionClient) Create() *DataRevisionCreate {
+	mutation := newDataRevisionMutation(c.config, OpCreate)
+	return &DataRevisionCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of DataRevision entities.
+func (c *DataRevisionClient) CreateBulk(builders ...*DataRevisionCreate) *DataRevisionCreateBulk {
+	return &DataRevisionCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *DataRevisionClient) MapCreateBulk(slice any, setFunc func(*DataRevisionCreate, int)) *DataRevisionCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &DataRevisionCreateBulk{err: fmt.Errorf("calling to DataRevisionClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*DataRevisionCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &DataRevisionCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for DataRevision.
+func (c *DataRevisionClient) Update() *DataRevisionUpdate {
+	mutation := newDataRevisionMutation(c.config, OpUpdate)
+	return &DataRevisionUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *DataRevisionClient) UpdateOne(_m *DataRevision) *DataRevisionUpdateOne {
+	mutation := newDataRevisionMutation(c.config, OpUpdateOne, withDataRevision(_m))
+	return &DataRevisionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *DataRevisionClient) UpdateOneID(id int) *DataRevisionUpdateOne {
+	mutation := newDataRevisionMutation(c.config, OpUpdateOne, withDataRevisionID(id))
+	return &DataRevisionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for DataRevision.
+func (c *DataRevisionClient) Delete() *DataRevisionDelete {
+	mutation := newDataRevisionMutation(c.config, OpDelete)
+	return &DataRevisionDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *DataRevisionClient) DeleteOne(_m *DataRevision) *DataRevisionDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *DataRevisionClient) DeleteOneID(id int) *DataRevisionDeleteOne {
+	builder := c.Delete().Where(datarevision.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &DataRevisionDeleteOne{builder}
+}
+
+// Query returns a query builder for DataRevision.
+func (c *DataRevisionClient) Query() *DataRevisionQuery {
+	return &DataRevisionQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeDataRevision},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a DataRevision entity by its id.
+func (c *DataRevisionClient) Get(ctx context.Context, id int) (*DataRevision, error) {
+	return c.Query().Where(datarevision.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *DataRevisionClient) GetX(ctx context.Context, id int) *DataRevision {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *DataRevisionClient) Hooks() []Hook {
+	hooks := c.hooks.DataRevision
+	return append(hooks[:len(hooks):len(hooks)], datarevision.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *DataRevisionClient) Interceptors() []Interceptor {
+	return c.inters.DataRevision
+}
+
+func (c *DataRevisionClient) mutate(ctx context.Context, m *DataRevisionMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&DataRevisionCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&DataRevisionUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&DataRevisionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&DataRevisionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown DataRevision mutation op: %q", m.Op())
 	}
 }
 
@@ -4693,16 +4835,16 @@ func (c *WorkspaceClient) mutate(ctx context.Context, m *WorkspaceMutation) (Val
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Adoption, Discussion, Link, Material, Membership, Municipality, Network, Notice,
-		OperatingModel, Organization, Pilot, Post, Region, Session, Survey,
-		SurveyResponse, Theme, User, WellbeingCounty, Workshop, WorkshopRegistration,
-		Workspace []ent.Hook
+		Adoption, DataRevision, Discussion, Link, Material, Membership, Municipality,
+		Network, Notice, OperatingModel, Organization, Pilot, Post, Region, Session,
+		Survey, SurveyResponse, Theme, User, WellbeingCounty, Workshop,
+		WorkshopRegistration, Workspace []ent.Hook
 	}
 	inters struct {
-		Adoption, Discussion, Link, Material, Membership, Municipality, Network, Notice,
-		OperatingModel, Organization, Pilot, Post, Region, Session, Survey,
-		SurveyResponse, Theme, User, WellbeingCounty, Workshop, WorkshopRegistration,
-		Workspace []ent.Interceptor
+		Adoption, DataRevision, Discussion, Link, Material, Membership, Municipality,
+		Network, Notice, OperatingModel, Organization, Pilot, Post, Region, Session,
+		Survey, SurveyResponse, Theme, User, WellbeingCounty, Workshop,
+		WorkshopRegistration, Workspace []ent.Interceptor
 	}
 )
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"kokeilu/ent/adoption"
+	"kokeilu/ent/datarevision"
 	"kokeilu/ent/discussion"
 	"kokeilu/ent/link"
 	"kokeilu/ent/material"
@@ -95,6 +96,7 @@ func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			adoption.Table:             adoption.ValidColumn,
+			datarevision.Table:         datarevision.ValidColumn,
 			discussion.Table:           discussion.ValidColumn,
 			link.Table:                 link.ValidColumn,
 			material.Table:             material.ValidColumn,

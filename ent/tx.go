@@ -16,6 +16,8 @@ type Tx struct {
 	config
 	// Adoption is the client for interacting with the Adoption builders.
 	Adoption *AdoptionClient
+	// DataRevision is the client for interacting with the DataRevision builders.
+	DataRevision *DataRevisionClient
 	// Discussion is the client for interacting with the Discussion builders.
 	Discussion *DiscussionClient
 	// Link is the client for interacting with the Link builders.
@@ -190,6 +192,7 @@ func (tx *Tx) Client() *Client {
 
 func (tx *Tx) init() {
 	tx.Adoption = NewAdoptionClient(tx.config)
+	tx.DataRevision = NewDataRevisionClient(tx.config)
 	tx.Discussion = NewDiscussionClient(tx.config)
 	tx.Link = NewLinkClient(tx.config)
 	tx.Material = NewMaterialClient(tx.config)

@@ -92,15 +92,18 @@ func run(dsn string, workers int, d time.Duration, first int) error {
 	if err != nil {
 		return err
 	}
-	h := server.NewHandler(db, server.Options{Accounts: accounts}) // no rate limit
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	// The same server twice, without and with the response cache; no rate
+	// limit on either.
+	url, stop, err := serve(server.NewHandler(db, server.Options{Accounts: accounts}))
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: h}
-	go srv.Serve(l)
-	defer srv.Close()
-	url := "http://" + l.Addr().String() + "/query"
+	defer stop()
+	cachedURL, stopCached, err := serve(server.NewHandler(db, server.Options{Accounts: accounts, ResponseCacheTTL: time.Minute}))
+	if err != nil {
+		return err
+	}
+	defer stopCached()
 
 	raw := rawQueries{db: db.SQL, dialect: db.Dialect}
 	cases := []struct {
@@ -115,7 +118,8 @@ func run(dsn string, workers int, d time.Duration, first int) error {
 	}
 	fmt.Printf("backend %s, %d pilots, %d concurrent clients, %v per measurement, GOMAXPROCS %d\n",
 		db.Dialect, dataset.Default.Pilots, workers, d, runtimeProcs())
-	fmt.Printf("%-32s | %9s %8s %8s | %9s %8s %8s | %6s | %s\n", "query", "server/s", "p50", "p99", "raw SQL/s", "p50", "p99", "ratio", "statements/request")
+	fmt.Printf("%-32s | %9s %8s %8s | %9s %8s %8s | %9s %8s %8s | %6s %6s | %s\n", "query", "server/s", "p50", "p99",
+		"cached/s", "p50", "p99", "raw SQL/s", "p50", "p99", "ratio", "cached", "statements/request")
 	for _, c := range cases {
 		body, _ := json.Marshal(map[string]any{"query": c.query, "variables": c.vars})
 		if err := check(url, body); err != nil {
@@ -130,15 +134,33 @@ func run(dsn string, workers int, d time.Duration, first int) error {
 		if err != nil {
 			return fmt.Errorf("%s over HTTP: %w", c.name, err)
 		}
+		if err := check(cachedURL, body); err != nil { // fills the cache
+			return err
+		}
+		cachedRate, cachedLat, err := closedLoop(workers, d, func() error { return post(cachedURL, body) })
+		if err != nil {
+			return fmt.Errorf("%s over HTTP, cached: %w", c.name, err)
+		}
 		rawRate, rawLat, err := closedLoop(workers, d, func() error { _, err := c.raw(ctx); return err })
 		if err != nil {
 			return fmt.Errorf("%s in SQL: %w", c.name, err)
 		}
-		fmt.Printf("%-32s | %9.0f %8s %8s | %9.0f %8s %8s | %5.0f%% | %d\n", c.name,
-			srvRate, ms(pct(srvLat, .5)), ms(pct(srvLat, .99)), rawRate, ms(pct(rawLat, .5)), ms(pct(rawLat, .99)),
-			100*srvRate/rawRate, perRequest)
+		fmt.Printf("%-32s | %9.0f %8s %8s | %9.0f %8s %8s | %9.0f %8s %8s | %5.0f%% %5.0f%% | %d\n", c.name,
+			srvRate, ms(pct(srvLat, .5)), ms(pct(srvLat, .99)), cachedRate, ms(pct(cachedLat, .5)), ms(pct(cachedLat, .99)),
+			rawRate, ms(pct(rawLat, .5)), ms(pct(rawLat, .99)), 100*srvRate/rawRate, 100*cachedRate/rawRate, perRequest)
 	}
 	return nil
+}
+
+// serve runs h on a loopback port and returns its /query URL.
+func serve(h http.Handler) (string, func(), error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	srv := &http.Server{Handler: h}
+	go srv.Serve(l)
+	return "http://" + l.Addr().String() + "/query", func() { srv.Close() }, nil
 }
 
 // load adds the reference data and the 20,000-pilot data set unless the

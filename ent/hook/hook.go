@@ -20,6 +20,18 @@ func (f AdoptionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, er
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AdoptionMutation", m)
 }
 
+// The DataRevisionFunc type is an adapter to allow the use of ordinary
+// function as DataRevision mutator.
+type DataRevisionFunc func(context.Context, *ent.DataRevisionMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f DataRevisionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.DataRevisionMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.DataRevisionMutation", m)
+}
+
 // The DiscussionFunc type is an adapter to allow the use of ordinary
 // function as Discussion mutator.
 type DiscussionFunc func(context.Context, *ent.DiscussionMutation) (ent.Value, error)

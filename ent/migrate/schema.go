@@ -54,6 +54,17 @@ var (
 			},
 		},
 	}
+	// DataRevisionsColumns holds the columns for the "data_revisions" table.
+	DataRevisionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "number", Type: field.TypeInt64, Default: 0},
+	}
+	// DataRevisionsTable holds the schema information for the "data_revisions" table.
+	DataRevisionsTable = &schema.Table{
+		Name:       "data_revisions",
+		Columns:    DataRevisionsColumns,
+		PrimaryKey: []*schema.Column{DataRevisionsColumns[0]},
+	}
 	// DiscussionsColumns holds the columns for the "discussions" table.
 	DiscussionsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -1118,6 +1129,7 @@ var (
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		AdoptionsTable,
+		DataRevisionsTable,
 		DiscussionsTable,
 		LinksTable,
 		MaterialsTable,
@@ -1159,6 +1171,9 @@ func init() {
 	AdoptionsTable.ForeignKeys[3].RefTable = OperatingModelsTable
 	AdoptionsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(68719476736),
+	}
+	DataRevisionsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(94489280512),
 	}
 	DiscussionsTable.ForeignKeys[0].RefTable = UsersTable
 	DiscussionsTable.ForeignKeys[1].RefTable = WorkspacesTable

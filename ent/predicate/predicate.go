@@ -9,6 +9,9 @@ import (
 // Adoption is the predicate function for adoption builders.
 type Adoption func(*sql.Selector)
 
+// DataRevision is the predicate function for datarevision builders.
+type DataRevision func(*sql.Selector)
+
 // Discussion is the predicate function for discussion builders.
 type Discussion func(*sql.Selector)
 

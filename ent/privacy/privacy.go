@@ -135,6 +135,30 @@ func (f AdoptionMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutati
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AdoptionMutation", m)
 }
 
+// The DataRevisionQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type DataRevisionQueryRuleFunc func(context.Context, *ent.DataRevisionQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f DataRevisionQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.DataRevisionQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.DataRevisionQuery", q)
+}
+
+// The DataRevisionMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type DataRevisionMutationRuleFunc func(context.Context, *ent.DataRevisionMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f DataRevisionMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.DataRevisionMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.DataRevisionMutation", m)
+}
+
 // The DiscussionQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type DiscussionQueryRuleFunc func(context.Context, *ent.DiscussionQuery) error
@@ -676,6 +700,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 	switch q := q.(type) {
 	case *ent.AdoptionQuery:
 		return q.Filter(), nil
+	case *ent.DataRevisionQuery:
+		return q.Filter(), nil
 	case *ent.DiscussionQuery:
 		return q.Filter(), nil
 	case *ent.LinkQuery:
@@ -726,6 +752,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 func mutationFilter(m ent.Mutation) (Filter, error) {
 	switch m := m.(type) {
 	case *ent.AdoptionMutation:
+		return m.Filter(), nil
+	case *ent.DataRevisionMutation:
 		return m.Filter(), nil
 	case *ent.DiscussionMutation:
 		return m.Filter(), nil

@@ -5,6 +5,7 @@ package runtime
 import (
 	"context"
 	"kokeilu/ent/adoption"
+	"kokeilu/ent/datarevision"
 	"kokeilu/ent/discussion"
 	"kokeilu/ent/link"
 	"kokeilu/ent/material"
@@ -74,6 +75,21 @@ func init() {
 	adoptionDescSourceURL := adoptionFields[2].Descriptor()
 	// adoption.SourceURLValidator is a validator for the "source_url" field. It is called by the builders before save.
 	adoption.SourceURLValidator = adoptionDescSourceURL.Validators[0].(func(string) error)
+	datarevision.Policy = privacy.NewPolicies(schema.DataRevision{})
+	datarevision.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := datarevision.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	datarevisionFields := schema.DataRevision{}.Fields()
+	_ = datarevisionFields
+	// datarevisionDescNumber is the schema descriptor for number field.
+	datarevisionDescNumber := datarevisionFields[0].Descriptor()
+	// datarevision.DefaultNumber holds the default value on creation for the number field.
+	datarevision.DefaultNumber = datarevisionDescNumber.Default.(int64)
 	discussionMixin := schema.Discussion{}.Mixin()
 	discussion.Policy = privacy.NewPolicies(schema.Discussion{})
 	discussion.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -41,3 +41,18 @@ func (Session) Policy() ent.Policy { return policy.Internal() }
 func (Session) Annotations() []schema.Annotation {
 	return []schema.Annotation{entgql.Skip()}
 }
+
+// DataRevision is a number every write raises, in the writer's transaction
+// (internal/revision): server instances compare it to tell whether a cached
+// result is still current. Internal: no GraphQL, no access but the server's.
+type DataRevision struct{ ent.Schema }
+
+func (DataRevision) Fields() []ent.Field {
+	return []ent.Field{field.Int64("number").Default(0)}
+}
+
+func (DataRevision) Policy() ent.Policy { return policy.Internal() }
+
+func (DataRevision) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
+}

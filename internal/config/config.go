@@ -27,6 +27,7 @@ type Config struct {
 	SocketsPerAddr int           // -sockets-per-address / KOKEILU_SOCKETS_PER_ADDRESS, 0 = no cap
 	Introspection  bool          // -introspection / KOKEILU_INTROSPECTION
 	Registered     string        // -registered-queries / KOKEILU_REGISTERED_QUERIES: a JSON file; only those run
+	CacheTTL       time.Duration // -response-cache-ttl / KOKEILU_RESPONSE_CACHE_TTL: anonymous query cache, 0 = off
 }
 
 // Load parses args (without the program name) over the environment.
@@ -65,6 +66,11 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("KOKEILU_REQUEST_TIMEOUT: %w", err)
 	}
 	fs.DurationVar(&cfg.RequestTimeout, "request-timeout", timeout, "longest a query or mutation may take")
+	cacheTTL, err := time.ParseDuration(env("KOKEILU_RESPONSE_CACHE_TTL", "30s"))
+	if err != nil {
+		return Config{}, fmt.Errorf("KOKEILU_RESPONSE_CACHE_TTL: %w", err)
+	}
+	fs.DurationVar(&cfg.CacheTTL, "response-cache-ttl", cacheTTL, "longest an anonymous query's answer is reused while no data changes; 0 turns the cache off")
 	perSecond, err := strconv.ParseFloat(env("KOKEILU_RATE_LIMIT", "50"), 64)
 	if err != nil {
 		return Config{}, fmt.Errorf("KOKEILU_RATE_LIMIT: %w", err)

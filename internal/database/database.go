@@ -7,6 +7,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"kokeilu/internal/revision"
 	"net/url"
 	"strings"
 	"sync"
@@ -87,6 +88,7 @@ func OpenWith(ctx context.Context, dsn string, settings Settings, wrap ...Option
 		drv = w(drv)
 	}
 	db := &DB{Client: ent.NewClient(ent.Driver(drv)), Driver: drv, Dialect: dialectName, SQL: sqlDB, DSN: dsn}
+	db.Client.Use(revision.Hook())
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err

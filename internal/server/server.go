@@ -64,6 +64,9 @@ type Options struct {
 	// RegisteredQueries, when set, are the only queries run (by hash
 	// sha256 of their text); see LoadRegisteredQueries.
 	RegisteredQueries map[string]string
+	// ResponseCacheTTL turns the anonymous query cache on (see
+	// responseCache); 0 leaves it off.
+	ResponseCacheTTL time.Duration
 }
 
 // Handler is the HTTP API.
@@ -116,6 +119,7 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 	gql.Use(cost.Extension{Limits: cost.Default, Weights: map[string]cost.Weigher{"Query.pilotStats": analytics.Cost}}) // after paging: pages are already bounded
 	gql.Use(streamsOnly{})
 	gql.Use(requestLog{})
+	gql.Use(cacheableQueries{})
 	// Each mutation runs in one transaction: a failure leaves nothing half-written.
 	// login is left out: its throttling waits, and a waiting transaction
 	// would hold SQLite's write lock; it writes one row anyway.
@@ -130,7 +134,7 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 		AllowedOrigins: opts.Origins,
 		AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions},
 		AllowedHeaders: []string{"Authorization", "Content-Type", "Accept-Language"},
-	}).Handler(withTimeout(opts.RequestTimeout, limitBody(maxBody, opts.Accounts.Middleware(limitRate(opts.RateLimit, streams.track(requireGraphQLRequest(gql))))))))
+	}).Handler(withTimeout(opts.RequestTimeout, limitBody(maxBody, opts.Accounts.Middleware(limitRate(opts.RateLimit, streams.track(requireGraphQLRequest(newResponseCache(db.Client, opts.ResponseCacheTTL, 64<<20).middleware(gql)))))))))
 	mux.Handle("GET /{$}", playground.Handler("Kokeilu", "/query"))
 	mux.Handle("GET /metrics", observed.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
