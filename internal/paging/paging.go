@@ -127,7 +127,10 @@ func rewritten(ctx context.Context, f graphql.CollectedField) graphql.CollectedF
 	field := rewriteField(graphql.GetOperationContext(ctx), f.Field, f.Selections)
 	c := graphql.CollectedField{Field: field, Selections: field.SelectionSet}
 	if cache != nil {
-		cache.Store(f.Field, c)
+		// Concurrent resolvers of one list may rewrite the same field at
+		// once; all of them use the first rewrite.
+		stored, _ := cache.LoadOrStore(f.Field, c)
+		return stored.(graphql.CollectedField)
 	}
 	return c
 }

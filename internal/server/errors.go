@@ -68,6 +68,10 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 		setCode(e, CodeBadUserInput)
 	case errors.Is(err, scalar.ErrInvalid):
 		setCode(e, CodeBadUserInput)
+	case strings.Contains(err.Error(), "ent: empty predicate "):
+		// entgql refuses a filter with nothing in it, such as {and: []}.
+		e.Message = "a nested filter is empty (e.g. not: {} or and: [{}]); leave it out"
+		setCode(e, CodeBadUserInput)
 	case ent.IsNotFound(err):
 		e.Message = "not found"
 		setCode(e, CodeNotFound)

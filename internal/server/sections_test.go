@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -693,6 +694,20 @@ func TestProgrammeWorkspaceSummary(t *testing.T) {
 		}
 		if many := statements(); many != few || few > 12 {
 			t.Errorf("summary took %d statements with 1 material and %d with 30 (want equal, at most 12)", few, many)
+		}
+	})
+}
+
+// TestEmptyNestedFilter: a filter with nothing in it is the client's
+// mistake, not an internal error.
+func TestEmptyNestedFilter(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		a := newAPI(t, b, false)
+		for _, where := range []string{`{not: {}}`, `{hasMunicipalitiesWith: [{and: []}]}`, `{and: [{}]}`} {
+			e := a.fail("BAD_USER_INPUT", `{ pilots(where: `+where+`) { totalCount } }`, nil)
+			if strings.Contains(e.Message, "ent:") {
+				t.Errorf("%s: the message leaks internals: %q", where, e.Message)
+			}
 		}
 	})
 }
