@@ -174,3 +174,15 @@ func NoticeReaders(ctx context.Context, c *ent.Client, workspaceID int) (func(*a
 	}
 	return func(v *auth.Viewer) bool { return v != nil && (v.Admin || members[v.ID]) }, nil
 }
+
+// ReadableContent is the predicate of workspaces whose contents the viewer
+// of ctx may read, as the query policies of discussions, posts, notices and
+// materials apply it; nil when the viewer reads everything (site
+// administrators). Search filters its raw SQL with it.
+func ReadableContent(ctx context.Context) predicate.Workspace {
+	v := auth.FromContext(ctx)
+	if v != nil && v.Admin {
+		return nil
+	}
+	return contentVisible(v)
+}

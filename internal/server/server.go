@@ -81,7 +81,7 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 		opts.Board = noticeboard.New(db.Client, pubsub.NewMemory())
 	}
 	streams := newStreams()
-	gql := handler.New(graph.NewSchema(db.Client, opts.Accounts, opts.Board))
+	gql := handler.New(graph.NewSchema(db.Client, opts.Accounts, opts.Board, db.Search))
 	// SSE before POST: POST would take the SSE request (gqlgen PR#3153).
 	gql.AddTransport(transport.SSE{KeepAlivePingInterval: 15 * time.Second})
 	gql.AddTransport(&socketTransport{

@@ -1,0 +1,124 @@
+package search
+
+import (
+	"context"
+	"fmt"
+
+	"kokeilu/ent"
+	"kokeilu/ent/discussion"
+	"kokeilu/ent/post"
+	"kokeilu/internal/auth"
+)
+
+// kindOfType maps ent's type names to what they index: a post changes its
+// discussion's document (the opening post is the discussion's body).
+var kindOfType = map[string]Kind{
+	ent.TypePilot: Pilot, ent.TypeNetwork: Network, ent.TypeOrganization: Organization,
+	ent.TypeWorkspace: Workspace, ent.TypeDiscussion: Discussion, ent.TypeNotice: Notice,
+	ent.TypePost: Discussion,
+}
+
+type skipKey struct{}
+
+// WithoutIndexing returns ctx in which writes do not update the index: bulk
+// loaders use it and call Rebuild once at the end.
+func WithoutIndexing(ctx context.Context) context.Context {
+	return context.WithValue(ctx, skipKey{}, true)
+}
+
+// hook is the global ent hook that keeps documents current: after a write
+// succeeds, it re-reads the written rows with the writer's client (inside
+// the writer's transaction, so the index commits or rolls back with the
+// data) and replaces their documents.
+func (ix *Index) hook(next ent.Mutator) ent.Mutator {
+	return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+		kind, ok := kindOfType[m.Type()]
+		if !ok || ctx.Value(skipKey{}) != nil {
+			return next.Mutate(ctx, m)
+		}
+		c := m.(interface{ Client() *ent.Client }).Client()
+		sys := auth.System(ctx)
+		var before []int // rows of bulk updates and deletes, known only before
+		if !m.Op().Is(ent.OpCreate) {
+			ids, err := m.(interface {
+				IDs(context.Context) ([]int, error)
+			}).IDs(sys)
+			if err != nil {
+				return nil, err
+			}
+			before = ids
+		}
+		v, err := next.Mutate(ctx, m)
+		if err != nil {
+			return v, err
+		}
+		ids := before
+		if m.Op().Is(ent.OpCreate) {
+			id, ok := m.(interface{ ID() (int, bool) }).ID()
+			if !ok {
+				return v, fmt.Errorf("search: created %s has no id", m.Type())
+			}
+			ids = []int{id}
+		}
+		if err := ix.changed(sys, c, m, kind, ids); err != nil {
+			return nil, fmt.Errorf("search index: %w", err)
+		}
+		return v, nil
+	})
+}
+
+// changed updates the documents after rows ids of m's type were written.
+func (ix *Index) changed(ctx context.Context, c *ent.Client, m ent.Mutation, kind Kind, ids []int) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	deleted := m.Op().Is(ent.OpDelete | ent.OpDeleteOne)
+	switch m.Type() {
+	case ent.TypePost:
+		// The discussions of the posts get their documents re-read.
+		dIDs, err := c.Discussion.Query().Where(discussion.HasPostsWith(post.IDIn(ids...))).IDs(ctx)
+		if err != nil {
+			return err
+		}
+		ids, deleted = dIDs, false
+	case ent.TypeWorkspace:
+		if deleted { // contents go with their workspace
+			contents, err := idsOf(ctx, c, `SELECT id FROM search_documents WHERE workspace_id IN (`+intList(ids)+`)`)
+			if err != nil {
+				return err
+			}
+			if err := ix.remove(ctx, c, contents); err != nil {
+				return err
+			}
+		}
+	}
+	if deleted {
+		return ix.remove(ctx, c, ids)
+	}
+	s := sourceOf(kind)
+	docs, err := ix.read(ctx, c, s, " WHERE "+idColumn(s)+" IN ("+intList(ids)+")")
+	if err != nil {
+		return err
+	}
+	if err := ix.remove(ctx, c, ids); err != nil { // rows gone meanwhile leave no document
+		return err
+	}
+	return ix.write(ctx, c, docs)
+}
+
+func idsOf(ctx context.Context, c execQuerier, query string) ([]int, error) {
+	rows, err := c.QueryContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int
+	for rows.Next() {
+		var id int
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
