@@ -39,7 +39,7 @@ func bm25(info []byte, weights ...float64) float64 {
 	}
 	phrases, cols := int(at(0)), int(at(1))
 	rows := at(2)
-	avg := 3      // a: average tokens per column, from index 3
+	avg := 3           // a: average tokens per column, from index 3
 	length := 3 + cols // l: this row's tokens per column
 	hits := 3 + 2*cols // x: 3 numbers per phrase and column
 	score := 0.0
