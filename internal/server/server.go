@@ -22,6 +22,7 @@ import (
 	"kokeilu/internal/auth"
 	"kokeilu/internal/cost"
 	"kokeilu/internal/database"
+	"kokeilu/internal/export"
 	"kokeilu/internal/lang"
 	"kokeilu/internal/metrics"
 	"kokeilu/internal/noticeboard"
@@ -130,6 +131,7 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 		AllowedHeaders: []string{"Authorization", "Content-Type", "Accept-Language"},
 	}).Handler(withTimeout(opts.RequestTimeout, limitBody(maxBody, opts.Accounts.Middleware(limitRate(opts.RateLimit, streams.track(requireGraphQLRequest(gql))))))))
 	mux.Handle("GET /{$}", playground.Handler("Kokeilu", "/query"))
+	mux.Handle("GET /export/{file}", opts.Accounts.Middleware(limitRate(opts.RateLimit, export.Handler(db.Client))))
 	mux.Handle("GET /metrics", observed.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("ok\n"))
