@@ -16,7 +16,7 @@ var (
 	pilotKinds = []string{"Kokeilu", "Pilotti", "Hanke", "Kehittämiskokeilu", "Palvelukokeilu", "Kärkikokeilu"}
 	questions  = []string{"miten kehitämme", "kuka vastaa", "mitä opimme", "kokemuksia", "miten mitata",
 		"rahoitus", "aikataulu", "tulokset", "yhteistyö", "seuraavat askeleet"}
-	events = []string{"seminaari", "työpaja", "webinaari", "verkostotapaaminen", "info", "koulutus", "kehittämispäivä"}
+	events     = []string{"seminaari", "työpaja", "webinaari", "verkostotapaaminen", "info", "koulutus", "kehittämispäivä"}
 	firstNames = []string{"Aino", "Eero", "Helmi", "Juha", "Kaisa", "Lauri", "Maija", "Niko", "Outi", "Pekka",
 		"Riikka", "Sami", "Tiina", "Ville", "Åsa", "Björn", "Elina", "Mikko", "Sanna", "Jari"}
 	lastNames = []string{"Virtanen", "Korhonen", "Mäkinen", "Nieminen", "Mäkelä", "Hämäläinen", "Laine",
