@@ -43,7 +43,10 @@ var Kinds = []Kind{Pilot, Network, Organization, Workspace, Discussion, Notice}
 
 // source is the SQL that reads a kind's documents from its own table:
 // id, workspace (contents only), title, body. Discussions take the body of
-// their opening post.
+// their opening post. "p.id + 0" keeps PostgreSQL from walking the posts'
+// primary key in id order looking for the discussion's first post (slow
+// once posts are many); it finds the few posts of the discussion by the
+// foreign-key index and sorts them.
 type source struct {
 	kind  Kind
 	table string
@@ -56,7 +59,7 @@ var sources = []source{
 	{Organization, "organizations", `SELECT id, NULL, name, COALESCE(description, '') FROM organizations`},
 	{Workspace, "workspaces", `SELECT id, NULL, name, COALESCE(description, '') FROM workspaces`},
 	{Discussion, discussion.Table, `SELECT d.id, d.` + discussion.WorkspaceColumn + `, d.title, COALESCE((SELECT p.body FROM ` + post.Table +
-		` p WHERE p.` + post.DiscussionColumn + ` = d.id ORDER BY p.id LIMIT 1), '') FROM ` + discussion.Table + ` d`},
+		` p WHERE p.` + post.DiscussionColumn + ` = d.id ORDER BY p.id + 0 LIMIT 1), '') FROM ` + discussion.Table + ` d`},
 	{Notice, notice.Table, `SELECT id, ` + notice.WorkspaceColumn + `, title, COALESCE(body, '') FROM ` + notice.Table},
 }
 
