@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"kokeilu/ent"
 	"kokeilu/ent/discussion"
@@ -16,6 +17,21 @@ var kindOfType = map[string]Kind{
 	ent.TypePilot: Pilot, ent.TypeNetwork: Network, ent.TypeOrganization: Organization,
 	ent.TypeWorkspace: Workspace, ent.TypeDiscussion: Discussion, ent.TypeNotice: Notice,
 	ent.TypePost: Discussion,
+}
+
+// textFields are the fields documents are made of: an update that changes
+// none of them (a discussion's counters, a pilot's dates) leaves the index
+// alone.
+var textFields = map[string]bool{"title": true, "name": true, "summary": true, "description": true, "body": true}
+
+func changesText(m ent.Mutation) bool {
+	for _, f := range append(m.Fields(), m.ClearedFields()...) {
+		if textFields[f] {
+			return true
+		}
+	}
+	// Moving a discussion or notice to another workspace changes who reads it.
+	return slices.Contains(m.AddedEdges(), "workspace") || slices.Contains(m.ClearedEdges(), "workspace")
 }
 
 type skipKey struct{}
@@ -33,7 +49,7 @@ func WithoutIndexing(ctx context.Context) context.Context {
 func (ix *Index) hook(next ent.Mutator) ent.Mutator {
 	return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 		kind, ok := kindOfType[m.Type()]
-		if !ok || ctx.Value(skipKey{}) != nil {
+		if !ok || ctx.Value(skipKey{}) != nil || (m.Op().Is(ent.OpUpdate|ent.OpUpdateOne) && !changesText(m)) {
 			return next.Mutate(ctx, m)
 		}
 		c := m.(interface{ Client() *ent.Client }).Client()
