@@ -17,6 +17,8 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"sync"
+	"time"
 
 	"kokeilu/ent"
 	"kokeilu/ent/discussion"
@@ -75,6 +77,10 @@ func sourceOf(k Kind) source {
 // Index is the search index of one database.
 type Index struct {
 	dialect string
+
+	mu        sync.Mutex
+	count     int64 // documents, for ranking on SQLite
+	countedAt time.Time
 }
 
 // New returns the index of a database of the given ent dialect.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"kokeilu/ent"
 	"kokeilu/ent/privacy"
@@ -29,12 +30,27 @@ type Hit struct {
 	Rank float64
 }
 
-// Title weighs ten times a body on SQLite (BM25 column weights); on
-// PostgreSQL ts_rank weighs A (title) 1.0 and B (body) 0.1.
-const (
-	titleWeight = 10.0
-	bodyWeight  = 1.0
-)
+// documents is how many documents the index holds, for BM25's idf on
+// SQLite; it is read at most once a minute (idf needs no precision).
+func (ix *Index) documents(ctx context.Context, c *ent.Client) (int64, error) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if time.Since(ix.countedAt) < time.Minute {
+		return ix.count, nil
+	}
+	rows, err := c.QueryContext(ctx, `SELECT count(*) FROM search_documents`)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	if rows.Next() {
+		if err := rows.Scan(&ix.count); err != nil {
+			return 0, err
+		}
+	}
+	ix.countedAt = time.Now()
+	return ix.count, rows.Err()
+}
 
 // Search returns a page of hits for the viewer of ctx, best first (ties by
 // id), and how many hits there are in all. Contents of workspaces whose
@@ -61,7 +77,11 @@ func (ix *Index) Search(ctx context.Context, c *ent.Client, q Query) ([]Hit, int
 			match[i] = t + "*" // terms hold lower-case letters and digits only: no operators
 		}
 		from = `search_fts JOIN search_documents d ON d.id = search_fts.docid`
-		rank = fmt.Sprintf(`kokeilu_bm25(matchinfo(search_fts, 'pcnalx'), %.1f, %.1f)`, titleWeight, bodyWeight)
+		documents, err := ix.documents(ctx, c)
+		if err != nil {
+			return nil, 0, err
+		}
+		rank = fmt.Sprintf(`kokeilu_bm25(matchinfo(search_fts, 'pcx'), %d)`, documents)
 		b.where = append(b.where, `search_fts MATCH `+b.arg(strings.Join(match, " ")))
 	}
 	if len(q.Kinds) > 0 {
