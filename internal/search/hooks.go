@@ -6,7 +6,6 @@ import (
 	"slices"
 
 	"kokeilu/ent"
-	"kokeilu/ent/discussion"
 	"kokeilu/ent/post"
 	"kokeilu/internal/auth"
 )
@@ -91,12 +90,17 @@ func (ix *Index) changed(ctx context.Context, c *ent.Client, m ent.Mutation, kin
 	deleted := m.Op().Is(ent.OpDelete | ent.OpDeleteOne)
 	switch m.Type() {
 	case ent.TypePost:
-		// The discussions of the posts get their documents re-read.
-		dIDs, err := c.Discussion.Query().Where(discussion.HasPostsWith(post.IDIn(ids...))).IDs(ctx)
+		// Only a discussion's opening post is in its document: replies,
+		// the common write, leave the index alone.
+		first, err := idsOf(ctx, c, `SELECT p.`+post.DiscussionColumn+` FROM `+post.Table+` p WHERE p.id IN (`+intList(ids)+
+			`) AND NOT EXISTS (SELECT 1 FROM `+post.Table+` q WHERE q.`+post.DiscussionColumn+` = p.`+post.DiscussionColumn+` AND q.id < p.id)`)
 		if err != nil {
 			return err
 		}
-		ids, deleted = dIDs, false
+		ids, deleted = first, false
+		if len(ids) == 0 {
+			return nil
+		}
 	case ent.TypeWorkspace:
 		if deleted { // contents go with their workspace
 			contents, err := idsOf(ctx, c, `SELECT id FROM search_documents WHERE workspace_id IN (`+intList(ids)+`)`)
@@ -116,7 +120,17 @@ func (ix *Index) changed(ctx context.Context, c *ent.Client, m ent.Mutation, kin
 	if err != nil {
 		return err
 	}
-	if err := ix.remove(ctx, c, ids); err != nil { // rows gone meanwhile leave no document
+	found := map[int]bool{}
+	for _, d := range docs {
+		found[d.id] = true
+	}
+	var gone []int // rows deleted meanwhile leave no document
+	for _, id := range ids {
+		if !found[id] {
+			gone = append(gone, id)
+		}
+	}
+	if err := ix.remove(ctx, c, gone); err != nil {
 		return err
 	}
 	return ix.write(ctx, c, docs)

@@ -257,8 +257,10 @@ func (ix *Index) write(ctx context.Context, c execQuerier, docs []document) erro
 	for i, d := range docs {
 		ids[i] = d.id
 	}
-	if err := ix.remove(ctx, c, ids); err != nil {
-		return err
+	if ix.dialect != dialect.Postgres { // PostgreSQL upserts below
+		if err := ix.remove(ctx, c, ids); err != nil {
+			return err
+		}
 	}
 	const perStatement = 200 // 5 parameters each, far below both databases' limits
 	for start := 0; start < len(docs); start += perStatement {
@@ -275,6 +277,10 @@ func (ix *Index) write(ctx context.Context, c execQuerier, docs []document) erro
 				fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5)
 				args = append(args, d.id, string(d.kind), d.workspace, d.title, d.body)
 			}
+			// An upsert, not delete-then-insert: two transactions writing
+			// the same document must not collide on its key.
+			b.WriteString(` ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, workspace_id = EXCLUDED.workspace_id,
+				title = EXCLUDED.title, body = EXCLUDED.body`)
 			if _, err := c.ExecContext(ctx, b.String(), args...); err != nil {
 				return err
 			}

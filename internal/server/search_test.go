@@ -182,6 +182,16 @@ func TestSearchPrivacy(t *testing.T) {
 				t.Errorf("%s: %d notices (total %d), want %d", role, len(notices.Nodes), notices.TotalCount, len(want))
 			}
 		}
+		// A discussion's body is its opening post ("Ensimmäinen viesti");
+		// replies leave it as it is.
+		if got := a.search("ensimmainen viesti", map[string]any{"types": []string{"DISCUSSION"}}, p.header("member")...); got.TotalCount != 2 {
+			t.Errorf("opening posts: %+v", got)
+		}
+		a.query(&struct{}{}, `mutation($d: ID!) { replyToDiscussion(input: {discussionId: $d, body: "Toinen viesti"}) { id } }`,
+			map[string]any{"d": public.Discussion}, p.header("member")...)
+		if got := a.search("toinen", nil, p.header("member")...); got.TotalCount != 0 {
+			t.Errorf("a reply became part of the discussion's document: %+v", got)
+		}
 		// Both workspaces themselves are public knowledge.
 		if got := a.search("tyotila world", map[string]any{"types": []string{"WORKSPACE"}}); got.TotalCount != 2 {
 			t.Errorf("workspaces: %+v", got)
