@@ -115,6 +115,9 @@ func (ix *Index) changed(ctx context.Context, c *ent.Client, m ent.Mutation, kin
 	if deleted {
 		return ix.remove(ctx, c, ids)
 	}
+	if doc, ok := fromCreate(m, kind, ids); ok { // no need to read back what was just written
+		return ix.write(ctx, c, []document{doc})
+	}
 	s := sourceOf(kind)
 	docs, err := ix.read(ctx, c, s, " WHERE "+idColumn(s)+" IN ("+intList(ids)+")")
 	if err != nil {
@@ -151,4 +154,37 @@ func idsOf(ctx context.Context, c execQuerier, query string) ([]int, error) {
 		ids = append(ids, id)
 	}
 	return ids, rows.Err()
+}
+
+// fromCreate builds the document of a row just created from the mutation's
+// own values, as the source query would read them; false when it cannot
+// (a post, which changes its discussion's document).
+func fromCreate(m ent.Mutation, kind Kind, ids []int) (document, bool) {
+	if !m.Op().Is(ent.OpCreate) || m.Type() == ent.TypePost || len(ids) != 1 {
+		return document{}, false
+	}
+	text := func(name string) string {
+		v, _ := m.Field(name)
+		s, _ := v.(string)
+		return s
+	}
+	d := document{id: ids[0], kind: kind, title: text("title") + text("name")}
+	switch kind {
+	case Pilot:
+		d.body = text("summary") + " " + text("description")
+	case Notice:
+		d.body = text("body")
+	case Discussion: // its opening post comes next
+	default:
+		d.body = text("description")
+	}
+	if w, ok := m.(interface{ WorkspaceID() (int, bool) }); ok && (kind == Notice || kind == Discussion) {
+		id, ok := w.WorkspaceID()
+		if !ok {
+			return document{}, false
+		}
+		d.workspace.Int64, d.workspace.Valid = int64(id), true
+	}
+	d.title, d.body = Normalize(d.title), Normalize(clip(d.body, maxBody))
+	return d, true
 }

@@ -19,6 +19,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"kokeilu/ent"
 	"kokeilu/ent/discussion"
@@ -214,6 +215,22 @@ func (ix *Index) rebuild(ctx context.Context, c execQuerier) error {
 
 const rebuildBatch = 1000
 
+// maxBody bounds the text of a body that is indexed: the start of a long
+// notice or post says what it is about, and every indexed word costs on
+// every write (posting a 20 kB notice must stay quick).
+const maxBody = 4000
+
+// clip cuts s to at most n bytes, at a rune boundary.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
 func idColumn(s source) string {
 	if s.kind == Discussion {
 		return "d.id"
@@ -242,7 +259,7 @@ func (ix *Index) read(ctx context.Context, c execQuerier, s source, where string
 		if err := rows.Scan(&d.id, &d.workspace, &d.title, &d.body); err != nil {
 			return nil, err
 		}
-		d.title, d.body = Normalize(d.title), Normalize(d.body)
+		d.title, d.body = Normalize(d.title), Normalize(clip(d.body, maxBody))
 		docs = append(docs, d)
 	}
 	return docs, rows.Err()
