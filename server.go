@@ -28,6 +28,12 @@ import (
 
 func main() {
 	args := os.Args[1:]
+	if len(args) > 0 && args[0] == "generate" { // `kokeilu generate`: fill a database with synthetic data
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		runGenerate(ctx, args[1:])
+		return
+	}
 	migrateOnly := len(args) > 0 && args[0] == "migrate" // `kokeilu migrate`: apply migrations and exit
 	if migrateOnly {
 		args = args[1:]

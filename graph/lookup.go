@@ -13,6 +13,7 @@ import (
 	"kokeilu/internal/lang"
 	"kokeilu/internal/paging"
 	"kokeilu/internal/scalar"
+	"kokeilu/internal/search"
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
@@ -116,4 +117,29 @@ func listPath(ctx context.Context) string {
 		}
 	}
 	return b.String()
+}
+
+// cursorPosition reads a search cursor: the rank position of a hit.
+func cursorPosition(c *entgql.Cursor[int]) *int {
+	if c == nil {
+		return nil
+	}
+	return &c.ID
+}
+
+// searchConnection is a page of search hits as a Relay connection.
+func searchConnection(p *search.Page) *model.SearchResultConnection {
+	conn := &model.SearchResultConnection{Nodes: p.Nodes, TotalCount: p.Total,
+		PageInfo: &entgql.PageInfo[int]{HasNextPage: p.HasNext, HasPreviousPage: p.HasPrev}}
+	for i, n := range p.Nodes {
+		conn.Edges = append(conn.Edges, &model.SearchResultEdge{Node: n, Cursor: entgql.Cursor[int]{ID: p.Positions[i]}})
+	}
+	if len(conn.Edges) > 0 {
+		conn.PageInfo.StartCursor = &conn.Edges[0].Cursor
+		conn.PageInfo.EndCursor = &conn.Edges[len(conn.Edges)-1].Cursor
+	}
+	if conn.Nodes == nil {
+		conn.Nodes = []ent.Noder{}
+	}
+	return conn
 }

@@ -6,6 +6,7 @@ import (
 	"kokeilu/ent"
 	"kokeilu/internal/auth"
 	"kokeilu/internal/noticeboard"
+	"kokeilu/internal/search"
 
 	"github.com/99designs/gqlgen/graphql"
 )
@@ -15,10 +16,11 @@ type Resolver struct {
 	client *ent.Client
 	auth   *auth.Service
 	board  *noticeboard.Board
+	search *search.Index
 }
 
 // NewSchema builds the executable schema: the data, the accounts that sign
-// users in, and the live notice board.
-func NewSchema(client *ent.Client, accounts *auth.Service, board *noticeboard.Board) graphql.ExecutableSchema {
-	return NewExecutableSchema(Config{Resolvers: &Resolver{client: client, auth: accounts, board: board}})
+// users in, the live notice board and the search index.
+func NewSchema(client *ent.Client, accounts *auth.Service, board *noticeboard.Board, index *search.Index) graphql.ExecutableSchema {
+	return NewExecutableSchema(Config{Resolvers: &Resolver{client: client, auth: accounts, board: board, search: index}})
 }

@@ -7,6 +7,7 @@ package dataset
 import (
 	"context"
 	"fmt"
+	"kokeilu/internal/revision"
 	"math/rand/v2"
 	"time"
 
@@ -28,10 +29,18 @@ const batch = 500
 
 // Generate adds synthetic data of the given size to client.
 func Generate(ctx context.Context, client *ent.Client, size Size, seed uint64) error {
+	// One revision for the whole load, not one per row.
+	defer revision.Bump(ctx, client)
+	ctx = revision.Deferred(ctx)
 	rnd := rand.New(rand.NewPCG(seed, 1))
-	municipalities, err := client.Municipality.Query().IDs(ctx)
+	munis, err := client.Municipality.Query().All(ctx)
 	if err != nil {
 		return err
+	}
+	municipalities := make([]int, len(munis))
+	names := make(map[int]string, len(munis))
+	for i, m := range munis {
+		municipalities[i], names[m.ID] = m.ID, m.NameFi
 	}
 	if len(municipalities) == 0 {
 		return fmt.Errorf("load the reference data first")
@@ -74,15 +83,18 @@ func Generate(ctx context.Context, client *ent.Client, size Size, seed uint64) e
 	if err != nil {
 		return err
 	}
-	nets := make([]*ent.NetworkCreate, size.Networks)
 	netKinds := []network.Kind{network.KindPROGRAMME, network.KindTHEMATIC, network.KindREGIONAL, network.KindLEARNING, network.KindOTHER}
-	for i := range nets {
-		nets[i] = client.Network.Create().SetName(fmt.Sprintf("Verkosto %d", i)).
-			SetSlug(fmt.Sprintf("synthetic-network-%d", i)).SetKind(netKinds[rnd.IntN(len(netKinds))]).
-			AddMunicipalityIDs(pick(municipalities, 2+rnd.IntN(20))...)
-	}
-	if err := client.Network.CreateBulk(nets...).Exec(ctx); err != nil {
-		return err
+	for start := 0; start < size.Networks; start += batch { // batches keep edge inserts under SQLite's 32,766 parameters
+		nets := make([]*ent.NetworkCreate, min(batch, size.Networks-start))
+		for i := range nets {
+			nets[i] = client.Network.Create().SetName(fmt.Sprintf("Verkosto %d: %s", start+i, pickOne(rnd, topics))).
+				SetSlug(fmt.Sprintf("synthetic-network-%d", start+i)).SetKind(netKinds[rnd.IntN(len(netKinds))]).
+				SetDescription(sentences(rnd, 2)).
+				AddMunicipalityIDs(pick(municipalities, 2+rnd.IntN(20))...)
+		}
+		if err := client.Network.CreateBulk(nets...).Exec(ctx); err != nil {
+			return err
+		}
 	}
 	networkIDs, err := client.Network.Query().IDs(ctx)
 	if err != nil {
@@ -100,8 +112,8 @@ func Generate(ctx context.Context, client *ent.Client, size Size, seed uint64) e
 			endsOn := startsOn.AddDate(0, 1+rnd.IntN(48), 0)
 			participants := pick(municipalities, 1+rnd.IntN(15))
 			creates[i] = client.Pilot.Create().
-				SetSlug(fmt.Sprintf("synthetic-pilot-%d", k)).SetTitle(fmt.Sprintf("Kokeilu %d", k)).
-				SetSummary("Synthetic benchmark pilot.").SetStatus(statuses[rnd.IntN(len(statuses))]).
+				SetSlug(fmt.Sprintf("synthetic-pilot-%d", k)).SetTitle(pilotTitle(rnd, names[participants[0]], k)).
+				SetSummary(sentences(rnd, 2)).SetStatus(statuses[rnd.IntN(len(statuses))]).
 				SetStartsOn(startsOn).SetEndsOn(endsOn).
 				SetLeadMunicipalityID(participants[0]).AddMunicipalityIDs(participants...).
 				AddThemeIDs(pick(themeIDs, 1+rnd.IntN(3))...).

@@ -3,13 +3,19 @@
 package model
 
 import (
+	"bytes"
+	"fmt"
+	"io"
 	"kokeilu/ent"
 	"kokeilu/ent/material"
 	"kokeilu/ent/notice"
 	"kokeilu/ent/survey"
 	"kokeilu/ent/workspace"
 	"kokeilu/internal/questionnaire"
+	"strconv"
 	"time"
+
+	"entgo.io/contrib/entgql"
 )
 
 type AddMaterialInput struct {
@@ -101,6 +107,24 @@ type ReplyToDiscussionInput struct {
 	ReplyToID *int `json:"replyToId,omitempty"`
 }
 
+// A page of search results, best first.
+type SearchResultConnection struct {
+	// A list of edges.
+	Edges []*SearchResultEdge `json:"edges,omitempty"`
+	// The nodes of the edges, for clients that need no cursors.
+	Nodes []ent.Noder `json:"nodes"`
+	// Information to aid in pagination.
+	PageInfo *entgql.PageInfo[int] `json:"pageInfo"`
+	// How many results the viewer may see in all.
+	TotalCount int `json:"totalCount"`
+}
+
+// A search result and its cursor.
+type SearchResultEdge struct {
+	Node   ent.Noder          `json:"node,omitempty"`
+	Cursor entgql.Cursor[int] `json:"cursor"`
+}
+
 type StartDiscussionInput struct {
 	WorkspaceID int    `json:"workspaceId"`
 	Title       string `json:"title"`
@@ -144,4 +168,68 @@ type WorkspaceSummary struct {
 	Projects        int `json:"projects"`
 	SubWorkspaces   int `json:"subWorkspaces"`
 	OperatingModels int `json:"operatingModels"`
+}
+
+// What `search` looks in.
+type SearchType string
+
+const (
+	SearchTypePilot        SearchType = "PILOT"
+	SearchTypeNetwork      SearchType = "NETWORK"
+	SearchTypeOrganization SearchType = "ORGANIZATION"
+	SearchTypeWorkspace    SearchType = "WORKSPACE"
+	SearchTypeDiscussion   SearchType = "DISCUSSION"
+	SearchTypeNotice       SearchType = "NOTICE"
+)
+
+var AllSearchType = []SearchType{
+	SearchTypePilot,
+	SearchTypeNetwork,
+	SearchTypeOrganization,
+	SearchTypeWorkspace,
+	SearchTypeDiscussion,
+	SearchTypeNotice,
+}
+
+func (e SearchType) IsValid() bool {
+	switch e {
+	case SearchTypePilot, SearchTypeNetwork, SearchTypeOrganization, SearchTypeWorkspace, SearchTypeDiscussion, SearchTypeNotice:
+		return true
+	}
+	return false
+}
+
+func (e SearchType) String() string {
+	return string(e)
+}
+
+func (e *SearchType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SearchType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SearchType", str)
+	}
+	return nil
+}
+
+func (e SearchType) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SearchType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SearchType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

@@ -16,6 +16,7 @@ import (
 
 	"kokeilu/ent"
 	"kokeilu/ent/migrate"
+	"kokeilu/internal/search"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
@@ -31,6 +32,7 @@ type DB struct {
 	Dialect string
 	SQL     *sql.DB // the pool under the driver
 	DSN     string  // as given to Open
+	Search  *search.Index
 }
 
 // Close closes the database.
@@ -87,9 +89,15 @@ func OpenWith(ctx context.Context, dsn string, settings Settings, wrap ...Option
 	for _, w := range wrap {
 		drv = w(drv)
 	}
-	db := &DB{Client: ent.NewClient(ent.Driver(drv)), Driver: drv, Dialect: dialectName, SQL: sqlDB, DSN: dsn}
+	db := &DB{Client: ent.NewClient(ent.Driver(drv)), Driver: drv, Dialect: dialectName, SQL: sqlDB, DSN: dsn, Search: search.New(dialectName)}
 	db.Client.Use(revision.Hook())
 	if err := db.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	// The search index lives beside ent's schema: created (and filled
+	// with existing rows) after the migrations, kept current by hooks.
+	if err := db.Search.Install(ctx, db.Client); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -168,7 +176,8 @@ func parse(dsn string) (driver, dialectName, source string) {
 			params.Set(k, v)
 		}
 	}
-	return "sqlite3", dialect.SQLite, base + "?" + params.Encode()
+	// The driver of search's ranking function; otherwise mattn's sqlite3.
+	return search.SQLiteDriver, dialect.SQLite, base + "?" + params.Encode()
 }
 
 // CountStatements wraps the driver so that every statement it runs, inside
@@ -228,6 +237,30 @@ func (d *countingDriver) ExecContext(ctx context.Context, query string, args ...
 		return nil, fmt.Errorf("ExecContext is not supported")
 	}
 	return ex.ExecContext(ctx, query, args...)
+}
+
+// QueryContext runs raw SQL (ent's QueryContext), counted too.
+func (d *countingDriver) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	d.n.Add(1)
+	q, ok := d.Driver.(interface {
+		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+	})
+	if !ok {
+		return nil, fmt.Errorf("QueryContext is not supported")
+	}
+	return q.QueryContext(ctx, query, args...)
+}
+
+// QueryContext runs raw SQL (ent's QueryContext), counted too.
+func (t *countingTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	t.n.Add(1)
+	q, ok := t.Tx.(interface {
+		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+	})
+	if !ok {
+		return nil, fmt.Errorf("QueryContext is not supported")
+	}
+	return q.QueryContext(ctx, query, args...)
 }
 
 func (t *countingTx) Exec(ctx context.Context, query string, args, v any) error {

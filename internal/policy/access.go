@@ -197,3 +197,15 @@ func Manages(ctx context.Context, c *ent.Client, workspaceID int) (bool, error) 
 	role, ok, err := roleIn(ctx, c, workspaceID, v)
 	return ok && (role == membership.RoleOWNER || role == membership.RoleADMIN), err
 }
+
+// ReadableContent is the predicate of workspaces whose contents the viewer
+// of ctx may read, as the query policies of discussions, posts, notices and
+// materials apply it; nil when the viewer reads everything (site
+// administrators). Search filters its raw SQL with it.
+func ReadableContent(ctx context.Context) predicate.Workspace {
+	v := auth.FromContext(ctx)
+	if v != nil && v.Admin {
+		return nil
+	}
+	return contentVisible(v)
+}

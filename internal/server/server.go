@@ -23,6 +23,7 @@ import (
 	"kokeilu/internal/auth"
 	"kokeilu/internal/cost"
 	"kokeilu/internal/database"
+	"kokeilu/internal/export"
 	"kokeilu/internal/lang"
 	"kokeilu/internal/metrics"
 	"kokeilu/internal/noticeboard"
@@ -85,7 +86,7 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 		opts.Board = noticeboard.New(db.Client, pubsub.NewMemory())
 	}
 	streams := newStreams()
-	gql := handler.New(graph.NewSchema(db.Client, opts.Accounts, opts.Board))
+	gql := handler.New(graph.NewSchema(db.Client, opts.Accounts, opts.Board, db.Search))
 	// SSE before POST: POST would take the SSE request (gqlgen PR#3153).
 	gql.AddTransport(transport.SSE{KeepAlivePingInterval: 15 * time.Second})
 	gql.AddTransport(&socketTransport{
@@ -136,6 +137,7 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 		AllowedHeaders: []string{"Authorization", "Content-Type", "Accept-Language"},
 	}).Handler(withTimeout(opts.RequestTimeout, limitBody(maxBody, opts.Accounts.Middleware(limitRate(opts.RateLimit, streams.track(requireGraphQLRequest(newResponseCache(db.Client, opts.ResponseCacheTTL, 64<<20).middleware(gql)))))))))
 	mux.Handle("GET /{$}", playground.Handler("Kokeilu", "/query"))
+	mux.Handle("GET /export/{file}", opts.Accounts.Middleware(limitRate(opts.RateLimit, export.Handler(db.Client))))
 	mux.Handle("GET /metrics", observed.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("ok\n"))

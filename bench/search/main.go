@@ -1,0 +1,222 @@
+// Command search measures the search query under concurrent HTTP load on a
+// generated data set, next to the same search as hand-written SQL run
+// directly on the database in the same run: requests/s, p50 and p99.
+//
+//	go run . generate -dsn /tmp/kokeilu-bench.db      # once: the 20k-pilot data set
+//	go run ./bench/search -dsn /tmp/kokeilu-bench.db -seconds 10 -workers 8
+//
+// The server is the real handler (server.NewHandler) on a loopback port,
+// anonymous, so members-only contents are filtered as for any outsider.
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	_ "kokeilu/ent/runtime"
+	"kokeilu/internal/auth"
+	"kokeilu/internal/database"
+	"kokeilu/internal/search"
+	"kokeilu/internal/server"
+
+	"entgo.io/ent/dialect"
+)
+
+// queries are what people type: words, stems, no accents, two words.
+var queries = []string{"kokeilu", "aanekoski", "kotihoito", "digitaaliset palvelut", "seminaari",
+	"tyopaja kiertotalous", "helsinki", "nuoriso", "energiatehok", "verkosto"}
+
+const gql = `query($q: String!) { search(query: $q, first: 20) { totalCount nodes { __typename
+  ... on Pilot { id title } ... on Network { id name } ... on Organization { id name }
+  ... on Workspace { id name } ... on Discussion { id title } ... on Notice { id title } } } }`
+
+func main() {
+	dsn := flag.String("dsn", "", "a database filled by `kokeilu generate`")
+	seconds := flag.Int("seconds", 10, "length of each measurement")
+	workers := flag.Int("workers", 8, "concurrent clients")
+	flag.Parse()
+	if err := run(*dsn, time.Duration(*seconds)*time.Second, *workers); err != nil {
+		fmt.Fprintln(os.Stderr, "search bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(dsn string, d time.Duration, workers int) error {
+	if dsn == "" {
+		return fmt.Errorf("-dsn is required (fill one with `go run . generate -dsn …`)")
+	}
+	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))) // no request log
+	ctx := context.Background()
+	db, err := database.Open(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	accounts, err := auth.NewService(db.Client, 0, nil)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: server.NewHandler(db, server.Options{Accounts: accounts})}
+	go srv.Serve(ln)
+	defer srv.Close()
+	url := "http://" + ln.Addr().String() + "/query"
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers}}
+
+	if err := db.SQL.QueryRow(`SELECT count(*) FROM search_documents`).Scan(&documents); err != nil {
+		return err
+	}
+	fmt.Printf("%s, %d documents, %d workers, %s each\n", db.Dialect, documents, workers, d)
+
+	// Both sides must agree before they are timed.
+	for _, q := range queries {
+		total, err := viaHTTP(client, url, q)
+		if err != nil {
+			return err
+		}
+		want, err := viaSQL(ctx, db, q)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("  %-24q %6d hits\n", q, total)
+		if total != want {
+			return fmt.Errorf("%q: GraphQL counts %d, SQL %d", q, total, want)
+		}
+	}
+	httpRes := measure(d, workers, func(i int) error { _, err := viaHTTP(client, url, queries[i%len(queries)]); return err })
+	sqlRes := measure(d, workers, func(i int) error { _, err := viaSQL(ctx, db, queries[i%len(queries)]); return err })
+	fmt.Printf("%-34s %10s %10s %10s %8s\n", "", "req/s", "p50", "p99", "errors")
+	fmt.Printf("%-34s %10.0f %10s %10s %8d\n", "GraphQL search over HTTP", httpRes.rate, httpRes.p50, httpRes.p99, httpRes.errors)
+	fmt.Printf("%-34s %10.0f %10s %10s %8d\n", "hand-written SQL (count + page)", sqlRes.rate, sqlRes.p50, sqlRes.p99, sqlRes.errors)
+	return nil
+}
+
+// documents is the index's size, BM25's N on SQLite.
+var documents int
+
+func viaHTTP(c *http.Client, url, q string) (int, error) {
+	body, _ := json.Marshal(map[string]any{"query": gql, "variables": map[string]any{"q": q}})
+	res, err := c.Post(url, "application/json", bytes.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	var out struct {
+		Data struct {
+			Search struct{ TotalCount int }
+		}
+		Errors []json.RawMessage
+	}
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
+		return 0, err
+	}
+	if len(out.Errors) > 0 || res.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("status %d: %s", res.StatusCode, out.Errors)
+	}
+	return out.Data.Search.TotalCount, nil
+}
+
+// viaSQL is the same search written by hand for an anonymous reader: the
+// count, then the first page of 20 ids with their titles, best first.
+func viaSQL(ctx context.Context, db *database.DB, q string) (int, error) {
+	terms := search.Terms(q)
+	var count, page string
+	var arg string
+	visible := `(d.workspace_id IS NULL OR d.workspace_id IN (SELECT id FROM workspaces WHERE visibility = 'PUBLIC'))`
+	if db.Dialect == dialect.Postgres {
+		for i := range terms {
+			terms[i] += ":*"
+		}
+		arg = strings.Join(terms, " & ")
+		where := ` FROM search_documents d WHERE d.tsv @@ to_tsquery('simple', $1) AND ` + visible
+		count = `SELECT count(*)` + where
+		page = `SELECT d.id, d.title` + where + ` ORDER BY ts_rank('{0, 0, 0.1, 1.0}', d.tsv, to_tsquery('simple', $1)) DESC, d.id LIMIT 20`
+	} else {
+		for i := range terms {
+			terms[i] += "*"
+		}
+		arg = strings.Join(terms, " ")
+		where := ` FROM search_fts JOIN search_documents d ON d.id = search_fts.docid WHERE search_fts MATCH ? AND ` + visible
+		count = `SELECT count(*)` + where
+		page = `SELECT d.id, search_fts.title` + where + ` ORDER BY kokeilu_bm25(matchinfo(search_fts, 'pcx'), ` + fmt.Sprint(documents) + `) DESC, d.id LIMIT 20`
+	}
+	var total int
+	if err := db.SQL.QueryRowContext(ctx, count, arg).Scan(&total); err != nil {
+		return 0, err
+	}
+	rows, err := db.SQL.QueryContext(ctx, page, arg)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int
+		var title sql.NullString
+		if err := rows.Scan(&id, &title); err != nil {
+			return 0, err
+		}
+	}
+	return total, rows.Err()
+}
+
+type result struct {
+	rate     float64
+	p50, p99 time.Duration
+	errors   int64
+}
+
+// measure runs fn from workers goroutines for d (closed loop).
+func measure(d time.Duration, workers int, fn func(i int) error) result {
+	var (
+		mu    sync.Mutex
+		lat   []time.Duration
+		errs  atomic.Int64
+		next  atomic.Int64
+		wg    sync.WaitGroup
+		start = time.Now()
+	)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mine []time.Duration
+			for time.Since(start) < d {
+				t := time.Now()
+				if err := fn(int(next.Add(1))); err != nil {
+					errs.Add(1)
+					continue
+				}
+				mine = append(mine, time.Since(t))
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	slices.Sort(lat)
+	pct := func(p float64) time.Duration {
+		if len(lat) == 0 {
+			return 0
+		}
+		return lat[min(len(lat)-1, int(p*float64(len(lat))))].Round(10 * time.Microsecond)
+	}
+	return result{rate: float64(len(lat)) / elapsed.Seconds(), p50: pct(0.50), p99: pct(0.99), errors: errs.Load()}
+}
