@@ -136,11 +136,17 @@ func (c *wsClient) closeStatus(timeout time.Duration) websocket.StatusCode {
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
 		if _, err := c.read(time.Until(deadline)); err != nil {
-			return websocket.CloseStatus(err)
+			if errors.Is(err, context.DeadlineExceeded) {
+				return stillOpen
+			}
+			return websocket.CloseStatus(err) // -1: dropped without a close frame
 		}
 	}
-	return -1
+	return stillOpen
 }
+
+// stillOpen is closeStatus's answer for a connection that did not end.
+const stillOpen websocket.StatusCode = 0
 
 // noticeOf decodes a noticePosted payload.
 type postedNotice struct {

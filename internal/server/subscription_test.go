@@ -310,9 +310,13 @@ func TestStalledReaderIsCutOff(t *testing.T) {
 				t.Fatalf("the healthy subscriber got %s, want %d", got, i)
 			}
 		}
-		// The stalled one now reads: what was sent, then the close.
-		if code := stalled.closeStatus(10 * time.Second); code != 1013 {
-			t.Errorf("stalled subscriber closed with %d, want 1013", code)
+		// The stalled one now reads: what was sent, then the end. Which cut
+		// comes first depends on the machine's speed: its 256 waiting
+		// notices overflow (close 1013, try again later), or a write to it
+		// blocks past the write deadline and the connection is dropped
+		// (no close frame: -1).
+		if code := stalled.closeStatus(10 * time.Second); code != 1013 && code != -1 {
+			t.Errorf("stalled subscriber closed with %d, want 1013 or a dropped connection", code)
 		}
 		waitSubscribers(t, a, 1)
 	})
