@@ -1,0 +1,199 @@
+package netgraph
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"kokeilu/ent"
+	"kokeilu/internal/cost"
+
+	"golang.org/x/sync/singleflight"
+	"gonum.org/v1/gonum/graph/simple"
+)
+
+// CostError reports work over a Budget as COST_LIMIT_EXCEEDED.
+func CostError(measure string, work, limit int) error { return cost.Exceeded(measure, work, limit) }
+
+// Service answers graph questions from a cache that is kept per data
+// version.
+//
+// Why a version query: several instances may serve one PostgreSQL, and a
+// write on one must not leave another serving an old graph. Each request
+// therefore first reads the data version (Version: one aggregate query per
+// source table, a few milliseconds) and uses the cache only when it
+// matches; a write anywhere changes the version, so the next request on
+// every instance rebuilds. No message bus is needed and a lost notification
+// cannot leave a cache stale.
+//
+// Privacy: every source reads through ent with the request's context. All
+// the entities in the graph (municipalities, organisations, networks,
+// pilots, links) are public to read, so one cached graph serves every
+// viewer; workspaces, whose contents may be members-only, are not part of
+// the graph.
+type Service struct {
+	client  *ent.Client
+	sources []Source
+	Budget  Budget
+	// MaxViews bounds the filtered views kept per version.
+	MaxViews int
+
+	group   singleflight.Group
+	mu      sync.Mutex
+	version string
+	base    *Graph
+	views   map[string]*View
+	order   []string // views in the order they were made, for eviction
+}
+
+// NewService returns a Service over client with the default sources.
+func NewService(client *ent.Client) *Service {
+	return &Service{client: client, sources: Sources, Budget: DefaultBudget, MaxViews: 64}
+}
+
+// View is a filtered graph with its algorithm results computed once.
+type View struct {
+	*Graph
+	once sync.Once
+	u    *simple.WeightedUndirectedGraph
+
+	mu      sync.Mutex
+	scores  map[Metric][]Score
+	comm    *Communities
+	comps   [][]*Node
+	Version string
+}
+
+// NewView wraps g (for tests and tools that build graphs by hand).
+func NewView(g *Graph) *View { return &View{Graph: g} }
+
+func (v *View) gonum() *simple.WeightedUndirectedGraph {
+	v.once.Do(func() { v.u = undirected(v.Graph) })
+	return v.u
+}
+
+// loadTimeout bounds building the whole graph; it is shared by the
+// requests waiting for it, so it does not follow one request's deadline.
+const loadTimeout = 60 * time.Second
+
+// View returns the graph that f selects, from the cache when the data has
+// not changed since it was made.
+func (s *Service) View(ctx context.Context, f Filter) (*View, error) {
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	version, err := Version(ctx, s.client, s.sources)
+	if err != nil {
+		return nil, err
+	}
+	key := f.key()
+	s.mu.Lock()
+	if s.version != version {
+		s.version, s.base, s.views, s.order = version, nil, map[string]*View{}, nil
+	}
+	if v, ok := s.views[key]; ok {
+		s.mu.Unlock()
+		return v, nil
+	}
+	s.mu.Unlock()
+
+	res, err, _ := s.group.Do(version+"\x00"+key, func() (any, error) {
+		base, err := s.baseGraph(ctx, version)
+		if err != nil {
+			return nil, err
+		}
+		v := &View{Graph: Apply(base, f), Version: version}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.version == version {
+			if len(s.order) >= s.MaxViews {
+				delete(s.views, s.order[0])
+				s.order = s.order[1:]
+			}
+			s.views[key] = v
+			s.order = append(s.order, key)
+		}
+		return v, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res.(*View), nil
+}
+
+// baseGraph is the whole graph of version, loaded once.
+func (s *Service) baseGraph(ctx context.Context, version string) (*Graph, error) {
+	s.mu.Lock()
+	if s.version == version && s.base != nil {
+		defer s.mu.Unlock()
+		return s.base, nil
+	}
+	s.mu.Unlock()
+	res, err, _ := s.group.Do(version, func() (any, error) {
+		// The viewer stays in the context (privacy); the deadline does not.
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), loadTimeout)
+		defer cancel()
+		g, err := Load(lctx, s.client, s.sources)
+		if err != nil {
+			return nil, err
+		}
+		s.mu.Lock()
+		if s.version == version {
+			s.base = g
+		}
+		s.mu.Unlock()
+		return g, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res.(*Graph), nil
+}
+
+// Centrality ranks the view's nodes by metric, computed once per view.
+func (s *Service) Centrality(v *View, metric Metric) ([]Score, error) {
+	return v.Centrality(metric, s.Budget)
+}
+
+// Centrality ranks the nodes by metric, computed once and then cached.
+func (v *View) Centrality(metric Metric, budget Budget) ([]Score, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if got, ok := v.scores[metric]; ok {
+		return got, nil
+	}
+	got, err := v.centrality(metric, budget)
+	if err != nil {
+		return nil, err
+	}
+	if v.scores == nil {
+		v.scores = map[Metric][]Score{}
+	}
+	v.scores[metric] = got
+	return got, nil
+}
+
+// Communities partitions the view by modularity, computed once.
+func (v *View) Communities(budget Budget) (*Communities, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.comm != nil {
+		return v.comm, nil
+	}
+	c, err := v.communities(budget)
+	if err != nil {
+		return nil, err
+	}
+	v.comm = c
+	return c, nil
+}
+
+// Components are the view's connected components, largest first.
+func (v *View) Components() [][]*Node {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.comps == nil {
+		v.comps = v.components()
+	}
+	return v.comps
+}
