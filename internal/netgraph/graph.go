@@ -86,7 +86,9 @@ func (n *Node) Attrs() []Attr {
 }
 
 // GlobalID is the node's opaque GraphQL ID.
-func (n *Node) GlobalID() string { return scalar.EncodeID(n.ID) }
+func (n *Node) GlobalID() string { return encodeID(n.ID) }
+
+func encodeID(id int) string { return scalar.EncodeID(id) }
 
 // Edge is one relation between two nodes. Edges are stored with a direction
 // (participant → pilot, member → network, link source → target) but the

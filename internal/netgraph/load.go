@@ -233,7 +233,7 @@ func loadPilots(ctx context.Context, c *ent.Client, b *Builder) error {
 
 func loadLinks(ctx context.Context, c *ent.Client, b *Builder) error {
 	for after := 0; ; {
-		ls, err := c.Link.Query().Where(link.IDGT(after)).Order(ent.Asc(link.FieldID)).Limit(batch * 4).
+		ls, err := c.Link.Query().Where(link.IDGT(after)).Order(ent.Asc(link.FieldID)).Limit(batch*4).
 			Select(link.FieldID, link.FieldSourceID, link.FieldTargetID, link.FieldKind, link.FieldWeight, link.FieldValidFrom, link.FieldValidTo).
 			All(ctx)
 		if err != nil {
