@@ -42,6 +42,16 @@ func (f *Filter) Validate() error {
 	if f.From != nil && f.To != nil && f.To.Before(*f.From) {
 		return fault.BadInput("filter.to", "to is before from")
 	}
+	for _, t := range f.NodeTypes {
+		if !slices.Contains(NodeTypes, t) {
+			return fault.BadInput("filter.nodeTypes", "unknown node type %q", t)
+		}
+	}
+	for _, k := range f.EdgeKinds {
+		if !slices.Contains(EdgeKinds, k) {
+			return fault.BadInput("filter.edgeKinds", "unknown edge kind %q", k)
+		}
+	}
 	if f.MaxNodes < 0 || f.MaxNodes > LimitMaxNodes {
 		return fault.BadInput("filter.maxNodes", "maxNodes is between 1 and %d", LimitMaxNodes)
 	}

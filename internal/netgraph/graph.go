@@ -54,6 +54,10 @@ const (
 	SharedNetworks EdgeKind = "SHARED_NETWORKS"
 )
 
+// EdgeKinds are all edge kinds.
+var EdgeKinds = []EdgeKind{ParticipatesIn, Leads, PartnerIn, MemberOf, PartOfNetwork, SubNetworkOf,
+	Collaboration, Funding, KnowledgeSharing, Adoption, Successor, Other, SharedPilots, SharedNetworks}
+
 // Node is one entity of the graph; ID is its global ent ID (the Node id of
 // the GraphQL API once encoded).
 type Node struct {

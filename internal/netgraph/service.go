@@ -197,3 +197,16 @@ func (v *View) Components() [][]*Node {
 	}
 	return v.comps
 }
+
+// services holds one Service per database client, so the GraphQL
+// resolvers and the HTTP exports of one server share one cache.
+var services sync.Map // *ent.Client → *Service
+
+// For returns the Service of client, making it on first use.
+func For(client *ent.Client) *Service {
+	if s, ok := services.Load(client); ok {
+		return s.(*Service)
+	}
+	s, _ := services.LoadOrStore(client, NewService(client))
+	return s.(*Service)
+}
