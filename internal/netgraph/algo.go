@@ -195,8 +195,8 @@ type Score struct {
 // minutes; a graph over it gets COST_LIMIT_EXCEEDED and should be narrowed
 // (a period, a region, node types or the projection).
 type Budget struct {
-	// BetweennessWork is the most nodes × edges for exact betweenness
-	// (Brandes: O(V·E)); about 2·10⁸ takes seconds on one core.
+	// BetweennessWork is the most nodes × (nodes + edges) for exact betweenness
+	// (Brandes: O(V·(V+E))).
 	BetweennessWork int
 	// Nodes is the most nodes for the other metrics and communities.
 	Nodes int
@@ -221,7 +221,7 @@ func (v *View) centrality(metric Metric, budget Budget) ([]Score, error) {
 			score[int64(g.Nodes[i].ID)] = float64(u.From(int64(g.Nodes[i].ID)).Len())
 		}
 	case Betweenness:
-		if work := n * m; work > budget.BetweennessWork {
+		if work := n * (n + m); work > budget.BetweennessWork { // Brandes: a BFS of V+E from every node
 			return nil, CostError("betweenness", work, budget.BetweennessWork)
 		}
 		for id, s := range network.Betweenness(v.gonum()) {
