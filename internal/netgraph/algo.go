@@ -15,56 +15,9 @@ import (
 	"gonum.org/v1/gonum/graph/path"
 	"gonum.org/v1/gonum/graph/simple"
 	"gonum.org/v1/gonum/graph/topo"
+	"gonum.org/v1/gonum/graph/traverse"
 	"gonum.org/v1/gonum/mat"
 )
-
-// undirected is g as a gonum graph: one edge per pair of nodes, weighted by
-// the sum of the weights of the edges between them (a tie's strength).
-func undirected(g *Graph) *simple.WeightedUndirectedGraph {
-	u := simple.NewWeightedUndirectedGraph(0, 0)
-	for i := range g.Nodes {
-		u.AddNode(simple.Node(g.Nodes[i].ID))
-	}
-	for _, e := range g.Edges {
-		w := e.Weight
-		if w <= 0 {
-			w = 1
-		}
-		if old, ok := u.Weight(int64(e.Source), int64(e.Target)); ok {
-			w += old
-		}
-		u.SetWeightedEdge(u.NewWeightedEdge(simple.Node(e.Source), simple.Node(e.Target), w))
-	}
-	return u
-}
-
-// distances reads a tie's strength w as the distance 1/w: strong ties are
-// short. Dijkstra finds Weight through this wrapper.
-type distances struct {
-	*simple.WeightedUndirectedGraph
-}
-
-func (d distances) Weight(x, y int64) (float64, bool) {
-	if x == y {
-		return 0, true
-	}
-	w, ok := d.WeightedUndirectedGraph.Weight(x, y)
-	return 1 / w, ok
-}
-
-// hops counts every edge as 1: it hides Weight, so Dijkstra uses uniform cost.
-type hops struct {
-	g *simple.WeightedUndirectedGraph
-}
-
-func (h hops) From(id int64) graph.Nodes      { return h.g.From(id) }
-func (h hops) Edge(u, v int64) graph.Edge     { return h.g.Edge(u, v) }
-func (h hops) Node(id int64) graph.Node       { return h.g.Node(id) }
-func (h hops) Nodes() graph.Nodes             { return h.g.Nodes() }
-func (h hops) HasEdgeBetween(x, y int64) bool { return h.g.HasEdgeBetween(x, y) }
-func (h hops) EdgeBetween(x, y int64) graph.Edge {
-	return h.g.EdgeBetween(x, y)
-}
 
 // Path is a shortest path: nodes in order from → to, the edge used at each
 // step (the strongest between the two) and its length (hops, or the sum of
@@ -76,7 +29,9 @@ type Path struct {
 }
 
 // ShortestPath finds a shortest path in v between global IDs from and to;
-// nil when there is none. Unknown IDs are NOT_FOUND.
+// nil when there is none. Unknown IDs are NOT_FOUND. Unweighted paths come
+// from gonum's breadth-first traversal (stopping at to), weighted ones
+// from Dijkstra (path.DijkstraFromTo) over the distances 1/strength.
 func (v *View) ShortestPath(from, to int, weighted bool) (*Path, error) {
 	g := v.Graph
 	if _, ok := g.Node(from); !ok {
@@ -86,34 +41,56 @@ func (v *View) ShortestPath(from, to int, weighted bool) (*Path, error) {
 		return nil, fault.NotFoundf("to is not a node of the graph in this period and filter")
 	}
 	u := v.gonum()
-	var tg interface {
-		From(int64) graph.Nodes
-		Edge(int64, int64) graph.Edge
-	} = hops{u}
+	s, t := u.pos(from), u.pos(to)
+	var steps []int64
+	length := 0.0
 	if weighted {
-		tg = distances{u}
-	}
-	nodes, length := path.DijkstraFromTo(simple.Node(from), simple.Node(to), tg)
-	if len(nodes) == 0 || math.IsInf(length, 1) {
-		return nil, nil
+		nodes, l := path.DijkstraFromTo(simple.Node(s), simple.Node(t), distances{u})
+		if len(nodes) == 0 || math.IsInf(l, 1) {
+			return nil, nil
+		}
+		for _, n := range nodes {
+			steps = append(steps, n.ID())
+		}
+		length = l
+	} else {
+		// The first edge that reaches a node in breadth-first order is its
+		// parent on a shortest path.
+		parent := make([]int32, len(g.Nodes))
+		for i := range parent {
+			parent[i] = -1
+		}
+		bfs := traverse.BreadthFirst{Traverse: func(e graph.Edge) bool {
+			if x := e.To().ID(); parent[x] < 0 && x != s {
+				parent[x] = int32(e.From().ID())
+			}
+			return true
+		}}
+		if bfs.Walk(u, simple.Node(s), func(n graph.Node, _ int) bool { return n.ID() == t }) == nil {
+			return nil, nil
+		}
+		for x := t; x != s; x = int64(parent[x]) {
+			steps = append(steps, x)
+		}
+		steps = append(steps, s)
+		slices.Reverse(steps)
+		length = float64(len(steps) - 1)
 	}
 	p := &Path{Length: length}
-	for i, n := range nodes {
-		node, _ := g.Node(int(n.ID()))
-		p.Nodes = append(p.Nodes, node)
+	for i, n := range steps {
+		p.Nodes = append(p.Nodes, &g.Nodes[n])
 		if i > 0 {
-			p.Edges = append(p.Edges, g.strongest(int(nodes[i-1].ID()), int(n.ID())))
+			p.Edges = append(p.Edges, g.strongest(int32(steps[i-1]), int32(n)))
 		}
 	}
 	return p, nil
 }
 
-// strongest is the heaviest edge between nodes a and b.
-func (g *Graph) strongest(a, b int) *Edge {
+// strongest is the heaviest edge between node positions a and b.
+func (g *Graph) strongest(a, b int32) *Edge {
 	var best *Edge
-	for _, ei := range g.adj[g.index[a]] {
-		e := &g.Edges[ei]
-		if (e.Source == b || e.Target == b) && (best == nil || e.Weight > best.Weight) {
+	for _, ei := range g.adj[a] {
+		if e := &g.Edges[ei]; g.other(ei, a) == b && (best == nil || e.Weight > best.Weight) {
 			best = e
 		}
 	}
@@ -137,38 +114,40 @@ func (v *View) Neighborhood(id, depth, max int) (*Graph, bool, error) {
 	if max <= 0 {
 		max = DefaultMaxNodes
 	}
-	seen := map[int32]bool{start: true}
-	frontier := []int32{start}
+	seen := make([]bool, len(g.Nodes))
+	seen[start] = true
+	order := []int32{start}
+	frontier := order
 	truncated := false
 	for d := 0; d < depth && len(frontier) > 0 && !truncated; d++ {
-		var next []int32
+		next := len(order)
+	scan:
 		for _, i := range frontier {
 			for _, ei := range g.adj[i] {
-				j := g.other(&g.Edges[ei], i)
+				j := g.other(ei, i)
 				if seen[j] {
 					continue
 				}
-				if len(seen) >= max {
+				if len(order) >= max {
 					truncated = true
-					break
+					break scan
 				}
 				seen[j] = true
-				next = append(next, j)
+				order = append(order, j)
 			}
 		}
-		frontier = next
+		frontier = order[next:]
 	}
-	b := &Builder{}
-	for i := range seen {
-		b.nodes = append(b.nodes, g.Nodes[i])
+	slices.Sort(order)
+	b := &Builder{nodes: make([]Node, len(order))}
+	for k, i := range order {
+		b.nodes[k] = g.Nodes[i]
 	}
-	slices.SortFunc(b.nodes, func(x, y Node) int { return cmp.Compare(x.ID, y.ID) })
-	for i := range seen {
+	for _, i := range order {
 		for _, ei := range g.adj[i] {
-			e := &g.Edges[ei]
 			// Each edge once: from its source's side.
-			if g.index[e.Source] == i && seen[g.index[e.Target]] {
-				b.edges = append(b.edges, *e)
+			if ends := g.ends[ei]; ends[0] == i && seen[ends[1]] {
+				b.edges = append(b.edges, g.Edges[ei])
 			}
 		}
 	}
@@ -212,37 +191,39 @@ var DefaultBudget = Budget{BetweennessWork: 200_000_000, Nodes: 200_000}
 // PageRank is weighted, damping 0.85.
 func (v *View) centrality(metric Metric, budget Budget) ([]Score, error) {
 	g := v.Graph
-	n, m := len(g.Nodes), v.gonum().Edges().Len()
-	score := map[int64]float64{}
+	u := v.gonum()
+	n, m := len(g.Nodes), u.edges
+	score := make([]float64, n) // by position
 	switch metric {
 	case Degree:
-		u := v.gonum()
-		for i := range g.Nodes {
-			score[int64(g.Nodes[i].ID)] = float64(u.From(int64(g.Nodes[i].ID)).Len())
+		for i := range u.nbr {
+			score[i] = float64(len(u.nbr[i]))
 		}
 	case Betweenness:
 		if work := n * (n + m); work > budget.BetweennessWork { // Brandes: a BFS of V+E from every node
 			return nil, CostError("betweenness", work, budget.BetweennessWork)
 		}
-		for id, s := range network.Betweenness(v.gonum()) {
+		for id, s := range network.Betweenness(u) {
 			score[id] = s / 2 // gonum counts each unordered pair twice in an undirected graph
 		}
 	case PageRank:
 		if n > budget.Nodes {
 			return nil, CostError("nodes", n, budget.Nodes)
 		}
-		score = network.PageRankSparse(directed(v.gonum()), 0.85, 1e-8)
+		for id, s := range network.PageRankSparse(u, 0.85, 1e-8) {
+			score[id] = s
+		}
 	case Eigenvector:
 		if n > budget.Nodes {
 			return nil, CostError("nodes", n, budget.Nodes)
 		}
-		score = eigenvector(g, v.gonum())
+		score = eigenvector(u)
 	default:
 		return nil, fault.BadInput("metric", "unknown metric %q", metric)
 	}
 	out := make([]Score, len(g.Nodes))
 	for i := range g.Nodes {
-		out[i] = Score{Node: &g.Nodes[i], Score: score[int64(g.Nodes[i].ID)]}
+		out[i] = Score{Node: &g.Nodes[i], Score: score[i]}
 	}
 	slices.SortStableFunc(out, func(x, y Score) int {
 		return cmp.Or(cmp.Compare(y.Score, x.Score), cmp.Compare(x.Node.ID, y.Node.ID))
@@ -250,60 +231,36 @@ func (v *View) centrality(metric Metric, budget Budget) ([]Score, error) {
 	return out, nil
 }
 
-// directed doubles each undirected edge, for PageRank.
-func directed(u *simple.WeightedUndirectedGraph) *simple.WeightedDirectedGraph {
-	d := simple.NewWeightedDirectedGraph(0, 0)
-	nodes := u.Nodes()
-	for nodes.Next() {
-		d.AddNode(nodes.Node())
-	}
-	edges := u.WeightedEdges()
-	for edges.Next() {
-		e := edges.WeightedEdge()
-		d.SetWeightedEdge(d.NewWeightedEdge(e.From(), e.To(), e.Weight()))
-		d.SetWeightedEdge(d.NewWeightedEdge(e.To(), e.From(), e.Weight()))
-	}
-	return d
-}
-
 // eigenvector runs power iteration on (A + I) — the shift keeps bipartite
 // graphs from oscillating without changing the eigenvectors — until the
-// change is below 1e-9 or 1,000 rounds.
-func eigenvector(g *Graph, u *simple.WeightedUndirectedGraph) map[int64]float64 {
-	n := len(g.Nodes)
+// change is below 1e-9 or 1,000 rounds; scores by position.
+func eigenvector(u *gonumGraph) []float64 {
+	n := len(u.nbr)
 	if n == 0 {
-		return map[int64]float64{}
+		return nil
 	}
 	x := mat.NewVecDense(n, nil)
 	for i := range n {
 		x.SetVec(i, 1/math.Sqrt(float64(n)))
 	}
 	y := mat.NewVecDense(n, nil)
+	var diff mat.VecDense
 	for range 1000 {
-		for i := range g.Nodes {
-			id := int64(g.Nodes[i].ID)
+		for i := range n {
 			s := x.AtVec(i)
-			to := u.From(id)
-			for to.Next() {
-				j := to.Node().ID()
-				w, _ := u.Weight(id, j)
-				s += w * x.AtVec(int(g.index[int(j)]))
+			for k, j := range u.nbr[i] {
+				s += u.w[i][k] * x.AtVec(int(j))
 			}
 			y.SetVec(i, s)
 		}
 		y.ScaleVec(1/mat.Norm(y, 2), y)
-		var diff mat.VecDense
 		diff.SubVec(y, x)
 		x, y = y, x
 		if mat.Norm(&diff, 2) < 1e-9 {
 			break
 		}
 	}
-	out := make(map[int64]float64, n)
-	for i := range g.Nodes {
-		out[int64(g.Nodes[i].ID)] = x.AtVec(i)
-	}
-	return out
+	return x.RawVector().Data
 }
 
 // Communities is a partition of the view by modularity (Louvain).
@@ -321,7 +278,7 @@ func (v *View) communities(budget Budget) (*Communities, error) {
 	}
 	u := v.gonum()
 	out := &Communities{}
-	if u.Edges().Len() == 0 {
+	if u.edges == 0 {
 		// Louvain needs edges; every node is then its own community.
 		for i := range g.Nodes {
 			out.Groups = append(out.Groups, []*Node{&g.Nodes[i]})
@@ -346,8 +303,7 @@ func (v *View) groups(sets [][]graph.Node) [][]*Node {
 	for _, set := range sets {
 		members := make([]*Node, 0, len(set))
 		for _, n := range set {
-			node, _ := v.Graph.Node(int(n.ID()))
-			members = append(members, node)
+			members = append(members, &v.Graph.Nodes[n.ID()])
 		}
 		slices.SortFunc(members, func(x, y *Node) int { return cmp.Compare(x.ID, y.ID) })
 		out = append(out, members)

@@ -169,10 +169,9 @@ func project(g *Graph) *Graph {
 		}
 		actors := map[int]bool{}
 		for _, ei := range g.adj[i] {
-			e := &g.Edges[ei]
-			switch e.Kind {
+			switch g.Edges[ei].Kind {
 			case ParticipatesIn, Leads, PartnerIn, MemberOf:
-				actors[g.Nodes[g.other(e, int32(i))].ID] = true
+				actors[g.Nodes[g.other(ei, int32(i))].ID] = true
 			}
 		}
 		ids := sortedIDs(actors)

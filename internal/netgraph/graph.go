@@ -130,6 +130,7 @@ type Graph struct {
 	Edges []Edge
 	index map[int]int32 // node ID → position in Nodes
 	adj   [][]int32     // node position → positions in Edges
+	ends  [][2]int32    // edge position → positions of its source and target
 }
 
 // Builder collects nodes and edges; Build drops edges whose ends are not
@@ -171,12 +172,14 @@ func (g *Graph) indexEdges() {
 		deg[g.index[e.Source]]++
 		deg[g.index[e.Target]]++
 	}
+	g.ends = make([][2]int32, len(g.Edges))
 	g.adj = make([][]int32, len(g.Nodes))
 	for i := range g.adj {
 		g.adj[i] = make([]int32, 0, deg[i])
 	}
 	for i, e := range g.Edges {
 		s, t := g.index[e.Source], g.index[e.Target]
+		g.ends[i] = [2]int32{s, t}
 		g.adj[s] = append(g.adj[s], int32(i))
 		g.adj[t] = append(g.adj[t], int32(i))
 	}
@@ -191,13 +194,13 @@ func (g *Graph) Node(id int) (*Node, bool) {
 	return &g.Nodes[i], true
 }
 
-// other is the end of edge e that is not node position i.
-func (g *Graph) other(e *Edge, i int32) int32 {
-	s := g.index[e.Source]
-	if s == i {
-		return g.index[e.Target]
+// other is the end of edge position ei that is not node position i.
+func (g *Graph) other(ei, i int32) int32 {
+	if ends := g.ends[ei]; ends[0] != i {
+		return ends[0]
+	} else {
+		return ends[1]
 	}
-	return s
 }
 
 // Degree is the number of edges at node position i.

@@ -9,7 +9,6 @@ import (
 	"kokeilu/internal/cost"
 
 	"golang.org/x/sync/singleflight"
-	"gonum.org/v1/gonum/graph/simple"
 )
 
 // CostError reports work over a Budget as COST_LIMIT_EXCEEDED.
@@ -55,7 +54,7 @@ func NewService(client *ent.Client) *Service {
 type View struct {
 	*Graph
 	once sync.Once
-	u    *simple.WeightedUndirectedGraph
+	u    *gonumGraph
 
 	mu      sync.Mutex
 	scores  map[Metric][]Score
@@ -67,8 +66,8 @@ type View struct {
 // NewView wraps g (for tests and tools that build graphs by hand).
 func NewView(g *Graph) *View { return &View{Graph: g} }
 
-func (v *View) gonum() *simple.WeightedUndirectedGraph {
-	v.once.Do(func() { v.u = undirected(v.Graph) })
+func (v *View) gonum() *gonumGraph {
+	v.once.Do(func() { v.u = newGonumGraph(v.Graph) })
 	return v.u
 }
 
@@ -103,6 +102,7 @@ func (s *Service) View(ctx context.Context, f Filter) (*View, error) {
 			return nil, err
 		}
 		v := &View{Graph: Apply(base, f), Version: version}
+		v.gonum() // built with the view, so requests find it ready
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if s.version == version {

@@ -174,7 +174,12 @@ func TestNetworkGraphEndToEnd(t *testing.T) {
 		}
 
 		// Neighbourhood of m[0]: its clique at depth 1, and the pilot.
-		var nb struct{ Neighborhood struct{ Nodes []gNode; Edges []gEdge } }
+		var nb struct {
+			Neighborhood struct {
+				Nodes []gNode
+				Edges []gEdge
+			}
+		}
 		a.query(&nb, `query($id: ID!) { neighborhood(id: $id, depth: 1, filter: {asOf: "2016-01-01"}) { nodes { id type label } edges { source target kind } } }`, map[string]any{"id": m[0]})
 		var types []string
 		for _, n := range nb.Neighborhood.Nodes {
@@ -311,7 +316,12 @@ func TestGraphExports(t *testing.T) {
 			body, _ := io.ReadAll(res.Body)
 			return res, body
 		}
-		var counts struct{ NetworkGraph struct{ Nodes []gNode; Edges []gEdge } }
+		var counts struct {
+			NetworkGraph struct {
+				Nodes []gNode
+				Edges []gEdge
+			}
+		}
 		a.query(&counts, `{ networkGraph(filter: {maxNodes: 100000}) { nodes { id } edges { kind } } }`, nil)
 		wantNodes, wantEdges := len(counts.NetworkGraph.Nodes), len(counts.NetworkGraph.Edges)
 		// 14 links, LEADS, 2 PARTICIPATES_IN, 2 MEMBER_OF, PART_OF_NETWORK.
