@@ -56,7 +56,7 @@ func (r *queryResolver) Centrality(ctx context.Context, metric model.CentralityM
 	if err != nil {
 		return nil, err
 	}
-	scores, err := s.Centrality(v, netgraph.Metric(metric))
+	scores, err := s.Centrality(ctx, v, netgraph.Metric(metric))
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +74,7 @@ func (r *queryResolver) Communities(ctx context.Context, filter *model.GraphFilt
 	if err != nil {
 		return nil, err
 	}
-	c, err := v.Communities(s.Budget)
+	c, err := s.Communities(ctx, v)
 	if err != nil {
 		return nil, err
 	}

@@ -67,10 +67,11 @@ func WriteGraphML(w io.Writer, g *Graph) error {
 		x.raw(`  <key id="e_` + k + `" for="edge" attr.name="` + k + `" attr.type="` + graphMLType(k) + `"/>` + "\n")
 	}
 	x.raw(`  <graph id="kokeilu" edgedefault="directed">` + "\n")
+	ids := globalIDs(g)
 	for i := range g.Nodes {
 		n := &g.Nodes[i]
 		x.raw("    <node")
-		x.attr("id", n.GlobalID())
+		x.attr("id", ids[i])
 		x.raw(">")
 		for _, a := range n.Attrs() {
 			if a.Value != "" {
@@ -84,8 +85,8 @@ func WriteGraphML(w io.Writer, g *Graph) error {
 	for i := range g.Edges {
 		e := &g.Edges[i]
 		x.raw(`    <edge id="e` + strconv.Itoa(i) + `"`)
-		x.attr("source", encodeID(e.Source))
-		x.attr("target", encodeID(e.Target))
+		x.attr("source", ids[g.ends[i][0]])
+		x.attr("target", ids[g.ends[i][1]])
 		x.raw(">")
 		for _, a := range e.Attrs() {
 			if a.Value != "" {
@@ -124,10 +125,11 @@ func WriteGEXF(w io.Writer, g *Graph) error {
 		x.raw(`      <attribute id="` + strconv.Itoa(i) + `" title="` + k + `" type="` + t + `"/>` + "\n")
 	}
 	x.raw("    </attributes>\n    <nodes>\n")
+	ids := globalIDs(g)
 	for i := range g.Nodes {
 		n := &g.Nodes[i]
 		x.raw("      <node")
-		x.attr("id", n.GlobalID())
+		x.attr("id", ids[i])
 		x.attr("label", n.Label)
 		if n.StartsOn != nil {
 			x.attr("start", formatDate(n.StartsOn))
@@ -143,8 +145,8 @@ func WriteGEXF(w io.Writer, g *Graph) error {
 	for i := range g.Edges {
 		e := &g.Edges[i]
 		x.raw(`      <edge id="` + strconv.Itoa(i) + `"`)
-		x.attr("source", encodeID(e.Source))
-		x.attr("target", encodeID(e.Target))
+		x.attr("source", ids[g.ends[i][0]])
+		x.attr("target", ids[g.ends[i][1]])
 		x.attr("label", string(e.Kind))
 		x.attr("weight", strconv.FormatFloat(e.Weight, 'g', -1, 64))
 		if e.ValidFrom != nil {
@@ -159,6 +161,16 @@ func WriteGEXF(w io.Writer, g *Graph) error {
 	}
 	x.raw("    </edges>\n  </graph>\n</gexf>\n")
 	return x.flush()
+}
+
+// globalIDs are the nodes' global IDs by position, encoded once per export
+// rather than at every edge end.
+func globalIDs(g *Graph) []string {
+	ids := make([]string, len(g.Nodes))
+	for i := range g.Nodes {
+		ids[i] = g.Nodes[i].GlobalID()
+	}
+	return ids
 }
 
 func writeAttValues(x *xmlWriter, attrs []Attr) {
@@ -202,9 +214,10 @@ func WriteEdgesCSV(w io.Writer, g *Graph) error {
 	c := csv.NewWriter(w)
 	_ = c.Write(EdgesCSVHeader)
 	row := make([]string, len(EdgesCSVHeader))
+	ids := globalIDs(g)
 	for i := range g.Edges {
 		e := &g.Edges[i]
-		row[0], row[1] = encodeID(e.Source), encodeID(e.Target)
+		row[0], row[1] = ids[g.ends[i][0]], ids[g.ends[i][1]]
 		for j, a := range e.Attrs() {
 			row[j+2] = a.Value
 		}

@@ -2,9 +2,14 @@ package netgraph
 
 import (
 	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
+
+	"gonum.org/v1/gonum/graph"
+	"gonum.org/v1/gonum/graph/path"
+	"gonum.org/v1/gonum/graph/simple"
 )
 
 func day(s string) *time.Time {
@@ -77,6 +82,52 @@ func TestShortestPath(t *testing.T) {
 		t.Fatal("unknown node: want an error")
 	}
 }
+
+// TestBFSAgreesWithGonum compares the breadth-first paths with gonum's
+// Dijkstra at uniform cost on random graphs: same lengths, valid paths.
+func TestBFSAgreesWithGonum(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(3, 4))
+	for round := range 20 {
+		var edges [][2]int
+		for range 60 {
+			a, b := 1+rnd.IntN(40), 1+rnd.IntN(40)
+			if a != b {
+				edges = append(edges, [2]int{a, b})
+			}
+		}
+		v := NewView(build(40, edges))
+		u := v.gonum()
+		for range 20 {
+			from, to := 1+rnd.IntN(40), 1+rnd.IntN(40)
+			p, err := v.ShortestPath(from, to, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			nodes, want := path.DijkstraFromTo(simple.Node(u.pos(from)), simple.Node(u.pos(to)), unit{u})
+			if p == nil {
+				if len(nodes) != 0 {
+					t.Fatalf("round %d: %d→%d: BFS found nothing, gonum %v", round, from, to, nodes)
+				}
+				continue
+			}
+			if p.Length != want {
+				t.Fatalf("round %d: %d→%d: length %v, gonum %v", round, from, to, p.Length, want)
+			}
+			for i, e := range p.Edges {
+				a, b := p.Nodes[i].ID, p.Nodes[i+1].ID
+				if !(e.Source == a && e.Target == b) && !(e.Source == b && e.Target == a) {
+					t.Fatalf("step %d: edge %+v does not join %d and %d", i, e, a, b)
+				}
+			}
+		}
+	}
+}
+
+// unit hides the weights: gonum then uses uniform cost.
+type unit struct{ g *gonumGraph }
+
+func (u unit) From(id int64) graph.Nodes  { return u.g.From(id) }
+func (u unit) Edge(x, y int64) graph.Edge { return u.g.Edge(x, y) }
 
 func TestWeightedShortestPath(t *testing.T) {
 	// 1–2–3 with strong ties (weight 4: distance 0.25 each) beats the weak

@@ -37,6 +37,12 @@ type Service struct {
 	// MaxViews bounds the filtered views kept per version.
 	MaxViews int
 
+	// heavy admits one whole-graph computation (betweenness, PageRank,
+	// eigenvector, communities) at a time per instance: gonum's algorithms
+	// cannot be cancelled, so a query with many aliased metrics must queue
+	// (and time out) rather than start them all at once.
+	heavy chan struct{}
+
 	group   singleflight.Group
 	mu      sync.Mutex
 	version string
@@ -47,7 +53,7 @@ type Service struct {
 
 // NewService returns a Service over client with the default sources.
 func NewService(client *ent.Client) *Service {
-	return &Service{client: client, sources: Sources, Budget: DefaultBudget, MaxViews: 64}
+	return &Service{client: client, sources: Sources, Budget: DefaultBudget, MaxViews: 64, heavy: make(chan struct{}, 1)}
 }
 
 // View is a filtered graph with its algorithm results computed once.
@@ -151,8 +157,43 @@ func (s *Service) baseGraph(ctx context.Context, version string) (*Graph, error)
 }
 
 // Centrality ranks the view's nodes by metric, computed once per view.
-func (s *Service) Centrality(v *View, metric Metric) ([]Score, error) {
+func (s *Service) Centrality(ctx context.Context, v *View, metric Metric) ([]Score, error) {
+	if metric == Degree || v.cached(metric) {
+		return v.Centrality(metric, s.Budget)
+	}
+	release, err := s.admit(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	return v.Centrality(metric, s.Budget)
+}
+
+// Communities partitions the view by modularity, computed once per view.
+func (s *Service) Communities(ctx context.Context, v *View) (*Communities, error) {
+	release, err := s.admit(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	return v.Communities(s.Budget)
+}
+
+// admit waits for the heavy slot, or for ctx to end.
+func (s *Service) admit(ctx context.Context) (func(), error) {
+	select {
+	case s.heavy <- struct{}{}:
+		return func() { <-s.heavy }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (v *View) cached(metric Metric) bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	_, ok := v.scores[metric]
+	return ok
 }
 
 // Centrality ranks the nodes by metric, computed once and then cached.
