@@ -107,6 +107,18 @@ type ComplexityRoot struct {
 		User      func(childComplexity int) int
 	}
 
+	Centrality struct {
+		Metric    func(childComplexity int) int
+		NodeCount func(childComplexity int) int
+		Scores    func(childComplexity int) int
+	}
+
+	CentralityScore struct {
+		Node  func(childComplexity int) int
+		Rank  func(childComplexity int) int
+		Score func(childComplexity int) int
+	}
+
 	Discussion struct {
 		Author     func(childComplexity int) int
 		CreatedAt  func(childComplexity int) int
@@ -132,6 +144,48 @@ type ComplexityRoot struct {
 	DiscussionEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	GraphAttribute struct {
+		Key   func(childComplexity int) int
+		Value func(childComplexity int) int
+	}
+
+	GraphCommunities struct {
+		Communities func(childComplexity int) int
+		Modularity  func(childComplexity int) int
+	}
+
+	GraphCommunity struct {
+		Members func(childComplexity int) int
+		Size    func(childComplexity int) int
+	}
+
+	GraphComponent struct {
+		Members func(childComplexity int) int
+		Size    func(childComplexity int) int
+	}
+
+	GraphEdge struct {
+		Kind      func(childComplexity int) int
+		Source    func(childComplexity int) int
+		Target    func(childComplexity int) int
+		ValidFrom func(childComplexity int) int
+		ValidTo   func(childComplexity int) int
+		Weight    func(childComplexity int) int
+	}
+
+	GraphNode struct {
+		Attributes func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Label      func(childComplexity int) int
+		Type       func(childComplexity int) int
+	}
+
+	GraphPath struct {
+		Edges  func(childComplexity int) int
+		Length func(childComplexity int) int
+		Nodes  func(childComplexity int) int
 	}
 
 	Link struct {
@@ -312,6 +366,13 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	NetworkGraph struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		TotalNodes func(childComplexity int) int
+		Truncated  func(childComplexity int) int
+	}
+
 	Notice struct {
 		Author      func(childComplexity int) int
 		Body        func(childComplexity int) int
@@ -485,11 +546,16 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		Centrality        func(childComplexity int, metric model.CentralityMetric, filter *model.GraphFilter, first *int) int
+		Communities       func(childComplexity int, filter *model.GraphFilter, membersFirst *int) int
+		Components        func(childComplexity int, filter *model.GraphFilter, membersFirst *int) int
 		Links             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.LinkOrder, where *ent.LinkWhereInput) int
 		Materials         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.MaterialOrder, where *ent.MaterialWhereInput) int
 		Municipalities    func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.MunicipalityOrder, where *ent.MunicipalityWhereInput) int
 		Municipality      func(childComplexity int, code string) int
+		Neighborhood      func(childComplexity int, id int, depth int, filter *model.GraphFilter) int
 		Network           func(childComplexity int, slug string) int
+		NetworkGraph      func(childComplexity int, filter *model.GraphFilter) int
 		Networks          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.NetworkOrder, where *ent.NetworkWhereInput) int
 		Node              func(childComplexity int, id int) int
 		Nodes             func(childComplexity int, ids []int) int
@@ -502,6 +568,7 @@ type ComplexityRoot struct {
 		Region            func(childComplexity int, code string) int
 		Regions           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.RegionOrder, where *ent.RegionWhereInput) int
 		Search            func(childComplexity int, query string, types []model.SearchType, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int) int
+		ShortestPath      func(childComplexity int, from int, to int, weighted *bool, filter *model.GraphFilter) int
 		Surveys           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.SurveyOrder, where *ent.SurveyWhereInput) int
 		Theme             func(childComplexity int, slug string) int
 		Themes            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ThemeOrder, where *ent.ThemeWhereInput) int
@@ -886,6 +953,12 @@ type QueryResolver interface {
 	WellbeingCounties(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.WellbeingCountyOrder, where *ent.WellbeingCountyWhereInput) (*ent.WellbeingCountyConnection, error)
 	Workshops(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.WorkshopOrder, where *ent.WorkshopWhereInput) (*ent.WorkshopConnection, error)
 	Workspaces(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.WorkspaceOrder, where *ent.WorkspaceWhereInput) (*ent.WorkspaceConnection, error)
+	NetworkGraph(ctx context.Context, filter *model.GraphFilter) (*model.NetworkGraph, error)
+	Neighborhood(ctx context.Context, id int, depth int, filter *model.GraphFilter) (*model.NetworkGraph, error)
+	ShortestPath(ctx context.Context, from int, to int, weighted *bool, filter *model.GraphFilter) (*model.GraphPath, error)
+	Centrality(ctx context.Context, metric model.CentralityMetric, filter *model.GraphFilter, first *int) (*model.Centrality, error)
+	Communities(ctx context.Context, filter *model.GraphFilter, membersFirst *int) (*model.GraphCommunities, error)
+	Components(ctx context.Context, filter *model.GraphFilter, membersFirst *int) ([]*model.GraphComponent, error)
 	Region(ctx context.Context, code string) (*ent.Region, error)
 	WellbeingCounty(ctx context.Context, code string) (*ent.WellbeingCounty, error)
 	Municipality(ctx context.Context, code string) (*ent.Municipality, error)
@@ -1119,6 +1192,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AuthPayload.User(childComplexity), true
 
+	case "Centrality.metric":
+		if e.ComplexityRoot.Centrality.Metric == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Centrality.Metric(childComplexity), true
+	case "Centrality.nodeCount":
+		if e.ComplexityRoot.Centrality.NodeCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Centrality.NodeCount(childComplexity), true
+	case "Centrality.scores":
+		if e.ComplexityRoot.Centrality.Scores == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Centrality.Scores(childComplexity), true
+
+	case "CentralityScore.node":
+		if e.ComplexityRoot.CentralityScore.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CentralityScore.Node(childComplexity), true
+	case "CentralityScore.rank":
+		if e.ComplexityRoot.CentralityScore.Rank == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CentralityScore.Rank(childComplexity), true
+	case "CentralityScore.score":
+		if e.ComplexityRoot.CentralityScore.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CentralityScore.Score(childComplexity), true
+
 	case "Discussion.author":
 		if e.ComplexityRoot.Discussion.Author == nil {
 			break
@@ -1234,6 +1345,139 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DiscussionEdge.Node(childComplexity), true
+
+	case "GraphAttribute.key":
+		if e.ComplexityRoot.GraphAttribute.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphAttribute.Key(childComplexity), true
+	case "GraphAttribute.value":
+		if e.ComplexityRoot.GraphAttribute.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphAttribute.Value(childComplexity), true
+
+	case "GraphCommunities.communities":
+		if e.ComplexityRoot.GraphCommunities.Communities == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphCommunities.Communities(childComplexity), true
+	case "GraphCommunities.modularity":
+		if e.ComplexityRoot.GraphCommunities.Modularity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphCommunities.Modularity(childComplexity), true
+
+	case "GraphCommunity.members":
+		if e.ComplexityRoot.GraphCommunity.Members == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphCommunity.Members(childComplexity), true
+	case "GraphCommunity.size":
+		if e.ComplexityRoot.GraphCommunity.Size == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphCommunity.Size(childComplexity), true
+
+	case "GraphComponent.members":
+		if e.ComplexityRoot.GraphComponent.Members == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphComponent.Members(childComplexity), true
+	case "GraphComponent.size":
+		if e.ComplexityRoot.GraphComponent.Size == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphComponent.Size(childComplexity), true
+
+	case "GraphEdge.kind":
+		if e.ComplexityRoot.GraphEdge.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphEdge.Kind(childComplexity), true
+	case "GraphEdge.source":
+		if e.ComplexityRoot.GraphEdge.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphEdge.Source(childComplexity), true
+	case "GraphEdge.target":
+		if e.ComplexityRoot.GraphEdge.Target == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphEdge.Target(childComplexity), true
+	case "GraphEdge.validFrom":
+		if e.ComplexityRoot.GraphEdge.ValidFrom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphEdge.ValidFrom(childComplexity), true
+	case "GraphEdge.validTo":
+		if e.ComplexityRoot.GraphEdge.ValidTo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphEdge.ValidTo(childComplexity), true
+	case "GraphEdge.weight":
+		if e.ComplexityRoot.GraphEdge.Weight == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphEdge.Weight(childComplexity), true
+
+	case "GraphNode.attributes":
+		if e.ComplexityRoot.GraphNode.Attributes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphNode.Attributes(childComplexity), true
+	case "GraphNode.id":
+		if e.ComplexityRoot.GraphNode.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphNode.ID(childComplexity), true
+	case "GraphNode.label":
+		if e.ComplexityRoot.GraphNode.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphNode.Label(childComplexity), true
+	case "GraphNode.type":
+		if e.ComplexityRoot.GraphNode.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphNode.Type(childComplexity), true
+
+	case "GraphPath.edges":
+		if e.ComplexityRoot.GraphPath.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphPath.Edges(childComplexity), true
+	case "GraphPath.length":
+		if e.ComplexityRoot.GraphPath.Length == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphPath.Length(childComplexity), true
+	case "GraphPath.nodes":
+		if e.ComplexityRoot.GraphPath.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphPath.Nodes(childComplexity), true
 
 	case "Link.createdAt":
 		if e.ComplexityRoot.Link.CreatedAt == nil {
@@ -2251,6 +2495,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.NetworkEdge.Node(childComplexity), true
 
+	case "NetworkGraph.edges":
+		if e.ComplexityRoot.NetworkGraph.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NetworkGraph.Edges(childComplexity), true
+	case "NetworkGraph.nodes":
+		if e.ComplexityRoot.NetworkGraph.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NetworkGraph.Nodes(childComplexity), true
+	case "NetworkGraph.totalNodes":
+		if e.ComplexityRoot.NetworkGraph.TotalNodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NetworkGraph.TotalNodes(childComplexity), true
+	case "NetworkGraph.truncated":
+		if e.ComplexityRoot.NetworkGraph.Truncated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NetworkGraph.Truncated(childComplexity), true
+
 	case "Notice.author":
 		if e.ComplexityRoot.Notice.Author == nil {
 			break
@@ -3025,6 +3294,40 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PostEdge.Node(childComplexity), true
 
+	case "Query.centrality":
+		if e.ComplexityRoot.Query.Centrality == nil {
+			break
+		}
+
+		args, err := ec.field_Query_centrality_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Centrality(childComplexity, args["metric"].(model.CentralityMetric), args["filter"].(*model.GraphFilter), args["first"].(*int)), true
+	case "Query.communities":
+		if e.ComplexityRoot.Query.Communities == nil {
+			break
+		}
+
+		args, err := ec.field_Query_communities_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Communities(childComplexity, args["filter"].(*model.GraphFilter), args["membersFirst"].(*int)), true
+	case "Query.components":
+		if e.ComplexityRoot.Query.Components == nil {
+			break
+		}
+
+		args, err := ec.field_Query_components_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Components(childComplexity, args["filter"].(*model.GraphFilter), args["membersFirst"].(*int)), true
+
 	case "Query.links":
 		if e.ComplexityRoot.Query.Links == nil {
 			break
@@ -3069,6 +3372,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Municipality(childComplexity, args["code"].(string)), true
+	case "Query.neighborhood":
+		if e.ComplexityRoot.Query.Neighborhood == nil {
+			break
+		}
+
+		args, err := ec.field_Query_neighborhood_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Neighborhood(childComplexity, args["id"].(int), args["depth"].(int), args["filter"].(*model.GraphFilter)), true
 	case "Query.network":
 		if e.ComplexityRoot.Query.Network == nil {
 			break
@@ -3080,6 +3394,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Network(childComplexity, args["slug"].(string)), true
+	case "Query.networkGraph":
+		if e.ComplexityRoot.Query.NetworkGraph == nil {
+			break
+		}
+
+		args, err := ec.field_Query_networkGraph_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.NetworkGraph(childComplexity, args["filter"].(*model.GraphFilter)), true
 	case "Query.networks":
 		if e.ComplexityRoot.Query.Networks == nil {
 			break
@@ -3212,6 +3537,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Search(childComplexity, args["query"].(string), args["types"].([]model.SearchType), args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int)), true
+	case "Query.shortestPath":
+		if e.ComplexityRoot.Query.ShortestPath == nil {
+			break
+		}
+
+		args, err := ec.field_Query_shortestPath_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ShortestPath(childComplexity, args["from"].(int), args["to"].(int), args["weighted"].(*bool), args["filter"].(*model.GraphFilter)), true
 	case "Query.surveys":
 		if e.ComplexityRoot.Query.Surveys == nil {
 			break
@@ -4620,6 +4956,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateWorkspaceInput", ec.unmarshalInputCreateWorkspaceInput),
 			graphql.NewInputUnmarshaler("DiscussionOrder", ec.unmarshalInputDiscussionOrder),
 			graphql.NewInputUnmarshaler("DiscussionWhereInput", ec.unmarshalInputDiscussionWhereInput),
+			graphql.NewInputUnmarshaler("GraphFilter", ec.unmarshalInputGraphFilter),
 			graphql.NewInputUnmarshaler("LinkOrder", ec.unmarshalInputLinkOrder),
 			graphql.NewInputUnmarshaler("LinkWhereInput", ec.unmarshalInputLinkWhereInput),
 			graphql.NewInputUnmarshaler("LoginInput", ec.unmarshalInputLoginInput),
@@ -4761,7 +5098,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "account.graphqls" "ent.graphqls" "schema.graphqls" "search.graphqls" "stats.graphqls" "subscription.graphqls" "workspace.graphqls"
+//go:embed "account.graphqls" "ent.graphqls" "netgraph.graphqls" "schema.graphqls" "search.graphqls" "stats.graphqls" "subscription.graphqls" "workspace.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -4775,6 +5112,7 @@ func sourceData(filename string) string {
 var sources = []*ast.Source{
 	{Name: "account.graphqls", Input: sourceData("account.graphqls"), BuiltIn: false},
 	{Name: "ent.graphqls", Input: sourceData("ent.graphqls"), BuiltIn: false},
+	{Name: "netgraph.graphqls", Input: sourceData("netgraph.graphqls"), BuiltIn: false},
 	{Name: "schema.graphqls", Input: sourceData("schema.graphqls"), BuiltIn: false},
 	{Name: "search.graphqls", Input: sourceData("search.graphqls"), BuiltIn: false},
 	{Name: "stats.graphqls", Input: sourceData("stats.graphqls"), BuiltIn: false},
@@ -4849,6 +5187,30 @@ func (ec *executionContext) childFields_AuthPayload(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type AuthPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_Centrality(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "metric":
+		return ec.fieldContext_Centrality_metric(ctx, field)
+	case "nodeCount":
+		return ec.fieldContext_Centrality_nodeCount(ctx, field)
+	case "scores":
+		return ec.fieldContext_Centrality_scores(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Centrality", field.Name)
+}
+
+func (ec *executionContext) childFields_CentralityScore(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_CentralityScore_node(ctx, field)
+	case "score":
+		return ec.fieldContext_CentralityScore_score(ctx, field)
+	case "rank":
+		return ec.fieldContext_CentralityScore_rank(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CentralityScore", field.Name)
+}
+
 func (ec *executionContext) childFields_Discussion(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -4901,6 +5263,90 @@ func (ec *executionContext) childFields_DiscussionEdge(ctx context.Context, fiel
 		return ec.fieldContext_DiscussionEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DiscussionEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_GraphAttribute(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_GraphAttribute_key(ctx, field)
+	case "value":
+		return ec.fieldContext_GraphAttribute_value(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GraphAttribute", field.Name)
+}
+
+func (ec *executionContext) childFields_GraphCommunities(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "modularity":
+		return ec.fieldContext_GraphCommunities_modularity(ctx, field)
+	case "communities":
+		return ec.fieldContext_GraphCommunities_communities(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GraphCommunities", field.Name)
+}
+
+func (ec *executionContext) childFields_GraphCommunity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "size":
+		return ec.fieldContext_GraphCommunity_size(ctx, field)
+	case "members":
+		return ec.fieldContext_GraphCommunity_members(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GraphCommunity", field.Name)
+}
+
+func (ec *executionContext) childFields_GraphComponent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "size":
+		return ec.fieldContext_GraphComponent_size(ctx, field)
+	case "members":
+		return ec.fieldContext_GraphComponent_members(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GraphComponent", field.Name)
+}
+
+func (ec *executionContext) childFields_GraphEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "source":
+		return ec.fieldContext_GraphEdge_source(ctx, field)
+	case "target":
+		return ec.fieldContext_GraphEdge_target(ctx, field)
+	case "kind":
+		return ec.fieldContext_GraphEdge_kind(ctx, field)
+	case "weight":
+		return ec.fieldContext_GraphEdge_weight(ctx, field)
+	case "validFrom":
+		return ec.fieldContext_GraphEdge_validFrom(ctx, field)
+	case "validTo":
+		return ec.fieldContext_GraphEdge_validTo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GraphEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_GraphNode(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_GraphNode_id(ctx, field)
+	case "type":
+		return ec.fieldContext_GraphNode_type(ctx, field)
+	case "label":
+		return ec.fieldContext_GraphNode_label(ctx, field)
+	case "attributes":
+		return ec.fieldContext_GraphNode_attributes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GraphNode", field.Name)
+}
+
+func (ec *executionContext) childFields_GraphPath(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "nodes":
+		return ec.fieldContext_GraphPath_nodes(ctx, field)
+	case "edges":
+		return ec.fieldContext_GraphPath_edges(ctx, field)
+	case "length":
+		return ec.fieldContext_GraphPath_length(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GraphPath", field.Name)
 }
 
 func (ec *executionContext) childFields_Link(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5183,6 +5629,20 @@ func (ec *executionContext) childFields_NetworkEdge(ctx context.Context, field g
 		return ec.fieldContext_NetworkEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type NetworkEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_NetworkGraph(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "nodes":
+		return ec.fieldContext_NetworkGraph_nodes(ctx, field)
+	case "edges":
+		return ec.fieldContext_NetworkGraph_edges(ctx, field)
+	case "totalNodes":
+		return ec.fieldContext_NetworkGraph_totalNodes(ctx, field)
+	case "truncated":
+		return ec.fieldContext_NetworkGraph_truncated(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NetworkGraph", field.Name)
 }
 
 func (ec *executionContext) childFields_Notice(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8041,6 +8501,80 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_centrality_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "metric",
+		func(ctx context.Context, v any) (model.CentralityMetric, error) {
+			return ec.unmarshalNCentralityMetric2kokeiluᚋgraphᚋmodelᚐCentralityMetric(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["metric"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.GraphFilter, error) {
+			return ec.unmarshalOGraphFilter2ᚖkokeiluᚋgraphᚋmodelᚐGraphFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_communities_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.GraphFilter, error) {
+			return ec.unmarshalOGraphFilter2ᚖkokeiluᚋgraphᚋmodelᚐGraphFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "membersFirst",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["membersFirst"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_components_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.GraphFilter, error) {
+			return ec.unmarshalOGraphFilter2ᚖkokeiluᚋgraphᚋmodelᚐGraphFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "membersFirst",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["membersFirst"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_links_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8214,6 +8748,50 @@ func (ec *executionContext) field_Query_municipality_args(ctx context.Context, r
 		return nil, err
 	}
 	args["code"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_neighborhood_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "depth",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["depth"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.GraphFilter, error) {
+			return ec.unmarshalOGraphFilter2ᚖkokeiluᚋgraphᚋmodelᚐGraphFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_networkGraph_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.GraphFilter, error) {
+			return ec.unmarshalOGraphFilter2ᚖkokeiluᚋgraphᚋmodelᚐGraphFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
 	return args, nil
 }
 
@@ -8684,6 +9262,44 @@ func (ec *executionContext) field_Query_search_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["last"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_shortestPath_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "weighted",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["weighted"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.GraphFilter, error) {
+			return ec.unmarshalOGraphFilter2ᚖkokeiluᚋgraphᚋmodelᚐGraphFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg3
 	return args, nil
 }
 
@@ -10611,6 +11227,162 @@ func (ec *executionContext) fieldContext_AuthPayload_expiresAt(_ context.Context
 	return graphql.NewScalarFieldContext("AuthPayload", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Centrality_metric(ctx context.Context, field graphql.CollectedField, obj *model.Centrality) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Centrality_metric(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Metric, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.CentralityMetric) graphql.Marshaler {
+			return ec.marshalNCentralityMetric2kokeiluᚋgraphᚋmodelᚐCentralityMetric(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Centrality_metric(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Centrality", field, false, false, "CentralityMetric")
+}
+
+func (ec *executionContext) _Centrality_nodeCount(ctx context.Context, field graphql.CollectedField, obj *model.Centrality) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Centrality_nodeCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NodeCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Centrality_nodeCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Centrality", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Centrality_scores(ctx context.Context, field graphql.CollectedField, obj *model.Centrality) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Centrality_scores(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scores, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CentralityScore) graphql.Marshaler {
+			return ec.marshalNCentralityScore2ᚕᚖkokeiluᚋgraphᚋmodelᚐCentralityScoreᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Centrality_scores(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Centrality",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CentralityScore(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CentralityScore_node(ctx context.Context, field graphql.CollectedField, obj *model.CentralityScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CentralityScore_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.GraphNode) graphql.Marshaler {
+			return ec.marshalNGraphNode2ᚖkokeiluᚋgraphᚋmodelᚐGraphNode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CentralityScore_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CentralityScore",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GraphNode(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CentralityScore_score(ctx context.Context, field graphql.CollectedField, obj *model.CentralityScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CentralityScore_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CentralityScore_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CentralityScore", field, false, false, "Float")
+}
+
+func (ec *executionContext) _CentralityScore_rank(ctx context.Context, field graphql.CollectedField, obj *model.CentralityScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CentralityScore_rank(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rank, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CentralityScore_rank(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CentralityScore", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Discussion_id(ctx context.Context, field graphql.CollectedField, obj *ent.Discussion) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11107,6 +11879,543 @@ func (ec *executionContext) _DiscussionEdge_cursor(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_DiscussionEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DiscussionEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _GraphAttribute_key(ctx context.Context, field graphql.CollectedField, obj *model.GraphAttribute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphAttribute_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphAttribute_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GraphAttribute", field, false, false, "String")
+}
+
+func (ec *executionContext) _GraphAttribute_value(ctx context.Context, field graphql.CollectedField, obj *model.GraphAttribute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphAttribute_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphAttribute_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GraphAttribute", field, false, false, "String")
+}
+
+func (ec *executionContext) _GraphCommunities_modularity(ctx context.Context, field graphql.CollectedField, obj *model.GraphCommunities) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphCommunities_modularity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Modularity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphCommunities_modularity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GraphCommunities", field, false, false, "Float")
+}
+
+func (ec *executionContext) _GraphCommunities_communities(ctx context.Context, field graphql.CollectedField, obj *model.GraphCommunities) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphCommunities_communities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Communities, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.GraphCommunity) graphql.Marshaler {
+			return ec.marshalNGraphCommunity2ᚕᚖkokeiluᚋgraphᚋmodelᚐGraphCommunityᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphCommunities_communities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GraphCommunities",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GraphCommunity(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GraphCommunity_size(ctx context.Context, field graphql.CollectedField, obj *model.GraphCommunity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphCommunity_size(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Size, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphCommunity_size(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GraphCommunity", field, false, false, "Int")
+}
+
+func (ec *executionContext) _GraphCommunity_members(ctx context.Context, field graphql.CollectedField, obj *model.GraphCommunity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphCommunity_members(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Members, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.GraphNode) graphql.Marshaler {
+			return ec.marshalNGraphNode2ᚕᚖkokeiluᚋgraphᚋmodelᚐGraphNodeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphCommunity_members(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GraphCommunity",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GraphNode(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GraphComponent_size(ctx context.Context, field graphql.CollectedField, obj *model.GraphComponent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphComponent_size(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Size, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphComponent_size(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GraphComponent", field, false, false, "Int")
+}
+
+func (ec *executionContext) _GraphComponent_members(ctx context.Context, field graphql.CollectedField, obj *model.GraphComponent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphComponent_members(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Members, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.GraphNode) graphql.Marshaler {
+			return ec.marshalNGraphNode2ᚕᚖkokeiluᚋgraphᚋmodelᚐGraphNodeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphComponent_members(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GraphComponent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GraphNode(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GraphEdge_source(ctx context.Context, field graphql.CollectedField, obj *model.GraphEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphEdge_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphEdge_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GraphEdge", field, false, false, "ID")
+}
+
+func (ec *executionContext) _GraphEdge_target(ctx context.Context, field graphql.CollectedField, obj *model.GraphEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphEdge_target(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Target, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphEdge_target(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GraphEdge", field, false, false, "ID")
+}
+
+func (ec *executionContext) _GraphEdge_kind(ctx context.Context, field graphql.CollectedField, obj *model.GraphEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphEdge_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.GraphEdgeKind) graphql.Marshaler {
+			return ec.marshalNGraphEdgeKind2kokeiluᚋgraphᚋmodelᚐGraphEdgeKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphEdge_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GraphEdge", field, false, false, "GraphEdgeKind")
+}
+
+func (ec *executionContext) _GraphEdge_weight(ctx context.Context, field graphql.CollectedField, obj *model.GraphEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphEdge_weight(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Weight, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphEdge_weight(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GraphEdge", field, false, false, "Float")
+}
+
+func (ec *executionContext) _GraphEdge_validFrom(ctx context.Context, field graphql.CollectedField, obj *model.GraphEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphEdge_validFrom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ValidFrom, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GraphEdge_validFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GraphEdge", field, false, false, "Date")
+}
+
+func (ec *executionContext) _GraphEdge_validTo(ctx context.Context, field graphql.CollectedField, obj *model.GraphEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphEdge_validTo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ValidTo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GraphEdge_validTo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GraphEdge", field, false, false, "Date")
+}
+
+func (ec *executionContext) _GraphNode_id(ctx context.Context, field graphql.CollectedField, obj *model.GraphNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphNode_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphNode_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GraphNode", field, false, false, "ID")
+}
+
+func (ec *executionContext) _GraphNode_type(ctx context.Context, field graphql.CollectedField, obj *model.GraphNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphNode_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.GraphNodeType) graphql.Marshaler {
+			return ec.marshalNGraphNodeType2kokeiluᚋgraphᚋmodelᚐGraphNodeType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphNode_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GraphNode", field, false, false, "GraphNodeType")
+}
+
+func (ec *executionContext) _GraphNode_label(ctx context.Context, field graphql.CollectedField, obj *model.GraphNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphNode_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphNode_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GraphNode", field, false, false, "String")
+}
+
+func (ec *executionContext) _GraphNode_attributes(ctx context.Context, field graphql.CollectedField, obj *model.GraphNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphNode_attributes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attributes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.GraphAttribute) graphql.Marshaler {
+			return ec.marshalNGraphAttribute2ᚕᚖkokeiluᚋgraphᚋmodelᚐGraphAttributeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphNode_attributes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GraphNode",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GraphAttribute(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GraphPath_nodes(ctx context.Context, field graphql.CollectedField, obj *model.GraphPath) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphPath_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.GraphNode) graphql.Marshaler {
+			return ec.marshalNGraphNode2ᚕᚖkokeiluᚋgraphᚋmodelᚐGraphNodeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphPath_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GraphPath",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GraphNode(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GraphPath_edges(ctx context.Context, field graphql.CollectedField, obj *model.GraphPath) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphPath_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.GraphEdge) graphql.Marshaler {
+			return ec.marshalNGraphEdge2ᚕᚖkokeiluᚋgraphᚋmodelᚐGraphEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphPath_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GraphPath",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GraphEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GraphPath_length(ctx context.Context, field graphql.CollectedField, obj *model.GraphPath) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphPath_length(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Length, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphPath_length(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GraphPath", field, false, false, "Float")
 }
 
 func (ec *executionContext) _Link_id(ctx context.Context, field graphql.CollectedField, obj *ent.Link) (ret graphql.Marshaler) {
@@ -15302,6 +16611,116 @@ func (ec *executionContext) fieldContext_NetworkEdge_cursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("NetworkEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _NetworkGraph_nodes(ctx context.Context, field graphql.CollectedField, obj *model.NetworkGraph) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NetworkGraph_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.GraphNode) graphql.Marshaler {
+			return ec.marshalNGraphNode2ᚕᚖkokeiluᚋgraphᚋmodelᚐGraphNodeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NetworkGraph_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NetworkGraph",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GraphNode(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NetworkGraph_edges(ctx context.Context, field graphql.CollectedField, obj *model.NetworkGraph) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NetworkGraph_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.GraphEdge) graphql.Marshaler {
+			return ec.marshalNGraphEdge2ᚕᚖkokeiluᚋgraphᚋmodelᚐGraphEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NetworkGraph_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NetworkGraph",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GraphEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NetworkGraph_totalNodes(ctx context.Context, field graphql.CollectedField, obj *model.NetworkGraph) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NetworkGraph_totalNodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalNodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NetworkGraph_totalNodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NetworkGraph", field, false, false, "Int")
+}
+
+func (ec *executionContext) _NetworkGraph_truncated(ctx context.Context, field graphql.CollectedField, obj *model.NetworkGraph) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NetworkGraph_truncated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Truncated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NetworkGraph_truncated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NetworkGraph", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _Notice_id(ctx context.Context, field graphql.CollectedField, obj *ent.Notice) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19242,6 +20661,270 @@ func (ec *executionContext) fieldContext_Query_workspaces(ctx context.Context, f
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_workspaces_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_networkGraph(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_networkGraph(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().NetworkGraph(ctx, fc.Args["filter"].(*model.GraphFilter))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NetworkGraph) graphql.Marshaler {
+			return ec.marshalNNetworkGraph2ᚖkokeiluᚋgraphᚋmodelᚐNetworkGraph(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_networkGraph(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NetworkGraph(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_networkGraph_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_neighborhood(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_neighborhood(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Neighborhood(ctx, fc.Args["id"].(int), fc.Args["depth"].(int), fc.Args["filter"].(*model.GraphFilter))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NetworkGraph) graphql.Marshaler {
+			return ec.marshalNNetworkGraph2ᚖkokeiluᚋgraphᚋmodelᚐNetworkGraph(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_neighborhood(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NetworkGraph(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_neighborhood_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_shortestPath(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_shortestPath(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ShortestPath(ctx, fc.Args["from"].(int), fc.Args["to"].(int), fc.Args["weighted"].(*bool), fc.Args["filter"].(*model.GraphFilter))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.GraphPath) graphql.Marshaler {
+			return ec.marshalOGraphPath2ᚖkokeiluᚋgraphᚋmodelᚐGraphPath(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_shortestPath(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GraphPath(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_shortestPath_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_centrality(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_centrality(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Centrality(ctx, fc.Args["metric"].(model.CentralityMetric), fc.Args["filter"].(*model.GraphFilter), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Centrality) graphql.Marshaler {
+			return ec.marshalNCentrality2ᚖkokeiluᚋgraphᚋmodelᚐCentrality(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_centrality(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Centrality(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_centrality_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_communities(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_communities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Communities(ctx, fc.Args["filter"].(*model.GraphFilter), fc.Args["membersFirst"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.GraphCommunities) graphql.Marshaler {
+			return ec.marshalNGraphCommunities2ᚖkokeiluᚋgraphᚋmodelᚐGraphCommunities(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_communities(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GraphCommunities(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_communities_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_components(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_components(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Components(ctx, fc.Args["filter"].(*model.GraphFilter), fc.Args["membersFirst"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.GraphComponent) graphql.Marshaler {
+			return ec.marshalNGraphComponent2ᚕᚖkokeiluᚋgraphᚋmodelᚐGraphComponentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_components(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GraphComponent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_components_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -28275,6 +29958,108 @@ func (ec *executionContext) unmarshalInputDiscussionWhereInput(ctx context.Conte
 func UnmarshalDiscussionWhereInput(ctx context.Context, raw any) (ent.DiscussionWhereInput, error) {
 	var out ent.DiscussionWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "DiscussionWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputGraphFilter(ctx context.Context, obj any) (model.GraphFilter, error) {
+	var it model.GraphFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["projection"]; !present {
+		asMap["projection"] = false
+	}
+
+	fieldsInOrder := [...]string{"nodeTypes", "edgeKinds", "regionCode", "themeSlug", "asOf", "from", "to", "projection", "maxNodes"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "nodeTypes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nodeTypes"))
+			data, err := ec.unmarshalOGraphNodeType2ᚕkokeiluᚋgraphᚋmodelᚐGraphNodeTypeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NodeTypes = data
+		case "edgeKinds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("edgeKinds"))
+			data, err := ec.unmarshalOGraphEdgeKind2ᚕkokeiluᚋgraphᚋmodelᚐGraphEdgeKindᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EdgeKinds = data
+		case "regionCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCode = data
+		case "themeSlug":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("themeSlug"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ThemeSlug = data
+		case "asOf":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("asOf"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AsOf = data
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.From = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		case "projection":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projection"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Projection = data
+		case "maxNodes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maxNodes"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MaxNodes = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalGraphFilter unmarshals raw into the GraphFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalGraphFilter(ctx context.Context, raw any) (model.GraphFilter, error) {
+	var out model.GraphFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "GraphFilter", raw, &out)
 	return out, err
 }
 
@@ -43492,6 +45277,92 @@ func (ec *executionContext) _AuthPayload(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var centralityImplementors = []string{"Centrality"}
+
+func (ec *executionContext) _Centrality(ctx context.Context, sel ast.SelectionSet, obj *model.Centrality) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, centralityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Centrality")
+		case "metric":
+			out.Values[i] = ec._Centrality_metric(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodeCount":
+			out.Values[i] = ec._Centrality_nodeCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scores":
+			out.Values[i] = ec._Centrality_scores(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var centralityScoreImplementors = []string{"CentralityScore"}
+
+func (ec *executionContext) _CentralityScore(ctx context.Context, sel ast.SelectionSet, obj *model.CentralityScore) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, centralityScoreImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CentralityScore")
+		case "node":
+			out.Values[i] = ec._CentralityScore_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "score":
+			out.Values[i] = ec._CentralityScore_score(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rank":
+			out.Values[i] = ec._CentralityScore_rank(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var discussionImplementors = []string{"Discussion", "Node", "SearchResult"}
 
 func (ec *executionContext) _Discussion(ctx context.Context, sel ast.SelectionSet, obj *ent.Discussion) graphql.Marshaler {
@@ -43650,6 +45521,307 @@ func (ec *executionContext) _DiscussionEdge(ctx context.Context, sel ast.Selecti
 			}
 		case "cursor":
 			out.Values[i] = ec._DiscussionEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var graphAttributeImplementors = []string{"GraphAttribute"}
+
+func (ec *executionContext) _GraphAttribute(ctx context.Context, sel ast.SelectionSet, obj *model.GraphAttribute) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, graphAttributeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GraphAttribute")
+		case "key":
+			out.Values[i] = ec._GraphAttribute_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._GraphAttribute_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var graphCommunitiesImplementors = []string{"GraphCommunities"}
+
+func (ec *executionContext) _GraphCommunities(ctx context.Context, sel ast.SelectionSet, obj *model.GraphCommunities) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, graphCommunitiesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GraphCommunities")
+		case "modularity":
+			out.Values[i] = ec._GraphCommunities_modularity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "communities":
+			out.Values[i] = ec._GraphCommunities_communities(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var graphCommunityImplementors = []string{"GraphCommunity"}
+
+func (ec *executionContext) _GraphCommunity(ctx context.Context, sel ast.SelectionSet, obj *model.GraphCommunity) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, graphCommunityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GraphCommunity")
+		case "size":
+			out.Values[i] = ec._GraphCommunity_size(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "members":
+			out.Values[i] = ec._GraphCommunity_members(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var graphComponentImplementors = []string{"GraphComponent"}
+
+func (ec *executionContext) _GraphComponent(ctx context.Context, sel ast.SelectionSet, obj *model.GraphComponent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, graphComponentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GraphComponent")
+		case "size":
+			out.Values[i] = ec._GraphComponent_size(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "members":
+			out.Values[i] = ec._GraphComponent_members(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var graphEdgeImplementors = []string{"GraphEdge"}
+
+func (ec *executionContext) _GraphEdge(ctx context.Context, sel ast.SelectionSet, obj *model.GraphEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, graphEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GraphEdge")
+		case "source":
+			out.Values[i] = ec._GraphEdge_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "target":
+			out.Values[i] = ec._GraphEdge_target(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._GraphEdge_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "weight":
+			out.Values[i] = ec._GraphEdge_weight(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "validFrom":
+			out.Values[i] = ec._GraphEdge_validFrom(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "validTo":
+			out.Values[i] = ec._GraphEdge_validTo(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var graphNodeImplementors = []string{"GraphNode"}
+
+func (ec *executionContext) _GraphNode(ctx context.Context, sel ast.SelectionSet, obj *model.GraphNode) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, graphNodeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GraphNode")
+		case "id":
+			out.Values[i] = ec._GraphNode_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "type":
+			out.Values[i] = ec._GraphNode_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._GraphNode_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "attributes":
+			out.Values[i] = ec._GraphNode_attributes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var graphPathImplementors = []string{"GraphPath"}
+
+func (ec *executionContext) _GraphPath(ctx context.Context, sel ast.SelectionSet, obj *model.GraphPath) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, graphPathImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GraphPath")
+		case "nodes":
+			out.Values[i] = ec._GraphPath_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "edges":
+			out.Values[i] = ec._GraphPath_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "length":
+			out.Values[i] = ec._GraphPath_length(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -44846,6 +47018,54 @@ func (ec *executionContext) _NetworkEdge(ctx context.Context, sel ast.SelectionS
 			}
 		case "cursor":
 			out.Values[i] = ec._NetworkEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var networkGraphImplementors = []string{"NetworkGraph"}
+
+func (ec *executionContext) _NetworkGraph(ctx context.Context, sel ast.SelectionSet, obj *model.NetworkGraph) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, networkGraphImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NetworkGraph")
+		case "nodes":
+			out.Values[i] = ec._NetworkGraph_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "edges":
+			out.Values[i] = ec._NetworkGraph_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalNodes":
+			out.Values[i] = ec._NetworkGraph_totalNodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "truncated":
+			out.Values[i] = ec._NetworkGraph_truncated(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -46116,6 +48336,42 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_workspaces(ctx, field)
+				})
+		case "networkGraph":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_networkGraph(ctx, field)
+				})
+		case "neighborhood":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_neighborhood(ctx, field)
+				})
+		case "shortestPath":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_shortestPath(ctx, field)
+				})
+		case "centrality":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_centrality(ctx, field)
+				})
+		case "communities":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_communities(ctx, field)
+				})
+		case "components":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_components(ctx, field)
 				})
 		case "region":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -48617,6 +50873,48 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) marshalNCentrality2ᚖkokeiluᚋgraphᚋmodelᚐCentrality(ctx context.Context, sel ast.SelectionSet, v *model.Centrality) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Centrality!")
+		return graphql.Null
+	}
+	return ec._Centrality(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCentralityMetric2kokeiluᚋgraphᚋmodelᚐCentralityMetric(ctx context.Context, v any) (model.CentralityMetric, error) {
+	var res model.CentralityMetric
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCentralityMetric2kokeiluᚋgraphᚋmodelᚐCentralityMetric(ctx context.Context, sel ast.SelectionSet, v model.CentralityMetric) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNCentralityScore2ᚕᚖkokeiluᚋgraphᚋmodelᚐCentralityScoreᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CentralityScore) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCentralityScore2ᚖkokeiluᚋgraphᚋmodelᚐCentralityScore(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCentralityScore2ᚖkokeiluᚋgraphᚋmodelᚐCentralityScore(ctx context.Context, sel ast.SelectionSet, v *model.CentralityScore) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CentralityScore!")
+		return graphql.Null
+	}
+	return ec._CentralityScore(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNCreateAdoptionInput2kokeiluᚋentᚐCreateAdoptionInput(ctx context.Context, v any) (ent.CreateAdoptionInput, error) {
 	res, err := ec.unmarshalInputCreateAdoptionInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -48757,6 +51055,154 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
 	}
 	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) marshalNGraphAttribute2ᚕᚖkokeiluᚋgraphᚋmodelᚐGraphAttributeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.GraphAttribute) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNGraphAttribute2ᚖkokeiluᚋgraphᚋmodelᚐGraphAttribute(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNGraphAttribute2ᚖkokeiluᚋgraphᚋmodelᚐGraphAttribute(ctx context.Context, sel ast.SelectionSet, v *model.GraphAttribute) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "GraphAttribute!")
+		return graphql.Null
+	}
+	return ec._GraphAttribute(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNGraphCommunities2ᚖkokeiluᚋgraphᚋmodelᚐGraphCommunities(ctx context.Context, sel ast.SelectionSet, v *model.GraphCommunities) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "GraphCommunities!")
+		return graphql.Null
+	}
+	return ec._GraphCommunities(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNGraphCommunity2ᚕᚖkokeiluᚋgraphᚋmodelᚐGraphCommunityᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.GraphCommunity) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNGraphCommunity2ᚖkokeiluᚋgraphᚋmodelᚐGraphCommunity(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNGraphCommunity2ᚖkokeiluᚋgraphᚋmodelᚐGraphCommunity(ctx context.Context, sel ast.SelectionSet, v *model.GraphCommunity) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "GraphCommunity!")
+		return graphql.Null
+	}
+	return ec._GraphCommunity(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNGraphComponent2ᚕᚖkokeiluᚋgraphᚋmodelᚐGraphComponentᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.GraphComponent) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNGraphComponent2ᚖkokeiluᚋgraphᚋmodelᚐGraphComponent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNGraphComponent2ᚖkokeiluᚋgraphᚋmodelᚐGraphComponent(ctx context.Context, sel ast.SelectionSet, v *model.GraphComponent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "GraphComponent!")
+		return graphql.Null
+	}
+	return ec._GraphComponent(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNGraphEdge2ᚕᚖkokeiluᚋgraphᚋmodelᚐGraphEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.GraphEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNGraphEdge2ᚖkokeiluᚋgraphᚋmodelᚐGraphEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNGraphEdge2ᚖkokeiluᚋgraphᚋmodelᚐGraphEdge(ctx context.Context, sel ast.SelectionSet, v *model.GraphEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "GraphEdge!")
+		return graphql.Null
+	}
+	return ec._GraphEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNGraphEdgeKind2kokeiluᚋgraphᚋmodelᚐGraphEdgeKind(ctx context.Context, v any) (model.GraphEdgeKind, error) {
+	var res model.GraphEdgeKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNGraphEdgeKind2kokeiluᚋgraphᚋmodelᚐGraphEdgeKind(ctx context.Context, sel ast.SelectionSet, v model.GraphEdgeKind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNGraphNode2ᚕᚖkokeiluᚋgraphᚋmodelᚐGraphNodeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.GraphNode) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNGraphNode2ᚖkokeiluᚋgraphᚋmodelᚐGraphNode(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNGraphNode2ᚖkokeiluᚋgraphᚋmodelᚐGraphNode(ctx context.Context, sel ast.SelectionSet, v *model.GraphNode) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "GraphNode!")
+		return graphql.Null
+	}
+	return ec._GraphNode(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNGraphNodeType2kokeiluᚋgraphᚋmodelᚐGraphNodeType(ctx context.Context, v any) (model.GraphNodeType, error) {
+	var res model.GraphNodeType
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNGraphNodeType2kokeiluᚋgraphᚋmodelᚐGraphNodeType(ctx context.Context, sel ast.SelectionSet, v model.GraphNodeType) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNID2int(ctx context.Context, v any) (int, error) {
@@ -49087,6 +51533,14 @@ func (ec *executionContext) marshalNNetworkConnection2ᚖkokeiluᚋentᚐNetwork
 		return graphql.Null
 	}
 	return ec._NetworkConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNNetworkGraph2ᚖkokeiluᚋgraphᚋmodelᚐNetworkGraph(ctx context.Context, sel ast.SelectionSet, v *model.NetworkGraph) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NetworkGraph!")
+		return graphql.Null
+	}
+	return ec._NetworkGraph(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNNetworkKind2kokeiluᚋentᚋnetworkᚐKind(ctx context.Context, v any) (network.Kind, error) {
@@ -50602,6 +53056,93 @@ func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel as
 	_ = sel
 	res := graphql.MarshalFloatContext(*v)
 	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) unmarshalOGraphEdgeKind2ᚕkokeiluᚋgraphᚋmodelᚐGraphEdgeKindᚄ(ctx context.Context, v any) ([]model.GraphEdgeKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.GraphEdgeKind, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNGraphEdgeKind2kokeiluᚋgraphᚋmodelᚐGraphEdgeKind(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOGraphEdgeKind2ᚕkokeiluᚋgraphᚋmodelᚐGraphEdgeKindᚄ(ctx context.Context, sel ast.SelectionSet, v []model.GraphEdgeKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNGraphEdgeKind2kokeiluᚋgraphᚋmodelᚐGraphEdgeKind(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOGraphFilter2ᚖkokeiluᚋgraphᚋmodelᚐGraphFilter(ctx context.Context, v any) (*model.GraphFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputGraphFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOGraphNodeType2ᚕkokeiluᚋgraphᚋmodelᚐGraphNodeTypeᚄ(ctx context.Context, v any) ([]model.GraphNodeType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.GraphNodeType, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNGraphNodeType2kokeiluᚋgraphᚋmodelᚐGraphNodeType(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOGraphNodeType2ᚕkokeiluᚋgraphᚋmodelᚐGraphNodeTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.GraphNodeType) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNGraphNodeType2kokeiluᚋgraphᚋmodelᚐGraphNodeType(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOGraphPath2ᚖkokeiluᚋgraphᚋmodelᚐGraphPath(ctx context.Context, sel ast.SelectionSet, v *model.GraphPath) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._GraphPath(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOID2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {

@@ -36,6 +36,21 @@ type AuthPayload struct {
 	ExpiresAt time.Time `json:"expiresAt"`
 }
 
+type Centrality struct {
+	Metric CentralityMetric `json:"metric"`
+	// Nodes scored (the whole filtered graph).
+	NodeCount int `json:"nodeCount"`
+	// The top scores, highest first.
+	Scores []*CentralityScore `json:"scores"`
+}
+
+type CentralityScore struct {
+	Node  *GraphNode `json:"node"`
+	Score float64    `json:"score"`
+	// 1 for the highest score.
+	Rank int `json:"rank"`
+}
+
 type CreateSurveyInput struct {
 	WorkspaceID int                       `json:"workspaceId"`
 	Title       string                    `json:"title"`
@@ -75,9 +90,92 @@ type CreateWorkspaceInput struct {
 	ParentID *int `json:"parentId,omitempty"`
 }
 
+// A node attribute, as in the exports' data dictionary.
+type GraphAttribute struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+type GraphCommunities struct {
+	// Newman modularity Q of the partition (resolution 1).
+	Modularity float64 `json:"modularity"`
+	// Largest first.
+	Communities []*GraphCommunity `json:"communities"`
+}
+
+type GraphCommunity struct {
+	Size    int          `json:"size"`
+	Members []*GraphNode `json:"members"`
+}
+
+type GraphComponent struct {
+	Size    int          `json:"size"`
+	Members []*GraphNode `json:"members"`
+}
+
+type GraphEdge struct {
+	Source    int           `json:"source"`
+	Target    int           `json:"target"`
+	Kind      GraphEdgeKind `json:"kind"`
+	Weight    float64       `json:"weight"`
+	ValidFrom *time.Time    `json:"validFrom,omitempty"`
+	ValidTo   *time.Time    `json:"validTo,omitempty"`
+}
+
+// Which part of the network to use. Without a period, every date counts.
+// Pilots and networks are kept when their dates meet the period, edges when
+// theirs do (relations carry the dates of their pilot or network, links
+// validFrom/validTo); municipalities and organisations always.
+type GraphFilter struct {
+	// Only these node types (default all).
+	NodeTypes []GraphNodeType `json:"nodeTypes,omitempty"`
+	// Only these edge kinds (default all).
+	EdgeKinds []GraphEdgeKind `json:"edgeKinds,omitempty"`
+	// Only municipalities of this region (code, e.g. "01"), organisations located there, and what they are tied to.
+	RegionCode *string `json:"regionCode,omitempty"`
+	// Only pilots of this theme (slug), and what they are tied to.
+	ThemeSlug *string `json:"themeSlug,omitempty"`
+	// What is valid on this day (excludes from/to).
+	AsOf *time.Time `json:"asOf,omitempty"`
+	// What overlaps the period from–to (either may be left open).
+	From *time.Time `json:"from,omitempty"`
+	To   *time.Time `json:"to,omitempty"`
+	// Actor–actor edges instead of pilots and networks: SHARED_PILOTS and SHARED_NETWORKS weighted by how many two actors share in the period.
+	Projection *bool `json:"projection,omitempty"`
+	// The most nodes in the answer (default 5,000, at most 100,000); the best-connected are kept.
+	MaxNodes *int `json:"maxNodes,omitempty"`
+}
+
+type GraphNode struct {
+	// The global Node id: node(id:) resolves it.
+	ID    int           `json:"id"`
+	Type  GraphNodeType `json:"type"`
+	Label string        `json:"label"`
+	// code, region, kind, status, themes, startsOn, endsOn (those that apply).
+	Attributes []*GraphAttribute `json:"attributes"`
+}
+
+type GraphPath struct {
+	// From first to last, both included.
+	Nodes []*GraphNode `json:"nodes"`
+	// The edge taken at each step (the strongest between the two nodes).
+	Edges []*GraphEdge `json:"edges"`
+	// Steps, or with weighted the sum of 1/weight over the steps.
+	Length float64 `json:"length"`
+}
+
 type LoginInput struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`
+}
+
+type NetworkGraph struct {
+	Nodes []*GraphNode `json:"nodes"`
+	Edges []*GraphEdge `json:"edges"`
+	// Nodes before the maxNodes cap.
+	TotalNodes int `json:"totalNodes"`
+	// Whether the cap cut nodes off.
+	Truncated bool `json:"truncated"`
 }
 
 type PostNoticeInput struct {
@@ -168,6 +266,218 @@ type WorkspaceSummary struct {
 	Projects        int `json:"projects"`
 	SubWorkspaces   int `json:"subWorkspaces"`
 	OperatingModels int `json:"operatingModels"`
+}
+
+// A centrality measure.
+type CentralityMetric string
+
+const (
+	// Distinct neighbours.
+	CentralityMetricDegree CentralityMetric = "DEGREE"
+	// Shortest paths through the node, unweighted, each pair once (NetworkX normalized=False).
+	CentralityMetricBetweenness CentralityMetric = "BETWEENNESS"
+	// Principal eigenvector of the weighted adjacency, L2 norm 1.
+	CentralityMetricEigenvector CentralityMetric = "EIGENVECTOR"
+	// Weighted PageRank, damping 0.85.
+	CentralityMetricPagerank CentralityMetric = "PAGERANK"
+)
+
+var AllCentralityMetric = []CentralityMetric{
+	CentralityMetricDegree,
+	CentralityMetricBetweenness,
+	CentralityMetricEigenvector,
+	CentralityMetricPagerank,
+}
+
+func (e CentralityMetric) IsValid() bool {
+	switch e {
+	case CentralityMetricDegree, CentralityMetricBetweenness, CentralityMetricEigenvector, CentralityMetricPagerank:
+		return true
+	}
+	return false
+}
+
+func (e CentralityMetric) String() string {
+	return string(e)
+}
+
+func (e *CentralityMetric) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CentralityMetric(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CentralityMetric", str)
+	}
+	return nil
+}
+
+func (e CentralityMetric) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CentralityMetric) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CentralityMetric) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What an edge says: a relation of the data, the kind of an explicit Link, or (projection) what two actors share.
+type GraphEdgeKind string
+
+const (
+	// Municipality → pilot it takes part in.
+	GraphEdgeKindParticipatesIn GraphEdgeKind = "PARTICIPATES_IN"
+	// Municipality → pilot it leads.
+	GraphEdgeKindLeads GraphEdgeKind = "LEADS"
+	// Organisation → pilot it is a partner in.
+	GraphEdgeKindPartnerIn GraphEdgeKind = "PARTNER_IN"
+	// Municipality or organisation → network it is a member of.
+	GraphEdgeKindMemberOf GraphEdgeKind = "MEMBER_OF"
+	// Pilot → network it belongs to.
+	GraphEdgeKindPartOfNetwork GraphEdgeKind = "PART_OF_NETWORK"
+	// Network → its parent network.
+	GraphEdgeKindSubNetworkOf     GraphEdgeKind = "SUB_NETWORK_OF"
+	GraphEdgeKindCollaboration    GraphEdgeKind = "COLLABORATION"
+	GraphEdgeKindFunding          GraphEdgeKind = "FUNDING"
+	GraphEdgeKindKnowledgeSharing GraphEdgeKind = "KNOWLEDGE_SHARING"
+	GraphEdgeKindAdoption         GraphEdgeKind = "ADOPTION"
+	GraphEdgeKindSuccessor        GraphEdgeKind = "SUCCESSOR"
+	GraphEdgeKindOther            GraphEdgeKind = "OTHER"
+	// Projection: two actors sharing pilots; weight = how many.
+	GraphEdgeKindSharedPilots GraphEdgeKind = "SHARED_PILOTS"
+	// Projection: two actors sharing networks; weight = how many.
+	GraphEdgeKindSharedNetworks GraphEdgeKind = "SHARED_NETWORKS"
+)
+
+var AllGraphEdgeKind = []GraphEdgeKind{
+	GraphEdgeKindParticipatesIn,
+	GraphEdgeKindLeads,
+	GraphEdgeKindPartnerIn,
+	GraphEdgeKindMemberOf,
+	GraphEdgeKindPartOfNetwork,
+	GraphEdgeKindSubNetworkOf,
+	GraphEdgeKindCollaboration,
+	GraphEdgeKindFunding,
+	GraphEdgeKindKnowledgeSharing,
+	GraphEdgeKindAdoption,
+	GraphEdgeKindSuccessor,
+	GraphEdgeKindOther,
+	GraphEdgeKindSharedPilots,
+	GraphEdgeKindSharedNetworks,
+}
+
+func (e GraphEdgeKind) IsValid() bool {
+	switch e {
+	case GraphEdgeKindParticipatesIn, GraphEdgeKindLeads, GraphEdgeKindPartnerIn, GraphEdgeKindMemberOf, GraphEdgeKindPartOfNetwork, GraphEdgeKindSubNetworkOf, GraphEdgeKindCollaboration, GraphEdgeKindFunding, GraphEdgeKindKnowledgeSharing, GraphEdgeKindAdoption, GraphEdgeKindSuccessor, GraphEdgeKindOther, GraphEdgeKindSharedPilots, GraphEdgeKindSharedNetworks:
+		return true
+	}
+	return false
+}
+
+func (e GraphEdgeKind) String() string {
+	return string(e)
+}
+
+func (e *GraphEdgeKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = GraphEdgeKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid GraphEdgeKind", str)
+	}
+	return nil
+}
+
+func (e GraphEdgeKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *GraphEdgeKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e GraphEdgeKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What a node of the network graph stands for.
+type GraphNodeType string
+
+const (
+	GraphNodeTypeMunicipality GraphNodeType = "MUNICIPALITY"
+	GraphNodeTypeOrganization GraphNodeType = "ORGANIZATION"
+	GraphNodeTypeNetwork      GraphNodeType = "NETWORK"
+	GraphNodeTypePilot        GraphNodeType = "PILOT"
+)
+
+var AllGraphNodeType = []GraphNodeType{
+	GraphNodeTypeMunicipality,
+	GraphNodeTypeOrganization,
+	GraphNodeTypeNetwork,
+	GraphNodeTypePilot,
+}
+
+func (e GraphNodeType) IsValid() bool {
+	switch e {
+	case GraphNodeTypeMunicipality, GraphNodeTypeOrganization, GraphNodeTypeNetwork, GraphNodeTypePilot:
+		return true
+	}
+	return false
+}
+
+func (e GraphNodeType) String() string {
+	return string(e)
+}
+
+func (e *GraphNodeType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = GraphNodeType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid GraphNodeType", str)
+	}
+	return nil
+}
+
+func (e GraphNodeType) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *GraphNodeType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e GraphNodeType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // What `search` looks in.

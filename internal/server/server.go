@@ -139,6 +139,7 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 	mux.Handle("GET /{$}", playground.Handler("Kokeilu", "/query"))
 	mux.Handle("GET /export/{file}", opts.Accounts.Middleware(limitRate(opts.RateLimit, export.Handler(db.Client))))
 	mux.Handle("GET /metrics", observed.Handler())
+	mux.Handle("GET /export/{file}", opts.Accounts.Middleware(limitRate(opts.RateLimit, graphExport(db.Client))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("ok\n"))
 	})

@@ -1,0 +1,253 @@
+package netgraph
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"kokeilu/ent"
+	"kokeilu/internal/cost"
+
+	"golang.org/x/sync/singleflight"
+)
+
+// CostError reports work over a Budget as COST_LIMIT_EXCEEDED.
+func CostError(measure string, work, limit int) error { return cost.Exceeded(measure, work, limit) }
+
+// Service answers graph questions from a cache that is kept per data
+// version.
+//
+// Why a version query: several instances may serve one PostgreSQL, and a
+// write on one must not leave another serving an old graph. Each request
+// therefore first reads the data version (Version: one aggregate query per
+// source table, a few milliseconds) and uses the cache only when it
+// matches; a write anywhere changes the version, so the next request on
+// every instance rebuilds. No message bus is needed and a lost notification
+// cannot leave a cache stale.
+//
+// Privacy: every source reads through ent with the request's context. All
+// the entities in the graph (municipalities, organisations, networks,
+// pilots, links) are public to read, so one cached graph serves every
+// viewer; workspaces, whose contents may be members-only, are not part of
+// the graph.
+type Service struct {
+	client  *ent.Client
+	sources []Source
+	Budget  Budget
+	// MaxViews bounds the filtered views kept per version.
+	MaxViews int
+
+	// heavy admits one whole-graph computation (betweenness, PageRank,
+	// eigenvector, communities) at a time per instance: gonum's algorithms
+	// cannot be cancelled, so a query with many aliased metrics must queue
+	// (and time out) rather than start them all at once.
+	heavy chan struct{}
+
+	group   singleflight.Group
+	mu      sync.Mutex
+	version string
+	base    *Graph
+	views   map[string]*View
+	order   []string // views in the order they were made, for eviction
+}
+
+// NewService returns a Service over client with the default sources.
+func NewService(client *ent.Client) *Service {
+	return &Service{client: client, sources: Sources, Budget: DefaultBudget, MaxViews: 64, heavy: make(chan struct{}, 1)}
+}
+
+// View is a filtered graph with its algorithm results computed once.
+type View struct {
+	*Graph
+	once sync.Once
+	u    *gonumGraph
+
+	mu      sync.Mutex
+	scores  map[Metric][]Score
+	comm    *Communities
+	comps   [][]*Node
+	Version string
+}
+
+// NewView wraps g (for tests and tools that build graphs by hand).
+func NewView(g *Graph) *View { return &View{Graph: g} }
+
+func (v *View) gonum() *gonumGraph {
+	v.once.Do(func() { v.u = newGonumGraph(v.Graph) })
+	return v.u
+}
+
+// loadTimeout bounds building the whole graph; it is shared by the
+// requests waiting for it, so it does not follow one request's deadline.
+const loadTimeout = 60 * time.Second
+
+// View returns the graph that f selects, from the cache when the data has
+// not changed since it was made.
+func (s *Service) View(ctx context.Context, f Filter) (*View, error) {
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	version, err := Version(ctx, s.client, s.sources)
+	if err != nil {
+		return nil, err
+	}
+	key := f.key()
+	s.mu.Lock()
+	if s.version != version {
+		s.version, s.base, s.views, s.order = version, nil, map[string]*View{}, nil
+	}
+	if v, ok := s.views[key]; ok {
+		s.mu.Unlock()
+		return v, nil
+	}
+	s.mu.Unlock()
+
+	res, err, _ := s.group.Do(version+"\x00"+key, func() (any, error) {
+		base, err := s.baseGraph(ctx, version)
+		if err != nil {
+			return nil, err
+		}
+		v := &View{Graph: Apply(base, f), Version: version}
+		v.gonum() // built with the view, so requests find it ready
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.version == version {
+			if len(s.order) >= s.MaxViews {
+				delete(s.views, s.order[0])
+				s.order = s.order[1:]
+			}
+			s.views[key] = v
+			s.order = append(s.order, key)
+		}
+		return v, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res.(*View), nil
+}
+
+// baseGraph is the whole graph of version, loaded once.
+func (s *Service) baseGraph(ctx context.Context, version string) (*Graph, error) {
+	s.mu.Lock()
+	if s.version == version && s.base != nil {
+		defer s.mu.Unlock()
+		return s.base, nil
+	}
+	s.mu.Unlock()
+	res, err, _ := s.group.Do(version, func() (any, error) {
+		// The viewer stays in the context (privacy); the deadline does not.
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), loadTimeout)
+		defer cancel()
+		g, err := Load(lctx, s.client, s.sources)
+		if err != nil {
+			return nil, err
+		}
+		s.mu.Lock()
+		if s.version == version {
+			s.base = g
+		}
+		s.mu.Unlock()
+		return g, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res.(*Graph), nil
+}
+
+// Centrality ranks the view's nodes by metric, computed once per view.
+func (s *Service) Centrality(ctx context.Context, v *View, metric Metric) ([]Score, error) {
+	if metric == Degree || v.cached(metric) {
+		return v.Centrality(metric, s.Budget)
+	}
+	release, err := s.admit(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	return v.Centrality(metric, s.Budget)
+}
+
+// Communities partitions the view by modularity, computed once per view.
+func (s *Service) Communities(ctx context.Context, v *View) (*Communities, error) {
+	release, err := s.admit(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	return v.Communities(s.Budget)
+}
+
+// admit waits for the heavy slot, or for ctx to end.
+func (s *Service) admit(ctx context.Context) (func(), error) {
+	select {
+	case s.heavy <- struct{}{}:
+		return func() { <-s.heavy }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (v *View) cached(metric Metric) bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	_, ok := v.scores[metric]
+	return ok
+}
+
+// Centrality ranks the nodes by metric, computed once and then cached.
+func (v *View) Centrality(metric Metric, budget Budget) ([]Score, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if got, ok := v.scores[metric]; ok {
+		return got, nil
+	}
+	got, err := v.centrality(metric, budget)
+	if err != nil {
+		return nil, err
+	}
+	if v.scores == nil {
+		v.scores = map[Metric][]Score{}
+	}
+	v.scores[metric] = got
+	return got, nil
+}
+
+// Communities partitions the view by modularity, computed once.
+func (v *View) Communities(budget Budget) (*Communities, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.comm != nil {
+		return v.comm, nil
+	}
+	c, err := v.communities(budget)
+	if err != nil {
+		return nil, err
+	}
+	v.comm = c
+	return c, nil
+}
+
+// Components are the view's connected components, largest first.
+func (v *View) Components() [][]*Node {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.comps == nil {
+		v.comps = v.components()
+	}
+	return v.comps
+}
+
+// services holds one Service per database client, so the GraphQL
+// resolvers and the HTTP exports of one server share one cache.
+var services sync.Map // *ent.Client → *Service
+
+// For returns the Service of client, making it on first use.
+func For(client *ent.Client) *Service {
+	if s, ok := services.Load(client); ok {
+		return s.(*Service)
+	}
+	s, _ := services.LoadOrStore(client, NewService(client))
+	return s.(*Service)
+}

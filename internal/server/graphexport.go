@@ -1,0 +1,108 @@
+package server
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"kokeilu/ent"
+	"kokeilu/internal/fault"
+	"kokeilu/internal/netgraph"
+	"kokeilu/internal/scalar"
+)
+
+// graphExports are the files of GET /export/<name>: the filtered network
+// graph written as it is read (README: "Graph exports").
+var graphExports = map[string]struct {
+	contentType string
+	write       func(io.Writer, *netgraph.Graph) error
+}{
+	"graph.graphml": {"application/graphml+xml; charset=utf-8", netgraph.WriteGraphML},
+	"graph.gexf":    {"application/gexf+xml; charset=utf-8", netgraph.WriteGEXF},
+	"nodes.csv":     {"text/csv; charset=utf-8", netgraph.WriteNodesCSV},
+	"edges.csv":     {"text/csv; charset=utf-8", netgraph.WriteEdgesCSV},
+	"graph.zip":     {"application/zip", netgraph.WriteZip},
+}
+
+// graphExport serves GET /export/{file} with the filter of networkGraph as
+// query parameters (nodeTypes and edgeKinds comma-separated, regionCode,
+// themeSlug, asOf, from, to, projection, maxNodes). Without maxNodes the
+// whole graph is exported (up to netgraph.LimitMaxNodes nodes).
+func graphExport(client *ent.Client) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		export, ok := graphExports[r.PathValue("file")]
+		if !ok {
+			writeErrorCode(w, http.StatusNotFound, CodeNotFound, "exports are graph.graphml, graph.gexf, nodes.csv, edges.csv and graph.zip")
+			return
+		}
+		f, err := exportFilter(r.URL.Query())
+		if err == nil {
+			err = f.Validate()
+		}
+		if err != nil {
+			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		v, err := netgraph.For(client).View(r.Context(), f)
+		if err != nil {
+			if e, ok := fault.As(err); ok {
+				writeErrorCode(w, http.StatusBadRequest, e.Code, e.Message)
+				return
+			}
+			slog.ErrorContext(r.Context(), "graph export", "err", err, "request_id", RequestID(r.Context()))
+			writeErrorCode(w, http.StatusInternalServerError, CodeInternal, "internal error")
+			return
+		}
+		g, truncated := netgraph.Capped(v.Graph, f.MaxNodes)
+		w.Header().Set("Content-Type", export.contentType)
+		w.Header().Set("Content-Disposition", `attachment; filename="kokeilu-`+r.PathValue("file")+`"`)
+		w.Header().Set("X-Graph-Nodes", strconv.Itoa(len(g.Nodes)))
+		w.Header().Set("X-Graph-Edges", strconv.Itoa(len(g.Edges)))
+		w.Header().Set("X-Graph-Truncated", strconv.FormatBool(truncated))
+		if err := export.write(w, g); err != nil {
+			// Headers are gone: the client sees a cut document.
+			slog.WarnContext(r.Context(), "graph export cut", "err", err)
+		}
+	})
+}
+
+// exportFilter reads the filter from query parameters.
+func exportFilter(q url.Values) (netgraph.Filter, error) {
+	f := netgraph.Filter{MaxNodes: netgraph.LimitMaxNodes}
+	list := func(name string) []string {
+		if q.Get(name) == "" {
+			return nil
+		}
+		return strings.Split(q.Get(name), ",")
+	}
+	for _, t := range list("nodeTypes") {
+		f.NodeTypes = append(f.NodeTypes, netgraph.NodeType(strings.ToUpper(strings.TrimSpace(t))))
+	}
+	for _, k := range list("edgeKinds") {
+		f.EdgeKinds = append(f.EdgeKinds, netgraph.EdgeKind(strings.ToUpper(strings.TrimSpace(k))))
+	}
+	f.Region, f.Theme = q.Get("regionCode"), q.Get("themeSlug")
+	dates := map[string]**time.Time{"asOf": &f.AsOf, "from": &f.From, "to": &f.To}
+	for name, dst := range dates {
+		if s := q.Get(name); s != "" {
+			t, err := time.Parse(scalar.DateLayout, s)
+			if err != nil {
+				return f, fault.BadInput(name, "%s is a date like 2015-12-02", name)
+			}
+			*dst = &t
+		}
+	}
+	f.Projection = q.Get("projection") == "true"
+	if s := q.Get("maxNodes"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n <= 0 {
+			return f, fault.BadInput("maxNodes", "maxNodes is a positive number")
+		}
+		f.MaxNodes = n
+	}
+	return f, nil
+}
