@@ -347,13 +347,16 @@ const (
 	// Pilot → network it belongs to.
 	GraphEdgeKindPartOfNetwork GraphEdgeKind = "PART_OF_NETWORK"
 	// Network → its parent network.
-	GraphEdgeKindSubNetworkOf     GraphEdgeKind = "SUB_NETWORK_OF"
+	GraphEdgeKindSubNetworkOf GraphEdgeKind = "SUB_NETWORK_OF"
+	// Operating model → pilot that developed it.
+	GraphEdgeKindDevelopedIn      GraphEdgeKind = "DEVELOPED_IN"
 	GraphEdgeKindCollaboration    GraphEdgeKind = "COLLABORATION"
 	GraphEdgeKindFunding          GraphEdgeKind = "FUNDING"
 	GraphEdgeKindKnowledgeSharing GraphEdgeKind = "KNOWLEDGE_SHARING"
-	GraphEdgeKindAdoption         GraphEdgeKind = "ADOPTION"
-	GraphEdgeKindSuccessor        GraphEdgeKind = "SUCCESSOR"
-	GraphEdgeKindOther            GraphEdgeKind = "OTHER"
+	// A Link of kind ADOPTION, or an adoption of an operating model: municipality or pilot → operating model, from the adoption date.
+	GraphEdgeKindAdoption  GraphEdgeKind = "ADOPTION"
+	GraphEdgeKindSuccessor GraphEdgeKind = "SUCCESSOR"
+	GraphEdgeKindOther     GraphEdgeKind = "OTHER"
 	// Projection: two actors sharing pilots; weight = how many.
 	GraphEdgeKindSharedPilots GraphEdgeKind = "SHARED_PILOTS"
 	// Projection: two actors sharing networks; weight = how many.
@@ -367,6 +370,7 @@ var AllGraphEdgeKind = []GraphEdgeKind{
 	GraphEdgeKindMemberOf,
 	GraphEdgeKindPartOfNetwork,
 	GraphEdgeKindSubNetworkOf,
+	GraphEdgeKindDevelopedIn,
 	GraphEdgeKindCollaboration,
 	GraphEdgeKindFunding,
 	GraphEdgeKindKnowledgeSharing,
@@ -379,7 +383,7 @@ var AllGraphEdgeKind = []GraphEdgeKind{
 
 func (e GraphEdgeKind) IsValid() bool {
 	switch e {
-	case GraphEdgeKindParticipatesIn, GraphEdgeKindLeads, GraphEdgeKindPartnerIn, GraphEdgeKindMemberOf, GraphEdgeKindPartOfNetwork, GraphEdgeKindSubNetworkOf, GraphEdgeKindCollaboration, GraphEdgeKindFunding, GraphEdgeKindKnowledgeSharing, GraphEdgeKindAdoption, GraphEdgeKindSuccessor, GraphEdgeKindOther, GraphEdgeKindSharedPilots, GraphEdgeKindSharedNetworks:
+	case GraphEdgeKindParticipatesIn, GraphEdgeKindLeads, GraphEdgeKindPartnerIn, GraphEdgeKindMemberOf, GraphEdgeKindPartOfNetwork, GraphEdgeKindSubNetworkOf, GraphEdgeKindDevelopedIn, GraphEdgeKindCollaboration, GraphEdgeKindFunding, GraphEdgeKindKnowledgeSharing, GraphEdgeKindAdoption, GraphEdgeKindSuccessor, GraphEdgeKindOther, GraphEdgeKindSharedPilots, GraphEdgeKindSharedNetworks:
 		return true
 	}
 	return false
@@ -428,6 +432,8 @@ const (
 	GraphNodeTypeOrganization GraphNodeType = "ORGANIZATION"
 	GraphNodeTypeNetwork      GraphNodeType = "NETWORK"
 	GraphNodeTypePilot        GraphNodeType = "PILOT"
+	// A toimintamalli; those of members-only workspaces are left out.
+	GraphNodeTypeOperatingModel GraphNodeType = "OPERATING_MODEL"
 )
 
 var AllGraphNodeType = []GraphNodeType{
@@ -435,11 +441,12 @@ var AllGraphNodeType = []GraphNodeType{
 	GraphNodeTypeOrganization,
 	GraphNodeTypeNetwork,
 	GraphNodeTypePilot,
+	GraphNodeTypeOperatingModel,
 }
 
 func (e GraphNodeType) IsValid() bool {
 	switch e {
-	case GraphNodeTypeMunicipality, GraphNodeTypeOrganization, GraphNodeTypeNetwork, GraphNodeTypePilot:
+	case GraphNodeTypeMunicipality, GraphNodeTypeOrganization, GraphNodeTypeNetwork, GraphNodeTypePilot, GraphNodeTypeOperatingModel:
 		return true
 	}
 	return false

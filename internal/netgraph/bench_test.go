@@ -83,7 +83,7 @@ func BenchmarkNetgraph(b *testing.B) {
 
 	b.Run("version-query", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := netgraph.Version(ctx, db.Client, netgraph.Sources); err != nil {
+			if _, err := netgraph.Version(ctx, db.Client); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -23,10 +23,12 @@ const (
 	Organization NodeType = "ORGANIZATION"
 	Network      NodeType = "NETWORK"
 	Pilot        NodeType = "PILOT"
+	// OperatingModel is a toimintamalli: adoptions spread it.
+	OperatingModel NodeType = "OPERATING_MODEL"
 )
 
 // NodeTypes are all node types, in a stable order.
-var NodeTypes = []NodeType{Municipality, Organization, Network, Pilot}
+var NodeTypes = []NodeType{Municipality, Organization, Network, Pilot, OperatingModel}
 
 // EdgeKind is what an edge says. Relations of the data come first, then the
 // kinds of explicit Links, then the actor–actor kinds of the projection.
@@ -39,6 +41,7 @@ const (
 	MemberOf       EdgeKind = "MEMBER_OF"       // municipality or organisation → network
 	PartOfNetwork  EdgeKind = "PART_OF_NETWORK" // pilot → network
 	SubNetworkOf   EdgeKind = "SUB_NETWORK_OF"  // network → its parent
+	DevelopedIn    EdgeKind = "DEVELOPED_IN"    // operating model → pilot that developed it
 
 	// Kinds of Link entities (their kind field).
 	Collaboration    EdgeKind = "COLLABORATION"
@@ -55,7 +58,7 @@ const (
 )
 
 // EdgeKinds are all edge kinds.
-var EdgeKinds = []EdgeKind{ParticipatesIn, Leads, PartnerIn, MemberOf, PartOfNetwork, SubNetworkOf,
+var EdgeKinds = []EdgeKind{ParticipatesIn, Leads, PartnerIn, MemberOf, PartOfNetwork, SubNetworkOf, DevelopedIn,
 	Collaboration, Funding, KnowledgeSharing, Adoption, Successor, Other, SharedPilots, SharedNetworks}
 
 // Node is one entity of the graph; ID is its global ent ID (the Node id of

@@ -2,19 +2,22 @@ package netgraph
 
 import (
 	"context"
-	"database/sql"
+
 	"fmt"
-	"strings"
+	"strconv"
 	"time"
 
 	"kokeilu/ent"
 	"kokeilu/ent/link"
 	"kokeilu/ent/municipality"
 	"kokeilu/ent/network"
+	"kokeilu/ent/operatingmodel"
 	"kokeilu/ent/organization"
 	"kokeilu/ent/pilot"
 	"kokeilu/ent/region"
 	"kokeilu/ent/theme"
+	"kokeilu/ent/workspace"
+	"kokeilu/internal/revision"
 )
 
 // Source adds one kind of data to the graph: nodes, edges or both. The
@@ -23,30 +26,18 @@ import (
 type Source struct {
 	Name string
 	Load func(ctx context.Context, c *ent.Client, b *Builder) error
-	// Version returns a cheap fingerprint of the rows the source reads; it
-	// changes whenever they do (see Service).
-	Version func(ctx context.Context, c *ent.Client) (string, error)
 }
 
 // Sources are the graph's data. Every query runs with the request's
-// context, so ent's privacy policies decide what enters the graph.
+// context, so ent's privacy policies decide what enters the graph; the
+// graph is shared by all viewers, so sources read only what everyone may.
 var Sources = []Source{
-	{Name: "municipalities", Load: loadMunicipalities}, // reference data: read-only through the API
-	{Name: "organizations", Load: loadOrganizations, Version: tableVersion(func(ctx context.Context, c *ent.Client, v any) error {
-		return c.Organization.Query().Aggregate(versionAggregates(organization.FieldID, organization.FieldUpdatedAt)...).Scan(ctx, v)
-	})},
-	{Name: "networks", Load: loadNetworks, Version: tableVersion(func(ctx context.Context, c *ent.Client, v any) error {
-		return c.Network.Query().Aggregate(versionAggregates(network.FieldID, network.FieldUpdatedAt)...).Scan(ctx, v)
-	})},
-	{Name: "pilots", Load: loadPilots, Version: tableVersion(func(ctx context.Context, c *ent.Client, v any) error {
-		return c.Pilot.Query().Aggregate(versionAggregates(pilot.FieldID, pilot.FieldUpdatedAt)...).Scan(ctx, v)
-	})},
-	// Links are only ever created through the API (no update, no delete),
-	// so their largest ID is their version: one primary-key lookup instead
-	// of a scan of 100,000 rows.
-	{Name: "links", Load: loadLinks, Version: tableVersion(func(ctx context.Context, c *ent.Client, v any) error {
-		return c.Link.Query().Aggregate(ent.As(ent.Max(link.FieldID), "max_id")).Scan(ctx, v)
-	})},
+	{Name: "municipalities", Load: loadMunicipalities},
+	{Name: "organizations", Load: loadOrganizations},
+	{Name: "networks", Load: loadNetworks},
+	{Name: "pilots", Load: loadPilots},
+	{Name: "links", Load: loadLinks},
+	{Name: "operating models", Load: loadOperatingModels},
 }
 
 // Load builds the whole graph (all periods, all kinds) from the sources.
@@ -60,46 +51,12 @@ func Load(ctx context.Context, c *ent.Client, sources []Source) (*Graph, error) 
 	return b.Build(), nil
 }
 
-// Version is the data version of the sources: when it is unchanged, so is
-// the graph.
-func Version(ctx context.Context, c *ent.Client, sources []Source) (string, error) {
-	var parts []string
-	for _, s := range sources {
-		if s.Version == nil {
-			continue
-		}
-		v, err := s.Version(ctx, c)
-		if err != nil {
-			return "", fmt.Errorf("graph source %s: %w", s.Name, err)
-		}
-		parts = append(parts, v)
-	}
-	return strings.Join(parts, "|"), nil
-}
-
-// versionAggregates are a table's count, largest ID and last update.
-func versionAggregates(id, updated string) []ent.AggregateFunc {
-	return []ent.AggregateFunc{ent.Count(), ent.As(ent.Max(id), "max_id"), ent.As(ent.Max(updated), "max_updated")}
-}
-
-// tableVersion fingerprints a table by its row count, largest ID and last
-// update: a create raises the ID, an update (edges included: ent stamps
-// updated_at on every update) the time, a delete the count. One indexed
-// aggregate query per table.
-func tableVersion(scan func(ctx context.Context, c *ent.Client, v any) error) func(context.Context, *ent.Client) (string, error) {
-	return func(ctx context.Context, c *ent.Client) (string, error) {
-		var rows []struct {
-			Count   int            `json:"count"`
-			MaxID   sql.NullInt64  `json:"max_id"`
-			Updated sql.NullString `json:"max_updated"`
-		}
-		err := scan(ctx, c, &rows)
-		if err != nil || len(rows) == 0 {
-			return "", err
-		}
-		r := rows[0]
-		return fmt.Sprintf("%d/%d/%s", r.Count, r.MaxID.Int64, r.Updated.String), nil
-	}
+// Version is the data version: the data revision, which every write on
+// any instance raises (internal/revision). When it is unchanged, so is the
+// graph.
+func Version(ctx context.Context, c *ent.Client) (string, error) {
+	rev, err := revision.Current(ctx, c)
+	return strconv.FormatInt(rev, 10), err
 }
 
 // batch bounds the IDs of one eager-loading query (the IN list).
@@ -250,4 +207,44 @@ func loadLinks(ctx context.Context, c *ent.Client, b *Builder) error {
 		}
 		after = ls[len(ls)-1].ID
 	}
+}
+
+// loadOperatingModels adds the operating models everyone may read (not
+// those published in members-only workspaces: the graph is shared by all
+// viewers), with the pilots that developed them and their adoptions, dated
+// by the adoption.
+func loadOperatingModels(ctx context.Context, c *ent.Client, b *Builder) error {
+	models, err := c.OperatingModel.Query().
+		Where(operatingmodel.Or(
+			operatingmodel.Not(operatingmodel.HasWorkspace()),
+			operatingmodel.HasWorkspaceWith(workspace.VisibilityEQ(workspace.VisibilityPUBLIC)),
+		)).
+		Select(operatingmodel.FieldID, operatingmodel.FieldName).
+		WithDevelopedIn(func(q *ent.PilotQuery) { q.Select(pilot.FieldID) }).
+		WithAdoptions(func(q *ent.AdoptionQuery) {
+			q.WithMunicipality(func(q *ent.MunicipalityQuery) { q.Select(municipality.FieldID) }).
+				WithPilot(func(q *ent.PilotQuery) { q.Select(pilot.FieldID) })
+		}).All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, m := range models {
+		b.AddNode(Node{ID: m.ID, Type: OperatingModel, Label: m.Name})
+		for _, p := range m.Edges.DevelopedIn {
+			b.AddEdge(Edge{Source: m.ID, Target: p.ID, Kind: DevelopedIn, Weight: 1})
+		}
+		for _, a := range m.Edges.Adoptions {
+			e := Edge{Target: m.ID, Kind: Adoption, Weight: 1, ValidFrom: a.AdoptedOn}
+			switch {
+			case a.Edges.Municipality != nil:
+				e.Source = a.Edges.Municipality.ID
+			case a.Edges.Pilot != nil:
+				e.Source = a.Edges.Pilot.ID
+			default:
+				continue
+			}
+			b.AddEdge(e)
+		}
+	}
+	return nil
 }

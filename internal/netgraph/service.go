@@ -19,17 +19,16 @@ func CostError(measure string, work, limit int) error { return cost.Exceeded(mea
 //
 // Why a version query: several instances may serve one PostgreSQL, and a
 // write on one must not leave another serving an old graph. Each request
-// therefore first reads the data version (Version: one aggregate query per
-// source table, a few milliseconds) and uses the cache only when it
-// matches; a write anywhere changes the version, so the next request on
+// therefore first reads the data version (Version: the data revision, one
+// primary-key lookup) and uses the cache only when it matches; a write anywhere changes the version, so the next request on
 // every instance rebuilds. No message bus is needed and a lost notification
 // cannot leave a cache stale.
 //
 // Privacy: every source reads through ent with the request's context. All
 // the entities in the graph (municipalities, organisations, networks,
-// pilots, links) are public to read, so one cached graph serves every
-// viewer; workspaces, whose contents may be members-only, are not part of
-// the graph.
+// pilots, links, and operating models outside members-only workspaces) are
+// public to read, so one cached graph serves every viewer; workspaces,
+// whose contents may be members-only, are not part of the graph.
 type Service struct {
 	client  *ent.Client
 	sources []Source
@@ -87,7 +86,7 @@ func (s *Service) View(ctx context.Context, f Filter) (*View, error) {
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
-	version, err := Version(ctx, s.client, s.sources)
+	version, err := Version(ctx, s.client)
 	if err != nil {
 		return nil, err
 	}

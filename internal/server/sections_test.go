@@ -711,3 +711,67 @@ func TestEmptyNestedFilter(t *testing.T) {
 		}
 	})
 }
+
+// TestAdoptionsInTheGraph: operating models enter the research graph with
+// the pilots that developed them (DEVELOPED_IN) and their adoptions
+// (ADOPTION, dated); models of members-only workspaces stay out of it for
+// everyone, since one graph serves all viewers.
+func TestAdoptionsInTheGraph(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		a := newAPI(t, b, false)
+		p := a.people()
+		open := a.newWorld(p, workspace.VisibilityPUBLIC)
+		closed := a.newWorld(p, workspace.VisibilityMEMBERS_ONLY)
+		const create = `mutation($ws: ID!, $p: ID!, $name: String!) { createOperatingModel(input: {name: $name, workspaceID: $ws, developedInIDs: [$p]}) { id } }`
+		var public, private struct{ CreateOperatingModel struct{ ID string } }
+		a.query(&public, create, map[string]any{"ws": open.Workspace, "p": open.Pilot, "name": "Julkinen malli"}, p.header("member")...)
+		a.query(&private, create, map[string]any{"ws": closed.Workspace, "p": closed.Pilot, "name": "Sisäinen malli"}, p.header("member")...)
+		const adopt = `mutation($m: ID!, $by: ID!) { recordAdoption(input: {operatingModelID: $m, municipalityID: $by, adoptedOn: "2019-06-01"}) { id } }`
+		for _, m := range []string{public.CreateOperatingModel.ID, private.CreateOperatingModel.ID} {
+			a.query(&struct{}{}, adopt, map[string]any{"m": m, "by": open.Municipality}, p.header("member")...)
+		}
+		const q = `query($f: GraphFilter) { networkGraph(filter: $f) { nodes { id type label } edges { source target kind validFrom } } }`
+		type graph struct {
+			NetworkGraph struct {
+				Nodes []struct{ ID, Type, Label string }
+				Edges []struct{ Source, Target, Kind, ValidFrom string }
+			}
+		}
+		edges := func(role string, filter map[string]any) map[string]string {
+			var g graph
+			a.query(&g, q, map[string]any{"f": filter}, p.header(role)...)
+			out := map[string]string{}
+			for _, e := range g.NetworkGraph.Edges {
+				if e.Kind == "ADOPTION" || e.Kind == "DEVELOPED_IN" {
+					out[e.Kind+" "+e.Source+" → "+e.Target] = e.ValidFrom
+				}
+			}
+			for _, n := range g.NetworkGraph.Nodes {
+				if n.ID == private.CreateOperatingModel.ID {
+					t.Errorf("%s sees the members-only model in the graph", role)
+				}
+			}
+			return out
+		}
+		m := public.CreateOperatingModel.ID
+		want := map[string]string{
+			"DEVELOPED_IN " + m + " → " + open.Pilot:    "",
+			"ADOPTION " + open.Municipality + " → " + m: "2019-06-01",
+		}
+		for _, role := range []string{"anonymous", "member", "siteAdmin"} {
+			got := edges(role, map[string]any{"edgeKinds": []string{"ADOPTION", "DEVELOPED_IN"}})
+			if len(got) != len(want) {
+				t.Errorf("%s: edges %v, want %v", role, got, want)
+			}
+			for k, v := range want {
+				if got[k] != v {
+					t.Errorf("%s: %s valid from %q, want %q (all: %v)", role, k, got[k], v, got)
+				}
+			}
+		}
+		// Before the adoption, only the model's origin is there.
+		if got := edges("anonymous", map[string]any{"asOf": "2018-01-01", "edgeKinds": []string{"ADOPTION", "DEVELOPED_IN"}}); len(got) != 1 {
+			t.Errorf("as of 2018: %v", got)
+		}
+	})
+}

@@ -137,9 +137,9 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 		AllowedHeaders: []string{"Authorization", "Content-Type", "Accept-Language"},
 	}).Handler(withTimeout(opts.RequestTimeout, limitBody(maxBody, opts.Accounts.Middleware(limitRate(opts.RateLimit, streams.track(requireGraphQLRequest(newResponseCache(db.Client, opts.ResponseCacheTTL, 64<<20).middleware(gql)))))))))
 	mux.Handle("GET /{$}", playground.Handler("Kokeilu", "/query"))
-	mux.Handle("GET /export/{file}", opts.Accounts.Middleware(limitRate(opts.RateLimit, export.Handler(db.Client))))
+	mux.Handle("GET /export/{file}", opts.Accounts.Middleware(limitRate(opts.RateLimit,
+		exports(export.Handler(db.Client), graphExport(db.Client)))))
 	mux.Handle("GET /metrics", observed.Handler())
-	mux.Handle("GET /export/{file}", opts.Accounts.Middleware(limitRate(opts.RateLimit, graphExport(db.Client))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("ok\n"))
 	})
@@ -215,6 +215,18 @@ func withTimeout(d time.Duration, next http.Handler) http.Handler {
 		ctx, cancel := context.WithTimeout(r.Context(), d)
 		defer cancel()
 		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// exports sends /export/pilots.* to the pilot exports and the rest to the
+// graph exports.
+func exports(pilots, graph http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.PathValue("file"), "pilots.") {
+			pilots.ServeHTTP(w, r)
+			return
+		}
+		graph.ServeHTTP(w, r)
 	})
 }
 
