@@ -74,6 +74,18 @@ func webURL(field string, s *string) (string, error) {
 	return u.String(), nil
 }
 
+// heading checks the title (required, at most 200 characters) and the
+// optional text under it (field, at most max characters) of a new notice,
+// survey or workshop.
+func heading(title, field string, body *string, max int) (string, string, error) {
+	t, err := text("title", title, true, 200)
+	if err != nil {
+		return "", "", err
+	}
+	b, err := text(field, deref(body), false, max)
+	return t, b, err
+}
+
 func deref(s *string) string {
 	if s == nil {
 		return ""
@@ -335,11 +347,7 @@ func PostNotice(ctx context.Context, c *ent.Client, in NoticeInput) (*ent.Notice
 	if err != nil {
 		return nil, err
 	}
-	title, err := text("title", in.Title, true, 200)
-	if err != nil {
-		return nil, err
-	}
-	body, err := text("body", deref(in.Body), false, 20000)
+	title, body, err := heading(in.Title, "body", in.Body, 20000)
 	if err != nil {
 		return nil, err
 	}

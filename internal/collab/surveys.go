@@ -42,11 +42,7 @@ func CreateSurvey(ctx context.Context, c *ent.Client, in model.CreateSurveyInput
 	if err != nil {
 		return nil, err
 	}
-	title, err := text("title", in.Title, true, 200)
-	if err != nil {
-		return nil, err
-	}
-	desc, err := text("description", deref(in.Description), false, 10000)
+	title, desc, err := heading(in.Title, "description", in.Description, 10000)
 	if err != nil {
 		return nil, err
 	}

@@ -24,11 +24,7 @@ func CreateWorkshop(ctx context.Context, c *ent.Client, in model.CreateWorkshopI
 	if err != nil {
 		return nil, err
 	}
-	title, err := text("title", in.Title, true, 200)
-	if err != nil {
-		return nil, err
-	}
-	desc, err := text("description", deref(in.Description), false, 10000)
+	title, desc, err := heading(in.Title, "description", in.Description, 10000)
 	if err != nil {
 		return nil, err
 	}
@@ -156,12 +152,12 @@ func CancelRegistration(ctx context.Context, c *ent.Client, workshopID int) (*en
 	if err != nil {
 		return nil, err
 	}
-	r, err := w.QueryRegistrations().Where(workshopregistration.UserID(v.ID)).Only(ctx)
-	if ent.IsNotFound(err) {
-		return nil, fault.NotFoundf("you have not signed up for this workshop")
-	}
+	r, err := registrationOf(ctx, w, v.ID)
 	if err != nil {
 		return nil, err
+	}
+	if r == nil {
+		return nil, fault.NotFoundf("you have not signed up for this workshop")
 	}
 	if err := c.WorkshopRegistration.DeleteOneID(r.ID).Exec(ctx); err != nil {
 		return nil, err
@@ -204,7 +200,12 @@ func ViewerRegistration(ctx context.Context, w *ent.Workshop) (*ent.WorkshopRegi
 	if v == nil {
 		return nil, nil
 	}
-	r, err := w.QueryRegistrations().Where(workshopregistration.UserID(v.ID)).Only(ctx)
+	return registrationOf(ctx, w, v.ID)
+}
+
+// registrationOf is a user's registration for a workshop, or nil.
+func registrationOf(ctx context.Context, w *ent.Workshop, userID int) (*ent.WorkshopRegistration, error) {
+	r, err := w.QueryRegistrations().Where(workshopregistration.UserID(userID)).Only(ctx)
 	if ent.IsNotFound(err) {
 		return nil, nil
 	}
