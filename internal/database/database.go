@@ -71,7 +71,11 @@ func OpenWith(ctx context.Context, dsn string, settings Settings, wrap ...Option
 	switch dialectName {
 	case dialect.SQLite:
 		// One writer at a time is all SQLite allows; readers use WAL.
+		// Idle connections are kept: a new one reads and parses the whole
+		// schema before its first statement, which costs more than most
+		// queries (database/sql keeps only 2 idle by default).
 		sqlDB.SetMaxOpenConns(8)
+		sqlDB.SetMaxIdleConns(8)
 	case dialect.Postgres:
 		if settings.MaxConns <= 0 {
 			settings.MaxConns = 20
