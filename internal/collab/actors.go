@@ -30,6 +30,24 @@ func refs(ctx context.Context, field string, ids []int, count func(context.Conte
 	return nil
 }
 
+// refCheck is one reference field of an input: its IDs and how to count
+// the rows of the right kind among them.
+type refCheck struct {
+	field string
+	ids   []int
+	count func(context.Context, ...int) (int, error)
+}
+
+// checkRefs runs refs for each reference field, stopping at the first bad one.
+func checkRefs(ctx context.Context, checks ...refCheck) error {
+	for _, check := range checks {
+		if err := refs(ctx, check.field, check.ids, check.count); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func one(id *int) []int {
 	if id == nil {
 		return nil
@@ -69,22 +87,13 @@ func countPilots(c *ent.Client) func(context.Context, ...int) (int, error) {
 
 // pilotRefs checks the references of a pilot's input.
 func pilotRefs(ctx context.Context, c *ent.Client, lead *int, municipalities, organizations, themes, networks []int) error {
-	for _, check := range []struct {
-		field string
-		ids   []int
-		count func(context.Context, ...int) (int, error)
-	}{
-		{"leadMunicipalityID", one(lead), countMunicipalities(c)},
-		{"municipalityIDs", municipalities, countMunicipalities(c)},
-		{"organizationIDs", organizations, countOrganizations(c)},
-		{"themeIDs", themes, countThemes(c)},
-		{"networkIDs", networks, countNetworks(c)},
-	} {
-		if err := refs(ctx, check.field, check.ids, check.count); err != nil {
-			return err
-		}
-	}
-	return nil
+	return checkRefs(ctx,
+		refCheck{"leadMunicipalityID", one(lead), countMunicipalities(c)},
+		refCheck{"municipalityIDs", municipalities, countMunicipalities(c)},
+		refCheck{"organizationIDs", organizations, countOrganizations(c)},
+		refCheck{"themeIDs", themes, countThemes(c)},
+		refCheck{"networkIDs", networks, countNetworks(c)},
+	)
 }
 
 // CreatePilot creates a pilot for the viewer (its creator).
@@ -120,20 +129,14 @@ func CreateNetwork(ctx context.Context, c *ent.Client, in ent.CreateNetworkInput
 	if err != nil {
 		return nil, err
 	}
-	for _, check := range []struct {
-		field string
-		ids   []int
-		count func(context.Context, ...int) (int, error)
-	}{
-		{"municipalityIDs", in.MunicipalityIDs, countMunicipalities(c)},
-		{"organizationIDs", in.OrganizationIDs, countOrganizations(c)},
-		{"pilotIDs", in.PilotIDs, countPilots(c)},
-		{"parentID", one(in.ParentID), countNetworks(c)},
-		{"childIDs", in.ChildIDs, countNetworks(c)},
-	} {
-		if err := refs(ctx, check.field, check.ids, check.count); err != nil {
-			return nil, err
-		}
+	if err := checkRefs(ctx,
+		refCheck{"municipalityIDs", in.MunicipalityIDs, countMunicipalities(c)},
+		refCheck{"organizationIDs", in.OrganizationIDs, countOrganizations(c)},
+		refCheck{"pilotIDs", in.PilotIDs, countPilots(c)},
+		refCheck{"parentID", one(in.ParentID), countNetworks(c)},
+		refCheck{"childIDs", in.ChildIDs, countNetworks(c)},
+	); err != nil {
+		return nil, err
 	}
 	return c.Network.Create().SetInput(in).Save(ctx)
 }

@@ -30,21 +30,6 @@ func countWorkspaces(c *ent.Client) func(context.Context, ...int) (int, error) {
 	}
 }
 
-type refCheck struct {
-	field string
-	ids   []int
-	count func(context.Context, ...int) (int, error)
-}
-
-func checkRefs(ctx context.Context, checks ...refCheck) error {
-	for _, check := range checks {
-		if err := refs(ctx, check.field, check.ids, check.count); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // modelText checks an operating model's texts and address.
 func modelText(name *string, sourceURL *string) error {
 	if name != nil {

@@ -8,15 +8,17 @@ import (
 	"kokeilu/ent/membership"
 	"kokeilu/ent/workspace"
 	"kokeilu/graph/model"
-	"kokeilu/internal/auth"
 	"kokeilu/internal/policy"
 )
 
 // SubWorkspaces are a workspace's children whose contents the viewer may
 // read.
 func SubWorkspaces(ctx context.Context, c *ent.Client, parentID int) *ent.WorkspaceQuery {
-	return c.Workspace.Query().Where(workspace.HasParentWith(workspace.ID(parentID)),
-		policy.ContentVisible(auth.FromContext(ctx)))
+	q := c.Workspace.Query().Where(workspace.HasParentWith(workspace.ID(parentID)))
+	if readable := policy.ReadableContent(ctx); readable != nil {
+		q.Where(readable)
+	}
+	return q
 }
 
 // Summary counts what a workspace's navigation shows, as the viewer may see

@@ -175,15 +175,6 @@ func NoticeReaders(ctx context.Context, c *ent.Client, workspaceID int) (func(*a
 	return func(v *auth.Viewer) bool { return v != nil && (v.Admin || members[v.ID]) }, nil
 }
 
-// ContentVisible is contentVisible for readers outside this package (site
-// administrators see every workspace's contents).
-func ContentVisible(v *auth.Viewer) predicate.Workspace {
-	if v != nil && v.Admin {
-		return workspace.IDGT(0)
-	}
-	return contentVisible(v)
-}
-
 // Manages tells whether the viewer is an ADMIN or OWNER of the workspace,
 // or a site administrator.
 func Manages(ctx context.Context, c *ent.Client, workspaceID int) (bool, error) {
