@@ -11,7 +11,7 @@ import (
 func TestIsAdminVisibility(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
 		a := newAPI(t, b, false)
-		adminToken, adminID := a.register(siteAdminEmail, "Ylläpitäjä")
+		adminToken, adminID := a.siteAdmin("Ylläpitäjä")
 		userToken, userID := a.register("tavallinen@example.org", "Tavallinen")
 		const q = `query($id: ID!) { node(id: $id) { ... on User { displayName isAdmin } } }`
 		for _, tc := range []struct {
