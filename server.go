@@ -74,8 +74,8 @@ func run(ctx context.Context, cfg config.Config, ready chan<- string) error {
 	if err != nil {
 		return err
 	}
-	if err := accounts.PromoteAdmins(ctx); err != nil {
-		return fmt.Errorf("promote site administrators: %w", err)
+	if err := accounts.SyncAdmins(ctx); err != nil {
+		return fmt.Errorf("site administrators: %w", err)
 	}
 	if err := seed.Reference(ctx, db.Client); err != nil {
 		return fmt.Errorf("load reference data: %w", err)

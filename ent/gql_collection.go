@@ -4917,11 +4917,6 @@ func (_q *UserQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				selectedFields = append(selectedFields, user.FieldDisplayName)
 				fieldSeen[user.FieldDisplayName] = struct{}{}
 			}
-		case "isAdmin":
-			if _, ok := fieldSeen[user.FieldIsAdmin]; !ok {
-				selectedFields = append(selectedFields, user.FieldIsAdmin)
-				fieldSeen[user.FieldIsAdmin] = struct{}{}
-			}
 		case "id":
 		case "__typename":
 		default:

@@ -96,6 +96,14 @@ func (r *userResolver) Email(ctx context.Context, obj *ent.User) (*string, error
 	return &obj.Email, nil
 }
 
+// IsAdmin is the resolver for the isAdmin field.
+func (r *userResolver) IsAdmin(ctx context.Context, obj *ent.User) (*bool, error) {
+	if v := auth.FromContext(ctx); (v == nil || v.ID != obj.ID && !v.Admin) && !signedInAs(ctx, obj.ID) {
+		return nil, nil // visible to the user and site administrators alone
+	}
+	return &obj.IsAdmin, nil
+}
+
 // Name is the resolver for the name field.
 func (r *wellbeingCountyResolver) Name(ctx context.Context, obj *ent.WellbeingCounty, lang *lang.Language) (string, error) {
 	return localName(ctx, lang, obj.NameFi, obj.NameSv, obj.NameEn), nil

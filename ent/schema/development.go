@@ -117,7 +117,9 @@ func (Pilot) Indexes() []ent.Index {
 	}
 }
 
-func (Pilot) Policy() ent.Policy { return policy.Authored(policy.PilotCreator) }
+func (Pilot) Policy() ent.Policy {
+	return policy.Authored(policy.PilotCreator, policy.Attaches{"networks": policy.NetworkCreator})
+}
 
 func (Pilot) Hooks() []ent.Hook {
 	return []ent.Hook{
@@ -166,7 +168,9 @@ func (Network) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("name"), index.Fields("kind")}
 }
 
-func (Network) Policy() ent.Policy { return policy.Authored(policy.NetworkCreator) }
+func (Network) Policy() ent.Policy {
+	return policy.Authored(policy.NetworkCreator, policy.Attaches{"parent": policy.NetworkCreator, "children": policy.NetworkCreator, "pilots": policy.PilotCreator})
+}
 
 func (Network) Hooks() []ent.Hook {
 	return []ent.Hook{
@@ -215,7 +219,7 @@ func (Link) Indexes() []ent.Index {
 	}
 }
 
-func (Link) Policy() ent.Policy { return policy.Authored(policy.LinkCreator) }
+func (Link) Policy() ent.Policy { return policy.Authored(policy.LinkCreator, nil) }
 
 func (Link) Hooks() []ent.Hook {
 	return []ent.Hook{

@@ -232,10 +232,11 @@ func (User) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("display_name").NotEmpty().MaxLen(100).Annotations(entgql.OrderField("DISPLAY_NAME")),
 		// Stored lower-cased, so uniqueness is case-insensitive. Visible to its
-		// owner alone, through a resolver (graph/user.graphqls).
+		// owner alone, through a resolver (graph/schema.graphqls).
 		field.String("email").NotEmpty().MaxLen(254).Unique().Annotations(entgql.Skip(entgql.SkipAll)),
 		field.String("password_hash").Sensitive().Annotations(entgql.Skip(entgql.SkipAll)),
-		field.Bool("is_admin").Default(false).Annotations(entgql.Skip(entgql.SkipWhereInput, entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
+		// Visible to the user and site administrators, through a resolver.
+		field.Bool("is_admin").Default(false).Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 

@@ -34,8 +34,10 @@ type Service struct {
 }
 
 // NewService returns the account service. adminEmails are the site
-// administrators (KOKEILU_ADMINS): made admins when they register, and at
-// start if they already have accounts (PromoteAdmins).
+// administrators (KOKEILU_ADMINS), compared trimmed and lower-cased. Only
+// SyncAdmins, run at start, grants or takes site administration: an account
+// registered while the server runs is never an administrator until the next
+// start (anyone could register a listed email that has no account yet).
 func NewService(client *ent.Client, ttl time.Duration, adminEmails []string) (*Service, error) {
 	if ttl <= 0 {
 		ttl = DefaultTTL
@@ -85,7 +87,7 @@ func (s *Service) Register(ctx context.Context, email, password, displayName str
 		return nil, fault.Conflictf("an account with this email exists")
 	}
 	u, err := c.User.Create().SetEmail(email).SetPasswordHash(hash).SetDisplayName(displayName).
-		SetIsAdmin(s.admins[email]).Save(sys)
+		Save(sys)
 	if ent.IsConstraintError(err) {
 		return nil, fault.Conflictf("an account with this email exists")
 	}
@@ -172,14 +174,20 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Viewer, erro
 	return &Viewer{ID: sess.Edges.User.ID, Admin: sess.Edges.User.IsAdmin}, nil
 }
 
-// PromoteAdmins makes the configured administrators' accounts admins.
-func (s *Service) PromoteAdmins(ctx context.Context) error {
-	if len(s.admins) == 0 {
-		return nil
-	}
+// SyncAdmins makes site administration follow the configured list, both
+// ways: listed accounts that exist now become administrators, every other
+// account stops being one. Run it at start.
+func (s *Service) SyncAdmins(ctx context.Context) error {
 	emails := make([]string, 0, len(s.admins))
 	for e := range s.admins {
 		emails = append(emails, e)
+	}
+	revoke := s.client.User.Update().Where(user.IsAdmin(true))
+	if len(emails) == 0 {
+		return revoke.SetIsAdmin(false).Exec(System(ctx))
+	}
+	if err := revoke.Where(user.EmailNotIn(emails...)).SetIsAdmin(false).Exec(System(ctx)); err != nil {
+		return err
 	}
 	return s.client.User.Update().Where(user.EmailIn(emails...), user.IsAdmin(false)).SetIsAdmin(true).Exec(System(ctx))
 }

@@ -188,6 +188,7 @@ func OperatingModel() ent.Policy {
 		Mutation: privacy.MutationPolicy{
 			requireViewer(),
 			allowSiteAdmin(),
+			AttachOnlyWhatYouEdit(Attaches{operatingmodel.EdgeParts: OperatingModelCreator, operatingmodel.EdgePartOf: OperatingModelCreator, operatingmodel.EdgeDevelopedIn: PilotCreator}),
 			privacy.OperatingModelMutationRuleFunc(func(ctx context.Context, m *ent.OperatingModelMutation) error {
 				if m.Op().Is(ent.OpCreate) {
 					if wsID, ok := m.WorkspaceID(); ok {
@@ -202,7 +203,8 @@ func OperatingModel() ent.Policy {
 	}
 }
 
-// Adoption: readable with its operating model; anyone signed in records one;
+// Adoption: readable with its operating model; anyone signed in records one
+// (of any public model, by a municipality or by a pilot they may change);
 // its recorder and site administrators change it.
 func Adoption() ent.Policy {
 	return privacy.Policy{
@@ -219,6 +221,7 @@ func Adoption() ent.Policy {
 		Mutation: privacy.MutationPolicy{
 			requireViewer(),
 			allowSiteAdmin(),
+			AttachOnlyWhatYouEdit(Attaches{adoption.EdgePilot: PilotCreator}),
 			privacy.OnMutationOperation(privacy.AlwaysAllowRule(), ent.OpCreate),
 			authorsChange(AdoptionCreator),
 		},

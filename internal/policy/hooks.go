@@ -171,6 +171,18 @@ func KeepAnOwner() ent.Hook {
 			newRole, changing := m.Role()
 			leaving := m.Op().Is(ent.OpDeleteOne)
 			if target.Role == membership.RoleOWNER && (leaving || (changing && newRole != membership.RoleOWNER)) {
+				// Owner changes of one workspace take turns: the row update
+				// holds its lock on PostgreSQL until the transaction ends
+				// (SQLite has one writer), so two owners demoting each other
+				// at once cannot both see the other still there.
+				if err := m.Client().Workspace.UpdateOneID(target.WorkspaceID).SetUpdatedAt(time.Now()).Exec(sys); err != nil {
+					return nil, err
+				}
+				if target, err = m.Client().Membership.Get(sys, id); err != nil {
+					return nil, err
+				}
+			}
+			if target.Role == membership.RoleOWNER && (leaving || (changing && newRole != membership.RoleOWNER)) {
 				owners, err := m.Client().Membership.Query().
 					Where(membership.WorkspaceID(target.WorkspaceID), membership.RoleEQ(membership.RoleOWNER)).
 					Count(sys)

@@ -33,6 +33,8 @@ func Workspace() ent.Policy {
 	return privacy.Policy{
 		Mutation: privacy.MutationPolicy{
 			requireViewer(),
+			// A workspace of a pilot or network is made by those who may change it.
+			AttachOnlyWhatYouEdit(Attaches{workspace.EdgeNetwork: NetworkCreator, workspace.EdgePilot: PilotCreator}),
 			privacy.WorkspaceMutationRuleFunc(relativesRule),
 			privacy.OnMutationOperation(privacy.AlwaysAllowRule(), ent.OpCreate),
 			privacy.WorkspaceMutationRuleFunc(func(ctx context.Context, m *ent.WorkspaceMutation) error {

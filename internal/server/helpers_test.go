@@ -74,6 +74,18 @@ func (a *api) serve(broker pubsub.Broker) {
 	a.t.Cleanup(a.srv.Close)
 }
 
+// siteAdmin registers the site administrator and restarts the account
+// service's bookkeeping (SyncAdmins), as a real start would: registering
+// alone never makes an administrator.
+func (a *api) siteAdmin(name string) (token, id string) {
+	a.t.Helper()
+	token, id = a.register(siteAdminEmail, name)
+	if err := a.accounts.SyncAdmins(context.Background()); err != nil {
+		a.t.Fatal(err)
+	}
+	return token, id
+}
+
 // gqlError is one entry of a response's errors.
 type gqlError struct {
 	Message    string         `json:"message"`

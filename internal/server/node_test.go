@@ -33,7 +33,7 @@ func TestNodeRoundTripsEveryType(t *testing.T) {
 		c.WorkshopRegistration.Create().SetWorkshop(w).SetUser(u).SetStatus(workshopregistration.StatusPARTICIPANT).ExecX(ctx)
 		// Responses and registrations are for their owners and admins: read
 		// as a site administrator.
-		token, _ := a.register(siteAdminEmail, "Site admin")
+		token, _ := a.siteAdmin("Site admin")
 		admin := bearer(token)
 
 		want := map[string]int{

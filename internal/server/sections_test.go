@@ -555,7 +555,7 @@ func TestOperatingModels(t *testing.T) {
 		var larger, model struct {
 			CreateOperatingModel struct{ ID, Slug string }
 		}
-		a.query(&larger, `mutation { createOperatingModel(input: {name: "Palveluohjaus"}) { id slug } }`, nil, p.header("outsider")...)
+		a.query(&larger, `mutation { createOperatingModel(input: {name: "Palveluohjaus"}) { id slug } }`, nil, p.header("member")...)
 		a.query(&model, `mutation($ws: ID!, $m: ID!, $p: ID!, $part: ID!) { createOperatingModel(input: {name: "Palveluohjaus", workspaceID: $ws,
 			summary: "Yksi yhteyshenkilö", funder: "STM", municipalityIDs: [$m], developedInIDs: [$p], partOfID: $part}) { id slug } }`,
 			map[string]any{"ws": w.Workspace, "m": w.Municipality, "p": w.Pilot, "part": larger.CreateOperatingModel.ID}, p.header("member")...)
@@ -564,20 +564,20 @@ func TestOperatingModels(t *testing.T) {
 		}
 		id := model.CreateOperatingModel.ID
 		const adopt = `mutation($in: CreateAdoptionInput!) { recordAdoption(input: $in) { adoptedOn municipality { code } pilot { id } } }`
-		a.query(&struct{}{}, adopt, map[string]any{"in": map[string]any{"operatingModelID": id, "municipalityID": w.Municipality, "adoptedOn": "2019-08-01"}}, p.header("outsider")...)
-		a.query(&struct{}{}, adopt, map[string]any{"in": map[string]any{"operatingModelID": id, "pilotID": w.Pilot}}, p.header("outsider")...)
+		a.query(&struct{}{}, adopt, map[string]any{"in": map[string]any{"operatingModelID": id, "municipalityID": w.Municipality, "adoptedOn": "2019-08-01"}}, p.header("member")...)
+		a.query(&struct{}{}, adopt, map[string]any{"in": map[string]any{"operatingModelID": id, "pilotID": w.Pilot}}, p.header("member")...)
 		for name, in := range map[string]map[string]any{
 			"no adopter":                 {"operatingModelID": id},
 			"two adopters":               {"operatingModelID": id, "pilotID": w.Pilot, "municipalityID": w.Municipality},
 			"a pilot for a municipality": {"operatingModelID": id, "municipalityID": w.Pilot},
 			"a bad source":               {"operatingModelID": id, "pilotID": w.Pilot, "sourceURL": "javascript:alert(1)"},
 		} {
-			if got := outcome(a.post(adopt, map[string]any{"in": in}, p.header("outsider")...)); got != "BAD_USER_INPUT" {
+			if got := outcome(a.post(adopt, map[string]any{"in": in}, p.header("member")...)); got != "BAD_USER_INPUT" {
 				t.Errorf("adoption with %s: %s", name, got)
 			}
 		}
 		if got := outcome(a.post(`mutation($id: ID!, $part: ID!) { updateOperatingModel(id: $id, input: {partOfID: $part}) { id } }`,
-			map[string]any{"id": larger.CreateOperatingModel.ID, "part": id}, p.header("outsider")...)); got != "BAD_USER_INPUT" {
+			map[string]any{"id": larger.CreateOperatingModel.ID, "part": id}, p.header("member")...)); got != "BAD_USER_INPUT" {
 			t.Errorf("a model inside its own part: %s", got)
 		}
 		var got struct {

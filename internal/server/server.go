@@ -107,7 +107,9 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 	// A query of 15,000 tokens is far beyond any real dashboard; the limit
 	// stops parser abuse (CVE-2023-49559).
 	gql.SetParserTokenLimit(15000)
-	if !opts.NoIntrospection {
+	if opts.NoIntrospection {
+		gql.Use(noIntrospection{})
+	} else {
 		gql.Use(extension.Introspection{})
 	}
 	gql.SetDisableSuggestion(true) // "Did you mean …" would map the schema for a prober
@@ -131,11 +133,7 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 	gql.SetRecoverFunc(recoverPanic)
 
 	mux := http.NewServeMux()
-	mux.Handle("/query", cors.New(cors.Options{
-		AllowedOrigins: opts.Origins,
-		AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions},
-		AllowedHeaders: []string{"Authorization", "Content-Type", "Accept-Language"},
-	}).Handler(withTimeout(opts.RequestTimeout, limitBody(maxBody, opts.Accounts.Middleware(limitRate(opts.RateLimit, streams.track(requireGraphQLRequest(newResponseCache(db.Client, opts.ResponseCacheTTL, 64<<20).middleware(gql)))))))))
+	mux.Handle("/query", corsPolicy(opts.Origins).Handler(withTimeout(opts.RequestTimeout, limitBody(maxBody, opts.Accounts.Middleware(limitRate(opts.RateLimit, streams.track(requireGraphQLRequest(newResponseCache(db.Client, opts.ResponseCacheTTL, 64<<20).middleware(gql)))))))))
 	mux.Handle("GET /{$}", playground.Handler("Kokeilu", "/query"))
 	mux.Handle("GET /export/{file}", opts.Accounts.Middleware(limitRate(opts.RateLimit,
 		exports(export.Handler(db.Client), graphExport(db.Client)))))
@@ -154,6 +152,22 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 		_, _ = w.Write([]byte("ready\n"))
 	})
 	return &Handler{Handler: withRequestContext(mux), streams: streams}
+}
+
+// corsPolicy allows cross-origin calls from origins alone; with none
+// named, only same-origin pages call the API (rs/cors would otherwise
+// answer "*" to everyone). "*" allows every origin only when an operator
+// writes it.
+func corsPolicy(origins []string) *cors.Cors {
+	o := cors.Options{
+		AllowedOrigins: origins,
+		AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions},
+		AllowedHeaders: []string{"Authorization", "Content-Type", "Accept-Language"},
+	}
+	if len(origins) == 0 {
+		o.AllowOriginFunc = func(string) bool { return false }
+	}
+	return cors.New(o)
 }
 
 // originHosts turns the allowed origins ("https://app.example.fi") into the
