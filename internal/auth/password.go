@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 
 	"golang.org/x/crypto/argon2"
@@ -27,6 +28,18 @@ const (
 	keyLen  = 32
 )
 
+// argonSlots bounds the hashes computed at once to the number of cores:
+// each takes Params.Memory, and more at once than cores only makes every
+// one slower (measured: 20 parallel sign-ups on 2 cores, p50 2.4 s instead
+// of 0.14 s) while memory grows with the crowd.
+var argonSlots = make(chan struct{}, runtime.GOMAXPROCS(0))
+
+func argon2Key(password, salt []byte, p Argon2Params, n uint32) []byte {
+	argonSlots <- struct{}{}
+	defer func() { <-argonSlots }()
+	return argon2.IDKey(password, salt, p.Time, p.Memory, p.Threads, n)
+}
+
 // HashPassword returns an argon2id hash in the PHC string format.
 func HashPassword(password string) (string, error) {
 	salt := make([]byte, saltLen)
@@ -34,7 +47,7 @@ func HashPassword(password string) (string, error) {
 		return "", err
 	}
 	p := Params
-	key := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, keyLen)
+	key := argon2Key([]byte(password), salt, p, keyLen)
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
 		argon2.Version, p.Memory, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
@@ -63,6 +76,6 @@ func CheckPassword(hash, password string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(want)))
+	got := argon2Key([]byte(password), salt, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }

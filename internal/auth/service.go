@@ -73,10 +73,34 @@ func (s *Service) Register(ctx context.Context, email, password, displayName str
 	if n := utf8.RuneCountInString(displayName); n == 0 || n > 100 {
 		return nil, fault.BadInput("displayName", "a display name has 1 to 100 characters")
 	}
+	// The hash is slow (argon2) and is made before any transaction: the
+	// API runs register outside the mutation's transaction so that it never
+	// holds the database's writer (SQLite has one) while hashing.
 	hash, err := HashPassword(password)
 	if err != nil {
 		return nil, err
 	}
+	if ent.TxFromContext(ctx) == nil {
+		tx, err := s.client.Tx(ctx)
+		if err != nil {
+			return nil, err
+		}
+		sess, err := s.createAccount(ent.NewTxContext(ent.NewContext(ctx, tx.Client()), tx), email, hash, displayName)
+		if err != nil {
+			_ = tx.Rollback()
+			return nil, err
+		}
+		if err := tx.Commit(); err != nil {
+			return nil, err
+		}
+		return sess, nil
+	}
+	return s.createAccount(ctx, email, hash, displayName)
+}
+
+// createAccount stores a new user and its first session, in ctx's
+// transaction.
+func (s *Service) createAccount(ctx context.Context, email, hash, displayName string) (*Session, error) {
 	c := s.clientFrom(ctx)
 	sys := System(ctx)
 	taken, err := c.User.Query().Where(user.Email(email)).Exist(sys)

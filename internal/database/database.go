@@ -30,7 +30,7 @@ type DB struct {
 	Client  *ent.Client
 	Driver  dialect.Driver
 	Dialect string
-	SQL     *sql.DB // the pool under the driver
+	SQL     *sql.DB // the pool under the driver (SQLite: the readers; writes go through Driver)
 	DSN     string  // as given to Open
 	Search  *search.Index
 }
@@ -52,7 +52,7 @@ type Option func(dialect.Driver) dialect.Driver
 
 // Settings tunes the connection pool.
 type Settings struct {
-	MaxConns int // most open connections (PostgreSQL); 0 keeps the default of 20
+	MaxConns int // most open connections (PostgreSQL); 0 keeps the default of 20. SQLite has one writer and 8 readers.
 }
 
 // Open connects to dsn, creates or updates the schema and returns the client.
@@ -64,19 +64,27 @@ func Open(ctx context.Context, dsn string, wrap ...Option) (*DB, error) {
 // OpenWith is Open with pool settings.
 func OpenWith(ctx context.Context, dsn string, settings Settings, wrap ...Option) (*DB, error) {
 	driverName, dialectName, source := parse(dsn)
-	sqlDB, err := sql.Open(driverName, source)
-	if err != nil {
-		return nil, fmt.Errorf("open %s database: %w", dialectName, err)
-	}
+	var (
+		sqlDB *sql.DB
+		drv   dialect.Driver
+	)
 	switch dialectName {
 	case dialect.SQLite:
-		// One writer at a time is all SQLite allows; readers use WAL.
-		// Idle connections are kept: a new one reads and parses the whole
-		// schema before its first statement, which costs more than most
-		// queries (database/sql keeps only 2 idle by default).
-		sqlDB.SetMaxOpenConns(8)
-		sqlDB.SetMaxIdleConns(8)
-	case dialect.Postgres:
+		split, writer, readers, err := openSQLite(driverName, source)
+		if err != nil {
+			return nil, fmt.Errorf("open %s database: %w", dialectName, err)
+		}
+		if err := writer.PingContext(ctx); err != nil {
+			split.Close()
+			return nil, fmt.Errorf("connect to %s database: %w", dialectName, err)
+		}
+		sqlDB, drv = readers, split
+	default:
+		var err error
+		sqlDB, err = sql.Open(driverName, source)
+		if err != nil {
+			return nil, fmt.Errorf("open %s database: %w", dialectName, err)
+		}
 		if settings.MaxConns <= 0 {
 			settings.MaxConns = 20
 		}
@@ -84,12 +92,12 @@ func OpenWith(ctx context.Context, dsn string, settings Settings, wrap ...Option
 		sqlDB.SetMaxIdleConns(settings.MaxConns)
 		// Connections that saw an outage are replaced, not reused forever.
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+		if err := sqlDB.PingContext(ctx); err != nil {
+			sqlDB.Close()
+			return nil, fmt.Errorf("connect to %s database: %w", dialectName, err)
+		}
+		drv = entsql.OpenDB(dialectName, sqlDB)
 	}
-	if err := sqlDB.PingContext(ctx); err != nil {
-		sqlDB.Close()
-		return nil, fmt.Errorf("connect to %s database: %w", dialectName, err)
-	}
-	var drv dialect.Driver = entsql.OpenDB(dialectName, sqlDB)
 	for _, w := range wrap {
 		drv = w(drv)
 	}

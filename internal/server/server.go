@@ -124,9 +124,11 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 	gql.Use(requestLog{})
 	gql.Use(cacheableQueries{})
 	// Each mutation runs in one transaction: a failure leaves nothing half-written.
-	// login is left out: its throttling waits, and a waiting transaction
-	// would hold SQLite's write lock; it writes one row anyway.
-	gql.Use(mutationTx{entgql.Transactioner{TxOpener: db.Client, SkipTxFunc: entgql.SkipIfHasFields("login")}})
+	// login and register are left out: throttling waits and password
+	// hashing is slow, and neither may hold the database's writer (SQLite
+	// has one); login writes one row, register opens its own transaction
+	// after hashing.
+	gql.Use(mutationTx{entgql.Transactioner{TxOpener: db.Client, SkipTxFunc: entgql.SkipIfHasFields("login", "register")}})
 	observed := metrics.New(db.SQL, opts.Board.Subscribers, opts.Board.FannedOut)
 	gql.Use(observed.Extension())
 	gql.SetErrorPresenter(presentError)

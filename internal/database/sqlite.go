@@ -1,0 +1,106 @@
+package database
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+)
+
+// SQLite allows one writer at a time. Rather than let several connections
+// race for the write lock (each spinning in its busy handler, and failing
+// with "database is locked" when the wait runs out), Kokeilu keeps the
+// standard recipe: one writer connection that every transaction and write
+// goes through — so writers queue in Go, in order, bounded by the request's
+// deadline — and a pool of readers that WAL lets run beside it.
+const sqliteReaders = 8
+
+// sqliteDriver sends transactions and writing statements to the single
+// writer and plain reads to the readers' pool.
+type sqliteDriver struct {
+	writer *entsql.Driver
+	reader *entsql.Driver
+}
+
+// openSQLite opens the writer (one connection, immediate transactions) and
+// the readers over the same file.
+func openSQLite(driverName, source string) (*sqliteDriver, *sql.DB, *sql.DB, error) {
+	writer, err := sql.Open(driverName, source)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	writer.SetMaxOpenConns(1)
+	writer.SetMaxIdleConns(1)
+	writer.SetConnMaxIdleTime(0)
+	reader, err := sql.Open(driverName, source)
+	if err != nil {
+		writer.Close()
+		return nil, nil, nil, err
+	}
+	// Idle readers are kept: a new connection parses the whole schema
+	// before its first statement, which costs more than most queries.
+	reader.SetMaxOpenConns(sqliteReaders)
+	reader.SetMaxIdleConns(sqliteReaders)
+	return &sqliteDriver{writer: entsql.OpenDB(dialect.SQLite, writer), reader: entsql.OpenDB(dialect.SQLite, reader)}, writer, reader, nil
+}
+
+// reads tells whether a statement only reads (SELECT, WITH … SELECT,
+// EXPLAIN). Anything else — INSERT … RETURNING included — is a write.
+func reads(query string) bool {
+	q := strings.TrimLeft(query, " \t\r\n(")
+	if len(q) < 7 {
+		return false
+	}
+	switch strings.ToUpper(q[:4]) {
+	case "SELE", "EXPL":
+		return true
+	case "WITH":
+		// A CTE may feed an INSERT/UPDATE/DELETE: only a plain query reads.
+		upper := strings.ToUpper(q)
+		return !strings.Contains(upper, "INSERT ") && !strings.Contains(upper, "UPDATE ") && !strings.Contains(upper, "DELETE ")
+	}
+	return false
+}
+
+func (d *sqliteDriver) route(query string) *entsql.Driver {
+	if reads(query) {
+		return d.reader
+	}
+	return d.writer
+}
+
+func (d *sqliteDriver) Exec(ctx context.Context, query string, args, v any) error {
+	return d.route(query).Exec(ctx, query, args, v)
+}
+
+func (d *sqliteDriver) Query(ctx context.Context, query string, args, v any) error {
+	return d.route(query).Query(ctx, query, args, v)
+}
+
+// ExecContext and QueryContext serve ent's raw SQL (sql/execquery feature).
+func (d *sqliteDriver) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return d.route(query).ExecContext(ctx, query, args...)
+}
+
+func (d *sqliteDriver) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return d.route(query).QueryContext(ctx, query, args...)
+}
+
+func (d *sqliteDriver) Tx(ctx context.Context) (dialect.Tx, error) { return d.writer.Tx(ctx) }
+
+func (d *sqliteDriver) BeginTx(ctx context.Context, opts *entsql.TxOptions) (dialect.Tx, error) {
+	return d.writer.BeginTx(ctx, opts)
+}
+
+func (d *sqliteDriver) Dialect() string { return dialect.SQLite }
+
+func (d *sqliteDriver) Close() error {
+	werr, rerr := d.writer.Close(), d.reader.Close()
+	if werr != nil {
+		return fmt.Errorf("close writer: %w", werr)
+	}
+	return rerr
+}
