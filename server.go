@@ -100,7 +100,11 @@ func run(ctx context.Context, cfg config.Config, ready chan<- string) error {
 			return err
 		}
 	}
-	handler := server.NewHandler(db, server.Options{RegisteredQueries: registered, Origins: cfg.Origins, Accounts: accounts, Board: board, RequestTimeout: cfg.RequestTimeout,
+	checks := map[string]func() error{}
+	if l, ok := broker.(interface{ Healthy() error }); ok {
+		checks["notice listener"] = l.Healthy
+	}
+	handler := server.NewHandler(db, server.Options{RegisteredQueries: registered, Origins: cfg.Origins, Accounts: accounts, Board: board, RequestTimeout: cfg.RequestTimeout, Checks: checks,
 		RateLimit:         server.RateLimit{PerSecond: cfg.RateLimit, Burst: int(2 * cfg.RateLimit)},
 		SocketsPerAddress: cfg.SocketsPerAddr, NoIntrospection: !cfg.Introspection, ResponseCacheTTL: cfg.CacheTTL})
 

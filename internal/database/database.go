@@ -16,13 +16,15 @@ import (
 
 	"kokeilu/ent"
 	"kokeilu/ent/migrate"
+	"kokeilu/internal/pubsub"
 	"kokeilu/internal/search"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/schema"
-	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
-	_ "github.com/mattn/go-sqlite3"    // SQLite driver "sqlite3"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib" // also registers the driver "pgx"
+	_ "github.com/mattn/go-sqlite3"  // SQLite driver "sqlite3"
 )
 
 // DB is an open database: the ent client and the driver under it.
@@ -81,7 +83,7 @@ func OpenWith(ctx context.Context, dsn string, settings Settings, wrap ...Option
 		sqlDB, drv = readers, split
 	default:
 		var err error
-		sqlDB, err = sql.Open(driverName, source)
+		sqlDB, err = openPostgres(source)
 		if err != nil {
 			return nil, fmt.Errorf("open %s database: %w", dialectName, err)
 		}
@@ -114,6 +116,35 @@ func OpenWith(ctx context.Context, dsn string, settings Settings, wrap ...Option
 		return nil, err
 	}
 	return db, nil
+}
+
+// openPostgres opens the PostgreSQL pool; its connections get TCP
+// keepalives, so a link that died without a FIN or RST is dropped from the
+// pool in seconds rather than hanging the next request until its timeout.
+func openPostgres(source string) (*sql.DB, error) {
+	config, err := pgx.ParseConfig(source)
+	if err != nil {
+		return nil, err
+	}
+	config.DialFunc = pubsub.KeepAliveDialer().DialContext
+	return stdlib.OpenDB(*config, stdlib.OptionShouldPing(pingIdle)), nil
+}
+
+// pingIdle proves a connection that sat idle for over a second before it is
+// reused, within a second of its own: a connection on a link that froze
+// is dropped and the request gets another, instead of hanging until its
+// own deadline (pgx's default ping would wait as long as the request).
+func pingIdle(ctx context.Context, p stdlib.ShouldPingParams) bool {
+	if p.IdleDuration <= time.Second {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	if err := p.Conn.Ping(ctx); err != nil {
+		_ = p.Conn.Close(ctx) // the ping that follows fails: the pool discards it
+		return true
+	}
+	return false
 }
 
 // migrate brings the schema up to date: the embedded SQLite file is

@@ -165,14 +165,11 @@ func Missed(client *ent.Client) pubsub.CatchUp {
 // NewestID is the id of the newest notice stored (0 when none): where a
 // new listener starts.
 func NewestID(ctx context.Context, client *ent.Client) (int, error) {
-	n, err := client.Notice.Query().Order(ent.Desc(notice.FieldID)).First(auth.System(ctx))
+	id, err := client.Notice.Query().Order(ent.Desc(notice.FieldID)).FirstID(auth.System(ctx))
 	if ent.IsNotFound(err) {
 		return 0, nil
 	}
-	if err != nil {
-		return 0, err
-	}
-	return n.ID, nil
+	return id, err
 }
 
 // run fans events out one at a time, so subscribers see them in order.
@@ -224,7 +221,7 @@ func (b *Board) dispatch(e pubsub.Event) {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	for s := range b.subs {
-		if (s.workspaceID == 0 || s.workspaceID == e.WorkspaceID) && mayRead(s.viewer) {
+		if (s.workspaceID == 0 || s.workspaceID == e.WorkspaceID) && n.ID > s.since && mayRead(s.viewer) {
 			s.deliver(n)
 			b.fannedOut.Add(1)
 		}
@@ -288,7 +285,19 @@ func (b *Board) Subscribe(ctx context.Context, workspaceID, afterID int) (<-chan
 	if feed, ok := ctx.Value(feedKey{}).(<-chan *ent.Notice); ok {
 		return feed, nil
 	}
+	// A subscriber gets the notices published after it subscribed (or
+	// after afterID), never older ones that a listener's catch-up brings
+	// in late.
+	since := afterID
+	if afterID <= 0 {
+		newest, err := NewestID(auth.System(ctx), b.client)
+		if err != nil {
+			return nil, err
+		}
+		since = newest
+	}
 	s := newSubscriber(auth.FromContext(ctx), workspaceID, b.buffer, afterID > 0)
+	s.since = since
 	s.overflow, _ = ctx.Value(overflowKey{}).(Overflow)
 	s.wake, _ = ctx.Value(wakeKey{}).(func())
 	if tap, ok := ctx.Value(tapKey{}).(func(<-chan *ent.Notice)); ok {
@@ -358,6 +367,7 @@ func (b *Board) replay(ctx context.Context, s *subscriber, afterID int) error {
 type subscriber struct {
 	viewer      *auth.Viewer
 	workspaceID int
+	since       int // the newest notice when it subscribed, or its after
 	overflow    Overflow
 	wake        func() // after each send on out and after closing it
 

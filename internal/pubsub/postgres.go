@@ -4,12 +4,16 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"log/slog"
+	"net"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Channel is the PostgreSQL notification channel of new notices.
@@ -36,6 +40,14 @@ type Postgres struct {
 
 	// Backoff is the first wait before reconnecting; it doubles up to 2 s.
 	Backoff time.Duration
+	// Heartbeat is how long the listener waits for a notification before
+	// it proves the link with a round trip (that may take as long again);
+	// a link that froze without a FIN or RST is replaced after at most
+	// twice this. 0 means 3 s.
+	Heartbeat time.Duration
+
+	healthMu sync.Mutex
+	lastBeat time.Time // the last round trip on the LISTEN connection
 
 	connected chan struct{} // closed at the first LISTEN
 	once      sync.Once
@@ -48,7 +60,7 @@ type Postgres struct {
 // stored); catchUp reads what was missed during a reconnection.
 func NewPostgres(ctx context.Context, dsn string, db *sql.DB, startID int, catchUp CatchUp, options ...func(*Postgres)) *Postgres {
 	p := &Postgres{dsn: dsn, db: db, catchUp: catchUp, subs: map[int]func(Event){}, lastID: startID,
-		Backoff: 50 * time.Millisecond, connected: make(chan struct{})}
+		Backoff: 50 * time.Millisecond, Heartbeat: 3 * time.Second, connected: make(chan struct{})}
 	for _, o := range options {
 		o(p)
 	}
@@ -64,6 +76,27 @@ func (p *Postgres) Ready(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// Healthy tells whether the LISTEN connection answered within the last
+// three heartbeats; /readyz reports it.
+func (p *Postgres) Healthy() error {
+	p.healthMu.Lock()
+	last := p.lastBeat
+	p.healthMu.Unlock()
+	if last.IsZero() {
+		return errors.New("the notice listener has not connected yet")
+	}
+	if age := time.Since(last); age > 3*p.Heartbeat {
+		return fmt.Errorf("the notice listener last answered %s ago", age.Round(time.Second))
+	}
+	return nil
+}
+
+func (p *Postgres) beat() {
+	p.healthMu.Lock()
+	p.lastBeat = time.Now()
+	p.healthMu.Unlock()
 }
 
 // ListenerPID is the backend process id of the LISTEN connection (for
@@ -159,14 +192,24 @@ func (p *Postgres) listen(ctx context.Context) {
 	}
 }
 
-// session is one LISTEN connection: listen, catch up, then wait.
+// session is one LISTEN connection: listen, catch up, then wait. A quiet
+// link is proven by a round trip every Heartbeat; one that does not answer
+// in time ends the session, and listen reconnects and catches up.
 func (p *Postgres) session(ctx context.Context) error {
-	conn, err := pgx.Connect(ctx, p.dsn)
+	config, err := pgx.ParseConfig(p.dsn)
+	if err != nil {
+		return err
+	}
+	config.DialFunc = KeepAliveDialer().DialContext
+	if config.ConnectTimeout == 0 || config.ConnectTimeout > 2*p.Heartbeat {
+		config.ConnectTimeout = 2 * p.Heartbeat // a frozen link must not hold the reconnection
+	}
+	conn, err := pgx.ConnectConfig(ctx, config)
 	if err != nil {
 		return err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, "LISTEN "+Channel); err != nil {
+	if err := p.roundTrip(ctx, conn, "LISTEN "+Channel); err != nil {
 		return err
 	}
 	p.pidMu.Lock()
@@ -174,16 +217,30 @@ func (p *Postgres) session(ctx context.Context) error {
 	p.pidMu.Unlock()
 	p.once.Do(func() { close(p.connected) })
 	// Anything committed while no connection listened is in the database.
-	missed, err := p.catchUp(ctx, p.last())
+	catchCtx, cancel := context.WithTimeout(ctx, 2*p.Heartbeat)
+	missed, err := p.catchUp(catchCtx, p.last())
+	cancel()
 	if err != nil {
-		return err
+		return fmt.Errorf("catch up: %w", err)
 	}
 	for _, e := range missed {
 		p.deliver(e)
 	}
 	for {
-		n, err := conn.WaitForNotification(ctx)
-		if err != nil {
+		wait, cancel := context.WithTimeout(ctx, p.Heartbeat)
+		n, err := conn.WaitForNotification(wait)
+		cancel()
+		switch {
+		case err == nil:
+			p.beat()
+		case ctx.Err() == nil && wait.Err() != nil && pgconn.Timeout(err):
+			// Quiet: prove the link (notifications that arrive meanwhile
+			// are kept by pgx and returned by the next wait).
+			if err := p.roundTrip(ctx, conn, "SELECT 1"); err != nil {
+				return fmt.Errorf("heartbeat: %w", err)
+			}
+			continue
+		default:
 			return err
 		}
 		var e Event
@@ -192,5 +249,26 @@ func (p *Postgres) session(ctx context.Context) error {
 			continue
 		}
 		p.deliver(e)
+	}
+}
+
+// roundTrip runs sql on conn within one Heartbeat.
+func (p *Postgres) roundTrip(ctx context.Context, conn *pgx.Conn, sql string) error {
+	ctx, cancel := context.WithTimeout(ctx, p.Heartbeat)
+	defer cancel()
+	if _, err := conn.Exec(ctx, sql); err != nil {
+		return err
+	}
+	p.beat()
+	return nil
+}
+
+// KeepAliveDialer dials PostgreSQL with TCP keepalives that notice a dead
+// peer in about 20 s (the system default is two hours), for connections
+// that sit idle in a pool or in LISTEN.
+func KeepAliveDialer() *net.Dialer {
+	return &net.Dialer{
+		Timeout:         5 * time.Second,
+		KeepAliveConfig: net.KeepAliveConfig{Enable: true, Idle: 5 * time.Second, Interval: 5 * time.Second, Count: 3},
 	}
 }

@@ -69,7 +69,11 @@ func (a *api) serve(broker pubsub.Broker) {
 	a.accounts = accounts
 	a.board = noticeboard.New(a.db.Client, broker)
 	a.t.Cleanup(a.board.Close)
-	a.handler = server.NewHandler(a.db, server.Options{Accounts: accounts, Board: a.board, Origins: []string{"https://app.example.fi"}})
+	checks := map[string]func() error{}
+	if l, ok := broker.(interface{ Healthy() error }); ok {
+		checks["notice listener"] = l.Healthy
+	}
+	a.handler = server.NewHandler(a.db, server.Options{Accounts: accounts, Board: a.board, Origins: []string{"https://app.example.fi"}, Checks: checks})
 	a.srv = httptest.NewServer(a.handler)
 	a.t.Cleanup(a.srv.Close)
 }

@@ -15,6 +15,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -68,6 +69,9 @@ type Options struct {
 	// ResponseCacheTTL turns the anonymous query cache on (see
 	// responseCache); 0 leaves it off.
 	ResponseCacheTTL time.Duration
+	// Checks are what /readyz reports beside the database pool, by name
+	// (e.g. the notice listener's health); an error makes it 503.
+	Checks map[string]func() error
 }
 
 // Handler is the HTTP API.
@@ -146,12 +150,28 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
+		report, ready := "database pool: ok\n", true
 		if err := db.Ping(ctx); err != nil {
-			slog.WarnContext(ctx, "not ready", "err", err)
-			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
-			return
+			report, ready = "database pool: "+err.Error()+"\n", false
 		}
-		_, _ = w.Write([]byte("ready\n"))
+		names := make([]string, 0, len(opts.Checks))
+		for name := range opts.Checks {
+			names = append(names, name)
+		}
+		slices.Sort(names)
+		for _, name := range names {
+			if err := opts.Checks[name](); err != nil {
+				report, ready = report+name+": "+err.Error()+"\n", false
+			} else {
+				report += name + ": ok\n"
+			}
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if !ready {
+			slog.WarnContext(ctx, "not ready", "report", report)
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+		_, _ = w.Write([]byte(report))
 	})
 	return &Handler{Handler: withRequestContext(mux), streams: streams}
 }
