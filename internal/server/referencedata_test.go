@@ -112,7 +112,7 @@ func TestReferenceDataOverHTTP(t *testing.T) {
 				}
 			}
 		}
-		if stats.PilotStats.Total != 38 || len(stats.PilotStats.Buckets) < 30 || !found {
+		if stats.PilotStats.Total != 38 || len(stats.PilotStats.Buckets) != 32 || !found {
 			t.Errorf("region × programme: total %d, %d buckets, Pirkanmaa × 2021–2024 found %v",
 				stats.PilotStats.Total, len(stats.PilotStats.Buckets), found)
 		}
@@ -150,6 +150,31 @@ func TestReferenceDataOverHTTP(t *testing.T) {
 		}
 		if len(sizes) != 4 || sizes[0] != 10 || sizes[1] != 5 || sizes[2] != 4 || sizes[3] != 3 {
 			t.Errorf("areas of 2017–2018 as components: %v", sizes)
+		}
+		// 2021–2024: the programme's own row ties every participant once, so
+		// two municipalities of one area share 2 pilots, of two areas 1.
+		var net struct {
+			NetworkGraph struct {
+				Nodes []struct{ ID, Label string }
+				Edges []struct {
+					Source, Target string
+					Weight         float64
+				}
+			}
+		}
+		a.query(&net, `{ networkGraph(filter: {projection: true, edgeKinds: [SHARED_PILOTS], nodeTypes: [MUNICIPALITY], from: "2021-01-01", to: "2024-12-31"}) {
+			nodes { id label } edges { source target weight } } }`, nil)
+		label := map[string]string{}
+		for _, n := range net.NetworkGraph.Nodes {
+			label[n.ID] = n.Label
+		}
+		weight := map[[2]string]float64{}
+		for _, e := range net.NetworkGraph.Edges {
+			weight[[2]string{label[e.Source], label[e.Target]}] = e.Weight
+			weight[[2]string{label[e.Target], label[e.Source]}] = e.Weight
+		}
+		if w1, w2 := weight[[2]string{"Lahti", "Hollola"}], weight[[2]string{"Lahti", "Oulu"}]; w1 != 2 || w2 != 1 {
+			t.Errorf("shared pilots 2021–2024: Lahti–Hollola %v, Lahti–Oulu %v; want 2 and 1", w1, w2)
 		}
 	})
 }
