@@ -82,12 +82,20 @@ func ExperimentsFrom(ctx context.Context, client *ent.Client, data []byte, now t
 		return Changes{}, err
 	}
 	var ch Changes
-	err = inTx(ctx, client, func(tx *ent.Tx) error {
+	load := func(tx *ent.Tx) error {
 		e := experiments{ctx: ctx, tx: tx, now: now}
 		var err error
 		ch, err = e.load(rows)
 		return err
-	})
+	}
+	// Instances starting together race to create the same rows; the loser
+	// of a unique key loads again and finds them there.
+	for attempt := 0; ; attempt++ {
+		err = inTx(ctx, client, load)
+		if err == nil || !ent.IsConstraintError(err) || attempt == 2 {
+			break
+		}
+	}
 	if err != nil {
 		return Changes{}, fmt.Errorf("pilots.csv: %w", err)
 	}

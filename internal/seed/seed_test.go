@@ -422,6 +422,36 @@ func TestExperimentsLeaveUsersPilotsAlone(t *testing.T) {
 	})
 }
 
+// TestExperimentsOnInstancesStartingTogether: concurrent loads on one
+// database (instances starting at once) all succeed and write each row once.
+func TestExperimentsOnInstancesStartingTogether(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		ctx := auth.System(context.Background())
+		c := testdb.Open(t, b).Client
+		if err := seed.Reference(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		errs := make(chan error, 4)
+		for range 4 {
+			go func() {
+				_, err := seed.Experiments(ctx, c, time.Now())
+				errs <- err
+			}()
+		}
+		for range 4 {
+			if err := <-errs; err != nil {
+				t.Error(err)
+			}
+		}
+		if n := c.Pilot.Query().CountX(ctx); n != 38 {
+			t.Errorf("%d pilots", n)
+		}
+		if n := c.Network.Query().CountX(ctx); n != 4 {
+			t.Errorf("%d networks", n)
+		}
+	})
+}
+
 func TestSlugify(t *testing.T) {
 	for in, want := range map[string]string{
 		"Työllisyyden kuntakokeilut 2021–2024 (laki 1269/2020)": "tyollisyyden-kuntakokeilut-2021-2024-laki-1269-2020",
