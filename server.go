@@ -80,6 +80,9 @@ func run(ctx context.Context, cfg config.Config, ready chan<- string) error {
 	if err := seed.Reference(ctx, db.Client); err != nil {
 		return fmt.Errorf("load reference data: %w", err)
 	}
+	if _, err := seed.Experiments(ctx, db.Client, time.Now()); err != nil {
+		return fmt.Errorf("load the verified experiments: %w", err)
+	}
 	if cfg.Demo {
 		loaded, err := seed.Demo(ctx, db.Client, time.Now())
 		if err != nil {

@@ -85,7 +85,7 @@ func restartKeepsCounts(t *testing.T, dsn string) {
 	second := counts(t, addr)
 	stop()
 
-	want := map[string]int{"regions": 19, "wellbeingCounties": 23, "municipalities": 308, "pilots": 15, "workspaces": 1, "notices": 2}
+	want := map[string]int{"regions": 19, "wellbeingCounties": 23, "municipalities": 308, "pilots": 38, "networks": 5, "workspaces": 1, "notices": 2}
 	for k, n := range want {
 		if first[k] != n {
 			t.Errorf("first start: %s = %d, want %d", k, first[k], n)
@@ -101,13 +101,14 @@ func restartKeepsCounts(t *testing.T, dsn string) {
 	}
 }
 
-// TestDemoOff starts without demo content: reference data only.
+// TestDemoOff starts without demo content: reference data only, which
+// includes the 38 verified experiments and their 4 programme networks.
 func TestDemoOff(t *testing.T) {
 	cfg := config.Config{Addr: "127.0.0.1:0", DSN: filepath.Join(t.TempDir(), "kokeilu.db"), Demo: false}
 	addr, stop := start(t, cfg)
 	defer stop()
 	c := counts(t, addr)
-	if c["municipalities"] != 308 || c["pilots"] != 0 || c["workspaces"] != 0 || c["notices"] != 0 {
+	if c["municipalities"] != 308 || c["pilots"] != 38 || c["networks"] != 4 || c["workspaces"] != 0 || c["notices"] != 0 {
 		t.Errorf("demo off: %v", c)
 	}
 }

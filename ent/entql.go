@@ -282,6 +282,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			pilot.FieldEndsOn:               {Type: field.TypeTime, Column: pilot.FieldEndsOn},
 			pilot.FieldParticipantsComplete: {Type: field.TypeBool, Column: pilot.FieldParticipantsComplete},
 			pilot.FieldSourceURL:            {Type: field.TypeString, Column: pilot.FieldSourceURL},
+			pilot.FieldReference:            {Type: field.TypeBool, Column: pilot.FieldReference},
 		},
 	}
 	graph.Nodes[12] = &sqlgraph.Node{
@@ -428,6 +429,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			wellbeingcounty.FieldNameSv:         {Type: field.TypeString, Column: wellbeingcounty.FieldNameSv},
 			wellbeingcounty.FieldNameEn:         {Type: field.TypeString, Column: wellbeingcounty.FieldNameEn},
 			wellbeingcounty.FieldCode:           {Type: field.TypeString, Column: wellbeingcounty.FieldCode},
+			wellbeingcounty.FieldKind:           {Type: field.TypeEnum, Column: wellbeingcounty.FieldKind},
 			wellbeingcounty.FieldPopulation:     {Type: field.TypeInt, Column: wellbeingcounty.FieldPopulation},
 			wellbeingcounty.FieldPopulationYear: {Type: field.TypeInt, Column: wellbeingcounty.FieldPopulationYear},
 		},
@@ -3000,6 +3002,11 @@ func (f *PilotFilter) WhereSourceURL(p entql.StringP) {
 	f.Where(p.Field(pilot.FieldSourceURL))
 }
 
+// WhereReference applies the entql bool predicate on the reference field.
+func (f *PilotFilter) WhereReference(p entql.BoolP) {
+	f.Where(p.Field(pilot.FieldReference))
+}
+
 // WhereHasLeadMunicipality applies a predicate to check if query has an edge lead_municipality.
 func (f *PilotFilter) WhereHasLeadMunicipality() {
 	f.Where(entql.HasEdge("lead_municipality"))
@@ -3892,6 +3899,11 @@ func (f *WellbeingCountyFilter) WhereNameEn(p entql.StringP) {
 // WhereCode applies the entql string predicate on the code field.
 func (f *WellbeingCountyFilter) WhereCode(p entql.StringP) {
 	f.Where(p.Field(wellbeingcounty.FieldCode))
+}
+
+// WhereKind applies the entql string predicate on the kind field.
+func (f *WellbeingCountyFilter) WhereKind(p entql.StringP) {
+	f.Where(p.Field(wellbeingcounty.FieldKind))
 }
 
 // WherePopulation applies the entql int predicate on the population field.

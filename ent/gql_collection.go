@@ -3704,6 +3704,11 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				selectedFields = append(selectedFields, pilot.FieldSourceURL)
 				fieldSeen[pilot.FieldSourceURL] = struct{}{}
 			}
+		case "reference":
+			if _, ok := fieldSeen[pilot.FieldReference]; !ok {
+				selectedFields = append(selectedFields, pilot.FieldReference)
+				fieldSeen[pilot.FieldReference] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:
@@ -5219,6 +5224,11 @@ func (_q *WellbeingCountyQuery) collectField(ctx context.Context, oneNode bool, 
 			if _, ok := fieldSeen[wellbeingcounty.FieldCode]; !ok {
 				selectedFields = append(selectedFields, wellbeingcounty.FieldCode)
 				fieldSeen[wellbeingcounty.FieldCode] = struct{}{}
+			}
+		case "kind":
+			if _, ok := fieldSeen[wellbeingcounty.FieldKind]; !ok {
+				selectedFields = append(selectedFields, wellbeingcounty.FieldKind)
+				fieldSeen[wellbeingcounty.FieldKind] = struct{}{}
 			}
 		case "population":
 			if _, ok := fieldSeen[wellbeingcounty.FieldPopulation]; !ok {

@@ -6880,6 +6880,20 @@ var (
 			}
 		},
 	}
+	// WellbeingCountyOrderFieldKind orders WellbeingCounty by kind.
+	WellbeingCountyOrderFieldKind = &WellbeingCountyOrderField{
+		Value: func(_m *WellbeingCounty) (ent.Value, error) {
+			return _m.Kind, nil
+		},
+		column: wellbeingcounty.FieldKind,
+		toTerm: wellbeingcounty.ByKind,
+		toCursor: func(_m *WellbeingCounty) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Kind,
+			}
+		},
+	}
 	// WellbeingCountyOrderFieldPopulation orders WellbeingCounty by population.
 	WellbeingCountyOrderFieldPopulation = &WellbeingCountyOrderField{
 		Value: func(_m *WellbeingCounty) (ent.Value, error) {
@@ -6908,6 +6922,8 @@ func (f WellbeingCountyOrderField) String() string {
 		str = "NAME_EN"
 	case WellbeingCountyOrderFieldCode.column:
 		str = "CODE"
+	case WellbeingCountyOrderFieldKind.column:
+		str = "KIND"
 	case WellbeingCountyOrderFieldPopulation.column:
 		str = "POPULATION"
 	}
@@ -6934,6 +6950,8 @@ func (f *WellbeingCountyOrderField) UnmarshalGQL(v interface{}) error {
 		*f = *WellbeingCountyOrderFieldNameEn
 	case "CODE":
 		*f = *WellbeingCountyOrderFieldCode
+	case "KIND":
+		*f = *WellbeingCountyOrderFieldKind
 	case "POPULATION":
 		*f = *WellbeingCountyOrderFieldPopulation
 	default:

@@ -5616,6 +5616,10 @@ type PilotWhereInput struct {
 	SourceURLEqualFold    *string  `json:"sourceURLEqualFold,omitempty"`
 	SourceURLContainsFold *string  `json:"sourceURLContainsFold,omitempty"`
 
+	// "reference" field predicates.
+	Reference    *bool `json:"reference,omitempty"`
+	ReferenceNEQ *bool `json:"referenceNEQ,omitempty"`
+
 	// "lead_municipality" edge predicates.
 	HasLeadMunicipality     *bool                     `json:"hasLeadMunicipality,omitempty"`
 	HasLeadMunicipalityWith []*MunicipalityWhereInput `json:"hasLeadMunicipalityWith,omitempty"`
@@ -6084,6 +6088,12 @@ func (i *PilotWhereInput) P() (predicate.Pilot, error) {
 	}
 	if i.SourceURLContainsFold != nil {
 		predicates = append(predicates, pilot.SourceURLContainsFold(*i.SourceURLContainsFold))
+	}
+	if i.Reference != nil {
+		predicates = append(predicates, pilot.ReferenceEQ(*i.Reference))
+	}
+	if i.ReferenceNEQ != nil {
+		predicates = append(predicates, pilot.ReferenceNEQ(*i.ReferenceNEQ))
 	}
 
 	if i.HasLeadMunicipality != nil {
@@ -8507,6 +8517,12 @@ type WellbeingCountyWhereInput struct {
 	CodeEqualFold    *string  `json:"codeEqualFold,omitempty"`
 	CodeContainsFold *string  `json:"codeContainsFold,omitempty"`
 
+	// "kind" field predicates.
+	Kind      *wellbeingcounty.Kind  `json:"kind,omitempty"`
+	KindNEQ   *wellbeingcounty.Kind  `json:"kindNEQ,omitempty"`
+	KindIn    []wellbeingcounty.Kind `json:"kindIn,omitempty"`
+	KindNotIn []wellbeingcounty.Kind `json:"kindNotIn,omitempty"`
+
 	// "population" field predicates.
 	Population       *int  `json:"population,omitempty"`
 	PopulationNEQ    *int  `json:"populationNEQ,omitempty"`
@@ -8802,6 +8818,18 @@ func (i *WellbeingCountyWhereInput) P() (predicate.WellbeingCounty, error) {
 	}
 	if i.CodeContainsFold != nil {
 		predicates = append(predicates, wellbeingcounty.CodeContainsFold(*i.CodeContainsFold))
+	}
+	if i.Kind != nil {
+		predicates = append(predicates, wellbeingcounty.KindEQ(*i.Kind))
+	}
+	if i.KindNEQ != nil {
+		predicates = append(predicates, wellbeingcounty.KindNEQ(*i.KindNEQ))
+	}
+	if len(i.KindIn) > 0 {
+		predicates = append(predicates, wellbeingcounty.KindIn(i.KindIn...))
+	}
+	if len(i.KindNotIn) > 0 {
+		predicates = append(predicates, wellbeingcounty.KindNotIn(i.KindNotIn...))
 	}
 	if i.Population != nil {
 		predicates = append(predicates, wellbeingcounty.PopulationEQ(*i.Population))

@@ -11263,6 +11263,7 @@ type PilotMutation struct {
 	ends_on                  *time.Time
 	participants_complete    *bool
 	source_url               *string
+	reference                *bool
 	clearedFields            map[string]struct{}
 	lead_municipality        *int
 	clearedlead_municipality bool
@@ -11865,6 +11866,42 @@ func (m *PilotMutation) ResetSourceURL() {
 	delete(m.clearedFields, pilot.FieldSourceURL)
 }
 
+// SetReference sets the "reference" field.
+func (m *PilotMutation) SetReference(b bool) {
+	m.reference = &b
+}
+
+// Reference returns the value of the "reference" field in the mutation.
+func (m *PilotMutation) Reference() (r bool, exists bool) {
+	v := m.reference
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReference returns the old "reference" field's value of the Pilot entity.
+// If the Pilot object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PilotMutation) OldReference(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReference is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReference requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReference: %w", err)
+	}
+	return oldValue.Reference, nil
+}
+
+// ResetReference resets all changes to the "reference" field.
+func (m *PilotMutation) ResetReference() {
+	m.reference = nil
+}
+
 // SetLeadMunicipalityID sets the "lead_municipality" edge to the Municipality entity by id.
 func (m *PilotMutation) SetLeadMunicipalityID(id int) {
 	m.lead_municipality = &id
@@ -12340,7 +12377,7 @@ func (m *PilotMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *PilotMutation) Fields() []string {
-	fields := make([]string, 0, 11)
+	fields := make([]string, 0, 12)
 	if m.created_at != nil {
 		fields = append(fields, pilot.FieldCreatedAt)
 	}
@@ -12374,6 +12411,9 @@ func (m *PilotMutation) Fields() []string {
 	if m.source_url != nil {
 		fields = append(fields, pilot.FieldSourceURL)
 	}
+	if m.reference != nil {
+		fields = append(fields, pilot.FieldReference)
+	}
 	return fields
 }
 
@@ -12404,6 +12444,8 @@ func (m *PilotMutation) Field(name string) (ent.Value, bool) {
 		return m.ParticipantsComplete()
 	case pilot.FieldSourceURL:
 		return m.SourceURL()
+	case pilot.FieldReference:
+		return m.Reference()
 	}
 	return nil, false
 }
@@ -12435,6 +12477,8 @@ func (m *PilotMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldParticipantsComplete(ctx)
 	case pilot.FieldSourceURL:
 		return m.OldSourceURL(ctx)
+	case pilot.FieldReference:
+		return m.OldReference(ctx)
 	}
 	return nil, fmt.Errorf("unknown Pilot field %s", name)
 }
@@ -12520,6 +12564,13 @@ func (m *PilotMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetSourceURL(v)
+		return nil
+	case pilot.FieldReference:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReference(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Pilot field %s", name)
@@ -12641,6 +12692,9 @@ func (m *PilotMutation) ResetField(name string) error {
 		return nil
 	case pilot.FieldSourceURL:
 		m.ResetSourceURL()
+		return nil
+	case pilot.FieldReference:
+		m.ResetReference()
 		return nil
 	}
 	return fmt.Errorf("unknown Pilot field %s", name)
@@ -18389,6 +18443,7 @@ type WellbeingCountyMutation struct {
 	name_sv                 *string
 	name_en                 *string
 	code                    *string
+	kind                    *wellbeingcounty.Kind
 	population              *int
 	addpopulation           *int
 	population_year         *int
@@ -18673,6 +18728,42 @@ func (m *WellbeingCountyMutation) OldCode(ctx context.Context) (v string, err er
 // ResetCode resets all changes to the "code" field.
 func (m *WellbeingCountyMutation) ResetCode() {
 	m.code = nil
+}
+
+// SetKind sets the "kind" field.
+func (m *WellbeingCountyMutation) SetKind(w wellbeingcounty.Kind) {
+	m.kind = &w
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *WellbeingCountyMutation) Kind() (r wellbeingcounty.Kind, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the WellbeingCounty entity.
+// If the WellbeingCounty object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WellbeingCountyMutation) OldKind(ctx context.Context) (v wellbeingcounty.Kind, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *WellbeingCountyMutation) ResetKind() {
+	m.kind = nil
 }
 
 // SetPopulation sets the "population" field.
@@ -18996,7 +19087,7 @@ func (m *WellbeingCountyMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *WellbeingCountyMutation) Fields() []string {
-	fields := make([]string, 0, 6)
+	fields := make([]string, 0, 7)
 	if m.name_fi != nil {
 		fields = append(fields, wellbeingcounty.FieldNameFi)
 	}
@@ -19008,6 +19099,9 @@ func (m *WellbeingCountyMutation) Fields() []string {
 	}
 	if m.code != nil {
 		fields = append(fields, wellbeingcounty.FieldCode)
+	}
+	if m.kind != nil {
+		fields = append(fields, wellbeingcounty.FieldKind)
 	}
 	if m.population != nil {
 		fields = append(fields, wellbeingcounty.FieldPopulation)
@@ -19031,6 +19125,8 @@ func (m *WellbeingCountyMutation) Field(name string) (ent.Value, bool) {
 		return m.NameEn()
 	case wellbeingcounty.FieldCode:
 		return m.Code()
+	case wellbeingcounty.FieldKind:
+		return m.Kind()
 	case wellbeingcounty.FieldPopulation:
 		return m.Population()
 	case wellbeingcounty.FieldPopulationYear:
@@ -19052,6 +19148,8 @@ func (m *WellbeingCountyMutation) OldField(ctx context.Context, name string) (en
 		return m.OldNameEn(ctx)
 	case wellbeingcounty.FieldCode:
 		return m.OldCode(ctx)
+	case wellbeingcounty.FieldKind:
+		return m.OldKind(ctx)
 	case wellbeingcounty.FieldPopulation:
 		return m.OldPopulation(ctx)
 	case wellbeingcounty.FieldPopulationYear:
@@ -19092,6 +19190,13 @@ func (m *WellbeingCountyMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetCode(v)
+		return nil
+	case wellbeingcounty.FieldKind:
+		v, ok := value.(wellbeingcounty.Kind)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
 		return nil
 	case wellbeingcounty.FieldPopulation:
 		v, ok := value.(int)
@@ -19221,6 +19326,9 @@ func (m *WellbeingCountyMutation) ResetField(name string) error {
 		return nil
 	case wellbeingcounty.FieldCode:
 		m.ResetCode()
+		return nil
+	case wellbeingcounty.FieldKind:
+		m.ResetKind()
 		return nil
 	case wellbeingcounty.FieldPopulation:
 		m.ResetPopulation()

@@ -38,10 +38,12 @@ type Pilot struct {
 	StartsOn *time.Time `json:"starts_on,omitempty"`
 	// EndsOn holds the value of the "ends_on" field.
 	EndsOn *time.Time `json:"ends_on,omitempty"`
-	// ParticipantsComplete holds the value of the "participants_complete" field.
+	// Whether `municipalities` is the complete list of participants as the source names them. false when some are derived, not named: in the 2021–2024 municipal employment experiments the act defines the Pirkanmaa area as all 22 municipalities of the region but names none, so those 22 are derived (the region as it stood in 2020). null when the question does not apply (the basic income experiment drew individuals, not municipalities).
 	ParticipantsComplete *bool `json:"participants_complete,omitempty"`
 	// SourceURL holds the value of the "source_url" field.
 	SourceURL string `json:"sourceURL,omitempty"`
+	// true for the verified experiments shipped with Kokeilu (internal/seed/data/pilots.csv, sources in its SOURCES.md): they are brought in step with that file at every start, so edits to them do not last.
+	Reference bool `json:"reference,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the PilotQuery when eager-loading is set.
 	Edges                   PilotEdges `json:"edges"`
@@ -176,7 +178,7 @@ func (*Pilot) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case pilot.FieldParticipantsComplete:
+		case pilot.FieldParticipantsComplete, pilot.FieldReference:
 			values[i] = new(sql.NullBool)
 		case pilot.FieldID:
 			values[i] = new(sql.NullInt64)
@@ -277,6 +279,12 @@ func (_m *Pilot) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field source_url", values[i])
 			} else if value.Valid {
 				_m.SourceURL = value.String
+			}
+		case pilot.FieldReference:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field reference", values[i])
+			} else if value.Valid {
+				_m.Reference = value.Bool
 			}
 		case pilot.ForeignKeys[0]:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -411,6 +419,9 @@ func (_m *Pilot) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("source_url=")
 	builder.WriteString(_m.SourceURL)
+	builder.WriteString(", ")
+	builder.WriteString("reference=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Reference))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -167,6 +167,20 @@ func (_c *PilotCreate) SetNillableSourceURL(v *string) *PilotCreate {
 	return _c
 }
 
+// SetReference sets the "reference" field.
+func (_c *PilotCreate) SetReference(v bool) *PilotCreate {
+	_c.mutation.SetReference(v)
+	return _c
+}
+
+// SetNillableReference sets the "reference" field if the given value is not nil.
+func (_c *PilotCreate) SetNillableReference(v *bool) *PilotCreate {
+	if v != nil {
+		_c.SetReference(*v)
+	}
+	return _c
+}
+
 // SetLeadMunicipalityID sets the "lead_municipality" edge to the Municipality entity by ID.
 func (_c *PilotCreate) SetLeadMunicipalityID(id int) *PilotCreate {
 	_c.mutation.SetLeadMunicipalityID(id)
@@ -369,6 +383,10 @@ func (_c *PilotCreate) defaults() error {
 		v := pilot.DefaultStatus
 		_c.mutation.SetStatus(v)
 	}
+	if _, ok := _c.mutation.Reference(); !ok {
+		v := pilot.DefaultReference
+		_c.mutation.SetReference(v)
+	}
 	return nil
 }
 
@@ -418,6 +436,9 @@ func (_c *PilotCreate) check() error {
 		if err := pilot.SourceURLValidator(v); err != nil {
 			return &ValidationError{Name: "source_url", err: fmt.Errorf(`ent: validator failed for field "Pilot.source_url": %w`, err)}
 		}
+	}
+	if _, ok := _c.mutation.Reference(); !ok {
+		return &ValidationError{Name: "reference", err: errors.New(`ent: missing required field "Pilot.reference"`)}
 	}
 	return nil
 }
@@ -489,6 +510,10 @@ func (_c *PilotCreate) createSpec() (*Pilot, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.SourceURL(); ok {
 		_spec.SetField(pilot.FieldSourceURL, field.TypeString, value)
 		_node.SourceURL = value
+	}
+	if value, ok := _c.mutation.Reference(); ok {
+		_spec.SetField(pilot.FieldReference, field.TypeBool, value)
+		_node.Reference = value
 	}
 	if nodes := _c.mutation.LeadMunicipalityIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -844,6 +869,18 @@ func (u *PilotUpsert) ClearSourceURL() *PilotUpsert {
 	return u
 }
 
+// SetReference sets the "reference" field.
+func (u *PilotUpsert) SetReference(v bool) *PilotUpsert {
+	u.Set(pilot.FieldReference, v)
+	return u
+}
+
+// UpdateReference sets the "reference" field to the value that was provided on create.
+func (u *PilotUpsert) UpdateReference() *PilotUpsert {
+	u.SetExcluded(pilot.FieldReference)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -1068,6 +1105,20 @@ func (u *PilotUpsertOne) UpdateSourceURL() *PilotUpsertOne {
 func (u *PilotUpsertOne) ClearSourceURL() *PilotUpsertOne {
 	return u.Update(func(s *PilotUpsert) {
 		s.ClearSourceURL()
+	})
+}
+
+// SetReference sets the "reference" field.
+func (u *PilotUpsertOne) SetReference(v bool) *PilotUpsertOne {
+	return u.Update(func(s *PilotUpsert) {
+		s.SetReference(v)
+	})
+}
+
+// UpdateReference sets the "reference" field to the value that was provided on create.
+func (u *PilotUpsertOne) UpdateReference() *PilotUpsertOne {
+	return u.Update(func(s *PilotUpsert) {
+		s.UpdateReference()
 	})
 }
 
@@ -1461,6 +1512,20 @@ func (u *PilotUpsertBulk) UpdateSourceURL() *PilotUpsertBulk {
 func (u *PilotUpsertBulk) ClearSourceURL() *PilotUpsertBulk {
 	return u.Update(func(s *PilotUpsert) {
 		s.ClearSourceURL()
+	})
+}
+
+// SetReference sets the "reference" field.
+func (u *PilotUpsertBulk) SetReference(v bool) *PilotUpsertBulk {
+	return u.Update(func(s *PilotUpsert) {
+		s.SetReference(v)
+	})
+}
+
+// UpdateReference sets the "reference" field to the value that was provided on create.
+func (u *PilotUpsertBulk) UpdateReference() *PilotUpsertBulk {
+	return u.Update(func(s *PilotUpsert) {
+		s.UpdateReference()
 	})
 }
 

@@ -202,6 +202,20 @@ func (_u *PilotUpdate) ClearSourceURL() *PilotUpdate {
 	return _u
 }
 
+// SetReference sets the "reference" field.
+func (_u *PilotUpdate) SetReference(v bool) *PilotUpdate {
+	_u.mutation.SetReference(v)
+	return _u
+}
+
+// SetNillableReference sets the "reference" field if the given value is not nil.
+func (_u *PilotUpdate) SetNillableReference(v *bool) *PilotUpdate {
+	if v != nil {
+		_u.SetReference(*v)
+	}
+	return _u
+}
+
 // SetLeadMunicipalityID sets the "lead_municipality" edge to the Municipality entity by ID.
 func (_u *PilotUpdate) SetLeadMunicipalityID(id int) *PilotUpdate {
 	_u.mutation.SetLeadMunicipalityID(id)
@@ -609,6 +623,9 @@ func (_u *PilotUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.SourceURLCleared() {
 		_spec.ClearField(pilot.FieldSourceURL, field.TypeString)
+	}
+	if value, ok := _u.mutation.Reference(); ok {
+		_spec.SetField(pilot.FieldReference, field.TypeBool, value)
 	}
 	if _u.mutation.LeadMunicipalityCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -1126,6 +1143,20 @@ func (_u *PilotUpdateOne) ClearSourceURL() *PilotUpdateOne {
 	return _u
 }
 
+// SetReference sets the "reference" field.
+func (_u *PilotUpdateOne) SetReference(v bool) *PilotUpdateOne {
+	_u.mutation.SetReference(v)
+	return _u
+}
+
+// SetNillableReference sets the "reference" field if the given value is not nil.
+func (_u *PilotUpdateOne) SetNillableReference(v *bool) *PilotUpdateOne {
+	if v != nil {
+		_u.SetReference(*v)
+	}
+	return _u
+}
+
 // SetLeadMunicipalityID sets the "lead_municipality" edge to the Municipality entity by ID.
 func (_u *PilotUpdateOne) SetLeadMunicipalityID(id int) *PilotUpdateOne {
 	_u.mutation.SetLeadMunicipalityID(id)
@@ -1563,6 +1594,9 @@ func (_u *PilotUpdateOne) sqlSave(ctx context.Context) (_node *Pilot, err error)
 	}
 	if _u.mutation.SourceURLCleared() {
 		_spec.ClearField(pilot.FieldSourceURL, field.TypeString)
+	}
+	if value, ok := _u.mutation.Reference(); ok {
+		_spec.SetField(pilot.FieldReference, field.TypeBool, value)
 	}
 	if _u.mutation.LeadMunicipalityCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -25,6 +25,8 @@ type WellbeingCounty struct {
 	NameEn string `json:"name_en,omitempty"`
 	// Code holds the value of the "code" field.
 	Code string `json:"code,omitempty"`
+	// COUNTY for the 21 wellbeing services counties; HELSINKI for the City of Helsinki (code 90), which organises these services itself and is no county; ALAND for Åland (code 91), outside the reform.
+	Kind wellbeingcounty.Kind `json:"kind,omitempty"`
 	// Population holds the value of the "population" field.
 	Population int `json:"population,omitempty"`
 	// PopulationYear holds the value of the "population_year" field.
@@ -90,7 +92,7 @@ func (*WellbeingCounty) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case wellbeingcounty.FieldID, wellbeingcounty.FieldPopulation, wellbeingcounty.FieldPopulationYear:
 			values[i] = new(sql.NullInt64)
-		case wellbeingcounty.FieldNameFi, wellbeingcounty.FieldNameSv, wellbeingcounty.FieldNameEn, wellbeingcounty.FieldCode:
+		case wellbeingcounty.FieldNameFi, wellbeingcounty.FieldNameSv, wellbeingcounty.FieldNameEn, wellbeingcounty.FieldCode, wellbeingcounty.FieldKind:
 			values[i] = new(sql.NullString)
 		case wellbeingcounty.ForeignKeys[0]: // region_wellbeing_counties
 			values[i] = new(sql.NullInt64)
@@ -138,6 +140,12 @@ func (_m *WellbeingCounty) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field code", values[i])
 			} else if value.Valid {
 				_m.Code = value.String
+			}
+		case wellbeingcounty.FieldKind:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field kind", values[i])
+			} else if value.Valid {
+				_m.Kind = wellbeingcounty.Kind(value.String)
 			}
 		case wellbeingcounty.FieldPopulation:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -220,6 +228,9 @@ func (_m *WellbeingCounty) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("code=")
 	builder.WriteString(_m.Code)
+	builder.WriteString(", ")
+	builder.WriteString("kind=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Kind))
 	builder.WriteString(", ")
 	builder.WriteString("population=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Population))

@@ -64,6 +64,20 @@ func (_c *WellbeingCountyCreate) SetCode(v string) *WellbeingCountyCreate {
 	return _c
 }
 
+// SetKind sets the "kind" field.
+func (_c *WellbeingCountyCreate) SetKind(v wellbeingcounty.Kind) *WellbeingCountyCreate {
+	_c.mutation.SetKind(v)
+	return _c
+}
+
+// SetNillableKind sets the "kind" field if the given value is not nil.
+func (_c *WellbeingCountyCreate) SetNillableKind(v *wellbeingcounty.Kind) *WellbeingCountyCreate {
+	if v != nil {
+		_c.SetKind(*v)
+	}
+	return _c
+}
+
 // SetPopulation sets the "population" field.
 func (_c *WellbeingCountyCreate) SetPopulation(v int) *WellbeingCountyCreate {
 	_c.mutation.SetPopulation(v)
@@ -148,6 +162,9 @@ func (_c *WellbeingCountyCreate) Mutation() *WellbeingCountyMutation {
 
 // Save creates the WellbeingCounty in the database.
 func (_c *WellbeingCountyCreate) Save(ctx context.Context) (*WellbeingCounty, error) {
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -173,6 +190,15 @@ func (_c *WellbeingCountyCreate) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_c *WellbeingCountyCreate) defaults() error {
+	if _, ok := _c.mutation.Kind(); !ok {
+		v := wellbeingcounty.DefaultKind
+		_c.mutation.SetKind(v)
+	}
+	return nil
+}
+
 // check runs all checks and user-defined validators on the builder.
 func (_c *WellbeingCountyCreate) check() error {
 	if _, ok := _c.mutation.NameFi(); !ok {
@@ -189,6 +215,14 @@ func (_c *WellbeingCountyCreate) check() error {
 	if v, ok := _c.mutation.Code(); ok {
 		if err := wellbeingcounty.CodeValidator(v); err != nil {
 			return &ValidationError{Name: "code", err: fmt.Errorf(`ent: validator failed for field "WellbeingCounty.code": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Kind(); !ok {
+		return &ValidationError{Name: "kind", err: errors.New(`ent: missing required field "WellbeingCounty.kind"`)}
+	}
+	if v, ok := _c.mutation.Kind(); ok {
+		if err := wellbeingcounty.KindValidator(v); err != nil {
+			return &ValidationError{Name: "kind", err: fmt.Errorf(`ent: validator failed for field "WellbeingCounty.kind": %w`, err)}
 		}
 	}
 	return nil
@@ -233,6 +267,10 @@ func (_c *WellbeingCountyCreate) createSpec() (*WellbeingCounty, *sqlgraph.Creat
 	if value, ok := _c.mutation.Code(); ok {
 		_spec.SetField(wellbeingcounty.FieldCode, field.TypeString, value)
 		_node.Code = value
+	}
+	if value, ok := _c.mutation.Kind(); ok {
+		_spec.SetField(wellbeingcounty.FieldKind, field.TypeEnum, value)
+		_node.Kind = value
 	}
 	if value, ok := _c.mutation.Population(); ok {
 		_spec.SetField(wellbeingcounty.FieldPopulation, field.TypeInt, value)
@@ -391,6 +429,18 @@ func (u *WellbeingCountyUpsert) ClearNameEn() *WellbeingCountyUpsert {
 	return u
 }
 
+// SetKind sets the "kind" field.
+func (u *WellbeingCountyUpsert) SetKind(v wellbeingcounty.Kind) *WellbeingCountyUpsert {
+	u.Set(wellbeingcounty.FieldKind, v)
+	return u
+}
+
+// UpdateKind sets the "kind" field to the value that was provided on create.
+func (u *WellbeingCountyUpsert) UpdateKind() *WellbeingCountyUpsert {
+	u.SetExcluded(wellbeingcounty.FieldKind)
+	return u
+}
+
 // SetPopulation sets the "population" field.
 func (u *WellbeingCountyUpsert) SetPopulation(v int) *WellbeingCountyUpsert {
 	u.Set(wellbeingcounty.FieldPopulation, v)
@@ -540,6 +590,20 @@ func (u *WellbeingCountyUpsertOne) ClearNameEn() *WellbeingCountyUpsertOne {
 	})
 }
 
+// SetKind sets the "kind" field.
+func (u *WellbeingCountyUpsertOne) SetKind(v wellbeingcounty.Kind) *WellbeingCountyUpsertOne {
+	return u.Update(func(s *WellbeingCountyUpsert) {
+		s.SetKind(v)
+	})
+}
+
+// UpdateKind sets the "kind" field to the value that was provided on create.
+func (u *WellbeingCountyUpsertOne) UpdateKind() *WellbeingCountyUpsertOne {
+	return u.Update(func(s *WellbeingCountyUpsert) {
+		s.UpdateKind()
+	})
+}
+
 // SetPopulation sets the "population" field.
 func (u *WellbeingCountyUpsertOne) SetPopulation(v int) *WellbeingCountyUpsertOne {
 	return u.Update(func(s *WellbeingCountyUpsert) {
@@ -648,6 +712,7 @@ func (_c *WellbeingCountyCreateBulk) Save(ctx context.Context) ([]*WellbeingCoun
 	for i := range _c.builders {
 		func(i int, root context.Context) {
 			builder := _c.builders[i]
+			builder.defaults()
 			var mut Mutator = MutateFunc(func(ctx context.Context, m Mutation) (Value, error) {
 				mutation, ok := m.(*WellbeingCountyMutation)
 				if !ok {
@@ -859,6 +924,20 @@ func (u *WellbeingCountyUpsertBulk) UpdateNameEn() *WellbeingCountyUpsertBulk {
 func (u *WellbeingCountyUpsertBulk) ClearNameEn() *WellbeingCountyUpsertBulk {
 	return u.Update(func(s *WellbeingCountyUpsert) {
 		s.ClearNameEn()
+	})
+}
+
+// SetKind sets the "kind" field.
+func (u *WellbeingCountyUpsertBulk) SetKind(v wellbeingcounty.Kind) *WellbeingCountyUpsertBulk {
+	return u.Update(func(s *WellbeingCountyUpsert) {
+		s.SetKind(v)
+	})
+}
+
+// UpdateKind sets the "kind" field to the value that was provided on create.
+func (u *WellbeingCountyUpsertBulk) UpdateKind() *WellbeingCountyUpsertBulk {
+	return u.Update(func(s *WellbeingCountyUpsert) {
+		s.UpdateKind()
 	})
 }
 

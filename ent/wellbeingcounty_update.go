@@ -84,6 +84,20 @@ func (_u *WellbeingCountyUpdate) ClearNameEn() *WellbeingCountyUpdate {
 	return _u
 }
 
+// SetKind sets the "kind" field.
+func (_u *WellbeingCountyUpdate) SetKind(v wellbeingcounty.Kind) *WellbeingCountyUpdate {
+	_u.mutation.SetKind(v)
+	return _u
+}
+
+// SetNillableKind sets the "kind" field if the given value is not nil.
+func (_u *WellbeingCountyUpdate) SetNillableKind(v *wellbeingcounty.Kind) *WellbeingCountyUpdate {
+	if v != nil {
+		_u.SetKind(*v)
+	}
+	return _u
+}
+
 // SetPopulation sets the "population" field.
 func (_u *WellbeingCountyUpdate) SetPopulation(v int) *WellbeingCountyUpdate {
 	_u.mutation.ResetPopulation()
@@ -274,6 +288,11 @@ func (_u *WellbeingCountyUpdate) check() error {
 			return &ValidationError{Name: "name_fi", err: fmt.Errorf(`ent: validator failed for field "WellbeingCounty.name_fi": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Kind(); ok {
+		if err := wellbeingcounty.KindValidator(v); err != nil {
+			return &ValidationError{Name: "kind", err: fmt.Errorf(`ent: validator failed for field "WellbeingCounty.kind": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -303,6 +322,9 @@ func (_u *WellbeingCountyUpdate) sqlSave(ctx context.Context) (_node int, err er
 	}
 	if _u.mutation.NameEnCleared() {
 		_spec.ClearField(wellbeingcounty.FieldNameEn, field.TypeString)
+	}
+	if value, ok := _u.mutation.Kind(); ok {
+		_spec.SetField(wellbeingcounty.FieldKind, field.TypeEnum, value)
 	}
 	if value, ok := _u.mutation.Population(); ok {
 		_spec.SetField(wellbeingcounty.FieldPopulation, field.TypeInt, value)
@@ -515,6 +537,20 @@ func (_u *WellbeingCountyUpdateOne) ClearNameEn() *WellbeingCountyUpdateOne {
 	return _u
 }
 
+// SetKind sets the "kind" field.
+func (_u *WellbeingCountyUpdateOne) SetKind(v wellbeingcounty.Kind) *WellbeingCountyUpdateOne {
+	_u.mutation.SetKind(v)
+	return _u
+}
+
+// SetNillableKind sets the "kind" field if the given value is not nil.
+func (_u *WellbeingCountyUpdateOne) SetNillableKind(v *wellbeingcounty.Kind) *WellbeingCountyUpdateOne {
+	if v != nil {
+		_u.SetKind(*v)
+	}
+	return _u
+}
+
 // SetPopulation sets the "population" field.
 func (_u *WellbeingCountyUpdateOne) SetPopulation(v int) *WellbeingCountyUpdateOne {
 	_u.mutation.ResetPopulation()
@@ -718,6 +754,11 @@ func (_u *WellbeingCountyUpdateOne) check() error {
 			return &ValidationError{Name: "name_fi", err: fmt.Errorf(`ent: validator failed for field "WellbeingCounty.name_fi": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Kind(); ok {
+		if err := wellbeingcounty.KindValidator(v); err != nil {
+			return &ValidationError{Name: "kind", err: fmt.Errorf(`ent: validator failed for field "WellbeingCounty.kind": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -764,6 +805,9 @@ func (_u *WellbeingCountyUpdateOne) sqlSave(ctx context.Context) (_node *Wellbei
 	}
 	if _u.mutation.NameEnCleared() {
 		_spec.ClearField(wellbeingcounty.FieldNameEn, field.TypeString)
+	}
+	if value, ok := _u.mutation.Kind(); ok {
+		_spec.SetField(wellbeingcounty.FieldKind, field.TypeEnum, value)
 	}
 	if value, ok := _u.mutation.Population(); ok {
 		_spec.SetField(wellbeingcounty.FieldPopulation, field.TypeInt, value)

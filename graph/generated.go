@@ -18,6 +18,7 @@ import (
 	"kokeilu/ent/organization"
 	"kokeilu/ent/pilot"
 	"kokeilu/ent/survey"
+	"kokeilu/ent/wellbeingcounty"
 	"kokeilu/ent/workshopregistration"
 	"kokeilu/ent/workspace"
 	"kokeilu/graph/model"
@@ -479,6 +480,7 @@ type ComplexityRoot struct {
 		Organizations        func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.OrganizationOrder, where *ent.OrganizationWhereInput) int
 		ParticipantsComplete func(childComplexity int) int
 		ProjectOf            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.WorkspaceOrder) int
+		Reference            func(childComplexity int) int
 		Slug                 func(childComplexity int) int
 		SourceURL            func(childComplexity int) int
 		StartsOn             func(childComplexity int) int
@@ -751,6 +753,7 @@ type ComplexityRoot struct {
 	WellbeingCounty struct {
 		Code            func(childComplexity int) int
 		ID              func(childComplexity int) int
+		Kind            func(childComplexity int) int
 		Municipalities  func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.MunicipalityOrder, where *ent.MunicipalityWhereInput) int
 		Name            func(childComplexity int, lang *lang.Language) int
 		NameEn          func(childComplexity int) int
@@ -3031,6 +3034,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Pilot.ProjectOf(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.WorkspaceOrder)), true
+	case "Pilot.reference":
+		if e.ComplexityRoot.Pilot.Reference == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pilot.Reference(childComplexity), true
 	case "Pilot.slug":
 		if e.ComplexityRoot.Pilot.Slug == nil {
 			break
@@ -4330,6 +4339,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.WellbeingCounty.ID(childComplexity), true
+	case "WellbeingCounty.kind":
+		if e.ComplexityRoot.WellbeingCounty.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WellbeingCounty.Kind(childComplexity), true
 	case "WellbeingCounty.municipalities":
 		if e.ComplexityRoot.WellbeingCounty.Municipalities == nil {
 			break
@@ -5858,6 +5873,8 @@ func (ec *executionContext) childFields_Pilot(ctx context.Context, field graphql
 		return ec.fieldContext_Pilot_participantsComplete(ctx, field)
 	case "sourceURL":
 		return ec.fieldContext_Pilot_sourceURL(ctx, field)
+	case "reference":
+		return ec.fieldContext_Pilot_reference(ctx, field)
 	case "leadMunicipality":
 		return ec.fieldContext_Pilot_leadMunicipality(ctx, field)
 	case "municipalities":
@@ -6316,6 +6333,8 @@ func (ec *executionContext) childFields_WellbeingCounty(ctx context.Context, fie
 		return ec.fieldContext_WellbeingCounty_nameEn(ctx, field)
 	case "code":
 		return ec.fieldContext_WellbeingCounty_code(ctx, field)
+	case "kind":
+		return ec.fieldContext_WellbeingCounty_kind(ctx, field)
 	case "population":
 		return ec.fieldContext_WellbeingCounty_population(ctx, field)
 	case "populationYear":
@@ -18732,6 +18751,29 @@ func (ec *executionContext) fieldContext_Pilot_sourceURL(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Pilot", field, false, false, "String")
 }
 
+func (ec *executionContext) _Pilot_reference(ctx context.Context, field graphql.CollectedField, obj *ent.Pilot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pilot_reference(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reference, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pilot_reference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Pilot", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _Pilot_leadMunicipality(ctx context.Context, field graphql.CollectedField, obj *ent.Pilot) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -24351,6 +24393,29 @@ func (ec *executionContext) _WellbeingCounty_code(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_WellbeingCounty_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("WellbeingCounty", field, false, false, "String")
+}
+
+func (ec *executionContext) _WellbeingCounty_kind(ctx context.Context, field graphql.CollectedField, obj *ent.WellbeingCounty) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WellbeingCounty_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v wellbeingcounty.Kind) graphql.Marshaler {
+			return ec.marshalNWellbeingCountyKind2kokeiluᚋentᚋwellbeingcountyᚐKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WellbeingCounty_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WellbeingCounty", field, false, false, "WellbeingCountyKind")
 }
 
 func (ec *executionContext) _WellbeingCounty_population(ctx context.Context, field graphql.CollectedField, obj *ent.WellbeingCounty) (ret graphql.Marshaler) {
@@ -36979,7 +37044,7 @@ func (ec *executionContext) unmarshalInputPilotWhereInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "slug", "slugNEQ", "slugIn", "slugNotIn", "slugGT", "slugGTE", "slugLT", "slugLTE", "slugContains", "slugHasPrefix", "slugHasSuffix", "slugEqualFold", "slugContainsFold", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "summary", "summaryNEQ", "summaryIn", "summaryNotIn", "summaryGT", "summaryGTE", "summaryLT", "summaryLTE", "summaryContains", "summaryHasPrefix", "summaryHasSuffix", "summaryIsNil", "summaryNotNil", "summaryEqualFold", "summaryContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionIsNil", "descriptionNotNil", "descriptionEqualFold", "descriptionContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "startsOn", "startsOnNEQ", "startsOnIn", "startsOnNotIn", "startsOnGT", "startsOnGTE", "startsOnLT", "startsOnLTE", "startsOnIsNil", "startsOnNotNil", "endsOn", "endsOnNEQ", "endsOnIn", "endsOnNotIn", "endsOnGT", "endsOnGTE", "endsOnLT", "endsOnLTE", "endsOnIsNil", "endsOnNotNil", "participantsComplete", "participantsCompleteNEQ", "participantsCompleteIsNil", "participantsCompleteNotNil", "sourceURL", "sourceURLNEQ", "sourceURLIn", "sourceURLNotIn", "sourceURLGT", "sourceURLGTE", "sourceURLLT", "sourceURLLTE", "sourceURLContains", "sourceURLHasPrefix", "sourceURLHasSuffix", "sourceURLIsNil", "sourceURLNotNil", "sourceURLEqualFold", "sourceURLContainsFold", "hasLeadMunicipality", "hasLeadMunicipalityWith", "hasMunicipalities", "hasMunicipalitiesWith", "hasOrganizations", "hasOrganizationsWith", "hasThemes", "hasThemesWith", "hasNetworks", "hasNetworksWith", "hasWorkspace", "hasWorkspaceWith", "hasCreatedBy", "hasCreatedByWith", "regionCode", "regionCodeIn", "wellbeingCountyCode", "wellbeingCountyCodeIn", "subregionCode", "municipalityCode", "municipalityCodeIn"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "slug", "slugNEQ", "slugIn", "slugNotIn", "slugGT", "slugGTE", "slugLT", "slugLTE", "slugContains", "slugHasPrefix", "slugHasSuffix", "slugEqualFold", "slugContainsFold", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "summary", "summaryNEQ", "summaryIn", "summaryNotIn", "summaryGT", "summaryGTE", "summaryLT", "summaryLTE", "summaryContains", "summaryHasPrefix", "summaryHasSuffix", "summaryIsNil", "summaryNotNil", "summaryEqualFold", "summaryContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionIsNil", "descriptionNotNil", "descriptionEqualFold", "descriptionContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "startsOn", "startsOnNEQ", "startsOnIn", "startsOnNotIn", "startsOnGT", "startsOnGTE", "startsOnLT", "startsOnLTE", "startsOnIsNil", "startsOnNotNil", "endsOn", "endsOnNEQ", "endsOnIn", "endsOnNotIn", "endsOnGT", "endsOnGTE", "endsOnLT", "endsOnLTE", "endsOnIsNil", "endsOnNotNil", "participantsComplete", "participantsCompleteNEQ", "participantsCompleteIsNil", "participantsCompleteNotNil", "sourceURL", "sourceURLNEQ", "sourceURLIn", "sourceURLNotIn", "sourceURLGT", "sourceURLGTE", "sourceURLLT", "sourceURLLTE", "sourceURLContains", "sourceURLHasPrefix", "sourceURLHasSuffix", "sourceURLIsNil", "sourceURLNotNil", "sourceURLEqualFold", "sourceURLContainsFold", "reference", "referenceNEQ", "hasLeadMunicipality", "hasLeadMunicipalityWith", "hasMunicipalities", "hasMunicipalitiesWith", "hasOrganizations", "hasOrganizationsWith", "hasThemes", "hasThemesWith", "hasNetworks", "hasNetworksWith", "hasWorkspace", "hasWorkspaceWith", "hasCreatedBy", "hasCreatedByWith", "regionCode", "regionCodeIn", "wellbeingCountyCode", "wellbeingCountyCodeIn", "subregionCode", "municipalityCode", "municipalityCodeIn"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -37868,6 +37933,20 @@ func (ec *executionContext) unmarshalInputPilotWhereInput(ctx context.Context, o
 				return it, err
 			}
 			it.SourceURLContainsFold = data
+		case "reference":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reference"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reference = data
+		case "referenceNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("referenceNEQ"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReferenceNEQ = data
 		case "hasLeadMunicipality":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasLeadMunicipality"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -42396,7 +42475,7 @@ func (ec *executionContext) unmarshalInputWellbeingCountyWhereInput(ctx context.
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "nameFi", "nameFiNEQ", "nameFiIn", "nameFiNotIn", "nameFiGT", "nameFiGTE", "nameFiLT", "nameFiLTE", "nameFiContains", "nameFiHasPrefix", "nameFiHasSuffix", "nameFiEqualFold", "nameFiContainsFold", "nameSv", "nameSvNEQ", "nameSvIn", "nameSvNotIn", "nameSvGT", "nameSvGTE", "nameSvLT", "nameSvLTE", "nameSvContains", "nameSvHasPrefix", "nameSvHasSuffix", "nameSvIsNil", "nameSvNotNil", "nameSvEqualFold", "nameSvContainsFold", "nameEn", "nameEnNEQ", "nameEnIn", "nameEnNotIn", "nameEnGT", "nameEnGTE", "nameEnLT", "nameEnLTE", "nameEnContains", "nameEnHasPrefix", "nameEnHasSuffix", "nameEnIsNil", "nameEnNotNil", "nameEnEqualFold", "nameEnContainsFold", "code", "codeNEQ", "codeIn", "codeNotIn", "codeGT", "codeGTE", "codeLT", "codeLTE", "codeContains", "codeHasPrefix", "codeHasSuffix", "codeEqualFold", "codeContainsFold", "population", "populationNEQ", "populationIn", "populationNotIn", "populationGT", "populationGTE", "populationLT", "populationLTE", "populationIsNil", "populationNotNil", "populationYear", "populationYearNEQ", "populationYearIn", "populationYearNotIn", "populationYearGT", "populationYearGTE", "populationYearLT", "populationYearLTE", "populationYearIsNil", "populationYearNotNil", "hasRegion", "hasRegionWith", "hasMunicipalities", "hasMunicipalitiesWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "nameFi", "nameFiNEQ", "nameFiIn", "nameFiNotIn", "nameFiGT", "nameFiGTE", "nameFiLT", "nameFiLTE", "nameFiContains", "nameFiHasPrefix", "nameFiHasSuffix", "nameFiEqualFold", "nameFiContainsFold", "nameSv", "nameSvNEQ", "nameSvIn", "nameSvNotIn", "nameSvGT", "nameSvGTE", "nameSvLT", "nameSvLTE", "nameSvContains", "nameSvHasPrefix", "nameSvHasSuffix", "nameSvIsNil", "nameSvNotNil", "nameSvEqualFold", "nameSvContainsFold", "nameEn", "nameEnNEQ", "nameEnIn", "nameEnNotIn", "nameEnGT", "nameEnGTE", "nameEnLT", "nameEnLTE", "nameEnContains", "nameEnHasPrefix", "nameEnHasSuffix", "nameEnIsNil", "nameEnNotNil", "nameEnEqualFold", "nameEnContainsFold", "code", "codeNEQ", "codeIn", "codeNotIn", "codeGT", "codeGTE", "codeLT", "codeLTE", "codeContains", "codeHasPrefix", "codeHasSuffix", "codeEqualFold", "codeContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "population", "populationNEQ", "populationIn", "populationNotIn", "populationGT", "populationGTE", "populationLT", "populationLTE", "populationIsNil", "populationNotNil", "populationYear", "populationYearNEQ", "populationYearIn", "populationYearNotIn", "populationYearGT", "populationYearGTE", "populationYearLT", "populationYearLTE", "populationYearIsNil", "populationYearNotNil", "hasRegion", "hasRegionWith", "hasMunicipalities", "hasMunicipalitiesWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -42872,6 +42951,34 @@ func (ec *executionContext) unmarshalInputWellbeingCountyWhereInput(ctx context.
 				return it, err
 			}
 			it.CodeContainsFold = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalOWellbeingCountyKind2ᚖkokeiluᚋentᚋwellbeingcountyᚐKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "kindNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kindNEQ"))
+			data, err := ec.unmarshalOWellbeingCountyKind2ᚖkokeiluᚋentᚋwellbeingcountyᚐKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KindNEQ = data
+		case "kindIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kindIn"))
+			data, err := ec.unmarshalOWellbeingCountyKind2ᚕkokeiluᚋentᚋwellbeingcountyᚐKindᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KindIn = data
+		case "kindNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kindNotIn"))
+			data, err := ec.unmarshalOWellbeingCountyKind2ᚕkokeiluᚋentᚋwellbeingcountyᚐKindᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KindNotIn = data
 		case "population":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("population"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -47767,6 +47874,11 @@ func (ec *executionContext) _Pilot(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "reference":
+			out.Values[i] = ec._Pilot_reference(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "leadMunicipality":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -49631,6 +49743,11 @@ func (ec *executionContext) _WellbeingCounty(ctx context.Context, sel ast.Select
 			}
 		case "code":
 			out.Values[i] = ec._WellbeingCounty_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.Values[i] = ec._WellbeingCounty_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -52427,6 +52544,16 @@ func (ec *executionContext) marshalNWellbeingCountyConnection2ᚖkokeiluᚋent�
 	return ec._WellbeingCountyConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNWellbeingCountyKind2kokeiluᚋentᚋwellbeingcountyᚐKind(ctx context.Context, v any) (wellbeingcounty.Kind, error) {
+	var res wellbeingcounty.Kind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNWellbeingCountyKind2kokeiluᚋentᚋwellbeingcountyᚐKind(ctx context.Context, sel ast.SelectionSet, v wellbeingcounty.Kind) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNWellbeingCountyOrder2ᚖkokeiluᚋentᚐWellbeingCountyOrder(ctx context.Context, v any) (*ent.WellbeingCountyOrder, error) {
 	res, err := ec.unmarshalInputWellbeingCountyOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
@@ -55098,6 +55225,58 @@ func (ec *executionContext) marshalOWellbeingCountyEdge2ᚖkokeiluᚋentᚐWellb
 		return graphql.Null
 	}
 	return ec._WellbeingCountyEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOWellbeingCountyKind2ᚕkokeiluᚋentᚋwellbeingcountyᚐKindᚄ(ctx context.Context, v any) ([]wellbeingcounty.Kind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]wellbeingcounty.Kind, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNWellbeingCountyKind2kokeiluᚋentᚋwellbeingcountyᚐKind(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOWellbeingCountyKind2ᚕkokeiluᚋentᚋwellbeingcountyᚐKindᚄ(ctx context.Context, sel ast.SelectionSet, v []wellbeingcounty.Kind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNWellbeingCountyKind2kokeiluᚋentᚋwellbeingcountyᚐKind(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOWellbeingCountyKind2ᚖkokeiluᚋentᚋwellbeingcountyᚐKind(ctx context.Context, v any) (*wellbeingcounty.Kind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(wellbeingcounty.Kind)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOWellbeingCountyKind2ᚖkokeiluᚋentᚋwellbeingcountyᚐKind(ctx context.Context, sel ast.SelectionSet, v *wellbeingcounty.Kind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOWellbeingCountyOrder2ᚕᚖkokeiluᚋentᚐWellbeingCountyOrderᚄ(ctx context.Context, v any) ([]*ent.WellbeingCountyOrder, error) {

@@ -472,6 +472,7 @@ var (
 		{Name: "ends_on", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"postgres": "date"}},
 		{Name: "participants_complete", Type: field.TypeBool, Nullable: true},
 		{Name: "source_url", Type: field.TypeString, Nullable: true, Size: 2048},
+		{Name: "reference", Type: field.TypeBool, Default: false},
 		{Name: "pilot_lead_municipality", Type: field.TypeInt, Nullable: true},
 		{Name: "pilot_created_by", Type: field.TypeInt, Nullable: true},
 	}
@@ -483,13 +484,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "pilots_municipalities_lead_municipality",
-				Columns:    []*schema.Column{PilotsColumns[12]},
+				Columns:    []*schema.Column{PilotsColumns[13]},
 				RefColumns: []*schema.Column{MunicipalitiesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "pilots_users_created_by",
-				Columns:    []*schema.Column{PilotsColumns[13]},
+				Columns:    []*schema.Column{PilotsColumns[14]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -730,6 +731,7 @@ var (
 		{Name: "name_sv", Type: field.TypeString, Nullable: true},
 		{Name: "name_en", Type: field.TypeString, Nullable: true},
 		{Name: "code", Type: field.TypeString, Unique: true, Size: 8},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"COUNTY", "HELSINKI", "ALAND"}, Default: "COUNTY"},
 		{Name: "population", Type: field.TypeInt, Nullable: true},
 		{Name: "population_year", Type: field.TypeInt, Nullable: true},
 		{Name: "region_wellbeing_counties", Type: field.TypeInt, Nullable: true},
@@ -742,7 +744,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "wellbeing_counties_regions_wellbeing_counties",
-				Columns:    []*schema.Column{WellbeingCountiesColumns[7]},
+				Columns:    []*schema.Column{WellbeingCountiesColumns[8]},
 				RefColumns: []*schema.Column{RegionsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},

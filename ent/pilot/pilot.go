@@ -40,6 +40,8 @@ const (
 	FieldParticipantsComplete = "participants_complete"
 	// FieldSourceURL holds the string denoting the source_url field in the database.
 	FieldSourceURL = "source_url"
+	// FieldReference holds the string denoting the reference field in the database.
+	FieldReference = "reference"
 	// EdgeLeadMunicipality holds the string denoting the lead_municipality edge name in mutations.
 	EdgeLeadMunicipality = "lead_municipality"
 	// EdgeMunicipalities holds the string denoting the municipalities edge name in mutations.
@@ -127,6 +129,7 @@ var Columns = []string{
 	FieldEndsOn,
 	FieldParticipantsComplete,
 	FieldSourceURL,
+	FieldReference,
 }
 
 // ForeignKeys holds the SQL foreign-keys that are owned by the "pilots"
@@ -196,6 +199,8 @@ var (
 	DescriptionValidator func(string) error
 	// SourceURLValidator is a validator for the "source_url" field. It is called by the builders before save.
 	SourceURLValidator func(string) error
+	// DefaultReference holds the default value on creation for the "reference" field.
+	DefaultReference bool
 )
 
 // Status defines the type for the "status" enum field.
@@ -287,6 +292,11 @@ func ByParticipantsComplete(opts ...sql.OrderTermOption) OrderOption {
 // BySourceURL orders the results by the source_url field.
 func BySourceURL(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldSourceURL, opts...).ToFunc()
+}
+
+// ByReference orders the results by the reference field.
+func ByReference(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldReference, opts...).ToFunc()
 }
 
 // ByLeadMunicipalityField orders the results by lead_municipality field.

@@ -105,6 +105,11 @@ func SourceURL(v string) predicate.Pilot {
 	return predicate.Pilot(sql.FieldEQ(FieldSourceURL, v))
 }
 
+// Reference applies equality check predicate on the "reference" field. It's identical to ReferenceEQ.
+func Reference(v bool) predicate.Pilot {
+	return predicate.Pilot(sql.FieldEQ(FieldReference, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Pilot {
 	return predicate.Pilot(sql.FieldEQ(FieldCreatedAt, v))
@@ -678,6 +683,16 @@ func SourceURLEqualFold(v string) predicate.Pilot {
 // SourceURLContainsFold applies the ContainsFold predicate on the "source_url" field.
 func SourceURLContainsFold(v string) predicate.Pilot {
 	return predicate.Pilot(sql.FieldContainsFold(FieldSourceURL, v))
+}
+
+// ReferenceEQ applies the EQ predicate on the "reference" field.
+func ReferenceEQ(v bool) predicate.Pilot {
+	return predicate.Pilot(sql.FieldEQ(FieldReference, v))
+}
+
+// ReferenceNEQ applies the NEQ predicate on the "reference" field.
+func ReferenceNEQ(v bool) predicate.Pilot {
+	return predicate.Pilot(sql.FieldNEQ(FieldReference, v))
 }
 
 // HasLeadMunicipality applies the HasEdge predicate on the "lead_municipality" edge.

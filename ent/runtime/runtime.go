@@ -666,6 +666,10 @@ func init() {
 	pilotDescSourceURL := pilotFields[8].Descriptor()
 	// pilot.SourceURLValidator is a validator for the "source_url" field. It is called by the builders before save.
 	pilot.SourceURLValidator = pilotDescSourceURL.Validators[0].(func(string) error)
+	// pilotDescReference is the schema descriptor for reference field.
+	pilotDescReference := pilotFields[9].Descriptor()
+	// pilot.DefaultReference holds the default value on creation for the reference field.
+	pilot.DefaultReference = pilotDescReference.Default.(bool)
 	post.Policy = privacy.NewPolicies(schema.Post{})
 	post.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {

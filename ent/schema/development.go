@@ -84,10 +84,20 @@ func (Pilot) Fields() []ent.Field {
 			Default("PLANNED").Annotations(entgql.OrderField("STATUS"), entgql.Type("PilotStatus")),
 		dateField("starts_on", "STARTS_ON"),
 		dateField("ends_on", "ENDS_ON"),
-		// Whether the municipality list is known to be complete; null when the
-		// question does not apply (a national experiment of individuals).
-		field.Bool("participants_complete").Optional().Nillable(),
+		field.Bool("participants_complete").Optional().Nillable().
+			Comment("Whether `municipalities` is the complete list of participants as the source names them. " +
+				"false when some are derived, not named: in the 2021–2024 municipal employment experiments the act " +
+				"defines the Pirkanmaa area as all 22 municipalities of the region but names none, so those 22 are " +
+				"derived (the region as it stood in 2020). null when the question does not apply " +
+				"(the basic income experiment drew individuals, not municipalities)."),
 		sourceURLField(),
+		// Reference pilots are the verified experiments that Kokeilu ships;
+		// the start-up upsert keys them by slug and rewrites them.
+		field.Bool("reference").Default(false).
+			Comment("true for the verified experiments shipped with Kokeilu (internal/seed/data/pilots.csv, " +
+				"sources in its SOURCES.md): they are brought in step with that file at every start, " +
+				"so edits to them do not last.").
+			Annotations(noInput),
 	}
 }
 

@@ -42,8 +42,9 @@ func (Region) Policy() ent.Policy { return policy.ReferenceData() }
 
 func (Region) Annotations() []schema.Annotation { return rootList() }
 
-// WellbeingCounty is a hyvinvointialue (plus Helsinki and Åland, which the
-// classification lists as units of their own).
+// WellbeingCounty is a hyvinvointialue, or one of the two units that the
+// classification lists beside the 21 counties: the City of Helsinki (90) and
+// Åland (91). Kind tells them apart.
 type WellbeingCounty struct{ ent.Schema }
 
 func (WellbeingCounty) Mixin() []ent.Mixin { return []ent.Mixin{NamesMixin{}} }
@@ -51,6 +52,10 @@ func (WellbeingCounty) Mixin() []ent.Mixin { return []ent.Mixin{NamesMixin{}} }
 func (WellbeingCounty) Fields() []ent.Field {
 	return []ent.Field{
 		codeField(),
+		field.Enum("kind").Values("COUNTY", "HELSINKI", "ALAND").Default("COUNTY").
+			Comment("COUNTY for the 21 wellbeing services counties; HELSINKI for the City of Helsinki (code 90), "+
+				"which organises these services itself and is no county; ALAND for Åland (code 91), outside the reform.").
+			Annotations(entgql.Type("WellbeingCountyKind"), entgql.OrderField("KIND")),
 		field.Int("population").Optional().Annotations(entgql.OrderField("POPULATION")),
 		field.Int("population_year").Optional(),
 	}

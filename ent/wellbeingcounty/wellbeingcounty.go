@@ -3,6 +3,10 @@
 package wellbeingcounty
 
 import (
+	"fmt"
+	"io"
+	"strconv"
+
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -21,6 +25,8 @@ const (
 	FieldNameEn = "name_en"
 	// FieldCode holds the string denoting the code field in the database.
 	FieldCode = "code"
+	// FieldKind holds the string denoting the kind field in the database.
+	FieldKind = "kind"
 	// FieldPopulation holds the string denoting the population field in the database.
 	FieldPopulation = "population"
 	// FieldPopulationYear holds the string denoting the population_year field in the database.
@@ -61,6 +67,7 @@ var Columns = []string{
 	FieldNameSv,
 	FieldNameEn,
 	FieldCode,
+	FieldKind,
 	FieldPopulation,
 	FieldPopulationYear,
 }
@@ -106,6 +113,33 @@ var (
 	CodeValidator func(string) error
 )
 
+// Kind defines the type for the "kind" enum field.
+type Kind string
+
+// KindCOUNTY is the default value of the Kind enum.
+const DefaultKind = KindCOUNTY
+
+// Kind values.
+const (
+	KindCOUNTY   Kind = "COUNTY"
+	KindHELSINKI Kind = "HELSINKI"
+	KindALAND    Kind = "ALAND"
+)
+
+func (k Kind) String() string {
+	return string(k)
+}
+
+// KindValidator is a validator for the "kind" field enum values. It is called by the builders before save.
+func KindValidator(k Kind) error {
+	switch k {
+	case KindCOUNTY, KindHELSINKI, KindALAND:
+		return nil
+	default:
+		return fmt.Errorf("wellbeingcounty: invalid enum value for kind field: %q", k)
+	}
+}
+
 // OrderOption defines the ordering options for the WellbeingCounty queries.
 type OrderOption func(*sql.Selector)
 
@@ -132,6 +166,11 @@ func ByNameEn(opts ...sql.OrderTermOption) OrderOption {
 // ByCode orders the results by the code field.
 func ByCode(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCode, opts...).ToFunc()
+}
+
+// ByKind orders the results by the kind field.
+func ByKind(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldKind, opts...).ToFunc()
 }
 
 // ByPopulation orders the results by the population field.
@@ -198,4 +237,22 @@ func newOperatingModelsStep() *sqlgraph.Step {
 		sqlgraph.To(OperatingModelsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2M, true, OperatingModelsTable, OperatingModelsPrimaryKey...),
 	)
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (e Kind) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(e.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (e *Kind) UnmarshalGQL(val interface{}) error {
+	str, ok := val.(string)
+	if !ok {
+		return fmt.Errorf("enum %T must be a string", val)
+	}
+	*e = Kind(str)
+	if err := KindValidator(*e); err != nil {
+		return fmt.Errorf("%s is not a valid Kind", str)
+	}
+	return nil
 }

@@ -364,6 +364,26 @@ func CodeContainsFold(v string) predicate.WellbeingCounty {
 	return predicate.WellbeingCounty(sql.FieldContainsFold(FieldCode, v))
 }
 
+// KindEQ applies the EQ predicate on the "kind" field.
+func KindEQ(v Kind) predicate.WellbeingCounty {
+	return predicate.WellbeingCounty(sql.FieldEQ(FieldKind, v))
+}
+
+// KindNEQ applies the NEQ predicate on the "kind" field.
+func KindNEQ(v Kind) predicate.WellbeingCounty {
+	return predicate.WellbeingCounty(sql.FieldNEQ(FieldKind, v))
+}
+
+// KindIn applies the In predicate on the "kind" field.
+func KindIn(vs ...Kind) predicate.WellbeingCounty {
+	return predicate.WellbeingCounty(sql.FieldIn(FieldKind, vs...))
+}
+
+// KindNotIn applies the NotIn predicate on the "kind" field.
+func KindNotIn(vs ...Kind) predicate.WellbeingCounty {
+	return predicate.WellbeingCounty(sql.FieldNotIn(FieldKind, vs...))
+}
+
 // PopulationEQ applies the EQ predicate on the "population" field.
 func PopulationEQ(v int) predicate.WellbeingCounty {
 	return predicate.WellbeingCounty(sql.FieldEQ(FieldPopulation, v))

@@ -37,10 +37,13 @@ const (
 	Network         Dimension = "NETWORK"
 	StartYear       Dimension = "START_YEAR"
 	ActiveYear      Dimension = "ACTIVE_YEAR"
+	// CountyKind is the kind of a participant's wellbeing services county
+	// row: COUNTY, HELSINKI (90) or ALAND (91).
+	CountyKind Dimension = "WELLBEING_COUNTY_KIND"
 )
 
 // Dimensions lists every dimension.
-var Dimensions = []Dimension{Region, WellbeingCounty, Subregion, Municipality, Theme, Status, Network, StartYear, ActiveYear}
+var Dimensions = []Dimension{Region, WellbeingCounty, Subregion, Municipality, Theme, Status, Network, StartYear, ActiveYear, CountyKind}
 
 // MaxDimensions is how many dimensions one call may group by.
 const MaxDimensions = 3
@@ -123,6 +126,10 @@ func columns(d Dimension, n int, dialectName string) column {
 		c := named("networks", "np.network_id", "slug")
 		c.joins = []string{"JOIN network_pilots np ON np.pilot_id = p.id"}
 		c.nameFi, c.nameSv, c.en = l+".name", "''", "''"
+		return c
+	case CountyKind:
+		c := plain("wck.kind", k)
+		c.joins = []string{"JOIN wellbeing_counties wck ON wck.id = m.wellbeing_county_municipalities"}
 		return c
 	case Status:
 		return plain("p.status", k)

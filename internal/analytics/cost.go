@@ -4,7 +4,7 @@ package analytics
 // classification's size, or a generous figure for data that grows.
 var bucketBound = map[Dimension]int{
 	Region: 19, WellbeingCounty: 23, Subregion: 70, Municipality: 308,
-	Theme: 100, Status: 4, Network: 300, StartYear: 40, ActiveYear: 40,
+	Theme: 100, Status: 4, Network: 300, StartYear: 40, ActiveYear: 40, CountyKind: 3,
 }
 
 // Cost is the estimated nodes of a pilotStats call for the cost limits

@@ -1,8 +1,8 @@
-// Package seed loads Kokeilu's data at start: the reference data of Finnish
-// regions, wellbeing services counties and municipalities (every start, as an
-// idempotent upsert keyed by code) and the demo content (first start only).
-// The CSV files and their SOURCES.md are copied from shared/data and shipped
-// inside the binary.
+// Package seed loads Kokeilu's data at start: the reference data — Finnish
+// regions, wellbeing services counties and municipalities (Reference) and
+// the verified experiments (Experiments), each an idempotent upsert by key
+// at every start — and the demo content (Demo, first start only). The CSV
+// files and their sources (data/SOURCES.md) are shipped inside the binary.
 package seed
 
 import (
@@ -47,7 +47,12 @@ func readCSV(name string) ([]record, error) {
 		return nil, err
 	}
 	defer f.Close()
-	r := csv.NewReader(f)
+	return parseCSV(name, f)
+}
+
+// parseCSV reads CSV text into records keyed by its header.
+func parseCSV(name string, in io.Reader) ([]record, error) {
+	r := csv.NewReader(in)
 	header, err := r.Read()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
@@ -70,8 +75,8 @@ func readCSV(name string) ([]record, error) {
 }
 
 // Reference upserts every region, wellbeing services county and municipality
-// by code in one transaction: a restart duplicates nothing and a name changed
-// in the CSV updates the row.
+// by code in one transaction: a restart duplicates nothing and a name or
+// kind changed in the CSV updates the row.
 func Reference(ctx context.Context, client *ent.Client) error {
 	ctx = auth.System(ctx) // reference data is read-only to everyone else
 	regions, err := readCSV("regions.csv")
@@ -123,8 +128,13 @@ func upsertCounties(ctx context.Context, tx *ent.Tx, rows []record, regionIDs ma
 		if !ok {
 			return fmt.Errorf("wellbeing county %s: unknown region %q", r["wellbeing_county_code"], r["region_codes"])
 		}
+		kind := wellbeingcounty.Kind(r["kind"])
+		if err := wellbeingcounty.KindValidator(kind); err != nil {
+			return fmt.Errorf("wellbeing county %s: %w", r["wellbeing_county_code"], err)
+		}
 		creates[i] = tx.WellbeingCounty.Create().
-			SetCode(r["wellbeing_county_code"]).SetNameFi(r["name_fi"]).SetNameSv(r["name_sv"]).
+			SetCode(r["wellbeing_county_code"]).SetNameFi(r["name_fi"]).SetNameSv(r["name_sv"]).SetNameEn(r["name_en"]).
+			SetKind(kind).
 			SetPopulation(r.int("population")).SetPopulationYear(r.int("population_year")).
 			SetRegionID(regionID)
 	}
