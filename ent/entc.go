@@ -20,6 +20,21 @@ func main() {
 		entgql.WithSchemaGenerator(),
 		entgql.WithSchemaPath("./graph/ent.graphqls"),
 		entgql.WithWhereInputs(true),
+		// entgql's own templates, except three that Kokeilu keeps copies of
+		// in ent/template (changes marked "Kokeilu"): pagination (one order
+		// with NULLs last on both databases, NULL-aware cursors),
+		// collection (nested pages under a list read back in order) and
+		// where inputs (empty lists and `or` match nothing).
+		entgql.WithTemplates(
+			kokeiluTemplate("gql_collection", "collection.tmpl"),
+			entgql.EnumTemplate,
+			entgql.NodeTemplate,
+			kokeiluTemplate("gql_pagination", "pagination.tmpl"),
+			entgql.TransactionTemplate,
+			entgql.EdgeTemplate,
+			entgql.MutationInputTemplate,
+			kokeiluTemplate("gql_where_input", "where_input.tmpl"),
+		),
 		entgql.WithSchemaHook(addConnectionNodes),
 	)
 	if err != nil {
@@ -40,6 +55,11 @@ func main() {
 	if err != nil {
 		log.Fatalf("running ent codegen: %v", err)
 	}
+}
+
+// kokeiluTemplate parses one of the entgql templates kept in ent/template.
+func kokeiluTemplate(name, file string) *gen.Template {
+	return gen.MustParse(gen.NewTemplate(name).Funcs(entgql.TemplateFuncs).ParseFiles("./ent/template/" + file))
 }
 
 // addConnectionNodes gives every <T>Connection the `nodes: [T]!` shortcut

@@ -28,6 +28,8 @@ import (
 	"kokeilu/ent/workshop"
 	"kokeilu/ent/workshopregistration"
 	"kokeilu/ent/workspace"
+	"kokeilu/internal/fault"
+	"kokeilu/internal/paging"
 	"strconv"
 
 	"entgo.io/contrib/entgql"
@@ -210,8 +212,13 @@ func newAdoptionPager(opts []AdoptionPaginateOption, reverse bool) (*adoptionPag
 		}
 	}
 	for i, o := range pager.order {
-		if i > 0 && o.Field == pager.order[i-1].Field {
-			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		if o == nil || o.Field == nil {
+			return nil, fault.BadInput("orderBy", "orderBy needs a field")
+		}
+		for _, prev := range pager.order[:i] {
+			if prev.Field.column == o.Field.column {
+				return nil, fault.BadInput("orderBy", "orderBy gives %s twice", o.Field)
+			}
 		}
 	}
 	return pager, nil
@@ -232,26 +239,17 @@ func (p *adoptionPager) toCursor(_m *Adoption) Cursor {
 	return Cursor{ID: _m.ID, Value: cs_}
 }
 
+// keys is the client's order for the SQL helpers of internal/paging.
+func (p *adoptionPager) keys() []paging.Key {
+	keys := make([]paging.Key, len(p.order))
+	for i, o := range p.order {
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc}
+	}
+	return keys
+}
+
 func (p *adoptionPager) applyCursors(query *AdoptionQuery, after, before *Cursor) (*AdoptionQuery, error) {
-	idDirection := entgql.OrderDirectionAsc
-	if p.reverse {
-		idDirection = entgql.OrderDirectionDesc
-	}
-	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
-	for _, o := range p.order {
-		fields = append(fields, o.Field.column)
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		directions = append(directions, direction)
-	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
-		FieldID:     DefaultAdoptionOrder.Field.column,
-		DirectionID: idDirection,
-		Fields:      fields,
-		Directions:  directions,
-	})
+	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultAdoptionOrder.Field.column)
 	if err != nil {
 		return nil, err
 	}
@@ -268,7 +266,7 @@ func (p *adoptionPager) applyOrder(query *AdoptionQuery) *AdoptionQuery {
 		if p.reverse {
 			direction = direction.Reverse()
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		query = query.Order(o.Field.toTerm(paging.TermOptions(o.Direction == entgql.OrderDirectionDesc, p.reverse)...))
 		if o.Field.column == DefaultAdoptionOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -292,21 +290,7 @@ func (p *adoptionPager) orderExpr(query *AdoptionQuery) sql.Querier {
 			query.ctx.AppendFieldOnce(o.Field.column)
 		}
 	}
-	return sql.ExprFunc(func(b *sql.Builder) {
-		for _, o := range p.order {
-			direction := o.Direction
-			if p.reverse {
-				direction = direction.Reverse()
-			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
-			b.Comma()
-		}
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		b.Ident(DefaultAdoptionOrder.Field.column).Pad().WriteString(string(direction))
-	})
+	return paging.OrderExpr(p.keys(), DefaultAdoptionOrder.Field.column, p.reverse)
 }
 
 // Paginate executes the query and returns a relay based cursor connection to Adoption.
@@ -325,8 +309,9 @@ func (_m *AdoptionQuery) Paginate(
 		return nil, err
 	}
 	conn := &AdoptionConnection{Edges: []*AdoptionEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -578,8 +563,13 @@ func newDiscussionPager(opts []DiscussionPaginateOption, reverse bool) (*discuss
 		}
 	}
 	for i, o := range pager.order {
-		if i > 0 && o.Field == pager.order[i-1].Field {
-			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		if o == nil || o.Field == nil {
+			return nil, fault.BadInput("orderBy", "orderBy needs a field")
+		}
+		for _, prev := range pager.order[:i] {
+			if prev.Field.column == o.Field.column {
+				return nil, fault.BadInput("orderBy", "orderBy gives %s twice", o.Field)
+			}
 		}
 	}
 	return pager, nil
@@ -600,26 +590,17 @@ func (p *discussionPager) toCursor(_m *Discussion) Cursor {
 	return Cursor{ID: _m.ID, Value: cs_}
 }
 
+// keys is the client's order for the SQL helpers of internal/paging.
+func (p *discussionPager) keys() []paging.Key {
+	keys := make([]paging.Key, len(p.order))
+	for i, o := range p.order {
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc}
+	}
+	return keys
+}
+
 func (p *discussionPager) applyCursors(query *DiscussionQuery, after, before *Cursor) (*DiscussionQuery, error) {
-	idDirection := entgql.OrderDirectionAsc
-	if p.reverse {
-		idDirection = entgql.OrderDirectionDesc
-	}
-	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
-	for _, o := range p.order {
-		fields = append(fields, o.Field.column)
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		directions = append(directions, direction)
-	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
-		FieldID:     DefaultDiscussionOrder.Field.column,
-		DirectionID: idDirection,
-		Fields:      fields,
-		Directions:  directions,
-	})
+	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultDiscussionOrder.Field.column)
 	if err != nil {
 		return nil, err
 	}
@@ -636,7 +617,7 @@ func (p *discussionPager) applyOrder(query *DiscussionQuery) *DiscussionQuery {
 		if p.reverse {
 			direction = direction.Reverse()
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		query = query.Order(o.Field.toTerm(paging.TermOptions(o.Direction == entgql.OrderDirectionDesc, p.reverse)...))
 		if o.Field.column == DefaultDiscussionOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -660,21 +641,7 @@ func (p *discussionPager) orderExpr(query *DiscussionQuery) sql.Querier {
 			query.ctx.AppendFieldOnce(o.Field.column)
 		}
 	}
-	return sql.ExprFunc(func(b *sql.Builder) {
-		for _, o := range p.order {
-			direction := o.Direction
-			if p.reverse {
-				direction = direction.Reverse()
-			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
-			b.Comma()
-		}
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		b.Ident(DefaultDiscussionOrder.Field.column).Pad().WriteString(string(direction))
-	})
+	return paging.OrderExpr(p.keys(), DefaultDiscussionOrder.Field.column, p.reverse)
 }
 
 // Paginate executes the query and returns a relay based cursor connection to Discussion.
@@ -693,8 +660,9 @@ func (_m *DiscussionQuery) Paginate(
 		return nil, err
 	}
 	conn := &DiscussionConnection{Edges: []*DiscussionEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -982,8 +950,13 @@ func newLinkPager(opts []LinkPaginateOption, reverse bool) (*linkPager, error) {
 		}
 	}
 	for i, o := range pager.order {
-		if i > 0 && o.Field == pager.order[i-1].Field {
-			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		if o == nil || o.Field == nil {
+			return nil, fault.BadInput("orderBy", "orderBy needs a field")
+		}
+		for _, prev := range pager.order[:i] {
+			if prev.Field.column == o.Field.column {
+				return nil, fault.BadInput("orderBy", "orderBy gives %s twice", o.Field)
+			}
 		}
 	}
 	return pager, nil
@@ -1004,26 +977,17 @@ func (p *linkPager) toCursor(_m *Link) Cursor {
 	return Cursor{ID: _m.ID, Value: cs_}
 }
 
+// keys is the client's order for the SQL helpers of internal/paging.
+func (p *linkPager) keys() []paging.Key {
+	keys := make([]paging.Key, len(p.order))
+	for i, o := range p.order {
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc}
+	}
+	return keys
+}
+
 func (p *linkPager) applyCursors(query *LinkQuery, after, before *Cursor) (*LinkQuery, error) {
-	idDirection := entgql.OrderDirectionAsc
-	if p.reverse {
-		idDirection = entgql.OrderDirectionDesc
-	}
-	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
-	for _, o := range p.order {
-		fields = append(fields, o.Field.column)
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		directions = append(directions, direction)
-	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
-		FieldID:     DefaultLinkOrder.Field.column,
-		DirectionID: idDirection,
-		Fields:      fields,
-		Directions:  directions,
-	})
+	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultLinkOrder.Field.column)
 	if err != nil {
 		return nil, err
 	}
@@ -1040,7 +1004,7 @@ func (p *linkPager) applyOrder(query *LinkQuery) *LinkQuery {
 		if p.reverse {
 			direction = direction.Reverse()
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		query = query.Order(o.Field.toTerm(paging.TermOptions(o.Direction == entgql.OrderDirectionDesc, p.reverse)...))
 		if o.Field.column == DefaultLinkOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -1064,21 +1028,7 @@ func (p *linkPager) orderExpr(query *LinkQuery) sql.Querier {
 			query.ctx.AppendFieldOnce(o.Field.column)
 		}
 	}
-	return sql.ExprFunc(func(b *sql.Builder) {
-		for _, o := range p.order {
-			direction := o.Direction
-			if p.reverse {
-				direction = direction.Reverse()
-			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
-			b.Comma()
-		}
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		b.Ident(DefaultLinkOrder.Field.column).Pad().WriteString(string(direction))
-	})
+	return paging.OrderExpr(p.keys(), DefaultLinkOrder.Field.column, p.reverse)
 }
 
 // Paginate executes the query and returns a relay based cursor connection to Link.
@@ -1097,8 +1047,9 @@ func (_m *LinkQuery) Paginate(
 		return nil, err
 	}
 	conn := &LinkConnection{Edges: []*LinkEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -1404,8 +1355,13 @@ func newMaterialPager(opts []MaterialPaginateOption, reverse bool) (*materialPag
 		}
 	}
 	for i, o := range pager.order {
-		if i > 0 && o.Field == pager.order[i-1].Field {
-			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		if o == nil || o.Field == nil {
+			return nil, fault.BadInput("orderBy", "orderBy needs a field")
+		}
+		for _, prev := range pager.order[:i] {
+			if prev.Field.column == o.Field.column {
+				return nil, fault.BadInput("orderBy", "orderBy gives %s twice", o.Field)
+			}
 		}
 	}
 	return pager, nil
@@ -1426,26 +1382,17 @@ func (p *materialPager) toCursor(_m *Material) Cursor {
 	return Cursor{ID: _m.ID, Value: cs_}
 }
 
+// keys is the client's order for the SQL helpers of internal/paging.
+func (p *materialPager) keys() []paging.Key {
+	keys := make([]paging.Key, len(p.order))
+	for i, o := range p.order {
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc}
+	}
+	return keys
+}
+
 func (p *materialPager) applyCursors(query *MaterialQuery, after, before *Cursor) (*MaterialQuery, error) {
-	idDirection := entgql.OrderDirectionAsc
-	if p.reverse {
-		idDirection = entgql.OrderDirectionDesc
-	}
-	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
-	for _, o := range p.order {
-		fields = append(fields, o.Field.column)
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		directions = append(directions, direction)
-	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
-		FieldID:     DefaultMaterialOrder.Field.column,
-		DirectionID: idDirection,
-		Fields:      fields,
-		Directions:  directions,
-	})
+	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultMaterialOrder.Field.column)
 	if err != nil {
 		return nil, err
 	}
@@ -1462,7 +1409,7 @@ func (p *materialPager) applyOrder(query *MaterialQuery) *MaterialQuery {
 		if p.reverse {
 			direction = direction.Reverse()
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		query = query.Order(o.Field.toTerm(paging.TermOptions(o.Direction == entgql.OrderDirectionDesc, p.reverse)...))
 		if o.Field.column == DefaultMaterialOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -1486,21 +1433,7 @@ func (p *materialPager) orderExpr(query *MaterialQuery) sql.Querier {
 			query.ctx.AppendFieldOnce(o.Field.column)
 		}
 	}
-	return sql.ExprFunc(func(b *sql.Builder) {
-		for _, o := range p.order {
-			direction := o.Direction
-			if p.reverse {
-				direction = direction.Reverse()
-			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
-			b.Comma()
-		}
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		b.Ident(DefaultMaterialOrder.Field.column).Pad().WriteString(string(direction))
-	})
+	return paging.OrderExpr(p.keys(), DefaultMaterialOrder.Field.column, p.reverse)
 }
 
 // Paginate executes the query and returns a relay based cursor connection to Material.
@@ -1519,8 +1452,9 @@ func (_m *MaterialQuery) Paginate(
 		return nil, err
 	}
 	conn := &MaterialConnection{Edges: []*MaterialEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -1790,8 +1724,13 @@ func newMembershipPager(opts []MembershipPaginateOption, reverse bool) (*members
 		}
 	}
 	for i, o := range pager.order {
-		if i > 0 && o.Field == pager.order[i-1].Field {
-			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		if o == nil || o.Field == nil {
+			return nil, fault.BadInput("orderBy", "orderBy needs a field")
+		}
+		for _, prev := range pager.order[:i] {
+			if prev.Field.column == o.Field.column {
+				return nil, fault.BadInput("orderBy", "orderBy gives %s twice", o.Field)
+			}
 		}
 	}
 	return pager, nil
@@ -1812,26 +1751,17 @@ func (p *membershipPager) toCursor(_m *Membership) Cursor {
 	return Cursor{ID: _m.ID, Value: cs_}
 }
 
+// keys is the client's order for the SQL helpers of internal/paging.
+func (p *membershipPager) keys() []paging.Key {
+	keys := make([]paging.Key, len(p.order))
+	for i, o := range p.order {
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc}
+	}
+	return keys
+}
+
 func (p *membershipPager) applyCursors(query *MembershipQuery, after, before *Cursor) (*MembershipQuery, error) {
-	idDirection := entgql.OrderDirectionAsc
-	if p.reverse {
-		idDirection = entgql.OrderDirectionDesc
-	}
-	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
-	for _, o := range p.order {
-		fields = append(fields, o.Field.column)
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		directions = append(directions, direction)
-	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
-		FieldID:     DefaultMembershipOrder.Field.column,
-		DirectionID: idDirection,
-		Fields:      fields,
-		Directions:  directions,
-	})
+	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultMembershipOrder.Field.column)
 	if err != nil {
 		return nil, err
 	}
@@ -1848,7 +1778,7 @@ func (p *membershipPager) applyOrder(query *MembershipQuery) *MembershipQuery {
 		if p.reverse {
 			direction = direction.Reverse()
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		query = query.Order(o.Field.toTerm(paging.TermOptions(o.Direction == entgql.OrderDirectionDesc, p.reverse)...))
 		if o.Field.column == DefaultMembershipOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -1872,21 +1802,7 @@ func (p *membershipPager) orderExpr(query *MembershipQuery) sql.Querier {
 			query.ctx.AppendFieldOnce(o.Field.column)
 		}
 	}
-	return sql.ExprFunc(func(b *sql.Builder) {
-		for _, o := range p.order {
-			direction := o.Direction
-			if p.reverse {
-				direction = direction.Reverse()
-			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
-			b.Comma()
-		}
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		b.Ident(DefaultMembershipOrder.Field.column).Pad().WriteString(string(direction))
-	})
+	return paging.OrderExpr(p.keys(), DefaultMembershipOrder.Field.column, p.reverse)
 }
 
 // Paginate executes the query and returns a relay based cursor connection to Membership.
@@ -1905,8 +1821,9 @@ func (_m *MembershipQuery) Paginate(
 		return nil, err
 	}
 	conn := &MembershipConnection{Edges: []*MembershipEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -2140,8 +2057,13 @@ func newMunicipalityPager(opts []MunicipalityPaginateOption, reverse bool) (*mun
 		}
 	}
 	for i, o := range pager.order {
-		if i > 0 && o.Field == pager.order[i-1].Field {
-			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		if o == nil || o.Field == nil {
+			return nil, fault.BadInput("orderBy", "orderBy needs a field")
+		}
+		for _, prev := range pager.order[:i] {
+			if prev.Field.column == o.Field.column {
+				return nil, fault.BadInput("orderBy", "orderBy gives %s twice", o.Field)
+			}
 		}
 	}
 	return pager, nil
@@ -2162,26 +2084,17 @@ func (p *municipalityPager) toCursor(_m *Municipality) Cursor {
 	return Cursor{ID: _m.ID, Value: cs_}
 }
 
+// keys is the client's order for the SQL helpers of internal/paging.
+func (p *municipalityPager) keys() []paging.Key {
+	keys := make([]paging.Key, len(p.order))
+	for i, o := range p.order {
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc}
+	}
+	return keys
+}
+
 func (p *municipalityPager) applyCursors(query *MunicipalityQuery, after, before *Cursor) (*MunicipalityQuery, error) {
-	idDirection := entgql.OrderDirectionAsc
-	if p.reverse {
-		idDirection = entgql.OrderDirectionDesc
-	}
-	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
-	for _, o := range p.order {
-		fields = append(fields, o.Field.column)
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		directions = append(directions, direction)
-	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
-		FieldID:     DefaultMunicipalityOrder.Field.column,
-		DirectionID: idDirection,
-		Fields:      fields,
-		Directions:  directions,
-	})
+	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultMunicipalityOrder.Field.column)
 	if err != nil {
 		return nil, err
 	}
@@ -2198,7 +2111,7 @@ func (p *municipalityPager) applyOrder(query *MunicipalityQuery) *MunicipalityQu
 		if p.reverse {
 			direction = direction.Reverse()
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		query = query.Order(o.Field.toTerm(paging.TermOptions(o.Direction == entgql.OrderDirectionDesc, p.reverse)...))
 		if o.Field.column == DefaultMunicipalityOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -2222,21 +2135,7 @@ func (p *municipalityPager) orderExpr(query *MunicipalityQuery) sql.Querier {
 			query.ctx.AppendFieldOnce(o.Field.column)
 		}
 	}
-	return sql.ExprFunc(func(b *sql.Builder) {
-		for _, o := range p.order {
-			direction := o.Direction
-			if p.reverse {
-				direction = direction.Reverse()
-			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
-			b.Comma()
-		}
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		b.Ident(DefaultMunicipalityOrder.Field.column).Pad().WriteString(string(direction))
-	})
+	return paging.OrderExpr(p.keys(), DefaultMunicipalityOrder.Field.column, p.reverse)
 }
 
 // Paginate executes the query and returns a relay based cursor connection to Municipality.
@@ -2255,8 +2154,9 @@ func (_m *MunicipalityQuery) Paginate(
 		return nil, err
 	}
 	conn := &MunicipalityConnection{Edges: []*MunicipalityEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -2544,8 +2444,13 @@ func newNetworkPager(opts []NetworkPaginateOption, reverse bool) (*networkPager,
 		}
 	}
 	for i, o := range pager.order {
-		if i > 0 && o.Field == pager.order[i-1].Field {
-			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		if o == nil || o.Field == nil {
+			return nil, fault.BadInput("orderBy", "orderBy needs a field")
+		}
+		for _, prev := range pager.order[:i] {
+			if prev.Field.column == o.Field.column {
+				return nil, fault.BadInput("orderBy", "orderBy gives %s twice", o.Field)
+			}
 		}
 	}
 	return pager, nil
@@ -2566,26 +2471,17 @@ func (p *networkPager) toCursor(_m *Network) Cursor {
 	return Cursor{ID: _m.ID, Value: cs_}
 }
 
+// keys is the client's order for the SQL helpers of internal/paging.
+func (p *networkPager) keys() []paging.Key {
+	keys := make([]paging.Key, len(p.order))
+	for i, o := range p.order {
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc}
+	}
+	return keys
+}
+
 func (p *networkPager) applyCursors(query *NetworkQuery, after, before *Cursor) (*NetworkQuery, error) {
-	idDirection := entgql.OrderDirectionAsc
-	if p.reverse {
-		idDirection = entgql.OrderDirectionDesc
-	}
-	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
-	for _, o := range p.order {
-		fields = append(fields, o.Field.column)
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		directions = append(directions, direction)
-	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
-		FieldID:     DefaultNetworkOrder.Field.column,
-		DirectionID: idDirection,
-		Fields:      fields,
-		Directions:  directions,
-	})
+	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultNetworkOrder.Field.column)
 	if err != nil {
 		return nil, err
 	}
@@ -2602,7 +2498,7 @@ func (p *networkPager) applyOrder(query *NetworkQuery) *NetworkQuery {
 		if p.reverse {
 			direction = direction.Reverse()
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		query = query.Order(o.Field.toTerm(paging.TermOptions(o.Direction == entgql.OrderDirectionDesc, p.reverse)...))
 		if o.Field.column == DefaultNetworkOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -2626,21 +2522,7 @@ func (p *networkPager) orderExpr(query *NetworkQuery) sql.Querier {
 			query.ctx.AppendFieldOnce(o.Field.column)
 		}
 	}
-	return sql.ExprFunc(func(b *sql.Builder) {
-		for _, o := range p.order {
-			direction := o.Direction
-			if p.reverse {
-				direction = direction.Reverse()
-			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
-			b.Comma()
-		}
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		b.Ident(DefaultNetworkOrder.Field.column).Pad().WriteString(string(direction))
-	})
+	return paging.OrderExpr(p.keys(), DefaultNetworkOrder.Field.column, p.reverse)
 }
 
 // Paginate executes the query and returns a relay based cursor connection to Network.
@@ -2659,8 +2541,9 @@ func (_m *NetworkQuery) Paginate(
 		return nil, err
 	}
 	conn := &NetworkConnection{Edges: []*NetworkEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -2966,8 +2849,13 @@ func newNoticePager(opts []NoticePaginateOption, reverse bool) (*noticePager, er
 		}
 	}
 	for i, o := range pager.order {
-		if i > 0 && o.Field == pager.order[i-1].Field {
-			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		if o == nil || o.Field == nil {
+			return nil, fault.BadInput("orderBy", "orderBy needs a field")
+		}
+		for _, prev := range pager.order[:i] {
+			if prev.Field.column == o.Field.column {
+				return nil, fault.BadInput("orderBy", "orderBy gives %s twice", o.Field)
+			}
 		}
 	}
 	return pager, nil
@@ -2988,26 +2876,17 @@ func (p *noticePager) toCursor(_m *Notice) Cursor {
 	return Cursor{ID: _m.ID, Value: cs_}
 }
 
+// keys is the client's order for the SQL helpers of internal/paging.
+func (p *noticePager) keys() []paging.Key {
+	keys := make([]paging.Key, len(p.order))
+	for i, o := range p.order {
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc}
+	}
+	return keys
+}
+
 func (p *noticePager) applyCursors(query *NoticeQuery, after, before *Cursor) (*NoticeQuery, error) {
-	idDirection := entgql.OrderDirectionAsc
-	if p.reverse {
-		idDirection = entgql.OrderDirectionDesc
-	}
-	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
-	for _, o := range p.order {
-		fields = append(fields, o.Field.column)
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		directions = append(directions, direction)
-	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
-		FieldID:     DefaultNoticeOrder.Field.column,
-		DirectionID: idDirection,
-		Fields:      fields,
-		Directions:  directions,
-	})
+	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultNoticeOrder.Field.column)
 	if err != nil {
 		return nil, err
 	}
@@ -3024,7 +2903,7 @@ func (p *noticePager) applyOrder(query *NoticeQuery) *NoticeQuery {
 		if p.reverse {
 			direction = direction.Reverse()
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		query = query.Order(o.Field.toTerm(paging.TermOptions(o.Direction == entgql.OrderDirectionDesc, p.reverse)...))
 		if o.Field.column == DefaultNoticeOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -3048,21 +2927,7 @@ func (p *noticePager) orderExpr(query *NoticeQuery) sql.Querier {
 			query.ctx.AppendFieldOnce(o.Field.column)
 		}
 	}
-	return sql.ExprFunc(func(b *sql.Builder) {
-		for _, o := range p.order {
-			direction := o.Direction
-			if p.reverse {
-				direction = direction.Reverse()
-			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
-			b.Comma()
-		}
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		b.Ident(DefaultNoticeOrder.Field.column).Pad().WriteString(string(direction))
-	})
+	return paging.OrderExpr(p.keys(), DefaultNoticeOrder.Field.column, p.reverse)
 }
 
 // Paginate executes the query and returns a relay based cursor connection to Notice.
@@ -3081,8 +2946,9 @@ func (_m *NoticeQuery) Paginate(
 		return nil, err
 	}
 	conn := &NoticeConnection{Edges: []*NoticeEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -3352,8 +3218,13 @@ func newOperatingModelPager(opts []OperatingModelPaginateOption, reverse bool) (
 		}
 	}
 	for i, o := range pager.order {
-		if i > 0 && o.Field == pager.order[i-1].Field {
-			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		if o == nil || o.Field == nil {
+			return nil, fault.BadInput("orderBy", "orderBy needs a field")
+		}
+		for _, prev := range pager.order[:i] {
+			if prev.Field.column == o.Field.column {
+				return nil, fault.BadInput("orderBy", "orderBy gives %s twice", o.Field)
+			}
 		}
 	}
 	return pager, nil
@@ -3374,26 +3245,17 @@ func (p *operatingmodelPager) toCursor(_m *OperatingModel) Cursor {
 	return Cursor{ID: _m.ID, Value: cs_}
 }
 
+// keys is the client's order for the SQL helpers of internal/paging.
+func (p *operatingmodelPager) keys() []paging.Key {
+	keys := make([]paging.Key, len(p.order))
+	for i, o := range p.order {
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc}
+	}
+	return keys
+}
+
 func (p *operatingmodelPager) applyCursors(query *OperatingModelQuery, after, before *Cursor) (*OperatingModelQuery, error) {
-	idDirection := entgql.OrderDirectionAsc
-	if p.reverse {
-		idDirection = entgql.OrderDirectionDesc
-	}
-	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
-	for _, o := range p.order {
-		fields = append(fields, o.Field.column)
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		directions = append(directions, direction)
-	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
-		FieldID:     DefaultOperatingModelOrder.Field.column,
-		DirectionID: idDirection,
-		Fields:      fields,
-		Directions:  directions,
-	})
+	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultOperatingModelOrder.Field.column)
 	if err != nil {
 		return nil, err
 	}
@@ -3410,7 +3272,7 @@ func (p *operatingmodelPager) applyOrder(query *OperatingModelQuery) *OperatingM
 		if p.reverse {
 			direction = direction.Reverse()
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		query = query.Order(o.Field.toTerm(paging.TermOptions(o.Direction == entgql.OrderDirectionDesc, p.reverse)...))
 		if o.Field.column == DefaultOperatingModelOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -3434,21 +3296,7 @@ func (p *operatingmodelPager) orderExpr(query *OperatingModelQuery) sql.Querier 
 			query.ctx.AppendFieldOnce(o.Field.column)
 		}
 	}
-	return sql.ExprFunc(func(b *sql.Builder) {
-		for _, o := range p.order {
-			direction := o.Direction
-			if p.reverse {
-				direction = direction.Reverse()
-			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
-			b.Comma()
-		}
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		b.Ident(DefaultOperatingModelOrder.Field.column).Pad().WriteString(string(direction))
-	})
+	return paging.OrderExpr(p.keys(), DefaultOperatingModelOrder.Field.column, p.reverse)
 }
 
 // Paginate executes the query and returns a relay based cursor connection to OperatingModel.
@@ -3467,8 +3315,9 @@ func (_m *OperatingModelQuery) Paginate(
 		return nil, err
 	}
 	conn := &OperatingModelConnection{Edges: []*OperatingModelEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -3720,8 +3569,13 @@ func newOrganizationPager(opts []OrganizationPaginateOption, reverse bool) (*org
 		}
 	}
 	for i, o := range pager.order {
-		if i > 0 && o.Field == pager.order[i-1].Field {
-			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		if o == nil || o.Field == nil {
+			return nil, fault.BadInput("orderBy", "orderBy needs a field")
+		}
+		for _, prev := range pager.order[:i] {
+			if prev.Field.column == o.Field.column {
+				return nil, fault.BadInput("orderBy", "orderBy gives %s twice", o.Field)
+			}
 		}
 	}
 	return pager, nil
@@ -3742,26 +3596,17 @@ func (p *organizationPager) toCursor(_m *Organization) Cursor {
 	return Cursor{ID: _m.ID, Value: cs_}
 }
 
+// keys is the client's order for the SQL helpers of internal/paging.
+func (p *organizationPager) keys() []paging.Key {
+	keys := make([]paging.Key, len(p.order))
+	for i, o := range p.order {
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc}
+	}
+	return keys
+}
+
 func (p *organizationPager) applyCursors(query *OrganizationQuery, after, before *Cursor) (*OrganizationQuery, error) {
-	idDirection := entgql.OrderDirectionAsc
-	if p.reverse {
-		idDirection = entgql.OrderDirectionDesc
-	}
-	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
-	for _, o := range p.order {
-		fields = append(fields, o.Field.column)
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		directions = append(directions, direction)
-	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
-		FieldID:     DefaultOrganizationOrder.Field.column,
-		DirectionID: idDirection,
-		Fields:      fields,
-		Directions:  directions,
-	})
+	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultOrganizationOrder.Field.column)
 	if err != nil {
 		return nil, err
 	}
@@ -3778,7 +3623,7 @@ func (p *organizationPager) applyOrder(query *OrganizationQuery) *OrganizationQu
 		if p.reverse {
 			direction = direction.Reverse()
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		query = query.Order(o.Field.toTerm(paging.TermOptions(o.Direction == entgql.OrderDirectionDesc, p.reverse)...))
 		if o.Field.column == DefaultOrganizationOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -3802,21 +3647,7 @@ func (p *organizationPager) orderExpr(query *OrganizationQuery) sql.Querier {
 			query.ctx.AppendFieldOnce(o.Field.column)
 		}
 	}
-	return sql.ExprFunc(func(b *sql.Builder) {
-		for _, o := range p.order {
-			direction := o.Direction
-			if p.reverse {
-				direction = direction.Reverse()
-			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
-			b.Comma()
-		}
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		b.Ident(DefaultOrganizationOrder.Field.column).Pad().WriteString(string(direction))
-	})
+	return paging.OrderExpr(p.keys(), DefaultOrganizationOrder.Field.column, p.reverse)
 }
 
 // Paginate executes the query and returns a relay based cursor connection to Organization.
@@ -3835,8 +3666,9 @@ func (_m *OrganizationQuery) Paginate(
 		return nil, err
 	}
 	conn := &OrganizationConnection{Edges: []*OrganizationEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -4106,8 +3938,13 @@ func newPilotPager(opts []PilotPaginateOption, reverse bool) (*pilotPager, error
 		}
 	}
 	for i, o := range pager.order {
-		if i > 0 && o.Field == pager.order[i-1].Field {
-			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		if o == nil || o.Field == nil {
+			return nil, fault.BadInput("orderBy", "orderBy needs a field")
+		}
+		for _, prev := range pager.order[:i] {
+			if prev.Field.column == o.Field.column {
+				return nil, fault.BadInput("orderBy", "orderBy gives %s twice", o.Field)
+			}
 		}
 	}
 	return pager, nil
@@ -4128,26 +3965,17 @@ func (p *pilotPager) toCursor(_m *Pilot) Cursor {
 	return Cursor{ID: _m.ID, Value: cs_}
 }
 
+// keys is the client's order for the SQL helpers of internal/paging.
+func (p *pilotPager) keys() []paging.Key {
+	keys := make([]paging.Key, len(p.order))
+	for i, o := range p.order {
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc}
+	}
+	return keys
+}
+
 func (p *pilotPager) applyCursors(query *PilotQuery, after, before *Cursor) (*PilotQuery, error) {
-	idDirection := entgql.OrderDirectionAsc
-	if p.reverse {
-		idDirection = entgql.OrderDirectionDesc
-	}
-	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
-	for _, o := range p.order {
-		fields = append(fields, o.Field.column)
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		directions = append(directions, direction)
-	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
-		FieldID:     DefaultPilotOrder.Field.column,
-		DirectionID: idDirection,
-		Fields:      fields,
-		Directions:  directions,
-	})
+	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultPilotOrder.Field.column)
 	if err != nil {
 		return nil, err
 	}
@@ -4164,7 +3992,7 @@ func (p *pilotPager) applyOrder(query *PilotQuery) *PilotQuery {
 		if p.reverse {
 			direction = direction.Reverse()
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		query = query.Order(o.Field.toTerm(paging.TermOptions(o.Direction == entgql.OrderDirectionDesc, p.reverse)...))
 		if o.Field.column == DefaultPilotOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -4188,21 +4016,7 @@ func (p *pilotPager) orderExpr(query *PilotQuery) sql.Querier {
 			query.ctx.AppendFieldOnce(o.Field.column)
 		}
 	}
-	return sql.ExprFunc(func(b *sql.Builder) {
-		for _, o := range p.order {
-			direction := o.Direction
-			if p.reverse {
-				direction = direction.Reverse()
-			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
-			b.Comma()
-		}
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		b.Ident(DefaultPilotOrder.Field.column).Pad().WriteString(string(direction))
-	})
+	return paging.OrderExpr(p.keys(), DefaultPilotOrder.Field.column, p.reverse)
 }
 
 // Paginate executes the query and returns a relay based cursor connection to Pilot.
@@ -4221,8 +4035,9 @@ func (_m *PilotQuery) Paginate(
 		return nil, err
 	}
 	conn := &PilotConnection{Edges: []*PilotEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -4528,8 +4343,13 @@ func newPostPager(opts []PostPaginateOption, reverse bool) (*postPager, error) {
 		}
 	}
 	for i, o := range pager.order {
-		if i > 0 && o.Field == pager.order[i-1].Field {
-			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		if o == nil || o.Field == nil {
+			return nil, fault.BadInput("orderBy", "orderBy needs a field")
+		}
+		for _, prev := range pager.order[:i] {
+			if prev.Field.column == o.Field.column {
+				return nil, fault.BadInput("orderBy", "orderBy gives %s twice", o.Field)
+			}
 		}
 	}
 	return pager, nil
@@ -4550,26 +4370,17 @@ func (p *postPager) toCursor(_m *Post) Cursor {
 	return Cursor{ID: _m.ID, Value: cs_}
 }
 
+// keys is the client's order for the SQL helpers of internal/paging.
+func (p *postPager) keys() []paging.Key {
+	keys := make([]paging.Key, len(p.order))
+	for i, o := range p.order {
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc}
+	}
+	return keys
+}
+
 func (p *postPager) applyCursors(query *PostQuery, after, before *Cursor) (*PostQuery, error) {
-	idDirection := entgql.OrderDirectionAsc
-	if p.reverse {
-		idDirection = entgql.OrderDirectionDesc
-	}
-	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
-	for _, o := range p.order {
-		fields = append(fields, o.Field.column)
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		directions = append(directions, direction)
-	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
-		FieldID:     DefaultPostOrder.Field.column,
-		DirectionID: idDirection,
-		Fields:      fields,
-		Directions:  directions,
-	})
+	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultPostOrder.Field.column)
 	if err != nil {
 		return nil, err
 	}
@@ -4586,7 +4397,7 @@ func (p *postPager) applyOrder(query *PostQuery) *PostQuery {
 		if p.reverse {
 			direction = direction.Reverse()
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		query = query.Order(o.Field.toTerm(paging.TermOptions(o.Direction == entgql.OrderDirectionDesc, p.reverse)...))
 		if o.Field.column == DefaultPostOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -4610,21 +4421,7 @@ func (p *postPager) orderExpr(query *PostQuery) sql.Querier {
 			query.ctx.AppendFieldOnce(o.Field.column)
 		}
 	}
-	return sql.ExprFunc(func(b *sql.Builder) {
-		for _, o := range p.order {
-			direction := o.Direction
-			if p.reverse {
-				direction = direction.Reverse()
-			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
-			b.Comma()
-		}
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		b.Ident(DefaultPostOrder.Field.column).Pad().WriteString(string(direction))
-	})
+	return paging.OrderExpr(p.keys(), DefaultPostOrder.Field.column, p.reverse)
 }
 
 // Paginate executes the query and returns a relay based cursor connection to Post.
@@ -4643,8 +4440,9 @@ func (_m *PostQuery) Paginate(
 		return nil, err
 	}
 	conn := &PostConnection{Edges: []*PostEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -4860,8 +4658,13 @@ func newRegionPager(opts []RegionPaginateOption, reverse bool) (*regionPager, er
 		}
 	}
 	for i, o := range pager.order {
-		if i > 0 && o.Field == pager.order[i-1].Field {
-			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		if o == nil || o.Field == nil {
+			return nil, fault.BadInput("orderBy", "orderBy needs a field")
+		}
+		for _, prev := range pager.order[:i] {
+			if prev.Field.column == o.Field.column {
+				return nil, fault.BadInput("orderBy", "orderBy gives %s twice", o.Field)
+			}
 		}
 	}
 	return pager, nil
@@ -4882,26 +4685,17 @@ func (p *regionPager) toCursor(_m *Region) Cursor {
 	return Cursor{ID: _m.ID, Value: cs_}
 }
 
+// keys is the client's order for the SQL helpers of internal/paging.
+func (p *regionPager) keys() []paging.Key {
+	keys := make([]paging.Key, len(p.order))
+	for i, o := range p.order {
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc}
+	}
+	return keys
+}
+
 func (p *regionPager) applyCursors(query *RegionQuery, after, before *Cursor) (*RegionQuery, error) {
-	idDirection := entgql.OrderDirectionAsc
-	if p.reverse {
-		idDirection = entgql.OrderDirectionDesc
-	}
-	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
-	for _, o := range p.order {
-		fields = append(fields, o.Field.column)
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		directions = append(directions, direction)
-	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
-		FieldID:     DefaultRegionOrder.Field.column,
-		DirectionID: idDirection,
-		Fields:      fields,
-		Directions:  directions,
-	})
+	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultRegionOrder.Field.column)
 	if err != nil {
 		return nil, err
 	}
@@ -4918,7 +4712,7 @@ func (p *regionPager) applyOrder(query *RegionQuery) *RegionQuery {
 		if p.reverse {
 			direction = direction.Reverse()
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		query = query.Order(o.Field.toTerm(paging.TermOptions(o.Direction == entgql.OrderDirectionDesc, p.reverse)...))
 		if o.Field.column == DefaultRegionOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -4942,21 +4736,7 @@ func (p *regionPager) orderExpr(query *RegionQuery) sql.Querier {
 			query.ctx.AppendFieldOnce(o.Field.column)
 		}
 	}
-	return sql.ExprFunc(func(b *sql.Builder) {
-		for _, o := range p.order {
-			direction := o.Direction
-			if p.reverse {
-				direction = direction.Reverse()
-			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
-			b.Comma()
-		}
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		b.Ident(DefaultRegionOrder.Field.column).Pad().WriteString(string(direction))
-	})
+	return paging.OrderExpr(p.keys(), DefaultRegionOrder.Field.column, p.reverse)
 }
 
 // Paginate executes the query and returns a relay based cursor connection to Region.
@@ -4975,8 +4755,9 @@ func (_m *RegionQuery) Paginate(
 		return nil, err
 	}
 	conn := &RegionConnection{Edges: []*RegionEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -5264,8 +5045,13 @@ func newSurveyPager(opts []SurveyPaginateOption, reverse bool) (*surveyPager, er
 		}
 	}
 	for i, o := range pager.order {
-		if i > 0 && o.Field == pager.order[i-1].Field {
-			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		if o == nil || o.Field == nil {
+			return nil, fault.BadInput("orderBy", "orderBy needs a field")
+		}
+		for _, prev := range pager.order[:i] {
+			if prev.Field.column == o.Field.column {
+				return nil, fault.BadInput("orderBy", "orderBy gives %s twice", o.Field)
+			}
 		}
 	}
 	return pager, nil
@@ -5286,26 +5072,17 @@ func (p *surveyPager) toCursor(_m *Survey) Cursor {
 	return Cursor{ID: _m.ID, Value: cs_}
 }
 
+// keys is the client's order for the SQL helpers of internal/paging.
+func (p *surveyPager) keys() []paging.Key {
+	keys := make([]paging.Key, len(p.order))
+	for i, o := range p.order {
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc}
+	}
+	return keys
+}
+
 func (p *surveyPager) applyCursors(query *SurveyQuery, after, before *Cursor) (*SurveyQuery, error) {
-	idDirection := entgql.OrderDirectionAsc
-	if p.reverse {
-		idDirection = entgql.OrderDirectionDesc
-	}
-	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
-	for _, o := range p.order {
-		fields = append(fields, o.Field.column)
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		directions = append(directions, direction)
-	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
-		FieldID:     DefaultSurveyOrder.Field.column,
-		DirectionID: idDirection,
-		Fields:      fields,
-		Directions:  directions,
-	})
+	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultSurveyOrder.Field.column)
 	if err != nil {
 		return nil, err
 	}
@@ -5322,7 +5099,7 @@ func (p *surveyPager) applyOrder(query *SurveyQuery) *SurveyQuery {
 		if p.reverse {
 			direction = direction.Reverse()
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		query = query.Order(o.Field.toTerm(paging.TermOptions(o.Direction == entgql.OrderDirectionDesc, p.reverse)...))
 		if o.Field.column == DefaultSurveyOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -5346,21 +5123,7 @@ func (p *surveyPager) orderExpr(query *SurveyQuery) sql.Querier {
 			query.ctx.AppendFieldOnce(o.Field.column)
 		}
 	}
-	return sql.ExprFunc(func(b *sql.Builder) {
-		for _, o := range p.order {
-			direction := o.Direction
-			if p.reverse {
-				direction = direction.Reverse()
-			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
-			b.Comma()
-		}
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		b.Ident(DefaultSurveyOrder.Field.column).Pad().WriteString(string(direction))
-	})
+	return paging.OrderExpr(p.keys(), DefaultSurveyOrder.Field.column, p.reverse)
 }
 
 // Paginate executes the query and returns a relay based cursor connection to Survey.
@@ -5379,8 +5142,9 @@ func (_m *SurveyQuery) Paginate(
 		return nil, err
 	}
 	conn := &SurveyConnection{Edges: []*SurveyEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -5747,8 +5511,9 @@ func (_m *SurveyResponseQuery) Paginate(
 		return nil, err
 	}
 	conn := &SurveyResponseConnection{Edges: []*SurveyResponseEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -5917,8 +5682,13 @@ func newThemePager(opts []ThemePaginateOption, reverse bool) (*themePager, error
 		}
 	}
 	for i, o := range pager.order {
-		if i > 0 && o.Field == pager.order[i-1].Field {
-			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		if o == nil || o.Field == nil {
+			return nil, fault.BadInput("orderBy", "orderBy needs a field")
+		}
+		for _, prev := range pager.order[:i] {
+			if prev.Field.column == o.Field.column {
+				return nil, fault.BadInput("orderBy", "orderBy gives %s twice", o.Field)
+			}
 		}
 	}
 	return pager, nil
@@ -5939,26 +5709,17 @@ func (p *themePager) toCursor(_m *Theme) Cursor {
 	return Cursor{ID: _m.ID, Value: cs_}
 }
 
+// keys is the client's order for the SQL helpers of internal/paging.
+func (p *themePager) keys() []paging.Key {
+	keys := make([]paging.Key, len(p.order))
+	for i, o := range p.order {
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc}
+	}
+	return keys
+}
+
 func (p *themePager) applyCursors(query *ThemeQuery, after, before *Cursor) (*ThemeQuery, error) {
-	idDirection := entgql.OrderDirectionAsc
-	if p.reverse {
-		idDirection = entgql.OrderDirectionDesc
-	}
-	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
-	for _, o := range p.order {
-		fields = append(fields, o.Field.column)
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		directions = append(directions, direction)
-	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
-		FieldID:     DefaultThemeOrder.Field.column,
-		DirectionID: idDirection,
-		Fields:      fields,
-		Directions:  directions,
-	})
+	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultThemeOrder.Field.column)
 	if err != nil {
 		return nil, err
 	}
@@ -5975,7 +5736,7 @@ func (p *themePager) applyOrder(query *ThemeQuery) *ThemeQuery {
 		if p.reverse {
 			direction = direction.Reverse()
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		query = query.Order(o.Field.toTerm(paging.TermOptions(o.Direction == entgql.OrderDirectionDesc, p.reverse)...))
 		if o.Field.column == DefaultThemeOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -5999,21 +5760,7 @@ func (p *themePager) orderExpr(query *ThemeQuery) sql.Querier {
 			query.ctx.AppendFieldOnce(o.Field.column)
 		}
 	}
-	return sql.ExprFunc(func(b *sql.Builder) {
-		for _, o := range p.order {
-			direction := o.Direction
-			if p.reverse {
-				direction = direction.Reverse()
-			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
-			b.Comma()
-		}
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		b.Ident(DefaultThemeOrder.Field.column).Pad().WriteString(string(direction))
-	})
+	return paging.OrderExpr(p.keys(), DefaultThemeOrder.Field.column, p.reverse)
 }
 
 // Paginate executes the query and returns a relay based cursor connection to Theme.
@@ -6032,8 +5779,9 @@ func (_m *ThemeQuery) Paginate(
 		return nil, err
 	}
 	conn := &ThemeConnection{Edges: []*ThemeEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -6303,8 +6051,13 @@ func newUserPager(opts []UserPaginateOption, reverse bool) (*userPager, error) {
 		}
 	}
 	for i, o := range pager.order {
-		if i > 0 && o.Field == pager.order[i-1].Field {
-			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		if o == nil || o.Field == nil {
+			return nil, fault.BadInput("orderBy", "orderBy needs a field")
+		}
+		for _, prev := range pager.order[:i] {
+			if prev.Field.column == o.Field.column {
+				return nil, fault.BadInput("orderBy", "orderBy gives %s twice", o.Field)
+			}
 		}
 	}
 	return pager, nil
@@ -6325,26 +6078,17 @@ func (p *userPager) toCursor(_m *User) Cursor {
 	return Cursor{ID: _m.ID, Value: cs_}
 }
 
+// keys is the client's order for the SQL helpers of internal/paging.
+func (p *userPager) keys() []paging.Key {
+	keys := make([]paging.Key, len(p.order))
+	for i, o := range p.order {
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc}
+	}
+	return keys
+}
+
 func (p *userPager) applyCursors(query *UserQuery, after, before *Cursor) (*UserQuery, error) {
-	idDirection := entgql.OrderDirectionAsc
-	if p.reverse {
-		idDirection = entgql.OrderDirectionDesc
-	}
-	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
-	for _, o := range p.order {
-		fields = append(fields, o.Field.column)
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		directions = append(directions, direction)
-	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
-		FieldID:     DefaultUserOrder.Field.column,
-		DirectionID: idDirection,
-		Fields:      fields,
-		Directions:  directions,
-	})
+	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultUserOrder.Field.column)
 	if err != nil {
 		return nil, err
 	}
@@ -6361,7 +6105,7 @@ func (p *userPager) applyOrder(query *UserQuery) *UserQuery {
 		if p.reverse {
 			direction = direction.Reverse()
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		query = query.Order(o.Field.toTerm(paging.TermOptions(o.Direction == entgql.OrderDirectionDesc, p.reverse)...))
 		if o.Field.column == DefaultUserOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -6385,21 +6129,7 @@ func (p *userPager) orderExpr(query *UserQuery) sql.Querier {
 			query.ctx.AppendFieldOnce(o.Field.column)
 		}
 	}
-	return sql.ExprFunc(func(b *sql.Builder) {
-		for _, o := range p.order {
-			direction := o.Direction
-			if p.reverse {
-				direction = direction.Reverse()
-			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
-			b.Comma()
-		}
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		b.Ident(DefaultUserOrder.Field.column).Pad().WriteString(string(direction))
-	})
+	return paging.OrderExpr(p.keys(), DefaultUserOrder.Field.column, p.reverse)
 }
 
 // Paginate executes the query and returns a relay based cursor connection to User.
@@ -6418,8 +6148,9 @@ func (_m *UserQuery) Paginate(
 		return nil, err
 	}
 	conn := &UserConnection{Edges: []*UserEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -6671,8 +6402,13 @@ func newWellbeingCountyPager(opts []WellbeingCountyPaginateOption, reverse bool)
 		}
 	}
 	for i, o := range pager.order {
-		if i > 0 && o.Field == pager.order[i-1].Field {
-			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		if o == nil || o.Field == nil {
+			return nil, fault.BadInput("orderBy", "orderBy needs a field")
+		}
+		for _, prev := range pager.order[:i] {
+			if prev.Field.column == o.Field.column {
+				return nil, fault.BadInput("orderBy", "orderBy gives %s twice", o.Field)
+			}
 		}
 	}
 	return pager, nil
@@ -6693,26 +6429,17 @@ func (p *wellbeingcountyPager) toCursor(_m *WellbeingCounty) Cursor {
 	return Cursor{ID: _m.ID, Value: cs_}
 }
 
+// keys is the client's order for the SQL helpers of internal/paging.
+func (p *wellbeingcountyPager) keys() []paging.Key {
+	keys := make([]paging.Key, len(p.order))
+	for i, o := range p.order {
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc}
+	}
+	return keys
+}
+
 func (p *wellbeingcountyPager) applyCursors(query *WellbeingCountyQuery, after, before *Cursor) (*WellbeingCountyQuery, error) {
-	idDirection := entgql.OrderDirectionAsc
-	if p.reverse {
-		idDirection = entgql.OrderDirectionDesc
-	}
-	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
-	for _, o := range p.order {
-		fields = append(fields, o.Field.column)
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		directions = append(directions, direction)
-	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
-		FieldID:     DefaultWellbeingCountyOrder.Field.column,
-		DirectionID: idDirection,
-		Fields:      fields,
-		Directions:  directions,
-	})
+	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultWellbeingCountyOrder.Field.column)
 	if err != nil {
 		return nil, err
 	}
@@ -6729,7 +6456,7 @@ func (p *wellbeingcountyPager) applyOrder(query *WellbeingCountyQuery) *Wellbein
 		if p.reverse {
 			direction = direction.Reverse()
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		query = query.Order(o.Field.toTerm(paging.TermOptions(o.Direction == entgql.OrderDirectionDesc, p.reverse)...))
 		if o.Field.column == DefaultWellbeingCountyOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -6753,21 +6480,7 @@ func (p *wellbeingcountyPager) orderExpr(query *WellbeingCountyQuery) sql.Querie
 			query.ctx.AppendFieldOnce(o.Field.column)
 		}
 	}
-	return sql.ExprFunc(func(b *sql.Builder) {
-		for _, o := range p.order {
-			direction := o.Direction
-			if p.reverse {
-				direction = direction.Reverse()
-			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
-			b.Comma()
-		}
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		b.Ident(DefaultWellbeingCountyOrder.Field.column).Pad().WriteString(string(direction))
-	})
+	return paging.OrderExpr(p.keys(), DefaultWellbeingCountyOrder.Field.column, p.reverse)
 }
 
 // Paginate executes the query and returns a relay based cursor connection to WellbeingCounty.
@@ -6786,8 +6499,9 @@ func (_m *WellbeingCountyQuery) Paginate(
 		return nil, err
 	}
 	conn := &WellbeingCountyConnection{Edges: []*WellbeingCountyEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -7075,8 +6789,13 @@ func newWorkshopPager(opts []WorkshopPaginateOption, reverse bool) (*workshopPag
 		}
 	}
 	for i, o := range pager.order {
-		if i > 0 && o.Field == pager.order[i-1].Field {
-			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		if o == nil || o.Field == nil {
+			return nil, fault.BadInput("orderBy", "orderBy needs a field")
+		}
+		for _, prev := range pager.order[:i] {
+			if prev.Field.column == o.Field.column {
+				return nil, fault.BadInput("orderBy", "orderBy gives %s twice", o.Field)
+			}
 		}
 	}
 	return pager, nil
@@ -7097,26 +6816,17 @@ func (p *workshopPager) toCursor(_m *Workshop) Cursor {
 	return Cursor{ID: _m.ID, Value: cs_}
 }
 
+// keys is the client's order for the SQL helpers of internal/paging.
+func (p *workshopPager) keys() []paging.Key {
+	keys := make([]paging.Key, len(p.order))
+	for i, o := range p.order {
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc}
+	}
+	return keys
+}
+
 func (p *workshopPager) applyCursors(query *WorkshopQuery, after, before *Cursor) (*WorkshopQuery, error) {
-	idDirection := entgql.OrderDirectionAsc
-	if p.reverse {
-		idDirection = entgql.OrderDirectionDesc
-	}
-	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
-	for _, o := range p.order {
-		fields = append(fields, o.Field.column)
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		directions = append(directions, direction)
-	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
-		FieldID:     DefaultWorkshopOrder.Field.column,
-		DirectionID: idDirection,
-		Fields:      fields,
-		Directions:  directions,
-	})
+	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultWorkshopOrder.Field.column)
 	if err != nil {
 		return nil, err
 	}
@@ -7133,7 +6843,7 @@ func (p *workshopPager) applyOrder(query *WorkshopQuery) *WorkshopQuery {
 		if p.reverse {
 			direction = direction.Reverse()
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		query = query.Order(o.Field.toTerm(paging.TermOptions(o.Direction == entgql.OrderDirectionDesc, p.reverse)...))
 		if o.Field.column == DefaultWorkshopOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -7157,21 +6867,7 @@ func (p *workshopPager) orderExpr(query *WorkshopQuery) sql.Querier {
 			query.ctx.AppendFieldOnce(o.Field.column)
 		}
 	}
-	return sql.ExprFunc(func(b *sql.Builder) {
-		for _, o := range p.order {
-			direction := o.Direction
-			if p.reverse {
-				direction = direction.Reverse()
-			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
-			b.Comma()
-		}
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		b.Ident(DefaultWorkshopOrder.Field.column).Pad().WriteString(string(direction))
-	})
+	return paging.OrderExpr(p.keys(), DefaultWorkshopOrder.Field.column, p.reverse)
 }
 
 // Paginate executes the query and returns a relay based cursor connection to Workshop.
@@ -7190,8 +6886,9 @@ func (_m *WorkshopQuery) Paginate(
 		return nil, err
 	}
 	conn := &WorkshopConnection{Edges: []*WorkshopEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -7461,8 +7158,13 @@ func newWorkshopRegistrationPager(opts []WorkshopRegistrationPaginateOption, rev
 		}
 	}
 	for i, o := range pager.order {
-		if i > 0 && o.Field == pager.order[i-1].Field {
-			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		if o == nil || o.Field == nil {
+			return nil, fault.BadInput("orderBy", "orderBy needs a field")
+		}
+		for _, prev := range pager.order[:i] {
+			if prev.Field.column == o.Field.column {
+				return nil, fault.BadInput("orderBy", "orderBy gives %s twice", o.Field)
+			}
 		}
 	}
 	return pager, nil
@@ -7483,26 +7185,17 @@ func (p *workshopregistrationPager) toCursor(_m *WorkshopRegistration) Cursor {
 	return Cursor{ID: _m.ID, Value: cs_}
 }
 
+// keys is the client's order for the SQL helpers of internal/paging.
+func (p *workshopregistrationPager) keys() []paging.Key {
+	keys := make([]paging.Key, len(p.order))
+	for i, o := range p.order {
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc}
+	}
+	return keys
+}
+
 func (p *workshopregistrationPager) applyCursors(query *WorkshopRegistrationQuery, after, before *Cursor) (*WorkshopRegistrationQuery, error) {
-	idDirection := entgql.OrderDirectionAsc
-	if p.reverse {
-		idDirection = entgql.OrderDirectionDesc
-	}
-	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
-	for _, o := range p.order {
-		fields = append(fields, o.Field.column)
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		directions = append(directions, direction)
-	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
-		FieldID:     DefaultWorkshopRegistrationOrder.Field.column,
-		DirectionID: idDirection,
-		Fields:      fields,
-		Directions:  directions,
-	})
+	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultWorkshopRegistrationOrder.Field.column)
 	if err != nil {
 		return nil, err
 	}
@@ -7519,7 +7212,7 @@ func (p *workshopregistrationPager) applyOrder(query *WorkshopRegistrationQuery)
 		if p.reverse {
 			direction = direction.Reverse()
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		query = query.Order(o.Field.toTerm(paging.TermOptions(o.Direction == entgql.OrderDirectionDesc, p.reverse)...))
 		if o.Field.column == DefaultWorkshopRegistrationOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -7543,21 +7236,7 @@ func (p *workshopregistrationPager) orderExpr(query *WorkshopRegistrationQuery) 
 			query.ctx.AppendFieldOnce(o.Field.column)
 		}
 	}
-	return sql.ExprFunc(func(b *sql.Builder) {
-		for _, o := range p.order {
-			direction := o.Direction
-			if p.reverse {
-				direction = direction.Reverse()
-			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
-			b.Comma()
-		}
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		b.Ident(DefaultWorkshopRegistrationOrder.Field.column).Pad().WriteString(string(direction))
-	})
+	return paging.OrderExpr(p.keys(), DefaultWorkshopRegistrationOrder.Field.column, p.reverse)
 }
 
 // Paginate executes the query and returns a relay based cursor connection to WorkshopRegistration.
@@ -7576,8 +7255,9 @@ func (_m *WorkshopRegistrationQuery) Paginate(
 		return nil, err
 	}
 	conn := &WorkshopRegistrationConnection{Edges: []*WorkshopRegistrationEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -7811,8 +7491,13 @@ func newWorkspacePager(opts []WorkspacePaginateOption, reverse bool) (*workspace
 		}
 	}
 	for i, o := range pager.order {
-		if i > 0 && o.Field == pager.order[i-1].Field {
-			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		if o == nil || o.Field == nil {
+			return nil, fault.BadInput("orderBy", "orderBy needs a field")
+		}
+		for _, prev := range pager.order[:i] {
+			if prev.Field.column == o.Field.column {
+				return nil, fault.BadInput("orderBy", "orderBy gives %s twice", o.Field)
+			}
 		}
 	}
 	return pager, nil
@@ -7833,26 +7518,17 @@ func (p *workspacePager) toCursor(_m *Workspace) Cursor {
 	return Cursor{ID: _m.ID, Value: cs_}
 }
 
+// keys is the client's order for the SQL helpers of internal/paging.
+func (p *workspacePager) keys() []paging.Key {
+	keys := make([]paging.Key, len(p.order))
+	for i, o := range p.order {
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc}
+	}
+	return keys
+}
+
 func (p *workspacePager) applyCursors(query *WorkspaceQuery, after, before *Cursor) (*WorkspaceQuery, error) {
-	idDirection := entgql.OrderDirectionAsc
-	if p.reverse {
-		idDirection = entgql.OrderDirectionDesc
-	}
-	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
-	for _, o := range p.order {
-		fields = append(fields, o.Field.column)
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		directions = append(directions, direction)
-	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
-		FieldID:     DefaultWorkspaceOrder.Field.column,
-		DirectionID: idDirection,
-		Fields:      fields,
-		Directions:  directions,
-	})
+	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultWorkspaceOrder.Field.column)
 	if err != nil {
 		return nil, err
 	}
@@ -7869,7 +7545,7 @@ func (p *workspacePager) applyOrder(query *WorkspaceQuery) *WorkspaceQuery {
 		if p.reverse {
 			direction = direction.Reverse()
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		query = query.Order(o.Field.toTerm(paging.TermOptions(o.Direction == entgql.OrderDirectionDesc, p.reverse)...))
 		if o.Field.column == DefaultWorkspaceOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -7893,21 +7569,7 @@ func (p *workspacePager) orderExpr(query *WorkspaceQuery) sql.Querier {
 			query.ctx.AppendFieldOnce(o.Field.column)
 		}
 	}
-	return sql.ExprFunc(func(b *sql.Builder) {
-		for _, o := range p.order {
-			direction := o.Direction
-			if p.reverse {
-				direction = direction.Reverse()
-			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
-			b.Comma()
-		}
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		b.Ident(DefaultWorkspaceOrder.Field.column).Pad().WriteString(string(direction))
-	})
+	return paging.OrderExpr(p.keys(), DefaultWorkspaceOrder.Field.column, p.reverse)
 }
 
 // Paginate executes the query and returns a relay based cursor connection to Workspace.
@@ -7926,8 +7588,9 @@ func (_m *WorkspaceQuery) Paginate(
 		return nil, err
 	}
 	conn := &WorkspaceConnection{Edges: []*WorkspaceEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
