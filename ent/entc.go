@@ -35,7 +35,7 @@ func main() {
 			entgql.MutationInputTemplate,
 			kokeiluTemplate("gql_where_input", "where_input.tmpl"),
 		),
-		entgql.WithSchemaHook(addConnectionNodes),
+		entgql.WithSchemaHook(addConnectionNodes, describeOrders),
 	)
 	if err != nil {
 		log.Fatalf("creating entgql extension: %v", err)
@@ -75,6 +75,22 @@ func addConnectionNodes(_ *gen.Graph, s *ast.Schema) error {
 			Description: "The nodes of the edges, for clients that need no cursors.",
 			Type:        ast.NonNullListType(ast.NamedType(node, nil), nil),
 		})
+	}
+	return nil
+}
+
+// describeOrders documents on every <T>OrderField enum the one order that
+// both databases follow (internal/paging).
+func describeOrders(_ *gen.Graph, s *ast.Schema) error {
+	for name, def := range s.Types {
+		node, ok := strings.CutSuffix(name, "OrderField")
+		if !ok || def.Kind != ast.Enum {
+			continue
+		}
+		def.Description = "Properties by which " + node + " connections can be ordered. " +
+			"Rows without a value (null) come after all others in either direction; " +
+			"optional text and numbers that read as \"\" or 0 sort as that value. " +
+			"Ties are broken by ID, ascending."
 	}
 	return nil
 }

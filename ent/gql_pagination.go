@@ -243,7 +243,7 @@ func (p *adoptionPager) toCursor(_m *Adoption) Cursor {
 func (p *adoptionPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
 	}
 	return keys
 }
@@ -261,12 +261,12 @@ func (p *adoptionPager) applyCursors(query *AdoptionQuery, after, before *Cursor
 
 func (p *adoptionPager) applyOrder(query *AdoptionQuery) *AdoptionQuery {
 	var defaultOrdered bool
-	for _, o := range p.order {
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
+	keys := p.keys()
+	for i, o := range p.order {
+		query = query.Order(paging.OrderTerm(keys[i], p.reverse))
+		if o.Field.zero != "" {
+			query = query.Unique(false)
 		}
-		query = query.Order(o.Field.toTerm(paging.TermOptions(o.Direction == entgql.OrderDirectionDesc, p.reverse)...))
 		if o.Field.column == DefaultAdoptionOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -435,6 +435,7 @@ type AdoptionOrderField struct {
 	// Value extracts the ordering value from the given Adoption.
 	Value    func(*Adoption) (ent.Value, error)
 	column   string // field or computed.
+	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) adoption.OrderOption
 	toCursor func(*Adoption) Cursor
 }
@@ -594,7 +595,7 @@ func (p *discussionPager) toCursor(_m *Discussion) Cursor {
 func (p *discussionPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
 	}
 	return keys
 }
@@ -612,12 +613,12 @@ func (p *discussionPager) applyCursors(query *DiscussionQuery, after, before *Cu
 
 func (p *discussionPager) applyOrder(query *DiscussionQuery) *DiscussionQuery {
 	var defaultOrdered bool
-	for _, o := range p.order {
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
+	keys := p.keys()
+	for i, o := range p.order {
+		query = query.Order(paging.OrderTerm(keys[i], p.reverse))
+		if o.Field.zero != "" {
+			query = query.Unique(false)
 		}
-		query = query.Order(o.Field.toTerm(paging.TermOptions(o.Direction == entgql.OrderDirectionDesc, p.reverse)...))
 		if o.Field.column == DefaultDiscussionOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -822,6 +823,7 @@ type DiscussionOrderField struct {
 	// Value extracts the ordering value from the given Discussion.
 	Value    func(*Discussion) (ent.Value, error)
 	column   string // field or computed.
+	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) discussion.OrderOption
 	toCursor func(*Discussion) Cursor
 }
@@ -981,7 +983,7 @@ func (p *linkPager) toCursor(_m *Link) Cursor {
 func (p *linkPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
 	}
 	return keys
 }
@@ -999,12 +1001,12 @@ func (p *linkPager) applyCursors(query *LinkQuery, after, before *Cursor) (*Link
 
 func (p *linkPager) applyOrder(query *LinkQuery) *LinkQuery {
 	var defaultOrdered bool
-	for _, o := range p.order {
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
+	keys := p.keys()
+	for i, o := range p.order {
+		query = query.Order(paging.OrderTerm(keys[i], p.reverse))
+		if o.Field.zero != "" {
+			query = query.Unique(false)
 		}
-		query = query.Order(o.Field.toTerm(paging.TermOptions(o.Direction == entgql.OrderDirectionDesc, p.reverse)...))
 		if o.Field.column == DefaultLinkOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -1227,6 +1229,7 @@ type LinkOrderField struct {
 	// Value extracts the ordering value from the given Link.
 	Value    func(*Link) (ent.Value, error)
 	column   string // field or computed.
+	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) link.OrderOption
 	toCursor func(*Link) Cursor
 }
@@ -1386,7 +1389,7 @@ func (p *materialPager) toCursor(_m *Material) Cursor {
 func (p *materialPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
 	}
 	return keys
 }
@@ -1404,12 +1407,12 @@ func (p *materialPager) applyCursors(query *MaterialQuery, after, before *Cursor
 
 func (p *materialPager) applyOrder(query *MaterialQuery) *MaterialQuery {
 	var defaultOrdered bool
-	for _, o := range p.order {
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
+	keys := p.keys()
+	for i, o := range p.order {
+		query = query.Order(paging.OrderTerm(keys[i], p.reverse))
+		if o.Field.zero != "" {
+			query = query.Unique(false)
 		}
-		query = query.Order(o.Field.toTerm(paging.TermOptions(o.Direction == entgql.OrderDirectionDesc, p.reverse)...))
 		if o.Field.column == DefaultMaterialOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -1596,6 +1599,7 @@ type MaterialOrderField struct {
 	// Value extracts the ordering value from the given Material.
 	Value    func(*Material) (ent.Value, error)
 	column   string // field or computed.
+	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) material.OrderOption
 	toCursor func(*Material) Cursor
 }
@@ -1755,7 +1759,7 @@ func (p *membershipPager) toCursor(_m *Membership) Cursor {
 func (p *membershipPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
 	}
 	return keys
 }
@@ -1773,12 +1777,12 @@ func (p *membershipPager) applyCursors(query *MembershipQuery, after, before *Cu
 
 func (p *membershipPager) applyOrder(query *MembershipQuery) *MembershipQuery {
 	var defaultOrdered bool
-	for _, o := range p.order {
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
+	keys := p.keys()
+	for i, o := range p.order {
+		query = query.Order(paging.OrderTerm(keys[i], p.reverse))
+		if o.Field.zero != "" {
+			query = query.Unique(false)
 		}
-		query = query.Order(o.Field.toTerm(paging.TermOptions(o.Direction == entgql.OrderDirectionDesc, p.reverse)...))
 		if o.Field.column == DefaultMembershipOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -1929,6 +1933,7 @@ type MembershipOrderField struct {
 	// Value extracts the ordering value from the given Membership.
 	Value    func(*Membership) (ent.Value, error)
 	column   string // field or computed.
+	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) membership.OrderOption
 	toCursor func(*Membership) Cursor
 }
@@ -2088,7 +2093,7 @@ func (p *municipalityPager) toCursor(_m *Municipality) Cursor {
 func (p *municipalityPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
 	}
 	return keys
 }
@@ -2106,12 +2111,12 @@ func (p *municipalityPager) applyCursors(query *MunicipalityQuery, after, before
 
 func (p *municipalityPager) applyOrder(query *MunicipalityQuery) *MunicipalityQuery {
 	var defaultOrdered bool
-	for _, o := range p.order {
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
+	keys := p.keys()
+	for i, o := range p.order {
+		query = query.Order(paging.OrderTerm(keys[i], p.reverse))
+		if o.Field.zero != "" {
+			query = query.Unique(false)
 		}
-		query = query.Order(o.Field.toTerm(paging.TermOptions(o.Direction == entgql.OrderDirectionDesc, p.reverse)...))
 		if o.Field.column == DefaultMunicipalityOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -2214,6 +2219,7 @@ var (
 		},
 		column: municipality.FieldNameSv,
 		toTerm: municipality.ByNameSv,
+		zero:   "''",
 		toCursor: func(_m *Municipality) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -2228,6 +2234,7 @@ var (
 		},
 		column: municipality.FieldNameEn,
 		toTerm: municipality.ByNameEn,
+		zero:   "''",
 		toCursor: func(_m *Municipality) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -2256,6 +2263,7 @@ var (
 		},
 		column: municipality.FieldPopulation,
 		toTerm: municipality.ByPopulation,
+		zero:   "0",
 		toCursor: func(_m *Municipality) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -2316,6 +2324,7 @@ type MunicipalityOrderField struct {
 	// Value extracts the ordering value from the given Municipality.
 	Value    func(*Municipality) (ent.Value, error)
 	column   string // field or computed.
+	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) municipality.OrderOption
 	toCursor func(*Municipality) Cursor
 }
@@ -2475,7 +2484,7 @@ func (p *networkPager) toCursor(_m *Network) Cursor {
 func (p *networkPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
 	}
 	return keys
 }
@@ -2493,12 +2502,12 @@ func (p *networkPager) applyCursors(query *NetworkQuery, after, before *Cursor) 
 
 func (p *networkPager) applyOrder(query *NetworkQuery) *NetworkQuery {
 	var defaultOrdered bool
-	for _, o := range p.order {
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
+	keys := p.keys()
+	for i, o := range p.order {
+		query = query.Order(paging.OrderTerm(keys[i], p.reverse))
+		if o.Field.zero != "" {
+			query = query.Unique(false)
 		}
-		query = query.Order(o.Field.toTerm(paging.TermOptions(o.Direction == entgql.OrderDirectionDesc, p.reverse)...))
 		if o.Field.column == DefaultNetworkOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -2721,6 +2730,7 @@ type NetworkOrderField struct {
 	// Value extracts the ordering value from the given Network.
 	Value    func(*Network) (ent.Value, error)
 	column   string // field or computed.
+	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) network.OrderOption
 	toCursor func(*Network) Cursor
 }
@@ -2880,7 +2890,7 @@ func (p *noticePager) toCursor(_m *Notice) Cursor {
 func (p *noticePager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
 	}
 	return keys
 }
@@ -2898,12 +2908,12 @@ func (p *noticePager) applyCursors(query *NoticeQuery, after, before *Cursor) (*
 
 func (p *noticePager) applyOrder(query *NoticeQuery) *NoticeQuery {
 	var defaultOrdered bool
-	for _, o := range p.order {
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
+	keys := p.keys()
+	for i, o := range p.order {
+		query = query.Order(paging.OrderTerm(keys[i], p.reverse))
+		if o.Field.zero != "" {
+			query = query.Unique(false)
 		}
-		query = query.Order(o.Field.toTerm(paging.TermOptions(o.Direction == entgql.OrderDirectionDesc, p.reverse)...))
 		if o.Field.column == DefaultNoticeOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -3090,6 +3100,7 @@ type NoticeOrderField struct {
 	// Value extracts the ordering value from the given Notice.
 	Value    func(*Notice) (ent.Value, error)
 	column   string // field or computed.
+	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) notice.OrderOption
 	toCursor func(*Notice) Cursor
 }
@@ -3249,7 +3260,7 @@ func (p *operatingmodelPager) toCursor(_m *OperatingModel) Cursor {
 func (p *operatingmodelPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
 	}
 	return keys
 }
@@ -3267,12 +3278,12 @@ func (p *operatingmodelPager) applyCursors(query *OperatingModelQuery, after, be
 
 func (p *operatingmodelPager) applyOrder(query *OperatingModelQuery) *OperatingModelQuery {
 	var defaultOrdered bool
-	for _, o := range p.order {
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
+	keys := p.keys()
+	for i, o := range p.order {
+		query = query.Order(paging.OrderTerm(keys[i], p.reverse))
+		if o.Field.zero != "" {
+			query = query.Unique(false)
 		}
-		query = query.Order(o.Field.toTerm(paging.TermOptions(o.Direction == entgql.OrderDirectionDesc, p.reverse)...))
 		if o.Field.column == DefaultOperatingModelOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -3441,6 +3452,7 @@ type OperatingModelOrderField struct {
 	// Value extracts the ordering value from the given OperatingModel.
 	Value    func(*OperatingModel) (ent.Value, error)
 	column   string // field or computed.
+	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) operatingmodel.OrderOption
 	toCursor func(*OperatingModel) Cursor
 }
@@ -3600,7 +3612,7 @@ func (p *organizationPager) toCursor(_m *Organization) Cursor {
 func (p *organizationPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
 	}
 	return keys
 }
@@ -3618,12 +3630,12 @@ func (p *organizationPager) applyCursors(query *OrganizationQuery, after, before
 
 func (p *organizationPager) applyOrder(query *OrganizationQuery) *OrganizationQuery {
 	var defaultOrdered bool
-	for _, o := range p.order {
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
+	keys := p.keys()
+	for i, o := range p.order {
+		query = query.Order(paging.OrderTerm(keys[i], p.reverse))
+		if o.Field.zero != "" {
+			query = query.Unique(false)
 		}
-		query = query.Order(o.Field.toTerm(paging.TermOptions(o.Direction == entgql.OrderDirectionDesc, p.reverse)...))
 		if o.Field.column == DefaultOrganizationOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -3810,6 +3822,7 @@ type OrganizationOrderField struct {
 	// Value extracts the ordering value from the given Organization.
 	Value    func(*Organization) (ent.Value, error)
 	column   string // field or computed.
+	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) organization.OrderOption
 	toCursor func(*Organization) Cursor
 }
@@ -3969,7 +3982,7 @@ func (p *pilotPager) toCursor(_m *Pilot) Cursor {
 func (p *pilotPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
 	}
 	return keys
 }
@@ -3987,12 +4000,12 @@ func (p *pilotPager) applyCursors(query *PilotQuery, after, before *Cursor) (*Pi
 
 func (p *pilotPager) applyOrder(query *PilotQuery) *PilotQuery {
 	var defaultOrdered bool
-	for _, o := range p.order {
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
+	keys := p.keys()
+	for i, o := range p.order {
+		query = query.Order(paging.OrderTerm(keys[i], p.reverse))
+		if o.Field.zero != "" {
+			query = query.Unique(false)
 		}
-		query = query.Order(o.Field.toTerm(paging.TermOptions(o.Direction == entgql.OrderDirectionDesc, p.reverse)...))
 		if o.Field.column == DefaultPilotOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -4215,6 +4228,7 @@ type PilotOrderField struct {
 	// Value extracts the ordering value from the given Pilot.
 	Value    func(*Pilot) (ent.Value, error)
 	column   string // field or computed.
+	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) pilot.OrderOption
 	toCursor func(*Pilot) Cursor
 }
@@ -4374,7 +4388,7 @@ func (p *postPager) toCursor(_m *Post) Cursor {
 func (p *postPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
 	}
 	return keys
 }
@@ -4392,12 +4406,12 @@ func (p *postPager) applyCursors(query *PostQuery, after, before *Cursor) (*Post
 
 func (p *postPager) applyOrder(query *PostQuery) *PostQuery {
 	var defaultOrdered bool
-	for _, o := range p.order {
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
+	keys := p.keys()
+	for i, o := range p.order {
+		query = query.Order(paging.OrderTerm(keys[i], p.reverse))
+		if o.Field.zero != "" {
+			query = query.Unique(false)
 		}
-		query = query.Order(o.Field.toTerm(paging.TermOptions(o.Direction == entgql.OrderDirectionDesc, p.reverse)...))
 		if o.Field.column == DefaultPostOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -4530,6 +4544,7 @@ type PostOrderField struct {
 	// Value extracts the ordering value from the given Post.
 	Value    func(*Post) (ent.Value, error)
 	column   string // field or computed.
+	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) post.OrderOption
 	toCursor func(*Post) Cursor
 }
@@ -4689,7 +4704,7 @@ func (p *regionPager) toCursor(_m *Region) Cursor {
 func (p *regionPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
 	}
 	return keys
 }
@@ -4707,12 +4722,12 @@ func (p *regionPager) applyCursors(query *RegionQuery, after, before *Cursor) (*
 
 func (p *regionPager) applyOrder(query *RegionQuery) *RegionQuery {
 	var defaultOrdered bool
-	for _, o := range p.order {
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
+	keys := p.keys()
+	for i, o := range p.order {
+		query = query.Order(paging.OrderTerm(keys[i], p.reverse))
+		if o.Field.zero != "" {
+			query = query.Unique(false)
 		}
-		query = query.Order(o.Field.toTerm(paging.TermOptions(o.Direction == entgql.OrderDirectionDesc, p.reverse)...))
 		if o.Field.column == DefaultRegionOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -4815,6 +4830,7 @@ var (
 		},
 		column: region.FieldNameSv,
 		toTerm: region.ByNameSv,
+		zero:   "''",
 		toCursor: func(_m *Region) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -4829,6 +4845,7 @@ var (
 		},
 		column: region.FieldNameEn,
 		toTerm: region.ByNameEn,
+		zero:   "''",
 		toCursor: func(_m *Region) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -4857,6 +4874,7 @@ var (
 		},
 		column: region.FieldPopulation,
 		toTerm: region.ByPopulation,
+		zero:   "0",
 		toCursor: func(_m *Region) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -4917,6 +4935,7 @@ type RegionOrderField struct {
 	// Value extracts the ordering value from the given Region.
 	Value    func(*Region) (ent.Value, error)
 	column   string // field or computed.
+	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) region.OrderOption
 	toCursor func(*Region) Cursor
 }
@@ -5076,7 +5095,7 @@ func (p *surveyPager) toCursor(_m *Survey) Cursor {
 func (p *surveyPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
 	}
 	return keys
 }
@@ -5094,12 +5113,12 @@ func (p *surveyPager) applyCursors(query *SurveyQuery, after, before *Cursor) (*
 
 func (p *surveyPager) applyOrder(query *SurveyQuery) *SurveyQuery {
 	var defaultOrdered bool
-	for _, o := range p.order {
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
+	keys := p.keys()
+	for i, o := range p.order {
+		query = query.Order(paging.OrderTerm(keys[i], p.reverse))
+		if o.Field.zero != "" {
+			query = query.Unique(false)
 		}
-		query = query.Order(o.Field.toTerm(paging.TermOptions(o.Direction == entgql.OrderDirectionDesc, p.reverse)...))
 		if o.Field.column == DefaultSurveyOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -5304,6 +5323,7 @@ type SurveyOrderField struct {
 	// Value extracts the ordering value from the given Survey.
 	Value    func(*Survey) (ent.Value, error)
 	column   string // field or computed.
+	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) survey.OrderOption
 	toCursor func(*Survey) Cursor
 }
@@ -5554,6 +5574,7 @@ type SurveyResponseOrderField struct {
 	// Value extracts the ordering value from the given SurveyResponse.
 	Value    func(*SurveyResponse) (ent.Value, error)
 	column   string // field or computed.
+	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) surveyresponse.OrderOption
 	toCursor func(*SurveyResponse) Cursor
 }
@@ -5713,7 +5734,7 @@ func (p *themePager) toCursor(_m *Theme) Cursor {
 func (p *themePager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
 	}
 	return keys
 }
@@ -5731,12 +5752,12 @@ func (p *themePager) applyCursors(query *ThemeQuery, after, before *Cursor) (*Th
 
 func (p *themePager) applyOrder(query *ThemeQuery) *ThemeQuery {
 	var defaultOrdered bool
-	for _, o := range p.order {
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
+	keys := p.keys()
+	for i, o := range p.order {
+		query = query.Order(paging.OrderTerm(keys[i], p.reverse))
+		if o.Field.zero != "" {
+			query = query.Unique(false)
 		}
-		query = query.Order(o.Field.toTerm(paging.TermOptions(o.Direction == entgql.OrderDirectionDesc, p.reverse)...))
 		if o.Field.column == DefaultThemeOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -5839,6 +5860,7 @@ var (
 		},
 		column: theme.FieldNameSv,
 		toTerm: theme.ByNameSv,
+		zero:   "''",
 		toCursor: func(_m *Theme) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -5853,6 +5875,7 @@ var (
 		},
 		column: theme.FieldNameEn,
 		toTerm: theme.ByNameEn,
+		zero:   "''",
 		toCursor: func(_m *Theme) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -5923,6 +5946,7 @@ type ThemeOrderField struct {
 	// Value extracts the ordering value from the given Theme.
 	Value    func(*Theme) (ent.Value, error)
 	column   string // field or computed.
+	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) theme.OrderOption
 	toCursor func(*Theme) Cursor
 }
@@ -6082,7 +6106,7 @@ func (p *userPager) toCursor(_m *User) Cursor {
 func (p *userPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
 	}
 	return keys
 }
@@ -6100,12 +6124,12 @@ func (p *userPager) applyCursors(query *UserQuery, after, before *Cursor) (*User
 
 func (p *userPager) applyOrder(query *UserQuery) *UserQuery {
 	var defaultOrdered bool
-	for _, o := range p.order {
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
+	keys := p.keys()
+	for i, o := range p.order {
+		query = query.Order(paging.OrderTerm(keys[i], p.reverse))
+		if o.Field.zero != "" {
+			query = query.Unique(false)
 		}
-		query = query.Order(o.Field.toTerm(paging.TermOptions(o.Direction == entgql.OrderDirectionDesc, p.reverse)...))
 		if o.Field.column == DefaultUserOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -6274,6 +6298,7 @@ type UserOrderField struct {
 	// Value extracts the ordering value from the given User.
 	Value    func(*User) (ent.Value, error)
 	column   string // field or computed.
+	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) user.OrderOption
 	toCursor func(*User) Cursor
 }
@@ -6433,7 +6458,7 @@ func (p *wellbeingcountyPager) toCursor(_m *WellbeingCounty) Cursor {
 func (p *wellbeingcountyPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
 	}
 	return keys
 }
@@ -6451,12 +6476,12 @@ func (p *wellbeingcountyPager) applyCursors(query *WellbeingCountyQuery, after, 
 
 func (p *wellbeingcountyPager) applyOrder(query *WellbeingCountyQuery) *WellbeingCountyQuery {
 	var defaultOrdered bool
-	for _, o := range p.order {
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
+	keys := p.keys()
+	for i, o := range p.order {
+		query = query.Order(paging.OrderTerm(keys[i], p.reverse))
+		if o.Field.zero != "" {
+			query = query.Unique(false)
 		}
-		query = query.Order(o.Field.toTerm(paging.TermOptions(o.Direction == entgql.OrderDirectionDesc, p.reverse)...))
 		if o.Field.column == DefaultWellbeingCountyOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -6559,6 +6584,7 @@ var (
 		},
 		column: wellbeingcounty.FieldNameSv,
 		toTerm: wellbeingcounty.ByNameSv,
+		zero:   "''",
 		toCursor: func(_m *WellbeingCounty) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -6573,6 +6599,7 @@ var (
 		},
 		column: wellbeingcounty.FieldNameEn,
 		toTerm: wellbeingcounty.ByNameEn,
+		zero:   "''",
 		toCursor: func(_m *WellbeingCounty) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -6601,6 +6628,7 @@ var (
 		},
 		column: wellbeingcounty.FieldPopulation,
 		toTerm: wellbeingcounty.ByPopulation,
+		zero:   "0",
 		toCursor: func(_m *WellbeingCounty) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -6661,6 +6689,7 @@ type WellbeingCountyOrderField struct {
 	// Value extracts the ordering value from the given WellbeingCounty.
 	Value    func(*WellbeingCounty) (ent.Value, error)
 	column   string // field or computed.
+	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) wellbeingcounty.OrderOption
 	toCursor func(*WellbeingCounty) Cursor
 }
@@ -6820,7 +6849,7 @@ func (p *workshopPager) toCursor(_m *Workshop) Cursor {
 func (p *workshopPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
 	}
 	return keys
 }
@@ -6838,12 +6867,12 @@ func (p *workshopPager) applyCursors(query *WorkshopQuery, after, before *Cursor
 
 func (p *workshopPager) applyOrder(query *WorkshopQuery) *WorkshopQuery {
 	var defaultOrdered bool
-	for _, o := range p.order {
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
+	keys := p.keys()
+	for i, o := range p.order {
+		query = query.Order(paging.OrderTerm(keys[i], p.reverse))
+		if o.Field.zero != "" {
+			query = query.Unique(false)
 		}
-		query = query.Order(o.Field.toTerm(paging.TermOptions(o.Direction == entgql.OrderDirectionDesc, p.reverse)...))
 		if o.Field.column == DefaultWorkshopOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -7030,6 +7059,7 @@ type WorkshopOrderField struct {
 	// Value extracts the ordering value from the given Workshop.
 	Value    func(*Workshop) (ent.Value, error)
 	column   string // field or computed.
+	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) workshop.OrderOption
 	toCursor func(*Workshop) Cursor
 }
@@ -7189,7 +7219,7 @@ func (p *workshopregistrationPager) toCursor(_m *WorkshopRegistration) Cursor {
 func (p *workshopregistrationPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
 	}
 	return keys
 }
@@ -7207,12 +7237,12 @@ func (p *workshopregistrationPager) applyCursors(query *WorkshopRegistrationQuer
 
 func (p *workshopregistrationPager) applyOrder(query *WorkshopRegistrationQuery) *WorkshopRegistrationQuery {
 	var defaultOrdered bool
-	for _, o := range p.order {
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
+	keys := p.keys()
+	for i, o := range p.order {
+		query = query.Order(paging.OrderTerm(keys[i], p.reverse))
+		if o.Field.zero != "" {
+			query = query.Unique(false)
 		}
-		query = query.Order(o.Field.toTerm(paging.TermOptions(o.Direction == entgql.OrderDirectionDesc, p.reverse)...))
 		if o.Field.column == DefaultWorkshopRegistrationOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -7363,6 +7393,7 @@ type WorkshopRegistrationOrderField struct {
 	// Value extracts the ordering value from the given WorkshopRegistration.
 	Value    func(*WorkshopRegistration) (ent.Value, error)
 	column   string // field or computed.
+	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) workshopregistration.OrderOption
 	toCursor func(*WorkshopRegistration) Cursor
 }
@@ -7522,7 +7553,7 @@ func (p *workspacePager) toCursor(_m *Workspace) Cursor {
 func (p *workspacePager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
 	}
 	return keys
 }
@@ -7540,12 +7571,12 @@ func (p *workspacePager) applyCursors(query *WorkspaceQuery, after, before *Curs
 
 func (p *workspacePager) applyOrder(query *WorkspaceQuery) *WorkspaceQuery {
 	var defaultOrdered bool
-	for _, o := range p.order {
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
+	keys := p.keys()
+	for i, o := range p.order {
+		query = query.Order(paging.OrderTerm(keys[i], p.reverse))
+		if o.Field.zero != "" {
+			query = query.Unique(false)
 		}
-		query = query.Order(o.Field.toTerm(paging.TermOptions(o.Direction == entgql.OrderDirectionDesc, p.reverse)...))
 		if o.Field.column == DefaultWorkspaceOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -7714,6 +7745,7 @@ type WorkspaceOrderField struct {
 	// Value extracts the ordering value from the given Workspace.
 	Value    func(*Workspace) (ent.Value, error)
 	column   string // field or computed.
+	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) workspace.OrderOption
 	toCursor func(*Workspace) Cursor
 }

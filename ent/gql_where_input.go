@@ -159,36 +159,26 @@ var ErrEmptyAdoptionWhereInput = errors.New("ent: empty predicate AdoptionWhereI
 // An error is returned if the input is empty or invalid.
 func (i *AdoptionWhereInput) P() (predicate.Adoption, error) {
 	var predicates []predicate.Adoption
-	none := predicate.Adoption(func(s *sql.Selector) { s.Where(sql.False()) })
 	if i.Not != nil {
 		p, err := i.Not.P()
-		switch {
-		case errors.Is(err, ErrEmptyAdoptionWhereInput):
-			predicates = append(predicates, none)
-		case err != nil:
+		if err != nil {
 			return nil, fmt.Errorf("%w: field 'not'", err)
-		default:
-			predicates = append(predicates, adoption.Not(p))
 		}
+		predicates = append(predicates, adoption.Not(p))
 	}
 	if i.Or != nil {
-		or, every := make([]predicate.Adoption, 0, len(i.Or)), false
+		or := make([]predicate.Adoption, 0, len(i.Or))
 		for _, w := range i.Or {
 			p, err := w.P()
-			if errors.Is(err, ErrEmptyAdoptionWhereInput) {
-				every = true
-				continue
-			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'or'", err)
 			}
 			or = append(or, p)
 		}
-		switch {
-		case every:
-		case len(or) == 0:
-			predicates = append(predicates, none)
-		case len(or) == 1:
+		switch len(or) {
+		case 0:
+			predicates = append(predicates, predicate.Adoption(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case 1:
 			predicates = append(predicates, or[0])
 		default:
 			predicates = append(predicates, adoption.Or(or...))
@@ -196,9 +186,6 @@ func (i *AdoptionWhereInput) P() (predicate.Adoption, error) {
 	}
 	for _, w := range i.And {
 		p, err := w.P()
-		if errors.Is(err, ErrEmptyAdoptionWhereInput) {
-			continue
-		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
@@ -602,36 +589,26 @@ var ErrEmptyDiscussionWhereInput = errors.New("ent: empty predicate DiscussionWh
 // An error is returned if the input is empty or invalid.
 func (i *DiscussionWhereInput) P() (predicate.Discussion, error) {
 	var predicates []predicate.Discussion
-	none := predicate.Discussion(func(s *sql.Selector) { s.Where(sql.False()) })
 	if i.Not != nil {
 		p, err := i.Not.P()
-		switch {
-		case errors.Is(err, ErrEmptyDiscussionWhereInput):
-			predicates = append(predicates, none)
-		case err != nil:
+		if err != nil {
 			return nil, fmt.Errorf("%w: field 'not'", err)
-		default:
-			predicates = append(predicates, discussion.Not(p))
 		}
+		predicates = append(predicates, discussion.Not(p))
 	}
 	if i.Or != nil {
-		or, every := make([]predicate.Discussion, 0, len(i.Or)), false
+		or := make([]predicate.Discussion, 0, len(i.Or))
 		for _, w := range i.Or {
 			p, err := w.P()
-			if errors.Is(err, ErrEmptyDiscussionWhereInput) {
-				every = true
-				continue
-			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'or'", err)
 			}
 			or = append(or, p)
 		}
-		switch {
-		case every:
-		case len(or) == 0:
-			predicates = append(predicates, none)
-		case len(or) == 1:
+		switch len(or) {
+		case 0:
+			predicates = append(predicates, predicate.Discussion(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case 1:
 			predicates = append(predicates, or[0])
 		default:
 			predicates = append(predicates, discussion.Or(or...))
@@ -639,9 +616,6 @@ func (i *DiscussionWhereInput) P() (predicate.Discussion, error) {
 	}
 	for _, w := range i.And {
 		p, err := w.P()
-		if errors.Is(err, ErrEmptyDiscussionWhereInput) {
-			continue
-		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
@@ -1033,36 +1007,26 @@ var ErrEmptyLinkWhereInput = errors.New("ent: empty predicate LinkWhereInput")
 // An error is returned if the input is empty or invalid.
 func (i *LinkWhereInput) P() (predicate.Link, error) {
 	var predicates []predicate.Link
-	none := predicate.Link(func(s *sql.Selector) { s.Where(sql.False()) })
 	if i.Not != nil {
 		p, err := i.Not.P()
-		switch {
-		case errors.Is(err, ErrEmptyLinkWhereInput):
-			predicates = append(predicates, none)
-		case err != nil:
+		if err != nil {
 			return nil, fmt.Errorf("%w: field 'not'", err)
-		default:
-			predicates = append(predicates, link.Not(p))
 		}
+		predicates = append(predicates, link.Not(p))
 	}
 	if i.Or != nil {
-		or, every := make([]predicate.Link, 0, len(i.Or)), false
+		or := make([]predicate.Link, 0, len(i.Or))
 		for _, w := range i.Or {
 			p, err := w.P()
-			if errors.Is(err, ErrEmptyLinkWhereInput) {
-				every = true
-				continue
-			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'or'", err)
 			}
 			or = append(or, p)
 		}
-		switch {
-		case every:
-		case len(or) == 0:
-			predicates = append(predicates, none)
-		case len(or) == 1:
+		switch len(or) {
+		case 0:
+			predicates = append(predicates, predicate.Link(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case 1:
 			predicates = append(predicates, or[0])
 		default:
 			predicates = append(predicates, link.Or(or...))
@@ -1070,9 +1034,6 @@ func (i *LinkWhereInput) P() (predicate.Link, error) {
 	}
 	for _, w := range i.And {
 		p, err := w.P()
-		if errors.Is(err, ErrEmptyLinkWhereInput) {
-			continue
-		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
@@ -1511,36 +1472,26 @@ var ErrEmptyMaterialWhereInput = errors.New("ent: empty predicate MaterialWhereI
 // An error is returned if the input is empty or invalid.
 func (i *MaterialWhereInput) P() (predicate.Material, error) {
 	var predicates []predicate.Material
-	none := predicate.Material(func(s *sql.Selector) { s.Where(sql.False()) })
 	if i.Not != nil {
 		p, err := i.Not.P()
-		switch {
-		case errors.Is(err, ErrEmptyMaterialWhereInput):
-			predicates = append(predicates, none)
-		case err != nil:
+		if err != nil {
 			return nil, fmt.Errorf("%w: field 'not'", err)
-		default:
-			predicates = append(predicates, material.Not(p))
 		}
+		predicates = append(predicates, material.Not(p))
 	}
 	if i.Or != nil {
-		or, every := make([]predicate.Material, 0, len(i.Or)), false
+		or := make([]predicate.Material, 0, len(i.Or))
 		for _, w := range i.Or {
 			p, err := w.P()
-			if errors.Is(err, ErrEmptyMaterialWhereInput) {
-				every = true
-				continue
-			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'or'", err)
 			}
 			or = append(or, p)
 		}
-		switch {
-		case every:
-		case len(or) == 0:
-			predicates = append(predicates, none)
-		case len(or) == 1:
+		switch len(or) {
+		case 0:
+			predicates = append(predicates, predicate.Material(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case 1:
 			predicates = append(predicates, or[0])
 		default:
 			predicates = append(predicates, material.Or(or...))
@@ -1548,9 +1499,6 @@ func (i *MaterialWhereInput) P() (predicate.Material, error) {
 	}
 	for _, w := range i.And {
 		p, err := w.P()
-		if errors.Is(err, ErrEmptyMaterialWhereInput) {
-			continue
-		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
@@ -1931,36 +1879,26 @@ var ErrEmptyMembershipWhereInput = errors.New("ent: empty predicate MembershipWh
 // An error is returned if the input is empty or invalid.
 func (i *MembershipWhereInput) P() (predicate.Membership, error) {
 	var predicates []predicate.Membership
-	none := predicate.Membership(func(s *sql.Selector) { s.Where(sql.False()) })
 	if i.Not != nil {
 		p, err := i.Not.P()
-		switch {
-		case errors.Is(err, ErrEmptyMembershipWhereInput):
-			predicates = append(predicates, none)
-		case err != nil:
+		if err != nil {
 			return nil, fmt.Errorf("%w: field 'not'", err)
-		default:
-			predicates = append(predicates, membership.Not(p))
 		}
+		predicates = append(predicates, membership.Not(p))
 	}
 	if i.Or != nil {
-		or, every := make([]predicate.Membership, 0, len(i.Or)), false
+		or := make([]predicate.Membership, 0, len(i.Or))
 		for _, w := range i.Or {
 			p, err := w.P()
-			if errors.Is(err, ErrEmptyMembershipWhereInput) {
-				every = true
-				continue
-			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'or'", err)
 			}
 			or = append(or, p)
 		}
-		switch {
-		case every:
-		case len(or) == 0:
-			predicates = append(predicates, none)
-		case len(or) == 1:
+		switch len(or) {
+		case 0:
+			predicates = append(predicates, predicate.Membership(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case 1:
 			predicates = append(predicates, or[0])
 		default:
 			predicates = append(predicates, membership.Or(or...))
@@ -1968,9 +1906,6 @@ func (i *MembershipWhereInput) P() (predicate.Membership, error) {
 	}
 	for _, w := range i.And {
 		p, err := w.P()
-		if errors.Is(err, ErrEmptyMembershipWhereInput) {
-			continue
-		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
@@ -2332,36 +2267,26 @@ var ErrEmptyMunicipalityWhereInput = errors.New("ent: empty predicate Municipali
 // An error is returned if the input is empty or invalid.
 func (i *MunicipalityWhereInput) P() (predicate.Municipality, error) {
 	var predicates []predicate.Municipality
-	none := predicate.Municipality(func(s *sql.Selector) { s.Where(sql.False()) })
 	if i.Not != nil {
 		p, err := i.Not.P()
-		switch {
-		case errors.Is(err, ErrEmptyMunicipalityWhereInput):
-			predicates = append(predicates, none)
-		case err != nil:
+		if err != nil {
 			return nil, fmt.Errorf("%w: field 'not'", err)
-		default:
-			predicates = append(predicates, municipality.Not(p))
 		}
+		predicates = append(predicates, municipality.Not(p))
 	}
 	if i.Or != nil {
-		or, every := make([]predicate.Municipality, 0, len(i.Or)), false
+		or := make([]predicate.Municipality, 0, len(i.Or))
 		for _, w := range i.Or {
 			p, err := w.P()
-			if errors.Is(err, ErrEmptyMunicipalityWhereInput) {
-				every = true
-				continue
-			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'or'", err)
 			}
 			or = append(or, p)
 		}
-		switch {
-		case every:
-		case len(or) == 0:
-			predicates = append(predicates, none)
-		case len(or) == 1:
+		switch len(or) {
+		case 0:
+			predicates = append(predicates, predicate.Municipality(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case 1:
 			predicates = append(predicates, or[0])
 		default:
 			predicates = append(predicates, municipality.Or(or...))
@@ -2369,9 +2294,6 @@ func (i *MunicipalityWhereInput) P() (predicate.Municipality, error) {
 	}
 	for _, w := range i.And {
 		p, err := w.P()
-		if errors.Is(err, ErrEmptyMunicipalityWhereInput) {
-			continue
-		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
@@ -3167,36 +3089,26 @@ var ErrEmptyNetworkWhereInput = errors.New("ent: empty predicate NetworkWhereInp
 // An error is returned if the input is empty or invalid.
 func (i *NetworkWhereInput) P() (predicate.Network, error) {
 	var predicates []predicate.Network
-	none := predicate.Network(func(s *sql.Selector) { s.Where(sql.False()) })
 	if i.Not != nil {
 		p, err := i.Not.P()
-		switch {
-		case errors.Is(err, ErrEmptyNetworkWhereInput):
-			predicates = append(predicates, none)
-		case err != nil:
+		if err != nil {
 			return nil, fmt.Errorf("%w: field 'not'", err)
-		default:
-			predicates = append(predicates, network.Not(p))
 		}
+		predicates = append(predicates, network.Not(p))
 	}
 	if i.Or != nil {
-		or, every := make([]predicate.Network, 0, len(i.Or)), false
+		or := make([]predicate.Network, 0, len(i.Or))
 		for _, w := range i.Or {
 			p, err := w.P()
-			if errors.Is(err, ErrEmptyNetworkWhereInput) {
-				every = true
-				continue
-			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'or'", err)
 			}
 			or = append(or, p)
 		}
-		switch {
-		case every:
-		case len(or) == 0:
-			predicates = append(predicates, none)
-		case len(or) == 1:
+		switch len(or) {
+		case 0:
+			predicates = append(predicates, predicate.Network(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case 1:
 			predicates = append(predicates, or[0])
 		default:
 			predicates = append(predicates, network.Or(or...))
@@ -3204,9 +3116,6 @@ func (i *NetworkWhereInput) P() (predicate.Network, error) {
 	}
 	for _, w := range i.And {
 		p, err := w.P()
-		if errors.Is(err, ErrEmptyNetworkWhereInput) {
-			continue
-		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
@@ -3804,36 +3713,26 @@ var ErrEmptyNoticeWhereInput = errors.New("ent: empty predicate NoticeWhereInput
 // An error is returned if the input is empty or invalid.
 func (i *NoticeWhereInput) P() (predicate.Notice, error) {
 	var predicates []predicate.Notice
-	none := predicate.Notice(func(s *sql.Selector) { s.Where(sql.False()) })
 	if i.Not != nil {
 		p, err := i.Not.P()
-		switch {
-		case errors.Is(err, ErrEmptyNoticeWhereInput):
-			predicates = append(predicates, none)
-		case err != nil:
+		if err != nil {
 			return nil, fmt.Errorf("%w: field 'not'", err)
-		default:
-			predicates = append(predicates, notice.Not(p))
 		}
+		predicates = append(predicates, notice.Not(p))
 	}
 	if i.Or != nil {
-		or, every := make([]predicate.Notice, 0, len(i.Or)), false
+		or := make([]predicate.Notice, 0, len(i.Or))
 		for _, w := range i.Or {
 			p, err := w.P()
-			if errors.Is(err, ErrEmptyNoticeWhereInput) {
-				every = true
-				continue
-			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'or'", err)
 			}
 			or = append(or, p)
 		}
-		switch {
-		case every:
-		case len(or) == 0:
-			predicates = append(predicates, none)
-		case len(or) == 1:
+		switch len(or) {
+		case 0:
+			predicates = append(predicates, predicate.Notice(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case 1:
 			predicates = append(predicates, or[0])
 		default:
 			predicates = append(predicates, notice.Or(or...))
@@ -3841,9 +3740,6 @@ func (i *NoticeWhereInput) P() (predicate.Notice, error) {
 	}
 	for _, w := range i.And {
 		p, err := w.P()
-		if errors.Is(err, ErrEmptyNoticeWhereInput) {
-			continue
-		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
@@ -4371,36 +4267,26 @@ var ErrEmptyOperatingModelWhereInput = errors.New("ent: empty predicate Operatin
 // An error is returned if the input is empty or invalid.
 func (i *OperatingModelWhereInput) P() (predicate.OperatingModel, error) {
 	var predicates []predicate.OperatingModel
-	none := predicate.OperatingModel(func(s *sql.Selector) { s.Where(sql.False()) })
 	if i.Not != nil {
 		p, err := i.Not.P()
-		switch {
-		case errors.Is(err, ErrEmptyOperatingModelWhereInput):
-			predicates = append(predicates, none)
-		case err != nil:
+		if err != nil {
 			return nil, fmt.Errorf("%w: field 'not'", err)
-		default:
-			predicates = append(predicates, operatingmodel.Not(p))
 		}
+		predicates = append(predicates, operatingmodel.Not(p))
 	}
 	if i.Or != nil {
-		or, every := make([]predicate.OperatingModel, 0, len(i.Or)), false
+		or := make([]predicate.OperatingModel, 0, len(i.Or))
 		for _, w := range i.Or {
 			p, err := w.P()
-			if errors.Is(err, ErrEmptyOperatingModelWhereInput) {
-				every = true
-				continue
-			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'or'", err)
 			}
 			or = append(or, p)
 		}
-		switch {
-		case every:
-		case len(or) == 0:
-			predicates = append(predicates, none)
-		case len(or) == 1:
+		switch len(or) {
+		case 0:
+			predicates = append(predicates, predicate.OperatingModel(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case 1:
 			predicates = append(predicates, or[0])
 		default:
 			predicates = append(predicates, operatingmodel.Or(or...))
@@ -4408,9 +4294,6 @@ func (i *OperatingModelWhereInput) P() (predicate.OperatingModel, error) {
 	}
 	for _, w := range i.And {
 		p, err := w.P()
-		if errors.Is(err, ErrEmptyOperatingModelWhereInput) {
-			continue
-		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
@@ -5121,36 +5004,26 @@ var ErrEmptyOrganizationWhereInput = errors.New("ent: empty predicate Organizati
 // An error is returned if the input is empty or invalid.
 func (i *OrganizationWhereInput) P() (predicate.Organization, error) {
 	var predicates []predicate.Organization
-	none := predicate.Organization(func(s *sql.Selector) { s.Where(sql.False()) })
 	if i.Not != nil {
 		p, err := i.Not.P()
-		switch {
-		case errors.Is(err, ErrEmptyOrganizationWhereInput):
-			predicates = append(predicates, none)
-		case err != nil:
+		if err != nil {
 			return nil, fmt.Errorf("%w: field 'not'", err)
-		default:
-			predicates = append(predicates, organization.Not(p))
 		}
+		predicates = append(predicates, organization.Not(p))
 	}
 	if i.Or != nil {
-		or, every := make([]predicate.Organization, 0, len(i.Or)), false
+		or := make([]predicate.Organization, 0, len(i.Or))
 		for _, w := range i.Or {
 			p, err := w.P()
-			if errors.Is(err, ErrEmptyOrganizationWhereInput) {
-				every = true
-				continue
-			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'or'", err)
 			}
 			or = append(or, p)
 		}
-		switch {
-		case every:
-		case len(or) == 0:
-			predicates = append(predicates, none)
-		case len(or) == 1:
+		switch len(or) {
+		case 0:
+			predicates = append(predicates, predicate.Organization(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case 1:
 			predicates = append(predicates, or[0])
 		default:
 			predicates = append(predicates, organization.Or(or...))
@@ -5158,9 +5031,6 @@ func (i *OrganizationWhereInput) P() (predicate.Organization, error) {
 	}
 	for _, w := range i.And {
 		p, err := w.P()
-		if errors.Is(err, ErrEmptyOrganizationWhereInput) {
-			continue
-		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
@@ -5694,36 +5564,26 @@ var ErrEmptyPilotWhereInput = errors.New("ent: empty predicate PilotWhereInput")
 // An error is returned if the input is empty or invalid.
 func (i *PilotWhereInput) P() (predicate.Pilot, error) {
 	var predicates []predicate.Pilot
-	none := predicate.Pilot(func(s *sql.Selector) { s.Where(sql.False()) })
 	if i.Not != nil {
 		p, err := i.Not.P()
-		switch {
-		case errors.Is(err, ErrEmptyPilotWhereInput):
-			predicates = append(predicates, none)
-		case err != nil:
+		if err != nil {
 			return nil, fmt.Errorf("%w: field 'not'", err)
-		default:
-			predicates = append(predicates, pilot.Not(p))
 		}
+		predicates = append(predicates, pilot.Not(p))
 	}
 	if i.Or != nil {
-		or, every := make([]predicate.Pilot, 0, len(i.Or)), false
+		or := make([]predicate.Pilot, 0, len(i.Or))
 		for _, w := range i.Or {
 			p, err := w.P()
-			if errors.Is(err, ErrEmptyPilotWhereInput) {
-				every = true
-				continue
-			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'or'", err)
 			}
 			or = append(or, p)
 		}
-		switch {
-		case every:
-		case len(or) == 0:
-			predicates = append(predicates, none)
-		case len(or) == 1:
+		switch len(or) {
+		case 0:
+			predicates = append(predicates, predicate.Pilot(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case 1:
 			predicates = append(predicates, or[0])
 		default:
 			predicates = append(predicates, pilot.Or(or...))
@@ -5731,9 +5591,6 @@ func (i *PilotWhereInput) P() (predicate.Pilot, error) {
 	}
 	for _, w := range i.And {
 		p, err := w.P()
-		if errors.Is(err, ErrEmptyPilotWhereInput) {
-			continue
-		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
@@ -6356,36 +6213,26 @@ var ErrEmptyPostWhereInput = errors.New("ent: empty predicate PostWhereInput")
 // An error is returned if the input is empty or invalid.
 func (i *PostWhereInput) P() (predicate.Post, error) {
 	var predicates []predicate.Post
-	none := predicate.Post(func(s *sql.Selector) { s.Where(sql.False()) })
 	if i.Not != nil {
 		p, err := i.Not.P()
-		switch {
-		case errors.Is(err, ErrEmptyPostWhereInput):
-			predicates = append(predicates, none)
-		case err != nil:
+		if err != nil {
 			return nil, fmt.Errorf("%w: field 'not'", err)
-		default:
-			predicates = append(predicates, post.Not(p))
 		}
+		predicates = append(predicates, post.Not(p))
 	}
 	if i.Or != nil {
-		or, every := make([]predicate.Post, 0, len(i.Or)), false
+		or := make([]predicate.Post, 0, len(i.Or))
 		for _, w := range i.Or {
 			p, err := w.P()
-			if errors.Is(err, ErrEmptyPostWhereInput) {
-				every = true
-				continue
-			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'or'", err)
 			}
 			or = append(or, p)
 		}
-		switch {
-		case every:
-		case len(or) == 0:
-			predicates = append(predicates, none)
-		case len(or) == 1:
+		switch len(or) {
+		case 0:
+			predicates = append(predicates, predicate.Post(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case 1:
 			predicates = append(predicates, or[0])
 		default:
 			predicates = append(predicates, post.Or(or...))
@@ -6393,9 +6240,6 @@ func (i *PostWhereInput) P() (predicate.Post, error) {
 	}
 	for _, w := range i.And {
 		p, err := w.P()
-		if errors.Is(err, ErrEmptyPostWhereInput) {
-			continue
-		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
@@ -6777,36 +6621,26 @@ var ErrEmptyRegionWhereInput = errors.New("ent: empty predicate RegionWhereInput
 // An error is returned if the input is empty or invalid.
 func (i *RegionWhereInput) P() (predicate.Region, error) {
 	var predicates []predicate.Region
-	none := predicate.Region(func(s *sql.Selector) { s.Where(sql.False()) })
 	if i.Not != nil {
 		p, err := i.Not.P()
-		switch {
-		case errors.Is(err, ErrEmptyRegionWhereInput):
-			predicates = append(predicates, none)
-		case err != nil:
+		if err != nil {
 			return nil, fmt.Errorf("%w: field 'not'", err)
-		default:
-			predicates = append(predicates, region.Not(p))
 		}
+		predicates = append(predicates, region.Not(p))
 	}
 	if i.Or != nil {
-		or, every := make([]predicate.Region, 0, len(i.Or)), false
+		or := make([]predicate.Region, 0, len(i.Or))
 		for _, w := range i.Or {
 			p, err := w.P()
-			if errors.Is(err, ErrEmptyRegionWhereInput) {
-				every = true
-				continue
-			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'or'", err)
 			}
 			or = append(or, p)
 		}
-		switch {
-		case every:
-		case len(or) == 0:
-			predicates = append(predicates, none)
-		case len(or) == 1:
+		switch len(or) {
+		case 0:
+			predicates = append(predicates, predicate.Region(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case 1:
 			predicates = append(predicates, or[0])
 		default:
 			predicates = append(predicates, region.Or(or...))
@@ -6814,9 +6648,6 @@ func (i *RegionWhereInput) P() (predicate.Region, error) {
 	}
 	for _, w := range i.And {
 		p, err := w.P()
-		if errors.Is(err, ErrEmptyRegionWhereInput) {
-			continue
-		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
@@ -7265,36 +7096,26 @@ var ErrEmptySurveyWhereInput = errors.New("ent: empty predicate SurveyWhereInput
 // An error is returned if the input is empty or invalid.
 func (i *SurveyWhereInput) P() (predicate.Survey, error) {
 	var predicates []predicate.Survey
-	none := predicate.Survey(func(s *sql.Selector) { s.Where(sql.False()) })
 	if i.Not != nil {
 		p, err := i.Not.P()
-		switch {
-		case errors.Is(err, ErrEmptySurveyWhereInput):
-			predicates = append(predicates, none)
-		case err != nil:
+		if err != nil {
 			return nil, fmt.Errorf("%w: field 'not'", err)
-		default:
-			predicates = append(predicates, survey.Not(p))
 		}
+		predicates = append(predicates, survey.Not(p))
 	}
 	if i.Or != nil {
-		or, every := make([]predicate.Survey, 0, len(i.Or)), false
+		or := make([]predicate.Survey, 0, len(i.Or))
 		for _, w := range i.Or {
 			p, err := w.P()
-			if errors.Is(err, ErrEmptySurveyWhereInput) {
-				every = true
-				continue
-			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'or'", err)
 			}
 			or = append(or, p)
 		}
-		switch {
-		case every:
-		case len(or) == 0:
-			predicates = append(predicates, none)
-		case len(or) == 1:
+		switch len(or) {
+		case 0:
+			predicates = append(predicates, predicate.Survey(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case 1:
 			predicates = append(predicates, or[0])
 		default:
 			predicates = append(predicates, survey.Or(or...))
@@ -7302,9 +7123,6 @@ func (i *SurveyWhereInput) P() (predicate.Survey, error) {
 	}
 	for _, w := range i.And {
 		p, err := w.P()
-		if errors.Is(err, ErrEmptySurveyWhereInput) {
-			continue
-		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
@@ -7649,36 +7467,26 @@ var ErrEmptySurveyResponseWhereInput = errors.New("ent: empty predicate SurveyRe
 // An error is returned if the input is empty or invalid.
 func (i *SurveyResponseWhereInput) P() (predicate.SurveyResponse, error) {
 	var predicates []predicate.SurveyResponse
-	none := predicate.SurveyResponse(func(s *sql.Selector) { s.Where(sql.False()) })
 	if i.Not != nil {
 		p, err := i.Not.P()
-		switch {
-		case errors.Is(err, ErrEmptySurveyResponseWhereInput):
-			predicates = append(predicates, none)
-		case err != nil:
+		if err != nil {
 			return nil, fmt.Errorf("%w: field 'not'", err)
-		default:
-			predicates = append(predicates, surveyresponse.Not(p))
 		}
+		predicates = append(predicates, surveyresponse.Not(p))
 	}
 	if i.Or != nil {
-		or, every := make([]predicate.SurveyResponse, 0, len(i.Or)), false
+		or := make([]predicate.SurveyResponse, 0, len(i.Or))
 		for _, w := range i.Or {
 			p, err := w.P()
-			if errors.Is(err, ErrEmptySurveyResponseWhereInput) {
-				every = true
-				continue
-			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'or'", err)
 			}
 			or = append(or, p)
 		}
-		switch {
-		case every:
-		case len(or) == 0:
-			predicates = append(predicates, none)
-		case len(or) == 1:
+		switch len(or) {
+		case 0:
+			predicates = append(predicates, predicate.SurveyResponse(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case 1:
 			predicates = append(predicates, or[0])
 		default:
 			predicates = append(predicates, surveyresponse.Or(or...))
@@ -7686,9 +7494,6 @@ func (i *SurveyResponseWhereInput) P() (predicate.SurveyResponse, error) {
 	}
 	for _, w := range i.And {
 		p, err := w.P()
-		if errors.Is(err, ErrEmptySurveyResponseWhereInput) {
-			continue
-		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
@@ -7903,36 +7708,26 @@ var ErrEmptyThemeWhereInput = errors.New("ent: empty predicate ThemeWhereInput")
 // An error is returned if the input is empty or invalid.
 func (i *ThemeWhereInput) P() (predicate.Theme, error) {
 	var predicates []predicate.Theme
-	none := predicate.Theme(func(s *sql.Selector) { s.Where(sql.False()) })
 	if i.Not != nil {
 		p, err := i.Not.P()
-		switch {
-		case errors.Is(err, ErrEmptyThemeWhereInput):
-			predicates = append(predicates, none)
-		case err != nil:
+		if err != nil {
 			return nil, fmt.Errorf("%w: field 'not'", err)
-		default:
-			predicates = append(predicates, theme.Not(p))
 		}
+		predicates = append(predicates, theme.Not(p))
 	}
 	if i.Or != nil {
-		or, every := make([]predicate.Theme, 0, len(i.Or)), false
+		or := make([]predicate.Theme, 0, len(i.Or))
 		for _, w := range i.Or {
 			p, err := w.P()
-			if errors.Is(err, ErrEmptyThemeWhereInput) {
-				every = true
-				continue
-			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'or'", err)
 			}
 			or = append(or, p)
 		}
-		switch {
-		case every:
-		case len(or) == 0:
-			predicates = append(predicates, none)
-		case len(or) == 1:
+		switch len(or) {
+		case 0:
+			predicates = append(predicates, predicate.Theme(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case 1:
 			predicates = append(predicates, or[0])
 		default:
 			predicates = append(predicates, theme.Or(or...))
@@ -7940,9 +7735,6 @@ func (i *ThemeWhereInput) P() (predicate.Theme, error) {
 	}
 	for _, w := range i.And {
 		p, err := w.P()
-		if errors.Is(err, ErrEmptyThemeWhereInput) {
-			continue
-		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
@@ -8258,36 +8050,26 @@ var ErrEmptyUserWhereInput = errors.New("ent: empty predicate UserWhereInput")
 // An error is returned if the input is empty or invalid.
 func (i *UserWhereInput) P() (predicate.User, error) {
 	var predicates []predicate.User
-	none := predicate.User(func(s *sql.Selector) { s.Where(sql.False()) })
 	if i.Not != nil {
 		p, err := i.Not.P()
-		switch {
-		case errors.Is(err, ErrEmptyUserWhereInput):
-			predicates = append(predicates, none)
-		case err != nil:
+		if err != nil {
 			return nil, fmt.Errorf("%w: field 'not'", err)
-		default:
-			predicates = append(predicates, user.Not(p))
 		}
+		predicates = append(predicates, user.Not(p))
 	}
 	if i.Or != nil {
-		or, every := make([]predicate.User, 0, len(i.Or)), false
+		or := make([]predicate.User, 0, len(i.Or))
 		for _, w := range i.Or {
 			p, err := w.P()
-			if errors.Is(err, ErrEmptyUserWhereInput) {
-				every = true
-				continue
-			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'or'", err)
 			}
 			or = append(or, p)
 		}
-		switch {
-		case every:
-		case len(or) == 0:
-			predicates = append(predicates, none)
-		case len(or) == 1:
+		switch len(or) {
+		case 0:
+			predicates = append(predicates, predicate.User(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case 1:
 			predicates = append(predicates, or[0])
 		default:
 			predicates = append(predicates, user.Or(or...))
@@ -8295,9 +8077,6 @@ func (i *UserWhereInput) P() (predicate.User, error) {
 	}
 	for _, w := range i.And {
 		p, err := w.P()
-		if errors.Is(err, ErrEmptyUserWhereInput) {
-			continue
-		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
@@ -8603,36 +8382,26 @@ var ErrEmptyWellbeingCountyWhereInput = errors.New("ent: empty predicate Wellbei
 // An error is returned if the input is empty or invalid.
 func (i *WellbeingCountyWhereInput) P() (predicate.WellbeingCounty, error) {
 	var predicates []predicate.WellbeingCounty
-	none := predicate.WellbeingCounty(func(s *sql.Selector) { s.Where(sql.False()) })
 	if i.Not != nil {
 		p, err := i.Not.P()
-		switch {
-		case errors.Is(err, ErrEmptyWellbeingCountyWhereInput):
-			predicates = append(predicates, none)
-		case err != nil:
+		if err != nil {
 			return nil, fmt.Errorf("%w: field 'not'", err)
-		default:
-			predicates = append(predicates, wellbeingcounty.Not(p))
 		}
+		predicates = append(predicates, wellbeingcounty.Not(p))
 	}
 	if i.Or != nil {
-		or, every := make([]predicate.WellbeingCounty, 0, len(i.Or)), false
+		or := make([]predicate.WellbeingCounty, 0, len(i.Or))
 		for _, w := range i.Or {
 			p, err := w.P()
-			if errors.Is(err, ErrEmptyWellbeingCountyWhereInput) {
-				every = true
-				continue
-			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'or'", err)
 			}
 			or = append(or, p)
 		}
-		switch {
-		case every:
-		case len(or) == 0:
-			predicates = append(predicates, none)
-		case len(or) == 1:
+		switch len(or) {
+		case 0:
+			predicates = append(predicates, predicate.WellbeingCounty(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case 1:
 			predicates = append(predicates, or[0])
 		default:
 			predicates = append(predicates, wellbeingcounty.Or(or...))
@@ -8640,9 +8409,6 @@ func (i *WellbeingCountyWhereInput) P() (predicate.WellbeingCounty, error) {
 	}
 	for _, w := range i.And {
 		p, err := w.P()
-		if errors.Is(err, ErrEmptyWellbeingCountyWhereInput) {
-			continue
-		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
@@ -9123,36 +8889,26 @@ var ErrEmptyWorkshopWhereInput = errors.New("ent: empty predicate WorkshopWhereI
 // An error is returned if the input is empty or invalid.
 func (i *WorkshopWhereInput) P() (predicate.Workshop, error) {
 	var predicates []predicate.Workshop
-	none := predicate.Workshop(func(s *sql.Selector) { s.Where(sql.False()) })
 	if i.Not != nil {
 		p, err := i.Not.P()
-		switch {
-		case errors.Is(err, ErrEmptyWorkshopWhereInput):
-			predicates = append(predicates, none)
-		case err != nil:
+		if err != nil {
 			return nil, fmt.Errorf("%w: field 'not'", err)
-		default:
-			predicates = append(predicates, workshop.Not(p))
 		}
+		predicates = append(predicates, workshop.Not(p))
 	}
 	if i.Or != nil {
-		or, every := make([]predicate.Workshop, 0, len(i.Or)), false
+		or := make([]predicate.Workshop, 0, len(i.Or))
 		for _, w := range i.Or {
 			p, err := w.P()
-			if errors.Is(err, ErrEmptyWorkshopWhereInput) {
-				every = true
-				continue
-			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'or'", err)
 			}
 			or = append(or, p)
 		}
-		switch {
-		case every:
-		case len(or) == 0:
-			predicates = append(predicates, none)
-		case len(or) == 1:
+		switch len(or) {
+		case 0:
+			predicates = append(predicates, predicate.Workshop(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case 1:
 			predicates = append(predicates, or[0])
 		default:
 			predicates = append(predicates, workshop.Or(or...))
@@ -9160,9 +8916,6 @@ func (i *WorkshopWhereInput) P() (predicate.Workshop, error) {
 	}
 	for _, w := range i.And {
 		p, err := w.P()
-		if errors.Is(err, ErrEmptyWorkshopWhereInput) {
-			continue
-		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
@@ -9627,36 +9380,26 @@ var ErrEmptyWorkshopRegistrationWhereInput = errors.New("ent: empty predicate Wo
 // An error is returned if the input is empty or invalid.
 func (i *WorkshopRegistrationWhereInput) P() (predicate.WorkshopRegistration, error) {
 	var predicates []predicate.WorkshopRegistration
-	none := predicate.WorkshopRegistration(func(s *sql.Selector) { s.Where(sql.False()) })
 	if i.Not != nil {
 		p, err := i.Not.P()
-		switch {
-		case errors.Is(err, ErrEmptyWorkshopRegistrationWhereInput):
-			predicates = append(predicates, none)
-		case err != nil:
+		if err != nil {
 			return nil, fmt.Errorf("%w: field 'not'", err)
-		default:
-			predicates = append(predicates, workshopregistration.Not(p))
 		}
+		predicates = append(predicates, workshopregistration.Not(p))
 	}
 	if i.Or != nil {
-		or, every := make([]predicate.WorkshopRegistration, 0, len(i.Or)), false
+		or := make([]predicate.WorkshopRegistration, 0, len(i.Or))
 		for _, w := range i.Or {
 			p, err := w.P()
-			if errors.Is(err, ErrEmptyWorkshopRegistrationWhereInput) {
-				every = true
-				continue
-			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'or'", err)
 			}
 			or = append(or, p)
 		}
-		switch {
-		case every:
-		case len(or) == 0:
-			predicates = append(predicates, none)
-		case len(or) == 1:
+		switch len(or) {
+		case 0:
+			predicates = append(predicates, predicate.WorkshopRegistration(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case 1:
 			predicates = append(predicates, or[0])
 		default:
 			predicates = append(predicates, workshopregistration.Or(or...))
@@ -9664,9 +9407,6 @@ func (i *WorkshopRegistrationWhereInput) P() (predicate.WorkshopRegistration, er
 	}
 	for _, w := range i.And {
 		p, err := w.P()
-		if errors.Is(err, ErrEmptyWorkshopRegistrationWhereInput) {
-			continue
-		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
@@ -9914,36 +9654,26 @@ var ErrEmptyWorkspaceWhereInput = errors.New("ent: empty predicate WorkspaceWher
 // An error is returned if the input is empty or invalid.
 func (i *WorkspaceWhereInput) P() (predicate.Workspace, error) {
 	var predicates []predicate.Workspace
-	none := predicate.Workspace(func(s *sql.Selector) { s.Where(sql.False()) })
 	if i.Not != nil {
 		p, err := i.Not.P()
-		switch {
-		case errors.Is(err, ErrEmptyWorkspaceWhereInput):
-			predicates = append(predicates, none)
-		case err != nil:
+		if err != nil {
 			return nil, fmt.Errorf("%w: field 'not'", err)
-		default:
-			predicates = append(predicates, workspace.Not(p))
 		}
+		predicates = append(predicates, workspace.Not(p))
 	}
 	if i.Or != nil {
-		or, every := make([]predicate.Workspace, 0, len(i.Or)), false
+		or := make([]predicate.Workspace, 0, len(i.Or))
 		for _, w := range i.Or {
 			p, err := w.P()
-			if errors.Is(err, ErrEmptyWorkspaceWhereInput) {
-				every = true
-				continue
-			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'or'", err)
 			}
 			or = append(or, p)
 		}
-		switch {
-		case every:
-		case len(or) == 0:
-			predicates = append(predicates, none)
-		case len(or) == 1:
+		switch len(or) {
+		case 0:
+			predicates = append(predicates, predicate.Workspace(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case 1:
 			predicates = append(predicates, or[0])
 		default:
 			predicates = append(predicates, workspace.Or(or...))
@@ -9951,9 +9681,6 @@ func (i *WorkspaceWhereInput) P() (predicate.Workspace, error) {
 	}
 	for _, w := range i.And {
 		p, err := w.P()
-		if errors.Is(err, ErrEmptyWorkspaceWhereInput) {
-			continue
-		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}

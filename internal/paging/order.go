@@ -19,21 +19,40 @@ import (
 type Key struct {
 	Column string
 	Desc   bool
+	// Zero is the SQL literal that NULL stands for, if any: an optional
+	// field that is not a pointer in Go reads NULL as "" or 0, and is sorted
+	// and paged as that value, as clients see it (its cursors cannot tell
+	// NULL from zero).
+	Zero string
 }
 
-// TermOptions are the ent order options of a key read forwards, or
-// backwards when reverse is set.
-func TermOptions(desc, reverse bool) []sql.OrderTermOption {
-	if desc != reverse {
-		if reverse {
-			return []sql.OrderTermOption{sql.OrderDesc(), sql.OrderNullsFirst()}
-		}
-		return []sql.OrderTermOption{sql.OrderDesc(), sql.OrderNullsLast()}
+// expr is the key's value in SQL, its column named by name.
+func (k Key) expr(name string) string {
+	if k.Zero != "" {
+		return "COALESCE(" + name + ", " + k.Zero + ")"
 	}
-	if reverse {
-		return []sql.OrderTermOption{sql.OrderAsc(), sql.OrderNullsFirst()}
+	return name
+}
+
+// term is the ORDER BY term of the key read forwards or backwards, after
+// its value in SQL.
+func (k Key) term(reverse bool) string {
+	t := " " + direction(k.Desc, reverse)
+	switch {
+	case k.Zero != "":
+	case reverse:
+		t += " NULLS FIRST"
+	default:
+		t += " NULLS LAST"
 	}
-	return []sql.OrderTermOption{sql.OrderAsc(), sql.OrderNullsLast()}
+	return t
+}
+
+// OrderTerm orders a query by the key, read forwards or backwards.
+func OrderTerm(k Key, reverse bool) func(*sql.Selector) {
+	return func(s *sql.Selector) {
+		s.OrderBy(k.expr(s.C(k.Column)) + k.term(reverse))
+	}
 }
 
 // OrderExpr is the ORDER BY list of keys and then idColumn, read forwards or
@@ -42,13 +61,12 @@ func TermOptions(desc, reverse bool) []sql.OrderTermOption {
 func OrderExpr(keys []Key, idColumn string, reverse bool) sql.Querier {
 	return sql.ExprFunc(func(b *sql.Builder) {
 		for _, k := range keys {
-			b.Ident(k.Column).Pad().WriteString(direction(k.Desc, reverse))
-			if reverse {
-				b.WriteString(" NULLS FIRST")
+			if k.Zero != "" {
+				b.WriteString("COALESCE(").Ident(k.Column).WriteString(", " + k.Zero + ")")
 			} else {
-				b.WriteString(" NULLS LAST")
+				b.Ident(k.Column)
 			}
-			b.Comma()
+			b.WriteString(k.term(reverse)).Comma()
 		}
 		b.Ident(idColumn).Pad().WriteString(direction(false, reverse))
 	})
@@ -98,6 +116,12 @@ func beyond(s *sql.Selector, keys []Key, values []any, idColumn string, id int, 
 	var equal []*sql.Predicate
 	for i, k := range keys {
 		col, v := s.C(k.Column), values[i]
+		if k.Zero != "" {
+			col = k.expr(col)
+			if v == nil { // not written by the pagers; read as the zero value
+				return sql.False()
+			}
+		}
 		var strict *sql.Predicate
 		switch {
 		case v == nil && after: // NULLs are last: nothing but NULLs follow

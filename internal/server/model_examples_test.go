@@ -3,6 +3,7 @@ package server_test
 import (
 	"encoding/json"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -187,7 +188,7 @@ func TestEmptyListFilters(t *testing.T) {
 		all := count(`{}`)
 		for where, want := range map[string]int{
 			`{idIn: []}`: 0, `{slugIn: []}`: 0, `{or: []}`: 0, `{regionCodeIn: []}`: 0, `{statusIn: []}`: 0,
-			`{and: []}`: all, `{or: [{}]}`: all, `{and: [{}]}`: all, `{not: {}}`: 0, `{not: {or: []}}`: all,
+			`{and: []}`: all, `{not: {or: []}}`: all, `{and: [{or: []}]}`: 0, `{or: [{and: [{statusIn: []}]}, {idNotIn: []}]}`: all,
 			`{idNotIn: []}`: all, `{hasMunicipalitiesWith: [{codeIn: []}]}`: 0,
 		} {
 			if got := count(where); got != want {
@@ -276,5 +277,101 @@ func TestRangePredicatesInDashboardCounts(t *testing.T) {
 				}
 			}
 		}
+	})
+}
+
+// TestEveryPilotWhereFieldInDashboardCounts runs every field of
+// PilotWhereInput (read from the schema, so new fields are covered) through
+// pilots, pilotStats and the regions' pilot counts, which must agree.
+func TestEveryPilotWhereFieldInDashboardCounts(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		a := newAPI(t, b, true)
+		type typeRef struct {
+			Kind, Name string
+			OfType     *typeRef
+		}
+		var schema struct {
+			Type struct {
+				InputFields []struct {
+					Name string
+					Type typeRef
+				}
+			} `json:"__type"`
+		}
+		a.query(&schema, `{ __type(name: "PilotWhereInput") { inputFields { name type { kind name ofType { kind name ofType { kind name } } } } } }`, nil)
+		var some struct {
+			Pilots struct{ Nodes []struct{ ID string } }
+		}
+		a.query(&some, `{ pilots(first: 1) { nodes { id } } }`, nil)
+		samples := map[string]string{
+			"ID": strconv.Quote(some.Pilots.Nodes[0].ID), "String": `"Kokeilu"`, "Time": `"2020-01-01T00:00:00Z"`,
+			"Date": `"2020-01-01"`, "Boolean": "true", "PilotStatus": "ACTIVE",
+		}
+		tested := 0
+		for _, f := range schema.Type.InputFields {
+			ty, list := f.Type, false
+			for ty.Name == "" && ty.OfType != nil {
+				list = list || ty.Kind == "LIST"
+				ty = *ty.OfType
+			}
+			v, ok := samples[ty.Name]
+			if !ok {
+				continue // nested inputs: covered by the model tests
+			}
+			if list {
+				v = "[" + v + "]"
+			}
+			where := "{" + f.Name + ": " + v + "}"
+			tested++
+			var got struct {
+				Pilots struct {
+					TotalCount int
+					Nodes      []struct {
+						Municipalities struct {
+							Nodes []struct{ Region *struct{ Code string } }
+						}
+					}
+				}
+				PilotStats struct{ Total int }
+				Regions    struct {
+					Nodes []struct {
+						Code   string
+						Pilots struct{ TotalCount int }
+					}
+				}
+			}
+			res := a.post(`{ pilots(first: 100, where: `+where+`) { totalCount nodes { municipalities(first: 100) { nodes { region { code } } } } }
+				pilotStats(where: `+where+`, groupBy: [REGION, STATUS]) { total }
+				regions(first: 30) { nodes { code pilots(where: `+where+`) { totalCount } } } }`, nil)
+			if len(res.Errors) > 0 {
+				t.Errorf("%s: %+v", where, res.Errors)
+				continue
+			}
+			if err := json.Unmarshal(res.Data, &got); err != nil {
+				t.Fatal(err)
+			}
+			if got.PilotStats.Total != got.Pilots.TotalCount {
+				t.Errorf("%s: pilotStats total %d, pilots %d", where, got.PilotStats.Total, got.Pilots.TotalCount)
+			}
+			perRegion := map[string]int{}
+			for _, p := range got.Pilots.Nodes {
+				seen := map[string]bool{}
+				for _, m := range p.Municipalities.Nodes {
+					if m.Region != nil && !seen[m.Region.Code] {
+						seen[m.Region.Code] = true
+						perRegion[m.Region.Code]++
+					}
+				}
+			}
+			for _, r := range got.Regions.Nodes {
+				if r.Pilots.TotalCount != perRegion[r.Code] {
+					t.Errorf("%s: region %s counts %d pilots, the list has %d", where, r.Code, r.Pilots.TotalCount, perRegion[r.Code])
+				}
+			}
+		}
+		if tested < 60 {
+			t.Errorf("only %d where fields tested", tested)
+		}
+		t.Logf("%d where fields through pilots, pilotStats and regions.pilots", tested)
 	})
 }
