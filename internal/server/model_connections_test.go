@@ -62,6 +62,7 @@ type modelPilot struct {
 	title, status    string
 	startsOn, endsOn *time.Time
 	municipalities   []int // indices into the data set's municipalities
+	lead             int   // index of the lead municipality, -1: none
 }
 
 type modelMunicipality struct {
@@ -124,6 +125,7 @@ func genDataset(t *rapid.T, muniIDs []int, codes []string) *modelData {
 		if p.startsOn != nil && p.endsOn != nil && p.endsOn.Before(*p.startsOn) {
 			p.startsOn, p.endsOn = p.endsOn, p.startsOn
 		}
+		p.lead = rapid.IntRange(-1, len(ds.munis)-1).Draw(t, "lead")
 		for i := range ds.munis {
 			if rapid.Bool().Draw(t, "participates") {
 				p.municipalities = append(p.municipalities, i)
@@ -164,6 +166,9 @@ func load(t interface{ Fatal(...any) }, a *api, ds *modelData) []int {
 			SetStatus(pilot.Status(p.status)).SetNillableStartsOn(p.startsOn).SetNillableEndsOn(p.endsOn)
 		for _, j := range p.municipalities {
 			cr.AddMunicipalityIDs(ds.munis[j].id)
+		}
+		if p.lead >= 0 {
+			cr.SetLeadMunicipalityID(ds.munis[p.lead].id)
 		}
 		created, err := cr.Save(ctx)
 		if err != nil {
@@ -706,13 +711,19 @@ func TestModelNestedUnderList(t *testing.T) {
 		w := genWhere(rt, 0, ds)
 		order := genOrder(rt, []string{"TITLE", "STATUS", "STARTS_ON", "ENDS_ON"})
 		q, _ := json.Marshal(codes)
+		// pilots is many-to-many, ledPilots one-to-many.
+		edge := rapid.SampledFrom([]string{"pilots", "ledPilots"}).Draw(rt, "edge")
 		for bi, b := range bs {
 			d := per[bi]
 			for mi, m := range d.munis {
-				count("municipalities → pilots " + b.name)
+				count("municipalities → " + edge + " " + b.name)
 				var rows []int
 				for i, p := range d.pilots {
-					if slices.Contains(p.municipalities, mi) && w.eval(p, d) == yes {
+					in := slices.Contains(p.municipalities, mi)
+					if edge == "ledPilots" {
+						in = p.lead == mi
+					}
+					if in && w.eval(p, d) == yes {
 						rows = append(rows, i)
 					}
 				}
@@ -724,8 +735,8 @@ func TestModelNestedUnderList(t *testing.T) {
 				parent := scalar.EncodeID(m.id)
 				walk(rt, b, want, size, backwards, func(first, last *int, after, before *string) string {
 					return fmt.Sprintf(`query($first: Int, $last: Int, $after: Cursor, $before: Cursor) {
-						municipalities(first: 100, where: {codeIn: %s}) { nodes { id pilots(first: $first, last: $last, after: $after, before: $before, where: %s, orderBy: %s) { %s } } } }`,
-						q, w.gql, orderGQL(order), connSelection)
+						municipalities(first: 100, where: {codeIn: %s}) { nodes { id pilots: %s(first: $first, last: $last, after: $after, before: $before, where: %s, orderBy: %s) { %s } } } }`,
+						q, edge, w.gql, orderGQL(order), connSelection)
 				}, func(data json.RawMessage) conn {
 					var d struct {
 						Municipalities struct {
