@@ -20,7 +20,22 @@ func main() {
 		entgql.WithSchemaGenerator(),
 		entgql.WithSchemaPath("./graph/ent.graphqls"),
 		entgql.WithWhereInputs(true),
-		entgql.WithSchemaHook(addConnectionNodes),
+		// entgql's own templates, except three that Kokeilu keeps copies of
+		// in ent/template (changes marked "Kokeilu"): pagination (one order
+		// with NULLs last on both databases, NULL-aware cursors),
+		// collection (nested pages under a list read back in order) and
+		// where inputs (empty lists and `or` match nothing).
+		entgql.WithTemplates(
+			kokeiluTemplate("gql_collection", "collection.tmpl"),
+			entgql.EnumTemplate,
+			entgql.NodeTemplate,
+			kokeiluTemplate("gql_pagination", "pagination.tmpl"),
+			entgql.TransactionTemplate,
+			entgql.EdgeTemplate,
+			entgql.MutationInputTemplate,
+			kokeiluTemplate("gql_where_input", "where_input.tmpl"),
+		),
+		entgql.WithSchemaHook(addConnectionNodes, describeOrders),
 	)
 	if err != nil {
 		log.Fatalf("creating entgql extension: %v", err)
@@ -42,6 +57,11 @@ func main() {
 	}
 }
 
+// kokeiluTemplate parses one of the entgql templates kept in ent/template.
+func kokeiluTemplate(name, file string) *gen.Template {
+	return gen.MustParse(gen.NewTemplate(name).Funcs(entgql.TemplateFuncs).ParseFiles("./ent/template/" + file))
+}
+
 // addConnectionNodes gives every <T>Connection the `nodes: [T]!` shortcut
 // that GitHub's API and Relay clients expect beside edges{node}.
 func addConnectionNodes(_ *gen.Graph, s *ast.Schema) error {
@@ -55,6 +75,22 @@ func addConnectionNodes(_ *gen.Graph, s *ast.Schema) error {
 			Description: "The nodes of the edges, for clients that need no cursors.",
 			Type:        ast.NonNullListType(ast.NamedType(node, nil), nil),
 		})
+	}
+	return nil
+}
+
+// describeOrders documents on every <T>OrderField enum the one order that
+// both databases follow (internal/paging).
+func describeOrders(_ *gen.Graph, s *ast.Schema) error {
+	for name, def := range s.Types {
+		node, ok := strings.CutSuffix(name, "OrderField")
+		if !ok || def.Kind != ast.Enum {
+			continue
+		}
+		def.Description = "Properties by which " + node + " connections can be ordered. " +
+			"Rows without a value (null) come after all others in either direction; " +
+			"optional text and numbers that read as \"\" or 0 sort as that value. " +
+			"Ties are broken by ID, ascending."
 	}
 	return nil
 }

@@ -27,6 +27,7 @@ import (
 	"kokeilu/ent/workshop"
 	"kokeilu/ent/workshopregistration"
 	"kokeilu/ent/workspace"
+	"kokeilu/internal/paging"
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent/dialect/sql"
@@ -253,8 +254,9 @@ func (_q *DiscussionQuery) collectField(ctx context.Context, oneNode bool, opCtx
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
-			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
@@ -315,7 +317,7 @@ func (_q *DiscussionQuery) collectField(ctx context.Context, oneNode bool, opCtx
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(discussion.PostsColumn, limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(discussion.PostsColumn, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -907,8 +909,9 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
-			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
@@ -973,7 +976,7 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(municipality.PilotsPrimaryKey[1], limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(municipality.PilotsPrimaryKey[1], limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -1000,8 +1003,9 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
-			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
@@ -1062,7 +1066,7 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(municipality.LedPilotsColumn, limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(municipality.LedPilotsColumn, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -1089,8 +1093,9 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
-			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
@@ -1155,7 +1160,7 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(municipality.NetworksPrimaryKey[1], limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(municipality.NetworksPrimaryKey[1], limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -1182,8 +1187,9 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
-			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
@@ -1244,7 +1250,7 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(municipality.OrganizationsColumn, limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(municipality.OrganizationsColumn, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -1271,8 +1277,9 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
-			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
@@ -1337,7 +1344,7 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(municipality.OperatingModelsPrimaryKey[1], limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(municipality.OperatingModelsPrimaryKey[1], limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -1519,8 +1526,9 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
-			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
@@ -1585,7 +1593,7 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(network.MunicipalitiesPrimaryKey[0], limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(network.MunicipalitiesPrimaryKey[0], limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -1612,8 +1620,9 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
-			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
@@ -1678,7 +1687,7 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(network.OrganizationsPrimaryKey[0], limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(network.OrganizationsPrimaryKey[0], limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -1705,8 +1714,9 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
-			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
@@ -1771,7 +1781,7 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(network.PilotsPrimaryKey[0], limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(network.PilotsPrimaryKey[0], limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -1798,8 +1808,9 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
-			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
@@ -1860,7 +1871,7 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(network.WorkspacesColumn, limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(network.WorkspacesColumn, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -1909,8 +1920,9 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
-			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
@@ -1971,7 +1983,7 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(network.ChildrenColumn, limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(network.ChildrenColumn, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -2302,8 +2314,9 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
-			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
@@ -2368,7 +2381,7 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(operatingmodel.MunicipalitiesPrimaryKey[0], limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(operatingmodel.MunicipalitiesPrimaryKey[0], limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -2408,8 +2421,9 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
-			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
@@ -2474,7 +2488,7 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(operatingmodel.DevelopedInPrimaryKey[0], limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(operatingmodel.DevelopedInPrimaryKey[0], limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -2525,8 +2539,9 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
-			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
@@ -2587,7 +2602,7 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(operatingmodel.AdoptionsColumn, limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(operatingmodel.AdoptionsColumn, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -2765,8 +2780,9 @@ func (_q *OrganizationQuery) collectField(ctx context.Context, oneNode bool, opC
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
-			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
@@ -2831,7 +2847,7 @@ func (_q *OrganizationQuery) collectField(ctx context.Context, oneNode bool, opC
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(organization.PilotsPrimaryKey[1], limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(organization.PilotsPrimaryKey[1], limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -2858,8 +2874,9 @@ func (_q *OrganizationQuery) collectField(ctx context.Context, oneNode bool, opC
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
-			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
@@ -2924,7 +2941,7 @@ func (_q *OrganizationQuery) collectField(ctx context.Context, oneNode bool, opC
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(organization.NetworksPrimaryKey[1], limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(organization.NetworksPrimaryKey[1], limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -3087,8 +3104,9 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
-			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
@@ -3153,7 +3171,7 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(pilot.MunicipalitiesPrimaryKey[0], limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(pilot.MunicipalitiesPrimaryKey[0], limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -3180,8 +3198,9 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
-			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
@@ -3246,7 +3265,7 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(pilot.OrganizationsPrimaryKey[0], limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(pilot.OrganizationsPrimaryKey[0], limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -3273,8 +3292,9 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
-			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
@@ -3339,7 +3359,7 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(pilot.ThemesPrimaryKey[0], limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(pilot.ThemesPrimaryKey[0], limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -3366,8 +3386,9 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
-			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
@@ -3432,7 +3453,7 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(pilot.NetworksPrimaryKey[1], limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(pilot.NetworksPrimaryKey[1], limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -3481,8 +3502,9 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
-			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
@@ -3547,7 +3569,7 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(pilot.ProjectOfPrimaryKey[1], limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(pilot.ProjectOfPrimaryKey[1], limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -3574,8 +3596,9 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
-			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
@@ -3640,7 +3663,7 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(pilot.DevelopedModelsPrimaryKey[1], limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(pilot.DevelopedModelsPrimaryKey[1], limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -3850,8 +3873,9 @@ func (_q *PostQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
-			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
@@ -3912,7 +3936,7 @@ func (_q *PostQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(post.RepliesColumn, limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(post.RepliesColumn, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -4049,8 +4073,9 @@ func (_q *RegionQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
-			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
@@ -4111,7 +4136,7 @@ func (_q *RegionQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(region.MunicipalitiesColumn, limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(region.MunicipalitiesColumn, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -4138,8 +4163,9 @@ func (_q *RegionQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
-			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
@@ -4200,7 +4226,7 @@ func (_q *RegionQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(region.WellbeingCountiesColumn, limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(region.WellbeingCountiesColumn, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -4611,8 +4637,9 @@ func (_q *ThemeQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
-			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
@@ -4677,7 +4704,7 @@ func (_q *ThemeQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(theme.PilotsPrimaryKey[1], limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(theme.PilotsPrimaryKey[1], limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -4814,8 +4841,9 @@ func (_q *UserQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
-			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
@@ -4876,7 +4904,7 @@ func (_q *UserQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(user.MembershipsColumn, limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(user.MembershipsColumn, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -5041,8 +5069,9 @@ func (_q *WellbeingCountyQuery) collectField(ctx context.Context, oneNode bool, 
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
-			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
@@ -5103,7 +5132,7 @@ func (_q *WellbeingCountyQuery) collectField(ctx context.Context, oneNode bool, 
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(wellbeingcounty.MunicipalitiesColumn, limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(wellbeingcounty.MunicipalitiesColumn, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -5130,8 +5159,9 @@ func (_q *WellbeingCountyQuery) collectField(ctx context.Context, oneNode bool, 
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
-			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
@@ -5196,7 +5226,7 @@ func (_q *WellbeingCountyQuery) collectField(ctx context.Context, oneNode bool, 
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(wellbeingcounty.OperatingModelsPrimaryKey[1], limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(wellbeingcounty.OperatingModelsPrimaryKey[1], limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -5370,8 +5400,9 @@ func (_q *WorkshopQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
-			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
@@ -5432,7 +5463,7 @@ func (_q *WorkshopQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(workshop.RegistrationsColumn, limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(workshop.RegistrationsColumn, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -5746,8 +5777,9 @@ func (_q *WorkspaceQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
-			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
@@ -5812,7 +5844,7 @@ func (_q *WorkspaceQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(workspace.ProjectsPrimaryKey[0], limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(workspace.ProjectsPrimaryKey[0], limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {

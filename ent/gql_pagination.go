@@ -28,6 +28,8 @@ import (
 	"kokeilu/ent/workshop"
 	"kokeilu/ent/workshopregistration"
 	"kokeilu/ent/workspace"
+	"kokeilu/internal/fault"
+	"kokeilu/internal/paging"
 	"strconv"
 
 	"entgo.io/contrib/entgql"
@@ -210,8 +212,13 @@ func newAdoptionPager(opts []AdoptionPaginateOption, reverse bool) (*adoptionPag
 		}
 	}
 	for i, o := range pager.order {
-		if i > 0 && o.Field == pager.order[i-1].Field {
-			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		if o == nil || o.Field == nil {
+			return nil, fault.BadInput("orderBy", "orderBy needs a field")
+		}
+		for _, prev := range pager.order[:i] {
+			if prev.Field.column == o.Field.column {
+				return nil, fault.BadInput("orderBy", "orderBy gives %s twice", o.Field)
+			}
 		}
 	}
 	return pager, nil
@@ -232,26 +239,17 @@ func (p *adoptionPager) toCursor(_m *Adoption) Cursor {
 	return Cursor{ID: _m.ID, Value: cs_}
 }
 
+// keys is the client's order for the SQL helpers of internal/paging.
+func (p *adoptionPager) keys() []paging.Key {
+	keys := make([]paging.Key, len(p.order))
+	for i, o := range p.order {
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
+	}
+	return keys
+}
+
 func (p *adoptionPager) applyCursors(query *AdoptionQuery, after, before *Cursor) (*AdoptionQuery, error) {
-	idDirection := entgql.OrderDirectionAsc
-	if p.reverse {
-		idDirection = entgql.OrderDirectionDesc
-	}
-	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
-	for _, o := range p.order {
-		fields = append(fields, o.Field.column)
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		directions = append(directions, direction)
-	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
-		FieldID:     DefaultAdoptionOrder.Field.column,
-		DirectionID: idDirection,
-		Fields:      fields,
-		Directions:  directions,
-	})
+	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultAdoptionOrder.Field.column)
 	if err != nil {
 		return nil, err
 	}
@@ -263,12 +261,12 @@ func (p *adoptionPager) applyCursors(query *AdoptionQuery, after, before *Cursor
 
 func (p *adoptionPager) applyOrder(query *AdoptionQuery) *AdoptionQuery {
 	var defaultOrdered bool
-	for _, o := range p.order {
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
+	keys := p.keys()
+	for i, o := range p.order {
+		query = query.Order(paging.OrderTerm(keys[i], p.reverse))
+		if o.Field.zero != "" {
+			query = query.Unique(false)
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
 		if o.Field.column == DefaultAdoptionOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -292,21 +290,7 @@ func (p *adoptionPager) orderExpr(query *AdoptionQuery) sql.Querier {
 			query.ctx.AppendFieldOnce(o.Field.column)
 		}
 	}
-	return sql.ExprFunc(func(b *sql.Builder) {
-		for _, o := range p.order {
-			direction := o.Direction
-			if p.reverse {
-				direction = direction.Reverse()
-			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
-			b.Comma()
-		}
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		b.Ident(DefaultAdoptionOrder.Field.column).Pad().WriteString(string(direction))
-	})
+	return paging.OrderExpr(p.keys(), DefaultAdoptionOrder.Field.column, p.reverse)
 }
 
 // Paginate executes the query and returns a relay based cursor connection to Adoption.
@@ -325,8 +309,9 @@ func (_m *AdoptionQuery) Paginate(
 		return nil, err
 	}
 	conn := &AdoptionConnection{Edges: []*AdoptionEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -450,6 +435,7 @@ type AdoptionOrderField struct {
 	// Value extracts the ordering value from the given Adoption.
 	Value    func(*Adoption) (ent.Value, error)
 	column   string // field or computed.
+	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) adoption.OrderOption
 	toCursor func(*Adoption) Cursor
 }
@@ -578,8 +564,13 @@ func newDiscussionPager(opts []DiscussionPaginateOption, reverse bool) (*discuss
 		}
 	}
 	for i, o := range pager.order {
-		if i > 0 && o.Field == pager.order[i-1].Field {
-			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		if o == nil || o.Field == nil {
+			return nil, fault.BadInput("orderBy", "orderBy needs a field")
+		}
+		for _, prev := range pager.order[:i] {
+			if prev.Field.column == o.Field.column {
+				return nil, fault.BadInput("orderBy", "orderBy gives %s twice", o.Field)
+			}
 		}
 	}
 	return pager, nil
@@ -600,26 +591,17 @@ func (p *discussionPager) toCursor(_m *Discussion) Cursor {
 	return Cursor{ID: _m.ID, Value: cs_}
 }
 
+// keys is the client's order for the SQL helpers of internal/paging.
+func (p *discussionPager) keys() []paging.Key {
+	keys := make([]paging.Key, len(p.order))
+	for i, o := range p.order {
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
+	}
+	return keys
+}
+
 func (p *discussionPager) applyCursors(query *DiscussionQuery, after, before *Cursor) (*DiscussionQuery, error) {
-	idDirection := entgql.OrderDirectionAsc
-	if p.reverse {
-		idDirection = entgql.OrderDirectionDesc
-	}
-	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
-	for _, o := range p.order {
-		fields = append(fields, o.Field.column)
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		directions = append(directions, direction)
-	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
-		FieldID:     DefaultDiscussionOrder.Field.column,
-		DirectionID: idDirection,
-		Fields:      fields,
-		Directions:  directions,
-	})
+	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultDiscussionOrder.Field.column)
 	if err != nil {
 		return nil, err
 	}
@@ -631,12 +613,12 @@ func (p *discussionPager) applyCursors(query *DiscussionQuery, after, before *Cu
 
 func (p *discussionPager) applyOrder(query *DiscussionQuery) *DiscussionQuery {
 	var defaultOrdered bool
-	for _, o := range p.order {
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
+	keys := p.keys()
+	for i, o := range p.order {
+		query = query.Order(paging.OrderTerm(keys[i], p.reverse))
+		if o.Field.zero != "" {
+			query = query.Unique(false)
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
 		if o.Field.column == DefaultDiscussionOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -660,21 +642,7 @@ func (p *discussionPager) orderExpr(query *DiscussionQuery) sql.Querier {
 			query.ctx.AppendFieldOnce(o.Field.column)
 		}
 	}
-	return sql.ExprFunc(func(b *sql.Builder) {
-		for _, o := range p.order {
-			direction := o.Direction
-			if p.reverse {
-				direction = direction.Reverse()
-			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
-			b.Comma()
-		}
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		b.Ident(DefaultDiscussionOrder.Field.column).Pad().WriteString(string(direction))
-	})
+	return paging.OrderExpr(p.keys(), DefaultDiscussionOrder.Field.column, p.reverse)
 }
 
 // Paginate executes the query and returns a relay based cursor connection to Discussion.
@@ -693,8 +661,9 @@ func (_m *DiscussionQuery) Paginate(
 		return nil, err
 	}
 	conn := &DiscussionConnection{Edges: []*DiscussionEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -854,6 +823,7 @@ type DiscussionOrderField struct {
 	// Value extracts the ordering value from the given Discussion.
 	Value    func(*Discussion) (ent.Value, error)
 	column   string // field or computed.
+	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) discussion.OrderOption
 	toCursor func(*Discussion) Cursor
 }
@@ -982,8 +952,13 @@ func newLinkPager(opts []LinkPaginateOption, reverse bool) (*linkPager, error) {
 		}
 	}
 	for i, o := range pager.order {
-		if i > 0 && o.Field == pager.order[i-1].Field {
-			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		if o == nil || o.Field == nil {
+			return nil, fault.BadInput("orderBy", "orderBy needs a field")
+		}
+		for _, prev := range pager.order[:i] {
+			if prev.Field.column == o.Field.column {
+				return nil, fault.BadInput("orderBy", "orderBy gives %s twice", o.Field)
+			}
 		}
 	}
 	return pager, nil
@@ -1004,26 +979,17 @@ func (p *linkPager) toCursor(_m *Link) Cursor {
 	return Cursor{ID: _m.ID, Value: cs_}
 }
 
+// keys is the client's order for the SQL helpers of internal/paging.
+func (p *linkPager) keys() []paging.Key {
+	keys := make([]paging.Key, len(p.order))
+	for i, o := range p.order {
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
+	}
+	return keys
+}
+
 func (p *linkPager) applyCursors(query *LinkQuery, after, before *Cursor) (*LinkQuery, error) {
-	idDirection := entgql.OrderDirectionAsc
-	if p.reverse {
-		idDirection = entgql.OrderDirectionDesc
-	}
-	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
-	for _, o := range p.order {
-		fields = append(fields, o.Field.column)
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		directions = append(directions, direction)
-	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
-		FieldID:     DefaultLinkOrder.Field.column,
-		DirectionID: idDirection,
-		Fields:      fields,
-		Directions:  directions,
-	})
+	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultLinkOrder.Field.column)
 	if err != nil {
 		return nil, err
 	}
@@ -1035,12 +1001,12 @@ func (p *linkPager) applyCursors(query *LinkQuery, after, before *Cursor) (*Link
 
 func (p *linkPager) applyOrder(query *LinkQuery) *LinkQuery {
 	var defaultOrdered bool
-	for _, o := range p.order {
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
+	keys := p.keys()
+	for i, o := range p.order {
+		query = query.Order(paging.OrderTerm(keys[i], p.reverse))
+		if o.Field.zero != "" {
+			query = query.Unique(false)
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
 		if o.Field.column == DefaultLinkOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -1064,21 +1030,7 @@ func (p *linkPager) orderExpr(query *LinkQuery) sql.Querier {
 			query.ctx.AppendFieldOnce(o.Field.column)
 		}
 	}
-	return sql.ExprFunc(func(b *sql.Builder) {
-		for _, o := range p.order {
-			direction := o.Direction
-			if p.reverse {
-				direction = direction.Reverse()
-			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
-			b.Comma()
-		}
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		b.Ident(DefaultLinkOrder.Field.column).Pad().WriteString(string(direction))
-	})
+	return paging.OrderExpr(p.keys(), DefaultLinkOrder.Field.column, p.reverse)
 }
 
 // Paginate executes the query and returns a relay based cursor connection to Link.
@@ -1097,8 +1049,9 @@ func (_m *LinkQuery) Paginate(
 		return nil, err
 	}
 	conn := &LinkConnection{Edges: []*LinkEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -1276,6 +1229,7 @@ type LinkOrderField struct {
 	// Value extracts the ordering value from the given Link.
 	Value    func(*Link) (ent.Value, error)
 	column   string // field or computed.
+	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) link.OrderOption
 	toCursor func(*Link) Cursor
 }
@@ -1404,8 +1358,13 @@ func newMaterialPager(opts []MaterialPaginateOption, reverse bool) (*materialPag
 		}
 	}
 	for i, o := range pager.order {
-		if i > 0 && o.Field == pager.order[i-1].Field {
-			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		if o == nil || o.Field == nil {
+			return nil, fault.BadInput("orderBy", "orderBy needs a field")
+		}
+		for _, prev := range pager.order[:i] {
+			if prev.Field.column == o.Field.column {
+				return nil, fault.BadInput("orderBy", "orderBy gives %s twice", o.Field)
+			}
 		}
 	}
 	return pager, nil
@@ -1426,26 +1385,17 @@ func (p *materialPager) toCursor(_m *Material) Cursor {
 	return Cursor{ID: _m.ID, Value: cs_}
 }
 
+// keys is the client's order for the SQL helpers of internal/paging.
+func (p *materialPager) keys() []paging.Key {
+	keys := make([]paging.Key, len(p.order))
+	for i, o := range p.order {
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
+	}
+	return keys
+}
+
 func (p *materialPager) applyCursors(query *MaterialQuery, after, before *Cursor) (*MaterialQuery, error) {
-	idDirection := entgql.OrderDirectionAsc
-	if p.reverse {
-		idDirection = entgql.OrderDirectionDesc
-	}
-	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
-	for _, o := range p.order {
-		fields = append(fields, o.Field.column)
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		directions = append(directions, direction)
-	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
-		FieldID:     DefaultMaterialOrder.Field.column,
-		DirectionID: idDirection,
-		Fields:      fields,
-		Directions:  directions,
-	})
+	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultMaterialOrder.Field.column)
 	if err != nil {
 		return nil, err
 	}
@@ -1457,12 +1407,12 @@ func (p *materialPager) applyCursors(query *MaterialQuery, after, before *Cursor
 
 func (p *materialPager) applyOrder(query *MaterialQuery) *MaterialQuery {
 	var defaultOrdered bool
-	for _, o := range p.order {
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
+	keys := p.keys()
+	for i, o := range p.order {
+		query = query.Order(paging.OrderTerm(keys[i], p.reverse))
+		if o.Field.zero != "" {
+			query = query.Unique(false)
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
 		if o.Field.column == DefaultMaterialOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -1486,21 +1436,7 @@ func (p *materialPager) orderExpr(query *MaterialQuery) sql.Querier {
 			query.ctx.AppendFieldOnce(o.Field.column)
 		}
 	}
-	return sql.ExprFunc(func(b *sql.Builder) {
-		for _, o := range p.order {
-			direction := o.Direction
-			if p.reverse {
-				direction = direction.Reverse()
-			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
-			b.Comma()
-		}
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		b.Ident(DefaultMaterialOrder.Field.column).Pad().WriteString(string(direction))
-	})
+	return paging.OrderExpr(p.keys(), DefaultMaterialOrder.Field.column, p.reverse)
 }
 
 // Paginate executes the query and returns a relay based cursor connection to Material.
@@ -1519,8 +1455,9 @@ func (_m *MaterialQuery) Paginate(
 		return nil, err
 	}
 	conn := &MaterialConnection{Edges: []*MaterialEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -1662,6 +1599,7 @@ type MaterialOrderField struct {
 	// Value extracts the ordering value from the given Material.
 	Value    func(*Material) (ent.Value, error)
 	column   string // field or computed.
+	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) material.OrderOption
 	toCursor func(*Material) Cursor
 }
@@ -1790,8 +1728,13 @@ func newMembershipPager(opts []MembershipPaginateOption, reverse bool) (*members
 		}
 	}
 	for i, o := range pager.order {
-		if i > 0 && o.Field == pager.order[i-1].Field {
-			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		if o == nil || o.Field == nil {
+			return nil, fault.BadInput("orderBy", "orderBy needs a field")
+		}
+		for _, prev := range pager.order[:i] {
+			if prev.Field.column == o.Field.column {
+				return nil, fault.BadInput("orderBy", "orderBy gives %s twice", o.Field)
+			}
 		}
 	}
 	return pager, nil
@@ -1812,26 +1755,17 @@ func (p *membershipPager) toCursor(_m *Membership) Cursor {
 	return Cursor{ID: _m.ID, Value: cs_}
 }
 
+// keys is the client's order for the SQL helpers of internal/paging.
+func (p *membershipPager) keys() []paging.Key {
+	keys := make([]paging.Key, len(p.order))
+	for i, o := range p.order {
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
+	}
+	return keys
+}
+
 func (p *membershipPager) applyCursors(query *MembershipQuery, after, before *Cursor) (*MembershipQuery, error) {
-	idDirection := entgql.OrderDirectionAsc
-	if p.reverse {
-		idDirection = entgql.OrderDirectionDesc
-	}
-	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
-	for _, o := range p.order {
-		fields = append(fields, o.Field.column)
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		directions = append(directions, direction)
-	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
-		FieldID:     DefaultMembershipOrder.Field.column,
-		DirectionID: idDirection,
-		Fields:      fields,
-		Directions:  directions,
-	})
+	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultMembershipOrder.Field.column)
 	if err != nil {
 		return nil, err
 	}
@@ -1843,12 +1777,12 @@ func (p *membershipPager) applyCursors(query *MembershipQuery, after, before *Cu
 
 func (p *membershipPager) applyOrder(query *MembershipQuery) *MembershipQuery {
 	var defaultOrdered bool
-	for _, o := range p.order {
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
+	keys := p.keys()
+	for i, o := range p.order {
+		query = query.Order(paging.OrderTerm(keys[i], p.reverse))
+		if o.Field.zero != "" {
+			query = query.Unique(false)
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
 		if o.Field.column == DefaultMembershipOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -1872,21 +1806,7 @@ func (p *membershipPager) orderExpr(query *MembershipQuery) sql.Querier {
 			query.ctx.AppendFieldOnce(o.Field.column)
 		}
 	}
-	return sql.ExprFunc(func(b *sql.Builder) {
-		for _, o := range p.order {
-			direction := o.Direction
-			if p.reverse {
-				direction = direction.Reverse()
-			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
-			b.Comma()
-		}
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		b.Ident(DefaultMembershipOrder.Field.column).Pad().WriteString(string(direction))
-	})
+	return paging.OrderExpr(p.keys(), DefaultMembershipOrder.Field.column, p.reverse)
 }
 
 // Paginate executes the query and returns a relay based cursor connection to Membership.
@@ -1905,8 +1825,9 @@ func (_m *MembershipQuery) Paginate(
 		return nil, err
 	}
 	conn := &MembershipConnection{Edges: []*MembershipEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -2012,6 +1933,7 @@ type MembershipOrderField struct {
 	// Value extracts the ordering value from the given Membership.
 	Value    func(*Membership) (ent.Value, error)
 	column   string // field or computed.
+	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) membership.OrderOption
 	toCursor func(*Membership) Cursor
 }
@@ -2140,8 +2062,13 @@ func newMunicipalityPager(opts []MunicipalityPaginateOption, reverse bool) (*mun
 		}
 	}
 	for i, o := range pager.order {
-		if i > 0 && o.Field == pager.order[i-1].Field {
-			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		if o == nil || o.Field == nil {
+			return nil, fault.BadInput("orderBy", "orderBy needs a field")
+		}
+		for _, prev := range pager.order[:i] {
+			if prev.Field.column == o.Field.column {
+				return nil, fault.BadInput("orderBy", "orderBy gives %s twice", o.Field)
+			}
 		}
 	}
 	return pager, nil
@@ -2162,26 +2089,17 @@ func (p *municipalityPager) toCursor(_m *Municipality) Cursor {
 	return Cursor{ID: _m.ID, Value: cs_}
 }
 
+// keys is the client's order for the SQL helpers of internal/paging.
+func (p *municipalityPager) keys() []paging.Key {
+	keys := make([]paging.Key, len(p.order))
+	for i, o := range p.order {
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
+	}
+	return keys
+}
+
 func (p *municipalityPager) applyCursors(query *MunicipalityQuery, after, before *Cursor) (*MunicipalityQuery, error) {
-	idDirection := entgql.OrderDirectionAsc
-	if p.reverse {
-		idDirection = entgql.OrderDirectionDesc
-	}
-	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
-	for _, o := range p.order {
-		fields = append(fields, o.Field.column)
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		directions = append(directions, direction)
-	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
-		FieldID:     DefaultMunicipalityOrder.Field.column,
-		DirectionID: idDirection,
-		Fields:      fields,
-		Directions:  directions,
-	})
+	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultMunicipalityOrder.Field.column)
 	if err != nil {
 		return nil, err
 	}
@@ -2193,12 +2111,12 @@ func (p *municipalityPager) applyCursors(query *MunicipalityQuery, after, before
 
 func (p *municipalityPager) applyOrder(query *MunicipalityQuery) *MunicipalityQuery {
 	var defaultOrdered bool
-	for _, o := range p.order {
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
+	keys := p.keys()
+	for i, o := range p.order {
+		query = query.Order(paging.OrderTerm(keys[i], p.reverse))
+		if o.Field.zero != "" {
+			query = query.Unique(false)
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
 		if o.Field.column == DefaultMunicipalityOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -2222,21 +2140,7 @@ func (p *municipalityPager) orderExpr(query *MunicipalityQuery) sql.Querier {
 			query.ctx.AppendFieldOnce(o.Field.column)
 		}
 	}
-	return sql.ExprFunc(func(b *sql.Builder) {
-		for _, o := range p.order {
-			direction := o.Direction
-			if p.reverse {
-				direction = direction.Reverse()
-			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
-			b.Comma()
-		}
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		b.Ident(DefaultMunicipalityOrder.Field.column).Pad().WriteString(string(direction))
-	})
+	return paging.OrderExpr(p.keys(), DefaultMunicipalityOrder.Field.column, p.reverse)
 }
 
 // Paginate executes the query and returns a relay based cursor connection to Municipality.
@@ -2255,8 +2159,9 @@ func (_m *MunicipalityQuery) Paginate(
 		return nil, err
 	}
 	conn := &MunicipalityConnection{Edges: []*MunicipalityEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -2314,6 +2219,7 @@ var (
 		},
 		column: municipality.FieldNameSv,
 		toTerm: municipality.ByNameSv,
+		zero:   "''",
 		toCursor: func(_m *Municipality) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -2328,6 +2234,7 @@ var (
 		},
 		column: municipality.FieldNameEn,
 		toTerm: municipality.ByNameEn,
+		zero:   "''",
 		toCursor: func(_m *Municipality) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -2356,6 +2263,7 @@ var (
 		},
 		column: municipality.FieldPopulation,
 		toTerm: municipality.ByPopulation,
+		zero:   "0",
 		toCursor: func(_m *Municipality) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -2416,6 +2324,7 @@ type MunicipalityOrderField struct {
 	// Value extracts the ordering value from the given Municipality.
 	Value    func(*Municipality) (ent.Value, error)
 	column   string // field or computed.
+	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) municipality.OrderOption
 	toCursor func(*Municipality) Cursor
 }
@@ -2544,8 +2453,13 @@ func newNetworkPager(opts []NetworkPaginateOption, reverse bool) (*networkPager,
 		}
 	}
 	for i, o := range pager.order {
-		if i > 0 && o.Field == pager.order[i-1].Field {
-			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		if o == nil || o.Field == nil {
+			return nil, fault.BadInput("orderBy", "orderBy needs a field")
+		}
+		for _, prev := range pager.order[:i] {
+			if prev.Field.column == o.Field.column {
+				return nil, fault.BadInput("orderBy", "orderBy gives %s twice", o.Field)
+			}
 		}
 	}
 	return pager, nil
@@ -2566,26 +2480,17 @@ func (p *networkPager) toCursor(_m *Network) Cursor {
 	return Cursor{ID: _m.ID, Value: cs_}
 }
 
+// keys is the client's order for the SQL helpers of internal/paging.
+func (p *networkPager) keys() []paging.Key {
+	keys := make([]paging.Key, len(p.order))
+	for i, o := range p.order {
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
+	}
+	return keys
+}
+
 func (p *networkPager) applyCursors(query *NetworkQuery, after, before *Cursor) (*NetworkQuery, error) {
-	idDirection := entgql.OrderDirectionAsc
-	if p.reverse {
-		idDirection = entgql.OrderDirectionDesc
-	}
-	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
-	for _, o := range p.order {
-		fields = append(fields, o.Field.column)
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		directions = append(directions, direction)
-	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
-		FieldID:     DefaultNetworkOrder.Field.column,
-		DirectionID: idDirection,
-		Fields:      fields,
-		Directions:  directions,
-	})
+	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultNetworkOrder.Field.column)
 	if err != nil {
 		return nil, err
 	}
@@ -2597,12 +2502,12 @@ func (p *networkPager) applyCursors(query *NetworkQuery, after, before *Cursor) 
 
 func (p *networkPager) applyOrder(query *NetworkQuery) *NetworkQuery {
 	var defaultOrdered bool
-	for _, o := range p.order {
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
+	keys := p.keys()
+	for i, o := range p.order {
+		query = query.Order(paging.OrderTerm(keys[i], p.reverse))
+		if o.Field.zero != "" {
+			query = query.Unique(false)
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
 		if o.Field.column == DefaultNetworkOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -2626,21 +2531,7 @@ func (p *networkPager) orderExpr(query *NetworkQuery) sql.Querier {
 			query.ctx.AppendFieldOnce(o.Field.column)
 		}
 	}
-	return sql.ExprFunc(func(b *sql.Builder) {
-		for _, o := range p.order {
-			direction := o.Direction
-			if p.reverse {
-				direction = direction.Reverse()
-			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
-			b.Comma()
-		}
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		b.Ident(DefaultNetworkOrder.Field.column).Pad().WriteString(string(direction))
-	})
+	return paging.OrderExpr(p.keys(), DefaultNetworkOrder.Field.column, p.reverse)
 }
 
 // Paginate executes the query and returns a relay based cursor connection to Network.
@@ -2659,8 +2550,9 @@ func (_m *NetworkQuery) Paginate(
 		return nil, err
 	}
 	conn := &NetworkConnection{Edges: []*NetworkEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -2838,6 +2730,7 @@ type NetworkOrderField struct {
 	// Value extracts the ordering value from the given Network.
 	Value    func(*Network) (ent.Value, error)
 	column   string // field or computed.
+	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) network.OrderOption
 	toCursor func(*Network) Cursor
 }
@@ -2966,8 +2859,13 @@ func newNoticePager(opts []NoticePaginateOption, reverse bool) (*noticePager, er
 		}
 	}
 	for i, o := range pager.order {
-		if i > 0 && o.Field == pager.order[i-1].Field {
-			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		if o == nil || o.Field == nil {
+			return nil, fault.BadInput("orderBy", "orderBy needs a field")
+		}
+		for _, prev := range pager.order[:i] {
+			if prev.Field.column == o.Field.column {
+				return nil, fault.BadInput("orderBy", "orderBy gives %s twice", o.Field)
+			}
 		}
 	}
 	return pager, nil
@@ -2988,26 +2886,17 @@ func (p *noticePager) toCursor(_m *Notice) Cursor {
 	return Cursor{ID: _m.ID, Value: cs_}
 }
 
+// keys is the client's order for the SQL helpers of internal/paging.
+func (p *noticePager) keys() []paging.Key {
+	keys := make([]paging.Key, len(p.order))
+	for i, o := range p.order {
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
+	}
+	return keys
+}
+
 func (p *noticePager) applyCursors(query *NoticeQuery, after, before *Cursor) (*NoticeQuery, error) {
-	idDirection := entgql.OrderDirectionAsc
-	if p.reverse {
-		idDirection = entgql.OrderDirectionDesc
-	}
-	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
-	for _, o := range p.order {
-		fields = append(fields, o.Field.column)
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		directions = append(directions, direction)
-	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
-		FieldID:     DefaultNoticeOrder.Field.column,
-		DirectionID: idDirection,
-		Fields:      fields,
-		Directions:  directions,
-	})
+	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultNoticeOrder.Field.column)
 	if err != nil {
 		return nil, err
 	}
@@ -3019,12 +2908,12 @@ func (p *noticePager) applyCursors(query *NoticeQuery, after, before *Cursor) (*
 
 func (p *noticePager) applyOrder(query *NoticeQuery) *NoticeQuery {
 	var defaultOrdered bool
-	for _, o := range p.order {
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
+	keys := p.keys()
+	for i, o := range p.order {
+		query = query.Order(paging.OrderTerm(keys[i], p.reverse))
+		if o.Field.zero != "" {
+			query = query.Unique(false)
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
 		if o.Field.column == DefaultNoticeOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -3048,21 +2937,7 @@ func (p *noticePager) orderExpr(query *NoticeQuery) sql.Querier {
 			query.ctx.AppendFieldOnce(o.Field.column)
 		}
 	}
-	return sql.ExprFunc(func(b *sql.Builder) {
-		for _, o := range p.order {
-			direction := o.Direction
-			if p.reverse {
-				direction = direction.Reverse()
-			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
-			b.Comma()
-		}
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		b.Ident(DefaultNoticeOrder.Field.column).Pad().WriteString(string(direction))
-	})
+	return paging.OrderExpr(p.keys(), DefaultNoticeOrder.Field.column, p.reverse)
 }
 
 // Paginate executes the query and returns a relay based cursor connection to Notice.
@@ -3081,8 +2956,9 @@ func (_m *NoticeQuery) Paginate(
 		return nil, err
 	}
 	conn := &NoticeConnection{Edges: []*NoticeEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -3224,6 +3100,7 @@ type NoticeOrderField struct {
 	// Value extracts the ordering value from the given Notice.
 	Value    func(*Notice) (ent.Value, error)
 	column   string // field or computed.
+	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) notice.OrderOption
 	toCursor func(*Notice) Cursor
 }
@@ -3352,8 +3229,13 @@ func newOperatingModelPager(opts []OperatingModelPaginateOption, reverse bool) (
 		}
 	}
 	for i, o := range pager.order {
-		if i > 0 && o.Field == pager.order[i-1].Field {
-			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		if o == nil || o.Field == nil {
+			return nil, fault.BadInput("orderBy", "orderBy needs a field")
+		}
+		for _, prev := range pager.order[:i] {
+			if prev.Field.column == o.Field.column {
+				return nil, fault.BadInput("orderBy", "orderBy gives %s twice", o.Field)
+			}
 		}
 	}
 	return pager, nil
@@ -3374,26 +3256,17 @@ func (p *operatingmodelPager) toCursor(_m *OperatingModel) Cursor {
 	return Cursor{ID: _m.ID, Value: cs_}
 }
 
+// keys is the client's order for the SQL helpers of internal/paging.
+func (p *operatingmodelPager) keys() []paging.Key {
+	keys := make([]paging.Key, len(p.order))
+	for i, o := range p.order {
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
+	}
+	return keys
+}
+
 func (p *operatingmodelPager) applyCursors(query *OperatingModelQuery, after, before *Cursor) (*OperatingModelQuery, error) {
-	idDirection := entgql.OrderDirectionAsc
-	if p.reverse {
-		idDirection = entgql.OrderDirectionDesc
-	}
-	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
-	for _, o := range p.order {
-		fields = append(fields, o.Field.column)
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		directions = append(directions, direction)
-	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
-		FieldID:     DefaultOperatingModelOrder.Field.column,
-		DirectionID: idDirection,
-		Fields:      fields,
-		Directions:  directions,
-	})
+	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultOperatingModelOrder.Field.column)
 	if err != nil {
 		return nil, err
 	}
@@ -3405,12 +3278,12 @@ func (p *operatingmodelPager) applyCursors(query *OperatingModelQuery, after, be
 
 func (p *operatingmodelPager) applyOrder(query *OperatingModelQuery) *OperatingModelQuery {
 	var defaultOrdered bool
-	for _, o := range p.order {
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
+	keys := p.keys()
+	for i, o := range p.order {
+		query = query.Order(paging.OrderTerm(keys[i], p.reverse))
+		if o.Field.zero != "" {
+			query = query.Unique(false)
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
 		if o.Field.column == DefaultOperatingModelOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -3434,21 +3307,7 @@ func (p *operatingmodelPager) orderExpr(query *OperatingModelQuery) sql.Querier 
 			query.ctx.AppendFieldOnce(o.Field.column)
 		}
 	}
-	return sql.ExprFunc(func(b *sql.Builder) {
-		for _, o := range p.order {
-			direction := o.Direction
-			if p.reverse {
-				direction = direction.Reverse()
-			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
-			b.Comma()
-		}
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		b.Ident(DefaultOperatingModelOrder.Field.column).Pad().WriteString(string(direction))
-	})
+	return paging.OrderExpr(p.keys(), DefaultOperatingModelOrder.Field.column, p.reverse)
 }
 
 // Paginate executes the query and returns a relay based cursor connection to OperatingModel.
@@ -3467,8 +3326,9 @@ func (_m *OperatingModelQuery) Paginate(
 		return nil, err
 	}
 	conn := &OperatingModelConnection{Edges: []*OperatingModelEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -3592,6 +3452,7 @@ type OperatingModelOrderField struct {
 	// Value extracts the ordering value from the given OperatingModel.
 	Value    func(*OperatingModel) (ent.Value, error)
 	column   string // field or computed.
+	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) operatingmodel.OrderOption
 	toCursor func(*OperatingModel) Cursor
 }
@@ -3720,8 +3581,13 @@ func newOrganizationPager(opts []OrganizationPaginateOption, reverse bool) (*org
 		}
 	}
 	for i, o := range pager.order {
-		if i > 0 && o.Field == pager.order[i-1].Field {
-			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		if o == nil || o.Field == nil {
+			return nil, fault.BadInput("orderBy", "orderBy needs a field")
+		}
+		for _, prev := range pager.order[:i] {
+			if prev.Field.column == o.Field.column {
+				return nil, fault.BadInput("orderBy", "orderBy gives %s twice", o.Field)
+			}
 		}
 	}
 	return pager, nil
@@ -3742,26 +3608,17 @@ func (p *organizationPager) toCursor(_m *Organization) Cursor {
 	return Cursor{ID: _m.ID, Value: cs_}
 }
 
+// keys is the client's order for the SQL helpers of internal/paging.
+func (p *organizationPager) keys() []paging.Key {
+	keys := make([]paging.Key, len(p.order))
+	for i, o := range p.order {
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
+	}
+	return keys
+}
+
 func (p *organizationPager) applyCursors(query *OrganizationQuery, after, before *Cursor) (*OrganizationQuery, error) {
-	idDirection := entgql.OrderDirectionAsc
-	if p.reverse {
-		idDirection = entgql.OrderDirectionDesc
-	}
-	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
-	for _, o := range p.order {
-		fields = append(fields, o.Field.column)
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		directions = append(directions, direction)
-	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
-		FieldID:     DefaultOrganizationOrder.Field.column,
-		DirectionID: idDirection,
-		Fields:      fields,
-		Directions:  directions,
-	})
+	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultOrganizationOrder.Field.column)
 	if err != nil {
 		return nil, err
 	}
@@ -3773,12 +3630,12 @@ func (p *organizationPager) applyCursors(query *OrganizationQuery, after, before
 
 func (p *organizationPager) applyOrder(query *OrganizationQuery) *OrganizationQuery {
 	var defaultOrdered bool
-	for _, o := range p.order {
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
+	keys := p.keys()
+	for i, o := range p.order {
+		query = query.Order(paging.OrderTerm(keys[i], p.reverse))
+		if o.Field.zero != "" {
+			query = query.Unique(false)
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
 		if o.Field.column == DefaultOrganizationOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -3802,21 +3659,7 @@ func (p *organizationPager) orderExpr(query *OrganizationQuery) sql.Querier {
 			query.ctx.AppendFieldOnce(o.Field.column)
 		}
 	}
-	return sql.ExprFunc(func(b *sql.Builder) {
-		for _, o := range p.order {
-			direction := o.Direction
-			if p.reverse {
-				direction = direction.Reverse()
-			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
-			b.Comma()
-		}
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		b.Ident(DefaultOrganizationOrder.Field.column).Pad().WriteString(string(direction))
-	})
+	return paging.OrderExpr(p.keys(), DefaultOrganizationOrder.Field.column, p.reverse)
 }
 
 // Paginate executes the query and returns a relay based cursor connection to Organization.
@@ -3835,8 +3678,9 @@ func (_m *OrganizationQuery) Paginate(
 		return nil, err
 	}
 	conn := &OrganizationConnection{Edges: []*OrganizationEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -3978,6 +3822,7 @@ type OrganizationOrderField struct {
 	// Value extracts the ordering value from the given Organization.
 	Value    func(*Organization) (ent.Value, error)
 	column   string // field or computed.
+	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) organization.OrderOption
 	toCursor func(*Organization) Cursor
 }
@@ -4106,8 +3951,13 @@ func newPilotPager(opts []PilotPaginateOption, reverse bool) (*pilotPager, error
 		}
 	}
 	for i, o := range pager.order {
-		if i > 0 && o.Field == pager.order[i-1].Field {
-			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		if o == nil || o.Field == nil {
+			return nil, fault.BadInput("orderBy", "orderBy needs a field")
+		}
+		for _, prev := range pager.order[:i] {
+			if prev.Field.column == o.Field.column {
+				return nil, fault.BadInput("orderBy", "orderBy gives %s twice", o.Field)
+			}
 		}
 	}
 	return pager, nil
@@ -4128,26 +3978,17 @@ func (p *pilotPager) toCursor(_m *Pilot) Cursor {
 	return Cursor{ID: _m.ID, Value: cs_}
 }
 
+// keys is the client's order for the SQL helpers of internal/paging.
+func (p *pilotPager) keys() []paging.Key {
+	keys := make([]paging.Key, len(p.order))
+	for i, o := range p.order {
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
+	}
+	return keys
+}
+
 func (p *pilotPager) applyCursors(query *PilotQuery, after, before *Cursor) (*PilotQuery, error) {
-	idDirection := entgql.OrderDirectionAsc
-	if p.reverse {
-		idDirection = entgql.OrderDirectionDesc
-	}
-	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
-	for _, o := range p.order {
-		fields = append(fields, o.Field.column)
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		directions = append(directions, direction)
-	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
-		FieldID:     DefaultPilotOrder.Field.column,
-		DirectionID: idDirection,
-		Fields:      fields,
-		Directions:  directions,
-	})
+	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultPilotOrder.Field.column)
 	if err != nil {
 		return nil, err
 	}
@@ -4159,12 +4000,12 @@ func (p *pilotPager) applyCursors(query *PilotQuery, after, before *Cursor) (*Pi
 
 func (p *pilotPager) applyOrder(query *PilotQuery) *PilotQuery {
 	var defaultOrdered bool
-	for _, o := range p.order {
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
+	keys := p.keys()
+	for i, o := range p.order {
+		query = query.Order(paging.OrderTerm(keys[i], p.reverse))
+		if o.Field.zero != "" {
+			query = query.Unique(false)
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
 		if o.Field.column == DefaultPilotOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -4188,21 +4029,7 @@ func (p *pilotPager) orderExpr(query *PilotQuery) sql.Querier {
 			query.ctx.AppendFieldOnce(o.Field.column)
 		}
 	}
-	return sql.ExprFunc(func(b *sql.Builder) {
-		for _, o := range p.order {
-			direction := o.Direction
-			if p.reverse {
-				direction = direction.Reverse()
-			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
-			b.Comma()
-		}
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		b.Ident(DefaultPilotOrder.Field.column).Pad().WriteString(string(direction))
-	})
+	return paging.OrderExpr(p.keys(), DefaultPilotOrder.Field.column, p.reverse)
 }
 
 // Paginate executes the query and returns a relay based cursor connection to Pilot.
@@ -4221,8 +4048,9 @@ func (_m *PilotQuery) Paginate(
 		return nil, err
 	}
 	conn := &PilotConnection{Edges: []*PilotEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -4400,6 +4228,7 @@ type PilotOrderField struct {
 	// Value extracts the ordering value from the given Pilot.
 	Value    func(*Pilot) (ent.Value, error)
 	column   string // field or computed.
+	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) pilot.OrderOption
 	toCursor func(*Pilot) Cursor
 }
@@ -4528,8 +4357,13 @@ func newPostPager(opts []PostPaginateOption, reverse bool) (*postPager, error) {
 		}
 	}
 	for i, o := range pager.order {
-		if i > 0 && o.Field == pager.order[i-1].Field {
-			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		if o == nil || o.Field == nil {
+			return nil, fault.BadInput("orderBy", "orderBy needs a field")
+		}
+		for _, prev := range pager.order[:i] {
+			if prev.Field.column == o.Field.column {
+				return nil, fault.BadInput("orderBy", "orderBy gives %s twice", o.Field)
+			}
 		}
 	}
 	return pager, nil
@@ -4550,26 +4384,17 @@ func (p *postPager) toCursor(_m *Post) Cursor {
 	return Cursor{ID: _m.ID, Value: cs_}
 }
 
+// keys is the client's order for the SQL helpers of internal/paging.
+func (p *postPager) keys() []paging.Key {
+	keys := make([]paging.Key, len(p.order))
+	for i, o := range p.order {
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
+	}
+	return keys
+}
+
 func (p *postPager) applyCursors(query *PostQuery, after, before *Cursor) (*PostQuery, error) {
-	idDirection := entgql.OrderDirectionAsc
-	if p.reverse {
-		idDirection = entgql.OrderDirectionDesc
-	}
-	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
-	for _, o := range p.order {
-		fields = append(fields, o.Field.column)
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		directions = append(directions, direction)
-	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
-		FieldID:     DefaultPostOrder.Field.column,
-		DirectionID: idDirection,
-		Fields:      fields,
-		Directions:  directions,
-	})
+	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultPostOrder.Field.column)
 	if err != nil {
 		return nil, err
 	}
@@ -4581,12 +4406,12 @@ func (p *postPager) applyCursors(query *PostQuery, after, before *Cursor) (*Post
 
 func (p *postPager) applyOrder(query *PostQuery) *PostQuery {
 	var defaultOrdered bool
-	for _, o := range p.order {
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
+	keys := p.keys()
+	for i, o := range p.order {
+		query = query.Order(paging.OrderTerm(keys[i], p.reverse))
+		if o.Field.zero != "" {
+			query = query.Unique(false)
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
 		if o.Field.column == DefaultPostOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -4610,21 +4435,7 @@ func (p *postPager) orderExpr(query *PostQuery) sql.Querier {
 			query.ctx.AppendFieldOnce(o.Field.column)
 		}
 	}
-	return sql.ExprFunc(func(b *sql.Builder) {
-		for _, o := range p.order {
-			direction := o.Direction
-			if p.reverse {
-				direction = direction.Reverse()
-			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
-			b.Comma()
-		}
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		b.Ident(DefaultPostOrder.Field.column).Pad().WriteString(string(direction))
-	})
+	return paging.OrderExpr(p.keys(), DefaultPostOrder.Field.column, p.reverse)
 }
 
 // Paginate executes the query and returns a relay based cursor connection to Post.
@@ -4643,8 +4454,9 @@ func (_m *PostQuery) Paginate(
 		return nil, err
 	}
 	conn := &PostConnection{Edges: []*PostEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -4732,6 +4544,7 @@ type PostOrderField struct {
 	// Value extracts the ordering value from the given Post.
 	Value    func(*Post) (ent.Value, error)
 	column   string // field or computed.
+	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) post.OrderOption
 	toCursor func(*Post) Cursor
 }
@@ -4860,8 +4673,13 @@ func newRegionPager(opts []RegionPaginateOption, reverse bool) (*regionPager, er
 		}
 	}
 	for i, o := range pager.order {
-		if i > 0 && o.Field == pager.order[i-1].Field {
-			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		if o == nil || o.Field == nil {
+			return nil, fault.BadInput("orderBy", "orderBy needs a field")
+		}
+		for _, prev := range pager.order[:i] {
+			if prev.Field.column == o.Field.column {
+				return nil, fault.BadInput("orderBy", "orderBy gives %s twice", o.Field)
+			}
 		}
 	}
 	return pager, nil
@@ -4882,26 +4700,17 @@ func (p *regionPager) toCursor(_m *Region) Cursor {
 	return Cursor{ID: _m.ID, Value: cs_}
 }
 
+// keys is the client's order for the SQL helpers of internal/paging.
+func (p *regionPager) keys() []paging.Key {
+	keys := make([]paging.Key, len(p.order))
+	for i, o := range p.order {
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
+	}
+	return keys
+}
+
 func (p *regionPager) applyCursors(query *RegionQuery, after, before *Cursor) (*RegionQuery, error) {
-	idDirection := entgql.OrderDirectionAsc
-	if p.reverse {
-		idDirection = entgql.OrderDirectionDesc
-	}
-	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
-	for _, o := range p.order {
-		fields = append(fields, o.Field.column)
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		directions = append(directions, direction)
-	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
-		FieldID:     DefaultRegionOrder.Field.column,
-		DirectionID: idDirection,
-		Fields:      fields,
-		Directions:  directions,
-	})
+	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultRegionOrder.Field.column)
 	if err != nil {
 		return nil, err
 	}
@@ -4913,12 +4722,12 @@ func (p *regionPager) applyCursors(query *RegionQuery, after, before *Cursor) (*
 
 func (p *regionPager) applyOrder(query *RegionQuery) *RegionQuery {
 	var defaultOrdered bool
-	for _, o := range p.order {
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
+	keys := p.keys()
+	for i, o := range p.order {
+		query = query.Order(paging.OrderTerm(keys[i], p.reverse))
+		if o.Field.zero != "" {
+			query = query.Unique(false)
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
 		if o.Field.column == DefaultRegionOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -4942,21 +4751,7 @@ func (p *regionPager) orderExpr(query *RegionQuery) sql.Querier {
 			query.ctx.AppendFieldOnce(o.Field.column)
 		}
 	}
-	return sql.ExprFunc(func(b *sql.Builder) {
-		for _, o := range p.order {
-			direction := o.Direction
-			if p.reverse {
-				direction = direction.Reverse()
-			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
-			b.Comma()
-		}
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		b.Ident(DefaultRegionOrder.Field.column).Pad().WriteString(string(direction))
-	})
+	return paging.OrderExpr(p.keys(), DefaultRegionOrder.Field.column, p.reverse)
 }
 
 // Paginate executes the query and returns a relay based cursor connection to Region.
@@ -4975,8 +4770,9 @@ func (_m *RegionQuery) Paginate(
 		return nil, err
 	}
 	conn := &RegionConnection{Edges: []*RegionEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -5034,6 +4830,7 @@ var (
 		},
 		column: region.FieldNameSv,
 		toTerm: region.ByNameSv,
+		zero:   "''",
 		toCursor: func(_m *Region) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -5048,6 +4845,7 @@ var (
 		},
 		column: region.FieldNameEn,
 		toTerm: region.ByNameEn,
+		zero:   "''",
 		toCursor: func(_m *Region) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -5076,6 +4874,7 @@ var (
 		},
 		column: region.FieldPopulation,
 		toTerm: region.ByPopulation,
+		zero:   "0",
 		toCursor: func(_m *Region) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -5136,6 +4935,7 @@ type RegionOrderField struct {
 	// Value extracts the ordering value from the given Region.
 	Value    func(*Region) (ent.Value, error)
 	column   string // field or computed.
+	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) region.OrderOption
 	toCursor func(*Region) Cursor
 }
@@ -5264,8 +5064,13 @@ func newSurveyPager(opts []SurveyPaginateOption, reverse bool) (*surveyPager, er
 		}
 	}
 	for i, o := range pager.order {
-		if i > 0 && o.Field == pager.order[i-1].Field {
-			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		if o == nil || o.Field == nil {
+			return nil, fault.BadInput("orderBy", "orderBy needs a field")
+		}
+		for _, prev := range pager.order[:i] {
+			if prev.Field.column == o.Field.column {
+				return nil, fault.BadInput("orderBy", "orderBy gives %s twice", o.Field)
+			}
 		}
 	}
 	return pager, nil
@@ -5286,26 +5091,17 @@ func (p *surveyPager) toCursor(_m *Survey) Cursor {
 	return Cursor{ID: _m.ID, Value: cs_}
 }
 
+// keys is the client's order for the SQL helpers of internal/paging.
+func (p *surveyPager) keys() []paging.Key {
+	keys := make([]paging.Key, len(p.order))
+	for i, o := range p.order {
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
+	}
+	return keys
+}
+
 func (p *surveyPager) applyCursors(query *SurveyQuery, after, before *Cursor) (*SurveyQuery, error) {
-	idDirection := entgql.OrderDirectionAsc
-	if p.reverse {
-		idDirection = entgql.OrderDirectionDesc
-	}
-	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
-	for _, o := range p.order {
-		fields = append(fields, o.Field.column)
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		directions = append(directions, direction)
-	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
-		FieldID:     DefaultSurveyOrder.Field.column,
-		DirectionID: idDirection,
-		Fields:      fields,
-		Directions:  directions,
-	})
+	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultSurveyOrder.Field.column)
 	if err != nil {
 		return nil, err
 	}
@@ -5317,12 +5113,12 @@ func (p *surveyPager) applyCursors(query *SurveyQuery, after, before *Cursor) (*
 
 func (p *surveyPager) applyOrder(query *SurveyQuery) *SurveyQuery {
 	var defaultOrdered bool
-	for _, o := range p.order {
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
+	keys := p.keys()
+	for i, o := range p.order {
+		query = query.Order(paging.OrderTerm(keys[i], p.reverse))
+		if o.Field.zero != "" {
+			query = query.Unique(false)
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
 		if o.Field.column == DefaultSurveyOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -5346,21 +5142,7 @@ func (p *surveyPager) orderExpr(query *SurveyQuery) sql.Querier {
 			query.ctx.AppendFieldOnce(o.Field.column)
 		}
 	}
-	return sql.ExprFunc(func(b *sql.Builder) {
-		for _, o := range p.order {
-			direction := o.Direction
-			if p.reverse {
-				direction = direction.Reverse()
-			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
-			b.Comma()
-		}
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		b.Ident(DefaultSurveyOrder.Field.column).Pad().WriteString(string(direction))
-	})
+	return paging.OrderExpr(p.keys(), DefaultSurveyOrder.Field.column, p.reverse)
 }
 
 // Paginate executes the query and returns a relay based cursor connection to Survey.
@@ -5379,8 +5161,9 @@ func (_m *SurveyQuery) Paginate(
 		return nil, err
 	}
 	conn := &SurveyConnection{Edges: []*SurveyEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -5540,6 +5323,7 @@ type SurveyOrderField struct {
 	// Value extracts the ordering value from the given Survey.
 	Value    func(*Survey) (ent.Value, error)
 	column   string // field or computed.
+	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) survey.OrderOption
 	toCursor func(*Survey) Cursor
 }
@@ -5747,8 +5531,9 @@ func (_m *SurveyResponseQuery) Paginate(
 		return nil, err
 	}
 	conn := &SurveyResponseConnection{Edges: []*SurveyResponseEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -5789,6 +5574,7 @@ type SurveyResponseOrderField struct {
 	// Value extracts the ordering value from the given SurveyResponse.
 	Value    func(*SurveyResponse) (ent.Value, error)
 	column   string // field or computed.
+	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) surveyresponse.OrderOption
 	toCursor func(*SurveyResponse) Cursor
 }
@@ -5917,8 +5703,13 @@ func newThemePager(opts []ThemePaginateOption, reverse bool) (*themePager, error
 		}
 	}
 	for i, o := range pager.order {
-		if i > 0 && o.Field == pager.order[i-1].Field {
-			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		if o == nil || o.Field == nil {
+			return nil, fault.BadInput("orderBy", "orderBy needs a field")
+		}
+		for _, prev := range pager.order[:i] {
+			if prev.Field.column == o.Field.column {
+				return nil, fault.BadInput("orderBy", "orderBy gives %s twice", o.Field)
+			}
 		}
 	}
 	return pager, nil
@@ -5939,26 +5730,17 @@ func (p *themePager) toCursor(_m *Theme) Cursor {
 	return Cursor{ID: _m.ID, Value: cs_}
 }
 
+// keys is the client's order for the SQL helpers of internal/paging.
+func (p *themePager) keys() []paging.Key {
+	keys := make([]paging.Key, len(p.order))
+	for i, o := range p.order {
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
+	}
+	return keys
+}
+
 func (p *themePager) applyCursors(query *ThemeQuery, after, before *Cursor) (*ThemeQuery, error) {
-	idDirection := entgql.OrderDirectionAsc
-	if p.reverse {
-		idDirection = entgql.OrderDirectionDesc
-	}
-	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
-	for _, o := range p.order {
-		fields = append(fields, o.Field.column)
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		directions = append(directions, direction)
-	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
-		FieldID:     DefaultThemeOrder.Field.column,
-		DirectionID: idDirection,
-		Fields:      fields,
-		Directions:  directions,
-	})
+	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultThemeOrder.Field.column)
 	if err != nil {
 		return nil, err
 	}
@@ -5970,12 +5752,12 @@ func (p *themePager) applyCursors(query *ThemeQuery, after, before *Cursor) (*Th
 
 func (p *themePager) applyOrder(query *ThemeQuery) *ThemeQuery {
 	var defaultOrdered bool
-	for _, o := range p.order {
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
+	keys := p.keys()
+	for i, o := range p.order {
+		query = query.Order(paging.OrderTerm(keys[i], p.reverse))
+		if o.Field.zero != "" {
+			query = query.Unique(false)
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
 		if o.Field.column == DefaultThemeOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -5999,21 +5781,7 @@ func (p *themePager) orderExpr(query *ThemeQuery) sql.Querier {
 			query.ctx.AppendFieldOnce(o.Field.column)
 		}
 	}
-	return sql.ExprFunc(func(b *sql.Builder) {
-		for _, o := range p.order {
-			direction := o.Direction
-			if p.reverse {
-				direction = direction.Reverse()
-			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
-			b.Comma()
-		}
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		b.Ident(DefaultThemeOrder.Field.column).Pad().WriteString(string(direction))
-	})
+	return paging.OrderExpr(p.keys(), DefaultThemeOrder.Field.column, p.reverse)
 }
 
 // Paginate executes the query and returns a relay based cursor connection to Theme.
@@ -6032,8 +5800,9 @@ func (_m *ThemeQuery) Paginate(
 		return nil, err
 	}
 	conn := &ThemeConnection{Edges: []*ThemeEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -6091,6 +5860,7 @@ var (
 		},
 		column: theme.FieldNameSv,
 		toTerm: theme.ByNameSv,
+		zero:   "''",
 		toCursor: func(_m *Theme) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -6105,6 +5875,7 @@ var (
 		},
 		column: theme.FieldNameEn,
 		toTerm: theme.ByNameEn,
+		zero:   "''",
 		toCursor: func(_m *Theme) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -6175,6 +5946,7 @@ type ThemeOrderField struct {
 	// Value extracts the ordering value from the given Theme.
 	Value    func(*Theme) (ent.Value, error)
 	column   string // field or computed.
+	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) theme.OrderOption
 	toCursor func(*Theme) Cursor
 }
@@ -6303,8 +6075,13 @@ func newUserPager(opts []UserPaginateOption, reverse bool) (*userPager, error) {
 		}
 	}
 	for i, o := range pager.order {
-		if i > 0 && o.Field == pager.order[i-1].Field {
-			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		if o == nil || o.Field == nil {
+			return nil, fault.BadInput("orderBy", "orderBy needs a field")
+		}
+		for _, prev := range pager.order[:i] {
+			if prev.Field.column == o.Field.column {
+				return nil, fault.BadInput("orderBy", "orderBy gives %s twice", o.Field)
+			}
 		}
 	}
 	return pager, nil
@@ -6325,26 +6102,17 @@ func (p *userPager) toCursor(_m *User) Cursor {
 	return Cursor{ID: _m.ID, Value: cs_}
 }
 
+// keys is the client's order for the SQL helpers of internal/paging.
+func (p *userPager) keys() []paging.Key {
+	keys := make([]paging.Key, len(p.order))
+	for i, o := range p.order {
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
+	}
+	return keys
+}
+
 func (p *userPager) applyCursors(query *UserQuery, after, before *Cursor) (*UserQuery, error) {
-	idDirection := entgql.OrderDirectionAsc
-	if p.reverse {
-		idDirection = entgql.OrderDirectionDesc
-	}
-	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
-	for _, o := range p.order {
-		fields = append(fields, o.Field.column)
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		directions = append(directions, direction)
-	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
-		FieldID:     DefaultUserOrder.Field.column,
-		DirectionID: idDirection,
-		Fields:      fields,
-		Directions:  directions,
-	})
+	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultUserOrder.Field.column)
 	if err != nil {
 		return nil, err
 	}
@@ -6356,12 +6124,12 @@ func (p *userPager) applyCursors(query *UserQuery, after, before *Cursor) (*User
 
 func (p *userPager) applyOrder(query *UserQuery) *UserQuery {
 	var defaultOrdered bool
-	for _, o := range p.order {
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
+	keys := p.keys()
+	for i, o := range p.order {
+		query = query.Order(paging.OrderTerm(keys[i], p.reverse))
+		if o.Field.zero != "" {
+			query = query.Unique(false)
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
 		if o.Field.column == DefaultUserOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -6385,21 +6153,7 @@ func (p *userPager) orderExpr(query *UserQuery) sql.Querier {
 			query.ctx.AppendFieldOnce(o.Field.column)
 		}
 	}
-	return sql.ExprFunc(func(b *sql.Builder) {
-		for _, o := range p.order {
-			direction := o.Direction
-			if p.reverse {
-				direction = direction.Reverse()
-			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
-			b.Comma()
-		}
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		b.Ident(DefaultUserOrder.Field.column).Pad().WriteString(string(direction))
-	})
+	return paging.OrderExpr(p.keys(), DefaultUserOrder.Field.column, p.reverse)
 }
 
 // Paginate executes the query and returns a relay based cursor connection to User.
@@ -6418,8 +6172,9 @@ func (_m *UserQuery) Paginate(
 		return nil, err
 	}
 	conn := &UserConnection{Edges: []*UserEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -6543,6 +6298,7 @@ type UserOrderField struct {
 	// Value extracts the ordering value from the given User.
 	Value    func(*User) (ent.Value, error)
 	column   string // field or computed.
+	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) user.OrderOption
 	toCursor func(*User) Cursor
 }
@@ -6671,8 +6427,13 @@ func newWellbeingCountyPager(opts []WellbeingCountyPaginateOption, reverse bool)
 		}
 	}
 	for i, o := range pager.order {
-		if i > 0 && o.Field == pager.order[i-1].Field {
-			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		if o == nil || o.Field == nil {
+			return nil, fault.BadInput("orderBy", "orderBy needs a field")
+		}
+		for _, prev := range pager.order[:i] {
+			if prev.Field.column == o.Field.column {
+				return nil, fault.BadInput("orderBy", "orderBy gives %s twice", o.Field)
+			}
 		}
 	}
 	return pager, nil
@@ -6693,26 +6454,17 @@ func (p *wellbeingcountyPager) toCursor(_m *WellbeingCounty) Cursor {
 	return Cursor{ID: _m.ID, Value: cs_}
 }
 
+// keys is the client's order for the SQL helpers of internal/paging.
+func (p *wellbeingcountyPager) keys() []paging.Key {
+	keys := make([]paging.Key, len(p.order))
+	for i, o := range p.order {
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
+	}
+	return keys
+}
+
 func (p *wellbeingcountyPager) applyCursors(query *WellbeingCountyQuery, after, before *Cursor) (*WellbeingCountyQuery, error) {
-	idDirection := entgql.OrderDirectionAsc
-	if p.reverse {
-		idDirection = entgql.OrderDirectionDesc
-	}
-	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
-	for _, o := range p.order {
-		fields = append(fields, o.Field.column)
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		directions = append(directions, direction)
-	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
-		FieldID:     DefaultWellbeingCountyOrder.Field.column,
-		DirectionID: idDirection,
-		Fields:      fields,
-		Directions:  directions,
-	})
+	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultWellbeingCountyOrder.Field.column)
 	if err != nil {
 		return nil, err
 	}
@@ -6724,12 +6476,12 @@ func (p *wellbeingcountyPager) applyCursors(query *WellbeingCountyQuery, after, 
 
 func (p *wellbeingcountyPager) applyOrder(query *WellbeingCountyQuery) *WellbeingCountyQuery {
 	var defaultOrdered bool
-	for _, o := range p.order {
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
+	keys := p.keys()
+	for i, o := range p.order {
+		query = query.Order(paging.OrderTerm(keys[i], p.reverse))
+		if o.Field.zero != "" {
+			query = query.Unique(false)
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
 		if o.Field.column == DefaultWellbeingCountyOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -6753,21 +6505,7 @@ func (p *wellbeingcountyPager) orderExpr(query *WellbeingCountyQuery) sql.Querie
 			query.ctx.AppendFieldOnce(o.Field.column)
 		}
 	}
-	return sql.ExprFunc(func(b *sql.Builder) {
-		for _, o := range p.order {
-			direction := o.Direction
-			if p.reverse {
-				direction = direction.Reverse()
-			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
-			b.Comma()
-		}
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		b.Ident(DefaultWellbeingCountyOrder.Field.column).Pad().WriteString(string(direction))
-	})
+	return paging.OrderExpr(p.keys(), DefaultWellbeingCountyOrder.Field.column, p.reverse)
 }
 
 // Paginate executes the query and returns a relay based cursor connection to WellbeingCounty.
@@ -6786,8 +6524,9 @@ func (_m *WellbeingCountyQuery) Paginate(
 		return nil, err
 	}
 	conn := &WellbeingCountyConnection{Edges: []*WellbeingCountyEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -6845,6 +6584,7 @@ var (
 		},
 		column: wellbeingcounty.FieldNameSv,
 		toTerm: wellbeingcounty.ByNameSv,
+		zero:   "''",
 		toCursor: func(_m *WellbeingCounty) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -6859,6 +6599,7 @@ var (
 		},
 		column: wellbeingcounty.FieldNameEn,
 		toTerm: wellbeingcounty.ByNameEn,
+		zero:   "''",
 		toCursor: func(_m *WellbeingCounty) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -6901,6 +6642,7 @@ var (
 		},
 		column: wellbeingcounty.FieldPopulation,
 		toTerm: wellbeingcounty.ByPopulation,
+		zero:   "0",
 		toCursor: func(_m *WellbeingCounty) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -6965,6 +6707,7 @@ type WellbeingCountyOrderField struct {
 	// Value extracts the ordering value from the given WellbeingCounty.
 	Value    func(*WellbeingCounty) (ent.Value, error)
 	column   string // field or computed.
+	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) wellbeingcounty.OrderOption
 	toCursor func(*WellbeingCounty) Cursor
 }
@@ -7093,8 +6836,13 @@ func newWorkshopPager(opts []WorkshopPaginateOption, reverse bool) (*workshopPag
 		}
 	}
 	for i, o := range pager.order {
-		if i > 0 && o.Field == pager.order[i-1].Field {
-			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		if o == nil || o.Field == nil {
+			return nil, fault.BadInput("orderBy", "orderBy needs a field")
+		}
+		for _, prev := range pager.order[:i] {
+			if prev.Field.column == o.Field.column {
+				return nil, fault.BadInput("orderBy", "orderBy gives %s twice", o.Field)
+			}
 		}
 	}
 	return pager, nil
@@ -7115,26 +6863,17 @@ func (p *workshopPager) toCursor(_m *Workshop) Cursor {
 	return Cursor{ID: _m.ID, Value: cs_}
 }
 
+// keys is the client's order for the SQL helpers of internal/paging.
+func (p *workshopPager) keys() []paging.Key {
+	keys := make([]paging.Key, len(p.order))
+	for i, o := range p.order {
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
+	}
+	return keys
+}
+
 func (p *workshopPager) applyCursors(query *WorkshopQuery, after, before *Cursor) (*WorkshopQuery, error) {
-	idDirection := entgql.OrderDirectionAsc
-	if p.reverse {
-		idDirection = entgql.OrderDirectionDesc
-	}
-	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
-	for _, o := range p.order {
-		fields = append(fields, o.Field.column)
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		directions = append(directions, direction)
-	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
-		FieldID:     DefaultWorkshopOrder.Field.column,
-		DirectionID: idDirection,
-		Fields:      fields,
-		Directions:  directions,
-	})
+	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultWorkshopOrder.Field.column)
 	if err != nil {
 		return nil, err
 	}
@@ -7146,12 +6885,12 @@ func (p *workshopPager) applyCursors(query *WorkshopQuery, after, before *Cursor
 
 func (p *workshopPager) applyOrder(query *WorkshopQuery) *WorkshopQuery {
 	var defaultOrdered bool
-	for _, o := range p.order {
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
+	keys := p.keys()
+	for i, o := range p.order {
+		query = query.Order(paging.OrderTerm(keys[i], p.reverse))
+		if o.Field.zero != "" {
+			query = query.Unique(false)
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
 		if o.Field.column == DefaultWorkshopOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -7175,21 +6914,7 @@ func (p *workshopPager) orderExpr(query *WorkshopQuery) sql.Querier {
 			query.ctx.AppendFieldOnce(o.Field.column)
 		}
 	}
-	return sql.ExprFunc(func(b *sql.Builder) {
-		for _, o := range p.order {
-			direction := o.Direction
-			if p.reverse {
-				direction = direction.Reverse()
-			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
-			b.Comma()
-		}
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		b.Ident(DefaultWorkshopOrder.Field.column).Pad().WriteString(string(direction))
-	})
+	return paging.OrderExpr(p.keys(), DefaultWorkshopOrder.Field.column, p.reverse)
 }
 
 // Paginate executes the query and returns a relay based cursor connection to Workshop.
@@ -7208,8 +6933,9 @@ func (_m *WorkshopQuery) Paginate(
 		return nil, err
 	}
 	conn := &WorkshopConnection{Edges: []*WorkshopEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -7351,6 +7077,7 @@ type WorkshopOrderField struct {
 	// Value extracts the ordering value from the given Workshop.
 	Value    func(*Workshop) (ent.Value, error)
 	column   string // field or computed.
+	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) workshop.OrderOption
 	toCursor func(*Workshop) Cursor
 }
@@ -7479,8 +7206,13 @@ func newWorkshopRegistrationPager(opts []WorkshopRegistrationPaginateOption, rev
 		}
 	}
 	for i, o := range pager.order {
-		if i > 0 && o.Field == pager.order[i-1].Field {
-			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		if o == nil || o.Field == nil {
+			return nil, fault.BadInput("orderBy", "orderBy needs a field")
+		}
+		for _, prev := range pager.order[:i] {
+			if prev.Field.column == o.Field.column {
+				return nil, fault.BadInput("orderBy", "orderBy gives %s twice", o.Field)
+			}
 		}
 	}
 	return pager, nil
@@ -7501,26 +7233,17 @@ func (p *workshopregistrationPager) toCursor(_m *WorkshopRegistration) Cursor {
 	return Cursor{ID: _m.ID, Value: cs_}
 }
 
+// keys is the client's order for the SQL helpers of internal/paging.
+func (p *workshopregistrationPager) keys() []paging.Key {
+	keys := make([]paging.Key, len(p.order))
+	for i, o := range p.order {
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
+	}
+	return keys
+}
+
 func (p *workshopregistrationPager) applyCursors(query *WorkshopRegistrationQuery, after, before *Cursor) (*WorkshopRegistrationQuery, error) {
-	idDirection := entgql.OrderDirectionAsc
-	if p.reverse {
-		idDirection = entgql.OrderDirectionDesc
-	}
-	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
-	for _, o := range p.order {
-		fields = append(fields, o.Field.column)
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		directions = append(directions, direction)
-	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
-		FieldID:     DefaultWorkshopRegistrationOrder.Field.column,
-		DirectionID: idDirection,
-		Fields:      fields,
-		Directions:  directions,
-	})
+	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultWorkshopRegistrationOrder.Field.column)
 	if err != nil {
 		return nil, err
 	}
@@ -7532,12 +7255,12 @@ func (p *workshopregistrationPager) applyCursors(query *WorkshopRegistrationQuer
 
 func (p *workshopregistrationPager) applyOrder(query *WorkshopRegistrationQuery) *WorkshopRegistrationQuery {
 	var defaultOrdered bool
-	for _, o := range p.order {
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
+	keys := p.keys()
+	for i, o := range p.order {
+		query = query.Order(paging.OrderTerm(keys[i], p.reverse))
+		if o.Field.zero != "" {
+			query = query.Unique(false)
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
 		if o.Field.column == DefaultWorkshopRegistrationOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -7561,21 +7284,7 @@ func (p *workshopregistrationPager) orderExpr(query *WorkshopRegistrationQuery) 
 			query.ctx.AppendFieldOnce(o.Field.column)
 		}
 	}
-	return sql.ExprFunc(func(b *sql.Builder) {
-		for _, o := range p.order {
-			direction := o.Direction
-			if p.reverse {
-				direction = direction.Reverse()
-			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
-			b.Comma()
-		}
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		b.Ident(DefaultWorkshopRegistrationOrder.Field.column).Pad().WriteString(string(direction))
-	})
+	return paging.OrderExpr(p.keys(), DefaultWorkshopRegistrationOrder.Field.column, p.reverse)
 }
 
 // Paginate executes the query and returns a relay based cursor connection to WorkshopRegistration.
@@ -7594,8 +7303,9 @@ func (_m *WorkshopRegistrationQuery) Paginate(
 		return nil, err
 	}
 	conn := &WorkshopRegistrationConnection{Edges: []*WorkshopRegistrationEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -7701,6 +7411,7 @@ type WorkshopRegistrationOrderField struct {
 	// Value extracts the ordering value from the given WorkshopRegistration.
 	Value    func(*WorkshopRegistration) (ent.Value, error)
 	column   string // field or computed.
+	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) workshopregistration.OrderOption
 	toCursor func(*WorkshopRegistration) Cursor
 }
@@ -7829,8 +7540,13 @@ func newWorkspacePager(opts []WorkspacePaginateOption, reverse bool) (*workspace
 		}
 	}
 	for i, o := range pager.order {
-		if i > 0 && o.Field == pager.order[i-1].Field {
-			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		if o == nil || o.Field == nil {
+			return nil, fault.BadInput("orderBy", "orderBy needs a field")
+		}
+		for _, prev := range pager.order[:i] {
+			if prev.Field.column == o.Field.column {
+				return nil, fault.BadInput("orderBy", "orderBy gives %s twice", o.Field)
+			}
 		}
 	}
 	return pager, nil
@@ -7851,26 +7567,17 @@ func (p *workspacePager) toCursor(_m *Workspace) Cursor {
 	return Cursor{ID: _m.ID, Value: cs_}
 }
 
+// keys is the client's order for the SQL helpers of internal/paging.
+func (p *workspacePager) keys() []paging.Key {
+	keys := make([]paging.Key, len(p.order))
+	for i, o := range p.order {
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
+	}
+	return keys
+}
+
 func (p *workspacePager) applyCursors(query *WorkspaceQuery, after, before *Cursor) (*WorkspaceQuery, error) {
-	idDirection := entgql.OrderDirectionAsc
-	if p.reverse {
-		idDirection = entgql.OrderDirectionDesc
-	}
-	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
-	for _, o := range p.order {
-		fields = append(fields, o.Field.column)
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		directions = append(directions, direction)
-	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
-		FieldID:     DefaultWorkspaceOrder.Field.column,
-		DirectionID: idDirection,
-		Fields:      fields,
-		Directions:  directions,
-	})
+	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultWorkspaceOrder.Field.column)
 	if err != nil {
 		return nil, err
 	}
@@ -7882,12 +7589,12 @@ func (p *workspacePager) applyCursors(query *WorkspaceQuery, after, before *Curs
 
 func (p *workspacePager) applyOrder(query *WorkspaceQuery) *WorkspaceQuery {
 	var defaultOrdered bool
-	for _, o := range p.order {
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
+	keys := p.keys()
+	for i, o := range p.order {
+		query = query.Order(paging.OrderTerm(keys[i], p.reverse))
+		if o.Field.zero != "" {
+			query = query.Unique(false)
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
 		if o.Field.column == DefaultWorkspaceOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -7911,21 +7618,7 @@ func (p *workspacePager) orderExpr(query *WorkspaceQuery) sql.Querier {
 			query.ctx.AppendFieldOnce(o.Field.column)
 		}
 	}
-	return sql.ExprFunc(func(b *sql.Builder) {
-		for _, o := range p.order {
-			direction := o.Direction
-			if p.reverse {
-				direction = direction.Reverse()
-			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
-			b.Comma()
-		}
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		b.Ident(DefaultWorkspaceOrder.Field.column).Pad().WriteString(string(direction))
-	})
+	return paging.OrderExpr(p.keys(), DefaultWorkspaceOrder.Field.column, p.reverse)
 }
 
 // Paginate executes the query and returns a relay based cursor connection to Workspace.
@@ -7944,8 +7637,9 @@ func (_m *WorkspaceQuery) Paginate(
 		return nil, err
 	}
 	conn := &WorkspaceConnection{Edges: []*WorkspaceEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -8069,6 +7763,7 @@ type WorkspaceOrderField struct {
 	// Value extracts the ordering value from the given Workspace.
 	Value    func(*Workspace) (ent.Value, error)
 	column   string // field or computed.
+	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) workspace.OrderOption
 	toCursor func(*Workspace) Cursor
 }

@@ -28,6 +28,8 @@ import (
 	"kokeilu/ent/workshopregistration"
 	"kokeilu/ent/workspace"
 	"time"
+
+	"entgo.io/ent/dialect/sql"
 )
 
 // AdoptionWhereInput represents a where input for filtering Adoption queries.
@@ -164,15 +166,8 @@ func (i *AdoptionWhereInput) P() (predicate.Adoption, error) {
 		}
 		predicates = append(predicates, adoption.Not(p))
 	}
-	switch n := len(i.Or); {
-	case n == 1:
-		p, err := i.Or[0].P()
-		if err != nil {
-			return nil, fmt.Errorf("%w: field 'or'", err)
-		}
-		predicates = append(predicates, p)
-	case n > 1:
-		or := make([]predicate.Adoption, 0, n)
+	if i.Or != nil {
+		or := make([]predicate.Adoption, 0, len(i.Or))
 		for _, w := range i.Or {
 			p, err := w.P()
 			if err != nil {
@@ -180,25 +175,21 @@ func (i *AdoptionWhereInput) P() (predicate.Adoption, error) {
 			}
 			or = append(or, p)
 		}
-		predicates = append(predicates, adoption.Or(or...))
+		switch len(or) {
+		case 0:
+			predicates = append(predicates, predicate.Adoption(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case 1:
+			predicates = append(predicates, or[0])
+		default:
+			predicates = append(predicates, adoption.Or(or...))
+		}
 	}
-	switch n := len(i.And); {
-	case n == 1:
-		p, err := i.And[0].P()
+	for _, w := range i.And {
+		p, err := w.P()
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
 		predicates = append(predicates, p)
-	case n > 1:
-		and := make([]predicate.Adoption, 0, n)
-		for _, w := range i.And {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'and'", err)
-			}
-			and = append(and, p)
-		}
-		predicates = append(predicates, adoption.And(and...))
 	}
 	predicates = append(predicates, i.Predicates...)
 	if i.ID != nil {
@@ -207,10 +198,10 @@ func (i *AdoptionWhereInput) P() (predicate.Adoption, error) {
 	if i.IDNEQ != nil {
 		predicates = append(predicates, adoption.IDNEQ(*i.IDNEQ))
 	}
-	if len(i.IDIn) > 0 {
+	if i.IDIn != nil {
 		predicates = append(predicates, adoption.IDIn(i.IDIn...))
 	}
-	if len(i.IDNotIn) > 0 {
+	if i.IDNotIn != nil {
 		predicates = append(predicates, adoption.IDNotIn(i.IDNotIn...))
 	}
 	if i.IDGT != nil {
@@ -231,10 +222,10 @@ func (i *AdoptionWhereInput) P() (predicate.Adoption, error) {
 	if i.CreatedAtNEQ != nil {
 		predicates = append(predicates, adoption.CreatedAtNEQ(*i.CreatedAtNEQ))
 	}
-	if len(i.CreatedAtIn) > 0 {
+	if i.CreatedAtIn != nil {
 		predicates = append(predicates, adoption.CreatedAtIn(i.CreatedAtIn...))
 	}
-	if len(i.CreatedAtNotIn) > 0 {
+	if i.CreatedAtNotIn != nil {
 		predicates = append(predicates, adoption.CreatedAtNotIn(i.CreatedAtNotIn...))
 	}
 	if i.CreatedAtGT != nil {
@@ -255,10 +246,10 @@ func (i *AdoptionWhereInput) P() (predicate.Adoption, error) {
 	if i.UpdatedAtNEQ != nil {
 		predicates = append(predicates, adoption.UpdatedAtNEQ(*i.UpdatedAtNEQ))
 	}
-	if len(i.UpdatedAtIn) > 0 {
+	if i.UpdatedAtIn != nil {
 		predicates = append(predicates, adoption.UpdatedAtIn(i.UpdatedAtIn...))
 	}
-	if len(i.UpdatedAtNotIn) > 0 {
+	if i.UpdatedAtNotIn != nil {
 		predicates = append(predicates, adoption.UpdatedAtNotIn(i.UpdatedAtNotIn...))
 	}
 	if i.UpdatedAtGT != nil {
@@ -279,10 +270,10 @@ func (i *AdoptionWhereInput) P() (predicate.Adoption, error) {
 	if i.AdoptedOnNEQ != nil {
 		predicates = append(predicates, adoption.AdoptedOnNEQ(*i.AdoptedOnNEQ))
 	}
-	if len(i.AdoptedOnIn) > 0 {
+	if i.AdoptedOnIn != nil {
 		predicates = append(predicates, adoption.AdoptedOnIn(i.AdoptedOnIn...))
 	}
-	if len(i.AdoptedOnNotIn) > 0 {
+	if i.AdoptedOnNotIn != nil {
 		predicates = append(predicates, adoption.AdoptedOnNotIn(i.AdoptedOnNotIn...))
 	}
 	if i.AdoptedOnGT != nil {
@@ -309,10 +300,10 @@ func (i *AdoptionWhereInput) P() (predicate.Adoption, error) {
 	if i.NoteNEQ != nil {
 		predicates = append(predicates, adoption.NoteNEQ(*i.NoteNEQ))
 	}
-	if len(i.NoteIn) > 0 {
+	if i.NoteIn != nil {
 		predicates = append(predicates, adoption.NoteIn(i.NoteIn...))
 	}
-	if len(i.NoteNotIn) > 0 {
+	if i.NoteNotIn != nil {
 		predicates = append(predicates, adoption.NoteNotIn(i.NoteNotIn...))
 	}
 	if i.NoteGT != nil {
@@ -354,10 +345,10 @@ func (i *AdoptionWhereInput) P() (predicate.Adoption, error) {
 	if i.SourceURLNEQ != nil {
 		predicates = append(predicates, adoption.SourceURLNEQ(*i.SourceURLNEQ))
 	}
-	if len(i.SourceURLIn) > 0 {
+	if i.SourceURLIn != nil {
 		predicates = append(predicates, adoption.SourceURLIn(i.SourceURLIn...))
 	}
-	if len(i.SourceURLNotIn) > 0 {
+	if i.SourceURLNotIn != nil {
 		predicates = append(predicates, adoption.SourceURLNotIn(i.SourceURLNotIn...))
 	}
 	if i.SourceURLGT != nil {
@@ -605,15 +596,8 @@ func (i *DiscussionWhereInput) P() (predicate.Discussion, error) {
 		}
 		predicates = append(predicates, discussion.Not(p))
 	}
-	switch n := len(i.Or); {
-	case n == 1:
-		p, err := i.Or[0].P()
-		if err != nil {
-			return nil, fmt.Errorf("%w: field 'or'", err)
-		}
-		predicates = append(predicates, p)
-	case n > 1:
-		or := make([]predicate.Discussion, 0, n)
+	if i.Or != nil {
+		or := make([]predicate.Discussion, 0, len(i.Or))
 		for _, w := range i.Or {
 			p, err := w.P()
 			if err != nil {
@@ -621,25 +605,21 @@ func (i *DiscussionWhereInput) P() (predicate.Discussion, error) {
 			}
 			or = append(or, p)
 		}
-		predicates = append(predicates, discussion.Or(or...))
+		switch len(or) {
+		case 0:
+			predicates = append(predicates, predicate.Discussion(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case 1:
+			predicates = append(predicates, or[0])
+		default:
+			predicates = append(predicates, discussion.Or(or...))
+		}
 	}
-	switch n := len(i.And); {
-	case n == 1:
-		p, err := i.And[0].P()
+	for _, w := range i.And {
+		p, err := w.P()
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
 		predicates = append(predicates, p)
-	case n > 1:
-		and := make([]predicate.Discussion, 0, n)
-		for _, w := range i.And {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'and'", err)
-			}
-			and = append(and, p)
-		}
-		predicates = append(predicates, discussion.And(and...))
 	}
 	predicates = append(predicates, i.Predicates...)
 	if i.ID != nil {
@@ -648,10 +628,10 @@ func (i *DiscussionWhereInput) P() (predicate.Discussion, error) {
 	if i.IDNEQ != nil {
 		predicates = append(predicates, discussion.IDNEQ(*i.IDNEQ))
 	}
-	if len(i.IDIn) > 0 {
+	if i.IDIn != nil {
 		predicates = append(predicates, discussion.IDIn(i.IDIn...))
 	}
-	if len(i.IDNotIn) > 0 {
+	if i.IDNotIn != nil {
 		predicates = append(predicates, discussion.IDNotIn(i.IDNotIn...))
 	}
 	if i.IDGT != nil {
@@ -672,10 +652,10 @@ func (i *DiscussionWhereInput) P() (predicate.Discussion, error) {
 	if i.CreatedAtNEQ != nil {
 		predicates = append(predicates, discussion.CreatedAtNEQ(*i.CreatedAtNEQ))
 	}
-	if len(i.CreatedAtIn) > 0 {
+	if i.CreatedAtIn != nil {
 		predicates = append(predicates, discussion.CreatedAtIn(i.CreatedAtIn...))
 	}
-	if len(i.CreatedAtNotIn) > 0 {
+	if i.CreatedAtNotIn != nil {
 		predicates = append(predicates, discussion.CreatedAtNotIn(i.CreatedAtNotIn...))
 	}
 	if i.CreatedAtGT != nil {
@@ -696,10 +676,10 @@ func (i *DiscussionWhereInput) P() (predicate.Discussion, error) {
 	if i.UpdatedAtNEQ != nil {
 		predicates = append(predicates, discussion.UpdatedAtNEQ(*i.UpdatedAtNEQ))
 	}
-	if len(i.UpdatedAtIn) > 0 {
+	if i.UpdatedAtIn != nil {
 		predicates = append(predicates, discussion.UpdatedAtIn(i.UpdatedAtIn...))
 	}
-	if len(i.UpdatedAtNotIn) > 0 {
+	if i.UpdatedAtNotIn != nil {
 		predicates = append(predicates, discussion.UpdatedAtNotIn(i.UpdatedAtNotIn...))
 	}
 	if i.UpdatedAtGT != nil {
@@ -720,10 +700,10 @@ func (i *DiscussionWhereInput) P() (predicate.Discussion, error) {
 	if i.TitleNEQ != nil {
 		predicates = append(predicates, discussion.TitleNEQ(*i.TitleNEQ))
 	}
-	if len(i.TitleIn) > 0 {
+	if i.TitleIn != nil {
 		predicates = append(predicates, discussion.TitleIn(i.TitleIn...))
 	}
-	if len(i.TitleNotIn) > 0 {
+	if i.TitleNotIn != nil {
 		predicates = append(predicates, discussion.TitleNotIn(i.TitleNotIn...))
 	}
 	if i.TitleGT != nil {
@@ -771,10 +751,10 @@ func (i *DiscussionWhereInput) P() (predicate.Discussion, error) {
 	if i.PostCountNEQ != nil {
 		predicates = append(predicates, discussion.PostCountNEQ(*i.PostCountNEQ))
 	}
-	if len(i.PostCountIn) > 0 {
+	if i.PostCountIn != nil {
 		predicates = append(predicates, discussion.PostCountIn(i.PostCountIn...))
 	}
-	if len(i.PostCountNotIn) > 0 {
+	if i.PostCountNotIn != nil {
 		predicates = append(predicates, discussion.PostCountNotIn(i.PostCountNotIn...))
 	}
 	if i.PostCountGT != nil {
@@ -795,10 +775,10 @@ func (i *DiscussionWhereInput) P() (predicate.Discussion, error) {
 	if i.LastPostAtNEQ != nil {
 		predicates = append(predicates, discussion.LastPostAtNEQ(*i.LastPostAtNEQ))
 	}
-	if len(i.LastPostAtIn) > 0 {
+	if i.LastPostAtIn != nil {
 		predicates = append(predicates, discussion.LastPostAtIn(i.LastPostAtIn...))
 	}
-	if len(i.LastPostAtNotIn) > 0 {
+	if i.LastPostAtNotIn != nil {
 		predicates = append(predicates, discussion.LastPostAtNotIn(i.LastPostAtNotIn...))
 	}
 	if i.LastPostAtGT != nil {
@@ -1034,15 +1014,8 @@ func (i *LinkWhereInput) P() (predicate.Link, error) {
 		}
 		predicates = append(predicates, link.Not(p))
 	}
-	switch n := len(i.Or); {
-	case n == 1:
-		p, err := i.Or[0].P()
-		if err != nil {
-			return nil, fmt.Errorf("%w: field 'or'", err)
-		}
-		predicates = append(predicates, p)
-	case n > 1:
-		or := make([]predicate.Link, 0, n)
+	if i.Or != nil {
+		or := make([]predicate.Link, 0, len(i.Or))
 		for _, w := range i.Or {
 			p, err := w.P()
 			if err != nil {
@@ -1050,25 +1023,21 @@ func (i *LinkWhereInput) P() (predicate.Link, error) {
 			}
 			or = append(or, p)
 		}
-		predicates = append(predicates, link.Or(or...))
+		switch len(or) {
+		case 0:
+			predicates = append(predicates, predicate.Link(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case 1:
+			predicates = append(predicates, or[0])
+		default:
+			predicates = append(predicates, link.Or(or...))
+		}
 	}
-	switch n := len(i.And); {
-	case n == 1:
-		p, err := i.And[0].P()
+	for _, w := range i.And {
+		p, err := w.P()
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
 		predicates = append(predicates, p)
-	case n > 1:
-		and := make([]predicate.Link, 0, n)
-		for _, w := range i.And {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'and'", err)
-			}
-			and = append(and, p)
-		}
-		predicates = append(predicates, link.And(and...))
 	}
 	predicates = append(predicates, i.Predicates...)
 	if i.ID != nil {
@@ -1077,10 +1046,10 @@ func (i *LinkWhereInput) P() (predicate.Link, error) {
 	if i.IDNEQ != nil {
 		predicates = append(predicates, link.IDNEQ(*i.IDNEQ))
 	}
-	if len(i.IDIn) > 0 {
+	if i.IDIn != nil {
 		predicates = append(predicates, link.IDIn(i.IDIn...))
 	}
-	if len(i.IDNotIn) > 0 {
+	if i.IDNotIn != nil {
 		predicates = append(predicates, link.IDNotIn(i.IDNotIn...))
 	}
 	if i.IDGT != nil {
@@ -1101,10 +1070,10 @@ func (i *LinkWhereInput) P() (predicate.Link, error) {
 	if i.CreatedAtNEQ != nil {
 		predicates = append(predicates, link.CreatedAtNEQ(*i.CreatedAtNEQ))
 	}
-	if len(i.CreatedAtIn) > 0 {
+	if i.CreatedAtIn != nil {
 		predicates = append(predicates, link.CreatedAtIn(i.CreatedAtIn...))
 	}
-	if len(i.CreatedAtNotIn) > 0 {
+	if i.CreatedAtNotIn != nil {
 		predicates = append(predicates, link.CreatedAtNotIn(i.CreatedAtNotIn...))
 	}
 	if i.CreatedAtGT != nil {
@@ -1125,10 +1094,10 @@ func (i *LinkWhereInput) P() (predicate.Link, error) {
 	if i.UpdatedAtNEQ != nil {
 		predicates = append(predicates, link.UpdatedAtNEQ(*i.UpdatedAtNEQ))
 	}
-	if len(i.UpdatedAtIn) > 0 {
+	if i.UpdatedAtIn != nil {
 		predicates = append(predicates, link.UpdatedAtIn(i.UpdatedAtIn...))
 	}
-	if len(i.UpdatedAtNotIn) > 0 {
+	if i.UpdatedAtNotIn != nil {
 		predicates = append(predicates, link.UpdatedAtNotIn(i.UpdatedAtNotIn...))
 	}
 	if i.UpdatedAtGT != nil {
@@ -1149,10 +1118,10 @@ func (i *LinkWhereInput) P() (predicate.Link, error) {
 	if i.KindNEQ != nil {
 		predicates = append(predicates, link.KindNEQ(*i.KindNEQ))
 	}
-	if len(i.KindIn) > 0 {
+	if i.KindIn != nil {
 		predicates = append(predicates, link.KindIn(i.KindIn...))
 	}
-	if len(i.KindNotIn) > 0 {
+	if i.KindNotIn != nil {
 		predicates = append(predicates, link.KindNotIn(i.KindNotIn...))
 	}
 	if i.Weight != nil {
@@ -1161,10 +1130,10 @@ func (i *LinkWhereInput) P() (predicate.Link, error) {
 	if i.WeightNEQ != nil {
 		predicates = append(predicates, link.WeightNEQ(*i.WeightNEQ))
 	}
-	if len(i.WeightIn) > 0 {
+	if i.WeightIn != nil {
 		predicates = append(predicates, link.WeightIn(i.WeightIn...))
 	}
-	if len(i.WeightNotIn) > 0 {
+	if i.WeightNotIn != nil {
 		predicates = append(predicates, link.WeightNotIn(i.WeightNotIn...))
 	}
 	if i.WeightGT != nil {
@@ -1185,10 +1154,10 @@ func (i *LinkWhereInput) P() (predicate.Link, error) {
 	if i.ValidFromNEQ != nil {
 		predicates = append(predicates, link.ValidFromNEQ(*i.ValidFromNEQ))
 	}
-	if len(i.ValidFromIn) > 0 {
+	if i.ValidFromIn != nil {
 		predicates = append(predicates, link.ValidFromIn(i.ValidFromIn...))
 	}
-	if len(i.ValidFromNotIn) > 0 {
+	if i.ValidFromNotIn != nil {
 		predicates = append(predicates, link.ValidFromNotIn(i.ValidFromNotIn...))
 	}
 	if i.ValidFromGT != nil {
@@ -1215,10 +1184,10 @@ func (i *LinkWhereInput) P() (predicate.Link, error) {
 	if i.ValidToNEQ != nil {
 		predicates = append(predicates, link.ValidToNEQ(*i.ValidToNEQ))
 	}
-	if len(i.ValidToIn) > 0 {
+	if i.ValidToIn != nil {
 		predicates = append(predicates, link.ValidToIn(i.ValidToIn...))
 	}
-	if len(i.ValidToNotIn) > 0 {
+	if i.ValidToNotIn != nil {
 		predicates = append(predicates, link.ValidToNotIn(i.ValidToNotIn...))
 	}
 	if i.ValidToGT != nil {
@@ -1245,10 +1214,10 @@ func (i *LinkWhereInput) P() (predicate.Link, error) {
 	if i.DescriptionNEQ != nil {
 		predicates = append(predicates, link.DescriptionNEQ(*i.DescriptionNEQ))
 	}
-	if len(i.DescriptionIn) > 0 {
+	if i.DescriptionIn != nil {
 		predicates = append(predicates, link.DescriptionIn(i.DescriptionIn...))
 	}
-	if len(i.DescriptionNotIn) > 0 {
+	if i.DescriptionNotIn != nil {
 		predicates = append(predicates, link.DescriptionNotIn(i.DescriptionNotIn...))
 	}
 	if i.DescriptionGT != nil {
@@ -1290,10 +1259,10 @@ func (i *LinkWhereInput) P() (predicate.Link, error) {
 	if i.SourceURLNEQ != nil {
 		predicates = append(predicates, link.SourceURLNEQ(*i.SourceURLNEQ))
 	}
-	if len(i.SourceURLIn) > 0 {
+	if i.SourceURLIn != nil {
 		predicates = append(predicates, link.SourceURLIn(i.SourceURLIn...))
 	}
-	if len(i.SourceURLNotIn) > 0 {
+	if i.SourceURLNotIn != nil {
 		predicates = append(predicates, link.SourceURLNotIn(i.SourceURLNotIn...))
 	}
 	if i.SourceURLGT != nil {
@@ -1510,15 +1479,8 @@ func (i *MaterialWhereInput) P() (predicate.Material, error) {
 		}
 		predicates = append(predicates, material.Not(p))
 	}
-	switch n := len(i.Or); {
-	case n == 1:
-		p, err := i.Or[0].P()
-		if err != nil {
-			return nil, fmt.Errorf("%w: field 'or'", err)
-		}
-		predicates = append(predicates, p)
-	case n > 1:
-		or := make([]predicate.Material, 0, n)
+	if i.Or != nil {
+		or := make([]predicate.Material, 0, len(i.Or))
 		for _, w := range i.Or {
 			p, err := w.P()
 			if err != nil {
@@ -1526,25 +1488,21 @@ func (i *MaterialWhereInput) P() (predicate.Material, error) {
 			}
 			or = append(or, p)
 		}
-		predicates = append(predicates, material.Or(or...))
+		switch len(or) {
+		case 0:
+			predicates = append(predicates, predicate.Material(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case 1:
+			predicates = append(predicates, or[0])
+		default:
+			predicates = append(predicates, material.Or(or...))
+		}
 	}
-	switch n := len(i.And); {
-	case n == 1:
-		p, err := i.And[0].P()
+	for _, w := range i.And {
+		p, err := w.P()
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
 		predicates = append(predicates, p)
-	case n > 1:
-		and := make([]predicate.Material, 0, n)
-		for _, w := range i.And {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'and'", err)
-			}
-			and = append(and, p)
-		}
-		predicates = append(predicates, material.And(and...))
 	}
 	predicates = append(predicates, i.Predicates...)
 	if i.ID != nil {
@@ -1553,10 +1511,10 @@ func (i *MaterialWhereInput) P() (predicate.Material, error) {
 	if i.IDNEQ != nil {
 		predicates = append(predicates, material.IDNEQ(*i.IDNEQ))
 	}
-	if len(i.IDIn) > 0 {
+	if i.IDIn != nil {
 		predicates = append(predicates, material.IDIn(i.IDIn...))
 	}
-	if len(i.IDNotIn) > 0 {
+	if i.IDNotIn != nil {
 		predicates = append(predicates, material.IDNotIn(i.IDNotIn...))
 	}
 	if i.IDGT != nil {
@@ -1577,10 +1535,10 @@ func (i *MaterialWhereInput) P() (predicate.Material, error) {
 	if i.CreatedAtNEQ != nil {
 		predicates = append(predicates, material.CreatedAtNEQ(*i.CreatedAtNEQ))
 	}
-	if len(i.CreatedAtIn) > 0 {
+	if i.CreatedAtIn != nil {
 		predicates = append(predicates, material.CreatedAtIn(i.CreatedAtIn...))
 	}
-	if len(i.CreatedAtNotIn) > 0 {
+	if i.CreatedAtNotIn != nil {
 		predicates = append(predicates, material.CreatedAtNotIn(i.CreatedAtNotIn...))
 	}
 	if i.CreatedAtGT != nil {
@@ -1601,10 +1559,10 @@ func (i *MaterialWhereInput) P() (predicate.Material, error) {
 	if i.UpdatedAtNEQ != nil {
 		predicates = append(predicates, material.UpdatedAtNEQ(*i.UpdatedAtNEQ))
 	}
-	if len(i.UpdatedAtIn) > 0 {
+	if i.UpdatedAtIn != nil {
 		predicates = append(predicates, material.UpdatedAtIn(i.UpdatedAtIn...))
 	}
-	if len(i.UpdatedAtNotIn) > 0 {
+	if i.UpdatedAtNotIn != nil {
 		predicates = append(predicates, material.UpdatedAtNotIn(i.UpdatedAtNotIn...))
 	}
 	if i.UpdatedAtGT != nil {
@@ -1625,10 +1583,10 @@ func (i *MaterialWhereInput) P() (predicate.Material, error) {
 	if i.TitleNEQ != nil {
 		predicates = append(predicates, material.TitleNEQ(*i.TitleNEQ))
 	}
-	if len(i.TitleIn) > 0 {
+	if i.TitleIn != nil {
 		predicates = append(predicates, material.TitleIn(i.TitleIn...))
 	}
-	if len(i.TitleNotIn) > 0 {
+	if i.TitleNotIn != nil {
 		predicates = append(predicates, material.TitleNotIn(i.TitleNotIn...))
 	}
 	if i.TitleGT != nil {
@@ -1664,10 +1622,10 @@ func (i *MaterialWhereInput) P() (predicate.Material, error) {
 	if i.DescriptionNEQ != nil {
 		predicates = append(predicates, material.DescriptionNEQ(*i.DescriptionNEQ))
 	}
-	if len(i.DescriptionIn) > 0 {
+	if i.DescriptionIn != nil {
 		predicates = append(predicates, material.DescriptionIn(i.DescriptionIn...))
 	}
-	if len(i.DescriptionNotIn) > 0 {
+	if i.DescriptionNotIn != nil {
 		predicates = append(predicates, material.DescriptionNotIn(i.DescriptionNotIn...))
 	}
 	if i.DescriptionGT != nil {
@@ -1709,10 +1667,10 @@ func (i *MaterialWhereInput) P() (predicate.Material, error) {
 	if i.KindNEQ != nil {
 		predicates = append(predicates, material.KindNEQ(*i.KindNEQ))
 	}
-	if len(i.KindIn) > 0 {
+	if i.KindIn != nil {
 		predicates = append(predicates, material.KindIn(i.KindIn...))
 	}
-	if len(i.KindNotIn) > 0 {
+	if i.KindNotIn != nil {
 		predicates = append(predicates, material.KindNotIn(i.KindNotIn...))
 	}
 	if i.URL != nil {
@@ -1721,10 +1679,10 @@ func (i *MaterialWhereInput) P() (predicate.Material, error) {
 	if i.URLNEQ != nil {
 		predicates = append(predicates, material.URLNEQ(*i.URLNEQ))
 	}
-	if len(i.URLIn) > 0 {
+	if i.URLIn != nil {
 		predicates = append(predicates, material.URLIn(i.URLIn...))
 	}
-	if len(i.URLNotIn) > 0 {
+	if i.URLNotIn != nil {
 		predicates = append(predicates, material.URLNotIn(i.URLNotIn...))
 	}
 	if i.URLGT != nil {
@@ -1766,10 +1724,10 @@ func (i *MaterialWhereInput) P() (predicate.Material, error) {
 	if i.LanguageNEQ != nil {
 		predicates = append(predicates, material.LanguageNEQ(*i.LanguageNEQ))
 	}
-	if len(i.LanguageIn) > 0 {
+	if i.LanguageIn != nil {
 		predicates = append(predicates, material.LanguageIn(i.LanguageIn...))
 	}
-	if len(i.LanguageNotIn) > 0 {
+	if i.LanguageNotIn != nil {
 		predicates = append(predicates, material.LanguageNotIn(i.LanguageNotIn...))
 	}
 	if i.LanguageGT != nil {
@@ -1928,15 +1886,8 @@ func (i *MembershipWhereInput) P() (predicate.Membership, error) {
 		}
 		predicates = append(predicates, membership.Not(p))
 	}
-	switch n := len(i.Or); {
-	case n == 1:
-		p, err := i.Or[0].P()
-		if err != nil {
-			return nil, fmt.Errorf("%w: field 'or'", err)
-		}
-		predicates = append(predicates, p)
-	case n > 1:
-		or := make([]predicate.Membership, 0, n)
+	if i.Or != nil {
+		or := make([]predicate.Membership, 0, len(i.Or))
 		for _, w := range i.Or {
 			p, err := w.P()
 			if err != nil {
@@ -1944,25 +1895,21 @@ func (i *MembershipWhereInput) P() (predicate.Membership, error) {
 			}
 			or = append(or, p)
 		}
-		predicates = append(predicates, membership.Or(or...))
+		switch len(or) {
+		case 0:
+			predicates = append(predicates, predicate.Membership(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case 1:
+			predicates = append(predicates, or[0])
+		default:
+			predicates = append(predicates, membership.Or(or...))
+		}
 	}
-	switch n := len(i.And); {
-	case n == 1:
-		p, err := i.And[0].P()
+	for _, w := range i.And {
+		p, err := w.P()
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
 		predicates = append(predicates, p)
-	case n > 1:
-		and := make([]predicate.Membership, 0, n)
-		for _, w := range i.And {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'and'", err)
-			}
-			and = append(and, p)
-		}
-		predicates = append(predicates, membership.And(and...))
 	}
 	predicates = append(predicates, i.Predicates...)
 	if i.ID != nil {
@@ -1971,10 +1918,10 @@ func (i *MembershipWhereInput) P() (predicate.Membership, error) {
 	if i.IDNEQ != nil {
 		predicates = append(predicates, membership.IDNEQ(*i.IDNEQ))
 	}
-	if len(i.IDIn) > 0 {
+	if i.IDIn != nil {
 		predicates = append(predicates, membership.IDIn(i.IDIn...))
 	}
-	if len(i.IDNotIn) > 0 {
+	if i.IDNotIn != nil {
 		predicates = append(predicates, membership.IDNotIn(i.IDNotIn...))
 	}
 	if i.IDGT != nil {
@@ -1995,10 +1942,10 @@ func (i *MembershipWhereInput) P() (predicate.Membership, error) {
 	if i.RoleNEQ != nil {
 		predicates = append(predicates, membership.RoleNEQ(*i.RoleNEQ))
 	}
-	if len(i.RoleIn) > 0 {
+	if i.RoleIn != nil {
 		predicates = append(predicates, membership.RoleIn(i.RoleIn...))
 	}
-	if len(i.RoleNotIn) > 0 {
+	if i.RoleNotIn != nil {
 		predicates = append(predicates, membership.RoleNotIn(i.RoleNotIn...))
 	}
 	if i.JoinedAt != nil {
@@ -2007,10 +1954,10 @@ func (i *MembershipWhereInput) P() (predicate.Membership, error) {
 	if i.JoinedAtNEQ != nil {
 		predicates = append(predicates, membership.JoinedAtNEQ(*i.JoinedAtNEQ))
 	}
-	if len(i.JoinedAtIn) > 0 {
+	if i.JoinedAtIn != nil {
 		predicates = append(predicates, membership.JoinedAtIn(i.JoinedAtIn...))
 	}
-	if len(i.JoinedAtNotIn) > 0 {
+	if i.JoinedAtNotIn != nil {
 		predicates = append(predicates, membership.JoinedAtNotIn(i.JoinedAtNotIn...))
 	}
 	if i.JoinedAtGT != nil {
@@ -2327,15 +2274,8 @@ func (i *MunicipalityWhereInput) P() (predicate.Municipality, error) {
 		}
 		predicates = append(predicates, municipality.Not(p))
 	}
-	switch n := len(i.Or); {
-	case n == 1:
-		p, err := i.Or[0].P()
-		if err != nil {
-			return nil, fmt.Errorf("%w: field 'or'", err)
-		}
-		predicates = append(predicates, p)
-	case n > 1:
-		or := make([]predicate.Municipality, 0, n)
+	if i.Or != nil {
+		or := make([]predicate.Municipality, 0, len(i.Or))
 		for _, w := range i.Or {
 			p, err := w.P()
 			if err != nil {
@@ -2343,25 +2283,21 @@ func (i *MunicipalityWhereInput) P() (predicate.Municipality, error) {
 			}
 			or = append(or, p)
 		}
-		predicates = append(predicates, municipality.Or(or...))
+		switch len(or) {
+		case 0:
+			predicates = append(predicates, predicate.Municipality(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case 1:
+			predicates = append(predicates, or[0])
+		default:
+			predicates = append(predicates, municipality.Or(or...))
+		}
 	}
-	switch n := len(i.And); {
-	case n == 1:
-		p, err := i.And[0].P()
+	for _, w := range i.And {
+		p, err := w.P()
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
 		predicates = append(predicates, p)
-	case n > 1:
-		and := make([]predicate.Municipality, 0, n)
-		for _, w := range i.And {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'and'", err)
-			}
-			and = append(and, p)
-		}
-		predicates = append(predicates, municipality.And(and...))
 	}
 	predicates = append(predicates, i.Predicates...)
 	if i.ID != nil {
@@ -2370,10 +2306,10 @@ func (i *MunicipalityWhereInput) P() (predicate.Municipality, error) {
 	if i.IDNEQ != nil {
 		predicates = append(predicates, municipality.IDNEQ(*i.IDNEQ))
 	}
-	if len(i.IDIn) > 0 {
+	if i.IDIn != nil {
 		predicates = append(predicates, municipality.IDIn(i.IDIn...))
 	}
-	if len(i.IDNotIn) > 0 {
+	if i.IDNotIn != nil {
 		predicates = append(predicates, municipality.IDNotIn(i.IDNotIn...))
 	}
 	if i.IDGT != nil {
@@ -2394,10 +2330,10 @@ func (i *MunicipalityWhereInput) P() (predicate.Municipality, error) {
 	if i.NameFiNEQ != nil {
 		predicates = append(predicates, municipality.NameFiNEQ(*i.NameFiNEQ))
 	}
-	if len(i.NameFiIn) > 0 {
+	if i.NameFiIn != nil {
 		predicates = append(predicates, municipality.NameFiIn(i.NameFiIn...))
 	}
-	if len(i.NameFiNotIn) > 0 {
+	if i.NameFiNotIn != nil {
 		predicates = append(predicates, municipality.NameFiNotIn(i.NameFiNotIn...))
 	}
 	if i.NameFiGT != nil {
@@ -2433,10 +2369,10 @@ func (i *MunicipalityWhereInput) P() (predicate.Municipality, error) {
 	if i.NameSvNEQ != nil {
 		predicates = append(predicates, municipality.NameSvNEQ(*i.NameSvNEQ))
 	}
-	if len(i.NameSvIn) > 0 {
+	if i.NameSvIn != nil {
 		predicates = append(predicates, municipality.NameSvIn(i.NameSvIn...))
 	}
-	if len(i.NameSvNotIn) > 0 {
+	if i.NameSvNotIn != nil {
 		predicates = append(predicates, municipality.NameSvNotIn(i.NameSvNotIn...))
 	}
 	if i.NameSvGT != nil {
@@ -2478,10 +2414,10 @@ func (i *MunicipalityWhereInput) P() (predicate.Municipality, error) {
 	if i.NameEnNEQ != nil {
 		predicates = append(predicates, municipality.NameEnNEQ(*i.NameEnNEQ))
 	}
-	if len(i.NameEnIn) > 0 {
+	if i.NameEnIn != nil {
 		predicates = append(predicates, municipality.NameEnIn(i.NameEnIn...))
 	}
-	if len(i.NameEnNotIn) > 0 {
+	if i.NameEnNotIn != nil {
 		predicates = append(predicates, municipality.NameEnNotIn(i.NameEnNotIn...))
 	}
 	if i.NameEnGT != nil {
@@ -2523,10 +2459,10 @@ func (i *MunicipalityWhereInput) P() (predicate.Municipality, error) {
 	if i.CodeNEQ != nil {
 		predicates = append(predicates, municipality.CodeNEQ(*i.CodeNEQ))
 	}
-	if len(i.CodeIn) > 0 {
+	if i.CodeIn != nil {
 		predicates = append(predicates, municipality.CodeIn(i.CodeIn...))
 	}
-	if len(i.CodeNotIn) > 0 {
+	if i.CodeNotIn != nil {
 		predicates = append(predicates, municipality.CodeNotIn(i.CodeNotIn...))
 	}
 	if i.CodeGT != nil {
@@ -2562,10 +2498,10 @@ func (i *MunicipalityWhereInput) P() (predicate.Municipality, error) {
 	if i.SubregionCodeNEQ != nil {
 		predicates = append(predicates, municipality.SubregionCodeNEQ(*i.SubregionCodeNEQ))
 	}
-	if len(i.SubregionCodeIn) > 0 {
+	if i.SubregionCodeIn != nil {
 		predicates = append(predicates, municipality.SubregionCodeIn(i.SubregionCodeIn...))
 	}
-	if len(i.SubregionCodeNotIn) > 0 {
+	if i.SubregionCodeNotIn != nil {
 		predicates = append(predicates, municipality.SubregionCodeNotIn(i.SubregionCodeNotIn...))
 	}
 	if i.SubregionCodeGT != nil {
@@ -2607,10 +2543,10 @@ func (i *MunicipalityWhereInput) P() (predicate.Municipality, error) {
 	if i.SubregionNameFiNEQ != nil {
 		predicates = append(predicates, municipality.SubregionNameFiNEQ(*i.SubregionNameFiNEQ))
 	}
-	if len(i.SubregionNameFiIn) > 0 {
+	if i.SubregionNameFiIn != nil {
 		predicates = append(predicates, municipality.SubregionNameFiIn(i.SubregionNameFiIn...))
 	}
-	if len(i.SubregionNameFiNotIn) > 0 {
+	if i.SubregionNameFiNotIn != nil {
 		predicates = append(predicates, municipality.SubregionNameFiNotIn(i.SubregionNameFiNotIn...))
 	}
 	if i.SubregionNameFiGT != nil {
@@ -2652,10 +2588,10 @@ func (i *MunicipalityWhereInput) P() (predicate.Municipality, error) {
 	if i.SubregionNameSvNEQ != nil {
 		predicates = append(predicates, municipality.SubregionNameSvNEQ(*i.SubregionNameSvNEQ))
 	}
-	if len(i.SubregionNameSvIn) > 0 {
+	if i.SubregionNameSvIn != nil {
 		predicates = append(predicates, municipality.SubregionNameSvIn(i.SubregionNameSvIn...))
 	}
-	if len(i.SubregionNameSvNotIn) > 0 {
+	if i.SubregionNameSvNotIn != nil {
 		predicates = append(predicates, municipality.SubregionNameSvNotIn(i.SubregionNameSvNotIn...))
 	}
 	if i.SubregionNameSvGT != nil {
@@ -2697,10 +2633,10 @@ func (i *MunicipalityWhereInput) P() (predicate.Municipality, error) {
 	if i.LanguageStatusNEQ != nil {
 		predicates = append(predicates, municipality.LanguageStatusNEQ(*i.LanguageStatusNEQ))
 	}
-	if len(i.LanguageStatusIn) > 0 {
+	if i.LanguageStatusIn != nil {
 		predicates = append(predicates, municipality.LanguageStatusIn(i.LanguageStatusIn...))
 	}
-	if len(i.LanguageStatusNotIn) > 0 {
+	if i.LanguageStatusNotIn != nil {
 		predicates = append(predicates, municipality.LanguageStatusNotIn(i.LanguageStatusNotIn...))
 	}
 	if i.LanguageStatusIsNil {
@@ -2715,10 +2651,10 @@ func (i *MunicipalityWhereInput) P() (predicate.Municipality, error) {
 	if i.MunicipalityGroupNEQ != nil {
 		predicates = append(predicates, municipality.MunicipalityGroupNEQ(*i.MunicipalityGroupNEQ))
 	}
-	if len(i.MunicipalityGroupIn) > 0 {
+	if i.MunicipalityGroupIn != nil {
 		predicates = append(predicates, municipality.MunicipalityGroupIn(i.MunicipalityGroupIn...))
 	}
-	if len(i.MunicipalityGroupNotIn) > 0 {
+	if i.MunicipalityGroupNotIn != nil {
 		predicates = append(predicates, municipality.MunicipalityGroupNotIn(i.MunicipalityGroupNotIn...))
 	}
 	if i.MunicipalityGroupIsNil {
@@ -2733,10 +2669,10 @@ func (i *MunicipalityWhereInput) P() (predicate.Municipality, error) {
 	if i.PopulationNEQ != nil {
 		predicates = append(predicates, municipality.PopulationNEQ(*i.PopulationNEQ))
 	}
-	if len(i.PopulationIn) > 0 {
+	if i.PopulationIn != nil {
 		predicates = append(predicates, municipality.PopulationIn(i.PopulationIn...))
 	}
-	if len(i.PopulationNotIn) > 0 {
+	if i.PopulationNotIn != nil {
 		predicates = append(predicates, municipality.PopulationNotIn(i.PopulationNotIn...))
 	}
 	if i.PopulationGT != nil {
@@ -2763,10 +2699,10 @@ func (i *MunicipalityWhereInput) P() (predicate.Municipality, error) {
 	if i.PopulationYearNEQ != nil {
 		predicates = append(predicates, municipality.PopulationYearNEQ(*i.PopulationYearNEQ))
 	}
-	if len(i.PopulationYearIn) > 0 {
+	if i.PopulationYearIn != nil {
 		predicates = append(predicates, municipality.PopulationYearIn(i.PopulationYearIn...))
 	}
-	if len(i.PopulationYearNotIn) > 0 {
+	if i.PopulationYearNotIn != nil {
 		predicates = append(predicates, municipality.PopulationYearNotIn(i.PopulationYearNotIn...))
 	}
 	if i.PopulationYearGT != nil {
@@ -2793,10 +2729,10 @@ func (i *MunicipalityWhereInput) P() (predicate.Municipality, error) {
 	if i.LatitudeNEQ != nil {
 		predicates = append(predicates, municipality.LatitudeNEQ(*i.LatitudeNEQ))
 	}
-	if len(i.LatitudeIn) > 0 {
+	if i.LatitudeIn != nil {
 		predicates = append(predicates, municipality.LatitudeIn(i.LatitudeIn...))
 	}
-	if len(i.LatitudeNotIn) > 0 {
+	if i.LatitudeNotIn != nil {
 		predicates = append(predicates, municipality.LatitudeNotIn(i.LatitudeNotIn...))
 	}
 	if i.LatitudeGT != nil {
@@ -2823,10 +2759,10 @@ func (i *MunicipalityWhereInput) P() (predicate.Municipality, error) {
 	if i.LongitudeNEQ != nil {
 		predicates = append(predicates, municipality.LongitudeNEQ(*i.LongitudeNEQ))
 	}
-	if len(i.LongitudeIn) > 0 {
+	if i.LongitudeIn != nil {
 		predicates = append(predicates, municipality.LongitudeIn(i.LongitudeIn...))
 	}
-	if len(i.LongitudeNotIn) > 0 {
+	if i.LongitudeNotIn != nil {
 		predicates = append(predicates, municipality.LongitudeNotIn(i.LongitudeNotIn...))
 	}
 	if i.LongitudeGT != nil {
@@ -3160,15 +3096,8 @@ func (i *NetworkWhereInput) P() (predicate.Network, error) {
 		}
 		predicates = append(predicates, network.Not(p))
 	}
-	switch n := len(i.Or); {
-	case n == 1:
-		p, err := i.Or[0].P()
-		if err != nil {
-			return nil, fmt.Errorf("%w: field 'or'", err)
-		}
-		predicates = append(predicates, p)
-	case n > 1:
-		or := make([]predicate.Network, 0, n)
+	if i.Or != nil {
+		or := make([]predicate.Network, 0, len(i.Or))
 		for _, w := range i.Or {
 			p, err := w.P()
 			if err != nil {
@@ -3176,25 +3105,21 @@ func (i *NetworkWhereInput) P() (predicate.Network, error) {
 			}
 			or = append(or, p)
 		}
-		predicates = append(predicates, network.Or(or...))
+		switch len(or) {
+		case 0:
+			predicates = append(predicates, predicate.Network(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case 1:
+			predicates = append(predicates, or[0])
+		default:
+			predicates = append(predicates, network.Or(or...))
+		}
 	}
-	switch n := len(i.And); {
-	case n == 1:
-		p, err := i.And[0].P()
+	for _, w := range i.And {
+		p, err := w.P()
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
 		predicates = append(predicates, p)
-	case n > 1:
-		and := make([]predicate.Network, 0, n)
-		for _, w := range i.And {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'and'", err)
-			}
-			and = append(and, p)
-		}
-		predicates = append(predicates, network.And(and...))
 	}
 	predicates = append(predicates, i.Predicates...)
 	if i.ID != nil {
@@ -3203,10 +3128,10 @@ func (i *NetworkWhereInput) P() (predicate.Network, error) {
 	if i.IDNEQ != nil {
 		predicates = append(predicates, network.IDNEQ(*i.IDNEQ))
 	}
-	if len(i.IDIn) > 0 {
+	if i.IDIn != nil {
 		predicates = append(predicates, network.IDIn(i.IDIn...))
 	}
-	if len(i.IDNotIn) > 0 {
+	if i.IDNotIn != nil {
 		predicates = append(predicates, network.IDNotIn(i.IDNotIn...))
 	}
 	if i.IDGT != nil {
@@ -3227,10 +3152,10 @@ func (i *NetworkWhereInput) P() (predicate.Network, error) {
 	if i.CreatedAtNEQ != nil {
 		predicates = append(predicates, network.CreatedAtNEQ(*i.CreatedAtNEQ))
 	}
-	if len(i.CreatedAtIn) > 0 {
+	if i.CreatedAtIn != nil {
 		predicates = append(predicates, network.CreatedAtIn(i.CreatedAtIn...))
 	}
-	if len(i.CreatedAtNotIn) > 0 {
+	if i.CreatedAtNotIn != nil {
 		predicates = append(predicates, network.CreatedAtNotIn(i.CreatedAtNotIn...))
 	}
 	if i.CreatedAtGT != nil {
@@ -3251,10 +3176,10 @@ func (i *NetworkWhereInput) P() (predicate.Network, error) {
 	if i.UpdatedAtNEQ != nil {
 		predicates = append(predicates, network.UpdatedAtNEQ(*i.UpdatedAtNEQ))
 	}
-	if len(i.UpdatedAtIn) > 0 {
+	if i.UpdatedAtIn != nil {
 		predicates = append(predicates, network.UpdatedAtIn(i.UpdatedAtIn...))
 	}
-	if len(i.UpdatedAtNotIn) > 0 {
+	if i.UpdatedAtNotIn != nil {
 		predicates = append(predicates, network.UpdatedAtNotIn(i.UpdatedAtNotIn...))
 	}
 	if i.UpdatedAtGT != nil {
@@ -3275,10 +3200,10 @@ func (i *NetworkWhereInput) P() (predicate.Network, error) {
 	if i.SlugNEQ != nil {
 		predicates = append(predicates, network.SlugNEQ(*i.SlugNEQ))
 	}
-	if len(i.SlugIn) > 0 {
+	if i.SlugIn != nil {
 		predicates = append(predicates, network.SlugIn(i.SlugIn...))
 	}
-	if len(i.SlugNotIn) > 0 {
+	if i.SlugNotIn != nil {
 		predicates = append(predicates, network.SlugNotIn(i.SlugNotIn...))
 	}
 	if i.SlugGT != nil {
@@ -3314,10 +3239,10 @@ func (i *NetworkWhereInput) P() (predicate.Network, error) {
 	if i.NameNEQ != nil {
 		predicates = append(predicates, network.NameNEQ(*i.NameNEQ))
 	}
-	if len(i.NameIn) > 0 {
+	if i.NameIn != nil {
 		predicates = append(predicates, network.NameIn(i.NameIn...))
 	}
-	if len(i.NameNotIn) > 0 {
+	if i.NameNotIn != nil {
 		predicates = append(predicates, network.NameNotIn(i.NameNotIn...))
 	}
 	if i.NameGT != nil {
@@ -3353,10 +3278,10 @@ func (i *NetworkWhereInput) P() (predicate.Network, error) {
 	if i.DescriptionNEQ != nil {
 		predicates = append(predicates, network.DescriptionNEQ(*i.DescriptionNEQ))
 	}
-	if len(i.DescriptionIn) > 0 {
+	if i.DescriptionIn != nil {
 		predicates = append(predicates, network.DescriptionIn(i.DescriptionIn...))
 	}
-	if len(i.DescriptionNotIn) > 0 {
+	if i.DescriptionNotIn != nil {
 		predicates = append(predicates, network.DescriptionNotIn(i.DescriptionNotIn...))
 	}
 	if i.DescriptionGT != nil {
@@ -3398,10 +3323,10 @@ func (i *NetworkWhereInput) P() (predicate.Network, error) {
 	if i.KindNEQ != nil {
 		predicates = append(predicates, network.KindNEQ(*i.KindNEQ))
 	}
-	if len(i.KindIn) > 0 {
+	if i.KindIn != nil {
 		predicates = append(predicates, network.KindIn(i.KindIn...))
 	}
-	if len(i.KindNotIn) > 0 {
+	if i.KindNotIn != nil {
 		predicates = append(predicates, network.KindNotIn(i.KindNotIn...))
 	}
 	if i.StartsOn != nil {
@@ -3410,10 +3335,10 @@ func (i *NetworkWhereInput) P() (predicate.Network, error) {
 	if i.StartsOnNEQ != nil {
 		predicates = append(predicates, network.StartsOnNEQ(*i.StartsOnNEQ))
 	}
-	if len(i.StartsOnIn) > 0 {
+	if i.StartsOnIn != nil {
 		predicates = append(predicates, network.StartsOnIn(i.StartsOnIn...))
 	}
-	if len(i.StartsOnNotIn) > 0 {
+	if i.StartsOnNotIn != nil {
 		predicates = append(predicates, network.StartsOnNotIn(i.StartsOnNotIn...))
 	}
 	if i.StartsOnGT != nil {
@@ -3440,10 +3365,10 @@ func (i *NetworkWhereInput) P() (predicate.Network, error) {
 	if i.EndsOnNEQ != nil {
 		predicates = append(predicates, network.EndsOnNEQ(*i.EndsOnNEQ))
 	}
-	if len(i.EndsOnIn) > 0 {
+	if i.EndsOnIn != nil {
 		predicates = append(predicates, network.EndsOnIn(i.EndsOnIn...))
 	}
-	if len(i.EndsOnNotIn) > 0 {
+	if i.EndsOnNotIn != nil {
 		predicates = append(predicates, network.EndsOnNotIn(i.EndsOnNotIn...))
 	}
 	if i.EndsOnGT != nil {
@@ -3470,10 +3395,10 @@ func (i *NetworkWhereInput) P() (predicate.Network, error) {
 	if i.WebsiteNEQ != nil {
 		predicates = append(predicates, network.WebsiteNEQ(*i.WebsiteNEQ))
 	}
-	if len(i.WebsiteIn) > 0 {
+	if i.WebsiteIn != nil {
 		predicates = append(predicates, network.WebsiteIn(i.WebsiteIn...))
 	}
-	if len(i.WebsiteNotIn) > 0 {
+	if i.WebsiteNotIn != nil {
 		predicates = append(predicates, network.WebsiteNotIn(i.WebsiteNotIn...))
 	}
 	if i.WebsiteGT != nil {
@@ -3795,15 +3720,8 @@ func (i *NoticeWhereInput) P() (predicate.Notice, error) {
 		}
 		predicates = append(predicates, notice.Not(p))
 	}
-	switch n := len(i.Or); {
-	case n == 1:
-		p, err := i.Or[0].P()
-		if err != nil {
-			return nil, fmt.Errorf("%w: field 'or'", err)
-		}
-		predicates = append(predicates, p)
-	case n > 1:
-		or := make([]predicate.Notice, 0, n)
+	if i.Or != nil {
+		or := make([]predicate.Notice, 0, len(i.Or))
 		for _, w := range i.Or {
 			p, err := w.P()
 			if err != nil {
@@ -3811,25 +3729,21 @@ func (i *NoticeWhereInput) P() (predicate.Notice, error) {
 			}
 			or = append(or, p)
 		}
-		predicates = append(predicates, notice.Or(or...))
+		switch len(or) {
+		case 0:
+			predicates = append(predicates, predicate.Notice(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case 1:
+			predicates = append(predicates, or[0])
+		default:
+			predicates = append(predicates, notice.Or(or...))
+		}
 	}
-	switch n := len(i.And); {
-	case n == 1:
-		p, err := i.And[0].P()
+	for _, w := range i.And {
+		p, err := w.P()
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
 		predicates = append(predicates, p)
-	case n > 1:
-		and := make([]predicate.Notice, 0, n)
-		for _, w := range i.And {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'and'", err)
-			}
-			and = append(and, p)
-		}
-		predicates = append(predicates, notice.And(and...))
 	}
 	predicates = append(predicates, i.Predicates...)
 	if i.ID != nil {
@@ -3838,10 +3752,10 @@ func (i *NoticeWhereInput) P() (predicate.Notice, error) {
 	if i.IDNEQ != nil {
 		predicates = append(predicates, notice.IDNEQ(*i.IDNEQ))
 	}
-	if len(i.IDIn) > 0 {
+	if i.IDIn != nil {
 		predicates = append(predicates, notice.IDIn(i.IDIn...))
 	}
-	if len(i.IDNotIn) > 0 {
+	if i.IDNotIn != nil {
 		predicates = append(predicates, notice.IDNotIn(i.IDNotIn...))
 	}
 	if i.IDGT != nil {
@@ -3862,10 +3776,10 @@ func (i *NoticeWhereInput) P() (predicate.Notice, error) {
 	if i.TitleNEQ != nil {
 		predicates = append(predicates, notice.TitleNEQ(*i.TitleNEQ))
 	}
-	if len(i.TitleIn) > 0 {
+	if i.TitleIn != nil {
 		predicates = append(predicates, notice.TitleIn(i.TitleIn...))
 	}
-	if len(i.TitleNotIn) > 0 {
+	if i.TitleNotIn != nil {
 		predicates = append(predicates, notice.TitleNotIn(i.TitleNotIn...))
 	}
 	if i.TitleGT != nil {
@@ -3901,10 +3815,10 @@ func (i *NoticeWhereInput) P() (predicate.Notice, error) {
 	if i.BodyNEQ != nil {
 		predicates = append(predicates, notice.BodyNEQ(*i.BodyNEQ))
 	}
-	if len(i.BodyIn) > 0 {
+	if i.BodyIn != nil {
 		predicates = append(predicates, notice.BodyIn(i.BodyIn...))
 	}
-	if len(i.BodyNotIn) > 0 {
+	if i.BodyNotIn != nil {
 		predicates = append(predicates, notice.BodyNotIn(i.BodyNotIn...))
 	}
 	if i.BodyGT != nil {
@@ -3946,10 +3860,10 @@ func (i *NoticeWhereInput) P() (predicate.Notice, error) {
 	if i.KindNEQ != nil {
 		predicates = append(predicates, notice.KindNEQ(*i.KindNEQ))
 	}
-	if len(i.KindIn) > 0 {
+	if i.KindIn != nil {
 		predicates = append(predicates, notice.KindIn(i.KindIn...))
 	}
-	if len(i.KindNotIn) > 0 {
+	if i.KindNotIn != nil {
 		predicates = append(predicates, notice.KindNotIn(i.KindNotIn...))
 	}
 	if i.EventOn != nil {
@@ -3958,10 +3872,10 @@ func (i *NoticeWhereInput) P() (predicate.Notice, error) {
 	if i.EventOnNEQ != nil {
 		predicates = append(predicates, notice.EventOnNEQ(*i.EventOnNEQ))
 	}
-	if len(i.EventOnIn) > 0 {
+	if i.EventOnIn != nil {
 		predicates = append(predicates, notice.EventOnIn(i.EventOnIn...))
 	}
-	if len(i.EventOnNotIn) > 0 {
+	if i.EventOnNotIn != nil {
 		predicates = append(predicates, notice.EventOnNotIn(i.EventOnNotIn...))
 	}
 	if i.EventOnGT != nil {
@@ -3988,10 +3902,10 @@ func (i *NoticeWhereInput) P() (predicate.Notice, error) {
 	if i.URLNEQ != nil {
 		predicates = append(predicates, notice.URLNEQ(*i.URLNEQ))
 	}
-	if len(i.URLIn) > 0 {
+	if i.URLIn != nil {
 		predicates = append(predicates, notice.URLIn(i.URLIn...))
 	}
-	if len(i.URLNotIn) > 0 {
+	if i.URLNotIn != nil {
 		predicates = append(predicates, notice.URLNotIn(i.URLNotIn...))
 	}
 	if i.URLGT != nil {
@@ -4033,10 +3947,10 @@ func (i *NoticeWhereInput) P() (predicate.Notice, error) {
 	if i.PublishedAtNEQ != nil {
 		predicates = append(predicates, notice.PublishedAtNEQ(*i.PublishedAtNEQ))
 	}
-	if len(i.PublishedAtIn) > 0 {
+	if i.PublishedAtIn != nil {
 		predicates = append(predicates, notice.PublishedAtIn(i.PublishedAtIn...))
 	}
-	if len(i.PublishedAtNotIn) > 0 {
+	if i.PublishedAtNotIn != nil {
 		predicates = append(predicates, notice.PublishedAtNotIn(i.PublishedAtNotIn...))
 	}
 	if i.PublishedAtGT != nil {
@@ -4057,10 +3971,10 @@ func (i *NoticeWhereInput) P() (predicate.Notice, error) {
 	if i.ExpiresAtNEQ != nil {
 		predicates = append(predicates, notice.ExpiresAtNEQ(*i.ExpiresAtNEQ))
 	}
-	if len(i.ExpiresAtIn) > 0 {
+	if i.ExpiresAtIn != nil {
 		predicates = append(predicates, notice.ExpiresAtIn(i.ExpiresAtIn...))
 	}
-	if len(i.ExpiresAtNotIn) > 0 {
+	if i.ExpiresAtNotIn != nil {
 		predicates = append(predicates, notice.ExpiresAtNotIn(i.ExpiresAtNotIn...))
 	}
 	if i.ExpiresAtGT != nil {
@@ -4360,15 +4274,8 @@ func (i *OperatingModelWhereInput) P() (predicate.OperatingModel, error) {
 		}
 		predicates = append(predicates, operatingmodel.Not(p))
 	}
-	switch n := len(i.Or); {
-	case n == 1:
-		p, err := i.Or[0].P()
-		if err != nil {
-			return nil, fmt.Errorf("%w: field 'or'", err)
-		}
-		predicates = append(predicates, p)
-	case n > 1:
-		or := make([]predicate.OperatingModel, 0, n)
+	if i.Or != nil {
+		or := make([]predicate.OperatingModel, 0, len(i.Or))
 		for _, w := range i.Or {
 			p, err := w.P()
 			if err != nil {
@@ -4376,25 +4283,21 @@ func (i *OperatingModelWhereInput) P() (predicate.OperatingModel, error) {
 			}
 			or = append(or, p)
 		}
-		predicates = append(predicates, operatingmodel.Or(or...))
+		switch len(or) {
+		case 0:
+			predicates = append(predicates, predicate.OperatingModel(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case 1:
+			predicates = append(predicates, or[0])
+		default:
+			predicates = append(predicates, operatingmodel.Or(or...))
+		}
 	}
-	switch n := len(i.And); {
-	case n == 1:
-		p, err := i.And[0].P()
+	for _, w := range i.And {
+		p, err := w.P()
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
 		predicates = append(predicates, p)
-	case n > 1:
-		and := make([]predicate.OperatingModel, 0, n)
-		for _, w := range i.And {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'and'", err)
-			}
-			and = append(and, p)
-		}
-		predicates = append(predicates, operatingmodel.And(and...))
 	}
 	predicates = append(predicates, i.Predicates...)
 	if i.ID != nil {
@@ -4403,10 +4306,10 @@ func (i *OperatingModelWhereInput) P() (predicate.OperatingModel, error) {
 	if i.IDNEQ != nil {
 		predicates = append(predicates, operatingmodel.IDNEQ(*i.IDNEQ))
 	}
-	if len(i.IDIn) > 0 {
+	if i.IDIn != nil {
 		predicates = append(predicates, operatingmodel.IDIn(i.IDIn...))
 	}
-	if len(i.IDNotIn) > 0 {
+	if i.IDNotIn != nil {
 		predicates = append(predicates, operatingmodel.IDNotIn(i.IDNotIn...))
 	}
 	if i.IDGT != nil {
@@ -4427,10 +4330,10 @@ func (i *OperatingModelWhereInput) P() (predicate.OperatingModel, error) {
 	if i.CreatedAtNEQ != nil {
 		predicates = append(predicates, operatingmodel.CreatedAtNEQ(*i.CreatedAtNEQ))
 	}
-	if len(i.CreatedAtIn) > 0 {
+	if i.CreatedAtIn != nil {
 		predicates = append(predicates, operatingmodel.CreatedAtIn(i.CreatedAtIn...))
 	}
-	if len(i.CreatedAtNotIn) > 0 {
+	if i.CreatedAtNotIn != nil {
 		predicates = append(predicates, operatingmodel.CreatedAtNotIn(i.CreatedAtNotIn...))
 	}
 	if i.CreatedAtGT != nil {
@@ -4451,10 +4354,10 @@ func (i *OperatingModelWhereInput) P() (predicate.OperatingModel, error) {
 	if i.UpdatedAtNEQ != nil {
 		predicates = append(predicates, operatingmodel.UpdatedAtNEQ(*i.UpdatedAtNEQ))
 	}
-	if len(i.UpdatedAtIn) > 0 {
+	if i.UpdatedAtIn != nil {
 		predicates = append(predicates, operatingmodel.UpdatedAtIn(i.UpdatedAtIn...))
 	}
-	if len(i.UpdatedAtNotIn) > 0 {
+	if i.UpdatedAtNotIn != nil {
 		predicates = append(predicates, operatingmodel.UpdatedAtNotIn(i.UpdatedAtNotIn...))
 	}
 	if i.UpdatedAtGT != nil {
@@ -4475,10 +4378,10 @@ func (i *OperatingModelWhereInput) P() (predicate.OperatingModel, error) {
 	if i.SlugNEQ != nil {
 		predicates = append(predicates, operatingmodel.SlugNEQ(*i.SlugNEQ))
 	}
-	if len(i.SlugIn) > 0 {
+	if i.SlugIn != nil {
 		predicates = append(predicates, operatingmodel.SlugIn(i.SlugIn...))
 	}
-	if len(i.SlugNotIn) > 0 {
+	if i.SlugNotIn != nil {
 		predicates = append(predicates, operatingmodel.SlugNotIn(i.SlugNotIn...))
 	}
 	if i.SlugGT != nil {
@@ -4514,10 +4417,10 @@ func (i *OperatingModelWhereInput) P() (predicate.OperatingModel, error) {
 	if i.NameNEQ != nil {
 		predicates = append(predicates, operatingmodel.NameNEQ(*i.NameNEQ))
 	}
-	if len(i.NameIn) > 0 {
+	if i.NameIn != nil {
 		predicates = append(predicates, operatingmodel.NameIn(i.NameIn...))
 	}
-	if len(i.NameNotIn) > 0 {
+	if i.NameNotIn != nil {
 		predicates = append(predicates, operatingmodel.NameNotIn(i.NameNotIn...))
 	}
 	if i.NameGT != nil {
@@ -4553,10 +4456,10 @@ func (i *OperatingModelWhereInput) P() (predicate.OperatingModel, error) {
 	if i.SummaryNEQ != nil {
 		predicates = append(predicates, operatingmodel.SummaryNEQ(*i.SummaryNEQ))
 	}
-	if len(i.SummaryIn) > 0 {
+	if i.SummaryIn != nil {
 		predicates = append(predicates, operatingmodel.SummaryIn(i.SummaryIn...))
 	}
-	if len(i.SummaryNotIn) > 0 {
+	if i.SummaryNotIn != nil {
 		predicates = append(predicates, operatingmodel.SummaryNotIn(i.SummaryNotIn...))
 	}
 	if i.SummaryGT != nil {
@@ -4598,10 +4501,10 @@ func (i *OperatingModelWhereInput) P() (predicate.OperatingModel, error) {
 	if i.CoreIdeaNEQ != nil {
 		predicates = append(predicates, operatingmodel.CoreIdeaNEQ(*i.CoreIdeaNEQ))
 	}
-	if len(i.CoreIdeaIn) > 0 {
+	if i.CoreIdeaIn != nil {
 		predicates = append(predicates, operatingmodel.CoreIdeaIn(i.CoreIdeaIn...))
 	}
-	if len(i.CoreIdeaNotIn) > 0 {
+	if i.CoreIdeaNotIn != nil {
 		predicates = append(predicates, operatingmodel.CoreIdeaNotIn(i.CoreIdeaNotIn...))
 	}
 	if i.CoreIdeaGT != nil {
@@ -4643,10 +4546,10 @@ func (i *OperatingModelWhereInput) P() (predicate.OperatingModel, error) {
 	if i.ConditionsNEQ != nil {
 		predicates = append(predicates, operatingmodel.ConditionsNEQ(*i.ConditionsNEQ))
 	}
-	if len(i.ConditionsIn) > 0 {
+	if i.ConditionsIn != nil {
 		predicates = append(predicates, operatingmodel.ConditionsIn(i.ConditionsIn...))
 	}
-	if len(i.ConditionsNotIn) > 0 {
+	if i.ConditionsNotIn != nil {
 		predicates = append(predicates, operatingmodel.ConditionsNotIn(i.ConditionsNotIn...))
 	}
 	if i.ConditionsGT != nil {
@@ -4688,10 +4591,10 @@ func (i *OperatingModelWhereInput) P() (predicate.OperatingModel, error) {
 	if i.OperatingEnvironmentNEQ != nil {
 		predicates = append(predicates, operatingmodel.OperatingEnvironmentNEQ(*i.OperatingEnvironmentNEQ))
 	}
-	if len(i.OperatingEnvironmentIn) > 0 {
+	if i.OperatingEnvironmentIn != nil {
 		predicates = append(predicates, operatingmodel.OperatingEnvironmentIn(i.OperatingEnvironmentIn...))
 	}
-	if len(i.OperatingEnvironmentNotIn) > 0 {
+	if i.OperatingEnvironmentNotIn != nil {
 		predicates = append(predicates, operatingmodel.OperatingEnvironmentNotIn(i.OperatingEnvironmentNotIn...))
 	}
 	if i.OperatingEnvironmentGT != nil {
@@ -4733,10 +4636,10 @@ func (i *OperatingModelWhereInput) P() (predicate.OperatingModel, error) {
 	if i.FunderNEQ != nil {
 		predicates = append(predicates, operatingmodel.FunderNEQ(*i.FunderNEQ))
 	}
-	if len(i.FunderIn) > 0 {
+	if i.FunderIn != nil {
 		predicates = append(predicates, operatingmodel.FunderIn(i.FunderIn...))
 	}
-	if len(i.FunderNotIn) > 0 {
+	if i.FunderNotIn != nil {
 		predicates = append(predicates, operatingmodel.FunderNotIn(i.FunderNotIn...))
 	}
 	if i.FunderGT != nil {
@@ -4778,10 +4681,10 @@ func (i *OperatingModelWhereInput) P() (predicate.OperatingModel, error) {
 	if i.SourceURLNEQ != nil {
 		predicates = append(predicates, operatingmodel.SourceURLNEQ(*i.SourceURLNEQ))
 	}
-	if len(i.SourceURLIn) > 0 {
+	if i.SourceURLIn != nil {
 		predicates = append(predicates, operatingmodel.SourceURLIn(i.SourceURLIn...))
 	}
-	if len(i.SourceURLNotIn) > 0 {
+	if i.SourceURLNotIn != nil {
 		predicates = append(predicates, operatingmodel.SourceURLNotIn(i.SourceURLNotIn...))
 	}
 	if i.SourceURLGT != nil {
@@ -5108,15 +5011,8 @@ func (i *OrganizationWhereInput) P() (predicate.Organization, error) {
 		}
 		predicates = append(predicates, organization.Not(p))
 	}
-	switch n := len(i.Or); {
-	case n == 1:
-		p, err := i.Or[0].P()
-		if err != nil {
-			return nil, fmt.Errorf("%w: field 'or'", err)
-		}
-		predicates = append(predicates, p)
-	case n > 1:
-		or := make([]predicate.Organization, 0, n)
+	if i.Or != nil {
+		or := make([]predicate.Organization, 0, len(i.Or))
 		for _, w := range i.Or {
 			p, err := w.P()
 			if err != nil {
@@ -5124,25 +5020,21 @@ func (i *OrganizationWhereInput) P() (predicate.Organization, error) {
 			}
 			or = append(or, p)
 		}
-		predicates = append(predicates, organization.Or(or...))
+		switch len(or) {
+		case 0:
+			predicates = append(predicates, predicate.Organization(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case 1:
+			predicates = append(predicates, or[0])
+		default:
+			predicates = append(predicates, organization.Or(or...))
+		}
 	}
-	switch n := len(i.And); {
-	case n == 1:
-		p, err := i.And[0].P()
+	for _, w := range i.And {
+		p, err := w.P()
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
 		predicates = append(predicates, p)
-	case n > 1:
-		and := make([]predicate.Organization, 0, n)
-		for _, w := range i.And {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'and'", err)
-			}
-			and = append(and, p)
-		}
-		predicates = append(predicates, organization.And(and...))
 	}
 	predicates = append(predicates, i.Predicates...)
 	if i.ID != nil {
@@ -5151,10 +5043,10 @@ func (i *OrganizationWhereInput) P() (predicate.Organization, error) {
 	if i.IDNEQ != nil {
 		predicates = append(predicates, organization.IDNEQ(*i.IDNEQ))
 	}
-	if len(i.IDIn) > 0 {
+	if i.IDIn != nil {
 		predicates = append(predicates, organization.IDIn(i.IDIn...))
 	}
-	if len(i.IDNotIn) > 0 {
+	if i.IDNotIn != nil {
 		predicates = append(predicates, organization.IDNotIn(i.IDNotIn...))
 	}
 	if i.IDGT != nil {
@@ -5175,10 +5067,10 @@ func (i *OrganizationWhereInput) P() (predicate.Organization, error) {
 	if i.CreatedAtNEQ != nil {
 		predicates = append(predicates, organization.CreatedAtNEQ(*i.CreatedAtNEQ))
 	}
-	if len(i.CreatedAtIn) > 0 {
+	if i.CreatedAtIn != nil {
 		predicates = append(predicates, organization.CreatedAtIn(i.CreatedAtIn...))
 	}
-	if len(i.CreatedAtNotIn) > 0 {
+	if i.CreatedAtNotIn != nil {
 		predicates = append(predicates, organization.CreatedAtNotIn(i.CreatedAtNotIn...))
 	}
 	if i.CreatedAtGT != nil {
@@ -5199,10 +5091,10 @@ func (i *OrganizationWhereInput) P() (predicate.Organization, error) {
 	if i.UpdatedAtNEQ != nil {
 		predicates = append(predicates, organization.UpdatedAtNEQ(*i.UpdatedAtNEQ))
 	}
-	if len(i.UpdatedAtIn) > 0 {
+	if i.UpdatedAtIn != nil {
 		predicates = append(predicates, organization.UpdatedAtIn(i.UpdatedAtIn...))
 	}
-	if len(i.UpdatedAtNotIn) > 0 {
+	if i.UpdatedAtNotIn != nil {
 		predicates = append(predicates, organization.UpdatedAtNotIn(i.UpdatedAtNotIn...))
 	}
 	if i.UpdatedAtGT != nil {
@@ -5223,10 +5115,10 @@ func (i *OrganizationWhereInput) P() (predicate.Organization, error) {
 	if i.NameNEQ != nil {
 		predicates = append(predicates, organization.NameNEQ(*i.NameNEQ))
 	}
-	if len(i.NameIn) > 0 {
+	if i.NameIn != nil {
 		predicates = append(predicates, organization.NameIn(i.NameIn...))
 	}
-	if len(i.NameNotIn) > 0 {
+	if i.NameNotIn != nil {
 		predicates = append(predicates, organization.NameNotIn(i.NameNotIn...))
 	}
 	if i.NameGT != nil {
@@ -5262,10 +5154,10 @@ func (i *OrganizationWhereInput) P() (predicate.Organization, error) {
 	if i.SlugNEQ != nil {
 		predicates = append(predicates, organization.SlugNEQ(*i.SlugNEQ))
 	}
-	if len(i.SlugIn) > 0 {
+	if i.SlugIn != nil {
 		predicates = append(predicates, organization.SlugIn(i.SlugIn...))
 	}
-	if len(i.SlugNotIn) > 0 {
+	if i.SlugNotIn != nil {
 		predicates = append(predicates, organization.SlugNotIn(i.SlugNotIn...))
 	}
 	if i.SlugGT != nil {
@@ -5301,10 +5193,10 @@ func (i *OrganizationWhereInput) P() (predicate.Organization, error) {
 	if i.KindNEQ != nil {
 		predicates = append(predicates, organization.KindNEQ(*i.KindNEQ))
 	}
-	if len(i.KindIn) > 0 {
+	if i.KindIn != nil {
 		predicates = append(predicates, organization.KindIn(i.KindIn...))
 	}
-	if len(i.KindNotIn) > 0 {
+	if i.KindNotIn != nil {
 		predicates = append(predicates, organization.KindNotIn(i.KindNotIn...))
 	}
 	if i.Description != nil {
@@ -5313,10 +5205,10 @@ func (i *OrganizationWhereInput) P() (predicate.Organization, error) {
 	if i.DescriptionNEQ != nil {
 		predicates = append(predicates, organization.DescriptionNEQ(*i.DescriptionNEQ))
 	}
-	if len(i.DescriptionIn) > 0 {
+	if i.DescriptionIn != nil {
 		predicates = append(predicates, organization.DescriptionIn(i.DescriptionIn...))
 	}
-	if len(i.DescriptionNotIn) > 0 {
+	if i.DescriptionNotIn != nil {
 		predicates = append(predicates, organization.DescriptionNotIn(i.DescriptionNotIn...))
 	}
 	if i.DescriptionGT != nil {
@@ -5358,10 +5250,10 @@ func (i *OrganizationWhereInput) P() (predicate.Organization, error) {
 	if i.WebsiteNEQ != nil {
 		predicates = append(predicates, organization.WebsiteNEQ(*i.WebsiteNEQ))
 	}
-	if len(i.WebsiteIn) > 0 {
+	if i.WebsiteIn != nil {
 		predicates = append(predicates, organization.WebsiteIn(i.WebsiteIn...))
 	}
-	if len(i.WebsiteNotIn) > 0 {
+	if i.WebsiteNotIn != nil {
 		predicates = append(predicates, organization.WebsiteNotIn(i.WebsiteNotIn...))
 	}
 	if i.WebsiteGT != nil {
@@ -5683,15 +5575,8 @@ func (i *PilotWhereInput) P() (predicate.Pilot, error) {
 		}
 		predicates = append(predicates, pilot.Not(p))
 	}
-	switch n := len(i.Or); {
-	case n == 1:
-		p, err := i.Or[0].P()
-		if err != nil {
-			return nil, fmt.Errorf("%w: field 'or'", err)
-		}
-		predicates = append(predicates, p)
-	case n > 1:
-		or := make([]predicate.Pilot, 0, n)
+	if i.Or != nil {
+		or := make([]predicate.Pilot, 0, len(i.Or))
 		for _, w := range i.Or {
 			p, err := w.P()
 			if err != nil {
@@ -5699,25 +5584,21 @@ func (i *PilotWhereInput) P() (predicate.Pilot, error) {
 			}
 			or = append(or, p)
 		}
-		predicates = append(predicates, pilot.Or(or...))
+		switch len(or) {
+		case 0:
+			predicates = append(predicates, predicate.Pilot(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case 1:
+			predicates = append(predicates, or[0])
+		default:
+			predicates = append(predicates, pilot.Or(or...))
+		}
 	}
-	switch n := len(i.And); {
-	case n == 1:
-		p, err := i.And[0].P()
+	for _, w := range i.And {
+		p, err := w.P()
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
 		predicates = append(predicates, p)
-	case n > 1:
-		and := make([]predicate.Pilot, 0, n)
-		for _, w := range i.And {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'and'", err)
-			}
-			and = append(and, p)
-		}
-		predicates = append(predicates, pilot.And(and...))
 	}
 	predicates = append(predicates, i.Predicates...)
 	if i.ID != nil {
@@ -5726,10 +5607,10 @@ func (i *PilotWhereInput) P() (predicate.Pilot, error) {
 	if i.IDNEQ != nil {
 		predicates = append(predicates, pilot.IDNEQ(*i.IDNEQ))
 	}
-	if len(i.IDIn) > 0 {
+	if i.IDIn != nil {
 		predicates = append(predicates, pilot.IDIn(i.IDIn...))
 	}
-	if len(i.IDNotIn) > 0 {
+	if i.IDNotIn != nil {
 		predicates = append(predicates, pilot.IDNotIn(i.IDNotIn...))
 	}
 	if i.IDGT != nil {
@@ -5750,10 +5631,10 @@ func (i *PilotWhereInput) P() (predicate.Pilot, error) {
 	if i.CreatedAtNEQ != nil {
 		predicates = append(predicates, pilot.CreatedAtNEQ(*i.CreatedAtNEQ))
 	}
-	if len(i.CreatedAtIn) > 0 {
+	if i.CreatedAtIn != nil {
 		predicates = append(predicates, pilot.CreatedAtIn(i.CreatedAtIn...))
 	}
-	if len(i.CreatedAtNotIn) > 0 {
+	if i.CreatedAtNotIn != nil {
 		predicates = append(predicates, pilot.CreatedAtNotIn(i.CreatedAtNotIn...))
 	}
 	if i.CreatedAtGT != nil {
@@ -5774,10 +5655,10 @@ func (i *PilotWhereInput) P() (predicate.Pilot, error) {
 	if i.UpdatedAtNEQ != nil {
 		predicates = append(predicates, pilot.UpdatedAtNEQ(*i.UpdatedAtNEQ))
 	}
-	if len(i.UpdatedAtIn) > 0 {
+	if i.UpdatedAtIn != nil {
 		predicates = append(predicates, pilot.UpdatedAtIn(i.UpdatedAtIn...))
 	}
-	if len(i.UpdatedAtNotIn) > 0 {
+	if i.UpdatedAtNotIn != nil {
 		predicates = append(predicates, pilot.UpdatedAtNotIn(i.UpdatedAtNotIn...))
 	}
 	if i.UpdatedAtGT != nil {
@@ -5798,10 +5679,10 @@ func (i *PilotWhereInput) P() (predicate.Pilot, error) {
 	if i.SlugNEQ != nil {
 		predicates = append(predicates, pilot.SlugNEQ(*i.SlugNEQ))
 	}
-	if len(i.SlugIn) > 0 {
+	if i.SlugIn != nil {
 		predicates = append(predicates, pilot.SlugIn(i.SlugIn...))
 	}
-	if len(i.SlugNotIn) > 0 {
+	if i.SlugNotIn != nil {
 		predicates = append(predicates, pilot.SlugNotIn(i.SlugNotIn...))
 	}
 	if i.SlugGT != nil {
@@ -5837,10 +5718,10 @@ func (i *PilotWhereInput) P() (predicate.Pilot, error) {
 	if i.TitleNEQ != nil {
 		predicates = append(predicates, pilot.TitleNEQ(*i.TitleNEQ))
 	}
-	if len(i.TitleIn) > 0 {
+	if i.TitleIn != nil {
 		predicates = append(predicates, pilot.TitleIn(i.TitleIn...))
 	}
-	if len(i.TitleNotIn) > 0 {
+	if i.TitleNotIn != nil {
 		predicates = append(predicates, pilot.TitleNotIn(i.TitleNotIn...))
 	}
 	if i.TitleGT != nil {
@@ -5876,10 +5757,10 @@ func (i *PilotWhereInput) P() (predicate.Pilot, error) {
 	if i.SummaryNEQ != nil {
 		predicates = append(predicates, pilot.SummaryNEQ(*i.SummaryNEQ))
 	}
-	if len(i.SummaryIn) > 0 {
+	if i.SummaryIn != nil {
 		predicates = append(predicates, pilot.SummaryIn(i.SummaryIn...))
 	}
-	if len(i.SummaryNotIn) > 0 {
+	if i.SummaryNotIn != nil {
 		predicates = append(predicates, pilot.SummaryNotIn(i.SummaryNotIn...))
 	}
 	if i.SummaryGT != nil {
@@ -5921,10 +5802,10 @@ func (i *PilotWhereInput) P() (predicate.Pilot, error) {
 	if i.DescriptionNEQ != nil {
 		predicates = append(predicates, pilot.DescriptionNEQ(*i.DescriptionNEQ))
 	}
-	if len(i.DescriptionIn) > 0 {
+	if i.DescriptionIn != nil {
 		predicates = append(predicates, pilot.DescriptionIn(i.DescriptionIn...))
 	}
-	if len(i.DescriptionNotIn) > 0 {
+	if i.DescriptionNotIn != nil {
 		predicates = append(predicates, pilot.DescriptionNotIn(i.DescriptionNotIn...))
 	}
 	if i.DescriptionGT != nil {
@@ -5966,10 +5847,10 @@ func (i *PilotWhereInput) P() (predicate.Pilot, error) {
 	if i.StatusNEQ != nil {
 		predicates = append(predicates, pilot.StatusNEQ(*i.StatusNEQ))
 	}
-	if len(i.StatusIn) > 0 {
+	if i.StatusIn != nil {
 		predicates = append(predicates, pilot.StatusIn(i.StatusIn...))
 	}
-	if len(i.StatusNotIn) > 0 {
+	if i.StatusNotIn != nil {
 		predicates = append(predicates, pilot.StatusNotIn(i.StatusNotIn...))
 	}
 	if i.StartsOn != nil {
@@ -5978,10 +5859,10 @@ func (i *PilotWhereInput) P() (predicate.Pilot, error) {
 	if i.StartsOnNEQ != nil {
 		predicates = append(predicates, pilot.StartsOnNEQ(*i.StartsOnNEQ))
 	}
-	if len(i.StartsOnIn) > 0 {
+	if i.StartsOnIn != nil {
 		predicates = append(predicates, pilot.StartsOnIn(i.StartsOnIn...))
 	}
-	if len(i.StartsOnNotIn) > 0 {
+	if i.StartsOnNotIn != nil {
 		predicates = append(predicates, pilot.StartsOnNotIn(i.StartsOnNotIn...))
 	}
 	if i.StartsOnGT != nil {
@@ -6008,10 +5889,10 @@ func (i *PilotWhereInput) P() (predicate.Pilot, error) {
 	if i.EndsOnNEQ != nil {
 		predicates = append(predicates, pilot.EndsOnNEQ(*i.EndsOnNEQ))
 	}
-	if len(i.EndsOnIn) > 0 {
+	if i.EndsOnIn != nil {
 		predicates = append(predicates, pilot.EndsOnIn(i.EndsOnIn...))
 	}
-	if len(i.EndsOnNotIn) > 0 {
+	if i.EndsOnNotIn != nil {
 		predicates = append(predicates, pilot.EndsOnNotIn(i.EndsOnNotIn...))
 	}
 	if i.EndsOnGT != nil {
@@ -6050,10 +5931,10 @@ func (i *PilotWhereInput) P() (predicate.Pilot, error) {
 	if i.SourceURLNEQ != nil {
 		predicates = append(predicates, pilot.SourceURLNEQ(*i.SourceURLNEQ))
 	}
-	if len(i.SourceURLIn) > 0 {
+	if i.SourceURLIn != nil {
 		predicates = append(predicates, pilot.SourceURLIn(i.SourceURLIn...))
 	}
-	if len(i.SourceURLNotIn) > 0 {
+	if i.SourceURLNotIn != nil {
 		predicates = append(predicates, pilot.SourceURLNotIn(i.SourceURLNotIn...))
 	}
 	if i.SourceURLGT != nil {
@@ -6349,15 +6230,8 @@ func (i *PostWhereInput) P() (predicate.Post, error) {
 		}
 		predicates = append(predicates, post.Not(p))
 	}
-	switch n := len(i.Or); {
-	case n == 1:
-		p, err := i.Or[0].P()
-		if err != nil {
-			return nil, fmt.Errorf("%w: field 'or'", err)
-		}
-		predicates = append(predicates, p)
-	case n > 1:
-		or := make([]predicate.Post, 0, n)
+	if i.Or != nil {
+		or := make([]predicate.Post, 0, len(i.Or))
 		for _, w := range i.Or {
 			p, err := w.P()
 			if err != nil {
@@ -6365,25 +6239,21 @@ func (i *PostWhereInput) P() (predicate.Post, error) {
 			}
 			or = append(or, p)
 		}
-		predicates = append(predicates, post.Or(or...))
+		switch len(or) {
+		case 0:
+			predicates = append(predicates, predicate.Post(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case 1:
+			predicates = append(predicates, or[0])
+		default:
+			predicates = append(predicates, post.Or(or...))
+		}
 	}
-	switch n := len(i.And); {
-	case n == 1:
-		p, err := i.And[0].P()
+	for _, w := range i.And {
+		p, err := w.P()
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
 		predicates = append(predicates, p)
-	case n > 1:
-		and := make([]predicate.Post, 0, n)
-		for _, w := range i.And {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'and'", err)
-			}
-			and = append(and, p)
-		}
-		predicates = append(predicates, post.And(and...))
 	}
 	predicates = append(predicates, i.Predicates...)
 	if i.ID != nil {
@@ -6392,10 +6262,10 @@ func (i *PostWhereInput) P() (predicate.Post, error) {
 	if i.IDNEQ != nil {
 		predicates = append(predicates, post.IDNEQ(*i.IDNEQ))
 	}
-	if len(i.IDIn) > 0 {
+	if i.IDIn != nil {
 		predicates = append(predicates, post.IDIn(i.IDIn...))
 	}
-	if len(i.IDNotIn) > 0 {
+	if i.IDNotIn != nil {
 		predicates = append(predicates, post.IDNotIn(i.IDNotIn...))
 	}
 	if i.IDGT != nil {
@@ -6416,10 +6286,10 @@ func (i *PostWhereInput) P() (predicate.Post, error) {
 	if i.BodyNEQ != nil {
 		predicates = append(predicates, post.BodyNEQ(*i.BodyNEQ))
 	}
-	if len(i.BodyIn) > 0 {
+	if i.BodyIn != nil {
 		predicates = append(predicates, post.BodyIn(i.BodyIn...))
 	}
-	if len(i.BodyNotIn) > 0 {
+	if i.BodyNotIn != nil {
 		predicates = append(predicates, post.BodyNotIn(i.BodyNotIn...))
 	}
 	if i.BodyGT != nil {
@@ -6455,10 +6325,10 @@ func (i *PostWhereInput) P() (predicate.Post, error) {
 	if i.CreatedAtNEQ != nil {
 		predicates = append(predicates, post.CreatedAtNEQ(*i.CreatedAtNEQ))
 	}
-	if len(i.CreatedAtIn) > 0 {
+	if i.CreatedAtIn != nil {
 		predicates = append(predicates, post.CreatedAtIn(i.CreatedAtIn...))
 	}
-	if len(i.CreatedAtNotIn) > 0 {
+	if i.CreatedAtNotIn != nil {
 		predicates = append(predicates, post.CreatedAtNotIn(i.CreatedAtNotIn...))
 	}
 	if i.CreatedAtGT != nil {
@@ -6479,10 +6349,10 @@ func (i *PostWhereInput) P() (predicate.Post, error) {
 	if i.EditedAtNEQ != nil {
 		predicates = append(predicates, post.EditedAtNEQ(*i.EditedAtNEQ))
 	}
-	if len(i.EditedAtIn) > 0 {
+	if i.EditedAtIn != nil {
 		predicates = append(predicates, post.EditedAtIn(i.EditedAtIn...))
 	}
-	if len(i.EditedAtNotIn) > 0 {
+	if i.EditedAtNotIn != nil {
 		predicates = append(predicates, post.EditedAtNotIn(i.EditedAtNotIn...))
 	}
 	if i.EditedAtGT != nil {
@@ -6509,10 +6379,10 @@ func (i *PostWhereInput) P() (predicate.Post, error) {
 	if i.DeletedAtNEQ != nil {
 		predicates = append(predicates, post.DeletedAtNEQ(*i.DeletedAtNEQ))
 	}
-	if len(i.DeletedAtIn) > 0 {
+	if i.DeletedAtIn != nil {
 		predicates = append(predicates, post.DeletedAtIn(i.DeletedAtIn...))
 	}
-	if len(i.DeletedAtNotIn) > 0 {
+	if i.DeletedAtNotIn != nil {
 		predicates = append(predicates, post.DeletedAtNotIn(i.DeletedAtNotIn...))
 	}
 	if i.DeletedAtGT != nil {
@@ -6768,15 +6638,8 @@ func (i *RegionWhereInput) P() (predicate.Region, error) {
 		}
 		predicates = append(predicates, region.Not(p))
 	}
-	switch n := len(i.Or); {
-	case n == 1:
-		p, err := i.Or[0].P()
-		if err != nil {
-			return nil, fmt.Errorf("%w: field 'or'", err)
-		}
-		predicates = append(predicates, p)
-	case n > 1:
-		or := make([]predicate.Region, 0, n)
+	if i.Or != nil {
+		or := make([]predicate.Region, 0, len(i.Or))
 		for _, w := range i.Or {
 			p, err := w.P()
 			if err != nil {
@@ -6784,25 +6647,21 @@ func (i *RegionWhereInput) P() (predicate.Region, error) {
 			}
 			or = append(or, p)
 		}
-		predicates = append(predicates, region.Or(or...))
+		switch len(or) {
+		case 0:
+			predicates = append(predicates, predicate.Region(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case 1:
+			predicates = append(predicates, or[0])
+		default:
+			predicates = append(predicates, region.Or(or...))
+		}
 	}
-	switch n := len(i.And); {
-	case n == 1:
-		p, err := i.And[0].P()
+	for _, w := range i.And {
+		p, err := w.P()
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
 		predicates = append(predicates, p)
-	case n > 1:
-		and := make([]predicate.Region, 0, n)
-		for _, w := range i.And {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'and'", err)
-			}
-			and = append(and, p)
-		}
-		predicates = append(predicates, region.And(and...))
 	}
 	predicates = append(predicates, i.Predicates...)
 	if i.ID != nil {
@@ -6811,10 +6670,10 @@ func (i *RegionWhereInput) P() (predicate.Region, error) {
 	if i.IDNEQ != nil {
 		predicates = append(predicates, region.IDNEQ(*i.IDNEQ))
 	}
-	if len(i.IDIn) > 0 {
+	if i.IDIn != nil {
 		predicates = append(predicates, region.IDIn(i.IDIn...))
 	}
-	if len(i.IDNotIn) > 0 {
+	if i.IDNotIn != nil {
 		predicates = append(predicates, region.IDNotIn(i.IDNotIn...))
 	}
 	if i.IDGT != nil {
@@ -6835,10 +6694,10 @@ func (i *RegionWhereInput) P() (predicate.Region, error) {
 	if i.NameFiNEQ != nil {
 		predicates = append(predicates, region.NameFiNEQ(*i.NameFiNEQ))
 	}
-	if len(i.NameFiIn) > 0 {
+	if i.NameFiIn != nil {
 		predicates = append(predicates, region.NameFiIn(i.NameFiIn...))
 	}
-	if len(i.NameFiNotIn) > 0 {
+	if i.NameFiNotIn != nil {
 		predicates = append(predicates, region.NameFiNotIn(i.NameFiNotIn...))
 	}
 	if i.NameFiGT != nil {
@@ -6874,10 +6733,10 @@ func (i *RegionWhereInput) P() (predicate.Region, error) {
 	if i.NameSvNEQ != nil {
 		predicates = append(predicates, region.NameSvNEQ(*i.NameSvNEQ))
 	}
-	if len(i.NameSvIn) > 0 {
+	if i.NameSvIn != nil {
 		predicates = append(predicates, region.NameSvIn(i.NameSvIn...))
 	}
-	if len(i.NameSvNotIn) > 0 {
+	if i.NameSvNotIn != nil {
 		predicates = append(predicates, region.NameSvNotIn(i.NameSvNotIn...))
 	}
 	if i.NameSvGT != nil {
@@ -6919,10 +6778,10 @@ func (i *RegionWhereInput) P() (predicate.Region, error) {
 	if i.NameEnNEQ != nil {
 		predicates = append(predicates, region.NameEnNEQ(*i.NameEnNEQ))
 	}
-	if len(i.NameEnIn) > 0 {
+	if i.NameEnIn != nil {
 		predicates = append(predicates, region.NameEnIn(i.NameEnIn...))
 	}
-	if len(i.NameEnNotIn) > 0 {
+	if i.NameEnNotIn != nil {
 		predicates = append(predicates, region.NameEnNotIn(i.NameEnNotIn...))
 	}
 	if i.NameEnGT != nil {
@@ -6964,10 +6823,10 @@ func (i *RegionWhereInput) P() (predicate.Region, error) {
 	if i.CodeNEQ != nil {
 		predicates = append(predicates, region.CodeNEQ(*i.CodeNEQ))
 	}
-	if len(i.CodeIn) > 0 {
+	if i.CodeIn != nil {
 		predicates = append(predicates, region.CodeIn(i.CodeIn...))
 	}
-	if len(i.CodeNotIn) > 0 {
+	if i.CodeNotIn != nil {
 		predicates = append(predicates, region.CodeNotIn(i.CodeNotIn...))
 	}
 	if i.CodeGT != nil {
@@ -7009,10 +6868,10 @@ func (i *RegionWhereInput) P() (predicate.Region, error) {
 	if i.PopulationNEQ != nil {
 		predicates = append(predicates, region.PopulationNEQ(*i.PopulationNEQ))
 	}
-	if len(i.PopulationIn) > 0 {
+	if i.PopulationIn != nil {
 		predicates = append(predicates, region.PopulationIn(i.PopulationIn...))
 	}
-	if len(i.PopulationNotIn) > 0 {
+	if i.PopulationNotIn != nil {
 		predicates = append(predicates, region.PopulationNotIn(i.PopulationNotIn...))
 	}
 	if i.PopulationGT != nil {
@@ -7039,10 +6898,10 @@ func (i *RegionWhereInput) P() (predicate.Region, error) {
 	if i.PopulationYearNEQ != nil {
 		predicates = append(predicates, region.PopulationYearNEQ(*i.PopulationYearNEQ))
 	}
-	if len(i.PopulationYearIn) > 0 {
+	if i.PopulationYearIn != nil {
 		predicates = append(predicates, region.PopulationYearIn(i.PopulationYearIn...))
 	}
-	if len(i.PopulationYearNotIn) > 0 {
+	if i.PopulationYearNotIn != nil {
 		predicates = append(predicates, region.PopulationYearNotIn(i.PopulationYearNotIn...))
 	}
 	if i.PopulationYearGT != nil {
@@ -7254,15 +7113,8 @@ func (i *SurveyWhereInput) P() (predicate.Survey, error) {
 		}
 		predicates = append(predicates, survey.Not(p))
 	}
-	switch n := len(i.Or); {
-	case n == 1:
-		p, err := i.Or[0].P()
-		if err != nil {
-			return nil, fmt.Errorf("%w: field 'or'", err)
-		}
-		predicates = append(predicates, p)
-	case n > 1:
-		or := make([]predicate.Survey, 0, n)
+	if i.Or != nil {
+		or := make([]predicate.Survey, 0, len(i.Or))
 		for _, w := range i.Or {
 			p, err := w.P()
 			if err != nil {
@@ -7270,25 +7122,21 @@ func (i *SurveyWhereInput) P() (predicate.Survey, error) {
 			}
 			or = append(or, p)
 		}
-		predicates = append(predicates, survey.Or(or...))
+		switch len(or) {
+		case 0:
+			predicates = append(predicates, predicate.Survey(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case 1:
+			predicates = append(predicates, or[0])
+		default:
+			predicates = append(predicates, survey.Or(or...))
+		}
 	}
-	switch n := len(i.And); {
-	case n == 1:
-		p, err := i.And[0].P()
+	for _, w := range i.And {
+		p, err := w.P()
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
 		predicates = append(predicates, p)
-	case n > 1:
-		and := make([]predicate.Survey, 0, n)
-		for _, w := range i.And {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'and'", err)
-			}
-			and = append(and, p)
-		}
-		predicates = append(predicates, survey.And(and...))
 	}
 	predicates = append(predicates, i.Predicates...)
 	if i.ID != nil {
@@ -7297,10 +7145,10 @@ func (i *SurveyWhereInput) P() (predicate.Survey, error) {
 	if i.IDNEQ != nil {
 		predicates = append(predicates, survey.IDNEQ(*i.IDNEQ))
 	}
-	if len(i.IDIn) > 0 {
+	if i.IDIn != nil {
 		predicates = append(predicates, survey.IDIn(i.IDIn...))
 	}
-	if len(i.IDNotIn) > 0 {
+	if i.IDNotIn != nil {
 		predicates = append(predicates, survey.IDNotIn(i.IDNotIn...))
 	}
 	if i.IDGT != nil {
@@ -7321,10 +7169,10 @@ func (i *SurveyWhereInput) P() (predicate.Survey, error) {
 	if i.CreatedAtNEQ != nil {
 		predicates = append(predicates, survey.CreatedAtNEQ(*i.CreatedAtNEQ))
 	}
-	if len(i.CreatedAtIn) > 0 {
+	if i.CreatedAtIn != nil {
 		predicates = append(predicates, survey.CreatedAtIn(i.CreatedAtIn...))
 	}
-	if len(i.CreatedAtNotIn) > 0 {
+	if i.CreatedAtNotIn != nil {
 		predicates = append(predicates, survey.CreatedAtNotIn(i.CreatedAtNotIn...))
 	}
 	if i.CreatedAtGT != nil {
@@ -7345,10 +7193,10 @@ func (i *SurveyWhereInput) P() (predicate.Survey, error) {
 	if i.UpdatedAtNEQ != nil {
 		predicates = append(predicates, survey.UpdatedAtNEQ(*i.UpdatedAtNEQ))
 	}
-	if len(i.UpdatedAtIn) > 0 {
+	if i.UpdatedAtIn != nil {
 		predicates = append(predicates, survey.UpdatedAtIn(i.UpdatedAtIn...))
 	}
-	if len(i.UpdatedAtNotIn) > 0 {
+	if i.UpdatedAtNotIn != nil {
 		predicates = append(predicates, survey.UpdatedAtNotIn(i.UpdatedAtNotIn...))
 	}
 	if i.UpdatedAtGT != nil {
@@ -7369,10 +7217,10 @@ func (i *SurveyWhereInput) P() (predicate.Survey, error) {
 	if i.TitleNEQ != nil {
 		predicates = append(predicates, survey.TitleNEQ(*i.TitleNEQ))
 	}
-	if len(i.TitleIn) > 0 {
+	if i.TitleIn != nil {
 		predicates = append(predicates, survey.TitleIn(i.TitleIn...))
 	}
-	if len(i.TitleNotIn) > 0 {
+	if i.TitleNotIn != nil {
 		predicates = append(predicates, survey.TitleNotIn(i.TitleNotIn...))
 	}
 	if i.TitleGT != nil {
@@ -7408,10 +7256,10 @@ func (i *SurveyWhereInput) P() (predicate.Survey, error) {
 	if i.DescriptionNEQ != nil {
 		predicates = append(predicates, survey.DescriptionNEQ(*i.DescriptionNEQ))
 	}
-	if len(i.DescriptionIn) > 0 {
+	if i.DescriptionIn != nil {
 		predicates = append(predicates, survey.DescriptionIn(i.DescriptionIn...))
 	}
-	if len(i.DescriptionNotIn) > 0 {
+	if i.DescriptionNotIn != nil {
 		predicates = append(predicates, survey.DescriptionNotIn(i.DescriptionNotIn...))
 	}
 	if i.DescriptionGT != nil {
@@ -7453,10 +7301,10 @@ func (i *SurveyWhereInput) P() (predicate.Survey, error) {
 	if i.OpensAtNEQ != nil {
 		predicates = append(predicates, survey.OpensAtNEQ(*i.OpensAtNEQ))
 	}
-	if len(i.OpensAtIn) > 0 {
+	if i.OpensAtIn != nil {
 		predicates = append(predicates, survey.OpensAtIn(i.OpensAtIn...))
 	}
-	if len(i.OpensAtNotIn) > 0 {
+	if i.OpensAtNotIn != nil {
 		predicates = append(predicates, survey.OpensAtNotIn(i.OpensAtNotIn...))
 	}
 	if i.OpensAtGT != nil {
@@ -7477,10 +7325,10 @@ func (i *SurveyWhereInput) P() (predicate.Survey, error) {
 	if i.ClosesAtNEQ != nil {
 		predicates = append(predicates, survey.ClosesAtNEQ(*i.ClosesAtNEQ))
 	}
-	if len(i.ClosesAtIn) > 0 {
+	if i.ClosesAtIn != nil {
 		predicates = append(predicates, survey.ClosesAtIn(i.ClosesAtIn...))
 	}
-	if len(i.ClosesAtNotIn) > 0 {
+	if i.ClosesAtNotIn != nil {
 		predicates = append(predicates, survey.ClosesAtNotIn(i.ClosesAtNotIn...))
 	}
 	if i.ClosesAtGT != nil {
@@ -7507,10 +7355,10 @@ func (i *SurveyWhereInput) P() (predicate.Survey, error) {
 	if i.AudienceNEQ != nil {
 		predicates = append(predicates, survey.AudienceNEQ(*i.AudienceNEQ))
 	}
-	if len(i.AudienceIn) > 0 {
+	if i.AudienceIn != nil {
 		predicates = append(predicates, survey.AudienceIn(i.AudienceIn...))
 	}
-	if len(i.AudienceNotIn) > 0 {
+	if i.AudienceNotIn != nil {
 		predicates = append(predicates, survey.AudienceNotIn(i.AudienceNotIn...))
 	}
 	if i.ResultsVisibleToRespondents != nil {
@@ -7636,15 +7484,8 @@ func (i *SurveyResponseWhereInput) P() (predicate.SurveyResponse, error) {
 		}
 		predicates = append(predicates, surveyresponse.Not(p))
 	}
-	switch n := len(i.Or); {
-	case n == 1:
-		p, err := i.Or[0].P()
-		if err != nil {
-			return nil, fmt.Errorf("%w: field 'or'", err)
-		}
-		predicates = append(predicates, p)
-	case n > 1:
-		or := make([]predicate.SurveyResponse, 0, n)
+	if i.Or != nil {
+		or := make([]predicate.SurveyResponse, 0, len(i.Or))
 		for _, w := range i.Or {
 			p, err := w.P()
 			if err != nil {
@@ -7652,25 +7493,21 @@ func (i *SurveyResponseWhereInput) P() (predicate.SurveyResponse, error) {
 			}
 			or = append(or, p)
 		}
-		predicates = append(predicates, surveyresponse.Or(or...))
+		switch len(or) {
+		case 0:
+			predicates = append(predicates, predicate.SurveyResponse(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case 1:
+			predicates = append(predicates, or[0])
+		default:
+			predicates = append(predicates, surveyresponse.Or(or...))
+		}
 	}
-	switch n := len(i.And); {
-	case n == 1:
-		p, err := i.And[0].P()
+	for _, w := range i.And {
+		p, err := w.P()
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
 		predicates = append(predicates, p)
-	case n > 1:
-		and := make([]predicate.SurveyResponse, 0, n)
-		for _, w := range i.And {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'and'", err)
-			}
-			and = append(and, p)
-		}
-		predicates = append(predicates, surveyresponse.And(and...))
 	}
 	predicates = append(predicates, i.Predicates...)
 	if i.ID != nil {
@@ -7679,10 +7516,10 @@ func (i *SurveyResponseWhereInput) P() (predicate.SurveyResponse, error) {
 	if i.IDNEQ != nil {
 		predicates = append(predicates, surveyresponse.IDNEQ(*i.IDNEQ))
 	}
-	if len(i.IDIn) > 0 {
+	if i.IDIn != nil {
 		predicates = append(predicates, surveyresponse.IDIn(i.IDIn...))
 	}
-	if len(i.IDNotIn) > 0 {
+	if i.IDNotIn != nil {
 		predicates = append(predicates, surveyresponse.IDNotIn(i.IDNotIn...))
 	}
 	if i.IDGT != nil {
@@ -7703,10 +7540,10 @@ func (i *SurveyResponseWhereInput) P() (predicate.SurveyResponse, error) {
 	if i.SubmittedAtNEQ != nil {
 		predicates = append(predicates, surveyresponse.SubmittedAtNEQ(*i.SubmittedAtNEQ))
 	}
-	if len(i.SubmittedAtIn) > 0 {
+	if i.SubmittedAtIn != nil {
 		predicates = append(predicates, surveyresponse.SubmittedAtIn(i.SubmittedAtIn...))
 	}
-	if len(i.SubmittedAtNotIn) > 0 {
+	if i.SubmittedAtNotIn != nil {
 		predicates = append(predicates, surveyresponse.SubmittedAtNotIn(i.SubmittedAtNotIn...))
 	}
 	if i.SubmittedAtGT != nil {
@@ -7888,15 +7725,8 @@ func (i *ThemeWhereInput) P() (predicate.Theme, error) {
 		}
 		predicates = append(predicates, theme.Not(p))
 	}
-	switch n := len(i.Or); {
-	case n == 1:
-		p, err := i.Or[0].P()
-		if err != nil {
-			return nil, fmt.Errorf("%w: field 'or'", err)
-		}
-		predicates = append(predicates, p)
-	case n > 1:
-		or := make([]predicate.Theme, 0, n)
+	if i.Or != nil {
+		or := make([]predicate.Theme, 0, len(i.Or))
 		for _, w := range i.Or {
 			p, err := w.P()
 			if err != nil {
@@ -7904,25 +7734,21 @@ func (i *ThemeWhereInput) P() (predicate.Theme, error) {
 			}
 			or = append(or, p)
 		}
-		predicates = append(predicates, theme.Or(or...))
+		switch len(or) {
+		case 0:
+			predicates = append(predicates, predicate.Theme(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case 1:
+			predicates = append(predicates, or[0])
+		default:
+			predicates = append(predicates, theme.Or(or...))
+		}
 	}
-	switch n := len(i.And); {
-	case n == 1:
-		p, err := i.And[0].P()
+	for _, w := range i.And {
+		p, err := w.P()
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
 		predicates = append(predicates, p)
-	case n > 1:
-		and := make([]predicate.Theme, 0, n)
-		for _, w := range i.And {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'and'", err)
-			}
-			and = append(and, p)
-		}
-		predicates = append(predicates, theme.And(and...))
 	}
 	predicates = append(predicates, i.Predicates...)
 	if i.ID != nil {
@@ -7931,10 +7757,10 @@ func (i *ThemeWhereInput) P() (predicate.Theme, error) {
 	if i.IDNEQ != nil {
 		predicates = append(predicates, theme.IDNEQ(*i.IDNEQ))
 	}
-	if len(i.IDIn) > 0 {
+	if i.IDIn != nil {
 		predicates = append(predicates, theme.IDIn(i.IDIn...))
 	}
-	if len(i.IDNotIn) > 0 {
+	if i.IDNotIn != nil {
 		predicates = append(predicates, theme.IDNotIn(i.IDNotIn...))
 	}
 	if i.IDGT != nil {
@@ -7955,10 +7781,10 @@ func (i *ThemeWhereInput) P() (predicate.Theme, error) {
 	if i.NameFiNEQ != nil {
 		predicates = append(predicates, theme.NameFiNEQ(*i.NameFiNEQ))
 	}
-	if len(i.NameFiIn) > 0 {
+	if i.NameFiIn != nil {
 		predicates = append(predicates, theme.NameFiIn(i.NameFiIn...))
 	}
-	if len(i.NameFiNotIn) > 0 {
+	if i.NameFiNotIn != nil {
 		predicates = append(predicates, theme.NameFiNotIn(i.NameFiNotIn...))
 	}
 	if i.NameFiGT != nil {
@@ -7994,10 +7820,10 @@ func (i *ThemeWhereInput) P() (predicate.Theme, error) {
 	if i.NameSvNEQ != nil {
 		predicates = append(predicates, theme.NameSvNEQ(*i.NameSvNEQ))
 	}
-	if len(i.NameSvIn) > 0 {
+	if i.NameSvIn != nil {
 		predicates = append(predicates, theme.NameSvIn(i.NameSvIn...))
 	}
-	if len(i.NameSvNotIn) > 0 {
+	if i.NameSvNotIn != nil {
 		predicates = append(predicates, theme.NameSvNotIn(i.NameSvNotIn...))
 	}
 	if i.NameSvGT != nil {
@@ -8039,10 +7865,10 @@ func (i *ThemeWhereInput) P() (predicate.Theme, error) {
 	if i.NameEnNEQ != nil {
 		predicates = append(predicates, theme.NameEnNEQ(*i.NameEnNEQ))
 	}
-	if len(i.NameEnIn) > 0 {
+	if i.NameEnIn != nil {
 		predicates = append(predicates, theme.NameEnIn(i.NameEnIn...))
 	}
-	if len(i.NameEnNotIn) > 0 {
+	if i.NameEnNotIn != nil {
 		predicates = append(predicates, theme.NameEnNotIn(i.NameEnNotIn...))
 	}
 	if i.NameEnGT != nil {
@@ -8084,10 +7910,10 @@ func (i *ThemeWhereInput) P() (predicate.Theme, error) {
 	if i.SlugNEQ != nil {
 		predicates = append(predicates, theme.SlugNEQ(*i.SlugNEQ))
 	}
-	if len(i.SlugIn) > 0 {
+	if i.SlugIn != nil {
 		predicates = append(predicates, theme.SlugIn(i.SlugIn...))
 	}
-	if len(i.SlugNotIn) > 0 {
+	if i.SlugNotIn != nil {
 		predicates = append(predicates, theme.SlugNotIn(i.SlugNotIn...))
 	}
 	if i.SlugGT != nil {
@@ -8241,15 +8067,8 @@ func (i *UserWhereInput) P() (predicate.User, error) {
 		}
 		predicates = append(predicates, user.Not(p))
 	}
-	switch n := len(i.Or); {
-	case n == 1:
-		p, err := i.Or[0].P()
-		if err != nil {
-			return nil, fmt.Errorf("%w: field 'or'", err)
-		}
-		predicates = append(predicates, p)
-	case n > 1:
-		or := make([]predicate.User, 0, n)
+	if i.Or != nil {
+		or := make([]predicate.User, 0, len(i.Or))
 		for _, w := range i.Or {
 			p, err := w.P()
 			if err != nil {
@@ -8257,25 +8076,21 @@ func (i *UserWhereInput) P() (predicate.User, error) {
 			}
 			or = append(or, p)
 		}
-		predicates = append(predicates, user.Or(or...))
+		switch len(or) {
+		case 0:
+			predicates = append(predicates, predicate.User(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case 1:
+			predicates = append(predicates, or[0])
+		default:
+			predicates = append(predicates, user.Or(or...))
+		}
 	}
-	switch n := len(i.And); {
-	case n == 1:
-		p, err := i.And[0].P()
+	for _, w := range i.And {
+		p, err := w.P()
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
 		predicates = append(predicates, p)
-	case n > 1:
-		and := make([]predicate.User, 0, n)
-		for _, w := range i.And {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'and'", err)
-			}
-			and = append(and, p)
-		}
-		predicates = append(predicates, user.And(and...))
 	}
 	predicates = append(predicates, i.Predicates...)
 	if i.ID != nil {
@@ -8284,10 +8099,10 @@ func (i *UserWhereInput) P() (predicate.User, error) {
 	if i.IDNEQ != nil {
 		predicates = append(predicates, user.IDNEQ(*i.IDNEQ))
 	}
-	if len(i.IDIn) > 0 {
+	if i.IDIn != nil {
 		predicates = append(predicates, user.IDIn(i.IDIn...))
 	}
-	if len(i.IDNotIn) > 0 {
+	if i.IDNotIn != nil {
 		predicates = append(predicates, user.IDNotIn(i.IDNotIn...))
 	}
 	if i.IDGT != nil {
@@ -8308,10 +8123,10 @@ func (i *UserWhereInput) P() (predicate.User, error) {
 	if i.CreatedAtNEQ != nil {
 		predicates = append(predicates, user.CreatedAtNEQ(*i.CreatedAtNEQ))
 	}
-	if len(i.CreatedAtIn) > 0 {
+	if i.CreatedAtIn != nil {
 		predicates = append(predicates, user.CreatedAtIn(i.CreatedAtIn...))
 	}
-	if len(i.CreatedAtNotIn) > 0 {
+	if i.CreatedAtNotIn != nil {
 		predicates = append(predicates, user.CreatedAtNotIn(i.CreatedAtNotIn...))
 	}
 	if i.CreatedAtGT != nil {
@@ -8332,10 +8147,10 @@ func (i *UserWhereInput) P() (predicate.User, error) {
 	if i.UpdatedAtNEQ != nil {
 		predicates = append(predicates, user.UpdatedAtNEQ(*i.UpdatedAtNEQ))
 	}
-	if len(i.UpdatedAtIn) > 0 {
+	if i.UpdatedAtIn != nil {
 		predicates = append(predicates, user.UpdatedAtIn(i.UpdatedAtIn...))
 	}
-	if len(i.UpdatedAtNotIn) > 0 {
+	if i.UpdatedAtNotIn != nil {
 		predicates = append(predicates, user.UpdatedAtNotIn(i.UpdatedAtNotIn...))
 	}
 	if i.UpdatedAtGT != nil {
@@ -8356,10 +8171,10 @@ func (i *UserWhereInput) P() (predicate.User, error) {
 	if i.DisplayNameNEQ != nil {
 		predicates = append(predicates, user.DisplayNameNEQ(*i.DisplayNameNEQ))
 	}
-	if len(i.DisplayNameIn) > 0 {
+	if i.DisplayNameIn != nil {
 		predicates = append(predicates, user.DisplayNameIn(i.DisplayNameIn...))
 	}
-	if len(i.DisplayNameNotIn) > 0 {
+	if i.DisplayNameNotIn != nil {
 		predicates = append(predicates, user.DisplayNameNotIn(i.DisplayNameNotIn...))
 	}
 	if i.DisplayNameGT != nil {
@@ -8590,15 +8405,8 @@ func (i *WellbeingCountyWhereInput) P() (predicate.WellbeingCounty, error) {
 		}
 		predicates = append(predicates, wellbeingcounty.Not(p))
 	}
-	switch n := len(i.Or); {
-	case n == 1:
-		p, err := i.Or[0].P()
-		if err != nil {
-			return nil, fmt.Errorf("%w: field 'or'", err)
-		}
-		predicates = append(predicates, p)
-	case n > 1:
-		or := make([]predicate.WellbeingCounty, 0, n)
+	if i.Or != nil {
+		or := make([]predicate.WellbeingCounty, 0, len(i.Or))
 		for _, w := range i.Or {
 			p, err := w.P()
 			if err != nil {
@@ -8606,25 +8414,21 @@ func (i *WellbeingCountyWhereInput) P() (predicate.WellbeingCounty, error) {
 			}
 			or = append(or, p)
 		}
-		predicates = append(predicates, wellbeingcounty.Or(or...))
+		switch len(or) {
+		case 0:
+			predicates = append(predicates, predicate.WellbeingCounty(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case 1:
+			predicates = append(predicates, or[0])
+		default:
+			predicates = append(predicates, wellbeingcounty.Or(or...))
+		}
 	}
-	switch n := len(i.And); {
-	case n == 1:
-		p, err := i.And[0].P()
+	for _, w := range i.And {
+		p, err := w.P()
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
 		predicates = append(predicates, p)
-	case n > 1:
-		and := make([]predicate.WellbeingCounty, 0, n)
-		for _, w := range i.And {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'and'", err)
-			}
-			and = append(and, p)
-		}
-		predicates = append(predicates, wellbeingcounty.And(and...))
 	}
 	predicates = append(predicates, i.Predicates...)
 	if i.ID != nil {
@@ -8633,10 +8437,10 @@ func (i *WellbeingCountyWhereInput) P() (predicate.WellbeingCounty, error) {
 	if i.IDNEQ != nil {
 		predicates = append(predicates, wellbeingcounty.IDNEQ(*i.IDNEQ))
 	}
-	if len(i.IDIn) > 0 {
+	if i.IDIn != nil {
 		predicates = append(predicates, wellbeingcounty.IDIn(i.IDIn...))
 	}
-	if len(i.IDNotIn) > 0 {
+	if i.IDNotIn != nil {
 		predicates = append(predicates, wellbeingcounty.IDNotIn(i.IDNotIn...))
 	}
 	if i.IDGT != nil {
@@ -8657,10 +8461,10 @@ func (i *WellbeingCountyWhereInput) P() (predicate.WellbeingCounty, error) {
 	if i.NameFiNEQ != nil {
 		predicates = append(predicates, wellbeingcounty.NameFiNEQ(*i.NameFiNEQ))
 	}
-	if len(i.NameFiIn) > 0 {
+	if i.NameFiIn != nil {
 		predicates = append(predicates, wellbeingcounty.NameFiIn(i.NameFiIn...))
 	}
-	if len(i.NameFiNotIn) > 0 {
+	if i.NameFiNotIn != nil {
 		predicates = append(predicates, wellbeingcounty.NameFiNotIn(i.NameFiNotIn...))
 	}
 	if i.NameFiGT != nil {
@@ -8696,10 +8500,10 @@ func (i *WellbeingCountyWhereInput) P() (predicate.WellbeingCounty, error) {
 	if i.NameSvNEQ != nil {
 		predicates = append(predicates, wellbeingcounty.NameSvNEQ(*i.NameSvNEQ))
 	}
-	if len(i.NameSvIn) > 0 {
+	if i.NameSvIn != nil {
 		predicates = append(predicates, wellbeingcounty.NameSvIn(i.NameSvIn...))
 	}
-	if len(i.NameSvNotIn) > 0 {
+	if i.NameSvNotIn != nil {
 		predicates = append(predicates, wellbeingcounty.NameSvNotIn(i.NameSvNotIn...))
 	}
 	if i.NameSvGT != nil {
@@ -8741,10 +8545,10 @@ func (i *WellbeingCountyWhereInput) P() (predicate.WellbeingCounty, error) {
 	if i.NameEnNEQ != nil {
 		predicates = append(predicates, wellbeingcounty.NameEnNEQ(*i.NameEnNEQ))
 	}
-	if len(i.NameEnIn) > 0 {
+	if i.NameEnIn != nil {
 		predicates = append(predicates, wellbeingcounty.NameEnIn(i.NameEnIn...))
 	}
-	if len(i.NameEnNotIn) > 0 {
+	if i.NameEnNotIn != nil {
 		predicates = append(predicates, wellbeingcounty.NameEnNotIn(i.NameEnNotIn...))
 	}
 	if i.NameEnGT != nil {
@@ -8786,10 +8590,10 @@ func (i *WellbeingCountyWhereInput) P() (predicate.WellbeingCounty, error) {
 	if i.CodeNEQ != nil {
 		predicates = append(predicates, wellbeingcounty.CodeNEQ(*i.CodeNEQ))
 	}
-	if len(i.CodeIn) > 0 {
+	if i.CodeIn != nil {
 		predicates = append(predicates, wellbeingcounty.CodeIn(i.CodeIn...))
 	}
-	if len(i.CodeNotIn) > 0 {
+	if i.CodeNotIn != nil {
 		predicates = append(predicates, wellbeingcounty.CodeNotIn(i.CodeNotIn...))
 	}
 	if i.CodeGT != nil {
@@ -8837,10 +8641,10 @@ func (i *WellbeingCountyWhereInput) P() (predicate.WellbeingCounty, error) {
 	if i.PopulationNEQ != nil {
 		predicates = append(predicates, wellbeingcounty.PopulationNEQ(*i.PopulationNEQ))
 	}
-	if len(i.PopulationIn) > 0 {
+	if i.PopulationIn != nil {
 		predicates = append(predicates, wellbeingcounty.PopulationIn(i.PopulationIn...))
 	}
-	if len(i.PopulationNotIn) > 0 {
+	if i.PopulationNotIn != nil {
 		predicates = append(predicates, wellbeingcounty.PopulationNotIn(i.PopulationNotIn...))
 	}
 	if i.PopulationGT != nil {
@@ -8867,10 +8671,10 @@ func (i *WellbeingCountyWhereInput) P() (predicate.WellbeingCounty, error) {
 	if i.PopulationYearNEQ != nil {
 		predicates = append(predicates, wellbeingcounty.PopulationYearNEQ(*i.PopulationYearNEQ))
 	}
-	if len(i.PopulationYearIn) > 0 {
+	if i.PopulationYearIn != nil {
 		predicates = append(predicates, wellbeingcounty.PopulationYearIn(i.PopulationYearIn...))
 	}
-	if len(i.PopulationYearNotIn) > 0 {
+	if i.PopulationYearNotIn != nil {
 		predicates = append(predicates, wellbeingcounty.PopulationYearNotIn(i.PopulationYearNotIn...))
 	}
 	if i.PopulationYearGT != nil {
@@ -9120,15 +8924,8 @@ func (i *WorkshopWhereInput) P() (predicate.Workshop, error) {
 		}
 		predicates = append(predicates, workshop.Not(p))
 	}
-	switch n := len(i.Or); {
-	case n == 1:
-		p, err := i.Or[0].P()
-		if err != nil {
-			return nil, fmt.Errorf("%w: field 'or'", err)
-		}
-		predicates = append(predicates, p)
-	case n > 1:
-		or := make([]predicate.Workshop, 0, n)
+	if i.Or != nil {
+		or := make([]predicate.Workshop, 0, len(i.Or))
 		for _, w := range i.Or {
 			p, err := w.P()
 			if err != nil {
@@ -9136,25 +8933,21 @@ func (i *WorkshopWhereInput) P() (predicate.Workshop, error) {
 			}
 			or = append(or, p)
 		}
-		predicates = append(predicates, workshop.Or(or...))
+		switch len(or) {
+		case 0:
+			predicates = append(predicates, predicate.Workshop(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case 1:
+			predicates = append(predicates, or[0])
+		default:
+			predicates = append(predicates, workshop.Or(or...))
+		}
 	}
-	switch n := len(i.And); {
-	case n == 1:
-		p, err := i.And[0].P()
+	for _, w := range i.And {
+		p, err := w.P()
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
 		predicates = append(predicates, p)
-	case n > 1:
-		and := make([]predicate.Workshop, 0, n)
-		for _, w := range i.And {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'and'", err)
-			}
-			and = append(and, p)
-		}
-		predicates = append(predicates, workshop.And(and...))
 	}
 	predicates = append(predicates, i.Predicates...)
 	if i.ID != nil {
@@ -9163,10 +8956,10 @@ func (i *WorkshopWhereInput) P() (predicate.Workshop, error) {
 	if i.IDNEQ != nil {
 		predicates = append(predicates, workshop.IDNEQ(*i.IDNEQ))
 	}
-	if len(i.IDIn) > 0 {
+	if i.IDIn != nil {
 		predicates = append(predicates, workshop.IDIn(i.IDIn...))
 	}
-	if len(i.IDNotIn) > 0 {
+	if i.IDNotIn != nil {
 		predicates = append(predicates, workshop.IDNotIn(i.IDNotIn...))
 	}
 	if i.IDGT != nil {
@@ -9187,10 +8980,10 @@ func (i *WorkshopWhereInput) P() (predicate.Workshop, error) {
 	if i.CreatedAtNEQ != nil {
 		predicates = append(predicates, workshop.CreatedAtNEQ(*i.CreatedAtNEQ))
 	}
-	if len(i.CreatedAtIn) > 0 {
+	if i.CreatedAtIn != nil {
 		predicates = append(predicates, workshop.CreatedAtIn(i.CreatedAtIn...))
 	}
-	if len(i.CreatedAtNotIn) > 0 {
+	if i.CreatedAtNotIn != nil {
 		predicates = append(predicates, workshop.CreatedAtNotIn(i.CreatedAtNotIn...))
 	}
 	if i.CreatedAtGT != nil {
@@ -9211,10 +9004,10 @@ func (i *WorkshopWhereInput) P() (predicate.Workshop, error) {
 	if i.UpdatedAtNEQ != nil {
 		predicates = append(predicates, workshop.UpdatedAtNEQ(*i.UpdatedAtNEQ))
 	}
-	if len(i.UpdatedAtIn) > 0 {
+	if i.UpdatedAtIn != nil {
 		predicates = append(predicates, workshop.UpdatedAtIn(i.UpdatedAtIn...))
 	}
-	if len(i.UpdatedAtNotIn) > 0 {
+	if i.UpdatedAtNotIn != nil {
 		predicates = append(predicates, workshop.UpdatedAtNotIn(i.UpdatedAtNotIn...))
 	}
 	if i.UpdatedAtGT != nil {
@@ -9235,10 +9028,10 @@ func (i *WorkshopWhereInput) P() (predicate.Workshop, error) {
 	if i.TitleNEQ != nil {
 		predicates = append(predicates, workshop.TitleNEQ(*i.TitleNEQ))
 	}
-	if len(i.TitleIn) > 0 {
+	if i.TitleIn != nil {
 		predicates = append(predicates, workshop.TitleIn(i.TitleIn...))
 	}
-	if len(i.TitleNotIn) > 0 {
+	if i.TitleNotIn != nil {
 		predicates = append(predicates, workshop.TitleNotIn(i.TitleNotIn...))
 	}
 	if i.TitleGT != nil {
@@ -9274,10 +9067,10 @@ func (i *WorkshopWhereInput) P() (predicate.Workshop, error) {
 	if i.DescriptionNEQ != nil {
 		predicates = append(predicates, workshop.DescriptionNEQ(*i.DescriptionNEQ))
 	}
-	if len(i.DescriptionIn) > 0 {
+	if i.DescriptionIn != nil {
 		predicates = append(predicates, workshop.DescriptionIn(i.DescriptionIn...))
 	}
-	if len(i.DescriptionNotIn) > 0 {
+	if i.DescriptionNotIn != nil {
 		predicates = append(predicates, workshop.DescriptionNotIn(i.DescriptionNotIn...))
 	}
 	if i.DescriptionGT != nil {
@@ -9319,10 +9112,10 @@ func (i *WorkshopWhereInput) P() (predicate.Workshop, error) {
 	if i.StartsAtNEQ != nil {
 		predicates = append(predicates, workshop.StartsAtNEQ(*i.StartsAtNEQ))
 	}
-	if len(i.StartsAtIn) > 0 {
+	if i.StartsAtIn != nil {
 		predicates = append(predicates, workshop.StartsAtIn(i.StartsAtIn...))
 	}
-	if len(i.StartsAtNotIn) > 0 {
+	if i.StartsAtNotIn != nil {
 		predicates = append(predicates, workshop.StartsAtNotIn(i.StartsAtNotIn...))
 	}
 	if i.StartsAtGT != nil {
@@ -9343,10 +9136,10 @@ func (i *WorkshopWhereInput) P() (predicate.Workshop, error) {
 	if i.EndsAtNEQ != nil {
 		predicates = append(predicates, workshop.EndsAtNEQ(*i.EndsAtNEQ))
 	}
-	if len(i.EndsAtIn) > 0 {
+	if i.EndsAtIn != nil {
 		predicates = append(predicates, workshop.EndsAtIn(i.EndsAtIn...))
 	}
-	if len(i.EndsAtNotIn) > 0 {
+	if i.EndsAtNotIn != nil {
 		predicates = append(predicates, workshop.EndsAtNotIn(i.EndsAtNotIn...))
 	}
 	if i.EndsAtGT != nil {
@@ -9373,10 +9166,10 @@ func (i *WorkshopWhereInput) P() (predicate.Workshop, error) {
 	if i.PlaceNEQ != nil {
 		predicates = append(predicates, workshop.PlaceNEQ(*i.PlaceNEQ))
 	}
-	if len(i.PlaceIn) > 0 {
+	if i.PlaceIn != nil {
 		predicates = append(predicates, workshop.PlaceIn(i.PlaceIn...))
 	}
-	if len(i.PlaceNotIn) > 0 {
+	if i.PlaceNotIn != nil {
 		predicates = append(predicates, workshop.PlaceNotIn(i.PlaceNotIn...))
 	}
 	if i.PlaceGT != nil {
@@ -9418,10 +9211,10 @@ func (i *WorkshopWhereInput) P() (predicate.Workshop, error) {
 	if i.OnlineURLNEQ != nil {
 		predicates = append(predicates, workshop.OnlineURLNEQ(*i.OnlineURLNEQ))
 	}
-	if len(i.OnlineURLIn) > 0 {
+	if i.OnlineURLIn != nil {
 		predicates = append(predicates, workshop.OnlineURLIn(i.OnlineURLIn...))
 	}
-	if len(i.OnlineURLNotIn) > 0 {
+	if i.OnlineURLNotIn != nil {
 		predicates = append(predicates, workshop.OnlineURLNotIn(i.OnlineURLNotIn...))
 	}
 	if i.OnlineURLGT != nil {
@@ -9463,10 +9256,10 @@ func (i *WorkshopWhereInput) P() (predicate.Workshop, error) {
 	if i.CapacityNEQ != nil {
 		predicates = append(predicates, workshop.CapacityNEQ(*i.CapacityNEQ))
 	}
-	if len(i.CapacityIn) > 0 {
+	if i.CapacityIn != nil {
 		predicates = append(predicates, workshop.CapacityIn(i.CapacityIn...))
 	}
-	if len(i.CapacityNotIn) > 0 {
+	if i.CapacityNotIn != nil {
 		predicates = append(predicates, workshop.CapacityNotIn(i.CapacityNotIn...))
 	}
 	if i.CapacityGT != nil {
@@ -9622,15 +9415,8 @@ func (i *WorkshopRegistrationWhereInput) P() (predicate.WorkshopRegistration, er
 		}
 		predicates = append(predicates, workshopregistration.Not(p))
 	}
-	switch n := len(i.Or); {
-	case n == 1:
-		p, err := i.Or[0].P()
-		if err != nil {
-			return nil, fmt.Errorf("%w: field 'or'", err)
-		}
-		predicates = append(predicates, p)
-	case n > 1:
-		or := make([]predicate.WorkshopRegistration, 0, n)
+	if i.Or != nil {
+		or := make([]predicate.WorkshopRegistration, 0, len(i.Or))
 		for _, w := range i.Or {
 			p, err := w.P()
 			if err != nil {
@@ -9638,25 +9424,21 @@ func (i *WorkshopRegistrationWhereInput) P() (predicate.WorkshopRegistration, er
 			}
 			or = append(or, p)
 		}
-		predicates = append(predicates, workshopregistration.Or(or...))
+		switch len(or) {
+		case 0:
+			predicates = append(predicates, predicate.WorkshopRegistration(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case 1:
+			predicates = append(predicates, or[0])
+		default:
+			predicates = append(predicates, workshopregistration.Or(or...))
+		}
 	}
-	switch n := len(i.And); {
-	case n == 1:
-		p, err := i.And[0].P()
+	for _, w := range i.And {
+		p, err := w.P()
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
 		predicates = append(predicates, p)
-	case n > 1:
-		and := make([]predicate.WorkshopRegistration, 0, n)
-		for _, w := range i.And {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'and'", err)
-			}
-			and = append(and, p)
-		}
-		predicates = append(predicates, workshopregistration.And(and...))
 	}
 	predicates = append(predicates, i.Predicates...)
 	if i.ID != nil {
@@ -9665,10 +9447,10 @@ func (i *WorkshopRegistrationWhereInput) P() (predicate.WorkshopRegistration, er
 	if i.IDNEQ != nil {
 		predicates = append(predicates, workshopregistration.IDNEQ(*i.IDNEQ))
 	}
-	if len(i.IDIn) > 0 {
+	if i.IDIn != nil {
 		predicates = append(predicates, workshopregistration.IDIn(i.IDIn...))
 	}
-	if len(i.IDNotIn) > 0 {
+	if i.IDNotIn != nil {
 		predicates = append(predicates, workshopregistration.IDNotIn(i.IDNotIn...))
 	}
 	if i.IDGT != nil {
@@ -9689,10 +9471,10 @@ func (i *WorkshopRegistrationWhereInput) P() (predicate.WorkshopRegistration, er
 	if i.StatusNEQ != nil {
 		predicates = append(predicates, workshopregistration.StatusNEQ(*i.StatusNEQ))
 	}
-	if len(i.StatusIn) > 0 {
+	if i.StatusIn != nil {
 		predicates = append(predicates, workshopregistration.StatusIn(i.StatusIn...))
 	}
-	if len(i.StatusNotIn) > 0 {
+	if i.StatusNotIn != nil {
 		predicates = append(predicates, workshopregistration.StatusNotIn(i.StatusNotIn...))
 	}
 	if i.RegisteredAt != nil {
@@ -9701,10 +9483,10 @@ func (i *WorkshopRegistrationWhereInput) P() (predicate.WorkshopRegistration, er
 	if i.RegisteredAtNEQ != nil {
 		predicates = append(predicates, workshopregistration.RegisteredAtNEQ(*i.RegisteredAtNEQ))
 	}
-	if len(i.RegisteredAtIn) > 0 {
+	if i.RegisteredAtIn != nil {
 		predicates = append(predicates, workshopregistration.RegisteredAtIn(i.RegisteredAtIn...))
 	}
-	if len(i.RegisteredAtNotIn) > 0 {
+	if i.RegisteredAtNotIn != nil {
 		predicates = append(predicates, workshopregistration.RegisteredAtNotIn(i.RegisteredAtNotIn...))
 	}
 	if i.RegisteredAtGT != nil {
@@ -9907,15 +9689,8 @@ func (i *WorkspaceWhereInput) P() (predicate.Workspace, error) {
 		}
 		predicates = append(predicates, workspace.Not(p))
 	}
-	switch n := len(i.Or); {
-	case n == 1:
-		p, err := i.Or[0].P()
-		if err != nil {
-			return nil, fmt.Errorf("%w: field 'or'", err)
-		}
-		predicates = append(predicates, p)
-	case n > 1:
-		or := make([]predicate.Workspace, 0, n)
+	if i.Or != nil {
+		or := make([]predicate.Workspace, 0, len(i.Or))
 		for _, w := range i.Or {
 			p, err := w.P()
 			if err != nil {
@@ -9923,25 +9698,21 @@ func (i *WorkspaceWhereInput) P() (predicate.Workspace, error) {
 			}
 			or = append(or, p)
 		}
-		predicates = append(predicates, workspace.Or(or...))
+		switch len(or) {
+		case 0:
+			predicates = append(predicates, predicate.Workspace(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case 1:
+			predicates = append(predicates, or[0])
+		default:
+			predicates = append(predicates, workspace.Or(or...))
+		}
 	}
-	switch n := len(i.And); {
-	case n == 1:
-		p, err := i.And[0].P()
+	for _, w := range i.And {
+		p, err := w.P()
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
 		predicates = append(predicates, p)
-	case n > 1:
-		and := make([]predicate.Workspace, 0, n)
-		for _, w := range i.And {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'and'", err)
-			}
-			and = append(and, p)
-		}
-		predicates = append(predicates, workspace.And(and...))
 	}
 	predicates = append(predicates, i.Predicates...)
 	if i.ID != nil {
@@ -9950,10 +9721,10 @@ func (i *WorkspaceWhereInput) P() (predicate.Workspace, error) {
 	if i.IDNEQ != nil {
 		predicates = append(predicates, workspace.IDNEQ(*i.IDNEQ))
 	}
-	if len(i.IDIn) > 0 {
+	if i.IDIn != nil {
 		predicates = append(predicates, workspace.IDIn(i.IDIn...))
 	}
-	if len(i.IDNotIn) > 0 {
+	if i.IDNotIn != nil {
 		predicates = append(predicates, workspace.IDNotIn(i.IDNotIn...))
 	}
 	if i.IDGT != nil {
@@ -9974,10 +9745,10 @@ func (i *WorkspaceWhereInput) P() (predicate.Workspace, error) {
 	if i.CreatedAtNEQ != nil {
 		predicates = append(predicates, workspace.CreatedAtNEQ(*i.CreatedAtNEQ))
 	}
-	if len(i.CreatedAtIn) > 0 {
+	if i.CreatedAtIn != nil {
 		predicates = append(predicates, workspace.CreatedAtIn(i.CreatedAtIn...))
 	}
-	if len(i.CreatedAtNotIn) > 0 {
+	if i.CreatedAtNotIn != nil {
 		predicates = append(predicates, workspace.CreatedAtNotIn(i.CreatedAtNotIn...))
 	}
 	if i.CreatedAtGT != nil {
@@ -9998,10 +9769,10 @@ func (i *WorkspaceWhereInput) P() (predicate.Workspace, error) {
 	if i.UpdatedAtNEQ != nil {
 		predicates = append(predicates, workspace.UpdatedAtNEQ(*i.UpdatedAtNEQ))
 	}
-	if len(i.UpdatedAtIn) > 0 {
+	if i.UpdatedAtIn != nil {
 		predicates = append(predicates, workspace.UpdatedAtIn(i.UpdatedAtIn...))
 	}
-	if len(i.UpdatedAtNotIn) > 0 {
+	if i.UpdatedAtNotIn != nil {
 		predicates = append(predicates, workspace.UpdatedAtNotIn(i.UpdatedAtNotIn...))
 	}
 	if i.UpdatedAtGT != nil {
@@ -10022,10 +9793,10 @@ func (i *WorkspaceWhereInput) P() (predicate.Workspace, error) {
 	if i.NameNEQ != nil {
 		predicates = append(predicates, workspace.NameNEQ(*i.NameNEQ))
 	}
-	if len(i.NameIn) > 0 {
+	if i.NameIn != nil {
 		predicates = append(predicates, workspace.NameIn(i.NameIn...))
 	}
-	if len(i.NameNotIn) > 0 {
+	if i.NameNotIn != nil {
 		predicates = append(predicates, workspace.NameNotIn(i.NameNotIn...))
 	}
 	if i.NameGT != nil {
@@ -10061,10 +9832,10 @@ func (i *WorkspaceWhereInput) P() (predicate.Workspace, error) {
 	if i.SlugNEQ != nil {
 		predicates = append(predicates, workspace.SlugNEQ(*i.SlugNEQ))
 	}
-	if len(i.SlugIn) > 0 {
+	if i.SlugIn != nil {
 		predicates = append(predicates, workspace.SlugIn(i.SlugIn...))
 	}
-	if len(i.SlugNotIn) > 0 {
+	if i.SlugNotIn != nil {
 		predicates = append(predicates, workspace.SlugNotIn(i.SlugNotIn...))
 	}
 	if i.SlugGT != nil {
@@ -10100,10 +9871,10 @@ func (i *WorkspaceWhereInput) P() (predicate.Workspace, error) {
 	if i.DescriptionNEQ != nil {
 		predicates = append(predicates, workspace.DescriptionNEQ(*i.DescriptionNEQ))
 	}
-	if len(i.DescriptionIn) > 0 {
+	if i.DescriptionIn != nil {
 		predicates = append(predicates, workspace.DescriptionIn(i.DescriptionIn...))
 	}
-	if len(i.DescriptionNotIn) > 0 {
+	if i.DescriptionNotIn != nil {
 		predicates = append(predicates, workspace.DescriptionNotIn(i.DescriptionNotIn...))
 	}
 	if i.DescriptionGT != nil {
@@ -10145,10 +9916,10 @@ func (i *WorkspaceWhereInput) P() (predicate.Workspace, error) {
 	if i.VisibilityNEQ != nil {
 		predicates = append(predicates, workspace.VisibilityNEQ(*i.VisibilityNEQ))
 	}
-	if len(i.VisibilityIn) > 0 {
+	if i.VisibilityIn != nil {
 		predicates = append(predicates, workspace.VisibilityIn(i.VisibilityIn...))
 	}
-	if len(i.VisibilityNotIn) > 0 {
+	if i.VisibilityNotIn != nil {
 		predicates = append(predicates, workspace.VisibilityNotIn(i.VisibilityNotIn...))
 	}
 

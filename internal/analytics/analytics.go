@@ -188,7 +188,11 @@ func Count(ctx context.Context, client *ent.Client, filter *ent.PilotWhereInput,
 	// The filtered pilots come from ent (its policies and where predicates);
 	// the statement is built around them.
 	err = query().Aggregate(func(s *sql.Selector) string {
-		matching := s.Clone().Select(s.C("id"), s.C("status"), s.C("starts_on"), s.C("ends_on"))
+		// The inner select is the query itself, moved aside, not a Clone:
+		// ent's Selector.Clone loses the operator of GT/GTE/LT/LTE
+		// predicates (STACK.md), which broke every range filter here.
+		matching := *s
+		matching.Select(s.C("id"), s.C("status"), s.C("starts_on"), s.C("ends_on"))
 		inner, args := matching.Query()
 		s.SetP(nil).SetDistinct(false).FromExpr(sql.Expr("("+statement(inner, dims, s.Dialect())+") AS stats", args...))
 		return "*"

@@ -1,7 +1,8 @@
 // Package paging enforces Kokeilu's Relay paging rules on every connection
 // field, generated or hand-written, root or nested:
 //
-//   - first/last default to 20 and may be at most 100 (GitHub's rules);
+//   - first/last default to 20 and may be at most 100 (GitHub's rules), and
+//     only one of them may be given;
 //   - malformed cursors are bad input, not internal errors;
 //   - `nodes` and aliased `edges` load data like `edges { node }` does.
 //
@@ -59,6 +60,9 @@ func (Rules) MutateOperationContext(_ context.Context, oc *graphql.OperationCont
 }
 
 func checkArgs(f *ast.Field, args map[string]any) *gqlerror.Error {
+	if args["first"] != nil && args["last"] != nil {
+		return badInput(f, "last", "pass first or last to %s, not both", f.Name)
+	}
 	for _, name := range []string{"first", "last"} {
 		v, ok := args[name]
 		if !ok || v == nil {

@@ -1,0 +1,182 @@
+package paging
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent/dialect/sql"
+
+	"kokeilu/internal/fault"
+)
+
+// The order of every connection, on both databases: the orderBy terms in
+// their directions, NULLs after every value whatever the direction, then the
+// ID ascending so that no two rows tie. A page asked for with `last` reads
+// the same order backwards (directions and NULL placement reversed) and
+// turns it around. The generated pagers (ent/template/pagination.tmpl)
+// build their ORDER BY, their per-parent windows and their cursor
+// predicates from the functions below, so the three cannot disagree.
+
+// Key is one orderBy term as the client gave it.
+type Key struct {
+	Column string
+	Desc   bool
+	// Zero is the SQL literal that NULL stands for, if any: an optional
+	// field that is not a pointer in Go reads NULL as "" or 0, and is sorted
+	// and paged as that value, as clients see it (its cursors cannot tell
+	// NULL from zero).
+	Zero string
+}
+
+// expr is the key's value in SQL, its column named by name.
+func (k Key) expr(name string) string {
+	if k.Zero != "" {
+		return "COALESCE(" + name + ", " + k.Zero + ")"
+	}
+	return name
+}
+
+// term is the ORDER BY term of the key read forwards or backwards, after
+// its value in SQL.
+func (k Key) term(reverse bool) string {
+	t := " " + direction(k.Desc, reverse)
+	switch {
+	case k.Zero != "":
+	case reverse:
+		t += " NULLS FIRST"
+	default:
+		t += " NULLS LAST"
+	}
+	return t
+}
+
+// OrderTerm orders a query by the key, read forwards or backwards.
+func OrderTerm(k Key, reverse bool) func(*sql.Selector) {
+	return func(s *sql.Selector) {
+		s.OrderBy(k.expr(s.C(k.Column)) + k.term(reverse))
+	}
+}
+
+// OrderExpr is the ORDER BY list of keys and then idColumn, read forwards or
+// backwards, with unqualified columns: it orders the per-parent window of a
+// nested connection and the rows read back from it.
+func OrderExpr(keys []Key, idColumn string, reverse bool) sql.Querier {
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, k := range keys {
+			if k.Zero != "" {
+				b.WriteString("COALESCE(").Ident(k.Column).WriteString(", " + k.Zero + ")")
+			} else {
+				b.Ident(k.Column)
+			}
+			b.WriteString(k.term(reverse)).Comma()
+		}
+		b.Ident(idColumn).Pad().WriteString(direction(false, reverse))
+	})
+}
+
+func direction(desc, reverse bool) string {
+	if desc != reverse {
+		return "DESC"
+	}
+	return "ASC"
+}
+
+// CursorPredicates are the predicates of the rows strictly after `after`
+// and strictly before `before` in the order of keys (as the client gave it,
+// whichever way the page is read). A cursor's values are those of its row
+// in keys, nil for NULL.
+func CursorPredicates(after, before *entgql.Cursor[int], keys []Key, idColumn string) ([]func(*sql.Selector), error) {
+	var out []func(*sql.Selector)
+	for _, c := range []struct {
+		cursor *entgql.Cursor[int]
+		after  bool
+		arg    string
+	}{{after, true, "after"}, {before, false, "before"}} {
+		if c.cursor == nil {
+			continue
+		}
+		values, ok := c.cursor.Value.([]any)
+		if c.cursor.Value == nil && len(keys) == 0 {
+			ok = true
+		}
+		if !ok || len(values) != len(keys) {
+			return nil, fault.BadInput(c.arg, "%s is a cursor of another orderBy", c.arg)
+		}
+		cursor, isAfter := c.cursor, c.after
+		out = append(out, func(s *sql.Selector) {
+			s.Where(beyond(s, keys, values, idColumn, cursor.ID, isAfter))
+		})
+	}
+	return out, nil
+}
+
+// beyond is the predicate of the rows strictly after (or before) the row
+// with values and id: for each key, the earlier keys equal and this one
+// beyond, and last all keys equal and the id beyond.
+func beyond(s *sql.Selector, keys []Key, values []any, idColumn string, id int, after bool) *sql.Predicate {
+	var or []*sql.Predicate
+	var equal []*sql.Predicate
+	for i, k := range keys {
+		col, v := s.C(k.Column), values[i]
+		if k.Zero != "" {
+			col = k.expr(col)
+			if v == nil { // not written by the pagers; read as the zero value
+				return sql.False()
+			}
+		}
+		var strict *sql.Predicate
+		switch {
+		case v == nil && after: // NULLs are last: nothing but NULLs follow
+		case v == nil:
+			strict = sql.NotNull(col)
+		case after && k.Desc:
+			strict = sql.Or(sql.LT(col, v), sql.IsNull(col))
+		case after:
+			strict = sql.Or(sql.GT(col, v), sql.IsNull(col))
+		case k.Desc:
+			strict = sql.GT(col, v)
+		default:
+			strict = sql.LT(col, v)
+		}
+		if strict != nil {
+			or = append(or, sql.And(append(append([]*sql.Predicate{}, equal...), strict)...))
+		}
+		if v == nil {
+			equal = append(equal, sql.IsNull(col))
+		} else {
+			equal = append(equal, sql.EQ(col, v))
+		}
+	}
+	idCol := s.C(idColumn)
+	if after {
+		or = append(or, sql.And(append(equal, sql.GT(idCol, id))...))
+	} else {
+		or = append(or, sql.And(append(equal, sql.LT(idCol, id))...))
+	}
+	return sql.Or(or...)
+}
+
+// LimitPerRow keeps the first limit rows of each partition in the order of
+// orderBy and returns them in that order: ent hands eager-loaded children to
+// their parents in the order the rows come, so one order over all parents
+// gives each parent its own children in order (entgql's LimitPerRow leaves
+// the rows unordered). The selector is moved, not cloned: ent's
+// Selector.Clone loses the operators of range predicates such as cursors.
+func LimitPerRow(partitionBy string, limit int, orderBy sql.Querier) func(*sql.Selector) {
+	return func(s *sql.Selector) {
+		d := sql.Dialect(s.Dialect())
+		s.SetDistinct(false)
+		columns := s.UnqualifiedColumns()
+		src := *s
+		with := d.With("src_query").
+			As(&src).
+			With("limited_query").
+			As(d.Select("*").
+				AppendSelectExprAs(sql.RowNumber().PartitionBy(partitionBy).OrderExpr(orderBy), "row_number").
+				From(d.Table("src_query")))
+		t := d.Table("limited_query").As(s.TableName())
+		*s = *d.Select(columns...).
+			From(t).
+			Where(sql.LTE(t.C("row_number"), limit)).
+			Prefix(with).
+			OrderExpr(orderBy)
+	}
+}
