@@ -8629,10 +8629,10 @@ func (i *WellbeingCountyWhereInput) P() (predicate.WellbeingCounty, error) {
 	if i.KindNEQ != nil {
 		predicates = append(predicates, wellbeingcounty.KindNEQ(*i.KindNEQ))
 	}
-	if len(i.KindIn) > 0 {
+	if i.KindIn != nil {
 		predicates = append(predicates, wellbeingcounty.KindIn(i.KindIn...))
 	}
-	if len(i.KindNotIn) > 0 {
+	if i.KindNotIn != nil {
 		predicates = append(predicates, wellbeingcounty.KindNotIn(i.KindNotIn...))
 	}
 	if i.Population != nil {
