@@ -1,8 +1,10 @@
-// Package cost refuses queries that would cost too much before any SQL
-// runs, as GitHub's GraphQL API does: it estimates the nodes a query can
-// return (page sizes multiplied through nested connections), and bounds
-// depth, the number of fields and aliases. Accepted queries report their
-// cost in the response's extensions.
+// Package cost refuses requests that would cost too much before any work
+// is done, as GitHub's GraphQL API does: the document is parsed with a
+// token limit and its depth, fields, aliases and directives are bounded
+// before gqlgen validates it (validation is superlinear); after validation
+// the nodes it can return are estimated (page sizes multiplied through
+// nested connections) and bounded. Accepted queries report their cost in
+// the response's extensions.
 package cost
 
 import (

@@ -500,14 +500,8 @@ func writeError(w http.ResponseWriter, status int, message string) {
 	writeErrorCode(w, status, fault.BadUserInput, message)
 }
 
-// writeErrorCode is the one writer of error bodies outside the GraphQL
-// executor.
 func writeErrorCode(w http.ResponseWriter, status int, code, message string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{
-		"errors": []map[string]any{{"message": message, "extensions": map[string]any{"code": code}}},
-	})
+	fault.WriteHTTP(w, status, code, message, nil)
 }
 
 type requestIDKey struct{}
