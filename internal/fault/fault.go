@@ -33,6 +33,10 @@ const (
 	// that does not parse or does not validate against the schema.
 	ParseFailed      = errcode.ParseFailed
 	ValidationFailed = errcode.ValidationFailed
+	// PersistedQueryNotFound is the Automatic Persisted Queries protocol's
+	// answer to an unknown hash (sent by gqlgen's APQ extension): the
+	// client then sends the query text.
+	PersistedQueryNotFound = "PERSISTED_QUERY_NOT_FOUND"
 )
 
 // Error is a failure with a code, a message for people and, for bad input,
