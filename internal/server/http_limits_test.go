@@ -312,3 +312,80 @@ func mustRequest(method, url string) *http.Request {
 	}
 	return req
 }
+
+// TestLimitsOnStreams: the document limits and the error cap hold on
+// WebSocket and SSE too (one executor serves every transport).
+func TestLimitsOnStreams(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		a := newAPI(t, b, false)
+		var args strings.Builder
+		for i := range 3000 {
+			fmt.Fprintf(&args, "a%d: 1 ", i)
+		}
+		hostile := "{ " + strings.Repeat("__typename ", 5000) + "}" // under the socket's 64 KiB frames
+		capped := "{ __typename(" + args.String() + ") }"
+		c, err := a.dialWS("graphql-transport-ws", "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.conn.CloseNow()
+		for i, want := range []struct {
+			query, code string
+			errors      int
+		}{{hostile, "COST_LIMIT_EXCEEDED", 1}, {capped, "GRAPHQL_VALIDATION_FAILED", 101}} {
+			start := time.Now()
+			c.subscribe(fmt.Sprint(i), want.query, nil)
+			// The errors come as an "error" message or as a "next" with
+			// errors (then "complete"): either way, capped and coded.
+			var errs []gqlError
+			for len(errs) == 0 {
+				m, err := c.read(5 * time.Second)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if m.ID != fmt.Sprint(i) {
+					continue // keep-alives, the last operation's "complete"
+				}
+				switch m.Type {
+				case "error":
+					_ = json.Unmarshal(m.Payload, &errs)
+				case "next":
+					var p struct{ Errors []gqlError }
+					_ = json.Unmarshal(m.Payload, &p)
+					errs = p.Errors
+				}
+				if len(errs) == 0 {
+					t.Fatalf("WebSocket: %s %.300s", m.Type, m.Payload)
+				}
+			}
+			if len(errs) != want.errors || errs[0].code() != want.code || errs[len(errs)-1].code() == "" {
+				t.Errorf("WebSocket: %d errors, first %+v", len(errs), errs[0])
+			}
+			if took := time.Since(start); took > 100*time.Millisecond {
+				t.Errorf("WebSocket: refused in %v", took)
+			}
+		}
+		c.subscribe("ok", `{ __typename }`, nil)
+		for {
+			m, err := c.read(5 * time.Second)
+			if err != nil {
+				t.Fatalf("after the refusals: %v", err)
+			}
+			if m.ID == "ok" {
+				if m.Type != "next" || !strings.Contains(string(m.Payload), `{"__typename":"Query"}`) {
+					t.Errorf("after the refusals: %s %s", m.Type, m.Payload)
+				}
+				break
+			}
+		}
+
+		for _, q := range []string{hostile, capped} {
+			body, _ := json.Marshal(map[string]string{"query": q})
+			res := postBody(t, a.srv.URL+"/query", string(body), "text/event-stream")
+			if !strings.Contains(string(res.body), "COST_LIMIT_EXCEEDED") && !strings.Contains(string(res.body), "TOO_MANY_ERRORS") ||
+				strings.Count(string(res.body), `"message"`) > 101 {
+				t.Errorf("SSE: %d %.300s", res.status, res.body)
+			}
+		}
+	})
+}
