@@ -22,6 +22,11 @@ type Document struct {
 	Aliases    int
 	Depth      int // nesting of fields
 	Directives int
+	// Overlaps counts the pairs of fields with one response name in one
+	// selection set — fragments and the selections of same-named fields
+	// merged — each weighted by 1 + its arguments: the work of gqlparser's
+	// overlapping-fields check, quadratic in a repeated field.
+	Overlaps int
 }
 
 // maxSteps stops the walk of a fragment bomb (fragments spreading others
@@ -44,7 +49,69 @@ func MeasureDocument(doc *ast.QueryDocument) Document {
 			w.fragment(f, 1)
 		}
 	}
+	for _, op := range doc.Operations {
+		w.overlaps([]ast.SelectionSet{op.SelectionSet})
+	}
+	for _, f := range doc.Fragments { // validated on their own too
+		w.overlaps([]ast.SelectionSet{f.SelectionSet})
+	}
 	return w.m
+}
+
+// overlaps adds the pairs of same-named fields in the merged selection set
+// made of sets, then does the same for each name's merged selections (a
+// superset of the pairs validation compares between them).
+func (w *docWalker) overlaps(sets []ast.SelectionSet) {
+	groups := map[string][]*ast.Field{}
+	var names []string
+	visiting := map[string]bool{}
+	var collect func(ast.SelectionSet)
+	collect = func(set ast.SelectionSet) {
+		for _, sel := range set {
+			if w.steps >= maxSteps {
+				return
+			}
+			w.steps++
+			switch s := sel.(type) {
+			case *ast.Field:
+				name := s.Alias
+				if name == "" {
+					name = s.Name
+				}
+				if _, ok := groups[name]; !ok {
+					names = append(names, name)
+				}
+				groups[name] = append(groups[name], s)
+			case *ast.InlineFragment:
+				collect(s.SelectionSet)
+			case *ast.FragmentSpread:
+				if f := w.doc.Fragments.ForName(s.Name); f != nil && !visiting[s.Name] {
+					visiting[s.Name] = true
+					collect(f.SelectionSet)
+					delete(visiting, s.Name)
+				}
+			}
+		}
+	}
+	for _, set := range sets {
+		collect(set)
+	}
+	for _, name := range names {
+		fields := groups[name]
+		args := 0
+		var subs []ast.SelectionSet
+		for _, f := range fields {
+			args = max(args, len(f.Arguments))
+			if len(f.SelectionSet) > 0 {
+				subs = append(subs, f.SelectionSet)
+			}
+		}
+		k := len(fields)
+		w.m.Overlaps = saturatingAdd(w.m.Overlaps, saturatingMul(k*(k-1)/2, 1+args))
+		if len(subs) > 0 && w.steps < maxSteps {
+			w.overlaps(subs)
+		}
+	}
 }
 
 type docWalker struct {
@@ -52,6 +119,7 @@ type docWalker struct {
 	m        Document
 	visiting map[string]bool // fragments being expanded: validation refuses cycles, the walk skips them
 	reached  map[string]bool
+	steps    int // of the overlaps walk, which a cycle through a field's selections would not end
 }
 
 func (w *docWalker) walk(set ast.SelectionSet, depth int) {
@@ -99,6 +167,7 @@ func (l Limits) Check(d Document) *gqlerror.Error {
 		{"aliases", d.Aliases, l.Aliases},
 		{"directives", d.Directives, l.Directives},
 		{"fields", d.Fields, l.Fields},
+		{"overlaps", d.Overlaps, l.Overlaps},
 	} {
 		if c.limit > 0 && c.value > c.limit {
 			return exceeded(c.name, c.value, c.limit)

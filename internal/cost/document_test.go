@@ -29,11 +29,13 @@ func TestMeasureDocument(t *testing.T) {
 		want        Document
 	}{
 		{"fields, aliases, depth", `{ a: x { y z } w }`, Document{Fields: 4, Aliases: 1, Depth: 2}},
-		{"a fragment counts where it is spread", `{ ...F ...F } fragment F on Q { x y }`, Document{Fields: 6, Depth: 1}},
+		{"a fragment counts where it is spread", `{ ...F ...F } fragment F on Q { x y }`, Document{Fields: 6, Depth: 1, Overlaps: 2}},
 		{"inline fragments do not nest fields", `{ ... on Q @skip(if: true) { x { y } } }`, Document{Fields: 3, Depth: 2, Directives: 1}},
 		{"every operation", `query A { x } query B @d { y @d } `, Document{Fields: 2, Depth: 1, Directives: 2}},
 		{"unused fragments too", `{ x } fragment U on Q { a b c }`, Document{Fields: 4, Depth: 1}},
-		{"cycles end", `{ ...A } fragment A on Q { x ...B } fragment B on Q { ...A }`, Document{Fields: 4, Depth: 1}},
+		{"cycles end", `{ ...A } fragment A on Q { x ...B } fragment B on Q { ...A }`, Document{Fields: 4, Depth: 1, Overlaps: 1}},
+		{"overlaps: same-named fields' selections merged, weighted by arguments", `{ a { x } a { x x } b(p: 1, q: 2) b }`,
+			Document{Fields: 7, Depth: 2, Overlaps: 1 + 3 + 3}},
 		{"directives everywhere", `query($v: Int @d) @d { ...F @d } fragment F on Q @d { x @d @e }`, Document{Fields: 2, Depth: 1, Directives: 6}},
 	} {
 		if got := measure(t, c.query); got != c.want {
@@ -58,6 +60,11 @@ func TestFragmentBombIsBounded(t *testing.T) {
 	}
 	if err := Default.Check(d); err == nil || err.Extensions["measure"] != "fields" || err.Extensions["code"] != fault.CostLimitExceeded {
 		t.Errorf("refusal: %v", err)
+	}
+	// A cycle through a field's selections ends too (validation refuses it).
+	start = time.Now()
+	if d := measure(t, `{ ...A } fragment A on Q { x { ...A } }`); d.Fields > 10 || time.Since(start) > time.Second {
+		t.Errorf("cycle: %+v in %v", d, time.Since(start))
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"syscall"
 	"testing"
@@ -27,6 +28,11 @@ func BenchmarkRefusal(b *testing.B) {
 	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil))) // the request log would drown the figures
 	b.Cleanup(func() { slog.SetDefault(prev) })
 	fields := cost.Default.Fields
+	q, err := os.ReadFile("../../testdata/introspection.graphql")
+	if err != nil {
+		b.Fatal(err)
+	}
+	introspection := string(q)
 	type doc struct{ name, query, want string }
 	var docs []doc
 	for _, d := range hostileDocuments() {
@@ -39,12 +45,17 @@ func BenchmarkRefusal(b *testing.B) {
 	for i := range 100 {
 		fmt.Fprintf(&aliases, "a%d: __typename ", i)
 	}
+	var unknown strings.Builder
+	for i := range fields {
+		fmt.Fprintf(&unknown, "x%d ", i)
+	}
 	docs = append(docs,
 		doc{"refused/3,000 unknown arguments (errors capped)", "{ __typename(" + args.String() + ") }", "GRAPHQL_VALIDATION_FAILED"},
-		doc{"accepted/__typename at the field limit", "{ " + strings.Repeat("__typename ", fields) + "}", ""},
-		doc{"accepted/100 aliases, __typename up to the field limit", "{ " + aliases.String() + strings.Repeat("__typename ", fields-100) + "}", ""},
+		doc{"refused/distinct unknown fields at the field limit (validation)", "{ " + unknown.String() + "}", "GRAPHQL_VALIDATION_FAILED"},
+		doc{"accepted/__typename at the overlaps limit", "{ " + strings.Repeat("__typename ", 141) + "}", ""},
+		doc{"accepted/100 aliases", "{ " + aliases.String() + "}", ""},
 		doc{"accepted/100 directives", "{ " + strings.Repeat("__typename @skip(if: false) ", 100) + "}", ""},
-		doc{"refused/unknown fields at the field limit (validation)", "{ " + strings.Repeat("x ", fields) + "}", "GRAPHQL_VALIDATION_FAILED"},
+		doc{"accepted/introspection", introspection, ""},
 	)
 	for _, d := range docs {
 		body, _ := json.Marshal(map[string]string{"query": d.query})

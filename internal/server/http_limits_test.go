@@ -113,13 +113,13 @@ func TestBodiesThatAreNoGraphQLRequest(t *testing.T) {
 		token, _ := a.register("malformed@example.org", "M")
 		bodies := []string{
 			`{bad json`, `{"query": `, ``, `null`, `[]`, `[{"query": "{ __typename }"}]`, `"{ __typename }"`, `5`,
-			`{}`, `{"query": null}`, `{"query": 5}`, `{"query": ["{ __typename }"]}`,
+			`{}`, `{"query": null}`, `{"query": ""}`, `{"query": 5}`, `{"query": ["{ __typename }"]}`,
 			`{"query": "{ __typename }", "variables": "x"}`, `{"query": "{ __typename }", "variables": [1]}`,
 			`{"query": "{ __typename }", "operationName": 5}`, `{"query": "{ __typename }", "extensions": "x"}`,
 			`{"variables": {}}`, `{"extensions": {}}`,
 		}
 		gets := []string{
-			``, `operationName=A`, `query=%7B__typename%7D&variables=x`, `query=%7B__typename%7D&variables=%5B%5D`,
+			``, `query=`, `operationName=A`, `query=%7B__typename%7D&variables=x`, `query=%7B__typename%7D&variables=%5B%5D`,
 			`query=%7B__typename%7D&extensions=%7B`, `query=%7B__typename%7D&%zz`,
 		}
 		for _, who := range []string{"anonymous", "signed in"} {
@@ -228,6 +228,9 @@ func hostileDocuments() []struct{ name, query, measure string } {
 		{"fragment bomb", fragments.String(), "fields"},
 		{"4,000 spreads of unknown fragments", "{ " + strings.Repeat("...X ", 4000) + "}", "fields"},
 		{"3,000 operations", strings.Repeat("query { __typename } ", 3000), "fields"},
+		{"500 __typename", "{ " + strings.Repeat("__typename ", 500) + "}", "overlaps"},
+		{"500 __typename with 8 arguments", "{ " + strings.Repeat("__typename(a:1 b:1 c:1 d:1 e:1 f:1 g:1 h:1) ", 500) + "}", "overlaps"},
+		{"repeats within repeats", "{ " + strings.Repeat("__schema { "+strings.Repeat("description(a:1 b:1 c:1 d:1) ", 21)+"} ", 21) + "}", "overlaps"},
 	}
 }
 

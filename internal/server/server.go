@@ -341,7 +341,7 @@ func checkParams(r *http.Request) string {
 			return name + " must be a JSON object"
 		}
 	}
-	if isNull(params["query"]) {
+	if isNull(params["query"]) || string(params["query"]) == `""` {
 		var ext struct {
 			PersistedQuery map[string]any `json:"persistedQuery"`
 		}
