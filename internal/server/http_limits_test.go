@@ -254,8 +254,8 @@ func TestLimitsBeforeValidation(t *testing.T) {
 			if res.code() != "COST_LIMIT_EXCEEDED" || len(res.errors) != 1 || res.errors[0].Extensions["measure"] != d.measure {
 				t.Errorf("%s: %d %.300s", d.name, res.status, res.body)
 			}
-			if res.took > 100*time.Millisecond {
-				t.Errorf("%s: refused in %v, want ≤ 100 ms", d.name, res.took)
+			if res.took > raceSlowdown*100*time.Millisecond {
+				t.Errorf("%s: refused in %v, want ≤ 100 ms (×%d under -race)", d.name, res.took, raceSlowdown)
 			}
 			if _, ok := res.entries["data"]; ok {
 				t.Errorf("%s: a data entry", d.name)
@@ -364,7 +364,7 @@ func TestLimitsOnStreams(t *testing.T) {
 			if len(errs) != want.errors || errs[0].code() != want.code || errs[len(errs)-1].code() == "" {
 				t.Errorf("WebSocket: %d errors, first %+v", len(errs), errs[0])
 			}
-			if took := time.Since(start); took > 100*time.Millisecond {
+			if took := time.Since(start); took > raceSlowdown*100*time.Millisecond {
 				t.Errorf("WebSocket: refused in %v", took)
 			}
 		}
