@@ -144,6 +144,9 @@ func (responseErrors) InterceptResponse(ctx context.Context, next graphql.Respon
 	}
 	if x, ok := ctx.Value(exchangeKey{}).(*exchange); ok && resp.Data == nil && len(resp.Errors) > 0 {
 		x.noData = true
+		// Apollo Client sends the query text after this answer, and takes
+		// a 4xx for a server without persisted queries: keep it 200.
+		x.keepStatus = resp.Errors[0].Extensions["code"] == fault.PersistedQueryNotFound
 	}
 	return resp
 }

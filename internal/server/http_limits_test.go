@@ -191,6 +191,7 @@ func TestNoDataBeforeExecution(t *testing.T) {
 			{"over a limit", `{"query": "{ ` + strings.Repeat("__typename ", cost.Default.Fields+1) + `}"}`, "application/json", 200, "COST_LIMIT_EXCEEDED", false},
 			{"over a limit", `{"query": "{ ` + strings.Repeat("__typename ", cost.Default.Fields+1) + `}"}`, gqlResp, 400, "COST_LIMIT_EXCEEDED", false},
 			{"subscription as a plain request", `{"query": "subscription { noticePosted { id } }"}`, gqlResp, 400, "BAD_USER_INPUT", false},
+			{"unknown persisted query", `{"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "` + strings.Repeat("ab", 32) + `"}}}`, gqlResp, 200, "PERSISTED_QUERY_NOT_FOUND", false},
 			{"execution", `{"query": "{ node(id: \"x\") { id } }"}`, "application/json", 200, "BAD_USER_INPUT", true},
 			{"execution", `{"query": "{ node(id: \"x\") { id } }"}`, gqlResp, 200, "BAD_USER_INPUT", true},
 		} {

@@ -355,7 +355,8 @@ func checkParams(r *http.Request) string {
 // exchange is what the GraphQL layer tells the HTTP layer about the
 // response it is about to write.
 type exchange struct {
-	noData bool // the request failed before execution: no data entry
+	noData     bool // the request failed before execution: no data entry
+	keepStatus bool // but its status stays gqlgen's (a persisted query to send again)
 }
 
 type exchangeKey struct{}
@@ -460,7 +461,7 @@ func (s *specStatus) start() {
 	}
 	if s.media == graphqlResponse {
 		s.Header().Set("Content-Type", graphqlResponse+"; charset=utf-8")
-		if s.x.noData && code < 400 {
+		if s.x.noData && !s.x.keepStatus && code < 400 {
 			code = http.StatusBadRequest // no data: the spec wants 4xx
 		}
 	}
