@@ -1,11 +1,14 @@
 // Package fault names the kinds of failure a client can act on. Every layer
 // returns these (ent hooks and privacy rules included) and the GraphQL error
-// presenter maps them to extensions.code in one place.
+// presenter maps them to extensions.code in one place. Every extensions.code
+// Kokeilu sends is a constant here.
 package fault
 
 import (
 	"errors"
 	"fmt"
+
+	"github.com/99designs/gqlgen/graphql/errcode"
 )
 
 // Codes of DESIGN.md §3.
@@ -17,6 +20,23 @@ const (
 	Conflict        = "CONFLICT"
 	RateLimited     = "RATE_LIMITED"
 	Internal        = "INTERNAL"
+	// CostLimitExceeded refuses a request over a limit of internal/cost,
+	// with extensions.measure, cost and limit.
+	CostLimitExceeded = "COST_LIMIT_EXCEEDED"
+	// Timeout answers a request whose deadline passed before it ran (the
+	// client left, or it waited too long).
+	Timeout = "TIMEOUT"
+	// TooManyErrors is the last entry of a response whose other errors
+	// were cut at the cap.
+	TooManyErrors = "TOO_MANY_ERRORS"
+	// ParseFailed and ValidationFailed are gqlgen's codes for a document
+	// that does not parse or does not validate against the schema.
+	ParseFailed      = errcode.ParseFailed
+	ValidationFailed = errcode.ValidationFailed
+	// PersistedQueryNotFound is the Automatic Persisted Queries protocol's
+	// answer to an unknown hash (sent by gqlgen's APQ extension): the
+	// client then sends the query text.
+	PersistedQueryNotFound = "PERSISTED_QUERY_NOT_FOUND"
 )
 
 // Error is a failure with a code, a message for people and, for bad input,

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"regexp"
 	"runtime/debug"
@@ -18,16 +19,6 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
-// Error codes of DESIGN.md §3, for programs; messages are for people.
-const (
-	CodeBadUserInput    = "BAD_USER_INPUT"
-	CodeUnauthenticated = "UNAUTHENTICATED"
-	CodeForbidden       = "FORBIDDEN"
-	CodeNotFound        = "NOT_FOUND"
-	CodeConflict        = "CONFLICT"
-	CodeInternal        = "INTERNAL"
-)
-
 // rawNodeID finds the numeric ID in entgql's not-found message, which is
 // re-encoded so that IDs stay opaque.
 var rawNodeID = regexp.MustCompile(`global id of '(\d+)'`)
@@ -38,7 +29,7 @@ var rawNodeID = regexp.MustCompile(`global id of '(\d+)'`)
 func presentError(ctx context.Context, err error) *gqlerror.Error {
 	e := graphql.DefaultErrorPresenter(ctx, err)
 	if code, ok := e.Extensions["code"].(string); ok && code != "" {
-		if code == CodeNotFound {
+		if code == fault.NotFound {
 			e.Message = rawNodeID.ReplaceAllStringFunc(e.Message, func(m string) string {
 				id, _ := strconv.Atoi(rawNodeID.FindStringSubmatch(m)[1])
 				return "global id of '" + scalar.EncodeID(id) + "'"
@@ -56,7 +47,7 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 		}
 	case errors.As(err, &validation):
 		e.Message = validation.Error()
-		setCode(e, CodeBadUserInput)
+		setCode(e, fault.BadUserInput)
 		e.Extensions["field"] = camelCase(validation.Name)
 	case len(e.Path) == 0 && errors.As(err, new(*gqlerror.Error)):
 		// Request-level errors of gqlgen's transports (an undecodable body,
@@ -65,22 +56,22 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 		if strings.HasPrefix(e.Message, "json request body could not be decoded") {
 			e.Message = "the request body is not valid JSON"
 		}
-		setCode(e, CodeBadUserInput)
+		setCode(e, fault.BadUserInput)
 	case errors.Is(err, scalar.ErrInvalid):
-		setCode(e, CodeBadUserInput)
+		setCode(e, fault.BadUserInput)
 	case strings.Contains(err.Error(), "ent: empty predicate "):
 		// entgql refuses a filter with nothing in it, such as {and: []}.
 		e.Message = "a nested filter is empty (e.g. not: {} or and: [{}]); leave it out"
-		setCode(e, CodeBadUserInput)
+		setCode(e, fault.BadUserInput)
 	case ent.IsNotFound(err):
 		e.Message = "not found"
-		setCode(e, CodeNotFound)
+		setCode(e, fault.NotFound)
 	case ent.IsConstraintError(err):
 		e.Message = "conflicts with existing data"
-		setCode(e, CodeConflict)
+		setCode(e, fault.Conflict)
 	case errors.Is(err, privacy.Deny):
 		e.Message = "forbidden"
-		setCode(e, CodeForbidden)
+		setCode(e, fault.Forbidden)
 	default:
 		return internalError(ctx, e)
 	}
@@ -93,7 +84,7 @@ func internalError(ctx context.Context, e *gqlerror.Error) *gqlerror.Error {
 	id := RequestID(ctx)
 	slog.ErrorContext(ctx, "internal error", "err", e.Message, "request_id", id, "path", e.Path.String())
 	masked := &gqlerror.Error{Message: "internal error", Path: e.Path, Locations: e.Locations}
-	setCode(masked, CodeInternal)
+	setCode(masked, fault.Internal)
 	masked.Extensions["requestId"] = id
 	return masked
 }
@@ -121,4 +112,41 @@ func setCode(e *gqlerror.Error, code string) {
 func recoverPanic(ctx context.Context, p any) error {
 	slog.ErrorContext(ctx, "panic in resolver", "panic", p, "request_id", RequestID(ctx), "stack", string(debug.Stack()))
 	return errors.New("panic in resolver")
+}
+
+// maxErrors caps the errors of one response, as graphql-js caps validation
+// errors: 5,000 unknown directives in a 10 kB request would otherwise make
+// a 1.5 MB answer.
+const maxErrors = 100
+
+// responseErrors is the outermost response interceptor: it cuts the errors
+// at maxErrors, with a last entry saying how many were left out, and tells
+// the HTTP layer when a request failed before execution (no data).
+type responseErrors struct{}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.ResponseInterceptor
+} = responseErrors{}
+
+func (responseErrors) ExtensionName() string                   { return "ResponseErrors" }
+func (responseErrors) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (responseErrors) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	resp := next(ctx)
+	if resp == nil {
+		return nil
+	}
+	if n := len(resp.Errors); n > maxErrors {
+		last := &gqlerror.Error{Message: fmt.Sprintf("too many errors: %d more were left out", n-maxErrors)}
+		setCode(last, fault.TooManyErrors)
+		resp.Errors = append(resp.Errors[:maxErrors:maxErrors], last)
+	}
+	if x, ok := ctx.Value(exchangeKey{}).(*exchange); ok && resp.Data == nil && len(resp.Errors) > 0 {
+		x.noData = true
+		// Apollo Client sends the query text after this answer, and takes
+		// a 4xx for a server without persisted queries: keep it 200.
+		x.keepStatus = resp.Errors[0].Extensions["code"] == fault.PersistedQueryNotFound
+	}
+	return resp
 }

@@ -36,7 +36,7 @@ func graphExport(client *ent.Client) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		export, ok := graphExports[r.PathValue("file")]
 		if !ok {
-			writeErrorCode(w, http.StatusNotFound, CodeNotFound, "exports are graph.graphml, graph.gexf, nodes.csv, edges.csv and graph.zip")
+			writeErrorCode(w, http.StatusNotFound, fault.NotFound, "exports are graph.graphml, graph.gexf, nodes.csv, edges.csv and graph.zip")
 			return
 		}
 		f, err := exportFilter(r.URL.Query())
@@ -54,7 +54,7 @@ func graphExport(client *ent.Client) http.Handler {
 				return
 			}
 			slog.ErrorContext(r.Context(), "graph export", "err", err, "request_id", RequestID(r.Context()))
-			writeErrorCode(w, http.StatusInternalServerError, CodeInternal, "internal error")
+			writeErrorCode(w, http.StatusInternalServerError, fault.Internal, "internal error")
 			return
 		}
 		g, truncated := netgraph.Capped(v.Graph, f.MaxNodes)

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"os"
 
+	"kokeilu/internal/fault"
+
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
@@ -60,6 +62,6 @@ func (r registeredOnly) MutateOperationParameters(_ context.Context, p *graphql.
 		return nil
 	}
 	err := gqlerror.Errorf("this server runs registered queries only")
-	err.Extensions = map[string]any{"code": CodeForbidden}
+	err.Extensions = map[string]any{"code": fault.Forbidden}
 	return err
 }

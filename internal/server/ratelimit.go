@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"kokeilu/internal/auth"
+	"kokeilu/internal/fault"
 
 	"golang.org/x/time/rate"
 )
@@ -79,7 +80,7 @@ func limitRate(l RateLimit, next http.Handler) http.Handler {
 		}
 		if ok, wait := lim.allow(key, time.Now()); !ok {
 			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-			writeErrorCode(w, http.StatusTooManyRequests, "RATE_LIMITED",
+			writeErrorCode(w, http.StatusTooManyRequests, fault.RateLimited,
 				fmt.Sprintf("too many requests: retry in %.1f s", wait.Seconds()))
 			return
 		}

@@ -168,7 +168,9 @@ func (cacheableQueries) ExtensionName() string                   { return "Respo
 func (cacheableQueries) Validate(graphql.ExecutableSchema) error { return nil }
 func (cacheableQueries) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 	resp := next(ctx)
-	if flag, ok := ctx.Value(cacheableKey{}).(*cacheable); ok && resp != nil {
+	// A request that failed before an operation existed (an undecodable
+	// body on some transport) has no operation context: not cacheable.
+	if flag, ok := ctx.Value(cacheableKey{}).(*cacheable); ok && resp != nil && graphql.HasOperationContext(ctx) {
 		op := graphql.GetOperationContext(ctx).Operation
 		flag.ok = op != nil && op.Operation == ast.Query && len(resp.Errors) == 0
 	}

@@ -25,6 +25,7 @@ import (
 	"kokeilu/internal/cost"
 	"kokeilu/internal/database"
 	"kokeilu/internal/export"
+	"kokeilu/internal/fault"
 	"kokeilu/internal/lang"
 	"kokeilu/internal/metrics"
 	"kokeilu/internal/noticeboard"
@@ -107,10 +108,13 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 	gql.AddTransport(transport.Options{})
 	gql.AddTransport(transport.GET{})
 	gql.AddTransport(transport.POST{})
-	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	// A query of 15,000 tokens is far beyond any real dashboard; the limit
-	// stops parser abuse (CVE-2023-49559).
-	gql.SetParserTokenLimit(15000)
+	// Validated documents are cached; the cost extension parses and
+	// measures the others before gqlgen validates them, with the same
+	// token limit (CVE-2023-49559).
+	validated := lru.New[*ast.QueryDocument](1000)
+	gql.SetQueryCache(validated)
+	gql.SetParserTokenLimit(cost.Default.Tokens)
+	gql.Use(responseErrors{}) // outermost: sees the response as it is sent
 	if opts.NoIntrospection {
 		gql.Use(noIntrospection{})
 	} else {
@@ -123,7 +127,8 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 	gql.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	gql.Use(paging.Rules{})
 	gql.Use(analytics.Memo{})
-	gql.Use(cost.Extension{Limits: cost.Default, Weights: map[string]cost.Weigher{"Query.pilotStats": analytics.Cost}}) // after paging: pages are already bounded
+	// After APQ (the query text is known) and paging (pages are bounded).
+	gql.Use(cost.Extension{Limits: cost.Default, Validated: validated, Weights: map[string]cost.Weigher{"Query.pilotStats": analytics.Cost}})
 	gql.Use(streamsOnly{})
 	gql.Use(requestLog{})
 	gql.Use(cacheableQueries{})
@@ -288,34 +293,111 @@ func (t mutationTx) InterceptResponse(ctx context.Context, next graphql.Response
 	return rsp
 }
 
-// requireGraphQLRequest answers what gqlgen's transports do not take — other
-// methods, POST bodies that are not JSON — with a JSON error and a code, as
-// every other error has.
+// requireGraphQLRequest answers what is not a GraphQL request — other
+// methods, POST bodies that are not JSON, bodies and query strings that are
+// not a GraphQL request's — with 4xx and a code, before gqlgen sees it.
 func requireGraphQLRequest(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case r.Method != http.MethodGet && r.Method != http.MethodPost && r.Method != http.MethodOptions:
 			w.Header().Set("Allow", "GET, POST, OPTIONS")
 			writeError(w, http.StatusMethodNotAllowed, "use GET or POST")
+			return
 		case r.Method == http.MethodPost && !isJSON(r.Header.Get("Content-Type")):
 			writeError(w, http.StatusUnsupportedMediaType, "POST bodies must be application/json")
-		case r.Method == http.MethodOptions || isStream(r):
+			return
+		case r.Method == http.MethodOptions || r.Header.Get("Upgrade") != "":
 			next.ServeHTTP(w, r)
-		default:
-			media, ok := responseMedia(r.Header.Get("Accept"))
-			if !ok {
-				writeError(w, http.StatusNotAcceptable, "responses are application/graphql-response+json or application/json")
-				return
-			}
-			ctx := context.WithValue(r.Context(), singleResponseKey{}, true)
-			next.ServeHTTP(&specStatus{ResponseWriter: w, method: r.Method, media: media}, r.WithContext(ctx))
+			return
 		}
+		if msg := checkParams(r); msg != "" {
+			writeError(w, http.StatusBadRequest, msg)
+			return
+		}
+		if isStream(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		media, ok := responseMedia(r.Header.Get("Accept"))
+		if !ok {
+			writeError(w, http.StatusNotAcceptable, "responses are application/graphql-response+json or application/json")
+			return
+		}
+		x := &exchange{}
+		sw := &specStatus{ResponseWriter: w, method: r.Method, media: media, x: x}
+		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), exchangeKey{}, x)))
+		sw.finish()
 	})
 }
 
-const graphqlResponse = "application/graphql-response+json"
+// checkParams says what is wrong with a request's GraphQL parameters (the
+// JSON body of a POST, the query string of a GET), or "" when they are a
+// GraphQL request: query a string (absent only for a persisted query),
+// variables and extensions objects, operationName a string.
+func checkParams(r *http.Request) string {
+	params := map[string]json.RawMessage{}
+	if r.Method == http.MethodGet {
+		values, err := url.ParseQuery(r.URL.RawQuery)
+		if err != nil {
+			return "the query string is malformed"
+		}
+		for _, name := range []string{"query", "operationName"} {
+			if v, ok := values[name]; ok {
+				params[name], _ = json.Marshal(v[0])
+			}
+		}
+		for _, name := range []string{"variables", "extensions"} {
+			if v, ok := values[name]; ok {
+				params[name] = json.RawMessage(v[0])
+			}
+		}
+	} else {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return "the request body could not be read"
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		if !json.Valid(body) {
+			return "the request body is not valid JSON"
+		}
+		if err := json.Unmarshal(body, &params); err != nil {
+			return "the request body must be a JSON object with a query"
+		}
+	}
+	isNull := func(raw json.RawMessage) bool { return len(raw) == 0 || string(raw) == "null" }
+	var str string
+	for _, name := range []string{"query", "operationName"} {
+		if raw := params[name]; !isNull(raw) && json.Unmarshal(raw, &str) != nil {
+			return name + " must be a string"
+		}
+	}
+	var obj map[string]json.RawMessage
+	for _, name := range []string{"variables", "extensions"} {
+		if raw := params[name]; !isNull(raw) && json.Unmarshal(raw, &obj) != nil {
+			return name + " must be a JSON object"
+		}
+	}
+	if isNull(params["query"]) || string(params["query"]) == `""` {
+		var ext struct {
+			PersistedQuery map[string]any `json:"persistedQuery"`
+		}
+		if isNull(params["extensions"]) || json.Unmarshal(params["extensions"], &ext) != nil || ext.PersistedQuery == nil {
+			return "the request has no query"
+		}
+	}
+	return ""
+}
 
-type singleResponseKey struct{}
+// exchange is what the GraphQL layer tells the HTTP layer about the
+// response it is about to write.
+type exchange struct {
+	noData     bool // the request failed before execution: no data entry
+	keepStatus bool // but its status stays gqlgen's (a persisted query to send again)
+}
+
+type exchangeKey struct{}
+
+const graphqlResponse = "application/graphql-response+json"
 
 // streamsOnly refuses a subscription sent as a plain request (one
 // response): it would wait for its first event until the request timed out.
@@ -325,9 +407,9 @@ func (streamsOnly) ExtensionName() string                   { return "StreamsOnl
 func (streamsOnly) Validate(graphql.ExecutableSchema) error { return nil }
 
 func (streamsOnly) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
-	if single, _ := ctx.Value(singleResponseKey{}).(bool); single && oc.Operation != nil && oc.Operation.Operation == ast.Subscription {
+	if _, single := ctx.Value(exchangeKey{}).(*exchange); single && oc.Operation != nil && oc.Operation.Operation == ast.Subscription {
 		err := gqlerror.Errorf("subscriptions need a WebSocket or SSE (Accept: text/event-stream)")
-		err.Extensions = map[string]any{"code": CodeBadUserInput}
+		err.Extensions = map[string]any{"code": fault.BadUserInput}
 		return err
 	}
 	return nil
@@ -353,25 +435,61 @@ func responseMedia(accept string) (string, bool) {
 	return "application/json", json
 }
 
-// specStatus corrects gqlgen's status codes to the GraphQL over HTTP
+// specStatus corrects gqlgen's responses to the GraphQL over HTTP
 // specification: a mutation over GET is 405 (gqlgen: 406); a request that
-// fails to parse or validate is 400 under graphql-response+json and 200
-// under application/json (gqlgen: 422).
+// failed before execution has no data entry (gqlgen: "data": null) and, under
+// graphql-response+json, a 4xx status; a document that fails to parse or
+// validate is 200 under application/json (gqlgen: 422). The status waits for
+// the body, as gqlgen sets it before the extensions have seen the response.
 type specStatus struct {
 	http.ResponseWriter
 	method   string
 	media    string
+	x        *exchange
+	status   int  // gqlgen's, until the body is written
+	started  bool // status written
 	replaced bool // gqlgen's own body is dropped for ours
 }
 
 func (s *specStatus) WriteHeader(code int) {
-	switch {
-	case code == http.StatusNotAcceptable && s.method == http.MethodGet:
+	if s.started || s.replaced {
+		return
+	}
+	if code == http.StatusNotAcceptable && s.method == http.MethodGet {
 		// gqlgen's body for this case has no code: answer with ours.
 		s.Header().Set("Allow", "POST")
 		s.replaced = true
-		writeErrorCode(s.ResponseWriter, http.StatusMethodNotAllowed, CodeBadUserInput, "GET requests run queries only; send mutations with POST")
+		writeErrorCode(s.ResponseWriter, http.StatusMethodNotAllowed, fault.BadUserInput, "GET requests run queries only; send mutations with POST")
 		return
+	}
+	s.status = code
+}
+
+func (s *specStatus) Write(b []byte) (int, error) {
+	if s.replaced {
+		return len(b), nil
+	}
+	n := len(b)
+	if !s.started && s.x.noData {
+		b = withoutData(b)
+		s.Header().Del("Content-Length")
+	}
+	s.start()
+	if _, err := s.ResponseWriter.Write(b); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+func (s *specStatus) start() {
+	if s.started || s.replaced {
+		return
+	}
+	s.started = true
+	code := s.status
+	switch {
+	case code == 0:
+		code = http.StatusOK
 	case code == http.StatusUnprocessableEntity && s.media == graphqlResponse:
 		code = http.StatusBadRequest
 	case code == http.StatusUnprocessableEntity:
@@ -379,21 +497,34 @@ func (s *specStatus) WriteHeader(code int) {
 	}
 	if s.media == graphqlResponse {
 		s.Header().Set("Content-Type", graphqlResponse+"; charset=utf-8")
+		if s.x.noData && !s.x.keepStatus && code < 400 {
+			code = http.StatusBadRequest // no data: the spec wants 4xx
+		}
 	}
 	s.ResponseWriter.WriteHeader(code)
 }
 
-func (s *specStatus) Write(b []byte) (int, error) {
-	if s.replaced {
-		return len(b), nil
-	}
-	if s.media == graphqlResponse && s.Header().Get("Content-Type") != graphqlResponse+"; charset=utf-8" {
-		s.WriteHeader(http.StatusOK)
-	}
-	return s.ResponseWriter.Write(b)
-}
+// finish sends a status that no body followed.
+func (s *specStatus) finish() { s.start() }
 
 func (s *specStatus) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// withoutData drops the data entry of a response that failed before
+// execution, keeping errors and extensions.
+func withoutData(body []byte) []byte {
+	var r struct {
+		Errors     json.RawMessage `json:"errors,omitempty"`
+		Extensions json.RawMessage `json:"extensions,omitempty"`
+	}
+	if json.Unmarshal(body, &r) != nil {
+		return body
+	}
+	out, err := json.Marshal(r)
+	if err != nil {
+		return body
+	}
+	return out
+}
 
 func isJSON(contentType string) bool {
 	mediaType, _, err := mime.ParseMediaType(contentType)
@@ -403,15 +534,11 @@ func isJSON(contentType string) bool {
 // writeError writes a GraphQL error response for a request that never
 // reached the executor.
 func writeError(w http.ResponseWriter, status int, message string) {
-	writeErrorCode(w, status, CodeBadUserInput, message)
+	writeErrorCode(w, status, fault.BadUserInput, message)
 }
 
 func writeErrorCode(w http.ResponseWriter, status int, code, message string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{
-		"errors": []map[string]any{{"message": message, "extensions": map[string]any{"code": code}}},
-	})
+	fault.WriteHTTP(w, status, code, message, nil)
 }
 
 type requestIDKey struct{}
