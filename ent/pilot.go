@@ -24,13 +24,13 @@ type Pilot struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// UpdatedAt holds the value of the "updated_at" field.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// Slug holds the value of the "slug" field.
+	// At most 100 characters.
 	Slug string `json:"slug,omitempty"`
-	// Title holds the value of the "title" field.
+	// At most 300 characters.
 	Title string `json:"title,omitempty"`
-	// Summary holds the value of the "summary" field.
+	// At most 2000 characters.
 	Summary string `json:"summary,omitempty"`
-	// Description holds the value of the "description" field.
+	// At most 20000 characters.
 	Description string `json:"description,omitempty"`
 	// Status holds the value of the "status" field.
 	Status pilot.Status `json:"status,omitempty"`
@@ -40,7 +40,7 @@ type Pilot struct {
 	EndsOn *time.Time `json:"ends_on,omitempty"`
 	// ParticipantsComplete holds the value of the "participants_complete" field.
 	ParticipantsComplete *bool `json:"participants_complete,omitempty"`
-	// SourceURL holds the value of the "source_url" field.
+	// At most 2048 characters.
 	SourceURL string `json:"sourceURL,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the PilotQuery when eager-loading is set.

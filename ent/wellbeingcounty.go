@@ -23,7 +23,7 @@ type WellbeingCounty struct {
 	NameSv string `json:"name_sv,omitempty"`
 	// NameEn holds the value of the "name_en" field.
 	NameEn string `json:"name_en,omitempty"`
-	// Code holds the value of the "code" field.
+	// At most 8 characters.
 	Code string `json:"code,omitempty"`
 	// Population holds the value of the "population" field.
 	Population int `json:"population,omitempty"`

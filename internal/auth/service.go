@@ -67,9 +67,10 @@ func (s *Service) Register(ctx context.Context, email, password, displayName str
 	if n := utf8.RuneCountInString(password); n < MinPasswordLen || n > 1000 {
 		return nil, fault.BadInput("password", "a password has %d to 1000 characters", MinPasswordLen)
 	}
+	// The longest display name and email are the ent schema's (User).
 	displayName = strings.TrimSpace(displayName)
-	if n := utf8.RuneCountInString(displayName); n == 0 || n > 100 {
-		return nil, fault.BadInput("displayName", "a display name has 1 to 100 characters")
+	if displayName == "" {
+		return nil, fault.BadInput("displayName", "displayName must not be empty")
 	}
 	hash, err := HashPassword(password)
 	if err != nil {
@@ -257,7 +258,7 @@ func normalizeEmail(email string) string { return strings.ToLower(strings.TrimSp
 
 func validateEmail(email string) error {
 	addr, err := mail.ParseAddress(email)
-	if err != nil || addr.Address != email || len(email) > 254 || !strings.Contains(email[strings.LastIndex(email, "@")+1:], ".") {
+	if err != nil || addr.Address != email || !strings.Contains(email[strings.LastIndex(email, "@")+1:], ".") {
 		return fault.BadInput("email", "%q is not an email address", email)
 	}
 	return nil
