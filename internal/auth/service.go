@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/mail"
@@ -97,15 +98,31 @@ func (s *Service) Register(ctx context.Context, email, password, displayName str
 }
 
 // Login signs a user in. Failures say nothing about whether the email is
-// registered, take as long either way, and are throttled per account and
-// per client address.
+// registered and take as long either way. The attempt is counted before the
+// password is checked (see loginLimiter): guesses at one account from one
+// address are refused after a few, an account's failures from anywhere
+// only slow it down, so nobody can lock its owner out.
 func (s *Service) Login(ctx context.Context, email, password string) (*Session, error) {
 	email = normalizeEmail(email)
-	keys := []string{"email:" + email, "ip:" + remoteIP(ctx)}
-	wait, refused := s.limiter.check(s.now(), keys...)
+	a, wait, retryIn, refused := s.limiter.reserve(s.now(), email, remoteIP(ctx))
 	if refused {
-		return nil, fault.RateLimitedf("too many failed sign-ins; try again later")
+		secs := int(math.Ceil(retryIn.Seconds()))
+		return nil, fault.RateLimitedf("too many failed sign-ins to this account from this address; try again in %d s", secs)
 	}
+	u, err := s.checkPassword(ctx, email, password, wait)
+	switch {
+	case err != nil:
+		a.abandoned()
+		return nil, err
+	case u == nil:
+		return nil, fault.Unauthenticatedf("invalid email or password")
+	}
+	a.succeeded()
+	return s.startSession(ctx, u)
+}
+
+// checkPassword waits, then returns the user whose password it is, or nil.
+func (s *Service) checkPassword(ctx context.Context, email, password string, wait time.Duration) (*ent.User, error) {
 	if wait > 0 {
 		select {
 		case <-time.After(wait):
@@ -113,8 +130,7 @@ func (s *Service) Login(ctx context.Context, email, password string) (*Session, 
 			return nil, ctx.Err()
 		}
 	}
-	c := s.clientFrom(ctx)
-	u, err := c.User.Query().Where(user.Email(email)).Only(System(ctx))
+	u, err := s.clientFrom(ctx).User.Query().Where(user.Email(email)).Only(System(ctx))
 	if err != nil && !ent.IsNotFound(err) {
 		return nil, err
 	}
@@ -123,15 +139,10 @@ func (s *Service) Login(ctx context.Context, email, password string) (*Session, 
 		hash = u.PasswordHash
 	}
 	ok, err := CheckPassword(hash, password)
-	if err != nil {
+	if err != nil || !ok || u == nil {
 		return nil, err
 	}
-	if !ok || u == nil {
-		s.limiter.fail(s.now(), keys...)
-		return nil, fault.Unauthenticatedf("invalid email or password")
-	}
-	s.limiter.succeed(keys[0])
-	return s.startSession(ctx, u)
+	return u, nil
 }
 
 func (s *Service) startSession(ctx context.Context, u *ent.User) (*Session, error) {
