@@ -115,9 +115,10 @@ func MarshalString(s string) graphql.ContextMarshaler {
 // variables, input fields, filters): invalid UTF-8 and U+0000 are
 // BAD_USER_INPUT, and what passes is NFC-normalised (internal/text).
 func UnmarshalString(ctx context.Context, v any) (string, error) {
-	s, err := graphql.UnmarshalString(v)
-	if err != nil {
-		return "", fault.BadInput(field(ctx), "a String is expected")
+	s, ok := v.(string)
+	if !ok { // gqlgen's would take 5 for "5" inside input objects
+		f := field(ctx)
+		return "", fault.BadInput(f, "%s takes a string", f)
 	}
 	clean, err := text.Clean(s)
 	if err != nil {

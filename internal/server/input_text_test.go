@@ -44,6 +44,7 @@ func TestTextInputIsChecked(t *testing.T) {
 			{"list element", `mutation($ws: ID!, $c: [String!]) { createSurvey(input: {workspaceId: $ws, title: "t", questions: [{kind: SINGLE_CHOICE, text: "q", choices: $c}]}) { id } }`, map[string]any{"ws": w.Workspace, "c": []string{"ok", nul}}, "choices"},
 			{"search", `query($q: String!) { search(query: $q) { totalCount } }`, map[string]any{"q": nul}, "query"},
 			{"sign-in", `mutation($e: String!) { login(input: {email: $e, password: "whatever whatever"}) { token } }`, map[string]any{"e": "member@example.org\x00"}, "email"},
+			{"number for a String in an input", `query($w: PilotWhereInput) { pilots(where: $w) { totalCount } }`, map[string]any{"w": map[string]any{"titleContains": 5}}, "titleContains"},
 			{"bogus ID", `{ node(id: "bogus") { id } }`, nil, "id"},
 			{"bogus time", `{ pilots(where: {createdAtGT: "yesterday"}) { totalCount } }`, nil, "createdAtGT"},
 			{"bogus date variable", `query($d: Date) { pilots(where: {startsOnGT: $d}) { totalCount } }`, map[string]any{"d": "2020-13-01"}, "startsOnGT"},
