@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -45,6 +46,7 @@ func TestTextInputIsChecked(t *testing.T) {
 			{"search", `query($q: String!) { search(query: $q) { totalCount } }`, map[string]any{"q": nul}, "query"},
 			{"sign-in", `mutation($e: String!) { login(input: {email: $e, password: "whatever whatever"}) { token } }`, map[string]any{"e": "member@example.org\x00"}, "email"},
 			{"number for a String in an input", `query($w: PilotWhereInput) { pilots(where: $w) { totalCount } }`, map[string]any{"w": map[string]any{"titleContains": 5}}, "titleContains"},
+			{"101 IDs", `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, map[string]any{"ids": slices.Repeat([]string{w.Workspace}, 101)}, "ids"},
 			{"bogus ID", `{ node(id: "bogus") { id } }`, nil, "id"},
 			{"bogus time", `{ pilots(where: {createdAtGT: "yesterday"}) { totalCount } }`, nil, "createdAtGT"},
 			{"bogus date variable", `query($d: Date) { pilots(where: {startsOnGT: $d}) { totalCount } }`, map[string]any{"d": "2020-13-01"}, "startsOnGT"},
