@@ -27,9 +27,9 @@ type Adoption struct {
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// AdoptedOn holds the value of the "adopted_on" field.
 	AdoptedOn *time.Time `json:"adopted_on,omitempty"`
-	// Note holds the value of the "note" field.
+	// At most 5000 characters.
 	Note string `json:"note,omitempty"`
-	// SourceURL holds the value of the "source_url" field.
+	// At most 2048 characters.
 	SourceURL string `json:"sourceURL,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the AdoptionQuery when eager-loading is set.

@@ -34,9 +34,9 @@ type Link struct {
 	ValidFrom *time.Time `json:"valid_from,omitempty"`
 	// ValidTo holds the value of the "valid_to" field.
 	ValidTo *time.Time `json:"valid_to,omitempty"`
-	// Description holds the value of the "description" field.
+	// At most 2000 characters.
 	Description string `json:"description,omitempty"`
-	// SourceURL holds the value of the "source_url" field.
+	// At most 2048 characters.
 	SourceURL string `json:"sourceURL,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the LinkQuery when eager-loading is set.

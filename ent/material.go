@@ -23,15 +23,15 @@ type Material struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// UpdatedAt holds the value of the "updated_at" field.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// Title holds the value of the "title" field.
+	// At most 200 characters.
 	Title string `json:"title,omitempty"`
-	// Description holds the value of the "description" field.
+	// At most 5000 characters.
 	Description string `json:"description,omitempty"`
 	// Kind holds the value of the "kind" field.
 	Kind material.Kind `json:"kind,omitempty"`
-	// URL holds the value of the "url" field.
+	// At most 2048 characters.
 	URL string `json:"url,omitempty"`
-	// Language holds the value of the "language" field.
+	// At most 8 characters.
 	Language string `json:"language,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the MaterialQuery when eager-loading is set.

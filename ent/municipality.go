@@ -24,9 +24,9 @@ type Municipality struct {
 	NameSv string `json:"name_sv,omitempty"`
 	// NameEn holds the value of the "name_en" field.
 	NameEn string `json:"name_en,omitempty"`
-	// Code holds the value of the "code" field.
+	// At most 8 characters.
 	Code string `json:"code,omitempty"`
-	// SubregionCode holds the value of the "subregion_code" field.
+	// At most 8 characters.
 	SubregionCode string `json:"subregion_code,omitempty"`
 	// SubregionNameFi holds the value of the "subregion_name_fi" field.
 	SubregionNameFi string `json:"subregion_name_fi,omitempty"`

@@ -22,11 +22,11 @@ type Network struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// UpdatedAt holds the value of the "updated_at" field.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// Slug holds the value of the "slug" field.
+	// At most 100 characters.
 	Slug string `json:"slug,omitempty"`
-	// Name holds the value of the "name" field.
+	// At most 300 characters.
 	Name string `json:"name,omitempty"`
-	// Description holds the value of the "description" field.
+	// At most 20000 characters.
 	Description string `json:"description,omitempty"`
 	// Kind holds the value of the "kind" field.
 	Kind network.Kind `json:"kind,omitempty"`
@@ -34,7 +34,7 @@ type Network struct {
 	StartsOn *time.Time `json:"starts_on,omitempty"`
 	// EndsOn holds the value of the "ends_on" field.
 	EndsOn *time.Time `json:"ends_on,omitempty"`
-	// Website holds the value of the "website" field.
+	// At most 2048 characters.
 	Website string `json:"website,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the NetworkQuery when eager-loading is set.

@@ -19,15 +19,15 @@ type Notice struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID int `json:"id,omitempty"`
-	// Title holds the value of the "title" field.
+	// At most 200 characters.
 	Title string `json:"title,omitempty"`
-	// Body holds the value of the "body" field.
+	// At most 20000 characters.
 	Body string `json:"body,omitempty"`
 	// Kind holds the value of the "kind" field.
 	Kind notice.Kind `json:"kind,omitempty"`
 	// EventOn holds the value of the "event_on" field.
 	EventOn *time.Time `json:"event_on,omitempty"`
-	// URL holds the value of the "url" field.
+	// At most 2048 characters.
 	URL string `json:"url,omitempty"`
 	// PublishedAt holds the value of the "published_at" field.
 	PublishedAt time.Time `json:"published_at,omitempty"`

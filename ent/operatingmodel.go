@@ -23,21 +23,21 @@ type OperatingModel struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// UpdatedAt holds the value of the "updated_at" field.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// Slug holds the value of the "slug" field.
+	// At most 100 characters.
 	Slug string `json:"slug,omitempty"`
-	// Name holds the value of the "name" field.
+	// At most 300 characters.
 	Name string `json:"name,omitempty"`
-	// Summary holds the value of the "summary" field.
+	// At most 2000 characters.
 	Summary string `json:"summary,omitempty"`
-	// CoreIdea holds the value of the "core_idea" field.
+	// At most 20000 characters.
 	CoreIdea string `json:"core_idea,omitempty"`
-	// Conditions for the model to work and to be adopted elsewhere.
+	// Conditions for the model to work and to be adopted elsewhere. At most 20000 characters.
 	Conditions string `json:"conditions,omitempty"`
-	// OperatingEnvironment holds the value of the "operating_environment" field.
+	// At most 20000 characters.
 	OperatingEnvironment string `json:"operating_environment,omitempty"`
-	// Funder holds the value of the "funder" field.
+	// At most 300 characters.
 	Funder string `json:"funder,omitempty"`
-	// SourceURL holds the value of the "source_url" field.
+	// At most 2048 characters.
 	SourceURL string `json:"sourceURL,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the OperatingModelQuery when eager-loading is set.

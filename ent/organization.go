@@ -22,15 +22,15 @@ type Organization struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// UpdatedAt holds the value of the "updated_at" field.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// Name holds the value of the "name" field.
+	// At most 300 characters.
 	Name string `json:"name,omitempty"`
-	// Slug holds the value of the "slug" field.
+	// At most 100 characters.
 	Slug string `json:"slug,omitempty"`
 	// Kind holds the value of the "kind" field.
 	Kind organization.Kind `json:"kind,omitempty"`
-	// Description holds the value of the "description" field.
+	// At most 10000 characters.
 	Description string `json:"description,omitempty"`
-	// Website holds the value of the "website" field.
+	// At most 2048 characters.
 	Website string `json:"website,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the OrganizationQuery when eager-loading is set.

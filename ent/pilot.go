@@ -24,13 +24,13 @@ type Pilot struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// UpdatedAt holds the value of the "updated_at" field.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// Slug holds the value of the "slug" field.
+	// At most 100 characters.
 	Slug string `json:"slug,omitempty"`
-	// Title holds the value of the "title" field.
+	// At most 300 characters.
 	Title string `json:"title,omitempty"`
-	// Summary holds the value of the "summary" field.
+	// At most 2000 characters.
 	Summary string `json:"summary,omitempty"`
-	// Description holds the value of the "description" field.
+	// At most 20000 characters.
 	Description string `json:"description,omitempty"`
 	// Status holds the value of the "status" field.
 	Status pilot.Status `json:"status,omitempty"`
@@ -40,7 +40,7 @@ type Pilot struct {
 	EndsOn *time.Time `json:"ends_on,omitempty"`
 	// Whether `municipalities` is the complete list of participants as the source names them. false when some are derived, not named: in the 2021–2024 municipal employment experiments the act defines the Pirkanmaa area as all 22 municipalities of the region but names none, so those 22 are derived (the region as it stood in 2020). null when the question does not apply (the basic income experiment drew individuals, not municipalities).
 	ParticipantsComplete *bool `json:"participants_complete,omitempty"`
-	// SourceURL holds the value of the "source_url" field.
+	// At most 2048 characters.
 	SourceURL string `json:"sourceURL,omitempty"`
 	// true for the verified experiments shipped with Kokeilu (internal/seed/data/pilots.csv, sources in its SOURCES.md): they are brought in step with that file at every start, so edits to them do not last.
 	Reference bool `json:"reference,omitempty"`

@@ -19,7 +19,7 @@ type Post struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID int `json:"id,omitempty"`
-	// Body holds the value of the "body" field.
+	// At most 20000 characters.
 	Body string `json:"body,omitempty"`
 	// CreatedAt holds the value of the "created_at" field.
 	CreatedAt time.Time `json:"created_at,omitempty"`

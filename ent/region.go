@@ -22,7 +22,7 @@ type Region struct {
 	NameSv string `json:"name_sv,omitempty"`
 	// NameEn holds the value of the "name_en" field.
 	NameEn string `json:"name_en,omitempty"`
-	// Code holds the value of the "code" field.
+	// At most 8 characters.
 	Code string `json:"code,omitempty"`
 	// IsAland holds the value of the "is_aland" field.
 	IsAland bool `json:"is_aland,omitempty"`

@@ -25,9 +25,9 @@ type Survey struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// UpdatedAt holds the value of the "updated_at" field.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// Title holds the value of the "title" field.
+	// At most 200 characters.
 	Title string `json:"title,omitempty"`
-	// Description holds the value of the "description" field.
+	// At most 10000 characters.
 	Description string `json:"description,omitempty"`
 	// Questions holds the value of the "questions" field.
 	Questions []questionnaire.Question `json:"questions,omitempty"`

@@ -22,7 +22,7 @@ type Theme struct {
 	NameSv string `json:"name_sv,omitempty"`
 	// NameEn holds the value of the "name_en" field.
 	NameEn string `json:"name_en,omitempty"`
-	// Slug holds the value of the "slug" field.
+	// At most 100 characters.
 	Slug string `json:"slug,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the ThemeQuery when eager-loading is set.

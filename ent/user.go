@@ -23,9 +23,9 @@ type User struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// UpdatedAt holds the value of the "updated_at" field.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// DisplayName holds the value of the "display_name" field.
+	// At most 100 characters.
 	DisplayName string `json:"display_name,omitempty"`
-	// Email holds the value of the "email" field.
+	// At most 254 characters.
 	Email string `json:"email,omitempty"`
 	// PasswordHash holds the value of the "password_hash" field.
 	PasswordHash string `json:"-"`

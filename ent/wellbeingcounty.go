@@ -23,7 +23,7 @@ type WellbeingCounty struct {
 	NameSv string `json:"name_sv,omitempty"`
 	// NameEn holds the value of the "name_en" field.
 	NameEn string `json:"name_en,omitempty"`
-	// Code holds the value of the "code" field.
+	// At most 8 characters.
 	Code string `json:"code,omitempty"`
 	// COUNTY for the 21 wellbeing services counties; HELSINKI for the City of Helsinki (code 90), which organises these services itself and is no county; ALAND for Åland (code 91), outside the reform.
 	Kind wellbeingcounty.Kind `json:"kind,omitempty"`

@@ -23,17 +23,17 @@ type Workshop struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// UpdatedAt holds the value of the "updated_at" field.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// Title holds the value of the "title" field.
+	// At most 200 characters.
 	Title string `json:"title,omitempty"`
-	// Description holds the value of the "description" field.
+	// At most 10000 characters.
 	Description string `json:"description,omitempty"`
 	// StartsAt holds the value of the "starts_at" field.
 	StartsAt time.Time `json:"starts_at,omitempty"`
 	// EndsAt holds the value of the "ends_at" field.
 	EndsAt *time.Time `json:"ends_at,omitempty"`
-	// Place holds the value of the "place" field.
+	// At most 300 characters.
 	Place string `json:"place,omitempty"`
-	// OnlineURL holds the value of the "online_url" field.
+	// At most 2048 characters.
 	OnlineURL string `json:"onlineURL,omitempty"`
 	// Capacity holds the value of the "capacity" field.
 	Capacity int `json:"capacity,omitempty"`

@@ -23,11 +23,11 @@ type Workspace struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// UpdatedAt holds the value of the "updated_at" field.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// Name holds the value of the "name" field.
+	// At most 200 characters.
 	Name string `json:"name,omitempty"`
-	// Slug holds the value of the "slug" field.
+	// At most 100 characters.
 	Slug string `json:"slug,omitempty"`
-	// Description holds the value of the "description" field.
+	// At most 20000 characters.
 	Description string `json:"description,omitempty"`
 	// Visibility holds the value of the "visibility" field.
 	Visibility workspace.Visibility `json:"visibility,omitempty"`

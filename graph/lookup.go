@@ -2,7 +2,6 @@ package graph
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"kokeilu/ent"
@@ -10,6 +9,7 @@ import (
 	"kokeilu/graph/model"
 	"kokeilu/internal/analytics"
 	"kokeilu/internal/auth"
+	"kokeilu/internal/fault"
 	"kokeilu/internal/lang"
 	"kokeilu/internal/paging"
 	"kokeilu/internal/scalar"
@@ -42,7 +42,7 @@ func (r *Resolver) node(ctx context.Context, id int) (ent.Noder, error) {
 // nodes resolves up to paging.MaxSize global IDs in one query per type.
 func (r *Resolver) nodes(ctx context.Context, ids []int) ([]ent.Noder, error) {
 	if len(ids) > paging.MaxSize {
-		return nil, fmt.Errorf("%w: nodes takes at most %d ids", scalar.ErrInvalid, paging.MaxSize)
+		return nil, fault.BadInput("ids", "nodes takes at most %d ids", paging.MaxSize)
 	}
 	return r.client.Noders(ctx, ids)
 }

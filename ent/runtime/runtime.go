@@ -70,11 +70,39 @@ func init() {
 	// adoptionDescNote is the schema descriptor for note field.
 	adoptionDescNote := adoptionFields[1].Descriptor()
 	// adoption.NoteValidator is a validator for the "note" field. It is called by the builders before save.
-	adoption.NoteValidator = adoptionDescNote.Validators[0].(func(string) error)
+	adoption.NoteValidator = func() func(string) error {
+		validators := adoptionDescNote.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(note string) error {
+			for _, fn := range fns {
+				if err := fn(note); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	// adoptionDescSourceURL is the schema descriptor for source_url field.
 	adoptionDescSourceURL := adoptionFields[2].Descriptor()
 	// adoption.SourceURLValidator is a validator for the "source_url" field. It is called by the builders before save.
-	adoption.SourceURLValidator = adoptionDescSourceURL.Validators[0].(func(string) error)
+	adoption.SourceURLValidator = func() func(string) error {
+		validators := adoptionDescSourceURL.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(source_url string) error {
+			for _, fn := range fns {
+				if err := fn(source_url); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	datarevision.Policy = privacy.NewPolicies(schema.DataRevision{})
 	datarevision.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
@@ -125,6 +153,7 @@ func init() {
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),
+			validators[2].(func(string) error),
 		}
 		return func(title string) error {
 			for _, fn := range fns {
@@ -189,11 +218,39 @@ func init() {
 	// linkDescDescription is the schema descriptor for description field.
 	linkDescDescription := linkFields[6].Descriptor()
 	// link.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
-	link.DescriptionValidator = linkDescDescription.Validators[0].(func(string) error)
+	link.DescriptionValidator = func() func(string) error {
+		validators := linkDescDescription.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(description string) error {
+			for _, fn := range fns {
+				if err := fn(description); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	// linkDescSourceURL is the schema descriptor for source_url field.
 	linkDescSourceURL := linkFields[7].Descriptor()
 	// link.SourceURLValidator is a validator for the "source_url" field. It is called by the builders before save.
-	link.SourceURLValidator = linkDescSourceURL.Validators[0].(func(string) error)
+	link.SourceURLValidator = func() func(string) error {
+		validators := linkDescSourceURL.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(source_url string) error {
+			for _, fn := range fns {
+				if err := fn(source_url); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	materialMixin := schema.Material{}.Mixin()
 	material.Policy = privacy.NewPolicies(schema.Material{})
 	material.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -229,6 +286,7 @@ func init() {
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),
+			validators[2].(func(string) error),
 		}
 		return func(title string) error {
 			for _, fn := range fns {
@@ -242,15 +300,57 @@ func init() {
 	// materialDescDescription is the schema descriptor for description field.
 	materialDescDescription := materialFields[1].Descriptor()
 	// material.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
-	material.DescriptionValidator = materialDescDescription.Validators[0].(func(string) error)
+	material.DescriptionValidator = func() func(string) error {
+		validators := materialDescDescription.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(description string) error {
+			for _, fn := range fns {
+				if err := fn(description); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	// materialDescURL is the schema descriptor for url field.
 	materialDescURL := materialFields[3].Descriptor()
 	// material.URLValidator is a validator for the "url" field. It is called by the builders before save.
-	material.URLValidator = materialDescURL.Validators[0].(func(string) error)
+	material.URLValidator = func() func(string) error {
+		validators := materialDescURL.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(url string) error {
+			for _, fn := range fns {
+				if err := fn(url); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	// materialDescLanguage is the schema descriptor for language field.
 	materialDescLanguage := materialFields[4].Descriptor()
 	// material.LanguageValidator is a validator for the "language" field. It is called by the builders before save.
-	material.LanguageValidator = materialDescLanguage.Validators[0].(func(string) error)
+	material.LanguageValidator = func() func(string) error {
+		validators := materialDescLanguage.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(language string) error {
+			for _, fn := range fns {
+				if err := fn(language); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	membership.Policy = privacy.NewPolicies(schema.Membership{})
 	membership.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
@@ -295,6 +395,7 @@ func init() {
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),
+			validators[2].(func(string) error),
 		}
 		return func(code string) error {
 			for _, fn := range fns {
@@ -308,7 +409,21 @@ func init() {
 	// municipalityDescSubregionCode is the schema descriptor for subregion_code field.
 	municipalityDescSubregionCode := municipalityFields[1].Descriptor()
 	// municipality.SubregionCodeValidator is a validator for the "subregion_code" field. It is called by the builders before save.
-	municipality.SubregionCodeValidator = municipalityDescSubregionCode.Validators[0].(func(string) error)
+	municipality.SubregionCodeValidator = func() func(string) error {
+		validators := municipalityDescSubregionCode.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(subregion_code string) error {
+			for _, fn := range fns {
+				if err := fn(subregion_code); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	networkMixin := schema.Network{}.Mixin()
 	network.Policy = privacy.NewPolicies(schema.Network{})
 	network.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -348,6 +463,7 @@ func init() {
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),
+			validators[2].(func(string) error),
 		}
 		return func(slug string) error {
 			for _, fn := range fns {
@@ -366,6 +482,7 @@ func init() {
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),
+			validators[2].(func(string) error),
 		}
 		return func(name string) error {
 			for _, fn := range fns {
@@ -379,11 +496,39 @@ func init() {
 	// networkDescDescription is the schema descriptor for description field.
 	networkDescDescription := networkFields[2].Descriptor()
 	// network.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
-	network.DescriptionValidator = networkDescDescription.Validators[0].(func(string) error)
+	network.DescriptionValidator = func() func(string) error {
+		validators := networkDescDescription.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(description string) error {
+			for _, fn := range fns {
+				if err := fn(description); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	// networkDescWebsite is the schema descriptor for website field.
 	networkDescWebsite := networkFields[6].Descriptor()
 	// network.WebsiteValidator is a validator for the "website" field. It is called by the builders before save.
-	network.WebsiteValidator = networkDescWebsite.Validators[0].(func(string) error)
+	network.WebsiteValidator = func() func(string) error {
+		validators := networkDescWebsite.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(website string) error {
+			for _, fn := range fns {
+				if err := fn(website); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	notice.Policy = privacy.NewPolicies(schema.Notice{})
 	notice.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
@@ -408,6 +553,7 @@ func init() {
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),
+			validators[2].(func(string) error),
 		}
 		return func(title string) error {
 			for _, fn := range fns {
@@ -421,11 +567,39 @@ func init() {
 	// noticeDescBody is the schema descriptor for body field.
 	noticeDescBody := noticeFields[1].Descriptor()
 	// notice.BodyValidator is a validator for the "body" field. It is called by the builders before save.
-	notice.BodyValidator = noticeDescBody.Validators[0].(func(string) error)
+	notice.BodyValidator = func() func(string) error {
+		validators := noticeDescBody.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(body string) error {
+			for _, fn := range fns {
+				if err := fn(body); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	// noticeDescURL is the schema descriptor for url field.
 	noticeDescURL := noticeFields[4].Descriptor()
 	// notice.URLValidator is a validator for the "url" field. It is called by the builders before save.
-	notice.URLValidator = noticeDescURL.Validators[0].(func(string) error)
+	notice.URLValidator = func() func(string) error {
+		validators := noticeDescURL.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(url string) error {
+			for _, fn := range fns {
+				if err := fn(url); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	// noticeDescPublishedAt is the schema descriptor for published_at field.
 	noticeDescPublishedAt := noticeFields[5].Descriptor()
 	// notice.DefaultPublishedAt holds the default value on creation for the published_at field.
@@ -467,6 +641,7 @@ func init() {
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),
+			validators[2].(func(string) error),
 		}
 		return func(slug string) error {
 			for _, fn := range fns {
@@ -485,6 +660,7 @@ func init() {
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),
+			validators[2].(func(string) error),
 		}
 		return func(name string) error {
 			for _, fn := range fns {
@@ -498,27 +674,111 @@ func init() {
 	// operatingmodelDescSummary is the schema descriptor for summary field.
 	operatingmodelDescSummary := operatingmodelFields[2].Descriptor()
 	// operatingmodel.SummaryValidator is a validator for the "summary" field. It is called by the builders before save.
-	operatingmodel.SummaryValidator = operatingmodelDescSummary.Validators[0].(func(string) error)
+	operatingmodel.SummaryValidator = func() func(string) error {
+		validators := operatingmodelDescSummary.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(summary string) error {
+			for _, fn := range fns {
+				if err := fn(summary); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	// operatingmodelDescCoreIdea is the schema descriptor for core_idea field.
 	operatingmodelDescCoreIdea := operatingmodelFields[3].Descriptor()
 	// operatingmodel.CoreIdeaValidator is a validator for the "core_idea" field. It is called by the builders before save.
-	operatingmodel.CoreIdeaValidator = operatingmodelDescCoreIdea.Validators[0].(func(string) error)
+	operatingmodel.CoreIdeaValidator = func() func(string) error {
+		validators := operatingmodelDescCoreIdea.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(core_idea string) error {
+			for _, fn := range fns {
+				if err := fn(core_idea); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	// operatingmodelDescConditions is the schema descriptor for conditions field.
 	operatingmodelDescConditions := operatingmodelFields[4].Descriptor()
 	// operatingmodel.ConditionsValidator is a validator for the "conditions" field. It is called by the builders before save.
-	operatingmodel.ConditionsValidator = operatingmodelDescConditions.Validators[0].(func(string) error)
+	operatingmodel.ConditionsValidator = func() func(string) error {
+		validators := operatingmodelDescConditions.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(conditions string) error {
+			for _, fn := range fns {
+				if err := fn(conditions); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	// operatingmodelDescOperatingEnvironment is the schema descriptor for operating_environment field.
 	operatingmodelDescOperatingEnvironment := operatingmodelFields[5].Descriptor()
 	// operatingmodel.OperatingEnvironmentValidator is a validator for the "operating_environment" field. It is called by the builders before save.
-	operatingmodel.OperatingEnvironmentValidator = operatingmodelDescOperatingEnvironment.Validators[0].(func(string) error)
+	operatingmodel.OperatingEnvironmentValidator = func() func(string) error {
+		validators := operatingmodelDescOperatingEnvironment.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(operating_environment string) error {
+			for _, fn := range fns {
+				if err := fn(operating_environment); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	// operatingmodelDescFunder is the schema descriptor for funder field.
 	operatingmodelDescFunder := operatingmodelFields[6].Descriptor()
 	// operatingmodel.FunderValidator is a validator for the "funder" field. It is called by the builders before save.
-	operatingmodel.FunderValidator = operatingmodelDescFunder.Validators[0].(func(string) error)
+	operatingmodel.FunderValidator = func() func(string) error {
+		validators := operatingmodelDescFunder.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(funder string) error {
+			for _, fn := range fns {
+				if err := fn(funder); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	// operatingmodelDescSourceURL is the schema descriptor for source_url field.
 	operatingmodelDescSourceURL := operatingmodelFields[7].Descriptor()
 	// operatingmodel.SourceURLValidator is a validator for the "source_url" field. It is called by the builders before save.
-	operatingmodel.SourceURLValidator = operatingmodelDescSourceURL.Validators[0].(func(string) error)
+	operatingmodel.SourceURLValidator = func() func(string) error {
+		validators := operatingmodelDescSourceURL.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(source_url string) error {
+			for _, fn := range fns {
+				if err := fn(source_url); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	organizationMixin := schema.Organization{}.Mixin()
 	organization.Policy = privacy.NewPolicies(schema.Organization{})
 	organization.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -551,6 +811,7 @@ func init() {
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),
+			validators[2].(func(string) error),
 		}
 		return func(name string) error {
 			for _, fn := range fns {
@@ -569,6 +830,7 @@ func init() {
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),
+			validators[2].(func(string) error),
 		}
 		return func(slug string) error {
 			for _, fn := range fns {
@@ -582,11 +844,39 @@ func init() {
 	// organizationDescDescription is the schema descriptor for description field.
 	organizationDescDescription := organizationFields[3].Descriptor()
 	// organization.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
-	organization.DescriptionValidator = organizationDescDescription.Validators[0].(func(string) error)
+	organization.DescriptionValidator = func() func(string) error {
+		validators := organizationDescDescription.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(description string) error {
+			for _, fn := range fns {
+				if err := fn(description); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	// organizationDescWebsite is the schema descriptor for website field.
 	organizationDescWebsite := organizationFields[4].Descriptor()
 	// organization.WebsiteValidator is a validator for the "website" field. It is called by the builders before save.
-	organization.WebsiteValidator = organizationDescWebsite.Validators[0].(func(string) error)
+	organization.WebsiteValidator = func() func(string) error {
+		validators := organizationDescWebsite.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(website string) error {
+			for _, fn := range fns {
+				if err := fn(website); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	pilotMixin := schema.Pilot{}.Mixin()
 	pilot.Policy = privacy.NewPolicies(schema.Pilot{})
 	pilot.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -626,6 +916,7 @@ func init() {
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),
+			validators[2].(func(string) error),
 		}
 		return func(slug string) error {
 			for _, fn := range fns {
@@ -644,6 +935,7 @@ func init() {
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),
+			validators[2].(func(string) error),
 		}
 		return func(title string) error {
 			for _, fn := range fns {
@@ -657,15 +949,57 @@ func init() {
 	// pilotDescSummary is the schema descriptor for summary field.
 	pilotDescSummary := pilotFields[2].Descriptor()
 	// pilot.SummaryValidator is a validator for the "summary" field. It is called by the builders before save.
-	pilot.SummaryValidator = pilotDescSummary.Validators[0].(func(string) error)
+	pilot.SummaryValidator = func() func(string) error {
+		validators := pilotDescSummary.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(summary string) error {
+			for _, fn := range fns {
+				if err := fn(summary); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	// pilotDescDescription is the schema descriptor for description field.
 	pilotDescDescription := pilotFields[3].Descriptor()
 	// pilot.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
-	pilot.DescriptionValidator = pilotDescDescription.Validators[0].(func(string) error)
+	pilot.DescriptionValidator = func() func(string) error {
+		validators := pilotDescDescription.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(description string) error {
+			for _, fn := range fns {
+				if err := fn(description); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	// pilotDescSourceURL is the schema descriptor for source_url field.
 	pilotDescSourceURL := pilotFields[8].Descriptor()
 	// pilot.SourceURLValidator is a validator for the "source_url" field. It is called by the builders before save.
-	pilot.SourceURLValidator = pilotDescSourceURL.Validators[0].(func(string) error)
+	pilot.SourceURLValidator = func() func(string) error {
+		validators := pilotDescSourceURL.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(source_url string) error {
+			for _, fn := range fns {
+				if err := fn(source_url); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	// pilotDescReference is the schema descriptor for reference field.
 	pilotDescReference := pilotFields[9].Descriptor()
 	// pilot.DefaultReference holds the default value on creation for the reference field.
@@ -687,7 +1021,21 @@ func init() {
 	// postDescBody is the schema descriptor for body field.
 	postDescBody := postFields[0].Descriptor()
 	// post.BodyValidator is a validator for the "body" field. It is called by the builders before save.
-	post.BodyValidator = postDescBody.Validators[0].(func(string) error)
+	post.BodyValidator = func() func(string) error {
+		validators := postDescBody.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(body string) error {
+			for _, fn := range fns {
+				if err := fn(body); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	// postDescCreatedAt is the schema descriptor for created_at field.
 	postDescCreatedAt := postFields[1].Descriptor()
 	// post.DefaultCreatedAt holds the default value on creation for the created_at field.
@@ -718,6 +1066,7 @@ func init() {
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),
+			validators[2].(func(string) error),
 		}
 		return func(code string) error {
 			for _, fn := range fns {
@@ -788,6 +1137,7 @@ func init() {
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),
+			validators[2].(func(string) error),
 		}
 		return func(title string) error {
 			for _, fn := range fns {
@@ -801,7 +1151,21 @@ func init() {
 	// surveyDescDescription is the schema descriptor for description field.
 	surveyDescDescription := surveyFields[1].Descriptor()
 	// survey.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
-	survey.DescriptionValidator = surveyDescDescription.Validators[0].(func(string) error)
+	survey.DescriptionValidator = func() func(string) error {
+		validators := surveyDescDescription.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(description string) error {
+			for _, fn := range fns {
+				if err := fn(description); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	// surveyDescResultsVisibleToRespondents is the schema descriptor for results_visible_to_respondents field.
 	surveyDescResultsVisibleToRespondents := surveyFields[6].Descriptor()
 	// survey.DefaultResultsVisibleToRespondents holds the default value on creation for the results_visible_to_respondents field.
@@ -849,6 +1213,7 @@ func init() {
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),
+			validators[2].(func(string) error),
 		}
 		return func(slug string) error {
 			for _, fn := range fns {
@@ -894,6 +1259,7 @@ func init() {
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),
+			validators[2].(func(string) error),
 		}
 		return func(display_name string) error {
 			for _, fn := range fns {
@@ -912,6 +1278,7 @@ func init() {
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),
+			validators[2].(func(string) error),
 		}
 		return func(email string) error {
 			for _, fn := range fns {
@@ -952,6 +1319,7 @@ func init() {
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),
+			validators[2].(func(string) error),
 		}
 		return func(code string) error {
 			for _, fn := range fns {
@@ -999,6 +1367,7 @@ func init() {
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),
+			validators[2].(func(string) error),
 		}
 		return func(title string) error {
 			for _, fn := range fns {
@@ -1012,15 +1381,57 @@ func init() {
 	// workshopDescDescription is the schema descriptor for description field.
 	workshopDescDescription := workshopFields[1].Descriptor()
 	// workshop.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
-	workshop.DescriptionValidator = workshopDescDescription.Validators[0].(func(string) error)
+	workshop.DescriptionValidator = func() func(string) error {
+		validators := workshopDescDescription.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(description string) error {
+			for _, fn := range fns {
+				if err := fn(description); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	// workshopDescPlace is the schema descriptor for place field.
 	workshopDescPlace := workshopFields[4].Descriptor()
 	// workshop.PlaceValidator is a validator for the "place" field. It is called by the builders before save.
-	workshop.PlaceValidator = workshopDescPlace.Validators[0].(func(string) error)
+	workshop.PlaceValidator = func() func(string) error {
+		validators := workshopDescPlace.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(place string) error {
+			for _, fn := range fns {
+				if err := fn(place); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	// workshopDescOnlineURL is the schema descriptor for online_url field.
 	workshopDescOnlineURL := workshopFields[5].Descriptor()
 	// workshop.OnlineURLValidator is a validator for the "online_url" field. It is called by the builders before save.
-	workshop.OnlineURLValidator = workshopDescOnlineURL.Validators[0].(func(string) error)
+	workshop.OnlineURLValidator = func() func(string) error {
+		validators := workshopDescOnlineURL.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(online_url string) error {
+			for _, fn := range fns {
+				if err := fn(online_url); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	// workshopDescCapacity is the schema descriptor for capacity field.
 	workshopDescCapacity := workshopFields[6].Descriptor()
 	// workshop.CapacityValidator is a validator for the "capacity" field. It is called by the builders before save.
@@ -1072,6 +1483,7 @@ func init() {
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),
+			validators[2].(func(string) error),
 		}
 		return func(name string) error {
 			for _, fn := range fns {
@@ -1090,6 +1502,7 @@ func init() {
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),
+			validators[2].(func(string) error),
 		}
 		return func(slug string) error {
 			for _, fn := range fns {
@@ -1103,7 +1516,21 @@ func init() {
 	// workspaceDescDescription is the schema descriptor for description field.
 	workspaceDescDescription := workspaceFields[2].Descriptor()
 	// workspace.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
-	workspace.DescriptionValidator = workspaceDescDescription.Validators[0].(func(string) error)
+	workspace.DescriptionValidator = func() func(string) error {
+		validators := workspaceDescDescription.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(description string) error {
+			for _, fn := range fns {
+				if err := fn(description); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 }
 
 const (

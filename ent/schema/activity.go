@@ -22,8 +22,8 @@ func (Survey) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
 
 func (Survey) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("title").NotEmpty().MaxLen(200).Annotations(entgql.OrderField("TITLE")),
-		field.String("description").Optional().MaxLen(10000),
+		chars(field.String("title").NotEmpty().Annotations(entgql.OrderField("TITLE")), 200),
+		chars(field.String("description").Optional(), 10000),
 		field.JSON("questions", []questionnaire.Question{}).Annotations(entgql.Type("[SurveyQuestion!]")),
 		field.Time("opens_at").Annotations(entgql.OrderField("OPENS_AT")),
 		field.Time("closes_at").Optional().Nillable().Annotations(entgql.OrderField("CLOSES_AT")),
@@ -87,12 +87,12 @@ func (Workshop) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
 
 func (Workshop) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("title").NotEmpty().MaxLen(200).Annotations(entgql.OrderField("TITLE")),
-		field.String("description").Optional().MaxLen(10000),
+		chars(field.String("title").NotEmpty().Annotations(entgql.OrderField("TITLE")), 200),
+		chars(field.String("description").Optional(), 10000),
 		field.Time("starts_at").Annotations(entgql.OrderField("STARTS_AT")),
 		field.Time("ends_at").Optional().Nillable(),
-		field.String("place").Optional().MaxLen(300),
-		field.String("online_url").Optional().MaxLen(2048).StructTag(`json:"onlineURL,omitempty"`).Annotations(entgql.MapsTo("onlineURL")),
+		chars(field.String("place").Optional(), 300),
+		chars(field.String("online_url").Optional().StructTag(`json:"onlineURL,omitempty"`).Annotations(entgql.MapsTo("onlineURL")), 2048),
 		field.Int("capacity").Positive(),
 	}
 }

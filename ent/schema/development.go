@@ -21,12 +21,12 @@ func (Organization) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
 
 func (Organization) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("name").NotEmpty().MaxLen(300).Annotations(entgql.OrderField("NAME")),
-		field.String("slug").NotEmpty().MaxLen(100).Unique(),
+		chars(field.String("name").NotEmpty().Annotations(entgql.OrderField("NAME")), 300),
+		chars(field.String("slug").NotEmpty().Unique(), 100),
 		field.Enum("kind").
 			Values("MINISTRY", "AGENCY", "ASSOCIATION", "UNIVERSITY", "COMPANY", "NGO", "MUNICIPAL", "OTHER").
 			Default("OTHER").Annotations(entgql.OrderField("KIND"), entgql.Type("OrganizationKind")),
-		field.String("description").Optional().MaxLen(10000),
+		chars(field.String("description").Optional(), 10000),
 		urlField("website"),
 	}
 }
@@ -54,7 +54,7 @@ func (Theme) Mixin() []ent.Mixin { return []ent.Mixin{NamesMixin{}} }
 
 func (Theme) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("slug").NotEmpty().MaxLen(100).Unique().Annotations(entgql.OrderField("SLUG")),
+		chars(field.String("slug").NotEmpty().Unique().Annotations(entgql.OrderField("SLUG")), 100),
 	}
 }
 
@@ -77,9 +77,9 @@ func (Pilot) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
 func (Pilot) Fields() []ent.Field {
 	return []ent.Field{
 		slugField(),
-		field.String("title").NotEmpty().MaxLen(300).Annotations(entgql.OrderField("TITLE")),
-		field.String("summary").Optional().MaxLen(2000),
-		field.String("description").Optional().MaxLen(20000),
+		chars(field.String("title").NotEmpty().Annotations(entgql.OrderField("TITLE")), 300),
+		chars(field.String("summary").Optional(), 2000),
+		chars(field.String("description").Optional(), 20000),
 		field.Enum("status").Values("PLANNED", "ACTIVE", "COMPLETED", "CANCELLED").
 			Default("PLANNED").Annotations(entgql.OrderField("STATUS"), entgql.Type("PilotStatus")),
 		dateField("starts_on", "STARTS_ON"),
@@ -152,8 +152,8 @@ func (Network) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
 func (Network) Fields() []ent.Field {
 	return []ent.Field{
 		slugField(),
-		field.String("name").NotEmpty().MaxLen(300).Annotations(entgql.OrderField("NAME")),
-		field.String("description").Optional().MaxLen(20000),
+		chars(field.String("name").NotEmpty().Annotations(entgql.OrderField("NAME")), 300),
+		chars(field.String("description").Optional(), 20000),
 		field.Enum("kind").Values("PROGRAMME", "THEMATIC", "REGIONAL", "LEARNING", "OTHER").
 			Default("OTHER").Annotations(entgql.OrderField("KIND"), entgql.Type("NetworkKind")),
 		dateField("starts_on", "STARTS_ON"),
@@ -212,7 +212,7 @@ func (Link) Fields() []ent.Field {
 		field.Float("weight").Default(1).Min(0).Annotations(entgql.OrderField("WEIGHT")),
 		dateField("valid_from", "VALID_FROM"),
 		dateField("valid_to", "VALID_TO"),
-		field.String("description").Optional().MaxLen(2000),
+		chars(field.String("description").Optional(), 2000),
 		sourceURLField(),
 	}
 }

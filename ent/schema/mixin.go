@@ -3,7 +3,11 @@
 package schema
 
 import (
+	"fmt"
+	"strings"
 	"time"
+
+	"kokeilu/internal/text"
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
@@ -48,27 +52,64 @@ func dateField(name, order string) ent.Field {
 
 // codeField is an official classification code: text, never a number ("005").
 func codeField() ent.Field {
-	return field.String("code").NotEmpty().MaxLen(8).Unique().Immutable().
-		Annotations(entgql.OrderField("CODE"))
+	return chars(field.String("code").NotEmpty().Unique().Immutable().
+		Annotations(entgql.OrderField("CODE")), 8)
 }
 
 // urlField is an optional web address.
 func urlField(name string) ent.Field {
-	return field.String(name).Optional().MaxLen(2048)
+	return chars(field.String(name).Optional(), 2048)
 }
 
 // sourceURLField is where a fact comes from; GraphQL spells it sourceURL.
 func sourceURLField() ent.Field {
-	return field.String("source_url").Optional().MaxLen(2048).
+	return chars(field.String("source_url").Optional().
 		StructTag(`json:"sourceURL,omitempty"`).
-		Annotations(entgql.MapsTo("sourceURL"))
+		Annotations(entgql.MapsTo("sourceURL")), 2048)
 }
 
 // slugField is a URL key. Left out of create inputs: a hook derives it from
 // the name or title (see internal/policy).
 func slugField() ent.Field {
-	return field.String("slug").NotEmpty().MaxLen(100).Unique().
-		Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput))
+	return chars(field.String("slug").NotEmpty().Unique().
+		Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)), 100)
+}
+
+// textBuilder is ent's string field builder (field.String, field.Text).
+type textBuilder[B any] interface {
+	Validate(func(string) error) B
+	MaxRuneLen(int) B
+	Comment(string) B
+	Descriptor() *field.Descriptor
+}
+
+// chars limits a text field to max characters — ent's MaxLen counts bytes,
+// so 101 × "ä" failed a 200 limit. This is the one statement of each stored
+// text's limit: the validator answers BAD_USER_INPUT naming the GraphQL
+// field in our words (internal/text), and the GraphQL description says it.
+// MaxRuneLen only sizes the column as MaxLen did; ours fails first.
+func chars[B textBuilder[B]](b B, max int) B {
+	d := b.Descriptor()
+	limit := fmt.Sprintf("At most %d characters.", max)
+	if d.Comment != "" {
+		limit = strings.TrimSuffix(d.Comment, ".") + ". " + limit
+	}
+	return b.Validate(text.Max(graphQLName(d.Name), max)).MaxRuneLen(max).Comment(limit)
+}
+
+// graphQLName is entgql's name of field: display_name → displayName,
+// source_url → sourceURL.
+func graphQLName(name string) string {
+	parts := strings.Split(name, "_")
+	for i := 1; i < len(parts); i++ {
+		switch parts[i] {
+		case "id", "url":
+			parts[i] = strings.ToUpper(parts[i])
+		default:
+			parts[i] = strings.ToUpper(parts[i][:1]) + parts[i][1:]
+		}
+	}
+	return strings.Join(parts, "")
 }
 
 // createdByEdge records who created a row; the creator may update it.

@@ -21,13 +21,13 @@ func (OperatingModel) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
 func (OperatingModel) Fields() []ent.Field {
 	return []ent.Field{
 		slugField(),
-		field.String("name").NotEmpty().MaxLen(300).Annotations(entgql.OrderField("NAME")),
-		field.String("summary").Optional().MaxLen(2000),
-		field.Text("core_idea").Optional().MaxLen(20000),
-		field.Text("conditions").Optional().MaxLen(20000).
-			Comment("Conditions for the model to work and to be adopted elsewhere."),
-		field.Text("operating_environment").Optional().MaxLen(20000),
-		field.String("funder").Optional().MaxLen(300),
+		chars(field.String("name").NotEmpty().Annotations(entgql.OrderField("NAME")), 300),
+		chars(field.String("summary").Optional(), 2000),
+		chars(field.Text("core_idea").Optional(), 20000),
+		chars(field.Text("conditions").Optional().
+			Comment("Conditions for the model to work and to be adopted elsewhere."), 20000),
+		chars(field.Text("operating_environment").Optional(), 20000),
+		chars(field.String("funder").Optional(), 300),
 		sourceURLField(),
 	}
 }
@@ -67,7 +67,7 @@ func (Adoption) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
 func (Adoption) Fields() []ent.Field {
 	return []ent.Field{
 		dateField("adopted_on", "ADOPTED_ON"),
-		field.String("note").Optional().MaxLen(5000),
+		chars(field.String("note").Optional(), 5000),
 		sourceURLField(),
 	}
 }

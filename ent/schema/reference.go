@@ -82,7 +82,7 @@ func (Municipality) Mixin() []ent.Mixin { return []ent.Mixin{NamesMixin{}} }
 func (Municipality) Fields() []ent.Field {
 	return []ent.Field{
 		codeField(),
-		field.String("subregion_code").Optional().MaxLen(8),
+		chars(field.String("subregion_code").Optional(), 8),
 		field.String("subregion_name_fi").Optional(),
 		field.String("subregion_name_sv").Optional(),
 		field.Enum("language_status").

@@ -31,9 +31,9 @@ func (Workspace) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
 
 func (Workspace) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("name").NotEmpty().MaxLen(200).Annotations(entgql.OrderField("NAME")),
-		field.String("slug").NotEmpty().MaxLen(100).Unique(),
-		field.String("description").Optional().MaxLen(20000),
+		chars(field.String("name").NotEmpty().Annotations(entgql.OrderField("NAME")), 200),
+		chars(field.String("slug").NotEmpty().Unique(), 100),
+		chars(field.String("description").Optional(), 20000),
 		field.Enum("visibility").Values("PUBLIC", "MEMBERS_ONLY").Default("PUBLIC").Annotations(entgql.Type("WorkspaceVisibility")),
 	}
 }
@@ -105,7 +105,7 @@ func (Discussion) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
 
 func (Discussion) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("title").NotEmpty().MaxLen(200).Annotations(entgql.OrderField("TITLE")),
+		chars(field.String("title").NotEmpty().Annotations(entgql.OrderField("TITLE")), 200),
 		field.Bool("locked").Default(false),
 		field.Bool("pinned").Default(false),
 		field.Int("post_count").Default(0).NonNegative().Annotations(entgql.OrderField("POST_COUNT")),
@@ -134,7 +134,7 @@ type Post struct{ ent.Schema }
 
 func (Post) Fields() []ent.Field {
 	return []ent.Field{
-		field.Text("body").MaxLen(20000),
+		chars(field.Text("body"), 20000),
 		field.Time("created_at").Default(time.Now).Immutable().Annotations(entgql.OrderField("CREATED_AT")),
 		field.Time("edited_at").Optional().Nillable(),
 		field.Time("deleted_at").Optional().Nillable(),
@@ -163,8 +163,8 @@ type Notice struct{ ent.Schema }
 
 func (Notice) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("title").NotEmpty().MaxLen(200).Annotations(entgql.OrderField("TITLE")),
-		field.Text("body").Optional().MaxLen(20000),
+		chars(field.String("title").NotEmpty().Annotations(entgql.OrderField("TITLE")), 200),
+		chars(field.Text("body").Optional(), 20000),
 		field.Enum("kind").Values("NOTICE", "NEWS", "EVENT").Default("NOTICE").
 			Annotations(entgql.OrderField("KIND"), entgql.Type("NoticeKind")),
 		dateField("event_on", "EVENT_ON"),
@@ -200,12 +200,12 @@ func (Material) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
 
 func (Material) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("title").NotEmpty().MaxLen(200).Annotations(entgql.OrderField("TITLE")),
-		field.String("description").Optional().MaxLen(5000),
+		chars(field.String("title").NotEmpty().Annotations(entgql.OrderField("TITLE")), 200),
+		chars(field.String("description").Optional(), 5000),
 		field.Enum("kind").Values("DOCUMENT", "LINK", "TOOL", "VIDEO", "OTHER").Default("DOCUMENT").
 			Annotations(entgql.OrderField("KIND"), entgql.Type("MaterialKind")),
 		urlField("url"),
-		field.String("language").Optional().MaxLen(8),
+		chars(field.String("language").Optional(), 8),
 	}
 }
 
@@ -230,10 +230,10 @@ func (User) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
 
 func (User) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("display_name").NotEmpty().MaxLen(100).Annotations(entgql.OrderField("DISPLAY_NAME")),
+		chars(field.String("display_name").NotEmpty().Annotations(entgql.OrderField("DISPLAY_NAME")), 100),
 		// Stored lower-cased, so uniqueness is case-insensitive. Visible to its
 		// owner alone, through a resolver (graph/schema.graphqls).
-		field.String("email").NotEmpty().MaxLen(254).Unique().Annotations(entgql.Skip(entgql.SkipAll)),
+		chars(field.String("email").NotEmpty().Unique().Annotations(entgql.Skip(entgql.SkipAll)), 254),
 		field.String("password_hash").Sensitive().Annotations(entgql.Skip(entgql.SkipAll)),
 		// Visible to the user and site administrators, through a resolver.
 		field.Bool("is_admin").Default(false).Annotations(entgql.Skip(entgql.SkipAll)),

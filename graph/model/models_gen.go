@@ -19,8 +19,10 @@ import (
 )
 
 type AddMaterialInput struct {
-	WorkspaceID int            `json:"workspaceId"`
-	Title       string         `json:"title"`
+	WorkspaceID int `json:"workspaceId"`
+	// 1 to 200 characters.
+	Title string `json:"title"`
+	// At most 5,000 characters.
 	Description *string        `json:"description,omitempty"`
 	Kind        *material.Kind `json:"kind,omitempty"`
 	// An http or https address; required for LINK, TOOL and VIDEO.
@@ -52,8 +54,10 @@ type CentralityScore struct {
 }
 
 type CreateSurveyInput struct {
-	WorkspaceID int                       `json:"workspaceId"`
-	Title       string                    `json:"title"`
+	WorkspaceID int `json:"workspaceId"`
+	// 1 to 200 characters.
+	Title string `json:"title"`
+	// At most 10,000 characters.
 	Description *string                   `json:"description,omitempty"`
 	Questions   []*questionnaire.Question `json:"questions"`
 	// When answers start; now when left out.
@@ -66,12 +70,15 @@ type CreateSurveyInput struct {
 }
 
 type CreateWorkshopInput struct {
-	WorkspaceID int        `json:"workspaceId"`
-	Title       string     `json:"title"`
+	WorkspaceID int `json:"workspaceId"`
+	// 1 to 200 characters.
+	Title string `json:"title"`
+	// At most 10,000 characters.
 	Description *string    `json:"description,omitempty"`
 	StartsAt    time.Time  `json:"startsAt"`
 	EndsAt      *time.Time `json:"endsAt,omitempty"`
-	Place       *string    `json:"place,omitempty"`
+	// At most 300 characters.
+	Place *string `json:"place,omitempty"`
 	// An http or https address of an online session.
 	OnlineURL *string `json:"onlineURL,omitempty"`
 	// How many may take part; others wait in order.
@@ -79,7 +86,9 @@ type CreateWorkshopInput struct {
 }
 
 type CreateWorkspaceInput struct {
-	Name        string                `json:"name"`
+	// 1 to 200 characters.
+	Name string `json:"name"`
+	// At most 20,000 characters.
 	Description *string               `json:"description,omitempty"`
 	Visibility  *workspace.Visibility `json:"visibility,omitempty"`
 	// URL key; made from the name when left out.
@@ -179,11 +188,13 @@ type NetworkGraph struct {
 }
 
 type PostNoticeInput struct {
-	WorkspaceID int    `json:"workspaceId"`
-	Title       string `json:"title"`
+	WorkspaceID int `json:"workspaceId"`
+	// 1 to 200 characters.
+	Title string `json:"title"`
 	// NOTICE, NEWS or EVENT.
 	Kind *notice.Kind `json:"kind,omitempty"`
-	Body *string      `json:"body,omitempty"`
+	// At most 20,000 characters.
+	Body *string `json:"body,omitempty"`
 	// Date of the event the notice announces.
 	EventOn   *time.Time `json:"eventOn,omitempty"`
 	URL       *string    `json:"url,omitempty"`
@@ -193,14 +204,16 @@ type PostNoticeInput struct {
 type RegisterInput struct {
 	// Unique regardless of case; visible to its owner alone.
 	Email string `json:"email"`
-	// At least 10 characters.
-	Password    string `json:"password"`
+	// 10 to 1,000 characters.
+	Password string `json:"password"`
+	// 1 to 100 characters.
 	DisplayName string `json:"displayName"`
 }
 
 type ReplyToDiscussionInput struct {
-	DiscussionID int    `json:"discussionId"`
-	Body         string `json:"body"`
+	DiscussionID int `json:"discussionId"`
+	// 1 to 20,000 characters.
+	Body string `json:"body"`
 	// The post this one answers.
 	ReplyToID *int `json:"replyToId,omitempty"`
 }
@@ -224,9 +237,10 @@ type SearchResultEdge struct {
 }
 
 type StartDiscussionInput struct {
-	WorkspaceID int    `json:"workspaceId"`
-	Title       string `json:"title"`
-	// The first post.
+	WorkspaceID int `json:"workspaceId"`
+	// 1 to 200 characters.
+	Title string `json:"title"`
+	// The first post: 1 to 20,000 characters.
 	Body string `json:"body"`
 }
 
@@ -234,7 +248,9 @@ type Subscription struct {
 }
 
 type UpdateMaterialInput struct {
-	Title       *string        `json:"title,omitempty"`
+	// 1 to 200 characters.
+	Title *string `json:"title,omitempty"`
+	// At most 5,000 characters.
 	Description *string        `json:"description,omitempty"`
 	Kind        *material.Kind `json:"kind,omitempty"`
 	URL         *string        `json:"url,omitempty"`
@@ -242,12 +258,15 @@ type UpdateMaterialInput struct {
 }
 
 type UpdateWorkshopInput struct {
-	Title       *string    `json:"title,omitempty"`
+	// 1 to 200 characters.
+	Title *string `json:"title,omitempty"`
+	// At most 10,000 characters.
 	Description *string    `json:"description,omitempty"`
 	StartsAt    *time.Time `json:"startsAt,omitempty"`
 	EndsAt      *time.Time `json:"endsAt,omitempty"`
-	Place       *string    `json:"place,omitempty"`
-	OnlineURL   *string    `json:"onlineURL,omitempty"`
+	// At most 300 characters.
+	Place     *string `json:"place,omitempty"`
+	OnlineURL *string `json:"onlineURL,omitempty"`
 	// Raising it moves the first waiting up; lowering it moves no one out.
 	Capacity *int `json:"capacity,omitempty"`
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/mail"
@@ -69,9 +70,10 @@ func (s *Service) Register(ctx context.Context, email, password, displayName str
 	if n := utf8.RuneCountInString(password); n < MinPasswordLen || n > 1000 {
 		return nil, fault.BadInput("password", "a password has %d to 1000 characters", MinPasswordLen)
 	}
+	// The longest display name and email are the ent schema's (User).
 	displayName = strings.TrimSpace(displayName)
-	if n := utf8.RuneCountInString(displayName); n == 0 || n > 100 {
-		return nil, fault.BadInput("displayName", "a display name has 1 to 100 characters")
+	if displayName == "" {
+		return nil, fault.BadInput("displayName", "displayName must not be empty")
 	}
 	// The hash is slow (argon2) and is made before any transaction: the
 	// API runs register outside the mutation's transaction so that it never
@@ -122,15 +124,31 @@ func (s *Service) createAccount(ctx context.Context, email, hash, displayName st
 }
 
 // Login signs a user in. Failures say nothing about whether the email is
-// registered, take as long either way, and are throttled per account and
-// per client address.
+// registered and take as long either way. The attempt is counted before the
+// password is checked (see loginLimiter): guesses at one account from one
+// address are refused after a few, an account's failures from anywhere
+// only slow it down, so nobody can lock its owner out.
 func (s *Service) Login(ctx context.Context, email, password string) (*Session, error) {
 	email = normalizeEmail(email)
-	keys := []string{"email:" + email, "ip:" + remoteIP(ctx)}
-	wait, refused := s.limiter.check(s.now(), keys...)
+	a, wait, retryIn, refused := s.limiter.reserve(s.now(), email, remoteIP(ctx))
 	if refused {
-		return nil, fault.RateLimitedf("too many failed sign-ins; try again later")
+		secs := int(math.Ceil(retryIn.Seconds()))
+		return nil, fault.RateLimitedf("too many failed sign-ins to this account from this address; try again in %d s", secs)
 	}
+	u, err := s.checkPassword(ctx, email, password, wait)
+	switch {
+	case err != nil:
+		a.abandoned()
+		return nil, err
+	case u == nil:
+		return nil, fault.Unauthenticatedf("invalid email or password")
+	}
+	a.succeeded()
+	return s.startSession(ctx, u)
+}
+
+// checkPassword waits, then returns the user whose password it is, or nil.
+func (s *Service) checkPassword(ctx context.Context, email, password string, wait time.Duration) (*ent.User, error) {
 	if wait > 0 {
 		select {
 		case <-time.After(wait):
@@ -138,8 +156,7 @@ func (s *Service) Login(ctx context.Context, email, password string) (*Session, 
 			return nil, ctx.Err()
 		}
 	}
-	c := s.clientFrom(ctx)
-	u, err := c.User.Query().Where(user.Email(email)).Only(System(ctx))
+	u, err := s.clientFrom(ctx).User.Query().Where(user.Email(email)).Only(System(ctx))
 	if err != nil && !ent.IsNotFound(err) {
 		return nil, err
 	}
@@ -148,15 +165,10 @@ func (s *Service) Login(ctx context.Context, email, password string) (*Session, 
 		hash = u.PasswordHash
 	}
 	ok, err := CheckPassword(hash, password)
-	if err != nil {
+	if err != nil || !ok || u == nil {
 		return nil, err
 	}
-	if !ok || u == nil {
-		s.limiter.fail(s.now(), keys...)
-		return nil, fault.Unauthenticatedf("invalid email or password")
-	}
-	s.limiter.succeed(keys[0])
-	return s.startSession(ctx, u)
+	return u, nil
 }
 
 func (s *Service) startSession(ctx context.Context, u *ent.User) (*Session, error) {
@@ -289,7 +301,7 @@ func normalizeEmail(email string) string { return strings.ToLower(strings.TrimSp
 
 func validateEmail(email string) error {
 	addr, err := mail.ParseAddress(email)
-	if err != nil || addr.Address != email || len(email) > 254 || !strings.Contains(email[strings.LastIndex(email, "@")+1:], ".") {
+	if err != nil || addr.Address != email || !strings.Contains(email[strings.LastIndex(email, "@")+1:], ".") {
 		return fault.BadInput("email", "%q is not an email address", email)
 	}
 	return nil

@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"kokeilu/ent"
 	"kokeilu/ent/discussion"
@@ -50,14 +49,13 @@ func viewer(ctx context.Context) (*auth.Viewer, error) {
 	return v, nil
 }
 
-// text trims s and checks its length; field is its GraphQL name.
-func text(field, s string, required bool, max int) (string, error) {
+// text trims s and, if required, refuses it empty; field is its GraphQL
+// name. Lengths are checked where each limit is stated once: the ent
+// schema's fields (chars in ent/schema), whose validators name the field.
+func text(field, s string, required bool) (string, error) {
 	s = strings.TrimSpace(s)
 	if required && s == "" {
 		return "", fault.BadInput(field, "%s must not be empty", field)
-	}
-	if n := utf8.RuneCountInString(s); n > max {
-		return "", fault.BadInput(field, "%s is %d characters long; at most %d are allowed", field, n, max)
 	}
 	return s, nil
 }
@@ -68,21 +66,20 @@ func webURL(field string, s *string) (string, error) {
 		return "", nil
 	}
 	u, err := url.Parse(strings.TrimSpace(*s))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(*s) > 2048 {
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return "", fault.BadInput(field, "%s must be an http or https address", field)
 	}
 	return u.String(), nil
 }
 
-// heading checks the title (required, at most 200 characters) and the
-// optional text under it (field, at most max characters) of a new notice,
-// survey or workshop.
-func heading(title, field string, body *string, max int) (string, string, error) {
-	t, err := text("title", title, true, 200)
+// heading trims the title (required) and the optional text under it
+// (field) of a new notice, survey or workshop.
+func heading(title, field string, body *string) (string, string, error) {
+	t, err := text("title", title, true)
 	if err != nil {
 		return "", "", err
 	}
-	b, err := text(field, deref(body), false, max)
+	b, err := text(field, deref(body), false)
 	return t, b, err
 }
 
@@ -108,11 +105,11 @@ func CreateWorkspace(ctx context.Context, c *ent.Client, in WorkspaceInput) (*en
 		return nil, err
 	}
 	c = client(ctx, c)
-	name, err := text("name", in.Name, true, 200)
+	name, err := text("name", in.Name, true)
 	if err != nil {
 		return nil, err
 	}
-	desc, err := text("description", in.Description, false, 20000)
+	desc, err := text("description", in.Description, false)
 	if err != nil {
 		return nil, err
 	}
@@ -236,11 +233,11 @@ func StartDiscussion(ctx context.Context, c *ent.Client, workspaceID int, title,
 	if err != nil {
 		return nil, err
 	}
-	title, err = text("title", title, true, 200)
+	title, err = text("title", title, true)
 	if err != nil {
 		return nil, err
 	}
-	body, err = text("body", body, true, 20000)
+	body, err = text("body", body, true)
 	if err != nil {
 		return nil, err
 	}
@@ -265,7 +262,7 @@ func Reply(ctx context.Context, c *ent.Client, discussionID int, body string, re
 	if err != nil {
 		return nil, err
 	}
-	body, err = text("body", body, true, 20000)
+	body, err = text("body", body, true)
 	if err != nil {
 		return nil, err
 	}
@@ -297,7 +294,7 @@ func EditPost(ctx context.Context, c *ent.Client, id int, body string) (*ent.Pos
 	if err != nil {
 		return nil, err
 	}
-	body, err = text("body", body, true, 20000)
+	body, err = text("body", body, true)
 	if err != nil {
 		return nil, err
 	}
@@ -347,7 +344,7 @@ func PostNotice(ctx context.Context, c *ent.Client, in NoticeInput) (*ent.Notice
 	if err != nil {
 		return nil, err
 	}
-	title, body, err := heading(in.Title, "body", in.Body, 20000)
+	title, body, err := heading(in.Title, "body", in.Body)
 	if err != nil {
 		return nil, err
 	}

@@ -22,14 +22,14 @@ type materialFields struct {
 func (f materialFields) check(current *ent.Material) (materialFields, error) {
 	var out materialFields
 	if f.title != nil {
-		t, err := text("title", *f.title, true, 200)
+		t, err := text("title", *f.title, true)
 		if err != nil {
 			return out, err
 		}
 		out.title = &t
 	}
 	if f.description != nil {
-		d, err := text("description", *f.description, false, 5000)
+		d, err := text("description", *f.description, false)
 		if err != nil {
 			return out, err
 		}

@@ -33,7 +33,7 @@ func countWorkspaces(c *ent.Client) func(context.Context, ...int) (int, error) {
 // modelText checks an operating model's texts and address.
 func modelText(name *string, sourceURL *string) error {
 	if name != nil {
-		if _, err := text("name", *name, true, 300); err != nil {
+		if _, err := text("name", *name, true); err != nil {
 			return err
 		}
 	}
@@ -135,11 +135,6 @@ func RecordAdoption(ctx context.Context, c *ent.Client, in ent.CreateAdoptionInp
 	}
 	if _, err := webURL("sourceURL", in.SourceURL); err != nil {
 		return nil, err
-	}
-	if in.Note != nil {
-		if _, err := text("note", *in.Note, false, 5000); err != nil {
-			return nil, err
-		}
 	}
 	if _, err := c.OperatingModel.Get(ctx, in.OperatingModelID); err != nil {
 		return nil, err

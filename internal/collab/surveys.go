@@ -42,7 +42,7 @@ func CreateSurvey(ctx context.Context, c *ent.Client, in model.CreateSurveyInput
 	if err != nil {
 		return nil, err
 	}
-	title, desc, err := heading(in.Title, "description", in.Description, 10000)
+	title, desc, err := heading(in.Title, "description", in.Description)
 	if err != nil {
 		return nil, err
 	}

@@ -24,11 +24,11 @@ func CreateWorkshop(ctx context.Context, c *ent.Client, in model.CreateWorkshopI
 	if err != nil {
 		return nil, err
 	}
-	title, desc, err := heading(in.Title, "description", in.Description, 10000)
+	title, desc, err := heading(in.Title, "description", in.Description)
 	if err != nil {
 		return nil, err
 	}
-	place, err := text("place", deref(in.Place), false, 300)
+	place, err := text("place", deref(in.Place), false)
 	if err != nil {
 		return nil, err
 	}
@@ -65,15 +65,14 @@ func UpdateWorkshop(ctx context.Context, c *ent.Client, id int, in model.UpdateW
 	for _, f := range []struct {
 		name string
 		in   *string
-		max  int
 		set  func(string) *ent.WorkshopUpdateOne
 	}{
-		{"title", in.Title, 200, update.SetTitle},
-		{"description", in.Description, 10000, update.SetDescription},
-		{"place", in.Place, 300, update.SetPlace},
+		{"title", in.Title, update.SetTitle},
+		{"description", in.Description, update.SetDescription},
+		{"place", in.Place, update.SetPlace},
 	} {
 		if f.in != nil {
-			s, err := text(f.name, *f.in, f.name == "title", f.max)
+			s, err := text(f.name, *f.in, f.name == "title")
 			if err != nil {
 				return nil, err
 			}

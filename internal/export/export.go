@@ -7,10 +7,10 @@ package export
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
+	"kokeilu/internal/fault"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -25,6 +25,7 @@ import (
 	"kokeilu/ent/theme"
 	"kokeilu/ent/wellbeingcounty"
 	"kokeilu/internal/scalar"
+	"kokeilu/internal/text"
 )
 
 // Columns are the export's columns, in order: the CSV header and the JSON
@@ -43,6 +44,9 @@ var BatchSize = 1000
 // a misspelt filter never silently exports everything.
 var Parameters = []string{"status", "theme", "municipality", "region", "county", "startsFrom", "startsTo", "text"}
 
+// maxText is the longest text= search, in characters.
+const maxText = 200
+
 // Handler serves /export/pilots.csv and /export/pilots.json.
 func Handler(client *ent.Client) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -53,29 +57,25 @@ func Handler(client *ent.Client) http.Handler {
 		case "pilots.json":
 			format = "json"
 		default:
-			writeError(w, http.StatusNotFound, "NOT_FOUND", "", "exports are /export/pilots.csv and /export/pilots.json")
+			WriteError(w, http.StatusNotFound, fault.NotFound, "", "exports are /export/pilots.csv and /export/pilots.json")
 			return
 		}
-		where, perr := parse(r.URL.Query())
-		if perr != nil {
-			writeError(w, http.StatusBadRequest, "BAD_USER_INPUT", perr.param, perr.msg)
-			return
+		q, perr := Params(r, Parameters)
+		if perr == nil {
+			var where []predicate.Pilot
+			if where, perr = parse(q); perr == nil {
+				stream(r.Context(), w, client, where, format)
+				return
+			}
 		}
-		stream(r.Context(), w, client, where, format)
+		WriteError(w, http.StatusBadRequest, fault.BadUserInput, perr.Param, perr.Message)
 	})
 }
 
-type paramError struct{ param, msg string }
-
-// parse turns URL parameters into pilot predicates. Lists are
-// comma-separated or repeated; values within one parameter are alternatives
-// (OR), different parameters all apply (AND).
-func parse(q url.Values) ([]predicate.Pilot, *paramError) {
-	for name := range q {
-		if !contains(Parameters, name) {
-			return nil, &paramError{name, fmt.Sprintf("unknown parameter %q; known: %s", name, strings.Join(Parameters, ", "))}
-		}
-	}
+// parse turns URL parameters (checked by Params) into pilot predicates.
+// Lists are comma-separated or repeated; values within one parameter are
+// alternatives (OR), different parameters all apply (AND).
+func parse(q url.Values) ([]predicate.Pilot, *ParamError) {
 	values := func(name string) []string {
 		var out []string
 		for _, v := range q[name] {
@@ -93,7 +93,7 @@ func parse(q url.Values) ([]predicate.Pilot, *paramError) {
 		for i, v := range s {
 			statuses[i] = pilot.Status(strings.ToUpper(v))
 			if err := pilot.StatusValidator(statuses[i]); err != nil {
-				return nil, &paramError{"status", fmt.Sprintf("status %q is not one of PLANNED, ACTIVE, COMPLETED, CANCELLED", v)}
+				return nil, &ParamError{"status", fmt.Sprintf("status %q is not one of PLANNED, ACTIVE, COMPLETED, CANCELLED", v)}
 			}
 		}
 		where = append(where, pilot.StatusIn(statuses...))
@@ -129,11 +129,11 @@ func parse(q url.Values) ([]predicate.Pilot, *paramError) {
 			continue
 		}
 		if len(s) > 1 {
-			return nil, &paramError{name, name + " takes one date"}
+			return nil, &ParamError{name, name + " takes one date"}
 		}
 		d, err := time.Parse(scalar.DateLayout, s[0])
 		if err != nil {
-			return nil, &paramError{name, fmt.Sprintf("%s %q is not a date like 2015-12-02", name, s[0])}
+			return nil, &ParamError{name, fmt.Sprintf("%s %q is not a date like 2015-12-02", name, s[0])}
 		}
 		if name == "startsFrom" {
 			where = append(where, pilot.StartsOnGTE(d))
@@ -142,8 +142,8 @@ func parse(q url.Values) ([]predicate.Pilot, *paramError) {
 		}
 	}
 	if t := strings.TrimSpace(q.Get("text")); t != "" {
-		if len(t) > 200 {
-			return nil, &paramError{"text", "text is at most 200 characters"}
+		if n := text.Len(t); n > maxText {
+			return nil, &ParamError{"text", fmt.Sprintf("text is %d characters long; at most %d are allowed", n, maxText)}
 		}
 		where = append(where, pilot.Or(pilot.TitleContainsFold(t), pilot.SummaryContainsFold(t)))
 	}
@@ -151,10 +151,10 @@ func parse(q url.Values) ([]predicate.Pilot, *paramError) {
 }
 
 // codes checks classification codes: digits only, of the given length.
-func codes(param string, values []string, length int) *paramError {
+func codes(param string, values []string, length int) *ParamError {
 	for _, v := range values {
 		if len(v) != length || strings.Trim(v, "0123456789") != "" {
-			return &paramError{param, fmt.Sprintf("%s %q is not a %d-digit code", param, v, length)}
+			return &ParamError{param, fmt.Sprintf("%s %q is not a %d-digit code", param, v, length)}
 		}
 	}
 	return nil
@@ -192,7 +192,7 @@ func stream(ctx context.Context, w http.ResponseWriter, client *ent.Client, wher
 	var out rowWriter
 	if format == "csv" {
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		out = &csvWriter{w: csv.NewWriter(w)}
+		out = &csvWriter{w: NewCSV(w)}
 	} else {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		out = &jsonWriter{w: w}
@@ -247,11 +247,11 @@ type rowWriter interface {
 	end() error
 }
 
-type csvWriter struct{ w *csv.Writer }
+type csvWriter struct{ w *CSV }
 
 func (c *csvWriter) begin() error           { return c.w.Write(Columns) }
 func (c *csvWriter) write(v []string) error { return c.w.Write(v) }
-func (c *csvWriter) flush() error           { c.w.Flush(); return c.w.Error() }
+func (c *csvWriter) flush() error           { return c.w.Flush() }
 func (c *csvWriter) end() error             { return c.flush() }
 
 // jsonWriter writes one array of objects with Columns as keys; lists
@@ -301,24 +301,3 @@ func (j *jsonWriter) write(v []string) error {
 
 func (j *jsonWriter) flush() error { return nil }
 func (j *jsonWriter) end() error   { _, err := io.WriteString(j.w, "\n]\n"); return err }
-
-// writeError answers like the rest of the API: a JSON error with a stable
-// code and the offending parameter.
-func writeError(w http.ResponseWriter, status int, code, param, message string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	ext := map[string]any{"code": code}
-	if param != "" {
-		ext["parameter"] = param
-	}
-	_ = json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]any{{"message": message, "extensions": ext}}})
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}

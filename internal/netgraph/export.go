@@ -3,11 +3,11 @@ package netgraph
 import (
 	"archive/zip"
 	"bufio"
-	"encoding/csv"
 	"encoding/xml"
 	"io"
 	"strconv"
 
+	"kokeilu/internal/export"
 	"kokeilu/internal/scalar"
 )
 
@@ -208,7 +208,7 @@ var (
 
 // WriteNodesCSV writes one row per node: id (global), then NodeAttrKeys.
 func WriteNodesCSV(w io.Writer, g *Graph) error {
-	c := csv.NewWriter(w)
+	c := export.NewCSV(w) // cells neutralised against CSV injection
 	_ = c.Write(NodesCSVHeader)
 	row := make([]string, len(NodesCSVHeader))
 	for i := range g.Nodes {
@@ -220,14 +220,13 @@ func WriteNodesCSV(w io.Writer, g *Graph) error {
 			return err
 		}
 	}
-	c.Flush()
-	return c.Error()
+	return c.Flush()
 }
 
 // WriteEdgesCSV writes one row per edge: source, target (global IDs), then
 // EdgeAttrKeys.
 func WriteEdgesCSV(w io.Writer, g *Graph) error {
-	c := csv.NewWriter(w)
+	c := export.NewCSV(w)
 	_ = c.Write(EdgesCSVHeader)
 	row := make([]string, len(EdgesCSVHeader))
 	ids := globalIDs(g)
@@ -241,8 +240,7 @@ func WriteEdgesCSV(w io.Writer, g *Graph) error {
 			return err
 		}
 	}
-	c.Flush()
-	return c.Error()
+	return c.Flush()
 }
 
 // WriteZip writes nodes.csv and edges.csv into one zip archive.

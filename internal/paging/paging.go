@@ -14,6 +14,7 @@ package paging
 
 import (
 	"context"
+	"kokeilu/internal/fault"
 	"strconv"
 	"strings"
 	"sync"
@@ -88,7 +89,7 @@ func checkArgs(f *ast.Field, args map[string]any) *gqlerror.Error {
 
 func badInput(f *ast.Field, arg, format string, args ...any) *gqlerror.Error {
 	err := gqlerror.ErrorPosf(f.Position, format, args...)
-	err.Extensions = map[string]any{"code": "BAD_USER_INPUT", "field": arg}
+	err.Extensions = map[string]any{"code": fault.BadUserInput, "field": arg}
 	return err
 }
 

@@ -1,8 +1,11 @@
-// Package scalar marshals Kokeilu's custom GraphQL scalars: opaque global IDs
-// and calendar dates.
+// Package scalar marshals Kokeilu's GraphQL scalars: String (every text
+// argument, variable and input field comes through here: see internal/text),
+// opaque global IDs, calendar dates and times. A value in the wrong shape is
+// BAD_USER_INPUT naming the argument or input field it came in.
 package scalar
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -10,6 +13,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"kokeilu/internal/fault"
+	"kokeilu/internal/text"
 
 	"github.com/99designs/gqlgen/graphql"
 )
@@ -41,38 +47,116 @@ func DecodeID(s string) (int, error) {
 }
 
 // MarshalID writes an ent ID as an opaque GraphQL ID.
-func MarshalID(id int) graphql.Marshaler {
-	return graphql.MarshalString(EncodeID(id))
+func MarshalID(id int) graphql.ContextMarshaler {
+	return asContext(graphql.MarshalString(EncodeID(id)))
 }
 
 // UnmarshalID reads an opaque GraphQL ID.
-func UnmarshalID(v any) (int, error) {
+func UnmarshalID(ctx context.Context, v any) (int, error) {
 	s, ok := v.(string)
 	if !ok {
-		return 0, fmt.Errorf("%w: an ID must be a string", ErrInvalid)
+		return 0, fault.BadInput(field(ctx), "an ID must be a string")
 	}
-	return DecodeID(s)
+	id, err := DecodeID(s)
+	if err != nil {
+		return 0, bad(ctx, err)
+	}
+	return id, nil
 }
 
 // DateLayout is the ISO 8601 calendar date.
 const DateLayout = "2006-01-02"
 
 // MarshalDate writes a date as "2015-12-02".
-func MarshalDate(t time.Time) graphql.Marshaler {
-	return graphql.WriterFunc(func(w io.Writer) {
+func MarshalDate(t time.Time) graphql.ContextMarshaler {
+	return asContext(graphql.WriterFunc(func(w io.Writer) {
 		_, _ = io.WriteString(w, strconv.Quote(t.Format(DateLayout)))
-	})
+	}))
 }
 
 // UnmarshalDate reads "2015-12-02" as midnight UTC of that day.
-func UnmarshalDate(v any) (time.Time, error) {
+func UnmarshalDate(ctx context.Context, v any) (time.Time, error) {
 	s, ok := v.(string)
 	if !ok {
-		return time.Time{}, fmt.Errorf("%w: a Date must be a string like \"2015-12-02\"", ErrInvalid)
+		return time.Time{}, fault.BadInput(field(ctx), `a Date is a string like "2015-12-02"`)
 	}
 	t, err := time.Parse(DateLayout, s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%w: %q is not a date like \"2015-12-02\"", ErrInvalid, s)
+		return time.Time{}, fault.BadInput(field(ctx), `%s is not a date like "2015-12-02"`, quote(s))
 	}
 	return t, nil
+}
+
+// MarshalTime writes a time as RFC 3339 (gqlgen's Time).
+func MarshalTime(t time.Time) graphql.ContextMarshaler {
+	return asContext(graphql.MarshalTime(t))
+}
+
+// UnmarshalTime reads an RFC 3339 time; gqlgen's own returns an error
+// without a code, which would be INTERNAL.
+func UnmarshalTime(ctx context.Context, v any) (time.Time, error) {
+	s, ok := v.(string)
+	if !ok {
+		return time.Time{}, fault.BadInput(field(ctx), `a Time is a string like "2026-11-30T12:00:00Z"`)
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, fault.BadInput(field(ctx), `%s is not a time like "2026-11-30T12:00:00Z"`, quote(s))
+	}
+	return t, nil
+}
+
+// MarshalString writes a string as gqlgen does.
+func MarshalString(s string) graphql.ContextMarshaler {
+	return asContext(graphql.MarshalString(s))
+}
+
+// UnmarshalString is the one door of GraphQL text input (arguments,
+// variables, input fields, filters): invalid UTF-8 and U+0000 are
+// BAD_USER_INPUT, and what passes is NFC-normalised (internal/text).
+func UnmarshalString(ctx context.Context, v any) (string, error) {
+	s, ok := v.(string)
+	if !ok { // gqlgen's would take 5 for "5" inside input objects
+		f := field(ctx)
+		return "", fault.BadInput(f, "%s takes a string", f)
+	}
+	clean, err := text.Clean(s)
+	if err != nil {
+		f := field(ctx)
+		return "", fault.BadInput(f, "%s %s", f, err)
+	}
+	return clean, nil
+}
+
+// asContext adapts a plain marshaller: gqlgen passes the context to
+// unmarshallers only when the marshaller takes one too.
+func asContext(m graphql.Marshaler) graphql.ContextMarshaler {
+	return graphql.ContextWriterFunc(func(_ context.Context, w io.Writer) error {
+		m.MarshalGQL(w)
+		return nil
+	})
+}
+
+// field names the argument or input field being read: the innermost name
+// on gqlgen's input path (list indexes skipped), as extensions.field.
+func field(ctx context.Context) string {
+	for p := graphql.GetPathContext(ctx); p != nil; p = p.Parent {
+		if p.Field != nil {
+			return *p.Field
+		}
+	}
+	return ""
+}
+
+// bad turns a decoding error into BAD_USER_INPUT on the field being read.
+func bad(ctx context.Context, err error) error {
+	return fault.BadInput(field(ctx), "%s", strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": "))
+}
+
+// quote shows a bad value in a message, shortened, and safe for any bytes.
+func quote(s string) string {
+	if len(s) > 64 {
+		s = s[:64] + "…"
+	}
+	return strconv.QuoteToASCII(s)
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"kokeilu/ent"
+	"kokeilu/internal/export"
 	"kokeilu/internal/fault"
 	"kokeilu/internal/netgraph"
 	"kokeilu/internal/scalar"
@@ -34,40 +35,54 @@ var graphExports = map[string]struct {
 // whole graph is exported (up to netgraph.LimitMaxNodes nodes).
 func graphExport(client *ent.Client) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		export, ok := graphExports[r.PathValue("file")]
+		file, ok := graphExports[r.PathValue("file")]
 		if !ok {
 			writeErrorCode(w, http.StatusNotFound, fault.NotFound, "exports are graph.graphml, graph.gexf, nodes.csv, edges.csv and graph.zip")
 			return
 		}
-		f, err := exportFilter(r.URL.Query())
+		q, perr := export.Params(r, graphExportParams)
+		if perr != nil {
+			export.WriteError(w, http.StatusBadRequest, fault.BadUserInput, perr.Param, perr.Message)
+			return
+		}
+		f, err := exportFilter(q)
 		if err == nil {
 			err = f.Validate()
 		}
-		if err != nil {
-			writeError(w, http.StatusBadRequest, err.Error())
-			return
-		}
-		v, err := netgraph.For(client).View(r.Context(), f)
-		if err != nil {
-			if e, ok := fault.As(err); ok {
-				writeErrorCode(w, http.StatusBadRequest, e.Code, e.Message)
+		if err == nil {
+			var v *netgraph.View
+			if v, err = netgraph.For(client).View(r.Context(), f); err == nil {
+				writeGraph(w, r, file.contentType, file.write, v.Graph, f.MaxNodes)
 				return
 			}
-			slog.ErrorContext(r.Context(), "graph export", "err", err, "request_id", RequestID(r.Context()))
-			writeErrorCode(w, http.StatusInternalServerError, fault.Internal, "internal error")
+		}
+		if e, ok := fault.As(err); ok {
+			// Filter fields are named as in GraphQL (filter.asOf); here
+			// they are the parameters.
+			export.WriteError(w, http.StatusBadRequest, e.Code, strings.TrimPrefix(e.Field, "filter."), e.Message)
 			return
 		}
-		g, truncated := netgraph.Capped(v.Graph, f.MaxNodes)
-		w.Header().Set("Content-Type", export.contentType)
-		w.Header().Set("Content-Disposition", `attachment; filename="kokeilu-`+r.PathValue("file")+`"`)
-		w.Header().Set("X-Graph-Nodes", strconv.Itoa(len(g.Nodes)))
-		w.Header().Set("X-Graph-Edges", strconv.Itoa(len(g.Edges)))
-		w.Header().Set("X-Graph-Truncated", strconv.FormatBool(truncated))
-		if err := export.write(w, g); err != nil {
-			// Headers are gone: the client sees a cut document.
-			slog.WarnContext(r.Context(), "graph export cut", "err", err)
-		}
+		slog.ErrorContext(r.Context(), "graph export", "err", err, "request_id", RequestID(r.Context()))
+		writeErrorCode(w, http.StatusInternalServerError, fault.Internal, "internal error")
 	})
+}
+
+// graphExportParams are the parameters of the graph exports; anything else
+// is refused, so a misspelt filter (asof=) never exports the whole graph.
+var graphExportParams = []string{"nodeTypes", "edgeKinds", "regionCode", "themeSlug", "asOf", "from", "to", "projection", "maxNodes"}
+
+// writeGraph streams g, cut to maxNodes, as one export file.
+func writeGraph(w http.ResponseWriter, r *http.Request, contentType string, write func(io.Writer, *netgraph.Graph) error, g *netgraph.Graph, maxNodes int) {
+	g, truncated := netgraph.Capped(g, maxNodes)
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Content-Disposition", `attachment; filename="kokeilu-`+r.PathValue("file")+`"`)
+	w.Header().Set("X-Graph-Nodes", strconv.Itoa(len(g.Nodes)))
+	w.Header().Set("X-Graph-Edges", strconv.Itoa(len(g.Edges)))
+	w.Header().Set("X-Graph-Truncated", strconv.FormatBool(truncated))
+	if err := write(w, g); err != nil {
+		// Headers are gone: the client sees a cut document.
+		slog.WarnContext(r.Context(), "graph export cut", "err", err)
+	}
 }
 
 // exportFilter reads the filter from query parameters.
@@ -96,7 +111,13 @@ func exportFilter(q url.Values) (netgraph.Filter, error) {
 			*dst = &t
 		}
 	}
-	f.Projection = q.Get("projection") == "true"
+	switch q.Get("projection") {
+	case "", "false":
+	case "true":
+		f.Projection = true
+	default:
+		return f, fault.BadInput("projection", "projection is true or false")
+	}
 	if s := q.Get("maxNodes"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n <= 0 {

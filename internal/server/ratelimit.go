@@ -79,9 +79,12 @@ func limitRate(l RateLimit, next http.Handler) http.Handler {
 			key = "user:" + strconv.Itoa(v.ID)
 		}
 		if ok, wait := lim.allow(key, time.Now()); !ok {
-			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+			// Whole seconds, rounded up, in both: "retry in 0.0 s" beside
+			// Retry-After: 1 told clients two things.
+			secs := max(1, int(math.Ceil(wait.Seconds())))
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
 			writeErrorCode(w, http.StatusTooManyRequests, fault.RateLimited,
-				fmt.Sprintf("too many requests: retry in %.1f s", wait.Seconds()))
+				fmt.Sprintf("too many requests: retry in %d s", secs))
 			return
 		}
 		next.ServeHTTP(w, r)
