@@ -25,9 +25,64 @@ import (
 type WhereScope struct{}
 
 var (
-	_ graphql.HandlerExtension = WhereScope{}
-	_ graphql.FieldInterceptor = WhereScope{}
+	_ graphql.HandlerExtension     = WhereScope{}
+	_ graphql.OperationInterceptor = WhereScope{}
+	_ graphql.FieldInterceptor     = WhereScope{}
 )
+
+type filtersKey struct{}
+
+// InterceptOperation notes whether the document gives any field a where
+// input at all; most do not, and their fields are left alone.
+func (WhereScope) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	if oc := graphql.GetOperationContext(ctx); oc != nil && oc.Doc != nil && hasWhere(oc.Doc) {
+		ctx = context.WithValue(ctx, filtersKey{}, true)
+	}
+	return next(ctx)
+}
+
+// takesWhere tells whether a field is given a where input argument.
+func takesWhere(f *ast.Field) bool {
+	if f.Definition == nil {
+		return false
+	}
+	for _, arg := range f.Arguments {
+		if def := f.Definition.Arguments.ForName(arg.Name); def != nil && strings.HasSuffix(def.Type.Name(), "WhereInput") {
+			return true
+		}
+	}
+	return false
+}
+
+func hasWhere(doc *ast.QueryDocument) bool {
+	var walk func(ast.SelectionSet) bool
+	walk = func(set ast.SelectionSet) bool {
+		for _, sel := range set {
+			switch s := sel.(type) {
+			case *ast.Field:
+				if takesWhere(s) || walk(s.SelectionSet) {
+					return true
+				}
+			case *ast.InlineFragment:
+				if walk(s.SelectionSet) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for _, op := range doc.Operations {
+		if walk(op.SelectionSet) {
+			return true
+		}
+	}
+	for _, f := range doc.Fragments {
+		if walk(f.SelectionSet) {
+			return true
+		}
+	}
+	return false
+}
 
 func (WhereScope) ExtensionName() string { return "WhereScope" }
 
@@ -44,7 +99,7 @@ func (WhereScope) Validate(es graphql.ExecutableSchema) error {
 
 func (WhereScope) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
 	fc := graphql.GetFieldContext(ctx)
-	if fc == nil || !fc.IsResolver && len(fc.Field.Selections) == 0 {
+	if fc == nil || ctx.Value(filtersKey{}) == nil {
 		return next(ctx)
 	}
 	for _, arg := range fc.Args {
