@@ -7,6 +7,7 @@ import (
 	"kokeilu/ent/adoption"
 	"kokeilu/ent/hook"
 	"kokeilu/ent/operatingmodel"
+	"kokeilu/ent/predicate"
 	"kokeilu/ent/privacy"
 	"kokeilu/ent/survey"
 	"kokeilu/ent/surveyresponse"
@@ -22,7 +23,7 @@ func Survey() ent.Policy {
 	return privacy.Policy{
 		Query: privacy.QueryPolicy{
 			privacy.SurveyQueryRuleFunc(func(ctx context.Context, q *ent.SurveyQuery) error {
-				return filterFor(ctx, func(v *auth.Viewer) { q.Where(survey.HasWorkspaceWith(contentVisible(v))) })
+				return filterFor(ctx, func(v *auth.Viewer) { q.Where(SurveyVisible(v)) })
 			}),
 		},
 		Mutation: privacy.MutationPolicy{
@@ -42,13 +43,7 @@ func SurveyResponse() ent.Policy {
 	return privacy.Policy{
 		Query: privacy.QueryPolicy{
 			privacy.SurveyResponseQueryRuleFunc(func(ctx context.Context, q *ent.SurveyResponseQuery) error {
-				return filterFor(ctx, func(v *auth.Viewer) {
-					if v == nil {
-						q.Where(surveyresponse.ID(-1))
-						return
-					}
-					q.Where(surveyresponse.UserID(v.ID))
-				})
+				return filterFor(ctx, func(v *auth.Viewer) { q.Where(SurveyResponseVisible(v)) })
 			}),
 		},
 		Mutation: privacy.MutationPolicy{
@@ -96,7 +91,7 @@ func Workshop() ent.Policy {
 	return privacy.Policy{
 		Query: privacy.QueryPolicy{
 			privacy.WorkshopQueryRuleFunc(func(ctx context.Context, q *ent.WorkshopQuery) error {
-				return filterFor(ctx, func(v *auth.Viewer) { q.Where(workshop.HasWorkspaceWith(contentVisible(v))) })
+				return filterFor(ctx, func(v *auth.Viewer) { q.Where(WorkshopVisible(v)) })
 			}),
 		},
 		Mutation: privacy.MutationPolicy{
@@ -115,16 +110,7 @@ func WorkshopRegistration() ent.Policy {
 	return privacy.Policy{
 		Query: privacy.QueryPolicy{
 			privacy.WorkshopRegistrationQueryRuleFunc(func(ctx context.Context, q *ent.WorkshopRegistrationQuery) error {
-				return filterFor(ctx, func(v *auth.Viewer) {
-					if v == nil {
-						q.Where(workshopregistration.ID(-1))
-						return
-					}
-					q.Where(workshopregistration.Or(
-						workshopregistration.UserID(v.ID),
-						workshopregistration.HasWorkshopWith(workshop.HasWorkspaceWith(isManager(v))),
-					))
-				})
+				return filterFor(ctx, func(v *auth.Viewer) { q.Where(WorkshopRegistrationVisible(v)) })
 			}),
 		},
 		Mutation: privacy.MutationPolicy{
@@ -177,12 +163,7 @@ func OperatingModel() ent.Policy {
 	return privacy.Policy{
 		Query: privacy.QueryPolicy{
 			privacy.OperatingModelQueryRuleFunc(func(ctx context.Context, q *ent.OperatingModelQuery) error {
-				return filterFor(ctx, func(v *auth.Viewer) {
-					q.Where(operatingmodel.Or(
-						operatingmodel.Not(operatingmodel.HasWorkspace()),
-						operatingmodel.HasWorkspaceWith(contentVisible(v)),
-					))
-				})
+				return filterFor(ctx, func(v *auth.Viewer) { q.Where(OperatingModelVisible(v)) })
 			}),
 		},
 		Mutation: privacy.MutationPolicy{
@@ -210,12 +191,7 @@ func Adoption() ent.Policy {
 	return privacy.Policy{
 		Query: privacy.QueryPolicy{
 			privacy.AdoptionQueryRuleFunc(func(ctx context.Context, q *ent.AdoptionQuery) error {
-				return filterFor(ctx, func(v *auth.Viewer) {
-					q.Where(adoption.HasOperatingModelWith(operatingmodel.Or(
-						operatingmodel.Not(operatingmodel.HasWorkspace()),
-						operatingmodel.HasWorkspaceWith(contentVisible(v)),
-					)))
-				})
+				return filterFor(ctx, func(v *auth.Viewer) { q.Where(AdoptionVisible(v)) })
 			}),
 		},
 		Mutation: privacy.MutationPolicy{
@@ -255,4 +231,47 @@ func AdoptionHasOneAdopter() ent.Hook {
 			return next.Mutate(ctx, m)
 		})
 	}, ent.OpCreate)
+}
+
+// SurveyVisible and WorkshopVisible: read as the workspace's contents.
+func SurveyVisible(v *auth.Viewer) predicate.Survey {
+	return survey.HasWorkspaceWith(contentVisible(v))
+}
+
+func WorkshopVisible(v *auth.Viewer) predicate.Workshop {
+	return workshop.HasWorkspaceWith(contentVisible(v))
+}
+
+// SurveyResponseVisible: respondents read their own answers.
+func SurveyResponseVisible(v *auth.Viewer) predicate.SurveyResponse {
+	if v == nil {
+		return surveyresponse.ID(-1)
+	}
+	return surveyresponse.UserID(v.ID)
+}
+
+// WorkshopRegistrationVisible: one's own registrations, and the participant
+// lists of the workshops of workspaces one administers.
+func WorkshopRegistrationVisible(v *auth.Viewer) predicate.WorkshopRegistration {
+	if v == nil {
+		return workshopregistration.ID(-1)
+	}
+	return workshopregistration.Or(
+		workshopregistration.UserID(v.ID),
+		workshopregistration.HasWorkshopWith(workshop.HasWorkspaceWith(isManager(v))),
+	)
+}
+
+// OperatingModelVisible: public, unless the model belongs to a workspace
+// whose contents the viewer may not read.
+func OperatingModelVisible(v *auth.Viewer) predicate.OperatingModel {
+	return operatingmodel.Or(
+		operatingmodel.Not(operatingmodel.HasWorkspace()),
+		operatingmodel.HasWorkspaceWith(contentVisible(v)),
+	)
+}
+
+// AdoptionVisible: readable with its operating model.
+func AdoptionVisible(v *auth.Viewer) predicate.Adoption {
+	return adoption.HasOperatingModelWith(OperatingModelVisible(v))
 }

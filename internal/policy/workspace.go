@@ -9,6 +9,7 @@ import (
 	"kokeilu/ent/membership"
 	"kokeilu/ent/notice"
 	"kokeilu/ent/post"
+	"kokeilu/ent/predicate"
 	"kokeilu/ent/privacy"
 	"kokeilu/ent/workspace"
 	"kokeilu/internal/auth"
@@ -69,26 +70,29 @@ func relativesRule(ctx context.Context, m *ent.WorkspaceMutation) error {
 	return privacy.Skip
 }
 
-// Membership: lists of members follow contentVisible; pending requests are
-// seen by the requester and the workspace's admins and owners.
+// MembershipVisible is the read rule of memberships: lists of members follow
+// contentVisible; pending requests are seen by the requester and the
+// workspace's admins and owners.
+func MembershipVisible(v *auth.Viewer) predicate.Membership {
+	visible := membership.HasWorkspaceWith(contentVisible(v))
+	if v == nil {
+		return membership.And(visible, membership.RoleNEQ(membership.RolePENDING))
+	}
+	return membership.Or(
+		membership.UserID(v.ID), // one's own, pending too
+		membership.And(visible, membership.Or(
+			membership.RoleNEQ(membership.RolePENDING),
+			membership.HasWorkspaceWith(isManager(v)),
+		)),
+	)
+}
+
+// Membership: read as MembershipVisible says.
 func Membership() ent.Policy {
 	return privacy.Policy{
 		Query: privacy.QueryPolicy{
 			privacy.MembershipQueryRuleFunc(func(ctx context.Context, q *ent.MembershipQuery) error {
-				return filterFor(ctx, func(v *auth.Viewer) {
-					visible := membership.HasWorkspaceWith(contentVisible(v))
-					if v == nil {
-						q.Where(visible, membership.RoleNEQ(membership.RolePENDING))
-						return
-					}
-					q.Where(membership.Or(
-						membership.UserID(v.ID), // one's own, pending too
-						membership.And(visible, membership.Or(
-							membership.RoleNEQ(membership.RolePENDING),
-							membership.HasWorkspaceWith(isManager(v)),
-						)),
-					))
-				})
+				return filterFor(ctx, func(v *auth.Viewer) { q.Where(MembershipVisible(v)) })
 			}),
 		},
 		Mutation: privacy.MutationPolicy{
@@ -178,7 +182,7 @@ func Discussion() ent.Policy {
 	return privacy.Policy{
 		Query: privacy.QueryPolicy{
 			privacy.DiscussionQueryRuleFunc(func(ctx context.Context, q *ent.DiscussionQuery) error {
-				return filterFor(ctx, func(v *auth.Viewer) { q.Where(discussion.HasWorkspaceWith(contentVisible(v))) })
+				return filterFor(ctx, func(v *auth.Viewer) { q.Where(DiscussionVisible(v)) })
 			}),
 		},
 		Mutation: privacy.MutationPolicy{
@@ -213,9 +217,7 @@ func Post() ent.Policy {
 	return privacy.Policy{
 		Query: privacy.QueryPolicy{
 			privacy.PostQueryRuleFunc(func(ctx context.Context, q *ent.PostQuery) error {
-				return filterFor(ctx, func(v *auth.Viewer) {
-					q.Where(post.HasDiscussionWith(discussion.HasWorkspaceWith(contentVisible(v))))
-				})
+				return filterFor(ctx, func(v *auth.Viewer) { q.Where(PostVisible(v)) })
 			}),
 		},
 		Mutation: privacy.MutationPolicy{
@@ -276,7 +278,7 @@ func Notice() ent.Policy {
 	return privacy.Policy{
 		Query: privacy.QueryPolicy{
 			privacy.NoticeQueryRuleFunc(func(ctx context.Context, q *ent.NoticeQuery) error {
-				return filterFor(ctx, func(v *auth.Viewer) { q.Where(notice.HasWorkspaceWith(contentVisible(v))) })
+				return filterFor(ctx, func(v *auth.Viewer) { q.Where(NoticeVisible(v)) })
 			}),
 		},
 		Mutation: privacy.MutationPolicy{
@@ -316,7 +318,7 @@ func Material() ent.Policy {
 	return privacy.Policy{
 		Query: privacy.QueryPolicy{
 			privacy.MaterialQueryRuleFunc(func(ctx context.Context, q *ent.MaterialQuery) error {
-				return filterFor(ctx, func(v *auth.Viewer) { q.Where(material.HasWorkspaceWith(contentVisible(v))) })
+				return filterFor(ctx, func(v *auth.Viewer) { q.Where(MaterialVisible(v)) })
 			}),
 		},
 		Mutation: privacy.MutationPolicy{
@@ -364,4 +366,24 @@ func onlyFields(m ent.Mutation, names ...string) bool {
 		}
 	}
 	return len(m.AddedEdges())+len(m.RemovedEdges())+len(m.ClearedEdges()) == 0
+}
+
+// The read rules of a workspace's contents: readable where the workspace's
+// contents are (contentVisible). Each is used by its query policy and by
+// where filters that walk an edge into such rows (ScopeWhere).
+
+func DiscussionVisible(v *auth.Viewer) predicate.Discussion {
+	return discussion.HasWorkspaceWith(contentVisible(v))
+}
+
+func PostVisible(v *auth.Viewer) predicate.Post {
+	return post.HasDiscussionWith(DiscussionVisible(v))
+}
+
+func NoticeVisible(v *auth.Viewer) predicate.Notice {
+	return notice.HasWorkspaceWith(contentVisible(v))
+}
+
+func MaterialVisible(v *auth.Viewer) predicate.Material {
+	return material.HasWorkspaceWith(contentVisible(v))
 }

@@ -126,6 +126,7 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 	}
 	gql.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	gql.Use(paging.Rules{})
+	gql.Use(graph.WhereScope{}) // where filters obey the read rules of the rows they walk into
 	gql.Use(analytics.Memo{})
 	// After APQ (the query text is known) and paging (pages are bounded).
 	gql.Use(cost.Extension{Limits: cost.Default, Validated: validated, Weights: map[string]cost.Weigher{"Query.pilotStats": analytics.Cost}})
