@@ -7,7 +7,9 @@ package noticeboard
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 
@@ -184,11 +186,21 @@ func (b *Board) run() {
 				close(q.synced)
 				continue
 			}
-			b.dispatch(q.event)
+			b.safely("dispatch", func() { b.dispatch(q.event) })
 		case <-b.done:
 			return
 		}
 	}
+}
+
+// safely runs fn; a panic is logged and the board goes on.
+func (b *Board) safely(what string, fn func()) {
+	defer func() {
+		if p := recover(); p != nil {
+			slog.Error("panic in notice board", "where", what, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		}
+	}()
+	fn()
 }
 
 // Sync waits until every event received so far has been dispatched.
@@ -297,15 +309,22 @@ func (b *Board) Subscribe(ctx context.Context, workspaceID, afterID int) (<-chan
 	b.mu.Lock()
 	b.subs[s] = struct{}{}
 	b.mu.Unlock()
-	stop := context.AfterFunc(ctx, func() { b.remove(s) })
+	stop := context.AfterFunc(ctx, func() { b.safely("unsubscribe", func() { b.remove(s) }) })
 	if afterID > 0 {
-		go func() {
+		go b.safely("replay", func() {
+			defer func() {
+				if p := recover(); p != nil {
+					stop()
+					b.remove(s) // the subscription ends; the board goes on
+					panic(p)
+				}
+			}()
 			if err := b.replay(ctx, s, afterID); err != nil && ctx.Err() == nil {
 				slog.Error("replay notices", "err", err)
 				stop()
 				b.remove(s)
 			}
-		}()
+		})
 	}
 	return s.out, nil
 }

@@ -68,6 +68,10 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 		setCode(e, CodeBadUserInput)
 	case errors.Is(err, scalar.ErrInvalid):
 		setCode(e, CodeBadUserInput)
+	case strings.HasPrefix(e.Message, "cannot decode cursor"):
+		// entgql's Cursor refuses a cursor it did not make.
+		e.Message = "the cursor is not valid: pass one this API returned"
+		setCode(e, CodeBadUserInput)
 	case strings.Contains(err.Error(), "ent: empty predicate "):
 		// entgql refuses a filter with nothing in it, such as {and: []}.
 		e.Message = "a nested filter is empty (e.g. not: {} or and: [{}]); leave it out"

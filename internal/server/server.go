@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"kokeilu/graph"
@@ -68,6 +69,9 @@ type Options struct {
 	// ResponseCacheTTL turns the anonymous query cache on (see
 	// responseCache); 0 leaves it off.
 	ResponseCacheTTL time.Duration
+	// TestExtensions are added to the GraphQL handler last. For tests only
+	// (fault injection through every transport); production leaves it empty.
+	TestExtensions []graphql.HandlerExtension
 }
 
 // Handler is the HTTP API.
@@ -88,11 +92,11 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 	streams := newStreams()
 	gql := handler.New(graph.NewSchema(db.Client, opts.Accounts, opts.Board, db.Search))
 	// SSE before POST: POST would take the SSE request (gqlgen PR#3153).
-	gql.AddTransport(transport.SSE{KeepAlivePingInterval: 15 * time.Second})
+	gql.AddTransport(sseTransport{transport.SSE{KeepAlivePingInterval: 15 * time.Second}})
 	gql.AddTransport(&socketTransport{
 		accept:      coderws.AcceptOptions{OriginPatterns: originHosts(opts.Origins)},
 		auth:        opts.Accounts.WithToken,
-		initTimeout: 10 * time.Second,
+		initTimeout: socketInitTimeout,
 		keepAlive:   15 * time.Second,
 		readLimit:   64 << 10,
 		writeLimit:  10 * time.Second,
@@ -127,6 +131,9 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 	gql.Use(mutationTx{entgql.Transactioner{TxOpener: db.Client, SkipTxFunc: entgql.SkipIfHasFields("login")}})
 	observed := metrics.New(db.SQL, opts.Board.Subscribers, opts.Board.FannedOut)
 	gql.Use(observed.Extension())
+	for _, ext := range opts.TestExtensions {
+		gql.Use(ext)
+	}
 	gql.SetErrorPresenter(presentError)
 	gql.SetRecoverFunc(recoverPanic)
 
@@ -231,17 +238,40 @@ func exports(pilots, graph http.Handler) http.Handler {
 }
 
 // mutationTx is entgql's Transactioner (one transaction per mutation
-// operation, rolled back on any error) with two fixes: it skips requests
-// rejected before execution (it would panic on them), and its own failures
-// to begin or commit are masked as INTERNAL like every other internal error.
+// operation, rolled back on any error) with three fixes: it skips requests
+// rejected before execution (it would panic on them); a mutation's stream
+// ends after its one result without reaching the Transactioner again
+// (streaming transports — WebSocket, SSE — ask until they get nil, and
+// the Transactioner would open a transaction for that call and dereference
+// the nil); and its own failures to begin or commit are masked as INTERNAL
+// like every other internal error.
 type mutationTx struct{ entgql.Transactioner }
+
+func (t mutationTx) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	responses := next(ctx)
+	if oc := graphql.GetOperationContext(ctx); oc.Operation == nil || oc.Operation.Operation != ast.Mutation {
+		return responses
+	}
+	var once sync.Once
+	return func(ctx context.Context) (rsp *graphql.Response) {
+		once.Do(func() { rsp = responses(ctx) })
+		return rsp
+	}
+}
 
 func (t mutationTx) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 	if !graphql.HasOperationContext(ctx) {
 		return next(ctx)
 	}
-	rsp := t.Transactioner.InterceptResponse(ctx, next)
-	if rsp == nil { // a subscription's stream ended
+	ended := false
+	rsp := t.Transactioner.InterceptResponse(ctx, func(ctx context.Context) *graphql.Response {
+		if rsp := next(ctx); rsp != nil {
+			return rsp
+		}
+		ended = true
+		return &graphql.Response{}
+	})
+	if ended || rsp == nil { // the stream ended
 		return nil
 	}
 	for i, e := range rsp.Errors {
