@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"regexp"
-	"runtime/debug"
 	"strconv"
 	"strings"
 
@@ -120,9 +119,8 @@ func setCode(e *gqlerror.Error, code string) {
 	e.Extensions["code"] = code
 }
 
-// recoverPanic turns a resolver panic into an INTERNAL error; the process
-// and the other fields of the response live on.
+// recoverPanic turns a resolver panic into an INTERNAL error, logged once;
+// the process and the other fields of the response live on.
 func recoverPanic(ctx context.Context, p any) error {
-	slog.ErrorContext(ctx, "panic in resolver", "panic", p, "request_id", RequestID(ctx), "stack", string(debug.Stack()))
-	return errors.New("panic in resolver")
+	return panicked(ctx, "resolver", p)
 }

@@ -37,7 +37,12 @@ func (faults) InterceptField(ctx context.Context, next graphql.Resolver) (any, e
 }
 
 func (faults) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-	if graphql.HasOperationContext(ctx) && graphql.GetOperationContext(ctx).OperationName == "PanicResponse" {
+	if graphql.HasOperationContext(ctx) {
+		if op := graphql.GetOperationContext(ctx).Operation; op != nil && op.Name == "PanicResponse" {
+			panic("injected response panic")
+		}
+	}
+	if false {
 		panic("injected response panic")
 	}
 	return next(ctx)
@@ -98,6 +103,19 @@ func (l *logRecorder) panics() []string {
 		out = append(out, line)
 	}
 	return out
+}
+
+// errorRecords counts the records logged at level ERROR.
+func (l *logRecorder) errorRecords() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, r := range l.records {
+		if r.Level >= slog.LevelError {
+			n++
+		}
+	}
+	return n
 }
 
 // dialRaw opens a socket without initialising it.
@@ -170,6 +188,36 @@ type peer struct {
 	*wsClient
 	in     chan wsMessage
 	closed websocket.StatusCode // valid once in is closed
+	stash  []wsMessage          // read while waiting for another id
+	ended  bool                 // in is closed: closed is set
+}
+
+// take returns the next message of id: stashed, or read (others are
+// stashed); ok is false on timeout or close.
+func (p *peer) take(id string, timer *time.Timer) (m wsMessage, ok bool) {
+	for i, m := range p.stash {
+		if m.ID == id {
+			p.stash = append(p.stash[:i:i], p.stash[i+1:]...)
+			return m, true
+		}
+	}
+	for {
+		select {
+		case m, ok := <-p.in:
+			if !ok {
+				p.ended = true
+				return wsMessage{}, false
+			}
+			if m.ID == id {
+				return m, true
+			}
+			if m.ID != "" {
+				p.stash = append(p.stash, m)
+			}
+		case <-timer.C:
+			return wsMessage{}, false
+		}
+	}
 }
 
 func (c *wsClient) pump() *peer {
@@ -195,6 +243,13 @@ func (c *wsClient) pump() *peer {
 	return p
 }
 
+// first is the next message of operation id (ok false on timeout or close).
+func (p *peer) first(id string, timeout time.Duration) (wsMessage, bool) {
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	return p.take(id, timer)
+}
+
 // await collects the messages of operation id until it completes or
 // fails, and settle longer (a complete after an error must not come).
 func (p *peer) await(id string, timeout, settle time.Duration) answer {
@@ -202,24 +257,19 @@ func (p *peer) await(id string, timeout, settle time.Duration) answer {
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	for {
-		select {
-		case m, ok := <-p.in:
-			if !ok {
+		m, ok := p.take(id, timer)
+		if !ok {
+			if p.ended {
 				an.closed = p.closed
+			}
+			return an
+		}
+		an.messages = append(an.messages, m)
+		if m.Type == "complete" || m.Type == "error" {
+			if settle == 0 {
 				return an
 			}
-			if m.ID != id {
-				continue
-			}
-			an.messages = append(an.messages, m)
-			if m.Type == "complete" || m.Type == "error" {
-				if settle == 0 {
-					return an
-				}
-				timer.Reset(settle)
-			}
-		case <-timer.C:
-			return an
+			timer.Reset(settle)
 		}
 	}
 }
