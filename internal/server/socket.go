@@ -284,7 +284,7 @@ func (s *socket) init() bool {
 		authed, err := s.t.auth(s.ctx, authorization)
 		if err != nil {
 			if s.protocol == legacyWS {
-				s.send(wsMessage{Type: "connection_error", Payload: errorPayload(err.Error())})
+				s.send(wsMessage{Type: "connection_error", Payload: errorPayload(CodeUnauthenticated, err.Error())})
 			}
 			s.close(4403, "Forbidden: the token is invalid or has expired")
 			return false
@@ -298,8 +298,8 @@ func (s *socket) init() bool {
 	return true
 }
 
-func errorPayload(message string) json.RawMessage {
-	b, _ := json.Marshal(map[string]string{"message": message})
+func errorPayload(code, message string) json.RawMessage {
+	b, _ := json.Marshal(map[string]any{"message": message, "extensions": map[string]string{"code": code}})
 	return b
 }
 

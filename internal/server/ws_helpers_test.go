@@ -105,6 +105,19 @@ func (l *logRecorder) panics() []string {
 	return out
 }
 
+// internalErrors counts the INTERNAL errors logged.
+func (l *logRecorder) internalErrors() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, r := range l.records {
+		if r.Message == "internal error" {
+			n++
+		}
+	}
+	return n
+}
+
 // errorRecords counts the records logged at level ERROR.
 func (l *logRecorder) errorRecords() int {
 	l.mu.Lock()
