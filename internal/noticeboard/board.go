@@ -195,11 +195,7 @@ func (b *Board) run() {
 
 // safely runs fn; a panic is logged and the board goes on.
 func (b *Board) safely(what string, fn func()) {
-	defer func() {
-		if p := recover(); p != nil {
-			slog.Error("panic in notice board", "where", what, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-		}
-	}()
+	defer logPanic(what)
 	fn()
 }
 
@@ -413,9 +409,18 @@ func (s *subscriber) deliver(n *ent.Notice) {
 	}
 }
 
+// woke calls the transport's wake callback; a panic in it must not stop
+// the board's delivery to the other subscribers.
 func (s *subscriber) woke() {
 	if s.wake != nil {
+		defer logPanic("wake")
 		s.wake()
+	}
+}
+
+func logPanic(where string) {
+	if p := recover(); p != nil {
+		slog.Error("panic in notice board", "where", where, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 	}
 }
 
@@ -466,7 +471,10 @@ func (s *subscriber) endReplay() {
 // cutOff ends a subscription that fell behind; s.mu is held.
 func (s *subscriber) cutOff() {
 	if s.overflow != nil {
-		s.overflow("too many notices waiting: reconnect and resubscribe with after: the cursor of the last notice received")
+		func() {
+			defer logPanic("overflow")
+			s.overflow("too many notices waiting: reconnect and resubscribe with after: the cursor of the last notice received")
+		}()
 	}
 	s.closeLocked()
 }
