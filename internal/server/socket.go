@@ -14,6 +14,7 @@ import (
 
 	"kokeilu/ent"
 	"kokeilu/internal/auth"
+	"kokeilu/internal/fault"
 	"kokeilu/internal/lang"
 	"kokeilu/internal/noticeboard"
 
@@ -209,6 +210,9 @@ func (t *socketTransport) keepAliveTick(now time.Time) {
 	}
 	t.mu.Unlock()
 	for _, s := range sockets {
+		if s.authorization != "" {
+			goSafe(s.ctx, "session check", func() { s.sessionLives() })
+		}
 		if s.protocol == legacyWS {
 			goSafe(s.ctx, "keep-alive", func() { s.send(wsMessage{Type: "ka"}) })
 			continue
@@ -219,6 +223,26 @@ func (t *socketTransport) keepAliveTick(now time.Time) {
 		}
 		goSafe(s.ctx, "keep-alive", func() { s.send(wsMessage{Type: "ping"}) })
 	}
+}
+
+// sessionLives re-checks a signed-in socket's session; when it has ended
+// (logged out, expired, account removed) the socket closes with 4403 and
+// nothing more is run or sent on it. Membership and role changes need no
+// check here: the data layer reads them for every operation and event.
+// When the check itself fails (the database), the operation or event
+// goes on and meets the same database.
+func (s *socket) sessionLives() bool {
+	if s.authorization == "" {
+		return true
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), 5*time.Second)
+	defer cancel()
+	_, err := s.t.auth(ctx, s.authorization)
+	if err != nil && errors.Is(err, fault.ErrUnauthenticated) {
+		s.closeSoon(4403, "Forbidden: the session has ended; sign in again")
+		return false
+	}
+	return true
 }
 
 // wsMessage is a message of either protocol.
@@ -238,6 +262,11 @@ type socket struct {
 	ctx      context.Context // the connection's, with the viewer after init
 	cancel   context.CancelFunc
 	lastPong atomic.Int64
+	closing  atomic.Bool // set once close begins
+	// authorization is the connection_init's token, re-checked before
+	// each operation and event: a session that ended (logout, expiry,
+	// account removal) ends the socket with 4403.
+	authorization string
 
 	mu     sync.Mutex
 	subs   map[string]*subscription
@@ -290,6 +319,7 @@ func (s *socket) init() bool {
 			return false
 		}
 		s.ctx = authed
+		s.authorization = authorization
 	}
 	s.send(wsMessage{Type: "connection_ack"})
 	if s.protocol == legacyWS {
@@ -338,7 +368,7 @@ func (s *socket) readLoop() {
 				s.close(4400, "a subscription needs an id")
 				return
 			}
-			if !s.start(m) {
+			if !s.sessionLives() || !s.start(m) {
 				return
 			}
 		case "complete", "stop":
@@ -511,6 +541,9 @@ func (s *socket) wake(sub *subscription) {
 // in order; a nil response means the stream ended.
 func (s *socket) drain(sub *subscription) {
 	defer s.recoverOperation(sub)
+	if !s.sessionLives() {
+		return
+	}
 	for {
 		sub.mu.Lock()
 		if sub.ready == 0 || sub.ended {
@@ -665,6 +698,9 @@ func (s *socket) send(m wsMessage) {
 }
 
 func (s *socket) write(b []byte) {
+	if s.closing.Load() {
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.t.writeLimit)
 	defer cancel()
 	if err := s.conn.Write(ctx, coderws.MessageText, b); err != nil {
@@ -674,20 +710,39 @@ func (s *socket) write(b []byte) {
 
 // close ends the socket with code and reason, once.
 func (s *socket) close(code coderws.StatusCode, reason string) {
+	if s.shut() {
+		_ = s.conn.Close(code, reason)
+		s.cancel()
+	}
+}
+
+// closeSoon is close without waiting for the close handshake.
+func (s *socket) closeSoon(code coderws.StatusCode, reason string) {
+	if s.shut() {
+		goSafe(s.ctx, "close", func() {
+			_ = s.conn.Close(code, reason)
+			s.cancel()
+		})
+	}
+}
+
+// shut marks the socket closing: its operations end and nothing more is
+// written but the close frame. False when it was closing already.
+func (s *socket) shut() bool {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
-		return
+		return false
 	}
 	s.closed = true
+	s.closing.Store(true)
 	subs := s.subs
 	s.subs = map[string]*subscription{}
 	s.mu.Unlock()
 	for _, sub := range subs {
 		sub.cancel()
 	}
-	_ = s.conn.Close(code, reason)
-	s.cancel()
+	return true
 }
 
 // resumes tells whether an operation asks for a replay (an "after"
