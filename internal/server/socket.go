@@ -165,8 +165,9 @@ func (s *socket) serve(st *stream, finish func()) {
 		}
 	}()
 	// A stream ended on purpose (overflow, shutdown) closes with its code.
-	stop := context.AfterFunc(s.ctx, func() {
-		defer survive(s.ctx, "socket close")
+	ctx := s.ctx // init replaces s.ctx
+	stop := context.AfterFunc(ctx, func() {
+		defer survive(ctx, "socket close")
 		code, reason := coderws.StatusNormalClosure, "terminated"
 		if st != nil {
 			if c, r, ok := st.closeCode(); ok {
@@ -603,8 +604,8 @@ func (s *socket) finish(sub *subscription, always bool) {
 // fail ends an operation with an error message. graphql-transport-ws
 // forbids a complete after it; the legacy protocol's clients expect one.
 func (s *socket) fail(sub *subscription, errs gqlerror.List) {
-	if _, first := s.end(sub); !first {
-		return
+	if stopped, first := s.end(sub); !first || stopped {
+		return // the client stopped it (or replaced it): it hears no more
 	}
 	s.sendErrors(sub.id, errs)
 	if s.protocol == legacyWS {
