@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -276,6 +277,11 @@ func (t mutationTx) InterceptResponse(ctx context.Context, next graphql.Response
 	}
 	for i, e := range rsp.Errors {
 		if _, coded := e.Extensions["code"]; !coded && len(e.Path) == 0 {
+			if errors.Is(ctx.Err(), context.Canceled) {
+				// The caller went away (a closed socket, a dropped request):
+				// the transaction is rolled back and nobody is there to tell.
+				return nil
+			}
 			rsp.Errors[i] = internalError(ctx, e)
 		}
 	}

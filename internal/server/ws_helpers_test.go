@@ -106,16 +106,21 @@ func (l *logRecorder) panics() []string {
 }
 
 // internalErrors counts the INTERNAL errors logged.
-func (l *logRecorder) internalErrors() int {
+func (l *logRecorder) internalErrors() int { return len(l.internalMessages()) }
+
+// internalMessages are the logged INTERNAL errors' details.
+func (l *logRecorder) internalMessages() []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	n := 0
+	var out []string
 	for _, r := range l.records {
 		if r.Message == "internal error" {
-			n++
+			line := ""
+			r.Attrs(func(a slog.Attr) bool { line += a.Key + "=" + a.Value.String() + " "; return true })
+			out = append(out, line)
 		}
 	}
-	return n
+	return out
 }
 
 // errorRecords counts the records logged at level ERROR.
