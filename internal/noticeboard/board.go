@@ -7,7 +7,9 @@ package noticeboard
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 
@@ -181,11 +183,17 @@ func (b *Board) run() {
 				close(q.synced)
 				continue
 			}
-			b.dispatch(q.event)
+			b.safely("dispatch", func() { b.dispatch(q.event) })
 		case <-b.done:
 			return
 		}
 	}
+}
+
+// safely runs fn; a panic is logged and the board goes on.
+func (b *Board) safely(what string, fn func()) {
+	defer logPanic(what)
+	fn()
 }
 
 // Sync waits until every event received so far has been dispatched.
@@ -306,15 +314,22 @@ func (b *Board) Subscribe(ctx context.Context, workspaceID, afterID int) (<-chan
 	b.mu.Lock()
 	b.subs[s] = struct{}{}
 	b.mu.Unlock()
-	stop := context.AfterFunc(ctx, func() { b.remove(s) })
+	stop := context.AfterFunc(ctx, func() { b.safely("unsubscribe", func() { b.remove(s) }) })
 	if afterID > 0 {
-		go func() {
+		go b.safely("replay", func() {
+			defer func() {
+				if p := recover(); p != nil {
+					stop()
+					b.remove(s) // the subscription ends; the board goes on
+					panic(p)
+				}
+			}()
 			if err := b.replay(ctx, s, afterID); err != nil && ctx.Err() == nil {
 				slog.Error("replay notices", "err", err)
 				stop()
 				b.remove(s)
 			}
-		}()
+		})
 	}
 	return s.out, nil
 }
@@ -404,9 +419,18 @@ func (s *subscriber) deliver(n *ent.Notice) {
 	}
 }
 
+// woke calls the transport's wake callback; a panic in it must not stop
+// the board's delivery to the other subscribers.
 func (s *subscriber) woke() {
 	if s.wake != nil {
+		defer logPanic("wake")
 		s.wake()
+	}
+}
+
+func logPanic(where string) {
+	if p := recover(); p != nil {
+		slog.Error("panic in notice board", "where", where, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 	}
 }
 
@@ -457,7 +481,10 @@ func (s *subscriber) endReplay() {
 // cutOff ends a subscription that fell behind; s.mu is held.
 func (s *subscriber) cutOff() {
 	if s.overflow != nil {
-		s.overflow("too many notices waiting: reconnect and resubscribe with after: the cursor of the last notice received")
+		func() {
+			defer logPanic("overflow")
+			s.overflow("too many notices waiting: reconnect and resubscribe with after: the cursor of the last notice received")
+		}()
 	}
 	s.closeLocked()
 }

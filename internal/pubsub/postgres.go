@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"time"
@@ -175,7 +176,7 @@ func (p *Postgres) listen(ctx context.Context) {
 	backoff := p.Backoff
 	for ctx.Err() == nil {
 		connectedBefore := p.ListenerPID()
-		err := p.session(ctx)
+		err := p.safeSession(ctx)
 		if ctx.Err() != nil {
 			return
 		}
@@ -190,6 +191,18 @@ func (p *Postgres) listen(ctx context.Context) {
 			backoff = p.Backoff // it had connected: start over
 		}
 	}
+}
+
+// safeSession is session with a panic turned into an error: the listener
+// reconnects and catches up instead of taking the process down.
+func (p *Postgres) safeSession(ctx context.Context) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			slog.Error("panic in notice listener", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	return p.session(ctx)
 }
 
 // session is one LISTEN connection: listen, catch up, then wait. A quiet

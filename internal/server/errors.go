@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
-	"runtime/debug"
 	"strconv"
 	"strings"
 
@@ -59,6 +58,10 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 		setCode(e, fault.BadUserInput)
 	case errors.Is(err, scalar.ErrInvalid):
 		setCode(e, fault.BadUserInput)
+	case strings.HasPrefix(e.Message, "cannot decode cursor"):
+		// entgql's Cursor refuses a cursor it did not make.
+		e.Message = "the cursor is not valid: pass one this API returned"
+		setCode(e, fault.BadUserInput)
 	case strings.Contains(err.Error(), "ent: empty predicate "):
 		// entgql refuses a filter with nothing in it, such as {and: []}.
 		e.Message = "a nested filter is empty (e.g. not: {} or and: [{}]); leave it out"
@@ -107,11 +110,10 @@ func setCode(e *gqlerror.Error, code string) {
 	e.Extensions["code"] = code
 }
 
-// recoverPanic turns a resolver panic into an INTERNAL error; the process
-// and the other fields of the response live on.
+// recoverPanic turns a resolver panic into an INTERNAL error, logged once;
+// the process and the other fields of the response live on.
 func recoverPanic(ctx context.Context, p any) error {
-	slog.ErrorContext(ctx, "panic in resolver", "panic", p, "request_id", RequestID(ctx), "stack", string(debug.Stack()))
-	return errors.New("panic in resolver")
+	return panicked(ctx, "resolver", p)
 }
 
 // maxErrors caps the errors of one response, as graphql-js caps validation

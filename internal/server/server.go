@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,6 +18,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"kokeilu/graph"
@@ -73,6 +75,9 @@ type Options struct {
 	// Checks are what /readyz reports beside the database pool, by name
 	// (e.g. the notice listener's health); an error makes it 503.
 	Checks map[string]func() error
+	// TestExtensions are added to the GraphQL handler last. For tests only
+	// (fault injection through every transport); production leaves it empty.
+	TestExtensions []graphql.HandlerExtension
 }
 
 // Handler is the HTTP API.
@@ -93,11 +98,11 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 	streams := newStreams()
 	gql := handler.New(graph.NewSchema(db.Client, opts.Accounts, opts.Board, db.Search))
 	// SSE before POST: POST would take the SSE request (gqlgen PR#3153).
-	gql.AddTransport(transport.SSE{KeepAlivePingInterval: 15 * time.Second})
+	gql.AddTransport(sseTransport{transport.SSE{KeepAlivePingInterval: 15 * time.Second}})
 	gql.AddTransport(&socketTransport{
 		accept:      coderws.AcceptOptions{OriginPatterns: originHosts(opts.Origins)},
 		auth:        opts.Accounts.WithToken,
-		initTimeout: 10 * time.Second,
+		initTimeout: socketInitTimeout,
 		keepAlive:   15 * time.Second,
 		readLimit:   64 << 10,
 		writeLimit:  10 * time.Second,
@@ -141,6 +146,9 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 	gql.Use(mutationTx{entgql.Transactioner{TxOpener: db.Client, SkipTxFunc: entgql.SkipIfHasFields("login", "register")}})
 	observed := metrics.New(db.SQL, opts.Board.Subscribers, opts.Board.FannedOut)
 	gql.Use(observed.Extension())
+	for _, ext := range opts.TestExtensions {
+		gql.Use(ext)
+	}
 	gql.SetErrorPresenter(presentError)
 	gql.SetRecoverFunc(recoverPanic)
 
@@ -273,21 +281,49 @@ func exports(pilots, graph http.Handler) http.Handler {
 }
 
 // mutationTx is entgql's Transactioner (one transaction per mutation
-// operation, rolled back on any error) with two fixes: it skips requests
-// rejected before execution (it would panic on them), and its own failures
-// to begin or commit are masked as INTERNAL like every other internal error.
+// operation, rolled back on any error) with three fixes: it skips requests
+// rejected before execution (it would panic on them); a mutation's stream
+// ends after its one result without reaching the Transactioner again
+// (streaming transports — WebSocket, SSE — ask until they get nil, and
+// the Transactioner would open a transaction for that call and dereference
+// the nil); and its own failures to begin or commit are masked as INTERNAL
+// like every other internal error.
 type mutationTx struct{ entgql.Transactioner }
+
+func (t mutationTx) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	responses := next(ctx)
+	if oc := graphql.GetOperationContext(ctx); oc.Operation == nil || oc.Operation.Operation != ast.Mutation {
+		return responses
+	}
+	var once sync.Once
+	return func(ctx context.Context) (rsp *graphql.Response) {
+		once.Do(func() { rsp = responses(ctx) })
+		return rsp
+	}
+}
 
 func (t mutationTx) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 	if !graphql.HasOperationContext(ctx) {
 		return next(ctx)
 	}
-	rsp := t.Transactioner.InterceptResponse(ctx, next)
-	if rsp == nil { // a subscription's stream ended
+	ended := false
+	rsp := t.Transactioner.InterceptResponse(ctx, func(ctx context.Context) *graphql.Response {
+		if rsp := next(ctx); rsp != nil {
+			return rsp
+		}
+		ended = true
+		return &graphql.Response{}
+	})
+	if ended || rsp == nil { // the stream ended
 		return nil
 	}
 	for i, e := range rsp.Errors {
 		if _, coded := e.Extensions["code"]; !coded && len(e.Path) == 0 {
+			if errors.Is(ctx.Err(), context.Canceled) {
+				// The caller went away (a closed socket, a dropped request):
+				// the transaction is rolled back and nobody is there to tell.
+				return nil
+			}
 			rsp.Errors[i] = internalError(ctx, e)
 		}
 	}

@@ -14,11 +14,11 @@ import (
 
 	"kokeilu/ent"
 	"kokeilu/internal/auth"
+	"kokeilu/internal/fault"
 	"kokeilu/internal/lang"
 	"kokeilu/internal/noticeboard"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/errcode"
 	coderws "github.com/coder/websocket"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -50,6 +50,10 @@ type socketTransport struct {
 	drains  chan func() // rendering work for the workers
 }
 
+// socketInitTimeout is how long a socket may wait before connection_init
+// (a variable for tests).
+var socketInitTimeout = 10 * time.Second
+
 // renderWorkers render and write subscription events. A fixed pool keeps
 // its grown stacks; a goroutine per event would grow a fresh one each time.
 const renderWorkers = 64
@@ -71,7 +75,10 @@ func (t *socketTransport) Do(w http.ResponseWriter, r *http.Request, exec graphq
 		for range renderWorkers {
 			go func() {
 				for work := range t.drains {
-					work()
+					func() {
+						defer survive(context.Background(), "render worker")
+						work()
+					}()
 				}
 			}()
 		}
@@ -85,7 +92,7 @@ func (t *socketTransport) Do(w http.ResponseWriter, r *http.Request, exec graphq
 	if t.perAddress > 0 && t.byAddr[addr] >= t.perAddress {
 		t.mu.Unlock()
 		w.Header().Set("Retry-After", "5")
-		writeErrorCode(w, http.StatusTooManyRequests, "RATE_LIMITED", "too many open WebSockets from this address")
+		writeErrorCode(w, http.StatusTooManyRequests, fault.RateLimited, "too many open WebSockets from this address")
 		return
 	}
 	t.byAddr[addr]++
@@ -151,8 +158,16 @@ func socketContext(r context.Context) context.Context {
 // serve runs the socket until it closes.
 func (s *socket) serve(st *stream, finish func()) {
 	defer finish()
+	defer func() {
+		if p := recover(); p != nil {
+			panicked(s.ctx, "socket", p)
+			s.close(coderws.StatusInternalError, "internal error")
+		}
+	}()
 	// A stream ended on purpose (overflow, shutdown) closes with its code.
-	stop := context.AfterFunc(s.ctx, func() {
+	ctx := s.ctx // init replaces s.ctx
+	stop := context.AfterFunc(ctx, func() {
+		defer survive(ctx, "socket close")
 		code, reason := coderws.StatusNormalClosure, "terminated"
 		if st != nil {
 			if c, r, ok := st.closeCode(); ok {
@@ -183,24 +198,52 @@ func (t *socketTransport) keepAliveLoop() {
 	tick := time.NewTicker(t.keepAlive)
 	defer tick.Stop()
 	for now := range tick.C {
-		t.mu.Lock()
-		sockets := make([]*socket, 0, len(t.sockets))
-		for s := range t.sockets {
-			sockets = append(sockets, s)
-		}
-		t.mu.Unlock()
-		for _, s := range sockets {
-			if s.protocol == legacyWS {
-				go s.send(wsMessage{Type: "ka"})
-				continue
-			}
-			if now.Sub(time.Unix(0, s.lastPong.Load())) > 3*t.keepAlive {
-				go s.close(4408, "pong timeout")
-				continue
-			}
-			go s.send(wsMessage{Type: "ping"})
-		}
+		t.keepAliveTick(now)
 	}
+}
+
+func (t *socketTransport) keepAliveTick(now time.Time) {
+	defer survive(context.Background(), "keep-alive")
+	t.mu.Lock()
+	sockets := make([]*socket, 0, len(t.sockets))
+	for s := range t.sockets {
+		sockets = append(sockets, s)
+	}
+	t.mu.Unlock()
+	for _, s := range sockets {
+		if s.authorization != "" {
+			goSafe(s.ctx, "session check", func() { s.sessionLives() })
+		}
+		if s.protocol == legacyWS {
+			goSafe(s.ctx, "keep-alive", func() { s.send(wsMessage{Type: "ka"}) })
+			continue
+		}
+		if now.Sub(time.Unix(0, s.lastPong.Load())) > 3*t.keepAlive {
+			goSafe(s.ctx, "keep-alive", func() { s.close(4408, "pong timeout") })
+			continue
+		}
+		goSafe(s.ctx, "keep-alive", func() { s.send(wsMessage{Type: "ping"}) })
+	}
+}
+
+// sessionLives re-checks a signed-in socket's session; when it has ended
+// (logged out, expired, account removed) the socket closes with 4403 and
+// nothing more is run or sent on it. Membership and role changes need no
+// check here: the data layer reads them for every operation and event.
+// When the check itself fails (the database), the operation or event
+// goes on and meets the same database.
+func (s *socket) sessionLives() bool {
+	if s.authorization == "" {
+		return true
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), 5*time.Second)
+	defer cancel()
+	_, err := s.t.auth(ctx, s.authorization)
+	if err != nil && errors.Is(err, fault.ErrUnauthenticated) {
+		s.closeSoon(4403, "Forbidden: the session has ended; sign in again")
+		return false
+	}
+	return true
 }
 
 // wsMessage is a message of either protocol.
@@ -220,6 +263,11 @@ type socket struct {
 	ctx      context.Context // the connection's, with the viewer after init
 	cancel   context.CancelFunc
 	lastPong atomic.Int64
+	closing  atomic.Bool // set once close begins
+	// authorization is the connection_init's token, re-checked before
+	// each operation and event: a session that ended (logout, expiry,
+	// account removal) ends the socket with 4403.
+	authorization string
 
 	mu     sync.Mutex
 	subs   map[string]*subscription
@@ -227,14 +275,24 @@ type socket struct {
 }
 
 // init reads connection_init, authenticates its payload and acknowledges.
+// The init timeout closes the socket with 4408 from a timer: a read
+// deadline would make coder/websocket drop the connection without a close
+// frame.
 func (s *socket) init() bool {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), s.t.initTimeout)
-	defer cancel()
-	m, err := s.read(ctx)
+	timer := time.AfterFunc(s.t.initTimeout, func() {
+		defer survive(s.ctx, "init timeout")
+		s.close(4408, "Connection initialisation timeout")
+	})
+	defer timer.Stop()
+	m, err := s.read(context.WithoutCancel(s.ctx))
+	if !timer.Stop() {
+		return false // closed with 4408
+	}
+	if errors.Is(err, errBadMessage) {
+		s.close(4400, "invalid message")
+		return false
+	}
 	if err != nil {
-		if ctx.Err() != nil {
-			s.close(4408, "Connection initialisation timeout")
-		}
 		return false
 	}
 	switch m.Type {
@@ -256,12 +314,13 @@ func (s *socket) init() bool {
 		authed, err := s.t.auth(s.ctx, authorization)
 		if err != nil {
 			if s.protocol == legacyWS {
-				s.send(wsMessage{Type: "connection_error", Payload: errorPayload(err.Error())})
+				s.send(wsMessage{Type: "connection_error", Payload: errorPayload(fault.Unauthenticated, err.Error())})
 			}
 			s.close(4403, "Forbidden: the token is invalid or has expired")
 			return false
 		}
 		s.ctx = authed
+		s.authorization = authorization
 	}
 	s.send(wsMessage{Type: "connection_ack"})
 	if s.protocol == legacyWS {
@@ -270,8 +329,8 @@ func (s *socket) init() bool {
 	return true
 }
 
-func errorPayload(message string) json.RawMessage {
-	b, _ := json.Marshal(map[string]string{"message": message})
+func errorPayload(code, message string) json.RawMessage {
+	b, _ := json.Marshal(map[string]any{"message": message, "extensions": map[string]string{"code": code}})
 	return b
 }
 
@@ -310,13 +369,13 @@ func (s *socket) readLoop() {
 				s.close(4400, "a subscription needs an id")
 				return
 			}
-			if !s.start(m) {
+			if !s.sessionLives() || !s.start(m) {
 				return
 			}
 		case "complete", "stop":
 			s.stop(m.ID)
 		case "ping":
-			go s.send(wsMessage{Type: "pong", Payload: m.Payload})
+			goSafe(s.ctx, "pong", func() { s.send(wsMessage{Type: "pong", Payload: m.Payload}) })
 		case "pong":
 			s.lastPong.Store(time.Now().UnixNano())
 		case "connection_terminate":
@@ -345,6 +404,7 @@ type subscription struct {
 	ready     int  // items waiting on the resolver's channel
 	draining  bool // a goroutine is rendering them
 	stopped   bool // the client stopped it: send no complete
+	ended     bool // its last message (complete or error) is decided
 }
 
 // start registers operation m.ID and runs it on a goroutine of its own, so
@@ -353,24 +413,28 @@ func (s *socket) start(m wsMessage) bool {
 	ctx, cancel := context.WithCancel(s.ctx)
 	sub := &subscription{id: m.ID, cancel: cancel}
 	s.mu.Lock()
-	if s.t.perSocket > 0 && len(s.subs) >= s.t.perSocket {
-		s.mu.Unlock()
-		cancel()
-		s.sendErrors(m.ID, gqlerror.List{{Message: fmt.Sprintf("at most %d operations at once on one connection", s.t.perSocket),
-			Extensions: map[string]any{"code": "RATE_LIMITED"}}})
+	if old, dup := s.subs[m.ID]; dup {
 		if s.protocol == transportWS {
-			return true // graphql-transport-ws: the error ends that operation
-		}
-		s.send(wsMessage{ID: m.ID, Type: "complete"})
-		return true
-	}
-	if _, dup := s.subs[m.ID]; dup {
-		s.mu.Unlock()
-		cancel()
-		if s.protocol == transportWS {
+			s.mu.Unlock()
+			cancel()
 			s.close(4409, "Subscriber for "+m.ID+" already exists")
 			return false
 		}
+		// subscriptions-transport-ws replaces the operation: the old one
+		// ends as if stopped.
+		delete(s.subs, m.ID)
+		s.mu.Unlock()
+		old.mu.Lock()
+		old.stopped = true
+		old.mu.Unlock()
+		old.cancel()
+		s.mu.Lock()
+	}
+	if s.t.perSocket > 0 && len(s.subs) >= s.t.perSocket {
+		s.mu.Unlock()
+		cancel()
+		s.fail(sub, gqlerror.List{{Message: fmt.Sprintf("at most %d operations at once on one connection", s.t.perSocket),
+			Extensions: map[string]any{"code": fault.RateLimited}}})
 		return true
 	}
 	s.subs[m.ID] = sub
@@ -379,11 +443,15 @@ func (s *socket) start(m wsMessage) bool {
 	return true
 }
 
+// run executes an operation: a query or mutation sends its result and
+// completes; a subscription is handed to the notice board, whose wake
+// calls render its events.
 func (s *socket) run(ctx context.Context, sub *subscription, payload json.RawMessage) {
+	defer s.recoverOperation(sub)
 	params := &graphql.RawParams{Headers: s.headers}
 	if err := json.Unmarshal(payload, params); err != nil {
-		s.sendErrors(sub.id, gqlerror.List{{Message: "invalid json", Extensions: map[string]any{"code": "BAD_USER_INPUT"}}})
-		s.finish(sub, true)
+		s.fail(sub, gqlerror.List{{Message: "the payload is not a GraphQL request (query, variables, operationName)",
+			Extensions: map[string]any{"code": fault.BadUserInput}}})
 		return
 	}
 	start := graphql.Now()
@@ -391,36 +459,38 @@ func (s *socket) run(ctx context.Context, sub *subscription, payload json.RawMes
 	ctx = graphql.StartOperationTrace(ctx)
 	rc, errs := s.exec.CreateOperationContext(ctx, params)
 	if errs != nil {
-		resp := s.exec.DispatchError(graphql.WithOperationContext(ctx, rc), errs)
-		if errcode.GetErrorKind(errs) == errcode.KindProtocol {
-			s.sendErrors(sub.id, resp.Errors)
-		} else {
-			s.sendResponse(sub.id, resp)
-		}
-		s.finish(sub, true)
+		// Refused before execution (parse, validation, variables): graphql-ws's error message.
+		s.fail(sub, s.exec.DispatchError(graphql.WithOperationContext(ctx, rc), errs).Errors)
 		return
 	}
 	ctx = graphql.WithOperationContext(ctx, rc)
 	live := rc.Operation != nil && rc.Operation.Operation == ast.Subscription
 	var items <-chan *ent.Notice
-	grouped := live && !resumes(rc)
 	if live {
 		ctx = noticeboard.WithWake(ctx, func() { s.wake(sub) })
-	}
-	if grouped {
 		ctx = noticeboard.WithTap(ctx, func(ch <-chan *ent.Notice) { items = ch })
 	}
 	responses, ctx := s.exec.DispatchOperation(ctx, rc)
-	var group *renderGroup
-	if grouped && items != nil && ctx.Err() == nil {
-		group = s.t.join(s.ctx, params)
-	}
 	if !live { // a query or mutation over the socket: one result
 		for resp := responses(ctx); resp != nil; resp = responses(ctx) {
 			s.sendResponse(sub.id, resp)
 		}
 		s.finish(sub, true)
 		return
+	}
+	if items == nil {
+		// The resolver refused before joining the board (bad arguments, no
+		// such workspace): the handler holds its errors.
+		if resp := responses(ctx); resp != nil && len(resp.Errors) > 0 {
+			s.fail(sub, resp.Errors)
+			return
+		}
+		s.finish(sub, true)
+		return
+	}
+	var group *renderGroup
+	if !resumes(rc) && ctx.Err() == nil {
+		group = s.t.join(s.ctx, params)
 	}
 	sub.mu.Lock()
 	sub.responses, sub.ctx = responses, ctx
@@ -433,12 +503,19 @@ func (s *socket) run(ctx context.Context, sub *subscription, payload json.RawMes
 	}
 	sub.mu.Unlock()
 	if ctx.Err() != nil && !pending {
-		// Refused before it began (an error from the resolver).
 		s.finish(sub, true)
 		return
 	}
 	if pending {
 		s.drain(sub)
+	}
+}
+
+// recoverOperation answers an operation whose work panicked with INTERNAL;
+// the socket and its other operations go on.
+func (s *socket) recoverOperation(sub *subscription) {
+	if p := recover(); p != nil {
+		s.fail(sub, gqlerror.List{panicked(s.ctx, "socket operation "+sub.id, p)})
 	}
 }
 
@@ -464,25 +541,30 @@ func (s *socket) wake(sub *subscription) {
 // drain renders and sends the items waiting on the subscription's channel,
 // in order; a nil response means the stream ended.
 func (s *socket) drain(sub *subscription) {
+	defer s.recoverOperation(sub)
+	if !s.sessionLives() {
+		return
+	}
 	for {
 		sub.mu.Lock()
-		if sub.ready == 0 {
+		if sub.ready == 0 || sub.ended {
 			sub.draining = false
 			sub.mu.Unlock()
 			return
 		}
 		sub.ready--
+		group, items := sub.group, sub.items
 		sub.mu.Unlock()
-		if sub.group != nil {
-			n, ok := <-sub.items // ready: never blocks
+		if group != nil {
+			n, ok := <-items // ready: never blocks
 			if !ok {
 				s.finish(sub, false)
 				return
 			}
-			payload, err := sub.group.render(n)
+			payload, err := group.render(s.ctx, n)
 			if err != nil {
-				slog.Error("render notice", "err", err)
-				s.finish(sub, false)
+				s.t.discard(group)
+				s.fail(sub, gqlerror.List{err})
 				return
 			}
 			s.sendPayload(sub.id, payload)
@@ -514,21 +596,38 @@ func (s *socket) stop(id string) {
 
 // finish ends a subscription, telling the client unless it asked to stop.
 func (s *socket) finish(sub *subscription, always bool) {
-	sub.mu.Lock()
-	stopped := sub.stopped
-	sub.mu.Unlock()
-	if !stopped || always {
+	if stopped, first := s.end(sub); first && (!stopped || always) {
 		s.send(wsMessage{ID: sub.id, Type: "complete"})
 	}
-	sub.cancel()
-	s.forget(sub)
+}
+
+// fail ends an operation with an error message. graphql-transport-ws
+// forbids a complete after it; the legacy protocol's clients expect one.
+func (s *socket) fail(sub *subscription, errs gqlerror.List) {
+	if stopped, first := s.end(sub); !first || stopped {
+		return // the client stopped it (or replaced it): it hears no more
+	}
+	s.sendErrors(sub.id, errs)
+	if s.protocol == legacyWS {
+		s.send(wsMessage{ID: sub.id, Type: "complete"})
+	}
+}
+
+// end releases what an operation holds; first is false when it had ended
+// already (its last message is sent).
+func (s *socket) end(sub *subscription) (stopped, first bool) {
 	sub.mu.Lock()
+	stopped, first = sub.stopped, !sub.ended
+	sub.ended = true
 	group := sub.group
 	sub.group = nil
 	sub.mu.Unlock()
+	sub.cancel()
+	s.forget(sub)
 	if group != nil {
 		s.t.leave(group)
 	}
+	return stopped, first
 }
 
 func (s *socket) forget(sub *subscription) {
@@ -600,6 +699,9 @@ func (s *socket) send(m wsMessage) {
 }
 
 func (s *socket) write(b []byte) {
+	if s.closing.Load() {
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.t.writeLimit)
 	defer cancel()
 	if err := s.conn.Write(ctx, coderws.MessageText, b); err != nil {
@@ -609,20 +711,39 @@ func (s *socket) write(b []byte) {
 
 // close ends the socket with code and reason, once.
 func (s *socket) close(code coderws.StatusCode, reason string) {
+	if s.shut() {
+		_ = s.conn.Close(code, reason)
+		s.cancel()
+	}
+}
+
+// closeSoon is close without waiting for the close handshake.
+func (s *socket) closeSoon(code coderws.StatusCode, reason string) {
+	if s.shut() {
+		goSafe(s.ctx, "close", func() {
+			_ = s.conn.Close(code, reason)
+			s.cancel()
+		})
+	}
+}
+
+// shut marks the socket closing: its operations end and nothing more is
+// written but the close frame. False when it was closing already.
+func (s *socket) shut() bool {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
-		return
+		return false
 	}
 	s.closed = true
+	s.closing.Store(true)
 	subs := s.subs
 	s.subs = map[string]*subscription{}
 	s.mu.Unlock()
 	for _, sub := range subs {
 		sub.cancel()
 	}
-	_ = s.conn.Close(code, reason)
-	s.cancel()
+	return true
 }
 
 // resumes tells whether an operation asks for a replay (an "after"
@@ -653,26 +774,44 @@ type renderGroup struct {
 	cancel    context.CancelFunc
 	cache     map[int][]byte
 	order     []int
+	broken    bool
 }
 
 // renderCache is how many recent payloads a group keeps: members read
 // their buffers at different paces.
 const renderCache = 64
 
-func (g *renderGroup) render(n *ent.Notice) ([]byte, error) {
+// render returns the payload of n, or the INTERNAL error (logged) its
+// members are answered with. A panic breaks the group: its execution's
+// state is unknown.
+func (g *renderGroup) render(ctx context.Context, n *ent.Notice) (_ []byte, failed *gqlerror.Error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if b, ok := g.cache[n.ID]; ok {
 		return b, nil
 	}
-	g.feed <- n
+	if g.broken {
+		return nil, internalError(ctx, &gqlerror.Error{Message: "the render group broke on an earlier notice"})
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			g.broken = true
+			failed = panicked(ctx, "render notice", p)
+		}
+	}()
+	select {
+	case g.feed <- n:
+	default: // the last notice was not taken
+		g.broken = true
+		return nil, internalError(ctx, &gqlerror.Error{Message: "the render group did not take its last notice"})
+	}
 	resp := g.responses(g.ctx)
 	if resp == nil {
-		return nil, errors.New("the render group's operation ended")
+		return nil, internalError(ctx, &gqlerror.Error{Message: "the render group's operation ended"})
 	}
 	b, err := responsePayload(resp)
 	if err != nil {
-		return nil, err
+		return nil, internalError(ctx, &gqlerror.Error{Message: err.Error()})
 	}
 	g.cache[n.ID] = b
 	g.order = append(g.order, n.ID)
@@ -732,7 +871,19 @@ func (t *socketTransport) leave(g *renderGroup) {
 	defer t.mu.Unlock()
 	g.members--
 	if g.members == 0 {
-		delete(t.groups, g.key)
+		if t.groups[g.key] == g {
+			delete(t.groups, g.key)
+		}
 		g.cancel()
+	}
+}
+
+// discard keeps new subscriptions out of a broken group; its members leave
+// as they end.
+func (t *socketTransport) discard(g *renderGroup) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.groups[g.key] == g {
+		delete(t.groups, g.key)
 	}
 }

@@ -4,15 +4,24 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
+	"kokeilu/internal/fault"
+	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"kokeilu/internal/noticeboard"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
 // WebSocket close codes the server sends besides the normal 1000.
@@ -172,4 +181,52 @@ func (s smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		}
 	}
 	return conn, bufio.NewReadWriter(r, bufio.NewWriterSize(conn, socketBuffer)), nil
+}
+
+// panicked logs a recovered panic once, with the request id and the stack,
+// and returns what the client is told: INTERNAL and the request id.
+func panicked(ctx context.Context, where string, p any) *gqlerror.Error {
+	id := RequestID(ctx)
+	slog.ErrorContext(ctx, "panic", "where", where, "panic", fmt.Sprint(p), "request_id", id, "stack", string(debug.Stack()))
+	e := &gqlerror.Error{Message: "internal error"}
+	setCode(e, fault.Internal)
+	e.Extensions["requestId"] = id
+	return e
+}
+
+// survive is deferred by goroutines the server starts: a panic is logged
+// and the process goes on.
+func survive(ctx context.Context, where string) {
+	if p := recover(); p != nil {
+		panicked(ctx, where, p)
+	}
+}
+
+// goSafe runs fn on a goroutine of its own that survives a panic.
+func goSafe(ctx context.Context, where string, fn func()) {
+	go func() {
+		defer survive(ctx, where)
+		fn()
+	}()
+}
+
+// sseTransport is gqlgen's SSE transport with a panic outside the
+// resolvers (which gqlgen recovers itself) answered as graphql-sse
+// requires: a next event with INTERNAL, then complete. gqlgen's own
+// recovery would write a bare JSON body into the event stream.
+type sseTransport struct{ transport.SSE }
+
+func (t sseTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	defer func() {
+		if p := recover(); p != nil {
+			e := panicked(r.Context(), "sse", p)
+			b, _ := json.Marshal(graphql.Response{Errors: gqlerror.List{e}})
+			w.Header().Set("Content-Type", "text/event-stream")
+			_, _ = fmt.Fprintf(w, "event: next\ndata: %s\n\nevent: complete\n\n", b)
+			if f, ok := w.(http.Flusher); ok {
+				f.Flush()
+			}
+		}
+	}()
+	t.SSE.Do(w, r, exec)
 }
