@@ -204,7 +204,9 @@ func (h panicWatch) WithAttrs(as []slog.Attr) slog.Handler {
 	return panicWatch{h.Handler.WithAttrs(as), h.n}
 }
 
-func (h panicWatch) WithGroup(name string) slog.Handler { return panicWatch{h.Handler.WithGroup(name), h.n} }
+func (h panicWatch) WithGroup(name string) slog.Handler {
+	return panicWatch{h.Handler.WithGroup(name), h.n}
+}
 
 // TestSchemaFuzz sends generated operations (see opGen) as an anonymous
 // client, a workspace member and a site administrator through the real
