@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"net"
@@ -36,7 +37,11 @@ type bucket struct {
 	seen time.Time
 }
 
+// newLimiter is the limiter of l, or nil when l does not limit.
 func newLimiter(l RateLimit) *limiter {
+	if l.PerSecond <= 0 {
+		return nil
+	}
 	return &limiter{limit: l, buckets: map[string]*bucket{}, swept: time.Now()}
 }
 
@@ -66,25 +71,40 @@ func (l *limiter) allow(key string, now time.Time) (bool, time.Duration) {
 	return true, 0
 }
 
+// take takes a token for the client of ctx: the signed-in account, or
+// the address. nil takes nothing (no limit).
+func (l *limiter) take(ctx context.Context, addr string) (bool, time.Duration) {
+	if l == nil {
+		return true, 0
+	}
+	key := "addr:" + addr
+	if v := auth.FromContext(ctx); v != nil {
+		key = "user:" + strconv.Itoa(v.ID)
+	}
+	return l.allow(key, time.Now())
+}
+
+// retryIn says a wait in whole seconds, rounded up, for both the message
+// and Retry-After ("retry in 0.0 s" beside Retry-After: 1 told clients two
+// things).
+func retryIn(wait time.Duration) (secs int, message string) {
+	secs = max(1, int(math.Ceil(wait.Seconds())))
+	return secs, fmt.Sprintf("too many requests: retry in %d s", secs)
+}
+
 // limitRate answers 429 RATE_LIMITED, with Retry-After, to a client over
-// its rate; it runs after authentication to know who the client is.
-func limitRate(l RateLimit, next http.Handler) http.Handler {
-	if l.PerSecond <= 0 {
+// its rate; it runs after authentication to know who the client is. The
+// same limiter counts the operations sent over WebSockets (each is a
+// request too), so every transport draws on one budget.
+func limitRate(lim *limiter, next http.Handler) http.Handler {
+	if lim == nil {
 		return next
 	}
-	lim := newLimiter(l)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		key := "addr:" + clientAddr(r)
-		if v := auth.FromContext(r.Context()); v != nil {
-			key = "user:" + strconv.Itoa(v.ID)
-		}
-		if ok, wait := lim.allow(key, time.Now()); !ok {
-			// Whole seconds, rounded up, in both: "retry in 0.0 s" beside
-			// Retry-After: 1 told clients two things.
-			secs := max(1, int(math.Ceil(wait.Seconds())))
+		if ok, wait := lim.take(r.Context(), clientAddr(r)); !ok {
+			secs, message := retryIn(wait)
 			w.Header().Set("Retry-After", strconv.Itoa(secs))
-			writeErrorCode(w, http.StatusTooManyRequests, fault.RateLimited,
-				fmt.Sprintf("too many requests: retry in %d s", secs))
+			writeErrorCode(w, http.StatusTooManyRequests, fault.RateLimited, message)
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -99,7 +99,9 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 	gql := handler.New(graph.NewSchema(db.Client, opts.Accounts, opts.Board, db.Search))
 	// SSE before POST: POST would take the SSE request (gqlgen PR#3153).
 	gql.AddTransport(sseTransport{transport.SSE{KeepAlivePingInterval: 15 * time.Second}})
+	rates := newLimiter(opts.RateLimit) // one budget per client for every transport
 	gql.AddTransport(&socketTransport{
+		rates:       rates,
 		accept:      coderws.AcceptOptions{OriginPatterns: originHosts(opts.Origins)},
 		auth:        opts.Accounts.WithToken,
 		initTimeout: socketInitTimeout,
@@ -153,9 +155,9 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 	gql.SetRecoverFunc(recoverPanic)
 
 	mux := http.NewServeMux()
-	mux.Handle("/query", corsPolicy(opts.Origins).Handler(withTimeout(opts.RequestTimeout, limitBody(maxBody, opts.Accounts.Middleware(limitRate(opts.RateLimit, streams.track(requireGraphQLRequest(newResponseCache(db.Client, opts.ResponseCacheTTL, 64<<20).middleware(gql)))))))))
+	mux.Handle("/query", corsPolicy(opts.Origins).Handler(withTimeout(opts.RequestTimeout, limitBody(maxBody, opts.Accounts.Middleware(limitRate(rates, streams.track(requireGraphQLRequest(newResponseCache(db.Client, opts.ResponseCacheTTL, 64<<20).middleware(gql)))))))))
 	mux.Handle("GET /{$}", playground.Handler("Kokeilu", "/query"))
-	mux.Handle("GET /export/{file}", opts.Accounts.Middleware(limitRate(opts.RateLimit,
+	mux.Handle("GET /export/{file}", opts.Accounts.Middleware(limitRate(rates,
 		exports(export.Handler(db.Client), graphExport(db.Client)))))
 	mux.Handle("GET /metrics", observed.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {

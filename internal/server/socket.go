@@ -40,6 +40,7 @@ type socketTransport struct {
 	writeLimit  time.Duration // a write that takes longer ends the socket
 	perAddress  int           // most open sockets from one client address
 	perSocket   int           // most operations at once on one socket
+	rates       *limiter      // the clients' request budgets, shared with HTTP
 
 	mu      sync.Mutex
 	sockets map[*socket]struct{}
@@ -132,7 +133,7 @@ func (t *socketTransport) Do(w http.ResponseWriter, r *http.Request, exec graphq
 	}
 	conn.SetReadLimit(t.readLimit)
 	s := &socket{t: t, conn: conn, protocol: protocol, exec: exec, ctx: ctx, cancel: cancel,
-		headers: r.Header, subs: map[string]*subscription{}}
+		headers: r.Header, subs: map[string]*subscription{}, addr: addr}
 	s.lastPong.Store(time.Now().UnixNano())
 	go s.serve(st, finish)
 }
@@ -258,6 +259,7 @@ type socket struct {
 	t        *socketTransport
 	conn     *coderws.Conn
 	protocol string
+	addr     string // the client's address, for its request budget
 	exec     graphql.GraphExecutor
 	headers  http.Header
 	ctx      context.Context // the connection's, with the viewer after init
@@ -429,6 +431,13 @@ func (s *socket) start(m wsMessage) bool {
 		old.mu.Unlock()
 		old.cancel()
 		s.mu.Lock()
+	}
+	if ok, wait := s.t.rates.take(s.ctx, s.addr); !ok {
+		s.mu.Unlock()
+		cancel()
+		secs, message := retryIn(wait)
+		s.fail(sub, gqlerror.List{{Message: message, Extensions: map[string]any{"code": fault.RateLimited, "retryAfter": secs}}})
+		return true
 	}
 	if s.t.perSocket > 0 && len(s.subs) >= s.t.perSocket {
 		s.mu.Unlock()
