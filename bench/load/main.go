@@ -15,6 +15,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"kokeilu/internal/fault"
 	"net"
 	"net/http"
 	"os"
@@ -255,7 +256,7 @@ func openLoop(base, token, ws string, rate float64, d time.Duration) outcome {
 					res.timeouts++
 				case status >= 500:
 					res.serverErrors++
-				case code == "RATE_LIMITED":
+				case code == fault.RateLimited:
 					res.limited++
 				case status == 200 && code == "":
 					res.ok++
@@ -299,7 +300,7 @@ func storedTitles(base, token, ws string) (map[string]bool, error) {
 			`query($ws: ID!, $after: Cursor) { notices(first: 100, after: $after, where: {hasWorkspaceWith: {id: $ws}}) { pageInfo { hasNextPage endCursor } nodes { title } } }`,
 			map[string]any{"ws": ws, "after": after})
 		if err != nil || code != "" {
-			if code == "RATE_LIMITED" {
+			if code == fault.RateLimited {
 				time.Sleep(time.Second)
 				continue
 			}

@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"math"
 	"net"
@@ -285,11 +284,7 @@ func writeUnauthenticated(w http.ResponseWriter, err error) {
 	} else {
 		slog.Error("authenticate", "err", err)
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{
-		"errors": []map[string]any{{"message": msg, "extensions": map[string]any{"code": code}}},
-	})
+	fault.WriteHTTP(w, status, code, msg, nil)
 }
 
 func remoteIP(ctx context.Context) string {

@@ -1,8 +1,8 @@
 package export
 
 import (
-	"encoding/json"
 	"fmt"
+	"kokeilu/internal/fault"
 	"net/http"
 	"net/url"
 	"slices"
@@ -48,11 +48,9 @@ func Params(r *http.Request, known []string) (url.Values, *ParamError) {
 // WriteError answers like the rest of the API: a JSON error with a stable
 // code and, when one is at fault, the parameter (extensions.parameter).
 func WriteError(w http.ResponseWriter, status int, code, param, message string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	ext := map[string]any{"code": code}
+	var extra map[string]any
 	if param != "" {
-		ext["parameter"] = param
+		extra = map[string]any{"parameter": param}
 	}
-	_ = json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]any{{"message": message, "extensions": ext}}})
+	fault.WriteHTTP(w, status, code, message, extra)
 }

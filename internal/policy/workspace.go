@@ -54,10 +54,48 @@ func Workspace() ent.Policy {
 	}
 }
 
+// detachesOnly tells whether m does nothing but take workspaces out of
+// their parent.
+func detachesOnly(m *ent.WorkspaceMutation) bool {
+	for _, f := range m.Fields() {
+		if f != workspace.FieldUpdatedAt { // set on every update
+			return false
+		}
+	}
+	return m.Op().Is(ent.OpUpdateOne|ent.OpUpdate) && m.ParentCleared() &&
+		len(m.AddedEdges()) == 0 && len(m.RemovedEdges()) == 0 && len(m.ClearedEdges()) == 1
+}
+
 // relativesRule: placing a workspace under a parent, or adopting children,
 // needs the admins or owners of those other workspaces too, so no one
 // files their workspace under someone else's.
 func relativesRule(ctx context.Context, m *ent.WorkspaceMutation) error {
+	if detachesOnly(m) {
+		// Either side may end the link: the sub-workspace's admins (it
+		// leaves, below) or its parent's (they let it go, here).
+		// Attaching needs both.
+		ids, err := m.IDs(auth.System(ctx))
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			parent, err := m.Client().Workspace.Query().Where(workspace.ID(id)).QueryParent().OnlyID(auth.System(ctx))
+			if ent.IsNotFound(err) {
+				continue // no link to end
+			}
+			if err != nil {
+				return err
+			}
+			ok, err := Manages(ctx, m.Client(), parent)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return privacy.Skip // the child's admins may still
+			}
+		}
+		return privacy.Allow
+	}
 	others := m.ChildrenIDs()
 	if parent, ok := m.ParentID(); ok {
 		others = append(others, parent)

@@ -4,20 +4,40 @@ import (
 	"database/sql"
 	"encoding/binary"
 	"math"
+	"strings"
+
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/mattn/go-sqlite3"
 )
 
 // SQLiteDriver is the database/sql driver name of SQLite with the rank
-// function that search queries use; internal/database opens SQLite with it.
+// function that search queries use and a Unicode lower(); internal/database
+// opens SQLite with it.
 const SQLiteDriver = "sqlite3_kokeilu"
 
 func init() {
 	sql.Register(SQLiteDriver, &sqlite3.SQLiteDriver{
 		ConnectHook: func(c *sqlite3.SQLiteConn) error {
-			return c.RegisterFunc("kokeilu_bm25", bm25, true)
+			if err := c.RegisterFunc("kokeilu_bm25", bm25, true); err != nil {
+				return err
+			}
+			// SQLite's own lower() folds ASCII alone, so ent's …Fold
+			// filters (lower(column) LIKE lower-cased pattern) missed Ä,
+			// Ö and Å; this one folds as Go does, after NFC, as
+			// PostgreSQL's ILIKE matches.
+			return c.RegisterFunc("lower", unicodeLower, true)
 		},
 	})
+}
+
+// unicodeLower is SQL lower() of text; NULL, numbers and blobs pass as
+// they are.
+func unicodeLower(v any) any {
+	if s, ok := v.(string); ok {
+		return strings.ToLower(norm.NFC.String(s))
+	}
+	return v
 }
 
 // k1 is BM25's term-frequency saturation, the usual value.

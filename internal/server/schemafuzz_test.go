@@ -25,10 +25,10 @@ import (
 )
 
 // fuzzDuration bounds TestSchemaFuzz: 20 s by default (CI), longer with
-// KOKEILU_FUZZ_SECONDS.
+// KOKEILU_FUZZ_TIME (a Go duration, as for TestStreamFrameFuzz).
 func fuzzDuration() time.Duration {
-	if n, err := strconv.Atoi(os.Getenv("KOKEILU_FUZZ_SECONDS")); err == nil && n > 0 {
-		return time.Duration(n) * time.Second
+	if d, err := time.ParseDuration(os.Getenv("KOKEILU_FUZZ_TIME")); err == nil && d > 0 {
+		return d
 	}
 	return 20 * time.Second
 }

@@ -30,7 +30,7 @@ import (
 // code; graphql-transport-ws never sends complete after error; and the
 // server answers an HTTP query afterwards.
 //
-// It runs for KOKEILU_FUZZ_TIME per database (a Go duration; 3s when unset).
+// It runs for KOKEILU_FUZZ_TIME per database (a Go duration; 10s when unset).
 
 // fuzzPayloads are the operations a subscribe frame carries.
 var fuzzPayloads = []string{
@@ -134,7 +134,7 @@ type fuzzStats struct {
 }
 
 func TestStreamFrameFuzz(t *testing.T) {
-	budget := 3 * time.Second
+	budget := 10 * time.Second
 	if s := os.Getenv("KOKEILU_FUZZ_TIME"); s != "" {
 		d, err := time.ParseDuration(s)
 		if err != nil {
