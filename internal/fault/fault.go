@@ -11,7 +11,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/errcode"
 )
 
-// Codes of DESIGN.md §3.
+// The codes clients act on: stable API, listed in the README (extensions.code).
 const (
 	BadUserInput    = "BAD_USER_INPUT"
 	Unauthenticated = "UNAUTHENTICATED"
