@@ -74,10 +74,14 @@ func restartKeepsCounts(t *testing.T, dsn string) {
 	first := counts(t, addr)
 	for _, probe := range []string{"/", "/healthz", "/readyz"} {
 		res, err := http.Get("http://" + addr + probe)
-		if err != nil || res.StatusCode != http.StatusOK {
-			t.Errorf("GET %s: %v %v", probe, err, res.Status)
+		if err != nil {
+			t.Errorf("GET %s: %v", probe, err)
+			continue
 		}
 		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			t.Errorf("GET %s: %s", probe, res.Status)
+		}
 	}
 	stop()
 

@@ -190,7 +190,8 @@ func Count(ctx context.Context, client *ent.Client, filter *ent.PilotWhereInput,
 	err = query().Aggregate(func(s *sql.Selector) string {
 		// The inner select is the query itself, moved aside, not a Clone:
 		// ent's Selector.Clone loses the operator of GT/GTE/LT/LTE
-		// predicates (STACK.md), which broke every range filter here.
+		// predicates (ent v0.14.5, dialect/sql/builder.go), which broke every
+		// range filter here.
 		matching := *s
 		matching.Select(s.C("id"), s.C("status"), s.C("starts_on"), s.C("ends_on"))
 		inner, args := matching.Query()

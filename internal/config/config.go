@@ -1,5 +1,6 @@
 // Package config reads Kokeilu's settings from flags and environment
-// variables (flags win). Names are fixed by DESIGN.md §3.
+// variables (flags win). Names are part of the operator's interface: the
+// README's configuration table lists them.
 package config
 
 import (

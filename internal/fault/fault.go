@@ -11,7 +11,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/errcode"
 )
 
-// Codes of DESIGN.md §3.
+// The codes clients act on: stable API, listed in the README (extensions.code).
 const (
 	BadUserInput    = "BAD_USER_INPUT"
 	Unauthenticated = "UNAUTHENTICATED"
@@ -23,8 +23,8 @@ const (
 	// CostLimitExceeded refuses a request over a limit of internal/cost,
 	// with extensions.measure, cost and limit.
 	CostLimitExceeded = "COST_LIMIT_EXCEEDED"
-	// Timeout answers a request whose deadline passed before it ran (the
-	// client left, or it waited too long).
+	// Timeout answers a request whose deadline passed, or whose client
+	// left, before it ran or while it ran; nothing of it is stored. Retry.
 	Timeout = "TIMEOUT"
 	// TooManyErrors is the last entry of a response whose other errors
 	// were cut at the cap.

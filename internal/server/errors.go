@@ -66,6 +66,11 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 		// entgql refuses a filter with nothing in it, such as {and: []}.
 		e.Message = "a nested filter is empty (e.g. not: {} or and: [{}]); leave it out"
 		setCode(e, fault.BadUserInput)
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) && ctx.Err() != nil:
+		// The request's time ran out, or its client left (a closed socket):
+		// not a fault of ours, and a mutation's transaction rolls back.
+		e.Message = "the request ended before it finished: its time limit passed or its client left; retry"
+		setCode(e, fault.Timeout)
 	case ent.IsNotFound(err):
 		e.Message = "not found"
 		setCode(e, fault.NotFound)

@@ -133,7 +133,7 @@ func (t *socketTransport) Do(w http.ResponseWriter, r *http.Request, exec graphq
 	}
 	conn.SetReadLimit(t.readLimit)
 	s := &socket{t: t, conn: conn, protocol: protocol, exec: exec, ctx: ctx, cancel: cancel,
-		headers: r.Header, subs: map[string]*subscription{}, addr: addr}
+		headers: r.Header, subs: map[string]*subscription{}, addr: addr, stream: st}
 	s.lastPong.Store(time.Now().UnixNano())
 	go s.serve(st, finish)
 }
@@ -259,7 +259,8 @@ type socket struct {
 	t        *socketTransport
 	conn     *coderws.Conn
 	protocol string
-	addr     string // the client's address, for its request budget
+	addr     string  // the client's address, for its request budget
+	stream   *stream // how the server may end it (nil outside a tracked request)
 	exec     graphql.GraphExecutor
 	headers  http.Header
 	ctx      context.Context // the connection's, with the viewer after init
@@ -603,11 +604,22 @@ func (s *socket) stop(id string) {
 	s.forget(sub)
 }
 
-// finish ends a subscription, telling the client unless it asked to stop.
+// finish ends a subscription, telling the client unless it asked to stop
+// or the socket is being ended on purpose (shutdown 1012, overflow 1013):
+// then the close code alone speaks, since a complete would tell graphql-ws
+// that the subscription is over and it would not subscribe again.
 func (s *socket) finish(sub *subscription, always bool) {
-	if stopped, first := s.end(sub); first && (!stopped || always) {
+	if stopped, first := s.end(sub); first && (!stopped || always) && !s.endedOnPurpose() {
 		s.send(wsMessage{ID: sub.id, Type: "complete"})
 	}
+}
+
+func (s *socket) endedOnPurpose() bool {
+	if s.stream == nil {
+		return false
+	}
+	_, _, ok := s.stream.closeCode()
+	return ok
 }
 
 // fail ends an operation with an error message. graphql-transport-ws

@@ -228,5 +228,31 @@ func (t sseTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gr
 			}
 		}
 	}()
+	if st, ok := r.Context().Value(streamKey{}).(*stream); ok {
+		w = &sseEnd{ResponseWriter: w, stream: st}
+	}
 	t.SSE.Do(w, r, exec)
 }
+
+// sseEnd drops the final complete event of an SSE stream that the server
+// ended on purpose (shutdown): graphql-sse clients retry a stream that
+// ends without one, and give up after one that has it.
+type sseEnd struct {
+	http.ResponseWriter
+	stream *stream
+}
+
+func (w *sseEnd) Write(b []byte) (int, error) {
+	if _, _, ended := w.stream.closeCode(); ended && bytes.HasPrefix(b, []byte("event: complete")) {
+		return len(b), nil
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *sseEnd) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (w *sseEnd) Unwrap() http.ResponseWriter { return w.ResponseWriter }
