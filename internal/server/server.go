@@ -604,6 +604,20 @@ func withRequestContext(next http.Handler) http.Handler {
 		ctx = lang.WithPreferred(ctx, lang.FromAcceptLanguage(r.Header.Get("Accept-Language")))
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		defer func() {
+			// A panic in any handler (exports, probes, transports) is
+			// logged once with the request id and answered INTERNAL when
+			// nothing was sent yet; the process goes on.
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p) // net/http's own way to cut a response
+				}
+				panicked(ctx, "http "+r.URL.Path, p)
+				if !rec.wrote {
+					fault.WriteHTTP(rec, http.StatusInternalServerError, fault.Internal, "internal error", map[string]any{"requestId": id})
+				}
+			}
+		}()
 		next.ServeHTTP(rec, r.WithContext(ctx))
 		slog.DebugContext(ctx, "request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
 			"duration_ms", time.Since(start).Milliseconds(), "request_id", id)
@@ -613,11 +627,17 @@ func withRequestContext(next http.Handler) http.Handler {
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
+	wrote  bool // the status line is sent
 }
 
 func (s *statusRecorder) WriteHeader(code int) {
-	s.status = code
+	s.status, s.wrote = code, true
 	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	s.wrote = true
+	return s.ResponseWriter.Write(b)
 }
 
 // Flush keeps streaming responses (SSE) working through the recorder.
