@@ -14,6 +14,26 @@ import (
 	"kokeilu/internal/testdb"
 )
 
+// seededPostgres is the DSN of a new PostgreSQL database with the schema
+// and reference data, for tests that start instances on it; without
+// KOKEILU_TEST_POSTGRES the test is skipped, naming what it would run.
+func seededPostgres(t *testing.T, what string) string {
+	t.Helper()
+	if os.Getenv("KOKEILU_TEST_POSTGRES") == "" {
+		t.Skip("set KOKEILU_TEST_POSTGRES to a PostgreSQL DSN to run " + what)
+	}
+	dsn := testdb.DSN(t, testdb.Postgres)
+	boot, err := database.Open(context.Background(), dsn) // migrates and seeds once
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := seed.Reference(context.Background(), boot.Client); err != nil {
+		t.Fatal(err)
+	}
+	boot.Close()
+	return dsn
+}
+
 // instance is one Kokeilu server of a cluster on a shared PostgreSQL.
 func instance(t *testing.T, dsn string, backoff time.Duration) (*api, *pubsub.Postgres) {
 	t.Helper()
@@ -45,18 +65,7 @@ func instance(t *testing.T, dsn string, backoff time.Duration) (*api, *pubsub.Po
 // a notice posted on A reaches a subscriber on B; when B's listener loses
 // its connection, the notices posted meanwhile arrive once each, in order.
 func TestNoticesCrossInstances(t *testing.T) {
-	if os.Getenv("KOKEILU_TEST_POSTGRES") == "" {
-		t.Skip("set KOKEILU_TEST_POSTGRES to a PostgreSQL DSN to run the multi-instance test")
-	}
-	dsn := testdb.DSN(t, testdb.Postgres)
-	boot, err := database.Open(context.Background(), dsn) // migrates and seeds once
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := seed.Reference(context.Background(), boot.Client); err != nil {
-		t.Fatal(err)
-	}
-	boot.Close()
+	dsn := seededPostgres(t, "the multi-instance test")
 
 	a, _ := instance(t, dsn, 50*time.Millisecond)
 	b, brokerB := instance(t, dsn, 700*time.Millisecond)

@@ -1,19 +1,13 @@
 package server_test
 
 import (
-	"context"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"sync"
 	"testing"
 	"time"
-
-	"kokeilu/internal/database"
-	"kokeilu/internal/seed"
-	"kokeilu/internal/testdb"
 )
 
 // tcpProxy stands between an instance and PostgreSQL, so a test can take
@@ -91,18 +85,7 @@ func (p *tcpProxy) up() {
 // requests fail fast with INTERNAL, /readyz says not ready, /healthz stays
 // up; when the database is back, service returns within 5 s by itself.
 func TestDatabaseOutage(t *testing.T) {
-	if os.Getenv("KOKEILU_TEST_POSTGRES") == "" {
-		t.Skip("set KOKEILU_TEST_POSTGRES to a PostgreSQL DSN to run the outage test")
-	}
-	direct := testdb.DSN(t, testdb.Postgres)
-	boot, err := database.Open(context.Background(), direct)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := seed.Reference(context.Background(), boot.Client); err != nil {
-		t.Fatal(err)
-	}
-	boot.Close()
+	direct := seededPostgres(t, "the outage test")
 	u, _ := url.Parse(direct)
 	proxy := newProxy(t, u.Host)
 	u.Host = proxy.addr

@@ -1,20 +1,14 @@
 package server_test
 
 import (
-	"context"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"kokeilu/internal/database"
-	"kokeilu/internal/seed"
-	"kokeilu/internal/testdb"
 )
 
 // freezer is a TCP proxy to PostgreSQL that can freeze links the way a
@@ -112,18 +106,7 @@ func (f *freezer) heal() {
 // without waiting for the frozen pooled connections, and a subscriber that
 // subscribes after those notices does not get them.
 func TestFrozenDatabaseLink(t *testing.T) {
-	if os.Getenv("KOKEILU_TEST_POSTGRES") == "" {
-		t.Skip("set KOKEILU_TEST_POSTGRES to a PostgreSQL DSN to run the stalled-link drill")
-	}
-	dsn := testdb.DSN(t, testdb.Postgres)
-	boot, err := database.Open(context.Background(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := seed.Reference(context.Background(), boot.Client); err != nil {
-		t.Fatal(err)
-	}
-	boot.Close()
+	dsn := seededPostgres(t, "the stalled-link drill")
 	u, err := url.Parse(dsn)
 	if err != nil {
 		t.Fatal(err)
