@@ -54,9 +54,9 @@ type Pilot struct {
 
 // PilotEdges holds the relations/edges for other nodes in the graph.
 type PilotEdges struct {
-	// LeadMunicipality holds the value of the lead_municipality edge.
+	// The municipality that leads the pilot; it is always among `municipalities` (setting it adds it there; removing it from there while it leads is BAD_USER_INPUT).
 	LeadMunicipality *Municipality `json:"lead_municipality,omitempty"`
-	// Municipalities holds the value of the municipalities edge.
+	// The participating municipalities, the lead municipality among them: a pilot is in an area (regionCode, pilotStats, exports) when one of these is.
 	Municipalities []*Municipality `json:"municipalities,omitempty"`
 	// Organizations holds the value of the organizations edge.
 	Organizations []*Organization `json:"organizations,omitempty"`

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"kokeilu/ent"
-	"kokeilu/ent/predicate"
 	"kokeilu/graph/model"
 	"kokeilu/internal/analytics"
 	"kokeilu/internal/auth"
@@ -78,21 +77,30 @@ func signedInAs(ctx context.Context, id int) bool {
 	return false
 }
 
-// areaPilots is Region.pilots and WellbeingCounty.pilots: the pilots with a
-// participant in the area. When only totalCount is asked (a map layer),
-// the counts of every area come from one statement shared by the list.
-func (r *Resolver) areaPilots(ctx context.Context, dim analytics.Dimension, code string, in predicate.Municipality,
+// areaPilots is Region.pilots and WellbeingCounty.pilots: the pilots in
+// the area (of one code), as analytics.Area defines it. When only
+// totalCount is asked (a map layer), the counts of every area come from one
+// statement shared by the list.
+func (r *Resolver) areaPilots(ctx context.Context, area analytics.Area,
 	after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.PilotOrder, where *ent.PilotWhereInput,
 ) (*ent.PilotConnection, error) {
 	if onlyTotalCount(ctx) {
-		counts, err := analytics.AreaCounts(ctx, r.client, string(dim)+" "+listPath(ctx), where, dim)
+		counts, err := analytics.AreaCounts(ctx, r.client, string(area.Dim)+" "+listPath(ctx), where, area.Dim)
 		if err != nil {
 			return nil, err
 		}
-		return &ent.PilotConnection{Edges: []*ent.PilotEdge{}, TotalCount: counts[code]}, nil
+		return &ent.PilotConnection{Edges: []*ent.PilotEdge{}, TotalCount: counts[area.Codes[0]]}, nil
 	}
-	return r.client.Pilot.Query().Where(analytics.PilotsIn(in)).
+	return r.client.Pilot.Query().Where(area.Pilots()).
 		Paginate(ctx, after, first, before, last, ent.WithPilotOrder(orderBy), ent.WithPilotFilter(where.Filter))
+}
+
+// codes is the list of an optional code argument: nil when it is absent.
+func codes(code *string) []string {
+	if code == nil {
+		return nil
+	}
+	return []string{*code}
 }
 
 // onlyTotalCount tells whether a connection field selects nothing but

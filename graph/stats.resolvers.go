@@ -26,212 +26,137 @@ func (r *queryResolver) PilotStats(ctx context.Context, where *ent.PilotWhereInp
 
 // Pilots is the resolver for the pilots field.
 func (r *regionResolver) Pilots(ctx context.Context, obj *ent.Region, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.PilotOrder, where *ent.PilotWhereInput) (*ent.PilotConnection, error) {
-	return r.areaPilots(ctx, analytics.Region, obj.Code, analytics.InRegions(obj.Code), after, first, before, last, orderBy, where)
+	return r.areaPilots(ctx, analytics.Area{Dim: analytics.Region, Codes: []string{obj.Code}}, after, first, before, last, orderBy, where)
 }
 
 // Pilots is the resolver for the pilots field.
 func (r *wellbeingCountyResolver) Pilots(ctx context.Context, obj *ent.WellbeingCounty, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.PilotOrder, where *ent.PilotWhereInput) (*ent.PilotConnection, error) {
-	return r.areaPilots(ctx, analytics.WellbeingCounty, obj.Code, analytics.InCounties(obj.Code), after, first, before, last, orderBy, where)
+	return r.areaPilots(ctx, analytics.Area{Dim: analytics.WellbeingCounty, Codes: []string{obj.Code}}, after, first, before, last, orderBy, where)
 }
 
 // RegionCode is the resolver for the regionCode field.
 func (r *networkWhereInputResolver) RegionCode(ctx context.Context, obj *ent.NetworkWhereInput, data *string) error {
-	if data != nil {
-		obj.AddPredicates(analytics.NetworksIn(analytics.InRegions(*data)))
-	}
-	return nil
+	return analytics.Filter(obj, analytics.Area.Networks, "regionCode", analytics.Region, codes(data))
 }
 
 // RegionCodeIn is the resolver for the regionCodeIn field.
 func (r *networkWhereInputResolver) RegionCodeIn(ctx context.Context, obj *ent.NetworkWhereInput, data []string) error {
-	if data != nil {
-		obj.AddPredicates(analytics.NetworksIn(analytics.InRegions(data...)))
-	}
-	return nil
+	return analytics.Filter(obj, analytics.Area.Networks, "regionCodeIn", analytics.Region, data)
 }
 
 // WellbeingCountyCode is the resolver for the wellbeingCountyCode field.
 func (r *networkWhereInputResolver) WellbeingCountyCode(ctx context.Context, obj *ent.NetworkWhereInput, data *string) error {
-	if data != nil {
-		obj.AddPredicates(analytics.NetworksIn(analytics.InCounties(*data)))
-	}
-	return nil
+	return analytics.Filter(obj, analytics.Area.Networks, "wellbeingCountyCode", analytics.WellbeingCounty, codes(data))
 }
 
 // WellbeingCountyCodeIn is the resolver for the wellbeingCountyCodeIn field.
 func (r *networkWhereInputResolver) WellbeingCountyCodeIn(ctx context.Context, obj *ent.NetworkWhereInput, data []string) error {
-	if data != nil {
-		obj.AddPredicates(analytics.NetworksIn(analytics.InCounties(data...)))
-	}
-	return nil
+	return analytics.Filter(obj, analytics.Area.Networks, "wellbeingCountyCodeIn", analytics.WellbeingCounty, data)
 }
 
 // MunicipalityCode is the resolver for the municipalityCode field.
 func (r *networkWhereInputResolver) MunicipalityCode(ctx context.Context, obj *ent.NetworkWhereInput, data *string) error {
-	if data != nil {
-		obj.AddPredicates(analytics.NetworksIn(analytics.Named(*data)))
-	}
-	return nil
+	return analytics.Filter(obj, analytics.Area.Networks, "municipalityCode", analytics.Municipality, codes(data))
 }
 
 // MunicipalityCodeIn is the resolver for the municipalityCodeIn field.
 func (r *networkWhereInputResolver) MunicipalityCodeIn(ctx context.Context, obj *ent.NetworkWhereInput, data []string) error {
-	if data != nil {
-		obj.AddPredicates(analytics.NetworksIn(analytics.Named(data...)))
-	}
-	return nil
+	return analytics.Filter(obj, analytics.Area.Networks, "municipalityCodeIn", analytics.Municipality, data)
 }
 
 // RegionCode is the resolver for the regionCode field.
 func (r *noticeWhereInputResolver) RegionCode(ctx context.Context, obj *ent.NoticeWhereInput, data *string) error {
-	if data != nil {
-		obj.AddPredicates(analytics.NoticesIn(analytics.InRegions(*data)))
-	}
-	return nil
+	return analytics.Filter(obj, analytics.Area.Notices, "regionCode", analytics.Region, codes(data))
 }
 
 // RegionCodeIn is the resolver for the regionCodeIn field.
 func (r *noticeWhereInputResolver) RegionCodeIn(ctx context.Context, obj *ent.NoticeWhereInput, data []string) error {
-	if data != nil {
-		obj.AddPredicates(analytics.NoticesIn(analytics.InRegions(data...)))
-	}
-	return nil
+	return analytics.Filter(obj, analytics.Area.Notices, "regionCodeIn", analytics.Region, data)
 }
 
 // WellbeingCountyCode is the resolver for the wellbeingCountyCode field.
 func (r *noticeWhereInputResolver) WellbeingCountyCode(ctx context.Context, obj *ent.NoticeWhereInput, data *string) error {
-	if data != nil {
-		obj.AddPredicates(analytics.NoticesIn(analytics.InCounties(*data)))
-	}
-	return nil
+	return analytics.Filter(obj, analytics.Area.Notices, "wellbeingCountyCode", analytics.WellbeingCounty, codes(data))
 }
 
 // WellbeingCountyCodeIn is the resolver for the wellbeingCountyCodeIn field.
 func (r *noticeWhereInputResolver) WellbeingCountyCodeIn(ctx context.Context, obj *ent.NoticeWhereInput, data []string) error {
-	if data != nil {
-		obj.AddPredicates(analytics.NoticesIn(analytics.InCounties(data...)))
-	}
-	return nil
+	return analytics.Filter(obj, analytics.Area.Notices, "wellbeingCountyCodeIn", analytics.WellbeingCounty, data)
 }
 
 // MunicipalityCode is the resolver for the municipalityCode field.
 func (r *noticeWhereInputResolver) MunicipalityCode(ctx context.Context, obj *ent.NoticeWhereInput, data *string) error {
-	if data != nil {
-		obj.AddPredicates(analytics.NoticesIn(analytics.Named(*data)))
-	}
-	return nil
+	return analytics.Filter(obj, analytics.Area.Notices, "municipalityCode", analytics.Municipality, codes(data))
 }
 
 // MunicipalityCodeIn is the resolver for the municipalityCodeIn field.
 func (r *noticeWhereInputResolver) MunicipalityCodeIn(ctx context.Context, obj *ent.NoticeWhereInput, data []string) error {
-	if data != nil {
-		obj.AddPredicates(analytics.NoticesIn(analytics.Named(data...)))
-	}
-	return nil
+	return analytics.Filter(obj, analytics.Area.Notices, "municipalityCodeIn", analytics.Municipality, data)
 }
 
 // RegionCode is the resolver for the regionCode field.
 func (r *organizationWhereInputResolver) RegionCode(ctx context.Context, obj *ent.OrganizationWhereInput, data *string) error {
-	if data != nil {
-		obj.AddPredicates(analytics.OrganizationsIn(analytics.InRegions(*data)))
-	}
-	return nil
+	return analytics.Filter(obj, analytics.Area.Organizations, "regionCode", analytics.Region, codes(data))
 }
 
 // RegionCodeIn is the resolver for the regionCodeIn field.
 func (r *organizationWhereInputResolver) RegionCodeIn(ctx context.Context, obj *ent.OrganizationWhereInput, data []string) error {
-	if data != nil {
-		obj.AddPredicates(analytics.OrganizationsIn(analytics.InRegions(data...)))
-	}
-	return nil
+	return analytics.Filter(obj, analytics.Area.Organizations, "regionCodeIn", analytics.Region, data)
 }
 
 // WellbeingCountyCode is the resolver for the wellbeingCountyCode field.
 func (r *organizationWhereInputResolver) WellbeingCountyCode(ctx context.Context, obj *ent.OrganizationWhereInput, data *string) error {
-	if data != nil {
-		obj.AddPredicates(analytics.OrganizationsIn(analytics.InCounties(*data)))
-	}
-	return nil
+	return analytics.Filter(obj, analytics.Area.Organizations, "wellbeingCountyCode", analytics.WellbeingCounty, codes(data))
 }
 
 // WellbeingCountyCodeIn is the resolver for the wellbeingCountyCodeIn field.
 func (r *organizationWhereInputResolver) WellbeingCountyCodeIn(ctx context.Context, obj *ent.OrganizationWhereInput, data []string) error {
-	if data != nil {
-		obj.AddPredicates(analytics.OrganizationsIn(analytics.InCounties(data...)))
-	}
-	return nil
+	return analytics.Filter(obj, analytics.Area.Organizations, "wellbeingCountyCodeIn", analytics.WellbeingCounty, data)
 }
 
 // MunicipalityCode is the resolver for the municipalityCode field.
 func (r *organizationWhereInputResolver) MunicipalityCode(ctx context.Context, obj *ent.OrganizationWhereInput, data *string) error {
-	if data != nil {
-		obj.AddPredicates(analytics.OrganizationsIn(analytics.Named(*data)))
-	}
-	return nil
+	return analytics.Filter(obj, analytics.Area.Organizations, "municipalityCode", analytics.Municipality, codes(data))
 }
 
 // MunicipalityCodeIn is the resolver for the municipalityCodeIn field.
 func (r *organizationWhereInputResolver) MunicipalityCodeIn(ctx context.Context, obj *ent.OrganizationWhereInput, data []string) error {
-	if data != nil {
-		obj.AddPredicates(analytics.OrganizationsIn(analytics.Named(data...)))
-	}
-	return nil
+	return analytics.Filter(obj, analytics.Area.Organizations, "municipalityCodeIn", analytics.Municipality, data)
 }
 
 // RegionCode is the resolver for the regionCode field.
 func (r *pilotWhereInputResolver) RegionCode(ctx context.Context, obj *ent.PilotWhereInput, data *string) error {
-	if data != nil {
-		obj.AddPredicates(analytics.PilotsIn(analytics.InRegions(*data)))
-	}
-	return nil
+	return analytics.Filter(obj, analytics.Area.Pilots, "regionCode", analytics.Region, codes(data))
 }
 
 // RegionCodeIn is the resolver for the regionCodeIn field.
 func (r *pilotWhereInputResolver) RegionCodeIn(ctx context.Context, obj *ent.PilotWhereInput, data []string) error {
-	if data != nil {
-		obj.AddPredicates(analytics.PilotsIn(analytics.InRegions(data...)))
-	}
-	return nil
+	return analytics.Filter(obj, analytics.Area.Pilots, "regionCodeIn", analytics.Region, data)
 }
 
 // WellbeingCountyCode is the resolver for the wellbeingCountyCode field.
 func (r *pilotWhereInputResolver) WellbeingCountyCode(ctx context.Context, obj *ent.PilotWhereInput, data *string) error {
-	if data != nil {
-		obj.AddPredicates(analytics.PilotsIn(analytics.InCounties(*data)))
-	}
-	return nil
+	return analytics.Filter(obj, analytics.Area.Pilots, "wellbeingCountyCode", analytics.WellbeingCounty, codes(data))
 }
 
 // WellbeingCountyCodeIn is the resolver for the wellbeingCountyCodeIn field.
 func (r *pilotWhereInputResolver) WellbeingCountyCodeIn(ctx context.Context, obj *ent.PilotWhereInput, data []string) error {
-	if data != nil {
-		obj.AddPredicates(analytics.PilotsIn(analytics.InCounties(data...)))
-	}
-	return nil
+	return analytics.Filter(obj, analytics.Area.Pilots, "wellbeingCountyCodeIn", analytics.WellbeingCounty, data)
 }
 
 // SubregionCode is the resolver for the subregionCode field.
 func (r *pilotWhereInputResolver) SubregionCode(ctx context.Context, obj *ent.PilotWhereInput, data *string) error {
-	if data != nil {
-		obj.AddPredicates(analytics.PilotsIn(analytics.InSubregion(*data)))
-	}
-	return nil
+	return analytics.Filter(obj, analytics.Area.Pilots, "subregionCode", analytics.Subregion, codes(data))
 }
 
 // MunicipalityCode is the resolver for the municipalityCode field.
 func (r *pilotWhereInputResolver) MunicipalityCode(ctx context.Context, obj *ent.PilotWhereInput, data *string) error {
-	if data != nil {
-		obj.AddPredicates(analytics.PilotsIn(analytics.Named(*data)))
-	}
-	return nil
+	return analytics.Filter(obj, analytics.Area.Pilots, "municipalityCode", analytics.Municipality, codes(data))
 }
 
 // MunicipalityCodeIn is the resolver for the municipalityCodeIn field.
 func (r *pilotWhereInputResolver) MunicipalityCodeIn(ctx context.Context, obj *ent.PilotWhereInput, data []string) error {
-	if data != nil {
-		obj.AddPredicates(analytics.PilotsIn(analytics.Named(data...)))
-	}
-	return nil
+	return analytics.Filter(obj, analytics.Area.Pilots, "municipalityCodeIn", analytics.Municipality, data)
 }
 
 // PilotStatsKey returns PilotStatsKeyResolver implementation.

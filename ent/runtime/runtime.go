@@ -894,6 +894,8 @@ func init() {
 	pilot.Hooks[2] = pilotHooks[1]
 
 	pilot.Hooks[3] = pilotHooks[2]
+
+	pilot.Hooks[4] = pilotHooks[3]
 	pilotMixinFields0 := pilotMixin[0].Fields()
 	_ = pilotMixinFields0
 	pilotFields := schema.Pilot{}.Fields()

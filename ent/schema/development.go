@@ -103,8 +103,12 @@ func (Pilot) Fields() []ent.Field {
 
 func (Pilot) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.To("lead_municipality", Municipality.Type).Unique(),
-		edge.To("municipalities", Municipality.Type).Annotations(entgql.RelayConnection()),
+		edge.To("lead_municipality", Municipality.Type).Unique().
+			Comment("The municipality that leads the pilot; it is always among `municipalities` " +
+				"(setting it adds it there; removing it from there while it leads is BAD_USER_INPUT)."),
+		edge.To("municipalities", Municipality.Type).Annotations(entgql.RelayConnection()).
+			Comment("The participating municipalities, the lead municipality among them: " +
+				"a pilot is in an area (regionCode, pilotStats, exports) when one of these is."),
 		edge.To("organizations", Organization.Type).Annotations(entgql.RelayConnection()),
 		edge.To("themes", Theme.Type).Annotations(entgql.RelayConnection()),
 		edge.From("networks", Network.Type).Ref("pilots").Annotations(entgql.RelayConnection()),
@@ -136,6 +140,7 @@ func (Pilot) Hooks() []ent.Hook {
 		policy.SetCreator(),
 		policy.SlugFromName(pilot.FieldTitle, policy.PilotSlugExists),
 		policy.DatesInOrder(pilot.FieldStartsOn, pilot.FieldEndsOn, "endsOn"),
+		policy.LeadTakesPart(),
 	}
 }
 

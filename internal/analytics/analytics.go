@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"kokeilu/ent"
+	"kokeilu/ent/municipality"
+	"kokeilu/ent/pilot"
 	"kokeilu/ent/predicate"
 	"kokeilu/internal/fault"
 
@@ -274,8 +276,7 @@ func statement(matching string, dims []Dimension, dialectName string) string {
 	}
 	b.WriteString(", facts AS (SELECT " + strings.Join(facts, ", ") +
 		", p.id AS pilot, m.id AS municipality, m.population AS population FROM p" +
-		" LEFT JOIN pilot_municipalities pm ON pm.pilot_id = p.id" +
-		" LEFT JOIN municipalities m ON m.id = pm.municipality_id " + strings.Join(joins, " ") +
+		participants + strings.Join(joins, " ") +
 		" WHERE " + strings.Join(notNull, " AND ") + ")")
 	b.WriteString(", c AS (SELECT " + group + ", COUNT(DISTINCT pilot) AS pilots, COUNT(DISTINCT municipality) AS municipalities FROM facts GROUP BY " + group + ")")
 	b.WriteString(", v AS (SELECT " + group + ", SUM(population) AS population FROM (SELECT DISTINCT " + group +
@@ -286,6 +287,13 @@ func statement(matching string, dims []Dimension, dialectName string) string {
 		" ORDER BY " + strings.Join(order, ", "))
 	return b.String()
 }
+
+// participants joins the matching pilots p to their participating
+// municipalities m: the relation that Area.Pilots walks (pilot's
+// municipalities edge, which holds the lead too), so the geographic buckets
+// count what the area filters select.
+var participants = " LEFT JOIN " + pilot.MunicipalitiesTable + " pm ON pm." + pilot.MunicipalitiesPrimaryKey[0] + " = p.id" +
+	" LEFT JOIN " + municipality.Table + " m ON m.id = pm." + pilot.MunicipalitiesPrimaryKey[1] + " "
 
 // year is the calendar year of a date column as an integer.
 func year(c, dialectName string) string {

@@ -3,6 +3,8 @@ package policy
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -121,6 +123,63 @@ func DatesInOrder(start, end, gqlName string) ent.Hook {
 			return next.Mutate(ctx, m)
 		})
 	}, ent.OpCreate|ent.OpUpdateOne)
+}
+
+// LeadTakesPart keeps a pilot's lead municipality among its participating
+// municipalities, so that every count by participation (the one meaning of
+// "a pilot in an area", analytics.Area) counts the lead. Setting a lead
+// adds it to the participants. Taking the lead out of the participants
+// while it stays the lead (removeMunicipalityIDs naming it, or
+// clearMunicipalities without adding it back) is refused with
+// BAD_USER_INPUT: change or clear the lead in the same or an earlier
+// update. Clearing the lead leaves the participants as they are.
+func LeadTakesPart() ent.Hook {
+	return hook.On(func(next ent.Mutator) ent.Mutator {
+		return hook.PilotFunc(func(ctx context.Context, m *ent.PilotMutation) (ent.Value, error) {
+			if lead, ok := m.LeadMunicipalityID(); ok {
+				if slices.Contains(m.RemovedMunicipalitiesIDs(), lead) {
+					return nil, leadRemoved(ctx, m.Client(), lead, "removeMunicipalityIDs")
+				}
+				m.AddMunicipalityIDs(lead)
+				return next.Mutate(ctx, m)
+			}
+			removed, cleared := m.RemovedMunicipalitiesIDs(), m.MunicipalitiesCleared()
+			if m.Op().Is(ent.OpCreate) || m.LeadMunicipalityCleared() || (len(removed) == 0 && !cleared) {
+				return next.Mutate(ctx, m)
+			}
+			// The stored lead stays: it must stay a participant too.
+			sys := auth.System(ctx)
+			ids, err := m.IDs(sys)
+			if err != nil {
+				return nil, err
+			}
+			leads, err := m.Client().Pilot.Query().Where(pilot.IDIn(ids...), pilot.HasLeadMunicipality()).
+				QueryLeadMunicipality().IDs(sys)
+			if err != nil {
+				return nil, err
+			}
+			added := m.MunicipalitiesIDs()
+			for _, lead := range leads {
+				switch {
+				case slices.Contains(removed, lead):
+					return nil, leadRemoved(ctx, m.Client(), lead, "removeMunicipalityIDs")
+				case cleared && !slices.Contains(added, lead):
+					return nil, leadRemoved(ctx, m.Client(), lead, "clearMunicipalities")
+				}
+			}
+			return next.Mutate(ctx, m)
+		})
+	}, ent.OpCreate|ent.OpUpdate|ent.OpUpdateOne)
+}
+
+// leadRemoved is LeadTakesPart's refusal, naming the municipality by code.
+func leadRemoved(ctx context.Context, c *ent.Client, lead int, field string) error {
+	code := "#" + strconv.Itoa(lead)
+	if m, err := c.Municipality.Get(auth.System(ctx), lead); err == nil {
+		code = m.Code + " (" + m.NameFi + ")"
+	}
+	return fault.BadInput(field, "municipality %s leads the pilot and so takes part in it: "+
+		"change or clear leadMunicipality before removing it from the participants", code)
 }
 
 // LinkEnds checks that a link joins two different actors that exist:
