@@ -270,6 +270,10 @@ func (e *experiments) want(r record) (want, error) {
 			return w, err
 		}
 		w.lead = ids[0]
+		// The lead takes part in its pilot (policy.LeadTakesPart).
+		if !slices.Contains(w.municipalities, w.lead) {
+			w.municipalities = append(w.municipalities, w.lead)
+		}
 	}
 	for _, t := range themeWords(r["theme"]) {
 		w.themes = append(w.themes, e.themes[t])

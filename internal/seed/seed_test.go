@@ -397,6 +397,59 @@ func TestExperimentsFollowTheFile(t *testing.T) {
 	})
 }
 
+// TestExperimentsLeadTakesPart: a row whose lead municipality is missing
+// from its participants still gives a pilot the lead takes part in, and
+// moving the lead elsewhere later takes the old one out of the
+// participants without the lead rule refusing the update.
+func TestExperimentsLeadTakesPart(t *testing.T) {
+	_, data := readPilots(t, "data/pilots.csv")
+	const row = ",2021-03-01,2024-12-31,638,638,true,"
+	outside := strings.Replace(string(data), row, ",2021-03-01,2024-12-31,638,078,true,", 1)
+	moved := strings.Replace(string(data), row, ",2021-03-01,2024-12-31,078,078,true,", 1)
+	if outside == string(data) || moved == string(data) {
+		t.Fatal("the test's edits did not apply")
+	}
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		ctx := auth.System(context.Background())
+		c := testdb.Open(t, b).Client
+		if err := seed.Reference(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		now := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
+		porvoo := func() (lead string, codes []string) {
+			p := c.Pilot.Query().Where(pilot.Slug("kuntakokeilu-2021-porvoo")).WithLeadMunicipality().OnlyX(ctx)
+			codes = p.QueryMunicipalities().Order(ent.Asc(municipality.FieldCode)).Select(municipality.FieldCode).StringsX(ctx)
+			return p.Edges.LeadMunicipality.Code, codes
+		}
+		for _, step := range []struct {
+			data  string
+			lead  string
+			codes []string
+		}{
+			{outside, "638", []string{"078", "638"}},
+			{string(data), "638", []string{"638"}},
+			{moved, "078", []string{"078"}},
+			{outside, "638", []string{"078", "638"}},
+			{outside, "638", []string{"078", "638"}}, // a restart
+		} {
+			if _, err := seed.ExperimentsFrom(ctx, c, []byte(step.data), now); err != nil {
+				t.Fatal(err)
+			}
+			if lead, codes := porvoo(); lead != step.lead || !slices.Equal(codes, step.codes) {
+				t.Errorf("lead %s, participants %v; want %s, %v", lead, codes, step.lead, step.codes)
+			}
+		}
+		if _, err := seed.Demo(ctx, c, now); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range c.Pilot.Query().Where(pilot.HasLeadMunicipality()).WithLeadMunicipality().AllX(ctx) {
+			if !p.QueryMunicipalities().Where(municipality.ID(p.Edges.LeadMunicipality.ID)).ExistX(ctx) {
+				t.Errorf("pilot %s: its lead %s is no participant", p.Slug, p.Edges.LeadMunicipality.Code)
+			}
+		}
+	})
+}
+
 // TestExperimentsLeaveUsersPilotsAlone: a user's pilot that happens to have
 // a slug of the file is not taken over.
 func TestExperimentsLeaveUsersPilotsAlone(t *testing.T) {
