@@ -158,7 +158,7 @@ func (db *DB) migrate(ctx context.Context) error {
 	if err := db.Client.Schema.Create(ctx); err != nil {
 		return fmt.Errorf("create schema: %w", err)
 	}
-	return nil
+	return migrateSQLiteData(ctx, db.Driver)
 }
 
 // IndexForeignKeys adds to ent's table definitions an index on every

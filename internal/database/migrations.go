@@ -13,6 +13,7 @@ import (
 
 	atlasmigrate "ariga.io/atlas/sql/migrate"
 	atlaspg "ariga.io/atlas/sql/postgres"
+	"entgo.io/ent/dialect"
 )
 
 // migrationLock is the advisory lock under which an instance migrates:
@@ -59,6 +60,26 @@ func ApplyMigrations(ctx context.Context, db *sql.DB) error {
 	}
 	if err := ex.ExecuteN(ctx, 0); err != nil && !errors.Is(err, atlasmigrate.ErrNoPendingFiles) {
 		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// sqliteData are the data changes of the PostgreSQL migration files, for
+// SQLite, whose schema ent's auto-migration makes: each is idempotent and
+// runs at every start (nothing to do once applied).
+var sqliteData = []string{
+	// 20261130044000_lead_takes_part.sql: a pilot's lead municipality is
+	// among its participants (policy.LeadTakesPart).
+	`INSERT OR IGNORE INTO pilot_municipalities (pilot_id, municipality_id)
+	SELECT id, pilot_lead_municipality FROM pilots WHERE pilot_lead_municipality IS NOT NULL`,
+}
+
+// migrateSQLiteData applies sqliteData through the driver (its writer).
+func migrateSQLiteData(ctx context.Context, drv dialect.Driver) error {
+	for _, q := range sqliteData {
+		if err := drv.Exec(ctx, q, []any{}, nil); err != nil {
+			return fmt.Errorf("migrate data: %w", err)
+		}
 	}
 	return nil
 }

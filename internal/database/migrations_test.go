@@ -2,12 +2,21 @@ package database_test
 
 import (
 	"context"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"sync"
 	"testing"
 
+	"kokeilu/ent"
+	"kokeilu/ent/migrate/migrations"
+	"kokeilu/ent/municipality"
+	_ "kokeilu/ent/runtime"
+	"kokeilu/internal/auth"
 	"kokeilu/internal/database"
+	"kokeilu/internal/seed"
 	"kokeilu/internal/testdb"
 )
 
@@ -86,4 +95,55 @@ func TestInstancesMigrateTogether(t *testing.T) {
 		t.Fatal(err)
 	}
 	again.Close()
+}
+
+// TestLeadsBecomeParticipants: a database from before the lead rule, with
+// a pilot whose lead is no participant, gets the lead among the
+// participants from its migration: on PostgreSQL the migration file (run
+// here again on such data), on SQLite the start.
+func TestLeadsBecomeParticipants(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		ctx := auth.System(context.Background())
+		dsn := testdb.DSN(t, b)
+		db, err := database.Open(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { db.Close() }()
+		if err := seed.Reference(ctx, db.Client); err != nil {
+			t.Fatal(err)
+		}
+		lead := db.Client.Municipality.Query().Where(municipality.Code("091")).OnlyX(ctx)
+		other := db.Client.Municipality.Query().Where(municipality.Code("853")).OnlyX(ctx)
+		p := db.Client.Pilot.Create().SetTitle("Led by Helsinki").SetLeadMunicipality(lead).AddMunicipalities(other).SaveX(ctx)
+		// The state before the rule, written past the hooks.
+		if _, err := db.Client.ExecContext(ctx, "DELETE FROM pilot_municipalities WHERE pilot_id = "+strconv.Itoa(p.ID)+
+			" AND municipality_id = "+strconv.Itoa(lead.ID)); err != nil {
+			t.Fatal(err)
+		}
+		participants := func() []string {
+			return db.Client.Pilot.QueryMunicipalities(p).Order(ent.Asc(municipality.FieldCode)).
+				Select(municipality.FieldCode).StringsX(ctx)
+		}
+		if got := participants(); !slices.Equal(got, []string{"853"}) {
+			t.Fatalf("before: %v", got)
+		}
+		if b == testdb.Postgres {
+			file, err := fs.ReadFile(migrations.Postgres, "postgres/20261130044000_lead_takes_part.sql")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Client.ExecContext(ctx, string(file)); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			db.Close()
+			if db, err = database.Open(ctx, dsn); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := participants(); !slices.Equal(got, []string{"091", "853"}) {
+			t.Errorf("after the migration: %v, want [091 853]", got)
+		}
+	})
 }
