@@ -21,9 +21,9 @@ import (
 	"kokeilu/ent/municipality"
 	"kokeilu/ent/pilot"
 	"kokeilu/ent/predicate"
-	"kokeilu/ent/region"
 	"kokeilu/ent/theme"
-	"kokeilu/ent/wellbeingcounty"
+	"kokeilu/internal/analytics"
+	"kokeilu/internal/policy"
 	"kokeilu/internal/scalar"
 	"kokeilu/internal/text"
 )
@@ -61,103 +61,121 @@ func Handler(client *ent.Client) http.Handler {
 			return
 		}
 		q, perr := Params(r, Parameters)
+		var where *ent.PilotWhereInput
 		if perr == nil {
-			var where []predicate.Pilot
-			if where, perr = parse(q); perr == nil {
-				stream(r.Context(), w, client, where, format)
-				return
-			}
+			where, perr = Where(q)
 		}
-		WriteError(w, http.StatusBadRequest, fault.BadUserInput, perr.Param, perr.Message)
+		if perr != nil {
+			WriteError(w, http.StatusBadRequest, fault.BadUserInput, perr.Param, perr.Message)
+			return
+		}
+		// As in GraphQL: has…With filters see only what the viewer may read.
+		policy.ScopeWhere(r.Context(), where)
+		p, err := analytics.Predicate(where)
+		if err != nil {
+			WriteError(w, http.StatusBadRequest, fault.BadUserInput, "", err.Error())
+			return
+		}
+		stream(r.Context(), w, client, p, format)
 	})
 }
 
-// parse turns URL parameters (checked by Params) into pilot predicates.
-// Lists are comma-separated or repeated; values within one parameter are
-// alternatives (OR), different parameters all apply (AND).
-func parse(q url.Values) ([]predicate.Pilot, *ParamError) {
-	values := func(name string) []string {
-		var out []string
-		for _, v := range q[name] {
-			for _, part := range strings.Split(v, ",") {
-				if part = strings.TrimSpace(part); part != "" {
-					out = append(out, part)
-				}
-			}
-		}
-		return out
-	}
-	var where []predicate.Pilot
-	if s := values("status"); len(s) > 0 {
-		statuses := make([]pilot.Status, len(s))
-		for i, v := range s {
-			statuses[i] = pilot.Status(strings.ToUpper(v))
-			if err := pilot.StatusValidator(statuses[i]); err != nil {
-				return nil, &ParamError{"status", fmt.Sprintf("status %q is not one of PLANNED, ACTIVE, COMPLETED, CANCELLED", v)}
-			}
-		}
-		where = append(where, pilot.StatusIn(statuses...))
-	}
-	if s := values("theme"); len(s) > 0 {
-		where = append(where, pilot.HasThemesWith(theme.SlugIn(s...)))
-	}
-	// A municipality takes part in a pilot by leading it or participating.
-	takesPart := func(p predicate.Municipality) predicate.Pilot {
-		return pilot.Or(pilot.HasLeadMunicipalityWith(p), pilot.HasMunicipalitiesWith(p))
-	}
-	if s := values("municipality"); len(s) > 0 {
-		if err := codes("municipality", s, 3); err != nil {
-			return nil, err
-		}
-		where = append(where, takesPart(municipality.CodeIn(s...)))
-	}
-	if s := values("region"); len(s) > 0 {
-		if err := codes("region", s, 2); err != nil {
-			return nil, err
-		}
-		where = append(where, takesPart(municipality.HasRegionWith(region.CodeIn(s...))))
-	}
-	if s := values("county"); len(s) > 0 {
-		if err := codes("county", s, 2); err != nil {
-			return nil, err
-		}
-		where = append(where, takesPart(municipality.HasWellbeingCountyWith(wellbeingcounty.CodeIn(s...))))
-	}
-	for _, name := range []string{"startsFrom", "startsTo"} {
-		s := values(name)
-		if len(s) == 0 {
+// Where is the pilots query's where input (PilotWhereInput, as the API
+// takes it) for the URL parameters of an export, checked by Params: each
+// parameter sets the field it stands for (filters). Lists are
+// comma-separated or repeated; values within one parameter are
+// alternatives (…In), different parameters all apply (AND).
+func Where(q url.Values) (*ent.PilotWhereInput, *ParamError) {
+	w := &ent.PilotWhereInput{}
+	for _, name := range Parameters {
+		values, ok := q[name]
+		if !ok {
 			continue
 		}
-		if len(s) > 1 {
-			return nil, &ParamError{name, name + " takes one date"}
+		if err := filters[name](w, values); err != nil {
+			return nil, &ParamError{name, name + " " + err.Error()}
+		}
+	}
+	return w, nil
+}
+
+// filters set the where input's field of each parameter from its values;
+// their errors follow the parameter's name.
+var filters = map[string]func(w *ent.PilotWhereInput, values []string) error{
+	"status": func(w *ent.PilotWhereInput, values []string) error {
+		for _, v := range list(values) {
+			s := pilot.Status(strings.ToUpper(v))
+			if pilot.StatusValidator(s) != nil {
+				return fmt.Errorf("%q is not one of PLANNED, ACTIVE, COMPLETED, CANCELLED", v)
+			}
+			w.StatusIn = append(w.StatusIn, s)
+		}
+		return nil
+	},
+	"theme": func(w *ent.PilotWhereInput, values []string) error {
+		if slugs := list(values); slugs != nil {
+			w.HasThemesWith = append(w.HasThemesWith, &ent.ThemeWhereInput{SlugIn: slugs})
+		}
+		return nil
+	},
+	// The areas are the where input's municipalityCodeIn, regionCodeIn and
+	// wellbeingCountyCodeIn: one meaning, analytics.Area.
+	"municipality": area(analytics.Municipality),
+	"region":       area(analytics.Region),
+	"county":       area(analytics.WellbeingCounty),
+	"startsFrom":   date(func(w *ent.PilotWhereInput, d time.Time) { w.StartsOnGTE = &d }),
+	"startsTo":     date(func(w *ent.PilotWhereInput, d time.Time) { w.StartsOnLTE = &d }),
+	"text": func(w *ent.PilotWhereInput, values []string) error {
+		t := strings.TrimSpace(values[0])
+		if t == "" {
+			return nil
+		}
+		if n := text.Len(t); n > maxText {
+			return fmt.Errorf("is %d characters long; at most %d are allowed", n, maxText)
+		}
+		w.Or = append(w.Or, &ent.PilotWhereInput{TitleContainsFold: &t}, &ent.PilotWhereInput{SummaryContainsFold: &t})
+		return nil
+	},
+}
+
+// list is the values of a list parameter: comma-separated or repeated,
+// blanks dropped; nil when none is left.
+func list(values []string) []string {
+	var out []string
+	for _, v := range values {
+		for _, part := range strings.Split(v, ",") {
+			if part = strings.TrimSpace(part); part != "" {
+				out = append(out, part)
+			}
+		}
+	}
+	return out
+}
+
+// area is the filter of an area parameter.
+func area(dim analytics.Dimension) func(*ent.PilotWhereInput, []string) error {
+	return func(w *ent.PilotWhereInput, values []string) error {
+		return analytics.FilterPilots(w, "", dim, list(values))
+	}
+}
+
+// date is the filter of a date parameter, which takes one date.
+func date(set func(*ent.PilotWhereInput, time.Time)) func(*ent.PilotWhereInput, []string) error {
+	return func(w *ent.PilotWhereInput, values []string) error {
+		s := list(values)
+		switch {
+		case len(s) == 0:
+			return nil
+		case len(s) > 1:
+			return fmt.Errorf("takes one date")
 		}
 		d, err := time.Parse(scalar.DateLayout, s[0])
 		if err != nil {
-			return nil, &ParamError{name, fmt.Sprintf("%s %q is not a date like 2015-12-02", name, s[0])}
+			return fmt.Errorf("%q is not a date like 2015-12-02", s[0])
 		}
-		if name == "startsFrom" {
-			where = append(where, pilot.StartsOnGTE(d))
-		} else {
-			where = append(where, pilot.StartsOnLTE(d))
-		}
+		set(w, d)
+		return nil
 	}
-	if t := strings.TrimSpace(q.Get("text")); t != "" {
-		if n := text.Len(t); n > maxText {
-			return nil, &ParamError{"text", fmt.Sprintf("text is %d characters long; at most %d are allowed", n, maxText)}
-		}
-		where = append(where, pilot.Or(pilot.TitleContainsFold(t), pilot.SummaryContainsFold(t)))
-	}
-	return where, nil
-}
-
-// codes checks classification codes: digits only, of the given length.
-func codes(param string, values []string, length int) *ParamError {
-	for _, v := range values {
-		if len(v) != length || strings.Trim(v, "0123456789") != "" {
-			return &ParamError{param, fmt.Sprintf("%s %q is not a %d-digit code", param, v, length)}
-		}
-	}
-	return nil
 }
 
 // row is one pilot as exported.
@@ -188,7 +206,7 @@ func row(p *ent.Pilot) []string {
 }
 
 // stream writes the pilots matching where, batch by batch in id order.
-func stream(ctx context.Context, w http.ResponseWriter, client *ent.Client, where []predicate.Pilot, format string) {
+func stream(ctx context.Context, w http.ResponseWriter, client *ent.Client, where predicate.Pilot, format string) {
 	var out rowWriter
 	if format == "csv" {
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
@@ -205,7 +223,11 @@ func stream(ctx context.Context, w http.ResponseWriter, client *ent.Client, wher
 	}
 	last := 0
 	for {
-		batch, err := client.Pilot.Query().Where(where...).Where(pilot.IDGT(last)).
+		q := client.Pilot.Query()
+		if where != nil {
+			q.Where(where)
+		}
+		batch, err := q.Where(pilot.IDGT(last)).
 			Order(ent.Asc(pilot.FieldID)).Limit(BatchSize).
 			WithLeadMunicipality(func(q *ent.MunicipalityQuery) { q.Select(municipality.FieldCode, municipality.FieldNameFi) }).
 			WithMunicipalities(func(q *ent.MunicipalityQuery) {

@@ -105,12 +105,11 @@ func TestExportPilots(t *testing.T) {
 			{"status=ACTIVE", map[string]any{"status": "ACTIVE"}},
 			{"status=active,cancelled", map[string]any{"statusIn": []string{"ACTIVE", "CANCELLED"}}},
 			{"theme=synthetic-theme-1", map[string]any{"hasThemesWith": []any{map[string]any{"slug": "synthetic-theme-1"}}}},
-			{"municipality=" + lead, map[string]any{"or": []any{
-				map[string]any{"hasLeadMunicipalityWith": []any{map[string]any{"code": lead}}},
-				map[string]any{"hasMunicipalitiesWith": []any{map[string]any{"code": lead}}}}}},
-			{"region=01", map[string]any{"or": []any{
-				map[string]any{"hasLeadMunicipalityWith": []any{map[string]any{"hasRegionWith": []any{map[string]any{"code": "01"}}}}},
-				map[string]any{"hasMunicipalitiesWith": []any{map[string]any{"hasRegionWith": []any{map[string]any{"code": "01"}}}}}}}},
+			{"municipality=" + lead, map[string]any{"municipalityCode": lead}},
+			{"region=01", map[string]any{"regionCode": "01"}},
+			{"region=01,02&county=90", map[string]any{"regionCodeIn": []string{"01", "02"}, "wellbeingCountyCode": "90"}},
+			{"text=KOTIHOITO", map[string]any{"or": []any{
+				map[string]any{"titleContainsFold": "kotihoito"}, map[string]any{"summaryContainsFold": "kotihoito"}}}},
 			{"startsFrom=2015-01-01&startsTo=2016-12-31&status=COMPLETED", map[string]any{
 				"startsOnGTE": "2015-01-01", "startsOnLTE": "2016-12-31", "status": "COMPLETED"}},
 		} {
