@@ -291,3 +291,38 @@ func TestAreaCountsAgreeAcrossSurfaces(t *testing.T) {
 		t.Log(table.String())
 	})
 }
+
+// TestAreaCodesAreChecked: an area code not of its form (two digits for
+// regions and counties, three for subregions and municipalities) is
+// BAD_USER_INPUT on every where input that takes one, and in the exports; a
+// well-formed code that names no area matches nothing.
+func TestAreaCodesAreChecked(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		a := newAPI(t, b, false)
+		for _, c := range []struct{ query, field string }{
+			{`{ pilots(where: {regionCode: "1"}) { totalCount } }`, "regionCode"},
+			{`{ pilots(where: {or: [{municipalityCodeIn: ["091", "91"]}]}) { totalCount } }`, "municipalityCodeIn"},
+			{`{ pilotStats(where: {wellbeingCountyCode: "x1"}, groupBy: [REGION]) { total } }`, "wellbeingCountyCode"},
+			{`{ pilots(where: {subregionCode: "0111"}) { totalCount } }`, "subregionCode"},
+			{`{ networks(where: {regionCodeIn: ["01", " 2"]}) { totalCount } }`, "regionCodeIn"},
+			{`{ organizations(where: {municipalityCode: "abc"}) { totalCount } }`, "municipalityCode"},
+			{`{ notices(where: {wellbeingCountyCodeIn: ["999"]}) { totalCount } }`, "wellbeingCountyCodeIn"},
+			{`{ region(code: "01") { pilots(where: {regionCode: "1"}) { totalCount } } }`, "regionCode"},
+		} {
+			if e := a.fail("BAD_USER_INPUT", c.query, nil); e.Extensions["field"] != c.field {
+				t.Errorf("%s: field %v, want %s (%s)", c.query, e.Extensions["field"], c.field, e.Message)
+			}
+		}
+		if n := a.pilotCount(map[string]any{"regionCode": "99"}); n != 0 {
+			t.Errorf("region 99: %d pilots", n)
+		}
+		for _, c := range []struct{ query, param string }{
+			{"region=1", "region"}, {"county=01,x", "county"}, {"municipality=0910", "municipality"},
+		} {
+			status, body := a.get("/export/pilots.json?" + c.query)
+			if code, param := refusal(t, body); status != http.StatusBadRequest || code != "BAD_USER_INPUT" || param != c.param {
+				t.Errorf("%s: %d %s on %q", c.query, status, code, param)
+			}
+		}
+	})
+}
