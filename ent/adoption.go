@@ -21,15 +21,15 @@ type Adoption struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID int `json:"id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When it was created (RFC 3339, UTC).
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When it was last changed (RFC 3339, UTC).
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// AdoptedOn holds the value of the "adopted_on" field.
+	// The day the model was taken into use; null when not known.
 	AdoptedOn *time.Time `json:"adopted_on,omitempty"`
 	// At most 5000 characters.
 	Note string `json:"note,omitempty"`
-	// At most 2048 characters.
+	// Where the facts come from: the web address of the source. At most 2048 characters.
 	SourceURL string `json:"sourceURL,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the AdoptionQuery when eager-loading is set.
@@ -43,13 +43,13 @@ type Adoption struct {
 
 // AdoptionEdges holds the relations/edges for other nodes in the graph.
 type AdoptionEdges struct {
-	// OperatingModel holds the value of the operating_model edge.
+	// The model adopted.
 	OperatingModel *OperatingModel `json:"operating_model,omitempty"`
-	// Municipality holds the value of the municipality edge.
+	// The adopting municipality; exactly one of municipality and pilot is set.
 	Municipality *Municipality `json:"municipality,omitempty"`
-	// Pilot holds the value of the pilot edge.
+	// The adopting pilot; exactly one of municipality and pilot is set.
 	Pilot *Pilot `json:"pilot,omitempty"`
-	// CreatedBy holds the value of the created_by edge.
+	// Who created it; null for reference data.
 	CreatedBy *User `json:"created_by,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

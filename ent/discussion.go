@@ -19,19 +19,19 @@ type Discussion struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID int `json:"id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When it was created (RFC 3339, UTC).
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When it was last changed (RFC 3339, UTC).
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// At most 200 characters.
 	Title string `json:"title,omitempty"`
-	// Locked holds the value of the "locked" field.
+	// A locked discussion takes no new posts.
 	Locked bool `json:"locked,omitempty"`
-	// Pinned holds the value of the "pinned" field.
+	// Pinned discussions are shown first.
 	Pinned bool `json:"pinned,omitempty"`
-	// PostCount holds the value of the "post_count" field.
+	// How many posts the discussion has.
 	PostCount int `json:"post_count,omitempty"`
-	// LastPostAt holds the value of the "last_post_at" field.
+	// When the latest post was written; null before the first.
 	LastPostAt *time.Time `json:"last_post_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the DiscussionQuery when eager-loading is set.
@@ -43,11 +43,11 @@ type Discussion struct {
 
 // DiscussionEdges holds the relations/edges for other nodes in the graph.
 type DiscussionEdges struct {
-	// Workspace holds the value of the workspace edge.
+	// The workspace of the discussion.
 	Workspace *Workspace `json:"workspace,omitempty"`
-	// Author holds the value of the author edge.
+	// Who started it; null if the account is gone.
 	Author *User `json:"author,omitempty"`
-	// Posts holds the value of the posts edge.
+	// The posts, oldest first unless ordered.
 	Posts []*Post `json:"posts,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

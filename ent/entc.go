@@ -5,13 +5,18 @@
 package main
 
 import (
+	"fmt"
+	"go/ast"
+	"go/doc"
+	"go/parser"
+	"go/token"
 	"log"
 	"strings"
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent/entc"
 	"entgo.io/ent/entc/gen"
-	"github.com/vektah/gqlparser/v2/ast"
+	gql "github.com/vektah/gqlparser/v2/ast"
 )
 
 func main() {
@@ -35,7 +40,7 @@ func main() {
 			entgql.MutationInputTemplate,
 			kokeiluTemplate("gql_where_input", "where_input.tmpl"),
 		),
-		entgql.WithSchemaHook(addConnectionNodes, describeOrders),
+		entgql.WithSchemaHook(addConnectionNodes, describeOrders, describeTypes),
 	)
 	if err != nil {
 		log.Fatalf("creating entgql extension: %v", err)
@@ -64,16 +69,16 @@ func kokeiluTemplate(name, file string) *gen.Template {
 
 // addConnectionNodes gives every <T>Connection the `nodes: [T]!` shortcut
 // that GitHub's API and Relay clients expect beside edges{node}.
-func addConnectionNodes(_ *gen.Graph, s *ast.Schema) error {
+func addConnectionNodes(_ *gen.Graph, s *gql.Schema) error {
 	for name, def := range s.Types {
 		node, ok := strings.CutSuffix(name, "Connection")
-		if !ok || def.Kind != ast.Object || s.Types[node] == nil {
+		if !ok || def.Kind != gql.Object || s.Types[node] == nil {
 			continue
 		}
-		def.Fields = append(def.Fields, &ast.FieldDefinition{
+		def.Fields = append(def.Fields, &gql.FieldDefinition{
 			Name:        "nodes",
 			Description: "The nodes of the edges, for clients that need no cursors.",
-			Type:        ast.NonNullListType(ast.NamedType(node, nil), nil),
+			Type:        gql.NonNullListType(gql.NamedType(node, nil), nil),
 		})
 	}
 	return nil
@@ -81,10 +86,10 @@ func addConnectionNodes(_ *gen.Graph, s *ast.Schema) error {
 
 // describeOrders documents on every <T>OrderField enum the one order that
 // both databases follow (internal/paging).
-func describeOrders(_ *gen.Graph, s *ast.Schema) error {
+func describeOrders(_ *gen.Graph, s *gql.Schema) error {
 	for name, def := range s.Types {
 		node, ok := strings.CutSuffix(name, "OrderField")
-		if !ok || def.Kind != ast.Enum {
+		if !ok || def.Kind != gql.Enum {
 			continue
 		}
 		def.Description = "Properties by which " + node + " connections can be ordered. " +
@@ -93,4 +98,85 @@ func describeOrders(_ *gen.Graph, s *ast.Schema) error {
 			"Ties are broken by ID, ascending."
 	}
 	return nil
+}
+
+// describeTypes gives every ent type in the GraphQL schema the Go doc comment
+// of its schema in ent/schema (one text for readers of the code and of the
+// docs explorer), and every root list field a description of its type and
+// of how it pages.
+func describeTypes(g *gen.Graph, s *gql.Schema) error {
+	docs, err := schemaDocs("./ent/schema")
+	if err != nil {
+		return err
+	}
+	for _, n := range g.Nodes {
+		def := s.Types[n.Name]
+		if def == nil || def.Description != "" {
+			continue
+		}
+		text, ok := docs[n.Name]
+		if !ok {
+			return fmt.Errorf("ent/schema: type %s has no doc comment; it becomes the GraphQL description", n.Name)
+		}
+		def.Description = text
+	}
+	// entgql leaves connection fields undescribed; their edge's comment says it.
+	camel := gen.Funcs["camel"].(func(string) string) // entgql's field names
+	for _, n := range g.Nodes {
+		def := s.Types[n.Name]
+		if def == nil {
+			continue
+		}
+		if f := def.Fields.ForName("id"); f != nil && f.Description == "" {
+			f.Description = "The global ID (Relay): unique across all types; node(id:) finds the object by it."
+		}
+		for _, e := range n.Edges {
+			if f := def.Fields.ForName(camel(e.Name)); f != nil && f.Description == "" {
+				f.Description = e.Comment()
+			}
+		}
+	}
+	query := s.Types["Query"]
+	if query == nil {
+		return fmt.Errorf("entgql produced no Query type")
+	}
+	query.Description = "Everything Kokeilu lets you read. Anyone may read the reference data, pilots, " +
+		"networks and public workspaces; members-only contents need a bearer token of a member. " +
+		"Errors carry extensions.code (BAD_USER_INPUT, NOT_FOUND, FORBIDDEN, …)."
+	for _, f := range query.Fields {
+		node, ok := strings.CutSuffix(f.Type.Name(), "Connection")
+		if !ok || f.Description != "" || s.Types[node] == nil {
+			continue
+		}
+		f.Description = fmt.Sprintf("Every %s the viewer may see, as a Relay connection. "+
+			"Filter with `where` (%sWhereInput), order with `orderBy` (%sOrderField; ties by ID), "+
+			"page with `first`/`after` or `last`/`before`: 20 per page unless asked, at most 100. "+
+			"Bad filters, orders and cursors are BAD_USER_INPUT.\n\n%s",
+			node, node, node, s.Types[node].Description)
+	}
+	return nil
+}
+
+// schemaDocs reads the doc comments of the types declared in dir.
+func schemaDocs(dir string) (map[string]string, error) {
+	fset := token.NewFileSet()
+	pkgs, err := parser.ParseDir(fset, dir, nil, parser.ParseComments)
+	if err != nil {
+		return nil, err
+	}
+	docs := map[string]string{}
+	for _, p := range pkgs {
+		files := make([]*ast.File, 0, len(p.Files))
+		for _, f := range p.Files {
+			files = append(files, f)
+		}
+		dp, err := doc.NewFromFiles(fset, files, "kokeilu/ent/schema")
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range dp.Types {
+			docs[t.Name] = strings.TrimSpace(strings.Join(strings.Fields(t.Doc), " "))
+		}
+	}
+	return docs, nil
 }

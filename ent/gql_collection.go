@@ -5853,19 +5853,6 @@ func (_q *WorkspaceQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 			_q.WithNamedProjects(alias, func(wq *PilotQuery) {
 				*wq = *query
 			})
-
-		case "children":
-			var (
-				alias = field.Alias
-				path  = append(path, alias)
-				query = (&WorkspaceClient{config: _q.config}).Query()
-			)
-			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, workspaceImplementors)...); err != nil {
-				return err
-			}
-			_q.WithNamedChildren(alias, func(wq *WorkspaceQuery) {
-				*wq = *query
-			})
 		case "createdAt":
 			if _, ok := fieldSeen[workspace.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, workspace.FieldCreatedAt)

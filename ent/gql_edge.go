@@ -997,15 +997,3 @@ func (_m *Workspace) Projects(
 	}
 	return _m.QueryProjects().Paginate(ctx, after, first, before, last, opts...)
 }
-
-func (_m *Workspace) Children(ctx context.Context) (result []*Workspace, err error) {
-	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
-		result, err = _m.NamedChildren(graphql.GetFieldContext(ctx).Field.Alias)
-	} else {
-		result, err = _m.Edges.ChildrenOrErr()
-	}
-	if IsNotLoaded(err) {
-		result, err = _m.QueryChildren().All(ctx)
-	}
-	return result, err
-}

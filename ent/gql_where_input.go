@@ -9649,10 +9649,6 @@ type WorkspaceWhereInput struct {
 	// "projects" edge predicates.
 	HasProjects     *bool              `json:"hasProjects,omitempty"`
 	HasProjectsWith []*PilotWhereInput `json:"hasProjectsWith,omitempty"`
-
-	// "children" edge predicates.
-	HasChildren     *bool                  `json:"hasChildren,omitempty"`
-	HasChildrenWith []*WorkspaceWhereInput `json:"hasChildrenWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -9976,24 +9972,6 @@ func (i *WorkspaceWhereInput) P() (predicate.Workspace, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, workspace.HasProjectsWith(with...))
-	}
-	if i.HasChildren != nil {
-		p := workspace.HasChildren()
-		if !*i.HasChildren {
-			p = workspace.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasChildrenWith) > 0 {
-		with := make([]predicate.Workspace, 0, len(i.HasChildrenWith))
-		for _, w := range i.HasChildrenWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasChildrenWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, workspace.HasChildrenWith(with...))
 	}
 	switch len(predicates) {
 	case 0:

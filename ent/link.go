@@ -18,25 +18,25 @@ type Link struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID int `json:"id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When it was created (RFC 3339, UTC).
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When it was last changed (RFC 3339, UTC).
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// SourceID holds the value of the "source_id" field.
 	SourceID int `json:"source_id,omitempty"`
 	// TargetID holds the value of the "target_id" field.
 	TargetID int `json:"target_id,omitempty"`
-	// Kind holds the value of the "kind" field.
+	// What the relation is.
 	Kind link.Kind `json:"kind,omitempty"`
-	// Weight holds the value of the "weight" field.
+	// How strong the relation is, ≥ 0 (1 unless set); graph algorithms read it as the edge weight.
 	Weight float64 `json:"weight,omitempty"`
-	// ValidFrom holds the value of the "valid_from" field.
+	// The first day the relation holds; null when not known.
 	ValidFrom *time.Time `json:"valid_from,omitempty"`
-	// ValidTo holds the value of the "valid_to" field.
+	// The last day the relation holds; null while it holds.
 	ValidTo *time.Time `json:"valid_to,omitempty"`
 	// At most 2000 characters.
 	Description string `json:"description,omitempty"`
-	// At most 2048 characters.
+	// Where the facts come from: the web address of the source. At most 2048 characters.
 	SourceURL string `json:"sourceURL,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the LinkQuery when eager-loading is set.
@@ -47,7 +47,7 @@ type Link struct {
 
 // LinkEdges holds the relations/edges for other nodes in the graph.
 type LinkEdges struct {
-	// CreatedBy holds the value of the created_by edge.
+	// Who created it; null for reference data.
 	CreatedBy *User `json:"created_by,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

@@ -19,15 +19,15 @@ type Material struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID int `json:"id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When it was created (RFC 3339, UTC).
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When it was last changed (RFC 3339, UTC).
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// At most 200 characters.
 	Title string `json:"title,omitempty"`
 	// At most 5000 characters.
 	Description string `json:"description,omitempty"`
-	// Kind holds the value of the "kind" field.
+	// What the material is.
 	Kind material.Kind `json:"kind,omitempty"`
 	// At most 2048 characters.
 	URL string `json:"url,omitempty"`
@@ -43,9 +43,9 @@ type Material struct {
 
 // MaterialEdges holds the relations/edges for other nodes in the graph.
 type MaterialEdges struct {
-	// Workspace holds the value of the workspace edge.
+	// The workspace it belongs to.
 	Workspace *Workspace `json:"workspace,omitempty"`
-	// Author holds the value of the author edge.
+	// Who added it; null if the account is gone.
 	Author *User `json:"author,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

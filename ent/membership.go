@@ -19,9 +19,9 @@ type Membership struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID int `json:"id,omitempty"`
-	// Role holds the value of the "role" field.
+	// OWNER and ADMIN manage the workspace; MEMBER takes part; PENDING asked to join and waits for an admin.
 	Role membership.Role `json:"role,omitempty"`
-	// JoinedAt holds the value of the "joined_at" field.
+	// When the user joined or asked to join.
 	JoinedAt time.Time `json:"joined_at,omitempty"`
 	// UserID holds the value of the "user_id" field.
 	UserID int `json:"user_id,omitempty"`
@@ -35,9 +35,9 @@ type Membership struct {
 
 // MembershipEdges holds the relations/edges for other nodes in the graph.
 type MembershipEdges struct {
-	// User holds the value of the user edge.
+	// The member.
 	User *User `json:"user,omitempty"`
-	// Workspace holds the value of the workspace edge.
+	// The workspace.
 	Workspace *Workspace `json:"workspace,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

@@ -18,31 +18,31 @@ type Municipality struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID int `json:"id,omitempty"`
-	// NameFi holds the value of the "name_fi" field.
+	// The official name in Finnish.
 	NameFi string `json:"name_fi,omitempty"`
-	// NameSv holds the value of the "name_sv" field.
+	// The official name in Swedish; empty where the source gives none.
 	NameSv string `json:"name_sv,omitempty"`
-	// NameEn holds the value of the "name_en" field.
+	// The name in English; empty where the source gives none.
 	NameEn string `json:"name_en,omitempty"`
-	// At most 8 characters.
+	// The official code of Statistics Finland's classification, as text ("005"). At most 8 characters.
 	Code string `json:"code,omitempty"`
 	// At most 8 characters.
 	SubregionCode string `json:"subregion_code,omitempty"`
-	// SubregionNameFi holds the value of the "subregion_name_fi" field.
+	// The seutukunta's name in Finnish.
 	SubregionNameFi string `json:"subregion_name_fi,omitempty"`
-	// SubregionNameSv holds the value of the "subregion_name_sv" field.
+	// The seutukunta's name in Swedish.
 	SubregionNameSv string `json:"subregion_name_sv,omitempty"`
-	// LanguageStatus holds the value of the "language_status" field.
+	// The official languages of the municipality and which is the majority's.
 	LanguageStatus municipality.LanguageStatus `json:"language_status,omitempty"`
-	// MunicipalityGroup holds the value of the "municipality_group" field.
+	// Statistics Finland's statistical grouping: urban, semi-urban or rural.
 	MunicipalityGroup municipality.MunicipalityGroup `json:"municipality_group,omitempty"`
-	// Population holds the value of the "population" field.
+	// Inhabitants on 31 December of populationYear (Statistics Finland).
 	Population int `json:"population,omitempty"`
-	// PopulationYear holds the value of the "population_year" field.
+	// The year whose last day population counts.
 	PopulationYear int `json:"population_year,omitempty"`
-	// Latitude holds the value of the "latitude" field.
+	// Latitude of the municipality's centre (WGS 84, degrees).
 	Latitude *float64 `json:"latitude,omitempty"`
-	// Longitude holds the value of the "longitude" field.
+	// Longitude of the municipality's centre (WGS 84, degrees).
 	Longitude *float64 `json:"longitude,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the MunicipalityQuery when eager-loading is set.
@@ -54,19 +54,19 @@ type Municipality struct {
 
 // MunicipalityEdges holds the relations/edges for other nodes in the graph.
 type MunicipalityEdges struct {
-	// Region holds the value of the region edge.
+	// The region (maakunta).
 	Region *Region `json:"region,omitempty"`
-	// WellbeingCounty holds the value of the wellbeing_county edge.
+	// The wellbeing services county, or Helsinki (90) or Åland (91).
 	WellbeingCounty *WellbeingCounty `json:"wellbeing_county,omitempty"`
-	// Pilots holds the value of the pilots edge.
+	// Pilots the municipality takes part in (leading one counts as taking part).
 	Pilots []*Pilot `json:"pilots,omitempty"`
-	// LedPilots holds the value of the led_pilots edge.
+	// Pilots the municipality leads.
 	LedPilots []*Pilot `json:"led_pilots,omitempty"`
-	// Networks holds the value of the networks edge.
+	// Networks the municipality belongs to.
 	Networks []*Network `json:"networks,omitempty"`
-	// Organizations holds the value of the organizations edge.
+	// Organisations that belong to or are based in the municipality.
 	Organizations []*Organization `json:"organizations,omitempty"`
-	// OperatingModels holds the value of the operating_models edge.
+	// Operating models that run here, as the viewer may see them (adoptions are listed apart).
 	OperatingModels []*OperatingModel `json:"operating_models,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

@@ -18,21 +18,21 @@ type Network struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID int `json:"id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When it was created (RFC 3339, UTC).
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When it was last changed (RFC 3339, UTC).
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// At most 100 characters.
+	// The URL key, derived from the name or title when it is created, unique. At most 100 characters.
 	Slug string `json:"slug,omitempty"`
 	// At most 300 characters.
 	Name string `json:"name,omitempty"`
 	// At most 20000 characters.
 	Description string `json:"description,omitempty"`
-	// Kind holds the value of the "kind" field.
+	// What kind of network: a funded programme, a thematic, regional or learning network, or other.
 	Kind network.Kind `json:"kind,omitempty"`
-	// StartsOn holds the value of the "starts_on" field.
+	// When the network or programme began; null when not known.
 	StartsOn *time.Time `json:"starts_on,omitempty"`
-	// EndsOn holds the value of the "ends_on" field.
+	// When it ended or ends; null while it goes on.
 	EndsOn *time.Time `json:"ends_on,omitempty"`
 	// At most 2048 characters.
 	Website string `json:"website,omitempty"`
@@ -46,19 +46,19 @@ type Network struct {
 
 // NetworkEdges holds the relations/edges for other nodes in the graph.
 type NetworkEdges struct {
-	// Municipalities holds the value of the municipalities edge.
+	// Member municipalities of the network.
 	Municipalities []*Municipality `json:"municipalities,omitempty"`
-	// Organizations holds the value of the organizations edge.
+	// Member and partner organisations of the network.
 	Organizations []*Organization `json:"organizations,omitempty"`
-	// Pilots holds the value of the pilots edge.
+	// Pilots run under the network.
 	Pilots []*Pilot `json:"pilots,omitempty"`
-	// Workspaces holds the value of the workspaces edge.
+	// Workspaces of the network, as the viewer may see them.
 	Workspaces []*Workspace `json:"workspaces,omitempty"`
-	// CreatedBy holds the value of the created_by edge.
+	// Who created it; null for reference data.
 	CreatedBy *User `json:"created_by,omitempty"`
-	// Parent holds the value of the parent edge.
+	// The network this one is part of; null at the top.
 	Parent *Network `json:"parent,omitempty"`
-	// Children holds the value of the children edge.
+	// Networks nested in this one.
 	Children []*Network `json:"children,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

@@ -23,15 +23,15 @@ type Notice struct {
 	Title string `json:"title,omitempty"`
 	// At most 20000 characters.
 	Body string `json:"body,omitempty"`
-	// Kind holds the value of the "kind" field.
+	// A notice, a news item, or an event (then eventOn gives its day).
 	Kind notice.Kind `json:"kind,omitempty"`
-	// EventOn holds the value of the "event_on" field.
+	// The day of the event the notice announces; null when none.
 	EventOn *time.Time `json:"event_on,omitempty"`
 	// At most 2048 characters.
 	URL string `json:"url,omitempty"`
-	// PublishedAt holds the value of the "published_at" field.
+	// When it was published (RFC 3339, UTC).
 	PublishedAt time.Time `json:"published_at,omitempty"`
-	// ExpiresAt holds the value of the "expires_at" field.
+	// When it stops being current; null: it does not.
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the NoticeQuery when eager-loading is set.
@@ -43,9 +43,9 @@ type Notice struct {
 
 // NoticeEdges holds the relations/edges for other nodes in the graph.
 type NoticeEdges struct {
-	// Workspace holds the value of the workspace edge.
+	// The workspace whose board it is on.
 	Workspace *Workspace `json:"workspace,omitempty"`
-	// Author holds the value of the author edge.
+	// Who posted it; null if the account is gone.
 	Author *User `json:"author,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

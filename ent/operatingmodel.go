@@ -19,11 +19,11 @@ type OperatingModel struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID int `json:"id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When it was created (RFC 3339, UTC).
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When it was last changed (RFC 3339, UTC).
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// At most 100 characters.
+	// The URL key, derived from the name or title when it is created, unique. At most 100 characters.
 	Slug string `json:"slug,omitempty"`
 	// At most 300 characters.
 	Name string `json:"name,omitempty"`
@@ -37,7 +37,7 @@ type OperatingModel struct {
 	OperatingEnvironment string `json:"operating_environment,omitempty"`
 	// At most 300 characters.
 	Funder string `json:"funder,omitempty"`
-	// At most 2048 characters.
+	// Where the facts come from: the web address of the source. At most 2048 characters.
 	SourceURL string `json:"sourceURL,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the OperatingModelQuery when eager-loading is set.
@@ -50,21 +50,21 @@ type OperatingModel struct {
 
 // OperatingModelEdges holds the relations/edges for other nodes in the graph.
 type OperatingModelEdges struct {
-	// Workspace holds the value of the workspace edge.
+	// The workspace that describes the model; its visibility decides who sees the model.
 	Workspace *Workspace `json:"workspace,omitempty"`
-	// CreatedBy holds the value of the created_by edge.
+	// Who created it; null for reference data.
 	CreatedBy *User `json:"created_by,omitempty"`
-	// Municipalities holds the value of the municipalities edge.
+	// Municipalities where the model runs (adoptions are listed apart).
 	Municipalities []*Municipality `json:"municipalities,omitempty"`
-	// WellbeingCounties holds the value of the wellbeing_counties edge.
+	// Wellbeing services counties where the model runs.
 	WellbeingCounties []*WellbeingCounty `json:"wellbeing_counties,omitempty"`
-	// DevelopedIn holds the value of the developed_in edge.
+	// Pilots that developed the model.
 	DevelopedIn []*Pilot `json:"developed_in,omitempty"`
-	// PartOf holds the value of the part_of edge.
+	// The larger model this one is part of; null at the top.
 	PartOf *OperatingModel `json:"part_of,omitempty"`
-	// Parts holds the value of the parts edge.
+	// Models that are parts of this one.
 	Parts []*OperatingModel `json:"parts,omitempty"`
-	// Adoptions holds the value of the adoptions edge.
+	// Who took the model into use, and when.
 	Adoptions []*Adoption `json:"adoptions,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

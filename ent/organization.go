@@ -18,15 +18,15 @@ type Organization struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID int `json:"id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When it was created (RFC 3339, UTC).
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When it was last changed (RFC 3339, UTC).
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// At most 300 characters.
 	Name string `json:"name,omitempty"`
 	// At most 100 characters.
 	Slug string `json:"slug,omitempty"`
-	// Kind holds the value of the "kind" field.
+	// What kind of organisation it is.
 	Kind organization.Kind `json:"kind,omitempty"`
 	// At most 10000 characters.
 	Description string `json:"description,omitempty"`
@@ -41,11 +41,11 @@ type Organization struct {
 
 // OrganizationEdges holds the relations/edges for other nodes in the graph.
 type OrganizationEdges struct {
-	// Municipality holds the value of the municipality edge.
+	// The municipality the organisation belongs to or is based in, if any.
 	Municipality *Municipality `json:"municipality,omitempty"`
-	// Pilots holds the value of the pilots edge.
+	// Pilots the organisation is a partner in.
 	Pilots []*Pilot `json:"pilots,omitempty"`
-	// Networks holds the value of the networks edge.
+	// Networks the organisation belongs to.
 	Networks []*Network `json:"networks,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

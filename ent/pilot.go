@@ -20,11 +20,11 @@ type Pilot struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID int `json:"id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When it was created (RFC 3339, UTC).
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When it was last changed (RFC 3339, UTC).
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// At most 100 characters.
+	// The URL key, derived from the name or title when it is created, unique. At most 100 characters.
 	Slug string `json:"slug,omitempty"`
 	// At most 300 characters.
 	Title string `json:"title,omitempty"`
@@ -32,15 +32,15 @@ type Pilot struct {
 	Summary string `json:"summary,omitempty"`
 	// At most 20000 characters.
 	Description string `json:"description,omitempty"`
-	// Status holds the value of the "status" field.
+	// Where the pilot stands: planned, running, completed or cancelled.
 	Status pilot.Status `json:"status,omitempty"`
-	// StartsOn holds the value of the "starts_on" field.
+	// The first day of the pilot; null when not known.
 	StartsOn *time.Time `json:"starts_on,omitempty"`
-	// EndsOn holds the value of the "ends_on" field.
+	// The last day of the pilot; null while open-ended or not known.
 	EndsOn *time.Time `json:"ends_on,omitempty"`
 	// Whether `municipalities` is the complete list of participants as the source names them. false when some are derived, not named: in the 2021–2024 municipal employment experiments the act defines the Pirkanmaa area as all 22 municipalities of the region but names none, so those 22 are derived (the region as it stood in 2020). null when the question does not apply (the basic income experiment drew individuals, not municipalities).
 	ParticipantsComplete *bool `json:"participants_complete,omitempty"`
-	// At most 2048 characters.
+	// Where the facts come from: the web address of the source. At most 2048 characters.
 	SourceURL string `json:"sourceURL,omitempty"`
 	// true for the verified experiments shipped with Kokeilu (internal/seed/data/pilots.csv, sources in its SOURCES.md): they are brought in step with that file at every start, so edits to them do not last.
 	Reference bool `json:"reference,omitempty"`
@@ -54,23 +54,23 @@ type Pilot struct {
 
 // PilotEdges holds the relations/edges for other nodes in the graph.
 type PilotEdges struct {
-	// The municipality that leads the pilot; it is always among `municipalities` (setting it adds it there; removing it from there while it leads is BAD_USER_INPUT).
+	// The municipality that leads the pilot; null when none leads. It is always among `municipalities` (setting it adds it there; removing it from there while it leads is BAD_USER_INPUT).
 	LeadMunicipality *Municipality `json:"lead_municipality,omitempty"`
 	// The participating municipalities, the lead municipality among them: a pilot is in an area (regionCode, pilotStats, exports) when one of these is.
 	Municipalities []*Municipality `json:"municipalities,omitempty"`
-	// Organizations holds the value of the organizations edge.
+	// Partner organisations: ministries, agencies, universities, companies, NGOs.
 	Organizations []*Organization `json:"organizations,omitempty"`
-	// Themes holds the value of the themes edge.
+	// The topics the pilot is tagged with.
 	Themes []*Theme `json:"themes,omitempty"`
-	// Networks holds the value of the networks edge.
+	// The programmes and networks the pilot runs under.
 	Networks []*Network `json:"networks,omitempty"`
-	// Workspace holds the value of the workspace edge.
+	// The pilot's own workspace, if it has one.
 	Workspace *Workspace `json:"workspace,omitempty"`
-	// CreatedBy holds the value of the created_by edge.
+	// Who created it; null for reference data.
 	CreatedBy *User `json:"created_by,omitempty"`
-	// ProjectOf holds the value of the project_of edge.
+	// Workspaces that list the pilot among their projects, as the viewer may see them.
 	ProjectOf []*Workspace `json:"project_of,omitempty"`
-	// DevelopedModels holds the value of the developed_models edge.
+	// Operating models developed in the pilot, as the viewer may see them.
 	DevelopedModels []*OperatingModel `json:"developed_models,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

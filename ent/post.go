@@ -21,11 +21,11 @@ type Post struct {
 	ID int `json:"id,omitempty"`
 	// At most 20000 characters.
 	Body string `json:"body,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When it was written (RFC 3339, UTC).
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// EditedAt holds the value of the "edited_at" field.
+	// When it was last edited; null if never.
 	EditedAt *time.Time `json:"edited_at,omitempty"`
-	// DeletedAt holds the value of the "deleted_at" field.
+	// When it was deleted; its body is then empty.
 	DeletedAt *time.Time `json:"deleted_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the PostQuery when eager-loading is set.
@@ -38,13 +38,13 @@ type Post struct {
 
 // PostEdges holds the relations/edges for other nodes in the graph.
 type PostEdges struct {
-	// Discussion holds the value of the discussion edge.
+	// The discussion it belongs to.
 	Discussion *Discussion `json:"discussion,omitempty"`
-	// Author holds the value of the author edge.
+	// Who wrote it; null if the account is gone.
 	Author *User `json:"author,omitempty"`
-	// ReplyTo holds the value of the reply_to edge.
+	// The post this one answers; null for none.
 	ReplyTo *Post `json:"reply_to,omitempty"`
-	// Replies holds the value of the replies edge.
+	// Posts that answer this one.
 	Replies []*Post `json:"replies,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

@@ -16,19 +16,19 @@ type Region struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID int `json:"id,omitempty"`
-	// NameFi holds the value of the "name_fi" field.
+	// The official name in Finnish.
 	NameFi string `json:"name_fi,omitempty"`
-	// NameSv holds the value of the "name_sv" field.
+	// The official name in Swedish; empty where the source gives none.
 	NameSv string `json:"name_sv,omitempty"`
-	// NameEn holds the value of the "name_en" field.
+	// The name in English; empty where the source gives none.
 	NameEn string `json:"name_en,omitempty"`
-	// At most 8 characters.
+	// The official code of Statistics Finland's classification, as text ("005"). At most 8 characters.
 	Code string `json:"code,omitempty"`
-	// IsAland holds the value of the "is_aland" field.
+	// true for Åland (21), the autonomous region.
 	IsAland bool `json:"is_aland,omitempty"`
-	// Population holds the value of the "population" field.
+	// Inhabitants on 31 December of populationYear (Statistics Finland).
 	Population int `json:"population,omitempty"`
-	// PopulationYear holds the value of the "population_year" field.
+	// The year whose last day population counts.
 	PopulationYear int `json:"population_year,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the RegionQuery when eager-loading is set.
@@ -38,9 +38,9 @@ type Region struct {
 
 // RegionEdges holds the relations/edges for other nodes in the graph.
 type RegionEdges struct {
-	// Municipalities holds the value of the municipalities edge.
+	// The municipalities of the region.
 	Municipalities []*Municipality `json:"municipalities,omitempty"`
-	// WellbeingCounties holds the value of the wellbeing_counties edge.
+	// The wellbeing services counties in the region.
 	WellbeingCounties []*WellbeingCounty `json:"wellbeing_counties,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

@@ -21,23 +21,23 @@ type Survey struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID int `json:"id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When it was created (RFC 3339, UTC).
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When it was last changed (RFC 3339, UTC).
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// At most 200 characters.
 	Title string `json:"title,omitempty"`
 	// At most 10000 characters.
 	Description string `json:"description,omitempty"`
-	// Questions holds the value of the "questions" field.
+	// The questions, in the order asked.
 	Questions []questionnaire.Question `json:"questions,omitempty"`
-	// OpensAt holds the value of the "opens_at" field.
+	// When answering opens (RFC 3339).
 	OpensAt time.Time `json:"opens_at,omitempty"`
-	// ClosesAt holds the value of the "closes_at" field.
+	// When answering closes; null: open until closed by hand.
 	ClosesAt *time.Time `json:"closes_at,omitempty"`
-	// Audience holds the value of the "audience" field.
+	// Who may answer: the workspace's members, or anyone signed in.
 	Audience survey.Audience `json:"audience,omitempty"`
-	// ResultsVisibleToRespondents holds the value of the "results_visible_to_respondents" field.
+	// Whether those who answered may read the results; the workspace's admins always may.
 	ResultsVisibleToRespondents bool `json:"results_visible_to_respondents,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the SurveyQuery when eager-loading is set.
@@ -49,9 +49,9 @@ type Survey struct {
 
 // SurveyEdges holds the relations/edges for other nodes in the graph.
 type SurveyEdges struct {
-	// Workspace holds the value of the workspace edge.
+	// The workspace that runs the survey.
 	Workspace *Workspace `json:"workspace,omitempty"`
-	// CreatedBy holds the value of the created_by edge.
+	// Who created it; null for reference data.
 	CreatedBy *User `json:"created_by,omitempty"`
 	// Responses holds the value of the responses edge.
 	Responses []*SurveyResponse `json:"responses,omitempty"`

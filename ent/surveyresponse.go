@@ -21,9 +21,9 @@ type SurveyResponse struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID int `json:"id,omitempty"`
-	// Answers holds the value of the "answers" field.
+	// The answers, one per answered question.
 	Answers []questionnaire.Answer `json:"answers,omitempty"`
-	// SubmittedAt holds the value of the "submitted_at" field.
+	// When the answers were last submitted.
 	SubmittedAt time.Time `json:"submitted_at,omitempty"`
 	// SurveyID holds the value of the "survey_id" field.
 	SurveyID int `json:"survey_id,omitempty"`
@@ -37,9 +37,9 @@ type SurveyResponse struct {
 
 // SurveyResponseEdges holds the relations/edges for other nodes in the graph.
 type SurveyResponseEdges struct {
-	// Survey holds the value of the survey edge.
+	// The survey answered.
 	Survey *Survey `json:"survey,omitempty"`
-	// User holds the value of the user edge.
+	// Who answered.
 	User *User `json:"user,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

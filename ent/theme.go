@@ -16,11 +16,11 @@ type Theme struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID int `json:"id,omitempty"`
-	// NameFi holds the value of the "name_fi" field.
+	// The official name in Finnish.
 	NameFi string `json:"name_fi,omitempty"`
-	// NameSv holds the value of the "name_sv" field.
+	// The official name in Swedish; empty where the source gives none.
 	NameSv string `json:"name_sv,omitempty"`
-	// NameEn holds the value of the "name_en" field.
+	// The name in English; empty where the source gives none.
 	NameEn string `json:"name_en,omitempty"`
 	// At most 100 characters.
 	Slug string `json:"slug,omitempty"`
@@ -32,7 +32,7 @@ type Theme struct {
 
 // ThemeEdges holds the relations/edges for other nodes in the graph.
 type ThemeEdges struct {
-	// Pilots holds the value of the pilots edge.
+	// Pilots tagged with the theme.
 	Pilots []*Pilot `json:"pilots,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

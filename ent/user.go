@@ -19,9 +19,9 @@ type User struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID int `json:"id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When it was created (RFC 3339, UTC).
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When it was last changed (RFC 3339, UTC).
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// At most 100 characters.
 	DisplayName string `json:"display_name,omitempty"`
@@ -41,13 +41,13 @@ type User struct {
 
 // UserEdges holds the relations/edges for other nodes in the graph.
 type UserEdges struct {
-	// Memberships holds the value of the memberships edge.
+	// The user's workspaces and roles, as the viewer may see them.
 	Memberships []*Membership `json:"memberships,omitempty"`
 	// Sessions holds the value of the sessions edge.
 	Sessions []*Session `json:"sessions,omitempty"`
-	// Organization holds the value of the organization edge.
+	// The organisation the user works for, if given.
 	Organization *Organization `json:"organization,omitempty"`
-	// Municipality holds the value of the municipality edge.
+	// The municipality the user works for, if given.
 	Municipality *Municipality `json:"municipality,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

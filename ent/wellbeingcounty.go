@@ -17,19 +17,19 @@ type WellbeingCounty struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID int `json:"id,omitempty"`
-	// NameFi holds the value of the "name_fi" field.
+	// The official name in Finnish.
 	NameFi string `json:"name_fi,omitempty"`
-	// NameSv holds the value of the "name_sv" field.
+	// The official name in Swedish; empty where the source gives none.
 	NameSv string `json:"name_sv,omitempty"`
-	// NameEn holds the value of the "name_en" field.
+	// The name in English; empty where the source gives none.
 	NameEn string `json:"name_en,omitempty"`
-	// At most 8 characters.
+	// The official code of Statistics Finland's classification, as text ("005"). At most 8 characters.
 	Code string `json:"code,omitempty"`
 	// COUNTY for the 21 wellbeing services counties; HELSINKI for the City of Helsinki (code 90), which organises these services itself and is no county; ALAND for Åland (code 91), outside the reform.
 	Kind wellbeingcounty.Kind `json:"kind,omitempty"`
-	// Population holds the value of the "population" field.
+	// Inhabitants on 31 December of populationYear (Statistics Finland).
 	Population int `json:"population,omitempty"`
-	// PopulationYear holds the value of the "population_year" field.
+	// The year whose last day population counts.
 	PopulationYear int `json:"population_year,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the WellbeingCountyQuery when eager-loading is set.
@@ -40,11 +40,11 @@ type WellbeingCounty struct {
 
 // WellbeingCountyEdges holds the relations/edges for other nodes in the graph.
 type WellbeingCountyEdges struct {
-	// Region holds the value of the region edge.
+	// The region the county lies in.
 	Region *Region `json:"region,omitempty"`
-	// Municipalities holds the value of the municipalities edge.
+	// The municipalities of the county.
 	Municipalities []*Municipality `json:"municipalities,omitempty"`
-	// OperatingModels holds the value of the operating_models edge.
+	// Operating models that run in the county, as the viewer may see them.
 	OperatingModels []*OperatingModel `json:"operating_models,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

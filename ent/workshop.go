@@ -19,23 +19,23 @@ type Workshop struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID int `json:"id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When it was created (RFC 3339, UTC).
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When it was last changed (RFC 3339, UTC).
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// At most 200 characters.
 	Title string `json:"title,omitempty"`
 	// At most 10000 characters.
 	Description string `json:"description,omitempty"`
-	// StartsAt holds the value of the "starts_at" field.
+	// When the workshop starts (RFC 3339).
 	StartsAt time.Time `json:"starts_at,omitempty"`
-	// EndsAt holds the value of the "ends_at" field.
+	// When it ends; null when not set.
 	EndsAt *time.Time `json:"ends_at,omitempty"`
 	// At most 300 characters.
 	Place string `json:"place,omitempty"`
 	// At most 2048 characters.
 	OnlineURL string `json:"onlineURL,omitempty"`
-	// Capacity holds the value of the "capacity" field.
+	// How many may take part; later registrations wait in the order they came.
 	Capacity int `json:"capacity,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the WorkshopQuery when eager-loading is set.
@@ -47,11 +47,11 @@ type Workshop struct {
 
 // WorkshopEdges holds the relations/edges for other nodes in the graph.
 type WorkshopEdges struct {
-	// Workspace holds the value of the workspace edge.
+	// The workspace that holds the workshop.
 	Workspace *Workspace `json:"workspace,omitempty"`
-	// CreatedBy holds the value of the created_by edge.
+	// Who created it; null for reference data.
 	CreatedBy *User `json:"created_by,omitempty"`
-	// Registrations holds the value of the registrations edge.
+	// Who signed up: participants and the waiting list, as the viewer may see them.
 	Registrations []*WorkshopRegistration `json:"registrations,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

@@ -19,9 +19,9 @@ type WorkshopRegistration struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID int `json:"id,omitempty"`
-	// Status holds the value of the "status" field.
+	// PARTICIPANT within the capacity; WAITING beyond it, moved up when a place frees.
 	Status workshopregistration.Status `json:"status,omitempty"`
-	// RegisteredAt holds the value of the "registered_at" field.
+	// When the user signed up.
 	RegisteredAt time.Time `json:"registered_at,omitempty"`
 	// WorkshopID holds the value of the "workshop_id" field.
 	WorkshopID int `json:"workshop_id,omitempty"`
@@ -35,9 +35,9 @@ type WorkshopRegistration struct {
 
 // WorkshopRegistrationEdges holds the relations/edges for other nodes in the graph.
 type WorkshopRegistrationEdges struct {
-	// Workshop holds the value of the workshop edge.
+	// The workshop signed up for.
 	Workshop *Workshop `json:"workshop,omitempty"`
-	// User holds the value of the user edge.
+	// Who signed up.
 	User *User `json:"user,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

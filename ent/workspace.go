@@ -19,9 +19,9 @@ type Workspace struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID int `json:"id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When it was created (RFC 3339, UTC).
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When it was last changed (RFC 3339, UTC).
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// At most 200 characters.
 	Name string `json:"name,omitempty"`
@@ -29,7 +29,7 @@ type Workspace struct {
 	Slug string `json:"slug,omitempty"`
 	// At most 20000 characters.
 	Description string `json:"description,omitempty"`
-	// Visibility holds the value of the "visibility" field.
+	// PUBLIC: anyone may read its contents; MEMBERS_ONLY: only members see more than its name.
 	Visibility workspace.Visibility `json:"visibility,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the WorkspaceQuery when eager-loading is set.
@@ -42,9 +42,9 @@ type Workspace struct {
 
 // WorkspaceEdges holds the relations/edges for other nodes in the graph.
 type WorkspaceEdges struct {
-	// Network holds the value of the network edge.
+	// The network the workspace serves, if any.
 	Network *Network `json:"network,omitempty"`
-	// Pilot holds the value of the pilot edge.
+	// The pilot whose own workspace this is, if any.
 	Pilot *Pilot `json:"pilot,omitempty"`
 	// Memberships holds the value of the memberships edge.
 	Memberships []*Membership `json:"memberships,omitempty"`
@@ -60,7 +60,7 @@ type WorkspaceEdges struct {
 	Workshops []*Workshop `json:"workshops,omitempty"`
 	// OperatingModels holds the value of the operating_models edge.
 	OperatingModels []*OperatingModel `json:"operating_models,omitempty"`
-	// Projects holds the value of the projects edge.
+	// The pilots the workspace works on.
 	Projects []*Pilot `json:"projects,omitempty"`
 	// Parent holds the value of the parent edge.
 	Parent *Workspace `json:"parent,omitempty"`
@@ -70,7 +70,7 @@ type WorkspaceEdges struct {
 	// type was loaded (or requested) in eager-loading or not.
 	loadedTypes [12]bool
 	// totalCount holds the count of the edges above.
-	totalCount [4]map[string]int
+	totalCount [3]map[string]int
 
 	namedMemberships     map[string][]*Membership
 	namedDiscussions     map[string][]*Discussion

@@ -24,18 +24,21 @@ func (Survey) Fields() []ent.Field {
 	return []ent.Field{
 		chars(field.String("title").NotEmpty().Annotations(entgql.OrderField("TITLE")), 200),
 		chars(field.String("description").Optional(), 10000),
-		field.JSON("questions", []questionnaire.Question{}).Annotations(entgql.Type("[SurveyQuestion!]")),
-		field.Time("opens_at").Annotations(entgql.OrderField("OPENS_AT")),
-		field.Time("closes_at").Optional().Nillable().Annotations(entgql.OrderField("CLOSES_AT")),
+		field.JSON("questions", []questionnaire.Question{}).Comment("The questions, in the order asked.").Annotations(entgql.Type("[SurveyQuestion!]")),
+		field.Time("opens_at").Comment("When answering opens (RFC 3339).").Annotations(entgql.OrderField("OPENS_AT")),
+		field.Time("closes_at").Optional().Nillable().Comment("When answering closes; null: open until closed by hand.").Annotations(entgql.OrderField("CLOSES_AT")),
 		field.Enum("audience").Values("MEMBERS", "SIGNED_IN").Default("MEMBERS").
+			Comment("Who may answer: the workspace's members, or anyone signed in.").
 			Annotations(entgql.Type("SurveyAudience")),
-		field.Bool("results_visible_to_respondents").Default(false),
+		field.Bool("results_visible_to_respondents").Default(false).
+			Comment("Whether those who answered may read the results; the workspace's admins always may."),
 	}
 }
 
 func (Survey) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("workspace", Workspace.Type).Ref("surveys").Unique().Required().Immutable().Annotations(noInput),
+		edge.From("workspace", Workspace.Type).Ref("surveys").Unique().Required().Immutable().Annotations(noInput).
+			Comment("The workspace that runs the survey."),
 		createdByEdge(),
 		edge.To("responses", SurveyResponse.Type).Annotations(entgql.Skip()),
 	}
@@ -59,8 +62,9 @@ type SurveyResponse struct{ ent.Schema }
 
 func (SurveyResponse) Fields() []ent.Field {
 	return []ent.Field{
-		field.JSON("answers", []questionnaire.Answer{}).Annotations(entgql.Type("[SurveyAnswer!]")),
-		field.Time("submitted_at").Default(time.Now).UpdateDefault(time.Now),
+		field.JSON("answers", []questionnaire.Answer{}).Comment("The answers, one per answered question.").Annotations(entgql.Type("[SurveyAnswer!]")),
+		field.Time("submitted_at").Default(time.Now).UpdateDefault(time.Now).
+			Comment("When the answers were last submitted."),
 		field.Int("survey_id").Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
 		field.Int("user_id").Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
 	}
@@ -68,8 +72,9 @@ func (SurveyResponse) Fields() []ent.Field {
 
 func (SurveyResponse) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("survey", Survey.Type).Ref("responses").Field("survey_id").Unique().Required().Immutable(),
-		edge.To("user", User.Type).Field("user_id").Unique().Required().Immutable(),
+		edge.From("survey", Survey.Type).Ref("responses").Field("survey_id").Unique().Required().Immutable().
+			Comment("The survey answered."),
+		edge.To("user", User.Type).Field("user_id").Unique().Required().Immutable().Comment("Who answered."),
 	}
 }
 
@@ -89,19 +94,22 @@ func (Workshop) Fields() []ent.Field {
 	return []ent.Field{
 		chars(field.String("title").NotEmpty().Annotations(entgql.OrderField("TITLE")), 200),
 		chars(field.String("description").Optional(), 10000),
-		field.Time("starts_at").Annotations(entgql.OrderField("STARTS_AT")),
-		field.Time("ends_at").Optional().Nillable(),
+		field.Time("starts_at").Comment("When the workshop starts (RFC 3339).").Annotations(entgql.OrderField("STARTS_AT")),
+		field.Time("ends_at").Optional().Nillable().Comment("When it ends; null when not set."),
 		chars(field.String("place").Optional(), 300),
 		chars(field.String("online_url").Optional().StructTag(`json:"onlineURL,omitempty"`).Annotations(entgql.MapsTo("onlineURL")), 2048),
-		field.Int("capacity").Positive(),
+		field.Int("capacity").Positive().
+			Comment("How many may take part; later registrations wait in the order they came."),
 	}
 }
 
 func (Workshop) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("workspace", Workspace.Type).Ref("workshops").Unique().Required().Immutable().Annotations(noInput),
+		edge.From("workspace", Workspace.Type).Ref("workshops").Unique().Required().Immutable().Annotations(noInput).
+			Comment("The workspace that holds the workshop."),
 		createdByEdge(),
-		edge.To("registrations", WorkshopRegistration.Type).Annotations(entgql.RelayConnection(), noInput),
+		edge.To("registrations", WorkshopRegistration.Type).Annotations(entgql.RelayConnection(), noInput).
+			Comment("Who signed up: participants and the waiting list, as the viewer may see them."),
 	}
 }
 
@@ -124,8 +132,9 @@ type WorkshopRegistration struct{ ent.Schema }
 func (WorkshopRegistration) Fields() []ent.Field {
 	return []ent.Field{
 		field.Enum("status").Values("PARTICIPANT", "WAITING").
+			Comment("PARTICIPANT within the capacity; WAITING beyond it, moved up when a place frees.").
 			Annotations(entgql.OrderField("STATUS"), entgql.Type("WorkshopRegistrationStatus")),
-		field.Time("registered_at").Default(time.Now).Immutable().Annotations(entgql.OrderField("REGISTERED_AT")),
+		field.Time("registered_at").Default(time.Now).Immutable().Comment("When the user signed up.").Annotations(entgql.OrderField("REGISTERED_AT")),
 		field.Int("workshop_id").Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
 		field.Int("user_id").Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
 	}
@@ -133,8 +142,9 @@ func (WorkshopRegistration) Fields() []ent.Field {
 
 func (WorkshopRegistration) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("workshop", Workshop.Type).Ref("registrations").Field("workshop_id").Unique().Required().Immutable(),
-		edge.To("user", User.Type).Field("user_id").Unique().Required().Immutable(),
+		edge.From("workshop", Workshop.Type).Ref("registrations").Field("workshop_id").Unique().Required().Immutable().
+			Comment("The workshop signed up for."),
+		edge.To("user", User.Type).Field("user_id").Unique().Required().Immutable().Comment("Who signed up."),
 	}
 }
 

@@ -25,7 +25,7 @@ func (Organization) Fields() []ent.Field {
 		chars(field.String("slug").NotEmpty().Unique(), 100),
 		field.Enum("kind").
 			Values("MINISTRY", "AGENCY", "ASSOCIATION", "UNIVERSITY", "COMPANY", "NGO", "MUNICIPAL", "OTHER").
-			Default("OTHER").Annotations(entgql.OrderField("KIND"), entgql.Type("OrganizationKind")),
+			Default("OTHER").Comment("What kind of organisation it is.").Annotations(entgql.OrderField("KIND"), entgql.Type("OrganizationKind")),
 		chars(field.String("description").Optional(), 10000),
 		urlField("website"),
 	}
@@ -33,9 +33,12 @@ func (Organization) Fields() []ent.Field {
 
 func (Organization) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.To("municipality", Municipality.Type).Unique(),
-		edge.From("pilots", Pilot.Type).Ref("organizations").Annotations(entgql.RelayConnection()),
-		edge.From("networks", Network.Type).Ref("organizations").Annotations(entgql.RelayConnection()),
+		edge.To("municipality", Municipality.Type).Unique().
+			Comment("The municipality the organisation belongs to or is based in, if any."),
+		edge.From("pilots", Pilot.Type).Ref("organizations").Annotations(entgql.RelayConnection()).
+			Comment("Pilots the organisation is a partner in."),
+		edge.From("networks", Network.Type).Ref("organizations").Annotations(entgql.RelayConnection()).
+			Comment("Networks the organisation belongs to."),
 	}
 }
 
@@ -60,7 +63,8 @@ func (Theme) Fields() []ent.Field {
 
 func (Theme) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("pilots", Pilot.Type).Ref("themes").Annotations(entgql.RelayConnection()),
+		edge.From("pilots", Pilot.Type).Ref("themes").Annotations(entgql.RelayConnection()).
+			Comment("Pilots tagged with the theme."),
 	}
 }
 
@@ -81,9 +85,9 @@ func (Pilot) Fields() []ent.Field {
 		chars(field.String("summary").Optional(), 2000),
 		chars(field.String("description").Optional(), 20000),
 		field.Enum("status").Values("PLANNED", "ACTIVE", "COMPLETED", "CANCELLED").
-			Default("PLANNED").Annotations(entgql.OrderField("STATUS"), entgql.Type("PilotStatus")),
-		dateField("starts_on", "STARTS_ON"),
-		dateField("ends_on", "ENDS_ON"),
+			Default("PLANNED").Comment("Where the pilot stands: planned, running, completed or cancelled.").Annotations(entgql.OrderField("STATUS"), entgql.Type("PilotStatus")),
+		dateField("starts_on", "STARTS_ON", "The first day of the pilot; null when not known."),
+		dateField("ends_on", "ENDS_ON", "The last day of the pilot; null while open-ended or not known."),
 		field.Bool("participants_complete").Optional().Nillable().
 			Comment("Whether `municipalities` is the complete list of participants as the source names them. " +
 				"false when some are derived, not named: in the 2021–2024 municipal employment experiments the act " +
@@ -104,21 +108,25 @@ func (Pilot) Fields() []ent.Field {
 func (Pilot) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("lead_municipality", Municipality.Type).Unique().
-			Comment("The municipality that leads the pilot; it is always among `municipalities` " +
+			Comment("The municipality that leads the pilot; null when none leads. It is always among `municipalities` " +
 				"(setting it adds it there; removing it from there while it leads is BAD_USER_INPUT)."),
 		edge.To("municipalities", Municipality.Type).Annotations(entgql.RelayConnection()).
 			Comment("The participating municipalities, the lead municipality among them: " +
 				"a pilot is in an area (regionCode, pilotStats, exports) when one of these is."),
-		edge.To("organizations", Organization.Type).Annotations(entgql.RelayConnection()),
-		edge.To("themes", Theme.Type).Annotations(entgql.RelayConnection()),
-		edge.From("networks", Network.Type).Ref("pilots").Annotations(entgql.RelayConnection()),
-		edge.To("workspace", Workspace.Type).Unique().Annotations(noInput),
+		edge.To("organizations", Organization.Type).Annotations(entgql.RelayConnection()).
+			Comment("Partner organisations: ministries, agencies, universities, companies, NGOs."),
+		edge.To("themes", Theme.Type).Annotations(entgql.RelayConnection()).Comment("The topics the pilot is tagged with."),
+		edge.From("networks", Network.Type).Ref("pilots").Annotations(entgql.RelayConnection()).
+			Comment("The programmes and networks the pilot runs under."),
+		edge.To("workspace", Workspace.Type).Unique().Annotations(noInput).Comment("The pilot's own workspace, if it has one."),
 		createdByEdge(),
 		// Workspaces that list the pilot among their projects.
 		edge.From("project_of", Workspace.Type).Ref("projects").
-			Annotations(entgql.RelayConnection(), hiddenFromFilters, noInput),
+			Annotations(entgql.RelayConnection(), hiddenFromFilters, noInput).
+			Comment("Workspaces that list the pilot among their projects, as the viewer may see them."),
 		edge.From("developed_models", OperatingModel.Type).Ref("developed_in").
-			Annotations(entgql.RelayConnection(), hiddenFromFilters, noInput),
+			Annotations(entgql.RelayConnection(), hiddenFromFilters, noInput).
+			Comment("Operating models developed in the pilot, as the viewer may see them."),
 	}
 }
 
@@ -160,22 +168,25 @@ func (Network) Fields() []ent.Field {
 		chars(field.String("name").NotEmpty().Annotations(entgql.OrderField("NAME")), 300),
 		chars(field.String("description").Optional(), 20000),
 		field.Enum("kind").Values("PROGRAMME", "THEMATIC", "REGIONAL", "LEARNING", "OTHER").
-			Default("OTHER").Annotations(entgql.OrderField("KIND"), entgql.Type("NetworkKind")),
-		dateField("starts_on", "STARTS_ON"),
-		dateField("ends_on", "ENDS_ON"),
+			Default("OTHER").Comment("What kind of network: a funded programme, a thematic, regional or learning network, or other.").Annotations(entgql.OrderField("KIND"), entgql.Type("NetworkKind")),
+		dateField("starts_on", "STARTS_ON", "When the network or programme began; null when not known."),
+		dateField("ends_on", "ENDS_ON", "When it ended or ends; null while it goes on."),
 		urlField("website"),
 	}
 }
 
 func (Network) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.To("municipalities", Municipality.Type).Annotations(entgql.RelayConnection()),
-		edge.To("organizations", Organization.Type).Annotations(entgql.RelayConnection()),
-		edge.To("pilots", Pilot.Type).Annotations(entgql.RelayConnection()),
-		edge.From("workspaces", Workspace.Type).Ref("network").Annotations(entgql.RelayConnection(), noInput),
+		edge.To("municipalities", Municipality.Type).Annotations(entgql.RelayConnection()).
+			Comment("Member municipalities of the network."),
+		edge.To("organizations", Organization.Type).Annotations(entgql.RelayConnection()).
+			Comment("Member and partner organisations of the network."),
+		edge.To("pilots", Pilot.Type).Annotations(entgql.RelayConnection()).Comment("Pilots run under the network."),
+		edge.From("workspaces", Workspace.Type).Ref("network").Annotations(entgql.RelayConnection(), noInput).
+			Comment("Workspaces of the network, as the viewer may see them."),
 		createdByEdge(),
-		edge.To("children", Network.Type).Annotations(entgql.RelayConnection()).
-			From("parent").Unique(),
+		edge.To("children", Network.Type).Annotations(entgql.RelayConnection()).Comment("Networks nested in this one.").
+			From("parent").Unique().Comment("The network this one is part of; null at the top."),
 	}
 }
 
@@ -213,10 +224,11 @@ func (Link) Fields() []ent.Field {
 		field.Int("target_id").Immutable().Annotations(entgql.Type("ID"), endOnlyInCreateInput),
 		field.Enum("kind").
 			Values("COLLABORATION", "FUNDING", "KNOWLEDGE_SHARING", "ADOPTION", "SUCCESSOR", "OTHER").
-			Default("COLLABORATION").Annotations(entgql.OrderField("KIND"), entgql.Type("LinkKind")),
-		field.Float("weight").Default(1).Min(0).Annotations(entgql.OrderField("WEIGHT")),
-		dateField("valid_from", "VALID_FROM"),
-		dateField("valid_to", "VALID_TO"),
+			Default("COLLABORATION").Comment("What the relation is.").Annotations(entgql.OrderField("KIND"), entgql.Type("LinkKind")),
+		field.Float("weight").Default(1).Min(0).
+			Comment("How strong the relation is, ≥ 0 (1 unless set); graph algorithms read it as the edge weight.").Annotations(entgql.OrderField("WEIGHT")),
+		dateField("valid_from", "VALID_FROM", "The first day the relation holds; null when not known."),
+		dateField("valid_to", "VALID_TO", "The last day the relation holds; null while it holds."),
 		chars(field.String("description").Optional(), 2000),
 		sourceURLField(),
 	}

@@ -23,29 +23,31 @@ type TimeMixin struct{ mixin.Schema }
 func (TimeMixin) Fields() []ent.Field {
 	return []ent.Field{
 		field.Time("created_at").Default(time.Now).Immutable().
+			Comment("When it was created (RFC 3339, UTC).").
 			Annotations(entgql.OrderField("CREATED_AT"), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
 		field.Time("updated_at").Default(time.Now).UpdateDefault(time.Now).
+			Comment("When it was last changed (RFC 3339, UTC).").
 			Annotations(entgql.OrderField("UPDATED_AT"), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
 	}
 }
 
 // NamesMixin gives reference data its official names in Finnish, Swedish and
-// English. GraphQL adds name(lang:) on top of them (graph/names.graphqls).
+// English. GraphQL adds name(lang:) on top of them (graph/schema.graphqls).
 type NamesMixin struct{ mixin.Schema }
 
 func (NamesMixin) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("name_fi").NotEmpty().Annotations(entgql.OrderField("NAME_FI")),
-		field.String("name_sv").Optional().Annotations(entgql.OrderField("NAME_SV")),
-		field.String("name_en").Optional().Annotations(entgql.OrderField("NAME_EN")),
+		field.String("name_fi").NotEmpty().Comment("The official name in Finnish.").Annotations(entgql.OrderField("NAME_FI")),
+		field.String("name_sv").Optional().Comment("The official name in Swedish; empty where the source gives none.").Annotations(entgql.OrderField("NAME_SV")),
+		field.String("name_en").Optional().Comment("The name in English; empty where the source gives none.").Annotations(entgql.OrderField("NAME_EN")),
 	}
 }
 
 // dateField is a calendar date: a DATE column on PostgreSQL and the GraphQL
 // scalar Date ("2015-12-02"), so no time zone can shift it by a day.
-// order is the value of its <Type>OrderField enum.
-func dateField(name, order string) ent.Field {
-	return field.Time(name).Optional().Nillable().
+// order is the value of its <Type>OrderField enum; comment its description.
+func dateField(name, order, comment string) ent.Field {
+	return field.Time(name).Optional().Nillable().Comment(comment).
 		SchemaType(map[string]string{dialect.Postgres: "date"}).
 		Annotations(entgql.Type("Date"), entgql.OrderField(order))
 }
@@ -53,6 +55,7 @@ func dateField(name, order string) ent.Field {
 // codeField is an official classification code: text, never a number ("005").
 func codeField() ent.Field {
 	return chars(field.String("code").NotEmpty().Unique().Immutable().
+		Comment("The official code of Statistics Finland's classification, as text (\"005\").").
 		Annotations(entgql.OrderField("CODE")), 8)
 }
 
@@ -64,6 +67,7 @@ func urlField(name string) ent.Field {
 // sourceURLField is where a fact comes from; GraphQL spells it sourceURL.
 func sourceURLField() ent.Field {
 	return chars(field.String("source_url").Optional().
+		Comment("Where the facts come from: the web address of the source.").
 		StructTag(`json:"sourceURL,omitempty"`).
 		Annotations(entgql.MapsTo("sourceURL")), 2048)
 }
@@ -72,6 +76,7 @@ func sourceURLField() ent.Field {
 // the name or title (see internal/policy).
 func slugField() ent.Field {
 	return chars(field.String("slug").NotEmpty().Unique().
+		Comment("The URL key, derived from the name or title when it is created, unique.").
 		Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)), 100)
 }
 
@@ -114,7 +119,8 @@ func graphQLName(name string) string {
 
 // createdByEdge records who created a row; the creator may update it.
 func createdByEdge() ent.Edge {
-	return edge.To("created_by", User.Type).Unique().Immutable().Annotations(noInput)
+	return edge.To("created_by", User.Type).Unique().Immutable().Annotations(noInput).
+		Comment("Who created it; null for reference data.")
 }
 
 // noInput keeps an edge or field out of the generated mutation inputs.

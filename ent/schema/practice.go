@@ -34,13 +34,17 @@ func (OperatingModel) Fields() []ent.Field {
 
 func (OperatingModel) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("workspace", Workspace.Type).Ref("operating_models").Unique().Immutable().Annotations(hiddenFromFilters),
+		edge.From("workspace", Workspace.Type).Ref("operating_models").Unique().Immutable().Annotations(hiddenFromFilters).
+			Comment("The workspace that describes the model; its visibility decides who sees the model."),
 		createdByEdge(),
-		edge.To("municipalities", Municipality.Type).Annotations(entgql.RelayConnection()),
-		edge.To("wellbeing_counties", WellbeingCounty.Type),
-		edge.To("developed_in", Pilot.Type).Annotations(entgql.RelayConnection()),
-		edge.To("parts", OperatingModel.Type).From("part_of").Unique(),
-		edge.To("adoptions", Adoption.Type).Annotations(entgql.RelayConnection(), noInput),
+		edge.To("municipalities", Municipality.Type).Annotations(entgql.RelayConnection()).
+			Comment("Municipalities where the model runs (adoptions are listed apart)."),
+		edge.To("wellbeing_counties", WellbeingCounty.Type).Comment("Wellbeing services counties where the model runs."),
+		edge.To("developed_in", Pilot.Type).Annotations(entgql.RelayConnection()).Comment("Pilots that developed the model."),
+		edge.To("parts", OperatingModel.Type).Comment("Models that are parts of this one.").
+			From("part_of").Unique().Comment("The larger model this one is part of; null at the top."),
+		edge.To("adoptions", Adoption.Type).Annotations(entgql.RelayConnection(), noInput).
+			Comment("Who took the model into use, and when."),
 	}
 }
 
@@ -66,7 +70,7 @@ func (Adoption) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
 
 func (Adoption) Fields() []ent.Field {
 	return []ent.Field{
-		dateField("adopted_on", "ADOPTED_ON"),
+		dateField("adopted_on", "ADOPTED_ON", "The day the model was taken into use; null when not known."),
 		chars(field.String("note").Optional(), 5000),
 		sourceURLField(),
 	}
@@ -74,9 +78,12 @@ func (Adoption) Fields() []ent.Field {
 
 func (Adoption) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("operating_model", OperatingModel.Type).Ref("adoptions").Unique().Required().Immutable(),
-		edge.To("municipality", Municipality.Type).Unique().Immutable(),
-		edge.To("pilot", Pilot.Type).Unique().Immutable(),
+		edge.From("operating_model", OperatingModel.Type).Ref("adoptions").Unique().Required().Immutable().
+			Comment("The model adopted."),
+		edge.To("municipality", Municipality.Type).Unique().Immutable().
+			Comment("The adopting municipality; exactly one of municipality and pilot is set."),
+		edge.To("pilot", Pilot.Type).Unique().Immutable().
+			Comment("The adopting pilot; exactly one of municipality and pilot is set."),
 		createdByEdge(),
 	}
 }

@@ -17,6 +17,18 @@ func rootList() []schema.Annotation {
 	return []schema.Annotation{entgql.RelayConnection(), entgql.QueryField(), entgql.MultiOrder()}
 }
 
+// populationField is the population on the last day of populationYear,
+// from Statistics Finland.
+func populationField() ent.Field {
+	return field.Int("population").Optional().
+		Comment("Inhabitants on 31 December of populationYear (Statistics Finland).").
+		Annotations(entgql.OrderField("POPULATION"))
+}
+
+func populationYearField() ent.Field {
+	return field.Int("population_year").Optional().Comment("The year whose last day population counts.")
+}
+
 // Region is a maakunta of Statistics Finland's classification.
 type Region struct{ ent.Schema }
 
@@ -25,16 +37,18 @@ func (Region) Mixin() []ent.Mixin { return []ent.Mixin{NamesMixin{}} }
 func (Region) Fields() []ent.Field {
 	return []ent.Field{
 		codeField(),
-		field.Bool("is_aland").Default(false),
-		field.Int("population").Optional().Annotations(entgql.OrderField("POPULATION")),
-		field.Int("population_year").Optional(),
+		field.Bool("is_aland").Default(false).Comment("true for Åland (21), the autonomous region."),
+		populationField(),
+		populationYearField(),
 	}
 }
 
 func (Region) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.To("municipalities", Municipality.Type).Annotations(entgql.RelayConnection()),
-		edge.To("wellbeing_counties", WellbeingCounty.Type).Annotations(entgql.RelayConnection()),
+		edge.To("municipalities", Municipality.Type).Annotations(entgql.RelayConnection()).
+			Comment("The municipalities of the region."),
+		edge.To("wellbeing_counties", WellbeingCounty.Type).Annotations(entgql.RelayConnection()).
+			Comment("The wellbeing services counties in the region."),
 	}
 }
 
@@ -56,17 +70,19 @@ func (WellbeingCounty) Fields() []ent.Field {
 			Comment("COUNTY for the 21 wellbeing services counties; HELSINKI for the City of Helsinki (code 90), "+
 				"which organises these services itself and is no county; ALAND for Åland (code 91), outside the reform.").
 			Annotations(entgql.Type("WellbeingCountyKind"), entgql.OrderField("KIND")),
-		field.Int("population").Optional().Annotations(entgql.OrderField("POPULATION")),
-		field.Int("population_year").Optional(),
+		populationField(),
+		populationYearField(),
 	}
 }
 
 func (WellbeingCounty) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("region", Region.Type).Ref("wellbeing_counties").Unique(),
-		edge.To("municipalities", Municipality.Type).Annotations(entgql.RelayConnection()),
+		edge.From("region", Region.Type).Ref("wellbeing_counties").Unique().Comment("The region the county lies in."),
+		edge.To("municipalities", Municipality.Type).Annotations(entgql.RelayConnection()).
+			Comment("The municipalities of the county."),
 		edge.From("operating_models", OperatingModel.Type).Ref("wellbeing_counties").
-			Annotations(entgql.RelayConnection(), hiddenFromFilters),
+			Annotations(entgql.RelayConnection(), hiddenFromFilters).
+			Comment("Operating models that run in the county, as the viewer may see them."),
 	}
 }
 
@@ -83,31 +99,38 @@ func (Municipality) Fields() []ent.Field {
 	return []ent.Field{
 		codeField(),
 		chars(field.String("subregion_code").Optional(), 8),
-		field.String("subregion_name_fi").Optional(),
-		field.String("subregion_name_sv").Optional(),
+		field.String("subregion_name_fi").Optional().Comment("The seutukunta's name in Finnish."),
+		field.String("subregion_name_sv").Optional().Comment("The seutukunta's name in Swedish."),
 		field.Enum("language_status").
 			Values("FINNISH", "SWEDISH", "BILINGUAL_FINNISH_MAJORITY", "BILINGUAL_SWEDISH_MAJORITY").
-			Optional().Annotations(entgql.Type("LanguageStatus")),
+			Optional().Comment("The official languages of the municipality and which is the majority's.").
+			Annotations(entgql.Type("LanguageStatus")),
 		field.Enum("municipality_group").Values("URBAN", "SEMI_URBAN", "RURAL").Optional().
+			Comment("Statistics Finland's statistical grouping: urban, semi-urban or rural.").
 			Annotations(entgql.Type("MunicipalityGroup")),
-		field.Int("population").Optional().Annotations(entgql.OrderField("POPULATION")),
-		field.Int("population_year").Optional(),
-		field.Float("latitude").Optional().Nillable(),
-		field.Float("longitude").Optional().Nillable(),
+		populationField(),
+		populationYearField(),
+		field.Float("latitude").Optional().Nillable().Comment("Latitude of the municipality's centre (WGS 84, degrees)."),
+		field.Float("longitude").Optional().Nillable().Comment("Longitude of the municipality's centre (WGS 84, degrees)."),
 	}
 }
 
 func (Municipality) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("region", Region.Type).Ref("municipalities").Unique().Required(),
-		edge.From("wellbeing_county", WellbeingCounty.Type).Ref("municipalities").Unique(),
-		edge.From("pilots", Pilot.Type).Ref("municipalities").Annotations(entgql.RelayConnection()),
-		edge.From("led_pilots", Pilot.Type).Ref("lead_municipality").Annotations(entgql.RelayConnection()),
-		edge.From("networks", Network.Type).Ref("municipalities").Annotations(entgql.RelayConnection()),
-		edge.From("organizations", Organization.Type).Ref("municipality").Annotations(entgql.RelayConnection()),
-		// Operating models that run here (not those adopted: see Adoption).
+		edge.From("region", Region.Type).Ref("municipalities").Unique().Required().Comment("The region (maakunta)."),
+		edge.From("wellbeing_county", WellbeingCounty.Type).Ref("municipalities").Unique().
+			Comment("The wellbeing services county, or Helsinki (90) or Åland (91)."),
+		edge.From("pilots", Pilot.Type).Ref("municipalities").Annotations(entgql.RelayConnection()).
+			Comment("Pilots the municipality takes part in (leading one counts as taking part)."),
+		edge.From("led_pilots", Pilot.Type).Ref("lead_municipality").Annotations(entgql.RelayConnection()).
+			Comment("Pilots the municipality leads."),
+		edge.From("networks", Network.Type).Ref("municipalities").Annotations(entgql.RelayConnection()).
+			Comment("Networks the municipality belongs to."),
+		edge.From("organizations", Organization.Type).Ref("municipality").Annotations(entgql.RelayConnection()).
+			Comment("Organisations that belong to or are based in the municipality."),
 		edge.From("operating_models", OperatingModel.Type).Ref("municipalities").
-			Annotations(entgql.RelayConnection(), hiddenFromFilters),
+			Annotations(entgql.RelayConnection(), hiddenFromFilters).
+			Comment("Operating models that run here, as the viewer may see them (adoptions are listed apart)."),
 	}
 }
 

@@ -34,14 +34,15 @@ func (Workspace) Fields() []ent.Field {
 		chars(field.String("name").NotEmpty().Annotations(entgql.OrderField("NAME")), 200),
 		chars(field.String("slug").NotEmpty().Unique(), 100),
 		chars(field.String("description").Optional(), 20000),
-		field.Enum("visibility").Values("PUBLIC", "MEMBERS_ONLY").Default("PUBLIC").Annotations(entgql.Type("WorkspaceVisibility")),
+		field.Enum("visibility").Values("PUBLIC", "MEMBERS_ONLY").Default("PUBLIC").
+			Comment("PUBLIC: anyone may read its contents; MEMBERS_ONLY: only members see more than its name.").Annotations(entgql.Type("WorkspaceVisibility")),
 	}
 }
 
 func (Workspace) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.To("network", Network.Type).Unique(),
-		edge.From("pilot", Pilot.Type).Ref("workspace").Unique(),
+		edge.To("network", Network.Type).Unique().Comment("The network the workspace serves, if any."),
+		edge.From("pilot", Pilot.Type).Ref("workspace").Unique().Comment("The pilot whose own workspace this is, if any."),
 		edge.To("memberships", Membership.Type).Annotations(entgql.RelayConnection(), contentEdge),
 		edge.To("discussions", Discussion.Type).Annotations(entgql.RelayConnection(), contentEdge),
 		edge.To("notices", Notice.Type).Annotations(entgql.RelayConnection(), contentEdge),
@@ -50,11 +51,12 @@ func (Workspace) Edges() []ent.Edge {
 		edge.To("workshops", Workshop.Type).Annotations(entgql.RelayConnection(), contentEdge),
 		edge.To("operating_models", OperatingModel.Type).Annotations(entgql.RelayConnection(), contentEdge),
 		// Projects (hankkeet) are the pilots the workspace works on.
-		edge.To("projects", Pilot.Type).Annotations(entgql.RelayConnection()),
-		// Sub-workspaces: GraphQL lists them as subWorkspaces, as the viewer
-		// may see them (graph/workspace.graphqls).
-		edge.To("children", Workspace.Type).From("parent").Unique().
-			Annotations(entgql.Skip(entgql.SkipAll)),
+		edge.To("projects", Pilot.Type).Annotations(entgql.RelayConnection()).Comment("The pilots the workspace works on."),
+		// Sub-workspaces: GraphQL lists them only as subWorkspaces, as the
+		// viewer may see them (graph/workspace.graphqls). Both ends are
+		// skipped: a plain `children` list would show the rest.
+		edge.To("children", Workspace.Type).Annotations(entgql.Skip(entgql.SkipAll)).
+			From("parent").Unique().Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 
@@ -72,8 +74,9 @@ type Membership struct{ ent.Schema }
 func (Membership) Fields() []ent.Field {
 	return []ent.Field{
 		field.Enum("role").Values("OWNER", "ADMIN", "MEMBER", "PENDING").Default("MEMBER").
+			Comment("OWNER and ADMIN manage the workspace; MEMBER takes part; PENDING asked to join and waits for an admin.").
 			Annotations(entgql.OrderField("ROLE"), entgql.Type("MembershipRole")),
-		field.Time("joined_at").Default(time.Now).Annotations(entgql.OrderField("JOINED_AT")),
+		field.Time("joined_at").Default(time.Now).Comment("When the user joined or asked to join.").Annotations(entgql.OrderField("JOINED_AT")),
 		field.Int("user_id").Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
 		field.Int("workspace_id").Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
 	}
@@ -81,8 +84,9 @@ func (Membership) Fields() []ent.Field {
 
 func (Membership) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("user", User.Type).Ref("memberships").Field("user_id").Unique().Required().Immutable(),
-		edge.From("workspace", Workspace.Type).Ref("memberships").Field("workspace_id").Unique().Required().Immutable(),
+		edge.From("user", User.Type).Ref("memberships").Field("user_id").Unique().Required().Immutable().Comment("The member."),
+		edge.From("workspace", Workspace.Type).Ref("memberships").Field("workspace_id").Unique().Required().Immutable().
+			Comment("The workspace."),
 	}
 }
 
@@ -106,18 +110,18 @@ func (Discussion) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
 func (Discussion) Fields() []ent.Field {
 	return []ent.Field{
 		chars(field.String("title").NotEmpty().Annotations(entgql.OrderField("TITLE")), 200),
-		field.Bool("locked").Default(false),
-		field.Bool("pinned").Default(false),
-		field.Int("post_count").Default(0).NonNegative().Annotations(entgql.OrderField("POST_COUNT")),
-		field.Time("last_post_at").Optional().Nillable().Annotations(entgql.OrderField("LAST_POST_AT")),
+		field.Bool("locked").Default(false).Comment("A locked discussion takes no new posts."),
+		field.Bool("pinned").Default(false).Comment("Pinned discussions are shown first."),
+		field.Int("post_count").Default(0).NonNegative().Comment("How many posts the discussion has.").Annotations(entgql.OrderField("POST_COUNT")),
+		field.Time("last_post_at").Optional().Nillable().Comment("When the latest post was written; null before the first.").Annotations(entgql.OrderField("LAST_POST_AT")),
 	}
 }
 
 func (Discussion) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("workspace", Workspace.Type).Ref("discussions").Unique().Required(),
-		edge.To("author", User.Type).Unique(),
-		edge.To("posts", Post.Type).Annotations(entgql.RelayConnection()),
+		edge.From("workspace", Workspace.Type).Ref("discussions").Unique().Required().Comment("The workspace of the discussion."),
+		edge.To("author", User.Type).Unique().Comment("Who started it; null if the account is gone."),
+		edge.To("posts", Post.Type).Annotations(entgql.RelayConnection()).Comment("The posts, oldest first unless ordered."),
 	}
 }
 
@@ -135,18 +139,19 @@ type Post struct{ ent.Schema }
 func (Post) Fields() []ent.Field {
 	return []ent.Field{
 		chars(field.Text("body"), 20000),
-		field.Time("created_at").Default(time.Now).Immutable().Annotations(entgql.OrderField("CREATED_AT")),
-		field.Time("edited_at").Optional().Nillable(),
-		field.Time("deleted_at").Optional().Nillable(),
+		field.Time("created_at").Default(time.Now).Immutable().Comment("When it was written (RFC 3339, UTC).").
+			Annotations(entgql.OrderField("CREATED_AT")),
+		field.Time("edited_at").Optional().Nillable().Comment("When it was last edited; null if never."),
+		field.Time("deleted_at").Optional().Nillable().Comment("When it was deleted; its body is then empty."),
 	}
 }
 
 func (Post) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("discussion", Discussion.Type).Ref("posts").Unique().Required(),
-		edge.To("author", User.Type).Unique(),
-		edge.To("replies", Post.Type).Annotations(entgql.RelayConnection()).
-			From("reply_to").Unique(),
+		edge.From("discussion", Discussion.Type).Ref("posts").Unique().Required().Comment("The discussion it belongs to."),
+		edge.To("author", User.Type).Unique().Comment("Who wrote it; null if the account is gone."),
+		edge.To("replies", Post.Type).Annotations(entgql.RelayConnection()).Comment("Posts that answer this one.").
+			From("reply_to").Unique().Comment("The post this one answers; null for none."),
 	}
 }
 
@@ -166,18 +171,20 @@ func (Notice) Fields() []ent.Field {
 		chars(field.String("title").NotEmpty().Annotations(entgql.OrderField("TITLE")), 200),
 		chars(field.Text("body").Optional(), 20000),
 		field.Enum("kind").Values("NOTICE", "NEWS", "EVENT").Default("NOTICE").
+			Comment("A notice, a news item, or an event (then eventOn gives its day).").
 			Annotations(entgql.OrderField("KIND"), entgql.Type("NoticeKind")),
-		dateField("event_on", "EVENT_ON"),
+		dateField("event_on", "EVENT_ON", "The day of the event the notice announces; null when none."),
 		urlField("url"),
-		field.Time("published_at").Default(time.Now).Annotations(entgql.OrderField("PUBLISHED_AT")),
-		field.Time("expires_at").Optional().Nillable(),
+		field.Time("published_at").Default(time.Now).Comment("When it was published (RFC 3339, UTC).").
+			Annotations(entgql.OrderField("PUBLISHED_AT")),
+		field.Time("expires_at").Optional().Nillable().Comment("When it stops being current; null: it does not."),
 	}
 }
 
 func (Notice) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("workspace", Workspace.Type).Ref("notices").Unique().Required(),
-		edge.To("author", User.Type).Unique(),
+		edge.From("workspace", Workspace.Type).Ref("notices").Unique().Required().Comment("The workspace whose board it is on."),
+		edge.To("author", User.Type).Unique().Comment("Who posted it; null if the account is gone."),
 	}
 }
 
@@ -203,6 +210,7 @@ func (Material) Fields() []ent.Field {
 		chars(field.String("title").NotEmpty().Annotations(entgql.OrderField("TITLE")), 200),
 		chars(field.String("description").Optional(), 5000),
 		field.Enum("kind").Values("DOCUMENT", "LINK", "TOOL", "VIDEO", "OTHER").Default("DOCUMENT").
+			Comment("What the material is.").
 			Annotations(entgql.OrderField("KIND"), entgql.Type("MaterialKind")),
 		urlField("url"),
 		chars(field.String("language").Optional(), 8),
@@ -211,8 +219,8 @@ func (Material) Fields() []ent.Field {
 
 func (Material) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("workspace", Workspace.Type).Ref("materials").Unique().Required(),
-		edge.To("author", User.Type).Unique(),
+		edge.From("workspace", Workspace.Type).Ref("materials").Unique().Required().Comment("The workspace it belongs to."),
+		edge.To("author", User.Type).Unique().Comment("Who added it; null if the account is gone."),
 	}
 }
 
@@ -242,10 +250,11 @@ func (User) Fields() []ent.Field {
 
 func (User) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.To("memberships", Membership.Type).Annotations(entgql.RelayConnection(), entgql.Skip(entgql.SkipWhereInput)),
+		edge.To("memberships", Membership.Type).Annotations(entgql.RelayConnection(), entgql.Skip(entgql.SkipWhereInput)).
+			Comment("The user's workspaces and roles, as the viewer may see them."),
 		edge.To("sessions", Session.Type).Annotations(entgql.Skip()),
-		edge.To("organization", Organization.Type).Unique(),
-		edge.To("municipality", Municipality.Type).Unique(),
+		edge.To("organization", Organization.Type).Unique().Comment("The organisation the user works for, if given."),
+		edge.To("municipality", Municipality.Type).Unique().Comment("The municipality the user works for, if given."),
 	}
 }
 

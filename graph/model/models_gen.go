@@ -18,13 +18,16 @@ import (
 	"entgo.io/contrib/entgql"
 )
 
+// A new material for a workspace.
 type AddMaterialInput struct {
+	// The workspace to add it to (you must be a member).
 	WorkspaceID int `json:"workspaceId"`
 	// 1 to 200 characters.
 	Title string `json:"title"`
 	// At most 5,000 characters.
-	Description *string        `json:"description,omitempty"`
-	Kind        *material.Kind `json:"kind,omitempty"`
+	Description *string `json:"description,omitempty"`
+	// What the material is.
+	Kind *material.Kind `json:"kind,omitempty"`
 	// An http or https address; required for LINK, TOOL and VIDEO.
 	URL *string `json:"url,omitempty"`
 	// An ISO 639-1 language code, e.g. "fi".
@@ -33,8 +36,11 @@ type AddMaterialInput struct {
 
 // A sign-in: send the token as `Authorization: Bearer <token>`. It is shown only here.
 type AuthPayload struct {
-	Token     string    `json:"token"`
-	User      *ent.User `json:"user"`
+	// The bearer token: opaque, shown once; keep it secret.
+	Token string `json:"token"`
+	// The user signed in.
+	User *ent.User `json:"user"`
+	// When the token stops working (RFC 3339); logout revokes it earlier.
 	ExpiresAt time.Time `json:"expiresAt"`
 }
 
@@ -53,30 +59,38 @@ type CentralityScore struct {
 	Rank int `json:"rank"`
 }
 
+// A new survey of a workspace.
 type CreateSurveyInput struct {
+	// The workspace that runs it (you must be its ADMIN or OWNER).
 	WorkspaceID int `json:"workspaceId"`
 	// 1 to 200 characters.
 	Title string `json:"title"`
 	// At most 10,000 characters.
-	Description *string                   `json:"description,omitempty"`
-	Questions   []*questionnaire.Question `json:"questions"`
+	Description *string `json:"description,omitempty"`
+	// 1 to 100 questions, in the order asked.
+	Questions []*questionnaire.Question `json:"questions"`
 	// When answers start; now when left out.
 	OpensAt *time.Time `json:"opensAt,omitempty"`
 	// When answers end; never when left out.
-	ClosesAt *time.Time       `json:"closesAt,omitempty"`
+	ClosesAt *time.Time `json:"closesAt,omitempty"`
+	// Who may answer: the workspace's members, or anyone signed in.
 	Audience *survey.Audience `json:"audience,omitempty"`
 	// Respondents see the results once the survey has closed.
 	ResultsVisibleToRespondents *bool `json:"resultsVisibleToRespondents,omitempty"`
 }
 
+// A new workshop of a workspace.
 type CreateWorkshopInput struct {
+	// The workspace that holds it (you must be its ADMIN or OWNER).
 	WorkspaceID int `json:"workspaceId"`
 	// 1 to 200 characters.
 	Title string `json:"title"`
 	// At most 10,000 characters.
-	Description *string    `json:"description,omitempty"`
-	StartsAt    time.Time  `json:"startsAt"`
-	EndsAt      *time.Time `json:"endsAt,omitempty"`
+	Description *string `json:"description,omitempty"`
+	// When it starts (RFC 3339).
+	StartsAt time.Time `json:"startsAt"`
+	// When it ends; after startsAt.
+	EndsAt *time.Time `json:"endsAt,omitempty"`
 	// At most 300 characters.
 	Place *string `json:"place,omitempty"`
 	// An http or https address of an online session.
@@ -85,16 +99,20 @@ type CreateWorkshopInput struct {
 	Capacity int `json:"capacity"`
 }
 
+// A new workspace; its creator becomes its OWNER.
 type CreateWorkspaceInput struct {
 	// 1 to 200 characters.
 	Name string `json:"name"`
 	// At most 20,000 characters.
-	Description *string               `json:"description,omitempty"`
-	Visibility  *workspace.Visibility `json:"visibility,omitempty"`
+	Description *string `json:"description,omitempty"`
+	// Who may read its contents: PUBLIC (anyone) or MEMBERS_ONLY.
+	Visibility *workspace.Visibility `json:"visibility,omitempty"`
 	// URL key; made from the name when left out.
-	Slug      *string `json:"slug,omitempty"`
-	NetworkID *int    `json:"networkId,omitempty"`
-	PilotID   *int    `json:"pilotId,omitempty"`
+	Slug *string `json:"slug,omitempty"`
+	// The network the workspace serves (you must be able to edit the network).
+	NetworkID *int `json:"networkId,omitempty"`
+	// The pilot whose workspace this is (you must be able to edit the pilot).
+	PilotID *int `json:"pilotId,omitempty"`
 	// Makes the new workspace a sub-workspace of this one (ADMIN or OWNER of it).
 	ParentID *int `json:"parentId,omitempty"`
 }
@@ -173,8 +191,11 @@ type GraphPath struct {
 	Length float64 `json:"length"`
 }
 
+// An email and password to sign in with.
 type LoginInput struct {
-	Email    string `json:"email"`
+	// The account's email, in any case.
+	Email string `json:"email"`
+	// The account's password.
 	Password string `json:"password"`
 }
 
@@ -187,7 +208,9 @@ type NetworkGraph struct {
 	Truncated bool `json:"truncated"`
 }
 
+// A notice for a workspace's notice board.
 type PostNoticeInput struct {
+	// The workspace whose board it goes on (you must be its ADMIN or OWNER).
 	WorkspaceID int `json:"workspaceId"`
 	// 1 to 200 characters.
 	Title string `json:"title"`
@@ -196,11 +219,14 @@ type PostNoticeInput struct {
 	// At most 20,000 characters.
 	Body *string `json:"body,omitempty"`
 	// Date of the event the notice announces.
-	EventOn   *time.Time `json:"eventOn,omitempty"`
-	URL       *string    `json:"url,omitempty"`
+	EventOn *time.Time `json:"eventOn,omitempty"`
+	// An http or https address with more.
+	URL *string `json:"url,omitempty"`
+	// When the notice stops being current; never when left out.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 }
 
+// A new account: email, password and the name others see.
 type RegisterInput struct {
 	// Unique regardless of case; visible to its owner alone.
 	Email string `json:"email"`
@@ -210,7 +236,9 @@ type RegisterInput struct {
 	DisplayName string `json:"displayName"`
 }
 
+// A reply to a discussion.
 type ReplyToDiscussionInput struct {
+	// The discussion to reply to.
 	DiscussionID int `json:"discussionId"`
 	// 1 to 20,000 characters.
 	Body string `json:"body"`
@@ -236,7 +264,9 @@ type SearchResultEdge struct {
 	Cursor entgql.Cursor[int] `json:"cursor"`
 }
 
+// A new discussion with its first post.
 type StartDiscussionInput struct {
+	// The workspace to start it in (you must be a member).
 	WorkspaceID int `json:"workspaceId"`
 	// 1 to 200 characters.
 	Title string `json:"title"`
@@ -244,9 +274,13 @@ type StartDiscussionInput struct {
 	Body string `json:"body"`
 }
 
+// Live updates over WebSocket (graphql-transport-ws or the legacy graphql-ws
+// protocol) or Server-Sent Events at /query. A stream that ends without
+// `complete` (a restart, a slow reader's 1013) should be resumed with `after`.
 type Subscription struct {
 }
 
+// Changes to a material: only the fields given change.
 type UpdateMaterialInput struct {
 	// 1 to 200 characters.
 	Title *string `json:"title,omitempty"`
@@ -257,6 +291,7 @@ type UpdateMaterialInput struct {
 	Language    *string        `json:"language,omitempty"`
 }
 
+// Changes to a workshop: only the fields given change.
 type UpdateWorkshopInput struct {
 	// 1 to 200 characters.
 	Title *string `json:"title,omitempty"`
@@ -274,16 +309,22 @@ type UpdateWorkshopInput struct {
 // The counts a workspace's front page shows, each as the viewer may see it (0 for contents hidden from the viewer).
 type WorkspaceSummary struct {
 	// Members, admins and owners (not pending applicants).
-	Members     int `json:"members"`
-	Materials   int `json:"materials"`
+	Members int `json:"members"`
+	// Materials.
+	Materials int `json:"materials"`
+	// Discussions.
 	Discussions int `json:"discussions"`
-	Surveys     int `json:"surveys"`
+	// Surveys, open or not.
+	Surveys int `json:"surveys"`
 	// Surveys taking answers now (the "open surveys" box).
 	OpenSurveys int `json:"openSurveys"`
-	Workshops   int `json:"workshops"`
+	// Workshops, past and coming.
+	Workshops int `json:"workshops"`
 	// Pilots the workspace works on (hankkeet).
-	Projects        int `json:"projects"`
-	SubWorkspaces   int `json:"subWorkspaces"`
+	Projects int `json:"projects"`
+	// Sub-workspaces whose contents the viewer may read.
+	SubWorkspaces int `json:"subWorkspaces"`
+	// Operating models the workspace describes.
 	OperatingModels int `json:"operatingModels"`
 }
 

@@ -210,7 +210,9 @@ func parse(dsn string) (driver, dialectName, source string) {
 	}
 	base, query, _ := strings.Cut(path, "?")
 	params, _ := url.ParseQuery(query)
-	defaults := map[string]string{"_fk": "1", "_busy_timeout": "5000", "_txlock": "immediate"}
+	// LIKE matches case as PostgreSQL's does, so …Contains and …HasPrefix
+	// are case-sensitive on both databases (the …Fold filters ignore case).
+	defaults := map[string]string{"_fk": "1", "_busy_timeout": "5000", "_txlock": "immediate", "_cslike": "1"}
 	if params.Get("mode") != "memory" {
 		defaults["_journal_mode"] = "WAL"
 	}
