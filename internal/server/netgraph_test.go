@@ -343,7 +343,7 @@ func TestGraphExports(t *testing.T) {
 			t.Fatalf("gexf: %v, %d nodes, %d edges", err, n, e)
 		}
 		_, body = get("/export/edges.csv?edgeKinds=FUNDING")
-		if lines := strings.Split(strings.TrimSpace(string(body)), "\n"); len(lines) != 2 || lines[0] != "source,target,kind,weight,validFrom,validTo" ||
+		if lines := strings.Split(strings.TrimSpace(string(body)), "\n"); len(lines) != 2 || lines[0] != "id,source,target,kind,weight,validFrom,validTo" ||
 			!strings.HasSuffix(lines[1], ",FUNDING,2,2010-01-01,2012-12-31") {
 			t.Fatalf("edges.csv: %q", body)
 		}
