@@ -98,7 +98,7 @@ type gexf struct {
 	Version string   `xml:"version,attr"`
 	Graph   struct {
 		DefaultEdgeType string `xml:"defaultedgetype,attr"`
-		Attributes []struct {
+		Attributes      []struct {
 			Class string `xml:"class,attr"`
 			Attrs []struct {
 				ID    string `xml:"id,attr"`
