@@ -91,20 +91,23 @@ func readGraphRows(t *testing.T, a *api) *graphRows {
 	return r
 }
 
-// holds tells whether [from, to] (nil: open) contains day (nil: any day).
-func holds(from, to *time.Time, day *time.Time) bool {
-	return day == nil || (from == nil || !from.After(*day)) && (to == nil || !to.Before(*day))
+// window is a filter's period: asOf is from = to; nil ends are open.
+type window struct{ from, to *time.Time }
+
+// holds tells whether [from, to] (nil: open) meets the window.
+func (w window) holds(from, to *time.Time) bool {
+	return (w.to == nil || from == nil || !from.After(*w.to)) && (w.from == nil || to == nil || !to.Before(*w.from))
 }
 
 // expected is the node set the schema's GraphFilter text promises for a
-// region code and/or theme slug on day asOf (nil: every date), written
-// from the rows without netgraph's code.
-func (r *graphRows) expected(region, theme string, asOf *time.Time) map[int]bool {
+// region code and/or theme slug in period w, written from the rows without
+// netgraph's code.
+func (r *graphRows) expected(region, theme string, w window) map[int]bool {
 	keep := map[int]bool{}
 	inRegion := func(m int) bool { return region == "" || r.region[m] == region }
 	pilotKept := map[int]bool{}
 	for _, p := range r.pilots {
-		if !holds(p.StartsOn, p.EndsOn, asOf) {
+		if !w.holds(p.StartsOn, p.EndsOn) {
 			continue
 		}
 		if theme != "" && !slices.ContainsFunc(p.Edges.Themes, func(th *ent.Theme) bool { return th.Slug == theme }) {
@@ -124,7 +127,8 @@ func (r *graphRows) expected(region, theme string, asOf *time.Time) map[int]bool
 			keep[o.ID] = true
 		}
 		for _, n := range p.Edges.Networks {
-			if nw := r.networks[n.ID]; holds(nw.StartsOn, nw.EndsOn, asOf) {
+			// PART_OF_NETWORK holds while both do.
+			if nw := r.networks[n.ID]; w.holds(nw.StartsOn, nw.EndsOn) && w.holds(latest(p.StartsOn, nw.StartsOn), earliest(p.EndsOn, nw.EndsOn)) {
 				keep[n.ID] = true
 			}
 		}
@@ -137,7 +141,7 @@ func (r *graphRows) expected(region, theme string, asOf *time.Time) map[int]bool
 			}
 		}
 		for _, n := range r.networks {
-			if holds(n.StartsOn, n.EndsOn, asOf) && slices.ContainsFunc(n.Edges.Municipalities, func(m *ent.Municipality) bool { return r.region[m.ID] == region }) {
+			if w.holds(n.StartsOn, n.EndsOn) && slices.ContainsFunc(n.Edges.Municipalities, func(m *ent.Municipality) bool { return r.region[m.ID] == region }) {
 				keep[n.ID] = true
 			}
 		}
@@ -145,7 +149,7 @@ func (r *graphRows) expected(region, theme string, asOf *time.Time) map[int]bool
 	for _, om := range r.models {
 		tied := slices.ContainsFunc(om.Edges.DevelopedIn, func(p *ent.Pilot) bool { return pilotKept[p.ID] })
 		for _, ad := range om.Edges.Adoptions {
-			if !holds(ad.AdoptedOn, nil, asOf) {
+			if !w.holds(ad.AdoptedOn, nil) {
 				continue
 			}
 			if p := ad.Edges.Pilot; p != nil && pilotKept[p.ID] {
@@ -160,6 +164,21 @@ func (r *graphRows) expected(region, theme string, asOf *time.Time) map[int]bool
 		}
 	}
 	return keep
+}
+
+// latest and earliest are the later start and the earlier end (nil: open).
+func latest(a, b *time.Time) *time.Time {
+	if a == nil || b != nil && b.After(*a) {
+		return b
+	}
+	return a
+}
+
+func earliest(a, b *time.Time) *time.Time {
+	if a == nil || b != nil && b.Before(*a) {
+		return b
+	}
+	return a
 }
 
 const filteredGraphQuery = `query($f: GraphFilter) { networkGraph(filter: $f) {
@@ -204,6 +223,8 @@ func TestGraphFiltersRestrict(t *testing.T) {
 		type filterCase struct {
 			region, theme string
 			asOf          *time.Time
+			period        *[2]time.Time // from, to
+			types         []string      // nodeTypes
 		}
 		var cases []filterCase
 		for _, code := range rows.regions {
@@ -215,22 +236,36 @@ func TestGraphFiltersRestrict(t *testing.T) {
 		for range 12 {
 			day := time.Date(2011+rnd.IntN(14), time.Month(1+rnd.IntN(12)), 1, 0, 0, 0, 0, time.UTC)
 			region, theme := rows.regions[rnd.IntN(len(rows.regions))], rows.themes[rnd.IntN(len(rows.themes))]
+			period := &[2]time.Time{day, day.AddDate(1+rnd.IntN(3), 0, 0)}
 			cases = append(cases, filterCase{region: region, theme: theme}, filterCase{region: region, asOf: &day},
-				filterCase{theme: theme, asOf: &day}, filterCase{region: region, theme: theme, asOf: &day})
+				filterCase{theme: theme, asOf: &day}, filterCase{region: region, theme: theme, asOf: &day},
+				filterCase{region: region, period: period}, filterCase{theme: theme, period: period, types: []string{"MUNICIPALITY", "PILOT"}},
+				filterCase{region: region, types: []string{"NETWORK", "ORGANIZATION", "OPERATING_MODEL"}})
 		}
 		unfiltered := map[string]graphAnswer{}
 		restricted := 0
 		for _, c := range cases {
 			filter, period := map[string]any{}, map[string]any{}
+			var w window
 			if c.asOf != nil {
 				period["asOf"] = c.asOf.Format(scalar.DateLayout)
-				filter["asOf"] = period["asOf"]
+				w = window{c.asOf, c.asOf}
+			}
+			if c.period != nil {
+				period["from"], period["to"] = c.period[0].Format(scalar.DateLayout), c.period[1].Format(scalar.DateLayout)
+				w = window{&c.period[0], &c.period[1]}
+			}
+			for k, v := range period {
+				filter[k] = v
 			}
 			if c.region != "" {
 				filter["regionCode"] = c.region
 			}
 			if c.theme != "" {
 				filter["themeSlug"] = c.theme
+			}
+			if c.types != nil {
+				filter["nodeTypes"] = c.types
 			}
 			key := fmt.Sprint(period)
 			all, ok := unfiltered[key]
@@ -239,7 +274,14 @@ func TestGraphFiltersRestrict(t *testing.T) {
 				unfiltered[key] = all
 			}
 			got := networkGraphOf(t, a, filter)
-			want := rows.expected(c.region, c.theme, c.asOf)
+			want := rows.expected(c.region, c.theme, w)
+			if c.types != nil {
+				for _, n := range all.Nodes {
+					if id, _ := scalar.DecodeID(n.ID); want[id] && !slices.Contains(c.types, n.Type) {
+						delete(want, id)
+					}
+				}
+			}
 			var gotIDs, wantIDs []int
 			for _, n := range got.Nodes {
 				id, _ := scalar.DecodeID(n.ID)
@@ -276,6 +318,9 @@ func TestGraphFiltersRestrict(t *testing.T) {
 			// The export of the same filter has the same node count.
 			q := []string{}
 			for k, v := range filter {
+				if list, ok := v.([]string); ok {
+					v = strings.Join(list, ",")
+				}
 				q = append(q, k+"="+fmt.Sprint(v))
 			}
 			res, err := http.Get(a.srv.URL + "/export/nodes.csv?" + strings.Join(q, "&"))
