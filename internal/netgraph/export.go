@@ -87,12 +87,14 @@ func WriteGraphML(w io.Writer, g *Graph) error {
 	}
 	x.raw(`  <graph id="kokeilu" edgedefault="undirected">` + "\n")
 	ids := globalIDs(g)
+	var attrs []Attr
 	for i := range g.Nodes {
 		n := &g.Nodes[i]
 		x.raw("    <node")
 		x.attr("id", ids[i])
 		x.raw(">")
-		for _, a := range n.Attrs() {
+		attrs = n.appendAttrs(attrs[:0])
+		for _, a := range attrs {
 			if a.Value != "" {
 				x.raw(`<data key="n_` + a.Key + `">`)
 				x.text(a.Value)
@@ -157,6 +159,7 @@ func WriteGEXF(w io.Writer, g *Graph) error {
 	}
 	x.raw("    <nodes>\n")
 	ids := globalIDs(g)
+	var attrs []Attr
 	for i := range g.Nodes {
 		n := &g.Nodes[i]
 		x.raw("      <node")
@@ -169,7 +172,8 @@ func WriteGEXF(w io.Writer, g *Graph) error {
 			x.attr("end", formatDate(n.EndsOn))
 		}
 		x.raw("><attvalues>")
-		writeAttValues(x, n.Attrs())
+		attrs = n.appendAttrs(attrs[:0])
+		writeAttValues(x, attrs)
 		x.raw("</attvalues></node>\n")
 	}
 	x.raw("    </nodes>\n    <edges>\n")
@@ -237,9 +241,11 @@ func WriteNodesCSV(w io.Writer, g *Graph) error {
 	c := export.NewCSV(w) // cells neutralised against CSV injection
 	_ = c.Write(NodesCSVHeader)
 	row := make([]string, len(NodesCSVHeader))
+	var attrs []Attr
 	for i := range g.Nodes {
 		row[0] = g.Nodes[i].GlobalID()
-		for j, a := range g.Nodes[i].Attrs() {
+		attrs = g.Nodes[i].appendAttrs(attrs[:0])
+		for j, a := range attrs {
 			row[j+1] = a.Value
 		}
 		if err := c.Write(row); err != nil {

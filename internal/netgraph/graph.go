@@ -134,18 +134,22 @@ var NodeAttrs = []AttrSpec{
 }
 
 // Attrs returns the node's attributes in NodeAttrs order.
-func (n *Node) Attrs() []Attr {
+func (n *Node) Attrs() []Attr { return n.appendAttrs(nil) }
+
+// appendAttrs appends the attributes to dst (the writers reuse one slice
+// for every node).
+func (n *Node) appendAttrs(dst []Attr) []Attr {
 	pop := ""
 	if n.Population > 0 {
 		pop = strconv.Itoa(n.Population)
 	}
-	return []Attr{
-		{"type", string(n.Type)}, {"label", n.Label}, {"nameFi", n.NameFi}, {"nameSv", n.NameSv}, {"nameEn", n.NameEn},
-		{"slug", n.Slug}, {"code", n.Code}, {"region", n.Region}, {"county", n.County}, {"subregion", n.Subregion},
-		{"population", pop}, {"latitude", formatFloat(n.Latitude)}, {"longitude", formatFloat(n.Longitude)},
-		{"kind", n.Kind}, {"status", n.Status}, {"themes", strings.Join(n.Themes, ";")},
-		{"startsOn", formatDate(n.StartsOn)}, {"endsOn", formatDate(n.EndsOn)}, {"funder", n.Funder},
-	}
+	return append(dst,
+		Attr{"type", string(n.Type)}, Attr{"label", n.Label}, Attr{"nameFi", n.NameFi}, Attr{"nameSv", n.NameSv}, Attr{"nameEn", n.NameEn},
+		Attr{"slug", n.Slug}, Attr{"code", n.Code}, Attr{"region", n.Region}, Attr{"county", n.County}, Attr{"subregion", n.Subregion},
+		Attr{"population", pop}, Attr{"latitude", formatFloat(n.Latitude)}, Attr{"longitude", formatFloat(n.Longitude)},
+		Attr{"kind", n.Kind}, Attr{"status", n.Status}, Attr{"themes", strings.Join(n.Themes, ";")},
+		Attr{"startsOn", formatDate(n.StartsOn)}, Attr{"endsOn", formatDate(n.EndsOn)}, Attr{"funder", n.Funder},
+	)
 }
 
 // GlobalID is the node's opaque GraphQL ID.
