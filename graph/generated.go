@@ -109,9 +109,10 @@ type ComplexityRoot struct {
 	}
 
 	Centrality struct {
-		Metric    func(childComplexity int) int
-		NodeCount func(childComplexity int) int
-		Scores    func(childComplexity int) int
+		Components func(childComplexity int) int
+		Metric     func(childComplexity int) int
+		NodeCount  func(childComplexity int) int
+		Scores     func(childComplexity int) int
 	}
 
 	CentralityScore struct {
@@ -168,6 +169,7 @@ type ComplexityRoot struct {
 	}
 
 	GraphEdge struct {
+		ID        func(childComplexity int) int
 		Kind      func(childComplexity int) int
 		Source    func(childComplexity int) int
 		Target    func(childComplexity int) int
@@ -1195,6 +1197,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AuthPayload.User(childComplexity), true
 
+	case "Centrality.components":
+		if e.ComplexityRoot.Centrality.Components == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Centrality.Components(childComplexity), true
 	case "Centrality.metric":
 		if e.ComplexityRoot.Centrality.Metric == nil {
 			break
@@ -1401,6 +1409,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.GraphComponent.Size(childComplexity), true
 
+	case "GraphEdge.id":
+		if e.ComplexityRoot.GraphEdge.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphEdge.ID(childComplexity), true
 	case "GraphEdge.kind":
 		if e.ComplexityRoot.GraphEdge.Kind == nil {
 			break
@@ -5202,6 +5216,8 @@ func (ec *executionContext) childFields_Centrality(ctx context.Context, field gr
 		return ec.fieldContext_Centrality_metric(ctx, field)
 	case "nodeCount":
 		return ec.fieldContext_Centrality_nodeCount(ctx, field)
+	case "components":
+		return ec.fieldContext_Centrality_components(ctx, field)
 	case "scores":
 		return ec.fieldContext_Centrality_scores(ctx, field)
 	}
@@ -5316,6 +5332,8 @@ func (ec *executionContext) childFields_GraphComponent(ctx context.Context, fiel
 
 func (ec *executionContext) childFields_GraphEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_GraphEdge_id(ctx, field)
 	case "source":
 		return ec.fieldContext_GraphEdge_source(ctx, field)
 	case "target":
@@ -11284,6 +11302,29 @@ func (ec *executionContext) fieldContext_Centrality_nodeCount(_ context.Context,
 	return graphql.NewScalarFieldContext("Centrality", field, false, false, "Int")
 }
 
+func (ec *executionContext) _Centrality_components(ctx context.Context, field graphql.CollectedField, obj *model.Centrality) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Centrality_components(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Components, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Centrality_components(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Centrality", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Centrality_scores(ctx context.Context, field graphql.CollectedField, obj *model.Centrality) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12101,6 +12142,29 @@ func (ec *executionContext) fieldContext_GraphComponent_members(_ context.Contex
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _GraphEdge_id(ctx context.Context, field graphql.CollectedField, obj *model.GraphEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphEdge_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphEdge_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GraphEdge", field, false, false, "String")
 }
 
 func (ec *executionContext) _GraphEdge_source(ctx context.Context, field graphql.CollectedField, obj *model.GraphEdge) (ret graphql.Marshaler) {
@@ -45351,6 +45415,11 @@ func (ec *executionContext) _Centrality(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "components":
+			out.Values[i] = ec._Centrality_components(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "scores":
 			out.Values[i] = ec._Centrality_scores(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -45757,6 +45826,11 @@ func (ec *executionContext) _GraphEdge(ctx context.Context, sel ast.SelectionSet
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("GraphEdge")
+		case "id":
+			out.Values[i] = ec._GraphEdge_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "source":
 			out.Values[i] = ec._GraphEdge_source(ctx, field, obj)
 			if out.Values[i] == graphql.Null {

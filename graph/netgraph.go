@@ -49,7 +49,7 @@ func graphNode(n *netgraph.Node) *model.GraphNode {
 }
 
 func graphEdge(e *netgraph.Edge) *model.GraphEdge {
-	return &model.GraphEdge{Source: e.Source, Target: e.Target, Kind: model.GraphEdgeKind(e.Kind),
+	return &model.GraphEdge{ID: e.ID(), Source: e.Source, Target: e.Target, Kind: model.GraphEdgeKind(e.Kind),
 		Weight: e.Weight, ValidFrom: e.ValidFrom, ValidTo: e.ValidTo}
 }
 
@@ -100,8 +100,8 @@ func listSize(name string, v *int, def, max int) (int, error) {
 	return *v, nil
 }
 
-func centrality(metric model.CentralityMetric, scores []netgraph.Score, first int) *model.Centrality {
-	out := &model.Centrality{Metric: metric, NodeCount: len(scores), Scores: []*model.CentralityScore{}}
+func centrality(metric model.CentralityMetric, scores []netgraph.Score, components, first int) *model.Centrality {
+	out := &model.Centrality{Metric: metric, NodeCount: len(scores), Components: components, Scores: []*model.CentralityScore{}}
 	for i, s := range scores[:min(first, len(scores))] {
 		out.Scores = append(out.Scores, &model.CentralityScore{Node: graphNode(s.Node), Score: s.Score, Rank: i + 1})
 	}

@@ -28,11 +28,11 @@ func (r *queryResolver) Neighborhood(ctx context.Context, id int, depth int, fil
 	if err != nil {
 		return nil, err
 	}
-	g, truncated, err := v.Neighborhood(id, depth, f.MaxNodes)
+	g, total, truncated, err := v.Neighborhood(id, depth, f.MaxNodes)
 	if err != nil {
 		return nil, err
 	}
-	return networkGraph(g, len(g.Nodes), truncated), nil
+	return networkGraph(g, total, truncated), nil
 }
 
 // ShortestPath is the resolver for the shortestPath field.
@@ -60,7 +60,7 @@ func (r *queryResolver) Centrality(ctx context.Context, metric model.CentralityM
 	if err != nil {
 		return nil, err
 	}
-	return centrality(metric, scores, n), nil
+	return centrality(metric, scores, len(v.Components()), n), nil
 }
 
 // Communities is the resolver for the communities field.

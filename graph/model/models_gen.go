@@ -48,6 +48,8 @@ type Centrality struct {
 	Metric CentralityMetric `json:"metric"`
 	// Nodes scored (the whole filtered graph).
 	NodeCount int `json:"nodeCount"`
+	// Connected components of the scored graph; above 1, EIGENVECTOR scores compare only within the leading component.
+	Components int `json:"components"`
 	// The top scores, highest first.
 	Scores []*CentralityScore `json:"scores"`
 }
@@ -124,7 +126,7 @@ type GraphAttribute struct {
 }
 
 type GraphCommunities struct {
-	// Newman modularity Q of the partition (resolution 1).
+	// Newman modularity Q of the partition (resolution 1), weighted by tie strength (summed edge weights), as the Louvain search.
 	Modularity float64 `json:"modularity"`
 	// Largest first.
 	Communities []*GraphCommunity `json:"communities"`
@@ -141,26 +143,50 @@ type GraphComponent struct {
 }
 
 type GraphEdge struct {
-	Source    int           `json:"source"`
-	Target    int           `json:"target"`
-	Kind      GraphEdgeKind `json:"kind"`
-	Weight    float64       `json:"weight"`
-	ValidFrom *time.Time    `json:"validFrom,omitempty"`
-	ValidTo   *time.Time    `json:"validTo,omitempty"`
+	// Stable id, the same in every export (GraphML, GEXF, CSV) and under every filter: the global id
+	// of its Link (link edges) or Adoption (recorded adoptions), else "KIND:source:target" with the
+	// ends' global ids.
+	ID string `json:"id"`
+	// The stored direction (participant → pilot, member → network, link source → target); the graph is undirected.
+	Source int           `json:"source"`
+	Target int           `json:"target"`
+	Kind   GraphEdgeKind `json:"kind"`
+	// A link's weight (0 or more, default 1); 1 for every relation; in the projection, how many
+	// pilots or networks the two actors share. The algorithms sum the weights of all edges between
+	// two nodes into one tie strength (a weight of 0 counts as 1).
+	Weight    float64    `json:"weight"`
+	ValidFrom *time.Time `json:"validFrom,omitempty"`
+	ValidTo   *time.Time `json:"validTo,omitempty"`
 }
 
-// Which part of the network to use. Without a period, every date counts.
-// Pilots and networks are kept when their dates meet the period, edges when
-// theirs do (relations carry the dates of their pilot or network, links
-// validFrom/validTo); municipalities and organisations always.
+// Which part of the network to use, applied in this order:
+//  1. Period (asOf, or from/to). Without one, every date counts. Pilots and networks are kept when
+//     their dates meet the period, edges when theirs do (relations carry the dates of their pilot or
+//     network, links validFrom/validTo); municipalities, organisations and operating models always.
+//  2. Area and theme (regionCode, themeSlug; see those fields), by the edges that hold in the period.
+//  3. projection.
+//  4. nodeTypes and edgeKinds.
+//
+// An edge is kept when both its ends are; links (COLLABORATION, …) never bring a node in.
 type GraphFilter struct {
 	// Only these node types (default all).
 	NodeTypes []GraphNodeType `json:"nodeTypes,omitempty"`
 	// Only these edge kinds (default all).
 	EdgeKinds []GraphEdgeKind `json:"edgeKinds,omitempty"`
-	// Only municipalities of this region (code, e.g. "01"), organisations located there, and what they are tied to.
+	// A region (maakunta) code, e.g. "01". A pilot is in the region when a municipality of the region
+	// takes part in it (a PARTICIPATES_IN edge; the lead municipality is a participant). Keeps: the
+	// region's municipalities; the pilots they take part in; the organisations that are partners in
+	// those pilots (PARTNER_IN); the networks those pilots are part of (PART_OF_NETWORK) or the
+	// region's municipalities are members of (MEMBER_OF); the operating models developed in
+	// (DEVELOPED_IN) or adopted by (ADOPTION) those pilots or adopted by the region's municipalities.
+	// With themeSlug, see there. A code that is no region's is BAD_USER_INPUT.
 	RegionCode *string `json:"regionCode,omitempty"`
-	// Only pilots of this theme (slug), and what they are tied to.
+	// A theme slug. Keeps: the pilots of the theme; the municipalities that take part in them
+	// (PARTICIPATES_IN); the organisations that are partners in them; the networks they are part of;
+	// the operating models developed in or adopted by them. With regionCode as well: the pilots of the
+	// theme that a municipality of the region takes part in, the region's municipalities that take
+	// part in them, and their partners, networks and operating models as above. A slug that is no
+	// theme's is BAD_USER_INPUT.
 	ThemeSlug *string `json:"themeSlug,omitempty"`
 	// What is valid on this day (excludes from/to).
 	AsOf *time.Time `json:"asOf,omitempty"`
@@ -178,7 +204,9 @@ type GraphNode struct {
 	ID    int           `json:"id"`
 	Type  GraphNodeType `json:"type"`
 	Label string        `json:"label"`
-	// code, region, kind, status, themes, startsOn, endsOn (those that apply).
+	// The export attributes that apply (not type and label): nameFi, nameSv, nameEn, slug, code,
+	// region, county, subregion, population, latitude, longitude, kind, status, themes (;-separated),
+	// startsOn, endsOn, funder. Codes are strings ("005").
 	Attributes []*GraphAttribute `json:"attributes"`
 }
 
@@ -202,7 +230,7 @@ type LoginInput struct {
 type NetworkGraph struct {
 	Nodes []*GraphNode `json:"nodes"`
 	Edges []*GraphEdge `json:"edges"`
-	// Nodes before the maxNodes cap.
+	// Nodes before the maxNodes cap (neighborhood: every node within depth).
 	TotalNodes int `json:"totalNodes"`
 	// Whether the cap cut nodes off.
 	Truncated bool `json:"truncated"`
@@ -336,9 +364,14 @@ const (
 	CentralityMetricDegree CentralityMetric = "DEGREE"
 	// Shortest paths through the node, unweighted, each pair once (NetworkX normalized=False).
 	CentralityMetricBetweenness CentralityMetric = "BETWEENNESS"
-	// Principal eigenvector of the weighted adjacency, L2 norm 1.
+	// Principal eigenvector of the weighted adjacency (tie strengths), L2 norm 1, as NetworkX's
+	// eigenvector_centrality. On a graph of several connected components (Centrality.components > 1)
+	// the principal eigenvector lives on the component with the largest eigenvalue: every node of
+	// the other components scores about 0. Narrow the filter to one component to rank inside it.
 	CentralityMetricEigenvector CentralityMetric = "EIGENVECTOR"
-	// Weighted PageRank, damping 0.85.
+	// Weighted PageRank (tie strengths), damping 0.85, uniform teleport; nodes without ties spread
+	// their score evenly (as NetworkX's pagerank). Deterministic: power iteration from the uniform
+	// vector until the L1 change is below 1e-10, so every instance gives the same bits.
 	CentralityMetricPagerank CentralityMetric = "PAGERANK"
 )
 

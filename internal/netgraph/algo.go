@@ -9,6 +9,7 @@ import (
 
 	"math/rand/v2"
 
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/graph"
 	"gonum.org/v1/gonum/graph/community"
 	"gonum.org/v1/gonum/graph/network"
@@ -120,57 +121,62 @@ const (
 )
 
 // Neighborhood is the part of v within depth steps of id: at most max nodes
-// (nearest first, in breadth-first order) and every edge between them.
-func (v *View) Neighborhood(id, depth, max int) (*Graph, bool, error) {
-	g := v.Graph
+// (nearest first, in breadth-first order) and every edge between them. It
+// also returns how many nodes are within depth steps (before the cap) and
+// whether the cap cut any off.
+func (v *View) Neighborhood(id, depth, max int) (g *Graph, total int, truncated bool, err error) {
+	full := v.Graph
 	if depth < 0 || depth > MaxDepth {
-		return nil, false, fault.BadInput("depth", "depth is between 0 and %d", MaxDepth)
+		return nil, 0, false, fault.BadInput("depth", "depth is between 0 and %d", MaxDepth)
 	}
-	start, ok := g.index[id]
+	start, ok := full.index[id]
 	if !ok {
-		return nil, false, fault.NotFoundf("the node is not in the graph in this period and filter")
+		return nil, 0, false, fault.NotFoundf("the node is not in the graph in this period and filter")
 	}
 	if max <= 0 {
 		max = DefaultNeighborhoodNodes
 	}
-	seen := make([]bool, len(g.Nodes))
-	seen[start] = true
+	// The search runs to depth whatever the cap, to count the total; the
+	// first max nodes reached are kept.
+	seen := make([]bool, len(full.Nodes))
+	kept := make([]bool, len(full.Nodes))
+	seen[start], kept[start] = true, true
 	order := []int32{start}
-	frontier := order
-	truncated := false
-	for d := 0; d < depth && len(frontier) > 0 && !truncated; d++ {
-		next := len(order)
-	scan:
+	frontier := []int32{start}
+	total = 1
+	for d := 0; d < depth && len(frontier) > 0; d++ {
+		var next []int32
 		for _, i := range frontier {
-			for _, ei := range g.adj[i] {
-				j := g.other(ei, i)
+			for _, ei := range full.adj[i] {
+				j := full.other(ei, i)
 				if seen[j] {
 					continue
 				}
-				if len(order) >= max {
-					truncated = true
-					break scan
-				}
 				seen[j] = true
-				order = append(order, j)
+				total++
+				next = append(next, j)
+				if len(order) < max {
+					kept[j] = true
+					order = append(order, j)
+				}
 			}
 		}
-		frontier = order[next:]
+		frontier = next
 	}
 	slices.Sort(order)
 	b := &Builder{nodes: make([]Node, len(order))}
 	for k, i := range order {
-		b.nodes[k] = g.Nodes[i]
+		b.nodes[k] = full.Nodes[i]
 	}
 	for _, i := range order {
-		for _, ei := range g.adj[i] {
+		for _, ei := range full.adj[i] {
 			// Each edge once: from its source's side.
-			if ends := g.ends[ei]; ends[0] == i && seen[ends[1]] {
-				b.edges = append(b.edges, g.Edges[ei])
+			if ends := full.ends[ei]; ends[0] == i && kept[ends[1]] {
+				b.edges = append(b.edges, full.Edges[ei])
 			}
 		}
 	}
-	return b.Build(), truncated, nil
+	return b.Build(), total, total > len(order), nil
 }
 
 // Metric is a centrality measure.
@@ -208,8 +214,10 @@ var DefaultBudget = Budget{BetweennessWork: 10_000_000, Nodes: 200_000}
 // centrality computes metric over the whole view: Degree counts distinct
 // neighbours; Betweenness is unnormalised over unweighted shortest paths,
 // each pair once (as NetworkX with normalized=False); Eigenvector is the
-// principal eigenvector of the weighted adjacency (power iteration, L2 = 1);
-// PageRank is weighted, damping 0.85.
+// principal eigenvector of the weighted adjacency (power iteration, L2 = 1;
+// on a disconnected graph it lives on the component with the largest
+// eigenvalue and every other node scores about 0, as in NetworkX);
+// PageRank is weighted, damping 0.85 (pageRank).
 func (v *View) centrality(metric Metric, budget Budget) ([]Score, error) {
 	g := v.Graph
 	u := v.gonum()
@@ -231,9 +239,7 @@ func (v *View) centrality(metric Metric, budget Budget) ([]Score, error) {
 		if n > budget.Nodes {
 			return nil, CostError("nodes", n, budget.Nodes)
 		}
-		for id, s := range network.PageRankSparse(u, 0.85, 1e-8) {
-			score[id] = s
-		}
+		score = pageRank(u, 0.85, 1e-10)
 	case Eigenvector:
 		if n > budget.Nodes {
 			return nil, CostError("nodes", n, budget.Nodes)
@@ -250,6 +256,56 @@ func (v *View) centrality(metric Metric, budget Budget) ([]Score, error) {
 		return cmp.Or(cmp.Compare(y.Score, x.Score), cmp.Compare(x.Node.ID, y.Node.ID))
 	})
 	return out, nil
+}
+
+// pageRank is weighted PageRank with damping damp, as NetworkX's pagerank
+// with its defaults: a node passes damp of its score to its neighbours in
+// proportion to tie strength, nodes without ties spread theirs evenly, and
+// everyone gets (1-damp)/n. Power iteration starts from the uniform vector
+// (gonum's PageRankSparse starts from a random one, so two instances
+// differed at the 9th digit) and runs until the L1 change is below tol, at
+// most 10,000 rounds; the same graph always gives the same bits. Scores by
+// position, summing to 1.
+func pageRank(u *gonumGraph, damp, tol float64) []float64 {
+	n := len(u.nbr)
+	if n == 0 {
+		return nil
+	}
+	strength := make([]float64, n)
+	for i := range n {
+		strength[i] = floats.Sum(u.w[i])
+	}
+	x, y := make([]float64, n), make([]float64, n)
+	for i := range x {
+		x[i] = 1 / float64(n)
+	}
+	for range 10_000 {
+		dangling := 0.0
+		for i := range n {
+			if strength[i] == 0 {
+				dangling += x[i]
+			}
+		}
+		base := (1-damp)/float64(n) + damp*dangling/float64(n)
+		for i := range y {
+			y[i] = base
+		}
+		for i := range n {
+			if strength[i] == 0 {
+				continue
+			}
+			share := damp * x[i] / strength[i]
+			for k, j := range u.nbr[i] {
+				y[j] += share * u.w[i][k]
+			}
+		}
+		change := floats.Distance(x, y, 1)
+		x, y = y, x
+		if change < tol {
+			break
+		}
+	}
+	return x
 }
 
 // eigenvector runs power iteration on (A + I) — the shift keeps bipartite

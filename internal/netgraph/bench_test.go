@@ -98,7 +98,7 @@ func BenchmarkNetgraph(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				g, _, err := v.Neighborhood(randomNode(), 2, limit)
+				g, _, _, err := v.Neighborhood(randomNode(), 2, limit)
 				if err != nil {
 					b.Fatal(err)
 				}

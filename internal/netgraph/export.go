@@ -47,35 +47,54 @@ func (x *xmlWriter) flush() error {
 	return x.w.Flush()
 }
 
-// graphMLType is the GraphML attr.type of a node or edge attribute.
-func graphMLType(key string) string {
-	if key == "weight" {
+// graphMLType is the GraphML attr.type of an attribute type (NetworkX
+// reads long as int, double as float).
+func graphMLType(t AttrType) string {
+	switch t {
+	case Integer:
+		return "long"
+	case Number:
+		return "double"
+	}
+	return "string"
+}
+
+// gexfType is the GEXF attribute type of an attribute type.
+func gexfType(t AttrType) string {
+	switch t {
+	case Integer:
+		return "long"
+	case Number:
 		return "double"
 	}
 	return "string"
 }
 
 // WriteGraphML writes g as GraphML (http://graphml.graphdrawing.org): keys
-// declared first, nodes by their global IDs, directed edges as stored
-// (participant → pilot, member → network, link source → target).
+// declared first with their types, nodes by their global IDs, edges by
+// their stable ids (Edge.ID). The graph is undirected (edgedefault); each
+// edge is written source → target as stored (participant → pilot, member →
+// network, link source → target), so kind tells the roles apart.
 func WriteGraphML(w io.Writer, g *Graph) error {
 	x := &xmlWriter{w: bufio.NewWriterSize(w, 64<<10)}
 	x.raw(xml.Header)
 	x.raw(`<graphml xmlns="http://graphml.graphdrawing.org/xmlns" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">` + "\n")
-	for _, k := range NodeAttrKeys {
-		x.raw(`  <key id="n_` + k + `" for="node" attr.name="` + k + `" attr.type="` + graphMLType(k) + `"/>` + "\n")
+	for _, k := range NodeAttrs {
+		x.raw(`  <key id="n_` + k.Key + `" for="node" attr.name="` + k.Key + `" attr.type="` + graphMLType(k.Type) + `"/>` + "\n")
 	}
-	for _, k := range EdgeAttrKeys {
-		x.raw(`  <key id="e_` + k + `" for="edge" attr.name="` + k + `" attr.type="` + graphMLType(k) + `"/>` + "\n")
+	for _, k := range EdgeAttrs {
+		x.raw(`  <key id="e_` + k.Key + `" for="edge" attr.name="` + k.Key + `" attr.type="` + graphMLType(k.Type) + `"/>` + "\n")
 	}
-	x.raw(`  <graph id="kokeilu" edgedefault="directed">` + "\n")
+	x.raw(`  <graph id="kokeilu" edgedefault="undirected">` + "\n")
 	ids := globalIDs(g)
+	var attrs []Attr
 	for i := range g.Nodes {
 		n := &g.Nodes[i]
 		x.raw("    <node")
 		x.attr("id", ids[i])
 		x.raw(">")
-		for _, a := range n.Attrs() {
+		attrs = n.appendAttrs(attrs[:0])
+		for _, a := range attrs {
 			if a.Value != "" {
 				x.raw(`<data key="n_` + a.Key + `">`)
 				x.text(a.Value)
@@ -89,12 +108,12 @@ func WriteGraphML(w io.Writer, g *Graph) error {
 	var buf []byte
 	for i := range g.Edges {
 		e := &g.Edges[i]
-		buf = append(buf[:0], `    <edge id="e`...)
-		buf = strconv.AppendInt(buf, int64(i), 10)
+		s, t := ids[g.ends[i][0]], ids[g.ends[i][1]] // base64url: nothing to escape
+		buf = e.appendID(append(buf[:0], `    <edge id="`...), s, t)
 		buf = append(buf, `" source="`...)
-		buf = append(buf, ids[g.ends[i][0]]...) // base64url: nothing to escape
+		buf = append(buf, s...)
 		buf = append(buf, `" target="`...)
-		buf = append(buf, ids[g.ends[i][1]]...)
+		buf = append(buf, t...)
 		buf = append(buf, `"><data key="e_kind">`...)
 		buf = append(buf, e.Kind...)
 		buf = append(buf, `</data><data key="e_weight">`...)
@@ -118,30 +137,29 @@ func WriteGraphML(w io.Writer, g *Graph) error {
 }
 
 // WriteGEXF writes g as GEXF 1.2 (Gephi's format, read by NetworkX too):
-// attributes declared per class, nodes by their global IDs with label,
-// edges with weight; dated nodes and edges carry start/end so Gephi's
-// timeline can play the network over the years.
+// an undirected graph, attributes declared per class with their types,
+// nodes by their global IDs with label, edges by their stable ids with
+// weight; dated nodes and edges carry start/end so Gephi's timeline can
+// play the network over the years.
 func WriteGEXF(w io.Writer, g *Graph) error {
 	x := &xmlWriter{w: bufio.NewWriterSize(w, 64<<10)}
 	x.raw(xml.Header)
 	x.raw(`<gexf xmlns="http://www.gexf.net/1.2draft" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.gexf.net/1.2draft http://www.gexf.net/1.2draft/gexf.xsd" version="1.2">` + "\n")
-	x.raw("  <meta><creator>Kokeilu</creator><description>Network of municipalities, organisations, networks and pilots</description></meta>\n")
-	x.raw(`  <graph defaultedgetype="directed" mode="dynamic" timeformat="date">` + "\n")
-	x.raw(`    <attributes class="node" mode="static">` + "\n")
-	for i, k := range NodeAttrKeys {
-		x.raw(`      <attribute id="` + strconv.Itoa(i) + `" title="` + k + `" type="string"/>` + "\n")
-	}
-	x.raw("    </attributes>\n")
-	x.raw(`    <attributes class="edge" mode="static">` + "\n")
-	for i, k := range EdgeAttrKeys {
-		t := "string"
-		if k == "weight" {
-			t = "double"
+	x.raw("  <meta><creator>Kokeilu</creator><description>Network of municipalities, organisations, networks, pilots and operating models</description></meta>\n")
+	x.raw(`  <graph defaultedgetype="undirected" mode="dynamic" timeformat="date">` + "\n")
+	for _, class := range []struct {
+		name  string
+		attrs []AttrSpec
+	}{{"node", NodeAttrs}, {"edge", EdgeAttrs}} {
+		x.raw(`    <attributes class="` + class.name + `" mode="static">` + "\n")
+		for i, k := range class.attrs {
+			x.raw(`      <attribute id="` + strconv.Itoa(i) + `" title="` + k.Key + `" type="` + gexfType(k.Type) + `"/>` + "\n")
 		}
-		x.raw(`      <attribute id="` + strconv.Itoa(i) + `" title="` + k + `" type="` + t + `"/>` + "\n")
+		x.raw("    </attributes>\n")
 	}
-	x.raw("    </attributes>\n    <nodes>\n")
+	x.raw("    <nodes>\n")
 	ids := globalIDs(g)
+	var attrs []Attr
 	for i := range g.Nodes {
 		n := &g.Nodes[i]
 		x.raw("      <node")
@@ -154,15 +172,19 @@ func WriteGEXF(w io.Writer, g *Graph) error {
 			x.attr("end", formatDate(n.EndsOn))
 		}
 		x.raw("><attvalues>")
-		writeAttValues(x, n.Attrs())
+		attrs = n.appendAttrs(attrs[:0])
+		writeAttValues(x, attrs)
 		x.raw("</attvalues></node>\n")
 	}
 	x.raw("    </nodes>\n    <edges>\n")
+	var buf []byte
 	for i := range g.Edges {
 		e := &g.Edges[i]
-		x.raw(`      <edge id="` + strconv.Itoa(i) + `"`)
-		x.attr("source", ids[g.ends[i][0]])
-		x.attr("target", ids[g.ends[i][1]])
+		s, t := ids[g.ends[i][0]], ids[g.ends[i][1]]
+		buf = e.appendID(buf[:0], s, t)
+		x.raw(`      <edge id="` + string(buf) + `"`)
+		x.attr("source", s)
+		x.attr("target", t)
 		x.attr("label", string(e.Kind))
 		x.attr("weight", strconv.FormatFloat(e.Weight, 'g', -1, 64))
 		if e.ValidFrom != nil {
@@ -202,18 +224,28 @@ func writeAttValues(x *xmlWriter, attrs []Attr) {
 
 // NodesCSVHeader and EdgesCSVHeader are the CSV columns.
 var (
-	NodesCSVHeader = append([]string{"id"}, NodeAttrKeys...)
-	EdgesCSVHeader = append([]string{"source", "target"}, EdgeAttrKeys...)
+	NodesCSVHeader = append([]string{"id"}, keys(NodeAttrs)...)
+	EdgesCSVHeader = append([]string{"id", "source", "target"}, keys(EdgeAttrs)...)
 )
 
-// WriteNodesCSV writes one row per node: id (global), then NodeAttrKeys.
+func keys(specs []AttrSpec) []string {
+	out := make([]string, len(specs))
+	for i, s := range specs {
+		out[i] = s.Key
+	}
+	return out
+}
+
+// WriteNodesCSV writes one row per node: id (global), then NodeAttrs.
 func WriteNodesCSV(w io.Writer, g *Graph) error {
 	c := export.NewCSV(w) // cells neutralised against CSV injection
 	_ = c.Write(NodesCSVHeader)
 	row := make([]string, len(NodesCSVHeader))
+	var attrs []Attr
 	for i := range g.Nodes {
 		row[0] = g.Nodes[i].GlobalID()
-		for j, a := range g.Nodes[i].Attrs() {
+		attrs = g.Nodes[i].appendAttrs(attrs[:0])
+		for j, a := range attrs {
 			row[j+1] = a.Value
 		}
 		if err := c.Write(row); err != nil {
@@ -223,18 +255,21 @@ func WriteNodesCSV(w io.Writer, g *Graph) error {
 	return c.Flush()
 }
 
-// WriteEdgesCSV writes one row per edge: source, target (global IDs), then
-// EdgeAttrKeys.
+// WriteEdgesCSV writes one row per edge: id (Edge.ID), source, target
+// (global IDs), then EdgeAttrs.
 func WriteEdgesCSV(w io.Writer, g *Graph) error {
 	c := export.NewCSV(w)
 	_ = c.Write(EdgesCSVHeader)
 	row := make([]string, len(EdgesCSVHeader))
 	ids := globalIDs(g)
+	var buf []byte
 	for i := range g.Edges {
 		e := &g.Edges[i]
-		row[0], row[1] = ids[g.ends[i][0]], ids[g.ends[i][1]]
+		row[1], row[2] = ids[g.ends[i][0]], ids[g.ends[i][1]]
+		buf = e.appendID(buf[:0], row[1], row[2])
+		row[0] = string(buf)
 		for j, a := range e.Attrs() {
-			row[j+2] = a.Value
+			row[j+3] = a.Value
 		}
 		if err := c.Write(row); err != nil {
 			return err
@@ -243,13 +278,14 @@ func WriteEdgesCSV(w io.Writer, g *Graph) error {
 	return c.Flush()
 }
 
-// WriteZip writes nodes.csv and edges.csv into one zip archive.
+// WriteZip writes nodes.csv, edges.csv and datapackage.json (a
+// Frictionless Data Package describing both) into one zip archive.
 func WriteZip(w io.Writer, g *Graph) error {
 	z := zip.NewWriter(w)
 	for _, f := range []struct {
 		name  string
 		write func(io.Writer, *Graph) error
-	}{{"nodes.csv", WriteNodesCSV}, {"edges.csv", WriteEdgesCSV}} {
+	}{{"datapackage.json", WriteDataPackage}, {"nodes.csv", WriteNodesCSV}, {"edges.csv", WriteEdgesCSV}} {
 		fw, err := z.Create(f.name)
 		if err != nil {
 			return err

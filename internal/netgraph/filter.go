@@ -15,8 +15,8 @@ import (
 type Filter struct {
 	NodeTypes []NodeType
 	EdgeKinds []EdgeKind
-	Region    string // region code: municipalities of the region (organisations by their municipality)
-	Theme     string // theme slug: pilots of the theme
+	Region    string // region code: see Graph.scope
+	Theme     string // theme slug: see Graph.scope
 	// AsOf keeps what is valid on that day; From/To what overlaps the
 	// period (either end may be open). AsOf excludes From/To.
 	AsOf, From, To *time.Time
@@ -99,12 +99,18 @@ func overlaps(from, to, wFrom, wTo *time.Time) bool {
 	return true
 }
 
-// Apply returns the part of g the filter selects. Pilots and networks are
-// kept when their dates meet the window, edges when theirs do (relations
-// carry the dates of their pilot or network, links their validity).
-// Municipalities and organisations stay whatever the window. With a region
-// or theme, pilots, networks and organisations left without any edge are
-// dropped, so the answer is about that region or theme.
+// Apply returns the part of g the filter selects, in four steps:
+//
+//  1. Period: pilots and networks are kept when their dates meet the
+//     window, edges when theirs do (relations carry the dates of their pilot
+//     or network, links their validity). Other nodes stay whatever the
+//     window.
+//  2. Region and theme (see scope): the pilots of the theme that a
+//     municipality of the region takes part in, and what is tied to them.
+//  3. Projection: pilots and networks become actor–actor edges.
+//  4. Node types and edge kinds.
+//
+// Edges are kept when both ends are; links never bring a node in.
 func Apply(g *Graph, f Filter) *Graph {
 	wFrom, wTo := f.period()
 	types := map[NodeType]bool{}
@@ -115,28 +121,14 @@ func Apply(g *Graph, f Filter) *Graph {
 	for _, k := range f.EdgeKinds {
 		kinds[k] = true
 	}
-	keepNode := func(n *Node) bool {
-		switch {
-		case n.Type == Municipality || n.Type == Organization:
-			if f.Region != "" && n.Region != f.Region && (n.Type == Municipality || n.Region != "") {
-				return false
-			}
-		case !overlaps(n.StartsOn, n.EndsOn, wFrom, wTo):
-			return false
-		case f.Theme != "" && n.Type == Pilot && !slices.Contains(n.Themes, f.Theme):
-			return false
-		}
-		// Projections need pilots and networks to count what actors share.
-		return f.Projection || len(types) == 0 || types[n.Type]
-	}
-	keepEdge := func(e *Edge) bool {
+	out := g.subgraph(func(n *Node) bool {
+		return overlaps(n.StartsOn, n.EndsOn, wFrom, wTo) // municipalities, organisations and operating models have no dates
+	}, func(e *Edge) bool {
 		return overlaps(e.ValidFrom, e.ValidTo, wFrom, wTo)
-	}
-	out := g.subgraph(keepNode, keepEdge)
+	})
 	if f.Region != "" || f.Theme != "" {
-		out = out.subgraph(func(n *Node) bool {
-			return n.Type == Municipality || out.degree(out.index[n.ID]) > 0
-		}, func(*Edge) bool { return true })
+		keep := out.scope(f.Region, f.Theme)
+		out = out.subgraph(func(n *Node) bool { return keep[n.ID] }, func(*Edge) bool { return true })
 	}
 	if f.Projection {
 		out = project(out)
@@ -148,19 +140,103 @@ func Apply(g *Graph, f Filter) *Graph {
 	return out
 }
 
+// scope is the set of node IDs that a region code and a theme slug (either
+// may be "") select, by the edges of g (already cut to the period). The
+// schema's GraphFilter states the same rules:
+//
+//   - pilots: of the theme, and with a PARTICIPATES_IN edge from a
+//     municipality of the region;
+//   - municipalities: those of the region; with a theme, only those taking
+//     part (PARTICIPATES_IN) in a kept pilot;
+//   - organisations: partners (PARTNER_IN) in a kept pilot;
+//   - networks: those a kept pilot is part of (PART_OF_NETWORK); with a
+//     region and no theme also those a kept municipality is a member of;
+//   - operating models: developed in (DEVELOPED_IN) or adopted by (ADOPTION)
+//     a kept pilot; with a region and no theme also those adopted by a kept
+//     municipality.
+func (g *Graph) scope(region, theme string) map[int]bool {
+	keep := map[int]bool{}
+	inRegion := func(i int32) bool { return region == "" || g.Nodes[i].Region == region }
+	// ties calls fn with the other end of every edge of kind at i.
+	ties := func(i int32, kind EdgeKind, fn func(j int32)) {
+		for _, ei := range g.adj[i] {
+			if g.Edges[ei].Kind == kind {
+				fn(g.other(ei, i))
+			}
+		}
+	}
+	for i := range g.Nodes {
+		n := &g.Nodes[i]
+		if n.Type != Pilot || theme != "" && !slices.Contains(n.Themes, theme) {
+			continue
+		}
+		area := region == ""
+		ties(int32(i), ParticipatesIn, func(j int32) { area = area || inRegion(j) })
+		if !area {
+			continue
+		}
+		keep[n.ID] = true
+		ties(int32(i), ParticipatesIn, func(j int32) {
+			if inRegion(j) {
+				keep[g.Nodes[j].ID] = true
+			}
+		})
+		for _, k := range []EdgeKind{PartnerIn, PartOfNetwork, DevelopedIn} {
+			ties(int32(i), k, func(j int32) { keep[g.Nodes[j].ID] = true })
+		}
+		ties(int32(i), Adoption, func(j int32) {
+			if g.Nodes[j].Type == OperatingModel {
+				keep[g.Nodes[j].ID] = true
+			}
+		})
+	}
+	if region == "" {
+		return keep
+	}
+	for i := range g.Nodes {
+		if n := &g.Nodes[i]; n.Type != Municipality || n.Region != region || theme != "" {
+			continue
+		}
+		keep[g.Nodes[i].ID] = true
+		ties(int32(i), MemberOf, func(j int32) { keep[g.Nodes[j].ID] = true })
+		ties(int32(i), Adoption, func(j int32) {
+			if g.Nodes[j].Type == OperatingModel {
+				keep[g.Nodes[j].ID] = true
+			}
+		})
+	}
+	return keep
+}
+
+// known refuses a region code or theme slug that g does not know: a typo
+// must not answer with an empty (or whole) graph.
+func (f *Filter) known(g *Graph) error {
+	if f.Region != "" && !g.Regions[f.Region] {
+		return fault.BadInput("filter.regionCode", "no region has code %q (codes are two digits, e.g. \"01\")", f.Region)
+	}
+	if f.Theme != "" && !g.Themes[f.Theme] {
+		return fault.BadInput("filter.themeSlug", "no theme has slug %q", f.Theme)
+	}
+	return nil
+}
+
 // project turns pilots and networks into actor–actor edges: two actors
 // (municipalities, organisations) get one SHARED_PILOTS edge weighted by the
 // number of pilots they both take part in (as participant, lead or
 // partner), and one SHARED_NETWORKS edge weighted by the networks both are
-// members of. Links between actors are kept; the rest is dropped.
+// members of. Links between actors are kept; the rest (pilots, networks,
+// operating models and their edges) is dropped.
 func project(g *Graph) *Graph {
 	type pair struct{ a, b int }
 	shared := map[EdgeKind]map[pair]float64{SharedPilots: {}, SharedNetworks: {}}
 	b := &Builder{}
 	for i := range g.Nodes {
 		n := &g.Nodes[i]
-		if n.Type != Pilot && n.Type != Network {
+		if isActor(n) {
 			b.AddNode(*n)
+			continue
+		}
+		if n.Type != Pilot && n.Type != Network {
 			continue
 		}
 		kind := SharedPilots

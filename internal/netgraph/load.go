@@ -16,6 +16,7 @@ import (
 	"kokeilu/ent/pilot"
 	"kokeilu/ent/region"
 	"kokeilu/ent/theme"
+	"kokeilu/ent/wellbeingcounty"
 	"kokeilu/ent/workspace"
 	"kokeilu/internal/revision"
 )
@@ -32,6 +33,7 @@ type Source struct {
 // context, so ent's privacy policies decide what enters the graph; the
 // graph is shared by all viewers, so sources read only what everyone may.
 var Sources = []Source{
+	{Name: "regions and themes", Load: loadVocabulary},
 	{Name: "municipalities", Load: loadMunicipalities},
 	{Name: "organizations", Load: loadOrganizations},
 	{Name: "networks", Load: loadNetworks},
@@ -62,37 +64,74 @@ func Version(ctx context.Context, c *ent.Client) (string, error) {
 // batch bounds the IDs of one eager-loading query (the IN list).
 const batch = 5000
 
+// placeFields are the municipality columns a node's place attributes come
+// from; place copies them.
+var placeFields = []string{municipality.FieldID, municipality.FieldCode, municipality.FieldSubregionCode}
+
+func withPlace(q *ent.MunicipalityQuery) {
+	q.WithRegion(func(q *ent.RegionQuery) { q.Select(region.FieldID, region.FieldCode) }).
+		WithWellbeingCounty(func(q *ent.WellbeingCountyQuery) { q.Select(wellbeingcounty.FieldID, wellbeingcounty.FieldCode) })
+}
+
+// place sets n's region, county and subregion codes from m.
+func place(n *Node, m *ent.Municipality) {
+	n.Subregion = m.SubregionCode
+	if m.Edges.Region != nil {
+		n.Region = m.Edges.Region.Code
+	}
+	if m.Edges.WellbeingCounty != nil {
+		n.County = m.Edges.WellbeingCounty.Code
+	}
+}
+
 func loadMunicipalities(ctx context.Context, c *ent.Client, b *Builder) error {
-	ms, err := c.Municipality.Query().
-		Select(municipality.FieldID, municipality.FieldCode, municipality.FieldNameFi).
-		WithRegion(func(q *ent.RegionQuery) { q.Select(region.FieldID, region.FieldCode) }).
-		All(ctx)
+	q := c.Municipality.Query()
+	withPlace(q)
+	ms, err := q.Select(append(placeFields, municipality.FieldNameFi, municipality.FieldNameSv,
+		municipality.FieldNameEn, municipality.FieldPopulation, municipality.FieldLatitude, municipality.FieldLongitude)...).All(ctx)
 	if err != nil {
 		return err
 	}
 	for _, m := range ms {
-		n := Node{ID: m.ID, Type: Municipality, Label: m.NameFi, Code: m.Code}
-		if m.Edges.Region != nil {
-			n.Region = m.Edges.Region.Code
-		}
+		n := Node{ID: m.ID, Type: Municipality, Label: m.NameFi, NameFi: m.NameFi, NameSv: m.NameSv, NameEn: m.NameEn,
+			Code: m.Code, Population: m.Population, Latitude: m.Latitude, Longitude: m.Longitude}
+		place(&n, m)
 		b.AddNode(n)
+	}
+	return nil
+}
+
+// loadVocabulary records the region codes and theme slugs that exist, so
+// that filters naming others are refused.
+func loadVocabulary(ctx context.Context, c *ent.Client, b *Builder) error {
+	codes, err := c.Region.Query().Select(region.FieldCode).Strings(ctx)
+	if err != nil {
+		return err
+	}
+	for _, code := range codes {
+		b.AddRegion(code)
+	}
+	slugs, err := c.Theme.Query().Select(theme.FieldSlug).Strings(ctx)
+	if err != nil {
+		return err
+	}
+	for _, slug := range slugs {
+		b.AddTheme(slug)
 	}
 	return nil
 }
 
 func loadOrganizations(ctx context.Context, c *ent.Client, b *Builder) error {
 	os, err := c.Organization.Query().
-		Select(organization.FieldID, organization.FieldName, organization.FieldKind).
-		WithMunicipality(func(q *ent.MunicipalityQuery) {
-			q.Select(municipality.FieldID).WithRegion(func(q *ent.RegionQuery) { q.Select(region.FieldID, region.FieldCode) })
-		}).All(ctx)
+		Select(organization.FieldID, organization.FieldName, organization.FieldSlug, organization.FieldKind).
+		WithMunicipality(func(q *ent.MunicipalityQuery) { q.Select(placeFields...); withPlace(q) }).All(ctx)
 	if err != nil {
 		return err
 	}
 	for _, o := range os {
-		n := Node{ID: o.ID, Type: Organization, Label: o.Name, Kind: string(o.Kind)}
-		if m := o.Edges.Municipality; m != nil && m.Edges.Region != nil {
-			n.Region = m.Edges.Region.Code
+		n := Node{ID: o.ID, Type: Organization, Label: o.Name, Slug: o.Slug, Kind: string(o.Kind)}
+		if m := o.Edges.Municipality; m != nil {
+			place(&n, m)
 		}
 		b.AddNode(n)
 	}
@@ -114,7 +153,7 @@ func intersect(a1, a2, b1, b2 *time.Time) (from, to *time.Time) {
 func loadNetworks(ctx context.Context, c *ent.Client, b *Builder) error {
 	for after := 0; ; {
 		ns, err := c.Network.Query().Where(network.IDGT(after)).Order(ent.Asc(network.FieldID)).Limit(batch).
-			Select(network.FieldID, network.FieldName, network.FieldKind, network.FieldStartsOn, network.FieldEndsOn).
+			Select(network.FieldID, network.FieldName, network.FieldSlug, network.FieldKind, network.FieldStartsOn, network.FieldEndsOn).
 			WithMunicipalities(func(q *ent.MunicipalityQuery) { q.Select(municipality.FieldID) }).
 			WithOrganizations(func(q *ent.OrganizationQuery) { q.Select(organization.FieldID) }).
 			WithParent(func(q *ent.NetworkQuery) {
@@ -124,7 +163,7 @@ func loadNetworks(ctx context.Context, c *ent.Client, b *Builder) error {
 			return err
 		}
 		for _, n := range ns {
-			b.AddNode(Node{ID: n.ID, Type: Network, Label: n.Name, Kind: string(n.Kind), StartsOn: n.StartsOn, EndsOn: n.EndsOn})
+			b.AddNode(Node{ID: n.ID, Type: Network, Label: n.Name, Slug: n.Slug, Kind: string(n.Kind), StartsOn: n.StartsOn, EndsOn: n.EndsOn})
 			member := Edge{Target: n.ID, Kind: MemberOf, Weight: 1, ValidFrom: n.StartsOn, ValidTo: n.EndsOn}
 			for _, m := range n.Edges.Municipalities {
 				member.Source = m.ID
@@ -149,7 +188,7 @@ func loadNetworks(ctx context.Context, c *ent.Client, b *Builder) error {
 func loadPilots(ctx context.Context, c *ent.Client, b *Builder) error {
 	for after := 0; ; {
 		ps, err := c.Pilot.Query().Where(pilot.IDGT(after)).Order(ent.Asc(pilot.FieldID)).Limit(batch).
-			Select(pilot.FieldID, pilot.FieldTitle, pilot.FieldStatus, pilot.FieldStartsOn, pilot.FieldEndsOn).
+			Select(pilot.FieldID, pilot.FieldTitle, pilot.FieldSlug, pilot.FieldStatus, pilot.FieldStartsOn, pilot.FieldEndsOn).
 			WithLeadMunicipality(func(q *ent.MunicipalityQuery) { q.Select(municipality.FieldID) }).
 			WithMunicipalities(func(q *ent.MunicipalityQuery) { q.Select(municipality.FieldID) }).
 			WithOrganizations(func(q *ent.OrganizationQuery) { q.Select(organization.FieldID) }).
@@ -161,7 +200,7 @@ func loadPilots(ctx context.Context, c *ent.Client, b *Builder) error {
 			return err
 		}
 		for _, p := range ps {
-			n := Node{ID: p.ID, Type: Pilot, Label: p.Title, Status: string(p.Status), StartsOn: p.StartsOn, EndsOn: p.EndsOn}
+			n := Node{ID: p.ID, Type: Pilot, Label: p.Title, Slug: p.Slug, Status: string(p.Status), StartsOn: p.StartsOn, EndsOn: p.EndsOn}
 			for _, t := range p.Edges.Themes {
 				n.Themes = append(n.Themes, t.Slug)
 			}
@@ -200,7 +239,7 @@ func loadLinks(ctx context.Context, c *ent.Client, b *Builder) error {
 			return err
 		}
 		for _, l := range ls {
-			b.AddEdge(Edge{Source: l.SourceID, Target: l.TargetID, Kind: EdgeKind(l.Kind), Weight: l.Weight, ValidFrom: l.ValidFrom, ValidTo: l.ValidTo})
+			b.AddEdge(Edge{Source: l.SourceID, Target: l.TargetID, Kind: EdgeKind(l.Kind), Ref: l.ID, Weight: l.Weight, ValidFrom: l.ValidFrom, ValidTo: l.ValidTo})
 		}
 		if len(ls) < batch*4 {
 			return nil
@@ -219,7 +258,7 @@ func loadOperatingModels(ctx context.Context, c *ent.Client, b *Builder) error {
 			operatingmodel.Not(operatingmodel.HasWorkspace()),
 			operatingmodel.HasWorkspaceWith(workspace.VisibilityEQ(workspace.VisibilityPUBLIC)),
 		)).
-		Select(operatingmodel.FieldID, operatingmodel.FieldName).
+		Select(operatingmodel.FieldID, operatingmodel.FieldName, operatingmodel.FieldSlug, operatingmodel.FieldFunder).
 		WithDevelopedIn(func(q *ent.PilotQuery) { q.Select(pilot.FieldID) }).
 		WithAdoptions(func(q *ent.AdoptionQuery) {
 			q.WithMunicipality(func(q *ent.MunicipalityQuery) { q.Select(municipality.FieldID) }).
@@ -229,12 +268,12 @@ func loadOperatingModels(ctx context.Context, c *ent.Client, b *Builder) error {
 		return err
 	}
 	for _, m := range models {
-		b.AddNode(Node{ID: m.ID, Type: OperatingModel, Label: m.Name})
+		b.AddNode(Node{ID: m.ID, Type: OperatingModel, Label: m.Name, Slug: m.Slug, Funder: m.Funder})
 		for _, p := range m.Edges.DevelopedIn {
 			b.AddEdge(Edge{Source: m.ID, Target: p.ID, Kind: DevelopedIn, Weight: 1})
 		}
 		for _, a := range m.Edges.Adoptions {
-			e := Edge{Target: m.ID, Kind: Adoption, Weight: 1, ValidFrom: a.AdoptedOn}
+			e := Edge{Target: m.ID, Kind: Adoption, Ref: a.ID, Weight: 1, ValidFrom: a.AdoptedOn}
 			switch {
 			case a.Edges.Municipality != nil:
 				e.Source = a.Edges.Municipality.ID

@@ -226,9 +226,9 @@ func TestComponents(t *testing.T) {
 
 func TestNeighborhood(t *testing.T) {
 	v := NewView(pathGraph())
-	n, truncated, err := v.Neighborhood(3, 1, 0)
-	if err != nil || truncated {
-		t.Fatal(err, truncated)
+	n, total, truncated, err := v.Neighborhood(3, 1, 0)
+	if err != nil || truncated || total != 3 {
+		t.Fatal(err, total, truncated)
 	}
 	var got []int
 	for _, x := range n.Nodes {
@@ -237,15 +237,21 @@ func TestNeighborhood(t *testing.T) {
 	if !slices.Equal(got, []int{2, 3, 4}) || len(n.Edges) != 2 {
 		t.Fatalf("depth 1 of 3 = %v, %d edges", got, len(n.Edges))
 	}
-	n, _, _ = v.Neighborhood(1, 3, 0)
-	if len(n.Nodes) != 4 || len(n.Edges) != 3 {
+	n, total, _, _ = v.Neighborhood(1, 3, 0)
+	if len(n.Nodes) != 4 || len(n.Edges) != 3 || total != 4 {
 		t.Fatalf("depth 3 of 1: %d nodes %d edges", len(n.Nodes), len(n.Edges))
 	}
-	if _, _, err := v.Neighborhood(1, 4, 0); err == nil {
+	if _, _, _, err := v.Neighborhood(1, 4, 0); err == nil {
 		t.Fatal("depth 4: want an error")
 	}
-	if n, truncated, _ := NewView(starGraph()).Neighborhood(1, 1, 3); !truncated || len(n.Nodes) != 3 {
-		t.Fatalf("cap 3: %d nodes, truncated %v", len(n.Nodes), truncated)
+	// The cap keeps 3 of the star's 5 nodes; the total is before the cap.
+	if n, total, truncated, _ := NewView(starGraph()).Neighborhood(1, 1, 3); !truncated || len(n.Nodes) != 3 || total != 5 {
+		t.Fatalf("cap 3: %d nodes of %d, truncated %v", len(n.Nodes), total, truncated)
+	}
+	// From a leaf at depth 2: the centre at depth 1 fills the cap of 2, the
+	// other three leaves at depth 2 still count.
+	if n, total, truncated, _ := NewView(starGraph()).Neighborhood(2, 2, 2); !truncated || len(n.Nodes) != 2 || total != 5 || len(n.Edges) != 1 {
+		t.Fatalf("leaf cap 2: %d nodes of %d, %d edges, truncated %v", len(n.Nodes), total, len(n.Edges), truncated)
 	}
 }
 
@@ -287,7 +293,9 @@ func TestProjection(t *testing.T) {
 	b.AddNode(Node{ID: 10, Type: Pilot})
 	b.AddNode(Node{ID: 11, Type: Pilot})
 	b.AddNode(Node{ID: 20, Type: Network})
-	for _, e := range []Edge{{Source: 1, Target: 10, Kind: Leads}, {Source: 1, Target: 10, Kind: ParticipatesIn}, {Source: 2, Target: 10, Kind: ParticipatesIn},
+	b.AddNode(Node{ID: 30, Type: OperatingModel}) // developed in 10, adopted by 1: not an actor
+	b.AddNode(Node{ID: 31, Type: OperatingModel}) // tied to nothing
+	for _, e := range []Edge{{Source: 30, Target: 10, Kind: DevelopedIn}, {Source: 1, Target: 30, Kind: Adoption}, {Source: 1, Target: 10, Kind: Leads}, {Source: 1, Target: 10, Kind: ParticipatesIn}, {Source: 2, Target: 10, Kind: ParticipatesIn},
 		{Source: 1, Target: 11, Kind: ParticipatesIn}, {Source: 2, Target: 11, Kind: ParticipatesIn}, {Source: 3, Target: 11, Kind: ParticipatesIn},
 		{Source: 2, Target: 20, Kind: MemberOf}, {Source: 3, Target: 20, Kind: MemberOf}} {
 		e.Weight = 1
@@ -306,6 +314,44 @@ func TestProjection(t *testing.T) {
 	}
 	if w[[2]int{1, 2}] != 2 || w[[2]int{1, 3}] != 1 || w[[2]int{2, 3}] != 2 {
 		t.Fatalf("projected weights %v", w)
+	}
+	for _, n := range p.Nodes {
+		if n.Type != Municipality && n.Type != Organization {
+			t.Fatalf("projection keeps a %s", n.Type)
+		}
+	}
+}
+
+// TestPageRankDeterministic: two computations over the same graph, in
+// separate views (as on two instances), give identical bits; the scores
+// sum to 1 and a node without ties gets the teleport share plus its share
+// of the spread.
+func TestPageRankDeterministic(t *testing.T) {
+	build := func() *Graph {
+		b := &Builder{}
+		for i := 1; i <= 300; i++ {
+			b.AddNode(Node{ID: i, Type: Municipality})
+		}
+		r := rand.New(rand.NewPCG(5, 6))
+		for range 900 {
+			b.AddEdge(Edge{Source: 1 + r.IntN(290), Target: 1 + r.IntN(290), Kind: Collaboration, Weight: 0.5 + r.Float64()})
+		}
+		return b.Build() // 291..300 have no ties
+	}
+	first, err := NewView(build()).Centrality(PageRank, DefaultBudget)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, _ := NewView(build()).Centrality(PageRank, DefaultBudget)
+	sum := 0.0
+	for i := range first {
+		if first[i].Node.ID != second[i].Node.ID || math.Float64bits(first[i].Score) != math.Float64bits(second[i].Score) {
+			t.Fatalf("rank %d: %d %v vs %d %v", i, first[i].Node.ID, first[i].Score, second[i].Node.ID, second[i].Score)
+		}
+		sum += first[i].Score
+	}
+	if math.Abs(sum-1) > 1e-9 {
+		t.Fatalf("scores sum to %v", sum)
 	}
 }
 

@@ -81,7 +81,8 @@ func (v *View) gonum() *gonumGraph {
 const loadTimeout = 60 * time.Second
 
 // View returns the graph that f selects, from the cache when the data has
-// not changed since it was made.
+// not changed since it was made. A bad filter, or a region code or theme
+// slug that does not exist, is BAD_USER_INPUT.
 func (s *Service) View(ctx context.Context, f Filter) (*View, error) {
 	if err := f.Validate(); err != nil {
 		return nil, err
@@ -104,6 +105,9 @@ func (s *Service) View(ctx context.Context, f Filter) (*View, error) {
 	res, err, _ := s.group.Do(version+"\x00"+key, func() (any, error) {
 		base, err := s.baseGraph(ctx, version)
 		if err != nil {
+			return nil, err
+		}
+		if err := f.known(base); err != nil {
 			return nil, err
 		}
 		v := &View{Graph: Apply(base, f), Version: version}

@@ -26,7 +26,7 @@ var graphExports = map[string]struct {
 	"graph.gexf":    {"application/gexf+xml; charset=utf-8", netgraph.WriteGEXF},
 	"nodes.csv":     {"text/csv; charset=utf-8", netgraph.WriteNodesCSV},
 	"edges.csv":     {"text/csv; charset=utf-8", netgraph.WriteEdgesCSV},
-	"graph.zip":     {"application/zip", netgraph.WriteZip},
+	"graph.zip":     {"application/zip", netgraph.WriteZip}, // nodes.csv, edges.csv, datapackage.json
 }
 
 // graphExport serves GET /export/{file} with the filter of networkGraph as

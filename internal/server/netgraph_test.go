@@ -167,10 +167,14 @@ func TestNetworkGraphEndToEnd(t *testing.T) {
 				t.Fatalf("community %v mixes the cliques", ids)
 			}
 		}
-		var comp struct{ Components []struct{ Size int } }
-		a.query(&comp, `query($f: GraphFilter) { components(filter: $f, membersFirst: 0) { size } }`, map[string]any{"f": in2020})
-		if comp.Components[0].Size != 8 || comp.Components[1].Size != 1 {
-			t.Fatalf("components %+v", comp.Components[:2])
+		var comp struct {
+			Components []struct{ Size int }
+			Centrality struct{ Components int }
+		}
+		a.query(&comp, `query($f: GraphFilter) { components(filter: $f, membersFirst: 0) { size }
+			centrality(metric: EIGENVECTOR, filter: $f, first: 0) { components } }`, map[string]any{"f": in2020})
+		if comp.Components[0].Size != 8 || comp.Components[1].Size != 1 || comp.Centrality.Components != len(comp.Components) {
+			t.Fatalf("components %+v; centrality says %d", comp.Components[:2], comp.Centrality.Components)
 		}
 
 		// Neighbourhood of m[0]: its clique at depth 1, and the pilot.
@@ -343,7 +347,7 @@ func TestGraphExports(t *testing.T) {
 			t.Fatalf("gexf: %v, %d nodes, %d edges", err, n, e)
 		}
 		_, body = get("/export/edges.csv?edgeKinds=FUNDING")
-		if lines := strings.Split(strings.TrimSpace(string(body)), "\n"); len(lines) != 2 || lines[0] != "source,target,kind,weight,validFrom,validTo" ||
+		if lines := strings.Split(strings.TrimSpace(string(body)), "\n"); len(lines) != 2 || lines[0] != "id,source,target,kind,weight,validFrom,validTo" ||
 			!strings.HasSuffix(lines[1], ",FUNDING,2,2010-01-01,2012-12-31") {
 			t.Fatalf("edges.csv: %q", body)
 		}

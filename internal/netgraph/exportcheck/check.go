@@ -1,7 +1,9 @@
 // Package exportcheck validates graph exports with encoding/xml against the
 // rules of their schemas that tools depend on (declared keys and
-// attributes, unique ids, edges between existing nodes). Tests of the
-// netgraph writers and of the HTTP exports use it.
+// attributes, unique ids, edges between existing nodes, the graph declared
+// undirected). Tests of the netgraph writers and of the HTTP exports use
+// it; networkx_check.py, run by the server's TestGraphExportsNetworkX,
+// loads the exports with NetworkX and compares them with the API.
 package exportcheck
 
 import (
@@ -46,8 +48,8 @@ func GraphML(doc []byte) (nodes, edges int, err error) {
 	if err := xml.Unmarshal(doc, &g); err != nil {
 		return 0, 0, err
 	}
-	if len(g.Graphs) != 1 || (g.Graphs[0].EdgeDefault != "directed" && g.Graphs[0].EdgeDefault != "undirected") {
-		return 0, 0, fmt.Errorf("want one graph with edgedefault")
+	if len(g.Graphs) != 1 || g.Graphs[0].EdgeDefault != "undirected" {
+		return 0, 0, fmt.Errorf("want one graph with edgedefault=\"undirected\" (Kokeilu's graph is undirected)")
 	}
 	keys := map[string]string{}
 	for _, k := range g.Keys {
@@ -95,7 +97,8 @@ type gexf struct {
 	XMLName xml.Name `xml:"http://www.gexf.net/1.2draft gexf"`
 	Version string   `xml:"version,attr"`
 	Graph   struct {
-		Attributes []struct {
+		DefaultEdgeType string `xml:"defaultedgetype,attr"`
+		Attributes      []struct {
 			Class string `xml:"class,attr"`
 			Attrs []struct {
 				ID    string `xml:"id,attr"`
@@ -130,8 +133,8 @@ func GEXF(doc []byte) (nodes, edges int, err error) {
 	if err := xml.Unmarshal(doc, &g); err != nil {
 		return 0, 0, err
 	}
-	if g.Version != "1.2" {
-		return 0, 0, fmt.Errorf("version %q", g.Version)
+	if g.Version != "1.2" || g.Graph.DefaultEdgeType != "undirected" {
+		return 0, 0, fmt.Errorf("version %q, defaultedgetype %q: want 1.2, undirected", g.Version, g.Graph.DefaultEdgeType)
 	}
 	declared := map[string]map[string]bool{"node": {}, "edge": {}}
 	for _, a := range g.Graph.Attributes {
