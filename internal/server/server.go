@@ -33,6 +33,7 @@ import (
 	"kokeilu/internal/noticeboard"
 	"kokeilu/internal/paging"
 	"kokeilu/internal/pubsub"
+	"kokeilu/internal/server/graphiql"
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
@@ -40,7 +41,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/99designs/gqlgen/graphql/playground"
 	coderws "github.com/coder/websocket"
 	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -156,7 +156,8 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 
 	mux := http.NewServeMux()
 	mux.Handle("/query", corsPolicy(opts.Origins).Handler(withTimeout(opts.RequestTimeout, limitBody(maxBody, opts.Accounts.Middleware(limitRate(rates, streams.track(requireGraphQLRequest(newResponseCache(db.Client, opts.ResponseCacheTTL, 64<<20).middleware(gql)))))))))
-	mux.Handle("GET /{$}", playground.Handler("Kokeilu", "/query"))
+	mux.Handle("GET /{$}", graphiql.Page("Kokeilu", "/query"))
+	mux.Handle("GET "+graphiql.AssetPath, graphiql.Assets())
 	mux.Handle("GET /export/{file}", opts.Accounts.Middleware(limitRate(rates,
 		exports(export.Handler(db.Client), graphExport(db.Client)))))
 	mux.Handle("GET /metrics", observed.Handler())
