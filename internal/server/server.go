@@ -221,7 +221,9 @@ func originHosts(origins []string) []string {
 	return hosts
 }
 
-// maxBody is the largest request body accepted.
+// MaxBody is the largest request body accepted, in bytes.
+const MaxBody = maxBody
+
 const maxBody = 1 << 20
 
 // limitBody answers 413 to a body over limit bytes, before gqlgen reads it
