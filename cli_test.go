@@ -59,6 +59,7 @@ func TestCLIRefusesMistakes(t *testing.T) {
 		{[]string{"-no-such-flag"}, 2, "flag provided but not defined: -no-such-flag"},
 		{[]string{"-dsn", "mysql://kokeilu:s3cret@db/kokeilu"}, 1, `unsupported scheme "mysql"`},
 		{[]string{"migrate", "-dsn", "mongodb://db/kokeilu"}, 1, `unsupported scheme "mongodb"`},
+		{[]string{"generate", "-dsn", "mysql://db/kokeilu"}, 1, `unsupported scheme "mysql"`},
 		{[]string{"-dsn", filepath.Join(dir, "missing", "k.db")}, 1, "no such file or directory"},
 	} {
 		code, out, errs := runCLI(t, c.args...)

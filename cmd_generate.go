@@ -40,6 +40,9 @@ func generate(ctx context.Context, args []string, getenv func(string) string, st
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := checkDSN(dsn); err != nil {
+		return err
+	}
 	start := time.Now()
 	db, err := database.Open(ctx, dsn)
 	if err != nil {

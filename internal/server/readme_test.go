@@ -115,10 +115,15 @@ func TestReadmeExamples(t *testing.T) {
 	t.Logf("%d README examples ran", ran)
 }
 
-// postNamed sends a document and the operation to run from it.
+// postNamed sends a document and the operation to run from it ("": the
+// only one); header pairs are added to the request.
 func (a *api) postNamed(document, operation string, vars map[string]any, header ...string) response {
 	a.t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": document, "operationName": operation, "variables": vars})
+	params := map[string]any{"query": document, "variables": vars}
+	if operation != "" {
+		params["operationName"] = operation
+	}
+	body, _ := json.Marshal(params)
 	req, _ := http.NewRequest(http.MethodPost, a.srv.URL+"/query", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	for i := 0; i+1 < len(header); i += 2 {
