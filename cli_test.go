@@ -105,6 +105,15 @@ func TestPortInUseIsReportedFirst(t *testing.T) {
 	t.Logf("refused in %s", time.Since(start).Round(time.Millisecond))
 }
 
+// TestMain removes the binary that the process tests built.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binaryPath != "" {
+		os.RemoveAll(filepath.Dir(binaryPath))
+	}
+	os.Exit(code)
+}
+
 var (
 	binaryOnce sync.Once
 	binaryPath string
