@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"kokeilu/bench/dataset"
@@ -41,6 +40,9 @@ func generate(ctx context.Context, args []string, getenv func(string) string, st
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := checkDSN(dsn); err != nil {
+		return err
+	}
 	start := time.Now()
 	db, err := database.Open(ctx, dsn)
 	if err != nil {
@@ -74,12 +76,4 @@ func generate(ctx context.Context, args []string, getenv func(string) string, st
 	progress("search index", 1, 1)
 	fmt.Fprintf(stderr, "generated in %s (%s)\n", time.Since(start).Round(time.Millisecond), db.Dialect)
 	return nil
-}
-
-// runGenerate runs generate as the process's command.
-func runGenerate(ctx context.Context, args []string) {
-	if err := generate(ctx, args, os.Getenv, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "generate:", err)
-		os.Exit(1)
-	}
 }

@@ -4,8 +4,10 @@
 package config
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -29,6 +31,22 @@ type Config struct {
 	Introspection  bool          // -introspection / KOKEILU_INTROSPECTION
 	Registered     string        // -registered-queries / KOKEILU_REGISTERED_QUERIES: a JSON file; only those run
 	CacheTTL       time.Duration // -response-cache-ttl / KOKEILU_RESPONSE_CACHE_TTL: anonymous query cache, 0 = off
+	ShutdownGrace  time.Duration // -shutdown-grace / KOKEILU_SHUTDOWN_GRACE: how long in-flight requests may finish on SIGTERM (0: 15 s)
+}
+
+// Help is the error Load returns for -h or -help: Text lists every flag
+// with its default and its environment variable. errors.Is(err,
+// flag.ErrHelp) holds for it.
+type Help struct{ Text string }
+
+func (h *Help) Error() string        { return h.Text }
+func (h *Help) Is(target error) bool { return target == flag.ErrHelp }
+
+// EnvName is the environment variable of a flag: KOKEILU_ and the flag's
+// name in upper case, dashes as underscores (-db-max-conns:
+// KOKEILU_DB_MAX_CONNS).
+func EnvName(flagName string) string {
+	return "KOKEILU_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
 
 // Load parses args (without the program name) over the environment.
@@ -46,6 +64,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	var cfg Config
 	var origins, level, admins string
 	fs := flag.NewFlagSet("kokeilu", flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // the caller reports errors and help
 	fs.StringVar(&cfg.Addr, "addr", env("KOKEILU_ADDR", ":8080"), "listen address")
 	fs.StringVar(&cfg.DSN, "dsn", env("KOKEILU_DSN", "kokeilu.db"), "database: a SQLite file path, sqlite://path or postgres://…")
 	fs.BoolVar(&cfg.Demo, "demo", demoDefault, "load the demo content on first start")
@@ -71,6 +90,11 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	if err != nil {
 		return Config{}, fmt.Errorf("KOKEILU_RESPONSE_CACHE_TTL: %w", err)
 	}
+	grace, err := time.ParseDuration(env("KOKEILU_SHUTDOWN_GRACE", "15s"))
+	if err != nil {
+		return Config{}, fmt.Errorf("KOKEILU_SHUTDOWN_GRACE: %w", err)
+	}
+	fs.DurationVar(&cfg.ShutdownGrace, "shutdown-grace", grace, "how long in-flight requests (exports) may run on after SIGTERM before they are cut")
 	fs.DurationVar(&cfg.CacheTTL, "response-cache-ttl", cacheTTL, "longest an anonymous query's answer is reused while no data changes; 0 turns the cache off")
 	perSecond, err := strconv.ParseFloat(env("KOKEILU_RATE_LIMIT", "50"), 64)
 	if err != nil {
@@ -88,7 +112,14 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&cfg.Registered, "registered-queries", env("KOKEILU_REGISTERED_QUERIES", ""), "JSON file of the only queries to run (array or object of query texts)")
 	fs.BoolVar(&cfg.Introspection, "introspection", introspection, "answer introspection queries (GraphiQL needs them)")
 	fs.Float64Var(&cfg.RateLimit, "rate-limit", perSecond, "requests a second per client address or account (bursts of twice that); 0 turns it off")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		var b strings.Builder
+		fs.VisitAll(func(f *flag.Flag) {
+			name, usage := flag.UnquoteUsage(f)
+			fmt.Fprintf(&b, "  -%s %s\n    \t%s (default %q; environment %s)\n", f.Name, name, usage, f.DefValue, EnvName(f.Name))
+		})
+		return Config{}, &Help{Text: b.String()}
+	} else if err != nil {
 		return Config{}, err
 	}
 	cfg.Origins = list(origins)

@@ -108,23 +108,7 @@ type response struct {
 // post sends a GraphQL request; header pairs are added to the request.
 func (a *api) post(query string, vars map[string]any, header ...string) response {
 	a.t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	req, _ := http.NewRequest(http.MethodPost, a.srv.URL+"/query", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		a.t.Fatalf("POST /query: %v", err)
-	}
-	defer res.Body.Close()
-	var out response
-	if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
-		a.t.Fatalf("decode response (status %d): %v", res.StatusCode, err)
-	}
-	out.Status = res.StatusCode
-	return out
+	return a.postNamed(query, "", vars, header...)
 }
 
 // postRaw sends a request body of any shape.

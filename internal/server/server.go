@@ -6,8 +6,6 @@ package server
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,11 +26,11 @@ import (
 	"kokeilu/internal/database"
 	"kokeilu/internal/export"
 	"kokeilu/internal/fault"
-	"kokeilu/internal/lang"
 	"kokeilu/internal/metrics"
 	"kokeilu/internal/noticeboard"
 	"kokeilu/internal/paging"
 	"kokeilu/internal/pubsub"
+	"kokeilu/internal/server/graphiql"
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
@@ -40,7 +38,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/99designs/gqlgen/graphql/playground"
 	coderws "github.com/coder/websocket"
 	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -156,7 +153,8 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 
 	mux := http.NewServeMux()
 	mux.Handle("/query", corsPolicy(opts.Origins).Handler(withTimeout(opts.RequestTimeout, limitBody(maxBody, opts.Accounts.Middleware(limitRate(rates, streams.track(requireGraphQLRequest(newResponseCache(db.Client, opts.ResponseCacheTTL, 64<<20).middleware(gql)))))))))
-	mux.Handle("GET /{$}", playground.Handler("Kokeilu", "/query"))
+	mux.Handle("GET /{$}", graphiql.Page("Kokeilu", "/query"))
+	mux.Handle("GET "+graphiql.AssetPath, graphiql.Assets())
 	mux.Handle("GET /export/{file}", opts.Accounts.Middleware(limitRate(rates,
 		exports(export.Handler(db.Client), graphExport(db.Client)))))
 	mux.Handle("GET /metrics", observed.Handler())
@@ -223,7 +221,9 @@ func originHosts(origins []string) []string {
 	return hosts
 }
 
-// maxBody is the largest request body accepted.
+// MaxBody is the largest request body accepted, in bytes.
+const MaxBody = maxBody
+
 const maxBody = 1 << 20
 
 // limitBody answers 413 to a body over limit bytes, before gqlgen reads it
@@ -588,64 +588,3 @@ func RequestID(ctx context.Context) string {
 	id, _ := ctx.Value(requestIDKey{}).(string)
 	return id
 }
-
-// withRequestContext gives each request an id (the caller's X-Request-Id or
-// a new one) and its preferred language from Accept-Language, and logs it.
-func withRequestContext(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get("X-Request-Id")
-		if id == "" || len(id) > 64 {
-			var b [8]byte
-			_, _ = rand.Read(b[:])
-			id = hex.EncodeToString(b[:])
-		}
-		w.Header().Set("X-Request-Id", id)
-		ctx := context.WithValue(r.Context(), requestIDKey{}, id)
-		ctx = lang.WithPreferred(ctx, lang.FromAcceptLanguage(r.Header.Get("Accept-Language")))
-		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		defer func() {
-			// A panic in any handler (exports, probes, transports) is
-			// logged once with the request id and answered INTERNAL when
-			// nothing was sent yet; the process goes on.
-			if p := recover(); p != nil {
-				if p == http.ErrAbortHandler {
-					panic(p) // net/http's own way to cut a response
-				}
-				panicked(ctx, "http "+r.URL.Path, p)
-				if !rec.wrote {
-					fault.WriteHTTP(rec, http.StatusInternalServerError, fault.Internal, "internal error", map[string]any{"requestId": id})
-				}
-			}
-		}()
-		next.ServeHTTP(rec, r.WithContext(ctx))
-		slog.DebugContext(ctx, "request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
-			"duration_ms", time.Since(start).Milliseconds(), "request_id", id)
-	})
-}
-
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-	wrote  bool // the status line is sent
-}
-
-func (s *statusRecorder) WriteHeader(code int) {
-	s.status, s.wrote = code, true
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusRecorder) Write(b []byte) (int, error) {
-	s.wrote = true
-	return s.ResponseWriter.Write(b)
-}
-
-// Flush keeps streaming responses (SSE) working through the recorder.
-func (s *statusRecorder) Flush() {
-	if f, ok := s.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
-
-// Unwrap lets http.ResponseController reach the real writer (WebSocket).
-func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }

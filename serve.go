@@ -1,5 +1,3 @@
-// Command kokeilu serves the Kokeilu GraphQL API: `go run .` starts it on an
-// embedded SQLite file with the reference data and demo content loaded.
 package main
 
 import (
@@ -9,14 +7,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"os/signal"
-	"syscall"
+	"sync/atomic"
 	"time"
 
-	_ "kokeilu/ent/runtime" // ent hooks and policies
 	"kokeilu/internal/auth"
 	"kokeilu/internal/config"
+	"kokeilu/internal/cost"
 	"kokeilu/internal/database"
 	"kokeilu/internal/noticeboard"
 	"kokeilu/internal/pubsub"
@@ -26,45 +22,17 @@ import (
 	"entgo.io/ent/dialect"
 )
 
-func main() {
-	args := os.Args[1:]
-	if len(args) > 0 && args[0] == "generate" { // `kokeilu generate`: fill a database with synthetic data
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		defer stop()
-		runGenerate(ctx, args[1:])
-		return
-	}
-	migrateOnly := len(args) > 0 && args[0] == "migrate" // `kokeilu migrate`: apply migrations and exit
-	if migrateOnly {
-		args = args[1:]
-	}
-	cfg, err := config.Load(args, os.Getenv)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel})))
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if migrateOnly {
-		db, err := database.Open(ctx, cfg.DSN) // opening migrates
-		if err != nil {
-			slog.Error("migrate", "err", err)
-			os.Exit(1)
-		}
-		db.Close()
-		slog.Info("schema up to date", "dialect", db.Dialect)
-		return
-	}
-	if err := run(ctx, cfg, nil); err != nil {
-		slog.Error("kokeilu stopped", "err", err)
-		os.Exit(1)
-	}
-}
-
 // run serves until ctx ends, then finishes in-flight requests and returns.
 // ready, if not nil, receives the listening address once requests are served.
 func run(ctx context.Context, cfg config.Config, ready chan<- string) error {
+	// The port first: a port in use is reported before minutes of
+	// migrating and loading, and clients wait in the backlog meanwhile.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	slog.Info("listening; preparing the database", "addr", ln.Addr().String(), "dsn", redactDSN(cfg.DSN))
 	db, err := database.OpenWith(ctx, cfg.DSN, database.Settings{MaxConns: cfg.DBMaxConns})
 	if err != nil {
 		return err
@@ -111,18 +79,25 @@ func run(ctx context.Context, cfg config.Config, ready chan<- string) error {
 		RateLimit:         server.RateLimit{PerSecond: cfg.RateLimit, Burst: int(2 * cfg.RateLimit)},
 		SocketsPerAddress: cfg.SocketsPerAddr, NoIntrospection: !cfg.Introspection, ResponseCacheTTL: cfg.CacheTTL})
 
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return err
-	}
+	var inFlight atomic.Int64 // requests being answered, for the shutdown log
 	srv := &http.Server{
-		Handler:           handler,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			inFlight.Add(1)
+			defer inFlight.Add(-1)
+			handler.ServeHTTP(w, r)
+		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	slog.Info("serving GraphQL", "addr", ln.Addr().String(), "graphiql", "/", "endpoint", "/query", "dialect", db.Dialect)
+	slog.Info("serving GraphQL", "addr", ln.Addr().String(), "graphiql", "/", "endpoint", "/query",
+		"dialect", db.Dialect, "dsn", redactDSN(cfg.DSN), "origins", cfg.Origins,
+		"request_timeout", cfg.RequestTimeout.String(), "rate_limit_per_s", cfg.RateLimit,
+		"sockets_per_address", cfg.SocketsPerAddr, "db_max_conns", cfg.DBMaxConns,
+		"response_cache_ttl", cfg.CacheTTL.String(), "introspection", cfg.Introspection,
+		"registered_queries", len(registered), "shutdown_grace", cfg.ShutdownGrace.String(),
+		"max_body_bytes", server.MaxBody, "cost_limits", fmt.Sprintf("%+v", cost.Default))
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
@@ -132,13 +107,26 @@ func run(ctx context.Context, cfg config.Config, ready chan<- string) error {
 		return err
 	case <-ctx.Done():
 	}
-	slog.Info("shutting down: closing subscriptions, finishing in-flight requests")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	grace := cfg.ShutdownGrace
+	if grace <= 0 {
+		grace = 15 * time.Second
+	}
+	slog.Info("shutting down: closing subscriptions, finishing in-flight requests", "grace", grace.String(), "requests", inFlight.Load())
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
 	handler.Shutdown(shutdownCtx)
-	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	err = srv.Shutdown(shutdownCtx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		// The grace period is over: what still runs (a long export) is
+		// cut, and its client sees the response end early.
+		slog.Warn("shutdown grace period over: cutting the requests still running",
+			"grace", grace.String(), "requests", inFlight.Load())
+		err = srv.Close()
+	}
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	slog.Info("stopped")
 	return nil
 }
 
