@@ -44,7 +44,9 @@ type AuthPayload struct {
 	ExpiresAt time.Time `json:"expiresAt"`
 }
 
+// Nodes ranked by one centrality metric.
 type Centrality struct {
+	// The metric computed.
 	Metric CentralityMetric `json:"metric"`
 	// Nodes scored (the whole filtered graph).
 	NodeCount int `json:"nodeCount"`
@@ -54,9 +56,12 @@ type Centrality struct {
 	Scores []*CentralityScore `json:"scores"`
 }
 
+// One node's centrality.
 type CentralityScore struct {
-	Node  *GraphNode `json:"node"`
-	Score float64    `json:"score"`
+	// The node scored.
+	Node *GraphNode `json:"node"`
+	// Its score under the metric (see CentralityMetric for each scale).
+	Score float64 `json:"score"`
 	// 1 for the highest score.
 	Rank int `json:"rank"`
 }
@@ -121,10 +126,13 @@ type CreateWorkspaceInput struct {
 
 // A node attribute, as in the exports' data dictionary.
 type GraphAttribute struct {
-	Key   string `json:"key"`
+	// The attribute's name, as the exports' column (nameFi, code, population, …).
+	Key string `json:"key"`
+	// Its value as text, as the exports write it.
 	Value string `json:"value"`
 }
 
+// A partition of the graph into communities.
 type GraphCommunities struct {
 	// Newman modularity Q of the partition (resolution 1), weighted by tie strength (summed edge weights), as the Louvain search.
 	Modularity float64 `json:"modularity"`
@@ -132,31 +140,42 @@ type GraphCommunities struct {
 	Communities []*GraphCommunity `json:"communities"`
 }
 
+// One community of the Louvain partition.
 type GraphCommunity struct {
-	Size    int          `json:"size"`
+	// How many nodes it has.
+	Size int `json:"size"`
+	// Its members, at most membersFirst of them.
 	Members []*GraphNode `json:"members"`
 }
 
+// One connected component of the graph.
 type GraphComponent struct {
-	Size    int          `json:"size"`
+	// How many nodes it has.
+	Size int `json:"size"`
+	// Its members, at most membersFirst of them.
 	Members []*GraphNode `json:"members"`
 }
 
+// One relation between two nodes: a stored relation (participation, membership, partnership, …), a Link or an adoption.
 type GraphEdge struct {
 	// Stable id, the same in every export (GraphML, GEXF, CSV) and under every filter: the global id
 	// of its Link (link edges) or Adoption (recorded adoptions), else "KIND:source:target" with the
 	// ends' global ids.
 	ID string `json:"id"`
 	// The stored direction (participant → pilot, member → network, link source → target); the graph is undirected.
-	Source int           `json:"source"`
-	Target int           `json:"target"`
-	Kind   GraphEdgeKind `json:"kind"`
+	Source int `json:"source"`
+	// The other end (see source).
+	Target int `json:"target"`
+	// What the relation is.
+	Kind GraphEdgeKind `json:"kind"`
 	// A link's weight (0 or more, default 1); 1 for every relation; in the projection, how many
 	// pilots or networks the two actors share. The algorithms sum the weights of all edges between
 	// two nodes into one tie strength (a weight of 0 counts as 1).
-	Weight    float64    `json:"weight"`
+	Weight float64 `json:"weight"`
+	// A link's first valid day; null for relations and open links.
 	ValidFrom *time.Time `json:"validFrom,omitempty"`
-	ValidTo   *time.Time `json:"validTo,omitempty"`
+	// A link's last valid day; null while it holds.
+	ValidTo *time.Time `json:"validTo,omitempty"`
 }
 
 // Which part of the network to use, applied in this order:
@@ -199,17 +218,21 @@ type GraphFilter struct {
 	MaxNodes *int `json:"maxNodes,omitempty"`
 }
 
+// One actor or pilot of the network graph.
 type GraphNode struct {
 	// The global Node id: node(id:) resolves it.
-	ID    int           `json:"id"`
-	Type  GraphNodeType `json:"type"`
-	Label string        `json:"label"`
+	ID int `json:"id"`
+	// What the node is: municipality, organisation, network, pilot or operating model.
+	Type GraphNodeType `json:"type"`
+	// Its name (Finnish for reference data) or title.
+	Label string `json:"label"`
 	// The export attributes that apply (not type and label): nameFi, nameSv, nameEn, slug, code,
 	// region, county, subregion, population, latitude, longitude, kind, status, themes (;-separated),
 	// startsOn, endsOn, funder. Codes are strings ("005").
 	Attributes []*GraphAttribute `json:"attributes"`
 }
 
+// A shortest path between two nodes.
 type GraphPath struct {
 	// From first to last, both included.
 	Nodes []*GraphNode `json:"nodes"`
@@ -227,8 +250,11 @@ type LoginInput struct {
 	Password string `json:"password"`
 }
 
+// A graph of the network: the nodes a filter keeps and the edges between them.
 type NetworkGraph struct {
+	// The nodes kept, best-connected first when capped.
 	Nodes []*GraphNode `json:"nodes"`
+	// The edges whose both ends are kept.
 	Edges []*GraphEdge `json:"edges"`
 	// Nodes before the maxNodes cap (neighborhood: every node within depth).
 	TotalNodes int `json:"totalNodes"`
