@@ -335,10 +335,10 @@ func TestSocketOutboxOverflowCloses1013(t *testing.T) {
 	})
 }
 
-// TestRenderGroupsKeyOnViewerAndLanguage: sockets with the same operation
+// TestSocketRenderGroupsKeyOnViewerAndLanguage: sockets with the same operation
 // share a render only when their viewer and language are the same; each
 // gets the notice rendered for its own viewer and language.
-func TestRenderGroupsKeyOnViewerAndLanguage(t *testing.T) {
+func TestSocketRenderGroupsKeyOnViewerAndLanguage(t *testing.T) {
 	board := &fakeBoard{}
 	exec := &fakeExec{board: board}
 	tr := newTestTransport(exec)

@@ -142,11 +142,14 @@ func TestStalledSocketDelaysNoOne(t *testing.T) {
 	r0, r95 := percentile(busy, 0.50), percentile(busy, 0.95)
 	t.Logf("healthy subscriber's delay: alone p50 %v p95 %v (%d notices); beside a reading socket with 100 subscriptions p50 %v p95 %v (%d); beside a stalled one p50 %v p95 %v (%d)",
 		a0, a95, len(alone), r0, r95, len(busy), b0, b95, len(beside))
-	if b0 > max(2*a0, 50*time.Millisecond) {
-		t.Errorf("p50 delay beside the stalled socket %v, alone %v: more than 2×", b0, a0)
+	// The floors (100 ms, 250 ms) absorb a loaded 2-core machine under
+	// -race, where fanning out to 100 more subscriptions alone costs tens
+	// of milliseconds; a write blocking a shared worker costs seconds.
+	if b0 > max(2*a0, 100*time.Millisecond) || b0 > max(2*r0, 100*time.Millisecond) {
+		t.Errorf("p50 delay beside the stalled socket %v; alone %v, beside a reading one %v: more than 2×", b0, a0, r0)
 	}
-	if b95 > max(2*a95, 250*time.Millisecond) {
-		t.Errorf("p95 delay beside the stalled socket %v, alone %v: more than 2×", b95, a95)
+	if b95 > max(2*a95, 250*time.Millisecond) || b95 > max(2*r95, 250*time.Millisecond) {
+		t.Errorf("p95 delay beside the stalled socket %v; alone %v, beside a reading one %v: more than 2×", b95, a95, r95)
 	}
 	// No single notice waits for the stalled socket either (a blocked
 	// write would hold it up to the write limit, 10 s).
