@@ -3,7 +3,12 @@
 // (graphql-transport-ws), posts notices, and reports the delay from each
 // notice's publishedAt (set in its transaction) to its receipt by every
 // subscriber — p50, p99, max — and the server's resident memory per idle
-// subscriber (RSS delta / N).
+// subscriber (RSS delta / N). Next to each row it prints a baseline
+// measured in the same run: the same frames written straight to N plain
+// WebSocket connections (coder/websocket, one goroutine per write, no
+// GraphQL, no database), the floor of any WebSocket fan-out on this
+// machine. Targets (issue 14): p99 ≤ 250 ms and ≤ 32 KiB per idle
+// subscriber at 10,000 subscribers.
 //
 //	go run ./bench/fanout -n 1000,5000,10000
 package main
@@ -36,6 +41,14 @@ func main() {
 	notices := flag.Int("notices", 5, "notices posted per measurement")
 	bin := flag.String("server", "", "server binary (default: build this module)")
 	flag.Parse()
+	if addr := os.Getenv("FANOUT_BASELINE_SERVER"); addr != "" {
+		raiseFileLimit()
+		if err := serveBaseline(addr); err != nil {
+			fmt.Fprintln(os.Stderr, "fanout baseline:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(*counts, *notices, *bin); err != nil {
 		fmt.Fprintln(os.Stderr, "fanout:", err)
 		os.Exit(1)
@@ -57,7 +70,7 @@ func run(counts string, notices int, bin string) error {
 			return fmt.Errorf("build server: %w", err)
 		}
 	}
-	fmt.Printf("%-12s %10s %10s %10s %10s %14s\n", "subscribers", "received", "p50", "p99", "max", "KiB/idle sub")
+	fmt.Printf("%-26s %-12s %10s %10s %10s %10s %14s\n", "", "subscribers", "received", "p50", "p99", "max", "KiB/idle sub")
 	for i, field := range strings.Split(counts, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(field))
 		if err != nil {
@@ -65,6 +78,9 @@ func run(counts string, notices int, bin string) error {
 		}
 		if err := measure(filepath.Join(dir, strconv.Itoa(i)), bin, n, notices); err != nil {
 			return fmt.Errorf("%d subscribers: %w", n, err)
+		}
+		if err := baseline(n, notices); err != nil {
+			return fmt.Errorf("baseline, %d subscribers: %w", n, err)
 		}
 	}
 	return nil
@@ -169,12 +185,124 @@ func measure(dir, bin string, n, notices int) error {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+	printRow("kokeilu (server process)", n, delays, fmt.Sprintf("%.1f", float64(after-before)/float64(n)/1024))
+	return nil
+}
+
+func printRow(what string, n int, delays []time.Duration, perSub string) {
 	slices.Sort(delays)
 	pct := func(p float64) time.Duration { return delays[int(p*float64(len(delays)-1))] }
-	perSub := float64(after-before) / float64(n)
-	fmt.Printf("%-12d %10d %10s %10s %10s %14.1f\n", n, len(delays),
-		pct(0.50).Round(time.Microsecond*100), pct(0.99).Round(time.Microsecond*100), delays[len(delays)-1].Round(time.Microsecond*100), perSub/1024)
+	r := func(d time.Duration) time.Duration { return d.Round(100 * time.Microsecond) }
+	fmt.Printf("%-26s %-12d %10d %10s %10s %10s %14s\n", what, n, len(delays), r(pct(0.50)), r(pct(0.99)), r(delays[len(delays)-1]), perSub)
+}
+
+// baseline writes a notice-sized frame straight to n plain WebSocket
+// connections served by a child process (this program again: the
+// open-file limit is per process), one goroutine per write, and measures
+// the delay from asking for the fan-out to each receipt.
+func baseline(n, notices int) error {
+	port, err := freePort()
+	if err != nil {
+		return err
+	}
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	child := exec.Command(self)
+	child.Env = append(os.Environ(), "FANOUT_BASELINE_SERVER="+addr)
+	child.Stderr = os.Stderr
+	if err := child.Start(); err != nil {
+		return err
+	}
+	defer func() {
+		_ = child.Process.Kill()
+		_ = child.Wait()
+	}()
+	if err := waitReady("http://" + addr); err != nil {
+		return err
+	}
+	subs := make([]*subscriber, n)
+	var dialErr atomic.Value
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 100)
+	for i := range subs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			c, _, err := websocket.Dial(ctx, "ws://"+addr+"/ws", nil)
+			if err != nil {
+				dialErr.Store(err)
+				return
+			}
+			subs[i] = listen(c)
+		}()
+	}
+	wg.Wait()
+	if err, ok := dialErr.Load().(error); ok {
+		return err
+	}
+	defer func() {
+		for _, s := range subs {
+			s.conn.CloseNow()
+		}
+	}()
+	var delays []time.Duration
+	for k := 0; k < notices; k++ {
+		start := time.Now()
+		res, err := http.Post("http://"+addr+"/fan", "text/plain", nil)
+		if err != nil {
+			return err
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			return fmt.Errorf("fan-out: %s", res.Status)
+		}
+		if err := waitAll(subs, func(*subscriber) int { return k + 1 }, 60*time.Second); err != nil {
+			return err
+		}
+		for _, s := range subs {
+			delays = append(delays, s.last().Sub(start))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	printRow("baseline (raw websocket)", n, delays, "-")
 	return nil
+}
+
+// serveBaseline is the child process of baseline: it keeps every
+// WebSocket connection made to /ws and writes one frame to all of them on
+// each POST /fan, answering once the writes have started.
+func serveBaseline(addr string) error {
+	var mu sync.Mutex
+	var conns []*websocket.Conn
+	frame := []byte(`{"id":"1","type":"next","payload":{"data":{"noticePosted":{"id":"T3RpY2U6MTIz","title":"notice 1"}}}}`)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/readyz", func(http.ResponseWriter, *http.Request) {})
+	mux.HandleFunc("/ws", func(w http.ResponseWriter, r *http.Request) {
+		c, err := websocket.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		mu.Lock()
+		conns = append(conns, c)
+		mu.Unlock()
+		<-c.CloseRead(context.Background()).Done()
+	})
+	mux.HandleFunc("/fan", func(http.ResponseWriter, *http.Request) {
+		mu.Lock()
+		all := slices.Clone(conns)
+		mu.Unlock()
+		for _, c := range all {
+			go func() { _ = c.Write(context.Background(), websocket.MessageText, frame) }()
+		}
+	})
+	return http.ListenAndServe(addr, mux)
 }
 
 func runtimeSettle() { time.Sleep(2 * time.Second) }
@@ -226,6 +354,12 @@ func subscribe(base, ws string) (*subscriber, error) {
 	if err != nil {
 		return nil, err
 	}
+	return listen(conn), nil
+}
+
+// listen reads conn in the background, noting when each next message
+// arrives and answering pings.
+func listen(conn *websocket.Conn) *subscriber {
 	s := &subscriber{conn: conn}
 	go func() {
 		for {
@@ -245,7 +379,7 @@ func subscribe(base, ws string) (*subscriber, error) {
 			}
 		}
 	}()
-	return s, nil
+	return s
 }
 
 // waitAll waits until every subscriber has received want(s) notices.

@@ -236,48 +236,6 @@ func (b *Board) dispatch(e pubsub.Event) {
 	}
 }
 
-// Overflow is called when a subscriber falls too far behind; the transport
-// closes its connection with a reason, so its client resumes with after.
-type Overflow func(reason string)
-
-type overflowKey struct{}
-
-// WithOverflow tells the board how to cut off the subscriber of ctx.
-func WithOverflow(ctx context.Context, fn Overflow) context.Context {
-	return context.WithValue(ctx, overflowKey{}, fn)
-}
-
-// OverflowFrom returns the overflow function of ctx, if any.
-func OverflowFrom(ctx context.Context) (Overflow, bool) {
-	fn, ok := ctx.Value(overflowKey{}).(Overflow)
-	return fn, ok
-}
-
-type (
-	wakeKey struct{}
-	tapKey  struct{}
-	feedKey struct{}
-)
-
-// WithTap registers fn to receive the channel of a subscription made with
-// ctx: a transport may read notices from it directly (see WithWake).
-func WithTap(ctx context.Context, fn func(<-chan *ent.Notice)) context.Context {
-	return context.WithValue(ctx, tapKey{}, fn)
-}
-
-// WithFeed makes a subscription with ctx return feed instead of joining the
-// board: a transport renders notices it already holds through it.
-func WithFeed(ctx context.Context, feed <-chan *ent.Notice) context.Context {
-	return context.WithValue(ctx, feedKey{}, feed)
-}
-
-// WithWake registers fn to be called after each notice is put on (and when
-// the board closes) the channel of a subscription made with ctx: a
-// transport can then read it without parking a goroutine on it.
-func WithWake(ctx context.Context, fn func()) context.Context {
-	return context.WithValue(ctx, wakeKey{}, fn)
-}
-
 // ErrClosed is returned for subscriptions to a closed board.
 var ErrClosed = errors.New("the notice board is closed")
 
@@ -290,8 +248,11 @@ func (b *Board) Subscribe(ctx context.Context, workspaceID, afterID int) (<-chan
 		return nil, ErrClosed
 	default:
 	}
-	if feed, ok := ctx.Value(feedKey{}).(<-chan *ent.Notice); ok {
-		return feed, nil
+	d := DeliveryOf(ctx)
+	if d != nil {
+		if feed := d.Feed(); feed != nil {
+			return feed, nil
+		}
 	}
 	// A subscriber gets the notices published after it subscribed (or
 	// after afterID), never older ones that a listener's catch-up brings
@@ -306,10 +267,9 @@ func (b *Board) Subscribe(ctx context.Context, workspaceID, afterID int) (<-chan
 	}
 	s := newSubscriber(auth.FromContext(ctx), workspaceID, b.buffer, afterID > 0)
 	s.since = since
-	s.overflow, _ = ctx.Value(overflowKey{}).(Overflow)
-	s.wake, _ = ctx.Value(wakeKey{}).(func())
-	if tap, ok := ctx.Value(tapKey{}).(func(<-chan *ent.Notice)); ok {
-		tap(s.out)
+	if d != nil {
+		s.delivery = d
+		d.Attach(s.out)
 	}
 	b.mu.Lock()
 	b.subs[s] = struct{}{}
@@ -382,9 +342,8 @@ func (b *Board) replay(ctx context.Context, s *subscriber, afterID int) error {
 type subscriber struct {
 	viewer      *auth.Viewer
 	workspaceID int
-	since       int // the newest notice when it subscribed, or its after
-	overflow    Overflow
-	wake        func() // after each send on out and after closing it
+	since       int      // the newest notice when it subscribed, or its after
+	delivery    Delivery // nil: the channel is all there is
 
 	mu        sync.Mutex
 	out       chan *ent.Notice
@@ -419,12 +378,12 @@ func (s *subscriber) deliver(n *ent.Notice) {
 	}
 }
 
-// woke calls the transport's wake callback; a panic in it must not stop
+// woke tells the transport that out has news; a panic in it must not stop
 // the board's delivery to the other subscribers.
 func (s *subscriber) woke() {
-	if s.wake != nil {
+	if s.delivery != nil {
 		defer logPanic("wake")
-		s.wake()
+		s.delivery.Wake()
 	}
 }
 
@@ -480,10 +439,10 @@ func (s *subscriber) endReplay() {
 
 // cutOff ends a subscription that fell behind; s.mu is held.
 func (s *subscriber) cutOff() {
-	if s.overflow != nil {
+	if s.delivery != nil {
 		func() {
 			defer logPanic("overflow")
-			s.overflow("too many notices waiting: reconnect and resubscribe with after: the cursor of the last notice received")
+			s.delivery.Overflow("too many notices waiting: reconnect and resubscribe with after: the cursor of the last notice received")
 		}()
 	}
 	s.closeLocked()

@@ -31,7 +31,7 @@ func TestBoardSurvivesPanics(t *testing.T) {
 
 		sub, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		bad := WithWake(sub, func() { panic("injected wake panic") })
+		bad := WithDelivery(sub, panicky{})
 		if _, err := board.Subscribe(bad, 0, 0); err != nil {
 			t.Fatal(err)
 		}
@@ -59,3 +59,8 @@ func TestBoardSurvivesPanics(t *testing.T) {
 		}
 	})
 }
+
+// panicky is a Delivery whose Wake panics.
+type panicky struct{ CutOff }
+
+func (panicky) Wake() { panic("injected wake panic") }

@@ -13,7 +13,7 @@ import (
 func TestSlowSubscriberIsCutOffOthersKeepUp(t *testing.T) {
 	slow := newSubscriber(nil, 0, 8, false)
 	var reason string
-	slow.overflow = func(r string) { reason = r }
+	slow.delivery = CutOff(func(r string) { reason = r })
 	fast := newSubscriber(&auth.Viewer{ID: 1}, 0, 8, false)
 	got := 0
 	for i := 1; i <= 1000; i++ {

@@ -99,7 +99,7 @@ func (s *streams) track(next http.Handler) http.Handler {
 			cancel()
 		})
 		ctx = context.WithValue(ctx, streamKey{}, st)
-		ctx = noticeboard.WithOverflow(ctx, func(reason string) { st.end(closeTryAgainLater, reason) })
+		ctx = noticeboard.WithDelivery(ctx, noticeboard.CutOff(func(reason string) { st.end(closeTryAgainLater, reason) }))
 		s.mu.Lock()
 		s.live[st] = struct{}{}
 		s.mu.Unlock()
