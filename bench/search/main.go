@@ -12,7 +12,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -21,7 +20,6 @@ import (
 	"net/http"
 	"os"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -140,21 +138,15 @@ func viaSQL(ctx context.Context, db *database.DB, q string) (int, error) {
 	var arg string
 	visible := `(d.workspace_id IS NULL OR d.workspace_id IN (SELECT id FROM workspaces WHERE visibility = 'PUBLIC'))`
 	if db.Dialect == dialect.Postgres {
-		for i := range terms {
-			terms[i] += ":*"
-		}
-		arg = strings.Join(terms, " & ")
-		where := ` FROM search_documents d WHERE d.tsv @@ to_tsquery('simple', $1) AND ` + visible
+		arg = search.TSQuery(terms)
+		where := ` FROM search_documents d WHERE d.tsv @@ $1::tsquery AND ` + visible
 		count = `SELECT count(*)` + where
-		page = `SELECT d.id, d.title` + where + ` ORDER BY ts_rank('{0, 0, 0.1, 1.0}', d.tsv, to_tsquery('simple', $1)) DESC, d.id LIMIT 20`
+		page = `SELECT d.id, d.kind` + where + ` ORDER BY ts_rank('{0, 0, 0.1, 1.0}', d.tsv, $1::tsquery) DESC, d.id LIMIT 20`
 	} else {
-		for i := range terms {
-			terms[i] += "*"
-		}
-		arg = strings.Join(terms, " ")
+		arg = search.FTSMatch(terms)
 		where := ` FROM search_fts JOIN search_documents d ON d.id = search_fts.docid WHERE search_fts MATCH ? AND ` + visible
 		count = `SELECT count(*)` + where
-		page = `SELECT d.id, search_fts.title` + where + ` ORDER BY kokeilu_bm25(matchinfo(search_fts, 'pcx'), ` + fmt.Sprint(documents) + `) DESC, d.id LIMIT 20`
+		page = `SELECT d.id, d.kind` + where + ` ORDER BY kokeilu_bm25(matchinfo(search_fts, 'pcx'), ` + fmt.Sprint(documents) + `) DESC, d.id LIMIT 20`
 	}
 	var total int
 	if err := db.SQL.QueryRowContext(ctx, count, arg).Scan(&total); err != nil {
@@ -167,8 +159,8 @@ func viaSQL(ctx context.Context, db *database.DB, q string) (int, error) {
 	defer rows.Close()
 	for rows.Next() {
 		var id int
-		var title sql.NullString
-		if err := rows.Scan(&id, &title); err != nil {
+		var kind string
+		if err := rows.Scan(&id, &kind); err != nil {
 			return 0, err
 		}
 	}

@@ -185,6 +185,6 @@ func fromCreate(m ent.Mutation, kind Kind, ids []int) (document, bool) {
 		}
 		d.workspace.Int64, d.workspace.Valid = int64(id), true
 	}
-	d.title, d.body = Normalize(d.title), Normalize(clip(d.body, maxBody))
+	d.body = clip(d.body, maxBody)
 	return d, true
 }

@@ -16,8 +16,8 @@ import (
 
 // Query is one search.
 type Query struct {
-	Terms []string // normalised words (Terms), each matched as a prefix
-	Kinds []Kind   // nil for all
+	Terms []Term // what Terms parsed; every term must match
+	Kinds []Kind // nil for all
 	// Window picks the page once the number of hits is known: the hits
 	// skipped and the most to return.
 	Window func(total int) (offset, limit int)
@@ -63,26 +63,18 @@ func (ix *Index) Search(ctx context.Context, c *ent.Client, q Query) ([]Hit, int
 	b := &builder{postgres: ix.dialect == dialect.Postgres}
 	var from, rank string
 	if b.postgres {
-		tsq := make([]string, len(q.Terms))
-		for i, t := range q.Terms {
-			tsq[i] = t + ":*"
-		}
-		tsquery := `to_tsquery('simple', ` + b.arg(strings.Join(tsq, " & ")) + `)`
+		tsquery := b.arg(TSQuery(q.Terms)) + `::tsquery`
 		from = `search_documents d`
 		rank = `ts_rank('{0, 0, 0.1, 1.0}', d.tsv, ` + tsquery + `)::float8`
 		b.where = append(b.where, `d.tsv @@ `+tsquery)
 	} else {
-		match := make([]string, len(q.Terms))
-		for i, t := range q.Terms {
-			match[i] = t + "*" // terms hold lower-case letters and digits only: no operators
-		}
 		from = `search_fts JOIN search_documents d ON d.id = search_fts.docid`
 		documents, err := ix.documents(ctx, c)
 		if err != nil {
 			return nil, 0, err
 		}
 		rank = fmt.Sprintf(`kokeilu_bm25(matchinfo(search_fts, 'pcx'), %d)`, documents)
-		b.where = append(b.where, `search_fts MATCH `+b.arg(strings.Join(match, " ")))
+		b.where = append(b.where, `search_fts MATCH `+b.arg(FTSMatch(q.Terms)))
 	}
 	if len(q.Kinds) > 0 {
 		ks := make([]string, len(q.Kinds))
@@ -168,4 +160,81 @@ func (b *builder) sub(pred func(*entsql.Selector)) string {
 	query, args := s.Query()
 	b.args = append(b.args, args...)
 	return query
+}
+
+// Both databases get the same condition from the same terms (Word): a word
+// matches when its Finnish or its Swedish stem is a word's stem of the same
+// language; the query's last word also matches words that start with it as
+// typed; a phrase's words must stand next to each other in that order, by
+// their Finnish or by their Swedish stems. Terms hold letters and digits
+// only, so nothing in them is an operator of either query language.
+
+// alternatives are the index terms one query word matches, as (stem, is
+// prefix) pairs without repeats.
+func alternatives(w Word, prefix bool) [][2]string {
+	alts := [][2]string{{w.Fi, ""}}
+	if w.Sv != w.Fi {
+		alts = append(alts, [2]string{w.Sv, ""})
+	}
+	if prefix {
+		alts = append(alts, [2]string{w.Surface, "*"})
+	}
+	return alts
+}
+
+// phrases are a phrase's words by their Finnish stems and by their
+// Swedish stems (one when they agree).
+func phrases(words []Word) [][]string {
+	fi, sv := make([]string, len(words)), make([]string, len(words))
+	for i, w := range words {
+		fi[i], sv[i] = w.Fi, w.Sv
+	}
+	if strings.Join(fi, " ") == strings.Join(sv, " ") {
+		return [][]string{fi}
+	}
+	return [][]string{fi, sv}
+}
+
+// FTSMatch is the terms as an FTS4 MATCH expression (enhanced syntax,
+// which mattn/go-sqlite3 compiles in): any column matches.
+func FTSMatch(terms []Term) string {
+	parts := make([]string, len(terms))
+	for i, t := range terms {
+		var alts []string
+		if len(t.Words) == 1 {
+			for _, a := range alternatives(t.Words[0], t.Prefix) {
+				alts = append(alts, a[0]+a[1])
+			}
+		} else {
+			for _, p := range phrases(t.Words) {
+				alts = append(alts, `"`+strings.Join(p, " ")+`"`)
+			}
+		}
+		parts[i] = "(" + strings.Join(alts, " OR ") + ")"
+	}
+	return strings.Join(parts, " AND ")
+}
+
+// TSQuery is the terms as a PostgreSQL tsquery literal (cast with
+// ::tsquery, so no configuration changes the lexemes).
+func TSQuery(terms []Term) string {
+	parts := make([]string, len(terms))
+	for i, t := range terms {
+		var alts []string
+		if len(t.Words) == 1 {
+			for _, a := range alternatives(t.Words[0], t.Prefix) {
+				lexeme := "'" + a[0] + "'"
+				if a[1] != "" {
+					lexeme += ":*"
+				}
+				alts = append(alts, lexeme)
+			}
+		} else {
+			for _, p := range phrases(t.Words) {
+				alts = append(alts, "('"+strings.Join(p, "' <-> '")+"')")
+			}
+		}
+		parts[i] = "(" + strings.Join(alts, " | ") + ")"
+	}
+	return strings.Join(parts, " & ")
 }

@@ -43,8 +43,10 @@ func unicodeLower(v any) any {
 // k1 is BM25's term-frequency saturation, the usual value.
 const k1 = 1.2
 
-// Column weights: a hit in a title or name counts ten times one in a body.
-var columnWeights = [...]float64{10, 1}
+// Column weights: a hit in a title or name counts ten times one in a body
+// (the FTS4 columns are title and body as written, then by Finnish stems,
+// then by Swedish stems).
+var columnWeights = [...]float64{10, 1, 10, 1, 10, 1}
 
 // bm25 ranks an FTS4 row from matchinfo(t, 'pcx') and the number of
 // documents: the sum over query terms and columns of weight × idf ×
