@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -288,6 +289,63 @@ func TestSearchUsesIndex(t *testing.T) {
 		}
 		if !strings.Contains(strings.Join(plan, "\n"), want) {
 			t.Errorf("plan does not use the index (%s):\n%s", want, strings.Join(plan, "\n"))
+		}
+	})
+}
+
+// TestSearchRebuildsOnAnalyserChange: an index written by another analyser
+// version is built again when the server starts, and one of the current
+// version is left as it is.
+func TestSearchRebuildsOnAnalyserChange(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		dsn := testdb.DSN(t, b)
+		open := func() *database.DB {
+			db, err := database.Open(context.Background(), dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return db
+		}
+		db := open()
+		ctx := auth.System(context.Background())
+		db.Client.Pilot.Create().SetTitle("Kunnissa kokeillaan").ExecX(ctx)
+		p := db.Client.Pilot.Create().SetTitle("Kunnat kokeilevat").SaveX(ctx)
+		db.Client.Pilot.Create().SetTitle("Lapin kunnat").ExecX(ctx)
+		// Lose one document, as an older analyser would not have found it.
+		lose := func(db *database.DB, version int) {
+			for _, q := range []string{`DELETE FROM search_documents WHERE id = ` + fmt.Sprint(p.ID), `UPDATE search_analyser SET version = ` + fmt.Sprint(version)} {
+				if _, err := db.SQL.Exec(q); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if b == testdb.SQLite {
+				if _, err := db.SQL.Exec(`DELETE FROM search_fts WHERE docid = ` + fmt.Sprint(p.ID)); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		count := func(db *database.DB) int {
+			hits, total, err := db.Search.Search(ctx, db.Client, search.Query{Terms: search.Terms(`"kunnissa"`), Window: func(n int) (int, int) { return 0, n }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(hits) != total {
+				t.Fatalf("%d hits, total %d", len(hits), total)
+			}
+			return total
+		}
+		lose(db, search.AnalyserVersion)
+		db.Close()
+		db = open()
+		if n := count(db); n != 2 {
+			t.Errorf("index of the current version changed at start: %d hits, want 2 (one lost)", n)
+		}
+		lose(db, search.AnalyserVersion-1)
+		db.Close()
+		db = open()
+		defer db.Close()
+		if n := count(db); n != 3 {
+			t.Errorf("index of an older analyser: %d hits after start, want 3", n)
 		}
 	})
 }

@@ -1,0 +1,176 @@
+package server_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"kokeilu/internal/auth"
+	"kokeilu/internal/testdb"
+)
+
+// languageCorpus are pilots (title, description) and organisations (name,
+// description) in Finnish and Swedish, the forms of the words spread over
+// them.
+var languageCorpus = struct{ pilots, orgs [][2]string }{
+	pilots: [][2]string{
+		{"Kuntien yhteinen kokeilu", "Kokeilussa on mukana kolme naapurikuntaa."},
+		{"Lapin kunnat kokeilevat", "Kunnissa kokeiluja on ollut jo vuosia."},
+		{"Työllisyyden kuntakokeilu", "Kelan ja kuntien yhteistyö jatkuu."},
+		{"Kuntakokeilu ja työllisyys", "Sama sanat, eri järjestys: työllisyyden hoito."},
+		{"Äänekoski kokeilee kutsuliikennettä", "Liikkumisen palvelut kokeilun tuloksena."},
+		{"Kommunernas försök med boende", "Försöken i kommunen pågår i tre år."},
+		{"Tjänster för äldre", "Nya tjänsterna prövas i flera kommuner."},
+		{"Perustulo", "Ei mitään yhteistä muiden kanssa."},
+	},
+	orgs: [][2]string{
+		{"Kela", "Kansaneläkelaitos."},
+		{"Suomen Kuntaliitto", "Kuntaliiton kokeilut ja selvitykset."},
+		{"Lappi-verkosto", "Pohjoisen toimijat."},
+	},
+}
+
+// TestSearchStems: a Finnish or Swedish form of a word finds the other
+// forms of the same word, the same way on both databases. A word in quotes
+// is matched by its stems only (no prefix), which is what PostgreSQL's own
+// 'finnish' and 'swedish' text-search configurations do (the same Snowball
+// stemmers): on PostgreSQL every row they match must be a hit. Kokeilu
+// finds more where it should: a word typed without ä, ö or å ("forsoken"),
+// and a word that meets another form through its Swedish stem ("kunta" →
+// "kunt" → "kuntien").
+func TestSearchStems(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		a := newAPI(t, b, false)
+		ctx := auth.System(context.Background())
+		c := a.db.Client
+		for _, p := range languageCorpus.pilots {
+			c.Pilot.Create().SetTitle(p[0]).SetDescription(p[1]).ExecX(ctx)
+		}
+		for i, o := range languageCorpus.orgs {
+			c.Organization.Create().SetName(o[0]).SetSlug("kieli-" + string(rune('a'+i))).SetDescription(o[1]).ExecX(ctx)
+		}
+		types := map[string]any{"types": []string{"PILOT", "ORGANIZATION"}, "first": 100}
+		find := func(q string) []string {
+			l := labels(a.search(q, types))
+			slices.Sort(l)
+			return l
+		}
+		kunta := []string{"Kuntien yhteinen kokeilu", "Lapin kunnat kokeilevat", "Työllisyyden kuntakokeilu"}
+		kokeilu := []string{"Kuntien yhteinen kokeilu", "Lapin kunnat kokeilevat", "Suomen Kuntaliitto", "Äänekoski kokeilee kutsuliikennettä"}
+		for q, want := range map[string][]string{
+			// kunta, kunnat, kunnissa share the Snowball stem "kun"; the
+			// genitive plural kuntien stems to "kunt" (no consonant
+			// gradation in Snowball), which "kunta" also reaches through
+			// its Swedish stem.
+			"kunnissa": {"Lapin kunnat kokeilevat"},
+			"kunnat":   {"Lapin kunnat kokeilevat"},
+			"kuntien":  {"Kuntien yhteinen kokeilu", "Työllisyyden kuntakokeilu"},
+			"kunta":    kunta,
+			// kokeilu, kokeilun, kokeiluja, kokeilussa, kokeilut: one stem; the
+			// verb kokeilee/kokeilevat is another word.
+			"kokeilu":     kokeilu,
+			"kokeilun":    kokeilu,
+			"kokeiluja":   kokeilu,
+			"kokeilussa":  kokeilu,
+			"Lappi":       {"Lapin kunnat kokeilevat", "Lappi-verkosto"},
+			"Lapin":       {"Lapin kunnat kokeilevat", "Lappi-verkosto"},
+			"Kela":        {"Kela", "Työllisyyden kuntakokeilu"},
+			"Kelan":       {"Kela", "Työllisyyden kuntakokeilu"},
+			"Kuntaliitto": {"Suomen Kuntaliitto"},
+			"Kuntaliiton": {"Suomen Kuntaliitto"},
+			// Swedish: kommun, kommunen, kommuner, kommunernas; försök,
+			// försöken; tjänst, tjänster, tjänsterna.
+			"kommun":     {"Kommunernas försök med boende", "Tjänster för äldre"},
+			"kommunerna": {"Kommunernas försök med boende", "Tjänster för äldre"},
+			"forsoken":   {"Kommunernas försök med boende"},
+			"tjänsterna": {"Tjänster för äldre"},
+		} {
+			quoted := find(`"` + q + `"`)
+			if slices.Sort(want); !slices.Equal(quoted, want) {
+				t.Errorf("%q: %q, want %q", q, quoted, want)
+			}
+			// Unquoted, the last word also matches as a prefix: a superset.
+			if typed := find(q); !isSubset(quoted, typed) {
+				t.Errorf("%s typed: %q lost hits of %q", q, typed, quoted)
+			}
+			if b == testdb.Postgres {
+				if ref := referenceHits(t, a, q); !isSubset(ref, quoted) {
+					t.Errorf("%q: %q, PostgreSQL's finnish/swedish configurations find %q", q, quoted, ref)
+				}
+			}
+		}
+		// The last word as it is being typed.
+		for q, want := range map[string]string{"kokeil": "Kuntien yhteinen kokeilu", "aanekoski kokeil": "Äänekoski kokeilee kutsuliikennettä",
+			"kuntaliit": "Suomen Kuntaliitto", "Kommunernas förs": "Kommunernas försök med boende"} {
+			if l := find(q); !slices.Contains(l, want) {
+				t.Errorf("%q: %q, want %q among them", q, l, want)
+			}
+		}
+	})
+}
+
+// TestSearchPhrases: words in double quotes match only next to each other
+// in that order (in any of their forms); outside quotes, in any order.
+func TestSearchPhrases(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		a := newAPI(t, b, false)
+		ctx := auth.System(context.Background())
+		for _, p := range languageCorpus.pilots {
+			a.db.Client.Pilot.Create().SetTitle(p[0]).SetDescription(p[1]).ExecX(ctx)
+		}
+		find := func(q string) []string {
+			l := labels(a.search(q, map[string]any{"first": 100}))
+			slices.Sort(l)
+			return l
+		}
+		for q, want := range map[string][]string{
+			`työllisyyden kuntakokeilu`:   {"Kuntakokeilu ja työllisyys", "Työllisyyden kuntakokeilu"},
+			`"työllisyyden kuntakokeilu"`: {"Työllisyyden kuntakokeilu"},
+			`"kuntakokeilu työllisyyden"`: nil,
+			`"kuntien yhteistyö" Kelan`:   {"Työllisyyden kuntakokeilu"},
+			`"kunnissa kokeilu"`:          {"Lapin kunnat kokeilevat"}, // "Kunnissa kokeiluja"
+			`"kommunens försök"`:          {"Kommunernas försök med boende"},
+			`"försök kommunernas"`:        nil,
+			`"yhteinen kokeilu`:           {"Kuntien yhteinen kokeilu"}, // an unclosed quote runs to the end
+		} {
+			if got := find(q); !slices.Equal(got, want) {
+				t.Errorf("%s: %q, want %q", q, got, want)
+			}
+		}
+		a.fail("BAD_USER_INPUT", `{ search(query: "\"\" ?") { totalCount } }`, nil)
+	})
+}
+
+func isSubset(small, big []string) bool {
+	for _, s := range small {
+		if !slices.Contains(big, s) {
+			return false
+		}
+	}
+	return true
+}
+
+// referenceHits are the labels of pilots and organisations whose text
+// PostgreSQL's finnish or swedish configuration matches with word.
+func referenceHits(t *testing.T, a *api, word string) []string {
+	t.Helper()
+	rows, err := a.db.SQL.Query(`SELECT label FROM (
+		SELECT title AS label, title || ' ' || COALESCE(summary, '') || ' ' || COALESCE(description, '') AS text FROM pilots
+		UNION ALL SELECT name, name || ' ' || COALESCE(description, '') FROM organizations) t
+		WHERE to_tsvector('finnish', text) @@ plainto_tsquery('finnish', $1)
+		   OR to_tsvector('swedish', text) @@ plainto_tsquery('swedish', $1)
+		ORDER BY label`, word)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var l string
+		if err := rows.Scan(&l); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, l)
+	}
+	return out
+}
