@@ -45136,6 +45136,21 @@ func (ec *executionContext) _SearchResult(ctx context.Context, sel ast.Selection
 			return graphql.Null
 		}
 		return ec._Workspace(ctx, sel, obj)
+	case *ent.WellbeingCounty:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._WellbeingCounty(ctx, sel, obj)
+	case *ent.Theme:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Theme(ctx, sel, obj)
+	case *ent.Region:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Region(ctx, sel, obj)
 	case *ent.Pilot:
 		if obj == nil {
 			return graphql.Null
@@ -45156,6 +45171,11 @@ func (ec *executionContext) _SearchResult(ctx context.Context, sel ast.Selection
 			return graphql.Null
 		}
 		return ec._Network(ctx, sel, obj)
+	case *ent.Municipality:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Municipality(ctx, sel, obj)
 	case *ent.Discussion:
 		if obj == nil {
 			return graphql.Null
@@ -46434,7 +46454,7 @@ func (ec *executionContext) _MembershipEdge(ctx context.Context, sel ast.Selecti
 	return out
 }
 
-var municipalityImplementors = []string{"Municipality", "Node"}
+var municipalityImplementors = []string{"Municipality", "Node", "SearchResult"}
 
 func (ec *executionContext) _Municipality(ctx context.Context, sel ast.SelectionSet, obj *ent.Municipality) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, municipalityImplementors)
@@ -48577,7 +48597,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	return out
 }
 
-var regionImplementors = []string{"Region", "Node"}
+var regionImplementors = []string{"Region", "Node", "SearchResult"}
 
 func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, obj *ent.Region) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, regionImplementors)
@@ -49395,7 +49415,7 @@ func (ec *executionContext) _SurveyScaleCount(ctx context.Context, sel ast.Selec
 	return out
 }
 
-var themeImplementors = []string{"Theme", "Node"}
+var themeImplementors = []string{"Theme", "Node", "SearchResult"}
 
 func (ec *executionContext) _Theme(ctx context.Context, sel ast.SelectionSet, obj *ent.Theme) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, themeImplementors)
@@ -49710,7 +49730,7 @@ func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
-var wellbeingCountyImplementors = []string{"WellbeingCounty", "Node"}
+var wellbeingCountyImplementors = []string{"WellbeingCounty", "Node", "SearchResult"}
 
 func (ec *executionContext) _WellbeingCounty(ctx context.Context, sel ast.SelectionSet, obj *ent.WellbeingCounty) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, wellbeingCountyImplementors)

@@ -516,6 +516,14 @@ const (
 	SearchTypeWorkspace    SearchType = "WORKSPACE"
 	SearchTypeDiscussion   SearchType = "DISCUSSION"
 	SearchTypeNotice       SearchType = "NOTICE"
+	// Municipalities, by their names in Finnish, Swedish and English.
+	SearchTypeMunicipality SearchType = "MUNICIPALITY"
+	// Regions (maakunnat), by their names in Finnish, Swedish and English.
+	SearchTypeRegion SearchType = "REGION"
+	// Wellbeing services counties, by their names in Finnish, Swedish and English.
+	SearchTypeWellbeingCounty SearchType = "WELLBEING_COUNTY"
+	// Themes, by their names in Finnish, Swedish and English.
+	SearchTypeTheme SearchType = "THEME"
 )
 
 var AllSearchType = []SearchType{
@@ -525,11 +533,15 @@ var AllSearchType = []SearchType{
 	SearchTypeWorkspace,
 	SearchTypeDiscussion,
 	SearchTypeNotice,
+	SearchTypeMunicipality,
+	SearchTypeRegion,
+	SearchTypeWellbeingCounty,
+	SearchTypeTheme,
 }
 
 func (e SearchType) IsValid() bool {
 	switch e {
-	case SearchTypePilot, SearchTypeNetwork, SearchTypeOrganization, SearchTypeWorkspace, SearchTypeDiscussion, SearchTypeNotice:
+	case SearchTypePilot, SearchTypeNetwork, SearchTypeOrganization, SearchTypeWorkspace, SearchTypeDiscussion, SearchTypeNotice, SearchTypeMunicipality, SearchTypeRegion, SearchTypeWellbeingCounty, SearchTypeTheme:
 		return true
 	}
 	return false

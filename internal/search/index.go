@@ -27,8 +27,12 @@ import (
 
 	"kokeilu/ent"
 	"kokeilu/ent/discussion"
+	"kokeilu/ent/municipality"
 	"kokeilu/ent/notice"
 	"kokeilu/ent/post"
+	"kokeilu/ent/region"
+	"kokeilu/ent/theme"
+	"kokeilu/ent/wellbeingcounty"
 
 	"entgo.io/ent/dialect"
 )
@@ -43,10 +47,19 @@ const (
 	Workspace    Kind = "WORKSPACE"
 	Discussion   Kind = "DISCUSSION"
 	Notice       Kind = "NOTICE"
+	// Places and themes are found by their names in Finnish, Swedish and
+	// English ("Helsingfors" finds Helsinki).
+	Municipality    Kind = "MUNICIPALITY"
+	Region          Kind = "REGION"
+	WellbeingCounty Kind = "WELLBEING_COUNTY"
+	Theme           Kind = "THEME"
 )
 
 // Kinds are all searchable types.
-var Kinds = []Kind{Pilot, Network, Organization, Workspace, Discussion, Notice}
+var Kinds = []Kind{Pilot, Network, Organization, Workspace, Discussion, Notice, Municipality, Region, WellbeingCounty, Theme}
+
+// names is the title of a row with official names in three languages.
+const names = `name_fi || ' ' || COALESCE(name_sv, '') || ' ' || COALESCE(name_en, '')`
 
 // source is the SQL that reads a kind's documents from its own table:
 // id, workspace (contents only), title, body. Discussions take the body of
@@ -68,6 +81,10 @@ var sources = []source{
 	{Discussion, discussion.Table, `SELECT d.id, d.` + discussion.WorkspaceColumn + `, d.title, COALESCE((SELECT p.body FROM ` + post.Table +
 		` p WHERE p.` + post.DiscussionColumn + ` = d.id ORDER BY p.id + 0 LIMIT 1), '') FROM ` + discussion.Table + ` d`},
 	{Notice, notice.Table, `SELECT id, ` + notice.WorkspaceColumn + `, title, COALESCE(body, '') FROM ` + notice.Table},
+	{Municipality, municipality.Table, `SELECT id, NULL, ` + names + `, '' FROM ` + municipality.Table},
+	{Region, region.Table, `SELECT id, NULL, ` + names + `, '' FROM ` + region.Table},
+	{WellbeingCounty, wellbeingcounty.Table, `SELECT id, NULL, ` + names + `, '' FROM ` + wellbeingcounty.Table},
+	{Theme, theme.Table, `SELECT id, NULL, ` + names + `, '' FROM ` + theme.Table},
 }
 
 func sourceOf(k Kind) source {

@@ -6,10 +6,14 @@ import (
 
 	"kokeilu/ent"
 	"kokeilu/ent/discussion"
+	"kokeilu/ent/municipality"
 	"kokeilu/ent/network"
 	"kokeilu/ent/notice"
 	"kokeilu/ent/organization"
 	"kokeilu/ent/pilot"
+	"kokeilu/ent/region"
+	"kokeilu/ent/theme"
+	"kokeilu/ent/wellbeingcounty"
 	"kokeilu/ent/workspace"
 	"kokeilu/internal/fault"
 )
@@ -95,6 +99,14 @@ func load(ctx context.Context, c *ent.Client, hits []Hit) (map[int]ent.Noder, er
 			err = each(c.Discussion.Query().Where(discussion.IDIn(ids...)).All(ctx))(func(v *ent.Discussion) { add(v, v.ID) })
 		case Notice:
 			err = each(c.Notice.Query().Where(notice.IDIn(ids...)).All(ctx))(func(v *ent.Notice) { add(v, v.ID) })
+		case Municipality:
+			err = each(c.Municipality.Query().Where(municipality.IDIn(ids...)).All(ctx))(func(v *ent.Municipality) { add(v, v.ID) })
+		case Region:
+			err = each(c.Region.Query().Where(region.IDIn(ids...)).All(ctx))(func(v *ent.Region) { add(v, v.ID) })
+		case WellbeingCounty:
+			err = each(c.WellbeingCounty.Query().Where(wellbeingcounty.IDIn(ids...)).All(ctx))(func(v *ent.WellbeingCounty) { add(v, v.ID) })
+		case Theme:
+			err = each(c.Theme.Query().Where(theme.IDIn(ids...)).All(ctx))(func(v *ent.Theme) { add(v, v.ID) })
 		}
 		if err != nil {
 			return nil, err

@@ -174,3 +174,62 @@ func referenceHits(t *testing.T, a *api, word string) []string {
 	}
 	return out
 }
+
+// TestSearchPlaces: municipalities, regions, wellbeing services counties
+// and themes are found by their names in Finnish, Swedish and English, in
+// any inflection, each with its own type filter.
+func TestSearchPlaces(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		a := newAPI(t, b, false)
+		const q = `query($q: String!, $types: [SearchType!]) { search(query: $q, types: $types, first: 5) { totalCount nodes { __typename
+		  ... on Municipality { nameFi } ... on Region { nameFi } ... on WellbeingCounty { nameFi } ... on Theme { nameFi } } } }`
+		find := func(query string, types ...string) (out []string) {
+			var got struct {
+				Search struct {
+					Nodes []struct {
+						Typename string `json:"__typename"`
+						NameFi   string
+					}
+				}
+			}
+			vars := map[string]any{"q": query}
+			if len(types) > 0 {
+				vars["types"] = types
+			}
+			a.query(&got, q, vars)
+			for _, n := range got.Search.Nodes {
+				out = append(out, n.Typename+" "+n.NameFi)
+			}
+			return out
+		}
+		for _, c := range []struct {
+			query, kind, want string
+		}{
+			{"Helsingfors", "MUNICIPALITY", "Municipality Helsinki"},
+			{"Åbo", "MUNICIPALITY", "Municipality Turku"},
+			{"abo", "MUNICIPALITY", "Municipality Turku"},
+			{"Vanda", "MUNICIPALITY", "Municipality Vantaa"},
+			{"Lappland", "REGION", "Region Lappi"},
+			{"Lapin", "REGION", "Region Lappi"},
+			{"Egentliga Finland", "REGION", "Region Varsinais-Suomi"},
+			{"Lapplands välfärdsområde", "WELLBEING_COUNTY", "WellbeingCounty Lapin hyvinvointialue"},
+			{"wellbeing services county Lapland", "WELLBEING_COUNTY", "WellbeingCounty Lapin hyvinvointialue"},
+		} {
+			if got := find(c.query, c.kind); len(got) == 0 || got[0] != c.want {
+				t.Errorf("%s (%s): %q, want %q first", c.query, c.kind, got, c.want)
+			}
+		}
+		// Without a filter the same places are found among everything else.
+		if got := find("Helsingfors"); !slices.Contains(got, "Municipality Helsinki") {
+			t.Errorf("Helsingfors: %q", got)
+		}
+		// Themes: created through ent, so the hooks index them on write.
+		a.db.Client.Theme.Create().SetSlug("asuminen-haku").SetNameFi("Asumisen kokeilut").SetNameSv("Försök med boende").
+			SetNameEn("Housing pilots").ExecX(auth.System(context.Background()))
+		for _, name := range []string{"asumisen", "boendet", "housing pilot"} {
+			if got := find(name, "THEME"); !slices.Equal(got, []string{"Theme Asumisen kokeilut"}) {
+				t.Errorf("theme %q: %q", name, got)
+			}
+		}
+	})
+}
