@@ -13,7 +13,7 @@ import (
 // AnalyserVersion names how text becomes index terms. Change it whenever
 // Analyse (or the index layout) changes: Install then rebuilds the index of
 // an existing database at start.
-const AnalyserVersion = 2
+const AnalyserVersion = 3
 
 // Word is one word of a text as the index knows it, every form folded by
 // Fold: as written (for prefix matches while typing) and its Snowball

@@ -11,9 +11,9 @@
 // unlike FTS5) holds one column per form of title and body. Ent hooks keep
 // documents current on every write, inside the writer's transaction;
 // Install indexes rows that exist already, and rebuilds the index when
-// AnalyserVersion changed. Queries rank with ts_rank (PostgreSQL) or BM25
-// over FTS4's matchinfo (SQLite), titles weighing more than bodies, and
-// filter by the same workspace predicate as the privacy policies.
+// AnalyserVersion changed. Queries put title hits before body hits (see
+// Index.Search) and filter by the same workspace predicate as the privacy
+// policies.
 package search
 
 import (
@@ -21,8 +21,6 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
-	"sync"
-	"time"
 	"unicode/utf8"
 
 	"kokeilu/ent"
@@ -99,10 +97,6 @@ func sourceOf(k Kind) source {
 // Index is the search index of one database.
 type Index struct {
 	dialect string
-
-	mu        sync.Mutex
-	count     int64 // documents, for ranking on SQLite
-	countedAt time.Time
 }
 
 // New returns the index of a database of the given ent dialect.
@@ -151,7 +145,7 @@ func (ix *Index) create(ctx context.Context, client *ent.Client) error {
 		return err
 	}
 	if version != AnalyserVersion {
-		for _, s := range []string{`DROP TABLE IF EXISTS search_fts`, `DROP TABLE IF EXISTS search_documents`, `DELETE FROM search_analyser`} {
+		for _, s := range []string{`DROP TABLE IF EXISTS search_fts`, `DROP TABLE IF EXISTS search_title_fts`, `DROP TABLE IF EXISTS search_documents`, `DELETE FROM search_analyser`} {
 			if _, err := tx.ExecContext(ctx, s); err != nil {
 				return fmt.Errorf("%s: %w", s, err)
 			}
@@ -180,8 +174,8 @@ func (ix *Index) create(ctx context.Context, client *ent.Client) error {
 }
 
 // scanInt is the one integer that query returns.
-func scanInt(ctx context.Context, c execQuerier, query string) (int, error) {
-	rows, err := c.QueryContext(ctx, query)
+func scanInt(ctx context.Context, c execQuerier, query string, args ...any) (int, error) {
+	rows, err := c.QueryContext(ctx, query, args...)
 	if err != nil {
 		return 0, err
 	}
@@ -202,13 +196,16 @@ func firstLine(s string) string {
 
 // sqliteSchema: documents in a plain table, text in FTS4 (docid = id),
 // one column per form of the words (Word) of title and body, so a phrase
-// finds its words next to each other in one column.
+// finds its words next to each other in one column; the titles alone again
+// in search_title_fts, for the hits ranked first (FTS4 has no column
+// filter for phrases, and titles' lists of documents are short).
 // FTS5 needs the sqlite_fts5 build tag; FTS4 is in the default build.
 var sqliteSchema = []string{
 	`CREATE TABLE IF NOT EXISTS search_documents (
 		id INTEGER PRIMARY KEY, kind TEXT NOT NULL, workspace_id INTEGER)`,
 	`CREATE INDEX IF NOT EXISTS search_documents_workspace_id ON search_documents (workspace_id)`,
 	`CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts4(title, body, title_fi, body_fi, title_sv, body_sv, tokenize=unicode61)`,
+	`CREATE VIRTUAL TABLE IF NOT EXISTS search_title_fts USING fts4(title, title_fi, title_sv, tokenize=unicode61)`,
 }
 
 // postgresSchema: the tsvector is written by Go (tsvector below), titles
@@ -216,7 +213,9 @@ var sqliteSchema = []string{
 // the versioned migrations, whose drift check compares ent's tables only.
 var postgresSchema = []string{
 	`CREATE TABLE IF NOT EXISTS search_documents (
-		id bigint PRIMARY KEY, kind text NOT NULL, workspace_id bigint, tsv tsvector NOT NULL)`,
+		id bigint PRIMARY KEY, kind text NOT NULL, workspace_id bigint,
+		tsv tsvector NOT NULL, title_tsv tsvector NOT NULL)`,
+	`CREATE INDEX IF NOT EXISTS search_documents_title_tsv ON search_documents USING gin (title_tsv)`,
 	`CREATE INDEX IF NOT EXISTS search_documents_tsv ON search_documents USING gin (tsv)`,
 	`CREATE INDEX IF NOT EXISTS search_documents_workspace_id ON search_documents (workspace_id)`,
 }
@@ -229,8 +228,8 @@ func (ix *Index) Rebuild(ctx context.Context, client *ent.Client) error {
 		return err
 	}
 	defer tx.Rollback()
-	for _, q := range []string{`DELETE FROM search_documents`, `DELETE FROM search_fts`} {
-		if q == `DELETE FROM search_fts` && ix.dialect == dialect.Postgres {
+	for _, q := range []string{`DELETE FROM search_documents`, `DELETE FROM search_fts`, `DELETE FROM search_title_fts`} {
+		if q != `DELETE FROM search_documents` && ix.dialect == dialect.Postgres {
 			continue
 		}
 		if _, err := tx.ExecContext(ctx, q); err != nil {
@@ -394,19 +393,21 @@ func (ix *Index) write(ctx context.Context, c execQuerier, docs []document) erro
 		part := docs[start:min(start+perStatement, len(docs))]
 		if ix.dialect == dialect.Postgres {
 			var b strings.Builder
-			args := make([]any, 0, 4*len(part))
-			b.WriteString(`INSERT INTO search_documents (id, kind, workspace_id, tsv) VALUES `)
+			args := make([]any, 0, 5*len(part))
+			b.WriteString(`INSERT INTO search_documents (id, kind, workspace_id, tsv, title_tsv) VALUES `)
 			for i, d := range part {
 				if i > 0 {
 					b.WriteString(", ")
 				}
 				n := len(args)
-				fmt.Fprintf(&b, "($%d, $%d, $%d, $%d::tsvector)", n+1, n+2, n+3, n+4)
-				args = append(args, d.id, string(d.kind), d.workspace, tsvector(Analyse(d.title), Analyse(d.body)))
+				fmt.Fprintf(&b, "($%d, $%d, $%d, $%d::tsvector, $%d::tsvector)", n+1, n+2, n+3, n+4, n+5)
+				title := Analyse(d.title)
+				args = append(args, d.id, string(d.kind), d.workspace, tsvector(title, Analyse(d.body)), tsvector(title, nil))
 			}
 			// An upsert, not delete-then-insert: two transactions writing
 			// the same document must not collide on its key.
-			b.WriteString(` ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, workspace_id = EXCLUDED.workspace_id, tsv = EXCLUDED.tsv`)
+			b.WriteString(` ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, workspace_id = EXCLUDED.workspace_id,
+				tsv = EXCLUDED.tsv, title_tsv = EXCLUDED.title_tsv`)
 			if _, err := c.ExecContext(ctx, b.String(), args...); err != nil {
 				return err
 			}
@@ -425,6 +426,13 @@ func (ix *Index) write(ctx context.Context, c execQuerier, docs []document) erro
 		if _, err := c.ExecContext(ctx, `INSERT INTO search_fts (docid, title, body, title_fi, body_fi, title_sv, body_sv) VALUES `+placeholders(len(part), 7), text...); err != nil {
 			return err
 		}
+		titles := make([]any, 0, 4*len(part))
+		for i := range part {
+			titles = append(titles, text[7*i], text[7*i+1], text[7*i+3], text[7*i+5])
+		}
+		if _, err := c.ExecContext(ctx, `INSERT INTO search_title_fts (docid, title, title_fi, title_sv) VALUES `+placeholders(len(part), 4), titles...); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -439,8 +447,10 @@ func (ix *Index) remove(ctx context.Context, c execQuerier, ids []int) error {
 		return err
 	}
 	if ix.dialect != dialect.Postgres {
-		if _, err := c.ExecContext(ctx, `DELETE FROM search_fts WHERE docid IN (`+list+`)`); err != nil {
-			return err
+		for _, t := range []string{"search_fts", "search_title_fts"} {
+			if _, err := c.ExecContext(ctx, `DELETE FROM `+t+` WHERE docid IN (`+list+`)`); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

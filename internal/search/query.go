@@ -2,9 +2,9 @@ package search
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
-	"time"
 
 	"kokeilu/ent"
 	"kokeilu/ent/privacy"
@@ -27,99 +27,151 @@ type Query struct {
 type Hit struct {
 	ID   int
 	Kind Kind
-	Rank float64
 }
 
-// documents is how many documents the index holds, for BM25's idf on
-// SQLite; it is read at most once a minute (idf needs no precision).
-func (ix *Index) documents(ctx context.Context, c *ent.Client) (int64, error) {
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
-	if time.Since(ix.countedAt) < time.Minute {
-		return ix.count, nil
-	}
-	rows, err := c.QueryContext(ctx, `SELECT count(*) FROM search_documents`)
-	if err != nil {
-		return 0, err
-	}
-	defer rows.Close()
-	if rows.Next() {
-		if err := rows.Scan(&ix.count); err != nil {
-			return 0, err
-		}
-	}
-	ix.countedAt = time.Now()
-	return ix.count, rows.Err()
-}
+// exactUpTo is the most hits counted one by one: above it, totalCount is
+// an estimate (see Search), as counting tens of thousands of readable hits
+// would cost more than finding the page.
+const exactUpTo = 1000
 
-// Search returns a page of hits for the viewer of ctx, best first (ties by
-// id), and how many hits there are in all. Contents of workspaces whose
-// contents the viewer may not read are left out of both, by the predicate
-// the privacy policies use.
+// Search returns a page of hits for the viewer of ctx and how many hits
+// there are in all. Order: documents whose title (name) holds every term
+// come first, then the others; within each group the most recently indexed
+// row (highest id) first. Both groups are read in the index's own order and
+// stop at the page, so a broad word costs no more than a rare one.
+//
+// The total is exact up to exactUpTo hits. Above that it is an estimate,
+// never less than exactUpTo+1: on PostgreSQL the planner's estimate of the
+// rows of the search, on SQLite the documents that match the words before
+// the type and readability filters (an upper bound). Contents of
+// workspaces whose contents the viewer may not read are left out of the
+// hits and of the exact count, by the predicate the privacy policies use.
 func (ix *Index) Search(ctx context.Context, c *ent.Client, q Query) ([]Hit, int, error) {
 	if len(q.Terms) == 0 {
 		return nil, 0, nil
 	}
-	b := &builder{postgres: ix.dialect == dialect.Postgres}
-	var from, rank string
-	if b.postgres {
-		tsquery := b.arg(TSQuery(q.Terms)) + `::tsquery`
-		from = `search_documents d`
-		rank = `ts_rank('{0, 0, 0.1, 1.0}', d.tsv, ` + tsquery + `)::float8`
-		b.where = append(b.where, `d.tsv @@ `+tsquery)
+	pg := ix.dialect == dialect.Postgres
+	// A set of hits is where it is read from and the condition there.
+	type set struct {
+		from string
+		cond func(*builder) string
+	}
+	var all, title, rest set
+	if pg {
+		tsquery := func(b *builder) string { return b.arg(TSQuery(q.Terms)) + `::tsquery` }
+		all = set{`search_documents d`, func(b *builder) string { return `d.tsv @@ ` + tsquery(b) }}
+		title = set{`search_documents d`, func(b *builder) string { return `d.title_tsv @@ ` + tsquery(b) }}
+		rest = set{`search_documents d`, func(b *builder) string {
+			return `d.tsv @@ ` + tsquery(b) + ` AND NOT d.title_tsv @@ ` + tsquery(b)
+		}}
 	} else {
-		from = `search_fts JOIN search_documents d ON d.id = search_fts.docid`
-		documents, err := ix.documents(ctx, c)
+		all = set{`search_fts JOIN search_documents d ON d.id = search_fts.docid`,
+			func(b *builder) string { return `search_fts MATCH ` + b.arg(FTSMatch(q.Terms)) }}
+		title = set{`search_title_fts JOIN search_documents d ON d.id = search_title_fts.docid`,
+			func(b *builder) string { return `search_title_fts MATCH ` + b.arg(FTSMatch(q.Terms)) }}
+		rest = set{all.from, func(b *builder) string {
+			return all.cond(b) + ` AND d.id NOT IN (SELECT docid FROM search_title_fts WHERE search_title_fts MATCH ` + b.arg(FTSMatch(q.Terms)) + `)`
+		}}
+	}
+	visible := readable(ctx)
+	// statement writes head FROM … WHERE the set's condition AND the
+	// filters, tail, with its own arguments.
+	statement := func(head string, hits set, tail string) (string, []any) {
+		b := &builder{postgres: pg}
+		where := []string{hits.cond(b)}
+		if len(q.Kinds) > 0 {
+			ks := make([]string, len(q.Kinds))
+			for i, k := range q.Kinds {
+				ks[i] = b.arg(string(k))
+			}
+			where = append(where, `d.kind IN (`+strings.Join(ks, ", ")+`)`)
+		}
+		if visible != nil {
+			where = append(where, `(d.workspace_id IS NULL OR d.workspace_id IN (`+b.sub(visible)+`))`)
+		}
+		return head + ` FROM ` + hits.from + ` WHERE ` + strings.Join(where, ` AND `) + tail, b.args
+	}
+
+	query, args := statement(`SELECT count(*) FROM (SELECT 1`, all, fmt.Sprintf(` LIMIT %d) x`, exactUpTo+1))
+	total, err := scanInt(ctx, c, query, args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	if total > exactUpTo {
+		if pg {
+			query, args = statement(`SELECT 1`, all, ``)
+			total, err = planRows(ctx, c, query, args)
+		} else {
+			total, err = scanInt(ctx, c, `SELECT count(*) FROM search_fts WHERE search_fts MATCH ?`, FTSMatch(q.Terms))
+		}
 		if err != nil {
 			return nil, 0, err
 		}
-		rank = fmt.Sprintf(`kokeilu_bm25(matchinfo(search_fts, 'pcx'), %d)`, documents)
-		b.where = append(b.where, `search_fts MATCH `+b.arg(FTSMatch(q.Terms)))
-	}
-	if len(q.Kinds) > 0 {
-		ks := make([]string, len(q.Kinds))
-		for i, k := range q.Kinds {
-			ks[i] = b.arg(string(k))
-		}
-		b.where = append(b.where, `d.kind IN (`+strings.Join(ks, ", ")+`)`)
-	}
-	if visible := readable(ctx); visible != nil {
-		b.where = append(b.where, `(d.workspace_id IS NULL OR d.workspace_id IN (`+b.sub(visible)+`))`)
-	}
-	where := ` WHERE ` + strings.Join(b.where, ` AND `)
-
-	var total int
-	rows, err := c.QueryContext(ctx, `SELECT count(*) FROM `+from+where, b.args...)
-	if err != nil {
-		return nil, 0, err
-	}
-	if rows.Next() {
-		err = rows.Scan(&total)
-	}
-	rows.Close()
-	if err != nil {
-		return nil, 0, err
+		total = max(total, exactUpTo+1)
 	}
 	offset, limit := q.Window(total)
 	if limit <= 0 || offset >= total {
 		return nil, total, nil
 	}
-	page := `SELECT d.id, d.kind, ` + rank + ` AS score FROM ` + from + where +
-		fmt.Sprintf(` ORDER BY score DESC, d.id LIMIT %d OFFSET %d`, limit, offset)
-	rows, err = c.QueryContext(ctx, page, b.args...)
+	ids := func(from set, limit, offset int) ([]Hit, error) {
+		query, args := statement(`SELECT d.id, d.kind`, from, fmt.Sprintf(` ORDER BY d.id DESC LIMIT %d OFFSET %d`, limit, offset))
+		rows, err := c.QueryContext(ctx, query, args...)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		var hits []Hit
+		for rows.Next() {
+			var h Hit
+			if err := rows.Scan(&h.ID, &h.Kind); err != nil {
+				return nil, err
+			}
+			hits = append(hits, h)
+		}
+		return hits, rows.Err()
+	}
+	// Title hits up to the end of the page: how many there are before it
+	// tells where the other hits start.
+	first, err := ids(title, offset+limit, 0)
 	if err != nil {
 		return nil, 0, err
 	}
-	defer rows.Close()
-	var hits []Hit
-	for rows.Next() {
-		var h Hit
-		if err := rows.Scan(&h.ID, &h.Kind, &h.Rank); err != nil {
+	hits := first[min(offset, len(first)):]
+	if len(first) < offset+limit {
+		others, err := ids(rest, limit-len(hits), max(0, offset-len(first)))
+		if err != nil {
 			return nil, 0, err
 		}
-		hits = append(hits, h)
+		hits = append(hits, others...)
 	}
-	return hits, total, rows.Err()
+	return hits, total, nil
+}
+
+// planRows is PostgreSQL's estimate of the rows of query.
+func planRows(ctx context.Context, c execQuerier, query string, args []any) (int, error) {
+	rows, err := c.QueryContext(ctx, `EXPLAIN (FORMAT JSON) `+query, args...)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	var plan []byte
+	if rows.Next() {
+		if err := rows.Scan(&plan); err != nil {
+			return 0, err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	var out []struct {
+		Plan struct {
+			Rows float64 `json:"Plan Rows"`
+		}
+	}
+	if err := json.Unmarshal(plan, &out); err != nil || len(out) == 0 {
+		return 0, fmt.Errorf("search estimate: %s: %v", plan, err)
+	}
+	return int(out[0].Plan.Rows), nil
 }
 
 // readable is the predicate of workspaces whose contents the viewer of ctx
@@ -137,7 +189,6 @@ func readable(ctx context.Context) func(*entsql.Selector) {
 type builder struct {
 	postgres bool
 	args     []any
-	where    []string
 }
 
 func (b *builder) arg(v any) string {
@@ -172,9 +223,13 @@ func (b *builder) sub(pred func(*entsql.Selector)) string {
 // alternatives are the index terms one query word matches, as (stem, is
 // prefix) pairs without repeats.
 func alternatives(w Word, prefix bool) [][2]string {
-	alts := [][2]string{{w.Fi, ""}}
-	if w.Sv != w.Fi {
-		alts = append(alts, [2]string{w.Sv, ""})
+	var alts [][2]string
+	for i, stem := range []string{w.Fi, w.Sv} {
+		// A stem that the prefix matches anyway costs a second lookup.
+		if (i == 1 && stem == w.Fi) || (prefix && strings.HasPrefix(stem, w.Surface)) {
+			continue
+		}
+		alts = append(alts, [2]string{stem, ""})
 	}
 	if prefix {
 		alts = append(alts, [2]string{w.Surface, "*"})
