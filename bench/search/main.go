@@ -152,29 +152,37 @@ func viaSQL(ctx context.Context, db *database.DB, q string) (int, error) {
 		rest = `SELECT d.id FROM search_fts JOIN search_documents d ON d.id = search_fts.docid WHERE search_fts MATCH ?1
 			AND d.id NOT IN (SELECT docid FROM search_title_fts WHERE search_title_fts MATCH ?1) AND ` + visible + ` ORDER BY d.id DESC LIMIT ?2`
 	}
+	// SQLite counts the index's matches first and joins only below 1,001
+	// (internal/search does the same); PostgreSQL counts up to 1,001 and
+	// asks the planner above.
 	var total int
-	if err := db.SQL.QueryRowContext(ctx, count, arg).Scan(&total); err != nil {
-		return 0, err
-	}
-	if total > 1000 {
-		if db.Dialect == dialect.Postgres {
-			var plan []byte
-			if err := db.SQL.QueryRowContext(ctx, estimate, arg).Scan(&plan); err != nil {
-				return 0, err
-			}
-			var out []struct {
-				Plan struct {
-					Rows float64 `json:"Plan Rows"`
-				}
-			}
-			if err := json.Unmarshal(plan, &out); err != nil || len(out) == 0 {
-				return 0, fmt.Errorf("plan %s: %v", plan, err)
-			}
-			total = int(out[0].Plan.Rows)
-		} else if err := db.SQL.QueryRowContext(ctx, estimate, arg).Scan(&total); err != nil {
+	if db.Dialect != dialect.Postgres {
+		if err := db.SQL.QueryRowContext(ctx, estimate, arg).Scan(&total); err != nil {
 			return 0, err
 		}
-		total = max(total, 1001)
+		if total > 1000 {
+			count = ""
+		}
+	}
+	if count != "" {
+		if err := db.SQL.QueryRowContext(ctx, count, arg).Scan(&total); err != nil {
+			return 0, err
+		}
+	}
+	if total > 1000 && db.Dialect == dialect.Postgres {
+		var plan []byte
+		if err := db.SQL.QueryRowContext(ctx, estimate, arg).Scan(&plan); err != nil {
+			return 0, err
+		}
+		var out []struct {
+			Plan struct {
+				Rows float64 `json:"Plan Rows"`
+			}
+		}
+		if err := json.Unmarshal(plan, &out); err != nil || len(out) == 0 {
+			return 0, fmt.Errorf("plan %s: %v", plan, err)
+		}
+		total = max(int(out[0].Plan.Rows), 1001)
 	}
 	n := 0
 	for _, stmt := range []string{title, rest} {

@@ -43,7 +43,8 @@ const exactUpTo = 1000
 // The total is exact up to exactUpTo hits. Above that it is an estimate,
 // never less than exactUpTo+1: on PostgreSQL the planner's estimate of the
 // rows of the search, on SQLite the documents that match the words before
-// the type and readability filters (an upper bound). Contents of
+// the type and readability filters (an upper bound; and when those are
+// more than exactUpTo, SQLite reports them even if fewer pass the filters). Contents of
 // workspaces whose contents the viewer may not read are left out of the
 // hits and of the exact count, by the predicate the privacy policies use.
 func (ix *Index) Search(ctx context.Context, c *ent.Client, q Query) ([]Hit, int, error) {
@@ -93,18 +94,13 @@ func (ix *Index) Search(ctx context.Context, c *ent.Client, q Query) ([]Hit, int
 	}
 
 	query, args := statement(`SELECT count(*) FROM (SELECT 1`, all, fmt.Sprintf(` LIMIT %d) x`, exactUpTo+1))
-	total, err := scanInt(ctx, c, query, args...)
+	total, err := ix.count(ctx, c, q.Terms, query, args)
 	if err != nil {
 		return nil, 0, err
 	}
-	if total > exactUpTo {
-		if pg {
-			query, args = statement(`SELECT 1`, all, ``)
-			total, err = planRows(ctx, c, query, args)
-		} else {
-			total, err = scanInt(ctx, c, `SELECT count(*) FROM search_fts WHERE search_fts MATCH ?`, FTSMatch(q.Terms))
-		}
-		if err != nil {
+	if total > exactUpTo && pg {
+		query, args = statement(`SELECT 1`, all, ``)
+		if total, err = planRows(ctx, c, query, args); err != nil {
 			return nil, 0, err
 		}
 		total = max(total, exactUpTo+1)
@@ -145,6 +141,21 @@ func (ix *Index) Search(ctx context.Context, c *ent.Client, q Query) ([]Hit, int
 		hits = append(hits, others...)
 	}
 	return hits, total, nil
+}
+
+// count is the exact number of hits up to exactUpTo, from the statement
+// exact (with its arguments); on SQLite above that, the documents the words
+// match before the filters. SQLite counts those first: FTS4 reads a term's
+// whole list of documents for any query, so one count of a broad word
+// spares the join of every hit to its document.
+func (ix *Index) count(ctx context.Context, c execQuerier, terms []Term, exact string, args []any) (int, error) {
+	if ix.dialect != dialect.Postgres {
+		n, err := scanInt(ctx, c, `SELECT count(*) FROM search_fts WHERE search_fts MATCH ?`, FTSMatch(terms))
+		if err != nil || n > exactUpTo {
+			return n, err
+		}
+	}
+	return scanInt(ctx, c, exact, args...)
 }
 
 // planRows is PostgreSQL's estimate of the rows of query.

@@ -233,3 +233,29 @@ func TestSearchPlaces(t *testing.T) {
 		}
 	})
 }
+
+// TestSearchReadmeExamples: the README's search examples find what it says
+// on the demo data.
+func TestSearchReadmeExamples(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		a := newAPI(t, b, true)
+		for q, want := range map[string]string{
+			`"työllisyyden kuntakokeilu" helsin`: "Työllisyyden kuntakokeilu – Helsinki",
+			`tyollisyyden kuntakokeiluissa`:      "Työllisyyden kuntakokeilu – Helsinki",
+		} {
+			got := a.search(q, map[string]any{"types": []string{"PILOT", "NOTICE"}, "first": 20})
+			if !slices.Contains(labels(got), want) {
+				t.Errorf("%s: %q (total %d), want %q among them", q, labels(got), got.TotalCount, want)
+			}
+		}
+		var got struct {
+			Search struct {
+				Nodes []struct{ NameFi string }
+			}
+		}
+		a.query(&got, `{ search(query: "Helsingfors", types: [MUNICIPALITY]) { nodes { ... on Municipality { nameFi } } } }`, nil)
+		if len(got.Search.Nodes) != 1 || got.Search.Nodes[0].NameFi != "Helsinki" {
+			t.Errorf("Helsingfors: %+v", got.Search.Nodes)
+		}
+	})
+}
