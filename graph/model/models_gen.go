@@ -218,7 +218,13 @@ type ReplyToDiscussionInput struct {
 	ReplyToID *int `json:"replyToId,omitempty"`
 }
 
-// A page of search results, best first.
+// A matched word in a snippet: `start` and `length` in characters (Unicode code points) of its text.
+type SearchHighlight struct {
+	Start  int `json:"start"`
+	Length int `json:"length"`
+}
+
+// A page of search results: title hits first, then the others.
 type SearchResultConnection struct {
 	// A list of edges.
 	Edges []*SearchResultEdge `json:"edges,omitempty"`
@@ -226,7 +232,10 @@ type SearchResultConnection struct {
 	Nodes []ent.Noder `json:"nodes"`
 	// Information to aid in pagination.
 	PageInfo *entgql.PageInfo[int] `json:"pageInfo"`
-	// How many results the viewer may see in all.
+	// How many results the viewer may see in all: exact up to 1,000; above
+	// that an estimate, never below 1,001 (on PostgreSQL the planner's
+	// estimate, on SQLite the documents the words match before the type and
+	// readability filters).
 	TotalCount int `json:"totalCount"`
 }
 
@@ -234,6 +243,16 @@ type SearchResultConnection struct {
 type SearchResultEdge struct {
 	Node   ent.Noder          `json:"node,omitempty"`
 	Cursor entgql.Cursor[int] `json:"cursor"`
+	// Where the result matched (null only if no query word matched on its own).
+	Snippet *SearchSnippet `json:"snippet,omitempty"`
+}
+
+// An excerpt of a search result: its title when a query word is there, else
+// up to 160 characters of its body around the first match ("…" where cut).
+type SearchSnippet struct {
+	Text string `json:"text"`
+	// The matched words in `text`, in order.
+	Highlights []*SearchHighlight `json:"highlights"`
 }
 
 type StartDiscussionInput struct {

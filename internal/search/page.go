@@ -21,7 +21,8 @@ import (
 // Page is one page of a search, as a Relay connection shows it.
 type Page struct {
 	Nodes     []ent.Noder
-	Positions []int // 1-based rank of each node: its cursor
+	Positions []int      // 1-based rank of each node: its cursor
+	Snippets  []*Snippet // where each node matched; nil when no single word did
 	Total     int
 	HasNext   bool
 	HasPrev   bool
@@ -56,6 +57,10 @@ func (ix *Index) Find(ctx context.Context, c *ent.Client, query string, kinds []
 	if err != nil {
 		return nil, err
 	}
+	snippets, err := ix.snippets(ctx, c, terms, hits)
+	if err != nil {
+		return nil, err
+	}
 	p := &Page{Total: total, HasPrev: start > 0, HasNext: end < total}
 	nodes, err := load(ctx, c, hits)
 	if err != nil {
@@ -72,6 +77,11 @@ func (ix *Index) Find(ctx context.Context, c *ent.Client, query string, kinds []
 		}
 		p.Nodes = append(p.Nodes, n)
 		p.Positions = append(p.Positions, start+i+1)
+		var sn *Snippet
+		if s, ok := snippets[h.ID]; ok {
+			sn = &s
+		}
+		p.Snippets = append(p.Snippets, sn)
 	}
 	return p, nil
 }

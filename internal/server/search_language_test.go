@@ -2,7 +2,9 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"kokeilu/internal/auth"
@@ -256,6 +258,47 @@ func TestSearchReadmeExamples(t *testing.T) {
 		a.query(&got, `{ search(query: "Helsingfors", types: [MUNICIPALITY]) { nodes { ... on Municipality { nameFi } } } }`, nil)
 		if len(got.Search.Nodes) != 1 || got.Search.Nodes[0].NameFi != "Helsinki" {
 			t.Errorf("Helsingfors: %+v", got.Search.Nodes)
+		}
+	})
+}
+
+// TestSearchSnippets: each hit says where it matched: its title when a
+// query word is there, else the part of its body around the first match,
+// with the matched words (in any of their forms) marked by character
+// offsets.
+func TestSearchSnippets(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		a := newAPI(t, b, false)
+		ctx := auth.System(context.Background())
+		long := strings.Repeat("Alussa on pitkä johdanto ilman hakusanoja. ", 8) + "Lopuksi Äänekosken kunnissa kokeiltiin kutsuliikennettä."
+		a.db.Client.Pilot.Create().SetTitle("Liikkumisen palvelut").SetDescription(long).ExecX(ctx)
+		a.db.Client.Pilot.Create().SetTitle("Kunnat kokeilevat yhdessä").SetDescription("Kunta ja kunnat.").ExecX(ctx)
+		var got struct {
+			Search struct {
+				Edges []struct {
+					Node    struct{ Title string }
+					Snippet struct {
+						Text       string
+						Highlights []struct{ Start, Length int }
+					}
+				}
+			}
+		}
+		a.query(&got, `query($q: String!) { search(query: $q, types: [PILOT]) { edges {
+			node { ... on Pilot { title } } snippet { text highlights { start length } } } } }`, map[string]any{"q": "kunta"})
+		marked := map[string][]string{}
+		for _, e := range got.Search.Edges {
+			r := []rune(e.Snippet.Text)
+			for _, h := range e.Snippet.Highlights {
+				marked[e.Node.Title] = append(marked[e.Node.Title], string(r[h.Start:h.Start+h.Length]))
+			}
+			if e.Node.Title == "Liikkumisen palvelut" && (!strings.HasPrefix(e.Snippet.Text, "…") || len(r) > 162 || !strings.Contains(e.Snippet.Text, "Äänekosken kunnissa")) {
+				t.Errorf("body snippet: %q", e.Snippet.Text)
+			}
+		}
+		want := map[string][]string{"Kunnat kokeilevat yhdessä": {"Kunnat"}, "Liikkumisen palvelut": {"kunnissa"}}
+		if fmt.Sprint(marked) != fmt.Sprint(want) {
+			t.Errorf("marked %q, want %q", marked, want)
 		}
 	})
 }
