@@ -244,14 +244,20 @@ func (ix *Index) Rebuild(ctx context.Context, client *ent.Client) error {
 
 // rebuild indexes every row of every kind, in batches. On PostgreSQL it
 // then analyses the table: the planner's row estimates of broad searches
-// are the estimated totalCount (Search).
+// are the estimated totalCount (Search). On SQLite it merges the FTS4
+// segments that the batches left, so a term's documents are one list.
 func (ix *Index) rebuild(ctx context.Context, c execQuerier) error {
 	if err := ix.index(ctx, c); err != nil {
 		return err
 	}
+	stmts := []string{`INSERT INTO search_fts(search_fts) VALUES ('optimize')`, `INSERT INTO search_title_fts(search_title_fts) VALUES ('optimize')`}
 	if ix.dialect == dialect.Postgres {
-		_, err := c.ExecContext(ctx, `ANALYZE search_documents`)
-		return err
+		stmts = []string{`ANALYZE search_documents`}
+	}
+	for _, s := range stmts {
+		if _, err := c.ExecContext(ctx, s); err != nil {
+			return err
+		}
 	}
 	return nil
 }
