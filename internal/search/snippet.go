@@ -23,19 +23,33 @@ const snippetRunes = 160
 type matcher struct {
 	stems    map[string]bool
 	prefixes []string
+	// heads are the first two bytes of every stem and prefix: a stem is
+	// the start of its word, so a word with another head cannot match and
+	// is not stemmed (stemming every word of 20 bodies costs).
+	heads map[string]bool
 }
 
 func newMatcher(terms []Term) matcher {
-	m := matcher{stems: map[string]bool{}}
+	m := matcher{stems: map[string]bool{}, heads: map[string]bool{}}
 	for _, t := range terms {
 		for _, w := range t.Words {
 			m.stems[w.Fi], m.stems[w.Sv] = true, true
+			m.heads[head(w.Fi)], m.heads[head(w.Sv)] = true, true
 		}
 		if t.Prefix {
 			m.prefixes = append(m.prefixes, t.Words[0].Surface)
+			m.heads[head(t.Words[0].Surface)] = true
 		}
 	}
 	return m
+}
+
+func head(folded string) string { return folded[:min(2, len(folded))] }
+
+// mayMatch is false for a word that cannot match: its head is no stem's.
+func (m matcher) mayMatch(word string) bool {
+	f := Fold(word)
+	return f != "" && (m.heads[head(f)] || m.heads[f[:1]])
 }
 
 func (m matcher) matches(w Word) bool {
@@ -79,6 +93,9 @@ func (m matcher) snippet(title, body string) (Snippet, bool) {
 	for i, text := range []string{title, body} {
 		var hits []span
 		for _, sp := range words(text) {
+			if !m.mayMatch(text[sp.start:sp.end]) {
+				continue
+			}
 			if w := Analyse(text[sp.start:sp.end]); len(w) == 1 && m.matches(w[0]) {
 				hits = append(hits, sp)
 			}
