@@ -611,6 +611,11 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	SearchHighlight struct {
+		Length func(childComplexity int) int
+		Start  func(childComplexity int) int
+	}
+
 	SearchResultConnection struct {
 		Edges      func(childComplexity int) int
 		Nodes      func(childComplexity int) int
@@ -619,8 +624,14 @@ type ComplexityRoot struct {
 	}
 
 	SearchResultEdge struct {
-		Cursor func(childComplexity int) int
-		Node   func(childComplexity int) int
+		Cursor  func(childComplexity int) int
+		Node    func(childComplexity int) int
+		Snippet func(childComplexity int) int
+	}
+
+	SearchSnippet struct {
+		Highlights func(childComplexity int) int
+		Text       func(childComplexity int) int
 	}
 
 	Subscription struct {
@@ -3797,6 +3808,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RegionEdge.Node(childComplexity), true
 
+	case "SearchHighlight.length":
+		if e.ComplexityRoot.SearchHighlight.Length == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchHighlight.Length(childComplexity), true
+	case "SearchHighlight.start":
+		if e.ComplexityRoot.SearchHighlight.Start == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchHighlight.Start(childComplexity), true
+
 	case "SearchResultConnection.edges":
 		if e.ComplexityRoot.SearchResultConnection.Edges == nil {
 			break
@@ -3834,6 +3858,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SearchResultEdge.Node(childComplexity), true
+	case "SearchResultEdge.snippet":
+		if e.ComplexityRoot.SearchResultEdge.Snippet == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchResultEdge.Snippet(childComplexity), true
+
+	case "SearchSnippet.highlights":
+		if e.ComplexityRoot.SearchSnippet.Highlights == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchSnippet.Highlights(childComplexity), true
+	case "SearchSnippet.text":
+		if e.ComplexityRoot.SearchSnippet.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchSnippet.Text(childComplexity), true
 
 	case "Subscription.noticePosted":
 		if e.ComplexityRoot.Subscription.NoticePosted == nil {
@@ -6072,6 +6115,16 @@ func (ec *executionContext) childFields_RegionEdge(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type RegionEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_SearchHighlight(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "start":
+		return ec.fieldContext_SearchHighlight_start(ctx, field)
+	case "length":
+		return ec.fieldContext_SearchHighlight_length(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SearchHighlight", field.Name)
+}
+
 func (ec *executionContext) childFields_SearchResultConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "edges":
@@ -6092,8 +6145,20 @@ func (ec *executionContext) childFields_SearchResultEdge(ctx context.Context, fi
 		return ec.fieldContext_SearchResultEdge_node(ctx, field)
 	case "cursor":
 		return ec.fieldContext_SearchResultEdge_cursor(ctx, field)
+	case "snippet":
+		return ec.fieldContext_SearchResultEdge_snippet(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SearchResultEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_SearchSnippet(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "text":
+		return ec.fieldContext_SearchSnippet_text(ctx, field)
+	case "highlights":
+		return ec.fieldContext_SearchSnippet_highlights(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SearchSnippet", field.Name)
 }
 
 func (ec *executionContext) childFields_Survey(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -22067,6 +22132,52 @@ func (ec *executionContext) fieldContext_RegionEdge_cursor(_ context.Context, fi
 	return graphql.NewScalarFieldContext("RegionEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _SearchHighlight_start(ctx context.Context, field graphql.CollectedField, obj *model.SearchHighlight) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchHighlight_start(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Start, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SearchHighlight_start(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SearchHighlight", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SearchHighlight_length(ctx context.Context, field graphql.CollectedField, obj *model.SearchHighlight) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchHighlight_length(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Length, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SearchHighlight_length(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SearchHighlight", field, false, false, "Int")
+}
+
 func (ec *executionContext) _SearchResultConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.SearchResultConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -22221,6 +22332,93 @@ func (ec *executionContext) _SearchResultEdge_cursor(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_SearchResultEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SearchResultEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _SearchResultEdge_snippet(ctx context.Context, field graphql.CollectedField, obj *model.SearchResultEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchResultEdge_snippet(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Snippet, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SearchSnippet) graphql.Marshaler {
+			return ec.marshalOSearchSnippet2ᚖkokeiluᚋgraphᚋmodelᚐSearchSnippet(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SearchResultEdge_snippet(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SearchResultEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SearchSnippet(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SearchSnippet_text(ctx context.Context, field graphql.CollectedField, obj *model.SearchSnippet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchSnippet_text(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Text, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SearchSnippet_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SearchSnippet", field, false, false, "String")
+}
+
+func (ec *executionContext) _SearchSnippet_highlights(ctx context.Context, field graphql.CollectedField, obj *model.SearchSnippet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchSnippet_highlights(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Highlights, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SearchHighlight) graphql.Marshaler {
+			return ec.marshalNSearchHighlight2ᚕᚖkokeiluᚋgraphᚋmodelᚐSearchHighlightᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SearchSnippet_highlights(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SearchSnippet",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SearchHighlight(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Subscription_noticePosted(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
@@ -45145,6 +45343,21 @@ func (ec *executionContext) _SearchResult(ctx context.Context, sel ast.Selection
 			return graphql.Null
 		}
 		return ec._Workspace(ctx, sel, obj)
+	case *ent.WellbeingCounty:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._WellbeingCounty(ctx, sel, obj)
+	case *ent.Theme:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Theme(ctx, sel, obj)
+	case *ent.Region:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Region(ctx, sel, obj)
 	case *ent.Pilot:
 		if obj == nil {
 			return graphql.Null
@@ -45165,6 +45378,11 @@ func (ec *executionContext) _SearchResult(ctx context.Context, sel ast.Selection
 			return graphql.Null
 		}
 		return ec._Network(ctx, sel, obj)
+	case *ent.Municipality:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Municipality(ctx, sel, obj)
 	case *ent.Discussion:
 		if obj == nil {
 			return graphql.Null
@@ -46453,7 +46671,7 @@ func (ec *executionContext) _MembershipEdge(ctx context.Context, sel ast.Selecti
 	return out
 }
 
-var municipalityImplementors = []string{"Municipality", "Node"}
+var municipalityImplementors = []string{"Municipality", "Node", "SearchResult"}
 
 func (ec *executionContext) _Municipality(ctx context.Context, sel ast.SelectionSet, obj *ent.Municipality) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, municipalityImplementors)
@@ -48596,7 +48814,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	return out
 }
 
-var regionImplementors = []string{"Region", "Node"}
+var regionImplementors = []string{"Region", "Node", "SearchResult"}
 
 func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, obj *ent.Region) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, regionImplementors)
@@ -48774,6 +48992,44 @@ func (ec *executionContext) _RegionEdge(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var searchHighlightImplementors = []string{"SearchHighlight"}
+
+func (ec *executionContext) _SearchHighlight(ctx context.Context, sel ast.SelectionSet, obj *model.SearchHighlight) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, searchHighlightImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SearchHighlight")
+		case "start":
+			out.Values[i] = ec._SearchHighlight_start(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "length":
+			out.Values[i] = ec._SearchHighlight_length(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var searchResultConnectionImplementors = []string{"SearchResultConnection"}
 
 func (ec *executionContext) _SearchResultConnection(ctx context.Context, sel ast.SelectionSet, obj *model.SearchResultConnection) graphql.Marshaler {
@@ -48840,6 +49096,49 @@ func (ec *executionContext) _SearchResultEdge(ctx context.Context, sel ast.Selec
 			}
 		case "cursor":
 			out.Values[i] = ec._SearchResultEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "snippet":
+			out.Values[i] = ec._SearchResultEdge_snippet(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var searchSnippetImplementors = []string{"SearchSnippet"}
+
+func (ec *executionContext) _SearchSnippet(ctx context.Context, sel ast.SelectionSet, obj *model.SearchSnippet) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, searchSnippetImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SearchSnippet")
+		case "text":
+			out.Values[i] = ec._SearchSnippet_text(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "highlights":
+			out.Values[i] = ec._SearchSnippet_highlights(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -49414,7 +49713,7 @@ func (ec *executionContext) _SurveyScaleCount(ctx context.Context, sel ast.Selec
 	return out
 }
 
-var themeImplementors = []string{"Theme", "Node"}
+var themeImplementors = []string{"Theme", "Node", "SearchResult"}
 
 func (ec *executionContext) _Theme(ctx context.Context, sel ast.SelectionSet, obj *ent.Theme) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, themeImplementors)
@@ -49729,7 +50028,7 @@ func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
-var wellbeingCountyImplementors = []string{"WellbeingCounty", "Node"}
+var wellbeingCountyImplementors = []string{"WellbeingCounty", "Node", "SearchResult"}
 
 func (ec *executionContext) _WellbeingCounty(ctx context.Context, sel ast.SelectionSet, obj *ent.WellbeingCounty) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, wellbeingCountyImplementors)
@@ -52180,6 +52479,30 @@ func (ec *executionContext) unmarshalNRegisterInput2kokeiluᚋgraphᚋmodelᚐRe
 func (ec *executionContext) unmarshalNReplyToDiscussionInput2kokeiluᚋgraphᚋmodelᚐReplyToDiscussionInput(ctx context.Context, v any) (model.ReplyToDiscussionInput, error) {
 	res, err := ec.unmarshalInputReplyToDiscussionInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSearchHighlight2ᚕᚖkokeiluᚋgraphᚋmodelᚐSearchHighlightᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SearchHighlight) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSearchHighlight2ᚖkokeiluᚋgraphᚋmodelᚐSearchHighlight(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSearchHighlight2ᚖkokeiluᚋgraphᚋmodelᚐSearchHighlight(ctx context.Context, sel ast.SelectionSet, v *model.SearchHighlight) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SearchHighlight!")
+		return graphql.Null
+	}
+	return ec._SearchHighlight(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNSearchResult2ᚕkokeiluᚋentᚐNoder(ctx context.Context, sel ast.SelectionSet, v []ent.Noder) graphql.Marshaler {
@@ -54717,6 +55040,13 @@ func (ec *executionContext) marshalOSearchResultEdge2ᚖkokeiluᚋgraphᚋmodel�
 		return graphql.Null
 	}
 	return ec._SearchResultEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOSearchSnippet2ᚖkokeiluᚋgraphᚋmodelᚐSearchSnippet(ctx context.Context, sel ast.SelectionSet, v *model.SearchSnippet) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SearchSnippet(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOSearchType2ᚕkokeiluᚋgraphᚋmodelᚐSearchTypeᚄ(ctx context.Context, v any) ([]model.SearchType, error) {

@@ -135,12 +135,24 @@ func cursorPosition(c *entgql.Cursor[int]) *int {
 	return &c.ID
 }
 
+// snippet is a search hit's snippet in the GraphQL model.
+func snippet(s *search.Snippet) *model.SearchSnippet {
+	if s == nil {
+		return nil
+	}
+	out := &model.SearchSnippet{Text: s.Text, Highlights: []*model.SearchHighlight{}}
+	for _, h := range s.Highlights {
+		out.Highlights = append(out.Highlights, &model.SearchHighlight{Start: h[0], Length: h[1]})
+	}
+	return out
+}
+
 // searchConnection is a page of search hits as a Relay connection.
 func searchConnection(p *search.Page) *model.SearchResultConnection {
 	conn := &model.SearchResultConnection{Nodes: p.Nodes, TotalCount: p.Total,
 		PageInfo: &entgql.PageInfo[int]{HasNextPage: p.HasNext, HasPreviousPage: p.HasPrev}}
 	for i, n := range p.Nodes {
-		conn.Edges = append(conn.Edges, &model.SearchResultEdge{Node: n, Cursor: entgql.Cursor[int]{ID: p.Positions[i]}})
+		conn.Edges = append(conn.Edges, &model.SearchResultEdge{Node: n, Cursor: entgql.Cursor[int]{ID: p.Positions[i]}, Snippet: snippet(p.Snippets[i])})
 	}
 	if len(conn.Edges) > 0 {
 		conn.PageInfo.StartCursor = &conn.Edges[0].Cursor

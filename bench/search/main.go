@@ -12,7 +12,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -21,7 +20,6 @@ import (
 	"net/http"
 	"os"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -107,7 +105,7 @@ func run(dsn string, d time.Duration, workers int) error {
 	return nil
 }
 
-// documents is the index's size, BM25's N on SQLite.
+// documents is the index's size.
 var documents int
 
 func viaHTTP(c *http.Client, url, q string) (int, error) {
@@ -132,47 +130,87 @@ func viaHTTP(c *http.Client, url, q string) (int, error) {
 	return out.Data.Search.TotalCount, nil
 }
 
-// viaSQL is the same search written by hand for an anonymous reader: the
-// count, then the first page of 20 ids with their titles, best first.
+// viaSQL is the same search written by hand for an anonymous reader over
+// the same index: the count up to 1,001 (above, the estimate), then the
+// first 20 title hits, then body hits to fill the page, newest first.
 func viaSQL(ctx context.Context, db *database.DB, q string) (int, error) {
 	terms := search.Terms(q)
-	var count, page string
-	var arg string
 	visible := `(d.workspace_id IS NULL OR d.workspace_id IN (SELECT id FROM workspaces WHERE visibility = 'PUBLIC'))`
+	var count, estimate, title, rest string
+	var arg string
 	if db.Dialect == dialect.Postgres {
-		for i := range terms {
-			terms[i] += ":*"
-		}
-		arg = strings.Join(terms, " & ")
-		where := ` FROM search_documents d WHERE d.tsv @@ to_tsquery('simple', $1) AND ` + visible
-		count = `SELECT count(*)` + where
-		page = `SELECT d.id, d.title` + where + ` ORDER BY ts_rank('{0, 0, 0.1, 1.0}', d.tsv, to_tsquery('simple', $1)) DESC, d.id LIMIT 20`
+		arg = search.TSQuery(terms)
+		count = `SELECT count(*) FROM (SELECT 1 FROM search_documents d WHERE d.tsv @@ $1::tsquery AND ` + visible + ` LIMIT 1001) x`
+		estimate = `EXPLAIN (FORMAT JSON) SELECT 1 FROM search_documents d WHERE d.tsv @@ $1::tsquery AND ` + visible
+		title = `SELECT d.id FROM search_documents d WHERE d.title_tsv @@ $1::tsquery AND ` + visible + ` ORDER BY d.id DESC LIMIT 20`
+		rest = `SELECT d.id FROM search_documents d WHERE d.tsv @@ $1::tsquery AND NOT d.title_tsv @@ $1::tsquery AND ` + visible + ` ORDER BY d.id DESC LIMIT $2`
 	} else {
-		for i := range terms {
-			terms[i] += "*"
-		}
-		arg = strings.Join(terms, " ")
-		where := ` FROM search_fts JOIN search_documents d ON d.id = search_fts.docid WHERE search_fts MATCH ? AND ` + visible
-		count = `SELECT count(*)` + where
-		page = `SELECT d.id, search_fts.title` + where + ` ORDER BY kokeilu_bm25(matchinfo(search_fts, 'pcx'), ` + fmt.Sprint(documents) + `) DESC, d.id LIMIT 20`
+		arg = search.FTSMatch(terms)
+		count = `SELECT count(*) FROM (SELECT 1 FROM search_fts JOIN search_documents d ON d.id = search_fts.docid WHERE search_fts MATCH ?1 AND ` + visible + ` LIMIT 1001)`
+		estimate = `SELECT count(*) FROM search_fts WHERE search_fts MATCH ?1`
+		title = `SELECT d.id FROM search_title_fts JOIN search_documents d ON d.id = search_title_fts.docid WHERE search_title_fts MATCH ?1 AND ` + visible + ` ORDER BY d.id DESC LIMIT 20`
+		rest = `SELECT d.id FROM search_fts JOIN search_documents d ON d.id = search_fts.docid WHERE search_fts MATCH ?1
+			AND d.id NOT IN (SELECT docid FROM search_title_fts WHERE search_title_fts MATCH ?1) AND ` + visible + ` ORDER BY d.id DESC LIMIT ?2`
 	}
+	// SQLite counts the index's matches first and joins only below 1,001
+	// (internal/search does the same); PostgreSQL counts up to 1,001 and
+	// asks the planner above.
 	var total int
-	if err := db.SQL.QueryRowContext(ctx, count, arg).Scan(&total); err != nil {
-		return 0, err
+	if db.Dialect != dialect.Postgres {
+		if err := db.SQL.QueryRowContext(ctx, estimate, arg).Scan(&total); err != nil {
+			return 0, err
+		}
+		if total > 1000 {
+			count = ""
+		}
 	}
-	rows, err := db.SQL.QueryContext(ctx, page, arg)
-	if err != nil {
-		return 0, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int
-		var title sql.NullString
-		if err := rows.Scan(&id, &title); err != nil {
+	if count != "" {
+		if err := db.SQL.QueryRowContext(ctx, count, arg).Scan(&total); err != nil {
 			return 0, err
 		}
 	}
-	return total, rows.Err()
+	if total > 1000 && db.Dialect == dialect.Postgres {
+		var plan []byte
+		if err := db.SQL.QueryRowContext(ctx, estimate, arg).Scan(&plan); err != nil {
+			return 0, err
+		}
+		var out []struct {
+			Plan struct {
+				Rows float64 `json:"Plan Rows"`
+			}
+		}
+		if err := json.Unmarshal(plan, &out); err != nil || len(out) == 0 {
+			return 0, fmt.Errorf("plan %s: %v", plan, err)
+		}
+		total = max(int(out[0].Plan.Rows), 1001)
+	}
+	n := 0
+	for _, stmt := range []string{title, rest} {
+		if n == 20 {
+			break
+		}
+		args := []any{arg}
+		if stmt == rest {
+			args = append(args, 20-n)
+		}
+		rows, err := db.SQL.QueryContext(ctx, stmt, args...)
+		if err != nil {
+			return 0, err
+		}
+		for rows.Next() {
+			var id int
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return 0, err
+			}
+			n++
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return 0, err
+		}
+	}
+	return total, nil
 }
 
 type result struct {

@@ -300,7 +300,13 @@ type ReplyToDiscussionInput struct {
 	ReplyToID *int `json:"replyToId,omitempty"`
 }
 
-// A page of search results, best first.
+// A matched word in a snippet: `start` and `length` in characters (Unicode code points) of its text.
+type SearchHighlight struct {
+	Start  int `json:"start"`
+	Length int `json:"length"`
+}
+
+// A page of search results: title hits first, then the others.
 type SearchResultConnection struct {
 	// A list of edges.
 	Edges []*SearchResultEdge `json:"edges,omitempty"`
@@ -308,14 +314,29 @@ type SearchResultConnection struct {
 	Nodes []ent.Noder `json:"nodes"`
 	// Information to aid in pagination.
 	PageInfo *entgql.PageInfo[int] `json:"pageInfo"`
-	// How many results the viewer may see in all.
+	// How many results the viewer may see in all: exact up to 1,000; above
+	// that an estimate, never below 1,001 (on PostgreSQL the planner's
+	// estimate, on SQLite the documents the words match before the type and
+	// readability filters).
 	TotalCount int `json:"totalCount"`
 }
 
 // A search result and its cursor.
 type SearchResultEdge struct {
-	Node   ent.Noder          `json:"node,omitempty"`
+	// The object found.
+	Node ent.Noder `json:"node,omitempty"`
+	// Pass it as after (or before) to page on from this result.
 	Cursor entgql.Cursor[int] `json:"cursor"`
+	// Where the result matched (null only if no query word matched on its own).
+	Snippet *SearchSnippet `json:"snippet,omitempty"`
+}
+
+// An excerpt of a search result: its title when a query word is there, else
+// up to 160 characters of its body around the first match ("…" where cut).
+type SearchSnippet struct {
+	Text string `json:"text"`
+	// The matched words in `text`, in order.
+	Highlights []*SearchHighlight `json:"highlights"`
 }
 
 // A new discussion with its first post.
@@ -616,6 +637,14 @@ const (
 	SearchTypeWorkspace    SearchType = "WORKSPACE"
 	SearchTypeDiscussion   SearchType = "DISCUSSION"
 	SearchTypeNotice       SearchType = "NOTICE"
+	// Municipalities, by their names in Finnish, Swedish and English.
+	SearchTypeMunicipality SearchType = "MUNICIPALITY"
+	// Regions (maakunnat), by their names in Finnish, Swedish and English.
+	SearchTypeRegion SearchType = "REGION"
+	// Wellbeing services counties, by their names in Finnish, Swedish and English.
+	SearchTypeWellbeingCounty SearchType = "WELLBEING_COUNTY"
+	// Themes, by their names in Finnish, Swedish and English.
+	SearchTypeTheme SearchType = "THEME"
 )
 
 var AllSearchType = []SearchType{
@@ -625,11 +654,15 @@ var AllSearchType = []SearchType{
 	SearchTypeWorkspace,
 	SearchTypeDiscussion,
 	SearchTypeNotice,
+	SearchTypeMunicipality,
+	SearchTypeRegion,
+	SearchTypeWellbeingCounty,
+	SearchTypeTheme,
 }
 
 func (e SearchType) IsValid() bool {
 	switch e {
-	case SearchTypePilot, SearchTypeNetwork, SearchTypeOrganization, SearchTypeWorkspace, SearchTypeDiscussion, SearchTypeNotice:
+	case SearchTypePilot, SearchTypeNetwork, SearchTypeOrganization, SearchTypeWorkspace, SearchTypeDiscussion, SearchTypeNotice, SearchTypeMunicipality, SearchTypeRegion, SearchTypeWellbeingCounty, SearchTypeTheme:
 		return true
 	}
 	return false

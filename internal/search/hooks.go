@@ -15,13 +15,15 @@ import (
 var kindOfType = map[string]Kind{
 	ent.TypePilot: Pilot, ent.TypeNetwork: Network, ent.TypeOrganization: Organization,
 	ent.TypeWorkspace: Workspace, ent.TypeDiscussion: Discussion, ent.TypeNotice: Notice,
-	ent.TypePost: Discussion,
+	ent.TypePost: Discussion, ent.TypeMunicipality: Municipality, ent.TypeRegion: Region,
+	ent.TypeWellbeingCounty: WellbeingCounty, ent.TypeTheme: Theme,
 }
 
 // textFields are the fields documents are made of: an update that changes
 // none of them (a discussion's counters, a pilot's dates) leaves the index
 // alone.
-var textFields = map[string]bool{"title": true, "name": true, "summary": true, "description": true, "body": true}
+var textFields = map[string]bool{"title": true, "name": true, "summary": true, "description": true, "body": true,
+	"name_fi": true, "name_sv": true, "name_en": true}
 
 func changesText(m ent.Mutation) bool {
 	for _, f := range append(m.Fields(), m.ClearedFields()...) {
@@ -170,6 +172,8 @@ func fromCreate(m ent.Mutation, kind Kind, ids []int) (document, bool) {
 	}
 	d := document{id: ids[0], kind: kind, title: text("title") + text("name")}
 	switch kind {
+	case Municipality, Region, WellbeingCounty, Theme:
+		d.title = text("name_fi") + " " + text("name_sv") + " " + text("name_en")
 	case Pilot:
 		d.body = text("summary") + " " + text("description")
 	case Notice:
@@ -185,6 +189,6 @@ func fromCreate(m ent.Mutation, kind Kind, ids []int) (document, bool) {
 		}
 		d.workspace.Int64, d.workspace.Valid = int64(id), true
 	}
-	d.title, d.body = Normalize(d.title), Normalize(clip(d.body, maxBody))
+	d.body = clip(d.body, maxBody)
 	return d, true
 }

@@ -2,14 +2,18 @@
 // organisations, workspaces, discussions and notices.
 //
 // Each searchable row has one document in search_documents (its global ID,
-// kind, the workspace whose readers may see it, and its normalised title and
-// body). On PostgreSQL the table carries a weighted tsvector with a GIN
-// index; on SQLite an FTS4 table (compiled into mattn/go-sqlite3 by default,
-// unlike FTS5) holds the text. Ent hooks keep documents current on every
-// write, inside the writer's transaction; Install indexes rows that exist
-// already. Queries rank with ts_rank (PostgreSQL) or BM25 over FTS4's
-// matchinfo (SQLite), titles weighing more than bodies, and filter by the
-// same workspace predicate as the privacy policies.
+// kind, the workspace whose readers may see it, and the words of its title
+// and body as Analyse makes them: folded as written, and their Finnish and
+// Swedish stems). The analysis runs in Go, so both databases index the same
+// terms. On PostgreSQL the table carries a weighted tsvector, built in Go
+// with the three forms of a word at the word's position, under a GIN index;
+// on SQLite an FTS4 table (compiled into mattn/go-sqlite3 by default,
+// unlike FTS5) holds one column per form of title and body. Ent hooks keep
+// documents current on every write, inside the writer's transaction;
+// Install indexes rows that exist already, and rebuilds the index when
+// AnalyserVersion changed. Queries put title hits before body hits (see
+// Index.Search) and filter by the same workspace predicate as the privacy
+// policies.
 package search
 
 import (
@@ -17,14 +21,16 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
-	"sync"
-	"time"
 	"unicode/utf8"
 
 	"kokeilu/ent"
 	"kokeilu/ent/discussion"
+	"kokeilu/ent/municipality"
 	"kokeilu/ent/notice"
 	"kokeilu/ent/post"
+	"kokeilu/ent/region"
+	"kokeilu/ent/theme"
+	"kokeilu/ent/wellbeingcounty"
 
 	"entgo.io/ent/dialect"
 )
@@ -39,10 +45,19 @@ const (
 	Workspace    Kind = "WORKSPACE"
 	Discussion   Kind = "DISCUSSION"
 	Notice       Kind = "NOTICE"
+	// Places and themes are found by their names in Finnish, Swedish and
+	// English ("Helsingfors" finds Helsinki).
+	Municipality    Kind = "MUNICIPALITY"
+	Region          Kind = "REGION"
+	WellbeingCounty Kind = "WELLBEING_COUNTY"
+	Theme           Kind = "THEME"
 )
 
 // Kinds are all searchable types.
-var Kinds = []Kind{Pilot, Network, Organization, Workspace, Discussion, Notice}
+var Kinds = []Kind{Pilot, Network, Organization, Workspace, Discussion, Notice, Municipality, Region, WellbeingCounty, Theme}
+
+// names is the title of a row with official names in three languages.
+const names = `name_fi || ' ' || COALESCE(name_sv, '') || ' ' || COALESCE(name_en, '')`
 
 // source is the SQL that reads a kind's documents from its own table:
 // id, workspace (contents only), title, body. Discussions take the body of
@@ -64,6 +79,10 @@ var sources = []source{
 	{Discussion, discussion.Table, `SELECT d.id, d.` + discussion.WorkspaceColumn + `, d.title, COALESCE((SELECT p.body FROM ` + post.Table +
 		` p WHERE p.` + post.DiscussionColumn + ` = d.id ORDER BY p.id + 0 LIMIT 1), '') FROM ` + discussion.Table + ` d`},
 	{Notice, notice.Table, `SELECT id, ` + notice.WorkspaceColumn + `, title, COALESCE(body, '') FROM ` + notice.Table},
+	{Municipality, municipality.Table, `SELECT id, NULL, ` + names + `, '' FROM ` + municipality.Table},
+	{Region, region.Table, `SELECT id, NULL, ` + names + `, '' FROM ` + region.Table},
+	{WellbeingCounty, wellbeingcounty.Table, `SELECT id, NULL, ` + names + `, '' FROM ` + wellbeingcounty.Table},
+	{Theme, theme.Table, `SELECT id, NULL, ` + names + `, '' FROM ` + theme.Table},
 }
 
 func sourceOf(k Kind) source {
@@ -78,10 +97,6 @@ func sourceOf(k Kind) source {
 // Index is the search index of one database.
 type Index struct {
 	dialect string
-
-	mu        sync.Mutex
-	count     int64 // documents, for ranking on SQLite
-	countedAt time.Time
 }
 
 // New returns the index of a database of the given ent dialect.
@@ -95,7 +110,8 @@ type execQuerier interface {
 
 // Install creates the index objects if missing, indexes every existing row
 // when the index is empty (a new database, or one written before search
-// existed), and registers the hooks that keep it current on client.
+// existed) or was made by another AnalyserVersion, and registers the hooks
+// that keep it current on client.
 func (ix *Index) Install(ctx context.Context, client *ent.Client) error {
 	if err := ix.create(ctx, client); err != nil {
 		return fmt.Errorf("search index: %w", err)
@@ -106,7 +122,8 @@ func (ix *Index) Install(ctx context.Context, client *ent.Client) error {
 
 // create makes the tables and fills them if empty, in one transaction: on
 // PostgreSQL under an advisory lock, so instances starting together do it
-// once.
+// once. An index of another AnalyserVersion is dropped and built again in
+// the same transaction: readers see the old index until it commits.
 func (ix *Index) create(ctx context.Context, client *ent.Client) error {
 	tx, err := client.Tx(ctx)
 	if err != nil {
@@ -115,22 +132,31 @@ func (ix *Index) create(ctx context.Context, client *ent.Client) error {
 	defer tx.Rollback()
 	stmts := sqliteSchema
 	if ix.dialect == dialect.Postgres {
-		stmts = append([]string{`SELECT pg_advisory_xact_lock(72740002)`}, postgresSchema...)
+		stmts = postgresSchema
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(72740002)`); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS search_analyser (version integer NOT NULL)`); err != nil {
+		return err
+	}
+	version, err := scanInt(ctx, tx, `SELECT COALESCE(max(version), 0) FROM search_analyser`)
+	if err != nil {
+		return err
+	}
+	if version != AnalyserVersion {
+		for _, s := range []string{`DROP TABLE IF EXISTS search_fts`, `DROP TABLE IF EXISTS search_title_fts`, `DROP TABLE IF EXISTS search_documents`, `DELETE FROM search_analyser`} {
+			if _, err := tx.ExecContext(ctx, s); err != nil {
+				return fmt.Errorf("%s: %w", s, err)
+			}
+		}
 	}
 	for _, s := range stmts {
 		if _, err := tx.ExecContext(ctx, s); err != nil {
 			return fmt.Errorf("%s: %w", firstLine(s), err)
 		}
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT count(*) FROM search_documents`)
-	if err != nil {
-		return err
-	}
-	var n int
-	if rows.Next() {
-		err = rows.Scan(&n)
-	}
-	rows.Close()
+	n, err := scanInt(ctx, tx, `SELECT count(*) FROM search_documents`)
 	if err != nil {
 		return err
 	}
@@ -139,7 +165,28 @@ func (ix *Index) create(ctx context.Context, client *ent.Client) error {
 			return err
 		}
 	}
+	if version != AnalyserVersion {
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`INSERT INTO search_analyser (version) VALUES (%d)`, AnalyserVersion)); err != nil {
+			return err
+		}
+	}
 	return tx.Commit()
+}
+
+// scanInt is the one integer that query returns.
+func scanInt(ctx context.Context, c execQuerier, query string, args ...any) (int, error) {
+	rows, err := c.QueryContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	var n int
+	if rows.Next() {
+		if err := rows.Scan(&n); err != nil {
+			return 0, err
+		}
+	}
+	return n, rows.Err()
 }
 
 func firstLine(s string) string {
@@ -147,25 +194,28 @@ func firstLine(s string) string {
 	return s
 }
 
-// sqliteSchema: documents in a plain table, text in FTS4 (docid = id).
+// sqliteSchema: documents in a plain table, text in FTS4 (docid = id),
+// one column per form of the words (Word) of title and body, so a phrase
+// finds its words next to each other in one column; the titles alone again
+// in search_title_fts, for the hits ranked first (FTS4 has no column
+// filter for phrases, and titles' lists of documents are short).
 // FTS5 needs the sqlite_fts5 build tag; FTS4 is in the default build.
 var sqliteSchema = []string{
 	`CREATE TABLE IF NOT EXISTS search_documents (
 		id INTEGER PRIMARY KEY, kind TEXT NOT NULL, workspace_id INTEGER)`,
 	`CREATE INDEX IF NOT EXISTS search_documents_workspace_id ON search_documents (workspace_id)`,
-	`CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts4(title, body, tokenize=unicode61)`,
+	`CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts4(title, body, title_fi, body_fi, title_sv, body_sv, tokenize=unicode61)`,
+	`CREATE VIRTUAL TABLE IF NOT EXISTS search_title_fts USING fts4(title, title_fi, title_sv, tokenize=unicode61)`,
 }
 
-// postgresSchema: the text is normalised in Go, so the 'simple'
-// configuration (no stemming, no stop words) only splits it into words;
-// titles weigh A, bodies B. These objects live beside the ent schema, not
-// in the versioned migrations, whose drift check compares ent's tables only.
+// postgresSchema: the tsvector is written by Go (tsvector below), titles
+// weighing A, bodies B. These objects live beside the ent schema, not in
+// the versioned migrations, whose drift check compares ent's tables only.
 var postgresSchema = []string{
 	`CREATE TABLE IF NOT EXISTS search_documents (
 		id bigint PRIMARY KEY, kind text NOT NULL, workspace_id bigint,
-		title text NOT NULL, body text NOT NULL,
-		tsv tsvector GENERATED ALWAYS AS (
-			setweight(to_tsvector('simple', title), 'A') || setweight(to_tsvector('simple', body), 'B')) STORED)`,
+		tsv tsvector NOT NULL, title_tsv tsvector NOT NULL)`,
+	`CREATE INDEX IF NOT EXISTS search_documents_title_tsv ON search_documents USING gin (title_tsv)`,
 	`CREATE INDEX IF NOT EXISTS search_documents_tsv ON search_documents USING gin (tsv)`,
 	`CREATE INDEX IF NOT EXISTS search_documents_workspace_id ON search_documents (workspace_id)`,
 }
@@ -178,8 +228,8 @@ func (ix *Index) Rebuild(ctx context.Context, client *ent.Client) error {
 		return err
 	}
 	defer tx.Rollback()
-	for _, q := range []string{`DELETE FROM search_documents`, `DELETE FROM search_fts`} {
-		if q == `DELETE FROM search_fts` && ix.dialect == dialect.Postgres {
+	for _, q := range []string{`DELETE FROM search_documents`, `DELETE FROM search_fts`, `DELETE FROM search_title_fts`} {
+		if q != `DELETE FROM search_documents` && ix.dialect == dialect.Postgres {
 			continue
 		}
 		if _, err := tx.ExecContext(ctx, q); err != nil {
@@ -192,8 +242,27 @@ func (ix *Index) Rebuild(ctx context.Context, client *ent.Client) error {
 	return tx.Commit()
 }
 
-// rebuild indexes every row of every kind, in batches.
+// rebuild indexes every row of every kind, in batches. On PostgreSQL it
+// then analyses the table: the planner's row estimates of broad searches
+// are the estimated totalCount (Search). On SQLite it merges the FTS4
+// segments that the batches left, so a term's documents are one list.
 func (ix *Index) rebuild(ctx context.Context, c execQuerier) error {
+	if err := ix.index(ctx, c); err != nil {
+		return err
+	}
+	stmts := []string{`INSERT INTO search_fts(search_fts) VALUES ('optimize')`, `INSERT INTO search_title_fts(search_title_fts) VALUES ('optimize')`}
+	if ix.dialect == dialect.Postgres {
+		stmts = []string{`ANALYZE search_documents`}
+	}
+	for _, s := range stmts {
+		if _, err := c.ExecContext(ctx, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (ix *Index) index(ctx context.Context, c execQuerier) error {
 	for _, s := range sources {
 		last := 0
 		for {
@@ -243,7 +312,66 @@ type document struct {
 	id          int
 	kind        Kind
 	workspace   sql.NullInt64
-	title, body string
+	title, body string // as written, the body clipped to maxBody
+}
+
+// columns are the SQLite FTS4 columns of one text: its words as written,
+// their Finnish stems, their Swedish stems, each in the order of the text.
+func columns(words []Word) [3]string {
+	var forms [3][]string
+	for _, w := range words {
+		forms[0] = append(forms[0], w.Surface)
+		forms[1] = append(forms[1], w.Fi)
+		forms[2] = append(forms[2], w.Sv)
+	}
+	return [3]string{strings.Join(forms[0], " "), strings.Join(forms[1], " "), strings.Join(forms[2], " ")}
+}
+
+// tsvector is the PostgreSQL tsvector literal of a document: every form of
+// a word at the word's position, title words weighing A, body words B after
+// a gap of one position (a phrase never spans title and body). PostgreSQL
+// keeps at most 256 positions per lexeme and positions up to 16383.
+func tsvector(title, body []Word) string {
+	type entry struct{ positions []string }
+	lexemes := map[string]*entry{}
+	var order []string
+	add := func(lexeme string, pos int, weight string) {
+		e := lexemes[lexeme]
+		if e == nil {
+			e = &entry{}
+			lexemes[lexeme] = e
+			order = append(order, lexeme)
+		}
+		if len(e.positions) < 256 {
+			e.positions = append(e.positions, fmt.Sprintf("%d%s", pos, weight))
+		}
+	}
+	put := func(words []Word, start int, weight string) {
+		for i, w := range words {
+			pos := start + i
+			if pos > 16383 {
+				return
+			}
+			add(w.Surface, pos, weight)
+			if w.Fi != w.Surface {
+				add(w.Fi, pos, weight)
+			}
+			if w.Sv != w.Surface && w.Sv != w.Fi {
+				add(w.Sv, pos, weight)
+			}
+		}
+	}
+	put(title, 1, "A")
+	put(body, len(title)+2, "B")
+	var b strings.Builder
+	for i, l := range order {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		// Lexemes are letters and digits only: nothing to escape.
+		b.WriteString("'" + l + "':" + strings.Join(lexemes[l].positions, ","))
+	}
+	return b.String()
 }
 
 // read returns the documents of source s selected by the SQL tail where.
@@ -259,7 +387,7 @@ func (ix *Index) read(ctx context.Context, c execQuerier, s source, where string
 		if err := rows.Scan(&d.id, &d.workspace, &d.title, &d.body); err != nil {
 			return nil, err
 		}
-		d.title, d.body = Normalize(d.title), Normalize(clip(d.body, maxBody))
+		d.body = clip(d.body, maxBody)
 		docs = append(docs, d)
 	}
 	return docs, rows.Err()
@@ -279,40 +407,49 @@ func (ix *Index) write(ctx context.Context, c execQuerier, docs []document) erro
 			return err
 		}
 	}
-	const perStatement = 200 // 5 parameters each, far below both databases' limits
+	const perStatement = 100 // at most 7 parameters each, far below both databases' limits
 	for start := 0; start < len(docs); start += perStatement {
 		part := docs[start:min(start+perStatement, len(docs))]
 		if ix.dialect == dialect.Postgres {
 			var b strings.Builder
 			args := make([]any, 0, 5*len(part))
-			b.WriteString(`INSERT INTO search_documents (id, kind, workspace_id, title, body) VALUES `)
+			b.WriteString(`INSERT INTO search_documents (id, kind, workspace_id, tsv, title_tsv) VALUES `)
 			for i, d := range part {
 				if i > 0 {
 					b.WriteString(", ")
 				}
 				n := len(args)
-				fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5)
-				args = append(args, d.id, string(d.kind), d.workspace, d.title, d.body)
+				fmt.Fprintf(&b, "($%d, $%d, $%d, $%d::tsvector, $%d::tsvector)", n+1, n+2, n+3, n+4, n+5)
+				title := Analyse(d.title)
+				args = append(args, d.id, string(d.kind), d.workspace, tsvector(title, Analyse(d.body)), tsvector(title, nil))
 			}
 			// An upsert, not delete-then-insert: two transactions writing
 			// the same document must not collide on its key.
 			b.WriteString(` ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, workspace_id = EXCLUDED.workspace_id,
-				title = EXCLUDED.title, body = EXCLUDED.body`)
+				tsv = EXCLUDED.tsv, title_tsv = EXCLUDED.title_tsv`)
 			if _, err := c.ExecContext(ctx, b.String(), args...); err != nil {
 				return err
 			}
 			continue
 		}
 		meta := make([]any, 0, 3*len(part))
-		text := make([]any, 0, 3*len(part))
+		text := make([]any, 0, 7*len(part))
 		for _, d := range part {
 			meta = append(meta, d.id, string(d.kind), d.workspace)
-			text = append(text, d.id, d.title, d.body)
+			title, body := columns(Analyse(d.title)), columns(Analyse(d.body))
+			text = append(text, d.id, title[0], body[0], title[1], body[1], title[2], body[2])
 		}
 		if _, err := c.ExecContext(ctx, `INSERT INTO search_documents (id, kind, workspace_id) VALUES `+placeholders(len(part), 3), meta...); err != nil {
 			return err
 		}
-		if _, err := c.ExecContext(ctx, `INSERT INTO search_fts (docid, title, body) VALUES `+placeholders(len(part), 3), text...); err != nil {
+		if _, err := c.ExecContext(ctx, `INSERT INTO search_fts (docid, title, body, title_fi, body_fi, title_sv, body_sv) VALUES `+placeholders(len(part), 7), text...); err != nil {
+			return err
+		}
+		titles := make([]any, 0, 4*len(part))
+		for i := range part {
+			titles = append(titles, text[7*i], text[7*i+1], text[7*i+3], text[7*i+5])
+		}
+		if _, err := c.ExecContext(ctx, `INSERT INTO search_title_fts (docid, title, title_fi, title_sv) VALUES `+placeholders(len(part), 4), titles...); err != nil {
 			return err
 		}
 	}
@@ -329,8 +466,10 @@ func (ix *Index) remove(ctx context.Context, c execQuerier, ids []int) error {
 		return err
 	}
 	if ix.dialect != dialect.Postgres {
-		if _, err := c.ExecContext(ctx, `DELETE FROM search_fts WHERE docid IN (`+list+`)`); err != nil {
-			return err
+		for _, t := range []string{"search_fts", "search_title_fts"} {
+			if _, err := c.ExecContext(ctx, `DELETE FROM `+t+` WHERE docid IN (`+list+`)`); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

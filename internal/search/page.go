@@ -6,10 +6,14 @@ import (
 
 	"kokeilu/ent"
 	"kokeilu/ent/discussion"
+	"kokeilu/ent/municipality"
 	"kokeilu/ent/network"
 	"kokeilu/ent/notice"
 	"kokeilu/ent/organization"
 	"kokeilu/ent/pilot"
+	"kokeilu/ent/region"
+	"kokeilu/ent/theme"
+	"kokeilu/ent/wellbeingcounty"
 	"kokeilu/ent/workspace"
 	"kokeilu/internal/fault"
 )
@@ -17,7 +21,8 @@ import (
 // Page is one page of a search, as a Relay connection shows it.
 type Page struct {
 	Nodes     []ent.Noder
-	Positions []int // 1-based rank of each node: its cursor
+	Positions []int      // 1-based rank of each node: its cursor
+	Snippets  []*Snippet // where each node matched; nil when no single word did
 	Total     int
 	HasNext   bool
 	HasPrev   bool
@@ -52,6 +57,10 @@ func (ix *Index) Find(ctx context.Context, c *ent.Client, query string, kinds []
 	if err != nil {
 		return nil, err
 	}
+	snippets, err := ix.snippets(ctx, c, terms, hits)
+	if err != nil {
+		return nil, err
+	}
 	p := &Page{Total: total, HasPrev: start > 0, HasNext: end < total}
 	nodes, err := load(ctx, c, hits)
 	if err != nil {
@@ -68,6 +77,11 @@ func (ix *Index) Find(ctx context.Context, c *ent.Client, query string, kinds []
 		}
 		p.Nodes = append(p.Nodes, n)
 		p.Positions = append(p.Positions, start+i+1)
+		var sn *Snippet
+		if s, ok := snippets[h.ID]; ok {
+			sn = &s
+		}
+		p.Snippets = append(p.Snippets, sn)
 	}
 	return p, nil
 }
@@ -95,6 +109,14 @@ func load(ctx context.Context, c *ent.Client, hits []Hit) (map[int]ent.Noder, er
 			err = each(c.Discussion.Query().Where(discussion.IDIn(ids...)).All(ctx))(func(v *ent.Discussion) { add(v, v.ID) })
 		case Notice:
 			err = each(c.Notice.Query().Where(notice.IDIn(ids...)).All(ctx))(func(v *ent.Notice) { add(v, v.ID) })
+		case Municipality:
+			err = each(c.Municipality.Query().Where(municipality.IDIn(ids...)).All(ctx))(func(v *ent.Municipality) { add(v, v.ID) })
+		case Region:
+			err = each(c.Region.Query().Where(region.IDIn(ids...)).All(ctx))(func(v *ent.Region) { add(v, v.ID) })
+		case WellbeingCounty:
+			err = each(c.WellbeingCounty.Query().Where(wellbeingcounty.IDIn(ids...)).All(ctx))(func(v *ent.WellbeingCounty) { add(v, v.ID) })
+		case Theme:
+			err = each(c.Theme.Query().Where(theme.IDIn(ids...)).All(ctx))(func(v *ent.Theme) { add(v, v.ID) })
 		}
 		if err != nil {
 			return nil, err
