@@ -302,7 +302,9 @@ type ReplyToDiscussionInput struct {
 
 // A matched word in a snippet: `start` and `length` in characters (Unicode code points) of its text.
 type SearchHighlight struct {
-	Start  int `json:"start"`
+	// Where the word starts in text, counted in code points from 0.
+	Start int `json:"start"`
+	// How many code points it spans.
 	Length int `json:"length"`
 }
 
@@ -334,6 +336,7 @@ type SearchResultEdge struct {
 // An excerpt of a search result: its title when a query word is there, else
 // up to 160 characters of its body around the first match ("…" where cut).
 type SearchSnippet struct {
+	// The excerpt, plain text.
 	Text string `json:"text"`
 	// The matched words in `text`, in order.
 	Highlights []*SearchHighlight `json:"highlights"`
