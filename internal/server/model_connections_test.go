@@ -21,6 +21,8 @@ import (
 	"kokeilu/internal/scalar"
 	"kokeilu/internal/testdb"
 
+	"golang.org/x/text/collate"
+	"golang.org/x/text/language"
 	"pgregory.net/rapid"
 )
 
@@ -312,6 +314,18 @@ func orderGQL(o []orderTerm) string {
 	return "[" + strings.Join(parts, ", ") + "]"
 }
 
+// collated is a text ordered as its readers expect: the reference compares
+// with x/text's Collator, the server by stored collation keys.
+type collated struct {
+	text string
+	by   *collate.Collator
+}
+
+var (
+	finnish = collate.New(language.Finnish)
+	swedish = collate.New(language.Swedish)
+)
+
 // value is a sort value: nil is NULL.
 func compareValues(a, b any, desc bool) int {
 	switch {
@@ -326,6 +340,8 @@ func compareValues(a, b any, desc bool) int {
 	switch a := a.(type) {
 	case string:
 		c = strings.Compare(a, b.(string))
+	case collated:
+		c = a.by.CompareString(a.text, b.(collated).text)
 	case int:
 		c = cmp.Compare(a, b.(int))
 	case time.Time:
@@ -340,7 +356,7 @@ func compareValues(a, b any, desc bool) int {
 func pilotValue(p *modelPilot, field string) any {
 	switch field {
 	case "TITLE":
-		return p.title
+		return collated{p.title, finnish}
 	case "STATUS":
 		return p.status
 	case "STARTS_ON", "ENDS_ON":
@@ -361,7 +377,7 @@ func muniValue(m *modelMunicipality, field string) any {
 	case "CODE":
 		return m.code
 	case "NAME_SV":
-		return m.nameSv // NULL reads, sorts and pages as ""
+		return collated{m.nameSv, swedish} // NULL reads, sorts and pages as ""
 	case "POPULATION":
 		return m.population
 	}
