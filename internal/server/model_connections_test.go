@@ -205,7 +205,7 @@ func truth(b bool) tri {
 }
 
 func genWhere(t *rapid.T, depth int, ds *modelData) where {
-	kinds := []string{"statusIn", "titleIn", "idIn", "startsOnGTE", "startsOnLT", "endsOnIsNil", "startsOnNotNil", "title", "hasMuni"}
+	kinds := []string{"statusIn", "titleIn", "idIn", "startsOnGTE", "startsOnLT", "endsOnIsNil", "startsOnNotNil", "title", "hasMuni", "empty", "anyMuni"}
 	if depth < 2 {
 		kinds = append(kinds, "not", "or", "and", "or", "and")
 	}
@@ -255,17 +255,16 @@ func genWhere(t *rapid.T, depth int, ds *modelData) where {
 		return where{fmt.Sprintf("{hasMunicipalitiesWith: [{codeIn: %s}]}", q), func(p *modelPilot, ds *modelData) tri {
 			return truth(slices.ContainsFunc(p.municipalities, func(i int) bool { return slices.Contains(codes, ds.munis[i].code) }))
 		}}
+	case "empty": // {} matches every row, at any depth
+		return where{"{}", func(*modelPilot, *modelData) tri { return yes }}
+	case "anyMuni": // hasXWith: [{}] and [] mean a related row exists
+		q := rapid.SampledFrom([]string{"[{}]", "[]", "[{and: []}]"}).Draw(t, "anyMuni")
+		return where{"{hasMunicipalitiesWith: " + q + "}", func(p *modelPilot, _ *modelData) tri { return truth(len(p.municipalities) > 0) }}
 	case "not":
 		w := genWhere(t, depth+1, ds)
 		return where{"{not: " + w.gql + "}", func(p *modelPilot, ds *modelData) tri { return 2 - w.eval(p, ds) }}
 	default: // or, and
-		// An empty input inside another is refused as the client's mistake
-		// (TestEmptyNestedFilter), so only the outermost `and` may be empty.
-		least := 0
-		if k == "and" && depth > 0 {
-			least = 1
-		}
-		ws := rapid.SliceOfN(rapid.Custom(func(t *rapid.T) where { return genWhere(t, depth+1, ds) }), least, 3).Draw(t, k)
+		ws := rapid.SliceOfN(rapid.Custom(func(t *rapid.T) where { return genWhere(t, depth+1, ds) }), 0, 3).Draw(t, k)
 		var parts []string
 		for _, w := range ws {
 			parts = append(parts, w.gql)
