@@ -40,8 +40,9 @@ import (
 var modelCases = map[string]*atomic.Int64{}
 
 // rapidChecks sets rapid's number of checks for these properties unless the
-// run chose one.
+// run chose one, and starts the count of generated cases afresh.
 func rapidChecks(t *testing.T) {
+	clear(modelCases) // each test reports its own cases
 	n := os.Getenv("KOKEILU_RAPID_CHECKS")
 	set := false
 	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "rapid.checks" })
