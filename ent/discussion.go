@@ -7,6 +7,7 @@ import (
 	"kokeilu/ent/discussion"
 	"kokeilu/ent/user"
 	"kokeilu/ent/workspace"
+	"kokeilu/internal/sortkey"
 	"strings"
 	"time"
 
@@ -23,6 +24,8 @@ type Discussion struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// When it was last changed (RFC 3339, UTC).
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// Collation key of title (internal/sortkey); NULL until backfilled.
+	TitleSortkey sortkey.Key `json:"title_sortkey,omitempty"`
 	// At most 200 characters.
 	Title string `json:"title,omitempty"`
 	// A locked discussion takes no new posts.
@@ -94,6 +97,8 @@ func (*Discussion) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case discussion.FieldTitleSortkey:
+			values[i] = new(sortkey.Key)
 		case discussion.FieldLocked, discussion.FieldPinned:
 			values[i] = new(sql.NullBool)
 		case discussion.FieldID, discussion.FieldPostCount:
@@ -138,6 +143,12 @@ func (_m *Discussion) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
 			} else if value.Valid {
 				_m.UpdatedAt = value.Time
+			}
+		case discussion.FieldTitleSortkey:
+			if value, ok := values[i].(*sortkey.Key); !ok {
+				return fmt.Errorf("unexpected type %T for field title_sortkey", values[i])
+			} else if value != nil {
+				_m.TitleSortkey = *value
 			}
 		case discussion.FieldTitle:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -240,6 +251,9 @@ func (_m *Discussion) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("updated_at=")
 	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("title_sortkey=")
+	builder.WriteString(fmt.Sprintf("%v", _m.TitleSortkey))
 	builder.WriteString(", ")
 	builder.WriteString("title=")
 	builder.WriteString(_m.Title)

@@ -10,6 +10,7 @@ import (
 	"kokeilu/ent/post"
 	"kokeilu/ent/user"
 	"kokeilu/ent/workspace"
+	"kokeilu/internal/sortkey"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -50,6 +51,12 @@ func (_c *DiscussionCreate) SetNillableUpdatedAt(v *time.Time) *DiscussionCreate
 	if v != nil {
 		_c.SetUpdatedAt(*v)
 	}
+	return _c
+}
+
+// SetTitleSortkey sets the "title_sortkey" field.
+func (_c *DiscussionCreate) SetTitleSortkey(v sortkey.Key) *DiscussionCreate {
+	_c.mutation.SetTitleSortkey(v)
 	return _c
 }
 
@@ -294,6 +301,10 @@ func (_c *DiscussionCreate) createSpec() (*Discussion, *sqlgraph.CreateSpec) {
 		_spec.SetField(discussion.FieldUpdatedAt, field.TypeTime, value)
 		_node.UpdatedAt = value
 	}
+	if value, ok := _c.mutation.TitleSortkey(); ok {
+		_spec.SetField(discussion.FieldTitleSortkey, field.TypeOther, value)
+		_node.TitleSortkey = value
+	}
 	if value, ok := _c.mutation.Title(); ok {
 		_spec.SetField(discussion.FieldTitle, field.TypeString, value)
 		_node.Title = value
@@ -428,6 +439,24 @@ func (u *DiscussionUpsert) UpdateUpdatedAt() *DiscussionUpsert {
 	return u
 }
 
+// SetTitleSortkey sets the "title_sortkey" field.
+func (u *DiscussionUpsert) SetTitleSortkey(v sortkey.Key) *DiscussionUpsert {
+	u.Set(discussion.FieldTitleSortkey, v)
+	return u
+}
+
+// UpdateTitleSortkey sets the "title_sortkey" field to the value that was provided on create.
+func (u *DiscussionUpsert) UpdateTitleSortkey() *DiscussionUpsert {
+	u.SetExcluded(discussion.FieldTitleSortkey)
+	return u
+}
+
+// ClearTitleSortkey clears the value of the "title_sortkey" field.
+func (u *DiscussionUpsert) ClearTitleSortkey() *DiscussionUpsert {
+	u.SetNull(discussion.FieldTitleSortkey)
+	return u
+}
+
 // SetTitle sets the "title" field.
 func (u *DiscussionUpsert) SetTitle(v string) *DiscussionUpsert {
 	u.Set(discussion.FieldTitle, v)
@@ -556,6 +585,27 @@ func (u *DiscussionUpsertOne) SetUpdatedAt(v time.Time) *DiscussionUpsertOne {
 func (u *DiscussionUpsertOne) UpdateUpdatedAt() *DiscussionUpsertOne {
 	return u.Update(func(s *DiscussionUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetTitleSortkey sets the "title_sortkey" field.
+func (u *DiscussionUpsertOne) SetTitleSortkey(v sortkey.Key) *DiscussionUpsertOne {
+	return u.Update(func(s *DiscussionUpsert) {
+		s.SetTitleSortkey(v)
+	})
+}
+
+// UpdateTitleSortkey sets the "title_sortkey" field to the value that was provided on create.
+func (u *DiscussionUpsertOne) UpdateTitleSortkey() *DiscussionUpsertOne {
+	return u.Update(func(s *DiscussionUpsert) {
+		s.UpdateTitleSortkey()
+	})
+}
+
+// ClearTitleSortkey clears the value of the "title_sortkey" field.
+func (u *DiscussionUpsertOne) ClearTitleSortkey() *DiscussionUpsertOne {
+	return u.Update(func(s *DiscussionUpsert) {
+		s.ClearTitleSortkey()
 	})
 }
 
@@ -865,6 +915,27 @@ func (u *DiscussionUpsertBulk) SetUpdatedAt(v time.Time) *DiscussionUpsertBulk {
 func (u *DiscussionUpsertBulk) UpdateUpdatedAt() *DiscussionUpsertBulk {
 	return u.Update(func(s *DiscussionUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetTitleSortkey sets the "title_sortkey" field.
+func (u *DiscussionUpsertBulk) SetTitleSortkey(v sortkey.Key) *DiscussionUpsertBulk {
+	return u.Update(func(s *DiscussionUpsert) {
+		s.SetTitleSortkey(v)
+	})
+}
+
+// UpdateTitleSortkey sets the "title_sortkey" field to the value that was provided on create.
+func (u *DiscussionUpsertBulk) UpdateTitleSortkey() *DiscussionUpsertBulk {
+	return u.Update(func(s *DiscussionUpsert) {
+		s.UpdateTitleSortkey()
+	})
+}
+
+// ClearTitleSortkey clears the value of the "title_sortkey" field.
+func (u *DiscussionUpsertBulk) ClearTitleSortkey() *DiscussionUpsertBulk {
+	return u.Update(func(s *DiscussionUpsert) {
+		s.ClearTitleSortkey()
 	})
 }
 

@@ -11,6 +11,7 @@ import (
 	"kokeilu/ent/predicate"
 	"kokeilu/ent/user"
 	"kokeilu/ent/workspace"
+	"kokeilu/internal/sortkey"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -34,6 +35,18 @@ func (_u *DiscussionUpdate) Where(ps ...predicate.Discussion) *DiscussionUpdate 
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *DiscussionUpdate) SetUpdatedAt(v time.Time) *DiscussionUpdate {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetTitleSortkey sets the "title_sortkey" field.
+func (_u *DiscussionUpdate) SetTitleSortkey(v sortkey.Key) *DiscussionUpdate {
+	_u.mutation.SetTitleSortkey(v)
+	return _u
+}
+
+// ClearTitleSortkey clears the value of the "title_sortkey" field.
+func (_u *DiscussionUpdate) ClearTitleSortkey() *DiscussionUpdate {
+	_u.mutation.ClearTitleSortkey()
 	return _u
 }
 
@@ -278,6 +291,12 @@ func (_u *DiscussionUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(discussion.FieldUpdatedAt, field.TypeTime, value)
 	}
+	if value, ok := _u.mutation.TitleSortkey(); ok {
+		_spec.SetField(discussion.FieldTitleSortkey, field.TypeOther, value)
+	}
+	if _u.mutation.TitleSortkeyCleared() {
+		_spec.ClearField(discussion.FieldTitleSortkey, field.TypeOther)
+	}
 	if value, ok := _u.mutation.Title(); ok {
 		_spec.SetField(discussion.FieldTitle, field.TypeString, value)
 	}
@@ -425,6 +444,18 @@ type DiscussionUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *DiscussionUpdateOne) SetUpdatedAt(v time.Time) *DiscussionUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetTitleSortkey sets the "title_sortkey" field.
+func (_u *DiscussionUpdateOne) SetTitleSortkey(v sortkey.Key) *DiscussionUpdateOne {
+	_u.mutation.SetTitleSortkey(v)
+	return _u
+}
+
+// ClearTitleSortkey clears the value of the "title_sortkey" field.
+func (_u *DiscussionUpdateOne) ClearTitleSortkey() *DiscussionUpdateOne {
+	_u.mutation.ClearTitleSortkey()
 	return _u
 }
 
@@ -698,6 +729,12 @@ func (_u *DiscussionUpdateOne) sqlSave(ctx context.Context) (_node *Discussion, 
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(discussion.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.TitleSortkey(); ok {
+		_spec.SetField(discussion.FieldTitleSortkey, field.TypeOther, value)
+	}
+	if _u.mutation.TitleSortkeyCleared() {
+		_spec.ClearField(discussion.FieldTitleSortkey, field.TypeOther)
 	}
 	if value, ok := _u.mutation.Title(); ok {
 		_spec.SetField(discussion.FieldTitle, field.TypeString, value)

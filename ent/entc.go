@@ -85,8 +85,30 @@ func addConnectionNodes(_ *gen.Graph, s *gql.Schema) error {
 }
 
 // describeOrders documents on every <T>OrderField enum the one order that
-// both databases follow (internal/paging).
-func describeOrders(_ *gen.Graph, s *gql.Schema) error {
+// both databases follow (internal/paging), and which values sort by
+// collation keys (internal/sortkey).
+func describeOrders(g *gen.Graph, s *gql.Schema) error {
+	collated := map[string][]string{} // node → its collated order values
+	for _, n := range g.Nodes {
+		for _, f := range n.Fields {
+			source, ok := strings.CutSuffix(f.Name, "_sortkey")
+			if !ok {
+				continue
+			}
+			var ant entgql.Annotation
+			if err := ant.Decode(f.Annotations[ant.Name()]); err != nil {
+				return err
+			}
+			lang := "Finnish"
+			switch {
+			case strings.HasSuffix(source, "_sv"):
+				lang = "Swedish"
+			case strings.HasSuffix(source, "_en"):
+				lang = "English"
+			}
+			collated[n.Name] = append(collated[n.Name], ant.OrderField+": "+lang)
+		}
+	}
 	for name, def := range s.Types {
 		node, ok := strings.CutSuffix(name, "OrderField")
 		if !ok || def.Kind != gql.Enum {
@@ -96,6 +118,12 @@ func describeOrders(_ *gen.Graph, s *gql.Schema) error {
 			"Rows without a value (null) come after all others in either direction; " +
 			"optional text and numbers that read as \"\" or 0 sort as that value. " +
 			"Ties are broken by ID, ascending."
+		if c := collated[node]; len(c) > 0 {
+			def.Description += " Names and titles sort by their language's Unicode collation (CLDR), " +
+				"the same on every database (" + strings.Join(c, "; ") + "): in Finnish and Swedish Å, Ä, Ö " +
+				"come after Z in that order; case and accents only break ties between otherwise equal " +
+				"texts; NFC and NFD forms of a text sort as one. Other text sorts by code point."
+		}
 	}
 	return nil
 }

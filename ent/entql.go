@@ -80,13 +80,14 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "Discussion",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			discussion.FieldCreatedAt:  {Type: field.TypeTime, Column: discussion.FieldCreatedAt},
-			discussion.FieldUpdatedAt:  {Type: field.TypeTime, Column: discussion.FieldUpdatedAt},
-			discussion.FieldTitle:      {Type: field.TypeString, Column: discussion.FieldTitle},
-			discussion.FieldLocked:     {Type: field.TypeBool, Column: discussion.FieldLocked},
-			discussion.FieldPinned:     {Type: field.TypeBool, Column: discussion.FieldPinned},
-			discussion.FieldPostCount:  {Type: field.TypeInt, Column: discussion.FieldPostCount},
-			discussion.FieldLastPostAt: {Type: field.TypeTime, Column: discussion.FieldLastPostAt},
+			discussion.FieldCreatedAt:    {Type: field.TypeTime, Column: discussion.FieldCreatedAt},
+			discussion.FieldUpdatedAt:    {Type: field.TypeTime, Column: discussion.FieldUpdatedAt},
+			discussion.FieldTitleSortkey: {Type: field.TypeOther, Column: discussion.FieldTitleSortkey},
+			discussion.FieldTitle:        {Type: field.TypeString, Column: discussion.FieldTitle},
+			discussion.FieldLocked:       {Type: field.TypeBool, Column: discussion.FieldLocked},
+			discussion.FieldPinned:       {Type: field.TypeBool, Column: discussion.FieldPinned},
+			discussion.FieldPostCount:    {Type: field.TypeInt, Column: discussion.FieldPostCount},
+			discussion.FieldLastPostAt:   {Type: field.TypeTime, Column: discussion.FieldLastPostAt},
 		},
 	}
 	graph.Nodes[3] = &sqlgraph.Node{
@@ -123,13 +124,14 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "Material",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			material.FieldCreatedAt:   {Type: field.TypeTime, Column: material.FieldCreatedAt},
-			material.FieldUpdatedAt:   {Type: field.TypeTime, Column: material.FieldUpdatedAt},
-			material.FieldTitle:       {Type: field.TypeString, Column: material.FieldTitle},
-			material.FieldDescription: {Type: field.TypeString, Column: material.FieldDescription},
-			material.FieldKind:        {Type: field.TypeEnum, Column: material.FieldKind},
-			material.FieldURL:         {Type: field.TypeString, Column: material.FieldURL},
-			material.FieldLanguage:    {Type: field.TypeString, Column: material.FieldLanguage},
+			material.FieldCreatedAt:    {Type: field.TypeTime, Column: material.FieldCreatedAt},
+			material.FieldUpdatedAt:    {Type: field.TypeTime, Column: material.FieldUpdatedAt},
+			material.FieldTitleSortkey: {Type: field.TypeOther, Column: material.FieldTitleSortkey},
+			material.FieldTitle:        {Type: field.TypeString, Column: material.FieldTitle},
+			material.FieldDescription:  {Type: field.TypeString, Column: material.FieldDescription},
+			material.FieldKind:         {Type: field.TypeEnum, Column: material.FieldKind},
+			material.FieldURL:          {Type: field.TypeString, Column: material.FieldURL},
+			material.FieldLanguage:     {Type: field.TypeString, Column: material.FieldLanguage},
 		},
 	}
 	graph.Nodes[5] = &sqlgraph.Node{
@@ -163,6 +165,9 @@ var schemaGraph = func() *sqlgraph.Schema {
 			municipality.FieldNameFi:            {Type: field.TypeString, Column: municipality.FieldNameFi},
 			municipality.FieldNameSv:            {Type: field.TypeString, Column: municipality.FieldNameSv},
 			municipality.FieldNameEn:            {Type: field.TypeString, Column: municipality.FieldNameEn},
+			municipality.FieldNameFiSortkey:     {Type: field.TypeOther, Column: municipality.FieldNameFiSortkey},
+			municipality.FieldNameSvSortkey:     {Type: field.TypeOther, Column: municipality.FieldNameSvSortkey},
+			municipality.FieldNameEnSortkey:     {Type: field.TypeOther, Column: municipality.FieldNameEnSortkey},
 			municipality.FieldCode:              {Type: field.TypeString, Column: municipality.FieldCode},
 			municipality.FieldSubregionCode:     {Type: field.TypeString, Column: municipality.FieldSubregionCode},
 			municipality.FieldSubregionNameFi:   {Type: field.TypeString, Column: municipality.FieldSubregionNameFi},
@@ -188,6 +193,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 		Fields: map[string]*sqlgraph.FieldSpec{
 			network.FieldCreatedAt:   {Type: field.TypeTime, Column: network.FieldCreatedAt},
 			network.FieldUpdatedAt:   {Type: field.TypeTime, Column: network.FieldUpdatedAt},
+			network.FieldNameSortkey: {Type: field.TypeOther, Column: network.FieldNameSortkey},
 			network.FieldSlug:        {Type: field.TypeString, Column: network.FieldSlug},
 			network.FieldName:        {Type: field.TypeString, Column: network.FieldName},
 			network.FieldDescription: {Type: field.TypeString, Column: network.FieldDescription},
@@ -208,13 +214,14 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "Notice",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			notice.FieldTitle:       {Type: field.TypeString, Column: notice.FieldTitle},
-			notice.FieldBody:        {Type: field.TypeString, Column: notice.FieldBody},
-			notice.FieldKind:        {Type: field.TypeEnum, Column: notice.FieldKind},
-			notice.FieldEventOn:     {Type: field.TypeTime, Column: notice.FieldEventOn},
-			notice.FieldURL:         {Type: field.TypeString, Column: notice.FieldURL},
-			notice.FieldPublishedAt: {Type: field.TypeTime, Column: notice.FieldPublishedAt},
-			notice.FieldExpiresAt:   {Type: field.TypeTime, Column: notice.FieldExpiresAt},
+			notice.FieldTitleSortkey: {Type: field.TypeOther, Column: notice.FieldTitleSortkey},
+			notice.FieldTitle:        {Type: field.TypeString, Column: notice.FieldTitle},
+			notice.FieldBody:         {Type: field.TypeString, Column: notice.FieldBody},
+			notice.FieldKind:         {Type: field.TypeEnum, Column: notice.FieldKind},
+			notice.FieldEventOn:      {Type: field.TypeTime, Column: notice.FieldEventOn},
+			notice.FieldURL:          {Type: field.TypeString, Column: notice.FieldURL},
+			notice.FieldPublishedAt:  {Type: field.TypeTime, Column: notice.FieldPublishedAt},
+			notice.FieldExpiresAt:    {Type: field.TypeTime, Column: notice.FieldExpiresAt},
 		},
 	}
 	graph.Nodes[9] = &sqlgraph.Node{
@@ -230,6 +237,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 		Fields: map[string]*sqlgraph.FieldSpec{
 			operatingmodel.FieldCreatedAt:            {Type: field.TypeTime, Column: operatingmodel.FieldCreatedAt},
 			operatingmodel.FieldUpdatedAt:            {Type: field.TypeTime, Column: operatingmodel.FieldUpdatedAt},
+			operatingmodel.FieldNameSortkey:          {Type: field.TypeOther, Column: operatingmodel.FieldNameSortkey},
 			operatingmodel.FieldSlug:                 {Type: field.TypeString, Column: operatingmodel.FieldSlug},
 			operatingmodel.FieldName:                 {Type: field.TypeString, Column: operatingmodel.FieldName},
 			operatingmodel.FieldSummary:              {Type: field.TypeString, Column: operatingmodel.FieldSummary},
@@ -253,6 +261,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 		Fields: map[string]*sqlgraph.FieldSpec{
 			organization.FieldCreatedAt:   {Type: field.TypeTime, Column: organization.FieldCreatedAt},
 			organization.FieldUpdatedAt:   {Type: field.TypeTime, Column: organization.FieldUpdatedAt},
+			organization.FieldNameSortkey: {Type: field.TypeOther, Column: organization.FieldNameSortkey},
 			organization.FieldName:        {Type: field.TypeString, Column: organization.FieldName},
 			organization.FieldSlug:        {Type: field.TypeString, Column: organization.FieldSlug},
 			organization.FieldKind:        {Type: field.TypeEnum, Column: organization.FieldKind},
@@ -273,6 +282,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 		Fields: map[string]*sqlgraph.FieldSpec{
 			pilot.FieldCreatedAt:            {Type: field.TypeTime, Column: pilot.FieldCreatedAt},
 			pilot.FieldUpdatedAt:            {Type: field.TypeTime, Column: pilot.FieldUpdatedAt},
+			pilot.FieldTitleSortkey:         {Type: field.TypeOther, Column: pilot.FieldTitleSortkey},
 			pilot.FieldSlug:                 {Type: field.TypeString, Column: pilot.FieldSlug},
 			pilot.FieldTitle:                {Type: field.TypeString, Column: pilot.FieldTitle},
 			pilot.FieldSummary:              {Type: field.TypeString, Column: pilot.FieldSummary},
@@ -316,6 +326,9 @@ var schemaGraph = func() *sqlgraph.Schema {
 			region.FieldNameFi:         {Type: field.TypeString, Column: region.FieldNameFi},
 			region.FieldNameSv:         {Type: field.TypeString, Column: region.FieldNameSv},
 			region.FieldNameEn:         {Type: field.TypeString, Column: region.FieldNameEn},
+			region.FieldNameFiSortkey:  {Type: field.TypeOther, Column: region.FieldNameFiSortkey},
+			region.FieldNameSvSortkey:  {Type: field.TypeOther, Column: region.FieldNameSvSortkey},
+			region.FieldNameEnSortkey:  {Type: field.TypeOther, Column: region.FieldNameEnSortkey},
 			region.FieldCode:           {Type: field.TypeString, Column: region.FieldCode},
 			region.FieldIsAland:        {Type: field.TypeBool, Column: region.FieldIsAland},
 			region.FieldPopulation:     {Type: field.TypeInt, Column: region.FieldPopulation},
@@ -352,6 +365,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 		Fields: map[string]*sqlgraph.FieldSpec{
 			survey.FieldCreatedAt:                   {Type: field.TypeTime, Column: survey.FieldCreatedAt},
 			survey.FieldUpdatedAt:                   {Type: field.TypeTime, Column: survey.FieldUpdatedAt},
+			survey.FieldTitleSortkey:                {Type: field.TypeOther, Column: survey.FieldTitleSortkey},
 			survey.FieldTitle:                       {Type: field.TypeString, Column: survey.FieldTitle},
 			survey.FieldDescription:                 {Type: field.TypeString, Column: survey.FieldDescription},
 			survey.FieldQuestions:                   {Type: field.TypeJSON, Column: survey.FieldQuestions},
@@ -389,10 +403,13 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "Theme",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			theme.FieldNameFi: {Type: field.TypeString, Column: theme.FieldNameFi},
-			theme.FieldNameSv: {Type: field.TypeString, Column: theme.FieldNameSv},
-			theme.FieldNameEn: {Type: field.TypeString, Column: theme.FieldNameEn},
-			theme.FieldSlug:   {Type: field.TypeString, Column: theme.FieldSlug},
+			theme.FieldNameFi:        {Type: field.TypeString, Column: theme.FieldNameFi},
+			theme.FieldNameSv:        {Type: field.TypeString, Column: theme.FieldNameSv},
+			theme.FieldNameEn:        {Type: field.TypeString, Column: theme.FieldNameEn},
+			theme.FieldNameFiSortkey: {Type: field.TypeOther, Column: theme.FieldNameFiSortkey},
+			theme.FieldNameSvSortkey: {Type: field.TypeOther, Column: theme.FieldNameSvSortkey},
+			theme.FieldNameEnSortkey: {Type: field.TypeOther, Column: theme.FieldNameEnSortkey},
+			theme.FieldSlug:          {Type: field.TypeString, Column: theme.FieldSlug},
 		},
 	}
 	graph.Nodes[18] = &sqlgraph.Node{
@@ -406,12 +423,13 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "User",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			user.FieldCreatedAt:    {Type: field.TypeTime, Column: user.FieldCreatedAt},
-			user.FieldUpdatedAt:    {Type: field.TypeTime, Column: user.FieldUpdatedAt},
-			user.FieldDisplayName:  {Type: field.TypeString, Column: user.FieldDisplayName},
-			user.FieldEmail:        {Type: field.TypeString, Column: user.FieldEmail},
-			user.FieldPasswordHash: {Type: field.TypeString, Column: user.FieldPasswordHash},
-			user.FieldIsAdmin:      {Type: field.TypeBool, Column: user.FieldIsAdmin},
+			user.FieldCreatedAt:          {Type: field.TypeTime, Column: user.FieldCreatedAt},
+			user.FieldUpdatedAt:          {Type: field.TypeTime, Column: user.FieldUpdatedAt},
+			user.FieldDisplayNameSortkey: {Type: field.TypeOther, Column: user.FieldDisplayNameSortkey},
+			user.FieldDisplayName:        {Type: field.TypeString, Column: user.FieldDisplayName},
+			user.FieldEmail:              {Type: field.TypeString, Column: user.FieldEmail},
+			user.FieldPasswordHash:       {Type: field.TypeString, Column: user.FieldPasswordHash},
+			user.FieldIsAdmin:            {Type: field.TypeBool, Column: user.FieldIsAdmin},
 		},
 	}
 	graph.Nodes[19] = &sqlgraph.Node{
@@ -428,6 +446,9 @@ var schemaGraph = func() *sqlgraph.Schema {
 			wellbeingcounty.FieldNameFi:         {Type: field.TypeString, Column: wellbeingcounty.FieldNameFi},
 			wellbeingcounty.FieldNameSv:         {Type: field.TypeString, Column: wellbeingcounty.FieldNameSv},
 			wellbeingcounty.FieldNameEn:         {Type: field.TypeString, Column: wellbeingcounty.FieldNameEn},
+			wellbeingcounty.FieldNameFiSortkey:  {Type: field.TypeOther, Column: wellbeingcounty.FieldNameFiSortkey},
+			wellbeingcounty.FieldNameSvSortkey:  {Type: field.TypeOther, Column: wellbeingcounty.FieldNameSvSortkey},
+			wellbeingcounty.FieldNameEnSortkey:  {Type: field.TypeOther, Column: wellbeingcounty.FieldNameEnSortkey},
 			wellbeingcounty.FieldCode:           {Type: field.TypeString, Column: wellbeingcounty.FieldCode},
 			wellbeingcounty.FieldKind:           {Type: field.TypeEnum, Column: wellbeingcounty.FieldKind},
 			wellbeingcounty.FieldPopulation:     {Type: field.TypeInt, Column: wellbeingcounty.FieldPopulation},
@@ -445,15 +466,16 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "Workshop",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			workshop.FieldCreatedAt:   {Type: field.TypeTime, Column: workshop.FieldCreatedAt},
-			workshop.FieldUpdatedAt:   {Type: field.TypeTime, Column: workshop.FieldUpdatedAt},
-			workshop.FieldTitle:       {Type: field.TypeString, Column: workshop.FieldTitle},
-			workshop.FieldDescription: {Type: field.TypeString, Column: workshop.FieldDescription},
-			workshop.FieldStartsAt:    {Type: field.TypeTime, Column: workshop.FieldStartsAt},
-			workshop.FieldEndsAt:      {Type: field.TypeTime, Column: workshop.FieldEndsAt},
-			workshop.FieldPlace:       {Type: field.TypeString, Column: workshop.FieldPlace},
-			workshop.FieldOnlineURL:   {Type: field.TypeString, Column: workshop.FieldOnlineURL},
-			workshop.FieldCapacity:    {Type: field.TypeInt, Column: workshop.FieldCapacity},
+			workshop.FieldCreatedAt:    {Type: field.TypeTime, Column: workshop.FieldCreatedAt},
+			workshop.FieldUpdatedAt:    {Type: field.TypeTime, Column: workshop.FieldUpdatedAt},
+			workshop.FieldTitleSortkey: {Type: field.TypeOther, Column: workshop.FieldTitleSortkey},
+			workshop.FieldTitle:        {Type: field.TypeString, Column: workshop.FieldTitle},
+			workshop.FieldDescription:  {Type: field.TypeString, Column: workshop.FieldDescription},
+			workshop.FieldStartsAt:     {Type: field.TypeTime, Column: workshop.FieldStartsAt},
+			workshop.FieldEndsAt:       {Type: field.TypeTime, Column: workshop.FieldEndsAt},
+			workshop.FieldPlace:        {Type: field.TypeString, Column: workshop.FieldPlace},
+			workshop.FieldOnlineURL:    {Type: field.TypeString, Column: workshop.FieldOnlineURL},
+			workshop.FieldCapacity:     {Type: field.TypeInt, Column: workshop.FieldCapacity},
 		},
 	}
 	graph.Nodes[21] = &sqlgraph.Node{
@@ -486,6 +508,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 		Fields: map[string]*sqlgraph.FieldSpec{
 			workspace.FieldCreatedAt:   {Type: field.TypeTime, Column: workspace.FieldCreatedAt},
 			workspace.FieldUpdatedAt:   {Type: field.TypeTime, Column: workspace.FieldUpdatedAt},
+			workspace.FieldNameSortkey: {Type: field.TypeOther, Column: workspace.FieldNameSortkey},
 			workspace.FieldName:        {Type: field.TypeString, Column: workspace.FieldName},
 			workspace.FieldSlug:        {Type: field.TypeString, Column: workspace.FieldSlug},
 			workspace.FieldDescription: {Type: field.TypeString, Column: workspace.FieldDescription},
@@ -1737,6 +1760,11 @@ func (f *DiscussionFilter) WhereUpdatedAt(p entql.TimeP) {
 	f.Where(p.Field(discussion.FieldUpdatedAt))
 }
 
+// WhereTitleSortkey applies the entql other predicate on the title_sortkey field.
+func (f *DiscussionFilter) WhereTitleSortkey(p entql.OtherP) {
+	f.Where(p.Field(discussion.FieldTitleSortkey))
+}
+
 // WhereTitle applies the entql string predicate on the title field.
 func (f *DiscussionFilter) WhereTitle(p entql.StringP) {
 	f.Where(p.Field(discussion.FieldTitle))
@@ -1958,6 +1986,11 @@ func (f *MaterialFilter) WhereUpdatedAt(p entql.TimeP) {
 	f.Where(p.Field(material.FieldUpdatedAt))
 }
 
+// WhereTitleSortkey applies the entql other predicate on the title_sortkey field.
+func (f *MaterialFilter) WhereTitleSortkey(p entql.OtherP) {
+	f.Where(p.Field(material.FieldTitleSortkey))
+}
+
 // WhereTitle applies the entql string predicate on the title field.
 func (f *MaterialFilter) WhereTitle(p entql.StringP) {
 	f.Where(p.Field(material.FieldTitle))
@@ -2152,6 +2185,21 @@ func (f *MunicipalityFilter) WhereNameSv(p entql.StringP) {
 // WhereNameEn applies the entql string predicate on the name_en field.
 func (f *MunicipalityFilter) WhereNameEn(p entql.StringP) {
 	f.Where(p.Field(municipality.FieldNameEn))
+}
+
+// WhereNameFiSortkey applies the entql other predicate on the name_fi_sortkey field.
+func (f *MunicipalityFilter) WhereNameFiSortkey(p entql.OtherP) {
+	f.Where(p.Field(municipality.FieldNameFiSortkey))
+}
+
+// WhereNameSvSortkey applies the entql other predicate on the name_sv_sortkey field.
+func (f *MunicipalityFilter) WhereNameSvSortkey(p entql.OtherP) {
+	f.Where(p.Field(municipality.FieldNameSvSortkey))
+}
+
+// WhereNameEnSortkey applies the entql other predicate on the name_en_sortkey field.
+func (f *MunicipalityFilter) WhereNameEnSortkey(p entql.OtherP) {
+	f.Where(p.Field(municipality.FieldNameEnSortkey))
 }
 
 // WhereCode applies the entql string predicate on the code field.
@@ -2352,6 +2400,11 @@ func (f *NetworkFilter) WhereUpdatedAt(p entql.TimeP) {
 	f.Where(p.Field(network.FieldUpdatedAt))
 }
 
+// WhereNameSortkey applies the entql other predicate on the name_sortkey field.
+func (f *NetworkFilter) WhereNameSortkey(p entql.OtherP) {
+	f.Where(p.Field(network.FieldNameSortkey))
+}
+
 // WhereSlug applies the entql string predicate on the slug field.
 func (f *NetworkFilter) WhereSlug(p entql.StringP) {
 	f.Where(p.Field(network.FieldSlug))
@@ -2525,6 +2578,11 @@ func (f *NoticeFilter) WhereID(p entql.IntP) {
 	f.Where(p.Field(notice.FieldID))
 }
 
+// WhereTitleSortkey applies the entql other predicate on the title_sortkey field.
+func (f *NoticeFilter) WhereTitleSortkey(p entql.OtherP) {
+	f.Where(p.Field(notice.FieldTitleSortkey))
+}
+
 // WhereTitle applies the entql string predicate on the title field.
 func (f *NoticeFilter) WhereTitle(p entql.StringP) {
 	f.Where(p.Field(notice.FieldTitle))
@@ -2636,6 +2694,11 @@ func (f *OperatingModelFilter) WhereCreatedAt(p entql.TimeP) {
 // WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
 func (f *OperatingModelFilter) WhereUpdatedAt(p entql.TimeP) {
 	f.Where(p.Field(operatingmodel.FieldUpdatedAt))
+}
+
+// WhereNameSortkey applies the entql other predicate on the name_sortkey field.
+func (f *OperatingModelFilter) WhereNameSortkey(p entql.OtherP) {
+	f.Where(p.Field(operatingmodel.FieldNameSortkey))
 }
 
 // WhereSlug applies the entql string predicate on the slug field.
@@ -2840,6 +2903,11 @@ func (f *OrganizationFilter) WhereUpdatedAt(p entql.TimeP) {
 	f.Where(p.Field(organization.FieldUpdatedAt))
 }
 
+// WhereNameSortkey applies the entql other predicate on the name_sortkey field.
+func (f *OrganizationFilter) WhereNameSortkey(p entql.OtherP) {
+	f.Where(p.Field(organization.FieldNameSortkey))
+}
+
 // WhereName applies the entql string predicate on the name field.
 func (f *OrganizationFilter) WhereName(p entql.StringP) {
 	f.Where(p.Field(organization.FieldName))
@@ -2955,6 +3023,11 @@ func (f *PilotFilter) WhereCreatedAt(p entql.TimeP) {
 // WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
 func (f *PilotFilter) WhereUpdatedAt(p entql.TimeP) {
 	f.Where(p.Field(pilot.FieldUpdatedAt))
+}
+
+// WhereTitleSortkey applies the entql other predicate on the title_sortkey field.
+func (f *PilotFilter) WhereTitleSortkey(p entql.OtherP) {
+	f.Where(p.Field(pilot.FieldTitleSortkey))
 }
 
 // WhereSlug applies the entql string predicate on the slug field.
@@ -3304,6 +3377,21 @@ func (f *RegionFilter) WhereNameEn(p entql.StringP) {
 	f.Where(p.Field(region.FieldNameEn))
 }
 
+// WhereNameFiSortkey applies the entql other predicate on the name_fi_sortkey field.
+func (f *RegionFilter) WhereNameFiSortkey(p entql.OtherP) {
+	f.Where(p.Field(region.FieldNameFiSortkey))
+}
+
+// WhereNameSvSortkey applies the entql other predicate on the name_sv_sortkey field.
+func (f *RegionFilter) WhereNameSvSortkey(p entql.OtherP) {
+	f.Where(p.Field(region.FieldNameSvSortkey))
+}
+
+// WhereNameEnSortkey applies the entql other predicate on the name_en_sortkey field.
+func (f *RegionFilter) WhereNameEnSortkey(p entql.OtherP) {
+	f.Where(p.Field(region.FieldNameEnSortkey))
+}
+
 // WhereCode applies the entql string predicate on the code field.
 func (f *RegionFilter) WhereCode(p entql.StringP) {
 	f.Where(p.Field(region.FieldCode))
@@ -3474,6 +3562,11 @@ func (f *SurveyFilter) WhereCreatedAt(p entql.TimeP) {
 // WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
 func (f *SurveyFilter) WhereUpdatedAt(p entql.TimeP) {
 	f.Where(p.Field(survey.FieldUpdatedAt))
+}
+
+// WhereTitleSortkey applies the entql other predicate on the title_sortkey field.
+func (f *SurveyFilter) WhereTitleSortkey(p entql.OtherP) {
+	f.Where(p.Field(survey.FieldTitleSortkey))
 }
 
 // WhereTitle applies the entql string predicate on the title field.
@@ -3696,6 +3789,21 @@ func (f *ThemeFilter) WhereNameEn(p entql.StringP) {
 	f.Where(p.Field(theme.FieldNameEn))
 }
 
+// WhereNameFiSortkey applies the entql other predicate on the name_fi_sortkey field.
+func (f *ThemeFilter) WhereNameFiSortkey(p entql.OtherP) {
+	f.Where(p.Field(theme.FieldNameFiSortkey))
+}
+
+// WhereNameSvSortkey applies the entql other predicate on the name_sv_sortkey field.
+func (f *ThemeFilter) WhereNameSvSortkey(p entql.OtherP) {
+	f.Where(p.Field(theme.FieldNameSvSortkey))
+}
+
+// WhereNameEnSortkey applies the entql other predicate on the name_en_sortkey field.
+func (f *ThemeFilter) WhereNameEnSortkey(p entql.OtherP) {
+	f.Where(p.Field(theme.FieldNameEnSortkey))
+}
+
 // WhereSlug applies the entql string predicate on the slug field.
 func (f *ThemeFilter) WhereSlug(p entql.StringP) {
 	f.Where(p.Field(theme.FieldSlug))
@@ -3763,6 +3871,11 @@ func (f *UserFilter) WhereCreatedAt(p entql.TimeP) {
 // WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
 func (f *UserFilter) WhereUpdatedAt(p entql.TimeP) {
 	f.Where(p.Field(user.FieldUpdatedAt))
+}
+
+// WhereDisplayNameSortkey applies the entql other predicate on the display_name_sortkey field.
+func (f *UserFilter) WhereDisplayNameSortkey(p entql.OtherP) {
+	f.Where(p.Field(user.FieldDisplayNameSortkey))
 }
 
 // WhereDisplayName applies the entql string predicate on the display_name field.
@@ -3896,6 +4009,21 @@ func (f *WellbeingCountyFilter) WhereNameEn(p entql.StringP) {
 	f.Where(p.Field(wellbeingcounty.FieldNameEn))
 }
 
+// WhereNameFiSortkey applies the entql other predicate on the name_fi_sortkey field.
+func (f *WellbeingCountyFilter) WhereNameFiSortkey(p entql.OtherP) {
+	f.Where(p.Field(wellbeingcounty.FieldNameFiSortkey))
+}
+
+// WhereNameSvSortkey applies the entql other predicate on the name_sv_sortkey field.
+func (f *WellbeingCountyFilter) WhereNameSvSortkey(p entql.OtherP) {
+	f.Where(p.Field(wellbeingcounty.FieldNameSvSortkey))
+}
+
+// WhereNameEnSortkey applies the entql other predicate on the name_en_sortkey field.
+func (f *WellbeingCountyFilter) WhereNameEnSortkey(p entql.OtherP) {
+	f.Where(p.Field(wellbeingcounty.FieldNameEnSortkey))
+}
+
 // WhereCode applies the entql string predicate on the code field.
 func (f *WellbeingCountyFilter) WhereCode(p entql.StringP) {
 	f.Where(p.Field(wellbeingcounty.FieldCode))
@@ -4006,6 +4134,11 @@ func (f *WorkshopFilter) WhereCreatedAt(p entql.TimeP) {
 // WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
 func (f *WorkshopFilter) WhereUpdatedAt(p entql.TimeP) {
 	f.Where(p.Field(workshop.FieldUpdatedAt))
+}
+
+// WhereTitleSortkey applies the entql other predicate on the title_sortkey field.
+func (f *WorkshopFilter) WhereTitleSortkey(p entql.OtherP) {
+	f.Where(p.Field(workshop.FieldTitleSortkey))
 }
 
 // WhereTitle applies the entql string predicate on the title field.
@@ -4221,6 +4354,11 @@ func (f *WorkspaceFilter) WhereCreatedAt(p entql.TimeP) {
 // WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
 func (f *WorkspaceFilter) WhereUpdatedAt(p entql.TimeP) {
 	f.Where(p.Field(workspace.FieldUpdatedAt))
+}
+
+// WhereNameSortkey applies the entql other predicate on the name_sortkey field.
+func (f *WorkspaceFilter) WhereNameSortkey(p entql.OtherP) {
+	f.Where(p.Field(workspace.FieldNameSortkey))
 }
 
 // WhereName applies the entql string predicate on the name field.

@@ -728,17 +728,17 @@ var (
 			}
 		},
 	}
-	// DiscussionOrderFieldTitle orders Discussion by title.
-	DiscussionOrderFieldTitle = &DiscussionOrderField{
+	// DiscussionOrderFieldTitleSortkey orders Discussion by title_sortkey.
+	DiscussionOrderFieldTitleSortkey = &DiscussionOrderField{
 		Value: func(_m *Discussion) (ent.Value, error) {
-			return _m.Title, nil
+			return _m.TitleSortkey, nil
 		},
-		column: discussion.FieldTitle,
-		toTerm: discussion.ByTitle,
+		column: discussion.FieldTitleSortkey,
+		toTerm: discussion.ByTitleSortkey,
 		toCursor: func(_m *Discussion) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.Title,
+				Value: _m.TitleSortkey,
 			}
 		},
 	}
@@ -780,7 +780,7 @@ func (f DiscussionOrderField) String() string {
 		str = "CREATED_AT"
 	case DiscussionOrderFieldUpdatedAt.column:
 		str = "UPDATED_AT"
-	case DiscussionOrderFieldTitle.column:
+	case DiscussionOrderFieldTitleSortkey.column:
 		str = "TITLE"
 	case DiscussionOrderFieldPostCount.column:
 		str = "POST_COUNT"
@@ -807,7 +807,7 @@ func (f *DiscussionOrderField) UnmarshalGQL(v interface{}) error {
 	case "UPDATED_AT":
 		*f = *DiscussionOrderFieldUpdatedAt
 	case "TITLE":
-		*f = *DiscussionOrderFieldTitle
+		*f = *DiscussionOrderFieldTitleSortkey
 	case "POST_COUNT":
 		*f = *DiscussionOrderFieldPostCount
 	case "LAST_POST_AT":
@@ -1522,17 +1522,17 @@ var (
 			}
 		},
 	}
-	// MaterialOrderFieldTitle orders Material by title.
-	MaterialOrderFieldTitle = &MaterialOrderField{
+	// MaterialOrderFieldTitleSortkey orders Material by title_sortkey.
+	MaterialOrderFieldTitleSortkey = &MaterialOrderField{
 		Value: func(_m *Material) (ent.Value, error) {
-			return _m.Title, nil
+			return _m.TitleSortkey, nil
 		},
-		column: material.FieldTitle,
-		toTerm: material.ByTitle,
+		column: material.FieldTitleSortkey,
+		toTerm: material.ByTitleSortkey,
 		toCursor: func(_m *Material) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.Title,
+				Value: _m.TitleSortkey,
 			}
 		},
 	}
@@ -1560,7 +1560,7 @@ func (f MaterialOrderField) String() string {
 		str = "CREATED_AT"
 	case MaterialOrderFieldUpdatedAt.column:
 		str = "UPDATED_AT"
-	case MaterialOrderFieldTitle.column:
+	case MaterialOrderFieldTitleSortkey.column:
 		str = "TITLE"
 	case MaterialOrderFieldKind.column:
 		str = "KIND"
@@ -1585,7 +1585,7 @@ func (f *MaterialOrderField) UnmarshalGQL(v interface{}) error {
 	case "UPDATED_AT":
 		*f = *MaterialOrderFieldUpdatedAt
 	case "TITLE":
-		*f = *MaterialOrderFieldTitle
+		*f = *MaterialOrderFieldTitleSortkey
 	case "KIND":
 		*f = *MaterialOrderFieldKind
 	default:
@@ -2198,47 +2198,45 @@ func (_m *MunicipalityQuery) Paginate(
 }
 
 var (
-	// MunicipalityOrderFieldNameFi orders Municipality by name_fi.
-	MunicipalityOrderFieldNameFi = &MunicipalityOrderField{
+	// MunicipalityOrderFieldNameFiSortkey orders Municipality by name_fi_sortkey.
+	MunicipalityOrderFieldNameFiSortkey = &MunicipalityOrderField{
 		Value: func(_m *Municipality) (ent.Value, error) {
-			return _m.NameFi, nil
+			return _m.NameFiSortkey, nil
 		},
-		column: municipality.FieldNameFi,
-		toTerm: municipality.ByNameFi,
+		column: municipality.FieldNameFiSortkey,
+		toTerm: municipality.ByNameFiSortkey,
 		toCursor: func(_m *Municipality) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.NameFi,
+				Value: _m.NameFiSortkey,
 			}
 		},
 	}
-	// MunicipalityOrderFieldNameSv orders Municipality by name_sv.
-	MunicipalityOrderFieldNameSv = &MunicipalityOrderField{
+	// MunicipalityOrderFieldNameSvSortkey orders Municipality by name_sv_sortkey.
+	MunicipalityOrderFieldNameSvSortkey = &MunicipalityOrderField{
 		Value: func(_m *Municipality) (ent.Value, error) {
-			return _m.NameSv, nil
+			return _m.NameSvSortkey, nil
 		},
-		column: municipality.FieldNameSv,
-		toTerm: municipality.ByNameSv,
-		zero:   "''",
+		column: municipality.FieldNameSvSortkey,
+		toTerm: municipality.ByNameSvSortkey,
 		toCursor: func(_m *Municipality) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.NameSv,
+				Value: _m.NameSvSortkey,
 			}
 		},
 	}
-	// MunicipalityOrderFieldNameEn orders Municipality by name_en.
-	MunicipalityOrderFieldNameEn = &MunicipalityOrderField{
+	// MunicipalityOrderFieldNameEnSortkey orders Municipality by name_en_sortkey.
+	MunicipalityOrderFieldNameEnSortkey = &MunicipalityOrderField{
 		Value: func(_m *Municipality) (ent.Value, error) {
-			return _m.NameEn, nil
+			return _m.NameEnSortkey, nil
 		},
-		column: municipality.FieldNameEn,
-		toTerm: municipality.ByNameEn,
-		zero:   "''",
+		column: municipality.FieldNameEnSortkey,
+		toTerm: municipality.ByNameEnSortkey,
 		toCursor: func(_m *Municipality) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.NameEn,
+				Value: _m.NameEnSortkey,
 			}
 		},
 	}
@@ -2277,11 +2275,11 @@ var (
 func (f MunicipalityOrderField) String() string {
 	var str string
 	switch f.column {
-	case MunicipalityOrderFieldNameFi.column:
+	case MunicipalityOrderFieldNameFiSortkey.column:
 		str = "NAME_FI"
-	case MunicipalityOrderFieldNameSv.column:
+	case MunicipalityOrderFieldNameSvSortkey.column:
 		str = "NAME_SV"
-	case MunicipalityOrderFieldNameEn.column:
+	case MunicipalityOrderFieldNameEnSortkey.column:
 		str = "NAME_EN"
 	case MunicipalityOrderFieldCode.column:
 		str = "CODE"
@@ -2304,11 +2302,11 @@ func (f *MunicipalityOrderField) UnmarshalGQL(v interface{}) error {
 	}
 	switch str {
 	case "NAME_FI":
-		*f = *MunicipalityOrderFieldNameFi
+		*f = *MunicipalityOrderFieldNameFiSortkey
 	case "NAME_SV":
-		*f = *MunicipalityOrderFieldNameSv
+		*f = *MunicipalityOrderFieldNameSvSortkey
 	case "NAME_EN":
-		*f = *MunicipalityOrderFieldNameEn
+		*f = *MunicipalityOrderFieldNameEnSortkey
 	case "CODE":
 		*f = *MunicipalityOrderFieldCode
 	case "POPULATION":
@@ -2617,17 +2615,17 @@ var (
 			}
 		},
 	}
-	// NetworkOrderFieldName orders Network by name.
-	NetworkOrderFieldName = &NetworkOrderField{
+	// NetworkOrderFieldNameSortkey orders Network by name_sortkey.
+	NetworkOrderFieldNameSortkey = &NetworkOrderField{
 		Value: func(_m *Network) (ent.Value, error) {
-			return _m.Name, nil
+			return _m.NameSortkey, nil
 		},
-		column: network.FieldName,
-		toTerm: network.ByName,
+		column: network.FieldNameSortkey,
+		toTerm: network.ByNameSortkey,
 		toCursor: func(_m *Network) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.Name,
+				Value: _m.NameSortkey,
 			}
 		},
 	}
@@ -2683,7 +2681,7 @@ func (f NetworkOrderField) String() string {
 		str = "CREATED_AT"
 	case NetworkOrderFieldUpdatedAt.column:
 		str = "UPDATED_AT"
-	case NetworkOrderFieldName.column:
+	case NetworkOrderFieldNameSortkey.column:
 		str = "NAME"
 	case NetworkOrderFieldKind.column:
 		str = "KIND"
@@ -2712,7 +2710,7 @@ func (f *NetworkOrderField) UnmarshalGQL(v interface{}) error {
 	case "UPDATED_AT":
 		*f = *NetworkOrderFieldUpdatedAt
 	case "NAME":
-		*f = *NetworkOrderFieldName
+		*f = *NetworkOrderFieldNameSortkey
 	case "KIND":
 		*f = *NetworkOrderFieldKind
 	case "STARTS_ON":
@@ -2995,17 +2993,17 @@ func (_m *NoticeQuery) Paginate(
 }
 
 var (
-	// NoticeOrderFieldTitle orders Notice by title.
-	NoticeOrderFieldTitle = &NoticeOrderField{
+	// NoticeOrderFieldTitleSortkey orders Notice by title_sortkey.
+	NoticeOrderFieldTitleSortkey = &NoticeOrderField{
 		Value: func(_m *Notice) (ent.Value, error) {
-			return _m.Title, nil
+			return _m.TitleSortkey, nil
 		},
-		column: notice.FieldTitle,
-		toTerm: notice.ByTitle,
+		column: notice.FieldTitleSortkey,
+		toTerm: notice.ByTitleSortkey,
 		toCursor: func(_m *Notice) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.Title,
+				Value: _m.TitleSortkey,
 			}
 		},
 	}
@@ -3057,7 +3055,7 @@ var (
 func (f NoticeOrderField) String() string {
 	var str string
 	switch f.column {
-	case NoticeOrderFieldTitle.column:
+	case NoticeOrderFieldTitleSortkey.column:
 		str = "TITLE"
 	case NoticeOrderFieldKind.column:
 		str = "KIND"
@@ -3082,7 +3080,7 @@ func (f *NoticeOrderField) UnmarshalGQL(v interface{}) error {
 	}
 	switch str {
 	case "TITLE":
-		*f = *NoticeOrderFieldTitle
+		*f = *NoticeOrderFieldTitleSortkey
 	case "KIND":
 		*f = *NoticeOrderFieldKind
 	case "EVENT_ON":
@@ -3393,17 +3391,17 @@ var (
 			}
 		},
 	}
-	// OperatingModelOrderFieldName orders OperatingModel by name.
-	OperatingModelOrderFieldName = &OperatingModelOrderField{
+	// OperatingModelOrderFieldNameSortkey orders OperatingModel by name_sortkey.
+	OperatingModelOrderFieldNameSortkey = &OperatingModelOrderField{
 		Value: func(_m *OperatingModel) (ent.Value, error) {
-			return _m.Name, nil
+			return _m.NameSortkey, nil
 		},
-		column: operatingmodel.FieldName,
-		toTerm: operatingmodel.ByName,
+		column: operatingmodel.FieldNameSortkey,
+		toTerm: operatingmodel.ByNameSortkey,
 		toCursor: func(_m *OperatingModel) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.Name,
+				Value: _m.NameSortkey,
 			}
 		},
 	}
@@ -3417,7 +3415,7 @@ func (f OperatingModelOrderField) String() string {
 		str = "CREATED_AT"
 	case OperatingModelOrderFieldUpdatedAt.column:
 		str = "UPDATED_AT"
-	case OperatingModelOrderFieldName.column:
+	case OperatingModelOrderFieldNameSortkey.column:
 		str = "NAME"
 	}
 	return str
@@ -3440,7 +3438,7 @@ func (f *OperatingModelOrderField) UnmarshalGQL(v interface{}) error {
 	case "UPDATED_AT":
 		*f = *OperatingModelOrderFieldUpdatedAt
 	case "NAME":
-		*f = *OperatingModelOrderFieldName
+		*f = *OperatingModelOrderFieldNameSortkey
 	default:
 		return fmt.Errorf("%s is not a valid OperatingModelOrderField", str)
 	}
@@ -3745,17 +3743,17 @@ var (
 			}
 		},
 	}
-	// OrganizationOrderFieldName orders Organization by name.
-	OrganizationOrderFieldName = &OrganizationOrderField{
+	// OrganizationOrderFieldNameSortkey orders Organization by name_sortkey.
+	OrganizationOrderFieldNameSortkey = &OrganizationOrderField{
 		Value: func(_m *Organization) (ent.Value, error) {
-			return _m.Name, nil
+			return _m.NameSortkey, nil
 		},
-		column: organization.FieldName,
-		toTerm: organization.ByName,
+		column: organization.FieldNameSortkey,
+		toTerm: organization.ByNameSortkey,
 		toCursor: func(_m *Organization) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.Name,
+				Value: _m.NameSortkey,
 			}
 		},
 	}
@@ -3783,7 +3781,7 @@ func (f OrganizationOrderField) String() string {
 		str = "CREATED_AT"
 	case OrganizationOrderFieldUpdatedAt.column:
 		str = "UPDATED_AT"
-	case OrganizationOrderFieldName.column:
+	case OrganizationOrderFieldNameSortkey.column:
 		str = "NAME"
 	case OrganizationOrderFieldKind.column:
 		str = "KIND"
@@ -3808,7 +3806,7 @@ func (f *OrganizationOrderField) UnmarshalGQL(v interface{}) error {
 	case "UPDATED_AT":
 		*f = *OrganizationOrderFieldUpdatedAt
 	case "NAME":
-		*f = *OrganizationOrderFieldName
+		*f = *OrganizationOrderFieldNameSortkey
 	case "KIND":
 		*f = *OrganizationOrderFieldKind
 	default:
@@ -4115,17 +4113,17 @@ var (
 			}
 		},
 	}
-	// PilotOrderFieldTitle orders Pilot by title.
-	PilotOrderFieldTitle = &PilotOrderField{
+	// PilotOrderFieldTitleSortkey orders Pilot by title_sortkey.
+	PilotOrderFieldTitleSortkey = &PilotOrderField{
 		Value: func(_m *Pilot) (ent.Value, error) {
-			return _m.Title, nil
+			return _m.TitleSortkey, nil
 		},
-		column: pilot.FieldTitle,
-		toTerm: pilot.ByTitle,
+		column: pilot.FieldTitleSortkey,
+		toTerm: pilot.ByTitleSortkey,
 		toCursor: func(_m *Pilot) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.Title,
+				Value: _m.TitleSortkey,
 			}
 		},
 	}
@@ -4181,7 +4179,7 @@ func (f PilotOrderField) String() string {
 		str = "CREATED_AT"
 	case PilotOrderFieldUpdatedAt.column:
 		str = "UPDATED_AT"
-	case PilotOrderFieldTitle.column:
+	case PilotOrderFieldTitleSortkey.column:
 		str = "TITLE"
 	case PilotOrderFieldStatus.column:
 		str = "STATUS"
@@ -4210,7 +4208,7 @@ func (f *PilotOrderField) UnmarshalGQL(v interface{}) error {
 	case "UPDATED_AT":
 		*f = *PilotOrderFieldUpdatedAt
 	case "TITLE":
-		*f = *PilotOrderFieldTitle
+		*f = *PilotOrderFieldTitleSortkey
 	case "STATUS":
 		*f = *PilotOrderFieldStatus
 	case "STARTS_ON":
@@ -4809,47 +4807,45 @@ func (_m *RegionQuery) Paginate(
 }
 
 var (
-	// RegionOrderFieldNameFi orders Region by name_fi.
-	RegionOrderFieldNameFi = &RegionOrderField{
+	// RegionOrderFieldNameFiSortkey orders Region by name_fi_sortkey.
+	RegionOrderFieldNameFiSortkey = &RegionOrderField{
 		Value: func(_m *Region) (ent.Value, error) {
-			return _m.NameFi, nil
+			return _m.NameFiSortkey, nil
 		},
-		column: region.FieldNameFi,
-		toTerm: region.ByNameFi,
+		column: region.FieldNameFiSortkey,
+		toTerm: region.ByNameFiSortkey,
 		toCursor: func(_m *Region) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.NameFi,
+				Value: _m.NameFiSortkey,
 			}
 		},
 	}
-	// RegionOrderFieldNameSv orders Region by name_sv.
-	RegionOrderFieldNameSv = &RegionOrderField{
+	// RegionOrderFieldNameSvSortkey orders Region by name_sv_sortkey.
+	RegionOrderFieldNameSvSortkey = &RegionOrderField{
 		Value: func(_m *Region) (ent.Value, error) {
-			return _m.NameSv, nil
+			return _m.NameSvSortkey, nil
 		},
-		column: region.FieldNameSv,
-		toTerm: region.ByNameSv,
-		zero:   "''",
+		column: region.FieldNameSvSortkey,
+		toTerm: region.ByNameSvSortkey,
 		toCursor: func(_m *Region) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.NameSv,
+				Value: _m.NameSvSortkey,
 			}
 		},
 	}
-	// RegionOrderFieldNameEn orders Region by name_en.
-	RegionOrderFieldNameEn = &RegionOrderField{
+	// RegionOrderFieldNameEnSortkey orders Region by name_en_sortkey.
+	RegionOrderFieldNameEnSortkey = &RegionOrderField{
 		Value: func(_m *Region) (ent.Value, error) {
-			return _m.NameEn, nil
+			return _m.NameEnSortkey, nil
 		},
-		column: region.FieldNameEn,
-		toTerm: region.ByNameEn,
-		zero:   "''",
+		column: region.FieldNameEnSortkey,
+		toTerm: region.ByNameEnSortkey,
 		toCursor: func(_m *Region) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.NameEn,
+				Value: _m.NameEnSortkey,
 			}
 		},
 	}
@@ -4888,11 +4884,11 @@ var (
 func (f RegionOrderField) String() string {
 	var str string
 	switch f.column {
-	case RegionOrderFieldNameFi.column:
+	case RegionOrderFieldNameFiSortkey.column:
 		str = "NAME_FI"
-	case RegionOrderFieldNameSv.column:
+	case RegionOrderFieldNameSvSortkey.column:
 		str = "NAME_SV"
-	case RegionOrderFieldNameEn.column:
+	case RegionOrderFieldNameEnSortkey.column:
 		str = "NAME_EN"
 	case RegionOrderFieldCode.column:
 		str = "CODE"
@@ -4915,11 +4911,11 @@ func (f *RegionOrderField) UnmarshalGQL(v interface{}) error {
 	}
 	switch str {
 	case "NAME_FI":
-		*f = *RegionOrderFieldNameFi
+		*f = *RegionOrderFieldNameFiSortkey
 	case "NAME_SV":
-		*f = *RegionOrderFieldNameSv
+		*f = *RegionOrderFieldNameSvSortkey
 	case "NAME_EN":
-		*f = *RegionOrderFieldNameEn
+		*f = *RegionOrderFieldNameEnSortkey
 	case "CODE":
 		*f = *RegionOrderFieldCode
 	case "POPULATION":
@@ -5228,17 +5224,17 @@ var (
 			}
 		},
 	}
-	// SurveyOrderFieldTitle orders Survey by title.
-	SurveyOrderFieldTitle = &SurveyOrderField{
+	// SurveyOrderFieldTitleSortkey orders Survey by title_sortkey.
+	SurveyOrderFieldTitleSortkey = &SurveyOrderField{
 		Value: func(_m *Survey) (ent.Value, error) {
-			return _m.Title, nil
+			return _m.TitleSortkey, nil
 		},
-		column: survey.FieldTitle,
-		toTerm: survey.ByTitle,
+		column: survey.FieldTitleSortkey,
+		toTerm: survey.ByTitleSortkey,
 		toCursor: func(_m *Survey) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.Title,
+				Value: _m.TitleSortkey,
 			}
 		},
 	}
@@ -5280,7 +5276,7 @@ func (f SurveyOrderField) String() string {
 		str = "CREATED_AT"
 	case SurveyOrderFieldUpdatedAt.column:
 		str = "UPDATED_AT"
-	case SurveyOrderFieldTitle.column:
+	case SurveyOrderFieldTitleSortkey.column:
 		str = "TITLE"
 	case SurveyOrderFieldOpensAt.column:
 		str = "OPENS_AT"
@@ -5307,7 +5303,7 @@ func (f *SurveyOrderField) UnmarshalGQL(v interface{}) error {
 	case "UPDATED_AT":
 		*f = *SurveyOrderFieldUpdatedAt
 	case "TITLE":
-		*f = *SurveyOrderFieldTitle
+		*f = *SurveyOrderFieldTitleSortkey
 	case "OPENS_AT":
 		*f = *SurveyOrderFieldOpensAt
 	case "CLOSES_AT":
@@ -5839,47 +5835,45 @@ func (_m *ThemeQuery) Paginate(
 }
 
 var (
-	// ThemeOrderFieldNameFi orders Theme by name_fi.
-	ThemeOrderFieldNameFi = &ThemeOrderField{
+	// ThemeOrderFieldNameFiSortkey orders Theme by name_fi_sortkey.
+	ThemeOrderFieldNameFiSortkey = &ThemeOrderField{
 		Value: func(_m *Theme) (ent.Value, error) {
-			return _m.NameFi, nil
+			return _m.NameFiSortkey, nil
 		},
-		column: theme.FieldNameFi,
-		toTerm: theme.ByNameFi,
+		column: theme.FieldNameFiSortkey,
+		toTerm: theme.ByNameFiSortkey,
 		toCursor: func(_m *Theme) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.NameFi,
+				Value: _m.NameFiSortkey,
 			}
 		},
 	}
-	// ThemeOrderFieldNameSv orders Theme by name_sv.
-	ThemeOrderFieldNameSv = &ThemeOrderField{
+	// ThemeOrderFieldNameSvSortkey orders Theme by name_sv_sortkey.
+	ThemeOrderFieldNameSvSortkey = &ThemeOrderField{
 		Value: func(_m *Theme) (ent.Value, error) {
-			return _m.NameSv, nil
+			return _m.NameSvSortkey, nil
 		},
-		column: theme.FieldNameSv,
-		toTerm: theme.ByNameSv,
-		zero:   "''",
+		column: theme.FieldNameSvSortkey,
+		toTerm: theme.ByNameSvSortkey,
 		toCursor: func(_m *Theme) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.NameSv,
+				Value: _m.NameSvSortkey,
 			}
 		},
 	}
-	// ThemeOrderFieldNameEn orders Theme by name_en.
-	ThemeOrderFieldNameEn = &ThemeOrderField{
+	// ThemeOrderFieldNameEnSortkey orders Theme by name_en_sortkey.
+	ThemeOrderFieldNameEnSortkey = &ThemeOrderField{
 		Value: func(_m *Theme) (ent.Value, error) {
-			return _m.NameEn, nil
+			return _m.NameEnSortkey, nil
 		},
-		column: theme.FieldNameEn,
-		toTerm: theme.ByNameEn,
-		zero:   "''",
+		column: theme.FieldNameEnSortkey,
+		toTerm: theme.ByNameEnSortkey,
 		toCursor: func(_m *Theme) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.NameEn,
+				Value: _m.NameEnSortkey,
 			}
 		},
 	}
@@ -5903,11 +5897,11 @@ var (
 func (f ThemeOrderField) String() string {
 	var str string
 	switch f.column {
-	case ThemeOrderFieldNameFi.column:
+	case ThemeOrderFieldNameFiSortkey.column:
 		str = "NAME_FI"
-	case ThemeOrderFieldNameSv.column:
+	case ThemeOrderFieldNameSvSortkey.column:
 		str = "NAME_SV"
-	case ThemeOrderFieldNameEn.column:
+	case ThemeOrderFieldNameEnSortkey.column:
 		str = "NAME_EN"
 	case ThemeOrderFieldSlug.column:
 		str = "SLUG"
@@ -5928,11 +5922,11 @@ func (f *ThemeOrderField) UnmarshalGQL(v interface{}) error {
 	}
 	switch str {
 	case "NAME_FI":
-		*f = *ThemeOrderFieldNameFi
+		*f = *ThemeOrderFieldNameFiSortkey
 	case "NAME_SV":
-		*f = *ThemeOrderFieldNameSv
+		*f = *ThemeOrderFieldNameSvSortkey
 	case "NAME_EN":
-		*f = *ThemeOrderFieldNameEn
+		*f = *ThemeOrderFieldNameEnSortkey
 	case "SLUG":
 		*f = *ThemeOrderFieldSlug
 	default:
@@ -6239,17 +6233,17 @@ var (
 			}
 		},
 	}
-	// UserOrderFieldDisplayName orders User by display_name.
-	UserOrderFieldDisplayName = &UserOrderField{
+	// UserOrderFieldDisplayNameSortkey orders User by display_name_sortkey.
+	UserOrderFieldDisplayNameSortkey = &UserOrderField{
 		Value: func(_m *User) (ent.Value, error) {
-			return _m.DisplayName, nil
+			return _m.DisplayNameSortkey, nil
 		},
-		column: user.FieldDisplayName,
-		toTerm: user.ByDisplayName,
+		column: user.FieldDisplayNameSortkey,
+		toTerm: user.ByDisplayNameSortkey,
 		toCursor: func(_m *User) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.DisplayName,
+				Value: _m.DisplayNameSortkey,
 			}
 		},
 	}
@@ -6263,7 +6257,7 @@ func (f UserOrderField) String() string {
 		str = "CREATED_AT"
 	case UserOrderFieldUpdatedAt.column:
 		str = "UPDATED_AT"
-	case UserOrderFieldDisplayName.column:
+	case UserOrderFieldDisplayNameSortkey.column:
 		str = "DISPLAY_NAME"
 	}
 	return str
@@ -6286,7 +6280,7 @@ func (f *UserOrderField) UnmarshalGQL(v interface{}) error {
 	case "UPDATED_AT":
 		*f = *UserOrderFieldUpdatedAt
 	case "DISPLAY_NAME":
-		*f = *UserOrderFieldDisplayName
+		*f = *UserOrderFieldDisplayNameSortkey
 	default:
 		return fmt.Errorf("%s is not a valid UserOrderField", str)
 	}
@@ -6563,47 +6557,45 @@ func (_m *WellbeingCountyQuery) Paginate(
 }
 
 var (
-	// WellbeingCountyOrderFieldNameFi orders WellbeingCounty by name_fi.
-	WellbeingCountyOrderFieldNameFi = &WellbeingCountyOrderField{
+	// WellbeingCountyOrderFieldNameFiSortkey orders WellbeingCounty by name_fi_sortkey.
+	WellbeingCountyOrderFieldNameFiSortkey = &WellbeingCountyOrderField{
 		Value: func(_m *WellbeingCounty) (ent.Value, error) {
-			return _m.NameFi, nil
+			return _m.NameFiSortkey, nil
 		},
-		column: wellbeingcounty.FieldNameFi,
-		toTerm: wellbeingcounty.ByNameFi,
+		column: wellbeingcounty.FieldNameFiSortkey,
+		toTerm: wellbeingcounty.ByNameFiSortkey,
 		toCursor: func(_m *WellbeingCounty) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.NameFi,
+				Value: _m.NameFiSortkey,
 			}
 		},
 	}
-	// WellbeingCountyOrderFieldNameSv orders WellbeingCounty by name_sv.
-	WellbeingCountyOrderFieldNameSv = &WellbeingCountyOrderField{
+	// WellbeingCountyOrderFieldNameSvSortkey orders WellbeingCounty by name_sv_sortkey.
+	WellbeingCountyOrderFieldNameSvSortkey = &WellbeingCountyOrderField{
 		Value: func(_m *WellbeingCounty) (ent.Value, error) {
-			return _m.NameSv, nil
+			return _m.NameSvSortkey, nil
 		},
-		column: wellbeingcounty.FieldNameSv,
-		toTerm: wellbeingcounty.ByNameSv,
-		zero:   "''",
+		column: wellbeingcounty.FieldNameSvSortkey,
+		toTerm: wellbeingcounty.ByNameSvSortkey,
 		toCursor: func(_m *WellbeingCounty) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.NameSv,
+				Value: _m.NameSvSortkey,
 			}
 		},
 	}
-	// WellbeingCountyOrderFieldNameEn orders WellbeingCounty by name_en.
-	WellbeingCountyOrderFieldNameEn = &WellbeingCountyOrderField{
+	// WellbeingCountyOrderFieldNameEnSortkey orders WellbeingCounty by name_en_sortkey.
+	WellbeingCountyOrderFieldNameEnSortkey = &WellbeingCountyOrderField{
 		Value: func(_m *WellbeingCounty) (ent.Value, error) {
-			return _m.NameEn, nil
+			return _m.NameEnSortkey, nil
 		},
-		column: wellbeingcounty.FieldNameEn,
-		toTerm: wellbeingcounty.ByNameEn,
-		zero:   "''",
+		column: wellbeingcounty.FieldNameEnSortkey,
+		toTerm: wellbeingcounty.ByNameEnSortkey,
 		toCursor: func(_m *WellbeingCounty) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.NameEn,
+				Value: _m.NameEnSortkey,
 			}
 		},
 	}
@@ -6656,11 +6648,11 @@ var (
 func (f WellbeingCountyOrderField) String() string {
 	var str string
 	switch f.column {
-	case WellbeingCountyOrderFieldNameFi.column:
+	case WellbeingCountyOrderFieldNameFiSortkey.column:
 		str = "NAME_FI"
-	case WellbeingCountyOrderFieldNameSv.column:
+	case WellbeingCountyOrderFieldNameSvSortkey.column:
 		str = "NAME_SV"
-	case WellbeingCountyOrderFieldNameEn.column:
+	case WellbeingCountyOrderFieldNameEnSortkey.column:
 		str = "NAME_EN"
 	case WellbeingCountyOrderFieldCode.column:
 		str = "CODE"
@@ -6685,11 +6677,11 @@ func (f *WellbeingCountyOrderField) UnmarshalGQL(v interface{}) error {
 	}
 	switch str {
 	case "NAME_FI":
-		*f = *WellbeingCountyOrderFieldNameFi
+		*f = *WellbeingCountyOrderFieldNameFiSortkey
 	case "NAME_SV":
-		*f = *WellbeingCountyOrderFieldNameSv
+		*f = *WellbeingCountyOrderFieldNameSvSortkey
 	case "NAME_EN":
-		*f = *WellbeingCountyOrderFieldNameEn
+		*f = *WellbeingCountyOrderFieldNameEnSortkey
 	case "CODE":
 		*f = *WellbeingCountyOrderFieldCode
 	case "KIND":
@@ -7000,17 +6992,17 @@ var (
 			}
 		},
 	}
-	// WorkshopOrderFieldTitle orders Workshop by title.
-	WorkshopOrderFieldTitle = &WorkshopOrderField{
+	// WorkshopOrderFieldTitleSortkey orders Workshop by title_sortkey.
+	WorkshopOrderFieldTitleSortkey = &WorkshopOrderField{
 		Value: func(_m *Workshop) (ent.Value, error) {
-			return _m.Title, nil
+			return _m.TitleSortkey, nil
 		},
-		column: workshop.FieldTitle,
-		toTerm: workshop.ByTitle,
+		column: workshop.FieldTitleSortkey,
+		toTerm: workshop.ByTitleSortkey,
 		toCursor: func(_m *Workshop) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.Title,
+				Value: _m.TitleSortkey,
 			}
 		},
 	}
@@ -7038,7 +7030,7 @@ func (f WorkshopOrderField) String() string {
 		str = "CREATED_AT"
 	case WorkshopOrderFieldUpdatedAt.column:
 		str = "UPDATED_AT"
-	case WorkshopOrderFieldTitle.column:
+	case WorkshopOrderFieldTitleSortkey.column:
 		str = "TITLE"
 	case WorkshopOrderFieldStartsAt.column:
 		str = "STARTS_AT"
@@ -7063,7 +7055,7 @@ func (f *WorkshopOrderField) UnmarshalGQL(v interface{}) error {
 	case "UPDATED_AT":
 		*f = *WorkshopOrderFieldUpdatedAt
 	case "TITLE":
-		*f = *WorkshopOrderFieldTitle
+		*f = *WorkshopOrderFieldTitleSortkey
 	case "STARTS_AT":
 		*f = *WorkshopOrderFieldStartsAt
 	default:
@@ -7704,17 +7696,17 @@ var (
 			}
 		},
 	}
-	// WorkspaceOrderFieldName orders Workspace by name.
-	WorkspaceOrderFieldName = &WorkspaceOrderField{
+	// WorkspaceOrderFieldNameSortkey orders Workspace by name_sortkey.
+	WorkspaceOrderFieldNameSortkey = &WorkspaceOrderField{
 		Value: func(_m *Workspace) (ent.Value, error) {
-			return _m.Name, nil
+			return _m.NameSortkey, nil
 		},
-		column: workspace.FieldName,
-		toTerm: workspace.ByName,
+		column: workspace.FieldNameSortkey,
+		toTerm: workspace.ByNameSortkey,
 		toCursor: func(_m *Workspace) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.Name,
+				Value: _m.NameSortkey,
 			}
 		},
 	}
@@ -7728,7 +7720,7 @@ func (f WorkspaceOrderField) String() string {
 		str = "CREATED_AT"
 	case WorkspaceOrderFieldUpdatedAt.column:
 		str = "UPDATED_AT"
-	case WorkspaceOrderFieldName.column:
+	case WorkspaceOrderFieldNameSortkey.column:
 		str = "NAME"
 	}
 	return str
@@ -7751,7 +7743,7 @@ func (f *WorkspaceOrderField) UnmarshalGQL(v interface{}) error {
 	case "UPDATED_AT":
 		*f = *WorkspaceOrderFieldUpdatedAt
 	case "NAME":
-		*f = *WorkspaceOrderFieldName
+		*f = *WorkspaceOrderFieldNameSortkey
 	default:
 		return fmt.Errorf("%s is not a valid WorkspaceOrderField", str)
 	}

@@ -161,24 +161,34 @@ func (i *AdoptionWhereInput) P() (predicate.Adoption, error) {
 	var predicates []predicate.Adoption
 	if i.Not != nil {
 		p, err := i.Not.P()
-		if err != nil {
+		switch {
+		case errors.Is(err, ErrEmptyAdoptionWhereInput):
+			predicates = append(predicates, predicate.Adoption(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case err != nil:
 			return nil, fmt.Errorf("%w: field 'not'", err)
+		default:
+			predicates = append(predicates, adoption.Not(p))
 		}
-		predicates = append(predicates, adoption.Not(p))
 	}
 	if i.Or != nil {
 		or := make([]predicate.Adoption, 0, len(i.Or))
+		every := false
 		for _, w := range i.Or {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyAdoptionWhereInput) {
+				every = true
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'or'", err)
 			}
 			or = append(or, p)
 		}
-		switch len(or) {
-		case 0:
+		switch {
+		case every:
+		case len(or) == 0:
 			predicates = append(predicates, predicate.Adoption(func(s *sql.Selector) { s.Where(sql.False()) }))
-		case 1:
+		case len(or) == 1:
 			predicates = append(predicates, or[0])
 		default:
 			predicates = append(predicates, adoption.Or(or...))
@@ -186,6 +196,9 @@ func (i *AdoptionWhereInput) P() (predicate.Adoption, error) {
 	}
 	for _, w := range i.And {
 		p, err := w.P()
+		if errors.Is(err, ErrEmptyAdoptionWhereInput) {
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
@@ -392,10 +405,13 @@ func (i *AdoptionWhereInput) P() (predicate.Adoption, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasOperatingModelWith) > 0 {
+	if i.HasOperatingModelWith != nil {
 		with := make([]predicate.OperatingModel, 0, len(i.HasOperatingModelWith))
 		for _, w := range i.HasOperatingModelWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyOperatingModelWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasOperatingModelWith'", err)
 			}
@@ -410,10 +426,13 @@ func (i *AdoptionWhereInput) P() (predicate.Adoption, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasMunicipalityWith) > 0 {
+	if i.HasMunicipalityWith != nil {
 		with := make([]predicate.Municipality, 0, len(i.HasMunicipalityWith))
 		for _, w := range i.HasMunicipalityWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyMunicipalityWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasMunicipalityWith'", err)
 			}
@@ -428,10 +447,13 @@ func (i *AdoptionWhereInput) P() (predicate.Adoption, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasPilotWith) > 0 {
+	if i.HasPilotWith != nil {
 		with := make([]predicate.Pilot, 0, len(i.HasPilotWith))
 		for _, w := range i.HasPilotWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyPilotWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasPilotWith'", err)
 			}
@@ -446,10 +468,13 @@ func (i *AdoptionWhereInput) P() (predicate.Adoption, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasCreatedByWith) > 0 {
+	if i.HasCreatedByWith != nil {
 		with := make([]predicate.User, 0, len(i.HasCreatedByWith))
 		for _, w := range i.HasCreatedByWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyUserWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasCreatedByWith'", err)
 			}
@@ -591,24 +616,34 @@ func (i *DiscussionWhereInput) P() (predicate.Discussion, error) {
 	var predicates []predicate.Discussion
 	if i.Not != nil {
 		p, err := i.Not.P()
-		if err != nil {
+		switch {
+		case errors.Is(err, ErrEmptyDiscussionWhereInput):
+			predicates = append(predicates, predicate.Discussion(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case err != nil:
 			return nil, fmt.Errorf("%w: field 'not'", err)
+		default:
+			predicates = append(predicates, discussion.Not(p))
 		}
-		predicates = append(predicates, discussion.Not(p))
 	}
 	if i.Or != nil {
 		or := make([]predicate.Discussion, 0, len(i.Or))
+		every := false
 		for _, w := range i.Or {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyDiscussionWhereInput) {
+				every = true
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'or'", err)
 			}
 			or = append(or, p)
 		}
-		switch len(or) {
-		case 0:
+		switch {
+		case every:
+		case len(or) == 0:
 			predicates = append(predicates, predicate.Discussion(func(s *sql.Selector) { s.Where(sql.False()) }))
-		case 1:
+		case len(or) == 1:
 			predicates = append(predicates, or[0])
 		default:
 			predicates = append(predicates, discussion.Or(or...))
@@ -616,6 +651,9 @@ func (i *DiscussionWhereInput) P() (predicate.Discussion, error) {
 	}
 	for _, w := range i.And {
 		p, err := w.P()
+		if errors.Is(err, ErrEmptyDiscussionWhereInput) {
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
@@ -807,10 +845,13 @@ func (i *DiscussionWhereInput) P() (predicate.Discussion, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasWorkspaceWith) > 0 {
+	if i.HasWorkspaceWith != nil {
 		with := make([]predicate.Workspace, 0, len(i.HasWorkspaceWith))
 		for _, w := range i.HasWorkspaceWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyWorkspaceWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasWorkspaceWith'", err)
 			}
@@ -825,10 +866,13 @@ func (i *DiscussionWhereInput) P() (predicate.Discussion, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasAuthorWith) > 0 {
+	if i.HasAuthorWith != nil {
 		with := make([]predicate.User, 0, len(i.HasAuthorWith))
 		for _, w := range i.HasAuthorWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyUserWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasAuthorWith'", err)
 			}
@@ -843,10 +887,13 @@ func (i *DiscussionWhereInput) P() (predicate.Discussion, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasPostsWith) > 0 {
+	if i.HasPostsWith != nil {
 		with := make([]predicate.Post, 0, len(i.HasPostsWith))
 		for _, w := range i.HasPostsWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyPostWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasPostsWith'", err)
 			}
@@ -1009,24 +1056,34 @@ func (i *LinkWhereInput) P() (predicate.Link, error) {
 	var predicates []predicate.Link
 	if i.Not != nil {
 		p, err := i.Not.P()
-		if err != nil {
+		switch {
+		case errors.Is(err, ErrEmptyLinkWhereInput):
+			predicates = append(predicates, predicate.Link(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case err != nil:
 			return nil, fmt.Errorf("%w: field 'not'", err)
+		default:
+			predicates = append(predicates, link.Not(p))
 		}
-		predicates = append(predicates, link.Not(p))
 	}
 	if i.Or != nil {
 		or := make([]predicate.Link, 0, len(i.Or))
+		every := false
 		for _, w := range i.Or {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyLinkWhereInput) {
+				every = true
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'or'", err)
 			}
 			or = append(or, p)
 		}
-		switch len(or) {
-		case 0:
+		switch {
+		case every:
+		case len(or) == 0:
 			predicates = append(predicates, predicate.Link(func(s *sql.Selector) { s.Where(sql.False()) }))
-		case 1:
+		case len(or) == 1:
 			predicates = append(predicates, or[0])
 		default:
 			predicates = append(predicates, link.Or(or...))
@@ -1034,6 +1091,9 @@ func (i *LinkWhereInput) P() (predicate.Link, error) {
 	}
 	for _, w := range i.And {
 		p, err := w.P()
+		if errors.Is(err, ErrEmptyLinkWhereInput) {
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
@@ -1306,10 +1366,13 @@ func (i *LinkWhereInput) P() (predicate.Link, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasCreatedByWith) > 0 {
+	if i.HasCreatedByWith != nil {
 		with := make([]predicate.User, 0, len(i.HasCreatedByWith))
 		for _, w := range i.HasCreatedByWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyUserWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasCreatedByWith'", err)
 			}
@@ -1474,24 +1537,34 @@ func (i *MaterialWhereInput) P() (predicate.Material, error) {
 	var predicates []predicate.Material
 	if i.Not != nil {
 		p, err := i.Not.P()
-		if err != nil {
+		switch {
+		case errors.Is(err, ErrEmptyMaterialWhereInput):
+			predicates = append(predicates, predicate.Material(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case err != nil:
 			return nil, fmt.Errorf("%w: field 'not'", err)
+		default:
+			predicates = append(predicates, material.Not(p))
 		}
-		predicates = append(predicates, material.Not(p))
 	}
 	if i.Or != nil {
 		or := make([]predicate.Material, 0, len(i.Or))
+		every := false
 		for _, w := range i.Or {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyMaterialWhereInput) {
+				every = true
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'or'", err)
 			}
 			or = append(or, p)
 		}
-		switch len(or) {
-		case 0:
+		switch {
+		case every:
+		case len(or) == 0:
 			predicates = append(predicates, predicate.Material(func(s *sql.Selector) { s.Where(sql.False()) }))
-		case 1:
+		case len(or) == 1:
 			predicates = append(predicates, or[0])
 		default:
 			predicates = append(predicates, material.Or(or...))
@@ -1499,6 +1572,9 @@ func (i *MaterialWhereInput) P() (predicate.Material, error) {
 	}
 	for _, w := range i.And {
 		p, err := w.P()
+		if errors.Is(err, ErrEmptyMaterialWhereInput) {
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
@@ -1771,10 +1847,13 @@ func (i *MaterialWhereInput) P() (predicate.Material, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasWorkspaceWith) > 0 {
+	if i.HasWorkspaceWith != nil {
 		with := make([]predicate.Workspace, 0, len(i.HasWorkspaceWith))
 		for _, w := range i.HasWorkspaceWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyWorkspaceWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasWorkspaceWith'", err)
 			}
@@ -1789,10 +1868,13 @@ func (i *MaterialWhereInput) P() (predicate.Material, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasAuthorWith) > 0 {
+	if i.HasAuthorWith != nil {
 		with := make([]predicate.User, 0, len(i.HasAuthorWith))
 		for _, w := range i.HasAuthorWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyUserWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasAuthorWith'", err)
 			}
@@ -1881,24 +1963,34 @@ func (i *MembershipWhereInput) P() (predicate.Membership, error) {
 	var predicates []predicate.Membership
 	if i.Not != nil {
 		p, err := i.Not.P()
-		if err != nil {
+		switch {
+		case errors.Is(err, ErrEmptyMembershipWhereInput):
+			predicates = append(predicates, predicate.Membership(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case err != nil:
 			return nil, fmt.Errorf("%w: field 'not'", err)
+		default:
+			predicates = append(predicates, membership.Not(p))
 		}
-		predicates = append(predicates, membership.Not(p))
 	}
 	if i.Or != nil {
 		or := make([]predicate.Membership, 0, len(i.Or))
+		every := false
 		for _, w := range i.Or {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyMembershipWhereInput) {
+				every = true
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'or'", err)
 			}
 			or = append(or, p)
 		}
-		switch len(or) {
-		case 0:
+		switch {
+		case every:
+		case len(or) == 0:
 			predicates = append(predicates, predicate.Membership(func(s *sql.Selector) { s.Where(sql.False()) }))
-		case 1:
+		case len(or) == 1:
 			predicates = append(predicates, or[0])
 		default:
 			predicates = append(predicates, membership.Or(or...))
@@ -1906,6 +1998,9 @@ func (i *MembershipWhereInput) P() (predicate.Membership, error) {
 	}
 	for _, w := range i.And {
 		p, err := w.P()
+		if errors.Is(err, ErrEmptyMembershipWhereInput) {
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
@@ -1980,10 +2075,13 @@ func (i *MembershipWhereInput) P() (predicate.Membership, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasUserWith) > 0 {
+	if i.HasUserWith != nil {
 		with := make([]predicate.User, 0, len(i.HasUserWith))
 		for _, w := range i.HasUserWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyUserWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasUserWith'", err)
 			}
@@ -1998,10 +2096,13 @@ func (i *MembershipWhereInput) P() (predicate.Membership, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasWorkspaceWith) > 0 {
+	if i.HasWorkspaceWith != nil {
 		with := make([]predicate.Workspace, 0, len(i.HasWorkspaceWith))
 		for _, w := range i.HasWorkspaceWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyWorkspaceWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasWorkspaceWith'", err)
 			}
@@ -2269,24 +2370,34 @@ func (i *MunicipalityWhereInput) P() (predicate.Municipality, error) {
 	var predicates []predicate.Municipality
 	if i.Not != nil {
 		p, err := i.Not.P()
-		if err != nil {
+		switch {
+		case errors.Is(err, ErrEmptyMunicipalityWhereInput):
+			predicates = append(predicates, predicate.Municipality(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case err != nil:
 			return nil, fmt.Errorf("%w: field 'not'", err)
+		default:
+			predicates = append(predicates, municipality.Not(p))
 		}
-		predicates = append(predicates, municipality.Not(p))
 	}
 	if i.Or != nil {
 		or := make([]predicate.Municipality, 0, len(i.Or))
+		every := false
 		for _, w := range i.Or {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyMunicipalityWhereInput) {
+				every = true
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'or'", err)
 			}
 			or = append(or, p)
 		}
-		switch len(or) {
-		case 0:
+		switch {
+		case every:
+		case len(or) == 0:
 			predicates = append(predicates, predicate.Municipality(func(s *sql.Selector) { s.Where(sql.False()) }))
-		case 1:
+		case len(or) == 1:
 			predicates = append(predicates, or[0])
 		default:
 			predicates = append(predicates, municipality.Or(or...))
@@ -2294,6 +2405,9 @@ func (i *MunicipalityWhereInput) P() (predicate.Municipality, error) {
 	}
 	for _, w := range i.And {
 		p, err := w.P()
+		if errors.Is(err, ErrEmptyMunicipalityWhereInput) {
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
@@ -2791,10 +2905,13 @@ func (i *MunicipalityWhereInput) P() (predicate.Municipality, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasRegionWith) > 0 {
+	if i.HasRegionWith != nil {
 		with := make([]predicate.Region, 0, len(i.HasRegionWith))
 		for _, w := range i.HasRegionWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyRegionWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasRegionWith'", err)
 			}
@@ -2809,10 +2926,13 @@ func (i *MunicipalityWhereInput) P() (predicate.Municipality, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasWellbeingCountyWith) > 0 {
+	if i.HasWellbeingCountyWith != nil {
 		with := make([]predicate.WellbeingCounty, 0, len(i.HasWellbeingCountyWith))
 		for _, w := range i.HasWellbeingCountyWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyWellbeingCountyWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasWellbeingCountyWith'", err)
 			}
@@ -2827,10 +2947,13 @@ func (i *MunicipalityWhereInput) P() (predicate.Municipality, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasPilotsWith) > 0 {
+	if i.HasPilotsWith != nil {
 		with := make([]predicate.Pilot, 0, len(i.HasPilotsWith))
 		for _, w := range i.HasPilotsWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyPilotWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasPilotsWith'", err)
 			}
@@ -2845,10 +2968,13 @@ func (i *MunicipalityWhereInput) P() (predicate.Municipality, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasLedPilotsWith) > 0 {
+	if i.HasLedPilotsWith != nil {
 		with := make([]predicate.Pilot, 0, len(i.HasLedPilotsWith))
 		for _, w := range i.HasLedPilotsWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyPilotWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasLedPilotsWith'", err)
 			}
@@ -2863,10 +2989,13 @@ func (i *MunicipalityWhereInput) P() (predicate.Municipality, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasNetworksWith) > 0 {
+	if i.HasNetworksWith != nil {
 		with := make([]predicate.Network, 0, len(i.HasNetworksWith))
 		for _, w := range i.HasNetworksWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyNetworkWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasNetworksWith'", err)
 			}
@@ -2881,10 +3010,13 @@ func (i *MunicipalityWhereInput) P() (predicate.Municipality, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasOrganizationsWith) > 0 {
+	if i.HasOrganizationsWith != nil {
 		with := make([]predicate.Organization, 0, len(i.HasOrganizationsWith))
 		for _, w := range i.HasOrganizationsWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyOrganizationWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasOrganizationsWith'", err)
 			}
@@ -3091,24 +3223,34 @@ func (i *NetworkWhereInput) P() (predicate.Network, error) {
 	var predicates []predicate.Network
 	if i.Not != nil {
 		p, err := i.Not.P()
-		if err != nil {
+		switch {
+		case errors.Is(err, ErrEmptyNetworkWhereInput):
+			predicates = append(predicates, predicate.Network(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case err != nil:
 			return nil, fmt.Errorf("%w: field 'not'", err)
+		default:
+			predicates = append(predicates, network.Not(p))
 		}
-		predicates = append(predicates, network.Not(p))
 	}
 	if i.Or != nil {
 		or := make([]predicate.Network, 0, len(i.Or))
+		every := false
 		for _, w := range i.Or {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyNetworkWhereInput) {
+				every = true
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'or'", err)
 			}
 			or = append(or, p)
 		}
-		switch len(or) {
-		case 0:
+		switch {
+		case every:
+		case len(or) == 0:
 			predicates = append(predicates, predicate.Network(func(s *sql.Selector) { s.Where(sql.False()) }))
-		case 1:
+		case len(or) == 1:
 			predicates = append(predicates, or[0])
 		default:
 			predicates = append(predicates, network.Or(or...))
@@ -3116,6 +3258,9 @@ func (i *NetworkWhereInput) P() (predicate.Network, error) {
 	}
 	for _, w := range i.And {
 		p, err := w.P()
+		if errors.Is(err, ErrEmptyNetworkWhereInput) {
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
@@ -3442,10 +3587,13 @@ func (i *NetworkWhereInput) P() (predicate.Network, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasMunicipalitiesWith) > 0 {
+	if i.HasMunicipalitiesWith != nil {
 		with := make([]predicate.Municipality, 0, len(i.HasMunicipalitiesWith))
 		for _, w := range i.HasMunicipalitiesWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyMunicipalityWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasMunicipalitiesWith'", err)
 			}
@@ -3460,10 +3608,13 @@ func (i *NetworkWhereInput) P() (predicate.Network, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasOrganizationsWith) > 0 {
+	if i.HasOrganizationsWith != nil {
 		with := make([]predicate.Organization, 0, len(i.HasOrganizationsWith))
 		for _, w := range i.HasOrganizationsWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyOrganizationWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasOrganizationsWith'", err)
 			}
@@ -3478,10 +3629,13 @@ func (i *NetworkWhereInput) P() (predicate.Network, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasPilotsWith) > 0 {
+	if i.HasPilotsWith != nil {
 		with := make([]predicate.Pilot, 0, len(i.HasPilotsWith))
 		for _, w := range i.HasPilotsWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyPilotWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasPilotsWith'", err)
 			}
@@ -3496,10 +3650,13 @@ func (i *NetworkWhereInput) P() (predicate.Network, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasWorkspacesWith) > 0 {
+	if i.HasWorkspacesWith != nil {
 		with := make([]predicate.Workspace, 0, len(i.HasWorkspacesWith))
 		for _, w := range i.HasWorkspacesWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyWorkspaceWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasWorkspacesWith'", err)
 			}
@@ -3514,10 +3671,13 @@ func (i *NetworkWhereInput) P() (predicate.Network, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasCreatedByWith) > 0 {
+	if i.HasCreatedByWith != nil {
 		with := make([]predicate.User, 0, len(i.HasCreatedByWith))
 		for _, w := range i.HasCreatedByWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyUserWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasCreatedByWith'", err)
 			}
@@ -3532,10 +3692,13 @@ func (i *NetworkWhereInput) P() (predicate.Network, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasParentWith) > 0 {
+	if i.HasParentWith != nil {
 		with := make([]predicate.Network, 0, len(i.HasParentWith))
 		for _, w := range i.HasParentWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyNetworkWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasParentWith'", err)
 			}
@@ -3550,10 +3713,13 @@ func (i *NetworkWhereInput) P() (predicate.Network, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasChildrenWith) > 0 {
+	if i.HasChildrenWith != nil {
 		with := make([]predicate.Network, 0, len(i.HasChildrenWith))
 		for _, w := range i.HasChildrenWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyNetworkWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasChildrenWith'", err)
 			}
@@ -3715,24 +3881,34 @@ func (i *NoticeWhereInput) P() (predicate.Notice, error) {
 	var predicates []predicate.Notice
 	if i.Not != nil {
 		p, err := i.Not.P()
-		if err != nil {
+		switch {
+		case errors.Is(err, ErrEmptyNoticeWhereInput):
+			predicates = append(predicates, predicate.Notice(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case err != nil:
 			return nil, fmt.Errorf("%w: field 'not'", err)
+		default:
+			predicates = append(predicates, notice.Not(p))
 		}
-		predicates = append(predicates, notice.Not(p))
 	}
 	if i.Or != nil {
 		or := make([]predicate.Notice, 0, len(i.Or))
+		every := false
 		for _, w := range i.Or {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyNoticeWhereInput) {
+				every = true
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'or'", err)
 			}
 			or = append(or, p)
 		}
-		switch len(or) {
-		case 0:
+		switch {
+		case every:
+		case len(or) == 0:
 			predicates = append(predicates, predicate.Notice(func(s *sql.Selector) { s.Where(sql.False()) }))
-		case 1:
+		case len(or) == 1:
 			predicates = append(predicates, or[0])
 		default:
 			predicates = append(predicates, notice.Or(or...))
@@ -3740,6 +3916,9 @@ func (i *NoticeWhereInput) P() (predicate.Notice, error) {
 	}
 	for _, w := range i.And {
 		p, err := w.P()
+		if errors.Is(err, ErrEmptyNoticeWhereInput) {
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
@@ -4003,10 +4182,13 @@ func (i *NoticeWhereInput) P() (predicate.Notice, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasWorkspaceWith) > 0 {
+	if i.HasWorkspaceWith != nil {
 		with := make([]predicate.Workspace, 0, len(i.HasWorkspaceWith))
 		for _, w := range i.HasWorkspaceWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyWorkspaceWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasWorkspaceWith'", err)
 			}
@@ -4021,10 +4203,13 @@ func (i *NoticeWhereInput) P() (predicate.Notice, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasAuthorWith) > 0 {
+	if i.HasAuthorWith != nil {
 		with := make([]predicate.User, 0, len(i.HasAuthorWith))
 		for _, w := range i.HasAuthorWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyUserWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasAuthorWith'", err)
 			}
@@ -4269,24 +4454,34 @@ func (i *OperatingModelWhereInput) P() (predicate.OperatingModel, error) {
 	var predicates []predicate.OperatingModel
 	if i.Not != nil {
 		p, err := i.Not.P()
-		if err != nil {
+		switch {
+		case errors.Is(err, ErrEmptyOperatingModelWhereInput):
+			predicates = append(predicates, predicate.OperatingModel(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case err != nil:
 			return nil, fmt.Errorf("%w: field 'not'", err)
+		default:
+			predicates = append(predicates, operatingmodel.Not(p))
 		}
-		predicates = append(predicates, operatingmodel.Not(p))
 	}
 	if i.Or != nil {
 		or := make([]predicate.OperatingModel, 0, len(i.Or))
+		every := false
 		for _, w := range i.Or {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyOperatingModelWhereInput) {
+				every = true
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'or'", err)
 			}
 			or = append(or, p)
 		}
-		switch len(or) {
-		case 0:
+		switch {
+		case every:
+		case len(or) == 0:
 			predicates = append(predicates, predicate.OperatingModel(func(s *sql.Selector) { s.Where(sql.False()) }))
-		case 1:
+		case len(or) == 1:
 			predicates = append(predicates, or[0])
 		default:
 			predicates = append(predicates, operatingmodel.Or(or...))
@@ -4294,6 +4489,9 @@ func (i *OperatingModelWhereInput) P() (predicate.OperatingModel, error) {
 	}
 	for _, w := range i.And {
 		p, err := w.P()
+		if errors.Is(err, ErrEmptyOperatingModelWhereInput) {
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
@@ -4728,10 +4926,13 @@ func (i *OperatingModelWhereInput) P() (predicate.OperatingModel, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasCreatedByWith) > 0 {
+	if i.HasCreatedByWith != nil {
 		with := make([]predicate.User, 0, len(i.HasCreatedByWith))
 		for _, w := range i.HasCreatedByWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyUserWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasCreatedByWith'", err)
 			}
@@ -4746,10 +4947,13 @@ func (i *OperatingModelWhereInput) P() (predicate.OperatingModel, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasMunicipalitiesWith) > 0 {
+	if i.HasMunicipalitiesWith != nil {
 		with := make([]predicate.Municipality, 0, len(i.HasMunicipalitiesWith))
 		for _, w := range i.HasMunicipalitiesWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyMunicipalityWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasMunicipalitiesWith'", err)
 			}
@@ -4764,10 +4968,13 @@ func (i *OperatingModelWhereInput) P() (predicate.OperatingModel, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasWellbeingCountiesWith) > 0 {
+	if i.HasWellbeingCountiesWith != nil {
 		with := make([]predicate.WellbeingCounty, 0, len(i.HasWellbeingCountiesWith))
 		for _, w := range i.HasWellbeingCountiesWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyWellbeingCountyWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasWellbeingCountiesWith'", err)
 			}
@@ -4782,10 +4989,13 @@ func (i *OperatingModelWhereInput) P() (predicate.OperatingModel, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasDevelopedInWith) > 0 {
+	if i.HasDevelopedInWith != nil {
 		with := make([]predicate.Pilot, 0, len(i.HasDevelopedInWith))
 		for _, w := range i.HasDevelopedInWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyPilotWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasDevelopedInWith'", err)
 			}
@@ -4800,10 +5010,13 @@ func (i *OperatingModelWhereInput) P() (predicate.OperatingModel, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasPartOfWith) > 0 {
+	if i.HasPartOfWith != nil {
 		with := make([]predicate.OperatingModel, 0, len(i.HasPartOfWith))
 		for _, w := range i.HasPartOfWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyOperatingModelWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasPartOfWith'", err)
 			}
@@ -4818,10 +5031,13 @@ func (i *OperatingModelWhereInput) P() (predicate.OperatingModel, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasPartsWith) > 0 {
+	if i.HasPartsWith != nil {
 		with := make([]predicate.OperatingModel, 0, len(i.HasPartsWith))
 		for _, w := range i.HasPartsWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyOperatingModelWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasPartsWith'", err)
 			}
@@ -4836,10 +5052,13 @@ func (i *OperatingModelWhereInput) P() (predicate.OperatingModel, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasAdoptionsWith) > 0 {
+	if i.HasAdoptionsWith != nil {
 		with := make([]predicate.Adoption, 0, len(i.HasAdoptionsWith))
 		for _, w := range i.HasAdoptionsWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyAdoptionWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasAdoptionsWith'", err)
 			}
@@ -5006,24 +5225,34 @@ func (i *OrganizationWhereInput) P() (predicate.Organization, error) {
 	var predicates []predicate.Organization
 	if i.Not != nil {
 		p, err := i.Not.P()
-		if err != nil {
+		switch {
+		case errors.Is(err, ErrEmptyOrganizationWhereInput):
+			predicates = append(predicates, predicate.Organization(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case err != nil:
 			return nil, fmt.Errorf("%w: field 'not'", err)
+		default:
+			predicates = append(predicates, organization.Not(p))
 		}
-		predicates = append(predicates, organization.Not(p))
 	}
 	if i.Or != nil {
 		or := make([]predicate.Organization, 0, len(i.Or))
+		every := false
 		for _, w := range i.Or {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyOrganizationWhereInput) {
+				every = true
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'or'", err)
 			}
 			or = append(or, p)
 		}
-		switch len(or) {
-		case 0:
+		switch {
+		case every:
+		case len(or) == 0:
 			predicates = append(predicates, predicate.Organization(func(s *sql.Selector) { s.Where(sql.False()) }))
-		case 1:
+		case len(or) == 1:
 			predicates = append(predicates, or[0])
 		default:
 			predicates = append(predicates, organization.Or(or...))
@@ -5031,6 +5260,9 @@ func (i *OrganizationWhereInput) P() (predicate.Organization, error) {
 	}
 	for _, w := range i.And {
 		p, err := w.P()
+		if errors.Is(err, ErrEmptyOrganizationWhereInput) {
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
@@ -5297,10 +5529,13 @@ func (i *OrganizationWhereInput) P() (predicate.Organization, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasMunicipalityWith) > 0 {
+	if i.HasMunicipalityWith != nil {
 		with := make([]predicate.Municipality, 0, len(i.HasMunicipalityWith))
 		for _, w := range i.HasMunicipalityWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyMunicipalityWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasMunicipalityWith'", err)
 			}
@@ -5315,10 +5550,13 @@ func (i *OrganizationWhereInput) P() (predicate.Organization, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasPilotsWith) > 0 {
+	if i.HasPilotsWith != nil {
 		with := make([]predicate.Pilot, 0, len(i.HasPilotsWith))
 		for _, w := range i.HasPilotsWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyPilotWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasPilotsWith'", err)
 			}
@@ -5333,10 +5571,13 @@ func (i *OrganizationWhereInput) P() (predicate.Organization, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasNetworksWith) > 0 {
+	if i.HasNetworksWith != nil {
 		with := make([]predicate.Network, 0, len(i.HasNetworksWith))
 		for _, w := range i.HasNetworksWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyNetworkWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasNetworksWith'", err)
 			}
@@ -5570,24 +5811,34 @@ func (i *PilotWhereInput) P() (predicate.Pilot, error) {
 	var predicates []predicate.Pilot
 	if i.Not != nil {
 		p, err := i.Not.P()
-		if err != nil {
+		switch {
+		case errors.Is(err, ErrEmptyPilotWhereInput):
+			predicates = append(predicates, predicate.Pilot(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case err != nil:
 			return nil, fmt.Errorf("%w: field 'not'", err)
+		default:
+			predicates = append(predicates, pilot.Not(p))
 		}
-		predicates = append(predicates, pilot.Not(p))
 	}
 	if i.Or != nil {
 		or := make([]predicate.Pilot, 0, len(i.Or))
+		every := false
 		for _, w := range i.Or {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyPilotWhereInput) {
+				every = true
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'or'", err)
 			}
 			or = append(or, p)
 		}
-		switch len(or) {
-		case 0:
+		switch {
+		case every:
+		case len(or) == 0:
 			predicates = append(predicates, predicate.Pilot(func(s *sql.Selector) { s.Where(sql.False()) }))
-		case 1:
+		case len(or) == 1:
 			predicates = append(predicates, or[0])
 		default:
 			predicates = append(predicates, pilot.Or(or...))
@@ -5595,6 +5846,9 @@ func (i *PilotWhereInput) P() (predicate.Pilot, error) {
 	}
 	for _, w := range i.And {
 		p, err := w.P()
+		if errors.Is(err, ErrEmptyPilotWhereInput) {
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
@@ -5984,10 +6238,13 @@ func (i *PilotWhereInput) P() (predicate.Pilot, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasLeadMunicipalityWith) > 0 {
+	if i.HasLeadMunicipalityWith != nil {
 		with := make([]predicate.Municipality, 0, len(i.HasLeadMunicipalityWith))
 		for _, w := range i.HasLeadMunicipalityWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyMunicipalityWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasLeadMunicipalityWith'", err)
 			}
@@ -6002,10 +6259,13 @@ func (i *PilotWhereInput) P() (predicate.Pilot, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasMunicipalitiesWith) > 0 {
+	if i.HasMunicipalitiesWith != nil {
 		with := make([]predicate.Municipality, 0, len(i.HasMunicipalitiesWith))
 		for _, w := range i.HasMunicipalitiesWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyMunicipalityWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasMunicipalitiesWith'", err)
 			}
@@ -6020,10 +6280,13 @@ func (i *PilotWhereInput) P() (predicate.Pilot, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasOrganizationsWith) > 0 {
+	if i.HasOrganizationsWith != nil {
 		with := make([]predicate.Organization, 0, len(i.HasOrganizationsWith))
 		for _, w := range i.HasOrganizationsWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyOrganizationWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasOrganizationsWith'", err)
 			}
@@ -6038,10 +6301,13 @@ func (i *PilotWhereInput) P() (predicate.Pilot, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasThemesWith) > 0 {
+	if i.HasThemesWith != nil {
 		with := make([]predicate.Theme, 0, len(i.HasThemesWith))
 		for _, w := range i.HasThemesWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyThemeWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasThemesWith'", err)
 			}
@@ -6056,10 +6322,13 @@ func (i *PilotWhereInput) P() (predicate.Pilot, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasNetworksWith) > 0 {
+	if i.HasNetworksWith != nil {
 		with := make([]predicate.Network, 0, len(i.HasNetworksWith))
 		for _, w := range i.HasNetworksWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyNetworkWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasNetworksWith'", err)
 			}
@@ -6074,10 +6343,13 @@ func (i *PilotWhereInput) P() (predicate.Pilot, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasWorkspaceWith) > 0 {
+	if i.HasWorkspaceWith != nil {
 		with := make([]predicate.Workspace, 0, len(i.HasWorkspaceWith))
 		for _, w := range i.HasWorkspaceWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyWorkspaceWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasWorkspaceWith'", err)
 			}
@@ -6092,10 +6364,13 @@ func (i *PilotWhereInput) P() (predicate.Pilot, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasCreatedByWith) > 0 {
+	if i.HasCreatedByWith != nil {
 		with := make([]predicate.User, 0, len(i.HasCreatedByWith))
 		for _, w := range i.HasCreatedByWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyUserWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasCreatedByWith'", err)
 			}
@@ -6225,24 +6500,34 @@ func (i *PostWhereInput) P() (predicate.Post, error) {
 	var predicates []predicate.Post
 	if i.Not != nil {
 		p, err := i.Not.P()
-		if err != nil {
+		switch {
+		case errors.Is(err, ErrEmptyPostWhereInput):
+			predicates = append(predicates, predicate.Post(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case err != nil:
 			return nil, fmt.Errorf("%w: field 'not'", err)
+		default:
+			predicates = append(predicates, post.Not(p))
 		}
-		predicates = append(predicates, post.Not(p))
 	}
 	if i.Or != nil {
 		or := make([]predicate.Post, 0, len(i.Or))
+		every := false
 		for _, w := range i.Or {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyPostWhereInput) {
+				every = true
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'or'", err)
 			}
 			or = append(or, p)
 		}
-		switch len(or) {
-		case 0:
+		switch {
+		case every:
+		case len(or) == 0:
 			predicates = append(predicates, predicate.Post(func(s *sql.Selector) { s.Where(sql.False()) }))
-		case 1:
+		case len(or) == 1:
 			predicates = append(predicates, or[0])
 		default:
 			predicates = append(predicates, post.Or(or...))
@@ -6250,6 +6535,9 @@ func (i *PostWhereInput) P() (predicate.Post, error) {
 	}
 	for _, w := range i.And {
 		p, err := w.P()
+		if errors.Is(err, ErrEmptyPostWhereInput) {
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
@@ -6411,10 +6699,13 @@ func (i *PostWhereInput) P() (predicate.Post, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasDiscussionWith) > 0 {
+	if i.HasDiscussionWith != nil {
 		with := make([]predicate.Discussion, 0, len(i.HasDiscussionWith))
 		for _, w := range i.HasDiscussionWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyDiscussionWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasDiscussionWith'", err)
 			}
@@ -6429,10 +6720,13 @@ func (i *PostWhereInput) P() (predicate.Post, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasAuthorWith) > 0 {
+	if i.HasAuthorWith != nil {
 		with := make([]predicate.User, 0, len(i.HasAuthorWith))
 		for _, w := range i.HasAuthorWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyUserWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasAuthorWith'", err)
 			}
@@ -6447,10 +6741,13 @@ func (i *PostWhereInput) P() (predicate.Post, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasReplyToWith) > 0 {
+	if i.HasReplyToWith != nil {
 		with := make([]predicate.Post, 0, len(i.HasReplyToWith))
 		for _, w := range i.HasReplyToWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyPostWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasReplyToWith'", err)
 			}
@@ -6465,10 +6762,13 @@ func (i *PostWhereInput) P() (predicate.Post, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasRepliesWith) > 0 {
+	if i.HasRepliesWith != nil {
 		with := make([]predicate.Post, 0, len(i.HasRepliesWith))
 		for _, w := range i.HasRepliesWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyPostWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasRepliesWith'", err)
 			}
@@ -6633,24 +6933,34 @@ func (i *RegionWhereInput) P() (predicate.Region, error) {
 	var predicates []predicate.Region
 	if i.Not != nil {
 		p, err := i.Not.P()
-		if err != nil {
+		switch {
+		case errors.Is(err, ErrEmptyRegionWhereInput):
+			predicates = append(predicates, predicate.Region(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case err != nil:
 			return nil, fmt.Errorf("%w: field 'not'", err)
+		default:
+			predicates = append(predicates, region.Not(p))
 		}
-		predicates = append(predicates, region.Not(p))
 	}
 	if i.Or != nil {
 		or := make([]predicate.Region, 0, len(i.Or))
+		every := false
 		for _, w := range i.Or {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyRegionWhereInput) {
+				every = true
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'or'", err)
 			}
 			or = append(or, p)
 		}
-		switch len(or) {
-		case 0:
+		switch {
+		case every:
+		case len(or) == 0:
 			predicates = append(predicates, predicate.Region(func(s *sql.Selector) { s.Where(sql.False()) }))
-		case 1:
+		case len(or) == 1:
 			predicates = append(predicates, or[0])
 		default:
 			predicates = append(predicates, region.Or(or...))
@@ -6658,6 +6968,9 @@ func (i *RegionWhereInput) P() (predicate.Region, error) {
 	}
 	for _, w := range i.And {
 		p, err := w.P()
+		if errors.Is(err, ErrEmptyRegionWhereInput) {
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
@@ -6930,10 +7243,13 @@ func (i *RegionWhereInput) P() (predicate.Region, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasMunicipalitiesWith) > 0 {
+	if i.HasMunicipalitiesWith != nil {
 		with := make([]predicate.Municipality, 0, len(i.HasMunicipalitiesWith))
 		for _, w := range i.HasMunicipalitiesWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyMunicipalityWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasMunicipalitiesWith'", err)
 			}
@@ -6948,10 +7264,13 @@ func (i *RegionWhereInput) P() (predicate.Region, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasWellbeingCountiesWith) > 0 {
+	if i.HasWellbeingCountiesWith != nil {
 		with := make([]predicate.WellbeingCounty, 0, len(i.HasWellbeingCountiesWith))
 		for _, w := range i.HasWellbeingCountiesWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyWellbeingCountyWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasWellbeingCountiesWith'", err)
 			}
@@ -7108,24 +7427,34 @@ func (i *SurveyWhereInput) P() (predicate.Survey, error) {
 	var predicates []predicate.Survey
 	if i.Not != nil {
 		p, err := i.Not.P()
-		if err != nil {
+		switch {
+		case errors.Is(err, ErrEmptySurveyWhereInput):
+			predicates = append(predicates, predicate.Survey(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case err != nil:
 			return nil, fmt.Errorf("%w: field 'not'", err)
+		default:
+			predicates = append(predicates, survey.Not(p))
 		}
-		predicates = append(predicates, survey.Not(p))
 	}
 	if i.Or != nil {
 		or := make([]predicate.Survey, 0, len(i.Or))
+		every := false
 		for _, w := range i.Or {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptySurveyWhereInput) {
+				every = true
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'or'", err)
 			}
 			or = append(or, p)
 		}
-		switch len(or) {
-		case 0:
+		switch {
+		case every:
+		case len(or) == 0:
 			predicates = append(predicates, predicate.Survey(func(s *sql.Selector) { s.Where(sql.False()) }))
-		case 1:
+		case len(or) == 1:
 			predicates = append(predicates, or[0])
 		default:
 			predicates = append(predicates, survey.Or(or...))
@@ -7133,6 +7462,9 @@ func (i *SurveyWhereInput) P() (predicate.Survey, error) {
 	}
 	for _, w := range i.And {
 		p, err := w.P()
+		if errors.Is(err, ErrEmptySurveyWhereInput) {
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
@@ -7375,10 +7707,13 @@ func (i *SurveyWhereInput) P() (predicate.Survey, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasWorkspaceWith) > 0 {
+	if i.HasWorkspaceWith != nil {
 		with := make([]predicate.Workspace, 0, len(i.HasWorkspaceWith))
 		for _, w := range i.HasWorkspaceWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyWorkspaceWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasWorkspaceWith'", err)
 			}
@@ -7393,10 +7728,13 @@ func (i *SurveyWhereInput) P() (predicate.Survey, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasCreatedByWith) > 0 {
+	if i.HasCreatedByWith != nil {
 		with := make([]predicate.User, 0, len(i.HasCreatedByWith))
 		for _, w := range i.HasCreatedByWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyUserWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasCreatedByWith'", err)
 			}
@@ -7479,24 +7817,34 @@ func (i *SurveyResponseWhereInput) P() (predicate.SurveyResponse, error) {
 	var predicates []predicate.SurveyResponse
 	if i.Not != nil {
 		p, err := i.Not.P()
-		if err != nil {
+		switch {
+		case errors.Is(err, ErrEmptySurveyResponseWhereInput):
+			predicates = append(predicates, predicate.SurveyResponse(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case err != nil:
 			return nil, fmt.Errorf("%w: field 'not'", err)
+		default:
+			predicates = append(predicates, surveyresponse.Not(p))
 		}
-		predicates = append(predicates, surveyresponse.Not(p))
 	}
 	if i.Or != nil {
 		or := make([]predicate.SurveyResponse, 0, len(i.Or))
+		every := false
 		for _, w := range i.Or {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptySurveyResponseWhereInput) {
+				every = true
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'or'", err)
 			}
 			or = append(or, p)
 		}
-		switch len(or) {
-		case 0:
+		switch {
+		case every:
+		case len(or) == 0:
 			predicates = append(predicates, predicate.SurveyResponse(func(s *sql.Selector) { s.Where(sql.False()) }))
-		case 1:
+		case len(or) == 1:
 			predicates = append(predicates, or[0])
 		default:
 			predicates = append(predicates, surveyresponse.Or(or...))
@@ -7504,6 +7852,9 @@ func (i *SurveyResponseWhereInput) P() (predicate.SurveyResponse, error) {
 	}
 	for _, w := range i.And {
 		p, err := w.P()
+		if errors.Is(err, ErrEmptySurveyResponseWhereInput) {
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
@@ -7566,10 +7917,13 @@ func (i *SurveyResponseWhereInput) P() (predicate.SurveyResponse, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasSurveyWith) > 0 {
+	if i.HasSurveyWith != nil {
 		with := make([]predicate.Survey, 0, len(i.HasSurveyWith))
 		for _, w := range i.HasSurveyWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptySurveyWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasSurveyWith'", err)
 			}
@@ -7584,10 +7938,13 @@ func (i *SurveyResponseWhereInput) P() (predicate.SurveyResponse, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasUserWith) > 0 {
+	if i.HasUserWith != nil {
 		with := make([]predicate.User, 0, len(i.HasUserWith))
 		for _, w := range i.HasUserWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyUserWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasUserWith'", err)
 			}
@@ -7720,24 +8077,34 @@ func (i *ThemeWhereInput) P() (predicate.Theme, error) {
 	var predicates []predicate.Theme
 	if i.Not != nil {
 		p, err := i.Not.P()
-		if err != nil {
+		switch {
+		case errors.Is(err, ErrEmptyThemeWhereInput):
+			predicates = append(predicates, predicate.Theme(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case err != nil:
 			return nil, fmt.Errorf("%w: field 'not'", err)
+		default:
+			predicates = append(predicates, theme.Not(p))
 		}
-		predicates = append(predicates, theme.Not(p))
 	}
 	if i.Or != nil {
 		or := make([]predicate.Theme, 0, len(i.Or))
+		every := false
 		for _, w := range i.Or {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyThemeWhereInput) {
+				every = true
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'or'", err)
 			}
 			or = append(or, p)
 		}
-		switch len(or) {
-		case 0:
+		switch {
+		case every:
+		case len(or) == 0:
 			predicates = append(predicates, predicate.Theme(func(s *sql.Selector) { s.Where(sql.False()) }))
-		case 1:
+		case len(or) == 1:
 			predicates = append(predicates, or[0])
 		default:
 			predicates = append(predicates, theme.Or(or...))
@@ -7745,6 +8112,9 @@ func (i *ThemeWhereInput) P() (predicate.Theme, error) {
 	}
 	for _, w := range i.And {
 		p, err := w.P()
+		if errors.Is(err, ErrEmptyThemeWhereInput) {
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
@@ -7951,10 +8321,13 @@ func (i *ThemeWhereInput) P() (predicate.Theme, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasPilotsWith) > 0 {
+	if i.HasPilotsWith != nil {
 		with := make([]predicate.Pilot, 0, len(i.HasPilotsWith))
 		for _, w := range i.HasPilotsWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyPilotWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasPilotsWith'", err)
 			}
@@ -8062,24 +8435,34 @@ func (i *UserWhereInput) P() (predicate.User, error) {
 	var predicates []predicate.User
 	if i.Not != nil {
 		p, err := i.Not.P()
-		if err != nil {
+		switch {
+		case errors.Is(err, ErrEmptyUserWhereInput):
+			predicates = append(predicates, predicate.User(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case err != nil:
 			return nil, fmt.Errorf("%w: field 'not'", err)
+		default:
+			predicates = append(predicates, user.Not(p))
 		}
-		predicates = append(predicates, user.Not(p))
 	}
 	if i.Or != nil {
 		or := make([]predicate.User, 0, len(i.Or))
+		every := false
 		for _, w := range i.Or {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyUserWhereInput) {
+				every = true
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'or'", err)
 			}
 			or = append(or, p)
 		}
-		switch len(or) {
-		case 0:
+		switch {
+		case every:
+		case len(or) == 0:
 			predicates = append(predicates, predicate.User(func(s *sql.Selector) { s.Where(sql.False()) }))
-		case 1:
+		case len(or) == 1:
 			predicates = append(predicates, or[0])
 		default:
 			predicates = append(predicates, user.Or(or...))
@@ -8087,6 +8470,9 @@ func (i *UserWhereInput) P() (predicate.User, error) {
 	}
 	for _, w := range i.And {
 		p, err := w.P()
+		if errors.Is(err, ErrEmptyUserWhereInput) {
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
@@ -8212,10 +8598,13 @@ func (i *UserWhereInput) P() (predicate.User, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasOrganizationWith) > 0 {
+	if i.HasOrganizationWith != nil {
 		with := make([]predicate.Organization, 0, len(i.HasOrganizationWith))
 		for _, w := range i.HasOrganizationWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyOrganizationWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasOrganizationWith'", err)
 			}
@@ -8230,10 +8619,13 @@ func (i *UserWhereInput) P() (predicate.User, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasMunicipalityWith) > 0 {
+	if i.HasMunicipalityWith != nil {
 		with := make([]predicate.Municipality, 0, len(i.HasMunicipalityWith))
 		for _, w := range i.HasMunicipalityWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyMunicipalityWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasMunicipalityWith'", err)
 			}
@@ -8400,24 +8792,34 @@ func (i *WellbeingCountyWhereInput) P() (predicate.WellbeingCounty, error) {
 	var predicates []predicate.WellbeingCounty
 	if i.Not != nil {
 		p, err := i.Not.P()
-		if err != nil {
+		switch {
+		case errors.Is(err, ErrEmptyWellbeingCountyWhereInput):
+			predicates = append(predicates, predicate.WellbeingCounty(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case err != nil:
 			return nil, fmt.Errorf("%w: field 'not'", err)
+		default:
+			predicates = append(predicates, wellbeingcounty.Not(p))
 		}
-		predicates = append(predicates, wellbeingcounty.Not(p))
 	}
 	if i.Or != nil {
 		or := make([]predicate.WellbeingCounty, 0, len(i.Or))
+		every := false
 		for _, w := range i.Or {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyWellbeingCountyWhereInput) {
+				every = true
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'or'", err)
 			}
 			or = append(or, p)
 		}
-		switch len(or) {
-		case 0:
+		switch {
+		case every:
+		case len(or) == 0:
 			predicates = append(predicates, predicate.WellbeingCounty(func(s *sql.Selector) { s.Where(sql.False()) }))
-		case 1:
+		case len(or) == 1:
 			predicates = append(predicates, or[0])
 		default:
 			predicates = append(predicates, wellbeingcounty.Or(or...))
@@ -8425,6 +8827,9 @@ func (i *WellbeingCountyWhereInput) P() (predicate.WellbeingCounty, error) {
 	}
 	for _, w := range i.And {
 		p, err := w.P()
+		if errors.Is(err, ErrEmptyWellbeingCountyWhereInput) {
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
@@ -8703,10 +9108,13 @@ func (i *WellbeingCountyWhereInput) P() (predicate.WellbeingCounty, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasRegionWith) > 0 {
+	if i.HasRegionWith != nil {
 		with := make([]predicate.Region, 0, len(i.HasRegionWith))
 		for _, w := range i.HasRegionWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyRegionWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasRegionWith'", err)
 			}
@@ -8721,10 +9129,13 @@ func (i *WellbeingCountyWhereInput) P() (predicate.WellbeingCounty, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasMunicipalitiesWith) > 0 {
+	if i.HasMunicipalitiesWith != nil {
 		with := make([]predicate.Municipality, 0, len(i.HasMunicipalitiesWith))
 		for _, w := range i.HasMunicipalitiesWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyMunicipalityWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasMunicipalitiesWith'", err)
 			}
@@ -8919,24 +9330,34 @@ func (i *WorkshopWhereInput) P() (predicate.Workshop, error) {
 	var predicates []predicate.Workshop
 	if i.Not != nil {
 		p, err := i.Not.P()
-		if err != nil {
+		switch {
+		case errors.Is(err, ErrEmptyWorkshopWhereInput):
+			predicates = append(predicates, predicate.Workshop(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case err != nil:
 			return nil, fmt.Errorf("%w: field 'not'", err)
+		default:
+			predicates = append(predicates, workshop.Not(p))
 		}
-		predicates = append(predicates, workshop.Not(p))
 	}
 	if i.Or != nil {
 		or := make([]predicate.Workshop, 0, len(i.Or))
+		every := false
 		for _, w := range i.Or {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyWorkshopWhereInput) {
+				every = true
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'or'", err)
 			}
 			or = append(or, p)
 		}
-		switch len(or) {
-		case 0:
+		switch {
+		case every:
+		case len(or) == 0:
 			predicates = append(predicates, predicate.Workshop(func(s *sql.Selector) { s.Where(sql.False()) }))
-		case 1:
+		case len(or) == 1:
 			predicates = append(predicates, or[0])
 		default:
 			predicates = append(predicates, workshop.Or(or...))
@@ -8944,6 +9365,9 @@ func (i *WorkshopWhereInput) P() (predicate.Workshop, error) {
 	}
 	for _, w := range i.And {
 		p, err := w.P()
+		if errors.Is(err, ErrEmptyWorkshopWhereInput) {
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
@@ -9282,10 +9706,13 @@ func (i *WorkshopWhereInput) P() (predicate.Workshop, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasWorkspaceWith) > 0 {
+	if i.HasWorkspaceWith != nil {
 		with := make([]predicate.Workspace, 0, len(i.HasWorkspaceWith))
 		for _, w := range i.HasWorkspaceWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyWorkspaceWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasWorkspaceWith'", err)
 			}
@@ -9300,10 +9727,13 @@ func (i *WorkshopWhereInput) P() (predicate.Workshop, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasCreatedByWith) > 0 {
+	if i.HasCreatedByWith != nil {
 		with := make([]predicate.User, 0, len(i.HasCreatedByWith))
 		for _, w := range i.HasCreatedByWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyUserWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasCreatedByWith'", err)
 			}
@@ -9318,10 +9748,13 @@ func (i *WorkshopWhereInput) P() (predicate.Workshop, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasRegistrationsWith) > 0 {
+	if i.HasRegistrationsWith != nil {
 		with := make([]predicate.WorkshopRegistration, 0, len(i.HasRegistrationsWith))
 		for _, w := range i.HasRegistrationsWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyWorkshopRegistrationWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasRegistrationsWith'", err)
 			}
@@ -9410,24 +9843,34 @@ func (i *WorkshopRegistrationWhereInput) P() (predicate.WorkshopRegistration, er
 	var predicates []predicate.WorkshopRegistration
 	if i.Not != nil {
 		p, err := i.Not.P()
-		if err != nil {
+		switch {
+		case errors.Is(err, ErrEmptyWorkshopRegistrationWhereInput):
+			predicates = append(predicates, predicate.WorkshopRegistration(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case err != nil:
 			return nil, fmt.Errorf("%w: field 'not'", err)
+		default:
+			predicates = append(predicates, workshopregistration.Not(p))
 		}
-		predicates = append(predicates, workshopregistration.Not(p))
 	}
 	if i.Or != nil {
 		or := make([]predicate.WorkshopRegistration, 0, len(i.Or))
+		every := false
 		for _, w := range i.Or {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyWorkshopRegistrationWhereInput) {
+				every = true
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'or'", err)
 			}
 			or = append(or, p)
 		}
-		switch len(or) {
-		case 0:
+		switch {
+		case every:
+		case len(or) == 0:
 			predicates = append(predicates, predicate.WorkshopRegistration(func(s *sql.Selector) { s.Where(sql.False()) }))
-		case 1:
+		case len(or) == 1:
 			predicates = append(predicates, or[0])
 		default:
 			predicates = append(predicates, workshopregistration.Or(or...))
@@ -9435,6 +9878,9 @@ func (i *WorkshopRegistrationWhereInput) P() (predicate.WorkshopRegistration, er
 	}
 	for _, w := range i.And {
 		p, err := w.P()
+		if errors.Is(err, ErrEmptyWorkshopRegistrationWhereInput) {
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
@@ -9509,10 +9955,13 @@ func (i *WorkshopRegistrationWhereInput) P() (predicate.WorkshopRegistration, er
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasWorkshopWith) > 0 {
+	if i.HasWorkshopWith != nil {
 		with := make([]predicate.Workshop, 0, len(i.HasWorkshopWith))
 		for _, w := range i.HasWorkshopWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyWorkshopWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasWorkshopWith'", err)
 			}
@@ -9527,10 +9976,13 @@ func (i *WorkshopRegistrationWhereInput) P() (predicate.WorkshopRegistration, er
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasUserWith) > 0 {
+	if i.HasUserWith != nil {
 		with := make([]predicate.User, 0, len(i.HasUserWith))
 		for _, w := range i.HasUserWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyUserWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasUserWith'", err)
 			}
@@ -9680,24 +10132,34 @@ func (i *WorkspaceWhereInput) P() (predicate.Workspace, error) {
 	var predicates []predicate.Workspace
 	if i.Not != nil {
 		p, err := i.Not.P()
-		if err != nil {
+		switch {
+		case errors.Is(err, ErrEmptyWorkspaceWhereInput):
+			predicates = append(predicates, predicate.Workspace(func(s *sql.Selector) { s.Where(sql.False()) }))
+		case err != nil:
 			return nil, fmt.Errorf("%w: field 'not'", err)
+		default:
+			predicates = append(predicates, workspace.Not(p))
 		}
-		predicates = append(predicates, workspace.Not(p))
 	}
 	if i.Or != nil {
 		or := make([]predicate.Workspace, 0, len(i.Or))
+		every := false
 		for _, w := range i.Or {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyWorkspaceWhereInput) {
+				every = true
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'or'", err)
 			}
 			or = append(or, p)
 		}
-		switch len(or) {
-		case 0:
+		switch {
+		case every:
+		case len(or) == 0:
 			predicates = append(predicates, predicate.Workspace(func(s *sql.Selector) { s.Where(sql.False()) }))
-		case 1:
+		case len(or) == 1:
 			predicates = append(predicates, or[0])
 		default:
 			predicates = append(predicates, workspace.Or(or...))
@@ -9705,6 +10167,9 @@ func (i *WorkspaceWhereInput) P() (predicate.Workspace, error) {
 	}
 	for _, w := range i.And {
 		p, err := w.P()
+		if errors.Is(err, ErrEmptyWorkspaceWhereInput) {
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: field 'and'", err)
 		}
@@ -9926,10 +10391,13 @@ func (i *WorkspaceWhereInput) P() (predicate.Workspace, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasNetworkWith) > 0 {
+	if i.HasNetworkWith != nil {
 		with := make([]predicate.Network, 0, len(i.HasNetworkWith))
 		for _, w := range i.HasNetworkWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyNetworkWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasNetworkWith'", err)
 			}
@@ -9944,10 +10412,13 @@ func (i *WorkspaceWhereInput) P() (predicate.Workspace, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasPilotWith) > 0 {
+	if i.HasPilotWith != nil {
 		with := make([]predicate.Pilot, 0, len(i.HasPilotWith))
 		for _, w := range i.HasPilotWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyPilotWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasPilotWith'", err)
 			}
@@ -9962,10 +10433,13 @@ func (i *WorkspaceWhereInput) P() (predicate.Workspace, error) {
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasProjectsWith) > 0 {
+	if i.HasProjectsWith != nil {
 		with := make([]predicate.Pilot, 0, len(i.HasProjectsWith))
 		for _, w := range i.HasProjectsWith {
 			p, err := w.P()
+			if errors.Is(err, ErrEmptyPilotWhereInput) {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: field 'HasProjectsWith'", err)
 			}

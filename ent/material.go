@@ -7,6 +7,7 @@ import (
 	"kokeilu/ent/material"
 	"kokeilu/ent/user"
 	"kokeilu/ent/workspace"
+	"kokeilu/internal/sortkey"
 	"strings"
 	"time"
 
@@ -23,6 +24,8 @@ type Material struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// When it was last changed (RFC 3339, UTC).
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// Collation key of title (internal/sortkey); NULL until backfilled.
+	TitleSortkey sortkey.Key `json:"title_sortkey,omitempty"`
 	// At most 200 characters.
 	Title string `json:"title,omitempty"`
 	// At most 5000 characters.
@@ -81,6 +84,8 @@ func (*Material) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case material.FieldTitleSortkey:
+			values[i] = new(sortkey.Key)
 		case material.FieldID:
 			values[i] = new(sql.NullInt64)
 		case material.FieldTitle, material.FieldDescription, material.FieldKind, material.FieldURL, material.FieldLanguage:
@@ -123,6 +128,12 @@ func (_m *Material) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
 			} else if value.Valid {
 				_m.UpdatedAt = value.Time
+			}
+		case material.FieldTitleSortkey:
+			if value, ok := values[i].(*sortkey.Key); !ok {
+				return fmt.Errorf("unexpected type %T for field title_sortkey", values[i])
+			} else if value != nil {
+				_m.TitleSortkey = *value
 			}
 		case material.FieldTitle:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -219,6 +230,9 @@ func (_m *Material) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("updated_at=")
 	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("title_sortkey=")
+	builder.WriteString(fmt.Sprintf("%v", _m.TitleSortkey))
 	builder.WriteString(", ")
 	builder.WriteString("title=")
 	builder.WriteString(_m.Title)

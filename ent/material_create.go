@@ -9,6 +9,7 @@ import (
 	"kokeilu/ent/material"
 	"kokeilu/ent/user"
 	"kokeilu/ent/workspace"
+	"kokeilu/internal/sortkey"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -49,6 +50,12 @@ func (_c *MaterialCreate) SetNillableUpdatedAt(v *time.Time) *MaterialCreate {
 	if v != nil {
 		_c.SetUpdatedAt(*v)
 	}
+	return _c
+}
+
+// SetTitleSortkey sets the "title_sortkey" field.
+func (_c *MaterialCreate) SetTitleSortkey(v sortkey.Key) *MaterialCreate {
+	_c.mutation.SetTitleSortkey(v)
 	return _c
 }
 
@@ -279,6 +286,10 @@ func (_c *MaterialCreate) createSpec() (*Material, *sqlgraph.CreateSpec) {
 		_spec.SetField(material.FieldUpdatedAt, field.TypeTime, value)
 		_node.UpdatedAt = value
 	}
+	if value, ok := _c.mutation.TitleSortkey(); ok {
+		_spec.SetField(material.FieldTitleSortkey, field.TypeOther, value)
+		_node.TitleSortkey = value
+	}
 	if value, ok := _c.mutation.Title(); ok {
 		_spec.SetField(material.FieldTitle, field.TypeString, value)
 		_node.Title = value
@@ -394,6 +405,24 @@ func (u *MaterialUpsert) SetUpdatedAt(v time.Time) *MaterialUpsert {
 // UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
 func (u *MaterialUpsert) UpdateUpdatedAt() *MaterialUpsert {
 	u.SetExcluded(material.FieldUpdatedAt)
+	return u
+}
+
+// SetTitleSortkey sets the "title_sortkey" field.
+func (u *MaterialUpsert) SetTitleSortkey(v sortkey.Key) *MaterialUpsert {
+	u.Set(material.FieldTitleSortkey, v)
+	return u
+}
+
+// UpdateTitleSortkey sets the "title_sortkey" field to the value that was provided on create.
+func (u *MaterialUpsert) UpdateTitleSortkey() *MaterialUpsert {
+	u.SetExcluded(material.FieldTitleSortkey)
+	return u
+}
+
+// ClearTitleSortkey clears the value of the "title_sortkey" field.
+func (u *MaterialUpsert) ClearTitleSortkey() *MaterialUpsert {
+	u.SetNull(material.FieldTitleSortkey)
 	return u
 }
 
@@ -531,6 +560,27 @@ func (u *MaterialUpsertOne) SetUpdatedAt(v time.Time) *MaterialUpsertOne {
 func (u *MaterialUpsertOne) UpdateUpdatedAt() *MaterialUpsertOne {
 	return u.Update(func(s *MaterialUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetTitleSortkey sets the "title_sortkey" field.
+func (u *MaterialUpsertOne) SetTitleSortkey(v sortkey.Key) *MaterialUpsertOne {
+	return u.Update(func(s *MaterialUpsert) {
+		s.SetTitleSortkey(v)
+	})
+}
+
+// UpdateTitleSortkey sets the "title_sortkey" field to the value that was provided on create.
+func (u *MaterialUpsertOne) UpdateTitleSortkey() *MaterialUpsertOne {
+	return u.Update(func(s *MaterialUpsert) {
+		s.UpdateTitleSortkey()
+	})
+}
+
+// ClearTitleSortkey clears the value of the "title_sortkey" field.
+func (u *MaterialUpsertOne) ClearTitleSortkey() *MaterialUpsertOne {
+	return u.Update(func(s *MaterialUpsert) {
+		s.ClearTitleSortkey()
 	})
 }
 
@@ -847,6 +897,27 @@ func (u *MaterialUpsertBulk) SetUpdatedAt(v time.Time) *MaterialUpsertBulk {
 func (u *MaterialUpsertBulk) UpdateUpdatedAt() *MaterialUpsertBulk {
 	return u.Update(func(s *MaterialUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetTitleSortkey sets the "title_sortkey" field.
+func (u *MaterialUpsertBulk) SetTitleSortkey(v sortkey.Key) *MaterialUpsertBulk {
+	return u.Update(func(s *MaterialUpsert) {
+		s.SetTitleSortkey(v)
+	})
+}
+
+// UpdateTitleSortkey sets the "title_sortkey" field to the value that was provided on create.
+func (u *MaterialUpsertBulk) UpdateTitleSortkey() *MaterialUpsertBulk {
+	return u.Update(func(s *MaterialUpsert) {
+		s.UpdateTitleSortkey()
+	})
+}
+
+// ClearTitleSortkey clears the value of the "title_sortkey" field.
+func (u *MaterialUpsertBulk) ClearTitleSortkey() *MaterialUpsertBulk {
+	return u.Update(func(s *MaterialUpsert) {
+		s.ClearTitleSortkey()
 	})
 }
 

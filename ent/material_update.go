@@ -10,6 +10,7 @@ import (
 	"kokeilu/ent/predicate"
 	"kokeilu/ent/user"
 	"kokeilu/ent/workspace"
+	"kokeilu/internal/sortkey"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -33,6 +34,18 @@ func (_u *MaterialUpdate) Where(ps ...predicate.Material) *MaterialUpdate {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *MaterialUpdate) SetUpdatedAt(v time.Time) *MaterialUpdate {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetTitleSortkey sets the "title_sortkey" field.
+func (_u *MaterialUpdate) SetTitleSortkey(v sortkey.Key) *MaterialUpdate {
+	_u.mutation.SetTitleSortkey(v)
+	return _u
+}
+
+// ClearTitleSortkey clears the value of the "title_sortkey" field.
+func (_u *MaterialUpdate) ClearTitleSortkey() *MaterialUpdate {
+	_u.mutation.ClearTitleSortkey()
 	return _u
 }
 
@@ -261,6 +274,12 @@ func (_u *MaterialUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(material.FieldUpdatedAt, field.TypeTime, value)
 	}
+	if value, ok := _u.mutation.TitleSortkey(); ok {
+		_spec.SetField(material.FieldTitleSortkey, field.TypeOther, value)
+	}
+	if _u.mutation.TitleSortkeyCleared() {
+		_spec.ClearField(material.FieldTitleSortkey, field.TypeOther)
+	}
 	if value, ok := _u.mutation.Title(); ok {
 		_spec.SetField(material.FieldTitle, field.TypeString, value)
 	}
@@ -366,6 +385,18 @@ type MaterialUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *MaterialUpdateOne) SetUpdatedAt(v time.Time) *MaterialUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetTitleSortkey sets the "title_sortkey" field.
+func (_u *MaterialUpdateOne) SetTitleSortkey(v sortkey.Key) *MaterialUpdateOne {
+	_u.mutation.SetTitleSortkey(v)
+	return _u
+}
+
+// ClearTitleSortkey clears the value of the "title_sortkey" field.
+func (_u *MaterialUpdateOne) ClearTitleSortkey() *MaterialUpdateOne {
+	_u.mutation.ClearTitleSortkey()
 	return _u
 }
 
@@ -623,6 +654,12 @@ func (_u *MaterialUpdateOne) sqlSave(ctx context.Context) (_node *Material, err 
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(material.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.TitleSortkey(); ok {
+		_spec.SetField(material.FieldTitleSortkey, field.TypeOther, value)
+	}
+	if _u.mutation.TitleSortkeyCleared() {
+		_spec.ClearField(material.FieldTitleSortkey, field.TypeOther)
 	}
 	if value, ok := _u.mutation.Title(); ok {
 		_spec.SetField(material.FieldTitle, field.TypeString, value)

@@ -7,6 +7,7 @@ import (
 	"kokeilu/ent/municipality"
 	"kokeilu/ent/region"
 	"kokeilu/ent/wellbeingcounty"
+	"kokeilu/internal/sortkey"
 	"strings"
 
 	"entgo.io/ent"
@@ -24,6 +25,12 @@ type Municipality struct {
 	NameSv string `json:"name_sv,omitempty"`
 	// The name in English; empty where the source gives none.
 	NameEn string `json:"name_en,omitempty"`
+	// Collation key of name_fi (internal/sortkey); NULL until backfilled.
+	NameFiSortkey sortkey.Key `json:"name_fi_sortkey,omitempty"`
+	// Collation key of name_sv (internal/sortkey); NULL until backfilled.
+	NameSvSortkey sortkey.Key `json:"name_sv_sortkey,omitempty"`
+	// Collation key of name_en (internal/sortkey); NULL until backfilled.
+	NameEnSortkey sortkey.Key `json:"name_en_sortkey,omitempty"`
 	// The official code of Statistics Finland's classification, as text ("005"). At most 8 characters.
 	Code string `json:"code,omitempty"`
 	// At most 8 characters.
@@ -153,6 +160,8 @@ func (*Municipality) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case municipality.FieldNameFiSortkey, municipality.FieldNameSvSortkey, municipality.FieldNameEnSortkey:
+			values[i] = new(sortkey.Key)
 		case municipality.FieldLatitude, municipality.FieldLongitude:
 			values[i] = new(sql.NullFloat64)
 		case municipality.FieldID, municipality.FieldPopulation, municipality.FieldPopulationYear:
@@ -201,6 +210,24 @@ func (_m *Municipality) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field name_en", values[i])
 			} else if value.Valid {
 				_m.NameEn = value.String
+			}
+		case municipality.FieldNameFiSortkey:
+			if value, ok := values[i].(*sortkey.Key); !ok {
+				return fmt.Errorf("unexpected type %T for field name_fi_sortkey", values[i])
+			} else if value != nil {
+				_m.NameFiSortkey = *value
+			}
+		case municipality.FieldNameSvSortkey:
+			if value, ok := values[i].(*sortkey.Key); !ok {
+				return fmt.Errorf("unexpected type %T for field name_sv_sortkey", values[i])
+			} else if value != nil {
+				_m.NameSvSortkey = *value
+			}
+		case municipality.FieldNameEnSortkey:
+			if value, ok := values[i].(*sortkey.Key); !ok {
+				return fmt.Errorf("unexpected type %T for field name_en_sortkey", values[i])
+			} else if value != nil {
+				_m.NameEnSortkey = *value
 			}
 		case municipality.FieldCode:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -357,6 +384,15 @@ func (_m *Municipality) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("name_en=")
 	builder.WriteString(_m.NameEn)
+	builder.WriteString(", ")
+	builder.WriteString("name_fi_sortkey=")
+	builder.WriteString(fmt.Sprintf("%v", _m.NameFiSortkey))
+	builder.WriteString(", ")
+	builder.WriteString("name_sv_sortkey=")
+	builder.WriteString(fmt.Sprintf("%v", _m.NameSvSortkey))
+	builder.WriteString(", ")
+	builder.WriteString("name_en_sortkey=")
+	builder.WriteString(fmt.Sprintf("%v", _m.NameEnSortkey))
 	builder.WriteString(", ")
 	builder.WriteString("code=")
 	builder.WriteString(_m.Code)

@@ -13,6 +13,7 @@ import (
 	"kokeilu/ent/pilot"
 	"kokeilu/ent/region"
 	"kokeilu/ent/wellbeingcounty"
+	"kokeilu/internal/sortkey"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -58,6 +59,24 @@ func (_c *MunicipalityCreate) SetNillableNameEn(v *string) *MunicipalityCreate {
 	if v != nil {
 		_c.SetNameEn(*v)
 	}
+	return _c
+}
+
+// SetNameFiSortkey sets the "name_fi_sortkey" field.
+func (_c *MunicipalityCreate) SetNameFiSortkey(v sortkey.Key) *MunicipalityCreate {
+	_c.mutation.SetNameFiSortkey(v)
+	return _c
+}
+
+// SetNameSvSortkey sets the "name_sv_sortkey" field.
+func (_c *MunicipalityCreate) SetNameSvSortkey(v sortkey.Key) *MunicipalityCreate {
+	_c.mutation.SetNameSvSortkey(v)
+	return _c
+}
+
+// SetNameEnSortkey sets the "name_en_sortkey" field.
+func (_c *MunicipalityCreate) SetNameEnSortkey(v sortkey.Key) *MunicipalityCreate {
+	_c.mutation.SetNameEnSortkey(v)
 	return _c
 }
 
@@ -405,6 +424,18 @@ func (_c *MunicipalityCreate) createSpec() (*Municipality, *sqlgraph.CreateSpec)
 		_spec.SetField(municipality.FieldNameEn, field.TypeString, value)
 		_node.NameEn = value
 	}
+	if value, ok := _c.mutation.NameFiSortkey(); ok {
+		_spec.SetField(municipality.FieldNameFiSortkey, field.TypeOther, value)
+		_node.NameFiSortkey = value
+	}
+	if value, ok := _c.mutation.NameSvSortkey(); ok {
+		_spec.SetField(municipality.FieldNameSvSortkey, field.TypeOther, value)
+		_node.NameSvSortkey = value
+	}
+	if value, ok := _c.mutation.NameEnSortkey(); ok {
+		_spec.SetField(municipality.FieldNameEnSortkey, field.TypeOther, value)
+		_node.NameEnSortkey = value
+	}
 	if value, ok := _c.mutation.Code(); ok {
 		_spec.SetField(municipality.FieldCode, field.TypeString, value)
 		_node.Code = value
@@ -656,6 +687,60 @@ func (u *MunicipalityUpsert) UpdateNameEn() *MunicipalityUpsert {
 // ClearNameEn clears the value of the "name_en" field.
 func (u *MunicipalityUpsert) ClearNameEn() *MunicipalityUpsert {
 	u.SetNull(municipality.FieldNameEn)
+	return u
+}
+
+// SetNameFiSortkey sets the "name_fi_sortkey" field.
+func (u *MunicipalityUpsert) SetNameFiSortkey(v sortkey.Key) *MunicipalityUpsert {
+	u.Set(municipality.FieldNameFiSortkey, v)
+	return u
+}
+
+// UpdateNameFiSortkey sets the "name_fi_sortkey" field to the value that was provided on create.
+func (u *MunicipalityUpsert) UpdateNameFiSortkey() *MunicipalityUpsert {
+	u.SetExcluded(municipality.FieldNameFiSortkey)
+	return u
+}
+
+// ClearNameFiSortkey clears the value of the "name_fi_sortkey" field.
+func (u *MunicipalityUpsert) ClearNameFiSortkey() *MunicipalityUpsert {
+	u.SetNull(municipality.FieldNameFiSortkey)
+	return u
+}
+
+// SetNameSvSortkey sets the "name_sv_sortkey" field.
+func (u *MunicipalityUpsert) SetNameSvSortkey(v sortkey.Key) *MunicipalityUpsert {
+	u.Set(municipality.FieldNameSvSortkey, v)
+	return u
+}
+
+// UpdateNameSvSortkey sets the "name_sv_sortkey" field to the value that was provided on create.
+func (u *MunicipalityUpsert) UpdateNameSvSortkey() *MunicipalityUpsert {
+	u.SetExcluded(municipality.FieldNameSvSortkey)
+	return u
+}
+
+// ClearNameSvSortkey clears the value of the "name_sv_sortkey" field.
+func (u *MunicipalityUpsert) ClearNameSvSortkey() *MunicipalityUpsert {
+	u.SetNull(municipality.FieldNameSvSortkey)
+	return u
+}
+
+// SetNameEnSortkey sets the "name_en_sortkey" field.
+func (u *MunicipalityUpsert) SetNameEnSortkey(v sortkey.Key) *MunicipalityUpsert {
+	u.Set(municipality.FieldNameEnSortkey, v)
+	return u
+}
+
+// UpdateNameEnSortkey sets the "name_en_sortkey" field to the value that was provided on create.
+func (u *MunicipalityUpsert) UpdateNameEnSortkey() *MunicipalityUpsert {
+	u.SetExcluded(municipality.FieldNameEnSortkey)
+	return u
+}
+
+// ClearNameEnSortkey clears the value of the "name_en_sortkey" field.
+func (u *MunicipalityUpsert) ClearNameEnSortkey() *MunicipalityUpsert {
+	u.SetNull(municipality.FieldNameEnSortkey)
 	return u
 }
 
@@ -943,6 +1028,69 @@ func (u *MunicipalityUpsertOne) UpdateNameEn() *MunicipalityUpsertOne {
 func (u *MunicipalityUpsertOne) ClearNameEn() *MunicipalityUpsertOne {
 	return u.Update(func(s *MunicipalityUpsert) {
 		s.ClearNameEn()
+	})
+}
+
+// SetNameFiSortkey sets the "name_fi_sortkey" field.
+func (u *MunicipalityUpsertOne) SetNameFiSortkey(v sortkey.Key) *MunicipalityUpsertOne {
+	return u.Update(func(s *MunicipalityUpsert) {
+		s.SetNameFiSortkey(v)
+	})
+}
+
+// UpdateNameFiSortkey sets the "name_fi_sortkey" field to the value that was provided on create.
+func (u *MunicipalityUpsertOne) UpdateNameFiSortkey() *MunicipalityUpsertOne {
+	return u.Update(func(s *MunicipalityUpsert) {
+		s.UpdateNameFiSortkey()
+	})
+}
+
+// ClearNameFiSortkey clears the value of the "name_fi_sortkey" field.
+func (u *MunicipalityUpsertOne) ClearNameFiSortkey() *MunicipalityUpsertOne {
+	return u.Update(func(s *MunicipalityUpsert) {
+		s.ClearNameFiSortkey()
+	})
+}
+
+// SetNameSvSortkey sets the "name_sv_sortkey" field.
+func (u *MunicipalityUpsertOne) SetNameSvSortkey(v sortkey.Key) *MunicipalityUpsertOne {
+	return u.Update(func(s *MunicipalityUpsert) {
+		s.SetNameSvSortkey(v)
+	})
+}
+
+// UpdateNameSvSortkey sets the "name_sv_sortkey" field to the value that was provided on create.
+func (u *MunicipalityUpsertOne) UpdateNameSvSortkey() *MunicipalityUpsertOne {
+	return u.Update(func(s *MunicipalityUpsert) {
+		s.UpdateNameSvSortkey()
+	})
+}
+
+// ClearNameSvSortkey clears the value of the "name_sv_sortkey" field.
+func (u *MunicipalityUpsertOne) ClearNameSvSortkey() *MunicipalityUpsertOne {
+	return u.Update(func(s *MunicipalityUpsert) {
+		s.ClearNameSvSortkey()
+	})
+}
+
+// SetNameEnSortkey sets the "name_en_sortkey" field.
+func (u *MunicipalityUpsertOne) SetNameEnSortkey(v sortkey.Key) *MunicipalityUpsertOne {
+	return u.Update(func(s *MunicipalityUpsert) {
+		s.SetNameEnSortkey(v)
+	})
+}
+
+// UpdateNameEnSortkey sets the "name_en_sortkey" field to the value that was provided on create.
+func (u *MunicipalityUpsertOne) UpdateNameEnSortkey() *MunicipalityUpsertOne {
+	return u.Update(func(s *MunicipalityUpsert) {
+		s.UpdateNameEnSortkey()
+	})
+}
+
+// ClearNameEnSortkey clears the value of the "name_en_sortkey" field.
+func (u *MunicipalityUpsertOne) ClearNameEnSortkey() *MunicipalityUpsertOne {
+	return u.Update(func(s *MunicipalityUpsert) {
+		s.ClearNameEnSortkey()
 	})
 }
 
@@ -1426,6 +1574,69 @@ func (u *MunicipalityUpsertBulk) UpdateNameEn() *MunicipalityUpsertBulk {
 func (u *MunicipalityUpsertBulk) ClearNameEn() *MunicipalityUpsertBulk {
 	return u.Update(func(s *MunicipalityUpsert) {
 		s.ClearNameEn()
+	})
+}
+
+// SetNameFiSortkey sets the "name_fi_sortkey" field.
+func (u *MunicipalityUpsertBulk) SetNameFiSortkey(v sortkey.Key) *MunicipalityUpsertBulk {
+	return u.Update(func(s *MunicipalityUpsert) {
+		s.SetNameFiSortkey(v)
+	})
+}
+
+// UpdateNameFiSortkey sets the "name_fi_sortkey" field to the value that was provided on create.
+func (u *MunicipalityUpsertBulk) UpdateNameFiSortkey() *MunicipalityUpsertBulk {
+	return u.Update(func(s *MunicipalityUpsert) {
+		s.UpdateNameFiSortkey()
+	})
+}
+
+// ClearNameFiSortkey clears the value of the "name_fi_sortkey" field.
+func (u *MunicipalityUpsertBulk) ClearNameFiSortkey() *MunicipalityUpsertBulk {
+	return u.Update(func(s *MunicipalityUpsert) {
+		s.ClearNameFiSortkey()
+	})
+}
+
+// SetNameSvSortkey sets the "name_sv_sortkey" field.
+func (u *MunicipalityUpsertBulk) SetNameSvSortkey(v sortkey.Key) *MunicipalityUpsertBulk {
+	return u.Update(func(s *MunicipalityUpsert) {
+		s.SetNameSvSortkey(v)
+	})
+}
+
+// UpdateNameSvSortkey sets the "name_sv_sortkey" field to the value that was provided on create.
+func (u *MunicipalityUpsertBulk) UpdateNameSvSortkey() *MunicipalityUpsertBulk {
+	return u.Update(func(s *MunicipalityUpsert) {
+		s.UpdateNameSvSortkey()
+	})
+}
+
+// ClearNameSvSortkey clears the value of the "name_sv_sortkey" field.
+func (u *MunicipalityUpsertBulk) ClearNameSvSortkey() *MunicipalityUpsertBulk {
+	return u.Update(func(s *MunicipalityUpsert) {
+		s.ClearNameSvSortkey()
+	})
+}
+
+// SetNameEnSortkey sets the "name_en_sortkey" field.
+func (u *MunicipalityUpsertBulk) SetNameEnSortkey(v sortkey.Key) *MunicipalityUpsertBulk {
+	return u.Update(func(s *MunicipalityUpsert) {
+		s.SetNameEnSortkey(v)
+	})
+}
+
+// UpdateNameEnSortkey sets the "name_en_sortkey" field to the value that was provided on create.
+func (u *MunicipalityUpsertBulk) UpdateNameEnSortkey() *MunicipalityUpsertBulk {
+	return u.Update(func(s *MunicipalityUpsert) {
+		s.UpdateNameEnSortkey()
+	})
+}
+
+// ClearNameEnSortkey clears the value of the "name_en_sortkey" field.
+func (u *MunicipalityUpsertBulk) ClearNameEnSortkey() *MunicipalityUpsertBulk {
+	return u.Update(func(s *MunicipalityUpsert) {
+		s.ClearNameEnSortkey()
 	})
 }
 

@@ -14,6 +14,7 @@ import (
 	"kokeilu/ent/predicate"
 	"kokeilu/ent/region"
 	"kokeilu/ent/wellbeingcounty"
+	"kokeilu/internal/sortkey"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -84,6 +85,42 @@ func (_u *MunicipalityUpdate) SetNillableNameEn(v *string) *MunicipalityUpdate {
 // ClearNameEn clears the value of the "name_en" field.
 func (_u *MunicipalityUpdate) ClearNameEn() *MunicipalityUpdate {
 	_u.mutation.ClearNameEn()
+	return _u
+}
+
+// SetNameFiSortkey sets the "name_fi_sortkey" field.
+func (_u *MunicipalityUpdate) SetNameFiSortkey(v sortkey.Key) *MunicipalityUpdate {
+	_u.mutation.SetNameFiSortkey(v)
+	return _u
+}
+
+// ClearNameFiSortkey clears the value of the "name_fi_sortkey" field.
+func (_u *MunicipalityUpdate) ClearNameFiSortkey() *MunicipalityUpdate {
+	_u.mutation.ClearNameFiSortkey()
+	return _u
+}
+
+// SetNameSvSortkey sets the "name_sv_sortkey" field.
+func (_u *MunicipalityUpdate) SetNameSvSortkey(v sortkey.Key) *MunicipalityUpdate {
+	_u.mutation.SetNameSvSortkey(v)
+	return _u
+}
+
+// ClearNameSvSortkey clears the value of the "name_sv_sortkey" field.
+func (_u *MunicipalityUpdate) ClearNameSvSortkey() *MunicipalityUpdate {
+	_u.mutation.ClearNameSvSortkey()
+	return _u
+}
+
+// SetNameEnSortkey sets the "name_en_sortkey" field.
+func (_u *MunicipalityUpdate) SetNameEnSortkey(v sortkey.Key) *MunicipalityUpdate {
+	_u.mutation.SetNameEnSortkey(v)
+	return _u
+}
+
+// ClearNameEnSortkey clears the value of the "name_en_sortkey" field.
+func (_u *MunicipalityUpdate) ClearNameEnSortkey() *MunicipalityUpdate {
+	_u.mutation.ClearNameEnSortkey()
 	return _u
 }
 
@@ -604,6 +641,24 @@ func (_u *MunicipalityUpdate) sqlSave(ctx context.Context) (_node int, err error
 	if _u.mutation.NameEnCleared() {
 		_spec.ClearField(municipality.FieldNameEn, field.TypeString)
 	}
+	if value, ok := _u.mutation.NameFiSortkey(); ok {
+		_spec.SetField(municipality.FieldNameFiSortkey, field.TypeOther, value)
+	}
+	if _u.mutation.NameFiSortkeyCleared() {
+		_spec.ClearField(municipality.FieldNameFiSortkey, field.TypeOther)
+	}
+	if value, ok := _u.mutation.NameSvSortkey(); ok {
+		_spec.SetField(municipality.FieldNameSvSortkey, field.TypeOther, value)
+	}
+	if _u.mutation.NameSvSortkeyCleared() {
+		_spec.ClearField(municipality.FieldNameSvSortkey, field.TypeOther)
+	}
+	if value, ok := _u.mutation.NameEnSortkey(); ok {
+		_spec.SetField(municipality.FieldNameEnSortkey, field.TypeOther, value)
+	}
+	if _u.mutation.NameEnSortkeyCleared() {
+		_spec.ClearField(municipality.FieldNameEnSortkey, field.TypeOther)
+	}
 	if value, ok := _u.mutation.SubregionCode(); ok {
 		_spec.SetField(municipality.FieldSubregionCode, field.TypeString, value)
 	}
@@ -1024,6 +1079,42 @@ func (_u *MunicipalityUpdateOne) SetNillableNameEn(v *string) *MunicipalityUpdat
 // ClearNameEn clears the value of the "name_en" field.
 func (_u *MunicipalityUpdateOne) ClearNameEn() *MunicipalityUpdateOne {
 	_u.mutation.ClearNameEn()
+	return _u
+}
+
+// SetNameFiSortkey sets the "name_fi_sortkey" field.
+func (_u *MunicipalityUpdateOne) SetNameFiSortkey(v sortkey.Key) *MunicipalityUpdateOne {
+	_u.mutation.SetNameFiSortkey(v)
+	return _u
+}
+
+// ClearNameFiSortkey clears the value of the "name_fi_sortkey" field.
+func (_u *MunicipalityUpdateOne) ClearNameFiSortkey() *MunicipalityUpdateOne {
+	_u.mutation.ClearNameFiSortkey()
+	return _u
+}
+
+// SetNameSvSortkey sets the "name_sv_sortkey" field.
+func (_u *MunicipalityUpdateOne) SetNameSvSortkey(v sortkey.Key) *MunicipalityUpdateOne {
+	_u.mutation.SetNameSvSortkey(v)
+	return _u
+}
+
+// ClearNameSvSortkey clears the value of the "name_sv_sortkey" field.
+func (_u *MunicipalityUpdateOne) ClearNameSvSortkey() *MunicipalityUpdateOne {
+	_u.mutation.ClearNameSvSortkey()
+	return _u
+}
+
+// SetNameEnSortkey sets the "name_en_sortkey" field.
+func (_u *MunicipalityUpdateOne) SetNameEnSortkey(v sortkey.Key) *MunicipalityUpdateOne {
+	_u.mutation.SetNameEnSortkey(v)
+	return _u
+}
+
+// ClearNameEnSortkey clears the value of the "name_en_sortkey" field.
+func (_u *MunicipalityUpdateOne) ClearNameEnSortkey() *MunicipalityUpdateOne {
+	_u.mutation.ClearNameEnSortkey()
 	return _u
 }
 
@@ -1573,6 +1664,24 @@ func (_u *MunicipalityUpdateOne) sqlSave(ctx context.Context) (_node *Municipali
 	}
 	if _u.mutation.NameEnCleared() {
 		_spec.ClearField(municipality.FieldNameEn, field.TypeString)
+	}
+	if value, ok := _u.mutation.NameFiSortkey(); ok {
+		_spec.SetField(municipality.FieldNameFiSortkey, field.TypeOther, value)
+	}
+	if _u.mutation.NameFiSortkeyCleared() {
+		_spec.ClearField(municipality.FieldNameFiSortkey, field.TypeOther)
+	}
+	if value, ok := _u.mutation.NameSvSortkey(); ok {
+		_spec.SetField(municipality.FieldNameSvSortkey, field.TypeOther, value)
+	}
+	if _u.mutation.NameSvSortkeyCleared() {
+		_spec.ClearField(municipality.FieldNameSvSortkey, field.TypeOther)
+	}
+	if value, ok := _u.mutation.NameEnSortkey(); ok {
+		_spec.SetField(municipality.FieldNameEnSortkey, field.TypeOther, value)
+	}
+	if _u.mutation.NameEnSortkeyCleared() {
+		_spec.ClearField(municipality.FieldNameEnSortkey, field.TypeOther)
 	}
 	if value, ok := _u.mutation.SubregionCode(); ok {
 		_spec.SetField(municipality.FieldSubregionCode, field.TypeString, value)

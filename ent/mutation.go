@@ -31,6 +31,7 @@ import (
 	"kokeilu/ent/workshopregistration"
 	"kokeilu/ent/workspace"
 	"kokeilu/internal/questionnaire"
+	"kokeilu/internal/sortkey"
 	"sync"
 	"time"
 
@@ -1288,6 +1289,7 @@ type DiscussionMutation struct {
 	id               *int
 	created_at       *time.Time
 	updated_at       *time.Time
+	title_sortkey    *sortkey.Key
 	title            *string
 	locked           *bool
 	pinned           *bool
@@ -1475,6 +1477,55 @@ func (m *DiscussionMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err
 // ResetUpdatedAt resets all changes to the "updated_at" field.
 func (m *DiscussionMutation) ResetUpdatedAt() {
 	m.updated_at = nil
+}
+
+// SetTitleSortkey sets the "title_sortkey" field.
+func (m *DiscussionMutation) SetTitleSortkey(s sortkey.Key) {
+	m.title_sortkey = &s
+}
+
+// TitleSortkey returns the value of the "title_sortkey" field in the mutation.
+func (m *DiscussionMutation) TitleSortkey() (r sortkey.Key, exists bool) {
+	v := m.title_sortkey
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTitleSortkey returns the old "title_sortkey" field's value of the Discussion entity.
+// If the Discussion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DiscussionMutation) OldTitleSortkey(ctx context.Context) (v sortkey.Key, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTitleSortkey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTitleSortkey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTitleSortkey: %w", err)
+	}
+	return oldValue.TitleSortkey, nil
+}
+
+// ClearTitleSortkey clears the value of the "title_sortkey" field.
+func (m *DiscussionMutation) ClearTitleSortkey() {
+	m.title_sortkey = nil
+	m.clearedFields[discussion.FieldTitleSortkey] = struct{}{}
+}
+
+// TitleSortkeyCleared returns if the "title_sortkey" field was cleared in this mutation.
+func (m *DiscussionMutation) TitleSortkeyCleared() bool {
+	_, ok := m.clearedFields[discussion.FieldTitleSortkey]
+	return ok
+}
+
+// ResetTitleSortkey resets all changes to the "title_sortkey" field.
+func (m *DiscussionMutation) ResetTitleSortkey() {
+	m.title_sortkey = nil
+	delete(m.clearedFields, discussion.FieldTitleSortkey)
 }
 
 // SetTitle sets the "title" field.
@@ -1856,12 +1907,15 @@ func (m *DiscussionMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *DiscussionMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 8)
 	if m.created_at != nil {
 		fields = append(fields, discussion.FieldCreatedAt)
 	}
 	if m.updated_at != nil {
 		fields = append(fields, discussion.FieldUpdatedAt)
+	}
+	if m.title_sortkey != nil {
+		fields = append(fields, discussion.FieldTitleSortkey)
 	}
 	if m.title != nil {
 		fields = append(fields, discussion.FieldTitle)
@@ -1890,6 +1944,8 @@ func (m *DiscussionMutation) Field(name string) (ent.Value, bool) {
 		return m.CreatedAt()
 	case discussion.FieldUpdatedAt:
 		return m.UpdatedAt()
+	case discussion.FieldTitleSortkey:
+		return m.TitleSortkey()
 	case discussion.FieldTitle:
 		return m.Title()
 	case discussion.FieldLocked:
@@ -1913,6 +1969,8 @@ func (m *DiscussionMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldCreatedAt(ctx)
 	case discussion.FieldUpdatedAt:
 		return m.OldUpdatedAt(ctx)
+	case discussion.FieldTitleSortkey:
+		return m.OldTitleSortkey(ctx)
 	case discussion.FieldTitle:
 		return m.OldTitle(ctx)
 	case discussion.FieldLocked:
@@ -1945,6 +2003,13 @@ func (m *DiscussionMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetUpdatedAt(v)
+		return nil
+	case discussion.FieldTitleSortkey:
+		v, ok := value.(sortkey.Key)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTitleSortkey(v)
 		return nil
 	case discussion.FieldTitle:
 		v, ok := value.(string)
@@ -2026,6 +2091,9 @@ func (m *DiscussionMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *DiscussionMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(discussion.FieldTitleSortkey) {
+		fields = append(fields, discussion.FieldTitleSortkey)
+	}
 	if m.FieldCleared(discussion.FieldLastPostAt) {
 		fields = append(fields, discussion.FieldLastPostAt)
 	}
@@ -2043,6 +2111,9 @@ func (m *DiscussionMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *DiscussionMutation) ClearField(name string) error {
 	switch name {
+	case discussion.FieldTitleSortkey:
+		m.ClearTitleSortkey()
+		return nil
 	case discussion.FieldLastPostAt:
 		m.ClearLastPostAt()
 		return nil
@@ -2059,6 +2130,9 @@ func (m *DiscussionMutation) ResetField(name string) error {
 		return nil
 	case discussion.FieldUpdatedAt:
 		m.ResetUpdatedAt()
+		return nil
+	case discussion.FieldTitleSortkey:
+		m.ResetTitleSortkey()
 		return nil
 	case discussion.FieldTitle:
 		m.ResetTitle()
@@ -3267,6 +3341,7 @@ type MaterialMutation struct {
 	id               *int
 	created_at       *time.Time
 	updated_at       *time.Time
+	title_sortkey    *sortkey.Key
 	title            *string
 	description      *string
 	kind             *material.Kind
@@ -3450,6 +3525,55 @@ func (m *MaterialMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err e
 // ResetUpdatedAt resets all changes to the "updated_at" field.
 func (m *MaterialMutation) ResetUpdatedAt() {
 	m.updated_at = nil
+}
+
+// SetTitleSortkey sets the "title_sortkey" field.
+func (m *MaterialMutation) SetTitleSortkey(s sortkey.Key) {
+	m.title_sortkey = &s
+}
+
+// TitleSortkey returns the value of the "title_sortkey" field in the mutation.
+func (m *MaterialMutation) TitleSortkey() (r sortkey.Key, exists bool) {
+	v := m.title_sortkey
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTitleSortkey returns the old "title_sortkey" field's value of the Material entity.
+// If the Material object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MaterialMutation) OldTitleSortkey(ctx context.Context) (v sortkey.Key, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTitleSortkey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTitleSortkey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTitleSortkey: %w", err)
+	}
+	return oldValue.TitleSortkey, nil
+}
+
+// ClearTitleSortkey clears the value of the "title_sortkey" field.
+func (m *MaterialMutation) ClearTitleSortkey() {
+	m.title_sortkey = nil
+	m.clearedFields[material.FieldTitleSortkey] = struct{}{}
+}
+
+// TitleSortkeyCleared returns if the "title_sortkey" field was cleared in this mutation.
+func (m *MaterialMutation) TitleSortkeyCleared() bool {
+	_, ok := m.clearedFields[material.FieldTitleSortkey]
+	return ok
+}
+
+// ResetTitleSortkey resets all changes to the "title_sortkey" field.
+func (m *MaterialMutation) ResetTitleSortkey() {
+	m.title_sortkey = nil
+	delete(m.clearedFields, material.FieldTitleSortkey)
 }
 
 // SetTitle sets the "title" field.
@@ -3783,12 +3907,15 @@ func (m *MaterialMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *MaterialMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 8)
 	if m.created_at != nil {
 		fields = append(fields, material.FieldCreatedAt)
 	}
 	if m.updated_at != nil {
 		fields = append(fields, material.FieldUpdatedAt)
+	}
+	if m.title_sortkey != nil {
+		fields = append(fields, material.FieldTitleSortkey)
 	}
 	if m.title != nil {
 		fields = append(fields, material.FieldTitle)
@@ -3817,6 +3944,8 @@ func (m *MaterialMutation) Field(name string) (ent.Value, bool) {
 		return m.CreatedAt()
 	case material.FieldUpdatedAt:
 		return m.UpdatedAt()
+	case material.FieldTitleSortkey:
+		return m.TitleSortkey()
 	case material.FieldTitle:
 		return m.Title()
 	case material.FieldDescription:
@@ -3840,6 +3969,8 @@ func (m *MaterialMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldCreatedAt(ctx)
 	case material.FieldUpdatedAt:
 		return m.OldUpdatedAt(ctx)
+	case material.FieldTitleSortkey:
+		return m.OldTitleSortkey(ctx)
 	case material.FieldTitle:
 		return m.OldTitle(ctx)
 	case material.FieldDescription:
@@ -3872,6 +4003,13 @@ func (m *MaterialMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetUpdatedAt(v)
+		return nil
+	case material.FieldTitleSortkey:
+		v, ok := value.(sortkey.Key)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTitleSortkey(v)
 		return nil
 	case material.FieldTitle:
 		v, ok := value.(string)
@@ -3938,6 +4076,9 @@ func (m *MaterialMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *MaterialMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(material.FieldTitleSortkey) {
+		fields = append(fields, material.FieldTitleSortkey)
+	}
 	if m.FieldCleared(material.FieldDescription) {
 		fields = append(fields, material.FieldDescription)
 	}
@@ -3961,6 +4102,9 @@ func (m *MaterialMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *MaterialMutation) ClearField(name string) error {
 	switch name {
+	case material.FieldTitleSortkey:
+		m.ClearTitleSortkey()
+		return nil
 	case material.FieldDescription:
 		m.ClearDescription()
 		return nil
@@ -3983,6 +4127,9 @@ func (m *MaterialMutation) ResetField(name string) error {
 		return nil
 	case material.FieldUpdatedAt:
 		m.ResetUpdatedAt()
+		return nil
+	case material.FieldTitleSortkey:
+		m.ResetTitleSortkey()
 		return nil
 	case material.FieldTitle:
 		m.ResetTitle()
@@ -4695,6 +4842,9 @@ type MunicipalityMutation struct {
 	name_fi                 *string
 	name_sv                 *string
 	name_en                 *string
+	name_fi_sortkey         *sortkey.Key
+	name_sv_sortkey         *sortkey.Key
+	name_en_sortkey         *sortkey.Key
 	code                    *string
 	subregion_code          *string
 	subregion_name_fi       *string
@@ -4964,6 +5114,153 @@ func (m *MunicipalityMutation) NameEnCleared() bool {
 func (m *MunicipalityMutation) ResetNameEn() {
 	m.name_en = nil
 	delete(m.clearedFields, municipality.FieldNameEn)
+}
+
+// SetNameFiSortkey sets the "name_fi_sortkey" field.
+func (m *MunicipalityMutation) SetNameFiSortkey(s sortkey.Key) {
+	m.name_fi_sortkey = &s
+}
+
+// NameFiSortkey returns the value of the "name_fi_sortkey" field in the mutation.
+func (m *MunicipalityMutation) NameFiSortkey() (r sortkey.Key, exists bool) {
+	v := m.name_fi_sortkey
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNameFiSortkey returns the old "name_fi_sortkey" field's value of the Municipality entity.
+// If the Municipality object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MunicipalityMutation) OldNameFiSortkey(ctx context.Context) (v sortkey.Key, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNameFiSortkey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNameFiSortkey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNameFiSortkey: %w", err)
+	}
+	return oldValue.NameFiSortkey, nil
+}
+
+// ClearNameFiSortkey clears the value of the "name_fi_sortkey" field.
+func (m *MunicipalityMutation) ClearNameFiSortkey() {
+	m.name_fi_sortkey = nil
+	m.clearedFields[municipality.FieldNameFiSortkey] = struct{}{}
+}
+
+// NameFiSortkeyCleared returns if the "name_fi_sortkey" field was cleared in this mutation.
+func (m *MunicipalityMutation) NameFiSortkeyCleared() bool {
+	_, ok := m.clearedFields[municipality.FieldNameFiSortkey]
+	return ok
+}
+
+// ResetNameFiSortkey resets all changes to the "name_fi_sortkey" field.
+func (m *MunicipalityMutation) ResetNameFiSortkey() {
+	m.name_fi_sortkey = nil
+	delete(m.clearedFields, municipality.FieldNameFiSortkey)
+}
+
+// SetNameSvSortkey sets the "name_sv_sortkey" field.
+func (m *MunicipalityMutation) SetNameSvSortkey(s sortkey.Key) {
+	m.name_sv_sortkey = &s
+}
+
+// NameSvSortkey returns the value of the "name_sv_sortkey" field in the mutation.
+func (m *MunicipalityMutation) NameSvSortkey() (r sortkey.Key, exists bool) {
+	v := m.name_sv_sortkey
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNameSvSortkey returns the old "name_sv_sortkey" field's value of the Municipality entity.
+// If the Municipality object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MunicipalityMutation) OldNameSvSortkey(ctx context.Context) (v sortkey.Key, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNameSvSortkey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNameSvSortkey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNameSvSortkey: %w", err)
+	}
+	return oldValue.NameSvSortkey, nil
+}
+
+// ClearNameSvSortkey clears the value of the "name_sv_sortkey" field.
+func (m *MunicipalityMutation) ClearNameSvSortkey() {
+	m.name_sv_sortkey = nil
+	m.clearedFields[municipality.FieldNameSvSortkey] = struct{}{}
+}
+
+// NameSvSortkeyCleared returns if the "name_sv_sortkey" field was cleared in this mutation.
+func (m *MunicipalityMutation) NameSvSortkeyCleared() bool {
+	_, ok := m.clearedFields[municipality.FieldNameSvSortkey]
+	return ok
+}
+
+// ResetNameSvSortkey resets all changes to the "name_sv_sortkey" field.
+func (m *MunicipalityMutation) ResetNameSvSortkey() {
+	m.name_sv_sortkey = nil
+	delete(m.clearedFields, municipality.FieldNameSvSortkey)
+}
+
+// SetNameEnSortkey sets the "name_en_sortkey" field.
+func (m *MunicipalityMutation) SetNameEnSortkey(s sortkey.Key) {
+	m.name_en_sortkey = &s
+}
+
+// NameEnSortkey returns the value of the "name_en_sortkey" field in the mutation.
+func (m *MunicipalityMutation) NameEnSortkey() (r sortkey.Key, exists bool) {
+	v := m.name_en_sortkey
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNameEnSortkey returns the old "name_en_sortkey" field's value of the Municipality entity.
+// If the Municipality object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MunicipalityMutation) OldNameEnSortkey(ctx context.Context) (v sortkey.Key, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNameEnSortkey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNameEnSortkey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNameEnSortkey: %w", err)
+	}
+	return oldValue.NameEnSortkey, nil
+}
+
+// ClearNameEnSortkey clears the value of the "name_en_sortkey" field.
+func (m *MunicipalityMutation) ClearNameEnSortkey() {
+	m.name_en_sortkey = nil
+	m.clearedFields[municipality.FieldNameEnSortkey] = struct{}{}
+}
+
+// NameEnSortkeyCleared returns if the "name_en_sortkey" field was cleared in this mutation.
+func (m *MunicipalityMutation) NameEnSortkeyCleared() bool {
+	_, ok := m.clearedFields[municipality.FieldNameEnSortkey]
+	return ok
+}
+
+// ResetNameEnSortkey resets all changes to the "name_en_sortkey" field.
+func (m *MunicipalityMutation) ResetNameEnSortkey() {
+	m.name_en_sortkey = nil
+	delete(m.clearedFields, municipality.FieldNameEnSortkey)
 }
 
 // SetCode sets the "code" field.
@@ -5909,7 +6206,7 @@ func (m *MunicipalityMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *MunicipalityMutation) Fields() []string {
-	fields := make([]string, 0, 13)
+	fields := make([]string, 0, 16)
 	if m.name_fi != nil {
 		fields = append(fields, municipality.FieldNameFi)
 	}
@@ -5918,6 +6215,15 @@ func (m *MunicipalityMutation) Fields() []string {
 	}
 	if m.name_en != nil {
 		fields = append(fields, municipality.FieldNameEn)
+	}
+	if m.name_fi_sortkey != nil {
+		fields = append(fields, municipality.FieldNameFiSortkey)
+	}
+	if m.name_sv_sortkey != nil {
+		fields = append(fields, municipality.FieldNameSvSortkey)
+	}
+	if m.name_en_sortkey != nil {
+		fields = append(fields, municipality.FieldNameEnSortkey)
 	}
 	if m.code != nil {
 		fields = append(fields, municipality.FieldCode)
@@ -5963,6 +6269,12 @@ func (m *MunicipalityMutation) Field(name string) (ent.Value, bool) {
 		return m.NameSv()
 	case municipality.FieldNameEn:
 		return m.NameEn()
+	case municipality.FieldNameFiSortkey:
+		return m.NameFiSortkey()
+	case municipality.FieldNameSvSortkey:
+		return m.NameSvSortkey()
+	case municipality.FieldNameEnSortkey:
+		return m.NameEnSortkey()
 	case municipality.FieldCode:
 		return m.Code()
 	case municipality.FieldSubregionCode:
@@ -5998,6 +6310,12 @@ func (m *MunicipalityMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldNameSv(ctx)
 	case municipality.FieldNameEn:
 		return m.OldNameEn(ctx)
+	case municipality.FieldNameFiSortkey:
+		return m.OldNameFiSortkey(ctx)
+	case municipality.FieldNameSvSortkey:
+		return m.OldNameSvSortkey(ctx)
+	case municipality.FieldNameEnSortkey:
+		return m.OldNameEnSortkey(ctx)
 	case municipality.FieldCode:
 		return m.OldCode(ctx)
 	case municipality.FieldSubregionCode:
@@ -6047,6 +6365,27 @@ func (m *MunicipalityMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetNameEn(v)
+		return nil
+	case municipality.FieldNameFiSortkey:
+		v, ok := value.(sortkey.Key)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNameFiSortkey(v)
+		return nil
+	case municipality.FieldNameSvSortkey:
+		v, ok := value.(sortkey.Key)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNameSvSortkey(v)
+		return nil
+	case municipality.FieldNameEnSortkey:
+		v, ok := value.(sortkey.Key)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNameEnSortkey(v)
 		return nil
 	case municipality.FieldCode:
 		v, ok := value.(string)
@@ -6205,6 +6544,15 @@ func (m *MunicipalityMutation) ClearedFields() []string {
 	if m.FieldCleared(municipality.FieldNameEn) {
 		fields = append(fields, municipality.FieldNameEn)
 	}
+	if m.FieldCleared(municipality.FieldNameFiSortkey) {
+		fields = append(fields, municipality.FieldNameFiSortkey)
+	}
+	if m.FieldCleared(municipality.FieldNameSvSortkey) {
+		fields = append(fields, municipality.FieldNameSvSortkey)
+	}
+	if m.FieldCleared(municipality.FieldNameEnSortkey) {
+		fields = append(fields, municipality.FieldNameEnSortkey)
+	}
 	if m.FieldCleared(municipality.FieldSubregionCode) {
 		fields = append(fields, municipality.FieldSubregionCode)
 	}
@@ -6252,6 +6600,15 @@ func (m *MunicipalityMutation) ClearField(name string) error {
 	case municipality.FieldNameEn:
 		m.ClearNameEn()
 		return nil
+	case municipality.FieldNameFiSortkey:
+		m.ClearNameFiSortkey()
+		return nil
+	case municipality.FieldNameSvSortkey:
+		m.ClearNameSvSortkey()
+		return nil
+	case municipality.FieldNameEnSortkey:
+		m.ClearNameEnSortkey()
+		return nil
 	case municipality.FieldSubregionCode:
 		m.ClearSubregionCode()
 		return nil
@@ -6295,6 +6652,15 @@ func (m *MunicipalityMutation) ResetField(name string) error {
 		return nil
 	case municipality.FieldNameEn:
 		m.ResetNameEn()
+		return nil
+	case municipality.FieldNameFiSortkey:
+		m.ResetNameFiSortkey()
+		return nil
+	case municipality.FieldNameSvSortkey:
+		m.ResetNameSvSortkey()
+		return nil
+	case municipality.FieldNameEnSortkey:
+		m.ResetNameEnSortkey()
 		return nil
 	case municipality.FieldCode:
 		m.ResetCode()
@@ -6562,6 +6928,7 @@ type NetworkMutation struct {
 	id                    *int
 	created_at            *time.Time
 	updated_at            *time.Time
+	name_sortkey          *sortkey.Key
 	slug                  *string
 	name                  *string
 	description           *string
@@ -6762,6 +7129,55 @@ func (m *NetworkMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err er
 // ResetUpdatedAt resets all changes to the "updated_at" field.
 func (m *NetworkMutation) ResetUpdatedAt() {
 	m.updated_at = nil
+}
+
+// SetNameSortkey sets the "name_sortkey" field.
+func (m *NetworkMutation) SetNameSortkey(s sortkey.Key) {
+	m.name_sortkey = &s
+}
+
+// NameSortkey returns the value of the "name_sortkey" field in the mutation.
+func (m *NetworkMutation) NameSortkey() (r sortkey.Key, exists bool) {
+	v := m.name_sortkey
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNameSortkey returns the old "name_sortkey" field's value of the Network entity.
+// If the Network object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NetworkMutation) OldNameSortkey(ctx context.Context) (v sortkey.Key, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNameSortkey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNameSortkey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNameSortkey: %w", err)
+	}
+	return oldValue.NameSortkey, nil
+}
+
+// ClearNameSortkey clears the value of the "name_sortkey" field.
+func (m *NetworkMutation) ClearNameSortkey() {
+	m.name_sortkey = nil
+	m.clearedFields[network.FieldNameSortkey] = struct{}{}
+}
+
+// NameSortkeyCleared returns if the "name_sortkey" field was cleared in this mutation.
+func (m *NetworkMutation) NameSortkeyCleared() bool {
+	_, ok := m.clearedFields[network.FieldNameSortkey]
+	return ok
+}
+
+// ResetNameSortkey resets all changes to the "name_sortkey" field.
+func (m *NetworkMutation) ResetNameSortkey() {
+	m.name_sortkey = nil
+	delete(m.clearedFields, network.FieldNameSortkey)
 }
 
 // SetSlug sets the "slug" field.
@@ -7450,12 +7866,15 @@ func (m *NetworkMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *NetworkMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 10)
 	if m.created_at != nil {
 		fields = append(fields, network.FieldCreatedAt)
 	}
 	if m.updated_at != nil {
 		fields = append(fields, network.FieldUpdatedAt)
+	}
+	if m.name_sortkey != nil {
+		fields = append(fields, network.FieldNameSortkey)
 	}
 	if m.slug != nil {
 		fields = append(fields, network.FieldSlug)
@@ -7490,6 +7909,8 @@ func (m *NetworkMutation) Field(name string) (ent.Value, bool) {
 		return m.CreatedAt()
 	case network.FieldUpdatedAt:
 		return m.UpdatedAt()
+	case network.FieldNameSortkey:
+		return m.NameSortkey()
 	case network.FieldSlug:
 		return m.Slug()
 	case network.FieldName:
@@ -7517,6 +7938,8 @@ func (m *NetworkMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldCreatedAt(ctx)
 	case network.FieldUpdatedAt:
 		return m.OldUpdatedAt(ctx)
+	case network.FieldNameSortkey:
+		return m.OldNameSortkey(ctx)
 	case network.FieldSlug:
 		return m.OldSlug(ctx)
 	case network.FieldName:
@@ -7553,6 +7976,13 @@ func (m *NetworkMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetUpdatedAt(v)
+		return nil
+	case network.FieldNameSortkey:
+		v, ok := value.(sortkey.Key)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNameSortkey(v)
 		return nil
 	case network.FieldSlug:
 		v, ok := value.(string)
@@ -7633,6 +8063,9 @@ func (m *NetworkMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *NetworkMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(network.FieldNameSortkey) {
+		fields = append(fields, network.FieldNameSortkey)
+	}
 	if m.FieldCleared(network.FieldDescription) {
 		fields = append(fields, network.FieldDescription)
 	}
@@ -7659,6 +8092,9 @@ func (m *NetworkMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *NetworkMutation) ClearField(name string) error {
 	switch name {
+	case network.FieldNameSortkey:
+		m.ClearNameSortkey()
+		return nil
 	case network.FieldDescription:
 		m.ClearDescription()
 		return nil
@@ -7684,6 +8120,9 @@ func (m *NetworkMutation) ResetField(name string) error {
 		return nil
 	case network.FieldUpdatedAt:
 		m.ResetUpdatedAt()
+		return nil
+	case network.FieldNameSortkey:
+		m.ResetNameSortkey()
 		return nil
 	case network.FieldSlug:
 		m.ResetSlug()
@@ -7940,6 +8379,7 @@ type NoticeMutation struct {
 	op               Op
 	typ              string
 	id               *int
+	title_sortkey    *sortkey.Key
 	title            *string
 	body             *string
 	kind             *notice.Kind
@@ -8053,6 +8493,55 @@ func (m *NoticeMutation) IDs(ctx context.Context) ([]int, error) {
 	default:
 		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
 	}
+}
+
+// SetTitleSortkey sets the "title_sortkey" field.
+func (m *NoticeMutation) SetTitleSortkey(s sortkey.Key) {
+	m.title_sortkey = &s
+}
+
+// TitleSortkey returns the value of the "title_sortkey" field in the mutation.
+func (m *NoticeMutation) TitleSortkey() (r sortkey.Key, exists bool) {
+	v := m.title_sortkey
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTitleSortkey returns the old "title_sortkey" field's value of the Notice entity.
+// If the Notice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NoticeMutation) OldTitleSortkey(ctx context.Context) (v sortkey.Key, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTitleSortkey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTitleSortkey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTitleSortkey: %w", err)
+	}
+	return oldValue.TitleSortkey, nil
+}
+
+// ClearTitleSortkey clears the value of the "title_sortkey" field.
+func (m *NoticeMutation) ClearTitleSortkey() {
+	m.title_sortkey = nil
+	m.clearedFields[notice.FieldTitleSortkey] = struct{}{}
+}
+
+// TitleSortkeyCleared returns if the "title_sortkey" field was cleared in this mutation.
+func (m *NoticeMutation) TitleSortkeyCleared() bool {
+	_, ok := m.clearedFields[notice.FieldTitleSortkey]
+	return ok
+}
+
+// ResetTitleSortkey resets all changes to the "title_sortkey" field.
+func (m *NoticeMutation) ResetTitleSortkey() {
+	m.title_sortkey = nil
+	delete(m.clearedFields, notice.FieldTitleSortkey)
 }
 
 // SetTitle sets the "title" field.
@@ -8471,7 +8960,10 @@ func (m *NoticeMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *NoticeMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 8)
+	if m.title_sortkey != nil {
+		fields = append(fields, notice.FieldTitleSortkey)
+	}
 	if m.title != nil {
 		fields = append(fields, notice.FieldTitle)
 	}
@@ -8501,6 +8993,8 @@ func (m *NoticeMutation) Fields() []string {
 // schema.
 func (m *NoticeMutation) Field(name string) (ent.Value, bool) {
 	switch name {
+	case notice.FieldTitleSortkey:
+		return m.TitleSortkey()
 	case notice.FieldTitle:
 		return m.Title()
 	case notice.FieldBody:
@@ -8524,6 +9018,8 @@ func (m *NoticeMutation) Field(name string) (ent.Value, bool) {
 // database failed.
 func (m *NoticeMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
 	switch name {
+	case notice.FieldTitleSortkey:
+		return m.OldTitleSortkey(ctx)
 	case notice.FieldTitle:
 		return m.OldTitle(ctx)
 	case notice.FieldBody:
@@ -8547,6 +9043,13 @@ func (m *NoticeMutation) OldField(ctx context.Context, name string) (ent.Value, 
 // type.
 func (m *NoticeMutation) SetField(name string, value ent.Value) error {
 	switch name {
+	case notice.FieldTitleSortkey:
+		v, ok := value.(sortkey.Key)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTitleSortkey(v)
+		return nil
 	case notice.FieldTitle:
 		v, ok := value.(string)
 		if !ok {
@@ -8626,6 +9129,9 @@ func (m *NoticeMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *NoticeMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(notice.FieldTitleSortkey) {
+		fields = append(fields, notice.FieldTitleSortkey)
+	}
 	if m.FieldCleared(notice.FieldBody) {
 		fields = append(fields, notice.FieldBody)
 	}
@@ -8652,6 +9158,9 @@ func (m *NoticeMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *NoticeMutation) ClearField(name string) error {
 	switch name {
+	case notice.FieldTitleSortkey:
+		m.ClearTitleSortkey()
+		return nil
 	case notice.FieldBody:
 		m.ClearBody()
 		return nil
@@ -8672,6 +9181,9 @@ func (m *NoticeMutation) ClearField(name string) error {
 // It returns an error if the field is not defined in the schema.
 func (m *NoticeMutation) ResetField(name string) error {
 	switch name {
+	case notice.FieldTitleSortkey:
+		m.ResetTitleSortkey()
+		return nil
 	case notice.FieldTitle:
 		m.ResetTitle()
 		return nil
@@ -8797,6 +9309,7 @@ type OperatingModelMutation struct {
 	id                        *int
 	created_at                *time.Time
 	updated_at                *time.Time
+	name_sortkey              *sortkey.Key
 	slug                      *string
 	name                      *string
 	summary                   *string
@@ -9000,6 +9513,55 @@ func (m *OperatingModelMutation) OldUpdatedAt(ctx context.Context) (v time.Time,
 // ResetUpdatedAt resets all changes to the "updated_at" field.
 func (m *OperatingModelMutation) ResetUpdatedAt() {
 	m.updated_at = nil
+}
+
+// SetNameSortkey sets the "name_sortkey" field.
+func (m *OperatingModelMutation) SetNameSortkey(s sortkey.Key) {
+	m.name_sortkey = &s
+}
+
+// NameSortkey returns the value of the "name_sortkey" field in the mutation.
+func (m *OperatingModelMutation) NameSortkey() (r sortkey.Key, exists bool) {
+	v := m.name_sortkey
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNameSortkey returns the old "name_sortkey" field's value of the OperatingModel entity.
+// If the OperatingModel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OperatingModelMutation) OldNameSortkey(ctx context.Context) (v sortkey.Key, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNameSortkey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNameSortkey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNameSortkey: %w", err)
+	}
+	return oldValue.NameSortkey, nil
+}
+
+// ClearNameSortkey clears the value of the "name_sortkey" field.
+func (m *OperatingModelMutation) ClearNameSortkey() {
+	m.name_sortkey = nil
+	m.clearedFields[operatingmodel.FieldNameSortkey] = struct{}{}
+}
+
+// NameSortkeyCleared returns if the "name_sortkey" field was cleared in this mutation.
+func (m *OperatingModelMutation) NameSortkeyCleared() bool {
+	_, ok := m.clearedFields[operatingmodel.FieldNameSortkey]
+	return ok
+}
+
+// ResetNameSortkey resets all changes to the "name_sortkey" field.
+func (m *OperatingModelMutation) ResetNameSortkey() {
+	m.name_sortkey = nil
+	delete(m.clearedFields, operatingmodel.FieldNameSortkey)
 }
 
 // SetSlug sets the "slug" field.
@@ -9789,12 +10351,15 @@ func (m *OperatingModelMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OperatingModelMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 11)
 	if m.created_at != nil {
 		fields = append(fields, operatingmodel.FieldCreatedAt)
 	}
 	if m.updated_at != nil {
 		fields = append(fields, operatingmodel.FieldUpdatedAt)
+	}
+	if m.name_sortkey != nil {
+		fields = append(fields, operatingmodel.FieldNameSortkey)
 	}
 	if m.slug != nil {
 		fields = append(fields, operatingmodel.FieldSlug)
@@ -9832,6 +10397,8 @@ func (m *OperatingModelMutation) Field(name string) (ent.Value, bool) {
 		return m.CreatedAt()
 	case operatingmodel.FieldUpdatedAt:
 		return m.UpdatedAt()
+	case operatingmodel.FieldNameSortkey:
+		return m.NameSortkey()
 	case operatingmodel.FieldSlug:
 		return m.Slug()
 	case operatingmodel.FieldName:
@@ -9861,6 +10428,8 @@ func (m *OperatingModelMutation) OldField(ctx context.Context, name string) (ent
 		return m.OldCreatedAt(ctx)
 	case operatingmodel.FieldUpdatedAt:
 		return m.OldUpdatedAt(ctx)
+	case operatingmodel.FieldNameSortkey:
+		return m.OldNameSortkey(ctx)
 	case operatingmodel.FieldSlug:
 		return m.OldSlug(ctx)
 	case operatingmodel.FieldName:
@@ -9899,6 +10468,13 @@ func (m *OperatingModelMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetUpdatedAt(v)
+		return nil
+	case operatingmodel.FieldNameSortkey:
+		v, ok := value.(sortkey.Key)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNameSortkey(v)
 		return nil
 	case operatingmodel.FieldSlug:
 		v, ok := value.(string)
@@ -9986,6 +10562,9 @@ func (m *OperatingModelMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *OperatingModelMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(operatingmodel.FieldNameSortkey) {
+		fields = append(fields, operatingmodel.FieldNameSortkey)
+	}
 	if m.FieldCleared(operatingmodel.FieldSummary) {
 		fields = append(fields, operatingmodel.FieldSummary)
 	}
@@ -10018,6 +10597,9 @@ func (m *OperatingModelMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *OperatingModelMutation) ClearField(name string) error {
 	switch name {
+	case operatingmodel.FieldNameSortkey:
+		m.ClearNameSortkey()
+		return nil
 	case operatingmodel.FieldSummary:
 		m.ClearSummary()
 		return nil
@@ -10049,6 +10631,9 @@ func (m *OperatingModelMutation) ResetField(name string) error {
 		return nil
 	case operatingmodel.FieldUpdatedAt:
 		m.ResetUpdatedAt()
+		return nil
+	case operatingmodel.FieldNameSortkey:
+		m.ResetNameSortkey()
 		return nil
 	case operatingmodel.FieldSlug:
 		m.ResetSlug()
@@ -10328,6 +10913,7 @@ type OrganizationMutation struct {
 	id                  *int
 	created_at          *time.Time
 	updated_at          *time.Time
+	name_sortkey        *sortkey.Key
 	name                *string
 	slug                *string
 	kind                *organization.Kind
@@ -10515,6 +11101,55 @@ func (m *OrganizationMutation) OldUpdatedAt(ctx context.Context) (v time.Time, e
 // ResetUpdatedAt resets all changes to the "updated_at" field.
 func (m *OrganizationMutation) ResetUpdatedAt() {
 	m.updated_at = nil
+}
+
+// SetNameSortkey sets the "name_sortkey" field.
+func (m *OrganizationMutation) SetNameSortkey(s sortkey.Key) {
+	m.name_sortkey = &s
+}
+
+// NameSortkey returns the value of the "name_sortkey" field in the mutation.
+func (m *OrganizationMutation) NameSortkey() (r sortkey.Key, exists bool) {
+	v := m.name_sortkey
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNameSortkey returns the old "name_sortkey" field's value of the Organization entity.
+// If the Organization object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrganizationMutation) OldNameSortkey(ctx context.Context) (v sortkey.Key, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNameSortkey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNameSortkey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNameSortkey: %w", err)
+	}
+	return oldValue.NameSortkey, nil
+}
+
+// ClearNameSortkey clears the value of the "name_sortkey" field.
+func (m *OrganizationMutation) ClearNameSortkey() {
+	m.name_sortkey = nil
+	m.clearedFields[organization.FieldNameSortkey] = struct{}{}
+}
+
+// NameSortkeyCleared returns if the "name_sortkey" field was cleared in this mutation.
+func (m *OrganizationMutation) NameSortkeyCleared() bool {
+	_, ok := m.clearedFields[organization.FieldNameSortkey]
+	return ok
+}
+
+// ResetNameSortkey resets all changes to the "name_sortkey" field.
+func (m *OrganizationMutation) ResetNameSortkey() {
+	m.name_sortkey = nil
+	delete(m.clearedFields, organization.FieldNameSortkey)
 }
 
 // SetName sets the "name" field.
@@ -10904,12 +11539,15 @@ func (m *OrganizationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OrganizationMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 8)
 	if m.created_at != nil {
 		fields = append(fields, organization.FieldCreatedAt)
 	}
 	if m.updated_at != nil {
 		fields = append(fields, organization.FieldUpdatedAt)
+	}
+	if m.name_sortkey != nil {
+		fields = append(fields, organization.FieldNameSortkey)
 	}
 	if m.name != nil {
 		fields = append(fields, organization.FieldName)
@@ -10938,6 +11576,8 @@ func (m *OrganizationMutation) Field(name string) (ent.Value, bool) {
 		return m.CreatedAt()
 	case organization.FieldUpdatedAt:
 		return m.UpdatedAt()
+	case organization.FieldNameSortkey:
+		return m.NameSortkey()
 	case organization.FieldName:
 		return m.Name()
 	case organization.FieldSlug:
@@ -10961,6 +11601,8 @@ func (m *OrganizationMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldCreatedAt(ctx)
 	case organization.FieldUpdatedAt:
 		return m.OldUpdatedAt(ctx)
+	case organization.FieldNameSortkey:
+		return m.OldNameSortkey(ctx)
 	case organization.FieldName:
 		return m.OldName(ctx)
 	case organization.FieldSlug:
@@ -10993,6 +11635,13 @@ func (m *OrganizationMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetUpdatedAt(v)
+		return nil
+	case organization.FieldNameSortkey:
+		v, ok := value.(sortkey.Key)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNameSortkey(v)
 		return nil
 	case organization.FieldName:
 		v, ok := value.(string)
@@ -11059,6 +11708,9 @@ func (m *OrganizationMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *OrganizationMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(organization.FieldNameSortkey) {
+		fields = append(fields, organization.FieldNameSortkey)
+	}
 	if m.FieldCleared(organization.FieldDescription) {
 		fields = append(fields, organization.FieldDescription)
 	}
@@ -11079,6 +11731,9 @@ func (m *OrganizationMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *OrganizationMutation) ClearField(name string) error {
 	switch name {
+	case organization.FieldNameSortkey:
+		m.ClearNameSortkey()
+		return nil
 	case organization.FieldDescription:
 		m.ClearDescription()
 		return nil
@@ -11098,6 +11753,9 @@ func (m *OrganizationMutation) ResetField(name string) error {
 		return nil
 	case organization.FieldUpdatedAt:
 		m.ResetUpdatedAt()
+		return nil
+	case organization.FieldNameSortkey:
+		m.ResetNameSortkey()
 		return nil
 	case organization.FieldName:
 		m.ResetName()
@@ -11254,6 +11912,7 @@ type PilotMutation struct {
 	id                       *int
 	created_at               *time.Time
 	updated_at               *time.Time
+	title_sortkey            *sortkey.Key
 	slug                     *string
 	title                    *string
 	summary                  *string
@@ -11462,6 +12121,55 @@ func (m *PilotMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err erro
 // ResetUpdatedAt resets all changes to the "updated_at" field.
 func (m *PilotMutation) ResetUpdatedAt() {
 	m.updated_at = nil
+}
+
+// SetTitleSortkey sets the "title_sortkey" field.
+func (m *PilotMutation) SetTitleSortkey(s sortkey.Key) {
+	m.title_sortkey = &s
+}
+
+// TitleSortkey returns the value of the "title_sortkey" field in the mutation.
+func (m *PilotMutation) TitleSortkey() (r sortkey.Key, exists bool) {
+	v := m.title_sortkey
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTitleSortkey returns the old "title_sortkey" field's value of the Pilot entity.
+// If the Pilot object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PilotMutation) OldTitleSortkey(ctx context.Context) (v sortkey.Key, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTitleSortkey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTitleSortkey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTitleSortkey: %w", err)
+	}
+	return oldValue.TitleSortkey, nil
+}
+
+// ClearTitleSortkey clears the value of the "title_sortkey" field.
+func (m *PilotMutation) ClearTitleSortkey() {
+	m.title_sortkey = nil
+	m.clearedFields[pilot.FieldTitleSortkey] = struct{}{}
+}
+
+// TitleSortkeyCleared returns if the "title_sortkey" field was cleared in this mutation.
+func (m *PilotMutation) TitleSortkeyCleared() bool {
+	_, ok := m.clearedFields[pilot.FieldTitleSortkey]
+	return ok
+}
+
+// ResetTitleSortkey resets all changes to the "title_sortkey" field.
+func (m *PilotMutation) ResetTitleSortkey() {
+	m.title_sortkey = nil
+	delete(m.clearedFields, pilot.FieldTitleSortkey)
 }
 
 // SetSlug sets the "slug" field.
@@ -12377,12 +13085,15 @@ func (m *PilotMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *PilotMutation) Fields() []string {
-	fields := make([]string, 0, 12)
+	fields := make([]string, 0, 13)
 	if m.created_at != nil {
 		fields = append(fields, pilot.FieldCreatedAt)
 	}
 	if m.updated_at != nil {
 		fields = append(fields, pilot.FieldUpdatedAt)
+	}
+	if m.title_sortkey != nil {
+		fields = append(fields, pilot.FieldTitleSortkey)
 	}
 	if m.slug != nil {
 		fields = append(fields, pilot.FieldSlug)
@@ -12426,6 +13137,8 @@ func (m *PilotMutation) Field(name string) (ent.Value, bool) {
 		return m.CreatedAt()
 	case pilot.FieldUpdatedAt:
 		return m.UpdatedAt()
+	case pilot.FieldTitleSortkey:
+		return m.TitleSortkey()
 	case pilot.FieldSlug:
 		return m.Slug()
 	case pilot.FieldTitle:
@@ -12459,6 +13172,8 @@ func (m *PilotMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldCreatedAt(ctx)
 	case pilot.FieldUpdatedAt:
 		return m.OldUpdatedAt(ctx)
+	case pilot.FieldTitleSortkey:
+		return m.OldTitleSortkey(ctx)
 	case pilot.FieldSlug:
 		return m.OldSlug(ctx)
 	case pilot.FieldTitle:
@@ -12501,6 +13216,13 @@ func (m *PilotMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetUpdatedAt(v)
+		return nil
+	case pilot.FieldTitleSortkey:
+		v, ok := value.(sortkey.Key)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTitleSortkey(v)
 		return nil
 	case pilot.FieldSlug:
 		v, ok := value.(string)
@@ -12602,6 +13324,9 @@ func (m *PilotMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *PilotMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(pilot.FieldTitleSortkey) {
+		fields = append(fields, pilot.FieldTitleSortkey)
+	}
 	if m.FieldCleared(pilot.FieldSummary) {
 		fields = append(fields, pilot.FieldSummary)
 	}
@@ -12634,6 +13359,9 @@ func (m *PilotMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *PilotMutation) ClearField(name string) error {
 	switch name {
+	case pilot.FieldTitleSortkey:
+		m.ClearTitleSortkey()
+		return nil
 	case pilot.FieldSummary:
 		m.ClearSummary()
 		return nil
@@ -12665,6 +13393,9 @@ func (m *PilotMutation) ResetField(name string) error {
 		return nil
 	case pilot.FieldUpdatedAt:
 		m.ResetUpdatedAt()
+		return nil
+	case pilot.FieldTitleSortkey:
+		m.ResetTitleSortkey()
 		return nil
 	case pilot.FieldSlug:
 		m.ResetSlug()
@@ -13776,6 +14507,9 @@ type RegionMutation struct {
 	name_fi                   *string
 	name_sv                   *string
 	name_en                   *string
+	name_fi_sortkey           *sortkey.Key
+	name_sv_sortkey           *sortkey.Key
+	name_en_sortkey           *sortkey.Key
 	code                      *string
 	is_aland                  *bool
 	population                *int
@@ -14024,6 +14758,153 @@ func (m *RegionMutation) NameEnCleared() bool {
 func (m *RegionMutation) ResetNameEn() {
 	m.name_en = nil
 	delete(m.clearedFields, region.FieldNameEn)
+}
+
+// SetNameFiSortkey sets the "name_fi_sortkey" field.
+func (m *RegionMutation) SetNameFiSortkey(s sortkey.Key) {
+	m.name_fi_sortkey = &s
+}
+
+// NameFiSortkey returns the value of the "name_fi_sortkey" field in the mutation.
+func (m *RegionMutation) NameFiSortkey() (r sortkey.Key, exists bool) {
+	v := m.name_fi_sortkey
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNameFiSortkey returns the old "name_fi_sortkey" field's value of the Region entity.
+// If the Region object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RegionMutation) OldNameFiSortkey(ctx context.Context) (v sortkey.Key, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNameFiSortkey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNameFiSortkey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNameFiSortkey: %w", err)
+	}
+	return oldValue.NameFiSortkey, nil
+}
+
+// ClearNameFiSortkey clears the value of the "name_fi_sortkey" field.
+func (m *RegionMutation) ClearNameFiSortkey() {
+	m.name_fi_sortkey = nil
+	m.clearedFields[region.FieldNameFiSortkey] = struct{}{}
+}
+
+// NameFiSortkeyCleared returns if the "name_fi_sortkey" field was cleared in this mutation.
+func (m *RegionMutation) NameFiSortkeyCleared() bool {
+	_, ok := m.clearedFields[region.FieldNameFiSortkey]
+	return ok
+}
+
+// ResetNameFiSortkey resets all changes to the "name_fi_sortkey" field.
+func (m *RegionMutation) ResetNameFiSortkey() {
+	m.name_fi_sortkey = nil
+	delete(m.clearedFields, region.FieldNameFiSortkey)
+}
+
+// SetNameSvSortkey sets the "name_sv_sortkey" field.
+func (m *RegionMutation) SetNameSvSortkey(s sortkey.Key) {
+	m.name_sv_sortkey = &s
+}
+
+// NameSvSortkey returns the value of the "name_sv_sortkey" field in the mutation.
+func (m *RegionMutation) NameSvSortkey() (r sortkey.Key, exists bool) {
+	v := m.name_sv_sortkey
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNameSvSortkey returns the old "name_sv_sortkey" field's value of the Region entity.
+// If the Region object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RegionMutation) OldNameSvSortkey(ctx context.Context) (v sortkey.Key, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNameSvSortkey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNameSvSortkey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNameSvSortkey: %w", err)
+	}
+	return oldValue.NameSvSortkey, nil
+}
+
+// ClearNameSvSortkey clears the value of the "name_sv_sortkey" field.
+func (m *RegionMutation) ClearNameSvSortkey() {
+	m.name_sv_sortkey = nil
+	m.clearedFields[region.FieldNameSvSortkey] = struct{}{}
+}
+
+// NameSvSortkeyCleared returns if the "name_sv_sortkey" field was cleared in this mutation.
+func (m *RegionMutation) NameSvSortkeyCleared() bool {
+	_, ok := m.clearedFields[region.FieldNameSvSortkey]
+	return ok
+}
+
+// ResetNameSvSortkey resets all changes to the "name_sv_sortkey" field.
+func (m *RegionMutation) ResetNameSvSortkey() {
+	m.name_sv_sortkey = nil
+	delete(m.clearedFields, region.FieldNameSvSortkey)
+}
+
+// SetNameEnSortkey sets the "name_en_sortkey" field.
+func (m *RegionMutation) SetNameEnSortkey(s sortkey.Key) {
+	m.name_en_sortkey = &s
+}
+
+// NameEnSortkey returns the value of the "name_en_sortkey" field in the mutation.
+func (m *RegionMutation) NameEnSortkey() (r sortkey.Key, exists bool) {
+	v := m.name_en_sortkey
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNameEnSortkey returns the old "name_en_sortkey" field's value of the Region entity.
+// If the Region object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RegionMutation) OldNameEnSortkey(ctx context.Context) (v sortkey.Key, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNameEnSortkey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNameEnSortkey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNameEnSortkey: %w", err)
+	}
+	return oldValue.NameEnSortkey, nil
+}
+
+// ClearNameEnSortkey clears the value of the "name_en_sortkey" field.
+func (m *RegionMutation) ClearNameEnSortkey() {
+	m.name_en_sortkey = nil
+	m.clearedFields[region.FieldNameEnSortkey] = struct{}{}
+}
+
+// NameEnSortkeyCleared returns if the "name_en_sortkey" field was cleared in this mutation.
+func (m *RegionMutation) NameEnSortkeyCleared() bool {
+	_, ok := m.clearedFields[region.FieldNameEnSortkey]
+	return ok
+}
+
+// ResetNameEnSortkey resets all changes to the "name_en_sortkey" field.
+func (m *RegionMutation) ResetNameEnSortkey() {
+	m.name_en_sortkey = nil
+	delete(m.clearedFields, region.FieldNameEnSortkey)
 }
 
 // SetCode sets the "code" field.
@@ -14380,7 +15261,7 @@ func (m *RegionMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *RegionMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 10)
 	if m.name_fi != nil {
 		fields = append(fields, region.FieldNameFi)
 	}
@@ -14389,6 +15270,15 @@ func (m *RegionMutation) Fields() []string {
 	}
 	if m.name_en != nil {
 		fields = append(fields, region.FieldNameEn)
+	}
+	if m.name_fi_sortkey != nil {
+		fields = append(fields, region.FieldNameFiSortkey)
+	}
+	if m.name_sv_sortkey != nil {
+		fields = append(fields, region.FieldNameSvSortkey)
+	}
+	if m.name_en_sortkey != nil {
+		fields = append(fields, region.FieldNameEnSortkey)
 	}
 	if m.code != nil {
 		fields = append(fields, region.FieldCode)
@@ -14416,6 +15306,12 @@ func (m *RegionMutation) Field(name string) (ent.Value, bool) {
 		return m.NameSv()
 	case region.FieldNameEn:
 		return m.NameEn()
+	case region.FieldNameFiSortkey:
+		return m.NameFiSortkey()
+	case region.FieldNameSvSortkey:
+		return m.NameSvSortkey()
+	case region.FieldNameEnSortkey:
+		return m.NameEnSortkey()
 	case region.FieldCode:
 		return m.Code()
 	case region.FieldIsAland:
@@ -14439,6 +15335,12 @@ func (m *RegionMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldNameSv(ctx)
 	case region.FieldNameEn:
 		return m.OldNameEn(ctx)
+	case region.FieldNameFiSortkey:
+		return m.OldNameFiSortkey(ctx)
+	case region.FieldNameSvSortkey:
+		return m.OldNameSvSortkey(ctx)
+	case region.FieldNameEnSortkey:
+		return m.OldNameEnSortkey(ctx)
 	case region.FieldCode:
 		return m.OldCode(ctx)
 	case region.FieldIsAland:
@@ -14476,6 +15378,27 @@ func (m *RegionMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetNameEn(v)
+		return nil
+	case region.FieldNameFiSortkey:
+		v, ok := value.(sortkey.Key)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNameFiSortkey(v)
+		return nil
+	case region.FieldNameSvSortkey:
+		v, ok := value.(sortkey.Key)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNameSvSortkey(v)
+		return nil
+	case region.FieldNameEnSortkey:
+		v, ok := value.(sortkey.Key)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNameEnSortkey(v)
 		return nil
 	case region.FieldCode:
 		v, ok := value.(string)
@@ -14568,6 +15491,15 @@ func (m *RegionMutation) ClearedFields() []string {
 	if m.FieldCleared(region.FieldNameEn) {
 		fields = append(fields, region.FieldNameEn)
 	}
+	if m.FieldCleared(region.FieldNameFiSortkey) {
+		fields = append(fields, region.FieldNameFiSortkey)
+	}
+	if m.FieldCleared(region.FieldNameSvSortkey) {
+		fields = append(fields, region.FieldNameSvSortkey)
+	}
+	if m.FieldCleared(region.FieldNameEnSortkey) {
+		fields = append(fields, region.FieldNameEnSortkey)
+	}
 	if m.FieldCleared(region.FieldPopulation) {
 		fields = append(fields, region.FieldPopulation)
 	}
@@ -14594,6 +15526,15 @@ func (m *RegionMutation) ClearField(name string) error {
 	case region.FieldNameEn:
 		m.ClearNameEn()
 		return nil
+	case region.FieldNameFiSortkey:
+		m.ClearNameFiSortkey()
+		return nil
+	case region.FieldNameSvSortkey:
+		m.ClearNameSvSortkey()
+		return nil
+	case region.FieldNameEnSortkey:
+		m.ClearNameEnSortkey()
+		return nil
 	case region.FieldPopulation:
 		m.ClearPopulation()
 		return nil
@@ -14616,6 +15557,15 @@ func (m *RegionMutation) ResetField(name string) error {
 		return nil
 	case region.FieldNameEn:
 		m.ResetNameEn()
+		return nil
+	case region.FieldNameFiSortkey:
+		m.ResetNameFiSortkey()
+		return nil
+	case region.FieldNameSvSortkey:
+		m.ResetNameSvSortkey()
+		return nil
+	case region.FieldNameEnSortkey:
+		m.ResetNameEnSortkey()
 		return nil
 	case region.FieldCode:
 		m.ResetCode()
@@ -15296,6 +16246,7 @@ type SurveyMutation struct {
 	id                             *int
 	created_at                     *time.Time
 	updated_at                     *time.Time
+	title_sortkey                  *sortkey.Key
 	title                          *string
 	description                    *string
 	questions                      *[]questionnaire.Question
@@ -15485,6 +16436,55 @@ func (m *SurveyMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err err
 // ResetUpdatedAt resets all changes to the "updated_at" field.
 func (m *SurveyMutation) ResetUpdatedAt() {
 	m.updated_at = nil
+}
+
+// SetTitleSortkey sets the "title_sortkey" field.
+func (m *SurveyMutation) SetTitleSortkey(s sortkey.Key) {
+	m.title_sortkey = &s
+}
+
+// TitleSortkey returns the value of the "title_sortkey" field in the mutation.
+func (m *SurveyMutation) TitleSortkey() (r sortkey.Key, exists bool) {
+	v := m.title_sortkey
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTitleSortkey returns the old "title_sortkey" field's value of the Survey entity.
+// If the Survey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SurveyMutation) OldTitleSortkey(ctx context.Context) (v sortkey.Key, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTitleSortkey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTitleSortkey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTitleSortkey: %w", err)
+	}
+	return oldValue.TitleSortkey, nil
+}
+
+// ClearTitleSortkey clears the value of the "title_sortkey" field.
+func (m *SurveyMutation) ClearTitleSortkey() {
+	m.title_sortkey = nil
+	m.clearedFields[survey.FieldTitleSortkey] = struct{}{}
+}
+
+// TitleSortkeyCleared returns if the "title_sortkey" field was cleared in this mutation.
+func (m *SurveyMutation) TitleSortkeyCleared() bool {
+	_, ok := m.clearedFields[survey.FieldTitleSortkey]
+	return ok
+}
+
+// ResetTitleSortkey resets all changes to the "title_sortkey" field.
+func (m *SurveyMutation) ResetTitleSortkey() {
+	m.title_sortkey = nil
+	delete(m.clearedFields, survey.FieldTitleSortkey)
 }
 
 // SetTitle sets the "title" field.
@@ -15946,12 +16946,15 @@ func (m *SurveyMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *SurveyMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 10)
 	if m.created_at != nil {
 		fields = append(fields, survey.FieldCreatedAt)
 	}
 	if m.updated_at != nil {
 		fields = append(fields, survey.FieldUpdatedAt)
+	}
+	if m.title_sortkey != nil {
+		fields = append(fields, survey.FieldTitleSortkey)
 	}
 	if m.title != nil {
 		fields = append(fields, survey.FieldTitle)
@@ -15986,6 +16989,8 @@ func (m *SurveyMutation) Field(name string) (ent.Value, bool) {
 		return m.CreatedAt()
 	case survey.FieldUpdatedAt:
 		return m.UpdatedAt()
+	case survey.FieldTitleSortkey:
+		return m.TitleSortkey()
 	case survey.FieldTitle:
 		return m.Title()
 	case survey.FieldDescription:
@@ -16013,6 +17018,8 @@ func (m *SurveyMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldCreatedAt(ctx)
 	case survey.FieldUpdatedAt:
 		return m.OldUpdatedAt(ctx)
+	case survey.FieldTitleSortkey:
+		return m.OldTitleSortkey(ctx)
 	case survey.FieldTitle:
 		return m.OldTitle(ctx)
 	case survey.FieldDescription:
@@ -16049,6 +17056,13 @@ func (m *SurveyMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetUpdatedAt(v)
+		return nil
+	case survey.FieldTitleSortkey:
+		v, ok := value.(sortkey.Key)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTitleSortkey(v)
 		return nil
 	case survey.FieldTitle:
 		v, ok := value.(string)
@@ -16129,6 +17143,9 @@ func (m *SurveyMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *SurveyMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(survey.FieldTitleSortkey) {
+		fields = append(fields, survey.FieldTitleSortkey)
+	}
 	if m.FieldCleared(survey.FieldDescription) {
 		fields = append(fields, survey.FieldDescription)
 	}
@@ -16149,6 +17166,9 @@ func (m *SurveyMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *SurveyMutation) ClearField(name string) error {
 	switch name {
+	case survey.FieldTitleSortkey:
+		m.ClearTitleSortkey()
+		return nil
 	case survey.FieldDescription:
 		m.ClearDescription()
 		return nil
@@ -16168,6 +17188,9 @@ func (m *SurveyMutation) ResetField(name string) error {
 		return nil
 	case survey.FieldUpdatedAt:
 		m.ResetUpdatedAt()
+		return nil
+	case survey.FieldTitleSortkey:
+		m.ResetTitleSortkey()
 		return nil
 	case survey.FieldTitle:
 		m.ResetTitle()
@@ -16924,20 +17947,23 @@ func (m *SurveyResponseMutation) ResetEdge(name string) error {
 // ThemeMutation represents an operation that mutates the Theme nodes in the graph.
 type ThemeMutation struct {
 	config
-	op            Op
-	typ           string
-	id            *int
-	name_fi       *string
-	name_sv       *string
-	name_en       *string
-	slug          *string
-	clearedFields map[string]struct{}
-	pilots        map[int]struct{}
-	removedpilots map[int]struct{}
-	clearedpilots bool
-	done          bool
-	oldValue      func(context.Context) (*Theme, error)
-	predicates    []predicate.Theme
+	op              Op
+	typ             string
+	id              *int
+	name_fi         *string
+	name_sv         *string
+	name_en         *string
+	name_fi_sortkey *sortkey.Key
+	name_sv_sortkey *sortkey.Key
+	name_en_sortkey *sortkey.Key
+	slug            *string
+	clearedFields   map[string]struct{}
+	pilots          map[int]struct{}
+	removedpilots   map[int]struct{}
+	clearedpilots   bool
+	done            bool
+	oldValue        func(context.Context) (*Theme, error)
+	predicates      []predicate.Theme
 }
 
 var _ ent.Mutation = (*ThemeMutation)(nil)
@@ -17172,6 +18198,153 @@ func (m *ThemeMutation) ResetNameEn() {
 	delete(m.clearedFields, theme.FieldNameEn)
 }
 
+// SetNameFiSortkey sets the "name_fi_sortkey" field.
+func (m *ThemeMutation) SetNameFiSortkey(s sortkey.Key) {
+	m.name_fi_sortkey = &s
+}
+
+// NameFiSortkey returns the value of the "name_fi_sortkey" field in the mutation.
+func (m *ThemeMutation) NameFiSortkey() (r sortkey.Key, exists bool) {
+	v := m.name_fi_sortkey
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNameFiSortkey returns the old "name_fi_sortkey" field's value of the Theme entity.
+// If the Theme object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ThemeMutation) OldNameFiSortkey(ctx context.Context) (v sortkey.Key, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNameFiSortkey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNameFiSortkey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNameFiSortkey: %w", err)
+	}
+	return oldValue.NameFiSortkey, nil
+}
+
+// ClearNameFiSortkey clears the value of the "name_fi_sortkey" field.
+func (m *ThemeMutation) ClearNameFiSortkey() {
+	m.name_fi_sortkey = nil
+	m.clearedFields[theme.FieldNameFiSortkey] = struct{}{}
+}
+
+// NameFiSortkeyCleared returns if the "name_fi_sortkey" field was cleared in this mutation.
+func (m *ThemeMutation) NameFiSortkeyCleared() bool {
+	_, ok := m.clearedFields[theme.FieldNameFiSortkey]
+	return ok
+}
+
+// ResetNameFiSortkey resets all changes to the "name_fi_sortkey" field.
+func (m *ThemeMutation) ResetNameFiSortkey() {
+	m.name_fi_sortkey = nil
+	delete(m.clearedFields, theme.FieldNameFiSortkey)
+}
+
+// SetNameSvSortkey sets the "name_sv_sortkey" field.
+func (m *ThemeMutation) SetNameSvSortkey(s sortkey.Key) {
+	m.name_sv_sortkey = &s
+}
+
+// NameSvSortkey returns the value of the "name_sv_sortkey" field in the mutation.
+func (m *ThemeMutation) NameSvSortkey() (r sortkey.Key, exists bool) {
+	v := m.name_sv_sortkey
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNameSvSortkey returns the old "name_sv_sortkey" field's value of the Theme entity.
+// If the Theme object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ThemeMutation) OldNameSvSortkey(ctx context.Context) (v sortkey.Key, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNameSvSortkey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNameSvSortkey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNameSvSortkey: %w", err)
+	}
+	return oldValue.NameSvSortkey, nil
+}
+
+// ClearNameSvSortkey clears the value of the "name_sv_sortkey" field.
+func (m *ThemeMutation) ClearNameSvSortkey() {
+	m.name_sv_sortkey = nil
+	m.clearedFields[theme.FieldNameSvSortkey] = struct{}{}
+}
+
+// NameSvSortkeyCleared returns if the "name_sv_sortkey" field was cleared in this mutation.
+func (m *ThemeMutation) NameSvSortkeyCleared() bool {
+	_, ok := m.clearedFields[theme.FieldNameSvSortkey]
+	return ok
+}
+
+// ResetNameSvSortkey resets all changes to the "name_sv_sortkey" field.
+func (m *ThemeMutation) ResetNameSvSortkey() {
+	m.name_sv_sortkey = nil
+	delete(m.clearedFields, theme.FieldNameSvSortkey)
+}
+
+// SetNameEnSortkey sets the "name_en_sortkey" field.
+func (m *ThemeMutation) SetNameEnSortkey(s sortkey.Key) {
+	m.name_en_sortkey = &s
+}
+
+// NameEnSortkey returns the value of the "name_en_sortkey" field in the mutation.
+func (m *ThemeMutation) NameEnSortkey() (r sortkey.Key, exists bool) {
+	v := m.name_en_sortkey
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNameEnSortkey returns the old "name_en_sortkey" field's value of the Theme entity.
+// If the Theme object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ThemeMutation) OldNameEnSortkey(ctx context.Context) (v sortkey.Key, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNameEnSortkey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNameEnSortkey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNameEnSortkey: %w", err)
+	}
+	return oldValue.NameEnSortkey, nil
+}
+
+// ClearNameEnSortkey clears the value of the "name_en_sortkey" field.
+func (m *ThemeMutation) ClearNameEnSortkey() {
+	m.name_en_sortkey = nil
+	m.clearedFields[theme.FieldNameEnSortkey] = struct{}{}
+}
+
+// NameEnSortkeyCleared returns if the "name_en_sortkey" field was cleared in this mutation.
+func (m *ThemeMutation) NameEnSortkeyCleared() bool {
+	_, ok := m.clearedFields[theme.FieldNameEnSortkey]
+	return ok
+}
+
+// ResetNameEnSortkey resets all changes to the "name_en_sortkey" field.
+func (m *ThemeMutation) ResetNameEnSortkey() {
+	m.name_en_sortkey = nil
+	delete(m.clearedFields, theme.FieldNameEnSortkey)
+}
+
 // SetSlug sets the "slug" field.
 func (m *ThemeMutation) SetSlug(s string) {
 	m.slug = &s
@@ -17296,7 +18469,7 @@ func (m *ThemeMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ThemeMutation) Fields() []string {
-	fields := make([]string, 0, 4)
+	fields := make([]string, 0, 7)
 	if m.name_fi != nil {
 		fields = append(fields, theme.FieldNameFi)
 	}
@@ -17305,6 +18478,15 @@ func (m *ThemeMutation) Fields() []string {
 	}
 	if m.name_en != nil {
 		fields = append(fields, theme.FieldNameEn)
+	}
+	if m.name_fi_sortkey != nil {
+		fields = append(fields, theme.FieldNameFiSortkey)
+	}
+	if m.name_sv_sortkey != nil {
+		fields = append(fields, theme.FieldNameSvSortkey)
+	}
+	if m.name_en_sortkey != nil {
+		fields = append(fields, theme.FieldNameEnSortkey)
 	}
 	if m.slug != nil {
 		fields = append(fields, theme.FieldSlug)
@@ -17323,6 +18505,12 @@ func (m *ThemeMutation) Field(name string) (ent.Value, bool) {
 		return m.NameSv()
 	case theme.FieldNameEn:
 		return m.NameEn()
+	case theme.FieldNameFiSortkey:
+		return m.NameFiSortkey()
+	case theme.FieldNameSvSortkey:
+		return m.NameSvSortkey()
+	case theme.FieldNameEnSortkey:
+		return m.NameEnSortkey()
 	case theme.FieldSlug:
 		return m.Slug()
 	}
@@ -17340,6 +18528,12 @@ func (m *ThemeMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldNameSv(ctx)
 	case theme.FieldNameEn:
 		return m.OldNameEn(ctx)
+	case theme.FieldNameFiSortkey:
+		return m.OldNameFiSortkey(ctx)
+	case theme.FieldNameSvSortkey:
+		return m.OldNameSvSortkey(ctx)
+	case theme.FieldNameEnSortkey:
+		return m.OldNameEnSortkey(ctx)
 	case theme.FieldSlug:
 		return m.OldSlug(ctx)
 	}
@@ -17371,6 +18565,27 @@ func (m *ThemeMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetNameEn(v)
+		return nil
+	case theme.FieldNameFiSortkey:
+		v, ok := value.(sortkey.Key)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNameFiSortkey(v)
+		return nil
+	case theme.FieldNameSvSortkey:
+		v, ok := value.(sortkey.Key)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNameSvSortkey(v)
+		return nil
+	case theme.FieldNameEnSortkey:
+		v, ok := value.(sortkey.Key)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNameEnSortkey(v)
 		return nil
 	case theme.FieldSlug:
 		v, ok := value.(string)
@@ -17415,6 +18630,15 @@ func (m *ThemeMutation) ClearedFields() []string {
 	if m.FieldCleared(theme.FieldNameEn) {
 		fields = append(fields, theme.FieldNameEn)
 	}
+	if m.FieldCleared(theme.FieldNameFiSortkey) {
+		fields = append(fields, theme.FieldNameFiSortkey)
+	}
+	if m.FieldCleared(theme.FieldNameSvSortkey) {
+		fields = append(fields, theme.FieldNameSvSortkey)
+	}
+	if m.FieldCleared(theme.FieldNameEnSortkey) {
+		fields = append(fields, theme.FieldNameEnSortkey)
+	}
 	return fields
 }
 
@@ -17435,6 +18659,15 @@ func (m *ThemeMutation) ClearField(name string) error {
 	case theme.FieldNameEn:
 		m.ClearNameEn()
 		return nil
+	case theme.FieldNameFiSortkey:
+		m.ClearNameFiSortkey()
+		return nil
+	case theme.FieldNameSvSortkey:
+		m.ClearNameSvSortkey()
+		return nil
+	case theme.FieldNameEnSortkey:
+		m.ClearNameEnSortkey()
+		return nil
 	}
 	return fmt.Errorf("unknown Theme nullable field %s", name)
 }
@@ -17451,6 +18684,15 @@ func (m *ThemeMutation) ResetField(name string) error {
 		return nil
 	case theme.FieldNameEn:
 		m.ResetNameEn()
+		return nil
+	case theme.FieldNameFiSortkey:
+		m.ResetNameFiSortkey()
+		return nil
+	case theme.FieldNameSvSortkey:
+		m.ResetNameSvSortkey()
+		return nil
+	case theme.FieldNameEnSortkey:
+		m.ResetNameEnSortkey()
 		return nil
 	case theme.FieldSlug:
 		m.ResetSlug()
@@ -17546,29 +18788,30 @@ func (m *ThemeMutation) ResetEdge(name string) error {
 // UserMutation represents an operation that mutates the User nodes in the graph.
 type UserMutation struct {
 	config
-	op                  Op
-	typ                 string
-	id                  *int
-	created_at          *time.Time
-	updated_at          *time.Time
-	display_name        *string
-	email               *string
-	password_hash       *string
-	is_admin            *bool
-	clearedFields       map[string]struct{}
-	memberships         map[int]struct{}
-	removedmemberships  map[int]struct{}
-	clearedmemberships  bool
-	sessions            map[int]struct{}
-	removedsessions     map[int]struct{}
-	clearedsessions     bool
-	organization        *int
-	clearedorganization bool
-	municipality        *int
-	clearedmunicipality bool
-	done                bool
-	oldValue            func(context.Context) (*User, error)
-	predicates          []predicate.User
+	op                   Op
+	typ                  string
+	id                   *int
+	created_at           *time.Time
+	updated_at           *time.Time
+	display_name_sortkey *sortkey.Key
+	display_name         *string
+	email                *string
+	password_hash        *string
+	is_admin             *bool
+	clearedFields        map[string]struct{}
+	memberships          map[int]struct{}
+	removedmemberships   map[int]struct{}
+	clearedmemberships   bool
+	sessions             map[int]struct{}
+	removedsessions      map[int]struct{}
+	clearedsessions      bool
+	organization         *int
+	clearedorganization  bool
+	municipality         *int
+	clearedmunicipality  bool
+	done                 bool
+	oldValue             func(context.Context) (*User, error)
+	predicates           []predicate.User
 }
 
 var _ ent.Mutation = (*UserMutation)(nil)
@@ -17739,6 +18982,55 @@ func (m *UserMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error
 // ResetUpdatedAt resets all changes to the "updated_at" field.
 func (m *UserMutation) ResetUpdatedAt() {
 	m.updated_at = nil
+}
+
+// SetDisplayNameSortkey sets the "display_name_sortkey" field.
+func (m *UserMutation) SetDisplayNameSortkey(s sortkey.Key) {
+	m.display_name_sortkey = &s
+}
+
+// DisplayNameSortkey returns the value of the "display_name_sortkey" field in the mutation.
+func (m *UserMutation) DisplayNameSortkey() (r sortkey.Key, exists bool) {
+	v := m.display_name_sortkey
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDisplayNameSortkey returns the old "display_name_sortkey" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldDisplayNameSortkey(ctx context.Context) (v sortkey.Key, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDisplayNameSortkey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDisplayNameSortkey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDisplayNameSortkey: %w", err)
+	}
+	return oldValue.DisplayNameSortkey, nil
+}
+
+// ClearDisplayNameSortkey clears the value of the "display_name_sortkey" field.
+func (m *UserMutation) ClearDisplayNameSortkey() {
+	m.display_name_sortkey = nil
+	m.clearedFields[user.FieldDisplayNameSortkey] = struct{}{}
+}
+
+// DisplayNameSortkeyCleared returns if the "display_name_sortkey" field was cleared in this mutation.
+func (m *UserMutation) DisplayNameSortkeyCleared() bool {
+	_, ok := m.clearedFields[user.FieldDisplayNameSortkey]
+	return ok
+}
+
+// ResetDisplayNameSortkey resets all changes to the "display_name_sortkey" field.
+func (m *UserMutation) ResetDisplayNameSortkey() {
+	m.display_name_sortkey = nil
+	delete(m.clearedFields, user.FieldDisplayNameSortkey)
 }
 
 // SetDisplayName sets the "display_name" field.
@@ -18105,12 +19397,15 @@ func (m *UserMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UserMutation) Fields() []string {
-	fields := make([]string, 0, 6)
+	fields := make([]string, 0, 7)
 	if m.created_at != nil {
 		fields = append(fields, user.FieldCreatedAt)
 	}
 	if m.updated_at != nil {
 		fields = append(fields, user.FieldUpdatedAt)
+	}
+	if m.display_name_sortkey != nil {
+		fields = append(fields, user.FieldDisplayNameSortkey)
 	}
 	if m.display_name != nil {
 		fields = append(fields, user.FieldDisplayName)
@@ -18136,6 +19431,8 @@ func (m *UserMutation) Field(name string) (ent.Value, bool) {
 		return m.CreatedAt()
 	case user.FieldUpdatedAt:
 		return m.UpdatedAt()
+	case user.FieldDisplayNameSortkey:
+		return m.DisplayNameSortkey()
 	case user.FieldDisplayName:
 		return m.DisplayName()
 	case user.FieldEmail:
@@ -18157,6 +19454,8 @@ func (m *UserMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldCreatedAt(ctx)
 	case user.FieldUpdatedAt:
 		return m.OldUpdatedAt(ctx)
+	case user.FieldDisplayNameSortkey:
+		return m.OldDisplayNameSortkey(ctx)
 	case user.FieldDisplayName:
 		return m.OldDisplayName(ctx)
 	case user.FieldEmail:
@@ -18187,6 +19486,13 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetUpdatedAt(v)
+		return nil
+	case user.FieldDisplayNameSortkey:
+		v, ok := value.(sortkey.Key)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDisplayNameSortkey(v)
 		return nil
 	case user.FieldDisplayName:
 		v, ok := value.(string)
@@ -18245,7 +19551,11 @@ func (m *UserMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *UserMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(user.FieldDisplayNameSortkey) {
+		fields = append(fields, user.FieldDisplayNameSortkey)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -18258,6 +19568,11 @@ func (m *UserMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *UserMutation) ClearField(name string) error {
+	switch name {
+	case user.FieldDisplayNameSortkey:
+		m.ClearDisplayNameSortkey()
+		return nil
+	}
 	return fmt.Errorf("unknown User nullable field %s", name)
 }
 
@@ -18270,6 +19585,9 @@ func (m *UserMutation) ResetField(name string) error {
 		return nil
 	case user.FieldUpdatedAt:
 		m.ResetUpdatedAt()
+		return nil
+	case user.FieldDisplayNameSortkey:
+		m.ResetDisplayNameSortkey()
 		return nil
 	case user.FieldDisplayName:
 		m.ResetDisplayName()
@@ -18442,6 +19760,9 @@ type WellbeingCountyMutation struct {
 	name_fi                 *string
 	name_sv                 *string
 	name_en                 *string
+	name_fi_sortkey         *sortkey.Key
+	name_sv_sortkey         *sortkey.Key
+	name_en_sortkey         *sortkey.Key
 	code                    *string
 	kind                    *wellbeingcounty.Kind
 	population              *int
@@ -18692,6 +20013,153 @@ func (m *WellbeingCountyMutation) NameEnCleared() bool {
 func (m *WellbeingCountyMutation) ResetNameEn() {
 	m.name_en = nil
 	delete(m.clearedFields, wellbeingcounty.FieldNameEn)
+}
+
+// SetNameFiSortkey sets the "name_fi_sortkey" field.
+func (m *WellbeingCountyMutation) SetNameFiSortkey(s sortkey.Key) {
+	m.name_fi_sortkey = &s
+}
+
+// NameFiSortkey returns the value of the "name_fi_sortkey" field in the mutation.
+func (m *WellbeingCountyMutation) NameFiSortkey() (r sortkey.Key, exists bool) {
+	v := m.name_fi_sortkey
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNameFiSortkey returns the old "name_fi_sortkey" field's value of the WellbeingCounty entity.
+// If the WellbeingCounty object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WellbeingCountyMutation) OldNameFiSortkey(ctx context.Context) (v sortkey.Key, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNameFiSortkey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNameFiSortkey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNameFiSortkey: %w", err)
+	}
+	return oldValue.NameFiSortkey, nil
+}
+
+// ClearNameFiSortkey clears the value of the "name_fi_sortkey" field.
+func (m *WellbeingCountyMutation) ClearNameFiSortkey() {
+	m.name_fi_sortkey = nil
+	m.clearedFields[wellbeingcounty.FieldNameFiSortkey] = struct{}{}
+}
+
+// NameFiSortkeyCleared returns if the "name_fi_sortkey" field was cleared in this mutation.
+func (m *WellbeingCountyMutation) NameFiSortkeyCleared() bool {
+	_, ok := m.clearedFields[wellbeingcounty.FieldNameFiSortkey]
+	return ok
+}
+
+// ResetNameFiSortkey resets all changes to the "name_fi_sortkey" field.
+func (m *WellbeingCountyMutation) ResetNameFiSortkey() {
+	m.name_fi_sortkey = nil
+	delete(m.clearedFields, wellbeingcounty.FieldNameFiSortkey)
+}
+
+// SetNameSvSortkey sets the "name_sv_sortkey" field.
+func (m *WellbeingCountyMutation) SetNameSvSortkey(s sortkey.Key) {
+	m.name_sv_sortkey = &s
+}
+
+// NameSvSortkey returns the value of the "name_sv_sortkey" field in the mutation.
+func (m *WellbeingCountyMutation) NameSvSortkey() (r sortkey.Key, exists bool) {
+	v := m.name_sv_sortkey
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNameSvSortkey returns the old "name_sv_sortkey" field's value of the WellbeingCounty entity.
+// If the WellbeingCounty object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WellbeingCountyMutation) OldNameSvSortkey(ctx context.Context) (v sortkey.Key, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNameSvSortkey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNameSvSortkey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNameSvSortkey: %w", err)
+	}
+	return oldValue.NameSvSortkey, nil
+}
+
+// ClearNameSvSortkey clears the value of the "name_sv_sortkey" field.
+func (m *WellbeingCountyMutation) ClearNameSvSortkey() {
+	m.name_sv_sortkey = nil
+	m.clearedFields[wellbeingcounty.FieldNameSvSortkey] = struct{}{}
+}
+
+// NameSvSortkeyCleared returns if the "name_sv_sortkey" field was cleared in this mutation.
+func (m *WellbeingCountyMutation) NameSvSortkeyCleared() bool {
+	_, ok := m.clearedFields[wellbeingcounty.FieldNameSvSortkey]
+	return ok
+}
+
+// ResetNameSvSortkey resets all changes to the "name_sv_sortkey" field.
+func (m *WellbeingCountyMutation) ResetNameSvSortkey() {
+	m.name_sv_sortkey = nil
+	delete(m.clearedFields, wellbeingcounty.FieldNameSvSortkey)
+}
+
+// SetNameEnSortkey sets the "name_en_sortkey" field.
+func (m *WellbeingCountyMutation) SetNameEnSortkey(s sortkey.Key) {
+	m.name_en_sortkey = &s
+}
+
+// NameEnSortkey returns the value of the "name_en_sortkey" field in the mutation.
+func (m *WellbeingCountyMutation) NameEnSortkey() (r sortkey.Key, exists bool) {
+	v := m.name_en_sortkey
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNameEnSortkey returns the old "name_en_sortkey" field's value of the WellbeingCounty entity.
+// If the WellbeingCounty object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WellbeingCountyMutation) OldNameEnSortkey(ctx context.Context) (v sortkey.Key, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNameEnSortkey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNameEnSortkey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNameEnSortkey: %w", err)
+	}
+	return oldValue.NameEnSortkey, nil
+}
+
+// ClearNameEnSortkey clears the value of the "name_en_sortkey" field.
+func (m *WellbeingCountyMutation) ClearNameEnSortkey() {
+	m.name_en_sortkey = nil
+	m.clearedFields[wellbeingcounty.FieldNameEnSortkey] = struct{}{}
+}
+
+// NameEnSortkeyCleared returns if the "name_en_sortkey" field was cleared in this mutation.
+func (m *WellbeingCountyMutation) NameEnSortkeyCleared() bool {
+	_, ok := m.clearedFields[wellbeingcounty.FieldNameEnSortkey]
+	return ok
+}
+
+// ResetNameEnSortkey resets all changes to the "name_en_sortkey" field.
+func (m *WellbeingCountyMutation) ResetNameEnSortkey() {
+	m.name_en_sortkey = nil
+	delete(m.clearedFields, wellbeingcounty.FieldNameEnSortkey)
 }
 
 // SetCode sets the "code" field.
@@ -19087,7 +20555,7 @@ func (m *WellbeingCountyMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *WellbeingCountyMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 10)
 	if m.name_fi != nil {
 		fields = append(fields, wellbeingcounty.FieldNameFi)
 	}
@@ -19096,6 +20564,15 @@ func (m *WellbeingCountyMutation) Fields() []string {
 	}
 	if m.name_en != nil {
 		fields = append(fields, wellbeingcounty.FieldNameEn)
+	}
+	if m.name_fi_sortkey != nil {
+		fields = append(fields, wellbeingcounty.FieldNameFiSortkey)
+	}
+	if m.name_sv_sortkey != nil {
+		fields = append(fields, wellbeingcounty.FieldNameSvSortkey)
+	}
+	if m.name_en_sortkey != nil {
+		fields = append(fields, wellbeingcounty.FieldNameEnSortkey)
 	}
 	if m.code != nil {
 		fields = append(fields, wellbeingcounty.FieldCode)
@@ -19123,6 +20600,12 @@ func (m *WellbeingCountyMutation) Field(name string) (ent.Value, bool) {
 		return m.NameSv()
 	case wellbeingcounty.FieldNameEn:
 		return m.NameEn()
+	case wellbeingcounty.FieldNameFiSortkey:
+		return m.NameFiSortkey()
+	case wellbeingcounty.FieldNameSvSortkey:
+		return m.NameSvSortkey()
+	case wellbeingcounty.FieldNameEnSortkey:
+		return m.NameEnSortkey()
 	case wellbeingcounty.FieldCode:
 		return m.Code()
 	case wellbeingcounty.FieldKind:
@@ -19146,6 +20629,12 @@ func (m *WellbeingCountyMutation) OldField(ctx context.Context, name string) (en
 		return m.OldNameSv(ctx)
 	case wellbeingcounty.FieldNameEn:
 		return m.OldNameEn(ctx)
+	case wellbeingcounty.FieldNameFiSortkey:
+		return m.OldNameFiSortkey(ctx)
+	case wellbeingcounty.FieldNameSvSortkey:
+		return m.OldNameSvSortkey(ctx)
+	case wellbeingcounty.FieldNameEnSortkey:
+		return m.OldNameEnSortkey(ctx)
 	case wellbeingcounty.FieldCode:
 		return m.OldCode(ctx)
 	case wellbeingcounty.FieldKind:
@@ -19183,6 +20672,27 @@ func (m *WellbeingCountyMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetNameEn(v)
+		return nil
+	case wellbeingcounty.FieldNameFiSortkey:
+		v, ok := value.(sortkey.Key)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNameFiSortkey(v)
+		return nil
+	case wellbeingcounty.FieldNameSvSortkey:
+		v, ok := value.(sortkey.Key)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNameSvSortkey(v)
+		return nil
+	case wellbeingcounty.FieldNameEnSortkey:
+		v, ok := value.(sortkey.Key)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNameEnSortkey(v)
 		return nil
 	case wellbeingcounty.FieldCode:
 		v, ok := value.(string)
@@ -19275,6 +20785,15 @@ func (m *WellbeingCountyMutation) ClearedFields() []string {
 	if m.FieldCleared(wellbeingcounty.FieldNameEn) {
 		fields = append(fields, wellbeingcounty.FieldNameEn)
 	}
+	if m.FieldCleared(wellbeingcounty.FieldNameFiSortkey) {
+		fields = append(fields, wellbeingcounty.FieldNameFiSortkey)
+	}
+	if m.FieldCleared(wellbeingcounty.FieldNameSvSortkey) {
+		fields = append(fields, wellbeingcounty.FieldNameSvSortkey)
+	}
+	if m.FieldCleared(wellbeingcounty.FieldNameEnSortkey) {
+		fields = append(fields, wellbeingcounty.FieldNameEnSortkey)
+	}
 	if m.FieldCleared(wellbeingcounty.FieldPopulation) {
 		fields = append(fields, wellbeingcounty.FieldPopulation)
 	}
@@ -19301,6 +20820,15 @@ func (m *WellbeingCountyMutation) ClearField(name string) error {
 	case wellbeingcounty.FieldNameEn:
 		m.ClearNameEn()
 		return nil
+	case wellbeingcounty.FieldNameFiSortkey:
+		m.ClearNameFiSortkey()
+		return nil
+	case wellbeingcounty.FieldNameSvSortkey:
+		m.ClearNameSvSortkey()
+		return nil
+	case wellbeingcounty.FieldNameEnSortkey:
+		m.ClearNameEnSortkey()
+		return nil
 	case wellbeingcounty.FieldPopulation:
 		m.ClearPopulation()
 		return nil
@@ -19323,6 +20851,15 @@ func (m *WellbeingCountyMutation) ResetField(name string) error {
 		return nil
 	case wellbeingcounty.FieldNameEn:
 		m.ResetNameEn()
+		return nil
+	case wellbeingcounty.FieldNameFiSortkey:
+		m.ResetNameFiSortkey()
+		return nil
+	case wellbeingcounty.FieldNameSvSortkey:
+		m.ResetNameSvSortkey()
+		return nil
+	case wellbeingcounty.FieldNameEnSortkey:
+		m.ResetNameEnSortkey()
 		return nil
 	case wellbeingcounty.FieldCode:
 		m.ResetCode()
@@ -19476,6 +21013,7 @@ type WorkshopMutation struct {
 	id                   *int
 	created_at           *time.Time
 	updated_at           *time.Time
+	title_sortkey        *sortkey.Key
 	title                *string
 	description          *string
 	starts_at            *time.Time
@@ -19665,6 +21203,55 @@ func (m *WorkshopMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err e
 // ResetUpdatedAt resets all changes to the "updated_at" field.
 func (m *WorkshopMutation) ResetUpdatedAt() {
 	m.updated_at = nil
+}
+
+// SetTitleSortkey sets the "title_sortkey" field.
+func (m *WorkshopMutation) SetTitleSortkey(s sortkey.Key) {
+	m.title_sortkey = &s
+}
+
+// TitleSortkey returns the value of the "title_sortkey" field in the mutation.
+func (m *WorkshopMutation) TitleSortkey() (r sortkey.Key, exists bool) {
+	v := m.title_sortkey
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTitleSortkey returns the old "title_sortkey" field's value of the Workshop entity.
+// If the Workshop object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WorkshopMutation) OldTitleSortkey(ctx context.Context) (v sortkey.Key, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTitleSortkey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTitleSortkey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTitleSortkey: %w", err)
+	}
+	return oldValue.TitleSortkey, nil
+}
+
+// ClearTitleSortkey clears the value of the "title_sortkey" field.
+func (m *WorkshopMutation) ClearTitleSortkey() {
+	m.title_sortkey = nil
+	m.clearedFields[workshop.FieldTitleSortkey] = struct{}{}
+}
+
+// TitleSortkeyCleared returns if the "title_sortkey" field was cleared in this mutation.
+func (m *WorkshopMutation) TitleSortkeyCleared() bool {
+	_, ok := m.clearedFields[workshop.FieldTitleSortkey]
+	return ok
+}
+
+// ResetTitleSortkey resets all changes to the "title_sortkey" field.
+func (m *WorkshopMutation) ResetTitleSortkey() {
+	m.title_sortkey = nil
+	delete(m.clearedFields, workshop.FieldTitleSortkey)
 }
 
 // SetTitle sets the "title" field.
@@ -20157,12 +21744,15 @@ func (m *WorkshopMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *WorkshopMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 10)
 	if m.created_at != nil {
 		fields = append(fields, workshop.FieldCreatedAt)
 	}
 	if m.updated_at != nil {
 		fields = append(fields, workshop.FieldUpdatedAt)
+	}
+	if m.title_sortkey != nil {
+		fields = append(fields, workshop.FieldTitleSortkey)
 	}
 	if m.title != nil {
 		fields = append(fields, workshop.FieldTitle)
@@ -20197,6 +21787,8 @@ func (m *WorkshopMutation) Field(name string) (ent.Value, bool) {
 		return m.CreatedAt()
 	case workshop.FieldUpdatedAt:
 		return m.UpdatedAt()
+	case workshop.FieldTitleSortkey:
+		return m.TitleSortkey()
 	case workshop.FieldTitle:
 		return m.Title()
 	case workshop.FieldDescription:
@@ -20224,6 +21816,8 @@ func (m *WorkshopMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldCreatedAt(ctx)
 	case workshop.FieldUpdatedAt:
 		return m.OldUpdatedAt(ctx)
+	case workshop.FieldTitleSortkey:
+		return m.OldTitleSortkey(ctx)
 	case workshop.FieldTitle:
 		return m.OldTitle(ctx)
 	case workshop.FieldDescription:
@@ -20260,6 +21854,13 @@ func (m *WorkshopMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetUpdatedAt(v)
+		return nil
+	case workshop.FieldTitleSortkey:
+		v, ok := value.(sortkey.Key)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTitleSortkey(v)
 		return nil
 	case workshop.FieldTitle:
 		v, ok := value.(string)
@@ -20355,6 +21956,9 @@ func (m *WorkshopMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *WorkshopMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(workshop.FieldTitleSortkey) {
+		fields = append(fields, workshop.FieldTitleSortkey)
+	}
 	if m.FieldCleared(workshop.FieldDescription) {
 		fields = append(fields, workshop.FieldDescription)
 	}
@@ -20381,6 +21985,9 @@ func (m *WorkshopMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *WorkshopMutation) ClearField(name string) error {
 	switch name {
+	case workshop.FieldTitleSortkey:
+		m.ClearTitleSortkey()
+		return nil
 	case workshop.FieldDescription:
 		m.ClearDescription()
 		return nil
@@ -20406,6 +22013,9 @@ func (m *WorkshopMutation) ResetField(name string) error {
 		return nil
 	case workshop.FieldUpdatedAt:
 		m.ResetUpdatedAt()
+		return nil
+	case workshop.FieldTitleSortkey:
+		m.ResetTitleSortkey()
 		return nil
 	case workshop.FieldTitle:
 		m.ResetTitle()
@@ -21151,6 +22761,7 @@ type WorkspaceMutation struct {
 	id                      *int
 	created_at              *time.Time
 	updated_at              *time.Time
+	name_sortkey            *sortkey.Key
 	name                    *string
 	slug                    *string
 	description             *string
@@ -21362,6 +22973,55 @@ func (m *WorkspaceMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err 
 // ResetUpdatedAt resets all changes to the "updated_at" field.
 func (m *WorkspaceMutation) ResetUpdatedAt() {
 	m.updated_at = nil
+}
+
+// SetNameSortkey sets the "name_sortkey" field.
+func (m *WorkspaceMutation) SetNameSortkey(s sortkey.Key) {
+	m.name_sortkey = &s
+}
+
+// NameSortkey returns the value of the "name_sortkey" field in the mutation.
+func (m *WorkspaceMutation) NameSortkey() (r sortkey.Key, exists bool) {
+	v := m.name_sortkey
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNameSortkey returns the old "name_sortkey" field's value of the Workspace entity.
+// If the Workspace object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WorkspaceMutation) OldNameSortkey(ctx context.Context) (v sortkey.Key, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNameSortkey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNameSortkey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNameSortkey: %w", err)
+	}
+	return oldValue.NameSortkey, nil
+}
+
+// ClearNameSortkey clears the value of the "name_sortkey" field.
+func (m *WorkspaceMutation) ClearNameSortkey() {
+	m.name_sortkey = nil
+	m.clearedFields[workspace.FieldNameSortkey] = struct{}{}
+}
+
+// NameSortkeyCleared returns if the "name_sortkey" field was cleared in this mutation.
+func (m *WorkspaceMutation) NameSortkeyCleared() bool {
+	_, ok := m.clearedFields[workspace.FieldNameSortkey]
+	return ok
+}
+
+// ResetNameSortkey resets all changes to the "name_sortkey" field.
+func (m *WorkspaceMutation) ResetNameSortkey() {
+	m.name_sortkey = nil
+	delete(m.clearedFields, workspace.FieldNameSortkey)
 }
 
 // SetName sets the "name" field.
@@ -22158,12 +23818,15 @@ func (m *WorkspaceMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *WorkspaceMutation) Fields() []string {
-	fields := make([]string, 0, 6)
+	fields := make([]string, 0, 7)
 	if m.created_at != nil {
 		fields = append(fields, workspace.FieldCreatedAt)
 	}
 	if m.updated_at != nil {
 		fields = append(fields, workspace.FieldUpdatedAt)
+	}
+	if m.name_sortkey != nil {
+		fields = append(fields, workspace.FieldNameSortkey)
 	}
 	if m.name != nil {
 		fields = append(fields, workspace.FieldName)
@@ -22189,6 +23852,8 @@ func (m *WorkspaceMutation) Field(name string) (ent.Value, bool) {
 		return m.CreatedAt()
 	case workspace.FieldUpdatedAt:
 		return m.UpdatedAt()
+	case workspace.FieldNameSortkey:
+		return m.NameSortkey()
 	case workspace.FieldName:
 		return m.Name()
 	case workspace.FieldSlug:
@@ -22210,6 +23875,8 @@ func (m *WorkspaceMutation) OldField(ctx context.Context, name string) (ent.Valu
 		return m.OldCreatedAt(ctx)
 	case workspace.FieldUpdatedAt:
 		return m.OldUpdatedAt(ctx)
+	case workspace.FieldNameSortkey:
+		return m.OldNameSortkey(ctx)
 	case workspace.FieldName:
 		return m.OldName(ctx)
 	case workspace.FieldSlug:
@@ -22240,6 +23907,13 @@ func (m *WorkspaceMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetUpdatedAt(v)
+		return nil
+	case workspace.FieldNameSortkey:
+		v, ok := value.(sortkey.Key)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNameSortkey(v)
 		return nil
 	case workspace.FieldName:
 		v, ok := value.(string)
@@ -22299,6 +23973,9 @@ func (m *WorkspaceMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *WorkspaceMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(workspace.FieldNameSortkey) {
+		fields = append(fields, workspace.FieldNameSortkey)
+	}
 	if m.FieldCleared(workspace.FieldDescription) {
 		fields = append(fields, workspace.FieldDescription)
 	}
@@ -22316,6 +23993,9 @@ func (m *WorkspaceMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *WorkspaceMutation) ClearField(name string) error {
 	switch name {
+	case workspace.FieldNameSortkey:
+		m.ClearNameSortkey()
+		return nil
 	case workspace.FieldDescription:
 		m.ClearDescription()
 		return nil
@@ -22332,6 +24012,9 @@ func (m *WorkspaceMutation) ResetField(name string) error {
 		return nil
 	case workspace.FieldUpdatedAt:
 		m.ResetUpdatedAt()
+		return nil
+	case workspace.FieldNameSortkey:
+		m.ResetNameSortkey()
 		return nil
 	case workspace.FieldName:
 		m.ResetName()

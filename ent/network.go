@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"kokeilu/ent/network"
 	"kokeilu/ent/user"
+	"kokeilu/internal/sortkey"
 	"strings"
 	"time"
 
@@ -22,6 +23,8 @@ type Network struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// When it was last changed (RFC 3339, UTC).
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// Collation key of name (internal/sortkey); NULL until backfilled.
+	NameSortkey sortkey.Key `json:"name_sortkey,omitempty"`
 	// The URL key, derived from the name or title when it is created, unique. At most 100 characters.
 	Slug string `json:"slug,omitempty"`
 	// At most 300 characters.
@@ -145,6 +148,8 @@ func (*Network) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case network.FieldNameSortkey:
+			values[i] = new(sortkey.Key)
 		case network.FieldID:
 			values[i] = new(sql.NullInt64)
 		case network.FieldSlug, network.FieldName, network.FieldDescription, network.FieldKind, network.FieldWebsite:
@@ -187,6 +192,12 @@ func (_m *Network) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
 			} else if value.Valid {
 				_m.UpdatedAt = value.Time
+			}
+		case network.FieldNameSortkey:
+			if value, ok := values[i].(*sortkey.Key); !ok {
+				return fmt.Errorf("unexpected type %T for field name_sortkey", values[i])
+			} else if value != nil {
+				_m.NameSortkey = *value
 			}
 		case network.FieldSlug:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -322,6 +333,9 @@ func (_m *Network) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("updated_at=")
 	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("name_sortkey=")
+	builder.WriteString(fmt.Sprintf("%v", _m.NameSortkey))
 	builder.WriteString(", ")
 	builder.WriteString("slug=")
 	builder.WriteString(_m.Slug)

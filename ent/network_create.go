@@ -12,6 +12,7 @@ import (
 	"kokeilu/ent/pilot"
 	"kokeilu/ent/user"
 	"kokeilu/ent/workspace"
+	"kokeilu/internal/sortkey"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -52,6 +53,12 @@ func (_c *NetworkCreate) SetNillableUpdatedAt(v *time.Time) *NetworkCreate {
 	if v != nil {
 		_c.SetUpdatedAt(*v)
 	}
+	return _c
+}
+
+// SetNameSortkey sets the "name_sortkey" field.
+func (_c *NetworkCreate) SetNameSortkey(v sortkey.Key) *NetworkCreate {
+	_c.mutation.SetNameSortkey(v)
 	return _c
 }
 
@@ -385,6 +392,10 @@ func (_c *NetworkCreate) createSpec() (*Network, *sqlgraph.CreateSpec) {
 		_spec.SetField(network.FieldUpdatedAt, field.TypeTime, value)
 		_node.UpdatedAt = value
 	}
+	if value, ok := _c.mutation.NameSortkey(); ok {
+		_spec.SetField(network.FieldNameSortkey, field.TypeOther, value)
+		_node.NameSortkey = value
+	}
 	if value, ok := _c.mutation.Slug(); ok {
 		_spec.SetField(network.FieldSlug, field.TypeString, value)
 		_node.Slug = value
@@ -591,6 +602,24 @@ func (u *NetworkUpsert) UpdateUpdatedAt() *NetworkUpsert {
 	return u
 }
 
+// SetNameSortkey sets the "name_sortkey" field.
+func (u *NetworkUpsert) SetNameSortkey(v sortkey.Key) *NetworkUpsert {
+	u.Set(network.FieldNameSortkey, v)
+	return u
+}
+
+// UpdateNameSortkey sets the "name_sortkey" field to the value that was provided on create.
+func (u *NetworkUpsert) UpdateNameSortkey() *NetworkUpsert {
+	u.SetExcluded(network.FieldNameSortkey)
+	return u
+}
+
+// ClearNameSortkey clears the value of the "name_sortkey" field.
+func (u *NetworkUpsert) ClearNameSortkey() *NetworkUpsert {
+	u.SetNull(network.FieldNameSortkey)
+	return u
+}
+
 // SetSlug sets the "slug" field.
 func (u *NetworkUpsert) SetSlug(v string) *NetworkUpsert {
 	u.Set(network.FieldSlug, v)
@@ -755,6 +784,27 @@ func (u *NetworkUpsertOne) SetUpdatedAt(v time.Time) *NetworkUpsertOne {
 func (u *NetworkUpsertOne) UpdateUpdatedAt() *NetworkUpsertOne {
 	return u.Update(func(s *NetworkUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetNameSortkey sets the "name_sortkey" field.
+func (u *NetworkUpsertOne) SetNameSortkey(v sortkey.Key) *NetworkUpsertOne {
+	return u.Update(func(s *NetworkUpsert) {
+		s.SetNameSortkey(v)
+	})
+}
+
+// UpdateNameSortkey sets the "name_sortkey" field to the value that was provided on create.
+func (u *NetworkUpsertOne) UpdateNameSortkey() *NetworkUpsertOne {
+	return u.Update(func(s *NetworkUpsert) {
+		s.UpdateNameSortkey()
+	})
+}
+
+// ClearNameSortkey clears the value of the "name_sortkey" field.
+func (u *NetworkUpsertOne) ClearNameSortkey() *NetworkUpsertOne {
+	return u.Update(func(s *NetworkUpsert) {
+		s.ClearNameSortkey()
 	})
 }
 
@@ -1106,6 +1156,27 @@ func (u *NetworkUpsertBulk) SetUpdatedAt(v time.Time) *NetworkUpsertBulk {
 func (u *NetworkUpsertBulk) UpdateUpdatedAt() *NetworkUpsertBulk {
 	return u.Update(func(s *NetworkUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetNameSortkey sets the "name_sortkey" field.
+func (u *NetworkUpsertBulk) SetNameSortkey(v sortkey.Key) *NetworkUpsertBulk {
+	return u.Update(func(s *NetworkUpsert) {
+		s.SetNameSortkey(v)
+	})
+}
+
+// UpdateNameSortkey sets the "name_sortkey" field to the value that was provided on create.
+func (u *NetworkUpsertBulk) UpdateNameSortkey() *NetworkUpsertBulk {
+	return u.Update(func(s *NetworkUpsert) {
+		s.UpdateNameSortkey()
+	})
+}
+
+// ClearNameSortkey clears the value of the "name_sortkey" field.
+func (u *NetworkUpsertBulk) ClearNameSortkey() *NetworkUpsertBulk {
+	return u.Update(func(s *NetworkUpsert) {
+		s.ClearNameSortkey()
 	})
 }
 

@@ -12,6 +12,7 @@ import (
 	"kokeilu/ent/pilot"
 	"kokeilu/ent/predicate"
 	"kokeilu/ent/workspace"
+	"kokeilu/internal/sortkey"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -35,6 +36,18 @@ func (_u *NetworkUpdate) Where(ps ...predicate.Network) *NetworkUpdate {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *NetworkUpdate) SetUpdatedAt(v time.Time) *NetworkUpdate {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetNameSortkey sets the "name_sortkey" field.
+func (_u *NetworkUpdate) SetNameSortkey(v sortkey.Key) *NetworkUpdate {
+	_u.mutation.SetNameSortkey(v)
+	return _u
+}
+
+// ClearNameSortkey clears the value of the "name_sortkey" field.
+func (_u *NetworkUpdate) ClearNameSortkey() *NetworkUpdate {
+	_u.mutation.ClearNameSortkey()
 	return _u
 }
 
@@ -457,6 +470,12 @@ func (_u *NetworkUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(network.FieldUpdatedAt, field.TypeTime, value)
 	}
+	if value, ok := _u.mutation.NameSortkey(); ok {
+		_spec.SetField(network.FieldNameSortkey, field.TypeOther, value)
+	}
+	if _u.mutation.NameSortkeyCleared() {
+		_spec.ClearField(network.FieldNameSortkey, field.TypeOther)
+	}
 	if value, ok := _u.mutation.Slug(); ok {
 		_spec.SetField(network.FieldSlug, field.TypeString, value)
 	}
@@ -767,6 +786,18 @@ type NetworkUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *NetworkUpdateOne) SetUpdatedAt(v time.Time) *NetworkUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetNameSortkey sets the "name_sortkey" field.
+func (_u *NetworkUpdateOne) SetNameSortkey(v sortkey.Key) *NetworkUpdateOne {
+	_u.mutation.SetNameSortkey(v)
+	return _u
+}
+
+// ClearNameSortkey clears the value of the "name_sortkey" field.
+func (_u *NetworkUpdateOne) ClearNameSortkey() *NetworkUpdateOne {
+	_u.mutation.ClearNameSortkey()
 	return _u
 }
 
@@ -1218,6 +1249,12 @@ func (_u *NetworkUpdateOne) sqlSave(ctx context.Context) (_node *Network, err er
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(network.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.NameSortkey(); ok {
+		_spec.SetField(network.FieldNameSortkey, field.TypeOther, value)
+	}
+	if _u.mutation.NameSortkeyCleared() {
+		_spec.ClearField(network.FieldNameSortkey, field.TypeOther)
 	}
 	if value, ok := _u.mutation.Slug(); ok {
 		_spec.SetField(network.FieldSlug, field.TypeString, value)

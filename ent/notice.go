@@ -7,6 +7,7 @@ import (
 	"kokeilu/ent/notice"
 	"kokeilu/ent/user"
 	"kokeilu/ent/workspace"
+	"kokeilu/internal/sortkey"
 	"strings"
 	"time"
 
@@ -19,6 +20,8 @@ type Notice struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID int `json:"id,omitempty"`
+	// Collation key of title (internal/sortkey); NULL until backfilled.
+	TitleSortkey sortkey.Key `json:"title_sortkey,omitempty"`
 	// At most 200 characters.
 	Title string `json:"title,omitempty"`
 	// At most 20000 characters.
@@ -81,6 +84,8 @@ func (*Notice) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case notice.FieldTitleSortkey:
+			values[i] = new(sortkey.Key)
 		case notice.FieldID:
 			values[i] = new(sql.NullInt64)
 		case notice.FieldTitle, notice.FieldBody, notice.FieldKind, notice.FieldURL:
@@ -112,6 +117,12 @@ func (_m *Notice) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field id", value)
 			}
 			_m.ID = int(value.Int64)
+		case notice.FieldTitleSortkey:
+			if value, ok := values[i].(*sortkey.Key); !ok {
+				return fmt.Errorf("unexpected type %T for field title_sortkey", values[i])
+			} else if value != nil {
+				_m.TitleSortkey = *value
+			}
 		case notice.FieldTitle:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field title", values[i])
@@ -216,6 +227,9 @@ func (_m *Notice) String() string {
 	var builder strings.Builder
 	builder.WriteString("Notice(")
 	builder.WriteString(fmt.Sprintf("id=%v, ", _m.ID))
+	builder.WriteString("title_sortkey=")
+	builder.WriteString(fmt.Sprintf("%v", _m.TitleSortkey))
+	builder.WriteString(", ")
 	builder.WriteString("title=")
 	builder.WriteString(_m.Title)
 	builder.WriteString(", ")

@@ -9,6 +9,7 @@ import (
 	"kokeilu/ent/notice"
 	"kokeilu/ent/user"
 	"kokeilu/ent/workspace"
+	"kokeilu/internal/sortkey"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -22,6 +23,12 @@ type NoticeCreate struct {
 	mutation *NoticeMutation
 	hooks    []Hook
 	conflict []sql.ConflictOption
+}
+
+// SetTitleSortkey sets the "title_sortkey" field.
+func (_c *NoticeCreate) SetTitleSortkey(v sortkey.Key) *NoticeCreate {
+	_c.mutation.SetTitleSortkey(v)
+	return _c
 }
 
 // SetTitle sets the "title" field.
@@ -256,6 +263,10 @@ func (_c *NoticeCreate) createSpec() (*Notice, *sqlgraph.CreateSpec) {
 		_spec = sqlgraph.NewCreateSpec(notice.Table, sqlgraph.NewFieldSpec(notice.FieldID, field.TypeInt))
 	)
 	_spec.OnConflict = _c.conflict
+	if value, ok := _c.mutation.TitleSortkey(); ok {
+		_spec.SetField(notice.FieldTitleSortkey, field.TypeOther, value)
+		_node.TitleSortkey = value
+	}
 	if value, ok := _c.mutation.Title(); ok {
 		_spec.SetField(notice.FieldTitle, field.TypeString, value)
 		_node.Title = value
@@ -325,7 +336,7 @@ func (_c *NoticeCreate) createSpec() (*Notice, *sqlgraph.CreateSpec) {
 // of the `INSERT` statement. For example:
 //
 //	client.Notice.Create().
-//		SetTitle(v).
+//		SetTitleSortkey(v).
 //		OnConflict(
 //			// Update the row with the new values
 //			// the was proposed for insertion.
@@ -334,7 +345,7 @@ func (_c *NoticeCreate) createSpec() (*Notice, *sqlgraph.CreateSpec) {
 //		// Override some of the fields with custom
 //		// update values.
 //		Update(func(u *ent.NoticeUpsert) {
-//			SetTitle(v+v).
+//			SetTitleSortkey(v+v).
 //		}).
 //		Exec(ctx)
 func (_c *NoticeCreate) OnConflict(opts ...sql.ConflictOption) *NoticeUpsertOne {
@@ -369,6 +380,24 @@ type (
 		*sql.UpdateSet
 	}
 )
+
+// SetTitleSortkey sets the "title_sortkey" field.
+func (u *NoticeUpsert) SetTitleSortkey(v sortkey.Key) *NoticeUpsert {
+	u.Set(notice.FieldTitleSortkey, v)
+	return u
+}
+
+// UpdateTitleSortkey sets the "title_sortkey" field to the value that was provided on create.
+func (u *NoticeUpsert) UpdateTitleSortkey() *NoticeUpsert {
+	u.SetExcluded(notice.FieldTitleSortkey)
+	return u
+}
+
+// ClearTitleSortkey clears the value of the "title_sortkey" field.
+func (u *NoticeUpsert) ClearTitleSortkey() *NoticeUpsert {
+	u.SetNull(notice.FieldTitleSortkey)
+	return u
+}
 
 // SetTitle sets the "title" field.
 func (u *NoticeUpsert) SetTitle(v string) *NoticeUpsert {
@@ -516,6 +545,27 @@ func (u *NoticeUpsertOne) Update(set func(*NoticeUpsert)) *NoticeUpsertOne {
 		set(&NoticeUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetTitleSortkey sets the "title_sortkey" field.
+func (u *NoticeUpsertOne) SetTitleSortkey(v sortkey.Key) *NoticeUpsertOne {
+	return u.Update(func(s *NoticeUpsert) {
+		s.SetTitleSortkey(v)
+	})
+}
+
+// UpdateTitleSortkey sets the "title_sortkey" field to the value that was provided on create.
+func (u *NoticeUpsertOne) UpdateTitleSortkey() *NoticeUpsertOne {
+	return u.Update(func(s *NoticeUpsert) {
+		s.UpdateTitleSortkey()
+	})
+}
+
+// ClearTitleSortkey clears the value of the "title_sortkey" field.
+func (u *NoticeUpsertOne) ClearTitleSortkey() *NoticeUpsertOne {
+	return u.Update(func(s *NoticeUpsert) {
+		s.ClearTitleSortkey()
+	})
 }
 
 // SetTitle sets the "title" field.
@@ -779,7 +829,7 @@ func (_c *NoticeCreateBulk) ExecX(ctx context.Context) {
 //		// Override some of the fields with custom
 //		// update values.
 //		Update(func(u *ent.NoticeUpsert) {
-//			SetTitle(v+v).
+//			SetTitleSortkey(v+v).
 //		}).
 //		Exec(ctx)
 func (_c *NoticeCreateBulk) OnConflict(opts ...sql.ConflictOption) *NoticeUpsertBulk {
@@ -846,6 +896,27 @@ func (u *NoticeUpsertBulk) Update(set func(*NoticeUpsert)) *NoticeUpsertBulk {
 		set(&NoticeUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetTitleSortkey sets the "title_sortkey" field.
+func (u *NoticeUpsertBulk) SetTitleSortkey(v sortkey.Key) *NoticeUpsertBulk {
+	return u.Update(func(s *NoticeUpsert) {
+		s.SetTitleSortkey(v)
+	})
+}
+
+// UpdateTitleSortkey sets the "title_sortkey" field to the value that was provided on create.
+func (u *NoticeUpsertBulk) UpdateTitleSortkey() *NoticeUpsertBulk {
+	return u.Update(func(s *NoticeUpsert) {
+		s.UpdateTitleSortkey()
+	})
+}
+
+// ClearTitleSortkey clears the value of the "title_sortkey" field.
+func (u *NoticeUpsertBulk) ClearTitleSortkey() *NoticeUpsertBulk {
+	return u.Update(func(s *NoticeUpsert) {
+		s.ClearTitleSortkey()
+	})
 }
 
 // SetTitle sets the "title" field.

@@ -339,12 +339,12 @@ func (_q *NoticeQuery) WithAuthor(opts ...func(*UserQuery)) *NoticeQuery {
 // Example:
 //
 //	var v []struct {
-//		Title string `json:"title,omitempty"`
+//		TitleSortkey sortkey.Key `json:"title_sortkey,omitempty"`
 //		Count int `json:"count,omitempty"`
 //	}
 //
 //	client.Notice.Query().
-//		GroupBy(notice.FieldTitle).
+//		GroupBy(notice.FieldTitleSortkey).
 //		Aggregate(ent.Count()).
 //		Scan(ctx, &v)
 func (_q *NoticeQuery) GroupBy(field string, fields ...string) *NoticeGroupBy {
@@ -362,11 +362,11 @@ func (_q *NoticeQuery) GroupBy(field string, fields ...string) *NoticeGroupBy {
 // Example:
 //
 //	var v []struct {
-//		Title string `json:"title,omitempty"`
+//		TitleSortkey sortkey.Key `json:"title_sortkey,omitempty"`
 //	}
 //
 //	client.Notice.Query().
-//		Select(notice.FieldTitle).
+//		Select(notice.FieldTitleSortkey).
 //		Scan(ctx, &v)
 func (_q *NoticeQuery) Select(fields ...string) *NoticeSelect {
 	_q.ctx.Fields = append(_q.ctx.Fields, fields...)

@@ -10,6 +10,7 @@ import (
 	"kokeilu/ent/predicate"
 	"kokeilu/ent/user"
 	"kokeilu/ent/workspace"
+	"kokeilu/internal/sortkey"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -27,6 +28,18 @@ type NoticeUpdate struct {
 // Where appends a list predicates to the NoticeUpdate builder.
 func (_u *NoticeUpdate) Where(ps ...predicate.Notice) *NoticeUpdate {
 	_u.mutation.Where(ps...)
+	return _u
+}
+
+// SetTitleSortkey sets the "title_sortkey" field.
+func (_u *NoticeUpdate) SetTitleSortkey(v sortkey.Key) *NoticeUpdate {
+	_u.mutation.SetTitleSortkey(v)
+	return _u
+}
+
+// ClearTitleSortkey clears the value of the "title_sortkey" field.
+func (_u *NoticeUpdate) ClearTitleSortkey() *NoticeUpdate {
+	_u.mutation.ClearTitleSortkey()
 	return _u
 }
 
@@ -266,6 +279,12 @@ func (_u *NoticeUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			}
 		}
 	}
+	if value, ok := _u.mutation.TitleSortkey(); ok {
+		_spec.SetField(notice.FieldTitleSortkey, field.TypeOther, value)
+	}
+	if _u.mutation.TitleSortkeyCleared() {
+		_spec.ClearField(notice.FieldTitleSortkey, field.TypeOther)
+	}
 	if value, ok := _u.mutation.Title(); ok {
 		_spec.SetField(notice.FieldTitle, field.TypeString, value)
 	}
@@ -375,6 +394,18 @@ type NoticeUpdateOne struct {
 	fields   []string
 	hooks    []Hook
 	mutation *NoticeMutation
+}
+
+// SetTitleSortkey sets the "title_sortkey" field.
+func (_u *NoticeUpdateOne) SetTitleSortkey(v sortkey.Key) *NoticeUpdateOne {
+	_u.mutation.SetTitleSortkey(v)
+	return _u
+}
+
+// ClearTitleSortkey clears the value of the "title_sortkey" field.
+func (_u *NoticeUpdateOne) ClearTitleSortkey() *NoticeUpdateOne {
+	_u.mutation.ClearTitleSortkey()
+	return _u
 }
 
 // SetTitle sets the "title" field.
@@ -642,6 +673,12 @@ func (_u *NoticeUpdateOne) sqlSave(ctx context.Context) (_node *Notice, err erro
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.TitleSortkey(); ok {
+		_spec.SetField(notice.FieldTitleSortkey, field.TypeOther, value)
+	}
+	if _u.mutation.TitleSortkeyCleared() {
+		_spec.ClearField(notice.FieldTitleSortkey, field.TypeOther)
 	}
 	if value, ok := _u.mutation.Title(); ok {
 		_spec.SetField(notice.FieldTitle, field.TypeString, value)

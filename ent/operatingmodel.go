@@ -7,6 +7,7 @@ import (
 	"kokeilu/ent/operatingmodel"
 	"kokeilu/ent/user"
 	"kokeilu/ent/workspace"
+	"kokeilu/internal/sortkey"
 	"strings"
 	"time"
 
@@ -23,6 +24,8 @@ type OperatingModel struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// When it was last changed (RFC 3339, UTC).
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// Collation key of name (internal/sortkey); NULL until backfilled.
+	NameSortkey sortkey.Key `json:"name_sortkey,omitempty"`
 	// The URL key, derived from the name or title when it is created, unique. At most 100 characters.
 	Slug string `json:"slug,omitempty"`
 	// At most 300 characters.
@@ -162,6 +165,8 @@ func (*OperatingModel) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case operatingmodel.FieldNameSortkey:
+			values[i] = new(sortkey.Key)
 		case operatingmodel.FieldID:
 			values[i] = new(sql.NullInt64)
 		case operatingmodel.FieldSlug, operatingmodel.FieldName, operatingmodel.FieldSummary, operatingmodel.FieldCoreIdea, operatingmodel.FieldConditions, operatingmodel.FieldOperatingEnvironment, operatingmodel.FieldFunder, operatingmodel.FieldSourceURL:
@@ -206,6 +211,12 @@ func (_m *OperatingModel) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
 			} else if value.Valid {
 				_m.UpdatedAt = value.Time
+			}
+		case operatingmodel.FieldNameSortkey:
+			if value, ok := values[i].(*sortkey.Key); !ok {
+				return fmt.Errorf("unexpected type %T for field name_sortkey", values[i])
+			} else if value != nil {
+				_m.NameSortkey = *value
 			}
 		case operatingmodel.FieldSlug:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -357,6 +368,9 @@ func (_m *OperatingModel) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("updated_at=")
 	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("name_sortkey=")
+	builder.WriteString(fmt.Sprintf("%v", _m.NameSortkey))
 	builder.WriteString(", ")
 	builder.WriteString("slug=")
 	builder.WriteString(_m.Slug)

@@ -13,6 +13,7 @@ import (
 	"kokeilu/ent/user"
 	"kokeilu/ent/wellbeingcounty"
 	"kokeilu/ent/workspace"
+	"kokeilu/internal/sortkey"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -53,6 +54,12 @@ func (_c *OperatingModelCreate) SetNillableUpdatedAt(v *time.Time) *OperatingMod
 	if v != nil {
 		_c.SetUpdatedAt(*v)
 	}
+	return _c
+}
+
+// SetNameSortkey sets the "name_sortkey" field.
+func (_c *OperatingModelCreate) SetNameSortkey(v sortkey.Key) *OperatingModelCreate {
+	_c.mutation.SetNameSortkey(v)
 	return _c
 }
 
@@ -427,6 +434,10 @@ func (_c *OperatingModelCreate) createSpec() (*OperatingModel, *sqlgraph.CreateS
 		_spec.SetField(operatingmodel.FieldUpdatedAt, field.TypeTime, value)
 		_node.UpdatedAt = value
 	}
+	if value, ok := _c.mutation.NameSortkey(); ok {
+		_spec.SetField(operatingmodel.FieldNameSortkey, field.TypeOther, value)
+		_node.NameSortkey = value
+	}
 	if value, ok := _c.mutation.Slug(); ok {
 		_spec.SetField(operatingmodel.FieldSlug, field.TypeString, value)
 		_node.Slug = value
@@ -654,6 +665,24 @@ func (u *OperatingModelUpsert) UpdateUpdatedAt() *OperatingModelUpsert {
 	return u
 }
 
+// SetNameSortkey sets the "name_sortkey" field.
+func (u *OperatingModelUpsert) SetNameSortkey(v sortkey.Key) *OperatingModelUpsert {
+	u.Set(operatingmodel.FieldNameSortkey, v)
+	return u
+}
+
+// UpdateNameSortkey sets the "name_sortkey" field to the value that was provided on create.
+func (u *OperatingModelUpsert) UpdateNameSortkey() *OperatingModelUpsert {
+	u.SetExcluded(operatingmodel.FieldNameSortkey)
+	return u
+}
+
+// ClearNameSortkey clears the value of the "name_sortkey" field.
+func (u *OperatingModelUpsert) ClearNameSortkey() *OperatingModelUpsert {
+	u.SetNull(operatingmodel.FieldNameSortkey)
+	return u
+}
+
 // SetSlug sets the "slug" field.
 func (u *OperatingModelUpsert) SetSlug(v string) *OperatingModelUpsert {
 	u.Set(operatingmodel.FieldSlug, v)
@@ -842,6 +871,27 @@ func (u *OperatingModelUpsertOne) SetUpdatedAt(v time.Time) *OperatingModelUpser
 func (u *OperatingModelUpsertOne) UpdateUpdatedAt() *OperatingModelUpsertOne {
 	return u.Update(func(s *OperatingModelUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetNameSortkey sets the "name_sortkey" field.
+func (u *OperatingModelUpsertOne) SetNameSortkey(v sortkey.Key) *OperatingModelUpsertOne {
+	return u.Update(func(s *OperatingModelUpsert) {
+		s.SetNameSortkey(v)
+	})
+}
+
+// UpdateNameSortkey sets the "name_sortkey" field to the value that was provided on create.
+func (u *OperatingModelUpsertOne) UpdateNameSortkey() *OperatingModelUpsertOne {
+	return u.Update(func(s *OperatingModelUpsert) {
+		s.UpdateNameSortkey()
+	})
+}
+
+// ClearNameSortkey clears the value of the "name_sortkey" field.
+func (u *OperatingModelUpsertOne) ClearNameSortkey() *OperatingModelUpsertOne {
+	return u.Update(func(s *OperatingModelUpsert) {
+		s.ClearNameSortkey()
 	})
 }
 
@@ -1221,6 +1271,27 @@ func (u *OperatingModelUpsertBulk) SetUpdatedAt(v time.Time) *OperatingModelUpse
 func (u *OperatingModelUpsertBulk) UpdateUpdatedAt() *OperatingModelUpsertBulk {
 	return u.Update(func(s *OperatingModelUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetNameSortkey sets the "name_sortkey" field.
+func (u *OperatingModelUpsertBulk) SetNameSortkey(v sortkey.Key) *OperatingModelUpsertBulk {
+	return u.Update(func(s *OperatingModelUpsert) {
+		s.SetNameSortkey(v)
+	})
+}
+
+// UpdateNameSortkey sets the "name_sortkey" field to the value that was provided on create.
+func (u *OperatingModelUpsertBulk) UpdateNameSortkey() *OperatingModelUpsertBulk {
+	return u.Update(func(s *OperatingModelUpsert) {
+		s.UpdateNameSortkey()
+	})
+}
+
+// ClearNameSortkey clears the value of the "name_sortkey" field.
+func (u *OperatingModelUpsertBulk) ClearNameSortkey() *OperatingModelUpsertBulk {
+	return u.Update(func(s *OperatingModelUpsert) {
+		s.ClearNameSortkey()
 	})
 }
 

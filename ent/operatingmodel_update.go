@@ -12,6 +12,7 @@ import (
 	"kokeilu/ent/pilot"
 	"kokeilu/ent/predicate"
 	"kokeilu/ent/wellbeingcounty"
+	"kokeilu/internal/sortkey"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -35,6 +36,18 @@ func (_u *OperatingModelUpdate) Where(ps ...predicate.OperatingModel) *Operating
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *OperatingModelUpdate) SetUpdatedAt(v time.Time) *OperatingModelUpdate {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetNameSortkey sets the "name_sortkey" field.
+func (_u *OperatingModelUpdate) SetNameSortkey(v sortkey.Key) *OperatingModelUpdate {
+	_u.mutation.SetNameSortkey(v)
+	return _u
+}
+
+// ClearNameSortkey clears the value of the "name_sortkey" field.
+func (_u *OperatingModelUpdate) ClearNameSortkey() *OperatingModelUpdate {
+	_u.mutation.ClearNameSortkey()
 	return _u
 }
 
@@ -498,6 +511,12 @@ func (_u *OperatingModelUpdate) sqlSave(ctx context.Context) (_node int, err err
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(operatingmodel.FieldUpdatedAt, field.TypeTime, value)
 	}
+	if value, ok := _u.mutation.NameSortkey(); ok {
+		_spec.SetField(operatingmodel.FieldNameSortkey, field.TypeOther, value)
+	}
+	if _u.mutation.NameSortkeyCleared() {
+		_spec.ClearField(operatingmodel.FieldNameSortkey, field.TypeOther)
+	}
 	if value, ok := _u.mutation.Slug(); ok {
 		_spec.SetField(operatingmodel.FieldSlug, field.TypeString, value)
 	}
@@ -817,6 +836,18 @@ type OperatingModelUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *OperatingModelUpdateOne) SetUpdatedAt(v time.Time) *OperatingModelUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetNameSortkey sets the "name_sortkey" field.
+func (_u *OperatingModelUpdateOne) SetNameSortkey(v sortkey.Key) *OperatingModelUpdateOne {
+	_u.mutation.SetNameSortkey(v)
+	return _u
+}
+
+// ClearNameSortkey clears the value of the "name_sortkey" field.
+func (_u *OperatingModelUpdateOne) ClearNameSortkey() *OperatingModelUpdateOne {
+	_u.mutation.ClearNameSortkey()
 	return _u
 }
 
@@ -1309,6 +1340,12 @@ func (_u *OperatingModelUpdateOne) sqlSave(ctx context.Context) (_node *Operatin
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(operatingmodel.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.NameSortkey(); ok {
+		_spec.SetField(operatingmodel.FieldNameSortkey, field.TypeOther, value)
+	}
+	if _u.mutation.NameSortkeyCleared() {
+		_spec.ClearField(operatingmodel.FieldNameSortkey, field.TypeOther)
 	}
 	if value, ok := _u.mutation.Slug(); ok {
 		_spec.SetField(operatingmodel.FieldSlug, field.TypeString, value)

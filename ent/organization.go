@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"kokeilu/ent/municipality"
 	"kokeilu/ent/organization"
+	"kokeilu/internal/sortkey"
 	"strings"
 	"time"
 
@@ -22,6 +23,8 @@ type Organization struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// When it was last changed (RFC 3339, UTC).
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// Collation key of name (internal/sortkey); NULL until backfilled.
+	NameSortkey sortkey.Key `json:"name_sortkey,omitempty"`
 	// At most 300 characters.
 	Name string `json:"name,omitempty"`
 	// At most 100 characters.
@@ -91,6 +94,8 @@ func (*Organization) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case organization.FieldNameSortkey:
+			values[i] = new(sortkey.Key)
 		case organization.FieldID:
 			values[i] = new(sql.NullInt64)
 		case organization.FieldName, organization.FieldSlug, organization.FieldKind, organization.FieldDescription, organization.FieldWebsite:
@@ -131,6 +136,12 @@ func (_m *Organization) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
 			} else if value.Valid {
 				_m.UpdatedAt = value.Time
+			}
+		case organization.FieldNameSortkey:
+			if value, ok := values[i].(*sortkey.Key); !ok {
+				return fmt.Errorf("unexpected type %T for field name_sortkey", values[i])
+			} else if value != nil {
+				_m.NameSortkey = *value
 			}
 		case organization.FieldName:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -225,6 +236,9 @@ func (_m *Organization) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("updated_at=")
 	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("name_sortkey=")
+	builder.WriteString(fmt.Sprintf("%v", _m.NameSortkey))
 	builder.WriteString(", ")
 	builder.WriteString("name=")
 	builder.WriteString(_m.Name)

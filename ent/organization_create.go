@@ -10,6 +10,7 @@ import (
 	"kokeilu/ent/network"
 	"kokeilu/ent/organization"
 	"kokeilu/ent/pilot"
+	"kokeilu/internal/sortkey"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -50,6 +51,12 @@ func (_c *OrganizationCreate) SetNillableUpdatedAt(v *time.Time) *OrganizationCr
 	if v != nil {
 		_c.SetUpdatedAt(*v)
 	}
+	return _c
+}
+
+// SetNameSortkey sets the "name_sortkey" field.
+func (_c *OrganizationCreate) SetNameSortkey(v sortkey.Key) *OrganizationCreate {
+	_c.mutation.SetNameSortkey(v)
 	return _c
 }
 
@@ -291,6 +298,10 @@ func (_c *OrganizationCreate) createSpec() (*Organization, *sqlgraph.CreateSpec)
 		_spec.SetField(organization.FieldUpdatedAt, field.TypeTime, value)
 		_node.UpdatedAt = value
 	}
+	if value, ok := _c.mutation.NameSortkey(); ok {
+		_spec.SetField(organization.FieldNameSortkey, field.TypeOther, value)
+		_node.NameSortkey = value
+	}
 	if value, ok := _c.mutation.Name(); ok {
 		_spec.SetField(organization.FieldName, field.TypeString, value)
 		_node.Name = value
@@ -424,6 +435,24 @@ func (u *OrganizationUpsert) UpdateUpdatedAt() *OrganizationUpsert {
 	return u
 }
 
+// SetNameSortkey sets the "name_sortkey" field.
+func (u *OrganizationUpsert) SetNameSortkey(v sortkey.Key) *OrganizationUpsert {
+	u.Set(organization.FieldNameSortkey, v)
+	return u
+}
+
+// UpdateNameSortkey sets the "name_sortkey" field to the value that was provided on create.
+func (u *OrganizationUpsert) UpdateNameSortkey() *OrganizationUpsert {
+	u.SetExcluded(organization.FieldNameSortkey)
+	return u
+}
+
+// ClearNameSortkey clears the value of the "name_sortkey" field.
+func (u *OrganizationUpsert) ClearNameSortkey() *OrganizationUpsert {
+	u.SetNull(organization.FieldNameSortkey)
+	return u
+}
+
 // SetName sets the "name" field.
 func (u *OrganizationUpsert) SetName(v string) *OrganizationUpsert {
 	u.Set(organization.FieldName, v)
@@ -552,6 +581,27 @@ func (u *OrganizationUpsertOne) SetUpdatedAt(v time.Time) *OrganizationUpsertOne
 func (u *OrganizationUpsertOne) UpdateUpdatedAt() *OrganizationUpsertOne {
 	return u.Update(func(s *OrganizationUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetNameSortkey sets the "name_sortkey" field.
+func (u *OrganizationUpsertOne) SetNameSortkey(v sortkey.Key) *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.SetNameSortkey(v)
+	})
+}
+
+// UpdateNameSortkey sets the "name_sortkey" field to the value that was provided on create.
+func (u *OrganizationUpsertOne) UpdateNameSortkey() *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.UpdateNameSortkey()
+	})
+}
+
+// ClearNameSortkey clears the value of the "name_sortkey" field.
+func (u *OrganizationUpsertOne) ClearNameSortkey() *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.ClearNameSortkey()
 	})
 }
 
@@ -861,6 +911,27 @@ func (u *OrganizationUpsertBulk) SetUpdatedAt(v time.Time) *OrganizationUpsertBu
 func (u *OrganizationUpsertBulk) UpdateUpdatedAt() *OrganizationUpsertBulk {
 	return u.Update(func(s *OrganizationUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetNameSortkey sets the "name_sortkey" field.
+func (u *OrganizationUpsertBulk) SetNameSortkey(v sortkey.Key) *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.SetNameSortkey(v)
+	})
+}
+
+// UpdateNameSortkey sets the "name_sortkey" field to the value that was provided on create.
+func (u *OrganizationUpsertBulk) UpdateNameSortkey() *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.UpdateNameSortkey()
+	})
+}
+
+// ClearNameSortkey clears the value of the "name_sortkey" field.
+func (u *OrganizationUpsertBulk) ClearNameSortkey() *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.ClearNameSortkey()
 	})
 }
 

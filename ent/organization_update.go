@@ -11,6 +11,7 @@ import (
 	"kokeilu/ent/organization"
 	"kokeilu/ent/pilot"
 	"kokeilu/ent/predicate"
+	"kokeilu/internal/sortkey"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -34,6 +35,18 @@ func (_u *OrganizationUpdate) Where(ps ...predicate.Organization) *OrganizationU
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *OrganizationUpdate) SetUpdatedAt(v time.Time) *OrganizationUpdate {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetNameSortkey sets the "name_sortkey" field.
+func (_u *OrganizationUpdate) SetNameSortkey(v sortkey.Key) *OrganizationUpdate {
+	_u.mutation.SetNameSortkey(v)
+	return _u
+}
+
+// ClearNameSortkey clears the value of the "name_sortkey" field.
+func (_u *OrganizationUpdate) ClearNameSortkey() *OrganizationUpdate {
+	_u.mutation.ClearNameSortkey()
 	return _u
 }
 
@@ -308,6 +321,12 @@ func (_u *OrganizationUpdate) sqlSave(ctx context.Context) (_node int, err error
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(organization.FieldUpdatedAt, field.TypeTime, value)
 	}
+	if value, ok := _u.mutation.NameSortkey(); ok {
+		_spec.SetField(organization.FieldNameSortkey, field.TypeOther, value)
+	}
+	if _u.mutation.NameSortkeyCleared() {
+		_spec.ClearField(organization.FieldNameSortkey, field.TypeOther)
+	}
 	if value, ok := _u.mutation.Name(); ok {
 		_spec.SetField(organization.FieldName, field.TypeString, value)
 	}
@@ -471,6 +490,18 @@ type OrganizationUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *OrganizationUpdateOne) SetUpdatedAt(v time.Time) *OrganizationUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetNameSortkey sets the "name_sortkey" field.
+func (_u *OrganizationUpdateOne) SetNameSortkey(v sortkey.Key) *OrganizationUpdateOne {
+	_u.mutation.SetNameSortkey(v)
+	return _u
+}
+
+// ClearNameSortkey clears the value of the "name_sortkey" field.
+func (_u *OrganizationUpdateOne) ClearNameSortkey() *OrganizationUpdateOne {
+	_u.mutation.ClearNameSortkey()
 	return _u
 }
 
@@ -774,6 +805,12 @@ func (_u *OrganizationUpdateOne) sqlSave(ctx context.Context) (_node *Organizati
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(organization.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.NameSortkey(); ok {
+		_spec.SetField(organization.FieldNameSortkey, field.TypeOther, value)
+	}
+	if _u.mutation.NameSortkeyCleared() {
+		_spec.ClearField(organization.FieldNameSortkey, field.TypeOther)
 	}
 	if value, ok := _u.mutation.Name(); ok {
 		_spec.SetField(organization.FieldName, field.TypeString, value)

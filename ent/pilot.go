@@ -8,6 +8,7 @@ import (
 	"kokeilu/ent/pilot"
 	"kokeilu/ent/user"
 	"kokeilu/ent/workspace"
+	"kokeilu/internal/sortkey"
 	"strings"
 	"time"
 
@@ -24,6 +25,8 @@ type Pilot struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// When it was last changed (RFC 3339, UTC).
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// Collation key of title (internal/sortkey); NULL until backfilled.
+	TitleSortkey sortkey.Key `json:"title_sortkey,omitempty"`
 	// The URL key, derived from the name or title when it is created, unique. At most 100 characters.
 	Slug string `json:"slug,omitempty"`
 	// At most 300 characters.
@@ -178,6 +181,8 @@ func (*Pilot) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case pilot.FieldTitleSortkey:
+			values[i] = new(sortkey.Key)
 		case pilot.FieldParticipantsComplete, pilot.FieldReference:
 			values[i] = new(sql.NullBool)
 		case pilot.FieldID:
@@ -222,6 +227,12 @@ func (_m *Pilot) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
 			} else if value.Valid {
 				_m.UpdatedAt = value.Time
+			}
+		case pilot.FieldTitleSortkey:
+			if value, ok := values[i].(*sortkey.Key); !ok {
+				return fmt.Errorf("unexpected type %T for field title_sortkey", values[i])
+			} else if value != nil {
+				_m.TitleSortkey = *value
 			}
 		case pilot.FieldSlug:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -386,6 +397,9 @@ func (_m *Pilot) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("updated_at=")
 	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("title_sortkey=")
+	builder.WriteString(fmt.Sprintf("%v", _m.TitleSortkey))
 	builder.WriteString(", ")
 	builder.WriteString("slug=")
 	builder.WriteString(_m.Slug)

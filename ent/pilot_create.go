@@ -14,6 +14,7 @@ import (
 	"kokeilu/ent/theme"
 	"kokeilu/ent/user"
 	"kokeilu/ent/workspace"
+	"kokeilu/internal/sortkey"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -54,6 +55,12 @@ func (_c *PilotCreate) SetNillableUpdatedAt(v *time.Time) *PilotCreate {
 	if v != nil {
 		_c.SetUpdatedAt(*v)
 	}
+	return _c
+}
+
+// SetTitleSortkey sets the "title_sortkey" field.
+func (_c *PilotCreate) SetTitleSortkey(v sortkey.Key) *PilotCreate {
+	_c.mutation.SetTitleSortkey(v)
 	return _c
 }
 
@@ -475,6 +482,10 @@ func (_c *PilotCreate) createSpec() (*Pilot, *sqlgraph.CreateSpec) {
 		_spec.SetField(pilot.FieldUpdatedAt, field.TypeTime, value)
 		_node.UpdatedAt = value
 	}
+	if value, ok := _c.mutation.TitleSortkey(); ok {
+		_spec.SetField(pilot.FieldTitleSortkey, field.TypeOther, value)
+		_node.TitleSortkey = value
+	}
 	if value, ok := _c.mutation.Slug(); ok {
 		_spec.SetField(pilot.FieldSlug, field.TypeString, value)
 		_node.Slug = value
@@ -725,6 +736,24 @@ func (u *PilotUpsert) UpdateUpdatedAt() *PilotUpsert {
 	return u
 }
 
+// SetTitleSortkey sets the "title_sortkey" field.
+func (u *PilotUpsert) SetTitleSortkey(v sortkey.Key) *PilotUpsert {
+	u.Set(pilot.FieldTitleSortkey, v)
+	return u
+}
+
+// UpdateTitleSortkey sets the "title_sortkey" field to the value that was provided on create.
+func (u *PilotUpsert) UpdateTitleSortkey() *PilotUpsert {
+	u.SetExcluded(pilot.FieldTitleSortkey)
+	return u
+}
+
+// ClearTitleSortkey clears the value of the "title_sortkey" field.
+func (u *PilotUpsert) ClearTitleSortkey() *PilotUpsert {
+	u.SetNull(pilot.FieldTitleSortkey)
+	return u
+}
+
 // SetSlug sets the "slug" field.
 func (u *PilotUpsert) SetSlug(v string) *PilotUpsert {
 	u.Set(pilot.FieldSlug, v)
@@ -937,6 +966,27 @@ func (u *PilotUpsertOne) SetUpdatedAt(v time.Time) *PilotUpsertOne {
 func (u *PilotUpsertOne) UpdateUpdatedAt() *PilotUpsertOne {
 	return u.Update(func(s *PilotUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetTitleSortkey sets the "title_sortkey" field.
+func (u *PilotUpsertOne) SetTitleSortkey(v sortkey.Key) *PilotUpsertOne {
+	return u.Update(func(s *PilotUpsert) {
+		s.SetTitleSortkey(v)
+	})
+}
+
+// UpdateTitleSortkey sets the "title_sortkey" field to the value that was provided on create.
+func (u *PilotUpsertOne) UpdateTitleSortkey() *PilotUpsertOne {
+	return u.Update(func(s *PilotUpsert) {
+		s.UpdateTitleSortkey()
+	})
+}
+
+// ClearTitleSortkey clears the value of the "title_sortkey" field.
+func (u *PilotUpsertOne) ClearTitleSortkey() *PilotUpsertOne {
+	return u.Update(func(s *PilotUpsert) {
+		s.ClearTitleSortkey()
 	})
 }
 
@@ -1344,6 +1394,27 @@ func (u *PilotUpsertBulk) SetUpdatedAt(v time.Time) *PilotUpsertBulk {
 func (u *PilotUpsertBulk) UpdateUpdatedAt() *PilotUpsertBulk {
 	return u.Update(func(s *PilotUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetTitleSortkey sets the "title_sortkey" field.
+func (u *PilotUpsertBulk) SetTitleSortkey(v sortkey.Key) *PilotUpsertBulk {
+	return u.Update(func(s *PilotUpsert) {
+		s.SetTitleSortkey(v)
+	})
+}
+
+// UpdateTitleSortkey sets the "title_sortkey" field to the value that was provided on create.
+func (u *PilotUpsertBulk) UpdateTitleSortkey() *PilotUpsertBulk {
+	return u.Update(func(s *PilotUpsert) {
+		s.UpdateTitleSortkey()
+	})
+}
+
+// ClearTitleSortkey clears the value of the "title_sortkey" field.
+func (u *PilotUpsertBulk) ClearTitleSortkey() *PilotUpsertBulk {
+	return u.Update(func(s *PilotUpsert) {
+		s.ClearTitleSortkey()
 	})
 }
 

@@ -14,6 +14,7 @@ import (
 	"kokeilu/ent/predicate"
 	"kokeilu/ent/theme"
 	"kokeilu/ent/workspace"
+	"kokeilu/internal/sortkey"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -37,6 +38,18 @@ func (_u *PilotUpdate) Where(ps ...predicate.Pilot) *PilotUpdate {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *PilotUpdate) SetUpdatedAt(v time.Time) *PilotUpdate {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetTitleSortkey sets the "title_sortkey" field.
+func (_u *PilotUpdate) SetTitleSortkey(v sortkey.Key) *PilotUpdate {
+	_u.mutation.SetTitleSortkey(v)
+	return _u
+}
+
+// ClearTitleSortkey clears the value of the "title_sortkey" field.
+func (_u *PilotUpdate) ClearTitleSortkey() *PilotUpdate {
+	_u.mutation.ClearTitleSortkey()
 	return _u
 }
 
@@ -579,6 +592,12 @@ func (_u *PilotUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(pilot.FieldUpdatedAt, field.TypeTime, value)
 	}
+	if value, ok := _u.mutation.TitleSortkey(); ok {
+		_spec.SetField(pilot.FieldTitleSortkey, field.TypeOther, value)
+	}
+	if _u.mutation.TitleSortkeyCleared() {
+		_spec.ClearField(pilot.FieldTitleSortkey, field.TypeOther)
+	}
 	if value, ok := _u.mutation.Slug(); ok {
 		_spec.SetField(pilot.FieldSlug, field.TypeString, value)
 	}
@@ -978,6 +997,18 @@ type PilotUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *PilotUpdateOne) SetUpdatedAt(v time.Time) *PilotUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetTitleSortkey sets the "title_sortkey" field.
+func (_u *PilotUpdateOne) SetTitleSortkey(v sortkey.Key) *PilotUpdateOne {
+	_u.mutation.SetTitleSortkey(v)
+	return _u
+}
+
+// ClearTitleSortkey clears the value of the "title_sortkey" field.
+func (_u *PilotUpdateOne) ClearTitleSortkey() *PilotUpdateOne {
+	_u.mutation.ClearTitleSortkey()
 	return _u
 }
 
@@ -1549,6 +1580,12 @@ func (_u *PilotUpdateOne) sqlSave(ctx context.Context) (_node *Pilot, err error)
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(pilot.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.TitleSortkey(); ok {
+		_spec.SetField(pilot.FieldTitleSortkey, field.TypeOther, value)
+	}
+	if _u.mutation.TitleSortkeyCleared() {
+		_spec.ClearField(pilot.FieldTitleSortkey, field.TypeOther)
 	}
 	if value, ok := _u.mutation.Slug(); ok {
 		_spec.SetField(pilot.FieldSlug, field.TypeString, value)

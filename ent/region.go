@@ -5,6 +5,7 @@ package ent
 import (
 	"fmt"
 	"kokeilu/ent/region"
+	"kokeilu/internal/sortkey"
 	"strings"
 
 	"entgo.io/ent"
@@ -22,6 +23,12 @@ type Region struct {
 	NameSv string `json:"name_sv,omitempty"`
 	// The name in English; empty where the source gives none.
 	NameEn string `json:"name_en,omitempty"`
+	// Collation key of name_fi (internal/sortkey); NULL until backfilled.
+	NameFiSortkey sortkey.Key `json:"name_fi_sortkey,omitempty"`
+	// Collation key of name_sv (internal/sortkey); NULL until backfilled.
+	NameSvSortkey sortkey.Key `json:"name_sv_sortkey,omitempty"`
+	// Collation key of name_en (internal/sortkey); NULL until backfilled.
+	NameEnSortkey sortkey.Key `json:"name_en_sortkey,omitempty"`
 	// The official code of Statistics Finland's classification, as text ("005"). At most 8 characters.
 	Code string `json:"code,omitempty"`
 	// true for Åland (21), the autonomous region.
@@ -75,6 +82,8 @@ func (*Region) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case region.FieldNameFiSortkey, region.FieldNameSvSortkey, region.FieldNameEnSortkey:
+			values[i] = new(sortkey.Key)
 		case region.FieldIsAland:
 			values[i] = new(sql.NullBool)
 		case region.FieldID, region.FieldPopulation, region.FieldPopulationYear:
@@ -119,6 +128,24 @@ func (_m *Region) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field name_en", values[i])
 			} else if value.Valid {
 				_m.NameEn = value.String
+			}
+		case region.FieldNameFiSortkey:
+			if value, ok := values[i].(*sortkey.Key); !ok {
+				return fmt.Errorf("unexpected type %T for field name_fi_sortkey", values[i])
+			} else if value != nil {
+				_m.NameFiSortkey = *value
+			}
+		case region.FieldNameSvSortkey:
+			if value, ok := values[i].(*sortkey.Key); !ok {
+				return fmt.Errorf("unexpected type %T for field name_sv_sortkey", values[i])
+			} else if value != nil {
+				_m.NameSvSortkey = *value
+			}
+		case region.FieldNameEnSortkey:
+			if value, ok := values[i].(*sortkey.Key); !ok {
+				return fmt.Errorf("unexpected type %T for field name_en_sortkey", values[i])
+			} else if value != nil {
+				_m.NameEnSortkey = *value
 			}
 		case region.FieldCode:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -198,6 +225,15 @@ func (_m *Region) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("name_en=")
 	builder.WriteString(_m.NameEn)
+	builder.WriteString(", ")
+	builder.WriteString("name_fi_sortkey=")
+	builder.WriteString(fmt.Sprintf("%v", _m.NameFiSortkey))
+	builder.WriteString(", ")
+	builder.WriteString("name_sv_sortkey=")
+	builder.WriteString(fmt.Sprintf("%v", _m.NameSvSortkey))
+	builder.WriteString(", ")
+	builder.WriteString("name_en_sortkey=")
+	builder.WriteString(fmt.Sprintf("%v", _m.NameEnSortkey))
 	builder.WriteString(", ")
 	builder.WriteString("code=")
 	builder.WriteString(_m.Code)

@@ -9,6 +9,7 @@ import (
 	"kokeilu/ent/municipality"
 	"kokeilu/ent/region"
 	"kokeilu/ent/wellbeingcounty"
+	"kokeilu/internal/sortkey"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -54,6 +55,24 @@ func (_c *RegionCreate) SetNillableNameEn(v *string) *RegionCreate {
 	if v != nil {
 		_c.SetNameEn(*v)
 	}
+	return _c
+}
+
+// SetNameFiSortkey sets the "name_fi_sortkey" field.
+func (_c *RegionCreate) SetNameFiSortkey(v sortkey.Key) *RegionCreate {
+	_c.mutation.SetNameFiSortkey(v)
+	return _c
+}
+
+// SetNameSvSortkey sets the "name_sv_sortkey" field.
+func (_c *RegionCreate) SetNameSvSortkey(v sortkey.Key) *RegionCreate {
+	_c.mutation.SetNameSvSortkey(v)
+	return _c
+}
+
+// SetNameEnSortkey sets the "name_en_sortkey" field.
+func (_c *RegionCreate) SetNameEnSortkey(v sortkey.Key) *RegionCreate {
+	_c.mutation.SetNameEnSortkey(v)
 	return _c
 }
 
@@ -239,6 +258,18 @@ func (_c *RegionCreate) createSpec() (*Region, *sqlgraph.CreateSpec) {
 		_spec.SetField(region.FieldNameEn, field.TypeString, value)
 		_node.NameEn = value
 	}
+	if value, ok := _c.mutation.NameFiSortkey(); ok {
+		_spec.SetField(region.FieldNameFiSortkey, field.TypeOther, value)
+		_node.NameFiSortkey = value
+	}
+	if value, ok := _c.mutation.NameSvSortkey(); ok {
+		_spec.SetField(region.FieldNameSvSortkey, field.TypeOther, value)
+		_node.NameSvSortkey = value
+	}
+	if value, ok := _c.mutation.NameEnSortkey(); ok {
+		_spec.SetField(region.FieldNameEnSortkey, field.TypeOther, value)
+		_node.NameEnSortkey = value
+	}
 	if value, ok := _c.mutation.Code(); ok {
 		_spec.SetField(region.FieldCode, field.TypeString, value)
 		_node.Code = value
@@ -384,6 +415,60 @@ func (u *RegionUpsert) UpdateNameEn() *RegionUpsert {
 // ClearNameEn clears the value of the "name_en" field.
 func (u *RegionUpsert) ClearNameEn() *RegionUpsert {
 	u.SetNull(region.FieldNameEn)
+	return u
+}
+
+// SetNameFiSortkey sets the "name_fi_sortkey" field.
+func (u *RegionUpsert) SetNameFiSortkey(v sortkey.Key) *RegionUpsert {
+	u.Set(region.FieldNameFiSortkey, v)
+	return u
+}
+
+// UpdateNameFiSortkey sets the "name_fi_sortkey" field to the value that was provided on create.
+func (u *RegionUpsert) UpdateNameFiSortkey() *RegionUpsert {
+	u.SetExcluded(region.FieldNameFiSortkey)
+	return u
+}
+
+// ClearNameFiSortkey clears the value of the "name_fi_sortkey" field.
+func (u *RegionUpsert) ClearNameFiSortkey() *RegionUpsert {
+	u.SetNull(region.FieldNameFiSortkey)
+	return u
+}
+
+// SetNameSvSortkey sets the "name_sv_sortkey" field.
+func (u *RegionUpsert) SetNameSvSortkey(v sortkey.Key) *RegionUpsert {
+	u.Set(region.FieldNameSvSortkey, v)
+	return u
+}
+
+// UpdateNameSvSortkey sets the "name_sv_sortkey" field to the value that was provided on create.
+func (u *RegionUpsert) UpdateNameSvSortkey() *RegionUpsert {
+	u.SetExcluded(region.FieldNameSvSortkey)
+	return u
+}
+
+// ClearNameSvSortkey clears the value of the "name_sv_sortkey" field.
+func (u *RegionUpsert) ClearNameSvSortkey() *RegionUpsert {
+	u.SetNull(region.FieldNameSvSortkey)
+	return u
+}
+
+// SetNameEnSortkey sets the "name_en_sortkey" field.
+func (u *RegionUpsert) SetNameEnSortkey(v sortkey.Key) *RegionUpsert {
+	u.Set(region.FieldNameEnSortkey, v)
+	return u
+}
+
+// UpdateNameEnSortkey sets the "name_en_sortkey" field to the value that was provided on create.
+func (u *RegionUpsert) UpdateNameEnSortkey() *RegionUpsert {
+	u.SetExcluded(region.FieldNameEnSortkey)
+	return u
+}
+
+// ClearNameEnSortkey clears the value of the "name_en_sortkey" field.
+func (u *RegionUpsert) ClearNameEnSortkey() *RegionUpsert {
+	u.SetNull(region.FieldNameEnSortkey)
 	return u
 }
 
@@ -545,6 +630,69 @@ func (u *RegionUpsertOne) UpdateNameEn() *RegionUpsertOne {
 func (u *RegionUpsertOne) ClearNameEn() *RegionUpsertOne {
 	return u.Update(func(s *RegionUpsert) {
 		s.ClearNameEn()
+	})
+}
+
+// SetNameFiSortkey sets the "name_fi_sortkey" field.
+func (u *RegionUpsertOne) SetNameFiSortkey(v sortkey.Key) *RegionUpsertOne {
+	return u.Update(func(s *RegionUpsert) {
+		s.SetNameFiSortkey(v)
+	})
+}
+
+// UpdateNameFiSortkey sets the "name_fi_sortkey" field to the value that was provided on create.
+func (u *RegionUpsertOne) UpdateNameFiSortkey() *RegionUpsertOne {
+	return u.Update(func(s *RegionUpsert) {
+		s.UpdateNameFiSortkey()
+	})
+}
+
+// ClearNameFiSortkey clears the value of the "name_fi_sortkey" field.
+func (u *RegionUpsertOne) ClearNameFiSortkey() *RegionUpsertOne {
+	return u.Update(func(s *RegionUpsert) {
+		s.ClearNameFiSortkey()
+	})
+}
+
+// SetNameSvSortkey sets the "name_sv_sortkey" field.
+func (u *RegionUpsertOne) SetNameSvSortkey(v sortkey.Key) *RegionUpsertOne {
+	return u.Update(func(s *RegionUpsert) {
+		s.SetNameSvSortkey(v)
+	})
+}
+
+// UpdateNameSvSortkey sets the "name_sv_sortkey" field to the value that was provided on create.
+func (u *RegionUpsertOne) UpdateNameSvSortkey() *RegionUpsertOne {
+	return u.Update(func(s *RegionUpsert) {
+		s.UpdateNameSvSortkey()
+	})
+}
+
+// ClearNameSvSortkey clears the value of the "name_sv_sortkey" field.
+func (u *RegionUpsertOne) ClearNameSvSortkey() *RegionUpsertOne {
+	return u.Update(func(s *RegionUpsert) {
+		s.ClearNameSvSortkey()
+	})
+}
+
+// SetNameEnSortkey sets the "name_en_sortkey" field.
+func (u *RegionUpsertOne) SetNameEnSortkey(v sortkey.Key) *RegionUpsertOne {
+	return u.Update(func(s *RegionUpsert) {
+		s.SetNameEnSortkey(v)
+	})
+}
+
+// UpdateNameEnSortkey sets the "name_en_sortkey" field to the value that was provided on create.
+func (u *RegionUpsertOne) UpdateNameEnSortkey() *RegionUpsertOne {
+	return u.Update(func(s *RegionUpsert) {
+		s.UpdateNameEnSortkey()
+	})
+}
+
+// ClearNameEnSortkey clears the value of the "name_en_sortkey" field.
+func (u *RegionUpsertOne) ClearNameEnSortkey() *RegionUpsertOne {
+	return u.Update(func(s *RegionUpsert) {
+		s.ClearNameEnSortkey()
 	})
 }
 
@@ -882,6 +1030,69 @@ func (u *RegionUpsertBulk) UpdateNameEn() *RegionUpsertBulk {
 func (u *RegionUpsertBulk) ClearNameEn() *RegionUpsertBulk {
 	return u.Update(func(s *RegionUpsert) {
 		s.ClearNameEn()
+	})
+}
+
+// SetNameFiSortkey sets the "name_fi_sortkey" field.
+func (u *RegionUpsertBulk) SetNameFiSortkey(v sortkey.Key) *RegionUpsertBulk {
+	return u.Update(func(s *RegionUpsert) {
+		s.SetNameFiSortkey(v)
+	})
+}
+
+// UpdateNameFiSortkey sets the "name_fi_sortkey" field to the value that was provided on create.
+func (u *RegionUpsertBulk) UpdateNameFiSortkey() *RegionUpsertBulk {
+	return u.Update(func(s *RegionUpsert) {
+		s.UpdateNameFiSortkey()
+	})
+}
+
+// ClearNameFiSortkey clears the value of the "name_fi_sortkey" field.
+func (u *RegionUpsertBulk) ClearNameFiSortkey() *RegionUpsertBulk {
+	return u.Update(func(s *RegionUpsert) {
+		s.ClearNameFiSortkey()
+	})
+}
+
+// SetNameSvSortkey sets the "name_sv_sortkey" field.
+func (u *RegionUpsertBulk) SetNameSvSortkey(v sortkey.Key) *RegionUpsertBulk {
+	return u.Update(func(s *RegionUpsert) {
+		s.SetNameSvSortkey(v)
+	})
+}
+
+// UpdateNameSvSortkey sets the "name_sv_sortkey" field to the value that was provided on create.
+func (u *RegionUpsertBulk) UpdateNameSvSortkey() *RegionUpsertBulk {
+	return u.Update(func(s *RegionUpsert) {
+		s.UpdateNameSvSortkey()
+	})
+}
+
+// ClearNameSvSortkey clears the value of the "name_sv_sortkey" field.
+func (u *RegionUpsertBulk) ClearNameSvSortkey() *RegionUpsertBulk {
+	return u.Update(func(s *RegionUpsert) {
+		s.ClearNameSvSortkey()
+	})
+}
+
+// SetNameEnSortkey sets the "name_en_sortkey" field.
+func (u *RegionUpsertBulk) SetNameEnSortkey(v sortkey.Key) *RegionUpsertBulk {
+	return u.Update(func(s *RegionUpsert) {
+		s.SetNameEnSortkey(v)
+	})
+}
+
+// UpdateNameEnSortkey sets the "name_en_sortkey" field to the value that was provided on create.
+func (u *RegionUpsertBulk) UpdateNameEnSortkey() *RegionUpsertBulk {
+	return u.Update(func(s *RegionUpsert) {
+		s.UpdateNameEnSortkey()
+	})
+}
+
+// ClearNameEnSortkey clears the value of the "name_en_sortkey" field.
+func (u *RegionUpsertBulk) ClearNameEnSortkey() *RegionUpsertBulk {
+	return u.Update(func(s *RegionUpsert) {
+		s.ClearNameEnSortkey()
 	})
 }
 

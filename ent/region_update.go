@@ -10,6 +10,7 @@ import (
 	"kokeilu/ent/predicate"
 	"kokeilu/ent/region"
 	"kokeilu/ent/wellbeingcounty"
+	"kokeilu/internal/sortkey"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -80,6 +81,42 @@ func (_u *RegionUpdate) SetNillableNameEn(v *string) *RegionUpdate {
 // ClearNameEn clears the value of the "name_en" field.
 func (_u *RegionUpdate) ClearNameEn() *RegionUpdate {
 	_u.mutation.ClearNameEn()
+	return _u
+}
+
+// SetNameFiSortkey sets the "name_fi_sortkey" field.
+func (_u *RegionUpdate) SetNameFiSortkey(v sortkey.Key) *RegionUpdate {
+	_u.mutation.SetNameFiSortkey(v)
+	return _u
+}
+
+// ClearNameFiSortkey clears the value of the "name_fi_sortkey" field.
+func (_u *RegionUpdate) ClearNameFiSortkey() *RegionUpdate {
+	_u.mutation.ClearNameFiSortkey()
+	return _u
+}
+
+// SetNameSvSortkey sets the "name_sv_sortkey" field.
+func (_u *RegionUpdate) SetNameSvSortkey(v sortkey.Key) *RegionUpdate {
+	_u.mutation.SetNameSvSortkey(v)
+	return _u
+}
+
+// ClearNameSvSortkey clears the value of the "name_sv_sortkey" field.
+func (_u *RegionUpdate) ClearNameSvSortkey() *RegionUpdate {
+	_u.mutation.ClearNameSvSortkey()
+	return _u
+}
+
+// SetNameEnSortkey sets the "name_en_sortkey" field.
+func (_u *RegionUpdate) SetNameEnSortkey(v sortkey.Key) *RegionUpdate {
+	_u.mutation.SetNameEnSortkey(v)
+	return _u
+}
+
+// ClearNameEnSortkey clears the value of the "name_en_sortkey" field.
+func (_u *RegionUpdate) ClearNameEnSortkey() *RegionUpdate {
+	_u.mutation.ClearNameEnSortkey()
 	return _u
 }
 
@@ -292,6 +329,24 @@ func (_u *RegionUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.NameEnCleared() {
 		_spec.ClearField(region.FieldNameEn, field.TypeString)
 	}
+	if value, ok := _u.mutation.NameFiSortkey(); ok {
+		_spec.SetField(region.FieldNameFiSortkey, field.TypeOther, value)
+	}
+	if _u.mutation.NameFiSortkeyCleared() {
+		_spec.ClearField(region.FieldNameFiSortkey, field.TypeOther)
+	}
+	if value, ok := _u.mutation.NameSvSortkey(); ok {
+		_spec.SetField(region.FieldNameSvSortkey, field.TypeOther, value)
+	}
+	if _u.mutation.NameSvSortkeyCleared() {
+		_spec.ClearField(region.FieldNameSvSortkey, field.TypeOther)
+	}
+	if value, ok := _u.mutation.NameEnSortkey(); ok {
+		_spec.SetField(region.FieldNameEnSortkey, field.TypeOther, value)
+	}
+	if _u.mutation.NameEnSortkeyCleared() {
+		_spec.ClearField(region.FieldNameEnSortkey, field.TypeOther)
+	}
 	if value, ok := _u.mutation.IsAland(); ok {
 		_spec.SetField(region.FieldIsAland, field.TypeBool, value)
 	}
@@ -474,6 +529,42 @@ func (_u *RegionUpdateOne) SetNillableNameEn(v *string) *RegionUpdateOne {
 // ClearNameEn clears the value of the "name_en" field.
 func (_u *RegionUpdateOne) ClearNameEn() *RegionUpdateOne {
 	_u.mutation.ClearNameEn()
+	return _u
+}
+
+// SetNameFiSortkey sets the "name_fi_sortkey" field.
+func (_u *RegionUpdateOne) SetNameFiSortkey(v sortkey.Key) *RegionUpdateOne {
+	_u.mutation.SetNameFiSortkey(v)
+	return _u
+}
+
+// ClearNameFiSortkey clears the value of the "name_fi_sortkey" field.
+func (_u *RegionUpdateOne) ClearNameFiSortkey() *RegionUpdateOne {
+	_u.mutation.ClearNameFiSortkey()
+	return _u
+}
+
+// SetNameSvSortkey sets the "name_sv_sortkey" field.
+func (_u *RegionUpdateOne) SetNameSvSortkey(v sortkey.Key) *RegionUpdateOne {
+	_u.mutation.SetNameSvSortkey(v)
+	return _u
+}
+
+// ClearNameSvSortkey clears the value of the "name_sv_sortkey" field.
+func (_u *RegionUpdateOne) ClearNameSvSortkey() *RegionUpdateOne {
+	_u.mutation.ClearNameSvSortkey()
+	return _u
+}
+
+// SetNameEnSortkey sets the "name_en_sortkey" field.
+func (_u *RegionUpdateOne) SetNameEnSortkey(v sortkey.Key) *RegionUpdateOne {
+	_u.mutation.SetNameEnSortkey(v)
+	return _u
+}
+
+// ClearNameEnSortkey clears the value of the "name_en_sortkey" field.
+func (_u *RegionUpdateOne) ClearNameEnSortkey() *RegionUpdateOne {
+	_u.mutation.ClearNameEnSortkey()
 	return _u
 }
 
@@ -715,6 +806,24 @@ func (_u *RegionUpdateOne) sqlSave(ctx context.Context) (_node *Region, err erro
 	}
 	if _u.mutation.NameEnCleared() {
 		_spec.ClearField(region.FieldNameEn, field.TypeString)
+	}
+	if value, ok := _u.mutation.NameFiSortkey(); ok {
+		_spec.SetField(region.FieldNameFiSortkey, field.TypeOther, value)
+	}
+	if _u.mutation.NameFiSortkeyCleared() {
+		_spec.ClearField(region.FieldNameFiSortkey, field.TypeOther)
+	}
+	if value, ok := _u.mutation.NameSvSortkey(); ok {
+		_spec.SetField(region.FieldNameSvSortkey, field.TypeOther, value)
+	}
+	if _u.mutation.NameSvSortkeyCleared() {
+		_spec.ClearField(region.FieldNameSvSortkey, field.TypeOther)
+	}
+	if value, ok := _u.mutation.NameEnSortkey(); ok {
+		_spec.SetField(region.FieldNameEnSortkey, field.TypeOther, value)
+	}
+	if _u.mutation.NameEnSortkeyCleared() {
+		_spec.ClearField(region.FieldNameEnSortkey, field.TypeOther)
 	}
 	if value, ok := _u.mutation.IsAland(); ok {
 		_spec.SetField(region.FieldIsAland, field.TypeBool, value)

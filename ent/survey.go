@@ -9,6 +9,7 @@ import (
 	"kokeilu/ent/user"
 	"kokeilu/ent/workspace"
 	"kokeilu/internal/questionnaire"
+	"kokeilu/internal/sortkey"
 	"strings"
 	"time"
 
@@ -25,6 +26,8 @@ type Survey struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// When it was last changed (RFC 3339, UTC).
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// Collation key of title (internal/sortkey); NULL until backfilled.
+	TitleSortkey sortkey.Key `json:"title_sortkey,omitempty"`
 	// At most 200 characters.
 	Title string `json:"title,omitempty"`
 	// At most 10000 characters.
@@ -102,6 +105,8 @@ func (*Survey) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case survey.FieldQuestions:
 			values[i] = new([]byte)
+		case survey.FieldTitleSortkey:
+			values[i] = new(sortkey.Key)
 		case survey.FieldResultsVisibleToRespondents:
 			values[i] = new(sql.NullBool)
 		case survey.FieldID:
@@ -146,6 +151,12 @@ func (_m *Survey) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
 			} else if value.Valid {
 				_m.UpdatedAt = value.Time
+			}
+		case survey.FieldTitleSortkey:
+			if value, ok := values[i].(*sortkey.Key); !ok {
+				return fmt.Errorf("unexpected type %T for field title_sortkey", values[i])
+			} else if value != nil {
+				_m.TitleSortkey = *value
 			}
 		case survey.FieldTitle:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -262,6 +273,9 @@ func (_m *Survey) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("updated_at=")
 	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("title_sortkey=")
+	builder.WriteString(fmt.Sprintf("%v", _m.TitleSortkey))
 	builder.WriteString(", ")
 	builder.WriteString("title=")
 	builder.WriteString(_m.Title)

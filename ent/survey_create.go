@@ -11,6 +11,7 @@ import (
 	"kokeilu/ent/user"
 	"kokeilu/ent/workspace"
 	"kokeilu/internal/questionnaire"
+	"kokeilu/internal/sortkey"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -51,6 +52,12 @@ func (_c *SurveyCreate) SetNillableUpdatedAt(v *time.Time) *SurveyCreate {
 	if v != nil {
 		_c.SetUpdatedAt(*v)
 	}
+	return _c
+}
+
+// SetTitleSortkey sets the "title_sortkey" field.
+func (_c *SurveyCreate) SetTitleSortkey(v sortkey.Key) *SurveyCreate {
+	_c.mutation.SetTitleSortkey(v)
 	return _c
 }
 
@@ -311,6 +318,10 @@ func (_c *SurveyCreate) createSpec() (*Survey, *sqlgraph.CreateSpec) {
 		_spec.SetField(survey.FieldUpdatedAt, field.TypeTime, value)
 		_node.UpdatedAt = value
 	}
+	if value, ok := _c.mutation.TitleSortkey(); ok {
+		_spec.SetField(survey.FieldTitleSortkey, field.TypeOther, value)
+		_node.TitleSortkey = value
+	}
 	if value, ok := _c.mutation.Title(); ok {
 		_spec.SetField(survey.FieldTitle, field.TypeString, value)
 		_node.Title = value
@@ -450,6 +461,24 @@ func (u *SurveyUpsert) SetUpdatedAt(v time.Time) *SurveyUpsert {
 // UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
 func (u *SurveyUpsert) UpdateUpdatedAt() *SurveyUpsert {
 	u.SetExcluded(survey.FieldUpdatedAt)
+	return u
+}
+
+// SetTitleSortkey sets the "title_sortkey" field.
+func (u *SurveyUpsert) SetTitleSortkey(v sortkey.Key) *SurveyUpsert {
+	u.Set(survey.FieldTitleSortkey, v)
+	return u
+}
+
+// UpdateTitleSortkey sets the "title_sortkey" field to the value that was provided on create.
+func (u *SurveyUpsert) UpdateTitleSortkey() *SurveyUpsert {
+	u.SetExcluded(survey.FieldTitleSortkey)
+	return u
+}
+
+// ClearTitleSortkey clears the value of the "title_sortkey" field.
+func (u *SurveyUpsert) ClearTitleSortkey() *SurveyUpsert {
+	u.SetNull(survey.FieldTitleSortkey)
 	return u
 }
 
@@ -605,6 +634,27 @@ func (u *SurveyUpsertOne) SetUpdatedAt(v time.Time) *SurveyUpsertOne {
 func (u *SurveyUpsertOne) UpdateUpdatedAt() *SurveyUpsertOne {
 	return u.Update(func(s *SurveyUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetTitleSortkey sets the "title_sortkey" field.
+func (u *SurveyUpsertOne) SetTitleSortkey(v sortkey.Key) *SurveyUpsertOne {
+	return u.Update(func(s *SurveyUpsert) {
+		s.SetTitleSortkey(v)
+	})
+}
+
+// UpdateTitleSortkey sets the "title_sortkey" field to the value that was provided on create.
+func (u *SurveyUpsertOne) UpdateTitleSortkey() *SurveyUpsertOne {
+	return u.Update(func(s *SurveyUpsert) {
+		s.UpdateTitleSortkey()
+	})
+}
+
+// ClearTitleSortkey clears the value of the "title_sortkey" field.
+func (u *SurveyUpsertOne) ClearTitleSortkey() *SurveyUpsertOne {
+	return u.Update(func(s *SurveyUpsert) {
+		s.ClearTitleSortkey()
 	})
 }
 
@@ -942,6 +992,27 @@ func (u *SurveyUpsertBulk) SetUpdatedAt(v time.Time) *SurveyUpsertBulk {
 func (u *SurveyUpsertBulk) UpdateUpdatedAt() *SurveyUpsertBulk {
 	return u.Update(func(s *SurveyUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetTitleSortkey sets the "title_sortkey" field.
+func (u *SurveyUpsertBulk) SetTitleSortkey(v sortkey.Key) *SurveyUpsertBulk {
+	return u.Update(func(s *SurveyUpsert) {
+		s.SetTitleSortkey(v)
+	})
+}
+
+// UpdateTitleSortkey sets the "title_sortkey" field to the value that was provided on create.
+func (u *SurveyUpsertBulk) UpdateTitleSortkey() *SurveyUpsertBulk {
+	return u.Update(func(s *SurveyUpsert) {
+		s.UpdateTitleSortkey()
+	})
+}
+
+// ClearTitleSortkey clears the value of the "title_sortkey" field.
+func (u *SurveyUpsertBulk) ClearTitleSortkey() *SurveyUpsertBulk {
+	return u.Update(func(s *SurveyUpsert) {
+		s.ClearTitleSortkey()
 	})
 }
 

@@ -10,6 +10,7 @@ import (
 	"kokeilu/ent/survey"
 	"kokeilu/ent/surveyresponse"
 	"kokeilu/internal/questionnaire"
+	"kokeilu/internal/sortkey"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -34,6 +35,18 @@ func (_u *SurveyUpdate) Where(ps ...predicate.Survey) *SurveyUpdate {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *SurveyUpdate) SetUpdatedAt(v time.Time) *SurveyUpdate {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetTitleSortkey sets the "title_sortkey" field.
+func (_u *SurveyUpdate) SetTitleSortkey(v sortkey.Key) *SurveyUpdate {
+	_u.mutation.SetTitleSortkey(v)
+	return _u
+}
+
+// ClearTitleSortkey clears the value of the "title_sortkey" field.
+func (_u *SurveyUpdate) ClearTitleSortkey() *SurveyUpdate {
+	_u.mutation.ClearTitleSortkey()
 	return _u
 }
 
@@ -266,6 +279,12 @@ func (_u *SurveyUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(survey.FieldUpdatedAt, field.TypeTime, value)
 	}
+	if value, ok := _u.mutation.TitleSortkey(); ok {
+		_spec.SetField(survey.FieldTitleSortkey, field.TypeOther, value)
+	}
+	if _u.mutation.TitleSortkeyCleared() {
+		_spec.ClearField(survey.FieldTitleSortkey, field.TypeOther)
+	}
 	if value, ok := _u.mutation.Title(); ok {
 		_spec.SetField(survey.FieldTitle, field.TypeString, value)
 	}
@@ -366,6 +385,18 @@ type SurveyUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *SurveyUpdateOne) SetUpdatedAt(v time.Time) *SurveyUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetTitleSortkey sets the "title_sortkey" field.
+func (_u *SurveyUpdateOne) SetTitleSortkey(v sortkey.Key) *SurveyUpdateOne {
+	_u.mutation.SetTitleSortkey(v)
+	return _u
+}
+
+// ClearTitleSortkey clears the value of the "title_sortkey" field.
+func (_u *SurveyUpdateOne) ClearTitleSortkey() *SurveyUpdateOne {
+	_u.mutation.ClearTitleSortkey()
 	return _u
 }
 
@@ -627,6 +658,12 @@ func (_u *SurveyUpdateOne) sqlSave(ctx context.Context) (_node *Survey, err erro
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(survey.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.TitleSortkey(); ok {
+		_spec.SetField(survey.FieldTitleSortkey, field.TypeOther, value)
+	}
+	if _u.mutation.TitleSortkeyCleared() {
+		_spec.ClearField(survey.FieldTitleSortkey, field.TypeOther)
 	}
 	if value, ok := _u.mutation.Title(); ok {
 		_spec.SetField(survey.FieldTitle, field.TypeString, value)

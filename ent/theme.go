@@ -5,6 +5,7 @@ package ent
 import (
 	"fmt"
 	"kokeilu/ent/theme"
+	"kokeilu/internal/sortkey"
 	"strings"
 
 	"entgo.io/ent"
@@ -22,6 +23,12 @@ type Theme struct {
 	NameSv string `json:"name_sv,omitempty"`
 	// The name in English; empty where the source gives none.
 	NameEn string `json:"name_en,omitempty"`
+	// Collation key of name_fi (internal/sortkey); NULL until backfilled.
+	NameFiSortkey sortkey.Key `json:"name_fi_sortkey,omitempty"`
+	// Collation key of name_sv (internal/sortkey); NULL until backfilled.
+	NameSvSortkey sortkey.Key `json:"name_sv_sortkey,omitempty"`
+	// Collation key of name_en (internal/sortkey); NULL until backfilled.
+	NameEnSortkey sortkey.Key `json:"name_en_sortkey,omitempty"`
 	// At most 100 characters.
 	Slug string `json:"slug,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -57,6 +64,8 @@ func (*Theme) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case theme.FieldNameFiSortkey, theme.FieldNameSvSortkey, theme.FieldNameEnSortkey:
+			values[i] = new(sortkey.Key)
 		case theme.FieldID:
 			values[i] = new(sql.NullInt64)
 		case theme.FieldNameFi, theme.FieldNameSv, theme.FieldNameEn, theme.FieldSlug:
@@ -99,6 +108,24 @@ func (_m *Theme) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field name_en", values[i])
 			} else if value.Valid {
 				_m.NameEn = value.String
+			}
+		case theme.FieldNameFiSortkey:
+			if value, ok := values[i].(*sortkey.Key); !ok {
+				return fmt.Errorf("unexpected type %T for field name_fi_sortkey", values[i])
+			} else if value != nil {
+				_m.NameFiSortkey = *value
+			}
+		case theme.FieldNameSvSortkey:
+			if value, ok := values[i].(*sortkey.Key); !ok {
+				return fmt.Errorf("unexpected type %T for field name_sv_sortkey", values[i])
+			} else if value != nil {
+				_m.NameSvSortkey = *value
+			}
+		case theme.FieldNameEnSortkey:
+			if value, ok := values[i].(*sortkey.Key); !ok {
+				return fmt.Errorf("unexpected type %T for field name_en_sortkey", values[i])
+			} else if value != nil {
+				_m.NameEnSortkey = *value
 			}
 		case theme.FieldSlug:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -155,6 +182,15 @@ func (_m *Theme) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("name_en=")
 	builder.WriteString(_m.NameEn)
+	builder.WriteString(", ")
+	builder.WriteString("name_fi_sortkey=")
+	builder.WriteString(fmt.Sprintf("%v", _m.NameFiSortkey))
+	builder.WriteString(", ")
+	builder.WriteString("name_sv_sortkey=")
+	builder.WriteString(fmt.Sprintf("%v", _m.NameSvSortkey))
+	builder.WriteString(", ")
+	builder.WriteString("name_en_sortkey=")
+	builder.WriteString(fmt.Sprintf("%v", _m.NameEnSortkey))
 	builder.WriteString(", ")
 	builder.WriteString("slug=")
 	builder.WriteString(_m.Slug)

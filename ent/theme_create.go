@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"kokeilu/ent/pilot"
 	"kokeilu/ent/theme"
+	"kokeilu/internal/sortkey"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -53,6 +54,24 @@ func (_c *ThemeCreate) SetNillableNameEn(v *string) *ThemeCreate {
 	if v != nil {
 		_c.SetNameEn(*v)
 	}
+	return _c
+}
+
+// SetNameFiSortkey sets the "name_fi_sortkey" field.
+func (_c *ThemeCreate) SetNameFiSortkey(v sortkey.Key) *ThemeCreate {
+	_c.mutation.SetNameFiSortkey(v)
+	return _c
+}
+
+// SetNameSvSortkey sets the "name_sv_sortkey" field.
+func (_c *ThemeCreate) SetNameSvSortkey(v sortkey.Key) *ThemeCreate {
+	_c.mutation.SetNameSvSortkey(v)
+	return _c
+}
+
+// SetNameEnSortkey sets the "name_en_sortkey" field.
+func (_c *ThemeCreate) SetNameEnSortkey(v sortkey.Key) *ThemeCreate {
+	_c.mutation.SetNameEnSortkey(v)
 	return _c
 }
 
@@ -165,6 +184,18 @@ func (_c *ThemeCreate) createSpec() (*Theme, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.NameEn(); ok {
 		_spec.SetField(theme.FieldNameEn, field.TypeString, value)
 		_node.NameEn = value
+	}
+	if value, ok := _c.mutation.NameFiSortkey(); ok {
+		_spec.SetField(theme.FieldNameFiSortkey, field.TypeOther, value)
+		_node.NameFiSortkey = value
+	}
+	if value, ok := _c.mutation.NameSvSortkey(); ok {
+		_spec.SetField(theme.FieldNameSvSortkey, field.TypeOther, value)
+		_node.NameSvSortkey = value
+	}
+	if value, ok := _c.mutation.NameEnSortkey(); ok {
+		_spec.SetField(theme.FieldNameEnSortkey, field.TypeOther, value)
+		_node.NameEnSortkey = value
 	}
 	if value, ok := _c.mutation.Slug(); ok {
 		_spec.SetField(theme.FieldSlug, field.TypeString, value)
@@ -286,6 +317,60 @@ func (u *ThemeUpsert) ClearNameEn() *ThemeUpsert {
 	return u
 }
 
+// SetNameFiSortkey sets the "name_fi_sortkey" field.
+func (u *ThemeUpsert) SetNameFiSortkey(v sortkey.Key) *ThemeUpsert {
+	u.Set(theme.FieldNameFiSortkey, v)
+	return u
+}
+
+// UpdateNameFiSortkey sets the "name_fi_sortkey" field to the value that was provided on create.
+func (u *ThemeUpsert) UpdateNameFiSortkey() *ThemeUpsert {
+	u.SetExcluded(theme.FieldNameFiSortkey)
+	return u
+}
+
+// ClearNameFiSortkey clears the value of the "name_fi_sortkey" field.
+func (u *ThemeUpsert) ClearNameFiSortkey() *ThemeUpsert {
+	u.SetNull(theme.FieldNameFiSortkey)
+	return u
+}
+
+// SetNameSvSortkey sets the "name_sv_sortkey" field.
+func (u *ThemeUpsert) SetNameSvSortkey(v sortkey.Key) *ThemeUpsert {
+	u.Set(theme.FieldNameSvSortkey, v)
+	return u
+}
+
+// UpdateNameSvSortkey sets the "name_sv_sortkey" field to the value that was provided on create.
+func (u *ThemeUpsert) UpdateNameSvSortkey() *ThemeUpsert {
+	u.SetExcluded(theme.FieldNameSvSortkey)
+	return u
+}
+
+// ClearNameSvSortkey clears the value of the "name_sv_sortkey" field.
+func (u *ThemeUpsert) ClearNameSvSortkey() *ThemeUpsert {
+	u.SetNull(theme.FieldNameSvSortkey)
+	return u
+}
+
+// SetNameEnSortkey sets the "name_en_sortkey" field.
+func (u *ThemeUpsert) SetNameEnSortkey(v sortkey.Key) *ThemeUpsert {
+	u.Set(theme.FieldNameEnSortkey, v)
+	return u
+}
+
+// UpdateNameEnSortkey sets the "name_en_sortkey" field to the value that was provided on create.
+func (u *ThemeUpsert) UpdateNameEnSortkey() *ThemeUpsert {
+	u.SetExcluded(theme.FieldNameEnSortkey)
+	return u
+}
+
+// ClearNameEnSortkey clears the value of the "name_en_sortkey" field.
+func (u *ThemeUpsert) ClearNameEnSortkey() *ThemeUpsert {
+	u.SetNull(theme.FieldNameEnSortkey)
+	return u
+}
+
 // SetSlug sets the "slug" field.
 func (u *ThemeUpsert) SetSlug(v string) *ThemeUpsert {
 	u.Set(theme.FieldSlug, v)
@@ -391,6 +476,69 @@ func (u *ThemeUpsertOne) UpdateNameEn() *ThemeUpsertOne {
 func (u *ThemeUpsertOne) ClearNameEn() *ThemeUpsertOne {
 	return u.Update(func(s *ThemeUpsert) {
 		s.ClearNameEn()
+	})
+}
+
+// SetNameFiSortkey sets the "name_fi_sortkey" field.
+func (u *ThemeUpsertOne) SetNameFiSortkey(v sortkey.Key) *ThemeUpsertOne {
+	return u.Update(func(s *ThemeUpsert) {
+		s.SetNameFiSortkey(v)
+	})
+}
+
+// UpdateNameFiSortkey sets the "name_fi_sortkey" field to the value that was provided on create.
+func (u *ThemeUpsertOne) UpdateNameFiSortkey() *ThemeUpsertOne {
+	return u.Update(func(s *ThemeUpsert) {
+		s.UpdateNameFiSortkey()
+	})
+}
+
+// ClearNameFiSortkey clears the value of the "name_fi_sortkey" field.
+func (u *ThemeUpsertOne) ClearNameFiSortkey() *ThemeUpsertOne {
+	return u.Update(func(s *ThemeUpsert) {
+		s.ClearNameFiSortkey()
+	})
+}
+
+// SetNameSvSortkey sets the "name_sv_sortkey" field.
+func (u *ThemeUpsertOne) SetNameSvSortkey(v sortkey.Key) *ThemeUpsertOne {
+	return u.Update(func(s *ThemeUpsert) {
+		s.SetNameSvSortkey(v)
+	})
+}
+
+// UpdateNameSvSortkey sets the "name_sv_sortkey" field to the value that was provided on create.
+func (u *ThemeUpsertOne) UpdateNameSvSortkey() *ThemeUpsertOne {
+	return u.Update(func(s *ThemeUpsert) {
+		s.UpdateNameSvSortkey()
+	})
+}
+
+// ClearNameSvSortkey clears the value of the "name_sv_sortkey" field.
+func (u *ThemeUpsertOne) ClearNameSvSortkey() *ThemeUpsertOne {
+	return u.Update(func(s *ThemeUpsert) {
+		s.ClearNameSvSortkey()
+	})
+}
+
+// SetNameEnSortkey sets the "name_en_sortkey" field.
+func (u *ThemeUpsertOne) SetNameEnSortkey(v sortkey.Key) *ThemeUpsertOne {
+	return u.Update(func(s *ThemeUpsert) {
+		s.SetNameEnSortkey(v)
+	})
+}
+
+// UpdateNameEnSortkey sets the "name_en_sortkey" field to the value that was provided on create.
+func (u *ThemeUpsertOne) UpdateNameEnSortkey() *ThemeUpsertOne {
+	return u.Update(func(s *ThemeUpsert) {
+		s.UpdateNameEnSortkey()
+	})
+}
+
+// ClearNameEnSortkey clears the value of the "name_en_sortkey" field.
+func (u *ThemeUpsertOne) ClearNameEnSortkey() *ThemeUpsertOne {
+	return u.Update(func(s *ThemeUpsert) {
+		s.ClearNameEnSortkey()
 	})
 }
 
@@ -664,6 +812,69 @@ func (u *ThemeUpsertBulk) UpdateNameEn() *ThemeUpsertBulk {
 func (u *ThemeUpsertBulk) ClearNameEn() *ThemeUpsertBulk {
 	return u.Update(func(s *ThemeUpsert) {
 		s.ClearNameEn()
+	})
+}
+
+// SetNameFiSortkey sets the "name_fi_sortkey" field.
+func (u *ThemeUpsertBulk) SetNameFiSortkey(v sortkey.Key) *ThemeUpsertBulk {
+	return u.Update(func(s *ThemeUpsert) {
+		s.SetNameFiSortkey(v)
+	})
+}
+
+// UpdateNameFiSortkey sets the "name_fi_sortkey" field to the value that was provided on create.
+func (u *ThemeUpsertBulk) UpdateNameFiSortkey() *ThemeUpsertBulk {
+	return u.Update(func(s *ThemeUpsert) {
+		s.UpdateNameFiSortkey()
+	})
+}
+
+// ClearNameFiSortkey clears the value of the "name_fi_sortkey" field.
+func (u *ThemeUpsertBulk) ClearNameFiSortkey() *ThemeUpsertBulk {
+	return u.Update(func(s *ThemeUpsert) {
+		s.ClearNameFiSortkey()
+	})
+}
+
+// SetNameSvSortkey sets the "name_sv_sortkey" field.
+func (u *ThemeUpsertBulk) SetNameSvSortkey(v sortkey.Key) *ThemeUpsertBulk {
+	return u.Update(func(s *ThemeUpsert) {
+		s.SetNameSvSortkey(v)
+	})
+}
+
+// UpdateNameSvSortkey sets the "name_sv_sortkey" field to the value that was provided on create.
+func (u *ThemeUpsertBulk) UpdateNameSvSortkey() *ThemeUpsertBulk {
+	return u.Update(func(s *ThemeUpsert) {
+		s.UpdateNameSvSortkey()
+	})
+}
+
+// ClearNameSvSortkey clears the value of the "name_sv_sortkey" field.
+func (u *ThemeUpsertBulk) ClearNameSvSortkey() *ThemeUpsertBulk {
+	return u.Update(func(s *ThemeUpsert) {
+		s.ClearNameSvSortkey()
+	})
+}
+
+// SetNameEnSortkey sets the "name_en_sortkey" field.
+func (u *ThemeUpsertBulk) SetNameEnSortkey(v sortkey.Key) *ThemeUpsertBulk {
+	return u.Update(func(s *ThemeUpsert) {
+		s.SetNameEnSortkey(v)
+	})
+}
+
+// UpdateNameEnSortkey sets the "name_en_sortkey" field to the value that was provided on create.
+func (u *ThemeUpsertBulk) UpdateNameEnSortkey() *ThemeUpsertBulk {
+	return u.Update(func(s *ThemeUpsert) {
+		s.UpdateNameEnSortkey()
+	})
+}
+
+// ClearNameEnSortkey clears the value of the "name_en_sortkey" field.
+func (u *ThemeUpsertBulk) ClearNameEnSortkey() *ThemeUpsertBulk {
+	return u.Update(func(s *ThemeUpsert) {
+		s.ClearNameEnSortkey()
 	})
 }
 

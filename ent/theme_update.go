@@ -9,6 +9,7 @@ import (
 	"kokeilu/ent/pilot"
 	"kokeilu/ent/predicate"
 	"kokeilu/ent/theme"
+	"kokeilu/internal/sortkey"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -79,6 +80,42 @@ func (_u *ThemeUpdate) SetNillableNameEn(v *string) *ThemeUpdate {
 // ClearNameEn clears the value of the "name_en" field.
 func (_u *ThemeUpdate) ClearNameEn() *ThemeUpdate {
 	_u.mutation.ClearNameEn()
+	return _u
+}
+
+// SetNameFiSortkey sets the "name_fi_sortkey" field.
+func (_u *ThemeUpdate) SetNameFiSortkey(v sortkey.Key) *ThemeUpdate {
+	_u.mutation.SetNameFiSortkey(v)
+	return _u
+}
+
+// ClearNameFiSortkey clears the value of the "name_fi_sortkey" field.
+func (_u *ThemeUpdate) ClearNameFiSortkey() *ThemeUpdate {
+	_u.mutation.ClearNameFiSortkey()
+	return _u
+}
+
+// SetNameSvSortkey sets the "name_sv_sortkey" field.
+func (_u *ThemeUpdate) SetNameSvSortkey(v sortkey.Key) *ThemeUpdate {
+	_u.mutation.SetNameSvSortkey(v)
+	return _u
+}
+
+// ClearNameSvSortkey clears the value of the "name_sv_sortkey" field.
+func (_u *ThemeUpdate) ClearNameSvSortkey() *ThemeUpdate {
+	_u.mutation.ClearNameSvSortkey()
+	return _u
+}
+
+// SetNameEnSortkey sets the "name_en_sortkey" field.
+func (_u *ThemeUpdate) SetNameEnSortkey(v sortkey.Key) *ThemeUpdate {
+	_u.mutation.SetNameEnSortkey(v)
+	return _u
+}
+
+// ClearNameEnSortkey clears the value of the "name_en_sortkey" field.
+func (_u *ThemeUpdate) ClearNameEnSortkey() *ThemeUpdate {
+	_u.mutation.ClearNameEnSortkey()
 	return _u
 }
 
@@ -206,6 +243,24 @@ func (_u *ThemeUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.NameEnCleared() {
 		_spec.ClearField(theme.FieldNameEn, field.TypeString)
 	}
+	if value, ok := _u.mutation.NameFiSortkey(); ok {
+		_spec.SetField(theme.FieldNameFiSortkey, field.TypeOther, value)
+	}
+	if _u.mutation.NameFiSortkeyCleared() {
+		_spec.ClearField(theme.FieldNameFiSortkey, field.TypeOther)
+	}
+	if value, ok := _u.mutation.NameSvSortkey(); ok {
+		_spec.SetField(theme.FieldNameSvSortkey, field.TypeOther, value)
+	}
+	if _u.mutation.NameSvSortkeyCleared() {
+		_spec.ClearField(theme.FieldNameSvSortkey, field.TypeOther)
+	}
+	if value, ok := _u.mutation.NameEnSortkey(); ok {
+		_spec.SetField(theme.FieldNameEnSortkey, field.TypeOther, value)
+	}
+	if _u.mutation.NameEnSortkeyCleared() {
+		_spec.ClearField(theme.FieldNameEnSortkey, field.TypeOther)
+	}
 	if value, ok := _u.mutation.Slug(); ok {
 		_spec.SetField(theme.FieldSlug, field.TypeString, value)
 	}
@@ -325,6 +380,42 @@ func (_u *ThemeUpdateOne) SetNillableNameEn(v *string) *ThemeUpdateOne {
 // ClearNameEn clears the value of the "name_en" field.
 func (_u *ThemeUpdateOne) ClearNameEn() *ThemeUpdateOne {
 	_u.mutation.ClearNameEn()
+	return _u
+}
+
+// SetNameFiSortkey sets the "name_fi_sortkey" field.
+func (_u *ThemeUpdateOne) SetNameFiSortkey(v sortkey.Key) *ThemeUpdateOne {
+	_u.mutation.SetNameFiSortkey(v)
+	return _u
+}
+
+// ClearNameFiSortkey clears the value of the "name_fi_sortkey" field.
+func (_u *ThemeUpdateOne) ClearNameFiSortkey() *ThemeUpdateOne {
+	_u.mutation.ClearNameFiSortkey()
+	return _u
+}
+
+// SetNameSvSortkey sets the "name_sv_sortkey" field.
+func (_u *ThemeUpdateOne) SetNameSvSortkey(v sortkey.Key) *ThemeUpdateOne {
+	_u.mutation.SetNameSvSortkey(v)
+	return _u
+}
+
+// ClearNameSvSortkey clears the value of the "name_sv_sortkey" field.
+func (_u *ThemeUpdateOne) ClearNameSvSortkey() *ThemeUpdateOne {
+	_u.mutation.ClearNameSvSortkey()
+	return _u
+}
+
+// SetNameEnSortkey sets the "name_en_sortkey" field.
+func (_u *ThemeUpdateOne) SetNameEnSortkey(v sortkey.Key) *ThemeUpdateOne {
+	_u.mutation.SetNameEnSortkey(v)
+	return _u
+}
+
+// ClearNameEnSortkey clears the value of the "name_en_sortkey" field.
+func (_u *ThemeUpdateOne) ClearNameEnSortkey() *ThemeUpdateOne {
+	_u.mutation.ClearNameEnSortkey()
 	return _u
 }
 
@@ -481,6 +572,24 @@ func (_u *ThemeUpdateOne) sqlSave(ctx context.Context) (_node *Theme, err error)
 	}
 	if _u.mutation.NameEnCleared() {
 		_spec.ClearField(theme.FieldNameEn, field.TypeString)
+	}
+	if value, ok := _u.mutation.NameFiSortkey(); ok {
+		_spec.SetField(theme.FieldNameFiSortkey, field.TypeOther, value)
+	}
+	if _u.mutation.NameFiSortkeyCleared() {
+		_spec.ClearField(theme.FieldNameFiSortkey, field.TypeOther)
+	}
+	if value, ok := _u.mutation.NameSvSortkey(); ok {
+		_spec.SetField(theme.FieldNameSvSortkey, field.TypeOther, value)
+	}
+	if _u.mutation.NameSvSortkeyCleared() {
+		_spec.ClearField(theme.FieldNameSvSortkey, field.TypeOther)
+	}
+	if value, ok := _u.mutation.NameEnSortkey(); ok {
+		_spec.SetField(theme.FieldNameEnSortkey, field.TypeOther, value)
+	}
+	if _u.mutation.NameEnSortkeyCleared() {
+		_spec.ClearField(theme.FieldNameEnSortkey, field.TypeOther)
 	}
 	if value, ok := _u.mutation.Slug(); ok {
 		_spec.SetField(theme.FieldSlug, field.TypeString, value)

@@ -7,6 +7,7 @@ import (
 	"kokeilu/ent/municipality"
 	"kokeilu/ent/organization"
 	"kokeilu/ent/user"
+	"kokeilu/internal/sortkey"
 	"strings"
 	"time"
 
@@ -23,6 +24,8 @@ type User struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// When it was last changed (RFC 3339, UTC).
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// Collation key of display_name (internal/sortkey); NULL until backfilled.
+	DisplayNameSortkey sortkey.Key `json:"display_name_sortkey,omitempty"`
 	// At most 100 characters.
 	DisplayName string `json:"display_name,omitempty"`
 	// At most 254 characters.
@@ -104,6 +107,8 @@ func (*User) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case user.FieldDisplayNameSortkey:
+			values[i] = new(sortkey.Key)
 		case user.FieldIsAdmin:
 			values[i] = new(sql.NullBool)
 		case user.FieldID:
@@ -148,6 +153,12 @@ func (_m *User) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
 			} else if value.Valid {
 				_m.UpdatedAt = value.Time
+			}
+		case user.FieldDisplayNameSortkey:
+			if value, ok := values[i].(*sortkey.Key); !ok {
+				return fmt.Errorf("unexpected type %T for field display_name_sortkey", values[i])
+			} else if value != nil {
+				_m.DisplayNameSortkey = *value
 			}
 		case user.FieldDisplayName:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -248,6 +259,9 @@ func (_m *User) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("updated_at=")
 	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("display_name_sortkey=")
+	builder.WriteString(fmt.Sprintf("%v", _m.DisplayNameSortkey))
 	builder.WriteString(", ")
 	builder.WriteString("display_name=")
 	builder.WriteString(_m.DisplayName)

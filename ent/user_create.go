@@ -11,6 +11,7 @@ import (
 	"kokeilu/ent/organization"
 	"kokeilu/ent/session"
 	"kokeilu/ent/user"
+	"kokeilu/internal/sortkey"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -51,6 +52,12 @@ func (_c *UserCreate) SetNillableUpdatedAt(v *time.Time) *UserCreate {
 	if v != nil {
 		_c.SetUpdatedAt(*v)
 	}
+	return _c
+}
+
+// SetDisplayNameSortkey sets the "display_name_sortkey" field.
+func (_c *UserCreate) SetDisplayNameSortkey(v sortkey.Key) *UserCreate {
+	_c.mutation.SetDisplayNameSortkey(v)
 	return _c
 }
 
@@ -277,6 +284,10 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 		_spec.SetField(user.FieldUpdatedAt, field.TypeTime, value)
 		_node.UpdatedAt = value
 	}
+	if value, ok := _c.mutation.DisplayNameSortkey(); ok {
+		_spec.SetField(user.FieldDisplayNameSortkey, field.TypeOther, value)
+		_node.DisplayNameSortkey = value
+	}
 	if value, ok := _c.mutation.DisplayName(); ok {
 		_spec.SetField(user.FieldDisplayName, field.TypeString, value)
 		_node.DisplayName = value
@@ -423,6 +434,24 @@ func (u *UserUpsert) UpdateUpdatedAt() *UserUpsert {
 	return u
 }
 
+// SetDisplayNameSortkey sets the "display_name_sortkey" field.
+func (u *UserUpsert) SetDisplayNameSortkey(v sortkey.Key) *UserUpsert {
+	u.Set(user.FieldDisplayNameSortkey, v)
+	return u
+}
+
+// UpdateDisplayNameSortkey sets the "display_name_sortkey" field to the value that was provided on create.
+func (u *UserUpsert) UpdateDisplayNameSortkey() *UserUpsert {
+	u.SetExcluded(user.FieldDisplayNameSortkey)
+	return u
+}
+
+// ClearDisplayNameSortkey clears the value of the "display_name_sortkey" field.
+func (u *UserUpsert) ClearDisplayNameSortkey() *UserUpsert {
+	u.SetNull(user.FieldDisplayNameSortkey)
+	return u
+}
+
 // SetDisplayName sets the "display_name" field.
 func (u *UserUpsert) SetDisplayName(v string) *UserUpsert {
 	u.Set(user.FieldDisplayName, v)
@@ -527,6 +556,27 @@ func (u *UserUpsertOne) SetUpdatedAt(v time.Time) *UserUpsertOne {
 func (u *UserUpsertOne) UpdateUpdatedAt() *UserUpsertOne {
 	return u.Update(func(s *UserUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDisplayNameSortkey sets the "display_name_sortkey" field.
+func (u *UserUpsertOne) SetDisplayNameSortkey(v sortkey.Key) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetDisplayNameSortkey(v)
+	})
+}
+
+// UpdateDisplayNameSortkey sets the "display_name_sortkey" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateDisplayNameSortkey() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateDisplayNameSortkey()
+	})
+}
+
+// ClearDisplayNameSortkey clears the value of the "display_name_sortkey" field.
+func (u *UserUpsertOne) ClearDisplayNameSortkey() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearDisplayNameSortkey()
 	})
 }
 
@@ -808,6 +858,27 @@ func (u *UserUpsertBulk) SetUpdatedAt(v time.Time) *UserUpsertBulk {
 func (u *UserUpsertBulk) UpdateUpdatedAt() *UserUpsertBulk {
 	return u.Update(func(s *UserUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDisplayNameSortkey sets the "display_name_sortkey" field.
+func (u *UserUpsertBulk) SetDisplayNameSortkey(v sortkey.Key) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetDisplayNameSortkey(v)
+	})
+}
+
+// UpdateDisplayNameSortkey sets the "display_name_sortkey" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateDisplayNameSortkey() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateDisplayNameSortkey()
+	})
+}
+
+// ClearDisplayNameSortkey clears the value of the "display_name_sortkey" field.
+func (u *UserUpsertBulk) ClearDisplayNameSortkey() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearDisplayNameSortkey()
 	})
 }
 

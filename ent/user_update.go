@@ -12,6 +12,7 @@ import (
 	"kokeilu/ent/predicate"
 	"kokeilu/ent/session"
 	"kokeilu/ent/user"
+	"kokeilu/internal/sortkey"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -35,6 +36,18 @@ func (_u *UserUpdate) Where(ps ...predicate.User) *UserUpdate {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *UserUpdate) SetUpdatedAt(v time.Time) *UserUpdate {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDisplayNameSortkey sets the "display_name_sortkey" field.
+func (_u *UserUpdate) SetDisplayNameSortkey(v sortkey.Key) *UserUpdate {
+	_u.mutation.SetDisplayNameSortkey(v)
+	return _u
+}
+
+// ClearDisplayNameSortkey clears the value of the "display_name_sortkey" field.
+func (_u *UserUpdate) ClearDisplayNameSortkey() *UserUpdate {
+	_u.mutation.ClearDisplayNameSortkey()
 	return _u
 }
 
@@ -293,6 +306,12 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(user.FieldUpdatedAt, field.TypeTime, value)
 	}
+	if value, ok := _u.mutation.DisplayNameSortkey(); ok {
+		_spec.SetField(user.FieldDisplayNameSortkey, field.TypeOther, value)
+	}
+	if _u.mutation.DisplayNameSortkeyCleared() {
+		_spec.ClearField(user.FieldDisplayNameSortkey, field.TypeOther)
+	}
 	if value, ok := _u.mutation.DisplayName(); ok {
 		_spec.SetField(user.FieldDisplayName, field.TypeString, value)
 	}
@@ -476,6 +495,18 @@ type UserUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *UserUpdateOne) SetUpdatedAt(v time.Time) *UserUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDisplayNameSortkey sets the "display_name_sortkey" field.
+func (_u *UserUpdateOne) SetDisplayNameSortkey(v sortkey.Key) *UserUpdateOne {
+	_u.mutation.SetDisplayNameSortkey(v)
+	return _u
+}
+
+// ClearDisplayNameSortkey clears the value of the "display_name_sortkey" field.
+func (_u *UserUpdateOne) ClearDisplayNameSortkey() *UserUpdateOne {
+	_u.mutation.ClearDisplayNameSortkey()
 	return _u
 }
 
@@ -763,6 +794,12 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(user.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DisplayNameSortkey(); ok {
+		_spec.SetField(user.FieldDisplayNameSortkey, field.TypeOther, value)
+	}
+	if _u.mutation.DisplayNameSortkeyCleared() {
+		_spec.ClearField(user.FieldDisplayNameSortkey, field.TypeOther)
 	}
 	if value, ok := _u.mutation.DisplayName(); ok {
 		_spec.SetField(user.FieldDisplayName, field.TypeString, value)

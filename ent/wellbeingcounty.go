@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"kokeilu/ent/region"
 	"kokeilu/ent/wellbeingcounty"
+	"kokeilu/internal/sortkey"
 	"strings"
 
 	"entgo.io/ent"
@@ -23,6 +24,12 @@ type WellbeingCounty struct {
 	NameSv string `json:"name_sv,omitempty"`
 	// The name in English; empty where the source gives none.
 	NameEn string `json:"name_en,omitempty"`
+	// Collation key of name_fi (internal/sortkey); NULL until backfilled.
+	NameFiSortkey sortkey.Key `json:"name_fi_sortkey,omitempty"`
+	// Collation key of name_sv (internal/sortkey); NULL until backfilled.
+	NameSvSortkey sortkey.Key `json:"name_sv_sortkey,omitempty"`
+	// Collation key of name_en (internal/sortkey); NULL until backfilled.
+	NameEnSortkey sortkey.Key `json:"name_en_sortkey,omitempty"`
 	// The official code of Statistics Finland's classification, as text ("005"). At most 8 characters.
 	Code string `json:"code,omitempty"`
 	// COUNTY for the 21 wellbeing services counties; HELSINKI for the City of Helsinki (code 90), which organises these services itself and is no county; ALAND for Åland (code 91), outside the reform.
@@ -90,6 +97,8 @@ func (*WellbeingCounty) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case wellbeingcounty.FieldNameFiSortkey, wellbeingcounty.FieldNameSvSortkey, wellbeingcounty.FieldNameEnSortkey:
+			values[i] = new(sortkey.Key)
 		case wellbeingcounty.FieldID, wellbeingcounty.FieldPopulation, wellbeingcounty.FieldPopulationYear:
 			values[i] = new(sql.NullInt64)
 		case wellbeingcounty.FieldNameFi, wellbeingcounty.FieldNameSv, wellbeingcounty.FieldNameEn, wellbeingcounty.FieldCode, wellbeingcounty.FieldKind:
@@ -134,6 +143,24 @@ func (_m *WellbeingCounty) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field name_en", values[i])
 			} else if value.Valid {
 				_m.NameEn = value.String
+			}
+		case wellbeingcounty.FieldNameFiSortkey:
+			if value, ok := values[i].(*sortkey.Key); !ok {
+				return fmt.Errorf("unexpected type %T for field name_fi_sortkey", values[i])
+			} else if value != nil {
+				_m.NameFiSortkey = *value
+			}
+		case wellbeingcounty.FieldNameSvSortkey:
+			if value, ok := values[i].(*sortkey.Key); !ok {
+				return fmt.Errorf("unexpected type %T for field name_sv_sortkey", values[i])
+			} else if value != nil {
+				_m.NameSvSortkey = *value
+			}
+		case wellbeingcounty.FieldNameEnSortkey:
+			if value, ok := values[i].(*sortkey.Key); !ok {
+				return fmt.Errorf("unexpected type %T for field name_en_sortkey", values[i])
+			} else if value != nil {
+				_m.NameEnSortkey = *value
 			}
 		case wellbeingcounty.FieldCode:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -225,6 +252,15 @@ func (_m *WellbeingCounty) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("name_en=")
 	builder.WriteString(_m.NameEn)
+	builder.WriteString(", ")
+	builder.WriteString("name_fi_sortkey=")
+	builder.WriteString(fmt.Sprintf("%v", _m.NameFiSortkey))
+	builder.WriteString(", ")
+	builder.WriteString("name_sv_sortkey=")
+	builder.WriteString(fmt.Sprintf("%v", _m.NameSvSortkey))
+	builder.WriteString(", ")
+	builder.WriteString("name_en_sortkey=")
+	builder.WriteString(fmt.Sprintf("%v", _m.NameEnSortkey))
 	builder.WriteString(", ")
 	builder.WriteString("code=")
 	builder.WriteString(_m.Code)

@@ -10,6 +10,7 @@ import (
 	"kokeilu/ent/operatingmodel"
 	"kokeilu/ent/region"
 	"kokeilu/ent/wellbeingcounty"
+	"kokeilu/internal/sortkey"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -55,6 +56,24 @@ func (_c *WellbeingCountyCreate) SetNillableNameEn(v *string) *WellbeingCountyCr
 	if v != nil {
 		_c.SetNameEn(*v)
 	}
+	return _c
+}
+
+// SetNameFiSortkey sets the "name_fi_sortkey" field.
+func (_c *WellbeingCountyCreate) SetNameFiSortkey(v sortkey.Key) *WellbeingCountyCreate {
+	_c.mutation.SetNameFiSortkey(v)
+	return _c
+}
+
+// SetNameSvSortkey sets the "name_sv_sortkey" field.
+func (_c *WellbeingCountyCreate) SetNameSvSortkey(v sortkey.Key) *WellbeingCountyCreate {
+	_c.mutation.SetNameSvSortkey(v)
+	return _c
+}
+
+// SetNameEnSortkey sets the "name_en_sortkey" field.
+func (_c *WellbeingCountyCreate) SetNameEnSortkey(v sortkey.Key) *WellbeingCountyCreate {
+	_c.mutation.SetNameEnSortkey(v)
 	return _c
 }
 
@@ -264,6 +283,18 @@ func (_c *WellbeingCountyCreate) createSpec() (*WellbeingCounty, *sqlgraph.Creat
 		_spec.SetField(wellbeingcounty.FieldNameEn, field.TypeString, value)
 		_node.NameEn = value
 	}
+	if value, ok := _c.mutation.NameFiSortkey(); ok {
+		_spec.SetField(wellbeingcounty.FieldNameFiSortkey, field.TypeOther, value)
+		_node.NameFiSortkey = value
+	}
+	if value, ok := _c.mutation.NameSvSortkey(); ok {
+		_spec.SetField(wellbeingcounty.FieldNameSvSortkey, field.TypeOther, value)
+		_node.NameSvSortkey = value
+	}
+	if value, ok := _c.mutation.NameEnSortkey(); ok {
+		_spec.SetField(wellbeingcounty.FieldNameEnSortkey, field.TypeOther, value)
+		_node.NameEnSortkey = value
+	}
 	if value, ok := _c.mutation.Code(); ok {
 		_spec.SetField(wellbeingcounty.FieldCode, field.TypeString, value)
 		_node.Code = value
@@ -429,6 +460,60 @@ func (u *WellbeingCountyUpsert) ClearNameEn() *WellbeingCountyUpsert {
 	return u
 }
 
+// SetNameFiSortkey sets the "name_fi_sortkey" field.
+func (u *WellbeingCountyUpsert) SetNameFiSortkey(v sortkey.Key) *WellbeingCountyUpsert {
+	u.Set(wellbeingcounty.FieldNameFiSortkey, v)
+	return u
+}
+
+// UpdateNameFiSortkey sets the "name_fi_sortkey" field to the value that was provided on create.
+func (u *WellbeingCountyUpsert) UpdateNameFiSortkey() *WellbeingCountyUpsert {
+	u.SetExcluded(wellbeingcounty.FieldNameFiSortkey)
+	return u
+}
+
+// ClearNameFiSortkey clears the value of the "name_fi_sortkey" field.
+func (u *WellbeingCountyUpsert) ClearNameFiSortkey() *WellbeingCountyUpsert {
+	u.SetNull(wellbeingcounty.FieldNameFiSortkey)
+	return u
+}
+
+// SetNameSvSortkey sets the "name_sv_sortkey" field.
+func (u *WellbeingCountyUpsert) SetNameSvSortkey(v sortkey.Key) *WellbeingCountyUpsert {
+	u.Set(wellbeingcounty.FieldNameSvSortkey, v)
+	return u
+}
+
+// UpdateNameSvSortkey sets the "name_sv_sortkey" field to the value that was provided on create.
+func (u *WellbeingCountyUpsert) UpdateNameSvSortkey() *WellbeingCountyUpsert {
+	u.SetExcluded(wellbeingcounty.FieldNameSvSortkey)
+	return u
+}
+
+// ClearNameSvSortkey clears the value of the "name_sv_sortkey" field.
+func (u *WellbeingCountyUpsert) ClearNameSvSortkey() *WellbeingCountyUpsert {
+	u.SetNull(wellbeingcounty.FieldNameSvSortkey)
+	return u
+}
+
+// SetNameEnSortkey sets the "name_en_sortkey" field.
+func (u *WellbeingCountyUpsert) SetNameEnSortkey(v sortkey.Key) *WellbeingCountyUpsert {
+	u.Set(wellbeingcounty.FieldNameEnSortkey, v)
+	return u
+}
+
+// UpdateNameEnSortkey sets the "name_en_sortkey" field to the value that was provided on create.
+func (u *WellbeingCountyUpsert) UpdateNameEnSortkey() *WellbeingCountyUpsert {
+	u.SetExcluded(wellbeingcounty.FieldNameEnSortkey)
+	return u
+}
+
+// ClearNameEnSortkey clears the value of the "name_en_sortkey" field.
+func (u *WellbeingCountyUpsert) ClearNameEnSortkey() *WellbeingCountyUpsert {
+	u.SetNull(wellbeingcounty.FieldNameEnSortkey)
+	return u
+}
+
 // SetKind sets the "kind" field.
 func (u *WellbeingCountyUpsert) SetKind(v wellbeingcounty.Kind) *WellbeingCountyUpsert {
 	u.Set(wellbeingcounty.FieldKind, v)
@@ -587,6 +672,69 @@ func (u *WellbeingCountyUpsertOne) UpdateNameEn() *WellbeingCountyUpsertOne {
 func (u *WellbeingCountyUpsertOne) ClearNameEn() *WellbeingCountyUpsertOne {
 	return u.Update(func(s *WellbeingCountyUpsert) {
 		s.ClearNameEn()
+	})
+}
+
+// SetNameFiSortkey sets the "name_fi_sortkey" field.
+func (u *WellbeingCountyUpsertOne) SetNameFiSortkey(v sortkey.Key) *WellbeingCountyUpsertOne {
+	return u.Update(func(s *WellbeingCountyUpsert) {
+		s.SetNameFiSortkey(v)
+	})
+}
+
+// UpdateNameFiSortkey sets the "name_fi_sortkey" field to the value that was provided on create.
+func (u *WellbeingCountyUpsertOne) UpdateNameFiSortkey() *WellbeingCountyUpsertOne {
+	return u.Update(func(s *WellbeingCountyUpsert) {
+		s.UpdateNameFiSortkey()
+	})
+}
+
+// ClearNameFiSortkey clears the value of the "name_fi_sortkey" field.
+func (u *WellbeingCountyUpsertOne) ClearNameFiSortkey() *WellbeingCountyUpsertOne {
+	return u.Update(func(s *WellbeingCountyUpsert) {
+		s.ClearNameFiSortkey()
+	})
+}
+
+// SetNameSvSortkey sets the "name_sv_sortkey" field.
+func (u *WellbeingCountyUpsertOne) SetNameSvSortkey(v sortkey.Key) *WellbeingCountyUpsertOne {
+	return u.Update(func(s *WellbeingCountyUpsert) {
+		s.SetNameSvSortkey(v)
+	})
+}
+
+// UpdateNameSvSortkey sets the "name_sv_sortkey" field to the value that was provided on create.
+func (u *WellbeingCountyUpsertOne) UpdateNameSvSortkey() *WellbeingCountyUpsertOne {
+	return u.Update(func(s *WellbeingCountyUpsert) {
+		s.UpdateNameSvSortkey()
+	})
+}
+
+// ClearNameSvSortkey clears the value of the "name_sv_sortkey" field.
+func (u *WellbeingCountyUpsertOne) ClearNameSvSortkey() *WellbeingCountyUpsertOne {
+	return u.Update(func(s *WellbeingCountyUpsert) {
+		s.ClearNameSvSortkey()
+	})
+}
+
+// SetNameEnSortkey sets the "name_en_sortkey" field.
+func (u *WellbeingCountyUpsertOne) SetNameEnSortkey(v sortkey.Key) *WellbeingCountyUpsertOne {
+	return u.Update(func(s *WellbeingCountyUpsert) {
+		s.SetNameEnSortkey(v)
+	})
+}
+
+// UpdateNameEnSortkey sets the "name_en_sortkey" field to the value that was provided on create.
+func (u *WellbeingCountyUpsertOne) UpdateNameEnSortkey() *WellbeingCountyUpsertOne {
+	return u.Update(func(s *WellbeingCountyUpsert) {
+		s.UpdateNameEnSortkey()
+	})
+}
+
+// ClearNameEnSortkey clears the value of the "name_en_sortkey" field.
+func (u *WellbeingCountyUpsertOne) ClearNameEnSortkey() *WellbeingCountyUpsertOne {
+	return u.Update(func(s *WellbeingCountyUpsert) {
+		s.ClearNameEnSortkey()
 	})
 }
 
@@ -924,6 +1072,69 @@ func (u *WellbeingCountyUpsertBulk) UpdateNameEn() *WellbeingCountyUpsertBulk {
 func (u *WellbeingCountyUpsertBulk) ClearNameEn() *WellbeingCountyUpsertBulk {
 	return u.Update(func(s *WellbeingCountyUpsert) {
 		s.ClearNameEn()
+	})
+}
+
+// SetNameFiSortkey sets the "name_fi_sortkey" field.
+func (u *WellbeingCountyUpsertBulk) SetNameFiSortkey(v sortkey.Key) *WellbeingCountyUpsertBulk {
+	return u.Update(func(s *WellbeingCountyUpsert) {
+		s.SetNameFiSortkey(v)
+	})
+}
+
+// UpdateNameFiSortkey sets the "name_fi_sortkey" field to the value that was provided on create.
+func (u *WellbeingCountyUpsertBulk) UpdateNameFiSortkey() *WellbeingCountyUpsertBulk {
+	return u.Update(func(s *WellbeingCountyUpsert) {
+		s.UpdateNameFiSortkey()
+	})
+}
+
+// ClearNameFiSortkey clears the value of the "name_fi_sortkey" field.
+func (u *WellbeingCountyUpsertBulk) ClearNameFiSortkey() *WellbeingCountyUpsertBulk {
+	return u.Update(func(s *WellbeingCountyUpsert) {
+		s.ClearNameFiSortkey()
+	})
+}
+
+// SetNameSvSortkey sets the "name_sv_sortkey" field.
+func (u *WellbeingCountyUpsertBulk) SetNameSvSortkey(v sortkey.Key) *WellbeingCountyUpsertBulk {
+	return u.Update(func(s *WellbeingCountyUpsert) {
+		s.SetNameSvSortkey(v)
+	})
+}
+
+// UpdateNameSvSortkey sets the "name_sv_sortkey" field to the value that was provided on create.
+func (u *WellbeingCountyUpsertBulk) UpdateNameSvSortkey() *WellbeingCountyUpsertBulk {
+	return u.Update(func(s *WellbeingCountyUpsert) {
+		s.UpdateNameSvSortkey()
+	})
+}
+
+// ClearNameSvSortkey clears the value of the "name_sv_sortkey" field.
+func (u *WellbeingCountyUpsertBulk) ClearNameSvSortkey() *WellbeingCountyUpsertBulk {
+	return u.Update(func(s *WellbeingCountyUpsert) {
+		s.ClearNameSvSortkey()
+	})
+}
+
+// SetNameEnSortkey sets the "name_en_sortkey" field.
+func (u *WellbeingCountyUpsertBulk) SetNameEnSortkey(v sortkey.Key) *WellbeingCountyUpsertBulk {
+	return u.Update(func(s *WellbeingCountyUpsert) {
+		s.SetNameEnSortkey(v)
+	})
+}
+
+// UpdateNameEnSortkey sets the "name_en_sortkey" field to the value that was provided on create.
+func (u *WellbeingCountyUpsertBulk) UpdateNameEnSortkey() *WellbeingCountyUpsertBulk {
+	return u.Update(func(s *WellbeingCountyUpsert) {
+		s.UpdateNameEnSortkey()
+	})
+}
+
+// ClearNameEnSortkey clears the value of the "name_en_sortkey" field.
+func (u *WellbeingCountyUpsertBulk) ClearNameEnSortkey() *WellbeingCountyUpsertBulk {
+	return u.Update(func(s *WellbeingCountyUpsert) {
+		s.ClearNameEnSortkey()
 	})
 }
 

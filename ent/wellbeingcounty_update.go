@@ -11,6 +11,7 @@ import (
 	"kokeilu/ent/predicate"
 	"kokeilu/ent/region"
 	"kokeilu/ent/wellbeingcounty"
+	"kokeilu/internal/sortkey"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -81,6 +82,42 @@ func (_u *WellbeingCountyUpdate) SetNillableNameEn(v *string) *WellbeingCountyUp
 // ClearNameEn clears the value of the "name_en" field.
 func (_u *WellbeingCountyUpdate) ClearNameEn() *WellbeingCountyUpdate {
 	_u.mutation.ClearNameEn()
+	return _u
+}
+
+// SetNameFiSortkey sets the "name_fi_sortkey" field.
+func (_u *WellbeingCountyUpdate) SetNameFiSortkey(v sortkey.Key) *WellbeingCountyUpdate {
+	_u.mutation.SetNameFiSortkey(v)
+	return _u
+}
+
+// ClearNameFiSortkey clears the value of the "name_fi_sortkey" field.
+func (_u *WellbeingCountyUpdate) ClearNameFiSortkey() *WellbeingCountyUpdate {
+	_u.mutation.ClearNameFiSortkey()
+	return _u
+}
+
+// SetNameSvSortkey sets the "name_sv_sortkey" field.
+func (_u *WellbeingCountyUpdate) SetNameSvSortkey(v sortkey.Key) *WellbeingCountyUpdate {
+	_u.mutation.SetNameSvSortkey(v)
+	return _u
+}
+
+// ClearNameSvSortkey clears the value of the "name_sv_sortkey" field.
+func (_u *WellbeingCountyUpdate) ClearNameSvSortkey() *WellbeingCountyUpdate {
+	_u.mutation.ClearNameSvSortkey()
+	return _u
+}
+
+// SetNameEnSortkey sets the "name_en_sortkey" field.
+func (_u *WellbeingCountyUpdate) SetNameEnSortkey(v sortkey.Key) *WellbeingCountyUpdate {
+	_u.mutation.SetNameEnSortkey(v)
+	return _u
+}
+
+// ClearNameEnSortkey clears the value of the "name_en_sortkey" field.
+func (_u *WellbeingCountyUpdate) ClearNameEnSortkey() *WellbeingCountyUpdate {
+	_u.mutation.ClearNameEnSortkey()
 	return _u
 }
 
@@ -323,6 +360,24 @@ func (_u *WellbeingCountyUpdate) sqlSave(ctx context.Context) (_node int, err er
 	if _u.mutation.NameEnCleared() {
 		_spec.ClearField(wellbeingcounty.FieldNameEn, field.TypeString)
 	}
+	if value, ok := _u.mutation.NameFiSortkey(); ok {
+		_spec.SetField(wellbeingcounty.FieldNameFiSortkey, field.TypeOther, value)
+	}
+	if _u.mutation.NameFiSortkeyCleared() {
+		_spec.ClearField(wellbeingcounty.FieldNameFiSortkey, field.TypeOther)
+	}
+	if value, ok := _u.mutation.NameSvSortkey(); ok {
+		_spec.SetField(wellbeingcounty.FieldNameSvSortkey, field.TypeOther, value)
+	}
+	if _u.mutation.NameSvSortkeyCleared() {
+		_spec.ClearField(wellbeingcounty.FieldNameSvSortkey, field.TypeOther)
+	}
+	if value, ok := _u.mutation.NameEnSortkey(); ok {
+		_spec.SetField(wellbeingcounty.FieldNameEnSortkey, field.TypeOther, value)
+	}
+	if _u.mutation.NameEnSortkeyCleared() {
+		_spec.ClearField(wellbeingcounty.FieldNameEnSortkey, field.TypeOther)
+	}
 	if value, ok := _u.mutation.Kind(); ok {
 		_spec.SetField(wellbeingcounty.FieldKind, field.TypeEnum, value)
 	}
@@ -534,6 +589,42 @@ func (_u *WellbeingCountyUpdateOne) SetNillableNameEn(v *string) *WellbeingCount
 // ClearNameEn clears the value of the "name_en" field.
 func (_u *WellbeingCountyUpdateOne) ClearNameEn() *WellbeingCountyUpdateOne {
 	_u.mutation.ClearNameEn()
+	return _u
+}
+
+// SetNameFiSortkey sets the "name_fi_sortkey" field.
+func (_u *WellbeingCountyUpdateOne) SetNameFiSortkey(v sortkey.Key) *WellbeingCountyUpdateOne {
+	_u.mutation.SetNameFiSortkey(v)
+	return _u
+}
+
+// ClearNameFiSortkey clears the value of the "name_fi_sortkey" field.
+func (_u *WellbeingCountyUpdateOne) ClearNameFiSortkey() *WellbeingCountyUpdateOne {
+	_u.mutation.ClearNameFiSortkey()
+	return _u
+}
+
+// SetNameSvSortkey sets the "name_sv_sortkey" field.
+func (_u *WellbeingCountyUpdateOne) SetNameSvSortkey(v sortkey.Key) *WellbeingCountyUpdateOne {
+	_u.mutation.SetNameSvSortkey(v)
+	return _u
+}
+
+// ClearNameSvSortkey clears the value of the "name_sv_sortkey" field.
+func (_u *WellbeingCountyUpdateOne) ClearNameSvSortkey() *WellbeingCountyUpdateOne {
+	_u.mutation.ClearNameSvSortkey()
+	return _u
+}
+
+// SetNameEnSortkey sets the "name_en_sortkey" field.
+func (_u *WellbeingCountyUpdateOne) SetNameEnSortkey(v sortkey.Key) *WellbeingCountyUpdateOne {
+	_u.mutation.SetNameEnSortkey(v)
+	return _u
+}
+
+// ClearNameEnSortkey clears the value of the "name_en_sortkey" field.
+func (_u *WellbeingCountyUpdateOne) ClearNameEnSortkey() *WellbeingCountyUpdateOne {
+	_u.mutation.ClearNameEnSortkey()
 	return _u
 }
 
@@ -805,6 +896,24 @@ func (_u *WellbeingCountyUpdateOne) sqlSave(ctx context.Context) (_node *Wellbei
 	}
 	if _u.mutation.NameEnCleared() {
 		_spec.ClearField(wellbeingcounty.FieldNameEn, field.TypeString)
+	}
+	if value, ok := _u.mutation.NameFiSortkey(); ok {
+		_spec.SetField(wellbeingcounty.FieldNameFiSortkey, field.TypeOther, value)
+	}
+	if _u.mutation.NameFiSortkeyCleared() {
+		_spec.ClearField(wellbeingcounty.FieldNameFiSortkey, field.TypeOther)
+	}
+	if value, ok := _u.mutation.NameSvSortkey(); ok {
+		_spec.SetField(wellbeingcounty.FieldNameSvSortkey, field.TypeOther, value)
+	}
+	if _u.mutation.NameSvSortkeyCleared() {
+		_spec.ClearField(wellbeingcounty.FieldNameSvSortkey, field.TypeOther)
+	}
+	if value, ok := _u.mutation.NameEnSortkey(); ok {
+		_spec.SetField(wellbeingcounty.FieldNameEnSortkey, field.TypeOther, value)
+	}
+	if _u.mutation.NameEnSortkeyCleared() {
+		_spec.ClearField(wellbeingcounty.FieldNameEnSortkey, field.TypeOther)
 	}
 	if value, ok := _u.mutation.Kind(); ok {
 		_spec.SetField(wellbeingcounty.FieldKind, field.TypeEnum, value)

@@ -7,6 +7,7 @@ import (
 	"kokeilu/ent/user"
 	"kokeilu/ent/workshop"
 	"kokeilu/ent/workspace"
+	"kokeilu/internal/sortkey"
 	"strings"
 	"time"
 
@@ -23,6 +24,8 @@ type Workshop struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// When it was last changed (RFC 3339, UTC).
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// Collation key of title (internal/sortkey); NULL until backfilled.
+	TitleSortkey sortkey.Key `json:"title_sortkey,omitempty"`
 	// At most 200 characters.
 	Title string `json:"title,omitempty"`
 	// At most 10000 characters.
@@ -98,6 +101,8 @@ func (*Workshop) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case workshop.FieldTitleSortkey:
+			values[i] = new(sortkey.Key)
 		case workshop.FieldID, workshop.FieldCapacity:
 			values[i] = new(sql.NullInt64)
 		case workshop.FieldTitle, workshop.FieldDescription, workshop.FieldPlace, workshop.FieldOnlineURL:
@@ -140,6 +145,12 @@ func (_m *Workshop) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
 			} else if value.Valid {
 				_m.UpdatedAt = value.Time
+			}
+		case workshop.FieldTitleSortkey:
+			if value, ok := values[i].(*sortkey.Key); !ok {
+				return fmt.Errorf("unexpected type %T for field title_sortkey", values[i])
+			} else if value != nil {
+				_m.TitleSortkey = *value
 			}
 		case workshop.FieldTitle:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -254,6 +265,9 @@ func (_m *Workshop) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("updated_at=")
 	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("title_sortkey=")
+	builder.WriteString(fmt.Sprintf("%v", _m.TitleSortkey))
 	builder.WriteString(", ")
 	builder.WriteString("title=")
 	builder.WriteString(_m.Title)

@@ -10,6 +10,7 @@ import (
 	"kokeilu/ent/workshop"
 	"kokeilu/ent/workshopregistration"
 	"kokeilu/ent/workspace"
+	"kokeilu/internal/sortkey"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -50,6 +51,12 @@ func (_c *WorkshopCreate) SetNillableUpdatedAt(v *time.Time) *WorkshopCreate {
 	if v != nil {
 		_c.SetUpdatedAt(*v)
 	}
+	return _c
+}
+
+// SetTitleSortkey sets the "title_sortkey" field.
+func (_c *WorkshopCreate) SetTitleSortkey(v sortkey.Key) *WorkshopCreate {
+	_c.mutation.SetTitleSortkey(v)
 	return _c
 }
 
@@ -306,6 +313,10 @@ func (_c *WorkshopCreate) createSpec() (*Workshop, *sqlgraph.CreateSpec) {
 		_spec.SetField(workshop.FieldUpdatedAt, field.TypeTime, value)
 		_node.UpdatedAt = value
 	}
+	if value, ok := _c.mutation.TitleSortkey(); ok {
+		_spec.SetField(workshop.FieldTitleSortkey, field.TypeOther, value)
+		_node.TitleSortkey = value
+	}
 	if value, ok := _c.mutation.Title(); ok {
 		_spec.SetField(workshop.FieldTitle, field.TypeString, value)
 		_node.Title = value
@@ -445,6 +456,24 @@ func (u *WorkshopUpsert) SetUpdatedAt(v time.Time) *WorkshopUpsert {
 // UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
 func (u *WorkshopUpsert) UpdateUpdatedAt() *WorkshopUpsert {
 	u.SetExcluded(workshop.FieldUpdatedAt)
+	return u
+}
+
+// SetTitleSortkey sets the "title_sortkey" field.
+func (u *WorkshopUpsert) SetTitleSortkey(v sortkey.Key) *WorkshopUpsert {
+	u.Set(workshop.FieldTitleSortkey, v)
+	return u
+}
+
+// UpdateTitleSortkey sets the "title_sortkey" field to the value that was provided on create.
+func (u *WorkshopUpsert) UpdateTitleSortkey() *WorkshopUpsert {
+	u.SetExcluded(workshop.FieldTitleSortkey)
+	return u
+}
+
+// ClearTitleSortkey clears the value of the "title_sortkey" field.
+func (u *WorkshopUpsert) ClearTitleSortkey() *WorkshopUpsert {
+	u.SetNull(workshop.FieldTitleSortkey)
 	return u
 }
 
@@ -618,6 +647,27 @@ func (u *WorkshopUpsertOne) SetUpdatedAt(v time.Time) *WorkshopUpsertOne {
 func (u *WorkshopUpsertOne) UpdateUpdatedAt() *WorkshopUpsertOne {
 	return u.Update(func(s *WorkshopUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetTitleSortkey sets the "title_sortkey" field.
+func (u *WorkshopUpsertOne) SetTitleSortkey(v sortkey.Key) *WorkshopUpsertOne {
+	return u.Update(func(s *WorkshopUpsert) {
+		s.SetTitleSortkey(v)
+	})
+}
+
+// UpdateTitleSortkey sets the "title_sortkey" field to the value that was provided on create.
+func (u *WorkshopUpsertOne) UpdateTitleSortkey() *WorkshopUpsertOne {
+	return u.Update(func(s *WorkshopUpsert) {
+		s.UpdateTitleSortkey()
+	})
+}
+
+// ClearTitleSortkey clears the value of the "title_sortkey" field.
+func (u *WorkshopUpsertOne) ClearTitleSortkey() *WorkshopUpsertOne {
+	return u.Update(func(s *WorkshopUpsert) {
+		s.ClearTitleSortkey()
 	})
 }
 
@@ -976,6 +1026,27 @@ func (u *WorkshopUpsertBulk) SetUpdatedAt(v time.Time) *WorkshopUpsertBulk {
 func (u *WorkshopUpsertBulk) UpdateUpdatedAt() *WorkshopUpsertBulk {
 	return u.Update(func(s *WorkshopUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetTitleSortkey sets the "title_sortkey" field.
+func (u *WorkshopUpsertBulk) SetTitleSortkey(v sortkey.Key) *WorkshopUpsertBulk {
+	return u.Update(func(s *WorkshopUpsert) {
+		s.SetTitleSortkey(v)
+	})
+}
+
+// UpdateTitleSortkey sets the "title_sortkey" field to the value that was provided on create.
+func (u *WorkshopUpsertBulk) UpdateTitleSortkey() *WorkshopUpsertBulk {
+	return u.Update(func(s *WorkshopUpsert) {
+		s.UpdateTitleSortkey()
+	})
+}
+
+// ClearTitleSortkey clears the value of the "title_sortkey" field.
+func (u *WorkshopUpsertBulk) ClearTitleSortkey() *WorkshopUpsertBulk {
+	return u.Update(func(s *WorkshopUpsert) {
+		s.ClearTitleSortkey()
 	})
 }
 

@@ -9,6 +9,7 @@ import (
 	"kokeilu/ent/predicate"
 	"kokeilu/ent/workshop"
 	"kokeilu/ent/workshopregistration"
+	"kokeilu/internal/sortkey"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -32,6 +33,18 @@ func (_u *WorkshopUpdate) Where(ps ...predicate.Workshop) *WorkshopUpdate {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *WorkshopUpdate) SetUpdatedAt(v time.Time) *WorkshopUpdate {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetTitleSortkey sets the "title_sortkey" field.
+func (_u *WorkshopUpdate) SetTitleSortkey(v sortkey.Key) *WorkshopUpdate {
+	_u.mutation.SetTitleSortkey(v)
+	return _u
+}
+
+// ClearTitleSortkey clears the value of the "title_sortkey" field.
+func (_u *WorkshopUpdate) ClearTitleSortkey() *WorkshopUpdate {
+	_u.mutation.ClearTitleSortkey()
 	return _u
 }
 
@@ -295,6 +308,12 @@ func (_u *WorkshopUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(workshop.FieldUpdatedAt, field.TypeTime, value)
 	}
+	if value, ok := _u.mutation.TitleSortkey(); ok {
+		_spec.SetField(workshop.FieldTitleSortkey, field.TypeOther, value)
+	}
+	if _u.mutation.TitleSortkeyCleared() {
+		_spec.ClearField(workshop.FieldTitleSortkey, field.TypeOther)
+	}
 	if value, ok := _u.mutation.Title(); ok {
 		_spec.SetField(workshop.FieldTitle, field.TypeString, value)
 	}
@@ -399,6 +418,18 @@ type WorkshopUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *WorkshopUpdateOne) SetUpdatedAt(v time.Time) *WorkshopUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetTitleSortkey sets the "title_sortkey" field.
+func (_u *WorkshopUpdateOne) SetTitleSortkey(v sortkey.Key) *WorkshopUpdateOne {
+	_u.mutation.SetTitleSortkey(v)
+	return _u
+}
+
+// ClearTitleSortkey clears the value of the "title_sortkey" field.
+func (_u *WorkshopUpdateOne) ClearTitleSortkey() *WorkshopUpdateOne {
+	_u.mutation.ClearTitleSortkey()
 	return _u
 }
 
@@ -691,6 +722,12 @@ func (_u *WorkshopUpdateOne) sqlSave(ctx context.Context) (_node *Workshop, err 
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(workshop.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.TitleSortkey(); ok {
+		_spec.SetField(workshop.FieldTitleSortkey, field.TypeOther, value)
+	}
+	if _u.mutation.TitleSortkeyCleared() {
+		_spec.ClearField(workshop.FieldTitleSortkey, field.TypeOther)
 	}
 	if value, ok := _u.mutation.Title(); ok {
 		_spec.SetField(workshop.FieldTitle, field.TypeString, value)

@@ -7,6 +7,7 @@ import (
 	"kokeilu/ent/network"
 	"kokeilu/ent/pilot"
 	"kokeilu/ent/workspace"
+	"kokeilu/internal/sortkey"
 	"strings"
 	"time"
 
@@ -23,6 +24,8 @@ type Workspace struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// When it was last changed (RFC 3339, UTC).
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// Collation key of name (internal/sortkey); NULL until backfilled.
+	NameSortkey sortkey.Key `json:"name_sortkey,omitempty"`
 	// At most 200 characters.
 	Name string `json:"name,omitempty"`
 	// At most 100 characters.
@@ -202,6 +205,8 @@ func (*Workspace) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case workspace.FieldNameSortkey:
+			values[i] = new(sortkey.Key)
 		case workspace.FieldID:
 			values[i] = new(sql.NullInt64)
 		case workspace.FieldName, workspace.FieldSlug, workspace.FieldDescription, workspace.FieldVisibility:
@@ -246,6 +251,12 @@ func (_m *Workspace) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
 			} else if value.Valid {
 				_m.UpdatedAt = value.Time
+			}
+		case workspace.FieldNameSortkey:
+			if value, ok := values[i].(*sortkey.Key); !ok {
+				return fmt.Errorf("unexpected type %T for field name_sortkey", values[i])
+			} else if value != nil {
+				_m.NameSortkey = *value
 			}
 		case workspace.FieldName:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -393,6 +404,9 @@ func (_m *Workspace) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("updated_at=")
 	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("name_sortkey=")
+	builder.WriteString(fmt.Sprintf("%v", _m.NameSortkey))
 	builder.WriteString(", ")
 	builder.WriteString("name=")
 	builder.WriteString(_m.Name)

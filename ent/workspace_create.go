@@ -16,6 +16,7 @@ import (
 	"kokeilu/ent/survey"
 	"kokeilu/ent/workshop"
 	"kokeilu/ent/workspace"
+	"kokeilu/internal/sortkey"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -56,6 +57,12 @@ func (_c *WorkspaceCreate) SetNillableUpdatedAt(v *time.Time) *WorkspaceCreate {
 	if v != nil {
 		_c.SetUpdatedAt(*v)
 	}
+	return _c
+}
+
+// SetNameSortkey sets the "name_sortkey" field.
+func (_c *WorkspaceCreate) SetNameSortkey(v sortkey.Key) *WorkspaceCreate {
+	_c.mutation.SetNameSortkey(v)
 	return _c
 }
 
@@ -421,6 +428,10 @@ func (_c *WorkspaceCreate) createSpec() (*Workspace, *sqlgraph.CreateSpec) {
 		_spec.SetField(workspace.FieldUpdatedAt, field.TypeTime, value)
 		_node.UpdatedAt = value
 	}
+	if value, ok := _c.mutation.NameSortkey(); ok {
+		_spec.SetField(workspace.FieldNameSortkey, field.TypeOther, value)
+		_node.NameSortkey = value
+	}
 	if value, ok := _c.mutation.Name(); ok {
 		_spec.SetField(workspace.FieldName, field.TypeString, value)
 		_node.Name = value
@@ -696,6 +707,24 @@ func (u *WorkspaceUpsert) UpdateUpdatedAt() *WorkspaceUpsert {
 	return u
 }
 
+// SetNameSortkey sets the "name_sortkey" field.
+func (u *WorkspaceUpsert) SetNameSortkey(v sortkey.Key) *WorkspaceUpsert {
+	u.Set(workspace.FieldNameSortkey, v)
+	return u
+}
+
+// UpdateNameSortkey sets the "name_sortkey" field to the value that was provided on create.
+func (u *WorkspaceUpsert) UpdateNameSortkey() *WorkspaceUpsert {
+	u.SetExcluded(workspace.FieldNameSortkey)
+	return u
+}
+
+// ClearNameSortkey clears the value of the "name_sortkey" field.
+func (u *WorkspaceUpsert) ClearNameSortkey() *WorkspaceUpsert {
+	u.SetNull(workspace.FieldNameSortkey)
+	return u
+}
+
 // SetName sets the "name" field.
 func (u *WorkspaceUpsert) SetName(v string) *WorkspaceUpsert {
 	u.Set(workspace.FieldName, v)
@@ -806,6 +835,27 @@ func (u *WorkspaceUpsertOne) SetUpdatedAt(v time.Time) *WorkspaceUpsertOne {
 func (u *WorkspaceUpsertOne) UpdateUpdatedAt() *WorkspaceUpsertOne {
 	return u.Update(func(s *WorkspaceUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetNameSortkey sets the "name_sortkey" field.
+func (u *WorkspaceUpsertOne) SetNameSortkey(v sortkey.Key) *WorkspaceUpsertOne {
+	return u.Update(func(s *WorkspaceUpsert) {
+		s.SetNameSortkey(v)
+	})
+}
+
+// UpdateNameSortkey sets the "name_sortkey" field to the value that was provided on create.
+func (u *WorkspaceUpsertOne) UpdateNameSortkey() *WorkspaceUpsertOne {
+	return u.Update(func(s *WorkspaceUpsert) {
+		s.UpdateNameSortkey()
+	})
+}
+
+// ClearNameSortkey clears the value of the "name_sortkey" field.
+func (u *WorkspaceUpsertOne) ClearNameSortkey() *WorkspaceUpsertOne {
+	return u.Update(func(s *WorkspaceUpsert) {
+		s.ClearNameSortkey()
 	})
 }
 
@@ -1094,6 +1144,27 @@ func (u *WorkspaceUpsertBulk) SetUpdatedAt(v time.Time) *WorkspaceUpsertBulk {
 func (u *WorkspaceUpsertBulk) UpdateUpdatedAt() *WorkspaceUpsertBulk {
 	return u.Update(func(s *WorkspaceUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetNameSortkey sets the "name_sortkey" field.
+func (u *WorkspaceUpsertBulk) SetNameSortkey(v sortkey.Key) *WorkspaceUpsertBulk {
+	return u.Update(func(s *WorkspaceUpsert) {
+		s.SetNameSortkey(v)
+	})
+}
+
+// UpdateNameSortkey sets the "name_sortkey" field to the value that was provided on create.
+func (u *WorkspaceUpsertBulk) UpdateNameSortkey() *WorkspaceUpsertBulk {
+	return u.Update(func(s *WorkspaceUpsert) {
+		s.UpdateNameSortkey()
+	})
+}
+
+// ClearNameSortkey clears the value of the "name_sortkey" field.
+func (u *WorkspaceUpsertBulk) ClearNameSortkey() *WorkspaceUpsertBulk {
+	return u.Update(func(s *WorkspaceUpsert) {
+		s.ClearNameSortkey()
 	})
 }
 

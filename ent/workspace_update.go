@@ -17,6 +17,7 @@ import (
 	"kokeilu/ent/survey"
 	"kokeilu/ent/workshop"
 	"kokeilu/ent/workspace"
+	"kokeilu/internal/sortkey"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -40,6 +41,18 @@ func (_u *WorkspaceUpdate) Where(ps ...predicate.Workspace) *WorkspaceUpdate {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *WorkspaceUpdate) SetUpdatedAt(v time.Time) *WorkspaceUpdate {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetNameSortkey sets the "name_sortkey" field.
+func (_u *WorkspaceUpdate) SetNameSortkey(v sortkey.Key) *WorkspaceUpdate {
+	_u.mutation.SetNameSortkey(v)
+	return _u
+}
+
+// ClearNameSortkey clears the value of the "name_sortkey" field.
+func (_u *WorkspaceUpdate) ClearNameSortkey() *WorkspaceUpdate {
+	_u.mutation.ClearNameSortkey()
 	return _u
 }
 
@@ -591,6 +604,12 @@ func (_u *WorkspaceUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(workspace.FieldUpdatedAt, field.TypeTime, value)
 	}
+	if value, ok := _u.mutation.NameSortkey(); ok {
+		_spec.SetField(workspace.FieldNameSortkey, field.TypeOther, value)
+	}
+	if _u.mutation.NameSortkeyCleared() {
+		_spec.ClearField(workspace.FieldNameSortkey, field.TypeOther)
+	}
 	if value, ok := _u.mutation.Name(); ok {
 		_spec.SetField(workspace.FieldName, field.TypeString, value)
 	}
@@ -1121,6 +1140,18 @@ type WorkspaceUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *WorkspaceUpdateOne) SetUpdatedAt(v time.Time) *WorkspaceUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetNameSortkey sets the "name_sortkey" field.
+func (_u *WorkspaceUpdateOne) SetNameSortkey(v sortkey.Key) *WorkspaceUpdateOne {
+	_u.mutation.SetNameSortkey(v)
+	return _u
+}
+
+// ClearNameSortkey clears the value of the "name_sortkey" field.
+func (_u *WorkspaceUpdateOne) ClearNameSortkey() *WorkspaceUpdateOne {
+	_u.mutation.ClearNameSortkey()
 	return _u
 }
 
@@ -1701,6 +1732,12 @@ func (_u *WorkspaceUpdateOne) sqlSave(ctx context.Context) (_node *Workspace, er
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(workspace.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.NameSortkey(); ok {
+		_spec.SetField(workspace.FieldNameSortkey, field.TypeOther, value)
+	}
+	if _u.mutation.NameSortkeyCleared() {
+		_spec.ClearField(workspace.FieldNameSortkey, field.TypeOther)
 	}
 	if value, ok := _u.mutation.Name(); ok {
 		_spec.SetField(workspace.FieldName, field.TypeString, value)

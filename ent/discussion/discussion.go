@@ -19,6 +19,8 @@ const (
 	FieldCreatedAt = "created_at"
 	// FieldUpdatedAt holds the string denoting the updated_at field in the database.
 	FieldUpdatedAt = "updated_at"
+	// FieldTitleSortkey holds the string denoting the title_sortkey field in the database.
+	FieldTitleSortkey = "title_sortkey"
 	// FieldTitle holds the string denoting the title field in the database.
 	FieldTitle = "title"
 	// FieldLocked holds the string denoting the locked field in the database.
@@ -65,6 +67,7 @@ var Columns = []string{
 	FieldID,
 	FieldCreatedAt,
 	FieldUpdatedAt,
+	FieldTitleSortkey,
 	FieldTitle,
 	FieldLocked,
 	FieldPinned,
@@ -100,7 +103,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "kokeilu/ent/runtime"
 var (
-	Hooks  [2]ent.Hook
+	Hooks  [3]ent.Hook
 	Policy ent.Policy
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
@@ -136,6 +139,11 @@ func ByCreatedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByUpdatedAt orders the results by the updated_at field.
 func ByUpdatedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldUpdatedAt, opts...).ToFunc()
+}
+
+// ByTitleSortkey orders the results by the title_sortkey field.
+func ByTitleSortkey(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTitleSortkey, opts...).ToFunc()
 }
 
 // ByTitle orders the results by the title field.

@@ -70,6 +70,7 @@ var (
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "title_sortkey", Type: field.TypeOther, Nullable: true, SchemaType: map[string]string{"postgres": "bytea", "sqlite3": "blob"}},
 		{Name: "title", Type: field.TypeString, Size: 200},
 		{Name: "locked", Type: field.TypeBool, Default: false},
 		{Name: "pinned", Type: field.TypeBool, Default: false},
@@ -86,13 +87,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "discussions_users_author",
-				Columns:    []*schema.Column{DiscussionsColumns[8]},
+				Columns:    []*schema.Column{DiscussionsColumns[9]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "discussions_workspaces_discussions",
-				Columns:    []*schema.Column{DiscussionsColumns[9]},
+				Columns:    []*schema.Column{DiscussionsColumns[10]},
 				RefColumns: []*schema.Column{WorkspacesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -149,6 +150,7 @@ var (
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "title_sortkey", Type: field.TypeOther, Nullable: true, SchemaType: map[string]string{"postgres": "bytea", "sqlite3": "blob"}},
 		{Name: "title", Type: field.TypeString, Size: 200},
 		{Name: "description", Type: field.TypeString, Nullable: true, Size: 5000},
 		{Name: "kind", Type: field.TypeEnum, Enums: []string{"DOCUMENT", "LINK", "TOOL", "VIDEO", "OTHER"}, Default: "DOCUMENT"},
@@ -165,13 +167,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "materials_users_author",
-				Columns:    []*schema.Column{MaterialsColumns[8]},
+				Columns:    []*schema.Column{MaterialsColumns[9]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "materials_workspaces_materials",
-				Columns:    []*schema.Column{MaterialsColumns[9]},
+				Columns:    []*schema.Column{MaterialsColumns[10]},
 				RefColumns: []*schema.Column{WorkspacesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -223,6 +225,9 @@ var (
 		{Name: "name_fi", Type: field.TypeString},
 		{Name: "name_sv", Type: field.TypeString, Nullable: true},
 		{Name: "name_en", Type: field.TypeString, Nullable: true},
+		{Name: "name_fi_sortkey", Type: field.TypeOther, Nullable: true, SchemaType: map[string]string{"postgres": "bytea", "sqlite3": "blob"}},
+		{Name: "name_sv_sortkey", Type: field.TypeOther, Nullable: true, SchemaType: map[string]string{"postgres": "bytea", "sqlite3": "blob"}},
+		{Name: "name_en_sortkey", Type: field.TypeOther, Nullable: true, SchemaType: map[string]string{"postgres": "bytea", "sqlite3": "blob"}},
 		{Name: "code", Type: field.TypeString, Unique: true, Size: 8},
 		{Name: "subregion_code", Type: field.TypeString, Nullable: true, Size: 8},
 		{Name: "subregion_name_fi", Type: field.TypeString, Nullable: true},
@@ -244,13 +249,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "municipalities_regions_municipalities",
-				Columns:    []*schema.Column{MunicipalitiesColumns[14]},
+				Columns:    []*schema.Column{MunicipalitiesColumns[17]},
 				RefColumns: []*schema.Column{RegionsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "municipalities_wellbeing_counties_municipalities",
-				Columns:    []*schema.Column{MunicipalitiesColumns[15]},
+				Columns:    []*schema.Column{MunicipalitiesColumns[18]},
 				RefColumns: []*schema.Column{WellbeingCountiesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -264,12 +269,12 @@ var (
 			{
 				Name:    "municipality_population",
 				Unique:  false,
-				Columns: []*schema.Column{MunicipalitiesColumns[10]},
+				Columns: []*schema.Column{MunicipalitiesColumns[13]},
 			},
 			{
 				Name:    "municipality_language_status",
 				Unique:  false,
-				Columns: []*schema.Column{MunicipalitiesColumns[8]},
+				Columns: []*schema.Column{MunicipalitiesColumns[11]},
 			},
 		},
 	}
@@ -278,6 +283,7 @@ var (
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "name_sortkey", Type: field.TypeOther, Nullable: true, SchemaType: map[string]string{"postgres": "bytea", "sqlite3": "blob"}},
 		{Name: "slug", Type: field.TypeString, Unique: true, Size: 100},
 		{Name: "name", Type: field.TypeString, Size: 300},
 		{Name: "description", Type: field.TypeString, Nullable: true, Size: 20000},
@@ -296,13 +302,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "networks_users_created_by",
-				Columns:    []*schema.Column{NetworksColumns[10]},
+				Columns:    []*schema.Column{NetworksColumns[11]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "networks_networks_children",
-				Columns:    []*schema.Column{NetworksColumns[11]},
+				Columns:    []*schema.Column{NetworksColumns[12]},
 				RefColumns: []*schema.Column{NetworksColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -311,18 +317,19 @@ var (
 			{
 				Name:    "network_name",
 				Unique:  false,
-				Columns: []*schema.Column{NetworksColumns[4]},
+				Columns: []*schema.Column{NetworksColumns[5]},
 			},
 			{
 				Name:    "network_kind",
 				Unique:  false,
-				Columns: []*schema.Column{NetworksColumns[6]},
+				Columns: []*schema.Column{NetworksColumns[7]},
 			},
 		},
 	}
 	// NoticesColumns holds the columns for the "notices" table.
 	NoticesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "title_sortkey", Type: field.TypeOther, Nullable: true, SchemaType: map[string]string{"postgres": "bytea", "sqlite3": "blob"}},
 		{Name: "title", Type: field.TypeString, Size: 200},
 		{Name: "body", Type: field.TypeString, Nullable: true, Size: 20000},
 		{Name: "kind", Type: field.TypeEnum, Enums: []string{"NOTICE", "NEWS", "EVENT"}, Default: "NOTICE"},
@@ -341,13 +348,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "notices_users_author",
-				Columns:    []*schema.Column{NoticesColumns[8]},
+				Columns:    []*schema.Column{NoticesColumns[9]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "notices_workspaces_notices",
-				Columns:    []*schema.Column{NoticesColumns[9]},
+				Columns:    []*schema.Column{NoticesColumns[10]},
 				RefColumns: []*schema.Column{WorkspacesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -356,17 +363,17 @@ var (
 			{
 				Name:    "notice_published_at",
 				Unique:  false,
-				Columns: []*schema.Column{NoticesColumns[6]},
+				Columns: []*schema.Column{NoticesColumns[7]},
 			},
 			{
 				Name:    "notice_event_on",
 				Unique:  false,
-				Columns: []*schema.Column{NoticesColumns[4]},
+				Columns: []*schema.Column{NoticesColumns[5]},
 			},
 			{
 				Name:    "notice_kind_published_at",
 				Unique:  false,
-				Columns: []*schema.Column{NoticesColumns[3], NoticesColumns[6]},
+				Columns: []*schema.Column{NoticesColumns[4], NoticesColumns[7]},
 			},
 		},
 	}
@@ -375,6 +382,7 @@ var (
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "name_sortkey", Type: field.TypeOther, Nullable: true, SchemaType: map[string]string{"postgres": "bytea", "sqlite3": "blob"}},
 		{Name: "slug", Type: field.TypeString, Unique: true, Size: 100},
 		{Name: "name", Type: field.TypeString, Size: 300},
 		{Name: "summary", Type: field.TypeString, Nullable: true, Size: 2000},
@@ -395,19 +403,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "operating_models_users_created_by",
-				Columns:    []*schema.Column{OperatingModelsColumns[11]},
+				Columns:    []*schema.Column{OperatingModelsColumns[12]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "operating_models_operating_models_parts",
-				Columns:    []*schema.Column{OperatingModelsColumns[12]},
+				Columns:    []*schema.Column{OperatingModelsColumns[13]},
 				RefColumns: []*schema.Column{OperatingModelsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "operating_models_workspaces_operating_models",
-				Columns:    []*schema.Column{OperatingModelsColumns[13]},
+				Columns:    []*schema.Column{OperatingModelsColumns[14]},
 				RefColumns: []*schema.Column{WorkspacesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -416,7 +424,7 @@ var (
 			{
 				Name:    "operatingmodel_name",
 				Unique:  false,
-				Columns: []*schema.Column{OperatingModelsColumns[4]},
+				Columns: []*schema.Column{OperatingModelsColumns[5]},
 			},
 		},
 	}
@@ -425,6 +433,7 @@ var (
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "name_sortkey", Type: field.TypeOther, Nullable: true, SchemaType: map[string]string{"postgres": "bytea", "sqlite3": "blob"}},
 		{Name: "name", Type: field.TypeString, Size: 300},
 		{Name: "slug", Type: field.TypeString, Unique: true, Size: 100},
 		{Name: "kind", Type: field.TypeEnum, Enums: []string{"MINISTRY", "AGENCY", "ASSOCIATION", "UNIVERSITY", "COMPANY", "NGO", "MUNICIPAL", "OTHER"}, Default: "OTHER"},
@@ -440,7 +449,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "organizations_municipalities_municipality",
-				Columns:    []*schema.Column{OrganizationsColumns[8]},
+				Columns:    []*schema.Column{OrganizationsColumns[9]},
 				RefColumns: []*schema.Column{MunicipalitiesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -449,12 +458,12 @@ var (
 			{
 				Name:    "organization_name",
 				Unique:  false,
-				Columns: []*schema.Column{OrganizationsColumns[3]},
+				Columns: []*schema.Column{OrganizationsColumns[4]},
 			},
 			{
 				Name:    "organization_kind",
 				Unique:  false,
-				Columns: []*schema.Column{OrganizationsColumns[5]},
+				Columns: []*schema.Column{OrganizationsColumns[6]},
 			},
 		},
 	}
@@ -463,6 +472,7 @@ var (
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "title_sortkey", Type: field.TypeOther, Nullable: true, SchemaType: map[string]string{"postgres": "bytea", "sqlite3": "blob"}},
 		{Name: "slug", Type: field.TypeString, Unique: true, Size: 100},
 		{Name: "title", Type: field.TypeString, Size: 300},
 		{Name: "summary", Type: field.TypeString, Nullable: true, Size: 2000},
@@ -484,13 +494,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "pilots_municipalities_lead_municipality",
-				Columns:    []*schema.Column{PilotsColumns[13]},
+				Columns:    []*schema.Column{PilotsColumns[14]},
 				RefColumns: []*schema.Column{MunicipalitiesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "pilots_users_created_by",
-				Columns:    []*schema.Column{PilotsColumns[14]},
+				Columns:    []*schema.Column{PilotsColumns[15]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -499,22 +509,22 @@ var (
 			{
 				Name:    "pilot_status",
 				Unique:  false,
-				Columns: []*schema.Column{PilotsColumns[7]},
+				Columns: []*schema.Column{PilotsColumns[8]},
 			},
 			{
 				Name:    "pilot_starts_on",
 				Unique:  false,
-				Columns: []*schema.Column{PilotsColumns[8]},
+				Columns: []*schema.Column{PilotsColumns[9]},
 			},
 			{
 				Name:    "pilot_ends_on",
 				Unique:  false,
-				Columns: []*schema.Column{PilotsColumns[9]},
+				Columns: []*schema.Column{PilotsColumns[10]},
 			},
 			{
 				Name:    "pilot_title",
 				Unique:  false,
-				Columns: []*schema.Column{PilotsColumns[4]},
+				Columns: []*schema.Column{PilotsColumns[5]},
 			},
 		},
 	}
@@ -561,6 +571,9 @@ var (
 		{Name: "name_fi", Type: field.TypeString},
 		{Name: "name_sv", Type: field.TypeString, Nullable: true},
 		{Name: "name_en", Type: field.TypeString, Nullable: true},
+		{Name: "name_fi_sortkey", Type: field.TypeOther, Nullable: true, SchemaType: map[string]string{"postgres": "bytea", "sqlite3": "blob"}},
+		{Name: "name_sv_sortkey", Type: field.TypeOther, Nullable: true, SchemaType: map[string]string{"postgres": "bytea", "sqlite3": "blob"}},
+		{Name: "name_en_sortkey", Type: field.TypeOther, Nullable: true, SchemaType: map[string]string{"postgres": "bytea", "sqlite3": "blob"}},
 		{Name: "code", Type: field.TypeString, Unique: true, Size: 8},
 		{Name: "is_aland", Type: field.TypeBool, Default: false},
 		{Name: "population", Type: field.TypeInt, Nullable: true},
@@ -606,6 +619,7 @@ var (
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "title_sortkey", Type: field.TypeOther, Nullable: true, SchemaType: map[string]string{"postgres": "bytea", "sqlite3": "blob"}},
 		{Name: "title", Type: field.TypeString, Size: 200},
 		{Name: "description", Type: field.TypeString, Nullable: true, Size: 10000},
 		{Name: "questions", Type: field.TypeJSON},
@@ -624,13 +638,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "surveys_users_created_by",
-				Columns:    []*schema.Column{SurveysColumns[10]},
+				Columns:    []*schema.Column{SurveysColumns[11]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "surveys_workspaces_surveys",
-				Columns:    []*schema.Column{SurveysColumns[11]},
+				Columns:    []*schema.Column{SurveysColumns[12]},
 				RefColumns: []*schema.Column{WorkspacesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -639,7 +653,7 @@ var (
 			{
 				Name:    "survey_opens_at_closes_at",
 				Unique:  false,
-				Columns: []*schema.Column{SurveysColumns[6], SurveysColumns[7]},
+				Columns: []*schema.Column{SurveysColumns[7], SurveysColumns[8]},
 			},
 		},
 	}
@@ -684,6 +698,9 @@ var (
 		{Name: "name_fi", Type: field.TypeString},
 		{Name: "name_sv", Type: field.TypeString, Nullable: true},
 		{Name: "name_en", Type: field.TypeString, Nullable: true},
+		{Name: "name_fi_sortkey", Type: field.TypeOther, Nullable: true, SchemaType: map[string]string{"postgres": "bytea", "sqlite3": "blob"}},
+		{Name: "name_sv_sortkey", Type: field.TypeOther, Nullable: true, SchemaType: map[string]string{"postgres": "bytea", "sqlite3": "blob"}},
+		{Name: "name_en_sortkey", Type: field.TypeOther, Nullable: true, SchemaType: map[string]string{"postgres": "bytea", "sqlite3": "blob"}},
 		{Name: "slug", Type: field.TypeString, Unique: true, Size: 100},
 	}
 	// ThemesTable holds the schema information for the "themes" table.
@@ -697,6 +714,7 @@ var (
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "display_name_sortkey", Type: field.TypeOther, Nullable: true, SchemaType: map[string]string{"postgres": "bytea", "sqlite3": "blob"}},
 		{Name: "display_name", Type: field.TypeString, Size: 100},
 		{Name: "email", Type: field.TypeString, Unique: true, Size: 254},
 		{Name: "password_hash", Type: field.TypeString},
@@ -712,13 +730,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "users_organizations_organization",
-				Columns:    []*schema.Column{UsersColumns[7]},
+				Columns:    []*schema.Column{UsersColumns[8]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "users_municipalities_municipality",
-				Columns:    []*schema.Column{UsersColumns[8]},
+				Columns:    []*schema.Column{UsersColumns[9]},
 				RefColumns: []*schema.Column{MunicipalitiesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -730,6 +748,9 @@ var (
 		{Name: "name_fi", Type: field.TypeString},
 		{Name: "name_sv", Type: field.TypeString, Nullable: true},
 		{Name: "name_en", Type: field.TypeString, Nullable: true},
+		{Name: "name_fi_sortkey", Type: field.TypeOther, Nullable: true, SchemaType: map[string]string{"postgres": "bytea", "sqlite3": "blob"}},
+		{Name: "name_sv_sortkey", Type: field.TypeOther, Nullable: true, SchemaType: map[string]string{"postgres": "bytea", "sqlite3": "blob"}},
+		{Name: "name_en_sortkey", Type: field.TypeOther, Nullable: true, SchemaType: map[string]string{"postgres": "bytea", "sqlite3": "blob"}},
 		{Name: "code", Type: field.TypeString, Unique: true, Size: 8},
 		{Name: "kind", Type: field.TypeEnum, Enums: []string{"COUNTY", "HELSINKI", "ALAND"}, Default: "COUNTY"},
 		{Name: "population", Type: field.TypeInt, Nullable: true},
@@ -744,7 +765,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "wellbeing_counties_regions_wellbeing_counties",
-				Columns:    []*schema.Column{WellbeingCountiesColumns[8]},
+				Columns:    []*schema.Column{WellbeingCountiesColumns[11]},
 				RefColumns: []*schema.Column{RegionsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -755,6 +776,7 @@ var (
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "title_sortkey", Type: field.TypeOther, Nullable: true, SchemaType: map[string]string{"postgres": "bytea", "sqlite3": "blob"}},
 		{Name: "title", Type: field.TypeString, Size: 200},
 		{Name: "description", Type: field.TypeString, Nullable: true, Size: 10000},
 		{Name: "starts_at", Type: field.TypeTime},
@@ -773,13 +795,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "workshops_users_created_by",
-				Columns:    []*schema.Column{WorkshopsColumns[10]},
+				Columns:    []*schema.Column{WorkshopsColumns[11]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "workshops_workspaces_workshops",
-				Columns:    []*schema.Column{WorkshopsColumns[11]},
+				Columns:    []*schema.Column{WorkshopsColumns[12]},
 				RefColumns: []*schema.Column{WorkspacesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -788,7 +810,7 @@ var (
 			{
 				Name:    "workshop_starts_at",
 				Unique:  false,
-				Columns: []*schema.Column{WorkshopsColumns[5]},
+				Columns: []*schema.Column{WorkshopsColumns[6]},
 			},
 		},
 	}
@@ -837,6 +859,7 @@ var (
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "name_sortkey", Type: field.TypeOther, Nullable: true, SchemaType: map[string]string{"postgres": "bytea", "sqlite3": "blob"}},
 		{Name: "name", Type: field.TypeString, Size: 200},
 		{Name: "slug", Type: field.TypeString, Unique: true, Size: 100},
 		{Name: "description", Type: field.TypeString, Nullable: true, Size: 20000},
@@ -853,19 +876,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "workspaces_pilots_workspace",
-				Columns:    []*schema.Column{WorkspacesColumns[7]},
+				Columns:    []*schema.Column{WorkspacesColumns[8]},
 				RefColumns: []*schema.Column{PilotsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "workspaces_networks_network",
-				Columns:    []*schema.Column{WorkspacesColumns[8]},
+				Columns:    []*schema.Column{WorkspacesColumns[9]},
 				RefColumns: []*schema.Column{NetworksColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "workspaces_workspaces_children",
-				Columns:    []*schema.Column{WorkspacesColumns[9]},
+				Columns:    []*schema.Column{WorkspacesColumns[10]},
 				RefColumns: []*schema.Column{WorkspacesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -874,7 +897,7 @@ var (
 			{
 				Name:    "workspace_visibility",
 				Unique:  false,
-				Columns: []*schema.Column{WorkspacesColumns[6]},
+				Columns: []*schema.Column{WorkspacesColumns[7]},
 			},
 		},
 	}

@@ -4,6 +4,7 @@ package network
 
 import (
 	"kokeilu/ent/predicate"
+	"kokeilu/internal/sortkey"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -63,6 +64,11 @@ func CreatedAt(v time.Time) predicate.Network {
 // UpdatedAt applies equality check predicate on the "updated_at" field. It's identical to UpdatedAtEQ.
 func UpdatedAt(v time.Time) predicate.Network {
 	return predicate.Network(sql.FieldEQ(FieldUpdatedAt, v))
+}
+
+// NameSortkey applies equality check predicate on the "name_sortkey" field. It's identical to NameSortkeyEQ.
+func NameSortkey(v sortkey.Key) predicate.Network {
+	return predicate.Network(sql.FieldEQ(FieldNameSortkey, v))
 }
 
 // Slug applies equality check predicate on the "slug" field. It's identical to SlugEQ.
@@ -173,6 +179,56 @@ func UpdatedAtLT(v time.Time) predicate.Network {
 // UpdatedAtLTE applies the LTE predicate on the "updated_at" field.
 func UpdatedAtLTE(v time.Time) predicate.Network {
 	return predicate.Network(sql.FieldLTE(FieldUpdatedAt, v))
+}
+
+// NameSortkeyEQ applies the EQ predicate on the "name_sortkey" field.
+func NameSortkeyEQ(v sortkey.Key) predicate.Network {
+	return predicate.Network(sql.FieldEQ(FieldNameSortkey, v))
+}
+
+// NameSortkeyNEQ applies the NEQ predicate on the "name_sortkey" field.
+func NameSortkeyNEQ(v sortkey.Key) predicate.Network {
+	return predicate.Network(sql.FieldNEQ(FieldNameSortkey, v))
+}
+
+// NameSortkeyIn applies the In predicate on the "name_sortkey" field.
+func NameSortkeyIn(vs ...sortkey.Key) predicate.Network {
+	return predicate.Network(sql.FieldIn(FieldNameSortkey, vs...))
+}
+
+// NameSortkeyNotIn applies the NotIn predicate on the "name_sortkey" field.
+func NameSortkeyNotIn(vs ...sortkey.Key) predicate.Network {
+	return predicate.Network(sql.FieldNotIn(FieldNameSortkey, vs...))
+}
+
+// NameSortkeyGT applies the GT predicate on the "name_sortkey" field.
+func NameSortkeyGT(v sortkey.Key) predicate.Network {
+	return predicate.Network(sql.FieldGT(FieldNameSortkey, v))
+}
+
+// NameSortkeyGTE applies the GTE predicate on the "name_sortkey" field.
+func NameSortkeyGTE(v sortkey.Key) predicate.Network {
+	return predicate.Network(sql.FieldGTE(FieldNameSortkey, v))
+}
+
+// NameSortkeyLT applies the LT predicate on the "name_sortkey" field.
+func NameSortkeyLT(v sortkey.Key) predicate.Network {
+	return predicate.Network(sql.FieldLT(FieldNameSortkey, v))
+}
+
+// NameSortkeyLTE applies the LTE predicate on the "name_sortkey" field.
+func NameSortkeyLTE(v sortkey.Key) predicate.Network {
+	return predicate.Network(sql.FieldLTE(FieldNameSortkey, v))
+}
+
+// NameSortkeyIsNil applies the IsNil predicate on the "name_sortkey" field.
+func NameSortkeyIsNil() predicate.Network {
+	return predicate.Network(sql.FieldIsNull(FieldNameSortkey))
+}
+
+// NameSortkeyNotNil applies the NotNil predicate on the "name_sortkey" field.
+func NameSortkeyNotNil() predicate.Network {
+	return predicate.Network(sql.FieldNotNull(FieldNameSortkey))
 }
 
 // SlugEQ applies the EQ predicate on the "slug" field.

@@ -18,6 +18,8 @@ const (
 	Label = "notice"
 	// FieldID holds the string denoting the id field in the database.
 	FieldID = "id"
+	// FieldTitleSortkey holds the string denoting the title_sortkey field in the database.
+	FieldTitleSortkey = "title_sortkey"
 	// FieldTitle holds the string denoting the title field in the database.
 	FieldTitle = "title"
 	// FieldBody holds the string denoting the body field in the database.
@@ -57,6 +59,7 @@ const (
 // Columns holds all SQL columns for notice fields.
 var Columns = []string{
 	FieldID,
+	FieldTitleSortkey,
 	FieldTitle,
 	FieldBody,
 	FieldKind,
@@ -94,7 +97,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "kokeilu/ent/runtime"
 var (
-	Hooks  [3]ent.Hook
+	Hooks  [4]ent.Hook
 	Policy ent.Policy
 	// TitleValidator is a validator for the "title" field. It is called by the builders before save.
 	TitleValidator func(string) error
@@ -139,6 +142,11 @@ type OrderOption func(*sql.Selector)
 // ByID orders the results by the id field.
 func ByID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldID, opts...).ToFunc()
+}
+
+// ByTitleSortkey orders the results by the title_sortkey field.
+func ByTitleSortkey(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTitleSortkey, opts...).ToFunc()
 }
 
 // ByTitle orders the results by the title field.

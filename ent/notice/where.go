@@ -4,6 +4,7 @@ package notice
 
 import (
 	"kokeilu/ent/predicate"
+	"kokeilu/internal/sortkey"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -55,6 +56,11 @@ func IDLTE(id int) predicate.Notice {
 	return predicate.Notice(sql.FieldLTE(FieldID, id))
 }
 
+// TitleSortkey applies equality check predicate on the "title_sortkey" field. It's identical to TitleSortkeyEQ.
+func TitleSortkey(v sortkey.Key) predicate.Notice {
+	return predicate.Notice(sql.FieldEQ(FieldTitleSortkey, v))
+}
+
 // Title applies equality check predicate on the "title" field. It's identical to TitleEQ.
 func Title(v string) predicate.Notice {
 	return predicate.Notice(sql.FieldEQ(FieldTitle, v))
@@ -83,6 +89,56 @@ func PublishedAt(v time.Time) predicate.Notice {
 // ExpiresAt applies equality check predicate on the "expires_at" field. It's identical to ExpiresAtEQ.
 func ExpiresAt(v time.Time) predicate.Notice {
 	return predicate.Notice(sql.FieldEQ(FieldExpiresAt, v))
+}
+
+// TitleSortkeyEQ applies the EQ predicate on the "title_sortkey" field.
+func TitleSortkeyEQ(v sortkey.Key) predicate.Notice {
+	return predicate.Notice(sql.FieldEQ(FieldTitleSortkey, v))
+}
+
+// TitleSortkeyNEQ applies the NEQ predicate on the "title_sortkey" field.
+func TitleSortkeyNEQ(v sortkey.Key) predicate.Notice {
+	return predicate.Notice(sql.FieldNEQ(FieldTitleSortkey, v))
+}
+
+// TitleSortkeyIn applies the In predicate on the "title_sortkey" field.
+func TitleSortkeyIn(vs ...sortkey.Key) predicate.Notice {
+	return predicate.Notice(sql.FieldIn(FieldTitleSortkey, vs...))
+}
+
+// TitleSortkeyNotIn applies the NotIn predicate on the "title_sortkey" field.
+func TitleSortkeyNotIn(vs ...sortkey.Key) predicate.Notice {
+	return predicate.Notice(sql.FieldNotIn(FieldTitleSortkey, vs...))
+}
+
+// TitleSortkeyGT applies the GT predicate on the "title_sortkey" field.
+func TitleSortkeyGT(v sortkey.Key) predicate.Notice {
+	return predicate.Notice(sql.FieldGT(FieldTitleSortkey, v))
+}
+
+// TitleSortkeyGTE applies the GTE predicate on the "title_sortkey" field.
+func TitleSortkeyGTE(v sortkey.Key) predicate.Notice {
+	return predicate.Notice(sql.FieldGTE(FieldTitleSortkey, v))
+}
+
+// TitleSortkeyLT applies the LT predicate on the "title_sortkey" field.
+func TitleSortkeyLT(v sortkey.Key) predicate.Notice {
+	return predicate.Notice(sql.FieldLT(FieldTitleSortkey, v))
+}
+
+// TitleSortkeyLTE applies the LTE predicate on the "title_sortkey" field.
+func TitleSortkeyLTE(v sortkey.Key) predicate.Notice {
+	return predicate.Notice(sql.FieldLTE(FieldTitleSortkey, v))
+}
+
+// TitleSortkeyIsNil applies the IsNil predicate on the "title_sortkey" field.
+func TitleSortkeyIsNil() predicate.Notice {
+	return predicate.Notice(sql.FieldIsNull(FieldTitleSortkey))
+}
+
+// TitleSortkeyNotNil applies the NotNil predicate on the "title_sortkey" field.
+func TitleSortkeyNotNil() predicate.Notice {
+	return predicate.Notice(sql.FieldNotNull(FieldTitleSortkey))
 }
 
 // TitleEQ applies the EQ predicate on the "title" field.

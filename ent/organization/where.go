@@ -4,6 +4,7 @@ package organization
 
 import (
 	"kokeilu/ent/predicate"
+	"kokeilu/internal/sortkey"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -63,6 +64,11 @@ func CreatedAt(v time.Time) predicate.Organization {
 // UpdatedAt applies equality check predicate on the "updated_at" field. It's identical to UpdatedAtEQ.
 func UpdatedAt(v time.Time) predicate.Organization {
 	return predicate.Organization(sql.FieldEQ(FieldUpdatedAt, v))
+}
+
+// NameSortkey applies equality check predicate on the "name_sortkey" field. It's identical to NameSortkeyEQ.
+func NameSortkey(v sortkey.Key) predicate.Organization {
+	return predicate.Organization(sql.FieldEQ(FieldNameSortkey, v))
 }
 
 // Name applies equality check predicate on the "name" field. It's identical to NameEQ.
@@ -163,6 +169,56 @@ func UpdatedAtLT(v time.Time) predicate.Organization {
 // UpdatedAtLTE applies the LTE predicate on the "updated_at" field.
 func UpdatedAtLTE(v time.Time) predicate.Organization {
 	return predicate.Organization(sql.FieldLTE(FieldUpdatedAt, v))
+}
+
+// NameSortkeyEQ applies the EQ predicate on the "name_sortkey" field.
+func NameSortkeyEQ(v sortkey.Key) predicate.Organization {
+	return predicate.Organization(sql.FieldEQ(FieldNameSortkey, v))
+}
+
+// NameSortkeyNEQ applies the NEQ predicate on the "name_sortkey" field.
+func NameSortkeyNEQ(v sortkey.Key) predicate.Organization {
+	return predicate.Organization(sql.FieldNEQ(FieldNameSortkey, v))
+}
+
+// NameSortkeyIn applies the In predicate on the "name_sortkey" field.
+func NameSortkeyIn(vs ...sortkey.Key) predicate.Organization {
+	return predicate.Organization(sql.FieldIn(FieldNameSortkey, vs...))
+}
+
+// NameSortkeyNotIn applies the NotIn predicate on the "name_sortkey" field.
+func NameSortkeyNotIn(vs ...sortkey.Key) predicate.Organization {
+	return predicate.Organization(sql.FieldNotIn(FieldNameSortkey, vs...))
+}
+
+// NameSortkeyGT applies the GT predicate on the "name_sortkey" field.
+func NameSortkeyGT(v sortkey.Key) predicate.Organization {
+	return predicate.Organization(sql.FieldGT(FieldNameSortkey, v))
+}
+
+// NameSortkeyGTE applies the GTE predicate on the "name_sortkey" field.
+func NameSortkeyGTE(v sortkey.Key) predicate.Organization {
+	return predicate.Organization(sql.FieldGTE(FieldNameSortkey, v))
+}
+
+// NameSortkeyLT applies the LT predicate on the "name_sortkey" field.
+func NameSortkeyLT(v sortkey.Key) predicate.Organization {
+	return predicate.Organization(sql.FieldLT(FieldNameSortkey, v))
+}
+
+// NameSortkeyLTE applies the LTE predicate on the "name_sortkey" field.
+func NameSortkeyLTE(v sortkey.Key) predicate.Organization {
+	return predicate.Organization(sql.FieldLTE(FieldNameSortkey, v))
+}
+
+// NameSortkeyIsNil applies the IsNil predicate on the "name_sortkey" field.
+func NameSortkeyIsNil() predicate.Organization {
+	return predicate.Organization(sql.FieldIsNull(FieldNameSortkey))
+}
+
+// NameSortkeyNotNil applies the NotNil predicate on the "name_sortkey" field.
+func NameSortkeyNotNil() predicate.Organization {
+	return predicate.Organization(sql.FieldNotNull(FieldNameSortkey))
 }
 
 // NameEQ applies the EQ predicate on the "name" field.

@@ -22,6 +22,8 @@ const (
 	FieldCreatedAt = "created_at"
 	// FieldUpdatedAt holds the string denoting the updated_at field in the database.
 	FieldUpdatedAt = "updated_at"
+	// FieldTitleSortkey holds the string denoting the title_sortkey field in the database.
+	FieldTitleSortkey = "title_sortkey"
 	// FieldSlug holds the string denoting the slug field in the database.
 	FieldSlug = "slug"
 	// FieldTitle holds the string denoting the title field in the database.
@@ -120,6 +122,7 @@ var Columns = []string{
 	FieldID,
 	FieldCreatedAt,
 	FieldUpdatedAt,
+	FieldTitleSortkey,
 	FieldSlug,
 	FieldTitle,
 	FieldSummary,
@@ -181,7 +184,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "kokeilu/ent/runtime"
 var (
-	Hooks  [5]ent.Hook
+	Hooks  [6]ent.Hook
 	Policy ent.Policy
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
@@ -247,6 +250,11 @@ func ByCreatedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByUpdatedAt orders the results by the updated_at field.
 func ByUpdatedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldUpdatedAt, opts...).ToFunc()
+}
+
+// ByTitleSortkey orders the results by the title_sortkey field.
+func ByTitleSortkey(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTitleSortkey, opts...).ToFunc()
 }
 
 // BySlug orders the results by the slug field.

@@ -4,6 +4,7 @@ package pilot
 
 import (
 	"kokeilu/ent/predicate"
+	"kokeilu/internal/sortkey"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -63,6 +64,11 @@ func CreatedAt(v time.Time) predicate.Pilot {
 // UpdatedAt applies equality check predicate on the "updated_at" field. It's identical to UpdatedAtEQ.
 func UpdatedAt(v time.Time) predicate.Pilot {
 	return predicate.Pilot(sql.FieldEQ(FieldUpdatedAt, v))
+}
+
+// TitleSortkey applies equality check predicate on the "title_sortkey" field. It's identical to TitleSortkeyEQ.
+func TitleSortkey(v sortkey.Key) predicate.Pilot {
+	return predicate.Pilot(sql.FieldEQ(FieldTitleSortkey, v))
 }
 
 // Slug applies equality check predicate on the "slug" field. It's identical to SlugEQ.
@@ -188,6 +194,56 @@ func UpdatedAtLT(v time.Time) predicate.Pilot {
 // UpdatedAtLTE applies the LTE predicate on the "updated_at" field.
 func UpdatedAtLTE(v time.Time) predicate.Pilot {
 	return predicate.Pilot(sql.FieldLTE(FieldUpdatedAt, v))
+}
+
+// TitleSortkeyEQ applies the EQ predicate on the "title_sortkey" field.
+func TitleSortkeyEQ(v sortkey.Key) predicate.Pilot {
+	return predicate.Pilot(sql.FieldEQ(FieldTitleSortkey, v))
+}
+
+// TitleSortkeyNEQ applies the NEQ predicate on the "title_sortkey" field.
+func TitleSortkeyNEQ(v sortkey.Key) predicate.Pilot {
+	return predicate.Pilot(sql.FieldNEQ(FieldTitleSortkey, v))
+}
+
+// TitleSortkeyIn applies the In predicate on the "title_sortkey" field.
+func TitleSortkeyIn(vs ...sortkey.Key) predicate.Pilot {
+	return predicate.Pilot(sql.FieldIn(FieldTitleSortkey, vs...))
+}
+
+// TitleSortkeyNotIn applies the NotIn predicate on the "title_sortkey" field.
+func TitleSortkeyNotIn(vs ...sortkey.Key) predicate.Pilot {
+	return predicate.Pilot(sql.FieldNotIn(FieldTitleSortkey, vs...))
+}
+
+// TitleSortkeyGT applies the GT predicate on the "title_sortkey" field.
+func TitleSortkeyGT(v sortkey.Key) predicate.Pilot {
+	return predicate.Pilot(sql.FieldGT(FieldTitleSortkey, v))
+}
+
+// TitleSortkeyGTE applies the GTE predicate on the "title_sortkey" field.
+func TitleSortkeyGTE(v sortkey.Key) predicate.Pilot {
+	return predicate.Pilot(sql.FieldGTE(FieldTitleSortkey, v))
+}
+
+// TitleSortkeyLT applies the LT predicate on the "title_sortkey" field.
+func TitleSortkeyLT(v sortkey.Key) predicate.Pilot {
+	return predicate.Pilot(sql.FieldLT(FieldTitleSortkey, v))
+}
+
+// TitleSortkeyLTE applies the LTE predicate on the "title_sortkey" field.
+func TitleSortkeyLTE(v sortkey.Key) predicate.Pilot {
+	return predicate.Pilot(sql.FieldLTE(FieldTitleSortkey, v))
+}
+
+// TitleSortkeyIsNil applies the IsNil predicate on the "title_sortkey" field.
+func TitleSortkeyIsNil() predicate.Pilot {
+	return predicate.Pilot(sql.FieldIsNull(FieldTitleSortkey))
+}
+
+// TitleSortkeyNotNil applies the NotNil predicate on the "title_sortkey" field.
+func TitleSortkeyNotNil() predicate.Pilot {
+	return predicate.Pilot(sql.FieldNotNull(FieldTitleSortkey))
 }
 
 // SlugEQ applies the EQ predicate on the "slug" field.

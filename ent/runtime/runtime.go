@@ -128,9 +128,12 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	discussionMixinHooks1 := discussionMixin[1].Hooks()
 	discussionHooks := schema.Discussion{}.Hooks()
 
-	discussion.Hooks[1] = discussionHooks[0]
+	discussion.Hooks[1] = discussionMixinHooks1[0]
+
+	discussion.Hooks[2] = discussionHooks[0]
 	discussionMixinFields0 := discussionMixin[0].Fields()
 	_ = discussionMixinFields0
 	discussionFields := schema.Discussion{}.Fields()
@@ -261,9 +264,12 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	materialMixinHooks1 := materialMixin[1].Hooks()
 	materialHooks := schema.Material{}.Hooks()
 
-	material.Hooks[1] = materialHooks[0]
+	material.Hooks[1] = materialMixinHooks1[0]
+
+	material.Hooks[2] = materialHooks[0]
 	materialMixinFields0 := materialMixin[0].Fields()
 	_ = materialMixinFields0
 	materialFields := schema.Material{}.Fields()
@@ -379,6 +385,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	municipalityMixinHooks0 := municipalityMixin[0].Hooks()
+
+	municipality.Hooks[1] = municipalityMixinHooks0[0]
 	municipalityMixinFields0 := municipalityMixin[0].Fields()
 	_ = municipalityMixinFields0
 	municipalityFields := schema.Municipality{}.Fields()
@@ -434,13 +443,16 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	networkMixinHooks1 := networkMixin[1].Hooks()
 	networkHooks := schema.Network{}.Hooks()
 
-	network.Hooks[1] = networkHooks[0]
+	network.Hooks[1] = networkMixinHooks1[0]
 
-	network.Hooks[2] = networkHooks[1]
+	network.Hooks[2] = networkHooks[0]
 
-	network.Hooks[3] = networkHooks[2]
+	network.Hooks[3] = networkHooks[1]
+
+	network.Hooks[4] = networkHooks[2]
 	networkMixinFields0 := networkMixin[0].Fields()
 	_ = networkMixinFields0
 	networkFields := schema.Network{}.Fields()
@@ -529,6 +541,7 @@ func init() {
 			return nil
 		}
 	}()
+	noticeMixin := schema.Notice{}.Mixin()
 	notice.Policy = privacy.NewPolicies(schema.Notice{})
 	notice.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
@@ -538,11 +551,14 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	noticeMixinHooks0 := noticeMixin[0].Hooks()
 	noticeHooks := schema.Notice{}.Hooks()
 
-	notice.Hooks[1] = noticeHooks[0]
+	notice.Hooks[1] = noticeMixinHooks0[0]
 
-	notice.Hooks[2] = noticeHooks[1]
+	notice.Hooks[2] = noticeHooks[0]
+
+	notice.Hooks[3] = noticeHooks[1]
 	noticeFields := schema.Notice{}.Fields()
 	_ = noticeFields
 	// noticeDescTitle is the schema descriptor for title field.
@@ -614,11 +630,14 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	operatingmodelMixinHooks1 := operatingmodelMixin[1].Hooks()
 	operatingmodelHooks := schema.OperatingModel{}.Hooks()
 
-	operatingmodel.Hooks[1] = operatingmodelHooks[0]
+	operatingmodel.Hooks[1] = operatingmodelMixinHooks1[0]
 
-	operatingmodel.Hooks[2] = operatingmodelHooks[1]
+	operatingmodel.Hooks[2] = operatingmodelHooks[0]
+
+	operatingmodel.Hooks[3] = operatingmodelHooks[1]
 	operatingmodelMixinFields0 := operatingmodelMixin[0].Fields()
 	_ = operatingmodelMixinFields0
 	operatingmodelFields := schema.OperatingModel{}.Fields()
@@ -789,6 +808,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	organizationMixinHooks1 := organizationMixin[1].Hooks()
+
+	organization.Hooks[1] = organizationMixinHooks1[0]
 	organizationMixinFields0 := organizationMixin[0].Fields()
 	_ = organizationMixinFields0
 	organizationFields := schema.Organization{}.Fields()
@@ -887,15 +909,18 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	pilotMixinHooks1 := pilotMixin[1].Hooks()
 	pilotHooks := schema.Pilot{}.Hooks()
 
-	pilot.Hooks[1] = pilotHooks[0]
+	pilot.Hooks[1] = pilotMixinHooks1[0]
 
-	pilot.Hooks[2] = pilotHooks[1]
+	pilot.Hooks[2] = pilotHooks[0]
 
-	pilot.Hooks[3] = pilotHooks[2]
+	pilot.Hooks[3] = pilotHooks[1]
 
-	pilot.Hooks[4] = pilotHooks[3]
+	pilot.Hooks[4] = pilotHooks[2]
+
+	pilot.Hooks[5] = pilotHooks[3]
 	pilotMixinFields0 := pilotMixin[0].Fields()
 	_ = pilotMixinFields0
 	pilotFields := schema.Pilot{}.Fields()
@@ -1052,6 +1077,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	regionMixinHooks0 := regionMixin[0].Hooks()
+
+	region.Hooks[1] = regionMixinHooks0[0]
 	regionMixinFields0 := regionMixin[0].Fields()
 	_ = regionMixinFields0
 	regionFields := schema.Region{}.Fields()
@@ -1112,11 +1140,14 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	surveyMixinHooks1 := surveyMixin[1].Hooks()
 	surveyHooks := schema.Survey{}.Hooks()
 
-	survey.Hooks[1] = surveyHooks[0]
+	survey.Hooks[1] = surveyMixinHooks1[0]
 
-	survey.Hooks[2] = surveyHooks[1]
+	survey.Hooks[2] = surveyHooks[0]
+
+	survey.Hooks[3] = surveyHooks[1]
 	surveyMixinFields0 := surveyMixin[0].Fields()
 	_ = surveyMixinFields0
 	surveyFields := schema.Survey{}.Fields()
@@ -1199,6 +1230,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	themeMixinHooks0 := themeMixin[0].Hooks()
+
+	theme.Hooks[1] = themeMixinHooks0[0]
 	themeMixinFields0 := themeMixin[0].Fields()
 	_ = themeMixinFields0
 	themeFields := schema.Theme{}.Fields()
@@ -1236,9 +1270,12 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	userMixinHooks1 := userMixin[1].Hooks()
 	userHooks := schema.User{}.Hooks()
 
-	user.Hooks[1] = userHooks[0]
+	user.Hooks[1] = userMixinHooks1[0]
+
+	user.Hooks[2] = userHooks[0]
 	userMixinFields0 := userMixin[0].Fields()
 	_ = userMixinFields0
 	userFields := schema.User{}.Fields()
@@ -1305,6 +1342,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	wellbeingcountyMixinHooks0 := wellbeingcountyMixin[0].Hooks()
+
+	wellbeingcounty.Hooks[1] = wellbeingcountyMixinHooks0[0]
 	wellbeingcountyMixinFields0 := wellbeingcountyMixin[0].Fields()
 	_ = wellbeingcountyMixinFields0
 	wellbeingcountyFields := schema.WellbeingCounty{}.Fields()
@@ -1342,11 +1382,14 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	workshopMixinHooks1 := workshopMixin[1].Hooks()
 	workshopHooks := schema.Workshop{}.Hooks()
 
-	workshop.Hooks[1] = workshopHooks[0]
+	workshop.Hooks[1] = workshopMixinHooks1[0]
 
-	workshop.Hooks[2] = workshopHooks[1]
+	workshop.Hooks[2] = workshopHooks[0]
+
+	workshop.Hooks[3] = workshopHooks[1]
 	workshopMixinFields0 := workshopMixin[0].Fields()
 	_ = workshopMixinFields0
 	workshopFields := schema.Workshop{}.Fields()
@@ -1463,6 +1506,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	workspaceMixinHooks1 := workspaceMixin[1].Hooks()
+
+	workspace.Hooks[1] = workspaceMixinHooks1[0]
 	workspaceMixinFields0 := workspaceMixin[0].Fields()
 	_ = workspaceMixinFields0
 	workspaceFields := schema.Workspace{}.Fields()

@@ -18,11 +18,13 @@ import (
 // opensAt and closesAt, to its members or to anyone signed in.
 type Survey struct{ ent.Schema }
 
-func (Survey) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+func (Survey) Mixin() []ent.Mixin {
+	return []ent.Mixin{TimeMixin{}, keysOf("title", "TITLE")}
+}
 
 func (Survey) Fields() []ent.Field {
 	return []ent.Field{
-		chars(field.String("title").NotEmpty().Annotations(entgql.OrderField("TITLE")), 200),
+		chars(field.String("title").NotEmpty(), 200),
 		chars(field.String("description").Optional(), 10000),
 		field.JSON("questions", []questionnaire.Question{}).Comment("The questions, in the order asked.").Annotations(entgql.Type("[SurveyQuestion!]")),
 		field.Time("opens_at").Comment("When answering opens (RFC 3339).").Annotations(entgql.OrderField("OPENS_AT")),
@@ -88,11 +90,13 @@ func (SurveyResponse) Policy() ent.Policy { return policy.SurveyResponse() }
 // members sign up for, with a waiting list once it is full.
 type Workshop struct{ ent.Schema }
 
-func (Workshop) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+func (Workshop) Mixin() []ent.Mixin {
+	return []ent.Mixin{TimeMixin{}, keysOf("title", "TITLE")}
+}
 
 func (Workshop) Fields() []ent.Field {
 	return []ent.Field{
-		chars(field.String("title").NotEmpty().Annotations(entgql.OrderField("TITLE")), 200),
+		chars(field.String("title").NotEmpty(), 200),
 		chars(field.String("description").Optional(), 10000),
 		field.Time("starts_at").Comment("When the workshop starts (RFC 3339).").Annotations(entgql.OrderField("STARTS_AT")),
 		field.Time("ends_at").Optional().Nillable().Comment("When it ends; null when not set."),

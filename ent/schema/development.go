@@ -17,11 +17,13 @@ import (
 // Organization is a ministry, agency, association, university, company or NGO.
 type Organization struct{ ent.Schema }
 
-func (Organization) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+func (Organization) Mixin() []ent.Mixin {
+	return []ent.Mixin{TimeMixin{}, keysOf("name", "NAME")}
+}
 
 func (Organization) Fields() []ent.Field {
 	return []ent.Field{
-		chars(field.String("name").NotEmpty().Annotations(entgql.OrderField("NAME")), 300),
+		chars(field.String("name").NotEmpty(), 300),
 		chars(field.String("slug").NotEmpty().Unique(), 100),
 		field.Enum("kind").
 			Values("MINISTRY", "AGENCY", "ASSOCIATION", "UNIVERSITY", "COMPANY", "NGO", "MUNICIPAL", "OTHER").
@@ -76,12 +78,14 @@ func (Theme) Annotations() []schema.Annotation { return rootList() }
 // programme (its network) and often with partner organisations.
 type Pilot struct{ ent.Schema }
 
-func (Pilot) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+func (Pilot) Mixin() []ent.Mixin {
+	return []ent.Mixin{TimeMixin{}, keysOf("title", "TITLE")}
+}
 
 func (Pilot) Fields() []ent.Field {
 	return []ent.Field{
 		slugField(),
-		chars(field.String("title").NotEmpty().Annotations(entgql.OrderField("TITLE")), 300),
+		chars(field.String("title").NotEmpty(), 300),
 		chars(field.String("summary").Optional(), 2000),
 		chars(field.String("description").Optional(), 20000),
 		field.Enum("status").Values("PLANNED", "ACTIVE", "COMPLETED", "CANCELLED").
@@ -160,12 +164,14 @@ func (Pilot) Annotations() []schema.Annotation {
 // and organisations; networks nest.
 type Network struct{ ent.Schema }
 
-func (Network) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+func (Network) Mixin() []ent.Mixin {
+	return []ent.Mixin{TimeMixin{}, keysOf("name", "NAME")}
+}
 
 func (Network) Fields() []ent.Field {
 	return []ent.Field{
 		slugField(),
-		chars(field.String("name").NotEmpty().Annotations(entgql.OrderField("NAME")), 300),
+		chars(field.String("name").NotEmpty(), 300),
 		chars(field.String("description").Optional(), 20000),
 		field.Enum("kind").Values("PROGRAMME", "THEMATIC", "REGIONAL", "LEARNING", "OTHER").
 			Default("OTHER").Comment("What kind of network: a funded programme, a thematic, regional or learning network, or other.").Annotations(entgql.OrderField("KIND"), entgql.Type("NetworkKind")),

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"kokeilu/internal/sortkey"
 	"kokeilu/internal/text"
 
 	"entgo.io/contrib/entgql"
@@ -36,11 +37,50 @@ func (TimeMixin) Fields() []ent.Field {
 type NamesMixin struct{ mixin.Schema }
 
 func (NamesMixin) Fields() []ent.Field {
-	return []ent.Field{
-		field.String("name_fi").NotEmpty().Comment("The official name in Finnish.").Annotations(entgql.OrderField("NAME_FI")),
-		field.String("name_sv").Optional().Comment("The official name in Swedish; empty where the source gives none.").Annotations(entgql.OrderField("NAME_SV")),
-		field.String("name_en").Optional().Comment("The name in English; empty where the source gives none.").Annotations(entgql.OrderField("NAME_EN")),
+	return append([]ent.Field{
+		field.String("name_fi").NotEmpty().Comment("The official name in Finnish."),
+		field.String("name_sv").Optional().Comment("The official name in Swedish; empty where the source gives none."),
+		field.String("name_en").Optional().Comment("The name in English; empty where the source gives none."),
+	}, nameKeys.Fields()...)
+}
+
+// Hooks keep the names' sort keys current: the names are ordered by
+// collation (sortKeys; ent does not nest mixins).
+func (NamesMixin) Hooks() []ent.Hook { return nameKeys.Hooks() }
+
+var nameKeys = keysOf("name_fi", "NAME_FI", "name_sv", "NAME_SV", "name_en", "NAME_EN")
+
+// sortKeys orders text columns as their readers expect (internal/sortkey):
+// pairs of a column and its GraphQL order field. Each column gets a hidden
+// <column>_sortkey column, kept current by a hook, and the order field sorts
+// by it; the text column itself has no OrderField annotation.
+type sortKeys struct {
+	mixin.Schema
+	pairs []string
+}
+
+func keysOf(pairs ...string) sortKeys { return sortKeys{pairs: pairs} }
+
+func (k sortKeys) Fields() []ent.Field {
+	s := k.pairs
+	var out []ent.Field
+	for i := 0; i < len(s); i += 2 {
+		out = append(out, field.Other(s[i]+sortkey.Suffix, sortkey.Key{}).Optional().
+			SchemaType(map[string]string{dialect.Postgres: "bytea", dialect.SQLite: "blob"}).
+			Comment("Collation key of "+s[i]+" (internal/sortkey); NULL until backfilled.").
+			Annotations(entgql.OrderField(s[i+1]),
+				entgql.Skip(entgql.SkipType, entgql.SkipWhereInput, entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)))
 	}
+	return out
+}
+
+func (k sortKeys) Hooks() []ent.Hook {
+	s := k.pairs
+	var columns []string
+	for i := 0; i < len(s); i += 2 {
+		columns = append(columns, s[i])
+	}
+	return []ent.Hook{sortkey.Hook(columns...)}
 }
 
 // dateField is a calendar date: a DATE column on PostgreSQL and the GraphQL

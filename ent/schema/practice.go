@@ -16,12 +16,14 @@ import (
 // who adopted it.
 type OperatingModel struct{ ent.Schema }
 
-func (OperatingModel) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+func (OperatingModel) Mixin() []ent.Mixin {
+	return []ent.Mixin{TimeMixin{}, keysOf("name", "NAME")}
+}
 
 func (OperatingModel) Fields() []ent.Field {
 	return []ent.Field{
 		slugField(),
-		chars(field.String("name").NotEmpty().Annotations(entgql.OrderField("NAME")), 300),
+		chars(field.String("name").NotEmpty(), 300),
 		chars(field.String("summary").Optional(), 2000),
 		chars(field.Text("core_idea").Optional(), 20000),
 		chars(field.Text("conditions").Optional().

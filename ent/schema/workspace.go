@@ -27,11 +27,13 @@ var contentEdge = entgql.Skip(entgql.SkipType, entgql.SkipWhereInput)
 // Workspace is a työtila: members, discussions, a notice board, materials.
 type Workspace struct{ ent.Schema }
 
-func (Workspace) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+func (Workspace) Mixin() []ent.Mixin {
+	return []ent.Mixin{TimeMixin{}, keysOf("name", "NAME")}
+}
 
 func (Workspace) Fields() []ent.Field {
 	return []ent.Field{
-		chars(field.String("name").NotEmpty().Annotations(entgql.OrderField("NAME")), 200),
+		chars(field.String("name").NotEmpty(), 200),
 		chars(field.String("slug").NotEmpty().Unique(), 100),
 		chars(field.String("description").Optional(), 20000),
 		field.Enum("visibility").Values("PUBLIC", "MEMBERS_ONLY").Default("PUBLIC").
@@ -105,11 +107,13 @@ func (Membership) Annotations() []schema.Annotation {
 // Discussion is a keskustelu: a thread of posts in a workspace.
 type Discussion struct{ ent.Schema }
 
-func (Discussion) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+func (Discussion) Mixin() []ent.Mixin {
+	return []ent.Mixin{TimeMixin{}, keysOf("title", "TITLE")}
+}
 
 func (Discussion) Fields() []ent.Field {
 	return []ent.Field{
-		chars(field.String("title").NotEmpty().Annotations(entgql.OrderField("TITLE")), 200),
+		chars(field.String("title").NotEmpty(), 200),
 		field.Bool("locked").Default(false).Comment("A locked discussion takes no new posts."),
 		field.Bool("pinned").Default(false).Comment("Pinned discussions are shown first."),
 		field.Int("post_count").Default(0).NonNegative().Comment("How many posts the discussion has.").Annotations(entgql.OrderField("POST_COUNT")),
@@ -166,9 +170,11 @@ func (Post) Annotations() []schema.Annotation {
 // Notice is an ilmoitus on a workspace's notice board, often of a seminar.
 type Notice struct{ ent.Schema }
 
+func (Notice) Mixin() []ent.Mixin { return []ent.Mixin{keysOf("title", "TITLE")} }
+
 func (Notice) Fields() []ent.Field {
 	return []ent.Field{
-		chars(field.String("title").NotEmpty().Annotations(entgql.OrderField("TITLE")), 200),
+		chars(field.String("title").NotEmpty(), 200),
 		chars(field.Text("body").Optional(), 20000),
 		field.Enum("kind").Values("NOTICE", "NEWS", "EVENT").Default("NOTICE").
 			Comment("A notice, a news item, or an event (then eventOn gives its day).").
@@ -203,11 +209,13 @@ func (Notice) Annotations() []schema.Annotation { return rootList() }
 // Material is a document, link or tool of a workspace.
 type Material struct{ ent.Schema }
 
-func (Material) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+func (Material) Mixin() []ent.Mixin {
+	return []ent.Mixin{TimeMixin{}, keysOf("title", "TITLE")}
+}
 
 func (Material) Fields() []ent.Field {
 	return []ent.Field{
-		chars(field.String("title").NotEmpty().Annotations(entgql.OrderField("TITLE")), 200),
+		chars(field.String("title").NotEmpty(), 200),
 		chars(field.String("description").Optional(), 5000),
 		field.Enum("kind").Values("DOCUMENT", "LINK", "TOOL", "VIDEO", "OTHER").Default("DOCUMENT").
 			Comment("What the material is.").
@@ -234,11 +242,13 @@ func (Material) Annotations() []schema.Annotation { return rootList() }
 // layer: it is Sensitive (not printed) and skipped by entgql (not in GraphQL).
 type User struct{ ent.Schema }
 
-func (User) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+func (User) Mixin() []ent.Mixin {
+	return []ent.Mixin{TimeMixin{}, keysOf("display_name", "DISPLAY_NAME")}
+}
 
 func (User) Fields() []ent.Field {
 	return []ent.Field{
-		chars(field.String("display_name").NotEmpty().Annotations(entgql.OrderField("DISPLAY_NAME")), 100),
+		chars(field.String("display_name").NotEmpty(), 100),
 		// Stored lower-cased, so uniqueness is case-insensitive. Visible to its
 		// owner alone, through a resolver (graph/schema.graphqls).
 		chars(field.String("email").NotEmpty().Unique().Annotations(entgql.Skip(entgql.SkipAll)), 254),

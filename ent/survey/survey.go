@@ -22,6 +22,8 @@ const (
 	FieldCreatedAt = "created_at"
 	// FieldUpdatedAt holds the string denoting the updated_at field in the database.
 	FieldUpdatedAt = "updated_at"
+	// FieldTitleSortkey holds the string denoting the title_sortkey field in the database.
+	FieldTitleSortkey = "title_sortkey"
 	// FieldTitle holds the string denoting the title field in the database.
 	FieldTitle = "title"
 	// FieldDescription holds the string denoting the description field in the database.
@@ -72,6 +74,7 @@ var Columns = []string{
 	FieldID,
 	FieldCreatedAt,
 	FieldUpdatedAt,
+	FieldTitleSortkey,
 	FieldTitle,
 	FieldDescription,
 	FieldQuestions,
@@ -109,7 +112,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "kokeilu/ent/runtime"
 var (
-	Hooks  [3]ent.Hook
+	Hooks  [4]ent.Hook
 	Policy ent.Policy
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
@@ -167,6 +170,11 @@ func ByCreatedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByUpdatedAt orders the results by the updated_at field.
 func ByUpdatedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldUpdatedAt, opts...).ToFunc()
+}
+
+// ByTitleSortkey orders the results by the title_sortkey field.
+func ByTitleSortkey(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTitleSortkey, opts...).ToFunc()
 }
 
 // ByTitle orders the results by the title field.

@@ -19,6 +19,12 @@ const (
 	FieldNameSv = "name_sv"
 	// FieldNameEn holds the string denoting the name_en field in the database.
 	FieldNameEn = "name_en"
+	// FieldNameFiSortkey holds the string denoting the name_fi_sortkey field in the database.
+	FieldNameFiSortkey = "name_fi_sortkey"
+	// FieldNameSvSortkey holds the string denoting the name_sv_sortkey field in the database.
+	FieldNameSvSortkey = "name_sv_sortkey"
+	// FieldNameEnSortkey holds the string denoting the name_en_sortkey field in the database.
+	FieldNameEnSortkey = "name_en_sortkey"
 	// FieldSlug holds the string denoting the slug field in the database.
 	FieldSlug = "slug"
 	// EdgePilots holds the string denoting the pilots edge name in mutations.
@@ -38,6 +44,9 @@ var Columns = []string{
 	FieldNameFi,
 	FieldNameSv,
 	FieldNameEn,
+	FieldNameFiSortkey,
+	FieldNameSvSortkey,
+	FieldNameEnSortkey,
 	FieldSlug,
 }
 
@@ -63,7 +72,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "kokeilu/ent/runtime"
 var (
-	Hooks  [1]ent.Hook
+	Hooks  [2]ent.Hook
 	Policy ent.Policy
 	// NameFiValidator is a validator for the "name_fi" field. It is called by the builders before save.
 	NameFiValidator func(string) error
@@ -92,6 +101,21 @@ func ByNameSv(opts ...sql.OrderTermOption) OrderOption {
 // ByNameEn orders the results by the name_en field.
 func ByNameEn(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldNameEn, opts...).ToFunc()
+}
+
+// ByNameFiSortkey orders the results by the name_fi_sortkey field.
+func ByNameFiSortkey(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldNameFiSortkey, opts...).ToFunc()
+}
+
+// ByNameSvSortkey orders the results by the name_sv_sortkey field.
+func ByNameSvSortkey(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldNameSvSortkey, opts...).ToFunc()
+}
+
+// ByNameEnSortkey orders the results by the name_en_sortkey field.
+func ByNameEnSortkey(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldNameEnSortkey, opts...).ToFunc()
 }
 
 // BySlug orders the results by the slug field.

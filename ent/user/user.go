@@ -19,6 +19,8 @@ const (
 	FieldCreatedAt = "created_at"
 	// FieldUpdatedAt holds the string denoting the updated_at field in the database.
 	FieldUpdatedAt = "updated_at"
+	// FieldDisplayNameSortkey holds the string denoting the display_name_sortkey field in the database.
+	FieldDisplayNameSortkey = "display_name_sortkey"
 	// FieldDisplayName holds the string denoting the display_name field in the database.
 	FieldDisplayName = "display_name"
 	// FieldEmail holds the string denoting the email field in the database.
@@ -72,6 +74,7 @@ var Columns = []string{
 	FieldID,
 	FieldCreatedAt,
 	FieldUpdatedAt,
+	FieldDisplayNameSortkey,
 	FieldDisplayName,
 	FieldEmail,
 	FieldPasswordHash,
@@ -106,7 +109,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "kokeilu/ent/runtime"
 var (
-	Hooks  [2]ent.Hook
+	Hooks  [3]ent.Hook
 	Policy ent.Policy
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
@@ -138,6 +141,11 @@ func ByCreatedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByUpdatedAt orders the results by the updated_at field.
 func ByUpdatedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldUpdatedAt, opts...).ToFunc()
+}
+
+// ByDisplayNameSortkey orders the results by the display_name_sortkey field.
+func ByDisplayNameSortkey(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDisplayNameSortkey, opts...).ToFunc()
 }
 
 // ByDisplayName orders the results by the display_name field.

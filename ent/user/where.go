@@ -4,6 +4,7 @@ package user
 
 import (
 	"kokeilu/ent/predicate"
+	"kokeilu/internal/sortkey"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -63,6 +64,11 @@ func CreatedAt(v time.Time) predicate.User {
 // UpdatedAt applies equality check predicate on the "updated_at" field. It's identical to UpdatedAtEQ.
 func UpdatedAt(v time.Time) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldUpdatedAt, v))
+}
+
+// DisplayNameSortkey applies equality check predicate on the "display_name_sortkey" field. It's identical to DisplayNameSortkeyEQ.
+func DisplayNameSortkey(v sortkey.Key) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldDisplayNameSortkey, v))
 }
 
 // DisplayName applies equality check predicate on the "display_name" field. It's identical to DisplayNameEQ.
@@ -163,6 +169,56 @@ func UpdatedAtLT(v time.Time) predicate.User {
 // UpdatedAtLTE applies the LTE predicate on the "updated_at" field.
 func UpdatedAtLTE(v time.Time) predicate.User {
 	return predicate.User(sql.FieldLTE(FieldUpdatedAt, v))
+}
+
+// DisplayNameSortkeyEQ applies the EQ predicate on the "display_name_sortkey" field.
+func DisplayNameSortkeyEQ(v sortkey.Key) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldDisplayNameSortkey, v))
+}
+
+// DisplayNameSortkeyNEQ applies the NEQ predicate on the "display_name_sortkey" field.
+func DisplayNameSortkeyNEQ(v sortkey.Key) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldDisplayNameSortkey, v))
+}
+
+// DisplayNameSortkeyIn applies the In predicate on the "display_name_sortkey" field.
+func DisplayNameSortkeyIn(vs ...sortkey.Key) predicate.User {
+	return predicate.User(sql.FieldIn(FieldDisplayNameSortkey, vs...))
+}
+
+// DisplayNameSortkeyNotIn applies the NotIn predicate on the "display_name_sortkey" field.
+func DisplayNameSortkeyNotIn(vs ...sortkey.Key) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldDisplayNameSortkey, vs...))
+}
+
+// DisplayNameSortkeyGT applies the GT predicate on the "display_name_sortkey" field.
+func DisplayNameSortkeyGT(v sortkey.Key) predicate.User {
+	return predicate.User(sql.FieldGT(FieldDisplayNameSortkey, v))
+}
+
+// DisplayNameSortkeyGTE applies the GTE predicate on the "display_name_sortkey" field.
+func DisplayNameSortkeyGTE(v sortkey.Key) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldDisplayNameSortkey, v))
+}
+
+// DisplayNameSortkeyLT applies the LT predicate on the "display_name_sortkey" field.
+func DisplayNameSortkeyLT(v sortkey.Key) predicate.User {
+	return predicate.User(sql.FieldLT(FieldDisplayNameSortkey, v))
+}
+
+// DisplayNameSortkeyLTE applies the LTE predicate on the "display_name_sortkey" field.
+func DisplayNameSortkeyLTE(v sortkey.Key) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldDisplayNameSortkey, v))
+}
+
+// DisplayNameSortkeyIsNil applies the IsNil predicate on the "display_name_sortkey" field.
+func DisplayNameSortkeyIsNil() predicate.User {
+	return predicate.User(sql.FieldIsNull(FieldDisplayNameSortkey))
+}
+
+// DisplayNameSortkeyNotNil applies the NotNil predicate on the "display_name_sortkey" field.
+func DisplayNameSortkeyNotNil() predicate.User {
+	return predicate.User(sql.FieldNotNull(FieldDisplayNameSortkey))
 }
 
 // DisplayNameEQ applies the EQ predicate on the "display_name" field.

@@ -4,6 +4,7 @@ package wellbeingcounty
 
 import (
 	"kokeilu/ent/predicate"
+	"kokeilu/internal/sortkey"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -67,6 +68,21 @@ func NameSv(v string) predicate.WellbeingCounty {
 // NameEn applies equality check predicate on the "name_en" field. It's identical to NameEnEQ.
 func NameEn(v string) predicate.WellbeingCounty {
 	return predicate.WellbeingCounty(sql.FieldEQ(FieldNameEn, v))
+}
+
+// NameFiSortkey applies equality check predicate on the "name_fi_sortkey" field. It's identical to NameFiSortkeyEQ.
+func NameFiSortkey(v sortkey.Key) predicate.WellbeingCounty {
+	return predicate.WellbeingCounty(sql.FieldEQ(FieldNameFiSortkey, v))
+}
+
+// NameSvSortkey applies equality check predicate on the "name_sv_sortkey" field. It's identical to NameSvSortkeyEQ.
+func NameSvSortkey(v sortkey.Key) predicate.WellbeingCounty {
+	return predicate.WellbeingCounty(sql.FieldEQ(FieldNameSvSortkey, v))
+}
+
+// NameEnSortkey applies equality check predicate on the "name_en_sortkey" field. It's identical to NameEnSortkeyEQ.
+func NameEnSortkey(v sortkey.Key) predicate.WellbeingCounty {
+	return predicate.WellbeingCounty(sql.FieldEQ(FieldNameEnSortkey, v))
 }
 
 // Code applies equality check predicate on the "code" field. It's identical to CodeEQ.
@@ -297,6 +313,156 @@ func NameEnEqualFold(v string) predicate.WellbeingCounty {
 // NameEnContainsFold applies the ContainsFold predicate on the "name_en" field.
 func NameEnContainsFold(v string) predicate.WellbeingCounty {
 	return predicate.WellbeingCounty(sql.FieldContainsFold(FieldNameEn, v))
+}
+
+// NameFiSortkeyEQ applies the EQ predicate on the "name_fi_sortkey" field.
+func NameFiSortkeyEQ(v sortkey.Key) predicate.WellbeingCounty {
+	return predicate.WellbeingCounty(sql.FieldEQ(FieldNameFiSortkey, v))
+}
+
+// NameFiSortkeyNEQ applies the NEQ predicate on the "name_fi_sortkey" field.
+func NameFiSortkeyNEQ(v sortkey.Key) predicate.WellbeingCounty {
+	return predicate.WellbeingCounty(sql.FieldNEQ(FieldNameFiSortkey, v))
+}
+
+// NameFiSortkeyIn applies the In predicate on the "name_fi_sortkey" field.
+func NameFiSortkeyIn(vs ...sortkey.Key) predicate.WellbeingCounty {
+	return predicate.WellbeingCounty(sql.FieldIn(FieldNameFiSortkey, vs...))
+}
+
+// NameFiSortkeyNotIn applies the NotIn predicate on the "name_fi_sortkey" field.
+func NameFiSortkeyNotIn(vs ...sortkey.Key) predicate.WellbeingCounty {
+	return predicate.WellbeingCounty(sql.FieldNotIn(FieldNameFiSortkey, vs...))
+}
+
+// NameFiSortkeyGT applies the GT predicate on the "name_fi_sortkey" field.
+func NameFiSortkeyGT(v sortkey.Key) predicate.WellbeingCounty {
+	return predicate.WellbeingCounty(sql.FieldGT(FieldNameFiSortkey, v))
+}
+
+// NameFiSortkeyGTE applies the GTE predicate on the "name_fi_sortkey" field.
+func NameFiSortkeyGTE(v sortkey.Key) predicate.WellbeingCounty {
+	return predicate.WellbeingCounty(sql.FieldGTE(FieldNameFiSortkey, v))
+}
+
+// NameFiSortkeyLT applies the LT predicate on the "name_fi_sortkey" field.
+func NameFiSortkeyLT(v sortkey.Key) predicate.WellbeingCounty {
+	return predicate.WellbeingCounty(sql.FieldLT(FieldNameFiSortkey, v))
+}
+
+// NameFiSortkeyLTE applies the LTE predicate on the "name_fi_sortkey" field.
+func NameFiSortkeyLTE(v sortkey.Key) predicate.WellbeingCounty {
+	return predicate.WellbeingCounty(sql.FieldLTE(FieldNameFiSortkey, v))
+}
+
+// NameFiSortkeyIsNil applies the IsNil predicate on the "name_fi_sortkey" field.
+func NameFiSortkeyIsNil() predicate.WellbeingCounty {
+	return predicate.WellbeingCounty(sql.FieldIsNull(FieldNameFiSortkey))
+}
+
+// NameFiSortkeyNotNil applies the NotNil predicate on the "name_fi_sortkey" field.
+func NameFiSortkeyNotNil() predicate.WellbeingCounty {
+	return predicate.WellbeingCounty(sql.FieldNotNull(FieldNameFiSortkey))
+}
+
+// NameSvSortkeyEQ applies the EQ predicate on the "name_sv_sortkey" field.
+func NameSvSortkeyEQ(v sortkey.Key) predicate.WellbeingCounty {
+	return predicate.WellbeingCounty(sql.FieldEQ(FieldNameSvSortkey, v))
+}
+
+// NameSvSortkeyNEQ applies the NEQ predicate on the "name_sv_sortkey" field.
+func NameSvSortkeyNEQ(v sortkey.Key) predicate.WellbeingCounty {
+	return predicate.WellbeingCounty(sql.FieldNEQ(FieldNameSvSortkey, v))
+}
+
+// NameSvSortkeyIn applies the In predicate on the "name_sv_sortkey" field.
+func NameSvSortkeyIn(vs ...sortkey.Key) predicate.WellbeingCounty {
+	return predicate.WellbeingCounty(sql.FieldIn(FieldNameSvSortkey, vs...))
+}
+
+// NameSvSortkeyNotIn applies the NotIn predicate on the "name_sv_sortkey" field.
+func NameSvSortkeyNotIn(vs ...sortkey.Key) predicate.WellbeingCounty {
+	return predicate.WellbeingCounty(sql.FieldNotIn(FieldNameSvSortkey, vs...))
+}
+
+// NameSvSortkeyGT applies the GT predicate on the "name_sv_sortkey" field.
+func NameSvSortkeyGT(v sortkey.Key) predicate.WellbeingCounty {
+	return predicate.WellbeingCounty(sql.FieldGT(FieldNameSvSortkey, v))
+}
+
+// NameSvSortkeyGTE applies the GTE predicate on the "name_sv_sortkey" field.
+func NameSvSortkeyGTE(v sortkey.Key) predicate.WellbeingCounty {
+	return predicate.WellbeingCounty(sql.FieldGTE(FieldNameSvSortkey, v))
+}
+
+// NameSvSortkeyLT applies the LT predicate on the "name_sv_sortkey" field.
+func NameSvSortkeyLT(v sortkey.Key) predicate.WellbeingCounty {
+	return predicate.WellbeingCounty(sql.FieldLT(FieldNameSvSortkey, v))
+}
+
+// NameSvSortkeyLTE applies the LTE predicate on the "name_sv_sortkey" field.
+func NameSvSortkeyLTE(v sortkey.Key) predicate.WellbeingCounty {
+	return predicate.WellbeingCounty(sql.FieldLTE(FieldNameSvSortkey, v))
+}
+
+// NameSvSortkeyIsNil applies the IsNil predicate on the "name_sv_sortkey" field.
+func NameSvSortkeyIsNil() predicate.WellbeingCounty {
+	return predicate.WellbeingCounty(sql.FieldIsNull(FieldNameSvSortkey))
+}
+
+// NameSvSortkeyNotNil applies the NotNil predicate on the "name_sv_sortkey" field.
+func NameSvSortkeyNotNil() predicate.WellbeingCounty {
+	return predicate.WellbeingCounty(sql.FieldNotNull(FieldNameSvSortkey))
+}
+
+// NameEnSortkeyEQ applies the EQ predicate on the "name_en_sortkey" field.
+func NameEnSortkeyEQ(v sortkey.Key) predicate.WellbeingCounty {
+	return predicate.WellbeingCounty(sql.FieldEQ(FieldNameEnSortkey, v))
+}
+
+// NameEnSortkeyNEQ applies the NEQ predicate on the "name_en_sortkey" field.
+func NameEnSortkeyNEQ(v sortkey.Key) predicate.WellbeingCounty {
+	return predicate.WellbeingCounty(sql.FieldNEQ(FieldNameEnSortkey, v))
+}
+
+// NameEnSortkeyIn applies the In predicate on the "name_en_sortkey" field.
+func NameEnSortkeyIn(vs ...sortkey.Key) predicate.WellbeingCounty {
+	return predicate.WellbeingCounty(sql.FieldIn(FieldNameEnSortkey, vs...))
+}
+
+// NameEnSortkeyNotIn applies the NotIn predicate on the "name_en_sortkey" field.
+func NameEnSortkeyNotIn(vs ...sortkey.Key) predicate.WellbeingCounty {
+	return predicate.WellbeingCounty(sql.FieldNotIn(FieldNameEnSortkey, vs...))
+}
+
+// NameEnSortkeyGT applies the GT predicate on the "name_en_sortkey" field.
+func NameEnSortkeyGT(v sortkey.Key) predicate.WellbeingCounty {
+	return predicate.WellbeingCounty(sql.FieldGT(FieldNameEnSortkey, v))
+}
+
+// NameEnSortkeyGTE applies the GTE predicate on the "name_en_sortkey" field.
+func NameEnSortkeyGTE(v sortkey.Key) predicate.WellbeingCounty {
+	return predicate.WellbeingCounty(sql.FieldGTE(FieldNameEnSortkey, v))
+}
+
+// NameEnSortkeyLT applies the LT predicate on the "name_en_sortkey" field.
+func NameEnSortkeyLT(v sortkey.Key) predicate.WellbeingCounty {
+	return predicate.WellbeingCounty(sql.FieldLT(FieldNameEnSortkey, v))
+}
+
+// NameEnSortkeyLTE applies the LTE predicate on the "name_en_sortkey" field.
+func NameEnSortkeyLTE(v sortkey.Key) predicate.WellbeingCounty {
+	return predicate.WellbeingCounty(sql.FieldLTE(FieldNameEnSortkey, v))
+}
+
+// NameEnSortkeyIsNil applies the IsNil predicate on the "name_en_sortkey" field.
+func NameEnSortkeyIsNil() predicate.WellbeingCounty {
+	return predicate.WellbeingCounty(sql.FieldIsNull(FieldNameEnSortkey))
+}
+
+// NameEnSortkeyNotNil applies the NotNil predicate on the "name_en_sortkey" field.
+func NameEnSortkeyNotNil() predicate.WellbeingCounty {
+	return predicate.WellbeingCounty(sql.FieldNotNull(FieldNameEnSortkey))
 }
 
 // CodeEQ applies the EQ predicate on the "code" field.

@@ -4,6 +4,7 @@ package workspace
 
 import (
 	"kokeilu/ent/predicate"
+	"kokeilu/internal/sortkey"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -63,6 +64,11 @@ func CreatedAt(v time.Time) predicate.Workspace {
 // UpdatedAt applies equality check predicate on the "updated_at" field. It's identical to UpdatedAtEQ.
 func UpdatedAt(v time.Time) predicate.Workspace {
 	return predicate.Workspace(sql.FieldEQ(FieldUpdatedAt, v))
+}
+
+// NameSortkey applies equality check predicate on the "name_sortkey" field. It's identical to NameSortkeyEQ.
+func NameSortkey(v sortkey.Key) predicate.Workspace {
+	return predicate.Workspace(sql.FieldEQ(FieldNameSortkey, v))
 }
 
 // Name applies equality check predicate on the "name" field. It's identical to NameEQ.
@@ -158,6 +164,56 @@ func UpdatedAtLT(v time.Time) predicate.Workspace {
 // UpdatedAtLTE applies the LTE predicate on the "updated_at" field.
 func UpdatedAtLTE(v time.Time) predicate.Workspace {
 	return predicate.Workspace(sql.FieldLTE(FieldUpdatedAt, v))
+}
+
+// NameSortkeyEQ applies the EQ predicate on the "name_sortkey" field.
+func NameSortkeyEQ(v sortkey.Key) predicate.Workspace {
+	return predicate.Workspace(sql.FieldEQ(FieldNameSortkey, v))
+}
+
+// NameSortkeyNEQ applies the NEQ predicate on the "name_sortkey" field.
+func NameSortkeyNEQ(v sortkey.Key) predicate.Workspace {
+	return predicate.Workspace(sql.FieldNEQ(FieldNameSortkey, v))
+}
+
+// NameSortkeyIn applies the In predicate on the "name_sortkey" field.
+func NameSortkeyIn(vs ...sortkey.Key) predicate.Workspace {
+	return predicate.Workspace(sql.FieldIn(FieldNameSortkey, vs...))
+}
+
+// NameSortkeyNotIn applies the NotIn predicate on the "name_sortkey" field.
+func NameSortkeyNotIn(vs ...sortkey.Key) predicate.Workspace {
+	return predicate.Workspace(sql.FieldNotIn(FieldNameSortkey, vs...))
+}
+
+// NameSortkeyGT applies the GT predicate on the "name_sortkey" field.
+func NameSortkeyGT(v sortkey.Key) predicate.Workspace {
+	return predicate.Workspace(sql.FieldGT(FieldNameSortkey, v))
+}
+
+// NameSortkeyGTE applies the GTE predicate on the "name_sortkey" field.
+func NameSortkeyGTE(v sortkey.Key) predicate.Workspace {
+	return predicate.Workspace(sql.FieldGTE(FieldNameSortkey, v))
+}
+
+// NameSortkeyLT applies the LT predicate on the "name_sortkey" field.
+func NameSortkeyLT(v sortkey.Key) predicate.Workspace {
+	return predicate.Workspace(sql.FieldLT(FieldNameSortkey, v))
+}
+
+// NameSortkeyLTE applies the LTE predicate on the "name_sortkey" field.
+func NameSortkeyLTE(v sortkey.Key) predicate.Workspace {
+	return predicate.Workspace(sql.FieldLTE(FieldNameSortkey, v))
+}
+
+// NameSortkeyIsNil applies the IsNil predicate on the "name_sortkey" field.
+func NameSortkeyIsNil() predicate.Workspace {
+	return predicate.Workspace(sql.FieldIsNull(FieldNameSortkey))
+}
+
+// NameSortkeyNotNil applies the NotNil predicate on the "name_sortkey" field.
+func NameSortkeyNotNil() predicate.Workspace {
+	return predicate.Workspace(sql.FieldNotNull(FieldNameSortkey))
 }
 
 // NameEQ applies the EQ predicate on the "name" field.

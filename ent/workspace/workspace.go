@@ -22,6 +22,8 @@ const (
 	FieldCreatedAt = "created_at"
 	// FieldUpdatedAt holds the string denoting the updated_at field in the database.
 	FieldUpdatedAt = "updated_at"
+	// FieldNameSortkey holds the string denoting the name_sortkey field in the database.
+	FieldNameSortkey = "name_sortkey"
 	// FieldName holds the string denoting the name field in the database.
 	FieldName = "name"
 	// FieldSlug holds the string denoting the slug field in the database.
@@ -139,6 +141,7 @@ var Columns = []string{
 	FieldID,
 	FieldCreatedAt,
 	FieldUpdatedAt,
+	FieldNameSortkey,
 	FieldName,
 	FieldSlug,
 	FieldDescription,
@@ -180,7 +183,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "kokeilu/ent/runtime"
 var (
-	Hooks  [1]ent.Hook
+	Hooks  [2]ent.Hook
 	Policy ent.Policy
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
@@ -238,6 +241,11 @@ func ByCreatedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByUpdatedAt orders the results by the updated_at field.
 func ByUpdatedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldUpdatedAt, opts...).ToFunc()
+}
+
+// ByNameSortkey orders the results by the name_sortkey field.
+func ByNameSortkey(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldNameSortkey, opts...).ToFunc()
 }
 
 // ByName orders the results by the name field.

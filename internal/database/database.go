@@ -18,6 +18,7 @@ import (
 	"kokeilu/ent/migrate"
 	"kokeilu/internal/pubsub"
 	"kokeilu/internal/search"
+	"kokeilu/internal/sortkey"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
@@ -106,6 +107,11 @@ func OpenWith(ctx context.Context, dsn string, settings Settings, wrap ...Option
 	db := &DB{Client: ent.NewClient(ent.Driver(drv)), Driver: drv, Dialect: dialectName, SQL: sqlDB, DSN: dsn, Search: search.New(dialectName)}
 	db.Client.Use(revision.Hook())
 	if err := db.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	// Rows written before a sort-key column existed get their keys.
+	if err := sortkey.Backfill(ctx, drv, migrate.Tables); err != nil {
 		db.Close()
 		return nil, err
 	}

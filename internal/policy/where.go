@@ -100,6 +100,11 @@ func scope(v *auth.Viewer, in reflect.Value, throughEdge bool) {
 					scope(v, neg, false) // appended to and, which was walked already
 				}
 			}
+			if !f.IsNil() && f.Len() == 0 && readRules[f.Type().Elem()] != nil {
+				// hasXWith: [] is hasXWith: [{}] (a related row exists):
+				// the element gets the read rule.
+				f.Set(reflect.Append(f, reflect.New(f.Type().Elem().Elem())))
+			}
 			for j := 0; j < f.Len(); j++ {
 				scope(v, f.Index(j), true)
 			}

@@ -148,8 +148,9 @@ type edgeProbe struct {
 // edgeProbes lists every has…With field of every where input in the schema
 // and builds, for each field that takes that where input (and, for inputs no
 // field takes, through the edge of another input that reaches them), a query
-// asking three things that match any row across the edge: hasXWith:
-// [{not: {id: <no such row>}}], hasX: true and hasX: false. Inputs that no
+// asking five things that match any row across the edge: hasXWith:
+// [{not: {id: <no such row>}}], hasXWith: [{}], hasXWith: [], hasX: true
+// and hasX: false. Inputs that no
 // argument can reach at all are returned as unreachable.
 func edgeProbes(t *testing.T, s *ast.Schema) (probes []edgeProbe, edges []string, unreachable []string) {
 	t.Helper()
@@ -265,7 +266,8 @@ func edgeProbes(t *testing.T, s *ast.Schema) (probes []edgeProbe, edges []string
 			}
 			for _, w := range wrappers[typ] {
 				q := "query { " + w.wrap("with", fmt.Sprintf(`{%s: [{not: {id: %q}}]}`, f.Name, missing)) + " " +
-					w.wrap("yes", fmt.Sprintf(`{%s: true}`, yesNo)) + " " + w.wrap("no", fmt.Sprintf(`{%s: false}`, yesNo)) + " }"
+					w.wrap("yes", fmt.Sprintf(`{%s: true}`, yesNo)) + " " + w.wrap("no", fmt.Sprintf(`{%s: false}`, yesNo)) + " " +
+					w.wrap("empty", fmt.Sprintf(`{%s: [{}]}`, f.Name)) + " " + w.wrap("none", fmt.Sprintf(`{%s: []}`, f.Name)) + " }"
 				probes = append(probes, edgeProbe{input: typ, field: f.Name, target: f.Type.Name(), via: w.via, query: q})
 			}
 		}

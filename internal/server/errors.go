@@ -63,8 +63,9 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 		e.Message = "the cursor is not valid: pass one this API returned"
 		setCode(e, fault.BadUserInput)
 	case strings.Contains(err.Error(), "ent: empty predicate "):
-		// entgql refuses a filter with nothing in it, such as {and: []}.
-		e.Message = "a nested filter is empty (e.g. not: {} or and: [{}]); leave it out"
+		// The generated where inputs read {} as "every row" (Hasura's rule),
+		// so this is only a guard for a caller of P() that forgot to.
+		e.Message = "the filter is empty; leave it out"
 		setCode(e, fault.BadUserInput)
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) && ctx.Err() != nil:
 		// The request's time ran out, or its client left (a closed socket):
