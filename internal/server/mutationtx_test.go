@@ -20,6 +20,7 @@ import (
 	"kokeilu/internal/testdb"
 
 	"entgo.io/ent/dialect"
+	"github.com/vektah/gqlparser/v2/ast"
 	"pgregory.net/rapid"
 )
 
@@ -221,5 +222,123 @@ func TestMutationTxPropertyOneConnection(t *testing.T) {
 			})
 		}
 		t.Logf("%d mutations; answered with data: %v", ops, answered)
+	})
+}
+
+// fullSelection selects every field of a type that needs no argument, down
+// to depth levels of objects (connections with first: 2, their nodes rather
+// than edges; interfaces and unions by __typename), and counts the fields.
+func fullSelection(s *ast.Schema, typeName string, depth int, fields *int) string {
+	def := s.Types[typeName]
+	if def == nil || def.Kind == ast.Scalar || def.Kind == ast.Enum {
+		return ""
+	}
+	if def.Kind == ast.Interface || def.Kind == ast.Union || depth == 0 {
+		*fields++
+		return "{ __typename }"
+	}
+	parts := []string{"__typename"}
+	for _, f := range def.Fields {
+		if strings.HasPrefix(f.Name, "__") || f.Name == "edges" {
+			continue
+		}
+		var args []string
+		needs := false
+		for _, a := range f.Arguments {
+			switch {
+			case a.Name == "first":
+				args = append(args, "first: 2")
+			case a.Type.NonNull && a.DefaultValue == nil:
+				needs = true
+			}
+		}
+		if needs {
+			continue
+		}
+		field := f.Name
+		if len(args) > 0 {
+			field += "(" + strings.Join(args, ", ") + ")"
+		}
+		*fields++
+		parts = append(parts, field+" "+fullSelection(s, f.Type.Name(), depth-1, fields))
+	}
+	return "{ " + strings.Join(parts, " ") + " }"
+}
+
+// TestMutationTxEveryPayloadField runs one valid call of most mutations,
+// each selecting every field of its answer it can (fullSelection, as deep
+// as the cost limit allows): every field resolver reachable from a
+// mutation's answer — nested connections, counts, computed fields — runs
+// inside the mutation. Property: none of their statements goes to the pool
+// beside the transaction (poolGuard), and with PostgreSQL's pool at one
+// connection every call answers, without error.
+func TestMutationTxEveryPayloadField(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		guard := &poolGuard{}
+		a := newAPIWith(t, b, database.Settings{MaxConns: 1}, func(d dialect.Driver) dialect.Driver { guard.Driver = d; return guard })
+		p := a.people()
+		w := a.newWorld(p, workspace.VisibilityPUBLIC)
+		joiner, _ := a.register("sweep@example.org", "Sweep")
+		schema := graph.NewSchema(nil, nil, nil, nil).Schema()
+		ids := map[string]string{"ws": w.Workspace, "discussion": w.Discussion, "post": w.Post}
+		calls := []struct {
+			name, args, as string
+			keep           string // where the answer's id is kept for later calls
+		}{
+			{"createWorkspace", `input: {name: "Sweep"}`, "admin", "newWs"},
+			{"joinWorkspace", `workspaceId: "@ws@"`, "joiner", ""},
+			{"startDiscussion", `input: {workspaceId: "@ws@", title: "Aihe", body: "Teksti"}`, "admin", ""},
+			{"replyToDiscussion", `input: {discussionId: "@discussion@", body: "Vastaus"}`, "admin", "reply"},
+			{"editPost", `id: "@reply@", body: "Muokattu"`, "admin", ""},
+			{"lockDiscussion", `id: "@discussion@", locked: false`, "admin", ""},
+			{"pinDiscussion", `id: "@discussion@", pinned: true`, "admin", ""},
+			{"postNotice", `input: {workspaceId: "@ws@", title: "Tiedote"}`, "admin", ""},
+			{"addMaterial", `input: {workspaceId: "@ws@", title: "Aineisto", url: "https://example.fi"}`, "admin", ""},
+			{"createSurvey", `input: {workspaceId: "@ws@", title: "Kysely", questions: [{kind: SCALE, text: "Arvio"}]}`, "admin", "survey"},
+			{"closeSurvey", `id: "@survey@"`, "admin", ""},
+			{"createWorkshop", `input: {workspaceId: "@ws@", title: "Verstas", startsAt: "2030-03-01T09:00:00Z", capacity: 1}`, "admin", "workshop"},
+			{"updateWorkshop", `id: "@workshop@", input: {capacity: 2}`, "admin", ""},
+			{"signUpForWorkshop", `workshopId: "@workshop@"`, "joiner", ""},
+			{"cancelWorkshopRegistration", `workshopId: "@workshop@"`, "joiner", ""},
+			{"setParentWorkspace", `workspaceId: "@newWs@", parentId: "@ws@"`, "siteAdmin", ""},
+			{"createPilot", `input: {title: "Kokeilu"}`, "member", ""},
+		}
+		for _, c := range calls {
+			def := schema.Mutation.Fields.ForName(c.name)
+			if def == nil {
+				t.Fatalf("no mutation %s", c.name)
+			}
+			var sel string
+			for depth := 4; depth > 0; depth-- {
+				n := 0
+				if sel = fullSelection(schema, def.Type.Name(), depth, &n); n <= 450 {
+					break
+				}
+			}
+			args := c.args
+			for k, v := range ids {
+				args = strings.ReplaceAll(args, "@"+k+"@", v)
+			}
+			token := joiner
+			if c.as != "joiner" {
+				token = p.token[c.as]
+			}
+			res := a.post("mutation { "+c.name+"("+args+") "+sel+" }", nil, bearer(token)...)
+			var data map[string]struct{ ID string }
+			if len(res.Errors) > 0 {
+				t.Errorf("%s: %v", c.name, res.Errors)
+			} else if err := json.Unmarshal(res.Data, &data); err != nil || data[c.name].ID == "" {
+				t.Errorf("%s answered %.300s (%v)", c.name, res.Data, err)
+			} else if c.keep != "" {
+				ids[c.keep] = data[c.name].ID
+			}
+			guard.mu.Lock()
+			misses := guard.misses
+			guard.misses = nil
+			guard.mu.Unlock()
+			if len(misses) > 0 {
+				t.Errorf("%s: %d statements went to the pool beside the transaction, first %q", c.name, len(misses), misses[0])
+			}
+		}
 	})
 }
