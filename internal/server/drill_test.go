@@ -30,14 +30,7 @@ import (
 // in order. It needs node and `npm ci` in test/drill (.ci/run does both);
 // without them it skips, except under CI.
 func TestRestartDrillRealClients(t *testing.T) {
-	dir, _ := filepath.Abs("../../test/drill")
-	node, err := exec.LookPath("node")
-	if _, statErr := os.Stat(filepath.Join(dir, "node_modules", "graphql-sse")); err != nil || statErr != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("the drill needs node and `npm ci` in test/drill: %v %v", err, statErr)
-		}
-		t.Skip("node or test/drill/node_modules missing: run `npm ci` in test/drill")
-	}
+	node, dir := nodePackages(t, "drill", "graphql-sse")
 	dsn := seededPostgres(t, "the restart drill")
 	bin := filepath.Join(t.TempDir(), "kokeilu")
 	build := exec.Command("go", "build", "-o", bin, ".")
@@ -184,6 +177,22 @@ func TestRestartDrillRealClients(t *testing.T) {
 	if t.Failed() {
 		t.Logf("logs:\n%s", logs)
 	}
+}
+
+// nodePackages finds node and the npm packages installed in test/<name>
+// (pkg is one of them): it skips when either is missing, except under CI,
+// where it fails. It returns node's path and the folder.
+func nodePackages(t *testing.T, name, pkg string) (node, dir string) {
+	t.Helper()
+	dir, _ = filepath.Abs(filepath.Join("../../test", name))
+	node, err := exec.LookPath("node")
+	if _, statErr := os.Stat(filepath.Join(dir, "node_modules", pkg)); err != nil || statErr != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("test/%s needs node and `npm ci` in it: %v %v", name, err, statErr)
+		}
+		t.Skipf("node or test/%s/node_modules missing: run `npm ci` in test/%s", name, name)
+	}
+	return node, dir
 }
 
 // postOnce posts one notice through /query.

@@ -164,6 +164,22 @@ func (g *poolGuard) QueryContext(ctx context.Context, query string, args ...any)
 	}).QueryContext(ctx, query, args...)
 }
 
+// guardedAPI is a server on backend b whose pool has one connection and is
+// watched by a poolGuard.
+func guardedAPI(t *testing.T, b testdb.Backend) (*api, *poolGuard) {
+	guard := &poolGuard{}
+	return newAPIWith(t, b, database.Settings{MaxConns: 1}, func(d dialect.Driver) dialect.Driver { guard.Driver = d; return guard }), guard
+}
+
+// take returns the statements recorded so far and forgets them.
+func (g *poolGuard) take() []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	misses := g.misses
+	g.misses = nil
+	return misses
+}
+
 // TestMutationTxPropertyOneConnection draws mutations of the whole schema
 // (opGen: real and edge-case arguments, selections reaching nested
 // connections and computed fields) as a member and a site administrator.
@@ -173,8 +189,7 @@ func (g *poolGuard) QueryContext(ctx context.Context, query string, args ...any)
 // second connection would wait for the transaction's own.
 func TestMutationTxPropertyOneConnection(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
-		guard := &poolGuard{}
-		a := newAPIWith(t, b, database.Settings{MaxConns: 1}, func(d dialect.Driver) dialect.Driver { guard.Driver = d; return guard })
+		a, guard := guardedAPI(t, b)
 		p := a.people()
 		w := a.newWorld(p, workspace.VisibilityPUBLIC)
 		var made struct {
@@ -205,10 +220,7 @@ func TestMutationTxPropertyOneConnection(t *testing.T) {
 						rt.Fatalf("%s: %+v\n%s", c, e, query)
 					}
 				}
-				guard.mu.Lock()
-				misses := guard.misses
-				guard.mu.Unlock()
-				if len(misses) > 0 {
+				if misses := guard.take(); len(misses) > 0 {
 					rt.Fatalf("%d statements went to the pool beside the transaction, first %q\n%s", len(misses), misses[0], query)
 				}
 				var data map[string]json.RawMessage
@@ -274,8 +286,7 @@ func fullSelection(s *ast.Schema, typeName string, depth int, fields *int) strin
 // connection every call answers, without error.
 func TestMutationTxEveryPayloadField(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
-		guard := &poolGuard{}
-		a := newAPIWith(t, b, database.Settings{MaxConns: 1}, func(d dialect.Driver) dialect.Driver { guard.Driver = d; return guard })
+		a, guard := guardedAPI(t, b)
 		p := a.people()
 		w := a.newWorld(p, workspace.VisibilityPUBLIC)
 		joiner, _ := a.register("sweep@example.org", "Sweep")
@@ -332,11 +343,7 @@ func TestMutationTxEveryPayloadField(t *testing.T) {
 			} else if c.keep != "" {
 				ids[c.keep] = data[c.name].ID
 			}
-			guard.mu.Lock()
-			misses := guard.misses
-			guard.misses = nil
-			guard.mu.Unlock()
-			if len(misses) > 0 {
+			if misses := guard.take(); len(misses) > 0 {
 				t.Errorf("%s: %d statements went to the pool beside the transaction, first %q", c.name, len(misses), misses[0])
 			}
 		}
