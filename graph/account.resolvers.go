@@ -42,78 +42,78 @@ func (r *mutationResolver) CreateWorkspace(ctx context.Context, input model.Crea
 	if input.Visibility != nil {
 		in.Visibility = *input.Visibility
 	}
-	return collab.CreateWorkspace(ctx, r.client, in)
+	return collab.CreateWorkspace(ctx, r.db(ctx), in)
 }
 
 // JoinWorkspace is the resolver for the joinWorkspace field.
 func (r *mutationResolver) JoinWorkspace(ctx context.Context, workspaceID int) (*ent.Membership, error) {
-	return collab.Join(ctx, r.client, workspaceID)
+	return collab.Join(ctx, r.db(ctx), workspaceID)
 }
 
 // LeaveWorkspace is the resolver for the leaveWorkspace field.
 func (r *mutationResolver) LeaveWorkspace(ctx context.Context, workspaceID int) (bool, error) {
-	return collab.Leave(ctx, r.client, workspaceID)
+	return collab.Leave(ctx, r.db(ctx), workspaceID)
 }
 
 // SetMemberRole is the resolver for the setMemberRole field.
 func (r *mutationResolver) SetMemberRole(ctx context.Context, workspaceID int, userID int, role membership.Role) (*ent.Membership, error) {
-	return collab.SetRole(ctx, r.client, workspaceID, userID, role)
+	return collab.SetRole(ctx, r.db(ctx), workspaceID, userID, role)
 }
 
 // StartDiscussion is the resolver for the startDiscussion field.
 func (r *mutationResolver) StartDiscussion(ctx context.Context, input model.StartDiscussionInput) (*ent.Discussion, error) {
-	return collab.StartDiscussion(ctx, r.client, input.WorkspaceID, input.Title, input.Body)
+	return collab.StartDiscussion(ctx, r.db(ctx), input.WorkspaceID, input.Title, input.Body)
 }
 
 // ReplyToDiscussion is the resolver for the replyToDiscussion field.
 func (r *mutationResolver) ReplyToDiscussion(ctx context.Context, input model.ReplyToDiscussionInput) (*ent.Post, error) {
-	return collab.Reply(ctx, r.client, input.DiscussionID, input.Body, input.ReplyToID)
+	return collab.Reply(ctx, r.db(ctx), input.DiscussionID, input.Body, input.ReplyToID)
 }
 
 // EditPost is the resolver for the editPost field.
 func (r *mutationResolver) EditPost(ctx context.Context, id int, body string) (*ent.Post, error) {
-	return collab.EditPost(ctx, r.client, id, body)
+	return collab.EditPost(ctx, r.db(ctx), id, body)
 }
 
 // DeletePost is the resolver for the deletePost field.
 func (r *mutationResolver) DeletePost(ctx context.Context, id int) (*ent.Post, error) {
-	return collab.DeletePost(ctx, r.client, id)
+	return collab.DeletePost(ctx, r.db(ctx), id)
 }
 
 // LockDiscussion is the resolver for the lockDiscussion field.
 func (r *mutationResolver) LockDiscussion(ctx context.Context, id int, locked bool) (*ent.Discussion, error) {
-	return collab.Moderate(ctx, r.client, id, func(u *ent.DiscussionUpdateOne) *ent.DiscussionUpdateOne { return u.SetLocked(locked) })
+	return collab.Moderate(ctx, r.db(ctx), id, func(u *ent.DiscussionUpdateOne) *ent.DiscussionUpdateOne { return u.SetLocked(locked) })
 }
 
 // PinDiscussion is the resolver for the pinDiscussion field.
 func (r *mutationResolver) PinDiscussion(ctx context.Context, id int, pinned bool) (*ent.Discussion, error) {
-	return collab.Moderate(ctx, r.client, id, func(u *ent.DiscussionUpdateOne) *ent.DiscussionUpdateOne { return u.SetPinned(pinned) })
+	return collab.Moderate(ctx, r.db(ctx), id, func(u *ent.DiscussionUpdateOne) *ent.DiscussionUpdateOne { return u.SetPinned(pinned) })
 }
 
 // PostNotice is the resolver for the postNotice field.
 func (r *mutationResolver) PostNotice(ctx context.Context, input model.PostNoticeInput) (*ent.Notice, error) {
-	return collab.PostNotice(ctx, r.client, collab.NoticeInput{WorkspaceID: input.WorkspaceID, Title: input.Title,
+	return collab.PostNotice(ctx, r.db(ctx), collab.NoticeInput{WorkspaceID: input.WorkspaceID, Title: input.Title,
 		Body: input.Body, URL: input.URL, EventOn: input.EventOn, ExpiresAt: input.ExpiresAt, Kind: input.Kind})
 }
 
 // CreatePilot is the resolver for the createPilot field.
 func (r *mutationResolver) CreatePilot(ctx context.Context, input ent.CreatePilotInput) (*ent.Pilot, error) {
-	return collab.CreatePilot(ctx, r.client, input)
+	return collab.CreatePilot(ctx, r.db(ctx), input)
 }
 
 // UpdatePilot is the resolver for the updatePilot field.
 func (r *mutationResolver) UpdatePilot(ctx context.Context, id int, input ent.UpdatePilotInput) (*ent.Pilot, error) {
-	return collab.UpdatePilot(ctx, r.client, id, input)
+	return collab.UpdatePilot(ctx, r.db(ctx), id, input)
 }
 
 // CreateNetwork is the resolver for the createNetwork field.
 func (r *mutationResolver) CreateNetwork(ctx context.Context, input ent.CreateNetworkInput) (*ent.Network, error) {
-	return collab.CreateNetwork(ctx, r.client, input)
+	return collab.CreateNetwork(ctx, r.db(ctx), input)
 }
 
 // CreateLink is the resolver for the createLink field.
 func (r *mutationResolver) CreateLink(ctx context.Context, input ent.CreateLinkInput) (*ent.Link, error) {
-	return collab.CreateLink(ctx, r.client, input)
+	return collab.CreateLink(ctx, r.db(ctx), input)
 }
 
 // Deleted is the resolver for the deleted field.

@@ -24,72 +24,72 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []int) ([]ent.Noder, erro
 
 // Links is the resolver for the links field.
 func (r *queryResolver) Links(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.LinkOrder, where *ent.LinkWhereInput) (*ent.LinkConnection, error) {
-	return r.client.Link.Query().Paginate(ctx, after, first, before, last, ent.WithLinkOrder(orderBy), ent.WithLinkFilter(where.Filter))
+	return r.db(ctx).Link.Query().Paginate(ctx, after, first, before, last, ent.WithLinkOrder(orderBy), ent.WithLinkFilter(where.Filter))
 }
 
 // Materials is the resolver for the materials field.
 func (r *queryResolver) Materials(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.MaterialOrder, where *ent.MaterialWhereInput) (*ent.MaterialConnection, error) {
-	return r.client.Material.Query().Paginate(ctx, after, first, before, last, ent.WithMaterialOrder(orderBy), ent.WithMaterialFilter(where.Filter))
+	return r.db(ctx).Material.Query().Paginate(ctx, after, first, before, last, ent.WithMaterialOrder(orderBy), ent.WithMaterialFilter(where.Filter))
 }
 
 // Municipalities is the resolver for the municipalities field.
 func (r *queryResolver) Municipalities(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.MunicipalityOrder, where *ent.MunicipalityWhereInput) (*ent.MunicipalityConnection, error) {
-	return r.client.Municipality.Query().Paginate(ctx, after, first, before, last, ent.WithMunicipalityOrder(orderBy), ent.WithMunicipalityFilter(where.Filter))
+	return r.db(ctx).Municipality.Query().Paginate(ctx, after, first, before, last, ent.WithMunicipalityOrder(orderBy), ent.WithMunicipalityFilter(where.Filter))
 }
 
 // Networks is the resolver for the networks field.
 func (r *queryResolver) Networks(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.NetworkOrder, where *ent.NetworkWhereInput) (*ent.NetworkConnection, error) {
-	return r.client.Network.Query().Paginate(ctx, after, first, before, last, ent.WithNetworkOrder(orderBy), ent.WithNetworkFilter(where.Filter))
+	return r.db(ctx).Network.Query().Paginate(ctx, after, first, before, last, ent.WithNetworkOrder(orderBy), ent.WithNetworkFilter(where.Filter))
 }
 
 // Notices is the resolver for the notices field.
 func (r *queryResolver) Notices(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.NoticeOrder, where *ent.NoticeWhereInput) (*ent.NoticeConnection, error) {
-	return r.client.Notice.Query().Paginate(ctx, after, first, before, last, ent.WithNoticeOrder(orderBy), ent.WithNoticeFilter(where.Filter))
+	return r.db(ctx).Notice.Query().Paginate(ctx, after, first, before, last, ent.WithNoticeOrder(orderBy), ent.WithNoticeFilter(where.Filter))
 }
 
 // OperatingModels is the resolver for the operatingModels field.
 func (r *queryResolver) OperatingModels(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.OperatingModelOrder, where *ent.OperatingModelWhereInput) (*ent.OperatingModelConnection, error) {
-	return r.client.OperatingModel.Query().Paginate(ctx, after, first, before, last, ent.WithOperatingModelOrder(orderBy), ent.WithOperatingModelFilter(where.Filter))
+	return r.db(ctx).OperatingModel.Query().Paginate(ctx, after, first, before, last, ent.WithOperatingModelOrder(orderBy), ent.WithOperatingModelFilter(where.Filter))
 }
 
 // Organizations is the resolver for the organizations field.
 func (r *queryResolver) Organizations(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.OrganizationOrder, where *ent.OrganizationWhereInput) (*ent.OrganizationConnection, error) {
-	return r.client.Organization.Query().Paginate(ctx, after, first, before, last, ent.WithOrganizationOrder(orderBy), ent.WithOrganizationFilter(where.Filter))
+	return r.db(ctx).Organization.Query().Paginate(ctx, after, first, before, last, ent.WithOrganizationOrder(orderBy), ent.WithOrganizationFilter(where.Filter))
 }
 
 // Pilots is the resolver for the pilots field.
 func (r *queryResolver) Pilots(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.PilotOrder, where *ent.PilotWhereInput) (*ent.PilotConnection, error) {
-	return r.client.Pilot.Query().Paginate(ctx, after, first, before, last, ent.WithPilotOrder(orderBy), ent.WithPilotFilter(where.Filter))
+	return r.db(ctx).Pilot.Query().Paginate(ctx, after, first, before, last, ent.WithPilotOrder(orderBy), ent.WithPilotFilter(where.Filter))
 }
 
 // Regions is the resolver for the regions field.
 func (r *queryResolver) Regions(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.RegionOrder, where *ent.RegionWhereInput) (*ent.RegionConnection, error) {
-	return r.client.Region.Query().Paginate(ctx, after, first, before, last, ent.WithRegionOrder(orderBy), ent.WithRegionFilter(where.Filter))
+	return r.db(ctx).Region.Query().Paginate(ctx, after, first, before, last, ent.WithRegionOrder(orderBy), ent.WithRegionFilter(where.Filter))
 }
 
 // Surveys is the resolver for the surveys field.
 func (r *queryResolver) Surveys(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.SurveyOrder, where *ent.SurveyWhereInput) (*ent.SurveyConnection, error) {
-	return r.client.Survey.Query().Paginate(ctx, after, first, before, last, ent.WithSurveyOrder(orderBy), ent.WithSurveyFilter(where.Filter))
+	return r.db(ctx).Survey.Query().Paginate(ctx, after, first, before, last, ent.WithSurveyOrder(orderBy), ent.WithSurveyFilter(where.Filter))
 }
 
 // Themes is the resolver for the themes field.
 func (r *queryResolver) Themes(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ThemeOrder, where *ent.ThemeWhereInput) (*ent.ThemeConnection, error) {
-	return r.client.Theme.Query().Paginate(ctx, after, first, before, last, ent.WithThemeOrder(orderBy), ent.WithThemeFilter(where.Filter))
+	return r.db(ctx).Theme.Query().Paginate(ctx, after, first, before, last, ent.WithThemeOrder(orderBy), ent.WithThemeFilter(where.Filter))
 }
 
 // WellbeingCounties is the resolver for the wellbeingCounties field.
 func (r *queryResolver) WellbeingCounties(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.WellbeingCountyOrder, where *ent.WellbeingCountyWhereInput) (*ent.WellbeingCountyConnection, error) {
-	return r.client.WellbeingCounty.Query().Paginate(ctx, after, first, before, last, ent.WithWellbeingCountyOrder(orderBy), ent.WithWellbeingCountyFilter(where.Filter))
+	return r.db(ctx).WellbeingCounty.Query().Paginate(ctx, after, first, before, last, ent.WithWellbeingCountyOrder(orderBy), ent.WithWellbeingCountyFilter(where.Filter))
 }
 
 // Workshops is the resolver for the workshops field.
 func (r *queryResolver) Workshops(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.WorkshopOrder, where *ent.WorkshopWhereInput) (*ent.WorkshopConnection, error) {
-	return r.client.Workshop.Query().Paginate(ctx, after, first, before, last, ent.WithWorkshopOrder(orderBy), ent.WithWorkshopFilter(where.Filter))
+	return r.db(ctx).Workshop.Query().Paginate(ctx, after, first, before, last, ent.WithWorkshopOrder(orderBy), ent.WithWorkshopFilter(where.Filter))
 }
 
 // Workspaces is the resolver for the workspaces field.
 func (r *queryResolver) Workspaces(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.WorkspaceOrder, where *ent.WorkspaceWhereInput) (*ent.WorkspaceConnection, error) {
-	return r.client.Workspace.Query().Paginate(ctx, after, first, before, last, ent.WithWorkspaceOrder(orderBy), ent.WithWorkspaceFilter(where.Filter))
+	return r.db(ctx).Workspace.Query().Paginate(ctx, after, first, before, last, ent.WithWorkspaceOrder(orderBy), ent.WithWorkspaceFilter(where.Filter))
 }
 
 // Discussion returns DiscussionResolver implementation.

@@ -31,7 +31,7 @@ func orNil[T any](v *T, err error) (*T, error) {
 // node resolves a global ID; a well-formed ID that names nothing gives null
 // and a NOT_FOUND error, as on GitHub.
 func (r *Resolver) node(ctx context.Context, id int) (ent.Noder, error) {
-	n, err := r.client.Noder(ctx, id)
+	n, err := r.db(ctx).Noder(ctx, id)
 	if ent.IsNotFound(err) {
 		return nil, entgql.ErrNodeNotFound(scalar.EncodeID(id))
 	}
@@ -43,7 +43,7 @@ func (r *Resolver) nodes(ctx context.Context, ids []int) ([]ent.Noder, error) {
 	if len(ids) > paging.MaxSize {
 		return nil, fault.BadInput("ids", "nodes takes at most %d ids", paging.MaxSize)
 	}
-	return r.client.Noders(ctx, ids)
+	return r.db(ctx).Noders(ctx, ids)
 }
 
 // localName is name(lang:) of every type with names in several languages.
@@ -85,13 +85,13 @@ func (r *Resolver) areaPilots(ctx context.Context, area analytics.Area,
 	after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.PilotOrder, where *ent.PilotWhereInput,
 ) (*ent.PilotConnection, error) {
 	if onlyTotalCount(ctx) {
-		counts, err := analytics.AreaCounts(ctx, r.client, string(area.Dim)+" "+listPath(ctx), where, area.Dim)
+		counts, err := analytics.AreaCounts(ctx, r.db(ctx), string(area.Dim)+" "+listPath(ctx), where, area.Dim)
 		if err != nil {
 			return nil, err
 		}
 		return &ent.PilotConnection{Edges: []*ent.PilotEdge{}, TotalCount: counts[area.Codes[0]]}, nil
 	}
-	return r.client.Pilot.Query().Where(area.Pilots()).
+	return r.db(ctx).Pilot.Query().Where(area.Pilots()).
 		Paginate(ctx, after, first, before, last, ent.WithPilotOrder(orderBy), ent.WithPilotFilter(where.Filter))
 }
 

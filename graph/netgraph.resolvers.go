@@ -13,7 +13,7 @@ import (
 
 // NetworkGraph is the resolver for the networkGraph field.
 func (r *queryResolver) NetworkGraph(ctx context.Context, filter *model.GraphFilter) (*model.NetworkGraph, error) {
-	v, err := netgraph.For(r.client).View(ctx, graphFilter(filter))
+	v, err := netgraph.For(r.db(ctx)).View(ctx, graphFilter(filter))
 	if err != nil {
 		return nil, err
 	}
@@ -24,7 +24,7 @@ func (r *queryResolver) NetworkGraph(ctx context.Context, filter *model.GraphFil
 // Neighborhood is the resolver for the neighborhood field.
 func (r *queryResolver) Neighborhood(ctx context.Context, id int, depth int, filter *model.GraphFilter) (*model.NetworkGraph, error) {
 	f := graphFilter(filter)
-	v, err := netgraph.For(r.client).View(ctx, f)
+	v, err := netgraph.For(r.db(ctx)).View(ctx, f)
 	if err != nil {
 		return nil, err
 	}
@@ -37,7 +37,7 @@ func (r *queryResolver) Neighborhood(ctx context.Context, id int, depth int, fil
 
 // ShortestPath is the resolver for the shortestPath field.
 func (r *queryResolver) ShortestPath(ctx context.Context, from int, to int, weighted *bool, filter *model.GraphFilter) (*model.GraphPath, error) {
-	v, err := netgraph.For(r.client).View(ctx, graphFilter(filter))
+	v, err := netgraph.For(r.db(ctx)).View(ctx, graphFilter(filter))
 	if err != nil {
 		return nil, err
 	}
@@ -51,7 +51,7 @@ func (r *queryResolver) Centrality(ctx context.Context, metric model.CentralityM
 	if err != nil {
 		return nil, err
 	}
-	s := netgraph.For(r.client)
+	s := netgraph.For(r.db(ctx))
 	v, err := s.View(ctx, graphFilter(filter))
 	if err != nil {
 		return nil, err
@@ -69,7 +69,7 @@ func (r *queryResolver) Communities(ctx context.Context, filter *model.GraphFilt
 	if err != nil {
 		return nil, err
 	}
-	s := netgraph.For(r.client)
+	s := netgraph.For(r.db(ctx))
 	v, err := s.View(ctx, graphFilter(filter))
 	if err != nil {
 		return nil, err
@@ -87,7 +87,7 @@ func (r *queryResolver) Components(ctx context.Context, filter *model.GraphFilte
 	if err != nil {
 		return nil, err
 	}
-	v, err := netgraph.For(r.client).View(ctx, graphFilter(filter))
+	v, err := netgraph.For(r.db(ctx)).View(ctx, graphFilter(filter))
 	if err != nil {
 		return nil, err
 	}

@@ -36,37 +36,37 @@ func (r *municipalityResolver) Name(ctx context.Context, obj *ent.Municipality, 
 
 // Region is the resolver for the region field.
 func (r *queryResolver) Region(ctx context.Context, code string) (*ent.Region, error) {
-	return orNil(r.client.Region.Query().Where(region.Code(code)).Only(ctx))
+	return orNil(r.db(ctx).Region.Query().Where(region.Code(code)).Only(ctx))
 }
 
 // WellbeingCounty is the resolver for the wellbeingCounty field.
 func (r *queryResolver) WellbeingCounty(ctx context.Context, code string) (*ent.WellbeingCounty, error) {
-	return orNil(r.client.WellbeingCounty.Query().Where(wellbeingcounty.Code(code)).Only(ctx))
+	return orNil(r.db(ctx).WellbeingCounty.Query().Where(wellbeingcounty.Code(code)).Only(ctx))
 }
 
 // Municipality is the resolver for the municipality field.
 func (r *queryResolver) Municipality(ctx context.Context, code string) (*ent.Municipality, error) {
-	return orNil(r.client.Municipality.Query().Where(municipality.Code(code)).Only(ctx))
+	return orNil(r.db(ctx).Municipality.Query().Where(municipality.Code(code)).Only(ctx))
 }
 
 // Workspace is the resolver for the workspace field.
 func (r *queryResolver) Workspace(ctx context.Context, slug string) (*ent.Workspace, error) {
-	return orNil(r.client.Workspace.Query().Where(workspace.Slug(slug)).Only(ctx))
+	return orNil(r.db(ctx).Workspace.Query().Where(workspace.Slug(slug)).Only(ctx))
 }
 
 // Pilot is the resolver for the pilot field.
 func (r *queryResolver) Pilot(ctx context.Context, slug string) (*ent.Pilot, error) {
-	return orNil(r.client.Pilot.Query().Where(pilot.Slug(slug)).Only(ctx))
+	return orNil(r.db(ctx).Pilot.Query().Where(pilot.Slug(slug)).Only(ctx))
 }
 
 // Network is the resolver for the network field.
 func (r *queryResolver) Network(ctx context.Context, slug string) (*ent.Network, error) {
-	return orNil(r.client.Network.Query().Where(network.Slug(slug)).Only(ctx))
+	return orNil(r.db(ctx).Network.Query().Where(network.Slug(slug)).Only(ctx))
 }
 
 // Theme is the resolver for the theme field.
 func (r *queryResolver) Theme(ctx context.Context, slug string) (*ent.Theme, error) {
-	return orNil(r.client.Theme.Query().Where(theme.Slug(slug)).Only(ctx))
+	return orNil(r.db(ctx).Theme.Query().Where(theme.Slug(slug)).Only(ctx))
 }
 
 // Viewer is the resolver for the viewer field.
@@ -75,7 +75,7 @@ func (r *queryResolver) Viewer(ctx context.Context) (*ent.User, error) {
 	if v == nil {
 		return nil, nil
 	}
-	return r.client.User.Get(ctx, v.ID)
+	return r.db(ctx).User.Get(ctx, v.ID)
 }
 
 // Name is the resolver for the name field.

@@ -21,7 +21,7 @@ func (r *noticeResolver) Cursor(ctx context.Context, obj *ent.Notice) (*entgql.C
 func (r *subscriptionResolver) NoticePosted(ctx context.Context, workspaceID *int, after *entgql.Cursor[int]) (<-chan *ent.Notice, error) {
 	var wsID, afterID int
 	if workspaceID != nil {
-		if _, err := r.client.Workspace.Get(ctx, *workspaceID); err != nil {
+		if _, err := r.db(ctx).Workspace.Get(ctx, *workspaceID); err != nil {
 			return nil, err
 		}
 		wsID = *workspaceID

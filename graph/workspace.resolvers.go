@@ -20,82 +20,82 @@ import (
 
 // AddMaterial is the resolver for the addMaterial field.
 func (r *mutationResolver) AddMaterial(ctx context.Context, input model.AddMaterialInput) (*ent.Material, error) {
-	return collab.AddMaterial(ctx, r.client, input)
+	return collab.AddMaterial(ctx, r.db(ctx), input)
 }
 
 // UpdateMaterial is the resolver for the updateMaterial field.
 func (r *mutationResolver) UpdateMaterial(ctx context.Context, id int, input model.UpdateMaterialInput) (*ent.Material, error) {
-	return collab.UpdateMaterial(ctx, r.client, id, input)
+	return collab.UpdateMaterial(ctx, r.db(ctx), id, input)
 }
 
 // RemoveMaterial is the resolver for the removeMaterial field.
 func (r *mutationResolver) RemoveMaterial(ctx context.Context, id int) (int, error) {
-	return collab.RemoveMaterial(ctx, r.client, id)
+	return collab.RemoveMaterial(ctx, r.db(ctx), id)
 }
 
 // CreateSurvey is the resolver for the createSurvey field.
 func (r *mutationResolver) CreateSurvey(ctx context.Context, input model.CreateSurveyInput) (*ent.Survey, error) {
-	return collab.CreateSurvey(ctx, r.client, input)
+	return collab.CreateSurvey(ctx, r.db(ctx), input)
 }
 
 // CloseSurvey is the resolver for the closeSurvey field.
 func (r *mutationResolver) CloseSurvey(ctx context.Context, id int) (*ent.Survey, error) {
-	return collab.CloseSurvey(ctx, r.client, id)
+	return collab.CloseSurvey(ctx, r.db(ctx), id)
 }
 
 // AnswerSurvey is the resolver for the answerSurvey field.
 func (r *mutationResolver) AnswerSurvey(ctx context.Context, surveyID int, answers []*questionnaire.Answer) (*ent.SurveyResponse, error) {
-	return collab.AnswerSurvey(ctx, r.client, surveyID, answers)
+	return collab.AnswerSurvey(ctx, r.db(ctx), surveyID, answers)
 }
 
 // CreateWorkshop is the resolver for the createWorkshop field.
 func (r *mutationResolver) CreateWorkshop(ctx context.Context, input model.CreateWorkshopInput) (*ent.Workshop, error) {
-	return collab.CreateWorkshop(ctx, r.client, input)
+	return collab.CreateWorkshop(ctx, r.db(ctx), input)
 }
 
 // UpdateWorkshop is the resolver for the updateWorkshop field.
 func (r *mutationResolver) UpdateWorkshop(ctx context.Context, id int, input model.UpdateWorkshopInput) (*ent.Workshop, error) {
-	return collab.UpdateWorkshop(ctx, r.client, id, input)
+	return collab.UpdateWorkshop(ctx, r.db(ctx), id, input)
 }
 
 // SignUpForWorkshop is the resolver for the signUpForWorkshop field.
 func (r *mutationResolver) SignUpForWorkshop(ctx context.Context, workshopID int) (*ent.WorkshopRegistration, error) {
-	return collab.SignUp(ctx, r.client, workshopID)
+	return collab.SignUp(ctx, r.db(ctx), workshopID)
 }
 
 // CancelWorkshopRegistration is the resolver for the cancelWorkshopRegistration field.
 func (r *mutationResolver) CancelWorkshopRegistration(ctx context.Context, workshopID int) (*ent.Workshop, error) {
-	return collab.CancelRegistration(ctx, r.client, workshopID)
+	return collab.CancelRegistration(ctx, r.db(ctx), workshopID)
 }
 
 // AddWorkspaceProject is the resolver for the addWorkspaceProject field.
 func (r *mutationResolver) AddWorkspaceProject(ctx context.Context, workspaceID int, pilotID int) (*ent.Workspace, error) {
-	return collab.AddProject(ctx, r.client, workspaceID, pilotID)
+	return collab.AddProject(ctx, r.db(ctx), workspaceID, pilotID)
 }
 
 // RemoveWorkspaceProject is the resolver for the removeWorkspaceProject field.
 func (r *mutationResolver) RemoveWorkspaceProject(ctx context.Context, workspaceID int, pilotID int) (*ent.Workspace, error) {
-	return collab.RemoveProject(ctx, r.client, workspaceID, pilotID)
+	return collab.RemoveProject(ctx, r.db(ctx), workspaceID, pilotID)
 }
 
 // SetParentWorkspace is the resolver for the setParentWorkspace field.
 func (r *mutationResolver) SetParentWorkspace(ctx context.Context, workspaceID int, parentID *int) (*ent.Workspace, error) {
-	return collab.SetParent(ctx, r.client, workspaceID, parentID)
+	return collab.SetParent(ctx, r.db(ctx), workspaceID, parentID)
 }
 
 // CreateOperatingModel is the resolver for the createOperatingModel field.
 func (r *mutationResolver) CreateOperatingModel(ctx context.Context, input ent.CreateOperatingModelInput) (*ent.OperatingModel, error) {
-	return collab.CreateOperatingModel(ctx, r.client, input)
+	return collab.CreateOperatingModel(ctx, r.db(ctx), input)
 }
 
 // UpdateOperatingModel is the resolver for the updateOperatingModel field.
 func (r *mutationResolver) UpdateOperatingModel(ctx context.Context, id int, input ent.UpdateOperatingModelInput) (*ent.OperatingModel, error) {
-	return collab.UpdateOperatingModel(ctx, r.client, id, input)
+	return collab.UpdateOperatingModel(ctx, r.db(ctx), id, input)
 }
 
 // RecordAdoption is the resolver for the recordAdoption field.
 func (r *mutationResolver) RecordAdoption(ctx context.Context, input ent.CreateAdoptionInput) (*ent.Adoption, error) {
-	return collab.RecordAdoption(ctx, r.client, input)
+	return collab.RecordAdoption(ctx, r.db(ctx), input)
 }
 
 // Open is the resolver for the open field.
@@ -105,22 +105,22 @@ func (r *surveyResolver) Open(ctx context.Context, obj *ent.Survey) (bool, error
 
 // ResponseCount is the resolver for the responseCount field.
 func (r *surveyResolver) ResponseCount(ctx context.Context, obj *ent.Survey) (int, error) {
-	return collab.ResponseCount(ctx, r.client, obj)
+	return collab.ResponseCount(ctx, r.db(ctx), obj)
 }
 
 // ViewerResponse is the resolver for the viewerResponse field.
 func (r *surveyResolver) ViewerResponse(ctx context.Context, obj *ent.Survey) (*ent.SurveyResponse, error) {
-	return collab.ViewerResponse(ctx, r.client, obj)
+	return collab.ViewerResponse(ctx, r.db(ctx), obj)
 }
 
 // ViewerCanAnswer is the resolver for the viewerCanAnswer field.
 func (r *surveyResolver) ViewerCanAnswer(ctx context.Context, obj *ent.Survey) (bool, error) {
-	return collab.CanAnswer(ctx, r.client, obj)
+	return collab.CanAnswer(ctx, r.db(ctx), obj)
 }
 
 // Results is the resolver for the results field.
 func (r *surveyResolver) Results(ctx context.Context, obj *ent.Survey) (*questionnaire.Results, error) {
-	return collab.Results(ctx, r.client, obj)
+	return collab.Results(ctx, r.db(ctx), obj)
 }
 
 // ParticipantCount is the resolver for the participantCount field.
@@ -148,7 +148,7 @@ func (r *workshopResolver) ViewerRegistration(ctx context.Context, obj *ent.Work
 
 // WaitingPosition is the resolver for the waitingPosition field.
 func (r *workshopRegistrationResolver) WaitingPosition(ctx context.Context, obj *ent.WorkshopRegistration) (*int, error) {
-	return collab.WaitingPosition(ctx, r.client, obj)
+	return collab.WaitingPosition(ctx, r.db(ctx), obj)
 }
 
 // Parent is the resolver for the parent field.
@@ -197,13 +197,13 @@ func (r *workspaceResolver) OperatingModels(ctx context.Context, obj *ent.Worksp
 
 // SubWorkspaces is the resolver for the subWorkspaces field.
 func (r *workspaceResolver) SubWorkspaces(ctx context.Context, obj *ent.Workspace, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.WorkspaceOrder, where *ent.WorkspaceWhereInput) (*ent.WorkspaceConnection, error) {
-	return collab.SubWorkspaces(ctx, r.client, obj.ID).Paginate(ctx, after, first, before, last,
+	return collab.SubWorkspaces(ctx, r.db(ctx), obj.ID).Paginate(ctx, after, first, before, last,
 		ent.WithWorkspaceOrder(orderBy), ent.WithWorkspaceFilter(where.Filter))
 }
 
 // Summary is the resolver for the summary field.
 func (r *workspaceResolver) Summary(ctx context.Context, obj *ent.Workspace) (*model.WorkspaceSummary, error) {
-	return collab.Summary(ctx, r.client, obj)
+	return collab.Summary(ctx, r.db(ctx), obj)
 }
 
 // Open is the resolver for the open field.

@@ -80,6 +80,9 @@ func UpdateOperatingModel(ctx context.Context, c *ent.Client, id int, in ent.Upd
 	if err := modelText(in.Name, in.SourceURL); err != nil {
 		return nil, err
 	}
+	if err := setOrClear(in); err != nil {
+		return nil, err
+	}
 	if err := checkRefs(ctx,
 		refCheck{"addMunicipalityIDs", in.AddMunicipalityIDs, countMunicipalities(c)},
 		refCheck{"addWellbeingCountyIDs", in.AddWellbeingCountyIDs, countWellbeingCounties(c)},

@@ -101,12 +101,14 @@ func OpenWith(ctx context.Context, dsn string, settings Settings, wrap ...Option
 		}
 		drv = entsql.OpenDB(dialectName, sqlDB)
 	}
+	plain := drv
+	drv = serialTx(drv) // a mutation's answer shares its transaction between goroutines
 	for _, w := range wrap {
 		drv = w(drv)
 	}
 	db := &DB{Client: ent.NewClient(ent.Driver(drv)), Driver: drv, Dialect: dialectName, SQL: sqlDB, DSN: dsn, Search: search.New(dialectName)}
 	db.Client.Use(revision.Hook())
-	if err := db.migrate(ctx); err != nil {
+	if err := db.migrate(ctx, plain); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -155,13 +157,14 @@ func pingIdle(ctx context.Context, p stdlib.ShouldPingParams) bool {
 
 // migrate brings the schema up to date: the embedded SQLite file is
 // auto-migrated by ent; PostgreSQL, shared by instances, applies the
-// committed versioned migrations.
-func (db *DB) migrate(ctx context.Context) error {
+// committed versioned migrations. ent's SQLite migration wants the driver's
+// own rows (plain: the driver without wrappers).
+func (db *DB) migrate(ctx context.Context, plain dialect.Driver) error {
 	IndexForeignKeys()
 	if db.Dialect == dialect.Postgres {
 		return ApplyMigrations(ctx, db.SQL)
 	}
-	if err := db.Client.Schema.Create(ctx); err != nil {
+	if err := ent.NewClient(ent.Driver(plain)).Schema.Create(ctx); err != nil {
 		return fmt.Errorf("create schema: %w", err)
 	}
 	return migrateSQLiteData(ctx, db.Driver)

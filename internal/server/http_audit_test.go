@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -14,14 +13,7 @@ import (
 // MUST and SHOULD alike, has to pass. It needs node and `npm ci` in
 // test/audit (.ci/run does both); without them it skips, except under CI.
 func TestGraphQLOverHTTPAudit(t *testing.T) {
-	dir, _ := filepath.Abs("../../test/audit")
-	node, err := exec.LookPath("node")
-	if _, statErr := os.Stat(filepath.Join(dir, "node_modules", "graphql-http")); err != nil || statErr != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("the audit needs node and `npm ci` in test/audit: %v %v", err, statErr)
-		}
-		t.Skip("node or test/audit/node_modules missing: run `npm ci` in test/audit")
-	}
+	node, dir := nodePackages(t, "audit", "graphql-http")
 	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
 		_, endpoint := cachedAPI(t, b) // as `go run .` serves: response cache and rate limit on
 		out, err := exec.Command(node, filepath.Join(dir, "audit.mjs"), endpoint).CombinedOutput()

@@ -39,8 +39,9 @@ func fuzzDuration() time.Duration {
 // bad IDs and cursors, calendar edges, first together with last), and
 // selections reach nested connections.
 type opGen struct {
-	s   *ast.Schema
-	ids int // how many real rows each backend names (placeholders @ID0@…)
+	s         *ast.Schema
+	ids       int  // how many real rows each backend names (placeholders @ID0@…)
+	mutations bool // draw mutations only
 }
 
 var (
@@ -174,7 +175,7 @@ func (g *opGen) selection(t *rapid.T, typeName string, depth int, label string) 
 
 func (g *opGen) operation(t *rapid.T) string {
 	root, kind := g.s.Query, "query"
-	if g.s.Mutation != nil && rapid.IntRange(0, 3).Draw(t, "mutation?") == 0 {
+	if g.s.Mutation != nil && (g.mutations || rapid.IntRange(0, 3).Draw(t, "mutation?") == 0) {
 		root, kind = g.s.Mutation, "mutation"
 	}
 	var fields []*ast.FieldDefinition
