@@ -1,0 +1,63 @@
+package server_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sync"
+	"testing"
+
+	"kokeilu/internal/testdb"
+)
+
+// TestReviewConcurrentReparentingMakesNoCycle: "no cycles" is checked by
+// reading the ancestors before the write, in the mutation's transaction.
+// Three requests run at once — A under B, B under C, C under A — each see
+// no cycle in the data as it was, and on PostgreSQL (READ COMMITTED, no
+// lock on the rows read) all three commit: A → B → C → A. The same holds
+// for operating models' partOfID. At most two of the three may succeed.
+func TestReviewConcurrentReparentingMakesNoCycle(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		a := newAPI(t, b, false)
+		token, _ := a.register("cycles@example.fi", "Cycles")
+		kinds := []struct{ create, reparent, field string }{
+			{`mutation($n: String!) { createWorkspace(input: {name: $n}) { id } }`,
+				`mutation($w: ID!, $p: ID) { setParentWorkspace(workspaceId: $w, parentId: $p) { id } }`, "createWorkspace"},
+			{`mutation($n: String!) { createOperatingModel(input: {name: $n}) { id } }`,
+				`mutation($w: ID!, $p: ID!) { updateOperatingModel(id: $w, input: {partOfID: $p}) { id } }`, "createOperatingModel"},
+		}
+		for _, k := range kinds {
+			for trial := range 10 {
+				ids := make([]string, 3)
+				for i := range ids {
+					var out map[string]struct{ ID string }
+					a.query(&out, k.create, map[string]any{"n": fmt.Sprintf("cycle %d %d", trial, i)}, bearer(token)...)
+					ids[i] = out[k.field].ID
+				}
+				var wg sync.WaitGroup
+				ok := make([]bool, 3)
+				for i := range 3 {
+					wg.Go(func() {
+						body, _ := json.Marshal(map[string]any{"query": k.reparent,
+							"variables": map[string]any{"w": ids[i], "p": ids[(i+1)%3]}})
+						req, _ := http.NewRequest(http.MethodPost, a.srv.URL+"/query", bytes.NewReader(body))
+						req.Header.Set("Content-Type", "application/json")
+						req.Header.Set("Authorization", "Bearer "+token)
+						res, err := http.DefaultClient.Do(req)
+						if err != nil {
+							return
+						}
+						defer res.Body.Close()
+						var r response
+						ok[i] = json.NewDecoder(res.Body).Decode(&r) == nil && len(r.Errors) == 0
+					})
+				}
+				wg.Wait()
+				if ok[0] && ok[1] && ok[2] {
+					t.Fatalf("%s, trial %d: all three reparentings succeeded, leaving the cycle %v", k.field, trial, ids)
+				}
+			}
+		}
+	})
+}
