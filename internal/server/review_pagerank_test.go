@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
-	"os"
+	"net/http/httptest"
 	"testing"
 	"time"
 
+	"kokeilu/internal/auth"
+	"kokeilu/internal/seed"
+	"kokeilu/internal/server"
 	"kokeilu/internal/testdb"
 )
 
@@ -20,8 +22,25 @@ import (
 // forever inside the resolver while it holds the view's lock, so this and
 // every later centrality request on the view (DEGREE included) hang past
 // the request timeout. The request must be answered.
+//
+// The server is built here rather than by newAPI and deliberately never
+// closed: while the bug stands its handler never returns, and closing the
+// test server would wait for it forever, hiding the rest of the package's
+// results.
 func TestReviewPageRankWithInfiniteTieAnswers(t *testing.T) {
-	a := newAPI(t, testdb.SQLite, true)
+	db := testdb.Open(t, testdb.SQLite)
+	ctx := context.Background()
+	if err := seed.Reference(ctx, db.Client); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := seed.Demo(ctx, db.Client, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	accounts, err := auth.NewService(db.Client, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &api{t: t, db: db, accounts: accounts, srv: httptest.NewServer(server.NewHandler(db, server.Options{Accounts: accounts, RequestTimeout: 5 * time.Second}))}
 	token, _ := a.register("weights@example.fi", "Weights")
 	var ids struct{ A, B struct{ ID string } }
 	a.query(&ids, `{ a: municipality(code: "091") { id } b: municipality(code: "049") { id } }`, nil)
@@ -30,17 +49,14 @@ func TestReviewPageRankWithInfiniteTieAnswers(t *testing.T) {
 		a.query(&out, `mutation($s: ID!, $t: ID!) { createLink(input: {sourceID: $s, targetID: $t, weight: 1e308}) { weight } }`,
 			map[string]any{"s": ids.A.ID, "t": ids.B.ID}, bearer(token)...)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	reqCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	body, _ := json.Marshal(map[string]any{"query": `{ centrality(metric: PAGERANK, first: 1) { nodeCount } }`})
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, a.srv.URL+"/query", bytes.NewReader(body))
+	req, _ := http.NewRequestWithContext(reqCtx, http.MethodPost, a.srv.URL+"/query", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		// The handler never returns, so the test server's Close (a cleanup)
-		// would wait for it forever: report and stop here.
-		fmt.Fprintf(os.Stderr, "--- FAIL: %s: centrality(PAGERANK) unanswered after 30 s: %v\n", t.Name(), err)
-		os.Exit(1)
+		t.Fatalf("centrality(PAGERANK) unanswered after 30 s (the request timeout is 5 s): %v", err)
 	}
 	res.Body.Close()
 }
