@@ -155,9 +155,9 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 	gql.SetRecoverFunc(recoverPanic)
 
 	mux := http.NewServeMux()
-	mux.Handle("/query", corsPolicy(opts.Origins).Handler(withTimeout(opts.RequestTimeout, limitBody(maxBody, opts.Accounts.Middleware(limitRate(rates, streams.track(requireGraphQLRequest(newResponseCache(db.Client, opts.ResponseCacheTTL, 64<<20).middleware(gql)))))))))
+	mux.Handle("/query", corsPolicy(opts.Origins).Handler(withTimeout(opts.RequestTimeout, limitBody(maxBody, opts.Accounts.Middleware(rates.authGate(), limitRate(rates, streams.track(requireGraphQLRequest(newResponseCache(db.Client, opts.ResponseCacheTTL, 64<<20).middleware(gql)))))))))
 	mux.Handle("GET /{$}", playground.Handler("Kokeilu", "/query"))
-	mux.Handle("GET /export/{file}", opts.Accounts.Middleware(limitRate(rates,
+	mux.Handle("GET /export/{file}", opts.Accounts.Middleware(rates.authGate(), limitRate(rates,
 		exports(export.Handler(db.Client), graphExport(db.Client)))))
 	mux.Handle("GET /metrics", observed.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -274,6 +274,19 @@ func withTimeout(d time.Duration, next http.Handler) http.Handler {
 // graph exports.
 func exports(pilots, graph http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if q, err := url.ParseQuery(r.URL.RawQuery); err == nil { // export.Params refuses the others
+			for name, values := range q {
+				n := 0
+				for _, v := range values {
+					n += strings.Count(v, ",") + 1
+				}
+				if n > cost.MaxList { // as in GraphQL: each value may become an SQL parameter
+					export.WriteError(w, http.StatusBadRequest, fault.BadUserInput, name,
+						fmt.Sprintf("%s has %d values; a list takes at most %d", name, n, cost.MaxList))
+					return
+				}
+			}
+		}
 		if strings.HasPrefix(r.PathValue("file"), "pilots.") {
 			pilots.ServeHTTP(w, r)
 			return
