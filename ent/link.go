@@ -28,7 +28,7 @@ type Link struct {
 	TargetID int `json:"target_id,omitempty"`
 	// Kind holds the value of the "kind" field.
 	Kind link.Kind `json:"kind,omitempty"`
-	// Weight holds the value of the "weight" field.
+	// Strength of the link: 0.001–1,000 (default 1); else BAD_USER_INPUT.
 	Weight float64 `json:"weight,omitempty"`
 	// ValidFrom holds the value of the "valid_from" field.
 	ValidFrom *time.Time `json:"valid_from,omitempty"`

@@ -209,7 +209,11 @@ func (Link) Fields() []ent.Field {
 		field.Enum("kind").
 			Values("COLLABORATION", "FUNDING", "KNOWLEDGE_SHARING", "ADOPTION", "SUCCESSOR", "OTHER").
 			Default("COLLABORATION").Annotations(entgql.OrderField("KIND"), entgql.Type("LinkKind")),
-		field.Float("weight").Default(1).Min(0).Annotations(entgql.OrderField("WEIGHT")),
+		// Bounded so that sums over parallel links stay finite and
+		// algorithms never meet denormals, zeros or infinities.
+		field.Float("weight").Default(1).Range(0.001, 1000).
+			Comment("Strength of the link: 0.001–1,000 (default 1); else BAD_USER_INPUT.").
+			Annotations(entgql.OrderField("WEIGHT")),
 		dateField("valid_from", "VALID_FROM"),
 		dateField("valid_to", "VALID_TO"),
 		chars(field.String("description").Optional(), 2000),

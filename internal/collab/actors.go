@@ -158,9 +158,6 @@ func CreateLink(ctx context.Context, c *ent.Client, in ent.CreateLinkInput) (*en
 	if _, err := viewer(ctx); err != nil {
 		return nil, err
 	}
-	if in.Weight != nil && *in.Weight < 0 {
-		return nil, fault.BadInput("weight", "weight must not be negative")
-	}
 	if _, err := webURL("sourceURL", in.SourceURL); err != nil {
 		return nil, err
 	}

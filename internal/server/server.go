@@ -61,8 +61,9 @@ type Options struct {
 	RequestTimeout time.Duration
 	// RateLimit bounds each client's requests; zero is no limit.
 	RateLimit RateLimit
-	// SocketsPerAddress bounds open WebSockets per client address; zero is
-	// no limit.
+	// SocketsPerAddress bounds the open WebSockets, and the open streams
+	// (WebSockets and SSE responses together), per client address; zero
+	// is no limit.
 	SocketsPerAddress int
 	// NoIntrospection turns introspection off (GraphiQL then cannot help).
 	NoIntrospection bool
@@ -96,6 +97,7 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 		opts.Board = noticeboard.New(db.Client, pubsub.NewMemory())
 	}
 	streams := newStreams()
+	streams.perAddr = newAddressCap(opts.SocketsPerAddress)
 	gql := handler.New(graph.NewSchema(db.Client, opts.Accounts, opts.Board, db.Search))
 	// SSE before POST: POST would take the SSE request (gqlgen PR#3153).
 	gql.AddTransport(sseTransport{transport.SSE{KeepAlivePingInterval: 15 * time.Second}})
