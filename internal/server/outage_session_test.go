@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// TestReviewSignedInRequestSurvivesDroppedConnections: when PostgreSQL
+// TestOutageSignedInRequestSurvivesDroppedConnections: when PostgreSQL
 // drops the pool's connections (a restart, a failover, an idle-session
 // killer), anonymous requests go on, but the first signed-in request on a
 // dropped connection fails in the session lookup of auth.Middleware and is
@@ -16,7 +16,7 @@ import (
 // internal/auth/service.go). A dropped idle connection is no server fault:
 // the request must be answered (with data, or a retryable code), never 5xx
 // INTERNAL.
-func TestReviewSignedInRequestSurvivesDroppedConnections(t *testing.T) {
+func TestOutageSignedInRequestSurvivesDroppedConnections(t *testing.T) {
 	dsn := seededPostgres(t, "the dropped-connections review test")
 	a, _ := instance(t, dsn, 50*time.Millisecond)
 	token, _ := a.register("dropped@example.fi", "Dropped")

@@ -11,13 +11,13 @@ import (
 	"kokeilu/internal/testdb"
 )
 
-// TestReviewBadTokenDrawsOnTheRateLimit: auth.Middleware runs before the
+// TestBadTokenDrawsOnTheRateLimit: auth.Middleware runs before the
 // rate limiter (server.go, the /query chain) and answers a bad token with
 // 401 itself, so requests carrying any made-up "Authorization: Bearer …"
 // never reach the limiter: each costs a session lookup in the database and
 // none is ever refused. With 2 requests/s (bursts of 2), 30 quick requests
 // with a made-up token must meet RATE_LIMITED (429) as 30 anonymous ones do.
-func TestReviewBadTokenDrawsOnTheRateLimit(t *testing.T) {
+func TestBadTokenDrawsOnTheRateLimit(t *testing.T) {
 	db := testdb.Open(t, testdb.SQLite)
 	accounts, err := auth.NewService(db.Client, 0, nil)
 	if err != nil {
