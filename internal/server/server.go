@@ -100,7 +100,9 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 	streams.perAddr = newAddressCap(opts.SocketsPerAddress)
 	gql := handler.New(graph.NewSchema(db.Client, opts.Accounts, opts.Board, db.Search))
 	// SSE before POST: POST would take the SSE request (gqlgen PR#3153).
-	gql.AddTransport(sseTransport{transport.SSE{KeepAlivePingInterval: 15 * time.Second}})
+	sse := sseTransport{transport.SSE{KeepAlivePingInterval: 15 * time.Second}}
+	gql.AddTransport(sse)
+	gql.AddTransport(sseGET{sse}) // before GET, which would refuse a subscription
 	rates := newLimiter(opts.RateLimit) // one budget per client for every transport
 	gql.AddTransport(&socketTransport{
 		rates:       rates,
