@@ -32,7 +32,7 @@ func TestLongInListIsRefused(t *testing.T) {
 		a := newAPI(t, b, false)
 		for _, c := range []struct {
 			name, query, field string
-			vars                map[string]any
+			vars               map[string]any
 		}{
 			{"70,000 slugIn", `query($s: [String!]) { pilots(where: {slugIn: $s}) { totalCount } }`, "where.slugIn",
 				map[string]any{"s": strs(70000)}},

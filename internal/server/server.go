@@ -102,7 +102,7 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 	// SSE before POST: POST would take the SSE request (gqlgen PR#3153).
 	sse := sseTransport{transport.SSE{KeepAlivePingInterval: 15 * time.Second}}
 	gql.AddTransport(sse)
-	gql.AddTransport(sseGET{sse}) // before GET, which would refuse a subscription
+	gql.AddTransport(sseGET{sse})       // before GET, which would refuse a subscription
 	rates := newLimiter(opts.RateLimit) // one budget per client for every transport
 	gql.AddTransport(&socketTransport{
 		rates:       rates,
