@@ -20,6 +20,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"kokeilu/graph"
 	"kokeilu/internal/analytics"
@@ -231,7 +232,8 @@ func originHosts(origins []string) []string {
 const maxBody = 1 << 20
 
 // limitBody answers 413 to a body over limit bytes, before gqlgen reads it
-// (gqlgen would answer a truncated body with 200 and a decoding error).
+// (gqlgen would answer a truncated body with 200 and a decoding error), and
+// 400 BAD_USER_INPUT to a body that is not UTF-8.
 func limitBody(limit int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body == nil || r.Method == http.MethodGet || r.Method == http.MethodOptions {
@@ -250,6 +252,10 @@ func limitBody(limit int64, next http.Handler) http.Handler {
 		}
 		if int64(len(body)) > limit {
 			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the request body is over %d bytes", limit))
+			return
+		}
+		if !utf8.Valid(body) { // JSON decoding would turn it into U+FFFD silently
+			writeError(w, http.StatusBadRequest, "the request body is not valid UTF-8")
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
