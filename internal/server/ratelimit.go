@@ -77,10 +77,13 @@ func (l *limiter) bucketFor(key string, now time.Time) *bucket {
 	return b
 }
 
-// authGate makes made-up bearer tokens draw on their address's budget: a
-// refused token takes a token of the address, and an address with none
-// left is refused before its next token is looked up in the database.
-// Valid tokens draw on their account's budget only (limitRate).
+// authGate makes made-up bearer tokens cost budget: a refused token takes
+// a token of its address's budget (shared with anonymous requests) and of
+// a budget of the address's refused tokens; once the latter is empty, the
+// address's next bearer token is refused (429) before it is looked up in
+// the database. Valid tokens draw on their account's budget only
+// (limitRate), so anonymous traffic from an address does not starve its
+// signed-in users.
 func (l *limiter) authGate() auth.Gate {
 	g := auth.Gate{Unavailable: func(w http.ResponseWriter, r *http.Request) {
 		auth.WriteUnavailable(w, map[string]any{"requestId": RequestID(r.Context())})
@@ -91,7 +94,7 @@ func (l *limiter) authGate() auth.Gate {
 	g.Admit = func(w http.ResponseWriter, r *http.Request) bool {
 		now := time.Now()
 		l.mu.Lock()
-		b := l.bucketFor("addr:"+clientAddr(r), now)
+		b := l.bucketFor("refused:"+clientAddr(r), now)
 		tokens := b.TokensAt(now)
 		l.mu.Unlock()
 		if tokens >= 1 {
@@ -102,7 +105,11 @@ func (l *limiter) authGate() auth.Gate {
 		writeErrorCode(w, http.StatusTooManyRequests, fault.RateLimited, message)
 		return false
 	}
-	g.Refused = func(r *http.Request) { l.allow("addr:"+clientAddr(r), time.Now()) }
+	g.Refused = func(r *http.Request) {
+		now, addr := time.Now(), clientAddr(r)
+		l.allow("addr:"+addr, now)
+		l.allow("refused:"+addr, now)
+	}
 	return g
 }
 
