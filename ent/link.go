@@ -28,7 +28,7 @@ type Link struct {
 	TargetID int `json:"target_id,omitempty"`
 	// What the relation is.
 	Kind link.Kind `json:"kind,omitempty"`
-	// How strong the relation is, ≥ 0 (1 unless set); graph algorithms read it as the edge weight.
+	// How strong the relation is: 0.001–1,000 (default 1), else BAD_USER_INPUT; graph algorithms read it as the edge weight.
 	Weight float64 `json:"weight,omitempty"`
 	// The first day the relation holds; null when not known.
 	ValidFrom *time.Time `json:"valid_from,omitempty"`

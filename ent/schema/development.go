@@ -231,8 +231,11 @@ func (Link) Fields() []ent.Field {
 		field.Enum("kind").
 			Values("COLLABORATION", "FUNDING", "KNOWLEDGE_SHARING", "ADOPTION", "SUCCESSOR", "OTHER").
 			Default("COLLABORATION").Comment("What the relation is.").Annotations(entgql.OrderField("KIND"), entgql.Type("LinkKind")),
-		field.Float("weight").Default(1).Min(0).
-			Comment("How strong the relation is, ≥ 0 (1 unless set); graph algorithms read it as the edge weight.").Annotations(entgql.OrderField("WEIGHT")),
+		// Bounded so that sums over parallel links stay finite and
+		// algorithms never meet denormals, zeros or infinities.
+		field.Float("weight").Default(1).Range(0.001, 1000).
+			Comment("How strong the relation is: 0.001–1,000 (default 1), else BAD_USER_INPUT; graph algorithms read it as the edge weight.").
+			Annotations(entgql.OrderField("WEIGHT")),
 		dateField("valid_from", "VALID_FROM", "The first day the relation holds; null when not known."),
 		dateField("valid_to", "VALID_TO", "The last day the relation holds; null while it holds."),
 		chars(field.String("description").Optional(), 2000),

@@ -168,7 +168,7 @@ type GraphEdge struct {
 	Target int `json:"target"`
 	// What the relation is.
 	Kind GraphEdgeKind `json:"kind"`
-	// A link's weight (0 or more, default 1); 1 for every relation; in the projection, how many
+	// A link's weight (0.001–1,000, default 1); 1 for every relation; in the projection, how many
 	// pilots or networks the two actors share. The algorithms sum the weights of all edges between
 	// two nodes into one tie strength (a weight of 0 counts as 1).
 	Weight float64 `json:"weight"`

@@ -17,6 +17,10 @@ import (
 	"kokeilu/internal/fault"
 )
 
+// lookupAttempts is how often a session lookup is tried when the
+// database fails it.
+const lookupAttempts = 4
+
 // DefaultTTL is how long a sign-in lasts unless configured otherwise.
 const DefaultTTL = 30 * 24 * time.Hour
 
@@ -197,9 +201,19 @@ func (s *Service) Logout(ctx context.Context) error {
 // Authenticate returns the viewer of a token, or UNAUTHENTICATED when it is
 // unknown, revoked or expired.
 func (s *Service) Authenticate(ctx context.Context, token string) (*Viewer, error) {
-	sess, err := s.client.Session.Query().
-		Where(session.TokenHash(hashToken(token)), session.ExpiresAtGT(s.now())).
-		WithUser().Only(System(ctx))
+	var sess *ent.Session
+	var err error
+	// A read is safe to repeat: a connection the database dropped (a
+	// restart, a failover) fails its next query once, and the pool then
+	// replaces it; each retry may meet another such connection.
+	for range lookupAttempts {
+		sess, err = s.client.Session.Query().
+			Where(session.TokenHash(hashToken(token)), session.ExpiresAtGT(s.now())).
+			WithUser().Only(System(ctx))
+		if err == nil || ent.IsNotFound(err) || ctx.Err() != nil {
+			break
+		}
+	}
 	if ent.IsNotFound(err) {
 		return nil, fault.Unauthenticatedf("the token is invalid or has expired; sign in again")
 	}
@@ -240,18 +254,50 @@ type (
 	remoteIPKey  struct{}
 )
 
+// Gate lets the server take part in Middleware's token check. All are
+// optional.
+type Gate struct {
+	// Admit runs before a token is looked up; false means it has answered
+	// the request itself (the rate limiter refuses a client whose made-up
+	// tokens used up its budget, before they cost a database query).
+	Admit func(w http.ResponseWriter, r *http.Request) bool
+	// Refused learns of a token that did not authenticate.
+	Refused func(r *http.Request)
+	// Unavailable answers a request whose token could not be checked
+	// (the database failed after Authenticate's retries); by default 503
+	// UNAVAILABLE with Retry-After.
+	Unavailable func(w http.ResponseWriter, r *http.Request)
+}
+
 // Middleware authenticates "Authorization: Bearer <token>". No header means
-// anonymous; a bad token is refused with 401, so clients know to sign in.
-func (s *Service) Middleware(next http.Handler) http.Handler {
+// anonymous; a bad token is refused with 401, so clients know to sign in; a
+// token the database could not check is answered 503 (g.Unavailable).
+func (s *Service) Middleware(g Gate, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
 			ctx = context.WithValue(ctx, remoteIPKey{}, host)
 		}
 		if header := r.Header.Get("Authorization"); header != "" {
+			if g.Admit != nil && !g.Admit(w, r) {
+				return
+			}
 			var err error
 			if ctx, err = s.WithToken(ctx, header); err != nil {
-				writeUnauthenticated(w, err)
+				if f, ok := fault.As(err); ok {
+					if g.Refused != nil {
+						g.Refused(r)
+					}
+					w.Header().Set("WWW-Authenticate", `Bearer realm="kokeilu"`)
+					fault.WriteHTTP(w, http.StatusUnauthorized, f.Code, f.Message, nil)
+					return
+				}
+				slog.ErrorContext(ctx, "authenticate", "err", err)
+				if g.Unavailable != nil {
+					g.Unavailable(w, r)
+				} else {
+					WriteUnavailable(w, nil)
+				}
 				return
 			}
 		}
@@ -259,8 +305,16 @@ func (s *Service) Middleware(next http.Handler) http.Handler {
 	})
 }
 
+// WriteUnavailable answers 503 UNAVAILABLE with Retry-After: 1: the
+// database could not be reached; nothing was done, and a retry may succeed.
+func WriteUnavailable(w http.ResponseWriter, extra map[string]any) {
+	w.Header().Set("Retry-After", "1")
+	fault.WriteHTTP(w, http.StatusServiceUnavailable, fault.Unavailable, "the database is unavailable; retry shortly", extra)
+}
+
 // WithToken authenticates an Authorization value ("Bearer <token>") into
-// ctx; WebSocket connection_init payloads use it too.
+// ctx; WebSocket connection_init payloads use it too. A fault error means
+// the token is refused; any other error, that it could not be checked.
 func (s *Service) WithToken(ctx context.Context, authorization string) (context.Context, error) {
 	token, ok := bearerToken(authorization)
 	if !ok {
@@ -272,19 +326,6 @@ func (s *Service) WithToken(ctx context.Context, authorization string) (context.
 	}
 	ctx = context.WithValue(ctx, tokenHashKey{}, hashToken(token))
 	return WithViewer(ctx, v), nil
-}
-
-// writeUnauthenticated answers a request whose token could not be checked:
-// 401 for a bad token, 500 when the check itself failed.
-func writeUnauthenticated(w http.ResponseWriter, err error) {
-	status, code, msg := http.StatusInternalServerError, fault.Internal, "internal error"
-	if f, ok := fault.As(err); ok {
-		status, code, msg = http.StatusUnauthorized, f.Code, f.Message
-		w.Header().Set("WWW-Authenticate", `Bearer realm="kokeilu"`)
-	} else {
-		slog.Error("authenticate", "err", err)
-	}
-	fault.WriteHTTP(w, status, code, msg, nil)
 }
 
 func remoteIP(ctx context.Context) string {

@@ -141,16 +141,25 @@ func CreateNetwork(ctx context.Context, c *ent.Client, in ent.CreateNetworkInput
 	); err != nil {
 		return nil, err
 	}
-	return c.Network.Create().SetInput(in).Save(ctx)
+	n, err := c.Network.Create().SetInput(in).Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if in.ParentID != nil && len(in.ChildIDs) > 0 { // a child may be the new network's own ancestor
+		err = acyclic(ctx, "childIDs", n.ID, func(ctx context.Context, id int) (int, error) {
+			return c.Network.Query().Where(network.ID(id)).QueryParent().OnlyID(ctx)
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return n, nil
 }
 
 // CreateLink creates a link between two actors for the viewer.
 func CreateLink(ctx context.Context, c *ent.Client, in ent.CreateLinkInput) (*ent.Link, error) {
 	if _, err := viewer(ctx); err != nil {
 		return nil, err
-	}
-	if in.Weight != nil && *in.Weight < 0 {
-		return nil, fault.BadInput("weight", "weight must not be negative")
 	}
 	if _, err := webURL("sourceURL", in.SourceURL); err != nil {
 		return nil, err

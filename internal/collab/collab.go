@@ -138,6 +138,12 @@ func CreateWorkspace(ctx context.Context, c *ent.Client, in WorkspaceInput) (*en
 		SetVisibility(in.Visibility).SetNillableNetworkID(in.NetworkID).SetNillablePilotID(in.PilotID).
 		SetNillableParentID(in.ParentID)
 	ws, err := create.Save(ctx)
+	if ent.IsConstraintError(err) {
+		// Another workspace took the slug between the check and the
+		// insert (PostgreSQL runs the two requests at once; its
+		// transaction cannot go on after the failed insert).
+		return nil, fault.Conflictf("the slug %q was taken by a workspace created at the same moment; try again", key)
+	}
 	if err != nil {
 		return nil, err
 	}

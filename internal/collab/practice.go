@@ -64,7 +64,16 @@ func CreateOperatingModel(ctx context.Context, c *ent.Client, in ent.CreateOpera
 	); err != nil {
 		return nil, err
 	}
-	return c.OperatingModel.Create().SetInput(in).Save(ctx)
+	m, err := c.OperatingModel.Create().SetInput(in).Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if in.PartOfID != nil && len(in.PartIDs) > 0 { // a part may be the new model's own ancestor
+		if err := acyclic(ctx, "partIDs", m.ID, modelPartOf(c)); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
 }
 
 // UpdateOperatingModel changes an operating model (its author or a site
@@ -92,40 +101,46 @@ func UpdateOperatingModel(ctx context.Context, c *ent.Client, id int, in ent.Upd
 	); err != nil {
 		return nil, err
 	}
-	if in.PartOfID != nil {
-		if err := noCycle(ctx, "partOfID", id, *in.PartOfID, func(ctx context.Context, id int) (int, error) {
-			return c.OperatingModel.Query().Where(operatingmodel.ID(id)).QueryPartOf().OnlyID(ctx)
-		}); err != nil {
+	m, err := c.OperatingModel.UpdateOneID(id).SetInput(in).Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if in.PartOfID != nil || len(in.AddPartIDs) > 0 {
+		if err := acyclic(ctx, "partOfID", id, modelPartOf(c)); err != nil {
 			return nil, err
 		}
 	}
-	for _, part := range in.AddPartIDs {
-		if err := noCycle(ctx, "addPartIDs", part, id, func(ctx context.Context, id int) (int, error) {
-			return c.OperatingModel.Query().Where(operatingmodel.ID(id)).QueryPartOf().OnlyID(ctx)
-		}); err != nil {
-			return nil, err
-		}
-	}
-	return c.OperatingModel.UpdateOneID(id).SetInput(in).Save(ctx)
+	return m, nil
 }
 
-// noCycle refuses to put child under parent when parent already is child
-// or one of child's descendants: following parentOf up from parent must not
-// reach child.
-func noCycle(ctx context.Context, field string, child, parent int, parentOf func(context.Context, int) (int, error)) error {
+// modelPartOf is the operating model id is part of.
+func modelPartOf(c *ent.Client) func(context.Context, int) (int, error) {
+	return func(ctx context.Context, id int) (int, error) {
+		return c.OperatingModel.Query().Where(operatingmodel.ID(id)).QueryPartOf().OnlyID(ctx)
+	}
+}
+
+// acyclic checks, after a write that gave node a new parent or new
+// children, that following parentOf up from node does not come back to it
+// (every cycle the write made passes through node). The write runs in the
+// mutation's transaction, which the error rolls back; on PostgreSQL tree
+// writes hold an advisory lock to the end of their transaction
+// (internal/database), so concurrent re-parentings are checked one after
+// another, each seeing the others' edges.
+func acyclic(ctx context.Context, field string, node int, parentOf func(context.Context, int) (int, error)) error {
 	sys := auth.System(ctx)
-	for at, steps := parent, 0; ; steps++ {
-		if at == child || steps > 1000 {
-			return fault.BadInput(field, "%s would put something inside itself", field)
-		}
-		next, err := parentOf(sys, at)
+	at, err := parentOf(sys, node)
+	for steps := 0; ; steps++ {
 		if ent.IsNotFound(err) {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		at = next
+		if at == node || steps > 1000 {
+			return fault.BadInput(field, "%s would put something inside itself", field)
+		}
+		at, err = parentOf(sys, at)
 	}
 }
 

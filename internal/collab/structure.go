@@ -66,11 +66,15 @@ func SetParent(ctx context.Context, c *ent.Client, workspaceID int, parentID *in
 	if _, err := c.Workspace.Get(ctx, *parentID); err != nil {
 		return nil, err
 	}
-	err = noCycle(ctx, "parentId", workspaceID, *parentID, func(ctx context.Context, id int) (int, error) {
+	w, err := update.SetParentID(*parentID).Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	err = acyclic(ctx, "parentId", workspaceID, func(ctx context.Context, id int) (int, error) {
 		return c.Workspace.Query().Where(workspace.ID(id)).QueryParent().OnlyID(ctx)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return update.SetParentID(*parentID).Save(ctx)
+	return w, nil
 }

@@ -69,12 +69,16 @@ type Estimate struct {
 
 // MutateOperationContext estimates the nodes of the validated operation
 // and refuses it over the limit; the paging rules have already bounded
-// each page to 100.
+// each page to 100. It refuses a list argument over MaxList first.
 func (e Extension) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	if oc.Operation == nil {
 		return nil
 	}
-	est := MeasureWith(e.Weights, oc.Doc, oc.Operation.SelectionSet, oc.Variables)
+	m := measurer{doc: oc.Doc, vars: oc.Variables, weights: e.Weights, visiting: map[string]bool{}}
+	est := m.estimate(oc.Operation.SelectionSet)
+	if m.lists != nil {
+		return m.lists
+	}
 	oc.Stats.SetExtension(e.ExtensionName(), est)
 	if e.Limits.Nodes > 0 && est.Nodes > e.Limits.Nodes {
 		return exceeded("nodes", est.Nodes, e.Limits.Nodes)
@@ -111,9 +115,13 @@ func Measure(doc *ast.QueryDocument, set ast.SelectionSet, vars map[string]any) 
 
 // MeasureWith is Measure with the weights of fields that are no connections.
 func MeasureWith(weights map[string]Weigher, doc *ast.QueryDocument, set ast.SelectionSet, vars map[string]any) Estimate {
-	var est Estimate
 	m := measurer{doc: doc, vars: vars, weights: weights, visiting: map[string]bool{}}
-	m.measure(set, 1, 1, &est)
+	return m.estimate(set)
+}
+
+func (mr *measurer) estimate(set ast.SelectionSet) Estimate {
+	var est Estimate
+	mr.measure(set, 1, 1, &est)
 	return est
 }
 
@@ -122,14 +130,18 @@ type measurer struct {
 	vars     map[string]any
 	weights  map[string]Weigher
 	visiting map[string]bool
+	lists    *gqlerror.Error // the first field with a list over the bounds (lists.go)
 }
 
-func (mr measurer) measure(set ast.SelectionSet, multiplier, depth int, est *Estimate) {
+func (mr *measurer) measure(set ast.SelectionSet, multiplier, depth int, est *Estimate) {
 	doc, vars, visiting := mr.doc, mr.vars, mr.visiting
 	for _, sel := range set {
 		switch s := sel.(type) {
 		case *ast.Field:
 			est.Fields++
+			if mr.lists == nil {
+				mr.lists = checkLists(s, mr.vars)
+			}
 			if s.Alias != "" && s.Alias != s.Name {
 				est.Aliases++
 			}
@@ -159,7 +171,7 @@ func (mr measurer) measure(set ast.SelectionSet, multiplier, depth int, est *Est
 }
 
 // weight is the nodes a weighed field returns, 0 for others.
-func (mr measurer) weight(f *ast.Field) int {
+func (mr *measurer) weight(f *ast.Field) int {
 	if mr.weights == nil || f.ObjectDefinition == nil {
 		return 0
 	}

@@ -108,6 +108,9 @@ func OpenWith(ctx context.Context, dsn string, settings Settings, wrap ...Option
 	}
 	db := &DB{Client: ent.NewClient(ent.Driver(drv)), Driver: drv, Dialect: dialectName, SQL: sqlDB, DSN: dsn, Search: search.New(dialectName)}
 	db.Client.Use(revision.Hook())
+	if dialectName == dialect.Postgres {
+		db.Client.Use(lockTrees)
+	}
 	if err := db.migrate(ctx, plain); err != nil {
 		db.Close()
 		return nil, err

@@ -20,6 +20,10 @@ const (
 	Conflict        = "CONFLICT"
 	RateLimited     = "RATE_LIMITED"
 	Internal        = "INTERNAL"
+	// Unavailable answers a request the database could not serve (its
+	// connections dropped, an outage): nothing was done; retry after
+	// Retry-After.
+	Unavailable = "UNAVAILABLE"
 	// CostLimitExceeded refuses a request over a limit of internal/cost,
 	// with extensions.measure, cost and limit.
 	CostLimitExceeded = "COST_LIMIT_EXCEEDED"

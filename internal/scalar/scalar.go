@@ -74,7 +74,24 @@ func MarshalDate(t time.Time) graphql.ContextMarshaler {
 	}))
 }
 
-// UnmarshalDate reads "2015-12-02" as midnight UTC of that day.
+// The years a Date or Time may fall in (the README, the scalars' schema
+// descriptions): wider would let one pilot of 0001–9999 give every year
+// dimension of pilotStats thousands of buckets.
+const (
+	MinYear = 1900
+	MaxYear = 2100
+)
+
+// inRange refuses t outside MinYear–MaxYear.
+func inRange(ctx context.Context, t time.Time, s string) (time.Time, error) {
+	if y := t.Year(); y < MinYear || y > MaxYear {
+		return time.Time{}, fault.BadInput(field(ctx), "%s is outside the years %d–%d", quote(s), MinYear, MaxYear)
+	}
+	return t, nil
+}
+
+// UnmarshalDate reads "2015-12-02" as midnight UTC of that day; the year
+// is MinYear–MaxYear.
 func UnmarshalDate(ctx context.Context, v any) (time.Time, error) {
 	s, ok := v.(string)
 	if !ok {
@@ -84,7 +101,7 @@ func UnmarshalDate(ctx context.Context, v any) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, fault.BadInput(field(ctx), `%s is not a date like "2015-12-02"`, quote(s))
 	}
-	return t, nil
+	return inRange(ctx, t, s)
 }
 
 // MarshalTime writes a time as RFC 3339 (gqlgen's Time).
@@ -92,7 +109,7 @@ func MarshalTime(t time.Time) graphql.ContextMarshaler {
 	return asContext(graphql.MarshalTime(t))
 }
 
-// UnmarshalTime reads an RFC 3339 time; gqlgen's own returns an error
+// UnmarshalTime reads an RFC 3339 time (year MinYear–MaxYear); gqlgen's own returns an error
 // without a code, which would be INTERNAL.
 func UnmarshalTime(ctx context.Context, v any) (time.Time, error) {
 	s, ok := v.(string)
@@ -103,7 +120,7 @@ func UnmarshalTime(ctx context.Context, v any) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, fault.BadInput(field(ctx), `%s is not a time like "2026-11-30T12:00:00Z"`, quote(s))
 	}
-	return t, nil
+	return inRange(ctx, t, s)
 }
 
 // MarshalString writes a string as gqlgen does.

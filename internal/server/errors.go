@@ -22,11 +22,21 @@ import (
 // re-encoded so that IDs stay opaque.
 var rawNodeID = regexp.MustCompile(`global id of '(\d+)'`)
 
+// notInt is gqlparser's message for a variable that is no Int.
+var notInt = regexp.MustCompile(`^cannot use value -?\d+ as Int$`)
+
 // presentError maps every error to a message and a stable extensions.code in
 // one place. Anything unexpected becomes INTERNAL with a generic message and
 // the request id; its details go to the log only.
 func presentError(ctx context.Context, err error) *gqlerror.Error {
 	e := graphql.DefaultErrorPresenter(ctx, err)
+	if notInt.MatchString(e.Message) && len(e.Path) >= 2 {
+		// gqlparser reports a variable such as 1.5 or 1e30 for an Int as
+		// "cannot use value 0 as Int", whatever the value was.
+		e.Message = fmt.Sprintf("variable $%v is not an Int: send a whole number from -2147483648 to 2147483647", e.Path[1])
+		setCode(e, fault.BadUserInput)
+		return e
+	}
 	if code, ok := e.Extensions["code"].(string); ok && code != "" {
 		if code == fault.NotFound {
 			e.Message = rawNodeID.ReplaceAllStringFunc(e.Message, func(m string) string {

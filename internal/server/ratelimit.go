@@ -57,18 +57,60 @@ func (l *limiter) allow(key string, now time.Time) (bool, time.Duration) {
 		}
 		l.swept = now
 	}
-	b, ok := l.buckets[key]
-	if !ok {
-		b = &bucket{Limiter: rate.NewLimiter(rate.Limit(l.limit.PerSecond), max(1, l.limit.Burst))}
-		l.buckets[key] = b
-	}
-	b.seen = now
+	b := l.bucketFor(key, now)
 	r := b.ReserveN(now, 1)
 	if delay := r.DelayFrom(now); delay > 0 {
 		r.CancelAt(now)
 		return false, delay
 	}
 	return true, 0
+}
+
+// bucketFor is key's bucket, made when missing; l.mu is held.
+func (l *limiter) bucketFor(key string, now time.Time) *bucket {
+	b, ok := l.buckets[key]
+	if !ok {
+		b = &bucket{Limiter: rate.NewLimiter(rate.Limit(l.limit.PerSecond), max(1, l.limit.Burst))}
+		l.buckets[key] = b
+	}
+	b.seen = now
+	return b
+}
+
+// authGate makes made-up bearer tokens cost budget: a refused token takes
+// a token of its address's budget (shared with anonymous requests) and of
+// a budget of the address's refused tokens; once the latter is empty, the
+// address's next bearer token is refused (429) before it is looked up in
+// the database. Valid tokens draw on their account's budget only
+// (limitRate), so anonymous traffic from an address does not starve its
+// signed-in users.
+func (l *limiter) authGate() auth.Gate {
+	g := auth.Gate{Unavailable: func(w http.ResponseWriter, r *http.Request) {
+		auth.WriteUnavailable(w, map[string]any{"requestId": RequestID(r.Context())})
+	}}
+	if l == nil {
+		return g
+	}
+	g.Admit = func(w http.ResponseWriter, r *http.Request) bool {
+		now := time.Now()
+		l.mu.Lock()
+		b := l.bucketFor("refused:"+clientAddr(r), now)
+		tokens := b.TokensAt(now)
+		l.mu.Unlock()
+		if tokens >= 1 {
+			return true
+		}
+		secs, message := retryIn(time.Duration((1 - tokens) / l.limit.PerSecond * float64(time.Second)))
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		writeErrorCode(w, http.StatusTooManyRequests, fault.RateLimited, message)
+		return false
+	}
+	g.Refused = func(r *http.Request) {
+		now, addr := time.Now(), clientAddr(r)
+		l.allow("addr:"+addr, now)
+		l.allow("refused:"+addr, now)
+	}
+	return g
 }
 
 // take takes a token for the client of ctx: the signed-in account, or

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"kokeilu/graph"
 	"kokeilu/internal/analytics"
@@ -58,8 +59,9 @@ type Options struct {
 	RequestTimeout time.Duration
 	// RateLimit bounds each client's requests; zero is no limit.
 	RateLimit RateLimit
-	// SocketsPerAddress bounds open WebSockets per client address; zero is
-	// no limit.
+	// SocketsPerAddress bounds the open WebSockets, and the open streams
+	// (WebSockets and SSE responses together), per client address; zero
+	// is no limit.
 	SocketsPerAddress int
 	// NoIntrospection turns introspection off (GraphiQL then cannot help).
 	NoIntrospection bool
@@ -93,9 +95,12 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 		opts.Board = noticeboard.New(db.Client, pubsub.NewMemory())
 	}
 	streams := newStreams()
+	streams.perAddr = newAddressCap(opts.SocketsPerAddress)
 	gql := handler.New(graph.NewSchema(db.Client, opts.Accounts, opts.Board, db.Search))
 	// SSE before POST: POST would take the SSE request (gqlgen PR#3153).
-	gql.AddTransport(sseTransport{transport.SSE{KeepAlivePingInterval: 15 * time.Second}})
+	sse := sseTransport{transport.SSE{KeepAlivePingInterval: 15 * time.Second}}
+	gql.AddTransport(sse)
+	gql.AddTransport(sseGET{sse})       // before GET, which would refuse a subscription
 	rates := newLimiter(opts.RateLimit) // one budget per client for every transport
 	gql.AddTransport(&socketTransport{
 		rates:       rates,
@@ -152,10 +157,10 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 	gql.SetRecoverFunc(recoverPanic)
 
 	mux := http.NewServeMux()
-	mux.Handle("/query", corsPolicy(opts.Origins).Handler(withTimeout(opts.RequestTimeout, limitBody(maxBody, opts.Accounts.Middleware(limitRate(rates, streams.track(requireGraphQLRequest(newResponseCache(db.Client, opts.ResponseCacheTTL, 64<<20).middleware(gql)))))))))
+	mux.Handle("/query", corsPolicy(opts.Origins).Handler(withTimeout(opts.RequestTimeout, limitBody(maxBody, opts.Accounts.Middleware(rates.authGate(), limitRate(rates, streams.track(requireGraphQLRequest(newResponseCache(db.Client, opts.ResponseCacheTTL, 64<<20).middleware(gql)))))))))
 	mux.Handle("GET /{$}", graphiql.Page("Kokeilu", "/query"))
 	mux.Handle("GET "+graphiql.AssetPath, graphiql.Assets())
-	mux.Handle("GET /export/{file}", opts.Accounts.Middleware(limitRate(rates,
+	mux.Handle("GET /export/{file}", opts.Accounts.Middleware(rates.authGate(), limitRate(rates,
 		exports(export.Handler(db.Client), graphExport(db.Client)))))
 	mux.Handle("GET /metrics", observed.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -227,7 +232,8 @@ const MaxBody = maxBody
 const maxBody = 1 << 20
 
 // limitBody answers 413 to a body over limit bytes, before gqlgen reads it
-// (gqlgen would answer a truncated body with 200 and a decoding error).
+// (gqlgen would answer a truncated body with 200 and a decoding error), and
+// 400 BAD_USER_INPUT to a body that is not UTF-8.
 func limitBody(limit int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body == nil || r.Method == http.MethodGet || r.Method == http.MethodOptions {
@@ -246,6 +252,10 @@ func limitBody(limit int64, next http.Handler) http.Handler {
 		}
 		if int64(len(body)) > limit {
 			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the request body is over %d bytes", limit))
+			return
+		}
+		if !utf8.Valid(body) { // JSON decoding would turn it into U+FFFD silently
+			writeError(w, http.StatusBadRequest, "the request body is not valid UTF-8")
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
@@ -274,6 +284,19 @@ func withTimeout(d time.Duration, next http.Handler) http.Handler {
 // graph exports.
 func exports(pilots, graph http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if q, err := url.ParseQuery(r.URL.RawQuery); err == nil { // export.Params refuses the others
+			for name, values := range q {
+				n := 0
+				for _, v := range values {
+					n += strings.Count(v, ",") + 1
+				}
+				if n > cost.MaxList { // as in GraphQL: each value may become an SQL parameter
+					export.WriteError(w, http.StatusBadRequest, fault.BadUserInput, name,
+						fmt.Sprintf("%s has %d values; a list takes at most %d", name, n, cost.MaxList))
+					return
+				}
+			}
+		}
 		if strings.HasPrefix(r.PathValue("file"), "pilots.") {
 			pilots.ServeHTTP(w, r)
 			return

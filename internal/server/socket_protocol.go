@@ -67,10 +67,16 @@ func (s *socket) init() bool {
 	if authorization != "" {
 		authed, err := s.t.auth(s.ctx, authorization)
 		if err != nil {
-			if s.protocol == legacyWS {
-				s.send(wsMessage{Type: "connection_error", Payload: errorPayload(fault.Unauthenticated, err.Error())})
+			code, status, reason := fault.Unauthenticated, coderws.StatusCode(4403), "Forbidden: the token is invalid or has expired"
+			if _, ok := fault.As(err); !ok { // the database failed the lookup: retry later
+				slog.ErrorContext(s.ctx, "authenticate", "err", err)
+				code, status, reason = fault.Unavailable, coderws.StatusTryAgainLater, "Try Again Later: the database is unavailable"
+				err = errors.New("the database is unavailable; retry shortly")
 			}
-			s.close(4403, "Forbidden: the token is invalid or has expired")
+			if s.protocol == legacyWS {
+				s.send(wsMessage{Type: "connection_error", Payload: errorPayload(code, err.Error())})
+			}
+			s.close(status, reason)
 			return false
 		}
 		s.ctx = authed

@@ -37,6 +37,7 @@ type streams struct {
 	mu       sync.Mutex
 	live     map[*stream]struct{}
 	stopping atomic.Bool
+	perAddr  *addressCap // streamcap.go
 }
 
 // stream is one WebSocket connection or SSE response.
@@ -90,9 +91,14 @@ func (s *streams) track(next http.Handler) http.Handler {
 			writeError(w, http.StatusServiceUnavailable, "the server is shutting down")
 			return
 		}
+		release := s.perAddr.acquire(w, r)
+		if release == nil {
+			return
+		}
 		ctx, cancel := context.WithCancel(r.Context())
 		st := &stream{cancel: cancel}
 		st.finish = sync.OnceFunc(func() {
+			release()
 			s.mu.Lock()
 			delete(s.live, st)
 			s.mu.Unlock()

@@ -1,0 +1,75 @@
+package cost
+
+import (
+	"fmt"
+	"sort"
+
+	"kokeilu/internal/fault"
+
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// List bounds, checked on every field's arguments (variables resolved)
+// before anything runs: each element of an `…In` list, of nodes(ids:) or of
+// an or/and list can become one SQL bind parameter, and a statement takes
+// at most 32,766 of them on SQLite and 65,535 on PostgreSQL.
+const (
+	MaxList       = 1_000  // elements of one list argument or list input field
+	MaxListsTotal = 10_000 // elements of all lists in one field's arguments together
+)
+
+// checkLists refuses a field whose arguments hold a list over MaxList, or
+// lists over MaxListsTotal together, as BAD_USER_INPUT naming the input
+// field (extensions.field, e.g. "where.slugIn").
+func checkLists(f *ast.Field, vars map[string]any) *gqlerror.Error {
+	total := 0
+	for _, arg := range f.Arguments {
+		v, err := arg.Value.Value(vars)
+		if err != nil {
+			continue // validation has refused it already
+		}
+		if path, n := longList(arg.Name, v, &total); n > 0 {
+			return listError(f, path, fmt.Sprintf("%s has %d elements; a list takes at most %d", path, n, MaxList))
+		}
+		if total > MaxListsTotal {
+			return listError(f, arg.Name, fmt.Sprintf("the lists in %s have %d elements together; at most %d are allowed", f.Name, total, MaxListsTotal))
+		}
+	}
+	return nil
+}
+
+// longList is the first list within v (named path) over MaxList and its
+// length, or n == 0; it adds the elements of the lists it walks to total.
+func longList(path string, v any, total *int) (string, int) {
+	switch v := v.(type) {
+	case []any:
+		if len(v) > MaxList {
+			return path, len(v)
+		}
+		*total += len(v)
+		for _, e := range v {
+			if p, n := longList(path, e, total); n > 0 {
+				return p, n
+			}
+		}
+	case map[string]any:
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys) // the same answer for the same input
+		for _, k := range keys {
+			if p, n := longList(path+"."+k, v[k], total); n > 0 {
+				return p, n
+			}
+		}
+	}
+	return "", 0
+}
+
+func listError(f *ast.Field, field, message string) *gqlerror.Error {
+	err := gqlerror.ErrorPosf(f.Position, "%s: %s", f.Name, message)
+	err.Extensions = map[string]any{"code": fault.BadUserInput, "field": field}
+	return err
+}
