@@ -243,7 +243,7 @@ func (p *adoptionPager) toCursor(_m *Adoption) Cursor {
 func (p *adoptionPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind}
 	}
 	return keys
 }
@@ -355,6 +355,7 @@ var (
 		},
 		column: adoption.FieldCreatedAt,
 		toTerm: adoption.ByCreatedAt,
+		kind:   paging.Time,
 		toCursor: func(_m *Adoption) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -369,6 +370,7 @@ var (
 		},
 		column: adoption.FieldUpdatedAt,
 		toTerm: adoption.ByUpdatedAt,
+		kind:   paging.Time,
 		toCursor: func(_m *Adoption) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -383,6 +385,7 @@ var (
 		},
 		column: adoption.FieldAdoptedOn,
 		toTerm: adoption.ByAdoptedOn,
+		kind:   paging.Time,
 		toCursor: func(_m *Adoption) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -434,8 +437,9 @@ func (f *AdoptionOrderField) UnmarshalGQL(v interface{}) error {
 type AdoptionOrderField struct {
 	// Value extracts the ordering value from the given Adoption.
 	Value    func(*Adoption) (ent.Value, error)
-	column   string // field or computed.
-	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
+	column   string      // field or computed.
+	zero     string      // the SQL literal NULL reads as, if any (Kokeilu).
+	kind     paging.Kind // what its cursor values must be (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) adoption.OrderOption
 	toCursor func(*Adoption) Cursor
 }
@@ -595,7 +599,7 @@ func (p *discussionPager) toCursor(_m *Discussion) Cursor {
 func (p *discussionPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind}
 	}
 	return keys
 }
@@ -707,6 +711,7 @@ var (
 		},
 		column: discussion.FieldCreatedAt,
 		toTerm: discussion.ByCreatedAt,
+		kind:   paging.Time,
 		toCursor: func(_m *Discussion) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -721,6 +726,7 @@ var (
 		},
 		column: discussion.FieldUpdatedAt,
 		toTerm: discussion.ByUpdatedAt,
+		kind:   paging.Time,
 		toCursor: func(_m *Discussion) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -735,6 +741,7 @@ var (
 		},
 		column: discussion.FieldTitleSortkey,
 		toTerm: discussion.ByTitleSortkey,
+		kind:   paging.Bytes,
 		toCursor: func(_m *Discussion) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -749,6 +756,7 @@ var (
 		},
 		column: discussion.FieldPostCount,
 		toTerm: discussion.ByPostCount,
+		kind:   paging.Int,
 		toCursor: func(_m *Discussion) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -763,6 +771,7 @@ var (
 		},
 		column: discussion.FieldLastPostAt,
 		toTerm: discussion.ByLastPostAt,
+		kind:   paging.Time,
 		toCursor: func(_m *Discussion) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -822,8 +831,9 @@ func (f *DiscussionOrderField) UnmarshalGQL(v interface{}) error {
 type DiscussionOrderField struct {
 	// Value extracts the ordering value from the given Discussion.
 	Value    func(*Discussion) (ent.Value, error)
-	column   string // field or computed.
-	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
+	column   string      // field or computed.
+	zero     string      // the SQL literal NULL reads as, if any (Kokeilu).
+	kind     paging.Kind // what its cursor values must be (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) discussion.OrderOption
 	toCursor func(*Discussion) Cursor
 }
@@ -983,7 +993,7 @@ func (p *linkPager) toCursor(_m *Link) Cursor {
 func (p *linkPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind}
 	}
 	return keys
 }
@@ -1095,6 +1105,7 @@ var (
 		},
 		column: link.FieldCreatedAt,
 		toTerm: link.ByCreatedAt,
+		kind:   paging.Time,
 		toCursor: func(_m *Link) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -1109,6 +1120,7 @@ var (
 		},
 		column: link.FieldUpdatedAt,
 		toTerm: link.ByUpdatedAt,
+		kind:   paging.Time,
 		toCursor: func(_m *Link) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -1123,6 +1135,7 @@ var (
 		},
 		column: link.FieldKind,
 		toTerm: link.ByKind,
+		kind:   paging.Text,
 		toCursor: func(_m *Link) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -1137,6 +1150,7 @@ var (
 		},
 		column: link.FieldWeight,
 		toTerm: link.ByWeight,
+		kind:   paging.Float,
 		toCursor: func(_m *Link) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -1151,6 +1165,7 @@ var (
 		},
 		column: link.FieldValidFrom,
 		toTerm: link.ByValidFrom,
+		kind:   paging.Time,
 		toCursor: func(_m *Link) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -1165,6 +1180,7 @@ var (
 		},
 		column: link.FieldValidTo,
 		toTerm: link.ByValidTo,
+		kind:   paging.Time,
 		toCursor: func(_m *Link) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -1228,8 +1244,9 @@ func (f *LinkOrderField) UnmarshalGQL(v interface{}) error {
 type LinkOrderField struct {
 	// Value extracts the ordering value from the given Link.
 	Value    func(*Link) (ent.Value, error)
-	column   string // field or computed.
-	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
+	column   string      // field or computed.
+	zero     string      // the SQL literal NULL reads as, if any (Kokeilu).
+	kind     paging.Kind // what its cursor values must be (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) link.OrderOption
 	toCursor func(*Link) Cursor
 }
@@ -1389,7 +1406,7 @@ func (p *materialPager) toCursor(_m *Material) Cursor {
 func (p *materialPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind}
 	}
 	return keys
 }
@@ -1501,6 +1518,7 @@ var (
 		},
 		column: material.FieldCreatedAt,
 		toTerm: material.ByCreatedAt,
+		kind:   paging.Time,
 		toCursor: func(_m *Material) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -1515,6 +1533,7 @@ var (
 		},
 		column: material.FieldUpdatedAt,
 		toTerm: material.ByUpdatedAt,
+		kind:   paging.Time,
 		toCursor: func(_m *Material) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -1529,6 +1548,7 @@ var (
 		},
 		column: material.FieldTitleSortkey,
 		toTerm: material.ByTitleSortkey,
+		kind:   paging.Bytes,
 		toCursor: func(_m *Material) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -1543,6 +1563,7 @@ var (
 		},
 		column: material.FieldKind,
 		toTerm: material.ByKind,
+		kind:   paging.Text,
 		toCursor: func(_m *Material) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -1598,8 +1619,9 @@ func (f *MaterialOrderField) UnmarshalGQL(v interface{}) error {
 type MaterialOrderField struct {
 	// Value extracts the ordering value from the given Material.
 	Value    func(*Material) (ent.Value, error)
-	column   string // field or computed.
-	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
+	column   string      // field or computed.
+	zero     string      // the SQL literal NULL reads as, if any (Kokeilu).
+	kind     paging.Kind // what its cursor values must be (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) material.OrderOption
 	toCursor func(*Material) Cursor
 }
@@ -1759,7 +1781,7 @@ func (p *membershipPager) toCursor(_m *Membership) Cursor {
 func (p *membershipPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind}
 	}
 	return keys
 }
@@ -1871,6 +1893,7 @@ var (
 		},
 		column: membership.FieldRole,
 		toTerm: membership.ByRole,
+		kind:   paging.Text,
 		toCursor: func(_m *Membership) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -1885,6 +1908,7 @@ var (
 		},
 		column: membership.FieldJoinedAt,
 		toTerm: membership.ByJoinedAt,
+		kind:   paging.Time,
 		toCursor: func(_m *Membership) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -1932,8 +1956,9 @@ func (f *MembershipOrderField) UnmarshalGQL(v interface{}) error {
 type MembershipOrderField struct {
 	// Value extracts the ordering value from the given Membership.
 	Value    func(*Membership) (ent.Value, error)
-	column   string // field or computed.
-	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
+	column   string      // field or computed.
+	zero     string      // the SQL literal NULL reads as, if any (Kokeilu).
+	kind     paging.Kind // what its cursor values must be (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) membership.OrderOption
 	toCursor func(*Membership) Cursor
 }
@@ -2093,7 +2118,7 @@ func (p *municipalityPager) toCursor(_m *Municipality) Cursor {
 func (p *municipalityPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind}
 	}
 	return keys
 }
@@ -2205,6 +2230,7 @@ var (
 		},
 		column: municipality.FieldNameFiSortkey,
 		toTerm: municipality.ByNameFiSortkey,
+		kind:   paging.Bytes,
 		toCursor: func(_m *Municipality) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -2219,6 +2245,7 @@ var (
 		},
 		column: municipality.FieldNameSvSortkey,
 		toTerm: municipality.ByNameSvSortkey,
+		kind:   paging.Bytes,
 		toCursor: func(_m *Municipality) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -2233,6 +2260,7 @@ var (
 		},
 		column: municipality.FieldNameEnSortkey,
 		toTerm: municipality.ByNameEnSortkey,
+		kind:   paging.Bytes,
 		toCursor: func(_m *Municipality) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -2247,6 +2275,7 @@ var (
 		},
 		column: municipality.FieldCode,
 		toTerm: municipality.ByCode,
+		kind:   paging.Text,
 		toCursor: func(_m *Municipality) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -2262,6 +2291,7 @@ var (
 		column: municipality.FieldPopulation,
 		toTerm: municipality.ByPopulation,
 		zero:   "0",
+		kind:   paging.Int,
 		toCursor: func(_m *Municipality) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -2321,8 +2351,9 @@ func (f *MunicipalityOrderField) UnmarshalGQL(v interface{}) error {
 type MunicipalityOrderField struct {
 	// Value extracts the ordering value from the given Municipality.
 	Value    func(*Municipality) (ent.Value, error)
-	column   string // field or computed.
-	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
+	column   string      // field or computed.
+	zero     string      // the SQL literal NULL reads as, if any (Kokeilu).
+	kind     paging.Kind // what its cursor values must be (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) municipality.OrderOption
 	toCursor func(*Municipality) Cursor
 }
@@ -2482,7 +2513,7 @@ func (p *networkPager) toCursor(_m *Network) Cursor {
 func (p *networkPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind}
 	}
 	return keys
 }
@@ -2594,6 +2625,7 @@ var (
 		},
 		column: network.FieldCreatedAt,
 		toTerm: network.ByCreatedAt,
+		kind:   paging.Time,
 		toCursor: func(_m *Network) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -2608,6 +2640,7 @@ var (
 		},
 		column: network.FieldUpdatedAt,
 		toTerm: network.ByUpdatedAt,
+		kind:   paging.Time,
 		toCursor: func(_m *Network) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -2622,6 +2655,7 @@ var (
 		},
 		column: network.FieldNameSortkey,
 		toTerm: network.ByNameSortkey,
+		kind:   paging.Bytes,
 		toCursor: func(_m *Network) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -2636,6 +2670,7 @@ var (
 		},
 		column: network.FieldKind,
 		toTerm: network.ByKind,
+		kind:   paging.Text,
 		toCursor: func(_m *Network) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -2650,6 +2685,7 @@ var (
 		},
 		column: network.FieldStartsOn,
 		toTerm: network.ByStartsOn,
+		kind:   paging.Time,
 		toCursor: func(_m *Network) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -2664,6 +2700,7 @@ var (
 		},
 		column: network.FieldEndsOn,
 		toTerm: network.ByEndsOn,
+		kind:   paging.Time,
 		toCursor: func(_m *Network) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -2727,8 +2764,9 @@ func (f *NetworkOrderField) UnmarshalGQL(v interface{}) error {
 type NetworkOrderField struct {
 	// Value extracts the ordering value from the given Network.
 	Value    func(*Network) (ent.Value, error)
-	column   string // field or computed.
-	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
+	column   string      // field or computed.
+	zero     string      // the SQL literal NULL reads as, if any (Kokeilu).
+	kind     paging.Kind // what its cursor values must be (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) network.OrderOption
 	toCursor func(*Network) Cursor
 }
@@ -2888,7 +2926,7 @@ func (p *noticePager) toCursor(_m *Notice) Cursor {
 func (p *noticePager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind}
 	}
 	return keys
 }
@@ -3000,6 +3038,7 @@ var (
 		},
 		column: notice.FieldTitleSortkey,
 		toTerm: notice.ByTitleSortkey,
+		kind:   paging.Bytes,
 		toCursor: func(_m *Notice) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -3014,6 +3053,7 @@ var (
 		},
 		column: notice.FieldKind,
 		toTerm: notice.ByKind,
+		kind:   paging.Text,
 		toCursor: func(_m *Notice) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -3028,6 +3068,7 @@ var (
 		},
 		column: notice.FieldEventOn,
 		toTerm: notice.ByEventOn,
+		kind:   paging.Time,
 		toCursor: func(_m *Notice) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -3042,6 +3083,7 @@ var (
 		},
 		column: notice.FieldPublishedAt,
 		toTerm: notice.ByPublishedAt,
+		kind:   paging.Time,
 		toCursor: func(_m *Notice) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -3097,8 +3139,9 @@ func (f *NoticeOrderField) UnmarshalGQL(v interface{}) error {
 type NoticeOrderField struct {
 	// Value extracts the ordering value from the given Notice.
 	Value    func(*Notice) (ent.Value, error)
-	column   string // field or computed.
-	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
+	column   string      // field or computed.
+	zero     string      // the SQL literal NULL reads as, if any (Kokeilu).
+	kind     paging.Kind // what its cursor values must be (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) notice.OrderOption
 	toCursor func(*Notice) Cursor
 }
@@ -3258,7 +3301,7 @@ func (p *operatingmodelPager) toCursor(_m *OperatingModel) Cursor {
 func (p *operatingmodelPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind}
 	}
 	return keys
 }
@@ -3370,6 +3413,7 @@ var (
 		},
 		column: operatingmodel.FieldCreatedAt,
 		toTerm: operatingmodel.ByCreatedAt,
+		kind:   paging.Time,
 		toCursor: func(_m *OperatingModel) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -3384,6 +3428,7 @@ var (
 		},
 		column: operatingmodel.FieldUpdatedAt,
 		toTerm: operatingmodel.ByUpdatedAt,
+		kind:   paging.Time,
 		toCursor: func(_m *OperatingModel) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -3398,6 +3443,7 @@ var (
 		},
 		column: operatingmodel.FieldNameSortkey,
 		toTerm: operatingmodel.ByNameSortkey,
+		kind:   paging.Bytes,
 		toCursor: func(_m *OperatingModel) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -3449,8 +3495,9 @@ func (f *OperatingModelOrderField) UnmarshalGQL(v interface{}) error {
 type OperatingModelOrderField struct {
 	// Value extracts the ordering value from the given OperatingModel.
 	Value    func(*OperatingModel) (ent.Value, error)
-	column   string // field or computed.
-	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
+	column   string      // field or computed.
+	zero     string      // the SQL literal NULL reads as, if any (Kokeilu).
+	kind     paging.Kind // what its cursor values must be (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) operatingmodel.OrderOption
 	toCursor func(*OperatingModel) Cursor
 }
@@ -3610,7 +3657,7 @@ func (p *organizationPager) toCursor(_m *Organization) Cursor {
 func (p *organizationPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind}
 	}
 	return keys
 }
@@ -3722,6 +3769,7 @@ var (
 		},
 		column: organization.FieldCreatedAt,
 		toTerm: organization.ByCreatedAt,
+		kind:   paging.Time,
 		toCursor: func(_m *Organization) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -3736,6 +3784,7 @@ var (
 		},
 		column: organization.FieldUpdatedAt,
 		toTerm: organization.ByUpdatedAt,
+		kind:   paging.Time,
 		toCursor: func(_m *Organization) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -3750,6 +3799,7 @@ var (
 		},
 		column: organization.FieldNameSortkey,
 		toTerm: organization.ByNameSortkey,
+		kind:   paging.Bytes,
 		toCursor: func(_m *Organization) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -3764,6 +3814,7 @@ var (
 		},
 		column: organization.FieldKind,
 		toTerm: organization.ByKind,
+		kind:   paging.Text,
 		toCursor: func(_m *Organization) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -3819,8 +3870,9 @@ func (f *OrganizationOrderField) UnmarshalGQL(v interface{}) error {
 type OrganizationOrderField struct {
 	// Value extracts the ordering value from the given Organization.
 	Value    func(*Organization) (ent.Value, error)
-	column   string // field or computed.
-	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
+	column   string      // field or computed.
+	zero     string      // the SQL literal NULL reads as, if any (Kokeilu).
+	kind     paging.Kind // what its cursor values must be (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) organization.OrderOption
 	toCursor func(*Organization) Cursor
 }
@@ -3980,7 +4032,7 @@ func (p *pilotPager) toCursor(_m *Pilot) Cursor {
 func (p *pilotPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind}
 	}
 	return keys
 }
@@ -4092,6 +4144,7 @@ var (
 		},
 		column: pilot.FieldCreatedAt,
 		toTerm: pilot.ByCreatedAt,
+		kind:   paging.Time,
 		toCursor: func(_m *Pilot) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -4106,6 +4159,7 @@ var (
 		},
 		column: pilot.FieldUpdatedAt,
 		toTerm: pilot.ByUpdatedAt,
+		kind:   paging.Time,
 		toCursor: func(_m *Pilot) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -4120,6 +4174,7 @@ var (
 		},
 		column: pilot.FieldTitleSortkey,
 		toTerm: pilot.ByTitleSortkey,
+		kind:   paging.Bytes,
 		toCursor: func(_m *Pilot) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -4134,6 +4189,7 @@ var (
 		},
 		column: pilot.FieldStatus,
 		toTerm: pilot.ByStatus,
+		kind:   paging.Text,
 		toCursor: func(_m *Pilot) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -4148,6 +4204,7 @@ var (
 		},
 		column: pilot.FieldStartsOn,
 		toTerm: pilot.ByStartsOn,
+		kind:   paging.Time,
 		toCursor: func(_m *Pilot) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -4162,6 +4219,7 @@ var (
 		},
 		column: pilot.FieldEndsOn,
 		toTerm: pilot.ByEndsOn,
+		kind:   paging.Time,
 		toCursor: func(_m *Pilot) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -4225,8 +4283,9 @@ func (f *PilotOrderField) UnmarshalGQL(v interface{}) error {
 type PilotOrderField struct {
 	// Value extracts the ordering value from the given Pilot.
 	Value    func(*Pilot) (ent.Value, error)
-	column   string // field or computed.
-	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
+	column   string      // field or computed.
+	zero     string      // the SQL literal NULL reads as, if any (Kokeilu).
+	kind     paging.Kind // what its cursor values must be (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) pilot.OrderOption
 	toCursor func(*Pilot) Cursor
 }
@@ -4386,7 +4445,7 @@ func (p *postPager) toCursor(_m *Post) Cursor {
 func (p *postPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind}
 	}
 	return keys
 }
@@ -4498,6 +4557,7 @@ var (
 		},
 		column: post.FieldCreatedAt,
 		toTerm: post.ByCreatedAt,
+		kind:   paging.Time,
 		toCursor: func(_m *Post) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -4541,8 +4601,9 @@ func (f *PostOrderField) UnmarshalGQL(v interface{}) error {
 type PostOrderField struct {
 	// Value extracts the ordering value from the given Post.
 	Value    func(*Post) (ent.Value, error)
-	column   string // field or computed.
-	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
+	column   string      // field or computed.
+	zero     string      // the SQL literal NULL reads as, if any (Kokeilu).
+	kind     paging.Kind // what its cursor values must be (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) post.OrderOption
 	toCursor func(*Post) Cursor
 }
@@ -4702,7 +4763,7 @@ func (p *regionPager) toCursor(_m *Region) Cursor {
 func (p *regionPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind}
 	}
 	return keys
 }
@@ -4814,6 +4875,7 @@ var (
 		},
 		column: region.FieldNameFiSortkey,
 		toTerm: region.ByNameFiSortkey,
+		kind:   paging.Bytes,
 		toCursor: func(_m *Region) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -4828,6 +4890,7 @@ var (
 		},
 		column: region.FieldNameSvSortkey,
 		toTerm: region.ByNameSvSortkey,
+		kind:   paging.Bytes,
 		toCursor: func(_m *Region) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -4842,6 +4905,7 @@ var (
 		},
 		column: region.FieldNameEnSortkey,
 		toTerm: region.ByNameEnSortkey,
+		kind:   paging.Bytes,
 		toCursor: func(_m *Region) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -4856,6 +4920,7 @@ var (
 		},
 		column: region.FieldCode,
 		toTerm: region.ByCode,
+		kind:   paging.Text,
 		toCursor: func(_m *Region) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -4871,6 +4936,7 @@ var (
 		column: region.FieldPopulation,
 		toTerm: region.ByPopulation,
 		zero:   "0",
+		kind:   paging.Int,
 		toCursor: func(_m *Region) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -4930,8 +4996,9 @@ func (f *RegionOrderField) UnmarshalGQL(v interface{}) error {
 type RegionOrderField struct {
 	// Value extracts the ordering value from the given Region.
 	Value    func(*Region) (ent.Value, error)
-	column   string // field or computed.
-	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
+	column   string      // field or computed.
+	zero     string      // the SQL literal NULL reads as, if any (Kokeilu).
+	kind     paging.Kind // what its cursor values must be (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) region.OrderOption
 	toCursor func(*Region) Cursor
 }
@@ -5091,7 +5158,7 @@ func (p *surveyPager) toCursor(_m *Survey) Cursor {
 func (p *surveyPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind}
 	}
 	return keys
 }
@@ -5203,6 +5270,7 @@ var (
 		},
 		column: survey.FieldCreatedAt,
 		toTerm: survey.ByCreatedAt,
+		kind:   paging.Time,
 		toCursor: func(_m *Survey) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -5217,6 +5285,7 @@ var (
 		},
 		column: survey.FieldUpdatedAt,
 		toTerm: survey.ByUpdatedAt,
+		kind:   paging.Time,
 		toCursor: func(_m *Survey) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -5231,6 +5300,7 @@ var (
 		},
 		column: survey.FieldTitleSortkey,
 		toTerm: survey.ByTitleSortkey,
+		kind:   paging.Bytes,
 		toCursor: func(_m *Survey) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -5245,6 +5315,7 @@ var (
 		},
 		column: survey.FieldOpensAt,
 		toTerm: survey.ByOpensAt,
+		kind:   paging.Time,
 		toCursor: func(_m *Survey) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -5259,6 +5330,7 @@ var (
 		},
 		column: survey.FieldClosesAt,
 		toTerm: survey.ByClosesAt,
+		kind:   paging.Time,
 		toCursor: func(_m *Survey) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -5318,8 +5390,9 @@ func (f *SurveyOrderField) UnmarshalGQL(v interface{}) error {
 type SurveyOrderField struct {
 	// Value extracts the ordering value from the given Survey.
 	Value    func(*Survey) (ent.Value, error)
-	column   string // field or computed.
-	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
+	column   string      // field or computed.
+	zero     string      // the SQL literal NULL reads as, if any (Kokeilu).
+	kind     paging.Kind // what its cursor values must be (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) survey.OrderOption
 	toCursor func(*Survey) Cursor
 }
@@ -5569,8 +5642,9 @@ func (_m *SurveyResponseQuery) Paginate(
 type SurveyResponseOrderField struct {
 	// Value extracts the ordering value from the given SurveyResponse.
 	Value    func(*SurveyResponse) (ent.Value, error)
-	column   string // field or computed.
-	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
+	column   string      // field or computed.
+	zero     string      // the SQL literal NULL reads as, if any (Kokeilu).
+	kind     paging.Kind // what its cursor values must be (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) surveyresponse.OrderOption
 	toCursor func(*SurveyResponse) Cursor
 }
@@ -5730,7 +5804,7 @@ func (p *themePager) toCursor(_m *Theme) Cursor {
 func (p *themePager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind}
 	}
 	return keys
 }
@@ -5842,6 +5916,7 @@ var (
 		},
 		column: theme.FieldNameFiSortkey,
 		toTerm: theme.ByNameFiSortkey,
+		kind:   paging.Bytes,
 		toCursor: func(_m *Theme) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -5856,6 +5931,7 @@ var (
 		},
 		column: theme.FieldNameSvSortkey,
 		toTerm: theme.ByNameSvSortkey,
+		kind:   paging.Bytes,
 		toCursor: func(_m *Theme) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -5870,6 +5946,7 @@ var (
 		},
 		column: theme.FieldNameEnSortkey,
 		toTerm: theme.ByNameEnSortkey,
+		kind:   paging.Bytes,
 		toCursor: func(_m *Theme) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -5884,6 +5961,7 @@ var (
 		},
 		column: theme.FieldSlug,
 		toTerm: theme.BySlug,
+		kind:   paging.Text,
 		toCursor: func(_m *Theme) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -5939,8 +6017,9 @@ func (f *ThemeOrderField) UnmarshalGQL(v interface{}) error {
 type ThemeOrderField struct {
 	// Value extracts the ordering value from the given Theme.
 	Value    func(*Theme) (ent.Value, error)
-	column   string // field or computed.
-	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
+	column   string      // field or computed.
+	zero     string      // the SQL literal NULL reads as, if any (Kokeilu).
+	kind     paging.Kind // what its cursor values must be (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) theme.OrderOption
 	toCursor func(*Theme) Cursor
 }
@@ -6100,7 +6179,7 @@ func (p *userPager) toCursor(_m *User) Cursor {
 func (p *userPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind}
 	}
 	return keys
 }
@@ -6212,6 +6291,7 @@ var (
 		},
 		column: user.FieldCreatedAt,
 		toTerm: user.ByCreatedAt,
+		kind:   paging.Time,
 		toCursor: func(_m *User) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -6226,6 +6306,7 @@ var (
 		},
 		column: user.FieldUpdatedAt,
 		toTerm: user.ByUpdatedAt,
+		kind:   paging.Time,
 		toCursor: func(_m *User) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -6240,6 +6321,7 @@ var (
 		},
 		column: user.FieldDisplayNameSortkey,
 		toTerm: user.ByDisplayNameSortkey,
+		kind:   paging.Bytes,
 		toCursor: func(_m *User) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -6291,8 +6373,9 @@ func (f *UserOrderField) UnmarshalGQL(v interface{}) error {
 type UserOrderField struct {
 	// Value extracts the ordering value from the given User.
 	Value    func(*User) (ent.Value, error)
-	column   string // field or computed.
-	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
+	column   string      // field or computed.
+	zero     string      // the SQL literal NULL reads as, if any (Kokeilu).
+	kind     paging.Kind // what its cursor values must be (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) user.OrderOption
 	toCursor func(*User) Cursor
 }
@@ -6452,7 +6535,7 @@ func (p *wellbeingcountyPager) toCursor(_m *WellbeingCounty) Cursor {
 func (p *wellbeingcountyPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind}
 	}
 	return keys
 }
@@ -6564,6 +6647,7 @@ var (
 		},
 		column: wellbeingcounty.FieldNameFiSortkey,
 		toTerm: wellbeingcounty.ByNameFiSortkey,
+		kind:   paging.Bytes,
 		toCursor: func(_m *WellbeingCounty) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -6578,6 +6662,7 @@ var (
 		},
 		column: wellbeingcounty.FieldNameSvSortkey,
 		toTerm: wellbeingcounty.ByNameSvSortkey,
+		kind:   paging.Bytes,
 		toCursor: func(_m *WellbeingCounty) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -6592,6 +6677,7 @@ var (
 		},
 		column: wellbeingcounty.FieldNameEnSortkey,
 		toTerm: wellbeingcounty.ByNameEnSortkey,
+		kind:   paging.Bytes,
 		toCursor: func(_m *WellbeingCounty) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -6606,6 +6692,7 @@ var (
 		},
 		column: wellbeingcounty.FieldCode,
 		toTerm: wellbeingcounty.ByCode,
+		kind:   paging.Text,
 		toCursor: func(_m *WellbeingCounty) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -6620,6 +6707,7 @@ var (
 		},
 		column: wellbeingcounty.FieldKind,
 		toTerm: wellbeingcounty.ByKind,
+		kind:   paging.Text,
 		toCursor: func(_m *WellbeingCounty) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -6635,6 +6723,7 @@ var (
 		column: wellbeingcounty.FieldPopulation,
 		toTerm: wellbeingcounty.ByPopulation,
 		zero:   "0",
+		kind:   paging.Int,
 		toCursor: func(_m *WellbeingCounty) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -6698,8 +6787,9 @@ func (f *WellbeingCountyOrderField) UnmarshalGQL(v interface{}) error {
 type WellbeingCountyOrderField struct {
 	// Value extracts the ordering value from the given WellbeingCounty.
 	Value    func(*WellbeingCounty) (ent.Value, error)
-	column   string // field or computed.
-	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
+	column   string      // field or computed.
+	zero     string      // the SQL literal NULL reads as, if any (Kokeilu).
+	kind     paging.Kind // what its cursor values must be (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) wellbeingcounty.OrderOption
 	toCursor func(*WellbeingCounty) Cursor
 }
@@ -6859,7 +6949,7 @@ func (p *workshopPager) toCursor(_m *Workshop) Cursor {
 func (p *workshopPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind}
 	}
 	return keys
 }
@@ -6971,6 +7061,7 @@ var (
 		},
 		column: workshop.FieldCreatedAt,
 		toTerm: workshop.ByCreatedAt,
+		kind:   paging.Time,
 		toCursor: func(_m *Workshop) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -6985,6 +7076,7 @@ var (
 		},
 		column: workshop.FieldUpdatedAt,
 		toTerm: workshop.ByUpdatedAt,
+		kind:   paging.Time,
 		toCursor: func(_m *Workshop) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -6999,6 +7091,7 @@ var (
 		},
 		column: workshop.FieldTitleSortkey,
 		toTerm: workshop.ByTitleSortkey,
+		kind:   paging.Bytes,
 		toCursor: func(_m *Workshop) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -7013,6 +7106,7 @@ var (
 		},
 		column: workshop.FieldStartsAt,
 		toTerm: workshop.ByStartsAt,
+		kind:   paging.Time,
 		toCursor: func(_m *Workshop) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -7068,8 +7162,9 @@ func (f *WorkshopOrderField) UnmarshalGQL(v interface{}) error {
 type WorkshopOrderField struct {
 	// Value extracts the ordering value from the given Workshop.
 	Value    func(*Workshop) (ent.Value, error)
-	column   string // field or computed.
-	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
+	column   string      // field or computed.
+	zero     string      // the SQL literal NULL reads as, if any (Kokeilu).
+	kind     paging.Kind // what its cursor values must be (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) workshop.OrderOption
 	toCursor func(*Workshop) Cursor
 }
@@ -7229,7 +7324,7 @@ func (p *workshopregistrationPager) toCursor(_m *WorkshopRegistration) Cursor {
 func (p *workshopregistrationPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind}
 	}
 	return keys
 }
@@ -7341,6 +7436,7 @@ var (
 		},
 		column: workshopregistration.FieldStatus,
 		toTerm: workshopregistration.ByStatus,
+		kind:   paging.Text,
 		toCursor: func(_m *WorkshopRegistration) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -7355,6 +7451,7 @@ var (
 		},
 		column: workshopregistration.FieldRegisteredAt,
 		toTerm: workshopregistration.ByRegisteredAt,
+		kind:   paging.Time,
 		toCursor: func(_m *WorkshopRegistration) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -7402,8 +7499,9 @@ func (f *WorkshopRegistrationOrderField) UnmarshalGQL(v interface{}) error {
 type WorkshopRegistrationOrderField struct {
 	// Value extracts the ordering value from the given WorkshopRegistration.
 	Value    func(*WorkshopRegistration) (ent.Value, error)
-	column   string // field or computed.
-	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
+	column   string      // field or computed.
+	zero     string      // the SQL literal NULL reads as, if any (Kokeilu).
+	kind     paging.Kind // what its cursor values must be (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) workshopregistration.OrderOption
 	toCursor func(*WorkshopRegistration) Cursor
 }
@@ -7563,7 +7661,7 @@ func (p *workspacePager) toCursor(_m *Workspace) Cursor {
 func (p *workspacePager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind}
 	}
 	return keys
 }
@@ -7675,6 +7773,7 @@ var (
 		},
 		column: workspace.FieldCreatedAt,
 		toTerm: workspace.ByCreatedAt,
+		kind:   paging.Time,
 		toCursor: func(_m *Workspace) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -7689,6 +7788,7 @@ var (
 		},
 		column: workspace.FieldUpdatedAt,
 		toTerm: workspace.ByUpdatedAt,
+		kind:   paging.Time,
 		toCursor: func(_m *Workspace) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -7703,6 +7803,7 @@ var (
 		},
 		column: workspace.FieldNameSortkey,
 		toTerm: workspace.ByNameSortkey,
+		kind:   paging.Bytes,
 		toCursor: func(_m *Workspace) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -7754,8 +7855,9 @@ func (f *WorkspaceOrderField) UnmarshalGQL(v interface{}) error {
 type WorkspaceOrderField struct {
 	// Value extracts the ordering value from the given Workspace.
 	Value    func(*Workspace) (ent.Value, error)
-	column   string // field or computed.
-	zero     string // the SQL literal NULL reads as, if any (Kokeilu).
+	column   string      // field or computed.
+	zero     string      // the SQL literal NULL reads as, if any (Kokeilu).
+	kind     paging.Kind // what its cursor values must be (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) workspace.OrderOption
 	toCursor func(*Workspace) Cursor
 }

@@ -1,6 +1,7 @@
 package netgraph
 
 import (
+	"math"
 	"slices"
 
 	"gonum.org/v1/gonum/graph"
@@ -32,10 +33,7 @@ func newGonumGraph(g *Graph) *gonumGraph {
 	for i := range g.Nodes {
 		ties = ties[:0]
 		for _, ei := range g.adj[i] {
-			w := g.Edges[ei].Weight
-			if w <= 0 {
-				w = 1
-			}
+			w := tieWeight(g.Edges[ei].Weight)
 			ties = append(ties, tie{g.other(ei, int32(i)), w})
 		}
 		slices.SortFunc(ties, func(a, b tie) int { return int(a.to) - int(b.to) })
@@ -161,4 +159,22 @@ func (d distances) Weight(x, y int64) (float64, bool) {
 	}
 	w, ok := d.gonumGraph.weight(x, y)
 	return 1 / w, ok
+}
+
+// Link weights are 0.001–1,000 (the Link schema refuses others). Rows stored
+// before that bound may hold 0, a denormal, a huge value or infinity: read
+// them into the range (0 and NaN as the default 1) so that sums over parallel
+// links stay finite and every algorithm answers.
+const minWeight, maxWeight = 0.001, 1000
+
+func tieWeight(w float64) float64 {
+	switch {
+	case w <= 0 || math.IsNaN(w):
+		return 1
+	case w < minWeight:
+		return minWeight
+	case w > maxWeight:
+		return maxWeight
+	}
+	return w
 }

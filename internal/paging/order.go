@@ -1,6 +1,8 @@
 package paging
 
 import (
+	"time"
+
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent/dialect/sql"
 
@@ -24,6 +26,45 @@ type Key struct {
 	// and paged as that value, as clients see it (its cursors cannot tell
 	// NULL from zero).
 	Zero string
+	// Kind is what the key's cursor values must be: a cursor of another
+	// order (or a forged one) is BAD_USER_INPUT, not a database error
+	// (PostgreSQL refuses a text compared with a number or a date).
+	Kind Kind
+}
+
+// Kind is the kind of a column's values as a cursor carries them.
+type Kind uint8
+
+const (
+	Any Kind = iota
+	Int
+	Float
+	Text
+	Time
+	Bool
+	Bytes
+)
+
+// fits tells whether a cursor value (as msgpack decodes it) may stand for
+// a value of kind k.
+func (k Kind) fits(v any) bool {
+	switch v.(type) {
+	case nil:
+		return true
+	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
+		return k == Int || k == Float || k == Any
+	case float32, float64:
+		return k == Float || k == Any
+	case string:
+		return k == Text || k == Any
+	case time.Time:
+		return k == Time || k == Any
+	case bool:
+		return k == Bool || k == Any
+	case []byte:
+		return k == Bytes || k == Any
+	}
+	return k == Any
 }
 
 // expr is the key's value in SQL, its column named by name.
@@ -97,7 +138,7 @@ func CursorPredicates(after, before *entgql.Cursor[int], keys []Key, idColumn st
 		if c.cursor.Value == nil && len(keys) == 0 {
 			ok = true
 		}
-		if !ok || len(values) != len(keys) {
+		if !ok || len(values) != len(keys) || !fit(keys, values) {
 			return nil, fault.BadInput(c.arg, "%s is a cursor of another orderBy", c.arg)
 		}
 		cursor, isAfter := c.cursor, c.after
@@ -106,6 +147,15 @@ func CursorPredicates(after, before *entgql.Cursor[int], keys []Key, idColumn st
 		})
 	}
 	return out, nil
+}
+
+func fit(keys []Key, values []any) bool {
+	for i, k := range keys {
+		if !k.Kind.fits(values[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // beyond is the predicate of the rows strictly after (or before) the row

@@ -6,14 +6,14 @@ import (
 	"kokeilu/internal/testdb"
 )
 
-// TestReviewGraphRegionFilterKeepsOnlyItsPilots: regionCode keeps "only
+// TestGraphRegionFilterKeepsOnlyItsPilots: regionCode keeps "only
 // municipalities of this region, organisations located there, and what they
 // are tied to". No shipped experiment has a participant in Åland (region
 // 21), yet the filter keeps every pilot: pilots stay tied to their
 // programme networks, so the degree pruning in netgraph.Apply never drops
 // them. The graph of region 21 must hold as many pilots as
 // pilots(where: region 21) counts: none.
-func TestReviewGraphRegionFilterKeepsOnlyItsPilots(t *testing.T) {
+func TestGraphRegionFilterKeepsOnlyItsPilots(t *testing.T) {
 	a := newAPI(t, testdb.SQLite, true)
 	var got struct {
 		Pilots struct{ TotalCount int }

@@ -6,14 +6,14 @@ import (
 	"kokeilu/internal/testdb"
 )
 
-// TestReviewCursorOfAnotherOrderIsNotInternal: a connection cursor carries
+// TestCursorOfAnotherOrderIsNotInternal: a connection cursor carries
 // the last row's value of the ordering column, and a client may send it
 // back with another orderBy (or forge it). On PostgreSQL the value is bound
 // to the new column as is — a text compared to an integer, a date or a
 // timestamp — and the statement fails: INTERNAL. SQLite compares anything
 // with anything, so the same request returns data there. A cursor that does
 // not fit the order must be BAD_USER_INPUT (field "after"), not INTERNAL.
-func TestReviewCursorOfAnotherOrderIsNotInternal(t *testing.T) {
+func TestCursorOfAnotherOrderIsNotInternal(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
 		a := newAPI(t, b, false)
 		var page struct {

@@ -6,14 +6,14 @@ import (
 	"kokeilu/internal/testdb"
 )
 
-// TestReviewInfiniteTieIsNotInternal: two links of weight 1e308 between the
+// TestStoredInfiniteTieIsNotInternal: two links of weight 1e308 between the
 // same two municipalities (any signed-in user may create them) sum to a
 // tie of +Inf. EIGENVECTOR centrality then yields non-finite scores, which
 // the JSON writer refuses (INTERNAL per score), and communities panics
 // inside gonum's Louvain (index out of range [-1], INTERNAL). Both must
 // answer without INTERNAL (PAGERANK, which never returns at all, is
-// TestReviewPageRankWithInfiniteTieAnswers).
-func TestReviewInfiniteTieIsNotInternal(t *testing.T) {
+// TestPageRankWithStoredInfiniteTieAnswers).
+func TestStoredInfiniteTieIsNotInternal(t *testing.T) {
 	a := newAPI(t, testdb.SQLite, true)
 	token, _ := a.register("inf@example.fi", "Inf")
 	var ids struct{ A, B struct{ ID string } }
