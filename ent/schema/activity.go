@@ -19,7 +19,7 @@ import (
 type Survey struct{ ent.Schema }
 
 func (Survey) Mixin() []ent.Mixin {
-	return []ent.Mixin{TimeMixin{}, keysOf("title", "TITLE")}
+	return []ent.Mixin{TimeMixin{}, keysOf("title", "TITLE"), WorkspaceContentMixin{}}
 }
 
 func (Survey) Fields() []ent.Field {
@@ -91,7 +91,7 @@ func (SurveyResponse) Policy() ent.Policy { return policy.SurveyResponse() }
 type Workshop struct{ ent.Schema }
 
 func (Workshop) Mixin() []ent.Mixin {
-	return []ent.Mixin{TimeMixin{}, keysOf("title", "TITLE")}
+	return []ent.Mixin{TimeMixin{}, keysOf("title", "TITLE"), WorkspaceContentMixin{}}
 }
 
 func (Workshop) Fields() []ent.Field {

@@ -108,7 +108,7 @@ func (Membership) Annotations() []schema.Annotation {
 type Discussion struct{ ent.Schema }
 
 func (Discussion) Mixin() []ent.Mixin {
-	return []ent.Mixin{TimeMixin{}, keysOf("title", "TITLE")}
+	return []ent.Mixin{TimeMixin{}, keysOf("title", "TITLE"), WorkspaceContentMixin{}}
 }
 
 func (Discussion) Fields() []ent.Field {
@@ -170,7 +170,9 @@ func (Post) Annotations() []schema.Annotation {
 // Notice is an ilmoitus on a workspace's notice board, often of a seminar.
 type Notice struct{ ent.Schema }
 
-func (Notice) Mixin() []ent.Mixin { return []ent.Mixin{keysOf("title", "TITLE")} }
+func (Notice) Mixin() []ent.Mixin {
+	return []ent.Mixin{keysOf("title", "TITLE"), WorkspaceContentMixin{}}
+}
 
 func (Notice) Fields() []ent.Field {
 	return []ent.Field{
@@ -210,7 +212,7 @@ func (Notice) Annotations() []schema.Annotation { return rootList() }
 type Material struct{ ent.Schema }
 
 func (Material) Mixin() []ent.Mixin {
-	return []ent.Mixin{TimeMixin{}, keysOf("title", "TITLE")}
+	return []ent.Mixin{TimeMixin{}, keysOf("title", "TITLE"), WorkspaceContentMixin{}}
 }
 
 func (Material) Fields() []ent.Field {

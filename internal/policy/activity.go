@@ -17,17 +17,11 @@ import (
 	"kokeilu/internal/fault"
 )
 
-// Survey: read as the workspace's contents; created, closed and removed by
-// its admins and owners.
+// Survey (after WorkspaceContent, which reads it as the workspace's
+// contents): created, closed and removed by its admins and owners.
 func Survey() ent.Policy {
 	return privacy.Policy{
-		Query: privacy.QueryPolicy{
-			privacy.SurveyQueryRuleFunc(func(ctx context.Context, q *ent.SurveyQuery) error {
-				return filterFor(ctx, func(v *auth.Viewer) { q.Where(SurveyVisible(v)) })
-			}),
-		},
 		Mutation: privacy.MutationPolicy{
-			requireViewer(),
 			managedContent("surveys", func(ctx context.Context, c *ent.Client, id int) (int, error) {
 				return c.Survey.Query().Where(survey.ID(id)).QueryWorkspace().OnlyID(ctx)
 			}),
@@ -85,17 +79,11 @@ func SurveyResponse() ent.Policy {
 	}
 }
 
-// Workshop: read as the workspace's contents; arranged by its admins and
-// owners.
+// Workshop (after WorkspaceContent, which reads it as the workspace's
+// contents): arranged by its admins and owners.
 func Workshop() ent.Policy {
 	return privacy.Policy{
-		Query: privacy.QueryPolicy{
-			privacy.WorkshopQueryRuleFunc(func(ctx context.Context, q *ent.WorkshopQuery) error {
-				return filterFor(ctx, func(v *auth.Viewer) { q.Where(WorkshopVisible(v)) })
-			}),
-		},
 		Mutation: privacy.MutationPolicy{
-			requireViewer(),
 			managedContent("workshops", func(ctx context.Context, c *ent.Client, id int) (int, error) {
 				return c.Workshop.Query().Where(workshop.ID(id)).QueryWorkspace().OnlyID(ctx)
 			}),
@@ -233,7 +221,8 @@ func AdoptionHasOneAdopter() ent.Hook {
 	}, ent.OpCreate)
 }
 
-// SurveyVisible and WorkshopVisible: read as the workspace's contents.
+// SurveyVisible and WorkshopVisible: read as the workspace's contents
+// (WorkspaceContent).
 func SurveyVisible(v *auth.Viewer) predicate.Survey {
 	return survey.HasWorkspaceWith(contentVisible(v))
 }
