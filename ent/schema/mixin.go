@@ -123,7 +123,7 @@ func sourceURLField() ent.Field {
 }
 
 // slugField is a URL key. Left out of create inputs: a hook derives it from
-// the name or title (see internal/policy).
+// the name or title (see internal/integrity).
 func slugField() ent.Field {
 	return chars(field.String("slug").NotEmpty().Unique().
 		Comment("The URL key, derived from the name or title when it is created, unique.").

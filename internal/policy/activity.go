@@ -5,7 +5,6 @@ import (
 
 	"kokeilu/ent"
 	"kokeilu/ent/adoption"
-	"kokeilu/ent/hook"
 	"kokeilu/ent/operatingmodel"
 	"kokeilu/ent/predicate"
 	"kokeilu/ent/privacy"
@@ -199,26 +198,6 @@ func OperatingModelCreator(ctx context.Context, c *ent.Client, id int) (int, boo
 
 func AdoptionCreator(ctx context.Context, c *ent.Client, id int) (int, bool, error) {
 	return firstID(c.Adoption.Query().Where(adoption.ID(id)).QueryCreatedBy().IDs(auth.System(ctx)))
-}
-
-// OperatingModelSlugExists is the uniqueness check of SlugFromName.
-func OperatingModelSlugExists(ctx context.Context, c *ent.Client, s string) (bool, error) {
-	return c.OperatingModel.Query().Where(operatingmodel.Slug(s)).Exist(ctx)
-}
-
-// AdoptionHasOneAdopter refuses an adoption without an adopter or with two:
-// it is a municipality's or a pilot's.
-func AdoptionHasOneAdopter() ent.Hook {
-	return hook.On(func(next ent.Mutator) ent.Mutator {
-		return hook.AdoptionFunc(func(ctx context.Context, m *ent.AdoptionMutation) (ent.Value, error) {
-			_, byMunicipality := m.MunicipalityID()
-			_, byPilot := m.PilotID()
-			if byMunicipality == byPilot {
-				return nil, fault.BadInput("municipalityID", "an adoption names either a municipality or a pilot as adopter")
-			}
-			return next.Mutate(ctx, m)
-		})
-	}, ent.OpCreate)
 }
 
 // SurveyVisible and WorkshopVisible: read as the workspace's contents
