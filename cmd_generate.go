@@ -7,15 +7,15 @@ import (
 	"io"
 	"time"
 
-	"kokeilu/bench/dataset"
 	"kokeilu/internal/auth"
 	"kokeilu/internal/database"
+	"kokeilu/internal/dataset"
 	"kokeilu/internal/search"
 	"kokeilu/internal/seed"
 )
 
 // generate is `kokeilu generate`: it fills the database of -dsn with a
-// synthetic data set over the real municipalities (see bench/dataset),
+// synthetic data set over the real municipalities (see internal/dataset),
 // the same for the same -seed, printing progress to stderr.
 func generate(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("generate", flag.ContinueOnError)

@@ -29,10 +29,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"kokeilu/bench/dataset"
 	_ "kokeilu/ent/runtime"
 	"kokeilu/internal/auth"
 	"kokeilu/internal/database"
+	"kokeilu/internal/dataset"
 	"kokeilu/internal/seed"
 	"kokeilu/internal/server"
 )

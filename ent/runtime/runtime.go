@@ -119,7 +119,7 @@ func init() {
 	// datarevision.DefaultNumber holds the default value on creation for the number field.
 	datarevision.DefaultNumber = datarevisionDescNumber.Default.(int64)
 	discussionMixin := schema.Discussion{}.Mixin()
-	discussion.Policy = privacy.NewPolicies(schema.Discussion{})
+	discussion.Policy = privacy.NewPolicies(discussionMixin[2], schema.Discussion{})
 	discussion.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			if err := discussion.Policy.EvalMutation(ctx, m); err != nil {
@@ -255,7 +255,7 @@ func init() {
 		}
 	}()
 	materialMixin := schema.Material{}.Mixin()
-	material.Policy = privacy.NewPolicies(schema.Material{})
+	material.Policy = privacy.NewPolicies(materialMixin[2], schema.Material{})
 	material.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			if err := material.Policy.EvalMutation(ctx, m); err != nil {
@@ -542,7 +542,7 @@ func init() {
 		}
 	}()
 	noticeMixin := schema.Notice{}.Mixin()
-	notice.Policy = privacy.NewPolicies(schema.Notice{})
+	notice.Policy = privacy.NewPolicies(noticeMixin[1], schema.Notice{})
 	notice.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			if err := notice.Policy.EvalMutation(ctx, m); err != nil {
@@ -1131,7 +1131,7 @@ func init() {
 	// session.DefaultCreatedAt holds the default value on creation for the created_at field.
 	session.DefaultCreatedAt = sessionDescCreatedAt.Default.(func() time.Time)
 	surveyMixin := schema.Survey{}.Mixin()
-	survey.Policy = privacy.NewPolicies(schema.Survey{})
+	survey.Policy = privacy.NewPolicies(surveyMixin[2], schema.Survey{})
 	survey.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			if err := survey.Policy.EvalMutation(ctx, m); err != nil {
@@ -1373,7 +1373,7 @@ func init() {
 		}
 	}()
 	workshopMixin := schema.Workshop{}.Mixin()
-	workshop.Policy = privacy.NewPolicies(schema.Workshop{})
+	workshop.Policy = privacy.NewPolicies(workshopMixin[2], schema.Workshop{})
 	workshop.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			if err := workshop.Policy.EvalMutation(ctx, m); err != nil {

@@ -10,6 +10,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
+	"kokeilu/internal/integrity"
 	"kokeilu/internal/policy"
 	"kokeilu/internal/questionnaire"
 )
@@ -19,7 +20,7 @@ import (
 type Survey struct{ ent.Schema }
 
 func (Survey) Mixin() []ent.Mixin {
-	return []ent.Mixin{TimeMixin{}, keysOf("title", "TITLE")}
+	return []ent.Mixin{TimeMixin{}, keysOf("title", "TITLE"), WorkspaceContentMixin{}}
 }
 
 func (Survey) Fields() []ent.Field {
@@ -53,7 +54,7 @@ func (Survey) Indexes() []ent.Index {
 func (Survey) Policy() ent.Policy { return policy.Survey() }
 
 func (Survey) Hooks() []ent.Hook {
-	return []ent.Hook{policy.SetCreator(), policy.DatesInOrder("opens_at", "closes_at", "closesAt")}
+	return []ent.Hook{integrity.SetCreator(), integrity.DatesInOrder("opens_at", "closes_at", "closesAt")}
 }
 
 func (Survey) Annotations() []schema.Annotation { return rootList() }
@@ -91,7 +92,7 @@ func (SurveyResponse) Policy() ent.Policy { return policy.SurveyResponse() }
 type Workshop struct{ ent.Schema }
 
 func (Workshop) Mixin() []ent.Mixin {
-	return []ent.Mixin{TimeMixin{}, keysOf("title", "TITLE")}
+	return []ent.Mixin{TimeMixin{}, keysOf("title", "TITLE"), WorkspaceContentMixin{}}
 }
 
 func (Workshop) Fields() []ent.Field {
@@ -124,7 +125,7 @@ func (Workshop) Indexes() []ent.Index {
 func (Workshop) Policy() ent.Policy { return policy.Workshop() }
 
 func (Workshop) Hooks() []ent.Hook {
-	return []ent.Hook{policy.SetCreator(), policy.DatesInOrder("starts_at", "ends_at", "endsAt")}
+	return []ent.Hook{integrity.SetCreator(), integrity.DatesInOrder("starts_at", "ends_at", "endsAt")}
 }
 
 func (Workshop) Annotations() []schema.Annotation { return rootList() }

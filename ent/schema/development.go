@@ -11,6 +11,7 @@ import (
 	"kokeilu/ent/link"
 	"kokeilu/ent/network"
 	"kokeilu/ent/pilot"
+	"kokeilu/internal/integrity"
 	"kokeilu/internal/policy"
 )
 
@@ -149,10 +150,10 @@ func (Pilot) Policy() ent.Policy {
 
 func (Pilot) Hooks() []ent.Hook {
 	return []ent.Hook{
-		policy.SetCreator(),
-		policy.SlugFromName(pilot.FieldTitle, policy.PilotSlugExists),
-		policy.DatesInOrder(pilot.FieldStartsOn, pilot.FieldEndsOn, "endsOn"),
-		policy.LeadTakesPart(),
+		integrity.SetCreator(),
+		integrity.SlugFromName(pilot.FieldTitle, integrity.PilotSlugExists),
+		integrity.DatesInOrder(pilot.FieldStartsOn, pilot.FieldEndsOn, "endsOn"),
+		integrity.LeadTakesPart(),
 	}
 }
 
@@ -206,9 +207,9 @@ func (Network) Policy() ent.Policy {
 
 func (Network) Hooks() []ent.Hook {
 	return []ent.Hook{
-		policy.SetCreator(),
-		policy.SlugFromName(network.FieldName, policy.NetworkSlugExists),
-		policy.DatesInOrder(network.FieldStartsOn, network.FieldEndsOn, "endsOn"),
+		integrity.SetCreator(),
+		integrity.SlugFromName(network.FieldName, integrity.NetworkSlugExists),
+		integrity.DatesInOrder(network.FieldStartsOn, network.FieldEndsOn, "endsOn"),
 	}
 }
 
@@ -259,9 +260,9 @@ func (Link) Policy() ent.Policy { return policy.Authored(policy.LinkCreator, nil
 
 func (Link) Hooks() []ent.Hook {
 	return []ent.Hook{
-		policy.SetCreator(),
-		policy.LinkEnds(),
-		policy.DatesInOrder(link.FieldValidFrom, link.FieldValidTo, "validTo"),
+		integrity.SetCreator(),
+		integrity.LinkEnds(),
+		integrity.DatesInOrder(link.FieldValidFrom, link.FieldValidTo, "validTo"),
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"kokeilu/internal/policy"
 	"kokeilu/internal/sortkey"
 	"kokeilu/internal/text"
 
@@ -31,6 +32,15 @@ func (TimeMixin) Fields() []ent.Field {
 			Annotations(entgql.OrderField("UPDATED_AT"), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
 	}
 }
+
+// WorkspaceContentMixin is the one privacy rule of a workspace's contents
+// (discussions, notices, materials, surveys, workshops; each has a
+// "workspace" edge): read where the workspace's contents are, changed only
+// by someone signed in (policy.WorkspaceContent). ent evaluates a mixin's
+// policy before the schema's own, which says who may change the rows.
+type WorkspaceContentMixin struct{ mixin.Schema }
+
+func (WorkspaceContentMixin) Policy() ent.Policy { return policy.WorkspaceContent() }
 
 // NamesMixin gives reference data its official names in Finnish, Swedish and
 // English. GraphQL adds name(lang:) on top of them (graph/schema.graphqls).
@@ -113,7 +123,7 @@ func sourceURLField() ent.Field {
 }
 
 // slugField is a URL key. Left out of create inputs: a hook derives it from
-// the name or title (see internal/policy).
+// the name or title (see internal/integrity).
 func slugField() ent.Field {
 	return chars(field.String("slug").NotEmpty().Unique().
 		Comment("The URL key, derived from the name or title when it is created, unique.").

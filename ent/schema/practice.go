@@ -8,6 +8,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
+	"kokeilu/internal/integrity"
 	"kokeilu/internal/policy"
 )
 
@@ -57,7 +58,7 @@ func (OperatingModel) Indexes() []ent.Index {
 func (OperatingModel) Policy() ent.Policy { return policy.OperatingModel() }
 
 func (OperatingModel) Hooks() []ent.Hook {
-	return []ent.Hook{policy.SetCreator(), policy.SlugFromName("name", policy.OperatingModelSlugExists)}
+	return []ent.Hook{integrity.SetCreator(), integrity.SlugFromName("name", integrity.OperatingModelSlugExists)}
 }
 
 func (OperatingModel) Annotations() []schema.Annotation {
@@ -93,7 +94,7 @@ func (Adoption) Edges() []ent.Edge {
 func (Adoption) Policy() ent.Policy { return policy.Adoption() }
 
 func (Adoption) Hooks() []ent.Hook {
-	return []ent.Hook{policy.SetCreator(), policy.AdoptionHasOneAdopter()}
+	return []ent.Hook{integrity.SetCreator(), integrity.AdoptionHasOneAdopter()}
 }
 
 func (Adoption) Annotations() []schema.Annotation {

@@ -11,6 +11,7 @@ import (
 	"entgo.io/ent/schema/index"
 
 	"kokeilu/ent/notice"
+	"kokeilu/internal/integrity"
 	"kokeilu/internal/policy"
 )
 
@@ -98,7 +99,7 @@ func (Membership) Indexes() []ent.Index {
 
 func (Membership) Policy() ent.Policy { return policy.Membership() }
 
-func (Membership) Hooks() []ent.Hook { return []ent.Hook{policy.KeepAnOwner()} }
+func (Membership) Hooks() []ent.Hook { return []ent.Hook{integrity.KeepAnOwner()} }
 
 func (Membership) Annotations() []schema.Annotation {
 	return []schema.Annotation{entgql.RelayConnection(), entgql.MultiOrder()}
@@ -108,7 +109,7 @@ func (Membership) Annotations() []schema.Annotation {
 type Discussion struct{ ent.Schema }
 
 func (Discussion) Mixin() []ent.Mixin {
-	return []ent.Mixin{TimeMixin{}, keysOf("title", "TITLE")}
+	return []ent.Mixin{TimeMixin{}, keysOf("title", "TITLE"), WorkspaceContentMixin{}}
 }
 
 func (Discussion) Fields() []ent.Field {
@@ -131,7 +132,7 @@ func (Discussion) Edges() []ent.Edge {
 
 func (Discussion) Policy() ent.Policy { return policy.Discussion() }
 
-func (Discussion) Hooks() []ent.Hook { return []ent.Hook{policy.SetCreator()} }
+func (Discussion) Hooks() []ent.Hook { return []ent.Hook{integrity.SetCreator()} }
 
 func (Discussion) Annotations() []schema.Annotation {
 	return []schema.Annotation{entgql.RelayConnection(), entgql.MultiOrder()}
@@ -161,7 +162,7 @@ func (Post) Edges() []ent.Edge {
 
 func (Post) Policy() ent.Policy { return policy.Post() }
 
-func (Post) Hooks() []ent.Hook { return []ent.Hook{policy.SetCreator()} }
+func (Post) Hooks() []ent.Hook { return []ent.Hook{integrity.SetCreator()} }
 
 func (Post) Annotations() []schema.Annotation {
 	return []schema.Annotation{entgql.RelayConnection(), entgql.MultiOrder()}
@@ -170,7 +171,9 @@ func (Post) Annotations() []schema.Annotation {
 // Notice is an ilmoitus on a workspace's notice board, often of a seminar.
 type Notice struct{ ent.Schema }
 
-func (Notice) Mixin() []ent.Mixin { return []ent.Mixin{keysOf("title", "TITLE")} }
+func (Notice) Mixin() []ent.Mixin {
+	return []ent.Mixin{keysOf("title", "TITLE"), WorkspaceContentMixin{}}
+}
 
 func (Notice) Fields() []ent.Field {
 	return []ent.Field{
@@ -201,7 +204,7 @@ func (Notice) Indexes() []ent.Index {
 func (Notice) Policy() ent.Policy { return policy.Notice() }
 
 func (Notice) Hooks() []ent.Hook {
-	return []ent.Hook{policy.SetCreator(), policy.DatesInOrder(notice.FieldPublishedAt, notice.FieldExpiresAt, "expiresAt")}
+	return []ent.Hook{integrity.SetCreator(), integrity.DatesInOrder(notice.FieldPublishedAt, notice.FieldExpiresAt, "expiresAt")}
 }
 
 func (Notice) Annotations() []schema.Annotation { return rootList() }
@@ -210,7 +213,7 @@ func (Notice) Annotations() []schema.Annotation { return rootList() }
 type Material struct{ ent.Schema }
 
 func (Material) Mixin() []ent.Mixin {
-	return []ent.Mixin{TimeMixin{}, keysOf("title", "TITLE")}
+	return []ent.Mixin{TimeMixin{}, keysOf("title", "TITLE"), WorkspaceContentMixin{}}
 }
 
 func (Material) Fields() []ent.Field {
@@ -234,7 +237,7 @@ func (Material) Edges() []ent.Edge {
 
 func (Material) Policy() ent.Policy { return policy.Material() }
 
-func (Material) Hooks() []ent.Hook { return []ent.Hook{policy.SetCreator()} }
+func (Material) Hooks() []ent.Hook { return []ent.Hook{integrity.SetCreator()} }
 
 func (Material) Annotations() []schema.Annotation { return rootList() }
 
@@ -270,7 +273,7 @@ func (User) Edges() []ent.Edge {
 
 func (User) Policy() ent.Policy { return policy.Public() }
 
-func (User) Hooks() []ent.Hook { return []ent.Hook{policy.LowercaseEmail()} }
+func (User) Hooks() []ent.Hook { return []ent.Hook{integrity.LowercaseEmail()} }
 
 func (User) Annotations() []schema.Annotation {
 	return []schema.Annotation{entgql.RelayConnection(), entgql.MultiOrder()}

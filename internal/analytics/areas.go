@@ -22,7 +22,7 @@ import (
 //
 // An area is a set of municipalities, named by classification codes. A
 // pilot is in an area when one of its participating municipalities is: its
-// lead municipality is always among them (policy.LeadTakesPart keeps it so),
+// lead municipality is always among them (integrity.LeadTakesPart keeps it so),
 // so leading a pilot is taking part in it, and no surface looks at the lead
 // separately. Codes are checked for their form (digits, of the dimension's
 // length); a well-formed code that names nothing matches nothing.

@@ -69,7 +69,7 @@ func ApplyMigrations(ctx context.Context, db *sql.DB) error {
 // runs at every start (nothing to do once applied).
 var sqliteData = []string{
 	// 20261130044000_lead_takes_part.sql: a pilot's lead municipality is
-	// among its participants (policy.LeadTakesPart).
+	// among its participants (integrity.LeadTakesPart).
 	`INSERT OR IGNORE INTO pilot_municipalities (pilot_id, municipality_id)
 	SELECT id, pilot_lead_municipality FROM pilots WHERE pilot_lead_municipality IS NOT NULL`,
 }

@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"kokeilu/bench/dataset"
 	_ "kokeilu/ent/runtime"
 	"kokeilu/internal/auth"
+	"kokeilu/internal/dataset"
 	"kokeilu/internal/netgraph"
 	"kokeilu/internal/seed"
 	"kokeilu/internal/testdb"

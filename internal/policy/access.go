@@ -1,8 +1,8 @@
-// Package policy holds Kokeilu's data rules in one place: who may read and
-// change what (ent privacy policies, so every path obeys them: lists,
-// counts, node(id:), nested edges, subscriptions) and the integrity hooks
-// that keep stored data consistent (slugs, dates, creators, counters, the
-// last owner). ent/schema wires them to the entity types.
+// Package policy holds Kokeilu's privacy rules in one place: who may read
+// and change what (ent privacy policies, so every path obeys them: lists,
+// counts, node(id:), nested edges, subscriptions). The hooks that keep
+// stored data consistent are internal/integrity; ent/schema wires both to
+// the entity types.
 package policy
 
 import (

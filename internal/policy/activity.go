@@ -5,7 +5,6 @@ import (
 
 	"kokeilu/ent"
 	"kokeilu/ent/adoption"
-	"kokeilu/ent/hook"
 	"kokeilu/ent/operatingmodel"
 	"kokeilu/ent/predicate"
 	"kokeilu/ent/privacy"
@@ -17,17 +16,11 @@ import (
 	"kokeilu/internal/fault"
 )
 
-// Survey: read as the workspace's contents; created, closed and removed by
-// its admins and owners.
+// Survey (after WorkspaceContent, which reads it as the workspace's
+// contents): created, closed and removed by its admins and owners.
 func Survey() ent.Policy {
 	return privacy.Policy{
-		Query: privacy.QueryPolicy{
-			privacy.SurveyQueryRuleFunc(func(ctx context.Context, q *ent.SurveyQuery) error {
-				return filterFor(ctx, func(v *auth.Viewer) { q.Where(SurveyVisible(v)) })
-			}),
-		},
 		Mutation: privacy.MutationPolicy{
-			requireViewer(),
 			managedContent("surveys", func(ctx context.Context, c *ent.Client, id int) (int, error) {
 				return c.Survey.Query().Where(survey.ID(id)).QueryWorkspace().OnlyID(ctx)
 			}),
@@ -85,17 +78,11 @@ func SurveyResponse() ent.Policy {
 	}
 }
 
-// Workshop: read as the workspace's contents; arranged by its admins and
-// owners.
+// Workshop (after WorkspaceContent, which reads it as the workspace's
+// contents): arranged by its admins and owners.
 func Workshop() ent.Policy {
 	return privacy.Policy{
-		Query: privacy.QueryPolicy{
-			privacy.WorkshopQueryRuleFunc(func(ctx context.Context, q *ent.WorkshopQuery) error {
-				return filterFor(ctx, func(v *auth.Viewer) { q.Where(WorkshopVisible(v)) })
-			}),
-		},
 		Mutation: privacy.MutationPolicy{
-			requireViewer(),
 			managedContent("workshops", func(ctx context.Context, c *ent.Client, id int) (int, error) {
 				return c.Workshop.Query().Where(workshop.ID(id)).QueryWorkspace().OnlyID(ctx)
 			}),
@@ -213,27 +200,8 @@ func AdoptionCreator(ctx context.Context, c *ent.Client, id int) (int, bool, err
 	return firstID(c.Adoption.Query().Where(adoption.ID(id)).QueryCreatedBy().IDs(auth.System(ctx)))
 }
 
-// OperatingModelSlugExists is the uniqueness check of SlugFromName.
-func OperatingModelSlugExists(ctx context.Context, c *ent.Client, s string) (bool, error) {
-	return c.OperatingModel.Query().Where(operatingmodel.Slug(s)).Exist(ctx)
-}
-
-// AdoptionHasOneAdopter refuses an adoption without an adopter or with two:
-// it is a municipality's or a pilot's.
-func AdoptionHasOneAdopter() ent.Hook {
-	return hook.On(func(next ent.Mutator) ent.Mutator {
-		return hook.AdoptionFunc(func(ctx context.Context, m *ent.AdoptionMutation) (ent.Value, error) {
-			_, byMunicipality := m.MunicipalityID()
-			_, byPilot := m.PilotID()
-			if byMunicipality == byPilot {
-				return nil, fault.BadInput("municipalityID", "an adoption names either a municipality or a pilot as adopter")
-			}
-			return next.Mutate(ctx, m)
-		})
-	}, ent.OpCreate)
-}
-
-// SurveyVisible and WorkshopVisible: read as the workspace's contents.
+// SurveyVisible and WorkshopVisible: read as the workspace's contents
+// (WorkspaceContent).
 func SurveyVisible(v *auth.Viewer) predicate.Survey {
 	return survey.HasWorkspaceWith(contentVisible(v))
 }

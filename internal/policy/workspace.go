@@ -214,17 +214,35 @@ func leaveRule(ctx context.Context, m *ent.MembershipMutation) error {
 	return requireRole(ctx, m.Client(), target.WorkspaceID, "remove members", roles...)
 }
 
-// Discussion: members start them; admins and owners lock, pin and rename
-// them; replying members move their counters.
-func Discussion() ent.Policy {
+// WorkspaceContent is the privacy rule that a workspace's contents share
+// (ent/schema.WorkspaceContentMixin: discussions, notices, materials,
+// surveys, workshops): they are read where the workspace's contents are
+// (contentVisible; hidden rows behave as if they did not exist) and changed
+// only by someone signed in. ent evaluates it before each type's own
+// policy, which says who may change the rows.
+func WorkspaceContent() ent.Policy {
+	type inWorkspace interface {
+		WhereHasWorkspaceWith(...predicate.Workspace)
+	}
 	return privacy.Policy{
 		Query: privacy.QueryPolicy{
-			privacy.DiscussionQueryRuleFunc(func(ctx context.Context, q *ent.DiscussionQuery) error {
-				return filterFor(ctx, func(v *auth.Viewer) { q.Where(DiscussionVisible(v)) })
+			privacy.FilterFunc(func(ctx context.Context, f privacy.Filter) error {
+				rows, ok := f.(inWorkspace)
+				if !ok { // a schema took the mixin without a workspace edge
+					return privacy.Denyf("%T has no workspace edge", f)
+				}
+				return filterFor(ctx, func(v *auth.Viewer) { rows.WhereHasWorkspaceWith(contentVisible(v)) })
 			}),
 		},
+		Mutation: privacy.MutationPolicy{requireViewer()},
+	}
+}
+
+// Discussion (after WorkspaceContent): members start them; admins and
+// owners lock, pin and rename them; replying members move their counters.
+func Discussion() ent.Policy {
+	return privacy.Policy{
 		Mutation: privacy.MutationPolicy{
-			requireViewer(),
 			privacy.DiscussionMutationRuleFunc(func(ctx context.Context, m *ent.DiscussionMutation) error {
 				c, sys := m.Client(), auth.System(ctx)
 				if m.Op().Is(ent.OpCreate) {
@@ -311,16 +329,11 @@ func Post() ent.Policy {
 	}
 }
 
-// Notice: the notice board is written by the workspace's admins and owners.
+// Notice (after WorkspaceContent): the notice board is written by the
+// workspace's admins and owners.
 func Notice() ent.Policy {
 	return privacy.Policy{
-		Query: privacy.QueryPolicy{
-			privacy.NoticeQueryRuleFunc(func(ctx context.Context, q *ent.NoticeQuery) error {
-				return filterFor(ctx, func(v *auth.Viewer) { q.Where(NoticeVisible(v)) })
-			}),
-		},
 		Mutation: privacy.MutationPolicy{
-			requireViewer(),
 			managedContent("notices", func(ctx context.Context, c *ent.Client, id int) (int, error) {
 				return c.Notice.Query().Where(notice.ID(id)).QueryWorkspace().OnlyID(ctx)
 			}),
@@ -351,16 +364,11 @@ func managedContent(what string, workspaceOf func(ctx context.Context, c *ent.Cl
 	})
 }
 
-// Material: members add; authors, admins and owners change and remove.
+// Material (after WorkspaceContent): members add; authors, admins and
+// owners change and remove.
 func Material() ent.Policy {
 	return privacy.Policy{
-		Query: privacy.QueryPolicy{
-			privacy.MaterialQueryRuleFunc(func(ctx context.Context, q *ent.MaterialQuery) error {
-				return filterFor(ctx, func(v *auth.Viewer) { q.Where(MaterialVisible(v)) })
-			}),
-		},
 		Mutation: privacy.MutationPolicy{
-			requireViewer(),
 			privacy.MaterialMutationRuleFunc(func(ctx context.Context, m *ent.MaterialMutation) error {
 				c, sys, v := m.Client(), auth.System(ctx), auth.FromContext(ctx)
 				if m.Op().Is(ent.OpCreate) {
@@ -407,8 +415,9 @@ func onlyFields(m ent.Mutation, names ...string) bool {
 }
 
 // The read rules of a workspace's contents: readable where the workspace's
-// contents are (contentVisible). Each is used by its query policy and by
-// where filters that walk an edge into such rows (ScopeWhere).
+// contents are (contentVisible), as WorkspaceContent filters their queries
+// (posts: where their discussion is). Where filters that walk an edge into
+// such rows use them (ScopeWhere).
 
 func DiscussionVisible(v *auth.Viewer) predicate.Discussion {
 	return discussion.HasWorkspaceWith(contentVisible(v))

@@ -270,7 +270,7 @@ func (e *experiments) want(r record) (want, error) {
 			return w, err
 		}
 		w.lead = ids[0]
-		// The lead takes part in its pilot (policy.LeadTakesPart).
+		// The lead takes part in its pilot (integrity.LeadTakesPart).
 		if !slices.Contains(w.municipalities, w.lead) {
 			w.municipalities = append(w.municipalities, w.lead)
 		}

@@ -10,10 +10,10 @@ import (
 	"strings"
 	"testing"
 
-	"kokeilu/bench/dataset"
 	"kokeilu/ent"
 	"kokeilu/ent/municipality"
 	"kokeilu/internal/auth"
+	"kokeilu/internal/dataset"
 	"kokeilu/internal/scalar"
 	"kokeilu/internal/search"
 	"kokeilu/internal/testdb"

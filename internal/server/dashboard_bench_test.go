@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"testing"
 
-	"kokeilu/bench/dataset"
 	"kokeilu/internal/auth"
+	"kokeilu/internal/dataset"
 	"kokeilu/internal/testdb"
 )
 

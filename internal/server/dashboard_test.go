@@ -4,8 +4,8 @@ import (
 	"context"
 	"testing"
 
-	"kokeilu/bench/dataset"
 	"kokeilu/internal/auth"
+	"kokeilu/internal/dataset"
 	"kokeilu/internal/testdb"
 )
 

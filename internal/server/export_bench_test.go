@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"kokeilu/bench/dataset"
 	"kokeilu/internal/auth"
+	"kokeilu/internal/dataset"
 	"kokeilu/internal/search"
 	"kokeilu/internal/testdb"
 )

@@ -10,8 +10,8 @@ import (
 	"slices"
 	"testing"
 
-	"kokeilu/bench/dataset"
 	"kokeilu/internal/auth"
+	"kokeilu/internal/dataset"
 	"kokeilu/internal/export"
 	"kokeilu/internal/search"
 	"kokeilu/internal/testdb"

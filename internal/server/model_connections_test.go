@@ -143,7 +143,7 @@ func genDataset(t *rapid.T, muniIDs []int, codes []string) *modelData {
 		}
 		p.lead = rapid.IntRange(-1, len(ds.munis)-1).Draw(t, "lead")
 		for i := range ds.munis {
-			// The lead always takes part (policy.LeadTakesPart).
+			// The lead always takes part (integrity.LeadTakesPart).
 			if i == p.lead || rapid.Bool().Draw(t, "participates") {
 				p.municipalities = append(p.municipalities, i)
 			}

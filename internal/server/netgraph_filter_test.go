@@ -16,9 +16,9 @@ import (
 	"testing"
 	"time"
 
-	"kokeilu/bench/dataset"
 	"kokeilu/ent"
 	"kokeilu/internal/auth"
+	"kokeilu/internal/dataset"
 	"kokeilu/internal/scalar"
 	"kokeilu/internal/testdb"
 )

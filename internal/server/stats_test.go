@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"kokeilu/bench/dataset"
 	"kokeilu/ent/municipality"
 	"kokeilu/ent/workspace"
 	"kokeilu/internal/auth"
+	"kokeilu/internal/dataset"
 	"kokeilu/internal/testdb"
 )
 

@@ -1,4 +1,9 @@
-package policy
+// Package integrity holds the ent hooks that keep stored data consistent,
+// whoever writes it: creators, slugs, dates in order, a pilot's lead among
+// its participants, links between actors, one adopter per adoption, a
+// workspace's last owner, emails in lower case. Who may read and change
+// what is internal/policy; ent/schema wires both to the entity types.
+package integrity
 
 import (
 	"context"
@@ -12,6 +17,7 @@ import (
 	"kokeilu/ent/hook"
 	"kokeilu/ent/membership"
 	"kokeilu/ent/network"
+	"kokeilu/ent/operatingmodel"
 	"kokeilu/ent/pilot"
 	"kokeilu/internal/auth"
 	"kokeilu/internal/fault"
@@ -78,14 +84,18 @@ func SlugFromName(from string, exists func(ctx context.Context, c *ent.Client, s
 	}, ent.OpCreate)
 }
 
-// PilotSlugExists and NetworkSlugExists are the uniqueness checks of
-// SlugFromName.
+// PilotSlugExists, NetworkSlugExists and OperatingModelSlugExists are the
+// uniqueness checks of SlugFromName.
 func PilotSlugExists(ctx context.Context, c *ent.Client, s string) (bool, error) {
 	return c.Pilot.Query().Where(pilot.Slug(s)).Exist(ctx)
 }
 
 func NetworkSlugExists(ctx context.Context, c *ent.Client, s string) (bool, error) {
 	return c.Network.Query().Where(network.Slug(s)).Exist(ctx)
+}
+
+func OperatingModelSlugExists(ctx context.Context, c *ent.Client, s string) (bool, error) {
+	return c.OperatingModel.Query().Where(operatingmodel.Slug(s)).Exist(ctx)
 }
 
 // DatesInOrder refuses a row whose end (field end) comes before its start
@@ -267,4 +277,19 @@ func LowercaseEmail() ent.Hook {
 			return next.Mutate(ctx, m)
 		})
 	}, ent.OpCreate|ent.OpUpdate|ent.OpUpdateOne)
+}
+
+// AdoptionHasOneAdopter refuses an adoption without an adopter or with two:
+// it is a municipality's or a pilot's.
+func AdoptionHasOneAdopter() ent.Hook {
+	return hook.On(func(next ent.Mutator) ent.Mutator {
+		return hook.AdoptionFunc(func(ctx context.Context, m *ent.AdoptionMutation) (ent.Value, error) {
+			_, byMunicipality := m.MunicipalityID()
+			_, byPilot := m.PilotID()
+			if byMunicipality == byPilot {
+				return nil, fault.BadInput("municipalityID", "an adoption names either a municipality or a pilot as adopter")
+			}
+			return next.Mutate(ctx, m)
+		})
+	}, ent.OpCreate)
 }

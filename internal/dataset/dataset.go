@@ -1,7 +1,8 @@
-// Package dataset generates synthetic development data at benchmark time
-// (never committed): pilots over all municipalities with participants,
-// themes, networks and partner organisations, from a fixed random seed so
-// runs are comparable. Reference data must be loaded first.
+// Package dataset generates synthetic development data for `kokeilu
+// generate`, benchmarks and tests (never committed): pilots over all
+// municipalities with participants, themes, networks and partner
+// organisations, from a fixed random seed so runs are comparable.
+// Reference data must be loaded first.
 package dataset
 
 import (
