@@ -348,12 +348,15 @@ func Sync(ctx context.Context, c *ent.Client, ids []int) (err error) {
 	if err != nil {
 		return err
 	}
+	// One delta for all the chunks: many pilots share buckets, so a bulk
+	// sync writes each bucket once.
+	delta := map[string]int{}
 	for chunk := range slices.Chunk(ids, syncChunk) {
-		if err := syncChunkOf(ctx, c, areas, chunk); err != nil {
+		if err := syncChunkOf(ctx, c, areas, chunk, delta); err != nil {
 			return err
 		}
 	}
-	return nil
+	return applyDelta(ctx, c, delta)
 }
 
 // inTx tells whether c is a transaction's client.
@@ -362,7 +365,7 @@ func inTx(c *ent.Client) bool {
 	return err == nil
 }
 
-func syncChunkOf(ctx context.Context, c *ent.Client, areas map[int]*area, ids []int) error {
+func syncChunkOf(ctx context.Context, c *ent.Client, areas map[int]*area, ids []int, delta map[string]int) error {
 	// The lock: a no-op write of the pilots (in id order, as every syncer
 	// takes them), held to the end of the transaction.
 	if _, err := c.ExecContext(ctx, "UPDATE "+pilot.Table+" SET "+pilot.FieldStatus+" = "+pilot.FieldStatus+
@@ -377,7 +380,6 @@ func syncChunkOf(ctx context.Context, c *ent.Client, areas map[int]*area, ids []
 	if err != nil {
 		return err
 	}
-	delta := map[string]int{}
 	for _, o := range old {
 		decode(o.Facts).add(delta, -1)
 	}
@@ -391,9 +393,6 @@ func syncChunkOf(ctx context.Context, c *ent.Client, areas map[int]*area, ids []
 		}
 		f.add(delta, 1)
 		keep = append(keep, c.StatPilot.Create().SetPilotID(id).SetFacts(f.encode()))
-	}
-	if err := applyDelta(ctx, c, delta); err != nil {
-		return err
 	}
 	if len(gone) > 0 {
 		if _, err := c.StatPilot.Delete().Where(statpilot.PilotIDIn(gone...)).Exec(ctx); err != nil {
@@ -634,14 +633,7 @@ func Backfill(ctx context.Context, c *ent.Client) error {
 	for id := range known { // facts of deleted pilots
 		todo = append(todo, id)
 	}
-	// One transaction per chunk, so a large backfill does not hold the
-	// writer for its whole length.
-	for chunk := range slices.Chunk(slices.Sorted(slices.Values(todo)), 5000) {
-		if err := Sync(ctx, c, chunk); err != nil {
-			return err
-		}
-	}
-	return nil
+	return Sync(ctx, c, todo)
 }
 
 // statusOnly returns the statuses a where input keeps when status and
