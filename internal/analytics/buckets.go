@@ -25,12 +25,12 @@ package analytics
 //
 // Served from buckets: groupings of REGION, WELLBEING_COUNTY, SUBREGION,
 // MUNICIPALITY, THEME, STATUS, NETWORK and START_YEAR with at most one
-// geographic dimension, where `where` is empty or only `status`/`statusIn`
+// geographic dimension and at most two others, where `where` is empty or only `status`/`statusIn`
 // (the status becomes a hidden dimension: a pilot has one status, so
 // adding its buckets up over statuses stays exact), the whole fitting in
 // three dimensions. Everything else (ACTIVE_YEAR, which moves with the
-// clock; WELLBEING_COUNTY_KIND; two geographic dimensions; any other
-// filter) runs the exact query over the rows (statement).
+// clock; WELLBEING_COUNTY_KIND; two geographic dimensions; three
+// non-geographic ones; any other filter) runs the exact query over the rows (statement).
 
 import (
 	"cmp"
@@ -86,6 +86,12 @@ func decode(s string) facts {
 	return f
 }
 
+// maxNonGeo is the most non-geographic dimensions a kept grouping has:
+// municipality rows of three (theme × network × year…) would hold about
+// as many rows as the pilots have participations, and reading them would
+// cost what the exact statement costs.
+const maxNonGeo = 2
+
 // groupings are the pilot rows' groupings and mGroupings the municipality
 // rows' dimension sets, each in canonical order.
 var groupings, mGroupings = func() (g, m [][]Dimension) {
@@ -97,10 +103,10 @@ var groupings, mGroupings = func() (g, m [][]Dimension) {
 				geo++
 			}
 		}
-		if len(set) > 0 && geo <= 1 && !slices.Contains(set, Municipality) {
+		if len(set) > 0 && geo <= 1 && len(set)-geo <= maxNonGeo && !slices.Contains(set, Municipality) {
 			g = append(g, slices.Clone(set))
 		}
-		if geo == 0 {
+		if geo == 0 && len(set) <= maxNonGeo {
 			m = append(m, slices.Clone(set))
 		}
 		if len(set) == MaxDimensions {
@@ -692,7 +698,7 @@ func fromBuckets(ctx context.Context, c *ent.Client, where *ent.PilotWhereInput,
 			geo = d
 		}
 	}
-	if len(all) > MaxDimensions {
+	if len(all) > MaxDimensions || len(all)-btoi(geo != "") > maxNonGeo {
 		return nil, false, nil
 	}
 	ctx = auth.System(ctx)
@@ -833,6 +839,13 @@ func fromBuckets(ctx context.Context, c *ent.Client, where *ent.PilotWhereInput,
 		s.Buckets[i] = o.bucket
 	}
 	return s, true, nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // labels are the codes and names of the kept dimensions' values by id.
