@@ -68,13 +68,12 @@ const (
 func cases() []benchCase {
 	mapBody, _ := json.Marshal(map[string]any{"query": mapQuery})
 	return []benchCase{
+		{"map: 19 regions, ACTIVE", mapBody, `SELECT r.code, COUNT(DISTINCT p.id)` + area + ` WHERE p.status = 'ACTIVE' GROUP BY r.code`},
 		statsCase("1 dim: REGION", `SELECT r.code, COUNT(DISTINCT p.id)`+area+` GROUP BY r.code`, "REGION"),
 		statsCase("1 dim: THEME", `SELECT pt.theme_id, COUNT(*) FROM pilot_themes pt GROUP BY pt.theme_id`, "THEME"),
 		statsCase("2 dims: REGION × STATUS", `SELECT r.code, p.status, COUNT(DISTINCT p.id)`+area+` GROUP BY r.code, p.status`, "REGION", "STATUS"),
 		statsCase("2 dims: MUNICIPALITY × THEME", `SELECT pm.municipality_id, pt.theme_id, COUNT(*) FROM pilot_municipalities pm JOIN pilot_themes pt ON pt.pilot_id = pm.pilot_id GROUP BY pm.municipality_id, pt.theme_id`, "MUNICIPALITY", "THEME"),
 		statsCase("3 dims: REGION × THEME × STATUS", `SELECT r.code, pt.theme_id, p.status, COUNT(DISTINCT p.id)`+area+` JOIN pilot_themes pt ON pt.pilot_id = p.id GROUP BY r.code, pt.theme_id, p.status`, "REGION", "THEME", "STATUS"),
-		statsCase("3 dims: THEME × NETWORK × STATUS", `SELECT pt.theme_id, np.network_id, p.status, COUNT(*) FROM pilots p JOIN pilot_themes pt ON pt.pilot_id = p.id JOIN network_pilots np ON np.pilot_id = p.id GROUP BY pt.theme_id, np.network_id, p.status`, "THEME", "NETWORK", "STATUS"),
-		{"map: 19 regions, ACTIVE", mapBody, `SELECT r.code, COUNT(DISTINCT p.id)` + area + ` WHERE p.status = 'ACTIVE' GROUP BY r.code`},
 	}
 }
 
@@ -207,6 +206,8 @@ func measure(dsn string, size, n int, rebuild bool, results map[string][]string)
 		if err != nil {
 			return fmt.Errorf("%s in SQL: %w", c.name, err)
 		}
+		fmt.Fprintf(os.Stderr, "%d pilots, %s: server %s/%s ms, raw SQL %s/%s ms\n", size, c.name,
+			ms(pct(srvLat, .5)), ms(pct(srvLat, .99)), ms(pct(rawLat, .5)), ms(pct(rawLat, .99)))
 		results[c.name] = append(results[c.name], fmt.Sprintf("%s/%s  %s/%s", ms(pct(srvLat, .5)), ms(pct(srvLat, .99)),
 			ms(pct(rawLat, .5)), ms(pct(rawLat, .99))))
 	}

@@ -711,15 +711,34 @@ func fromBuckets(ctx context.Context, c *ent.Client, where *ent.PilotWhereInput,
 	// One statement for the municipality rows, the pilot rows and the
 	// statuses' rows (the total).
 	mDims, pDims := "M:"+dimsName(non), dimsName(all)
-	rows, err := c.StatBucket.Query().Where(statbucket.DimsIn(mDims, pDims, string(Status)), statbucket.PilotsNEQ(0)).
-		Select(statbucket.FieldDims, statbucket.FieldKey, statbucket.FieldPilots).All(ctx)
+	// The names are dimension names and commas, safe as literals.
+	rs, err := c.QueryContext(ctx, "SELECT "+statbucket.FieldDims+", "+statbucket.FieldKey+", "+statbucket.FieldPilots+
+		" FROM "+statbucket.Table+" WHERE "+statbucket.FieldDims+" IN ('"+mDims+"', '"+pDims+"', '"+string(Status)+"') AND "+
+		statbucket.FieldPilots+" <> 0")
 	if err != nil {
+		return nil, true, err
+	}
+	type row struct {
+		dims, key string
+		pilots    int
+	}
+	var rows []row
+	for rs.Next() {
+		var r row
+		if err := rs.Scan(&r.dims, &r.key, &r.pilots); err != nil {
+			rs.Close()
+			return nil, true, err
+		}
+		rows = append(rows, r)
+	}
+	rs.Close()
+	if err := rs.Err(); err != nil {
 		return nil, true, err
 	}
 	read := func(dims string, fn func(key []string, n int)) {
 		for _, r := range rows {
-			if r.Dims == dims {
-				fn(strings.Split(r.Key, "|"), r.Pilots)
+			if r.dims == dims {
+				fn(strings.Split(r.key, "|"), r.pilots)
 			}
 		}
 	}
