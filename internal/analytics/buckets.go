@@ -168,11 +168,14 @@ func (f facts) add(delta map[string]int, sign int) {
 func Hook(deferred func(context.Context) bool) ent.Hook {
 	return func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if deferred(ctx) {
+				return next.Mutate(ctx, m)
+			}
 			before, watched, err := affectedBefore(ctx, m)
-			if err != nil || !watched || deferred(ctx) {
-				if err != nil {
-					return nil, err
-				}
+			if err != nil {
+				return nil, err
+			}
+			if !watched {
 				return next.Mutate(ctx, m)
 			}
 			v, err := next.Mutate(ctx, m)
@@ -198,6 +201,9 @@ func affectedBefore(ctx context.Context, m ent.Mutation) ([]int, bool, error) {
 	case *ent.PilotMutation:
 		if m.Op().Is(ent.OpCreate) {
 			return nil, true, nil
+		}
+		if m.Op().Is(ent.OpUpdate|ent.OpUpdateOne) && !movesPilot(m) {
+			return nil, false, nil
 		}
 		ids, err := m.IDs(ctx)
 		return ids, true, err
@@ -269,6 +275,19 @@ func affectedBefore(ctx context.Context, m ent.Mutation) ([]int, bool, error) {
 		return p, len(changed) > 0, err
 	}
 	return nil, false, nil
+}
+
+// movesPilot tells whether an update of pilots changes any of their
+// values in the kept dimensions (a new title moves no pilot).
+func movesPilot(m *ent.PilotMutation) bool {
+	fields := append(m.Fields(), m.ClearedFields()...)
+	edges := append(append(m.AddedEdges(), m.RemovedEdges()...), m.ClearedEdges()...)
+	return slices.Contains(fields, pilot.FieldStatus) || slices.Contains(fields, pilot.FieldStartsOn) ||
+		slices.ContainsFunc(edges, func(e string) bool {
+			// A new lead joins the participants (policy.LeadTakesPart,
+			// which runs inside this hook).
+			return e == pilot.EdgeMunicipalities || e == pilot.EdgeLeadMunicipality || e == pilot.EdgeThemes || e == pilot.EdgeNetworks
+		})
 }
 
 // affectedAfter adds to before the pilots a mutation changed that are

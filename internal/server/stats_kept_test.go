@@ -272,7 +272,7 @@ func randomEntWrite(ctx context.Context, c *ent.Client, w *writeWorld, rnd *rand
 	if err != nil || !exists {
 		return err
 	}
-	switch rnd.IntN(9) {
+	switch rnd.IntN(11) {
 	case 0:
 		m := one(w.munis)
 		_, err := c.Pilot.Create().SetTitle("Uusi").SetStatus(pilot.Status(pilotStatuses[rnd.IntN(4)])).
@@ -292,6 +292,10 @@ func randomEntWrite(ctx context.Context, c *ent.Client, w *writeWorld, rnd *rand
 		return c.Theme.UpdateOneID(one(w.themes)).RemovePilotIDs(p).Exec(ctx)
 	case 7:
 		return c.Pilot.DeleteOneID(p).Exec(ctx)
+	case 8: // the new lead joins the participants
+		return c.Pilot.UpdateOneID(p).SetLeadMunicipalityID(one(w.munis)).Exec(ctx)
+	case 9: // moves no pilot
+		return c.Pilot.UpdateOneID(p).SetSummary("Muutettu").Exec(ctx)
 	default:
 		_, err := c.Pilot.Update().Where(pilot.StatusEQ(pilot.Status(pilotStatuses[rnd.IntN(4)]))).
 			SetStatus(pilot.StatusACTIVE).Save(ctx)
