@@ -26,6 +26,8 @@ import (
 	"kokeilu/ent/post"
 	"kokeilu/ent/region"
 	"kokeilu/ent/session"
+	"kokeilu/ent/statbucket"
+	"kokeilu/ent/statpilot"
 	"kokeilu/ent/survey"
 	"kokeilu/ent/surveyresponse"
 	"kokeilu/ent/theme"
@@ -78,6 +80,10 @@ type Client struct {
 	Region *RegionClient
 	// Session is the client for interacting with the Session builders.
 	Session *SessionClient
+	// StatBucket is the client for interacting with the StatBucket builders.
+	StatBucket *StatBucketClient
+	// StatPilot is the client for interacting with the StatPilot builders.
+	StatPilot *StatPilotClient
 	// Survey is the client for interacting with the Survey builders.
 	Survey *SurveyClient
 	// SurveyResponse is the client for interacting with the SurveyResponse builders.
@@ -120,6 +126,8 @@ func (c *Client) init() {
 	c.Post = NewPostClient(c.config)
 	c.Region = NewRegionClient(c.config)
 	c.Session = NewSessionClient(c.config)
+	c.StatBucket = NewStatBucketClient(c.config)
+	c.StatPilot = NewStatPilotClient(c.config)
 	c.Survey = NewSurveyClient(c.config)
 	c.SurveyResponse = NewSurveyResponseClient(c.config)
 	c.Theme = NewThemeClient(c.config)
@@ -235,6 +243,8 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Post:                 NewPostClient(cfg),
 		Region:               NewRegionClient(cfg),
 		Session:              NewSessionClient(cfg),
+		StatBucket:           NewStatBucketClient(cfg),
+		StatPilot:            NewStatPilotClient(cfg),
 		Survey:               NewSurveyClient(cfg),
 		SurveyResponse:       NewSurveyResponseClient(cfg),
 		Theme:                NewThemeClient(cfg),
@@ -277,6 +287,8 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Post:                 NewPostClient(cfg),
 		Region:               NewRegionClient(cfg),
 		Session:              NewSessionClient(cfg),
+		StatBucket:           NewStatBucketClient(cfg),
+		StatPilot:            NewStatPilotClient(cfg),
 		Survey:               NewSurveyClient(cfg),
 		SurveyResponse:       NewSurveyResponseClient(cfg),
 		Theme:                NewThemeClient(cfg),
@@ -316,8 +328,9 @@ func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.Adoption, c.DataRevision, c.Discussion, c.Link, c.Material, c.Membership,
 		c.Municipality, c.Network, c.Notice, c.OperatingModel, c.Organization, c.Pilot,
-		c.Post, c.Region, c.Session, c.Survey, c.SurveyResponse, c.Theme, c.User,
-		c.WellbeingCounty, c.Workshop, c.WorkshopRegistration, c.Workspace,
+		c.Post, c.Region, c.Session, c.StatBucket, c.StatPilot, c.Survey,
+		c.SurveyResponse, c.Theme, c.User, c.WellbeingCounty, c.Workshop,
+		c.WorkshopRegistration, c.Workspace,
 	} {
 		n.Use(hooks...)
 	}
@@ -329,8 +342,9 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.Adoption, c.DataRevision, c.Discussion, c.Link, c.Material, c.Membership,
 		c.Municipality, c.Network, c.Notice, c.OperatingModel, c.Organization, c.Pilot,
-		c.Post, c.Region, c.Session, c.Survey, c.SurveyResponse, c.Theme, c.User,
-		c.WellbeingCounty, c.Workshop, c.WorkshopRegistration, c.Workspace,
+		c.Post, c.Region, c.Session, c.StatBucket, c.StatPilot, c.Survey,
+		c.SurveyResponse, c.Theme, c.User, c.WellbeingCounty, c.Workshop,
+		c.WorkshopRegistration, c.Workspace,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -369,6 +383,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Region.mutate(ctx, m)
 	case *SessionMutation:
 		return c.Session.mutate(ctx, m)
+	case *StatBucketMutation:
+		return c.StatBucket.mutate(ctx, m)
+	case *StatPilotMutation:
+		return c.StatPilot.mutate(ctx, m)
 	case *SurveyMutation:
 		return c.Survey.mutate(ctx, m)
 	case *SurveyResponseMutation:
@@ -3280,6 +3298,274 @@ func (c *SessionClient) mutate(ctx context.Context, m *SessionMutation) (Value, 
 	}
 }
 
+// StatBucketClient is a client for the StatBucket schema.
+type StatBucketClient struct {
+	config
+}
+
+// NewStatBucketClient returns a client for the StatBucket from the given config.
+func NewStatBucketClient(c config) *StatBucketClient {
+	return &StatBucketClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `statbucket.Hooks(f(g(h())))`.
+func (c *StatBucketClient) Use(hooks ...Hook) {
+	c.hooks.StatBucket = append(c.hooks.StatBucket, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `statbucket.Intercept(f(g(h())))`.
+func (c *StatBucketClient) Intercept(interceptors ...Interceptor) {
+	c.inters.StatBucket = append(c.inters.StatBucket, interceptors...)
+}
+
+// Create returns a builder for creating a StatBucket entity.
+func (c *StatBucketClient) Create() *StatBucketCreate {
+	mutation := newStatBucketMutation(c.config, OpCreate)
+	return &StatBucketCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of StatBucket entities.
+func (c *StatBucketClient) CreateBulk(builders ...*StatBucketCreate) *StatBucketCreateBulk {
+	return &StatBucketCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *StatBucketClient) MapCreateBulk(slice any, setFunc func(*StatBucketCreate, int)) *StatBucketCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &StatBucketCreateBulk{err: fmt.Errorf("calling to StatBucketClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*StatBucketCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &StatBucketCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for StatBucket.
+func (c *StatBucketClient) Update() *StatBucketUpdate {
+	mutation := newStatBucketMutation(c.config, OpUpdate)
+	return &StatBucketUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *StatBucketClient) UpdateOne(_m *StatBucket) *StatBucketUpdateOne {
+	mutation := newStatBucketMutation(c.config, OpUpdateOne, withStatBucket(_m))
+	return &StatBucketUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *StatBucketClient) UpdateOneID(id int) *StatBucketUpdateOne {
+	mutation := newStatBucketMutation(c.config, OpUpdateOne, withStatBucketID(id))
+	return &StatBucketUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for StatBucket.
+func (c *StatBucketClient) Delete() *StatBucketDelete {
+	mutation := newStatBucketMutation(c.config, OpDelete)
+	return &StatBucketDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *StatBucketClient) DeleteOne(_m *StatBucket) *StatBucketDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *StatBucketClient) DeleteOneID(id int) *StatBucketDeleteOne {
+	builder := c.Delete().Where(statbucket.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &StatBucketDeleteOne{builder}
+}
+
+// Query returns a query builder for StatBucket.
+func (c *StatBucketClient) Query() *StatBucketQuery {
+	return &StatBucketQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeStatBucket},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a StatBucket entity by its id.
+func (c *StatBucketClient) Get(ctx context.Context, id int) (*StatBucket, error) {
+	return c.Query().Where(statbucket.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *StatBucketClient) GetX(ctx context.Context, id int) *StatBucket {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *StatBucketClient) Hooks() []Hook {
+	hooks := c.hooks.StatBucket
+	return append(hooks[:len(hooks):len(hooks)], statbucket.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *StatBucketClient) Interceptors() []Interceptor {
+	return c.inters.StatBucket
+}
+
+func (c *StatBucketClient) mutate(ctx context.Context, m *StatBucketMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&StatBucketCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&StatBucketUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&StatBucketUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&StatBucketDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown StatBucket mutation op: %q", m.Op())
+	}
+}
+
+// StatPilotClient is a client for the StatPilot schema.
+type StatPilotClient struct {
+	config
+}
+
+// NewStatPilotClient returns a client for the StatPilot from the given config.
+func NewStatPilotClient(c config) *StatPilotClient {
+	return &StatPilotClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `statpilot.Hooks(f(g(h())))`.
+func (c *StatPilotClient) Use(hooks ...Hook) {
+	c.hooks.StatPilot = append(c.hooks.StatPilot, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `statpilot.Intercept(f(g(h())))`.
+func (c *StatPilotClient) Intercept(interceptors ...Interceptor) {
+	c.inters.StatPilot = append(c.inters.StatPilot, interceptors...)
+}
+
+// Create returns a builder for creating a StatPilot entity.
+func (c *StatPilotClient) Create() *StatPilotCreate {
+	mutation := newStatPilotMutation(c.config, OpCreate)
+	return &StatPilotCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of StatPilot entities.
+func (c *StatPilotClient) CreateBulk(builders ...*StatPilotCreate) *StatPilotCreateBulk {
+	return &StatPilotCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *StatPilotClient) MapCreateBulk(slice any, setFunc func(*StatPilotCreate, int)) *StatPilotCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &StatPilotCreateBulk{err: fmt.Errorf("calling to StatPilotClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*StatPilotCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &StatPilotCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for StatPilot.
+func (c *StatPilotClient) Update() *StatPilotUpdate {
+	mutation := newStatPilotMutation(c.config, OpUpdate)
+	return &StatPilotUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *StatPilotClient) UpdateOne(_m *StatPilot) *StatPilotUpdateOne {
+	mutation := newStatPilotMutation(c.config, OpUpdateOne, withStatPilot(_m))
+	return &StatPilotUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *StatPilotClient) UpdateOneID(id int) *StatPilotUpdateOne {
+	mutation := newStatPilotMutation(c.config, OpUpdateOne, withStatPilotID(id))
+	return &StatPilotUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for StatPilot.
+func (c *StatPilotClient) Delete() *StatPilotDelete {
+	mutation := newStatPilotMutation(c.config, OpDelete)
+	return &StatPilotDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *StatPilotClient) DeleteOne(_m *StatPilot) *StatPilotDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *StatPilotClient) DeleteOneID(id int) *StatPilotDeleteOne {
+	builder := c.Delete().Where(statpilot.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &StatPilotDeleteOne{builder}
+}
+
+// Query returns a query builder for StatPilot.
+func (c *StatPilotClient) Query() *StatPilotQuery {
+	return &StatPilotQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeStatPilot},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a StatPilot entity by its id.
+func (c *StatPilotClient) Get(ctx context.Context, id int) (*StatPilot, error) {
+	return c.Query().Where(statpilot.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *StatPilotClient) GetX(ctx context.Context, id int) *StatPilot {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *StatPilotClient) Hooks() []Hook {
+	hooks := c.hooks.StatPilot
+	return append(hooks[:len(hooks):len(hooks)], statpilot.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *StatPilotClient) Interceptors() []Interceptor {
+	return c.inters.StatPilot
+}
+
+func (c *StatPilotClient) mutate(ctx context.Context, m *StatPilotMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&StatPilotCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&StatPilotUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&StatPilotUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&StatPilotDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown StatPilot mutation op: %q", m.Op())
+	}
+}
+
 // SurveyClient is a client for the Survey schema.
 type SurveyClient struct {
 	config
@@ -4837,14 +5123,14 @@ type (
 	hooks struct {
 		Adoption, DataRevision, Discussion, Link, Material, Membership, Municipality,
 		Network, Notice, OperatingModel, Organization, Pilot, Post, Region, Session,
-		Survey, SurveyResponse, Theme, User, WellbeingCounty, Workshop,
-		WorkshopRegistration, Workspace []ent.Hook
+		StatBucket, StatPilot, Survey, SurveyResponse, Theme, User, WellbeingCounty,
+		Workshop, WorkshopRegistration, Workspace []ent.Hook
 	}
 	inters struct {
 		Adoption, DataRevision, Discussion, Link, Material, Membership, Municipality,
 		Network, Notice, OperatingModel, Organization, Pilot, Post, Region, Session,
-		Survey, SurveyResponse, Theme, User, WellbeingCounty, Workshop,
-		WorkshopRegistration, Workspace []ent.Interceptor
+		StatBucket, StatPilot, Survey, SurveyResponse, Theme, User, WellbeingCounty,
+		Workshop, WorkshopRegistration, Workspace []ent.Interceptor
 	}
 )
 

@@ -21,6 +21,8 @@ import (
 	"kokeilu/ent/post"
 	"kokeilu/ent/region"
 	"kokeilu/ent/session"
+	"kokeilu/ent/statbucket"
+	"kokeilu/ent/statpilot"
 	"kokeilu/ent/survey"
 	"kokeilu/ent/surveyresponse"
 	"kokeilu/ent/theme"
@@ -110,6 +112,8 @@ func checkColumn(t, c string) error {
 			post.Table:                 post.ValidColumn,
 			region.Table:               region.ValidColumn,
 			session.Table:              session.ValidColumn,
+			statbucket.Table:           statbucket.ValidColumn,
+			statpilot.Table:            statpilot.ValidColumn,
 			survey.Table:               survey.ValidColumn,
 			surveyresponse.Table:       surveyresponse.ValidColumn,
 			theme.Table:                theme.ValidColumn,

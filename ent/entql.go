@@ -19,6 +19,8 @@ import (
 	"kokeilu/ent/predicate"
 	"kokeilu/ent/region"
 	"kokeilu/ent/session"
+	"kokeilu/ent/statbucket"
+	"kokeilu/ent/statpilot"
 	"kokeilu/ent/survey"
 	"kokeilu/ent/surveyresponse"
 	"kokeilu/ent/theme"
@@ -36,7 +38,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 23)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 25)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   adoption.Table,
@@ -354,6 +356,37 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   statbucket.Table,
+			Columns: statbucket.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: statbucket.FieldID,
+			},
+		},
+		Type: "StatBucket",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			statbucket.FieldDims:   {Type: field.TypeString, Column: statbucket.FieldDims},
+			statbucket.FieldKey:    {Type: field.TypeString, Column: statbucket.FieldKey},
+			statbucket.FieldPilots: {Type: field.TypeInt, Column: statbucket.FieldPilots},
+		},
+	}
+	graph.Nodes[16] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   statpilot.Table,
+			Columns: statpilot.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: statpilot.FieldID,
+			},
+		},
+		Type: "StatPilot",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			statpilot.FieldPilotID: {Type: field.TypeInt, Column: statpilot.FieldPilotID},
+			statpilot.FieldFacts:   {Type: field.TypeString, Column: statpilot.FieldFacts},
+		},
+	}
+	graph.Nodes[17] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   survey.Table,
 			Columns: survey.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -375,7 +408,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			survey.FieldResultsVisibleToRespondents: {Type: field.TypeBool, Column: survey.FieldResultsVisibleToRespondents},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   surveyresponse.Table,
 			Columns: surveyresponse.Columns,
@@ -392,7 +425,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			surveyresponse.FieldUserID:      {Type: field.TypeInt, Column: surveyresponse.FieldUserID},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   theme.Table,
 			Columns: theme.Columns,
@@ -412,7 +445,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			theme.FieldSlug:          {Type: field.TypeString, Column: theme.FieldSlug},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -432,7 +465,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			user.FieldIsAdmin:            {Type: field.TypeBool, Column: user.FieldIsAdmin},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   wellbeingcounty.Table,
 			Columns: wellbeingcounty.Columns,
@@ -455,7 +488,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			wellbeingcounty.FieldPopulationYear: {Type: field.TypeInt, Column: wellbeingcounty.FieldPopulationYear},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   workshop.Table,
 			Columns: workshop.Columns,
@@ -478,7 +511,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			workshop.FieldCapacity:     {Type: field.TypeInt, Column: workshop.FieldCapacity},
 		},
 	}
-	graph.Nodes[21] = &sqlgraph.Node{
+	graph.Nodes[23] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   workshopregistration.Table,
 			Columns: workshopregistration.Columns,
@@ -495,7 +528,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			workshopregistration.FieldUserID:       {Type: field.TypeInt, Column: workshopregistration.FieldUserID},
 		},
 	}
-	graph.Nodes[22] = &sqlgraph.Node{
+	graph.Nodes[24] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   workspace.Table,
 			Columns: workspace.Columns,
@@ -3515,6 +3548,111 @@ func (f *SessionFilter) WhereHasUserWith(preds ...predicate.User) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *StatBucketQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the StatBucketQuery builder.
+func (_q *StatBucketQuery) Filter() *StatBucketFilter {
+	return &StatBucketFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *StatBucketMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the StatBucketMutation builder.
+func (m *StatBucketMutation) Filter() *StatBucketFilter {
+	return &StatBucketFilter{config: m.config, predicateAdder: m}
+}
+
+// StatBucketFilter provides a generic filtering capability at runtime for StatBucketQuery.
+type StatBucketFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *StatBucketFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *StatBucketFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(statbucket.FieldID))
+}
+
+// WhereDims applies the entql string predicate on the dims field.
+func (f *StatBucketFilter) WhereDims(p entql.StringP) {
+	f.Where(p.Field(statbucket.FieldDims))
+}
+
+// WhereKey applies the entql string predicate on the key field.
+func (f *StatBucketFilter) WhereKey(p entql.StringP) {
+	f.Where(p.Field(statbucket.FieldKey))
+}
+
+// WherePilots applies the entql int predicate on the pilots field.
+func (f *StatBucketFilter) WherePilots(p entql.IntP) {
+	f.Where(p.Field(statbucket.FieldPilots))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *StatPilotQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the StatPilotQuery builder.
+func (_q *StatPilotQuery) Filter() *StatPilotFilter {
+	return &StatPilotFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *StatPilotMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the StatPilotMutation builder.
+func (m *StatPilotMutation) Filter() *StatPilotFilter {
+	return &StatPilotFilter{config: m.config, predicateAdder: m}
+}
+
+// StatPilotFilter provides a generic filtering capability at runtime for StatPilotQuery.
+type StatPilotFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *StatPilotFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *StatPilotFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(statpilot.FieldID))
+}
+
+// WherePilotID applies the entql int predicate on the pilot_id field.
+func (f *StatPilotFilter) WherePilotID(p entql.IntP) {
+	f.Where(p.Field(statpilot.FieldPilotID))
+}
+
+// WhereFacts applies the entql string predicate on the facts field.
+func (f *StatPilotFilter) WhereFacts(p entql.StringP) {
+	f.Where(p.Field(statpilot.FieldFacts))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *SurveyQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -3543,7 +3681,7 @@ type SurveyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SurveyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3675,7 +3813,7 @@ type SurveyResponseFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SurveyResponseFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3763,7 +3901,7 @@ type ThemeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ThemeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3852,7 +3990,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3983,7 +4121,7 @@ type WellbeingCountyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WellbeingCountyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4115,7 +4253,7 @@ type WorkshopFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WorkshopFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4247,7 +4385,7 @@ type WorkshopRegistrationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WorkshopRegistrationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4335,7 +4473,7 @@ type WorkspaceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WorkspaceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -22,6 +22,8 @@ import (
 	"kokeilu/ent/predicate"
 	"kokeilu/ent/region"
 	"kokeilu/ent/session"
+	"kokeilu/ent/statbucket"
+	"kokeilu/ent/statpilot"
 	"kokeilu/ent/survey"
 	"kokeilu/ent/surveyresponse"
 	"kokeilu/ent/theme"
@@ -63,6 +65,8 @@ const (
 	TypePost                 = "Post"
 	TypeRegion               = "Region"
 	TypeSession              = "Session"
+	TypeStatBucket           = "StatBucket"
+	TypeStatPilot            = "StatPilot"
 	TypeSurvey               = "Survey"
 	TypeSurveyResponse       = "SurveyResponse"
 	TypeTheme                = "Theme"
@@ -16236,6 +16240,892 @@ func (m *SessionMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Session edge %s", name)
+}
+
+// StatBucketMutation represents an operation that mutates the StatBucket nodes in the graph.
+type StatBucketMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	dims          *string
+	key           *string
+	pilots        *int
+	addpilots     *int
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*StatBucket, error)
+	predicates    []predicate.StatBucket
+}
+
+var _ ent.Mutation = (*StatBucketMutation)(nil)
+
+// statbucketOption allows management of the mutation configuration using functional options.
+type statbucketOption func(*StatBucketMutation)
+
+// newStatBucketMutation creates new mutation for the StatBucket entity.
+func newStatBucketMutation(c config, op Op, opts ...statbucketOption) *StatBucketMutation {
+	m := &StatBucketMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeStatBucket,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withStatBucketID sets the ID field of the mutation.
+func withStatBucketID(id int) statbucketOption {
+	return func(m *StatBucketMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *StatBucket
+		)
+		m.oldValue = func(ctx context.Context) (*StatBucket, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().StatBucket.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withStatBucket sets the old StatBucket of the mutation.
+func withStatBucket(node *StatBucket) statbucketOption {
+	return func(m *StatBucketMutation) {
+		m.oldValue = func(context.Context) (*StatBucket, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m StatBucketMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m StatBucketMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *StatBucketMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *StatBucketMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().StatBucket.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetDims sets the "dims" field.
+func (m *StatBucketMutation) SetDims(s string) {
+	m.dims = &s
+}
+
+// Dims returns the value of the "dims" field in the mutation.
+func (m *StatBucketMutation) Dims() (r string, exists bool) {
+	v := m.dims
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDims returns the old "dims" field's value of the StatBucket entity.
+// If the StatBucket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StatBucketMutation) OldDims(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDims is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDims requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDims: %w", err)
+	}
+	return oldValue.Dims, nil
+}
+
+// ResetDims resets all changes to the "dims" field.
+func (m *StatBucketMutation) ResetDims() {
+	m.dims = nil
+}
+
+// SetKey sets the "key" field.
+func (m *StatBucketMutation) SetKey(s string) {
+	m.key = &s
+}
+
+// Key returns the value of the "key" field in the mutation.
+func (m *StatBucketMutation) Key() (r string, exists bool) {
+	v := m.key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKey returns the old "key" field's value of the StatBucket entity.
+// If the StatBucket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StatBucketMutation) OldKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKey: %w", err)
+	}
+	return oldValue.Key, nil
+}
+
+// ResetKey resets all changes to the "key" field.
+func (m *StatBucketMutation) ResetKey() {
+	m.key = nil
+}
+
+// SetPilots sets the "pilots" field.
+func (m *StatBucketMutation) SetPilots(i int) {
+	m.pilots = &i
+	m.addpilots = nil
+}
+
+// Pilots returns the value of the "pilots" field in the mutation.
+func (m *StatBucketMutation) Pilots() (r int, exists bool) {
+	v := m.pilots
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPilots returns the old "pilots" field's value of the StatBucket entity.
+// If the StatBucket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StatBucketMutation) OldPilots(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPilots is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPilots requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPilots: %w", err)
+	}
+	return oldValue.Pilots, nil
+}
+
+// AddPilots adds i to the "pilots" field.
+func (m *StatBucketMutation) AddPilots(i int) {
+	if m.addpilots != nil {
+		*m.addpilots += i
+	} else {
+		m.addpilots = &i
+	}
+}
+
+// AddedPilots returns the value that was added to the "pilots" field in this mutation.
+func (m *StatBucketMutation) AddedPilots() (r int, exists bool) {
+	v := m.addpilots
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPilots resets all changes to the "pilots" field.
+func (m *StatBucketMutation) ResetPilots() {
+	m.pilots = nil
+	m.addpilots = nil
+}
+
+// Where appends a list predicates to the StatBucketMutation builder.
+func (m *StatBucketMutation) Where(ps ...predicate.StatBucket) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the StatBucketMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *StatBucketMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.StatBucket, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *StatBucketMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *StatBucketMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (StatBucket).
+func (m *StatBucketMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *StatBucketMutation) Fields() []string {
+	fields := make([]string, 0, 3)
+	if m.dims != nil {
+		fields = append(fields, statbucket.FieldDims)
+	}
+	if m.key != nil {
+		fields = append(fields, statbucket.FieldKey)
+	}
+	if m.pilots != nil {
+		fields = append(fields, statbucket.FieldPilots)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *StatBucketMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case statbucket.FieldDims:
+		return m.Dims()
+	case statbucket.FieldKey:
+		return m.Key()
+	case statbucket.FieldPilots:
+		return m.Pilots()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *StatBucketMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case statbucket.FieldDims:
+		return m.OldDims(ctx)
+	case statbucket.FieldKey:
+		return m.OldKey(ctx)
+	case statbucket.FieldPilots:
+		return m.OldPilots(ctx)
+	}
+	return nil, fmt.Errorf("unknown StatBucket field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *StatBucketMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case statbucket.FieldDims:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDims(v)
+		return nil
+	case statbucket.FieldKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKey(v)
+		return nil
+	case statbucket.FieldPilots:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPilots(v)
+		return nil
+	}
+	return fmt.Errorf("unknown StatBucket field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *StatBucketMutation) AddedFields() []string {
+	var fields []string
+	if m.addpilots != nil {
+		fields = append(fields, statbucket.FieldPilots)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *StatBucketMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case statbucket.FieldPilots:
+		return m.AddedPilots()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *StatBucketMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case statbucket.FieldPilots:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPilots(v)
+		return nil
+	}
+	return fmt.Errorf("unknown StatBucket numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *StatBucketMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *StatBucketMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *StatBucketMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown StatBucket nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *StatBucketMutation) ResetField(name string) error {
+	switch name {
+	case statbucket.FieldDims:
+		m.ResetDims()
+		return nil
+	case statbucket.FieldKey:
+		m.ResetKey()
+		return nil
+	case statbucket.FieldPilots:
+		m.ResetPilots()
+		return nil
+	}
+	return fmt.Errorf("unknown StatBucket field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *StatBucketMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *StatBucketMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *StatBucketMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *StatBucketMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *StatBucketMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *StatBucketMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *StatBucketMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown StatBucket unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *StatBucketMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown StatBucket edge %s", name)
+}
+
+// StatPilotMutation represents an operation that mutates the StatPilot nodes in the graph.
+type StatPilotMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	pilot_id      *int
+	addpilot_id   *int
+	facts         *string
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*StatPilot, error)
+	predicates    []predicate.StatPilot
+}
+
+var _ ent.Mutation = (*StatPilotMutation)(nil)
+
+// statpilotOption allows management of the mutation configuration using functional options.
+type statpilotOption func(*StatPilotMutation)
+
+// newStatPilotMutation creates new mutation for the StatPilot entity.
+func newStatPilotMutation(c config, op Op, opts ...statpilotOption) *StatPilotMutation {
+	m := &StatPilotMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeStatPilot,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withStatPilotID sets the ID field of the mutation.
+func withStatPilotID(id int) statpilotOption {
+	return func(m *StatPilotMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *StatPilot
+		)
+		m.oldValue = func(ctx context.Context) (*StatPilot, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().StatPilot.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withStatPilot sets the old StatPilot of the mutation.
+func withStatPilot(node *StatPilot) statpilotOption {
+	return func(m *StatPilotMutation) {
+		m.oldValue = func(context.Context) (*StatPilot, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m StatPilotMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m StatPilotMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *StatPilotMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *StatPilotMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().StatPilot.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetPilotID sets the "pilot_id" field.
+func (m *StatPilotMutation) SetPilotID(i int) {
+	m.pilot_id = &i
+	m.addpilot_id = nil
+}
+
+// PilotID returns the value of the "pilot_id" field in the mutation.
+func (m *StatPilotMutation) PilotID() (r int, exists bool) {
+	v := m.pilot_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPilotID returns the old "pilot_id" field's value of the StatPilot entity.
+// If the StatPilot object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StatPilotMutation) OldPilotID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPilotID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPilotID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPilotID: %w", err)
+	}
+	return oldValue.PilotID, nil
+}
+
+// AddPilotID adds i to the "pilot_id" field.
+func (m *StatPilotMutation) AddPilotID(i int) {
+	if m.addpilot_id != nil {
+		*m.addpilot_id += i
+	} else {
+		m.addpilot_id = &i
+	}
+}
+
+// AddedPilotID returns the value that was added to the "pilot_id" field in this mutation.
+func (m *StatPilotMutation) AddedPilotID() (r int, exists bool) {
+	v := m.addpilot_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPilotID resets all changes to the "pilot_id" field.
+func (m *StatPilotMutation) ResetPilotID() {
+	m.pilot_id = nil
+	m.addpilot_id = nil
+}
+
+// SetFacts sets the "facts" field.
+func (m *StatPilotMutation) SetFacts(s string) {
+	m.facts = &s
+}
+
+// Facts returns the value of the "facts" field in the mutation.
+func (m *StatPilotMutation) Facts() (r string, exists bool) {
+	v := m.facts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFacts returns the old "facts" field's value of the StatPilot entity.
+// If the StatPilot object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StatPilotMutation) OldFacts(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFacts is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFacts requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFacts: %w", err)
+	}
+	return oldValue.Facts, nil
+}
+
+// ResetFacts resets all changes to the "facts" field.
+func (m *StatPilotMutation) ResetFacts() {
+	m.facts = nil
+}
+
+// Where appends a list predicates to the StatPilotMutation builder.
+func (m *StatPilotMutation) Where(ps ...predicate.StatPilot) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the StatPilotMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *StatPilotMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.StatPilot, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *StatPilotMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *StatPilotMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (StatPilot).
+func (m *StatPilotMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *StatPilotMutation) Fields() []string {
+	fields := make([]string, 0, 2)
+	if m.pilot_id != nil {
+		fields = append(fields, statpilot.FieldPilotID)
+	}
+	if m.facts != nil {
+		fields = append(fields, statpilot.FieldFacts)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *StatPilotMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case statpilot.FieldPilotID:
+		return m.PilotID()
+	case statpilot.FieldFacts:
+		return m.Facts()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *StatPilotMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case statpilot.FieldPilotID:
+		return m.OldPilotID(ctx)
+	case statpilot.FieldFacts:
+		return m.OldFacts(ctx)
+	}
+	return nil, fmt.Errorf("unknown StatPilot field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *StatPilotMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case statpilot.FieldPilotID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPilotID(v)
+		return nil
+	case statpilot.FieldFacts:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFacts(v)
+		return nil
+	}
+	return fmt.Errorf("unknown StatPilot field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *StatPilotMutation) AddedFields() []string {
+	var fields []string
+	if m.addpilot_id != nil {
+		fields = append(fields, statpilot.FieldPilotID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *StatPilotMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case statpilot.FieldPilotID:
+		return m.AddedPilotID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *StatPilotMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case statpilot.FieldPilotID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPilotID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown StatPilot numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *StatPilotMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *StatPilotMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *StatPilotMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown StatPilot nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *StatPilotMutation) ResetField(name string) error {
+	switch name {
+	case statpilot.FieldPilotID:
+		m.ResetPilotID()
+		return nil
+	case statpilot.FieldFacts:
+		m.ResetFacts()
+		return nil
+	}
+	return fmt.Errorf("unknown StatPilot field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *StatPilotMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *StatPilotMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *StatPilotMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *StatPilotMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *StatPilotMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *StatPilotMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *StatPilotMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown StatPilot unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *StatPilotMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown StatPilot edge %s", name)
 }
 
 // SurveyMutation represents an operation that mutates the Survey nodes in the graph.

@@ -44,6 +44,10 @@ type Tx struct {
 	Region *RegionClient
 	// Session is the client for interacting with the Session builders.
 	Session *SessionClient
+	// StatBucket is the client for interacting with the StatBucket builders.
+	StatBucket *StatBucketClient
+	// StatPilot is the client for interacting with the StatPilot builders.
+	StatPilot *StatPilotClient
 	// Survey is the client for interacting with the Survey builders.
 	Survey *SurveyClient
 	// SurveyResponse is the client for interacting with the SurveyResponse builders.
@@ -206,6 +210,8 @@ func (tx *Tx) init() {
 	tx.Post = NewPostClient(tx.config)
 	tx.Region = NewRegionClient(tx.config)
 	tx.Session = NewSessionClient(tx.config)
+	tx.StatBucket = NewStatBucketClient(tx.config)
+	tx.StatPilot = NewStatPilotClient(tx.config)
 	tx.Survey = NewSurveyClient(tx.config)
 	tx.SurveyResponse = NewSurveyResponseClient(tx.config)
 	tx.Theme = NewThemeClient(tx.config)

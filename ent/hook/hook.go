@@ -188,6 +188,30 @@ func (f SessionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, err
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SessionMutation", m)
 }
 
+// The StatBucketFunc type is an adapter to allow the use of ordinary
+// function as StatBucket mutator.
+type StatBucketFunc func(context.Context, *ent.StatBucketMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f StatBucketFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.StatBucketMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.StatBucketMutation", m)
+}
+
+// The StatPilotFunc type is an adapter to allow the use of ordinary
+// function as StatPilot mutator.
+type StatPilotFunc func(context.Context, *ent.StatPilotMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f StatPilotFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.StatPilotMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.StatPilotMutation", m)
+}
+
 // The SurveyFunc type is an adapter to allow the use of ordinary
 // function as Survey mutator.
 type SurveyFunc func(context.Context, *ent.SurveyMutation) (ent.Value, error)

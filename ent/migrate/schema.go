@@ -614,6 +614,38 @@ var (
 			},
 		},
 	}
+	// StatBucketsColumns holds the columns for the "stat_buckets" table.
+	StatBucketsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "dims", Type: field.TypeString},
+		{Name: "key", Type: field.TypeString},
+		{Name: "pilots", Type: field.TypeInt, Default: 0},
+	}
+	// StatBucketsTable holds the schema information for the "stat_buckets" table.
+	StatBucketsTable = &schema.Table{
+		Name:       "stat_buckets",
+		Columns:    StatBucketsColumns,
+		PrimaryKey: []*schema.Column{StatBucketsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "statbucket_dims_key",
+				Unique:  true,
+				Columns: []*schema.Column{StatBucketsColumns[1], StatBucketsColumns[2]},
+			},
+		},
+	}
+	// StatPilotsColumns holds the columns for the "stat_pilots" table.
+	StatPilotsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "pilot_id", Type: field.TypeInt, Unique: true},
+		{Name: "facts", Type: field.TypeString},
+	}
+	// StatPilotsTable holds the schema information for the "stat_pilots" table.
+	StatPilotsTable = &schema.Table{
+		Name:       "stat_pilots",
+		Columns:    StatPilotsColumns,
+		PrimaryKey: []*schema.Column{StatPilotsColumns[0]},
+	}
 	// SurveysColumns holds the columns for the "surveys" table.
 	SurveysColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -1168,6 +1200,8 @@ var (
 		PostsTable,
 		RegionsTable,
 		SessionsTable,
+		StatBucketsTable,
+		StatPilotsTable,
 		SurveysTable,
 		SurveyResponsesTable,
 		ThemesTable,
@@ -1261,6 +1295,12 @@ func init() {
 	SessionsTable.ForeignKeys[0].RefTable = UsersTable
 	SessionsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(64424509440),
+	}
+	StatBucketsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(98784247808),
+	}
+	StatPilotsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(103079215104),
 	}
 	SurveysTable.ForeignKeys[0].RefTable = UsersTable
 	SurveysTable.ForeignKeys[1].RefTable = WorkspacesTable

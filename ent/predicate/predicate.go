@@ -51,6 +51,12 @@ type Region func(*sql.Selector)
 // Session is the predicate function for session builders.
 type Session func(*sql.Selector)
 
+// StatBucket is the predicate function for statbucket builders.
+type StatBucket func(*sql.Selector)
+
+// StatPilot is the predicate function for statpilot builders.
+type StatPilot func(*sql.Selector)
+
 // Survey is the predicate function for survey builders.
 type Survey func(*sql.Selector)
 

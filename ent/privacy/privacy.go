@@ -471,6 +471,54 @@ func (f SessionMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutatio
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.SessionMutation", m)
 }
 
+// The StatBucketQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type StatBucketQueryRuleFunc func(context.Context, *ent.StatBucketQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f StatBucketQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.StatBucketQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.StatBucketQuery", q)
+}
+
+// The StatBucketMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type StatBucketMutationRuleFunc func(context.Context, *ent.StatBucketMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f StatBucketMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.StatBucketMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.StatBucketMutation", m)
+}
+
+// The StatPilotQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type StatPilotQueryRuleFunc func(context.Context, *ent.StatPilotQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f StatPilotQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.StatPilotQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.StatPilotQuery", q)
+}
+
+// The StatPilotMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type StatPilotMutationRuleFunc func(context.Context, *ent.StatPilotMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f StatPilotMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.StatPilotMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.StatPilotMutation", m)
+}
+
 // The SurveyQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type SurveyQueryRuleFunc func(context.Context, *ent.SurveyQuery) error
@@ -728,6 +776,10 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.SessionQuery:
 		return q.Filter(), nil
+	case *ent.StatBucketQuery:
+		return q.Filter(), nil
+	case *ent.StatPilotQuery:
+		return q.Filter(), nil
 	case *ent.SurveyQuery:
 		return q.Filter(), nil
 	case *ent.SurveyResponseQuery:
@@ -780,6 +832,10 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.RegionMutation:
 		return m.Filter(), nil
 	case *ent.SessionMutation:
+		return m.Filter(), nil
+	case *ent.StatBucketMutation:
+		return m.Filter(), nil
+	case *ent.StatPilotMutation:
 		return m.Filter(), nil
 	case *ent.SurveyMutation:
 		return m.Filter(), nil

@@ -20,6 +20,8 @@ import (
 	"kokeilu/ent/region"
 	"kokeilu/ent/schema"
 	"kokeilu/ent/session"
+	"kokeilu/ent/statbucket"
+	"kokeilu/ent/statpilot"
 	"kokeilu/ent/survey"
 	"kokeilu/ent/surveyresponse"
 	"kokeilu/ent/theme"
@@ -1130,6 +1132,30 @@ func init() {
 	sessionDescCreatedAt := sessionFields[1].Descriptor()
 	// session.DefaultCreatedAt holds the default value on creation for the created_at field.
 	session.DefaultCreatedAt = sessionDescCreatedAt.Default.(func() time.Time)
+	statbucket.Policy = privacy.NewPolicies(schema.StatBucket{})
+	statbucket.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := statbucket.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	statbucketFields := schema.StatBucket{}.Fields()
+	_ = statbucketFields
+	// statbucketDescPilots is the schema descriptor for pilots field.
+	statbucketDescPilots := statbucketFields[2].Descriptor()
+	// statbucket.DefaultPilots holds the default value on creation for the pilots field.
+	statbucket.DefaultPilots = statbucketDescPilots.Default.(int)
+	statpilot.Policy = privacy.NewPolicies(schema.StatPilot{})
+	statpilot.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := statpilot.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	surveyMixin := schema.Survey{}.Mixin()
 	survey.Policy = privacy.NewPolicies(surveyMixin[2], schema.Survey{})
 	survey.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -2,8 +2,10 @@
 // filter, grouped by up to three dimensions (region, wellbeing services
 // county, subregion, municipality, theme, status, network, start year,
 // active year), with the municipalities they involve and the population
-// those cover. Each count is one SQL statement of GROUP BY over joins,
-// run through the ent client so privacy policies apply to the pilots.
+// those cover. The common groupings read counts kept current by every
+// write (buckets.go); the rest are one SQL statement of GROUP BY over
+// joins, run through the ent client so privacy policies apply to the
+// pilots.
 package analytics
 
 import (
@@ -163,6 +165,9 @@ func Count(ctx context.Context, client *ent.Client, filter *ent.PilotWhereInput,
 		if slices.Contains(dims[:i], d) {
 			return nil, fault.BadInput("groupBy", "%s is given twice", d)
 		}
+	}
+	if s, ok, err := fromBuckets(ctx, client, filter, dims); ok {
+		return s, err
 	}
 	where, err := Predicate(filter)
 	if err != nil {

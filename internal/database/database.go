@@ -7,6 +7,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"kokeilu/internal/analytics"
 	"kokeilu/internal/revision"
 	"net/url"
 	"strings"
@@ -108,6 +109,7 @@ func OpenWith(ctx context.Context, dsn string, settings Settings, wrap ...Option
 	}
 	db := &DB{Client: ent.NewClient(ent.Driver(drv)), Driver: drv, Dialect: dialectName, SQL: sqlDB, DSN: dsn, Search: search.New(dialectName)}
 	db.Client.Use(revision.Hook())
+	db.Client.Use(analytics.Hook(revision.IsDeferred))
 	if dialectName == dialect.Postgres {
 		db.Client.Use(lockTrees)
 	}
@@ -119,6 +121,12 @@ func OpenWith(ctx context.Context, dsn string, settings Settings, wrap ...Option
 	if err := sortkey.Backfill(ctx, drv, migrate.Tables); err != nil {
 		db.Close()
 		return nil, err
+	}
+	// Pilots written before the kept counts existed (or by a bulk load
+	// that stopped short) get theirs.
+	if err := analytics.Backfill(ctx, db.Client); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("pilot stats backfill: %w", err)
 	}
 	// The search index lives beside ent's schema: created (and filled
 	// with existing rows) after the migrations, kept current by hooks.

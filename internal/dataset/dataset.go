@@ -8,6 +8,7 @@ package dataset
 import (
 	"context"
 	"fmt"
+	"kokeilu/internal/analytics"
 	"kokeilu/internal/revision"
 	"math/rand/v2"
 	"time"
@@ -125,5 +126,7 @@ func Generate(ctx context.Context, client *ent.Client, size Size, seed uint64) e
 			return err
 		}
 	}
-	return nil
+	// A bulk load keeps no counts row by row: the pilotStats buckets are
+	// filled once, at the end.
+	return analytics.Backfill(ctx, client)
 }

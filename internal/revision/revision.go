@@ -21,6 +21,9 @@ func Deferred(ctx context.Context) context.Context {
 	return context.WithValue(ctx, deferredKey{}, true)
 }
 
+// IsDeferred tells whether ctx is a bulk load's (Deferred).
+func IsDeferred(ctx context.Context) bool { return ctx.Value(deferredKey{}) != nil }
+
 // Hook raises the revision after every successful write, in the same
 // transaction when there is one (so no reader sees the new data with the
 // old number), else right after the write (a reader may then cache new
@@ -33,7 +36,8 @@ func Hook() ent.Hook {
 				return v, err
 			}
 			switch m.Type() {
-			case ent.TypeDataRevision, ent.TypeSession: // sessions change no data anyone reads
+			case ent.TypeDataRevision, ent.TypeSession, // sessions change no data anyone reads
+				ent.TypeStatBucket, ent.TypeStatPilot: // kept counts follow the writes that do
 				return v, nil
 			}
 			type clienter interface{ Client() *ent.Client }

@@ -1,0 +1,263 @@
+// Command stats measures pilotStats (groupings of one, two and three
+// dimensions) and the map layer (19 regions' counts under a status filter)
+// over HTTP, uncached, one client, on generated data sets of two sizes side
+// by side, next to hand-written SQL that counts the same pilots straight
+// from the rows in the same run. The kept counts (internal/analytics)
+// should make the server's cost follow the buckets, not the pilots.
+//
+//	go run ./bench/stats -backend sqlite
+//	go run ./bench/stats -backend postgres -dsn 'postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable'
+//
+// The data sets are generated once and kept (SQLite: files in the
+// temporary directory; PostgreSQL: databases kokeilu_bench_stats_N).
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "kokeilu/ent/runtime"
+	"kokeilu/internal/analytics"
+	"kokeilu/internal/auth"
+	"kokeilu/internal/database"
+	"kokeilu/internal/dataset"
+	"kokeilu/internal/search"
+	"kokeilu/internal/seed"
+	"kokeilu/internal/server"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+)
+
+const statsQuery = `query($g: [PilotDimension!]!) { pilotStats(groupBy: $g) { total buckets { keys { code name } pilots municipalities population } } }`
+
+const mapQuery = `{ regions(first: 100) { nodes { code name pilots(where: {status: ACTIVE}) { totalCount } } } }`
+
+// A case is one request and the hand-written SQL that counts its pilots.
+type benchCase struct {
+	name string
+	body []byte
+	sql  string
+}
+
+func statsCase(name string, sqlText string, dims ...string) benchCase {
+	body, _ := json.Marshal(map[string]any{"query": statsQuery, "variables": map[string]any{"g": dims}})
+	return benchCase{name, body, sqlText}
+}
+
+// The baselines count distinct pilots per bucket from the rows (pilot
+// counts only: no municipalities or population).
+const (
+	area = ` FROM pilots p JOIN pilot_municipalities pm ON pm.pilot_id = p.id JOIN municipalities m ON m.id = pm.municipality_id JOIN regions r ON r.id = m.region_municipalities`
+)
+
+func cases() []benchCase {
+	mapBody, _ := json.Marshal(map[string]any{"query": mapQuery})
+	return []benchCase{
+		{"map: 19 regions, ACTIVE", mapBody, `SELECT r.code, COUNT(DISTINCT p.id)` + area + ` WHERE p.status = 'ACTIVE' GROUP BY r.code`},
+		statsCase("1 dim: REGION", `SELECT r.code, COUNT(DISTINCT p.id)`+area+` GROUP BY r.code`, "REGION"),
+		statsCase("1 dim: THEME", `SELECT pt.theme_id, COUNT(*) FROM pilot_themes pt GROUP BY pt.theme_id`, "THEME"),
+		statsCase("2 dims: REGION × STATUS", `SELECT r.code, p.status, COUNT(DISTINCT p.id)`+area+` GROUP BY r.code, p.status`, "REGION", "STATUS"),
+		statsCase("2 dims: MUNICIPALITY × THEME", `SELECT pm.municipality_id, pt.theme_id, COUNT(*) FROM pilot_municipalities pm JOIN pilot_themes pt ON pt.pilot_id = pm.pilot_id GROUP BY pm.municipality_id, pt.theme_id`, "MUNICIPALITY", "THEME"),
+		statsCase("3 dims: REGION × THEME × STATUS", `SELECT r.code, pt.theme_id, p.status, COUNT(DISTINCT p.id)`+area+` JOIN pilot_themes pt ON pt.pilot_id = p.id GROUP BY r.code, pt.theme_id, p.status`, "REGION", "THEME", "STATUS"),
+	}
+}
+
+func main() {
+	backend := flag.String("backend", "sqlite", "sqlite or postgres")
+	dsn := flag.String("dsn", "", "postgres: a DSN of the server (its database is only used to create the bench databases)")
+	sizes := flag.String("sizes", "20000,200000", "pilots in each data set")
+	n := flag.Int("n", 60, "requests per measurement")
+	rebuild := flag.Bool("rebuild", false, "recount the kept counts of existing data sets first (timed)")
+	flag.Parse()
+	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	var ns []int
+	for _, s := range strings.Split(*sizes, ",") {
+		v, err := strconv.Atoi(s)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "stats: -sizes:", err)
+			os.Exit(2)
+		}
+		ns = append(ns, v)
+	}
+	results := map[string][]string{}
+	for _, size := range ns {
+		target, err := databaseFor(*backend, *dsn, size)
+		if err == nil {
+			err = measure(target, size, *n, *rebuild, results)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "stats:", err)
+			os.Exit(1)
+		}
+	}
+	fmt.Printf("backend %s, one client, cache off, %d requests each; p50/p99 in ms\n", *backend, *n)
+	fmt.Printf("%-34s", "query")
+	for _, size := range ns {
+		fmt.Printf(" | %-26s", fmt.Sprintf("%d pilots: server  raw SQL", size))
+	}
+	fmt.Println()
+	for _, c := range cases() {
+		fmt.Printf("%-34s", c.name)
+		for _, r := range results[c.name] {
+			fmt.Printf(" | %-26s", r)
+		}
+		fmt.Println()
+	}
+}
+
+// databaseFor is the DSN of the data set of size pilots.
+func databaseFor(backend, dsn string, size int) (string, error) {
+	if backend == "sqlite" {
+		return filepath.Join(os.TempDir(), fmt.Sprintf("kokeilu-bench-stats-%d.db", size)), nil
+	}
+	if dsn == "" {
+		return "", fmt.Errorf("-dsn postgres://… is needed for postgres")
+	}
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return "", err
+	}
+	defer admin.Close()
+	name := fmt.Sprintf("kokeilu_bench_stats_%d", size)
+	var exists bool
+	if err := admin.QueryRow(`SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
+		return "", err
+	}
+	if !exists {
+		if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
+			return "", err
+		}
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "", err
+	}
+	u.Path = "/" + name
+	return u.String(), nil
+}
+
+func measure(dsn string, size, n int, rebuild bool, results map[string][]string) error {
+	ctx := auth.System(context.Background())
+	db, err := database.Open(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := seed.Reference(ctx, db.Client); err != nil {
+		return err
+	}
+	have, err := db.Client.Pilot.Query().Count(ctx)
+	if err != nil {
+		return err
+	}
+	if have != size {
+		if have != 0 {
+			return fmt.Errorf("%s holds %d pilots, not %d", dsn, have, size)
+		}
+		start := time.Now()
+		s := dataset.Size{Pilots: size, Networks: 200, Organizations: 500, Themes: 30}
+		if err := dataset.Generate(search.WithoutIndexing(ctx), db.Client, s, 1); err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "generated %d pilots in %v\n", size, time.Since(start).Round(time.Second))
+	} else if rebuild {
+		start := time.Now()
+		if err := analytics.Rebuild(ctx, db.Client); err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "rebuilt the kept counts of %d pilots in %v\n", size, time.Since(start).Round(time.Second))
+	}
+	accounts, err := auth.NewService(db.Client, 0, nil)
+	if err != nil {
+		return err
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: server.NewHandler(db, server.Options{Accounts: accounts})}
+	go srv.Serve(l)
+	defer srv.Close()
+	u := "http://" + l.Addr().String() + "/query"
+	for _, c := range cases() {
+		if err := post(u, c.body); err != nil { // warm up, and check
+			return fmt.Errorf("%s: %w", c.name, err)
+		}
+		srvLat, err := sequential(n, func() error { return post(u, c.body) })
+		if err != nil {
+			return fmt.Errorf("%s: %w", c.name, err)
+		}
+		rawLat, err := sequential(n, func() error { return rawQuery(ctx, db.SQL, c.sql) })
+		if err != nil {
+			return fmt.Errorf("%s in SQL: %w", c.name, err)
+		}
+		fmt.Fprintf(os.Stderr, "%d pilots, %s: server %s/%s ms, raw SQL %s/%s ms\n", size, c.name,
+			ms(pct(srvLat, .5)), ms(pct(srvLat, .99)), ms(pct(rawLat, .5)), ms(pct(rawLat, .99)))
+		results[c.name] = append(results[c.name], fmt.Sprintf("%s/%s  %s/%s", ms(pct(srvLat, .5)), ms(pct(srvLat, .99)),
+			ms(pct(rawLat, .5)), ms(pct(rawLat, .99))))
+	}
+	return nil
+}
+
+func rawQuery(ctx context.Context, db *sql.DB, q string) error {
+	rows, err := db.QueryContext(ctx, q)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+	}
+	return rows.Err()
+}
+
+func sequential(n int, fn func() error) ([]time.Duration, error) {
+	lat := make([]time.Duration, 0, n)
+	for range n {
+		start := time.Now()
+		if err := fn(); err != nil {
+			return nil, err
+		}
+		lat = append(lat, time.Since(start))
+	}
+	slices.Sort(lat)
+	return lat, nil
+}
+
+func pct(sorted []time.Duration, p float64) time.Duration {
+	return sorted[min(len(sorted)-1, int(p*float64(len(sorted))))]
+}
+
+func ms(d time.Duration) string {
+	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 1, 64)
+}
+
+func post(u string, body []byte) error {
+	res, err := http.Post(u, "application/json", bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	data, err := io.ReadAll(res.Body)
+	if err != nil {
+		return err
+	}
+	if res.StatusCode != http.StatusOK || bytes.Contains(data, []byte(`"errors"`)) {
+		return fmt.Errorf("status %d: %.300s", res.StatusCode, data)
+	}
+	return nil
+}

@@ -1,0 +1,53 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"kokeilu/internal/policy"
+)
+
+// StatBucket is one kept count of internal/analytics: how many pilots fall
+// in one bucket of one grouping, raised and lowered in the writer's
+// transaction so that pilotStats reads buckets instead of scanning pilots.
+// Internal: no GraphQL, no access but the server's.
+type StatBucket struct{ ent.Schema }
+
+func (StatBucket) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("dims").Comment("The grouping: its dimensions, comma-separated (M: prefix for per-municipality rows)."),
+		field.String("key").Comment("The bucket's values in those dimensions, |-separated."),
+		field.Int("pilots").Default(0),
+	}
+}
+
+func (StatBucket) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("dims", "key").Unique()}
+}
+
+func (StatBucket) Policy() ent.Policy { return policy.Internal() }
+
+func (StatBucket) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
+}
+
+// StatPilot is what a pilot last added to the StatBuckets (its values in
+// every dimension), so a change takes away exactly that before adding the
+// new values. Internal.
+type StatPilot struct{ ent.Schema }
+
+func (StatPilot) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int("pilot_id").Unique().Comment("The pilot; no foreign key, so a deleted pilot's values can still be taken away."),
+		field.String("facts").Comment("The pilot's values per dimension (internal/analytics facts.encode)."),
+	}
+}
+
+func (StatPilot) Policy() ent.Policy { return policy.Internal() }
+
+func (StatPilot) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
+}

@@ -1,0 +1,901 @@
+package analytics
+
+// Kept counts. pilotStats reads counts that every write keeps current in
+// its own transaction, so a call costs what its buckets cost, not what the
+// pilots cost. Two kinds of rows in stat_buckets:
+//
+//   - pilot rows: for a grouping G (up to three dimensions, at most one of
+//     them geographic, never MUNICIPALITY), the distinct pilots per
+//     combination of values. A pilot adds 1 to each combination of its
+//     distinct values, so a pilot with three municipalities in one region
+//     adds 1 to that region, once.
+//   - municipality rows ("M:" + non-geographic dimensions S): per
+//     combination of S's values and participating municipality, the pilots
+//     that have both. They give MUNICIPALITY buckets directly (the
+//     municipality is the bucket), and for any grouping the distinct
+//     municipalities of a bucket and their population: the municipalities
+//     whose row is not zero, mapped to their area.
+//
+// stat_pilots holds what each pilot last added (facts), so keeping the
+// counts is: read the pilot's rows now, take its old facts away, add the
+// new (sync). Sync makes the counts right for the pilots it is given
+// whatever they held before, which is what a rebuild and the start-up
+// backfill use too. Writers lock the pilots they sync first, so two
+// transactions changing one pilot take turns.
+//
+// Served from buckets: groupings of REGION, WELLBEING_COUNTY, SUBREGION,
+// MUNICIPALITY, THEME, STATUS, NETWORK and START_YEAR with at most one
+// geographic dimension and at most two others, where `where` is empty or only `status`/`statusIn`
+// (the status becomes a hidden dimension: a pilot has one status, so
+// adding its buckets up over statuses stays exact), the whole fitting in
+// three dimensions. Everything else (ACTIVE_YEAR, which moves with the
+// clock; WELLBEING_COUNTY_KIND; two geographic dimensions; three
+// non-geographic ones; any other filter) runs the exact query over the rows (statement).
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+
+	"kokeilu/ent"
+	"kokeilu/ent/network"
+	"kokeilu/ent/pilot"
+	"kokeilu/ent/region"
+	"kokeilu/ent/statbucket"
+	"kokeilu/ent/statpilot"
+	"kokeilu/ent/theme"
+	"kokeilu/ent/wellbeingcounty"
+	"kokeilu/internal/auth"
+
+	"entgo.io/ent/dialect/sql"
+)
+
+// kept are the dimensions with kept counts, in their canonical order.
+var kept = []Dimension{Region, WellbeingCounty, Subregion, Municipality, Theme, Status, Network, StartYear}
+
+func geographic(d Dimension) bool {
+	return d == Region || d == WellbeingCounty || d == Subregion || d == Municipality
+}
+
+// facts are a pilot's distinct values per kept dimension: ids for regions,
+// counties, municipalities, themes and networks (codes may be renamed),
+// the subregion code, the status and the start year.
+type facts map[Dimension][]string
+
+// encode is d=v,v;d=v… in kept order; decode reads it back.
+func (f facts) encode() string {
+	var parts []string
+	for _, d := range kept {
+		parts = append(parts, string(d)+"="+strings.Join(f[d], ","))
+	}
+	return strings.Join(parts, ";")
+}
+
+func decode(s string) facts {
+	f := facts{}
+	for _, part := range strings.Split(s, ";") {
+		d, v, _ := strings.Cut(part, "=")
+		if v != "" {
+			f[Dimension(d)] = strings.Split(v, ",")
+		}
+	}
+	return f
+}
+
+// maxNonGeo is the most non-geographic dimensions a kept grouping has:
+// municipality rows of three (theme × network × year…) would hold about
+// as many rows as the pilots have participations, and reading them would
+// cost what the exact statement costs.
+const maxNonGeo = 2
+
+// groupings are the pilot rows' groupings and mGroupings the municipality
+// rows' dimension sets, each in canonical order.
+var groupings, mGroupings = func() (g, m [][]Dimension) {
+	var walk func(from int, set []Dimension)
+	walk = func(from int, set []Dimension) {
+		geo := 0
+		for _, d := range set {
+			if geographic(d) {
+				geo++
+			}
+		}
+		if len(set) > 0 && geo <= 1 && len(set)-geo <= maxNonGeo && !slices.Contains(set, Municipality) {
+			g = append(g, slices.Clone(set))
+		}
+		if geo == 0 && len(set) <= maxNonGeo {
+			m = append(m, slices.Clone(set))
+		}
+		if len(set) == MaxDimensions {
+			return
+		}
+		for i := from; i < len(kept); i++ {
+			walk(i+1, append(set, kept[i]))
+		}
+	}
+	walk(0, nil)
+	return g, m
+}()
+
+func dimsName(ds []Dimension) string {
+	s := make([]string, len(ds))
+	for i, d := range ds {
+		s[i] = string(d)
+	}
+	return strings.Join(s, ",")
+}
+
+// product calls fn with every combination of values of dims in f.
+func product(f facts, dims []Dimension, fn func(key []string)) {
+	key := make([]string, len(dims))
+	var rec func(i int)
+	rec = func(i int) {
+		if i == len(dims) {
+			fn(key)
+			return
+		}
+		for _, v := range f[dims[i]] {
+			key[i] = v
+			rec(i + 1)
+		}
+	}
+	rec(0)
+}
+
+// add adds sign × the pilot's counts to delta, keyed dims + "\x00" + key.
+func (f facts) add(delta map[string]int, sign int) {
+	if len(f) == 0 {
+		return
+	}
+	for _, g := range groupings {
+		name := dimsName(g) + "\x00"
+		product(f, g, func(key []string) { delta[name+strings.Join(key, "|")] += sign })
+	}
+	for _, g := range mGroupings {
+		name := "M:" + dimsName(g) + "\x00"
+		product(f, append(slices.Clone(g), Municipality), func(key []string) { delta[name+strings.Join(key, "|")] += sign })
+	}
+}
+
+// Hook keeps the counts current: after every write that can change a
+// pilot's values (the pilot itself, its participants, themes and
+// networks from either end, a municipality's area), it syncs the pilots
+// concerned in the same transaction. Bulk loads (revision.Deferred) are
+// synced by whoever loads them (Rebuild).
+func Hook(deferred func(context.Context) bool) ent.Hook {
+	return func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if deferred(ctx) {
+				return next.Mutate(ctx, m)
+			}
+			before, watched, err := affectedBefore(ctx, m)
+			if err != nil {
+				return nil, err
+			}
+			if !watched {
+				return next.Mutate(ctx, m)
+			}
+			v, err := next.Mutate(ctx, m)
+			if err != nil {
+				return v, err
+			}
+			ids, err := affectedAfter(ctx, m, v, before)
+			if err != nil {
+				return nil, err
+			}
+			type clienter interface{ Client() *ent.Client }
+			return v, Sync(ctx, m.(clienter).Client(), ids)
+		})
+	}
+}
+
+// affectedBefore is the pilots a mutation may change that can only be
+// found before it runs (those of rows it deletes or whose edges it
+// clears), and whether the mutation concerns the counts at all.
+func affectedBefore(ctx context.Context, m ent.Mutation) ([]int, bool, error) {
+	ctx = auth.System(ctx)
+	switch m := m.(type) {
+	case *ent.PilotMutation:
+		if m.Op().Is(ent.OpCreate) {
+			return nil, true, nil
+		}
+		if m.Op().Is(ent.OpUpdate|ent.OpUpdateOne) && !movesPilot(m) {
+			return nil, false, nil
+		}
+		ids, err := m.IDs(ctx)
+		return ids, true, err
+	case *ent.NetworkMutation:
+		if !m.Op().Is(ent.OpDelete|ent.OpDeleteOne) && !m.PilotsCleared() {
+			return nil, len(m.PilotsIDs())+len(m.RemovedPilotsIDs()) > 0, nil
+		}
+		ids, err := m.IDs(ctx)
+		if err != nil {
+			return nil, true, err
+		}
+		p, err := m.Client().Pilot.Query().Where(pilot.HasNetworksWith(network.IDIn(ids...))).IDs(ctx)
+		return p, true, err
+	case *ent.ThemeMutation:
+		if !m.Op().Is(ent.OpDelete|ent.OpDeleteOne) && !m.PilotsCleared() {
+			return nil, len(m.PilotsIDs())+len(m.RemovedPilotsIDs()) > 0, nil
+		}
+		ids, err := m.IDs(ctx)
+		if err != nil {
+			return nil, true, err
+		}
+		p, err := m.Client().Pilot.Query().Where(pilot.HasThemesWith(theme.IDIn(ids...))).IDs(ctx)
+		return p, true, err
+	case *ent.MunicipalityMutation:
+		// Only a change of its areas (or its removal) moves a
+		// municipality's pilots between buckets; populations are read
+		// at query time.
+		_, sub := m.SubregionCode()
+		moved := sub || m.SubregionCodeCleared() || len(m.RegionIDs()) > 0 || m.RegionCleared() ||
+			len(m.WellbeingCountyIDs()) > 0 || m.WellbeingCountyCleared()
+		if m.Op().Is(ent.OpCreate) || !moved && !m.Op().Is(ent.OpDelete|ent.OpDeleteOne) {
+			return nil, len(m.PilotsIDs())+len(m.RemovedPilotsIDs()) > 0, nil
+		}
+		ids, err := m.IDs(ctx)
+		if err != nil {
+			return nil, true, err
+		}
+		p, err := pilotsOf(ctx, m.Client(), ids)
+		return p, true, err
+	case *ent.RegionMutation:
+		changed := append(m.MunicipalitiesIDs(), m.RemovedMunicipalitiesIDs()...)
+		if m.Op().Is(ent.OpDelete|ent.OpDeleteOne) || m.MunicipalitiesCleared() {
+			ids, err := m.IDs(ctx)
+			if err != nil {
+				return nil, true, err
+			}
+			more, err := m.Client().Region.Query().Where(region.IDIn(ids...)).QueryMunicipalities().IDs(ctx)
+			if err != nil {
+				return nil, true, err
+			}
+			changed = append(changed, more...)
+		}
+		p, err := pilotsOf(ctx, m.Client(), changed)
+		return p, len(changed) > 0, err
+	case *ent.WellbeingCountyMutation:
+		changed := append(m.MunicipalitiesIDs(), m.RemovedMunicipalitiesIDs()...)
+		if m.Op().Is(ent.OpDelete|ent.OpDeleteOne) || m.MunicipalitiesCleared() {
+			ids, err := m.IDs(ctx)
+			if err != nil {
+				return nil, true, err
+			}
+			more, err := m.Client().WellbeingCounty.Query().Where(wellbeingcounty.IDIn(ids...)).QueryMunicipalities().IDs(ctx)
+			if err != nil {
+				return nil, true, err
+			}
+			changed = append(changed, more...)
+		}
+		p, err := pilotsOf(ctx, m.Client(), changed)
+		return p, len(changed) > 0, err
+	}
+	return nil, false, nil
+}
+
+// movesPilot tells whether an update of pilots changes any of their
+// values in the kept dimensions (a new title moves no pilot).
+func movesPilot(m *ent.PilotMutation) bool {
+	fields := append(m.Fields(), m.ClearedFields()...)
+	edges := append(append(m.AddedEdges(), m.RemovedEdges()...), m.ClearedEdges()...)
+	return slices.Contains(fields, pilot.FieldStatus) || slices.Contains(fields, pilot.FieldStartsOn) ||
+		slices.ContainsFunc(edges, func(e string) bool {
+			// A new lead joins the participants (policy.LeadTakesPart,
+			// which runs inside this hook).
+			return e == pilot.EdgeMunicipalities || e == pilot.EdgeLeadMunicipality || e == pilot.EdgeThemes || e == pilot.EdgeNetworks
+		})
+}
+
+// affectedAfter adds to before the pilots a mutation changed that are
+// known once it ran: a created pilot, edges added or removed.
+func affectedAfter(ctx context.Context, m ent.Mutation, v ent.Value, before []int) ([]int, error) {
+	ids := slices.Clone(before)
+	switch m := m.(type) {
+	case *ent.PilotMutation:
+		if id, ok := m.ID(); ok {
+			ids = append(ids, id)
+		} else if p, ok := v.(*ent.Pilot); ok {
+			ids = append(ids, p.ID)
+		}
+	case *ent.NetworkMutation:
+		ids = append(append(ids, m.PilotsIDs()...), m.RemovedPilotsIDs()...)
+	case *ent.ThemeMutation:
+		ids = append(append(ids, m.PilotsIDs()...), m.RemovedPilotsIDs()...)
+	case *ent.MunicipalityMutation:
+		ids = append(append(ids, m.PilotsIDs()...), m.RemovedPilotsIDs()...)
+	}
+	return ids, nil
+}
+
+// pilotsOf is the pilots in which any of the municipalities take part.
+func pilotsOf(ctx context.Context, c *ent.Client, municipalities []int) ([]int, error) {
+	if len(municipalities) == 0 {
+		return nil, nil
+	}
+	var ids []int
+	rows, err := c.QueryContext(ctx, "SELECT DISTINCT "+pilot.MunicipalitiesPrimaryKey[0]+" FROM "+pilot.MunicipalitiesTable+
+		" WHERE "+pilot.MunicipalitiesPrimaryKey[1]+" IN ("+intList(municipalities)+")")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+func intList(ids []int) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = strconv.Itoa(id)
+	}
+	return strings.Join(s, ",")
+}
+
+// syncChunk is how many pilots one round of Sync reads at a time.
+const syncChunk = 500
+
+// Sync makes the kept counts right for the pilots ids as their rows are
+// now: each pilot's old facts are taken away and its current ones added
+// (a pilot that no longer exists adds nothing). It runs in c's
+// transaction, or in one of its own when c has none, and locks the pilots
+// first so concurrent writers of one pilot take turns.
+func Sync(ctx context.Context, c *ent.Client, ids []int) (err error) {
+	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
+	if len(ids) == 0 {
+		return nil
+	}
+	ctx = auth.System(ctx)
+	if !inTx(c) {
+		tx, err := c.Tx(ctx)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if err != nil {
+				_ = tx.Rollback()
+				return
+			}
+			err = tx.Commit()
+		}()
+		c = tx.Client()
+	}
+	areas, err := loadAreas(ctx, c)
+	if err != nil {
+		return err
+	}
+	// One delta for all the chunks: many pilots share buckets, so a bulk
+	// sync writes each bucket once.
+	delta := map[string]int{}
+	for chunk := range slices.Chunk(ids, syncChunk) {
+		if err := syncChunkOf(ctx, c, areas, chunk, delta); err != nil {
+			return err
+		}
+	}
+	return applyDelta(ctx, c, delta)
+}
+
+// inTx tells whether c is a transaction's client.
+func inTx(c *ent.Client) bool {
+	_, err := c.Pilot.Create().Mutation().Tx()
+	return err == nil
+}
+
+func syncChunkOf(ctx context.Context, c *ent.Client, areas map[int]*area, ids []int, delta map[string]int) error {
+	// The lock: a no-op write of the pilots (in id order, as every syncer
+	// takes them), held to the end of the transaction.
+	if _, err := c.ExecContext(ctx, "UPDATE "+pilot.Table+" SET "+pilot.FieldStatus+" = "+pilot.FieldStatus+
+		" WHERE id IN ("+intList(ids)+")"); err != nil {
+		return fmt.Errorf("analytics: lock pilots: %w", err)
+	}
+	now, err := loadFacts(ctx, c, areas, ids)
+	if err != nil {
+		return err
+	}
+	old, err := c.StatPilot.Query().Where(statpilot.PilotIDIn(ids...)).All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, o := range old {
+		decode(o.Facts).add(delta, -1)
+	}
+	var gone []int
+	var keep []*ent.StatPilotCreate
+	for _, id := range ids {
+		f, ok := now[id]
+		if !ok {
+			gone = append(gone, id)
+			continue
+		}
+		f.add(delta, 1)
+		keep = append(keep, c.StatPilot.Create().SetPilotID(id).SetFacts(f.encode()))
+	}
+	if len(gone) > 0 {
+		if _, err := c.StatPilot.Delete().Where(statpilot.PilotIDIn(gone...)).Exec(ctx); err != nil {
+			return err
+		}
+	}
+	if len(keep) > 0 {
+		return c.StatPilot.CreateBulk(keep...).OnConflictColumns(statpilot.FieldPilotID).UpdateNewValues().Exec(ctx)
+	}
+	return nil
+}
+
+// applyDelta adds delta to the buckets, in key order (so concurrent
+// writers lock bucket rows in one order and cannot deadlock each other).
+func applyDelta(ctx context.Context, c *ent.Client, delta map[string]int) error {
+	keys := make([]string, 0, len(delta))
+	for k, n := range delta {
+		if n != 0 {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	const batch = 1000
+	for part := range slices.Chunk(keys, batch) {
+		creates := make([]*ent.StatBucketCreate, len(part))
+		for i, k := range part {
+			dims, key, _ := strings.Cut(k, "\x00")
+			creates[i] = c.StatBucket.Create().SetDims(dims).SetKey(key).SetPilots(delta[k])
+		}
+		err := c.StatBucket.CreateBulk(creates...).OnConflict(
+			sql.ConflictColumns(statbucket.FieldDims, statbucket.FieldKey),
+			sql.ResolveWith(func(u *sql.UpdateSet) {
+				u.Set(statbucket.FieldPilots, sql.Expr(u.Table().C(statbucket.FieldPilots)+` + "excluded"."pilots"`))
+			}),
+		).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("analytics: buckets: %w", err)
+		}
+	}
+	return nil
+}
+
+// area is a municipality as the counts see it.
+type area struct {
+	region, county, subregion string // ids; subregion code; "" for none
+	code, fi, sv, en          string
+	subregionFi, subregionSv  string
+	population                int
+}
+
+func (a *area) in(d Dimension, id int) string {
+	switch d {
+	case Region:
+		return a.region
+	case WellbeingCounty:
+		return a.county
+	case Subregion:
+		return a.subregion
+	}
+	return strconv.Itoa(id)
+}
+
+// loadAreas reads every municipality's areas (a few hundred rows).
+func loadAreas(ctx context.Context, c *ent.Client) (map[int]*area, error) {
+	areas, _, err := loadRefs(ctx, c, nil)
+	return areas, err
+}
+
+// loadRefs reads, in one statement, every municipality's areas and the
+// codes and names of the values of dims.
+func loadRefs(ctx context.Context, c *ent.Client, dims []Dimension) (map[int]*area, labels, error) {
+	q := `SELECT '', id, code, COALESCE(name_fi, ''), COALESCE(name_sv, ''), COALESCE(name_en, ''),
+		COALESCE(region_municipalities, 0), COALESCE(wellbeing_county_municipalities, 0), COALESCE(subregion_code, ''),
+		COALESCE(subregion_name_fi, ''), COALESCE(subregion_name_sv, ''), COALESCE(population, 0) FROM municipalities`
+	for _, d := range dims {
+		named := map[Dimension]string{
+			Region:          "code, COALESCE(name_fi, ''), COALESCE(name_sv, ''), COALESCE(name_en, '') FROM regions",
+			WellbeingCounty: "code, COALESCE(name_fi, ''), COALESCE(name_sv, ''), COALESCE(name_en, '') FROM wellbeing_counties",
+			Theme:           theme.FieldSlug + ", COALESCE(name_fi, ''), COALESCE(name_sv, ''), COALESCE(name_en, '') FROM themes",
+			Network:         network.FieldSlug + ", name, '', '' FROM networks",
+		}[d]
+		if named != "" {
+			q += " UNION ALL SELECT '" + string(d) + "', id, " + strings.Replace(named, " FROM ", ", 0, 0, '', '', '', 0 FROM ", 1)
+		}
+	}
+	rows, err := c.QueryContext(ctx, q)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	areas := map[int]*area{}
+	l := labels{Municipality: {}, Subregion: {}}
+	for rows.Next() {
+		var kind string
+		var id, region, county int
+		a := &area{}
+		if err := rows.Scan(&kind, &id, &a.code, &a.fi, &a.sv, &a.en, &region, &county, &a.subregion, &a.subregionFi, &a.subregionSv, &a.population); err != nil {
+			return nil, nil, err
+		}
+		if kind != "" {
+			d := Dimension(kind)
+			if l[d] == nil {
+				l[d] = map[string]*Key{}
+			}
+			l[d][strconv.Itoa(id)] = &Key{Dimension: d, Code: a.code, NameFi: a.fi, NameSv: a.sv, NameEn: a.en}
+			continue
+		}
+		if region != 0 {
+			a.region = strconv.Itoa(region)
+		}
+		if county != 0 {
+			a.county = strconv.Itoa(county)
+		}
+		areas[id] = a
+		l[Municipality][strconv.Itoa(id)] = &Key{Dimension: Municipality, Code: a.code, NameFi: a.fi, NameSv: a.sv, NameEn: a.en}
+		if a.subregion == "" {
+			continue
+		}
+		// A subregion is named as the statement names it: the least name
+		// of its municipalities.
+		sr := l[Subregion][a.subregion]
+		if sr == nil {
+			sr = &Key{Dimension: Subregion, Code: a.subregion}
+			l[Subregion][a.subregion] = sr
+		}
+		if a.subregionFi != "" && (sr.NameFi == "" || a.subregionFi < sr.NameFi) {
+			sr.NameFi = a.subregionFi
+		}
+		if a.subregionSv != "" && (sr.NameSv == "" || a.subregionSv < sr.NameSv) {
+			sr.NameSv = a.subregionSv
+		}
+	}
+	return areas, l, rows.Err()
+}
+
+// loadFacts reads the facts of the pilots ids that exist.
+func loadFacts(ctx context.Context, c *ent.Client, areas map[int]*area, ids []int) (map[int]facts, error) {
+	ps, err := c.Pilot.Query().Where(pilot.IDIn(ids...)).Select(pilot.FieldStatus, pilot.FieldStartsOn).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int]facts, len(ps))
+	for _, p := range ps {
+		f := facts{Status: {string(p.Status)}}
+		if p.StartsOn != nil {
+			f[StartYear] = []string{strconv.Itoa(p.StartsOn.Year())}
+		}
+		out[p.ID] = f
+	}
+	pairs := func(table, pilotCol, otherCol string, fn func(f facts, other int)) error {
+		rows, err := c.QueryContext(ctx, "SELECT "+pilotCol+", "+otherCol+" FROM "+table+" WHERE "+pilotCol+" IN ("+intList(ids)+")")
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var p, o int
+			if err := rows.Scan(&p, &o); err != nil {
+				return err
+			}
+			if f, ok := out[p]; ok {
+				fn(f, o)
+			}
+		}
+		return rows.Err()
+	}
+	addTo := func(f facts, d Dimension, v string) {
+		if v != "" && !slices.Contains(f[d], v) {
+			f[d] = append(f[d], v)
+		}
+	}
+	if err := pairs(pilot.MunicipalitiesTable, pilot.MunicipalitiesPrimaryKey[0], pilot.MunicipalitiesPrimaryKey[1], func(f facts, m int) {
+		a, ok := areas[m]
+		if !ok {
+			return
+		}
+		for _, d := range []Dimension{Region, WellbeingCounty, Subregion, Municipality} {
+			addTo(f, d, a.in(d, m))
+		}
+	}); err != nil {
+		return nil, err
+	}
+	if err := pairs(pilot.ThemesTable, pilot.ThemesPrimaryKey[0], pilot.ThemesPrimaryKey[1], func(f facts, t int) {
+		addTo(f, Theme, strconv.Itoa(t))
+	}); err != nil {
+		return nil, err
+	}
+	if err := pairs(pilot.NetworksTable, pilot.NetworksPrimaryKey[1], pilot.NetworksPrimaryKey[0], func(f facts, n int) {
+		addTo(f, Network, strconv.Itoa(n))
+	}); err != nil {
+		return nil, err
+	}
+	for _, f := range out { // a canonical order, so equal facts encode alike
+		for d := range f {
+			slices.Sort(f[d])
+		}
+	}
+	return out, nil
+}
+
+// Rebuild recomputes every kept count from the rows: the buckets are
+// emptied and every pilot synced afresh. For a bulk load, or to repair.
+func Rebuild(ctx context.Context, c *ent.Client) error {
+	ctx = auth.System(ctx)
+	if _, err := c.StatBucket.Delete().Exec(ctx); err != nil {
+		return err
+	}
+	if _, err := c.StatPilot.Delete().Exec(ctx); err != nil {
+		return err
+	}
+	return Backfill(ctx, c)
+}
+
+// Backfill syncs the pilots that have no facts yet and the facts whose
+// pilot is gone: after a bulk load, or on a database from before the kept
+// counts. Nothing to do when the counts are current.
+func Backfill(ctx context.Context, c *ent.Client) error {
+	ctx = auth.System(ctx)
+	have, err := c.StatPilot.Query().Select(statpilot.FieldPilotID).Ints(ctx)
+	if err != nil {
+		return err
+	}
+	ids, err := c.Pilot.Query().IDs(ctx)
+	if err != nil {
+		return err
+	}
+	known := make(map[int]bool, len(have))
+	for _, id := range have {
+		known[id] = true
+	}
+	var todo []int
+	for _, id := range ids {
+		if !known[id] {
+			todo = append(todo, id)
+		}
+		delete(known, id)
+	}
+	for id := range known { // facts of deleted pilots
+		todo = append(todo, id)
+	}
+	return Sync(ctx, c, todo)
+}
+
+// statusOnly returns the statuses a where input keeps when status and
+// statusIn are all it says (nil: no status filter), and ok false when it
+// says anything else.
+func statusOnly(w *ent.PilotWhereInput) (statuses []string, filtered, ok bool) {
+	if w == nil {
+		return nil, false, true
+	}
+	v := reflect.ValueOf(*w)
+	for i := 0; i < v.NumField(); i++ {
+		switch v.Type().Field(i).Name {
+		case "Status", "StatusIn":
+			continue
+		}
+		if !v.Field(i).IsZero() {
+			return nil, false, false
+		}
+	}
+	if w.Status != nil {
+		statuses, filtered = append(statuses, string(*w.Status)), true
+	}
+	if w.StatusIn != nil {
+		in := make([]string, len(w.StatusIn))
+		for i, s := range w.StatusIn {
+			in[i] = string(s)
+		}
+		if filtered {
+			in = slices.DeleteFunc(in, func(s string) bool { return s != statuses[0] })
+		}
+		statuses, filtered = in, true
+	}
+	return statuses, filtered, true
+}
+
+// fromBuckets answers Count from the kept counts, or ok false when the
+// grouping or filter is not one they serve.
+func fromBuckets(ctx context.Context, c *ent.Client, where *ent.PilotWhereInput, dims []Dimension) (*Stats, bool, error) {
+	statuses, filtered, ok := statusOnly(where)
+	if !ok {
+		return nil, false, nil
+	}
+	all := slices.Clone(dims)
+	if filtered && !slices.Contains(all, Status) {
+		all = append(all, Status)
+	}
+	geo := Dimension("")
+	for _, d := range all {
+		if !slices.Contains(kept, d) {
+			return nil, false, nil
+		}
+		if geographic(d) {
+			if geo != "" {
+				return nil, false, nil
+			}
+			geo = d
+		}
+	}
+	if len(all) > MaxDimensions || len(all)-btoi(geo != "") > maxNonGeo {
+		return nil, false, nil
+	}
+	ctx = auth.System(ctx)
+	slices.SortFunc(all, func(a, b Dimension) int { return cmp.Compare(slices.Index(kept, a), slices.Index(kept, b)) })
+	non := slices.DeleteFunc(slices.Clone(all), geographic)
+	areas, labels, err := loadRefs(ctx, c, dims)
+	if err != nil {
+		return nil, true, err
+	}
+	// One statement for the municipality rows, the pilot rows and the
+	// statuses' rows (the total).
+	mDims, pDims := "M:"+dimsName(non), dimsName(all)
+	// The names are dimension names and commas, safe as literals.
+	rs, err := c.QueryContext(ctx, "SELECT "+statbucket.FieldDims+", "+statbucket.FieldKey+", "+statbucket.FieldPilots+
+		" FROM "+statbucket.Table+" WHERE "+statbucket.FieldDims+" IN ('"+mDims+"', '"+pDims+"', '"+string(Status)+"') AND "+
+		statbucket.FieldPilots+" <> 0")
+	if err != nil {
+		return nil, true, err
+	}
+	type row struct {
+		dims, key string
+		pilots    int
+	}
+	var rows []row
+	for rs.Next() {
+		var r row
+		if err := rs.Scan(&r.dims, &r.key, &r.pilots); err != nil {
+			rs.Close()
+			return nil, true, err
+		}
+		rows = append(rows, r)
+	}
+	rs.Close()
+	if err := rs.Err(); err != nil {
+		return nil, true, err
+	}
+	read := func(dims string, fn func(key []string, n int)) {
+		for _, r := range rows {
+			if r.dims == dims {
+				fn(strings.Split(r.key, "|"), r.pilots)
+			}
+		}
+	}
+	keep := func(key []string, order []Dimension) bool {
+		if i := slices.Index(order, Status); filtered && i >= 0 {
+			return slices.Contains(statuses, key[i])
+		}
+		return true
+	}
+	// Buckets of all (the hidden status included), by their key in all.
+	type acc struct {
+		pilots int
+		munis  map[int]bool
+	}
+	buckets := map[string]*acc{}
+	get := func(key string) *acc {
+		b := buckets[key]
+		if b == nil {
+			b = &acc{munis: map[int]bool{}}
+			buckets[key] = b
+		}
+		return b
+	}
+	// Municipality rows: key is non's values, then the municipality.
+	mKey := func(key []string) (string, int, bool) {
+		m, _ := strconv.Atoi(key[len(key)-1])
+		a, ok := areas[m]
+		if !ok {
+			return "", 0, false
+		}
+		full := make([]string, 0, len(all))
+		j := 0
+		for _, d := range all {
+			if geographic(d) {
+				v := a.in(d, m)
+				if v == "" {
+					return "", 0, false
+				}
+				full = append(full, v)
+			} else {
+				full = append(full, key[j])
+				j++
+			}
+		}
+		return strings.Join(full, "|"), m, true
+	}
+	read(mDims, func(key []string, n int) {
+		if !keep(key, non) {
+			return
+		}
+		k, m, ok := mKey(key)
+		if !ok {
+			return
+		}
+		b := get(k)
+		b.munis[m] = true
+		if geo == Municipality {
+			b.pilots += n
+		}
+	})
+	if geo != Municipality {
+		read(pDims, func(key []string, n int) {
+			if keep(key, all) {
+				get(strings.Join(key, "|")).pilots += n
+			}
+		})
+	}
+	total := 0
+	read(string(Status), func(key []string, n int) {
+		if keep(key, []Dimension{Status}) {
+			total += n
+		}
+	})
+	// Project onto dims (dropping the hidden status) and label.
+	type out struct {
+		codes  []string
+		bucket *Bucket
+		munis  map[int]bool
+	}
+	merged := map[string]*out{}
+	for k, b := range buckets {
+		if b.pilots == 0 {
+			continue
+		}
+		key := strings.Split(k, "|")
+		var ids []string
+		for _, d := range dims {
+			ids = append(ids, key[slices.Index(all, d)])
+		}
+		id := strings.Join(ids, "|")
+		o := merged[id]
+		if o == nil {
+			o = &out{bucket: &Bucket{}, munis: map[int]bool{}}
+			for i, d := range dims {
+				l := labels.of(d, ids[i])
+				o.codes = append(o.codes, l.Code)
+				o.bucket.Keys = append(o.bucket.Keys, l)
+			}
+			merged[id] = o
+		}
+		o.bucket.Pilots += b.pilots
+		for m := range b.munis {
+			o.munis[m] = true
+		}
+	}
+	list := make([]*out, 0, len(merged))
+	for _, o := range merged {
+		o.bucket.Municipalities = len(o.munis)
+		for m := range o.munis {
+			o.bucket.Population += areas[m].population
+		}
+		list = append(list, o)
+	}
+	slices.SortFunc(list, func(a, b *out) int { return slices.Compare(a.codes, b.codes) })
+	s := &Stats{Total: total, Buckets: make([]*Bucket, len(list))}
+	for i, o := range list {
+		s.Buckets[i] = o.bucket
+	}
+	return s, true, nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// labels are the codes and names of the kept dimensions' values by id.
+type labels map[Dimension]map[string]*Key
+
+func (l labels) of(d Dimension, id string) *Key {
+	k := Key{Dimension: d, Code: id}
+	if named, ok := l[d][id]; ok {
+		k = *named
+	}
+	if k.NameFi == "" && k.NameSv == "" && k.NameEn == "" {
+		k.NameFi = k.Code // statuses and years are their own names
+	}
+	return &k
+}
