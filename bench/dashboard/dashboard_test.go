@@ -31,6 +31,7 @@ import (
 //
 //   - raw-%: the server's throughput as a share of the hand-written SQL's
 //     (ns/op of raw over ns/op of server, one request at a time);
+//
 //   - raw-cpu-%: the same by CPU time, what bounds throughput once the
 //     cores are busy (the hand-written SQL runs 5 statements).
 //
@@ -101,7 +102,7 @@ func measure(b *testing.B, statements *atomic.Int64, do func()) float64 {
 		do()
 	}
 	b.StopTimer()
-	ms := float64((cpuTime()-cpu).Microseconds()) / 1000 / float64(b.N)
+	ms := float64((cpuTime() - cpu).Microseconds()) / 1000 / float64(b.N)
 	b.ReportMetric(ms, "cpu-ms/op")
 	if statements != nil {
 		b.ReportMetric(float64(statements.Load()-before)/float64(b.N), "statements/op")
