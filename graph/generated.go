@@ -52482,7 +52482,7 @@ func (ec *executionContext) unmarshalNReplyToDiscussionInput2kokeiluᚋgraphᚋm
 }
 
 func (ec *executionContext) marshalNSearchHighlight2ᚕᚖkokeiluᚋgraphᚋmodelᚐSearchHighlightᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SearchHighlight) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSearchHighlight2ᚖkokeiluᚋgraphᚋmodelᚐSearchHighlight(ctx, sel, v[i])
