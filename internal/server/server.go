@@ -129,7 +129,7 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 		gql.Use(registeredOnly{queries: opts.RegisteredQueries}) // before APQ reads the hash
 	}
 	gql.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
-	gql.Use(operationHooks{paging.Rules{}})
+	gql.Use(operationHooks{paging.Rules{Computed: graph.ComputedColumns}})
 	gql.Use(operationHooks{graph.WhereScope{}}) // where filters obey the read rules of the rows they walk into
 	gql.Use(fieldRules{})
 	gql.Use(analytics.Memo{})
