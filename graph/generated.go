@@ -51233,7 +51233,7 @@ func (ec *executionContext) unmarshalNAddMaterialInput2kokeiluᚋgraphᚋmodel�
 }
 
 func (ec *executionContext) marshalNAdoption2ᚕᚖkokeiluᚋentᚐAdoption(ctx context.Context, sel ast.SelectionSet, v []*ent.Adoption) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOAdoption2ᚖkokeiluᚋentᚐAdoption(ctx, sel, v[i])
@@ -51323,7 +51323,7 @@ func (ec *executionContext) marshalNCentralityMetric2kokeiluᚋgraphᚋmodelᚐC
 }
 
 func (ec *executionContext) marshalNCentralityScore2ᚕᚖkokeiluᚋgraphᚋmodelᚐCentralityScoreᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CentralityScore) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCentralityScore2ᚖkokeiluᚋgraphᚋmodelᚐCentralityScore(ctx, sel, v[i])
@@ -51425,7 +51425,7 @@ func (ec *executionContext) marshalNDate2timeᚐTime(ctx context.Context, sel as
 }
 
 func (ec *executionContext) marshalNDiscussion2ᚕᚖkokeiluᚋentᚐDiscussion(ctx context.Context, sel ast.SelectionSet, v []*ent.Discussion) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalODiscussion2ᚖkokeiluᚋentᚐDiscussion(ctx, sel, v[i])
@@ -51489,7 +51489,7 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 }
 
 func (ec *executionContext) marshalNGraphAttribute2ᚕᚖkokeiluᚋgraphᚋmodelᚐGraphAttributeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.GraphAttribute) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNGraphAttribute2ᚖkokeiluᚋgraphᚋmodelᚐGraphAttribute(ctx, sel, v[i])
@@ -51521,7 +51521,7 @@ func (ec *executionContext) marshalNGraphCommunities2ᚖkokeiluᚋgraphᚋmodel�
 }
 
 func (ec *executionContext) marshalNGraphCommunity2ᚕᚖkokeiluᚋgraphᚋmodelᚐGraphCommunityᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.GraphCommunity) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNGraphCommunity2ᚖkokeiluᚋgraphᚋmodelᚐGraphCommunity(ctx, sel, v[i])
@@ -51545,7 +51545,7 @@ func (ec *executionContext) marshalNGraphCommunity2ᚖkokeiluᚋgraphᚋmodelᚐ
 }
 
 func (ec *executionContext) marshalNGraphComponent2ᚕᚖkokeiluᚋgraphᚋmodelᚐGraphComponentᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.GraphComponent) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNGraphComponent2ᚖkokeiluᚋgraphᚋmodelᚐGraphComponent(ctx, sel, v[i])
@@ -51569,7 +51569,7 @@ func (ec *executionContext) marshalNGraphComponent2ᚖkokeiluᚋgraphᚋmodelᚐ
 }
 
 func (ec *executionContext) marshalNGraphEdge2ᚕᚖkokeiluᚋgraphᚋmodelᚐGraphEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.GraphEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNGraphEdge2ᚖkokeiluᚋgraphᚋmodelᚐGraphEdge(ctx, sel, v[i])
@@ -51603,7 +51603,7 @@ func (ec *executionContext) marshalNGraphEdgeKind2kokeiluᚋgraphᚋmodelᚐGrap
 }
 
 func (ec *executionContext) marshalNGraphNode2ᚕᚖkokeiluᚋgraphᚋmodelᚐGraphNodeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.GraphNode) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNGraphNode2ᚖkokeiluᚋgraphᚋmodelᚐGraphNode(ctx, sel, v[i])
@@ -51704,7 +51704,7 @@ func (ec *executionContext) marshalNLanguageStatus2kokeiluᚋentᚋmunicipality�
 }
 
 func (ec *executionContext) marshalNLink2ᚕᚖkokeiluᚋentᚐLink(ctx context.Context, sel ast.SelectionSet, v []*ent.Link) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOLink2ᚖkokeiluᚋentᚐLink(ctx, sel, v[i])
@@ -51769,7 +51769,7 @@ func (ec *executionContext) unmarshalNLoginInput2kokeiluᚋgraphᚋmodelᚐLogin
 }
 
 func (ec *executionContext) marshalNMaterial2ᚕᚖkokeiluᚋentᚐMaterial(ctx context.Context, sel ast.SelectionSet, v []*ent.Material) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOMaterial2ᚖkokeiluᚋentᚐMaterial(ctx, sel, v[i])
@@ -51829,7 +51829,7 @@ func (ec *executionContext) unmarshalNMaterialWhereInput2ᚖkokeiluᚋentᚐMate
 }
 
 func (ec *executionContext) marshalNMembership2ᚕᚖkokeiluᚋentᚐMembership(ctx context.Context, sel ast.SelectionSet, v []*ent.Membership) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOMembership2ᚖkokeiluᚋentᚐMembership(ctx, sel, v[i])
@@ -51889,7 +51889,7 @@ func (ec *executionContext) unmarshalNMembershipWhereInput2ᚖkokeiluᚋentᚐMe
 }
 
 func (ec *executionContext) marshalNMunicipality2ᚕᚖkokeiluᚋentᚐMunicipality(ctx context.Context, sel ast.SelectionSet, v []*ent.Municipality) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOMunicipality2ᚖkokeiluᚋentᚐMunicipality(ctx, sel, v[i])
@@ -51941,7 +51941,7 @@ func (ec *executionContext) unmarshalNMunicipalityWhereInput2ᚖkokeiluᚋentᚐ
 }
 
 func (ec *executionContext) marshalNNetwork2ᚕᚖkokeiluᚋentᚐNetwork(ctx context.Context, sel ast.SelectionSet, v []*ent.Network) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalONetwork2ᚖkokeiluᚋentᚐNetwork(ctx, sel, v[i])
@@ -52017,7 +52017,7 @@ func (ec *executionContext) marshalNNode2kokeiluᚋentᚐNoder(ctx context.Conte
 }
 
 func (ec *executionContext) marshalNNode2ᚕkokeiluᚋentᚐNoder(ctx context.Context, sel ast.SelectionSet, v []ent.Noder) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalONode2kokeiluᚋentᚐNoder(ctx, sel, v[i])
@@ -52027,7 +52027,7 @@ func (ec *executionContext) marshalNNode2ᚕkokeiluᚋentᚐNoder(ctx context.Co
 }
 
 func (ec *executionContext) marshalNNotice2ᚕᚖkokeiluᚋentᚐNotice(ctx context.Context, sel ast.SelectionSet, v []*ent.Notice) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalONotice2ᚖkokeiluᚋentᚐNotice(ctx, sel, v[i])
@@ -52087,7 +52087,7 @@ func (ec *executionContext) unmarshalNNoticeWhereInput2ᚖkokeiluᚋentᚐNotice
 }
 
 func (ec *executionContext) marshalNOperatingModel2ᚕᚖkokeiluᚋentᚐOperatingModel(ctx context.Context, sel ast.SelectionSet, v []*ent.OperatingModel) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOOperatingModel2ᚖkokeiluᚋentᚐOperatingModel(ctx, sel, v[i])
@@ -52147,7 +52147,7 @@ func (ec *executionContext) marshalNOrderDirection2entgoᚗioᚋcontribᚋentgql
 }
 
 func (ec *executionContext) marshalNOrganization2ᚕᚖkokeiluᚋentᚐOrganization(ctx context.Context, sel ast.SelectionSet, v []*ent.Organization) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOOrganization2ᚖkokeiluᚋentᚐOrganization(ctx, sel, v[i])
@@ -52211,7 +52211,7 @@ func (ec *executionContext) marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐ
 }
 
 func (ec *executionContext) marshalNPilot2ᚕᚖkokeiluᚋentᚐPilot(ctx context.Context, sel ast.SelectionSet, v []*ent.Pilot) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOPilot2ᚖkokeiluᚋentᚐPilot(ctx, sel, v[i])
@@ -52261,7 +52261,7 @@ func (ec *executionContext) unmarshalNPilotDimension2ᚕkokeiluᚋinternalᚋana
 }
 
 func (ec *executionContext) marshalNPilotDimension2ᚕkokeiluᚋinternalᚋanalyticsᚐDimensionᚄ(ctx context.Context, sel ast.SelectionSet, v []analytics.Dimension) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPilotDimension2kokeiluᚋinternalᚋanalyticsᚐDimension(ctx, sel, v[i])
@@ -52304,7 +52304,7 @@ func (ec *executionContext) marshalNPilotStats2ᚖkokeiluᚋinternalᚋanalytics
 }
 
 func (ec *executionContext) marshalNPilotStatsBucket2ᚕᚖkokeiluᚋinternalᚋanalyticsᚐBucketᚄ(ctx context.Context, sel ast.SelectionSet, v []*analytics.Bucket) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPilotStatsBucket2ᚖkokeiluᚋinternalᚋanalyticsᚐBucket(ctx, sel, v[i])
@@ -52328,7 +52328,7 @@ func (ec *executionContext) marshalNPilotStatsBucket2ᚖkokeiluᚋinternalᚋana
 }
 
 func (ec *executionContext) marshalNPilotStatsKey2ᚕᚖkokeiluᚋinternalᚋanalyticsᚐKeyᚄ(ctx context.Context, sel ast.SelectionSet, v []*analytics.Key) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPilotStatsKey2ᚖkokeiluᚋinternalᚋanalyticsᚐKey(ctx, sel, v[i])
@@ -52367,7 +52367,7 @@ func (ec *executionContext) unmarshalNPilotWhereInput2ᚖkokeiluᚋentᚐPilotWh
 }
 
 func (ec *executionContext) marshalNPost2ᚕᚖkokeiluᚋentᚐPost(ctx context.Context, sel ast.SelectionSet, v []*ent.Post) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOPost2ᚖkokeiluᚋentᚐPost(ctx, sel, v[i])
@@ -52422,7 +52422,7 @@ func (ec *executionContext) unmarshalNPostWhereInput2ᚖkokeiluᚋentᚐPostWher
 }
 
 func (ec *executionContext) marshalNRegion2ᚕᚖkokeiluᚋentᚐRegion(ctx context.Context, sel ast.SelectionSet, v []*ent.Region) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalORegion2ᚖkokeiluᚋentᚐRegion(ctx, sel, v[i])
@@ -52482,7 +52482,7 @@ func (ec *executionContext) unmarshalNReplyToDiscussionInput2kokeiluᚋgraphᚋm
 }
 
 func (ec *executionContext) marshalNSearchHighlight2ᚕᚖkokeiluᚋgraphᚋmodelᚐSearchHighlightᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SearchHighlight) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSearchHighlight2ᚖkokeiluᚋgraphᚋmodelᚐSearchHighlight(ctx, sel, v[i])
@@ -52506,7 +52506,7 @@ func (ec *executionContext) marshalNSearchHighlight2ᚖkokeiluᚋgraphᚋmodel�
 }
 
 func (ec *executionContext) marshalNSearchResult2ᚕkokeiluᚋentᚐNoder(ctx context.Context, sel ast.SelectionSet, v []ent.Noder) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOSearchResult2kokeiluᚋentᚐNoder(ctx, sel, v[i])
@@ -52553,7 +52553,7 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 }
 
 func (ec *executionContext) marshalNSurvey2ᚕᚖkokeiluᚋentᚐSurvey(ctx context.Context, sel ast.SelectionSet, v []*ent.Survey) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOSurvey2ᚖkokeiluᚋentᚐSurvey(ctx, sel, v[i])
@@ -52575,7 +52575,7 @@ func (ec *executionContext) marshalNSurveyAnswer2kokeiluᚋinternalᚋquestionna
 }
 
 func (ec *executionContext) marshalNSurveyAnswer2ᚕkokeiluᚋinternalᚋquestionnaireᚐAnswerᚄ(ctx context.Context, sel ast.SelectionSet, v []questionnaire.Answer) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSurveyAnswer2kokeiluᚋinternalᚋquestionnaireᚐAnswer(ctx, sel, v[i])
@@ -52655,7 +52655,7 @@ func (ec *executionContext) marshalNSurveyQuestion2kokeiluᚋinternalᚋquestion
 }
 
 func (ec *executionContext) marshalNSurveyQuestion2ᚕkokeiluᚋinternalᚋquestionnaireᚐQuestionᚄ(ctx context.Context, sel ast.SelectionSet, v []questionnaire.Question) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSurveyQuestion2kokeiluᚋinternalᚋquestionnaireᚐQuestion(ctx, sel, v[i])
@@ -52704,7 +52704,7 @@ func (ec *executionContext) marshalNSurveyQuestionResult2kokeiluᚋinternalᚋqu
 }
 
 func (ec *executionContext) marshalNSurveyQuestionResult2ᚕkokeiluᚋinternalᚋquestionnaireᚐResultᚄ(ctx context.Context, sel ast.SelectionSet, v []questionnaire.Result) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSurveyQuestionResult2kokeiluᚋinternalᚋquestionnaireᚐResult(ctx, sel, v[i])
@@ -52742,7 +52742,7 @@ func (ec *executionContext) unmarshalNSurveyWhereInput2ᚖkokeiluᚋentᚐSurvey
 }
 
 func (ec *executionContext) marshalNTheme2ᚕᚖkokeiluᚋentᚐTheme(ctx context.Context, sel ast.SelectionSet, v []*ent.Theme) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOTheme2ᚖkokeiluᚋentᚐTheme(ctx, sel, v[i])
@@ -52818,7 +52818,7 @@ func (ec *executionContext) unmarshalNUpdateWorkshopInput2kokeiluᚋgraphᚋmode
 }
 
 func (ec *executionContext) marshalNUser2ᚕᚖkokeiluᚋentᚐUser(ctx context.Context, sel ast.SelectionSet, v []*ent.User) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOUser2ᚖkokeiluᚋentᚐUser(ctx, sel, v[i])
@@ -52855,7 +52855,7 @@ func (ec *executionContext) unmarshalNUserWhereInput2ᚖkokeiluᚋentᚐUserWher
 }
 
 func (ec *executionContext) marshalNWellbeingCounty2ᚕᚖkokeiluᚋentᚐWellbeingCounty(ctx context.Context, sel ast.SelectionSet, v []*ent.WellbeingCounty) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOWellbeingCounty2ᚖkokeiluᚋentᚐWellbeingCounty(ctx, sel, v[i])
@@ -52915,7 +52915,7 @@ func (ec *executionContext) unmarshalNWellbeingCountyWhereInput2ᚖkokeiluᚋent
 }
 
 func (ec *executionContext) marshalNWorkshop2ᚕᚖkokeiluᚋentᚐWorkshop(ctx context.Context, sel ast.SelectionSet, v []*ent.Workshop) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOWorkshop2ᚖkokeiluᚋentᚐWorkshop(ctx, sel, v[i])
@@ -52960,7 +52960,7 @@ func (ec *executionContext) marshalNWorkshopOrderField2ᚖkokeiluᚋentᚐWorksh
 }
 
 func (ec *executionContext) marshalNWorkshopRegistration2ᚕᚖkokeiluᚋentᚐWorkshopRegistration(ctx context.Context, sel ast.SelectionSet, v []*ent.WorkshopRegistration) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOWorkshopRegistration2ᚖkokeiluᚋentᚐWorkshopRegistration(ctx, sel, v[i])
@@ -53025,7 +53025,7 @@ func (ec *executionContext) unmarshalNWorkshopWhereInput2ᚖkokeiluᚋentᚐWork
 }
 
 func (ec *executionContext) marshalNWorkspace2ᚕᚖkokeiluᚋentᚐWorkspace(ctx context.Context, sel ast.SelectionSet, v []*ent.Workspace) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOWorkspace2ᚖkokeiluᚋentᚐWorkspace(ctx, sel, v[i])
@@ -53097,7 +53097,7 @@ func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlge
 }
 
 func (ec *executionContext) marshalN__Directive2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirectiveᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Directive) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx, sel, v[i])
@@ -53141,7 +53141,7 @@ func (ec *executionContext) unmarshalN__DirectiveLocation2ᚕstringᚄ(ctx conte
 }
 
 func (ec *executionContext) marshalN__DirectiveLocation2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__DirectiveLocation2string(ctx, sel, v[i])
@@ -53169,7 +53169,7 @@ func (ec *executionContext) marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlg
 }
 
 func (ec *executionContext) marshalN__InputValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.InputValue) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -53197,7 +53197,7 @@ func (ec *executionContext) marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋg
 }
 
 func (ec *executionContext) marshalN__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Type) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
@@ -53245,7 +53245,7 @@ func (ec *executionContext) marshalOAdoptionEdge2ᚕᚖkokeiluᚋentᚐAdoptionE
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOAdoptionEdge2ᚖkokeiluᚋentᚐAdoptionEdge(ctx, sel, v[i])
@@ -53412,7 +53412,7 @@ func (ec *executionContext) marshalODiscussionEdge2ᚕᚖkokeiluᚋentᚐDiscuss
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalODiscussionEdge2ᚖkokeiluᚋentᚐDiscussionEdge(ctx, sel, v[i])
@@ -53543,7 +53543,7 @@ func (ec *executionContext) marshalOGraphEdgeKind2ᚕkokeiluᚋgraphᚋmodelᚐG
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNGraphEdgeKind2kokeiluᚋgraphᚋmodelᚐGraphEdgeKind(ctx, sel, v[i])
@@ -53587,7 +53587,7 @@ func (ec *executionContext) marshalOGraphNodeType2ᚕkokeiluᚋgraphᚋmodelᚐG
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNGraphNodeType2kokeiluᚋgraphᚋmodelᚐGraphNodeType(ctx, sel, v[i])
@@ -53773,7 +53773,7 @@ func (ec *executionContext) marshalOLanguageStatus2ᚕkokeiluᚋentᚋmunicipali
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNLanguageStatus2kokeiluᚋentᚋmunicipalityᚐLanguageStatus(ctx, sel, v[i])
@@ -53815,7 +53815,7 @@ func (ec *executionContext) marshalOLinkEdge2ᚕᚖkokeiluᚋentᚐLinkEdge(ctx 
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOLinkEdge2ᚖkokeiluᚋentᚐLinkEdge(ctx, sel, v[i])
@@ -53852,7 +53852,7 @@ func (ec *executionContext) marshalOLinkKind2ᚕkokeiluᚋentᚋlinkᚐKindᚄ(c
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNLinkKind2kokeiluᚋentᚋlinkᚐKind(ctx, sel, v[i])
@@ -53936,7 +53936,7 @@ func (ec *executionContext) marshalOMaterialEdge2ᚕᚖkokeiluᚋentᚐMaterialE
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOMaterialEdge2ᚖkokeiluᚋentᚐMaterialEdge(ctx, sel, v[i])
@@ -53973,7 +53973,7 @@ func (ec *executionContext) marshalOMaterialKind2ᚕkokeiluᚋentᚋmaterialᚐK
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNMaterialKind2kokeiluᚋentᚋmaterialᚐKind(ctx, sel, v[i])
@@ -54057,7 +54057,7 @@ func (ec *executionContext) marshalOMembershipEdge2ᚕᚖkokeiluᚋentᚐMembers
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOMembershipEdge2ᚖkokeiluᚋentᚐMembershipEdge(ctx, sel, v[i])
@@ -54111,7 +54111,7 @@ func (ec *executionContext) marshalOMembershipRole2ᚕkokeiluᚋentᚋmembership
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNMembershipRole2kokeiluᚋentᚋmembershipᚐRole(ctx, sel, v[i])
@@ -54178,7 +54178,7 @@ func (ec *executionContext) marshalOMunicipalityEdge2ᚕᚖkokeiluᚋentᚐMunic
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOMunicipalityEdge2ᚖkokeiluᚋentᚐMunicipalityEdge(ctx, sel, v[i])
@@ -54225,7 +54225,7 @@ func (ec *executionContext) marshalOMunicipalityGroup2ᚕkokeiluᚋentᚋmunicip
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNMunicipalityGroup2kokeiluᚋentᚋmunicipalityᚐMunicipalityGroup(ctx, sel, v[i])
@@ -54309,7 +54309,7 @@ func (ec *executionContext) marshalONetworkEdge2ᚕᚖkokeiluᚋentᚐNetworkEdg
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalONetworkEdge2ᚖkokeiluᚋentᚐNetworkEdge(ctx, sel, v[i])
@@ -54346,7 +54346,7 @@ func (ec *executionContext) marshalONetworkKind2ᚕkokeiluᚋentᚋnetworkᚐKin
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNNetworkKind2kokeiluᚋentᚋnetworkᚐKind(ctx, sel, v[i])
@@ -54437,7 +54437,7 @@ func (ec *executionContext) marshalONoticeEdge2ᚕᚖkokeiluᚋentᚐNoticeEdge(
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalONoticeEdge2ᚖkokeiluᚋentᚐNoticeEdge(ctx, sel, v[i])
@@ -54474,7 +54474,7 @@ func (ec *executionContext) marshalONoticeKind2ᚕkokeiluᚋentᚋnoticeᚐKind�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNNoticeKind2kokeiluᚋentᚋnoticeᚐKind(ctx, sel, v[i])
@@ -54551,7 +54551,7 @@ func (ec *executionContext) marshalOOperatingModel2ᚕᚖkokeiluᚋentᚐOperati
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOperatingModel2ᚖkokeiluᚋentᚐOperatingModel(ctx, sel, v[i])
@@ -54577,7 +54577,7 @@ func (ec *executionContext) marshalOOperatingModelEdge2ᚕᚖkokeiluᚋentᚐOpe
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOOperatingModelEdge2ᚖkokeiluᚋentᚐOperatingModelEdge(ctx, sel, v[i])
@@ -54646,7 +54646,7 @@ func (ec *executionContext) marshalOOrganizationEdge2ᚕᚖkokeiluᚋentᚐOrgan
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOOrganizationEdge2ᚖkokeiluᚋentᚐOrganizationEdge(ctx, sel, v[i])
@@ -54683,7 +54683,7 @@ func (ec *executionContext) marshalOOrganizationKind2ᚕkokeiluᚋentᚋorganiza
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOrganizationKind2kokeiluᚋentᚋorganizationᚐKind(ctx, sel, v[i])
@@ -54767,7 +54767,7 @@ func (ec *executionContext) marshalOPilotEdge2ᚕᚖkokeiluᚋentᚐPilotEdge(ct
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOPilotEdge2ᚖkokeiluᚋentᚐPilotEdge(ctx, sel, v[i])
@@ -54821,7 +54821,7 @@ func (ec *executionContext) marshalOPilotStatus2ᚕkokeiluᚋentᚋpilotᚐStatu
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPilotStatus2kokeiluᚋentᚋpilotᚐStatus(ctx, sel, v[i])
@@ -54888,7 +54888,7 @@ func (ec *executionContext) marshalOPostEdge2ᚕᚖkokeiluᚋentᚐPostEdge(ctx 
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOPostEdge2ᚖkokeiluᚋentᚐPostEdge(ctx, sel, v[i])
@@ -54957,7 +54957,7 @@ func (ec *executionContext) marshalORegionEdge2ᚕᚖkokeiluᚋentᚐRegionEdge(
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalORegionEdge2ᚖkokeiluᚋentᚐRegionEdge(ctx, sel, v[i])
@@ -55026,7 +55026,7 @@ func (ec *executionContext) marshalOSearchResultEdge2ᚕᚖkokeiluᚋgraphᚋmod
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOSearchResultEdge2ᚖkokeiluᚋgraphᚋmodelᚐSearchResultEdge(ctx, sel, v[i])
@@ -55070,7 +55070,7 @@ func (ec *executionContext) marshalOSearchType2ᚕkokeiluᚋgraphᚋmodelᚐSear
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSearchType2kokeiluᚋgraphᚋmodelᚐSearchType(ctx, sel, v[i])
@@ -55176,7 +55176,7 @@ func (ec *executionContext) marshalOSurveyAudience2ᚕkokeiluᚋentᚋsurveyᚐA
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSurveyAudience2kokeiluᚋentᚋsurveyᚐAudience(ctx, sel, v[i])
@@ -55211,7 +55211,7 @@ func (ec *executionContext) marshalOSurveyChoiceCount2ᚕkokeiluᚋinternalᚋqu
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSurveyChoiceCount2kokeiluᚋinternalᚋquestionnaireᚐChoiceCount(ctx, sel, v[i])
@@ -55230,7 +55230,7 @@ func (ec *executionContext) marshalOSurveyEdge2ᚕᚖkokeiluᚋentᚐSurveyEdge(
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOSurveyEdge2ᚖkokeiluᚋentᚐSurveyEdge(ctx, sel, v[i])
@@ -55306,7 +55306,7 @@ func (ec *executionContext) marshalOSurveyScaleCount2ᚕkokeiluᚋinternalᚋque
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSurveyScaleCount2kokeiluᚋinternalᚋquestionnaireᚐScaleCount(ctx, sel, v[i])
@@ -55357,7 +55357,7 @@ func (ec *executionContext) marshalOThemeEdge2ᚕᚖkokeiluᚋentᚐThemeEdge(ct
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOThemeEdge2ᚖkokeiluᚋentᚐThemeEdge(ctx, sel, v[i])
@@ -55478,7 +55478,7 @@ func (ec *executionContext) marshalOUserEdge2ᚕᚖkokeiluᚋentᚐUserEdge(ctx 
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOUserEdge2ᚖkokeiluᚋentᚐUserEdge(ctx, sel, v[i])
@@ -55523,7 +55523,7 @@ func (ec *executionContext) marshalOWellbeingCounty2ᚕᚖkokeiluᚋentᚐWellbe
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNWellbeingCounty2ᚖkokeiluᚋentᚐWellbeingCounty(ctx, sel, v[i])
@@ -55549,7 +55549,7 @@ func (ec *executionContext) marshalOWellbeingCountyEdge2ᚕᚖkokeiluᚋentᚐWe
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOWellbeingCountyEdge2ᚖkokeiluᚋentᚐWellbeingCountyEdge(ctx, sel, v[i])
@@ -55586,7 +55586,7 @@ func (ec *executionContext) marshalOWellbeingCountyKind2ᚕkokeiluᚋentᚋwellb
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNWellbeingCountyKind2kokeiluᚋentᚋwellbeingcountyᚐKind(ctx, sel, v[i])
@@ -55670,7 +55670,7 @@ func (ec *executionContext) marshalOWorkshopEdge2ᚕᚖkokeiluᚋentᚐWorkshopE
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOWorkshopEdge2ᚖkokeiluᚋentᚐWorkshopEdge(ctx, sel, v[i])
@@ -55714,7 +55714,7 @@ func (ec *executionContext) marshalOWorkshopRegistrationEdge2ᚕᚖkokeiluᚋent
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOWorkshopRegistrationEdge2ᚖkokeiluᚋentᚐWorkshopRegistrationEdge(ctx, sel, v[i])
@@ -55768,7 +55768,7 @@ func (ec *executionContext) marshalOWorkshopRegistrationStatus2ᚕkokeiluᚋent�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNWorkshopRegistrationStatus2kokeiluᚋentᚋworkshopregistrationᚐStatus(ctx, sel, v[i])
@@ -55860,7 +55860,7 @@ func (ec *executionContext) marshalOWorkspaceEdge2ᚕᚖkokeiluᚋentᚐWorkspac
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOWorkspaceEdge2ᚖkokeiluᚋentᚐWorkspaceEdge(ctx, sel, v[i])
@@ -55914,7 +55914,7 @@ func (ec *executionContext) marshalOWorkspaceVisibility2ᚕkokeiluᚋentᚋworks
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNWorkspaceVisibility2kokeiluᚋentᚋworkspaceᚐVisibility(ctx, sel, v[i])
@@ -55974,7 +55974,7 @@ func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgq
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__EnumValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValue(ctx, sel, v[i])
@@ -55993,7 +55993,7 @@ func (ec *executionContext) marshalO__Field2ᚕgithubᚗcomᚋ99designsᚋgqlgen
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Field2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐField(ctx, sel, v[i])
@@ -56012,7 +56012,7 @@ func (ec *executionContext) marshalO__InputValue2ᚕgithubᚗcomᚋ99designsᚋg
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -56031,7 +56031,7 @@ func (ec *executionContext) marshalO__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgen�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])

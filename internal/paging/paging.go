@@ -33,7 +33,14 @@ const (
 )
 
 // Rules is the gqlgen extension that applies the paging rules.
-type Rules struct{}
+type Rules struct {
+	// Computed maps a field that a resolver computes from columns, as
+	// "Type.field" (e.g. "Municipality.name"), to the fields of those columns
+	// ("nameFi", …). In the resolver's view of a query it stands for them,
+	// so entgql loads those columns alone instead of every column of the
+	// table (one field it cannot map makes it select them all).
+	Computed map[string][]string
+}
 
 var (
 	_ graphql.HandlerExtension        = Rules{}
@@ -116,28 +123,31 @@ func (Rules) InterceptField(ctx context.Context, next graphql.Resolver) (any, er
 
 // InterceptOperation gives each operation a cache of rewritten fields: the
 // rows of a list share their fields' AST, so each is rewritten once.
-func (Rules) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-	return next(context.WithValue(ctx, cacheKey{}, &sync.Map{}))
+func (r Rules) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	return next(context.WithValue(ctx, cacheKey{}, &operation{computed: r.Computed}))
 }
 
 type cacheKey struct{}
 
+// operation is one operation's rewriting state.
+type operation struct {
+	fields   sync.Map // *ast.Field → its rewritten graphql.CollectedField
+	computed map[string][]string
+}
+
 func rewritten(ctx context.Context, f graphql.CollectedField) graphql.CollectedField {
-	cache, _ := ctx.Value(cacheKey{}).(*sync.Map)
-	if cache != nil {
-		if c, ok := cache.Load(f.Field); ok {
-			return c.(graphql.CollectedField)
-		}
+	op, _ := ctx.Value(cacheKey{}).(*operation)
+	if op == nil {
+		op = &operation{}
+	} else if c, ok := op.fields.Load(f.Field); ok {
+		return c.(graphql.CollectedField)
 	}
-	field := rewriteField(graphql.GetOperationContext(ctx), f.Field, f.Selections)
+	field := op.rewriteField(graphql.GetOperationContext(ctx), f.Field, f.Selections)
 	c := graphql.CollectedField{Field: field, Selections: field.SelectionSet}
-	if cache != nil {
-		// Concurrent resolvers of one list may rewrite the same field at
-		// once; all of them use the first rewrite.
-		stored, _ := cache.LoadOrStore(f.Field, c)
-		return stored.(graphql.CollectedField)
-	}
-	return c
+	// Concurrent resolvers of one list may rewrite the same field at once;
+	// all of them use the first rewrite.
+	stored, _ := op.fields.LoadOrStore(f.Field, c)
+	return stored.(graphql.CollectedField)
 }
 
 // IsConnection tells whether a field returns a Relay connection.
@@ -149,9 +159,9 @@ func IsConnection(def *ast.FieldDefinition) bool {
 
 // rewriteField copies f with sel as its selections, applying the rules to
 // every connection at or below it.
-func rewriteField(oc *graphql.OperationContext, f *ast.Field, sel ast.SelectionSet) *ast.Field {
+func (op *operation) rewriteField(oc *graphql.OperationContext, f *ast.Field, sel ast.SelectionSet) *ast.Field {
 	c := *f
-	c.SelectionSet = rewriteSelections(oc, sel)
+	c.SelectionSet = op.rewriteSelections(oc, sel)
 	if IsConnection(f.Definition) {
 		c.Arguments = withDefaultFirst(f, oc.Variables)
 		c.SelectionSet = append(c.SelectionSet, edgesFor(oc, c.SelectionSet)...)
@@ -159,15 +169,19 @@ func rewriteField(oc *graphql.OperationContext, f *ast.Field, sel ast.SelectionS
 	return &c
 }
 
-func rewriteSelections(oc *graphql.OperationContext, set ast.SelectionSet) ast.SelectionSet {
+func (op *operation) rewriteSelections(oc *graphql.OperationContext, set ast.SelectionSet) ast.SelectionSet {
 	out := make(ast.SelectionSet, 0, len(set))
 	for _, s := range set {
 		switch s := s.(type) {
 		case *ast.Field:
-			out = append(out, rewriteField(oc, s, s.SelectionSet))
+			if columns := op.columnsOf(s); columns != nil {
+				out = append(out, columns...)
+				continue
+			}
+			out = append(out, op.rewriteField(oc, s, s.SelectionSet))
 		case *ast.InlineFragment:
 			c := *s
-			c.SelectionSet = rewriteSelections(oc, s.SelectionSet)
+			c.SelectionSet = op.rewriteSelections(oc, s.SelectionSet)
 			out = append(out, &c)
 		case *ast.FragmentSpread:
 			// Spreads are looked up by name in the cached document, so the
@@ -179,11 +193,32 @@ func rewriteSelections(oc *graphql.OperationContext, set ast.SelectionSet) ast.S
 			out = append(out, &ast.InlineFragment{
 				TypeCondition:    frag.TypeCondition,
 				Directives:       s.Directives,
-				SelectionSet:     rewriteSelections(oc, frag.SelectionSet),
+				SelectionSet:     op.rewriteSelections(oc, frag.SelectionSet),
 				ObjectDefinition: frag.Definition,
 				Position:         s.Position,
 			})
 		}
+	}
+	return out
+}
+
+// columnsOf returns the fields that stand for f when a resolver computes
+// it from columns (Rules.Computed), or nil.
+func (op *operation) columnsOf(f *ast.Field) ast.SelectionSet {
+	if f.ObjectDefinition == nil || len(op.computed) == 0 {
+		return nil
+	}
+	names := op.computed[f.ObjectDefinition.Name+"."+f.Name]
+	if names == nil {
+		return nil
+	}
+	out := make(ast.SelectionSet, 0, len(names))
+	for _, name := range names {
+		def := f.ObjectDefinition.Fields.ForName(name)
+		if def == nil {
+			return nil // a misnamed column field: load every column as before
+		}
+		out = append(out, &ast.Field{Alias: name, Name: name, Definition: def, ObjectDefinition: f.ObjectDefinition, Position: f.Position})
 	}
 	return out
 }

@@ -134,8 +134,9 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 		gql.Use(registeredOnly{queries: opts.RegisteredQueries}) // before APQ reads the hash
 	}
 	gql.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
-	gql.Use(paging.Rules{})
-	gql.Use(graph.WhereScope{}) // where filters obey the read rules of the rows they walk into
+	gql.Use(operationHooks{paging.Rules{Computed: graph.ComputedColumns}})
+	gql.Use(operationHooks{graph.WhereScope{}}) // where filters obey the read rules of the rows they walk into
+	gql.Use(fieldRules{})
 	gql.Use(analytics.Memo{})
 	// After APQ (the query text is known) and paging (pages are bounded).
 	gql.Use(cost.Extension{Limits: cost.Default, Validated: validated, Weights: map[string]cost.Weigher{"Query.pilotStats": analytics.Cost}})
@@ -193,6 +194,50 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 		_, _ = w.Write([]byte(report))
 	})
 	return &Handler{Handler: withRequestContext(mux), streams: streams}
+}
+
+// fieldRules is the one field interceptor: it runs paging.Rules' and
+// graph.WhereScope's field hooks, in that order, for the fields they can
+// act on — fields with a selection or with arguments — and lets the rest
+// (most fields of a response: scalars) straight through. gqlgen wraps every
+// field of every response in every field interceptor installed, and each
+// layer costs an allocation and stack per field.
+type fieldRules struct{}
+
+var _ graphql.FieldInterceptor = fieldRules{}
+
+func (fieldRules) ExtensionName() string                   { return "FieldRules" }
+func (fieldRules) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (fieldRules) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
+	if fc := graphql.GetFieldContext(ctx); fc == nil || len(fc.Field.Selections) == 0 && len(fc.Args) == 0 {
+		return next(ctx)
+	}
+	return paging.Rules{}.InterceptField(ctx, func(ctx context.Context) (any, error) {
+		return graph.WhereScope{}.InterceptField(ctx, next)
+	})
+}
+
+// operationHooks installs an extension's operation hooks (validation,
+// operation context, operation interceptor) without its field hook, which
+// fieldRules runs.
+type operationHooks struct{ ext graphql.HandlerExtension }
+
+func (o operationHooks) ExtensionName() string                      { return o.ext.ExtensionName() }
+func (o operationHooks) Validate(es graphql.ExecutableSchema) error { return o.ext.Validate(es) }
+
+func (o operationHooks) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	if i, ok := o.ext.(graphql.OperationInterceptor); ok {
+		return i.InterceptOperation(ctx, next)
+	}
+	return next(ctx)
+}
+
+func (o operationHooks) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	if m, ok := o.ext.(graphql.OperationContextMutator); ok {
+		return m.MutateOperationContext(ctx, oc)
+	}
+	return nil
 }
 
 // corsPolicy allows cross-origin calls from origins alone; with none

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"kokeilu/internal/auth"
+	"kokeilu/internal/database"
+	"kokeilu/internal/server"
+	"kokeilu/internal/testdb"
+)
+
+// BenchmarkDashboard runs the dashboard query (first 50) through the real
+// handler, in process and with the response cache off, on every available
+// backend, next to the hand-written SQL for the same answer in the same
+// run. Besides ns/op, B/op and allocs/op it reports:
+//
+//   - cpu-ms/op: the process's user+system CPU time (getrusage) per
+//     request, database work in the process (SQLite) included;
+//
+//   - statements/op: SQL statements per request;
+//
+//   - raw-%: the server's throughput as a share of the hand-written SQL's
+//     (ns/op of raw over ns/op of server, one request at a time);
+//
+//   - raw-cpu-%: the same by CPU time, what bounds throughput once the
+//     cores are busy (the hand-written SQL runs 5 statements).
+//
+//     go test ./bench/dashboard -run '^$' -bench Dashboard -benchtime 400x
+//     KOKEILU_TEST_POSTGRES=postgres://… go test ./bench/dashboard -run '^$' -bench Dashboard -benchtime 400x
+func BenchmarkDashboard(b *testing.B) {
+	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))) // no access log per request
+	const first = 50
+	for _, backend := range testdb.Backends() {
+		b.Run(string(backend), func(b *testing.B) {
+			var statements atomic.Int64
+			db := testdb.Open(b, backend, database.CountStatements(&statements))
+			ctx := context.Background()
+			if err := load(ctx, db); err != nil {
+				b.Fatal(err)
+			}
+			accounts, err := auth.NewService(db.Client, 0, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			h := server.NewHandler(db, server.Options{Accounts: accounts})
+			body, _ := json.Marshal(map[string]any{"query": dashboardQuery, "variables": map[string]any{"n": first}})
+			serve := func() []byte {
+				req := httptest.NewRequest(http.MethodPost, "/query", bytes.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK || bytes.HasPrefix(rec.Body.Bytes(), []byte(`{"errors"`)) {
+					b.Fatalf("HTTP %d: %.300s", rec.Code, rec.Body.Bytes())
+				}
+				return rec.Body.Bytes()
+			}
+			raw := rawQueries{db: db.SQL, dialect: db.Dialect}
+			checkSame(b, serve(), raw, first)
+
+			var rawNs, rawCPU float64
+			b.Run("raw-sql", func(b *testing.B) {
+				rawCPU = measure(b, nil, func() {
+					if _, err := raw.dashboard(ctx, first); err != nil {
+						b.Fatal(err)
+					}
+				})
+				rawNs = float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+			})
+			b.Run("server", func(b *testing.B) {
+				cpu := measure(b, &statements, func() { serve() })
+				if rawNs > 0 {
+					b.ReportMetric(100*rawNs/(float64(b.Elapsed().Nanoseconds())/float64(b.N)), "raw-%")
+					b.ReportMetric(100*rawCPU/cpu, "raw-cpu-%")
+				}
+			})
+		})
+	}
+}
+
+// measure runs do b.N times and reports allocations, CPU time and, when
+// statements counts them, statements per run; it returns the CPU ms per run.
+func measure(b *testing.B, statements *atomic.Int64, do func()) float64 {
+	do() // warm caches and pools
+	b.ReportAllocs()
+	var before int64
+	if statements != nil {
+		before = statements.Load()
+	}
+	cpu := cpuTime()
+	b.ResetTimer()
+	for b.Loop() {
+		do()
+	}
+	b.StopTimer()
+	ms := float64((cpuTime() - cpu).Microseconds()) / 1000 / float64(b.N)
+	b.ReportMetric(ms, "cpu-ms/op")
+	if statements != nil {
+		b.ReportMetric(float64(statements.Load()-before)/float64(b.N), "statements/op")
+	}
+	return ms
+}
+
+// cpuTime is the process's user plus system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// checkSame makes sure the server and the hand-written SQL give the same
+// page: the baseline must do the same work.
+func checkSame(b *testing.B, served []byte, raw rawQueries, first int) {
+	b.Helper()
+	type page struct {
+		Data struct {
+			Pilots struct {
+				TotalCount int `json:"totalCount"`
+				Nodes      []struct {
+					ID             json.RawMessage `json:"id"`
+					Title          string          `json:"title"`
+					Municipalities struct {
+						TotalCount int `json:"totalCount"`
+						Nodes      []json.RawMessage
+					} `json:"municipalities"`
+					Networks struct {
+						TotalCount int `json:"totalCount"`
+					} `json:"networks"`
+				} `json:"nodes"`
+			} `json:"pilots"`
+		} `json:"data"`
+	}
+	rawBody, err := raw.dashboard(context.Background(), first)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var s, r page
+	if err := json.Unmarshal(served, &s); err != nil {
+		b.Fatal(err)
+	}
+	if err := json.Unmarshal(rawBody, &r); err != nil {
+		b.Fatal(err)
+	}
+	if len(s.Data.Pilots.Nodes) != first || len(r.Data.Pilots.Nodes) != first || s.Data.Pilots.TotalCount != r.Data.Pilots.TotalCount {
+		b.Fatalf("server %d of %d pilots, SQL %d of %d", len(s.Data.Pilots.Nodes), s.Data.Pilots.TotalCount, len(r.Data.Pilots.Nodes), r.Data.Pilots.TotalCount)
+	}
+	for i, sp := range s.Data.Pilots.Nodes {
+		rp := r.Data.Pilots.Nodes[i]
+		if sp.Title != rp.Title || sp.Municipalities.TotalCount != rp.Municipalities.TotalCount ||
+			len(sp.Municipalities.Nodes) != len(rp.Municipalities.Nodes) || sp.Networks.TotalCount != rp.Networks.TotalCount {
+			b.Fatalf("pilot %d differs: server %q (%d/%d municipalities, %d networks), SQL %q (%d/%d, %d)", i,
+				sp.Title, len(sp.Municipalities.Nodes), sp.Municipalities.TotalCount, sp.Networks.TotalCount,
+				rp.Title, len(rp.Municipalities.Nodes), rp.Municipalities.TotalCount, rp.Networks.TotalCount)
+		}
+	}
+}
