@@ -47,20 +47,9 @@ func (x *xmlWriter) flush() error {
 	return x.w.Flush()
 }
 
-// graphMLType is the GraphML attr.type of an attribute type (NetworkX
-// reads long as int, double as float).
-func graphMLType(t AttrType) string {
-	switch t {
-	case Integer:
-		return "long"
-	case Number:
-		return "double"
-	}
-	return "string"
-}
-
-// gexfType is the GEXF attribute type of an attribute type.
-func gexfType(t AttrType) string {
+// xmlType is an attribute type as GraphML (attr.type) and GEXF (type) both
+// name it; NetworkX reads long as int and double as float.
+func xmlType(t AttrType) string {
 	switch t {
 	case Integer:
 		return "long"
@@ -80,10 +69,10 @@ func WriteGraphML(w io.Writer, g *Graph) error {
 	x.raw(xml.Header)
 	x.raw(`<graphml xmlns="http://graphml.graphdrawing.org/xmlns" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">` + "\n")
 	for _, k := range NodeAttrs {
-		x.raw(`  <key id="n_` + k.Key + `" for="node" attr.name="` + k.Key + `" attr.type="` + graphMLType(k.Type) + `"/>` + "\n")
+		x.raw(`  <key id="n_` + k.Key + `" for="node" attr.name="` + k.Key + `" attr.type="` + xmlType(k.Type) + `"/>` + "\n")
 	}
 	for _, k := range EdgeAttrs {
-		x.raw(`  <key id="e_` + k.Key + `" for="edge" attr.name="` + k.Key + `" attr.type="` + graphMLType(k.Type) + `"/>` + "\n")
+		x.raw(`  <key id="e_` + k.Key + `" for="edge" attr.name="` + k.Key + `" attr.type="` + xmlType(k.Type) + `"/>` + "\n")
 	}
 	x.raw(`  <graph id="kokeilu" edgedefault="undirected">` + "\n")
 	ids := globalIDs(g)
@@ -153,7 +142,7 @@ func WriteGEXF(w io.Writer, g *Graph) error {
 	}{{"node", NodeAttrs}, {"edge", EdgeAttrs}} {
 		x.raw(`    <attributes class="` + class.name + `" mode="static">` + "\n")
 		for i, k := range class.attrs {
-			x.raw(`      <attribute id="` + strconv.Itoa(i) + `" title="` + k.Key + `" type="` + gexfType(k.Type) + `"/>` + "\n")
+			x.raw(`      <attribute id="` + strconv.Itoa(i) + `" title="` + k.Key + `" type="` + xmlType(k.Type) + `"/>` + "\n")
 		}
 		x.raw("    </attributes>\n")
 	}
