@@ -45407,7 +45407,7 @@ func (ec *executionContext) _Adoption(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, adoptionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -45443,25 +45443,25 @@ func (ec *executionContext) _Adoption(ctx context.Context, sel ast.SelectionSet,
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "operatingModel":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Adoption_operatingModel(ctx, field, obj)
 				})
 		case "municipality":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Adoption_municipality(ctx, field, obj)
 				})
 		case "pilot":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Adoption_pilot(ctx, field, obj)
 				})
 		case "createdBy":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Adoption_createdBy(ctx, field, obj)
@@ -45489,7 +45489,7 @@ func (ec *executionContext) _AdoptionConnection(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, adoptionConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -45537,7 +45537,7 @@ func (ec *executionContext) _AdoptionEdge(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, adoptionEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -45575,7 +45575,7 @@ func (ec *executionContext) _AuthPayload(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, authPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -45618,7 +45618,7 @@ func (ec *executionContext) _Centrality(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, centralityImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -45666,7 +45666,7 @@ func (ec *executionContext) _CentralityScore(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, centralityScoreImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -45709,7 +45709,7 @@ func (ec *executionContext) _Discussion(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, discussionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -45755,25 +45755,25 @@ func (ec *executionContext) _Discussion(ctx context.Context, sel ast.SelectionSe
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "workspace":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Discussion_workspace(ctx, field, obj)
 				})
 		case "author":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Discussion_author(ctx, field, obj)
 				})
 		case "posts":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Discussion_posts(ctx, field, obj)
 				})
 		case "firstPost":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Discussion_firstPost(ctx, field, obj)
@@ -45801,7 +45801,7 @@ func (ec *executionContext) _DiscussionConnection(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, discussionConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -45849,7 +45849,7 @@ func (ec *executionContext) _DiscussionEdge(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, discussionEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -45887,7 +45887,7 @@ func (ec *executionContext) _GraphAttribute(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, graphAttributeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -45925,7 +45925,7 @@ func (ec *executionContext) _GraphCommunities(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, graphCommunitiesImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -45963,7 +45963,7 @@ func (ec *executionContext) _GraphCommunity(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, graphCommunityImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -46001,7 +46001,7 @@ func (ec *executionContext) _GraphComponent(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, graphComponentImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -46039,7 +46039,7 @@ func (ec *executionContext) _GraphEdge(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, graphEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -46102,7 +46102,7 @@ func (ec *executionContext) _GraphNode(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, graphNodeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -46150,7 +46150,7 @@ func (ec *executionContext) _GraphPath(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, graphPathImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -46193,7 +46193,7 @@ func (ec *executionContext) _Link(ctx context.Context, sel ast.SelectionSet, obj
 	fields := graphql.CollectFields(ec.OperationContext, sel, linkImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -46244,19 +46244,19 @@ func (ec *executionContext) _Link(ctx context.Context, sel ast.SelectionSet, obj
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdBy":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Link_createdBy(ctx, field, obj)
 				})
 		case "source":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Link_source(ctx, field, obj)
 				})
 		case "target":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Link_target(ctx, field, obj)
@@ -46284,7 +46284,7 @@ func (ec *executionContext) _LinkConnection(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, linkConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -46332,7 +46332,7 @@ func (ec *executionContext) _LinkEdge(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, linkEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -46370,7 +46370,7 @@ func (ec *executionContext) _Material(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, materialImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -46416,13 +46416,13 @@ func (ec *executionContext) _Material(ctx context.Context, sel ast.SelectionSet,
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "workspace":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Material_workspace(ctx, field, obj)
 				})
 		case "author":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Material_author(ctx, field, obj)
@@ -46450,7 +46450,7 @@ func (ec *executionContext) _MaterialConnection(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, materialConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -46498,7 +46498,7 @@ func (ec *executionContext) _MaterialEdge(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, materialEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -46536,7 +46536,7 @@ func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, membershipImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -46557,13 +46557,13 @@ func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSe
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "user":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Membership_user(ctx, field, obj)
 				})
 		case "workspace":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Membership_workspace(ctx, field, obj)
@@ -46591,7 +46591,7 @@ func (ec *executionContext) _MembershipConnection(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, membershipConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -46639,7 +46639,7 @@ func (ec *executionContext) _MembershipEdge(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, membershipEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -46677,7 +46677,7 @@ func (ec *executionContext) _Municipality(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, municipalityImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -46753,49 +46753,49 @@ func (ec *executionContext) _Municipality(ctx context.Context, sel ast.Selection
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "region":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Municipality_region(ctx, field, obj)
 				})
 		case "wellbeingCounty":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Municipality_wellbeingCounty(ctx, field, obj)
 				})
 		case "pilots":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Municipality_pilots(ctx, field, obj)
 				})
 		case "ledPilots":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Municipality_ledPilots(ctx, field, obj)
 				})
 		case "networks":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Municipality_networks(ctx, field, obj)
 				})
 		case "organizations":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Municipality_organizations(ctx, field, obj)
 				})
 		case "operatingModels":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Municipality_operatingModels(ctx, field, obj)
 				})
 		case "name":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Municipality_name(ctx, field, obj)
@@ -46823,7 +46823,7 @@ func (ec *executionContext) _MunicipalityConnection(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, municipalityConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -46871,7 +46871,7 @@ func (ec *executionContext) _MunicipalityEdge(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, municipalityEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -46912,7 +46912,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 	})
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -47183,7 +47183,7 @@ func (ec *executionContext) _Network(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, networkImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -47239,43 +47239,43 @@ func (ec *executionContext) _Network(ctx context.Context, sel ast.SelectionSet, 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "municipalities":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Network_municipalities(ctx, field, obj)
 				})
 		case "organizations":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Network_organizations(ctx, field, obj)
 				})
 		case "pilots":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Network_pilots(ctx, field, obj)
 				})
 		case "workspaces":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Network_workspaces(ctx, field, obj)
 				})
 		case "createdBy":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Network_createdBy(ctx, field, obj)
 				})
 		case "parent":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Network_parent(ctx, field, obj)
 				})
 		case "children":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Network_children(ctx, field, obj)
@@ -47303,7 +47303,7 @@ func (ec *executionContext) _NetworkConnection(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, networkConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -47351,7 +47351,7 @@ func (ec *executionContext) _NetworkEdge(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, networkEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -47389,7 +47389,7 @@ func (ec *executionContext) _NetworkGraph(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, networkGraphImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -47437,7 +47437,7 @@ func (ec *executionContext) _Notice(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, noticeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -47483,19 +47483,19 @@ func (ec *executionContext) _Notice(ctx context.Context, sel ast.SelectionSet, o
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "workspace":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Notice_workspace(ctx, field, obj)
 				})
 		case "author":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Notice_author(ctx, field, obj)
 				})
 		case "cursor":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Notice_cursor(ctx, field, obj)
@@ -47523,7 +47523,7 @@ func (ec *executionContext) _NoticeConnection(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, noticeConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -47571,7 +47571,7 @@ func (ec *executionContext) _NoticeEdge(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, noticeEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -47609,7 +47609,7 @@ func (ec *executionContext) _OperatingModel(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, operatingModelImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -47670,49 +47670,49 @@ func (ec *executionContext) _OperatingModel(ctx context.Context, sel ast.Selecti
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "workspace":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._OperatingModel_workspace(ctx, field, obj)
 				})
 		case "createdBy":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._OperatingModel_createdBy(ctx, field, obj)
 				})
 		case "municipalities":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._OperatingModel_municipalities(ctx, field, obj)
 				})
 		case "wellbeingCounties":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._OperatingModel_wellbeingCounties(ctx, field, obj)
 				})
 		case "developedIn":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._OperatingModel_developedIn(ctx, field, obj)
 				})
 		case "partOf":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._OperatingModel_partOf(ctx, field, obj)
 				})
 		case "parts":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._OperatingModel_parts(ctx, field, obj)
 				})
 		case "adoptions":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._OperatingModel_adoptions(ctx, field, obj)
@@ -47740,7 +47740,7 @@ func (ec *executionContext) _OperatingModelConnection(ctx context.Context, sel a
 	fields := graphql.CollectFields(ec.OperationContext, sel, operatingModelConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -47788,7 +47788,7 @@ func (ec *executionContext) _OperatingModelEdge(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, operatingModelEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -47826,7 +47826,7 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, organizationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -47872,19 +47872,19 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "municipality":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Organization_municipality(ctx, field, obj)
 				})
 		case "pilots":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Organization_pilots(ctx, field, obj)
 				})
 		case "networks":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Organization_networks(ctx, field, obj)
@@ -47912,7 +47912,7 @@ func (ec *executionContext) _OrganizationConnection(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, organizationConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -47960,7 +47960,7 @@ func (ec *executionContext) _OrganizationEdge(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, organizationEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -47998,7 +47998,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, pageInfoImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -48046,7 +48046,7 @@ func (ec *executionContext) _Pilot(ctx context.Context, sel ast.SelectionSet, ob
 	fields := graphql.CollectFields(ec.OperationContext, sel, pilotImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -48117,55 +48117,55 @@ func (ec *executionContext) _Pilot(ctx context.Context, sel ast.SelectionSet, ob
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "leadMunicipality":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Pilot_leadMunicipality(ctx, field, obj)
 				})
 		case "municipalities":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Pilot_municipalities(ctx, field, obj)
 				})
 		case "organizations":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Pilot_organizations(ctx, field, obj)
 				})
 		case "themes":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Pilot_themes(ctx, field, obj)
 				})
 		case "networks":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Pilot_networks(ctx, field, obj)
 				})
 		case "workspace":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Pilot_workspace(ctx, field, obj)
 				})
 		case "createdBy":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Pilot_createdBy(ctx, field, obj)
 				})
 		case "projectOf":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Pilot_projectOf(ctx, field, obj)
 				})
 		case "developedModels":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Pilot_developedModels(ctx, field, obj)
@@ -48193,7 +48193,7 @@ func (ec *executionContext) _PilotConnection(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, pilotConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -48241,7 +48241,7 @@ func (ec *executionContext) _PilotEdge(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, pilotEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -48279,7 +48279,7 @@ func (ec *executionContext) _PilotStats(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, pilotStatsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -48317,7 +48317,7 @@ func (ec *executionContext) _PilotStatsBucket(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, pilotStatsBucketImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -48365,7 +48365,7 @@ func (ec *executionContext) _PilotStatsKey(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, pilotStatsKeyImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -48381,7 +48381,7 @@ func (ec *executionContext) _PilotStatsKey(ctx context.Context, sel ast.Selectio
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._PilotStatsKey_name(ctx, field, obj)
@@ -48409,7 +48409,7 @@ func (ec *executionContext) _Post(ctx context.Context, sel ast.SelectionSet, obj
 	fields := graphql.CollectFields(ec.OperationContext, sel, postImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -48440,31 +48440,31 @@ func (ec *executionContext) _Post(ctx context.Context, sel ast.SelectionSet, obj
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "discussion":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Post_discussion(ctx, field, obj)
 				})
 		case "author":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Post_author(ctx, field, obj)
 				})
 		case "replyTo":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Post_replyTo(ctx, field, obj)
 				})
 		case "replies":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Post_replies(ctx, field, obj)
 				})
 		case "deleted":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Post_deleted(ctx, field, obj)
@@ -48492,7 +48492,7 @@ func (ec *executionContext) _PostConnection(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, postConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -48540,7 +48540,7 @@ func (ec *executionContext) _PostEdge(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, postEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -48581,7 +48581,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	})
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -48820,7 +48820,7 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, regionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -48866,25 +48866,25 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "municipalities":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Region_municipalities(ctx, field, obj)
 				})
 		case "wellbeingCounties":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Region_wellbeingCounties(ctx, field, obj)
 				})
 		case "name":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Region_name(ctx, field, obj)
 				})
 		case "pilots":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Region_pilots(ctx, field, obj)
@@ -48912,7 +48912,7 @@ func (ec *executionContext) _RegionConnection(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, regionConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -48960,7 +48960,7 @@ func (ec *executionContext) _RegionEdge(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, regionEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -48998,7 +48998,7 @@ func (ec *executionContext) _SearchHighlight(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, searchHighlightImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -49036,7 +49036,7 @@ func (ec *executionContext) _SearchResultConnection(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, searchResultConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -49084,7 +49084,7 @@ func (ec *executionContext) _SearchResultEdge(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, searchResultEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -49127,7 +49127,7 @@ func (ec *executionContext) _SearchSnippet(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, searchSnippetImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -49185,7 +49185,7 @@ func (ec *executionContext) _Survey(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, surveyImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -49241,43 +49241,43 @@ func (ec *executionContext) _Survey(ctx context.Context, sel ast.SelectionSet, o
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "workspace":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Survey_workspace(ctx, field, obj)
 				})
 		case "createdBy":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Survey_createdBy(ctx, field, obj)
 				})
 		case "open":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Survey_open(ctx, field, obj)
 				})
 		case "responseCount":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Survey_responseCount(ctx, field, obj)
 				})
 		case "viewerResponse":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Survey_viewerResponse(ctx, field, obj)
 				})
 		case "viewerCanAnswer":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Survey_viewerCanAnswer(ctx, field, obj)
 				})
 		case "results":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Survey_results(ctx, field, obj)
@@ -49305,7 +49305,7 @@ func (ec *executionContext) _SurveyAnswer(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, surveyAnswerImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -49353,7 +49353,7 @@ func (ec *executionContext) _SurveyChoiceCount(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, surveyChoiceCountImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -49391,7 +49391,7 @@ func (ec *executionContext) _SurveyConnection(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, surveyConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -49439,7 +49439,7 @@ func (ec *executionContext) _SurveyEdge(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, surveyEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -49477,7 +49477,7 @@ func (ec *executionContext) _SurveyQuestion(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, surveyQuestionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -49530,7 +49530,7 @@ func (ec *executionContext) _SurveyQuestionResult(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, surveyQuestionResultImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -49588,7 +49588,7 @@ func (ec *executionContext) _SurveyResponse(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, surveyResponseImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -49609,13 +49609,13 @@ func (ec *executionContext) _SurveyResponse(ctx context.Context, sel ast.Selecti
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "survey":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._SurveyResponse_survey(ctx, field, obj)
 				})
 		case "user":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._SurveyResponse_user(ctx, field, obj)
@@ -49643,7 +49643,7 @@ func (ec *executionContext) _SurveyResults(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, surveyResultsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -49681,7 +49681,7 @@ func (ec *executionContext) _SurveyScaleCount(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, surveyScaleCountImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -49719,7 +49719,7 @@ func (ec *executionContext) _Theme(ctx context.Context, sel ast.SelectionSet, ob
 	fields := graphql.CollectFields(ec.OperationContext, sel, themeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -49750,13 +49750,13 @@ func (ec *executionContext) _Theme(ctx context.Context, sel ast.SelectionSet, ob
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "pilots":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Theme_pilots(ctx, field, obj)
 				})
 		case "name":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Theme_name(ctx, field, obj)
@@ -49784,7 +49784,7 @@ func (ec *executionContext) _ThemeConnection(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, themeConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -49832,7 +49832,7 @@ func (ec *executionContext) _ThemeEdge(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, themeEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -49870,7 +49870,7 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 	fields := graphql.CollectFields(ec.OperationContext, sel, userImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -49896,31 +49896,31 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "memberships":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._User_memberships(ctx, field, obj)
 				})
 		case "organization":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._User_organization(ctx, field, obj)
 				})
 		case "municipality":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._User_municipality(ctx, field, obj)
 				})
 		case "email":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._User_email(ctx, field, obj)
 				})
 		case "isAdmin":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._User_isAdmin(ctx, field, obj)
@@ -49948,7 +49948,7 @@ func (ec *executionContext) _UserConnection(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, userConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -49996,7 +49996,7 @@ func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, userEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -50034,7 +50034,7 @@ func (ec *executionContext) _WellbeingCounty(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, wellbeingCountyImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -50080,31 +50080,31 @@ func (ec *executionContext) _WellbeingCounty(ctx context.Context, sel ast.Select
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "region":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._WellbeingCounty_region(ctx, field, obj)
 				})
 		case "municipalities":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._WellbeingCounty_municipalities(ctx, field, obj)
 				})
 		case "operatingModels":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._WellbeingCounty_operatingModels(ctx, field, obj)
 				})
 		case "name":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._WellbeingCounty_name(ctx, field, obj)
 				})
 		case "pilots":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._WellbeingCounty_pilots(ctx, field, obj)
@@ -50132,7 +50132,7 @@ func (ec *executionContext) _WellbeingCountyConnection(ctx context.Context, sel 
 	fields := graphql.CollectFields(ec.OperationContext, sel, wellbeingCountyConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -50180,7 +50180,7 @@ func (ec *executionContext) _WellbeingCountyEdge(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, wellbeingCountyEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -50218,7 +50218,7 @@ func (ec *executionContext) _Workshop(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, workshopImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -50274,43 +50274,43 @@ func (ec *executionContext) _Workshop(ctx context.Context, sel ast.SelectionSet,
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "workspace":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Workshop_workspace(ctx, field, obj)
 				})
 		case "createdBy":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Workshop_createdBy(ctx, field, obj)
 				})
 		case "registrations":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Workshop_registrations(ctx, field, obj)
 				})
 		case "participantCount":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Workshop_participantCount(ctx, field, obj)
 				})
 		case "waitingCount":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Workshop_waitingCount(ctx, field, obj)
 				})
 		case "seatsLeft":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Workshop_seatsLeft(ctx, field, obj)
 				})
 		case "viewerRegistration":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Workshop_viewerRegistration(ctx, field, obj)
@@ -50338,7 +50338,7 @@ func (ec *executionContext) _WorkshopConnection(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, workshopConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -50386,7 +50386,7 @@ func (ec *executionContext) _WorkshopEdge(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, workshopEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -50424,7 +50424,7 @@ func (ec *executionContext) _WorkshopRegistration(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, workshopRegistrationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -50445,19 +50445,19 @@ func (ec *executionContext) _WorkshopRegistration(ctx context.Context, sel ast.S
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "workshop":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._WorkshopRegistration_workshop(ctx, field, obj)
 				})
 		case "user":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._WorkshopRegistration_user(ctx, field, obj)
 				})
 		case "waitingPosition":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._WorkshopRegistration_waitingPosition(ctx, field, obj)
@@ -50485,7 +50485,7 @@ func (ec *executionContext) _WorkshopRegistrationConnection(ctx context.Context,
 	fields := graphql.CollectFields(ec.OperationContext, sel, workshopRegistrationConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -50533,7 +50533,7 @@ func (ec *executionContext) _WorkshopRegistrationEdge(ctx context.Context, sel a
 	fields := graphql.CollectFields(ec.OperationContext, sel, workshopRegistrationEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -50571,7 +50571,7 @@ func (ec *executionContext) _Workspace(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, workspaceImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -50612,79 +50612,79 @@ func (ec *executionContext) _Workspace(ctx context.Context, sel ast.SelectionSet
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "network":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Workspace_network(ctx, field, obj)
 				})
 		case "pilot":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Workspace_pilot(ctx, field, obj)
 				})
 		case "projects":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Workspace_projects(ctx, field, obj)
 				})
 		case "parent":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Workspace_parent(ctx, field, obj)
 				})
 		case "memberships":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Workspace_memberships(ctx, field, obj)
 				})
 		case "discussions":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Workspace_discussions(ctx, field, obj)
 				})
 		case "notices":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Workspace_notices(ctx, field, obj)
 				})
 		case "materials":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Workspace_materials(ctx, field, obj)
 				})
 		case "surveys":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Workspace_surveys(ctx, field, obj)
 				})
 		case "workshops":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Workspace_workshops(ctx, field, obj)
 				})
 		case "operatingModels":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Workspace_operatingModels(ctx, field, obj)
 				})
 		case "subWorkspaces":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Workspace_subWorkspaces(ctx, field, obj)
 				})
 		case "summary":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Workspace_summary(ctx, field, obj)
@@ -50712,7 +50712,7 @@ func (ec *executionContext) _WorkspaceConnection(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, workspaceConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -50760,7 +50760,7 @@ func (ec *executionContext) _WorkspaceEdge(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, workspaceEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -50798,7 +50798,7 @@ func (ec *executionContext) _WorkspaceSummary(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, workspaceSummaryImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -50871,7 +50871,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, __DirectiveImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -50924,7 +50924,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, __EnumValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -50972,7 +50972,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, __FieldImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -51030,7 +51030,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, __InputValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -51088,7 +51088,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, __SchemaImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -51146,7 +51146,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, __TypeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
 )
@@ -37,4 +38,43 @@ func marshalSlice(ctx context.Context, length int, _ int64, omitPanicHandler boo
 		}()
 	}
 	return ret
+}
+
+// resolveNow resolves field i of out, a nested object's resolver field, at
+// once in the calling goroutine; generate.go puts it in place of gqlgen's
+// FieldSet.ResolveConcurrently (same arguments, after ctx, out and field),
+// which leaves it to a goroutine of its own when the object is dispatched.
+// The fields of nested objects read data their parent's query loaded
+// (entgql eager loading), so the goroutines cost without running anything
+// in parallel. Like gqlgen's, a panic nulls the field alone and the
+// field's invalid result (null for a non-null field) is counted against
+// the object. A @defer'd field is left to gqlgen, in the object's deferred
+// group, made here on the first one.
+func resolveNow(ctx context.Context, out *graphql.FieldSet, field graphql.CollectedField, oc *graphql.OperationContext,
+	deferred *graphql.DeferredGroup, i int, recoverFromPanic, nonNull bool, resolve func(ctx context.Context) graphql.Marshaler,
+) {
+	if field.IsDeferred() {
+		if deferred.Defers == nil {
+			*deferred = graphql.NewDeferredGroup(ctx)
+		}
+		out.ResolveConcurrently(oc, deferred, i, recoverFromPanic, nonNull, resolve)
+		return
+	}
+	v := resolveGuarded(ctx, oc, recoverFromPanic, resolve)
+	out.Values[i] = v
+	if nonNull && v == graphql.Null || !nonNull && v == graphql.RequiredNull {
+		atomic.AddUint32(&out.Invalids, 1)
+	}
+}
+
+func resolveGuarded(ctx context.Context, oc *graphql.OperationContext, recoverFromPanic bool, resolve func(ctx context.Context) graphql.Marshaler) (v graphql.Marshaler) {
+	if recoverFromPanic {
+		defer func() {
+			if r := recover(); r != nil {
+				oc.Error(ctx, oc.Recover(ctx, r))
+				v = graphql.Null
+			}
+		}()
+	}
+	return resolve(ctx)
 }

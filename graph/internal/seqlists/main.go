@@ -1,8 +1,19 @@
 // Command seqlists rewrites gqlgen's generated executor (graph/generated.go)
-// to marshal lists of objects with graph.marshalSlice, element after
-// element, instead of graphql.MarshalSliceConcurrently, which starts one
-// goroutine per element and has no setting to stop it (exec.worker_limit
-// only caps how many run at once). go generate runs it after gqlgen.
+// so that an object's data, once loaded, is marshalled in the calling
+// goroutine. gqlgen has no setting for this (exec.worker_limit only caps
+// how many goroutines run at once). go generate runs it after gqlgen:
+//
+//   - lists of objects go through graph.marshalSlice, element after
+//     element, instead of graphql.MarshalSliceConcurrently, which starts
+//     one goroutine per element;
+//   - the resolver fields of a nested object go through graph.resolveNow,
+//     one after the other, instead of FieldSet.ResolveConcurrently, which
+//     starts a goroutine for each but the first when the object is
+//     dispatched;
+//   - the group of @defer'd fields is made only when an object has one
+//     (resolveNow), not for every object (it computes the object's path).
+//
+// Root fields keep gqlgen's concurrency.
 //
 //	go run ./graph/internal/seqlists graph/generated.go
 package main
@@ -12,6 +23,13 @@ import (
 	"fmt"
 	"os"
 )
+
+// rewrites are gqlgen's code and its replacement, in graph/slice.go.
+var rewrites = []struct{ from, to string }{
+	{"graphql.MarshalSliceConcurrently(", "marshalSlice("},
+	{"out.ResolveConcurrently(ec.OperationContext, &deferred, i,", "resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,"},
+	{"deferred := graphql.NewDeferredGroup(ctx)", "var deferred graphql.DeferredGroup // made by resolveNow for a @defer"},
+}
 
 func main() {
 	if len(os.Args) != 2 {
@@ -24,15 +42,17 @@ func main() {
 		fmt.Fprintln(os.Stderr, "seqlists:", err)
 		os.Exit(1)
 	}
-	from, to := []byte("graphql.MarshalSliceConcurrently("), []byte("marshalSlice(")
-	n := bytes.Count(src, from)
-	if n == 0 && !bytes.Contains(src, to) {
-		// gqlgen changed how it marshals lists: look again rather than
-		// silently keeping the goroutines.
-		fmt.Fprintln(os.Stderr, "seqlists: no graphql.MarshalSliceConcurrently call in", path)
-		os.Exit(1)
+	for _, r := range rewrites {
+		from, to := []byte(r.from), []byte(r.to)
+		if !bytes.Contains(src, from) && !bytes.Contains(src, to) {
+			// gqlgen changed the code it generates: look again rather
+			// than silently keeping the goroutines.
+			fmt.Fprintf(os.Stderr, "seqlists: no %s in %s\n", r.from, path)
+			os.Exit(1)
+		}
+		src = bytes.ReplaceAll(src, from, to)
 	}
-	if err := os.WriteFile(path, bytes.ReplaceAll(src, from, to), 0o644); err != nil {
+	if err := os.WriteFile(path, src, 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, "seqlists:", err)
 		os.Exit(1)
 	}
