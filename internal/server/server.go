@@ -196,26 +196,33 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 	return &Handler{Handler: withRequestContext(mux), streams: streams}
 }
 
-// fieldRules is the one field interceptor: it runs paging.Rules' and
-// graph.WhereScope's field hooks, in that order, for the fields they can
-// act on — fields with a selection or with arguments — and lets the rest
-// (most fields of a response: scalars) straight through. gqlgen wraps every
-// field of every response in every field interceptor installed, and each
-// layer costs an allocation and stack per field.
+// fieldRules runs paging.Rules' and graph.WhereScope's field hooks, in
+// that order, for the fields they can act on — fields with a selection or
+// with arguments — and lets the rest (most fields of a response: scalars)
+// straight through. It wraps the operation's resolver middleware rather
+// than being a graphql.FieldInterceptor: gqlgen wraps every field of every
+// response in each interceptor installed, at an allocation per field
+// before the interceptor can decide to let it through.
 type fieldRules struct{}
 
-var _ graphql.FieldInterceptor = fieldRules{}
+var _ graphql.OperationContextMutator = fieldRules{}
 
 func (fieldRules) ExtensionName() string                   { return "FieldRules" }
 func (fieldRules) Validate(graphql.ExecutableSchema) error { return nil }
 
-func (fieldRules) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
-	if fc := graphql.GetFieldContext(ctx); fc == nil || len(fc.Field.Selections) == 0 && len(fc.Args) == 0 {
-		return next(ctx)
+func (fieldRules) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	inner := oc.ResolverMiddleware // the field interceptors installed, if any
+	oc.ResolverMiddleware = func(ctx context.Context, next graphql.Resolver) (any, error) {
+		if fc := graphql.GetFieldContext(ctx); fc == nil || len(fc.Field.Selections) == 0 && len(fc.Args) == 0 {
+			return inner(ctx, next)
+		}
+		return paging.Rules{}.InterceptField(ctx, func(ctx context.Context) (any, error) {
+			return graph.WhereScope{}.InterceptField(ctx, func(ctx context.Context) (any, error) {
+				return inner(ctx, next)
+			})
+		})
 	}
-	return paging.Rules{}.InterceptField(ctx, func(ctx context.Context) (any, error) {
-		return graph.WhereScope{}.InterceptField(ctx, next)
-	})
+	return nil
 }
 
 // operationHooks installs an extension's operation hooks (validation,
