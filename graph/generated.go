@@ -45480,7 +45480,7 @@ func (ec *executionContext) _Adoption(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var adoptionConnectionImplementors = []string{"AdoptionConnection"}
@@ -45528,7 +45528,7 @@ func (ec *executionContext) _AdoptionConnection(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var adoptionEdgeImplementors = []string{"AdoptionEdge"}
@@ -45566,7 +45566,7 @@ func (ec *executionContext) _AdoptionEdge(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var authPayloadImplementors = []string{"AuthPayload"}
@@ -45609,7 +45609,7 @@ func (ec *executionContext) _AuthPayload(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var centralityImplementors = []string{"Centrality"}
@@ -45657,7 +45657,7 @@ func (ec *executionContext) _Centrality(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var centralityScoreImplementors = []string{"CentralityScore"}
@@ -45700,7 +45700,7 @@ func (ec *executionContext) _CentralityScore(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var discussionImplementors = []string{"Discussion", "Node", "SearchResult"}
@@ -45792,7 +45792,7 @@ func (ec *executionContext) _Discussion(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var discussionConnectionImplementors = []string{"DiscussionConnection"}
@@ -45840,7 +45840,7 @@ func (ec *executionContext) _DiscussionConnection(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var discussionEdgeImplementors = []string{"DiscussionEdge"}
@@ -45878,7 +45878,7 @@ func (ec *executionContext) _DiscussionEdge(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var graphAttributeImplementors = []string{"GraphAttribute"}
@@ -45916,7 +45916,7 @@ func (ec *executionContext) _GraphAttribute(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var graphCommunitiesImplementors = []string{"GraphCommunities"}
@@ -45954,7 +45954,7 @@ func (ec *executionContext) _GraphCommunities(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var graphCommunityImplementors = []string{"GraphCommunity"}
@@ -45992,7 +45992,7 @@ func (ec *executionContext) _GraphCommunity(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var graphComponentImplementors = []string{"GraphComponent"}
@@ -46030,7 +46030,7 @@ func (ec *executionContext) _GraphComponent(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var graphEdgeImplementors = []string{"GraphEdge"}
@@ -46093,7 +46093,7 @@ func (ec *executionContext) _GraphEdge(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var graphNodeImplementors = []string{"GraphNode"}
@@ -46141,7 +46141,7 @@ func (ec *executionContext) _GraphNode(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var graphPathImplementors = []string{"GraphPath"}
@@ -46184,7 +46184,7 @@ func (ec *executionContext) _GraphPath(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var linkImplementors = []string{"Link", "Node"}
@@ -46275,7 +46275,7 @@ func (ec *executionContext) _Link(ctx context.Context, sel ast.SelectionSet, obj
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var linkConnectionImplementors = []string{"LinkConnection"}
@@ -46323,7 +46323,7 @@ func (ec *executionContext) _LinkConnection(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var linkEdgeImplementors = []string{"LinkEdge"}
@@ -46361,7 +46361,7 @@ func (ec *executionContext) _LinkEdge(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var materialImplementors = []string{"Material", "Node"}
@@ -46441,7 +46441,7 @@ func (ec *executionContext) _Material(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var materialConnectionImplementors = []string{"MaterialConnection"}
@@ -46489,7 +46489,7 @@ func (ec *executionContext) _MaterialConnection(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var materialEdgeImplementors = []string{"MaterialEdge"}
@@ -46527,7 +46527,7 @@ func (ec *executionContext) _MaterialEdge(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var membershipImplementors = []string{"Membership", "Node"}
@@ -46582,7 +46582,7 @@ func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var membershipConnectionImplementors = []string{"MembershipConnection"}
@@ -46630,7 +46630,7 @@ func (ec *executionContext) _MembershipConnection(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var membershipEdgeImplementors = []string{"MembershipEdge"}
@@ -46668,7 +46668,7 @@ func (ec *executionContext) _MembershipEdge(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var municipalityImplementors = []string{"Municipality", "Node", "SearchResult"}
@@ -46814,7 +46814,7 @@ func (ec *executionContext) _Municipality(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var municipalityConnectionImplementors = []string{"MunicipalityConnection"}
@@ -46862,7 +46862,7 @@ func (ec *executionContext) _MunicipalityConnection(ctx context.Context, sel ast
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var municipalityEdgeImplementors = []string{"MunicipalityEdge"}
@@ -46900,7 +46900,7 @@ func (ec *executionContext) _MunicipalityEdge(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var mutationImplementors = []string{"Mutation"}
@@ -47174,7 +47174,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var networkImplementors = []string{"Network", "Node", "SearchResult"}
@@ -47294,7 +47294,7 @@ func (ec *executionContext) _Network(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var networkConnectionImplementors = []string{"NetworkConnection"}
@@ -47342,7 +47342,7 @@ func (ec *executionContext) _NetworkConnection(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var networkEdgeImplementors = []string{"NetworkEdge"}
@@ -47380,7 +47380,7 @@ func (ec *executionContext) _NetworkEdge(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var networkGraphImplementors = []string{"NetworkGraph"}
@@ -47428,7 +47428,7 @@ func (ec *executionContext) _NetworkGraph(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var noticeImplementors = []string{"Notice", "Node", "SearchResult"}
@@ -47514,7 +47514,7 @@ func (ec *executionContext) _Notice(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var noticeConnectionImplementors = []string{"NoticeConnection"}
@@ -47562,7 +47562,7 @@ func (ec *executionContext) _NoticeConnection(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var noticeEdgeImplementors = []string{"NoticeEdge"}
@@ -47600,7 +47600,7 @@ func (ec *executionContext) _NoticeEdge(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var operatingModelImplementors = []string{"OperatingModel", "Node"}
@@ -47731,7 +47731,7 @@ func (ec *executionContext) _OperatingModel(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var operatingModelConnectionImplementors = []string{"OperatingModelConnection"}
@@ -47779,7 +47779,7 @@ func (ec *executionContext) _OperatingModelConnection(ctx context.Context, sel a
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var operatingModelEdgeImplementors = []string{"OperatingModelEdge"}
@@ -47817,7 +47817,7 @@ func (ec *executionContext) _OperatingModelEdge(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var organizationImplementors = []string{"Organization", "Node", "SearchResult"}
@@ -47903,7 +47903,7 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var organizationConnectionImplementors = []string{"OrganizationConnection"}
@@ -47951,7 +47951,7 @@ func (ec *executionContext) _OrganizationConnection(ctx context.Context, sel ast
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var organizationEdgeImplementors = []string{"OrganizationEdge"}
@@ -47989,7 +47989,7 @@ func (ec *executionContext) _OrganizationEdge(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var pageInfoImplementors = []string{"PageInfo"}
@@ -48037,7 +48037,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var pilotImplementors = []string{"Pilot", "Node", "SearchResult"}
@@ -48184,7 +48184,7 @@ func (ec *executionContext) _Pilot(ctx context.Context, sel ast.SelectionSet, ob
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var pilotConnectionImplementors = []string{"PilotConnection"}
@@ -48232,7 +48232,7 @@ func (ec *executionContext) _PilotConnection(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var pilotEdgeImplementors = []string{"PilotEdge"}
@@ -48270,7 +48270,7 @@ func (ec *executionContext) _PilotEdge(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var pilotStatsImplementors = []string{"PilotStats"}
@@ -48308,7 +48308,7 @@ func (ec *executionContext) _PilotStats(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var pilotStatsBucketImplementors = []string{"PilotStatsBucket"}
@@ -48356,7 +48356,7 @@ func (ec *executionContext) _PilotStatsBucket(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var pilotStatsKeyImplementors = []string{"PilotStatsKey"}
@@ -48400,7 +48400,7 @@ func (ec *executionContext) _PilotStatsKey(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var postImplementors = []string{"Post", "Node"}
@@ -48483,7 +48483,7 @@ func (ec *executionContext) _Post(ctx context.Context, sel ast.SelectionSet, obj
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var postConnectionImplementors = []string{"PostConnection"}
@@ -48531,7 +48531,7 @@ func (ec *executionContext) _PostConnection(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var postEdgeImplementors = []string{"PostEdge"}
@@ -48569,7 +48569,7 @@ func (ec *executionContext) _PostEdge(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var queryImplementors = []string{"Query"}
@@ -48811,7 +48811,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var regionImplementors = []string{"Region", "Node", "SearchResult"}
@@ -48903,7 +48903,7 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var regionConnectionImplementors = []string{"RegionConnection"}
@@ -48951,7 +48951,7 @@ func (ec *executionContext) _RegionConnection(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var regionEdgeImplementors = []string{"RegionEdge"}
@@ -48989,7 +48989,7 @@ func (ec *executionContext) _RegionEdge(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var searchHighlightImplementors = []string{"SearchHighlight"}
@@ -49027,7 +49027,7 @@ func (ec *executionContext) _SearchHighlight(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var searchResultConnectionImplementors = []string{"SearchResultConnection"}
@@ -49075,7 +49075,7 @@ func (ec *executionContext) _SearchResultConnection(ctx context.Context, sel ast
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var searchResultEdgeImplementors = []string{"SearchResultEdge"}
@@ -49118,7 +49118,7 @@ func (ec *executionContext) _SearchResultEdge(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var searchSnippetImplementors = []string{"SearchSnippet"}
@@ -49156,7 +49156,7 @@ func (ec *executionContext) _SearchSnippet(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var subscriptionImplementors = []string{"Subscription"}
@@ -49296,7 +49296,7 @@ func (ec *executionContext) _Survey(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var surveyAnswerImplementors = []string{"SurveyAnswer"}
@@ -49344,7 +49344,7 @@ func (ec *executionContext) _SurveyAnswer(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var surveyChoiceCountImplementors = []string{"SurveyChoiceCount"}
@@ -49382,7 +49382,7 @@ func (ec *executionContext) _SurveyChoiceCount(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var surveyConnectionImplementors = []string{"SurveyConnection"}
@@ -49430,7 +49430,7 @@ func (ec *executionContext) _SurveyConnection(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var surveyEdgeImplementors = []string{"SurveyEdge"}
@@ -49468,7 +49468,7 @@ func (ec *executionContext) _SurveyEdge(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var surveyQuestionImplementors = []string{"SurveyQuestion"}
@@ -49521,7 +49521,7 @@ func (ec *executionContext) _SurveyQuestion(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var surveyQuestionResultImplementors = []string{"SurveyQuestionResult"}
@@ -49579,7 +49579,7 @@ func (ec *executionContext) _SurveyQuestionResult(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var surveyResponseImplementors = []string{"SurveyResponse", "Node"}
@@ -49634,7 +49634,7 @@ func (ec *executionContext) _SurveyResponse(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var surveyResultsImplementors = []string{"SurveyResults"}
@@ -49672,7 +49672,7 @@ func (ec *executionContext) _SurveyResults(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var surveyScaleCountImplementors = []string{"SurveyScaleCount"}
@@ -49710,7 +49710,7 @@ func (ec *executionContext) _SurveyScaleCount(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var themeImplementors = []string{"Theme", "Node", "SearchResult"}
@@ -49775,7 +49775,7 @@ func (ec *executionContext) _Theme(ctx context.Context, sel ast.SelectionSet, ob
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var themeConnectionImplementors = []string{"ThemeConnection"}
@@ -49823,7 +49823,7 @@ func (ec *executionContext) _ThemeConnection(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var themeEdgeImplementors = []string{"ThemeEdge"}
@@ -49861,7 +49861,7 @@ func (ec *executionContext) _ThemeEdge(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var userImplementors = []string{"User", "Node"}
@@ -49939,7 +49939,7 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var userConnectionImplementors = []string{"UserConnection"}
@@ -49987,7 +49987,7 @@ func (ec *executionContext) _UserConnection(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var userEdgeImplementors = []string{"UserEdge"}
@@ -50025,7 +50025,7 @@ func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var wellbeingCountyImplementors = []string{"WellbeingCounty", "Node", "SearchResult"}
@@ -50123,7 +50123,7 @@ func (ec *executionContext) _WellbeingCounty(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var wellbeingCountyConnectionImplementors = []string{"WellbeingCountyConnection"}
@@ -50171,7 +50171,7 @@ func (ec *executionContext) _WellbeingCountyConnection(ctx context.Context, sel 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var wellbeingCountyEdgeImplementors = []string{"WellbeingCountyEdge"}
@@ -50209,7 +50209,7 @@ func (ec *executionContext) _WellbeingCountyEdge(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var workshopImplementors = []string{"Workshop", "Node"}
@@ -50329,7 +50329,7 @@ func (ec *executionContext) _Workshop(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var workshopConnectionImplementors = []string{"WorkshopConnection"}
@@ -50377,7 +50377,7 @@ func (ec *executionContext) _WorkshopConnection(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var workshopEdgeImplementors = []string{"WorkshopEdge"}
@@ -50415,7 +50415,7 @@ func (ec *executionContext) _WorkshopEdge(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var workshopRegistrationImplementors = []string{"WorkshopRegistration", "Node"}
@@ -50476,7 +50476,7 @@ func (ec *executionContext) _WorkshopRegistration(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var workshopRegistrationConnectionImplementors = []string{"WorkshopRegistrationConnection"}
@@ -50524,7 +50524,7 @@ func (ec *executionContext) _WorkshopRegistrationConnection(ctx context.Context,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var workshopRegistrationEdgeImplementors = []string{"WorkshopRegistrationEdge"}
@@ -50562,7 +50562,7 @@ func (ec *executionContext) _WorkshopRegistrationEdge(ctx context.Context, sel a
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var workspaceImplementors = []string{"Workspace", "Node", "SearchResult"}
@@ -50703,7 +50703,7 @@ func (ec *executionContext) _Workspace(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var workspaceConnectionImplementors = []string{"WorkspaceConnection"}
@@ -50751,7 +50751,7 @@ func (ec *executionContext) _WorkspaceConnection(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var workspaceEdgeImplementors = []string{"WorkspaceEdge"}
@@ -50789,7 +50789,7 @@ func (ec *executionContext) _WorkspaceEdge(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var workspaceSummaryImplementors = []string{"WorkspaceSummary"}
@@ -50862,7 +50862,7 @@ func (ec *executionContext) _WorkspaceSummary(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var __DirectiveImplementors = []string{"__Directive"}
@@ -50915,7 +50915,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var __EnumValueImplementors = []string{"__EnumValue"}
@@ -50963,7 +50963,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var __FieldImplementors = []string{"__Field"}
@@ -51021,7 +51021,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var __InputValueImplementors = []string{"__InputValue"}
@@ -51079,7 +51079,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var __SchemaImplementors = []string{"__Schema"}
@@ -51137,7 +51137,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 var __TypeImplementors = []string{"__Type"}
@@ -51220,7 +51220,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out}
 }
 
 // endregion **************************** object.gotpl ****************************

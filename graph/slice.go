@@ -2,6 +2,8 @@ package graph
 
 import (
 	"context"
+	"io"
+	"slices"
 	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -77,4 +79,32 @@ func resolveGuarded(ctx context.Context, oc *graphql.OperationContext, recoverFr
 		}()
 	}
 	return resolve(ctx)
+}
+
+// object writes an object's fields as gqlgen's FieldSet.MarshalGQL does
+// (generate.go puts it in place of the FieldSet returned), without the
+// map of written names and the copy of each field that one allocates per
+// object. A name collected twice is written once, the first time.
+type object struct {
+	fields []graphql.CollectedField
+	out    *graphql.FieldSet
+}
+
+func (o object) MarshalGQL(w io.Writer) {
+	_, _ = io.WriteString(w, "{")
+	for i := range o.fields {
+		alias := o.fields[i].Alias
+		if slices.ContainsFunc(o.fields[:i], func(f graphql.CollectedField) bool { return f.Alias == alias }) {
+			continue
+		}
+		if i > 0 {
+			_, _ = io.WriteString(w, ",")
+		}
+		// A GraphQL name ([_A-Za-z][_0-9A-Za-z]*) needs no escaping.
+		_, _ = io.WriteString(w, `"`)
+		_, _ = io.WriteString(w, alias)
+		_, _ = io.WriteString(w, `":`)
+		o.out.Values[i].MarshalGQL(w)
+	}
+	_, _ = io.WriteString(w, "}")
 }

@@ -11,7 +11,9 @@
 //     starts a goroutine for each but the first when the object is
 //     dispatched;
 //   - the group of @defer'd fields is made only when an object has one
-//     (resolveNow), not for every object (it computes the object's path).
+//     (resolveNow), not for every object (it computes the object's path);
+//   - an object is written by graph.object, which allocates nothing per
+//     field, instead of FieldSet.MarshalGQL.
 //
 // Root fields keep gqlgen's concurrency.
 //
@@ -29,6 +31,7 @@ var rewrites = []struct{ from, to string }{
 	{"graphql.MarshalSliceConcurrently(", "marshalSlice("},
 	{"out.ResolveConcurrently(ec.OperationContext, &deferred, i,", "resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,"},
 	{"deferred := graphql.NewDeferredGroup(ctx)", "var deferred graphql.DeferredGroup // made by resolveNow for a @defer"},
+	{"\t\tec.ProcessDeferredGroup(deferred)\n\t}\n\n\treturn out\n}", "\t\tec.ProcessDeferredGroup(deferred)\n\t}\n\n\treturn object{fields, out}\n}"},
 }
 
 func main() {
