@@ -146,12 +146,25 @@ func UnmarshalString(ctx context.Context, v any) (string, error) {
 }
 
 // asContext adapts a plain marshaller: gqlgen passes the context to
-// unmarshallers only when the marshaller takes one too.
+// unmarshallers only when the marshaller takes one too. gqlgen's
+// marshallers are WriterFuncs, taken over as they are: a response writes
+// thousands of strings, and wrapping each in a closure allocated each time.
 func asContext(m graphql.Marshaler) graphql.ContextMarshaler {
+	if f, ok := m.(graphql.WriterFunc); ok {
+		return contextWriter(f)
+	}
 	return graphql.ContextWriterFunc(func(_ context.Context, w io.Writer) error {
 		m.MarshalGQL(w)
 		return nil
 	})
+}
+
+// contextWriter is a WriterFunc as a ContextMarshaler.
+type contextWriter func(io.Writer)
+
+func (f contextWriter) MarshalGQLContext(_ context.Context, w io.Writer) error {
+	f(w)
+	return nil
 }
 
 // field names the argument or input field being read: the innermost name
