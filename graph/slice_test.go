@@ -1,0 +1,140 @@
+package graph
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+	"pgregory.net/rapid"
+)
+
+// outcome is what a generated field resolver gives: a value, null, the
+// invalid null of a nullable field, or a panic.
+type outcome int
+
+const (
+	value outcome = iota
+	null
+	requiredNull
+	panics
+)
+
+func (o outcome) resolve(i int) func(context.Context) graphql.Marshaler {
+	return func(context.Context) graphql.Marshaler {
+		switch o {
+		case null:
+			return graphql.Null
+		case requiredNull:
+			return graphql.RequiredNull
+		case panics:
+			panic(fmt.Sprintf("field %d", i))
+		}
+		return graphql.MarshalInt(i)
+	}
+}
+
+type fieldCase struct {
+	alias   string
+	nonNull bool
+	outcome outcome
+}
+
+func genFields(t *rapid.T) []fieldCase {
+	return rapid.SliceOfN(rapid.Custom(func(t *rapid.T) fieldCase {
+		return fieldCase{
+			alias:   rapid.SampledFrom([]string{"a", "b", "id", "name", "_x1"}).Draw(t, "alias"),
+			nonNull: rapid.Bool().Draw(t, "nonNull"),
+			outcome: outcome(rapid.IntRange(0, 3).Draw(t, "outcome")),
+		}
+	}), 0, 8).Draw(t, "fields")
+}
+
+func collected(cases []fieldCase) []graphql.CollectedField {
+	fields := make([]graphql.CollectedField, len(cases))
+	for i, c := range cases {
+		fields[i] = graphql.CollectedField{Field: &ast.Field{Alias: c.alias, Name: c.alias}}
+	}
+	return fields
+}
+
+// opContext is an operation that records errors and recovers panics as
+// gqlgen's executor does.
+func opContext() (context.Context, *graphql.OperationContext) {
+	oc := &graphql.OperationContext{RecoverFunc: func(_ context.Context, err any) error { return fmt.Errorf("panic: %v", err) }}
+	ctx := graphql.WithOperationContext(context.Background(), oc)
+	ctx = graphql.WithResponseContext(ctx, func(_ context.Context, err error) *gqlerror.Error { return gqlerror.WrapPath(nil, err) }, oc.RecoverFunc)
+	return ctx, oc
+}
+
+// TestResolveNowAgreesWithGqlgen: resolving the fields of an object with
+// resolveNow leaves the same values, the same count of invalid fields and
+// the same number of errors as gqlgen's ResolveConcurrently and Dispatch,
+// whatever the fields resolve to (panics included).
+func TestResolveNowAgreesWithGqlgen(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		cases := genFields(t)
+		fields := collected(cases)
+
+		ctx, oc := opContext()
+		theirs := graphql.NewFieldSet(fields)
+		group := graphql.NewDeferredGroup(ctx)
+		for i, c := range cases {
+			theirs.ResolveConcurrently(oc, &group, i, true, c.nonNull, c.outcome.resolve(i))
+		}
+		theirs.Dispatch(ctx)
+		theirErrors := len(graphql.GetErrors(ctx))
+
+		ctx, oc = opContext()
+		ours := graphql.NewFieldSet(fields)
+		var deferred graphql.DeferredGroup
+		for i, c := range cases {
+			resolveNow(ctx, ours, fields[i], oc, &deferred, i, true, c.nonNull, c.outcome.resolve(i))
+		}
+		ours.Dispatch(ctx)
+
+		if ours.Invalids != theirs.Invalids {
+			t.Fatalf("invalids: resolveNow %d, gqlgen %d", ours.Invalids, theirs.Invalids)
+		}
+		for i := range cases {
+			if got, want := marshal(ours.Values[i]), marshal(theirs.Values[i]); got != want {
+				t.Fatalf("field %d: resolveNow %s, gqlgen %s", i, got, want)
+			}
+		}
+		if n := len(graphql.GetErrors(ctx)); n != theirErrors {
+			t.Fatalf("errors: resolveNow %d, gqlgen %d", n, theirErrors)
+		}
+		if deferred.Defers != nil {
+			t.Fatal("a deferred group was made without a @defer")
+		}
+	})
+}
+
+// TestObjectWritesAsGqlgen: graph.object writes an object's fields byte for
+// byte as gqlgen's FieldSet.MarshalGQL does, repeated names included.
+func TestObjectWritesAsGqlgen(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		cases := genFields(t)
+		fields := collected(cases)
+		out := graphql.NewFieldSet(fields)
+		for i, c := range cases {
+			if c.outcome == null {
+				out.Values[i] = graphql.Null
+			} else {
+				out.Values[i] = graphql.MarshalString(fmt.Sprintf("v%d \"%s\"", i, c.alias))
+			}
+		}
+		if got, want := marshal(object{fields, out}), marshal(out); got != want {
+			t.Fatalf("object wrote %s, gqlgen %s", got, want)
+		}
+	})
+}
+
+func marshal(m graphql.Marshaler) string {
+	var b bytes.Buffer
+	m.MarshalGQL(&b)
+	return b.String()
+}
