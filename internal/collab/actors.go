@@ -117,7 +117,7 @@ func UpdatePilot(ctx context.Context, c *ent.Client, id int, in ent.UpdatePilotI
 	if _, err := c.Pilot.Get(ctx, id); err != nil {
 		return nil, err
 	}
-	if err := setOrClear(in); err != nil {
+	if err := updateInput(&in); err != nil {
 		return nil, err
 	}
 	if err := pilotRefs(ctx, c, in.LeadMunicipalityID, in.AddMunicipalityIDs, in.AddOrganizationIDs, in.AddThemeIDs, in.AddNetworkIDs); err != nil {

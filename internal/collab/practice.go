@@ -89,7 +89,7 @@ func UpdateOperatingModel(ctx context.Context, c *ent.Client, id int, in ent.Upd
 	if err := modelText(in.Name, in.SourceURL); err != nil {
 		return nil, err
 	}
-	if err := setOrClear(in); err != nil {
+	if err := updateInput(&in); err != nil {
 		return nil, err
 	}
 	if err := checkRefs(ctx,
