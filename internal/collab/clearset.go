@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"kokeilu/internal/fault"
+	kokeilutext "kokeilu/internal/text"
 )
 
 // updateInput checks and orders an entgql update input (a pointer to the
@@ -23,6 +24,7 @@ import (
 //     removeXIDs after addXIDs (and drops such an ID from the additions),
 //     so the ID is taken out of removeXIDs here.
 func updateInput(in any) error {
+	trimText(in)
 	v := reflect.ValueOf(in).Elem()
 	for i := range v.NumField() {
 		name := v.Type().Field(i).Name
@@ -50,4 +52,19 @@ func updateInput(in any) error {
 		}
 	}
 	return nil
+}
+
+// trimText trims every text field of an entgql input (a pointer to the
+// struct) as text.Trim does all human text; the ent schema's validators
+// then refuse what is blank (text.Required) or too long, naming the field.
+func trimText(in any) {
+	v := reflect.ValueOf(in).Elem()
+	for i := range v.NumField() {
+		switch f := v.Field(i); {
+		case f.Kind() == reflect.String:
+			f.SetString(kokeilutext.Trim(f.String()))
+		case f.Kind() == reflect.Pointer && !f.IsNil() && f.Elem().Kind() == reflect.String:
+			f.Elem().SetString(kokeilutext.Trim(f.Elem().String()))
+		}
+	}
 }

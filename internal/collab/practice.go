@@ -44,6 +44,7 @@ func modelText(name *string, sourceURL *string) error {
 // CreateOperatingModel describes a new operating model (its author is the
 // viewer).
 func CreateOperatingModel(ctx context.Context, c *ent.Client, in ent.CreateOperatingModelInput) (*ent.OperatingModel, error) {
+	trimText(&in)
 	c, err := begin(ctx, c)
 	if err != nil {
 		return nil, err
@@ -147,6 +148,7 @@ func acyclic(ctx context.Context, field string, node int, parentOf func(context.
 // RecordAdoption records that a municipality or a pilot adopted an
 // operating model.
 func RecordAdoption(ctx context.Context, c *ent.Client, in ent.CreateAdoptionInput) (*ent.Adoption, error) {
+	trimText(&in)
 	c, err := begin(ctx, c)
 	if err != nil {
 		return nil, err
