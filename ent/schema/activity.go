@@ -25,7 +25,7 @@ func (Survey) Mixin() []ent.Mixin {
 
 func (Survey) Fields() []ent.Field {
 	return []ent.Field{
-		chars(field.String("title").NotEmpty(), 200),
+		required(field.String("title"), 200),
 		chars(field.String("description").Optional(), 10000),
 		field.JSON("questions", []questionnaire.Question{}).Comment("The questions, in the order asked.").Annotations(entgql.Type("[SurveyQuestion!]")),
 		field.Time("opens_at").Comment("When answering opens (RFC 3339).").Annotations(entgql.OrderField("OPENS_AT")),
@@ -97,13 +97,13 @@ func (Workshop) Mixin() []ent.Mixin {
 
 func (Workshop) Fields() []ent.Field {
 	return []ent.Field{
-		chars(field.String("title").NotEmpty(), 200),
+		required(field.String("title"), 200),
 		chars(field.String("description").Optional(), 10000),
 		field.Time("starts_at").Comment("When the workshop starts (RFC 3339).").Annotations(entgql.OrderField("STARTS_AT")),
 		field.Time("ends_at").Optional().Nillable().Comment("When it ends; null when not set."),
 		chars(field.String("place").Optional(), 300),
 		chars(field.String("online_url").Optional().StructTag(`json:"onlineURL,omitempty"`).Annotations(entgql.MapsTo("onlineURL")), 2048),
-		field.Int("capacity").Positive().
+		field.Int("capacity").Validate(atLeast("capacity", 1)).
 			Comment("How many may take part; later registrations wait in the order they came."),
 	}
 }

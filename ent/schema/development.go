@@ -24,8 +24,8 @@ func (Organization) Mixin() []ent.Mixin {
 
 func (Organization) Fields() []ent.Field {
 	return []ent.Field{
-		chars(field.String("name").NotEmpty(), 300),
-		chars(field.String("slug").NotEmpty().Unique(), 100),
+		required(field.String("name"), 300),
+		required(field.String("slug").Unique(), 100),
 		field.Enum("kind").
 			Values("MINISTRY", "AGENCY", "ASSOCIATION", "UNIVERSITY", "COMPANY", "NGO", "MUNICIPAL", "OTHER").
 			Default("OTHER").Comment("What kind of organisation it is.").Annotations(entgql.OrderField("KIND"), entgql.Type("OrganizationKind")),
@@ -60,7 +60,7 @@ func (Theme) Mixin() []ent.Mixin { return []ent.Mixin{NamesMixin{}} }
 
 func (Theme) Fields() []ent.Field {
 	return []ent.Field{
-		chars(field.String("slug").NotEmpty().Unique().Annotations(entgql.OrderField("SLUG")), 100),
+		required(field.String("slug").Unique().Annotations(entgql.OrderField("SLUG")), 100),
 	}
 }
 
@@ -86,7 +86,7 @@ func (Pilot) Mixin() []ent.Mixin {
 func (Pilot) Fields() []ent.Field {
 	return []ent.Field{
 		slugField(),
-		chars(field.String("title").NotEmpty(), 300),
+		required(field.String("title"), 300),
 		chars(field.String("summary").Optional(), 2000),
 		chars(field.String("description").Optional(), 20000),
 		field.Enum("status").Values("PLANNED", "ACTIVE", "COMPLETED", "CANCELLED").
@@ -172,7 +172,7 @@ func (Network) Mixin() []ent.Mixin {
 func (Network) Fields() []ent.Field {
 	return []ent.Field{
 		slugField(),
-		chars(field.String("name").NotEmpty(), 300),
+		required(field.String("name"), 300),
 		chars(field.String("description").Optional(), 20000),
 		field.Enum("kind").Values("PROGRAMME", "THEMATIC", "REGIONAL", "LEARNING", "OTHER").
 			Default("OTHER").Comment("What kind of network: a funded programme, a thematic, regional or learning network, or other.").Annotations(entgql.OrderField("KIND"), entgql.Type("NetworkKind")),
@@ -234,7 +234,7 @@ func (Link) Fields() []ent.Field {
 			Default("COLLABORATION").Comment("What the relation is.").Annotations(entgql.OrderField("KIND"), entgql.Type("LinkKind")),
 		// Bounded so that sums over parallel links stay finite and
 		// algorithms never meet denormals, zeros or infinities.
-		field.Float("weight").Default(1).Range(0.001, 1000).
+		field.Float("weight").Default(1).Validate(between("weight", 0.001, 1000)).
 			Comment("How strong the relation is: 0.001–1,000 (default 1), else BAD_USER_INPUT; graph algorithms read it as the edge weight.").
 			Annotations(entgql.OrderField("WEIGHT")),
 		dateField("valid_from", "VALID_FROM", "The first day the relation holds; null when not known."),

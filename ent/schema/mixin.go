@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"kokeilu/internal/fault"
 	"kokeilu/internal/policy"
 	"kokeilu/internal/sortkey"
 	"kokeilu/internal/text"
@@ -48,7 +49,7 @@ type NamesMixin struct{ mixin.Schema }
 
 func (NamesMixin) Fields() []ent.Field {
 	return append([]ent.Field{
-		field.String("name_fi").NotEmpty().Comment("The official name in Finnish."),
+		field.String("name_fi").Validate(text.Required("nameFi")).Comment("The official name in Finnish."),
 		field.String("name_sv").Optional().Comment("The official name in Swedish; empty where the source gives none."),
 		field.String("name_en").Optional().Comment("The name in English; empty where the source gives none."),
 	}, nameKeys.Fields()...)
@@ -104,7 +105,7 @@ func dateField(name, order, comment string) ent.Field {
 
 // codeField is an official classification code: text, never a number ("005").
 func codeField() ent.Field {
-	return chars(field.String("code").NotEmpty().Unique().Immutable().
+	return required(field.String("code").Unique().Immutable().
 		Comment("The official code of Statistics Finland's classification, as text (\"005\").").
 		Annotations(entgql.OrderField("CODE")), 8)
 }
@@ -125,7 +126,7 @@ func sourceURLField() ent.Field {
 // slugField is a URL key. Left out of create inputs: a hook derives it from
 // the name or title (see internal/integrity).
 func slugField() ent.Field {
-	return chars(field.String("slug").NotEmpty().Unique().
+	return required(field.String("slug").Unique().
 		Comment("The URL key, derived from the name or title when it is created, unique.").
 		Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)), 100)
 }
@@ -150,6 +151,35 @@ func chars[B textBuilder[B]](b B, max int) B {
 		limit = strings.TrimSuffix(d.Comment, ".") + ". " + limit
 	}
 	return b.Validate(text.Max(graphQLName(d.Name), max)).MaxRuneLen(max).Comment(limit)
+}
+
+// required is chars for text that must be there (a title, a name, a slug,
+// a code): blank text is refused in our words naming the GraphQL field
+// (text.Required), where ent's NotEmpty answered in its own and let "\u200b"
+// or "\t\n" through. The validators of ent/schema are all ours, so that
+// every refusal names the field and the rule.
+func required[B textBuilder[B]](b B, max int) B {
+	return chars(b, max).Validate(text.Required(graphQLName(b.Descriptor().Name)))
+}
+
+// between is the rule of a number field from lo to hi (inclusive).
+func between(field string, lo, hi float64) func(float64) error {
+	return func(v float64) error {
+		if v < lo || v > hi {
+			return fault.BadInput(field, "%s must be between %g and %g", field, lo, hi)
+		}
+		return nil
+	}
+}
+
+// atLeast is the rule of a whole-number field of min or more.
+func atLeast(field string, min int) func(int) error {
+	return func(v int) error {
+		if v < min {
+			return fault.BadInput(field, "%s must be at least %d", field, min)
+		}
+		return nil
+	}
 }
 
 // graphQLName is entgql's name of field: display_name → displayName,

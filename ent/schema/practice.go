@@ -24,7 +24,7 @@ func (OperatingModel) Mixin() []ent.Mixin {
 func (OperatingModel) Fields() []ent.Field {
 	return []ent.Field{
 		slugField(),
-		chars(field.String("name").NotEmpty(), 300),
+		required(field.String("name"), 300),
 		chars(field.String("summary").Optional(), 2000),
 		chars(field.Text("core_idea").Optional(), 20000),
 		chars(field.Text("conditions").Optional().

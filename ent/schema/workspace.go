@@ -34,8 +34,8 @@ func (Workspace) Mixin() []ent.Mixin {
 
 func (Workspace) Fields() []ent.Field {
 	return []ent.Field{
-		chars(field.String("name").NotEmpty(), 200),
-		chars(field.String("slug").NotEmpty().Unique(), 100),
+		required(field.String("name"), 200),
+		required(field.String("slug").Unique(), 100),
 		chars(field.String("description").Optional(), 20000),
 		field.Enum("visibility").Values("PUBLIC", "MEMBERS_ONLY").Default("PUBLIC").
 			Comment("PUBLIC: anyone may read its contents; MEMBERS_ONLY: only members see more than its name.").Annotations(entgql.Type("WorkspaceVisibility")),
@@ -114,10 +114,10 @@ func (Discussion) Mixin() []ent.Mixin {
 
 func (Discussion) Fields() []ent.Field {
 	return []ent.Field{
-		chars(field.String("title").NotEmpty(), 200),
+		required(field.String("title"), 200),
 		field.Bool("locked").Default(false).Comment("A locked discussion takes no new posts."),
 		field.Bool("pinned").Default(false).Comment("Pinned discussions are shown first."),
-		field.Int("post_count").Default(0).NonNegative().Comment("How many posts the discussion has.").Annotations(entgql.OrderField("POST_COUNT")),
+		field.Int("post_count").Default(0).Validate(atLeast("postCount", 0)).Comment("How many posts the discussion has.").Annotations(entgql.OrderField("POST_COUNT")),
 		field.Time("last_post_at").Optional().Nillable().Comment("When the latest post was written; null before the first.").Annotations(entgql.OrderField("LAST_POST_AT")),
 	}
 }
@@ -177,7 +177,7 @@ func (Notice) Mixin() []ent.Mixin {
 
 func (Notice) Fields() []ent.Field {
 	return []ent.Field{
-		chars(field.String("title").NotEmpty(), 200),
+		required(field.String("title"), 200),
 		chars(field.Text("body").Optional(), 20000),
 		field.Enum("kind").Values("NOTICE", "NEWS", "EVENT").Default("NOTICE").
 			Comment("A notice, a news item, or an event (then eventOn gives its day).").
@@ -218,7 +218,7 @@ func (Material) Mixin() []ent.Mixin {
 
 func (Material) Fields() []ent.Field {
 	return []ent.Field{
-		chars(field.String("title").NotEmpty(), 200),
+		required(field.String("title"), 200),
 		chars(field.String("description").Optional(), 5000),
 		field.Enum("kind").Values("DOCUMENT", "LINK", "TOOL", "VIDEO", "OTHER").Default("DOCUMENT").
 			Comment("What the material is.").
@@ -251,10 +251,10 @@ func (User) Mixin() []ent.Mixin {
 
 func (User) Fields() []ent.Field {
 	return []ent.Field{
-		chars(field.String("display_name").NotEmpty(), 100),
+		required(field.String("display_name"), 100),
 		// Stored lower-cased, so uniqueness is case-insensitive. Visible to its
 		// owner alone, through a resolver (graph/schema.graphqls).
-		chars(field.String("email").NotEmpty().Unique().Annotations(entgql.Skip(entgql.SkipAll)), 254),
+		required(field.String("email").Unique().Annotations(entgql.Skip(entgql.SkipAll)), 254),
 		field.String("password_hash").Sensitive().Annotations(entgql.Skip(entgql.SkipAll)),
 		// Visible to the user and site administrators, through a resolver.
 		field.Bool("is_admin").Default(false).Annotations(entgql.Skip(entgql.SkipAll)),

@@ -15,6 +15,7 @@ import (
 	"kokeilu/ent/session"
 	"kokeilu/ent/user"
 	"kokeilu/internal/fault"
+	"kokeilu/internal/text"
 )
 
 // lookupAttempts is how often a session lookup is tried when the
@@ -74,9 +75,9 @@ func (s *Service) Register(ctx context.Context, email, password, displayName str
 		return nil, fault.BadInput("password", "a password has %d to 1000 characters", MinPasswordLen)
 	}
 	// The longest display name and email are the ent schema's (User).
-	displayName = strings.TrimSpace(displayName)
-	if displayName == "" {
-		return nil, fault.BadInput("displayName", "displayName must not be empty")
+	displayName, err := text.Human("displayName", displayName, true)
+	if err != nil {
+		return nil, err
 	}
 	// The hash is slow (argon2) and is made before any transaction: the
 	// API runs register outside the mutation's transaction so that it never

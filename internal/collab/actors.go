@@ -98,6 +98,7 @@ func pilotRefs(ctx context.Context, c *ent.Client, lead *int, municipalities, or
 
 // CreatePilot creates a pilot for the viewer (its creator).
 func CreatePilot(ctx context.Context, c *ent.Client, in ent.CreatePilotInput) (*ent.Pilot, error) {
+	trimText(&in)
 	c, err := begin(ctx, c)
 	if err != nil {
 		return nil, err
@@ -117,7 +118,7 @@ func UpdatePilot(ctx context.Context, c *ent.Client, id int, in ent.UpdatePilotI
 	if _, err := c.Pilot.Get(ctx, id); err != nil {
 		return nil, err
 	}
-	if err := setOrClear(in); err != nil {
+	if err := updateInput(&in); err != nil {
 		return nil, err
 	}
 	if err := pilotRefs(ctx, c, in.LeadMunicipalityID, in.AddMunicipalityIDs, in.AddOrganizationIDs, in.AddThemeIDs, in.AddNetworkIDs); err != nil {
@@ -128,6 +129,7 @@ func UpdatePilot(ctx context.Context, c *ent.Client, id int, in ent.UpdatePilotI
 
 // CreateNetwork creates a network for the viewer (its creator).
 func CreateNetwork(ctx context.Context, c *ent.Client, in ent.CreateNetworkInput) (*ent.Network, error) {
+	trimText(&in)
 	c, err := begin(ctx, c)
 	if err != nil {
 		return nil, err
@@ -158,6 +160,7 @@ func CreateNetwork(ctx context.Context, c *ent.Client, in ent.CreateNetworkInput
 
 // CreateLink creates a link between two actors for the viewer.
 func CreateLink(ctx context.Context, c *ent.Client, in ent.CreateLinkInput) (*ent.Link, error) {
+	trimText(&in)
 	if _, err := viewer(ctx); err != nil {
 		return nil, err
 	}

@@ -21,6 +21,7 @@ import (
 	"kokeilu/internal/auth"
 	"kokeilu/internal/fault"
 	"kokeilu/internal/slug"
+	kokeilutext "kokeilu/internal/text"
 )
 
 // client is the transaction of the running mutation, or c outside one.
@@ -53,11 +54,7 @@ func viewer(ctx context.Context) (*auth.Viewer, error) {
 // name. Lengths are checked where each limit is stated once: the ent
 // schema's fields (chars in ent/schema), whose validators name the field.
 func text(field, s string, required bool) (string, error) {
-	s = strings.TrimSpace(s)
-	if required && s == "" {
-		return "", fault.BadInput(field, "%s must not be empty", field)
-	}
-	return s, nil
+	return kokeilutext.Human(field, s, required)
 }
 
 // webURL checks an optional http(s) address.

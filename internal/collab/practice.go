@@ -44,6 +44,7 @@ func modelText(name *string, sourceURL *string) error {
 // CreateOperatingModel describes a new operating model (its author is the
 // viewer).
 func CreateOperatingModel(ctx context.Context, c *ent.Client, in ent.CreateOperatingModelInput) (*ent.OperatingModel, error) {
+	trimText(&in)
 	c, err := begin(ctx, c)
 	if err != nil {
 		return nil, err
@@ -89,7 +90,7 @@ func UpdateOperatingModel(ctx context.Context, c *ent.Client, id int, in ent.Upd
 	if err := modelText(in.Name, in.SourceURL); err != nil {
 		return nil, err
 	}
-	if err := setOrClear(in); err != nil {
+	if err := updateInput(&in); err != nil {
 		return nil, err
 	}
 	if err := checkRefs(ctx,
@@ -147,6 +148,7 @@ func acyclic(ctx context.Context, field string, node int, parentOf func(context.
 // RecordAdoption records that a municipality or a pilot adopted an
 // operating model.
 func RecordAdoption(ctx context.Context, c *ent.Client, in ent.CreateAdoptionInput) (*ent.Adoption, error) {
+	trimText(&in)
 	c, err := begin(ctx, c)
 	if err != nil {
 		return nil, err

@@ -137,27 +137,25 @@ func DatesInOrder(start, end, gqlName string) ent.Hook {
 
 // LeadTakesPart keeps a pilot's lead municipality among its participating
 // municipalities, so that every count by participation (the one meaning of
-// "a pilot in an area", analytics.Area) counts the lead. Setting a lead
-// adds it to the participants. Taking the lead out of the participants
-// while it stays the lead (removeMunicipalityIDs naming it, or
-// clearMunicipalities without adding it back) is refused with
-// BAD_USER_INPUT: change or clear the lead in the same or an earlier
-// update. Clearing the lead leaves the participants as they are.
+// "a pilot in an area", analytics.Area) counts the lead. It judges the end
+// state of the mutation, whatever order its parts were given in: the
+// participants are cleared or removed from first and added to last (as the
+// database applies them), and setting a lead adds it. An update whose end
+// state has the stored lead, unchanged, no longer taking part is refused
+// with BAD_USER_INPUT: change or clear the lead in the same update or an
+// earlier one. Clearing the lead leaves the participants as they are.
 func LeadTakesPart() ent.Hook {
 	return hook.On(func(next ent.Mutator) ent.Mutator {
 		return hook.PilotFunc(func(ctx context.Context, m *ent.PilotMutation) (ent.Value, error) {
 			if lead, ok := m.LeadMunicipalityID(); ok {
-				if slices.Contains(m.RemovedMunicipalitiesIDs(), lead) {
-					return nil, leadRemoved(ctx, m.Client(), lead, "removeMunicipalityIDs")
-				}
-				m.AddMunicipalityIDs(lead)
+				m.AddMunicipalityIDs(lead) // added last: it takes part whatever else m removes
 				return next.Mutate(ctx, m)
 			}
 			removed, cleared := m.RemovedMunicipalitiesIDs(), m.MunicipalitiesCleared()
 			if m.Op().Is(ent.OpCreate) || m.LeadMunicipalityCleared() || (len(removed) == 0 && !cleared) {
 				return next.Mutate(ctx, m)
 			}
-			// The stored lead stays: it must stay a participant too.
+			// The stored lead stays: it must still take part at the end.
 			sys := auth.System(ctx)
 			ids, err := m.IDs(sys)
 			if err != nil {
@@ -171,10 +169,11 @@ func LeadTakesPart() ent.Hook {
 			added := m.MunicipalitiesIDs()
 			for _, lead := range leads {
 				switch {
+				case slices.Contains(added, lead):
+				case cleared:
+					return nil, leadRemoved(ctx, m.Client(), lead, "clearMunicipalities")
 				case slices.Contains(removed, lead):
 					return nil, leadRemoved(ctx, m.Client(), lead, "removeMunicipalityIDs")
-				case cleared && !slices.Contains(added, lead):
-					return nil, leadRemoved(ctx, m.Client(), lead, "clearMunicipalities")
 				}
 			}
 			return next.Mutate(ctx, m)
@@ -189,7 +188,7 @@ func leadRemoved(ctx context.Context, c *ent.Client, lead int, field string) err
 		code = m.Code + " (" + m.NameFi + ")"
 	}
 	return fault.BadInput(field, "municipality %s leads the pilot and so takes part in it: "+
-		"change or clear leadMunicipality before removing it from the participants", code)
+		"to take it out of the participants, change or clear leadMunicipality in the same update or an earlier one", code)
 }
 
 // LinkEnds checks that a link joins two different actors that exist:

@@ -7,6 +7,7 @@ package policy
 
 import (
 	"context"
+	"slices"
 
 	"kokeilu/ent"
 	"kokeilu/ent/membership"
@@ -72,10 +73,13 @@ func requireRole(ctx context.Context, c *ent.Client, workspaceID int, what strin
 			return privacy.Allow
 		}
 	}
-	if len(roles) == 3 {
+	switch {
+	case slices.Contains(roles, membership.RoleMEMBER):
 		return fault.Forbiddenf("only members of the workspace may %s", what)
+	case slices.Contains(roles, membership.RoleADMIN):
+		return fault.Forbiddenf("only the workspace's admins and owners may %s", what)
 	}
-	return fault.Forbiddenf("only the workspace's admins and owners may %s", what)
+	return fault.Forbiddenf("only the workspace's owners may %s", what)
 }
 
 // requireRoleIn checks the viewer's role in the workspace of every row a

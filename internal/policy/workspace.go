@@ -43,12 +43,12 @@ func Workspace() ent.Policy {
 				if err != nil {
 					return err
 				}
-				roles := managers
+				roles, what := managers, "change the workspace"
 				if m.Op().Is(ent.OpDelete | ent.OpDeleteOne) {
-					roles = []membership.Role{membership.RoleOWNER}
+					roles, what = []membership.Role{membership.RoleOWNER}, "delete the workspace"
 				}
 				itself := func(_ context.Context, id int) (int, error) { return id, nil }
-				return requireRoleIn(ctx, m.Client(), ids, itself, "change the workspace", roles...)
+				return requireRoleIn(ctx, m.Client(), ids, itself, what, roles...)
 			}),
 		},
 	}
@@ -189,11 +189,18 @@ func roleChangeRule(ctx context.Context, m *ent.MembershipMutation) error {
 		return err
 	}
 	newRole, _ := m.Role()
-	roles := managers
-	if newRole == membership.RoleOWNER || target.Role == membership.RoleOWNER {
-		roles = []membership.Role{membership.RoleOWNER}
+	owner := []membership.Role{membership.RoleOWNER}
+	switch {
+	case target.Role == membership.RoleOWNER && newRole != membership.RoleOWNER:
+		return requireRole(ctx, m.Client(), target.WorkspaceID,
+			"change an owner's role: an owner steps down by setting their own role, while another owner remains", owner...)
+	case newRole == membership.RoleOWNER:
+		// There is no transfer of ownership: a workspace may have several
+		// owners, and an owner makes another one with setMemberRole.
+		return requireRole(ctx, m.Client(), target.WorkspaceID,
+			"make a member OWNER: ask an owner to set the role OWNER with setMemberRole (a workspace may have several owners); admins may set the roles MEMBER and ADMIN", owner...)
 	}
-	return requireRole(ctx, m.Client(), target.WorkspaceID, "set this role", roles...)
+	return requireRole(ctx, m.Client(), target.WorkspaceID, "set members' roles", managers...)
 }
 
 // leaveRule: a user leaves on their own; admins and owners remove others,
@@ -208,10 +215,11 @@ func leaveRule(ctx context.Context, m *ent.MembershipMutation) error {
 		return privacy.Allow
 	}
 	roles := managers
+	what := "remove members"
 	if target.Role == membership.RoleOWNER {
-		roles = []membership.Role{membership.RoleOWNER}
+		roles, what = []membership.Role{membership.RoleOWNER}, "remove an owner"
 	}
-	return requireRole(ctx, m.Client(), target.WorkspaceID, "remove members", roles...)
+	return requireRole(ctx, m.Client(), target.WorkspaceID, what, roles...)
 }
 
 // WorkspaceContent is the privacy rule that a workspace's contents share

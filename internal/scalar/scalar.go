@@ -33,15 +33,20 @@ func EncodeID(id int) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(idPrefix + strconv.Itoa(id)))
 }
 
-// DecodeID is the inverse of EncodeID.
+// DecodeID is the inverse of EncodeID, and only of it: an ID is accepted
+// only in the one form EncodeID gives, so that every ID input (node, nodes,
+// mutations, where idIn) names an object by one string. Other spellings of
+// the same number (padding, the standard base64 alphabet, line breaks,
+// leading zeros, "+1", spaces) are refused, not read as that object.
 func DecodeID(s string) (int, error) {
+	bad := fmt.Errorf("%w: %q is not a Kokeilu ID", ErrInvalid, s)
 	raw, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil || !strings.HasPrefix(string(raw), idPrefix) {
-		return 0, fmt.Errorf("%w: %q is not a Kokeilu ID", ErrInvalid, s)
+		return 0, bad
 	}
 	id, err := strconv.Atoi(strings.TrimPrefix(string(raw), idPrefix))
-	if err != nil || id <= 0 {
-		return 0, fmt.Errorf("%w: %q is not a Kokeilu ID", ErrInvalid, s)
+	if err != nil || id <= 0 || EncodeID(id) != s {
+		return 0, bad
 	}
 	return id, nil
 }

@@ -89,6 +89,9 @@ func TestLeadTakesPartThroughTheAPI(t *testing.T) {
 		}{
 			// Keeping the lead while replacing the rest.
 			{`{clearMunicipalities: true, addMunicipalityIDs: $m}`, map[string]any{"m": []string{ids["091"], ids["049"]}}, []string{"049", "091"}},
+			// Removing and adding the lead in one update keeps it (the end
+			// state counts, as for clearMunicipalities + addMunicipalityIDs).
+			{`{removeMunicipalityIDs: $m, addMunicipalityIDs: $m}`, map[string]any{"m": []string{ids["091"]}}, []string{"049", "091"}},
 			// A new lead joins; the old one may leave in the same update.
 			{`{leadMunicipalityID: $lead, removeMunicipalityIDs: $m}`, map[string]any{"lead": ids["853"], "m": []string{ids["091"]}}, []string{"049", "853"}},
 			// Without a lead, any participant may leave.

@@ -55,9 +55,13 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 			e.Extensions["field"] = f.Field
 		}
 	case errors.As(err, &validation):
-		e.Message = validation.Error()
+		// The validators of ent/schema answer with faults (the case
+		// above); this is the guard for one that does not: our words,
+		// never ent's ("ent: validator failed for field …").
+		field := camelCase(validation.Name)
+		e.Message = field + " is not a valid value"
 		setCode(e, fault.BadUserInput)
-		e.Extensions["field"] = camelCase(validation.Name)
+		e.Extensions["field"] = field
 	case len(e.Path) == 0 && errors.As(err, new(*gqlerror.Error)):
 		// Request-level errors of gqlgen's transports (an undecodable body,
 		// bad variables) carry no code; they are the client's to fix. The

@@ -370,3 +370,40 @@ func TestConcurrentRepliesAllCount(t *testing.T) {
 		}
 	})
 }
+
+// TestOwnerRoleMessages: an admin who tries to make a member OWNER, or to
+// change an owner's role, is told that only owners may and what to do;
+// never that "admins and owners" may (the admin is one).
+func TestOwnerRoleMessages(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		a := newAPI(t, b, false)
+		p := a.people()
+		w := a.newWorld(p, workspace.VisibilityMEMBERS_ONLY)
+		const set = `mutation($ws: ID!, $u: ID!, $r: MembershipRole!) { setMemberRole(workspaceId: $ws, userId: $u, role: $r) { role } }`
+		for _, c := range []struct {
+			user, role string
+			want       []string
+		}{
+			{"member", "OWNER", []string{"only the workspace's owners may make a member OWNER", "setMemberRole"}},
+			{"admin", "OWNER", []string{"only the workspace's owners may make a member OWNER"}},
+			{"owner", "ADMIN", []string{"only the workspace's owners may change an owner's role"}},
+		} {
+			res := a.post(set, map[string]any{"ws": w.Workspace, "u": scalar.EncodeID(p.id[c.user]), "r": c.role}, p.header("admin")...)
+			if len(res.Errors) != 1 || res.Errors[0].code() != "FORBIDDEN" {
+				t.Fatalf("admin sets %s's role to %s: %+v", c.user, c.role, res.Errors)
+			}
+			msg := res.Errors[0].Message
+			for _, s := range c.want {
+				if !strings.Contains(msg, s) {
+					t.Errorf("admin sets %s's role to %s: %q lacks %q", c.user, c.role, msg, s)
+				}
+			}
+			if strings.Contains(msg, "admins and owners") {
+				t.Errorf("admin sets %s's role to %s: %q says admins may", c.user, c.role, msg)
+			}
+		}
+		// What admins may do still works.
+		var ok struct{ SetMemberRole struct{ Role string } }
+		a.query(&ok, set, map[string]any{"ws": w.Workspace, "u": scalar.EncodeID(p.id["member"]), "r": "ADMIN"}, p.header("admin")...)
+	})
+}

@@ -110,7 +110,6 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 		keepAlive:   15 * time.Second,
 		readLimit:   64 << 10,
 		writeLimit:  10 * time.Second,
-		perAddress:  opts.SocketsPerAddress,
 		perSocket:   100,
 		sockets:     map[*socket]struct{}{},
 	})

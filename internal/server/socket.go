@@ -36,13 +36,11 @@ type socketTransport struct {
 	readLimit   int64
 	writeLimit  time.Duration // a write that takes longer ends the socket with 1013
 	outbox      int           // a socket's outbox budget in bytes; 0: socketOutbox
-	perAddress  int           // most open sockets from one client address
 	perSocket   int           // most operations at once on one socket
 	rates       *limiter      // the clients' request budgets, shared with HTTP
 
 	mu      sync.Mutex
 	sockets map[*socket]struct{}
-	byAddr  map[string]int
 	groups  map[string]*renderGroup
 	exec    graphql.GraphExecutor
 	once    sync.Once
@@ -59,35 +57,19 @@ func (t *socketTransport) Supports(r *http.Request) bool { return r.Header.Get("
 
 func (t *socketTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	t.start(exec)
+	// The per-address cap (streamcap.go) took this socket's slot in
+	// streams.track, which every /query request passes; the stream's
+	// finish gives it back.
 	addr := clientAddr(r)
-	t.mu.Lock()
-	if t.byAddr == nil {
-		t.byAddr = map[string]int{}
-	}
-	if t.perAddress > 0 && t.byAddr[addr] >= t.perAddress {
-		t.mu.Unlock()
-		w.Header().Set("Retry-After", "5")
-		writeErrorCode(w, http.StatusTooManyRequests, fault.RateLimited, "too many open WebSockets from this address")
-		return
-	}
-	t.byAddr[addr]++
-	t.mu.Unlock()
-	release := func() {
-		t.mu.Lock()
-		if t.byAddr[addr]--; t.byAddr[addr] <= 0 {
-			delete(t.byAddr, addr)
-		}
-		t.mu.Unlock()
-	}
 	// The socket outlives this request: its goroutine is a fresh one, so
 	// net/http's connection (its buffers, its deep handler stack) is freed
 	// once the handler returns. The stream's end still reaches it.
 	st, _ := r.Context().Value(streamKey{}).(*stream)
 	ctx, cancel := context.WithCancel(socketContext(r.Context()))
-	finish := func() { cancel(); release() }
+	finish := cancel
 	if st != nil {
 		st.detach(cancel)
-		finish = func() { cancel(); release(); st.finish() }
+		finish = func() { cancel(); st.finish() }
 	}
 	opts := t.accept
 	opts.Subprotocols = []string{transportWS, legacyWS}

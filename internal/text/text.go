@@ -11,6 +11,7 @@ package text
 import (
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"kokeilu/internal/fault"
@@ -49,4 +50,55 @@ func Max(field string, max int) func(string) error {
 // TooLong is the answer to a text over its limit.
 func TooLong(field string, n, max int) error {
 	return fault.BadInput(field, "%s is %d characters long; at most %d are allowed", field, n, max)
+}
+
+// invisible reports a character that shows nothing: white space, control
+// and format characters (U+200B zero width space, U+FEFF, bidi marks), the
+// default-ignorable fillers (U+3164 Hangul filler) and the blank Braille
+// pattern. Trim takes these off the ends.
+func invisible(r rune) bool {
+	return unicode.IsSpace(r) || unicode.IsControl(r) ||
+		unicode.In(r, unicode.Cf, unicode.Other_Default_Ignorable_Code_Point) || r == '\u2800'
+}
+
+// Trim takes the invisible characters off both ends of s: the one
+// normalisation of human text (titles, names, descriptions) before it is
+// stored, after Clean. Combining marks and variation selectors stay: they
+// belong to the character before them.
+func Trim(s string) string { return strings.TrimFunc(s, invisible) }
+
+// Blank tells text without a visible character: only invisible ones, or
+// combining marks and variation selectors with nothing to combine with.
+func Blank(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool {
+		return !invisible(r) && !unicode.In(r, unicode.Mn, unicode.Me, unicode.Variation_Selector)
+	}) < 0
+}
+
+// Required returns the validator of required human text (a title, a name):
+// blank text is refused with BAD_USER_INPUT naming field (its GraphQL
+// name). ent schema fields use it instead of NotEmpty, whose refusal is
+// in ent's words and lets "\u200b" or "\t\n" through.
+func Required(field string) func(string) error {
+	return func(s string) error {
+		if Blank(s) {
+			return BlankError(field)
+		}
+		return nil
+	}
+}
+
+// BlankError is the answer to required text that is empty or blank.
+func BlankError(field string) error {
+	return fault.BadInput(field, "%s must contain visible characters: it is empty or only spaces, control or invisible characters", field)
+}
+
+// Human is the input rule of human text: trimmed (Trim), and if required
+// not blank.
+func Human(field, s string, required bool) (string, error) {
+	s = Trim(s)
+	if required && Blank(s) {
+		return "", BlankError(field)
+	}
+	return s, nil
 }
