@@ -16,7 +16,7 @@ type StatBucket struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID int `json:"id,omitempty"`
-	// The grouping: its dimensions, comma-separated (M: prefix for per-municipality rows).
+	// The family (internal/analytics families): its dimensions, comma-separated; "layout" for the row naming the families the counts were made for.
 	Dims string `json:"dims,omitempty"`
 	// The bucket's values in those dimensions, |-separated.
 	Key string `json:"key,omitempty"`

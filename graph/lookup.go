@@ -114,6 +114,23 @@ func onlyTotalCount(ctx context.Context) bool {
 	return true
 }
 
+// asksAreas tells whether a pilotStats selection asks for its buckets'
+// municipalities or population (they cost more than the pilots).
+func asksAreas(ctx context.Context) bool {
+	op := graphql.GetOperationContext(ctx)
+	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
+		if f.Name != "buckets" {
+			continue
+		}
+		for _, b := range graphql.CollectFields(op, f.Selections, nil) {
+			if b.Name == "municipalities" || b.Name == "population" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // listPath is the field's path without list indices: the same for every
 // item of the lists around it (regions.nodes.pilots), so they share a count.
 func listPath(ctx context.Context) string {

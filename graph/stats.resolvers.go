@@ -21,7 +21,7 @@ func (r *pilotStatsKeyResolver) Name(ctx context.Context, obj *analytics.Key, la
 
 // PilotStats is the resolver for the pilotStats field.
 func (r *queryResolver) PilotStats(ctx context.Context, where *ent.PilotWhereInput, groupBy []analytics.Dimension) (*analytics.Stats, error) {
-	return analytics.Count(ctx, r.db(ctx), where, groupBy)
+	return analytics.Count(ctx, r.db(ctx), where, groupBy, asksAreas(ctx))
 }
 
 // Pilots is the resolver for the pilots field.

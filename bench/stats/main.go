@@ -45,6 +45,9 @@ import (
 
 const statsQuery = `query($g: [PilotDimension!]!) { pilotStats(groupBy: $g) { total buckets { keys { code name } pilots municipalities population } } }`
 
+// pilotsQuery asks only the pilots of each bucket (a chart of counts).
+const pilotsQuery = `query($g: [PilotDimension!]!) { pilotStats(groupBy: $g) { total buckets { keys { code name } pilots } } }`
+
 const mapQuery = `{ regions(first: 100) { nodes { code name pilots(where: {status: ACTIVE}) { totalCount } } } }`
 
 // A case is one request and the hand-written SQL that counts its pilots.
@@ -56,6 +59,11 @@ type benchCase struct {
 
 func statsCase(name string, sqlText string, dims ...string) benchCase {
 	body, _ := json.Marshal(map[string]any{"query": statsQuery, "variables": map[string]any{"g": dims}})
+	return benchCase{name, body, sqlText}
+}
+
+func pilotsCase(name string, sqlText string, dims ...string) benchCase {
+	body, _ := json.Marshal(map[string]any{"query": pilotsQuery, "variables": map[string]any{"g": dims}})
 	return benchCase{name, body, sqlText}
 }
 
@@ -71,8 +79,11 @@ func cases() []benchCase {
 		{"map: 19 regions, ACTIVE", mapBody, `SELECT r.code, COUNT(DISTINCT p.id)` + area + ` WHERE p.status = 'ACTIVE' GROUP BY r.code`},
 		statsCase("1 dim: REGION", `SELECT r.code, COUNT(DISTINCT p.id)`+area+` GROUP BY r.code`, "REGION"),
 		statsCase("1 dim: THEME", `SELECT pt.theme_id, COUNT(*) FROM pilot_themes pt GROUP BY pt.theme_id`, "THEME"),
+		statsCase("1 dim: NETWORK", `SELECT np.network_id, COUNT(*) FROM network_pilots np GROUP BY np.network_id`, "NETWORK"),
 		statsCase("2 dims: REGION × STATUS", `SELECT r.code, p.status, COUNT(DISTINCT p.id)`+area+` GROUP BY r.code, p.status`, "REGION", "STATUS"),
 		statsCase("2 dims: MUNICIPALITY × THEME", `SELECT pm.municipality_id, pt.theme_id, COUNT(*) FROM pilot_municipalities pm JOIN pilot_themes pt ON pt.pilot_id = pm.pilot_id GROUP BY pm.municipality_id, pt.theme_id`, "MUNICIPALITY", "THEME"),
+		statsCase("2 dims: SUBREGION × NETWORK", `SELECT m.subregion_code, np.network_id, COUNT(DISTINCT p.id) FROM pilots p JOIN pilot_municipalities pm ON pm.pilot_id = p.id JOIN municipalities m ON m.id = pm.municipality_id JOIN network_pilots np ON np.pilot_id = p.id GROUP BY m.subregion_code, np.network_id`, "SUBREGION", "NETWORK"),
+		pilotsCase("2 dims: THEME × NETWORK (pilots)", `SELECT pt.theme_id, np.network_id, COUNT(*) FROM pilot_themes pt JOIN network_pilots np ON np.pilot_id = pt.pilot_id GROUP BY pt.theme_id, np.network_id`, "THEME", "NETWORK"),
 		statsCase("3 dims: REGION × THEME × STATUS", `SELECT r.code, pt.theme_id, p.status, COUNT(DISTINCT p.id)`+area+` JOIN pilot_themes pt ON pt.pilot_id = p.id GROUP BY r.code, pt.theme_id, p.status`, "REGION", "THEME", "STATUS"),
 	}
 }
@@ -82,6 +93,7 @@ func main() {
 	dsn := flag.String("dsn", "", "postgres: a DSN of the server (its database is only used to create the bench databases)")
 	sizes := flag.String("sizes", "20000,200000", "pilots in each data set")
 	n := flag.Int("n", 60, "requests per measurement")
+	rawN := flag.Int("raw-n", 10, "runs of each hand-written statement (they take seconds at 200,000 pilots)")
 	rebuild := flag.Bool("rebuild", false, "recount the kept counts of existing data sets first (timed)")
 	flag.Parse()
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
@@ -98,26 +110,37 @@ func main() {
 	for _, size := range ns {
 		target, err := databaseFor(*backend, *dsn, size)
 		if err == nil {
-			err = measure(target, size, *n, *rebuild, results)
+			err = measure(target, size, *n, *rawN, *rebuild, results)
 		}
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "stats:", err)
 			os.Exit(1)
 		}
 	}
-	fmt.Printf("backend %s, one client, cache off, %d requests each; p50/p99 in ms\n", *backend, *n)
-	fmt.Printf("%-34s", "query")
+	fmt.Printf("backend %s, one client, cache off, %d requests each (hand-written SQL: %d runs); p50/p99 in ms\n", *backend, *n, *rawN)
+	fmt.Printf("%-38s", "query")
 	for _, size := range ns {
 		fmt.Printf(" | %-26s", fmt.Sprintf("%d pilots: server  raw SQL", size))
 	}
 	fmt.Println()
-	for _, c := range cases() {
-		fmt.Printf("%-34s", c.name)
-		for _, r := range results[c.name] {
+	for _, name := range append(caseNames(), keptRows) {
+		fmt.Printf("%-38s", name)
+		for _, r := range results[name] {
 			fmt.Printf(" | %-26s", r)
 		}
 		fmt.Println()
 	}
+}
+
+// keptRows is the table's line of the rows in stat_buckets.
+const keptRows = "kept counts: rows"
+
+func caseNames() []string {
+	var names []string
+	for _, c := range cases() {
+		names = append(names, c.name)
+	}
+	return names
 }
 
 // databaseFor is the DSN of the data set of size pilots.
@@ -151,13 +174,17 @@ func databaseFor(backend, dsn string, size int) (string, error) {
 	return u.String(), nil
 }
 
-func measure(dsn string, size, n int, rebuild bool, results map[string][]string) error {
+func measure(dsn string, size, n, rawN int, rebuild bool, results map[string][]string) error {
 	ctx := auth.System(context.Background())
+	opened := time.Now()
 	db, err := database.Open(ctx, dsn)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	// Opening backfills the kept counts of pilots that have none (all of
+	// them on a data set from before the counts, or of an older layout).
+	fmt.Fprintf(os.Stderr, "%d pilots: opened in %v\n", size, time.Since(opened).Round(time.Millisecond))
 	if err := seed.Reference(ctx, db.Client); err != nil {
 		return err
 	}
@@ -182,6 +209,11 @@ func measure(dsn string, size, n int, rebuild bool, results map[string][]string)
 		}
 		fmt.Fprintf(os.Stderr, "rebuilt the kept counts of %d pilots in %v\n", size, time.Since(start).Round(time.Second))
 	}
+	kept, err := db.Client.StatBucket.Query().Count(ctx)
+	if err != nil {
+		return err
+	}
+	results[keptRows] = append(results[keptRows], fmt.Sprint(kept))
 	accounts, err := auth.NewService(db.Client, 0, nil)
 	if err != nil {
 		return err
@@ -202,7 +234,7 @@ func measure(dsn string, size, n int, rebuild bool, results map[string][]string)
 		if err != nil {
 			return fmt.Errorf("%s: %w", c.name, err)
 		}
-		rawLat, err := sequential(n, func() error { return rawQuery(ctx, db.SQL, c.sql) })
+		rawLat, err := sequential(rawN, func() error { return rawQuery(ctx, db.SQL, c.sql) })
 		if err != nil {
 			return fmt.Errorf("%s in SQL: %w", c.name, err)
 		}

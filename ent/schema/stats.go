@@ -18,7 +18,7 @@ type StatBucket struct{ ent.Schema }
 
 func (StatBucket) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("dims").Comment("The grouping: its dimensions, comma-separated (M: prefix for per-municipality rows)."),
+		field.String("dims").Comment("The family (internal/analytics families): its dimensions, comma-separated; \"layout\" for the row naming the families the counts were made for."),
 		field.String("key").Comment("The bucket's values in those dimensions, |-separated."),
 		field.Int("pilots").Default(0),
 	}

@@ -156,8 +156,10 @@ func columns(d Dimension, n int, dialectName string) column {
 // Count returns the statistics of the pilots that match where, grouped by
 // dims. A pilot counts once in every bucket it falls in (a pilot of three
 // regions counts in each) and once in Total. Buckets come sorted by their
-// codes.
-func Count(ctx context.Context, client *ent.Client, filter *ent.PilotWhereInput, dims []Dimension) (*Stats, error) {
+// codes. withAreas false leaves the buckets' Municipalities and Population
+// out (zero) when they cost more than the pilots (the caller does not
+// show them).
+func Count(ctx context.Context, client *ent.Client, filter *ent.PilotWhereInput, dims []Dimension, withAreas bool) (*Stats, error) {
 	if len(dims) == 0 || len(dims) > MaxDimensions {
 		return nil, fault.BadInput("groupBy", "group by one to %d dimensions", MaxDimensions)
 	}
@@ -166,7 +168,7 @@ func Count(ctx context.Context, client *ent.Client, filter *ent.PilotWhereInput,
 			return nil, fault.BadInput("groupBy", "%s is given twice", d)
 		}
 	}
-	if s, ok, err := fromBuckets(ctx, client, filter, dims); ok {
+	if s, ok, err := fromBuckets(ctx, client, filter, dims, withAreas); ok {
 		return s, err
 	}
 	where, err := Predicate(filter)

@@ -2,19 +2,37 @@ package analytics
 
 // Kept counts. pilotStats reads counts that every write keeps current in
 // its own transaction, so a call costs what its buckets cost, not what the
-// pilots cost. Two kinds of rows in stat_buckets:
+// pilots cost.
 //
-//   - pilot rows: for a grouping G (up to three dimensions, at most one of
-//     them geographic, never MUNICIPALITY), the distinct pilots per
-//     combination of values. A pilot adds 1 to each combination of its
-//     distinct values, so a pilot with three municipalities in one region
-//     adds 1 to that region, once.
-//   - municipality rows ("M:" + non-geographic dimensions S): per
-//     combination of S's values and participating municipality, the pilots
-//     that have both. They give MUNICIPALITY buckets directly (the
-//     municipality is the bucket), and for any grouping the distinct
-//     municipalities of a bucket and their population: the municipalities
-//     whose row is not zero, mapped to their area.
+// What is kept: for each family (a set of dimensions, listed in
+// families), the distinct pilots per combination of values, one
+// stat_buckets row per combination that has a pilot. A pilot adds 1 to
+// every combination of its distinct values in the family's dimensions, so
+// a pilot with three municipalities in one region adds 1 to that region
+// once, and a pilot in three regions adds 1 to each region: the rows are
+// keyed by exactly the dimensions a grouping shows, never summed across
+// an area or a theme, which is what keeps distinct counts exact. Rows are
+// summed only across STATUS, a value every pilot has exactly once (a
+// status filter reads the family with STATUS and adds the wanted
+// statuses up). The total is the STATUS family added up.
+//
+// Families with MUNICIPALITY are the municipality rows: per participating
+// municipality (and the family's other values) the pilots that have both.
+// They answer MUNICIPALITY groupings (the municipality is the bucket; its
+// region, county, subregion and county kind follow from it), and, for any
+// grouping, a bucket's distinct municipalities and their population: the
+// municipalities whose row is not zero, mapped to the bucket's area.
+//
+// Why these families (storage grows with the combinations that have
+// pilots, bounded by the classifications, not with the pilots): every
+// dimension alone and every pair but of two areas (with MUNICIPALITY, the
+// other area follows from the municipality), and, with STATUS, every area
+// × THEME (REGION × THEME × STATUS, or REGION × THEME under a status
+// filter). On the generated data that is 163,000 rows at 20,000 pilots
+// and 167,000 at 200,000; the largest are MUNICIPALITY × NETWORK (every
+// municipality–network pair with a pilot: the answer of that grouping
+// itself, 57,000) and MUNICIPALITY × THEME × STATUS (37,000). Keeping
+// every triple was 2.7 million rows at 20,000 pilots.
 //
 // stat_pilots holds what each pilot last added (facts), so keeping the
 // counts is: read the pilot's rows now, take its old facts away, add the
@@ -23,18 +41,22 @@ package analytics
 // backfill use too. Writers lock the pilots they sync first, so two
 // transactions changing one pilot take turns.
 //
-// Served from buckets: groupings of REGION, WELLBEING_COUNTY, SUBREGION,
-// MUNICIPALITY, THEME, STATUS, NETWORK and START_YEAR with at most one
-// geographic dimension and at most two others, where `where` is empty or only `status`/`statusIn`
-// (the status becomes a hidden dimension: a pilot has one status, so
-// adding its buckets up over statuses stays exact), the whole fitting in
-// three dimensions. Everything else (ACTIVE_YEAR, which moves with the
-// clock; WELLBEING_COUNTY_KIND; two geographic dimensions; three
-// non-geographic ones; any other filter) runs the exact query over the rows (statement).
+// Served from the kept counts (fromBuckets), with `where` empty or only
+// status/statusIn: a grouping whose dimensions (with STATUS added under a
+// status filter) are a family, or MUNICIPALITY with other areas and a
+// family's other dimensions; bucket municipalities and population, when
+// asked, need the family of the grouping's non-area dimensions with
+// MUNICIPALITY too. Everything else runs the exact statement over the rows:
+// ACTIVE_YEAR (moves with the clock), two areas but MUNICIPALITY and
+// another (REGION × WELLBEING_COUNTY), three dimensions but area × THEME × STATUS, the
+// municipalities of two non-area dimensions (THEME × NETWORK…: as many
+// rows as participations), and any other filter.
 
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"reflect"
 	"slices"
@@ -55,15 +77,16 @@ import (
 )
 
 // kept are the dimensions with kept counts, in their canonical order.
-var kept = []Dimension{Region, WellbeingCounty, Subregion, Municipality, Theme, Status, Network, StartYear}
+var kept = []Dimension{Region, WellbeingCounty, Subregion, CountyKind, Municipality, Theme, Status, Network, StartYear}
 
+// geographic dimensions are areas: a municipality has one value in each.
 func geographic(d Dimension) bool {
-	return d == Region || d == WellbeingCounty || d == Subregion || d == Municipality
+	return d == Region || d == WellbeingCounty || d == Subregion || d == CountyKind || d == Municipality
 }
 
 // facts are a pilot's distinct values per kept dimension: ids for regions,
 // counties, municipalities, themes and networks (codes may be renamed),
-// the subregion code, the status and the start year.
+// the subregion code, the county kind, the status and the start year.
 type facts map[Dimension][]string
 
 // encode is d=v,v;d=v… in kept order; decode reads it back.
@@ -86,47 +109,55 @@ func decode(s string) facts {
 	return f
 }
 
-// maxNonGeo is the most non-geographic dimensions a kept grouping has:
-// municipality rows of three (theme × network × year…) would hold about
-// as many rows as the pilots have participations, and reading them would
-// cost what the exact statement costs.
-const maxNonGeo = 2
-
-// groupings are the pilot rows' groupings and mGroupings the municipality
-// rows' dimension sets, each in canonical order.
-var groupings, mGroupings = func() (g, m [][]Dimension) {
-	var walk func(from int, set []Dimension)
-	walk = func(from int, set []Dimension) {
-		geo := 0
-		for _, d := range set {
-			if geographic(d) {
-				geo++
+// families are the kept groupings, each in canonical order (see the top
+// of the file for why these).
+var families = func() [][]Dimension {
+	var out [][]Dimension
+	for i, a := range kept {
+		out = append(out, []Dimension{a})
+		for _, b := range kept[i+1:] {
+			if geographic(a) && geographic(b) {
+				// Two areas are combined per municipality, which a
+				// pilot's values per dimension do not tell (and with
+				// MUNICIPALITY, the other area follows from it).
+				continue
+			}
+			out = append(out, []Dimension{a, b})
+			if geographic(a) && b == Theme {
+				out = append(out, []Dimension{a, Theme, Status})
 			}
 		}
-		if len(set) > 0 && geo <= 1 && len(set)-geo <= maxNonGeo && !slices.Contains(set, Municipality) {
-			g = append(g, slices.Clone(set))
-		}
-		if geo == 0 && len(set) <= maxNonGeo {
-			m = append(m, slices.Clone(set))
-		}
-		if len(set) == MaxDimensions {
-			return
-		}
-		for i := from; i < len(kept); i++ {
-			walk(i+1, append(set, kept[i]))
-		}
 	}
-	walk(0, nil)
-	return g, m
+	return out
 }()
 
-func dimsName(ds []Dimension) string {
+// family is the name of a kept family: its dimensions, comma-separated.
+func family(ds []Dimension) string {
 	s := make([]string, len(ds))
 	for i, d := range ds {
 		s[i] = string(d)
 	}
 	return strings.Join(s, ",")
 }
+
+// isFamily tells whether name is a kept family.
+var isFamily = func() map[string]bool {
+	m := map[string]bool{}
+	for _, f := range families {
+		m[family(f)] = true
+	}
+	return m
+}()
+
+// layout names the families; a database whose kept counts were made for
+// other families is recounted at start (Backfill).
+var layout = func() string {
+	var names []string
+	for _, f := range families {
+		names = append(names, family(f))
+	}
+	return strings.Join(names, ";")
+}()
 
 // product calls fn with every combination of values of dims in f.
 func product(f facts, dims []Dimension, fn func(key []string)) {
@@ -145,18 +176,14 @@ func product(f facts, dims []Dimension, fn func(key []string)) {
 	rec(0)
 }
 
-// add adds sign × the pilot's counts to delta, keyed dims + "\x00" + key.
+// add adds sign × the pilot's counts to delta, keyed family + "\x00" + key.
 func (f facts) add(delta map[string]int, sign int) {
 	if len(f) == 0 {
 		return
 	}
-	for _, g := range groupings {
-		name := dimsName(g) + "\x00"
+	for _, g := range families {
+		name := family(g) + "\x00"
 		product(f, g, func(key []string) { delta[name+strings.Join(key, "|")] += sign })
-	}
-	for _, g := range mGroupings {
-		name := "M:" + dimsName(g) + "\x00"
-		product(f, append(slices.Clone(g), Municipality), func(key []string) { delta[name+strings.Join(key, "|")] += sign })
 	}
 }
 
@@ -260,7 +287,8 @@ func affectedBefore(ctx context.Context, m ent.Mutation) ([]int, bool, error) {
 		return p, len(changed) > 0, err
 	case *ent.WellbeingCountyMutation:
 		changed := append(m.MunicipalitiesIDs(), m.RemovedMunicipalitiesIDs()...)
-		if m.Op().Is(ent.OpDelete|ent.OpDeleteOne) || m.MunicipalitiesCleared() {
+		_, kind := m.Kind() // moves its municipalities' pilots between WELLBEING_COUNTY_KIND buckets
+		if m.Op().Is(ent.OpDelete|ent.OpDeleteOne) || m.MunicipalitiesCleared() || kind && !m.Op().Is(ent.OpCreate) {
 			ids, err := m.IDs(ctx)
 			if err != nil {
 				return nil, true, err
@@ -349,39 +377,46 @@ const syncChunk = 500
 // (a pilot that no longer exists adds nothing). It runs in c's
 // transaction, or in one of its own when c has none, and locks the pilots
 // first so concurrent writers of one pilot take turns.
-func Sync(ctx context.Context, c *ent.Client, ids []int) (err error) {
+func Sync(ctx context.Context, c *ent.Client, ids []int) error {
 	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
 	if len(ids) == 0 {
 		return nil
 	}
 	ctx = auth.System(ctx)
-	if !inTx(c) {
-		tx, err := c.Tx(ctx)
+	return inOwnTx(ctx, c, func(c *ent.Client) error {
+		areas, err := loadAreas(ctx, c)
 		if err != nil {
 			return err
 		}
-		defer func() {
-			if err != nil {
-				_ = tx.Rollback()
-				return
+		// One delta for all the chunks: many pilots share buckets, so a
+		// bulk sync writes each bucket once.
+		delta := map[string]int{}
+		for chunk := range slices.Chunk(ids, syncChunk) {
+			if err := syncChunkOf(ctx, c, areas, chunk, delta); err != nil {
+				return err
 			}
-			err = tx.Commit()
-		}()
-		c = tx.Client()
+		}
+		return applyDelta(ctx, c, delta)
+	})
+}
+
+// inOwnTx runs fn in c's transaction, or in one of its own when c has none.
+func inOwnTx(ctx context.Context, c *ent.Client, fn func(*ent.Client) error) (err error) {
+	if inTx(c) {
+		return fn(c)
 	}
-	areas, err := loadAreas(ctx, c)
+	tx, err := c.Tx(ctx)
 	if err != nil {
 		return err
 	}
-	// One delta for all the chunks: many pilots share buckets, so a bulk
-	// sync writes each bucket once.
-	delta := map[string]int{}
-	for chunk := range slices.Chunk(ids, syncChunk) {
-		if err := syncChunkOf(ctx, c, areas, chunk, delta); err != nil {
-			return err
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+			return
 		}
-	}
-	return applyDelta(ctx, c, delta)
+		err = tx.Commit()
+	}()
+	return fn(tx.Client())
 }
 
 // inTx tells whether c is a transaction's client.
@@ -463,6 +498,7 @@ func applyDelta(ctx context.Context, c *ent.Client, delta map[string]int) error 
 // area is a municipality as the counts see it.
 type area struct {
 	region, county, subregion string // ids; subregion code; "" for none
+	kind                      string // the county's kind
 	code, fi, sv, en          string
 	subregionFi, subregionSv  string
 	population                int
@@ -476,6 +512,8 @@ func (a *area) in(d Dimension, id int) string {
 		return a.county
 	case Subregion:
 		return a.subregion
+	case CountyKind:
+		return a.kind
 	}
 	return strconv.Itoa(id)
 }
@@ -491,7 +529,8 @@ func loadAreas(ctx context.Context, c *ent.Client) (map[int]*area, error) {
 func loadRefs(ctx context.Context, c *ent.Client, dims []Dimension) (map[int]*area, labels, error) {
 	q := `SELECT '', id, code, COALESCE(name_fi, ''), COALESCE(name_sv, ''), COALESCE(name_en, ''),
 		COALESCE(region_municipalities, 0), COALESCE(wellbeing_county_municipalities, 0), COALESCE(subregion_code, ''),
-		COALESCE(subregion_name_fi, ''), COALESCE(subregion_name_sv, ''), COALESCE(population, 0) FROM municipalities`
+		COALESCE(subregion_name_fi, ''), COALESCE(subregion_name_sv, ''), COALESCE(population, 0),
+		COALESCE((SELECT kind FROM wellbeing_counties w WHERE w.id = wellbeing_county_municipalities), '') FROM municipalities`
 	for _, d := range dims {
 		named := map[Dimension]string{
 			Region:          "code, COALESCE(name_fi, ''), COALESCE(name_sv, ''), COALESCE(name_en, '') FROM regions",
@@ -500,7 +539,7 @@ func loadRefs(ctx context.Context, c *ent.Client, dims []Dimension) (map[int]*ar
 			Network:         network.FieldSlug + ", name, '', '' FROM networks",
 		}[d]
 		if named != "" {
-			q += " UNION ALL SELECT '" + string(d) + "', id, " + strings.Replace(named, " FROM ", ", 0, 0, '', '', '', 0 FROM ", 1)
+			q += " UNION ALL SELECT '" + string(d) + "', id, " + strings.Replace(named, " FROM ", ", 0, 0, '', '', '', 0, '' FROM ", 1)
 		}
 	}
 	rows, err := c.QueryContext(ctx, q)
@@ -514,7 +553,7 @@ func loadRefs(ctx context.Context, c *ent.Client, dims []Dimension) (map[int]*ar
 		var kind string
 		var id, region, county int
 		a := &area{}
-		if err := rows.Scan(&kind, &id, &a.code, &a.fi, &a.sv, &a.en, &region, &county, &a.subregion, &a.subregionFi, &a.subregionSv, &a.population); err != nil {
+		if err := rows.Scan(&kind, &id, &a.code, &a.fi, &a.sv, &a.en, &region, &county, &a.subregion, &a.subregionFi, &a.subregionSv, &a.population, &a.kind); err != nil {
 			return nil, nil, err
 		}
 		if kind != "" {
@@ -594,7 +633,7 @@ func loadFacts(ctx context.Context, c *ent.Client, areas map[int]*area, ids []in
 		if !ok {
 			return
 		}
-		for _, d := range []Dimension{Region, WellbeingCounty, Subregion, Municipality} {
+		for _, d := range []Dimension{Region, WellbeingCounty, Subregion, CountyKind, Municipality} {
 			addTo(f, d, a.in(d, m))
 		}
 	}); err != nil {
@@ -622,20 +661,57 @@ func loadFacts(ctx context.Context, c *ent.Client, areas map[int]*area, ids []in
 // emptied and every pilot synced afresh. For a bulk load, or to repair.
 func Rebuild(ctx context.Context, c *ent.Client) error {
 	ctx = auth.System(ctx)
-	if _, err := c.StatBucket.Delete().Exec(ctx); err != nil {
-		return err
-	}
-	if _, err := c.StatPilot.Delete().Exec(ctx); err != nil {
+	if err := reset(ctx, c); err != nil {
 		return err
 	}
 	return Backfill(ctx, c)
 }
 
+// layoutRow is the stat_buckets row that names the families the counts
+// were made for (its key is a digest of layout; pilots 0, so no read
+// takes it for a count).
+const layoutRow = "layout"
+
+func layoutKey() string {
+	sum := sha256.Sum256([]byte(layout))
+	return hex.EncodeToString(sum[:8])
+}
+
+// reset empties the kept counts and marks them as made for this layout.
+func reset(ctx context.Context, c *ent.Client) error {
+	return inOwnTx(ctx, c, func(c *ent.Client) error {
+		if _, err := c.StatBucket.Delete().Exec(ctx); err != nil {
+			return err
+		}
+		if _, err := c.StatPilot.Delete().Exec(ctx); err != nil {
+			return err
+		}
+		return c.StatBucket.Create().SetDims(layoutRow).SetKey(layoutKey()).SetPilots(0).Exec(ctx)
+	})
+}
+
+// backfillBatch is how many pilots one transaction of Backfill syncs: a
+// big database is counted in many short transactions, not one that holds
+// the write lock (SQLite) or every bucket row (PostgreSQL) for minutes.
+// Each batch leaves its pilots' counts right and their facts recorded, so
+// a start that stops half-way goes on from there the next time.
+const backfillBatch = 2000
+
 // Backfill syncs the pilots that have no facts yet and the facts whose
 // pilot is gone: after a bulk load, or on a database from before the kept
-// counts. Nothing to do when the counts are current.
+// counts. Counts made for other families (an older layout) are recounted
+// from nothing. Nothing to do when the counts are current.
 func Backfill(ctx context.Context, c *ent.Client) error {
 	ctx = auth.System(ctx)
+	marks, err := c.StatBucket.Query().Where(statbucket.Dims(layoutRow)).All(ctx)
+	if err != nil {
+		return err
+	}
+	if len(marks) != 1 || marks[0].Key != layoutKey() {
+		if err := reset(ctx, c); err != nil {
+			return err
+		}
+	}
 	have, err := c.StatPilot.Query().Select(statpilot.FieldPilotID).Ints(ctx)
 	if err != nil {
 		return err
@@ -658,7 +734,13 @@ func Backfill(ctx context.Context, c *ent.Client) error {
 	for id := range known { // facts of deleted pilots
 		todo = append(todo, id)
 	}
-	return Sync(ctx, c, todo)
+	slices.Sort(todo)
+	for batch := range slices.Chunk(todo, backfillBatch) {
+		if err := Sync(ctx, c, batch); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // statusOnly returns the statuses a where input keeps when status and
@@ -694,85 +776,97 @@ func statusOnly(w *ent.PilotWhereInput) (statuses []string, filtered, ok bool) {
 	return statuses, filtered, true
 }
 
+// familiesOf is where a grouping's counts are kept (all in canonical
+// order, the hidden status included): the pilots in the family of all,
+// where the areas that follow from a municipality are left out; the
+// municipalities in the family of all's other dimensions with
+// MUNICIPALITY (only needed withAreas). ok false when one is not kept.
+func familiesOf(all []Dimension, withAreas bool) (pilotDims, muniDims []Dimension, ok bool) {
+	pilotDims, muniDims = all, []Dimension{Municipality}
+	if slices.Contains(all, Municipality) {
+		pilotDims = slices.DeleteFunc(slices.Clone(all), func(d Dimension) bool { return geographic(d) && d != Municipality })
+	}
+	for _, d := range all {
+		if !geographic(d) {
+			muniDims = append(muniDims, d)
+		}
+	}
+	return pilotDims, muniDims, isFamily[family(pilotDims)] && (!withAreas || isFamily[family(muniDims)])
+}
+
 // fromBuckets answers Count from the kept counts, or ok false when the
-// grouping or filter is not one they serve.
-func fromBuckets(ctx context.Context, c *ent.Client, where *ent.PilotWhereInput, dims []Dimension) (*Stats, bool, error) {
+// grouping or filter is not one they serve. withAreas tells whether the
+// buckets' municipalities and population are wanted: they come from
+// municipality rows, which not every grouping has.
+func fromBuckets(ctx context.Context, c *ent.Client, where *ent.PilotWhereInput, dims []Dimension, withAreas bool) (*Stats, bool, error) {
 	statuses, filtered, ok := statusOnly(where)
 	if !ok {
 		return nil, false, nil
 	}
+	// all is the grouping with the hidden status, in canonical order.
 	all := slices.Clone(dims)
 	if filtered && !slices.Contains(all, Status) {
 		all = append(all, Status)
 	}
-	geo := Dimension("")
 	for _, d := range all {
 		if !slices.Contains(kept, d) {
 			return nil, false, nil
 		}
-		if geographic(d) {
-			if geo != "" {
-				return nil, false, nil
-			}
-			geo = d
-		}
 	}
-	if len(all) > MaxDimensions || len(all)-btoi(geo != "") > maxNonGeo {
+	slices.SortFunc(all, func(a, b Dimension) int { return cmp.Compare(slices.Index(kept, a), slices.Index(kept, b)) })
+	pilotDims, muniDims, ok := familiesOf(all, withAreas)
+	if !ok {
 		return nil, false, nil
 	}
+	pFamily, mFamily := family(pilotDims), family(muniDims)
+	if !withAreas {
+		mFamily = pFamily
+	}
 	ctx = auth.System(ctx)
-	slices.SortFunc(all, func(a, b Dimension) int { return cmp.Compare(slices.Index(kept, a), slices.Index(kept, b)) })
-	non := slices.DeleteFunc(slices.Clone(all), geographic)
 	areas, labels, err := loadRefs(ctx, c, dims)
 	if err != nil {
 		return nil, true, err
 	}
-	// One statement for the municipality rows, the pilot rows and the
-	// statuses' rows (the total).
-	mDims, pDims := "M:"+dimsName(non), dimsName(all)
-	// The names are dimension names and commas, safe as literals.
+	// One statement for the pilot rows, the municipality rows and the
+	// statuses' rows (the total). The names are dimension names and
+	// commas, safe as literals.
 	rs, err := c.QueryContext(ctx, "SELECT "+statbucket.FieldDims+", "+statbucket.FieldKey+", "+statbucket.FieldPilots+
-		" FROM "+statbucket.Table+" WHERE "+statbucket.FieldDims+" IN ('"+mDims+"', '"+pDims+"', '"+string(Status)+"') AND "+
+		" FROM "+statbucket.Table+" WHERE "+statbucket.FieldDims+" IN ('"+pFamily+"', '"+mFamily+"', '"+string(Status)+"') AND "+
 		statbucket.FieldPilots+" <> 0")
 	if err != nil {
 		return nil, true, err
 	}
-	type row struct {
-		dims, key string
-		pilots    int
-	}
-	var rows []row
-	for rs.Next() {
-		var r row
-		if err := rs.Scan(&r.dims, &r.key, &r.pilots); err != nil {
-			rs.Close()
-			return nil, true, err
-		}
-		rows = append(rows, r)
-	}
-	rs.Close()
-	if err := rs.Err(); err != nil {
-		return nil, true, err
-	}
-	read := func(dims string, fn func(key []string, n int)) {
-		for _, r := range rows {
-			if r.dims == dims {
-				fn(strings.Split(r.key, "|"), r.pilots)
-			}
-		}
-	}
-	keep := func(key []string, order []Dimension) bool {
-		if i := slices.Index(order, Status); filtered && i >= 0 {
-			return slices.Contains(statuses, key[i])
-		}
-		return true
-	}
-	// Buckets of all (the hidden status included), by their key in all.
+	defer rs.Close()
 	type acc struct {
 		pilots int
 		munis  map[int]bool
 	}
 	buckets := map[string]*acc{}
+	statusAt := slices.Index(all, Status)
+	// bucketOf is the bucket in all of a row of the family fd: the row's
+	// values, and the areas of its municipality; ok false when the row is
+	// filtered out or its municipality is in no area of a dimension.
+	bucketOf := func(fd []Dimension, key []string) (string, int, bool) {
+		m := 0
+		if i := slices.Index(fd, Municipality); i >= 0 {
+			m, _ = strconv.Atoi(key[i])
+		}
+		full := make([]string, len(all))
+		for j, d := range all {
+			if i := slices.Index(fd, d); i >= 0 {
+				full[j] = key[i]
+			} else if a := areas[m]; a != nil {
+				full[j] = a.in(d, m)
+			}
+			if full[j] == "" {
+				return "", 0, false
+			}
+		}
+		if filtered && !slices.Contains(statuses, full[statusAt]) {
+			return "", 0, false
+		}
+		return strings.Join(full, "|"), m, true
+	}
 	get := func(key string) *acc {
 		b := buckets[key]
 		if b == nil {
@@ -781,57 +875,32 @@ func fromBuckets(ctx context.Context, c *ent.Client, where *ent.PilotWhereInput,
 		}
 		return b
 	}
-	// Municipality rows: key is non's values, then the municipality.
-	mKey := func(key []string) (string, int, bool) {
-		m, _ := strconv.Atoi(key[len(key)-1])
-		a, ok := areas[m]
-		if !ok {
-			return "", 0, false
-		}
-		full := make([]string, 0, len(all))
-		j := 0
-		for _, d := range all {
-			if geographic(d) {
-				v := a.in(d, m)
-				if v == "" {
-					return "", 0, false
-				}
-				full = append(full, v)
-			} else {
-				full = append(full, key[j])
-				j++
-			}
-		}
-		return strings.Join(full, "|"), m, true
-	}
-	read(mDims, func(key []string, n int) {
-		if !keep(key, non) {
-			return
-		}
-		k, m, ok := mKey(key)
-		if !ok {
-			return
-		}
-		b := get(k)
-		b.munis[m] = true
-		if geo == Municipality {
-			b.pilots += n
-		}
-	})
-	if geo != Municipality {
-		read(pDims, func(key []string, n int) {
-			if keep(key, all) {
-				get(strings.Join(key, "|")).pilots += n
-			}
-		})
-	}
 	total := 0
-	read(string(Status), func(key []string, n int) {
-		if keep(key, []Dimension{Status}) {
+	for rs.Next() {
+		var fam, key string
+		var n int
+		if err := rs.Scan(&fam, &key, &n); err != nil {
+			return nil, true, err
+		}
+		values := strings.Split(key, "|")
+		if fam == string(Status) && (!filtered || slices.Contains(statuses, key)) {
 			total += n
 		}
-	})
-	// Project onto dims (dropping the hidden status) and label.
+		if fam == pFamily {
+			if k, _, ok := bucketOf(pilotDims, values); ok {
+				get(k).pilots += n
+			}
+		}
+		if withAreas && fam == mFamily {
+			if k, m, ok := bucketOf(muniDims, values); ok {
+				get(k).munis[m] = true
+			}
+		}
+	}
+	if err := rs.Err(); err != nil {
+		return nil, true, err
+	}
+	// Project onto dims (adding up over the hidden status) and label.
 	type out struct {
 		codes  []string
 		bucket *Bucket
@@ -877,13 +946,6 @@ func fromBuckets(ctx context.Context, c *ent.Client, where *ent.PilotWhereInput,
 		s.Buckets[i] = o.bucket
 	}
 	return s, true, nil
-}
-
-func btoi(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // labels are the codes and names of the kept dimensions' values by id.

@@ -11,7 +11,7 @@ import (
 // A pilot's facts read back as written, and taking them away undoes
 // adding them, bucket by bucket.
 func TestFactsRoundTripAndCancel(t *testing.T) {
-	f := facts{Region: {"1", "2"}, Municipality: {"10", "11", "12"}, Subregion: {"051"}, WellbeingCounty: {"7"},
+	f := facts{Region: {"1", "2"}, Municipality: {"10", "11", "12"}, Subregion: {"051"}, WellbeingCounty: {"7"}, CountyKind: {"COUNTY"},
 		Theme: {"3"}, Status: {"ACTIVE"}, Network: {"4", "5"}, StartYear: {"2019"}}
 	g := decode(f.encode())
 	for _, d := range kept {
@@ -21,7 +21,8 @@ func TestFactsRoundTripAndCancel(t *testing.T) {
 	}
 	delta := map[string]int{}
 	f.add(delta, 1)
-	if delta["REGION\x001"] != 1 || delta["REGION,THEME\x002|3"] != 1 || delta["M:STATUS\x00ACTIVE|11"] != 1 {
+	if delta["REGION\x001"] != 1 || delta["REGION,THEME\x002|3"] != 1 || delta["MUNICIPALITY,STATUS\x0011|ACTIVE"] != 1 ||
+		delta["REGION,THEME,STATUS\x001|3|ACTIVE"] != 1 {
 		t.Errorf("missing buckets in %d", len(delta))
 	}
 	g.add(delta, -1)
@@ -55,15 +56,51 @@ func TestStatusOnly(t *testing.T) {
 			t.Errorf("%+v: %v %v %v, want %v %v %v", c.w, s, f, ok, c.statuses, c.filtered, c.ok)
 		}
 	}
-	// Every kept grouping has its municipality rows.
-	m := map[string]bool{}
-	for _, g := range mGroupings {
-		m[dimsName(g)] = true
-	}
-	for _, g := range groupings {
-		non := slices.DeleteFunc(slices.Clone(g), geographic)
-		if !m[dimsName(non)] {
-			t.Errorf("%v has no municipality rows %v", g, non)
+}
+
+// Every grouping of one or two kept dimensions (but two areas other than
+// MUNICIPALITY) has its pilots kept, and
+// its municipalities too unless both dimensions are no areas; so do one
+// dimension and area × THEME under a status filter; area × THEME × STATUS
+// is kept whole. The
+// families stay few.
+func TestKeptGroupings(t *testing.T) {
+	served := func(dims []Dimension, filtered, withAreas bool) bool {
+		all := slices.Clone(dims)
+		if filtered && !slices.Contains(all, Status) {
+			all = append(all, Status)
 		}
+		slices.SortFunc(all, func(a, b Dimension) int { return slices.Index(kept, a) - slices.Index(kept, b) })
+		_, _, ok := familiesOf(all, withAreas)
+		return ok
+	}
+	for i, a := range kept {
+		for _, b := range append([]Dimension{""}, kept[i+1:]...) {
+			dims := []Dimension{a}
+			if b != "" {
+				dims = append(dims, b)
+			}
+			if geographic(a) && geographic(b) && a != Municipality && b != Municipality {
+				continue // two areas: the exact statement
+			}
+			if !served(dims, false, false) {
+				t.Errorf("%v: pilots not kept", dims)
+			}
+			areas := b == "" || geographic(a) || geographic(b)
+			if areas && !served(dims, false, true) {
+				t.Errorf("%v: municipalities not kept", dims)
+			}
+			// Under a status filter, the municipalities of non-area
+			// buckets are not kept (but for THEME).
+			if (b == "" || geographic(a) && b == Theme || b == Status) && !served(dims, true, geographic(a) || a == Theme) {
+				t.Errorf("%v under a status filter: not kept", dims)
+			}
+		}
+		if geographic(a) && !served([]Dimension{a, Theme, Status}, true, true) {
+			t.Errorf("%v × THEME × STATUS: not kept", a)
+		}
+	}
+	if len(families) > 60 {
+		t.Errorf("%d families", len(families))
 	}
 }

@@ -46,7 +46,7 @@ type areaCall struct {
 // one statement.
 func AreaCounts(ctx context.Context, client *ent.Client, key string, where *ent.PilotWhereInput, dim Dimension) (map[string]int, error) {
 	count := func() (map[string]int, error) {
-		s, err := Count(ctx, client, where, []Dimension{dim})
+		s, err := Count(ctx, client, where, []Dimension{dim}, false)
 		if err != nil {
 			return nil, err
 		}
