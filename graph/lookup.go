@@ -149,17 +149,17 @@ func snippet(s *search.Snippet) *model.SearchSnippet {
 
 // searchConnection is a page of search hits as a Relay connection.
 func searchConnection(p *search.Page) *model.SearchResultConnection {
-	conn := &model.SearchResultConnection{Nodes: p.Nodes, TotalCount: p.Total,
+	// Empty, not nil, lists: an empty page is "edges": [], as entgql's
+	// connections answer.
+	conn := &model.SearchResultConnection{Nodes: []ent.Noder{}, Edges: []*model.SearchResultEdge{}, TotalCount: p.Total,
 		PageInfo: &entgql.PageInfo[int]{HasNextPage: p.HasNext, HasPreviousPage: p.HasPrev}}
+	conn.Nodes = append(conn.Nodes, p.Nodes...)
 	for i, n := range p.Nodes {
 		conn.Edges = append(conn.Edges, &model.SearchResultEdge{Node: n, Cursor: entgql.Cursor[int]{ID: p.Positions[i]}, Snippet: snippet(p.Snippets[i])})
 	}
 	if len(conn.Edges) > 0 {
 		conn.PageInfo.StartCursor = &conn.Edges[0].Cursor
 		conn.PageInfo.EndCursor = &conn.Edges[len(conn.Edges)-1].Cursor
-	}
-	if conn.Nodes == nil {
-		conn.Nodes = []ent.Noder{}
 	}
 	return conn
 }

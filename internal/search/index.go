@@ -196,7 +196,9 @@ func firstLine(s string) string {
 
 // sqliteSchema: documents in a plain table, text in FTS4 (docid = id),
 // one column per form of the words (Word) of title and body, so a phrase
-// finds its words next to each other in one column; the titles alone again
+// finds its words next to each other in one column, and one of accented
+// forms; the tokenizer keeps accents (the terms are already folded where
+// they should be: Word.Accented must stay apart); the titles alone again
 // in search_title_fts, for the hits ranked first (FTS4 has no column
 // filter for phrases, and titles' lists of documents are short).
 // FTS5 needs the sqlite_fts5 build tag; FTS4 is in the default build.
@@ -204,8 +206,10 @@ var sqliteSchema = []string{
 	`CREATE TABLE IF NOT EXISTS search_documents (
 		id INTEGER PRIMARY KEY, kind TEXT NOT NULL, workspace_id INTEGER)`,
 	`CREATE INDEX IF NOT EXISTS search_documents_workspace_id ON search_documents (workspace_id)`,
-	`CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts4(title, body, title_fi, body_fi, title_sv, body_sv, tokenize=unicode61)`,
-	`CREATE VIRTUAL TABLE IF NOT EXISTS search_title_fts USING fts4(title, title_fi, title_sv, tokenize=unicode61)`,
+	`CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts4(title, body, title_fi, body_fi, title_sv, body_sv, accented,
+		tokenize=unicode61 "remove_diacritics=0")`,
+	`CREATE VIRTUAL TABLE IF NOT EXISTS search_title_fts USING fts4(title, title_fi, title_sv, accented,
+		tokenize=unicode61 "remove_diacritics=0")`,
 }
 
 // postgresSchema: the tsvector is written by Go (tsvector below), titles
@@ -316,15 +320,24 @@ type document struct {
 }
 
 // columns are the SQLite FTS4 columns of one text: its words as written,
-// their Finnish stems, their Swedish stems, each in the order of the text.
-func columns(words []Word) [3]string {
-	var forms [3][]string
+// their Finnish stems, their Swedish stems, each in the order of the text,
+// and the accented forms of the words that have accents (for prefixes
+// typed with accents only, so their positions do not matter).
+func columns(words []Word) [4]string {
+	var forms [4][]string
 	for _, w := range words {
 		forms[0] = append(forms[0], w.Surface)
 		forms[1] = append(forms[1], w.Fi)
 		forms[2] = append(forms[2], w.Sv)
+		if w.Accented != "" {
+			forms[3] = append(forms[3], w.Accented)
+		}
 	}
-	return [3]string{strings.Join(forms[0], " "), strings.Join(forms[1], " "), strings.Join(forms[2], " ")}
+	var out [4]string
+	for i, f := range forms {
+		out[i] = strings.Join(f, " ")
+	}
+	return out
 }
 
 // tsvector is the PostgreSQL tsvector literal of a document: every form of
@@ -358,6 +371,9 @@ func tsvector(title, body []Word) string {
 			}
 			if w.Sv != w.Surface && w.Sv != w.Fi {
 				add(w.Sv, pos, weight)
+			}
+			if w.Accented != "" {
+				add(w.Accented, pos, weight)
 			}
 		}
 	}
@@ -433,23 +449,21 @@ func (ix *Index) write(ctx context.Context, c execQuerier, docs []document) erro
 			continue
 		}
 		meta := make([]any, 0, 3*len(part))
-		text := make([]any, 0, 7*len(part))
+		text := make([]any, 0, 8*len(part))
+		titles := make([]any, 0, 5*len(part))
 		for _, d := range part {
 			meta = append(meta, d.id, string(d.kind), d.workspace)
 			title, body := columns(Analyse(d.title)), columns(Analyse(d.body))
-			text = append(text, d.id, title[0], body[0], title[1], body[1], title[2], body[2])
+			text = append(text, d.id, title[0], body[0], title[1], body[1], title[2], body[2], strings.TrimSpace(title[3]+" "+body[3]))
+			titles = append(titles, d.id, title[0], title[1], title[2], title[3])
 		}
 		if _, err := c.ExecContext(ctx, `INSERT INTO search_documents (id, kind, workspace_id) VALUES `+placeholders(len(part), 3), meta...); err != nil {
 			return err
 		}
-		if _, err := c.ExecContext(ctx, `INSERT INTO search_fts (docid, title, body, title_fi, body_fi, title_sv, body_sv) VALUES `+placeholders(len(part), 7), text...); err != nil {
+		if _, err := c.ExecContext(ctx, `INSERT INTO search_fts (docid, title, body, title_fi, body_fi, title_sv, body_sv, accented) VALUES `+placeholders(len(part), 8), text...); err != nil {
 			return err
 		}
-		titles := make([]any, 0, 4*len(part))
-		for i := range part {
-			titles = append(titles, text[7*i], text[7*i+1], text[7*i+3], text[7*i+5])
-		}
-		if _, err := c.ExecContext(ctx, `INSERT INTO search_title_fts (docid, title, title_fi, title_sv) VALUES `+placeholders(len(part), 4), titles...); err != nil {
+		if _, err := c.ExecContext(ctx, `INSERT INTO search_title_fts (docid, title, title_fi, title_sv, accented) VALUES `+placeholders(len(part), 5), titles...); err != nil {
 			return err
 		}
 	}

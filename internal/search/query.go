@@ -232,18 +232,19 @@ func (b *builder) sub(pred func(*entsql.Selector)) string {
 // only, so nothing in them is an operator of either query language.
 
 // alternatives are the index terms one query word matches, as (stem, is
-// prefix) pairs without repeats.
+// prefix) pairs without repeats. A prefix is the word as typed
+// (Word.PrefixForm): with accents, it matches the accented forms only.
 func alternatives(w Word, prefix bool) [][2]string {
 	var alts [][2]string
 	for i, stem := range []string{w.Fi, w.Sv} {
 		// A stem that the prefix matches anyway costs a second lookup.
-		if (i == 1 && stem == w.Fi) || (prefix && strings.HasPrefix(stem, w.Surface)) {
+		if (i == 1 && stem == w.Fi) || (prefix && strings.HasPrefix(stem, w.PrefixForm())) {
 			continue
 		}
 		alts = append(alts, [2]string{stem, ""})
 	}
 	if prefix {
-		alts = append(alts, [2]string{w.Surface, "*"})
+		alts = append(alts, [2]string{w.PrefixForm(), "*"})
 	}
 	return alts
 }
