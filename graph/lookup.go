@@ -114,6 +114,22 @@ func onlyTotalCount(ctx context.Context) bool {
 	return true
 }
 
+// asksSnippets tells whether a search connection's selection reads
+// edges.snippet: finding snippets reads every hit's text again.
+func asksSnippets(ctx context.Context) bool {
+	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
+		if f.Name != "edges" {
+			continue
+		}
+		for _, e := range graphql.CollectFields(graphql.GetOperationContext(ctx), f.Selections, nil) {
+			if e.Name == "snippet" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // listPath is the field's path without list indices: the same for every
 // item of the lists around it (regions.nodes.pilots), so they share a count.
 func listPath(ctx context.Context) string {

@@ -213,14 +213,16 @@ var sqliteSchema = []string{
 }
 
 // postgresSchema: the tsvector is written by Go (tsvector below), titles
-// weighing A, bodies B. These objects live beside the ent schema, not in
+// weighing A, bodies B. The GIN indexes keep their fast-update list of
+// new entries short (128 kB, not the default 4 MB): every search reads
+// the whole list, while a write that fills it moves it into the index. These objects live beside the ent schema, not in
 // the versioned migrations, whose drift check compares ent's tables only.
 var postgresSchema = []string{
 	`CREATE TABLE IF NOT EXISTS search_documents (
 		id bigint PRIMARY KEY, kind text NOT NULL, workspace_id bigint,
 		tsv tsvector NOT NULL, title_tsv tsvector NOT NULL)`,
-	`CREATE INDEX IF NOT EXISTS search_documents_title_tsv ON search_documents USING gin (title_tsv)`,
-	`CREATE INDEX IF NOT EXISTS search_documents_tsv ON search_documents USING gin (tsv)`,
+	`CREATE INDEX IF NOT EXISTS search_documents_title_tsv ON search_documents USING gin (title_tsv) WITH (gin_pending_list_limit = 128)`,
+	`CREATE INDEX IF NOT EXISTS search_documents_tsv ON search_documents USING gin (tsv) WITH (gin_pending_list_limit = 128)`,
 	`CREATE INDEX IF NOT EXISTS search_documents_workspace_id ON search_documents (workspace_id)`,
 }
 
@@ -247,16 +249,18 @@ func (ix *Index) Rebuild(ctx context.Context, client *ent.Client) error {
 }
 
 // rebuild indexes every row of every kind, in batches. On PostgreSQL it
-// then analyses the table: the planner's row estimates of broad searches
-// are the estimated totalCount (Search). On SQLite it merges the FTS4
-// segments that the batches left, so a term's documents are one list.
+// then moves the GIN indexes' fast-update lists into the indexes (searches
+// would read them through) and analyses the table for the planner. On
+// SQLite it merges the FTS4 segments that the batches left, so a term's
+// documents are one list.
 func (ix *Index) rebuild(ctx context.Context, c execQuerier) error {
 	if err := ix.index(ctx, c); err != nil {
 		return err
 	}
 	stmts := []string{`INSERT INTO search_fts(search_fts) VALUES ('optimize')`, `INSERT INTO search_title_fts(search_title_fts) VALUES ('optimize')`}
 	if ix.dialect == dialect.Postgres {
-		stmts = []string{`ANALYZE search_documents`}
+		stmts = []string{`SELECT gin_clean_pending_list('search_documents_tsv'::regclass)`,
+			`SELECT gin_clean_pending_list('search_documents_title_tsv'::regclass)`, `ANALYZE search_documents`}
 	}
 	for _, s := range stmts {
 		if _, err := c.ExecContext(ctx, s); err != nil {
@@ -340,10 +344,16 @@ func columns(words []Word) [4]string {
 	return out
 }
 
-// tsvector is the PostgreSQL tsvector literal of a document: every form of
-// a word at the word's position, title words weighing A, body words B after
-// a gap of one position (a phrase never spans title and body). PostgreSQL
-// keeps at most 256 positions per lexeme and positions up to 16383.
+// tsvector is the PostgreSQL tsvector literal of a document, laid out as
+// SQLite's FTS4 columns so that both match the same: the words as written
+// (with their accented forms at the same positions), then their Finnish
+// stems, then their Swedish stems, each form in a run of positions of its
+// own: title words (weight A), a gap, body words (B), a gap. A phrase thus
+// matches words next to each other in one form, never across title and
+// body or from one form into another, as in one FTS4 column. Titles are at
+// most 300 characters and bodies maxBody bytes, so the three runs end far
+// below PostgreSQL's last position (16383); a lexeme keeps at most 256
+// positions (a word repeated more often in one text loses the rest).
 func tsvector(title, body []Word) string {
 	type entry struct{ positions []string }
 	lexemes := map[string]*entry{}
@@ -355,30 +365,33 @@ func tsvector(title, body []Word) string {
 			lexemes[lexeme] = e
 			order = append(order, lexeme)
 		}
-		if len(e.positions) < 256 {
+		if len(e.positions) < 256 && pos <= 16383 {
 			e.positions = append(e.positions, fmt.Sprintf("%d%s", pos, weight))
 		}
 	}
-	put := func(words []Word, start int, weight string) {
-		for i, w := range words {
-			pos := start + i
-			if pos > 16383 {
-				return
+	pos := 1
+	for form := range 3 {
+		for _, text := range []struct {
+			words  []Word
+			weight string
+		}{{title, "A"}, {body, "B"}} {
+			for _, w := range text.words {
+				switch form {
+				case 0:
+					add(w.Surface, pos, text.weight)
+					if w.Accented != "" {
+						add(w.Accented, pos, text.weight)
+					}
+				case 1:
+					add(w.Fi, pos, text.weight)
+				case 2:
+					add(w.Sv, pos, text.weight)
+				}
+				pos++
 			}
-			add(w.Surface, pos, weight)
-			if w.Fi != w.Surface {
-				add(w.Fi, pos, weight)
-			}
-			if w.Sv != w.Surface && w.Sv != w.Fi {
-				add(w.Sv, pos, weight)
-			}
-			if w.Accented != "" {
-				add(w.Accented, pos, weight)
-			}
+			pos++
 		}
 	}
-	put(title, 1, "A")
-	put(body, len(title)+2, "B")
 	var b strings.Builder
 	for i, l := range order {
 		if i > 0 {
