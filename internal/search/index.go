@@ -4,9 +4,9 @@
 // Each searchable row has one document in search_documents (its global ID,
 // kind, the workspace whose readers may see it, and the words of its title
 // and body as Analyse makes them: folded as written, and their Finnish and
-// Swedish stems). The analysis runs in Go, so both databases index the same
-// terms. On PostgreSQL the table carries a weighted tsvector, built in Go
-// with the three forms of a word at the word's position, under a GIN index;
+// Swedish stems, and accented forms). The analysis runs in Go, so both
+// databases index the same terms. On PostgreSQL the table carries tsvectors
+// built in Go, laid out as SQLite's columns (see tsvector), under GIN indexes;
 // on SQLite an FTS4 table (compiled into mattn/go-sqlite3 by default,
 // unlike FTS5) holds one column per form of title and body. Ent hooks keep
 // documents current on every write, inside the writer's transaction;
