@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"kokeilu/ent"
@@ -117,13 +118,25 @@ func onlyTotalCount(ctx context.Context) bool {
 // asksAreas tells whether a pilotStats selection asks for its buckets'
 // municipalities or population (they cost more than the pilots).
 func asksAreas(ctx context.Context) bool {
+	return asksFor(ctx, "buckets", "municipalities", "population")
+}
+
+// asksSnippets tells whether a search connection's selection reads
+// edges.snippet: finding snippets reads every hit's text again.
+func asksSnippets(ctx context.Context) bool {
+	return asksFor(ctx, "edges", "snippet")
+}
+
+// asksFor tells whether the field's selection asks for any of names
+// under its child field parent.
+func asksFor(ctx context.Context, parent string, names ...string) bool {
 	op := graphql.GetOperationContext(ctx)
 	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
-		if f.Name != "buckets" {
+		if f.Name != parent {
 			continue
 		}
-		for _, b := range graphql.CollectFields(op, f.Selections, nil) {
-			if b.Name == "municipalities" || b.Name == "population" {
+		for _, c := range graphql.CollectFields(op, f.Selections, nil) {
+			if slices.Contains(names, c.Name) {
 				return true
 			}
 		}
@@ -166,17 +179,17 @@ func snippet(s *search.Snippet) *model.SearchSnippet {
 
 // searchConnection is a page of search hits as a Relay connection.
 func searchConnection(p *search.Page) *model.SearchResultConnection {
-	conn := &model.SearchResultConnection{Nodes: p.Nodes, TotalCount: p.Total,
+	// Empty, not nil, lists: an empty page is "edges": [], as entgql's
+	// connections answer.
+	conn := &model.SearchResultConnection{Nodes: []ent.Noder{}, Edges: []*model.SearchResultEdge{}, TotalCount: p.Total,
 		PageInfo: &entgql.PageInfo[int]{HasNextPage: p.HasNext, HasPreviousPage: p.HasPrev}}
+	conn.Nodes = append(conn.Nodes, p.Nodes...)
 	for i, n := range p.Nodes {
 		conn.Edges = append(conn.Edges, &model.SearchResultEdge{Node: n, Cursor: entgql.Cursor[int]{ID: p.Positions[i]}, Snippet: snippet(p.Snippets[i])})
 	}
 	if len(conn.Edges) > 0 {
 		conn.PageInfo.StartCursor = &conn.Edges[0].Cursor
 		conn.PageInfo.EndCursor = &conn.Edges[len(conn.Edges)-1].Cursor
-	}
-	if conn.Nodes == nil {
-		conn.Nodes = []ent.Noder{}
 	}
 	return conn
 }

@@ -19,7 +19,7 @@ func (r *queryResolver) Search(ctx context.Context, query string, types []model.
 	for i, t := range types {
 		kinds[i] = search.Kind(t)
 	}
-	page, err := r.search.Find(ctx, r.db(ctx), query, kinds, cursorPosition(after), first, cursorPosition(before), last)
+	page, err := r.search.Find(ctx, r.db(ctx), query, kinds, asksSnippets(ctx), cursorPosition(after), first, cursorPosition(before), last)
 	if err != nil {
 		return nil, err
 	}

@@ -316,10 +316,10 @@ type SearchResultConnection struct {
 	Nodes []ent.Noder `json:"nodes"`
 	// Information to aid in pagination.
 	PageInfo *entgql.PageInfo[int] `json:"pageInfo"`
-	// How many results the viewer may see in all: exact up to 1,000; above
-	// that an estimate, never below 1,001 (on PostgreSQL the planner's
-	// estimate, on SQLite the documents the words match before the type and
-	// readability filters).
+	// How many results the viewer may see in all, counted up to 1,001: exact
+	// up to 1,000, and 1,001 means "more than 1,000" (as search engines show
+	// "1,000+"). Paging reaches the first 1,001 results; refine the query to
+	// see others.
 	TotalCount int `json:"totalCount"`
 }
 

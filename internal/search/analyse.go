@@ -13,15 +13,32 @@ import (
 // AnalyserVersion names how text becomes index terms. Change it whenever
 // Analyse (or the index layout) changes: Install then rebuilds the index of
 // an existing database at start.
-const AnalyserVersion = 3
+const AnalyserVersion = 4
 
-// Word is one word of a text as the index knows it, every form folded by
+// Word is one word of a text as the index knows it, three forms folded by
 // Fold: as written (for prefix matches while typing) and its Snowball
 // Finnish and Swedish stems (so "kunnissa" meets "kunta" and "kommunen"
 // meets "kommuner"). Documents carry no language, so every word gets both
 // stems; a query word matches a document word when either stem agrees.
+//
+// Accented is the word lower-cased with its accents ("åbo"), or empty when
+// it has none (it would equal Surface). Folding is for whole words only:
+// a prefix typed with accents matches words that start with those very
+// letters (Prefix), so "Åbo" does not find "about" although both fold to
+// "abo…"; a prefix typed without accents matches words with or without
+// them ("abo" finds "Åbo" and "about", "aanek" finds "Äänekoski").
 type Word struct {
 	Surface, Fi, Sv string
+	Accented        string
+}
+
+// PrefixForm is the form of w that a prefix match compares: as typed, with
+// its accents when it has any.
+func (w Word) PrefixForm() string {
+	if w.Accented != "" {
+		return w.Accented
+	}
+	return w.Surface
 }
 
 // maxWord bounds a word, in bytes: longer runs of letters are not words.
@@ -38,7 +55,11 @@ func Analyse(text string) []Word {
 			w = clip(w, maxWord)
 		}
 		if f := Fold(w); f != "" {
-			words = append(words, Word{Surface: f, Fi: Fold(stem(w, finnish.Stem)), Sv: Fold(stem(w, swedish.Stem))})
+			word := Word{Surface: f, Fi: Fold(stem(w, finnish.Stem)), Sv: Fold(stem(w, swedish.Stem))}
+			if a := strings.Map(dropMark, w); a != f {
+				word.Accented = a
+			}
+			words = append(words, word)
 		}
 	}
 	return words
@@ -46,6 +67,15 @@ func Analyse(text string) []Word {
 
 func notWordRune(r rune) bool {
 	return !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.Is(unicode.Mn, r)
+}
+
+// dropMark removes a combining accent that NFC left on its own (no
+// precomposed letter): index terms are letters and digits only.
+func dropMark(r rune) rune {
+	if unicode.Is(unicode.Mn, r) {
+		return -1
+	}
+	return r
 }
 
 func stem(w string, fn func(*snowballstem.Env) bool) string {

@@ -4,9 +4,9 @@
 // Each searchable row has one document in search_documents (its global ID,
 // kind, the workspace whose readers may see it, and the words of its title
 // and body as Analyse makes them: folded as written, and their Finnish and
-// Swedish stems). The analysis runs in Go, so both databases index the same
-// terms. On PostgreSQL the table carries a weighted tsvector, built in Go
-// with the three forms of a word at the word's position, under a GIN index;
+// Swedish stems, and accented forms). The analysis runs in Go, so both
+// databases index the same terms. On PostgreSQL the table carries tsvectors
+// built in Go, laid out as SQLite's columns (see tsvector), under GIN indexes;
 // on SQLite an FTS4 table (compiled into mattn/go-sqlite3 by default,
 // unlike FTS5) holds one column per form of title and body. Ent hooks keep
 // documents current on every write, inside the writer's transaction;
@@ -196,7 +196,9 @@ func firstLine(s string) string {
 
 // sqliteSchema: documents in a plain table, text in FTS4 (docid = id),
 // one column per form of the words (Word) of title and body, so a phrase
-// finds its words next to each other in one column; the titles alone again
+// finds its words next to each other in one column, and one of accented
+// forms; the tokenizer keeps accents (the terms are already folded where
+// they should be: Word.Accented must stay apart); the titles alone again
 // in search_title_fts, for the hits ranked first (FTS4 has no column
 // filter for phrases, and titles' lists of documents are short).
 // FTS5 needs the sqlite_fts5 build tag; FTS4 is in the default build.
@@ -204,19 +206,23 @@ var sqliteSchema = []string{
 	`CREATE TABLE IF NOT EXISTS search_documents (
 		id INTEGER PRIMARY KEY, kind TEXT NOT NULL, workspace_id INTEGER)`,
 	`CREATE INDEX IF NOT EXISTS search_documents_workspace_id ON search_documents (workspace_id)`,
-	`CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts4(title, body, title_fi, body_fi, title_sv, body_sv, tokenize=unicode61)`,
-	`CREATE VIRTUAL TABLE IF NOT EXISTS search_title_fts USING fts4(title, title_fi, title_sv, tokenize=unicode61)`,
+	`CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts4(title, body, title_fi, body_fi, title_sv, body_sv, accented,
+		tokenize=unicode61 "remove_diacritics=0")`,
+	`CREATE VIRTUAL TABLE IF NOT EXISTS search_title_fts USING fts4(title, title_fi, title_sv, accented,
+		tokenize=unicode61 "remove_diacritics=0")`,
 }
 
 // postgresSchema: the tsvector is written by Go (tsvector below), titles
-// weighing A, bodies B. These objects live beside the ent schema, not in
+// weighing A, bodies B. The GIN indexes keep their fast-update list of
+// new entries short (128 kB, not the default 4 MB): every search reads
+// the whole list, while a write that fills it moves it into the index. These objects live beside the ent schema, not in
 // the versioned migrations, whose drift check compares ent's tables only.
 var postgresSchema = []string{
 	`CREATE TABLE IF NOT EXISTS search_documents (
 		id bigint PRIMARY KEY, kind text NOT NULL, workspace_id bigint,
 		tsv tsvector NOT NULL, title_tsv tsvector NOT NULL)`,
-	`CREATE INDEX IF NOT EXISTS search_documents_title_tsv ON search_documents USING gin (title_tsv)`,
-	`CREATE INDEX IF NOT EXISTS search_documents_tsv ON search_documents USING gin (tsv)`,
+	`CREATE INDEX IF NOT EXISTS search_documents_title_tsv ON search_documents USING gin (title_tsv) WITH (gin_pending_list_limit = 128)`,
+	`CREATE INDEX IF NOT EXISTS search_documents_tsv ON search_documents USING gin (tsv) WITH (gin_pending_list_limit = 128)`,
 	`CREATE INDEX IF NOT EXISTS search_documents_workspace_id ON search_documents (workspace_id)`,
 }
 
@@ -243,16 +249,18 @@ func (ix *Index) Rebuild(ctx context.Context, client *ent.Client) error {
 }
 
 // rebuild indexes every row of every kind, in batches. On PostgreSQL it
-// then analyses the table: the planner's row estimates of broad searches
-// are the estimated totalCount (Search). On SQLite it merges the FTS4
-// segments that the batches left, so a term's documents are one list.
+// then moves the GIN indexes' fast-update lists into the indexes (searches
+// would read them through) and analyses the table for the planner. On
+// SQLite it merges the FTS4 segments that the batches left, so a term's
+// documents are one list.
 func (ix *Index) rebuild(ctx context.Context, c execQuerier) error {
 	if err := ix.index(ctx, c); err != nil {
 		return err
 	}
 	stmts := []string{`INSERT INTO search_fts(search_fts) VALUES ('optimize')`, `INSERT INTO search_title_fts(search_title_fts) VALUES ('optimize')`}
 	if ix.dialect == dialect.Postgres {
-		stmts = []string{`ANALYZE search_documents`}
+		stmts = []string{`SELECT gin_clean_pending_list('search_documents_tsv'::regclass)`,
+			`SELECT gin_clean_pending_list('search_documents_title_tsv'::regclass)`, `ANALYZE search_documents`}
 	}
 	for _, s := range stmts {
 		if _, err := c.ExecContext(ctx, s); err != nil {
@@ -316,21 +324,36 @@ type document struct {
 }
 
 // columns are the SQLite FTS4 columns of one text: its words as written,
-// their Finnish stems, their Swedish stems, each in the order of the text.
-func columns(words []Word) [3]string {
-	var forms [3][]string
+// their Finnish stems, their Swedish stems, each in the order of the text,
+// and the accented forms of the words that have accents (for prefixes
+// typed with accents only, so their positions do not matter).
+func columns(words []Word) [4]string {
+	var forms [4][]string
 	for _, w := range words {
 		forms[0] = append(forms[0], w.Surface)
 		forms[1] = append(forms[1], w.Fi)
 		forms[2] = append(forms[2], w.Sv)
+		if w.Accented != "" {
+			forms[3] = append(forms[3], w.Accented)
+		}
 	}
-	return [3]string{strings.Join(forms[0], " "), strings.Join(forms[1], " "), strings.Join(forms[2], " ")}
+	var out [4]string
+	for i, f := range forms {
+		out[i] = strings.Join(f, " ")
+	}
+	return out
 }
 
-// tsvector is the PostgreSQL tsvector literal of a document: every form of
-// a word at the word's position, title words weighing A, body words B after
-// a gap of one position (a phrase never spans title and body). PostgreSQL
-// keeps at most 256 positions per lexeme and positions up to 16383.
+// tsvector is the PostgreSQL tsvector literal of a document, laid out as
+// SQLite's FTS4 columns so that both match the same: the words as written
+// (with their accented forms at the same positions), then their Finnish
+// stems, then their Swedish stems, each form in a run of positions of its
+// own: title words (weight A), a gap, body words (B), a gap. A phrase thus
+// matches words next to each other in one form, never across title and
+// body or from one form into another, as in one FTS4 column. Titles are at
+// most 300 characters and bodies maxBody bytes, so the three runs end far
+// below PostgreSQL's last position (16383); a lexeme keeps at most 256
+// positions (a word repeated more often in one text loses the rest).
 func tsvector(title, body []Word) string {
 	type entry struct{ positions []string }
 	lexemes := map[string]*entry{}
@@ -342,27 +365,33 @@ func tsvector(title, body []Word) string {
 			lexemes[lexeme] = e
 			order = append(order, lexeme)
 		}
-		if len(e.positions) < 256 {
+		if len(e.positions) < 256 && pos <= 16383 {
 			e.positions = append(e.positions, fmt.Sprintf("%d%s", pos, weight))
 		}
 	}
-	put := func(words []Word, start int, weight string) {
-		for i, w := range words {
-			pos := start + i
-			if pos > 16383 {
-				return
+	pos := 1
+	for form := range 3 {
+		for _, text := range []struct {
+			words  []Word
+			weight string
+		}{{title, "A"}, {body, "B"}} {
+			for _, w := range text.words {
+				switch form {
+				case 0:
+					add(w.Surface, pos, text.weight)
+					if w.Accented != "" {
+						add(w.Accented, pos, text.weight)
+					}
+				case 1:
+					add(w.Fi, pos, text.weight)
+				case 2:
+					add(w.Sv, pos, text.weight)
+				}
+				pos++
 			}
-			add(w.Surface, pos, weight)
-			if w.Fi != w.Surface {
-				add(w.Fi, pos, weight)
-			}
-			if w.Sv != w.Surface && w.Sv != w.Fi {
-				add(w.Sv, pos, weight)
-			}
+			pos++
 		}
 	}
-	put(title, 1, "A")
-	put(body, len(title)+2, "B")
 	var b strings.Builder
 	for i, l := range order {
 		if i > 0 {
@@ -433,23 +462,21 @@ func (ix *Index) write(ctx context.Context, c execQuerier, docs []document) erro
 			continue
 		}
 		meta := make([]any, 0, 3*len(part))
-		text := make([]any, 0, 7*len(part))
+		text := make([]any, 0, 8*len(part))
+		titles := make([]any, 0, 5*len(part))
 		for _, d := range part {
 			meta = append(meta, d.id, string(d.kind), d.workspace)
 			title, body := columns(Analyse(d.title)), columns(Analyse(d.body))
-			text = append(text, d.id, title[0], body[0], title[1], body[1], title[2], body[2])
+			text = append(text, d.id, title[0], body[0], title[1], body[1], title[2], body[2], strings.TrimSpace(title[3]+" "+body[3]))
+			titles = append(titles, d.id, title[0], title[1], title[2], title[3])
 		}
 		if _, err := c.ExecContext(ctx, `INSERT INTO search_documents (id, kind, workspace_id) VALUES `+placeholders(len(part), 3), meta...); err != nil {
 			return err
 		}
-		if _, err := c.ExecContext(ctx, `INSERT INTO search_fts (docid, title, body, title_fi, body_fi, title_sv, body_sv) VALUES `+placeholders(len(part), 7), text...); err != nil {
+		if _, err := c.ExecContext(ctx, `INSERT INTO search_fts (docid, title, body, title_fi, body_fi, title_sv, body_sv, accented) VALUES `+placeholders(len(part), 8), text...); err != nil {
 			return err
 		}
-		titles := make([]any, 0, 4*len(part))
-		for i := range part {
-			titles = append(titles, text[7*i], text[7*i+1], text[7*i+3], text[7*i+5])
-		}
-		if _, err := c.ExecContext(ctx, `INSERT INTO search_title_fts (docid, title, title_fi, title_sv) VALUES `+placeholders(len(part), 4), titles...); err != nil {
+		if _, err := c.ExecContext(ctx, `INSERT INTO search_title_fts (docid, title, title_fi, title_sv, accented) VALUES `+placeholders(len(part), 5), titles...); err != nil {
 			return err
 		}
 	}

@@ -30,8 +30,9 @@ type Page struct {
 
 // Find runs a search with Relay paging arguments (cursors are rank
 // positions) and loads the hits through c with ctx, so the privacy
-// policies have the last word on every row.
-func (ix *Index) Find(ctx context.Context, c *ent.Client, query string, kinds []Kind, after *int, first *int, before *int, last *int) (*Page, error) {
+// policies have the last word on every row. Snippets are found only when
+// withSnippets.
+func (ix *Index) Find(ctx context.Context, c *ent.Client, query string, kinds []Kind, withSnippets bool, after *int, first *int, before *int, last *int) (*Page, error) {
 	terms := Terms(query)
 	if len(terms) == 0 {
 		return nil, fault.BadInput("query", "query needs at least one letter or digit")
@@ -57,9 +58,11 @@ func (ix *Index) Find(ctx context.Context, c *ent.Client, query string, kinds []
 	if err != nil {
 		return nil, err
 	}
-	snippets, err := ix.snippets(ctx, c, terms, hits)
-	if err != nil {
-		return nil, err
+	var snippets map[int]Snippet
+	if withSnippets {
+		if snippets, err = ix.snippets(ctx, c, terms, hits); err != nil {
+			return nil, err
+		}
 	}
 	p := &Page{Total: total, HasPrev: start > 0, HasNext: end < total}
 	nodes, err := load(ctx, c, hits)

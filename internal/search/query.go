@@ -2,7 +2,6 @@ package search
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -29,88 +28,40 @@ type Hit struct {
 	Kind Kind
 }
 
-// exactUpTo is the most hits counted one by one: above it, totalCount is
-// an estimate (see Search), as counting tens of thousands of readable hits
-// would cost more than finding the page.
+// exactUpTo is the most hits counted: a search that finds more reports
+// exactUpTo+1 ("more than 1,000", as search engines show "1,000+"), and
+// its results page up to that position. Counting tens of thousands of
+// hits of a broad word would cost far more than finding its first page.
 const exactUpTo = 1000
 
 // Search returns a page of hits for the viewer of ctx and how many hits
-// there are in all. Order: documents whose title (name) holds every term
-// come first, then the others; within each group the most recently indexed
-// row (highest id) first. Both groups are read in the index's own order and
-// stop at the page, so a broad word costs no more than a rare one.
+// there are in all, at most exactUpTo+1. Order: documents whose title
+// (name) holds every term come first, then the others; within each group
+// the most recently indexed row (highest id) first. Contents of workspaces
+// whose contents the viewer may not read are left out of the hits and of
+// the count, by the predicate the privacy policies use.
 //
-// The total is exact up to exactUpTo hits. Above that it is an estimate,
-// never less than exactUpTo+1: on PostgreSQL the planner's estimate of the
-// rows of the search, on SQLite the documents that match the words before
-// the type and readability filters (an upper bound; and when those are
-// more than exactUpTo, SQLite reports them even if fewer pass the filters). Contents of
-// workspaces whose contents the viewer may not read are left out of the
-// hits and of the exact count, by the predicate the privacy policies use.
+// Every statement stops early: each group is read in the index's own
+// order (docid descending) up to the page, and the count goes up to
+// exactUpTo+1 in the titles first, which are short, so a broad word whose
+// titles alone pass the cap never reads its bodies' long lists.
 func (ix *Index) Search(ctx context.Context, c *ent.Client, q Query) ([]Hit, int, error) {
 	if len(q.Terms) == 0 {
 		return nil, 0, nil
 	}
-	pg := ix.dialect == dialect.Postgres
-	// A set of hits is where it is read from and the condition there.
-	type set struct {
-		from string
-		cond func(*builder) string
+	st := ix.statements(ctx, q)
+	total, err := st.count(ctx, c, st.title)
+	if err == nil && total <= exactUpTo {
+		total, err = st.count(ctx, c, st.all)
 	}
-	var all, title, rest set
-	if pg {
-		tsquery := func(b *builder) string { return b.arg(TSQuery(q.Terms)) + `::tsquery` }
-		all = set{`search_documents d`, func(b *builder) string { return `d.tsv @@ ` + tsquery(b) }}
-		title = set{`search_documents d`, func(b *builder) string { return `d.title_tsv @@ ` + tsquery(b) }}
-		rest = set{`search_documents d`, func(b *builder) string {
-			return `d.tsv @@ ` + tsquery(b) + ` AND NOT d.title_tsv @@ ` + tsquery(b)
-		}}
-	} else {
-		all = set{`search_fts JOIN search_documents d ON d.id = search_fts.docid`,
-			func(b *builder) string { return `search_fts MATCH ` + b.arg(FTSMatch(q.Terms)) }}
-		title = set{`search_title_fts JOIN search_documents d ON d.id = search_title_fts.docid`,
-			func(b *builder) string { return `search_title_fts MATCH ` + b.arg(FTSMatch(q.Terms)) }}
-		rest = set{all.from, func(b *builder) string {
-			return all.cond(b) + ` AND d.id NOT IN (SELECT docid FROM search_title_fts WHERE search_title_fts MATCH ` + b.arg(FTSMatch(q.Terms)) + `)`
-		}}
-	}
-	visible := readable(ctx)
-	// statement writes head FROM … WHERE the set's condition AND the
-	// filters, tail, with its own arguments.
-	statement := func(head string, hits set, tail string) (string, []any) {
-		b := &builder{postgres: pg}
-		where := []string{hits.cond(b)}
-		if len(q.Kinds) > 0 {
-			ks := make([]string, len(q.Kinds))
-			for i, k := range q.Kinds {
-				ks[i] = b.arg(string(k))
-			}
-			where = append(where, `d.kind IN (`+strings.Join(ks, ", ")+`)`)
-		}
-		if visible != nil {
-			where = append(where, `(d.workspace_id IS NULL OR d.workspace_id IN (`+b.sub(visible)+`))`)
-		}
-		return head + ` FROM ` + hits.from + ` WHERE ` + strings.Join(where, ` AND `) + tail, b.args
-	}
-
-	query, args := statement(`SELECT count(*) FROM (SELECT 1`, all, fmt.Sprintf(` LIMIT %d) x`, exactUpTo+1))
-	total, err := ix.count(ctx, c, q.Terms, query, args)
 	if err != nil {
 		return nil, 0, err
-	}
-	if total > exactUpTo && pg {
-		query, args = statement(`SELECT 1`, all, ``)
-		if total, err = planRows(ctx, c, query, args); err != nil {
-			return nil, 0, err
-		}
-		total = max(total, exactUpTo+1)
 	}
 	offset, limit := q.Window(total)
 	if limit <= 0 || offset >= total {
 		return nil, total, nil
 	}
-	ids := func(from set, limit, offset int) ([]Hit, error) {
-		query, args := statement(`SELECT d.id, d.kind`, from, fmt.Sprintf(` ORDER BY d.id DESC LIMIT %d OFFSET %d`, limit, offset))
+	ids := func(query string, args []any) ([]Hit, error) {
 		rows, err := c.QueryContext(ctx, query, args...)
 		if err != nil {
 			return nil, err
@@ -128,13 +79,13 @@ func (ix *Index) Search(ctx context.Context, c *ent.Client, q Query) ([]Hit, int
 	}
 	// Title hits up to the end of the page: how many there are before it
 	// tells where the other hits start.
-	first, err := ids(title, offset+limit, 0)
+	first, err := ids(st.page(st.title, offset+limit, 0))
 	if err != nil {
 		return nil, 0, err
 	}
 	hits := first[min(offset, len(first)):]
 	if len(first) < offset+limit {
-		others, err := ids(rest, limit-len(hits), max(0, offset-len(first)))
+		others, err := ids(st.page(st.rest, limit-len(hits), max(0, offset-len(first))))
 		if err != nil {
 			return nil, 0, err
 		}
@@ -143,46 +94,73 @@ func (ix *Index) Search(ctx context.Context, c *ent.Client, q Query) ([]Hit, int
 	return hits, total, nil
 }
 
-// count is the exact number of hits up to exactUpTo, from the statement
-// exact (with its arguments); on SQLite above that, the documents the words
-// match before the filters. SQLite counts those first: FTS4 reads a term's
-// whole list of documents for any query, so one count of a broad word
-// spares the join of every hit to its document.
-func (ix *Index) count(ctx context.Context, c execQuerier, terms []Term, exact string, args []any) (int, error) {
-	if ix.dialect != dialect.Postgres {
-		n, err := scanInt(ctx, c, `SELECT count(*) FROM search_fts WHERE search_fts MATCH ?`, FTSMatch(terms))
-		if err != nil || n > exactUpTo {
-			return n, err
-		}
-	}
-	return scanInt(ctx, c, exact, args...)
+// statements writes the SQL of one search on either database.
+type statements struct {
+	postgres bool
+	q        Query
+	visible  func(*entsql.Selector) // nil: everything is readable
+	// The sets of hits: every hit, title hits, the others.
+	all, title, rest set
 }
 
-// planRows is PostgreSQL's estimate of the rows of query.
-func planRows(ctx context.Context, c execQuerier, query string, args []any) (int, error) {
-	rows, err := c.QueryContext(ctx, `EXPLAIN (FORMAT JSON) `+query, args...)
-	if err != nil {
-		return 0, err
+// set is where a set of hits is read from, its condition there, and the
+// column of the index's order (a docid, so SQLite's FTS4 returns its hits
+// in that order instead of sorting them).
+type set struct {
+	from  string
+	cond  func(*builder) string
+	order string
+}
+
+func (ix *Index) statements(ctx context.Context, q Query) *statements {
+	st := &statements{postgres: ix.dialect == dialect.Postgres, q: q, visible: readable(ctx)}
+	if st.postgres {
+		tsquery := func(b *builder) string { return b.arg(TSQuery(q.Terms)) + `::tsquery` }
+		st.all = set{`search_documents d`, func(b *builder) string { return `d.tsv @@ ` + tsquery(b) }, `d.id`}
+		st.title = set{`search_documents d`, func(b *builder) string { return `d.title_tsv @@ ` + tsquery(b) }, `d.id`}
+		st.rest = set{`search_documents d`, func(b *builder) string {
+			return `d.tsv @@ ` + tsquery(b) + ` AND NOT d.title_tsv @@ ` + tsquery(b)
+		}, `d.id`}
+		return st
 	}
-	defer rows.Close()
-	var plan []byte
-	if rows.Next() {
-		if err := rows.Scan(&plan); err != nil {
-			return 0, err
+	match := func(table string) func(b *builder) string {
+		return func(b *builder) string { return table + ` MATCH ` + b.arg(FTSMatch(q.Terms)) }
+	}
+	st.all = set{`search_fts JOIN search_documents d ON d.id = search_fts.docid`, match(`search_fts`), `search_fts.docid`}
+	st.title = set{`search_title_fts JOIN search_documents d ON d.id = search_title_fts.docid`, match(`search_title_fts`), `search_title_fts.docid`}
+	st.rest = set{st.all.from, func(b *builder) string {
+		return match(`search_fts`)(b) + ` AND search_fts.docid NOT IN (SELECT docid FROM search_title_fts WHERE ` + match(`search_title_fts`)(b) + `)`
+	}, st.all.order}
+	return st
+}
+
+// statement writes head FROM … WHERE the set's condition AND the
+// filters (types, readability), tail, with its own arguments.
+func (st *statements) statement(head string, hits set, tail string) (string, []any) {
+	b := &builder{postgres: st.postgres}
+	where := []string{hits.cond(b)}
+	if len(st.q.Kinds) > 0 {
+		ks := make([]string, len(st.q.Kinds))
+		for i, k := range st.q.Kinds {
+			ks[i] = b.arg(string(k))
 		}
+		where = append(where, `d.kind IN (`+strings.Join(ks, ", ")+`)`)
 	}
-	if err := rows.Err(); err != nil {
-		return 0, err
+	if st.visible != nil {
+		where = append(where, `(d.workspace_id IS NULL OR d.workspace_id IN (`+b.sub(st.visible)+`))`)
 	}
-	var out []struct {
-		Plan struct {
-			Rows float64 `json:"Plan Rows"`
-		}
-	}
-	if err := json.Unmarshal(plan, &out); err != nil || len(out) == 0 {
-		return 0, fmt.Errorf("search estimate: %s: %v", plan, err)
-	}
-	return int(out[0].Plan.Rows), nil
+	return head + ` FROM ` + hits.from + ` WHERE ` + strings.Join(where, ` AND `) + tail, b.args
+}
+
+// count counts the hits of a set up to exactUpTo+1.
+func (st *statements) count(ctx context.Context, c execQuerier, hits set) (int, error) {
+	query, args := st.statement(`SELECT count(*) FROM (SELECT 1`, hits, fmt.Sprintf(` LIMIT %d) x`, exactUpTo+1))
+	return scanInt(ctx, c, query, args...)
+}
+
+// page reads limit hits of a set after skipping offset, newest first.
+func (st *statements) page(hits set, limit, offset int) (string, []any) {
+	return st.statement(`SELECT d.id, d.kind`, hits, fmt.Sprintf(` ORDER BY %s DESC LIMIT %d OFFSET %d`, hits.order, limit, offset))
 }
 
 // readable is the predicate of workspaces whose contents the viewer of ctx
@@ -232,18 +210,19 @@ func (b *builder) sub(pred func(*entsql.Selector)) string {
 // only, so nothing in them is an operator of either query language.
 
 // alternatives are the index terms one query word matches, as (stem, is
-// prefix) pairs without repeats.
+// prefix) pairs without repeats. A prefix is the word as typed
+// (Word.PrefixForm): with accents, it matches the accented forms only.
 func alternatives(w Word, prefix bool) [][2]string {
 	var alts [][2]string
 	for i, stem := range []string{w.Fi, w.Sv} {
 		// A stem that the prefix matches anyway costs a second lookup.
-		if (i == 1 && stem == w.Fi) || (prefix && strings.HasPrefix(stem, w.Surface)) {
+		if (i == 1 && stem == w.Fi) || (prefix && strings.HasPrefix(stem, w.PrefixForm())) {
 			continue
 		}
 		alts = append(alts, [2]string{stem, ""})
 	}
 	if prefix {
-		alts = append(alts, [2]string{w.Surface, "*"})
+		alts = append(alts, [2]string{w.PrefixForm(), "*"})
 	}
 	return alts
 }

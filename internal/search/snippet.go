@@ -37,7 +37,7 @@ func newMatcher(terms []Term) matcher {
 			m.heads[head(w.Fi)], m.heads[head(w.Sv)] = true, true
 		}
 		if t.Prefix {
-			m.prefixes = append(m.prefixes, t.Words[0].Surface)
+			m.prefixes = append(m.prefixes, t.Words[0].PrefixForm())
 			m.heads[head(t.Words[0].Surface)] = true
 		}
 	}
@@ -57,7 +57,8 @@ func (m matcher) matches(w Word) bool {
 		return true
 	}
 	for _, p := range m.prefixes {
-		if strings.HasPrefix(w.Surface, p) {
+		// As the index: an accented prefix meets the accented form only.
+		if strings.HasPrefix(w.Surface, p) || (w.Accented != "" && strings.HasPrefix(w.Accented, p)) {
 			return true
 		}
 	}

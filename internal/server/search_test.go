@@ -110,6 +110,20 @@ func TestSearch(t *testing.T) {
 		if l := labels(a.search("abo akad", nil)); !slices.Equal(l, []string{"Åbo Akademi"}) {
 			t.Errorf("abo akad: %v", l)
 		}
+		// Accents typed are kept in a prefix: "Åbo" and "Åb" do not find
+		// "about" (both fold to "abo…"); typed without them, a prefix
+		// finds both.
+		c.Pilot.Create().SetTitle("About the pilot").ExecX(ctx)
+		for q, want := range map[string][]string{
+			"Åbo": {"Åbo Akademi"}, "åb": {"Åbo Akademi"}, "ÅBO akademi": {"Åbo Akademi"},
+			"abo": {"About the pilot", "Åbo Akademi"}, "abou": {"About the pilot"},
+		} {
+			l := labels(a.search(q, map[string]any{"types": []string{"PILOT", "ORGANIZATION"}}))
+			slices.Sort(l)
+			if !slices.Equal(l, want) {
+				t.Errorf("%s: %q, want %q", q, l, want)
+			}
+		}
 		if l := labels(a.search("ÄÄNEKOSKI perustulo", nil)); len(l) != 0 {
 			t.Errorf("words that no row has together: %v", l)
 		}
