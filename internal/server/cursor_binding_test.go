@@ -205,7 +205,19 @@ func TestCursorBelongsToItsList(t *testing.T) {
 			from := rapid.SampledFrom(lists).Draw(rt, "from")
 			fromOrder := drawOrdering(rt, from.orders, "fromOrder")
 			to, toOrder := from, fromOrder
-			if rapid.IntRange(0, 2).Draw(rt, "other?") > 0 {
+			switch rapid.IntRange(0, 3).Draw(rt, "to?") {
+			case 0: // the same list and order
+			case 1: // another list of the type, in the same order
+				var same []pagedList
+				for _, l := range lists {
+					if l.typ == from.typ && l.search == "" && from.search == "" {
+						same = append(same, l)
+					}
+				}
+				if len(same) > 0 {
+					to = rapid.SampledFrom(same).Draw(rt, "sameType")
+				}
+			default:
 				to = rapid.SampledFrom(lists).Draw(rt, "to")
 				toOrder = drawOrdering(rt, to.orders, "toOrder")
 			}
