@@ -254,6 +254,10 @@ func (_q *DiscussionQuery) collectField(ctx context.Context, oneNode bool, opCtx
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
+			cursors, err := pager.cursors(args.after, args.before)
+			if err != nil {
+				return err
+			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
@@ -304,8 +308,8 @@ func (_q *DiscussionQuery) collectField(ctx context.Context, oneNode bool, opCtx
 			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
 				continue
 			}
-			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
-				return err
+			for _, c := range cursors {
+				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
 			if field := collectedField(ctx, path...); field != nil {
@@ -909,6 +913,10 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
+			cursors, err := pager.cursors(args.after, args.before)
+			if err != nil {
+				return err
+			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
@@ -963,8 +971,8 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
 				continue
 			}
-			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
-				return err
+			for _, c := range cursors {
+				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
 			if field := collectedField(ctx, path...); field != nil {
@@ -1001,6 +1009,10 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 				return fmt.Errorf("create new pager in path %q: %w", path, err)
 			}
 			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			cursors, err := pager.cursors(args.after, args.before)
+			if err != nil {
 				return err
 			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
@@ -1053,8 +1065,8 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
 				continue
 			}
-			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
-				return err
+			for _, c := range cursors {
+				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
 			if field := collectedField(ctx, path...); field != nil {
@@ -1091,6 +1103,10 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 				return fmt.Errorf("create new pager in path %q: %w", path, err)
 			}
 			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			cursors, err := pager.cursors(args.after, args.before)
+			if err != nil {
 				return err
 			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
@@ -1147,8 +1163,8 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
 				continue
 			}
-			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
-				return err
+			for _, c := range cursors {
+				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
 			if field := collectedField(ctx, path...); field != nil {
@@ -1185,6 +1201,10 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 				return fmt.Errorf("create new pager in path %q: %w", path, err)
 			}
 			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			cursors, err := pager.cursors(args.after, args.before)
+			if err != nil {
 				return err
 			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
@@ -1237,8 +1257,8 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
 				continue
 			}
-			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
-				return err
+			for _, c := range cursors {
+				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
 			if field := collectedField(ctx, path...); field != nil {
@@ -1275,6 +1295,10 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 				return fmt.Errorf("create new pager in path %q: %w", path, err)
 			}
 			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			cursors, err := pager.cursors(args.after, args.before)
+			if err != nil {
 				return err
 			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
@@ -1331,8 +1355,8 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
 				continue
 			}
-			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
-				return err
+			for _, c := range cursors {
+				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
 			if field := collectedField(ctx, path...); field != nil {
@@ -1526,6 +1550,10 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
+			cursors, err := pager.cursors(args.after, args.before)
+			if err != nil {
+				return err
+			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
@@ -1580,8 +1608,8 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
 				continue
 			}
-			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
-				return err
+			for _, c := range cursors {
+				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
 			if field := collectedField(ctx, path...); field != nil {
@@ -1618,6 +1646,10 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				return fmt.Errorf("create new pager in path %q: %w", path, err)
 			}
 			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			cursors, err := pager.cursors(args.after, args.before)
+			if err != nil {
 				return err
 			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
@@ -1674,8 +1706,8 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
 				continue
 			}
-			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
-				return err
+			for _, c := range cursors {
+				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
 			if field := collectedField(ctx, path...); field != nil {
@@ -1712,6 +1744,10 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				return fmt.Errorf("create new pager in path %q: %w", path, err)
 			}
 			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			cursors, err := pager.cursors(args.after, args.before)
+			if err != nil {
 				return err
 			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
@@ -1768,8 +1804,8 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
 				continue
 			}
-			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
-				return err
+			for _, c := range cursors {
+				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
 			if field := collectedField(ctx, path...); field != nil {
@@ -1806,6 +1842,10 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				return fmt.Errorf("create new pager in path %q: %w", path, err)
 			}
 			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			cursors, err := pager.cursors(args.after, args.before)
+			if err != nil {
 				return err
 			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
@@ -1858,8 +1898,8 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
 				continue
 			}
-			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
-				return err
+			for _, c := range cursors {
+				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
 			if field := collectedField(ctx, path...); field != nil {
@@ -1920,6 +1960,10 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
+			cursors, err := pager.cursors(args.after, args.before)
+			if err != nil {
+				return err
+			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
@@ -1970,8 +2014,8 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
 				continue
 			}
-			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
-				return err
+			for _, c := range cursors {
+				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
 			if field := collectedField(ctx, path...); field != nil {
@@ -2314,6 +2358,10 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
+			cursors, err := pager.cursors(args.after, args.before)
+			if err != nil {
+				return err
+			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
@@ -2368,8 +2416,8 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
 				continue
 			}
-			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
-				return err
+			for _, c := range cursors {
+				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
 			if field := collectedField(ctx, path...); field != nil {
@@ -2419,6 +2467,10 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 				return fmt.Errorf("create new pager in path %q: %w", path, err)
 			}
 			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			cursors, err := pager.cursors(args.after, args.before)
+			if err != nil {
 				return err
 			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
@@ -2475,8 +2527,8 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
 				continue
 			}
-			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
-				return err
+			for _, c := range cursors {
+				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
 			if field := collectedField(ctx, path...); field != nil {
@@ -2539,6 +2591,10 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
+			cursors, err := pager.cursors(args.after, args.before)
+			if err != nil {
+				return err
+			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
@@ -2589,8 +2645,8 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
 				continue
 			}
-			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
-				return err
+			for _, c := range cursors {
+				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
 			if field := collectedField(ctx, path...); field != nil {
@@ -2780,6 +2836,10 @@ func (_q *OrganizationQuery) collectField(ctx context.Context, oneNode bool, opC
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
+			cursors, err := pager.cursors(args.after, args.before)
+			if err != nil {
+				return err
+			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
@@ -2834,8 +2894,8 @@ func (_q *OrganizationQuery) collectField(ctx context.Context, oneNode bool, opC
 			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
 				continue
 			}
-			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
-				return err
+			for _, c := range cursors {
+				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
 			if field := collectedField(ctx, path...); field != nil {
@@ -2872,6 +2932,10 @@ func (_q *OrganizationQuery) collectField(ctx context.Context, oneNode bool, opC
 				return fmt.Errorf("create new pager in path %q: %w", path, err)
 			}
 			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			cursors, err := pager.cursors(args.after, args.before)
+			if err != nil {
 				return err
 			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
@@ -2928,8 +2992,8 @@ func (_q *OrganizationQuery) collectField(ctx context.Context, oneNode bool, opC
 			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
 				continue
 			}
-			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
-				return err
+			for _, c := range cursors {
+				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
 			if field := collectedField(ctx, path...); field != nil {
@@ -3104,6 +3168,10 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
+			cursors, err := pager.cursors(args.after, args.before)
+			if err != nil {
+				return err
+			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
@@ -3158,8 +3226,8 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
 				continue
 			}
-			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
-				return err
+			for _, c := range cursors {
+				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
 			if field := collectedField(ctx, path...); field != nil {
@@ -3196,6 +3264,10 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				return fmt.Errorf("create new pager in path %q: %w", path, err)
 			}
 			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			cursors, err := pager.cursors(args.after, args.before)
+			if err != nil {
 				return err
 			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
@@ -3252,8 +3324,8 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
 				continue
 			}
-			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
-				return err
+			for _, c := range cursors {
+				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
 			if field := collectedField(ctx, path...); field != nil {
@@ -3290,6 +3362,10 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				return fmt.Errorf("create new pager in path %q: %w", path, err)
 			}
 			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			cursors, err := pager.cursors(args.after, args.before)
+			if err != nil {
 				return err
 			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
@@ -3346,8 +3422,8 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
 				continue
 			}
-			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
-				return err
+			for _, c := range cursors {
+				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
 			if field := collectedField(ctx, path...); field != nil {
@@ -3384,6 +3460,10 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				return fmt.Errorf("create new pager in path %q: %w", path, err)
 			}
 			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			cursors, err := pager.cursors(args.after, args.before)
+			if err != nil {
 				return err
 			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
@@ -3440,8 +3520,8 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
 				continue
 			}
-			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
-				return err
+			for _, c := range cursors {
+				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
 			if field := collectedField(ctx, path...); field != nil {
@@ -3502,6 +3582,10 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
+			cursors, err := pager.cursors(args.after, args.before)
+			if err != nil {
+				return err
+			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
@@ -3556,8 +3640,8 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
 				continue
 			}
-			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
-				return err
+			for _, c := range cursors {
+				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
 			if field := collectedField(ctx, path...); field != nil {
@@ -3594,6 +3678,10 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				return fmt.Errorf("create new pager in path %q: %w", path, err)
 			}
 			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			cursors, err := pager.cursors(args.after, args.before)
+			if err != nil {
 				return err
 			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
@@ -3650,8 +3738,8 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
 				continue
 			}
-			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
-				return err
+			for _, c := range cursors {
+				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
 			if field := collectedField(ctx, path...); field != nil {
@@ -3873,6 +3961,10 @@ func (_q *PostQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
+			cursors, err := pager.cursors(args.after, args.before)
+			if err != nil {
+				return err
+			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
@@ -3923,8 +4015,8 @@ func (_q *PostQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
 				continue
 			}
-			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
-				return err
+			for _, c := range cursors {
+				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
 			if field := collectedField(ctx, path...); field != nil {
@@ -4073,6 +4165,10 @@ func (_q *RegionQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
+			cursors, err := pager.cursors(args.after, args.before)
+			if err != nil {
+				return err
+			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
@@ -4123,8 +4219,8 @@ func (_q *RegionQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
 				continue
 			}
-			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
-				return err
+			for _, c := range cursors {
+				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
 			if field := collectedField(ctx, path...); field != nil {
@@ -4161,6 +4257,10 @@ func (_q *RegionQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				return fmt.Errorf("create new pager in path %q: %w", path, err)
 			}
 			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			cursors, err := pager.cursors(args.after, args.before)
+			if err != nil {
 				return err
 			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
@@ -4213,8 +4313,8 @@ func (_q *RegionQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
 				continue
 			}
-			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
-				return err
+			for _, c := range cursors {
+				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
 			if field := collectedField(ctx, path...); field != nil {
@@ -4637,6 +4737,10 @@ func (_q *ThemeQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
+			cursors, err := pager.cursors(args.after, args.before)
+			if err != nil {
+				return err
+			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
@@ -4691,8 +4795,8 @@ func (_q *ThemeQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
 				continue
 			}
-			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
-				return err
+			for _, c := range cursors {
+				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
 			if field := collectedField(ctx, path...); field != nil {
@@ -4841,6 +4945,10 @@ func (_q *UserQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
+			cursors, err := pager.cursors(args.after, args.before)
+			if err != nil {
+				return err
+			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
@@ -4891,8 +4999,8 @@ func (_q *UserQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
 				continue
 			}
-			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
-				return err
+			for _, c := range cursors {
+				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
 			if field := collectedField(ctx, path...); field != nil {
@@ -5069,6 +5177,10 @@ func (_q *WellbeingCountyQuery) collectField(ctx context.Context, oneNode bool, 
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
+			cursors, err := pager.cursors(args.after, args.before)
+			if err != nil {
+				return err
+			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
@@ -5119,8 +5231,8 @@ func (_q *WellbeingCountyQuery) collectField(ctx context.Context, oneNode bool, 
 			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
 				continue
 			}
-			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
-				return err
+			for _, c := range cursors {
+				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
 			if field := collectedField(ctx, path...); field != nil {
@@ -5157,6 +5269,10 @@ func (_q *WellbeingCountyQuery) collectField(ctx context.Context, oneNode bool, 
 				return fmt.Errorf("create new pager in path %q: %w", path, err)
 			}
 			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			cursors, err := pager.cursors(args.after, args.before)
+			if err != nil {
 				return err
 			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
@@ -5213,8 +5329,8 @@ func (_q *WellbeingCountyQuery) collectField(ctx context.Context, oneNode bool, 
 			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
 				continue
 			}
-			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
-				return err
+			for _, c := range cursors {
+				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
 			if field := collectedField(ctx, path...); field != nil {
@@ -5400,6 +5516,10 @@ func (_q *WorkshopQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
+			cursors, err := pager.cursors(args.after, args.before)
+			if err != nil {
+				return err
+			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
@@ -5450,8 +5570,8 @@ func (_q *WorkshopQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
 				continue
 			}
-			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
-				return err
+			for _, c := range cursors {
+				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
 			if field := collectedField(ctx, path...); field != nil {
@@ -5777,6 +5897,10 @@ func (_q *WorkspaceQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
+			cursors, err := pager.cursors(args.after, args.before)
+			if err != nil {
+				return err
+			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
@@ -5831,8 +5955,8 @@ func (_q *WorkspaceQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
 				continue
 			}
-			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
-				return err
+			for _, c := range cursors {
+				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
 			if field := collectedField(ctx, path...); field != nil {

@@ -202,6 +202,7 @@ type adoptionPager struct {
 	reverse bool
 	order   []*AdoptionOrder
 	filter  func(*AdoptionQuery) (*AdoptionQuery, error)
+	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
 }
 
 func newAdoptionPager(opts []AdoptionPaginateOption, reverse bool) (*adoptionPager, error) {
@@ -221,6 +222,11 @@ func newAdoptionPager(opts []AdoptionPaginateOption, reverse bool) (*adoptionPag
 			}
 		}
 	}
+	terms := make([]paging.Term, len(pager.order))
+	for i, o := range pager.order {
+		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
+	}
+	pager.tag = paging.Tag("Adoption", terms...)
 	return pager, nil
 }
 
@@ -236,27 +242,21 @@ func (p *adoptionPager) toCursor(_m *Adoption) Cursor {
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return Cursor{ID: _m.ID, Value: cs_}
+	return paging.NewCursor(_m.ID, p.tag, cs_...)
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
 func (p *adoptionPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind, Null: o.Field.null}
 	}
 	return keys
 }
 
-func (p *adoptionPager) applyCursors(query *AdoptionQuery, after, before *Cursor) (*AdoptionQuery, error) {
-	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultAdoptionOrder.Field.column)
-	if err != nil {
-		return nil, err
-	}
-	for _, predicate := range predicates {
-		query = query.Where(predicate)
-	}
-	return query, nil
+// cursors are the predicates of the rows beyond after and before.
+func (p *adoptionPager) cursors(after, before *Cursor) ([]func(*sql.Selector), error) {
+	return paging.CursorPredicates(after, before, p.tag, p.keys(), DefaultAdoptionOrder.Field.column)
 }
 
 func (p *adoptionPager) applyOrder(query *AdoptionQuery) *AdoptionQuery {
@@ -308,6 +308,10 @@ func (_m *AdoptionQuery) Paginate(
 	if _m, err = pager.applyFilter(_m); err != nil {
 		return nil, err
 	}
+	cursors, err := pager.cursors(after, before)
+	if err != nil {
+		return nil, err
+	}
 	conn := &AdoptionConnection{Edges: []*AdoptionEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
@@ -326,8 +330,8 @@ func (_m *AdoptionQuery) Paginate(
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
-		return nil, err
+	for _, c := range cursors {
+		_m.Where(c)
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {
@@ -386,6 +390,7 @@ var (
 		column: adoption.FieldAdoptedOn,
 		toTerm: adoption.ByAdoptedOn,
 		kind:   paging.Time,
+		null:   true,
 		toCursor: func(_m *Adoption) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -440,6 +445,7 @@ type AdoptionOrderField struct {
 	column   string      // field or computed.
 	zero     string      // the SQL literal NULL reads as, if any (Kokeilu).
 	kind     paging.Kind // what its cursor values must be (Kokeilu).
+	null     bool        // whether it may be NULL, so its cursors nil (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) adoption.OrderOption
 	toCursor func(*Adoption) Cursor
 }
@@ -558,6 +564,7 @@ type discussionPager struct {
 	reverse bool
 	order   []*DiscussionOrder
 	filter  func(*DiscussionQuery) (*DiscussionQuery, error)
+	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
 }
 
 func newDiscussionPager(opts []DiscussionPaginateOption, reverse bool) (*discussionPager, error) {
@@ -577,6 +584,11 @@ func newDiscussionPager(opts []DiscussionPaginateOption, reverse bool) (*discuss
 			}
 		}
 	}
+	terms := make([]paging.Term, len(pager.order))
+	for i, o := range pager.order {
+		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
+	}
+	pager.tag = paging.Tag("Discussion", terms...)
 	return pager, nil
 }
 
@@ -592,27 +604,21 @@ func (p *discussionPager) toCursor(_m *Discussion) Cursor {
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return Cursor{ID: _m.ID, Value: cs_}
+	return paging.NewCursor(_m.ID, p.tag, cs_...)
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
 func (p *discussionPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind, Null: o.Field.null}
 	}
 	return keys
 }
 
-func (p *discussionPager) applyCursors(query *DiscussionQuery, after, before *Cursor) (*DiscussionQuery, error) {
-	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultDiscussionOrder.Field.column)
-	if err != nil {
-		return nil, err
-	}
-	for _, predicate := range predicates {
-		query = query.Where(predicate)
-	}
-	return query, nil
+// cursors are the predicates of the rows beyond after and before.
+func (p *discussionPager) cursors(after, before *Cursor) ([]func(*sql.Selector), error) {
+	return paging.CursorPredicates(after, before, p.tag, p.keys(), DefaultDiscussionOrder.Field.column)
 }
 
 func (p *discussionPager) applyOrder(query *DiscussionQuery) *DiscussionQuery {
@@ -664,6 +670,10 @@ func (_m *DiscussionQuery) Paginate(
 	if _m, err = pager.applyFilter(_m); err != nil {
 		return nil, err
 	}
+	cursors, err := pager.cursors(after, before)
+	if err != nil {
+		return nil, err
+	}
 	conn := &DiscussionConnection{Edges: []*DiscussionEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
@@ -682,8 +692,8 @@ func (_m *DiscussionQuery) Paginate(
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
-		return nil, err
+	for _, c := range cursors {
+		_m.Where(c)
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {
@@ -772,6 +782,7 @@ var (
 		column: discussion.FieldLastPostAt,
 		toTerm: discussion.ByLastPostAt,
 		kind:   paging.Time,
+		null:   true,
 		toCursor: func(_m *Discussion) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -834,6 +845,7 @@ type DiscussionOrderField struct {
 	column   string      // field or computed.
 	zero     string      // the SQL literal NULL reads as, if any (Kokeilu).
 	kind     paging.Kind // what its cursor values must be (Kokeilu).
+	null     bool        // whether it may be NULL, so its cursors nil (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) discussion.OrderOption
 	toCursor func(*Discussion) Cursor
 }
@@ -952,6 +964,7 @@ type linkPager struct {
 	reverse bool
 	order   []*LinkOrder
 	filter  func(*LinkQuery) (*LinkQuery, error)
+	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
 }
 
 func newLinkPager(opts []LinkPaginateOption, reverse bool) (*linkPager, error) {
@@ -971,6 +984,11 @@ func newLinkPager(opts []LinkPaginateOption, reverse bool) (*linkPager, error) {
 			}
 		}
 	}
+	terms := make([]paging.Term, len(pager.order))
+	for i, o := range pager.order {
+		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
+	}
+	pager.tag = paging.Tag("Link", terms...)
 	return pager, nil
 }
 
@@ -986,27 +1004,21 @@ func (p *linkPager) toCursor(_m *Link) Cursor {
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return Cursor{ID: _m.ID, Value: cs_}
+	return paging.NewCursor(_m.ID, p.tag, cs_...)
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
 func (p *linkPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind, Null: o.Field.null}
 	}
 	return keys
 }
 
-func (p *linkPager) applyCursors(query *LinkQuery, after, before *Cursor) (*LinkQuery, error) {
-	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultLinkOrder.Field.column)
-	if err != nil {
-		return nil, err
-	}
-	for _, predicate := range predicates {
-		query = query.Where(predicate)
-	}
-	return query, nil
+// cursors are the predicates of the rows beyond after and before.
+func (p *linkPager) cursors(after, before *Cursor) ([]func(*sql.Selector), error) {
+	return paging.CursorPredicates(after, before, p.tag, p.keys(), DefaultLinkOrder.Field.column)
 }
 
 func (p *linkPager) applyOrder(query *LinkQuery) *LinkQuery {
@@ -1058,6 +1070,10 @@ func (_m *LinkQuery) Paginate(
 	if _m, err = pager.applyFilter(_m); err != nil {
 		return nil, err
 	}
+	cursors, err := pager.cursors(after, before)
+	if err != nil {
+		return nil, err
+	}
 	conn := &LinkConnection{Edges: []*LinkEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
@@ -1076,8 +1092,8 @@ func (_m *LinkQuery) Paginate(
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
-		return nil, err
+	for _, c := range cursors {
+		_m.Where(c)
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {
@@ -1166,6 +1182,7 @@ var (
 		column: link.FieldValidFrom,
 		toTerm: link.ByValidFrom,
 		kind:   paging.Time,
+		null:   true,
 		toCursor: func(_m *Link) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -1181,6 +1198,7 @@ var (
 		column: link.FieldValidTo,
 		toTerm: link.ByValidTo,
 		kind:   paging.Time,
+		null:   true,
 		toCursor: func(_m *Link) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -1247,6 +1265,7 @@ type LinkOrderField struct {
 	column   string      // field or computed.
 	zero     string      // the SQL literal NULL reads as, if any (Kokeilu).
 	kind     paging.Kind // what its cursor values must be (Kokeilu).
+	null     bool        // whether it may be NULL, so its cursors nil (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) link.OrderOption
 	toCursor func(*Link) Cursor
 }
@@ -1365,6 +1384,7 @@ type materialPager struct {
 	reverse bool
 	order   []*MaterialOrder
 	filter  func(*MaterialQuery) (*MaterialQuery, error)
+	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
 }
 
 func newMaterialPager(opts []MaterialPaginateOption, reverse bool) (*materialPager, error) {
@@ -1384,6 +1404,11 @@ func newMaterialPager(opts []MaterialPaginateOption, reverse bool) (*materialPag
 			}
 		}
 	}
+	terms := make([]paging.Term, len(pager.order))
+	for i, o := range pager.order {
+		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
+	}
+	pager.tag = paging.Tag("Material", terms...)
 	return pager, nil
 }
 
@@ -1399,27 +1424,21 @@ func (p *materialPager) toCursor(_m *Material) Cursor {
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return Cursor{ID: _m.ID, Value: cs_}
+	return paging.NewCursor(_m.ID, p.tag, cs_...)
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
 func (p *materialPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind, Null: o.Field.null}
 	}
 	return keys
 }
 
-func (p *materialPager) applyCursors(query *MaterialQuery, after, before *Cursor) (*MaterialQuery, error) {
-	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultMaterialOrder.Field.column)
-	if err != nil {
-		return nil, err
-	}
-	for _, predicate := range predicates {
-		query = query.Where(predicate)
-	}
-	return query, nil
+// cursors are the predicates of the rows beyond after and before.
+func (p *materialPager) cursors(after, before *Cursor) ([]func(*sql.Selector), error) {
+	return paging.CursorPredicates(after, before, p.tag, p.keys(), DefaultMaterialOrder.Field.column)
 }
 
 func (p *materialPager) applyOrder(query *MaterialQuery) *MaterialQuery {
@@ -1471,6 +1490,10 @@ func (_m *MaterialQuery) Paginate(
 	if _m, err = pager.applyFilter(_m); err != nil {
 		return nil, err
 	}
+	cursors, err := pager.cursors(after, before)
+	if err != nil {
+		return nil, err
+	}
 	conn := &MaterialConnection{Edges: []*MaterialEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
@@ -1489,8 +1512,8 @@ func (_m *MaterialQuery) Paginate(
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
-		return nil, err
+	for _, c := range cursors {
+		_m.Where(c)
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {
@@ -1622,6 +1645,7 @@ type MaterialOrderField struct {
 	column   string      // field or computed.
 	zero     string      // the SQL literal NULL reads as, if any (Kokeilu).
 	kind     paging.Kind // what its cursor values must be (Kokeilu).
+	null     bool        // whether it may be NULL, so its cursors nil (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) material.OrderOption
 	toCursor func(*Material) Cursor
 }
@@ -1740,6 +1764,7 @@ type membershipPager struct {
 	reverse bool
 	order   []*MembershipOrder
 	filter  func(*MembershipQuery) (*MembershipQuery, error)
+	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
 }
 
 func newMembershipPager(opts []MembershipPaginateOption, reverse bool) (*membershipPager, error) {
@@ -1759,6 +1784,11 @@ func newMembershipPager(opts []MembershipPaginateOption, reverse bool) (*members
 			}
 		}
 	}
+	terms := make([]paging.Term, len(pager.order))
+	for i, o := range pager.order {
+		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
+	}
+	pager.tag = paging.Tag("Membership", terms...)
 	return pager, nil
 }
 
@@ -1774,27 +1804,21 @@ func (p *membershipPager) toCursor(_m *Membership) Cursor {
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return Cursor{ID: _m.ID, Value: cs_}
+	return paging.NewCursor(_m.ID, p.tag, cs_...)
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
 func (p *membershipPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind, Null: o.Field.null}
 	}
 	return keys
 }
 
-func (p *membershipPager) applyCursors(query *MembershipQuery, after, before *Cursor) (*MembershipQuery, error) {
-	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultMembershipOrder.Field.column)
-	if err != nil {
-		return nil, err
-	}
-	for _, predicate := range predicates {
-		query = query.Where(predicate)
-	}
-	return query, nil
+// cursors are the predicates of the rows beyond after and before.
+func (p *membershipPager) cursors(after, before *Cursor) ([]func(*sql.Selector), error) {
+	return paging.CursorPredicates(after, before, p.tag, p.keys(), DefaultMembershipOrder.Field.column)
 }
 
 func (p *membershipPager) applyOrder(query *MembershipQuery) *MembershipQuery {
@@ -1846,6 +1870,10 @@ func (_m *MembershipQuery) Paginate(
 	if _m, err = pager.applyFilter(_m); err != nil {
 		return nil, err
 	}
+	cursors, err := pager.cursors(after, before)
+	if err != nil {
+		return nil, err
+	}
 	conn := &MembershipConnection{Edges: []*MembershipEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
@@ -1864,8 +1892,8 @@ func (_m *MembershipQuery) Paginate(
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
-		return nil, err
+	for _, c := range cursors {
+		_m.Where(c)
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {
@@ -1959,6 +1987,7 @@ type MembershipOrderField struct {
 	column   string      // field or computed.
 	zero     string      // the SQL literal NULL reads as, if any (Kokeilu).
 	kind     paging.Kind // what its cursor values must be (Kokeilu).
+	null     bool        // whether it may be NULL, so its cursors nil (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) membership.OrderOption
 	toCursor func(*Membership) Cursor
 }
@@ -2077,6 +2106,7 @@ type municipalityPager struct {
 	reverse bool
 	order   []*MunicipalityOrder
 	filter  func(*MunicipalityQuery) (*MunicipalityQuery, error)
+	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
 }
 
 func newMunicipalityPager(opts []MunicipalityPaginateOption, reverse bool) (*municipalityPager, error) {
@@ -2096,6 +2126,11 @@ func newMunicipalityPager(opts []MunicipalityPaginateOption, reverse bool) (*mun
 			}
 		}
 	}
+	terms := make([]paging.Term, len(pager.order))
+	for i, o := range pager.order {
+		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
+	}
+	pager.tag = paging.Tag("Municipality", terms...)
 	return pager, nil
 }
 
@@ -2111,27 +2146,21 @@ func (p *municipalityPager) toCursor(_m *Municipality) Cursor {
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return Cursor{ID: _m.ID, Value: cs_}
+	return paging.NewCursor(_m.ID, p.tag, cs_...)
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
 func (p *municipalityPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind, Null: o.Field.null}
 	}
 	return keys
 }
 
-func (p *municipalityPager) applyCursors(query *MunicipalityQuery, after, before *Cursor) (*MunicipalityQuery, error) {
-	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultMunicipalityOrder.Field.column)
-	if err != nil {
-		return nil, err
-	}
-	for _, predicate := range predicates {
-		query = query.Where(predicate)
-	}
-	return query, nil
+// cursors are the predicates of the rows beyond after and before.
+func (p *municipalityPager) cursors(after, before *Cursor) ([]func(*sql.Selector), error) {
+	return paging.CursorPredicates(after, before, p.tag, p.keys(), DefaultMunicipalityOrder.Field.column)
 }
 
 func (p *municipalityPager) applyOrder(query *MunicipalityQuery) *MunicipalityQuery {
@@ -2183,6 +2212,10 @@ func (_m *MunicipalityQuery) Paginate(
 	if _m, err = pager.applyFilter(_m); err != nil {
 		return nil, err
 	}
+	cursors, err := pager.cursors(after, before)
+	if err != nil {
+		return nil, err
+	}
 	conn := &MunicipalityConnection{Edges: []*MunicipalityEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
@@ -2201,8 +2234,8 @@ func (_m *MunicipalityQuery) Paginate(
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
-		return nil, err
+	for _, c := range cursors {
+		_m.Where(c)
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {
@@ -2354,6 +2387,7 @@ type MunicipalityOrderField struct {
 	column   string      // field or computed.
 	zero     string      // the SQL literal NULL reads as, if any (Kokeilu).
 	kind     paging.Kind // what its cursor values must be (Kokeilu).
+	null     bool        // whether it may be NULL, so its cursors nil (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) municipality.OrderOption
 	toCursor func(*Municipality) Cursor
 }
@@ -2472,6 +2506,7 @@ type networkPager struct {
 	reverse bool
 	order   []*NetworkOrder
 	filter  func(*NetworkQuery) (*NetworkQuery, error)
+	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
 }
 
 func newNetworkPager(opts []NetworkPaginateOption, reverse bool) (*networkPager, error) {
@@ -2491,6 +2526,11 @@ func newNetworkPager(opts []NetworkPaginateOption, reverse bool) (*networkPager,
 			}
 		}
 	}
+	terms := make([]paging.Term, len(pager.order))
+	for i, o := range pager.order {
+		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
+	}
+	pager.tag = paging.Tag("Network", terms...)
 	return pager, nil
 }
 
@@ -2506,27 +2546,21 @@ func (p *networkPager) toCursor(_m *Network) Cursor {
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return Cursor{ID: _m.ID, Value: cs_}
+	return paging.NewCursor(_m.ID, p.tag, cs_...)
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
 func (p *networkPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind, Null: o.Field.null}
 	}
 	return keys
 }
 
-func (p *networkPager) applyCursors(query *NetworkQuery, after, before *Cursor) (*NetworkQuery, error) {
-	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultNetworkOrder.Field.column)
-	if err != nil {
-		return nil, err
-	}
-	for _, predicate := range predicates {
-		query = query.Where(predicate)
-	}
-	return query, nil
+// cursors are the predicates of the rows beyond after and before.
+func (p *networkPager) cursors(after, before *Cursor) ([]func(*sql.Selector), error) {
+	return paging.CursorPredicates(after, before, p.tag, p.keys(), DefaultNetworkOrder.Field.column)
 }
 
 func (p *networkPager) applyOrder(query *NetworkQuery) *NetworkQuery {
@@ -2578,6 +2612,10 @@ func (_m *NetworkQuery) Paginate(
 	if _m, err = pager.applyFilter(_m); err != nil {
 		return nil, err
 	}
+	cursors, err := pager.cursors(after, before)
+	if err != nil {
+		return nil, err
+	}
 	conn := &NetworkConnection{Edges: []*NetworkEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
@@ -2596,8 +2634,8 @@ func (_m *NetworkQuery) Paginate(
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
-		return nil, err
+	for _, c := range cursors {
+		_m.Where(c)
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {
@@ -2686,6 +2724,7 @@ var (
 		column: network.FieldStartsOn,
 		toTerm: network.ByStartsOn,
 		kind:   paging.Time,
+		null:   true,
 		toCursor: func(_m *Network) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -2701,6 +2740,7 @@ var (
 		column: network.FieldEndsOn,
 		toTerm: network.ByEndsOn,
 		kind:   paging.Time,
+		null:   true,
 		toCursor: func(_m *Network) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -2767,6 +2807,7 @@ type NetworkOrderField struct {
 	column   string      // field or computed.
 	zero     string      // the SQL literal NULL reads as, if any (Kokeilu).
 	kind     paging.Kind // what its cursor values must be (Kokeilu).
+	null     bool        // whether it may be NULL, so its cursors nil (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) network.OrderOption
 	toCursor func(*Network) Cursor
 }
@@ -2885,6 +2926,7 @@ type noticePager struct {
 	reverse bool
 	order   []*NoticeOrder
 	filter  func(*NoticeQuery) (*NoticeQuery, error)
+	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
 }
 
 func newNoticePager(opts []NoticePaginateOption, reverse bool) (*noticePager, error) {
@@ -2904,6 +2946,11 @@ func newNoticePager(opts []NoticePaginateOption, reverse bool) (*noticePager, er
 			}
 		}
 	}
+	terms := make([]paging.Term, len(pager.order))
+	for i, o := range pager.order {
+		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
+	}
+	pager.tag = paging.Tag("Notice", terms...)
 	return pager, nil
 }
 
@@ -2919,27 +2966,21 @@ func (p *noticePager) toCursor(_m *Notice) Cursor {
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return Cursor{ID: _m.ID, Value: cs_}
+	return paging.NewCursor(_m.ID, p.tag, cs_...)
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
 func (p *noticePager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind, Null: o.Field.null}
 	}
 	return keys
 }
 
-func (p *noticePager) applyCursors(query *NoticeQuery, after, before *Cursor) (*NoticeQuery, error) {
-	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultNoticeOrder.Field.column)
-	if err != nil {
-		return nil, err
-	}
-	for _, predicate := range predicates {
-		query = query.Where(predicate)
-	}
-	return query, nil
+// cursors are the predicates of the rows beyond after and before.
+func (p *noticePager) cursors(after, before *Cursor) ([]func(*sql.Selector), error) {
+	return paging.CursorPredicates(after, before, p.tag, p.keys(), DefaultNoticeOrder.Field.column)
 }
 
 func (p *noticePager) applyOrder(query *NoticeQuery) *NoticeQuery {
@@ -2991,6 +3032,10 @@ func (_m *NoticeQuery) Paginate(
 	if _m, err = pager.applyFilter(_m); err != nil {
 		return nil, err
 	}
+	cursors, err := pager.cursors(after, before)
+	if err != nil {
+		return nil, err
+	}
 	conn := &NoticeConnection{Edges: []*NoticeEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
@@ -3009,8 +3054,8 @@ func (_m *NoticeQuery) Paginate(
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
-		return nil, err
+	for _, c := range cursors {
+		_m.Where(c)
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {
@@ -3069,6 +3114,7 @@ var (
 		column: notice.FieldEventOn,
 		toTerm: notice.ByEventOn,
 		kind:   paging.Time,
+		null:   true,
 		toCursor: func(_m *Notice) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -3142,6 +3188,7 @@ type NoticeOrderField struct {
 	column   string      // field or computed.
 	zero     string      // the SQL literal NULL reads as, if any (Kokeilu).
 	kind     paging.Kind // what its cursor values must be (Kokeilu).
+	null     bool        // whether it may be NULL, so its cursors nil (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) notice.OrderOption
 	toCursor func(*Notice) Cursor
 }
@@ -3260,6 +3307,7 @@ type operatingmodelPager struct {
 	reverse bool
 	order   []*OperatingModelOrder
 	filter  func(*OperatingModelQuery) (*OperatingModelQuery, error)
+	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
 }
 
 func newOperatingModelPager(opts []OperatingModelPaginateOption, reverse bool) (*operatingmodelPager, error) {
@@ -3279,6 +3327,11 @@ func newOperatingModelPager(opts []OperatingModelPaginateOption, reverse bool) (
 			}
 		}
 	}
+	terms := make([]paging.Term, len(pager.order))
+	for i, o := range pager.order {
+		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
+	}
+	pager.tag = paging.Tag("OperatingModel", terms...)
 	return pager, nil
 }
 
@@ -3294,27 +3347,21 @@ func (p *operatingmodelPager) toCursor(_m *OperatingModel) Cursor {
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return Cursor{ID: _m.ID, Value: cs_}
+	return paging.NewCursor(_m.ID, p.tag, cs_...)
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
 func (p *operatingmodelPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind, Null: o.Field.null}
 	}
 	return keys
 }
 
-func (p *operatingmodelPager) applyCursors(query *OperatingModelQuery, after, before *Cursor) (*OperatingModelQuery, error) {
-	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultOperatingModelOrder.Field.column)
-	if err != nil {
-		return nil, err
-	}
-	for _, predicate := range predicates {
-		query = query.Where(predicate)
-	}
-	return query, nil
+// cursors are the predicates of the rows beyond after and before.
+func (p *operatingmodelPager) cursors(after, before *Cursor) ([]func(*sql.Selector), error) {
+	return paging.CursorPredicates(after, before, p.tag, p.keys(), DefaultOperatingModelOrder.Field.column)
 }
 
 func (p *operatingmodelPager) applyOrder(query *OperatingModelQuery) *OperatingModelQuery {
@@ -3366,6 +3413,10 @@ func (_m *OperatingModelQuery) Paginate(
 	if _m, err = pager.applyFilter(_m); err != nil {
 		return nil, err
 	}
+	cursors, err := pager.cursors(after, before)
+	if err != nil {
+		return nil, err
+	}
 	conn := &OperatingModelConnection{Edges: []*OperatingModelEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
@@ -3384,8 +3435,8 @@ func (_m *OperatingModelQuery) Paginate(
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
-		return nil, err
+	for _, c := range cursors {
+		_m.Where(c)
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {
@@ -3498,6 +3549,7 @@ type OperatingModelOrderField struct {
 	column   string      // field or computed.
 	zero     string      // the SQL literal NULL reads as, if any (Kokeilu).
 	kind     paging.Kind // what its cursor values must be (Kokeilu).
+	null     bool        // whether it may be NULL, so its cursors nil (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) operatingmodel.OrderOption
 	toCursor func(*OperatingModel) Cursor
 }
@@ -3616,6 +3668,7 @@ type organizationPager struct {
 	reverse bool
 	order   []*OrganizationOrder
 	filter  func(*OrganizationQuery) (*OrganizationQuery, error)
+	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
 }
 
 func newOrganizationPager(opts []OrganizationPaginateOption, reverse bool) (*organizationPager, error) {
@@ -3635,6 +3688,11 @@ func newOrganizationPager(opts []OrganizationPaginateOption, reverse bool) (*org
 			}
 		}
 	}
+	terms := make([]paging.Term, len(pager.order))
+	for i, o := range pager.order {
+		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
+	}
+	pager.tag = paging.Tag("Organization", terms...)
 	return pager, nil
 }
 
@@ -3650,27 +3708,21 @@ func (p *organizationPager) toCursor(_m *Organization) Cursor {
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return Cursor{ID: _m.ID, Value: cs_}
+	return paging.NewCursor(_m.ID, p.tag, cs_...)
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
 func (p *organizationPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind, Null: o.Field.null}
 	}
 	return keys
 }
 
-func (p *organizationPager) applyCursors(query *OrganizationQuery, after, before *Cursor) (*OrganizationQuery, error) {
-	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultOrganizationOrder.Field.column)
-	if err != nil {
-		return nil, err
-	}
-	for _, predicate := range predicates {
-		query = query.Where(predicate)
-	}
-	return query, nil
+// cursors are the predicates of the rows beyond after and before.
+func (p *organizationPager) cursors(after, before *Cursor) ([]func(*sql.Selector), error) {
+	return paging.CursorPredicates(after, before, p.tag, p.keys(), DefaultOrganizationOrder.Field.column)
 }
 
 func (p *organizationPager) applyOrder(query *OrganizationQuery) *OrganizationQuery {
@@ -3722,6 +3774,10 @@ func (_m *OrganizationQuery) Paginate(
 	if _m, err = pager.applyFilter(_m); err != nil {
 		return nil, err
 	}
+	cursors, err := pager.cursors(after, before)
+	if err != nil {
+		return nil, err
+	}
 	conn := &OrganizationConnection{Edges: []*OrganizationEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
@@ -3740,8 +3796,8 @@ func (_m *OrganizationQuery) Paginate(
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
-		return nil, err
+	for _, c := range cursors {
+		_m.Where(c)
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {
@@ -3873,6 +3929,7 @@ type OrganizationOrderField struct {
 	column   string      // field or computed.
 	zero     string      // the SQL literal NULL reads as, if any (Kokeilu).
 	kind     paging.Kind // what its cursor values must be (Kokeilu).
+	null     bool        // whether it may be NULL, so its cursors nil (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) organization.OrderOption
 	toCursor func(*Organization) Cursor
 }
@@ -3991,6 +4048,7 @@ type pilotPager struct {
 	reverse bool
 	order   []*PilotOrder
 	filter  func(*PilotQuery) (*PilotQuery, error)
+	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
 }
 
 func newPilotPager(opts []PilotPaginateOption, reverse bool) (*pilotPager, error) {
@@ -4010,6 +4068,11 @@ func newPilotPager(opts []PilotPaginateOption, reverse bool) (*pilotPager, error
 			}
 		}
 	}
+	terms := make([]paging.Term, len(pager.order))
+	for i, o := range pager.order {
+		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
+	}
+	pager.tag = paging.Tag("Pilot", terms...)
 	return pager, nil
 }
 
@@ -4025,27 +4088,21 @@ func (p *pilotPager) toCursor(_m *Pilot) Cursor {
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return Cursor{ID: _m.ID, Value: cs_}
+	return paging.NewCursor(_m.ID, p.tag, cs_...)
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
 func (p *pilotPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind, Null: o.Field.null}
 	}
 	return keys
 }
 
-func (p *pilotPager) applyCursors(query *PilotQuery, after, before *Cursor) (*PilotQuery, error) {
-	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultPilotOrder.Field.column)
-	if err != nil {
-		return nil, err
-	}
-	for _, predicate := range predicates {
-		query = query.Where(predicate)
-	}
-	return query, nil
+// cursors are the predicates of the rows beyond after and before.
+func (p *pilotPager) cursors(after, before *Cursor) ([]func(*sql.Selector), error) {
+	return paging.CursorPredicates(after, before, p.tag, p.keys(), DefaultPilotOrder.Field.column)
 }
 
 func (p *pilotPager) applyOrder(query *PilotQuery) *PilotQuery {
@@ -4097,6 +4154,10 @@ func (_m *PilotQuery) Paginate(
 	if _m, err = pager.applyFilter(_m); err != nil {
 		return nil, err
 	}
+	cursors, err := pager.cursors(after, before)
+	if err != nil {
+		return nil, err
+	}
 	conn := &PilotConnection{Edges: []*PilotEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
@@ -4115,8 +4176,8 @@ func (_m *PilotQuery) Paginate(
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
-		return nil, err
+	for _, c := range cursors {
+		_m.Where(c)
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {
@@ -4205,6 +4266,7 @@ var (
 		column: pilot.FieldStartsOn,
 		toTerm: pilot.ByStartsOn,
 		kind:   paging.Time,
+		null:   true,
 		toCursor: func(_m *Pilot) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -4220,6 +4282,7 @@ var (
 		column: pilot.FieldEndsOn,
 		toTerm: pilot.ByEndsOn,
 		kind:   paging.Time,
+		null:   true,
 		toCursor: func(_m *Pilot) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -4286,6 +4349,7 @@ type PilotOrderField struct {
 	column   string      // field or computed.
 	zero     string      // the SQL literal NULL reads as, if any (Kokeilu).
 	kind     paging.Kind // what its cursor values must be (Kokeilu).
+	null     bool        // whether it may be NULL, so its cursors nil (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) pilot.OrderOption
 	toCursor func(*Pilot) Cursor
 }
@@ -4404,6 +4468,7 @@ type postPager struct {
 	reverse bool
 	order   []*PostOrder
 	filter  func(*PostQuery) (*PostQuery, error)
+	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
 }
 
 func newPostPager(opts []PostPaginateOption, reverse bool) (*postPager, error) {
@@ -4423,6 +4488,11 @@ func newPostPager(opts []PostPaginateOption, reverse bool) (*postPager, error) {
 			}
 		}
 	}
+	terms := make([]paging.Term, len(pager.order))
+	for i, o := range pager.order {
+		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
+	}
+	pager.tag = paging.Tag("Post", terms...)
 	return pager, nil
 }
 
@@ -4438,27 +4508,21 @@ func (p *postPager) toCursor(_m *Post) Cursor {
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return Cursor{ID: _m.ID, Value: cs_}
+	return paging.NewCursor(_m.ID, p.tag, cs_...)
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
 func (p *postPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind, Null: o.Field.null}
 	}
 	return keys
 }
 
-func (p *postPager) applyCursors(query *PostQuery, after, before *Cursor) (*PostQuery, error) {
-	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultPostOrder.Field.column)
-	if err != nil {
-		return nil, err
-	}
-	for _, predicate := range predicates {
-		query = query.Where(predicate)
-	}
-	return query, nil
+// cursors are the predicates of the rows beyond after and before.
+func (p *postPager) cursors(after, before *Cursor) ([]func(*sql.Selector), error) {
+	return paging.CursorPredicates(after, before, p.tag, p.keys(), DefaultPostOrder.Field.column)
 }
 
 func (p *postPager) applyOrder(query *PostQuery) *PostQuery {
@@ -4510,6 +4574,10 @@ func (_m *PostQuery) Paginate(
 	if _m, err = pager.applyFilter(_m); err != nil {
 		return nil, err
 	}
+	cursors, err := pager.cursors(after, before)
+	if err != nil {
+		return nil, err
+	}
 	conn := &PostConnection{Edges: []*PostEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
@@ -4528,8 +4596,8 @@ func (_m *PostQuery) Paginate(
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
-		return nil, err
+	for _, c := range cursors {
+		_m.Where(c)
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {
@@ -4604,6 +4672,7 @@ type PostOrderField struct {
 	column   string      // field or computed.
 	zero     string      // the SQL literal NULL reads as, if any (Kokeilu).
 	kind     paging.Kind // what its cursor values must be (Kokeilu).
+	null     bool        // whether it may be NULL, so its cursors nil (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) post.OrderOption
 	toCursor func(*Post) Cursor
 }
@@ -4722,6 +4791,7 @@ type regionPager struct {
 	reverse bool
 	order   []*RegionOrder
 	filter  func(*RegionQuery) (*RegionQuery, error)
+	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
 }
 
 func newRegionPager(opts []RegionPaginateOption, reverse bool) (*regionPager, error) {
@@ -4741,6 +4811,11 @@ func newRegionPager(opts []RegionPaginateOption, reverse bool) (*regionPager, er
 			}
 		}
 	}
+	terms := make([]paging.Term, len(pager.order))
+	for i, o := range pager.order {
+		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
+	}
+	pager.tag = paging.Tag("Region", terms...)
 	return pager, nil
 }
 
@@ -4756,27 +4831,21 @@ func (p *regionPager) toCursor(_m *Region) Cursor {
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return Cursor{ID: _m.ID, Value: cs_}
+	return paging.NewCursor(_m.ID, p.tag, cs_...)
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
 func (p *regionPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind, Null: o.Field.null}
 	}
 	return keys
 }
 
-func (p *regionPager) applyCursors(query *RegionQuery, after, before *Cursor) (*RegionQuery, error) {
-	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultRegionOrder.Field.column)
-	if err != nil {
-		return nil, err
-	}
-	for _, predicate := range predicates {
-		query = query.Where(predicate)
-	}
-	return query, nil
+// cursors are the predicates of the rows beyond after and before.
+func (p *regionPager) cursors(after, before *Cursor) ([]func(*sql.Selector), error) {
+	return paging.CursorPredicates(after, before, p.tag, p.keys(), DefaultRegionOrder.Field.column)
 }
 
 func (p *regionPager) applyOrder(query *RegionQuery) *RegionQuery {
@@ -4828,6 +4897,10 @@ func (_m *RegionQuery) Paginate(
 	if _m, err = pager.applyFilter(_m); err != nil {
 		return nil, err
 	}
+	cursors, err := pager.cursors(after, before)
+	if err != nil {
+		return nil, err
+	}
 	conn := &RegionConnection{Edges: []*RegionEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
@@ -4846,8 +4919,8 @@ func (_m *RegionQuery) Paginate(
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
-		return nil, err
+	for _, c := range cursors {
+		_m.Where(c)
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {
@@ -4999,6 +5072,7 @@ type RegionOrderField struct {
 	column   string      // field or computed.
 	zero     string      // the SQL literal NULL reads as, if any (Kokeilu).
 	kind     paging.Kind // what its cursor values must be (Kokeilu).
+	null     bool        // whether it may be NULL, so its cursors nil (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) region.OrderOption
 	toCursor func(*Region) Cursor
 }
@@ -5117,6 +5191,7 @@ type surveyPager struct {
 	reverse bool
 	order   []*SurveyOrder
 	filter  func(*SurveyQuery) (*SurveyQuery, error)
+	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
 }
 
 func newSurveyPager(opts []SurveyPaginateOption, reverse bool) (*surveyPager, error) {
@@ -5136,6 +5211,11 @@ func newSurveyPager(opts []SurveyPaginateOption, reverse bool) (*surveyPager, er
 			}
 		}
 	}
+	terms := make([]paging.Term, len(pager.order))
+	for i, o := range pager.order {
+		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
+	}
+	pager.tag = paging.Tag("Survey", terms...)
 	return pager, nil
 }
 
@@ -5151,27 +5231,21 @@ func (p *surveyPager) toCursor(_m *Survey) Cursor {
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return Cursor{ID: _m.ID, Value: cs_}
+	return paging.NewCursor(_m.ID, p.tag, cs_...)
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
 func (p *surveyPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind, Null: o.Field.null}
 	}
 	return keys
 }
 
-func (p *surveyPager) applyCursors(query *SurveyQuery, after, before *Cursor) (*SurveyQuery, error) {
-	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultSurveyOrder.Field.column)
-	if err != nil {
-		return nil, err
-	}
-	for _, predicate := range predicates {
-		query = query.Where(predicate)
-	}
-	return query, nil
+// cursors are the predicates of the rows beyond after and before.
+func (p *surveyPager) cursors(after, before *Cursor) ([]func(*sql.Selector), error) {
+	return paging.CursorPredicates(after, before, p.tag, p.keys(), DefaultSurveyOrder.Field.column)
 }
 
 func (p *surveyPager) applyOrder(query *SurveyQuery) *SurveyQuery {
@@ -5223,6 +5297,10 @@ func (_m *SurveyQuery) Paginate(
 	if _m, err = pager.applyFilter(_m); err != nil {
 		return nil, err
 	}
+	cursors, err := pager.cursors(after, before)
+	if err != nil {
+		return nil, err
+	}
 	conn := &SurveyConnection{Edges: []*SurveyEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
@@ -5241,8 +5319,8 @@ func (_m *SurveyQuery) Paginate(
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
-		return nil, err
+	for _, c := range cursors {
+		_m.Where(c)
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {
@@ -5331,6 +5409,7 @@ var (
 		column: survey.FieldClosesAt,
 		toTerm: survey.ByClosesAt,
 		kind:   paging.Time,
+		null:   true,
 		toCursor: func(_m *Survey) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -5393,6 +5472,7 @@ type SurveyOrderField struct {
 	column   string      // field or computed.
 	zero     string      // the SQL literal NULL reads as, if any (Kokeilu).
 	kind     paging.Kind // what its cursor values must be (Kokeilu).
+	null     bool        // whether it may be NULL, so its cursors nil (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) survey.OrderOption
 	toCursor func(*Survey) Cursor
 }
@@ -5542,15 +5622,13 @@ func (p *surveyresponsePager) toCursor(_m *SurveyResponse) Cursor {
 	return p.order.Field.toCursor(_m)
 }
 
-func (p *surveyresponsePager) applyCursors(query *SurveyResponseQuery, after, before *Cursor) (*SurveyResponseQuery, error) {
+// cursors are the predicates of the rows beyond after and before.
+func (p *surveyresponsePager) cursors(after, before *Cursor) ([]func(*sql.Selector), error) {
 	direction := p.order.Direction
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultSurveyResponseOrder.Field.column, p.order.Field.column, direction) {
-		query = query.Where(predicate)
-	}
-	return query, nil
+	return entgql.CursorsPredicate(after, before, DefaultSurveyResponseOrder.Field.column, p.order.Field.column, direction), nil
 }
 
 func (p *surveyresponsePager) applyOrder(query *SurveyResponseQuery) *SurveyResponseQuery {
@@ -5599,6 +5677,10 @@ func (_m *SurveyResponseQuery) Paginate(
 	if _m, err = pager.applyFilter(_m); err != nil {
 		return nil, err
 	}
+	cursors, err := pager.cursors(after, before)
+	if err != nil {
+		return nil, err
+	}
 	conn := &SurveyResponseConnection{Edges: []*SurveyResponseEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
@@ -5617,8 +5699,8 @@ func (_m *SurveyResponseQuery) Paginate(
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
-		return nil, err
+	for _, c := range cursors {
+		_m.Where(c)
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {
@@ -5645,6 +5727,7 @@ type SurveyResponseOrderField struct {
 	column   string      // field or computed.
 	zero     string      // the SQL literal NULL reads as, if any (Kokeilu).
 	kind     paging.Kind // what its cursor values must be (Kokeilu).
+	null     bool        // whether it may be NULL, so its cursors nil (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) surveyresponse.OrderOption
 	toCursor func(*SurveyResponse) Cursor
 }
@@ -5763,6 +5846,7 @@ type themePager struct {
 	reverse bool
 	order   []*ThemeOrder
 	filter  func(*ThemeQuery) (*ThemeQuery, error)
+	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
 }
 
 func newThemePager(opts []ThemePaginateOption, reverse bool) (*themePager, error) {
@@ -5782,6 +5866,11 @@ func newThemePager(opts []ThemePaginateOption, reverse bool) (*themePager, error
 			}
 		}
 	}
+	terms := make([]paging.Term, len(pager.order))
+	for i, o := range pager.order {
+		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
+	}
+	pager.tag = paging.Tag("Theme", terms...)
 	return pager, nil
 }
 
@@ -5797,27 +5886,21 @@ func (p *themePager) toCursor(_m *Theme) Cursor {
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return Cursor{ID: _m.ID, Value: cs_}
+	return paging.NewCursor(_m.ID, p.tag, cs_...)
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
 func (p *themePager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind, Null: o.Field.null}
 	}
 	return keys
 }
 
-func (p *themePager) applyCursors(query *ThemeQuery, after, before *Cursor) (*ThemeQuery, error) {
-	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultThemeOrder.Field.column)
-	if err != nil {
-		return nil, err
-	}
-	for _, predicate := range predicates {
-		query = query.Where(predicate)
-	}
-	return query, nil
+// cursors are the predicates of the rows beyond after and before.
+func (p *themePager) cursors(after, before *Cursor) ([]func(*sql.Selector), error) {
+	return paging.CursorPredicates(after, before, p.tag, p.keys(), DefaultThemeOrder.Field.column)
 }
 
 func (p *themePager) applyOrder(query *ThemeQuery) *ThemeQuery {
@@ -5869,6 +5952,10 @@ func (_m *ThemeQuery) Paginate(
 	if _m, err = pager.applyFilter(_m); err != nil {
 		return nil, err
 	}
+	cursors, err := pager.cursors(after, before)
+	if err != nil {
+		return nil, err
+	}
 	conn := &ThemeConnection{Edges: []*ThemeEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
@@ -5887,8 +5974,8 @@ func (_m *ThemeQuery) Paginate(
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
-		return nil, err
+	for _, c := range cursors {
+		_m.Where(c)
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {
@@ -6020,6 +6107,7 @@ type ThemeOrderField struct {
 	column   string      // field or computed.
 	zero     string      // the SQL literal NULL reads as, if any (Kokeilu).
 	kind     paging.Kind // what its cursor values must be (Kokeilu).
+	null     bool        // whether it may be NULL, so its cursors nil (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) theme.OrderOption
 	toCursor func(*Theme) Cursor
 }
@@ -6138,6 +6226,7 @@ type userPager struct {
 	reverse bool
 	order   []*UserOrder
 	filter  func(*UserQuery) (*UserQuery, error)
+	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
 }
 
 func newUserPager(opts []UserPaginateOption, reverse bool) (*userPager, error) {
@@ -6157,6 +6246,11 @@ func newUserPager(opts []UserPaginateOption, reverse bool) (*userPager, error) {
 			}
 		}
 	}
+	terms := make([]paging.Term, len(pager.order))
+	for i, o := range pager.order {
+		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
+	}
+	pager.tag = paging.Tag("User", terms...)
 	return pager, nil
 }
 
@@ -6172,27 +6266,21 @@ func (p *userPager) toCursor(_m *User) Cursor {
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return Cursor{ID: _m.ID, Value: cs_}
+	return paging.NewCursor(_m.ID, p.tag, cs_...)
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
 func (p *userPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind, Null: o.Field.null}
 	}
 	return keys
 }
 
-func (p *userPager) applyCursors(query *UserQuery, after, before *Cursor) (*UserQuery, error) {
-	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultUserOrder.Field.column)
-	if err != nil {
-		return nil, err
-	}
-	for _, predicate := range predicates {
-		query = query.Where(predicate)
-	}
-	return query, nil
+// cursors are the predicates of the rows beyond after and before.
+func (p *userPager) cursors(after, before *Cursor) ([]func(*sql.Selector), error) {
+	return paging.CursorPredicates(after, before, p.tag, p.keys(), DefaultUserOrder.Field.column)
 }
 
 func (p *userPager) applyOrder(query *UserQuery) *UserQuery {
@@ -6244,6 +6332,10 @@ func (_m *UserQuery) Paginate(
 	if _m, err = pager.applyFilter(_m); err != nil {
 		return nil, err
 	}
+	cursors, err := pager.cursors(after, before)
+	if err != nil {
+		return nil, err
+	}
 	conn := &UserConnection{Edges: []*UserEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
@@ -6262,8 +6354,8 @@ func (_m *UserQuery) Paginate(
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
-		return nil, err
+	for _, c := range cursors {
+		_m.Where(c)
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {
@@ -6376,6 +6468,7 @@ type UserOrderField struct {
 	column   string      // field or computed.
 	zero     string      // the SQL literal NULL reads as, if any (Kokeilu).
 	kind     paging.Kind // what its cursor values must be (Kokeilu).
+	null     bool        // whether it may be NULL, so its cursors nil (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) user.OrderOption
 	toCursor func(*User) Cursor
 }
@@ -6494,6 +6587,7 @@ type wellbeingcountyPager struct {
 	reverse bool
 	order   []*WellbeingCountyOrder
 	filter  func(*WellbeingCountyQuery) (*WellbeingCountyQuery, error)
+	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
 }
 
 func newWellbeingCountyPager(opts []WellbeingCountyPaginateOption, reverse bool) (*wellbeingcountyPager, error) {
@@ -6513,6 +6607,11 @@ func newWellbeingCountyPager(opts []WellbeingCountyPaginateOption, reverse bool)
 			}
 		}
 	}
+	terms := make([]paging.Term, len(pager.order))
+	for i, o := range pager.order {
+		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
+	}
+	pager.tag = paging.Tag("WellbeingCounty", terms...)
 	return pager, nil
 }
 
@@ -6528,27 +6627,21 @@ func (p *wellbeingcountyPager) toCursor(_m *WellbeingCounty) Cursor {
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return Cursor{ID: _m.ID, Value: cs_}
+	return paging.NewCursor(_m.ID, p.tag, cs_...)
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
 func (p *wellbeingcountyPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind, Null: o.Field.null}
 	}
 	return keys
 }
 
-func (p *wellbeingcountyPager) applyCursors(query *WellbeingCountyQuery, after, before *Cursor) (*WellbeingCountyQuery, error) {
-	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultWellbeingCountyOrder.Field.column)
-	if err != nil {
-		return nil, err
-	}
-	for _, predicate := range predicates {
-		query = query.Where(predicate)
-	}
-	return query, nil
+// cursors are the predicates of the rows beyond after and before.
+func (p *wellbeingcountyPager) cursors(after, before *Cursor) ([]func(*sql.Selector), error) {
+	return paging.CursorPredicates(after, before, p.tag, p.keys(), DefaultWellbeingCountyOrder.Field.column)
 }
 
 func (p *wellbeingcountyPager) applyOrder(query *WellbeingCountyQuery) *WellbeingCountyQuery {
@@ -6600,6 +6693,10 @@ func (_m *WellbeingCountyQuery) Paginate(
 	if _m, err = pager.applyFilter(_m); err != nil {
 		return nil, err
 	}
+	cursors, err := pager.cursors(after, before)
+	if err != nil {
+		return nil, err
+	}
 	conn := &WellbeingCountyConnection{Edges: []*WellbeingCountyEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
@@ -6618,8 +6715,8 @@ func (_m *WellbeingCountyQuery) Paginate(
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
-		return nil, err
+	for _, c := range cursors {
+		_m.Where(c)
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {
@@ -6790,6 +6887,7 @@ type WellbeingCountyOrderField struct {
 	column   string      // field or computed.
 	zero     string      // the SQL literal NULL reads as, if any (Kokeilu).
 	kind     paging.Kind // what its cursor values must be (Kokeilu).
+	null     bool        // whether it may be NULL, so its cursors nil (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) wellbeingcounty.OrderOption
 	toCursor func(*WellbeingCounty) Cursor
 }
@@ -6908,6 +7006,7 @@ type workshopPager struct {
 	reverse bool
 	order   []*WorkshopOrder
 	filter  func(*WorkshopQuery) (*WorkshopQuery, error)
+	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
 }
 
 func newWorkshopPager(opts []WorkshopPaginateOption, reverse bool) (*workshopPager, error) {
@@ -6927,6 +7026,11 @@ func newWorkshopPager(opts []WorkshopPaginateOption, reverse bool) (*workshopPag
 			}
 		}
 	}
+	terms := make([]paging.Term, len(pager.order))
+	for i, o := range pager.order {
+		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
+	}
+	pager.tag = paging.Tag("Workshop", terms...)
 	return pager, nil
 }
 
@@ -6942,27 +7046,21 @@ func (p *workshopPager) toCursor(_m *Workshop) Cursor {
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return Cursor{ID: _m.ID, Value: cs_}
+	return paging.NewCursor(_m.ID, p.tag, cs_...)
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
 func (p *workshopPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind, Null: o.Field.null}
 	}
 	return keys
 }
 
-func (p *workshopPager) applyCursors(query *WorkshopQuery, after, before *Cursor) (*WorkshopQuery, error) {
-	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultWorkshopOrder.Field.column)
-	if err != nil {
-		return nil, err
-	}
-	for _, predicate := range predicates {
-		query = query.Where(predicate)
-	}
-	return query, nil
+// cursors are the predicates of the rows beyond after and before.
+func (p *workshopPager) cursors(after, before *Cursor) ([]func(*sql.Selector), error) {
+	return paging.CursorPredicates(after, before, p.tag, p.keys(), DefaultWorkshopOrder.Field.column)
 }
 
 func (p *workshopPager) applyOrder(query *WorkshopQuery) *WorkshopQuery {
@@ -7014,6 +7112,10 @@ func (_m *WorkshopQuery) Paginate(
 	if _m, err = pager.applyFilter(_m); err != nil {
 		return nil, err
 	}
+	cursors, err := pager.cursors(after, before)
+	if err != nil {
+		return nil, err
+	}
 	conn := &WorkshopConnection{Edges: []*WorkshopEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
@@ -7032,8 +7134,8 @@ func (_m *WorkshopQuery) Paginate(
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
-		return nil, err
+	for _, c := range cursors {
+		_m.Where(c)
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {
@@ -7165,6 +7267,7 @@ type WorkshopOrderField struct {
 	column   string      // field or computed.
 	zero     string      // the SQL literal NULL reads as, if any (Kokeilu).
 	kind     paging.Kind // what its cursor values must be (Kokeilu).
+	null     bool        // whether it may be NULL, so its cursors nil (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) workshop.OrderOption
 	toCursor func(*Workshop) Cursor
 }
@@ -7283,6 +7386,7 @@ type workshopregistrationPager struct {
 	reverse bool
 	order   []*WorkshopRegistrationOrder
 	filter  func(*WorkshopRegistrationQuery) (*WorkshopRegistrationQuery, error)
+	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
 }
 
 func newWorkshopRegistrationPager(opts []WorkshopRegistrationPaginateOption, reverse bool) (*workshopregistrationPager, error) {
@@ -7302,6 +7406,11 @@ func newWorkshopRegistrationPager(opts []WorkshopRegistrationPaginateOption, rev
 			}
 		}
 	}
+	terms := make([]paging.Term, len(pager.order))
+	for i, o := range pager.order {
+		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
+	}
+	pager.tag = paging.Tag("WorkshopRegistration", terms...)
 	return pager, nil
 }
 
@@ -7317,27 +7426,21 @@ func (p *workshopregistrationPager) toCursor(_m *WorkshopRegistration) Cursor {
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return Cursor{ID: _m.ID, Value: cs_}
+	return paging.NewCursor(_m.ID, p.tag, cs_...)
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
 func (p *workshopregistrationPager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind, Null: o.Field.null}
 	}
 	return keys
 }
 
-func (p *workshopregistrationPager) applyCursors(query *WorkshopRegistrationQuery, after, before *Cursor) (*WorkshopRegistrationQuery, error) {
-	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultWorkshopRegistrationOrder.Field.column)
-	if err != nil {
-		return nil, err
-	}
-	for _, predicate := range predicates {
-		query = query.Where(predicate)
-	}
-	return query, nil
+// cursors are the predicates of the rows beyond after and before.
+func (p *workshopregistrationPager) cursors(after, before *Cursor) ([]func(*sql.Selector), error) {
+	return paging.CursorPredicates(after, before, p.tag, p.keys(), DefaultWorkshopRegistrationOrder.Field.column)
 }
 
 func (p *workshopregistrationPager) applyOrder(query *WorkshopRegistrationQuery) *WorkshopRegistrationQuery {
@@ -7389,6 +7492,10 @@ func (_m *WorkshopRegistrationQuery) Paginate(
 	if _m, err = pager.applyFilter(_m); err != nil {
 		return nil, err
 	}
+	cursors, err := pager.cursors(after, before)
+	if err != nil {
+		return nil, err
+	}
 	conn := &WorkshopRegistrationConnection{Edges: []*WorkshopRegistrationEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
@@ -7407,8 +7514,8 @@ func (_m *WorkshopRegistrationQuery) Paginate(
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
-		return nil, err
+	for _, c := range cursors {
+		_m.Where(c)
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {
@@ -7502,6 +7609,7 @@ type WorkshopRegistrationOrderField struct {
 	column   string      // field or computed.
 	zero     string      // the SQL literal NULL reads as, if any (Kokeilu).
 	kind     paging.Kind // what its cursor values must be (Kokeilu).
+	null     bool        // whether it may be NULL, so its cursors nil (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) workshopregistration.OrderOption
 	toCursor func(*WorkshopRegistration) Cursor
 }
@@ -7620,6 +7728,7 @@ type workspacePager struct {
 	reverse bool
 	order   []*WorkspaceOrder
 	filter  func(*WorkspaceQuery) (*WorkspaceQuery, error)
+	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
 }
 
 func newWorkspacePager(opts []WorkspacePaginateOption, reverse bool) (*workspacePager, error) {
@@ -7639,6 +7748,11 @@ func newWorkspacePager(opts []WorkspacePaginateOption, reverse bool) (*workspace
 			}
 		}
 	}
+	terms := make([]paging.Term, len(pager.order))
+	for i, o := range pager.order {
+		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
+	}
+	pager.tag = paging.Tag("Workspace", terms...)
 	return pager, nil
 }
 
@@ -7654,27 +7768,21 @@ func (p *workspacePager) toCursor(_m *Workspace) Cursor {
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return Cursor{ID: _m.ID, Value: cs_}
+	return paging.NewCursor(_m.ID, p.tag, cs_...)
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
 func (p *workspacePager) keys() []paging.Key {
 	keys := make([]paging.Key, len(p.order))
 	for i, o := range p.order {
-		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind}
+		keys[i] = paging.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Zero: o.Field.zero, Kind: o.Field.kind, Null: o.Field.null}
 	}
 	return keys
 }
 
-func (p *workspacePager) applyCursors(query *WorkspaceQuery, after, before *Cursor) (*WorkspaceQuery, error) {
-	predicates, err := paging.CursorPredicates(after, before, p.keys(), DefaultWorkspaceOrder.Field.column)
-	if err != nil {
-		return nil, err
-	}
-	for _, predicate := range predicates {
-		query = query.Where(predicate)
-	}
-	return query, nil
+// cursors are the predicates of the rows beyond after and before.
+func (p *workspacePager) cursors(after, before *Cursor) ([]func(*sql.Selector), error) {
+	return paging.CursorPredicates(after, before, p.tag, p.keys(), DefaultWorkspaceOrder.Field.column)
 }
 
 func (p *workspacePager) applyOrder(query *WorkspaceQuery) *WorkspaceQuery {
@@ -7726,6 +7834,10 @@ func (_m *WorkspaceQuery) Paginate(
 	if _m, err = pager.applyFilter(_m); err != nil {
 		return nil, err
 	}
+	cursors, err := pager.cursors(after, before)
+	if err != nil {
+		return nil, err
+	}
 	conn := &WorkspaceConnection{Edges: []*WorkspaceEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
@@ -7744,8 +7856,8 @@ func (_m *WorkspaceQuery) Paginate(
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
-		return nil, err
+	for _, c := range cursors {
+		_m.Where(c)
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {
@@ -7858,6 +7970,7 @@ type WorkspaceOrderField struct {
 	column   string      // field or computed.
 	zero     string      // the SQL literal NULL reads as, if any (Kokeilu).
 	kind     paging.Kind // what its cursor values must be (Kokeilu).
+	null     bool        // whether it may be NULL, so its cursors nil (Kokeilu).
 	toTerm   func(...sql.OrderTermOption) workspace.OrderOption
 	toCursor func(*Workspace) Cursor
 }

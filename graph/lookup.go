@@ -2,7 +2,9 @@ package graph
 
 import (
 	"context"
+	"hash/fnv"
 	"slices"
+	"strconv"
 	"strings"
 
 	"kokeilu/ent"
@@ -157,12 +159,41 @@ func listPath(ctx context.Context) string {
 	return b.String()
 }
 
-// cursorPosition reads a search cursor: the rank position of a hit.
-func cursorPosition(c *entgql.Cursor[int]) *int {
-	if c == nil {
-		return nil
+// searchTag is the tag of search cursors (internal/paging). Search has no
+// orderBy; its cursors are positions in the hits of one search, so after
+// the tag they carry that search's key.
+var searchTag = paging.Tag("SearchResult")
+
+// searchKey names one search, its query and types, in its cursors.
+func searchKey(query string, types []model.SearchType) string {
+	sorted := make([]string, len(types))
+	for i, t := range types {
+		sorted[i] = string(t)
 	}
-	return &c.ID
+	slices.Sort(sorted)
+	h := fnv.New64a()
+	h.Write([]byte(query))
+	for _, t := range sorted {
+		h.Write([]byte{0})
+		h.Write([]byte(t))
+	}
+	return strconv.FormatUint(h.Sum64(), 36)
+}
+
+// cursorPosition reads a search cursor of the search key: the rank
+// position of a hit. A cursor of another list or search is BAD_USER_INPUT.
+func cursorPosition(c *entgql.Cursor[int], arg, key string) (*int, error) {
+	if c == nil {
+		return nil, nil
+	}
+	values, err := paging.Values(c, arg, searchTag)
+	if err != nil {
+		return nil, err
+	}
+	if len(values) != 1 || values[0] != key {
+		return nil, fault.BadInput(arg, "%s: this cursor belongs to another search; start again without after and before", arg)
+	}
+	return &c.ID, nil
 }
 
 // snippet is a search hit's snippet in the GraphQL model.
@@ -177,15 +208,16 @@ func snippet(s *search.Snippet) *model.SearchSnippet {
 	return out
 }
 
-// searchConnection is a page of search hits as a Relay connection.
-func searchConnection(p *search.Page) *model.SearchResultConnection {
+// searchConnection is a page of search hits as a Relay connection; its
+// cursors carry the search's key.
+func searchConnection(p *search.Page, key string) *model.SearchResultConnection {
 	// Empty, not nil, lists: an empty page is "edges": [], as entgql's
 	// connections answer.
 	conn := &model.SearchResultConnection{Nodes: []ent.Noder{}, Edges: []*model.SearchResultEdge{}, TotalCount: p.Total,
 		PageInfo: &entgql.PageInfo[int]{HasNextPage: p.HasNext, HasPreviousPage: p.HasPrev}}
 	conn.Nodes = append(conn.Nodes, p.Nodes...)
 	for i, n := range p.Nodes {
-		conn.Edges = append(conn.Edges, &model.SearchResultEdge{Node: n, Cursor: entgql.Cursor[int]{ID: p.Positions[i]}, Snippet: snippet(p.Snippets[i])})
+		conn.Edges = append(conn.Edges, &model.SearchResultEdge{Node: n, Cursor: paging.NewCursor(p.Positions[i], searchTag, key), Snippet: snippet(p.Snippets[i])})
 	}
 	if len(conn.Edges) > 0 {
 		conn.PageInfo.StartCursor = &conn.Edges[0].Cursor

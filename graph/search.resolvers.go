@@ -19,9 +19,18 @@ func (r *queryResolver) Search(ctx context.Context, query string, types []model.
 	for i, t := range types {
 		kinds[i] = search.Kind(t)
 	}
-	page, err := r.search.Find(ctx, r.db(ctx), query, kinds, asksSnippets(ctx), cursorPosition(after), first, cursorPosition(before), last)
+	key := searchKey(query, types)
+	from, err := cursorPosition(after, "after", key)
 	if err != nil {
 		return nil, err
 	}
-	return searchConnection(page), nil
+	to, err := cursorPosition(before, "before", key)
+	if err != nil {
+		return nil, err
+	}
+	page, err := r.search.Find(ctx, r.db(ctx), query, kinds, asksSnippets(ctx), from, first, to, last)
+	if err != nil {
+		return nil, err
+	}
+	return searchConnection(page, key), nil
 }

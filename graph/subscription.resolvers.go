@@ -8,13 +8,15 @@ package graph
 import (
 	"context"
 	"kokeilu/ent"
+	"kokeilu/internal/paging"
 
 	"entgo.io/contrib/entgql"
 )
 
 // Cursor is the resolver for the cursor field.
 func (r *noticeResolver) Cursor(ctx context.Context, obj *ent.Notice) (*entgql.Cursor[int], error) {
-	return &entgql.Cursor[int]{ID: obj.ID}, nil
+	c := paging.NewCursor(obj.ID, paging.Tag("Notice")) // as notices' default order makes
+	return &c, nil
 }
 
 // NoticePosted is the resolver for the noticePosted field.
@@ -27,7 +29,12 @@ func (r *subscriptionResolver) NoticePosted(ctx context.Context, workspaceID *in
 		wsID = *workspaceID
 	}
 	if after != nil {
-		afterID = after.ID
+		// Any cursor of notices, in any order: its ID is the notice's.
+		id, err := paging.IDOf(after, "after", "Notice")
+		if err != nil {
+			return nil, err
+		}
+		afterID = id
 	}
 	return r.board.Subscribe(ctx, wsID, afterID)
 }

@@ -69,15 +69,16 @@ type Estimate struct {
 
 // MutateOperationContext estimates the nodes of the validated operation
 // and refuses it over the limit; the paging rules have already bounded
-// each page to 100. It refuses a list argument over MaxList first.
+// each page to 100. It refuses a list argument over MaxList or a filter
+// over MaxFilterSize or MaxFilterDepth first.
 func (e Extension) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	if oc.Operation == nil {
 		return nil
 	}
 	m := measurer{doc: oc.Doc, vars: oc.Variables, weights: e.Weights, visiting: map[string]bool{}}
 	est := m.estimate(oc.Operation.SelectionSet)
-	if m.lists != nil {
-		return m.lists
+	if m.refused != nil {
+		return m.refused
 	}
 	oc.Stats.SetExtension(e.ExtensionName(), est)
 	if e.Limits.Nodes > 0 && est.Nodes > e.Limits.Nodes {
@@ -130,7 +131,7 @@ type measurer struct {
 	vars     map[string]any
 	weights  map[string]Weigher
 	visiting map[string]bool
-	lists    *gqlerror.Error // the first field with a list over the bounds (lists.go)
+	refused  *gqlerror.Error // the first field with a list or filter over its bounds (lists.go, filters.go)
 }
 
 func (mr *measurer) measure(set ast.SelectionSet, multiplier, depth int, est *Estimate) {
@@ -139,8 +140,11 @@ func (mr *measurer) measure(set ast.SelectionSet, multiplier, depth int, est *Es
 		switch s := sel.(type) {
 		case *ast.Field:
 			est.Fields++
-			if mr.lists == nil {
-				mr.lists = checkLists(s, mr.vars)
+			if mr.refused == nil {
+				mr.refused = checkLists(s, mr.vars)
+			}
+			if mr.refused == nil {
+				mr.refused = checkFilters(s, mr.vars)
 			}
 			if s.Alias != "" && s.Alias != s.Name {
 				est.Aliases++

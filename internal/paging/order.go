@@ -5,8 +5,6 @@ import (
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent/dialect/sql"
-
-	"kokeilu/internal/fault"
 )
 
 // The order of every connection, on both databases: the orderBy terms in
@@ -26,10 +24,13 @@ type Key struct {
 	// and paged as that value, as clients see it (its cursors cannot tell
 	// NULL from zero).
 	Zero string
-	// Kind is what the key's cursor values must be: a cursor of another
-	// order (or a forged one) is BAD_USER_INPUT, not a database error
-	// (PostgreSQL refuses a text compared with a number or a date).
+	// Kind is what the key's cursor values must be: a forged cursor is
+	// BAD_USER_INPUT, not a database error (PostgreSQL refuses a text
+	// compared with a number or a date).
 	Kind Kind
+	// Null tells that the column may hold NULL, so that a cursor may carry
+	// nil for it; a nil for any other column is a forged cursor.
+	Null bool
 }
 
 // Kind is the kind of a column's values as a cursor carries them.
@@ -46,11 +47,17 @@ const (
 )
 
 // fits tells whether a cursor value (as msgpack decodes it) may stand for
-// a value of kind k.
+// a value of the key's column.
+func (k Key) fits(v any) bool {
+	if v == nil {
+		return k.Null
+	}
+	return k.Kind.fits(v)
+}
+
+// fits tells whether a non-nil cursor value may stand for a value of kind k.
 func (k Kind) fits(v any) bool {
 	switch v.(type) {
-	case nil:
-		return true
 	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
 		return k == Int || k == Float || k == Any
 	case float32, float64:
@@ -122,9 +129,10 @@ func direction(desc, reverse bool) string {
 
 // CursorPredicates are the predicates of the rows strictly after `after`
 // and strictly before `before` in the order of keys (as the client gave it,
-// whichever way the page is read). A cursor's values are those of its row
-// in keys, nil for NULL.
-func CursorPredicates(after, before *entgql.Cursor[int], keys []Key, idColumn string) ([]func(*sql.Selector), error) {
+// whichever way the page is read). A cursor carries tag (the rules have
+// checked it before anything ran; see cursor.go) and then the values of its
+// row in keys, nil for NULL.
+func CursorPredicates(after, before *entgql.Cursor[int], tag string, keys []Key, idColumn string) ([]func(*sql.Selector), error) {
 	var out []func(*sql.Selector)
 	for _, c := range []struct {
 		cursor *entgql.Cursor[int]
@@ -134,16 +142,16 @@ func CursorPredicates(after, before *entgql.Cursor[int], keys []Key, idColumn st
 		if c.cursor == nil {
 			continue
 		}
-		values, ok := c.cursor.Value.([]any)
-		if c.cursor.Value == nil && len(keys) == 0 {
-			ok = true
+		values, err := Values(c.cursor, c.arg, tag)
+		if err != nil {
+			return nil, err
 		}
-		if !ok || len(values) != len(keys) || !fit(keys, values) {
-			return nil, fault.BadInput(c.arg, "%s is a cursor of another orderBy", c.arg)
+		if len(values) != len(keys) || !fit(keys, values) {
+			return nil, NotThisOrder(c.arg)
 		}
-		cursor, isAfter := c.cursor, c.after
+		id, isAfter := c.cursor.ID, c.after
 		out = append(out, func(s *sql.Selector) {
-			s.Where(beyond(s, keys, values, idColumn, cursor.ID, isAfter))
+			s.Where(beyond(s, keys, values, idColumn, id, isAfter))
 		})
 	}
 	return out, nil
@@ -151,7 +159,7 @@ func CursorPredicates(after, before *entgql.Cursor[int], keys []Key, idColumn st
 
 func fit(keys []Key, values []any) bool {
 	for i, k := range keys {
-		if !k.Kind.fits(values[i]) {
+		if !k.fits(values[i]) {
 			return false
 		}
 	}
@@ -167,10 +175,7 @@ func beyond(s *sql.Selector, keys []Key, values []any, idColumn string, id int, 
 	for i, k := range keys {
 		col, v := s.C(k.Column), values[i]
 		if k.Zero != "" {
-			col = k.expr(col)
-			if v == nil { // not written by the pagers; read as the zero value
-				return sql.False()
-			}
+			col = k.expr(col) // never NULL, nor its cursor values (Key.fits)
 		}
 		var strict *sql.Predicate
 		switch {

@@ -3,7 +3,8 @@
 //
 //   - first/last default to 20 and may be at most 100 (GitHub's rules), and
 //     only one of them may be given;
-//   - malformed cursors are bad input, not internal errors;
+//   - malformed cursors, and cursors of another list or orderBy (cursor.go),
+//     are bad input, not internal errors or rows of a meaningless position;
 //   - `nodes` and aliased `edges` load data like `edges { node }` does.
 //
 // entgql reads paging arguments and selections straight from the query AST
@@ -89,6 +90,9 @@ func checkArgs(f *ast.Field, args map[string]any) *gqlerror.Error {
 		var c entgql.Cursor[int]
 		if err := c.UnmarshalGQL(v); err != nil {
 			return badInput(f, name, "%s on %s is not a valid cursor", name, f.Name)
+		}
+		if _, err := Values(&c, name, connectionTag(f, args)); err != nil {
+			return badInput(f, name, "%s", err.Error())
 		}
 	}
 	return nil

@@ -1,0 +1,95 @@
+package cost
+
+import (
+	"fmt"
+
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// Filter bounds, checked on every filter argument of every field (the
+// `where` of root and nested connections and of pilotStats; variables
+// resolved) before anything runs. A filter is an argument of an input type
+// that holds itself: the where inputs, through and, or, not and has…With.
+//
+// A filter becomes one SQL expression. SQLite refuses an expression tree
+// deeper than 1,000 (SQLITE_MAX_EXPR_DEPTH), and `a OR b OR …` is as deep
+// as it is long: 1,000 `or` alternatives or 1,100 nested `not` were
+// INTERNAL. A has…With filter is a subquery, and SQLite counts the depth of
+// a subquery's expression again for every query around it: under one
+// has…With at most ~500 alternatives pass, under four ~195, under sixteen
+// ~47 (measured). So a filter's size counts each input object and each
+// field set in it once, and once more for every has…With around it; its
+// depth is how deep its input objects nest. Within 500 and 32 the
+// expression stays under half of SQLite's limit, and far under
+// PostgreSQL's (max_stack_depth); TestFilterBoundsEdge runs the edges on
+// both. Real filters (the app's screens, the exports) count a few dozen.
+const (
+	MaxFilterSize  = 500 // objects and fields of one filter, weighted by the has…With around them
+	MaxFilterDepth = 32  // nesting of input objects in one filter
+)
+
+// checkFilters refuses a field whose filter argument is over MaxFilterSize
+// or MaxFilterDepth, as BAD_USER_INPUT naming the argument.
+func checkFilters(f *ast.Field, vars map[string]any) *gqlerror.Error {
+	for _, arg := range f.Arguments {
+		if !isFilter(arg.Value.Definition) {
+			continue
+		}
+		v, err := arg.Value.Value(vars)
+		if err != nil {
+			continue // validation has refused it already
+		}
+		var size int
+		switch depth := filterShape(v, 0, 0, &size); {
+		case depth > MaxFilterDepth:
+			return listError(f, arg.Name, fmt.Sprintf("%s nests filters more than %d levels deep (and, or, not and has…With nest one level each); at most %d are allowed", arg.Name, MaxFilterDepth, MaxFilterDepth))
+		case size > MaxFilterSize:
+			return listError(f, arg.Name, fmt.Sprintf("%s counts %d conditions (filters and the fields set in them, again for every has…With around them); at most %d are allowed", arg.Name, size, MaxFilterSize))
+		}
+	}
+	return nil
+}
+
+// isFilter tells whether def is an input type that holds itself.
+func isFilter(def *ast.Definition) bool {
+	if def == nil || def.Kind != ast.InputObject {
+		return false
+	}
+	for _, f := range def.Fields {
+		if f.Type.Name() == def.Name {
+			return true
+		}
+	}
+	return false
+}
+
+// filterShape adds the size of v (filterSize) to size, v being inside
+// edges has…With filters, and returns how deep its input objects nest below
+// depth; it goes no deeper than one level past MaxFilterDepth. The whole
+// input is in memory already (its request body is bounded), so the walk is
+// as cheap as reading it.
+func filterShape(v any, depth, edges int, size *int) int {
+	deepest := depth
+	switch v := v.(type) {
+	case []any:
+		for _, e := range v {
+			deepest = max(deepest, filterShape(e, depth, edges, size))
+		}
+	case map[string]any:
+		depth++
+		deepest = depth
+		*size += (1 + len(v)) * (1 + edges)
+		if depth > MaxFilterDepth {
+			break
+		}
+		for k, e := range v {
+			inner := edges
+			if k != "and" && k != "or" && k != "not" {
+				inner++ // an input object elsewhere is a has…With filter: a subquery
+			}
+			deepest = max(deepest, filterShape(e, depth, inner, size))
+		}
+	}
+	return deepest
+}
