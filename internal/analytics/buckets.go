@@ -36,9 +36,11 @@ package analytics
 //
 // stat_pilots holds what each pilot last added (facts), so keeping the
 // counts is: read the pilot's rows now, take its old facts away, add the
-// new (sync). Sync makes the counts right for the pilots it is given
-// whatever they held before, which is what a rebuild and the start-up
-// backfill use too. Writers lock the pilots they sync first, so two
+// new (sync). Only the difference is written: rows of the combinations
+// the pilot leaves (−1) and enters (+1), in one plain upsert; a pilot
+// whose facts did not change writes nothing. Sync makes the counts right
+// for the pilots it is given whatever they held before, which is what a
+// rebuild and the start-up backfill use too. Writers lock the pilots they sync first, so two
 // transactions changing one pilot take turns.
 //
 // Served from the kept counts (fromBuckets), with `where` empty or only
