@@ -36,9 +36,11 @@ package analytics
 //
 // stat_pilots holds what each pilot last added (facts), so keeping the
 // counts is: read the pilot's rows now, take its old facts away, add the
-// new (sync). Sync makes the counts right for the pilots it is given
-// whatever they held before, which is what a rebuild and the start-up
-// backfill use too. Writers lock the pilots they sync first, so two
+// new (sync). Only the difference is written: rows of the combinations
+// the pilot leaves (−1) and enters (+1), in one plain upsert; a pilot
+// whose facts did not change writes nothing. Sync makes the counts right
+// for the pilots it is given whatever they held before, which is what a
+// rebuild and the start-up backfill use too. Writers lock the pilots they sync first, so two
 // transactions changing one pilot take turns.
 //
 // Served from the kept counts (fromBuckets), with `where` empty or only
@@ -72,8 +74,6 @@ import (
 	"kokeilu/ent/theme"
 	"kokeilu/ent/wellbeingcounty"
 	"kokeilu/internal/auth"
-
-	"entgo.io/ent/dialect/sql"
 )
 
 // kept are the dimensions with kept counts, in their canonical order.
@@ -384,15 +384,11 @@ func Sync(ctx context.Context, c *ent.Client, ids []int) error {
 	}
 	ctx = auth.System(ctx)
 	return inOwnTx(ctx, c, func(c *ent.Client) error {
-		areas, err := loadAreas(ctx, c)
-		if err != nil {
-			return err
-		}
 		// One delta for all the chunks: many pilots share buckets, so a
 		// bulk sync writes each bucket once.
 		delta := map[string]int{}
 		for chunk := range slices.Chunk(ids, syncChunk) {
-			if err := syncChunkOf(ctx, c, areas, chunk, delta); err != nil {
+			if err := syncChunkOf(ctx, c, chunk, delta); err != nil {
 				return err
 			}
 		}
@@ -425,14 +421,14 @@ func inTx(c *ent.Client) bool {
 	return err == nil
 }
 
-func syncChunkOf(ctx context.Context, c *ent.Client, areas map[int]*area, ids []int, delta map[string]int) error {
+func syncChunkOf(ctx context.Context, c *ent.Client, ids []int, delta map[string]int) error {
 	// The lock: a no-op write of the pilots (in id order, as every syncer
 	// takes them), held to the end of the transaction.
 	if _, err := c.ExecContext(ctx, "UPDATE "+pilot.Table+" SET "+pilot.FieldStatus+" = "+pilot.FieldStatus+
 		" WHERE id IN ("+intList(ids)+")"); err != nil {
 		return fmt.Errorf("analytics: lock pilots: %w", err)
 	}
-	now, err := loadFacts(ctx, c, areas, ids)
+	now, err := loadFacts(ctx, c, ids)
 	if err != nil {
 		return err
 	}
@@ -440,33 +436,55 @@ func syncChunkOf(ctx context.Context, c *ent.Client, areas map[int]*area, ids []
 	if err != nil {
 		return err
 	}
+	was := make(map[int]string, len(old))
 	for _, o := range old {
-		decode(o.Facts).add(delta, -1)
+		was[o.PilotID] = o.Facts
 	}
 	var gone []int
-	var keep []*ent.StatPilotCreate
+	var changed []string // pilot_id, facts literal pairs for the upsert
 	for _, id := range ids {
 		f, ok := now[id]
 		if !ok {
-			gone = append(gone, id)
+			if prev, had := was[id]; had {
+				decode(prev).add(delta, -1)
+				gone = append(gone, id)
+			}
 			continue
 		}
+		enc := f.encode()
+		if prev, had := was[id]; had && prev == enc {
+			continue // nothing counted moved (a new title, a lead already taking part)
+		} else if had {
+			decode(prev).add(delta, -1)
+		}
 		f.add(delta, 1)
-		keep = append(keep, c.StatPilot.Create().SetPilotID(id).SetFacts(f.encode()))
+		changed = append(changed, "("+strconv.Itoa(id)+", "+quote(enc)+")")
 	}
 	if len(gone) > 0 {
 		if _, err := c.StatPilot.Delete().Where(statpilot.PilotIDIn(gone...)).Exec(ctx); err != nil {
 			return err
 		}
 	}
-	if len(keep) > 0 {
-		return c.StatPilot.CreateBulk(keep...).OnConflictColumns(statpilot.FieldPilotID).UpdateNewValues().Exec(ctx)
+	if len(changed) > 0 {
+		// Plain SQL: ent's bulk upsert reads the ids back, which nothing here needs.
+		_, err := c.ExecContext(ctx, "INSERT INTO "+statpilot.Table+" ("+statpilot.FieldPilotID+", "+statpilot.FieldFacts+") VALUES "+
+			strings.Join(changed, ", ")+" ON CONFLICT ("+statpilot.FieldPilotID+") DO UPDATE SET "+statpilot.FieldFacts+" = excluded."+statpilot.FieldFacts)
+		if err != nil {
+			return fmt.Errorf("analytics: facts: %w", err)
+		}
 	}
 	return nil
 }
 
+// quote is s as an SQL string literal (the values are ids, codes, statuses
+// and years, but quotes are doubled all the same).
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
 // applyDelta adds delta to the buckets, in key order (so concurrent
-// writers lock bucket rows in one order and cannot deadlock each other).
+// writers lock bucket rows in one order and cannot deadlock each other),
+// with one plain multi-row upsert per batch: the rows it leaves and enters
+// only, and no ids read back. Rows that reach 0 stay (reads skip them; a
+// pilot often comes back to them).
 func applyDelta(ctx context.Context, c *ent.Client, delta map[string]int) error {
 	keys := make([]string, 0, len(delta))
 	for k, n := range delta {
@@ -477,17 +495,14 @@ func applyDelta(ctx context.Context, c *ent.Client, delta map[string]int) error 
 	slices.Sort(keys)
 	const batch = 1000
 	for part := range slices.Chunk(keys, batch) {
-		creates := make([]*ent.StatBucketCreate, len(part))
+		rows := make([]string, len(part))
 		for i, k := range part {
 			dims, key, _ := strings.Cut(k, "\x00")
-			creates[i] = c.StatBucket.Create().SetDims(dims).SetKey(key).SetPilots(delta[k])
+			rows[i] = "(" + quote(dims) + ", " + quote(key) + ", " + strconv.Itoa(delta[k]) + ")"
 		}
-		err := c.StatBucket.CreateBulk(creates...).OnConflict(
-			sql.ConflictColumns(statbucket.FieldDims, statbucket.FieldKey),
-			sql.ResolveWith(func(u *sql.UpdateSet) {
-				u.Set(statbucket.FieldPilots, sql.Expr(u.Table().C(statbucket.FieldPilots)+` + "excluded"."pilots"`))
-			}),
-		).Exec(ctx)
+		_, err := c.ExecContext(ctx, "INSERT INTO "+statbucket.Table+" ("+statbucket.FieldDims+", "+statbucket.FieldKey+", "+statbucket.FieldPilots+
+			") VALUES "+strings.Join(rows, ", ")+" ON CONFLICT ("+statbucket.FieldDims+", "+statbucket.FieldKey+") DO UPDATE SET "+
+			statbucket.FieldPilots+" = "+statbucket.Table+"."+statbucket.FieldPilots+" + excluded."+statbucket.FieldPilots)
 		if err != nil {
 			return fmt.Errorf("analytics: buckets: %w", err)
 		}
@@ -516,12 +531,6 @@ func (a *area) in(d Dimension, id int) string {
 		return a.kind
 	}
 	return strconv.Itoa(id)
-}
-
-// loadAreas reads every municipality's areas (a few hundred rows).
-func loadAreas(ctx context.Context, c *ent.Client) (map[int]*area, error) {
-	areas, _, err := loadRefs(ctx, c, nil)
-	return areas, err
 }
 
 // loadRefs reads, in one statement, every municipality's areas and the
@@ -592,8 +601,11 @@ func loadRefs(ctx context.Context, c *ent.Client, dims []Dimension) (map[int]*ar
 	return areas, l, rows.Err()
 }
 
-// loadFacts reads the facts of the pilots ids that exist.
-func loadFacts(ctx context.Context, c *ent.Client, areas map[int]*area, ids []int) (map[int]facts, error) {
+// loadFacts reads the facts of the pilots ids that exist. Their
+// municipalities' areas are joined in (not read whole and kept: a
+// municipality can move between areas in this transaction or in another
+// server's).
+func loadFacts(ctx context.Context, c *ent.Client, ids []int) (map[int]facts, error) {
 	ps, err := c.Pilot.Query().Where(pilot.IDIn(ids...)).Select(pilot.FieldStatus, pilot.FieldStartsOn).All(ctx)
 	if err != nil {
 		return nil, err
@@ -606,37 +618,52 @@ func loadFacts(ctx context.Context, c *ent.Client, areas map[int]*area, ids []in
 		}
 		out[p.ID] = f
 	}
-	pairs := func(table, pilotCol, otherCol string, fn func(f facts, other int)) error {
-		rows, err := c.QueryContext(ctx, "SELECT "+pilotCol+", "+otherCol+" FROM "+table+" WHERE "+pilotCol+" IN ("+intList(ids)+")")
+	// each calls fn with the pilot's facts after scanning a row (the
+	// pilot's id, then dest) of q.
+	each := func(q string, fn func(f facts), dest ...any) error {
+		rows, err := c.QueryContext(ctx, q)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
+		var p int
 		for rows.Next() {
-			var p, o int
-			if err := rows.Scan(&p, &o); err != nil {
+			if err := rows.Scan(append([]any{&p}, dest...)...); err != nil {
 				return err
 			}
 			if f, ok := out[p]; ok {
-				fn(f, o)
+				fn(f)
 			}
 		}
 		return rows.Err()
+	}
+	pairs := func(table, pilotCol, otherCol string, fn func(f facts, other int)) error {
+		var o int
+		return each("SELECT "+pilotCol+", "+otherCol+" FROM "+table+" WHERE "+pilotCol+" IN ("+intList(ids)+")",
+			func(f facts) { fn(f, o) }, &o)
 	}
 	addTo := func(f facts, d Dimension, v string) {
 		if v != "" && !slices.Contains(f[d], v) {
 			f[d] = append(f[d], v)
 		}
 	}
-	if err := pairs(pilot.MunicipalitiesTable, pilot.MunicipalitiesPrimaryKey[0], pilot.MunicipalitiesPrimaryKey[1], func(f facts, m int) {
-		a, ok := areas[m]
-		if !ok {
-			return
-		}
-		for _, d := range []Dimension{Region, WellbeingCounty, Subregion, CountyKind, Municipality} {
-			addTo(f, d, a.in(d, m))
-		}
-	}); err != nil {
+	var m, region, county int
+	var a area
+	if err := each("SELECT pm."+pilot.MunicipalitiesPrimaryKey[0]+", m.id, COALESCE(m.region_municipalities, 0), COALESCE(m.wellbeing_county_municipalities, 0), "+
+		"COALESCE(m.subregion_code, ''), COALESCE(w.kind, '') FROM "+pilot.MunicipalitiesTable+" pm JOIN municipalities m ON m.id = pm."+pilot.MunicipalitiesPrimaryKey[1]+
+		" LEFT JOIN wellbeing_counties w ON w.id = m.wellbeing_county_municipalities WHERE pm."+pilot.MunicipalitiesPrimaryKey[0]+" IN ("+intList(ids)+")",
+		func(f facts) {
+			a.region, a.county = "", ""
+			if region != 0 {
+				a.region = strconv.Itoa(region)
+			}
+			if county != 0 {
+				a.county = strconv.Itoa(county)
+			}
+			for _, d := range []Dimension{Region, WellbeingCounty, Subregion, CountyKind, Municipality} {
+				addTo(f, d, a.in(d, m))
+			}
+		}, &m, &region, &county, &a.subregion, &a.kind); err != nil {
 		return nil, err
 	}
 	if err := pairs(pilot.ThemesTable, pilot.ThemesPrimaryKey[0], pilot.ThemesPrimaryKey[1], func(f facts, t int) {

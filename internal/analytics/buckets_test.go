@@ -1,11 +1,14 @@
 package analytics
 
 import (
+	"maps"
 	"slices"
 	"testing"
 
 	"kokeilu/ent"
 	"kokeilu/ent/pilot"
+
+	"pgregory.net/rapid"
 )
 
 // A pilot's facts read back as written, and taking them away undoes
@@ -103,4 +106,58 @@ func TestKeptGroupings(t *testing.T) {
 	if len(families) > 60 {
 		t.Errorf("%d families", len(families))
 	}
+}
+
+// A pilot that moves from facts f to g changes exactly the rows of the
+// combinations it leaves (−1) and enters (+1); the combinations it has
+// before and after are not written (applyDelta skips zeros), and a move
+// to the same facts writes nothing.
+func TestDeltaIsTheDifference(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		gen := func(label string) facts {
+			f := facts{}
+			for _, d := range kept {
+				vs := rapid.SliceOfDistinct(rapid.SampledFrom([]string{"1", "2", "3"}), rapid.ID[string]).Draw(t, label+string(d))
+				if d == Status && len(vs) > 1 {
+					vs = vs[:1] // one status a pilot
+				}
+				if len(vs) > 0 {
+					slices.Sort(vs)
+					f[d] = vs
+				}
+			}
+			return f
+		}
+		f, g := gen("f"), gen("g")
+		before, after := map[string]int{}, map[string]int{}
+		f.add(before, 1)
+		g.add(after, 1)
+		for k, n := range before {
+			if n != 1 {
+				t.Fatalf("%q counted %d times", k, n)
+			}
+		}
+		delta := map[string]int{}
+		decode(f.encode()).add(delta, -1)
+		g.add(delta, 1)
+		union := maps.Clone(before)
+		maps.Copy(union, after)
+		for k := range union {
+			if delta[k] != after[k]-before[k] {
+				t.Fatalf("%q: %d, want %d", k, delta[k], after[k]-before[k])
+			}
+		}
+		for k := range delta {
+			if _, ok := union[k]; !ok {
+				t.Fatalf("%q written but neither left nor entered", k)
+			}
+		}
+		if f.encode() == g.encode() {
+			for k, n := range delta {
+				if n != 0 {
+					t.Fatalf("same facts, %q: %d", k, n)
+				}
+			}
+		}
+	})
 }
