@@ -26,14 +26,22 @@ import (
 // expression stays under half of SQLite's limit, and far under
 // PostgreSQL's (max_stack_depth); TestFilterBoundsEdge runs the edges on
 // both. Real filters (the app's screens, the exports) count a few dozen.
+//
+// The bounds are per filter, but aliases repeat a field: 100 aliases of the
+// largest has…With chain passed every bound and ran past the request
+// timeout (10 s on 20,000 pilots), holding a core each. So the filters of
+// one operation together count at most MaxFilterSizeTotal, two largest
+// filters' worth.
 const (
-	MaxFilterSize  = 500 // objects and fields of one filter, weighted by the has…With around them
-	MaxFilterDepth = 32  // nesting of input objects in one filter
+	MaxFilterSize      = 500 // objects and fields of one filter, weighted by the has…With around them
+	MaxFilterDepth     = 32  // nesting of input objects in one filter
+	MaxFilterSizeTotal = 2 * MaxFilterSize
 )
 
 // checkFilters refuses a field whose filter argument is over MaxFilterSize
-// or MaxFilterDepth, as BAD_USER_INPUT naming the argument.
-func checkFilters(f *ast.Field, vars map[string]any) *gqlerror.Error {
+// or MaxFilterDepth, or that brings the operation's filters (counted in
+// *total) over MaxFilterSizeTotal, as BAD_USER_INPUT naming the argument.
+func checkFilters(f *ast.Field, vars map[string]any, total *int) *gqlerror.Error {
 	for _, arg := range f.Arguments {
 		if !isFilter(arg.Value.Definition) {
 			continue
@@ -48,6 +56,9 @@ func checkFilters(f *ast.Field, vars map[string]any) *gqlerror.Error {
 			return listError(f, arg.Name, fmt.Sprintf("%s nests filters more than %d levels deep (and, or, not and has…With nest one level each); at most %d are allowed", arg.Name, MaxFilterDepth, MaxFilterDepth))
 		case size > MaxFilterSize:
 			return listError(f, arg.Name, fmt.Sprintf("%s counts %d conditions (filters and the fields set in them, again for every has…With around them); at most %d are allowed", arg.Name, size, MaxFilterSize))
+		}
+		if *total += size; *total > MaxFilterSizeTotal {
+			return listError(f, arg.Name, fmt.Sprintf("the filters of this operation count %d conditions together; at most %d are allowed in one operation", *total, MaxFilterSizeTotal))
 		}
 	}
 	return nil
