@@ -3,6 +3,7 @@ package search
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/blevesearch/snowballstem"
 	"github.com/blevesearch/snowballstem/finnish"
@@ -13,7 +14,7 @@ import (
 // AnalyserVersion names how text becomes index terms. Change it whenever
 // Analyse (or the index layout) changes: Install then rebuilds the index of
 // an existing database at start.
-const AnalyserVersion = 4
+const AnalyserVersion = 5
 
 // Word is one word of a text as the index knows it, three forms folded by
 // Fold: as written (for prefix matches while typing) and its Snowball
@@ -21,11 +22,17 @@ const AnalyserVersion = 4
 // meets "kommuner"). Documents carry no language, so every word gets both
 // stems; a query word matches a document word when either stem agrees.
 //
-// Accented is the word lower-cased with its accents ("åbo"), or empty when
-// it has none (it would equal Surface). Folding is for whole words only:
-// a prefix typed with accents matches words that start with those very
-// letters (Prefix), so "Åbo" does not find "about" although both fold to
-// "abo…"; a prefix typed without accents matches words with or without
+// Only å, ä and ö are letters of their own (the Finnish and Swedish
+// alphabets'); any other accent is dropped before anything else, in the
+// text and in the query alike, so a stray accent changes nothing: "kuntá"
+// is "kunta", "café" is "cafe" (and "Ørsted" "orsted"), stems and prefixes
+// included.
+//
+// Accented is the word lower-cased with its å, ä and ö ("åbo"), or empty
+// when it has none (it would equal Surface). Folding those is for whole
+// words only: a prefix typed with them matches words that start with those
+// very letters (Prefix), so "Åbo" does not find "about" although both fold
+// to "abo…"; a prefix typed without them matches words with or without
 // them ("abo" finds "Åbo" and "about", "aanek" finds "Äänekoski").
 type Word struct {
 	Surface, Fi, Sv string
@@ -45,19 +52,20 @@ func (w Word) PrefixForm() string {
 const maxWord = 64
 
 // Analyse splits text into words (runs of letters and digits) and returns
-// each with its forms. The stemmers see the word lower-cased with its
-// accents (the Finnish one needs ä and ö); accents are folded afterwards,
-// so "Äänekoski" and "aanekoski" meet.
+// each with its forms. The stemmers see the word lower-cased with its å,
+// ä and ö (the Finnish stemmer needs ä and ö) and without other accents;
+// those three are folded afterwards, so "Äänekoski" and "aanekoski" meet.
 func Analyse(text string) []Word {
 	var words []Word
 	for _, w := range strings.FieldsFunc(strings.ToLower(norm.NFC.String(text)), notWordRune) {
 		if len(w) > maxWord {
 			w = clip(w, maxWord)
 		}
+		w = plain(w)
 		if f := Fold(w); f != "" {
 			word := Word{Surface: f, Fi: Fold(stem(w, finnish.Stem)), Sv: Fold(stem(w, swedish.Stem))}
-			if a := strings.Map(dropMark, w); a != f {
-				word.Accented = a
+			if w != f {
+				word.Accented = w
 			}
 			words = append(words, word)
 		}
@@ -69,13 +77,27 @@ func notWordRune(r rune) bool {
 	return !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.Is(unicode.Mn, r)
 }
 
-// dropMark removes a combining accent that NFC left on its own (no
+// plain is a lower-case word (NFC) with its accents folded except those of
+// å, ä and ö, and without combining accents left on their own (no
 // precomposed letter): index terms are letters and digits only.
-func dropMark(r rune) rune {
-	if unicode.Is(unicode.Mn, r) {
-		return -1
+func plain(w string) string {
+	ascii := true
+	for i := 0; i < len(w); i++ {
+		ascii = ascii && w[i] < utf8.RuneSelf
 	}
-	return r
+	if ascii {
+		return w
+	}
+	var b strings.Builder
+	b.Grow(len(w))
+	for _, r := range w {
+		if r < utf8.RuneSelf || r == 'å' || r == 'ä' || r == 'ö' {
+			b.WriteRune(r)
+		} else {
+			b.WriteString(Fold(string(r)))
+		}
+	}
+	return b.String()
 }
 
 func stem(w string, fn func(*snowballstem.Env) bool) string {

@@ -143,6 +143,49 @@ func TestSearchPhrases(t *testing.T) {
 	})
 }
 
+// TestSearchStrayAccents: an accent that is not å, ä or ö changes nothing,
+// in the query or in the text, whole words and prefixes alike ("kuntá" is
+// "kunta", "kommunér" is "kommuner"), on both databases; å, ä and ö typed
+// in a prefix still count ("Åbo" does not find "about").
+func TestSearchStrayAccents(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		a := newAPI(t, b, false)
+		ctx := auth.System(context.Background())
+		for _, p := range languageCorpus.pilots {
+			a.db.Client.Pilot.Create().SetTitle(p[0]).SetDescription(p[1]).ExecX(ctx)
+		}
+		a.db.Client.Pilot.Create().SetTitle("Kuntá-kokeilú").SetDescription("Kommunér och café.").ExecX(ctx)
+		a.db.Client.Pilot.Create().SetTitle("About the pilot").ExecX(ctx)
+		a.db.Client.Pilot.Create().SetTitle("Åbo").ExecX(ctx)
+		find := func(q string) []string {
+			l := labels(a.search(q, map[string]any{"types": []string{"PILOT"}, "first": 100}))
+			slices.Sort(l)
+			return l
+		}
+		for stray, plain := range map[string]string{
+			"kuntá": "kunta", "kúnnissa": "kunnissa", "kokeilún": "kokeilun", "Kelán": "Kelan", "Lâppi": "Lappi",
+			"kommunér": "kommuner", "försökên": "försöken", "tjänstér": "tjänster", "cafe": "café",
+			`"kuntá-kokeilu"`: `"kunta kokeilu"`, "kuntá kokeil": "kunta kokeil", "Åbó": "Åbo",
+		} {
+			got, want := find(stray), find(plain)
+			if len(want) == 0 || !slices.Equal(got, want) {
+				t.Errorf("%s: %q; %s: %q", stray, got, plain, want)
+			}
+		}
+		// The text's stray accents fold too.
+		for q, want := range map[string]string{"kunta": "Kuntá-kokeilú", "kokeilu": "Kuntá-kokeilú", "kommunerna": "Kuntá-kokeilú", "caf": "Kuntá-kokeilú"} {
+			if l := find(q); !slices.Contains(l, want) {
+				t.Errorf("%s: %q, want %q among them", q, l, want)
+			}
+		}
+		for q, want := range map[string][]string{"Åbo": {"Åbo"}, "Åb": {"Åbo"}, "abo": {"About the pilot", "Åbo"}} {
+			if l := find(q); !slices.Equal(l, want) {
+				t.Errorf("%s: %q, want %q", q, l, want)
+			}
+		}
+	})
+}
+
 func isSubset(small, big []string) bool {
 	for _, s := range small {
 		if !slices.Contains(big, s) {
