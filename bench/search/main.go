@@ -21,6 +21,7 @@ import (
 	"os"
 	"runtime/pprof"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -48,6 +49,7 @@ func main() {
 	seconds := flag.Int("seconds", 10, "length of each measurement")
 	workers := flag.Int("workers", 8, "concurrent clients")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the GraphQL measurement to this file")
+	flag.IntVar(&each, "each", 0, "first time each query alone this many times, one client: GraphQL, Find (no HTTP), and each SQL statement (median)")
 	flag.Parse()
 	profile = *cpuprofile
 	if err := run(*dsn, time.Duration(*seconds)*time.Second, *workers); err != nil {
@@ -101,6 +103,11 @@ func run(dsn string, d time.Duration, workers int) error {
 			return fmt.Errorf("%q: GraphQL counts %d, SQL %d", q, total, want)
 		}
 	}
+	if each > 0 {
+		if err := breakdown(ctx, db, client, url); err != nil {
+			return err
+		}
+	}
 	if profile != "" {
 		f, err := os.Create(profile)
 		if err != nil {
@@ -126,6 +133,9 @@ func run(dsn string, d time.Duration, workers int) error {
 
 // profile is the file of -cpuprofile.
 var profile string
+
+// each is -each: how many times breakdown runs each query.
+var each int
 
 // documents is the index's size.
 var documents int
@@ -153,64 +163,145 @@ func viaHTTP(c *http.Client, url, q string) (int, error) {
 }
 
 // viaSQL is the same search written by hand for an anonymous reader over
-// the same index and with the same plan: the title hits counted up to
-// 1,001, then (only if fewer) all hits up to 1,001; then the first 20 title
-// hits, then body hits to fill the page, newest first in the index's order.
+// the same index and with the same plan: the first 20 title hits, newest
+// first, and their count; only if they are at most 1,000, all hits counted
+// up to 1,001; then, if the titles do not fill the page, body hits.
 func viaSQL(ctx context.Context, db *database.DB, q string) (int, error) {
+	return viaSQLTimed(ctx, db, q, nil)
+}
+
+// viaSQLTimed is viaSQL that adds each statement's time to step (by its
+// name) when step is not nil.
+func viaSQLTimed(ctx context.Context, db *database.DB, q string, step map[string]time.Duration) (int, error) {
+	timed := func(name string, t time.Time) {
+		if step != nil {
+			step[name] += time.Since(t)
+		}
+	}
 	terms := search.Terms(q)
 	visible := `(d.workspace_id IS NULL OR d.workspace_id IN (SELECT id FROM workspaces WHERE visibility = 'PUBLIC'))`
 	var countTitle, countAll, title, rest string
 	var arg string
 	if db.Dialect == dialect.Postgres {
 		arg = search.TSQuery(terms)
-		countTitle = `SELECT count(*) FROM (SELECT 1 FROM search_documents d WHERE d.title_tsv @@ $1::tsquery AND ` + visible + ` LIMIT 1001) x`
+
 		countAll = `SELECT count(*) FROM (SELECT 1 FROM search_documents d WHERE d.tsv @@ $1::tsquery AND ` + visible + ` LIMIT 1001) x`
-		title = `SELECT d.id FROM search_documents d WHERE d.title_tsv @@ $1::tsquery AND ` + visible + ` ORDER BY d.id DESC LIMIT 20`
+		title = `SELECT d.id, count(*) OVER () FROM search_titles d WHERE d.title_tsv @@ $1::tsquery AND ` + visible + ` ORDER BY d.id + 0 DESC LIMIT 20`
 		rest = `SELECT d.id FROM search_documents d WHERE d.tsv @@ $1::tsquery AND NOT d.title_tsv @@ $1::tsquery AND ` + visible + ` ORDER BY d.id DESC LIMIT $2`
 	} else {
 		arg = search.FTSMatch(terms)
-		countTitle = `SELECT count(*) FROM (SELECT 1 FROM search_title_fts JOIN search_documents d ON d.id = search_title_fts.docid WHERE search_title_fts MATCH ?1 AND ` + visible + ` LIMIT 1001)`
 		countAll = `SELECT count(*) FROM (SELECT 1 FROM search_fts JOIN search_documents d ON d.id = search_fts.docid WHERE search_fts MATCH ?1 AND ` + visible + ` LIMIT 1001)`
+		countTitle = `SELECT count(*) FROM (SELECT 1 FROM search_title_fts JOIN search_documents d ON d.id = search_title_fts.docid WHERE search_title_fts MATCH ?1 AND ` + visible + ` LIMIT 1001)`
 		title = `SELECT d.id FROM search_title_fts JOIN search_documents d ON d.id = search_title_fts.docid WHERE search_title_fts MATCH ?1 AND ` + visible + ` ORDER BY search_title_fts.docid DESC LIMIT 20`
 		rest = `SELECT d.id FROM search_fts JOIN search_documents d ON d.id = search_fts.docid WHERE search_fts MATCH ?1
 			AND search_fts.docid NOT IN (SELECT docid FROM search_title_fts WHERE search_title_fts MATCH ?1) AND ` + visible + ` ORDER BY search_fts.docid DESC LIMIT ?2`
 	}
-	var total int
-	if err := db.SQL.QueryRowContext(ctx, countTitle, arg).Scan(&total); err != nil {
-		return 0, err
-	}
-	if total <= 1000 {
-		if err := db.SQL.QueryRowContext(ctx, countAll, arg).Scan(&total); err != nil {
+	// Titles: the first 20 and their count, in one statement on
+	// PostgreSQL (it sorts them all), two on SQLite (each stops early).
+	t := time.Now()
+	n, titles := 0, 0
+	if countTitle != "" {
+		if err := db.SQL.QueryRowContext(ctx, countTitle, arg).Scan(&titles); err != nil {
 			return 0, err
 		}
 	}
-	n := 0
-	for _, stmt := range []string{title, rest} {
-		if n == 20 {
-			break
+	rows, err := db.SQL.QueryContext(ctx, title, arg)
+	if err != nil {
+		return 0, err
+	}
+	for rows.Next() {
+		var id int
+		dest := []any{&id}
+		if countTitle == "" {
+			dest = append(dest, &titles)
 		}
-		args := []any{arg}
-		if stmt == rest {
-			args = append(args, 20-n)
+		if err := rows.Scan(dest...); err != nil {
+			rows.Close()
+			return 0, err
 		}
-		rows, err := db.SQL.QueryContext(ctx, stmt, args...)
+		n++
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	timed("titles", t)
+	total := min(titles, 1001)
+	if titles <= 1000 {
+		t := time.Now()
+		if err := db.SQL.QueryRowContext(ctx, countAll, arg).Scan(&total); err != nil {
+			return 0, err
+		}
+		timed("count all", t)
+	}
+	if n < 20 && titles < total {
+		if db.Dialect == dialect.Postgres && total <= 1000 {
+			rest = strings.Replace(rest, "ORDER BY d.id DESC", "ORDER BY d.id + 0 DESC", 1) // as the server: few hits, sorted
+		}
+		t := time.Now()
+		rows, err := db.SQL.QueryContext(ctx, rest, arg, 20-n)
 		if err != nil {
 			return 0, err
 		}
 		for rows.Next() {
-			var id int
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return 0, err
-			}
-			n++
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return 0, err
 		}
+		timed("rest", t)
 	}
 	return total, nil
+}
+
+// breakdown times each query alone, one at a time, each times: the whole
+// GraphQL request, Index.Find without HTTP (search, hydration), and the
+// hand-written SQL statement by statement; the median of each, in ms.
+func breakdown(ctx context.Context, db *database.DB, client *http.Client, url string) error {
+	steps := []string{"titles", "count all", "rest"}
+	fmt.Printf("%-24s %8s %8s %8s", "median ms, 1 client", "GraphQL", "Find", "SQL")
+	for _, s := range steps {
+		fmt.Printf(" %12s", s)
+	}
+	fmt.Println()
+	first := 20
+	for _, q := range queries {
+		var gq, find, raw []time.Duration
+		parts := map[string][]time.Duration{}
+		for range each {
+			t := time.Now()
+			if _, err := viaHTTP(client, url, q); err != nil {
+				return err
+			}
+			gq = append(gq, time.Since(t))
+			t = time.Now()
+			if _, err := db.Search.Find(ctx, db.Client, q, nil, false, nil, &first, nil, nil); err != nil {
+				return err
+			}
+			find = append(find, time.Since(t))
+			step := map[string]time.Duration{}
+			t = time.Now()
+			if _, err := viaSQLTimed(ctx, db, q, step); err != nil {
+				return err
+			}
+			raw = append(raw, time.Since(t))
+			for _, s := range steps {
+				parts[s] = append(parts[s], step[s])
+			}
+		}
+		fmt.Printf("%-24q %8.2f %8.2f %8.2f", q, median(gq), median(find), median(raw))
+		for _, s := range steps {
+			fmt.Printf(" %12.2f", median(parts[s]))
+		}
+		fmt.Println()
+	}
+	return nil
+}
+
+// median of ds in milliseconds.
+func median(ds []time.Duration) float64 {
+	slices.Sort(ds)
+	return float64(ds[len(ds)/2]) / float64(time.Millisecond)
 }
 
 type result struct {

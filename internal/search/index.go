@@ -6,9 +6,10 @@
 // and body as Analyse makes them: folded as written, and their Finnish and
 // Swedish stems, and accented forms). The analysis runs in Go, so both
 // databases index the same terms. On PostgreSQL the table carries tsvectors
-// built in Go, laid out as SQLite's columns (see tsvector), under GIN indexes;
-// on SQLite an FTS4 table (compiled into mattn/go-sqlite3 by default,
-// unlike FTS5) holds one column per form of title and body. Ent hooks keep
+// built in Go, laid out as SQLite's columns (see tsvector), under GIN indexes,
+// and the titles' alone again in the narrow search_titles; on SQLite an FTS4
+// table (compiled into mattn/go-sqlite3 by default, unlike FTS5) holds one
+// column per form of title and body, and search_title_fts the titles'. Ent hooks keep
 // documents current on every write, inside the writer's transaction;
 // Install indexes rows that exist already, and rebuilds the index when
 // AnalyserVersion changed. Queries put title hits before body hits (see
@@ -145,7 +146,8 @@ func (ix *Index) create(ctx context.Context, client *ent.Client) error {
 		return err
 	}
 	if version != AnalyserVersion {
-		for _, s := range []string{`DROP TABLE IF EXISTS search_fts`, `DROP TABLE IF EXISTS search_title_fts`, `DROP TABLE IF EXISTS search_documents`, `DELETE FROM search_analyser`} {
+		for _, s := range []string{`DROP TABLE IF EXISTS search_fts`, `DROP TABLE IF EXISTS search_title_fts`, `DROP TABLE IF EXISTS search_titles`,
+			`DROP TABLE IF EXISTS search_documents`, `DELETE FROM search_analyser`} {
 			if _, err := tx.ExecContext(ctx, s); err != nil {
 				return fmt.Errorf("%s: %w", s, err)
 			}
@@ -213,17 +215,26 @@ var sqliteSchema = []string{
 }
 
 // postgresSchema: the tsvector is written by Go (tsvector below), titles
-// weighing A, bodies B. The GIN indexes keep their fast-update list of
-// new entries short (128 kB, not the default 4 MB): every search reads
-// the whole list, while a write that fills it moves it into the index. These objects live beside the ent schema, not in
-// the versioned migrations, whose drift check compares ent's tables only.
+// weighing A, bodies B. The titles alone are again in search_titles, a
+// narrow table for the hits ranked first, as search_title_fts on SQLite:
+// finding a page of title hits reads every title hit's row, and rows that
+// carry a body's tsvector are ten times wider (a broad word's first page
+// of titles took 50 ms from search_documents, 2 ms from search_titles).
+// The GIN indexes keep their fast-update list of new entries short
+// (128 kB, not the default 4 MB): every search reads the whole list, while
+// a write that fills it moves it into the index. These objects live beside
+// the ent schema, not in the versioned migrations, whose drift check
+// compares ent's tables only.
 var postgresSchema = []string{
 	`CREATE TABLE IF NOT EXISTS search_documents (
 		id bigint PRIMARY KEY, kind text NOT NULL, workspace_id bigint,
 		tsv tsvector NOT NULL, title_tsv tsvector NOT NULL)`,
-	`CREATE INDEX IF NOT EXISTS search_documents_title_tsv ON search_documents USING gin (title_tsv) WITH (gin_pending_list_limit = 128)`,
 	`CREATE INDEX IF NOT EXISTS search_documents_tsv ON search_documents USING gin (tsv) WITH (gin_pending_list_limit = 128)`,
 	`CREATE INDEX IF NOT EXISTS search_documents_workspace_id ON search_documents (workspace_id)`,
+	`CREATE TABLE IF NOT EXISTS search_titles (
+		id bigint PRIMARY KEY, kind text NOT NULL, workspace_id bigint, title_tsv tsvector NOT NULL)`,
+	`CREATE INDEX IF NOT EXISTS search_titles_tsv ON search_titles USING gin (title_tsv) WITH (gin_pending_list_limit = 128)`,
+	`CREATE INDEX IF NOT EXISTS search_titles_workspace_id ON search_titles (workspace_id)`,
 }
 
 // Rebuild empties the index and indexes every row again; the data
@@ -234,11 +245,12 @@ func (ix *Index) Rebuild(ctx context.Context, client *ent.Client) error {
 		return err
 	}
 	defer tx.Rollback()
-	for _, q := range []string{`DELETE FROM search_documents`, `DELETE FROM search_fts`, `DELETE FROM search_title_fts`} {
-		if q != `DELETE FROM search_documents` && ix.dialect == dialect.Postgres {
-			continue
-		}
-		if _, err := tx.ExecContext(ctx, q); err != nil {
+	tables := []string{`search_documents`, `search_fts`, `search_title_fts`}
+	if ix.dialect == dialect.Postgres {
+		tables = []string{`search_documents`, `search_titles`}
+	}
+	for _, t := range tables {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM `+t); err != nil {
 			return err
 		}
 	}
@@ -260,7 +272,7 @@ func (ix *Index) rebuild(ctx context.Context, c execQuerier) error {
 	stmts := []string{`INSERT INTO search_fts(search_fts) VALUES ('optimize')`, `INSERT INTO search_title_fts(search_title_fts) VALUES ('optimize')`}
 	if ix.dialect == dialect.Postgres {
 		stmts = []string{`SELECT gin_clean_pending_list('search_documents_tsv'::regclass)`,
-			`SELECT gin_clean_pending_list('search_documents_title_tsv'::regclass)`, `ANALYZE search_documents`}
+			`SELECT gin_clean_pending_list('search_titles_tsv'::regclass)`, `ANALYZE search_documents`, `ANALYZE search_titles`}
 	}
 	for _, s := range stmts {
 		if _, err := c.ExecContext(ctx, s); err != nil {
@@ -440,23 +452,34 @@ func (ix *Index) write(ctx context.Context, c execQuerier, docs []document) erro
 	for start := 0; start < len(docs); start += perStatement {
 		part := docs[start:min(start+perStatement, len(docs))]
 		if ix.dialect == dialect.Postgres {
-			var b strings.Builder
+			var docs, titles strings.Builder
 			args := make([]any, 0, 5*len(part))
-			b.WriteString(`INSERT INTO search_documents (id, kind, workspace_id, tsv, title_tsv) VALUES `)
+			titleArgs := make([]any, 0, 4*len(part))
+			docs.WriteString(`INSERT INTO search_documents (id, kind, workspace_id, tsv, title_tsv) VALUES `)
+			titles.WriteString(`INSERT INTO search_titles (id, kind, workspace_id, title_tsv) VALUES `)
 			for i, d := range part {
 				if i > 0 {
-					b.WriteString(", ")
+					docs.WriteString(", ")
+					titles.WriteString(", ")
 				}
-				n := len(args)
-				fmt.Fprintf(&b, "($%d, $%d, $%d, $%d::tsvector, $%d::tsvector)", n+1, n+2, n+3, n+4, n+5)
+				n, m := len(args), len(titleArgs)
+				fmt.Fprintf(&docs, "($%d, $%d, $%d, $%d::tsvector, $%d::tsvector)", n+1, n+2, n+3, n+4, n+5)
+				fmt.Fprintf(&titles, "($%d, $%d, $%d, $%d::tsvector)", m+1, m+2, m+3, m+4)
 				title := Analyse(d.title)
-				args = append(args, d.id, string(d.kind), d.workspace, tsvector(title, Analyse(d.body)), tsvector(title, nil))
+				titleTSV := tsvector(title, nil)
+				args = append(args, d.id, string(d.kind), d.workspace, tsvector(title, Analyse(d.body)), titleTSV)
+				titleArgs = append(titleArgs, d.id, string(d.kind), d.workspace, titleTSV)
 			}
-			// An upsert, not delete-then-insert: two transactions writing
+			// Upserts, not delete-then-insert: two transactions writing
 			// the same document must not collide on its key.
-			b.WriteString(` ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, workspace_id = EXCLUDED.workspace_id,
+			docs.WriteString(` ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, workspace_id = EXCLUDED.workspace_id,
 				tsv = EXCLUDED.tsv, title_tsv = EXCLUDED.title_tsv`)
-			if _, err := c.ExecContext(ctx, b.String(), args...); err != nil {
+			titles.WriteString(` ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, workspace_id = EXCLUDED.workspace_id,
+				title_tsv = EXCLUDED.title_tsv`)
+			if _, err := c.ExecContext(ctx, docs.String(), args...); err != nil {
+				return err
+			}
+			if _, err := c.ExecContext(ctx, titles.String(), titleArgs...); err != nil {
 				return err
 			}
 			continue
@@ -492,11 +515,13 @@ func (ix *Index) remove(ctx context.Context, c execQuerier, ids []int) error {
 	if _, err := c.ExecContext(ctx, `DELETE FROM search_documents WHERE id IN (`+list+`)`); err != nil {
 		return err
 	}
-	if ix.dialect != dialect.Postgres {
-		for _, t := range []string{"search_fts", "search_title_fts"} {
-			if _, err := c.ExecContext(ctx, `DELETE FROM `+t+` WHERE docid IN (`+list+`)`); err != nil {
-				return err
-			}
+	if ix.dialect == dialect.Postgres {
+		_, err := c.ExecContext(ctx, `DELETE FROM search_titles WHERE id IN (`+list+`)`)
+		return err
+	}
+	for _, t := range []string{"search_fts", "search_title_fts"} {
+		if _, err := c.ExecContext(ctx, `DELETE FROM `+t+` WHERE docid IN (`+list+`)`); err != nil {
+			return err
 		}
 	}
 	return nil

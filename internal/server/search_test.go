@@ -336,10 +336,12 @@ func TestSearchRebuildsOnAnalyserChange(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if b == testdb.SQLite {
-				if _, err := db.SQL.Exec(`DELETE FROM search_fts WHERE docid = ` + fmt.Sprint(p.ID)); err != nil {
-					t.Fatal(err)
-				}
+			also := `DELETE FROM search_fts WHERE docid = `
+			if b == testdb.Postgres {
+				also = `DELETE FROM search_titles WHERE id = `
+			}
+			if _, err := db.SQL.Exec(also + fmt.Sprint(p.ID)); err != nil {
+				t.Fatal(err)
 			}
 		}
 		count := func(db *database.DB) int {
