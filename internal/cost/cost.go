@@ -157,9 +157,8 @@ func (mr *measurer) measure(set ast.SelectionSet, multiplier, depth int, est *Es
 			if paging.IsConnection(s.Definition) {
 				m = saturatingMul(multiplier, pageSize(s, vars))
 				est.Nodes = saturatingAdd(est.Nodes, m)
-			} else if w := mr.weight(s); w > 0 {
-				m = saturatingMul(multiplier, w)
-				est.Nodes = saturatingAdd(est.Nodes, m)
+			} else {
+				m = mr.sized(s, multiplier, est) // sizes.go
 			}
 			mr.measure(s.SelectionSet, m, depth+1, est)
 		case *ast.InlineFragment:

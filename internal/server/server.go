@@ -138,7 +138,7 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 	gql.Use(fieldRules{})
 	gql.Use(analytics.Memo{})
 	// After APQ (the query text is known) and paging (pages are bounded).
-	gql.Use(cost.Extension{Limits: cost.Default, Validated: validated, Weights: map[string]cost.Weigher{"Query.pilotStats": analytics.Cost}})
+	gql.Use(cost.Extension{Limits: cost.Default, Validated: validated, Weights: CostWeights})
 	gql.Use(streamsOnly{})
 	gql.Use(requestLog{})
 	gql.Use(cacheableQueries{})
@@ -313,6 +313,10 @@ func limitBody(limit int64, next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// CostWeights size the fields whose size another package knows (the
+// cost extension's Weights; internal/cost sizes the rest).
+var CostWeights = map[string]cost.Weigher{"Query.pilotStats": analytics.Cost}
 
 // withTimeout bounds every request but streams: when the database stalls,
 // requests fail within the timeout instead of piling up.

@@ -1,0 +1,186 @@
+package cost
+
+import (
+	"strings"
+
+	"kokeilu/internal/input"
+	"kokeilu/internal/paging"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// Sizes: every field that returns many items has a size in the estimate,
+// not only connections. Without one, nodes(ids:) with 100 ids was costed
+// as one id (8 aliases: estimated 80,800, returned ~905,000 objects, 52 MB,
+// +1.7 GB) and 100 aliased neighborhood(maxNodes: 100000) cost 0 (+1 GB).
+// A field is costed in one of these ways (Rule says which):
+//
+//   - a connection: its page, first or last (cost.go);
+//   - sized: by its arguments (nodes by the ids given, a graph field by
+//     its maxNodes or its default, centrality by first); the fields below
+//     count once per item;
+//   - bounded: a plain list counts its bound per parent item (a survey's
+//     100 questions, a snippet's 80 highlights…);
+//   - within: its items are counted already by the field above it (a
+//     connection's nodes and edges, a graph's nodes and edges).
+//
+// A graph field that scores or groups the whole filtered graph (which the
+// API does not cap) counts GraphMaxNodes for the graph it builds.
+// TestEveryListHasASize (graph) walks the schema: a list field without a
+// rule fails it.
+
+// Graph sizes, as internal/netgraph states them (netgraph imports this
+// package; the test in graph checks they agree).
+const (
+	GraphDefaultNodes      = 5_000   // networkGraph without maxNodes
+	GraphNeighborhoodNodes = 1_000   // neighborhood without maxNodes
+	GraphMaxNodes          = 100_000 // the most maxNodes, and the size assumed of a whole filtered graph
+	GraphAttributes        = 17      // attributes of a graph node
+	centralityFirst        = 20
+	snippetHighlights      = 80 // a 160-character snippet holds at most 80 one-letter words
+	surveyQuestions        = 100
+	surveyChoices          = 50
+	surveyScale            = 5
+	wellbeingCounties      = 23 // 21 counties, Helsinki and the HUS area
+	unpagedEstimate        = 100
+	statsDimensions        = 3 // analytics.MaxDimensions
+)
+
+// size is how a field that is no connection counts.
+type size struct {
+	// items is how many it returns for each item of its parent; the
+	// fields below count once for each.
+	items func(args map[string]any) int
+	// graph is counted once for each item of its parent and not
+	// multiplied into the fields below: the whole graph it builds.
+	graph int
+	// Args names the arguments the size follows (for the schema test).
+	Args []string
+}
+
+var sizes = map[string]size{
+	"Query.nodes":        {items: listLength("ids"), Args: []string{"ids"}},
+	"Query.networkGraph": {items: maxNodes(GraphDefaultNodes), Args: []string{"filter.maxNodes"}},
+	"Query.neighborhood": {items: neighborhood, Args: []string{"filter.maxNodes", "depth"}},
+	"Query.shortestPath": {items: fixed(1), graph: GraphMaxNodes},
+	"Query.centrality":   {items: intArg("first", centralityFirst), graph: GraphMaxNodes, Args: []string{"first"}},
+	// Every node of the graph may be a member of a community or component.
+	"Query.communities": {items: fixed(GraphMaxNodes)},
+	"Query.components":  {items: fixed(GraphMaxNodes)},
+}
+
+var bounds = map[string]int{
+	"GraphNode.attributes":              GraphAttributes,
+	"PilotStatsBucket.keys":             statsDimensions,
+	"SearchSnippet.highlights":          snippetHighlights,
+	"Survey.questions":                  surveyQuestions,
+	"SurveyResults.questions":           surveyQuestions,
+	"SurveyResponse.answers":            surveyQuestions,
+	"SurveyQuestion.choices":            surveyChoices,
+	"SurveyAnswer.choices":              surveyChoices,
+	"SurveyQuestionResult.choices":      surveyChoices,
+	"SurveyQuestionResult.distribution": surveyScale,
+	"OperatingModel.wellbeingCounties":  wellbeingCounties,
+	// No bound in the data model: estimated as a page.
+	"SurveyQuestionResult.texts": unpagedEstimate,
+	"OperatingModel.parts":       unpagedEstimate,
+}
+
+var within = map[string]bool{
+	"NetworkGraph.nodes": true, "NetworkGraph.edges": true, // networkGraph, neighborhood: maxNodes
+	"GraphPath.nodes": true, "GraphPath.edges": true, // shortestPath: its graph
+	"Centrality.scores":            true, // first
+	"GraphCommunities.communities": true, // communities: the graph's nodes
+	"GraphCommunity.members":       true,
+	"GraphComponent.members":       true,
+	"PilotStats.buckets":           true, // Extension.Weights (analytics.Cost)
+}
+
+// Rule names how the field f of object counts: "connection", "sized",
+// "bounded", "within", or "" when it has no rule. Fields that are no list
+// and have no rule count once per parent item ("").
+func Rule(object *ast.Definition, f *ast.FieldDefinition, weights map[string]Weigher) string {
+	key := object.Name + "." + f.Name
+	switch {
+	case paging.IsConnection(f):
+		return "connection"
+	case sizes[key].items != nil || weights[key] != nil:
+		return "sized"
+	case bounds[key] > 0:
+		return "bounded"
+	case within[key] || f.Type.Elem != nil && strings.HasSuffix(object.Name, "Connection"):
+		return "within"
+	}
+	return ""
+}
+
+// SizeArgs are the arguments a sized field's estimate follows ("filter.maxNodes").
+func SizeArgs(object, field string) []string { return sizes[object+"."+field].Args }
+
+// sized adds the nodes of f, no connection, for multiplier parent items to
+// est and returns how many times the fields below it count.
+func (mr *measurer) sized(f *ast.Field, multiplier int, est *Estimate) int {
+	if w := mr.weight(f); w > 0 {
+		m := saturatingMul(multiplier, w)
+		est.Nodes = saturatingAdd(est.Nodes, m)
+		return m
+	}
+	if f.ObjectDefinition == nil {
+		return multiplier
+	}
+	key := f.ObjectDefinition.Name + "." + f.Name
+	if s, ok := sizes[key]; ok {
+		est.Nodes = saturatingAdd(est.Nodes, saturatingMul(multiplier, s.graph))
+		m := saturatingMul(multiplier, max(s.items(f.ArgumentMap(mr.vars)), 1))
+		est.Nodes = saturatingAdd(est.Nodes, m)
+		return m
+	}
+	if b := bounds[key]; b > 0 {
+		m := saturatingMul(multiplier, b)
+		est.Nodes = saturatingAdd(est.Nodes, m)
+		return m
+	}
+	return multiplier
+}
+
+func fixed(n int) func(map[string]any) int { return func(map[string]any) int { return n } }
+
+// listLength is the length of the list argument name (variables resolved,
+// typed slices too).
+func listLength(name string) func(map[string]any) int {
+	return func(args map[string]any) int { return len(input.List(args[name])) }
+}
+
+// intArg is the integer argument name, or def when it is absent.
+func intArg(name string, def int) func(map[string]any) int {
+	return func(args map[string]any) int { return intOr(args[name], def) }
+}
+
+func intOr(v any, def int) int {
+	if v == nil {
+		return def
+	}
+	if n, err := graphql.UnmarshalInt(v); err == nil && n > 0 {
+		return n
+	}
+	return def // 0 is not a cap: the resolver refuses it or applies the default
+}
+
+// maxNodes is a graph field's filter.maxNodes, or def.
+func maxNodes(def int) func(map[string]any) int {
+	return func(args map[string]any) int {
+		filter, _ := args["filter"].(map[string]any)
+		return min(intOr(filter["maxNodes"], def), GraphMaxNodes)
+	}
+}
+
+// neighborhood is one node at depth 0, else its maxNodes.
+func neighborhood(args map[string]any) int {
+	if d, ok := args["depth"]; ok && d != nil {
+		if n, err := graphql.UnmarshalInt(d); err == nil && n == 0 {
+			return 1
+		}
+	}
+	return maxNodes(GraphNeighborhoodNodes)(args)
+}
