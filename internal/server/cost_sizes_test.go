@@ -1,7 +1,10 @@
 package server_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"sort"
 	"strings"
 	"testing"
@@ -10,6 +13,7 @@ import (
 	"kokeilu/internal/cost"
 	"kokeilu/internal/netgraph"
 	"kokeilu/internal/server"
+	"kokeilu/internal/testdb"
 
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -253,4 +257,92 @@ func placeholder(schema *ast.Schema, t *ast.Type) string {
 		return "false"
 	}
 	return fmt.Sprintf("%q", "2024-01-01") // ID, String, Date, Time: any string validates
+}
+
+// TestCostCountsIdsAndGraphs, through HTTP on both databases: nodes(ids:)
+// is costed by its ids, inline or from variables (8 aliases of 100 ids
+// returned ~905,000 objects at an estimate of 80,800), and graph fields by
+// their maxNodes (100 aliased neighborhoods cost 0 and took +1 GB); the
+// refusals come before any SQL.
+func TestCostCountsIdsAndGraphs(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		a := newAPI(t, b, false)
+		var ms struct {
+			Municipalities struct{ Nodes []struct{ ID string } }
+		}
+		a.query(&ms, `{ municipalities(first: 100) { nodes { id } } }`, nil)
+		ids := make([]any, len(ms.Municipalities.Nodes))
+		quoted := make([]string, len(ids))
+		for i, m := range ms.Municipalities.Nodes {
+			ids[i], quoted[i] = m.ID, fmt.Sprintf("%q", m.ID)
+		}
+		if len(ids) != 100 {
+			t.Fatalf("%d municipalities", len(ids))
+		}
+		const sel = `{ ... on Municipality { pilots(first: 100) { nodes { title municipalities(first: 100) { nodes { code } } } } } }`
+		const perID = 1 + 100 + 100*100
+		// Accepted: the estimate is the ids times what each brings.
+		for _, n := range []int{1, 3} {
+			var got struct {
+				Extensions struct{ Cost struct{ Nodes int } }
+			}
+			raw := a.rawPostVars(`query($i: [ID!]!) { nodes(ids: $i) `+sel+` }`, map[string]any{"i": ids[:n]})
+			if err := json.Unmarshal(raw, &got); err != nil || got.Extensions.Cost.Nodes != n*perID {
+				t.Errorf("%d ids: cost %d, want %d (%.200s)", n, got.Extensions.Cost.Nodes, n*perID, raw)
+			}
+		}
+		refused := func(name, query string, vars map[string]any, want int) {
+			t.Helper()
+			before := a.statements.Load()
+			res := a.post(query, vars)
+			if len(res.Errors) == 0 || res.Errors[0].code() != "COST_LIMIT_EXCEEDED" || res.Errors[0].Extensions["measure"] != "nodes" ||
+				res.Errors[0].Extensions["cost"] != float64(want) || res.Data != nil {
+				t.Errorf("%s: want COST_LIMIT_EXCEEDED at %d nodes, got %+v %.100s", name, want, res.Errors, res.Data)
+			}
+			if ran := a.statements.Load() - before; ran != 0 {
+				t.Errorf("%s: %d SQL statements ran before the refusal", name, ran)
+			}
+		}
+		refused("100 ids from variables", `query($i: [ID!]!) { nodes(ids: $i) `+sel+` }`, map[string]any{"i": ids}, 100*perID)
+		refused("100 ids inline", `{ nodes(ids: [`+strings.Join(quoted, ",")+`]) `+sel+` }`, nil, 100*perID)
+		var eight strings.Builder
+		for k := range 8 {
+			fmt.Fprintf(&eight, "a%d: nodes(ids: $i) %s ", k, sel)
+		}
+		refused("8 aliases of 100 ids", `query($i: [ID!]!) { `+eight.String()+` }`, map[string]any{"i": ids}, 8*100*perID)
+
+		var nb strings.Builder
+		for k := range 100 {
+			fmt.Fprintf(&nb, `a%d: neighborhood(id: %s, depth: 3, filter: {maxNodes: 100000, asOf: "20%02d-01-01"}) { totalNodes nodes { id } } `, k, quoted[0], k)
+		}
+		refused("100 neighborhoods of 100,000 nodes", `{ `+nb.String()+` }`, nil, 100*100_000)
+		refused("a graph's nodes with their attributes", `{ networkGraph(filter: {maxNodes: 100000}) { nodes { attributes { key } } } }`, nil, 100_000+100_000*cost.GraphAttributes)
+		refused("six whole-graph centralities", `{ c: centrality(metric: DEGREE) { scores { score } } `+
+			`d: centrality(metric: PAGERANK) { nodeCount } e: communities { modularity } f: components { size } g: shortestPath(from: "a", to: "b") { length } h: centrality(metric: EIGENVECTOR) { nodeCount } }`,
+			nil, 3*(100_000+20)+2*100_000+(100_000+1))
+
+		// A graph field within the limit runs and reports its size.
+		var got struct {
+			Data       struct{ Neighborhood struct{ TotalNodes int } }
+			Extensions struct{ Cost struct{ Nodes int } }
+		}
+		raw := a.rawPost(`{ neighborhood(id: ` + quoted[0] + `, depth: 1, filter: {maxNodes: 50}) { totalNodes nodes { id } } }`)
+		if err := json.Unmarshal(raw, &got); err != nil || got.Extensions.Cost.Nodes != 50 || got.Data.Neighborhood.TotalNodes < 1 {
+			t.Errorf("neighborhood: %.300s", raw)
+		}
+	})
+}
+
+// rawPostVars returns a response body as it came.
+func (a *api) rawPostVars(query string, vars map[string]any) []byte {
+	a.t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	res, err := http.Post(a.srv.URL+"/query", "application/json", bytes.NewReader(body))
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var buf bytes.Buffer
+	_, _ = buf.ReadFrom(res.Body)
+	return buf.Bytes()
 }
