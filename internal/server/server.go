@@ -215,6 +215,13 @@ func (fieldRules) MutateOperationContext(_ context.Context, oc *graphql.Operatio
 		if fc := graphql.GetFieldContext(ctx); fc == nil || len(fc.Field.Selections) == 0 && len(fc.Args) == 0 {
 			return inner(ctx, next)
 		}
+		// Past the request's deadline no field with selections starts: the
+		// deadline stops SQL, but what was loaded before it went on being
+		// resolved and written (8 aliased nodes(ids:) answered 200 with
+		// 52 MB 7 s past the 10 s timeout). The field is TIMEOUT instead.
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		return paging.Rules{}.InterceptField(ctx, func(ctx context.Context) (any, error) {
 			return graph.WhereScope{}.InterceptField(ctx, func(ctx context.Context) (any, error) {
 				return inner(ctx, next)
