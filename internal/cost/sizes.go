@@ -71,7 +71,6 @@ var sizes = map[string]size{
 }
 
 var bounds = map[string]int{
-	"GraphNode.attributes":              GraphAttributes,
 	"PilotStatsBucket.keys":             statsDimensions,
 	"SearchSnippet.highlights":          snippetHighlights,
 	"Survey.questions":                  surveyQuestions,
@@ -95,6 +94,10 @@ var within = map[string]bool{
 	"GraphCommunity.members":       true,
 	"GraphComponent.members":       true,
 	"PilotStats.buckets":           true, // Extension.Weights (analytics.Cost)
+	// A node's own columns as key–value pairs (at most GraphAttributes),
+	// no rows: counted with the node, so the whole graph (maxNodes
+	// 100,000) with its attributes stays one graph's worth.
+	"GraphNode.attributes": true,
 }
 
 // Rule names how the field f of object counts: "connection", "sized",

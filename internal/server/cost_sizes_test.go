@@ -316,7 +316,7 @@ func TestCostCountsIdsAndGraphs(t *testing.T) {
 			fmt.Fprintf(&nb, `a%d: neighborhood(id: %s, depth: 3, filter: {maxNodes: 100000, asOf: "20%02d-01-01"}) { totalNodes nodes { id } } `, k, quoted[0], k)
 		}
 		refused("100 neighborhoods of 100,000 nodes", `{ `+nb.String()+` }`, nil, 100*100_000)
-		refused("a graph's nodes with their attributes", `{ networkGraph(filter: {maxNodes: 100000}) { nodes { attributes { key } } } }`, nil, 100_000+100_000*cost.GraphAttributes)
+		refused("six whole graphs", `{ `+strings.Repeat(`networkGraph(filter: {maxNodes: 100000}) { nodes { attributes { key } } } `, 6)+`}`, nil, 6*100_000)
 		refused("six whole-graph centralities", `{ c: centrality(metric: DEGREE) { scores { score } } `+
 			`d: centrality(metric: PAGERANK) { nodeCount } e: communities { modularity } f: components { size } g: shortestPath(from: "a", to: "b") { length } h: centrality(metric: EIGENVECTOR) { nodeCount } }`,
 			nil, 3*(100_000+20)+2*100_000+(100_000+1))
