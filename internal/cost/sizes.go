@@ -27,7 +27,7 @@ import (
 //
 // A graph field that scores or groups the whole filtered graph (which the
 // API does not cap) counts GraphMaxNodes for the graph it builds.
-// TestEveryListHasASize (graph) walks the schema: a list field without a
+// TestCostEveryListHasASize (graph) walks the schema: a list field without a
 // rule fails it.
 
 // Graph sizes, as internal/netgraph states them (netgraph imports this

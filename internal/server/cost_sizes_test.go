@@ -39,12 +39,12 @@ var sizeValues = map[string][2]string{
 // weightArgs are the size arguments of server.CostWeights' fields.
 var weightArgs = map[string][]string{"Query.pilotStats": {"groupBy"}}
 
-// TestEveryListHasASize walks the schema from Query: every field that
+// TestCostEveryListHasASize walks the schema from Query: every field that
 // returns a list or a connection must have a cost rule (internal/cost
 // sizes.go), and the estimate must grow with the size asked for — first and
 // last of a connection, the ids of nodes, a graph's maxNodes and depth —
 // and count a bounded list's items. A new list field without a rule fails.
-func TestEveryListHasASize(t *testing.T) {
+func TestCostEveryListHasASize(t *testing.T) {
 	schema := graph.NewExecutableSchema(graph.Config{}).Schema()
 	paths := reach(schema)
 	names := make([]string, 0, len(paths))

@@ -9,14 +9,14 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
-// TestNoFieldStartsPastTheDeadline: once the request's context is done, a
+// TestLimitNoFieldPastTheDeadline: once the request's context is done, a
 // field with selections is not resolved (it is a context error, TIMEOUT in
 // the response), so what was loaded before the deadline is not walked and
 // written out; a leaf field still is (it is already in memory, and cheap).
 // Measured on 5,000 pilots with a 2 s timeout, 8 aliased nodes(ids:) of 100
 // ids (cost limit lifted): without the check 6.1–8.7 s and up to 52 MB, with
 // it 2.1–2.2 s.
-func TestNoFieldStartsPastTheDeadline(t *testing.T) {
+func TestLimitNoFieldPastTheDeadline(t *testing.T) {
 	oc := &graphql.OperationContext{ResolverMiddleware: func(ctx context.Context, next graphql.Resolver) (any, error) { return next(ctx) }}
 	if err := (fieldRules{}).MutateOperationContext(context.Background(), oc); err != nil {
 		t.Fatal(err)
