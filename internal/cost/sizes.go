@@ -27,11 +27,11 @@ import (
 //
 // A graph field that scores or groups the whole filtered graph (which the
 // API does not cap) counts GraphMaxNodes for the graph it builds.
-// TestCostEveryListHasASize (graph) walks the schema: a list field without a
+// TestCostEveryListHasASize (internal/server) walks the schema: a list field without a
 // rule fails it.
 
 // Graph sizes, as internal/netgraph states them (netgraph imports this
-// package; the test in graph checks they agree).
+// package; TestCostEveryListHasASize checks they agree).
 const (
 	GraphDefaultNodes      = 5_000   // networkGraph without maxNodes
 	GraphNeighborhoodNodes = 1_000   // neighborhood without maxNodes
