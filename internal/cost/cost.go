@@ -133,6 +133,7 @@ type measurer struct {
 	visiting map[string]bool
 	refused  *gqlerror.Error // the first field with a list or filter over its bounds (lists.go, filters.go)
 	filters  int             // the size of the operation's filters so far (filters.go)
+	graphs   map[string]bool // the graph views counted so far (sizes.go)
 }
 
 func (mr *measurer) measure(set ast.SelectionSet, multiplier, depth int, est *Estimate) {

@@ -311,23 +311,38 @@ func TestCostCountsIdsAndGraphs(t *testing.T) {
 		}
 		refused("8 aliases of 100 ids", `query($i: [ID!]!) { `+eight.String()+` }`, map[string]any{"i": ids}, 8*100*perID)
 
-		var nb strings.Builder
-		for k := range 100 {
-			fmt.Fprintf(&nb, `a%d: neighborhood(id: %s, depth: 3, filter: {maxNodes: 100000, asOf: "20%02d-01-01"}) { totalNodes nodes { id } } `, k, quoted[0], k)
+		neighborhoods := func(filter func(k int) string) string {
+			var nb strings.Builder
+			for k := range 100 {
+				fmt.Fprintf(&nb, `a%d: neighborhood(id: %s, depth: 3, filter: {%s}) { totalNodes nodes { id } } `, k, quoted[0], filter(k))
+			}
+			return "{ " + nb.String() + " }"
 		}
-		refused("100 neighborhoods of 100,000 nodes", `{ `+nb.String()+` }`, nil, 100*100_000)
-		refused("six whole graphs", `{ `+strings.Repeat(`networkGraph(filter: {maxNodes: 100000}) { nodes { attributes { key } } } `, 6)+`}`, nil, 6*100_000)
-		refused("six whole-graph centralities", `{ c: centrality(metric: DEGREE) { scores { score } } `+
-			`d: centrality(metric: PAGERANK) { nodeCount } e: communities { modularity } f: components { size } g: shortestPath(from: "a", to: "b") { length } h: centrality(metric: EIGENVECTOR) { nodeCount } }`,
-			nil, 3*(100_000+20)+2*100_000+(100_000+1))
+		// Each other filter builds a view of the whole graph (100,000).
+		refused("100 neighborhoods of 100,000 nodes", neighborhoods(func(k int) string { return fmt.Sprintf(`maxNodes: 100000, asOf: "20%02d-01-01"`, k) }), nil, 100*(100_000+100_000))
+		refused("100 neighborhoods over 100 periods", neighborhoods(func(k int) string { return fmt.Sprintf(`asOf: "20%02d-01-01"`, k) }), nil, 100*(100_000+1_000))
+		refused("six whole graphs", `{ `+strings.Repeat(`networkGraph(filter: {maxNodes: 100000}) { nodes { attributes { key } } } `, 6)+`}`, nil, 100_000+6*100_000)
+		refused("six graph fields over six periods", `{ c: centrality(metric: DEGREE, filter: {asOf: "2020-01-01"}) { scores { score } } `+
+			`d: centrality(metric: PAGERANK, filter: {asOf: "2021-01-01"}) { nodeCount } e: communities(filter: {asOf: "2022-01-01"}) { modularity } `+
+			`f: components(filter: {asOf: "2023-01-01"}) { size } g: shortestPath(from: "a", to: "b", filter: {asOf: "2024-01-01"}) { length } `+
+			`h: centrality(metric: EIGENVECTOR, filter: {asOf: "2025-01-01"}) { nodeCount } }`,
+			nil, 6*100_000+3*20+2*100_000+1)
+		// 100 neighborhoods of one period share their view.
+		var shared struct {
+			Extensions struct{ Cost struct{ Nodes int } }
+		}
+		raw := a.rawPost(neighborhoods(func(int) string { return `asOf: "2024-01-01"` }))
+		if err := json.Unmarshal(raw, &shared); err != nil || shared.Extensions.Cost.Nodes != 100_000+100*1_000 {
+			t.Errorf("100 neighborhoods of one period: %.300s", raw)
+		}
 
 		// A graph field within the limit runs and reports its size.
 		var got struct {
 			Data       struct{ Neighborhood struct{ TotalNodes int } }
 			Extensions struct{ Cost struct{ Nodes int } }
 		}
-		raw := a.rawPost(`{ neighborhood(id: ` + quoted[0] + `, depth: 1, filter: {maxNodes: 50}) { totalNodes nodes { id } } }`)
-		if err := json.Unmarshal(raw, &got); err != nil || got.Extensions.Cost.Nodes != 50 || got.Data.Neighborhood.TotalNodes < 1 {
+		raw = a.rawPost(`{ neighborhood(id: ` + quoted[0] + `, depth: 1, filter: {maxNodes: 50}) { totalNodes nodes { id } } }`)
+		if err := json.Unmarshal(raw, &got); err != nil || got.Extensions.Cost.Nodes != 100_000+50 || got.Data.Neighborhood.TotalNodes < 1 {
 			t.Errorf("neighborhood: %.300s", raw)
 		}
 	})
