@@ -24,13 +24,14 @@ import (
 //   - bounded: a plain list counts its bound per parent item (a survey's
 //     100 questions, a snippet's 80 highlights…);
 //   - within: its items are counted already by the field above it (a
-//     connection's nodes and edges, a graph's nodes and edges).
+//     connection's nodes and edges, a graph's nodes and edges, a graph
+//     node's attributes).
 //
 // Every graph field builds (or shares) a view of the whole filtered graph,
 // which the API does not cap: the first field of each filter (maxNodes
 // aside) in an operation counts GraphMaxNodes for it, the others share it.
-// TestCostEveryListHasASize (internal/server) walks the schema: a list field without a
-// rule fails it.
+// TestCostEveryListHasASize (internal/server) walks the schema: a list
+// field without a rule fails it.
 
 // Graph sizes, as internal/netgraph states them (netgraph imports this
 // package; TestCostEveryListHasASize checks they agree).
@@ -54,8 +55,9 @@ type size struct {
 	// items is how many it returns for each item of its parent; the
 	// fields below count once for each.
 	items func(args map[string]any) int
-	// graph is counted once for each item of its parent and not
-	// multiplied into the fields below: the whole graph it builds.
+	// graph is the view of the whole graph it builds, counted once per
+	// filter in the operation (newGraph) and not multiplied into the
+	// fields below.
 	graph int
 	// Args names the arguments the size follows (for the schema test).
 	Args []string
