@@ -318,21 +318,24 @@ func TestCostCountsIdsAndGraphs(t *testing.T) {
 			}
 			return "{ " + nb.String() + " }"
 		}
-		// Each other filter builds a view of the whole graph (100,000).
-		refused("100 neighborhoods of 100,000 nodes", neighborhoods(func(k int) string { return fmt.Sprintf(`maxNodes: 100000, asOf: "20%02d-01-01"`, k) }), nil, 100*(100_000+100_000))
-		refused("100 neighborhoods over 100 periods", neighborhoods(func(k int) string { return fmt.Sprintf(`asOf: "20%02d-01-01"`, k) }), nil, 100*(100_000+1_000))
-		refused("six whole graphs", `{ `+strings.Repeat(`networkGraph(filter: {maxNodes: 100000}) { nodes { attributes { key } } } `, 6)+`}`, nil, 100_000+6*100_000)
-		refused("six graph fields over six periods", `{ c: centrality(metric: DEGREE, filter: {asOf: "2020-01-01"}) { scores { score } } `+
+		// Each other filter builds a view of the whole graph (cost.GraphView).
+		refused("100 neighborhoods of 100,000 nodes", neighborhoods(func(k int) string { return fmt.Sprintf(`maxNodes: 100000, asOf: "20%02d-01-01"`, k) }), nil, 100*(cost.GraphView+100_000))
+		refused("100 neighborhoods over 100 periods", neighborhoods(func(k int) string { return fmt.Sprintf(`asOf: "20%02d-01-01"`, k) }), nil, 100*(cost.GraphView+1_000))
+		refused("six whole graphs", `{ `+strings.Repeat(`networkGraph(filter: {maxNodes: 100000}) { nodes { attributes { key } } } `, 6)+`}`, nil, cost.GraphView+6*100_000)
+		refused("eleven graph fields over eleven periods", `{ b: networkGraph(filter: {asOf: "2010-01-01", maxNodes: 1}) { totalNodes } `+
+			`i: networkGraph(filter: {asOf: "2011-01-01", maxNodes: 1}) { totalNodes } j: networkGraph(filter: {asOf: "2012-01-01", maxNodes: 1}) { totalNodes } `+
+			`k: networkGraph(filter: {asOf: "2013-01-01", maxNodes: 1}) { totalNodes } l: networkGraph(filter: {asOf: "2014-01-01", maxNodes: 1}) { totalNodes } `+
+			`c: centrality(metric: DEGREE, filter: {asOf: "2020-01-01"}) { scores { score } } `+
 			`d: centrality(metric: PAGERANK, filter: {asOf: "2021-01-01"}) { nodeCount } e: communities(filter: {asOf: "2022-01-01"}) { modularity } `+
 			`f: components(filter: {asOf: "2023-01-01"}) { size } g: shortestPath(from: "a", to: "b", filter: {asOf: "2024-01-01"}) { length } `+
 			`h: centrality(metric: EIGENVECTOR, filter: {asOf: "2025-01-01"}) { nodeCount } }`,
-			nil, 6*100_000+3*20+2*100_000+1)
+			nil, 11*cost.GraphView+5+3*20+3)
 		// 100 neighborhoods of one period share their view.
 		var shared struct {
 			Extensions struct{ Cost struct{ Nodes int } }
 		}
 		raw := a.rawPost(neighborhoods(func(int) string { return `asOf: "2024-01-01"` }))
-		if err := json.Unmarshal(raw, &shared); err != nil || shared.Extensions.Cost.Nodes != 100_000+100*1_000 {
+		if err := json.Unmarshal(raw, &shared); err != nil || shared.Extensions.Cost.Nodes != cost.GraphView+100*1_000 {
 			t.Errorf("100 neighborhoods of one period: %.300s", raw)
 		}
 
@@ -342,7 +345,7 @@ func TestCostCountsIdsAndGraphs(t *testing.T) {
 			Extensions struct{ Cost struct{ Nodes int } }
 		}
 		raw = a.rawPost(`{ neighborhood(id: ` + quoted[0] + `, depth: 1, filter: {maxNodes: 50}) { totalNodes nodes { id } } }`)
-		if err := json.Unmarshal(raw, &got); err != nil || got.Extensions.Cost.Nodes != 100_000+50 || got.Data.Neighborhood.TotalNodes < 1 {
+		if err := json.Unmarshal(raw, &got); err != nil || got.Extensions.Cost.Nodes != cost.GraphView+50 || got.Data.Neighborhood.TotalNodes < 1 {
 			t.Errorf("neighborhood: %.300s", raw)
 		}
 	})
