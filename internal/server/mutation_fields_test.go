@@ -25,7 +25,9 @@ type mutationField struct {
 	typ      *ast.Type
 }
 
-func (f mutationField) String() string { return f.mutation.Name + "(" + strings.Join(f.path, ".") + ")" }
+func (f mutationField) String() string {
+	return f.mutation.Name + "(" + strings.Join(f.path, ".") + ")"
+}
 
 // mutationFields walks every argument of every mutation, into input
 // objects and lists of them, and returns the leaves whose named type is
@@ -197,3 +199,76 @@ var allTables = func() []string {
 	}
 	return out
 }()
+
+// TestIDInputsOfEveryMutation (found by a hostile review): removeMunicipalityIDs
+// given another type's ID did nothing in silence, and a wrong addMunicipalityIDs
+// was reported on municipalityIDs. Property, over the schema: every ID field
+// of every input object of every mutation, given a well-formed ID of
+// another type (a region's: no input refers to regions) or one that names
+// nothing, answers BAD_USER_INPUT naming that field as the client wrote it,
+// and no table changes. The other ID inputs of the request name rows of
+// the demo content of the right kinds (valid), so that only the field under
+// test can be wrong.
+func TestIDInputsOfEveryMutation(t *testing.T) {
+	s := graph.NewSchema(nil, nil, nil, nil).Schema()
+	var fields []mutationField
+	for _, f := range mutationFields(s, "ID") {
+		// The fields of the entgql inputs (ent.graphqls), not the
+		// mutation's own id argument.
+		if in := s.Types[f.mutation.Arguments.ForName(f.path[0]).Type.Name()]; len(f.path) > 1 && in.Position != nil && strings.HasSuffix(in.Position.Src.Name, "ent.graphqls") {
+			fields = append(fields, f)
+		}
+	}
+	if len(fields) < 30 {
+		t.Fatalf("only %d ID fields of mutation inputs found", len(fields))
+	}
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		a := newAPI(t, b, true)
+		token, _ := a.siteAdmin("Admin")
+		first := func(q string) string {
+			var out map[string]struct{ Nodes []struct{ ID string } }
+			a.query(&out, "{ "+q+"(first: 1) { nodes { id } } }", nil)
+			for _, c := range out {
+				if len(c.Nodes) > 0 {
+					return c.Nodes[0].ID
+				}
+			}
+			t.Fatalf("no %s in the demo content", q)
+			return ""
+		}
+		region, pilot := first("regions"), first("pilots")
+		// valid IDs of the other ID inputs, by name
+		valid := map[string]string{"operatingModelID": first("operatingModels"), "sourceID": pilot, "targetID": first("municipalities")}
+		own := map[string]string{"updatePilot": pilot, "updateOperatingModel": valid["operatingModelID"]}
+		id, _ := scalar.DecodeID(pilot)
+		unknown := scalar.EncodeID(id + 1_000_000) // a pilot's range, no pilot
+		before := rowCounts(t, a)
+		for _, f := range fields {
+			for _, wrong := range []string{region, unknown} {
+				scalars := map[string]any{"Int": 1, "Float": 1.0, "Boolean": true, "Date": "2020-01-02", "Time": "2020-01-02T03:04:05Z", "String": "Teksti"}
+				var at any = wrong
+				if f.typ.Elem != nil {
+					at = []any{wrong}
+				}
+				query, vars := mutationRequest(s, f, at, scalars)
+				if id, ok := own[f.mutation.Name]; ok {
+					vars["id"] = id
+				}
+				for k, v := range vars[f.path[0]].(map[string]any) {
+					if id, ok := valid[k]; ok && k != f.path[1] && v != nil {
+						vars[f.path[0]].(map[string]any)[k] = id
+					}
+				}
+				res := a.post(query, vars, bearer(token)...)
+				name := f.path[len(f.path)-1]
+				if len(res.Errors) == 0 || res.Errors[0].code() != "BAD_USER_INPUT" || res.Errors[0].Extensions["field"] != name {
+					t.Errorf("%s = %s: want BAD_USER_INPUT on %s, got %.300v %.200s", f, wrong, name, res.Errors, res.Data)
+				}
+			}
+		}
+		if after := rowCounts(t, a); fmt.Sprint(after) != fmt.Sprint(before) {
+			t.Errorf("rows changed: %v → %v", before, after)
+		}
+		t.Logf("%d ID fields of mutation inputs", len(fields))
+	})
+}
