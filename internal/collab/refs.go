@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"kokeilu/ent"
+	"kokeilu/ent/discussion"
 )
 
 // refCounters count, for each reference field of the entgql inputs (by the
@@ -86,4 +87,17 @@ func inputRefs(ctx context.Context, c *ent.Client, in any) error {
 		checks = append(checks, refCheck{string(unicode.ToLower(r)) + name[size:], ids, counter(c)})
 	}
 	return checkRefs(ctx, checks...)
+}
+
+// workspaceRef checks the workspaceId of a hand-written input: a workspace
+// the viewer can see, else BAD_USER_INPUT on workspaceId (not NOT_FOUND:
+// the ID is an input, like those of the entgql inputs).
+func workspaceRef(ctx context.Context, c *ent.Client, id int) error {
+	return refs(ctx, "workspaceId", []int{id}, countWorkspaces(c))
+}
+
+func countDiscussions(c *ent.Client) func(context.Context, ...int) (int, error) {
+	return func(ctx context.Context, ids ...int) (int, error) {
+		return c.Discussion.Query().Where(discussion.IDIn(ids...)).Count(ctx)
+	}
 }

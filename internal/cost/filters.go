@@ -35,17 +35,20 @@ import (
 // filters' worth.
 //
 // Size bounds the SQL's shape, not its work. Every has…With (and has…
-// without With) is a subquery over an edge's join table, which both
-// planners run once, uncorrelated, as a whole scan (`id IN (SELECT …)`,
-// PostgreSQL a hashed SubPlan): its work is the size of the table, whatever
-// it is nested in. A filter's work is therefore its number of edge
-// subqueries times the size of the tables, and within size 500 a chain of
-// 21 has…With took 2.6 s on 20,000 pilots (SQLite) and `or` of 124
-// has…With 7.4 s, against 48 ms for one. No form of the SQL does better
-// than one scan per subquery (a correlated EXISTS walks the chain's
-// fan-out per row instead, exponential in its depth), so the number of
-// subqueries is bounded: MaxFilterEdges per operation, all its filters
-// together. The app's filters use at most four (area, theme, network).
+// without With) is a subquery over an edge's table: entgql writes
+// `id IN (SELECT …)`, which both run once, uncorrelated, as a scan
+// (SQLite's plan: LIST SUBQUERY; PostgreSQL's: hashed SubPlan), whatever it
+// is nested in. A
+// filter's work grows with its number of edge subqueries times the size of
+// the tables: within size 500 a chain of 21 has…With took 2.6 s on 20,000
+// pilots (SQLite) and `or` of 124 has…With 7.4 s, against 48 ms for one;
+// some chains do worse (one of 8 through lead municipality, led pilots and
+// creator ran to the 10 s timeout). A scan per subquery is already the
+// least a semi-join can do, so the number of subqueries is bounded:
+// MaxFilterEdges per operation, all its filters together. At 4 the worst
+// drawn filters took at most 2.7 s (SQLite) and 3.5 s (PostgreSQL, in
+// pilotStats, which runs its filter more than once) on 20,000 pilots
+// (TestFilterWorstCaseTime); the README's filters use one or two.
 const (
 	MaxFilterSize      = 500 // objects and fields of one filter, weighted by the has…With around them
 	MaxFilterDepth     = 32  // nesting of input objects in one filter
