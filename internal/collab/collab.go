@@ -131,6 +131,13 @@ func CreateWorkspace(ctx context.Context, c *ent.Client, in WorkspaceInput) (*en
 		}
 		key = fmt.Sprintf("%s-%d", base, n)
 	}
+	if err := checkRefs(ctx,
+		refCheck{"networkId", one(in.NetworkID), countNetworks(c)},
+		refCheck{"pilotId", one(in.PilotID), countPilots(c)},
+		refCheck{"parentId", one(in.ParentID), countWorkspaces(c)},
+	); err != nil {
+		return nil, err
+	}
 	create := c.Workspace.Create().SetName(name).SetDescription(desc).SetSlug(key).
 		SetVisibility(in.Visibility).SetNillableNetworkID(in.NetworkID).SetNillablePilotID(in.PilotID).
 		SetNillableParentID(in.ParentID)
@@ -244,7 +251,7 @@ func StartDiscussion(ctx context.Context, c *ent.Client, workspaceID int, title,
 	if err != nil {
 		return nil, err
 	}
-	if _, err := c.Workspace.Get(ctx, workspaceID); err != nil {
+	if err := workspaceRef(ctx, c, workspaceID); err != nil {
 		return nil, err
 	}
 	now := time.Now()
@@ -267,6 +274,9 @@ func Reply(ctx context.Context, c *ent.Client, discussionID int, body string, re
 	}
 	body, err = text("body", body, true)
 	if err != nil {
+		return nil, err
+	}
+	if err := refs(ctx, "discussionId", []int{discussionID}, countDiscussions(c)); err != nil {
 		return nil, err
 	}
 	d, err := c.Discussion.Get(ctx, discussionID)
@@ -355,7 +365,7 @@ func PostNotice(ctx context.Context, c *ent.Client, in NoticeInput) (*ent.Notice
 	if err != nil {
 		return nil, err
 	}
-	if _, err := c.Workspace.Get(ctx, in.WorkspaceID); err != nil {
+	if err := workspaceRef(ctx, c, in.WorkspaceID); err != nil {
 		return nil, err
 	}
 	return c.Notice.Create().SetWorkspaceID(in.WorkspaceID).SetTitle(title).SetBody(body).SetURL(link).

@@ -76,7 +76,7 @@ func AddMaterial(ctx context.Context, c *ent.Client, in model.AddMaterialInput) 
 	if err != nil {
 		return nil, err
 	}
-	if _, err := c.Workspace.Get(ctx, in.WorkspaceID); err != nil {
+	if err := workspaceRef(ctx, c, in.WorkspaceID); err != nil {
 		return nil, err
 	}
 	return c.Material.Create().SetWorkspaceID(in.WorkspaceID).SetTitle(*f.title).

@@ -53,7 +53,7 @@ func CreateSurvey(ctx context.Context, c *ent.Client, in model.CreateSurveyInput
 	if questions, err = questionnaire.Prepare(questions); err != nil {
 		return nil, inputError(err)
 	}
-	if _, err := c.Workspace.Get(ctx, in.WorkspaceID); err != nil {
+	if err := workspaceRef(ctx, c, in.WorkspaceID); err != nil {
 		return nil, err
 	}
 	opens := time.Now()
