@@ -27,6 +27,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -113,7 +114,21 @@ func main() {
 	n := flag.Int("n", 60, "requests per measurement")
 	rawN := flag.Int("raw-n", 10, "runs of each hand-written statement (they take seconds at 200,000 pilots)")
 	rebuild := flag.Bool("rebuild", false, "recount the kept counts of existing data sets first (timed)")
+	only := flag.String("only", "", "run only the cases whose name contains this")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the measurements (server and Count()) to this file")
 	flag.Parse()
+	caseFilter = *only
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "stats: -cpuprofile:", err)
+			os.Exit(2)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	var ns []int
 	for _, s := range strings.Split(*sizes, ",") {
@@ -150,6 +165,9 @@ func main() {
 		fmt.Println()
 	}
 }
+
+// caseFilter is -only.
+var caseFilter string
 
 // keptRows is the table's line of the rows in stat_buckets.
 const keptRows = "kept counts: rows"
@@ -252,6 +270,9 @@ func measure(dsn string, size, n, rawN int, rebuild bool, results map[string][]s
 	defer srv.Close()
 	u := "http://" + l.Addr().String() + "/query"
 	for _, c := range cases() {
+		if !strings.Contains(c.name, caseFilter) {
+			continue
+		}
 		if err := post(u, c.body); err != nil { // warm up, and check
 			return fmt.Errorf("%s: %w", c.name, err)
 		}
