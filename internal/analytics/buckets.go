@@ -64,6 +64,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"kokeilu/ent"
 	"kokeilu/ent/network"
@@ -74,13 +75,14 @@ import (
 	"kokeilu/ent/theme"
 	"kokeilu/ent/wellbeingcounty"
 	"kokeilu/internal/auth"
+	"kokeilu/internal/scalar"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 )
 
 // kept are the dimensions with kept counts, in their canonical order.
-var kept = []Dimension{Region, WellbeingCounty, Subregion, CountyKind, Municipality, Theme, Status, Network, StartYear}
+var kept = []Dimension{Region, WellbeingCounty, Subregion, CountyKind, Municipality, Theme, Status, Network, StartYear, ActiveYear}
 
 // geographic dimensions are areas: a municipality has one value in each.
 func geographic(d Dimension) bool {
@@ -948,15 +950,27 @@ func named(k *Key) *Key {
 // municipality can move between areas in this transaction or in another
 // server's).
 func loadFacts(ctx context.Context, c *ent.Client, ids []int) (map[int]facts, error) {
-	ps, err := c.Pilot.Query().Where(pilot.IDIn(ids...)).Select(pilot.FieldStatus, pilot.FieldStartsOn).All(ctx)
+	ps, err := c.Pilot.Query().Where(pilot.IDIn(ids...)).Select(pilot.FieldStatus, pilot.FieldStartsOn, pilot.FieldEndsOn).All(ctx)
 	if err != nil {
 		return nil, err
 	}
 	out := make(map[int]facts, len(ps))
+	now := time.Now().Year()
 	for _, p := range ps {
 		f := facts{Status: {string(p.Status)}}
 		if p.StartsOn != nil {
-			f[StartYear] = []string{strconv.Itoa(p.StartsOn.Year())}
+			start := p.StartsOn.Year()
+			f[StartYear] = []string{strconv.Itoa(start)}
+			// Active from its start to its end; without an end, to this
+			// year (or its start, if later): the counts are made for
+			// this year (activeYearRow).
+			end := max(now, start)
+			if p.EndsOn != nil {
+				end = p.EndsOn.Year()
+			}
+			for y := max(start, scalar.MinYear); y <= min(end, scalar.MaxYear); y++ {
+				f[ActiveYear] = append(f[ActiveYear], strconv.Itoa(y))
+			}
 		}
 		out[p.ID] = f
 	}
@@ -1046,6 +1060,27 @@ func layoutKey() string {
 	return hex.EncodeToString(sum[:8])
 }
 
+// activeYearRow is the stat_buckets row that names the year the
+// ACTIVE_YEAR counts were made in (its key; pilots 0): a pilot without an
+// end is active until this year, so the counts of open-ended pilots move
+// when the year changes. Until Backfill has moved them, ACTIVE_YEAR is
+// computed from the rows.
+const activeYearRow = "active-year"
+
+// countedYear tells whether the ACTIVE_YEAR counts are this year's.
+func countedYear(ctx context.Context, c *ent.Client) (bool, error) {
+	marks, err := c.StatBucket.Query().Where(statbucket.Dims(activeYearRow)).All(ctx)
+	return len(marks) == 1 && marks[0].Key == strconv.Itoa(time.Now().Year()), err
+}
+
+// markYear records that the ACTIVE_YEAR counts are this year's.
+func markYear(ctx context.Context, c *ent.Client) error {
+	if _, err := c.StatBucket.Delete().Where(statbucket.Dims(activeYearRow)).Exec(ctx); err != nil {
+		return err
+	}
+	return c.StatBucket.Create().SetDims(activeYearRow).SetKey(strconv.Itoa(time.Now().Year())).SetPilots(0).Exec(ctx)
+}
+
 // reset empties the kept counts and marks them as made for this layout.
 func reset(ctx context.Context, c *ent.Client) error {
 	return inOwnTx(ctx, c, func(c *ent.Client) error {
@@ -1056,6 +1091,9 @@ func reset(ctx context.Context, c *ent.Client) error {
 			return err
 		}
 		if _, err := c.ExecContext(ctx, "DELETE FROM stat_municipalities"); err != nil {
+			return err
+		}
+		if err := markYear(ctx, c); err != nil {
 			return err
 		}
 		return c.StatBucket.Create().SetDims(layoutRow).SetKey(layoutKey()).SetPilots(0).Exec(ctx)
@@ -1084,6 +1122,10 @@ func Backfill(ctx context.Context, c *ent.Client) error {
 			return err
 		}
 	}
+	thisYear, err := countedYear(ctx, c)
+	if err != nil {
+		return err
+	}
 	have, err := c.StatPilot.Query().Select(statpilot.FieldPilotID).Ints(ctx)
 	if err != nil {
 		return err
@@ -1091,6 +1133,18 @@ func Backfill(ctx context.Context, c *ent.Client) error {
 	ids, err := c.Pilot.Query().IDs(ctx)
 	if err != nil {
 		return err
+	}
+	if !thisYear {
+		// The open-ended pilots move to this year's ACTIVE_YEAR buckets.
+		open, err := c.Pilot.Query().Where(pilot.EndsOnIsNil(), pilot.StartsOnNotNil()).IDs(ctx)
+		if err != nil {
+			return err
+		}
+		moved := make(map[int]bool, len(open))
+		for _, id := range open {
+			moved[id] = true
+		}
+		have = slices.DeleteFunc(have, func(id int) bool { return moved[id] })
 	}
 	known := make(map[int]bool, len(have))
 	for _, id := range have {
@@ -1111,6 +1165,9 @@ func Backfill(ctx context.Context, c *ent.Client) error {
 		if err := Sync(ctx, c, batch); err != nil {
 			return err
 		}
+	}
+	if !thisYear {
+		return markYear(ctx, c)
 	}
 	return nil
 }
@@ -1195,6 +1252,11 @@ func fromBuckets(ctx context.Context, c *ent.Client, where *ent.PilotWhereInput,
 		mFamily = pFamily
 	}
 	ctx = auth.System(ctx)
+	if slices.Contains(all, ActiveYear) {
+		if ok, err := countedYear(ctx, c); err != nil || !ok {
+			return nil, err == nil, err
+		}
+	}
 	areas, labels, err := loadRefs(ctx, c, dims)
 	if err != nil {
 		return nil, true, err
