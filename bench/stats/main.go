@@ -89,7 +89,23 @@ const (
 	area = ` FROM pilots p JOIN pilot_municipalities pm ON pm.pilot_id = p.id JOIN municipalities m ON m.id = pm.municipality_id JOIN regions r ON r.id = m.region_municipalities`
 )
 
-func cases() []benchCase {
+// activeYears is hand-written SQL for THEME × ACTIVE_YEAR: every year
+// from a pilot's start to its end, or to this year when it has none.
+func activeYears(backend string) string {
+	year := func(c string) string { return "CAST(substr(" + c + ", 1, 4) AS INTEGER)" }
+	greatest := "MAX"
+	if backend == "postgres" {
+		year = func(c string) string { return "CAST(EXTRACT(YEAR FROM " + c + ") AS INTEGER)" }
+		greatest = "GREATEST"
+	}
+	now := strconv.Itoa(time.Now().Year())
+	return `WITH RECURSIVE y(y) AS (SELECT 1990 UNION ALL SELECT y + 1 FROM y WHERE y < 2100)
+		SELECT pt.theme_id, y.y, COUNT(*) FROM pilots p JOIN pilot_themes pt ON pt.pilot_id = p.id
+		JOIN y ON y.y BETWEEN ` + year("p.starts_on") + ` AND COALESCE(` + year("p.ends_on") + `, ` + greatest + `(` + now + `, ` + year("p.starts_on") + `))
+		GROUP BY pt.theme_id, y.y`
+}
+
+func cases(backend string) []benchCase {
 	mapBody, _ := json.Marshal(map[string]any{"query": mapQuery})
 	active := pilot.StatusACTIVE
 	return []benchCase{
@@ -103,6 +119,7 @@ func cases() []benchCase {
 		statsCase("2 dims: SUBREGION × NETWORK", `SELECT m.subregion_code, np.network_id, COUNT(DISTINCT p.id) FROM pilots p JOIN pilot_municipalities pm ON pm.pilot_id = p.id JOIN municipalities m ON m.id = pm.municipality_id JOIN network_pilots np ON np.pilot_id = p.id GROUP BY m.subregion_code, np.network_id`, "SUBREGION", "NETWORK"),
 		statsCase("2 dims: MUNICIPALITY × NETWORK", `SELECT pm.municipality_id, np.network_id, COUNT(*) FROM pilot_municipalities pm JOIN network_pilots np ON np.pilot_id = pm.pilot_id GROUP BY pm.municipality_id, np.network_id`, "MUNICIPALITY", "NETWORK"),
 		pilotsCase("2 dims: THEME × NETWORK (pilots)", `SELECT pt.theme_id, np.network_id, COUNT(*) FROM pilot_themes pt JOIN network_pilots np ON np.pilot_id = pt.pilot_id GROUP BY pt.theme_id, np.network_id`, "THEME", "NETWORK"),
+		statsCase("2 dims: THEME × ACTIVE_YEAR", activeYears(backend), "THEME", "ACTIVE_YEAR"),
 		statsCase("3 dims: REGION × THEME × STATUS", `SELECT r.code, pt.theme_id, p.status, COUNT(DISTINCT p.id)`+area+` JOIN pilot_themes pt ON pt.pilot_id = p.id GROUP BY r.code, pt.theme_id, p.status`, "REGION", "THEME", "STATUS"),
 	}
 }
@@ -143,7 +160,7 @@ func main() {
 	for _, size := range ns {
 		target, err := databaseFor(*backend, *dsn, size)
 		if err == nil {
-			err = measure(target, size, *n, *rawN, *rebuild, results)
+			err = measure(*backend, target, size, *n, *rawN, *rebuild, results)
 		}
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "stats:", err)
@@ -174,7 +191,7 @@ const keptRows = "kept counts: rows"
 
 func caseNames() []string {
 	var names []string
-	for _, c := range cases() {
+	for _, c := range cases("sqlite") {
 		names = append(names, c.name)
 	}
 	return names
@@ -217,7 +234,7 @@ func databaseFor(backend, dsn string, size int) (string, error) {
 	return u.String(), nil
 }
 
-func measure(dsn string, size, n, rawN int, rebuild bool, results map[string][]string) error {
+func measure(backend, dsn string, size, n, rawN int, rebuild bool, results map[string][]string) error {
 	ctx := auth.System(context.Background())
 	opened := time.Now()
 	db, err := database.Open(ctx, dsn)
@@ -269,7 +286,7 @@ func measure(dsn string, size, n, rawN int, rebuild bool, results map[string][]s
 	go srv.Serve(l)
 	defer srv.Close()
 	u := "http://" + l.Addr().String() + "/query"
-	for _, c := range cases() {
+	for _, c := range cases(backend) {
 		if !strings.Contains(c.name, caseFilter) {
 			continue
 		}
