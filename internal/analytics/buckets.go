@@ -19,17 +19,28 @@ package analytics
 // Families with MUNICIPALITY are the municipality rows: per participating
 // municipality (and the family's other values) the pilots that have both.
 // They answer MUNICIPALITY groupings (the municipality is the bucket; its
-// region, county, subregion and county kind follow from it), and, for any
-// grouping, a bucket's distinct municipalities and their population: the
-// municipalities whose row is not zero, mapped to the bucket's area.
+// region, county, subregion and county kind follow from it), and they
+// keep the other families' municipalities and population (derived): a
+// bucket's municipalities are those whose row of the bucket's other
+// values is not zero, in the bucket's area. So when a municipality row
+// leaves 0 or reaches it (the upsert reads its new count back), the
+// buckets it derives gain or lose that municipality and its population,
+// once: a municipality counts once per bucket however many pilots it
+// has there. The areas and population they were counted with are
+// recorded per municipality (stat_municipalities); a change of either
+// moves the municipality in every bucket it is in (SyncMunicipalities),
+// under a lock on its record that writers of its rows share.
 //
 // Why these families (storage grows with the combinations that have
 // pilots, bounded by the classifications, not with the pilots): every
 // dimension alone and every pair but of two areas (with MUNICIPALITY, the
 // other area follows from the municipality), and, with STATUS, every area
 // × THEME (REGION × THEME × STATUS, or REGION × THEME under a status
-// filter). On the generated data that is 163,000 rows at 20,000 pilots
-// and 167,000 at 200,000; the largest are MUNICIPALITY × NETWORK (every
+// filter). ACTIVE_YEAR counts are made for one year (a pilot without an
+// end is active until this year): Backfill moves the open-ended pilots
+// when the year changes, and until then ACTIVE_YEAR is computed from the
+// rows. On the generated data that was 163,000 rows at 20,000 pilots
+// before ACTIVE_YEAR; the largest are MUNICIPALITY × NETWORK (every
 // municipality–network pair with a pilot: the answer of that grouping
 // itself, 57,000) and MUNICIPALITY × THEME × STATUS (37,000). Keeping
 // every triple was 2.7 million rows at 20,000 pilots.
@@ -46,13 +57,16 @@ package analytics
 // Served from the kept counts (fromBuckets), with `where` empty or only
 // status/statusIn: a grouping whose dimensions (with STATUS added under a
 // status filter) are a family, or MUNICIPALITY with other areas and a
-// family's other dimensions; bucket municipalities and population, when
-// asked, need the family of the grouping's non-area dimensions with
-// MUNICIPALITY too. Everything else runs the exact statement over the rows:
-// ACTIVE_YEAR (moves with the clock), two areas but MUNICIPALITY and
-// another (REGION × WELLBEING_COUNTY), three dimensions but area × THEME × STATUS, the
-// municipalities of two non-area dimensions (THEME × NETWORK…: as many
-// rows as participations), and any other filter.
+// family's other dimensions. Without a filter, that is one family's rows
+// as they are, a bucket a row (readKept), municipalities and population
+// included where they are kept. Under a status filter the statuses' rows
+// are added up, and the buckets' municipalities are the union of the
+// municipality rows of the wanted statuses (a municipality in two
+// statuses counts once). Everything else runs the exact statement over the
+// rows: two areas but MUNICIPALITY and another (REGION × WELLBEING_COUNTY),
+// three dimensions but area × THEME × STATUS, the municipalities of two
+// non-area dimensions (THEME × NETWORK…: as many rows as participations),
+// ACTIVE_YEAR in a year its counts were not made for, and any other filter.
 
 import (
 	"cmp"
