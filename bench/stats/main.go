@@ -119,7 +119,7 @@ func cases(backend string) []benchCase {
 		statsCase("2 dims: SUBREGION × NETWORK", `SELECT m.subregion_code, np.network_id, COUNT(DISTINCT p.id) FROM pilots p JOIN pilot_municipalities pm ON pm.pilot_id = p.id JOIN municipalities m ON m.id = pm.municipality_id JOIN network_pilots np ON np.pilot_id = p.id GROUP BY m.subregion_code, np.network_id`, "SUBREGION", "NETWORK"),
 		statsCase("2 dims: MUNICIPALITY × NETWORK", `SELECT pm.municipality_id, np.network_id, COUNT(*) FROM pilot_municipalities pm JOIN network_pilots np ON np.pilot_id = pm.pilot_id GROUP BY pm.municipality_id, np.network_id`, "MUNICIPALITY", "NETWORK"),
 		pilotsCase("2 dims: THEME × NETWORK (pilots)", `SELECT pt.theme_id, np.network_id, COUNT(*) FROM pilot_themes pt JOIN network_pilots np ON np.pilot_id = pt.pilot_id GROUP BY pt.theme_id, np.network_id`, "THEME", "NETWORK"),
-		statsCase("2 dims: THEME × ACTIVE_YEAR", activeYears(backend), "THEME", "ACTIVE_YEAR"),
+		pilotsCase("2 dims: THEME × ACTIVE_YEAR (pilots)", activeYears(backend), "THEME", "ACTIVE_YEAR"),
 		statsCase("3 dims: REGION × THEME × STATUS", `SELECT r.code, pt.theme_id, p.status, COUNT(DISTINCT p.id)`+area+` JOIN pilot_themes pt ON pt.pilot_id = p.id GROUP BY r.code, pt.theme_id, p.status`, "REGION", "THEME", "STATUS"),
 	}
 }

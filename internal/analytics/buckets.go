@@ -453,15 +453,12 @@ func Sync(ctx context.Context, c *ent.Client, ids []int) error {
 	}
 	ctx = auth.System(ctx)
 	return inOwnTx(ctx, c, func(c *ent.Client) error {
-		postgres, err := isPostgres(ctx, c)
-		if err != nil {
-			return err
-		}
 		// One delta for all the chunks: many pilots share buckets, so a
 		// bulk sync writes each bucket once.
 		delta := map[string]int{}
+		var postgres bool
 		for chunk := range slices.Chunk(ids, syncChunk) {
-			if err := syncChunkOf(ctx, c, postgres, chunk, delta); err != nil {
+			if err := syncChunkOf(ctx, c, &postgres, chunk, delta); err != nil {
 				return err
 			}
 		}
@@ -469,16 +466,19 @@ func Sync(ctx context.Context, c *ent.Client, ids []int) error {
 	})
 }
 
-// isPostgres tells c's dialect, read off a query's builder (the client
-// does not tell it otherwise): the statements here bind their values, and
+// notePostgres is a predicate that matches everything and notes whether
+// the query runs on PostgreSQL, read off its builder (the client does not
+// tell its dialect otherwise): the statements here bind their values, and
 // the placeholders differ.
+func notePostgres(postgres *bool) func(*sql.Selector) {
+	return func(s *sql.Selector) { *postgres = s.Dialect() == dialect.Postgres }
+}
+
+// isPostgres tells c's dialect, with a query of its own.
 func isPostgres(ctx context.Context, c *ent.Client) (bool, error) {
-	var name string
-	_, err := c.StatMunicipality.Query().Where(func(s *sql.Selector) {
-		name = s.Dialect()
-		s.Where(sql.False())
-	}).Exist(ctx)
-	return name == dialect.Postgres, err
+	var postgres bool
+	_, err := c.StatMunicipality.Query().Where(notePostgres(&postgres), func(s *sql.Selector) { s.Where(sql.False()) }).Exist(ctx)
+	return postgres, err
 }
 
 // params collects a statement's bound values and writes their
@@ -521,7 +521,7 @@ func inTx(c *ent.Client) bool {
 	return err == nil
 }
 
-func syncChunkOf(ctx context.Context, c *ent.Client, postgres bool, ids []int, delta map[string]int) error {
+func syncChunkOf(ctx context.Context, c *ent.Client, postgres *bool, ids []int, delta map[string]int) error {
 	// The lock: a no-op write of the pilots (in id order, as every syncer
 	// takes them), held to the end of the transaction.
 	if _, err := c.ExecContext(ctx, "UPDATE "+pilot.Table+" SET "+pilot.FieldStatus+" = "+pilot.FieldStatus+
@@ -532,7 +532,7 @@ func syncChunkOf(ctx context.Context, c *ent.Client, postgres bool, ids []int, d
 	if err != nil {
 		return err
 	}
-	old, err := c.StatPilot.Query().Where(statpilot.PilotIDIn(ids...)).All(ctx)
+	old, err := c.StatPilot.Query().Where(statpilot.PilotIDIn(ids...), notePostgres(postgres)).All(ctx)
 	if err != nil {
 		return err
 	}
@@ -542,7 +542,7 @@ func syncChunkOf(ctx context.Context, c *ent.Client, postgres bool, ids []int, d
 	}
 	var gone []int
 	var changed []string // (pilot_id, facts) rows of the upsert
-	p := &params{postgres: postgres}
+	p := &params{postgres: *postgres}
 	for _, id := range ids {
 		f, ok := now[id]
 		if !ok {
@@ -735,39 +735,45 @@ func (m areaMove) municipality() int {
 func recordedAreas(ctx context.Context, c *ent.Client, postgres bool, ids []int, lock string) (map[int]*area, error) {
 	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
 	out := make(map[int]*area, len(ids))
-	for part := range slices.Chunk(ids, batch) {
-		list := intList(part)
-		// (WHERE before ON CONFLICT: SQLite's parser needs it.)
-		if _, err := c.ExecContext(ctx, "INSERT INTO stat_municipalities (municipality_id, areas, population) SELECT m.id, "+
-			"COALESCE(CAST(m.region_municipalities AS TEXT), '') || '|' || COALESCE(CAST(m.wellbeing_county_municipalities AS TEXT), '') || '|' || "+
-			"COALESCE(m.subregion_code, '') || '|' || COALESCE(w.kind, ''), COALESCE(m.population, 0) FROM municipalities m "+
-			"LEFT JOIN wellbeing_counties w ON w.id = m.wellbeing_county_municipalities WHERE m.id IN ("+list+
-			") ON CONFLICT (municipality_id) DO NOTHING"); err != nil {
-			return nil, fmt.Errorf("analytics: record municipalities: %w", err)
-		}
-		q := "SELECT municipality_id, areas, population FROM stat_municipalities WHERE municipality_id IN (" + list + ") ORDER BY municipality_id"
+	read := func(ids []int) error {
+		q := "SELECT municipality_id, areas, population FROM stat_municipalities WHERE municipality_id IN (" + intList(ids) + ") ORDER BY municipality_id"
 		if postgres {
 			q += " " + lock
 		}
 		rs, err := c.QueryContext(ctx, q)
 		if err != nil {
-			return nil, err
+			return err
 		}
+		defer rs.Close()
 		for rs.Next() {
 			var id int
 			var areas string
 			a := &area{}
 			if err := rs.Scan(&id, &areas, &a.population); err != nil {
-				rs.Close()
-				return nil, err
+				return err
 			}
 			a.decode(areas)
 			out[id] = a
 		}
-		if err := rs.Close(); err != nil {
+		return rs.Err()
+	}
+	for part := range slices.Chunk(ids, batch) {
+		if err := read(part); err != nil {
 			return nil, err
 		}
-		if err := rs.Err(); err != nil {
+		missing := slices.DeleteFunc(slices.Clone(part), func(id int) bool { return out[id] != nil })
+		if len(missing) == 0 {
+			continue
+		}
+		// (WHERE before ON CONFLICT: SQLite's parser needs it.)
+		if _, err := c.ExecContext(ctx, "INSERT INTO stat_municipalities (municipality_id, areas, population) SELECT m.id, "+
+			"COALESCE(CAST(m.region_municipalities AS TEXT), '') || '|' || COALESCE(CAST(m.wellbeing_county_municipalities AS TEXT), '') || '|' || "+
+			"COALESCE(m.subregion_code, '') || '|' || COALESCE(w.kind, ''), COALESCE(m.population, 0) FROM municipalities m "+
+			"LEFT JOIN wellbeing_counties w ON w.id = m.wellbeing_county_municipalities WHERE m.id IN ("+intList(missing)+
+			") ON CONFLICT (municipality_id) DO NOTHING"); err != nil {
+			return nil, fmt.Errorf("analytics: record municipalities: %w", err)
+		}
+		if err := read(missing); err != nil {
 			return nil, err
 		}
 	}
