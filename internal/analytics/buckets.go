@@ -1415,18 +1415,34 @@ func fromBuckets(ctx context.Context, c *ent.Client, where *ent.PilotWhereInput,
 // kept on the row (for a family with MUNICIPALITY: the municipality
 // itself), and the areas that follow from a municipality added from it.
 func readKept(ctx context.Context, c *ent.Client, dims, fd []Dimension, areas map[int]*area, labels labels) (*Stats, error) {
-	var rows []struct {
-		Dims           string `sql:"dims"`
-		Key            string `sql:"key"`
-		Pilots         int    `sql:"pilots"`
-		Municipalities int    `sql:"municipalities"`
-		Population     int    `sql:"population"`
+	type row struct {
+		dims, key                          string
+		pilots, municipalities, population int
 	}
 	f := family(fd)
-	err := c.StatBucket.Query().Where(statbucket.DimsIn(f, string(Status)), statbucket.PilotsNEQ(0)).
-		Select(statbucket.FieldDims, statbucket.FieldKey, statbucket.FieldPilots, statbucket.FieldMunicipalities, statbucket.FieldPopulation).
-		Scan(ctx, &rows)
+	postgres, err := isPostgres(ctx, c)
 	if err != nil {
+		return nil, err
+	}
+	// Scanned by hand: a scan through ent's reflection was half the cost
+	// of a grouping of 57,000 buckets.
+	p := &params{postgres: postgres}
+	rs, err := c.QueryContext(ctx, "SELECT "+statbucket.FieldDims+", "+statbucket.FieldKey+", "+statbucket.FieldPilots+", "+
+		statbucket.FieldMunicipalities+", "+statbucket.FieldPopulation+" FROM "+statbucket.Table+" WHERE "+statbucket.FieldDims+
+		" IN ("+p.add(f)+", "+p.add(string(Status))+") AND "+statbucket.FieldPilots+" <> 0", p.values...)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	var rows []row
+	for rs.Next() {
+		var r row
+		if err := rs.Scan(&r.dims, &r.key, &r.pilots, &r.municipalities, &r.population); err != nil {
+			return nil, err
+		}
+		rows = append(rows, r)
+	}
+	if err := rs.Err(); err != nil {
 		return nil, err
 	}
 	// from[j] is where dims[j] is in a row's key; -1: it follows from the
@@ -1442,17 +1458,17 @@ func readKept(ctx context.Context, c *ent.Client, dims, fd []Dimension, areas ma
 	values := make([]string, len(fd))
 rows:
 	for _, r := range rows {
-		if r.Dims == string(Status) {
-			s.Total += r.Pilots
+		if r.dims == string(Status) {
+			s.Total += r.pilots
 			if f != string(Status) {
 				continue
 			}
 		}
-		if r.Dims != f {
+		if r.dims != f {
 			continue
 		}
-		splitInto(values, r.Key)
-		b := Bucket{Pilots: r.Pilots, Municipalities: r.Municipalities, Population: r.Population}
+		splitInto(values, r.key)
+		b := Bucket{Pilots: r.pilots, Municipalities: r.municipalities, Population: r.population}
 		var a *area
 		m := 0
 		if muni >= 0 {
