@@ -34,6 +34,7 @@ import (
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -315,19 +316,34 @@ func (_m *AdoptionQuery) Paginate(
 	conn := &AdoptionConnection{Edges: []*AdoptionEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	var total func() (int, error)
 	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
-				return nil, err
-			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			_, inTx := c.driver.(*txDriver)
+			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
+	counted := func() error {
+		if total == nil {
+			return nil
+		}
+		n, err := total()
+		if err != nil {
+			return err
+		}
+		conn.TotalCount = n
+		conn.PageInfo.HasNextPage = first != nil && n > 0
+		conn.PageInfo.HasPreviousPage = last != nil && n > 0
+		return nil
+	}
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		if err := counted(); err != nil {
+			return nil, err
+		}
 		return conn, nil
 	}
 	for _, c := range cursors {
@@ -344,7 +360,7 @@ func (_m *AdoptionQuery) Paginate(
 	}
 	_m = pager.applyOrder(_m)
 	nodes, err := _m.All(ctx)
-	if err != nil {
+	if err := errors.Join(err, counted()); err != nil {
 		return nil, err
 	}
 	conn.build(nodes, pager, after, first, before, last)
@@ -677,19 +693,34 @@ func (_m *DiscussionQuery) Paginate(
 	conn := &DiscussionConnection{Edges: []*DiscussionEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	var total func() (int, error)
 	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
-				return nil, err
-			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			_, inTx := c.driver.(*txDriver)
+			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
+	counted := func() error {
+		if total == nil {
+			return nil
+		}
+		n, err := total()
+		if err != nil {
+			return err
+		}
+		conn.TotalCount = n
+		conn.PageInfo.HasNextPage = first != nil && n > 0
+		conn.PageInfo.HasPreviousPage = last != nil && n > 0
+		return nil
+	}
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		if err := counted(); err != nil {
+			return nil, err
+		}
 		return conn, nil
 	}
 	for _, c := range cursors {
@@ -706,7 +737,7 @@ func (_m *DiscussionQuery) Paginate(
 	}
 	_m = pager.applyOrder(_m)
 	nodes, err := _m.All(ctx)
-	if err != nil {
+	if err := errors.Join(err, counted()); err != nil {
 		return nil, err
 	}
 	conn.build(nodes, pager, after, first, before, last)
@@ -1077,19 +1108,34 @@ func (_m *LinkQuery) Paginate(
 	conn := &LinkConnection{Edges: []*LinkEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	var total func() (int, error)
 	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
-				return nil, err
-			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			_, inTx := c.driver.(*txDriver)
+			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
+	counted := func() error {
+		if total == nil {
+			return nil
+		}
+		n, err := total()
+		if err != nil {
+			return err
+		}
+		conn.TotalCount = n
+		conn.PageInfo.HasNextPage = first != nil && n > 0
+		conn.PageInfo.HasPreviousPage = last != nil && n > 0
+		return nil
+	}
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		if err := counted(); err != nil {
+			return nil, err
+		}
 		return conn, nil
 	}
 	for _, c := range cursors {
@@ -1106,7 +1152,7 @@ func (_m *LinkQuery) Paginate(
 	}
 	_m = pager.applyOrder(_m)
 	nodes, err := _m.All(ctx)
-	if err != nil {
+	if err := errors.Join(err, counted()); err != nil {
 		return nil, err
 	}
 	conn.build(nodes, pager, after, first, before, last)
@@ -1497,19 +1543,34 @@ func (_m *MaterialQuery) Paginate(
 	conn := &MaterialConnection{Edges: []*MaterialEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	var total func() (int, error)
 	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
-				return nil, err
-			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			_, inTx := c.driver.(*txDriver)
+			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
+	counted := func() error {
+		if total == nil {
+			return nil
+		}
+		n, err := total()
+		if err != nil {
+			return err
+		}
+		conn.TotalCount = n
+		conn.PageInfo.HasNextPage = first != nil && n > 0
+		conn.PageInfo.HasPreviousPage = last != nil && n > 0
+		return nil
+	}
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		if err := counted(); err != nil {
+			return nil, err
+		}
 		return conn, nil
 	}
 	for _, c := range cursors {
@@ -1526,7 +1587,7 @@ func (_m *MaterialQuery) Paginate(
 	}
 	_m = pager.applyOrder(_m)
 	nodes, err := _m.All(ctx)
-	if err != nil {
+	if err := errors.Join(err, counted()); err != nil {
 		return nil, err
 	}
 	conn.build(nodes, pager, after, first, before, last)
@@ -1877,19 +1938,34 @@ func (_m *MembershipQuery) Paginate(
 	conn := &MembershipConnection{Edges: []*MembershipEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	var total func() (int, error)
 	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
-				return nil, err
-			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			_, inTx := c.driver.(*txDriver)
+			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
+	counted := func() error {
+		if total == nil {
+			return nil
+		}
+		n, err := total()
+		if err != nil {
+			return err
+		}
+		conn.TotalCount = n
+		conn.PageInfo.HasNextPage = first != nil && n > 0
+		conn.PageInfo.HasPreviousPage = last != nil && n > 0
+		return nil
+	}
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		if err := counted(); err != nil {
+			return nil, err
+		}
 		return conn, nil
 	}
 	for _, c := range cursors {
@@ -1906,7 +1982,7 @@ func (_m *MembershipQuery) Paginate(
 	}
 	_m = pager.applyOrder(_m)
 	nodes, err := _m.All(ctx)
-	if err != nil {
+	if err := errors.Join(err, counted()); err != nil {
 		return nil, err
 	}
 	conn.build(nodes, pager, after, first, before, last)
@@ -2219,19 +2295,34 @@ func (_m *MunicipalityQuery) Paginate(
 	conn := &MunicipalityConnection{Edges: []*MunicipalityEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	var total func() (int, error)
 	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
-				return nil, err
-			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			_, inTx := c.driver.(*txDriver)
+			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
+	counted := func() error {
+		if total == nil {
+			return nil
+		}
+		n, err := total()
+		if err != nil {
+			return err
+		}
+		conn.TotalCount = n
+		conn.PageInfo.HasNextPage = first != nil && n > 0
+		conn.PageInfo.HasPreviousPage = last != nil && n > 0
+		return nil
+	}
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		if err := counted(); err != nil {
+			return nil, err
+		}
 		return conn, nil
 	}
 	for _, c := range cursors {
@@ -2248,7 +2339,7 @@ func (_m *MunicipalityQuery) Paginate(
 	}
 	_m = pager.applyOrder(_m)
 	nodes, err := _m.All(ctx)
-	if err != nil {
+	if err := errors.Join(err, counted()); err != nil {
 		return nil, err
 	}
 	conn.build(nodes, pager, after, first, before, last)
@@ -2619,19 +2710,34 @@ func (_m *NetworkQuery) Paginate(
 	conn := &NetworkConnection{Edges: []*NetworkEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	var total func() (int, error)
 	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
-				return nil, err
-			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			_, inTx := c.driver.(*txDriver)
+			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
+	counted := func() error {
+		if total == nil {
+			return nil
+		}
+		n, err := total()
+		if err != nil {
+			return err
+		}
+		conn.TotalCount = n
+		conn.PageInfo.HasNextPage = first != nil && n > 0
+		conn.PageInfo.HasPreviousPage = last != nil && n > 0
+		return nil
+	}
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		if err := counted(); err != nil {
+			return nil, err
+		}
 		return conn, nil
 	}
 	for _, c := range cursors {
@@ -2648,7 +2754,7 @@ func (_m *NetworkQuery) Paginate(
 	}
 	_m = pager.applyOrder(_m)
 	nodes, err := _m.All(ctx)
-	if err != nil {
+	if err := errors.Join(err, counted()); err != nil {
 		return nil, err
 	}
 	conn.build(nodes, pager, after, first, before, last)
@@ -3039,19 +3145,34 @@ func (_m *NoticeQuery) Paginate(
 	conn := &NoticeConnection{Edges: []*NoticeEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	var total func() (int, error)
 	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
-				return nil, err
-			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			_, inTx := c.driver.(*txDriver)
+			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
+	counted := func() error {
+		if total == nil {
+			return nil
+		}
+		n, err := total()
+		if err != nil {
+			return err
+		}
+		conn.TotalCount = n
+		conn.PageInfo.HasNextPage = first != nil && n > 0
+		conn.PageInfo.HasPreviousPage = last != nil && n > 0
+		return nil
+	}
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		if err := counted(); err != nil {
+			return nil, err
+		}
 		return conn, nil
 	}
 	for _, c := range cursors {
@@ -3068,7 +3189,7 @@ func (_m *NoticeQuery) Paginate(
 	}
 	_m = pager.applyOrder(_m)
 	nodes, err := _m.All(ctx)
-	if err != nil {
+	if err := errors.Join(err, counted()); err != nil {
 		return nil, err
 	}
 	conn.build(nodes, pager, after, first, before, last)
@@ -3420,19 +3541,34 @@ func (_m *OperatingModelQuery) Paginate(
 	conn := &OperatingModelConnection{Edges: []*OperatingModelEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	var total func() (int, error)
 	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
-				return nil, err
-			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			_, inTx := c.driver.(*txDriver)
+			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
+	counted := func() error {
+		if total == nil {
+			return nil
+		}
+		n, err := total()
+		if err != nil {
+			return err
+		}
+		conn.TotalCount = n
+		conn.PageInfo.HasNextPage = first != nil && n > 0
+		conn.PageInfo.HasPreviousPage = last != nil && n > 0
+		return nil
+	}
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		if err := counted(); err != nil {
+			return nil, err
+		}
 		return conn, nil
 	}
 	for _, c := range cursors {
@@ -3449,7 +3585,7 @@ func (_m *OperatingModelQuery) Paginate(
 	}
 	_m = pager.applyOrder(_m)
 	nodes, err := _m.All(ctx)
-	if err != nil {
+	if err := errors.Join(err, counted()); err != nil {
 		return nil, err
 	}
 	conn.build(nodes, pager, after, first, before, last)
@@ -3781,19 +3917,34 @@ func (_m *OrganizationQuery) Paginate(
 	conn := &OrganizationConnection{Edges: []*OrganizationEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	var total func() (int, error)
 	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
-				return nil, err
-			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			_, inTx := c.driver.(*txDriver)
+			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
+	counted := func() error {
+		if total == nil {
+			return nil
+		}
+		n, err := total()
+		if err != nil {
+			return err
+		}
+		conn.TotalCount = n
+		conn.PageInfo.HasNextPage = first != nil && n > 0
+		conn.PageInfo.HasPreviousPage = last != nil && n > 0
+		return nil
+	}
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		if err := counted(); err != nil {
+			return nil, err
+		}
 		return conn, nil
 	}
 	for _, c := range cursors {
@@ -3810,7 +3961,7 @@ func (_m *OrganizationQuery) Paginate(
 	}
 	_m = pager.applyOrder(_m)
 	nodes, err := _m.All(ctx)
-	if err != nil {
+	if err := errors.Join(err, counted()); err != nil {
 		return nil, err
 	}
 	conn.build(nodes, pager, after, first, before, last)
@@ -4161,19 +4312,34 @@ func (_m *PilotQuery) Paginate(
 	conn := &PilotConnection{Edges: []*PilotEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	var total func() (int, error)
 	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
-				return nil, err
-			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			_, inTx := c.driver.(*txDriver)
+			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
+	counted := func() error {
+		if total == nil {
+			return nil
+		}
+		n, err := total()
+		if err != nil {
+			return err
+		}
+		conn.TotalCount = n
+		conn.PageInfo.HasNextPage = first != nil && n > 0
+		conn.PageInfo.HasPreviousPage = last != nil && n > 0
+		return nil
+	}
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		if err := counted(); err != nil {
+			return nil, err
+		}
 		return conn, nil
 	}
 	for _, c := range cursors {
@@ -4190,7 +4356,7 @@ func (_m *PilotQuery) Paginate(
 	}
 	_m = pager.applyOrder(_m)
 	nodes, err := _m.All(ctx)
-	if err != nil {
+	if err := errors.Join(err, counted()); err != nil {
 		return nil, err
 	}
 	conn.build(nodes, pager, after, first, before, last)
@@ -4581,19 +4747,34 @@ func (_m *PostQuery) Paginate(
 	conn := &PostConnection{Edges: []*PostEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	var total func() (int, error)
 	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
-				return nil, err
-			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			_, inTx := c.driver.(*txDriver)
+			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
+	counted := func() error {
+		if total == nil {
+			return nil
+		}
+		n, err := total()
+		if err != nil {
+			return err
+		}
+		conn.TotalCount = n
+		conn.PageInfo.HasNextPage = first != nil && n > 0
+		conn.PageInfo.HasPreviousPage = last != nil && n > 0
+		return nil
+	}
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		if err := counted(); err != nil {
+			return nil, err
+		}
 		return conn, nil
 	}
 	for _, c := range cursors {
@@ -4610,7 +4791,7 @@ func (_m *PostQuery) Paginate(
 	}
 	_m = pager.applyOrder(_m)
 	nodes, err := _m.All(ctx)
-	if err != nil {
+	if err := errors.Join(err, counted()); err != nil {
 		return nil, err
 	}
 	conn.build(nodes, pager, after, first, before, last)
@@ -4904,19 +5085,34 @@ func (_m *RegionQuery) Paginate(
 	conn := &RegionConnection{Edges: []*RegionEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	var total func() (int, error)
 	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
-				return nil, err
-			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			_, inTx := c.driver.(*txDriver)
+			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
+	counted := func() error {
+		if total == nil {
+			return nil
+		}
+		n, err := total()
+		if err != nil {
+			return err
+		}
+		conn.TotalCount = n
+		conn.PageInfo.HasNextPage = first != nil && n > 0
+		conn.PageInfo.HasPreviousPage = last != nil && n > 0
+		return nil
+	}
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		if err := counted(); err != nil {
+			return nil, err
+		}
 		return conn, nil
 	}
 	for _, c := range cursors {
@@ -4933,7 +5129,7 @@ func (_m *RegionQuery) Paginate(
 	}
 	_m = pager.applyOrder(_m)
 	nodes, err := _m.All(ctx)
-	if err != nil {
+	if err := errors.Join(err, counted()); err != nil {
 		return nil, err
 	}
 	conn.build(nodes, pager, after, first, before, last)
@@ -5304,19 +5500,34 @@ func (_m *SurveyQuery) Paginate(
 	conn := &SurveyConnection{Edges: []*SurveyEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	var total func() (int, error)
 	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
-				return nil, err
-			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			_, inTx := c.driver.(*txDriver)
+			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
+	counted := func() error {
+		if total == nil {
+			return nil
+		}
+		n, err := total()
+		if err != nil {
+			return err
+		}
+		conn.TotalCount = n
+		conn.PageInfo.HasNextPage = first != nil && n > 0
+		conn.PageInfo.HasPreviousPage = last != nil && n > 0
+		return nil
+	}
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		if err := counted(); err != nil {
+			return nil, err
+		}
 		return conn, nil
 	}
 	for _, c := range cursors {
@@ -5333,7 +5544,7 @@ func (_m *SurveyQuery) Paginate(
 	}
 	_m = pager.applyOrder(_m)
 	nodes, err := _m.All(ctx)
-	if err != nil {
+	if err := errors.Join(err, counted()); err != nil {
 		return nil, err
 	}
 	conn.build(nodes, pager, after, first, before, last)
@@ -5684,19 +5895,34 @@ func (_m *SurveyResponseQuery) Paginate(
 	conn := &SurveyResponseConnection{Edges: []*SurveyResponseEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	var total func() (int, error)
 	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
-				return nil, err
-			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			_, inTx := c.driver.(*txDriver)
+			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
+	counted := func() error {
+		if total == nil {
+			return nil
+		}
+		n, err := total()
+		if err != nil {
+			return err
+		}
+		conn.TotalCount = n
+		conn.PageInfo.HasNextPage = first != nil && n > 0
+		conn.PageInfo.HasPreviousPage = last != nil && n > 0
+		return nil
+	}
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		if err := counted(); err != nil {
+			return nil, err
+		}
 		return conn, nil
 	}
 	for _, c := range cursors {
@@ -5713,7 +5939,7 @@ func (_m *SurveyResponseQuery) Paginate(
 	}
 	_m = pager.applyOrder(_m)
 	nodes, err := _m.All(ctx)
-	if err != nil {
+	if err := errors.Join(err, counted()); err != nil {
 		return nil, err
 	}
 	conn.build(nodes, pager, after, first, before, last)
@@ -5959,19 +6185,34 @@ func (_m *ThemeQuery) Paginate(
 	conn := &ThemeConnection{Edges: []*ThemeEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	var total func() (int, error)
 	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
-				return nil, err
-			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			_, inTx := c.driver.(*txDriver)
+			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
+	counted := func() error {
+		if total == nil {
+			return nil
+		}
+		n, err := total()
+		if err != nil {
+			return err
+		}
+		conn.TotalCount = n
+		conn.PageInfo.HasNextPage = first != nil && n > 0
+		conn.PageInfo.HasPreviousPage = last != nil && n > 0
+		return nil
+	}
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		if err := counted(); err != nil {
+			return nil, err
+		}
 		return conn, nil
 	}
 	for _, c := range cursors {
@@ -5988,7 +6229,7 @@ func (_m *ThemeQuery) Paginate(
 	}
 	_m = pager.applyOrder(_m)
 	nodes, err := _m.All(ctx)
-	if err != nil {
+	if err := errors.Join(err, counted()); err != nil {
 		return nil, err
 	}
 	conn.build(nodes, pager, after, first, before, last)
@@ -6339,19 +6580,34 @@ func (_m *UserQuery) Paginate(
 	conn := &UserConnection{Edges: []*UserEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	var total func() (int, error)
 	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
-				return nil, err
-			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			_, inTx := c.driver.(*txDriver)
+			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
+	counted := func() error {
+		if total == nil {
+			return nil
+		}
+		n, err := total()
+		if err != nil {
+			return err
+		}
+		conn.TotalCount = n
+		conn.PageInfo.HasNextPage = first != nil && n > 0
+		conn.PageInfo.HasPreviousPage = last != nil && n > 0
+		return nil
+	}
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		if err := counted(); err != nil {
+			return nil, err
+		}
 		return conn, nil
 	}
 	for _, c := range cursors {
@@ -6368,7 +6624,7 @@ func (_m *UserQuery) Paginate(
 	}
 	_m = pager.applyOrder(_m)
 	nodes, err := _m.All(ctx)
-	if err != nil {
+	if err := errors.Join(err, counted()); err != nil {
 		return nil, err
 	}
 	conn.build(nodes, pager, after, first, before, last)
@@ -6700,19 +6956,34 @@ func (_m *WellbeingCountyQuery) Paginate(
 	conn := &WellbeingCountyConnection{Edges: []*WellbeingCountyEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	var total func() (int, error)
 	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
-				return nil, err
-			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			_, inTx := c.driver.(*txDriver)
+			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
+	counted := func() error {
+		if total == nil {
+			return nil
+		}
+		n, err := total()
+		if err != nil {
+			return err
+		}
+		conn.TotalCount = n
+		conn.PageInfo.HasNextPage = first != nil && n > 0
+		conn.PageInfo.HasPreviousPage = last != nil && n > 0
+		return nil
+	}
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		if err := counted(); err != nil {
+			return nil, err
+		}
 		return conn, nil
 	}
 	for _, c := range cursors {
@@ -6729,7 +7000,7 @@ func (_m *WellbeingCountyQuery) Paginate(
 	}
 	_m = pager.applyOrder(_m)
 	nodes, err := _m.All(ctx)
-	if err != nil {
+	if err := errors.Join(err, counted()); err != nil {
 		return nil, err
 	}
 	conn.build(nodes, pager, after, first, before, last)
@@ -7119,19 +7390,34 @@ func (_m *WorkshopQuery) Paginate(
 	conn := &WorkshopConnection{Edges: []*WorkshopEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	var total func() (int, error)
 	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
-				return nil, err
-			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			_, inTx := c.driver.(*txDriver)
+			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
+	counted := func() error {
+		if total == nil {
+			return nil
+		}
+		n, err := total()
+		if err != nil {
+			return err
+		}
+		conn.TotalCount = n
+		conn.PageInfo.HasNextPage = first != nil && n > 0
+		conn.PageInfo.HasPreviousPage = last != nil && n > 0
+		return nil
+	}
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		if err := counted(); err != nil {
+			return nil, err
+		}
 		return conn, nil
 	}
 	for _, c := range cursors {
@@ -7148,7 +7434,7 @@ func (_m *WorkshopQuery) Paginate(
 	}
 	_m = pager.applyOrder(_m)
 	nodes, err := _m.All(ctx)
-	if err != nil {
+	if err := errors.Join(err, counted()); err != nil {
 		return nil, err
 	}
 	conn.build(nodes, pager, after, first, before, last)
@@ -7499,19 +7785,34 @@ func (_m *WorkshopRegistrationQuery) Paginate(
 	conn := &WorkshopRegistrationConnection{Edges: []*WorkshopRegistrationEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	var total func() (int, error)
 	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
-				return nil, err
-			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			_, inTx := c.driver.(*txDriver)
+			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
+	counted := func() error {
+		if total == nil {
+			return nil
+		}
+		n, err := total()
+		if err != nil {
+			return err
+		}
+		conn.TotalCount = n
+		conn.PageInfo.HasNextPage = first != nil && n > 0
+		conn.PageInfo.HasPreviousPage = last != nil && n > 0
+		return nil
+	}
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		if err := counted(); err != nil {
+			return nil, err
+		}
 		return conn, nil
 	}
 	for _, c := range cursors {
@@ -7528,7 +7829,7 @@ func (_m *WorkshopRegistrationQuery) Paginate(
 	}
 	_m = pager.applyOrder(_m)
 	nodes, err := _m.All(ctx)
-	if err != nil {
+	if err := errors.Join(err, counted()); err != nil {
 		return nil, err
 	}
 	conn.build(nodes, pager, after, first, before, last)
@@ -7841,19 +8142,34 @@ func (_m *WorkspaceQuery) Paginate(
 	conn := &WorkspaceConnection{Edges: []*WorkspaceEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	var total func() (int, error)
 	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
-				return nil, err
-			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			_, inTx := c.driver.(*txDriver)
+			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
+	counted := func() error {
+		if total == nil {
+			return nil
+		}
+		n, err := total()
+		if err != nil {
+			return err
+		}
+		conn.TotalCount = n
+		conn.PageInfo.HasNextPage = first != nil && n > 0
+		conn.PageInfo.HasPreviousPage = last != nil && n > 0
+		return nil
+	}
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		if err := counted(); err != nil {
+			return nil, err
+		}
 		return conn, nil
 	}
 	for _, c := range cursors {
@@ -7870,7 +8186,7 @@ func (_m *WorkspaceQuery) Paginate(
 	}
 	_m = pager.applyOrder(_m)
 	nodes, err := _m.All(ctx)
-	if err != nil {
+	if err := errors.Join(err, counted()); err != nil {
 		return nil, err
 	}
 	conn.build(nodes, pager, after, first, before, last)
