@@ -204,6 +204,7 @@ type adoptionPager struct {
 	order   []*AdoptionOrder
 	filter  func(*AdoptionQuery) (*AdoptionQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    []any  // the start of its cursors' values: tag, made once per page
 }
 
 func newAdoptionPager(opts []AdoptionPaginateOption, reverse bool) (*adoptionPager, error) {
@@ -228,6 +229,7 @@ func newAdoptionPager(opts []AdoptionPaginateOption, reverse bool) (*adoptionPag
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
 	pager.tag = paging.Tag("Adoption", terms...)
+	pager.head = []any{pager.tag}
 	return pager, nil
 }
 
@@ -239,11 +241,15 @@ func (p *adoptionPager) applyFilter(query *AdoptionQuery) (*AdoptionQuery, error
 }
 
 func (p *adoptionPager) toCursor(_m *Adoption) Cursor {
-	cs_ := make([]any, 0, len(p.order))
+	if len(p.order) == 0 {
+		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
+	}
+	cs_ := make([]any, 1, 1+len(p.order))
+	cs_[0] = p.head[0]
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return paging.NewCursor(_m.ID, p.tag, cs_...)
+	return Cursor{ID: _m.ID, Value: cs_}
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
@@ -581,6 +587,7 @@ type discussionPager struct {
 	order   []*DiscussionOrder
 	filter  func(*DiscussionQuery) (*DiscussionQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    []any  // the start of its cursors' values: tag, made once per page
 }
 
 func newDiscussionPager(opts []DiscussionPaginateOption, reverse bool) (*discussionPager, error) {
@@ -605,6 +612,7 @@ func newDiscussionPager(opts []DiscussionPaginateOption, reverse bool) (*discuss
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
 	pager.tag = paging.Tag("Discussion", terms...)
+	pager.head = []any{pager.tag}
 	return pager, nil
 }
 
@@ -616,11 +624,15 @@ func (p *discussionPager) applyFilter(query *DiscussionQuery) (*DiscussionQuery,
 }
 
 func (p *discussionPager) toCursor(_m *Discussion) Cursor {
-	cs_ := make([]any, 0, len(p.order))
+	if len(p.order) == 0 {
+		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
+	}
+	cs_ := make([]any, 1, 1+len(p.order))
+	cs_[0] = p.head[0]
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return paging.NewCursor(_m.ID, p.tag, cs_...)
+	return Cursor{ID: _m.ID, Value: cs_}
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
@@ -996,6 +1008,7 @@ type linkPager struct {
 	order   []*LinkOrder
 	filter  func(*LinkQuery) (*LinkQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    []any  // the start of its cursors' values: tag, made once per page
 }
 
 func newLinkPager(opts []LinkPaginateOption, reverse bool) (*linkPager, error) {
@@ -1020,6 +1033,7 @@ func newLinkPager(opts []LinkPaginateOption, reverse bool) (*linkPager, error) {
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
 	pager.tag = paging.Tag("Link", terms...)
+	pager.head = []any{pager.tag}
 	return pager, nil
 }
 
@@ -1031,11 +1045,15 @@ func (p *linkPager) applyFilter(query *LinkQuery) (*LinkQuery, error) {
 }
 
 func (p *linkPager) toCursor(_m *Link) Cursor {
-	cs_ := make([]any, 0, len(p.order))
+	if len(p.order) == 0 {
+		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
+	}
+	cs_ := make([]any, 1, 1+len(p.order))
+	cs_[0] = p.head[0]
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return paging.NewCursor(_m.ID, p.tag, cs_...)
+	return Cursor{ID: _m.ID, Value: cs_}
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
@@ -1431,6 +1449,7 @@ type materialPager struct {
 	order   []*MaterialOrder
 	filter  func(*MaterialQuery) (*MaterialQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    []any  // the start of its cursors' values: tag, made once per page
 }
 
 func newMaterialPager(opts []MaterialPaginateOption, reverse bool) (*materialPager, error) {
@@ -1455,6 +1474,7 @@ func newMaterialPager(opts []MaterialPaginateOption, reverse bool) (*materialPag
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
 	pager.tag = paging.Tag("Material", terms...)
+	pager.head = []any{pager.tag}
 	return pager, nil
 }
 
@@ -1466,11 +1486,15 @@ func (p *materialPager) applyFilter(query *MaterialQuery) (*MaterialQuery, error
 }
 
 func (p *materialPager) toCursor(_m *Material) Cursor {
-	cs_ := make([]any, 0, len(p.order))
+	if len(p.order) == 0 {
+		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
+	}
+	cs_ := make([]any, 1, 1+len(p.order))
+	cs_[0] = p.head[0]
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return paging.NewCursor(_m.ID, p.tag, cs_...)
+	return Cursor{ID: _m.ID, Value: cs_}
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
@@ -1826,6 +1850,7 @@ type membershipPager struct {
 	order   []*MembershipOrder
 	filter  func(*MembershipQuery) (*MembershipQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    []any  // the start of its cursors' values: tag, made once per page
 }
 
 func newMembershipPager(opts []MembershipPaginateOption, reverse bool) (*membershipPager, error) {
@@ -1850,6 +1875,7 @@ func newMembershipPager(opts []MembershipPaginateOption, reverse bool) (*members
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
 	pager.tag = paging.Tag("Membership", terms...)
+	pager.head = []any{pager.tag}
 	return pager, nil
 }
 
@@ -1861,11 +1887,15 @@ func (p *membershipPager) applyFilter(query *MembershipQuery) (*MembershipQuery,
 }
 
 func (p *membershipPager) toCursor(_m *Membership) Cursor {
-	cs_ := make([]any, 0, len(p.order))
+	if len(p.order) == 0 {
+		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
+	}
+	cs_ := make([]any, 1, 1+len(p.order))
+	cs_[0] = p.head[0]
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return paging.NewCursor(_m.ID, p.tag, cs_...)
+	return Cursor{ID: _m.ID, Value: cs_}
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
@@ -2183,6 +2213,7 @@ type municipalityPager struct {
 	order   []*MunicipalityOrder
 	filter  func(*MunicipalityQuery) (*MunicipalityQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    []any  // the start of its cursors' values: tag, made once per page
 }
 
 func newMunicipalityPager(opts []MunicipalityPaginateOption, reverse bool) (*municipalityPager, error) {
@@ -2207,6 +2238,7 @@ func newMunicipalityPager(opts []MunicipalityPaginateOption, reverse bool) (*mun
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
 	pager.tag = paging.Tag("Municipality", terms...)
+	pager.head = []any{pager.tag}
 	return pager, nil
 }
 
@@ -2218,11 +2250,15 @@ func (p *municipalityPager) applyFilter(query *MunicipalityQuery) (*Municipality
 }
 
 func (p *municipalityPager) toCursor(_m *Municipality) Cursor {
-	cs_ := make([]any, 0, len(p.order))
+	if len(p.order) == 0 {
+		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
+	}
+	cs_ := make([]any, 1, 1+len(p.order))
+	cs_[0] = p.head[0]
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return paging.NewCursor(_m.ID, p.tag, cs_...)
+	return Cursor{ID: _m.ID, Value: cs_}
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
@@ -2598,6 +2634,7 @@ type networkPager struct {
 	order   []*NetworkOrder
 	filter  func(*NetworkQuery) (*NetworkQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    []any  // the start of its cursors' values: tag, made once per page
 }
 
 func newNetworkPager(opts []NetworkPaginateOption, reverse bool) (*networkPager, error) {
@@ -2622,6 +2659,7 @@ func newNetworkPager(opts []NetworkPaginateOption, reverse bool) (*networkPager,
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
 	pager.tag = paging.Tag("Network", terms...)
+	pager.head = []any{pager.tag}
 	return pager, nil
 }
 
@@ -2633,11 +2671,15 @@ func (p *networkPager) applyFilter(query *NetworkQuery) (*NetworkQuery, error) {
 }
 
 func (p *networkPager) toCursor(_m *Network) Cursor {
-	cs_ := make([]any, 0, len(p.order))
+	if len(p.order) == 0 {
+		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
+	}
+	cs_ := make([]any, 1, 1+len(p.order))
+	cs_[0] = p.head[0]
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return paging.NewCursor(_m.ID, p.tag, cs_...)
+	return Cursor{ID: _m.ID, Value: cs_}
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
@@ -3033,6 +3075,7 @@ type noticePager struct {
 	order   []*NoticeOrder
 	filter  func(*NoticeQuery) (*NoticeQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    []any  // the start of its cursors' values: tag, made once per page
 }
 
 func newNoticePager(opts []NoticePaginateOption, reverse bool) (*noticePager, error) {
@@ -3057,6 +3100,7 @@ func newNoticePager(opts []NoticePaginateOption, reverse bool) (*noticePager, er
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
 	pager.tag = paging.Tag("Notice", terms...)
+	pager.head = []any{pager.tag}
 	return pager, nil
 }
 
@@ -3068,11 +3112,15 @@ func (p *noticePager) applyFilter(query *NoticeQuery) (*NoticeQuery, error) {
 }
 
 func (p *noticePager) toCursor(_m *Notice) Cursor {
-	cs_ := make([]any, 0, len(p.order))
+	if len(p.order) == 0 {
+		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
+	}
+	cs_ := make([]any, 1, 1+len(p.order))
+	cs_[0] = p.head[0]
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return paging.NewCursor(_m.ID, p.tag, cs_...)
+	return Cursor{ID: _m.ID, Value: cs_}
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
@@ -3429,6 +3477,7 @@ type operatingmodelPager struct {
 	order   []*OperatingModelOrder
 	filter  func(*OperatingModelQuery) (*OperatingModelQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    []any  // the start of its cursors' values: tag, made once per page
 }
 
 func newOperatingModelPager(opts []OperatingModelPaginateOption, reverse bool) (*operatingmodelPager, error) {
@@ -3453,6 +3502,7 @@ func newOperatingModelPager(opts []OperatingModelPaginateOption, reverse bool) (
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
 	pager.tag = paging.Tag("OperatingModel", terms...)
+	pager.head = []any{pager.tag}
 	return pager, nil
 }
 
@@ -3464,11 +3514,15 @@ func (p *operatingmodelPager) applyFilter(query *OperatingModelQuery) (*Operatin
 }
 
 func (p *operatingmodelPager) toCursor(_m *OperatingModel) Cursor {
-	cs_ := make([]any, 0, len(p.order))
+	if len(p.order) == 0 {
+		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
+	}
+	cs_ := make([]any, 1, 1+len(p.order))
+	cs_[0] = p.head[0]
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return paging.NewCursor(_m.ID, p.tag, cs_...)
+	return Cursor{ID: _m.ID, Value: cs_}
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
@@ -3805,6 +3859,7 @@ type organizationPager struct {
 	order   []*OrganizationOrder
 	filter  func(*OrganizationQuery) (*OrganizationQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    []any  // the start of its cursors' values: tag, made once per page
 }
 
 func newOrganizationPager(opts []OrganizationPaginateOption, reverse bool) (*organizationPager, error) {
@@ -3829,6 +3884,7 @@ func newOrganizationPager(opts []OrganizationPaginateOption, reverse bool) (*org
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
 	pager.tag = paging.Tag("Organization", terms...)
+	pager.head = []any{pager.tag}
 	return pager, nil
 }
 
@@ -3840,11 +3896,15 @@ func (p *organizationPager) applyFilter(query *OrganizationQuery) (*Organization
 }
 
 func (p *organizationPager) toCursor(_m *Organization) Cursor {
-	cs_ := make([]any, 0, len(p.order))
+	if len(p.order) == 0 {
+		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
+	}
+	cs_ := make([]any, 1, 1+len(p.order))
+	cs_[0] = p.head[0]
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return paging.NewCursor(_m.ID, p.tag, cs_...)
+	return Cursor{ID: _m.ID, Value: cs_}
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
@@ -4200,6 +4260,7 @@ type pilotPager struct {
 	order   []*PilotOrder
 	filter  func(*PilotQuery) (*PilotQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    []any  // the start of its cursors' values: tag, made once per page
 }
 
 func newPilotPager(opts []PilotPaginateOption, reverse bool) (*pilotPager, error) {
@@ -4224,6 +4285,7 @@ func newPilotPager(opts []PilotPaginateOption, reverse bool) (*pilotPager, error
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
 	pager.tag = paging.Tag("Pilot", terms...)
+	pager.head = []any{pager.tag}
 	return pager, nil
 }
 
@@ -4235,11 +4297,15 @@ func (p *pilotPager) applyFilter(query *PilotQuery) (*PilotQuery, error) {
 }
 
 func (p *pilotPager) toCursor(_m *Pilot) Cursor {
-	cs_ := make([]any, 0, len(p.order))
+	if len(p.order) == 0 {
+		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
+	}
+	cs_ := make([]any, 1, 1+len(p.order))
+	cs_[0] = p.head[0]
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return paging.NewCursor(_m.ID, p.tag, cs_...)
+	return Cursor{ID: _m.ID, Value: cs_}
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
@@ -4635,6 +4701,7 @@ type postPager struct {
 	order   []*PostOrder
 	filter  func(*PostQuery) (*PostQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    []any  // the start of its cursors' values: tag, made once per page
 }
 
 func newPostPager(opts []PostPaginateOption, reverse bool) (*postPager, error) {
@@ -4659,6 +4726,7 @@ func newPostPager(opts []PostPaginateOption, reverse bool) (*postPager, error) {
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
 	pager.tag = paging.Tag("Post", terms...)
+	pager.head = []any{pager.tag}
 	return pager, nil
 }
 
@@ -4670,11 +4738,15 @@ func (p *postPager) applyFilter(query *PostQuery) (*PostQuery, error) {
 }
 
 func (p *postPager) toCursor(_m *Post) Cursor {
-	cs_ := make([]any, 0, len(p.order))
+	if len(p.order) == 0 {
+		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
+	}
+	cs_ := make([]any, 1, 1+len(p.order))
+	cs_[0] = p.head[0]
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return paging.NewCursor(_m.ID, p.tag, cs_...)
+	return Cursor{ID: _m.ID, Value: cs_}
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
@@ -4973,6 +5045,7 @@ type regionPager struct {
 	order   []*RegionOrder
 	filter  func(*RegionQuery) (*RegionQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    []any  // the start of its cursors' values: tag, made once per page
 }
 
 func newRegionPager(opts []RegionPaginateOption, reverse bool) (*regionPager, error) {
@@ -4997,6 +5070,7 @@ func newRegionPager(opts []RegionPaginateOption, reverse bool) (*regionPager, er
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
 	pager.tag = paging.Tag("Region", terms...)
+	pager.head = []any{pager.tag}
 	return pager, nil
 }
 
@@ -5008,11 +5082,15 @@ func (p *regionPager) applyFilter(query *RegionQuery) (*RegionQuery, error) {
 }
 
 func (p *regionPager) toCursor(_m *Region) Cursor {
-	cs_ := make([]any, 0, len(p.order))
+	if len(p.order) == 0 {
+		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
+	}
+	cs_ := make([]any, 1, 1+len(p.order))
+	cs_[0] = p.head[0]
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return paging.NewCursor(_m.ID, p.tag, cs_...)
+	return Cursor{ID: _m.ID, Value: cs_}
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
@@ -5388,6 +5466,7 @@ type surveyPager struct {
 	order   []*SurveyOrder
 	filter  func(*SurveyQuery) (*SurveyQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    []any  // the start of its cursors' values: tag, made once per page
 }
 
 func newSurveyPager(opts []SurveyPaginateOption, reverse bool) (*surveyPager, error) {
@@ -5412,6 +5491,7 @@ func newSurveyPager(opts []SurveyPaginateOption, reverse bool) (*surveyPager, er
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
 	pager.tag = paging.Tag("Survey", terms...)
+	pager.head = []any{pager.tag}
 	return pager, nil
 }
 
@@ -5423,11 +5503,15 @@ func (p *surveyPager) applyFilter(query *SurveyQuery) (*SurveyQuery, error) {
 }
 
 func (p *surveyPager) toCursor(_m *Survey) Cursor {
-	cs_ := make([]any, 0, len(p.order))
+	if len(p.order) == 0 {
+		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
+	}
+	cs_ := make([]any, 1, 1+len(p.order))
+	cs_[0] = p.head[0]
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return paging.NewCursor(_m.ID, p.tag, cs_...)
+	return Cursor{ID: _m.ID, Value: cs_}
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
@@ -6073,6 +6157,7 @@ type themePager struct {
 	order   []*ThemeOrder
 	filter  func(*ThemeQuery) (*ThemeQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    []any  // the start of its cursors' values: tag, made once per page
 }
 
 func newThemePager(opts []ThemePaginateOption, reverse bool) (*themePager, error) {
@@ -6097,6 +6182,7 @@ func newThemePager(opts []ThemePaginateOption, reverse bool) (*themePager, error
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
 	pager.tag = paging.Tag("Theme", terms...)
+	pager.head = []any{pager.tag}
 	return pager, nil
 }
 
@@ -6108,11 +6194,15 @@ func (p *themePager) applyFilter(query *ThemeQuery) (*ThemeQuery, error) {
 }
 
 func (p *themePager) toCursor(_m *Theme) Cursor {
-	cs_ := make([]any, 0, len(p.order))
+	if len(p.order) == 0 {
+		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
+	}
+	cs_ := make([]any, 1, 1+len(p.order))
+	cs_[0] = p.head[0]
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return paging.NewCursor(_m.ID, p.tag, cs_...)
+	return Cursor{ID: _m.ID, Value: cs_}
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
@@ -6468,6 +6558,7 @@ type userPager struct {
 	order   []*UserOrder
 	filter  func(*UserQuery) (*UserQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    []any  // the start of its cursors' values: tag, made once per page
 }
 
 func newUserPager(opts []UserPaginateOption, reverse bool) (*userPager, error) {
@@ -6492,6 +6583,7 @@ func newUserPager(opts []UserPaginateOption, reverse bool) (*userPager, error) {
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
 	pager.tag = paging.Tag("User", terms...)
+	pager.head = []any{pager.tag}
 	return pager, nil
 }
 
@@ -6503,11 +6595,15 @@ func (p *userPager) applyFilter(query *UserQuery) (*UserQuery, error) {
 }
 
 func (p *userPager) toCursor(_m *User) Cursor {
-	cs_ := make([]any, 0, len(p.order))
+	if len(p.order) == 0 {
+		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
+	}
+	cs_ := make([]any, 1, 1+len(p.order))
+	cs_[0] = p.head[0]
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return paging.NewCursor(_m.ID, p.tag, cs_...)
+	return Cursor{ID: _m.ID, Value: cs_}
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
@@ -6844,6 +6940,7 @@ type wellbeingcountyPager struct {
 	order   []*WellbeingCountyOrder
 	filter  func(*WellbeingCountyQuery) (*WellbeingCountyQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    []any  // the start of its cursors' values: tag, made once per page
 }
 
 func newWellbeingCountyPager(opts []WellbeingCountyPaginateOption, reverse bool) (*wellbeingcountyPager, error) {
@@ -6868,6 +6965,7 @@ func newWellbeingCountyPager(opts []WellbeingCountyPaginateOption, reverse bool)
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
 	pager.tag = paging.Tag("WellbeingCounty", terms...)
+	pager.head = []any{pager.tag}
 	return pager, nil
 }
 
@@ -6879,11 +6977,15 @@ func (p *wellbeingcountyPager) applyFilter(query *WellbeingCountyQuery) (*Wellbe
 }
 
 func (p *wellbeingcountyPager) toCursor(_m *WellbeingCounty) Cursor {
-	cs_ := make([]any, 0, len(p.order))
+	if len(p.order) == 0 {
+		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
+	}
+	cs_ := make([]any, 1, 1+len(p.order))
+	cs_[0] = p.head[0]
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return paging.NewCursor(_m.ID, p.tag, cs_...)
+	return Cursor{ID: _m.ID, Value: cs_}
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
@@ -7278,6 +7380,7 @@ type workshopPager struct {
 	order   []*WorkshopOrder
 	filter  func(*WorkshopQuery) (*WorkshopQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    []any  // the start of its cursors' values: tag, made once per page
 }
 
 func newWorkshopPager(opts []WorkshopPaginateOption, reverse bool) (*workshopPager, error) {
@@ -7302,6 +7405,7 @@ func newWorkshopPager(opts []WorkshopPaginateOption, reverse bool) (*workshopPag
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
 	pager.tag = paging.Tag("Workshop", terms...)
+	pager.head = []any{pager.tag}
 	return pager, nil
 }
 
@@ -7313,11 +7417,15 @@ func (p *workshopPager) applyFilter(query *WorkshopQuery) (*WorkshopQuery, error
 }
 
 func (p *workshopPager) toCursor(_m *Workshop) Cursor {
-	cs_ := make([]any, 0, len(p.order))
+	if len(p.order) == 0 {
+		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
+	}
+	cs_ := make([]any, 1, 1+len(p.order))
+	cs_[0] = p.head[0]
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return paging.NewCursor(_m.ID, p.tag, cs_...)
+	return Cursor{ID: _m.ID, Value: cs_}
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
@@ -7673,6 +7781,7 @@ type workshopregistrationPager struct {
 	order   []*WorkshopRegistrationOrder
 	filter  func(*WorkshopRegistrationQuery) (*WorkshopRegistrationQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    []any  // the start of its cursors' values: tag, made once per page
 }
 
 func newWorkshopRegistrationPager(opts []WorkshopRegistrationPaginateOption, reverse bool) (*workshopregistrationPager, error) {
@@ -7697,6 +7806,7 @@ func newWorkshopRegistrationPager(opts []WorkshopRegistrationPaginateOption, rev
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
 	pager.tag = paging.Tag("WorkshopRegistration", terms...)
+	pager.head = []any{pager.tag}
 	return pager, nil
 }
 
@@ -7708,11 +7818,15 @@ func (p *workshopregistrationPager) applyFilter(query *WorkshopRegistrationQuery
 }
 
 func (p *workshopregistrationPager) toCursor(_m *WorkshopRegistration) Cursor {
-	cs_ := make([]any, 0, len(p.order))
+	if len(p.order) == 0 {
+		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
+	}
+	cs_ := make([]any, 1, 1+len(p.order))
+	cs_[0] = p.head[0]
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return paging.NewCursor(_m.ID, p.tag, cs_...)
+	return Cursor{ID: _m.ID, Value: cs_}
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
@@ -8030,6 +8144,7 @@ type workspacePager struct {
 	order   []*WorkspaceOrder
 	filter  func(*WorkspaceQuery) (*WorkspaceQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    []any  // the start of its cursors' values: tag, made once per page
 }
 
 func newWorkspacePager(opts []WorkspacePaginateOption, reverse bool) (*workspacePager, error) {
@@ -8054,6 +8169,7 @@ func newWorkspacePager(opts []WorkspacePaginateOption, reverse bool) (*workspace
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
 	pager.tag = paging.Tag("Workspace", terms...)
+	pager.head = []any{pager.tag}
 	return pager, nil
 }
 
@@ -8065,11 +8181,15 @@ func (p *workspacePager) applyFilter(query *WorkspaceQuery) (*WorkspaceQuery, er
 }
 
 func (p *workspacePager) toCursor(_m *Workspace) Cursor {
-	cs_ := make([]any, 0, len(p.order))
+	if len(p.order) == 0 {
+		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
+	}
+	cs_ := make([]any, 1, 1+len(p.order))
+	cs_[0] = p.head[0]
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return paging.NewCursor(_m.ID, p.tag, cs_...)
+	return Cursor{ID: _m.ID, Value: cs_}
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
