@@ -87,7 +87,10 @@ func (k Key) expr(name string) string {
 func (k Key) term(reverse bool) string {
 	t := " " + direction(k.Desc, reverse)
 	switch {
-	case k.Zero != "":
+	case k.Zero != "" || !k.Null:
+		// Never NULL: no NULLS clause, so that PostgreSQL reads its plain
+		// index backwards for DESC (it does not match NULLS LAST to an
+		// index whatever the column's NOT NULL).
 	case reverse:
 		t += " NULLS FIRST"
 	default:
