@@ -108,7 +108,7 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 		auth:        opts.Accounts.WithToken,
 		initTimeout: socketInitTimeout,
 		keepAlive:   15 * time.Second,
-		readLimit:   64 << 10,
+		readLimit:   maxBody, // a message may be as large as an HTTP body
 		writeLimit:  streamWriteLimit,
 		perSocket:   100,
 		sockets:     map[*socket]struct{}{},
