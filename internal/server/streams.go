@@ -297,7 +297,7 @@ var sessionOver = func() []byte {
 //     complete;
 //   - when a write takes longer than writeLimit (the client stopped
 //     reading): the connection is dropped, as a WebSocket's is, and the
-//     client resumes with after (Last-Event-ID);
+//     client resumes with after;
 //
 // and once the stream is ended, for whatever reason, nothing more is
 // delivered. The final complete event is dropped when the server ended the
@@ -311,10 +311,10 @@ type sseWriter struct {
 	rc           *http.ResponseController
 	writeLimit   time.Duration
 	sessionEnded func() bool // nil: anonymous
+	wroteHeader  bool        // gqlgen writes under its own lock
 
-	mu          sync.Mutex
-	ended       bool // the stream's context ended: writes get socketCloseGrace
-	wroteHeader bool
+	mu    sync.Mutex
+	ended bool // the stream's context ended: writes get socketCloseGrace
 }
 
 func (w *sseWriter) WriteHeader(code int) {
