@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -63,8 +64,13 @@ func webURL(field string, s *string) (string, error) {
 		return "", nil
 	}
 	u, err := url.Parse(strings.TrimSpace(*s))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
 		return "", fault.BadInput(field, "%s must be an http or https address", field)
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return "", fault.BadInput(field, "%s has port %s; a port is 1 to 65535", field, p)
+		}
 	}
 	return u.String(), nil
 }
