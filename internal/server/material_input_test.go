@@ -18,7 +18,9 @@ func TestMaterialLanguageAndURL(t *testing.T) {
 		owner := p.header("owner")
 		const add = `mutation($ws: ID!, $l: String, $u: String) { addMaterial(input: {workspaceId: $ws, title: "m", language: $l, url: $u}) { id language url } }`
 		const upd = `mutation($id: ID!, $l: String, $u: String) { updateMaterial(id: $id, input: {language: $l, url: $u}) { id language url } }`
-		var made struct{ AddMaterial struct{ ID, Language, URL string } }
+		var made struct {
+			AddMaterial struct{ ID, Language, URL string }
+		}
 		a.query(&made, add, map[string]any{"ws": w.Workspace, "l": "SV", "u": "https://example.org:8443/x"}, owner...)
 		if made.AddMaterial.Language != "sv" || made.AddMaterial.URL != "https://example.org:8443/x" {
 			t.Errorf("valid material stored as %+v", made.AddMaterial)
