@@ -34,6 +34,7 @@ type AdoptionQuery struct {
 	withCreatedBy      *UserQuery
 	withFKs            bool
 	loadTotal          []func(context.Context, []*Adoption) error
+	scanTotals         func(*sqlgraph.QuerySpec)
 	modifiers          []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -515,6 +516,9 @@ func (_q *AdoptionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Ado
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
+	if _q.scanTotals != nil {
+		_q.scanTotals(_spec)
+	}
 	for i := range hooks {
 		hooks[i](ctx, _spec)
 	}
@@ -689,6 +693,9 @@ func (_q *AdoptionQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
+	}
+	if _q.scanTotals != nil {
+		_q.scanTotals(_spec)
 	}
 	_spec.Node.Columns = _q.ctx.Fields
 	if len(_q.ctx.Fields) > 0 {

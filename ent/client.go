@@ -27,6 +27,7 @@ import (
 	"kokeilu/ent/region"
 	"kokeilu/ent/session"
 	"kokeilu/ent/statbucket"
+	"kokeilu/ent/statmunicipality"
 	"kokeilu/ent/statpilot"
 	"kokeilu/ent/survey"
 	"kokeilu/ent/surveyresponse"
@@ -82,6 +83,8 @@ type Client struct {
 	Session *SessionClient
 	// StatBucket is the client for interacting with the StatBucket builders.
 	StatBucket *StatBucketClient
+	// StatMunicipality is the client for interacting with the StatMunicipality builders.
+	StatMunicipality *StatMunicipalityClient
 	// StatPilot is the client for interacting with the StatPilot builders.
 	StatPilot *StatPilotClient
 	// Survey is the client for interacting with the Survey builders.
@@ -127,6 +130,7 @@ func (c *Client) init() {
 	c.Region = NewRegionClient(c.config)
 	c.Session = NewSessionClient(c.config)
 	c.StatBucket = NewStatBucketClient(c.config)
+	c.StatMunicipality = NewStatMunicipalityClient(c.config)
 	c.StatPilot = NewStatPilotClient(c.config)
 	c.Survey = NewSurveyClient(c.config)
 	c.SurveyResponse = NewSurveyResponseClient(c.config)
@@ -244,6 +248,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Region:               NewRegionClient(cfg),
 		Session:              NewSessionClient(cfg),
 		StatBucket:           NewStatBucketClient(cfg),
+		StatMunicipality:     NewStatMunicipalityClient(cfg),
 		StatPilot:            NewStatPilotClient(cfg),
 		Survey:               NewSurveyClient(cfg),
 		SurveyResponse:       NewSurveyResponseClient(cfg),
@@ -288,6 +293,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Region:               NewRegionClient(cfg),
 		Session:              NewSessionClient(cfg),
 		StatBucket:           NewStatBucketClient(cfg),
+		StatMunicipality:     NewStatMunicipalityClient(cfg),
 		StatPilot:            NewStatPilotClient(cfg),
 		Survey:               NewSurveyClient(cfg),
 		SurveyResponse:       NewSurveyResponseClient(cfg),
@@ -328,8 +334,8 @@ func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.Adoption, c.DataRevision, c.Discussion, c.Link, c.Material, c.Membership,
 		c.Municipality, c.Network, c.Notice, c.OperatingModel, c.Organization, c.Pilot,
-		c.Post, c.Region, c.Session, c.StatBucket, c.StatPilot, c.Survey,
-		c.SurveyResponse, c.Theme, c.User, c.WellbeingCounty, c.Workshop,
+		c.Post, c.Region, c.Session, c.StatBucket, c.StatMunicipality, c.StatPilot,
+		c.Survey, c.SurveyResponse, c.Theme, c.User, c.WellbeingCounty, c.Workshop,
 		c.WorkshopRegistration, c.Workspace,
 	} {
 		n.Use(hooks...)
@@ -342,8 +348,8 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.Adoption, c.DataRevision, c.Discussion, c.Link, c.Material, c.Membership,
 		c.Municipality, c.Network, c.Notice, c.OperatingModel, c.Organization, c.Pilot,
-		c.Post, c.Region, c.Session, c.StatBucket, c.StatPilot, c.Survey,
-		c.SurveyResponse, c.Theme, c.User, c.WellbeingCounty, c.Workshop,
+		c.Post, c.Region, c.Session, c.StatBucket, c.StatMunicipality, c.StatPilot,
+		c.Survey, c.SurveyResponse, c.Theme, c.User, c.WellbeingCounty, c.Workshop,
 		c.WorkshopRegistration, c.Workspace,
 	} {
 		n.Intercept(interceptors...)
@@ -385,6 +391,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Session.mutate(ctx, m)
 	case *StatBucketMutation:
 		return c.StatBucket.mutate(ctx, m)
+	case *StatMunicipalityMutation:
+		return c.StatMunicipality.mutate(ctx, m)
 	case *StatPilotMutation:
 		return c.StatPilot.mutate(ctx, m)
 	case *SurveyMutation:
@@ -3432,6 +3440,140 @@ func (c *StatBucketClient) mutate(ctx context.Context, m *StatBucketMutation) (V
 	}
 }
 
+// StatMunicipalityClient is a client for the StatMunicipality schema.
+type StatMunicipalityClient struct {
+	config
+}
+
+// NewStatMunicipalityClient returns a client for the StatMunicipality from the given config.
+func NewStatMunicipalityClient(c config) *StatMunicipalityClient {
+	return &StatMunicipalityClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `statmunicipality.Hooks(f(g(h())))`.
+func (c *StatMunicipalityClient) Use(hooks ...Hook) {
+	c.hooks.StatMunicipality = append(c.hooks.StatMunicipality, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `statmunicipality.Intercept(f(g(h())))`.
+func (c *StatMunicipalityClient) Intercept(interceptors ...Interceptor) {
+	c.inters.StatMunicipality = append(c.inters.StatMunicipality, interceptors...)
+}
+
+// Create returns a builder for creating a StatMunicipality entity.
+func (c *StatMunicipalityClient) Create() *StatMunicipalityCreate {
+	mutation := newStatMunicipalityMutation(c.config, OpCreate)
+	return &StatMunicipalityCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of StatMunicipality entities.
+func (c *StatMunicipalityClient) CreateBulk(builders ...*StatMunicipalityCreate) *StatMunicipalityCreateBulk {
+	return &StatMunicipalityCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *StatMunicipalityClient) MapCreateBulk(slice any, setFunc func(*StatMunicipalityCreate, int)) *StatMunicipalityCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &StatMunicipalityCreateBulk{err: fmt.Errorf("calling to StatMunicipalityClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*StatMunicipalityCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &StatMunicipalityCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for StatMunicipality.
+func (c *StatMunicipalityClient) Update() *StatMunicipalityUpdate {
+	mutation := newStatMunicipalityMutation(c.config, OpUpdate)
+	return &StatMunicipalityUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *StatMunicipalityClient) UpdateOne(_m *StatMunicipality) *StatMunicipalityUpdateOne {
+	mutation := newStatMunicipalityMutation(c.config, OpUpdateOne, withStatMunicipality(_m))
+	return &StatMunicipalityUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *StatMunicipalityClient) UpdateOneID(id int) *StatMunicipalityUpdateOne {
+	mutation := newStatMunicipalityMutation(c.config, OpUpdateOne, withStatMunicipalityID(id))
+	return &StatMunicipalityUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for StatMunicipality.
+func (c *StatMunicipalityClient) Delete() *StatMunicipalityDelete {
+	mutation := newStatMunicipalityMutation(c.config, OpDelete)
+	return &StatMunicipalityDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *StatMunicipalityClient) DeleteOne(_m *StatMunicipality) *StatMunicipalityDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *StatMunicipalityClient) DeleteOneID(id int) *StatMunicipalityDeleteOne {
+	builder := c.Delete().Where(statmunicipality.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &StatMunicipalityDeleteOne{builder}
+}
+
+// Query returns a query builder for StatMunicipality.
+func (c *StatMunicipalityClient) Query() *StatMunicipalityQuery {
+	return &StatMunicipalityQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeStatMunicipality},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a StatMunicipality entity by its id.
+func (c *StatMunicipalityClient) Get(ctx context.Context, id int) (*StatMunicipality, error) {
+	return c.Query().Where(statmunicipality.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *StatMunicipalityClient) GetX(ctx context.Context, id int) *StatMunicipality {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *StatMunicipalityClient) Hooks() []Hook {
+	hooks := c.hooks.StatMunicipality
+	return append(hooks[:len(hooks):len(hooks)], statmunicipality.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *StatMunicipalityClient) Interceptors() []Interceptor {
+	return c.inters.StatMunicipality
+}
+
+func (c *StatMunicipalityClient) mutate(ctx context.Context, m *StatMunicipalityMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&StatMunicipalityCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&StatMunicipalityUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&StatMunicipalityUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&StatMunicipalityDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown StatMunicipality mutation op: %q", m.Op())
+	}
+}
+
 // StatPilotClient is a client for the StatPilot schema.
 type StatPilotClient struct {
 	config
@@ -5123,14 +5265,14 @@ type (
 	hooks struct {
 		Adoption, DataRevision, Discussion, Link, Material, Membership, Municipality,
 		Network, Notice, OperatingModel, Organization, Pilot, Post, Region, Session,
-		StatBucket, StatPilot, Survey, SurveyResponse, Theme, User, WellbeingCounty,
-		Workshop, WorkshopRegistration, Workspace []ent.Hook
+		StatBucket, StatMunicipality, StatPilot, Survey, SurveyResponse, Theme, User,
+		WellbeingCounty, Workshop, WorkshopRegistration, Workspace []ent.Hook
 	}
 	inters struct {
 		Adoption, DataRevision, Discussion, Link, Material, Membership, Municipality,
 		Network, Notice, OperatingModel, Organization, Pilot, Post, Region, Session,
-		StatBucket, StatPilot, Survey, SurveyResponse, Theme, User, WellbeingCounty,
-		Workshop, WorkshopRegistration, Workspace []ent.Interceptor
+		StatBucket, StatMunicipality, StatPilot, Survey, SurveyResponse, Theme, User,
+		WellbeingCounty, Workshop, WorkshopRegistration, Workspace []ent.Interceptor
 	}
 )
 

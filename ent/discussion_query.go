@@ -33,6 +33,7 @@ type DiscussionQuery struct {
 	withPosts      *PostQuery
 	withFKs        bool
 	loadTotal      []func(context.Context, []*Discussion) error
+	scanTotals     func(*sqlgraph.QuerySpec)
 	modifiers      []func(*sql.Selector)
 	withNamedPosts map[string]*PostQuery
 	// intermediate query (i.e. traversal path).
@@ -480,6 +481,9 @@ func (_q *DiscussionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*D
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
+	if _q.scanTotals != nil {
+		_q.scanTotals(_spec)
+	}
 	for i := range hooks {
 		hooks[i](ctx, _spec)
 	}
@@ -623,6 +627,9 @@ func (_q *DiscussionQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
+	}
+	if _q.scanTotals != nil {
+		_q.scanTotals(_spec)
 	}
 	_spec.Node.Columns = _q.ctx.Fields
 	if len(_q.ctx.Fields) > 0 {

@@ -22,6 +22,7 @@ import (
 	"kokeilu/ent/region"
 	"kokeilu/ent/session"
 	"kokeilu/ent/statbucket"
+	"kokeilu/ent/statmunicipality"
 	"kokeilu/ent/statpilot"
 	"kokeilu/ent/survey"
 	"kokeilu/ent/surveyresponse"
@@ -113,6 +114,7 @@ func checkColumn(t, c string) error {
 			region.Table:               region.ValidColumn,
 			session.Table:              session.ValidColumn,
 			statbucket.Table:           statbucket.ValidColumn,
+			statmunicipality.Table:     statmunicipality.ValidColumn,
 			statpilot.Table:            statpilot.ValidColumn,
 			survey.Table:               survey.ValidColumn,
 			surveyresponse.Table:       surveyresponse.ValidColumn,

@@ -20,6 +20,7 @@ import (
 	"kokeilu/ent/region"
 	"kokeilu/ent/session"
 	"kokeilu/ent/statbucket"
+	"kokeilu/ent/statmunicipality"
 	"kokeilu/ent/statpilot"
 	"kokeilu/ent/survey"
 	"kokeilu/ent/surveyresponse"
@@ -38,7 +39,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 25)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 26)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   adoption.Table,
@@ -365,12 +366,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "StatBucket",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			statbucket.FieldDims:   {Type: field.TypeString, Column: statbucket.FieldDims},
-			statbucket.FieldKey:    {Type: field.TypeString, Column: statbucket.FieldKey},
-			statbucket.FieldPilots: {Type: field.TypeInt, Column: statbucket.FieldPilots},
+			statbucket.FieldDims:           {Type: field.TypeString, Column: statbucket.FieldDims},
+			statbucket.FieldKey:            {Type: field.TypeString, Column: statbucket.FieldKey},
+			statbucket.FieldPilots:         {Type: field.TypeInt, Column: statbucket.FieldPilots},
+			statbucket.FieldMunicipalities: {Type: field.TypeInt, Column: statbucket.FieldMunicipalities},
+			statbucket.FieldPopulation:     {Type: field.TypeInt, Column: statbucket.FieldPopulation},
 		},
 	}
 	graph.Nodes[16] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   statmunicipality.Table,
+			Columns: statmunicipality.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: statmunicipality.FieldID,
+			},
+		},
+		Type: "StatMunicipality",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			statmunicipality.FieldMunicipalityID: {Type: field.TypeInt, Column: statmunicipality.FieldMunicipalityID},
+			statmunicipality.FieldAreas:          {Type: field.TypeString, Column: statmunicipality.FieldAreas},
+			statmunicipality.FieldPopulation:     {Type: field.TypeInt, Column: statmunicipality.FieldPopulation},
+		},
+	}
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   statpilot.Table,
 			Columns: statpilot.Columns,
@@ -385,7 +404,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			statpilot.FieldFacts:   {Type: field.TypeString, Column: statpilot.FieldFacts},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   survey.Table,
 			Columns: survey.Columns,
@@ -408,7 +427,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			survey.FieldResultsVisibleToRespondents: {Type: field.TypeBool, Column: survey.FieldResultsVisibleToRespondents},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   surveyresponse.Table,
 			Columns: surveyresponse.Columns,
@@ -425,7 +444,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			surveyresponse.FieldUserID:      {Type: field.TypeInt, Column: surveyresponse.FieldUserID},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   theme.Table,
 			Columns: theme.Columns,
@@ -445,7 +464,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			theme.FieldSlug:          {Type: field.TypeString, Column: theme.FieldSlug},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -465,7 +484,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			user.FieldIsAdmin:            {Type: field.TypeBool, Column: user.FieldIsAdmin},
 		},
 	}
-	graph.Nodes[21] = &sqlgraph.Node{
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   wellbeingcounty.Table,
 			Columns: wellbeingcounty.Columns,
@@ -488,7 +507,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			wellbeingcounty.FieldPopulationYear: {Type: field.TypeInt, Column: wellbeingcounty.FieldPopulationYear},
 		},
 	}
-	graph.Nodes[22] = &sqlgraph.Node{
+	graph.Nodes[23] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   workshop.Table,
 			Columns: workshop.Columns,
@@ -511,7 +530,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			workshop.FieldCapacity:     {Type: field.TypeInt, Column: workshop.FieldCapacity},
 		},
 	}
-	graph.Nodes[23] = &sqlgraph.Node{
+	graph.Nodes[24] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   workshopregistration.Table,
 			Columns: workshopregistration.Columns,
@@ -528,7 +547,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			workshopregistration.FieldUserID:       {Type: field.TypeInt, Column: workshopregistration.FieldUserID},
 		},
 	}
-	graph.Nodes[24] = &sqlgraph.Node{
+	graph.Nodes[25] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   workspace.Table,
 			Columns: workspace.Columns,
@@ -3602,6 +3621,71 @@ func (f *StatBucketFilter) WherePilots(p entql.IntP) {
 	f.Where(p.Field(statbucket.FieldPilots))
 }
 
+// WhereMunicipalities applies the entql int predicate on the municipalities field.
+func (f *StatBucketFilter) WhereMunicipalities(p entql.IntP) {
+	f.Where(p.Field(statbucket.FieldMunicipalities))
+}
+
+// WherePopulation applies the entql int predicate on the population field.
+func (f *StatBucketFilter) WherePopulation(p entql.IntP) {
+	f.Where(p.Field(statbucket.FieldPopulation))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *StatMunicipalityQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the StatMunicipalityQuery builder.
+func (_q *StatMunicipalityQuery) Filter() *StatMunicipalityFilter {
+	return &StatMunicipalityFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *StatMunicipalityMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the StatMunicipalityMutation builder.
+func (m *StatMunicipalityMutation) Filter() *StatMunicipalityFilter {
+	return &StatMunicipalityFilter{config: m.config, predicateAdder: m}
+}
+
+// StatMunicipalityFilter provides a generic filtering capability at runtime for StatMunicipalityQuery.
+type StatMunicipalityFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *StatMunicipalityFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *StatMunicipalityFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(statmunicipality.FieldID))
+}
+
+// WhereMunicipalityID applies the entql int predicate on the municipality_id field.
+func (f *StatMunicipalityFilter) WhereMunicipalityID(p entql.IntP) {
+	f.Where(p.Field(statmunicipality.FieldMunicipalityID))
+}
+
+// WhereAreas applies the entql string predicate on the areas field.
+func (f *StatMunicipalityFilter) WhereAreas(p entql.StringP) {
+	f.Where(p.Field(statmunicipality.FieldAreas))
+}
+
+// WherePopulation applies the entql int predicate on the population field.
+func (f *StatMunicipalityFilter) WherePopulation(p entql.IntP) {
+	f.Where(p.Field(statmunicipality.FieldPopulation))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *StatPilotQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -3631,7 +3715,7 @@ type StatPilotFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StatPilotFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3681,7 +3765,7 @@ type SurveyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SurveyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3813,7 +3897,7 @@ type SurveyResponseFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SurveyResponseFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3901,7 +3985,7 @@ type ThemeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ThemeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3990,7 +4074,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4121,7 +4205,7 @@ type WellbeingCountyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WellbeingCountyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4253,7 +4337,7 @@ type WorkshopFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WorkshopFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4385,7 +4469,7 @@ type WorkshopRegistrationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WorkshopRegistrationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4473,7 +4557,7 @@ type WorkspaceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WorkspaceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -260,9 +260,22 @@ func (_q *DiscussionQuery) collectField(ctx context.Context, oneNode bool, opCtx
 			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			var totals *paging.Totals
 			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
-				if hasPagination || ignoredEdges {
+				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
+					totals = &paging.Totals{}
+					query.scanTotals = totals.Scan
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Discussion) error {
+						for i := range nodes {
+							if nodes[i].Edges.totalCount[2] == nil {
+								nodes[i].Edges.totalCount[2] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[2][alias] = totals.Of(nodes[i].ID)
+						}
+						return nil
+					})
+				} else if hasPagination || ignoredEdges {
 					query := query.Clone()
 					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Discussion) error {
 						ids := make([]driver.Value, len(nodes))
@@ -321,7 +334,7 @@ func (_q *DiscussionQuery) collectField(ctx context.Context, oneNode bool, opCtx
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(discussion.PostsColumn, limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(discussion.PostsColumn, limit, pager.orderExpr(query), totals)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -919,9 +932,22 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			var totals *paging.Totals
 			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
-				if hasPagination || ignoredEdges {
+				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
+					totals = &paging.Totals{}
+					query.scanTotals = totals.Scan
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Municipality) error {
+						for i := range nodes {
+							if nodes[i].Edges.totalCount[2] == nil {
+								nodes[i].Edges.totalCount[2] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[2][alias] = totals.Of(nodes[i].ID)
+						}
+						return nil
+					})
+				} else if hasPagination || ignoredEdges {
 					query := query.Clone()
 					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Municipality) error {
 						ids := make([]driver.Value, len(nodes))
@@ -984,7 +1010,7 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(municipality.PilotsPrimaryKey[1], limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(municipality.PilotsPrimaryKey[1], limit, pager.orderExpr(query), totals)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -1017,9 +1043,22 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			var totals *paging.Totals
 			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
-				if hasPagination || ignoredEdges {
+				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
+					totals = &paging.Totals{}
+					query.scanTotals = totals.Scan
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Municipality) error {
+						for i := range nodes {
+							if nodes[i].Edges.totalCount[3] == nil {
+								nodes[i].Edges.totalCount[3] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[3][alias] = totals.Of(nodes[i].ID)
+						}
+						return nil
+					})
+				} else if hasPagination || ignoredEdges {
 					query := query.Clone()
 					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Municipality) error {
 						ids := make([]driver.Value, len(nodes))
@@ -1078,7 +1117,7 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(municipality.LedPilotsColumn, limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(municipality.LedPilotsColumn, limit, pager.orderExpr(query), totals)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -1111,9 +1150,22 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			var totals *paging.Totals
 			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
-				if hasPagination || ignoredEdges {
+				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
+					totals = &paging.Totals{}
+					query.scanTotals = totals.Scan
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Municipality) error {
+						for i := range nodes {
+							if nodes[i].Edges.totalCount[4] == nil {
+								nodes[i].Edges.totalCount[4] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[4][alias] = totals.Of(nodes[i].ID)
+						}
+						return nil
+					})
+				} else if hasPagination || ignoredEdges {
 					query := query.Clone()
 					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Municipality) error {
 						ids := make([]driver.Value, len(nodes))
@@ -1176,7 +1228,7 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(municipality.NetworksPrimaryKey[1], limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(municipality.NetworksPrimaryKey[1], limit, pager.orderExpr(query), totals)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -1209,9 +1261,22 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			var totals *paging.Totals
 			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
-				if hasPagination || ignoredEdges {
+				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
+					totals = &paging.Totals{}
+					query.scanTotals = totals.Scan
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Municipality) error {
+						for i := range nodes {
+							if nodes[i].Edges.totalCount[5] == nil {
+								nodes[i].Edges.totalCount[5] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[5][alias] = totals.Of(nodes[i].ID)
+						}
+						return nil
+					})
+				} else if hasPagination || ignoredEdges {
 					query := query.Clone()
 					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Municipality) error {
 						ids := make([]driver.Value, len(nodes))
@@ -1270,7 +1335,7 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(municipality.OrganizationsColumn, limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(municipality.OrganizationsColumn, limit, pager.orderExpr(query), totals)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -1303,9 +1368,22 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			var totals *paging.Totals
 			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
-				if hasPagination || ignoredEdges {
+				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
+					totals = &paging.Totals{}
+					query.scanTotals = totals.Scan
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Municipality) error {
+						for i := range nodes {
+							if nodes[i].Edges.totalCount[6] == nil {
+								nodes[i].Edges.totalCount[6] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[6][alias] = totals.Of(nodes[i].ID)
+						}
+						return nil
+					})
+				} else if hasPagination || ignoredEdges {
 					query := query.Clone()
 					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Municipality) error {
 						ids := make([]driver.Value, len(nodes))
@@ -1368,7 +1446,7 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(municipality.OperatingModelsPrimaryKey[1], limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(municipality.OperatingModelsPrimaryKey[1], limit, pager.orderExpr(query), totals)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -1556,9 +1634,22 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			var totals *paging.Totals
 			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
-				if hasPagination || ignoredEdges {
+				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
+					totals = &paging.Totals{}
+					query.scanTotals = totals.Scan
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Network) error {
+						for i := range nodes {
+							if nodes[i].Edges.totalCount[0] == nil {
+								nodes[i].Edges.totalCount[0] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[0][alias] = totals.Of(nodes[i].ID)
+						}
+						return nil
+					})
+				} else if hasPagination || ignoredEdges {
 					query := query.Clone()
 					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Network) error {
 						ids := make([]driver.Value, len(nodes))
@@ -1621,7 +1712,7 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(network.MunicipalitiesPrimaryKey[0], limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(network.MunicipalitiesPrimaryKey[0], limit, pager.orderExpr(query), totals)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -1654,9 +1745,22 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			var totals *paging.Totals
 			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
-				if hasPagination || ignoredEdges {
+				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
+					totals = &paging.Totals{}
+					query.scanTotals = totals.Scan
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Network) error {
+						for i := range nodes {
+							if nodes[i].Edges.totalCount[1] == nil {
+								nodes[i].Edges.totalCount[1] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[1][alias] = totals.Of(nodes[i].ID)
+						}
+						return nil
+					})
+				} else if hasPagination || ignoredEdges {
 					query := query.Clone()
 					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Network) error {
 						ids := make([]driver.Value, len(nodes))
@@ -1719,7 +1823,7 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(network.OrganizationsPrimaryKey[0], limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(network.OrganizationsPrimaryKey[0], limit, pager.orderExpr(query), totals)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -1752,9 +1856,22 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			var totals *paging.Totals
 			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
-				if hasPagination || ignoredEdges {
+				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
+					totals = &paging.Totals{}
+					query.scanTotals = totals.Scan
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Network) error {
+						for i := range nodes {
+							if nodes[i].Edges.totalCount[2] == nil {
+								nodes[i].Edges.totalCount[2] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[2][alias] = totals.Of(nodes[i].ID)
+						}
+						return nil
+					})
+				} else if hasPagination || ignoredEdges {
 					query := query.Clone()
 					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Network) error {
 						ids := make([]driver.Value, len(nodes))
@@ -1817,7 +1934,7 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(network.PilotsPrimaryKey[0], limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(network.PilotsPrimaryKey[0], limit, pager.orderExpr(query), totals)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -1850,9 +1967,22 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			var totals *paging.Totals
 			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
-				if hasPagination || ignoredEdges {
+				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
+					totals = &paging.Totals{}
+					query.scanTotals = totals.Scan
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Network) error {
+						for i := range nodes {
+							if nodes[i].Edges.totalCount[3] == nil {
+								nodes[i].Edges.totalCount[3] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[3][alias] = totals.Of(nodes[i].ID)
+						}
+						return nil
+					})
+				} else if hasPagination || ignoredEdges {
 					query := query.Clone()
 					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Network) error {
 						ids := make([]driver.Value, len(nodes))
@@ -1911,7 +2041,7 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(network.WorkspacesColumn, limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(network.WorkspacesColumn, limit, pager.orderExpr(query), totals)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -1966,9 +2096,22 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			var totals *paging.Totals
 			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
-				if hasPagination || ignoredEdges {
+				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
+					totals = &paging.Totals{}
+					query.scanTotals = totals.Scan
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Network) error {
+						for i := range nodes {
+							if nodes[i].Edges.totalCount[6] == nil {
+								nodes[i].Edges.totalCount[6] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[6][alias] = totals.Of(nodes[i].ID)
+						}
+						return nil
+					})
+				} else if hasPagination || ignoredEdges {
 					query := query.Clone()
 					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Network) error {
 						ids := make([]driver.Value, len(nodes))
@@ -2027,7 +2170,7 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(network.ChildrenColumn, limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(network.ChildrenColumn, limit, pager.orderExpr(query), totals)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -2364,9 +2507,22 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			var totals *paging.Totals
 			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
-				if hasPagination || ignoredEdges {
+				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
+					totals = &paging.Totals{}
+					query.scanTotals = totals.Scan
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*OperatingModel) error {
+						for i := range nodes {
+							if nodes[i].Edges.totalCount[2] == nil {
+								nodes[i].Edges.totalCount[2] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[2][alias] = totals.Of(nodes[i].ID)
+						}
+						return nil
+					})
+				} else if hasPagination || ignoredEdges {
 					query := query.Clone()
 					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*OperatingModel) error {
 						ids := make([]driver.Value, len(nodes))
@@ -2429,7 +2585,7 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(operatingmodel.MunicipalitiesPrimaryKey[0], limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(operatingmodel.MunicipalitiesPrimaryKey[0], limit, pager.orderExpr(query), totals)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -2475,9 +2631,22 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			var totals *paging.Totals
 			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
-				if hasPagination || ignoredEdges {
+				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
+					totals = &paging.Totals{}
+					query.scanTotals = totals.Scan
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*OperatingModel) error {
+						for i := range nodes {
+							if nodes[i].Edges.totalCount[4] == nil {
+								nodes[i].Edges.totalCount[4] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[4][alias] = totals.Of(nodes[i].ID)
+						}
+						return nil
+					})
+				} else if hasPagination || ignoredEdges {
 					query := query.Clone()
 					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*OperatingModel) error {
 						ids := make([]driver.Value, len(nodes))
@@ -2540,7 +2709,7 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(operatingmodel.DevelopedInPrimaryKey[0], limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(operatingmodel.DevelopedInPrimaryKey[0], limit, pager.orderExpr(query), totals)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -2597,9 +2766,22 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			var totals *paging.Totals
 			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
-				if hasPagination || ignoredEdges {
+				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
+					totals = &paging.Totals{}
+					query.scanTotals = totals.Scan
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*OperatingModel) error {
+						for i := range nodes {
+							if nodes[i].Edges.totalCount[7] == nil {
+								nodes[i].Edges.totalCount[7] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[7][alias] = totals.Of(nodes[i].ID)
+						}
+						return nil
+					})
+				} else if hasPagination || ignoredEdges {
 					query := query.Clone()
 					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*OperatingModel) error {
 						ids := make([]driver.Value, len(nodes))
@@ -2658,7 +2840,7 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(operatingmodel.AdoptionsColumn, limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(operatingmodel.AdoptionsColumn, limit, pager.orderExpr(query), totals)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -2842,9 +3024,22 @@ func (_q *OrganizationQuery) collectField(ctx context.Context, oneNode bool, opC
 			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			var totals *paging.Totals
 			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
-				if hasPagination || ignoredEdges {
+				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
+					totals = &paging.Totals{}
+					query.scanTotals = totals.Scan
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Organization) error {
+						for i := range nodes {
+							if nodes[i].Edges.totalCount[1] == nil {
+								nodes[i].Edges.totalCount[1] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[1][alias] = totals.Of(nodes[i].ID)
+						}
+						return nil
+					})
+				} else if hasPagination || ignoredEdges {
 					query := query.Clone()
 					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Organization) error {
 						ids := make([]driver.Value, len(nodes))
@@ -2907,7 +3102,7 @@ func (_q *OrganizationQuery) collectField(ctx context.Context, oneNode bool, opC
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(organization.PilotsPrimaryKey[1], limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(organization.PilotsPrimaryKey[1], limit, pager.orderExpr(query), totals)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -2940,9 +3135,22 @@ func (_q *OrganizationQuery) collectField(ctx context.Context, oneNode bool, opC
 			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			var totals *paging.Totals
 			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
-				if hasPagination || ignoredEdges {
+				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
+					totals = &paging.Totals{}
+					query.scanTotals = totals.Scan
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Organization) error {
+						for i := range nodes {
+							if nodes[i].Edges.totalCount[2] == nil {
+								nodes[i].Edges.totalCount[2] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[2][alias] = totals.Of(nodes[i].ID)
+						}
+						return nil
+					})
+				} else if hasPagination || ignoredEdges {
 					query := query.Clone()
 					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Organization) error {
 						ids := make([]driver.Value, len(nodes))
@@ -3005,7 +3213,7 @@ func (_q *OrganizationQuery) collectField(ctx context.Context, oneNode bool, opC
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(organization.NetworksPrimaryKey[1], limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(organization.NetworksPrimaryKey[1], limit, pager.orderExpr(query), totals)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -3174,9 +3382,22 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			var totals *paging.Totals
 			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
-				if hasPagination || ignoredEdges {
+				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
+					totals = &paging.Totals{}
+					query.scanTotals = totals.Scan
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Pilot) error {
+						for i := range nodes {
+							if nodes[i].Edges.totalCount[1] == nil {
+								nodes[i].Edges.totalCount[1] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[1][alias] = totals.Of(nodes[i].ID)
+						}
+						return nil
+					})
+				} else if hasPagination || ignoredEdges {
 					query := query.Clone()
 					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Pilot) error {
 						ids := make([]driver.Value, len(nodes))
@@ -3239,7 +3460,7 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(pilot.MunicipalitiesPrimaryKey[0], limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(pilot.MunicipalitiesPrimaryKey[0], limit, pager.orderExpr(query), totals)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -3272,9 +3493,22 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			var totals *paging.Totals
 			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
-				if hasPagination || ignoredEdges {
+				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
+					totals = &paging.Totals{}
+					query.scanTotals = totals.Scan
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Pilot) error {
+						for i := range nodes {
+							if nodes[i].Edges.totalCount[2] == nil {
+								nodes[i].Edges.totalCount[2] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[2][alias] = totals.Of(nodes[i].ID)
+						}
+						return nil
+					})
+				} else if hasPagination || ignoredEdges {
 					query := query.Clone()
 					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Pilot) error {
 						ids := make([]driver.Value, len(nodes))
@@ -3337,7 +3571,7 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(pilot.OrganizationsPrimaryKey[0], limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(pilot.OrganizationsPrimaryKey[0], limit, pager.orderExpr(query), totals)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -3370,9 +3604,22 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			var totals *paging.Totals
 			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
-				if hasPagination || ignoredEdges {
+				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
+					totals = &paging.Totals{}
+					query.scanTotals = totals.Scan
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Pilot) error {
+						for i := range nodes {
+							if nodes[i].Edges.totalCount[3] == nil {
+								nodes[i].Edges.totalCount[3] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[3][alias] = totals.Of(nodes[i].ID)
+						}
+						return nil
+					})
+				} else if hasPagination || ignoredEdges {
 					query := query.Clone()
 					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Pilot) error {
 						ids := make([]driver.Value, len(nodes))
@@ -3435,7 +3682,7 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(pilot.ThemesPrimaryKey[0], limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(pilot.ThemesPrimaryKey[0], limit, pager.orderExpr(query), totals)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -3468,9 +3715,22 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			var totals *paging.Totals
 			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
-				if hasPagination || ignoredEdges {
+				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
+					totals = &paging.Totals{}
+					query.scanTotals = totals.Scan
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Pilot) error {
+						for i := range nodes {
+							if nodes[i].Edges.totalCount[4] == nil {
+								nodes[i].Edges.totalCount[4] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[4][alias] = totals.Of(nodes[i].ID)
+						}
+						return nil
+					})
+				} else if hasPagination || ignoredEdges {
 					query := query.Clone()
 					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Pilot) error {
 						ids := make([]driver.Value, len(nodes))
@@ -3533,7 +3793,7 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(pilot.NetworksPrimaryKey[1], limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(pilot.NetworksPrimaryKey[1], limit, pager.orderExpr(query), totals)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -3588,9 +3848,22 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			var totals *paging.Totals
 			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
-				if hasPagination || ignoredEdges {
+				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
+					totals = &paging.Totals{}
+					query.scanTotals = totals.Scan
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Pilot) error {
+						for i := range nodes {
+							if nodes[i].Edges.totalCount[7] == nil {
+								nodes[i].Edges.totalCount[7] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[7][alias] = totals.Of(nodes[i].ID)
+						}
+						return nil
+					})
+				} else if hasPagination || ignoredEdges {
 					query := query.Clone()
 					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Pilot) error {
 						ids := make([]driver.Value, len(nodes))
@@ -3653,7 +3926,7 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(pilot.ProjectOfPrimaryKey[1], limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(pilot.ProjectOfPrimaryKey[1], limit, pager.orderExpr(query), totals)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -3686,9 +3959,22 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			var totals *paging.Totals
 			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
-				if hasPagination || ignoredEdges {
+				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
+					totals = &paging.Totals{}
+					query.scanTotals = totals.Scan
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Pilot) error {
+						for i := range nodes {
+							if nodes[i].Edges.totalCount[8] == nil {
+								nodes[i].Edges.totalCount[8] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[8][alias] = totals.Of(nodes[i].ID)
+						}
+						return nil
+					})
+				} else if hasPagination || ignoredEdges {
 					query := query.Clone()
 					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Pilot) error {
 						ids := make([]driver.Value, len(nodes))
@@ -3751,7 +4037,7 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(pilot.DevelopedModelsPrimaryKey[1], limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(pilot.DevelopedModelsPrimaryKey[1], limit, pager.orderExpr(query), totals)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -3967,9 +4253,22 @@ func (_q *PostQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			var totals *paging.Totals
 			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
-				if hasPagination || ignoredEdges {
+				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
+					totals = &paging.Totals{}
+					query.scanTotals = totals.Scan
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Post) error {
+						for i := range nodes {
+							if nodes[i].Edges.totalCount[3] == nil {
+								nodes[i].Edges.totalCount[3] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[3][alias] = totals.Of(nodes[i].ID)
+						}
+						return nil
+					})
+				} else if hasPagination || ignoredEdges {
 					query := query.Clone()
 					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Post) error {
 						ids := make([]driver.Value, len(nodes))
@@ -4028,7 +4327,7 @@ func (_q *PostQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(post.RepliesColumn, limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(post.RepliesColumn, limit, pager.orderExpr(query), totals)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -4171,9 +4470,22 @@ func (_q *RegionQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			var totals *paging.Totals
 			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
-				if hasPagination || ignoredEdges {
+				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
+					totals = &paging.Totals{}
+					query.scanTotals = totals.Scan
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Region) error {
+						for i := range nodes {
+							if nodes[i].Edges.totalCount[0] == nil {
+								nodes[i].Edges.totalCount[0] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[0][alias] = totals.Of(nodes[i].ID)
+						}
+						return nil
+					})
+				} else if hasPagination || ignoredEdges {
 					query := query.Clone()
 					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Region) error {
 						ids := make([]driver.Value, len(nodes))
@@ -4232,7 +4544,7 @@ func (_q *RegionQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(region.MunicipalitiesColumn, limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(region.MunicipalitiesColumn, limit, pager.orderExpr(query), totals)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -4265,9 +4577,22 @@ func (_q *RegionQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			var totals *paging.Totals
 			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
-				if hasPagination || ignoredEdges {
+				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
+					totals = &paging.Totals{}
+					query.scanTotals = totals.Scan
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Region) error {
+						for i := range nodes {
+							if nodes[i].Edges.totalCount[1] == nil {
+								nodes[i].Edges.totalCount[1] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[1][alias] = totals.Of(nodes[i].ID)
+						}
+						return nil
+					})
+				} else if hasPagination || ignoredEdges {
 					query := query.Clone()
 					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Region) error {
 						ids := make([]driver.Value, len(nodes))
@@ -4326,7 +4651,7 @@ func (_q *RegionQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(region.WellbeingCountiesColumn, limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(region.WellbeingCountiesColumn, limit, pager.orderExpr(query), totals)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -4743,9 +5068,22 @@ func (_q *ThemeQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			var totals *paging.Totals
 			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
-				if hasPagination || ignoredEdges {
+				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
+					totals = &paging.Totals{}
+					query.scanTotals = totals.Scan
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Theme) error {
+						for i := range nodes {
+							if nodes[i].Edges.totalCount[0] == nil {
+								nodes[i].Edges.totalCount[0] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[0][alias] = totals.Of(nodes[i].ID)
+						}
+						return nil
+					})
+				} else if hasPagination || ignoredEdges {
 					query := query.Clone()
 					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Theme) error {
 						ids := make([]driver.Value, len(nodes))
@@ -4808,7 +5146,7 @@ func (_q *ThemeQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(theme.PilotsPrimaryKey[1], limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(theme.PilotsPrimaryKey[1], limit, pager.orderExpr(query), totals)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -4951,9 +5289,22 @@ func (_q *UserQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			var totals *paging.Totals
 			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
-				if hasPagination || ignoredEdges {
+				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
+					totals = &paging.Totals{}
+					query.scanTotals = totals.Scan
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*User) error {
+						for i := range nodes {
+							if nodes[i].Edges.totalCount[0] == nil {
+								nodes[i].Edges.totalCount[0] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[0][alias] = totals.Of(nodes[i].ID)
+						}
+						return nil
+					})
+				} else if hasPagination || ignoredEdges {
 					query := query.Clone()
 					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*User) error {
 						ids := make([]driver.Value, len(nodes))
@@ -5012,7 +5363,7 @@ func (_q *UserQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(user.MembershipsColumn, limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(user.MembershipsColumn, limit, pager.orderExpr(query), totals)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -5183,9 +5534,22 @@ func (_q *WellbeingCountyQuery) collectField(ctx context.Context, oneNode bool, 
 			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			var totals *paging.Totals
 			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
-				if hasPagination || ignoredEdges {
+				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
+					totals = &paging.Totals{}
+					query.scanTotals = totals.Scan
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*WellbeingCounty) error {
+						for i := range nodes {
+							if nodes[i].Edges.totalCount[1] == nil {
+								nodes[i].Edges.totalCount[1] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[1][alias] = totals.Of(nodes[i].ID)
+						}
+						return nil
+					})
+				} else if hasPagination || ignoredEdges {
 					query := query.Clone()
 					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*WellbeingCounty) error {
 						ids := make([]driver.Value, len(nodes))
@@ -5244,7 +5608,7 @@ func (_q *WellbeingCountyQuery) collectField(ctx context.Context, oneNode bool, 
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(wellbeingcounty.MunicipalitiesColumn, limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(wellbeingcounty.MunicipalitiesColumn, limit, pager.orderExpr(query), totals)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -5277,9 +5641,22 @@ func (_q *WellbeingCountyQuery) collectField(ctx context.Context, oneNode bool, 
 			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			var totals *paging.Totals
 			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
-				if hasPagination || ignoredEdges {
+				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
+					totals = &paging.Totals{}
+					query.scanTotals = totals.Scan
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*WellbeingCounty) error {
+						for i := range nodes {
+							if nodes[i].Edges.totalCount[2] == nil {
+								nodes[i].Edges.totalCount[2] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[2][alias] = totals.Of(nodes[i].ID)
+						}
+						return nil
+					})
+				} else if hasPagination || ignoredEdges {
 					query := query.Clone()
 					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*WellbeingCounty) error {
 						ids := make([]driver.Value, len(nodes))
@@ -5342,7 +5719,7 @@ func (_q *WellbeingCountyQuery) collectField(ctx context.Context, oneNode bool, 
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(wellbeingcounty.OperatingModelsPrimaryKey[1], limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(wellbeingcounty.OperatingModelsPrimaryKey[1], limit, pager.orderExpr(query), totals)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -5522,9 +5899,22 @@ func (_q *WorkshopQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			var totals *paging.Totals
 			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
-				if hasPagination || ignoredEdges {
+				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
+					totals = &paging.Totals{}
+					query.scanTotals = totals.Scan
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Workshop) error {
+						for i := range nodes {
+							if nodes[i].Edges.totalCount[2] == nil {
+								nodes[i].Edges.totalCount[2] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[2][alias] = totals.Of(nodes[i].ID)
+						}
+						return nil
+					})
+				} else if hasPagination || ignoredEdges {
 					query := query.Clone()
 					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Workshop) error {
 						ids := make([]driver.Value, len(nodes))
@@ -5583,7 +5973,7 @@ func (_q *WorkshopQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(workshop.RegistrationsColumn, limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(workshop.RegistrationsColumn, limit, pager.orderExpr(query), totals)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -5903,9 +6293,22 @@ func (_q *WorkspaceQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 			}
 			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
+			var totals *paging.Totals
 			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
-				if hasPagination || ignoredEdges {
+				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
+					totals = &paging.Totals{}
+					query.scanTotals = totals.Scan
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Workspace) error {
+						for i := range nodes {
+							if nodes[i].Edges.totalCount[2] == nil {
+								nodes[i].Edges.totalCount[2] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[2][alias] = totals.Of(nodes[i].ID)
+						}
+						return nil
+					})
+				} else if hasPagination || ignoredEdges {
 					query := query.Clone()
 					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Workspace) error {
 						ids := make([]driver.Value, len(nodes))
@@ -5968,7 +6371,7 @@ func (_q *WorkspaceQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(workspace.ProjectsPrimaryKey[0], limit, pager.orderExpr(query))
+					modify := paging.LimitPerRow(workspace.ProjectsPrimaryKey[0], limit, pager.orderExpr(query), totals)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {

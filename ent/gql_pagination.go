@@ -34,6 +34,7 @@ import (
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -203,6 +204,7 @@ type adoptionPager struct {
 	order   []*AdoptionOrder
 	filter  func(*AdoptionQuery) (*AdoptionQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    []any  // the start of its cursors' values: tag, made once per page
 }
 
 func newAdoptionPager(opts []AdoptionPaginateOption, reverse bool) (*adoptionPager, error) {
@@ -227,6 +229,7 @@ func newAdoptionPager(opts []AdoptionPaginateOption, reverse bool) (*adoptionPag
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
 	pager.tag = paging.Tag("Adoption", terms...)
+	pager.head = []any{pager.tag}
 	return pager, nil
 }
 
@@ -238,11 +241,15 @@ func (p *adoptionPager) applyFilter(query *AdoptionQuery) (*AdoptionQuery, error
 }
 
 func (p *adoptionPager) toCursor(_m *Adoption) Cursor {
-	cs_ := make([]any, 0, len(p.order))
+	if len(p.order) == 0 {
+		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
+	}
+	cs_ := make([]any, 1, 1+len(p.order))
+	cs_[0] = p.head[0]
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return paging.NewCursor(_m.ID, p.tag, cs_...)
+	return Cursor{ID: _m.ID, Value: cs_}
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
@@ -315,19 +322,34 @@ func (_m *AdoptionQuery) Paginate(
 	conn := &AdoptionConnection{Edges: []*AdoptionEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	var total func() (int, error)
 	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
-				return nil, err
-			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			_, inTx := c.driver.(*txDriver)
+			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
+	counted := func() error {
+		if total == nil {
+			return nil
+		}
+		n, err := total()
+		if err != nil {
+			return err
+		}
+		conn.TotalCount = n
+		conn.PageInfo.HasNextPage = first != nil && n > 0
+		conn.PageInfo.HasPreviousPage = last != nil && n > 0
+		return nil
+	}
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		if err := counted(); err != nil {
+			return nil, err
+		}
 		return conn, nil
 	}
 	for _, c := range cursors {
@@ -344,7 +366,7 @@ func (_m *AdoptionQuery) Paginate(
 	}
 	_m = pager.applyOrder(_m)
 	nodes, err := _m.All(ctx)
-	if err != nil {
+	if err := errors.Join(err, counted()); err != nil {
 		return nil, err
 	}
 	conn.build(nodes, pager, after, first, before, last)
@@ -565,6 +587,7 @@ type discussionPager struct {
 	order   []*DiscussionOrder
 	filter  func(*DiscussionQuery) (*DiscussionQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    []any  // the start of its cursors' values: tag, made once per page
 }
 
 func newDiscussionPager(opts []DiscussionPaginateOption, reverse bool) (*discussionPager, error) {
@@ -589,6 +612,7 @@ func newDiscussionPager(opts []DiscussionPaginateOption, reverse bool) (*discuss
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
 	pager.tag = paging.Tag("Discussion", terms...)
+	pager.head = []any{pager.tag}
 	return pager, nil
 }
 
@@ -600,11 +624,15 @@ func (p *discussionPager) applyFilter(query *DiscussionQuery) (*DiscussionQuery,
 }
 
 func (p *discussionPager) toCursor(_m *Discussion) Cursor {
-	cs_ := make([]any, 0, len(p.order))
+	if len(p.order) == 0 {
+		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
+	}
+	cs_ := make([]any, 1, 1+len(p.order))
+	cs_[0] = p.head[0]
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return paging.NewCursor(_m.ID, p.tag, cs_...)
+	return Cursor{ID: _m.ID, Value: cs_}
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
@@ -677,19 +705,34 @@ func (_m *DiscussionQuery) Paginate(
 	conn := &DiscussionConnection{Edges: []*DiscussionEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	var total func() (int, error)
 	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
-				return nil, err
-			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			_, inTx := c.driver.(*txDriver)
+			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
+	counted := func() error {
+		if total == nil {
+			return nil
+		}
+		n, err := total()
+		if err != nil {
+			return err
+		}
+		conn.TotalCount = n
+		conn.PageInfo.HasNextPage = first != nil && n > 0
+		conn.PageInfo.HasPreviousPage = last != nil && n > 0
+		return nil
+	}
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		if err := counted(); err != nil {
+			return nil, err
+		}
 		return conn, nil
 	}
 	for _, c := range cursors {
@@ -706,7 +749,7 @@ func (_m *DiscussionQuery) Paginate(
 	}
 	_m = pager.applyOrder(_m)
 	nodes, err := _m.All(ctx)
-	if err != nil {
+	if err := errors.Join(err, counted()); err != nil {
 		return nil, err
 	}
 	conn.build(nodes, pager, after, first, before, last)
@@ -965,6 +1008,7 @@ type linkPager struct {
 	order   []*LinkOrder
 	filter  func(*LinkQuery) (*LinkQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    []any  // the start of its cursors' values: tag, made once per page
 }
 
 func newLinkPager(opts []LinkPaginateOption, reverse bool) (*linkPager, error) {
@@ -989,6 +1033,7 @@ func newLinkPager(opts []LinkPaginateOption, reverse bool) (*linkPager, error) {
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
 	pager.tag = paging.Tag("Link", terms...)
+	pager.head = []any{pager.tag}
 	return pager, nil
 }
 
@@ -1000,11 +1045,15 @@ func (p *linkPager) applyFilter(query *LinkQuery) (*LinkQuery, error) {
 }
 
 func (p *linkPager) toCursor(_m *Link) Cursor {
-	cs_ := make([]any, 0, len(p.order))
+	if len(p.order) == 0 {
+		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
+	}
+	cs_ := make([]any, 1, 1+len(p.order))
+	cs_[0] = p.head[0]
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return paging.NewCursor(_m.ID, p.tag, cs_...)
+	return Cursor{ID: _m.ID, Value: cs_}
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
@@ -1077,19 +1126,34 @@ func (_m *LinkQuery) Paginate(
 	conn := &LinkConnection{Edges: []*LinkEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	var total func() (int, error)
 	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
-				return nil, err
-			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			_, inTx := c.driver.(*txDriver)
+			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
+	counted := func() error {
+		if total == nil {
+			return nil
+		}
+		n, err := total()
+		if err != nil {
+			return err
+		}
+		conn.TotalCount = n
+		conn.PageInfo.HasNextPage = first != nil && n > 0
+		conn.PageInfo.HasPreviousPage = last != nil && n > 0
+		return nil
+	}
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		if err := counted(); err != nil {
+			return nil, err
+		}
 		return conn, nil
 	}
 	for _, c := range cursors {
@@ -1106,7 +1170,7 @@ func (_m *LinkQuery) Paginate(
 	}
 	_m = pager.applyOrder(_m)
 	nodes, err := _m.All(ctx)
-	if err != nil {
+	if err := errors.Join(err, counted()); err != nil {
 		return nil, err
 	}
 	conn.build(nodes, pager, after, first, before, last)
@@ -1385,6 +1449,7 @@ type materialPager struct {
 	order   []*MaterialOrder
 	filter  func(*MaterialQuery) (*MaterialQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    []any  // the start of its cursors' values: tag, made once per page
 }
 
 func newMaterialPager(opts []MaterialPaginateOption, reverse bool) (*materialPager, error) {
@@ -1409,6 +1474,7 @@ func newMaterialPager(opts []MaterialPaginateOption, reverse bool) (*materialPag
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
 	pager.tag = paging.Tag("Material", terms...)
+	pager.head = []any{pager.tag}
 	return pager, nil
 }
 
@@ -1420,11 +1486,15 @@ func (p *materialPager) applyFilter(query *MaterialQuery) (*MaterialQuery, error
 }
 
 func (p *materialPager) toCursor(_m *Material) Cursor {
-	cs_ := make([]any, 0, len(p.order))
+	if len(p.order) == 0 {
+		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
+	}
+	cs_ := make([]any, 1, 1+len(p.order))
+	cs_[0] = p.head[0]
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return paging.NewCursor(_m.ID, p.tag, cs_...)
+	return Cursor{ID: _m.ID, Value: cs_}
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
@@ -1497,19 +1567,34 @@ func (_m *MaterialQuery) Paginate(
 	conn := &MaterialConnection{Edges: []*MaterialEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	var total func() (int, error)
 	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
-				return nil, err
-			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			_, inTx := c.driver.(*txDriver)
+			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
+	counted := func() error {
+		if total == nil {
+			return nil
+		}
+		n, err := total()
+		if err != nil {
+			return err
+		}
+		conn.TotalCount = n
+		conn.PageInfo.HasNextPage = first != nil && n > 0
+		conn.PageInfo.HasPreviousPage = last != nil && n > 0
+		return nil
+	}
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		if err := counted(); err != nil {
+			return nil, err
+		}
 		return conn, nil
 	}
 	for _, c := range cursors {
@@ -1526,7 +1611,7 @@ func (_m *MaterialQuery) Paginate(
 	}
 	_m = pager.applyOrder(_m)
 	nodes, err := _m.All(ctx)
-	if err != nil {
+	if err := errors.Join(err, counted()); err != nil {
 		return nil, err
 	}
 	conn.build(nodes, pager, after, first, before, last)
@@ -1765,6 +1850,7 @@ type membershipPager struct {
 	order   []*MembershipOrder
 	filter  func(*MembershipQuery) (*MembershipQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    []any  // the start of its cursors' values: tag, made once per page
 }
 
 func newMembershipPager(opts []MembershipPaginateOption, reverse bool) (*membershipPager, error) {
@@ -1789,6 +1875,7 @@ func newMembershipPager(opts []MembershipPaginateOption, reverse bool) (*members
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
 	pager.tag = paging.Tag("Membership", terms...)
+	pager.head = []any{pager.tag}
 	return pager, nil
 }
 
@@ -1800,11 +1887,15 @@ func (p *membershipPager) applyFilter(query *MembershipQuery) (*MembershipQuery,
 }
 
 func (p *membershipPager) toCursor(_m *Membership) Cursor {
-	cs_ := make([]any, 0, len(p.order))
+	if len(p.order) == 0 {
+		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
+	}
+	cs_ := make([]any, 1, 1+len(p.order))
+	cs_[0] = p.head[0]
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return paging.NewCursor(_m.ID, p.tag, cs_...)
+	return Cursor{ID: _m.ID, Value: cs_}
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
@@ -1877,19 +1968,34 @@ func (_m *MembershipQuery) Paginate(
 	conn := &MembershipConnection{Edges: []*MembershipEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	var total func() (int, error)
 	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
-				return nil, err
-			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			_, inTx := c.driver.(*txDriver)
+			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
+	counted := func() error {
+		if total == nil {
+			return nil
+		}
+		n, err := total()
+		if err != nil {
+			return err
+		}
+		conn.TotalCount = n
+		conn.PageInfo.HasNextPage = first != nil && n > 0
+		conn.PageInfo.HasPreviousPage = last != nil && n > 0
+		return nil
+	}
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		if err := counted(); err != nil {
+			return nil, err
+		}
 		return conn, nil
 	}
 	for _, c := range cursors {
@@ -1906,7 +2012,7 @@ func (_m *MembershipQuery) Paginate(
 	}
 	_m = pager.applyOrder(_m)
 	nodes, err := _m.All(ctx)
-	if err != nil {
+	if err := errors.Join(err, counted()); err != nil {
 		return nil, err
 	}
 	conn.build(nodes, pager, after, first, before, last)
@@ -2107,6 +2213,7 @@ type municipalityPager struct {
 	order   []*MunicipalityOrder
 	filter  func(*MunicipalityQuery) (*MunicipalityQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    []any  // the start of its cursors' values: tag, made once per page
 }
 
 func newMunicipalityPager(opts []MunicipalityPaginateOption, reverse bool) (*municipalityPager, error) {
@@ -2131,6 +2238,7 @@ func newMunicipalityPager(opts []MunicipalityPaginateOption, reverse bool) (*mun
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
 	pager.tag = paging.Tag("Municipality", terms...)
+	pager.head = []any{pager.tag}
 	return pager, nil
 }
 
@@ -2142,11 +2250,15 @@ func (p *municipalityPager) applyFilter(query *MunicipalityQuery) (*Municipality
 }
 
 func (p *municipalityPager) toCursor(_m *Municipality) Cursor {
-	cs_ := make([]any, 0, len(p.order))
+	if len(p.order) == 0 {
+		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
+	}
+	cs_ := make([]any, 1, 1+len(p.order))
+	cs_[0] = p.head[0]
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return paging.NewCursor(_m.ID, p.tag, cs_...)
+	return Cursor{ID: _m.ID, Value: cs_}
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
@@ -2219,19 +2331,34 @@ func (_m *MunicipalityQuery) Paginate(
 	conn := &MunicipalityConnection{Edges: []*MunicipalityEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	var total func() (int, error)
 	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
-				return nil, err
-			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			_, inTx := c.driver.(*txDriver)
+			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
+	counted := func() error {
+		if total == nil {
+			return nil
+		}
+		n, err := total()
+		if err != nil {
+			return err
+		}
+		conn.TotalCount = n
+		conn.PageInfo.HasNextPage = first != nil && n > 0
+		conn.PageInfo.HasPreviousPage = last != nil && n > 0
+		return nil
+	}
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		if err := counted(); err != nil {
+			return nil, err
+		}
 		return conn, nil
 	}
 	for _, c := range cursors {
@@ -2248,7 +2375,7 @@ func (_m *MunicipalityQuery) Paginate(
 	}
 	_m = pager.applyOrder(_m)
 	nodes, err := _m.All(ctx)
-	if err != nil {
+	if err := errors.Join(err, counted()); err != nil {
 		return nil, err
 	}
 	conn.build(nodes, pager, after, first, before, last)
@@ -2507,6 +2634,7 @@ type networkPager struct {
 	order   []*NetworkOrder
 	filter  func(*NetworkQuery) (*NetworkQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    []any  // the start of its cursors' values: tag, made once per page
 }
 
 func newNetworkPager(opts []NetworkPaginateOption, reverse bool) (*networkPager, error) {
@@ -2531,6 +2659,7 @@ func newNetworkPager(opts []NetworkPaginateOption, reverse bool) (*networkPager,
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
 	pager.tag = paging.Tag("Network", terms...)
+	pager.head = []any{pager.tag}
 	return pager, nil
 }
 
@@ -2542,11 +2671,15 @@ func (p *networkPager) applyFilter(query *NetworkQuery) (*NetworkQuery, error) {
 }
 
 func (p *networkPager) toCursor(_m *Network) Cursor {
-	cs_ := make([]any, 0, len(p.order))
+	if len(p.order) == 0 {
+		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
+	}
+	cs_ := make([]any, 1, 1+len(p.order))
+	cs_[0] = p.head[0]
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return paging.NewCursor(_m.ID, p.tag, cs_...)
+	return Cursor{ID: _m.ID, Value: cs_}
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
@@ -2619,19 +2752,34 @@ func (_m *NetworkQuery) Paginate(
 	conn := &NetworkConnection{Edges: []*NetworkEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	var total func() (int, error)
 	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
-				return nil, err
-			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			_, inTx := c.driver.(*txDriver)
+			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
+	counted := func() error {
+		if total == nil {
+			return nil
+		}
+		n, err := total()
+		if err != nil {
+			return err
+		}
+		conn.TotalCount = n
+		conn.PageInfo.HasNextPage = first != nil && n > 0
+		conn.PageInfo.HasPreviousPage = last != nil && n > 0
+		return nil
+	}
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		if err := counted(); err != nil {
+			return nil, err
+		}
 		return conn, nil
 	}
 	for _, c := range cursors {
@@ -2648,7 +2796,7 @@ func (_m *NetworkQuery) Paginate(
 	}
 	_m = pager.applyOrder(_m)
 	nodes, err := _m.All(ctx)
-	if err != nil {
+	if err := errors.Join(err, counted()); err != nil {
 		return nil, err
 	}
 	conn.build(nodes, pager, after, first, before, last)
@@ -2927,6 +3075,7 @@ type noticePager struct {
 	order   []*NoticeOrder
 	filter  func(*NoticeQuery) (*NoticeQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    []any  // the start of its cursors' values: tag, made once per page
 }
 
 func newNoticePager(opts []NoticePaginateOption, reverse bool) (*noticePager, error) {
@@ -2951,6 +3100,7 @@ func newNoticePager(opts []NoticePaginateOption, reverse bool) (*noticePager, er
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
 	pager.tag = paging.Tag("Notice", terms...)
+	pager.head = []any{pager.tag}
 	return pager, nil
 }
 
@@ -2962,11 +3112,15 @@ func (p *noticePager) applyFilter(query *NoticeQuery) (*NoticeQuery, error) {
 }
 
 func (p *noticePager) toCursor(_m *Notice) Cursor {
-	cs_ := make([]any, 0, len(p.order))
+	if len(p.order) == 0 {
+		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
+	}
+	cs_ := make([]any, 1, 1+len(p.order))
+	cs_[0] = p.head[0]
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return paging.NewCursor(_m.ID, p.tag, cs_...)
+	return Cursor{ID: _m.ID, Value: cs_}
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
@@ -3039,19 +3193,34 @@ func (_m *NoticeQuery) Paginate(
 	conn := &NoticeConnection{Edges: []*NoticeEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	var total func() (int, error)
 	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
-				return nil, err
-			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			_, inTx := c.driver.(*txDriver)
+			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
+	counted := func() error {
+		if total == nil {
+			return nil
+		}
+		n, err := total()
+		if err != nil {
+			return err
+		}
+		conn.TotalCount = n
+		conn.PageInfo.HasNextPage = first != nil && n > 0
+		conn.PageInfo.HasPreviousPage = last != nil && n > 0
+		return nil
+	}
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		if err := counted(); err != nil {
+			return nil, err
+		}
 		return conn, nil
 	}
 	for _, c := range cursors {
@@ -3068,7 +3237,7 @@ func (_m *NoticeQuery) Paginate(
 	}
 	_m = pager.applyOrder(_m)
 	nodes, err := _m.All(ctx)
-	if err != nil {
+	if err := errors.Join(err, counted()); err != nil {
 		return nil, err
 	}
 	conn.build(nodes, pager, after, first, before, last)
@@ -3308,6 +3477,7 @@ type operatingmodelPager struct {
 	order   []*OperatingModelOrder
 	filter  func(*OperatingModelQuery) (*OperatingModelQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    []any  // the start of its cursors' values: tag, made once per page
 }
 
 func newOperatingModelPager(opts []OperatingModelPaginateOption, reverse bool) (*operatingmodelPager, error) {
@@ -3332,6 +3502,7 @@ func newOperatingModelPager(opts []OperatingModelPaginateOption, reverse bool) (
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
 	pager.tag = paging.Tag("OperatingModel", terms...)
+	pager.head = []any{pager.tag}
 	return pager, nil
 }
 
@@ -3343,11 +3514,15 @@ func (p *operatingmodelPager) applyFilter(query *OperatingModelQuery) (*Operatin
 }
 
 func (p *operatingmodelPager) toCursor(_m *OperatingModel) Cursor {
-	cs_ := make([]any, 0, len(p.order))
+	if len(p.order) == 0 {
+		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
+	}
+	cs_ := make([]any, 1, 1+len(p.order))
+	cs_[0] = p.head[0]
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return paging.NewCursor(_m.ID, p.tag, cs_...)
+	return Cursor{ID: _m.ID, Value: cs_}
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
@@ -3420,19 +3595,34 @@ func (_m *OperatingModelQuery) Paginate(
 	conn := &OperatingModelConnection{Edges: []*OperatingModelEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	var total func() (int, error)
 	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
-				return nil, err
-			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			_, inTx := c.driver.(*txDriver)
+			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
+	counted := func() error {
+		if total == nil {
+			return nil
+		}
+		n, err := total()
+		if err != nil {
+			return err
+		}
+		conn.TotalCount = n
+		conn.PageInfo.HasNextPage = first != nil && n > 0
+		conn.PageInfo.HasPreviousPage = last != nil && n > 0
+		return nil
+	}
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		if err := counted(); err != nil {
+			return nil, err
+		}
 		return conn, nil
 	}
 	for _, c := range cursors {
@@ -3449,7 +3639,7 @@ func (_m *OperatingModelQuery) Paginate(
 	}
 	_m = pager.applyOrder(_m)
 	nodes, err := _m.All(ctx)
-	if err != nil {
+	if err := errors.Join(err, counted()); err != nil {
 		return nil, err
 	}
 	conn.build(nodes, pager, after, first, before, last)
@@ -3669,6 +3859,7 @@ type organizationPager struct {
 	order   []*OrganizationOrder
 	filter  func(*OrganizationQuery) (*OrganizationQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    []any  // the start of its cursors' values: tag, made once per page
 }
 
 func newOrganizationPager(opts []OrganizationPaginateOption, reverse bool) (*organizationPager, error) {
@@ -3693,6 +3884,7 @@ func newOrganizationPager(opts []OrganizationPaginateOption, reverse bool) (*org
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
 	pager.tag = paging.Tag("Organization", terms...)
+	pager.head = []any{pager.tag}
 	return pager, nil
 }
 
@@ -3704,11 +3896,15 @@ func (p *organizationPager) applyFilter(query *OrganizationQuery) (*Organization
 }
 
 func (p *organizationPager) toCursor(_m *Organization) Cursor {
-	cs_ := make([]any, 0, len(p.order))
+	if len(p.order) == 0 {
+		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
+	}
+	cs_ := make([]any, 1, 1+len(p.order))
+	cs_[0] = p.head[0]
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return paging.NewCursor(_m.ID, p.tag, cs_...)
+	return Cursor{ID: _m.ID, Value: cs_}
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
@@ -3781,19 +3977,34 @@ func (_m *OrganizationQuery) Paginate(
 	conn := &OrganizationConnection{Edges: []*OrganizationEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	var total func() (int, error)
 	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
-				return nil, err
-			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			_, inTx := c.driver.(*txDriver)
+			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
+	counted := func() error {
+		if total == nil {
+			return nil
+		}
+		n, err := total()
+		if err != nil {
+			return err
+		}
+		conn.TotalCount = n
+		conn.PageInfo.HasNextPage = first != nil && n > 0
+		conn.PageInfo.HasPreviousPage = last != nil && n > 0
+		return nil
+	}
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		if err := counted(); err != nil {
+			return nil, err
+		}
 		return conn, nil
 	}
 	for _, c := range cursors {
@@ -3810,7 +4021,7 @@ func (_m *OrganizationQuery) Paginate(
 	}
 	_m = pager.applyOrder(_m)
 	nodes, err := _m.All(ctx)
-	if err != nil {
+	if err := errors.Join(err, counted()); err != nil {
 		return nil, err
 	}
 	conn.build(nodes, pager, after, first, before, last)
@@ -4049,6 +4260,7 @@ type pilotPager struct {
 	order   []*PilotOrder
 	filter  func(*PilotQuery) (*PilotQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    []any  // the start of its cursors' values: tag, made once per page
 }
 
 func newPilotPager(opts []PilotPaginateOption, reverse bool) (*pilotPager, error) {
@@ -4073,6 +4285,7 @@ func newPilotPager(opts []PilotPaginateOption, reverse bool) (*pilotPager, error
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
 	pager.tag = paging.Tag("Pilot", terms...)
+	pager.head = []any{pager.tag}
 	return pager, nil
 }
 
@@ -4084,11 +4297,15 @@ func (p *pilotPager) applyFilter(query *PilotQuery) (*PilotQuery, error) {
 }
 
 func (p *pilotPager) toCursor(_m *Pilot) Cursor {
-	cs_ := make([]any, 0, len(p.order))
+	if len(p.order) == 0 {
+		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
+	}
+	cs_ := make([]any, 1, 1+len(p.order))
+	cs_[0] = p.head[0]
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return paging.NewCursor(_m.ID, p.tag, cs_...)
+	return Cursor{ID: _m.ID, Value: cs_}
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
@@ -4161,19 +4378,34 @@ func (_m *PilotQuery) Paginate(
 	conn := &PilotConnection{Edges: []*PilotEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	var total func() (int, error)
 	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
-				return nil, err
-			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			_, inTx := c.driver.(*txDriver)
+			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
+	counted := func() error {
+		if total == nil {
+			return nil
+		}
+		n, err := total()
+		if err != nil {
+			return err
+		}
+		conn.TotalCount = n
+		conn.PageInfo.HasNextPage = first != nil && n > 0
+		conn.PageInfo.HasPreviousPage = last != nil && n > 0
+		return nil
+	}
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		if err := counted(); err != nil {
+			return nil, err
+		}
 		return conn, nil
 	}
 	for _, c := range cursors {
@@ -4190,7 +4422,7 @@ func (_m *PilotQuery) Paginate(
 	}
 	_m = pager.applyOrder(_m)
 	nodes, err := _m.All(ctx)
-	if err != nil {
+	if err := errors.Join(err, counted()); err != nil {
 		return nil, err
 	}
 	conn.build(nodes, pager, after, first, before, last)
@@ -4469,6 +4701,7 @@ type postPager struct {
 	order   []*PostOrder
 	filter  func(*PostQuery) (*PostQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    []any  // the start of its cursors' values: tag, made once per page
 }
 
 func newPostPager(opts []PostPaginateOption, reverse bool) (*postPager, error) {
@@ -4493,6 +4726,7 @@ func newPostPager(opts []PostPaginateOption, reverse bool) (*postPager, error) {
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
 	pager.tag = paging.Tag("Post", terms...)
+	pager.head = []any{pager.tag}
 	return pager, nil
 }
 
@@ -4504,11 +4738,15 @@ func (p *postPager) applyFilter(query *PostQuery) (*PostQuery, error) {
 }
 
 func (p *postPager) toCursor(_m *Post) Cursor {
-	cs_ := make([]any, 0, len(p.order))
+	if len(p.order) == 0 {
+		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
+	}
+	cs_ := make([]any, 1, 1+len(p.order))
+	cs_[0] = p.head[0]
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return paging.NewCursor(_m.ID, p.tag, cs_...)
+	return Cursor{ID: _m.ID, Value: cs_}
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
@@ -4581,19 +4819,34 @@ func (_m *PostQuery) Paginate(
 	conn := &PostConnection{Edges: []*PostEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	var total func() (int, error)
 	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
-				return nil, err
-			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			_, inTx := c.driver.(*txDriver)
+			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
+	counted := func() error {
+		if total == nil {
+			return nil
+		}
+		n, err := total()
+		if err != nil {
+			return err
+		}
+		conn.TotalCount = n
+		conn.PageInfo.HasNextPage = first != nil && n > 0
+		conn.PageInfo.HasPreviousPage = last != nil && n > 0
+		return nil
+	}
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		if err := counted(); err != nil {
+			return nil, err
+		}
 		return conn, nil
 	}
 	for _, c := range cursors {
@@ -4610,7 +4863,7 @@ func (_m *PostQuery) Paginate(
 	}
 	_m = pager.applyOrder(_m)
 	nodes, err := _m.All(ctx)
-	if err != nil {
+	if err := errors.Join(err, counted()); err != nil {
 		return nil, err
 	}
 	conn.build(nodes, pager, after, first, before, last)
@@ -4792,6 +5045,7 @@ type regionPager struct {
 	order   []*RegionOrder
 	filter  func(*RegionQuery) (*RegionQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    []any  // the start of its cursors' values: tag, made once per page
 }
 
 func newRegionPager(opts []RegionPaginateOption, reverse bool) (*regionPager, error) {
@@ -4816,6 +5070,7 @@ func newRegionPager(opts []RegionPaginateOption, reverse bool) (*regionPager, er
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
 	pager.tag = paging.Tag("Region", terms...)
+	pager.head = []any{pager.tag}
 	return pager, nil
 }
 
@@ -4827,11 +5082,15 @@ func (p *regionPager) applyFilter(query *RegionQuery) (*RegionQuery, error) {
 }
 
 func (p *regionPager) toCursor(_m *Region) Cursor {
-	cs_ := make([]any, 0, len(p.order))
+	if len(p.order) == 0 {
+		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
+	}
+	cs_ := make([]any, 1, 1+len(p.order))
+	cs_[0] = p.head[0]
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return paging.NewCursor(_m.ID, p.tag, cs_...)
+	return Cursor{ID: _m.ID, Value: cs_}
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
@@ -4904,19 +5163,34 @@ func (_m *RegionQuery) Paginate(
 	conn := &RegionConnection{Edges: []*RegionEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	var total func() (int, error)
 	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
-				return nil, err
-			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			_, inTx := c.driver.(*txDriver)
+			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
+	counted := func() error {
+		if total == nil {
+			return nil
+		}
+		n, err := total()
+		if err != nil {
+			return err
+		}
+		conn.TotalCount = n
+		conn.PageInfo.HasNextPage = first != nil && n > 0
+		conn.PageInfo.HasPreviousPage = last != nil && n > 0
+		return nil
+	}
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		if err := counted(); err != nil {
+			return nil, err
+		}
 		return conn, nil
 	}
 	for _, c := range cursors {
@@ -4933,7 +5207,7 @@ func (_m *RegionQuery) Paginate(
 	}
 	_m = pager.applyOrder(_m)
 	nodes, err := _m.All(ctx)
-	if err != nil {
+	if err := errors.Join(err, counted()); err != nil {
 		return nil, err
 	}
 	conn.build(nodes, pager, after, first, before, last)
@@ -5192,6 +5466,7 @@ type surveyPager struct {
 	order   []*SurveyOrder
 	filter  func(*SurveyQuery) (*SurveyQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    []any  // the start of its cursors' values: tag, made once per page
 }
 
 func newSurveyPager(opts []SurveyPaginateOption, reverse bool) (*surveyPager, error) {
@@ -5216,6 +5491,7 @@ func newSurveyPager(opts []SurveyPaginateOption, reverse bool) (*surveyPager, er
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
 	pager.tag = paging.Tag("Survey", terms...)
+	pager.head = []any{pager.tag}
 	return pager, nil
 }
 
@@ -5227,11 +5503,15 @@ func (p *surveyPager) applyFilter(query *SurveyQuery) (*SurveyQuery, error) {
 }
 
 func (p *surveyPager) toCursor(_m *Survey) Cursor {
-	cs_ := make([]any, 0, len(p.order))
+	if len(p.order) == 0 {
+		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
+	}
+	cs_ := make([]any, 1, 1+len(p.order))
+	cs_[0] = p.head[0]
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return paging.NewCursor(_m.ID, p.tag, cs_...)
+	return Cursor{ID: _m.ID, Value: cs_}
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
@@ -5304,19 +5584,34 @@ func (_m *SurveyQuery) Paginate(
 	conn := &SurveyConnection{Edges: []*SurveyEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	var total func() (int, error)
 	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
-				return nil, err
-			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			_, inTx := c.driver.(*txDriver)
+			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
+	counted := func() error {
+		if total == nil {
+			return nil
+		}
+		n, err := total()
+		if err != nil {
+			return err
+		}
+		conn.TotalCount = n
+		conn.PageInfo.HasNextPage = first != nil && n > 0
+		conn.PageInfo.HasPreviousPage = last != nil && n > 0
+		return nil
+	}
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		if err := counted(); err != nil {
+			return nil, err
+		}
 		return conn, nil
 	}
 	for _, c := range cursors {
@@ -5333,7 +5628,7 @@ func (_m *SurveyQuery) Paginate(
 	}
 	_m = pager.applyOrder(_m)
 	nodes, err := _m.All(ctx)
-	if err != nil {
+	if err := errors.Join(err, counted()); err != nil {
 		return nil, err
 	}
 	conn.build(nodes, pager, after, first, before, last)
@@ -5684,19 +5979,34 @@ func (_m *SurveyResponseQuery) Paginate(
 	conn := &SurveyResponseConnection{Edges: []*SurveyResponseEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	var total func() (int, error)
 	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
-				return nil, err
-			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			_, inTx := c.driver.(*txDriver)
+			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
+	counted := func() error {
+		if total == nil {
+			return nil
+		}
+		n, err := total()
+		if err != nil {
+			return err
+		}
+		conn.TotalCount = n
+		conn.PageInfo.HasNextPage = first != nil && n > 0
+		conn.PageInfo.HasPreviousPage = last != nil && n > 0
+		return nil
+	}
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		if err := counted(); err != nil {
+			return nil, err
+		}
 		return conn, nil
 	}
 	for _, c := range cursors {
@@ -5713,7 +6023,7 @@ func (_m *SurveyResponseQuery) Paginate(
 	}
 	_m = pager.applyOrder(_m)
 	nodes, err := _m.All(ctx)
-	if err != nil {
+	if err := errors.Join(err, counted()); err != nil {
 		return nil, err
 	}
 	conn.build(nodes, pager, after, first, before, last)
@@ -5847,6 +6157,7 @@ type themePager struct {
 	order   []*ThemeOrder
 	filter  func(*ThemeQuery) (*ThemeQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    []any  // the start of its cursors' values: tag, made once per page
 }
 
 func newThemePager(opts []ThemePaginateOption, reverse bool) (*themePager, error) {
@@ -5871,6 +6182,7 @@ func newThemePager(opts []ThemePaginateOption, reverse bool) (*themePager, error
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
 	pager.tag = paging.Tag("Theme", terms...)
+	pager.head = []any{pager.tag}
 	return pager, nil
 }
 
@@ -5882,11 +6194,15 @@ func (p *themePager) applyFilter(query *ThemeQuery) (*ThemeQuery, error) {
 }
 
 func (p *themePager) toCursor(_m *Theme) Cursor {
-	cs_ := make([]any, 0, len(p.order))
+	if len(p.order) == 0 {
+		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
+	}
+	cs_ := make([]any, 1, 1+len(p.order))
+	cs_[0] = p.head[0]
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return paging.NewCursor(_m.ID, p.tag, cs_...)
+	return Cursor{ID: _m.ID, Value: cs_}
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
@@ -5959,19 +6275,34 @@ func (_m *ThemeQuery) Paginate(
 	conn := &ThemeConnection{Edges: []*ThemeEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	var total func() (int, error)
 	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
-				return nil, err
-			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			_, inTx := c.driver.(*txDriver)
+			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
+	counted := func() error {
+		if total == nil {
+			return nil
+		}
+		n, err := total()
+		if err != nil {
+			return err
+		}
+		conn.TotalCount = n
+		conn.PageInfo.HasNextPage = first != nil && n > 0
+		conn.PageInfo.HasPreviousPage = last != nil && n > 0
+		return nil
+	}
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		if err := counted(); err != nil {
+			return nil, err
+		}
 		return conn, nil
 	}
 	for _, c := range cursors {
@@ -5988,7 +6319,7 @@ func (_m *ThemeQuery) Paginate(
 	}
 	_m = pager.applyOrder(_m)
 	nodes, err := _m.All(ctx)
-	if err != nil {
+	if err := errors.Join(err, counted()); err != nil {
 		return nil, err
 	}
 	conn.build(nodes, pager, after, first, before, last)
@@ -6227,6 +6558,7 @@ type userPager struct {
 	order   []*UserOrder
 	filter  func(*UserQuery) (*UserQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    []any  // the start of its cursors' values: tag, made once per page
 }
 
 func newUserPager(opts []UserPaginateOption, reverse bool) (*userPager, error) {
@@ -6251,6 +6583,7 @@ func newUserPager(opts []UserPaginateOption, reverse bool) (*userPager, error) {
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
 	pager.tag = paging.Tag("User", terms...)
+	pager.head = []any{pager.tag}
 	return pager, nil
 }
 
@@ -6262,11 +6595,15 @@ func (p *userPager) applyFilter(query *UserQuery) (*UserQuery, error) {
 }
 
 func (p *userPager) toCursor(_m *User) Cursor {
-	cs_ := make([]any, 0, len(p.order))
+	if len(p.order) == 0 {
+		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
+	}
+	cs_ := make([]any, 1, 1+len(p.order))
+	cs_[0] = p.head[0]
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return paging.NewCursor(_m.ID, p.tag, cs_...)
+	return Cursor{ID: _m.ID, Value: cs_}
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
@@ -6339,19 +6676,34 @@ func (_m *UserQuery) Paginate(
 	conn := &UserConnection{Edges: []*UserEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	var total func() (int, error)
 	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
-				return nil, err
-			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			_, inTx := c.driver.(*txDriver)
+			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
+	counted := func() error {
+		if total == nil {
+			return nil
+		}
+		n, err := total()
+		if err != nil {
+			return err
+		}
+		conn.TotalCount = n
+		conn.PageInfo.HasNextPage = first != nil && n > 0
+		conn.PageInfo.HasPreviousPage = last != nil && n > 0
+		return nil
+	}
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		if err := counted(); err != nil {
+			return nil, err
+		}
 		return conn, nil
 	}
 	for _, c := range cursors {
@@ -6368,7 +6720,7 @@ func (_m *UserQuery) Paginate(
 	}
 	_m = pager.applyOrder(_m)
 	nodes, err := _m.All(ctx)
-	if err != nil {
+	if err := errors.Join(err, counted()); err != nil {
 		return nil, err
 	}
 	conn.build(nodes, pager, after, first, before, last)
@@ -6588,6 +6940,7 @@ type wellbeingcountyPager struct {
 	order   []*WellbeingCountyOrder
 	filter  func(*WellbeingCountyQuery) (*WellbeingCountyQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    []any  // the start of its cursors' values: tag, made once per page
 }
 
 func newWellbeingCountyPager(opts []WellbeingCountyPaginateOption, reverse bool) (*wellbeingcountyPager, error) {
@@ -6612,6 +6965,7 @@ func newWellbeingCountyPager(opts []WellbeingCountyPaginateOption, reverse bool)
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
 	pager.tag = paging.Tag("WellbeingCounty", terms...)
+	pager.head = []any{pager.tag}
 	return pager, nil
 }
 
@@ -6623,11 +6977,15 @@ func (p *wellbeingcountyPager) applyFilter(query *WellbeingCountyQuery) (*Wellbe
 }
 
 func (p *wellbeingcountyPager) toCursor(_m *WellbeingCounty) Cursor {
-	cs_ := make([]any, 0, len(p.order))
+	if len(p.order) == 0 {
+		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
+	}
+	cs_ := make([]any, 1, 1+len(p.order))
+	cs_[0] = p.head[0]
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return paging.NewCursor(_m.ID, p.tag, cs_...)
+	return Cursor{ID: _m.ID, Value: cs_}
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
@@ -6700,19 +7058,34 @@ func (_m *WellbeingCountyQuery) Paginate(
 	conn := &WellbeingCountyConnection{Edges: []*WellbeingCountyEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	var total func() (int, error)
 	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
-				return nil, err
-			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			_, inTx := c.driver.(*txDriver)
+			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
+	counted := func() error {
+		if total == nil {
+			return nil
+		}
+		n, err := total()
+		if err != nil {
+			return err
+		}
+		conn.TotalCount = n
+		conn.PageInfo.HasNextPage = first != nil && n > 0
+		conn.PageInfo.HasPreviousPage = last != nil && n > 0
+		return nil
+	}
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		if err := counted(); err != nil {
+			return nil, err
+		}
 		return conn, nil
 	}
 	for _, c := range cursors {
@@ -6729,7 +7102,7 @@ func (_m *WellbeingCountyQuery) Paginate(
 	}
 	_m = pager.applyOrder(_m)
 	nodes, err := _m.All(ctx)
-	if err != nil {
+	if err := errors.Join(err, counted()); err != nil {
 		return nil, err
 	}
 	conn.build(nodes, pager, after, first, before, last)
@@ -7007,6 +7380,7 @@ type workshopPager struct {
 	order   []*WorkshopOrder
 	filter  func(*WorkshopQuery) (*WorkshopQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    []any  // the start of its cursors' values: tag, made once per page
 }
 
 func newWorkshopPager(opts []WorkshopPaginateOption, reverse bool) (*workshopPager, error) {
@@ -7031,6 +7405,7 @@ func newWorkshopPager(opts []WorkshopPaginateOption, reverse bool) (*workshopPag
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
 	pager.tag = paging.Tag("Workshop", terms...)
+	pager.head = []any{pager.tag}
 	return pager, nil
 }
 
@@ -7042,11 +7417,15 @@ func (p *workshopPager) applyFilter(query *WorkshopQuery) (*WorkshopQuery, error
 }
 
 func (p *workshopPager) toCursor(_m *Workshop) Cursor {
-	cs_ := make([]any, 0, len(p.order))
+	if len(p.order) == 0 {
+		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
+	}
+	cs_ := make([]any, 1, 1+len(p.order))
+	cs_[0] = p.head[0]
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return paging.NewCursor(_m.ID, p.tag, cs_...)
+	return Cursor{ID: _m.ID, Value: cs_}
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
@@ -7119,19 +7498,34 @@ func (_m *WorkshopQuery) Paginate(
 	conn := &WorkshopConnection{Edges: []*WorkshopEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	var total func() (int, error)
 	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
-				return nil, err
-			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			_, inTx := c.driver.(*txDriver)
+			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
+	counted := func() error {
+		if total == nil {
+			return nil
+		}
+		n, err := total()
+		if err != nil {
+			return err
+		}
+		conn.TotalCount = n
+		conn.PageInfo.HasNextPage = first != nil && n > 0
+		conn.PageInfo.HasPreviousPage = last != nil && n > 0
+		return nil
+	}
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		if err := counted(); err != nil {
+			return nil, err
+		}
 		return conn, nil
 	}
 	for _, c := range cursors {
@@ -7148,7 +7542,7 @@ func (_m *WorkshopQuery) Paginate(
 	}
 	_m = pager.applyOrder(_m)
 	nodes, err := _m.All(ctx)
-	if err != nil {
+	if err := errors.Join(err, counted()); err != nil {
 		return nil, err
 	}
 	conn.build(nodes, pager, after, first, before, last)
@@ -7387,6 +7781,7 @@ type workshopregistrationPager struct {
 	order   []*WorkshopRegistrationOrder
 	filter  func(*WorkshopRegistrationQuery) (*WorkshopRegistrationQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    []any  // the start of its cursors' values: tag, made once per page
 }
 
 func newWorkshopRegistrationPager(opts []WorkshopRegistrationPaginateOption, reverse bool) (*workshopregistrationPager, error) {
@@ -7411,6 +7806,7 @@ func newWorkshopRegistrationPager(opts []WorkshopRegistrationPaginateOption, rev
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
 	pager.tag = paging.Tag("WorkshopRegistration", terms...)
+	pager.head = []any{pager.tag}
 	return pager, nil
 }
 
@@ -7422,11 +7818,15 @@ func (p *workshopregistrationPager) applyFilter(query *WorkshopRegistrationQuery
 }
 
 func (p *workshopregistrationPager) toCursor(_m *WorkshopRegistration) Cursor {
-	cs_ := make([]any, 0, len(p.order))
+	if len(p.order) == 0 {
+		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
+	}
+	cs_ := make([]any, 1, 1+len(p.order))
+	cs_[0] = p.head[0]
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return paging.NewCursor(_m.ID, p.tag, cs_...)
+	return Cursor{ID: _m.ID, Value: cs_}
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
@@ -7499,19 +7899,34 @@ func (_m *WorkshopRegistrationQuery) Paginate(
 	conn := &WorkshopRegistrationConnection{Edges: []*WorkshopRegistrationEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	var total func() (int, error)
 	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
-				return nil, err
-			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			_, inTx := c.driver.(*txDriver)
+			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
+	counted := func() error {
+		if total == nil {
+			return nil
+		}
+		n, err := total()
+		if err != nil {
+			return err
+		}
+		conn.TotalCount = n
+		conn.PageInfo.HasNextPage = first != nil && n > 0
+		conn.PageInfo.HasPreviousPage = last != nil && n > 0
+		return nil
+	}
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		if err := counted(); err != nil {
+			return nil, err
+		}
 		return conn, nil
 	}
 	for _, c := range cursors {
@@ -7528,7 +7943,7 @@ func (_m *WorkshopRegistrationQuery) Paginate(
 	}
 	_m = pager.applyOrder(_m)
 	nodes, err := _m.All(ctx)
-	if err != nil {
+	if err := errors.Join(err, counted()); err != nil {
 		return nil, err
 	}
 	conn.build(nodes, pager, after, first, before, last)
@@ -7729,6 +8144,7 @@ type workspacePager struct {
 	order   []*WorkspaceOrder
 	filter  func(*WorkspaceQuery) (*WorkspaceQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    []any  // the start of its cursors' values: tag, made once per page
 }
 
 func newWorkspacePager(opts []WorkspacePaginateOption, reverse bool) (*workspacePager, error) {
@@ -7753,6 +8169,7 @@ func newWorkspacePager(opts []WorkspacePaginateOption, reverse bool) (*workspace
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
 	pager.tag = paging.Tag("Workspace", terms...)
+	pager.head = []any{pager.tag}
 	return pager, nil
 }
 
@@ -7764,11 +8181,15 @@ func (p *workspacePager) applyFilter(query *WorkspaceQuery) (*WorkspaceQuery, er
 }
 
 func (p *workspacePager) toCursor(_m *Workspace) Cursor {
-	cs_ := make([]any, 0, len(p.order))
+	if len(p.order) == 0 {
+		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
+	}
+	cs_ := make([]any, 1, 1+len(p.order))
+	cs_[0] = p.head[0]
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return paging.NewCursor(_m.ID, p.tag, cs_...)
+	return Cursor{ID: _m.ID, Value: cs_}
 }
 
 // keys is the client's order for the SQL helpers of internal/paging.
@@ -7841,19 +8262,34 @@ func (_m *WorkspaceQuery) Paginate(
 	conn := &WorkspaceConnection{Edges: []*WorkspaceEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	var total func() (int, error)
 	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
-				return nil, err
-			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			_, inTx := c.driver.(*txDriver)
+			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
+	counted := func() error {
+		if total == nil {
+			return nil
+		}
+		n, err := total()
+		if err != nil {
+			return err
+		}
+		conn.TotalCount = n
+		conn.PageInfo.HasNextPage = first != nil && n > 0
+		conn.PageInfo.HasPreviousPage = last != nil && n > 0
+		return nil
+	}
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		if err := counted(); err != nil {
+			return nil, err
+		}
 		return conn, nil
 	}
 	for _, c := range cursors {
@@ -7870,7 +8306,7 @@ func (_m *WorkspaceQuery) Paginate(
 	}
 	_m = pager.applyOrder(_m)
 	nodes, err := _m.All(ctx)
-	if err != nil {
+	if err := errors.Join(err, counted()); err != nil {
 		return nil, err
 	}
 	conn.build(nodes, pager, after, first, before, last)

@@ -40,6 +40,7 @@ type MunicipalityQuery struct {
 	withOperatingModels      *OperatingModelQuery
 	withFKs                  bool
 	loadTotal                []func(context.Context, []*Municipality) error
+	scanTotals               func(*sqlgraph.QuerySpec)
 	modifiers                []func(*sql.Selector)
 	withNamedPilots          map[string]*PilotQuery
 	withNamedLedPilots       map[string]*PilotQuery
@@ -631,6 +632,9 @@ func (_q *MunicipalityQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
+	if _q.scanTotals != nil {
+		_q.scanTotals(_spec)
+	}
 	for i := range hooks {
 		hooks[i](ctx, _spec)
 	}
@@ -1044,6 +1048,9 @@ func (_q *MunicipalityQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
+	}
+	if _q.scanTotals != nil {
+		_q.scanTotals(_spec)
 	}
 	_spec.Node.Columns = _q.ctx.Fields
 	if len(_q.ctx.Fields) > 0 {

@@ -23,6 +23,7 @@ import (
 	"kokeilu/ent/region"
 	"kokeilu/ent/session"
 	"kokeilu/ent/statbucket"
+	"kokeilu/ent/statmunicipality"
 	"kokeilu/ent/statpilot"
 	"kokeilu/ent/survey"
 	"kokeilu/ent/surveyresponse"
@@ -66,6 +67,7 @@ const (
 	TypeRegion               = "Region"
 	TypeSession              = "Session"
 	TypeStatBucket           = "StatBucket"
+	TypeStatMunicipality     = "StatMunicipality"
 	TypeStatPilot            = "StatPilot"
 	TypeSurvey               = "Survey"
 	TypeSurveyResponse       = "SurveyResponse"
@@ -16245,17 +16247,21 @@ func (m *SessionMutation) ResetEdge(name string) error {
 // StatBucketMutation represents an operation that mutates the StatBucket nodes in the graph.
 type StatBucketMutation struct {
 	config
-	op            Op
-	typ           string
-	id            *int
-	dims          *string
-	key           *string
-	pilots        *int
-	addpilots     *int
-	clearedFields map[string]struct{}
-	done          bool
-	oldValue      func(context.Context) (*StatBucket, error)
-	predicates    []predicate.StatBucket
+	op                Op
+	typ               string
+	id                *int
+	dims              *string
+	key               *string
+	pilots            *int
+	addpilots         *int
+	municipalities    *int
+	addmunicipalities *int
+	population        *int
+	addpopulation     *int
+	clearedFields     map[string]struct{}
+	done              bool
+	oldValue          func(context.Context) (*StatBucket, error)
+	predicates        []predicate.StatBucket
 }
 
 var _ ent.Mutation = (*StatBucketMutation)(nil)
@@ -16484,6 +16490,118 @@ func (m *StatBucketMutation) ResetPilots() {
 	m.addpilots = nil
 }
 
+// SetMunicipalities sets the "municipalities" field.
+func (m *StatBucketMutation) SetMunicipalities(i int) {
+	m.municipalities = &i
+	m.addmunicipalities = nil
+}
+
+// Municipalities returns the value of the "municipalities" field in the mutation.
+func (m *StatBucketMutation) Municipalities() (r int, exists bool) {
+	v := m.municipalities
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMunicipalities returns the old "municipalities" field's value of the StatBucket entity.
+// If the StatBucket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StatBucketMutation) OldMunicipalities(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMunicipalities is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMunicipalities requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMunicipalities: %w", err)
+	}
+	return oldValue.Municipalities, nil
+}
+
+// AddMunicipalities adds i to the "municipalities" field.
+func (m *StatBucketMutation) AddMunicipalities(i int) {
+	if m.addmunicipalities != nil {
+		*m.addmunicipalities += i
+	} else {
+		m.addmunicipalities = &i
+	}
+}
+
+// AddedMunicipalities returns the value that was added to the "municipalities" field in this mutation.
+func (m *StatBucketMutation) AddedMunicipalities() (r int, exists bool) {
+	v := m.addmunicipalities
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetMunicipalities resets all changes to the "municipalities" field.
+func (m *StatBucketMutation) ResetMunicipalities() {
+	m.municipalities = nil
+	m.addmunicipalities = nil
+}
+
+// SetPopulation sets the "population" field.
+func (m *StatBucketMutation) SetPopulation(i int) {
+	m.population = &i
+	m.addpopulation = nil
+}
+
+// Population returns the value of the "population" field in the mutation.
+func (m *StatBucketMutation) Population() (r int, exists bool) {
+	v := m.population
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPopulation returns the old "population" field's value of the StatBucket entity.
+// If the StatBucket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StatBucketMutation) OldPopulation(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPopulation is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPopulation requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPopulation: %w", err)
+	}
+	return oldValue.Population, nil
+}
+
+// AddPopulation adds i to the "population" field.
+func (m *StatBucketMutation) AddPopulation(i int) {
+	if m.addpopulation != nil {
+		*m.addpopulation += i
+	} else {
+		m.addpopulation = &i
+	}
+}
+
+// AddedPopulation returns the value that was added to the "population" field in this mutation.
+func (m *StatBucketMutation) AddedPopulation() (r int, exists bool) {
+	v := m.addpopulation
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPopulation resets all changes to the "population" field.
+func (m *StatBucketMutation) ResetPopulation() {
+	m.population = nil
+	m.addpopulation = nil
+}
+
 // Where appends a list predicates to the StatBucketMutation builder.
 func (m *StatBucketMutation) Where(ps ...predicate.StatBucket) {
 	m.predicates = append(m.predicates, ps...)
@@ -16518,7 +16636,7 @@ func (m *StatBucketMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *StatBucketMutation) Fields() []string {
-	fields := make([]string, 0, 3)
+	fields := make([]string, 0, 5)
 	if m.dims != nil {
 		fields = append(fields, statbucket.FieldDims)
 	}
@@ -16527,6 +16645,12 @@ func (m *StatBucketMutation) Fields() []string {
 	}
 	if m.pilots != nil {
 		fields = append(fields, statbucket.FieldPilots)
+	}
+	if m.municipalities != nil {
+		fields = append(fields, statbucket.FieldMunicipalities)
+	}
+	if m.population != nil {
+		fields = append(fields, statbucket.FieldPopulation)
 	}
 	return fields
 }
@@ -16542,6 +16666,10 @@ func (m *StatBucketMutation) Field(name string) (ent.Value, bool) {
 		return m.Key()
 	case statbucket.FieldPilots:
 		return m.Pilots()
+	case statbucket.FieldMunicipalities:
+		return m.Municipalities()
+	case statbucket.FieldPopulation:
+		return m.Population()
 	}
 	return nil, false
 }
@@ -16557,6 +16685,10 @@ func (m *StatBucketMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldKey(ctx)
 	case statbucket.FieldPilots:
 		return m.OldPilots(ctx)
+	case statbucket.FieldMunicipalities:
+		return m.OldMunicipalities(ctx)
+	case statbucket.FieldPopulation:
+		return m.OldPopulation(ctx)
 	}
 	return nil, fmt.Errorf("unknown StatBucket field %s", name)
 }
@@ -16587,6 +16719,20 @@ func (m *StatBucketMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetPilots(v)
 		return nil
+	case statbucket.FieldMunicipalities:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMunicipalities(v)
+		return nil
+	case statbucket.FieldPopulation:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPopulation(v)
+		return nil
 	}
 	return fmt.Errorf("unknown StatBucket field %s", name)
 }
@@ -16598,6 +16744,12 @@ func (m *StatBucketMutation) AddedFields() []string {
 	if m.addpilots != nil {
 		fields = append(fields, statbucket.FieldPilots)
 	}
+	if m.addmunicipalities != nil {
+		fields = append(fields, statbucket.FieldMunicipalities)
+	}
+	if m.addpopulation != nil {
+		fields = append(fields, statbucket.FieldPopulation)
+	}
 	return fields
 }
 
@@ -16608,6 +16760,10 @@ func (m *StatBucketMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case statbucket.FieldPilots:
 		return m.AddedPilots()
+	case statbucket.FieldMunicipalities:
+		return m.AddedMunicipalities()
+	case statbucket.FieldPopulation:
+		return m.AddedPopulation()
 	}
 	return nil, false
 }
@@ -16623,6 +16779,20 @@ func (m *StatBucketMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddPilots(v)
+		return nil
+	case statbucket.FieldMunicipalities:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMunicipalities(v)
+		return nil
+	case statbucket.FieldPopulation:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPopulation(v)
 		return nil
 	}
 	return fmt.Errorf("unknown StatBucket numeric field %s", name)
@@ -16659,6 +16829,12 @@ func (m *StatBucketMutation) ResetField(name string) error {
 		return nil
 	case statbucket.FieldPilots:
 		m.ResetPilots()
+		return nil
+	case statbucket.FieldMunicipalities:
+		m.ResetMunicipalities()
+		return nil
+	case statbucket.FieldPopulation:
+		m.ResetPopulation()
 		return nil
 	}
 	return fmt.Errorf("unknown StatBucket field %s", name)
@@ -16710,6 +16886,509 @@ func (m *StatBucketMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *StatBucketMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown StatBucket edge %s", name)
+}
+
+// StatMunicipalityMutation represents an operation that mutates the StatMunicipality nodes in the graph.
+type StatMunicipalityMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *int
+	municipality_id    *int
+	addmunicipality_id *int
+	areas              *string
+	population         *int
+	addpopulation      *int
+	clearedFields      map[string]struct{}
+	done               bool
+	oldValue           func(context.Context) (*StatMunicipality, error)
+	predicates         []predicate.StatMunicipality
+}
+
+var _ ent.Mutation = (*StatMunicipalityMutation)(nil)
+
+// statmunicipalityOption allows management of the mutation configuration using functional options.
+type statmunicipalityOption func(*StatMunicipalityMutation)
+
+// newStatMunicipalityMutation creates new mutation for the StatMunicipality entity.
+func newStatMunicipalityMutation(c config, op Op, opts ...statmunicipalityOption) *StatMunicipalityMutation {
+	m := &StatMunicipalityMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeStatMunicipality,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withStatMunicipalityID sets the ID field of the mutation.
+func withStatMunicipalityID(id int) statmunicipalityOption {
+	return func(m *StatMunicipalityMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *StatMunicipality
+		)
+		m.oldValue = func(ctx context.Context) (*StatMunicipality, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().StatMunicipality.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withStatMunicipality sets the old StatMunicipality of the mutation.
+func withStatMunicipality(node *StatMunicipality) statmunicipalityOption {
+	return func(m *StatMunicipalityMutation) {
+		m.oldValue = func(context.Context) (*StatMunicipality, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m StatMunicipalityMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m StatMunicipalityMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *StatMunicipalityMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *StatMunicipalityMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().StatMunicipality.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetMunicipalityID sets the "municipality_id" field.
+func (m *StatMunicipalityMutation) SetMunicipalityID(i int) {
+	m.municipality_id = &i
+	m.addmunicipality_id = nil
+}
+
+// MunicipalityID returns the value of the "municipality_id" field in the mutation.
+func (m *StatMunicipalityMutation) MunicipalityID() (r int, exists bool) {
+	v := m.municipality_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMunicipalityID returns the old "municipality_id" field's value of the StatMunicipality entity.
+// If the StatMunicipality object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StatMunicipalityMutation) OldMunicipalityID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMunicipalityID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMunicipalityID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMunicipalityID: %w", err)
+	}
+	return oldValue.MunicipalityID, nil
+}
+
+// AddMunicipalityID adds i to the "municipality_id" field.
+func (m *StatMunicipalityMutation) AddMunicipalityID(i int) {
+	if m.addmunicipality_id != nil {
+		*m.addmunicipality_id += i
+	} else {
+		m.addmunicipality_id = &i
+	}
+}
+
+// AddedMunicipalityID returns the value that was added to the "municipality_id" field in this mutation.
+func (m *StatMunicipalityMutation) AddedMunicipalityID() (r int, exists bool) {
+	v := m.addmunicipality_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetMunicipalityID resets all changes to the "municipality_id" field.
+func (m *StatMunicipalityMutation) ResetMunicipalityID() {
+	m.municipality_id = nil
+	m.addmunicipality_id = nil
+}
+
+// SetAreas sets the "areas" field.
+func (m *StatMunicipalityMutation) SetAreas(s string) {
+	m.areas = &s
+}
+
+// Areas returns the value of the "areas" field in the mutation.
+func (m *StatMunicipalityMutation) Areas() (r string, exists bool) {
+	v := m.areas
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAreas returns the old "areas" field's value of the StatMunicipality entity.
+// If the StatMunicipality object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StatMunicipalityMutation) OldAreas(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAreas is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAreas requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAreas: %w", err)
+	}
+	return oldValue.Areas, nil
+}
+
+// ResetAreas resets all changes to the "areas" field.
+func (m *StatMunicipalityMutation) ResetAreas() {
+	m.areas = nil
+}
+
+// SetPopulation sets the "population" field.
+func (m *StatMunicipalityMutation) SetPopulation(i int) {
+	m.population = &i
+	m.addpopulation = nil
+}
+
+// Population returns the value of the "population" field in the mutation.
+func (m *StatMunicipalityMutation) Population() (r int, exists bool) {
+	v := m.population
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPopulation returns the old "population" field's value of the StatMunicipality entity.
+// If the StatMunicipality object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StatMunicipalityMutation) OldPopulation(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPopulation is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPopulation requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPopulation: %w", err)
+	}
+	return oldValue.Population, nil
+}
+
+// AddPopulation adds i to the "population" field.
+func (m *StatMunicipalityMutation) AddPopulation(i int) {
+	if m.addpopulation != nil {
+		*m.addpopulation += i
+	} else {
+		m.addpopulation = &i
+	}
+}
+
+// AddedPopulation returns the value that was added to the "population" field in this mutation.
+func (m *StatMunicipalityMutation) AddedPopulation() (r int, exists bool) {
+	v := m.addpopulation
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPopulation resets all changes to the "population" field.
+func (m *StatMunicipalityMutation) ResetPopulation() {
+	m.population = nil
+	m.addpopulation = nil
+}
+
+// Where appends a list predicates to the StatMunicipalityMutation builder.
+func (m *StatMunicipalityMutation) Where(ps ...predicate.StatMunicipality) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the StatMunicipalityMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *StatMunicipalityMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.StatMunicipality, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *StatMunicipalityMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *StatMunicipalityMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (StatMunicipality).
+func (m *StatMunicipalityMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *StatMunicipalityMutation) Fields() []string {
+	fields := make([]string, 0, 3)
+	if m.municipality_id != nil {
+		fields = append(fields, statmunicipality.FieldMunicipalityID)
+	}
+	if m.areas != nil {
+		fields = append(fields, statmunicipality.FieldAreas)
+	}
+	if m.population != nil {
+		fields = append(fields, statmunicipality.FieldPopulation)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *StatMunicipalityMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case statmunicipality.FieldMunicipalityID:
+		return m.MunicipalityID()
+	case statmunicipality.FieldAreas:
+		return m.Areas()
+	case statmunicipality.FieldPopulation:
+		return m.Population()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *StatMunicipalityMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case statmunicipality.FieldMunicipalityID:
+		return m.OldMunicipalityID(ctx)
+	case statmunicipality.FieldAreas:
+		return m.OldAreas(ctx)
+	case statmunicipality.FieldPopulation:
+		return m.OldPopulation(ctx)
+	}
+	return nil, fmt.Errorf("unknown StatMunicipality field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *StatMunicipalityMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case statmunicipality.FieldMunicipalityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMunicipalityID(v)
+		return nil
+	case statmunicipality.FieldAreas:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAreas(v)
+		return nil
+	case statmunicipality.FieldPopulation:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPopulation(v)
+		return nil
+	}
+	return fmt.Errorf("unknown StatMunicipality field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *StatMunicipalityMutation) AddedFields() []string {
+	var fields []string
+	if m.addmunicipality_id != nil {
+		fields = append(fields, statmunicipality.FieldMunicipalityID)
+	}
+	if m.addpopulation != nil {
+		fields = append(fields, statmunicipality.FieldPopulation)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *StatMunicipalityMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case statmunicipality.FieldMunicipalityID:
+		return m.AddedMunicipalityID()
+	case statmunicipality.FieldPopulation:
+		return m.AddedPopulation()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *StatMunicipalityMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case statmunicipality.FieldMunicipalityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMunicipalityID(v)
+		return nil
+	case statmunicipality.FieldPopulation:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPopulation(v)
+		return nil
+	}
+	return fmt.Errorf("unknown StatMunicipality numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *StatMunicipalityMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *StatMunicipalityMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *StatMunicipalityMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown StatMunicipality nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *StatMunicipalityMutation) ResetField(name string) error {
+	switch name {
+	case statmunicipality.FieldMunicipalityID:
+		m.ResetMunicipalityID()
+		return nil
+	case statmunicipality.FieldAreas:
+		m.ResetAreas()
+		return nil
+	case statmunicipality.FieldPopulation:
+		m.ResetPopulation()
+		return nil
+	}
+	return fmt.Errorf("unknown StatMunicipality field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *StatMunicipalityMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *StatMunicipalityMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *StatMunicipalityMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *StatMunicipalityMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *StatMunicipalityMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *StatMunicipalityMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *StatMunicipalityMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown StatMunicipality unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *StatMunicipalityMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown StatMunicipality edge %s", name)
 }
 
 // StatPilotMutation represents an operation that mutates the StatPilot nodes in the graph.

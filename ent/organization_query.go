@@ -33,6 +33,7 @@ type OrganizationQuery struct {
 	withNetworks      *NetworkQuery
 	withFKs           bool
 	loadTotal         []func(context.Context, []*Organization) error
+	scanTotals        func(*sqlgraph.QuerySpec)
 	modifiers         []func(*sql.Selector)
 	withNamedPilots   map[string]*PilotQuery
 	withNamedNetworks map[string]*NetworkQuery
@@ -481,6 +482,9 @@ func (_q *OrganizationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
+	if _q.scanTotals != nil {
+		_q.scanTotals(_spec)
+	}
 	for i := range hooks {
 		hooks[i](ctx, _spec)
 	}
@@ -691,6 +695,9 @@ func (_q *OrganizationQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
+	}
+	if _q.scanTotals != nil {
+		_q.scanTotals(_spec)
 	}
 	_spec.Node.Columns = _q.ctx.Fields
 	if len(_q.ctx.Fields) > 0 {

@@ -33,6 +33,7 @@ type PostQuery struct {
 	withReplies      *PostQuery
 	withFKs          bool
 	loadTotal        []func(context.Context, []*Post) error
+	scanTotals       func(*sqlgraph.QuerySpec)
 	modifiers        []func(*sql.Selector)
 	withNamedReplies map[string]*PostQuery
 	// intermediate query (i.e. traversal path).
@@ -515,6 +516,9 @@ func (_q *PostQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Post, e
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
+	if _q.scanTotals != nil {
+		_q.scanTotals(_spec)
+	}
 	for i := range hooks {
 		hooks[i](ctx, _spec)
 	}
@@ -696,6 +700,9 @@ func (_q *PostQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
+	}
+	if _q.scanTotals != nil {
+		_q.scanTotals(_spec)
 	}
 	_spec.Node.Columns = _q.ctx.Fields
 	if len(_q.ctx.Fields) > 0 {

@@ -21,7 +21,11 @@ type StatBucket struct {
 	// The bucket's values in those dimensions, |-separated.
 	Key string `json:"key,omitempty"`
 	// Pilots holds the value of the "pilots" field.
-	Pilots       int `json:"pilots,omitempty"`
+	Pilots int `json:"pilots,omitempty"`
+	// Distinct participating municipalities of the bucket's pilots (in its area), kept for the families whose municipality rows are kept (internal/analytics derived); 0 elsewhere.
+	Municipalities int `json:"municipalities,omitempty"`
+	// Their population, each municipality once, as recorded in StatMunicipality.
+	Population   int `json:"population,omitempty"`
 	selectValues sql.SelectValues
 }
 
@@ -30,7 +34,7 @@ func (*StatBucket) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case statbucket.FieldID, statbucket.FieldPilots:
+		case statbucket.FieldID, statbucket.FieldPilots, statbucket.FieldMunicipalities, statbucket.FieldPopulation:
 			values[i] = new(sql.NullInt64)
 		case statbucket.FieldDims, statbucket.FieldKey:
 			values[i] = new(sql.NullString)
@@ -72,6 +76,18 @@ func (_m *StatBucket) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field pilots", values[i])
 			} else if value.Valid {
 				_m.Pilots = int(value.Int64)
+			}
+		case statbucket.FieldMunicipalities:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field municipalities", values[i])
+			} else if value.Valid {
+				_m.Municipalities = int(value.Int64)
+			}
+		case statbucket.FieldPopulation:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field population", values[i])
+			} else if value.Valid {
+				_m.Population = int(value.Int64)
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -117,6 +133,12 @@ func (_m *StatBucket) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("pilots=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Pilots))
+	builder.WriteString(", ")
+	builder.WriteString("municipalities=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Municipalities))
+	builder.WriteString(", ")
+	builder.WriteString("population=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Population))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -47,6 +47,34 @@ func (_c *StatBucketCreate) SetNillablePilots(v *int) *StatBucketCreate {
 	return _c
 }
 
+// SetMunicipalities sets the "municipalities" field.
+func (_c *StatBucketCreate) SetMunicipalities(v int) *StatBucketCreate {
+	_c.mutation.SetMunicipalities(v)
+	return _c
+}
+
+// SetNillableMunicipalities sets the "municipalities" field if the given value is not nil.
+func (_c *StatBucketCreate) SetNillableMunicipalities(v *int) *StatBucketCreate {
+	if v != nil {
+		_c.SetMunicipalities(*v)
+	}
+	return _c
+}
+
+// SetPopulation sets the "population" field.
+func (_c *StatBucketCreate) SetPopulation(v int) *StatBucketCreate {
+	_c.mutation.SetPopulation(v)
+	return _c
+}
+
+// SetNillablePopulation sets the "population" field if the given value is not nil.
+func (_c *StatBucketCreate) SetNillablePopulation(v *int) *StatBucketCreate {
+	if v != nil {
+		_c.SetPopulation(*v)
+	}
+	return _c
+}
+
 // Mutation returns the StatBucketMutation object of the builder.
 func (_c *StatBucketCreate) Mutation() *StatBucketMutation {
 	return _c.mutation
@@ -88,6 +116,14 @@ func (_c *StatBucketCreate) defaults() error {
 		v := statbucket.DefaultPilots
 		_c.mutation.SetPilots(v)
 	}
+	if _, ok := _c.mutation.Municipalities(); !ok {
+		v := statbucket.DefaultMunicipalities
+		_c.mutation.SetMunicipalities(v)
+	}
+	if _, ok := _c.mutation.Population(); !ok {
+		v := statbucket.DefaultPopulation
+		_c.mutation.SetPopulation(v)
+	}
 	return nil
 }
 
@@ -101,6 +137,12 @@ func (_c *StatBucketCreate) check() error {
 	}
 	if _, ok := _c.mutation.Pilots(); !ok {
 		return &ValidationError{Name: "pilots", err: errors.New(`ent: missing required field "StatBucket.pilots"`)}
+	}
+	if _, ok := _c.mutation.Municipalities(); !ok {
+		return &ValidationError{Name: "municipalities", err: errors.New(`ent: missing required field "StatBucket.municipalities"`)}
+	}
+	if _, ok := _c.mutation.Population(); !ok {
+		return &ValidationError{Name: "population", err: errors.New(`ent: missing required field "StatBucket.population"`)}
 	}
 	return nil
 }
@@ -140,6 +182,14 @@ func (_c *StatBucketCreate) createSpec() (*StatBucket, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Pilots(); ok {
 		_spec.SetField(statbucket.FieldPilots, field.TypeInt, value)
 		_node.Pilots = value
+	}
+	if value, ok := _c.mutation.Municipalities(); ok {
+		_spec.SetField(statbucket.FieldMunicipalities, field.TypeInt, value)
+		_node.Municipalities = value
+	}
+	if value, ok := _c.mutation.Population(); ok {
+		_spec.SetField(statbucket.FieldPopulation, field.TypeInt, value)
+		_node.Population = value
 	}
 	return _node, _spec
 }
@@ -235,6 +285,42 @@ func (u *StatBucketUpsert) AddPilots(v int) *StatBucketUpsert {
 	return u
 }
 
+// SetMunicipalities sets the "municipalities" field.
+func (u *StatBucketUpsert) SetMunicipalities(v int) *StatBucketUpsert {
+	u.Set(statbucket.FieldMunicipalities, v)
+	return u
+}
+
+// UpdateMunicipalities sets the "municipalities" field to the value that was provided on create.
+func (u *StatBucketUpsert) UpdateMunicipalities() *StatBucketUpsert {
+	u.SetExcluded(statbucket.FieldMunicipalities)
+	return u
+}
+
+// AddMunicipalities adds v to the "municipalities" field.
+func (u *StatBucketUpsert) AddMunicipalities(v int) *StatBucketUpsert {
+	u.Add(statbucket.FieldMunicipalities, v)
+	return u
+}
+
+// SetPopulation sets the "population" field.
+func (u *StatBucketUpsert) SetPopulation(v int) *StatBucketUpsert {
+	u.Set(statbucket.FieldPopulation, v)
+	return u
+}
+
+// UpdatePopulation sets the "population" field to the value that was provided on create.
+func (u *StatBucketUpsert) UpdatePopulation() *StatBucketUpsert {
+	u.SetExcluded(statbucket.FieldPopulation)
+	return u
+}
+
+// AddPopulation adds v to the "population" field.
+func (u *StatBucketUpsert) AddPopulation(v int) *StatBucketUpsert {
+	u.Add(statbucket.FieldPopulation, v)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -321,6 +407,48 @@ func (u *StatBucketUpsertOne) AddPilots(v int) *StatBucketUpsertOne {
 func (u *StatBucketUpsertOne) UpdatePilots() *StatBucketUpsertOne {
 	return u.Update(func(s *StatBucketUpsert) {
 		s.UpdatePilots()
+	})
+}
+
+// SetMunicipalities sets the "municipalities" field.
+func (u *StatBucketUpsertOne) SetMunicipalities(v int) *StatBucketUpsertOne {
+	return u.Update(func(s *StatBucketUpsert) {
+		s.SetMunicipalities(v)
+	})
+}
+
+// AddMunicipalities adds v to the "municipalities" field.
+func (u *StatBucketUpsertOne) AddMunicipalities(v int) *StatBucketUpsertOne {
+	return u.Update(func(s *StatBucketUpsert) {
+		s.AddMunicipalities(v)
+	})
+}
+
+// UpdateMunicipalities sets the "municipalities" field to the value that was provided on create.
+func (u *StatBucketUpsertOne) UpdateMunicipalities() *StatBucketUpsertOne {
+	return u.Update(func(s *StatBucketUpsert) {
+		s.UpdateMunicipalities()
+	})
+}
+
+// SetPopulation sets the "population" field.
+func (u *StatBucketUpsertOne) SetPopulation(v int) *StatBucketUpsertOne {
+	return u.Update(func(s *StatBucketUpsert) {
+		s.SetPopulation(v)
+	})
+}
+
+// AddPopulation adds v to the "population" field.
+func (u *StatBucketUpsertOne) AddPopulation(v int) *StatBucketUpsertOne {
+	return u.Update(func(s *StatBucketUpsert) {
+		s.AddPopulation(v)
+	})
+}
+
+// UpdatePopulation sets the "population" field to the value that was provided on create.
+func (u *StatBucketUpsertOne) UpdatePopulation() *StatBucketUpsertOne {
+	return u.Update(func(s *StatBucketUpsert) {
+		s.UpdatePopulation()
 	})
 }
 
@@ -574,6 +702,48 @@ func (u *StatBucketUpsertBulk) AddPilots(v int) *StatBucketUpsertBulk {
 func (u *StatBucketUpsertBulk) UpdatePilots() *StatBucketUpsertBulk {
 	return u.Update(func(s *StatBucketUpsert) {
 		s.UpdatePilots()
+	})
+}
+
+// SetMunicipalities sets the "municipalities" field.
+func (u *StatBucketUpsertBulk) SetMunicipalities(v int) *StatBucketUpsertBulk {
+	return u.Update(func(s *StatBucketUpsert) {
+		s.SetMunicipalities(v)
+	})
+}
+
+// AddMunicipalities adds v to the "municipalities" field.
+func (u *StatBucketUpsertBulk) AddMunicipalities(v int) *StatBucketUpsertBulk {
+	return u.Update(func(s *StatBucketUpsert) {
+		s.AddMunicipalities(v)
+	})
+}
+
+// UpdateMunicipalities sets the "municipalities" field to the value that was provided on create.
+func (u *StatBucketUpsertBulk) UpdateMunicipalities() *StatBucketUpsertBulk {
+	return u.Update(func(s *StatBucketUpsert) {
+		s.UpdateMunicipalities()
+	})
+}
+
+// SetPopulation sets the "population" field.
+func (u *StatBucketUpsertBulk) SetPopulation(v int) *StatBucketUpsertBulk {
+	return u.Update(func(s *StatBucketUpsert) {
+		s.SetPopulation(v)
+	})
+}
+
+// AddPopulation adds v to the "population" field.
+func (u *StatBucketUpsertBulk) AddPopulation(v int) *StatBucketUpsertBulk {
+	return u.Update(func(s *StatBucketUpsert) {
+		s.AddPopulation(v)
+	})
+}
+
+// UpdatePopulation sets the "population" field to the value that was provided on create.
+func (u *StatBucketUpsertBulk) UpdatePopulation() *StatBucketUpsertBulk {
+	return u.Update(func(s *StatBucketUpsert) {
+		s.UpdatePopulation()
 	})
 }
 

@@ -76,6 +76,48 @@ func (_u *StatBucketUpdate) AddPilots(v int) *StatBucketUpdate {
 	return _u
 }
 
+// SetMunicipalities sets the "municipalities" field.
+func (_u *StatBucketUpdate) SetMunicipalities(v int) *StatBucketUpdate {
+	_u.mutation.ResetMunicipalities()
+	_u.mutation.SetMunicipalities(v)
+	return _u
+}
+
+// SetNillableMunicipalities sets the "municipalities" field if the given value is not nil.
+func (_u *StatBucketUpdate) SetNillableMunicipalities(v *int) *StatBucketUpdate {
+	if v != nil {
+		_u.SetMunicipalities(*v)
+	}
+	return _u
+}
+
+// AddMunicipalities adds value to the "municipalities" field.
+func (_u *StatBucketUpdate) AddMunicipalities(v int) *StatBucketUpdate {
+	_u.mutation.AddMunicipalities(v)
+	return _u
+}
+
+// SetPopulation sets the "population" field.
+func (_u *StatBucketUpdate) SetPopulation(v int) *StatBucketUpdate {
+	_u.mutation.ResetPopulation()
+	_u.mutation.SetPopulation(v)
+	return _u
+}
+
+// SetNillablePopulation sets the "population" field if the given value is not nil.
+func (_u *StatBucketUpdate) SetNillablePopulation(v *int) *StatBucketUpdate {
+	if v != nil {
+		_u.SetPopulation(*v)
+	}
+	return _u
+}
+
+// AddPopulation adds value to the "population" field.
+func (_u *StatBucketUpdate) AddPopulation(v int) *StatBucketUpdate {
+	_u.mutation.AddPopulation(v)
+	return _u
+}
+
 // Mutation returns the StatBucketMutation object of the builder.
 func (_u *StatBucketUpdate) Mutation() *StatBucketMutation {
 	return _u.mutation
@@ -128,6 +170,18 @@ func (_u *StatBucketUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	}
 	if value, ok := _u.mutation.AddedPilots(); ok {
 		_spec.AddField(statbucket.FieldPilots, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.Municipalities(); ok {
+		_spec.SetField(statbucket.FieldMunicipalities, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedMunicipalities(); ok {
+		_spec.AddField(statbucket.FieldMunicipalities, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.Population(); ok {
+		_spec.SetField(statbucket.FieldPopulation, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedPopulation(); ok {
+		_spec.AddField(statbucket.FieldPopulation, field.TypeInt, value)
 	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -195,6 +249,48 @@ func (_u *StatBucketUpdateOne) SetNillablePilots(v *int) *StatBucketUpdateOne {
 // AddPilots adds value to the "pilots" field.
 func (_u *StatBucketUpdateOne) AddPilots(v int) *StatBucketUpdateOne {
 	_u.mutation.AddPilots(v)
+	return _u
+}
+
+// SetMunicipalities sets the "municipalities" field.
+func (_u *StatBucketUpdateOne) SetMunicipalities(v int) *StatBucketUpdateOne {
+	_u.mutation.ResetMunicipalities()
+	_u.mutation.SetMunicipalities(v)
+	return _u
+}
+
+// SetNillableMunicipalities sets the "municipalities" field if the given value is not nil.
+func (_u *StatBucketUpdateOne) SetNillableMunicipalities(v *int) *StatBucketUpdateOne {
+	if v != nil {
+		_u.SetMunicipalities(*v)
+	}
+	return _u
+}
+
+// AddMunicipalities adds value to the "municipalities" field.
+func (_u *StatBucketUpdateOne) AddMunicipalities(v int) *StatBucketUpdateOne {
+	_u.mutation.AddMunicipalities(v)
+	return _u
+}
+
+// SetPopulation sets the "population" field.
+func (_u *StatBucketUpdateOne) SetPopulation(v int) *StatBucketUpdateOne {
+	_u.mutation.ResetPopulation()
+	_u.mutation.SetPopulation(v)
+	return _u
+}
+
+// SetNillablePopulation sets the "population" field if the given value is not nil.
+func (_u *StatBucketUpdateOne) SetNillablePopulation(v *int) *StatBucketUpdateOne {
+	if v != nil {
+		_u.SetPopulation(*v)
+	}
+	return _u
+}
+
+// AddPopulation adds value to the "population" field.
+func (_u *StatBucketUpdateOne) AddPopulation(v int) *StatBucketUpdateOne {
+	_u.mutation.AddPopulation(v)
 	return _u
 }
 
@@ -280,6 +376,18 @@ func (_u *StatBucketUpdateOne) sqlSave(ctx context.Context) (_node *StatBucket, 
 	}
 	if value, ok := _u.mutation.AddedPilots(); ok {
 		_spec.AddField(statbucket.FieldPilots, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.Municipalities(); ok {
+		_spec.SetField(statbucket.FieldMunicipalities, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedMunicipalities(); ok {
+		_spec.AddField(statbucket.FieldMunicipalities, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.Population(); ok {
+		_spec.SetField(statbucket.FieldPopulation, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedPopulation(); ok {
+		_spec.AddField(statbucket.FieldPopulation, field.TypeInt, value)
 	}
 	_node = &StatBucket{config: _u.config}
 	_spec.Assign = _node.assignValues

@@ -25,6 +25,7 @@ type StatPilotQuery struct {
 	inters     []Interceptor
 	predicates []predicate.StatPilot
 	loadTotal  []func(context.Context, []*StatPilot) error
+	scanTotals func(*sqlgraph.QuerySpec)
 	modifiers  []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -356,6 +357,9 @@ func (_q *StatPilotQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*St
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
+	if _q.scanTotals != nil {
+		_q.scanTotals(_spec)
+	}
 	for i := range hooks {
 		hooks[i](ctx, _spec)
 	}
@@ -377,6 +381,9 @@ func (_q *StatPilotQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
+	}
+	if _q.scanTotals != nil {
+		_q.scanTotals(_spec)
 	}
 	_spec.Node.Columns = _q.ctx.Fields
 	if len(_q.ctx.Fields) > 0 {

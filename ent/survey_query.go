@@ -33,6 +33,7 @@ type SurveyQuery struct {
 	withResponses      *SurveyResponseQuery
 	withFKs            bool
 	loadTotal          []func(context.Context, []*Survey) error
+	scanTotals         func(*sqlgraph.QuerySpec)
 	modifiers          []func(*sql.Selector)
 	withNamedResponses map[string]*SurveyResponseQuery
 	// intermediate query (i.e. traversal path).
@@ -480,6 +481,9 @@ func (_q *SurveyQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Surve
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
+	if _q.scanTotals != nil {
+		_q.scanTotals(_spec)
+	}
 	for i := range hooks {
 		hooks[i](ctx, _spec)
 	}
@@ -622,6 +626,9 @@ func (_q *SurveyQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
+	}
+	if _q.scanTotals != nil {
+		_q.scanTotals(_spec)
 	}
 	_spec.Node.Columns = _q.ctx.Fields
 	if len(_q.ctx.Fields) > 0 {

@@ -29,6 +29,7 @@ type SurveyResponseQuery struct {
 	withSurvey *SurveyQuery
 	withUser   *UserQuery
 	loadTotal  []func(context.Context, []*SurveyResponse) error
+	scanTotals func(*sqlgraph.QuerySpec)
 	modifiers  []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -433,6 +434,9 @@ func (_q *SurveyResponseQuery) sqlAll(ctx context.Context, hooks ...queryHook) (
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
+	if _q.scanTotals != nil {
+		_q.scanTotals(_spec)
+	}
 	for i := range hooks {
 		hooks[i](ctx, _spec)
 	}
@@ -525,6 +529,9 @@ func (_q *SurveyResponseQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
+	}
+	if _q.scanTotals != nil {
+		_q.scanTotals(_spec)
 	}
 	_spec.Node.Columns = _q.ctx.Fields
 	if len(_q.ctx.Fields) > 0 {

@@ -28,6 +28,7 @@ type ThemeQuery struct {
 	predicates      []predicate.Theme
 	withPilots      *PilotQuery
 	loadTotal       []func(context.Context, []*Theme) error
+	scanTotals      func(*sqlgraph.QuerySpec)
 	modifiers       []func(*sql.Selector)
 	withNamedPilots map[string]*PilotQuery
 	// intermediate query (i.e. traversal path).
@@ -398,6 +399,9 @@ func (_q *ThemeQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Theme,
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
+	if _q.scanTotals != nil {
+		_q.scanTotals(_spec)
+	}
 	for i := range hooks {
 		hooks[i](ctx, _spec)
 	}
@@ -495,6 +499,9 @@ func (_q *ThemeQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
+	}
+	if _q.scanTotals != nil {
+		_q.scanTotals(_spec)
 	}
 	_spec.Node.Columns = _q.ctx.Fields
 	if len(_q.ctx.Fields) > 0 {

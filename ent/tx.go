@@ -46,6 +46,8 @@ type Tx struct {
 	Session *SessionClient
 	// StatBucket is the client for interacting with the StatBucket builders.
 	StatBucket *StatBucketClient
+	// StatMunicipality is the client for interacting with the StatMunicipality builders.
+	StatMunicipality *StatMunicipalityClient
 	// StatPilot is the client for interacting with the StatPilot builders.
 	StatPilot *StatPilotClient
 	// Survey is the client for interacting with the Survey builders.
@@ -211,6 +213,7 @@ func (tx *Tx) init() {
 	tx.Region = NewRegionClient(tx.config)
 	tx.Session = NewSessionClient(tx.config)
 	tx.StatBucket = NewStatBucketClient(tx.config)
+	tx.StatMunicipality = NewStatMunicipalityClient(tx.config)
 	tx.StatPilot = NewStatPilotClient(tx.config)
 	tx.Survey = NewSurveyClient(tx.config)
 	tx.SurveyResponse = NewSurveyResponseClient(tx.config)

@@ -33,6 +33,7 @@ type WellbeingCountyQuery struct {
 	withOperatingModels      *OperatingModelQuery
 	withFKs                  bool
 	loadTotal                []func(context.Context, []*WellbeingCounty) error
+	scanTotals               func(*sqlgraph.QuerySpec)
 	modifiers                []func(*sql.Selector)
 	withNamedMunicipalities  map[string]*MunicipalityQuery
 	withNamedOperatingModels map[string]*OperatingModelQuery
@@ -481,6 +482,9 @@ func (_q *WellbeingCountyQuery) sqlAll(ctx context.Context, hooks ...queryHook) 
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
+	if _q.scanTotals != nil {
+		_q.scanTotals(_spec)
+	}
 	for i := range hooks {
 		hooks[i](ctx, _spec)
 	}
@@ -663,6 +667,9 @@ func (_q *WellbeingCountyQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
+	}
+	if _q.scanTotals != nil {
+		_q.scanTotals(_spec)
 	}
 	_spec.Node.Columns = _q.ctx.Fields
 	if len(_q.ctx.Fields) > 0 {

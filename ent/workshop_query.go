@@ -33,6 +33,7 @@ type WorkshopQuery struct {
 	withRegistrations      *WorkshopRegistrationQuery
 	withFKs                bool
 	loadTotal              []func(context.Context, []*Workshop) error
+	scanTotals             func(*sqlgraph.QuerySpec)
 	modifiers              []func(*sql.Selector)
 	withNamedRegistrations map[string]*WorkshopRegistrationQuery
 	// intermediate query (i.e. traversal path).
@@ -480,6 +481,9 @@ func (_q *WorkshopQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Wor
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
+	if _q.scanTotals != nil {
+		_q.scanTotals(_spec)
+	}
 	for i := range hooks {
 		hooks[i](ctx, _spec)
 	}
@@ -622,6 +626,9 @@ func (_q *WorkshopQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
+	}
+	if _q.scanTotals != nil {
+		_q.scanTotals(_spec)
 	}
 	_spec.Node.Columns = _q.ctx.Fields
 	if len(_q.ctx.Fields) > 0 {

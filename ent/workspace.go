@@ -32,7 +32,7 @@ type Workspace struct {
 	Slug string `json:"slug,omitempty"`
 	// At most 20000 characters.
 	Description string `json:"description,omitempty"`
-	// PUBLIC: anyone may read its contents; MEMBERS_ONLY: only members see more than its name.
+	// PUBLIC: anyone may read its contents; MEMBERS_ONLY: listed for everyone with its name, description and pilot (so people can ask to join), while its members, discussions, posts, notices and materials are read by members alone.
 	Visibility workspace.Visibility `json:"visibility,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the WorkspaceQuery when eager-loading is set.

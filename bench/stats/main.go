@@ -9,7 +9,8 @@
 //	go run ./bench/stats -backend postgres -dsn 'postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable'
 //
 // The data sets are generated once and kept (SQLite: files in the
-// temporary directory; PostgreSQL: databases kokeilu_bench_stats_N).
+// temporary directory; PostgreSQL: databases <dsn's database>_bench_stats_N,
+// or kokeilu_bench_stats_N for the database postgres).
 package main
 
 import (
@@ -26,11 +27,14 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"kokeilu/ent"
+	"kokeilu/ent/pilot"
 	_ "kokeilu/ent/runtime"
 	"kokeilu/internal/analytics"
 	"kokeilu/internal/auth"
@@ -55,16 +59,28 @@ type benchCase struct {
 	name string
 	body []byte
 	sql  string
+	// The analytics.Count call the request makes.
+	where *ent.PilotWhereInput
+	dims  []analytics.Dimension
+	areas bool
 }
 
 func statsCase(name string, sqlText string, dims ...string) benchCase {
 	body, _ := json.Marshal(map[string]any{"query": statsQuery, "variables": map[string]any{"g": dims}})
-	return benchCase{name, body, sqlText}
+	return benchCase{name: name, body: body, sql: sqlText, dims: dimensions(dims), areas: true}
 }
 
 func pilotsCase(name string, sqlText string, dims ...string) benchCase {
 	body, _ := json.Marshal(map[string]any{"query": pilotsQuery, "variables": map[string]any{"g": dims}})
-	return benchCase{name, body, sqlText}
+	return benchCase{name: name, body: body, sql: sqlText, dims: dimensions(dims)}
+}
+
+func dimensions(names []string) []analytics.Dimension {
+	out := make([]analytics.Dimension, len(names))
+	for i, n := range names {
+		out[i] = analytics.Dimension(n)
+	}
+	return out
 }
 
 // The baselines count distinct pilots per bucket from the rows (pilot
@@ -73,17 +89,37 @@ const (
 	area = ` FROM pilots p JOIN pilot_municipalities pm ON pm.pilot_id = p.id JOIN municipalities m ON m.id = pm.municipality_id JOIN regions r ON r.id = m.region_municipalities`
 )
 
-func cases() []benchCase {
+// activeYears is hand-written SQL for THEME × ACTIVE_YEAR: every year
+// from a pilot's start to its end, or to this year when it has none.
+func activeYears(backend string) string {
+	year := func(c string) string { return "CAST(substr(" + c + ", 1, 4) AS INTEGER)" }
+	greatest := "MAX"
+	if backend == "postgres" {
+		year = func(c string) string { return "CAST(EXTRACT(YEAR FROM " + c + ") AS INTEGER)" }
+		greatest = "GREATEST"
+	}
+	now := strconv.Itoa(time.Now().Year())
+	return `WITH RECURSIVE y(y) AS (SELECT 1990 UNION ALL SELECT y + 1 FROM y WHERE y < 2100)
+		SELECT pt.theme_id, y.y, COUNT(*) FROM pilots p JOIN pilot_themes pt ON pt.pilot_id = p.id
+		JOIN y ON y.y BETWEEN ` + year("p.starts_on") + ` AND COALESCE(` + year("p.ends_on") + `, ` + greatest + `(` + now + `, ` + year("p.starts_on") + `))
+		GROUP BY pt.theme_id, y.y`
+}
+
+func cases(backend string) []benchCase {
 	mapBody, _ := json.Marshal(map[string]any{"query": mapQuery})
+	active := pilot.StatusACTIVE
 	return []benchCase{
-		{"map: 19 regions, ACTIVE", mapBody, `SELECT r.code, COUNT(DISTINCT p.id)` + area + ` WHERE p.status = 'ACTIVE' GROUP BY r.code`},
+		{name: "map: 19 regions, ACTIVE", body: mapBody, sql: `SELECT r.code, COUNT(DISTINCT p.id)` + area + ` WHERE p.status = 'ACTIVE' GROUP BY r.code`,
+			where: &ent.PilotWhereInput{Status: &active}, dims: []analytics.Dimension{analytics.Region}},
 		statsCase("1 dim: REGION", `SELECT r.code, COUNT(DISTINCT p.id)`+area+` GROUP BY r.code`, "REGION"),
 		statsCase("1 dim: THEME", `SELECT pt.theme_id, COUNT(*) FROM pilot_themes pt GROUP BY pt.theme_id`, "THEME"),
 		statsCase("1 dim: NETWORK", `SELECT np.network_id, COUNT(*) FROM network_pilots np GROUP BY np.network_id`, "NETWORK"),
 		statsCase("2 dims: REGION × STATUS", `SELECT r.code, p.status, COUNT(DISTINCT p.id)`+area+` GROUP BY r.code, p.status`, "REGION", "STATUS"),
 		statsCase("2 dims: MUNICIPALITY × THEME", `SELECT pm.municipality_id, pt.theme_id, COUNT(*) FROM pilot_municipalities pm JOIN pilot_themes pt ON pt.pilot_id = pm.pilot_id GROUP BY pm.municipality_id, pt.theme_id`, "MUNICIPALITY", "THEME"),
 		statsCase("2 dims: SUBREGION × NETWORK", `SELECT m.subregion_code, np.network_id, COUNT(DISTINCT p.id) FROM pilots p JOIN pilot_municipalities pm ON pm.pilot_id = p.id JOIN municipalities m ON m.id = pm.municipality_id JOIN network_pilots np ON np.pilot_id = p.id GROUP BY m.subregion_code, np.network_id`, "SUBREGION", "NETWORK"),
+		statsCase("2 dims: MUNICIPALITY × NETWORK", `SELECT pm.municipality_id, np.network_id, COUNT(*) FROM pilot_municipalities pm JOIN network_pilots np ON np.pilot_id = pm.pilot_id GROUP BY pm.municipality_id, np.network_id`, "MUNICIPALITY", "NETWORK"),
 		pilotsCase("2 dims: THEME × NETWORK (pilots)", `SELECT pt.theme_id, np.network_id, COUNT(*) FROM pilot_themes pt JOIN network_pilots np ON np.pilot_id = pt.pilot_id GROUP BY pt.theme_id, np.network_id`, "THEME", "NETWORK"),
+		pilotsCase("2 dims: THEME × ACTIVE_YEAR (pilots)", activeYears(backend), "THEME", "ACTIVE_YEAR"),
 		statsCase("3 dims: REGION × THEME × STATUS", `SELECT r.code, pt.theme_id, p.status, COUNT(DISTINCT p.id)`+area+` JOIN pilot_themes pt ON pt.pilot_id = p.id GROUP BY r.code, pt.theme_id, p.status`, "REGION", "THEME", "STATUS"),
 	}
 }
@@ -95,7 +131,21 @@ func main() {
 	n := flag.Int("n", 60, "requests per measurement")
 	rawN := flag.Int("raw-n", 10, "runs of each hand-written statement (they take seconds at 200,000 pilots)")
 	rebuild := flag.Bool("rebuild", false, "recount the kept counts of existing data sets first (timed)")
+	only := flag.String("only", "", "run only the cases whose name contains this")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the measurements (server and Count()) to this file")
 	flag.Parse()
+	caseFilter = *only
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "stats: -cpuprofile:", err)
+			os.Exit(2)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	var ns []int
 	for _, s := range strings.Split(*sizes, ",") {
@@ -110,34 +160,38 @@ func main() {
 	for _, size := range ns {
 		target, err := databaseFor(*backend, *dsn, size)
 		if err == nil {
-			err = measure(target, size, *n, *rawN, *rebuild, results)
+			err = measure(*backend, target, size, *n, *rawN, *rebuild, results)
 		}
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "stats:", err)
 			os.Exit(1)
 		}
 	}
-	fmt.Printf("backend %s, one client, cache off, %d requests each (hand-written SQL: %d runs); p50/p99 in ms\n", *backend, *n, *rawN)
+	fmt.Printf("backend %s, one client, cache off, %d requests each (hand-written SQL: %d runs); p50/p99 in ms;\n"+
+		"Count() is the same call in-process (no HTTP, no GraphQL)\n", *backend, *n, *rawN)
 	fmt.Printf("%-38s", "query")
 	for _, size := range ns {
-		fmt.Printf(" | %-26s", fmt.Sprintf("%d pilots: server  raw SQL", size))
+		fmt.Printf(" | %-36s", fmt.Sprintf("%d pilots: server  Count()  raw SQL", size))
 	}
 	fmt.Println()
 	for _, name := range append(caseNames(), keptRows) {
 		fmt.Printf("%-38s", name)
 		for _, r := range results[name] {
-			fmt.Printf(" | %-26s", r)
+			fmt.Printf(" | %-36s", r)
 		}
 		fmt.Println()
 	}
 }
+
+// caseFilter is -only.
+var caseFilter string
 
 // keptRows is the table's line of the rows in stat_buckets.
 const keptRows = "kept counts: rows"
 
 func caseNames() []string {
 	var names []string
-	for _, c := range cases() {
+	for _, c := range cases("sqlite") {
 		names = append(names, c.name)
 	}
 	return names
@@ -156,7 +210,17 @@ func databaseFor(backend, dsn string, size int) (string, error) {
 		return "", err
 	}
 	defer admin.Close()
-	name := fmt.Sprintf("kokeilu_bench_stats_%d", size)
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "", err
+	}
+	// Named after the DSN's database, so that benches of several
+	// checkouts on one server keep their data sets apart.
+	prefix := "kokeilu"
+	if db := strings.TrimPrefix(u.Path, "/"); db != "" && db != "postgres" {
+		prefix = db
+	}
+	name := fmt.Sprintf("%s_bench_stats_%d", prefix, size)
 	var exists bool
 	if err := admin.QueryRow(`SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
 		return "", err
@@ -166,15 +230,11 @@ func databaseFor(backend, dsn string, size int) (string, error) {
 			return "", err
 		}
 	}
-	u, err := url.Parse(dsn)
-	if err != nil {
-		return "", err
-	}
 	u.Path = "/" + name
 	return u.String(), nil
 }
 
-func measure(dsn string, size, n, rawN int, rebuild bool, results map[string][]string) error {
+func measure(backend, dsn string, size, n, rawN int, rebuild bool, results map[string][]string) error {
 	ctx := auth.System(context.Background())
 	opened := time.Now()
 	db, err := database.Open(ctx, dsn)
@@ -226,7 +286,10 @@ func measure(dsn string, size, n, rawN int, rebuild bool, results map[string][]s
 	go srv.Serve(l)
 	defer srv.Close()
 	u := "http://" + l.Addr().String() + "/query"
-	for _, c := range cases() {
+	for _, c := range cases(backend) {
+		if !strings.Contains(c.name, caseFilter) {
+			continue
+		}
 		if err := post(u, c.body); err != nil { // warm up, and check
 			return fmt.Errorf("%s: %w", c.name, err)
 		}
@@ -234,14 +297,23 @@ func measure(dsn string, size, n, rawN int, rebuild bool, results map[string][]s
 		if err != nil {
 			return fmt.Errorf("%s: %w", c.name, err)
 		}
+		// The same call in-process, without HTTP or GraphQL: what the
+		// kept counts cost, apart from writing the answer.
+		countLat, err := sequential(n, func() error {
+			_, err := analytics.Count(ctx, db.Client, c.where, c.dims, c.areas)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("%s, Count: %w", c.name, err)
+		}
 		rawLat, err := sequential(rawN, func() error { return rawQuery(ctx, db.SQL, c.sql) })
 		if err != nil {
 			return fmt.Errorf("%s in SQL: %w", c.name, err)
 		}
-		fmt.Fprintf(os.Stderr, "%d pilots, %s: server %s/%s ms, raw SQL %s/%s ms\n", size, c.name,
-			ms(pct(srvLat, .5)), ms(pct(srvLat, .99)), ms(pct(rawLat, .5)), ms(pct(rawLat, .99)))
-		results[c.name] = append(results[c.name], fmt.Sprintf("%s/%s  %s/%s", ms(pct(srvLat, .5)), ms(pct(srvLat, .99)),
-			ms(pct(rawLat, .5)), ms(pct(rawLat, .99))))
+		fmt.Fprintf(os.Stderr, "%d pilots, %s: server %s/%s ms, Count %s/%s ms, raw SQL %s/%s ms\n", size, c.name,
+			ms(pct(srvLat, .5)), ms(pct(srvLat, .99)), ms(pct(countLat, .5)), ms(pct(countLat, .99)), ms(pct(rawLat, .5)), ms(pct(rawLat, .99)))
+		results[c.name] = append(results[c.name], fmt.Sprintf("%s/%s  %s/%s  %s/%s", ms(pct(srvLat, .5)), ms(pct(srvLat, .99)),
+			ms(pct(countLat, .5)), ms(pct(countLat, .99)), ms(pct(rawLat, .5)), ms(pct(rawLat, .99))))
 	}
 	return nil
 }

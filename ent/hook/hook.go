@@ -200,6 +200,18 @@ func (f StatBucketFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, 
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.StatBucketMutation", m)
 }
 
+// The StatMunicipalityFunc type is an adapter to allow the use of ordinary
+// function as StatMunicipality mutator.
+type StatMunicipalityFunc func(context.Context, *ent.StatMunicipalityMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f StatMunicipalityFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.StatMunicipalityMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.StatMunicipalityMutation", m)
+}
+
 // The StatPilotFunc type is an adapter to allow the use of ordinary
 // function as StatPilot mutator.
 type StatPilotFunc func(context.Context, *ent.StatPilotMutation) (ent.Value, error)

@@ -620,6 +620,8 @@ var (
 		{Name: "dims", Type: field.TypeString},
 		{Name: "key", Type: field.TypeString},
 		{Name: "pilots", Type: field.TypeInt, Default: 0},
+		{Name: "municipalities", Type: field.TypeInt, Default: 0},
+		{Name: "population", Type: field.TypeInt, Default: 0},
 	}
 	// StatBucketsTable holds the schema information for the "stat_buckets" table.
 	StatBucketsTable = &schema.Table{
@@ -633,6 +635,19 @@ var (
 				Columns: []*schema.Column{StatBucketsColumns[1], StatBucketsColumns[2]},
 			},
 		},
+	}
+	// StatMunicipalitiesColumns holds the columns for the "stat_municipalities" table.
+	StatMunicipalitiesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "municipality_id", Type: field.TypeInt, Unique: true},
+		{Name: "areas", Type: field.TypeString},
+		{Name: "population", Type: field.TypeInt, Default: 0},
+	}
+	// StatMunicipalitiesTable holds the schema information for the "stat_municipalities" table.
+	StatMunicipalitiesTable = &schema.Table{
+		Name:       "stat_municipalities",
+		Columns:    StatMunicipalitiesColumns,
+		PrimaryKey: []*schema.Column{StatMunicipalitiesColumns[0]},
 	}
 	// StatPilotsColumns holds the columns for the "stat_pilots" table.
 	StatPilotsColumns = []*schema.Column{
@@ -1201,6 +1216,7 @@ var (
 		RegionsTable,
 		SessionsTable,
 		StatBucketsTable,
+		StatMunicipalitiesTable,
 		StatPilotsTable,
 		SurveysTable,
 		SurveyResponsesTable,
@@ -1298,6 +1314,9 @@ func init() {
 	}
 	StatBucketsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(98784247808),
+	}
+	StatMunicipalitiesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(107374182400),
 	}
 	StatPilotsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(103079215104),

@@ -54,6 +54,9 @@ type Session func(*sql.Selector)
 // StatBucket is the predicate function for statbucket builders.
 type StatBucket func(*sql.Selector)
 
+// StatMunicipality is the predicate function for statmunicipality builders.
+type StatMunicipality func(*sql.Selector)
+
 // StatPilot is the predicate function for statpilot builders.
 type StatPilot func(*sql.Selector)
 

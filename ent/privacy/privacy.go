@@ -495,6 +495,30 @@ func (f StatBucketMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Muta
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.StatBucketMutation", m)
 }
 
+// The StatMunicipalityQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type StatMunicipalityQueryRuleFunc func(context.Context, *ent.StatMunicipalityQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f StatMunicipalityQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.StatMunicipalityQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.StatMunicipalityQuery", q)
+}
+
+// The StatMunicipalityMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type StatMunicipalityMutationRuleFunc func(context.Context, *ent.StatMunicipalityMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f StatMunicipalityMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.StatMunicipalityMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.StatMunicipalityMutation", m)
+}
+
 // The StatPilotQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type StatPilotQueryRuleFunc func(context.Context, *ent.StatPilotQuery) error
@@ -778,6 +802,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.StatBucketQuery:
 		return q.Filter(), nil
+	case *ent.StatMunicipalityQuery:
+		return q.Filter(), nil
 	case *ent.StatPilotQuery:
 		return q.Filter(), nil
 	case *ent.SurveyQuery:
@@ -834,6 +860,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.SessionMutation:
 		return m.Filter(), nil
 	case *ent.StatBucketMutation:
+		return m.Filter(), nil
+	case *ent.StatMunicipalityMutation:
 		return m.Filter(), nil
 	case *ent.StatPilotMutation:
 		return m.Filter(), nil

@@ -21,6 +21,7 @@ import (
 	"kokeilu/ent/schema"
 	"kokeilu/ent/session"
 	"kokeilu/ent/statbucket"
+	"kokeilu/ent/statmunicipality"
 	"kokeilu/ent/statpilot"
 	"kokeilu/ent/survey"
 	"kokeilu/ent/surveyresponse"
@@ -1147,6 +1148,29 @@ func init() {
 	statbucketDescPilots := statbucketFields[2].Descriptor()
 	// statbucket.DefaultPilots holds the default value on creation for the pilots field.
 	statbucket.DefaultPilots = statbucketDescPilots.Default.(int)
+	// statbucketDescMunicipalities is the schema descriptor for municipalities field.
+	statbucketDescMunicipalities := statbucketFields[3].Descriptor()
+	// statbucket.DefaultMunicipalities holds the default value on creation for the municipalities field.
+	statbucket.DefaultMunicipalities = statbucketDescMunicipalities.Default.(int)
+	// statbucketDescPopulation is the schema descriptor for population field.
+	statbucketDescPopulation := statbucketFields[4].Descriptor()
+	// statbucket.DefaultPopulation holds the default value on creation for the population field.
+	statbucket.DefaultPopulation = statbucketDescPopulation.Default.(int)
+	statmunicipality.Policy = privacy.NewPolicies(schema.StatMunicipality{})
+	statmunicipality.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := statmunicipality.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	statmunicipalityFields := schema.StatMunicipality{}.Fields()
+	_ = statmunicipalityFields
+	// statmunicipalityDescPopulation is the schema descriptor for population field.
+	statmunicipalityDescPopulation := statmunicipalityFields[2].Descriptor()
+	// statmunicipality.DefaultPopulation holds the default value on creation for the population field.
+	statmunicipality.DefaultPopulation = statmunicipalityDescPopulation.Default.(int)
 	statpilot.Policy = privacy.NewPolicies(schema.StatPilot{})
 	statpilot.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {

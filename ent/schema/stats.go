@@ -21,6 +21,8 @@ func (StatBucket) Fields() []ent.Field {
 		field.String("dims").Comment("The family (internal/analytics families): its dimensions, comma-separated; \"layout\" for the row naming the families the counts were made for."),
 		field.String("key").Comment("The bucket's values in those dimensions, |-separated."),
 		field.Int("pilots").Default(0),
+		field.Int("municipalities").Default(0).Comment("Distinct participating municipalities of the bucket's pilots (in its area), kept for the families whose municipality rows are kept (internal/analytics derived); 0 elsewhere."),
+		field.Int("population").Default(0).Comment("Their population, each municipality once, as recorded in StatMunicipality."),
 	}
 }
 
@@ -49,5 +51,24 @@ func (StatPilot) Fields() []ent.Field {
 func (StatPilot) Policy() ent.Policy { return policy.Internal() }
 
 func (StatPilot) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
+}
+
+// StatMunicipality is a municipality as the StatBuckets' municipalities
+// and population count it (its areas and population), so a change of
+// either moves exactly what was counted with the old values. Internal.
+type StatMunicipality struct{ ent.Schema }
+
+func (StatMunicipality) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int("municipality_id").Unique().Comment("The municipality; no foreign key, so a removed municipality's counts can still be taken away."),
+		field.String("areas").Comment("Region id|county id|subregion code|county kind, as counted (internal/analytics area.encode)."),
+		field.Int("population").Default(0),
+	}
+}
+
+func (StatMunicipality) Policy() ent.Policy { return policy.Internal() }
+
+func (StatMunicipality) Annotations() []schema.Annotation {
 	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
 }

@@ -38,7 +38,7 @@ func (Workspace) Fields() []ent.Field {
 		required(field.String("slug").Unique(), 100),
 		chars(field.String("description").Optional(), 20000),
 		field.Enum("visibility").Values("PUBLIC", "MEMBERS_ONLY").Default("PUBLIC").
-			Comment("PUBLIC: anyone may read its contents; MEMBERS_ONLY: only members see more than its name.").Annotations(entgql.Type("WorkspaceVisibility")),
+			Comment("PUBLIC: anyone may read its contents; MEMBERS_ONLY: listed for everyone with its name, description and pilot (so people can ask to join), while its members, discussions, posts, notices and materials are read by members alone.").Annotations(entgql.Type("WorkspaceVisibility")),
 	}
 }
 

@@ -18,6 +18,10 @@ const (
 	FieldKey = "key"
 	// FieldPilots holds the string denoting the pilots field in the database.
 	FieldPilots = "pilots"
+	// FieldMunicipalities holds the string denoting the municipalities field in the database.
+	FieldMunicipalities = "municipalities"
+	// FieldPopulation holds the string denoting the population field in the database.
+	FieldPopulation = "population"
 	// Table holds the table name of the statbucket in the database.
 	Table = "stat_buckets"
 )
@@ -28,6 +32,8 @@ var Columns = []string{
 	FieldDims,
 	FieldKey,
 	FieldPilots,
+	FieldMunicipalities,
+	FieldPopulation,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -50,6 +56,10 @@ var (
 	Policy ent.Policy
 	// DefaultPilots holds the default value on creation for the "pilots" field.
 	DefaultPilots int
+	// DefaultMunicipalities holds the default value on creation for the "municipalities" field.
+	DefaultMunicipalities int
+	// DefaultPopulation holds the default value on creation for the "population" field.
+	DefaultPopulation int
 )
 
 // OrderOption defines the ordering options for the StatBucket queries.
@@ -73,4 +83,14 @@ func ByKey(opts ...sql.OrderTermOption) OrderOption {
 // ByPilots orders the results by the pilots field.
 func ByPilots(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldPilots, opts...).ToFunc()
+}
+
+// ByMunicipalities orders the results by the municipalities field.
+func ByMunicipalities(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldMunicipalities, opts...).ToFunc()
+}
+
+// ByPopulation orders the results by the population field.
+func ByPopulation(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPopulation, opts...).ToFunc()
 }

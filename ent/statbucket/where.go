@@ -68,6 +68,16 @@ func Pilots(v int) predicate.StatBucket {
 	return predicate.StatBucket(sql.FieldEQ(FieldPilots, v))
 }
 
+// Municipalities applies equality check predicate on the "municipalities" field. It's identical to MunicipalitiesEQ.
+func Municipalities(v int) predicate.StatBucket {
+	return predicate.StatBucket(sql.FieldEQ(FieldMunicipalities, v))
+}
+
+// Population applies equality check predicate on the "population" field. It's identical to PopulationEQ.
+func Population(v int) predicate.StatBucket {
+	return predicate.StatBucket(sql.FieldEQ(FieldPopulation, v))
+}
+
 // DimsEQ applies the EQ predicate on the "dims" field.
 func DimsEQ(v string) predicate.StatBucket {
 	return predicate.StatBucket(sql.FieldEQ(FieldDims, v))
@@ -236,6 +246,86 @@ func PilotsLT(v int) predicate.StatBucket {
 // PilotsLTE applies the LTE predicate on the "pilots" field.
 func PilotsLTE(v int) predicate.StatBucket {
 	return predicate.StatBucket(sql.FieldLTE(FieldPilots, v))
+}
+
+// MunicipalitiesEQ applies the EQ predicate on the "municipalities" field.
+func MunicipalitiesEQ(v int) predicate.StatBucket {
+	return predicate.StatBucket(sql.FieldEQ(FieldMunicipalities, v))
+}
+
+// MunicipalitiesNEQ applies the NEQ predicate on the "municipalities" field.
+func MunicipalitiesNEQ(v int) predicate.StatBucket {
+	return predicate.StatBucket(sql.FieldNEQ(FieldMunicipalities, v))
+}
+
+// MunicipalitiesIn applies the In predicate on the "municipalities" field.
+func MunicipalitiesIn(vs ...int) predicate.StatBucket {
+	return predicate.StatBucket(sql.FieldIn(FieldMunicipalities, vs...))
+}
+
+// MunicipalitiesNotIn applies the NotIn predicate on the "municipalities" field.
+func MunicipalitiesNotIn(vs ...int) predicate.StatBucket {
+	return predicate.StatBucket(sql.FieldNotIn(FieldMunicipalities, vs...))
+}
+
+// MunicipalitiesGT applies the GT predicate on the "municipalities" field.
+func MunicipalitiesGT(v int) predicate.StatBucket {
+	return predicate.StatBucket(sql.FieldGT(FieldMunicipalities, v))
+}
+
+// MunicipalitiesGTE applies the GTE predicate on the "municipalities" field.
+func MunicipalitiesGTE(v int) predicate.StatBucket {
+	return predicate.StatBucket(sql.FieldGTE(FieldMunicipalities, v))
+}
+
+// MunicipalitiesLT applies the LT predicate on the "municipalities" field.
+func MunicipalitiesLT(v int) predicate.StatBucket {
+	return predicate.StatBucket(sql.FieldLT(FieldMunicipalities, v))
+}
+
+// MunicipalitiesLTE applies the LTE predicate on the "municipalities" field.
+func MunicipalitiesLTE(v int) predicate.StatBucket {
+	return predicate.StatBucket(sql.FieldLTE(FieldMunicipalities, v))
+}
+
+// PopulationEQ applies the EQ predicate on the "population" field.
+func PopulationEQ(v int) predicate.StatBucket {
+	return predicate.StatBucket(sql.FieldEQ(FieldPopulation, v))
+}
+
+// PopulationNEQ applies the NEQ predicate on the "population" field.
+func PopulationNEQ(v int) predicate.StatBucket {
+	return predicate.StatBucket(sql.FieldNEQ(FieldPopulation, v))
+}
+
+// PopulationIn applies the In predicate on the "population" field.
+func PopulationIn(vs ...int) predicate.StatBucket {
+	return predicate.StatBucket(sql.FieldIn(FieldPopulation, vs...))
+}
+
+// PopulationNotIn applies the NotIn predicate on the "population" field.
+func PopulationNotIn(vs ...int) predicate.StatBucket {
+	return predicate.StatBucket(sql.FieldNotIn(FieldPopulation, vs...))
+}
+
+// PopulationGT applies the GT predicate on the "population" field.
+func PopulationGT(v int) predicate.StatBucket {
+	return predicate.StatBucket(sql.FieldGT(FieldPopulation, v))
+}
+
+// PopulationGTE applies the GTE predicate on the "population" field.
+func PopulationGTE(v int) predicate.StatBucket {
+	return predicate.StatBucket(sql.FieldGTE(FieldPopulation, v))
+}
+
+// PopulationLT applies the LT predicate on the "population" field.
+func PopulationLT(v int) predicate.StatBucket {
+	return predicate.StatBucket(sql.FieldLT(FieldPopulation, v))
+}
+
+// PopulationLTE applies the LTE predicate on the "population" field.
+func PopulationLTE(v int) predicate.StatBucket {
+	return predicate.StatBucket(sql.FieldLTE(FieldPopulation, v))
 }
 
 // And groups predicates with the AND operator between them.

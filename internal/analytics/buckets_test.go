@@ -106,6 +106,35 @@ func TestKeptGroupings(t *testing.T) {
 	if len(families) > 60 {
 		t.Errorf("%d families", len(families))
 	}
+	// Unfiltered, the municipalities of a family without MUNICIPALITY are
+	// read off its own rows: they are kept there exactly when its
+	// municipality rows are.
+	for _, f := range families {
+		if slices.Contains(f, Municipality) {
+			continue
+		}
+		if _, _, ok := familiesOf(f, true); ok != keepsAreas[family(f)] {
+			t.Errorf("%v: municipality rows kept %v, municipalities on its rows %v", f, ok, keepsAreas[family(f)])
+		}
+	}
+}
+
+// A municipality row entering its buckets adds the municipality and its
+// population to the bucket of the other values, and to its area's bucket
+// with them.
+func TestDerived(t *testing.T) {
+	got := map[string]bool{}
+	for _, d := range derived["MUNICIPALITY,THEME,STATUS"] {
+		got[d.family+"/"+string(d.area)] = true
+	}
+	for _, want := range []string{"THEME,STATUS/", "REGION,THEME,STATUS/REGION", "WELLBEING_COUNTY_KIND,THEME,STATUS/WELLBEING_COUNTY_KIND"} {
+		if !got[want] {
+			t.Errorf("MUNICIPALITY,THEME,STATUS does not derive %s: %v", want, got)
+		}
+	}
+	if len(derived["MUNICIPALITY"]) != 4 {
+		t.Errorf("MUNICIPALITY derives %v, want the four other areas", derived["MUNICIPALITY"])
+	}
 }
 
 // A pilot that moves from facts f to g changes exactly the rows of the

@@ -11,21 +11,28 @@ import (
 	"kokeilu/internal/database"
 )
 
-// recorder keeps the text of every statement a driver runs, inside
-// transactions too, so a test can tell which tables a write touched.
+// recorder keeps the text and arguments of every statement a driver
+// runs, inside transactions too, so a test can tell which tables a write
+// touched and with what.
 type recorder struct {
 	mu    sync.Mutex
-	stmts []string
+	stmts []stmt
 }
 
-func (r *recorder) add(q string) {
+type stmt struct {
+	q    string
+	args []any
+}
+
+func (r *recorder) add(q string, args any) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.stmts = append(r.stmts, q)
+	a, _ := args.([]any)
+	r.stmts = append(r.stmts, stmt{q, a})
 }
 
 // take returns the statements so far and forgets them.
-func (r *recorder) take() []string {
+func (r *recorder) take() []stmt {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s := r.stmts
@@ -43,12 +50,12 @@ type recDriver struct {
 }
 
 func (d *recDriver) Exec(ctx context.Context, q string, args, v any) error {
-	d.r.add(q)
+	d.r.add(q, args)
 	return d.Driver.Exec(ctx, q, args, v)
 }
 
 func (d *recDriver) Query(ctx context.Context, q string, args, v any) error {
-	d.r.add(q)
+	d.r.add(q, args)
 	return d.Driver.Query(ctx, q, args, v)
 }
 
@@ -61,12 +68,12 @@ func (d *recDriver) Tx(ctx context.Context) (dialect.Tx, error) {
 }
 
 func (d *recDriver) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	d.r.add(q)
+	d.r.add(q, args)
 	return execContext(ctx, d.Driver, q, args...)
 }
 
 func (d *recDriver) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	d.r.add(q)
+	d.r.add(q, args)
 	return queryContext(ctx, d.Driver, q, args...)
 }
 
@@ -76,22 +83,22 @@ type recTx struct {
 }
 
 func (t *recTx) Exec(ctx context.Context, q string, args, v any) error {
-	t.r.add(q)
+	t.r.add(q, args)
 	return t.Tx.Exec(ctx, q, args, v)
 }
 
 func (t *recTx) Query(ctx context.Context, q string, args, v any) error {
-	t.r.add(q)
+	t.r.add(q, args)
 	return t.Tx.Query(ctx, q, args, v)
 }
 
 func (t *recTx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	t.r.add(q)
+	t.r.add(q, args)
 	return execContext(ctx, t.Tx, q, args...)
 }
 
 func (t *recTx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	t.r.add(q)
+	t.r.add(q, args)
 	return queryContext(ctx, t.Tx, q, args...)
 }
 

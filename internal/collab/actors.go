@@ -85,17 +85,6 @@ func countPilots(c *ent.Client) func(context.Context, ...int) (int, error) {
 	}
 }
 
-// pilotRefs checks the references of a pilot's input.
-func pilotRefs(ctx context.Context, c *ent.Client, lead *int, municipalities, organizations, themes, networks []int) error {
-	return checkRefs(ctx,
-		refCheck{"leadMunicipalityID", one(lead), countMunicipalities(c)},
-		refCheck{"municipalityIDs", municipalities, countMunicipalities(c)},
-		refCheck{"organizationIDs", organizations, countOrganizations(c)},
-		refCheck{"themeIDs", themes, countThemes(c)},
-		refCheck{"networkIDs", networks, countNetworks(c)},
-	)
-}
-
 // CreatePilot creates a pilot for the viewer (its creator).
 func CreatePilot(ctx context.Context, c *ent.Client, in ent.CreatePilotInput) (*ent.Pilot, error) {
 	trimText(&in)
@@ -103,7 +92,7 @@ func CreatePilot(ctx context.Context, c *ent.Client, in ent.CreatePilotInput) (*
 	if err != nil {
 		return nil, err
 	}
-	if err := pilotRefs(ctx, c, in.LeadMunicipalityID, in.MunicipalityIDs, in.OrganizationIDs, in.ThemeIDs, in.NetworkIDs); err != nil {
+	if err := inputRefs(ctx, c, &in); err != nil {
 		return nil, err
 	}
 	return c.Pilot.Create().SetInput(in).Save(ctx)
@@ -121,7 +110,7 @@ func UpdatePilot(ctx context.Context, c *ent.Client, id int, in ent.UpdatePilotI
 	if err := updateInput(&in); err != nil {
 		return nil, err
 	}
-	if err := pilotRefs(ctx, c, in.LeadMunicipalityID, in.AddMunicipalityIDs, in.AddOrganizationIDs, in.AddThemeIDs, in.AddNetworkIDs); err != nil {
+	if err := inputRefs(ctx, c, &in); err != nil {
 		return nil, err
 	}
 	return c.Pilot.UpdateOneID(id).SetInput(in).Save(ctx)
@@ -134,13 +123,7 @@ func CreateNetwork(ctx context.Context, c *ent.Client, in ent.CreateNetworkInput
 	if err != nil {
 		return nil, err
 	}
-	if err := checkRefs(ctx,
-		refCheck{"municipalityIDs", in.MunicipalityIDs, countMunicipalities(c)},
-		refCheck{"organizationIDs", in.OrganizationIDs, countOrganizations(c)},
-		refCheck{"pilotIDs", in.PilotIDs, countPilots(c)},
-		refCheck{"parentID", one(in.ParentID), countNetworks(c)},
-		refCheck{"childIDs", in.ChildIDs, countNetworks(c)},
-	); err != nil {
+	if err := inputRefs(ctx, c, &in); err != nil {
 		return nil, err
 	}
 	n, err := c.Network.Create().SetInput(in).Save(ctx)
@@ -165,6 +148,9 @@ func CreateLink(ctx context.Context, c *ent.Client, in ent.CreateLinkInput) (*en
 		return nil, err
 	}
 	if _, err := webURL("sourceURL", in.SourceURL); err != nil {
+		return nil, err
+	}
+	if err := inputRefs(ctx, client(ctx, c), &in); err != nil {
 		return nil, err
 	}
 	return client(ctx, c).Link.Create().SetInput(in).Save(ctx)

@@ -7,8 +7,8 @@ package collab
 
 import (
 	"context"
-	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,6 +20,7 @@ import (
 	"kokeilu/ent/workspace"
 	"kokeilu/internal/auth"
 	"kokeilu/internal/fault"
+	"kokeilu/internal/integrity"
 	"kokeilu/internal/slug"
 	kokeilutext "kokeilu/internal/text"
 )
@@ -63,8 +64,13 @@ func webURL(field string, s *string) (string, error) {
 		return "", nil
 	}
 	u, err := url.Parse(strings.TrimSpace(*s))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
 		return "", fault.BadInput(field, "%s must be an http or https address", field)
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return "", fault.BadInput(field, "%s has port %s; a port is 1 to 65535", field, p)
+		}
 	}
 	return u.String(), nil
 }
@@ -117,32 +123,46 @@ func CreateWorkspace(ctx context.Context, c *ent.Client, in WorkspaceInput) (*en
 	if key == "" || key != slug.Make(key) {
 		return nil, fault.BadInput("slug", "a slug has lower-case letters, digits and dashes")
 	}
-	base := key
-	for n := 2; ; n++ {
+	if err := checkRefs(ctx,
+		refCheck{"networkId", one(in.NetworkID), countNetworks(c)},
+		refCheck{"pilotId", one(in.PilotID), countPilots(c)},
+		refCheck{"parentId", one(in.ParentID), countWorkspaces(c)},
+	); err != nil {
+		return nil, err
+	}
+	create := c.Workspace.Create().SetName(name).SetDescription(desc).
+		SetVisibility(in.Visibility).SetNillableNetworkID(in.NetworkID).SetNillablePilotID(in.PilotID).
+		SetNillableParentID(in.ParentID)
+	var ws *ent.Workspace
+	if in.Slug != "" {
 		taken, err := c.Workspace.Query().Where(workspace.Slug(key)).Exist(auth.System(ctx))
 		if err != nil {
 			return nil, err
 		}
 		if !taken {
-			break
+			ws, err = create.SetSlug(key).Save(ctx)
 		}
-		if in.Slug != "" {
+		if taken || ent.IsConstraintError(err) { // the second: taken at the same moment
 			return nil, fault.Conflictf("the slug %q is taken", key)
 		}
-		key = fmt.Sprintf("%s-%d", base, n)
-	}
-	create := c.Workspace.Create().SetName(name).SetDescription(desc).SetSlug(key).
-		SetVisibility(in.Visibility).SetNillableNetworkID(in.NetworkID).SetNillablePilotID(in.PilotID).
-		SetNillableParentID(in.ParentID)
-	ws, err := create.Save(ctx)
-	if ent.IsConstraintError(err) {
-		// Another workspace took the slug between the check and the
-		// insert (PostgreSQL runs the two requests at once; its
-		// transaction cannot go on after the failed insert).
-		return nil, fault.Conflictf("the slug %q was taken by a workspace created at the same moment; try again", key)
-	}
-	if err != nil {
-		return nil, err
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		// A slug of the name: the next free one, also when another
+		// workspace of the same name is created at the same moment.
+		err = integrity.InsertOrNextSlug(ctx, key,
+			func(s string) (bool, error) {
+				return c.Workspace.Query().Where(workspace.Slug(s)).Exist(auth.System(ctx))
+			},
+			func(s string) error {
+				var err error
+				ws, err = create.SetSlug(s).Save(ctx)
+				return err
+			})
+		if err != nil {
+			return nil, err
+		}
 	}
 	err = c.Membership.Create().SetWorkspaceID(ws.ID).SetUserID(v.ID).SetRole(membership.RoleOWNER).Exec(ctx)
 	return ws, err
@@ -244,7 +264,7 @@ func StartDiscussion(ctx context.Context, c *ent.Client, workspaceID int, title,
 	if err != nil {
 		return nil, err
 	}
-	if _, err := c.Workspace.Get(ctx, workspaceID); err != nil {
+	if err := workspaceRef(ctx, c, workspaceID); err != nil {
 		return nil, err
 	}
 	now := time.Now()
@@ -267,6 +287,9 @@ func Reply(ctx context.Context, c *ent.Client, discussionID int, body string, re
 	}
 	body, err = text("body", body, true)
 	if err != nil {
+		return nil, err
+	}
+	if err := refs(ctx, "discussionId", []int{discussionID}, countDiscussions(c)); err != nil {
 		return nil, err
 	}
 	d, err := c.Discussion.Get(ctx, discussionID)
@@ -355,7 +378,7 @@ func PostNotice(ctx context.Context, c *ent.Client, in NoticeInput) (*ent.Notice
 	if err != nil {
 		return nil, err
 	}
-	if _, err := c.Workspace.Get(ctx, in.WorkspaceID); err != nil {
+	if err := workspaceRef(ctx, c, in.WorkspaceID); err != nil {
 		return nil, err
 	}
 	return c.Notice.Create().SetWorkspaceID(in.WorkspaceID).SetTitle(title).SetBody(body).SetURL(link).

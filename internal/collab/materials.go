@@ -2,15 +2,13 @@ package collab
 
 import (
 	"context"
-	"regexp"
 
 	"kokeilu/ent"
 	"kokeilu/ent/material"
 	"kokeilu/graph/model"
 	"kokeilu/internal/fault"
+	"kokeilu/internal/lang"
 )
-
-var languageCode = regexp.MustCompile(`^[a-z]{2,3}$`)
 
 // materialFields checks the fields a material may be given; nil fields are
 // left as they are.
@@ -43,10 +41,11 @@ func (f materialFields) check(current *ent.Material) (materialFields, error) {
 		out.url = &u
 	}
 	if f.language != nil {
-		if *f.language != "" && !languageCode.MatchString(*f.language) {
-			return out, fault.BadInput("language", "language is an ISO 639-1 code such as \"fi\"")
+		code, ok := lang.Code(*f.language)
+		if *f.language != "" && !ok {
+			return out, fault.BadInput("language", "language %q is not an ISO 639-1 code such as \"fi\"", *f.language)
 		}
-		out.language = f.language
+		out.language = &code
 	}
 	out.kind = f.kind
 	// What it will be after the change: links, tools and videos need an address.
@@ -76,7 +75,7 @@ func AddMaterial(ctx context.Context, c *ent.Client, in model.AddMaterialInput) 
 	if err != nil {
 		return nil, err
 	}
-	if _, err := c.Workspace.Get(ctx, in.WorkspaceID); err != nil {
+	if err := workspaceRef(ctx, c, in.WorkspaceID); err != nil {
 		return nil, err
 	}
 	return c.Material.Create().SetWorkspaceID(in.WorkspaceID).SetTitle(*f.title).

@@ -55,14 +55,7 @@ func CreateOperatingModel(ctx context.Context, c *ent.Client, in ent.CreateOpera
 	if in.PartOfID != nil && slices.Contains(in.PartIDs, *in.PartOfID) {
 		return nil, fault.BadInput("partIDs", "a model cannot be both part of another model and contain it")
 	}
-	if err := checkRefs(ctx,
-		refCheck{"workspaceID", one(in.WorkspaceID), countWorkspaces(c)},
-		refCheck{"municipalityIDs", in.MunicipalityIDs, countMunicipalities(c)},
-		refCheck{"wellbeingCountyIDs", in.WellbeingCountyIDs, countWellbeingCounties(c)},
-		refCheck{"developedInIDs", in.DevelopedInIDs, countPilots(c)},
-		refCheck{"partOfID", one(in.PartOfID), countOperatingModels(c)},
-		refCheck{"partIDs", in.PartIDs, countOperatingModels(c)},
-	); err != nil {
+	if err := inputRefs(ctx, c, &in); err != nil {
 		return nil, err
 	}
 	m, err := c.OperatingModel.Create().SetInput(in).Save(ctx)
@@ -93,13 +86,7 @@ func UpdateOperatingModel(ctx context.Context, c *ent.Client, id int, in ent.Upd
 	if err := updateInput(&in); err != nil {
 		return nil, err
 	}
-	if err := checkRefs(ctx,
-		refCheck{"addMunicipalityIDs", in.AddMunicipalityIDs, countMunicipalities(c)},
-		refCheck{"addWellbeingCountyIDs", in.AddWellbeingCountyIDs, countWellbeingCounties(c)},
-		refCheck{"addDevelopedInIDs", in.AddDevelopedInIDs, countPilots(c)},
-		refCheck{"partOfID", one(in.PartOfID), countOperatingModels(c)},
-		refCheck{"addPartIDs", in.AddPartIDs, countOperatingModels(c)},
-	); err != nil {
+	if err := inputRefs(ctx, c, &in); err != nil {
 		return nil, err
 	}
 	m, err := c.OperatingModel.UpdateOneID(id).SetInput(in).Save(ctx)
@@ -156,13 +143,7 @@ func RecordAdoption(ctx context.Context, c *ent.Client, in ent.CreateAdoptionInp
 	if _, err := webURL("sourceURL", in.SourceURL); err != nil {
 		return nil, err
 	}
-	if _, err := c.OperatingModel.Get(ctx, in.OperatingModelID); err != nil {
-		return nil, err
-	}
-	if err := checkRefs(ctx,
-		refCheck{"municipalityID", one(in.MunicipalityID), countMunicipalities(c)},
-		refCheck{"pilotID", one(in.PilotID), countPilots(c)},
-	); err != nil {
+	if err := inputRefs(ctx, c, &in); err != nil {
 		return nil, err
 	}
 	return c.Adoption.Create().SetInput(in).Save(ctx)

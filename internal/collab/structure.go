@@ -6,6 +6,7 @@ import (
 	"kokeilu/ent"
 	"kokeilu/ent/pilot"
 	"kokeilu/ent/workspace"
+	"kokeilu/internal/auth"
 )
 
 // AddProject links a pilot to a workspace as one of its projects (ADMIN or
@@ -36,16 +37,25 @@ func changeProjects(ctx context.Context, c *ent.Client, workspaceID, pilotID int
 		return nil, err
 	}
 	update := c.Workspace.UpdateOneID(workspaceID)
-	switch {
-	case add && !linked:
+	if add {
 		update.AddProjectIDs(pilotID)
-	case !add && linked:
+	} else {
 		update.RemoveProjectIDs(pilotID)
-	default:
-		// Nothing to change, but the viewer must still be allowed to
-		// change it: an empty update runs the policy.
+	}
+	if add == linked {
+		return unchanged(ctx, ws, update.Mutation())
 	}
 	return update.Save(ctx)
+}
+
+// unchanged answers a call that would change nothing: the workspace as it
+// is, without a write (no updatedAt, no new data revision), and only to
+// those the policy lets make the change.
+func unchanged(ctx context.Context, ws *ent.Workspace, m *ent.WorkspaceMutation) (*ent.Workspace, error) {
+	if err := workspace.Policy.EvalMutation(ctx, m); err != nil {
+		return nil, err
+	}
+	return ws, nil
 }
 
 // SetParent makes a workspace a sub-workspace of another, or a top-level
@@ -55,18 +65,31 @@ func SetParent(ctx context.Context, c *ent.Client, workspaceID int, parentID *in
 	if err != nil {
 		return nil, err
 	}
-	if _, err := c.Workspace.Get(ctx, workspaceID); err != nil {
+	ws, err := c.Workspace.Get(ctx, workspaceID)
+	if err != nil {
 		return nil, err
 	}
+	current, err := c.Workspace.Query().Where(workspace.ID(workspaceID)).QueryParent().OnlyID(auth.System(ctx))
+	if err != nil && !ent.IsNotFound(err) {
+		return nil, err
+	}
+	hasParent := err == nil
 	update := c.Workspace.UpdateOneID(workspaceID)
 	if parentID == nil {
 		update.ClearParent()
+		if !hasParent {
+			return unchanged(ctx, ws, update.Mutation())
+		}
 		return update.Save(ctx)
 	}
 	if _, err := c.Workspace.Get(ctx, *parentID); err != nil {
 		return nil, err
 	}
-	w, err := update.SetParentID(*parentID).Save(ctx)
+	update.SetParentID(*parentID)
+	if hasParent && current == *parentID {
+		return unchanged(ctx, ws, update.Mutation())
+	}
+	w, err := update.Save(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -53,7 +53,7 @@ func CreateSurvey(ctx context.Context, c *ent.Client, in model.CreateSurveyInput
 	if questions, err = questionnaire.Prepare(questions); err != nil {
 		return nil, inputError(err)
 	}
-	if _, err := c.Workspace.Get(ctx, in.WorkspaceID); err != nil {
+	if err := workspaceRef(ctx, c, in.WorkspaceID); err != nil {
 		return nil, err
 	}
 	opens := time.Now()
@@ -79,10 +79,12 @@ func CloseSurvey(ctx context.Context, c *ent.Client, id int) (*ent.Survey, error
 		return nil, err
 	}
 	now := time.Now()
-	if s.ClosesAt != nil && !s.ClosesAt.After(now) {
-		return s, nil // closed already
-	}
 	update := c.Survey.UpdateOneID(id).SetClosesAt(now)
+	if s.ClosesAt != nil && !s.ClosesAt.After(now) {
+		// Closed already: nothing to write, but only those who may close
+		// it hear so.
+		return s, survey.Policy.EvalMutation(ctx, update.Mutation())
+	}
 	if s.OpensAt.After(now) {
 		update.SetOpensAt(now) // never opened: closed before it began
 	}

@@ -39,7 +39,7 @@ func CreateWorkshop(ctx context.Context, c *ent.Client, in model.CreateWorkshopI
 	if err := capacity(&in.Capacity); err != nil {
 		return nil, err
 	}
-	if _, err := c.Workspace.Get(ctx, in.WorkspaceID); err != nil {
+	if err := workspaceRef(ctx, c, in.WorkspaceID); err != nil {
 		return nil, err
 	}
 	return c.Workshop.Create().SetWorkspaceID(in.WorkspaceID).SetTitle(title).SetDescription(desc).

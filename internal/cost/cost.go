@@ -133,6 +133,7 @@ type measurer struct {
 	visiting map[string]bool
 	refused  *gqlerror.Error // the first field with a list or filter over its bounds (lists.go, filters.go)
 	filters  int             // the size of the operation's filters so far (filters.go)
+	edges    int             // the edge subqueries of the operation's filters so far (filters.go)
 	graphs   map[string]bool // the graph views counted so far (sizes.go)
 }
 
@@ -145,7 +146,7 @@ func (mr *measurer) measure(set ast.SelectionSet, multiplier, depth int, est *Es
 			// Filters first: their walk stops at MaxFilterDepth, so the
 			// list walk never meets input nested deeper than that.
 			if mr.refused == nil {
-				mr.refused = checkFilters(s, mr.vars, &mr.filters)
+				mr.refused = checkFilters(s, mr.vars, &mr.filters, &mr.edges)
 			}
 			if mr.refused == nil {
 				mr.refused = checkLists(s, mr.vars)

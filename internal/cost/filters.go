@@ -2,6 +2,7 @@ package cost
 
 import (
 	"fmt"
+	"strings"
 
 	"kokeilu/internal/input"
 
@@ -32,16 +33,34 @@ import (
 // timeout (10 s on 20,000 pilots), holding a core each. So the filters of
 // one operation together count at most MaxFilterSizeTotal, two largest
 // filters' worth.
+//
+// Size bounds the SQL's shape, not its work. Every has…With (and has…
+// without With) is a subquery over an edge's table: entgql writes
+// `id IN (SELECT …)`, which both run once, uncorrelated, as a scan
+// (SQLite's plan: LIST SUBQUERY; PostgreSQL's: hashed SubPlan), whatever it
+// is nested in. A
+// filter's work grows with its number of edge subqueries times the size of
+// the tables: within size 500 a chain of 21 has…With took 2.6 s on 20,000
+// pilots (SQLite) and `or` of 124 has…With 7.4 s, against 48 ms for one;
+// some chains do worse (one of 8 through lead municipality, led pilots and
+// creator ran to the 10 s timeout). A scan per subquery is already the
+// least a semi-join can do, so the number of subqueries is bounded:
+// MaxFilterEdges per operation, all its filters together. At 4 the worst
+// drawn filters took at most 2.7 s (SQLite) and 3.5 s (PostgreSQL, in
+// pilotStats, which runs its filter more than once) on 20,000 pilots
+// (TestFilterWorstCaseTime); the README's filters use one or two.
 const (
 	MaxFilterSize      = 500 // objects and fields of one filter, weighted by the has…With around them
 	MaxFilterDepth     = 32  // nesting of input objects in one filter
 	MaxFilterSizeTotal = 2 * MaxFilterSize
+	MaxFilterEdges     = 4 // has…With and has… subqueries of all filters of one operation
 )
 
 // checkFilters refuses a field whose filter argument is over MaxFilterSize
 // or MaxFilterDepth, or that brings the operation's filters (counted in
-// *total) over MaxFilterSizeTotal, as BAD_USER_INPUT naming the argument.
-func checkFilters(f *ast.Field, vars map[string]any, total *int) *gqlerror.Error {
+// *total) over MaxFilterSizeTotal, or their edge subqueries (counted in
+// *edges) over MaxFilterEdges, as BAD_USER_INPUT naming the argument.
+func checkFilters(f *ast.Field, vars map[string]any, total, edges *int) *gqlerror.Error {
 	for _, arg := range f.Arguments {
 		if !isFilter(arg.Value.Definition) {
 			continue
@@ -51,11 +70,15 @@ func checkFilters(f *ast.Field, vars map[string]any, total *int) *gqlerror.Error
 			continue // validation has refused it already
 		}
 		var size int
-		switch depth := filterShape(v, 0, 0, &size); {
+		depth := filterShape(v, 0, 0, &size)
+		switch {
 		case depth > MaxFilterDepth:
 			return listError(f, arg.Name, fmt.Sprintf("%s nests filters more than %d levels deep (and, or, not and has…With nest one level each); at most %d are allowed", arg.Name, MaxFilterDepth, MaxFilterDepth))
 		case size > MaxFilterSize:
 			return listError(f, arg.Name, fmt.Sprintf("%s counts %d conditions (filters and the fields set in them, again for every has…With around them); at most %d are allowed", arg.Name, size, MaxFilterSize))
+		}
+		if *edges += filterEdges(v, MaxFilterEdges); *edges > MaxFilterEdges {
+			return listError(f, arg.Name, fmt.Sprintf("%s brings the edges this operation's filters test to more than %d (each has…With and has… is a subquery over a whole edge table); at most %d are allowed in one operation", arg.Name, MaxFilterEdges, MaxFilterEdges))
 		}
 		if *total += size; *total > MaxFilterSizeTotal {
 			return listError(f, arg.Name, fmt.Sprintf("the filters of this operation count %d conditions together; at most %d are allowed in one operation", *total, MaxFilterSizeTotal))
@@ -105,4 +128,33 @@ func filterShape(v any, depth, edges int, size *int) int {
 		}
 	}
 	return deepest
+}
+
+// filterEdges counts the edge subqueries of v, a filter: every has…With
+// (a list of filters is one subquery) and every has… edge test, wherever
+// they stand (every field of a where input named has… is an edge's). It
+// stops counting past limit.
+func filterEdges(v any, limit int) int {
+	n := 0
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		default:
+			for _, e := range input.List(v) {
+				walk(e)
+			}
+		case map[string]any:
+			for k, e := range v {
+				if n > limit {
+					return
+				}
+				if strings.HasPrefix(k, "has") && e != nil {
+					n++
+				}
+				walk(e)
+			}
+		}
+	}
+	walk(v)
+	return n
 }

@@ -9,11 +9,13 @@ import (
 	"strings"
 	"time"
 
+	"kokeilu/ent/migrate"
 	"kokeilu/ent/migrate/migrations"
 
 	atlasmigrate "ariga.io/atlas/sql/migrate"
 	atlaspg "ariga.io/atlas/sql/postgres"
 	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/sql/schema"
 )
 
 // migrationLock is the advisory lock under which an instance migrates:
@@ -61,7 +63,48 @@ func ApplyMigrations(ctx context.Context, db *sql.DB) error {
 	if err := ex.ExecuteN(ctx, 0); err != nil && !errors.Is(err, atlasmigrate.ErrNoPendingFiles) {
 		return fmt.Errorf("migrate: %w", err)
 	}
+	for _, q := range nullsLastIndexes() {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("migrate: %s: %w", q, err)
+		}
+	}
 	return nil
+}
+
+// nullsLastIndexes are the PostgreSQL indexes that read a nullable indexed
+// column the way connections order it descending: NULLs after every value,
+// then the id ascending (internal/paging). PostgreSQL's own index read
+// backwards gives NULLs first, so without these a page of
+// `orderBy: {field: STARTS_ON, direction: DESC}` sorted the whole table
+// (28 ms on 20,000 pilots, 0.4 ms read from the index). SQLite's NULLs
+// sort first, so its plain index read backwards is already in that order.
+// ent cannot say NULLS LAST, so they live beside the migrations, like the
+// foreign-key indexes (IndexForeignKeys), and are made idempotently under
+// the migration lock.
+func nullsLastIndexes() []string {
+	var out []string
+	for _, t := range migrate.Tables {
+		for _, idx := range t.Indexes {
+			if len(idx.Columns) != 1 || !idx.Columns[0].Nullable || idx.Unique || foreignKey(t, idx.Columns[0]) {
+				continue
+			}
+			c := idx.Columns[0].Name
+			out = append(out, fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %s ON %q (%q DESC NULLS LAST, "id")`, t.Name+"_"+c+"_desc", t.Name, c))
+		}
+	}
+	return out
+}
+
+// foreignKey tells whether c is a foreign key of t (an edge, not ordered by).
+func foreignKey(t *schema.Table, c *schema.Column) bool {
+	for _, fk := range t.ForeignKeys {
+		for _, fc := range fk.Columns {
+			if fc.Name == c.Name {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // sqliteData are the data changes of the PostgreSQL migration files, for

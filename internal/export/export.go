@@ -42,7 +42,8 @@ var BatchSize = 1000
 
 // Parameters are the accepted URL parameters; anything else is refused, so
 // a misspelt filter never silently exports everything.
-var Parameters = []string{"status", "theme", "municipality", "region", "county", "startsFrom", "startsTo", "text"}
+var Parameters = []Param{{"status", true}, {"theme", true}, {"municipality", true}, {"region", true}, {"county", true},
+	{"startsFrom", false}, {"startsTo", false}, {"text", false}}
 
 // maxText is the longest text= search, in characters.
 const maxText = 200
@@ -81,13 +82,14 @@ func Handler(client *ent.Client) http.Handler {
 }
 
 // Where is the pilots query's where input (PilotWhereInput, as the API
-// takes it) for the URL parameters of an export, checked by Params: each
-// parameter sets the field it stands for (filters). Lists are
-// comma-separated or repeated; values within one parameter are
-// alternatives (…In), different parameters all apply (AND).
+// takes it) for the URL parameters of an export, read by Params (lists
+// come split): each parameter sets the field it stands for (filters);
+// values within one parameter are alternatives (…In), different parameters
+// all apply (AND).
 func Where(q url.Values) (*ent.PilotWhereInput, *ParamError) {
 	w := &ent.PilotWhereInput{}
-	for _, name := range Parameters {
+	for _, p := range Parameters {
+		name := p.Name
 		values, ok := q[name]
 		if !ok {
 			continue
@@ -126,7 +128,7 @@ var filters = map[string]func(w *ent.PilotWhereInput, values []string) error{
 	"startsFrom":   date(func(w *ent.PilotWhereInput, d time.Time) { w.StartsOnGTE = &d }),
 	"startsTo":     date(func(w *ent.PilotWhereInput, d time.Time) { w.StartsOnLTE = &d }),
 	"text": func(w *ent.PilotWhereInput, values []string) error {
-		t := strings.TrimSpace(values[0])
+		t := strings.TrimSpace(values[0]) // one value: Params refuses more
 		if t == "" {
 			return nil
 		}

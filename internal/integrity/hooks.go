@@ -50,7 +50,11 @@ func SetCreator() ent.Hook {
 }
 
 // SlugFromName gives a new row without a slug one made of its name (field
-// from), unique among its kind (exists).
+// from), unique among its kind (exists): base, base-2, base-3, … The check
+// and the insert are apart, so two requests creating the same name at the
+// same moment may both pick one candidate; the loser's insert fails on the
+// unique index and is tried again with the next free one (InsertOrNextSlug),
+// so both databases create every row.
 func SlugFromName(from string, exists func(ctx context.Context, c *ent.Client, slug string) (bool, error)) ent.Hook {
 	type slugged interface {
 		Slug() (string, bool)
@@ -60,28 +64,88 @@ func SlugFromName(from string, exists func(ctx context.Context, c *ent.Client, s
 	return hook.On(func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			s := m.(slugged)
-			if _, ok := s.Slug(); !ok {
-				name, _ := m.Field(from)
-				base := slug.Make(fmt.Sprint(name))
-				if base == "" {
-					base = strings.ToLower(m.Type())
-				}
-				candidate := base
-				for n := 2; ; n++ {
-					taken, err := exists(auth.System(ctx), s.Client(), candidate)
-					if err != nil {
-						return nil, err
-					}
-					if !taken {
-						break
-					}
-					candidate = fmt.Sprintf("%s-%d", base, n)
-				}
-				s.SetSlug(candidate)
+			if _, ok := s.Slug(); ok {
+				return next.Mutate(ctx, m)
 			}
-			return next.Mutate(ctx, m)
+			name, _ := m.Field(from)
+			base := slug.Make(fmt.Sprint(name))
+			if base == "" {
+				base = strings.ToLower(m.Type())
+			}
+			var v ent.Value
+			err := InsertOrNextSlug(ctx, base,
+				func(candidate string) (bool, error) { return exists(auth.System(ctx), s.Client(), candidate) },
+				func(candidate string) error {
+					s.SetSlug(candidate)
+					var err error
+					v, err = next.Mutate(ctx, m)
+					return err
+				})
+			return v, err
 		})
 	}, ent.OpCreate)
+}
+
+// slugTries bounds the inserts of InsertOrNextSlug: each failed one lost to
+// a concurrent insert of the same name, so this many at once are served.
+const slugTries = 32
+
+// InsertOrNextSlug inserts with the first of base, base-2, … that taken
+// says is free; when the insert fails on a unique index over a slug (a
+// concurrent request took the candidate after the check) it goes on with
+// the next. Inside a transaction each try runs under a savepoint, since
+// PostgreSQL's transaction cannot go on after the failed insert.
+func InsertOrNextSlug(ctx context.Context, base string, taken func(string) (bool, error), insert func(string) error) error {
+	n := 1
+	next := func() (string, error) {
+		for ; ; n++ {
+			candidate := base
+			if n > 1 {
+				candidate = fmt.Sprintf("%s-%d", base, n)
+			}
+			t, err := taken(candidate)
+			if err != nil || !t {
+				n++
+				return candidate, err
+			}
+		}
+	}
+	// The savepoint goes on the transaction's own connection; outside one
+	// a failed insert spoils nothing.
+	var tx *ent.Client
+	if t := ent.TxFromContext(ctx); t != nil {
+		tx = t.Client()
+	}
+	inTx := tx != nil
+	for try := 1; ; try++ {
+		candidate, err := next()
+		if err != nil {
+			return err
+		}
+		if inTx {
+			if _, err := tx.ExecContext(ctx, "SAVEPOINT slug_insert"); err != nil {
+				return err
+			}
+		}
+		err = insert(candidate)
+		if err == nil || !slugTaken(err) || try == slugTries {
+			if inTx && err == nil {
+				_, err = tx.ExecContext(ctx, "RELEASE SAVEPOINT slug_insert")
+			}
+			return err
+		}
+		if inTx {
+			if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT slug_insert"); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// slugTaken tells whether err is a unique violation on a slug column
+// (PostgreSQL names the index, …_slug_key; SQLite the column, ….slug).
+func slugTaken(err error) bool {
+	return ent.IsConstraintError(err) && strings.Contains(err.Error(), "slug")
 }
 
 // PilotSlugExists, NetworkSlugExists and OperatingModelSlugExists are the

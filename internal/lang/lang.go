@@ -9,6 +9,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"golang.org/x/text/language"
 )
 
 // Language is the GraphQL enum Language.
@@ -99,4 +101,18 @@ func Name(ctx context.Context, want *Language, fi, sv, en string) string {
 		}
 	}
 	return ""
+}
+
+// Code checks a language code of content (a material's language): a known
+// two-letter ISO 639-1 code, in any case; it answers the code in lower case.
+// golang.org/x/text's registry knows which codes exist ("zz" does not).
+func Code(s string) (string, bool) {
+	if len(s) != 2 {
+		return "", false
+	}
+	b, err := language.ParseBase(s)
+	if err != nil {
+		return "", false
+	}
+	return strings.ToLower(s), b.String() != "und"
 }

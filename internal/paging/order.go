@@ -87,7 +87,10 @@ func (k Key) expr(name string) string {
 func (k Key) term(reverse bool) string {
 	t := " " + direction(k.Desc, reverse)
 	switch {
-	case k.Zero != "":
+	case k.Zero != "" || !k.Null:
+		// Never NULL: no NULLS clause, so that PostgreSQL reads its plain
+		// index backwards for DESC (it does not match NULLS LAST to an
+		// index whatever the column's NOT NULL).
 	case reverse:
 		t += " NULLS FIRST"
 	default:
@@ -215,23 +218,35 @@ func beyond(s *sql.Selector, keys []Key, values []any, idColumn string, id int, 
 // gives each parent its own children in order (entgql's LimitPerRow leaves
 // the rows unordered). The selector is moved, not cloned: ent's
 // Selector.Clone loses the operators of range predicates such as cursors.
-func LimitPerRow(partitionBy string, limit int, orderBy sql.Querier) func(*sql.Selector) {
+//
+// With totals, each row also carries its partition and the partition's
+// rows before the limit, the parent's totalCount, in two last columns
+// that totals reads (Totals.Scan): the count costs no statement of its
+// own. The rows must not be narrowed by a cursor then.
+func LimitPerRow(partitionBy string, limit int, orderBy sql.Querier, totals *Totals) func(*sql.Selector) {
 	return func(s *sql.Selector) {
 		d := sql.Dialect(s.Dialect())
 		s.SetDistinct(false)
 		columns := s.UnqualifiedColumns()
 		src := *s
+		limited := d.Select("*").
+			AppendSelectExprAs(sql.RowNumber().PartitionBy(partitionBy).OrderExpr(orderBy), "row_number").
+			From(d.Table("src_query"))
+		if totals != nil {
+			limited.AppendSelectExprAs(sql.Window(func(b *sql.Builder) { b.WriteString("COUNT(*)") }).PartitionBy(partitionBy), totalColumn)
+		}
 		with := d.With("src_query").
 			As(&src).
 			With("limited_query").
-			As(d.Select("*").
-				AppendSelectExprAs(sql.RowNumber().PartitionBy(partitionBy).OrderExpr(orderBy), "row_number").
-				From(d.Table("src_query")))
+			As(limited)
 		t := d.Table("limited_query").As(s.TableName())
 		*s = *d.Select(columns...).
 			From(t).
 			Where(sql.LTE(t.C("row_number"), limit)).
 			Prefix(with).
 			OrderExpr(orderBy)
+		if totals != nil {
+			s.AppendSelectAs(t.C(partitionBy), parentColumn).AppendSelect(t.C(totalColumn))
+		}
 	}
 }

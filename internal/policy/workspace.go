@@ -81,7 +81,9 @@ func relativesRule(ctx context.Context, m *ent.WorkspaceMutation) error {
 		for _, id := range ids {
 			parent, err := m.Client().Workspace.Query().Where(workspace.ID(id)).QueryParent().OnlyID(auth.System(ctx))
 			if ent.IsNotFound(err) {
-				continue // no link to end
+				// No link to end: nothing to let go of, so only the
+				// workspace's own admins may (even as a no-op).
+				return privacy.Skip
 			}
 			if err != nil {
 				return err

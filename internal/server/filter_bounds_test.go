@@ -195,10 +195,12 @@ func TestFilterBoundsEdge(t *testing.T) {
 			}
 			add("or", func(n int) map[string]any { return alternatives("or", n) })
 			add("and", func(n int) map[string]any { return alternatives("and", n) })
-			for _, m := range []int{1, 4, 8} {
+			for _, m := range []int{1, 2, cost.MaxFilterEdges} {
 				add(fmt.Sprintf("or under %d has…With", m), func(n int) map[string]any { return under(c.typ, m, alternatives("or", n)) })
 			}
-			add("has…With chain", func(n int) map[string]any { return under(c.typ, n, id) })
+			edges = append(edges,
+				edge{"has…With chain", under(c.typ, cost.MaxFilterEdges, id), true},
+				edge{"has…With chain, one more", under(c.typ, cost.MaxFilterEdges+1, id), false})
 			edges = append(edges,
 				edge{"deepest not", nested("not", cost.MaxFilterDepth, id), true},
 				edge{"deepest not, one more", nested("not", cost.MaxFilterDepth+1, id), false},
@@ -327,6 +329,31 @@ func (g whereGen) tree(t *rapid.T, typ string, depth int, label string) map[stri
 
 func asList(v any) []any { l, _ := v.([]any); return l }
 
+// filterEdgeCount is the number of edge subqueries of a where input as
+// internal/cost bounds them, counted here on their own: every field named
+// has… (has…With, a list of filters being one subquery, and has…).
+func filterEdgeCount(v any) int {
+	n := 0
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case []any:
+			for _, e := range v {
+				walk(e)
+			}
+		case map[string]any:
+			for k, e := range v {
+				if strings.HasPrefix(k, "has") {
+					n++
+				}
+				walk(e)
+			}
+		}
+	}
+	walk(v)
+	return n
+}
+
 // filterSize is the size and depth of a where input as internal/cost
 // bounds them, counted here on their own: input objects and the fields set
 // in them, each once more for every has…With filter around it; how deep the
@@ -358,7 +385,7 @@ func filterSize(v any) (size, depth int) {
 
 // TestFilterProperty sends random where inputs (whereGen) to every field
 // with a filter, inline or as a variable, on both databases. Property: a
-// filter within the bounds answers data; one over them BAD_USER_INPUT on
+// filter within the bounds (size, depth, edges) answers data; one over them BAD_USER_INPUT on
 // `where`; never INTERNAL.
 func TestFilterProperty(t *testing.T) {
 	s := graph.NewSchema(nil, nil, nil, nil).Schema()
@@ -373,23 +400,24 @@ func TestFilterProperty(t *testing.T) {
 			w := g.tree(rt, c.typ, depth, "where")
 			inline := rapid.Bool().Draw(rt, "inline")
 			size, d := filterSize(w)
+			edges := filterEdgeCount(w)
 			res := sendFilter(a, s, f, w, inline)
 			for _, e := range res.Errors {
 				if e.code() == "INTERNAL" || res.Status >= 500 {
 					rt.Fatalf("%s: INTERNAL (status %d) for a filter of size %d, depth %d: %+v", c.name, res.Status, size, d, e)
 				}
 			}
-			if size <= cost.MaxFilterSize && d <= cost.MaxFilterDepth {
+			if size <= cost.MaxFilterSize && d <= cost.MaxFilterDepth && edges <= cost.MaxFilterEdges {
 				within++
 				largest = max(largest, size)
 				if len(res.Errors) > 0 {
-					rt.Fatalf("%s: a filter of size %d, depth %d: %+v", c.name, size, d, res.Errors)
+					rt.Fatalf("%s: a filter of size %d, depth %d, %d edges: %+v", c.name, size, d, edges, res.Errors)
 				}
 				return
 			}
 			over++
 			if len(res.Errors) == 0 || res.Errors[0].code() != "BAD_USER_INPUT" || res.Errors[0].Extensions["field"] != "where" {
-				rt.Fatalf("%s: a filter of size %d, depth %d: want BAD_USER_INPUT on where, got %+v", c.name, size, d, res.Errors)
+				rt.Fatalf("%s: a filter of size %d, depth %d, %d edges: want BAD_USER_INPUT on where, got %+v", c.name, size, d, edges, res.Errors)
 			}
 		})
 		t.Logf("%d filters within the bounds (the largest of size %d), %d over", within, largest, over)

@@ -15,20 +15,16 @@ import (
 // check; on 20,000 generated pilots one such filter takes ~7 s and the
 // operation ran to the 10 s request timeout while a concurrent small query
 // waited 9 s. The filters of one operation now count together
-// (cost.MaxFilterSizeTotal); the operation is refused before it runs.
+// (cost.MaxFilterSizeTotal, cost.MaxFilterEdges); the operation is refused
+// before it runs. The chain is now as long as one operation may have
+// (cost.MaxFilterEdges); the 21-level chain is refused on its own
+// (TestFilterBoundsEdge).
 func TestFilterWorkBoundedPerOperation(t *testing.T) {
 	chain := map[string]any{}
 	edges := []string{"hasMunicipalitiesWith", "hasPilotsWith"}
-	n := 0
-	for {
-		w := map[string]any{}
-		for i := n; i >= 0; i-- {
-			w = map[string]any{edges[i%2]: w}
-		}
-		if size, _ := filterSize(w); size > cost.MaxFilterSize {
-			break
-		}
-		chain, n = w, n+1
+	n := cost.MaxFilterEdges
+	for i := n - 1; i >= 0; i-- {
+		chain = map[string]any{edges[i%2]: chain}
 	}
 	var b strings.Builder
 	for i := range 100 {

@@ -30,7 +30,7 @@ var graphExports = map[string]struct {
 }
 
 // graphExport serves GET /export/{file} with the filter of networkGraph as
-// query parameters (nodeTypes and edgeKinds comma-separated, regionCode,
+// query parameters (nodeTypes and edgeKinds comma-separated or repeated, regionCode,
 // themeSlug, asOf, from, to, projection, maxNodes). Without maxNodes the
 // whole graph is exported (up to netgraph.LimitMaxNodes nodes).
 func graphExport(client *ent.Client) http.Handler {
@@ -69,7 +69,7 @@ func graphExport(client *ent.Client) http.Handler {
 
 // graphExportParams are the parameters of the graph exports; anything else
 // is refused, so a misspelt filter (asof=) never exports the whole graph.
-var graphExportParams = []string{"nodeTypes", "edgeKinds", "regionCode", "themeSlug", "asOf", "from", "to", "projection", "maxNodes"}
+var graphExportParams = export.GraphParameters
 
 // writeGraph streams g, cut to maxNodes, as one export file.
 func writeGraph(w http.ResponseWriter, r *http.Request, contentType string, write func(io.Writer, *netgraph.Graph) error, g *netgraph.Graph, maxNodes int) {
@@ -88,17 +88,12 @@ func writeGraph(w http.ResponseWriter, r *http.Request, contentType string, writ
 // exportFilter reads the filter from query parameters.
 func exportFilter(q url.Values) (netgraph.Filter, error) {
 	f := netgraph.Filter{MaxNodes: netgraph.LimitMaxNodes}
-	list := func(name string) []string {
-		if q.Get(name) == "" {
-			return nil
-		}
-		return strings.Split(q.Get(name), ",")
+	// Lists come split by export.Params, every value to be validated.
+	for _, t := range q["nodeTypes"] {
+		f.NodeTypes = append(f.NodeTypes, netgraph.NodeType(strings.ToUpper(t)))
 	}
-	for _, t := range list("nodeTypes") {
-		f.NodeTypes = append(f.NodeTypes, netgraph.NodeType(strings.ToUpper(strings.TrimSpace(t))))
-	}
-	for _, k := range list("edgeKinds") {
-		f.EdgeKinds = append(f.EdgeKinds, netgraph.EdgeKind(strings.ToUpper(strings.TrimSpace(k))))
+	for _, k := range q["edgeKinds"] {
+		f.EdgeKinds = append(f.EdgeKinds, netgraph.EdgeKind(strings.ToUpper(k)))
 	}
 	f.Region, f.Theme = q.Get("regionCode"), q.Get("themeSlug")
 	dates := map[string]**time.Time{"asOf": &f.AsOf, "from": &f.From, "to": &f.To}

@@ -101,8 +101,9 @@ func TestSectionPermissions(t *testing.T) {
 				func(x ids) map[string]any { return map[string]any{"id": x.s.Model} },
 				expect(U, N, N, K, F, F, K)},
 			{"recordAdoption (of a members-only model)", `mutation($id: ID!, $m: ID!) { recordAdoption(input: {operatingModelID: $id, municipalityID: $m, adoptedOn: "2024-05-01"}) { adoptedOn } }`,
+				// A hidden model named in an input: BAD_USER_INPUT on operatingModelID.
 				func(x ids) map[string]any { return map[string]any{"id": x.s.Model, "m": x.w.Municipality} },
-				expect(U, N, N, K, K, K, K)},
+				expect(U, "BAD_USER_INPUT", "BAD_USER_INPUT", K, K, K, K)},
 		}
 		for _, c := range cases {
 			for _, role := range roles {

@@ -98,7 +98,7 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 	streams.perAddr = newAddressCap(opts.SocketsPerAddress)
 	gql := handler.New(graph.NewSchema(db.Client, opts.Accounts, opts.Board, db.Search))
 	// SSE before POST: POST would take the SSE request (gqlgen PR#3153).
-	sse := sseTransport{transport.SSE{KeepAlivePingInterval: 15 * time.Second}}
+	sse := sseTransport{SSE: transport.SSE{KeepAlivePingInterval: 15 * time.Second}, auth: opts.Accounts.WithToken, writeLimit: streamWriteLimit}
 	gql.AddTransport(sse)
 	gql.AddTransport(sseGET{sse})       // before GET, which would refuse a subscription
 	rates := newLimiter(opts.RateLimit) // one budget per client for every transport
@@ -108,8 +108,8 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 		auth:        opts.Accounts.WithToken,
 		initTimeout: socketInitTimeout,
 		keepAlive:   15 * time.Second,
-		readLimit:   64 << 10,
-		writeLimit:  10 * time.Second,
+		readLimit:   maxBody, // a message may be as large as an HTTP body
+		writeLimit:  streamWriteLimit,
 		perSocket:   100,
 		sockets:     map[*socket]struct{}{},
 	})

@@ -2,13 +2,11 @@ package server
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"sync"
 	"time"
 
 	"kokeilu/internal/auth"
-	"kokeilu/internal/fault"
 	"kokeilu/internal/lang"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -204,20 +202,11 @@ func (t *socketTransport) keepAliveTick(now time.Time) {
 	}
 }
 
-// sessionLives re-checks a signed-in socket's session; when it has ended
-// (logged out, expired, account removed) the socket closes with 4403 and
-// nothing more is run or sent on it. Membership and role changes need no
-// check here: the data layer reads them for every operation and event.
-// When the check itself fails (the database), the operation or event
-// goes on and meets the same database.
+// sessionLives re-checks a signed-in socket's session (sessionEnded, the
+// rule SSE streams follow too); when it has ended the socket closes with
+// 4403 and nothing more is run or sent on it.
 func (s *socket) sessionLives() bool {
-	if s.authorization == "" {
-		return true
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), 5*time.Second)
-	defer cancel()
-	_, err := s.t.auth(ctx, s.authorization)
-	if err != nil && errors.Is(err, fault.ErrUnauthenticated) {
+	if sessionEnded(s.ctx, s.t.auth, s.authorization) {
 		s.close(4403, "Forbidden: the session has ended; sign in again")
 		return false
 	}

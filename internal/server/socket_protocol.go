@@ -58,35 +58,70 @@ func (s *socket) init() bool {
 		s.close(4400, "expected connection_init")
 		return false
 	}
-	var payload map[string]any
-	_ = json.Unmarshal(m.Payload, &payload)
-	authorization, _ := payload["Authorization"].(string)
-	if authorization == "" {
-		authorization, _ = payload["authorization"].(string)
+	authorization, err := initAuthorization(m.Payload)
+	if errors.Is(err, errBadMessage) {
+		s.close(4400, "Invalid message: the connection_init payload must be an object")
+		return false
 	}
-	if authorization != "" {
-		authed, err := s.t.auth(s.ctx, authorization)
-		if err != nil {
-			code, status, reason := fault.Unauthenticated, coderws.StatusCode(4403), "Forbidden: the token is invalid or has expired"
-			if _, ok := fault.As(err); !ok { // the database failed the lookup: retry later
-				slog.ErrorContext(s.ctx, "authenticate", "err", err)
-				code, status, reason = fault.Unavailable, coderws.StatusTryAgainLater, "Try Again Later: the database is unavailable"
-				err = errors.New("the database is unavailable; retry shortly")
-			}
-			if s.protocol == legacyWS {
-				s.send(wsMessage{Type: "connection_error", Payload: errorPayload(code, err.Error())})
-			}
-			s.close(status, reason)
-			return false
+	if err == nil && authorization != "" {
+		var authed context.Context
+		if authed, err = s.t.auth(s.ctx, authorization); err == nil {
+			s.ctx = authed
+			s.authorization = authorization
 		}
-		s.ctx = authed
-		s.authorization = authorization
+	}
+	if err != nil {
+		code, status, reason := fault.Unauthenticated, coderws.StatusCode(4403), "Forbidden: the token is invalid or has expired"
+		if errors.Is(err, errAuthorizationType) {
+			reason = "Forbidden: Authorization must be a string"
+		} else if _, ok := fault.As(err); !ok { // the database failed the lookup: retry later
+			slog.ErrorContext(s.ctx, "authenticate", "err", err)
+			code, status, reason = fault.Unavailable, coderws.StatusTryAgainLater, "Try Again Later: the database is unavailable"
+			err = errors.New("the database is unavailable; retry shortly")
+		}
+		if s.protocol == legacyWS {
+			s.send(wsMessage{Type: "connection_error", Payload: errorPayload(code, err.Error())})
+		}
+		s.close(status, reason)
+		return false
 	}
 	s.send(wsMessage{Type: "connection_ack"})
 	if s.protocol == legacyWS {
 		s.send(wsMessage{Type: "ka"})
 	}
 	return true
+}
+
+// errAuthorizationType refuses a connection_init whose Authorization is
+// not a string: it would otherwise sign the socket in anonymously.
+var errAuthorizationType = fault.Unauthenticatedf("the Authorization of connection_init must be a string: \"Bearer <token>\"")
+
+// initAuthorization reads connection_init's payload, which graphql-ws
+// requires to be an object, null or absent (errBadMessage: 4400), and its
+// Authorization (or authorization): a string, or null or absent for an
+// anonymous socket.
+func initAuthorization(payload json.RawMessage) (string, error) {
+	if len(payload) == 0 || string(payload) == "null" {
+		return "", nil
+	}
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(payload, &fields) != nil {
+		return "", errBadMessage
+	}
+	for _, key := range []string{"Authorization", "authorization"} {
+		raw, ok := fields[key]
+		if !ok || string(raw) == "null" {
+			continue
+		}
+		var authorization string
+		if json.Unmarshal(raw, &authorization) != nil {
+			return "", errAuthorizationType
+		}
+		if authorization != "" {
+			return authorization, nil
+		}
+	}
+	return "", nil
 }
 
 func errorPayload(code, message string) json.RawMessage {

@@ -19,17 +19,18 @@ import (
 	"kokeilu/internal/testdb"
 )
 
-// keptCounts is every non-zero kept count, by grouping and key.
-func keptCounts(t *testing.T, c *ent.Client) map[string]int {
+// keptCounts is every non-zero kept count (pilots, municipalities and
+// population), by grouping and key.
+func keptCounts(t *testing.T, c *ent.Client) map[string]string {
 	t.Helper()
 	rows, err := c.StatBucket.Query().All(auth.System(context.Background()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[string]int{}
+	out := map[string]string{}
 	for _, r := range rows {
-		if r.Pilots != 0 {
-			out[r.Dims+" "+r.Key] = r.Pilots
+		if r.Pilots != 0 || r.Municipalities != 0 || r.Population != 0 {
+			out[r.Dims+" "+r.Key] = fmt.Sprintf("%d/%d/%d", r.Pilots, r.Municipalities, r.Population)
 		}
 	}
 	return out
@@ -50,13 +51,13 @@ func checkKept(t *testing.T, a *api) {
 		n := 0
 		for k, v := range recount {
 			if kept[k] != v && n < 10 {
-				t.Errorf("%s: kept %d, recounted %d", k, kept[k], v)
+				t.Errorf("%s: kept %s, recounted %s (pilots/municipalities/population)", k, kept[k], v)
 				n++
 			}
 		}
 		for k, v := range kept {
 			if _, ok := recount[k]; !ok && n < 20 {
-				t.Errorf("%s: kept %d, recounted 0", k, v)
+				t.Errorf("%s: kept %s, recounted 0", k, v)
 				n++
 			}
 		}
@@ -68,6 +69,7 @@ func checkKept(t *testing.T, a *api) {
 	for _, g := range [][]string{{"REGION"}, {"MUNICIPALITY"}, {"WELLBEING_COUNTY_KIND"}, {"NETWORK"}, {"THEME", "STATUS"},
 		{"WELLBEING_COUNTY", "NETWORK"}, {"MUNICIPALITY", "THEME"}, {"MUNICIPALITY", "NETWORK"}, {"MUNICIPALITY", "REGION"},
 		{"REGION", "WELLBEING_COUNTY"}, {"WELLBEING_COUNTY", "WELLBEING_COUNTY_KIND"}, {"THEME", "NETWORK"}, {"START_YEAR", "STATUS"},
+		{"ACTIVE_YEAR"}, {"THEME", "ACTIVE_YEAR"}, {"MUNICIPALITY", "ACTIVE_YEAR"}, {"ACTIVE_YEAR", "REGION"}, {"STATUS", "ACTIVE_YEAR"},
 		{"REGION", "THEME", "STATUS"}, {"MUNICIPALITY", "THEME", "STATUS"}, {"SUBREGION", "START_YEAR", "STATUS"}, {"THEME", "NETWORK", "STATUS"}} {
 		fast, exact := a.pilotStats(nil, g...), a.pilotStats(everyPilot, g...)
 		if fmt.Sprint(fast) != fmt.Sprint(exact) {
@@ -251,9 +253,10 @@ func TestPilotStatsKeptUnderConcurrentWrites(t *testing.T) {
 }
 
 // TestPilotStatsKeptProperty: random sequences of writes through ent —
-// either end of the pilot's edges, deletions, transactions committed and
-// rolled back, writes outside transactions — leave the kept counts equal
-// to a recount from the rows.
+// either end of the pilot's edges, a municipality's population or region,
+// deletions, transactions committed and rolled back, writes outside
+// transactions — leave the kept counts (pilots, municipalities and
+// population) equal to a recount from the rows.
 func TestPilotStatsKeptProperty(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
 		a := newAPI(t, b, false)
@@ -301,7 +304,7 @@ func randomEntWrite(ctx context.Context, c *ent.Client, w *writeWorld, rnd *rand
 	if err != nil || !exists {
 		return err
 	}
-	switch rnd.IntN(11) {
+	switch rnd.IntN(13) {
 	case 0:
 		m := one(w.munis)
 		_, err := c.Pilot.Create().SetTitle("Uusi").SetStatus(pilot.Status(pilotStatuses[rnd.IntN(4)])).
@@ -325,6 +328,14 @@ func randomEntWrite(ctx context.Context, c *ent.Client, w *writeWorld, rnd *rand
 		return c.Pilot.UpdateOneID(p).SetLeadMunicipalityID(one(w.munis)).Exec(ctx)
 	case 9: // moves no pilot
 		return c.Pilot.UpdateOneID(p).SetSummary("Muutettu").Exec(ctx)
+	case 10: // moves the municipality's population in its buckets
+		return c.Municipality.UpdateOneID(one(w.munis)).SetPopulation(rnd.IntN(100_000)).Exec(ctx)
+	case 11: // moves the municipality, its pilots and its population to another region
+		regions, err := c.Region.Query().IDs(ctx)
+		if err != nil {
+			return err
+		}
+		return c.Municipality.UpdateOneID(one(w.munis)).SetRegionID(one(regions)).Exec(ctx)
 	default:
 		_, err := c.Pilot.Update().Where(pilot.StatusEQ(pilot.Status(pilotStatuses[rnd.IntN(4)]))).
 			SetStatus(pilot.StatusACTIVE).Save(ctx)

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"kokeilu/internal/fault"
@@ -29,6 +30,11 @@ const (
 	closeTryAgainLater  = 1013 // a subscriber fell behind: resume with after
 	closeServiceRestart = 1012 // the server is shutting down: reconnect elsewhere
 )
+
+// streamWriteLimit is how long one write to a live stream (a WebSocket
+// message, an SSE event) may take: a client that does not take it within
+// this is too slow, and its stream ends so that it resumes with after.
+const streamWriteLimit = 10 * time.Second
 
 // streams tracks the long-lived requests (WebSocket and SSE) so that they
 // can be ended on purpose: one that falls behind, or all at shutdown.
@@ -219,8 +225,14 @@ func goSafe(ctx context.Context, where string, fn func()) {
 // sseTransport is gqlgen's SSE transport with a panic outside the
 // resolvers (which gqlgen recovers itself) answered as graphql-sse
 // requires: a next event with INTERNAL, then complete. gqlgen's own
-// recovery would write a bare JSON body into the event stream.
-type sseTransport struct{ transport.SSE }
+// recovery would write a bare JSON body into the event stream. Its
+// response goes through an sseWriter, which applies the rules WebSockets
+// follow: the session check and the write limit.
+type sseTransport struct {
+	transport.SSE
+	auth       func(ctx context.Context, authorization string) (context.Context, error) // the session check
+	writeLimit time.Duration                                                            // a write that takes longer ends the stream
+}
 
 func (t sseTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	defer func() {
@@ -235,30 +247,146 @@ func (t sseTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gr
 		}
 	}()
 	if st, ok := r.Context().Value(streamKey{}).(*stream); ok {
-		w = &sseEnd{ResponseWriter: w, stream: st}
+		sw := &sseWriter{ResponseWriter: w, stream: st, rc: http.NewResponseController(w), writeLimit: t.writeLimit}
+		if authorization := r.Header.Get("Authorization"); authorization != "" && t.auth != nil {
+			sw.sessionEnded = func() bool { return sessionEnded(r.Context(), t.auth, authorization) }
+		}
+		// A stream ended by the server (cut off, shutdown, session over)
+		// may be blocked in a write to a client that stopped reading: that
+		// write, and what follows, get socketCloseGrace, then the
+		// connection is dropped.
+		stop := context.AfterFunc(r.Context(), sw.ending)
+		defer stop()
+		w = sw
 	}
 	t.SSE.Do(w, r, exec)
 }
 
-// sseEnd drops the final complete event of an SSE stream that the server
-// ended on purpose (shutdown): graphql-sse clients retry a stream that
-// ends without one, and give up after one that has it.
-type sseEnd struct {
-	http.ResponseWriter
-	stream *stream
+// sessionEnded is the rule both live transports apply to a signed-in
+// stream before each event and at each keep-alive (WebSockets also before
+// each operation): its token is looked up again in the database — so a
+// logout or an expiry on any instance counts — and when the session has
+// ended (logged out, expired, account removed) the stream ends: a
+// WebSocket closes with 4403, an SSE stream sends an UNAUTHENTICATED
+// error and completes. Membership and role changes need no check: the
+// notice board reads them for every notice. A lookup that fails for
+// another reason (the database) lets the stream go on.
+func sessionEnded(ctx context.Context, auth func(context.Context, string) (context.Context, error), authorization string) bool {
+	if authorization == "" {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	_, err := auth(ctx, authorization)
+	return err != nil && errors.Is(err, fault.ErrUnauthenticated)
 }
 
-func (w *sseEnd) Write(b []byte) (int, error) {
-	if _, _, ended := w.stream.closeCode(); ended && bytes.HasPrefix(b, []byte("event: complete")) {
+// sessionOver is what an SSE stream whose session ended gets before its
+// complete event.
+var sessionOver = func() []byte {
+	e := &gqlerror.Error{Message: "the session has ended (signed out or expired); sign in again"}
+	setCode(e, fault.Unauthenticated)
+	b, _ := json.Marshal(graphql.Response{Errors: gqlerror.List{e}})
+	return []byte("event: next\ndata: " + string(b) + "\n\n")
+}()
+
+// sseWriter is an SSE response as gqlgen's transport writes it, event by
+// event. It ends the stream
+//   - when the session ends (checked before each event and each keep-alive
+//     ping, as a WebSocket's is): an UNAUTHENTICATED error event, then
+//     complete;
+//   - when a write takes longer than writeLimit (the client stopped
+//     reading): the connection is dropped, as a WebSocket's is, and the
+//     client resumes with after;
+//
+// and once the stream is ended, for whatever reason, nothing more is
+// delivered. The final complete event is dropped when the server ended the
+// stream for the client to come back (cut off for falling behind, or
+// shutdown): graphql-sse clients retry a stream that ends without one, and
+// give up after one that has it. The connection is not kept alive after
+// the stream: an abandoned write leaves it unusable.
+type sseWriter struct {
+	http.ResponseWriter
+	stream       *stream
+	rc           *http.ResponseController
+	writeLimit   time.Duration
+	sessionEnded func() bool // nil: anonymous
+	wroteHeader  bool        // gqlgen writes under its own lock
+
+	mu    sync.Mutex
+	ended bool // the stream's context ended: writes get socketCloseGrace
+}
+
+func (w *sseWriter) WriteHeader(code int) {
+	if !w.wroteHeader {
+		w.wroteHeader = true
+		w.Header().Set("Connection", "close")
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *sseWriter) Write(b []byte) (int, error) {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	event := bytes.HasPrefix(b, []byte("event: next")) || bytes.HasPrefix(b, []byte(": ping"))
+	if code, _, ended := w.stream.closeCode(); ended {
+		if event || (bytes.HasPrefix(b, []byte("event: complete")) && (code == closeTryAgainLater || code == closeServiceRestart)) {
+			return len(b), nil
+		}
+		return w.write(b)
+	}
+	if event && w.sessionEnded != nil && w.sessionEnded() {
+		if _, err := w.write(sessionOver); err == nil {
+			w.Flush()
+		}
+		w.stream.end(4403, "the session has ended")
 		return len(b), nil
 	}
-	return w.ResponseWriter.Write(b)
+	return w.write(b)
 }
 
-func (w *sseEnd) Flush() {
-	if f, ok := w.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
+// write writes b within the write limit; a write that fails ends the stream.
+func (w *sseWriter) write(b []byte) (int, error) {
+	w.deadline()
+	n, err := w.ResponseWriter.Write(b)
+	if err != nil {
+		w.tooSlow()
+	}
+	return n, err
+}
+
+func (w *sseWriter) Flush() {
+	w.deadline()
+	if err := w.rc.Flush(); err != nil {
+		w.tooSlow()
 	}
 }
 
-func (w *sseEnd) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+func (w *sseWriter) tooSlow() {
+	w.stream.end(closeTryAgainLater, "the client did not take an event within "+w.writeLimit.String()+": reconnect and resume with after")
+}
+
+// deadline bounds the next write: writeLimit, or socketCloseGrace once
+// the stream is ending.
+func (w *sseWriter) deadline() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	limit := w.writeLimit
+	if w.ended {
+		limit = socketCloseGrace
+	}
+	if limit > 0 {
+		_ = w.rc.SetWriteDeadline(time.Now().Add(limit))
+	}
+}
+
+// ending cuts a write in progress short: it gets socketCloseGrace.
+func (w *sseWriter) ending() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.ended = true
+	_ = w.rc.SetWriteDeadline(time.Now().Add(socketCloseGrace))
+}
+
+func (w *sseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -1,7 +1,8 @@
 // Package text is what Kokeilu accepts as text, in one place: valid UTF-8
 // without U+0000 (PostgreSQL refuses it, SQLite would store it, C-string
-// consumers cut at it), in Unicode normalisation form C (so "ä" typed as a
-// plus a combining diaeresis is the same title, slug and search term as the
+// consumers cut at it) and without U+FFFD (what a lone surrogate becomes:
+// see Clean), in Unicode normalisation form C (so "ä" typed as a plus a
+// combining diaeresis is the same title, slug and search term as the
 // precomposed one), and lengths counted in characters, not bytes.
 //
 // Every GraphQL String argument and variable passes through Clean (the
@@ -27,6 +28,14 @@ func Clean(s string) (string, error) {
 	}
 	if strings.IndexByte(s, 0) >= 0 {
 		return "", fmt.Errorf("contains the character U+0000, which is not allowed")
+	}
+	// A JSON string with a lone surrogate ("\ud800") or bytes that are not
+	// UTF-8 reaches us as U+FFFD, the replacement character: the JSON
+	// decoder cannot tell us which, and the text cannot be stored as sent.
+	// Human text has no use for U+FFFD itself, so it is refused wherever it
+	// comes from rather than stored in place of what the client meant.
+	if strings.ContainsRune(s, utf8.RuneError) {
+		return "", fmt.Errorf("contains U+FFFD, the replacement character: a lone surrogate such as \\ud800 or bytes that are not UTF-8 were sent; send the text itself")
 	}
 	return norm.NFC.String(s), nil
 }

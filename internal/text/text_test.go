@@ -16,7 +16,7 @@ func TestClean(t *testing.T) {
 			t.Errorf("Clean(%+q) = %+q, %v; want %+q", in, got, err, want)
 		}
 	}
-	for _, bad := range []string{"a\x00b", "a\xffb", "\xc3"} {
+	for _, bad := range []string{"a\x00b", "a\xffb", "\xc3", "a\ufffdb", "\ufffd"} {
 		if _, err := text.Clean(bad); err == nil {
 			t.Errorf("Clean(%+q) accepted", bad)
 		}

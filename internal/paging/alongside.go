@@ -1,0 +1,32 @@
+package paging
+
+import "fmt"
+
+// Alongside starts count, a connection's totalCount, beside the statement
+// of its page when the database can take both at once (PostgreSQL outside
+// a transaction), so a request waits for one round trip instead of two;
+// otherwise it counts at once. The returned function waits for the count.
+func Alongside(concurrent bool, count func() (int, error)) func() (int, error) {
+	if !concurrent {
+		n, err := count()
+		return func() (int, error) { return n, err }
+	}
+	var (
+		n    int
+		err  error
+		done = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("paging: counting panicked: %v", r)
+			}
+		}()
+		n, err = count()
+	}()
+	return func() (int, error) {
+		<-done
+		return n, err
+	}
+}

@@ -1,0 +1,133 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"kokeilu/ent/workspace"
+	"kokeilu/internal/revision"
+	"kokeilu/internal/scalar"
+	"kokeilu/internal/testdb"
+)
+
+// TestForbiddenNoOpMutations: a caller without rights is refused even when
+// the call would change nothing (the policy runs before any no-op
+// shortcut), and the refused call writes nothing: the data revision, on
+// which every response and graph cache depends, stays where it was. Every
+// mutation of the schema (found by introspection) is either tried here or
+// named as one that only creates, so a new mutation needs a decision.
+func TestForbiddenNoOpMutations(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		a := newAPI(t, b, false)
+		p := a.people()
+		for _, vis := range []workspace.Visibility{workspace.VisibilityPUBLIC, workspace.VisibilityMEMBERS_ONLY} {
+			t.Run(string(vis), func(t *testing.T) { forbiddenNoOps(t, a, p, vis) })
+		}
+	})
+}
+
+func forbiddenNoOps(t *testing.T, a *api, p people, vis workspace.Visibility) {
+	w := a.newWorld(p, vis)
+	owner := p.header("owner")
+	make := func(path []string, query string, vars map[string]any) string {
+		t.Helper()
+		var data map[string]any
+		a.query(&data, query, vars, owner...)
+		var v any = data
+		for _, k := range path {
+			v = v.(map[string]any)[k]
+		}
+		return v.(string)
+	}
+	ws := map[string]any{"ws": w.Workspace}
+	mat := make([]string{"addMaterial", "id"}, `mutation($ws: ID!) { addMaterial(input: {workspaceId: $ws, title: "m"}) { id } }`, ws)
+	wk := make([]string{"createWorkshop", "id"}, `mutation($ws: ID!) { createWorkshop(input: {workspaceId: $ws, title: "W", startsAt: "2030-01-01T10:00:00Z", capacity: 2}) { id } }`, ws)
+	om := make([]string{"createOperatingModel", "id"}, `mutation { createOperatingModel(input: {name: "Malli"}) { id } }`, nil)
+	survey := make([]string{"createSurvey", "id"}, `mutation($ws: ID!) { createSurvey(input: {workspaceId: $ws, title: "K", questions: [{text: "Miten meni?", kind: FREE_TEXT}]}) { id } }`, ws)
+	make([]string{"closeSurvey", "id"}, `mutation($s: ID!) { closeSurvey(id: $s) { id } }`, map[string]any{"s": survey})
+	gone := make([]string{"replyToDiscussion", "id"}, `mutation($d: ID!) { replyToDiscussion(input: {discussionId: $d, body: "x"}) { id } }`, map[string]any{"d": w.Discussion})
+	make([]string{"deletePost", "id"}, `mutation($p: ID!) { deletePost(id: $p) { id } }`, map[string]any{"p": gone})
+	linked := make([]string{"createPilot", "id"}, `mutation { createPilot(input: {title: "Omistajan kokeilu"}) { id } }`, nil)
+	make([]string{"addWorkspaceProject", "id"}, `mutation($ws: ID!, $p: ID!) { addWorkspaceProject(workspaceId: $ws, pilotId: $p) { id } }`,
+		map[string]any{"ws": w.Workspace, "p": linked})
+
+	// Each case changes nothing; who lists the callers without the right.
+	outsider, plain := []string{"outsider"}, []string{"outsider", "member", "pending"}
+	cases := map[string]struct {
+		query string
+		vars  map[string]any
+		who   []string
+	}{
+		"setParentWorkspace":   {`mutation($ws: ID!) { setParentWorkspace(workspaceId: $ws, parentId: null) { updatedAt } }`, ws, plain},
+		"updatePilot":          {`mutation($id: ID!) { updatePilot(id: $id, input: {}) { updatedAt } }`, map[string]any{"id": w.Pilot}, []string{"outsider", "pending", "admin"}},
+		"updateOperatingModel": {`mutation($id: ID!) { updateOperatingModel(id: $id, input: {}) { id } }`, map[string]any{"id": om}, plain},
+		"updateMaterial":       {`mutation($id: ID!) { updateMaterial(id: $id, input: {}) { updatedAt } }`, map[string]any{"id": mat}, plain},
+		"removeMaterial":       {`mutation($id: ID!) { removeMaterial(id: $id) }`, map[string]any{"id": mat}, plain},
+		"updateWorkshop":       {`mutation($id: ID!) { updateWorkshop(id: $id, input: {}) { updatedAt } }`, map[string]any{"id": wk}, plain},
+		"closeSurvey":          {`mutation($id: ID!) { closeSurvey(id: $id) { id } }`, map[string]any{"id": survey}, plain},
+		"setMemberRole": {`mutation($ws: ID!, $u: ID!) { setMemberRole(workspaceId: $ws, userId: $u, role: OWNER) { role } }`,
+			map[string]any{"ws": w.Workspace, "u": scalar.EncodeID(p.id["owner"])}, []string{"outsider", "member", "pending", "admin"}},
+		"addWorkspaceProject": {`mutation($ws: ID!, $p: ID!) { addWorkspaceProject(workspaceId: $ws, pilotId: $p) { id } }`,
+			map[string]any{"ws": w.Workspace, "p": linked}, plain},
+		"removeWorkspaceProject": {`mutation($ws: ID!, $p: ID!) { removeWorkspaceProject(workspaceId: $ws, pilotId: $p) { id } }`,
+			map[string]any{"ws": w.Workspace, "p": w.Pilot}, plain},
+		"lockDiscussion": {`mutation($d: ID!) { lockDiscussion(id: $d, locked: false) { id } }`, map[string]any{"d": w.Discussion}, plain},
+		"pinDiscussion":  {`mutation($d: ID!) { pinDiscussion(id: $d, pinned: false) { id } }`, map[string]any{"d": w.Discussion}, plain},
+		"editPost":       {`mutation($p: ID!) { editPost(id: $p, body: "Ensimmäinen viesti") { id } }`, map[string]any{"p": w.Post}, []string{"outsider", "pending", "admin", "owner"}},
+		"deletePost":     {`mutation($p: ID!) { deletePost(id: $p) { id } }`, map[string]any{"p": gone}, plain},
+		// Not signed up, not a member: nothing to cancel or leave.
+		"cancelWorkshopRegistration": {`mutation($w: ID!) { cancelWorkshopRegistration(workshopId: $w) { id } }`, map[string]any{"w": wk}, outsider},
+		"leaveWorkspace":             {`mutation($ws: ID!) { leaveWorkspace(workspaceId: $ws) }`, ws, outsider},
+	}
+	// Mutations that always create something (or sign in); who may create
+	// what is TestPermissionMatrix's.
+	creates := map[string]bool{"register": true, "login": true, "createWorkspace": true, "joinWorkspace": true,
+		"startDiscussion": true, "replyToDiscussion": true, "postNotice": true, "createPilot": true, "createNetwork": true,
+		"createLink": true, "addMaterial": true, "createSurvey": true, "answerSurvey": true, "createWorkshop": true,
+		"signUpForWorkshop": true, "createOperatingModel": true, "recordAdoption": true, "logout": true}
+	for _, name := range a.typeFields("Mutation") {
+		if _, ok := cases[name]; !ok && !creates[name] {
+			t.Errorf("mutation %s: neither tried as a no-op without rights nor listed as one that creates; add it", name)
+		}
+	}
+
+	// Those with the right get their answer, and still nothing is written.
+	for _, name := range []string{"setParentWorkspace", "addWorkspaceProject", "removeWorkspaceProject", "closeSurvey"} {
+		cases[name+" (by its owner)"] = struct {
+			query string
+			vars  map[string]any
+			who   []string
+		}{cases[name].query, cases[name].vars, []string{"owner"}}
+	}
+
+	ctx := context.Background()
+	for name, c := range cases {
+		for _, who := range c.who {
+			before, err := revision.Current(ctx, a.db.Client)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := a.post(c.query, c.vars, p.header(who)...)
+			got := outcome(res)
+			want := "FORBIDDEN"
+			if strings.HasSuffix(name, "(by its owner)") {
+				want = "OK"
+			}
+			if got == "NOT_FOUND" && (vis == workspace.VisibilityMEMBERS_ONLY || name == "cancelWorkshopRegistration" || name == "leaveWorkspace") {
+				want = got // the row is hidden from them, or there is nothing of theirs
+			}
+			if got != want {
+				t.Errorf("%s by %s: %s (%s), want %s", name, who, got, fmt.Sprint(res.Errors), want)
+			}
+			after, err := revision.Current(ctx, a.db.Client)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if after != before {
+				t.Errorf("%s by %s: the data revision moved from %d to %d on a no-op", name, who, before, after)
+			}
+		}
+	}
+}
