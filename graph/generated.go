@@ -5147,6 +5147,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 
 type executionContext struct {
 	*graphql.ExecutionContextState[ResolverRoot, DirectiveRoot, ComplexityRoot]
+	once *perSelection
 }
 
 func newExecutionContext(
@@ -5155,6 +5156,7 @@ func newExecutionContext(
 	deferredResults chan graphql.DeferredResult,
 ) *executionContext {
 	return &executionContext{
+		once: new(perSelection),
 		ExecutionContextState: graphql.NewExecutionContextState[ResolverRoot, DirectiveRoot, ComplexityRoot](
 			opCtx,
 			(*graphql.ExecutableSchemaState[ResolverRoot, DirectiveRoot, ComplexityRoot])(execSchema),
@@ -11785,7 +11787,7 @@ func (ec *executionContext) fieldContext_Discussion_posts(ctx context.Context, f
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Discussion_posts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Discussion_posts_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -14187,7 +14189,7 @@ func (ec *executionContext) fieldContext_Municipality_pilots(ctx context.Context
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Municipality_pilots_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Municipality_pilots_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -14231,7 +14233,7 @@ func (ec *executionContext) fieldContext_Municipality_ledPilots(ctx context.Cont
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Municipality_ledPilots_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Municipality_ledPilots_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -14275,7 +14277,7 @@ func (ec *executionContext) fieldContext_Municipality_networks(ctx context.Conte
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Municipality_networks_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Municipality_networks_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -14319,7 +14321,7 @@ func (ec *executionContext) fieldContext_Municipality_organizations(ctx context.
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Municipality_organizations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Municipality_organizations_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -14363,7 +14365,7 @@ func (ec *executionContext) fieldContext_Municipality_operatingModels(ctx contex
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Municipality_operatingModels_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Municipality_operatingModels_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -14407,7 +14409,7 @@ func (ec *executionContext) fieldContext_Municipality_name(ctx context.Context, 
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Municipality_name_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Municipality_name_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -14625,7 +14627,7 @@ func (ec *executionContext) fieldContext_Mutation_register(ctx context.Context, 
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_register_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_register_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -14669,7 +14671,7 @@ func (ec *executionContext) fieldContext_Mutation_login(ctx context.Context, fie
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_login_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_login_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -14736,7 +14738,7 @@ func (ec *executionContext) fieldContext_Mutation_createWorkspace(ctx context.Co
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_createWorkspace_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_createWorkspace_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -14780,7 +14782,7 @@ func (ec *executionContext) fieldContext_Mutation_joinWorkspace(ctx context.Cont
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_joinWorkspace_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_joinWorkspace_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -14824,7 +14826,7 @@ func (ec *executionContext) fieldContext_Mutation_leaveWorkspace(ctx context.Con
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_leaveWorkspace_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_leaveWorkspace_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -14868,7 +14870,7 @@ func (ec *executionContext) fieldContext_Mutation_setMemberRole(ctx context.Cont
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_setMemberRole_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_setMemberRole_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -14912,7 +14914,7 @@ func (ec *executionContext) fieldContext_Mutation_startDiscussion(ctx context.Co
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_startDiscussion_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_startDiscussion_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -14956,7 +14958,7 @@ func (ec *executionContext) fieldContext_Mutation_replyToDiscussion(ctx context.
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_replyToDiscussion_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_replyToDiscussion_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15000,7 +15002,7 @@ func (ec *executionContext) fieldContext_Mutation_editPost(ctx context.Context, 
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_editPost_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_editPost_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15044,7 +15046,7 @@ func (ec *executionContext) fieldContext_Mutation_deletePost(ctx context.Context
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_deletePost_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_deletePost_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15088,7 +15090,7 @@ func (ec *executionContext) fieldContext_Mutation_lockDiscussion(ctx context.Con
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_lockDiscussion_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_lockDiscussion_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15132,7 +15134,7 @@ func (ec *executionContext) fieldContext_Mutation_pinDiscussion(ctx context.Cont
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_pinDiscussion_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_pinDiscussion_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15176,7 +15178,7 @@ func (ec *executionContext) fieldContext_Mutation_postNotice(ctx context.Context
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_postNotice_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_postNotice_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15220,7 +15222,7 @@ func (ec *executionContext) fieldContext_Mutation_createPilot(ctx context.Contex
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_createPilot_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_createPilot_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15264,7 +15266,7 @@ func (ec *executionContext) fieldContext_Mutation_updatePilot(ctx context.Contex
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_updatePilot_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_updatePilot_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15308,7 +15310,7 @@ func (ec *executionContext) fieldContext_Mutation_createNetwork(ctx context.Cont
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_createNetwork_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_createNetwork_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15352,7 +15354,7 @@ func (ec *executionContext) fieldContext_Mutation_createLink(ctx context.Context
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_createLink_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_createLink_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15396,7 +15398,7 @@ func (ec *executionContext) fieldContext_Mutation_addMaterial(ctx context.Contex
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_addMaterial_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_addMaterial_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15440,7 +15442,7 @@ func (ec *executionContext) fieldContext_Mutation_updateMaterial(ctx context.Con
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_updateMaterial_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_updateMaterial_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15484,7 +15486,7 @@ func (ec *executionContext) fieldContext_Mutation_removeMaterial(ctx context.Con
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_removeMaterial_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_removeMaterial_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15528,7 +15530,7 @@ func (ec *executionContext) fieldContext_Mutation_createSurvey(ctx context.Conte
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_createSurvey_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_createSurvey_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15572,7 +15574,7 @@ func (ec *executionContext) fieldContext_Mutation_closeSurvey(ctx context.Contex
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_closeSurvey_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_closeSurvey_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15616,7 +15618,7 @@ func (ec *executionContext) fieldContext_Mutation_answerSurvey(ctx context.Conte
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_answerSurvey_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_answerSurvey_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15660,7 +15662,7 @@ func (ec *executionContext) fieldContext_Mutation_createWorkshop(ctx context.Con
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_createWorkshop_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_createWorkshop_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15704,7 +15706,7 @@ func (ec *executionContext) fieldContext_Mutation_updateWorkshop(ctx context.Con
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_updateWorkshop_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_updateWorkshop_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15748,7 +15750,7 @@ func (ec *executionContext) fieldContext_Mutation_signUpForWorkshop(ctx context.
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_signUpForWorkshop_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_signUpForWorkshop_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15792,7 +15794,7 @@ func (ec *executionContext) fieldContext_Mutation_cancelWorkshopRegistration(ctx
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_cancelWorkshopRegistration_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_cancelWorkshopRegistration_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15836,7 +15838,7 @@ func (ec *executionContext) fieldContext_Mutation_addWorkspaceProject(ctx contex
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_addWorkspaceProject_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_addWorkspaceProject_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15880,7 +15882,7 @@ func (ec *executionContext) fieldContext_Mutation_removeWorkspaceProject(ctx con
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_removeWorkspaceProject_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_removeWorkspaceProject_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15924,7 +15926,7 @@ func (ec *executionContext) fieldContext_Mutation_setParentWorkspace(ctx context
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_setParentWorkspace_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_setParentWorkspace_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15968,7 +15970,7 @@ func (ec *executionContext) fieldContext_Mutation_createOperatingModel(ctx conte
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_createOperatingModel_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_createOperatingModel_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16012,7 +16014,7 @@ func (ec *executionContext) fieldContext_Mutation_updateOperatingModel(ctx conte
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_updateOperatingModel_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_updateOperatingModel_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16056,7 +16058,7 @@ func (ec *executionContext) fieldContext_Mutation_recordAdoption(ctx context.Con
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_recordAdoption_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_recordAdoption_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16330,7 +16332,7 @@ func (ec *executionContext) fieldContext_Network_municipalities(ctx context.Cont
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Network_municipalities_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Network_municipalities_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16374,7 +16376,7 @@ func (ec *executionContext) fieldContext_Network_organizations(ctx context.Conte
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Network_organizations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Network_organizations_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16418,7 +16420,7 @@ func (ec *executionContext) fieldContext_Network_pilots(ctx context.Context, fie
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Network_pilots_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Network_pilots_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16462,7 +16464,7 @@ func (ec *executionContext) fieldContext_Network_workspaces(ctx context.Context,
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Network_workspaces_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Network_workspaces_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16570,7 +16572,7 @@ func (ec *executionContext) fieldContext_Network_children(ctx context.Context, f
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Network_children_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Network_children_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -17660,7 +17662,7 @@ func (ec *executionContext) fieldContext_OperatingModel_municipalities(ctx conte
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_OperatingModel_municipalities_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_OperatingModel_municipalities_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -17736,7 +17738,7 @@ func (ec *executionContext) fieldContext_OperatingModel_developedIn(ctx context.
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_OperatingModel_developedIn_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_OperatingModel_developedIn_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -17844,7 +17846,7 @@ func (ec *executionContext) fieldContext_OperatingModel_adoptions(ctx context.Co
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_OperatingModel_adoptions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_OperatingModel_adoptions_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -18278,7 +18280,7 @@ func (ec *executionContext) fieldContext_Organization_pilots(ctx context.Context
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Organization_pilots_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Organization_pilots_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -18322,7 +18324,7 @@ func (ec *executionContext) fieldContext_Organization_networks(ctx context.Conte
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Organization_networks_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Organization_networks_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -18963,7 +18965,7 @@ func (ec *executionContext) fieldContext_Pilot_municipalities(ctx context.Contex
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Pilot_municipalities_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Pilot_municipalities_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -19007,7 +19009,7 @@ func (ec *executionContext) fieldContext_Pilot_organizations(ctx context.Context
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Pilot_organizations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Pilot_organizations_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -19051,7 +19053,7 @@ func (ec *executionContext) fieldContext_Pilot_themes(ctx context.Context, field
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Pilot_themes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Pilot_themes_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -19095,7 +19097,7 @@ func (ec *executionContext) fieldContext_Pilot_networks(ctx context.Context, fie
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Pilot_networks_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Pilot_networks_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -19203,7 +19205,7 @@ func (ec *executionContext) fieldContext_Pilot_projectOf(ctx context.Context, fi
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Pilot_projectOf_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Pilot_projectOf_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -19247,7 +19249,7 @@ func (ec *executionContext) fieldContext_Pilot_developedModels(ctx context.Conte
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Pilot_developedModels_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Pilot_developedModels_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -19667,7 +19669,7 @@ func (ec *executionContext) fieldContext_PilotStatsKey_name(ctx context.Context,
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_PilotStatsKey_name_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_PilotStatsKey_name_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -19922,7 +19924,7 @@ func (ec *executionContext) fieldContext_Post_replies(ctx context.Context, field
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Post_replies_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Post_replies_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -20163,7 +20165,7 @@ func (ec *executionContext) fieldContext_Query_node(ctx context.Context, field g
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_node_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_node_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -20207,7 +20209,7 @@ func (ec *executionContext) fieldContext_Query_nodes(ctx context.Context, field 
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_nodes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_nodes_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -20251,7 +20253,7 @@ func (ec *executionContext) fieldContext_Query_links(ctx context.Context, field 
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_links_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_links_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -20295,7 +20297,7 @@ func (ec *executionContext) fieldContext_Query_materials(ctx context.Context, fi
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_materials_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_materials_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -20339,7 +20341,7 @@ func (ec *executionContext) fieldContext_Query_municipalities(ctx context.Contex
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_municipalities_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_municipalities_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -20383,7 +20385,7 @@ func (ec *executionContext) fieldContext_Query_networks(ctx context.Context, fie
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_networks_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_networks_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -20427,7 +20429,7 @@ func (ec *executionContext) fieldContext_Query_notices(ctx context.Context, fiel
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_notices_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_notices_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -20471,7 +20473,7 @@ func (ec *executionContext) fieldContext_Query_operatingModels(ctx context.Conte
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_operatingModels_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_operatingModels_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -20515,7 +20517,7 @@ func (ec *executionContext) fieldContext_Query_organizations(ctx context.Context
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_organizations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_organizations_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -20559,7 +20561,7 @@ func (ec *executionContext) fieldContext_Query_pilots(ctx context.Context, field
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_pilots_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_pilots_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -20603,7 +20605,7 @@ func (ec *executionContext) fieldContext_Query_regions(ctx context.Context, fiel
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_regions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_regions_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -20647,7 +20649,7 @@ func (ec *executionContext) fieldContext_Query_surveys(ctx context.Context, fiel
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_surveys_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_surveys_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -20691,7 +20693,7 @@ func (ec *executionContext) fieldContext_Query_themes(ctx context.Context, field
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_themes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_themes_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -20735,7 +20737,7 @@ func (ec *executionContext) fieldContext_Query_wellbeingCounties(ctx context.Con
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_wellbeingCounties_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_wellbeingCounties_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -20779,7 +20781,7 @@ func (ec *executionContext) fieldContext_Query_workshops(ctx context.Context, fi
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_workshops_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_workshops_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -20823,7 +20825,7 @@ func (ec *executionContext) fieldContext_Query_workspaces(ctx context.Context, f
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_workspaces_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_workspaces_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -20867,7 +20869,7 @@ func (ec *executionContext) fieldContext_Query_networkGraph(ctx context.Context,
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_networkGraph_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_networkGraph_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -20911,7 +20913,7 @@ func (ec *executionContext) fieldContext_Query_neighborhood(ctx context.Context,
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_neighborhood_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_neighborhood_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -20955,7 +20957,7 @@ func (ec *executionContext) fieldContext_Query_shortestPath(ctx context.Context,
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_shortestPath_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_shortestPath_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -20999,7 +21001,7 @@ func (ec *executionContext) fieldContext_Query_centrality(ctx context.Context, f
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_centrality_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_centrality_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21043,7 +21045,7 @@ func (ec *executionContext) fieldContext_Query_communities(ctx context.Context, 
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_communities_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_communities_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21087,7 +21089,7 @@ func (ec *executionContext) fieldContext_Query_components(ctx context.Context, f
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_components_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_components_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21131,7 +21133,7 @@ func (ec *executionContext) fieldContext_Query_region(ctx context.Context, field
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_region_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_region_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21175,7 +21177,7 @@ func (ec *executionContext) fieldContext_Query_wellbeingCounty(ctx context.Conte
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_wellbeingCounty_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_wellbeingCounty_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21219,7 +21221,7 @@ func (ec *executionContext) fieldContext_Query_municipality(ctx context.Context,
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_municipality_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_municipality_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21263,7 +21265,7 @@ func (ec *executionContext) fieldContext_Query_workspace(ctx context.Context, fi
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_workspace_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_workspace_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21307,7 +21309,7 @@ func (ec *executionContext) fieldContext_Query_pilot(ctx context.Context, field 
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_pilot_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_pilot_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21351,7 +21353,7 @@ func (ec *executionContext) fieldContext_Query_network(ctx context.Context, fiel
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_network_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_network_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21395,7 +21397,7 @@ func (ec *executionContext) fieldContext_Query_theme(ctx context.Context, field 
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_theme_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_theme_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21471,7 +21473,7 @@ func (ec *executionContext) fieldContext_Query_search(ctx context.Context, field
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_search_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_search_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21515,7 +21517,7 @@ func (ec *executionContext) fieldContext_Query_pilotStats(ctx context.Context, f
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_pilotStats_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_pilotStats_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21559,7 +21561,7 @@ func (ec *executionContext) fieldContext_Query___type(ctx context.Context, field
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query___type_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query___type_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21819,7 +21821,7 @@ func (ec *executionContext) fieldContext_Region_municipalities(ctx context.Conte
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Region_municipalities_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Region_municipalities_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21863,7 +21865,7 @@ func (ec *executionContext) fieldContext_Region_wellbeingCounties(ctx context.Co
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Region_wellbeingCounties_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Region_wellbeingCounties_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21907,7 +21909,7 @@ func (ec *executionContext) fieldContext_Region_name(ctx context.Context, field 
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Region_name_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Region_name_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21951,7 +21953,7 @@ func (ec *executionContext) fieldContext_Region_pilots(ctx context.Context, fiel
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Region_pilots_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Region_pilots_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -22458,7 +22460,7 @@ func (ec *executionContext) fieldContext_Subscription_noticePosted(ctx context.C
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Subscription_noticePosted_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Subscription_noticePosted_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -23888,7 +23890,7 @@ func (ec *executionContext) fieldContext_Theme_pilots(ctx context.Context, field
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Theme_pilots_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Theme_pilots_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -23932,7 +23934,7 @@ func (ec *executionContext) fieldContext_Theme_name(ctx context.Context, field g
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Theme_name_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Theme_name_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -24242,7 +24244,7 @@ func (ec *executionContext) fieldContext_User_memberships(ctx context.Context, f
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_User_memberships_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_User_memberships_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -24786,7 +24788,7 @@ func (ec *executionContext) fieldContext_WellbeingCounty_municipalities(ctx cont
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_WellbeingCounty_municipalities_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_WellbeingCounty_municipalities_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -24830,7 +24832,7 @@ func (ec *executionContext) fieldContext_WellbeingCounty_operatingModels(ctx con
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_WellbeingCounty_operatingModels_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_WellbeingCounty_operatingModels_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -24874,7 +24876,7 @@ func (ec *executionContext) fieldContext_WellbeingCounty_name(ctx context.Contex
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_WellbeingCounty_name_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_WellbeingCounty_name_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -24918,7 +24920,7 @@ func (ec *executionContext) fieldContext_WellbeingCounty_pilots(ctx context.Cont
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_WellbeingCounty_pilots_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_WellbeingCounty_pilots_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -25430,7 +25432,7 @@ func (ec *executionContext) fieldContext_Workshop_registrations(ctx context.Cont
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Workshop_registrations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Workshop_registrations_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -26304,7 +26306,7 @@ func (ec *executionContext) fieldContext_Workspace_projects(ctx context.Context,
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Workspace_projects_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Workspace_projects_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -26380,7 +26382,7 @@ func (ec *executionContext) fieldContext_Workspace_memberships(ctx context.Conte
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Workspace_memberships_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Workspace_memberships_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -26424,7 +26426,7 @@ func (ec *executionContext) fieldContext_Workspace_discussions(ctx context.Conte
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Workspace_discussions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Workspace_discussions_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -26468,7 +26470,7 @@ func (ec *executionContext) fieldContext_Workspace_notices(ctx context.Context, 
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Workspace_notices_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Workspace_notices_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -26512,7 +26514,7 @@ func (ec *executionContext) fieldContext_Workspace_materials(ctx context.Context
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Workspace_materials_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Workspace_materials_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -26556,7 +26558,7 @@ func (ec *executionContext) fieldContext_Workspace_surveys(ctx context.Context, 
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Workspace_surveys_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Workspace_surveys_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -26600,7 +26602,7 @@ func (ec *executionContext) fieldContext_Workspace_workshops(ctx context.Context
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Workspace_workshops_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Workspace_workshops_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -26644,7 +26646,7 @@ func (ec *executionContext) fieldContext_Workspace_operatingModels(ctx context.C
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Workspace_operatingModels_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Workspace_operatingModels_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -26688,7 +26690,7 @@ func (ec *executionContext) fieldContext_Workspace_subWorkspaces(ctx context.Con
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Workspace_subWorkspaces_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Workspace_subWorkspaces_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -27237,7 +27239,7 @@ func (ec *executionContext) fieldContext___Directive_args(ctx context.Context, f
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field___Directive_args_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field___Directive_args_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -27419,7 +27421,7 @@ func (ec *executionContext) fieldContext___Field_args(ctx context.Context, field
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field___Field_args_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field___Field_args_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -27963,7 +27965,7 @@ func (ec *executionContext) fieldContext___Type_fields(ctx context.Context, fiel
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field___Type_fields_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field___Type_fields_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -28071,7 +28073,7 @@ func (ec *executionContext) fieldContext___Type_enumValues(ctx context.Context, 
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field___Type_enumValues_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field___Type_enumValues_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -28115,7 +28117,7 @@ func (ec *executionContext) fieldContext___Type_inputFields(ctx context.Context,
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field___Type_inputFields_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field___Type_inputFields_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -45404,7 +45406,7 @@ func (ec *executionContext) _SearchResult(ctx context.Context, sel ast.Selection
 var adoptionImplementors = []string{"Adoption", "Node"}
 
 func (ec *executionContext) _Adoption(ctx context.Context, sel ast.SelectionSet, obj *ent.Adoption) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, adoptionImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, adoptionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -45486,7 +45488,7 @@ func (ec *executionContext) _Adoption(ctx context.Context, sel ast.SelectionSet,
 var adoptionConnectionImplementors = []string{"AdoptionConnection"}
 
 func (ec *executionContext) _AdoptionConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.AdoptionConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, adoptionConnectionImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, adoptionConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -45534,7 +45536,7 @@ func (ec *executionContext) _AdoptionConnection(ctx context.Context, sel ast.Sel
 var adoptionEdgeImplementors = []string{"AdoptionEdge"}
 
 func (ec *executionContext) _AdoptionEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.AdoptionEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, adoptionEdgeImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, adoptionEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -45572,7 +45574,7 @@ func (ec *executionContext) _AdoptionEdge(ctx context.Context, sel ast.Selection
 var authPayloadImplementors = []string{"AuthPayload"}
 
 func (ec *executionContext) _AuthPayload(ctx context.Context, sel ast.SelectionSet, obj *model.AuthPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, authPayloadImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, authPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -45615,7 +45617,7 @@ func (ec *executionContext) _AuthPayload(ctx context.Context, sel ast.SelectionS
 var centralityImplementors = []string{"Centrality"}
 
 func (ec *executionContext) _Centrality(ctx context.Context, sel ast.SelectionSet, obj *model.Centrality) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, centralityImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, centralityImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -45663,7 +45665,7 @@ func (ec *executionContext) _Centrality(ctx context.Context, sel ast.SelectionSe
 var centralityScoreImplementors = []string{"CentralityScore"}
 
 func (ec *executionContext) _CentralityScore(ctx context.Context, sel ast.SelectionSet, obj *model.CentralityScore) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, centralityScoreImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, centralityScoreImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -45706,7 +45708,7 @@ func (ec *executionContext) _CentralityScore(ctx context.Context, sel ast.Select
 var discussionImplementors = []string{"Discussion", "Node", "SearchResult"}
 
 func (ec *executionContext) _Discussion(ctx context.Context, sel ast.SelectionSet, obj *ent.Discussion) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, discussionImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, discussionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -45798,7 +45800,7 @@ func (ec *executionContext) _Discussion(ctx context.Context, sel ast.SelectionSe
 var discussionConnectionImplementors = []string{"DiscussionConnection"}
 
 func (ec *executionContext) _DiscussionConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.DiscussionConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, discussionConnectionImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, discussionConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -45846,7 +45848,7 @@ func (ec *executionContext) _DiscussionConnection(ctx context.Context, sel ast.S
 var discussionEdgeImplementors = []string{"DiscussionEdge"}
 
 func (ec *executionContext) _DiscussionEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.DiscussionEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, discussionEdgeImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, discussionEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -45884,7 +45886,7 @@ func (ec *executionContext) _DiscussionEdge(ctx context.Context, sel ast.Selecti
 var graphAttributeImplementors = []string{"GraphAttribute"}
 
 func (ec *executionContext) _GraphAttribute(ctx context.Context, sel ast.SelectionSet, obj *model.GraphAttribute) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, graphAttributeImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, graphAttributeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -45922,7 +45924,7 @@ func (ec *executionContext) _GraphAttribute(ctx context.Context, sel ast.Selecti
 var graphCommunitiesImplementors = []string{"GraphCommunities"}
 
 func (ec *executionContext) _GraphCommunities(ctx context.Context, sel ast.SelectionSet, obj *model.GraphCommunities) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, graphCommunitiesImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, graphCommunitiesImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -45960,7 +45962,7 @@ func (ec *executionContext) _GraphCommunities(ctx context.Context, sel ast.Selec
 var graphCommunityImplementors = []string{"GraphCommunity"}
 
 func (ec *executionContext) _GraphCommunity(ctx context.Context, sel ast.SelectionSet, obj *model.GraphCommunity) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, graphCommunityImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, graphCommunityImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -45998,7 +46000,7 @@ func (ec *executionContext) _GraphCommunity(ctx context.Context, sel ast.Selecti
 var graphComponentImplementors = []string{"GraphComponent"}
 
 func (ec *executionContext) _GraphComponent(ctx context.Context, sel ast.SelectionSet, obj *model.GraphComponent) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, graphComponentImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, graphComponentImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -46036,7 +46038,7 @@ func (ec *executionContext) _GraphComponent(ctx context.Context, sel ast.Selecti
 var graphEdgeImplementors = []string{"GraphEdge"}
 
 func (ec *executionContext) _GraphEdge(ctx context.Context, sel ast.SelectionSet, obj *model.GraphEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, graphEdgeImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, graphEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -46099,7 +46101,7 @@ func (ec *executionContext) _GraphEdge(ctx context.Context, sel ast.SelectionSet
 var graphNodeImplementors = []string{"GraphNode"}
 
 func (ec *executionContext) _GraphNode(ctx context.Context, sel ast.SelectionSet, obj *model.GraphNode) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, graphNodeImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, graphNodeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -46147,7 +46149,7 @@ func (ec *executionContext) _GraphNode(ctx context.Context, sel ast.SelectionSet
 var graphPathImplementors = []string{"GraphPath"}
 
 func (ec *executionContext) _GraphPath(ctx context.Context, sel ast.SelectionSet, obj *model.GraphPath) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, graphPathImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, graphPathImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -46190,7 +46192,7 @@ func (ec *executionContext) _GraphPath(ctx context.Context, sel ast.SelectionSet
 var linkImplementors = []string{"Link", "Node"}
 
 func (ec *executionContext) _Link(ctx context.Context, sel ast.SelectionSet, obj *ent.Link) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, linkImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, linkImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -46281,7 +46283,7 @@ func (ec *executionContext) _Link(ctx context.Context, sel ast.SelectionSet, obj
 var linkConnectionImplementors = []string{"LinkConnection"}
 
 func (ec *executionContext) _LinkConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.LinkConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, linkConnectionImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, linkConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -46329,7 +46331,7 @@ func (ec *executionContext) _LinkConnection(ctx context.Context, sel ast.Selecti
 var linkEdgeImplementors = []string{"LinkEdge"}
 
 func (ec *executionContext) _LinkEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.LinkEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, linkEdgeImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, linkEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -46367,7 +46369,7 @@ func (ec *executionContext) _LinkEdge(ctx context.Context, sel ast.SelectionSet,
 var materialImplementors = []string{"Material", "Node"}
 
 func (ec *executionContext) _Material(ctx context.Context, sel ast.SelectionSet, obj *ent.Material) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, materialImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, materialImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -46447,7 +46449,7 @@ func (ec *executionContext) _Material(ctx context.Context, sel ast.SelectionSet,
 var materialConnectionImplementors = []string{"MaterialConnection"}
 
 func (ec *executionContext) _MaterialConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.MaterialConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, materialConnectionImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, materialConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -46495,7 +46497,7 @@ func (ec *executionContext) _MaterialConnection(ctx context.Context, sel ast.Sel
 var materialEdgeImplementors = []string{"MaterialEdge"}
 
 func (ec *executionContext) _MaterialEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.MaterialEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, materialEdgeImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, materialEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -46533,7 +46535,7 @@ func (ec *executionContext) _MaterialEdge(ctx context.Context, sel ast.Selection
 var membershipImplementors = []string{"Membership", "Node"}
 
 func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSet, obj *ent.Membership) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, membershipImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, membershipImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -46588,7 +46590,7 @@ func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSe
 var membershipConnectionImplementors = []string{"MembershipConnection"}
 
 func (ec *executionContext) _MembershipConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.MembershipConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, membershipConnectionImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, membershipConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -46636,7 +46638,7 @@ func (ec *executionContext) _MembershipConnection(ctx context.Context, sel ast.S
 var membershipEdgeImplementors = []string{"MembershipEdge"}
 
 func (ec *executionContext) _MembershipEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.MembershipEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, membershipEdgeImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, membershipEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -46674,7 +46676,7 @@ func (ec *executionContext) _MembershipEdge(ctx context.Context, sel ast.Selecti
 var municipalityImplementors = []string{"Municipality", "Node", "SearchResult"}
 
 func (ec *executionContext) _Municipality(ctx context.Context, sel ast.SelectionSet, obj *ent.Municipality) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, municipalityImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, municipalityImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -46820,7 +46822,7 @@ func (ec *executionContext) _Municipality(ctx context.Context, sel ast.Selection
 var municipalityConnectionImplementors = []string{"MunicipalityConnection"}
 
 func (ec *executionContext) _MunicipalityConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.MunicipalityConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, municipalityConnectionImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, municipalityConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -46868,7 +46870,7 @@ func (ec *executionContext) _MunicipalityConnection(ctx context.Context, sel ast
 var municipalityEdgeImplementors = []string{"MunicipalityEdge"}
 
 func (ec *executionContext) _MunicipalityEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.MunicipalityEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, municipalityEdgeImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, municipalityEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -46906,7 +46908,7 @@ func (ec *executionContext) _MunicipalityEdge(ctx context.Context, sel ast.Selec
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, mutationImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, mutationImplementors)
 	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
 		Object: "Mutation",
 	})
@@ -47180,7 +47182,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 var networkImplementors = []string{"Network", "Node", "SearchResult"}
 
 func (ec *executionContext) _Network(ctx context.Context, sel ast.SelectionSet, obj *ent.Network) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, networkImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, networkImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -47300,7 +47302,7 @@ func (ec *executionContext) _Network(ctx context.Context, sel ast.SelectionSet, 
 var networkConnectionImplementors = []string{"NetworkConnection"}
 
 func (ec *executionContext) _NetworkConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.NetworkConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, networkConnectionImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, networkConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -47348,7 +47350,7 @@ func (ec *executionContext) _NetworkConnection(ctx context.Context, sel ast.Sele
 var networkEdgeImplementors = []string{"NetworkEdge"}
 
 func (ec *executionContext) _NetworkEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.NetworkEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, networkEdgeImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, networkEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -47386,7 +47388,7 @@ func (ec *executionContext) _NetworkEdge(ctx context.Context, sel ast.SelectionS
 var networkGraphImplementors = []string{"NetworkGraph"}
 
 func (ec *executionContext) _NetworkGraph(ctx context.Context, sel ast.SelectionSet, obj *model.NetworkGraph) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, networkGraphImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, networkGraphImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -47434,7 +47436,7 @@ func (ec *executionContext) _NetworkGraph(ctx context.Context, sel ast.Selection
 var noticeImplementors = []string{"Notice", "Node", "SearchResult"}
 
 func (ec *executionContext) _Notice(ctx context.Context, sel ast.SelectionSet, obj *ent.Notice) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, noticeImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, noticeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -47520,7 +47522,7 @@ func (ec *executionContext) _Notice(ctx context.Context, sel ast.SelectionSet, o
 var noticeConnectionImplementors = []string{"NoticeConnection"}
 
 func (ec *executionContext) _NoticeConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.NoticeConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, noticeConnectionImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, noticeConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -47568,7 +47570,7 @@ func (ec *executionContext) _NoticeConnection(ctx context.Context, sel ast.Selec
 var noticeEdgeImplementors = []string{"NoticeEdge"}
 
 func (ec *executionContext) _NoticeEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.NoticeEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, noticeEdgeImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, noticeEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -47606,7 +47608,7 @@ func (ec *executionContext) _NoticeEdge(ctx context.Context, sel ast.SelectionSe
 var operatingModelImplementors = []string{"OperatingModel", "Node"}
 
 func (ec *executionContext) _OperatingModel(ctx context.Context, sel ast.SelectionSet, obj *ent.OperatingModel) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, operatingModelImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, operatingModelImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -47737,7 +47739,7 @@ func (ec *executionContext) _OperatingModel(ctx context.Context, sel ast.Selecti
 var operatingModelConnectionImplementors = []string{"OperatingModelConnection"}
 
 func (ec *executionContext) _OperatingModelConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.OperatingModelConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, operatingModelConnectionImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, operatingModelConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -47785,7 +47787,7 @@ func (ec *executionContext) _OperatingModelConnection(ctx context.Context, sel a
 var operatingModelEdgeImplementors = []string{"OperatingModelEdge"}
 
 func (ec *executionContext) _OperatingModelEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.OperatingModelEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, operatingModelEdgeImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, operatingModelEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -47823,7 +47825,7 @@ func (ec *executionContext) _OperatingModelEdge(ctx context.Context, sel ast.Sel
 var organizationImplementors = []string{"Organization", "Node", "SearchResult"}
 
 func (ec *executionContext) _Organization(ctx context.Context, sel ast.SelectionSet, obj *ent.Organization) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, organizationImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, organizationImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -47909,7 +47911,7 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 var organizationConnectionImplementors = []string{"OrganizationConnection"}
 
 func (ec *executionContext) _OrganizationConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.OrganizationConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, organizationConnectionImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, organizationConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -47957,7 +47959,7 @@ func (ec *executionContext) _OrganizationConnection(ctx context.Context, sel ast
 var organizationEdgeImplementors = []string{"OrganizationEdge"}
 
 func (ec *executionContext) _OrganizationEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.OrganizationEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, organizationEdgeImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, organizationEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -47995,7 +47997,7 @@ func (ec *executionContext) _OrganizationEdge(ctx context.Context, sel ast.Selec
 var pageInfoImplementors = []string{"PageInfo"}
 
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *entgql.PageInfo[int]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, pageInfoImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, pageInfoImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -48043,7 +48045,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 var pilotImplementors = []string{"Pilot", "Node", "SearchResult"}
 
 func (ec *executionContext) _Pilot(ctx context.Context, sel ast.SelectionSet, obj *ent.Pilot) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, pilotImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, pilotImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -48190,7 +48192,7 @@ func (ec *executionContext) _Pilot(ctx context.Context, sel ast.SelectionSet, ob
 var pilotConnectionImplementors = []string{"PilotConnection"}
 
 func (ec *executionContext) _PilotConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.PilotConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, pilotConnectionImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, pilotConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -48238,7 +48240,7 @@ func (ec *executionContext) _PilotConnection(ctx context.Context, sel ast.Select
 var pilotEdgeImplementors = []string{"PilotEdge"}
 
 func (ec *executionContext) _PilotEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.PilotEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, pilotEdgeImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, pilotEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -48276,7 +48278,7 @@ func (ec *executionContext) _PilotEdge(ctx context.Context, sel ast.SelectionSet
 var pilotStatsImplementors = []string{"PilotStats"}
 
 func (ec *executionContext) _PilotStats(ctx context.Context, sel ast.SelectionSet, obj *analytics.Stats) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, pilotStatsImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, pilotStatsImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -48314,7 +48316,7 @@ func (ec *executionContext) _PilotStats(ctx context.Context, sel ast.SelectionSe
 var pilotStatsBucketImplementors = []string{"PilotStatsBucket"}
 
 func (ec *executionContext) _PilotStatsBucket(ctx context.Context, sel ast.SelectionSet, obj *analytics.Bucket) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, pilotStatsBucketImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, pilotStatsBucketImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -48362,7 +48364,7 @@ func (ec *executionContext) _PilotStatsBucket(ctx context.Context, sel ast.Selec
 var pilotStatsKeyImplementors = []string{"PilotStatsKey"}
 
 func (ec *executionContext) _PilotStatsKey(ctx context.Context, sel ast.SelectionSet, obj *analytics.Key) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, pilotStatsKeyImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, pilotStatsKeyImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -48406,7 +48408,7 @@ func (ec *executionContext) _PilotStatsKey(ctx context.Context, sel ast.Selectio
 var postImplementors = []string{"Post", "Node"}
 
 func (ec *executionContext) _Post(ctx context.Context, sel ast.SelectionSet, obj *ent.Post) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, postImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, postImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -48489,7 +48491,7 @@ func (ec *executionContext) _Post(ctx context.Context, sel ast.SelectionSet, obj
 var postConnectionImplementors = []string{"PostConnection"}
 
 func (ec *executionContext) _PostConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.PostConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, postConnectionImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, postConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -48537,7 +48539,7 @@ func (ec *executionContext) _PostConnection(ctx context.Context, sel ast.Selecti
 var postEdgeImplementors = []string{"PostEdge"}
 
 func (ec *executionContext) _PostEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.PostEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, postEdgeImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, postEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -48575,7 +48577,7 @@ func (ec *executionContext) _PostEdge(ctx context.Context, sel ast.SelectionSet,
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, queryImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, queryImplementors)
 	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
 		Object: "Query",
 	})
@@ -48817,7 +48819,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 var regionImplementors = []string{"Region", "Node", "SearchResult"}
 
 func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, obj *ent.Region) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, regionImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, regionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -48909,7 +48911,7 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 var regionConnectionImplementors = []string{"RegionConnection"}
 
 func (ec *executionContext) _RegionConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.RegionConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, regionConnectionImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, regionConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -48957,7 +48959,7 @@ func (ec *executionContext) _RegionConnection(ctx context.Context, sel ast.Selec
 var regionEdgeImplementors = []string{"RegionEdge"}
 
 func (ec *executionContext) _RegionEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.RegionEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, regionEdgeImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, regionEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -48995,7 +48997,7 @@ func (ec *executionContext) _RegionEdge(ctx context.Context, sel ast.SelectionSe
 var searchHighlightImplementors = []string{"SearchHighlight"}
 
 func (ec *executionContext) _SearchHighlight(ctx context.Context, sel ast.SelectionSet, obj *model.SearchHighlight) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, searchHighlightImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, searchHighlightImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -49033,7 +49035,7 @@ func (ec *executionContext) _SearchHighlight(ctx context.Context, sel ast.Select
 var searchResultConnectionImplementors = []string{"SearchResultConnection"}
 
 func (ec *executionContext) _SearchResultConnection(ctx context.Context, sel ast.SelectionSet, obj *model.SearchResultConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, searchResultConnectionImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, searchResultConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -49081,7 +49083,7 @@ func (ec *executionContext) _SearchResultConnection(ctx context.Context, sel ast
 var searchResultEdgeImplementors = []string{"SearchResultEdge"}
 
 func (ec *executionContext) _SearchResultEdge(ctx context.Context, sel ast.SelectionSet, obj *model.SearchResultEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, searchResultEdgeImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, searchResultEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -49124,7 +49126,7 @@ func (ec *executionContext) _SearchResultEdge(ctx context.Context, sel ast.Selec
 var searchSnippetImplementors = []string{"SearchSnippet"}
 
 func (ec *executionContext) _SearchSnippet(ctx context.Context, sel ast.SelectionSet, obj *model.SearchSnippet) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, searchSnippetImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, searchSnippetImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -49162,7 +49164,7 @@ func (ec *executionContext) _SearchSnippet(ctx context.Context, sel ast.Selectio
 var subscriptionImplementors = []string{"Subscription"}
 
 func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, subscriptionImplementors)
 	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
 		Object: "Subscription",
 	})
@@ -49182,7 +49184,7 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 var surveyImplementors = []string{"Survey", "Node"}
 
 func (ec *executionContext) _Survey(ctx context.Context, sel ast.SelectionSet, obj *ent.Survey) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, surveyImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, surveyImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -49302,7 +49304,7 @@ func (ec *executionContext) _Survey(ctx context.Context, sel ast.SelectionSet, o
 var surveyAnswerImplementors = []string{"SurveyAnswer"}
 
 func (ec *executionContext) _SurveyAnswer(ctx context.Context, sel ast.SelectionSet, obj *questionnaire.Answer) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, surveyAnswerImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, surveyAnswerImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -49350,7 +49352,7 @@ func (ec *executionContext) _SurveyAnswer(ctx context.Context, sel ast.Selection
 var surveyChoiceCountImplementors = []string{"SurveyChoiceCount"}
 
 func (ec *executionContext) _SurveyChoiceCount(ctx context.Context, sel ast.SelectionSet, obj *questionnaire.ChoiceCount) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, surveyChoiceCountImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, surveyChoiceCountImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -49388,7 +49390,7 @@ func (ec *executionContext) _SurveyChoiceCount(ctx context.Context, sel ast.Sele
 var surveyConnectionImplementors = []string{"SurveyConnection"}
 
 func (ec *executionContext) _SurveyConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.SurveyConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, surveyConnectionImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, surveyConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -49436,7 +49438,7 @@ func (ec *executionContext) _SurveyConnection(ctx context.Context, sel ast.Selec
 var surveyEdgeImplementors = []string{"SurveyEdge"}
 
 func (ec *executionContext) _SurveyEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.SurveyEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, surveyEdgeImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, surveyEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -49474,7 +49476,7 @@ func (ec *executionContext) _SurveyEdge(ctx context.Context, sel ast.SelectionSe
 var surveyQuestionImplementors = []string{"SurveyQuestion"}
 
 func (ec *executionContext) _SurveyQuestion(ctx context.Context, sel ast.SelectionSet, obj *questionnaire.Question) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, surveyQuestionImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, surveyQuestionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -49527,7 +49529,7 @@ func (ec *executionContext) _SurveyQuestion(ctx context.Context, sel ast.Selecti
 var surveyQuestionResultImplementors = []string{"SurveyQuestionResult"}
 
 func (ec *executionContext) _SurveyQuestionResult(ctx context.Context, sel ast.SelectionSet, obj *questionnaire.Result) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, surveyQuestionResultImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, surveyQuestionResultImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -49585,7 +49587,7 @@ func (ec *executionContext) _SurveyQuestionResult(ctx context.Context, sel ast.S
 var surveyResponseImplementors = []string{"SurveyResponse", "Node"}
 
 func (ec *executionContext) _SurveyResponse(ctx context.Context, sel ast.SelectionSet, obj *ent.SurveyResponse) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, surveyResponseImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, surveyResponseImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -49640,7 +49642,7 @@ func (ec *executionContext) _SurveyResponse(ctx context.Context, sel ast.Selecti
 var surveyResultsImplementors = []string{"SurveyResults"}
 
 func (ec *executionContext) _SurveyResults(ctx context.Context, sel ast.SelectionSet, obj *questionnaire.Results) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, surveyResultsImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, surveyResultsImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -49678,7 +49680,7 @@ func (ec *executionContext) _SurveyResults(ctx context.Context, sel ast.Selectio
 var surveyScaleCountImplementors = []string{"SurveyScaleCount"}
 
 func (ec *executionContext) _SurveyScaleCount(ctx context.Context, sel ast.SelectionSet, obj *questionnaire.ScaleCount) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, surveyScaleCountImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, surveyScaleCountImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -49716,7 +49718,7 @@ func (ec *executionContext) _SurveyScaleCount(ctx context.Context, sel ast.Selec
 var themeImplementors = []string{"Theme", "Node", "SearchResult"}
 
 func (ec *executionContext) _Theme(ctx context.Context, sel ast.SelectionSet, obj *ent.Theme) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, themeImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, themeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -49781,7 +49783,7 @@ func (ec *executionContext) _Theme(ctx context.Context, sel ast.SelectionSet, ob
 var themeConnectionImplementors = []string{"ThemeConnection"}
 
 func (ec *executionContext) _ThemeConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.ThemeConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, themeConnectionImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, themeConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -49829,7 +49831,7 @@ func (ec *executionContext) _ThemeConnection(ctx context.Context, sel ast.Select
 var themeEdgeImplementors = []string{"ThemeEdge"}
 
 func (ec *executionContext) _ThemeEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.ThemeEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, themeEdgeImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, themeEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -49867,7 +49869,7 @@ func (ec *executionContext) _ThemeEdge(ctx context.Context, sel ast.SelectionSet
 var userImplementors = []string{"User", "Node"}
 
 func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj *ent.User) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, userImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, userImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -49945,7 +49947,7 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 var userConnectionImplementors = []string{"UserConnection"}
 
 func (ec *executionContext) _UserConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.UserConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, userConnectionImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, userConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -49993,7 +49995,7 @@ func (ec *executionContext) _UserConnection(ctx context.Context, sel ast.Selecti
 var userEdgeImplementors = []string{"UserEdge"}
 
 func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.UserEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, userEdgeImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, userEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -50031,7 +50033,7 @@ func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet,
 var wellbeingCountyImplementors = []string{"WellbeingCounty", "Node", "SearchResult"}
 
 func (ec *executionContext) _WellbeingCounty(ctx context.Context, sel ast.SelectionSet, obj *ent.WellbeingCounty) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, wellbeingCountyImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, wellbeingCountyImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -50129,7 +50131,7 @@ func (ec *executionContext) _WellbeingCounty(ctx context.Context, sel ast.Select
 var wellbeingCountyConnectionImplementors = []string{"WellbeingCountyConnection"}
 
 func (ec *executionContext) _WellbeingCountyConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.WellbeingCountyConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, wellbeingCountyConnectionImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, wellbeingCountyConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -50177,7 +50179,7 @@ func (ec *executionContext) _WellbeingCountyConnection(ctx context.Context, sel 
 var wellbeingCountyEdgeImplementors = []string{"WellbeingCountyEdge"}
 
 func (ec *executionContext) _WellbeingCountyEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.WellbeingCountyEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, wellbeingCountyEdgeImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, wellbeingCountyEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -50215,7 +50217,7 @@ func (ec *executionContext) _WellbeingCountyEdge(ctx context.Context, sel ast.Se
 var workshopImplementors = []string{"Workshop", "Node"}
 
 func (ec *executionContext) _Workshop(ctx context.Context, sel ast.SelectionSet, obj *ent.Workshop) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, workshopImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, workshopImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -50335,7 +50337,7 @@ func (ec *executionContext) _Workshop(ctx context.Context, sel ast.SelectionSet,
 var workshopConnectionImplementors = []string{"WorkshopConnection"}
 
 func (ec *executionContext) _WorkshopConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.WorkshopConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, workshopConnectionImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, workshopConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -50383,7 +50385,7 @@ func (ec *executionContext) _WorkshopConnection(ctx context.Context, sel ast.Sel
 var workshopEdgeImplementors = []string{"WorkshopEdge"}
 
 func (ec *executionContext) _WorkshopEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.WorkshopEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, workshopEdgeImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, workshopEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -50421,7 +50423,7 @@ func (ec *executionContext) _WorkshopEdge(ctx context.Context, sel ast.Selection
 var workshopRegistrationImplementors = []string{"WorkshopRegistration", "Node"}
 
 func (ec *executionContext) _WorkshopRegistration(ctx context.Context, sel ast.SelectionSet, obj *ent.WorkshopRegistration) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, workshopRegistrationImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, workshopRegistrationImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -50482,7 +50484,7 @@ func (ec *executionContext) _WorkshopRegistration(ctx context.Context, sel ast.S
 var workshopRegistrationConnectionImplementors = []string{"WorkshopRegistrationConnection"}
 
 func (ec *executionContext) _WorkshopRegistrationConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.WorkshopRegistrationConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, workshopRegistrationConnectionImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, workshopRegistrationConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -50530,7 +50532,7 @@ func (ec *executionContext) _WorkshopRegistrationConnection(ctx context.Context,
 var workshopRegistrationEdgeImplementors = []string{"WorkshopRegistrationEdge"}
 
 func (ec *executionContext) _WorkshopRegistrationEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.WorkshopRegistrationEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, workshopRegistrationEdgeImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, workshopRegistrationEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -50568,7 +50570,7 @@ func (ec *executionContext) _WorkshopRegistrationEdge(ctx context.Context, sel a
 var workspaceImplementors = []string{"Workspace", "Node", "SearchResult"}
 
 func (ec *executionContext) _Workspace(ctx context.Context, sel ast.SelectionSet, obj *ent.Workspace) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, workspaceImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, workspaceImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -50709,7 +50711,7 @@ func (ec *executionContext) _Workspace(ctx context.Context, sel ast.SelectionSet
 var workspaceConnectionImplementors = []string{"WorkspaceConnection"}
 
 func (ec *executionContext) _WorkspaceConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.WorkspaceConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, workspaceConnectionImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, workspaceConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -50757,7 +50759,7 @@ func (ec *executionContext) _WorkspaceConnection(ctx context.Context, sel ast.Se
 var workspaceEdgeImplementors = []string{"WorkspaceEdge"}
 
 func (ec *executionContext) _WorkspaceEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.WorkspaceEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, workspaceEdgeImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, workspaceEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -50795,7 +50797,7 @@ func (ec *executionContext) _WorkspaceEdge(ctx context.Context, sel ast.Selectio
 var workspaceSummaryImplementors = []string{"WorkspaceSummary"}
 
 func (ec *executionContext) _WorkspaceSummary(ctx context.Context, sel ast.SelectionSet, obj *model.WorkspaceSummary) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, workspaceSummaryImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, workspaceSummaryImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -50868,7 +50870,7 @@ func (ec *executionContext) _WorkspaceSummary(ctx context.Context, sel ast.Selec
 var __DirectiveImplementors = []string{"__Directive"}
 
 func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionSet, obj *introspection.Directive) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __DirectiveImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, __DirectiveImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -50921,7 +50923,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 var __EnumValueImplementors = []string{"__EnumValue"}
 
 func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.EnumValue) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __EnumValueImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, __EnumValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -50969,7 +50971,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 var __FieldImplementors = []string{"__Field"}
 
 func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, obj *introspection.Field) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __FieldImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, __FieldImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -51027,7 +51029,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 var __InputValueImplementors = []string{"__InputValue"}
 
 func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.InputValue) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __InputValueImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, __InputValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -51085,7 +51087,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 var __SchemaImplementors = []string{"__Schema"}
 
 func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet, obj *introspection.Schema) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __SchemaImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, __SchemaImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
@@ -51143,7 +51145,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 var __TypeImplementors = []string{"__Type"}
 
 func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, obj *introspection.Type) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __TypeImplementors)
+	fields := ec.once.collectFields(ec.OperationContext, sel, __TypeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
