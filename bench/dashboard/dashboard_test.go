@@ -48,22 +48,7 @@ func BenchmarkDashboard(b *testing.B) {
 			if err := load(ctx, db); err != nil {
 				b.Fatal(err)
 			}
-			accounts, err := auth.NewService(db.Client, 0, nil)
-			if err != nil {
-				b.Fatal(err)
-			}
-			h := server.NewHandler(db, server.Options{Accounts: accounts})
-			body, _ := json.Marshal(map[string]any{"query": dashboardQuery, "variables": map[string]any{"n": first}})
-			serve := func() []byte {
-				req := httptest.NewRequest(http.MethodPost, "/query", bytes.NewReader(body))
-				req.Header.Set("Content-Type", "application/json")
-				rec := httptest.NewRecorder()
-				h.ServeHTTP(rec, req)
-				if rec.Code != http.StatusOK || bytes.HasPrefix(rec.Body.Bytes(), []byte(`{"errors"`)) {
-					b.Fatalf("HTTP %d: %.300s", rec.Code, rec.Body.Bytes())
-				}
-				return rec.Body.Bytes()
-			}
+			serve := serveQuery(b, db, dashboardQuery, map[string]any{"n": first})
 			raw := rawQueries{db: db.SQL, dialect: db.Dialect}
 			checkSame(b, serve(), raw, first)
 
@@ -163,5 +148,27 @@ func checkSame(b *testing.B, served []byte, raw rawQueries, first int) {
 				sp.Title, len(sp.Municipalities.Nodes), sp.Municipalities.TotalCount, sp.Networks.TotalCount,
 				rp.Title, len(rp.Municipalities.Nodes), rp.Municipalities.TotalCount, rp.Networks.TotalCount)
 		}
+	}
+}
+
+// serveQuery is the real handler (response cache off) answering one query: it
+// returns the answer's bytes and fails b on an HTTP error or any GraphQL
+// error.
+func serveQuery(b *testing.B, db *database.DB, query string, variables map[string]any) func() []byte {
+	accounts, err := auth.NewService(db.Client, 0, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := server.NewHandler(db, server.Options{Accounts: accounts})
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": variables})
+	return func() []byte {
+		req := httptest.NewRequest(http.MethodPost, "/query", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK || bytes.HasPrefix(rec.Body.Bytes(), []byte(`{"errors"`)) {
+			b.Fatalf("HTTP %d: %.300s", rec.Code, rec.Body.Bytes())
+		}
+		return rec.Body.Bytes()
 	}
 }

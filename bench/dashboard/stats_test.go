@@ -1,18 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"testing"
 
 	"kokeilu/internal/analytics"
 	"kokeilu/internal/auth"
-	"kokeilu/internal/server"
 	"kokeilu/internal/testdb"
 )
 
@@ -35,22 +31,7 @@ func BenchmarkPilotStats(b *testing.B) {
 			if err := load(ctx, db); err != nil {
 				b.Fatal(err)
 			}
-			accounts, err := auth.NewService(db.Client, 0, nil)
-			if err != nil {
-				b.Fatal(err)
-			}
-			h := server.NewHandler(db, server.Options{Accounts: accounts})
-			body, _ := json.Marshal(map[string]any{"query": query, "variables": map[string]any{"g": dims}})
-			serve := func() []byte {
-				req := httptest.NewRequest(http.MethodPost, "/query", bytes.NewReader(body))
-				req.Header.Set("Content-Type", "application/json")
-				rec := httptest.NewRecorder()
-				h.ServeHTTP(rec, req)
-				if rec.Code != http.StatusOK || bytes.HasPrefix(rec.Body.Bytes(), []byte(`{"errors"`)) {
-					b.Fatalf("HTTP %d: %.300s", rec.Code, rec.Body.Bytes())
-				}
-				return rec.Body.Bytes()
-			}
+			serve := serveQuery(b, db, query, map[string]any{"g": dims})
 			count := func() *analytics.Stats {
 				s, err := analytics.Count(auth.System(ctx), db.Client, nil, dims, true)
 				if err != nil {
