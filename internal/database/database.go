@@ -92,6 +92,8 @@ func OpenWith(ctx context.Context, dsn string, settings Settings, wrap ...Option
 		if settings.MaxConns <= 0 {
 			settings.MaxConns = 20
 		}
+		// Start-up holds one connection for its lock and works on another.
+		settings.MaxConns = max(settings.MaxConns, 2)
 		sqlDB.SetMaxOpenConns(settings.MaxConns)
 		sqlDB.SetMaxIdleConns(settings.MaxConns)
 		// Connections that saw an outage are replaced, not reused forever.
@@ -113,24 +115,7 @@ func OpenWith(ctx context.Context, dsn string, settings Settings, wrap ...Option
 	if dialectName == dialect.Postgres {
 		db.Client.Use(lockTrees)
 	}
-	if err := db.migrate(ctx, plain); err != nil {
-		db.Close()
-		return nil, err
-	}
-	// Rows written before a sort-key column existed get their keys.
-	if err := sortkey.Backfill(ctx, drv, migrate.Tables); err != nil {
-		db.Close()
-		return nil, err
-	}
-	// Pilots written before the kept counts existed (or by a bulk load
-	// that stopped short) get theirs.
-	if err := analytics.Backfill(ctx, db.Client); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("pilot stats backfill: %w", err)
-	}
-	// The search index lives beside ent's schema: created (and filled
-	// with existing rows) after the migrations, kept current by hooks.
-	if err := db.Search.Install(ctx, db.Client); err != nil {
+	if err := db.startUp(ctx, plain); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -166,19 +151,43 @@ func pingIdle(ctx context.Context, p stdlib.ShouldPingParams) bool {
 	return false
 }
 
-// migrate brings the schema up to date: the embedded SQLite file is
-// auto-migrated by ent; PostgreSQL, shared by instances, applies the
-// committed versioned migrations. ent's SQLite migration wants the driver's
-// own rows (plain: the driver without wrappers).
-func (db *DB) migrate(ctx context.Context, plain dialect.Driver) error {
+// startUp brings the schema up to date and fills what it leaves empty. The
+// embedded SQLite file is auto-migrated by ent (which wants the driver's
+// own rows: plain, the driver without wrappers); PostgreSQL, shared by
+// instances, applies the committed versioned migrations, and does all of
+// it under the migration lock, so instances starting together never fill
+// the same rows at once.
+func (db *DB) startUp(ctx context.Context, plain dialect.Driver) error {
 	IndexForeignKeys()
 	if db.Dialect == dialect.Postgres {
-		return ApplyMigrations(ctx, db.SQL)
+		conn, release, err := startUpLock(ctx, db.SQL)
+		if err != nil {
+			return err
+		}
+		defer release()
+		if err := applyMigrations(ctx, conn); err != nil {
+			return err
+		}
+	} else {
+		if err := ent.NewClient(ent.Driver(plain)).Schema.Create(ctx); err != nil {
+			return fmt.Errorf("create schema: %w", err)
+		}
+		if err := migrateSQLiteData(ctx, db.Driver); err != nil {
+			return err
+		}
 	}
-	if err := ent.NewClient(ent.Driver(plain)).Schema.Create(ctx); err != nil {
-		return fmt.Errorf("create schema: %w", err)
+	// Rows written before a sort-key column existed get their keys.
+	if err := sortkey.Backfill(ctx, db.Driver, migrate.Tables); err != nil {
+		return err
 	}
-	return migrateSQLiteData(ctx, db.Driver)
+	// Pilots written before the kept counts existed (or by a bulk load
+	// that stopped short) get theirs.
+	if err := analytics.Backfill(ctx, db.Client); err != nil {
+		return fmt.Errorf("pilot stats backfill: %w", err)
+	}
+	// The search index lives beside ent's schema: created (and filled
+	// with existing rows) after the migrations, kept current by hooks.
+	return db.Search.Install(ctx, db.Client)
 }
 
 // IndexForeignKeys adds to ent's table definitions an index on every

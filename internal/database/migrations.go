@@ -18,9 +18,10 @@ import (
 	"entgo.io/ent/dialect/sql/schema"
 )
 
-// migrationLock is the advisory lock under which an instance migrates:
-// instances starting together take turns, and the later ones find nothing
-// left to do.
+// migrationLock is the advisory lock under which an instance migrates and
+// fills what the migrations leave empty (sort keys, kept counts, the search
+// index): instances starting together take turns, and the later ones find
+// nothing left to do.
 const migrationLock = 7274_0001
 
 // revisionsTable records the applied migrations, in a schema of its own so
@@ -30,19 +31,27 @@ const (
 	revisionsTable  = revisionsSchema + ".revisions"
 )
 
-// ApplyMigrations applies the embedded PostgreSQL migrations not applied
-// yet, under an advisory lock.
-func ApplyMigrations(ctx context.Context, db *sql.DB) error {
-	conn, err := db.Conn(ctx) // the session lock lives on this connection
+// startUpLock takes the migration lock on a connection of its own (a
+// session lock lives on its connection) and returns that connection and
+// the function that lets it go.
+func startUpLock(ctx context.Context, db *sql.DB) (*sql.Conn, func(), error) {
+	conn, err := db.Conn(ctx)
 	if err != nil {
-		return fmt.Errorf("migrate: %w", err)
+		return nil, nil, fmt.Errorf("migrate: %w", err)
 	}
-	defer conn.Close()
 	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", migrationLock); err != nil {
-		return fmt.Errorf("migrate: take the lock: %w", err)
+		conn.Close()
+		return nil, nil, fmt.Errorf("migrate: take the lock: %w", err)
 	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationLock)
+	return conn, func() {
+		conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationLock)
+		conn.Close()
+	}, nil
+}
 
+// applyMigrations applies the embedded PostgreSQL migrations not applied
+// yet, on conn, which holds the migration lock.
+func applyMigrations(ctx context.Context, conn *sql.Conn) error {
 	dir, err := migrationDir()
 	if err != nil {
 		return err

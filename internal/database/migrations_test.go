@@ -58,43 +58,47 @@ func TestMigrationsMatchSchema(t *testing.T) {
 	}
 }
 
-// TestInstancesMigrateTogether starts two instances on one empty database
-// at the same moment: both start, and the migrations run once.
+// TestInstancesMigrateTogether starts four instances on one empty database
+// at the same moment, in several rounds: all start, the migrations run
+// once, and the start-up fills (sort keys, kept counts, search index) never
+// collide (two instances once both wrote the kept counts' layout row).
 func TestInstancesMigrateTogether(t *testing.T) {
 	requirePostgres(t)
-	dsn := testdb.DSN(t, testdb.Postgres)
-	var wg sync.WaitGroup
-	errs := make([]error, 2)
-	dbs := make([]*database.DB, 2)
-	for i := range errs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			dbs[i], errs[i] = database.Open(context.Background(), dsn)
-		}()
-	}
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Fatalf("instance %d: %v", i, err)
+	for round := range 4 {
+		dsn := testdb.DSN(t, testdb.Postgres)
+		var wg sync.WaitGroup
+		errs := make([]error, 4)
+		dbs := make([]*database.DB, len(errs))
+		for i := range errs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				dbs[i], errs[i] = database.Open(context.Background(), dsn)
+			}()
 		}
-		defer dbs[i].Close()
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("round %d, instance %d: %v", round, i, err)
+			}
+			defer dbs[i].Close()
+		}
+		var applied, files int
+		if err := dbs[0].SQL.QueryRow("SELECT count(*) FROM kokeilu_migrations.revisions").Scan(&applied); err != nil {
+			t.Fatal(err)
+		}
+		entries, _ := filepath.Glob("../../ent/migrate/migrations/postgres/*.sql")
+		files = len(entries)
+		if applied != files || files == 0 {
+			t.Errorf("%d revisions recorded for %d migration files", applied, files)
+		}
+		// A restart applies nothing again.
+		again, err := database.Open(context.Background(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again.Close()
 	}
-	var applied, files int
-	if err := dbs[0].SQL.QueryRow("SELECT count(*) FROM kokeilu_migrations.revisions").Scan(&applied); err != nil {
-		t.Fatal(err)
-	}
-	entries, _ := filepath.Glob("../../ent/migrate/migrations/postgres/*.sql")
-	files = len(entries)
-	if applied != files || files == 0 {
-		t.Errorf("%d revisions recorded for %d migration files", applied, files)
-	}
-	// A restart applies nothing again.
-	again, err := database.Open(context.Background(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	again.Close()
 }
 
 // TestLeadsBecomeParticipants: a database from before the lead rule, with
