@@ -51,11 +51,14 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	adoptionMixinHooks0 := adoptionMixin[0].Hooks()
 	adoptionHooks := schema.Adoption{}.Hooks()
 
-	adoption.Hooks[1] = adoptionHooks[0]
+	adoption.Hooks[1] = adoptionMixinHooks0[0]
 
-	adoption.Hooks[2] = adoptionHooks[1]
+	adoption.Hooks[2] = adoptionHooks[0]
+
+	adoption.Hooks[3] = adoptionHooks[1]
 	adoptionMixinFields0 := adoptionMixin[0].Fields()
 	_ = adoptionMixinFields0
 	adoptionFields := schema.Adoption{}.Fields()
@@ -131,12 +134,15 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	discussionMixinHooks0 := discussionMixin[0].Hooks()
 	discussionMixinHooks1 := discussionMixin[1].Hooks()
 	discussionHooks := schema.Discussion{}.Hooks()
 
-	discussion.Hooks[1] = discussionMixinHooks1[0]
+	discussion.Hooks[1] = discussionMixinHooks0[0]
 
-	discussion.Hooks[2] = discussionHooks[0]
+	discussion.Hooks[2] = discussionMixinHooks1[0]
+
+	discussion.Hooks[3] = discussionHooks[0]
 	discussionMixinFields0 := discussionMixin[0].Fields()
 	_ = discussionMixinFields0
 	discussionFields := schema.Discussion{}.Fields()
@@ -194,13 +200,16 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	linkMixinHooks0 := linkMixin[0].Hooks()
 	linkHooks := schema.Link{}.Hooks()
 
-	link.Hooks[1] = linkHooks[0]
+	link.Hooks[1] = linkMixinHooks0[0]
 
-	link.Hooks[2] = linkHooks[1]
+	link.Hooks[2] = linkHooks[0]
 
-	link.Hooks[3] = linkHooks[2]
+	link.Hooks[3] = linkHooks[1]
+
+	link.Hooks[4] = linkHooks[2]
 	linkMixinFields0 := linkMixin[0].Fields()
 	_ = linkMixinFields0
 	linkFields := schema.Link{}.Fields()
@@ -267,12 +276,15 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	materialMixinHooks0 := materialMixin[0].Hooks()
 	materialMixinHooks1 := materialMixin[1].Hooks()
 	materialHooks := schema.Material{}.Hooks()
 
-	material.Hooks[1] = materialMixinHooks1[0]
+	material.Hooks[1] = materialMixinHooks0[0]
 
-	material.Hooks[2] = materialHooks[0]
+	material.Hooks[2] = materialMixinHooks1[0]
+
+	material.Hooks[3] = materialHooks[0]
 	materialMixinFields0 := materialMixin[0].Fields()
 	_ = materialMixinFields0
 	materialFields := schema.Material{}.Fields()
@@ -446,16 +458,19 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	networkMixinHooks0 := networkMixin[0].Hooks()
 	networkMixinHooks1 := networkMixin[1].Hooks()
 	networkHooks := schema.Network{}.Hooks()
 
-	network.Hooks[1] = networkMixinHooks1[0]
+	network.Hooks[1] = networkMixinHooks0[0]
 
-	network.Hooks[2] = networkHooks[0]
+	network.Hooks[2] = networkMixinHooks1[0]
 
-	network.Hooks[3] = networkHooks[1]
+	network.Hooks[3] = networkHooks[0]
 
-	network.Hooks[4] = networkHooks[2]
+	network.Hooks[4] = networkHooks[1]
+
+	network.Hooks[5] = networkHooks[2]
 	networkMixinFields0 := networkMixin[0].Fields()
 	_ = networkMixinFields0
 	networkFields := schema.Network{}.Fields()
@@ -633,14 +648,17 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	operatingmodelMixinHooks0 := operatingmodelMixin[0].Hooks()
 	operatingmodelMixinHooks1 := operatingmodelMixin[1].Hooks()
 	operatingmodelHooks := schema.OperatingModel{}.Hooks()
 
-	operatingmodel.Hooks[1] = operatingmodelMixinHooks1[0]
+	operatingmodel.Hooks[1] = operatingmodelMixinHooks0[0]
 
-	operatingmodel.Hooks[2] = operatingmodelHooks[0]
+	operatingmodel.Hooks[2] = operatingmodelMixinHooks1[0]
 
-	operatingmodel.Hooks[3] = operatingmodelHooks[1]
+	operatingmodel.Hooks[3] = operatingmodelHooks[0]
+
+	operatingmodel.Hooks[4] = operatingmodelHooks[1]
 	operatingmodelMixinFields0 := operatingmodelMixin[0].Fields()
 	_ = operatingmodelMixinFields0
 	operatingmodelFields := schema.OperatingModel{}.Fields()
@@ -811,9 +829,12 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	organizationMixinHooks0 := organizationMixin[0].Hooks()
 	organizationMixinHooks1 := organizationMixin[1].Hooks()
 
-	organization.Hooks[1] = organizationMixinHooks1[0]
+	organization.Hooks[1] = organizationMixinHooks0[0]
+
+	organization.Hooks[2] = organizationMixinHooks1[0]
 	organizationMixinFields0 := organizationMixin[0].Fields()
 	_ = organizationMixinFields0
 	organizationFields := schema.Organization{}.Fields()
@@ -912,18 +933,21 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	pilotMixinHooks0 := pilotMixin[0].Hooks()
 	pilotMixinHooks1 := pilotMixin[1].Hooks()
 	pilotHooks := schema.Pilot{}.Hooks()
 
-	pilot.Hooks[1] = pilotMixinHooks1[0]
+	pilot.Hooks[1] = pilotMixinHooks0[0]
 
-	pilot.Hooks[2] = pilotHooks[0]
+	pilot.Hooks[2] = pilotMixinHooks1[0]
 
-	pilot.Hooks[3] = pilotHooks[1]
+	pilot.Hooks[3] = pilotHooks[0]
 
-	pilot.Hooks[4] = pilotHooks[2]
+	pilot.Hooks[4] = pilotHooks[1]
 
-	pilot.Hooks[5] = pilotHooks[3]
+	pilot.Hooks[5] = pilotHooks[2]
+
+	pilot.Hooks[6] = pilotHooks[3]
 	pilotMixinFields0 := pilotMixin[0].Fields()
 	_ = pilotMixinFields0
 	pilotFields := schema.Pilot{}.Fields()
@@ -1190,14 +1214,17 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	surveyMixinHooks0 := surveyMixin[0].Hooks()
 	surveyMixinHooks1 := surveyMixin[1].Hooks()
 	surveyHooks := schema.Survey{}.Hooks()
 
-	survey.Hooks[1] = surveyMixinHooks1[0]
+	survey.Hooks[1] = surveyMixinHooks0[0]
 
-	survey.Hooks[2] = surveyHooks[0]
+	survey.Hooks[2] = surveyMixinHooks1[0]
 
-	survey.Hooks[3] = surveyHooks[1]
+	survey.Hooks[3] = surveyHooks[0]
+
+	survey.Hooks[4] = surveyHooks[1]
 	surveyMixinFields0 := surveyMixin[0].Fields()
 	_ = surveyMixinFields0
 	surveyFields := schema.Survey{}.Fields()
@@ -1320,12 +1347,15 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	userMixinHooks0 := userMixin[0].Hooks()
 	userMixinHooks1 := userMixin[1].Hooks()
 	userHooks := schema.User{}.Hooks()
 
-	user.Hooks[1] = userMixinHooks1[0]
+	user.Hooks[1] = userMixinHooks0[0]
 
-	user.Hooks[2] = userHooks[0]
+	user.Hooks[2] = userMixinHooks1[0]
+
+	user.Hooks[3] = userHooks[0]
 	userMixinFields0 := userMixin[0].Fields()
 	_ = userMixinFields0
 	userFields := schema.User{}.Fields()
@@ -1432,14 +1462,17 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	workshopMixinHooks0 := workshopMixin[0].Hooks()
 	workshopMixinHooks1 := workshopMixin[1].Hooks()
 	workshopHooks := schema.Workshop{}.Hooks()
 
-	workshop.Hooks[1] = workshopMixinHooks1[0]
+	workshop.Hooks[1] = workshopMixinHooks0[0]
 
-	workshop.Hooks[2] = workshopHooks[0]
+	workshop.Hooks[2] = workshopMixinHooks1[0]
 
-	workshop.Hooks[3] = workshopHooks[1]
+	workshop.Hooks[3] = workshopHooks[0]
+
+	workshop.Hooks[4] = workshopHooks[1]
 	workshopMixinFields0 := workshopMixin[0].Fields()
 	_ = workshopMixinFields0
 	workshopFields := schema.Workshop{}.Fields()
@@ -1556,9 +1589,12 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	workspaceMixinHooks0 := workspaceMixin[0].Hooks()
 	workspaceMixinHooks1 := workspaceMixin[1].Hooks()
 
-	workspace.Hooks[1] = workspaceMixinHooks1[0]
+	workspace.Hooks[1] = workspaceMixinHooks0[0]
+
+	workspace.Hooks[2] = workspaceMixinHooks1[0]
 	workspaceMixinFields0 := workspaceMixin[0].Fields()
 	_ = workspaceMixinFields0
 	workspaceFields := schema.Workspace{}.Fields()

@@ -9,6 +9,7 @@ import (
 
 	"kokeilu/internal/fault"
 	"kokeilu/internal/policy"
+	"kokeilu/internal/revision"
 	"kokeilu/internal/sortkey"
 	"kokeilu/internal/text"
 
@@ -33,6 +34,9 @@ func (TimeMixin) Fields() []ent.Field {
 			Annotations(entgql.OrderField("UPDATED_AT"), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
 	}
 }
+
+// Hooks: an update that changes nothing writes nothing, so updatedAt stays.
+func (TimeMixin) Hooks() []ent.Hook { return []ent.Hook{revision.DropUnchanged()} }
 
 // WorkspaceContentMixin is the one privacy rule of a workspace's contents
 // (discussions, notices, materials, surveys, workshops; each has a

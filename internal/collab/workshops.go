@@ -9,6 +9,7 @@ import (
 	"kokeilu/graph/model"
 	"kokeilu/internal/auth"
 	"kokeilu/internal/fault"
+	"kokeilu/internal/revision"
 )
 
 func capacity(n *int) error {
@@ -101,7 +102,7 @@ func lockWorkshop(ctx context.Context, c *ent.Client, id int) (*ent.Workshop, er
 	if _, err := c.Workshop.Get(ctx, id); err != nil {
 		return nil, err // not there, or not for this viewer
 	}
-	return c.Workshop.UpdateOneID(id).SetUpdatedAt(time.Now()).Save(auth.System(ctx))
+	return c.Workshop.UpdateOneID(id).SetUpdatedAt(time.Now()).Save(revision.Touch(auth.System(ctx)))
 }
 
 func registrations(w *ent.Workshop, status workshopregistration.Status) *ent.WorkshopRegistrationQuery {

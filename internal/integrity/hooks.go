@@ -21,6 +21,7 @@ import (
 	"kokeilu/ent/pilot"
 	"kokeilu/internal/auth"
 	"kokeilu/internal/fault"
+	"kokeilu/internal/revision"
 	"kokeilu/internal/scalar"
 	"kokeilu/internal/slug"
 )
@@ -307,7 +308,7 @@ func KeepAnOwner() ent.Hook {
 				// holds its lock on PostgreSQL until the transaction ends
 				// (SQLite has one writer), so two owners demoting each other
 				// at once cannot both see the other still there.
-				if err := m.Client().Workspace.UpdateOneID(target.WorkspaceID).SetUpdatedAt(time.Now()).Exec(sys); err != nil {
+				if err := m.Client().Workspace.UpdateOneID(target.WorkspaceID).SetUpdatedAt(time.Now()).Exec(revision.Touch(sys)); err != nil {
 					return nil, err
 				}
 				if target, err = m.Client().Membership.Get(sys, id); err != nil {

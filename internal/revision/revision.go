@@ -27,12 +27,15 @@ func IsDeferred(ctx context.Context) bool { return ctx.Value(deferredKey{}) != n
 // Hook raises the revision after every successful write, in the same
 // transaction when there is one (so no reader sees the new data with the
 // old number), else right after the write (a reader may then cache new
-// data under the old number, which is merely discarded later).
+// data under the old number, which is merely discarded later). An update
+// that changes nothing writes nothing and leaves the revision
+// (DropUnchanged).
 func Hook() ent.Hook {
 	return func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
-			v, err := next.Mutate(ctx, m)
-			if err != nil || ctx.Value(deferredKey{}) != nil {
+			noop := new(bool)
+			v, err := next.Mutate(context.WithValue(ctx, noopKey{}, noop), m)
+			if err != nil || *noop || ctx.Value(deferredKey{}) != nil {
 				return v, err
 			}
 			switch m.Type() {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"kokeilu/ent/workspace"
 	"kokeilu/internal/revision"
@@ -94,12 +95,18 @@ func forbiddenNoOps(t *testing.T, a *api, p people, vis workspace.Visibility) {
 	}
 
 	// Those with the right get their answer, and still nothing is written.
-	for _, name := range []string{"setParentWorkspace", "addWorkspaceProject", "removeWorkspaceProject", "closeSurvey"} {
+	// Updates that set nothing, or only what is there already, too.
+	for _, name := range []string{"setParentWorkspace", "addWorkspaceProject", "removeWorkspaceProject", "closeSurvey",
+		"updatePilot", "updateOperatingModel", "updateMaterial", "updateWorkshop", "lockDiscussion", "pinDiscussion"} {
+		who := "owner"
+		if name == "updatePilot" {
+			who = "member" // its creator
+		}
 		cases[name+" (by its owner)"] = struct {
 			query string
 			vars  map[string]any
 			who   []string
-		}{cases[name].query, cases[name].vars, []string{"owner"}}
+		}{cases[name].query, cases[name].vars, []string{who}}
 	}
 
 	ctx := context.Background()
@@ -130,4 +137,36 @@ func forbiddenNoOps(t *testing.T, a *api, p people, vis workspace.Visibility) {
 			}
 		}
 	}
+}
+
+// TestUnchangedUpdatesWriteNothing: an edit saved with the values it has
+// (a form submitted unchanged) writes nothing: updatedAt and the data
+// revision stay. A real change moves both.
+func TestUnchangedUpdatesWriteNothing(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		a := newAPI(t, b, false)
+		p := a.people()
+		w := a.newWorld(p, workspace.VisibilityPUBLIC)
+		creator := p.header("member")
+		ctx := context.Background()
+		update := func(input map[string]any) (string, int64) {
+			t.Helper()
+			before, _ := revision.Current(ctx, a.db.Client)
+			var data struct{ UpdatePilot struct{ UpdatedAt string } }
+			a.query(&data, `mutation($id: ID!, $in: UpdatePilotInput!) { updatePilot(id: $id, input: $in) { updatedAt } }`,
+				map[string]any{"id": w.Pilot, "in": input}, creator...)
+			after, _ := revision.Current(ctx, a.db.Client)
+			return data.UpdatePilot.UpdatedAt, after - before
+		}
+		at, _ := update(map[string]any{})
+		for _, in := range []map[string]any{{}, {"title": "Jäsenen kokeilu"}, {"title": "Jäsenen kokeilu", "status": "PLANNED"}} {
+			if got, moved := update(in); got != at || moved != 0 {
+				t.Errorf("unchanged update %v: updatedAt %s → %s, revision +%d; want nothing written", in, at, got, moved)
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+		if got, moved := update(map[string]any{"title": "Uusi nimi"}); got == at || moved == 0 {
+			t.Errorf("a changed title: updatedAt %s → %s, revision +%d; want both moved", at, got, moved)
+		}
+	})
 }
