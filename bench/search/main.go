@@ -125,9 +125,11 @@ func run(dsn string, d time.Duration, workers int) error {
 	// clients, the server and, on SQLite, the database; on PostgreSQL the
 	// database's own work is in its processes, not here. On a busy
 	// machine it varies less than latency, which waits for the CPU.
-	fmt.Printf("%-34s %10s %10s %10s %10s %8s\n", "", "req/s", "p50", "p99", "cpu/req", "errors")
-	fmt.Printf("%-34s %10.0f %10s %10s %10s %8d\n", "GraphQL search over HTTP", httpRes.rate, httpRes.p50, httpRes.p99, httpRes.cpu, httpRes.errors)
-	fmt.Printf("%-34s %10.0f %10s %10s %10s %8d\n", "hand-written SQL (count + page)", sqlRes.rate, sqlRes.p50, sqlRes.p99, sqlRes.cpu, sqlRes.errors)
+	// load is the machine's 1-minute load average after each
+	// measurement: on a shared machine, latency says little without it.
+	fmt.Printf("%-34s %10s %10s %10s %10s %8s %6s\n", "", "req/s", "p50", "p99", "cpu/req", "errors", "load")
+	fmt.Printf("%-34s %10.0f %10s %10s %10s %8d %6s\n", "GraphQL search over HTTP", httpRes.rate, httpRes.p50, httpRes.p99, httpRes.cpu, httpRes.errors, httpRes.load)
+	fmt.Printf("%-34s %10.0f %10s %10s %10s %8d %6s\n", "hand-written SQL (count + page)", sqlRes.rate, sqlRes.p50, sqlRes.p99, sqlRes.cpu, sqlRes.errors, sqlRes.load)
 	return nil
 }
 
@@ -308,6 +310,17 @@ type result struct {
 	rate          float64
 	p50, p99, cpu time.Duration
 	errors        int64
+	load          string // loadAverage at the end
+}
+
+// loadAverage is the 1-minute load average (Linux), or "?".
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	first, _, _ := strings.Cut(string(b), " ")
+	return first
 }
 
 // cpuTime is the CPU time this process has used, user and system.
@@ -362,5 +375,5 @@ func measure(d time.Duration, workers int, fn func(i int) error) result {
 	if len(lat) > 0 {
 		perReq = (cpu / time.Duration(len(lat))).Round(10 * time.Microsecond)
 	}
-	return result{rate: float64(len(lat)) / elapsed.Seconds(), p50: pct(0.50), p99: pct(0.99), cpu: perReq, errors: errs.Load()}
+	return result{rate: float64(len(lat)) / elapsed.Seconds(), p50: pct(0.50), p99: pct(0.99), cpu: perReq, errors: errs.Load(), load: loadAverage()}
 }
