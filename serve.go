@@ -42,21 +42,26 @@ func run(ctx context.Context, cfg config.Config, ready chan<- string) error {
 	if err != nil {
 		return err
 	}
-	if err := accounts.SyncAdmins(ctx); err != nil {
-		return fmt.Errorf("site administrators: %w", err)
-	}
-	if err := seed.Reference(ctx, db.Client); err != nil {
-		return fmt.Errorf("load reference data: %w", err)
-	}
-	if _, err := seed.Experiments(ctx, db.Client, time.Now()); err != nil {
-		return fmt.Errorf("load the verified experiments: %w", err)
-	}
-	if cfg.Demo {
-		loaded, err := seed.Demo(ctx, db.Client, time.Now())
-		if err != nil {
-			return fmt.Errorf("load demo content: %w", err)
+	if err := db.AtStartUp(ctx, func(ctx context.Context) error {
+		if err := accounts.SyncAdmins(ctx); err != nil {
+			return fmt.Errorf("site administrators: %w", err)
 		}
-		slog.Info("demo content", "loaded_now", loaded)
+		if err := seed.Reference(ctx, db.Client); err != nil {
+			return fmt.Errorf("load reference data: %w", err)
+		}
+		if _, err := seed.Experiments(ctx, db.Client, time.Now()); err != nil {
+			return fmt.Errorf("load the verified experiments: %w", err)
+		}
+		if cfg.Demo {
+			loaded, err := seed.Demo(ctx, db.Client, time.Now())
+			if err != nil {
+				return fmt.Errorf("load demo content: %w", err)
+			}
+			slog.Info("demo content", "loaded_now", loaded)
+		}
+		return nil
+	}); err != nil {
+		return err
 	}
 
 	broker, err := newBroker(ctx, db)

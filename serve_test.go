@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"kokeilu/internal/config"
@@ -20,23 +22,11 @@ const countsQuery = `{ regions { totalCount } wellbeingCounties { totalCount } m
 // function that stops it and waits for a clean return.
 func start(t *testing.T, cfg config.Config) (string, func()) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, cfg, ready) }()
-	select {
-	case addr := <-ready:
-		return addr, func() {
-			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("run returned %v", err)
-			}
-		}
-	case err := <-done:
-		cancel()
-		t.Fatalf("server did not start: %v", err)
+	addr, stop := startOrFail(t, cfg)
+	if stop == nil {
+		t.FailNow()
 	}
-	return "", nil
+	return addr, stop
 }
 
 func counts(t *testing.T, addr string) map[string]int {
@@ -114,5 +104,59 @@ func TestDemoOff(t *testing.T) {
 	c := counts(t, addr)
 	if c["municipalities"] != 308 || c["pilots"] != 38 || c["networks"] != 4 || c["workspaces"] != 0 || c["notices"] != 0 {
 		t.Errorf("demo off: %v", c)
+	}
+}
+
+// TestInstancesStartTogether starts three servers at the same moment on
+// one empty PostgreSQL database, as a deployment scaled to three replicas
+// does, in several rounds: all start (the demo's check-then-write used to
+// deadlock two of them) and the database holds one demo workspace.
+func TestInstancesStartTogether(t *testing.T) {
+	if os.Getenv("KOKEILU_TEST_POSTGRES") == "" {
+		t.Skip("KOKEILU_TEST_POSTGRES is not set: no PostgreSQL run")
+	}
+	for round := range 3 {
+		cfg := config.Config{Addr: "127.0.0.1:0", DSN: testdb.DSN(t, testdb.Postgres), Demo: true}
+		addrs := make([]string, 3)
+		stops := make([]func(), 3)
+		var wg sync.WaitGroup
+		for i := range addrs {
+			wg.Add(1)
+			go func() { defer wg.Done(); addrs[i], stops[i] = startOrFail(t, cfg) }()
+		}
+		wg.Wait()
+		for i, addr := range addrs {
+			if stops[i] == nil {
+				t.Fatalf("round %d: instance %d did not start", round, i)
+			}
+			if c := counts(t, addr); c["workspaces"] != 1 || c["pilots"] != 38 {
+				t.Errorf("round %d, instance %d: %v", round, i, c)
+			}
+		}
+		for _, stop := range stops {
+			stop()
+		}
+	}
+}
+
+// startOrFail is start for a goroutine: a server that did not start is
+// reported with t.Errorf and gives a nil stop.
+func startOrFail(t *testing.T, cfg config.Config) (string, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, cfg, ready) }()
+	select {
+	case addr := <-ready:
+		return addr, func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("run returned %v", err)
+			}
+		}
+	case err := <-done:
+		cancel()
+		t.Errorf("server did not start: %v", err)
+		return "", nil
 	}
 }

@@ -151,6 +151,23 @@ func pingIdle(ctx context.Context, p stdlib.ShouldPingParams) bool {
 	return false
 }
 
+// AtStartUp runs fn as instances starting together take turns: under the
+// migration lock on PostgreSQL (fn's writes on other connections), as is
+// on SQLite, which one process serves. For the start-up loads that check
+// for their rows and then write them (reference data, the demo workspace):
+// three instances starting on an empty database deadlocked in them.
+func (db *DB) AtStartUp(ctx context.Context, fn func(context.Context) error) error {
+	if db.Dialect != dialect.Postgres {
+		return fn(ctx)
+	}
+	_, release, err := startUpLock(ctx, db.SQL)
+	if err != nil {
+		return err
+	}
+	defer release()
+	return fn(ctx)
+}
+
 // startUp brings the schema up to date and fills what it leaves empty. The
 // embedded SQLite file is auto-migrated by ent (which wants the driver's
 // own rows: plain, the driver without wrappers); PostgreSQL, shared by
