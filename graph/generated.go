@@ -74,6 +74,7 @@ type ResolverRoot interface {
 }
 
 type DirectiveRoot struct {
+	WrittenWhole func(ctx context.Context, obj any, next graphql.Resolver) (res any, err error)
 }
 
 type ComplexityRoot struct {
@@ -19464,7 +19465,20 @@ func (ec *executionContext) _PilotStats_buckets(ctx context.Context, field graph
 		func(ctx context.Context) (any, error) {
 			return obj.Buckets, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.WrittenWhole == nil {
+					var zeroVal []*analytics.Bucket
+					return zeroVal, errors.New("directive writtenWhole is not implemented")
+				}
+				return ec.Directives.WrittenWhole(ctx, obj, directive0)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v []*analytics.Bucket) graphql.Marshaler {
 			return ec.marshalNPilotStatsBucket2ᚕᚖkokeiluᚋinternalᚋanalyticsᚐBucketᚄ(ctx, selections, v)
 		},

@@ -24,7 +24,10 @@ type Resolver struct {
 // NewSchema builds the executable schema: the data, the accounts that sign
 // users in, the live notice board and the search index.
 func NewSchema(client *ent.Client, accounts *auth.Service, board *noticeboard.Board, index *search.Index) graphql.ExecutableSchema {
-	return NewExecutableSchema(Config{Resolvers: &Resolver{client: client, auth: accounts, board: board, search: index}})
+	return NewExecutableSchema(Config{
+		Resolvers:  &Resolver{client: client, auth: accounts, board: board, search: index},
+		Directives: DirectiveRoot{WrittenWhole: writtenWhole},
+	})
 }
 
 // db is the client a resolver reads and writes with: inside a mutation the
