@@ -183,10 +183,13 @@ func DatesInOrder(start, end, gqlName string) ent.Hook {
 					}
 				}
 				if m.Op().Is(ent.OpUpdateOne) {
-					if v, err := m.(oldFielder).OldField(ctx, name); err == nil {
-						if t, ok := v.(*time.Time); ok {
-							return t
-						}
+					// An optional field's old value is a *time.Time, a
+					// required one's a time.Time (a workshop's start).
+					switch v, _ := m.(oldFielder).OldField(ctx, name); t := v.(type) {
+					case *time.Time:
+						return t
+					case time.Time:
+						return &t
 					}
 				}
 				return nil

@@ -170,3 +170,34 @@ func TestUnchangedUpdatesWriteNothing(t *testing.T) {
 		}
 	})
 }
+
+// TestUpdatesKeepDatesInOrder: an update that moves only one side of a
+// range past the stored other side is refused as the same range on create
+// is, for every update mutation with a range: the stored start of a
+// required field (a workshop's startsAt) was not read, so an end before it
+// was stored.
+func TestUpdatesKeepDatesInOrder(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		a := newAPI(t, b, false)
+		p := a.people()
+		w := a.newWorld(p, workspace.VisibilityPUBLIC)
+		var made struct{ CreateWorkshop struct{ ID string } }
+		a.query(&made, `mutation($ws: ID!) { createWorkshop(input: {workspaceId: $ws, title: "W", startsAt: "2030-01-01T10:00:00Z", capacity: 2}) { id } }`,
+			map[string]any{"ws": w.Workspace}, p.header("owner")...)
+		a.query(&struct{}{}, `mutation($id: ID!) { updatePilot(id: $id, input: {startsOn: "2030-01-01"}) { id } }`,
+			map[string]any{"id": w.Pilot}, p.header("member")...)
+		cases := []struct {
+			name, query, field, who string
+			id                      string
+		}{
+			{"workshop end", `mutation($id: ID!) { updateWorkshop(id: $id, input: {endsAt: "2029-01-01T00:00:00Z"}) { id } }`, "endsAt", "owner", made.CreateWorkshop.ID},
+			{"pilot end", `mutation($id: ID!) { updatePilot(id: $id, input: {endsOn: "2029-01-01"}) { id } }`, "endsOn", "member", w.Pilot},
+		}
+		for _, c := range cases {
+			res := a.post(c.query, map[string]any{"id": c.id}, p.header(c.who)...)
+			if len(res.Errors) == 0 || res.Errors[0].code() != "BAD_USER_INPUT" || res.Errors[0].Extensions["field"] != c.field {
+				t.Errorf("%s before the stored start: %s %+v, want BAD_USER_INPUT on %s", c.name, res.Data, res.Errors, c.field)
+			}
+		}
+	})
+}
