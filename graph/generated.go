@@ -5156,7 +5156,7 @@ func newExecutionContext(
 	deferredResults chan graphql.DeferredResult,
 ) *executionContext {
 	return &executionContext{
-		once: new(perSelection),
+		once: newPerSelection(opCtx),
 		ExecutionContextState: graphql.NewExecutionContextState[ResolverRoot, DirectiveRoot, ComplexityRoot](
 			opCtx,
 			(*graphql.ExecutableSchemaState[ResolverRoot, DirectiveRoot, ComplexityRoot])(execSchema),
@@ -10806,6 +10806,9 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) _Adoption_id(ctx context.Context, field graphql.CollectedField, obj *ent.Adoption) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Adoption", obj.ID, ec.marshalNID2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10829,6 +10832,9 @@ func (ec *executionContext) fieldContext_Adoption_id(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Adoption_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Adoption) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Adoption", obj.CreatedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10852,6 +10858,9 @@ func (ec *executionContext) fieldContext_Adoption_createdAt(_ context.Context, f
 }
 
 func (ec *executionContext) _Adoption_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Adoption) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Adoption", obj.UpdatedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10875,6 +10884,9 @@ func (ec *executionContext) fieldContext_Adoption_updatedAt(_ context.Context, f
 }
 
 func (ec *executionContext) _Adoption_adoptedOn(ctx context.Context, field graphql.CollectedField, obj *ent.Adoption) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Adoption", obj.AdoptedOn, ec.marshalODate2ᚖtimeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10898,6 +10910,9 @@ func (ec *executionContext) fieldContext_Adoption_adoptedOn(_ context.Context, f
 }
 
 func (ec *executionContext) _Adoption_note(ctx context.Context, field graphql.CollectedField, obj *ent.Adoption) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Adoption", obj.Note, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10921,6 +10936,9 @@ func (ec *executionContext) fieldContext_Adoption_note(_ context.Context, field 
 }
 
 func (ec *executionContext) _Adoption_sourceURL(ctx context.Context, field graphql.CollectedField, obj *ent.Adoption) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Adoption", obj.SourceURL, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11136,6 +11154,9 @@ func (ec *executionContext) fieldContext_AdoptionConnection_pageInfo(_ context.C
 }
 
 func (ec *executionContext) _AdoptionConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.AdoptionConnection) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "AdoptionConnection", obj.TotalCount, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11223,6 +11244,9 @@ func (ec *executionContext) fieldContext_AdoptionEdge_node(_ context.Context, fi
 }
 
 func (ec *executionContext) _AdoptionEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.AdoptionEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "AdoptionEdge", obj.Cursor, ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11246,6 +11270,9 @@ func (ec *executionContext) fieldContext_AdoptionEdge_cursor(_ context.Context, 
 }
 
 func (ec *executionContext) _AuthPayload_token(ctx context.Context, field graphql.CollectedField, obj *model.AuthPayload) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "AuthPayload", obj.Token, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11301,6 +11328,9 @@ func (ec *executionContext) fieldContext_AuthPayload_user(_ context.Context, fie
 }
 
 func (ec *executionContext) _AuthPayload_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.AuthPayload) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "AuthPayload", obj.ExpiresAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11324,6 +11354,9 @@ func (ec *executionContext) fieldContext_AuthPayload_expiresAt(_ context.Context
 }
 
 func (ec *executionContext) _Centrality_metric(ctx context.Context, field graphql.CollectedField, obj *model.Centrality) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Centrality", obj.Metric, ec.marshalNCentralityMetric2kokeiluᚋgraphᚋmodelᚐCentralityMetric, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11347,6 +11380,9 @@ func (ec *executionContext) fieldContext_Centrality_metric(_ context.Context, fi
 }
 
 func (ec *executionContext) _Centrality_nodeCount(ctx context.Context, field graphql.CollectedField, obj *model.Centrality) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Centrality", obj.NodeCount, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11370,6 +11406,9 @@ func (ec *executionContext) fieldContext_Centrality_nodeCount(_ context.Context,
 }
 
 func (ec *executionContext) _Centrality_components(ctx context.Context, field graphql.CollectedField, obj *model.Centrality) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Centrality", obj.Components, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11457,6 +11496,9 @@ func (ec *executionContext) fieldContext_CentralityScore_node(_ context.Context,
 }
 
 func (ec *executionContext) _CentralityScore_score(ctx context.Context, field graphql.CollectedField, obj *model.CentralityScore) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "CentralityScore", obj.Score, ec.marshalNFloat2float64, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11480,6 +11522,9 @@ func (ec *executionContext) fieldContext_CentralityScore_score(_ context.Context
 }
 
 func (ec *executionContext) _CentralityScore_rank(ctx context.Context, field graphql.CollectedField, obj *model.CentralityScore) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "CentralityScore", obj.Rank, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11503,6 +11548,9 @@ func (ec *executionContext) fieldContext_CentralityScore_rank(_ context.Context,
 }
 
 func (ec *executionContext) _Discussion_id(ctx context.Context, field graphql.CollectedField, obj *ent.Discussion) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Discussion", obj.ID, ec.marshalNID2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11526,6 +11574,9 @@ func (ec *executionContext) fieldContext_Discussion_id(_ context.Context, field 
 }
 
 func (ec *executionContext) _Discussion_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Discussion) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Discussion", obj.CreatedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11549,6 +11600,9 @@ func (ec *executionContext) fieldContext_Discussion_createdAt(_ context.Context,
 }
 
 func (ec *executionContext) _Discussion_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Discussion) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Discussion", obj.UpdatedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11572,6 +11626,9 @@ func (ec *executionContext) fieldContext_Discussion_updatedAt(_ context.Context,
 }
 
 func (ec *executionContext) _Discussion_title(ctx context.Context, field graphql.CollectedField, obj *ent.Discussion) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Discussion", obj.Title, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11595,6 +11652,9 @@ func (ec *executionContext) fieldContext_Discussion_title(_ context.Context, fie
 }
 
 func (ec *executionContext) _Discussion_locked(ctx context.Context, field graphql.CollectedField, obj *ent.Discussion) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Discussion", obj.Locked, ec.marshalNBoolean2bool, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11618,6 +11678,9 @@ func (ec *executionContext) fieldContext_Discussion_locked(_ context.Context, fi
 }
 
 func (ec *executionContext) _Discussion_pinned(ctx context.Context, field graphql.CollectedField, obj *ent.Discussion) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Discussion", obj.Pinned, ec.marshalNBoolean2bool, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11641,6 +11704,9 @@ func (ec *executionContext) fieldContext_Discussion_pinned(_ context.Context, fi
 }
 
 func (ec *executionContext) _Discussion_postCount(ctx context.Context, field graphql.CollectedField, obj *ent.Discussion) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Discussion", obj.PostCount, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11664,6 +11730,9 @@ func (ec *executionContext) fieldContext_Discussion_postCount(_ context.Context,
 }
 
 func (ec *executionContext) _Discussion_lastPostAt(ctx context.Context, field graphql.CollectedField, obj *ent.Discussion) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Discussion", obj.LastPostAt, ec.marshalOTime2ᚖtimeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11891,6 +11960,9 @@ func (ec *executionContext) fieldContext_DiscussionConnection_pageInfo(_ context
 }
 
 func (ec *executionContext) _DiscussionConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.DiscussionConnection) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "DiscussionConnection", obj.TotalCount, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11978,6 +12050,9 @@ func (ec *executionContext) fieldContext_DiscussionEdge_node(_ context.Context, 
 }
 
 func (ec *executionContext) _DiscussionEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.DiscussionEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "DiscussionEdge", obj.Cursor, ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12001,6 +12076,9 @@ func (ec *executionContext) fieldContext_DiscussionEdge_cursor(_ context.Context
 }
 
 func (ec *executionContext) _GraphAttribute_key(ctx context.Context, field graphql.CollectedField, obj *model.GraphAttribute) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "GraphAttribute", obj.Key, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12024,6 +12102,9 @@ func (ec *executionContext) fieldContext_GraphAttribute_key(_ context.Context, f
 }
 
 func (ec *executionContext) _GraphAttribute_value(ctx context.Context, field graphql.CollectedField, obj *model.GraphAttribute) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "GraphAttribute", obj.Value, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12047,6 +12128,9 @@ func (ec *executionContext) fieldContext_GraphAttribute_value(_ context.Context,
 }
 
 func (ec *executionContext) _GraphCommunities_modularity(ctx context.Context, field graphql.CollectedField, obj *model.GraphCommunities) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "GraphCommunities", obj.Modularity, ec.marshalNFloat2float64, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12102,6 +12186,9 @@ func (ec *executionContext) fieldContext_GraphCommunities_communities(_ context.
 }
 
 func (ec *executionContext) _GraphCommunity_size(ctx context.Context, field graphql.CollectedField, obj *model.GraphCommunity) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "GraphCommunity", obj.Size, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12157,6 +12244,9 @@ func (ec *executionContext) fieldContext_GraphCommunity_members(_ context.Contex
 }
 
 func (ec *executionContext) _GraphComponent_size(ctx context.Context, field graphql.CollectedField, obj *model.GraphComponent) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "GraphComponent", obj.Size, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12212,6 +12302,9 @@ func (ec *executionContext) fieldContext_GraphComponent_members(_ context.Contex
 }
 
 func (ec *executionContext) _GraphEdge_id(ctx context.Context, field graphql.CollectedField, obj *model.GraphEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "GraphEdge", obj.ID, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12235,6 +12328,9 @@ func (ec *executionContext) fieldContext_GraphEdge_id(_ context.Context, field g
 }
 
 func (ec *executionContext) _GraphEdge_source(ctx context.Context, field graphql.CollectedField, obj *model.GraphEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "GraphEdge", obj.Source, ec.marshalNID2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12258,6 +12354,9 @@ func (ec *executionContext) fieldContext_GraphEdge_source(_ context.Context, fie
 }
 
 func (ec *executionContext) _GraphEdge_target(ctx context.Context, field graphql.CollectedField, obj *model.GraphEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "GraphEdge", obj.Target, ec.marshalNID2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12281,6 +12380,9 @@ func (ec *executionContext) fieldContext_GraphEdge_target(_ context.Context, fie
 }
 
 func (ec *executionContext) _GraphEdge_kind(ctx context.Context, field graphql.CollectedField, obj *model.GraphEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "GraphEdge", obj.Kind, ec.marshalNGraphEdgeKind2kokeiluᚋgraphᚋmodelᚐGraphEdgeKind, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12304,6 +12406,9 @@ func (ec *executionContext) fieldContext_GraphEdge_kind(_ context.Context, field
 }
 
 func (ec *executionContext) _GraphEdge_weight(ctx context.Context, field graphql.CollectedField, obj *model.GraphEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "GraphEdge", obj.Weight, ec.marshalNFloat2float64, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12327,6 +12432,9 @@ func (ec *executionContext) fieldContext_GraphEdge_weight(_ context.Context, fie
 }
 
 func (ec *executionContext) _GraphEdge_validFrom(ctx context.Context, field graphql.CollectedField, obj *model.GraphEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "GraphEdge", obj.ValidFrom, ec.marshalODate2ᚖtimeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12350,6 +12458,9 @@ func (ec *executionContext) fieldContext_GraphEdge_validFrom(_ context.Context, 
 }
 
 func (ec *executionContext) _GraphEdge_validTo(ctx context.Context, field graphql.CollectedField, obj *model.GraphEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "GraphEdge", obj.ValidTo, ec.marshalODate2ᚖtimeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12373,6 +12484,9 @@ func (ec *executionContext) fieldContext_GraphEdge_validTo(_ context.Context, fi
 }
 
 func (ec *executionContext) _GraphNode_id(ctx context.Context, field graphql.CollectedField, obj *model.GraphNode) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "GraphNode", obj.ID, ec.marshalNID2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12396,6 +12510,9 @@ func (ec *executionContext) fieldContext_GraphNode_id(_ context.Context, field g
 }
 
 func (ec *executionContext) _GraphNode_type(ctx context.Context, field graphql.CollectedField, obj *model.GraphNode) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "GraphNode", obj.Type, ec.marshalNGraphNodeType2kokeiluᚋgraphᚋmodelᚐGraphNodeType, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12419,6 +12536,9 @@ func (ec *executionContext) fieldContext_GraphNode_type(_ context.Context, field
 }
 
 func (ec *executionContext) _GraphNode_label(ctx context.Context, field graphql.CollectedField, obj *model.GraphNode) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "GraphNode", obj.Label, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12538,6 +12658,9 @@ func (ec *executionContext) fieldContext_GraphPath_edges(_ context.Context, fiel
 }
 
 func (ec *executionContext) _GraphPath_length(ctx context.Context, field graphql.CollectedField, obj *model.GraphPath) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "GraphPath", obj.Length, ec.marshalNFloat2float64, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12561,6 +12684,9 @@ func (ec *executionContext) fieldContext_GraphPath_length(_ context.Context, fie
 }
 
 func (ec *executionContext) _Link_id(ctx context.Context, field graphql.CollectedField, obj *ent.Link) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Link", obj.ID, ec.marshalNID2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12584,6 +12710,9 @@ func (ec *executionContext) fieldContext_Link_id(_ context.Context, field graphq
 }
 
 func (ec *executionContext) _Link_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Link) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Link", obj.CreatedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12607,6 +12736,9 @@ func (ec *executionContext) fieldContext_Link_createdAt(_ context.Context, field
 }
 
 func (ec *executionContext) _Link_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Link) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Link", obj.UpdatedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12630,6 +12762,9 @@ func (ec *executionContext) fieldContext_Link_updatedAt(_ context.Context, field
 }
 
 func (ec *executionContext) _Link_kind(ctx context.Context, field graphql.CollectedField, obj *ent.Link) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Link", obj.Kind, ec.marshalNLinkKind2kokeiluᚋentᚋlinkᚐKind, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12653,6 +12788,9 @@ func (ec *executionContext) fieldContext_Link_kind(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Link_weight(ctx context.Context, field graphql.CollectedField, obj *ent.Link) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Link", obj.Weight, ec.marshalNFloat2float64, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12676,6 +12814,9 @@ func (ec *executionContext) fieldContext_Link_weight(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Link_validFrom(ctx context.Context, field graphql.CollectedField, obj *ent.Link) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Link", obj.ValidFrom, ec.marshalODate2ᚖtimeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12699,6 +12840,9 @@ func (ec *executionContext) fieldContext_Link_validFrom(_ context.Context, field
 }
 
 func (ec *executionContext) _Link_validTo(ctx context.Context, field graphql.CollectedField, obj *ent.Link) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Link", obj.ValidTo, ec.marshalODate2ᚖtimeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12722,6 +12866,9 @@ func (ec *executionContext) fieldContext_Link_validTo(_ context.Context, field g
 }
 
 func (ec *executionContext) _Link_description(ctx context.Context, field graphql.CollectedField, obj *ent.Link) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Link", obj.Description, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12745,6 +12892,9 @@ func (ec *executionContext) fieldContext_Link_description(_ context.Context, fie
 }
 
 func (ec *executionContext) _Link_sourceURL(ctx context.Context, field graphql.CollectedField, obj *ent.Link) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Link", obj.SourceURL, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12928,6 +13078,9 @@ func (ec *executionContext) fieldContext_LinkConnection_pageInfo(_ context.Conte
 }
 
 func (ec *executionContext) _LinkConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.LinkConnection) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "LinkConnection", obj.TotalCount, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13015,6 +13168,9 @@ func (ec *executionContext) fieldContext_LinkEdge_node(_ context.Context, field 
 }
 
 func (ec *executionContext) _LinkEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.LinkEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "LinkEdge", obj.Cursor, ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13038,6 +13194,9 @@ func (ec *executionContext) fieldContext_LinkEdge_cursor(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Material_id(ctx context.Context, field graphql.CollectedField, obj *ent.Material) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Material", obj.ID, ec.marshalNID2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13061,6 +13220,9 @@ func (ec *executionContext) fieldContext_Material_id(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Material_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Material) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Material", obj.CreatedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13084,6 +13246,9 @@ func (ec *executionContext) fieldContext_Material_createdAt(_ context.Context, f
 }
 
 func (ec *executionContext) _Material_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Material) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Material", obj.UpdatedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13107,6 +13272,9 @@ func (ec *executionContext) fieldContext_Material_updatedAt(_ context.Context, f
 }
 
 func (ec *executionContext) _Material_title(ctx context.Context, field graphql.CollectedField, obj *ent.Material) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Material", obj.Title, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13130,6 +13298,9 @@ func (ec *executionContext) fieldContext_Material_title(_ context.Context, field
 }
 
 func (ec *executionContext) _Material_description(ctx context.Context, field graphql.CollectedField, obj *ent.Material) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Material", obj.Description, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13153,6 +13324,9 @@ func (ec *executionContext) fieldContext_Material_description(_ context.Context,
 }
 
 func (ec *executionContext) _Material_kind(ctx context.Context, field graphql.CollectedField, obj *ent.Material) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Material", obj.Kind, ec.marshalNMaterialKind2kokeiluᚋentᚋmaterialᚐKind, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13176,6 +13350,9 @@ func (ec *executionContext) fieldContext_Material_kind(_ context.Context, field 
 }
 
 func (ec *executionContext) _Material_url(ctx context.Context, field graphql.CollectedField, obj *ent.Material) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Material", obj.URL, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13199,6 +13376,9 @@ func (ec *executionContext) fieldContext_Material_url(_ context.Context, field g
 }
 
 func (ec *executionContext) _Material_language(ctx context.Context, field graphql.CollectedField, obj *ent.Material) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Material", obj.Language, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13350,6 +13530,9 @@ func (ec *executionContext) fieldContext_MaterialConnection_pageInfo(_ context.C
 }
 
 func (ec *executionContext) _MaterialConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.MaterialConnection) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "MaterialConnection", obj.TotalCount, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13437,6 +13620,9 @@ func (ec *executionContext) fieldContext_MaterialEdge_node(_ context.Context, fi
 }
 
 func (ec *executionContext) _MaterialEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.MaterialEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "MaterialEdge", obj.Cursor, ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13460,6 +13646,9 @@ func (ec *executionContext) fieldContext_MaterialEdge_cursor(_ context.Context, 
 }
 
 func (ec *executionContext) _Membership_id(ctx context.Context, field graphql.CollectedField, obj *ent.Membership) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Membership", obj.ID, ec.marshalNID2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13483,6 +13672,9 @@ func (ec *executionContext) fieldContext_Membership_id(_ context.Context, field 
 }
 
 func (ec *executionContext) _Membership_role(ctx context.Context, field graphql.CollectedField, obj *ent.Membership) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Membership", obj.Role, ec.marshalNMembershipRole2kokeiluᚋentᚋmembershipᚐRole, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13506,6 +13698,9 @@ func (ec *executionContext) fieldContext_Membership_role(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Membership_joinedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Membership) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Membership", obj.JoinedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13657,6 +13852,9 @@ func (ec *executionContext) fieldContext_MembershipConnection_pageInfo(_ context
 }
 
 func (ec *executionContext) _MembershipConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.MembershipConnection) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "MembershipConnection", obj.TotalCount, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13744,6 +13942,9 @@ func (ec *executionContext) fieldContext_MembershipEdge_node(_ context.Context, 
 }
 
 func (ec *executionContext) _MembershipEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.MembershipEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "MembershipEdge", obj.Cursor, ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13767,6 +13968,9 @@ func (ec *executionContext) fieldContext_MembershipEdge_cursor(_ context.Context
 }
 
 func (ec *executionContext) _Municipality_id(ctx context.Context, field graphql.CollectedField, obj *ent.Municipality) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Municipality", obj.ID, ec.marshalNID2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13790,6 +13994,9 @@ func (ec *executionContext) fieldContext_Municipality_id(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Municipality_nameFi(ctx context.Context, field graphql.CollectedField, obj *ent.Municipality) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Municipality", obj.NameFi, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13813,6 +14020,9 @@ func (ec *executionContext) fieldContext_Municipality_nameFi(_ context.Context, 
 }
 
 func (ec *executionContext) _Municipality_nameSv(ctx context.Context, field graphql.CollectedField, obj *ent.Municipality) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Municipality", obj.NameSv, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13836,6 +14046,9 @@ func (ec *executionContext) fieldContext_Municipality_nameSv(_ context.Context, 
 }
 
 func (ec *executionContext) _Municipality_nameEn(ctx context.Context, field graphql.CollectedField, obj *ent.Municipality) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Municipality", obj.NameEn, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13859,6 +14072,9 @@ func (ec *executionContext) fieldContext_Municipality_nameEn(_ context.Context, 
 }
 
 func (ec *executionContext) _Municipality_code(ctx context.Context, field graphql.CollectedField, obj *ent.Municipality) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Municipality", obj.Code, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13882,6 +14098,9 @@ func (ec *executionContext) fieldContext_Municipality_code(_ context.Context, fi
 }
 
 func (ec *executionContext) _Municipality_subregionCode(ctx context.Context, field graphql.CollectedField, obj *ent.Municipality) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Municipality", obj.SubregionCode, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13905,6 +14124,9 @@ func (ec *executionContext) fieldContext_Municipality_subregionCode(_ context.Co
 }
 
 func (ec *executionContext) _Municipality_subregionNameFi(ctx context.Context, field graphql.CollectedField, obj *ent.Municipality) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Municipality", obj.SubregionNameFi, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13928,6 +14150,9 @@ func (ec *executionContext) fieldContext_Municipality_subregionNameFi(_ context.
 }
 
 func (ec *executionContext) _Municipality_subregionNameSv(ctx context.Context, field graphql.CollectedField, obj *ent.Municipality) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Municipality", obj.SubregionNameSv, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13951,6 +14176,9 @@ func (ec *executionContext) fieldContext_Municipality_subregionNameSv(_ context.
 }
 
 func (ec *executionContext) _Municipality_languageStatus(ctx context.Context, field graphql.CollectedField, obj *ent.Municipality) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Municipality", obj.LanguageStatus, ec.marshalOLanguageStatus2kokeiluᚋentᚋmunicipalityᚐLanguageStatus, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13974,6 +14202,9 @@ func (ec *executionContext) fieldContext_Municipality_languageStatus(_ context.C
 }
 
 func (ec *executionContext) _Municipality_municipalityGroup(ctx context.Context, field graphql.CollectedField, obj *ent.Municipality) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Municipality", obj.MunicipalityGroup, ec.marshalOMunicipalityGroup2kokeiluᚋentᚋmunicipalityᚐMunicipalityGroup, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13997,6 +14228,9 @@ func (ec *executionContext) fieldContext_Municipality_municipalityGroup(_ contex
 }
 
 func (ec *executionContext) _Municipality_population(ctx context.Context, field graphql.CollectedField, obj *ent.Municipality) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Municipality", obj.Population, ec.marshalOInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14020,6 +14254,9 @@ func (ec *executionContext) fieldContext_Municipality_population(_ context.Conte
 }
 
 func (ec *executionContext) _Municipality_populationYear(ctx context.Context, field graphql.CollectedField, obj *ent.Municipality) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Municipality", obj.PopulationYear, ec.marshalOInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14043,6 +14280,9 @@ func (ec *executionContext) fieldContext_Municipality_populationYear(_ context.C
 }
 
 func (ec *executionContext) _Municipality_latitude(ctx context.Context, field graphql.CollectedField, obj *ent.Municipality) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Municipality", obj.Latitude, ec.marshalOFloat2ᚖfloat64, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14066,6 +14306,9 @@ func (ec *executionContext) fieldContext_Municipality_latitude(_ context.Context
 }
 
 func (ec *executionContext) _Municipality_longitude(ctx context.Context, field graphql.CollectedField, obj *ent.Municipality) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Municipality", obj.Longitude, ec.marshalOFloat2ᚖfloat64, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14481,6 +14724,9 @@ func (ec *executionContext) fieldContext_MunicipalityConnection_pageInfo(_ conte
 }
 
 func (ec *executionContext) _MunicipalityConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.MunicipalityConnection) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "MunicipalityConnection", obj.TotalCount, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14568,6 +14814,9 @@ func (ec *executionContext) fieldContext_MunicipalityEdge_node(_ context.Context
 }
 
 func (ec *executionContext) _MunicipalityEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.MunicipalityEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "MunicipalityEdge", obj.Cursor, ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16066,6 +16315,9 @@ func (ec *executionContext) fieldContext_Mutation_recordAdoption(ctx context.Con
 }
 
 func (ec *executionContext) _Network_id(ctx context.Context, field graphql.CollectedField, obj *ent.Network) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Network", obj.ID, ec.marshalNID2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16089,6 +16341,9 @@ func (ec *executionContext) fieldContext_Network_id(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Network_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Network) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Network", obj.CreatedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16112,6 +16367,9 @@ func (ec *executionContext) fieldContext_Network_createdAt(_ context.Context, fi
 }
 
 func (ec *executionContext) _Network_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Network) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Network", obj.UpdatedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16135,6 +16393,9 @@ func (ec *executionContext) fieldContext_Network_updatedAt(_ context.Context, fi
 }
 
 func (ec *executionContext) _Network_slug(ctx context.Context, field graphql.CollectedField, obj *ent.Network) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Network", obj.Slug, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16158,6 +16419,9 @@ func (ec *executionContext) fieldContext_Network_slug(_ context.Context, field g
 }
 
 func (ec *executionContext) _Network_name(ctx context.Context, field graphql.CollectedField, obj *ent.Network) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Network", obj.Name, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16181,6 +16445,9 @@ func (ec *executionContext) fieldContext_Network_name(_ context.Context, field g
 }
 
 func (ec *executionContext) _Network_description(ctx context.Context, field graphql.CollectedField, obj *ent.Network) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Network", obj.Description, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16204,6 +16471,9 @@ func (ec *executionContext) fieldContext_Network_description(_ context.Context, 
 }
 
 func (ec *executionContext) _Network_kind(ctx context.Context, field graphql.CollectedField, obj *ent.Network) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Network", obj.Kind, ec.marshalNNetworkKind2kokeiluᚋentᚋnetworkᚐKind, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16227,6 +16497,9 @@ func (ec *executionContext) fieldContext_Network_kind(_ context.Context, field g
 }
 
 func (ec *executionContext) _Network_startsOn(ctx context.Context, field graphql.CollectedField, obj *ent.Network) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Network", obj.StartsOn, ec.marshalODate2ᚖtimeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16250,6 +16523,9 @@ func (ec *executionContext) fieldContext_Network_startsOn(_ context.Context, fie
 }
 
 func (ec *executionContext) _Network_endsOn(ctx context.Context, field graphql.CollectedField, obj *ent.Network) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Network", obj.EndsOn, ec.marshalODate2ᚖtimeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16273,6 +16549,9 @@ func (ec *executionContext) fieldContext_Network_endsOn(_ context.Context, field
 }
 
 func (ec *executionContext) _Network_website(ctx context.Context, field graphql.CollectedField, obj *ent.Network) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Network", obj.Website, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16644,6 +16923,9 @@ func (ec *executionContext) fieldContext_NetworkConnection_pageInfo(_ context.Co
 }
 
 func (ec *executionContext) _NetworkConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.NetworkConnection) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "NetworkConnection", obj.TotalCount, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16731,6 +17013,9 @@ func (ec *executionContext) fieldContext_NetworkEdge_node(_ context.Context, fie
 }
 
 func (ec *executionContext) _NetworkEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.NetworkEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "NetworkEdge", obj.Cursor, ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16818,6 +17103,9 @@ func (ec *executionContext) fieldContext_NetworkGraph_edges(_ context.Context, f
 }
 
 func (ec *executionContext) _NetworkGraph_totalNodes(ctx context.Context, field graphql.CollectedField, obj *model.NetworkGraph) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "NetworkGraph", obj.TotalNodes, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16841,6 +17129,9 @@ func (ec *executionContext) fieldContext_NetworkGraph_totalNodes(_ context.Conte
 }
 
 func (ec *executionContext) _NetworkGraph_truncated(ctx context.Context, field graphql.CollectedField, obj *model.NetworkGraph) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "NetworkGraph", obj.Truncated, ec.marshalNBoolean2bool, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16864,6 +17155,9 @@ func (ec *executionContext) fieldContext_NetworkGraph_truncated(_ context.Contex
 }
 
 func (ec *executionContext) _Notice_id(ctx context.Context, field graphql.CollectedField, obj *ent.Notice) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Notice", obj.ID, ec.marshalNID2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16887,6 +17181,9 @@ func (ec *executionContext) fieldContext_Notice_id(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Notice_title(ctx context.Context, field graphql.CollectedField, obj *ent.Notice) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Notice", obj.Title, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16910,6 +17207,9 @@ func (ec *executionContext) fieldContext_Notice_title(_ context.Context, field g
 }
 
 func (ec *executionContext) _Notice_body(ctx context.Context, field graphql.CollectedField, obj *ent.Notice) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Notice", obj.Body, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16933,6 +17233,9 @@ func (ec *executionContext) fieldContext_Notice_body(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Notice_kind(ctx context.Context, field graphql.CollectedField, obj *ent.Notice) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Notice", obj.Kind, ec.marshalNNoticeKind2kokeiluᚋentᚋnoticeᚐKind, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16956,6 +17259,9 @@ func (ec *executionContext) fieldContext_Notice_kind(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Notice_eventOn(ctx context.Context, field graphql.CollectedField, obj *ent.Notice) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Notice", obj.EventOn, ec.marshalODate2ᚖtimeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16979,6 +17285,9 @@ func (ec *executionContext) fieldContext_Notice_eventOn(_ context.Context, field
 }
 
 func (ec *executionContext) _Notice_url(ctx context.Context, field graphql.CollectedField, obj *ent.Notice) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Notice", obj.URL, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17002,6 +17311,9 @@ func (ec *executionContext) fieldContext_Notice_url(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Notice_publishedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Notice) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Notice", obj.PublishedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17025,6 +17337,9 @@ func (ec *executionContext) fieldContext_Notice_publishedAt(_ context.Context, f
 }
 
 func (ec *executionContext) _Notice_expiresAt(ctx context.Context, field graphql.CollectedField, obj *ent.Notice) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Notice", obj.ExpiresAt, ec.marshalOTime2ᚖtimeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17199,6 +17514,9 @@ func (ec *executionContext) fieldContext_NoticeConnection_pageInfo(_ context.Con
 }
 
 func (ec *executionContext) _NoticeConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.NoticeConnection) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "NoticeConnection", obj.TotalCount, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17286,6 +17604,9 @@ func (ec *executionContext) fieldContext_NoticeEdge_node(_ context.Context, fiel
 }
 
 func (ec *executionContext) _NoticeEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.NoticeEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "NoticeEdge", obj.Cursor, ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17309,6 +17630,9 @@ func (ec *executionContext) fieldContext_NoticeEdge_cursor(_ context.Context, fi
 }
 
 func (ec *executionContext) _OperatingModel_id(ctx context.Context, field graphql.CollectedField, obj *ent.OperatingModel) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "OperatingModel", obj.ID, ec.marshalNID2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17332,6 +17656,9 @@ func (ec *executionContext) fieldContext_OperatingModel_id(_ context.Context, fi
 }
 
 func (ec *executionContext) _OperatingModel_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.OperatingModel) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "OperatingModel", obj.CreatedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17355,6 +17682,9 @@ func (ec *executionContext) fieldContext_OperatingModel_createdAt(_ context.Cont
 }
 
 func (ec *executionContext) _OperatingModel_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.OperatingModel) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "OperatingModel", obj.UpdatedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17378,6 +17708,9 @@ func (ec *executionContext) fieldContext_OperatingModel_updatedAt(_ context.Cont
 }
 
 func (ec *executionContext) _OperatingModel_slug(ctx context.Context, field graphql.CollectedField, obj *ent.OperatingModel) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "OperatingModel", obj.Slug, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17401,6 +17734,9 @@ func (ec *executionContext) fieldContext_OperatingModel_slug(_ context.Context, 
 }
 
 func (ec *executionContext) _OperatingModel_name(ctx context.Context, field graphql.CollectedField, obj *ent.OperatingModel) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "OperatingModel", obj.Name, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17424,6 +17760,9 @@ func (ec *executionContext) fieldContext_OperatingModel_name(_ context.Context, 
 }
 
 func (ec *executionContext) _OperatingModel_summary(ctx context.Context, field graphql.CollectedField, obj *ent.OperatingModel) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "OperatingModel", obj.Summary, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17447,6 +17786,9 @@ func (ec *executionContext) fieldContext_OperatingModel_summary(_ context.Contex
 }
 
 func (ec *executionContext) _OperatingModel_coreIdea(ctx context.Context, field graphql.CollectedField, obj *ent.OperatingModel) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "OperatingModel", obj.CoreIdea, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17470,6 +17812,9 @@ func (ec *executionContext) fieldContext_OperatingModel_coreIdea(_ context.Conte
 }
 
 func (ec *executionContext) _OperatingModel_conditions(ctx context.Context, field graphql.CollectedField, obj *ent.OperatingModel) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "OperatingModel", obj.Conditions, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17493,6 +17838,9 @@ func (ec *executionContext) fieldContext_OperatingModel_conditions(_ context.Con
 }
 
 func (ec *executionContext) _OperatingModel_operatingEnvironment(ctx context.Context, field graphql.CollectedField, obj *ent.OperatingModel) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "OperatingModel", obj.OperatingEnvironment, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17516,6 +17864,9 @@ func (ec *executionContext) fieldContext_OperatingModel_operatingEnvironment(_ c
 }
 
 func (ec *executionContext) _OperatingModel_funder(ctx context.Context, field graphql.CollectedField, obj *ent.OperatingModel) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "OperatingModel", obj.Funder, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17539,6 +17890,9 @@ func (ec *executionContext) fieldContext_OperatingModel_funder(_ context.Context
 }
 
 func (ec *executionContext) _OperatingModel_sourceURL(ctx context.Context, field graphql.CollectedField, obj *ent.OperatingModel) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "OperatingModel", obj.SourceURL, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17918,6 +18272,9 @@ func (ec *executionContext) fieldContext_OperatingModelConnection_pageInfo(_ con
 }
 
 func (ec *executionContext) _OperatingModelConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.OperatingModelConnection) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "OperatingModelConnection", obj.TotalCount, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18005,6 +18362,9 @@ func (ec *executionContext) fieldContext_OperatingModelEdge_node(_ context.Conte
 }
 
 func (ec *executionContext) _OperatingModelEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.OperatingModelEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "OperatingModelEdge", obj.Cursor, ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18028,6 +18388,9 @@ func (ec *executionContext) fieldContext_OperatingModelEdge_cursor(_ context.Con
 }
 
 func (ec *executionContext) _Organization_id(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Organization", obj.ID, ec.marshalNID2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18051,6 +18414,9 @@ func (ec *executionContext) fieldContext_Organization_id(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Organization_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Organization", obj.CreatedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18074,6 +18440,9 @@ func (ec *executionContext) fieldContext_Organization_createdAt(_ context.Contex
 }
 
 func (ec *executionContext) _Organization_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Organization", obj.UpdatedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18097,6 +18466,9 @@ func (ec *executionContext) fieldContext_Organization_updatedAt(_ context.Contex
 }
 
 func (ec *executionContext) _Organization_name(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Organization", obj.Name, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18120,6 +18492,9 @@ func (ec *executionContext) fieldContext_Organization_name(_ context.Context, fi
 }
 
 func (ec *executionContext) _Organization_slug(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Organization", obj.Slug, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18143,6 +18518,9 @@ func (ec *executionContext) fieldContext_Organization_slug(_ context.Context, fi
 }
 
 func (ec *executionContext) _Organization_kind(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Organization", obj.Kind, ec.marshalNOrganizationKind2kokeiluᚋentᚋorganizationᚐKind, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18166,6 +18544,9 @@ func (ec *executionContext) fieldContext_Organization_kind(_ context.Context, fi
 }
 
 func (ec *executionContext) _Organization_description(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Organization", obj.Description, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18189,6 +18570,9 @@ func (ec *executionContext) fieldContext_Organization_description(_ context.Cont
 }
 
 func (ec *executionContext) _Organization_website(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Organization", obj.Website, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18396,6 +18780,9 @@ func (ec *executionContext) fieldContext_OrganizationConnection_pageInfo(_ conte
 }
 
 func (ec *executionContext) _OrganizationConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.OrganizationConnection) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "OrganizationConnection", obj.TotalCount, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18483,6 +18870,9 @@ func (ec *executionContext) fieldContext_OrganizationEdge_node(_ context.Context
 }
 
 func (ec *executionContext) _OrganizationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.OrganizationEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "OrganizationEdge", obj.Cursor, ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18506,6 +18896,9 @@ func (ec *executionContext) fieldContext_OrganizationEdge_cursor(_ context.Conte
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[int]) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "PageInfo", obj.HasNextPage, ec.marshalNBoolean2bool, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18529,6 +18922,9 @@ func (ec *executionContext) fieldContext_PageInfo_hasNextPage(_ context.Context,
 }
 
 func (ec *executionContext) _PageInfo_hasPreviousPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[int]) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "PageInfo", obj.HasPreviousPage, ec.marshalNBoolean2bool, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18552,6 +18948,9 @@ func (ec *executionContext) fieldContext_PageInfo_hasPreviousPage(_ context.Cont
 }
 
 func (ec *executionContext) _PageInfo_startCursor(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[int]) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "PageInfo", obj.StartCursor, ec.marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18575,6 +18974,9 @@ func (ec *executionContext) fieldContext_PageInfo_startCursor(_ context.Context,
 }
 
 func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[int]) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "PageInfo", obj.EndCursor, ec.marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18598,6 +19000,9 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 }
 
 func (ec *executionContext) _Pilot_id(ctx context.Context, field graphql.CollectedField, obj *ent.Pilot) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Pilot", obj.ID, ec.marshalNID2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18621,6 +19026,9 @@ func (ec *executionContext) fieldContext_Pilot_id(_ context.Context, field graph
 }
 
 func (ec *executionContext) _Pilot_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Pilot) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Pilot", obj.CreatedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18644,6 +19052,9 @@ func (ec *executionContext) fieldContext_Pilot_createdAt(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Pilot_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Pilot) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Pilot", obj.UpdatedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18667,6 +19078,9 @@ func (ec *executionContext) fieldContext_Pilot_updatedAt(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Pilot_slug(ctx context.Context, field graphql.CollectedField, obj *ent.Pilot) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Pilot", obj.Slug, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18690,6 +19104,9 @@ func (ec *executionContext) fieldContext_Pilot_slug(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Pilot_title(ctx context.Context, field graphql.CollectedField, obj *ent.Pilot) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Pilot", obj.Title, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18713,6 +19130,9 @@ func (ec *executionContext) fieldContext_Pilot_title(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Pilot_summary(ctx context.Context, field graphql.CollectedField, obj *ent.Pilot) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Pilot", obj.Summary, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18736,6 +19156,9 @@ func (ec *executionContext) fieldContext_Pilot_summary(_ context.Context, field 
 }
 
 func (ec *executionContext) _Pilot_description(ctx context.Context, field graphql.CollectedField, obj *ent.Pilot) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Pilot", obj.Description, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18759,6 +19182,9 @@ func (ec *executionContext) fieldContext_Pilot_description(_ context.Context, fi
 }
 
 func (ec *executionContext) _Pilot_status(ctx context.Context, field graphql.CollectedField, obj *ent.Pilot) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Pilot", obj.Status, ec.marshalNPilotStatus2kokeiluᚋentᚋpilotᚐStatus, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18782,6 +19208,9 @@ func (ec *executionContext) fieldContext_Pilot_status(_ context.Context, field g
 }
 
 func (ec *executionContext) _Pilot_startsOn(ctx context.Context, field graphql.CollectedField, obj *ent.Pilot) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Pilot", obj.StartsOn, ec.marshalODate2ᚖtimeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18805,6 +19234,9 @@ func (ec *executionContext) fieldContext_Pilot_startsOn(_ context.Context, field
 }
 
 func (ec *executionContext) _Pilot_endsOn(ctx context.Context, field graphql.CollectedField, obj *ent.Pilot) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Pilot", obj.EndsOn, ec.marshalODate2ᚖtimeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18828,6 +19260,9 @@ func (ec *executionContext) fieldContext_Pilot_endsOn(_ context.Context, field g
 }
 
 func (ec *executionContext) _Pilot_participantsComplete(ctx context.Context, field graphql.CollectedField, obj *ent.Pilot) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Pilot", obj.ParticipantsComplete, ec.marshalOBoolean2ᚖbool, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18851,6 +19286,9 @@ func (ec *executionContext) fieldContext_Pilot_participantsComplete(_ context.Co
 }
 
 func (ec *executionContext) _Pilot_sourceURL(ctx context.Context, field graphql.CollectedField, obj *ent.Pilot) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Pilot", obj.SourceURL, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18874,6 +19312,9 @@ func (ec *executionContext) fieldContext_Pilot_sourceURL(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Pilot_reference(ctx context.Context, field graphql.CollectedField, obj *ent.Pilot) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Pilot", obj.Reference, ec.marshalNBoolean2bool, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19321,6 +19762,9 @@ func (ec *executionContext) fieldContext_PilotConnection_pageInfo(_ context.Cont
 }
 
 func (ec *executionContext) _PilotConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.PilotConnection) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "PilotConnection", obj.TotalCount, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19408,6 +19852,9 @@ func (ec *executionContext) fieldContext_PilotEdge_node(_ context.Context, field
 }
 
 func (ec *executionContext) _PilotEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.PilotEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "PilotEdge", obj.Cursor, ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19431,6 +19878,9 @@ func (ec *executionContext) fieldContext_PilotEdge_cursor(_ context.Context, fie
 }
 
 func (ec *executionContext) _PilotStats_total(ctx context.Context, field graphql.CollectedField, obj *analytics.Stats) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "PilotStats", obj.Total, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19518,6 +19968,9 @@ func (ec *executionContext) fieldContext_PilotStatsBucket_keys(_ context.Context
 }
 
 func (ec *executionContext) _PilotStatsBucket_pilots(ctx context.Context, field graphql.CollectedField, obj *analytics.Bucket) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "PilotStatsBucket", obj.Pilots, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19541,6 +19994,9 @@ func (ec *executionContext) fieldContext_PilotStatsBucket_pilots(_ context.Conte
 }
 
 func (ec *executionContext) _PilotStatsBucket_municipalities(ctx context.Context, field graphql.CollectedField, obj *analytics.Bucket) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "PilotStatsBucket", obj.Municipalities, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19564,6 +20020,9 @@ func (ec *executionContext) fieldContext_PilotStatsBucket_municipalities(_ conte
 }
 
 func (ec *executionContext) _PilotStatsBucket_population(ctx context.Context, field graphql.CollectedField, obj *analytics.Bucket) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "PilotStatsBucket", obj.Population, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19587,6 +20046,9 @@ func (ec *executionContext) fieldContext_PilotStatsBucket_population(_ context.C
 }
 
 func (ec *executionContext) _PilotStatsKey_dimension(ctx context.Context, field graphql.CollectedField, obj *analytics.Key) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "PilotStatsKey", obj.Dimension, ec.marshalNPilotDimension2kokeiluᚋinternalᚋanalyticsᚐDimension, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19610,6 +20072,9 @@ func (ec *executionContext) fieldContext_PilotStatsKey_dimension(_ context.Conte
 }
 
 func (ec *executionContext) _PilotStatsKey_code(ctx context.Context, field graphql.CollectedField, obj *analytics.Key) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "PilotStatsKey", obj.Code, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19677,6 +20142,9 @@ func (ec *executionContext) fieldContext_PilotStatsKey_name(ctx context.Context,
 }
 
 func (ec *executionContext) _Post_id(ctx context.Context, field graphql.CollectedField, obj *ent.Post) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Post", obj.ID, ec.marshalNID2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19700,6 +20168,9 @@ func (ec *executionContext) fieldContext_Post_id(_ context.Context, field graphq
 }
 
 func (ec *executionContext) _Post_body(ctx context.Context, field graphql.CollectedField, obj *ent.Post) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Post", obj.Body, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19723,6 +20194,9 @@ func (ec *executionContext) fieldContext_Post_body(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Post_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Post) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Post", obj.CreatedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19746,6 +20220,9 @@ func (ec *executionContext) fieldContext_Post_createdAt(_ context.Context, field
 }
 
 func (ec *executionContext) _Post_editedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Post) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Post", obj.EditedAt, ec.marshalOTime2ᚖtimeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19769,6 +20246,9 @@ func (ec *executionContext) fieldContext_Post_editedAt(_ context.Context, field 
 }
 
 func (ec *executionContext) _Post_deletedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Post) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Post", obj.DeletedAt, ec.marshalOTime2ᚖtimeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20019,6 +20499,9 @@ func (ec *executionContext) fieldContext_PostConnection_pageInfo(_ context.Conte
 }
 
 func (ec *executionContext) _PostConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.PostConnection) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "PostConnection", obj.TotalCount, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20106,6 +20589,9 @@ func (ec *executionContext) fieldContext_PostEdge_node(_ context.Context, field 
 }
 
 func (ec *executionContext) _PostEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.PostEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "PostEdge", obj.Cursor, ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21601,6 +22087,9 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 }
 
 func (ec *executionContext) _Region_id(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Region", obj.ID, ec.marshalNID2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21624,6 +22113,9 @@ func (ec *executionContext) fieldContext_Region_id(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Region_nameFi(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Region", obj.NameFi, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21647,6 +22139,9 @@ func (ec *executionContext) fieldContext_Region_nameFi(_ context.Context, field 
 }
 
 func (ec *executionContext) _Region_nameSv(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Region", obj.NameSv, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21670,6 +22165,9 @@ func (ec *executionContext) fieldContext_Region_nameSv(_ context.Context, field 
 }
 
 func (ec *executionContext) _Region_nameEn(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Region", obj.NameEn, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21693,6 +22191,9 @@ func (ec *executionContext) fieldContext_Region_nameEn(_ context.Context, field 
 }
 
 func (ec *executionContext) _Region_code(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Region", obj.Code, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21716,6 +22217,9 @@ func (ec *executionContext) fieldContext_Region_code(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Region_isAland(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Region", obj.IsAland, ec.marshalNBoolean2bool, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21739,6 +22243,9 @@ func (ec *executionContext) fieldContext_Region_isAland(_ context.Context, field
 }
 
 func (ec *executionContext) _Region_population(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Region", obj.Population, ec.marshalOInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21762,6 +22269,9 @@ func (ec *executionContext) fieldContext_Region_population(_ context.Context, fi
 }
 
 func (ec *executionContext) _Region_populationYear(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Region", obj.PopulationYear, ec.marshalOInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22025,6 +22535,9 @@ func (ec *executionContext) fieldContext_RegionConnection_pageInfo(_ context.Con
 }
 
 func (ec *executionContext) _RegionConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.RegionConnection) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "RegionConnection", obj.TotalCount, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22112,6 +22625,9 @@ func (ec *executionContext) fieldContext_RegionEdge_node(_ context.Context, fiel
 }
 
 func (ec *executionContext) _RegionEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.RegionEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "RegionEdge", obj.Cursor, ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22135,6 +22651,9 @@ func (ec *executionContext) fieldContext_RegionEdge_cursor(_ context.Context, fi
 }
 
 func (ec *executionContext) _SearchHighlight_start(ctx context.Context, field graphql.CollectedField, obj *model.SearchHighlight) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SearchHighlight", obj.Start, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22158,6 +22677,9 @@ func (ec *executionContext) fieldContext_SearchHighlight_start(_ context.Context
 }
 
 func (ec *executionContext) _SearchHighlight_length(ctx context.Context, field graphql.CollectedField, obj *model.SearchHighlight) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SearchHighlight", obj.Length, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22213,6 +22735,9 @@ func (ec *executionContext) fieldContext_SearchResultConnection_edges(_ context.
 }
 
 func (ec *executionContext) _SearchResultConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.SearchResultConnection) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SearchResultConnection", obj.Nodes, ec.marshalNSearchResult2ᚕkokeiluᚋentᚐNoder, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22268,6 +22793,9 @@ func (ec *executionContext) fieldContext_SearchResultConnection_pageInfo(_ conte
 }
 
 func (ec *executionContext) _SearchResultConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.SearchResultConnection) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SearchResultConnection", obj.TotalCount, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22291,6 +22819,9 @@ func (ec *executionContext) fieldContext_SearchResultConnection_totalCount(_ con
 }
 
 func (ec *executionContext) _SearchResultEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.SearchResultEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SearchResultEdge", obj.Node, ec.marshalOSearchResult2kokeiluᚋentᚐNoder, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22314,6 +22845,9 @@ func (ec *executionContext) fieldContext_SearchResultEdge_node(_ context.Context
 }
 
 func (ec *executionContext) _SearchResultEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.SearchResultEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SearchResultEdge", obj.Cursor, ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22369,6 +22903,9 @@ func (ec *executionContext) fieldContext_SearchResultEdge_snippet(_ context.Cont
 }
 
 func (ec *executionContext) _SearchSnippet_text(ctx context.Context, field graphql.CollectedField, obj *model.SearchSnippet) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SearchSnippet", obj.Text, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22468,6 +23005,9 @@ func (ec *executionContext) fieldContext_Subscription_noticePosted(ctx context.C
 }
 
 func (ec *executionContext) _Survey_id(ctx context.Context, field graphql.CollectedField, obj *ent.Survey) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Survey", obj.ID, ec.marshalNID2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22491,6 +23031,9 @@ func (ec *executionContext) fieldContext_Survey_id(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Survey_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Survey) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Survey", obj.CreatedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22514,6 +23057,9 @@ func (ec *executionContext) fieldContext_Survey_createdAt(_ context.Context, fie
 }
 
 func (ec *executionContext) _Survey_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Survey) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Survey", obj.UpdatedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22537,6 +23083,9 @@ func (ec *executionContext) fieldContext_Survey_updatedAt(_ context.Context, fie
 }
 
 func (ec *executionContext) _Survey_title(ctx context.Context, field graphql.CollectedField, obj *ent.Survey) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Survey", obj.Title, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22560,6 +23109,9 @@ func (ec *executionContext) fieldContext_Survey_title(_ context.Context, field g
 }
 
 func (ec *executionContext) _Survey_description(ctx context.Context, field graphql.CollectedField, obj *ent.Survey) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Survey", obj.Description, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22615,6 +23167,9 @@ func (ec *executionContext) fieldContext_Survey_questions(_ context.Context, fie
 }
 
 func (ec *executionContext) _Survey_opensAt(ctx context.Context, field graphql.CollectedField, obj *ent.Survey) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Survey", obj.OpensAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22638,6 +23193,9 @@ func (ec *executionContext) fieldContext_Survey_opensAt(_ context.Context, field
 }
 
 func (ec *executionContext) _Survey_closesAt(ctx context.Context, field graphql.CollectedField, obj *ent.Survey) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Survey", obj.ClosesAt, ec.marshalOTime2ᚖtimeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22661,6 +23219,9 @@ func (ec *executionContext) fieldContext_Survey_closesAt(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Survey_audience(ctx context.Context, field graphql.CollectedField, obj *ent.Survey) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Survey", obj.Audience, ec.marshalNSurveyAudience2kokeiluᚋentᚋsurveyᚐAudience, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22684,6 +23245,9 @@ func (ec *executionContext) fieldContext_Survey_audience(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Survey_resultsVisibleToRespondents(ctx context.Context, field graphql.CollectedField, obj *ent.Survey) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Survey", obj.ResultsVisibleToRespondents, ec.marshalNBoolean2bool, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22904,6 +23468,9 @@ func (ec *executionContext) fieldContext_Survey_results(_ context.Context, field
 }
 
 func (ec *executionContext) _SurveyAnswer_questionKey(ctx context.Context, field graphql.CollectedField, obj *questionnaire.Answer) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SurveyAnswer", obj.QuestionKey, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22927,6 +23494,9 @@ func (ec *executionContext) fieldContext_SurveyAnswer_questionKey(_ context.Cont
 }
 
 func (ec *executionContext) _SurveyAnswer_choices(ctx context.Context, field graphql.CollectedField, obj *questionnaire.Answer) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SurveyAnswer", obj.Choices, ec.marshalOInt2ᚕintᚄ, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22950,6 +23520,9 @@ func (ec *executionContext) fieldContext_SurveyAnswer_choices(_ context.Context,
 }
 
 func (ec *executionContext) _SurveyAnswer_scale(ctx context.Context, field graphql.CollectedField, obj *questionnaire.Answer) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SurveyAnswer", obj.Scale, ec.marshalOInt2ᚖint, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22973,6 +23546,9 @@ func (ec *executionContext) fieldContext_SurveyAnswer_scale(_ context.Context, f
 }
 
 func (ec *executionContext) _SurveyAnswer_text(ctx context.Context, field graphql.CollectedField, obj *questionnaire.Answer) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SurveyAnswer", obj.Text, ec.marshalOString2ᚖstring, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22996,6 +23572,9 @@ func (ec *executionContext) fieldContext_SurveyAnswer_text(_ context.Context, fi
 }
 
 func (ec *executionContext) _SurveyChoiceCount_choice(ctx context.Context, field graphql.CollectedField, obj *questionnaire.ChoiceCount) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SurveyChoiceCount", obj.Choice, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23019,6 +23598,9 @@ func (ec *executionContext) fieldContext_SurveyChoiceCount_choice(_ context.Cont
 }
 
 func (ec *executionContext) _SurveyChoiceCount_count(ctx context.Context, field graphql.CollectedField, obj *questionnaire.ChoiceCount) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SurveyChoiceCount", obj.Count, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23106,6 +23688,9 @@ func (ec *executionContext) fieldContext_SurveyConnection_pageInfo(_ context.Con
 }
 
 func (ec *executionContext) _SurveyConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.SurveyConnection) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SurveyConnection", obj.TotalCount, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23193,6 +23778,9 @@ func (ec *executionContext) fieldContext_SurveyEdge_node(_ context.Context, fiel
 }
 
 func (ec *executionContext) _SurveyEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.SurveyEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SurveyEdge", obj.Cursor, ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23216,6 +23804,9 @@ func (ec *executionContext) fieldContext_SurveyEdge_cursor(_ context.Context, fi
 }
 
 func (ec *executionContext) _SurveyQuestion_key(ctx context.Context, field graphql.CollectedField, obj *questionnaire.Question) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SurveyQuestion", obj.Key, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23239,6 +23830,9 @@ func (ec *executionContext) fieldContext_SurveyQuestion_key(_ context.Context, f
 }
 
 func (ec *executionContext) _SurveyQuestion_kind(ctx context.Context, field graphql.CollectedField, obj *questionnaire.Question) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SurveyQuestion", obj.Kind, ec.marshalNSurveyQuestionKind2kokeiluᚋinternalᚋquestionnaireᚐKind, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23262,6 +23856,9 @@ func (ec *executionContext) fieldContext_SurveyQuestion_kind(_ context.Context, 
 }
 
 func (ec *executionContext) _SurveyQuestion_text(ctx context.Context, field graphql.CollectedField, obj *questionnaire.Question) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SurveyQuestion", obj.Text, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23285,6 +23882,9 @@ func (ec *executionContext) fieldContext_SurveyQuestion_text(_ context.Context, 
 }
 
 func (ec *executionContext) _SurveyQuestion_choices(ctx context.Context, field graphql.CollectedField, obj *questionnaire.Question) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SurveyQuestion", obj.Choices, ec.marshalOString2ᚕstringᚄ, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23308,6 +23908,9 @@ func (ec *executionContext) fieldContext_SurveyQuestion_choices(_ context.Contex
 }
 
 func (ec *executionContext) _SurveyQuestion_required(ctx context.Context, field graphql.CollectedField, obj *questionnaire.Question) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SurveyQuestion", obj.Required, ec.marshalNBoolean2bool, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23363,6 +23966,9 @@ func (ec *executionContext) fieldContext_SurveyQuestionResult_question(_ context
 }
 
 func (ec *executionContext) _SurveyQuestionResult_answers(ctx context.Context, field graphql.CollectedField, obj *questionnaire.Result) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SurveyQuestionResult", obj.Answers, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23418,6 +24024,9 @@ func (ec *executionContext) fieldContext_SurveyQuestionResult_choices(_ context.
 }
 
 func (ec *executionContext) _SurveyQuestionResult_average(ctx context.Context, field graphql.CollectedField, obj *questionnaire.Result) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SurveyQuestionResult", obj.Average, ec.marshalOFloat2ᚖfloat64, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23473,6 +24082,9 @@ func (ec *executionContext) fieldContext_SurveyQuestionResult_distribution(_ con
 }
 
 func (ec *executionContext) _SurveyQuestionResult_texts(ctx context.Context, field graphql.CollectedField, obj *questionnaire.Result) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SurveyQuestionResult", obj.Texts, ec.marshalOString2ᚕstringᚄ, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23496,6 +24108,9 @@ func (ec *executionContext) fieldContext_SurveyQuestionResult_texts(_ context.Co
 }
 
 func (ec *executionContext) _SurveyResponse_id(ctx context.Context, field graphql.CollectedField, obj *ent.SurveyResponse) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SurveyResponse", obj.ID, ec.marshalNID2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23551,6 +24166,9 @@ func (ec *executionContext) fieldContext_SurveyResponse_answers(_ context.Contex
 }
 
 func (ec *executionContext) _SurveyResponse_submittedAt(ctx context.Context, field graphql.CollectedField, obj *ent.SurveyResponse) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SurveyResponse", obj.SubmittedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23638,6 +24256,9 @@ func (ec *executionContext) fieldContext_SurveyResponse_user(_ context.Context, 
 }
 
 func (ec *executionContext) _SurveyResults_responses(ctx context.Context, field graphql.CollectedField, obj *questionnaire.Results) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SurveyResults", obj.Responses, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23693,6 +24314,9 @@ func (ec *executionContext) fieldContext_SurveyResults_questions(_ context.Conte
 }
 
 func (ec *executionContext) _SurveyScaleCount_value(ctx context.Context, field graphql.CollectedField, obj *questionnaire.ScaleCount) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SurveyScaleCount", obj.Value, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23716,6 +24340,9 @@ func (ec *executionContext) fieldContext_SurveyScaleCount_value(_ context.Contex
 }
 
 func (ec *executionContext) _SurveyScaleCount_count(ctx context.Context, field graphql.CollectedField, obj *questionnaire.ScaleCount) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SurveyScaleCount", obj.Count, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23739,6 +24366,9 @@ func (ec *executionContext) fieldContext_SurveyScaleCount_count(_ context.Contex
 }
 
 func (ec *executionContext) _Theme_id(ctx context.Context, field graphql.CollectedField, obj *ent.Theme) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Theme", obj.ID, ec.marshalNID2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23762,6 +24392,9 @@ func (ec *executionContext) fieldContext_Theme_id(_ context.Context, field graph
 }
 
 func (ec *executionContext) _Theme_nameFi(ctx context.Context, field graphql.CollectedField, obj *ent.Theme) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Theme", obj.NameFi, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23785,6 +24418,9 @@ func (ec *executionContext) fieldContext_Theme_nameFi(_ context.Context, field g
 }
 
 func (ec *executionContext) _Theme_nameSv(ctx context.Context, field graphql.CollectedField, obj *ent.Theme) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Theme", obj.NameSv, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23808,6 +24444,9 @@ func (ec *executionContext) fieldContext_Theme_nameSv(_ context.Context, field g
 }
 
 func (ec *executionContext) _Theme_nameEn(ctx context.Context, field graphql.CollectedField, obj *ent.Theme) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Theme", obj.NameEn, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23831,6 +24470,9 @@ func (ec *executionContext) fieldContext_Theme_nameEn(_ context.Context, field g
 }
 
 func (ec *executionContext) _Theme_slug(ctx context.Context, field graphql.CollectedField, obj *ent.Theme) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Theme", obj.Slug, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24006,6 +24648,9 @@ func (ec *executionContext) fieldContext_ThemeConnection_pageInfo(_ context.Cont
 }
 
 func (ec *executionContext) _ThemeConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.ThemeConnection) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "ThemeConnection", obj.TotalCount, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24093,6 +24738,9 @@ func (ec *executionContext) fieldContext_ThemeEdge_node(_ context.Context, field
 }
 
 func (ec *executionContext) _ThemeEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.ThemeEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "ThemeEdge", obj.Cursor, ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24116,6 +24764,9 @@ func (ec *executionContext) fieldContext_ThemeEdge_cursor(_ context.Context, fie
 }
 
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "User", obj.ID, ec.marshalNID2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24139,6 +24790,9 @@ func (ec *executionContext) fieldContext_User_id(_ context.Context, field graphq
 }
 
 func (ec *executionContext) _User_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "User", obj.CreatedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24162,6 +24816,9 @@ func (ec *executionContext) fieldContext_User_createdAt(_ context.Context, field
 }
 
 func (ec *executionContext) _User_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "User", obj.UpdatedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24185,6 +24842,9 @@ func (ec *executionContext) fieldContext_User_updatedAt(_ context.Context, field
 }
 
 func (ec *executionContext) _User_displayName(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "User", obj.DisplayName, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24426,6 +25086,9 @@ func (ec *executionContext) fieldContext_UserConnection_pageInfo(_ context.Conte
 }
 
 func (ec *executionContext) _UserConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.UserConnection) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "UserConnection", obj.TotalCount, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24513,6 +25176,9 @@ func (ec *executionContext) fieldContext_UserEdge_node(_ context.Context, field 
 }
 
 func (ec *executionContext) _UserEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.UserEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "UserEdge", obj.Cursor, ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24536,6 +25202,9 @@ func (ec *executionContext) fieldContext_UserEdge_cursor(_ context.Context, fiel
 }
 
 func (ec *executionContext) _WellbeingCounty_id(ctx context.Context, field graphql.CollectedField, obj *ent.WellbeingCounty) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WellbeingCounty", obj.ID, ec.marshalNID2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24559,6 +25228,9 @@ func (ec *executionContext) fieldContext_WellbeingCounty_id(_ context.Context, f
 }
 
 func (ec *executionContext) _WellbeingCounty_nameFi(ctx context.Context, field graphql.CollectedField, obj *ent.WellbeingCounty) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WellbeingCounty", obj.NameFi, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24582,6 +25254,9 @@ func (ec *executionContext) fieldContext_WellbeingCounty_nameFi(_ context.Contex
 }
 
 func (ec *executionContext) _WellbeingCounty_nameSv(ctx context.Context, field graphql.CollectedField, obj *ent.WellbeingCounty) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WellbeingCounty", obj.NameSv, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24605,6 +25280,9 @@ func (ec *executionContext) fieldContext_WellbeingCounty_nameSv(_ context.Contex
 }
 
 func (ec *executionContext) _WellbeingCounty_nameEn(ctx context.Context, field graphql.CollectedField, obj *ent.WellbeingCounty) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WellbeingCounty", obj.NameEn, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24628,6 +25306,9 @@ func (ec *executionContext) fieldContext_WellbeingCounty_nameEn(_ context.Contex
 }
 
 func (ec *executionContext) _WellbeingCounty_code(ctx context.Context, field graphql.CollectedField, obj *ent.WellbeingCounty) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WellbeingCounty", obj.Code, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24651,6 +25332,9 @@ func (ec *executionContext) fieldContext_WellbeingCounty_code(_ context.Context,
 }
 
 func (ec *executionContext) _WellbeingCounty_kind(ctx context.Context, field graphql.CollectedField, obj *ent.WellbeingCounty) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WellbeingCounty", obj.Kind, ec.marshalNWellbeingCountyKind2kokeiluᚋentᚋwellbeingcountyᚐKind, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24674,6 +25358,9 @@ func (ec *executionContext) fieldContext_WellbeingCounty_kind(_ context.Context,
 }
 
 func (ec *executionContext) _WellbeingCounty_population(ctx context.Context, field graphql.CollectedField, obj *ent.WellbeingCounty) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WellbeingCounty", obj.Population, ec.marshalOInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24697,6 +25384,9 @@ func (ec *executionContext) fieldContext_WellbeingCounty_population(_ context.Co
 }
 
 func (ec *executionContext) _WellbeingCounty_populationYear(ctx context.Context, field graphql.CollectedField, obj *ent.WellbeingCounty) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WellbeingCounty", obj.PopulationYear, ec.marshalOInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24992,6 +25682,9 @@ func (ec *executionContext) fieldContext_WellbeingCountyConnection_pageInfo(_ co
 }
 
 func (ec *executionContext) _WellbeingCountyConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.WellbeingCountyConnection) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WellbeingCountyConnection", obj.TotalCount, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25079,6 +25772,9 @@ func (ec *executionContext) fieldContext_WellbeingCountyEdge_node(_ context.Cont
 }
 
 func (ec *executionContext) _WellbeingCountyEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.WellbeingCountyEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WellbeingCountyEdge", obj.Cursor, ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25102,6 +25798,9 @@ func (ec *executionContext) fieldContext_WellbeingCountyEdge_cursor(_ context.Co
 }
 
 func (ec *executionContext) _Workshop_id(ctx context.Context, field graphql.CollectedField, obj *ent.Workshop) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Workshop", obj.ID, ec.marshalNID2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25125,6 +25824,9 @@ func (ec *executionContext) fieldContext_Workshop_id(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Workshop_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Workshop) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Workshop", obj.CreatedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25148,6 +25850,9 @@ func (ec *executionContext) fieldContext_Workshop_createdAt(_ context.Context, f
 }
 
 func (ec *executionContext) _Workshop_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Workshop) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Workshop", obj.UpdatedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25171,6 +25876,9 @@ func (ec *executionContext) fieldContext_Workshop_updatedAt(_ context.Context, f
 }
 
 func (ec *executionContext) _Workshop_title(ctx context.Context, field graphql.CollectedField, obj *ent.Workshop) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Workshop", obj.Title, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25194,6 +25902,9 @@ func (ec *executionContext) fieldContext_Workshop_title(_ context.Context, field
 }
 
 func (ec *executionContext) _Workshop_description(ctx context.Context, field graphql.CollectedField, obj *ent.Workshop) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Workshop", obj.Description, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25217,6 +25928,9 @@ func (ec *executionContext) fieldContext_Workshop_description(_ context.Context,
 }
 
 func (ec *executionContext) _Workshop_startsAt(ctx context.Context, field graphql.CollectedField, obj *ent.Workshop) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Workshop", obj.StartsAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25240,6 +25954,9 @@ func (ec *executionContext) fieldContext_Workshop_startsAt(_ context.Context, fi
 }
 
 func (ec *executionContext) _Workshop_endsAt(ctx context.Context, field graphql.CollectedField, obj *ent.Workshop) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Workshop", obj.EndsAt, ec.marshalOTime2ᚖtimeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25263,6 +25980,9 @@ func (ec *executionContext) fieldContext_Workshop_endsAt(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Workshop_place(ctx context.Context, field graphql.CollectedField, obj *ent.Workshop) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Workshop", obj.Place, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25286,6 +26006,9 @@ func (ec *executionContext) fieldContext_Workshop_place(_ context.Context, field
 }
 
 func (ec *executionContext) _Workshop_onlineURL(ctx context.Context, field graphql.CollectedField, obj *ent.Workshop) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Workshop", obj.OnlineURL, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25309,6 +26032,9 @@ func (ec *executionContext) fieldContext_Workshop_onlineURL(_ context.Context, f
 }
 
 func (ec *executionContext) _Workshop_capacity(ctx context.Context, field graphql.CollectedField, obj *ent.Workshop) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Workshop", obj.Capacity, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25605,6 +26331,9 @@ func (ec *executionContext) fieldContext_WorkshopConnection_pageInfo(_ context.C
 }
 
 func (ec *executionContext) _WorkshopConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.WorkshopConnection) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WorkshopConnection", obj.TotalCount, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25692,6 +26421,9 @@ func (ec *executionContext) fieldContext_WorkshopEdge_node(_ context.Context, fi
 }
 
 func (ec *executionContext) _WorkshopEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.WorkshopEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WorkshopEdge", obj.Cursor, ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25715,6 +26447,9 @@ func (ec *executionContext) fieldContext_WorkshopEdge_cursor(_ context.Context, 
 }
 
 func (ec *executionContext) _WorkshopRegistration_id(ctx context.Context, field graphql.CollectedField, obj *ent.WorkshopRegistration) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WorkshopRegistration", obj.ID, ec.marshalNID2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25738,6 +26473,9 @@ func (ec *executionContext) fieldContext_WorkshopRegistration_id(_ context.Conte
 }
 
 func (ec *executionContext) _WorkshopRegistration_status(ctx context.Context, field graphql.CollectedField, obj *ent.WorkshopRegistration) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WorkshopRegistration", obj.Status, ec.marshalNWorkshopRegistrationStatus2kokeiluᚋentᚋworkshopregistrationᚐStatus, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25761,6 +26499,9 @@ func (ec *executionContext) fieldContext_WorkshopRegistration_status(_ context.C
 }
 
 func (ec *executionContext) _WorkshopRegistration_registeredAt(ctx context.Context, field graphql.CollectedField, obj *ent.WorkshopRegistration) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WorkshopRegistration", obj.RegisteredAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25935,6 +26676,9 @@ func (ec *executionContext) fieldContext_WorkshopRegistrationConnection_pageInfo
 }
 
 func (ec *executionContext) _WorkshopRegistrationConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.WorkshopRegistrationConnection) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WorkshopRegistrationConnection", obj.TotalCount, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26022,6 +26766,9 @@ func (ec *executionContext) fieldContext_WorkshopRegistrationEdge_node(_ context
 }
 
 func (ec *executionContext) _WorkshopRegistrationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.WorkshopRegistrationEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WorkshopRegistrationEdge", obj.Cursor, ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26045,6 +26792,9 @@ func (ec *executionContext) fieldContext_WorkshopRegistrationEdge_cursor(_ conte
 }
 
 func (ec *executionContext) _Workspace_id(ctx context.Context, field graphql.CollectedField, obj *ent.Workspace) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Workspace", obj.ID, ec.marshalNID2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26068,6 +26818,9 @@ func (ec *executionContext) fieldContext_Workspace_id(_ context.Context, field g
 }
 
 func (ec *executionContext) _Workspace_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Workspace) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Workspace", obj.CreatedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26091,6 +26844,9 @@ func (ec *executionContext) fieldContext_Workspace_createdAt(_ context.Context, 
 }
 
 func (ec *executionContext) _Workspace_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Workspace) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Workspace", obj.UpdatedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26114,6 +26870,9 @@ func (ec *executionContext) fieldContext_Workspace_updatedAt(_ context.Context, 
 }
 
 func (ec *executionContext) _Workspace_name(ctx context.Context, field graphql.CollectedField, obj *ent.Workspace) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Workspace", obj.Name, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26137,6 +26896,9 @@ func (ec *executionContext) fieldContext_Workspace_name(_ context.Context, field
 }
 
 func (ec *executionContext) _Workspace_slug(ctx context.Context, field graphql.CollectedField, obj *ent.Workspace) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Workspace", obj.Slug, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26160,6 +26922,9 @@ func (ec *executionContext) fieldContext_Workspace_slug(_ context.Context, field
 }
 
 func (ec *executionContext) _Workspace_description(ctx context.Context, field graphql.CollectedField, obj *ent.Workspace) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Workspace", obj.Description, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26183,6 +26948,9 @@ func (ec *executionContext) fieldContext_Workspace_description(_ context.Context
 }
 
 func (ec *executionContext) _Workspace_visibility(ctx context.Context, field graphql.CollectedField, obj *ent.Workspace) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Workspace", obj.Visibility, ec.marshalNWorkspaceVisibility2kokeiluᚋentᚋworkspaceᚐVisibility, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26794,6 +27562,9 @@ func (ec *executionContext) fieldContext_WorkspaceConnection_pageInfo(_ context.
 }
 
 func (ec *executionContext) _WorkspaceConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.WorkspaceConnection) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WorkspaceConnection", obj.TotalCount, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26881,6 +27652,9 @@ func (ec *executionContext) fieldContext_WorkspaceEdge_node(_ context.Context, f
 }
 
 func (ec *executionContext) _WorkspaceEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.WorkspaceEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WorkspaceEdge", obj.Cursor, ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26904,6 +27678,9 @@ func (ec *executionContext) fieldContext_WorkspaceEdge_cursor(_ context.Context,
 }
 
 func (ec *executionContext) _WorkspaceSummary_members(ctx context.Context, field graphql.CollectedField, obj *model.WorkspaceSummary) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WorkspaceSummary", obj.Members, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26927,6 +27704,9 @@ func (ec *executionContext) fieldContext_WorkspaceSummary_members(_ context.Cont
 }
 
 func (ec *executionContext) _WorkspaceSummary_materials(ctx context.Context, field graphql.CollectedField, obj *model.WorkspaceSummary) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WorkspaceSummary", obj.Materials, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26950,6 +27730,9 @@ func (ec *executionContext) fieldContext_WorkspaceSummary_materials(_ context.Co
 }
 
 func (ec *executionContext) _WorkspaceSummary_discussions(ctx context.Context, field graphql.CollectedField, obj *model.WorkspaceSummary) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WorkspaceSummary", obj.Discussions, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26973,6 +27756,9 @@ func (ec *executionContext) fieldContext_WorkspaceSummary_discussions(_ context.
 }
 
 func (ec *executionContext) _WorkspaceSummary_surveys(ctx context.Context, field graphql.CollectedField, obj *model.WorkspaceSummary) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WorkspaceSummary", obj.Surveys, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26996,6 +27782,9 @@ func (ec *executionContext) fieldContext_WorkspaceSummary_surveys(_ context.Cont
 }
 
 func (ec *executionContext) _WorkspaceSummary_openSurveys(ctx context.Context, field graphql.CollectedField, obj *model.WorkspaceSummary) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WorkspaceSummary", obj.OpenSurveys, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27019,6 +27808,9 @@ func (ec *executionContext) fieldContext_WorkspaceSummary_openSurveys(_ context.
 }
 
 func (ec *executionContext) _WorkspaceSummary_workshops(ctx context.Context, field graphql.CollectedField, obj *model.WorkspaceSummary) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WorkspaceSummary", obj.Workshops, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27042,6 +27834,9 @@ func (ec *executionContext) fieldContext_WorkspaceSummary_workshops(_ context.Co
 }
 
 func (ec *executionContext) _WorkspaceSummary_projects(ctx context.Context, field graphql.CollectedField, obj *model.WorkspaceSummary) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WorkspaceSummary", obj.Projects, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27065,6 +27860,9 @@ func (ec *executionContext) fieldContext_WorkspaceSummary_projects(_ context.Con
 }
 
 func (ec *executionContext) _WorkspaceSummary_subWorkspaces(ctx context.Context, field graphql.CollectedField, obj *model.WorkspaceSummary) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WorkspaceSummary", obj.SubWorkspaces, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27088,6 +27886,9 @@ func (ec *executionContext) fieldContext_WorkspaceSummary_subWorkspaces(_ contex
 }
 
 func (ec *executionContext) _WorkspaceSummary_operatingModels(ctx context.Context, field graphql.CollectedField, obj *model.WorkspaceSummary) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WorkspaceSummary", obj.OperatingModels, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27111,6 +27912,9 @@ func (ec *executionContext) fieldContext_WorkspaceSummary_operatingModels(_ cont
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "__Directive", obj.Name, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27157,6 +27961,9 @@ func (ec *executionContext) fieldContext___Directive_description(_ context.Conte
 }
 
 func (ec *executionContext) ___Directive_isRepeatable(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "__Directive", obj.IsRepeatable, ec.marshalNBoolean2bool, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27180,6 +27987,9 @@ func (ec *executionContext) fieldContext___Directive_isRepeatable(_ context.Cont
 }
 
 func (ec *executionContext) ___Directive_locations(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "__Directive", obj.Locations, ec.marshalN__DirectiveLocation2ᚕstringᚄ, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27247,6 +28057,9 @@ func (ec *executionContext) fieldContext___Directive_args(ctx context.Context, f
 }
 
 func (ec *executionContext) ___EnumValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "__EnumValue", obj.Name, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27339,6 +28152,9 @@ func (ec *executionContext) fieldContext___EnumValue_deprecationReason(_ context
 }
 
 func (ec *executionContext) ___Field_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "__Field", obj.Name, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27507,6 +28323,9 @@ func (ec *executionContext) fieldContext___Field_deprecationReason(_ context.Con
 }
 
 func (ec *executionContext) ___InputValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "__InputValue", obj.Name, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27585,6 +28404,9 @@ func (ec *executionContext) fieldContext___InputValue_type(_ context.Context, fi
 }
 
 func (ec *executionContext) ___InputValue_defaultValue(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "__InputValue", obj.DefaultValue, ec.marshalOString2ᚖstring, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
