@@ -14616,6 +14616,26 @@ func (ec *executionContext) fieldContext_Municipality_operatingModels(ctx contex
 }
 
 func (ec *executionContext) _Municipality_name(ctx context.Context, field graphql.CollectedField, obj *ent.Municipality) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Municipality_name(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Municipality().Name(ctx, obj, fc.Args["lang"].(*lang.Language))
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14928,6 +14948,25 @@ func (ec *executionContext) fieldContext_Mutation_login(ctx context.Context, fie
 }
 
 func (ec *executionContext) _Mutation_logout(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Mutation_logout(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.Mutation().Logout(ctx)
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+				return ec.marshalNBoolean2bool(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15039,6 +15078,26 @@ func (ec *executionContext) fieldContext_Mutation_joinWorkspace(ctx context.Cont
 }
 
 func (ec *executionContext) _Mutation_leaveWorkspace(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Mutation_leaveWorkspace(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Mutation().LeaveWorkspace(ctx, fc.Args["workspaceId"].(int))
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+				return ec.marshalNBoolean2bool(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15699,6 +15758,26 @@ func (ec *executionContext) fieldContext_Mutation_updateMaterial(ctx context.Con
 }
 
 func (ec *executionContext) _Mutation_removeMaterial(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Mutation_removeMaterial(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Mutation().RemoveMaterial(ctx, fc.Args["id"].(int))
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+				return ec.marshalNID2int(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17427,6 +17506,25 @@ func (ec *executionContext) fieldContext_Notice_author(_ context.Context, field 
 }
 
 func (ec *executionContext) _Notice_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.Notice) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Notice_cursor(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.Notice().Cursor(ctx, obj)
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *entgql.Cursor[int]) graphql.Marshaler {
+				return ec.marshalNCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20098,6 +20196,26 @@ func (ec *executionContext) fieldContext_PilotStatsKey_code(_ context.Context, f
 }
 
 func (ec *executionContext) _PilotStatsKey_name(ctx context.Context, field graphql.CollectedField, obj *analytics.Key) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_PilotStatsKey_name(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.PilotStatsKey().Name(ctx, obj, fc.Args["lang"].(*lang.Language))
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20412,6 +20530,25 @@ func (ec *executionContext) fieldContext_Post_replies(ctx context.Context, field
 }
 
 func (ec *executionContext) _Post_deleted(ctx context.Context, field graphql.CollectedField, obj *ent.Post) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Post_deleted(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.Post().Deleted(ctx, obj)
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+				return ec.marshalNBoolean2bool(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22383,6 +22520,26 @@ func (ec *executionContext) fieldContext_Region_wellbeingCounties(ctx context.Co
 }
 
 func (ec *executionContext) _Region_name(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Region_name(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Region().Name(ctx, obj, fc.Args["lang"].(*lang.Language))
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23335,6 +23492,25 @@ func (ec *executionContext) fieldContext_Survey_createdBy(_ context.Context, fie
 }
 
 func (ec *executionContext) _Survey_open(ctx context.Context, field graphql.CollectedField, obj *ent.Survey) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Survey_open(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.Survey().Open(ctx, obj)
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+				return ec.marshalNBoolean2bool(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23358,6 +23534,25 @@ func (ec *executionContext) fieldContext_Survey_open(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Survey_responseCount(ctx context.Context, field graphql.CollectedField, obj *ent.Survey) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Survey_responseCount(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.Survey().ResponseCount(ctx, obj)
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+				return ec.marshalNInt2int(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23413,6 +23608,25 @@ func (ec *executionContext) fieldContext_Survey_viewerResponse(_ context.Context
 }
 
 func (ec *executionContext) _Survey_viewerCanAnswer(ctx context.Context, field graphql.CollectedField, obj *ent.Survey) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Survey_viewerCanAnswer(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.Survey().ViewerCanAnswer(ctx, obj)
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+				return ec.marshalNBoolean2bool(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24540,6 +24754,26 @@ func (ec *executionContext) fieldContext_Theme_pilots(ctx context.Context, field
 }
 
 func (ec *executionContext) _Theme_name(ctx context.Context, field graphql.CollectedField, obj *ent.Theme) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Theme_name(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Theme().Name(ctx, obj, fc.Args["lang"].(*lang.Language))
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24976,6 +25210,25 @@ func (ec *executionContext) fieldContext_User_municipality(_ context.Context, fi
 }
 
 func (ec *executionContext) _User_email(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_User_email(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.User().Email(ctx, obj)
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+				return ec.marshalOString2ᚖstring(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24999,6 +25252,25 @@ func (ec *executionContext) fieldContext_User_email(_ context.Context, field gra
 }
 
 func (ec *executionContext) _User_isAdmin(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_User_isAdmin(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.User().IsAdmin(ctx, obj)
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+				return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25530,6 +25802,26 @@ func (ec *executionContext) fieldContext_WellbeingCounty_operatingModels(ctx con
 }
 
 func (ec *executionContext) _WellbeingCounty_name(ctx context.Context, field graphql.CollectedField, obj *ent.WellbeingCounty) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_WellbeingCounty_name(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.WellbeingCounty().Name(ctx, obj, fc.Args["lang"].(*lang.Language))
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26166,6 +26458,25 @@ func (ec *executionContext) fieldContext_Workshop_registrations(ctx context.Cont
 }
 
 func (ec *executionContext) _Workshop_participantCount(ctx context.Context, field graphql.CollectedField, obj *ent.Workshop) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Workshop_participantCount(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.Workshop().ParticipantCount(ctx, obj)
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+				return ec.marshalNInt2int(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26189,6 +26500,25 @@ func (ec *executionContext) fieldContext_Workshop_participantCount(_ context.Con
 }
 
 func (ec *executionContext) _Workshop_waitingCount(ctx context.Context, field graphql.CollectedField, obj *ent.Workshop) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Workshop_waitingCount(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.Workshop().WaitingCount(ctx, obj)
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+				return ec.marshalNInt2int(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26212,6 +26542,25 @@ func (ec *executionContext) fieldContext_Workshop_waitingCount(_ context.Context
 }
 
 func (ec *executionContext) _Workshop_seatsLeft(ctx context.Context, field graphql.CollectedField, obj *ent.Workshop) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Workshop_seatsLeft(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.Workshop().SeatsLeft(ctx, obj)
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+				return ec.marshalNInt2int(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26589,6 +26938,25 @@ func (ec *executionContext) fieldContext_WorkshopRegistration_user(_ context.Con
 }
 
 func (ec *executionContext) _WorkshopRegistration_waitingPosition(ctx context.Context, field graphql.CollectedField, obj *ent.WorkshopRegistration) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_WorkshopRegistration_waitingPosition(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.WorkshopRegistration().WaitingPosition(ctx, obj)
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+				return ec.marshalOInt2ᚖint(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27938,6 +28306,25 @@ func (ec *executionContext) fieldContext___Directive_name(_ context.Context, fie
 }
 
 func (ec *executionContext) ___Directive_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext___Directive_description(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Description(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+				return ec.marshalOString2ᚖstring(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28083,6 +28470,25 @@ func (ec *executionContext) fieldContext___EnumValue_name(_ context.Context, fie
 }
 
 func (ec *executionContext) ___EnumValue_description(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext___EnumValue_description(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Description(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+				return ec.marshalOString2ᚖstring(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28106,6 +28512,25 @@ func (ec *executionContext) fieldContext___EnumValue_description(_ context.Conte
 }
 
 func (ec *executionContext) ___EnumValue_isDeprecated(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext___EnumValue_isDeprecated(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.IsDeprecated(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+				return ec.marshalNBoolean2bool(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28129,6 +28554,25 @@ func (ec *executionContext) fieldContext___EnumValue_isDeprecated(_ context.Cont
 }
 
 func (ec *executionContext) ___EnumValue_deprecationReason(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext___EnumValue_deprecationReason(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.DeprecationReason(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+				return ec.marshalOString2ᚖstring(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28178,6 +28622,25 @@ func (ec *executionContext) fieldContext___Field_name(_ context.Context, field g
 }
 
 func (ec *executionContext) ___Field_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext___Field_description(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Description(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+				return ec.marshalOString2ᚖstring(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28277,6 +28740,25 @@ func (ec *executionContext) fieldContext___Field_type(_ context.Context, field g
 }
 
 func (ec *executionContext) ___Field_isDeprecated(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext___Field_isDeprecated(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.IsDeprecated(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+				return ec.marshalNBoolean2bool(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28300,6 +28782,25 @@ func (ec *executionContext) fieldContext___Field_isDeprecated(_ context.Context,
 }
 
 func (ec *executionContext) ___Field_deprecationReason(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext___Field_deprecationReason(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.DeprecationReason(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+				return ec.marshalOString2ᚖstring(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28349,6 +28850,25 @@ func (ec *executionContext) fieldContext___InputValue_name(_ context.Context, fi
 }
 
 func (ec *executionContext) ___InputValue_description(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext___InputValue_description(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Description(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+				return ec.marshalOString2ᚖstring(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28430,6 +28950,25 @@ func (ec *executionContext) fieldContext___InputValue_defaultValue(_ context.Con
 }
 
 func (ec *executionContext) ___InputValue_isDeprecated(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext___InputValue_isDeprecated(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.IsDeprecated(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+				return ec.marshalNBoolean2bool(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28453,6 +28992,25 @@ func (ec *executionContext) fieldContext___InputValue_isDeprecated(_ context.Con
 }
 
 func (ec *executionContext) ___InputValue_deprecationReason(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext___InputValue_deprecationReason(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.DeprecationReason(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+				return ec.marshalOString2ᚖstring(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28476,6 +29034,25 @@ func (ec *executionContext) fieldContext___InputValue_deprecationReason(_ contex
 }
 
 func (ec *executionContext) ___Schema_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext___Schema_description(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Description(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+				return ec.marshalOString2ᚖstring(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28659,6 +29236,25 @@ func (ec *executionContext) fieldContext___Schema_directives(_ context.Context, 
 }
 
 func (ec *executionContext) ___Type_kind(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext___Type_kind(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Kind(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalN__TypeKind2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28682,6 +29278,25 @@ func (ec *executionContext) fieldContext___Type_kind(_ context.Context, field gr
 }
 
 func (ec *executionContext) ___Type_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext___Type_name(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Name(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+				return ec.marshalOString2ᚖstring(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28705,6 +29320,25 @@ func (ec *executionContext) fieldContext___Type_name(_ context.Context, field gr
 }
 
 func (ec *executionContext) ___Type_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext___Type_description(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Description(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+				return ec.marshalOString2ᚖstring(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28728,6 +29362,25 @@ func (ec *executionContext) fieldContext___Type_description(_ context.Context, f
 }
 
 func (ec *executionContext) ___Type_specifiedByURL(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext___Type_specifiedByURL(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.SpecifiedByURL(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+				return ec.marshalOString2ᚖstring(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28979,6 +29632,25 @@ func (ec *executionContext) fieldContext___Type_ofType(_ context.Context, field 
 }
 
 func (ec *executionContext) ___Type_isOneOf(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext___Type_isOneOf(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.IsOneOf(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+				return ec.marshalOBoolean2bool(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,

@@ -62,3 +62,59 @@ func readLeaf[T any](ctx context.Context, oc *graphql.OperationContext, field gr
 	}
 	return marshal(ctx, field.Selections, v)
 }
+
+// Leaf tells whether a field has no selection and only arguments of scalar
+// and enum types: the field rules (internal/server) have nothing to do for
+// such a field, so with no field interceptor installed nothing stands
+// between it and its resolver.
+func Leaf(field graphql.CollectedField) bool {
+	return len(field.Selections) == 0 && leafArgs(field.Field)
+}
+
+// resolveLeaf is graphql.ResolveField (same arguments) for a Leaf field
+// resolved by a method or resolver, in an operation marked by
+// DirectLeaves: the resolver is called without the middleware, and
+// FieldContext.Result holds the value as the resolver returned it, not
+// boxed again. Its closures do not escape, so gqlgen's call, copied for
+// it, allocates them on the stack. seqlists copies only calls without a
+// directive: the middleware chain, the fifth argument, is nil.
+func resolveLeaf[T any](ctx context.Context, oc *graphql.OperationContext, field graphql.CollectedField,
+	fieldContext func(context.Context, graphql.CollectedField) (*graphql.FieldContext, error),
+	resolve func(context.Context) (any, error), _ func(context.Context, graphql.Resolver) graphql.Resolver,
+	marshal func(context.Context, ast.SelectionSet, T) graphql.Marshaler, recoverFromPanic, nonNull bool,
+) (ret graphql.Marshaler) {
+	fc, err := fieldContext(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if recoverFromPanic {
+		defer func() {
+			if r := recover(); r != nil {
+				oc.Error(ctx, oc.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+	}
+	v, err := resolve(ctx)
+	if err != nil {
+		oc.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+		return graphql.Null
+	}
+	if v == nil {
+		if nonNull {
+			graphql.AddInvalidNullError(ctx, "")
+		}
+		return graphql.Null
+	}
+	fc.Result = v
+	if res, ok := v.(T); ok {
+		return marshal(ctx, field.Selections, res)
+	}
+	if res, ok := v.(graphql.Marshaler); ok {
+		return res
+	}
+	var t T
+	oc.Errorf(ctx, `unexpected type %T from middleware/directive chain, should be %T`, v, t)
+	return graphql.Null
+}

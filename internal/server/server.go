@@ -208,8 +208,8 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 
 // fieldRules runs paging.Rules' and graph.WhereScope's field hooks, in
 // that order, for the fields they can act on — fields with a selection or
-// with arguments — and lets the rest (most fields of a response: scalars)
-// straight through. It wraps the operation's resolver middleware rather
+// with arguments of input types (a where filter) — and lets the rest (most
+// fields of a response: scalars, graph.Leaf) straight through. It wraps the operation's resolver middleware rather
 // than being a graphql.FieldInterceptor: gqlgen wraps every field of every
 // response in each interceptor installed, at an allocation per field
 // before the interceptor can decide to let it through. With no field
@@ -226,7 +226,7 @@ func (fieldRules) Validate(graphql.ExecutableSchema) error { return nil }
 func (fieldRules) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	inner := oc.ResolverMiddleware // the field interceptors installed, if any
 	oc.ResolverMiddleware = func(ctx context.Context, next graphql.Resolver) (any, error) {
-		if fc := graphql.GetFieldContext(ctx); fc == nil || len(fc.Field.Selections) == 0 && len(fc.Args) == 0 {
+		if fc := graphql.GetFieldContext(ctx); fc == nil || len(fc.Field.Selections) == 0 && (len(fc.Args) == 0 || graph.Leaf(fc.Field)) {
 			return inner(ctx, next)
 		}
 		// Past the request's deadline no field with selections starts: the

@@ -22,7 +22,9 @@
 //     build, instead of gqlgen's cache key built per object;
 //   - a struct field of a scalar or enum type without arguments is read by
 //     graph.readLeaf, without gqlgen's resolver middleware, in operations
-//     marked by graph.DirectLeaves (no field interceptor installed).
+//     marked by graph.DirectLeaves (no field interceptor installed), and
+//     one resolved by a method or resolver, with no selection and only
+//     arguments of scalar or enum types, by graph.resolveLeaf.
 //
 // Root fields keep gqlgen's concurrency.
 //
@@ -88,6 +90,41 @@ func readLeaves(src []byte) []byte {
 	})
 }
 
+// resolveCall is gqlgen's resolution of a field, arguments and all.
+var resolveCall = regexp.MustCompile(`\treturn graphql\.ResolveField\(\n\t\tctx,\n\t\tec\.OperationContext,\n\t\tfield,\n` +
+	`\t\tfunc\(ctx context\.Context, field graphql\.CollectedField\) \(\*graphql\.FieldContext, error\) \{\n\t\t\treturn ec\.(fieldContext_\w+)\(ctx, field\)\n\t\t\},\n` +
+	`(?:\t\t[^\n]*\n)+?\t\)\n`)
+
+// leafContext is the field context of a field that has no child fields
+// (of a scalar, enum or union type; the union's have selections).
+var leafContext = regexp.MustCompile(`(?s)func \(ec \*executionContext\) (fieldContext_\w+)\([^\n]*\n(?:\t[^\n]*\n)*?(?:\treturn graphql\.NewScalarFieldContext\(|[^\n]*does not have child fields")`)
+
+// resolveLeaves puts graph.resolveLeaf, a copy of gqlgen's call, before
+// gqlgen's resolution of each field without child fields and without a
+// directive that is not read by readLeaf.
+func resolveLeaves(src []byte) []byte {
+	if bytes.Contains(src, []byte("resolveLeaf(")) {
+		return src // already rewritten
+	}
+	leaves := map[string]bool{}
+	for _, m := range leafContext.FindAllSubmatch(src, -1) {
+		leaves[string(m[1])] = true
+	}
+	return resolveCall.ReplaceAllFunc(src, func(call []byte) []byte {
+		m := resolveCall.FindSubmatch(call)
+		if !leaves[string(m[1])] || structRead.Match(call) || !bytes.Contains(call, []byte("\n\t\tnil,\n")) {
+			return call
+		}
+		copied := bytes.Replace(call, []byte("\treturn graphql.ResolveField("), []byte("\treturn resolveLeaf("), 1)
+		return fmt.Appendf(nil, "\tif ec.once.directLeaves && Leaf(field) {\n%s\n\t}\n%s", indent(copied), call)
+	})
+}
+
+// indent puts a tab before each line of code.
+func indent(code []byte) []byte {
+	return bytes.ReplaceAll(append([]byte("\t"), bytes.TrimSuffix(code, []byte("\n"))...), []byte("\n"), []byte("\n\t"))
+}
+
 func main() {
 	if len(os.Args) != 2 {
 		fmt.Fprintln(os.Stderr, "usage: seqlists graph/generated.go")
@@ -125,6 +162,7 @@ func main() {
 	}
 	src = collect.ReplaceAll(src, []byte("ec.once.collectFields(ec.OperationContext, sel, $1)"))
 	src = readLeaves(src)
+	src = resolveLeaves(src)
 	if !bytes.Contains(src, []byte("readLeaf(")) {
 		fmt.Fprintf(os.Stderr, "seqlists: no struct field of a scalar type found in %s\n", path)
 		os.Exit(1)
