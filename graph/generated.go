@@ -5157,7 +5157,7 @@ func newExecutionContext(
 	deferredResults chan graphql.DeferredResult,
 ) *executionContext {
 	return &executionContext{
-		once: new(perSelection),
+		once: newPerSelection(opCtx),
 		ExecutionContextState: graphql.NewExecutionContextState[ResolverRoot, DirectiveRoot, ComplexityRoot](
 			opCtx,
 			(*graphql.ExecutableSchemaState[ResolverRoot, DirectiveRoot, ComplexityRoot])(execSchema),
@@ -10807,6 +10807,9 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) _Adoption_id(ctx context.Context, field graphql.CollectedField, obj *ent.Adoption) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Adoption", obj.ID, ec.marshalNID2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10830,6 +10833,9 @@ func (ec *executionContext) fieldContext_Adoption_id(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Adoption_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Adoption) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Adoption", obj.CreatedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10853,6 +10859,9 @@ func (ec *executionContext) fieldContext_Adoption_createdAt(_ context.Context, f
 }
 
 func (ec *executionContext) _Adoption_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Adoption) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Adoption", obj.UpdatedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10876,6 +10885,9 @@ func (ec *executionContext) fieldContext_Adoption_updatedAt(_ context.Context, f
 }
 
 func (ec *executionContext) _Adoption_adoptedOn(ctx context.Context, field graphql.CollectedField, obj *ent.Adoption) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Adoption", obj.AdoptedOn, ec.marshalODate2ᚖtimeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10899,6 +10911,9 @@ func (ec *executionContext) fieldContext_Adoption_adoptedOn(_ context.Context, f
 }
 
 func (ec *executionContext) _Adoption_note(ctx context.Context, field graphql.CollectedField, obj *ent.Adoption) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Adoption", obj.Note, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10922,6 +10937,9 @@ func (ec *executionContext) fieldContext_Adoption_note(_ context.Context, field 
 }
 
 func (ec *executionContext) _Adoption_sourceURL(ctx context.Context, field graphql.CollectedField, obj *ent.Adoption) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Adoption", obj.SourceURL, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11137,6 +11155,9 @@ func (ec *executionContext) fieldContext_AdoptionConnection_pageInfo(_ context.C
 }
 
 func (ec *executionContext) _AdoptionConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.AdoptionConnection) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "AdoptionConnection", obj.TotalCount, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11224,6 +11245,9 @@ func (ec *executionContext) fieldContext_AdoptionEdge_node(_ context.Context, fi
 }
 
 func (ec *executionContext) _AdoptionEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.AdoptionEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "AdoptionEdge", obj.Cursor, ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11247,6 +11271,9 @@ func (ec *executionContext) fieldContext_AdoptionEdge_cursor(_ context.Context, 
 }
 
 func (ec *executionContext) _AuthPayload_token(ctx context.Context, field graphql.CollectedField, obj *model.AuthPayload) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "AuthPayload", obj.Token, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11302,6 +11329,9 @@ func (ec *executionContext) fieldContext_AuthPayload_user(_ context.Context, fie
 }
 
 func (ec *executionContext) _AuthPayload_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.AuthPayload) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "AuthPayload", obj.ExpiresAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11325,6 +11355,9 @@ func (ec *executionContext) fieldContext_AuthPayload_expiresAt(_ context.Context
 }
 
 func (ec *executionContext) _Centrality_metric(ctx context.Context, field graphql.CollectedField, obj *model.Centrality) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Centrality", obj.Metric, ec.marshalNCentralityMetric2kokeiluᚋgraphᚋmodelᚐCentralityMetric, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11348,6 +11381,9 @@ func (ec *executionContext) fieldContext_Centrality_metric(_ context.Context, fi
 }
 
 func (ec *executionContext) _Centrality_nodeCount(ctx context.Context, field graphql.CollectedField, obj *model.Centrality) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Centrality", obj.NodeCount, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11371,6 +11407,9 @@ func (ec *executionContext) fieldContext_Centrality_nodeCount(_ context.Context,
 }
 
 func (ec *executionContext) _Centrality_components(ctx context.Context, field graphql.CollectedField, obj *model.Centrality) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Centrality", obj.Components, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11458,6 +11497,9 @@ func (ec *executionContext) fieldContext_CentralityScore_node(_ context.Context,
 }
 
 func (ec *executionContext) _CentralityScore_score(ctx context.Context, field graphql.CollectedField, obj *model.CentralityScore) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "CentralityScore", obj.Score, ec.marshalNFloat2float64, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11481,6 +11523,9 @@ func (ec *executionContext) fieldContext_CentralityScore_score(_ context.Context
 }
 
 func (ec *executionContext) _CentralityScore_rank(ctx context.Context, field graphql.CollectedField, obj *model.CentralityScore) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "CentralityScore", obj.Rank, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11504,6 +11549,9 @@ func (ec *executionContext) fieldContext_CentralityScore_rank(_ context.Context,
 }
 
 func (ec *executionContext) _Discussion_id(ctx context.Context, field graphql.CollectedField, obj *ent.Discussion) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Discussion", obj.ID, ec.marshalNID2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11527,6 +11575,9 @@ func (ec *executionContext) fieldContext_Discussion_id(_ context.Context, field 
 }
 
 func (ec *executionContext) _Discussion_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Discussion) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Discussion", obj.CreatedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11550,6 +11601,9 @@ func (ec *executionContext) fieldContext_Discussion_createdAt(_ context.Context,
 }
 
 func (ec *executionContext) _Discussion_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Discussion) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Discussion", obj.UpdatedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11573,6 +11627,9 @@ func (ec *executionContext) fieldContext_Discussion_updatedAt(_ context.Context,
 }
 
 func (ec *executionContext) _Discussion_title(ctx context.Context, field graphql.CollectedField, obj *ent.Discussion) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Discussion", obj.Title, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11596,6 +11653,9 @@ func (ec *executionContext) fieldContext_Discussion_title(_ context.Context, fie
 }
 
 func (ec *executionContext) _Discussion_locked(ctx context.Context, field graphql.CollectedField, obj *ent.Discussion) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Discussion", obj.Locked, ec.marshalNBoolean2bool, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11619,6 +11679,9 @@ func (ec *executionContext) fieldContext_Discussion_locked(_ context.Context, fi
 }
 
 func (ec *executionContext) _Discussion_pinned(ctx context.Context, field graphql.CollectedField, obj *ent.Discussion) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Discussion", obj.Pinned, ec.marshalNBoolean2bool, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11642,6 +11705,9 @@ func (ec *executionContext) fieldContext_Discussion_pinned(_ context.Context, fi
 }
 
 func (ec *executionContext) _Discussion_postCount(ctx context.Context, field graphql.CollectedField, obj *ent.Discussion) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Discussion", obj.PostCount, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11665,6 +11731,9 @@ func (ec *executionContext) fieldContext_Discussion_postCount(_ context.Context,
 }
 
 func (ec *executionContext) _Discussion_lastPostAt(ctx context.Context, field graphql.CollectedField, obj *ent.Discussion) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Discussion", obj.LastPostAt, ec.marshalOTime2ᚖtimeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11892,6 +11961,9 @@ func (ec *executionContext) fieldContext_DiscussionConnection_pageInfo(_ context
 }
 
 func (ec *executionContext) _DiscussionConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.DiscussionConnection) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "DiscussionConnection", obj.TotalCount, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11979,6 +12051,9 @@ func (ec *executionContext) fieldContext_DiscussionEdge_node(_ context.Context, 
 }
 
 func (ec *executionContext) _DiscussionEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.DiscussionEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "DiscussionEdge", obj.Cursor, ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12002,6 +12077,9 @@ func (ec *executionContext) fieldContext_DiscussionEdge_cursor(_ context.Context
 }
 
 func (ec *executionContext) _GraphAttribute_key(ctx context.Context, field graphql.CollectedField, obj *model.GraphAttribute) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "GraphAttribute", obj.Key, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12025,6 +12103,9 @@ func (ec *executionContext) fieldContext_GraphAttribute_key(_ context.Context, f
 }
 
 func (ec *executionContext) _GraphAttribute_value(ctx context.Context, field graphql.CollectedField, obj *model.GraphAttribute) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "GraphAttribute", obj.Value, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12048,6 +12129,9 @@ func (ec *executionContext) fieldContext_GraphAttribute_value(_ context.Context,
 }
 
 func (ec *executionContext) _GraphCommunities_modularity(ctx context.Context, field graphql.CollectedField, obj *model.GraphCommunities) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "GraphCommunities", obj.Modularity, ec.marshalNFloat2float64, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12103,6 +12187,9 @@ func (ec *executionContext) fieldContext_GraphCommunities_communities(_ context.
 }
 
 func (ec *executionContext) _GraphCommunity_size(ctx context.Context, field graphql.CollectedField, obj *model.GraphCommunity) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "GraphCommunity", obj.Size, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12158,6 +12245,9 @@ func (ec *executionContext) fieldContext_GraphCommunity_members(_ context.Contex
 }
 
 func (ec *executionContext) _GraphComponent_size(ctx context.Context, field graphql.CollectedField, obj *model.GraphComponent) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "GraphComponent", obj.Size, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12213,6 +12303,9 @@ func (ec *executionContext) fieldContext_GraphComponent_members(_ context.Contex
 }
 
 func (ec *executionContext) _GraphEdge_id(ctx context.Context, field graphql.CollectedField, obj *model.GraphEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "GraphEdge", obj.ID, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12236,6 +12329,9 @@ func (ec *executionContext) fieldContext_GraphEdge_id(_ context.Context, field g
 }
 
 func (ec *executionContext) _GraphEdge_source(ctx context.Context, field graphql.CollectedField, obj *model.GraphEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "GraphEdge", obj.Source, ec.marshalNID2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12259,6 +12355,9 @@ func (ec *executionContext) fieldContext_GraphEdge_source(_ context.Context, fie
 }
 
 func (ec *executionContext) _GraphEdge_target(ctx context.Context, field graphql.CollectedField, obj *model.GraphEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "GraphEdge", obj.Target, ec.marshalNID2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12282,6 +12381,9 @@ func (ec *executionContext) fieldContext_GraphEdge_target(_ context.Context, fie
 }
 
 func (ec *executionContext) _GraphEdge_kind(ctx context.Context, field graphql.CollectedField, obj *model.GraphEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "GraphEdge", obj.Kind, ec.marshalNGraphEdgeKind2kokeiluᚋgraphᚋmodelᚐGraphEdgeKind, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12305,6 +12407,9 @@ func (ec *executionContext) fieldContext_GraphEdge_kind(_ context.Context, field
 }
 
 func (ec *executionContext) _GraphEdge_weight(ctx context.Context, field graphql.CollectedField, obj *model.GraphEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "GraphEdge", obj.Weight, ec.marshalNFloat2float64, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12328,6 +12433,9 @@ func (ec *executionContext) fieldContext_GraphEdge_weight(_ context.Context, fie
 }
 
 func (ec *executionContext) _GraphEdge_validFrom(ctx context.Context, field graphql.CollectedField, obj *model.GraphEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "GraphEdge", obj.ValidFrom, ec.marshalODate2ᚖtimeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12351,6 +12459,9 @@ func (ec *executionContext) fieldContext_GraphEdge_validFrom(_ context.Context, 
 }
 
 func (ec *executionContext) _GraphEdge_validTo(ctx context.Context, field graphql.CollectedField, obj *model.GraphEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "GraphEdge", obj.ValidTo, ec.marshalODate2ᚖtimeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12374,6 +12485,9 @@ func (ec *executionContext) fieldContext_GraphEdge_validTo(_ context.Context, fi
 }
 
 func (ec *executionContext) _GraphNode_id(ctx context.Context, field graphql.CollectedField, obj *model.GraphNode) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "GraphNode", obj.ID, ec.marshalNID2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12397,6 +12511,9 @@ func (ec *executionContext) fieldContext_GraphNode_id(_ context.Context, field g
 }
 
 func (ec *executionContext) _GraphNode_type(ctx context.Context, field graphql.CollectedField, obj *model.GraphNode) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "GraphNode", obj.Type, ec.marshalNGraphNodeType2kokeiluᚋgraphᚋmodelᚐGraphNodeType, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12420,6 +12537,9 @@ func (ec *executionContext) fieldContext_GraphNode_type(_ context.Context, field
 }
 
 func (ec *executionContext) _GraphNode_label(ctx context.Context, field graphql.CollectedField, obj *model.GraphNode) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "GraphNode", obj.Label, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12539,6 +12659,9 @@ func (ec *executionContext) fieldContext_GraphPath_edges(_ context.Context, fiel
 }
 
 func (ec *executionContext) _GraphPath_length(ctx context.Context, field graphql.CollectedField, obj *model.GraphPath) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "GraphPath", obj.Length, ec.marshalNFloat2float64, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12562,6 +12685,9 @@ func (ec *executionContext) fieldContext_GraphPath_length(_ context.Context, fie
 }
 
 func (ec *executionContext) _Link_id(ctx context.Context, field graphql.CollectedField, obj *ent.Link) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Link", obj.ID, ec.marshalNID2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12585,6 +12711,9 @@ func (ec *executionContext) fieldContext_Link_id(_ context.Context, field graphq
 }
 
 func (ec *executionContext) _Link_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Link) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Link", obj.CreatedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12608,6 +12737,9 @@ func (ec *executionContext) fieldContext_Link_createdAt(_ context.Context, field
 }
 
 func (ec *executionContext) _Link_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Link) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Link", obj.UpdatedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12631,6 +12763,9 @@ func (ec *executionContext) fieldContext_Link_updatedAt(_ context.Context, field
 }
 
 func (ec *executionContext) _Link_kind(ctx context.Context, field graphql.CollectedField, obj *ent.Link) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Link", obj.Kind, ec.marshalNLinkKind2kokeiluᚋentᚋlinkᚐKind, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12654,6 +12789,9 @@ func (ec *executionContext) fieldContext_Link_kind(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Link_weight(ctx context.Context, field graphql.CollectedField, obj *ent.Link) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Link", obj.Weight, ec.marshalNFloat2float64, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12677,6 +12815,9 @@ func (ec *executionContext) fieldContext_Link_weight(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Link_validFrom(ctx context.Context, field graphql.CollectedField, obj *ent.Link) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Link", obj.ValidFrom, ec.marshalODate2ᚖtimeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12700,6 +12841,9 @@ func (ec *executionContext) fieldContext_Link_validFrom(_ context.Context, field
 }
 
 func (ec *executionContext) _Link_validTo(ctx context.Context, field graphql.CollectedField, obj *ent.Link) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Link", obj.ValidTo, ec.marshalODate2ᚖtimeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12723,6 +12867,9 @@ func (ec *executionContext) fieldContext_Link_validTo(_ context.Context, field g
 }
 
 func (ec *executionContext) _Link_description(ctx context.Context, field graphql.CollectedField, obj *ent.Link) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Link", obj.Description, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12746,6 +12893,9 @@ func (ec *executionContext) fieldContext_Link_description(_ context.Context, fie
 }
 
 func (ec *executionContext) _Link_sourceURL(ctx context.Context, field graphql.CollectedField, obj *ent.Link) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Link", obj.SourceURL, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12929,6 +13079,9 @@ func (ec *executionContext) fieldContext_LinkConnection_pageInfo(_ context.Conte
 }
 
 func (ec *executionContext) _LinkConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.LinkConnection) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "LinkConnection", obj.TotalCount, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13016,6 +13169,9 @@ func (ec *executionContext) fieldContext_LinkEdge_node(_ context.Context, field 
 }
 
 func (ec *executionContext) _LinkEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.LinkEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "LinkEdge", obj.Cursor, ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13039,6 +13195,9 @@ func (ec *executionContext) fieldContext_LinkEdge_cursor(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Material_id(ctx context.Context, field graphql.CollectedField, obj *ent.Material) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Material", obj.ID, ec.marshalNID2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13062,6 +13221,9 @@ func (ec *executionContext) fieldContext_Material_id(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Material_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Material) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Material", obj.CreatedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13085,6 +13247,9 @@ func (ec *executionContext) fieldContext_Material_createdAt(_ context.Context, f
 }
 
 func (ec *executionContext) _Material_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Material) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Material", obj.UpdatedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13108,6 +13273,9 @@ func (ec *executionContext) fieldContext_Material_updatedAt(_ context.Context, f
 }
 
 func (ec *executionContext) _Material_title(ctx context.Context, field graphql.CollectedField, obj *ent.Material) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Material", obj.Title, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13131,6 +13299,9 @@ func (ec *executionContext) fieldContext_Material_title(_ context.Context, field
 }
 
 func (ec *executionContext) _Material_description(ctx context.Context, field graphql.CollectedField, obj *ent.Material) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Material", obj.Description, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13154,6 +13325,9 @@ func (ec *executionContext) fieldContext_Material_description(_ context.Context,
 }
 
 func (ec *executionContext) _Material_kind(ctx context.Context, field graphql.CollectedField, obj *ent.Material) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Material", obj.Kind, ec.marshalNMaterialKind2kokeiluᚋentᚋmaterialᚐKind, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13177,6 +13351,9 @@ func (ec *executionContext) fieldContext_Material_kind(_ context.Context, field 
 }
 
 func (ec *executionContext) _Material_url(ctx context.Context, field graphql.CollectedField, obj *ent.Material) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Material", obj.URL, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13200,6 +13377,9 @@ func (ec *executionContext) fieldContext_Material_url(_ context.Context, field g
 }
 
 func (ec *executionContext) _Material_language(ctx context.Context, field graphql.CollectedField, obj *ent.Material) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Material", obj.Language, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13351,6 +13531,9 @@ func (ec *executionContext) fieldContext_MaterialConnection_pageInfo(_ context.C
 }
 
 func (ec *executionContext) _MaterialConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.MaterialConnection) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "MaterialConnection", obj.TotalCount, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13438,6 +13621,9 @@ func (ec *executionContext) fieldContext_MaterialEdge_node(_ context.Context, fi
 }
 
 func (ec *executionContext) _MaterialEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.MaterialEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "MaterialEdge", obj.Cursor, ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13461,6 +13647,9 @@ func (ec *executionContext) fieldContext_MaterialEdge_cursor(_ context.Context, 
 }
 
 func (ec *executionContext) _Membership_id(ctx context.Context, field graphql.CollectedField, obj *ent.Membership) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Membership", obj.ID, ec.marshalNID2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13484,6 +13673,9 @@ func (ec *executionContext) fieldContext_Membership_id(_ context.Context, field 
 }
 
 func (ec *executionContext) _Membership_role(ctx context.Context, field graphql.CollectedField, obj *ent.Membership) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Membership", obj.Role, ec.marshalNMembershipRole2kokeiluᚋentᚋmembershipᚐRole, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13507,6 +13699,9 @@ func (ec *executionContext) fieldContext_Membership_role(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Membership_joinedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Membership) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Membership", obj.JoinedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13658,6 +13853,9 @@ func (ec *executionContext) fieldContext_MembershipConnection_pageInfo(_ context
 }
 
 func (ec *executionContext) _MembershipConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.MembershipConnection) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "MembershipConnection", obj.TotalCount, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13745,6 +13943,9 @@ func (ec *executionContext) fieldContext_MembershipEdge_node(_ context.Context, 
 }
 
 func (ec *executionContext) _MembershipEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.MembershipEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "MembershipEdge", obj.Cursor, ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13768,6 +13969,9 @@ func (ec *executionContext) fieldContext_MembershipEdge_cursor(_ context.Context
 }
 
 func (ec *executionContext) _Municipality_id(ctx context.Context, field graphql.CollectedField, obj *ent.Municipality) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Municipality", obj.ID, ec.marshalNID2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13791,6 +13995,9 @@ func (ec *executionContext) fieldContext_Municipality_id(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Municipality_nameFi(ctx context.Context, field graphql.CollectedField, obj *ent.Municipality) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Municipality", obj.NameFi, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13814,6 +14021,9 @@ func (ec *executionContext) fieldContext_Municipality_nameFi(_ context.Context, 
 }
 
 func (ec *executionContext) _Municipality_nameSv(ctx context.Context, field graphql.CollectedField, obj *ent.Municipality) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Municipality", obj.NameSv, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13837,6 +14047,9 @@ func (ec *executionContext) fieldContext_Municipality_nameSv(_ context.Context, 
 }
 
 func (ec *executionContext) _Municipality_nameEn(ctx context.Context, field graphql.CollectedField, obj *ent.Municipality) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Municipality", obj.NameEn, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13860,6 +14073,9 @@ func (ec *executionContext) fieldContext_Municipality_nameEn(_ context.Context, 
 }
 
 func (ec *executionContext) _Municipality_code(ctx context.Context, field graphql.CollectedField, obj *ent.Municipality) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Municipality", obj.Code, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13883,6 +14099,9 @@ func (ec *executionContext) fieldContext_Municipality_code(_ context.Context, fi
 }
 
 func (ec *executionContext) _Municipality_subregionCode(ctx context.Context, field graphql.CollectedField, obj *ent.Municipality) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Municipality", obj.SubregionCode, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13906,6 +14125,9 @@ func (ec *executionContext) fieldContext_Municipality_subregionCode(_ context.Co
 }
 
 func (ec *executionContext) _Municipality_subregionNameFi(ctx context.Context, field graphql.CollectedField, obj *ent.Municipality) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Municipality", obj.SubregionNameFi, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13929,6 +14151,9 @@ func (ec *executionContext) fieldContext_Municipality_subregionNameFi(_ context.
 }
 
 func (ec *executionContext) _Municipality_subregionNameSv(ctx context.Context, field graphql.CollectedField, obj *ent.Municipality) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Municipality", obj.SubregionNameSv, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13952,6 +14177,9 @@ func (ec *executionContext) fieldContext_Municipality_subregionNameSv(_ context.
 }
 
 func (ec *executionContext) _Municipality_languageStatus(ctx context.Context, field graphql.CollectedField, obj *ent.Municipality) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Municipality", obj.LanguageStatus, ec.marshalOLanguageStatus2kokeiluᚋentᚋmunicipalityᚐLanguageStatus, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13975,6 +14203,9 @@ func (ec *executionContext) fieldContext_Municipality_languageStatus(_ context.C
 }
 
 func (ec *executionContext) _Municipality_municipalityGroup(ctx context.Context, field graphql.CollectedField, obj *ent.Municipality) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Municipality", obj.MunicipalityGroup, ec.marshalOMunicipalityGroup2kokeiluᚋentᚋmunicipalityᚐMunicipalityGroup, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13998,6 +14229,9 @@ func (ec *executionContext) fieldContext_Municipality_municipalityGroup(_ contex
 }
 
 func (ec *executionContext) _Municipality_population(ctx context.Context, field graphql.CollectedField, obj *ent.Municipality) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Municipality", obj.Population, ec.marshalOInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14021,6 +14255,9 @@ func (ec *executionContext) fieldContext_Municipality_population(_ context.Conte
 }
 
 func (ec *executionContext) _Municipality_populationYear(ctx context.Context, field graphql.CollectedField, obj *ent.Municipality) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Municipality", obj.PopulationYear, ec.marshalOInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14044,6 +14281,9 @@ func (ec *executionContext) fieldContext_Municipality_populationYear(_ context.C
 }
 
 func (ec *executionContext) _Municipality_latitude(ctx context.Context, field graphql.CollectedField, obj *ent.Municipality) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Municipality", obj.Latitude, ec.marshalOFloat2ᚖfloat64, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14067,6 +14307,9 @@ func (ec *executionContext) fieldContext_Municipality_latitude(_ context.Context
 }
 
 func (ec *executionContext) _Municipality_longitude(ctx context.Context, field graphql.CollectedField, obj *ent.Municipality) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Municipality", obj.Longitude, ec.marshalOFloat2ᚖfloat64, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14374,6 +14617,26 @@ func (ec *executionContext) fieldContext_Municipality_operatingModels(ctx contex
 }
 
 func (ec *executionContext) _Municipality_name(ctx context.Context, field graphql.CollectedField, obj *ent.Municipality) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Municipality_name(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Municipality().Name(ctx, obj, fc.Args["lang"].(*lang.Language))
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14482,6 +14745,9 @@ func (ec *executionContext) fieldContext_MunicipalityConnection_pageInfo(_ conte
 }
 
 func (ec *executionContext) _MunicipalityConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.MunicipalityConnection) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "MunicipalityConnection", obj.TotalCount, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14569,6 +14835,9 @@ func (ec *executionContext) fieldContext_MunicipalityEdge_node(_ context.Context
 }
 
 func (ec *executionContext) _MunicipalityEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.MunicipalityEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "MunicipalityEdge", obj.Cursor, ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14680,6 +14949,25 @@ func (ec *executionContext) fieldContext_Mutation_login(ctx context.Context, fie
 }
 
 func (ec *executionContext) _Mutation_logout(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Mutation_logout(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.Mutation().Logout(ctx)
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+				return ec.marshalNBoolean2bool(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14791,6 +15079,26 @@ func (ec *executionContext) fieldContext_Mutation_joinWorkspace(ctx context.Cont
 }
 
 func (ec *executionContext) _Mutation_leaveWorkspace(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Mutation_leaveWorkspace(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Mutation().LeaveWorkspace(ctx, fc.Args["workspaceId"].(int))
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+				return ec.marshalNBoolean2bool(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15451,6 +15759,26 @@ func (ec *executionContext) fieldContext_Mutation_updateMaterial(ctx context.Con
 }
 
 func (ec *executionContext) _Mutation_removeMaterial(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Mutation_removeMaterial(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Mutation().RemoveMaterial(ctx, fc.Args["id"].(int))
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+				return ec.marshalNID2int(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16067,6 +16395,9 @@ func (ec *executionContext) fieldContext_Mutation_recordAdoption(ctx context.Con
 }
 
 func (ec *executionContext) _Network_id(ctx context.Context, field graphql.CollectedField, obj *ent.Network) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Network", obj.ID, ec.marshalNID2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16090,6 +16421,9 @@ func (ec *executionContext) fieldContext_Network_id(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Network_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Network) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Network", obj.CreatedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16113,6 +16447,9 @@ func (ec *executionContext) fieldContext_Network_createdAt(_ context.Context, fi
 }
 
 func (ec *executionContext) _Network_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Network) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Network", obj.UpdatedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16136,6 +16473,9 @@ func (ec *executionContext) fieldContext_Network_updatedAt(_ context.Context, fi
 }
 
 func (ec *executionContext) _Network_slug(ctx context.Context, field graphql.CollectedField, obj *ent.Network) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Network", obj.Slug, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16159,6 +16499,9 @@ func (ec *executionContext) fieldContext_Network_slug(_ context.Context, field g
 }
 
 func (ec *executionContext) _Network_name(ctx context.Context, field graphql.CollectedField, obj *ent.Network) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Network", obj.Name, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16182,6 +16525,9 @@ func (ec *executionContext) fieldContext_Network_name(_ context.Context, field g
 }
 
 func (ec *executionContext) _Network_description(ctx context.Context, field graphql.CollectedField, obj *ent.Network) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Network", obj.Description, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16205,6 +16551,9 @@ func (ec *executionContext) fieldContext_Network_description(_ context.Context, 
 }
 
 func (ec *executionContext) _Network_kind(ctx context.Context, field graphql.CollectedField, obj *ent.Network) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Network", obj.Kind, ec.marshalNNetworkKind2kokeiluᚋentᚋnetworkᚐKind, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16228,6 +16577,9 @@ func (ec *executionContext) fieldContext_Network_kind(_ context.Context, field g
 }
 
 func (ec *executionContext) _Network_startsOn(ctx context.Context, field graphql.CollectedField, obj *ent.Network) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Network", obj.StartsOn, ec.marshalODate2ᚖtimeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16251,6 +16603,9 @@ func (ec *executionContext) fieldContext_Network_startsOn(_ context.Context, fie
 }
 
 func (ec *executionContext) _Network_endsOn(ctx context.Context, field graphql.CollectedField, obj *ent.Network) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Network", obj.EndsOn, ec.marshalODate2ᚖtimeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16274,6 +16629,9 @@ func (ec *executionContext) fieldContext_Network_endsOn(_ context.Context, field
 }
 
 func (ec *executionContext) _Network_website(ctx context.Context, field graphql.CollectedField, obj *ent.Network) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Network", obj.Website, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16645,6 +17003,9 @@ func (ec *executionContext) fieldContext_NetworkConnection_pageInfo(_ context.Co
 }
 
 func (ec *executionContext) _NetworkConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.NetworkConnection) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "NetworkConnection", obj.TotalCount, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16732,6 +17093,9 @@ func (ec *executionContext) fieldContext_NetworkEdge_node(_ context.Context, fie
 }
 
 func (ec *executionContext) _NetworkEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.NetworkEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "NetworkEdge", obj.Cursor, ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16819,6 +17183,9 @@ func (ec *executionContext) fieldContext_NetworkGraph_edges(_ context.Context, f
 }
 
 func (ec *executionContext) _NetworkGraph_totalNodes(ctx context.Context, field graphql.CollectedField, obj *model.NetworkGraph) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "NetworkGraph", obj.TotalNodes, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16842,6 +17209,9 @@ func (ec *executionContext) fieldContext_NetworkGraph_totalNodes(_ context.Conte
 }
 
 func (ec *executionContext) _NetworkGraph_truncated(ctx context.Context, field graphql.CollectedField, obj *model.NetworkGraph) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "NetworkGraph", obj.Truncated, ec.marshalNBoolean2bool, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16865,6 +17235,9 @@ func (ec *executionContext) fieldContext_NetworkGraph_truncated(_ context.Contex
 }
 
 func (ec *executionContext) _Notice_id(ctx context.Context, field graphql.CollectedField, obj *ent.Notice) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Notice", obj.ID, ec.marshalNID2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16888,6 +17261,9 @@ func (ec *executionContext) fieldContext_Notice_id(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Notice_title(ctx context.Context, field graphql.CollectedField, obj *ent.Notice) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Notice", obj.Title, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16911,6 +17287,9 @@ func (ec *executionContext) fieldContext_Notice_title(_ context.Context, field g
 }
 
 func (ec *executionContext) _Notice_body(ctx context.Context, field graphql.CollectedField, obj *ent.Notice) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Notice", obj.Body, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16934,6 +17313,9 @@ func (ec *executionContext) fieldContext_Notice_body(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Notice_kind(ctx context.Context, field graphql.CollectedField, obj *ent.Notice) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Notice", obj.Kind, ec.marshalNNoticeKind2kokeiluᚋentᚋnoticeᚐKind, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16957,6 +17339,9 @@ func (ec *executionContext) fieldContext_Notice_kind(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Notice_eventOn(ctx context.Context, field graphql.CollectedField, obj *ent.Notice) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Notice", obj.EventOn, ec.marshalODate2ᚖtimeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16980,6 +17365,9 @@ func (ec *executionContext) fieldContext_Notice_eventOn(_ context.Context, field
 }
 
 func (ec *executionContext) _Notice_url(ctx context.Context, field graphql.CollectedField, obj *ent.Notice) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Notice", obj.URL, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17003,6 +17391,9 @@ func (ec *executionContext) fieldContext_Notice_url(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Notice_publishedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Notice) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Notice", obj.PublishedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17026,6 +17417,9 @@ func (ec *executionContext) fieldContext_Notice_publishedAt(_ context.Context, f
 }
 
 func (ec *executionContext) _Notice_expiresAt(ctx context.Context, field graphql.CollectedField, obj *ent.Notice) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Notice", obj.ExpiresAt, ec.marshalOTime2ᚖtimeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17113,6 +17507,25 @@ func (ec *executionContext) fieldContext_Notice_author(_ context.Context, field 
 }
 
 func (ec *executionContext) _Notice_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.Notice) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Notice_cursor(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.Notice().Cursor(ctx, obj)
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *entgql.Cursor[int]) graphql.Marshaler {
+				return ec.marshalNCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17200,6 +17613,9 @@ func (ec *executionContext) fieldContext_NoticeConnection_pageInfo(_ context.Con
 }
 
 func (ec *executionContext) _NoticeConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.NoticeConnection) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "NoticeConnection", obj.TotalCount, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17287,6 +17703,9 @@ func (ec *executionContext) fieldContext_NoticeEdge_node(_ context.Context, fiel
 }
 
 func (ec *executionContext) _NoticeEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.NoticeEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "NoticeEdge", obj.Cursor, ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17310,6 +17729,9 @@ func (ec *executionContext) fieldContext_NoticeEdge_cursor(_ context.Context, fi
 }
 
 func (ec *executionContext) _OperatingModel_id(ctx context.Context, field graphql.CollectedField, obj *ent.OperatingModel) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "OperatingModel", obj.ID, ec.marshalNID2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17333,6 +17755,9 @@ func (ec *executionContext) fieldContext_OperatingModel_id(_ context.Context, fi
 }
 
 func (ec *executionContext) _OperatingModel_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.OperatingModel) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "OperatingModel", obj.CreatedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17356,6 +17781,9 @@ func (ec *executionContext) fieldContext_OperatingModel_createdAt(_ context.Cont
 }
 
 func (ec *executionContext) _OperatingModel_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.OperatingModel) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "OperatingModel", obj.UpdatedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17379,6 +17807,9 @@ func (ec *executionContext) fieldContext_OperatingModel_updatedAt(_ context.Cont
 }
 
 func (ec *executionContext) _OperatingModel_slug(ctx context.Context, field graphql.CollectedField, obj *ent.OperatingModel) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "OperatingModel", obj.Slug, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17402,6 +17833,9 @@ func (ec *executionContext) fieldContext_OperatingModel_slug(_ context.Context, 
 }
 
 func (ec *executionContext) _OperatingModel_name(ctx context.Context, field graphql.CollectedField, obj *ent.OperatingModel) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "OperatingModel", obj.Name, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17425,6 +17859,9 @@ func (ec *executionContext) fieldContext_OperatingModel_name(_ context.Context, 
 }
 
 func (ec *executionContext) _OperatingModel_summary(ctx context.Context, field graphql.CollectedField, obj *ent.OperatingModel) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "OperatingModel", obj.Summary, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17448,6 +17885,9 @@ func (ec *executionContext) fieldContext_OperatingModel_summary(_ context.Contex
 }
 
 func (ec *executionContext) _OperatingModel_coreIdea(ctx context.Context, field graphql.CollectedField, obj *ent.OperatingModel) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "OperatingModel", obj.CoreIdea, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17471,6 +17911,9 @@ func (ec *executionContext) fieldContext_OperatingModel_coreIdea(_ context.Conte
 }
 
 func (ec *executionContext) _OperatingModel_conditions(ctx context.Context, field graphql.CollectedField, obj *ent.OperatingModel) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "OperatingModel", obj.Conditions, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17494,6 +17937,9 @@ func (ec *executionContext) fieldContext_OperatingModel_conditions(_ context.Con
 }
 
 func (ec *executionContext) _OperatingModel_operatingEnvironment(ctx context.Context, field graphql.CollectedField, obj *ent.OperatingModel) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "OperatingModel", obj.OperatingEnvironment, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17517,6 +17963,9 @@ func (ec *executionContext) fieldContext_OperatingModel_operatingEnvironment(_ c
 }
 
 func (ec *executionContext) _OperatingModel_funder(ctx context.Context, field graphql.CollectedField, obj *ent.OperatingModel) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "OperatingModel", obj.Funder, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17540,6 +17989,9 @@ func (ec *executionContext) fieldContext_OperatingModel_funder(_ context.Context
 }
 
 func (ec *executionContext) _OperatingModel_sourceURL(ctx context.Context, field graphql.CollectedField, obj *ent.OperatingModel) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "OperatingModel", obj.SourceURL, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17919,6 +18371,9 @@ func (ec *executionContext) fieldContext_OperatingModelConnection_pageInfo(_ con
 }
 
 func (ec *executionContext) _OperatingModelConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.OperatingModelConnection) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "OperatingModelConnection", obj.TotalCount, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18006,6 +18461,9 @@ func (ec *executionContext) fieldContext_OperatingModelEdge_node(_ context.Conte
 }
 
 func (ec *executionContext) _OperatingModelEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.OperatingModelEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "OperatingModelEdge", obj.Cursor, ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18029,6 +18487,9 @@ func (ec *executionContext) fieldContext_OperatingModelEdge_cursor(_ context.Con
 }
 
 func (ec *executionContext) _Organization_id(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Organization", obj.ID, ec.marshalNID2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18052,6 +18513,9 @@ func (ec *executionContext) fieldContext_Organization_id(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Organization_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Organization", obj.CreatedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18075,6 +18539,9 @@ func (ec *executionContext) fieldContext_Organization_createdAt(_ context.Contex
 }
 
 func (ec *executionContext) _Organization_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Organization", obj.UpdatedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18098,6 +18565,9 @@ func (ec *executionContext) fieldContext_Organization_updatedAt(_ context.Contex
 }
 
 func (ec *executionContext) _Organization_name(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Organization", obj.Name, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18121,6 +18591,9 @@ func (ec *executionContext) fieldContext_Organization_name(_ context.Context, fi
 }
 
 func (ec *executionContext) _Organization_slug(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Organization", obj.Slug, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18144,6 +18617,9 @@ func (ec *executionContext) fieldContext_Organization_slug(_ context.Context, fi
 }
 
 func (ec *executionContext) _Organization_kind(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Organization", obj.Kind, ec.marshalNOrganizationKind2kokeiluᚋentᚋorganizationᚐKind, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18167,6 +18643,9 @@ func (ec *executionContext) fieldContext_Organization_kind(_ context.Context, fi
 }
 
 func (ec *executionContext) _Organization_description(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Organization", obj.Description, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18190,6 +18669,9 @@ func (ec *executionContext) fieldContext_Organization_description(_ context.Cont
 }
 
 func (ec *executionContext) _Organization_website(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Organization", obj.Website, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18397,6 +18879,9 @@ func (ec *executionContext) fieldContext_OrganizationConnection_pageInfo(_ conte
 }
 
 func (ec *executionContext) _OrganizationConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.OrganizationConnection) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "OrganizationConnection", obj.TotalCount, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18484,6 +18969,9 @@ func (ec *executionContext) fieldContext_OrganizationEdge_node(_ context.Context
 }
 
 func (ec *executionContext) _OrganizationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.OrganizationEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "OrganizationEdge", obj.Cursor, ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18507,6 +18995,9 @@ func (ec *executionContext) fieldContext_OrganizationEdge_cursor(_ context.Conte
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[int]) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "PageInfo", obj.HasNextPage, ec.marshalNBoolean2bool, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18530,6 +19021,9 @@ func (ec *executionContext) fieldContext_PageInfo_hasNextPage(_ context.Context,
 }
 
 func (ec *executionContext) _PageInfo_hasPreviousPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[int]) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "PageInfo", obj.HasPreviousPage, ec.marshalNBoolean2bool, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18553,6 +19047,9 @@ func (ec *executionContext) fieldContext_PageInfo_hasPreviousPage(_ context.Cont
 }
 
 func (ec *executionContext) _PageInfo_startCursor(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[int]) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "PageInfo", obj.StartCursor, ec.marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18576,6 +19073,9 @@ func (ec *executionContext) fieldContext_PageInfo_startCursor(_ context.Context,
 }
 
 func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[int]) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "PageInfo", obj.EndCursor, ec.marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18599,6 +19099,9 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 }
 
 func (ec *executionContext) _Pilot_id(ctx context.Context, field graphql.CollectedField, obj *ent.Pilot) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Pilot", obj.ID, ec.marshalNID2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18622,6 +19125,9 @@ func (ec *executionContext) fieldContext_Pilot_id(_ context.Context, field graph
 }
 
 func (ec *executionContext) _Pilot_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Pilot) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Pilot", obj.CreatedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18645,6 +19151,9 @@ func (ec *executionContext) fieldContext_Pilot_createdAt(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Pilot_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Pilot) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Pilot", obj.UpdatedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18668,6 +19177,9 @@ func (ec *executionContext) fieldContext_Pilot_updatedAt(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Pilot_slug(ctx context.Context, field graphql.CollectedField, obj *ent.Pilot) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Pilot", obj.Slug, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18691,6 +19203,9 @@ func (ec *executionContext) fieldContext_Pilot_slug(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Pilot_title(ctx context.Context, field graphql.CollectedField, obj *ent.Pilot) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Pilot", obj.Title, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18714,6 +19229,9 @@ func (ec *executionContext) fieldContext_Pilot_title(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Pilot_summary(ctx context.Context, field graphql.CollectedField, obj *ent.Pilot) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Pilot", obj.Summary, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18737,6 +19255,9 @@ func (ec *executionContext) fieldContext_Pilot_summary(_ context.Context, field 
 }
 
 func (ec *executionContext) _Pilot_description(ctx context.Context, field graphql.CollectedField, obj *ent.Pilot) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Pilot", obj.Description, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18760,6 +19281,9 @@ func (ec *executionContext) fieldContext_Pilot_description(_ context.Context, fi
 }
 
 func (ec *executionContext) _Pilot_status(ctx context.Context, field graphql.CollectedField, obj *ent.Pilot) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Pilot", obj.Status, ec.marshalNPilotStatus2kokeiluᚋentᚋpilotᚐStatus, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18783,6 +19307,9 @@ func (ec *executionContext) fieldContext_Pilot_status(_ context.Context, field g
 }
 
 func (ec *executionContext) _Pilot_startsOn(ctx context.Context, field graphql.CollectedField, obj *ent.Pilot) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Pilot", obj.StartsOn, ec.marshalODate2ᚖtimeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18806,6 +19333,9 @@ func (ec *executionContext) fieldContext_Pilot_startsOn(_ context.Context, field
 }
 
 func (ec *executionContext) _Pilot_endsOn(ctx context.Context, field graphql.CollectedField, obj *ent.Pilot) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Pilot", obj.EndsOn, ec.marshalODate2ᚖtimeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18829,6 +19359,9 @@ func (ec *executionContext) fieldContext_Pilot_endsOn(_ context.Context, field g
 }
 
 func (ec *executionContext) _Pilot_participantsComplete(ctx context.Context, field graphql.CollectedField, obj *ent.Pilot) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Pilot", obj.ParticipantsComplete, ec.marshalOBoolean2ᚖbool, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18852,6 +19385,9 @@ func (ec *executionContext) fieldContext_Pilot_participantsComplete(_ context.Co
 }
 
 func (ec *executionContext) _Pilot_sourceURL(ctx context.Context, field graphql.CollectedField, obj *ent.Pilot) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Pilot", obj.SourceURL, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18875,6 +19411,9 @@ func (ec *executionContext) fieldContext_Pilot_sourceURL(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Pilot_reference(ctx context.Context, field graphql.CollectedField, obj *ent.Pilot) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Pilot", obj.Reference, ec.marshalNBoolean2bool, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19322,6 +19861,9 @@ func (ec *executionContext) fieldContext_PilotConnection_pageInfo(_ context.Cont
 }
 
 func (ec *executionContext) _PilotConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.PilotConnection) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "PilotConnection", obj.TotalCount, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19409,6 +19951,9 @@ func (ec *executionContext) fieldContext_PilotEdge_node(_ context.Context, field
 }
 
 func (ec *executionContext) _PilotEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.PilotEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "PilotEdge", obj.Cursor, ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19432,6 +19977,9 @@ func (ec *executionContext) fieldContext_PilotEdge_cursor(_ context.Context, fie
 }
 
 func (ec *executionContext) _PilotStats_total(ctx context.Context, field graphql.CollectedField, obj *analytics.Stats) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "PilotStats", obj.Total, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19532,6 +20080,9 @@ func (ec *executionContext) fieldContext_PilotStatsBucket_keys(_ context.Context
 }
 
 func (ec *executionContext) _PilotStatsBucket_pilots(ctx context.Context, field graphql.CollectedField, obj *analytics.Bucket) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "PilotStatsBucket", obj.Pilots, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19555,6 +20106,9 @@ func (ec *executionContext) fieldContext_PilotStatsBucket_pilots(_ context.Conte
 }
 
 func (ec *executionContext) _PilotStatsBucket_municipalities(ctx context.Context, field graphql.CollectedField, obj *analytics.Bucket) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "PilotStatsBucket", obj.Municipalities, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19578,6 +20132,9 @@ func (ec *executionContext) fieldContext_PilotStatsBucket_municipalities(_ conte
 }
 
 func (ec *executionContext) _PilotStatsBucket_population(ctx context.Context, field graphql.CollectedField, obj *analytics.Bucket) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "PilotStatsBucket", obj.Population, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19601,6 +20158,9 @@ func (ec *executionContext) fieldContext_PilotStatsBucket_population(_ context.C
 }
 
 func (ec *executionContext) _PilotStatsKey_dimension(ctx context.Context, field graphql.CollectedField, obj *analytics.Key) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "PilotStatsKey", obj.Dimension, ec.marshalNPilotDimension2kokeiluᚋinternalᚋanalyticsᚐDimension, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19624,6 +20184,9 @@ func (ec *executionContext) fieldContext_PilotStatsKey_dimension(_ context.Conte
 }
 
 func (ec *executionContext) _PilotStatsKey_code(ctx context.Context, field graphql.CollectedField, obj *analytics.Key) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "PilotStatsKey", obj.Code, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19647,6 +20210,26 @@ func (ec *executionContext) fieldContext_PilotStatsKey_code(_ context.Context, f
 }
 
 func (ec *executionContext) _PilotStatsKey_name(ctx context.Context, field graphql.CollectedField, obj *analytics.Key) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_PilotStatsKey_name(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.PilotStatsKey().Name(ctx, obj, fc.Args["lang"].(*lang.Language))
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19691,6 +20274,9 @@ func (ec *executionContext) fieldContext_PilotStatsKey_name(ctx context.Context,
 }
 
 func (ec *executionContext) _Post_id(ctx context.Context, field graphql.CollectedField, obj *ent.Post) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Post", obj.ID, ec.marshalNID2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19714,6 +20300,9 @@ func (ec *executionContext) fieldContext_Post_id(_ context.Context, field graphq
 }
 
 func (ec *executionContext) _Post_body(ctx context.Context, field graphql.CollectedField, obj *ent.Post) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Post", obj.Body, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19737,6 +20326,9 @@ func (ec *executionContext) fieldContext_Post_body(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Post_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Post) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Post", obj.CreatedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19760,6 +20352,9 @@ func (ec *executionContext) fieldContext_Post_createdAt(_ context.Context, field
 }
 
 func (ec *executionContext) _Post_editedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Post) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Post", obj.EditedAt, ec.marshalOTime2ᚖtimeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19783,6 +20378,9 @@ func (ec *executionContext) fieldContext_Post_editedAt(_ context.Context, field 
 }
 
 func (ec *executionContext) _Post_deletedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Post) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Post", obj.DeletedAt, ec.marshalOTime2ᚖtimeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19946,6 +20544,25 @@ func (ec *executionContext) fieldContext_Post_replies(ctx context.Context, field
 }
 
 func (ec *executionContext) _Post_deleted(ctx context.Context, field graphql.CollectedField, obj *ent.Post) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Post_deleted(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.Post().Deleted(ctx, obj)
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+				return ec.marshalNBoolean2bool(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20033,6 +20650,9 @@ func (ec *executionContext) fieldContext_PostConnection_pageInfo(_ context.Conte
 }
 
 func (ec *executionContext) _PostConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.PostConnection) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "PostConnection", obj.TotalCount, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20120,6 +20740,9 @@ func (ec *executionContext) fieldContext_PostEdge_node(_ context.Context, field 
 }
 
 func (ec *executionContext) _PostEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.PostEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "PostEdge", obj.Cursor, ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21615,6 +22238,9 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 }
 
 func (ec *executionContext) _Region_id(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Region", obj.ID, ec.marshalNID2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21638,6 +22264,9 @@ func (ec *executionContext) fieldContext_Region_id(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Region_nameFi(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Region", obj.NameFi, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21661,6 +22290,9 @@ func (ec *executionContext) fieldContext_Region_nameFi(_ context.Context, field 
 }
 
 func (ec *executionContext) _Region_nameSv(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Region", obj.NameSv, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21684,6 +22316,9 @@ func (ec *executionContext) fieldContext_Region_nameSv(_ context.Context, field 
 }
 
 func (ec *executionContext) _Region_nameEn(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Region", obj.NameEn, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21707,6 +22342,9 @@ func (ec *executionContext) fieldContext_Region_nameEn(_ context.Context, field 
 }
 
 func (ec *executionContext) _Region_code(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Region", obj.Code, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21730,6 +22368,9 @@ func (ec *executionContext) fieldContext_Region_code(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Region_isAland(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Region", obj.IsAland, ec.marshalNBoolean2bool, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21753,6 +22394,9 @@ func (ec *executionContext) fieldContext_Region_isAland(_ context.Context, field
 }
 
 func (ec *executionContext) _Region_population(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Region", obj.Population, ec.marshalOInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21776,6 +22420,9 @@ func (ec *executionContext) fieldContext_Region_population(_ context.Context, fi
 }
 
 func (ec *executionContext) _Region_populationYear(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Region", obj.PopulationYear, ec.marshalOInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21887,6 +22534,26 @@ func (ec *executionContext) fieldContext_Region_wellbeingCounties(ctx context.Co
 }
 
 func (ec *executionContext) _Region_name(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Region_name(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Region().Name(ctx, obj, fc.Args["lang"].(*lang.Language))
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22039,6 +22706,9 @@ func (ec *executionContext) fieldContext_RegionConnection_pageInfo(_ context.Con
 }
 
 func (ec *executionContext) _RegionConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.RegionConnection) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "RegionConnection", obj.TotalCount, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22126,6 +22796,9 @@ func (ec *executionContext) fieldContext_RegionEdge_node(_ context.Context, fiel
 }
 
 func (ec *executionContext) _RegionEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.RegionEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "RegionEdge", obj.Cursor, ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22149,6 +22822,9 @@ func (ec *executionContext) fieldContext_RegionEdge_cursor(_ context.Context, fi
 }
 
 func (ec *executionContext) _SearchHighlight_start(ctx context.Context, field graphql.CollectedField, obj *model.SearchHighlight) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SearchHighlight", obj.Start, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22172,6 +22848,9 @@ func (ec *executionContext) fieldContext_SearchHighlight_start(_ context.Context
 }
 
 func (ec *executionContext) _SearchHighlight_length(ctx context.Context, field graphql.CollectedField, obj *model.SearchHighlight) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SearchHighlight", obj.Length, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22227,6 +22906,9 @@ func (ec *executionContext) fieldContext_SearchResultConnection_edges(_ context.
 }
 
 func (ec *executionContext) _SearchResultConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.SearchResultConnection) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SearchResultConnection", obj.Nodes, ec.marshalNSearchResult2ᚕkokeiluᚋentᚐNoder, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22282,6 +22964,9 @@ func (ec *executionContext) fieldContext_SearchResultConnection_pageInfo(_ conte
 }
 
 func (ec *executionContext) _SearchResultConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.SearchResultConnection) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SearchResultConnection", obj.TotalCount, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22305,6 +22990,9 @@ func (ec *executionContext) fieldContext_SearchResultConnection_totalCount(_ con
 }
 
 func (ec *executionContext) _SearchResultEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.SearchResultEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SearchResultEdge", obj.Node, ec.marshalOSearchResult2kokeiluᚋentᚐNoder, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22328,6 +23016,9 @@ func (ec *executionContext) fieldContext_SearchResultEdge_node(_ context.Context
 }
 
 func (ec *executionContext) _SearchResultEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.SearchResultEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SearchResultEdge", obj.Cursor, ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22383,6 +23074,9 @@ func (ec *executionContext) fieldContext_SearchResultEdge_snippet(_ context.Cont
 }
 
 func (ec *executionContext) _SearchSnippet_text(ctx context.Context, field graphql.CollectedField, obj *model.SearchSnippet) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SearchSnippet", obj.Text, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22482,6 +23176,9 @@ func (ec *executionContext) fieldContext_Subscription_noticePosted(ctx context.C
 }
 
 func (ec *executionContext) _Survey_id(ctx context.Context, field graphql.CollectedField, obj *ent.Survey) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Survey", obj.ID, ec.marshalNID2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22505,6 +23202,9 @@ func (ec *executionContext) fieldContext_Survey_id(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Survey_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Survey) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Survey", obj.CreatedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22528,6 +23228,9 @@ func (ec *executionContext) fieldContext_Survey_createdAt(_ context.Context, fie
 }
 
 func (ec *executionContext) _Survey_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Survey) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Survey", obj.UpdatedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22551,6 +23254,9 @@ func (ec *executionContext) fieldContext_Survey_updatedAt(_ context.Context, fie
 }
 
 func (ec *executionContext) _Survey_title(ctx context.Context, field graphql.CollectedField, obj *ent.Survey) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Survey", obj.Title, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22574,6 +23280,9 @@ func (ec *executionContext) fieldContext_Survey_title(_ context.Context, field g
 }
 
 func (ec *executionContext) _Survey_description(ctx context.Context, field graphql.CollectedField, obj *ent.Survey) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Survey", obj.Description, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22629,6 +23338,9 @@ func (ec *executionContext) fieldContext_Survey_questions(_ context.Context, fie
 }
 
 func (ec *executionContext) _Survey_opensAt(ctx context.Context, field graphql.CollectedField, obj *ent.Survey) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Survey", obj.OpensAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22652,6 +23364,9 @@ func (ec *executionContext) fieldContext_Survey_opensAt(_ context.Context, field
 }
 
 func (ec *executionContext) _Survey_closesAt(ctx context.Context, field graphql.CollectedField, obj *ent.Survey) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Survey", obj.ClosesAt, ec.marshalOTime2ᚖtimeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22675,6 +23390,9 @@ func (ec *executionContext) fieldContext_Survey_closesAt(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Survey_audience(ctx context.Context, field graphql.CollectedField, obj *ent.Survey) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Survey", obj.Audience, ec.marshalNSurveyAudience2kokeiluᚋentᚋsurveyᚐAudience, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22698,6 +23416,9 @@ func (ec *executionContext) fieldContext_Survey_audience(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Survey_resultsVisibleToRespondents(ctx context.Context, field graphql.CollectedField, obj *ent.Survey) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Survey", obj.ResultsVisibleToRespondents, ec.marshalNBoolean2bool, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22785,6 +23506,25 @@ func (ec *executionContext) fieldContext_Survey_createdBy(_ context.Context, fie
 }
 
 func (ec *executionContext) _Survey_open(ctx context.Context, field graphql.CollectedField, obj *ent.Survey) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Survey_open(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.Survey().Open(ctx, obj)
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+				return ec.marshalNBoolean2bool(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22808,6 +23548,25 @@ func (ec *executionContext) fieldContext_Survey_open(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Survey_responseCount(ctx context.Context, field graphql.CollectedField, obj *ent.Survey) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Survey_responseCount(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.Survey().ResponseCount(ctx, obj)
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+				return ec.marshalNInt2int(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22863,6 +23622,25 @@ func (ec *executionContext) fieldContext_Survey_viewerResponse(_ context.Context
 }
 
 func (ec *executionContext) _Survey_viewerCanAnswer(ctx context.Context, field graphql.CollectedField, obj *ent.Survey) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Survey_viewerCanAnswer(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.Survey().ViewerCanAnswer(ctx, obj)
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+				return ec.marshalNBoolean2bool(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22918,6 +23696,9 @@ func (ec *executionContext) fieldContext_Survey_results(_ context.Context, field
 }
 
 func (ec *executionContext) _SurveyAnswer_questionKey(ctx context.Context, field graphql.CollectedField, obj *questionnaire.Answer) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SurveyAnswer", obj.QuestionKey, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22941,6 +23722,9 @@ func (ec *executionContext) fieldContext_SurveyAnswer_questionKey(_ context.Cont
 }
 
 func (ec *executionContext) _SurveyAnswer_choices(ctx context.Context, field graphql.CollectedField, obj *questionnaire.Answer) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SurveyAnswer", obj.Choices, ec.marshalOInt2ᚕintᚄ, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22964,6 +23748,9 @@ func (ec *executionContext) fieldContext_SurveyAnswer_choices(_ context.Context,
 }
 
 func (ec *executionContext) _SurveyAnswer_scale(ctx context.Context, field graphql.CollectedField, obj *questionnaire.Answer) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SurveyAnswer", obj.Scale, ec.marshalOInt2ᚖint, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22987,6 +23774,9 @@ func (ec *executionContext) fieldContext_SurveyAnswer_scale(_ context.Context, f
 }
 
 func (ec *executionContext) _SurveyAnswer_text(ctx context.Context, field graphql.CollectedField, obj *questionnaire.Answer) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SurveyAnswer", obj.Text, ec.marshalOString2ᚖstring, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23010,6 +23800,9 @@ func (ec *executionContext) fieldContext_SurveyAnswer_text(_ context.Context, fi
 }
 
 func (ec *executionContext) _SurveyChoiceCount_choice(ctx context.Context, field graphql.CollectedField, obj *questionnaire.ChoiceCount) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SurveyChoiceCount", obj.Choice, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23033,6 +23826,9 @@ func (ec *executionContext) fieldContext_SurveyChoiceCount_choice(_ context.Cont
 }
 
 func (ec *executionContext) _SurveyChoiceCount_count(ctx context.Context, field graphql.CollectedField, obj *questionnaire.ChoiceCount) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SurveyChoiceCount", obj.Count, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23120,6 +23916,9 @@ func (ec *executionContext) fieldContext_SurveyConnection_pageInfo(_ context.Con
 }
 
 func (ec *executionContext) _SurveyConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.SurveyConnection) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SurveyConnection", obj.TotalCount, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23207,6 +24006,9 @@ func (ec *executionContext) fieldContext_SurveyEdge_node(_ context.Context, fiel
 }
 
 func (ec *executionContext) _SurveyEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.SurveyEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SurveyEdge", obj.Cursor, ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23230,6 +24032,9 @@ func (ec *executionContext) fieldContext_SurveyEdge_cursor(_ context.Context, fi
 }
 
 func (ec *executionContext) _SurveyQuestion_key(ctx context.Context, field graphql.CollectedField, obj *questionnaire.Question) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SurveyQuestion", obj.Key, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23253,6 +24058,9 @@ func (ec *executionContext) fieldContext_SurveyQuestion_key(_ context.Context, f
 }
 
 func (ec *executionContext) _SurveyQuestion_kind(ctx context.Context, field graphql.CollectedField, obj *questionnaire.Question) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SurveyQuestion", obj.Kind, ec.marshalNSurveyQuestionKind2kokeiluᚋinternalᚋquestionnaireᚐKind, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23276,6 +24084,9 @@ func (ec *executionContext) fieldContext_SurveyQuestion_kind(_ context.Context, 
 }
 
 func (ec *executionContext) _SurveyQuestion_text(ctx context.Context, field graphql.CollectedField, obj *questionnaire.Question) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SurveyQuestion", obj.Text, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23299,6 +24110,9 @@ func (ec *executionContext) fieldContext_SurveyQuestion_text(_ context.Context, 
 }
 
 func (ec *executionContext) _SurveyQuestion_choices(ctx context.Context, field graphql.CollectedField, obj *questionnaire.Question) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SurveyQuestion", obj.Choices, ec.marshalOString2ᚕstringᚄ, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23322,6 +24136,9 @@ func (ec *executionContext) fieldContext_SurveyQuestion_choices(_ context.Contex
 }
 
 func (ec *executionContext) _SurveyQuestion_required(ctx context.Context, field graphql.CollectedField, obj *questionnaire.Question) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SurveyQuestion", obj.Required, ec.marshalNBoolean2bool, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23377,6 +24194,9 @@ func (ec *executionContext) fieldContext_SurveyQuestionResult_question(_ context
 }
 
 func (ec *executionContext) _SurveyQuestionResult_answers(ctx context.Context, field graphql.CollectedField, obj *questionnaire.Result) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SurveyQuestionResult", obj.Answers, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23432,6 +24252,9 @@ func (ec *executionContext) fieldContext_SurveyQuestionResult_choices(_ context.
 }
 
 func (ec *executionContext) _SurveyQuestionResult_average(ctx context.Context, field graphql.CollectedField, obj *questionnaire.Result) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SurveyQuestionResult", obj.Average, ec.marshalOFloat2ᚖfloat64, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23487,6 +24310,9 @@ func (ec *executionContext) fieldContext_SurveyQuestionResult_distribution(_ con
 }
 
 func (ec *executionContext) _SurveyQuestionResult_texts(ctx context.Context, field graphql.CollectedField, obj *questionnaire.Result) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SurveyQuestionResult", obj.Texts, ec.marshalOString2ᚕstringᚄ, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23510,6 +24336,9 @@ func (ec *executionContext) fieldContext_SurveyQuestionResult_texts(_ context.Co
 }
 
 func (ec *executionContext) _SurveyResponse_id(ctx context.Context, field graphql.CollectedField, obj *ent.SurveyResponse) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SurveyResponse", obj.ID, ec.marshalNID2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23565,6 +24394,9 @@ func (ec *executionContext) fieldContext_SurveyResponse_answers(_ context.Contex
 }
 
 func (ec *executionContext) _SurveyResponse_submittedAt(ctx context.Context, field graphql.CollectedField, obj *ent.SurveyResponse) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SurveyResponse", obj.SubmittedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23652,6 +24484,9 @@ func (ec *executionContext) fieldContext_SurveyResponse_user(_ context.Context, 
 }
 
 func (ec *executionContext) _SurveyResults_responses(ctx context.Context, field graphql.CollectedField, obj *questionnaire.Results) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SurveyResults", obj.Responses, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23707,6 +24542,9 @@ func (ec *executionContext) fieldContext_SurveyResults_questions(_ context.Conte
 }
 
 func (ec *executionContext) _SurveyScaleCount_value(ctx context.Context, field graphql.CollectedField, obj *questionnaire.ScaleCount) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SurveyScaleCount", obj.Value, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23730,6 +24568,9 @@ func (ec *executionContext) fieldContext_SurveyScaleCount_value(_ context.Contex
 }
 
 func (ec *executionContext) _SurveyScaleCount_count(ctx context.Context, field graphql.CollectedField, obj *questionnaire.ScaleCount) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "SurveyScaleCount", obj.Count, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23753,6 +24594,9 @@ func (ec *executionContext) fieldContext_SurveyScaleCount_count(_ context.Contex
 }
 
 func (ec *executionContext) _Theme_id(ctx context.Context, field graphql.CollectedField, obj *ent.Theme) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Theme", obj.ID, ec.marshalNID2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23776,6 +24620,9 @@ func (ec *executionContext) fieldContext_Theme_id(_ context.Context, field graph
 }
 
 func (ec *executionContext) _Theme_nameFi(ctx context.Context, field graphql.CollectedField, obj *ent.Theme) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Theme", obj.NameFi, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23799,6 +24646,9 @@ func (ec *executionContext) fieldContext_Theme_nameFi(_ context.Context, field g
 }
 
 func (ec *executionContext) _Theme_nameSv(ctx context.Context, field graphql.CollectedField, obj *ent.Theme) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Theme", obj.NameSv, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23822,6 +24672,9 @@ func (ec *executionContext) fieldContext_Theme_nameSv(_ context.Context, field g
 }
 
 func (ec *executionContext) _Theme_nameEn(ctx context.Context, field graphql.CollectedField, obj *ent.Theme) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Theme", obj.NameEn, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23845,6 +24698,9 @@ func (ec *executionContext) fieldContext_Theme_nameEn(_ context.Context, field g
 }
 
 func (ec *executionContext) _Theme_slug(ctx context.Context, field graphql.CollectedField, obj *ent.Theme) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Theme", obj.Slug, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23912,6 +24768,26 @@ func (ec *executionContext) fieldContext_Theme_pilots(ctx context.Context, field
 }
 
 func (ec *executionContext) _Theme_name(ctx context.Context, field graphql.CollectedField, obj *ent.Theme) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Theme_name(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Theme().Name(ctx, obj, fc.Args["lang"].(*lang.Language))
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24020,6 +24896,9 @@ func (ec *executionContext) fieldContext_ThemeConnection_pageInfo(_ context.Cont
 }
 
 func (ec *executionContext) _ThemeConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.ThemeConnection) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "ThemeConnection", obj.TotalCount, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24107,6 +24986,9 @@ func (ec *executionContext) fieldContext_ThemeEdge_node(_ context.Context, field
 }
 
 func (ec *executionContext) _ThemeEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.ThemeEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "ThemeEdge", obj.Cursor, ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24130,6 +25012,9 @@ func (ec *executionContext) fieldContext_ThemeEdge_cursor(_ context.Context, fie
 }
 
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "User", obj.ID, ec.marshalNID2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24153,6 +25038,9 @@ func (ec *executionContext) fieldContext_User_id(_ context.Context, field graphq
 }
 
 func (ec *executionContext) _User_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "User", obj.CreatedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24176,6 +25064,9 @@ func (ec *executionContext) fieldContext_User_createdAt(_ context.Context, field
 }
 
 func (ec *executionContext) _User_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "User", obj.UpdatedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24199,6 +25090,9 @@ func (ec *executionContext) fieldContext_User_updatedAt(_ context.Context, field
 }
 
 func (ec *executionContext) _User_displayName(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "User", obj.DisplayName, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24330,6 +25224,25 @@ func (ec *executionContext) fieldContext_User_municipality(_ context.Context, fi
 }
 
 func (ec *executionContext) _User_email(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_User_email(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.User().Email(ctx, obj)
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+				return ec.marshalOString2ᚖstring(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24353,6 +25266,25 @@ func (ec *executionContext) fieldContext_User_email(_ context.Context, field gra
 }
 
 func (ec *executionContext) _User_isAdmin(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_User_isAdmin(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.User().IsAdmin(ctx, obj)
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+				return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24440,6 +25372,9 @@ func (ec *executionContext) fieldContext_UserConnection_pageInfo(_ context.Conte
 }
 
 func (ec *executionContext) _UserConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.UserConnection) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "UserConnection", obj.TotalCount, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24527,6 +25462,9 @@ func (ec *executionContext) fieldContext_UserEdge_node(_ context.Context, field 
 }
 
 func (ec *executionContext) _UserEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.UserEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "UserEdge", obj.Cursor, ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24550,6 +25488,9 @@ func (ec *executionContext) fieldContext_UserEdge_cursor(_ context.Context, fiel
 }
 
 func (ec *executionContext) _WellbeingCounty_id(ctx context.Context, field graphql.CollectedField, obj *ent.WellbeingCounty) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WellbeingCounty", obj.ID, ec.marshalNID2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24573,6 +25514,9 @@ func (ec *executionContext) fieldContext_WellbeingCounty_id(_ context.Context, f
 }
 
 func (ec *executionContext) _WellbeingCounty_nameFi(ctx context.Context, field graphql.CollectedField, obj *ent.WellbeingCounty) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WellbeingCounty", obj.NameFi, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24596,6 +25540,9 @@ func (ec *executionContext) fieldContext_WellbeingCounty_nameFi(_ context.Contex
 }
 
 func (ec *executionContext) _WellbeingCounty_nameSv(ctx context.Context, field graphql.CollectedField, obj *ent.WellbeingCounty) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WellbeingCounty", obj.NameSv, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24619,6 +25566,9 @@ func (ec *executionContext) fieldContext_WellbeingCounty_nameSv(_ context.Contex
 }
 
 func (ec *executionContext) _WellbeingCounty_nameEn(ctx context.Context, field graphql.CollectedField, obj *ent.WellbeingCounty) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WellbeingCounty", obj.NameEn, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24642,6 +25592,9 @@ func (ec *executionContext) fieldContext_WellbeingCounty_nameEn(_ context.Contex
 }
 
 func (ec *executionContext) _WellbeingCounty_code(ctx context.Context, field graphql.CollectedField, obj *ent.WellbeingCounty) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WellbeingCounty", obj.Code, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24665,6 +25618,9 @@ func (ec *executionContext) fieldContext_WellbeingCounty_code(_ context.Context,
 }
 
 func (ec *executionContext) _WellbeingCounty_kind(ctx context.Context, field graphql.CollectedField, obj *ent.WellbeingCounty) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WellbeingCounty", obj.Kind, ec.marshalNWellbeingCountyKind2kokeiluᚋentᚋwellbeingcountyᚐKind, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24688,6 +25644,9 @@ func (ec *executionContext) fieldContext_WellbeingCounty_kind(_ context.Context,
 }
 
 func (ec *executionContext) _WellbeingCounty_population(ctx context.Context, field graphql.CollectedField, obj *ent.WellbeingCounty) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WellbeingCounty", obj.Population, ec.marshalOInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24711,6 +25670,9 @@ func (ec *executionContext) fieldContext_WellbeingCounty_population(_ context.Co
 }
 
 func (ec *executionContext) _WellbeingCounty_populationYear(ctx context.Context, field graphql.CollectedField, obj *ent.WellbeingCounty) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WellbeingCounty", obj.PopulationYear, ec.marshalOInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24854,6 +25816,26 @@ func (ec *executionContext) fieldContext_WellbeingCounty_operatingModels(ctx con
 }
 
 func (ec *executionContext) _WellbeingCounty_name(ctx context.Context, field graphql.CollectedField, obj *ent.WellbeingCounty) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_WellbeingCounty_name(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.WellbeingCounty().Name(ctx, obj, fc.Args["lang"].(*lang.Language))
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25006,6 +25988,9 @@ func (ec *executionContext) fieldContext_WellbeingCountyConnection_pageInfo(_ co
 }
 
 func (ec *executionContext) _WellbeingCountyConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.WellbeingCountyConnection) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WellbeingCountyConnection", obj.TotalCount, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25093,6 +26078,9 @@ func (ec *executionContext) fieldContext_WellbeingCountyEdge_node(_ context.Cont
 }
 
 func (ec *executionContext) _WellbeingCountyEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.WellbeingCountyEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WellbeingCountyEdge", obj.Cursor, ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25116,6 +26104,9 @@ func (ec *executionContext) fieldContext_WellbeingCountyEdge_cursor(_ context.Co
 }
 
 func (ec *executionContext) _Workshop_id(ctx context.Context, field graphql.CollectedField, obj *ent.Workshop) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Workshop", obj.ID, ec.marshalNID2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25139,6 +26130,9 @@ func (ec *executionContext) fieldContext_Workshop_id(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Workshop_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Workshop) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Workshop", obj.CreatedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25162,6 +26156,9 @@ func (ec *executionContext) fieldContext_Workshop_createdAt(_ context.Context, f
 }
 
 func (ec *executionContext) _Workshop_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Workshop) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Workshop", obj.UpdatedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25185,6 +26182,9 @@ func (ec *executionContext) fieldContext_Workshop_updatedAt(_ context.Context, f
 }
 
 func (ec *executionContext) _Workshop_title(ctx context.Context, field graphql.CollectedField, obj *ent.Workshop) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Workshop", obj.Title, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25208,6 +26208,9 @@ func (ec *executionContext) fieldContext_Workshop_title(_ context.Context, field
 }
 
 func (ec *executionContext) _Workshop_description(ctx context.Context, field graphql.CollectedField, obj *ent.Workshop) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Workshop", obj.Description, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25231,6 +26234,9 @@ func (ec *executionContext) fieldContext_Workshop_description(_ context.Context,
 }
 
 func (ec *executionContext) _Workshop_startsAt(ctx context.Context, field graphql.CollectedField, obj *ent.Workshop) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Workshop", obj.StartsAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25254,6 +26260,9 @@ func (ec *executionContext) fieldContext_Workshop_startsAt(_ context.Context, fi
 }
 
 func (ec *executionContext) _Workshop_endsAt(ctx context.Context, field graphql.CollectedField, obj *ent.Workshop) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Workshop", obj.EndsAt, ec.marshalOTime2ᚖtimeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25277,6 +26286,9 @@ func (ec *executionContext) fieldContext_Workshop_endsAt(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Workshop_place(ctx context.Context, field graphql.CollectedField, obj *ent.Workshop) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Workshop", obj.Place, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25300,6 +26312,9 @@ func (ec *executionContext) fieldContext_Workshop_place(_ context.Context, field
 }
 
 func (ec *executionContext) _Workshop_onlineURL(ctx context.Context, field graphql.CollectedField, obj *ent.Workshop) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Workshop", obj.OnlineURL, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25323,6 +26338,9 @@ func (ec *executionContext) fieldContext_Workshop_onlineURL(_ context.Context, f
 }
 
 func (ec *executionContext) _Workshop_capacity(ctx context.Context, field graphql.CollectedField, obj *ent.Workshop) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Workshop", obj.Capacity, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25454,6 +26472,25 @@ func (ec *executionContext) fieldContext_Workshop_registrations(ctx context.Cont
 }
 
 func (ec *executionContext) _Workshop_participantCount(ctx context.Context, field graphql.CollectedField, obj *ent.Workshop) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Workshop_participantCount(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.Workshop().ParticipantCount(ctx, obj)
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+				return ec.marshalNInt2int(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25477,6 +26514,25 @@ func (ec *executionContext) fieldContext_Workshop_participantCount(_ context.Con
 }
 
 func (ec *executionContext) _Workshop_waitingCount(ctx context.Context, field graphql.CollectedField, obj *ent.Workshop) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Workshop_waitingCount(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.Workshop().WaitingCount(ctx, obj)
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+				return ec.marshalNInt2int(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25500,6 +26556,25 @@ func (ec *executionContext) fieldContext_Workshop_waitingCount(_ context.Context
 }
 
 func (ec *executionContext) _Workshop_seatsLeft(ctx context.Context, field graphql.CollectedField, obj *ent.Workshop) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Workshop_seatsLeft(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.Workshop().SeatsLeft(ctx, obj)
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+				return ec.marshalNInt2int(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25619,6 +26694,9 @@ func (ec *executionContext) fieldContext_WorkshopConnection_pageInfo(_ context.C
 }
 
 func (ec *executionContext) _WorkshopConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.WorkshopConnection) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WorkshopConnection", obj.TotalCount, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25706,6 +26784,9 @@ func (ec *executionContext) fieldContext_WorkshopEdge_node(_ context.Context, fi
 }
 
 func (ec *executionContext) _WorkshopEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.WorkshopEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WorkshopEdge", obj.Cursor, ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25729,6 +26810,9 @@ func (ec *executionContext) fieldContext_WorkshopEdge_cursor(_ context.Context, 
 }
 
 func (ec *executionContext) _WorkshopRegistration_id(ctx context.Context, field graphql.CollectedField, obj *ent.WorkshopRegistration) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WorkshopRegistration", obj.ID, ec.marshalNID2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25752,6 +26836,9 @@ func (ec *executionContext) fieldContext_WorkshopRegistration_id(_ context.Conte
 }
 
 func (ec *executionContext) _WorkshopRegistration_status(ctx context.Context, field graphql.CollectedField, obj *ent.WorkshopRegistration) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WorkshopRegistration", obj.Status, ec.marshalNWorkshopRegistrationStatus2kokeiluᚋentᚋworkshopregistrationᚐStatus, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25775,6 +26862,9 @@ func (ec *executionContext) fieldContext_WorkshopRegistration_status(_ context.C
 }
 
 func (ec *executionContext) _WorkshopRegistration_registeredAt(ctx context.Context, field graphql.CollectedField, obj *ent.WorkshopRegistration) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WorkshopRegistration", obj.RegisteredAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25862,6 +26952,25 @@ func (ec *executionContext) fieldContext_WorkshopRegistration_user(_ context.Con
 }
 
 func (ec *executionContext) _WorkshopRegistration_waitingPosition(ctx context.Context, field graphql.CollectedField, obj *ent.WorkshopRegistration) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_WorkshopRegistration_waitingPosition(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.WorkshopRegistration().WaitingPosition(ctx, obj)
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+				return ec.marshalOInt2ᚖint(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25949,6 +27058,9 @@ func (ec *executionContext) fieldContext_WorkshopRegistrationConnection_pageInfo
 }
 
 func (ec *executionContext) _WorkshopRegistrationConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.WorkshopRegistrationConnection) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WorkshopRegistrationConnection", obj.TotalCount, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26036,6 +27148,9 @@ func (ec *executionContext) fieldContext_WorkshopRegistrationEdge_node(_ context
 }
 
 func (ec *executionContext) _WorkshopRegistrationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.WorkshopRegistrationEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WorkshopRegistrationEdge", obj.Cursor, ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26059,6 +27174,9 @@ func (ec *executionContext) fieldContext_WorkshopRegistrationEdge_cursor(_ conte
 }
 
 func (ec *executionContext) _Workspace_id(ctx context.Context, field graphql.CollectedField, obj *ent.Workspace) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Workspace", obj.ID, ec.marshalNID2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26082,6 +27200,9 @@ func (ec *executionContext) fieldContext_Workspace_id(_ context.Context, field g
 }
 
 func (ec *executionContext) _Workspace_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Workspace) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Workspace", obj.CreatedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26105,6 +27226,9 @@ func (ec *executionContext) fieldContext_Workspace_createdAt(_ context.Context, 
 }
 
 func (ec *executionContext) _Workspace_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Workspace) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Workspace", obj.UpdatedAt, ec.marshalNTime2timeᚐTime, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26128,6 +27252,9 @@ func (ec *executionContext) fieldContext_Workspace_updatedAt(_ context.Context, 
 }
 
 func (ec *executionContext) _Workspace_name(ctx context.Context, field graphql.CollectedField, obj *ent.Workspace) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Workspace", obj.Name, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26151,6 +27278,9 @@ func (ec *executionContext) fieldContext_Workspace_name(_ context.Context, field
 }
 
 func (ec *executionContext) _Workspace_slug(ctx context.Context, field graphql.CollectedField, obj *ent.Workspace) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Workspace", obj.Slug, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26174,6 +27304,9 @@ func (ec *executionContext) fieldContext_Workspace_slug(_ context.Context, field
 }
 
 func (ec *executionContext) _Workspace_description(ctx context.Context, field graphql.CollectedField, obj *ent.Workspace) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Workspace", obj.Description, ec.marshalOString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26197,6 +27330,9 @@ func (ec *executionContext) fieldContext_Workspace_description(_ context.Context
 }
 
 func (ec *executionContext) _Workspace_visibility(ctx context.Context, field graphql.CollectedField, obj *ent.Workspace) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "Workspace", obj.Visibility, ec.marshalNWorkspaceVisibility2kokeiluᚋentᚋworkspaceᚐVisibility, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26808,6 +27944,9 @@ func (ec *executionContext) fieldContext_WorkspaceConnection_pageInfo(_ context.
 }
 
 func (ec *executionContext) _WorkspaceConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.WorkspaceConnection) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WorkspaceConnection", obj.TotalCount, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26895,6 +28034,9 @@ func (ec *executionContext) fieldContext_WorkspaceEdge_node(_ context.Context, f
 }
 
 func (ec *executionContext) _WorkspaceEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.WorkspaceEdge) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WorkspaceEdge", obj.Cursor, ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26918,6 +28060,9 @@ func (ec *executionContext) fieldContext_WorkspaceEdge_cursor(_ context.Context,
 }
 
 func (ec *executionContext) _WorkspaceSummary_members(ctx context.Context, field graphql.CollectedField, obj *model.WorkspaceSummary) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WorkspaceSummary", obj.Members, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26941,6 +28086,9 @@ func (ec *executionContext) fieldContext_WorkspaceSummary_members(_ context.Cont
 }
 
 func (ec *executionContext) _WorkspaceSummary_materials(ctx context.Context, field graphql.CollectedField, obj *model.WorkspaceSummary) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WorkspaceSummary", obj.Materials, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26964,6 +28112,9 @@ func (ec *executionContext) fieldContext_WorkspaceSummary_materials(_ context.Co
 }
 
 func (ec *executionContext) _WorkspaceSummary_discussions(ctx context.Context, field graphql.CollectedField, obj *model.WorkspaceSummary) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WorkspaceSummary", obj.Discussions, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26987,6 +28138,9 @@ func (ec *executionContext) fieldContext_WorkspaceSummary_discussions(_ context.
 }
 
 func (ec *executionContext) _WorkspaceSummary_surveys(ctx context.Context, field graphql.CollectedField, obj *model.WorkspaceSummary) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WorkspaceSummary", obj.Surveys, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27010,6 +28164,9 @@ func (ec *executionContext) fieldContext_WorkspaceSummary_surveys(_ context.Cont
 }
 
 func (ec *executionContext) _WorkspaceSummary_openSurveys(ctx context.Context, field graphql.CollectedField, obj *model.WorkspaceSummary) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WorkspaceSummary", obj.OpenSurveys, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27033,6 +28190,9 @@ func (ec *executionContext) fieldContext_WorkspaceSummary_openSurveys(_ context.
 }
 
 func (ec *executionContext) _WorkspaceSummary_workshops(ctx context.Context, field graphql.CollectedField, obj *model.WorkspaceSummary) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WorkspaceSummary", obj.Workshops, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27056,6 +28216,9 @@ func (ec *executionContext) fieldContext_WorkspaceSummary_workshops(_ context.Co
 }
 
 func (ec *executionContext) _WorkspaceSummary_projects(ctx context.Context, field graphql.CollectedField, obj *model.WorkspaceSummary) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WorkspaceSummary", obj.Projects, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27079,6 +28242,9 @@ func (ec *executionContext) fieldContext_WorkspaceSummary_projects(_ context.Con
 }
 
 func (ec *executionContext) _WorkspaceSummary_subWorkspaces(ctx context.Context, field graphql.CollectedField, obj *model.WorkspaceSummary) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WorkspaceSummary", obj.SubWorkspaces, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27102,6 +28268,9 @@ func (ec *executionContext) fieldContext_WorkspaceSummary_subWorkspaces(_ contex
 }
 
 func (ec *executionContext) _WorkspaceSummary_operatingModels(ctx context.Context, field graphql.CollectedField, obj *model.WorkspaceSummary) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "WorkspaceSummary", obj.OperatingModels, ec.marshalNInt2int, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27125,6 +28294,9 @@ func (ec *executionContext) fieldContext_WorkspaceSummary_operatingModels(_ cont
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "__Directive", obj.Name, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27148,6 +28320,25 @@ func (ec *executionContext) fieldContext___Directive_name(_ context.Context, fie
 }
 
 func (ec *executionContext) ___Directive_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext___Directive_description(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Description(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+				return ec.marshalOString2ᚖstring(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27171,6 +28362,9 @@ func (ec *executionContext) fieldContext___Directive_description(_ context.Conte
 }
 
 func (ec *executionContext) ___Directive_isRepeatable(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "__Directive", obj.IsRepeatable, ec.marshalNBoolean2bool, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27194,6 +28388,9 @@ func (ec *executionContext) fieldContext___Directive_isRepeatable(_ context.Cont
 }
 
 func (ec *executionContext) ___Directive_locations(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "__Directive", obj.Locations, ec.marshalN__DirectiveLocation2ᚕstringᚄ, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27261,6 +28458,9 @@ func (ec *executionContext) fieldContext___Directive_args(ctx context.Context, f
 }
 
 func (ec *executionContext) ___EnumValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "__EnumValue", obj.Name, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27284,6 +28484,25 @@ func (ec *executionContext) fieldContext___EnumValue_name(_ context.Context, fie
 }
 
 func (ec *executionContext) ___EnumValue_description(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext___EnumValue_description(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Description(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+				return ec.marshalOString2ᚖstring(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27307,6 +28526,25 @@ func (ec *executionContext) fieldContext___EnumValue_description(_ context.Conte
 }
 
 func (ec *executionContext) ___EnumValue_isDeprecated(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext___EnumValue_isDeprecated(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.IsDeprecated(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+				return ec.marshalNBoolean2bool(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27330,6 +28568,25 @@ func (ec *executionContext) fieldContext___EnumValue_isDeprecated(_ context.Cont
 }
 
 func (ec *executionContext) ___EnumValue_deprecationReason(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext___EnumValue_deprecationReason(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.DeprecationReason(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+				return ec.marshalOString2ᚖstring(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27353,6 +28610,9 @@ func (ec *executionContext) fieldContext___EnumValue_deprecationReason(_ context
 }
 
 func (ec *executionContext) ___Field_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "__Field", obj.Name, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27376,6 +28636,25 @@ func (ec *executionContext) fieldContext___Field_name(_ context.Context, field g
 }
 
 func (ec *executionContext) ___Field_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext___Field_description(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Description(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+				return ec.marshalOString2ᚖstring(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27475,6 +28754,25 @@ func (ec *executionContext) fieldContext___Field_type(_ context.Context, field g
 }
 
 func (ec *executionContext) ___Field_isDeprecated(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext___Field_isDeprecated(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.IsDeprecated(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+				return ec.marshalNBoolean2bool(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27498,6 +28796,25 @@ func (ec *executionContext) fieldContext___Field_isDeprecated(_ context.Context,
 }
 
 func (ec *executionContext) ___Field_deprecationReason(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext___Field_deprecationReason(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.DeprecationReason(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+				return ec.marshalOString2ᚖstring(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27521,6 +28838,9 @@ func (ec *executionContext) fieldContext___Field_deprecationReason(_ context.Con
 }
 
 func (ec *executionContext) ___InputValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "__InputValue", obj.Name, ec.marshalNString2string, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27544,6 +28864,25 @@ func (ec *executionContext) fieldContext___InputValue_name(_ context.Context, fi
 }
 
 func (ec *executionContext) ___InputValue_description(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext___InputValue_description(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Description(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+				return ec.marshalOString2ᚖstring(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27599,6 +28938,9 @@ func (ec *executionContext) fieldContext___InputValue_type(_ context.Context, fi
 }
 
 func (ec *executionContext) ___InputValue_defaultValue(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && len(field.Selections) == 0 {
+		return readLeaf(ctx, ec.OperationContext, field, "__InputValue", obj.DefaultValue, ec.marshalOString2ᚖstring, true)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27622,6 +28964,25 @@ func (ec *executionContext) fieldContext___InputValue_defaultValue(_ context.Con
 }
 
 func (ec *executionContext) ___InputValue_isDeprecated(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext___InputValue_isDeprecated(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.IsDeprecated(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+				return ec.marshalNBoolean2bool(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27645,6 +29006,25 @@ func (ec *executionContext) fieldContext___InputValue_isDeprecated(_ context.Con
 }
 
 func (ec *executionContext) ___InputValue_deprecationReason(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext___InputValue_deprecationReason(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.DeprecationReason(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+				return ec.marshalOString2ᚖstring(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27668,6 +29048,25 @@ func (ec *executionContext) fieldContext___InputValue_deprecationReason(_ contex
 }
 
 func (ec *executionContext) ___Schema_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext___Schema_description(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Description(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+				return ec.marshalOString2ᚖstring(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27851,6 +29250,25 @@ func (ec *executionContext) fieldContext___Schema_directives(_ context.Context, 
 }
 
 func (ec *executionContext) ___Type_kind(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext___Type_kind(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Kind(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalN__TypeKind2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27874,6 +29292,25 @@ func (ec *executionContext) fieldContext___Type_kind(_ context.Context, field gr
 }
 
 func (ec *executionContext) ___Type_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext___Type_name(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Name(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+				return ec.marshalOString2ᚖstring(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27897,6 +29334,25 @@ func (ec *executionContext) fieldContext___Type_name(_ context.Context, field gr
 }
 
 func (ec *executionContext) ___Type_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext___Type_description(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Description(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+				return ec.marshalOString2ᚖstring(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27920,6 +29376,25 @@ func (ec *executionContext) fieldContext___Type_description(_ context.Context, f
 }
 
 func (ec *executionContext) ___Type_specifiedByURL(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext___Type_specifiedByURL(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.SpecifiedByURL(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+				return ec.marshalOString2ᚖstring(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28171,6 +29646,25 @@ func (ec *executionContext) fieldContext___Type_ofType(_ context.Context, field 
 }
 
 func (ec *executionContext) ___Type_isOneOf(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
+	if ec.once.directLeaves && Leaf(field) {
+		return resolveLeaf(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext___Type_isOneOf(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.IsOneOf(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+				return ec.marshalOBoolean2bool(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,

@@ -13,11 +13,13 @@ import (
 // otherwise recompute for every object a selection is applied to: the
 // rows of a list share their fields' AST, and within an operation the
 // variables are fixed. seqlists gives each executionContext one (made per
-// operation by Exec) and routes the generated code through it.
+// operation by Exec, newPerSelection) and routes the generated code through it.
 type perSelection struct {
 	mu     sync.Mutex // root fields resolve concurrently
 	args   map[*ast.Field]map[string]any
 	fields map[collectKey][]graphql.CollectedField
+	// directLeaves: the operation is marked by DirectLeaves (readLeaf).
+	directLeaves bool
 }
 
 // collectKey names a selection set applied to a type: the address of its

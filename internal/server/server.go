@@ -122,36 +122,47 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 	validated := lru.New[*ast.QueryDocument](1000)
 	gql.SetQueryCache(validated)
 	gql.SetParserTokenLimit(cost.Default.Tokens)
-	gql.Use(responseErrors{}) // outermost: sees the response as it is sent
+	// Every extension is installed through use, which notes whether one
+	// intercepts fields (graph.DirectLeaves is only for when none does).
+	interceptors := false
+	use := func(ext graphql.HandlerExtension) {
+		_, ok := ext.(graphql.FieldInterceptor)
+		interceptors = interceptors || ok
+		gql.Use(ext)
+	}
+	use(responseErrors{}) // outermost: sees the response as it is sent
 	if opts.NoIntrospection {
-		gql.Use(noIntrospection{})
+		use(noIntrospection{})
 	} else {
-		gql.Use(extension.Introspection{})
+		use(extension.Introspection{})
 	}
 	gql.SetDisableSuggestion(true) // "Did you mean …" would map the schema for a prober
 	if opts.RegisteredQueries != nil {
-		gql.Use(registeredOnly{queries: opts.RegisteredQueries}) // before APQ reads the hash
+		use(registeredOnly{queries: opts.RegisteredQueries}) // before APQ reads the hash
 	}
-	gql.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
-	gql.Use(operationHooks{paging.Rules{Computed: graph.ComputedColumns}})
-	gql.Use(operationHooks{graph.WhereScope{}}) // where filters obey the read rules of the rows they walk into
-	gql.Use(fieldRules{})
-	gql.Use(analytics.Memo{})
+	use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
+	use(operationHooks{paging.Rules{Computed: graph.ComputedColumns}})
+	use(operationHooks{graph.WhereScope{}}) // where filters obey the read rules of the rows they walk into
+	use(fieldRules{})
+	use(analytics.Memo{})
 	// After APQ (the query text is known) and paging (pages are bounded).
-	gql.Use(cost.Extension{Limits: cost.Default, Validated: validated, Weights: CostWeights})
-	gql.Use(streamsOnly{})
-	gql.Use(requestLog{})
-	gql.Use(cacheableQueries{})
+	use(cost.Extension{Limits: cost.Default, Validated: validated, Weights: CostWeights})
+	use(streamsOnly{})
+	use(requestLog{})
+	use(cacheableQueries{})
 	// Each mutation runs in one transaction: a failure leaves nothing half-written.
 	// login and register are left out: throttling waits and password
 	// hashing is slow, and neither may hold the database's writer (SQLite
 	// has one); login writes one row, register opens its own transaction
 	// after hashing.
-	gql.Use(mutationTx{entgql.Transactioner{TxOpener: db.Client, SkipTxFunc: entgql.SkipIfHasFields("login", "register")}})
+	use(mutationTx{entgql.Transactioner{TxOpener: db.Client, SkipTxFunc: entgql.SkipIfHasFields("login", "register")}})
 	observed := metrics.New(db.SQL, opts.Board.Subscribers, opts.Board.FannedOut)
-	gql.Use(observed.Extension())
+	use(observed.Extension())
 	for _, ext := range opts.TestExtensions {
-		gql.Use(ext)
+		use(ext)
+	}
+	if !interceptors {
+		gql.Use(graph.DirectLeaves{}) // see fieldRules
 	}
 	gql.SetErrorPresenter(presentError)
 	gql.SetRecoverFunc(recoverPanic)
@@ -197,11 +208,14 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 
 // fieldRules runs paging.Rules' and graph.WhereScope's field hooks, in
 // that order, for the fields they can act on — fields with a selection or
-// with arguments — and lets the rest (most fields of a response: scalars)
-// straight through. It wraps the operation's resolver middleware rather
+// with arguments of input types (a where filter) — and lets the rest (most
+// fields of a response: scalars, graph.Leaf) straight through. It wraps the operation's resolver middleware rather
 // than being a graphql.FieldInterceptor: gqlgen wraps every field of every
 // response in each interceptor installed, at an allocation per field
-// before the interceptor can decide to let it through.
+// before the interceptor can decide to let it through. With no field
+// interceptor installed, graph.DirectLeaves has struct fields with no
+// selection and no arguments read without any middleware, this one
+// included: what fieldRules lets through must keep including those.
 type fieldRules struct{}
 
 var _ graphql.OperationContextMutator = fieldRules{}
@@ -212,7 +226,7 @@ func (fieldRules) Validate(graphql.ExecutableSchema) error { return nil }
 func (fieldRules) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	inner := oc.ResolverMiddleware // the field interceptors installed, if any
 	oc.ResolverMiddleware = func(ctx context.Context, next graphql.Resolver) (any, error) {
-		if fc := graphql.GetFieldContext(ctx); fc == nil || len(fc.Field.Selections) == 0 && len(fc.Args) == 0 {
+		if fc := graphql.GetFieldContext(ctx); fc == nil || len(fc.Field.Selections) == 0 && (len(fc.Args) == 0 || graph.Leaf(fc.Field)) {
 			return inner(ctx, next)
 		}
 		// Past the request's deadline no field with selections starts: the

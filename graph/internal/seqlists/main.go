@@ -19,7 +19,12 @@
 //     gets), not once per object;
 //   - the fields of a selection set are collected once per operation
 //     (graph.perSelection.collectFields), with a key that costs nothing to
-//     build, instead of gqlgen's cache key built per object.
+//     build, instead of gqlgen's cache key built per object;
+//   - a struct field of a scalar or enum type without arguments is read by
+//     graph.readLeaf, without gqlgen's resolver middleware, in operations
+//     marked by graph.DirectLeaves (no field interceptor installed), and
+//     one resolved by a method or resolver, with no selection and only
+//     arguments of scalar or enum types, by graph.resolveLeaf.
 //
 // Root fields keep gqlgen's concurrency.
 //
@@ -41,7 +46,7 @@ var rewrites = []struct{ from, to string }{
 	{"\t\tec.ProcessDeferredGroup(deferred)\n\t}\n\n\treturn out\n}", "\t\tec.ProcessDeferredGroup(deferred)\n\t}\n\n\treturn object{fields, out}\n}"},
 	{"type executionContext struct {\n\t*graphql.ExecutionContextState[ResolverRoot, DirectiveRoot, ComplexityRoot]\n}",
 		"type executionContext struct {\n\t*graphql.ExecutionContextState[ResolverRoot, DirectiveRoot, ComplexityRoot]\n\tonce *perSelection\n}"},
-	{"\treturn &executionContext{\n\t\tExecutionContextState:", "\treturn &executionContext{\n\t\tonce: new(perSelection),\n\t\tExecutionContextState:"},
+	{"\treturn &executionContext{\n\t\tExecutionContextState:", "\treturn &executionContext{\n\t\tonce: newPerSelection(opCtx),\n\t\tExecutionContextState:"},
 }
 
 // collect is every object's CollectFields (checked: no other remains).
@@ -50,6 +55,75 @@ var collect = regexp.MustCompile(`graphql\.CollectFields\(ec\.OperationContext, 
 // fieldArgs is the call of each field's argument parser; every call must
 // have this shape (checked: no ArgumentMap(ec.Variables) may remain).
 var fieldArgs = regexp.MustCompile(`fc\.Args, err = ec\.(field_\w+_args)\(ctx, field\.ArgumentMap\(ec\.Variables\)\)`)
+
+// scalarContext is the field context of a field bound to a struct field
+// (not a method, not a resolver) without arguments, of a scalar, enum or
+// union type; readLeaf is for those with no selection (not a union).
+var scalarContext = regexp.MustCompile(`func \(ec \*executionContext\) (fieldContext_\w+)\(_ context\.Context, field graphql\.CollectedField\) \(fc \*graphql\.FieldContext, err error\) \{\n\treturn graphql\.NewScalarFieldContext\(("\w+"), field, false, false, "\w+"\)\n\}`)
+
+// structRead is gqlgen's resolution of a field that reads its object's
+// struct field, with no directive (nil middleware chain).
+var structRead = regexp.MustCompile(`\treturn graphql\.ResolveField\(\n\t\tctx,\n\t\tec\.OperationContext,\n\t\tfield,\n` +
+	`\t\tfunc\(ctx context\.Context, field graphql\.CollectedField\) \(\*graphql\.FieldContext, error\) \{\n\t\t\treturn ec\.(fieldContext_\w+)\(ctx, field\)\n\t\t\},\n` +
+	`\t\tfunc\(ctx context\.Context\) \(any, error\) \{\n\t\t\treturn obj\.(\w+), nil\n\t\t\},\n\t\tnil,\n` +
+	`\t\tfunc\(ctx context\.Context, selections ast\.SelectionSet, v [^\n]+\) graphql\.Marshaler \{\n\t\t\treturn ec\.(marshal[^(]+)\(ctx, selections, v\)\n\t\t\},\n` +
+	`\t\t(true|false),\n`)
+
+// readLeaves puts graph.readLeaf before gqlgen's resolution of each struct
+// field of a scalar or enum type.
+func readLeaves(src []byte) []byte {
+	if bytes.Contains(src, []byte("readLeaf(")) {
+		return src // already rewritten
+	}
+	objects := map[string]string{} // field context → object name, quoted
+	for _, m := range scalarContext.FindAllSubmatch(src, -1) {
+		objects[string(m[1])] = string(m[2])
+	}
+	return structRead.ReplaceAllFunc(src, func(call []byte) []byte {
+		m := structRead.FindSubmatch(call)
+		object, ok := objects[string(m[1])]
+		if !ok {
+			return call // an object, a list, or a field with arguments
+		}
+		return fmt.Appendf(nil, "\tif ec.once.directLeaves && len(field.Selections) == 0 {\n\t\treturn readLeaf(ctx, ec.OperationContext, field, %s, obj.%s, ec.%s, %s)\n\t}\n%s",
+			object, m[2], m[3], m[4], call)
+	})
+}
+
+// resolveCall is gqlgen's resolution of a field, arguments and all.
+var resolveCall = regexp.MustCompile(`\treturn graphql\.ResolveField\(\n\t\tctx,\n\t\tec\.OperationContext,\n\t\tfield,\n` +
+	`\t\tfunc\(ctx context\.Context, field graphql\.CollectedField\) \(\*graphql\.FieldContext, error\) \{\n\t\t\treturn ec\.(fieldContext_\w+)\(ctx, field\)\n\t\t\},\n` +
+	`(?:\t\t[^\n]*\n)+?\t\)\n`)
+
+// leafContext is the field context of a field that has no child fields
+// (of a scalar, enum or union type; the union's have selections).
+var leafContext = regexp.MustCompile(`(?s)func \(ec \*executionContext\) (fieldContext_\w+)\([^\n]*\n(?:\t[^\n]*\n)*?(?:\treturn graphql\.NewScalarFieldContext\(|[^\n]*does not have child fields")`)
+
+// resolveLeaves puts graph.resolveLeaf, a copy of gqlgen's call, before
+// gqlgen's resolution of each field without child fields and without a
+// directive that is not read by readLeaf.
+func resolveLeaves(src []byte) []byte {
+	if bytes.Contains(src, []byte("resolveLeaf(")) {
+		return src // already rewritten
+	}
+	leaves := map[string]bool{}
+	for _, m := range leafContext.FindAllSubmatch(src, -1) {
+		leaves[string(m[1])] = true
+	}
+	return resolveCall.ReplaceAllFunc(src, func(call []byte) []byte {
+		m := resolveCall.FindSubmatch(call)
+		if !leaves[string(m[1])] || structRead.Match(call) || !bytes.Contains(call, []byte("\n\t\tnil,\n")) {
+			return call
+		}
+		copied := bytes.Replace(call, []byte("\treturn graphql.ResolveField("), []byte("\treturn resolveLeaf("), 1)
+		return fmt.Appendf(nil, "\tif ec.once.directLeaves && Leaf(field) {\n%s\n\t}\n%s", indent(copied), call)
+	})
+}
+
+// indent puts a tab before each line of code.
+func indent(code []byte) []byte {
+	return bytes.ReplaceAll(append([]byte("\t"), bytes.TrimSuffix(code, []byte("\n"))...), []byte("\n"), []byte("\n\t"))
+}
 
 func main() {
 	if len(os.Args) != 2 {
@@ -87,6 +161,12 @@ func main() {
 		os.Exit(1)
 	}
 	src = collect.ReplaceAll(src, []byte("ec.once.collectFields(ec.OperationContext, sel, $1)"))
+	src = readLeaves(src)
+	src = resolveLeaves(src)
+	if !bytes.Contains(src, []byte("readLeaf(")) {
+		fmt.Fprintf(os.Stderr, "seqlists: no struct field of a scalar type found in %s\n", path)
+		os.Exit(1)
+	}
 	if bytes.Contains(src, []byte("graphql.CollectFields(ec.OperationContext")) {
 		fmt.Fprintf(os.Stderr, "seqlists: CollectFields called another way in %s\n", path)
 		os.Exit(1)

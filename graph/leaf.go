@@ -1,0 +1,120 @@
+package graph
+
+import (
+	"context"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// DirectLeaves is installed (internal/server) when no field interceptor
+// is: then gqlgen's resolver middleware only calls the resolver, and the
+// server's field rules let a field with no selection and no arguments
+// straight through, so reading such a field from its object's struct needs
+// none of it. seqlists routes every field that is a struct field of a
+// scalar or enum type, without arguments, through readLeaf in operations
+// it marks.
+type DirectLeaves struct{}
+
+var _ graphql.OperationContextMutator = DirectLeaves{}
+
+const directLeaves = "DirectLeaves"
+
+func (DirectLeaves) ExtensionName() string                   { return directLeaves }
+func (DirectLeaves) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (DirectLeaves) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	oc.Stats.SetExtension(directLeaves, true)
+	return nil
+}
+
+// newPerSelection is an operation's perSelection (seqlists: Exec makes one
+// per operation).
+func newPerSelection(oc *graphql.OperationContext) *perSelection {
+	direct, _ := oc.Stats.GetExtension(directLeaves).(bool)
+	return &perSelection{directLeaves: direct}
+}
+
+// readLeaf is graphql.ResolveField for a struct field v of object's
+// type without arguments and without a selection (of a scalar or enum
+// type), in an operation marked by DirectLeaves. It does for the response what ResolveField does
+// — the field's context (its path in an error), the panic guard, the
+// marshalling and its null checks — without the closures, the middleware
+// call, the boxing of v into any and the copy kept in the field context
+// (FieldContext.Result, which only an interceptor would read) that cost
+// about six allocations per field, most of a response's fields. v is not
+// a nil interface (ResolveField's invalid-null case): no scalar or enum is
+// bound to an interface here.
+func readLeaf[T any](ctx context.Context, oc *graphql.OperationContext, field graphql.CollectedField, object string, v T,
+	marshal func(context.Context, ast.SelectionSet, T) graphql.Marshaler, recoverFromPanic bool,
+) (ret graphql.Marshaler) {
+	// A leaf has no children, so no Child (graphql.NewScalarFieldContext's
+	// only says it has none).
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{Object: object, Field: field})
+	if recoverFromPanic {
+		defer func() {
+			if r := recover(); r != nil {
+				oc.Error(ctx, oc.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+	}
+	return marshal(ctx, field.Selections, v)
+}
+
+// Leaf tells whether a field has no selection and only arguments of scalar
+// and enum types: the field rules (internal/server) have nothing to do for
+// such a field, so with no field interceptor installed nothing stands
+// between it and its resolver.
+func Leaf(field graphql.CollectedField) bool {
+	return len(field.Selections) == 0 && leafArgs(field.Field)
+}
+
+// resolveLeaf is graphql.ResolveField (same arguments) for a Leaf field
+// resolved by a method or resolver, in an operation marked by
+// DirectLeaves: the resolver is called without the middleware, and
+// FieldContext.Result holds the value as the resolver returned it, not
+// boxed again. Its closures do not escape, so gqlgen's call, copied for
+// it, allocates them on the stack. seqlists copies only calls without a
+// directive: the middleware chain, the fifth argument, is nil.
+func resolveLeaf[T any](ctx context.Context, oc *graphql.OperationContext, field graphql.CollectedField,
+	fieldContext func(context.Context, graphql.CollectedField) (*graphql.FieldContext, error),
+	resolve func(context.Context) (any, error), _ func(context.Context, graphql.Resolver) graphql.Resolver,
+	marshal func(context.Context, ast.SelectionSet, T) graphql.Marshaler, recoverFromPanic, nonNull bool,
+) (ret graphql.Marshaler) {
+	fc, err := fieldContext(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if recoverFromPanic {
+		defer func() {
+			if r := recover(); r != nil {
+				oc.Error(ctx, oc.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+	}
+	v, err := resolve(ctx)
+	if err != nil {
+		oc.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+		return graphql.Null
+	}
+	if v == nil {
+		if nonNull {
+			graphql.AddInvalidNullError(ctx, "")
+		}
+		return graphql.Null
+	}
+	fc.Result = v
+	if res, ok := v.(T); ok {
+		return marshal(ctx, field.Selections, res)
+	}
+	if res, ok := v.(graphql.Marshaler); ok {
+		return res
+	}
+	var t T
+	oc.Errorf(ctx, `unexpected type %T from middleware/directive chain, should be %T`, v, t)
+	return graphql.Null
+}
