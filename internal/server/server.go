@@ -28,6 +28,7 @@ import (
 	"kokeilu/internal/export"
 	"kokeilu/internal/fault"
 	"kokeilu/internal/metrics"
+	"kokeilu/internal/netgraph"
 	"kokeilu/internal/noticeboard"
 	"kokeilu/internal/paging"
 	"kokeilu/internal/pubsub"
@@ -138,7 +139,7 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 	gql.Use(fieldRules{})
 	gql.Use(analytics.Memo{})
 	// After APQ (the query text is known) and paging (pages are bounded).
-	gql.Use(cost.Extension{Limits: cost.Default, Validated: validated, Weights: CostWeights})
+	gql.Use(cost.Extension{Limits: cost.Default, Validated: validated, Weights: CostWeights, GraphNodes: netgraph.For(db.Client).Nodes})
 	gql.Use(streamsOnly{})
 	gql.Use(requestLog{})
 	gql.Use(cacheableQueries{})
