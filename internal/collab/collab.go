@@ -67,6 +67,14 @@ func webURL(field string, s *string) (string, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
 		return "", fault.BadInput(field, "%s must be an http or https address", field)
 	}
+	if u.User != nil {
+		// A password in a shared material's address is disclosed to every
+		// reader; a user name alone is the same form (and a phishing trick).
+		return "", fault.BadInput(field, "%s must not carry a user name or password", field)
+	}
+	if strings.HasSuffix(u.Host, ":") {
+		return "", fault.BadInput(field, "%s has an empty port; leave out the colon or give a port from 1 to 65535", field)
+	}
 	if p := u.Port(); p != "" {
 		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
 			return "", fault.BadInput(field, "%s has port %s; a port is 1 to 65535", field, p)

@@ -47,6 +47,10 @@ type Extension struct {
 	// Validated is gqlgen's cache of validated documents (optional): a
 	// document found there has passed the limits already.
 	Validated graphql.Cache[*ast.QueryDocument]
+	// GraphNodes is the node count of the whole network graph now
+	// (netgraph.Service.Nodes), asked only of operations with a graph
+	// field; without it, or when it fails, a view counts GraphView.
+	GraphNodes func(context.Context) (int, error)
 }
 
 // Weigher estimates the nodes a field returns from its arguments.
@@ -76,6 +80,9 @@ func (e Extension) MutateOperationContext(ctx context.Context, oc *graphql.Opera
 		return nil
 	}
 	m := measurer{doc: oc.Doc, vars: oc.Variables, weights: e.Weights, visiting: map[string]bool{}}
+	if e.GraphNodes != nil {
+		m.graphNodes = func() (int, error) { return e.GraphNodes(ctx) }
+	}
 	est := m.estimate(oc.Operation.SelectionSet)
 	if m.refused != nil {
 		return m.refused
@@ -135,6 +142,10 @@ type measurer struct {
 	filters  int             // the size of the operation's filters so far (filters.go)
 	edges    int             // the edge subqueries of the operation's filters so far (filters.go)
 	graphs   map[string]bool // the graph views counted so far (sizes.go)
+	// graphNodes is Extension.GraphNodes; view is what one view counts,
+	// asked of it once (0: not yet).
+	graphNodes func() (int, error)
+	view       int
 }
 
 func (mr *measurer) measure(set ast.SelectionSet, multiplier, depth int, est *Estimate) {

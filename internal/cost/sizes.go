@@ -29,7 +29,12 @@ import (
 //
 // Every graph field builds (or shares) a view of the whole filtered graph,
 // which the API does not cap: the first field of each filter (maxNodes
-// aside) in an operation counts GraphView for it, the others share it.
+// aside) in an operation counts a view for it, the others share it. A view
+// of a filtered graph is no larger than the whole graph, so a view counts
+// the whole graph's nodes at the current data revision (Extension.GraphNodes:
+// netgraph.Service.Nodes, the graph it loads once per revision and every
+// graph field then filters), at most GraphView. Fixed at 50,000, ten yearly
+// centralities or ten regional graphs were refused on a 6,354-node graph.
 // TestCostEveryListHasASize (internal/server) walks the schema: a list
 // field without a rule fails it.
 
@@ -40,8 +45,10 @@ const (
 	GraphNeighborhoodNodes = 1_000   // neighborhood without maxNodes
 	GraphMaxNodes          = 100_000 // the most maxNodes
 	GraphAttributes        = 17      // attributes of a graph node
-	// GraphView estimates the view of a whole filtered graph a graph field
-	// builds (the generated 5,000-pilot data set's has 6,354 nodes).
+	// GraphView is the most one view of the graph counts: what it counts
+	// without the graph's real size (Extension.GraphNodes unset or failing)
+	// and the cap on that size, so that ten views of a graph of any size
+	// pass (the generated 5,000-pilot data set's has 6,354 nodes).
 	GraphView         = 50_000
 	centralityFirst   = 20
 	snippetHighlights = 80 // a 160-character snippet holds at most 80 one-letter words
@@ -55,26 +62,31 @@ const (
 
 // size is how a field that is no connection counts.
 type size struct {
-	// items is how many it returns for each item of its parent; the
-	// fields below count once for each.
-	items func(args map[string]any) int
-	// graph is the view of the whole graph it builds, counted once per
-	// filter in the operation (newGraph) and not multiplied into the
-	// fields below.
-	graph int
-	// Args names the arguments the size follows (for the schema test).
-	Args []string
+	// items is how many it returns for each item of its parent, given the
+	// nodes a view of the graph counts; the fields below count once for
+	// each.
+	items func(args map[string]any, view int) int
+	// graph: it builds a view of the whole graph, counted once per filter
+	// in the operation (newGraph) and not multiplied into the fields below.
+	graph bool
+	// Args names the arguments the size follows, Ignores those that ask
+	// for more elsewhere but not here (for the schema test, which wants
+	// every argument that can ask for more named in one of them).
+	Args, Ignores []string
 }
+
+// wholeView: maxNodes caps networkGraph and neighborhood only; the other
+// graph fields work on the whole view (counted as such).
+var wholeView = []string{"filter.maxNodes"}
 
 var sizes = map[string]size{
 	"Query.nodes":        {items: listLength("ids"), Args: []string{"ids"}},
-	"Query.networkGraph": {items: maxNodes(GraphDefaultNodes), graph: GraphView, Args: []string{"filter.maxNodes"}},
-	"Query.neighborhood": {items: neighborhood, graph: GraphView, Args: []string{"filter.maxNodes", "depth"}},
-	"Query.shortestPath": {items: fixed(1), graph: GraphView},
-	"Query.centrality":   {items: intArg("first", centralityFirst), graph: GraphView, Args: []string{"first"}},
-	// Their members are nodes of the view, counted with it.
-	"Query.communities": {items: fixed(1), graph: GraphView},
-	"Query.components":  {items: fixed(1), graph: GraphView},
+	"Query.networkGraph": {items: maxNodes(GraphDefaultNodes), graph: true, Args: []string{"filter.maxNodes"}},
+	"Query.neighborhood": {items: neighborhood, graph: true, Args: []string{"filter.maxNodes", "depth"}},
+	"Query.shortestPath": {items: fixed(1), graph: true, Ignores: wholeView},
+	"Query.centrality":   {items: intArg("first", centralityFirst), graph: true, Args: []string{"first"}, Ignores: wholeView},
+	"Query.communities":  {items: groups, graph: true, Args: []string{"membersFirst"}, Ignores: wholeView},
+	"Query.components":   {items: groups, graph: true, Args: []string{"membersFirst"}, Ignores: wholeView},
 }
 
 var bounds = map[string]int{
@@ -97,9 +109,9 @@ var within = map[string]bool{
 	"NetworkGraph.nodes": true, "NetworkGraph.edges": true, // networkGraph, neighborhood: maxNodes
 	"GraphPath.nodes": true, "GraphPath.edges": true, // shortestPath: its graph
 	"Centrality.scores":            true, // first
-	"GraphCommunities.communities": true, // communities: the view's nodes
-	"GraphCommunity.members":       true,
-	"GraphComponent.members":       true,
+	"GraphCommunities.communities": true, // communities, components: their groups and
+	"GraphCommunity.members":       true, // members (membersFirst), at most the view's
+	"GraphComponent.members":       true, // nodes each
 	"PilotStats.buckets":           true, // Extension.Weights (analytics.Cost)
 	// A node's own columns as key–value pairs (at most GraphAttributes),
 	// no rows: counted with the node, so the whole graph (maxNodes
@@ -128,6 +140,10 @@ func Rule(object *ast.Definition, f *ast.FieldDefinition, weights map[string]Wei
 // SizeArgs are the arguments a sized field's estimate follows ("filter.maxNodes").
 func SizeArgs(object, field string) []string { return sizes[object+"."+field].Args }
 
+// IgnoredArgs are a sized field's arguments that ask for more items of
+// other fields but not of it.
+func IgnoredArgs(object, field string) []string { return sizes[object+"."+field].Ignores }
+
 // sized adds the nodes of f, no connection, for multiplier parent items to
 // est and returns how many times the fields below it count.
 func (mr *measurer) sized(f *ast.Field, multiplier int, est *Estimate) int {
@@ -142,10 +158,14 @@ func (mr *measurer) sized(f *ast.Field, multiplier int, est *Estimate) int {
 	key := f.ObjectDefinition.Name + "." + f.Name
 	if s, ok := sizes[key]; ok {
 		args := f.ArgumentMap(mr.vars)
-		if s.graph > 0 && mr.newGraph(args) {
-			est.Nodes = saturatingAdd(est.Nodes, saturatingMul(multiplier, s.graph))
+		view := 0
+		if s.graph {
+			view = mr.viewNodes()
+			if mr.newGraph(args) {
+				est.Nodes = saturatingAdd(est.Nodes, saturatingMul(multiplier, view))
+			}
 		}
-		m := saturatingMul(multiplier, max(s.items(args), 1))
+		m := saturatingMul(multiplier, max(s.items(args, view), 1))
 		est.Nodes = saturatingAdd(est.Nodes, m)
 		return m
 	}
@@ -180,17 +200,48 @@ func (mr *measurer) newGraph(args map[string]any) bool {
 	return true
 }
 
-func fixed(n int) func(map[string]any) int { return func(map[string]any) int { return n } }
+// viewNodes is what one view of the graph counts: the whole graph's nodes
+// now, at most GraphView (asked once per operation).
+func (mr *measurer) viewNodes() int {
+	if mr.view == 0 {
+		mr.view = GraphView
+		if mr.graphNodes != nil {
+			if n, err := mr.graphNodes(); err == nil {
+				mr.view = max(min(n, GraphView), 1)
+			}
+		}
+	}
+	return mr.view
+}
+
+func fixed(n int) func(map[string]any, int) int { return func(map[string]any, int) int { return n } }
 
 // listLength is the length of the list argument name (variables resolved,
 // typed slices too).
-func listLength(name string) func(map[string]any) int {
-	return func(args map[string]any) int { return len(input.List(args[name])) }
+func listLength(name string) func(map[string]any, int) int {
+	return func(args map[string]any, _ int) int { return len(input.List(args[name])) }
 }
 
 // intArg is the integer argument name, or def when it is absent.
-func intArg(name string, def int) func(map[string]any) int {
-	return func(args map[string]any) int { return intOr(args[name], def) }
+func intArg(name string, def int) func(map[string]any, int) int {
+	return func(args map[string]any, _ int) int { return intOr(args[name], def) }
+}
+
+// groups sizes communities and components: their groups and the members
+// listed, at most membersFirst of each group's. The groups partition the
+// view, so there are at most as many as its nodes, and so many members
+// (70 aliases of components(membersFirst: 100000), counted as one item
+// each, were accepted and took +600 MB). How many groups there are is
+// known only once they are computed: a view of isolated nodes has one per
+// node, so membersFirst 1 may list every node already.
+func groups(args map[string]any, view int) int {
+	first := 100 // the schema's default
+	if v, ok := args["membersFirst"]; ok && v != nil {
+		if n, err := graphql.UnmarshalInt(v); err == nil && n >= 0 {
+			first = n
+		}
+	}
+	return saturatingAdd(view, saturatingMul(min(first, 1), view))
 }
 
 func intOr(v any, def int) int {
@@ -204,19 +255,19 @@ func intOr(v any, def int) int {
 }
 
 // maxNodes is a graph field's filter.maxNodes, or def.
-func maxNodes(def int) func(map[string]any) int {
-	return func(args map[string]any) int {
+func maxNodes(def int) func(map[string]any, int) int {
+	return func(args map[string]any, _ int) int {
 		filter, _ := args["filter"].(map[string]any)
 		return min(intOr(filter["maxNodes"], def), GraphMaxNodes)
 	}
 }
 
 // neighborhood is one node at depth 0, else its maxNodes.
-func neighborhood(args map[string]any) int {
+func neighborhood(args map[string]any, view int) int {
 	if d, ok := args["depth"]; ok && d != nil {
 		if n, err := graphql.UnmarshalInt(d); err == nil && n == 0 {
 			return 1
 		}
 	}
-	return maxNodes(GraphNeighborhoodNodes)(args)
+	return maxNodes(GraphNeighborhoodNodes)(args, view)
 }

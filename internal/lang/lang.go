@@ -103,16 +103,20 @@ func Name(ctx context.Context, want *Language, fi, sv, en string) string {
 	return ""
 }
 
-// Code checks a language code of content (a material's language): a known
-// two-letter ISO 639-1 code, in any case; it answers the code in lower case.
-// golang.org/x/text's registry knows which codes exist ("zz" does not).
+// Code checks a language code of content (a material's language): a
+// current two-letter ISO 639-1 code, in any case; it answers the code in
+// lower case. golang.org/x/text's registry knows which codes exist ("zz"
+// does not) and which were withdrawn for others ("iw" for "he", "mo" for
+// "ro", "in", "ji", "jw"): those are refused, so one language has one code.
 func Code(s string) (string, bool) {
 	if len(s) != 2 {
 		return "", false
 	}
-	b, err := language.ParseBase(s)
+	tag, err := language.DeprecatedBase.Parse(s)
 	if err != nil {
 		return "", false
 	}
-	return strings.ToLower(s), b.String() != "und"
+	code := strings.ToLower(s)
+	b, _ := tag.Base()
+	return code, b.String() == code
 }

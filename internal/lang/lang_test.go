@@ -2,6 +2,7 @@ package lang
 
 import (
 	"context"
+	"strings"
 	"testing"
 )
 
@@ -43,6 +44,19 @@ func TestNameFallsBackFinnishSwedishEnglish(t *testing.T) {
 	for _, c := range cases {
 		if got := Name(c.ctx, c.want, c.fi, c.sv, c.en); got != c.expected {
 			t.Errorf("Name(%v, %q, %q, %q) = %q, want %q", c.want, c.fi, c.sv, c.en, got, c.expected)
+		}
+	}
+}
+
+// TestCodeIsCurrentISO639_1 (found by a hostile review): the withdrawn
+// codes "iw" and "mo" were accepted beside "he" and "ro".
+func TestCodeIsCurrentISO639_1(t *testing.T) {
+	for s, want := range map[string]bool{
+		"fi": true, "FI": true, "sv": true, "se": true, "he": true, "ro": true, "id": true, "nb": true,
+		"iw": false, "mo": false, "in": false, "ji": false, "jw": false, "zz": false, "fin": false, "": false, "f": false,
+	} {
+		if code, ok := Code(s); ok != want || ok && code != strings.ToLower(s) {
+			t.Errorf("Code(%q) = %q, %v; want ok %v", s, code, ok, want)
 		}
 	}
 }

@@ -93,9 +93,7 @@ func (s *Service) View(ctx context.Context, f Filter) (*View, error) {
 	}
 	key := f.key()
 	s.mu.Lock()
-	if s.version != version {
-		s.version, s.base, s.views, s.order = version, nil, map[string]*View{}, nil
-	}
+	s.at(version)
 	if v, ok := s.views[key]; ok {
 		s.mu.Unlock()
 		return v, nil
@@ -128,6 +126,32 @@ func (s *Service) View(ctx context.Context, f Filter) (*View, error) {
 		return nil, err
 	}
 	return res.(*View), nil
+}
+
+// at drops the cache when version is not its (s.mu held).
+func (s *Service) at(version string) {
+	if s.version != version {
+		s.version, s.base, s.views, s.order = version, nil, map[string]*View{}, nil
+	}
+}
+
+// Nodes is the node count of the whole graph at the current data revision,
+// which bounds every view's (internal/cost counts views by it): one
+// primary-key lookup, and the graph's load once per revision, which every
+// graph field needs anyway.
+func (s *Service) Nodes(ctx context.Context) (int, error) {
+	version, err := Version(ctx, s.client)
+	if err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	s.at(version)
+	s.mu.Unlock()
+	base, err := s.baseGraph(ctx, version)
+	if err != nil {
+		return 0, err
+	}
+	return len(base.Nodes), nil
 }
 
 // baseGraph is the whole graph of version, loaded once.

@@ -195,12 +195,14 @@ func TestFilterBoundsEdge(t *testing.T) {
 			}
 			add("or", func(n int) map[string]any { return alternatives("or", n) })
 			add("and", func(n int) map[string]any { return alternatives("and", n) })
-			for _, m := range []int{1, 2, cost.MaxFilterEdges} {
+			for _, m := range []int{1, 2, cost.MaxFilterChain} {
 				add(fmt.Sprintf("or under %d has…With", m), func(n int) map[string]any { return under(c.typ, m, alternatives("or", n)) })
 			}
 			edges = append(edges,
-				edge{"has…With chain", under(c.typ, cost.MaxFilterEdges, id), true},
-				edge{"has…With chain, one more", under(c.typ, cost.MaxFilterEdges+1, id), false})
+				edge{"has…With chain", under(c.typ, cost.MaxFilterChain, id), true},
+				edge{"has…With chain, one more", under(c.typ, cost.MaxFilterChain+1, id), false},
+				edge{"has… side by side", siblings(s, c.typ, cost.MaxFilterEdges), true},
+				edge{"has… side by side, one more", siblings(s, c.typ, cost.MaxFilterEdges+1), false})
 			edges = append(edges,
 				edge{"deepest not", nested("not", cost.MaxFilterDepth, id), true},
 				edge{"deepest not, one more", nested("not", cost.MaxFilterDepth+1, id), false},
@@ -329,28 +331,48 @@ func (g whereGen) tree(t *rapid.T, typ string, depth int, label string) map[stri
 
 func asList(v any) []any { l, _ := v.([]any); return l }
 
-// filterEdgeCount is the number of edge subqueries of a where input as
+// siblings is n has… edge tests side by side (an and of them), none
+// inside another.
+func siblings(s *ast.Schema, typ string, n int) map[string]any {
+	var has string
+	for _, f := range s.Types[typ].Fields {
+		if strings.HasPrefix(f.Name, "has") && f.Type.Name() == "Boolean" {
+			has = f.Name
+			break
+		}
+	}
+	list := make([]any, n)
+	for i := range list {
+		list[i] = map[string]any{has: i%2 == 0}
+	}
+	return map[string]any{"and": list}
+}
+
+// filterEdgeCount is the weight of the edge subqueries of a where input as
 // internal/cost bounds them, counted here on their own: every field named
-// has… (has…With, a list of filters being one subquery, and has…).
+// has… (has…With, a list of filters being one subquery, and has…), each
+// 1 + the has… around it.
 func filterEdgeCount(v any) int {
 	n := 0
-	var walk func(v any)
-	walk = func(v any) {
+	var walk func(v any, depth int)
+	walk = func(v any, depth int) {
 		switch v := v.(type) {
 		case []any:
 			for _, e := range v {
-				walk(e)
+				walk(e, depth)
 			}
 		case map[string]any:
 			for k, e := range v {
+				inner := depth
 				if strings.HasPrefix(k, "has") {
-					n++
+					n += 1 + depth
+					inner++
 				}
-				walk(e)
+				walk(e, inner)
 			}
 		}
 	}
-	walk(v)
+	walk(v, 0)
 	return n
 }
 

@@ -17,12 +17,12 @@ import (
 // waited 9 s. The filters of one operation now count together
 // (cost.MaxFilterSizeTotal, cost.MaxFilterEdges); the operation is refused
 // before it runs. The chain is now as long as one operation may have
-// (cost.MaxFilterEdges); the 21-level chain is refused on its own
+// (cost.MaxFilterChain); the 21-level chain is refused on its own
 // (TestFilterBoundsEdge).
 func TestFilterWorkBoundedPerOperation(t *testing.T) {
 	chain := map[string]any{}
 	edges := []string{"hasMunicipalitiesWith", "hasPilotsWith"}
-	n := cost.MaxFilterEdges
+	n := cost.MaxFilterChain
 	for i := n - 1; i >= 0; i-- {
 		chain = map[string]any{edges[i%2]: chain}
 	}
@@ -44,6 +44,54 @@ func TestFilterWorkBoundedPerOperation(t *testing.T) {
 		}
 		if c := res.Errors[0].code(); c != "COST_LIMIT_EXCEEDED" && c != "BAD_USER_INPUT" {
 			t.Errorf("want COST_LIMIT_EXCEEDED or BAD_USER_INPUT, got %.300v", res.Errors)
+		}
+	})
+}
+
+// TestFilterEdgesWeighByDepth (found by a hostile review): the edge tests
+// of an operation's filters were counted, at most 4, so dashboard filters
+// were refused: 5 aliases with one hasThemesWith each, or a panel of 5
+// independent has… conditions. A chain is the costly shape (each has…With
+// runs for the rows of the one around it): each edge test now weighs 1 +
+// the has…With around it, at most cost.MaxFilterEdges together. Siblings
+// up to 10 pass; a chain of 4 still does, one of 5 does not.
+func TestFilterEdgesWeighByDepth(t *testing.T) {
+	var aliases strings.Builder
+	for i := range 8 {
+		fmt.Fprintf(&aliases, `a%d: pilots(where: {hasThemesWith: {slugNEQ: "t%d"}}) { totalCount } `, i, i)
+	}
+	panel := `{ pilots(where: {hasThemesWith: {slugNEQ: "a"}, hasMunicipalitiesWith: {codeNEQ: "005"}, hasOrganizations: true,
+		hasNetworks: false, hasLeadMunicipality: true, hasWorkspace: false, hasCreatedBy: false,
+		and: [{hasThemesWith: {slugNEQ: "b"}}]}) { totalCount } }`
+	// chain is n has…With, each inside the one before (weighing 1+2+…+n),
+	// after the conditions extra.
+	chain := func(n int, extra string) string {
+		w := "{}"
+		for i := range n - 1 {
+			w = fmt.Sprintf("{%s: %s}", []string{"hasPilotsWith", "hasMunicipalitiesWith"}[(n-2-i)%2], w)
+		}
+		return `{ pilots(where: {` + extra + ` hasLeadMunicipalityWith: ` + w + `}) { totalCount } }`
+	}
+	testdb.Each(t, func(t *testing.T, be testdb.Backend) {
+		a := newAPI(t, be, true)
+		for name, q := range map[string]string{
+			"8 aliases with one hasThemesWith each": "{ " + aliases.String() + "}",
+			"8 has… conditions side by side":        panel,
+			"a chain of 4":                          chain(4, ""),
+		} {
+			if res := a.post(q, nil); len(res.Errors) > 0 {
+				t.Errorf("%s: %.300v", name, res.Errors)
+			}
+		}
+		for name, q := range map[string]string{
+			"a chain of 5":                   chain(5, ""),
+			"a chain of 4 and one more test": chain(4, "hasThemes: true,"),
+			"9 aliases and a 2-level chain":  "{ " + aliases.String() + ` b: pilots(where: {hasThemesWith: {hasPilotsWith: {}}}) { totalCount } }`,
+		} {
+			res := a.post(q, nil)
+			if len(res.Errors) == 0 || res.Errors[0].code() != "BAD_USER_INPUT" || res.Errors[0].Extensions["field"] != "where" {
+				t.Errorf("%s: want BAD_USER_INPUT on where, got %.300v", name, res.Errors)
+			}
 		}
 	})
 }

@@ -7,8 +7,9 @@ import (
 	"kokeilu/internal/testdb"
 )
 
-// TestMaterialLanguageAndURL: a material's language is a known ISO 639-1
-// code and its url an http(s) address with a port from 1 to 65535; anything
+// TestMaterialLanguageAndURL: a material's language is a current ISO 639-1
+// code and its url an http(s) address without credentials, with a port
+// from 1 to 65535 if any; anything
 // else is BAD_USER_INPUT naming the field, on adding and on updating.
 func TestMaterialLanguageAndURL(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
@@ -29,6 +30,9 @@ func TestMaterialLanguageAndURL(t *testing.T) {
 			{"language", "zz", ""}, {"language", "xx", ""}, {"language", "fin", ""}, {"language", "f", ""}, {"language", "und", ""},
 			{"url", "", "https://example.org:99999/"}, {"url", "", "http://example.org:0/"}, {"url", "", "http://example.org:65536"},
 			{"url", "", "ftp://example.org/"}, {"url", "", "http://:80/"}, {"url", "", "https://"},
+			// Found by a hostile review: withdrawn codes, credentials and an empty port were accepted.
+			{"language", "iw", ""}, {"language", "mo", ""},
+			{"url", "", "https://user:secret@example.org/"}, {"url", "", "https://user@example.org/"}, {"url", "", "http://x:/"},
 		}
 		for _, c := range cases {
 			vars := map[string]any{"ws": w.Workspace, "id": made.AddMaterial.ID}

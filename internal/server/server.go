@@ -28,6 +28,7 @@ import (
 	"kokeilu/internal/export"
 	"kokeilu/internal/fault"
 	"kokeilu/internal/metrics"
+	"kokeilu/internal/netgraph"
 	"kokeilu/internal/noticeboard"
 	"kokeilu/internal/paging"
 	"kokeilu/internal/pubsub"
@@ -146,7 +147,7 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 	use(fieldRules{})
 	use(analytics.Memo{})
 	// After APQ (the query text is known) and paging (pages are bounded).
-	use(cost.Extension{Limits: cost.Default, Validated: validated, Weights: CostWeights})
+	use(cost.Extension{Limits: cost.Default, Validated: validated, Weights: CostWeights, GraphNodes: netgraph.For(db.Client).Nodes})
 	use(streamsOnly{})
 	use(requestLog{})
 	use(cacheableQueries{})
