@@ -95,7 +95,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "kokeilu/ent/runtime"
 var (
-	Hooks  [2]ent.Hook
+	Hooks  [3]ent.Hook
 	Policy ent.Policy
 	// BodyValidator is a validator for the "body" field. It is called by the builders before save.
 	BodyValidator func(string) error

@@ -384,6 +384,8 @@ func init() {
 	membershipHooks := schema.Membership{}.Hooks()
 
 	membership.Hooks[1] = membershipHooks[0]
+
+	membership.Hooks[2] = membershipHooks[1]
 	membershipFields := schema.Membership{}.Fields()
 	_ = membershipFields
 	// membershipDescJoinedAt is the schema descriptor for joined_at field.
@@ -1070,6 +1072,8 @@ func init() {
 	postHooks := schema.Post{}.Hooks()
 
 	post.Hooks[1] = postHooks[0]
+
+	post.Hooks[2] = postHooks[1]
 	postFields := schema.Post{}.Fields()
 	_ = postFields
 	// postDescBody is the schema descriptor for body field.

@@ -13,6 +13,7 @@ import (
 	"kokeilu/ent/notice"
 	"kokeilu/internal/integrity"
 	"kokeilu/internal/policy"
+	"kokeilu/internal/revision"
 )
 
 // hiddenFromFilters keeps members-only contents out of where filters: an
@@ -99,7 +100,10 @@ func (Membership) Indexes() []ent.Index {
 
 func (Membership) Policy() ent.Policy { return policy.Membership() }
 
-func (Membership) Hooks() []ent.Hook { return []ent.Hook{integrity.KeepAnOwner()} }
+// Hooks: setting the role a member has writes nothing (DropUnchanged).
+func (Membership) Hooks() []ent.Hook {
+	return []ent.Hook{revision.DropUnchanged(), integrity.KeepAnOwner()}
+}
 
 func (Membership) Annotations() []schema.Annotation {
 	return []schema.Annotation{entgql.RelayConnection(), entgql.MultiOrder()}
@@ -162,7 +166,8 @@ func (Post) Edges() []ent.Edge {
 
 func (Post) Policy() ent.Policy { return policy.Post() }
 
-func (Post) Hooks() []ent.Hook { return []ent.Hook{integrity.SetCreator()} }
+// Hooks: saving a post unchanged writes nothing (DropUnchanged).
+func (Post) Hooks() []ent.Hook { return []ent.Hook{revision.DropUnchanged(), integrity.SetCreator()} }
 
 func (Post) Annotations() []schema.Annotation {
 	return []schema.Annotation{entgql.RelayConnection(), entgql.MultiOrder()}

@@ -332,10 +332,15 @@ func EditPost(ctx context.Context, c *ent.Client, id int, body string) (*ent.Pos
 	if err != nil {
 		return nil, err
 	}
-	if _, err := c.Post.Get(ctx, id); err != nil {
+	old, err := c.Post.Get(ctx, id)
+	if err != nil {
 		return nil, err
 	}
-	return c.Post.UpdateOneID(id).SetBody(body).SetEditedAt(time.Now()).Save(ctx)
+	update := c.Post.UpdateOneID(id).SetBody(body)
+	if body != old.Body { // saved unchanged, it is not "edited" (and nothing is written)
+		update.SetEditedAt(time.Now())
+	}
+	return update.Save(ctx)
 }
 
 // DeletePost removes a post's body; the post keeps its place in the thread.

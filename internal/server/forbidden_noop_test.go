@@ -97,10 +97,11 @@ func forbiddenNoOps(t *testing.T, a *api, p people, vis workspace.Visibility) {
 	// Those with the right get their answer, and still nothing is written.
 	// Updates that set nothing, or only what is there already, too.
 	for _, name := range []string{"setParentWorkspace", "addWorkspaceProject", "removeWorkspaceProject", "closeSurvey",
-		"updatePilot", "updateOperatingModel", "updateMaterial", "updateWorkshop", "lockDiscussion", "pinDiscussion"} {
+		"updatePilot", "updateOperatingModel", "updateMaterial", "updateWorkshop", "lockDiscussion", "pinDiscussion",
+		"editPost", "setMemberRole"} {
 		who := "owner"
-		if name == "updatePilot" {
-			who = "member" // its creator
+		if name == "updatePilot" || name == "editPost" {
+			who = "member" // its creator, its author
 		}
 		cases[name+" (by its owner)"] = struct {
 			query string
