@@ -102,7 +102,7 @@ func (Workshop) Fields() []ent.Field {
 		field.Time("starts_at").Comment("When the workshop starts (RFC 3339).").Annotations(entgql.OrderField("STARTS_AT")),
 		field.Time("ends_at").Optional().Nillable().Comment("When it ends; null when not set."),
 		chars(field.String("place").Optional(), 300),
-		chars(field.String("online_url").Optional().StructTag(`json:"onlineURL,omitempty"`).Annotations(entgql.MapsTo("onlineURL")), 2048),
+		webAddress(chars(field.String("online_url").Optional().StructTag(`json:"onlineURL,omitempty"`).Annotations(entgql.MapsTo("onlineURL")), 2048)),
 		field.Int("capacity").Validate(atLeast("capacity", 1)).
 			Comment("How many may take part; later registrations wait in the order they came."),
 	}

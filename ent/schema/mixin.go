@@ -116,15 +116,21 @@ func codeField() ent.Field {
 
 // urlField is an optional web address.
 func urlField(name string) ent.Field {
-	return chars(field.String(name).Optional(), 2048)
+	return webAddress(chars(field.String(name).Optional(), 2048))
+}
+
+// webAddress is the rule of every stored web address (text.WebAddress),
+// checked on every path that writes one.
+func webAddress[B textBuilder[B]](b B) B {
+	return b.Validate(text.WebAddressRule(graphQLName(b.Descriptor().Name)))
 }
 
 // sourceURLField is where a fact comes from; GraphQL spells it sourceURL.
 func sourceURLField() ent.Field {
-	return chars(field.String("source_url").Optional().
+	return webAddress(chars(field.String("source_url").Optional().
 		Comment("Where the facts come from: the web address of the source.").
 		StructTag(`json:"sourceURL,omitempty"`).
-		Annotations(entgql.MapsTo("sourceURL")), 2048)
+		Annotations(entgql.MapsTo("sourceURL")), 2048))
 }
 
 // slugField is a URL key. Left out of create inputs: a hook derives it from

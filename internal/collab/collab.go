@@ -7,8 +7,6 @@ package collab
 
 import (
 	"context"
-	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -58,29 +56,9 @@ func text(field, s string, required bool) (string, error) {
 	return kokeilutext.Human(field, s, required)
 }
 
-// webURL checks an optional http(s) address.
+// webURL checks an optional http(s) address (kokeilutext.WebAddress).
 func webURL(field string, s *string) (string, error) {
-	if s == nil || strings.TrimSpace(*s) == "" {
-		return "", nil
-	}
-	u, err := url.Parse(strings.TrimSpace(*s))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
-		return "", fault.BadInput(field, "%s must be an http or https address", field)
-	}
-	if u.User != nil {
-		// A password in a shared material's address is disclosed to every
-		// reader; a user name alone is the same form (and a phishing trick).
-		return "", fault.BadInput(field, "%s must not carry a user name or password", field)
-	}
-	if strings.HasSuffix(u.Host, ":") {
-		return "", fault.BadInput(field, "%s has an empty port; leave out the colon or give a port from 1 to 65535", field)
-	}
-	if p := u.Port(); p != "" {
-		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
-			return "", fault.BadInput(field, "%s has port %s; a port is 1 to 65535", field, p)
-		}
-	}
-	return u.String(), nil
+	return kokeilutext.WebAddress(field, deref(s))
 }
 
 // heading trims the title (required) and the optional text under it

@@ -56,3 +56,31 @@ func TestMaterialLanguageAndURL(t *testing.T) {
 		}
 	})
 }
+
+// TestEveryAddressFieldChecked: the address rule holds on every input that
+// stores a web address, whichever path writes it (a hostile review stored
+// "javascript:alert(1)" as a pilot's sourceURL and a network's website,
+// which the exports then wrote out): ent validates each stored address.
+func TestEveryAddressFieldChecked(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		a := newAPI(t, b, false)
+		p := a.people()
+		w := a.newWorld(p, workspace.VisibilityPUBLIC)
+		paths := []struct{ field, query, who string }{
+			{"sourceURL", `mutation($u: String) { createPilot(input: {title: "p", sourceURL: $u}) { id } }`, "member"},
+			{"sourceURL", `mutation($id: ID!, $u: String) { updatePilot(id: $id, input: {sourceURL: $u}) { id } }`, "member"},
+			{"website", `mutation($u: String) { createNetwork(input: {name: "n", kind: PROGRAMME, website: $u}) { id } }`, "member"},
+			{"sourceURL", `mutation($u: String) { createOperatingModel(input: {name: "m", sourceURL: $u}) { id } }`, "member"},
+			{"url", `mutation($ws: ID!, $u: String) { postNotice(input: {workspaceId: $ws, title: "t", url: $u}) { id } }`, "owner"},
+			{"onlineURL", `mutation($ws: ID!, $u: String) { createWorkshop(input: {workspaceId: $ws, title: "W", startsAt: "2030-01-01T10:00:00Z", capacity: 2, onlineURL: $u}) { id } }`, "owner"},
+		}
+		for _, path := range paths {
+			for _, bad := range []string{"javascript:alert(1)", "not a url", "https://a:99999/", "https://a:0/", "https://u:p@a.fi/", "http://x:/"} {
+				res := a.post(path.query, map[string]any{"u": bad, "id": w.Pilot, "ws": w.Workspace}, p.header(path.who)...)
+				if len(res.Errors) != 1 || res.Errors[0].code() != "BAD_USER_INPUT" || res.Errors[0].Extensions["field"] != path.field {
+					t.Errorf("%.60s… with %q: %s %+v, want BAD_USER_INPUT on %s", path.query, bad, res.Data, res.Errors, path.field)
+				}
+			}
+		}
+	})
+}

@@ -11,6 +11,8 @@ package text
 
 import (
 	"fmt"
+	"net/url"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -110,4 +112,37 @@ func Human(field, s string, required bool) (string, error) {
 		return "", BlankError(field)
 	}
 	return s, nil
+}
+
+// WebAddress checks an optional http(s) address (empty passes) and returns
+// it in its normal form; field is its GraphQL name. The one rule of every
+// address field: the ent schema validates each stored one with
+// WebAddressRule, whatever path writes it.
+func WebAddress(field, s string) (string, error) {
+	if strings.TrimSpace(s) == "" {
+		return "", nil
+	}
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
+		return "", fault.BadInput(field, "%s must be an http or https address", field)
+	}
+	if u.User != nil {
+		// A password in a shared address is disclosed to every reader; a
+		// user name alone is the same form (and a phishing trick).
+		return "", fault.BadInput(field, "%s must not carry a user name or password", field)
+	}
+	if strings.HasSuffix(u.Host, ":") {
+		return "", fault.BadInput(field, "%s has an empty port; leave out the colon or give a port from 1 to 65535", field)
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return "", fault.BadInput(field, "%s has port %s; a port is 1 to 65535", field, p)
+		}
+	}
+	return u.String(), nil
+}
+
+// WebAddressRule is WebAddress as an ent field validator.
+func WebAddressRule(field string) func(string) error {
+	return func(s string) error { _, err := WebAddress(field, s); return err }
 }
