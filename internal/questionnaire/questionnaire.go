@@ -86,11 +86,17 @@ func Prepare(questions []Question) ([]Question, error) {
 			if len(q.Choices) < 2 || len(q.Choices) > maxChoices {
 				return nil, bad(field, "%s needs 2 to %d choices", field, maxChoices)
 			}
+			seen := make(map[string]bool, len(q.Choices))
 			for j, c := range q.Choices {
 				q.Choices[j] = strings.TrimSpace(c)
 				if q.Choices[j] == "" || utf8.RuneCountInString(c) > 500 {
 					return nil, bad(field, "%s has an empty or too long choice", field)
 				}
+				// Two equal choices could not be told apart in the results.
+				if seen[q.Choices[j]] {
+					return nil, bad(field, "%s has the choice %q twice", field, q.Choices[j])
+				}
+				seen[q.Choices[j]] = true
 			}
 		case Scale, FreeText:
 			if len(q.Choices) > 0 {

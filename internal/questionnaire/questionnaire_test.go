@@ -58,3 +58,16 @@ func TestCheckRefusesWrongShapes(t *testing.T) {
 		}
 	}
 }
+
+// TestPrepareRefusesEqualChoices: two choices that read the same (after
+// trimming) could not be told apart in the results.
+func TestPrepareRefusesEqualChoices(t *testing.T) {
+	for _, choices := range [][]string{{"a", "a"}, {"a", " a "}, {"kyllä", "ei", "kyllä"}} {
+		if _, err := Prepare([]Question{{Kind: SingleChoice, Text: "?", Choices: choices}}); err == nil {
+			t.Errorf("choices %q accepted", choices)
+		}
+	}
+	if _, err := Prepare([]Question{{Kind: MultipleChoice, Text: "?", Choices: []string{"a", "A", "b"}}}); err != nil {
+		t.Errorf("distinct choices refused: %v", err)
+	}
+}
