@@ -195,7 +195,7 @@ func TestFilterBoundsEdge(t *testing.T) {
 			}
 			add("or", func(n int) map[string]any { return alternatives("or", n) })
 			add("and", func(n int) map[string]any { return alternatives("and", n) })
-			for _, m := range []int{1, 2, cost.MaxFilterChain} {
+			for _, m := range []int{1, cost.MaxFilterChain} {
 				add(fmt.Sprintf("or under %d has…With", m), func(n int) map[string]any { return under(c.typ, m, alternatives("or", n)) })
 			}
 			edges = append(edges,
@@ -351,9 +351,8 @@ func siblings(s *ast.Schema, typ string, n int) map[string]any {
 // filterEdgeCount is the weight of the edge subqueries of a where input as
 // internal/cost bounds them, counted here on their own: every field named
 // has… (has…With, a list of filters being one subquery, and has…), each
-// 1 + the has… around it.
-func filterEdgeCount(v any) int {
-	n := 0
+// 1 + the has… around it; and how deep they nest (cost.MaxFilterChain).
+func filterEdgeCount(v any) (n, chain int) {
 	var walk func(v any, depth int)
 	walk = func(v any, depth int) {
 		switch v := v.(type) {
@@ -367,13 +366,14 @@ func filterEdgeCount(v any) int {
 				if strings.HasPrefix(k, "has") {
 					n += 1 + depth
 					inner++
+					chain = max(chain, inner)
 				}
 				walk(e, inner)
 			}
 		}
 	}
 	walk(v, 0)
-	return n
+	return n, chain
 }
 
 // filterSize is the size and depth of a where input as internal/cost
@@ -407,7 +407,7 @@ func filterSize(v any) (size, depth int) {
 
 // TestFilterProperty sends random where inputs (whereGen) to every field
 // with a filter, inline or as a variable, on both databases. Property: a
-// filter within the bounds (size, depth, edges) answers data; one over them BAD_USER_INPUT on
+// filter within the bounds (size, depth, edges, chain) answers data; one over them BAD_USER_INPUT on
 // `where`; never INTERNAL.
 func TestFilterProperty(t *testing.T) {
 	s := graph.NewSchema(nil, nil, nil, nil).Schema()
@@ -422,14 +422,14 @@ func TestFilterProperty(t *testing.T) {
 			w := g.tree(rt, c.typ, depth, "where")
 			inline := rapid.Bool().Draw(rt, "inline")
 			size, d := filterSize(w)
-			edges := filterEdgeCount(w)
+			edges, chain := filterEdgeCount(w)
 			res := sendFilter(a, s, f, w, inline)
 			for _, e := range res.Errors {
 				if e.code() == "INTERNAL" || res.Status >= 500 {
 					rt.Fatalf("%s: INTERNAL (status %d) for a filter of size %d, depth %d: %+v", c.name, res.Status, size, d, e)
 				}
 			}
-			if size <= cost.MaxFilterSize && d <= cost.MaxFilterDepth && edges <= cost.MaxFilterEdges {
+			if size <= cost.MaxFilterSize && d <= cost.MaxFilterDepth && edges <= cost.MaxFilterEdges && chain <= cost.MaxFilterChain {
 				within++
 				largest = max(largest, size)
 				if len(res.Errors) > 0 {

@@ -51,10 +51,11 @@ func TestFilterWorkBoundedPerOperation(t *testing.T) {
 // TestFilterEdgesWeighByDepth (found by a hostile review): the edge tests
 // of an operation's filters were counted, at most 4, so dashboard filters
 // were refused: 5 aliases with one hasThemesWith each, or a panel of 5
-// independent has… conditions. A chain is the costly shape (each has…With
-// runs for the rows of the one around it): each edge test now weighs 1 +
-// the has…With around it, at most cost.MaxFilterEdges together. Siblings
-// up to 10 pass; a chain of 4 still does, one of 5 does not.
+// independent has… conditions. A chain is the costly shape: each edge test
+// now weighs 1 + the has…With around it, at most cost.MaxFilterEdges
+// together, and they nest at most cost.MaxFilterChain deep (chains of 3
+// and 4, within the weight, ran to the 10 s timeout on 20,000 pilots).
+// Siblings up to 10 pass; a chain of 2 does, one of 3 does not.
 func TestFilterEdgesWeighByDepth(t *testing.T) {
 	var aliases strings.Builder
 	for i := range 8 {
@@ -64,9 +65,9 @@ func TestFilterEdgesWeighByDepth(t *testing.T) {
 		hasNetworks: false, hasLeadMunicipality: true, hasWorkspace: false, hasCreatedBy: false,
 		and: [{hasThemesWith: {slugNEQ: "b"}}]}) { totalCount } }`
 	// chain is n has…With, each inside the one before (weighing 1+2+…+n),
-	// after the conditions extra.
-	chain := func(n int, extra string) string {
-		w := "{}"
+	// around leaf, after the conditions extra.
+	chain := func(n int, extra, leaf string) string {
+		w := leaf
 		for i := range n - 1 {
 			w = fmt.Sprintf("{%s: %s}", []string{"hasPilotsWith", "hasMunicipalitiesWith"}[(n-2-i)%2], w)
 		}
@@ -77,16 +78,21 @@ func TestFilterEdgesWeighByDepth(t *testing.T) {
 		for name, q := range map[string]string{
 			"8 aliases with one hasThemesWith each": "{ " + aliases.String() + "}",
 			"8 has… conditions side by side":        panel,
-			"a chain of 4":                          chain(4, ""),
+			"a chain of 2":                          chain(2, "", "{}"),
+			"a chain of 2 ending in a has… test":    chain(1, "", "{hasRegion: true}"),
+			"three chains of 2 and one more test":   chain(2, "hasThemes: true, hasMunicipalitiesWith: {hasRegionWith: {}}, hasNetworksWith: {hasPilotsWith: {}},", "{}"),
+			"a has…With around four has… tests":     chain(1, "", "{hasPilots: true, hasRegion: true, hasLedPilotsWith: {}, hasWellbeingCountyWith: {}}"),
 		} {
 			if res := a.post(q, nil); len(res.Errors) > 0 {
 				t.Errorf("%s: %.300v", name, res.Errors)
 			}
 		}
 		for name, q := range map[string]string{
-			"a chain of 5":                   chain(5, ""),
-			"a chain of 4 and one more test": chain(4, "hasThemes: true,"),
-			"9 aliases and a 2-level chain":  "{ " + aliases.String() + ` b: pilots(where: {hasThemesWith: {hasPilotsWith: {}}}) { totalCount } }`,
+			"a chain of 3":                    chain(3, "", "{}"),
+			"a has… test inside two has…With": chain(2, "", "{hasWorkspace: true}"),
+			"a chain of 4":                    chain(4, "", "{}"),
+			"a chain of 2 and 8 more tests":   chain(2, "hasThemes: true, hasNetworks: true, hasOrganizations: true, hasWorkspace: true, hasCreatedBy: true, hasMunicipalities: true, hasThemesWith: {}, hasNetworksWith: {},", "{}"),
+			"9 aliases and a 2-level chain":   "{ " + aliases.String() + ` b: pilots(where: {hasThemesWith: {hasPilotsWith: {}}}) { totalCount } }`,
 		} {
 			res := a.post(q, nil)
 			if len(res.Errors) == 0 || res.Errors[0].code() != "BAD_USER_INPUT" || res.Errors[0].Extensions["field"] != "where" {
