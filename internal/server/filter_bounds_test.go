@@ -201,8 +201,8 @@ func TestFilterBoundsEdge(t *testing.T) {
 			edges = append(edges,
 				edge{"has…With chain", under(c.typ, cost.MaxFilterChain, id), true},
 				edge{"has…With chain, one more", under(c.typ, cost.MaxFilterChain+1, id), false},
-				edge{"has… side by side", siblings(s, c.typ, cost.MaxFilterEdges), true},
-				edge{"has… side by side, one more", siblings(s, c.typ, cost.MaxFilterEdges+1), false})
+				edge{"has… side by side", siblings(s, c.typ, cost.MaxFilterEdges/cost.FilterRuns("Query", c.name)), true},
+				edge{"has… side by side, one more", siblings(s, c.typ, cost.MaxFilterEdges/cost.FilterRuns("Query", c.name)+1), false})
 			edges = append(edges,
 				edge{"deepest not", nested("not", cost.MaxFilterDepth, id), true},
 				edge{"deepest not, one more", nested("not", cost.MaxFilterDepth+1, id), false},
@@ -423,6 +423,7 @@ func TestFilterProperty(t *testing.T) {
 			inline := rapid.Bool().Draw(rt, "inline")
 			size, d := filterSize(w)
 			edges, chain := filterEdgeCount(w)
+			edges *= cost.FilterRuns("Query", c.name)
 			res := sendFilter(a, s, f, w, inline)
 			for _, e := range res.Errors {
 				if e.code() == "INTERNAL" || res.Status >= 500 {

@@ -82,6 +82,9 @@ func TestFilterEdgesWeighByDepth(t *testing.T) {
 			"a chain of 2 ending in a has… test":    chain(1, "", "{hasRegion: true}"),
 			"three chains of 2 and one more test":   chain(2, "hasThemes: true, hasMunicipalitiesWith: {hasRegionWith: {}}, hasNetworksWith: {hasPilotsWith: {}},", "{}"),
 			"a has…With around four has… tests":     chain(1, "", "{hasPilots: true, hasRegion: true, hasLedPilotsWith: {}, hasWellbeingCountyWith: {}}"),
+			// pilotStats runs its filter twice: its tests weigh double.
+			"pilotStats with 5 has… side by side": `{ pilotStats(groupBy: [REGION], where: {hasThemes: true, hasNetworks: true, hasOrganizations: true, hasWorkspace: false, hasCreatedBy: false}) { total } }`,
+			"pilotStats with one chain of 2":      `{ pilotStats(groupBy: [REGION], where: {hasMunicipalitiesWith: {hasRegion: true}}) { total } }`,
 		} {
 			if res := a.post(q, nil); len(res.Errors) > 0 {
 				t.Errorf("%s: %.300v", name, res.Errors)
@@ -93,6 +96,9 @@ func TestFilterEdgesWeighByDepth(t *testing.T) {
 			"a chain of 4":                    chain(4, "", "{}"),
 			"a chain of 2 and 8 more tests":   chain(2, "hasThemes: true, hasNetworks: true, hasOrganizations: true, hasWorkspace: true, hasCreatedBy: true, hasMunicipalities: true, hasThemesWith: {}, hasNetworksWith: {},", "{}"),
 			"9 aliases and a 2-level chain":   "{ " + aliases.String() + ` b: pilots(where: {hasThemesWith: {hasPilotsWith: {}}}) { totalCount } }`,
+			"pilotStats with an or of 6 has…": `{ pilotStats(groupBy: [REGION], where: {or: [{hasThemes: true}, {hasNetworks: true}, {hasOrganizations: true}, {hasWorkspace: true}, {hasCreatedBy: true}, {hasMunicipalities: true}]}) { total } }`,
+			"pilotStats, 2 aliases of a chain of 2": `{ a: pilotStats(groupBy: [REGION], where: {hasMunicipalitiesWith: {hasRegion: true}}) { total }
+				b: pilotStats(groupBy: [THEME], where: {hasMunicipalitiesWith: {hasRegion: true}}) { total } }`,
 		} {
 			res := a.post(q, nil)
 			if len(res.Errors) == 0 || res.Errors[0].code() != "BAD_USER_INPUT" || res.Errors[0].Extensions["field"] != "where" {
