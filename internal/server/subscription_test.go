@@ -222,11 +222,18 @@ func TestReplayRacesLiveNotices(t *testing.T) {
 		go func() {
 			defer close(done)
 			for i := 251; i <= 300; i++ {
-				a.db.Client.Notice.Create().SetWorkspaceID(wsID).SetTitle(fmt.Sprint(i)).ExecX(ctx)
+				if err := a.db.Client.Notice.Create().SetWorkspaceID(wsID).SetTitle(fmt.Sprint(i)).Exec(ctx); err != nil {
+					t.Errorf("notice %d: %v", i, err)
+					return
+				}
 			}
 		}()
+		// The writer ends before the database closes, also when a wait
+		// below fails the test (a write on the closed database panicked
+		// and took the whole test binary down, hiding the failure).
+		defer func() { <-done }()
 		for want := 1; want <= 300; want++ {
-			data, err := c.next(5 * time.Second)
+			data, err := c.next(15 * time.Second) // generous: CI runs it under -race beside other packages
 			if err != nil {
 				t.Fatalf("waiting for %d: %v", want, err)
 			}
