@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime/pprof"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -37,6 +38,8 @@ import (
 //
 //     go test ./bench/dashboard -run '^$' -bench Dashboard -benchtime 400x
 //     KOKEILU_TEST_POSTGRES=postgres://… go test ./bench/dashboard -run '^$' -bench Dashboard -benchtime 400x
+//
+// DASHBOARD_PROFILE=/tmp/dash profiles the server's requests (profileServer).
 func BenchmarkDashboard(b *testing.B) {
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))) // no access log per request
 	const first = 50
@@ -62,7 +65,9 @@ func BenchmarkDashboard(b *testing.B) {
 				rawNs = float64(b.Elapsed().Nanoseconds()) / float64(b.N)
 			})
 			b.Run("server", func(b *testing.B) {
+				stop := profileServer(b, string(backend))
 				cpu := measure(b, &statements, func() { serve() })
+				stop()
 				if rawNs > 0 {
 					b.ReportMetric(100*rawNs/(float64(b.Elapsed().Nanoseconds())/float64(b.N)), "raw-%")
 					b.ReportMetric(100*rawCPU/cpu, "raw-cpu-%")
@@ -93,6 +98,42 @@ func measure(b *testing.B, statements *atomic.Int64, do func()) float64 {
 		b.ReportMetric(float64(statements.Load()-before)/float64(b.N), "statements/op")
 	}
 	return ms
+}
+
+// profileServer profiles the server's requests alone, not the loading of
+// the data set, when $DASHBOARD_PROFILE is set: CPU to
+// $DASHBOARD_PROFILE.<backend>.cpu, and heap profiles before and after to
+// ….heap0 and ….heap1 (compare with go tool pprof -diff_base heap0 heap1).
+// The returned func stops it.
+func profileServer(b *testing.B, backend string) func() {
+	path := os.Getenv("DASHBOARD_PROFILE")
+	if path == "" {
+		return func() {}
+	}
+	path += "." + backend
+	writeHeap := func(name string) {
+		f, err := os.Create(path + name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer f.Close()
+		if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+	writeHeap(".heap0")
+	f, err := os.Create(path + ".cpu")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		b.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+		writeHeap(".heap1")
+	}
 }
 
 // cpuTime is the process's user plus system CPU time so far.

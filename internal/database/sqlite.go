@@ -77,7 +77,26 @@ func (d *sqliteDriver) Exec(ctx context.Context, query string, args, v any) erro
 }
 
 func (d *sqliteDriver) Query(ctx context.Context, query string, args, v any) error {
-	return d.route(query).Query(ctx, query, args, v)
+	return d.route(query).Query(ctx, wholeCount(query), args, v)
+}
+
+// wholeCount turns ent's count of a whole table, SELECT COUNT(`t`.`id`)
+// FROM `t` (a connection's totalCount with no filter), into COUNT(*):
+// SQLite counts a table from its b-tree's pages only for COUNT(*), and
+// reads every row for a column's count (0.7 ms against 0.01 ms for 20,000
+// pilots). id is a primary key, never NULL, so the two agree. Any other
+// statement is returned as it is.
+func wholeCount(query string) string {
+	const head, tail = "SELECT COUNT(`", "`.`id`) FROM `"
+	rest, ok := strings.CutPrefix(query, head)
+	if !ok {
+		return query
+	}
+	table, from, ok := strings.Cut(rest, tail)
+	if !ok || from != table+"`" || strings.ContainsAny(table, "` ") {
+		return query
+	}
+	return "SELECT COUNT(*) FROM `" + table + "`"
 }
 
 // ExecContext and QueryContext serve ent's raw SQL (sql/execquery feature).
