@@ -634,6 +634,11 @@ var (
 				Unique:  true,
 				Columns: []*schema.Column{StatBucketsColumns[1], StatBucketsColumns[2]},
 			},
+			{
+				Name:    "statbucket_read",
+				Unique:  false,
+				Columns: []*schema.Column{StatBucketsColumns[1], StatBucketsColumns[2], StatBucketsColumns[3], StatBucketsColumns[4], StatBucketsColumns[5]},
+			},
 		},
 	}
 	// StatMunicipalitiesColumns holds the columns for the "stat_municipalities" table.

@@ -27,7 +27,14 @@ func (StatBucket) Fields() []ent.Field {
 }
 
 func (StatBucket) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("dims", "key").Unique()}
+	return []ent.Index{
+		index.Fields("dims", "key").Unique(),
+		// pilotStats reads a family's buckets whole (analytics.readKept):
+		// from this index alone, without visiting the table row of each
+		// (a third of the time for 9,000–140,000 buckets on both
+		// databases: bench/stats).
+		index.Fields("dims", "key", "pilots", "municipalities", "population").StorageKey("statbucket_read"),
+	}
 }
 
 func (StatBucket) Policy() ent.Policy { return policy.Internal() }
