@@ -9,21 +9,23 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 )
 
-// Memo is a gqlgen extension that gives every operation a memo, so that a
+// Memo is a gqlgen extension that gives every response a memo, so that a
 // list of regions asking each for its pilots' totalCount runs one count
-// for all of them (AreaCounts), not one per region.
+// for all of them (AreaCounts), not one per region. Per response, not per
+// operation: a subscription is one operation whose events are answered
+// over hours, each with the counts of its own time.
 type Memo struct{}
 
 var (
-	_ graphql.HandlerExtension     = Memo{}
-	_ graphql.OperationInterceptor = Memo{}
+	_ graphql.HandlerExtension    = Memo{}
+	_ graphql.ResponseInterceptor = Memo{}
 )
 
 func (Memo) ExtensionName() string                   { return "AnalyticsMemo" }
 func (Memo) Validate(graphql.ExecutableSchema) error { return nil }
 
-// InterceptOperation puts a fresh memo in the operation's context.
-func (Memo) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+// InterceptResponse puts a fresh memo in the response's context.
+func (Memo) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 	return next(context.WithValue(ctx, memoKey{}, &memo{calls: map[string]*areaCall{}}))
 }
 
