@@ -120,9 +120,15 @@ func urlField(name string) ent.Field {
 }
 
 // webAddress is the rule of every stored web address (text.WebAddress),
-// checked on every path that writes one.
+// checked on every path that writes one; internal/integrity.WebAddresses
+// normalises each column listed in text.AddressColumns before it, so a
+// new address column must be listed there.
 func webAddress[B textBuilder[B]](b B) B {
-	return b.Validate(text.WebAddressRule(graphQLName(b.Descriptor().Name)))
+	name := b.Descriptor().Name
+	if text.AddressColumns[name] != graphQLName(name) {
+		panic("ent/schema: web address column " + name + " is not in text.AddressColumns")
+	}
+	return b.Validate(text.WebAddressRule(graphQLName(name)))
 }
 
 // sourceURLField is where a fact comes from; GraphQL spells it sourceURL.

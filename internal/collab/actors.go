@@ -147,7 +147,7 @@ func CreateLink(ctx context.Context, c *ent.Client, in ent.CreateLinkInput) (*en
 	if _, err := viewer(ctx); err != nil {
 		return nil, err
 	}
-	if _, err := webURL("sourceURL", in.SourceURL); err != nil {
+	if err := normalURL("sourceURL", in.SourceURL); err != nil {
 		return nil, err
 	}
 	if err := inputRefs(ctx, client(ctx, c), &in); err != nil {

@@ -56,9 +56,22 @@ func text(field, s string, required bool) (string, error) {
 	return kokeilutext.Human(field, s, required)
 }
 
-// webURL checks an optional http(s) address (kokeilutext.WebAddress).
+// webURL checks an optional http(s) address (kokeilutext.WebAddress) and
+// returns its normal form.
 func webURL(field string, s *string) (string, error) {
 	return kokeilutext.WebAddress(field, deref(s))
+}
+
+// normalURL checks the optional address *s and puts its normal form in
+// its place (internal/integrity.WebAddresses does it again on the way to
+// the database, whatever path writes).
+func normalURL(field string, s *string) error {
+	if s == nil {
+		return nil
+	}
+	n, err := webURL(field, s)
+	*s = n
+	return err
 }
 
 // heading trims the title (required) and the optional text under it

@@ -37,8 +37,7 @@ func modelText(name *string, sourceURL *string) error {
 			return err
 		}
 	}
-	_, err := webURL("sourceURL", sourceURL)
-	return err
+	return normalURL("sourceURL", sourceURL)
 }
 
 // CreateOperatingModel describes a new operating model (its author is the
@@ -140,7 +139,7 @@ func RecordAdoption(ctx context.Context, c *ent.Client, in ent.CreateAdoptionInp
 	if err != nil {
 		return nil, err
 	}
-	if _, err := webURL("sourceURL", in.SourceURL); err != nil {
+	if err := normalURL("sourceURL", in.SourceURL); err != nil {
 		return nil, err
 	}
 	if err := inputRefs(ctx, c, &in); err != nil {

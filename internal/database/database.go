@@ -17,6 +17,7 @@ import (
 
 	"kokeilu/ent"
 	"kokeilu/ent/migrate"
+	"kokeilu/internal/integrity"
 	"kokeilu/internal/pubsub"
 	"kokeilu/internal/search"
 	"kokeilu/internal/sortkey"
@@ -110,6 +111,7 @@ func OpenWith(ctx context.Context, dsn string, settings Settings, wrap ...Option
 		drv = w(drv)
 	}
 	db := &DB{Client: ent.NewClient(ent.Driver(drv)), Driver: drv, Dialect: dialectName, SQL: sqlDB, DSN: dsn, Search: search.New(dialectName)}
+	db.Client.Use(integrity.WebAddresses) // before the others see the values
 	db.Client.Use(revision.Hook())
 	db.Client.Use(analytics.Hook(revision.IsDeferred))
 	if dialectName == dialect.Postgres {

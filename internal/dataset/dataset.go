@@ -14,9 +14,11 @@ import (
 	"time"
 
 	"kokeilu/ent"
+	"kokeilu/ent/municipality"
 	"kokeilu/ent/network"
 	"kokeilu/ent/organization"
 	"kokeilu/ent/pilot"
+	"kokeilu/ent/theme"
 )
 
 // Size says how much to generate.
@@ -35,7 +37,7 @@ func Generate(ctx context.Context, client *ent.Client, size Size, seed uint64) e
 	defer revision.Bump(ctx, client)
 	ctx = revision.Deferred(ctx)
 	rnd := rand.New(rand.NewPCG(seed, 1))
-	munis, err := client.Municipality.Query().All(ctx)
+	munis, err := client.Municipality.Query().Order(municipality.ByID()).All(ctx)
 	if err != nil {
 		return err
 	}
@@ -67,7 +69,7 @@ func Generate(ctx context.Context, client *ent.Client, size Size, seed uint64) e
 	if err := client.Theme.CreateBulk(themes...).Exec(ctx); err != nil {
 		return err
 	}
-	themeIDs, err := client.Theme.Query().IDs(ctx)
+	themeIDs, err := client.Theme.Query().Order(theme.ByID()).IDs(ctx)
 	if err != nil {
 		return err
 	}
@@ -81,7 +83,7 @@ func Generate(ctx context.Context, client *ent.Client, size Size, seed uint64) e
 	if err := client.Organization.CreateBulk(orgs...).Exec(ctx); err != nil {
 		return err
 	}
-	orgIDs, err := client.Organization.Query().IDs(ctx)
+	orgIDs, err := client.Organization.Query().Order(organization.ByID()).IDs(ctx)
 	if err != nil {
 		return err
 	}
@@ -98,7 +100,7 @@ func Generate(ctx context.Context, client *ent.Client, size Size, seed uint64) e
 			return err
 		}
 	}
-	networkIDs, err := client.Network.Query().IDs(ctx)
+	networkIDs, err := client.Network.Query().Order(network.ByID()).IDs(ctx)
 	if err != nil {
 		return err
 	}

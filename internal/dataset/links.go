@@ -8,6 +8,10 @@ import (
 
 	"kokeilu/ent"
 	"kokeilu/ent/link"
+	"kokeilu/ent/municipality"
+	"kokeilu/ent/network"
+	"kokeilu/ent/organization"
+	"kokeilu/ent/pilot"
 )
 
 // GenerateLinks adds n explicit links between random actors
@@ -19,8 +23,8 @@ func GenerateLinks(ctx context.Context, client *ent.Client, n int, seed uint64) 
 	rnd := rand.New(rand.NewPCG(seed, 7))
 	var actors []int
 	for _, ids := range []func(context.Context) ([]int, error){
-		client.Municipality.Query().IDs, client.Organization.Query().IDs,
-		client.Network.Query().IDs, client.Pilot.Query().IDs,
+		client.Municipality.Query().Order(municipality.ByID()).IDs, client.Organization.Query().Order(organization.ByID()).IDs,
+		client.Network.Query().Order(network.ByID()).IDs, client.Pilot.Query().Order(pilot.ByID()).IDs,
 	} {
 		got, err := ids(ctx)
 		if err != nil {

@@ -11,6 +11,10 @@ import (
 	"kokeilu/ent"
 	"kokeilu/ent/link"
 	"kokeilu/ent/membership"
+	"kokeilu/ent/municipality"
+	"kokeilu/ent/network"
+	"kokeilu/ent/organization"
+	"kokeilu/ent/pilot"
 	"kokeilu/ent/workspace"
 )
 
@@ -111,10 +115,10 @@ func (g *generator) makeUsers(w World) error {
 func (g *generator) makeLinks(w World) error {
 	var actors []int
 	for _, q := range []func() ([]int, error){
-		func() ([]int, error) { return g.c.Municipality.Query().IDs(g.ctx) },
-		func() ([]int, error) { return g.c.Organization.Query().IDs(g.ctx) },
-		func() ([]int, error) { return g.c.Network.Query().IDs(g.ctx) },
-		func() ([]int, error) { return g.c.Pilot.Query().IDs(g.ctx) },
+		func() ([]int, error) { return g.c.Municipality.Query().Order(municipality.ByID()).IDs(g.ctx) },
+		func() ([]int, error) { return g.c.Organization.Query().Order(organization.ByID()).IDs(g.ctx) },
+		func() ([]int, error) { return g.c.Network.Query().Order(network.ByID()).IDs(g.ctx) },
+		func() ([]int, error) { return g.c.Pilot.Query().Order(pilot.ByID()).IDs(g.ctx) },
 	} {
 		ids, err := q()
 		if err != nil {
@@ -148,11 +152,11 @@ func (g *generator) makeLinks(w World) error {
 }
 
 func (g *generator) makeWorkspaces(w World) error {
-	pilots, err := g.c.Pilot.Query().Limit(w.Workspaces / 2).IDs(g.ctx)
+	pilots, err := g.c.Pilot.Query().Order(pilot.ByID()).Limit(w.Workspaces / 2).IDs(g.ctx)
 	if err != nil {
 		return err
 	}
-	networks, err := g.c.Network.Query().IDs(g.ctx)
+	networks, err := g.c.Network.Query().Order(network.ByID()).IDs(g.ctx)
 	if err != nil {
 		return err
 	}

@@ -171,9 +171,11 @@ func date(set func(*ent.PilotWhereInput, time.Time)) func(*ent.PilotWhereInput, 
 		case len(s) > 1:
 			return fmt.Errorf("takes one date")
 		}
-		d, err := time.Parse(scalar.DateLayout, s[0])
+		// The Date scalar's rule (format and years), as the where input
+		// of the pilots query has it.
+		d, err := scalar.ParseDate("", s[0])
 		if err != nil {
-			return fmt.Errorf("%q is not a date like 2015-12-02", s[0])
+			return err
 		}
 		set(w, d)
 		return nil

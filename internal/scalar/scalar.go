@@ -88,9 +88,9 @@ const (
 )
 
 // inRange refuses t outside MinYear–MaxYear.
-func inRange(ctx context.Context, t time.Time, s string) (time.Time, error) {
+func inRange(field string, t time.Time, s string) (time.Time, error) {
 	if y := t.Year(); y < MinYear || y > MaxYear {
-		return time.Time{}, fault.BadInput(field(ctx), "%s is outside the years %d–%d", quote(s), MinYear, MaxYear)
+		return time.Time{}, fault.BadInput(field, "%s is outside the years %d–%d", quote(s), MinYear, MaxYear)
 	}
 	return t, nil
 }
@@ -102,11 +102,18 @@ func UnmarshalDate(ctx context.Context, v any) (time.Time, error) {
 	if !ok {
 		return time.Time{}, fault.BadInput(field(ctx), `a Date is a string like "2015-12-02"`)
 	}
+	return ParseDate(field(ctx), s)
+}
+
+// ParseDate is the rule of the Date scalar for a date that does not come
+// through GraphQL (an export parameter, named field): "2015-12-02", years
+// MinYear–MaxYear, else BAD_USER_INPUT on field.
+func ParseDate(field, s string) (time.Time, error) {
 	t, err := time.Parse(DateLayout, s)
 	if err != nil {
-		return time.Time{}, fault.BadInput(field(ctx), `%s is not a date like "2015-12-02"`, quote(s))
+		return time.Time{}, fault.BadInput(field, `%s is not a date like "2015-12-02"`, quote(s))
 	}
-	return inRange(ctx, t, s)
+	return inRange(field, t, s)
 }
 
 // MarshalTime writes a time as RFC 3339 (gqlgen's Time).
@@ -125,7 +132,7 @@ func UnmarshalTime(ctx context.Context, v any) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, fault.BadInput(field(ctx), `%s is not a time like "2026-11-30T12:00:00Z"`, quote(s))
 	}
-	return inRange(ctx, t, s)
+	return inRange(field(ctx), t, s)
 }
 
 // MarshalString writes a string as gqlgen does.

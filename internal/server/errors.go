@@ -28,8 +28,15 @@ var notInt = regexp.MustCompile(`^cannot use value -?\d+ as Int$`)
 // presentError maps every error to a message and a stable extensions.code in
 // one place. Anything unexpected becomes INTERNAL with a generic message and
 // the request id; its details go to the log only.
+// suggestion is a "Did you mean …?" sentence in an error message.
+var suggestion = regexp.MustCompile(`\s*Did you mean\b[^?]*\?`)
+
 func presentError(ctx context.Context, err error) *gqlerror.Error {
 	e := graphql.DefaultErrorPresenter(ctx, err)
+	// No suggestion reaches a client, whichever rule or library wrote it
+	// (see rulesWithoutSuggestions): it would name the schema's fields,
+	// arguments and enum values to a prober.
+	e.Message = suggestion.ReplaceAllString(e.Message, "")
 	if notInt.MatchString(e.Message) && len(e.Path) >= 2 {
 		// gqlparser reports a variable such as 1.5 or 1e30 for an Int as
 		// "cannot use value 0 as Int", whatever the value was.

@@ -99,9 +99,10 @@ func exportFilter(q url.Values) (netgraph.Filter, error) {
 	dates := map[string]**time.Time{"asOf": &f.AsOf, "from": &f.From, "to": &f.To}
 	for name, dst := range dates {
 		if s := q.Get(name); s != "" {
-			t, err := time.Parse(scalar.DateLayout, s)
+			// The Date scalar's rule, as networkGraph's filter has it.
+			t, err := scalar.ParseDate(name, s)
 			if err != nil {
-				return f, fault.BadInput(name, "%s is a date like 2015-12-02", name)
+				return f, err
 			}
 			*dst = &t
 		}

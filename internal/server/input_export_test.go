@@ -5,10 +5,12 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"encoding/xml"
 	"io"
 	"slices"
 	"testing"
 
+	"kokeilu/ent/workspace"
 	"kokeilu/internal/testdb"
 )
 
@@ -33,6 +35,7 @@ func refusal(t *testing.T, body []byte) (code, param string) {
 // parameter, a query that does not decode, U+0000 and invalid UTF-8 are
 // 400 BAD_USER_INPUT naming the parameter (graph exports accepted asof=
 // silently and exported the whole graph); graph-filter errors name theirs.
+// A date outside the Date scalar's years is refused as in GraphQL.
 func TestExportParameters(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
 		a := newAPI(t, b, false)
@@ -47,6 +50,11 @@ func TestExportParameters(t *testing.T) {
 				{text + "=a%00b", text},
 				{text + "=a%FFb", text},
 				{text + "=%zz", ""},
+				// The Date scalar's years hold for export dates too (they
+				// answered 200 where GraphQL's where refused the date).
+				{date + "=1899-12-31", date},
+				{date + "=0000-01-01", date},
+				{date + "=2101-01-01", date},
 			} {
 				status, body := a.get("/export/" + route + "?" + c.query)
 				if status != 400 {
@@ -60,6 +68,8 @@ func TestExportParameters(t *testing.T) {
 		}
 		for _, c := range []struct{ query, param string }{
 			{"asOf=yesterday", "asOf"},
+			{"asOf=1899-12-31", "asOf"},
+			{"to=2101-01-01", "to"},
 			{"nodeTypes=PERSON", "nodeTypes"},
 			{"asOf=2020-01-01&from=2019-01-01", "asOf"},
 			{"maxNodes=0", "maxNodes"},
@@ -154,6 +164,52 @@ func TestExportCellsAreNeutralised(t *testing.T) {
 		for _, r := range rows {
 			if !slices.Contains(titles, r["title"].(string)) {
 				t.Errorf("pilots.json changed a title: %q", r["title"])
+			}
+		}
+	})
+}
+
+// TestExportsKeepStoredText: every stored text leaves every export as it
+// is. XML 1.0 cannot carry U+0001–U+001F but tab, line feed and carriage
+// return, so GraphML and GEXF wrote "Ctl\u0001X" as "Ctl\uFFFDX" while
+// pilots.json kept it; such characters are now refused at input, in all
+// text, and the ones XML can carry come out of every export unchanged.
+func TestExportsKeepStoredText(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		a := newAPI(t, b, false)
+		p := a.people()
+		a.newWorld(p, workspace.VisibilityPUBLIC)
+		const create = `mutation($t: String!) { createPilot(input: {title: $t, status: ACTIVE}) { id title } }`
+		for _, bad := range []string{"Ctl\u0001X", "Esc\u001b[31mX", "Form\u000cfeed", "Non\uffffchar"} {
+			res := a.post(create, map[string]any{"t": bad}, p.header("member")...)
+			if len(res.Errors) != 1 || res.Errors[0].code() != "BAD_USER_INPUT" {
+				t.Errorf("title %+q: %s %+v, want BAD_USER_INPUT", bad, res.Data, res.Errors)
+			}
+		}
+		const kept = "Tab\tand\nline"
+		if res := a.post(create, map[string]any{"t": kept}, p.header("member")...); len(res.Errors) > 0 {
+			t.Fatalf("title %+q: %+v", kept, res.Errors)
+		}
+		for _, route := range []string{"graph.graphml", "graph.gexf"} {
+			status, body := a.get("/export/" + route + "?nodeTypes=PILOT")
+			var titles []string
+			d := xml.NewDecoder(bytes.NewReader(body))
+			for {
+				tok, err := d.Token()
+				if err != nil {
+					break
+				}
+				switch e := tok.(type) {
+				case xml.StartElement:
+					for _, at := range e.Attr {
+						titles = append(titles, at.Value)
+					}
+				case xml.CharData:
+					titles = append(titles, string(e))
+				}
+			}
+			if status != 200 || !slices.Contains(titles, kept) {
+				t.Errorf("%s: %d, %+q not among its texts", route, status, kept)
 			}
 		}
 	})

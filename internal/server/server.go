@@ -44,6 +44,8 @@ import (
 	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/validator/core"
+	"github.com/vektah/gqlparser/v2/validator/rules"
 )
 
 // Options are the handler's settings.
@@ -137,7 +139,12 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 	} else {
 		use(extension.Introspection{})
 	}
-	gql.SetDisableSuggestion(true) // "Did you mean …" would map the schema for a prober
+	// "Did you mean …" would map the schema for a prober, introspection or
+	// not. gqlgen's switch swaps only the rules on output fields; the
+	// others (arguments, input fields, enum values, type names) are
+	// swapped here, and the error presenter strips any suggestion left.
+	gql.SetDisableSuggestion(true)
+	gql.SetValidationRulesFn(rulesWithoutSuggestions)
 	if opts.RegisteredQueries != nil {
 		use(registeredOnly{queries: opts.RegisteredQueries}) // before APQ reads the hash
 	}
@@ -687,4 +694,21 @@ type requestIDKey struct{}
 func RequestID(ctx context.Context) string {
 	id, _ := ctx.Value(requestIDKey{}).(string)
 	return id
+}
+
+// rulesWithoutSuggestions are gqlparser's default validation rules with
+// every rule that has a variant without suggestions swapped for it.
+func rulesWithoutSuggestions() *rules.Rules {
+	r := rules.NewDefaultRules()
+	for _, quiet := range []core.Rule{
+		rules.FieldsOnCorrectTypeRuleWithoutSuggestions,
+		rules.ScalarLeafsRuleWithoutSuggestions,
+		rules.KnownArgumentNamesRuleWithoutSuggestions,
+		rules.KnownTypeNamesRuleWithoutSuggestions,
+		rules.ValuesOfCorrectTypeRuleWithoutSuggestions,
+	} {
+		r.RemoveRule(strings.TrimSuffix(quiet.Name, "WithoutSuggestions"))
+		r.AddRule(quiet.Name, quiet.RuleFunc)
+	}
+	return r
 }

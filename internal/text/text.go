@@ -1,6 +1,7 @@
 // Package text is what Kokeilu accepts as text, in one place: valid UTF-8
 // without U+0000 (PostgreSQL refuses it, SQLite would store it, C-string
-// consumers cut at it) and without U+FFFD (what a lone surrogate becomes:
+// consumers cut at it), without the other control characters XML 1.0
+// cannot carry (the graph exports are XML) and without U+FFFD (what a lone surrogate becomes:
 // see Clean), in Unicode normalisation form C (so "ä" typed as a plus a
 // combining diaeresis is the same title, slug and search term as the
 // precomposed one), and lengths counted in characters, not bytes.
@@ -11,8 +12,6 @@ package text
 
 import (
 	"fmt"
-	"net/url"
-	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -39,7 +38,23 @@ func Clean(s string) (string, error) {
 	if strings.ContainsRune(s, utf8.RuneError) {
 		return "", fmt.Errorf("contains U+FFFD, the replacement character: a lone surrogate such as \\ud800 or bytes that are not UTF-8 were sent; send the text itself")
 	}
+	// XML 1.0 cannot carry the control characters U+0001–U+001F other than
+	// tab, line feed and carriage return, nor U+FFFE and U+FFFF: the GraphML
+	// and GEXF exports would have to alter them. Human text has no use for
+	// them (a pasted escape sequence, a form feed), so they are refused at
+	// input, the one rule of all text, rather than stored and then changed
+	// on the way out.
+	if i := strings.IndexFunc(s, notXML); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(s[i:])
+		return "", fmt.Errorf("contains the control character %U, which is not allowed (tab, line feed and carriage return are)", r)
+	}
 	return norm.NFC.String(s), nil
+}
+
+// notXML tells a character XML 1.0 cannot carry (U+0000 is refused
+// before).
+func notXML(r rune) bool {
+	return (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0xFFFE || r == 0xFFFF
 }
 
 // Len is the length of s in characters (code points), as every limit of
@@ -112,37 +127,4 @@ func Human(field, s string, required bool) (string, error) {
 		return "", BlankError(field)
 	}
 	return s, nil
-}
-
-// WebAddress checks an optional http(s) address (empty passes) and returns
-// it in its normal form; field is its GraphQL name. The one rule of every
-// address field: the ent schema validates each stored one with
-// WebAddressRule, whatever path writes it.
-func WebAddress(field, s string) (string, error) {
-	if strings.TrimSpace(s) == "" {
-		return "", nil
-	}
-	u, err := url.Parse(strings.TrimSpace(s))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
-		return "", fault.BadInput(field, "%s must be an http or https address", field)
-	}
-	if u.User != nil {
-		// A password in a shared address is disclosed to every reader; a
-		// user name alone is the same form (and a phishing trick).
-		return "", fault.BadInput(field, "%s must not carry a user name or password", field)
-	}
-	if strings.HasSuffix(u.Host, ":") {
-		return "", fault.BadInput(field, "%s has an empty port; leave out the colon or give a port from 1 to 65535", field)
-	}
-	if p := u.Port(); p != "" {
-		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
-			return "", fault.BadInput(field, "%s has port %s; a port is 1 to 65535", field, p)
-		}
-	}
-	return u.String(), nil
-}
-
-// WebAddressRule is WebAddress as an ent field validator.
-func WebAddressRule(field string) func(string) error {
-	return func(s string) error { _, err := WebAddress(field, s); return err }
 }
