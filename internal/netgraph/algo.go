@@ -2,6 +2,7 @@ package netgraph
 
 import (
 	"cmp"
+	"context"
 	"math"
 	"slices"
 
@@ -218,7 +219,11 @@ var DefaultBudget = Budget{BetweennessWork: 10_000_000, Nodes: 200_000}
 // on a disconnected graph it lives on the component with the largest
 // eigenvalue and every other node scores about 0, as in NetworkX);
 // PageRank is weighted, damping 0.85 (pageRank).
-func (v *View) centrality(metric Metric, budget Budget) ([]Score, error) {
+func (v *View) centrality(ctx context.Context, metric Metric, budget Budget) ([]Score, error) {
+	return run(ctx, func(stop *stopper) ([]Score, error) { return v.centralityStopping(stop, metric, budget) })
+}
+
+func (v *View) centralityStopping(stop *stopper, metric Metric, budget Budget) ([]Score, error) {
 	g := v.Graph
 	u := v.gonum()
 	n, m := len(g.Nodes), u.edges
@@ -232,19 +237,19 @@ func (v *View) centrality(metric Metric, budget Budget) ([]Score, error) {
 		if work := n * (n + m); work > budget.BetweennessWork { // Brandes: a BFS of V+E from every node
 			return nil, CostError("betweenness", work, budget.BetweennessWork)
 		}
-		for id, s := range network.Betweenness(u) {
+		for id, s := range network.Betweenness(stoppingGraph{u, stop}) {
 			score[id] = s / 2 // gonum counts each unordered pair twice in an undirected graph
 		}
 	case PageRank:
 		if n > budget.Nodes {
 			return nil, CostError("nodes", n, budget.Nodes)
 		}
-		score = pageRank(u, 0.85, 1e-10)
+		score = pageRank(u, 0.85, 1e-10, stop)
 	case Eigenvector:
 		if n > budget.Nodes {
 			return nil, CostError("nodes", n, budget.Nodes)
 		}
-		score = eigenvector(u)
+		score = eigenvector(u, stop)
 	default:
 		return nil, fault.BadInput("metric", "unknown metric %q", metric)
 	}
@@ -266,7 +271,7 @@ func (v *View) centrality(metric Metric, budget Budget) ([]Score, error) {
 // differed at the 9th digit) and runs until the L1 change is below tol, at
 // most 10,000 rounds; the same graph always gives the same bits. Scores by
 // position, summing to 1.
-func pageRank(u *gonumGraph, damp, tol float64) []float64 {
+func pageRank(u *gonumGraph, damp, tol float64, stop *stopper) []float64 {
 	n := len(u.nbr)
 	if n == 0 {
 		return nil
@@ -280,6 +285,7 @@ func pageRank(u *gonumGraph, damp, tol float64) []float64 {
 		x[i] = 1 / float64(n)
 	}
 	for range 10_000 {
+		stop.now()
 		dangling := 0.0
 		for i := range n {
 			if strength[i] == 0 {
@@ -311,7 +317,7 @@ func pageRank(u *gonumGraph, damp, tol float64) []float64 {
 // eigenvector runs power iteration on (A + I) — the shift keeps bipartite
 // graphs from oscillating without changing the eigenvectors — until the
 // change is below 1e-9 or 1,000 rounds; scores by position.
-func eigenvector(u *gonumGraph) []float64 {
+func eigenvector(u *gonumGraph, stop *stopper) []float64 {
 	n := len(u.nbr)
 	if n == 0 {
 		return nil
@@ -323,6 +329,7 @@ func eigenvector(u *gonumGraph) []float64 {
 	y := mat.NewVecDense(n, nil)
 	var diff mat.VecDense
 	for range 1000 {
+		stop.now()
 		for i := range n {
 			s := x.AtVec(i)
 			for k, j := range u.nbr[i] {
@@ -348,7 +355,11 @@ type Communities struct {
 
 // communities runs gonum's Louvain (community.Modularize, resolution 1,
 // fixed seed so answers repeat) and scores the result with community.Q.
-func (v *View) communities(budget Budget) (*Communities, error) {
+func (v *View) communities(ctx context.Context, budget Budget) (*Communities, error) {
+	return run(ctx, func(stop *stopper) (*Communities, error) { return v.communitiesStopping(stop, budget) })
+}
+
+func (v *View) communitiesStopping(stop *stopper, budget Budget) (*Communities, error) {
 	g := v.Graph
 	if len(g.Nodes) > budget.Nodes {
 		return nil, CostError("nodes", len(g.Nodes), budget.Nodes)
@@ -362,9 +373,10 @@ func (v *View) communities(budget Budget) (*Communities, error) {
 		}
 		return out, nil
 	}
-	reduced := community.Modularize(u, 1, rand.NewPCG(1, 1))
+	su := stoppingGraph{u, stop}
+	reduced := community.Modularize(su, 1, stoppingSource{rand.NewPCG(1, 1), stop})
 	groups := reduced.Communities()
-	out.Modularity = community.Q(u, groups, 1)
+	out.Modularity = community.Q(su, groups, 1)
 	out.Groups = v.groups(groups)
 	return out, nil
 }
