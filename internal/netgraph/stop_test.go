@@ -6,6 +6,10 @@ import (
 	"math/rand/v2"
 	"testing"
 	"time"
+
+	"kokeilu/internal/fault"
+
+	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
 // randomGraph has n nodes and m random edges (fixed seed).
@@ -66,5 +70,28 @@ func TestHeavyMetricsStopAtDeadline(t *testing.T) {
 	_, err := s.Communities(ctx, NewView(bridgeGraph()))
 	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > deadline+time.Second {
 		t.Errorf("waiting for the heavy slot: %v after %v", err, time.Since(start))
+	}
+}
+
+// TestCommunitiesPricedBySize (found by a hostile review): communities of
+// the whole 5,000-pilot graph (7,808 nodes, 172,440 ties) ran 16–47 s with
+// no work limit, where betweenness is refused up front. Property: a view
+// over DefaultBudget.CommunitiesWork is refused at once with
+// COST_LIMIT_EXCEEDED (measure "communities"), one within it is computed.
+func TestCommunitiesPricedBySize(t *testing.T) {
+	big := NewView(randomGraph(20_000, 200_000))
+	n, m := big.Size()
+	start := time.Now()
+	_, err := big.Communities(context.Background(), DefaultBudget)
+	var gqlErr *gqlerror.Error
+	if !errors.As(err, &gqlErr) || gqlErr.Extensions["code"] != fault.CostLimitExceeded || gqlErr.Extensions["measure"] != "communities" {
+		t.Fatalf("%d nodes, %d ties: err = %v, want COST_LIMIT_EXCEEDED on communities", n, m, err)
+	}
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("refused after %v, want at once", took)
+	}
+	small := NewView(randomGraph(2_000, 5_000))
+	if c, err := small.Communities(context.Background(), DefaultBudget); err != nil || len(c.Groups) == 0 {
+		t.Errorf("a small view: %v, %v", c, err)
 	}
 }
