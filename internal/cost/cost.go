@@ -145,6 +145,8 @@ type measurer struct {
 	refused  *gqlerror.Error // the first field with a list or filter over its bounds (lists.go, filters.go)
 	filters  int             // the size of the operation's filters so far (filters.go)
 	edges    int             // the edge subqueries of the operation's filters so far (filters.go)
+	areas    int             // the runs of area pilot lists so far (areas.go)
+	parent   string          // the connection whose nodes are being measured ("Query.regions")
 	graphs   map[string]bool // the graph views counted so far (sizes.go)
 	// graphNodes is Extension.GraphNodes; view is what one view counts,
 	// asked of it once (0: not yet).
@@ -171,13 +173,22 @@ func (mr *measurer) measure(set ast.SelectionSet, multiplier, depth int, est *Es
 			}
 			est.Depth = max(est.Depth, depth)
 			m := multiplier
+			parent := mr.parent
 			if paging.IsConnection(s.Definition) {
+				mr.areaRuns(s, multiplier, parent) // areas.go
 				m = saturatingMul(multiplier, pageSize(s, vars))
 				est.Nodes = saturatingAdd(est.Nodes, m)
+				if s.ObjectDefinition != nil {
+					mr.parent = s.ObjectDefinition.Name + "." + s.Name
+				}
 			} else {
 				m = mr.sized(s, multiplier, est) // sizes.go
+				if s.Name != "nodes" && s.Name != "edges" && s.Name != "node" {
+					mr.parent = ""
+				}
 			}
 			mr.measure(s.SelectionSet, m, depth+1, est)
+			mr.parent = parent
 		case *ast.InlineFragment:
 			mr.measure(s.SelectionSet, multiplier, depth, est)
 		case *ast.FragmentSpread:

@@ -57,3 +57,39 @@ func TestAreaCodesWeighAsEdges(t *testing.T) {
 		}
 	})
 }
+
+// TestAreaPilotListsPriced (found by a hostile review): Region.pilots and
+// WellbeingCounty.pilots run once per area, their filter again in each, and
+// the cost limit did not count it: the counties with pilots(first: 1,
+// where: {hasMunicipalitiesWith: {hasPilots: true}}) and four lists of
+// areas with their pilots ran to the 10 s timeout on 20,000 pilots.
+// Property: an operation's area lists count their runs (cost.MaxAreaRuns);
+// one list of regions with pilots, one with a has…With, and two lists
+// pass; the shapes that timed out are refused before they run.
+func TestAreaPilotListsPriced(t *testing.T) {
+	list := func(field, alias, args string) string {
+		return alias + `: ` + field + `(first: 100) { nodes { code pilots(first: 1` + args + `) { totalCount nodes { id } } } } `
+	}
+	testdb.Each(t, func(t *testing.T, be testdb.Backend) {
+		a := newAPI(t, be, true)
+		for name, q := range map[string]string{
+			"regions with pilots":           "{ " + list("regions", "a", "") + "}",
+			"regions with a has…With":       "{ " + list("regions", "a", `, where: {hasThemesWith: {slugNEQ: "x"}}`) + "}",
+			"regions and counties":          "{ " + list("regions", "a", "") + list("wellbeingCounties", "b", "") + "}",
+			"counties' counts with a chain": `{ wellbeingCounties(first: 100) { nodes { pilots(where: {hasMunicipalitiesWith: {hasPilots: true}}) { totalCount } } } }`,
+		} {
+			if res := a.post(q, nil); len(res.Errors) > 0 {
+				t.Errorf("%s: refused: %.300v", name, res.Errors)
+			}
+		}
+		for name, q := range map[string]string{
+			"counties with a chain of 2": "{ " + list("wellbeingCounties", "a", `, where: {hasMunicipalitiesWith: {hasPilots: true}}`) + "}",
+			"four lists":                 "{ " + list("regions", "a", "") + list("regions", "b", "") + list("wellbeingCounties", "c", "") + list("wellbeingCounties", "d", "") + "}",
+		} {
+			res := a.post(q, nil)
+			if len(res.Errors) == 0 || res.Errors[0].code() != "COST_LIMIT_EXCEEDED" {
+				t.Errorf("%s: want COST_LIMIT_EXCEEDED before it runs, got %.300v", name, res.Errors)
+			}
+		}
+	})
+}
