@@ -62,6 +62,19 @@ import (
 // the worst chain of 2 run one query each: 4.6 s on SQLite (pilotStats),
 // 1.3 s on PostgreSQL. Up to 10 siblings still pass: a filter panel of 8
 // has… conditions, or 8 aliases with one has…With each.
+//
+// Every where-input field that tests through edges counts, not only the
+// has… ones (FilterEdge reads them from the schema): the area codes were
+// weighed 0, so {hasMunicipalitiesWith: {hasPilotsWith: {regionCode}}}
+// passed as a chain of 2 (3.9 s in the county list at 5,000 pilots) and 20
+// aliases of a list of workspaces' notices by region ran to the timeout.
+// An area code counts its hops in a chain and weighs as measured (a
+// pilot's regionCode as its has…With spelling, 3). With them a dashboard
+// of pilotStats and pilots under one filter of a theme and a region weighs
+// 12 (0.17 s at 20,000 pilots), so MaxFilterEdges is 12: at 20,000 pilots
+// on SQLite the heaviest shapes it admits took at most 3.3 s (four aliases
+// of regions(first: 2) { pilots } with a chain of 2), two pilotStats with a
+// chain of 2 0.8 s, an or of 12 has…With 1.0 s.
 // TestFilterWorstCaseTime, KOKEILU_FILTER_PILOTS=20000 (chains of 2, `or`
 // of 10): worst 1.9 s on SQLite (region { pilots }); on PostgreSQL 2.3 s
 // for chains, but `or` of 10 empty has…With on pilotStats took 3.9 s, over
