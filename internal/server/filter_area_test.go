@@ -8,7 +8,7 @@ import (
 	"kokeilu/internal/testdb"
 )
 
-// TestAreaCodesWeighAsEdges (found by a hostile review): the area codes
+// TestFilterAreaCodesWeighAsEdges (found by a hostile review): the area codes
 // (regionCode, wellbeingCountyCode, subregionCode, municipalityCode and
 // their …In) are subqueries through edges, but the filter limits counted
 // only fields named has…: {hasMunicipalitiesWith: {hasPilotsWith:
@@ -19,7 +19,7 @@ import (
 // (0.20 s) was refused. Property: an area code counts its path's hops in a
 // chain and weighs as its path; the dashboard passes; the slow shapes are
 // refused before they run.
-func TestAreaCodesWeighAsEdges(t *testing.T) {
+func TestFilterAreaCodesWeighAsEdges(t *testing.T) {
 	aliases := func(n int, field string) string {
 		var b strings.Builder
 		for i := range n {
@@ -58,7 +58,7 @@ func TestAreaCodesWeighAsEdges(t *testing.T) {
 	})
 }
 
-// TestAreaPilotListsPriced (found by a hostile review): Region.pilots and
+// TestCostAreaPilotLists (found by a hostile review): Region.pilots and
 // WellbeingCounty.pilots run once per area, their filter again in each, and
 // the cost limit did not count it: the counties with pilots(first: 1,
 // where: {hasMunicipalitiesWith: {hasPilots: true}}) and four lists of
@@ -66,7 +66,7 @@ func TestAreaCodesWeighAsEdges(t *testing.T) {
 // Property: an operation's area lists count their runs (cost.MaxAreaRuns);
 // one list of regions with pilots, one with a has…With, and two lists
 // pass; the shapes that timed out are refused before they run.
-func TestAreaPilotListsPriced(t *testing.T) {
+func TestCostAreaPilotLists(t *testing.T) {
 	list := func(field, alias, args string) string {
 		return alias + `: ` + field + `(first: 100) { nodes { code pilots(first: 1` + args + `) { totalCount nodes { id } } } } `
 	}
