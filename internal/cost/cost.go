@@ -47,6 +47,9 @@ type Extension struct {
 	// Validated is gqlgen's cache of validated documents (optional): a
 	// document found there has passed the limits already.
 	Validated graphql.Cache[*ast.QueryDocument]
+	// Schema is the schema the operations run on: the filter limits read
+	// its where inputs (FilterEdge). Without it no edge test is known.
+	Schema *ast.Schema
 	// GraphNodes is the node count of the whole network graph now
 	// (netgraph.Service.Nodes), asked only of operations with a graph
 	// field; without it, or when it fails, a view counts GraphView.
@@ -79,7 +82,7 @@ func (e Extension) MutateOperationContext(ctx context.Context, oc *graphql.Opera
 	if oc.Operation == nil {
 		return nil
 	}
-	m := measurer{doc: oc.Doc, vars: oc.Variables, weights: e.Weights, visiting: map[string]bool{}}
+	m := measurer{doc: oc.Doc, vars: oc.Variables, weights: e.Weights, schema: e.Schema, visiting: map[string]bool{}}
 	if e.GraphNodes != nil {
 		m.graphNodes = func() (int, error) { return e.GraphNodes(ctx) }
 	}
@@ -134,6 +137,7 @@ func (mr *measurer) estimate(set ast.SelectionSet) Estimate {
 }
 
 type measurer struct {
+	schema   *ast.Schema
 	doc      *ast.QueryDocument
 	vars     map[string]any
 	weights  map[string]Weigher
@@ -141,6 +145,8 @@ type measurer struct {
 	refused  *gqlerror.Error // the first field with a list or filter over its bounds (lists.go, filters.go)
 	filters  int             // the size of the operation's filters so far (filters.go)
 	edges    int             // the edge subqueries of the operation's filters so far (filters.go)
+	areas    int             // the runs of area pilot lists so far (areas.go)
+	parent   string          // the connection whose nodes are being measured ("Query.regions")
 	graphs   map[string]bool // the graph views counted so far (sizes.go)
 	// graphNodes is Extension.GraphNodes; view is what one view counts,
 	// asked of it once (0: not yet).
@@ -157,7 +163,7 @@ func (mr *measurer) measure(set ast.SelectionSet, multiplier, depth int, est *Es
 			// Filters first: their walk stops at MaxFilterDepth, so the
 			// list walk never meets input nested deeper than that.
 			if mr.refused == nil {
-				mr.refused = checkFilters(s, mr.vars, &mr.filters, &mr.edges)
+				mr.refused = checkFilters(mr.schema, s, mr.vars, multiplier > 1, &mr.filters, &mr.edges)
 			}
 			if mr.refused == nil {
 				mr.refused = checkLists(s, mr.vars)
@@ -167,13 +173,22 @@ func (mr *measurer) measure(set ast.SelectionSet, multiplier, depth int, est *Es
 			}
 			est.Depth = max(est.Depth, depth)
 			m := multiplier
+			parent := mr.parent
 			if paging.IsConnection(s.Definition) {
+				mr.areaRuns(s, multiplier, parent) // areas.go
 				m = saturatingMul(multiplier, pageSize(s, vars))
 				est.Nodes = saturatingAdd(est.Nodes, m)
+				if s.ObjectDefinition != nil {
+					mr.parent = s.ObjectDefinition.Name + "." + s.Name
+				}
 			} else {
 				m = mr.sized(s, multiplier, est) // sizes.go
+				if s.Name != "nodes" && s.Name != "edges" && s.Name != "node" {
+					mr.parent = ""
+				}
 			}
 			mr.measure(s.SelectionSet, m, depth+1, est)
+			mr.parent = parent
 		case *ast.InlineFragment:
 			mr.measure(s.SelectionSet, multiplier, depth, est)
 		case *ast.FragmentSpread:

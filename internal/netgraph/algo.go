@@ -2,6 +2,7 @@ package netgraph
 
 import (
 	"cmp"
+	"context"
 	"math"
 	"slices"
 
@@ -204,12 +205,29 @@ type Budget struct {
 	BetweennessWork int
 	// Nodes is the most nodes for the other metrics and communities.
 	Nodes int
+	// CommunitiesWork is the most CommunitiesWork(nodes, ties) for
+	// communities (Louvain).
+	CommunitiesWork int
 }
+
+// CommunitiesWork is what Louvain's work is measured by on n nodes and m
+// ties (distinct pairs): every pass of its local moving visits each node
+// and its ties (and the passes grow with the graph).
+func CommunitiesWork(n, m int) int { return n + m }
+
+// Size is the view's nodes and ties (distinct pairs of neighbours, the
+// edges that the algorithms see).
+func (v *View) Size() (nodes, ties int) { return len(v.Nodes), v.gonum().edges }
 
 // DefaultBudget is the public API's. gonum's Betweenness did about 3·10⁶
 // units of work a second on the benchmark machine (808 nodes and 76,000
 // edges, 6.2·10⁷ units, took 19 s), so 10⁷ is a few seconds at most.
-var DefaultBudget = Budget{BetweennessWork: 10_000_000, Nodes: 200_000}
+// Louvain's time grows faster than its nodes and ties (TestCommunitiesWork,
+// views of the 5,000-pilot data set, SQLite, machine shared): 37,855 took
+// 0.85 s, 70,074 2.2 s, 85,696 (the projection) 4.0 s, 91,609 4.9 s, and
+// the whole graph, 7,808 nodes and 172,440 ties, 47 s; so over 100,000 it
+// is refused up front, and what passes still stops at the deadline.
+var DefaultBudget = Budget{BetweennessWork: 10_000_000, Nodes: 200_000, CommunitiesWork: 100_000}
 
 // centrality computes metric over the whole view: Degree counts distinct
 // neighbours; Betweenness is unnormalised over unweighted shortest paths,
@@ -218,7 +236,11 @@ var DefaultBudget = Budget{BetweennessWork: 10_000_000, Nodes: 200_000}
 // on a disconnected graph it lives on the component with the largest
 // eigenvalue and every other node scores about 0, as in NetworkX);
 // PageRank is weighted, damping 0.85 (pageRank).
-func (v *View) centrality(metric Metric, budget Budget) ([]Score, error) {
+func (v *View) centrality(ctx context.Context, metric Metric, budget Budget) ([]Score, error) {
+	return run(ctx, func(stop *stopper) ([]Score, error) { return v.centralityStopping(stop, metric, budget) })
+}
+
+func (v *View) centralityStopping(stop *stopper, metric Metric, budget Budget) ([]Score, error) {
 	g := v.Graph
 	u := v.gonum()
 	n, m := len(g.Nodes), u.edges
@@ -232,19 +254,19 @@ func (v *View) centrality(metric Metric, budget Budget) ([]Score, error) {
 		if work := n * (n + m); work > budget.BetweennessWork { // Brandes: a BFS of V+E from every node
 			return nil, CostError("betweenness", work, budget.BetweennessWork)
 		}
-		for id, s := range network.Betweenness(u) {
+		for id, s := range network.Betweenness(stoppingGraph{u, stop}) {
 			score[id] = s / 2 // gonum counts each unordered pair twice in an undirected graph
 		}
 	case PageRank:
 		if n > budget.Nodes {
 			return nil, CostError("nodes", n, budget.Nodes)
 		}
-		score = pageRank(u, 0.85, 1e-10)
+		score = pageRank(u, 0.85, 1e-10, stop)
 	case Eigenvector:
 		if n > budget.Nodes {
 			return nil, CostError("nodes", n, budget.Nodes)
 		}
-		score = eigenvector(u)
+		score = eigenvector(u, stop)
 	default:
 		return nil, fault.BadInput("metric", "unknown metric %q", metric)
 	}
@@ -266,7 +288,7 @@ func (v *View) centrality(metric Metric, budget Budget) ([]Score, error) {
 // differed at the 9th digit) and runs until the L1 change is below tol, at
 // most 10,000 rounds; the same graph always gives the same bits. Scores by
 // position, summing to 1.
-func pageRank(u *gonumGraph, damp, tol float64) []float64 {
+func pageRank(u *gonumGraph, damp, tol float64, stop *stopper) []float64 {
 	n := len(u.nbr)
 	if n == 0 {
 		return nil
@@ -280,6 +302,7 @@ func pageRank(u *gonumGraph, damp, tol float64) []float64 {
 		x[i] = 1 / float64(n)
 	}
 	for range 10_000 {
+		stop.now()
 		dangling := 0.0
 		for i := range n {
 			if strength[i] == 0 {
@@ -311,7 +334,7 @@ func pageRank(u *gonumGraph, damp, tol float64) []float64 {
 // eigenvector runs power iteration on (A + I) — the shift keeps bipartite
 // graphs from oscillating without changing the eigenvectors — until the
 // change is below 1e-9 or 1,000 rounds; scores by position.
-func eigenvector(u *gonumGraph) []float64 {
+func eigenvector(u *gonumGraph, stop *stopper) []float64 {
 	n := len(u.nbr)
 	if n == 0 {
 		return nil
@@ -323,6 +346,7 @@ func eigenvector(u *gonumGraph) []float64 {
 	y := mat.NewVecDense(n, nil)
 	var diff mat.VecDense
 	for range 1000 {
+		stop.now()
 		for i := range n {
 			s := x.AtVec(i)
 			for k, j := range u.nbr[i] {
@@ -348,12 +372,19 @@ type Communities struct {
 
 // communities runs gonum's Louvain (community.Modularize, resolution 1,
 // fixed seed so answers repeat) and scores the result with community.Q.
-func (v *View) communities(budget Budget) (*Communities, error) {
+func (v *View) communities(ctx context.Context, budget Budget) (*Communities, error) {
+	return run(ctx, func(stop *stopper) (*Communities, error) { return v.communitiesStopping(stop, budget) })
+}
+
+func (v *View) communitiesStopping(stop *stopper, budget Budget) (*Communities, error) {
 	g := v.Graph
 	if len(g.Nodes) > budget.Nodes {
 		return nil, CostError("nodes", len(g.Nodes), budget.Nodes)
 	}
 	u := v.gonum()
+	if work := CommunitiesWork(len(g.Nodes), u.edges); budget.CommunitiesWork > 0 && work > budget.CommunitiesWork {
+		return nil, CostError("communities", work, budget.CommunitiesWork)
+	}
 	out := &Communities{}
 	if u.edges == 0 {
 		// Louvain needs edges; every node is then its own community.
@@ -362,9 +393,10 @@ func (v *View) communities(budget Budget) (*Communities, error) {
 		}
 		return out, nil
 	}
-	reduced := community.Modularize(u, 1, rand.NewPCG(1, 1))
+	su := stoppingGraph{u, stop}
+	reduced := community.Modularize(su, 1, stoppingSource{rand.NewPCG(1, 1), stop})
 	groups := reduced.Communities()
-	out.Modularity = community.Q(u, groups, 1)
+	out.Modularity = community.Q(su, groups, 1)
 	out.Groups = v.groups(groups)
 	return out, nil
 }

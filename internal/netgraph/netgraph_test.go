@@ -1,6 +1,7 @@
 package netgraph
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -160,21 +161,21 @@ func scoreOf(scores []Score) map[int]float64 {
 
 func TestDegreeAndBetweenness(t *testing.T) {
 	star := NewView(starGraph())
-	deg, _ := star.Centrality(Degree, DefaultBudget)
+	deg, _ := star.Centrality(context.Background(), Degree, DefaultBudget)
 	if deg[0].Node.ID != 1 || deg[0].Score != 4 || scoreOf(deg)[3] != 1 {
 		t.Fatalf("star degree = %v", scoreOf(deg))
 	}
-	bt, _ := star.Centrality(Betweenness, DefaultBudget)
+	bt, _ := star.Centrality(context.Background(), Betweenness, DefaultBudget)
 	// The centre lies on all C(4,2) = 6 leaf-to-leaf paths.
 	if s := scoreOf(bt); s[1] != 6 || s[2] != 0 {
 		t.Fatalf("star betweenness = %v", s)
 	}
-	bt, _ = NewView(pathGraph()).Centrality(Betweenness, DefaultBudget)
+	bt, _ = NewView(pathGraph()).Centrality(context.Background(), Betweenness, DefaultBudget)
 	// In 1-2-3-4-5, node 3 is between {1,2}×{4,5}: 4 pairs; node 2 between 1 and {3,4,5}.
 	if s := scoreOf(bt); s[3] != 4 || s[2] != 3 || s[1] != 0 {
 		t.Fatalf("path betweenness = %v", s)
 	}
-	bt, _ = NewView(bridgeGraph()).Centrality(Betweenness, DefaultBudget)
+	bt, _ = NewView(bridgeGraph()).Centrality(context.Background(), Betweenness, DefaultBudget)
 	// Bridge ends: each is between its 3 clique mates and the 4 across (12), plus
 	// its mates and the far bridge end... = 3×4 = 12 pairs through 4 for the far side.
 	if s := scoreOf(bt); s[4] != 12 || s[5] != 12 || s[1] != 0 {
@@ -185,7 +186,7 @@ func TestDegreeAndBetweenness(t *testing.T) {
 func TestEigenvectorAndPageRank(t *testing.T) {
 	star := NewView(starGraph())
 	for _, m := range []Metric{Eigenvector, PageRank} {
-		sc, err := star.Centrality(m, DefaultBudget)
+		sc, err := star.Centrality(context.Background(), m, DefaultBudget)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -195,14 +196,14 @@ func TestEigenvectorAndPageRank(t *testing.T) {
 		}
 	}
 	// Star's principal eigenvector: centre 1/√2, leaves 1/(2√2).
-	sc, _ := star.Centrality(Eigenvector, DefaultBudget)
+	sc, _ := star.Centrality(context.Background(), Eigenvector, DefaultBudget)
 	if s := scoreOf(sc); math.Abs(s[1]-1/math.Sqrt2) > 1e-6 || math.Abs(s[2]-1/(2*math.Sqrt2)) > 1e-6 {
 		t.Fatalf("eigenvector = %v", s)
 	}
 }
 
 func TestCommunitiesOfTwoCliques(t *testing.T) {
-	c, err := NewView(bridgeGraph()).Communities(DefaultBudget)
+	c, err := NewView(bridgeGraph()).Communities(context.Background(), DefaultBudget)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -338,11 +339,11 @@ func TestPageRankDeterministic(t *testing.T) {
 		}
 		return b.Build() // 291..300 have no ties
 	}
-	first, err := NewView(build()).Centrality(PageRank, DefaultBudget)
+	first, err := NewView(build()).Centrality(context.Background(), PageRank, DefaultBudget)
 	if err != nil {
 		t.Fatal(err)
 	}
-	second, _ := NewView(build()).Centrality(PageRank, DefaultBudget)
+	second, _ := NewView(build()).Centrality(context.Background(), PageRank, DefaultBudget)
 	sum := 0.0
 	for i := range first {
 		if first[i].Node.ID != second[i].Node.ID || math.Float64bits(first[i].Score) != math.Float64bits(second[i].Score) {
@@ -356,7 +357,7 @@ func TestPageRankDeterministic(t *testing.T) {
 }
 
 func TestBudget(t *testing.T) {
-	_, err := NewView(bridgeGraph()).Centrality(Betweenness, Budget{BetweennessWork: 10, Nodes: 10})
+	_, err := NewView(bridgeGraph()).Centrality(context.Background(), Betweenness, Budget{BetweennessWork: 10, Nodes: 10})
 	if err == nil || err.Error() == "" {
 		t.Fatal("want COST_LIMIT_EXCEEDED")
 	}

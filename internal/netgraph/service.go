@@ -37,9 +37,10 @@ type Service struct {
 	MaxViews int
 
 	// heavy admits one whole-graph computation (betweenness, PageRank,
-	// eigenvector, communities) at a time per instance: gonum's algorithms
-	// cannot be cancelled, so a query with many aliased metrics must queue
-	// (and time out) rather than start them all at once.
+	// eigenvector, communities) at a time per instance, so a query with
+	// many aliased metrics queues (and times out) rather than start them
+	// all at once. A computation stops at its request's deadline
+	// (stop.go), and a request waits for the slot no longer than its own.
 	heavy chan struct{}
 
 	group   singleflight.Group
@@ -186,24 +187,27 @@ func (s *Service) baseGraph(ctx context.Context, version string) (*Graph, error)
 // Centrality ranks the view's nodes by metric, computed once per view.
 func (s *Service) Centrality(ctx context.Context, v *View, metric Metric) ([]Score, error) {
 	if metric == Degree || v.cached(metric) {
-		return v.Centrality(metric, s.Budget)
+		return v.Centrality(ctx, metric, s.Budget)
 	}
 	release, err := s.admit(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer release()
-	return v.Centrality(metric, s.Budget)
+	return v.Centrality(ctx, metric, s.Budget)
 }
 
 // Communities partitions the view by modularity, computed once per view.
 func (s *Service) Communities(ctx context.Context, v *View) (*Communities, error) {
+	if c := v.cachedCommunities(); c != nil {
+		return c, nil
+	}
 	release, err := s.admit(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer release()
-	return v.Communities(s.Budget)
+	return v.Communities(ctx, s.Budget)
 }
 
 // admit waits for the heavy slot, or for ctx to end.
@@ -223,17 +227,29 @@ func (v *View) cached(metric Metric) bool {
 	return ok
 }
 
-// Centrality ranks the nodes by metric, computed once and then cached.
-func (v *View) Centrality(metric Metric, budget Budget) ([]Score, error) {
+func (v *View) cachedCommunities() *Communities {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if got, ok := v.scores[metric]; ok {
+	return v.comm
+}
+
+// Centrality ranks the nodes by metric, computed once and then cached. The
+// computation stops when ctx ends (ctx's error): it runs outside the
+// view's lock, so a request asking the view for something else (degree, a
+// cached metric) never waits for it.
+func (v *View) Centrality(ctx context.Context, metric Metric, budget Budget) ([]Score, error) {
+	v.mu.Lock()
+	got, ok := v.scores[metric]
+	v.mu.Unlock()
+	if ok {
 		return got, nil
 	}
-	got, err := v.centrality(metric, budget)
+	got, err := v.centrality(ctx, metric, budget)
 	if err != nil {
 		return nil, err
 	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
 	if v.scores == nil {
 		v.scores = map[Metric][]Score{}
 	}
@@ -241,17 +257,18 @@ func (v *View) Centrality(metric Metric, budget Budget) ([]Score, error) {
 	return got, nil
 }
 
-// Communities partitions the view by modularity, computed once.
-func (v *View) Communities(budget Budget) (*Communities, error) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if v.comm != nil {
-		return v.comm, nil
+// Communities partitions the view by modularity, computed once and then
+// cached; it stops when ctx ends, as Centrality.
+func (v *View) Communities(ctx context.Context, budget Budget) (*Communities, error) {
+	if c := v.cachedCommunities(); c != nil {
+		return c, nil
 	}
-	c, err := v.communities(budget)
+	c, err := v.communities(ctx, budget)
 	if err != nil {
 		return nil, err
 	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
 	v.comm = c
 	return c, nil
 }

@@ -348,31 +348,35 @@ func siblings(s *ast.Schema, typ string, n int) map[string]any {
 	return map[string]any{"and": list}
 }
 
-// filterEdgeCount is the weight of the edge subqueries of a where input as
-// internal/cost bounds them, counted here on their own: every field named
-// has… (has…With, a list of filters being one subquery, and has…), each
-// 1 + the has… around it; and how deep they nest (cost.MaxFilterChain).
-func filterEdgeCount(v any) (n, chain int) {
-	var walk func(v any, depth int)
-	walk = func(v any, depth int) {
+// filterEdgeCount is the weight of the edge tests of a where input of type
+// typ as internal/cost bounds them, counted here on their own: every edge
+// test (cost.FilterEdge: has…With, a list of filters being one subquery,
+// has…, the area codes), each its weight + the has…With around it; and how
+// deep they chain, with their own hops (cost.MaxFilterChain).
+func filterEdgeCount(s *ast.Schema, typ string, v any) (n, chain int) {
+	var walk func(def *ast.Definition, v any, depth int)
+	walk = func(def *ast.Definition, v any, depth int) {
 		switch v := v.(type) {
 		case []any:
 			for _, e := range v {
-				walk(e, depth)
+				walk(def, e, depth)
 			}
 		case map[string]any:
 			for k, e := range v {
-				inner := depth
-				if strings.HasPrefix(k, "has") {
-					n += 1 + depth
-					inner++
-					chain = max(chain, inner)
+				f := def.Fields.ForName(k)
+				inner := s.Types[f.Type.Name()]
+				edge := cost.FilterEdge(def, f) // which fields are edge tests: TestFilterEdgesMatchSQL
+				if edge.Hops == 0 {
+					walk(inner, e, depth)
+					continue
 				}
-				walk(e, inner)
+				n += edge.Weight + depth
+				chain = max(chain, depth+edge.Hops)
+				walk(inner, e, depth+1)
 			}
 		}
 	}
-	walk(v, 0)
+	walk(s.Types[typ], v, 0)
 	return n, chain
 }
 
@@ -422,7 +426,7 @@ func TestFilterProperty(t *testing.T) {
 			w := g.tree(rt, c.typ, depth, "where")
 			inline := rapid.Bool().Draw(rt, "inline")
 			size, d := filterSize(w)
-			edges, chain := filterEdgeCount(w)
+			edges, chain := filterEdgeCount(s, c.typ, w)
 			edges *= cost.FilterRuns("Query", c.name)
 			res := sendFilter(a, s, f, w, inline)
 			for _, e := range res.Errors {

@@ -55,7 +55,8 @@ func TestFilterWorkBoundedPerOperation(t *testing.T) {
 // now weighs 1 + the has…With around it, at most cost.MaxFilterEdges
 // together, and they nest at most cost.MaxFilterChain deep (chains of 3
 // and 4, within the weight, ran to the 10 s timeout on 20,000 pilots).
-// Siblings up to 10 pass; a chain of 2 does, one of 3 does not.
+// Siblings up to 12 pass (cost.MaxFilterEdges); a chain of 2 does, one of
+// 3 does not.
 func TestFilterEdgesWeighByDepth(t *testing.T) {
 	var aliases strings.Builder
 	for i := range 8 {
@@ -85,6 +86,9 @@ func TestFilterEdgesWeighByDepth(t *testing.T) {
 			// pilotStats runs its filter twice: its tests weigh double.
 			"pilotStats with 5 has… side by side": `{ pilotStats(groupBy: [REGION], where: {hasThemes: true, hasNetworks: true, hasOrganizations: true, hasWorkspace: false, hasCreatedBy: false}) { total } }`,
 			"pilotStats with one chain of 2":      `{ pilotStats(groupBy: [REGION], where: {hasMunicipalitiesWith: {hasRegion: true}}) { total } }`,
+			"pilotStats with an or of 6 has…":     `{ pilotStats(groupBy: [REGION], where: {or: [{hasThemes: true}, {hasNetworks: true}, {hasOrganizations: true}, {hasWorkspace: true}, {hasCreatedBy: true}, {hasMunicipalities: true}]}) { total } }`,
+			"pilotStats, 2 aliases of a chain of 2": `{ a: pilotStats(groupBy: [REGION], where: {hasMunicipalitiesWith: {hasRegion: true}}) { total }
+				b: pilotStats(groupBy: [THEME], where: {hasMunicipalitiesWith: {hasRegion: true}}) { total } }`,
 		} {
 			if res := a.post(q, nil); len(res.Errors) > 0 {
 				t.Errorf("%s: %.300v", name, res.Errors)
@@ -94,11 +98,12 @@ func TestFilterEdgesWeighByDepth(t *testing.T) {
 			"a chain of 3":                    chain(3, "", "{}"),
 			"a has… test inside two has…With": chain(2, "", "{hasWorkspace: true}"),
 			"a chain of 4":                    chain(4, "", "{}"),
-			"a chain of 2 and 8 more tests":   chain(2, "hasThemes: true, hasNetworks: true, hasOrganizations: true, hasWorkspace: true, hasCreatedBy: true, hasMunicipalities: true, hasThemesWith: {}, hasNetworksWith: {},", "{}"),
-			"9 aliases and a 2-level chain":   "{ " + aliases.String() + ` b: pilots(where: {hasThemesWith: {hasPilotsWith: {}}}) { totalCount } }`,
-			"pilotStats with an or of 6 has…": `{ pilotStats(groupBy: [REGION], where: {or: [{hasThemes: true}, {hasNetworks: true}, {hasOrganizations: true}, {hasWorkspace: true}, {hasCreatedBy: true}, {hasMunicipalities: true}]}) { total } }`,
-			"pilotStats, 2 aliases of a chain of 2": `{ a: pilotStats(groupBy: [REGION], where: {hasMunicipalitiesWith: {hasRegion: true}}) { total }
-				b: pilotStats(groupBy: [THEME], where: {hasMunicipalitiesWith: {hasRegion: true}}) { total } }`,
+			"a chain of 2 and 10 more tests":  chain(2, "hasThemes: true, hasNetworks: true, hasOrganizations: true, hasWorkspace: true, hasCreatedBy: true, hasMunicipalities: true, hasThemesWith: {}, hasNetworksWith: {}, hasOrganizationsWith: {}, hasMunicipalitiesWith: {},", "{}"),
+			"10 aliases and a 2-level chain":  "{ " + aliases.String() + ` c: pilots(where: {hasThemesWith: {slugNEQ: "c"}}) { totalCount } d: pilots(where: {hasThemesWith: {slugNEQ: "d"}}) { totalCount } b: pilots(where: {hasThemesWith: {hasPilotsWith: {}}}) { totalCount } }`,
+			"pilotStats with an or of 7 has…": `{ pilotStats(groupBy: [REGION], where: {or: [{hasThemes: true}, {hasNetworks: true}, {hasOrganizations: true}, {hasWorkspace: true}, {hasCreatedBy: true}, {hasMunicipalities: true}, {hasLeadMunicipality: true}]}) { total } }`,
+			"pilotStats, 3 aliases of a chain of 2": `{ a: pilotStats(groupBy: [REGION], where: {hasMunicipalitiesWith: {hasRegion: true}}) { total }
+				b: pilotStats(groupBy: [THEME], where: {hasMunicipalitiesWith: {hasRegion: true}}) { total }
+				c: pilotStats(groupBy: [STATUS], where: {hasMunicipalitiesWith: {hasRegion: true}}) { total } }`,
 		} {
 			res := a.post(q, nil)
 			if len(res.Errors) == 0 || res.Errors[0].code() != "BAD_USER_INPUT" || res.Errors[0].Extensions["field"] != "where" {

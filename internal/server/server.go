@@ -99,7 +99,8 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 	}
 	streams := newStreams()
 	streams.perAddr = newAddressCap(opts.SocketsPerAddress)
-	gql := handler.New(graph.NewSchema(db.Client, opts.Accounts, opts.Board, db.Search))
+	es := graph.NewSchema(db.Client, opts.Accounts, opts.Board, db.Search)
+	gql := handler.New(es)
 	// SSE before POST: POST would take the SSE request (gqlgen PR#3153).
 	sse := sseTransport{SSE: transport.SSE{KeepAlivePingInterval: 15 * time.Second}, auth: opts.Accounts.WithToken, writeLimit: streamWriteLimit}
 	gql.AddTransport(sse)
@@ -154,7 +155,7 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 	use(fieldRules{})
 	use(analytics.Memo{})
 	// After APQ (the query text is known) and paging (pages are bounded).
-	use(cost.Extension{Limits: cost.Default, Validated: validated, Weights: CostWeights, GraphNodes: netgraph.For(db.Client).Nodes})
+	use(cost.Extension{Limits: cost.Default, Validated: validated, Weights: CostWeights, Schema: es.Schema(), GraphNodes: netgraph.For(db.Client).Nodes})
 	use(streamsOnly{})
 	use(requestLog{})
 	use(cacheableQueries{})
