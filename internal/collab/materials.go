@@ -97,8 +97,19 @@ func UpdateMaterial(ctx context.Context, c *ent.Client, id int, in model.UpdateM
 	if err != nil {
 		return nil, err
 	}
-	return c.Material.UpdateOneID(id).SetNillableTitle(f.title).SetNillableDescription(f.description).
+	m, err := c.Material.UpdateOneID(id).SetNillableTitle(f.title).SetNillableDescription(f.description).
 		SetNillableURL(f.url).SetNillableLanguage(f.language).SetNillableKind(f.kind).Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// current was read before the row was locked: a concurrent update may
+	// have changed the kind or the address since (PostgreSQL, READ
+	// COMMITTED). The row as written, read under the write's lock, is
+	// judged again; the refusal rolls the mutation back.
+	if _, err := (materialFields{}).check(m); err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 // RemoveMaterial deletes a material (its author, ADMIN or OWNER).

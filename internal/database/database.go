@@ -111,12 +111,15 @@ func OpenWith(ctx context.Context, dsn string, settings Settings, wrap ...Option
 		drv = w(drv)
 	}
 	db := &DB{Client: ent.NewClient(ent.Driver(drv)), Driver: drv, Dialect: dialectName, SQL: sqlDB, DSN: dsn, Search: search.New(dialectName)}
-	db.Client.Use(integrity.WebAddresses) // before the others see the values
+	// Values in their one stored form before the others see them.
+	db.Client.Use(integrity.WebAddresses, storedTimes)
+	if dialectName == dialect.Postgres {
+		// Before the hooks that read the row: the tree lock, then the row
+		// (lockRow), so every lock is taken in that order.
+		db.Client.Use(lockTrees, lockRow)
+	}
 	db.Client.Use(revision.Hook())
 	db.Client.Use(analytics.Hook(revision.IsDeferred))
-	if dialectName == dialect.Postgres {
-		db.Client.Use(lockTrees)
-	}
 	if err := db.startUp(ctx, plain); err != nil {
 		db.Close()
 		return nil, err

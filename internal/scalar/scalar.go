@@ -116,9 +116,11 @@ func ParseDate(field, s string) (time.Time, error) {
 	return inRange(field, t, s)
 }
 
-// MarshalTime writes a time as RFC 3339 (gqlgen's Time).
+// MarshalTime writes a time as RFC 3339 (gqlgen's Time), in UTC: times
+// are stored in UTC (database.StoredTime), and a driver that hands them
+// back in the process's local zone writes them the same.
 func MarshalTime(t time.Time) graphql.ContextMarshaler {
-	return asContext(graphql.MarshalTime(t))
+	return asContext(graphql.MarshalTime(t.UTC()))
 }
 
 // UnmarshalTime reads an RFC 3339 time (year MinYear–MaxYear); gqlgen's own returns an error
