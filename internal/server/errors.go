@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/jackc/pgx/v5/pgconn"
 	"log/slog"
 	"regexp"
 	"strconv"
@@ -99,6 +100,11 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 	case ent.IsConstraintError(err):
 		e.Message = "conflicts with existing data"
 		setCode(e, fault.Conflict)
+	case concurrentChange(err):
+		// PostgreSQL broke a deadlock between two writers, or a serializable
+		// transaction met a concurrent one, by rolling this one back.
+		e.Message = "a concurrent change met this one, which was rolled back and not written; retry"
+		setCode(e, fault.Conflict)
 	case errors.Is(err, privacy.Deny):
 		e.Message = "forbidden"
 		setCode(e, fault.Forbidden)
@@ -178,4 +184,12 @@ func (responseErrors) InterceptResponse(ctx context.Context, next graphql.Respon
 		x.keepStatus = resp.Errors[0].Extensions["code"] == fault.PersistedQueryNotFound
 	}
 	return resp
+}
+
+// concurrentChange tells whether PostgreSQL rolled the statement's
+// transaction back for a concurrent one: a deadlock (40P01) or a
+// serialization failure (40001).
+func concurrentChange(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && (pg.Code == "40P01" || pg.Code == "40001")
 }
