@@ -100,6 +100,11 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 	case ent.IsConstraintError(err):
 		e.Message = "conflicts with existing data"
 		setCode(e, fault.Conflict)
+	case abortedTx(err):
+		// A failure of an earlier field aborted the mutation's transaction
+		// on PostgreSQL; mutationTx leaves this out beside that failure.
+		e.Message = notRun
+		setCode(e, fault.Conflict)
 	case concurrentChange(err):
 		// PostgreSQL broke a deadlock between two writers, or a serializable
 		// transaction met a concurrent one, by rolling this one back.
@@ -192,4 +197,15 @@ func (responseErrors) InterceptResponse(ctx context.Context, next graphql.Respon
 func concurrentChange(err error) bool {
 	var pg *pgconn.PgError
 	return errors.As(err, &pg) && (pg.Code == "40P01" || pg.Code == "40001")
+}
+
+// notRun answers a mutation field that did not run because an earlier
+// field failed: the operation's transaction was rolled back.
+const notRun = "not run: an earlier field of this mutation failed, so the whole mutation was rolled back and nothing of it was written"
+
+// abortedTx tells whether PostgreSQL refused a statement because an
+// earlier one failed in the same transaction (25P02).
+func abortedTx(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && pg.Code == "25P02"
 }

@@ -427,6 +427,11 @@ func (t mutationTx) InterceptResponse(ctx context.Context, next graphql.Response
 	if ended || rsp == nil { // the stream ended
 		return nil
 	}
+	// The fields PostgreSQL did not run after a failure say nothing that
+	// failure does not (SQLite runs them, and the rollback undoes them).
+	if kept := slices.DeleteFunc(slices.Clone(rsp.Errors), func(e *gqlerror.Error) bool { return e.Message == notRun }); len(kept) > 0 {
+		rsp.Errors = kept
+	}
 	for i, e := range rsp.Errors {
 		if _, coded := e.Extensions["code"]; !coded && len(e.Path) == 0 {
 			if errors.Is(ctx.Err(), context.Canceled) {
