@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
@@ -73,11 +75,42 @@ func (d *sqliteDriver) route(query string) *entsql.Driver {
 }
 
 func (d *sqliteDriver) Exec(ctx context.Context, query string, args, v any) error {
-	return d.route(query).Exec(ctx, query, args, v)
+	return d.route(query).Exec(ctx, query, storedArgs(args), v)
 }
 
 func (d *sqliteDriver) Query(ctx context.Context, query string, args, v any) error {
-	return d.route(query).Query(ctx, wholeCount(query), args, v)
+	return d.route(query).Query(ctx, wholeCount(query), storedArgs(args), v)
+}
+
+// storedArgs gives every time among a statement's arguments as stored
+// (StoredTime). SQLite compares times as the text the driver writes,
+// offset and nanoseconds included, so a filter's 12:00+02:00, or the
+// server's local time.Now() of "open surveys" and "live sessions", missed
+// or wrongly matched the stored 10:00 UTC; PostgreSQL compares instants.
+func storedArgs(args any) any {
+	list, ok := args.([]any)
+	if !ok {
+		return args
+	}
+	return storedList(list)
+}
+
+func storedList(list []any) []any {
+	var out []any
+	for i, a := range list {
+		t, ok := a.(time.Time)
+		if !ok || StoredTime(t) == t {
+			continue
+		}
+		if out == nil {
+			out = slices.Clone(list)
+		}
+		out[i] = StoredTime(t)
+	}
+	if out == nil {
+		return list
+	}
+	return out
 }
 
 // wholeCount turns ent's count of a whole table, SELECT COUNT(`t`.`id`)
@@ -101,17 +134,45 @@ func wholeCount(query string) string {
 
 // ExecContext and QueryContext serve ent's raw SQL (sql/execquery feature).
 func (d *sqliteDriver) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return d.route(query).ExecContext(ctx, query, args...)
+	return d.route(query).ExecContext(ctx, query, storedList(args)...)
 }
 
 func (d *sqliteDriver) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return d.route(query).QueryContext(ctx, query, args...)
+	return d.route(query).QueryContext(ctx, query, storedList(args)...)
 }
 
-func (d *sqliteDriver) Tx(ctx context.Context) (dialect.Tx, error) { return d.writer.Tx(ctx) }
+func (d *sqliteDriver) Tx(ctx context.Context) (dialect.Tx, error) {
+	tx, err := d.writer.Tx(ctx)
+	return sqliteTx{tx}, err
+}
 
 func (d *sqliteDriver) BeginTx(ctx context.Context, opts *entsql.TxOptions) (dialect.Tx, error) {
-	return d.writer.BeginTx(ctx, opts)
+	tx, err := d.writer.BeginTx(ctx, opts)
+	return sqliteTx{tx}, err
+}
+
+// sqliteTx gives a transaction's statements their times as stored too
+// (storedArgs).
+type sqliteTx struct{ dialect.Tx }
+
+func (t sqliteTx) Exec(ctx context.Context, query string, args, v any) error {
+	return t.Tx.Exec(ctx, query, storedArgs(args), v)
+}
+
+func (t sqliteTx) Query(ctx context.Context, query string, args, v any) error {
+	return t.Tx.Query(ctx, query, storedArgs(args), v)
+}
+
+func (t sqliteTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return t.Tx.(interface {
+		ExecContext(context.Context, string, ...any) (sql.Result, error)
+	}).ExecContext(ctx, query, storedList(args)...)
+}
+
+func (t sqliteTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return t.Tx.(interface {
+		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+	}).QueryContext(ctx, query, storedList(args)...)
 }
 
 func (d *sqliteDriver) Dialect() string { return dialect.SQLite }

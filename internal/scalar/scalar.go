@@ -123,7 +123,7 @@ func MarshalTime(t time.Time) graphql.ContextMarshaler {
 	return asContext(graphql.MarshalTime(t.UTC()))
 }
 
-// UnmarshalTime reads an RFC 3339 time (year MinYear–MaxYear); gqlgen's own returns an error
+// UnmarshalTime reads an RFC 3339 time (year MinYear–MaxYear in UTC); gqlgen's own returns an error
 // without a code, which would be INTERNAL.
 func UnmarshalTime(ctx context.Context, v any) (time.Time, error) {
 	s, ok := v.(string)
@@ -134,7 +134,9 @@ func UnmarshalTime(ctx context.Context, v any) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, fault.BadInput(field(ctx), `%s is not a time like "2026-11-30T12:00:00Z"`, quote(s))
 	}
-	return inRange(field(ctx), t, s)
+	// In UTC, as it is stored and written back: 1900-01-01T01:00+02:00 is
+	// 1899-12-31T23:00Z, outside the years.
+	return inRange(field(ctx), t.UTC(), s)
 }
 
 // MarshalString writes a string as gqlgen does.
