@@ -100,14 +100,16 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 	case ent.IsConstraintError(err):
 		e.Message = "conflicts with existing data"
 		setCode(e, fault.Conflict)
-	case abortedTx(err):
+	case sqlState(err) == "25P02":
 		// A failure of an earlier field aborted the mutation's transaction
-		// on PostgreSQL; mutationTx leaves this out beside that failure.
+		// on PostgreSQL (25P02); mutationTx leaves this out beside that
+		// failure.
 		e.Message = notRun
 		setCode(e, fault.Conflict)
-	case concurrentChange(err):
-		// PostgreSQL broke a deadlock between two writers, or a serializable
-		// transaction met a concurrent one, by rolling this one back.
+	case sqlState(err) == "40P01" || sqlState(err) == "40001":
+		// PostgreSQL broke a deadlock between two writers (40P01), or a
+		// serializable transaction met a concurrent one (40001), by rolling
+		// this one back.
 		e.Message = "a concurrent change met this one, which was rolled back and not written; retry"
 		setCode(e, fault.Conflict)
 	case errors.Is(err, privacy.Deny):
@@ -191,21 +193,15 @@ func (responseErrors) InterceptResponse(ctx context.Context, next graphql.Respon
 	return resp
 }
 
-// concurrentChange tells whether PostgreSQL rolled the statement's
-// transaction back for a concurrent one: a deadlock (40P01) or a
-// serialization failure (40001).
-func concurrentChange(err error) bool {
-	var pg *pgconn.PgError
-	return errors.As(err, &pg) && (pg.Code == "40P01" || pg.Code == "40001")
-}
-
 // notRun answers a mutation field that did not run because an earlier
 // field failed: the operation's transaction was rolled back.
 const notRun = "not run: an earlier field of this mutation failed, so the whole mutation was rolled back and nothing of it was written"
 
-// abortedTx tells whether PostgreSQL refused a statement because an
-// earlier one failed in the same transaction (25P02).
-func abortedTx(err error) bool {
+// sqlState is the SQLSTATE of a PostgreSQL error in err's chain, or "".
+func sqlState(err error) string {
 	var pg *pgconn.PgError
-	return errors.As(err, &pg) && pg.Code == "25P02"
+	if errors.As(err, &pg) {
+		return pg.Code
+	}
+	return ""
 }
