@@ -2,6 +2,8 @@ package cost
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"kokeilu/internal/input"
@@ -261,7 +263,10 @@ func filterEdges(schema *ast.Schema, def *ast.Definition, v any, limit int) edge
 			if def == nil {
 				return
 			}
-			for k, e := range v {
+			// In name order, so that the field an error names is the
+			// same every time (a map's order is random).
+			for _, k := range slices.Sorted(maps.Keys(v)) {
+				e := v[k]
 				if w.weight > limit || e == nil {
 					continue
 				}
