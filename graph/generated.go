@@ -10808,7 +10808,7 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 
 func (ec *executionContext) _Adoption_id(ctx context.Context, field graphql.CollectedField, obj *ent.Adoption) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Adoption", obj.ID, ec.marshalNID2int, true)
+		return (*idAt)(&obj.ID)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -10912,7 +10912,7 @@ func (ec *executionContext) fieldContext_Adoption_adoptedOn(_ context.Context, f
 
 func (ec *executionContext) _Adoption_note(ctx context.Context, field graphql.CollectedField, obj *ent.Adoption) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Adoption", obj.Note, ec.marshalOString2string, true)
+		return (*stringAt)(&obj.Note)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -10938,7 +10938,7 @@ func (ec *executionContext) fieldContext_Adoption_note(_ context.Context, field 
 
 func (ec *executionContext) _Adoption_sourceURL(ctx context.Context, field graphql.CollectedField, obj *ent.Adoption) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Adoption", obj.SourceURL, ec.marshalOString2string, true)
+		return (*stringAt)(&obj.SourceURL)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -11156,7 +11156,7 @@ func (ec *executionContext) fieldContext_AdoptionConnection_pageInfo(_ context.C
 
 func (ec *executionContext) _AdoptionConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.AdoptionConnection) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "AdoptionConnection", obj.TotalCount, ec.marshalNInt2int, true)
+		return (*intAt)(&obj.TotalCount)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -11272,7 +11272,7 @@ func (ec *executionContext) fieldContext_AdoptionEdge_cursor(_ context.Context, 
 
 func (ec *executionContext) _AuthPayload_token(ctx context.Context, field graphql.CollectedField, obj *model.AuthPayload) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "AuthPayload", obj.Token, ec.marshalNString2string, true)
+		return (*stringAt)(&obj.Token)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -11356,7 +11356,7 @@ func (ec *executionContext) fieldContext_AuthPayload_expiresAt(_ context.Context
 
 func (ec *executionContext) _Centrality_metric(ctx context.Context, field graphql.CollectedField, obj *model.Centrality) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Centrality", obj.Metric, ec.marshalNCentralityMetric2kokeiluᚋgraphᚋmodelᚐCentralityMetric, true)
+		return &obj.Metric
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -11382,7 +11382,7 @@ func (ec *executionContext) fieldContext_Centrality_metric(_ context.Context, fi
 
 func (ec *executionContext) _Centrality_nodeCount(ctx context.Context, field graphql.CollectedField, obj *model.Centrality) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Centrality", obj.NodeCount, ec.marshalNInt2int, true)
+		return (*intAt)(&obj.NodeCount)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -11408,7 +11408,7 @@ func (ec *executionContext) fieldContext_Centrality_nodeCount(_ context.Context,
 
 func (ec *executionContext) _Centrality_components(ctx context.Context, field graphql.CollectedField, obj *model.Centrality) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Centrality", obj.Components, ec.marshalNInt2int, true)
+		return (*intAt)(&obj.Components)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -11524,7 +11524,7 @@ func (ec *executionContext) fieldContext_CentralityScore_score(_ context.Context
 
 func (ec *executionContext) _CentralityScore_rank(ctx context.Context, field graphql.CollectedField, obj *model.CentralityScore) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "CentralityScore", obj.Rank, ec.marshalNInt2int, true)
+		return (*intAt)(&obj.Rank)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -11550,7 +11550,7 @@ func (ec *executionContext) fieldContext_CentralityScore_rank(_ context.Context,
 
 func (ec *executionContext) _Discussion_id(ctx context.Context, field graphql.CollectedField, obj *ent.Discussion) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Discussion", obj.ID, ec.marshalNID2int, true)
+		return (*idAt)(&obj.ID)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -11628,7 +11628,7 @@ func (ec *executionContext) fieldContext_Discussion_updatedAt(_ context.Context,
 
 func (ec *executionContext) _Discussion_title(ctx context.Context, field graphql.CollectedField, obj *ent.Discussion) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Discussion", obj.Title, ec.marshalNString2string, true)
+		return (*stringAt)(&obj.Title)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -11654,7 +11654,7 @@ func (ec *executionContext) fieldContext_Discussion_title(_ context.Context, fie
 
 func (ec *executionContext) _Discussion_locked(ctx context.Context, field graphql.CollectedField, obj *ent.Discussion) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Discussion", obj.Locked, ec.marshalNBoolean2bool, true)
+		return (*boolAt)(&obj.Locked)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -11680,7 +11680,7 @@ func (ec *executionContext) fieldContext_Discussion_locked(_ context.Context, fi
 
 func (ec *executionContext) _Discussion_pinned(ctx context.Context, field graphql.CollectedField, obj *ent.Discussion) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Discussion", obj.Pinned, ec.marshalNBoolean2bool, true)
+		return (*boolAt)(&obj.Pinned)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -11706,7 +11706,7 @@ func (ec *executionContext) fieldContext_Discussion_pinned(_ context.Context, fi
 
 func (ec *executionContext) _Discussion_postCount(ctx context.Context, field graphql.CollectedField, obj *ent.Discussion) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Discussion", obj.PostCount, ec.marshalNInt2int, true)
+		return (*intAt)(&obj.PostCount)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -11962,7 +11962,7 @@ func (ec *executionContext) fieldContext_DiscussionConnection_pageInfo(_ context
 
 func (ec *executionContext) _DiscussionConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.DiscussionConnection) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "DiscussionConnection", obj.TotalCount, ec.marshalNInt2int, true)
+		return (*intAt)(&obj.TotalCount)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -12078,7 +12078,7 @@ func (ec *executionContext) fieldContext_DiscussionEdge_cursor(_ context.Context
 
 func (ec *executionContext) _GraphAttribute_key(ctx context.Context, field graphql.CollectedField, obj *model.GraphAttribute) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "GraphAttribute", obj.Key, ec.marshalNString2string, true)
+		return (*stringAt)(&obj.Key)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -12104,7 +12104,7 @@ func (ec *executionContext) fieldContext_GraphAttribute_key(_ context.Context, f
 
 func (ec *executionContext) _GraphAttribute_value(ctx context.Context, field graphql.CollectedField, obj *model.GraphAttribute) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "GraphAttribute", obj.Value, ec.marshalNString2string, true)
+		return (*stringAt)(&obj.Value)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -12188,7 +12188,7 @@ func (ec *executionContext) fieldContext_GraphCommunities_communities(_ context.
 
 func (ec *executionContext) _GraphCommunity_size(ctx context.Context, field graphql.CollectedField, obj *model.GraphCommunity) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "GraphCommunity", obj.Size, ec.marshalNInt2int, true)
+		return (*intAt)(&obj.Size)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -12246,7 +12246,7 @@ func (ec *executionContext) fieldContext_GraphCommunity_members(_ context.Contex
 
 func (ec *executionContext) _GraphComponent_size(ctx context.Context, field graphql.CollectedField, obj *model.GraphComponent) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "GraphComponent", obj.Size, ec.marshalNInt2int, true)
+		return (*intAt)(&obj.Size)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -12304,7 +12304,7 @@ func (ec *executionContext) fieldContext_GraphComponent_members(_ context.Contex
 
 func (ec *executionContext) _GraphEdge_id(ctx context.Context, field graphql.CollectedField, obj *model.GraphEdge) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "GraphEdge", obj.ID, ec.marshalNString2string, true)
+		return (*stringAt)(&obj.ID)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -12330,7 +12330,7 @@ func (ec *executionContext) fieldContext_GraphEdge_id(_ context.Context, field g
 
 func (ec *executionContext) _GraphEdge_source(ctx context.Context, field graphql.CollectedField, obj *model.GraphEdge) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "GraphEdge", obj.Source, ec.marshalNID2int, true)
+		return (*idAt)(&obj.Source)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -12356,7 +12356,7 @@ func (ec *executionContext) fieldContext_GraphEdge_source(_ context.Context, fie
 
 func (ec *executionContext) _GraphEdge_target(ctx context.Context, field graphql.CollectedField, obj *model.GraphEdge) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "GraphEdge", obj.Target, ec.marshalNID2int, true)
+		return (*idAt)(&obj.Target)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -12382,7 +12382,7 @@ func (ec *executionContext) fieldContext_GraphEdge_target(_ context.Context, fie
 
 func (ec *executionContext) _GraphEdge_kind(ctx context.Context, field graphql.CollectedField, obj *model.GraphEdge) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "GraphEdge", obj.Kind, ec.marshalNGraphEdgeKind2kokeiluᚋgraphᚋmodelᚐGraphEdgeKind, true)
+		return &obj.Kind
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -12486,7 +12486,7 @@ func (ec *executionContext) fieldContext_GraphEdge_validTo(_ context.Context, fi
 
 func (ec *executionContext) _GraphNode_id(ctx context.Context, field graphql.CollectedField, obj *model.GraphNode) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "GraphNode", obj.ID, ec.marshalNID2int, true)
+		return (*idAt)(&obj.ID)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -12512,7 +12512,7 @@ func (ec *executionContext) fieldContext_GraphNode_id(_ context.Context, field g
 
 func (ec *executionContext) _GraphNode_type(ctx context.Context, field graphql.CollectedField, obj *model.GraphNode) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "GraphNode", obj.Type, ec.marshalNGraphNodeType2kokeiluᚋgraphᚋmodelᚐGraphNodeType, true)
+		return &obj.Type
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -12538,7 +12538,7 @@ func (ec *executionContext) fieldContext_GraphNode_type(_ context.Context, field
 
 func (ec *executionContext) _GraphNode_label(ctx context.Context, field graphql.CollectedField, obj *model.GraphNode) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "GraphNode", obj.Label, ec.marshalNString2string, true)
+		return (*stringAt)(&obj.Label)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -12686,7 +12686,7 @@ func (ec *executionContext) fieldContext_GraphPath_length(_ context.Context, fie
 
 func (ec *executionContext) _Link_id(ctx context.Context, field graphql.CollectedField, obj *ent.Link) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Link", obj.ID, ec.marshalNID2int, true)
+		return (*idAt)(&obj.ID)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -12764,7 +12764,7 @@ func (ec *executionContext) fieldContext_Link_updatedAt(_ context.Context, field
 
 func (ec *executionContext) _Link_kind(ctx context.Context, field graphql.CollectedField, obj *ent.Link) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Link", obj.Kind, ec.marshalNLinkKind2kokeiluᚋentᚋlinkᚐKind, true)
+		return &obj.Kind
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -12868,7 +12868,7 @@ func (ec *executionContext) fieldContext_Link_validTo(_ context.Context, field g
 
 func (ec *executionContext) _Link_description(ctx context.Context, field graphql.CollectedField, obj *ent.Link) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Link", obj.Description, ec.marshalOString2string, true)
+		return (*stringAt)(&obj.Description)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -12894,7 +12894,7 @@ func (ec *executionContext) fieldContext_Link_description(_ context.Context, fie
 
 func (ec *executionContext) _Link_sourceURL(ctx context.Context, field graphql.CollectedField, obj *ent.Link) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Link", obj.SourceURL, ec.marshalOString2string, true)
+		return (*stringAt)(&obj.SourceURL)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -13080,7 +13080,7 @@ func (ec *executionContext) fieldContext_LinkConnection_pageInfo(_ context.Conte
 
 func (ec *executionContext) _LinkConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.LinkConnection) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "LinkConnection", obj.TotalCount, ec.marshalNInt2int, true)
+		return (*intAt)(&obj.TotalCount)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -13196,7 +13196,7 @@ func (ec *executionContext) fieldContext_LinkEdge_cursor(_ context.Context, fiel
 
 func (ec *executionContext) _Material_id(ctx context.Context, field graphql.CollectedField, obj *ent.Material) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Material", obj.ID, ec.marshalNID2int, true)
+		return (*idAt)(&obj.ID)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -13274,7 +13274,7 @@ func (ec *executionContext) fieldContext_Material_updatedAt(_ context.Context, f
 
 func (ec *executionContext) _Material_title(ctx context.Context, field graphql.CollectedField, obj *ent.Material) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Material", obj.Title, ec.marshalNString2string, true)
+		return (*stringAt)(&obj.Title)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -13300,7 +13300,7 @@ func (ec *executionContext) fieldContext_Material_title(_ context.Context, field
 
 func (ec *executionContext) _Material_description(ctx context.Context, field graphql.CollectedField, obj *ent.Material) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Material", obj.Description, ec.marshalOString2string, true)
+		return (*stringAt)(&obj.Description)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -13326,7 +13326,7 @@ func (ec *executionContext) fieldContext_Material_description(_ context.Context,
 
 func (ec *executionContext) _Material_kind(ctx context.Context, field graphql.CollectedField, obj *ent.Material) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Material", obj.Kind, ec.marshalNMaterialKind2kokeiluᚋentᚋmaterialᚐKind, true)
+		return &obj.Kind
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -13352,7 +13352,7 @@ func (ec *executionContext) fieldContext_Material_kind(_ context.Context, field 
 
 func (ec *executionContext) _Material_url(ctx context.Context, field graphql.CollectedField, obj *ent.Material) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Material", obj.URL, ec.marshalOString2string, true)
+		return (*stringAt)(&obj.URL)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -13378,7 +13378,7 @@ func (ec *executionContext) fieldContext_Material_url(_ context.Context, field g
 
 func (ec *executionContext) _Material_language(ctx context.Context, field graphql.CollectedField, obj *ent.Material) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Material", obj.Language, ec.marshalOString2string, true)
+		return (*stringAt)(&obj.Language)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -13532,7 +13532,7 @@ func (ec *executionContext) fieldContext_MaterialConnection_pageInfo(_ context.C
 
 func (ec *executionContext) _MaterialConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.MaterialConnection) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "MaterialConnection", obj.TotalCount, ec.marshalNInt2int, true)
+		return (*intAt)(&obj.TotalCount)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -13648,7 +13648,7 @@ func (ec *executionContext) fieldContext_MaterialEdge_cursor(_ context.Context, 
 
 func (ec *executionContext) _Membership_id(ctx context.Context, field graphql.CollectedField, obj *ent.Membership) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Membership", obj.ID, ec.marshalNID2int, true)
+		return (*idAt)(&obj.ID)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -13674,7 +13674,7 @@ func (ec *executionContext) fieldContext_Membership_id(_ context.Context, field 
 
 func (ec *executionContext) _Membership_role(ctx context.Context, field graphql.CollectedField, obj *ent.Membership) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Membership", obj.Role, ec.marshalNMembershipRole2kokeiluᚋentᚋmembershipᚐRole, true)
+		return &obj.Role
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -13854,7 +13854,7 @@ func (ec *executionContext) fieldContext_MembershipConnection_pageInfo(_ context
 
 func (ec *executionContext) _MembershipConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.MembershipConnection) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "MembershipConnection", obj.TotalCount, ec.marshalNInt2int, true)
+		return (*intAt)(&obj.TotalCount)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -13970,7 +13970,7 @@ func (ec *executionContext) fieldContext_MembershipEdge_cursor(_ context.Context
 
 func (ec *executionContext) _Municipality_id(ctx context.Context, field graphql.CollectedField, obj *ent.Municipality) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Municipality", obj.ID, ec.marshalNID2int, true)
+		return (*idAt)(&obj.ID)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -13996,7 +13996,7 @@ func (ec *executionContext) fieldContext_Municipality_id(_ context.Context, fiel
 
 func (ec *executionContext) _Municipality_nameFi(ctx context.Context, field graphql.CollectedField, obj *ent.Municipality) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Municipality", obj.NameFi, ec.marshalNString2string, true)
+		return (*stringAt)(&obj.NameFi)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -14022,7 +14022,7 @@ func (ec *executionContext) fieldContext_Municipality_nameFi(_ context.Context, 
 
 func (ec *executionContext) _Municipality_nameSv(ctx context.Context, field graphql.CollectedField, obj *ent.Municipality) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Municipality", obj.NameSv, ec.marshalOString2string, true)
+		return (*stringAt)(&obj.NameSv)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -14048,7 +14048,7 @@ func (ec *executionContext) fieldContext_Municipality_nameSv(_ context.Context, 
 
 func (ec *executionContext) _Municipality_nameEn(ctx context.Context, field graphql.CollectedField, obj *ent.Municipality) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Municipality", obj.NameEn, ec.marshalOString2string, true)
+		return (*stringAt)(&obj.NameEn)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -14074,7 +14074,7 @@ func (ec *executionContext) fieldContext_Municipality_nameEn(_ context.Context, 
 
 func (ec *executionContext) _Municipality_code(ctx context.Context, field graphql.CollectedField, obj *ent.Municipality) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Municipality", obj.Code, ec.marshalNString2string, true)
+		return (*stringAt)(&obj.Code)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -14100,7 +14100,7 @@ func (ec *executionContext) fieldContext_Municipality_code(_ context.Context, fi
 
 func (ec *executionContext) _Municipality_subregionCode(ctx context.Context, field graphql.CollectedField, obj *ent.Municipality) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Municipality", obj.SubregionCode, ec.marshalOString2string, true)
+		return (*stringAt)(&obj.SubregionCode)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -14126,7 +14126,7 @@ func (ec *executionContext) fieldContext_Municipality_subregionCode(_ context.Co
 
 func (ec *executionContext) _Municipality_subregionNameFi(ctx context.Context, field graphql.CollectedField, obj *ent.Municipality) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Municipality", obj.SubregionNameFi, ec.marshalOString2string, true)
+		return (*stringAt)(&obj.SubregionNameFi)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -14152,7 +14152,7 @@ func (ec *executionContext) fieldContext_Municipality_subregionNameFi(_ context.
 
 func (ec *executionContext) _Municipality_subregionNameSv(ctx context.Context, field graphql.CollectedField, obj *ent.Municipality) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Municipality", obj.SubregionNameSv, ec.marshalOString2string, true)
+		return (*stringAt)(&obj.SubregionNameSv)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -14178,7 +14178,7 @@ func (ec *executionContext) fieldContext_Municipality_subregionNameSv(_ context.
 
 func (ec *executionContext) _Municipality_languageStatus(ctx context.Context, field graphql.CollectedField, obj *ent.Municipality) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Municipality", obj.LanguageStatus, ec.marshalOLanguageStatus2kokeiluᚋentᚋmunicipalityᚐLanguageStatus, true)
+		return &obj.LanguageStatus
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -14204,7 +14204,7 @@ func (ec *executionContext) fieldContext_Municipality_languageStatus(_ context.C
 
 func (ec *executionContext) _Municipality_municipalityGroup(ctx context.Context, field graphql.CollectedField, obj *ent.Municipality) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Municipality", obj.MunicipalityGroup, ec.marshalOMunicipalityGroup2kokeiluᚋentᚋmunicipalityᚐMunicipalityGroup, true)
+		return &obj.MunicipalityGroup
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -14230,7 +14230,7 @@ func (ec *executionContext) fieldContext_Municipality_municipalityGroup(_ contex
 
 func (ec *executionContext) _Municipality_population(ctx context.Context, field graphql.CollectedField, obj *ent.Municipality) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Municipality", obj.Population, ec.marshalOInt2int, true)
+		return (*intAt)(&obj.Population)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -14256,7 +14256,7 @@ func (ec *executionContext) fieldContext_Municipality_population(_ context.Conte
 
 func (ec *executionContext) _Municipality_populationYear(ctx context.Context, field graphql.CollectedField, obj *ent.Municipality) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Municipality", obj.PopulationYear, ec.marshalOInt2int, true)
+		return (*intAt)(&obj.PopulationYear)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -14746,7 +14746,7 @@ func (ec *executionContext) fieldContext_MunicipalityConnection_pageInfo(_ conte
 
 func (ec *executionContext) _MunicipalityConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.MunicipalityConnection) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "MunicipalityConnection", obj.TotalCount, ec.marshalNInt2int, true)
+		return (*intAt)(&obj.TotalCount)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -16396,7 +16396,7 @@ func (ec *executionContext) fieldContext_Mutation_recordAdoption(ctx context.Con
 
 func (ec *executionContext) _Network_id(ctx context.Context, field graphql.CollectedField, obj *ent.Network) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Network", obj.ID, ec.marshalNID2int, true)
+		return (*idAt)(&obj.ID)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -16474,7 +16474,7 @@ func (ec *executionContext) fieldContext_Network_updatedAt(_ context.Context, fi
 
 func (ec *executionContext) _Network_slug(ctx context.Context, field graphql.CollectedField, obj *ent.Network) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Network", obj.Slug, ec.marshalNString2string, true)
+		return (*stringAt)(&obj.Slug)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -16500,7 +16500,7 @@ func (ec *executionContext) fieldContext_Network_slug(_ context.Context, field g
 
 func (ec *executionContext) _Network_name(ctx context.Context, field graphql.CollectedField, obj *ent.Network) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Network", obj.Name, ec.marshalNString2string, true)
+		return (*stringAt)(&obj.Name)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -16526,7 +16526,7 @@ func (ec *executionContext) fieldContext_Network_name(_ context.Context, field g
 
 func (ec *executionContext) _Network_description(ctx context.Context, field graphql.CollectedField, obj *ent.Network) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Network", obj.Description, ec.marshalOString2string, true)
+		return (*stringAt)(&obj.Description)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -16552,7 +16552,7 @@ func (ec *executionContext) fieldContext_Network_description(_ context.Context, 
 
 func (ec *executionContext) _Network_kind(ctx context.Context, field graphql.CollectedField, obj *ent.Network) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Network", obj.Kind, ec.marshalNNetworkKind2kokeiluᚋentᚋnetworkᚐKind, true)
+		return &obj.Kind
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -16630,7 +16630,7 @@ func (ec *executionContext) fieldContext_Network_endsOn(_ context.Context, field
 
 func (ec *executionContext) _Network_website(ctx context.Context, field graphql.CollectedField, obj *ent.Network) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Network", obj.Website, ec.marshalOString2string, true)
+		return (*stringAt)(&obj.Website)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -17004,7 +17004,7 @@ func (ec *executionContext) fieldContext_NetworkConnection_pageInfo(_ context.Co
 
 func (ec *executionContext) _NetworkConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.NetworkConnection) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "NetworkConnection", obj.TotalCount, ec.marshalNInt2int, true)
+		return (*intAt)(&obj.TotalCount)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -17184,7 +17184,7 @@ func (ec *executionContext) fieldContext_NetworkGraph_edges(_ context.Context, f
 
 func (ec *executionContext) _NetworkGraph_totalNodes(ctx context.Context, field graphql.CollectedField, obj *model.NetworkGraph) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "NetworkGraph", obj.TotalNodes, ec.marshalNInt2int, true)
+		return (*intAt)(&obj.TotalNodes)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -17210,7 +17210,7 @@ func (ec *executionContext) fieldContext_NetworkGraph_totalNodes(_ context.Conte
 
 func (ec *executionContext) _NetworkGraph_truncated(ctx context.Context, field graphql.CollectedField, obj *model.NetworkGraph) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "NetworkGraph", obj.Truncated, ec.marshalNBoolean2bool, true)
+		return (*boolAt)(&obj.Truncated)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -17236,7 +17236,7 @@ func (ec *executionContext) fieldContext_NetworkGraph_truncated(_ context.Contex
 
 func (ec *executionContext) _Notice_id(ctx context.Context, field graphql.CollectedField, obj *ent.Notice) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Notice", obj.ID, ec.marshalNID2int, true)
+		return (*idAt)(&obj.ID)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -17262,7 +17262,7 @@ func (ec *executionContext) fieldContext_Notice_id(_ context.Context, field grap
 
 func (ec *executionContext) _Notice_title(ctx context.Context, field graphql.CollectedField, obj *ent.Notice) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Notice", obj.Title, ec.marshalNString2string, true)
+		return (*stringAt)(&obj.Title)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -17288,7 +17288,7 @@ func (ec *executionContext) fieldContext_Notice_title(_ context.Context, field g
 
 func (ec *executionContext) _Notice_body(ctx context.Context, field graphql.CollectedField, obj *ent.Notice) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Notice", obj.Body, ec.marshalOString2string, true)
+		return (*stringAt)(&obj.Body)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -17314,7 +17314,7 @@ func (ec *executionContext) fieldContext_Notice_body(_ context.Context, field gr
 
 func (ec *executionContext) _Notice_kind(ctx context.Context, field graphql.CollectedField, obj *ent.Notice) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Notice", obj.Kind, ec.marshalNNoticeKind2kokeiluᚋentᚋnoticeᚐKind, true)
+		return &obj.Kind
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -17366,7 +17366,7 @@ func (ec *executionContext) fieldContext_Notice_eventOn(_ context.Context, field
 
 func (ec *executionContext) _Notice_url(ctx context.Context, field graphql.CollectedField, obj *ent.Notice) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Notice", obj.URL, ec.marshalOString2string, true)
+		return (*stringAt)(&obj.URL)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -17614,7 +17614,7 @@ func (ec *executionContext) fieldContext_NoticeConnection_pageInfo(_ context.Con
 
 func (ec *executionContext) _NoticeConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.NoticeConnection) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "NoticeConnection", obj.TotalCount, ec.marshalNInt2int, true)
+		return (*intAt)(&obj.TotalCount)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -17730,7 +17730,7 @@ func (ec *executionContext) fieldContext_NoticeEdge_cursor(_ context.Context, fi
 
 func (ec *executionContext) _OperatingModel_id(ctx context.Context, field graphql.CollectedField, obj *ent.OperatingModel) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "OperatingModel", obj.ID, ec.marshalNID2int, true)
+		return (*idAt)(&obj.ID)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -17808,7 +17808,7 @@ func (ec *executionContext) fieldContext_OperatingModel_updatedAt(_ context.Cont
 
 func (ec *executionContext) _OperatingModel_slug(ctx context.Context, field graphql.CollectedField, obj *ent.OperatingModel) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "OperatingModel", obj.Slug, ec.marshalNString2string, true)
+		return (*stringAt)(&obj.Slug)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -17834,7 +17834,7 @@ func (ec *executionContext) fieldContext_OperatingModel_slug(_ context.Context, 
 
 func (ec *executionContext) _OperatingModel_name(ctx context.Context, field graphql.CollectedField, obj *ent.OperatingModel) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "OperatingModel", obj.Name, ec.marshalNString2string, true)
+		return (*stringAt)(&obj.Name)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -17860,7 +17860,7 @@ func (ec *executionContext) fieldContext_OperatingModel_name(_ context.Context, 
 
 func (ec *executionContext) _OperatingModel_summary(ctx context.Context, field graphql.CollectedField, obj *ent.OperatingModel) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "OperatingModel", obj.Summary, ec.marshalOString2string, true)
+		return (*stringAt)(&obj.Summary)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -17886,7 +17886,7 @@ func (ec *executionContext) fieldContext_OperatingModel_summary(_ context.Contex
 
 func (ec *executionContext) _OperatingModel_coreIdea(ctx context.Context, field graphql.CollectedField, obj *ent.OperatingModel) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "OperatingModel", obj.CoreIdea, ec.marshalOString2string, true)
+		return (*stringAt)(&obj.CoreIdea)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -17912,7 +17912,7 @@ func (ec *executionContext) fieldContext_OperatingModel_coreIdea(_ context.Conte
 
 func (ec *executionContext) _OperatingModel_conditions(ctx context.Context, field graphql.CollectedField, obj *ent.OperatingModel) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "OperatingModel", obj.Conditions, ec.marshalOString2string, true)
+		return (*stringAt)(&obj.Conditions)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -17938,7 +17938,7 @@ func (ec *executionContext) fieldContext_OperatingModel_conditions(_ context.Con
 
 func (ec *executionContext) _OperatingModel_operatingEnvironment(ctx context.Context, field graphql.CollectedField, obj *ent.OperatingModel) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "OperatingModel", obj.OperatingEnvironment, ec.marshalOString2string, true)
+		return (*stringAt)(&obj.OperatingEnvironment)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -17964,7 +17964,7 @@ func (ec *executionContext) fieldContext_OperatingModel_operatingEnvironment(_ c
 
 func (ec *executionContext) _OperatingModel_funder(ctx context.Context, field graphql.CollectedField, obj *ent.OperatingModel) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "OperatingModel", obj.Funder, ec.marshalOString2string, true)
+		return (*stringAt)(&obj.Funder)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -17990,7 +17990,7 @@ func (ec *executionContext) fieldContext_OperatingModel_funder(_ context.Context
 
 func (ec *executionContext) _OperatingModel_sourceURL(ctx context.Context, field graphql.CollectedField, obj *ent.OperatingModel) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "OperatingModel", obj.SourceURL, ec.marshalOString2string, true)
+		return (*stringAt)(&obj.SourceURL)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -18372,7 +18372,7 @@ func (ec *executionContext) fieldContext_OperatingModelConnection_pageInfo(_ con
 
 func (ec *executionContext) _OperatingModelConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.OperatingModelConnection) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "OperatingModelConnection", obj.TotalCount, ec.marshalNInt2int, true)
+		return (*intAt)(&obj.TotalCount)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -18488,7 +18488,7 @@ func (ec *executionContext) fieldContext_OperatingModelEdge_cursor(_ context.Con
 
 func (ec *executionContext) _Organization_id(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Organization", obj.ID, ec.marshalNID2int, true)
+		return (*idAt)(&obj.ID)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -18566,7 +18566,7 @@ func (ec *executionContext) fieldContext_Organization_updatedAt(_ context.Contex
 
 func (ec *executionContext) _Organization_name(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Organization", obj.Name, ec.marshalNString2string, true)
+		return (*stringAt)(&obj.Name)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -18592,7 +18592,7 @@ func (ec *executionContext) fieldContext_Organization_name(_ context.Context, fi
 
 func (ec *executionContext) _Organization_slug(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Organization", obj.Slug, ec.marshalNString2string, true)
+		return (*stringAt)(&obj.Slug)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -18618,7 +18618,7 @@ func (ec *executionContext) fieldContext_Organization_slug(_ context.Context, fi
 
 func (ec *executionContext) _Organization_kind(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Organization", obj.Kind, ec.marshalNOrganizationKind2kokeiluᚋentᚋorganizationᚐKind, true)
+		return &obj.Kind
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -18644,7 +18644,7 @@ func (ec *executionContext) fieldContext_Organization_kind(_ context.Context, fi
 
 func (ec *executionContext) _Organization_description(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Organization", obj.Description, ec.marshalOString2string, true)
+		return (*stringAt)(&obj.Description)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -18670,7 +18670,7 @@ func (ec *executionContext) fieldContext_Organization_description(_ context.Cont
 
 func (ec *executionContext) _Organization_website(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Organization", obj.Website, ec.marshalOString2string, true)
+		return (*stringAt)(&obj.Website)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -18880,7 +18880,7 @@ func (ec *executionContext) fieldContext_OrganizationConnection_pageInfo(_ conte
 
 func (ec *executionContext) _OrganizationConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.OrganizationConnection) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "OrganizationConnection", obj.TotalCount, ec.marshalNInt2int, true)
+		return (*intAt)(&obj.TotalCount)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -18996,7 +18996,7 @@ func (ec *executionContext) fieldContext_OrganizationEdge_cursor(_ context.Conte
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[int]) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "PageInfo", obj.HasNextPage, ec.marshalNBoolean2bool, true)
+		return (*boolAt)(&obj.HasNextPage)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -19022,7 +19022,7 @@ func (ec *executionContext) fieldContext_PageInfo_hasNextPage(_ context.Context,
 
 func (ec *executionContext) _PageInfo_hasPreviousPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[int]) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "PageInfo", obj.HasPreviousPage, ec.marshalNBoolean2bool, true)
+		return (*boolAt)(&obj.HasPreviousPage)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -19100,7 +19100,7 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 
 func (ec *executionContext) _Pilot_id(ctx context.Context, field graphql.CollectedField, obj *ent.Pilot) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Pilot", obj.ID, ec.marshalNID2int, true)
+		return (*idAt)(&obj.ID)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -19178,7 +19178,7 @@ func (ec *executionContext) fieldContext_Pilot_updatedAt(_ context.Context, fiel
 
 func (ec *executionContext) _Pilot_slug(ctx context.Context, field graphql.CollectedField, obj *ent.Pilot) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Pilot", obj.Slug, ec.marshalNString2string, true)
+		return (*stringAt)(&obj.Slug)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -19204,7 +19204,7 @@ func (ec *executionContext) fieldContext_Pilot_slug(_ context.Context, field gra
 
 func (ec *executionContext) _Pilot_title(ctx context.Context, field graphql.CollectedField, obj *ent.Pilot) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Pilot", obj.Title, ec.marshalNString2string, true)
+		return (*stringAt)(&obj.Title)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -19230,7 +19230,7 @@ func (ec *executionContext) fieldContext_Pilot_title(_ context.Context, field gr
 
 func (ec *executionContext) _Pilot_summary(ctx context.Context, field graphql.CollectedField, obj *ent.Pilot) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Pilot", obj.Summary, ec.marshalOString2string, true)
+		return (*stringAt)(&obj.Summary)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -19256,7 +19256,7 @@ func (ec *executionContext) fieldContext_Pilot_summary(_ context.Context, field 
 
 func (ec *executionContext) _Pilot_description(ctx context.Context, field graphql.CollectedField, obj *ent.Pilot) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Pilot", obj.Description, ec.marshalOString2string, true)
+		return (*stringAt)(&obj.Description)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -19282,7 +19282,7 @@ func (ec *executionContext) fieldContext_Pilot_description(_ context.Context, fi
 
 func (ec *executionContext) _Pilot_status(ctx context.Context, field graphql.CollectedField, obj *ent.Pilot) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Pilot", obj.Status, ec.marshalNPilotStatus2kokeiluᚋentᚋpilotᚐStatus, true)
+		return &obj.Status
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -19386,7 +19386,7 @@ func (ec *executionContext) fieldContext_Pilot_participantsComplete(_ context.Co
 
 func (ec *executionContext) _Pilot_sourceURL(ctx context.Context, field graphql.CollectedField, obj *ent.Pilot) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Pilot", obj.SourceURL, ec.marshalOString2string, true)
+		return (*stringAt)(&obj.SourceURL)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -19412,7 +19412,7 @@ func (ec *executionContext) fieldContext_Pilot_sourceURL(_ context.Context, fiel
 
 func (ec *executionContext) _Pilot_reference(ctx context.Context, field graphql.CollectedField, obj *ent.Pilot) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Pilot", obj.Reference, ec.marshalNBoolean2bool, true)
+		return (*boolAt)(&obj.Reference)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -19862,7 +19862,7 @@ func (ec *executionContext) fieldContext_PilotConnection_pageInfo(_ context.Cont
 
 func (ec *executionContext) _PilotConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.PilotConnection) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "PilotConnection", obj.TotalCount, ec.marshalNInt2int, true)
+		return (*intAt)(&obj.TotalCount)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -19978,7 +19978,7 @@ func (ec *executionContext) fieldContext_PilotEdge_cursor(_ context.Context, fie
 
 func (ec *executionContext) _PilotStats_total(ctx context.Context, field graphql.CollectedField, obj *analytics.Stats) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "PilotStats", obj.Total, ec.marshalNInt2int, true)
+		return (*intAt)(&obj.Total)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -20081,7 +20081,7 @@ func (ec *executionContext) fieldContext_PilotStatsBucket_keys(_ context.Context
 
 func (ec *executionContext) _PilotStatsBucket_pilots(ctx context.Context, field graphql.CollectedField, obj *analytics.Bucket) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "PilotStatsBucket", obj.Pilots, ec.marshalNInt2int, true)
+		return (*intAt)(&obj.Pilots)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -20107,7 +20107,7 @@ func (ec *executionContext) fieldContext_PilotStatsBucket_pilots(_ context.Conte
 
 func (ec *executionContext) _PilotStatsBucket_municipalities(ctx context.Context, field graphql.CollectedField, obj *analytics.Bucket) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "PilotStatsBucket", obj.Municipalities, ec.marshalNInt2int, true)
+		return (*intAt)(&obj.Municipalities)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -20133,7 +20133,7 @@ func (ec *executionContext) fieldContext_PilotStatsBucket_municipalities(_ conte
 
 func (ec *executionContext) _PilotStatsBucket_population(ctx context.Context, field graphql.CollectedField, obj *analytics.Bucket) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "PilotStatsBucket", obj.Population, ec.marshalNInt2int, true)
+		return (*intAt)(&obj.Population)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -20159,7 +20159,7 @@ func (ec *executionContext) fieldContext_PilotStatsBucket_population(_ context.C
 
 func (ec *executionContext) _PilotStatsKey_dimension(ctx context.Context, field graphql.CollectedField, obj *analytics.Key) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "PilotStatsKey", obj.Dimension, ec.marshalNPilotDimension2kokeiluᚋinternalᚋanalyticsᚐDimension, true)
+		return &obj.Dimension
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -20185,7 +20185,7 @@ func (ec *executionContext) fieldContext_PilotStatsKey_dimension(_ context.Conte
 
 func (ec *executionContext) _PilotStatsKey_code(ctx context.Context, field graphql.CollectedField, obj *analytics.Key) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "PilotStatsKey", obj.Code, ec.marshalNString2string, true)
+		return (*stringAt)(&obj.Code)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -20275,7 +20275,7 @@ func (ec *executionContext) fieldContext_PilotStatsKey_name(ctx context.Context,
 
 func (ec *executionContext) _Post_id(ctx context.Context, field graphql.CollectedField, obj *ent.Post) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Post", obj.ID, ec.marshalNID2int, true)
+		return (*idAt)(&obj.ID)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -20301,7 +20301,7 @@ func (ec *executionContext) fieldContext_Post_id(_ context.Context, field graphq
 
 func (ec *executionContext) _Post_body(ctx context.Context, field graphql.CollectedField, obj *ent.Post) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Post", obj.Body, ec.marshalNString2string, true)
+		return (*stringAt)(&obj.Body)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -20651,7 +20651,7 @@ func (ec *executionContext) fieldContext_PostConnection_pageInfo(_ context.Conte
 
 func (ec *executionContext) _PostConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.PostConnection) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "PostConnection", obj.TotalCount, ec.marshalNInt2int, true)
+		return (*intAt)(&obj.TotalCount)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -22239,7 +22239,7 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 
 func (ec *executionContext) _Region_id(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Region", obj.ID, ec.marshalNID2int, true)
+		return (*idAt)(&obj.ID)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -22265,7 +22265,7 @@ func (ec *executionContext) fieldContext_Region_id(_ context.Context, field grap
 
 func (ec *executionContext) _Region_nameFi(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Region", obj.NameFi, ec.marshalNString2string, true)
+		return (*stringAt)(&obj.NameFi)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -22291,7 +22291,7 @@ func (ec *executionContext) fieldContext_Region_nameFi(_ context.Context, field 
 
 func (ec *executionContext) _Region_nameSv(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Region", obj.NameSv, ec.marshalOString2string, true)
+		return (*stringAt)(&obj.NameSv)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -22317,7 +22317,7 @@ func (ec *executionContext) fieldContext_Region_nameSv(_ context.Context, field 
 
 func (ec *executionContext) _Region_nameEn(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Region", obj.NameEn, ec.marshalOString2string, true)
+		return (*stringAt)(&obj.NameEn)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -22343,7 +22343,7 @@ func (ec *executionContext) fieldContext_Region_nameEn(_ context.Context, field 
 
 func (ec *executionContext) _Region_code(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Region", obj.Code, ec.marshalNString2string, true)
+		return (*stringAt)(&obj.Code)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -22369,7 +22369,7 @@ func (ec *executionContext) fieldContext_Region_code(_ context.Context, field gr
 
 func (ec *executionContext) _Region_isAland(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Region", obj.IsAland, ec.marshalNBoolean2bool, true)
+		return (*boolAt)(&obj.IsAland)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -22395,7 +22395,7 @@ func (ec *executionContext) fieldContext_Region_isAland(_ context.Context, field
 
 func (ec *executionContext) _Region_population(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Region", obj.Population, ec.marshalOInt2int, true)
+		return (*intAt)(&obj.Population)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -22421,7 +22421,7 @@ func (ec *executionContext) fieldContext_Region_population(_ context.Context, fi
 
 func (ec *executionContext) _Region_populationYear(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Region", obj.PopulationYear, ec.marshalOInt2int, true)
+		return (*intAt)(&obj.PopulationYear)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -22707,7 +22707,7 @@ func (ec *executionContext) fieldContext_RegionConnection_pageInfo(_ context.Con
 
 func (ec *executionContext) _RegionConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.RegionConnection) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "RegionConnection", obj.TotalCount, ec.marshalNInt2int, true)
+		return (*intAt)(&obj.TotalCount)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -22823,7 +22823,7 @@ func (ec *executionContext) fieldContext_RegionEdge_cursor(_ context.Context, fi
 
 func (ec *executionContext) _SearchHighlight_start(ctx context.Context, field graphql.CollectedField, obj *model.SearchHighlight) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "SearchHighlight", obj.Start, ec.marshalNInt2int, true)
+		return (*intAt)(&obj.Start)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -22849,7 +22849,7 @@ func (ec *executionContext) fieldContext_SearchHighlight_start(_ context.Context
 
 func (ec *executionContext) _SearchHighlight_length(ctx context.Context, field graphql.CollectedField, obj *model.SearchHighlight) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "SearchHighlight", obj.Length, ec.marshalNInt2int, true)
+		return (*intAt)(&obj.Length)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -22965,7 +22965,7 @@ func (ec *executionContext) fieldContext_SearchResultConnection_pageInfo(_ conte
 
 func (ec *executionContext) _SearchResultConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.SearchResultConnection) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "SearchResultConnection", obj.TotalCount, ec.marshalNInt2int, true)
+		return (*intAt)(&obj.TotalCount)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -23075,7 +23075,7 @@ func (ec *executionContext) fieldContext_SearchResultEdge_snippet(_ context.Cont
 
 func (ec *executionContext) _SearchSnippet_text(ctx context.Context, field graphql.CollectedField, obj *model.SearchSnippet) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "SearchSnippet", obj.Text, ec.marshalNString2string, true)
+		return (*stringAt)(&obj.Text)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -23177,7 +23177,7 @@ func (ec *executionContext) fieldContext_Subscription_noticePosted(ctx context.C
 
 func (ec *executionContext) _Survey_id(ctx context.Context, field graphql.CollectedField, obj *ent.Survey) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Survey", obj.ID, ec.marshalNID2int, true)
+		return (*idAt)(&obj.ID)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -23255,7 +23255,7 @@ func (ec *executionContext) fieldContext_Survey_updatedAt(_ context.Context, fie
 
 func (ec *executionContext) _Survey_title(ctx context.Context, field graphql.CollectedField, obj *ent.Survey) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Survey", obj.Title, ec.marshalNString2string, true)
+		return (*stringAt)(&obj.Title)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -23281,7 +23281,7 @@ func (ec *executionContext) fieldContext_Survey_title(_ context.Context, field g
 
 func (ec *executionContext) _Survey_description(ctx context.Context, field graphql.CollectedField, obj *ent.Survey) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Survey", obj.Description, ec.marshalOString2string, true)
+		return (*stringAt)(&obj.Description)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -23391,7 +23391,7 @@ func (ec *executionContext) fieldContext_Survey_closesAt(_ context.Context, fiel
 
 func (ec *executionContext) _Survey_audience(ctx context.Context, field graphql.CollectedField, obj *ent.Survey) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Survey", obj.Audience, ec.marshalNSurveyAudience2kokeiluᚋentᚋsurveyᚐAudience, true)
+		return &obj.Audience
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -23417,7 +23417,7 @@ func (ec *executionContext) fieldContext_Survey_audience(_ context.Context, fiel
 
 func (ec *executionContext) _Survey_resultsVisibleToRespondents(ctx context.Context, field graphql.CollectedField, obj *ent.Survey) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Survey", obj.ResultsVisibleToRespondents, ec.marshalNBoolean2bool, true)
+		return (*boolAt)(&obj.ResultsVisibleToRespondents)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -23697,7 +23697,7 @@ func (ec *executionContext) fieldContext_Survey_results(_ context.Context, field
 
 func (ec *executionContext) _SurveyAnswer_questionKey(ctx context.Context, field graphql.CollectedField, obj *questionnaire.Answer) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "SurveyAnswer", obj.QuestionKey, ec.marshalNString2string, true)
+		return (*stringAt)(&obj.QuestionKey)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -23801,7 +23801,7 @@ func (ec *executionContext) fieldContext_SurveyAnswer_text(_ context.Context, fi
 
 func (ec *executionContext) _SurveyChoiceCount_choice(ctx context.Context, field graphql.CollectedField, obj *questionnaire.ChoiceCount) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "SurveyChoiceCount", obj.Choice, ec.marshalNString2string, true)
+		return (*stringAt)(&obj.Choice)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -23827,7 +23827,7 @@ func (ec *executionContext) fieldContext_SurveyChoiceCount_choice(_ context.Cont
 
 func (ec *executionContext) _SurveyChoiceCount_count(ctx context.Context, field graphql.CollectedField, obj *questionnaire.ChoiceCount) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "SurveyChoiceCount", obj.Count, ec.marshalNInt2int, true)
+		return (*intAt)(&obj.Count)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -23917,7 +23917,7 @@ func (ec *executionContext) fieldContext_SurveyConnection_pageInfo(_ context.Con
 
 func (ec *executionContext) _SurveyConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.SurveyConnection) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "SurveyConnection", obj.TotalCount, ec.marshalNInt2int, true)
+		return (*intAt)(&obj.TotalCount)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -24033,7 +24033,7 @@ func (ec *executionContext) fieldContext_SurveyEdge_cursor(_ context.Context, fi
 
 func (ec *executionContext) _SurveyQuestion_key(ctx context.Context, field graphql.CollectedField, obj *questionnaire.Question) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "SurveyQuestion", obj.Key, ec.marshalNString2string, true)
+		return (*stringAt)(&obj.Key)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -24059,7 +24059,7 @@ func (ec *executionContext) fieldContext_SurveyQuestion_key(_ context.Context, f
 
 func (ec *executionContext) _SurveyQuestion_kind(ctx context.Context, field graphql.CollectedField, obj *questionnaire.Question) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "SurveyQuestion", obj.Kind, ec.marshalNSurveyQuestionKind2kokeiluᚋinternalᚋquestionnaireᚐKind, true)
+		return &obj.Kind
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -24085,7 +24085,7 @@ func (ec *executionContext) fieldContext_SurveyQuestion_kind(_ context.Context, 
 
 func (ec *executionContext) _SurveyQuestion_text(ctx context.Context, field graphql.CollectedField, obj *questionnaire.Question) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "SurveyQuestion", obj.Text, ec.marshalNString2string, true)
+		return (*stringAt)(&obj.Text)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -24137,7 +24137,7 @@ func (ec *executionContext) fieldContext_SurveyQuestion_choices(_ context.Contex
 
 func (ec *executionContext) _SurveyQuestion_required(ctx context.Context, field graphql.CollectedField, obj *questionnaire.Question) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "SurveyQuestion", obj.Required, ec.marshalNBoolean2bool, true)
+		return (*boolAt)(&obj.Required)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -24195,7 +24195,7 @@ func (ec *executionContext) fieldContext_SurveyQuestionResult_question(_ context
 
 func (ec *executionContext) _SurveyQuestionResult_answers(ctx context.Context, field graphql.CollectedField, obj *questionnaire.Result) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "SurveyQuestionResult", obj.Answers, ec.marshalNInt2int, true)
+		return (*intAt)(&obj.Answers)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -24337,7 +24337,7 @@ func (ec *executionContext) fieldContext_SurveyQuestionResult_texts(_ context.Co
 
 func (ec *executionContext) _SurveyResponse_id(ctx context.Context, field graphql.CollectedField, obj *ent.SurveyResponse) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "SurveyResponse", obj.ID, ec.marshalNID2int, true)
+		return (*idAt)(&obj.ID)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -24485,7 +24485,7 @@ func (ec *executionContext) fieldContext_SurveyResponse_user(_ context.Context, 
 
 func (ec *executionContext) _SurveyResults_responses(ctx context.Context, field graphql.CollectedField, obj *questionnaire.Results) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "SurveyResults", obj.Responses, ec.marshalNInt2int, true)
+		return (*intAt)(&obj.Responses)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -24543,7 +24543,7 @@ func (ec *executionContext) fieldContext_SurveyResults_questions(_ context.Conte
 
 func (ec *executionContext) _SurveyScaleCount_value(ctx context.Context, field graphql.CollectedField, obj *questionnaire.ScaleCount) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "SurveyScaleCount", obj.Value, ec.marshalNInt2int, true)
+		return (*intAt)(&obj.Value)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -24569,7 +24569,7 @@ func (ec *executionContext) fieldContext_SurveyScaleCount_value(_ context.Contex
 
 func (ec *executionContext) _SurveyScaleCount_count(ctx context.Context, field graphql.CollectedField, obj *questionnaire.ScaleCount) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "SurveyScaleCount", obj.Count, ec.marshalNInt2int, true)
+		return (*intAt)(&obj.Count)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -24595,7 +24595,7 @@ func (ec *executionContext) fieldContext_SurveyScaleCount_count(_ context.Contex
 
 func (ec *executionContext) _Theme_id(ctx context.Context, field graphql.CollectedField, obj *ent.Theme) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Theme", obj.ID, ec.marshalNID2int, true)
+		return (*idAt)(&obj.ID)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -24621,7 +24621,7 @@ func (ec *executionContext) fieldContext_Theme_id(_ context.Context, field graph
 
 func (ec *executionContext) _Theme_nameFi(ctx context.Context, field graphql.CollectedField, obj *ent.Theme) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Theme", obj.NameFi, ec.marshalNString2string, true)
+		return (*stringAt)(&obj.NameFi)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -24647,7 +24647,7 @@ func (ec *executionContext) fieldContext_Theme_nameFi(_ context.Context, field g
 
 func (ec *executionContext) _Theme_nameSv(ctx context.Context, field graphql.CollectedField, obj *ent.Theme) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Theme", obj.NameSv, ec.marshalOString2string, true)
+		return (*stringAt)(&obj.NameSv)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -24673,7 +24673,7 @@ func (ec *executionContext) fieldContext_Theme_nameSv(_ context.Context, field g
 
 func (ec *executionContext) _Theme_nameEn(ctx context.Context, field graphql.CollectedField, obj *ent.Theme) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Theme", obj.NameEn, ec.marshalOString2string, true)
+		return (*stringAt)(&obj.NameEn)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -24699,7 +24699,7 @@ func (ec *executionContext) fieldContext_Theme_nameEn(_ context.Context, field g
 
 func (ec *executionContext) _Theme_slug(ctx context.Context, field graphql.CollectedField, obj *ent.Theme) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Theme", obj.Slug, ec.marshalNString2string, true)
+		return (*stringAt)(&obj.Slug)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -24897,7 +24897,7 @@ func (ec *executionContext) fieldContext_ThemeConnection_pageInfo(_ context.Cont
 
 func (ec *executionContext) _ThemeConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.ThemeConnection) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "ThemeConnection", obj.TotalCount, ec.marshalNInt2int, true)
+		return (*intAt)(&obj.TotalCount)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -25013,7 +25013,7 @@ func (ec *executionContext) fieldContext_ThemeEdge_cursor(_ context.Context, fie
 
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "User", obj.ID, ec.marshalNID2int, true)
+		return (*idAt)(&obj.ID)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -25091,7 +25091,7 @@ func (ec *executionContext) fieldContext_User_updatedAt(_ context.Context, field
 
 func (ec *executionContext) _User_displayName(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "User", obj.DisplayName, ec.marshalNString2string, true)
+		return (*stringAt)(&obj.DisplayName)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -25373,7 +25373,7 @@ func (ec *executionContext) fieldContext_UserConnection_pageInfo(_ context.Conte
 
 func (ec *executionContext) _UserConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.UserConnection) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "UserConnection", obj.TotalCount, ec.marshalNInt2int, true)
+		return (*intAt)(&obj.TotalCount)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -25489,7 +25489,7 @@ func (ec *executionContext) fieldContext_UserEdge_cursor(_ context.Context, fiel
 
 func (ec *executionContext) _WellbeingCounty_id(ctx context.Context, field graphql.CollectedField, obj *ent.WellbeingCounty) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "WellbeingCounty", obj.ID, ec.marshalNID2int, true)
+		return (*idAt)(&obj.ID)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -25515,7 +25515,7 @@ func (ec *executionContext) fieldContext_WellbeingCounty_id(_ context.Context, f
 
 func (ec *executionContext) _WellbeingCounty_nameFi(ctx context.Context, field graphql.CollectedField, obj *ent.WellbeingCounty) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "WellbeingCounty", obj.NameFi, ec.marshalNString2string, true)
+		return (*stringAt)(&obj.NameFi)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -25541,7 +25541,7 @@ func (ec *executionContext) fieldContext_WellbeingCounty_nameFi(_ context.Contex
 
 func (ec *executionContext) _WellbeingCounty_nameSv(ctx context.Context, field graphql.CollectedField, obj *ent.WellbeingCounty) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "WellbeingCounty", obj.NameSv, ec.marshalOString2string, true)
+		return (*stringAt)(&obj.NameSv)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -25567,7 +25567,7 @@ func (ec *executionContext) fieldContext_WellbeingCounty_nameSv(_ context.Contex
 
 func (ec *executionContext) _WellbeingCounty_nameEn(ctx context.Context, field graphql.CollectedField, obj *ent.WellbeingCounty) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "WellbeingCounty", obj.NameEn, ec.marshalOString2string, true)
+		return (*stringAt)(&obj.NameEn)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -25593,7 +25593,7 @@ func (ec *executionContext) fieldContext_WellbeingCounty_nameEn(_ context.Contex
 
 func (ec *executionContext) _WellbeingCounty_code(ctx context.Context, field graphql.CollectedField, obj *ent.WellbeingCounty) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "WellbeingCounty", obj.Code, ec.marshalNString2string, true)
+		return (*stringAt)(&obj.Code)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -25619,7 +25619,7 @@ func (ec *executionContext) fieldContext_WellbeingCounty_code(_ context.Context,
 
 func (ec *executionContext) _WellbeingCounty_kind(ctx context.Context, field graphql.CollectedField, obj *ent.WellbeingCounty) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "WellbeingCounty", obj.Kind, ec.marshalNWellbeingCountyKind2kokeiluᚋentᚋwellbeingcountyᚐKind, true)
+		return &obj.Kind
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -25645,7 +25645,7 @@ func (ec *executionContext) fieldContext_WellbeingCounty_kind(_ context.Context,
 
 func (ec *executionContext) _WellbeingCounty_population(ctx context.Context, field graphql.CollectedField, obj *ent.WellbeingCounty) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "WellbeingCounty", obj.Population, ec.marshalOInt2int, true)
+		return (*intAt)(&obj.Population)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -25671,7 +25671,7 @@ func (ec *executionContext) fieldContext_WellbeingCounty_population(_ context.Co
 
 func (ec *executionContext) _WellbeingCounty_populationYear(ctx context.Context, field graphql.CollectedField, obj *ent.WellbeingCounty) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "WellbeingCounty", obj.PopulationYear, ec.marshalOInt2int, true)
+		return (*intAt)(&obj.PopulationYear)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -25989,7 +25989,7 @@ func (ec *executionContext) fieldContext_WellbeingCountyConnection_pageInfo(_ co
 
 func (ec *executionContext) _WellbeingCountyConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.WellbeingCountyConnection) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "WellbeingCountyConnection", obj.TotalCount, ec.marshalNInt2int, true)
+		return (*intAt)(&obj.TotalCount)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -26105,7 +26105,7 @@ func (ec *executionContext) fieldContext_WellbeingCountyEdge_cursor(_ context.Co
 
 func (ec *executionContext) _Workshop_id(ctx context.Context, field graphql.CollectedField, obj *ent.Workshop) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Workshop", obj.ID, ec.marshalNID2int, true)
+		return (*idAt)(&obj.ID)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -26183,7 +26183,7 @@ func (ec *executionContext) fieldContext_Workshop_updatedAt(_ context.Context, f
 
 func (ec *executionContext) _Workshop_title(ctx context.Context, field graphql.CollectedField, obj *ent.Workshop) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Workshop", obj.Title, ec.marshalNString2string, true)
+		return (*stringAt)(&obj.Title)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -26209,7 +26209,7 @@ func (ec *executionContext) fieldContext_Workshop_title(_ context.Context, field
 
 func (ec *executionContext) _Workshop_description(ctx context.Context, field graphql.CollectedField, obj *ent.Workshop) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Workshop", obj.Description, ec.marshalOString2string, true)
+		return (*stringAt)(&obj.Description)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -26287,7 +26287,7 @@ func (ec *executionContext) fieldContext_Workshop_endsAt(_ context.Context, fiel
 
 func (ec *executionContext) _Workshop_place(ctx context.Context, field graphql.CollectedField, obj *ent.Workshop) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Workshop", obj.Place, ec.marshalOString2string, true)
+		return (*stringAt)(&obj.Place)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -26313,7 +26313,7 @@ func (ec *executionContext) fieldContext_Workshop_place(_ context.Context, field
 
 func (ec *executionContext) _Workshop_onlineURL(ctx context.Context, field graphql.CollectedField, obj *ent.Workshop) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Workshop", obj.OnlineURL, ec.marshalOString2string, true)
+		return (*stringAt)(&obj.OnlineURL)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -26339,7 +26339,7 @@ func (ec *executionContext) fieldContext_Workshop_onlineURL(_ context.Context, f
 
 func (ec *executionContext) _Workshop_capacity(ctx context.Context, field graphql.CollectedField, obj *ent.Workshop) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Workshop", obj.Capacity, ec.marshalNInt2int, true)
+		return (*intAt)(&obj.Capacity)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -26695,7 +26695,7 @@ func (ec *executionContext) fieldContext_WorkshopConnection_pageInfo(_ context.C
 
 func (ec *executionContext) _WorkshopConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.WorkshopConnection) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "WorkshopConnection", obj.TotalCount, ec.marshalNInt2int, true)
+		return (*intAt)(&obj.TotalCount)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -26811,7 +26811,7 @@ func (ec *executionContext) fieldContext_WorkshopEdge_cursor(_ context.Context, 
 
 func (ec *executionContext) _WorkshopRegistration_id(ctx context.Context, field graphql.CollectedField, obj *ent.WorkshopRegistration) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "WorkshopRegistration", obj.ID, ec.marshalNID2int, true)
+		return (*idAt)(&obj.ID)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -26837,7 +26837,7 @@ func (ec *executionContext) fieldContext_WorkshopRegistration_id(_ context.Conte
 
 func (ec *executionContext) _WorkshopRegistration_status(ctx context.Context, field graphql.CollectedField, obj *ent.WorkshopRegistration) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "WorkshopRegistration", obj.Status, ec.marshalNWorkshopRegistrationStatus2kokeiluᚋentᚋworkshopregistrationᚐStatus, true)
+		return &obj.Status
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -27059,7 +27059,7 @@ func (ec *executionContext) fieldContext_WorkshopRegistrationConnection_pageInfo
 
 func (ec *executionContext) _WorkshopRegistrationConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.WorkshopRegistrationConnection) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "WorkshopRegistrationConnection", obj.TotalCount, ec.marshalNInt2int, true)
+		return (*intAt)(&obj.TotalCount)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -27175,7 +27175,7 @@ func (ec *executionContext) fieldContext_WorkshopRegistrationEdge_cursor(_ conte
 
 func (ec *executionContext) _Workspace_id(ctx context.Context, field graphql.CollectedField, obj *ent.Workspace) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Workspace", obj.ID, ec.marshalNID2int, true)
+		return (*idAt)(&obj.ID)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -27253,7 +27253,7 @@ func (ec *executionContext) fieldContext_Workspace_updatedAt(_ context.Context, 
 
 func (ec *executionContext) _Workspace_name(ctx context.Context, field graphql.CollectedField, obj *ent.Workspace) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Workspace", obj.Name, ec.marshalNString2string, true)
+		return (*stringAt)(&obj.Name)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -27279,7 +27279,7 @@ func (ec *executionContext) fieldContext_Workspace_name(_ context.Context, field
 
 func (ec *executionContext) _Workspace_slug(ctx context.Context, field graphql.CollectedField, obj *ent.Workspace) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Workspace", obj.Slug, ec.marshalNString2string, true)
+		return (*stringAt)(&obj.Slug)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -27305,7 +27305,7 @@ func (ec *executionContext) fieldContext_Workspace_slug(_ context.Context, field
 
 func (ec *executionContext) _Workspace_description(ctx context.Context, field graphql.CollectedField, obj *ent.Workspace) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Workspace", obj.Description, ec.marshalOString2string, true)
+		return (*stringAt)(&obj.Description)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -27331,7 +27331,7 @@ func (ec *executionContext) fieldContext_Workspace_description(_ context.Context
 
 func (ec *executionContext) _Workspace_visibility(ctx context.Context, field graphql.CollectedField, obj *ent.Workspace) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Workspace", obj.Visibility, ec.marshalNWorkspaceVisibility2kokeiluᚋentᚋworkspaceᚐVisibility, true)
+		return &obj.Visibility
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -27945,7 +27945,7 @@ func (ec *executionContext) fieldContext_WorkspaceConnection_pageInfo(_ context.
 
 func (ec *executionContext) _WorkspaceConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.WorkspaceConnection) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "WorkspaceConnection", obj.TotalCount, ec.marshalNInt2int, true)
+		return (*intAt)(&obj.TotalCount)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -28061,7 +28061,7 @@ func (ec *executionContext) fieldContext_WorkspaceEdge_cursor(_ context.Context,
 
 func (ec *executionContext) _WorkspaceSummary_members(ctx context.Context, field graphql.CollectedField, obj *model.WorkspaceSummary) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "WorkspaceSummary", obj.Members, ec.marshalNInt2int, true)
+		return (*intAt)(&obj.Members)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -28087,7 +28087,7 @@ func (ec *executionContext) fieldContext_WorkspaceSummary_members(_ context.Cont
 
 func (ec *executionContext) _WorkspaceSummary_materials(ctx context.Context, field graphql.CollectedField, obj *model.WorkspaceSummary) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "WorkspaceSummary", obj.Materials, ec.marshalNInt2int, true)
+		return (*intAt)(&obj.Materials)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -28113,7 +28113,7 @@ func (ec *executionContext) fieldContext_WorkspaceSummary_materials(_ context.Co
 
 func (ec *executionContext) _WorkspaceSummary_discussions(ctx context.Context, field graphql.CollectedField, obj *model.WorkspaceSummary) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "WorkspaceSummary", obj.Discussions, ec.marshalNInt2int, true)
+		return (*intAt)(&obj.Discussions)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -28139,7 +28139,7 @@ func (ec *executionContext) fieldContext_WorkspaceSummary_discussions(_ context.
 
 func (ec *executionContext) _WorkspaceSummary_surveys(ctx context.Context, field graphql.CollectedField, obj *model.WorkspaceSummary) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "WorkspaceSummary", obj.Surveys, ec.marshalNInt2int, true)
+		return (*intAt)(&obj.Surveys)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -28165,7 +28165,7 @@ func (ec *executionContext) fieldContext_WorkspaceSummary_surveys(_ context.Cont
 
 func (ec *executionContext) _WorkspaceSummary_openSurveys(ctx context.Context, field graphql.CollectedField, obj *model.WorkspaceSummary) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "WorkspaceSummary", obj.OpenSurveys, ec.marshalNInt2int, true)
+		return (*intAt)(&obj.OpenSurveys)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -28191,7 +28191,7 @@ func (ec *executionContext) fieldContext_WorkspaceSummary_openSurveys(_ context.
 
 func (ec *executionContext) _WorkspaceSummary_workshops(ctx context.Context, field graphql.CollectedField, obj *model.WorkspaceSummary) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "WorkspaceSummary", obj.Workshops, ec.marshalNInt2int, true)
+		return (*intAt)(&obj.Workshops)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -28217,7 +28217,7 @@ func (ec *executionContext) fieldContext_WorkspaceSummary_workshops(_ context.Co
 
 func (ec *executionContext) _WorkspaceSummary_projects(ctx context.Context, field graphql.CollectedField, obj *model.WorkspaceSummary) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "WorkspaceSummary", obj.Projects, ec.marshalNInt2int, true)
+		return (*intAt)(&obj.Projects)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -28243,7 +28243,7 @@ func (ec *executionContext) fieldContext_WorkspaceSummary_projects(_ context.Con
 
 func (ec *executionContext) _WorkspaceSummary_subWorkspaces(ctx context.Context, field graphql.CollectedField, obj *model.WorkspaceSummary) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "WorkspaceSummary", obj.SubWorkspaces, ec.marshalNInt2int, true)
+		return (*intAt)(&obj.SubWorkspaces)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -28269,7 +28269,7 @@ func (ec *executionContext) fieldContext_WorkspaceSummary_subWorkspaces(_ contex
 
 func (ec *executionContext) _WorkspaceSummary_operatingModels(ctx context.Context, field graphql.CollectedField, obj *model.WorkspaceSummary) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "WorkspaceSummary", obj.OperatingModels, ec.marshalNInt2int, true)
+		return (*intAt)(&obj.OperatingModels)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -28295,7 +28295,7 @@ func (ec *executionContext) fieldContext_WorkspaceSummary_operatingModels(_ cont
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "__Directive", obj.Name, ec.marshalNString2string, true)
+		return (*stringAt)(&obj.Name)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -28363,7 +28363,7 @@ func (ec *executionContext) fieldContext___Directive_description(_ context.Conte
 
 func (ec *executionContext) ___Directive_isRepeatable(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "__Directive", obj.IsRepeatable, ec.marshalNBoolean2bool, true)
+		return (*boolAt)(&obj.IsRepeatable)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -28459,7 +28459,7 @@ func (ec *executionContext) fieldContext___Directive_args(ctx context.Context, f
 
 func (ec *executionContext) ___EnumValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "__EnumValue", obj.Name, ec.marshalNString2string, true)
+		return (*stringAt)(&obj.Name)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -28611,7 +28611,7 @@ func (ec *executionContext) fieldContext___EnumValue_deprecationReason(_ context
 
 func (ec *executionContext) ___Field_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "__Field", obj.Name, ec.marshalNString2string, true)
+		return (*stringAt)(&obj.Name)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -28839,7 +28839,7 @@ func (ec *executionContext) fieldContext___Field_deprecationReason(_ context.Con
 
 func (ec *executionContext) ___InputValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "__InputValue", obj.Name, ec.marshalNString2string, true)
+		return (*stringAt)(&obj.Name)
 	}
 	return graphql.ResolveField(
 		ctx,

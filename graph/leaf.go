@@ -1,7 +1,12 @@
 package graph
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"strconv"
+
+	"kokeilu/internal/scalar"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -117,4 +122,45 @@ func resolveLeaf[T any](ctx context.Context, oc *graphql.OperationContext, field
 	var t T
 	oc.Errorf(ctx, `unexpected type %T from middleware/directive chain, should be %T`, v, t)
 	return graphql.Null
+}
+
+// Struct fields that marshal as they are, without a context and without
+// ever failing (String, Int, ID, Boolean, enums), are answered by a
+// pointer into their loaded object, written when the response is: no
+// field context, no marshaller and no boxing per field. seqlists uses them
+// in place of readLeaf when a field's marshaller is one it knows (checked
+// against the generated code); the object is not changed once loaded.
+type (
+	stringAt string
+	intAt    int
+	idAt     int
+	boolAt   bool
+)
+
+func (s *stringAt) MarshalGQL(w io.Writer) { graphql.MarshalString(string(*s)).MarshalGQL(w) }
+func (i *intAt) MarshalGQL(w io.Writer)    { write(w, strconv.AppendInt(buffer(w), int64(*i), 10)) }
+func (b *boolAt) MarshalGQL(w io.Writer)   { write(w, strconv.AppendBool(buffer(w), bool(*b))) }
+
+// An ID is written as scalar.MarshalID writes it; base64url needs no
+// escaping in a JSON string.
+func (i *idAt) MarshalGQL(w io.Writer) {
+	write(w, append(scalar.AppendID(append(buffer(w), '"'), int(*i)), '"'))
+}
+
+// buffer is where a leaf appends its JSON: the free end of the response's
+// buffer (gqlgen writes a response into a bytes.Buffer), so that write
+// copies nothing into it.
+func buffer(w io.Writer) []byte {
+	if b, ok := w.(*bytes.Buffer); ok {
+		return b.AvailableBuffer()
+	}
+	return nil
+}
+
+func write(w io.Writer, p []byte) {
+	if b, ok := w.(*bytes.Buffer); ok {
+		b.Write(p)
+		return
+	}
+	_, _ = w.Write(p)
 }

@@ -75,6 +75,7 @@ func readLeaves(src []byte) []byte {
 	if bytes.Contains(src, []byte("readLeaf(")) {
 		return src // already rewritten
 	}
+	plain := plainLeaves(src)
 	objects := map[string]string{} // field context → object name, quoted
 	for _, m := range scalarContext.FindAllSubmatch(src, -1) {
 		objects[string(m[1])] = string(m[2])
@@ -85,10 +86,51 @@ func readLeaves(src []byte) []byte {
 		if !ok {
 			return call // an object, a list, or a field with arguments
 		}
-		return fmt.Appendf(nil, "\tif ec.once.directLeaves && len(field.Selections) == 0 {\n\t\treturn readLeaf(ctx, ec.OperationContext, field, %s, obj.%s, ec.%s, %s)\n\t}\n%s",
-			object, m[2], m[3], m[4], call)
+		read := fmt.Sprintf("readLeaf(ctx, ec.OperationContext, field, %s, obj.%s, ec.%s, %s)", object, m[2], m[3], m[4])
+		if at, ok := plain[string(m[3])]; ok {
+			read = fmt.Sprintf("&obj.%s", m[2])
+			if at != "" {
+				read = fmt.Sprintf("%s(%s)", at, read)
+			}
+		}
+		return fmt.Appendf(nil, "\tif ec.once.directLeaves && len(field.Selections) == 0 {\n\t\treturn %s\n\t}\n%s", read, call)
 	})
 }
+
+// plainLeaves finds the marshallers that write their value as it is,
+// never failing and without reading the context: each is named with the
+// conversion (graph.stringAt and the like) of a pointer to the struct
+// field that writes the same. An enum's (it is its own marshaller, by a
+// value receiver) needs none.
+func plainLeaves(src []byte) map[string]string {
+	plain := map[string]string{}
+	for body, at := range plainBodies {
+		if bytes.Contains(src, []byte(body)) {
+			plain[marshalName.FindString(body)] = at
+		}
+	}
+	for _, m := range enumMarshal.FindAllSubmatch(src, -1) {
+		plain[string(m[1])] = ""
+	}
+	return plain
+}
+
+// plainBodies are the generated marshallers of String, ID, Int and
+// Boolean, whole: if gqlgen or the scalars change them, their fields go
+// through readLeaf again.
+var plainBodies = map[string]string{
+	"func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {\n\t_ = sel\n\tres := scalar.MarshalString(v)\n\tif res == graphql.Null {\n\t\tgraphql.AddInvalidNullFromMarshaler(ctx, \"String!\")\n\t}\n\treturn graphql.WrapContextMarshaler(ctx, res)\n}\n": "(*stringAt)",
+	"func (ec *executionContext) marshalOString2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {\n\t_ = sel\n\tres := scalar.MarshalString(v)\n\treturn graphql.WrapContextMarshaler(ctx, res)\n}\n":                                                                                             "(*stringAt)",
+	"func (ec *executionContext) marshalNID2int(ctx context.Context, sel ast.SelectionSet, v int) graphql.Marshaler {\n\t_ = sel\n\tres := scalar.MarshalID(v)\n\tif res == graphql.Null {\n\t\tgraphql.AddInvalidNullFromMarshaler(ctx, \"ID!\")\n\t}\n\treturn graphql.WrapContextMarshaler(ctx, res)\n}\n":                   "(*idAt)",
+	"func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.SelectionSet, v int) graphql.Marshaler {\n\t_ = sel\n\tres := graphql.MarshalInt(v)\n\tif res == graphql.Null {\n\t\tgraphql.AddInvalidNullFromMarshaler(ctx, \"Int!\")\n\t}\n\treturn res\n}\n":                                                  "(*intAt)",
+	"func (ec *executionContext) marshalOInt2int(ctx context.Context, sel ast.SelectionSet, v int) graphql.Marshaler {\n\t_ = sel\n\t_ = ctx\n\tres := graphql.MarshalInt(v)\n\treturn res\n}\n":                                                                                                                                "(*intAt)",
+	"func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.SelectionSet, v bool) graphql.Marshaler {\n\t_ = sel\n\tres := graphql.MarshalBoolean(v)\n\tif res == graphql.Null {\n\t\tgraphql.AddInvalidNullFromMarshaler(ctx, \"Boolean!\")\n\t}\n\treturn res\n}\n":                                    "(*boolAt)",
+}
+
+var marshalName = regexp.MustCompile(`marshal\w+`)
+
+// enumMarshal is the marshaller of an enum: the value itself.
+var enumMarshal = regexp.MustCompile(`func \(ec \*executionContext\) (marshal[NO][^(]+)\(ctx context\.Context, sel ast\.SelectionSet, v [\w.]+\) graphql\.Marshaler \{\n\treturn v\n\}\n`)
 
 // resolveCall is gqlgen's resolution of a field, arguments and all.
 var resolveCall = regexp.MustCompile(`\treturn graphql\.ResolveField\(\n\t\tctx,\n\t\tec\.OperationContext,\n\t\tfield,\n` +
