@@ -46916,7 +46916,8 @@ var adoptionImplementors = []string{"Adoption", "Node"}
 func (ec *executionContext) _Adoption(ctx context.Context, sel ast.SelectionSet, obj *ent.Adoption) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, adoptionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -46990,7 +46991,7 @@ func (ec *executionContext) _Adoption(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var adoptionConnectionImplementors = []string{"AdoptionConnection"}
@@ -46998,7 +46999,8 @@ var adoptionConnectionImplementors = []string{"AdoptionConnection"}
 func (ec *executionContext) _AdoptionConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.AdoptionConnection) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, adoptionConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -47038,7 +47040,7 @@ func (ec *executionContext) _AdoptionConnection(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var adoptionEdgeImplementors = []string{"AdoptionEdge"}
@@ -47046,7 +47048,8 @@ var adoptionEdgeImplementors = []string{"AdoptionEdge"}
 func (ec *executionContext) _AdoptionEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.AdoptionEdge) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, adoptionEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -47076,7 +47079,7 @@ func (ec *executionContext) _AdoptionEdge(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var authPayloadImplementors = []string{"AuthPayload"}
@@ -47084,7 +47087,8 @@ var authPayloadImplementors = []string{"AuthPayload"}
 func (ec *executionContext) _AuthPayload(ctx context.Context, sel ast.SelectionSet, obj *model.AuthPayload) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, authPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -47119,7 +47123,7 @@ func (ec *executionContext) _AuthPayload(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var centralityImplementors = []string{"Centrality"}
@@ -47127,7 +47131,8 @@ var centralityImplementors = []string{"Centrality"}
 func (ec *executionContext) _Centrality(ctx context.Context, sel ast.SelectionSet, obj *model.Centrality) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, centralityImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -47167,7 +47172,7 @@ func (ec *executionContext) _Centrality(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var centralityScoreImplementors = []string{"CentralityScore"}
@@ -47175,7 +47180,8 @@ var centralityScoreImplementors = []string{"CentralityScore"}
 func (ec *executionContext) _CentralityScore(ctx context.Context, sel ast.SelectionSet, obj *model.CentralityScore) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, centralityScoreImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -47210,7 +47216,7 @@ func (ec *executionContext) _CentralityScore(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var discussionImplementors = []string{"Discussion", "Node", "SearchResult"}
@@ -47218,7 +47224,8 @@ var discussionImplementors = []string{"Discussion", "Node", "SearchResult"}
 func (ec *executionContext) _Discussion(ctx context.Context, sel ast.SelectionSet, obj *ent.Discussion) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, discussionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -47302,7 +47309,7 @@ func (ec *executionContext) _Discussion(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var discussionConnectionImplementors = []string{"DiscussionConnection"}
@@ -47310,7 +47317,8 @@ var discussionConnectionImplementors = []string{"DiscussionConnection"}
 func (ec *executionContext) _DiscussionConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.DiscussionConnection) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, discussionConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -47350,7 +47358,7 @@ func (ec *executionContext) _DiscussionConnection(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var discussionEdgeImplementors = []string{"DiscussionEdge"}
@@ -47358,7 +47366,8 @@ var discussionEdgeImplementors = []string{"DiscussionEdge"}
 func (ec *executionContext) _DiscussionEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.DiscussionEdge) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, discussionEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -47388,7 +47397,7 @@ func (ec *executionContext) _DiscussionEdge(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var graphAttributeImplementors = []string{"GraphAttribute"}
@@ -47396,7 +47405,8 @@ var graphAttributeImplementors = []string{"GraphAttribute"}
 func (ec *executionContext) _GraphAttribute(ctx context.Context, sel ast.SelectionSet, obj *model.GraphAttribute) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, graphAttributeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -47426,7 +47436,7 @@ func (ec *executionContext) _GraphAttribute(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var graphCommunitiesImplementors = []string{"GraphCommunities"}
@@ -47434,7 +47444,8 @@ var graphCommunitiesImplementors = []string{"GraphCommunities"}
 func (ec *executionContext) _GraphCommunities(ctx context.Context, sel ast.SelectionSet, obj *model.GraphCommunities) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, graphCommunitiesImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -47464,7 +47475,7 @@ func (ec *executionContext) _GraphCommunities(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var graphCommunityImplementors = []string{"GraphCommunity"}
@@ -47472,7 +47483,8 @@ var graphCommunityImplementors = []string{"GraphCommunity"}
 func (ec *executionContext) _GraphCommunity(ctx context.Context, sel ast.SelectionSet, obj *model.GraphCommunity) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, graphCommunityImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -47502,7 +47514,7 @@ func (ec *executionContext) _GraphCommunity(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var graphComponentImplementors = []string{"GraphComponent"}
@@ -47510,7 +47522,8 @@ var graphComponentImplementors = []string{"GraphComponent"}
 func (ec *executionContext) _GraphComponent(ctx context.Context, sel ast.SelectionSet, obj *model.GraphComponent) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, graphComponentImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -47540,7 +47553,7 @@ func (ec *executionContext) _GraphComponent(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var graphEdgeImplementors = []string{"GraphEdge"}
@@ -47548,7 +47561,8 @@ var graphEdgeImplementors = []string{"GraphEdge"}
 func (ec *executionContext) _GraphEdge(ctx context.Context, sel ast.SelectionSet, obj *model.GraphEdge) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, graphEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -47603,7 +47617,7 @@ func (ec *executionContext) _GraphEdge(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var graphNodeImplementors = []string{"GraphNode"}
@@ -47611,7 +47625,8 @@ var graphNodeImplementors = []string{"GraphNode"}
 func (ec *executionContext) _GraphNode(ctx context.Context, sel ast.SelectionSet, obj *model.GraphNode) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, graphNodeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -47651,7 +47666,7 @@ func (ec *executionContext) _GraphNode(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var graphPathImplementors = []string{"GraphPath"}
@@ -47659,7 +47674,8 @@ var graphPathImplementors = []string{"GraphPath"}
 func (ec *executionContext) _GraphPath(ctx context.Context, sel ast.SelectionSet, obj *model.GraphPath) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, graphPathImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -47694,7 +47710,7 @@ func (ec *executionContext) _GraphPath(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var linkImplementors = []string{"Link", "Node"}
@@ -47702,7 +47718,8 @@ var linkImplementors = []string{"Link", "Node"}
 func (ec *executionContext) _Link(ctx context.Context, sel ast.SelectionSet, obj *ent.Link) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, linkImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -47785,7 +47802,7 @@ func (ec *executionContext) _Link(ctx context.Context, sel ast.SelectionSet, obj
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var linkConnectionImplementors = []string{"LinkConnection"}
@@ -47793,7 +47810,8 @@ var linkConnectionImplementors = []string{"LinkConnection"}
 func (ec *executionContext) _LinkConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.LinkConnection) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, linkConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -47833,7 +47851,7 @@ func (ec *executionContext) _LinkConnection(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var linkEdgeImplementors = []string{"LinkEdge"}
@@ -47841,7 +47859,8 @@ var linkEdgeImplementors = []string{"LinkEdge"}
 func (ec *executionContext) _LinkEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.LinkEdge) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, linkEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -47871,7 +47890,7 @@ func (ec *executionContext) _LinkEdge(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var materialImplementors = []string{"Material", "Node"}
@@ -47879,7 +47898,8 @@ var materialImplementors = []string{"Material", "Node"}
 func (ec *executionContext) _Material(ctx context.Context, sel ast.SelectionSet, obj *ent.Material) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, materialImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -47951,7 +47971,7 @@ func (ec *executionContext) _Material(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var materialConnectionImplementors = []string{"MaterialConnection"}
@@ -47959,7 +47979,8 @@ var materialConnectionImplementors = []string{"MaterialConnection"}
 func (ec *executionContext) _MaterialConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.MaterialConnection) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, materialConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -47999,7 +48020,7 @@ func (ec *executionContext) _MaterialConnection(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var materialEdgeImplementors = []string{"MaterialEdge"}
@@ -48007,7 +48028,8 @@ var materialEdgeImplementors = []string{"MaterialEdge"}
 func (ec *executionContext) _MaterialEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.MaterialEdge) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, materialEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -48037,7 +48059,7 @@ func (ec *executionContext) _MaterialEdge(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var membershipImplementors = []string{"Membership", "Node"}
@@ -48045,7 +48067,8 @@ var membershipImplementors = []string{"Membership", "Node"}
 func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSet, obj *ent.Membership) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, membershipImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -48092,7 +48115,7 @@ func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var membershipConnectionImplementors = []string{"MembershipConnection"}
@@ -48100,7 +48123,8 @@ var membershipConnectionImplementors = []string{"MembershipConnection"}
 func (ec *executionContext) _MembershipConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.MembershipConnection) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, membershipConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -48140,7 +48164,7 @@ func (ec *executionContext) _MembershipConnection(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var membershipEdgeImplementors = []string{"MembershipEdge"}
@@ -48148,7 +48172,8 @@ var membershipEdgeImplementors = []string{"MembershipEdge"}
 func (ec *executionContext) _MembershipEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.MembershipEdge) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, membershipEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -48178,7 +48203,7 @@ func (ec *executionContext) _MembershipEdge(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var municipalityImplementors = []string{"Municipality", "Node", "SearchResult"}
@@ -48186,7 +48211,8 @@ var municipalityImplementors = []string{"Municipality", "Node", "SearchResult"}
 func (ec *executionContext) _Municipality(ctx context.Context, sel ast.SelectionSet, obj *ent.Municipality) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, municipalityImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -48324,7 +48350,7 @@ func (ec *executionContext) _Municipality(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var municipalityConnectionImplementors = []string{"MunicipalityConnection"}
@@ -48332,7 +48358,8 @@ var municipalityConnectionImplementors = []string{"MunicipalityConnection"}
 func (ec *executionContext) _MunicipalityConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.MunicipalityConnection) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, municipalityConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -48372,7 +48399,7 @@ func (ec *executionContext) _MunicipalityConnection(ctx context.Context, sel ast
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var municipalityEdgeImplementors = []string{"MunicipalityEdge"}
@@ -48380,7 +48407,8 @@ var municipalityEdgeImplementors = []string{"MunicipalityEdge"}
 func (ec *executionContext) _MunicipalityEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.MunicipalityEdge) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, municipalityEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -48410,7 +48438,7 @@ func (ec *executionContext) _MunicipalityEdge(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var mutationImplementors = []string{"Mutation"}
@@ -48421,7 +48449,8 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		Object: "Mutation",
 	})
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
@@ -48684,7 +48713,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var networkImplementors = []string{"Network", "Node", "SearchResult"}
@@ -48692,7 +48721,8 @@ var networkImplementors = []string{"Network", "Node", "SearchResult"}
 func (ec *executionContext) _Network(ctx context.Context, sel ast.SelectionSet, obj *ent.Network) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, networkImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -48804,7 +48834,7 @@ func (ec *executionContext) _Network(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var networkConnectionImplementors = []string{"NetworkConnection"}
@@ -48812,7 +48842,8 @@ var networkConnectionImplementors = []string{"NetworkConnection"}
 func (ec *executionContext) _NetworkConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.NetworkConnection) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, networkConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -48852,7 +48883,7 @@ func (ec *executionContext) _NetworkConnection(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var networkEdgeImplementors = []string{"NetworkEdge"}
@@ -48860,7 +48891,8 @@ var networkEdgeImplementors = []string{"NetworkEdge"}
 func (ec *executionContext) _NetworkEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.NetworkEdge) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, networkEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -48890,7 +48922,7 @@ func (ec *executionContext) _NetworkEdge(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var networkGraphImplementors = []string{"NetworkGraph"}
@@ -48898,7 +48930,8 @@ var networkGraphImplementors = []string{"NetworkGraph"}
 func (ec *executionContext) _NetworkGraph(ctx context.Context, sel ast.SelectionSet, obj *model.NetworkGraph) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, networkGraphImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -48938,7 +48971,7 @@ func (ec *executionContext) _NetworkGraph(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var noticeImplementors = []string{"Notice", "Node", "SearchResult"}
@@ -48946,7 +48979,8 @@ var noticeImplementors = []string{"Notice", "Node", "SearchResult"}
 func (ec *executionContext) _Notice(ctx context.Context, sel ast.SelectionSet, obj *ent.Notice) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, noticeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -49024,7 +49058,7 @@ func (ec *executionContext) _Notice(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var noticeConnectionImplementors = []string{"NoticeConnection"}
@@ -49032,7 +49066,8 @@ var noticeConnectionImplementors = []string{"NoticeConnection"}
 func (ec *executionContext) _NoticeConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.NoticeConnection) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, noticeConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -49072,7 +49107,7 @@ func (ec *executionContext) _NoticeConnection(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var noticeEdgeImplementors = []string{"NoticeEdge"}
@@ -49080,7 +49115,8 @@ var noticeEdgeImplementors = []string{"NoticeEdge"}
 func (ec *executionContext) _NoticeEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.NoticeEdge) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, noticeEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -49110,7 +49146,7 @@ func (ec *executionContext) _NoticeEdge(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var operatingModelImplementors = []string{"OperatingModel", "Node"}
@@ -49118,7 +49154,8 @@ var operatingModelImplementors = []string{"OperatingModel", "Node"}
 func (ec *executionContext) _OperatingModel(ctx context.Context, sel ast.SelectionSet, obj *ent.OperatingModel) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, operatingModelImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -49241,7 +49278,7 @@ func (ec *executionContext) _OperatingModel(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var operatingModelConnectionImplementors = []string{"OperatingModelConnection"}
@@ -49249,7 +49286,8 @@ var operatingModelConnectionImplementors = []string{"OperatingModelConnection"}
 func (ec *executionContext) _OperatingModelConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.OperatingModelConnection) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, operatingModelConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -49289,7 +49327,7 @@ func (ec *executionContext) _OperatingModelConnection(ctx context.Context, sel a
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var operatingModelEdgeImplementors = []string{"OperatingModelEdge"}
@@ -49297,7 +49335,8 @@ var operatingModelEdgeImplementors = []string{"OperatingModelEdge"}
 func (ec *executionContext) _OperatingModelEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.OperatingModelEdge) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, operatingModelEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -49327,7 +49366,7 @@ func (ec *executionContext) _OperatingModelEdge(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var organizationImplementors = []string{"Organization", "Node", "SearchResult"}
@@ -49335,7 +49374,8 @@ var organizationImplementors = []string{"Organization", "Node", "SearchResult"}
 func (ec *executionContext) _Organization(ctx context.Context, sel ast.SelectionSet, obj *ent.Organization) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, organizationImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -49413,7 +49453,7 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var organizationConnectionImplementors = []string{"OrganizationConnection"}
@@ -49421,7 +49461,8 @@ var organizationConnectionImplementors = []string{"OrganizationConnection"}
 func (ec *executionContext) _OrganizationConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.OrganizationConnection) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, organizationConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -49461,7 +49502,7 @@ func (ec *executionContext) _OrganizationConnection(ctx context.Context, sel ast
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var organizationEdgeImplementors = []string{"OrganizationEdge"}
@@ -49469,7 +49510,8 @@ var organizationEdgeImplementors = []string{"OrganizationEdge"}
 func (ec *executionContext) _OrganizationEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.OrganizationEdge) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, organizationEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -49499,7 +49541,7 @@ func (ec *executionContext) _OrganizationEdge(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var pageInfoImplementors = []string{"PageInfo"}
@@ -49507,7 +49549,8 @@ var pageInfoImplementors = []string{"PageInfo"}
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *entgql.PageInfo[int]) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, pageInfoImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -49547,7 +49590,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var pilotImplementors = []string{"Pilot", "Node", "SearchResult"}
@@ -49555,7 +49598,8 @@ var pilotImplementors = []string{"Pilot", "Node", "SearchResult"}
 func (ec *executionContext) _Pilot(ctx context.Context, sel ast.SelectionSet, obj *ent.Pilot) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, pilotImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -49694,7 +49738,7 @@ func (ec *executionContext) _Pilot(ctx context.Context, sel ast.SelectionSet, ob
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var pilotConnectionImplementors = []string{"PilotConnection"}
@@ -49702,7 +49746,8 @@ var pilotConnectionImplementors = []string{"PilotConnection"}
 func (ec *executionContext) _PilotConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.PilotConnection) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, pilotConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -49742,7 +49787,7 @@ func (ec *executionContext) _PilotConnection(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var pilotEdgeImplementors = []string{"PilotEdge"}
@@ -49750,7 +49795,8 @@ var pilotEdgeImplementors = []string{"PilotEdge"}
 func (ec *executionContext) _PilotEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.PilotEdge) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, pilotEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -49780,7 +49826,7 @@ func (ec *executionContext) _PilotEdge(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var pilotStatsImplementors = []string{"PilotStats"}
@@ -49788,7 +49834,8 @@ var pilotStatsImplementors = []string{"PilotStats"}
 func (ec *executionContext) _PilotStats(ctx context.Context, sel ast.SelectionSet, obj *analytics.Stats) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, pilotStatsImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -49818,7 +49865,7 @@ func (ec *executionContext) _PilotStats(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var pilotStatsBucketImplementors = []string{"PilotStatsBucket"}
@@ -49826,7 +49873,8 @@ var pilotStatsBucketImplementors = []string{"PilotStatsBucket"}
 func (ec *executionContext) _PilotStatsBucket(ctx context.Context, sel ast.SelectionSet, obj *analytics.Bucket) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, pilotStatsBucketImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -49866,7 +49914,7 @@ func (ec *executionContext) _PilotStatsBucket(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var pilotStatsKeyImplementors = []string{"PilotStatsKey"}
@@ -49874,7 +49922,8 @@ var pilotStatsKeyImplementors = []string{"PilotStatsKey"}
 func (ec *executionContext) _PilotStatsKey(ctx context.Context, sel ast.SelectionSet, obj *analytics.Key) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, pilotStatsKeyImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -49910,7 +49959,7 @@ func (ec *executionContext) _PilotStatsKey(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var postImplementors = []string{"Post", "Node"}
@@ -49918,7 +49967,8 @@ var postImplementors = []string{"Post", "Node"}
 func (ec *executionContext) _Post(ctx context.Context, sel ast.SelectionSet, obj *ent.Post) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, postImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -49993,7 +50043,7 @@ func (ec *executionContext) _Post(ctx context.Context, sel ast.SelectionSet, obj
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var postConnectionImplementors = []string{"PostConnection"}
@@ -50001,7 +50051,8 @@ var postConnectionImplementors = []string{"PostConnection"}
 func (ec *executionContext) _PostConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.PostConnection) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, postConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -50041,7 +50092,7 @@ func (ec *executionContext) _PostConnection(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var postEdgeImplementors = []string{"PostEdge"}
@@ -50049,7 +50100,8 @@ var postEdgeImplementors = []string{"PostEdge"}
 func (ec *executionContext) _PostEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.PostEdge) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, postEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -50079,7 +50131,7 @@ func (ec *executionContext) _PostEdge(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var queryImplementors = []string{"Query"}
@@ -50090,7 +50142,8 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		Object: "Query",
 	})
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
@@ -50321,7 +50374,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var regionImplementors = []string{"Region", "Node", "SearchResult"}
@@ -50329,7 +50382,8 @@ var regionImplementors = []string{"Region", "Node", "SearchResult"}
 func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, obj *ent.Region) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, regionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -50413,7 +50467,7 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var regionConnectionImplementors = []string{"RegionConnection"}
@@ -50421,7 +50475,8 @@ var regionConnectionImplementors = []string{"RegionConnection"}
 func (ec *executionContext) _RegionConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.RegionConnection) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, regionConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -50461,7 +50516,7 @@ func (ec *executionContext) _RegionConnection(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var regionEdgeImplementors = []string{"RegionEdge"}
@@ -50469,7 +50524,8 @@ var regionEdgeImplementors = []string{"RegionEdge"}
 func (ec *executionContext) _RegionEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.RegionEdge) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, regionEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -50499,7 +50555,7 @@ func (ec *executionContext) _RegionEdge(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var searchHighlightImplementors = []string{"SearchHighlight"}
@@ -50507,7 +50563,8 @@ var searchHighlightImplementors = []string{"SearchHighlight"}
 func (ec *executionContext) _SearchHighlight(ctx context.Context, sel ast.SelectionSet, obj *model.SearchHighlight) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, searchHighlightImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -50537,7 +50594,7 @@ func (ec *executionContext) _SearchHighlight(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var searchResultConnectionImplementors = []string{"SearchResultConnection"}
@@ -50545,7 +50602,8 @@ var searchResultConnectionImplementors = []string{"SearchResultConnection"}
 func (ec *executionContext) _SearchResultConnection(ctx context.Context, sel ast.SelectionSet, obj *model.SearchResultConnection) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, searchResultConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -50585,7 +50643,7 @@ func (ec *executionContext) _SearchResultConnection(ctx context.Context, sel ast
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var searchResultEdgeImplementors = []string{"SearchResultEdge"}
@@ -50593,7 +50651,8 @@ var searchResultEdgeImplementors = []string{"SearchResultEdge"}
 func (ec *executionContext) _SearchResultEdge(ctx context.Context, sel ast.SelectionSet, obj *model.SearchResultEdge) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, searchResultEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -50628,7 +50687,7 @@ func (ec *executionContext) _SearchResultEdge(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var searchSnippetImplementors = []string{"SearchSnippet"}
@@ -50636,7 +50695,8 @@ var searchSnippetImplementors = []string{"SearchSnippet"}
 func (ec *executionContext) _SearchSnippet(ctx context.Context, sel ast.SelectionSet, obj *model.SearchSnippet) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, searchSnippetImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -50666,7 +50726,7 @@ func (ec *executionContext) _SearchSnippet(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var subscriptionImplementors = []string{"Subscription"}
@@ -50694,7 +50754,8 @@ var surveyImplementors = []string{"Survey", "Node"}
 func (ec *executionContext) _Survey(ctx context.Context, sel ast.SelectionSet, obj *ent.Survey) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, surveyImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -50806,7 +50867,7 @@ func (ec *executionContext) _Survey(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var surveyAnswerImplementors = []string{"SurveyAnswer"}
@@ -50814,7 +50875,8 @@ var surveyAnswerImplementors = []string{"SurveyAnswer"}
 func (ec *executionContext) _SurveyAnswer(ctx context.Context, sel ast.SelectionSet, obj *questionnaire.Answer) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, surveyAnswerImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -50854,7 +50916,7 @@ func (ec *executionContext) _SurveyAnswer(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var surveyChoiceCountImplementors = []string{"SurveyChoiceCount"}
@@ -50862,7 +50924,8 @@ var surveyChoiceCountImplementors = []string{"SurveyChoiceCount"}
 func (ec *executionContext) _SurveyChoiceCount(ctx context.Context, sel ast.SelectionSet, obj *questionnaire.ChoiceCount) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, surveyChoiceCountImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -50892,7 +50955,7 @@ func (ec *executionContext) _SurveyChoiceCount(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var surveyConnectionImplementors = []string{"SurveyConnection"}
@@ -50900,7 +50963,8 @@ var surveyConnectionImplementors = []string{"SurveyConnection"}
 func (ec *executionContext) _SurveyConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.SurveyConnection) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, surveyConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -50940,7 +51004,7 @@ func (ec *executionContext) _SurveyConnection(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var surveyEdgeImplementors = []string{"SurveyEdge"}
@@ -50948,7 +51012,8 @@ var surveyEdgeImplementors = []string{"SurveyEdge"}
 func (ec *executionContext) _SurveyEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.SurveyEdge) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, surveyEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -50978,7 +51043,7 @@ func (ec *executionContext) _SurveyEdge(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var surveyQuestionImplementors = []string{"SurveyQuestion"}
@@ -50986,7 +51051,8 @@ var surveyQuestionImplementors = []string{"SurveyQuestion"}
 func (ec *executionContext) _SurveyQuestion(ctx context.Context, sel ast.SelectionSet, obj *questionnaire.Question) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, surveyQuestionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -51031,7 +51097,7 @@ func (ec *executionContext) _SurveyQuestion(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var surveyQuestionResultImplementors = []string{"SurveyQuestionResult"}
@@ -51039,7 +51105,8 @@ var surveyQuestionResultImplementors = []string{"SurveyQuestionResult"}
 func (ec *executionContext) _SurveyQuestionResult(ctx context.Context, sel ast.SelectionSet, obj *questionnaire.Result) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, surveyQuestionResultImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -51089,7 +51156,7 @@ func (ec *executionContext) _SurveyQuestionResult(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var surveyResponseImplementors = []string{"SurveyResponse", "Node"}
@@ -51097,7 +51164,8 @@ var surveyResponseImplementors = []string{"SurveyResponse", "Node"}
 func (ec *executionContext) _SurveyResponse(ctx context.Context, sel ast.SelectionSet, obj *ent.SurveyResponse) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, surveyResponseImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -51144,7 +51212,7 @@ func (ec *executionContext) _SurveyResponse(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var surveyResultsImplementors = []string{"SurveyResults"}
@@ -51152,7 +51220,8 @@ var surveyResultsImplementors = []string{"SurveyResults"}
 func (ec *executionContext) _SurveyResults(ctx context.Context, sel ast.SelectionSet, obj *questionnaire.Results) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, surveyResultsImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -51182,7 +51251,7 @@ func (ec *executionContext) _SurveyResults(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var surveyScaleCountImplementors = []string{"SurveyScaleCount"}
@@ -51190,7 +51259,8 @@ var surveyScaleCountImplementors = []string{"SurveyScaleCount"}
 func (ec *executionContext) _SurveyScaleCount(ctx context.Context, sel ast.SelectionSet, obj *questionnaire.ScaleCount) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, surveyScaleCountImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -51220,7 +51290,7 @@ func (ec *executionContext) _SurveyScaleCount(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var themeImplementors = []string{"Theme", "Node", "SearchResult"}
@@ -51228,7 +51298,8 @@ var themeImplementors = []string{"Theme", "Node", "SearchResult"}
 func (ec *executionContext) _Theme(ctx context.Context, sel ast.SelectionSet, obj *ent.Theme) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, themeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -51285,7 +51356,7 @@ func (ec *executionContext) _Theme(ctx context.Context, sel ast.SelectionSet, ob
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var themeConnectionImplementors = []string{"ThemeConnection"}
@@ -51293,7 +51364,8 @@ var themeConnectionImplementors = []string{"ThemeConnection"}
 func (ec *executionContext) _ThemeConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.ThemeConnection) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, themeConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -51333,7 +51405,7 @@ func (ec *executionContext) _ThemeConnection(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var themeEdgeImplementors = []string{"ThemeEdge"}
@@ -51341,7 +51413,8 @@ var themeEdgeImplementors = []string{"ThemeEdge"}
 func (ec *executionContext) _ThemeEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.ThemeEdge) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, themeEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -51371,7 +51444,7 @@ func (ec *executionContext) _ThemeEdge(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var userImplementors = []string{"User", "Node"}
@@ -51379,7 +51452,8 @@ var userImplementors = []string{"User", "Node"}
 func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj *ent.User) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, userImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -51449,7 +51523,7 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var userConnectionImplementors = []string{"UserConnection"}
@@ -51457,7 +51531,8 @@ var userConnectionImplementors = []string{"UserConnection"}
 func (ec *executionContext) _UserConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.UserConnection) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, userConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -51497,7 +51572,7 @@ func (ec *executionContext) _UserConnection(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var userEdgeImplementors = []string{"UserEdge"}
@@ -51505,7 +51580,8 @@ var userEdgeImplementors = []string{"UserEdge"}
 func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.UserEdge) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, userEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -51535,7 +51611,7 @@ func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var wellbeingCountyImplementors = []string{"WellbeingCounty", "Node", "SearchResult"}
@@ -51543,7 +51619,8 @@ var wellbeingCountyImplementors = []string{"WellbeingCounty", "Node", "SearchRes
 func (ec *executionContext) _WellbeingCounty(ctx context.Context, sel ast.SelectionSet, obj *ent.WellbeingCounty) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, wellbeingCountyImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -51633,7 +51710,7 @@ func (ec *executionContext) _WellbeingCounty(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var wellbeingCountyConnectionImplementors = []string{"WellbeingCountyConnection"}
@@ -51641,7 +51718,8 @@ var wellbeingCountyConnectionImplementors = []string{"WellbeingCountyConnection"
 func (ec *executionContext) _WellbeingCountyConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.WellbeingCountyConnection) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, wellbeingCountyConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -51681,7 +51759,7 @@ func (ec *executionContext) _WellbeingCountyConnection(ctx context.Context, sel 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var wellbeingCountyEdgeImplementors = []string{"WellbeingCountyEdge"}
@@ -51689,7 +51767,8 @@ var wellbeingCountyEdgeImplementors = []string{"WellbeingCountyEdge"}
 func (ec *executionContext) _WellbeingCountyEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.WellbeingCountyEdge) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, wellbeingCountyEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -51719,7 +51798,7 @@ func (ec *executionContext) _WellbeingCountyEdge(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var workshopImplementors = []string{"Workshop", "Node"}
@@ -51727,7 +51806,8 @@ var workshopImplementors = []string{"Workshop", "Node"}
 func (ec *executionContext) _Workshop(ctx context.Context, sel ast.SelectionSet, obj *ent.Workshop) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, workshopImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -51839,7 +51919,7 @@ func (ec *executionContext) _Workshop(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var workshopConnectionImplementors = []string{"WorkshopConnection"}
@@ -51847,7 +51927,8 @@ var workshopConnectionImplementors = []string{"WorkshopConnection"}
 func (ec *executionContext) _WorkshopConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.WorkshopConnection) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, workshopConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -51887,7 +51968,7 @@ func (ec *executionContext) _WorkshopConnection(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var workshopEdgeImplementors = []string{"WorkshopEdge"}
@@ -51895,7 +51976,8 @@ var workshopEdgeImplementors = []string{"WorkshopEdge"}
 func (ec *executionContext) _WorkshopEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.WorkshopEdge) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, workshopEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -51925,7 +52007,7 @@ func (ec *executionContext) _WorkshopEdge(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var workshopRegistrationImplementors = []string{"WorkshopRegistration", "Node"}
@@ -51933,7 +52015,8 @@ var workshopRegistrationImplementors = []string{"WorkshopRegistration", "Node"}
 func (ec *executionContext) _WorkshopRegistration(ctx context.Context, sel ast.SelectionSet, obj *ent.WorkshopRegistration) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, workshopRegistrationImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -51986,7 +52069,7 @@ func (ec *executionContext) _WorkshopRegistration(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var workshopRegistrationConnectionImplementors = []string{"WorkshopRegistrationConnection"}
@@ -51994,7 +52077,8 @@ var workshopRegistrationConnectionImplementors = []string{"WorkshopRegistrationC
 func (ec *executionContext) _WorkshopRegistrationConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.WorkshopRegistrationConnection) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, workshopRegistrationConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -52034,7 +52118,7 @@ func (ec *executionContext) _WorkshopRegistrationConnection(ctx context.Context,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var workshopRegistrationEdgeImplementors = []string{"WorkshopRegistrationEdge"}
@@ -52042,7 +52126,8 @@ var workshopRegistrationEdgeImplementors = []string{"WorkshopRegistrationEdge"}
 func (ec *executionContext) _WorkshopRegistrationEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.WorkshopRegistrationEdge) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, workshopRegistrationEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -52072,7 +52157,7 @@ func (ec *executionContext) _WorkshopRegistrationEdge(ctx context.Context, sel a
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var workspaceImplementors = []string{"Workspace", "Node", "SearchResult"}
@@ -52080,7 +52165,8 @@ var workspaceImplementors = []string{"Workspace", "Node", "SearchResult"}
 func (ec *executionContext) _Workspace(ctx context.Context, sel ast.SelectionSet, obj *ent.Workspace) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, workspaceImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -52213,7 +52299,7 @@ func (ec *executionContext) _Workspace(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var workspaceConnectionImplementors = []string{"WorkspaceConnection"}
@@ -52221,7 +52307,8 @@ var workspaceConnectionImplementors = []string{"WorkspaceConnection"}
 func (ec *executionContext) _WorkspaceConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.WorkspaceConnection) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, workspaceConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -52261,7 +52348,7 @@ func (ec *executionContext) _WorkspaceConnection(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var workspaceEdgeImplementors = []string{"WorkspaceEdge"}
@@ -52269,7 +52356,8 @@ var workspaceEdgeImplementors = []string{"WorkspaceEdge"}
 func (ec *executionContext) _WorkspaceEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.WorkspaceEdge) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, workspaceEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -52299,7 +52387,7 @@ func (ec *executionContext) _WorkspaceEdge(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var workspaceSummaryImplementors = []string{"WorkspaceSummary"}
@@ -52307,7 +52395,8 @@ var workspaceSummaryImplementors = []string{"WorkspaceSummary"}
 func (ec *executionContext) _WorkspaceSummary(ctx context.Context, sel ast.SelectionSet, obj *model.WorkspaceSummary) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, workspaceSummaryImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -52372,7 +52461,7 @@ func (ec *executionContext) _WorkspaceSummary(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var __DirectiveImplementors = []string{"__Directive"}
@@ -52380,7 +52469,8 @@ var __DirectiveImplementors = []string{"__Directive"}
 func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionSet, obj *introspection.Directive) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, __DirectiveImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -52425,7 +52515,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var __EnumValueImplementors = []string{"__EnumValue"}
@@ -52433,7 +52523,8 @@ var __EnumValueImplementors = []string{"__EnumValue"}
 func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.EnumValue) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, __EnumValueImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -52473,7 +52564,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var __FieldImplementors = []string{"__Field"}
@@ -52481,7 +52572,8 @@ var __FieldImplementors = []string{"__Field"}
 func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, obj *introspection.Field) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, __FieldImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -52531,7 +52623,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var __InputValueImplementors = []string{"__InputValue"}
@@ -52539,7 +52631,8 @@ var __InputValueImplementors = []string{"__InputValue"}
 func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.InputValue) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, __InputValueImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -52589,7 +52682,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var __SchemaImplementors = []string{"__Schema"}
@@ -52597,7 +52690,8 @@ var __SchemaImplementors = []string{"__Schema"}
 func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet, obj *introspection.Schema) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, __SchemaImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -52647,7 +52741,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 var __TypeImplementors = []string{"__Type"}
@@ -52655,7 +52749,8 @@ var __TypeImplementors = []string{"__Type"}
 func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, obj *introspection.Type) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, __TypeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	o := newObject(fields)
+	out := o.out
 	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
 	for i, field := range fields {
 		switch field.Name {
@@ -52730,7 +52825,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return object{fields, out}
+	return o
 }
 
 // endregion **************************** object.gotpl ****************************

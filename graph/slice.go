@@ -81,16 +81,38 @@ func resolveGuarded(ctx context.Context, oc *graphql.OperationContext, recoverFr
 	return resolve(ctx)
 }
 
-// object writes an object's fields as gqlgen's FieldSet.MarshalGQL does
-// (generate.go puts it in place of the FieldSet returned), without the
-// map of written names and the copy of each field that one allocates per
-// object. A name collected twice is written once, the first time.
+// object is an object's answer: its fields, gqlgen's FieldSet for their
+// values and the values themselves, in one allocation (gqlgen's takes two
+// for the FieldSet, and writing it a map and a copy of each field).
+// generate.go puts newObject in place of graphql.NewFieldSet and returns
+// the object in place of the FieldSet. It writes the fields as
+// FieldSet.MarshalGQL does; a name collected twice is written once, the
+// first time.
 type object struct {
 	fields []graphql.CollectedField
 	out    *graphql.FieldSet
+	set    graphql.FieldSet
+	values [4]graphql.Marshaler // room for most selections
 }
 
-func (o object) MarshalGQL(w io.Writer) {
+// newObject makes an object's answer for fields. With a @defer'd field it
+// takes gqlgen's own FieldSet: the deferred group's views read the list of
+// fields that only graphql.NewFieldSet keeps.
+func newObject(fields []graphql.CollectedField) *object {
+	o := &object{fields: fields}
+	o.out = &o.set
+	switch {
+	case slices.ContainsFunc(fields, graphql.CollectedField.IsDeferred):
+		o.out = graphql.NewFieldSet(fields)
+	case len(fields) <= len(o.values):
+		o.set.Values = o.values[:len(fields)]
+	default:
+		o.set.Values = make([]graphql.Marshaler, len(fields))
+	}
+	return o
+}
+
+func (o *object) MarshalGQL(w io.Writer) {
 	_, _ = io.WriteString(w, "{")
 	for i := range o.fields {
 		alias := o.fields[i].Alias

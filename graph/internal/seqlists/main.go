@@ -12,8 +12,9 @@
 //     dispatched;
 //   - the group of @defer'd fields is made only when an object has one
 //     (resolveNow), not for every object (it computes the object's path);
-//   - an object is written by graph.object, which allocates nothing per
-//     field, instead of FieldSet.MarshalGQL;
+//   - an object's answer is a graph.object, its FieldSet, values and
+//     fields in one allocation, written without allocating per field,
+//     instead of gqlgen's FieldSet;
 //   - a field's arguments are parsed once per field of the document in an
 //     operation (graph.perSelection.fieldArgs, which each executionContext
 //     gets), not once per object;
@@ -43,7 +44,8 @@ var rewrites = []struct{ from, to string }{
 	{"graphql.MarshalSliceConcurrently(", "marshalSlice("},
 	{"out.ResolveConcurrently(ec.OperationContext, &deferred, i,", "resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,"},
 	{"deferred := graphql.NewDeferredGroup(ctx)", "var deferred graphql.DeferredGroup // made by resolveNow for a @defer"},
-	{"\t\tec.ProcessDeferredGroup(deferred)\n\t}\n\n\treturn out\n}", "\t\tec.ProcessDeferredGroup(deferred)\n\t}\n\n\treturn object{fields, out}\n}"},
+	{"\t\tec.ProcessDeferredGroup(deferred)\n\t}\n\n\treturn out\n}", "\t\tec.ProcessDeferredGroup(deferred)\n\t}\n\n\treturn o\n}"},
+	{"\tout := graphql.NewFieldSet(fields)\n", "\to := newObject(fields)\n\tout := o.out\n"},
 	{"type executionContext struct {\n\t*graphql.ExecutionContextState[ResolverRoot, DirectiveRoot, ComplexityRoot]\n}",
 		"type executionContext struct {\n\t*graphql.ExecutionContextState[ResolverRoot, DirectiveRoot, ComplexityRoot]\n\tonce *perSelection\n}"},
 	{"\treturn &executionContext{\n\t\tExecutionContextState:", "\treturn &executionContext{\n\t\tonce: newPerSelection(opCtx),\n\t\tExecutionContextState:"},
