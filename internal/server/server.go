@@ -80,6 +80,8 @@ type Options struct {
 	// TestExtensions are added to the GraphQL handler last. For tests only
 	// (fault injection through every transport); production leaves it empty.
 	TestExtensions []graphql.HandlerExtension
+
+	gqlgenPOST bool // gqlgen's own POST transport, for TestPostAnswersAsGqlgen
 }
 
 // Handler is the HTTP API.
@@ -119,7 +121,11 @@ func NewHandler(db *database.DB, opts Options) *Handler {
 	})
 	gql.AddTransport(transport.Options{})
 	gql.AddTransport(transport.GET{})
-	gql.AddTransport(transport.POST{})
+	if opts.gqlgenPOST {
+		gql.AddTransport(transport.POST{})
+	} else {
+		gql.AddTransport(post{})
+	}
 	// Validated documents are cached; the cost extension parses and
 	// measures the others before gqlgen validates them, with the same
 	// token limit (CVE-2023-49559).

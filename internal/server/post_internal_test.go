@@ -1,0 +1,117 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"kokeilu/internal/auth"
+	"kokeilu/internal/seed"
+	"kokeilu/internal/testdb"
+
+	"pgregory.net/rapid"
+)
+
+// TestPostAnswersAsGqlgen sends the same POST requests to the server and
+// to the server with gqlgen's own POST transport: the status, the content
+// type and the answer (as JSON: gqlgen's writer also escapes <, > and &
+// in the data) are the same, for a matrix of Accept headers and bodies
+// (answers, errors beside data, syntax, validation, bad JSON) and for
+// generated ones.
+func TestPostAnswersAsGqlgen(t *testing.T) {
+	db := testdb.Open(t, testdb.SQLite)
+	ctx := context.Background()
+	if err := seed.Reference(ctx, db.Client); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := seed.Demo(ctx, db.Client, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	accounts, err := auth.NewService(db.Client, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours := httptest.NewServer(NewHandler(db, Options{Accounts: accounts}))
+	defer ours.Close()
+	theirs := httptest.NewServer(NewHandler(db, Options{Accounts: accounts, gqlgenPOST: true}))
+	defer theirs.Close()
+
+	type answer struct {
+		status      int
+		contentType string
+		body        any
+	}
+	type fataler interface{ Fatalf(string, ...any) }
+	send := func(t fataler, url, accept, body string) answer {
+		req, _ := http.NewRequest(http.MethodPost, url+"/query", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if accept != "" {
+			req.Header.Set("Accept", accept)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("%v", err)
+		}
+		defer res.Body.Close()
+		var raw bytes.Buffer
+		_, _ = raw.ReadFrom(res.Body)
+		if !json.Valid(raw.Bytes()) {
+			t.Fatalf("not JSON: %.300s", raw.Bytes())
+		}
+		var v any
+		dec := json.NewDecoder(&raw)
+		dec.UseNumber()
+		_ = dec.Decode(&v)
+		// Root fields run concurrently: their errors come in either order.
+		if m, ok := v.(map[string]any); ok {
+			if errs, ok := m["errors"].([]any); ok {
+				sort.Slice(errs, func(i, j int) bool { return fmt.Sprint(errs[i]) < fmt.Sprint(errs[j]) })
+			}
+		}
+		return answer{res.StatusCode, res.Header.Get("Content-Type"), v}
+	}
+	same := func(t fataler, accept, body string) {
+		a, b := send(t, ours.URL, accept, body), send(t, theirs.URL, accept, body)
+		if !reflect.DeepEqual(a, b) {
+			t.Fatalf("Accept %q, body %.200s:\nours:   %+v\ngqlgen: %+v", accept, body, a, b)
+		}
+	}
+	accepts := []string{"", "application/json", applicationGraphQLReply, "text/html", "*/*", "application/*",
+		"text/html, " + applicationGraphQLReply, "application/json;q=0.1, " + applicationGraphQLReply, ";;", "text/plain"}
+	bodies := []string{
+		`{"query": "{ regions(first: 3) { totalCount nodes { code name } } }"}`,
+		`{"query": "{ pilots(first: 5) { nodes { id title summary sourceURL } } }"}`,
+		`{"query": "{ a: node(id: \"azE6MQ\") { id } b: node(id: \"<b>&\") { id } }"}`,
+		`{"query": "{ regions(first: -1) { totalCount } }"}`,
+		`{"query": "{"}`,
+		`{"query": "{ nope }"}`,
+		`{"query": "query Q($n: Int!) { regions(first: $n) { totalCount } }", "variables": {"n": "x"}}`,
+		`{"query": "query A { __typename } query B { __typename }", "operationName": "C"}`,
+		`{"query": "mutation { logout }"}`,
+		`{"query": 5}`,
+		`{`,
+		``,
+		`[]`,
+	}
+	for _, accept := range accepts {
+		for _, body := range bodies {
+			same(t, accept, body)
+		}
+	}
+	rapid.Check(t, func(rt *rapid.T) {
+		accept := strings.Join(rapid.SliceOfN(rapid.SampledFrom(append(accepts, "application/graphql-response+json;charset=utf-8", "*/*;q=0")), 0, 3).Draw(rt, "accept"), ",")
+		body := rapid.SampledFrom(bodies).Draw(rt, "body")
+		if cut := rapid.IntRange(0, len(body)).Draw(rt, "cut"); rapid.Bool().Draw(rt, "truncate") {
+			body = body[:cut]
+		}
+		same(rt, accept, body)
+	})
+}
