@@ -86,8 +86,9 @@ func replyType(accept string) string {
 	return applicationGraphQLReply
 }
 
-// writeReply writes r as json.Marshal would, in the same order of members,
-// but its data as it is: the executor wrote it as JSON.
+// writeReply writes r as json.Marshal would, in the same order of members
+// and with <, >, & escaped, but without reading its data as JSON again:
+// the executor wrote it.
 func writeReply(w io.Writer, r *graphql.Response) {
 	var errs []byte
 	if len(r.Errors) > 0 {
@@ -116,9 +117,12 @@ func writeReply(w io.Writer, r *graphql.Response) {
 		b.WriteString(",")
 	}
 	b.WriteString(`"data":`)
-	if len(r.Data) == 0 {
+	switch {
+	case len(r.Data) == 0:
 		b.WriteString("null")
-	} else {
+	case bytes.ContainsAny(r.Data, "<>&\u2028\u2029"):
+		json.HTMLEscape(&b, r.Data) // as json.Marshal does: no markup for a browser that sniffs
+	default:
 		b.Write(r.Data)
 	}
 	if len(rest) > 2 { // more than {}

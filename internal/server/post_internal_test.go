@@ -35,6 +35,10 @@ func TestPostAnswersAsGqlgen(t *testing.T) {
 	if _, err := seed.Demo(ctx, db.Client, time.Now()); err != nil {
 		t.Fatal(err)
 	}
+	// Markup in the data, which gqlgen's writer escapes.
+	if _, err := db.Client.Theme.Create().SetSlug("r-d").SetNameFi("T&K <tutkimus> & kehitys\u2028").SetNameSv("FoU").SetNameEn("R&D").Save(auth.System(ctx)); err != nil {
+		t.Fatal(err)
+	}
 	accounts, err := auth.NewService(db.Client, 0, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -66,6 +70,9 @@ func TestPostAnswersAsGqlgen(t *testing.T) {
 		if !json.Valid(raw.Bytes()) {
 			t.Fatalf("not JSON: %.300s", raw.Bytes())
 		}
+		if bytes.ContainsAny(raw.Bytes(), "<>&") {
+			t.Fatalf("markup characters not escaped: %.300s", raw.Bytes())
+		}
 		var v any
 		dec := json.NewDecoder(&raw)
 		dec.UseNumber()
@@ -91,6 +98,8 @@ func TestPostAnswersAsGqlgen(t *testing.T) {
 		`{"query": "{ pilots(first: 5) { nodes { id title summary sourceURL } } }"}`,
 		`{"query": "{ a: node(id: \"azE6MQ\") { id } b: node(id: \"<b>&\") { id } }"}`,
 		`{"query": "{ regions(first: -1) { totalCount } }"}`,
+		`{"query": "{ themes(first: 50) { nodes { slug nameFi nameEn } } }"}`,
+		`{"query": "{ a: __typename b: __type(name: \"Query\") { description } }"}`,
 		`{"query": "{"}`,
 		`{"query": "{ nope }"}`,
 		`{"query": "query Q($n: Int!) { regions(first: $n) { totalCount } }", "variables": {"n": "x"}}`,
