@@ -14631,7 +14631,7 @@ func (ec *executionContext) _Municipality_name(ctx context.Context, field graphq
 			},
 			nil,
 			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-				return ec.marshalNString2string(ctx, selections, v)
+				return (*stringAt)(&v)
 			},
 			true,
 			true,
@@ -15773,7 +15773,7 @@ func (ec *executionContext) _Mutation_removeMaterial(ctx context.Context, field 
 			},
 			nil,
 			func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-				return ec.marshalNID2int(ctx, selections, v)
+				return (*idAt)(&v)
 			},
 			true,
 			true,
@@ -20224,7 +20224,7 @@ func (ec *executionContext) _PilotStatsKey_name(ctx context.Context, field graph
 			},
 			nil,
 			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-				return ec.marshalNString2string(ctx, selections, v)
+				return (*stringAt)(&v)
 			},
 			true,
 			true,
@@ -22548,7 +22548,7 @@ func (ec *executionContext) _Region_name(ctx context.Context, field graphql.Coll
 			},
 			nil,
 			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-				return ec.marshalNString2string(ctx, selections, v)
+				return (*stringAt)(&v)
 			},
 			true,
 			true,
@@ -24782,7 +24782,7 @@ func (ec *executionContext) _Theme_name(ctx context.Context, field graphql.Colle
 			},
 			nil,
 			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-				return ec.marshalNString2string(ctx, selections, v)
+				return (*stringAt)(&v)
 			},
 			true,
 			true,
@@ -25830,7 +25830,7 @@ func (ec *executionContext) _WellbeingCounty_name(ctx context.Context, field gra
 			},
 			nil,
 			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-				return ec.marshalNString2string(ctx, selections, v)
+				return (*stringAt)(&v)
 			},
 			true,
 			true,

@@ -150,6 +150,7 @@ func resolveLeaves(src []byte) []byte {
 	if bytes.Contains(src, []byte("resolveLeaf(")) {
 		return src // already rewritten
 	}
+	plain := plainLeaves(src)
 	leaves := map[string]bool{}
 	for _, m := range leafContext.FindAllSubmatch(src, -1) {
 		leaves[string(m[1])] = true
@@ -160,9 +161,21 @@ func resolveLeaves(src []byte) []byte {
 			return call
 		}
 		copied := bytes.Replace(call, []byte("\treturn graphql.ResolveField("), []byte("\treturn resolveLeaf("), 1)
+		copied = leafMarshal.ReplaceAllFunc(copied, func(ret []byte) []byte {
+			// A String or an ID the resolver returned: one allocation
+			// for it instead of the marshaller's closures.
+			at, ok := plain[string(leafMarshal.FindSubmatch(ret)[1])]
+			if !ok || at != "(*stringAt)" && at != "(*idAt)" {
+				return ret
+			}
+			return fmt.Appendf(nil, "return %s(&v)", at)
+		})
 		return fmt.Appendf(nil, "\tif ec.once.directLeaves && Leaf(field) {\n%s\n\t}\n%s", indent(copied), call)
 	})
 }
+
+// leafMarshal is the call of a field's marshaller on the value resolved.
+var leafMarshal = regexp.MustCompile(`return ec\.(marshal[^(]+)\(ctx, selections, v\)`)
 
 // indent puts a tab before each line of code.
 func indent(code []byte) []byte {
