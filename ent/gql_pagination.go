@@ -156,12 +156,14 @@ func (c *AdoptionConnection) build(nodes []*Adoption, pager *adoptionPager, afte
 		}
 	}
 	c.Edges = make([]*AdoptionEdge, len(nodes))
+	edges := make([]AdoptionEdge, len(nodes)) // Kokeilu: a page's edges in one allocation
 	for i := range nodes {
 		node := nodeAt(i)
-		c.Edges[i] = &AdoptionEdge{
+		edges[i] = AdoptionEdge{
 			Node:   node,
 			Cursor: pager.toCursor(node),
 		}
+		c.Edges[i] = &edges[i]
 	}
 	if l := len(c.Edges); l > 0 {
 		c.PageInfo.StartCursor = &c.Edges[0].Cursor
@@ -539,12 +541,14 @@ func (c *DiscussionConnection) build(nodes []*Discussion, pager *discussionPager
 		}
 	}
 	c.Edges = make([]*DiscussionEdge, len(nodes))
+	edges := make([]DiscussionEdge, len(nodes)) // Kokeilu: a page's edges in one allocation
 	for i := range nodes {
 		node := nodeAt(i)
-		c.Edges[i] = &DiscussionEdge{
+		edges[i] = DiscussionEdge{
 			Node:   node,
 			Cursor: pager.toCursor(node),
 		}
+		c.Edges[i] = &edges[i]
 	}
 	if l := len(c.Edges); l > 0 {
 		c.PageInfo.StartCursor = &c.Edges[0].Cursor
@@ -960,12 +964,14 @@ func (c *LinkConnection) build(nodes []*Link, pager *linkPager, after *Cursor, f
 		}
 	}
 	c.Edges = make([]*LinkEdge, len(nodes))
+	edges := make([]LinkEdge, len(nodes)) // Kokeilu: a page's edges in one allocation
 	for i := range nodes {
 		node := nodeAt(i)
-		c.Edges[i] = &LinkEdge{
+		edges[i] = LinkEdge{
 			Node:   node,
 			Cursor: pager.toCursor(node),
 		}
+		c.Edges[i] = &edges[i]
 	}
 	if l := len(c.Edges); l > 0 {
 		c.PageInfo.StartCursor = &c.Edges[0].Cursor
@@ -1401,12 +1407,14 @@ func (c *MaterialConnection) build(nodes []*Material, pager *materialPager, afte
 		}
 	}
 	c.Edges = make([]*MaterialEdge, len(nodes))
+	edges := make([]MaterialEdge, len(nodes)) // Kokeilu: a page's edges in one allocation
 	for i := range nodes {
 		node := nodeAt(i)
-		c.Edges[i] = &MaterialEdge{
+		edges[i] = MaterialEdge{
 			Node:   node,
 			Cursor: pager.toCursor(node),
 		}
+		c.Edges[i] = &edges[i]
 	}
 	if l := len(c.Edges); l > 0 {
 		c.PageInfo.StartCursor = &c.Edges[0].Cursor
@@ -1802,12 +1810,14 @@ func (c *MembershipConnection) build(nodes []*Membership, pager *membershipPager
 		}
 	}
 	c.Edges = make([]*MembershipEdge, len(nodes))
+	edges := make([]MembershipEdge, len(nodes)) // Kokeilu: a page's edges in one allocation
 	for i := range nodes {
 		node := nodeAt(i)
-		c.Edges[i] = &MembershipEdge{
+		edges[i] = MembershipEdge{
 			Node:   node,
 			Cursor: pager.toCursor(node),
 		}
+		c.Edges[i] = &edges[i]
 	}
 	if l := len(c.Edges); l > 0 {
 		c.PageInfo.StartCursor = &c.Edges[0].Cursor
@@ -2165,12 +2175,14 @@ func (c *MunicipalityConnection) build(nodes []*Municipality, pager *municipalit
 		}
 	}
 	c.Edges = make([]*MunicipalityEdge, len(nodes))
+	edges := make([]MunicipalityEdge, len(nodes)) // Kokeilu: a page's edges in one allocation
 	for i := range nodes {
 		node := nodeAt(i)
-		c.Edges[i] = &MunicipalityEdge{
+		edges[i] = MunicipalityEdge{
 			Node:   node,
 			Cursor: pager.toCursor(node),
 		}
+		c.Edges[i] = &edges[i]
 	}
 	if l := len(c.Edges); l > 0 {
 		c.PageInfo.StartCursor = &c.Edges[0].Cursor
@@ -2586,12 +2598,14 @@ func (c *NetworkConnection) build(nodes []*Network, pager *networkPager, after *
 		}
 	}
 	c.Edges = make([]*NetworkEdge, len(nodes))
+	edges := make([]NetworkEdge, len(nodes)) // Kokeilu: a page's edges in one allocation
 	for i := range nodes {
 		node := nodeAt(i)
-		c.Edges[i] = &NetworkEdge{
+		edges[i] = NetworkEdge{
 			Node:   node,
 			Cursor: pager.toCursor(node),
 		}
+		c.Edges[i] = &edges[i]
 	}
 	if l := len(c.Edges); l > 0 {
 		c.PageInfo.StartCursor = &c.Edges[0].Cursor
@@ -3027,12 +3041,14 @@ func (c *NoticeConnection) build(nodes []*Notice, pager *noticePager, after *Cur
 		}
 	}
 	c.Edges = make([]*NoticeEdge, len(nodes))
+	edges := make([]NoticeEdge, len(nodes)) // Kokeilu: a page's edges in one allocation
 	for i := range nodes {
 		node := nodeAt(i)
-		c.Edges[i] = &NoticeEdge{
+		edges[i] = NoticeEdge{
 			Node:   node,
 			Cursor: pager.toCursor(node),
 		}
+		c.Edges[i] = &edges[i]
 	}
 	if l := len(c.Edges); l > 0 {
 		c.PageInfo.StartCursor = &c.Edges[0].Cursor
@@ -3429,12 +3445,14 @@ func (c *OperatingModelConnection) build(nodes []*OperatingModel, pager *operati
 		}
 	}
 	c.Edges = make([]*OperatingModelEdge, len(nodes))
+	edges := make([]OperatingModelEdge, len(nodes)) // Kokeilu: a page's edges in one allocation
 	for i := range nodes {
 		node := nodeAt(i)
-		c.Edges[i] = &OperatingModelEdge{
+		edges[i] = OperatingModelEdge{
 			Node:   node,
 			Cursor: pager.toCursor(node),
 		}
+		c.Edges[i] = &edges[i]
 	}
 	if l := len(c.Edges); l > 0 {
 		c.PageInfo.StartCursor = &c.Edges[0].Cursor
@@ -3811,12 +3829,14 @@ func (c *OrganizationConnection) build(nodes []*Organization, pager *organizatio
 		}
 	}
 	c.Edges = make([]*OrganizationEdge, len(nodes))
+	edges := make([]OrganizationEdge, len(nodes)) // Kokeilu: a page's edges in one allocation
 	for i := range nodes {
 		node := nodeAt(i)
-		c.Edges[i] = &OrganizationEdge{
+		edges[i] = OrganizationEdge{
 			Node:   node,
 			Cursor: pager.toCursor(node),
 		}
+		c.Edges[i] = &edges[i]
 	}
 	if l := len(c.Edges); l > 0 {
 		c.PageInfo.StartCursor = &c.Edges[0].Cursor
@@ -4212,12 +4232,14 @@ func (c *PilotConnection) build(nodes []*Pilot, pager *pilotPager, after *Cursor
 		}
 	}
 	c.Edges = make([]*PilotEdge, len(nodes))
+	edges := make([]PilotEdge, len(nodes)) // Kokeilu: a page's edges in one allocation
 	for i := range nodes {
 		node := nodeAt(i)
-		c.Edges[i] = &PilotEdge{
+		edges[i] = PilotEdge{
 			Node:   node,
 			Cursor: pager.toCursor(node),
 		}
+		c.Edges[i] = &edges[i]
 	}
 	if l := len(c.Edges); l > 0 {
 		c.PageInfo.StartCursor = &c.Edges[0].Cursor
@@ -4653,12 +4675,14 @@ func (c *PostConnection) build(nodes []*Post, pager *postPager, after *Cursor, f
 		}
 	}
 	c.Edges = make([]*PostEdge, len(nodes))
+	edges := make([]PostEdge, len(nodes)) // Kokeilu: a page's edges in one allocation
 	for i := range nodes {
 		node := nodeAt(i)
-		c.Edges[i] = &PostEdge{
+		edges[i] = PostEdge{
 			Node:   node,
 			Cursor: pager.toCursor(node),
 		}
+		c.Edges[i] = &edges[i]
 	}
 	if l := len(c.Edges); l > 0 {
 		c.PageInfo.StartCursor = &c.Edges[0].Cursor
@@ -4997,12 +5021,14 @@ func (c *RegionConnection) build(nodes []*Region, pager *regionPager, after *Cur
 		}
 	}
 	c.Edges = make([]*RegionEdge, len(nodes))
+	edges := make([]RegionEdge, len(nodes)) // Kokeilu: a page's edges in one allocation
 	for i := range nodes {
 		node := nodeAt(i)
-		c.Edges[i] = &RegionEdge{
+		edges[i] = RegionEdge{
 			Node:   node,
 			Cursor: pager.toCursor(node),
 		}
+		c.Edges[i] = &edges[i]
 	}
 	if l := len(c.Edges); l > 0 {
 		c.PageInfo.StartCursor = &c.Edges[0].Cursor
@@ -5418,12 +5444,14 @@ func (c *SurveyConnection) build(nodes []*Survey, pager *surveyPager, after *Cur
 		}
 	}
 	c.Edges = make([]*SurveyEdge, len(nodes))
+	edges := make([]SurveyEdge, len(nodes)) // Kokeilu: a page's edges in one allocation
 	for i := range nodes {
 		node := nodeAt(i)
-		c.Edges[i] = &SurveyEdge{
+		edges[i] = SurveyEdge{
 			Node:   node,
 			Cursor: pager.toCursor(node),
 		}
+		c.Edges[i] = &edges[i]
 	}
 	if l := len(c.Edges); l > 0 {
 		c.PageInfo.StartCursor = &c.Edges[0].Cursor
@@ -5839,12 +5867,14 @@ func (c *SurveyResponseConnection) build(nodes []*SurveyResponse, pager *surveyr
 		}
 	}
 	c.Edges = make([]*SurveyResponseEdge, len(nodes))
+	edges := make([]SurveyResponseEdge, len(nodes)) // Kokeilu: a page's edges in one allocation
 	for i := range nodes {
 		node := nodeAt(i)
-		c.Edges[i] = &SurveyResponseEdge{
+		edges[i] = SurveyResponseEdge{
 			Node:   node,
 			Cursor: pager.toCursor(node),
 		}
+		c.Edges[i] = &edges[i]
 	}
 	if l := len(c.Edges); l > 0 {
 		c.PageInfo.StartCursor = &c.Edges[0].Cursor
@@ -6109,12 +6139,14 @@ func (c *ThemeConnection) build(nodes []*Theme, pager *themePager, after *Cursor
 		}
 	}
 	c.Edges = make([]*ThemeEdge, len(nodes))
+	edges := make([]ThemeEdge, len(nodes)) // Kokeilu: a page's edges in one allocation
 	for i := range nodes {
 		node := nodeAt(i)
-		c.Edges[i] = &ThemeEdge{
+		edges[i] = ThemeEdge{
 			Node:   node,
 			Cursor: pager.toCursor(node),
 		}
+		c.Edges[i] = &edges[i]
 	}
 	if l := len(c.Edges); l > 0 {
 		c.PageInfo.StartCursor = &c.Edges[0].Cursor
@@ -6510,12 +6542,14 @@ func (c *UserConnection) build(nodes []*User, pager *userPager, after *Cursor, f
 		}
 	}
 	c.Edges = make([]*UserEdge, len(nodes))
+	edges := make([]UserEdge, len(nodes)) // Kokeilu: a page's edges in one allocation
 	for i := range nodes {
 		node := nodeAt(i)
-		c.Edges[i] = &UserEdge{
+		edges[i] = UserEdge{
 			Node:   node,
 			Cursor: pager.toCursor(node),
 		}
+		c.Edges[i] = &edges[i]
 	}
 	if l := len(c.Edges); l > 0 {
 		c.PageInfo.StartCursor = &c.Edges[0].Cursor
@@ -6892,12 +6926,14 @@ func (c *WellbeingCountyConnection) build(nodes []*WellbeingCounty, pager *wellb
 		}
 	}
 	c.Edges = make([]*WellbeingCountyEdge, len(nodes))
+	edges := make([]WellbeingCountyEdge, len(nodes)) // Kokeilu: a page's edges in one allocation
 	for i := range nodes {
 		node := nodeAt(i)
-		c.Edges[i] = &WellbeingCountyEdge{
+		edges[i] = WellbeingCountyEdge{
 			Node:   node,
 			Cursor: pager.toCursor(node),
 		}
+		c.Edges[i] = &edges[i]
 	}
 	if l := len(c.Edges); l > 0 {
 		c.PageInfo.StartCursor = &c.Edges[0].Cursor
@@ -7332,12 +7368,14 @@ func (c *WorkshopConnection) build(nodes []*Workshop, pager *workshopPager, afte
 		}
 	}
 	c.Edges = make([]*WorkshopEdge, len(nodes))
+	edges := make([]WorkshopEdge, len(nodes)) // Kokeilu: a page's edges in one allocation
 	for i := range nodes {
 		node := nodeAt(i)
-		c.Edges[i] = &WorkshopEdge{
+		edges[i] = WorkshopEdge{
 			Node:   node,
 			Cursor: pager.toCursor(node),
 		}
+		c.Edges[i] = &edges[i]
 	}
 	if l := len(c.Edges); l > 0 {
 		c.PageInfo.StartCursor = &c.Edges[0].Cursor
@@ -7733,12 +7771,14 @@ func (c *WorkshopRegistrationConnection) build(nodes []*WorkshopRegistration, pa
 		}
 	}
 	c.Edges = make([]*WorkshopRegistrationEdge, len(nodes))
+	edges := make([]WorkshopRegistrationEdge, len(nodes)) // Kokeilu: a page's edges in one allocation
 	for i := range nodes {
 		node := nodeAt(i)
-		c.Edges[i] = &WorkshopRegistrationEdge{
+		edges[i] = WorkshopRegistrationEdge{
 			Node:   node,
 			Cursor: pager.toCursor(node),
 		}
+		c.Edges[i] = &edges[i]
 	}
 	if l := len(c.Edges); l > 0 {
 		c.PageInfo.StartCursor = &c.Edges[0].Cursor
@@ -8096,12 +8136,14 @@ func (c *WorkspaceConnection) build(nodes []*Workspace, pager *workspacePager, a
 		}
 	}
 	c.Edges = make([]*WorkspaceEdge, len(nodes))
+	edges := make([]WorkspaceEdge, len(nodes)) // Kokeilu: a page's edges in one allocation
 	for i := range nodes {
 		node := nodeAt(i)
-		c.Edges[i] = &WorkspaceEdge{
+		edges[i] = WorkspaceEdge{
 			Node:   node,
 			Cursor: pager.toCursor(node),
 		}
+		c.Edges[i] = &edges[i]
 	}
 	if l := len(c.Edges); l > 0 {
 		c.PageInfo.StartCursor = &c.Edges[0].Cursor
