@@ -12,6 +12,7 @@ import (
 	"kokeilu/ent/predicate"
 	"kokeilu/ent/user"
 	"kokeilu/ent/workspace"
+	"kokeilu/internal/paging"
 	"math"
 
 	"entgo.io/ent"
@@ -484,6 +485,7 @@ func (_q *DiscussionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*D
 	if _q.scanTotals != nil {
 		_q.scanTotals(_spec)
 	}
+	paging.ReuseCells(_spec)
 	for i := range hooks {
 		hooks[i](ctx, _spec)
 	}
@@ -631,6 +633,7 @@ func (_q *DiscussionQuery) sqlCount(ctx context.Context) (int, error) {
 	if _q.scanTotals != nil {
 		_q.scanTotals(_spec)
 	}
+	paging.ReuseCells(_spec)
 	_spec.Node.Columns = _q.ctx.Fields
 	if len(_q.ctx.Fields) > 0 {
 		_spec.Unique = _q.ctx.Unique != nil && *_q.ctx.Unique

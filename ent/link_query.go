@@ -9,6 +9,7 @@ import (
 	"kokeilu/ent/link"
 	"kokeilu/ent/predicate"
 	"kokeilu/ent/user"
+	"kokeilu/internal/paging"
 	"math"
 
 	"entgo.io/ent"
@@ -408,6 +409,7 @@ func (_q *LinkQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Link, e
 	if _q.scanTotals != nil {
 		_q.scanTotals(_spec)
 	}
+	paging.ReuseCells(_spec)
 	for i := range hooks {
 		hooks[i](ctx, _spec)
 	}
@@ -472,6 +474,7 @@ func (_q *LinkQuery) sqlCount(ctx context.Context) (int, error) {
 	if _q.scanTotals != nil {
 		_q.scanTotals(_spec)
 	}
+	paging.ReuseCells(_spec)
 	_spec.Node.Columns = _q.ctx.Fields
 	if len(_q.ctx.Fields) > 0 {
 		_spec.Unique = _q.ctx.Unique != nil && *_q.ctx.Unique

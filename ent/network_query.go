@@ -14,6 +14,7 @@ import (
 	"kokeilu/ent/predicate"
 	"kokeilu/ent/user"
 	"kokeilu/ent/workspace"
+	"kokeilu/internal/paging"
 	"math"
 
 	"entgo.io/ent"
@@ -634,6 +635,7 @@ func (_q *NetworkQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Netw
 	if _q.scanTotals != nil {
 		_q.scanTotals(_spec)
 	}
+	paging.ReuseCells(_spec)
 	for i := range hooks {
 		hooks[i](ctx, _spec)
 	}
@@ -1051,6 +1053,7 @@ func (_q *NetworkQuery) sqlCount(ctx context.Context) (int, error) {
 	if _q.scanTotals != nil {
 		_q.scanTotals(_spec)
 	}
+	paging.ReuseCells(_spec)
 	_spec.Node.Columns = _q.ctx.Fields
 	if len(_q.ctx.Fields) > 0 {
 		_spec.Unique = _q.ctx.Unique != nil && *_q.ctx.Unique

@@ -10,6 +10,7 @@ import (
 	"kokeilu/ent/predicate"
 	"kokeilu/ent/user"
 	"kokeilu/ent/workspace"
+	"kokeilu/internal/paging"
 	"math"
 
 	"entgo.io/ent"
@@ -445,6 +446,7 @@ func (_q *NoticeQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Notic
 	if _q.scanTotals != nil {
 		_q.scanTotals(_spec)
 	}
+	paging.ReuseCells(_spec)
 	for i := range hooks {
 		hooks[i](ctx, _spec)
 	}
@@ -547,6 +549,7 @@ func (_q *NoticeQuery) sqlCount(ctx context.Context) (int, error) {
 	if _q.scanTotals != nil {
 		_q.scanTotals(_spec)
 	}
+	paging.ReuseCells(_spec)
 	_spec.Node.Columns = _q.ctx.Fields
 	if len(_q.ctx.Fields) > 0 {
 		_spec.Unique = _q.ctx.Unique != nil && *_q.ctx.Unique

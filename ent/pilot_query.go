@@ -16,6 +16,7 @@ import (
 	"kokeilu/ent/theme"
 	"kokeilu/ent/user"
 	"kokeilu/ent/workspace"
+	"kokeilu/internal/paging"
 	"math"
 
 	"entgo.io/ent"
@@ -709,6 +710,7 @@ func (_q *PilotQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Pilot,
 	if _q.scanTotals != nil {
 		_q.scanTotals(_spec)
 	}
+	paging.ReuseCells(_spec)
 	for i := range hooks {
 		hooks[i](ctx, _spec)
 	}
@@ -1295,6 +1297,7 @@ func (_q *PilotQuery) sqlCount(ctx context.Context) (int, error) {
 	if _q.scanTotals != nil {
 		_q.scanTotals(_spec)
 	}
+	paging.ReuseCells(_spec)
 	_spec.Node.Columns = _q.ctx.Fields
 	if len(_q.ctx.Fields) > 0 {
 		_spec.Unique = _q.ctx.Unique != nil && *_q.ctx.Unique

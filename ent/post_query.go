@@ -11,6 +11,7 @@ import (
 	"kokeilu/ent/post"
 	"kokeilu/ent/predicate"
 	"kokeilu/ent/user"
+	"kokeilu/internal/paging"
 	"math"
 
 	"entgo.io/ent"
@@ -519,6 +520,7 @@ func (_q *PostQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Post, e
 	if _q.scanTotals != nil {
 		_q.scanTotals(_spec)
 	}
+	paging.ReuseCells(_spec)
 	for i := range hooks {
 		hooks[i](ctx, _spec)
 	}
@@ -704,6 +706,7 @@ func (_q *PostQuery) sqlCount(ctx context.Context) (int, error) {
 	if _q.scanTotals != nil {
 		_q.scanTotals(_spec)
 	}
+	paging.ReuseCells(_spec)
 	_spec.Node.Columns = _q.ctx.Fields
 	if len(_q.ctx.Fields) > 0 {
 		_spec.Unique = _q.ctx.Unique != nil && *_q.ctx.Unique

@@ -9,6 +9,7 @@ import (
 	"kokeilu/ent/predicate"
 	"kokeilu/ent/session"
 	"kokeilu/ent/user"
+	"kokeilu/internal/paging"
 	"math"
 
 	"entgo.io/ent"
@@ -400,6 +401,7 @@ func (_q *SessionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Sess
 	if _q.scanTotals != nil {
 		_q.scanTotals(_spec)
 	}
+	paging.ReuseCells(_spec)
 	for i := range hooks {
 		hooks[i](ctx, _spec)
 	}
@@ -461,6 +463,7 @@ func (_q *SessionQuery) sqlCount(ctx context.Context) (int, error) {
 	if _q.scanTotals != nil {
 		_q.scanTotals(_spec)
 	}
+	paging.ReuseCells(_spec)
 	_spec.Node.Columns = _q.ctx.Fields
 	if len(_q.ctx.Fields) > 0 {
 		_spec.Unique = _q.ctx.Unique != nil && *_q.ctx.Unique

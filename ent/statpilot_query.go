@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"kokeilu/ent/predicate"
 	"kokeilu/ent/statpilot"
+	"kokeilu/internal/paging"
 	"math"
 
 	"entgo.io/ent"
@@ -360,6 +361,7 @@ func (_q *StatPilotQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*St
 	if _q.scanTotals != nil {
 		_q.scanTotals(_spec)
 	}
+	paging.ReuseCells(_spec)
 	for i := range hooks {
 		hooks[i](ctx, _spec)
 	}
@@ -385,6 +387,7 @@ func (_q *StatPilotQuery) sqlCount(ctx context.Context) (int, error) {
 	if _q.scanTotals != nil {
 		_q.scanTotals(_spec)
 	}
+	paging.ReuseCells(_spec)
 	_spec.Node.Columns = _q.ctx.Fields
 	if len(_q.ctx.Fields) > 0 {
 		_spec.Unique = _q.ctx.Unique != nil && *_q.ctx.Unique

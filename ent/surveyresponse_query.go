@@ -10,6 +10,7 @@ import (
 	"kokeilu/ent/survey"
 	"kokeilu/ent/surveyresponse"
 	"kokeilu/ent/user"
+	"kokeilu/internal/paging"
 	"math"
 
 	"entgo.io/ent"
@@ -437,6 +438,7 @@ func (_q *SurveyResponseQuery) sqlAll(ctx context.Context, hooks ...queryHook) (
 	if _q.scanTotals != nil {
 		_q.scanTotals(_spec)
 	}
+	paging.ReuseCells(_spec)
 	for i := range hooks {
 		hooks[i](ctx, _spec)
 	}
@@ -533,6 +535,7 @@ func (_q *SurveyResponseQuery) sqlCount(ctx context.Context) (int, error) {
 	if _q.scanTotals != nil {
 		_q.scanTotals(_spec)
 	}
+	paging.ReuseCells(_spec)
 	_spec.Node.Columns = _q.ctx.Fields
 	if len(_q.ctx.Fields) > 0 {
 		_spec.Unique = _q.ctx.Unique != nil && *_q.ctx.Unique

@@ -10,6 +10,7 @@ import (
 	"kokeilu/ent/pilot"
 	"kokeilu/ent/predicate"
 	"kokeilu/ent/theme"
+	"kokeilu/internal/paging"
 	"math"
 
 	"entgo.io/ent"
@@ -402,6 +403,7 @@ func (_q *ThemeQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Theme,
 	if _q.scanTotals != nil {
 		_q.scanTotals(_spec)
 	}
+	paging.ReuseCells(_spec)
 	for i := range hooks {
 		hooks[i](ctx, _spec)
 	}
@@ -503,6 +505,7 @@ func (_q *ThemeQuery) sqlCount(ctx context.Context) (int, error) {
 	if _q.scanTotals != nil {
 		_q.scanTotals(_spec)
 	}
+	paging.ReuseCells(_spec)
 	_spec.Node.Columns = _q.ctx.Fields
 	if len(_q.ctx.Fields) > 0 {
 		_spec.Unique = _q.ctx.Unique != nil && *_q.ctx.Unique

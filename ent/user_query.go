@@ -13,6 +13,7 @@ import (
 	"kokeilu/ent/predicate"
 	"kokeilu/ent/session"
 	"kokeilu/ent/user"
+	"kokeilu/internal/paging"
 	"math"
 
 	"entgo.io/ent"
@@ -522,6 +523,7 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 	if _q.scanTotals != nil {
 		_q.scanTotals(_spec)
 	}
+	paging.ReuseCells(_spec)
 	for i := range hooks {
 		hooks[i](ctx, _spec)
 	}
@@ -712,6 +714,7 @@ func (_q *UserQuery) sqlCount(ctx context.Context) (int, error) {
 	if _q.scanTotals != nil {
 		_q.scanTotals(_spec)
 	}
+	paging.ReuseCells(_spec)
 	_spec.Node.Columns = _q.ctx.Fields
 	if len(_q.ctx.Fields) > 0 {
 		_spec.Unique = _q.ctx.Unique != nil && *_q.ctx.Unique

@@ -10,6 +10,7 @@ import (
 	"kokeilu/ent/user"
 	"kokeilu/ent/workshop"
 	"kokeilu/ent/workshopregistration"
+	"kokeilu/internal/paging"
 	"math"
 
 	"entgo.io/ent"
@@ -437,6 +438,7 @@ func (_q *WorkshopRegistrationQuery) sqlAll(ctx context.Context, hooks ...queryH
 	if _q.scanTotals != nil {
 		_q.scanTotals(_spec)
 	}
+	paging.ReuseCells(_spec)
 	for i := range hooks {
 		hooks[i](ctx, _spec)
 	}
@@ -533,6 +535,7 @@ func (_q *WorkshopRegistrationQuery) sqlCount(ctx context.Context) (int, error) 
 	if _q.scanTotals != nil {
 		_q.scanTotals(_spec)
 	}
+	paging.ReuseCells(_spec)
 	_spec.Node.Columns = _q.ctx.Fields
 	if len(_q.ctx.Fields) > 0 {
 		_spec.Unique = _q.ctx.Unique != nil && *_q.ctx.Unique
