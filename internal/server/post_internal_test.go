@@ -39,6 +39,9 @@ func TestPostAnswersAsGqlgen(t *testing.T) {
 	if _, err := db.Client.Theme.Create().SetSlug("r-d").SetNameFi("T&K <tutkimus> & kehitys\u2028").SetNameSv("FoU").SetNameEn("R&D").Save(auth.System(ctx)); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := db.Client.Theme.Create().SetSlug("rivi").SetNameFi("rivin\u2029erotin").SetNameSv("rad").SetNameEn("line").Save(auth.System(ctx)); err != nil {
+		t.Fatal(err)
+	}
 	accounts, err := auth.NewService(db.Client, 0, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -70,7 +73,7 @@ func TestPostAnswersAsGqlgen(t *testing.T) {
 		if !json.Valid(raw.Bytes()) {
 			t.Fatalf("not JSON: %.300s", raw.Bytes())
 		}
-		if bytes.ContainsAny(raw.Bytes(), "<>&") {
+		if bytes.ContainsAny(raw.Bytes(), "<>&\u2028\u2029") {
 			t.Fatalf("markup characters not escaped: %.300s", raw.Bytes())
 		}
 		var v any
@@ -99,6 +102,7 @@ func TestPostAnswersAsGqlgen(t *testing.T) {
 		`{"query": "{ a: node(id: \"azE6MQ\") { id } b: node(id: \"<b>&\") { id } }"}`,
 		`{"query": "{ regions(first: -1) { totalCount } }"}`,
 		`{"query": "{ themes(first: 50) { nodes { slug nameFi nameEn } } }"}`,
+		`{"query": "{ themes(where: {slug: \"rivi\"}) { nodes { nameFi } } }"}`,
 		`{"query": "{ a: __typename b: __type(name: \"Query\") { description } }"}`,
 		`{"query": "{"}`,
 		`{"query": "{ nope }"}`,
