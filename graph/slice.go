@@ -16,30 +16,67 @@ import (
 // loading, one statement per edge for the whole page), so the goroutines
 // bought no parallel work and cost a third of a dashboard request's CPU.
 // Like gqlgen's, each element gets its own field context (its index in
-// the path) and a panic nulls that element alone; workerLimit is unused.
+// the path), all made in one allocation (element), and a panic nulls that
+// element alone; workerLimit is unused.
 func marshalSlice(ctx context.Context, length int, _ int64, omitPanicHandler bool, marshalElement func(ctx context.Context, i int) graphql.Marshaler) graphql.Array {
 	ret := make(graphql.Array, length)
-	fcs := make([]graphql.FieldContext, length)
-	index := make([]int, length)
+	elements := make([]element, length)
+	parent := graphql.GetFieldContext(ctx)
 	for i := range length {
-		index[i] = i
-		fcs[i].Index = &index[i]
-		childCtx := graphql.WithFieldContext(ctx, &fcs[i])
+		e := &elements[i]
+		e.Context, e.index = ctx, i
+		e.fc.Index, e.fc.Parent = &e.index, parent
 		if omitPanicHandler {
-			ret[i] = marshalElement(childCtx, i)
+			ret[i] = marshalElement(e, i)
 			continue
 		}
 		func() {
 			defer func() {
 				if r := recover(); r != nil {
-					graphql.AddError(childCtx, graphql.Recover(childCtx, r))
+					graphql.AddError(e, graphql.Recover(e, r))
 					ret[i] = graphql.Null
 				}
 			}()
-			ret[i] = marshalElement(childCtx, i)
+			ret[i] = marshalElement(e, i)
 		}()
 	}
 	return ret
+}
+
+// element is the context of a list's element: the list's context with the
+// element's field context, as graphql.WithFieldContext makes it.
+type element struct {
+	context.Context
+	fc    graphql.FieldContext
+	index int
+}
+
+func (e *element) Value(key any) any {
+	if key == fieldContextKey {
+		return &e.fc
+	}
+	return e.Context.Value(key)
+}
+
+// fieldContextKey is the context key of gqlgen's field context, which gqlgen
+// does not export: the key graphql.GetFieldContext asks a context for.
+var fieldContextKey = func() any {
+	var p keyProbe
+	graphql.GetFieldContext(&p)
+	if p.key == nil {
+		panic("graph: graphql.GetFieldContext asked no key")
+	}
+	return p.key
+}()
+
+type keyProbe struct {
+	context.Context
+	key any
+}
+
+func (p *keyProbe) Value(key any) any {
+	p.key = key
+	return nil
 }
 
 // resolveNow resolves field i of out, a nested object's resolver field, at

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -138,4 +139,46 @@ func marshal(m graphql.Marshaler) string {
 	var b bytes.Buffer
 	m.MarshalGQL(&b)
 	return b.String()
+}
+
+type otherKey struct{}
+
+// TestMarshalSliceAgreesWithGqlgen: a list marshalled by marshalSlice has
+// the same elements, and the same errors at the same paths (an element
+// that panics is null, one that reports an error keeps its index in the
+// path), as with gqlgen's MarshalSliceConcurrently; each element sees its
+// own field context and the list's other context values.
+func TestMarshalSliceAgreesWithGqlgen(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		outcomes := rapid.SliceOfN(rapid.IntRange(0, 2), 0, 12).Draw(t, "outcomes") // 0 value, 1 error, 2 panic
+		run := func(marshalList func(context.Context, int, int64, bool, func(context.Context, int) graphql.Marshaler) graphql.Array) (string, string) {
+			ctx, _ := opContext()
+			ctx = context.WithValue(ctx, otherKey{}, "kept")
+			ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{Field: graphql.CollectedField{Field: &ast.Field{Alias: "pilots"}}})
+			list := marshalList(ctx, len(outcomes), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+				if ctx.Value(otherKey{}) != "kept" {
+					t.Fatalf("element %d lost the list's context", i)
+				}
+				path := graphql.GetFieldContext(ctx).Path().String()
+				switch outcomes[i] {
+				case 1:
+					graphql.AddErrorf(ctx, "element %d", i)
+				case 2:
+					panic(fmt.Sprintf("element %d", i))
+				}
+				return graphql.MarshalString(path)
+			})
+			var errs []string
+			for _, e := range graphql.GetErrors(ctx) {
+				errs = append(errs, e.Message+" at "+e.Path.String())
+			}
+			slices.Sort(errs) // gqlgen's come in the order its goroutines end
+			return marshal(list), fmt.Sprint(errs)
+		}
+		ours, ourErrs := run(marshalSlice)
+		theirs, theirErrs := run(graphql.MarshalSliceConcurrently)
+		if ours != theirs || ourErrs != theirErrs {
+			t.Fatalf("marshalSlice: %s %s\ngqlgen:       %s %s", ours, ourErrs, theirs, theirErrs)
+		}
+	})
 }
