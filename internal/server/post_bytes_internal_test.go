@@ -1,0 +1,80 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"kokeilu/internal/auth"
+	"kokeilu/internal/seed"
+	"kokeilu/internal/testdb"
+)
+
+// TestPostBytesAsGqlgen: ours and gqlgen's POST answer byte for byte
+// (not only as JSON), with invalid UTF-8 stored in the data, errors beside
+// data, persisted queries.
+func TestPostBytesAsGqlgen(t *testing.T) {
+	db := testdb.Open(t, testdb.SQLite)
+	ctx := context.Background()
+	if err := seed.Reference(ctx, db.Client); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := seed.Demo(ctx, db.Client, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Client.Theme.Create().SetSlug("bad").SetNameFi("ok").SetNameSv("x").SetNameEn("y").Save(auth.System(ctx)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SQL.ExecContext(ctx, "UPDATE themes SET name_fi = CAST(X'61FF62C328E282' AS TEXT) WHERE slug = 'bad'"); err != nil {
+		t.Fatal(err)
+	}
+	accounts, err := auth.NewService(db.Client, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours := httptest.NewServer(NewHandler(db, Options{Accounts: accounts}))
+	defer ours.Close()
+	theirs := httptest.NewServer(NewHandler(db, Options{Accounts: accounts, gqlgenPOST: true}))
+	defer theirs.Close()
+	send := func(url, accept, body string) (int, string, []byte) {
+		req, _ := http.NewRequest(http.MethodPost, url+"/query", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if accept != "" {
+			req.Header.Set("Accept", accept)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var raw bytes.Buffer
+		_, _ = raw.ReadFrom(res.Body)
+		return res.StatusCode, res.Header.Get("Content-Type"), raw.Bytes()
+	}
+	bodies := []string{
+		`{"query": "{ themes(where: {slug: \"bad\"}) { nodes { slug nameFi } } }"}`,
+		`{"query": "{ themes(first: 50) { nodes { slug nameFi nameEn } } }"}`,
+		`{"query": "{ a: node(id: \"azE6MQ\") { id } }"}`,
+		`{"query": "{ regions(first: 1) { totalCount } b: node(id: \"<b>&\") { id } }"}`,
+		`{"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "ecf4edb46db40b5132295c0291d62fb65d6759a9eedfa4d5d612dd5ec54a6b38"}}}`,
+		`{"query": "{ __typename }", "extensions": {"persistedQuery": {"version": 1, "sha256Hash": "ecf4edb46db40b5132295c0291d62fb65d6759a9eedfa4d5d612dd5ec54a6b38"}}}`,
+		`{"query": "{ __typename }", "extensions": {"persistedQuery": {"version": 1, "sha256Hash": "00"}}}`,
+	}
+	for _, accept := range []string{"", "application/graphql-response+json"} {
+		for _, body := range bodies {
+			s1, c1, b1 := send(ours.URL, accept, body)
+			s2, c2, b2 := send(theirs.URL, accept, body)
+			if s1 != s2 || c1 != c2 || !bytes.Equal(b1, b2) {
+				t.Errorf("Accept %q body %s\nours   %d %s %q\ngqlgen %d %s %q", accept, body, s1, c1, b1, s2, c2, b2)
+			}
+			if !utf8.Valid(b1) {
+				t.Logf("ours not UTF-8 (gqlgen's UTF-8: %v): %q", utf8.Valid(b2), b1)
+			}
+		}
+	}
+}
