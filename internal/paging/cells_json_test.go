@@ -12,7 +12,6 @@ import (
 	"kokeilu/ent/survey"
 	"kokeilu/internal/auth"
 	"kokeilu/internal/questionnaire"
-	"kokeilu/internal/seed"
 	"kokeilu/internal/sortkey"
 	"kokeilu/internal/testdb"
 )
@@ -22,14 +21,8 @@ import (
 // loading, through ent with ReuseCells, against hand-written SQL.
 func TestReusedCellsKeepJSONAndSortKeys(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
-		db := testdb.Open(t, b)
+		db := demoData(t, b)
 		ctx := context.Background()
-		if err := seed.Reference(ctx, db.Client); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := seed.Demo(ctx, db.Client, time.Now()); err != nil {
-			t.Fatal(err)
-		}
 		ctx = auth.System(ctx)
 		first := db.Client.Survey.Query().WithWorkspace().FirstX(ctx)
 		shapes := [][]questionnaire.Question{

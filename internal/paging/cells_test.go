@@ -8,6 +8,7 @@ import (
 	"time"
 
 	_ "kokeilu/ent/runtime"
+	"kokeilu/internal/database"
 	"kokeilu/internal/seed"
 	"kokeilu/internal/sortkey"
 	"kokeilu/internal/testdb"
@@ -21,14 +22,8 @@ import (
 // over from the row before would show.
 func TestReusedCellsKeepEveryRow(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
-		db := testdb.Open(t, b)
+		db := demoData(t, b)
 		ctx := context.Background()
-		if err := seed.Reference(ctx, db.Client); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := seed.Demo(ctx, db.Client, time.Now()); err != nil {
-			t.Fatal(err)
-		}
 		// Every other row NULL in columns that allow it.
 		if _, err := db.SQL.ExecContext(ctx, "UPDATE municipalities SET latitude = NULL, subregion_name_sv = NULL WHERE id % 2 = 0"); err != nil {
 			t.Fatal(err)
@@ -106,4 +101,17 @@ func TestReusedCellsKeepEveryRow(t *testing.T) {
 			}
 		}
 	})
+}
+
+// demoData opens a database on b with the reference and demo data.
+func demoData(t *testing.T, b testdb.Backend) *database.DB {
+	db := testdb.Open(t, b)
+	ctx := context.Background()
+	if err := seed.Reference(ctx, db.Client); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := seed.Demo(ctx, db.Client, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }

@@ -41,29 +41,17 @@ func TestFastPathsAnswerAsGqlgen(t *testing.T) {
 		p := a.people()
 		w := a.newWorld(p, workspace.VisibilityMEMBERS_ONLY)
 		ids := []string{w.Workspace, w.Discussion, w.Post, w.Notice, w.Pilot, w.Municipality}
-		plain := httptest.NewServer(server.NewHandler(a.db, server.Options{Accounts: a.accounts, Board: a.board,
-			TestExtensions: []graphql.HandlerExtension{passThrough{}}}))
-		defer plain.Close()
+		plain := gqlgenResolution(t, a)
 		send := func(url, token, query string) string {
-			body, _ := json.Marshal(map[string]any{"query": query})
-			req, _ := http.NewRequest(http.MethodPost, url+"/query", bytes.NewReader(body))
-			req.Header.Set("Content-Type", "application/json")
-			if token != "" {
-				req.Header.Set("Authorization", "Bearer "+token)
-			}
-			res, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer res.Body.Close()
+			status, body := sendQuery(t, url, token, query)
 			var r struct {
 				Data   json.RawMessage `json:"data"`
 				Errors json.RawMessage `json:"errors"`
 			}
-			if err := json.NewDecoder(res.Body).Decode(&r); err != nil {
+			if err := json.Unmarshal(body, &r); err != nil {
 				t.Fatal(err)
 			}
-			return fmt.Sprintf("HTTP %d data %s errors %s", res.StatusCode, r.Data, r.Errors)
+			return fmt.Sprintf("HTTP %d data %s errors %s", status, r.Data, r.Errors)
 		}
 		g := &opGen{s: graph.NewSchema(nil, nil, nil, nil).Schema(), ids: len(ids)}
 		answered := 0
@@ -117,22 +105,10 @@ func TestMutationFieldsAnswerTheirOwnRow(t *testing.T) {
 		a := newAPI(t, b, false)
 		p := a.people()
 		w := a.newWorld(p, workspace.VisibilityMEMBERS_ONLY)
-		plain := httptest.NewServer(server.NewHandler(a.db, server.Options{Accounts: a.accounts, Board: a.board,
-			TestExtensions: []graphql.HandlerExtension{passThrough{}}}))
-		defer plain.Close()
+		plain := gqlgenResolution(t, a)
 		send := func(url, token, query string) string {
-			body, _ := json.Marshal(map[string]any{"query": query})
-			req, _ := http.NewRequest(http.MethodPost, url+"/query", bytes.NewReader(body))
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Authorization", "Bearer "+token)
-			res, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer res.Body.Close()
-			var out bytes.Buffer
-			_, _ = out.ReadFrom(res.Body)
-			return out.String()
+			_, body := sendQuery(t, url, token, query)
+			return string(body)
 		}
 		cases := []struct {
 			token, query string
@@ -162,4 +138,31 @@ func TestMutationFieldsAnswerTheirOwnRow(t *testing.T) {
 			}
 		}
 	})
+}
+
+// gqlgenResolution serves a's data with a field interceptor installed, so
+// that every field goes through gqlgen's own resolution (no fast paths).
+func gqlgenResolution(t *testing.T, a *api) *httptest.Server {
+	plain := httptest.NewServer(server.NewHandler(a.db, server.Options{Accounts: a.accounts, Board: a.board,
+		TestExtensions: []graphql.HandlerExtension{passThrough{}}}))
+	t.Cleanup(plain.Close)
+	return plain
+}
+
+// sendQuery posts query to url, with a bearer token unless it is empty.
+func sendQuery(t *testing.T, url, token, query string) (int, []byte) {
+	body, _ := json.Marshal(map[string]any{"query": query})
+	req, _ := http.NewRequest(http.MethodPost, url+"/query", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out bytes.Buffer
+	_, _ = out.ReadFrom(res.Body)
+	return res.StatusCode, out.Bytes()
 }

@@ -19,14 +19,11 @@ import (
 // the Accept negotiation, the status codes and messages) with the answer's
 // data written as the executor wrote it. gqlgen writes a response with
 // json.Marshal, which validates and compacts that data again, byte by
-// byte: 5–8% of a dashboard request's CPU. TestPostAnswersAsGqlgen
+// byte: 7.6% of a dashboard request's CPU in a PostgreSQL profile. TestPostAnswersAsGqlgen
 // compares the two.
 type post struct{ transport.POST }
 
-const (
-	applicationJSON         = "application/json"
-	applicationGraphQLReply = "application/graphql-response+json"
-)
+const applicationJSON = "application/json"
 
 func (post) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	ctx := r.Context()
@@ -53,7 +50,7 @@ func (post) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecuto
 		status := http.StatusOK
 		if errcode.GetErrorKind(opErr) == errcode.KindProtocol {
 			status = http.StatusUnprocessableEntity
-			if contentType == applicationGraphQLReply {
+			if contentType == graphqlResponse {
 				status = http.StatusBadRequest
 			}
 		}
@@ -79,11 +76,11 @@ func replyType(accept string) string {
 		switch mediaType {
 		case "*/*", "application/*", applicationJSON:
 			return applicationJSON
-		case applicationGraphQLReply:
-			return applicationGraphQLReply
+		case graphqlResponse:
+			return graphqlResponse
 		}
 	}
-	return applicationGraphQLReply
+	return graphqlResponse
 }
 
 // writeReply writes r as json.Marshal would, in the same order of members

@@ -4,43 +4,25 @@ import (
 	"bytes"
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 	"unicode/utf8"
 
 	"kokeilu/internal/auth"
-	"kokeilu/internal/seed"
-	"kokeilu/internal/testdb"
 )
 
 // TestPostBytesAsGqlgen: ours and gqlgen's POST answer byte for byte
 // (not only as JSON), with invalid UTF-8 stored in the data, errors beside
 // data, persisted queries.
 func TestPostBytesAsGqlgen(t *testing.T) {
-	db := testdb.Open(t, testdb.SQLite)
+	db, ours, theirs := postServers(t)
 	ctx := context.Background()
-	if err := seed.Reference(ctx, db.Client); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := seed.Demo(ctx, db.Client, time.Now()); err != nil {
-		t.Fatal(err)
-	}
 	if _, err := db.Client.Theme.Create().SetSlug("bad").SetNameFi("ok").SetNameSv("x").SetNameEn("y").Save(auth.System(ctx)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.SQL.ExecContext(ctx, "UPDATE themes SET name_fi = CAST(X'61FF62C328E282' AS TEXT) WHERE slug = 'bad'"); err != nil {
 		t.Fatal(err)
 	}
-	accounts, err := auth.NewService(db.Client, 0, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ours := httptest.NewServer(NewHandler(db, Options{Accounts: accounts}))
-	defer ours.Close()
-	theirs := httptest.NewServer(NewHandler(db, Options{Accounts: accounts, gqlgenPOST: true}))
-	defer theirs.Close()
 	send := func(url, accept, body string) (int, string, []byte) {
 		req, _ := http.NewRequest(http.MethodPost, url+"/query", strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")

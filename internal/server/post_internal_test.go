@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"kokeilu/internal/auth"
+	"kokeilu/internal/database"
 	"kokeilu/internal/seed"
 	"kokeilu/internal/testdb"
 
@@ -27,14 +28,8 @@ import (
 // (answers, errors beside data, syntax, validation, bad JSON) and for
 // generated ones.
 func TestPostAnswersAsGqlgen(t *testing.T) {
-	db := testdb.Open(t, testdb.SQLite)
+	db, ours, theirs := postServers(t)
 	ctx := context.Background()
-	if err := seed.Reference(ctx, db.Client); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := seed.Demo(ctx, db.Client, time.Now()); err != nil {
-		t.Fatal(err)
-	}
 	// Markup in the data, which gqlgen's writer escapes.
 	if _, err := db.Client.Theme.Create().SetSlug("r-d").SetNameFi("T&K <tutkimus> & kehitys\u2028").SetNameSv("FoU").SetNameEn("R&D").Save(auth.System(ctx)); err != nil {
 		t.Fatal(err)
@@ -42,14 +37,6 @@ func TestPostAnswersAsGqlgen(t *testing.T) {
 	if _, err := db.Client.Theme.Create().SetSlug("rivi").SetNameFi("rivin\u2029erotin").SetNameSv("rad").SetNameEn("line").Save(auth.System(ctx)); err != nil {
 		t.Fatal(err)
 	}
-	accounts, err := auth.NewService(db.Client, 0, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ours := httptest.NewServer(NewHandler(db, Options{Accounts: accounts}))
-	defer ours.Close()
-	theirs := httptest.NewServer(NewHandler(db, Options{Accounts: accounts, gqlgenPOST: true}))
-	defer theirs.Close()
 
 	type answer struct {
 		status      int
@@ -94,8 +81,8 @@ func TestPostAnswersAsGqlgen(t *testing.T) {
 			t.Fatalf("Accept %q, body %.200s:\nours:   %+v\ngqlgen: %+v", accept, body, a, b)
 		}
 	}
-	accepts := []string{"", "application/json", applicationGraphQLReply, "text/html", "*/*", "application/*",
-		"text/html, " + applicationGraphQLReply, "application/json;q=0.1, " + applicationGraphQLReply, ";;", "text/plain"}
+	accepts := []string{"", "application/json", graphqlResponse, "text/html", "*/*", "application/*",
+		"text/html, " + graphqlResponse, "application/json;q=0.1, " + graphqlResponse, ";;", "text/plain"}
 	bodies := []string{
 		`{"query": "{ regions(first: 3) { totalCount nodes { code name } } }"}`,
 		`{"query": "{ pilots(first: 5) { nodes { id title summary sourceURL } } }"}`,
@@ -127,4 +114,27 @@ func TestPostAnswersAsGqlgen(t *testing.T) {
 		}
 		same(rt, accept, body)
 	})
+}
+
+// postServers opens a SQLite database with the reference and demo data
+// and serves it twice: with the server's POST transport (ours) and with
+// gqlgen's (theirs).
+func postServers(t *testing.T) (db *database.DB, ours, theirs *httptest.Server) {
+	db = testdb.Open(t, testdb.SQLite)
+	ctx := context.Background()
+	if err := seed.Reference(ctx, db.Client); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := seed.Demo(ctx, db.Client, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	accounts, err := auth.NewService(db.Client, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours = httptest.NewServer(NewHandler(db, Options{Accounts: accounts}))
+	t.Cleanup(ours.Close)
+	theirs = httptest.NewServer(NewHandler(db, Options{Accounts: accounts, gqlgenPOST: true}))
+	t.Cleanup(theirs.Close)
+	return db, ours, theirs
 }
