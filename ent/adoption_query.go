@@ -36,6 +36,7 @@ type AdoptionQuery struct {
 	withFKs            bool
 	loadTotal          []func(context.Context, []*Adoption) error
 	scanTotals         func(*sqlgraph.QuerySpec)
+	eager              []paging.Eager[*Adoption]
 	modifiers          []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -521,6 +522,7 @@ func (_q *AdoptionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Ado
 		_q.scanTotals(_spec)
 	}
 	paging.ReuseCells(_spec)
+	defer _q.takeEager()()
 	for i := range hooks {
 		hooks[i](ctx, _spec)
 	}
@@ -553,6 +555,13 @@ func (_q *AdoptionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Ado
 			func(n *Adoption, e *User) { n.Edges.CreatedBy = e }); err != nil {
 			return nil, err
 		}
+	}
+	var loads paging.Loads
+	for _, e := range _q.eager {
+		loads.Add(e.Edge, func() error { return e.Load(ctx, nodes) })
+	}
+	if err := loads.Run(concurrentReads(_q.driver)); err != nil {
+		return nil, err
 	}
 	for i := range _q.loadTotal {
 		if err := _q.loadTotal[i](ctx, nodes); err != nil {
@@ -700,6 +709,7 @@ func (_q *AdoptionQuery) sqlCount(ctx context.Context) (int, error) {
 		_q.scanTotals(_spec)
 	}
 	paging.ReuseCells(_spec)
+	defer _q.takeEager()()
 	_spec.Node.Columns = _q.ctx.Fields
 	if len(_q.ctx.Fields) > 0 {
 		_spec.Unique = _q.ctx.Unique != nil && *_q.ctx.Unique
@@ -806,6 +816,56 @@ func (_q *AdoptionQuery) ForShare(opts ...sql.LockOption) *AdoptionQuery {
 		s.ForShare(opts...)
 	})
 	return _q
+}
+
+// takeEager takes the eager loads of the query's edges out of ent's
+// loop, which runs them one after another, when the database can run
+// them at once; sqlAll then runs them with its named edges' in
+// paging.Loads. The func it returns puts them back, so that the query
+// may run again.
+func (_q *AdoptionQuery) takeEager() func() {
+	if !concurrentReads(_q.driver) {
+		return func() {}
+	}
+	withOperatingModel := _q.withOperatingModel
+	if query := withOperatingModel; query != nil {
+		_q.withOperatingModel = nil
+		_q.eager = append(_q.eager, paging.Eager[*Adoption]{Edge: 0, Load: func(ctx context.Context, nodes []*Adoption) error {
+			return _q.loadOperatingModel(ctx, query, nodes,
+				nil, func(n *Adoption, e *OperatingModel) { n.Edges.OperatingModel = e })
+		}})
+	}
+	withMunicipality := _q.withMunicipality
+	if query := withMunicipality; query != nil {
+		_q.withMunicipality = nil
+		_q.eager = append(_q.eager, paging.Eager[*Adoption]{Edge: 1, Load: func(ctx context.Context, nodes []*Adoption) error {
+			return _q.loadMunicipality(ctx, query, nodes,
+				nil, func(n *Adoption, e *Municipality) { n.Edges.Municipality = e })
+		}})
+	}
+	withPilot := _q.withPilot
+	if query := withPilot; query != nil {
+		_q.withPilot = nil
+		_q.eager = append(_q.eager, paging.Eager[*Adoption]{Edge: 2, Load: func(ctx context.Context, nodes []*Adoption) error {
+			return _q.loadPilot(ctx, query, nodes,
+				nil, func(n *Adoption, e *Pilot) { n.Edges.Pilot = e })
+		}})
+	}
+	withCreatedBy := _q.withCreatedBy
+	if query := withCreatedBy; query != nil {
+		_q.withCreatedBy = nil
+		_q.eager = append(_q.eager, paging.Eager[*Adoption]{Edge: 3, Load: func(ctx context.Context, nodes []*Adoption) error {
+			return _q.loadCreatedBy(ctx, query, nodes,
+				nil, func(n *Adoption, e *User) { n.Edges.CreatedBy = e })
+		}})
+	}
+	return func() {
+		_q.withOperatingModel = withOperatingModel
+		_q.withMunicipality = withMunicipality
+		_q.withPilot = withPilot
+		_q.withCreatedBy = withCreatedBy
+		_q.eager = nil
+	}
 }
 
 // AdoptionGroupBy is the group-by builder for Adoption entities.

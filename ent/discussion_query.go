@@ -35,6 +35,7 @@ type DiscussionQuery struct {
 	withFKs        bool
 	loadTotal      []func(context.Context, []*Discussion) error
 	scanTotals     func(*sqlgraph.QuerySpec)
+	eager          []paging.Eager[*Discussion]
 	modifiers      []func(*sql.Selector)
 	withNamedPosts map[string]*PostQuery
 	// intermediate query (i.e. traversal path).
@@ -486,6 +487,7 @@ func (_q *DiscussionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*D
 		_q.scanTotals(_spec)
 	}
 	paging.ReuseCells(_spec)
+	defer _q.takeEager()()
 	for i := range hooks {
 		hooks[i](ctx, _spec)
 	}
@@ -514,12 +516,19 @@ func (_q *DiscussionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*D
 			return nil, err
 		}
 	}
+	var loads paging.Loads
+	for _, e := range _q.eager {
+		loads.Add(e.Edge, func() error { return e.Load(ctx, nodes) })
+	}
 	for name, query := range _q.withNamedPosts {
-		if err := _q.loadPosts(ctx, query, nodes,
-			func(n *Discussion) { n.appendNamedPosts(name) },
-			func(n *Discussion, e *Post) { n.appendNamedPosts(name, e) }); err != nil {
-			return nil, err
-		}
+		loads.Add(2, func() error {
+			return _q.loadPosts(ctx, query, nodes,
+				func(n *Discussion) { n.appendNamedPosts(name) },
+				func(n *Discussion, e *Post) { n.appendNamedPosts(name, e) })
+		})
+	}
+	if err := loads.Run(concurrentReads(_q.driver)); err != nil {
+		return nil, err
 	}
 	for i := range _q.loadTotal {
 		if err := _q.loadTotal[i](ctx, nodes); err != nil {
@@ -634,6 +643,7 @@ func (_q *DiscussionQuery) sqlCount(ctx context.Context) (int, error) {
 		_q.scanTotals(_spec)
 	}
 	paging.ReuseCells(_spec)
+	defer _q.takeEager()()
 	_spec.Node.Columns = _q.ctx.Fields
 	if len(_q.ctx.Fields) > 0 {
 		_spec.Unique = _q.ctx.Unique != nil && *_q.ctx.Unique
@@ -754,6 +764,48 @@ func (_q *DiscussionQuery) WithNamedPosts(name string, opts ...func(*PostQuery))
 	}
 	_q.withNamedPosts[name] = query
 	return _q
+}
+
+// takeEager takes the eager loads of the query's edges out of ent's
+// loop, which runs them one after another, when the database can run
+// them at once; sqlAll then runs them with its named edges' in
+// paging.Loads. The func it returns puts them back, so that the query
+// may run again.
+func (_q *DiscussionQuery) takeEager() func() {
+	if !concurrentReads(_q.driver) {
+		return func() {}
+	}
+	withWorkspace := _q.withWorkspace
+	if query := withWorkspace; query != nil {
+		_q.withWorkspace = nil
+		_q.eager = append(_q.eager, paging.Eager[*Discussion]{Edge: 0, Load: func(ctx context.Context, nodes []*Discussion) error {
+			return _q.loadWorkspace(ctx, query, nodes,
+				nil, func(n *Discussion, e *Workspace) { n.Edges.Workspace = e })
+		}})
+	}
+	withAuthor := _q.withAuthor
+	if query := withAuthor; query != nil {
+		_q.withAuthor = nil
+		_q.eager = append(_q.eager, paging.Eager[*Discussion]{Edge: 1, Load: func(ctx context.Context, nodes []*Discussion) error {
+			return _q.loadAuthor(ctx, query, nodes,
+				nil, func(n *Discussion, e *User) { n.Edges.Author = e })
+		}})
+	}
+	withPosts := _q.withPosts
+	if query := withPosts; query != nil {
+		_q.withPosts = nil
+		_q.eager = append(_q.eager, paging.Eager[*Discussion]{Edge: 2, Load: func(ctx context.Context, nodes []*Discussion) error {
+			return _q.loadPosts(ctx, query, nodes,
+				func(n *Discussion) { n.Edges.Posts = []*Post{} },
+				func(n *Discussion, e *Post) { n.Edges.Posts = append(n.Edges.Posts, e) })
+		}})
+	}
+	return func() {
+		_q.withWorkspace = withWorkspace
+		_q.withAuthor = withAuthor
+		_q.withPosts = withPosts
+		_q.eager = nil
+	}
 }
 
 // DiscussionGroupBy is the group-by builder for Discussion entities.

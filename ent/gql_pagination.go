@@ -121,6 +121,16 @@ func paginateLimit(first, last *int) int {
 	return limit
 }
 
+// concurrentReads tells whether statements that do not depend on each
+// other may run at once through drv: PostgreSQL outside a transaction,
+// where each takes a connection of the pool (paging.Alongside,
+// paging.Loads). A transaction is one connection (its statements take
+// turns), and SQLite runs in the process, on the same cores.
+func concurrentReads(drv dialect.Driver) bool {
+	_, inTx := drv.(*txDriver)
+	return !inTx && drv.Dialect() == dialect.Postgres
+}
+
 // AdoptionEdge is the edge representation of Adoption.
 type AdoptionEdge struct {
 	Node   *Adoption `json:"node"`
@@ -330,8 +340,7 @@ func (_m *AdoptionQuery) Paginate(
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			_, inTx := c.driver.(*txDriver)
-			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			concurrent := concurrentReads(c.driver) && !ignoredEdges && !emptyPage
 			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
@@ -715,8 +724,7 @@ func (_m *DiscussionQuery) Paginate(
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			_, inTx := c.driver.(*txDriver)
-			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			concurrent := concurrentReads(c.driver) && !ignoredEdges && !emptyPage
 			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
@@ -1138,8 +1146,7 @@ func (_m *LinkQuery) Paginate(
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			_, inTx := c.driver.(*txDriver)
-			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			concurrent := concurrentReads(c.driver) && !ignoredEdges && !emptyPage
 			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
@@ -1581,8 +1588,7 @@ func (_m *MaterialQuery) Paginate(
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			_, inTx := c.driver.(*txDriver)
-			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			concurrent := concurrentReads(c.driver) && !ignoredEdges && !emptyPage
 			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
@@ -1984,8 +1990,7 @@ func (_m *MembershipQuery) Paginate(
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			_, inTx := c.driver.(*txDriver)
-			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			concurrent := concurrentReads(c.driver) && !ignoredEdges && !emptyPage
 			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
@@ -2349,8 +2354,7 @@ func (_m *MunicipalityQuery) Paginate(
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			_, inTx := c.driver.(*txDriver)
-			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			concurrent := concurrentReads(c.driver) && !ignoredEdges && !emptyPage
 			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
@@ -2772,8 +2776,7 @@ func (_m *NetworkQuery) Paginate(
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			_, inTx := c.driver.(*txDriver)
-			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			concurrent := concurrentReads(c.driver) && !ignoredEdges && !emptyPage
 			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
@@ -3215,8 +3218,7 @@ func (_m *NoticeQuery) Paginate(
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			_, inTx := c.driver.(*txDriver)
-			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			concurrent := concurrentReads(c.driver) && !ignoredEdges && !emptyPage
 			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
@@ -3619,8 +3621,7 @@ func (_m *OperatingModelQuery) Paginate(
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			_, inTx := c.driver.(*txDriver)
-			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			concurrent := concurrentReads(c.driver) && !ignoredEdges && !emptyPage
 			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
@@ -4003,8 +4004,7 @@ func (_m *OrganizationQuery) Paginate(
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			_, inTx := c.driver.(*txDriver)
-			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			concurrent := concurrentReads(c.driver) && !ignoredEdges && !emptyPage
 			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
@@ -4406,8 +4406,7 @@ func (_m *PilotQuery) Paginate(
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			_, inTx := c.driver.(*txDriver)
-			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			concurrent := concurrentReads(c.driver) && !ignoredEdges && !emptyPage
 			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
@@ -4849,8 +4848,7 @@ func (_m *PostQuery) Paginate(
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			_, inTx := c.driver.(*txDriver)
-			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			concurrent := concurrentReads(c.driver) && !ignoredEdges && !emptyPage
 			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
@@ -5195,8 +5193,7 @@ func (_m *RegionQuery) Paginate(
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			_, inTx := c.driver.(*txDriver)
-			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			concurrent := concurrentReads(c.driver) && !ignoredEdges && !emptyPage
 			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
@@ -5618,8 +5615,7 @@ func (_m *SurveyQuery) Paginate(
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			_, inTx := c.driver.(*txDriver)
-			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			concurrent := concurrentReads(c.driver) && !ignoredEdges && !emptyPage
 			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
@@ -6015,8 +6011,7 @@ func (_m *SurveyResponseQuery) Paginate(
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			_, inTx := c.driver.(*txDriver)
-			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			concurrent := concurrentReads(c.driver) && !ignoredEdges && !emptyPage
 			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
@@ -6313,8 +6308,7 @@ func (_m *ThemeQuery) Paginate(
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			_, inTx := c.driver.(*txDriver)
-			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			concurrent := concurrentReads(c.driver) && !ignoredEdges && !emptyPage
 			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
@@ -6716,8 +6710,7 @@ func (_m *UserQuery) Paginate(
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			_, inTx := c.driver.(*txDriver)
-			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			concurrent := concurrentReads(c.driver) && !ignoredEdges && !emptyPage
 			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
@@ -7100,8 +7093,7 @@ func (_m *WellbeingCountyQuery) Paginate(
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			_, inTx := c.driver.(*txDriver)
-			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			concurrent := concurrentReads(c.driver) && !ignoredEdges && !emptyPage
 			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
@@ -7542,8 +7534,7 @@ func (_m *WorkshopQuery) Paginate(
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			_, inTx := c.driver.(*txDriver)
-			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			concurrent := concurrentReads(c.driver) && !ignoredEdges && !emptyPage
 			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
@@ -7945,8 +7936,7 @@ func (_m *WorkshopRegistrationQuery) Paginate(
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			_, inTx := c.driver.(*txDriver)
-			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			concurrent := concurrentReads(c.driver) && !ignoredEdges && !emptyPage
 			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}
@@ -8310,8 +8300,7 @@ func (_m *WorkspaceQuery) Paginate(
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			_, inTx := c.driver.(*txDriver)
-			concurrent := c.driver.Dialect() == dialect.Postgres && !inTx && !ignoredEdges && !emptyPage
+			concurrent := concurrentReads(c.driver) && !ignoredEdges && !emptyPage
 			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
 		}
 	}

@@ -30,6 +30,7 @@ type LinkQuery struct {
 	withFKs       bool
 	loadTotal     []func(context.Context, []*Link) error
 	scanTotals    func(*sqlgraph.QuerySpec)
+	eager         []paging.Eager[*Link]
 	modifiers     []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -410,6 +411,7 @@ func (_q *LinkQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Link, e
 		_q.scanTotals(_spec)
 	}
 	paging.ReuseCells(_spec)
+	defer _q.takeEager()()
 	for i := range hooks {
 		hooks[i](ctx, _spec)
 	}
@@ -424,6 +426,13 @@ func (_q *LinkQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Link, e
 			func(n *Link, e *User) { n.Edges.CreatedBy = e }); err != nil {
 			return nil, err
 		}
+	}
+	var loads paging.Loads
+	for _, e := range _q.eager {
+		loads.Add(e.Edge, func() error { return e.Load(ctx, nodes) })
+	}
+	if err := loads.Run(concurrentReads(_q.driver)); err != nil {
+		return nil, err
 	}
 	for i := range _q.loadTotal {
 		if err := _q.loadTotal[i](ctx, nodes); err != nil {
@@ -475,6 +484,7 @@ func (_q *LinkQuery) sqlCount(ctx context.Context) (int, error) {
 		_q.scanTotals(_spec)
 	}
 	paging.ReuseCells(_spec)
+	defer _q.takeEager()()
 	_spec.Node.Columns = _q.ctx.Fields
 	if len(_q.ctx.Fields) > 0 {
 		_spec.Unique = _q.ctx.Unique != nil && *_q.ctx.Unique
@@ -581,6 +591,29 @@ func (_q *LinkQuery) ForShare(opts ...sql.LockOption) *LinkQuery {
 		s.ForShare(opts...)
 	})
 	return _q
+}
+
+// takeEager takes the eager loads of the query's edges out of ent's
+// loop, which runs them one after another, when the database can run
+// them at once; sqlAll then runs them with its named edges' in
+// paging.Loads. The func it returns puts them back, so that the query
+// may run again.
+func (_q *LinkQuery) takeEager() func() {
+	if !concurrentReads(_q.driver) {
+		return func() {}
+	}
+	withCreatedBy := _q.withCreatedBy
+	if query := withCreatedBy; query != nil {
+		_q.withCreatedBy = nil
+		_q.eager = append(_q.eager, paging.Eager[*Link]{Edge: 0, Load: func(ctx context.Context, nodes []*Link) error {
+			return _q.loadCreatedBy(ctx, query, nodes,
+				nil, func(n *Link, e *User) { n.Edges.CreatedBy = e })
+		}})
+	}
+	return func() {
+		_q.withCreatedBy = withCreatedBy
+		_q.eager = nil
+	}
 }
 
 // LinkGroupBy is the group-by builder for Link entities.

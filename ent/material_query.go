@@ -32,6 +32,7 @@ type MaterialQuery struct {
 	withFKs       bool
 	loadTotal     []func(context.Context, []*Material) error
 	scanTotals    func(*sqlgraph.QuerySpec)
+	eager         []paging.Eager[*Material]
 	modifiers     []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -447,6 +448,7 @@ func (_q *MaterialQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Mat
 		_q.scanTotals(_spec)
 	}
 	paging.ReuseCells(_spec)
+	defer _q.takeEager()()
 	for i := range hooks {
 		hooks[i](ctx, _spec)
 	}
@@ -467,6 +469,13 @@ func (_q *MaterialQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Mat
 			func(n *Material, e *User) { n.Edges.Author = e }); err != nil {
 			return nil, err
 		}
+	}
+	var loads paging.Loads
+	for _, e := range _q.eager {
+		loads.Add(e.Edge, func() error { return e.Load(ctx, nodes) })
+	}
+	if err := loads.Run(concurrentReads(_q.driver)); err != nil {
+		return nil, err
 	}
 	for i := range _q.loadTotal {
 		if err := _q.loadTotal[i](ctx, nodes); err != nil {
@@ -550,6 +559,7 @@ func (_q *MaterialQuery) sqlCount(ctx context.Context) (int, error) {
 		_q.scanTotals(_spec)
 	}
 	paging.ReuseCells(_spec)
+	defer _q.takeEager()()
 	_spec.Node.Columns = _q.ctx.Fields
 	if len(_q.ctx.Fields) > 0 {
 		_spec.Unique = _q.ctx.Unique != nil && *_q.ctx.Unique
@@ -656,6 +666,38 @@ func (_q *MaterialQuery) ForShare(opts ...sql.LockOption) *MaterialQuery {
 		s.ForShare(opts...)
 	})
 	return _q
+}
+
+// takeEager takes the eager loads of the query's edges out of ent's
+// loop, which runs them one after another, when the database can run
+// them at once; sqlAll then runs them with its named edges' in
+// paging.Loads. The func it returns puts them back, so that the query
+// may run again.
+func (_q *MaterialQuery) takeEager() func() {
+	if !concurrentReads(_q.driver) {
+		return func() {}
+	}
+	withWorkspace := _q.withWorkspace
+	if query := withWorkspace; query != nil {
+		_q.withWorkspace = nil
+		_q.eager = append(_q.eager, paging.Eager[*Material]{Edge: 0, Load: func(ctx context.Context, nodes []*Material) error {
+			return _q.loadWorkspace(ctx, query, nodes,
+				nil, func(n *Material, e *Workspace) { n.Edges.Workspace = e })
+		}})
+	}
+	withAuthor := _q.withAuthor
+	if query := withAuthor; query != nil {
+		_q.withAuthor = nil
+		_q.eager = append(_q.eager, paging.Eager[*Material]{Edge: 1, Load: func(ctx context.Context, nodes []*Material) error {
+			return _q.loadAuthor(ctx, query, nodes,
+				nil, func(n *Material, e *User) { n.Edges.Author = e })
+		}})
+	}
+	return func() {
+		_q.withWorkspace = withWorkspace
+		_q.withAuthor = withAuthor
+		_q.eager = nil
+	}
 }
 
 // MaterialGroupBy is the group-by builder for Material entities.

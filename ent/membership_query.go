@@ -31,6 +31,7 @@ type MembershipQuery struct {
 	withWorkspace *WorkspaceQuery
 	loadTotal     []func(context.Context, []*Membership) error
 	scanTotals    func(*sqlgraph.QuerySpec)
+	eager         []paging.Eager[*Membership]
 	modifiers     []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -439,6 +440,7 @@ func (_q *MembershipQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*M
 		_q.scanTotals(_spec)
 	}
 	paging.ReuseCells(_spec)
+	defer _q.takeEager()()
 	for i := range hooks {
 		hooks[i](ctx, _spec)
 	}
@@ -459,6 +461,13 @@ func (_q *MembershipQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*M
 			func(n *Membership, e *Workspace) { n.Edges.Workspace = e }); err != nil {
 			return nil, err
 		}
+	}
+	var loads paging.Loads
+	for _, e := range _q.eager {
+		loads.Add(e.Edge, func() error { return e.Load(ctx, nodes) })
+	}
+	if err := loads.Run(concurrentReads(_q.driver)); err != nil {
+		return nil, err
 	}
 	for i := range _q.loadTotal {
 		if err := _q.loadTotal[i](ctx, nodes); err != nil {
@@ -536,6 +545,7 @@ func (_q *MembershipQuery) sqlCount(ctx context.Context) (int, error) {
 		_q.scanTotals(_spec)
 	}
 	paging.ReuseCells(_spec)
+	defer _q.takeEager()()
 	_spec.Node.Columns = _q.ctx.Fields
 	if len(_q.ctx.Fields) > 0 {
 		_spec.Unique = _q.ctx.Unique != nil && *_q.ctx.Unique
@@ -648,6 +658,38 @@ func (_q *MembershipQuery) ForShare(opts ...sql.LockOption) *MembershipQuery {
 		s.ForShare(opts...)
 	})
 	return _q
+}
+
+// takeEager takes the eager loads of the query's edges out of ent's
+// loop, which runs them one after another, when the database can run
+// them at once; sqlAll then runs them with its named edges' in
+// paging.Loads. The func it returns puts them back, so that the query
+// may run again.
+func (_q *MembershipQuery) takeEager() func() {
+	if !concurrentReads(_q.driver) {
+		return func() {}
+	}
+	withUser := _q.withUser
+	if query := withUser; query != nil {
+		_q.withUser = nil
+		_q.eager = append(_q.eager, paging.Eager[*Membership]{Edge: 0, Load: func(ctx context.Context, nodes []*Membership) error {
+			return _q.loadUser(ctx, query, nodes,
+				nil, func(n *Membership, e *User) { n.Edges.User = e })
+		}})
+	}
+	withWorkspace := _q.withWorkspace
+	if query := withWorkspace; query != nil {
+		_q.withWorkspace = nil
+		_q.eager = append(_q.eager, paging.Eager[*Membership]{Edge: 1, Load: func(ctx context.Context, nodes []*Membership) error {
+			return _q.loadWorkspace(ctx, query, nodes,
+				nil, func(n *Membership, e *Workspace) { n.Edges.Workspace = e })
+		}})
+	}
+	return func() {
+		_q.withUser = withUser
+		_q.withWorkspace = withWorkspace
+		_q.eager = nil
+	}
 }
 
 // MembershipGroupBy is the group-by builder for Membership entities.

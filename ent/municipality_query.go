@@ -42,6 +42,7 @@ type MunicipalityQuery struct {
 	withFKs                  bool
 	loadTotal                []func(context.Context, []*Municipality) error
 	scanTotals               func(*sqlgraph.QuerySpec)
+	eager                    []paging.Eager[*Municipality]
 	modifiers                []func(*sql.Selector)
 	withNamedPilots          map[string]*PilotQuery
 	withNamedLedPilots       map[string]*PilotQuery
@@ -637,6 +638,7 @@ func (_q *MunicipalityQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 		_q.scanTotals(_spec)
 	}
 	paging.ReuseCells(_spec)
+	defer _q.takeEager()()
 	for i := range hooks {
 		hooks[i](ctx, _spec)
 	}
@@ -693,40 +695,47 @@ func (_q *MunicipalityQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 			return nil, err
 		}
 	}
+	var loads paging.Loads
+	for _, e := range _q.eager {
+		loads.Add(e.Edge, func() error { return e.Load(ctx, nodes) })
+	}
 	for name, query := range _q.withNamedPilots {
-		if err := _q.loadPilots(ctx, query, nodes,
-			func(n *Municipality) { n.appendNamedPilots(name) },
-			func(n *Municipality, e *Pilot) { n.appendNamedPilots(name, e) }); err != nil {
-			return nil, err
-		}
+		loads.Add(2, func() error {
+			return _q.loadPilots(ctx, query, nodes,
+				func(n *Municipality) { n.appendNamedPilots(name) },
+				func(n *Municipality, e *Pilot) { n.appendNamedPilots(name, e) })
+		})
 	}
 	for name, query := range _q.withNamedLedPilots {
-		if err := _q.loadLedPilots(ctx, query, nodes,
-			func(n *Municipality) { n.appendNamedLedPilots(name) },
-			func(n *Municipality, e *Pilot) { n.appendNamedLedPilots(name, e) }); err != nil {
-			return nil, err
-		}
+		loads.Add(3, func() error {
+			return _q.loadLedPilots(ctx, query, nodes,
+				func(n *Municipality) { n.appendNamedLedPilots(name) },
+				func(n *Municipality, e *Pilot) { n.appendNamedLedPilots(name, e) })
+		})
 	}
 	for name, query := range _q.withNamedNetworks {
-		if err := _q.loadNetworks(ctx, query, nodes,
-			func(n *Municipality) { n.appendNamedNetworks(name) },
-			func(n *Municipality, e *Network) { n.appendNamedNetworks(name, e) }); err != nil {
-			return nil, err
-		}
+		loads.Add(4, func() error {
+			return _q.loadNetworks(ctx, query, nodes,
+				func(n *Municipality) { n.appendNamedNetworks(name) },
+				func(n *Municipality, e *Network) { n.appendNamedNetworks(name, e) })
+		})
 	}
 	for name, query := range _q.withNamedOrganizations {
-		if err := _q.loadOrganizations(ctx, query, nodes,
-			func(n *Municipality) { n.appendNamedOrganizations(name) },
-			func(n *Municipality, e *Organization) { n.appendNamedOrganizations(name, e) }); err != nil {
-			return nil, err
-		}
+		loads.Add(5, func() error {
+			return _q.loadOrganizations(ctx, query, nodes,
+				func(n *Municipality) { n.appendNamedOrganizations(name) },
+				func(n *Municipality, e *Organization) { n.appendNamedOrganizations(name, e) })
+		})
 	}
 	for name, query := range _q.withNamedOperatingModels {
-		if err := _q.loadOperatingModels(ctx, query, nodes,
-			func(n *Municipality) { n.appendNamedOperatingModels(name) },
-			func(n *Municipality, e *OperatingModel) { n.appendNamedOperatingModels(name, e) }); err != nil {
-			return nil, err
-		}
+		loads.Add(6, func() error {
+			return _q.loadOperatingModels(ctx, query, nodes,
+				func(n *Municipality) { n.appendNamedOperatingModels(name) },
+				func(n *Municipality, e *OperatingModel) { n.appendNamedOperatingModels(name, e) })
+		})
+	}
+	if err := loads.Run(concurrentReads(_q.driver)); err != nil {
+		return nil, err
 	}
 	for i := range _q.loadTotal {
 		if err := _q.loadTotal[i](ctx, nodes); err != nil {
@@ -1055,6 +1064,7 @@ func (_q *MunicipalityQuery) sqlCount(ctx context.Context) (int, error) {
 		_q.scanTotals(_spec)
 	}
 	paging.ReuseCells(_spec)
+	defer _q.takeEager()()
 	_spec.Node.Columns = _q.ctx.Fields
 	if len(_q.ctx.Fields) > 0 {
 		_spec.Unique = _q.ctx.Unique != nil && *_q.ctx.Unique
@@ -1231,6 +1241,88 @@ func (_q *MunicipalityQuery) WithNamedOperatingModels(name string, opts ...func(
 	}
 	_q.withNamedOperatingModels[name] = query
 	return _q
+}
+
+// takeEager takes the eager loads of the query's edges out of ent's
+// loop, which runs them one after another, when the database can run
+// them at once; sqlAll then runs them with its named edges' in
+// paging.Loads. The func it returns puts them back, so that the query
+// may run again.
+func (_q *MunicipalityQuery) takeEager() func() {
+	if !concurrentReads(_q.driver) {
+		return func() {}
+	}
+	withRegion := _q.withRegion
+	if query := withRegion; query != nil {
+		_q.withRegion = nil
+		_q.eager = append(_q.eager, paging.Eager[*Municipality]{Edge: 0, Load: func(ctx context.Context, nodes []*Municipality) error {
+			return _q.loadRegion(ctx, query, nodes,
+				nil, func(n *Municipality, e *Region) { n.Edges.Region = e })
+		}})
+	}
+	withWellbeingCounty := _q.withWellbeingCounty
+	if query := withWellbeingCounty; query != nil {
+		_q.withWellbeingCounty = nil
+		_q.eager = append(_q.eager, paging.Eager[*Municipality]{Edge: 1, Load: func(ctx context.Context, nodes []*Municipality) error {
+			return _q.loadWellbeingCounty(ctx, query, nodes,
+				nil, func(n *Municipality, e *WellbeingCounty) { n.Edges.WellbeingCounty = e })
+		}})
+	}
+	withPilots := _q.withPilots
+	if query := withPilots; query != nil {
+		_q.withPilots = nil
+		_q.eager = append(_q.eager, paging.Eager[*Municipality]{Edge: 2, Load: func(ctx context.Context, nodes []*Municipality) error {
+			return _q.loadPilots(ctx, query, nodes,
+				func(n *Municipality) { n.Edges.Pilots = []*Pilot{} },
+				func(n *Municipality, e *Pilot) { n.Edges.Pilots = append(n.Edges.Pilots, e) })
+		}})
+	}
+	withLedPilots := _q.withLedPilots
+	if query := withLedPilots; query != nil {
+		_q.withLedPilots = nil
+		_q.eager = append(_q.eager, paging.Eager[*Municipality]{Edge: 3, Load: func(ctx context.Context, nodes []*Municipality) error {
+			return _q.loadLedPilots(ctx, query, nodes,
+				func(n *Municipality) { n.Edges.LedPilots = []*Pilot{} },
+				func(n *Municipality, e *Pilot) { n.Edges.LedPilots = append(n.Edges.LedPilots, e) })
+		}})
+	}
+	withNetworks := _q.withNetworks
+	if query := withNetworks; query != nil {
+		_q.withNetworks = nil
+		_q.eager = append(_q.eager, paging.Eager[*Municipality]{Edge: 4, Load: func(ctx context.Context, nodes []*Municipality) error {
+			return _q.loadNetworks(ctx, query, nodes,
+				func(n *Municipality) { n.Edges.Networks = []*Network{} },
+				func(n *Municipality, e *Network) { n.Edges.Networks = append(n.Edges.Networks, e) })
+		}})
+	}
+	withOrganizations := _q.withOrganizations
+	if query := withOrganizations; query != nil {
+		_q.withOrganizations = nil
+		_q.eager = append(_q.eager, paging.Eager[*Municipality]{Edge: 5, Load: func(ctx context.Context, nodes []*Municipality) error {
+			return _q.loadOrganizations(ctx, query, nodes,
+				func(n *Municipality) { n.Edges.Organizations = []*Organization{} },
+				func(n *Municipality, e *Organization) { n.Edges.Organizations = append(n.Edges.Organizations, e) })
+		}})
+	}
+	withOperatingModels := _q.withOperatingModels
+	if query := withOperatingModels; query != nil {
+		_q.withOperatingModels = nil
+		_q.eager = append(_q.eager, paging.Eager[*Municipality]{Edge: 6, Load: func(ctx context.Context, nodes []*Municipality) error {
+			return _q.loadOperatingModels(ctx, query, nodes,
+				func(n *Municipality) { n.Edges.OperatingModels = []*OperatingModel{} },
+				func(n *Municipality, e *OperatingModel) { n.Edges.OperatingModels = append(n.Edges.OperatingModels, e) })
+		}})
+	}
+	return func() {
+		_q.withRegion = withRegion
+		_q.withWellbeingCounty = withWellbeingCounty
+		_q.withPilots = withPilots
+		_q.withLedPilots = withLedPilots
+		_q.withNetworks = withNetworks
+		_q.withOrganizations = withOrganizations
+		_q.withOperatingModels = withOperatingModels
+		_q.eager = nil
+	}
 }
 
 // MunicipalityGroupBy is the group-by builder for Municipality entities.

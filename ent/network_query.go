@@ -41,6 +41,7 @@ type NetworkQuery struct {
 	withFKs                 bool
 	loadTotal               []func(context.Context, []*Network) error
 	scanTotals              func(*sqlgraph.QuerySpec)
+	eager                   []paging.Eager[*Network]
 	modifiers               []func(*sql.Selector)
 	withNamedMunicipalities map[string]*MunicipalityQuery
 	withNamedOrganizations  map[string]*OrganizationQuery
@@ -636,6 +637,7 @@ func (_q *NetworkQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Netw
 		_q.scanTotals(_spec)
 	}
 	paging.ReuseCells(_spec)
+	defer _q.takeEager()()
 	for i := range hooks {
 		hooks[i](ctx, _spec)
 	}
@@ -692,40 +694,47 @@ func (_q *NetworkQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Netw
 			return nil, err
 		}
 	}
+	var loads paging.Loads
+	for _, e := range _q.eager {
+		loads.Add(e.Edge, func() error { return e.Load(ctx, nodes) })
+	}
 	for name, query := range _q.withNamedMunicipalities {
-		if err := _q.loadMunicipalities(ctx, query, nodes,
-			func(n *Network) { n.appendNamedMunicipalities(name) },
-			func(n *Network, e *Municipality) { n.appendNamedMunicipalities(name, e) }); err != nil {
-			return nil, err
-		}
+		loads.Add(0, func() error {
+			return _q.loadMunicipalities(ctx, query, nodes,
+				func(n *Network) { n.appendNamedMunicipalities(name) },
+				func(n *Network, e *Municipality) { n.appendNamedMunicipalities(name, e) })
+		})
 	}
 	for name, query := range _q.withNamedOrganizations {
-		if err := _q.loadOrganizations(ctx, query, nodes,
-			func(n *Network) { n.appendNamedOrganizations(name) },
-			func(n *Network, e *Organization) { n.appendNamedOrganizations(name, e) }); err != nil {
-			return nil, err
-		}
+		loads.Add(1, func() error {
+			return _q.loadOrganizations(ctx, query, nodes,
+				func(n *Network) { n.appendNamedOrganizations(name) },
+				func(n *Network, e *Organization) { n.appendNamedOrganizations(name, e) })
+		})
 	}
 	for name, query := range _q.withNamedPilots {
-		if err := _q.loadPilots(ctx, query, nodes,
-			func(n *Network) { n.appendNamedPilots(name) },
-			func(n *Network, e *Pilot) { n.appendNamedPilots(name, e) }); err != nil {
-			return nil, err
-		}
+		loads.Add(2, func() error {
+			return _q.loadPilots(ctx, query, nodes,
+				func(n *Network) { n.appendNamedPilots(name) },
+				func(n *Network, e *Pilot) { n.appendNamedPilots(name, e) })
+		})
 	}
 	for name, query := range _q.withNamedWorkspaces {
-		if err := _q.loadWorkspaces(ctx, query, nodes,
-			func(n *Network) { n.appendNamedWorkspaces(name) },
-			func(n *Network, e *Workspace) { n.appendNamedWorkspaces(name, e) }); err != nil {
-			return nil, err
-		}
+		loads.Add(3, func() error {
+			return _q.loadWorkspaces(ctx, query, nodes,
+				func(n *Network) { n.appendNamedWorkspaces(name) },
+				func(n *Network, e *Workspace) { n.appendNamedWorkspaces(name, e) })
+		})
 	}
 	for name, query := range _q.withNamedChildren {
-		if err := _q.loadChildren(ctx, query, nodes,
-			func(n *Network) { n.appendNamedChildren(name) },
-			func(n *Network, e *Network) { n.appendNamedChildren(name, e) }); err != nil {
-			return nil, err
-		}
+		loads.Add(6, func() error {
+			return _q.loadChildren(ctx, query, nodes,
+				func(n *Network) { n.appendNamedChildren(name) },
+				func(n *Network, e *Network) { n.appendNamedChildren(name, e) })
+		})
+	}
+	if err := loads.Run(concurrentReads(_q.driver)); err != nil {
+		return nil, err
 	}
 	for i := range _q.loadTotal {
 		if err := _q.loadTotal[i](ctx, nodes); err != nil {
@@ -1054,6 +1063,7 @@ func (_q *NetworkQuery) sqlCount(ctx context.Context) (int, error) {
 		_q.scanTotals(_spec)
 	}
 	paging.ReuseCells(_spec)
+	defer _q.takeEager()()
 	_spec.Node.Columns = _q.ctx.Fields
 	if len(_q.ctx.Fields) > 0 {
 		_spec.Unique = _q.ctx.Unique != nil && *_q.ctx.Unique
@@ -1230,6 +1240,88 @@ func (_q *NetworkQuery) WithNamedChildren(name string, opts ...func(*NetworkQuer
 	}
 	_q.withNamedChildren[name] = query
 	return _q
+}
+
+// takeEager takes the eager loads of the query's edges out of ent's
+// loop, which runs them one after another, when the database can run
+// them at once; sqlAll then runs them with its named edges' in
+// paging.Loads. The func it returns puts them back, so that the query
+// may run again.
+func (_q *NetworkQuery) takeEager() func() {
+	if !concurrentReads(_q.driver) {
+		return func() {}
+	}
+	withMunicipalities := _q.withMunicipalities
+	if query := withMunicipalities; query != nil {
+		_q.withMunicipalities = nil
+		_q.eager = append(_q.eager, paging.Eager[*Network]{Edge: 0, Load: func(ctx context.Context, nodes []*Network) error {
+			return _q.loadMunicipalities(ctx, query, nodes,
+				func(n *Network) { n.Edges.Municipalities = []*Municipality{} },
+				func(n *Network, e *Municipality) { n.Edges.Municipalities = append(n.Edges.Municipalities, e) })
+		}})
+	}
+	withOrganizations := _q.withOrganizations
+	if query := withOrganizations; query != nil {
+		_q.withOrganizations = nil
+		_q.eager = append(_q.eager, paging.Eager[*Network]{Edge: 1, Load: func(ctx context.Context, nodes []*Network) error {
+			return _q.loadOrganizations(ctx, query, nodes,
+				func(n *Network) { n.Edges.Organizations = []*Organization{} },
+				func(n *Network, e *Organization) { n.Edges.Organizations = append(n.Edges.Organizations, e) })
+		}})
+	}
+	withPilots := _q.withPilots
+	if query := withPilots; query != nil {
+		_q.withPilots = nil
+		_q.eager = append(_q.eager, paging.Eager[*Network]{Edge: 2, Load: func(ctx context.Context, nodes []*Network) error {
+			return _q.loadPilots(ctx, query, nodes,
+				func(n *Network) { n.Edges.Pilots = []*Pilot{} },
+				func(n *Network, e *Pilot) { n.Edges.Pilots = append(n.Edges.Pilots, e) })
+		}})
+	}
+	withWorkspaces := _q.withWorkspaces
+	if query := withWorkspaces; query != nil {
+		_q.withWorkspaces = nil
+		_q.eager = append(_q.eager, paging.Eager[*Network]{Edge: 3, Load: func(ctx context.Context, nodes []*Network) error {
+			return _q.loadWorkspaces(ctx, query, nodes,
+				func(n *Network) { n.Edges.Workspaces = []*Workspace{} },
+				func(n *Network, e *Workspace) { n.Edges.Workspaces = append(n.Edges.Workspaces, e) })
+		}})
+	}
+	withCreatedBy := _q.withCreatedBy
+	if query := withCreatedBy; query != nil {
+		_q.withCreatedBy = nil
+		_q.eager = append(_q.eager, paging.Eager[*Network]{Edge: 4, Load: func(ctx context.Context, nodes []*Network) error {
+			return _q.loadCreatedBy(ctx, query, nodes,
+				nil, func(n *Network, e *User) { n.Edges.CreatedBy = e })
+		}})
+	}
+	withParent := _q.withParent
+	if query := withParent; query != nil {
+		_q.withParent = nil
+		_q.eager = append(_q.eager, paging.Eager[*Network]{Edge: 5, Load: func(ctx context.Context, nodes []*Network) error {
+			return _q.loadParent(ctx, query, nodes,
+				nil, func(n *Network, e *Network) { n.Edges.Parent = e })
+		}})
+	}
+	withChildren := _q.withChildren
+	if query := withChildren; query != nil {
+		_q.withChildren = nil
+		_q.eager = append(_q.eager, paging.Eager[*Network]{Edge: 6, Load: func(ctx context.Context, nodes []*Network) error {
+			return _q.loadChildren(ctx, query, nodes,
+				func(n *Network) { n.Edges.Children = []*Network{} },
+				func(n *Network, e *Network) { n.Edges.Children = append(n.Edges.Children, e) })
+		}})
+	}
+	return func() {
+		_q.withMunicipalities = withMunicipalities
+		_q.withOrganizations = withOrganizations
+		_q.withPilots = withPilots
+		_q.withWorkspaces = withWorkspaces
+		_q.withCreatedBy = withCreatedBy
+		_q.withParent = withParent
+		_q.withChildren = withChildren
+		_q.eager = nil
+	}
 }
 
 // NetworkGroupBy is the group-by builder for Network entities.

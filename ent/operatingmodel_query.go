@@ -43,6 +43,7 @@ type OperatingModelQuery struct {
 	withFKs                    bool
 	loadTotal                  []func(context.Context, []*OperatingModel) error
 	scanTotals                 func(*sqlgraph.QuerySpec)
+	eager                      []paging.Eager[*OperatingModel]
 	modifiers                  []func(*sql.Selector)
 	withNamedMunicipalities    map[string]*MunicipalityQuery
 	withNamedWellbeingCounties map[string]*WellbeingCountyQuery
@@ -673,6 +674,7 @@ func (_q *OperatingModelQuery) sqlAll(ctx context.Context, hooks ...queryHook) (
 		_q.scanTotals(_spec)
 	}
 	paging.ReuseCells(_spec)
+	defer _q.takeEager()()
 	for i := range hooks {
 		hooks[i](ctx, _spec)
 	}
@@ -737,40 +739,47 @@ func (_q *OperatingModelQuery) sqlAll(ctx context.Context, hooks ...queryHook) (
 			return nil, err
 		}
 	}
+	var loads paging.Loads
+	for _, e := range _q.eager {
+		loads.Add(e.Edge, func() error { return e.Load(ctx, nodes) })
+	}
 	for name, query := range _q.withNamedMunicipalities {
-		if err := _q.loadMunicipalities(ctx, query, nodes,
-			func(n *OperatingModel) { n.appendNamedMunicipalities(name) },
-			func(n *OperatingModel, e *Municipality) { n.appendNamedMunicipalities(name, e) }); err != nil {
-			return nil, err
-		}
+		loads.Add(2, func() error {
+			return _q.loadMunicipalities(ctx, query, nodes,
+				func(n *OperatingModel) { n.appendNamedMunicipalities(name) },
+				func(n *OperatingModel, e *Municipality) { n.appendNamedMunicipalities(name, e) })
+		})
 	}
 	for name, query := range _q.withNamedWellbeingCounties {
-		if err := _q.loadWellbeingCounties(ctx, query, nodes,
-			func(n *OperatingModel) { n.appendNamedWellbeingCounties(name) },
-			func(n *OperatingModel, e *WellbeingCounty) { n.appendNamedWellbeingCounties(name, e) }); err != nil {
-			return nil, err
-		}
+		loads.Add(3, func() error {
+			return _q.loadWellbeingCounties(ctx, query, nodes,
+				func(n *OperatingModel) { n.appendNamedWellbeingCounties(name) },
+				func(n *OperatingModel, e *WellbeingCounty) { n.appendNamedWellbeingCounties(name, e) })
+		})
 	}
 	for name, query := range _q.withNamedDevelopedIn {
-		if err := _q.loadDevelopedIn(ctx, query, nodes,
-			func(n *OperatingModel) { n.appendNamedDevelopedIn(name) },
-			func(n *OperatingModel, e *Pilot) { n.appendNamedDevelopedIn(name, e) }); err != nil {
-			return nil, err
-		}
+		loads.Add(4, func() error {
+			return _q.loadDevelopedIn(ctx, query, nodes,
+				func(n *OperatingModel) { n.appendNamedDevelopedIn(name) },
+				func(n *OperatingModel, e *Pilot) { n.appendNamedDevelopedIn(name, e) })
+		})
 	}
 	for name, query := range _q.withNamedParts {
-		if err := _q.loadParts(ctx, query, nodes,
-			func(n *OperatingModel) { n.appendNamedParts(name) },
-			func(n *OperatingModel, e *OperatingModel) { n.appendNamedParts(name, e) }); err != nil {
-			return nil, err
-		}
+		loads.Add(6, func() error {
+			return _q.loadParts(ctx, query, nodes,
+				func(n *OperatingModel) { n.appendNamedParts(name) },
+				func(n *OperatingModel, e *OperatingModel) { n.appendNamedParts(name, e) })
+		})
 	}
 	for name, query := range _q.withNamedAdoptions {
-		if err := _q.loadAdoptions(ctx, query, nodes,
-			func(n *OperatingModel) { n.appendNamedAdoptions(name) },
-			func(n *OperatingModel, e *Adoption) { n.appendNamedAdoptions(name, e) }); err != nil {
-			return nil, err
-		}
+		loads.Add(7, func() error {
+			return _q.loadAdoptions(ctx, query, nodes,
+				func(n *OperatingModel) { n.appendNamedAdoptions(name) },
+				func(n *OperatingModel, e *Adoption) { n.appendNamedAdoptions(name, e) })
+		})
+	}
+	if err := loads.Run(concurrentReads(_q.driver)); err != nil {
+		return nil, err
 	}
 	for i := range _q.loadTotal {
 		if err := _q.loadTotal[i](ctx, nodes); err != nil {
@@ -1131,6 +1140,7 @@ func (_q *OperatingModelQuery) sqlCount(ctx context.Context) (int, error) {
 		_q.scanTotals(_spec)
 	}
 	paging.ReuseCells(_spec)
+	defer _q.takeEager()()
 	_spec.Node.Columns = _q.ctx.Fields
 	if len(_q.ctx.Fields) > 0 {
 		_spec.Unique = _q.ctx.Unique != nil && *_q.ctx.Unique
@@ -1307,6 +1317,99 @@ func (_q *OperatingModelQuery) WithNamedAdoptions(name string, opts ...func(*Ado
 	}
 	_q.withNamedAdoptions[name] = query
 	return _q
+}
+
+// takeEager takes the eager loads of the query's edges out of ent's
+// loop, which runs them one after another, when the database can run
+// them at once; sqlAll then runs them with its named edges' in
+// paging.Loads. The func it returns puts them back, so that the query
+// may run again.
+func (_q *OperatingModelQuery) takeEager() func() {
+	if !concurrentReads(_q.driver) {
+		return func() {}
+	}
+	withWorkspace := _q.withWorkspace
+	if query := withWorkspace; query != nil {
+		_q.withWorkspace = nil
+		_q.eager = append(_q.eager, paging.Eager[*OperatingModel]{Edge: 0, Load: func(ctx context.Context, nodes []*OperatingModel) error {
+			return _q.loadWorkspace(ctx, query, nodes,
+				nil, func(n *OperatingModel, e *Workspace) { n.Edges.Workspace = e })
+		}})
+	}
+	withCreatedBy := _q.withCreatedBy
+	if query := withCreatedBy; query != nil {
+		_q.withCreatedBy = nil
+		_q.eager = append(_q.eager, paging.Eager[*OperatingModel]{Edge: 1, Load: func(ctx context.Context, nodes []*OperatingModel) error {
+			return _q.loadCreatedBy(ctx, query, nodes,
+				nil, func(n *OperatingModel, e *User) { n.Edges.CreatedBy = e })
+		}})
+	}
+	withMunicipalities := _q.withMunicipalities
+	if query := withMunicipalities; query != nil {
+		_q.withMunicipalities = nil
+		_q.eager = append(_q.eager, paging.Eager[*OperatingModel]{Edge: 2, Load: func(ctx context.Context, nodes []*OperatingModel) error {
+			return _q.loadMunicipalities(ctx, query, nodes,
+				func(n *OperatingModel) { n.Edges.Municipalities = []*Municipality{} },
+				func(n *OperatingModel, e *Municipality) { n.Edges.Municipalities = append(n.Edges.Municipalities, e) })
+		}})
+	}
+	withWellbeingCounties := _q.withWellbeingCounties
+	if query := withWellbeingCounties; query != nil {
+		_q.withWellbeingCounties = nil
+		_q.eager = append(_q.eager, paging.Eager[*OperatingModel]{Edge: 3, Load: func(ctx context.Context, nodes []*OperatingModel) error {
+			return _q.loadWellbeingCounties(ctx, query, nodes,
+				func(n *OperatingModel) { n.Edges.WellbeingCounties = []*WellbeingCounty{} },
+				func(n *OperatingModel, e *WellbeingCounty) {
+					n.Edges.WellbeingCounties = append(n.Edges.WellbeingCounties, e)
+				})
+		}})
+	}
+	withDevelopedIn := _q.withDevelopedIn
+	if query := withDevelopedIn; query != nil {
+		_q.withDevelopedIn = nil
+		_q.eager = append(_q.eager, paging.Eager[*OperatingModel]{Edge: 4, Load: func(ctx context.Context, nodes []*OperatingModel) error {
+			return _q.loadDevelopedIn(ctx, query, nodes,
+				func(n *OperatingModel) { n.Edges.DevelopedIn = []*Pilot{} },
+				func(n *OperatingModel, e *Pilot) { n.Edges.DevelopedIn = append(n.Edges.DevelopedIn, e) })
+		}})
+	}
+	withPartOf := _q.withPartOf
+	if query := withPartOf; query != nil {
+		_q.withPartOf = nil
+		_q.eager = append(_q.eager, paging.Eager[*OperatingModel]{Edge: 5, Load: func(ctx context.Context, nodes []*OperatingModel) error {
+			return _q.loadPartOf(ctx, query, nodes,
+				nil, func(n *OperatingModel, e *OperatingModel) { n.Edges.PartOf = e })
+		}})
+	}
+	withParts := _q.withParts
+	if query := withParts; query != nil {
+		_q.withParts = nil
+		_q.eager = append(_q.eager, paging.Eager[*OperatingModel]{Edge: 6, Load: func(ctx context.Context, nodes []*OperatingModel) error {
+			return _q.loadParts(ctx, query, nodes,
+				func(n *OperatingModel) { n.Edges.Parts = []*OperatingModel{} },
+				func(n *OperatingModel, e *OperatingModel) { n.Edges.Parts = append(n.Edges.Parts, e) })
+		}})
+	}
+	withAdoptions := _q.withAdoptions
+	if query := withAdoptions; query != nil {
+		_q.withAdoptions = nil
+		_q.eager = append(_q.eager, paging.Eager[*OperatingModel]{Edge: 7, Load: func(ctx context.Context, nodes []*OperatingModel) error {
+			return _q.loadAdoptions(ctx, query, nodes,
+				func(n *OperatingModel) { n.Edges.Adoptions = []*Adoption{} },
+				func(n *OperatingModel, e *Adoption) { n.Edges.Adoptions = append(n.Edges.Adoptions, e) })
+		}})
+	}
+	return func() {
+		_q.withWorkspace = withWorkspace
+		_q.withCreatedBy = withCreatedBy
+		_q.withMunicipalities = withMunicipalities
+		_q.withWellbeingCounties = withWellbeingCounties
+		_q.withDevelopedIn = withDevelopedIn
+		_q.withPartOf = withPartOf
+		_q.withParts = withParts
+		_q.withAdoptions = withAdoptions
+		_q.eager = nil
+	}
 }
 
 // OperatingModelGroupBy is the group-by builder for OperatingModel entities.

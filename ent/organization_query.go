@@ -35,6 +35,7 @@ type OrganizationQuery struct {
 	withFKs           bool
 	loadTotal         []func(context.Context, []*Organization) error
 	scanTotals        func(*sqlgraph.QuerySpec)
+	eager             []paging.Eager[*Organization]
 	modifiers         []func(*sql.Selector)
 	withNamedPilots   map[string]*PilotQuery
 	withNamedNetworks map[string]*NetworkQuery
@@ -487,6 +488,7 @@ func (_q *OrganizationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 		_q.scanTotals(_spec)
 	}
 	paging.ReuseCells(_spec)
+	defer _q.takeEager()()
 	for i := range hooks {
 		hooks[i](ctx, _spec)
 	}
@@ -516,19 +518,26 @@ func (_q *OrganizationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 			return nil, err
 		}
 	}
+	var loads paging.Loads
+	for _, e := range _q.eager {
+		loads.Add(e.Edge, func() error { return e.Load(ctx, nodes) })
+	}
 	for name, query := range _q.withNamedPilots {
-		if err := _q.loadPilots(ctx, query, nodes,
-			func(n *Organization) { n.appendNamedPilots(name) },
-			func(n *Organization, e *Pilot) { n.appendNamedPilots(name, e) }); err != nil {
-			return nil, err
-		}
+		loads.Add(1, func() error {
+			return _q.loadPilots(ctx, query, nodes,
+				func(n *Organization) { n.appendNamedPilots(name) },
+				func(n *Organization, e *Pilot) { n.appendNamedPilots(name, e) })
+		})
 	}
 	for name, query := range _q.withNamedNetworks {
-		if err := _q.loadNetworks(ctx, query, nodes,
-			func(n *Organization) { n.appendNamedNetworks(name) },
-			func(n *Organization, e *Network) { n.appendNamedNetworks(name, e) }); err != nil {
-			return nil, err
-		}
+		loads.Add(2, func() error {
+			return _q.loadNetworks(ctx, query, nodes,
+				func(n *Organization) { n.appendNamedNetworks(name) },
+				func(n *Organization, e *Network) { n.appendNamedNetworks(name, e) })
+		})
+	}
+	if err := loads.Run(concurrentReads(_q.driver)); err != nil {
+		return nil, err
 	}
 	for i := range _q.loadTotal {
 		if err := _q.loadTotal[i](ctx, nodes); err != nil {
@@ -702,6 +711,7 @@ func (_q *OrganizationQuery) sqlCount(ctx context.Context) (int, error) {
 		_q.scanTotals(_spec)
 	}
 	paging.ReuseCells(_spec)
+	defer _q.takeEager()()
 	_spec.Node.Columns = _q.ctx.Fields
 	if len(_q.ctx.Fields) > 0 {
 		_spec.Unique = _q.ctx.Unique != nil && *_q.ctx.Unique
@@ -836,6 +846,49 @@ func (_q *OrganizationQuery) WithNamedNetworks(name string, opts ...func(*Networ
 	}
 	_q.withNamedNetworks[name] = query
 	return _q
+}
+
+// takeEager takes the eager loads of the query's edges out of ent's
+// loop, which runs them one after another, when the database can run
+// them at once; sqlAll then runs them with its named edges' in
+// paging.Loads. The func it returns puts them back, so that the query
+// may run again.
+func (_q *OrganizationQuery) takeEager() func() {
+	if !concurrentReads(_q.driver) {
+		return func() {}
+	}
+	withMunicipality := _q.withMunicipality
+	if query := withMunicipality; query != nil {
+		_q.withMunicipality = nil
+		_q.eager = append(_q.eager, paging.Eager[*Organization]{Edge: 0, Load: func(ctx context.Context, nodes []*Organization) error {
+			return _q.loadMunicipality(ctx, query, nodes,
+				nil, func(n *Organization, e *Municipality) { n.Edges.Municipality = e })
+		}})
+	}
+	withPilots := _q.withPilots
+	if query := withPilots; query != nil {
+		_q.withPilots = nil
+		_q.eager = append(_q.eager, paging.Eager[*Organization]{Edge: 1, Load: func(ctx context.Context, nodes []*Organization) error {
+			return _q.loadPilots(ctx, query, nodes,
+				func(n *Organization) { n.Edges.Pilots = []*Pilot{} },
+				func(n *Organization, e *Pilot) { n.Edges.Pilots = append(n.Edges.Pilots, e) })
+		}})
+	}
+	withNetworks := _q.withNetworks
+	if query := withNetworks; query != nil {
+		_q.withNetworks = nil
+		_q.eager = append(_q.eager, paging.Eager[*Organization]{Edge: 2, Load: func(ctx context.Context, nodes []*Organization) error {
+			return _q.loadNetworks(ctx, query, nodes,
+				func(n *Organization) { n.Edges.Networks = []*Network{} },
+				func(n *Organization, e *Network) { n.Edges.Networks = append(n.Edges.Networks, e) })
+		}})
+	}
+	return func() {
+		_q.withMunicipality = withMunicipality
+		_q.withPilots = withPilots
+		_q.withNetworks = withNetworks
+		_q.eager = nil
+	}
 }
 
 // OrganizationGroupBy is the group-by builder for Organization entities.

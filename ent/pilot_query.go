@@ -45,6 +45,7 @@ type PilotQuery struct {
 	withFKs                  bool
 	loadTotal                []func(context.Context, []*Pilot) error
 	scanTotals               func(*sqlgraph.QuerySpec)
+	eager                    []paging.Eager[*Pilot]
 	modifiers                []func(*sql.Selector)
 	withNamedMunicipalities  map[string]*MunicipalityQuery
 	withNamedOrganizations   map[string]*OrganizationQuery
@@ -711,6 +712,7 @@ func (_q *PilotQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Pilot,
 		_q.scanTotals(_spec)
 	}
 	paging.ReuseCells(_spec)
+	defer _q.takeEager()()
 	for i := range hooks {
 		hooks[i](ctx, _spec)
 	}
@@ -780,47 +782,54 @@ func (_q *PilotQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Pilot,
 			return nil, err
 		}
 	}
+	var loads paging.Loads
+	for _, e := range _q.eager {
+		loads.Add(e.Edge, func() error { return e.Load(ctx, nodes) })
+	}
 	for name, query := range _q.withNamedMunicipalities {
-		if err := _q.loadMunicipalities(ctx, query, nodes,
-			func(n *Pilot) { n.appendNamedMunicipalities(name) },
-			func(n *Pilot, e *Municipality) { n.appendNamedMunicipalities(name, e) }); err != nil {
-			return nil, err
-		}
+		loads.Add(1, func() error {
+			return _q.loadMunicipalities(ctx, query, nodes,
+				func(n *Pilot) { n.appendNamedMunicipalities(name) },
+				func(n *Pilot, e *Municipality) { n.appendNamedMunicipalities(name, e) })
+		})
 	}
 	for name, query := range _q.withNamedOrganizations {
-		if err := _q.loadOrganizations(ctx, query, nodes,
-			func(n *Pilot) { n.appendNamedOrganizations(name) },
-			func(n *Pilot, e *Organization) { n.appendNamedOrganizations(name, e) }); err != nil {
-			return nil, err
-		}
+		loads.Add(2, func() error {
+			return _q.loadOrganizations(ctx, query, nodes,
+				func(n *Pilot) { n.appendNamedOrganizations(name) },
+				func(n *Pilot, e *Organization) { n.appendNamedOrganizations(name, e) })
+		})
 	}
 	for name, query := range _q.withNamedThemes {
-		if err := _q.loadThemes(ctx, query, nodes,
-			func(n *Pilot) { n.appendNamedThemes(name) },
-			func(n *Pilot, e *Theme) { n.appendNamedThemes(name, e) }); err != nil {
-			return nil, err
-		}
+		loads.Add(3, func() error {
+			return _q.loadThemes(ctx, query, nodes,
+				func(n *Pilot) { n.appendNamedThemes(name) },
+				func(n *Pilot, e *Theme) { n.appendNamedThemes(name, e) })
+		})
 	}
 	for name, query := range _q.withNamedNetworks {
-		if err := _q.loadNetworks(ctx, query, nodes,
-			func(n *Pilot) { n.appendNamedNetworks(name) },
-			func(n *Pilot, e *Network) { n.appendNamedNetworks(name, e) }); err != nil {
-			return nil, err
-		}
+		loads.Add(4, func() error {
+			return _q.loadNetworks(ctx, query, nodes,
+				func(n *Pilot) { n.appendNamedNetworks(name) },
+				func(n *Pilot, e *Network) { n.appendNamedNetworks(name, e) })
+		})
 	}
 	for name, query := range _q.withNamedProjectOf {
-		if err := _q.loadProjectOf(ctx, query, nodes,
-			func(n *Pilot) { n.appendNamedProjectOf(name) },
-			func(n *Pilot, e *Workspace) { n.appendNamedProjectOf(name, e) }); err != nil {
-			return nil, err
-		}
+		loads.Add(7, func() error {
+			return _q.loadProjectOf(ctx, query, nodes,
+				func(n *Pilot) { n.appendNamedProjectOf(name) },
+				func(n *Pilot, e *Workspace) { n.appendNamedProjectOf(name, e) })
+		})
 	}
 	for name, query := range _q.withNamedDevelopedModels {
-		if err := _q.loadDevelopedModels(ctx, query, nodes,
-			func(n *Pilot) { n.appendNamedDevelopedModels(name) },
-			func(n *Pilot, e *OperatingModel) { n.appendNamedDevelopedModels(name, e) }); err != nil {
-			return nil, err
-		}
+		loads.Add(8, func() error {
+			return _q.loadDevelopedModels(ctx, query, nodes,
+				func(n *Pilot) { n.appendNamedDevelopedModels(name) },
+				func(n *Pilot, e *OperatingModel) { n.appendNamedDevelopedModels(name, e) })
+		})
+	}
+	if err := loads.Run(concurrentReads(_q.driver)); err != nil {
+		return nil, err
 	}
 	for i := range _q.loadTotal {
 		if err := _q.loadTotal[i](ctx, nodes); err != nil {
@@ -1298,6 +1307,7 @@ func (_q *PilotQuery) sqlCount(ctx context.Context) (int, error) {
 		_q.scanTotals(_spec)
 	}
 	paging.ReuseCells(_spec)
+	defer _q.takeEager()()
 	_spec.Node.Columns = _q.ctx.Fields
 	if len(_q.ctx.Fields) > 0 {
 		_spec.Unique = _q.ctx.Unique != nil && *_q.ctx.Unique
@@ -1488,6 +1498,107 @@ func (_q *PilotQuery) WithNamedDevelopedModels(name string, opts ...func(*Operat
 	}
 	_q.withNamedDevelopedModels[name] = query
 	return _q
+}
+
+// takeEager takes the eager loads of the query's edges out of ent's
+// loop, which runs them one after another, when the database can run
+// them at once; sqlAll then runs them with its named edges' in
+// paging.Loads. The func it returns puts them back, so that the query
+// may run again.
+func (_q *PilotQuery) takeEager() func() {
+	if !concurrentReads(_q.driver) {
+		return func() {}
+	}
+	withLeadMunicipality := _q.withLeadMunicipality
+	if query := withLeadMunicipality; query != nil {
+		_q.withLeadMunicipality = nil
+		_q.eager = append(_q.eager, paging.Eager[*Pilot]{Edge: 0, Load: func(ctx context.Context, nodes []*Pilot) error {
+			return _q.loadLeadMunicipality(ctx, query, nodes,
+				nil, func(n *Pilot, e *Municipality) { n.Edges.LeadMunicipality = e })
+		}})
+	}
+	withMunicipalities := _q.withMunicipalities
+	if query := withMunicipalities; query != nil {
+		_q.withMunicipalities = nil
+		_q.eager = append(_q.eager, paging.Eager[*Pilot]{Edge: 1, Load: func(ctx context.Context, nodes []*Pilot) error {
+			return _q.loadMunicipalities(ctx, query, nodes,
+				func(n *Pilot) { n.Edges.Municipalities = []*Municipality{} },
+				func(n *Pilot, e *Municipality) { n.Edges.Municipalities = append(n.Edges.Municipalities, e) })
+		}})
+	}
+	withOrganizations := _q.withOrganizations
+	if query := withOrganizations; query != nil {
+		_q.withOrganizations = nil
+		_q.eager = append(_q.eager, paging.Eager[*Pilot]{Edge: 2, Load: func(ctx context.Context, nodes []*Pilot) error {
+			return _q.loadOrganizations(ctx, query, nodes,
+				func(n *Pilot) { n.Edges.Organizations = []*Organization{} },
+				func(n *Pilot, e *Organization) { n.Edges.Organizations = append(n.Edges.Organizations, e) })
+		}})
+	}
+	withThemes := _q.withThemes
+	if query := withThemes; query != nil {
+		_q.withThemes = nil
+		_q.eager = append(_q.eager, paging.Eager[*Pilot]{Edge: 3, Load: func(ctx context.Context, nodes []*Pilot) error {
+			return _q.loadThemes(ctx, query, nodes,
+				func(n *Pilot) { n.Edges.Themes = []*Theme{} },
+				func(n *Pilot, e *Theme) { n.Edges.Themes = append(n.Edges.Themes, e) })
+		}})
+	}
+	withNetworks := _q.withNetworks
+	if query := withNetworks; query != nil {
+		_q.withNetworks = nil
+		_q.eager = append(_q.eager, paging.Eager[*Pilot]{Edge: 4, Load: func(ctx context.Context, nodes []*Pilot) error {
+			return _q.loadNetworks(ctx, query, nodes,
+				func(n *Pilot) { n.Edges.Networks = []*Network{} },
+				func(n *Pilot, e *Network) { n.Edges.Networks = append(n.Edges.Networks, e) })
+		}})
+	}
+	withWorkspace := _q.withWorkspace
+	if query := withWorkspace; query != nil {
+		_q.withWorkspace = nil
+		_q.eager = append(_q.eager, paging.Eager[*Pilot]{Edge: 5, Load: func(ctx context.Context, nodes []*Pilot) error {
+			return _q.loadWorkspace(ctx, query, nodes,
+				nil, func(n *Pilot, e *Workspace) { n.Edges.Workspace = e })
+		}})
+	}
+	withCreatedBy := _q.withCreatedBy
+	if query := withCreatedBy; query != nil {
+		_q.withCreatedBy = nil
+		_q.eager = append(_q.eager, paging.Eager[*Pilot]{Edge: 6, Load: func(ctx context.Context, nodes []*Pilot) error {
+			return _q.loadCreatedBy(ctx, query, nodes,
+				nil, func(n *Pilot, e *User) { n.Edges.CreatedBy = e })
+		}})
+	}
+	withProjectOf := _q.withProjectOf
+	if query := withProjectOf; query != nil {
+		_q.withProjectOf = nil
+		_q.eager = append(_q.eager, paging.Eager[*Pilot]{Edge: 7, Load: func(ctx context.Context, nodes []*Pilot) error {
+			return _q.loadProjectOf(ctx, query, nodes,
+				func(n *Pilot) { n.Edges.ProjectOf = []*Workspace{} },
+				func(n *Pilot, e *Workspace) { n.Edges.ProjectOf = append(n.Edges.ProjectOf, e) })
+		}})
+	}
+	withDevelopedModels := _q.withDevelopedModels
+	if query := withDevelopedModels; query != nil {
+		_q.withDevelopedModels = nil
+		_q.eager = append(_q.eager, paging.Eager[*Pilot]{Edge: 8, Load: func(ctx context.Context, nodes []*Pilot) error {
+			return _q.loadDevelopedModels(ctx, query, nodes,
+				func(n *Pilot) { n.Edges.DevelopedModels = []*OperatingModel{} },
+				func(n *Pilot, e *OperatingModel) { n.Edges.DevelopedModels = append(n.Edges.DevelopedModels, e) })
+		}})
+	}
+	return func() {
+		_q.withLeadMunicipality = withLeadMunicipality
+		_q.withMunicipalities = withMunicipalities
+		_q.withOrganizations = withOrganizations
+		_q.withThemes = withThemes
+		_q.withNetworks = withNetworks
+		_q.withWorkspace = withWorkspace
+		_q.withCreatedBy = withCreatedBy
+		_q.withProjectOf = withProjectOf
+		_q.withDevelopedModels = withDevelopedModels
+		_q.eager = nil
+	}
 }
 
 // PilotGroupBy is the group-by builder for Pilot entities.

@@ -35,6 +35,7 @@ type PostQuery struct {
 	withFKs          bool
 	loadTotal        []func(context.Context, []*Post) error
 	scanTotals       func(*sqlgraph.QuerySpec)
+	eager            []paging.Eager[*Post]
 	modifiers        []func(*sql.Selector)
 	withNamedReplies map[string]*PostQuery
 	// intermediate query (i.e. traversal path).
@@ -521,6 +522,7 @@ func (_q *PostQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Post, e
 		_q.scanTotals(_spec)
 	}
 	paging.ReuseCells(_spec)
+	defer _q.takeEager()()
 	for i := range hooks {
 		hooks[i](ctx, _spec)
 	}
@@ -555,12 +557,19 @@ func (_q *PostQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Post, e
 			return nil, err
 		}
 	}
+	var loads paging.Loads
+	for _, e := range _q.eager {
+		loads.Add(e.Edge, func() error { return e.Load(ctx, nodes) })
+	}
 	for name, query := range _q.withNamedReplies {
-		if err := _q.loadReplies(ctx, query, nodes,
-			func(n *Post) { n.appendNamedReplies(name) },
-			func(n *Post, e *Post) { n.appendNamedReplies(name, e) }); err != nil {
-			return nil, err
-		}
+		loads.Add(3, func() error {
+			return _q.loadReplies(ctx, query, nodes,
+				func(n *Post) { n.appendNamedReplies(name) },
+				func(n *Post, e *Post) { n.appendNamedReplies(name, e) })
+		})
+	}
+	if err := loads.Run(concurrentReads(_q.driver)); err != nil {
+		return nil, err
 	}
 	for i := range _q.loadTotal {
 		if err := _q.loadTotal[i](ctx, nodes); err != nil {
@@ -707,6 +716,7 @@ func (_q *PostQuery) sqlCount(ctx context.Context) (int, error) {
 		_q.scanTotals(_spec)
 	}
 	paging.ReuseCells(_spec)
+	defer _q.takeEager()()
 	_spec.Node.Columns = _q.ctx.Fields
 	if len(_q.ctx.Fields) > 0 {
 		_spec.Unique = _q.ctx.Unique != nil && *_q.ctx.Unique
@@ -827,6 +837,57 @@ func (_q *PostQuery) WithNamedReplies(name string, opts ...func(*PostQuery)) *Po
 	}
 	_q.withNamedReplies[name] = query
 	return _q
+}
+
+// takeEager takes the eager loads of the query's edges out of ent's
+// loop, which runs them one after another, when the database can run
+// them at once; sqlAll then runs them with its named edges' in
+// paging.Loads. The func it returns puts them back, so that the query
+// may run again.
+func (_q *PostQuery) takeEager() func() {
+	if !concurrentReads(_q.driver) {
+		return func() {}
+	}
+	withDiscussion := _q.withDiscussion
+	if query := withDiscussion; query != nil {
+		_q.withDiscussion = nil
+		_q.eager = append(_q.eager, paging.Eager[*Post]{Edge: 0, Load: func(ctx context.Context, nodes []*Post) error {
+			return _q.loadDiscussion(ctx, query, nodes,
+				nil, func(n *Post, e *Discussion) { n.Edges.Discussion = e })
+		}})
+	}
+	withAuthor := _q.withAuthor
+	if query := withAuthor; query != nil {
+		_q.withAuthor = nil
+		_q.eager = append(_q.eager, paging.Eager[*Post]{Edge: 1, Load: func(ctx context.Context, nodes []*Post) error {
+			return _q.loadAuthor(ctx, query, nodes,
+				nil, func(n *Post, e *User) { n.Edges.Author = e })
+		}})
+	}
+	withReplyTo := _q.withReplyTo
+	if query := withReplyTo; query != nil {
+		_q.withReplyTo = nil
+		_q.eager = append(_q.eager, paging.Eager[*Post]{Edge: 2, Load: func(ctx context.Context, nodes []*Post) error {
+			return _q.loadReplyTo(ctx, query, nodes,
+				nil, func(n *Post, e *Post) { n.Edges.ReplyTo = e })
+		}})
+	}
+	withReplies := _q.withReplies
+	if query := withReplies; query != nil {
+		_q.withReplies = nil
+		_q.eager = append(_q.eager, paging.Eager[*Post]{Edge: 3, Load: func(ctx context.Context, nodes []*Post) error {
+			return _q.loadReplies(ctx, query, nodes,
+				func(n *Post) { n.Edges.Replies = []*Post{} },
+				func(n *Post, e *Post) { n.Edges.Replies = append(n.Edges.Replies, e) })
+		}})
+	}
+	return func() {
+		_q.withDiscussion = withDiscussion
+		_q.withAuthor = withAuthor
+		_q.withReplyTo = withReplyTo
+		_q.withReplies = withReplies
+		_q.eager = nil
+	}
 }
 
 // PostGroupBy is the group-by builder for Post entities.

@@ -32,6 +32,7 @@ type RegionQuery struct {
 	withWellbeingCounties      *WellbeingCountyQuery
 	loadTotal                  []func(context.Context, []*Region) error
 	scanTotals                 func(*sqlgraph.QuerySpec)
+	eager                      []paging.Eager[*Region]
 	modifiers                  []func(*sql.Selector)
 	withNamedMunicipalities    map[string]*MunicipalityQuery
 	withNamedWellbeingCounties map[string]*WellbeingCountyQuery
@@ -442,6 +443,7 @@ func (_q *RegionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Regio
 		_q.scanTotals(_spec)
 	}
 	paging.ReuseCells(_spec)
+	defer _q.takeEager()()
 	for i := range hooks {
 		hooks[i](ctx, _spec)
 	}
@@ -465,19 +467,26 @@ func (_q *RegionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Regio
 			return nil, err
 		}
 	}
+	var loads paging.Loads
+	for _, e := range _q.eager {
+		loads.Add(e.Edge, func() error { return e.Load(ctx, nodes) })
+	}
 	for name, query := range _q.withNamedMunicipalities {
-		if err := _q.loadMunicipalities(ctx, query, nodes,
-			func(n *Region) { n.appendNamedMunicipalities(name) },
-			func(n *Region, e *Municipality) { n.appendNamedMunicipalities(name, e) }); err != nil {
-			return nil, err
-		}
+		loads.Add(0, func() error {
+			return _q.loadMunicipalities(ctx, query, nodes,
+				func(n *Region) { n.appendNamedMunicipalities(name) },
+				func(n *Region, e *Municipality) { n.appendNamedMunicipalities(name, e) })
+		})
 	}
 	for name, query := range _q.withNamedWellbeingCounties {
-		if err := _q.loadWellbeingCounties(ctx, query, nodes,
-			func(n *Region) { n.appendNamedWellbeingCounties(name) },
-			func(n *Region, e *WellbeingCounty) { n.appendNamedWellbeingCounties(name, e) }); err != nil {
-			return nil, err
-		}
+		loads.Add(1, func() error {
+			return _q.loadWellbeingCounties(ctx, query, nodes,
+				func(n *Region) { n.appendNamedWellbeingCounties(name) },
+				func(n *Region, e *WellbeingCounty) { n.appendNamedWellbeingCounties(name, e) })
+		})
+	}
+	if err := loads.Run(concurrentReads(_q.driver)); err != nil {
+		return nil, err
 	}
 	for i := range _q.loadTotal {
 		if err := _q.loadTotal[i](ctx, nodes); err != nil {
@@ -559,6 +568,7 @@ func (_q *RegionQuery) sqlCount(ctx context.Context) (int, error) {
 		_q.scanTotals(_spec)
 	}
 	paging.ReuseCells(_spec)
+	defer _q.takeEager()()
 	_spec.Node.Columns = _q.ctx.Fields
 	if len(_q.ctx.Fields) > 0 {
 		_spec.Unique = _q.ctx.Unique != nil && *_q.ctx.Unique
@@ -693,6 +703,40 @@ func (_q *RegionQuery) WithNamedWellbeingCounties(name string, opts ...func(*Wel
 	}
 	_q.withNamedWellbeingCounties[name] = query
 	return _q
+}
+
+// takeEager takes the eager loads of the query's edges out of ent's
+// loop, which runs them one after another, when the database can run
+// them at once; sqlAll then runs them with its named edges' in
+// paging.Loads. The func it returns puts them back, so that the query
+// may run again.
+func (_q *RegionQuery) takeEager() func() {
+	if !concurrentReads(_q.driver) {
+		return func() {}
+	}
+	withMunicipalities := _q.withMunicipalities
+	if query := withMunicipalities; query != nil {
+		_q.withMunicipalities = nil
+		_q.eager = append(_q.eager, paging.Eager[*Region]{Edge: 0, Load: func(ctx context.Context, nodes []*Region) error {
+			return _q.loadMunicipalities(ctx, query, nodes,
+				func(n *Region) { n.Edges.Municipalities = []*Municipality{} },
+				func(n *Region, e *Municipality) { n.Edges.Municipalities = append(n.Edges.Municipalities, e) })
+		}})
+	}
+	withWellbeingCounties := _q.withWellbeingCounties
+	if query := withWellbeingCounties; query != nil {
+		_q.withWellbeingCounties = nil
+		_q.eager = append(_q.eager, paging.Eager[*Region]{Edge: 1, Load: func(ctx context.Context, nodes []*Region) error {
+			return _q.loadWellbeingCounties(ctx, query, nodes,
+				func(n *Region) { n.Edges.WellbeingCounties = []*WellbeingCounty{} },
+				func(n *Region, e *WellbeingCounty) { n.Edges.WellbeingCounties = append(n.Edges.WellbeingCounties, e) })
+		}})
+	}
+	return func() {
+		_q.withMunicipalities = withMunicipalities
+		_q.withWellbeingCounties = withWellbeingCounties
+		_q.eager = nil
+	}
 }
 
 // RegionGroupBy is the group-by builder for Region entities.

@@ -29,6 +29,7 @@ type SessionQuery struct {
 	withUser   *UserQuery
 	loadTotal  []func(context.Context, []*Session) error
 	scanTotals func(*sqlgraph.QuerySpec)
+	eager      []paging.Eager[*Session]
 	modifiers  []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -402,6 +403,7 @@ func (_q *SessionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Sess
 		_q.scanTotals(_spec)
 	}
 	paging.ReuseCells(_spec)
+	defer _q.takeEager()()
 	for i := range hooks {
 		hooks[i](ctx, _spec)
 	}
@@ -416,6 +418,13 @@ func (_q *SessionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Sess
 			func(n *Session, e *User) { n.Edges.User = e }); err != nil {
 			return nil, err
 		}
+	}
+	var loads paging.Loads
+	for _, e := range _q.eager {
+		loads.Add(e.Edge, func() error { return e.Load(ctx, nodes) })
+	}
+	if err := loads.Run(concurrentReads(_q.driver)); err != nil {
+		return nil, err
 	}
 	for i := range _q.loadTotal {
 		if err := _q.loadTotal[i](ctx, nodes); err != nil {
@@ -464,6 +473,7 @@ func (_q *SessionQuery) sqlCount(ctx context.Context) (int, error) {
 		_q.scanTotals(_spec)
 	}
 	paging.ReuseCells(_spec)
+	defer _q.takeEager()()
 	_spec.Node.Columns = _q.ctx.Fields
 	if len(_q.ctx.Fields) > 0 {
 		_spec.Unique = _q.ctx.Unique != nil && *_q.ctx.Unique
@@ -573,6 +583,29 @@ func (_q *SessionQuery) ForShare(opts ...sql.LockOption) *SessionQuery {
 		s.ForShare(opts...)
 	})
 	return _q
+}
+
+// takeEager takes the eager loads of the query's edges out of ent's
+// loop, which runs them one after another, when the database can run
+// them at once; sqlAll then runs them with its named edges' in
+// paging.Loads. The func it returns puts them back, so that the query
+// may run again.
+func (_q *SessionQuery) takeEager() func() {
+	if !concurrentReads(_q.driver) {
+		return func() {}
+	}
+	withUser := _q.withUser
+	if query := withUser; query != nil {
+		_q.withUser = nil
+		_q.eager = append(_q.eager, paging.Eager[*Session]{Edge: 0, Load: func(ctx context.Context, nodes []*Session) error {
+			return _q.loadUser(ctx, query, nodes,
+				nil, func(n *Session, e *User) { n.Edges.User = e })
+		}})
+	}
+	return func() {
+		_q.withUser = withUser
+		_q.eager = nil
+	}
 }
 
 // SessionGroupBy is the group-by builder for Session entities.

@@ -27,6 +27,7 @@ type StatBucketQuery struct {
 	predicates []predicate.StatBucket
 	loadTotal  []func(context.Context, []*StatBucket) error
 	scanTotals func(*sqlgraph.QuerySpec)
+	eager      []paging.Eager[*StatBucket]
 	modifiers  []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -362,6 +363,7 @@ func (_q *StatBucketQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*S
 		_q.scanTotals(_spec)
 	}
 	paging.ReuseCells(_spec)
+	defer _q.takeEager()()
 	for i := range hooks {
 		hooks[i](ctx, _spec)
 	}
@@ -370,6 +372,13 @@ func (_q *StatBucketQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*S
 	}
 	if len(nodes) == 0 {
 		return nodes, nil
+	}
+	var loads paging.Loads
+	for _, e := range _q.eager {
+		loads.Add(e.Edge, func() error { return e.Load(ctx, nodes) })
+	}
+	if err := loads.Run(concurrentReads(_q.driver)); err != nil {
+		return nil, err
 	}
 	for i := range _q.loadTotal {
 		if err := _q.loadTotal[i](ctx, nodes); err != nil {
@@ -388,6 +397,7 @@ func (_q *StatBucketQuery) sqlCount(ctx context.Context) (int, error) {
 		_q.scanTotals(_spec)
 	}
 	paging.ReuseCells(_spec)
+	defer _q.takeEager()()
 	_spec.Node.Columns = _q.ctx.Fields
 	if len(_q.ctx.Fields) > 0 {
 		_spec.Unique = _q.ctx.Unique != nil && *_q.ctx.Unique
@@ -494,6 +504,15 @@ func (_q *StatBucketQuery) ForShare(opts ...sql.LockOption) *StatBucketQuery {
 		s.ForShare(opts...)
 	})
 	return _q
+}
+
+// takeEager takes the eager loads of the query's edges out of ent's
+// loop, which runs them one after another, when the database can run
+// them at once; sqlAll then runs them with its named edges' in
+// paging.Loads. The func it returns puts them back, so that the query
+// may run again.
+func (_q *StatBucketQuery) takeEager() func() {
+	return func() {}
 }
 
 // StatBucketGroupBy is the group-by builder for StatBucket entities.

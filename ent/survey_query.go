@@ -35,6 +35,7 @@ type SurveyQuery struct {
 	withFKs            bool
 	loadTotal          []func(context.Context, []*Survey) error
 	scanTotals         func(*sqlgraph.QuerySpec)
+	eager              []paging.Eager[*Survey]
 	modifiers          []func(*sql.Selector)
 	withNamedResponses map[string]*SurveyResponseQuery
 	// intermediate query (i.e. traversal path).
@@ -486,6 +487,7 @@ func (_q *SurveyQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Surve
 		_q.scanTotals(_spec)
 	}
 	paging.ReuseCells(_spec)
+	defer _q.takeEager()()
 	for i := range hooks {
 		hooks[i](ctx, _spec)
 	}
@@ -514,12 +516,19 @@ func (_q *SurveyQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Surve
 			return nil, err
 		}
 	}
+	var loads paging.Loads
+	for _, e := range _q.eager {
+		loads.Add(e.Edge, func() error { return e.Load(ctx, nodes) })
+	}
 	for name, query := range _q.withNamedResponses {
-		if err := _q.loadResponses(ctx, query, nodes,
-			func(n *Survey) { n.appendNamedResponses(name) },
-			func(n *Survey, e *SurveyResponse) { n.appendNamedResponses(name, e) }); err != nil {
-			return nil, err
-		}
+		loads.Add(2, func() error {
+			return _q.loadResponses(ctx, query, nodes,
+				func(n *Survey) { n.appendNamedResponses(name) },
+				func(n *Survey, e *SurveyResponse) { n.appendNamedResponses(name, e) })
+		})
+	}
+	if err := loads.Run(concurrentReads(_q.driver)); err != nil {
+		return nil, err
 	}
 	for i := range _q.loadTotal {
 		if err := _q.loadTotal[i](ctx, nodes); err != nil {
@@ -633,6 +642,7 @@ func (_q *SurveyQuery) sqlCount(ctx context.Context) (int, error) {
 		_q.scanTotals(_spec)
 	}
 	paging.ReuseCells(_spec)
+	defer _q.takeEager()()
 	_spec.Node.Columns = _q.ctx.Fields
 	if len(_q.ctx.Fields) > 0 {
 		_spec.Unique = _q.ctx.Unique != nil && *_q.ctx.Unique
@@ -753,6 +763,48 @@ func (_q *SurveyQuery) WithNamedResponses(name string, opts ...func(*SurveyRespo
 	}
 	_q.withNamedResponses[name] = query
 	return _q
+}
+
+// takeEager takes the eager loads of the query's edges out of ent's
+// loop, which runs them one after another, when the database can run
+// them at once; sqlAll then runs them with its named edges' in
+// paging.Loads. The func it returns puts them back, so that the query
+// may run again.
+func (_q *SurveyQuery) takeEager() func() {
+	if !concurrentReads(_q.driver) {
+		return func() {}
+	}
+	withWorkspace := _q.withWorkspace
+	if query := withWorkspace; query != nil {
+		_q.withWorkspace = nil
+		_q.eager = append(_q.eager, paging.Eager[*Survey]{Edge: 0, Load: func(ctx context.Context, nodes []*Survey) error {
+			return _q.loadWorkspace(ctx, query, nodes,
+				nil, func(n *Survey, e *Workspace) { n.Edges.Workspace = e })
+		}})
+	}
+	withCreatedBy := _q.withCreatedBy
+	if query := withCreatedBy; query != nil {
+		_q.withCreatedBy = nil
+		_q.eager = append(_q.eager, paging.Eager[*Survey]{Edge: 1, Load: func(ctx context.Context, nodes []*Survey) error {
+			return _q.loadCreatedBy(ctx, query, nodes,
+				nil, func(n *Survey, e *User) { n.Edges.CreatedBy = e })
+		}})
+	}
+	withResponses := _q.withResponses
+	if query := withResponses; query != nil {
+		_q.withResponses = nil
+		_q.eager = append(_q.eager, paging.Eager[*Survey]{Edge: 2, Load: func(ctx context.Context, nodes []*Survey) error {
+			return _q.loadResponses(ctx, query, nodes,
+				func(n *Survey) { n.Edges.Responses = []*SurveyResponse{} },
+				func(n *Survey, e *SurveyResponse) { n.Edges.Responses = append(n.Edges.Responses, e) })
+		}})
+	}
+	return func() {
+		_q.withWorkspace = withWorkspace
+		_q.withCreatedBy = withCreatedBy
+		_q.withResponses = withResponses
+		_q.eager = nil
+	}
 }
 
 // SurveyGroupBy is the group-by builder for Survey entities.

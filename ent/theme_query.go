@@ -30,6 +30,7 @@ type ThemeQuery struct {
 	withPilots      *PilotQuery
 	loadTotal       []func(context.Context, []*Theme) error
 	scanTotals      func(*sqlgraph.QuerySpec)
+	eager           []paging.Eager[*Theme]
 	modifiers       []func(*sql.Selector)
 	withNamedPilots map[string]*PilotQuery
 	// intermediate query (i.e. traversal path).
@@ -404,6 +405,7 @@ func (_q *ThemeQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Theme,
 		_q.scanTotals(_spec)
 	}
 	paging.ReuseCells(_spec)
+	defer _q.takeEager()()
 	for i := range hooks {
 		hooks[i](ctx, _spec)
 	}
@@ -420,12 +422,19 @@ func (_q *ThemeQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Theme,
 			return nil, err
 		}
 	}
+	var loads paging.Loads
+	for _, e := range _q.eager {
+		loads.Add(e.Edge, func() error { return e.Load(ctx, nodes) })
+	}
 	for name, query := range _q.withNamedPilots {
-		if err := _q.loadPilots(ctx, query, nodes,
-			func(n *Theme) { n.appendNamedPilots(name) },
-			func(n *Theme, e *Pilot) { n.appendNamedPilots(name, e) }); err != nil {
-			return nil, err
-		}
+		loads.Add(0, func() error {
+			return _q.loadPilots(ctx, query, nodes,
+				func(n *Theme) { n.appendNamedPilots(name) },
+				func(n *Theme, e *Pilot) { n.appendNamedPilots(name, e) })
+		})
+	}
+	if err := loads.Run(concurrentReads(_q.driver)); err != nil {
+		return nil, err
 	}
 	for i := range _q.loadTotal {
 		if err := _q.loadTotal[i](ctx, nodes); err != nil {
@@ -506,6 +515,7 @@ func (_q *ThemeQuery) sqlCount(ctx context.Context) (int, error) {
 		_q.scanTotals(_spec)
 	}
 	paging.ReuseCells(_spec)
+	defer _q.takeEager()()
 	_spec.Node.Columns = _q.ctx.Fields
 	if len(_q.ctx.Fields) > 0 {
 		_spec.Unique = _q.ctx.Unique != nil && *_q.ctx.Unique
@@ -626,6 +636,30 @@ func (_q *ThemeQuery) WithNamedPilots(name string, opts ...func(*PilotQuery)) *T
 	}
 	_q.withNamedPilots[name] = query
 	return _q
+}
+
+// takeEager takes the eager loads of the query's edges out of ent's
+// loop, which runs them one after another, when the database can run
+// them at once; sqlAll then runs them with its named edges' in
+// paging.Loads. The func it returns puts them back, so that the query
+// may run again.
+func (_q *ThemeQuery) takeEager() func() {
+	if !concurrentReads(_q.driver) {
+		return func() {}
+	}
+	withPilots := _q.withPilots
+	if query := withPilots; query != nil {
+		_q.withPilots = nil
+		_q.eager = append(_q.eager, paging.Eager[*Theme]{Edge: 0, Load: func(ctx context.Context, nodes []*Theme) error {
+			return _q.loadPilots(ctx, query, nodes,
+				func(n *Theme) { n.Edges.Pilots = []*Pilot{} },
+				func(n *Theme, e *Pilot) { n.Edges.Pilots = append(n.Edges.Pilots, e) })
+		}})
+	}
+	return func() {
+		_q.withPilots = withPilots
+		_q.eager = nil
+	}
 }
 
 // ThemeGroupBy is the group-by builder for Theme entities.

@@ -37,6 +37,7 @@ type UserQuery struct {
 	withFKs              bool
 	loadTotal            []func(context.Context, []*User) error
 	scanTotals           func(*sqlgraph.QuerySpec)
+	eager                []paging.Eager[*User]
 	modifiers            []func(*sql.Selector)
 	withNamedMemberships map[string]*MembershipQuery
 	withNamedSessions    map[string]*SessionQuery
@@ -524,6 +525,7 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 		_q.scanTotals(_spec)
 	}
 	paging.ReuseCells(_spec)
+	defer _q.takeEager()()
 	for i := range hooks {
 		hooks[i](ctx, _spec)
 	}
@@ -559,19 +561,26 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 			return nil, err
 		}
 	}
+	var loads paging.Loads
+	for _, e := range _q.eager {
+		loads.Add(e.Edge, func() error { return e.Load(ctx, nodes) })
+	}
 	for name, query := range _q.withNamedMemberships {
-		if err := _q.loadMemberships(ctx, query, nodes,
-			func(n *User) { n.appendNamedMemberships(name) },
-			func(n *User, e *Membership) { n.appendNamedMemberships(name, e) }); err != nil {
-			return nil, err
-		}
+		loads.Add(0, func() error {
+			return _q.loadMemberships(ctx, query, nodes,
+				func(n *User) { n.appendNamedMemberships(name) },
+				func(n *User, e *Membership) { n.appendNamedMemberships(name, e) })
+		})
 	}
 	for name, query := range _q.withNamedSessions {
-		if err := _q.loadSessions(ctx, query, nodes,
-			func(n *User) { n.appendNamedSessions(name) },
-			func(n *User, e *Session) { n.appendNamedSessions(name, e) }); err != nil {
-			return nil, err
-		}
+		loads.Add(1, func() error {
+			return _q.loadSessions(ctx, query, nodes,
+				func(n *User) { n.appendNamedSessions(name) },
+				func(n *User, e *Session) { n.appendNamedSessions(name, e) })
+		})
+	}
+	if err := loads.Run(concurrentReads(_q.driver)); err != nil {
+		return nil, err
 	}
 	for i := range _q.loadTotal {
 		if err := _q.loadTotal[i](ctx, nodes); err != nil {
@@ -715,6 +724,7 @@ func (_q *UserQuery) sqlCount(ctx context.Context) (int, error) {
 		_q.scanTotals(_spec)
 	}
 	paging.ReuseCells(_spec)
+	defer _q.takeEager()()
 	_spec.Node.Columns = _q.ctx.Fields
 	if len(_q.ctx.Fields) > 0 {
 		_spec.Unique = _q.ctx.Unique != nil && *_q.ctx.Unique
@@ -849,6 +859,58 @@ func (_q *UserQuery) WithNamedSessions(name string, opts ...func(*SessionQuery))
 	}
 	_q.withNamedSessions[name] = query
 	return _q
+}
+
+// takeEager takes the eager loads of the query's edges out of ent's
+// loop, which runs them one after another, when the database can run
+// them at once; sqlAll then runs them with its named edges' in
+// paging.Loads. The func it returns puts them back, so that the query
+// may run again.
+func (_q *UserQuery) takeEager() func() {
+	if !concurrentReads(_q.driver) {
+		return func() {}
+	}
+	withMemberships := _q.withMemberships
+	if query := withMemberships; query != nil {
+		_q.withMemberships = nil
+		_q.eager = append(_q.eager, paging.Eager[*User]{Edge: 0, Load: func(ctx context.Context, nodes []*User) error {
+			return _q.loadMemberships(ctx, query, nodes,
+				func(n *User) { n.Edges.Memberships = []*Membership{} },
+				func(n *User, e *Membership) { n.Edges.Memberships = append(n.Edges.Memberships, e) })
+		}})
+	}
+	withSessions := _q.withSessions
+	if query := withSessions; query != nil {
+		_q.withSessions = nil
+		_q.eager = append(_q.eager, paging.Eager[*User]{Edge: 1, Load: func(ctx context.Context, nodes []*User) error {
+			return _q.loadSessions(ctx, query, nodes,
+				func(n *User) { n.Edges.Sessions = []*Session{} },
+				func(n *User, e *Session) { n.Edges.Sessions = append(n.Edges.Sessions, e) })
+		}})
+	}
+	withOrganization := _q.withOrganization
+	if query := withOrganization; query != nil {
+		_q.withOrganization = nil
+		_q.eager = append(_q.eager, paging.Eager[*User]{Edge: 2, Load: func(ctx context.Context, nodes []*User) error {
+			return _q.loadOrganization(ctx, query, nodes,
+				nil, func(n *User, e *Organization) { n.Edges.Organization = e })
+		}})
+	}
+	withMunicipality := _q.withMunicipality
+	if query := withMunicipality; query != nil {
+		_q.withMunicipality = nil
+		_q.eager = append(_q.eager, paging.Eager[*User]{Edge: 3, Load: func(ctx context.Context, nodes []*User) error {
+			return _q.loadMunicipality(ctx, query, nodes,
+				nil, func(n *User, e *Municipality) { n.Edges.Municipality = e })
+		}})
+	}
+	return func() {
+		_q.withMemberships = withMemberships
+		_q.withSessions = withSessions
+		_q.withOrganization = withOrganization
+		_q.withMunicipality = withMunicipality
+		_q.eager = nil
+	}
 }
 
 // UserGroupBy is the group-by builder for User entities.

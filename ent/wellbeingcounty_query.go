@@ -35,6 +35,7 @@ type WellbeingCountyQuery struct {
 	withFKs                  bool
 	loadTotal                []func(context.Context, []*WellbeingCounty) error
 	scanTotals               func(*sqlgraph.QuerySpec)
+	eager                    []paging.Eager[*WellbeingCounty]
 	modifiers                []func(*sql.Selector)
 	withNamedMunicipalities  map[string]*MunicipalityQuery
 	withNamedOperatingModels map[string]*OperatingModelQuery
@@ -487,6 +488,7 @@ func (_q *WellbeingCountyQuery) sqlAll(ctx context.Context, hooks ...queryHook) 
 		_q.scanTotals(_spec)
 	}
 	paging.ReuseCells(_spec)
+	defer _q.takeEager()()
 	for i := range hooks {
 		hooks[i](ctx, _spec)
 	}
@@ -518,19 +520,26 @@ func (_q *WellbeingCountyQuery) sqlAll(ctx context.Context, hooks ...queryHook) 
 			return nil, err
 		}
 	}
+	var loads paging.Loads
+	for _, e := range _q.eager {
+		loads.Add(e.Edge, func() error { return e.Load(ctx, nodes) })
+	}
 	for name, query := range _q.withNamedMunicipalities {
-		if err := _q.loadMunicipalities(ctx, query, nodes,
-			func(n *WellbeingCounty) { n.appendNamedMunicipalities(name) },
-			func(n *WellbeingCounty, e *Municipality) { n.appendNamedMunicipalities(name, e) }); err != nil {
-			return nil, err
-		}
+		loads.Add(1, func() error {
+			return _q.loadMunicipalities(ctx, query, nodes,
+				func(n *WellbeingCounty) { n.appendNamedMunicipalities(name) },
+				func(n *WellbeingCounty, e *Municipality) { n.appendNamedMunicipalities(name, e) })
+		})
 	}
 	for name, query := range _q.withNamedOperatingModels {
-		if err := _q.loadOperatingModels(ctx, query, nodes,
-			func(n *WellbeingCounty) { n.appendNamedOperatingModels(name) },
-			func(n *WellbeingCounty, e *OperatingModel) { n.appendNamedOperatingModels(name, e) }); err != nil {
-			return nil, err
-		}
+		loads.Add(2, func() error {
+			return _q.loadOperatingModels(ctx, query, nodes,
+				func(n *WellbeingCounty) { n.appendNamedOperatingModels(name) },
+				func(n *WellbeingCounty, e *OperatingModel) { n.appendNamedOperatingModels(name, e) })
+		})
+	}
+	if err := loads.Run(concurrentReads(_q.driver)); err != nil {
+		return nil, err
 	}
 	for i := range _q.loadTotal {
 		if err := _q.loadTotal[i](ctx, nodes); err != nil {
@@ -674,6 +683,7 @@ func (_q *WellbeingCountyQuery) sqlCount(ctx context.Context) (int, error) {
 		_q.scanTotals(_spec)
 	}
 	paging.ReuseCells(_spec)
+	defer _q.takeEager()()
 	_spec.Node.Columns = _q.ctx.Fields
 	if len(_q.ctx.Fields) > 0 {
 		_spec.Unique = _q.ctx.Unique != nil && *_q.ctx.Unique
@@ -808,6 +818,51 @@ func (_q *WellbeingCountyQuery) WithNamedOperatingModels(name string, opts ...fu
 	}
 	_q.withNamedOperatingModels[name] = query
 	return _q
+}
+
+// takeEager takes the eager loads of the query's edges out of ent's
+// loop, which runs them one after another, when the database can run
+// them at once; sqlAll then runs them with its named edges' in
+// paging.Loads. The func it returns puts them back, so that the query
+// may run again.
+func (_q *WellbeingCountyQuery) takeEager() func() {
+	if !concurrentReads(_q.driver) {
+		return func() {}
+	}
+	withRegion := _q.withRegion
+	if query := withRegion; query != nil {
+		_q.withRegion = nil
+		_q.eager = append(_q.eager, paging.Eager[*WellbeingCounty]{Edge: 0, Load: func(ctx context.Context, nodes []*WellbeingCounty) error {
+			return _q.loadRegion(ctx, query, nodes,
+				nil, func(n *WellbeingCounty, e *Region) { n.Edges.Region = e })
+		}})
+	}
+	withMunicipalities := _q.withMunicipalities
+	if query := withMunicipalities; query != nil {
+		_q.withMunicipalities = nil
+		_q.eager = append(_q.eager, paging.Eager[*WellbeingCounty]{Edge: 1, Load: func(ctx context.Context, nodes []*WellbeingCounty) error {
+			return _q.loadMunicipalities(ctx, query, nodes,
+				func(n *WellbeingCounty) { n.Edges.Municipalities = []*Municipality{} },
+				func(n *WellbeingCounty, e *Municipality) { n.Edges.Municipalities = append(n.Edges.Municipalities, e) })
+		}})
+	}
+	withOperatingModels := _q.withOperatingModels
+	if query := withOperatingModels; query != nil {
+		_q.withOperatingModels = nil
+		_q.eager = append(_q.eager, paging.Eager[*WellbeingCounty]{Edge: 2, Load: func(ctx context.Context, nodes []*WellbeingCounty) error {
+			return _q.loadOperatingModels(ctx, query, nodes,
+				func(n *WellbeingCounty) { n.Edges.OperatingModels = []*OperatingModel{} },
+				func(n *WellbeingCounty, e *OperatingModel) {
+					n.Edges.OperatingModels = append(n.Edges.OperatingModels, e)
+				})
+		}})
+	}
+	return func() {
+		_q.withRegion = withRegion
+		_q.withMunicipalities = withMunicipalities
+		_q.withOperatingModels = withOperatingModels
+		_q.eager = nil
+	}
 }
 
 // WellbeingCountyGroupBy is the group-by builder for WellbeingCounty entities.

@@ -35,6 +35,7 @@ type WorkshopQuery struct {
 	withFKs                bool
 	loadTotal              []func(context.Context, []*Workshop) error
 	scanTotals             func(*sqlgraph.QuerySpec)
+	eager                  []paging.Eager[*Workshop]
 	modifiers              []func(*sql.Selector)
 	withNamedRegistrations map[string]*WorkshopRegistrationQuery
 	// intermediate query (i.e. traversal path).
@@ -486,6 +487,7 @@ func (_q *WorkshopQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Wor
 		_q.scanTotals(_spec)
 	}
 	paging.ReuseCells(_spec)
+	defer _q.takeEager()()
 	for i := range hooks {
 		hooks[i](ctx, _spec)
 	}
@@ -514,12 +516,19 @@ func (_q *WorkshopQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Wor
 			return nil, err
 		}
 	}
+	var loads paging.Loads
+	for _, e := range _q.eager {
+		loads.Add(e.Edge, func() error { return e.Load(ctx, nodes) })
+	}
 	for name, query := range _q.withNamedRegistrations {
-		if err := _q.loadRegistrations(ctx, query, nodes,
-			func(n *Workshop) { n.appendNamedRegistrations(name) },
-			func(n *Workshop, e *WorkshopRegistration) { n.appendNamedRegistrations(name, e) }); err != nil {
-			return nil, err
-		}
+		loads.Add(2, func() error {
+			return _q.loadRegistrations(ctx, query, nodes,
+				func(n *Workshop) { n.appendNamedRegistrations(name) },
+				func(n *Workshop, e *WorkshopRegistration) { n.appendNamedRegistrations(name, e) })
+		})
+	}
+	if err := loads.Run(concurrentReads(_q.driver)); err != nil {
+		return nil, err
 	}
 	for i := range _q.loadTotal {
 		if err := _q.loadTotal[i](ctx, nodes); err != nil {
@@ -633,6 +642,7 @@ func (_q *WorkshopQuery) sqlCount(ctx context.Context) (int, error) {
 		_q.scanTotals(_spec)
 	}
 	paging.ReuseCells(_spec)
+	defer _q.takeEager()()
 	_spec.Node.Columns = _q.ctx.Fields
 	if len(_q.ctx.Fields) > 0 {
 		_spec.Unique = _q.ctx.Unique != nil && *_q.ctx.Unique
@@ -753,6 +763,48 @@ func (_q *WorkshopQuery) WithNamedRegistrations(name string, opts ...func(*Works
 	}
 	_q.withNamedRegistrations[name] = query
 	return _q
+}
+
+// takeEager takes the eager loads of the query's edges out of ent's
+// loop, which runs them one after another, when the database can run
+// them at once; sqlAll then runs them with its named edges' in
+// paging.Loads. The func it returns puts them back, so that the query
+// may run again.
+func (_q *WorkshopQuery) takeEager() func() {
+	if !concurrentReads(_q.driver) {
+		return func() {}
+	}
+	withWorkspace := _q.withWorkspace
+	if query := withWorkspace; query != nil {
+		_q.withWorkspace = nil
+		_q.eager = append(_q.eager, paging.Eager[*Workshop]{Edge: 0, Load: func(ctx context.Context, nodes []*Workshop) error {
+			return _q.loadWorkspace(ctx, query, nodes,
+				nil, func(n *Workshop, e *Workspace) { n.Edges.Workspace = e })
+		}})
+	}
+	withCreatedBy := _q.withCreatedBy
+	if query := withCreatedBy; query != nil {
+		_q.withCreatedBy = nil
+		_q.eager = append(_q.eager, paging.Eager[*Workshop]{Edge: 1, Load: func(ctx context.Context, nodes []*Workshop) error {
+			return _q.loadCreatedBy(ctx, query, nodes,
+				nil, func(n *Workshop, e *User) { n.Edges.CreatedBy = e })
+		}})
+	}
+	withRegistrations := _q.withRegistrations
+	if query := withRegistrations; query != nil {
+		_q.withRegistrations = nil
+		_q.eager = append(_q.eager, paging.Eager[*Workshop]{Edge: 2, Load: func(ctx context.Context, nodes []*Workshop) error {
+			return _q.loadRegistrations(ctx, query, nodes,
+				func(n *Workshop) { n.Edges.Registrations = []*WorkshopRegistration{} },
+				func(n *Workshop, e *WorkshopRegistration) { n.Edges.Registrations = append(n.Edges.Registrations, e) })
+		}})
+	}
+	return func() {
+		_q.withWorkspace = withWorkspace
+		_q.withCreatedBy = withCreatedBy
+		_q.withRegistrations = withRegistrations
+		_q.eager = nil
+	}
 }
 
 // WorkshopGroupBy is the group-by builder for Workshop entities.

@@ -31,6 +31,7 @@ type WorkshopRegistrationQuery struct {
 	withUser     *UserQuery
 	loadTotal    []func(context.Context, []*WorkshopRegistration) error
 	scanTotals   func(*sqlgraph.QuerySpec)
+	eager        []paging.Eager[*WorkshopRegistration]
 	modifiers    []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -439,6 +440,7 @@ func (_q *WorkshopRegistrationQuery) sqlAll(ctx context.Context, hooks ...queryH
 		_q.scanTotals(_spec)
 	}
 	paging.ReuseCells(_spec)
+	defer _q.takeEager()()
 	for i := range hooks {
 		hooks[i](ctx, _spec)
 	}
@@ -459,6 +461,13 @@ func (_q *WorkshopRegistrationQuery) sqlAll(ctx context.Context, hooks ...queryH
 			func(n *WorkshopRegistration, e *User) { n.Edges.User = e }); err != nil {
 			return nil, err
 		}
+	}
+	var loads paging.Loads
+	for _, e := range _q.eager {
+		loads.Add(e.Edge, func() error { return e.Load(ctx, nodes) })
+	}
+	if err := loads.Run(concurrentReads(_q.driver)); err != nil {
+		return nil, err
 	}
 	for i := range _q.loadTotal {
 		if err := _q.loadTotal[i](ctx, nodes); err != nil {
@@ -536,6 +545,7 @@ func (_q *WorkshopRegistrationQuery) sqlCount(ctx context.Context) (int, error) 
 		_q.scanTotals(_spec)
 	}
 	paging.ReuseCells(_spec)
+	defer _q.takeEager()()
 	_spec.Node.Columns = _q.ctx.Fields
 	if len(_q.ctx.Fields) > 0 {
 		_spec.Unique = _q.ctx.Unique != nil && *_q.ctx.Unique
@@ -648,6 +658,38 @@ func (_q *WorkshopRegistrationQuery) ForShare(opts ...sql.LockOption) *WorkshopR
 		s.ForShare(opts...)
 	})
 	return _q
+}
+
+// takeEager takes the eager loads of the query's edges out of ent's
+// loop, which runs them one after another, when the database can run
+// them at once; sqlAll then runs them with its named edges' in
+// paging.Loads. The func it returns puts them back, so that the query
+// may run again.
+func (_q *WorkshopRegistrationQuery) takeEager() func() {
+	if !concurrentReads(_q.driver) {
+		return func() {}
+	}
+	withWorkshop := _q.withWorkshop
+	if query := withWorkshop; query != nil {
+		_q.withWorkshop = nil
+		_q.eager = append(_q.eager, paging.Eager[*WorkshopRegistration]{Edge: 0, Load: func(ctx context.Context, nodes []*WorkshopRegistration) error {
+			return _q.loadWorkshop(ctx, query, nodes,
+				nil, func(n *WorkshopRegistration, e *Workshop) { n.Edges.Workshop = e })
+		}})
+	}
+	withUser := _q.withUser
+	if query := withUser; query != nil {
+		_q.withUser = nil
+		_q.eager = append(_q.eager, paging.Eager[*WorkshopRegistration]{Edge: 1, Load: func(ctx context.Context, nodes []*WorkshopRegistration) error {
+			return _q.loadUser(ctx, query, nodes,
+				nil, func(n *WorkshopRegistration, e *User) { n.Edges.User = e })
+		}})
+	}
+	return func() {
+		_q.withWorkshop = withWorkshop
+		_q.withUser = withUser
+		_q.eager = nil
+	}
 }
 
 // WorkshopRegistrationGroupBy is the group-by builder for WorkshopRegistration entities.

@@ -50,6 +50,7 @@ type WorkspaceQuery struct {
 	withFKs                  bool
 	loadTotal                []func(context.Context, []*Workspace) error
 	scanTotals               func(*sqlgraph.QuerySpec)
+	eager                    []paging.Eager[*Workspace]
 	modifiers                []func(*sql.Selector)
 	withNamedMemberships     map[string]*MembershipQuery
 	withNamedDiscussions     map[string]*DiscussionQuery
@@ -824,6 +825,7 @@ func (_q *WorkspaceQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Wo
 		_q.scanTotals(_spec)
 	}
 	paging.ReuseCells(_spec)
+	defer _q.takeEager()()
 	for i := range hooks {
 		hooks[i](ctx, _spec)
 	}
@@ -914,68 +916,75 @@ func (_q *WorkspaceQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Wo
 			return nil, err
 		}
 	}
+	var loads paging.Loads
+	for _, e := range _q.eager {
+		loads.Add(e.Edge, func() error { return e.Load(ctx, nodes) })
+	}
 	for name, query := range _q.withNamedMemberships {
-		if err := _q.loadMemberships(ctx, query, nodes,
-			func(n *Workspace) { n.appendNamedMemberships(name) },
-			func(n *Workspace, e *Membership) { n.appendNamedMemberships(name, e) }); err != nil {
-			return nil, err
-		}
+		loads.Add(2, func() error {
+			return _q.loadMemberships(ctx, query, nodes,
+				func(n *Workspace) { n.appendNamedMemberships(name) },
+				func(n *Workspace, e *Membership) { n.appendNamedMemberships(name, e) })
+		})
 	}
 	for name, query := range _q.withNamedDiscussions {
-		if err := _q.loadDiscussions(ctx, query, nodes,
-			func(n *Workspace) { n.appendNamedDiscussions(name) },
-			func(n *Workspace, e *Discussion) { n.appendNamedDiscussions(name, e) }); err != nil {
-			return nil, err
-		}
+		loads.Add(3, func() error {
+			return _q.loadDiscussions(ctx, query, nodes,
+				func(n *Workspace) { n.appendNamedDiscussions(name) },
+				func(n *Workspace, e *Discussion) { n.appendNamedDiscussions(name, e) })
+		})
 	}
 	for name, query := range _q.withNamedNotices {
-		if err := _q.loadNotices(ctx, query, nodes,
-			func(n *Workspace) { n.appendNamedNotices(name) },
-			func(n *Workspace, e *Notice) { n.appendNamedNotices(name, e) }); err != nil {
-			return nil, err
-		}
+		loads.Add(4, func() error {
+			return _q.loadNotices(ctx, query, nodes,
+				func(n *Workspace) { n.appendNamedNotices(name) },
+				func(n *Workspace, e *Notice) { n.appendNamedNotices(name, e) })
+		})
 	}
 	for name, query := range _q.withNamedMaterials {
-		if err := _q.loadMaterials(ctx, query, nodes,
-			func(n *Workspace) { n.appendNamedMaterials(name) },
-			func(n *Workspace, e *Material) { n.appendNamedMaterials(name, e) }); err != nil {
-			return nil, err
-		}
+		loads.Add(5, func() error {
+			return _q.loadMaterials(ctx, query, nodes,
+				func(n *Workspace) { n.appendNamedMaterials(name) },
+				func(n *Workspace, e *Material) { n.appendNamedMaterials(name, e) })
+		})
 	}
 	for name, query := range _q.withNamedSurveys {
-		if err := _q.loadSurveys(ctx, query, nodes,
-			func(n *Workspace) { n.appendNamedSurveys(name) },
-			func(n *Workspace, e *Survey) { n.appendNamedSurveys(name, e) }); err != nil {
-			return nil, err
-		}
+		loads.Add(6, func() error {
+			return _q.loadSurveys(ctx, query, nodes,
+				func(n *Workspace) { n.appendNamedSurveys(name) },
+				func(n *Workspace, e *Survey) { n.appendNamedSurveys(name, e) })
+		})
 	}
 	for name, query := range _q.withNamedWorkshops {
-		if err := _q.loadWorkshops(ctx, query, nodes,
-			func(n *Workspace) { n.appendNamedWorkshops(name) },
-			func(n *Workspace, e *Workshop) { n.appendNamedWorkshops(name, e) }); err != nil {
-			return nil, err
-		}
+		loads.Add(7, func() error {
+			return _q.loadWorkshops(ctx, query, nodes,
+				func(n *Workspace) { n.appendNamedWorkshops(name) },
+				func(n *Workspace, e *Workshop) { n.appendNamedWorkshops(name, e) })
+		})
 	}
 	for name, query := range _q.withNamedOperatingModels {
-		if err := _q.loadOperatingModels(ctx, query, nodes,
-			func(n *Workspace) { n.appendNamedOperatingModels(name) },
-			func(n *Workspace, e *OperatingModel) { n.appendNamedOperatingModels(name, e) }); err != nil {
-			return nil, err
-		}
+		loads.Add(8, func() error {
+			return _q.loadOperatingModels(ctx, query, nodes,
+				func(n *Workspace) { n.appendNamedOperatingModels(name) },
+				func(n *Workspace, e *OperatingModel) { n.appendNamedOperatingModels(name, e) })
+		})
 	}
 	for name, query := range _q.withNamedProjects {
-		if err := _q.loadProjects(ctx, query, nodes,
-			func(n *Workspace) { n.appendNamedProjects(name) },
-			func(n *Workspace, e *Pilot) { n.appendNamedProjects(name, e) }); err != nil {
-			return nil, err
-		}
+		loads.Add(9, func() error {
+			return _q.loadProjects(ctx, query, nodes,
+				func(n *Workspace) { n.appendNamedProjects(name) },
+				func(n *Workspace, e *Pilot) { n.appendNamedProjects(name, e) })
+		})
 	}
 	for name, query := range _q.withNamedChildren {
-		if err := _q.loadChildren(ctx, query, nodes,
-			func(n *Workspace) { n.appendNamedChildren(name) },
-			func(n *Workspace, e *Workspace) { n.appendNamedChildren(name, e) }); err != nil {
-			return nil, err
-		}
+		loads.Add(11, func() error {
+			return _q.loadChildren(ctx, query, nodes,
+				func(n *Workspace) { n.appendNamedChildren(name) },
+				func(n *Workspace, e *Workspace) { n.appendNamedChildren(name, e) })
+		})
+	}
+	if err := loads.Run(concurrentReads(_q.driver)); err != nil {
+		return nil, err
 	}
 	for i := range _q.loadTotal {
 		if err := _q.loadTotal[i](ctx, nodes); err != nil {
@@ -1399,6 +1408,7 @@ func (_q *WorkspaceQuery) sqlCount(ctx context.Context) (int, error) {
 		_q.scanTotals(_spec)
 	}
 	paging.ReuseCells(_spec)
+	defer _q.takeEager()()
 	_spec.Node.Columns = _q.ctx.Fields
 	if len(_q.ctx.Fields) > 0 {
 		_spec.Unique = _q.ctx.Unique != nil && *_q.ctx.Unique
@@ -1631,6 +1641,137 @@ func (_q *WorkspaceQuery) WithNamedChildren(name string, opts ...func(*Workspace
 	}
 	_q.withNamedChildren[name] = query
 	return _q
+}
+
+// takeEager takes the eager loads of the query's edges out of ent's
+// loop, which runs them one after another, when the database can run
+// them at once; sqlAll then runs them with its named edges' in
+// paging.Loads. The func it returns puts them back, so that the query
+// may run again.
+func (_q *WorkspaceQuery) takeEager() func() {
+	if !concurrentReads(_q.driver) {
+		return func() {}
+	}
+	withNetwork := _q.withNetwork
+	if query := withNetwork; query != nil {
+		_q.withNetwork = nil
+		_q.eager = append(_q.eager, paging.Eager[*Workspace]{Edge: 0, Load: func(ctx context.Context, nodes []*Workspace) error {
+			return _q.loadNetwork(ctx, query, nodes,
+				nil, func(n *Workspace, e *Network) { n.Edges.Network = e })
+		}})
+	}
+	withPilot := _q.withPilot
+	if query := withPilot; query != nil {
+		_q.withPilot = nil
+		_q.eager = append(_q.eager, paging.Eager[*Workspace]{Edge: 1, Load: func(ctx context.Context, nodes []*Workspace) error {
+			return _q.loadPilot(ctx, query, nodes,
+				nil, func(n *Workspace, e *Pilot) { n.Edges.Pilot = e })
+		}})
+	}
+	withMemberships := _q.withMemberships
+	if query := withMemberships; query != nil {
+		_q.withMemberships = nil
+		_q.eager = append(_q.eager, paging.Eager[*Workspace]{Edge: 2, Load: func(ctx context.Context, nodes []*Workspace) error {
+			return _q.loadMemberships(ctx, query, nodes,
+				func(n *Workspace) { n.Edges.Memberships = []*Membership{} },
+				func(n *Workspace, e *Membership) { n.Edges.Memberships = append(n.Edges.Memberships, e) })
+		}})
+	}
+	withDiscussions := _q.withDiscussions
+	if query := withDiscussions; query != nil {
+		_q.withDiscussions = nil
+		_q.eager = append(_q.eager, paging.Eager[*Workspace]{Edge: 3, Load: func(ctx context.Context, nodes []*Workspace) error {
+			return _q.loadDiscussions(ctx, query, nodes,
+				func(n *Workspace) { n.Edges.Discussions = []*Discussion{} },
+				func(n *Workspace, e *Discussion) { n.Edges.Discussions = append(n.Edges.Discussions, e) })
+		}})
+	}
+	withNotices := _q.withNotices
+	if query := withNotices; query != nil {
+		_q.withNotices = nil
+		_q.eager = append(_q.eager, paging.Eager[*Workspace]{Edge: 4, Load: func(ctx context.Context, nodes []*Workspace) error {
+			return _q.loadNotices(ctx, query, nodes,
+				func(n *Workspace) { n.Edges.Notices = []*Notice{} },
+				func(n *Workspace, e *Notice) { n.Edges.Notices = append(n.Edges.Notices, e) })
+		}})
+	}
+	withMaterials := _q.withMaterials
+	if query := withMaterials; query != nil {
+		_q.withMaterials = nil
+		_q.eager = append(_q.eager, paging.Eager[*Workspace]{Edge: 5, Load: func(ctx context.Context, nodes []*Workspace) error {
+			return _q.loadMaterials(ctx, query, nodes,
+				func(n *Workspace) { n.Edges.Materials = []*Material{} },
+				func(n *Workspace, e *Material) { n.Edges.Materials = append(n.Edges.Materials, e) })
+		}})
+	}
+	withSurveys := _q.withSurveys
+	if query := withSurveys; query != nil {
+		_q.withSurveys = nil
+		_q.eager = append(_q.eager, paging.Eager[*Workspace]{Edge: 6, Load: func(ctx context.Context, nodes []*Workspace) error {
+			return _q.loadSurveys(ctx, query, nodes,
+				func(n *Workspace) { n.Edges.Surveys = []*Survey{} },
+				func(n *Workspace, e *Survey) { n.Edges.Surveys = append(n.Edges.Surveys, e) })
+		}})
+	}
+	withWorkshops := _q.withWorkshops
+	if query := withWorkshops; query != nil {
+		_q.withWorkshops = nil
+		_q.eager = append(_q.eager, paging.Eager[*Workspace]{Edge: 7, Load: func(ctx context.Context, nodes []*Workspace) error {
+			return _q.loadWorkshops(ctx, query, nodes,
+				func(n *Workspace) { n.Edges.Workshops = []*Workshop{} },
+				func(n *Workspace, e *Workshop) { n.Edges.Workshops = append(n.Edges.Workshops, e) })
+		}})
+	}
+	withOperatingModels := _q.withOperatingModels
+	if query := withOperatingModels; query != nil {
+		_q.withOperatingModels = nil
+		_q.eager = append(_q.eager, paging.Eager[*Workspace]{Edge: 8, Load: func(ctx context.Context, nodes []*Workspace) error {
+			return _q.loadOperatingModels(ctx, query, nodes,
+				func(n *Workspace) { n.Edges.OperatingModels = []*OperatingModel{} },
+				func(n *Workspace, e *OperatingModel) { n.Edges.OperatingModels = append(n.Edges.OperatingModels, e) })
+		}})
+	}
+	withProjects := _q.withProjects
+	if query := withProjects; query != nil {
+		_q.withProjects = nil
+		_q.eager = append(_q.eager, paging.Eager[*Workspace]{Edge: 9, Load: func(ctx context.Context, nodes []*Workspace) error {
+			return _q.loadProjects(ctx, query, nodes,
+				func(n *Workspace) { n.Edges.Projects = []*Pilot{} },
+				func(n *Workspace, e *Pilot) { n.Edges.Projects = append(n.Edges.Projects, e) })
+		}})
+	}
+	withParent := _q.withParent
+	if query := withParent; query != nil {
+		_q.withParent = nil
+		_q.eager = append(_q.eager, paging.Eager[*Workspace]{Edge: 10, Load: func(ctx context.Context, nodes []*Workspace) error {
+			return _q.loadParent(ctx, query, nodes,
+				nil, func(n *Workspace, e *Workspace) { n.Edges.Parent = e })
+		}})
+	}
+	withChildren := _q.withChildren
+	if query := withChildren; query != nil {
+		_q.withChildren = nil
+		_q.eager = append(_q.eager, paging.Eager[*Workspace]{Edge: 11, Load: func(ctx context.Context, nodes []*Workspace) error {
+			return _q.loadChildren(ctx, query, nodes,
+				func(n *Workspace) { n.Edges.Children = []*Workspace{} },
+				func(n *Workspace, e *Workspace) { n.Edges.Children = append(n.Edges.Children, e) })
+		}})
+	}
+	return func() {
+		_q.withNetwork = withNetwork
+		_q.withPilot = withPilot
+		_q.withMemberships = withMemberships
+		_q.withDiscussions = withDiscussions
+		_q.withNotices = withNotices
+		_q.withMaterials = withMaterials
+		_q.withSurveys = withSurveys
+		_q.withWorkshops = withWorkshops
+		_q.withOperatingModels = withOperatingModels
+		_q.withProjects = withProjects
+		_q.withParent = withParent
+		_q.withChildren = withChildren
+		_q.eager = nil
+	}
 }
 
 // WorkspaceGroupBy is the group-by builder for Workspace entities.

@@ -1,0 +1,150 @@
+package paging
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"pgregory.net/rapid"
+)
+
+// TestLoadsRun checks Run against a model on generated loads: each load
+// of an edge succeeds, fails or panics. In turn, the loads run in the
+// order added up to the first failure, which Run gives. At once, each
+// edge's loads run in their order up to that edge's first failure, never
+// two of one edge together, and Run gives the failure of the first edge
+// (in order added) that failed, so an answer does not depend on timing.
+func TestLoadsRun(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		concurrent := rapid.Bool().Draw(t, "concurrent")
+		n := rapid.IntRange(0, 12).Draw(t, "loads")
+		edges := make([]int, n)
+		outcomes := make([]int, n) // 0 ok, 1 error, 2 panic
+		var l Loads
+		var mu sync.Mutex
+		var ran []int
+		busy := map[int]bool{}
+		var overlap []int // edges with two loads at once
+		for i := range n {
+			edges[i] = rapid.IntRange(0, 3).Draw(t, fmt.Sprint("edge", i))
+			outcomes[i] = rapid.IntRange(0, 2).Draw(t, fmt.Sprint("outcome", i))
+			pause := time.Duration(rapid.IntRange(0, 200).Draw(t, fmt.Sprint("µs", i))) * time.Microsecond
+			l.Add(edges[i], func() error {
+				mu.Lock()
+				if busy[edges[i]] {
+					mu.Unlock()
+					overlap = append(overlap, edges[i])
+					return nil
+				}
+				busy[edges[i]] = true
+				ran = append(ran, i)
+				mu.Unlock()
+				time.Sleep(pause)
+				mu.Lock()
+				busy[edges[i]] = false
+				mu.Unlock()
+				switch outcomes[i] {
+				case 1:
+					return fmt.Errorf("load %d", i)
+				case 2:
+					panic(fmt.Sprintf("load %d", i))
+				}
+				return nil
+			})
+		}
+
+		// The model: which loads run, and which failure Run gives.
+		var want []int
+		failed := -1
+		if !concurrent || n < 2 {
+			for i := range n {
+				want = append(want, i)
+				if outcomes[i] != 0 {
+					failed = i
+					break
+				}
+			}
+		} else {
+			var order []int // edges in order of first appearance
+			stopped := map[int]int{}
+			for i := range n {
+				if !slices.Contains(order, edges[i]) {
+					order = append(order, edges[i])
+				}
+				if _, ok := stopped[edges[i]]; ok {
+					continue
+				}
+				want = append(want, i)
+				if outcomes[i] != 0 {
+					stopped[edges[i]] = i
+				}
+			}
+			for _, e := range order {
+				if i, ok := stopped[e]; ok {
+					failed = i
+					break
+				}
+			}
+		}
+
+		var err error
+		var panicked any
+		func() {
+			defer func() { panicked = recover() }()
+			err = l.Run(concurrent)
+		}()
+		if len(overlap) > 0 {
+			t.Fatalf("two loads of one edge at once: edges %v", overlap)
+		}
+		slices.Sort(ran)
+		if !slices.Equal(ran, want) {
+			t.Fatalf("ran loads %v, want %v", ran, want)
+		}
+		switch {
+		case failed < 0:
+			if err != nil || panicked != nil {
+				t.Fatalf("no load failed, Run gave %v, panic %v", err, panicked)
+			}
+		case outcomes[failed] == 1:
+			if err == nil || err.Error() != fmt.Sprintf("load %d", failed) || panicked != nil {
+				t.Fatalf("Run gave %v, panic %v; want the error of load %d", err, panicked, failed)
+			}
+		default:
+			if panicked != fmt.Sprintf("load %d", failed) {
+				t.Fatalf("Run gave %v, panic %v; want the panic of load %d", err, panicked, failed)
+			}
+		}
+	})
+}
+
+// TestLoadsRunEdgesTogether: at once, two edges whose loads wait for each
+// other both finish; in turn the first would wait for ever (cut short).
+func TestLoadsRunEdgesTogether(t *testing.T) {
+	for _, concurrent := range []bool{true, false} {
+		a, b := make(chan struct{}), make(chan struct{})
+		meet := func(mine, other chan struct{}) func() error {
+			return func() error {
+				close(mine)
+				select {
+				case <-other:
+					return nil
+				case <-time.After(200 * time.Millisecond):
+					return errors.New("alone")
+				}
+			}
+		}
+		var l Loads
+		l.Add(0, meet(a, b))
+		l.Add(1, meet(b, a))
+		err := l.Run(concurrent)
+		if concurrent && err != nil {
+			t.Errorf("at once: %v", err)
+		}
+		if !concurrent && err == nil {
+			t.Error("in turn, the loads met")
+		}
+	}
+}
