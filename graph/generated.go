@@ -10886,7 +10886,7 @@ func (ec *executionContext) fieldContext_Adoption_updatedAt(_ context.Context, f
 
 func (ec *executionContext) _Adoption_adoptedOn(ctx context.Context, field graphql.CollectedField, obj *ent.Adoption) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Adoption", obj.AdoptedOn, ec.marshalODate2ᚖtimeᚐTime, true)
+		return (*dateAt)(obj.AdoptedOn)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -11856,8 +11856,7 @@ func (ec *executionContext) fieldContext_Discussion_posts(ctx context.Context, f
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Discussion_posts_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Discussion_posts_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12434,7 +12433,7 @@ func (ec *executionContext) fieldContext_GraphEdge_weight(_ context.Context, fie
 
 func (ec *executionContext) _GraphEdge_validFrom(ctx context.Context, field graphql.CollectedField, obj *model.GraphEdge) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "GraphEdge", obj.ValidFrom, ec.marshalODate2ᚖtimeᚐTime, true)
+		return (*dateAt)(obj.ValidFrom)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -12460,7 +12459,7 @@ func (ec *executionContext) fieldContext_GraphEdge_validFrom(_ context.Context, 
 
 func (ec *executionContext) _GraphEdge_validTo(ctx context.Context, field graphql.CollectedField, obj *model.GraphEdge) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "GraphEdge", obj.ValidTo, ec.marshalODate2ᚖtimeᚐTime, true)
+		return (*dateAt)(obj.ValidTo)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -12816,7 +12815,7 @@ func (ec *executionContext) fieldContext_Link_weight(_ context.Context, field gr
 
 func (ec *executionContext) _Link_validFrom(ctx context.Context, field graphql.CollectedField, obj *ent.Link) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Link", obj.ValidFrom, ec.marshalODate2ᚖtimeᚐTime, true)
+		return (*dateAt)(obj.ValidFrom)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -12842,7 +12841,7 @@ func (ec *executionContext) fieldContext_Link_validFrom(_ context.Context, field
 
 func (ec *executionContext) _Link_validTo(ctx context.Context, field graphql.CollectedField, obj *ent.Link) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Link", obj.ValidTo, ec.marshalODate2ᚖtimeᚐTime, true)
+		return (*dateAt)(obj.ValidTo)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -14432,8 +14431,7 @@ func (ec *executionContext) fieldContext_Municipality_pilots(ctx context.Context
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Municipality_pilots_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Municipality_pilots_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -14476,8 +14474,7 @@ func (ec *executionContext) fieldContext_Municipality_ledPilots(ctx context.Cont
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Municipality_ledPilots_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Municipality_ledPilots_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -14520,8 +14517,7 @@ func (ec *executionContext) fieldContext_Municipality_networks(ctx context.Conte
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Municipality_networks_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Municipality_networks_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -14564,8 +14560,7 @@ func (ec *executionContext) fieldContext_Municipality_organizations(ctx context.
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Municipality_organizations_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Municipality_organizations_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -14608,8 +14603,7 @@ func (ec *executionContext) fieldContext_Municipality_operatingModels(ctx contex
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Municipality_operatingModels_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Municipality_operatingModels_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -14625,7 +14619,7 @@ func (ec *executionContext) _Municipality_name(ctx context.Context, field graphq
 			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 				return ec.fieldContext_Municipality_name(ctx, field)
 			},
-			func(ctx context.Context) (any, error) {
+			func(ctx context.Context) (string, error) {
 				fc := graphql.GetFieldContext(ctx)
 				return ec.Resolvers.Municipality().Name(ctx, obj, fc.Args["lang"].(*lang.Language))
 			},
@@ -14672,8 +14666,7 @@ func (ec *executionContext) fieldContext_Municipality_name(ctx context.Context, 
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Municipality_name_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Municipality_name_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -14896,8 +14889,7 @@ func (ec *executionContext) fieldContext_Mutation_register(ctx context.Context, 
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_register_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Mutation_register_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -14940,8 +14932,7 @@ func (ec *executionContext) fieldContext_Mutation_login(ctx context.Context, fie
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_login_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Mutation_login_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -14957,7 +14948,7 @@ func (ec *executionContext) _Mutation_logout(ctx context.Context, field graphql.
 			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 				return ec.fieldContext_Mutation_logout(ctx, field)
 			},
-			func(ctx context.Context) (any, error) {
+			func(ctx context.Context) (bool, error) {
 				return ec.Resolvers.Mutation().Logout(ctx)
 			},
 			nil,
@@ -15026,8 +15017,7 @@ func (ec *executionContext) fieldContext_Mutation_createWorkspace(ctx context.Co
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_createWorkspace_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Mutation_createWorkspace_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15070,8 +15060,7 @@ func (ec *executionContext) fieldContext_Mutation_joinWorkspace(ctx context.Cont
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_joinWorkspace_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Mutation_joinWorkspace_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15087,7 +15076,7 @@ func (ec *executionContext) _Mutation_leaveWorkspace(ctx context.Context, field 
 			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 				return ec.fieldContext_Mutation_leaveWorkspace(ctx, field)
 			},
-			func(ctx context.Context) (any, error) {
+			func(ctx context.Context) (bool, error) {
 				fc := graphql.GetFieldContext(ctx)
 				return ec.Resolvers.Mutation().LeaveWorkspace(ctx, fc.Args["workspaceId"].(int))
 			},
@@ -15134,8 +15123,7 @@ func (ec *executionContext) fieldContext_Mutation_leaveWorkspace(ctx context.Con
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_leaveWorkspace_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Mutation_leaveWorkspace_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15178,8 +15166,7 @@ func (ec *executionContext) fieldContext_Mutation_setMemberRole(ctx context.Cont
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_setMemberRole_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Mutation_setMemberRole_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15222,8 +15209,7 @@ func (ec *executionContext) fieldContext_Mutation_startDiscussion(ctx context.Co
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_startDiscussion_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Mutation_startDiscussion_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15266,8 +15252,7 @@ func (ec *executionContext) fieldContext_Mutation_replyToDiscussion(ctx context.
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_replyToDiscussion_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Mutation_replyToDiscussion_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15310,8 +15295,7 @@ func (ec *executionContext) fieldContext_Mutation_editPost(ctx context.Context, 
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_editPost_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Mutation_editPost_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15354,8 +15338,7 @@ func (ec *executionContext) fieldContext_Mutation_deletePost(ctx context.Context
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_deletePost_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Mutation_deletePost_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15398,8 +15381,7 @@ func (ec *executionContext) fieldContext_Mutation_lockDiscussion(ctx context.Con
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_lockDiscussion_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Mutation_lockDiscussion_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15442,8 +15424,7 @@ func (ec *executionContext) fieldContext_Mutation_pinDiscussion(ctx context.Cont
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_pinDiscussion_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Mutation_pinDiscussion_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15486,8 +15467,7 @@ func (ec *executionContext) fieldContext_Mutation_postNotice(ctx context.Context
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_postNotice_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Mutation_postNotice_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15530,8 +15510,7 @@ func (ec *executionContext) fieldContext_Mutation_createPilot(ctx context.Contex
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_createPilot_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Mutation_createPilot_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15574,8 +15553,7 @@ func (ec *executionContext) fieldContext_Mutation_updatePilot(ctx context.Contex
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_updatePilot_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Mutation_updatePilot_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15618,8 +15596,7 @@ func (ec *executionContext) fieldContext_Mutation_createNetwork(ctx context.Cont
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_createNetwork_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Mutation_createNetwork_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15662,8 +15639,7 @@ func (ec *executionContext) fieldContext_Mutation_createLink(ctx context.Context
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_createLink_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Mutation_createLink_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15706,8 +15682,7 @@ func (ec *executionContext) fieldContext_Mutation_addMaterial(ctx context.Contex
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_addMaterial_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Mutation_addMaterial_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15750,8 +15725,7 @@ func (ec *executionContext) fieldContext_Mutation_updateMaterial(ctx context.Con
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_updateMaterial_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Mutation_updateMaterial_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15767,7 +15741,7 @@ func (ec *executionContext) _Mutation_removeMaterial(ctx context.Context, field 
 			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 				return ec.fieldContext_Mutation_removeMaterial(ctx, field)
 			},
-			func(ctx context.Context) (any, error) {
+			func(ctx context.Context) (int, error) {
 				fc := graphql.GetFieldContext(ctx)
 				return ec.Resolvers.Mutation().RemoveMaterial(ctx, fc.Args["id"].(int))
 			},
@@ -15814,8 +15788,7 @@ func (ec *executionContext) fieldContext_Mutation_removeMaterial(ctx context.Con
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_removeMaterial_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Mutation_removeMaterial_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15858,8 +15831,7 @@ func (ec *executionContext) fieldContext_Mutation_createSurvey(ctx context.Conte
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_createSurvey_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Mutation_createSurvey_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15902,8 +15874,7 @@ func (ec *executionContext) fieldContext_Mutation_closeSurvey(ctx context.Contex
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_closeSurvey_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Mutation_closeSurvey_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15946,8 +15917,7 @@ func (ec *executionContext) fieldContext_Mutation_answerSurvey(ctx context.Conte
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_answerSurvey_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Mutation_answerSurvey_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15990,8 +15960,7 @@ func (ec *executionContext) fieldContext_Mutation_createWorkshop(ctx context.Con
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_createWorkshop_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Mutation_createWorkshop_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16034,8 +16003,7 @@ func (ec *executionContext) fieldContext_Mutation_updateWorkshop(ctx context.Con
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_updateWorkshop_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Mutation_updateWorkshop_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16078,8 +16046,7 @@ func (ec *executionContext) fieldContext_Mutation_signUpForWorkshop(ctx context.
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_signUpForWorkshop_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Mutation_signUpForWorkshop_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16122,8 +16089,7 @@ func (ec *executionContext) fieldContext_Mutation_cancelWorkshopRegistration(ctx
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_cancelWorkshopRegistration_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Mutation_cancelWorkshopRegistration_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16166,8 +16132,7 @@ func (ec *executionContext) fieldContext_Mutation_addWorkspaceProject(ctx contex
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_addWorkspaceProject_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Mutation_addWorkspaceProject_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16210,8 +16175,7 @@ func (ec *executionContext) fieldContext_Mutation_removeWorkspaceProject(ctx con
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_removeWorkspaceProject_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Mutation_removeWorkspaceProject_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16254,8 +16218,7 @@ func (ec *executionContext) fieldContext_Mutation_setParentWorkspace(ctx context
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_setParentWorkspace_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Mutation_setParentWorkspace_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16298,8 +16261,7 @@ func (ec *executionContext) fieldContext_Mutation_createOperatingModel(ctx conte
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_createOperatingModel_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Mutation_createOperatingModel_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16342,8 +16304,7 @@ func (ec *executionContext) fieldContext_Mutation_updateOperatingModel(ctx conte
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_updateOperatingModel_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Mutation_updateOperatingModel_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16386,8 +16347,7 @@ func (ec *executionContext) fieldContext_Mutation_recordAdoption(ctx context.Con
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Mutation_recordAdoption_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Mutation_recordAdoption_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16578,7 +16538,7 @@ func (ec *executionContext) fieldContext_Network_kind(_ context.Context, field g
 
 func (ec *executionContext) _Network_startsOn(ctx context.Context, field graphql.CollectedField, obj *ent.Network) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Network", obj.StartsOn, ec.marshalODate2ᚖtimeᚐTime, true)
+		return (*dateAt)(obj.StartsOn)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -16604,7 +16564,7 @@ func (ec *executionContext) fieldContext_Network_startsOn(_ context.Context, fie
 
 func (ec *executionContext) _Network_endsOn(ctx context.Context, field graphql.CollectedField, obj *ent.Network) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Network", obj.EndsOn, ec.marshalODate2ᚖtimeᚐTime, true)
+		return (*dateAt)(obj.EndsOn)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -16690,8 +16650,7 @@ func (ec *executionContext) fieldContext_Network_municipalities(ctx context.Cont
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Network_municipalities_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Network_municipalities_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16734,8 +16693,7 @@ func (ec *executionContext) fieldContext_Network_organizations(ctx context.Conte
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Network_organizations_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Network_organizations_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16778,8 +16736,7 @@ func (ec *executionContext) fieldContext_Network_pilots(ctx context.Context, fie
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Network_pilots_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Network_pilots_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16822,8 +16779,7 @@ func (ec *executionContext) fieldContext_Network_workspaces(ctx context.Context,
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Network_workspaces_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Network_workspaces_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16930,8 +16886,7 @@ func (ec *executionContext) fieldContext_Network_children(ctx context.Context, f
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Network_children_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Network_children_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -17340,7 +17295,7 @@ func (ec *executionContext) fieldContext_Notice_kind(_ context.Context, field gr
 
 func (ec *executionContext) _Notice_eventOn(ctx context.Context, field graphql.CollectedField, obj *ent.Notice) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Notice", obj.EventOn, ec.marshalODate2ᚖtimeᚐTime, true)
+		return (*dateAt)(obj.EventOn)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -17515,7 +17470,7 @@ func (ec *executionContext) _Notice_cursor(ctx context.Context, field graphql.Co
 			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 				return ec.fieldContext_Notice_cursor(ctx, field)
 			},
-			func(ctx context.Context) (any, error) {
+			func(ctx context.Context) (*entgql.Cursor[int], error) {
 				return ec.Resolvers.Notice().Cursor(ctx, obj)
 			},
 			nil,
@@ -18114,8 +18069,7 @@ func (ec *executionContext) fieldContext_OperatingModel_municipalities(ctx conte
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_OperatingModel_municipalities_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_OperatingModel_municipalities_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -18190,8 +18144,7 @@ func (ec *executionContext) fieldContext_OperatingModel_developedIn(ctx context.
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_OperatingModel_developedIn_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_OperatingModel_developedIn_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -18298,8 +18251,7 @@ func (ec *executionContext) fieldContext_OperatingModel_adoptions(ctx context.Co
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_OperatingModel_adoptions_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_OperatingModel_adoptions_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -18762,8 +18714,7 @@ func (ec *executionContext) fieldContext_Organization_pilots(ctx context.Context
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Organization_pilots_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Organization_pilots_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -18806,8 +18757,7 @@ func (ec *executionContext) fieldContext_Organization_networks(ctx context.Conte
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Organization_networks_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Organization_networks_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -19308,7 +19258,7 @@ func (ec *executionContext) fieldContext_Pilot_status(_ context.Context, field g
 
 func (ec *executionContext) _Pilot_startsOn(ctx context.Context, field graphql.CollectedField, obj *ent.Pilot) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Pilot", obj.StartsOn, ec.marshalODate2ᚖtimeᚐTime, true)
+		return (*dateAt)(obj.StartsOn)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -19334,7 +19284,7 @@ func (ec *executionContext) fieldContext_Pilot_startsOn(_ context.Context, field
 
 func (ec *executionContext) _Pilot_endsOn(ctx context.Context, field graphql.CollectedField, obj *ent.Pilot) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && len(field.Selections) == 0 {
-		return readLeaf(ctx, ec.OperationContext, field, "Pilot", obj.EndsOn, ec.marshalODate2ᚖtimeᚐTime, true)
+		return (*dateAt)(obj.EndsOn)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -19504,8 +19454,7 @@ func (ec *executionContext) fieldContext_Pilot_municipalities(ctx context.Contex
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Pilot_municipalities_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Pilot_municipalities_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -19548,8 +19497,7 @@ func (ec *executionContext) fieldContext_Pilot_organizations(ctx context.Context
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Pilot_organizations_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Pilot_organizations_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -19592,8 +19540,7 @@ func (ec *executionContext) fieldContext_Pilot_themes(ctx context.Context, field
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Pilot_themes_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Pilot_themes_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -19636,8 +19583,7 @@ func (ec *executionContext) fieldContext_Pilot_networks(ctx context.Context, fie
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Pilot_networks_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Pilot_networks_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -19744,8 +19690,7 @@ func (ec *executionContext) fieldContext_Pilot_projectOf(ctx context.Context, fi
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Pilot_projectOf_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Pilot_projectOf_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -19788,8 +19733,7 @@ func (ec *executionContext) fieldContext_Pilot_developedModels(ctx context.Conte
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Pilot_developedModels_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Pilot_developedModels_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -20218,7 +20162,7 @@ func (ec *executionContext) _PilotStatsKey_name(ctx context.Context, field graph
 			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 				return ec.fieldContext_PilotStatsKey_name(ctx, field)
 			},
-			func(ctx context.Context) (any, error) {
+			func(ctx context.Context) (string, error) {
 				fc := graphql.GetFieldContext(ctx)
 				return ec.Resolvers.PilotStatsKey().Name(ctx, obj, fc.Args["lang"].(*lang.Language))
 			},
@@ -20265,8 +20209,7 @@ func (ec *executionContext) fieldContext_PilotStatsKey_name(ctx context.Context,
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_PilotStatsKey_name_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_PilotStatsKey_name_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -20535,8 +20478,7 @@ func (ec *executionContext) fieldContext_Post_replies(ctx context.Context, field
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Post_replies_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Post_replies_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -20552,7 +20494,7 @@ func (ec *executionContext) _Post_deleted(ctx context.Context, field graphql.Col
 			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 				return ec.fieldContext_Post_deleted(ctx, field)
 			},
-			func(ctx context.Context) (any, error) {
+			func(ctx context.Context) (bool, error) {
 				return ec.Resolvers.Post().Deleted(ctx, obj)
 			},
 			nil,
@@ -20801,8 +20743,7 @@ func (ec *executionContext) fieldContext_Query_node(ctx context.Context, field g
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_node_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Query_node_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -20845,8 +20786,7 @@ func (ec *executionContext) fieldContext_Query_nodes(ctx context.Context, field 
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_nodes_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Query_nodes_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -20889,8 +20829,7 @@ func (ec *executionContext) fieldContext_Query_links(ctx context.Context, field 
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_links_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Query_links_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -20933,8 +20872,7 @@ func (ec *executionContext) fieldContext_Query_materials(ctx context.Context, fi
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_materials_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Query_materials_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -20977,8 +20915,7 @@ func (ec *executionContext) fieldContext_Query_municipalities(ctx context.Contex
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_municipalities_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Query_municipalities_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21021,8 +20958,7 @@ func (ec *executionContext) fieldContext_Query_networks(ctx context.Context, fie
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_networks_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Query_networks_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21065,8 +21001,7 @@ func (ec *executionContext) fieldContext_Query_notices(ctx context.Context, fiel
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_notices_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Query_notices_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21109,8 +21044,7 @@ func (ec *executionContext) fieldContext_Query_operatingModels(ctx context.Conte
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_operatingModels_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Query_operatingModels_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21153,8 +21087,7 @@ func (ec *executionContext) fieldContext_Query_organizations(ctx context.Context
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_organizations_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Query_organizations_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21197,8 +21130,7 @@ func (ec *executionContext) fieldContext_Query_pilots(ctx context.Context, field
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_pilots_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Query_pilots_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21241,8 +21173,7 @@ func (ec *executionContext) fieldContext_Query_regions(ctx context.Context, fiel
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_regions_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Query_regions_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21285,8 +21216,7 @@ func (ec *executionContext) fieldContext_Query_surveys(ctx context.Context, fiel
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_surveys_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Query_surveys_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21329,8 +21259,7 @@ func (ec *executionContext) fieldContext_Query_themes(ctx context.Context, field
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_themes_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Query_themes_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21373,8 +21302,7 @@ func (ec *executionContext) fieldContext_Query_wellbeingCounties(ctx context.Con
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_wellbeingCounties_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Query_wellbeingCounties_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21417,8 +21345,7 @@ func (ec *executionContext) fieldContext_Query_workshops(ctx context.Context, fi
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_workshops_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Query_workshops_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21461,8 +21388,7 @@ func (ec *executionContext) fieldContext_Query_workspaces(ctx context.Context, f
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_workspaces_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Query_workspaces_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21505,8 +21431,7 @@ func (ec *executionContext) fieldContext_Query_networkGraph(ctx context.Context,
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_networkGraph_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Query_networkGraph_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21549,8 +21474,7 @@ func (ec *executionContext) fieldContext_Query_neighborhood(ctx context.Context,
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_neighborhood_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Query_neighborhood_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21593,8 +21517,7 @@ func (ec *executionContext) fieldContext_Query_shortestPath(ctx context.Context,
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_shortestPath_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Query_shortestPath_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21637,8 +21560,7 @@ func (ec *executionContext) fieldContext_Query_centrality(ctx context.Context, f
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_centrality_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Query_centrality_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21681,8 +21603,7 @@ func (ec *executionContext) fieldContext_Query_communities(ctx context.Context, 
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_communities_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Query_communities_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21725,8 +21646,7 @@ func (ec *executionContext) fieldContext_Query_components(ctx context.Context, f
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_components_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Query_components_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21769,8 +21689,7 @@ func (ec *executionContext) fieldContext_Query_region(ctx context.Context, field
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_region_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Query_region_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21813,8 +21732,7 @@ func (ec *executionContext) fieldContext_Query_wellbeingCounty(ctx context.Conte
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_wellbeingCounty_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Query_wellbeingCounty_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21857,8 +21775,7 @@ func (ec *executionContext) fieldContext_Query_municipality(ctx context.Context,
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_municipality_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Query_municipality_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21901,8 +21818,7 @@ func (ec *executionContext) fieldContext_Query_workspace(ctx context.Context, fi
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_workspace_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Query_workspace_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21945,8 +21861,7 @@ func (ec *executionContext) fieldContext_Query_pilot(ctx context.Context, field 
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_pilot_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Query_pilot_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21989,8 +21904,7 @@ func (ec *executionContext) fieldContext_Query_network(ctx context.Context, fiel
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_network_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Query_network_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -22033,8 +21947,7 @@ func (ec *executionContext) fieldContext_Query_theme(ctx context.Context, field 
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_theme_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Query_theme_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -22109,8 +22022,7 @@ func (ec *executionContext) fieldContext_Query_search(ctx context.Context, field
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_search_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Query_search_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -22153,8 +22065,7 @@ func (ec *executionContext) fieldContext_Query_pilotStats(ctx context.Context, f
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query_pilotStats_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Query_pilotStats_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -22197,8 +22108,7 @@ func (ec *executionContext) fieldContext_Query___type(ctx context.Context, field
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Query___type_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Query___type_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -22481,8 +22391,7 @@ func (ec *executionContext) fieldContext_Region_municipalities(ctx context.Conte
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Region_municipalities_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Region_municipalities_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -22525,8 +22434,7 @@ func (ec *executionContext) fieldContext_Region_wellbeingCounties(ctx context.Co
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Region_wellbeingCounties_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Region_wellbeingCounties_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -22542,7 +22450,7 @@ func (ec *executionContext) _Region_name(ctx context.Context, field graphql.Coll
 			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 				return ec.fieldContext_Region_name(ctx, field)
 			},
-			func(ctx context.Context) (any, error) {
+			func(ctx context.Context) (string, error) {
 				fc := graphql.GetFieldContext(ctx)
 				return ec.Resolvers.Region().Name(ctx, obj, fc.Args["lang"].(*lang.Language))
 			},
@@ -22589,8 +22497,7 @@ func (ec *executionContext) fieldContext_Region_name(ctx context.Context, field 
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Region_name_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Region_name_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -22633,8 +22540,7 @@ func (ec *executionContext) fieldContext_Region_pilots(ctx context.Context, fiel
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Region_pilots_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Region_pilots_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -23167,8 +23073,7 @@ func (ec *executionContext) fieldContext_Subscription_noticePosted(ctx context.C
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Subscription_noticePosted_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Subscription_noticePosted_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -23514,7 +23419,7 @@ func (ec *executionContext) _Survey_open(ctx context.Context, field graphql.Coll
 			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 				return ec.fieldContext_Survey_open(ctx, field)
 			},
-			func(ctx context.Context) (any, error) {
+			func(ctx context.Context) (bool, error) {
 				return ec.Resolvers.Survey().Open(ctx, obj)
 			},
 			nil,
@@ -23556,7 +23461,7 @@ func (ec *executionContext) _Survey_responseCount(ctx context.Context, field gra
 			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 				return ec.fieldContext_Survey_responseCount(ctx, field)
 			},
-			func(ctx context.Context) (any, error) {
+			func(ctx context.Context) (int, error) {
 				return ec.Resolvers.Survey().ResponseCount(ctx, obj)
 			},
 			nil,
@@ -23630,7 +23535,7 @@ func (ec *executionContext) _Survey_viewerCanAnswer(ctx context.Context, field g
 			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 				return ec.fieldContext_Survey_viewerCanAnswer(ctx, field)
 			},
-			func(ctx context.Context) (any, error) {
+			func(ctx context.Context) (bool, error) {
 				return ec.Resolvers.Survey().ViewerCanAnswer(ctx, obj)
 			},
 			nil,
@@ -24759,8 +24664,7 @@ func (ec *executionContext) fieldContext_Theme_pilots(ctx context.Context, field
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Theme_pilots_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Theme_pilots_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -24776,7 +24680,7 @@ func (ec *executionContext) _Theme_name(ctx context.Context, field graphql.Colle
 			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 				return ec.fieldContext_Theme_name(ctx, field)
 			},
-			func(ctx context.Context) (any, error) {
+			func(ctx context.Context) (string, error) {
 				fc := graphql.GetFieldContext(ctx)
 				return ec.Resolvers.Theme().Name(ctx, obj, fc.Args["lang"].(*lang.Language))
 			},
@@ -24823,8 +24727,7 @@ func (ec *executionContext) fieldContext_Theme_name(ctx context.Context, field g
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Theme_name_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Theme_name_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -25151,8 +25054,7 @@ func (ec *executionContext) fieldContext_User_memberships(ctx context.Context, f
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_User_memberships_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_User_memberships_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -25232,7 +25134,7 @@ func (ec *executionContext) _User_email(ctx context.Context, field graphql.Colle
 			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 				return ec.fieldContext_User_email(ctx, field)
 			},
-			func(ctx context.Context) (any, error) {
+			func(ctx context.Context) (*string, error) {
 				return ec.Resolvers.User().Email(ctx, obj)
 			},
 			nil,
@@ -25274,7 +25176,7 @@ func (ec *executionContext) _User_isAdmin(ctx context.Context, field graphql.Col
 			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 				return ec.fieldContext_User_isAdmin(ctx, field)
 			},
-			func(ctx context.Context) (any, error) {
+			func(ctx context.Context) (*bool, error) {
 				return ec.Resolvers.User().IsAdmin(ctx, obj)
 			},
 			nil,
@@ -25763,8 +25665,7 @@ func (ec *executionContext) fieldContext_WellbeingCounty_municipalities(ctx cont
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_WellbeingCounty_municipalities_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_WellbeingCounty_municipalities_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -25807,8 +25708,7 @@ func (ec *executionContext) fieldContext_WellbeingCounty_operatingModels(ctx con
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_WellbeingCounty_operatingModels_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_WellbeingCounty_operatingModels_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -25824,7 +25724,7 @@ func (ec *executionContext) _WellbeingCounty_name(ctx context.Context, field gra
 			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 				return ec.fieldContext_WellbeingCounty_name(ctx, field)
 			},
-			func(ctx context.Context) (any, error) {
+			func(ctx context.Context) (string, error) {
 				fc := graphql.GetFieldContext(ctx)
 				return ec.Resolvers.WellbeingCounty().Name(ctx, obj, fc.Args["lang"].(*lang.Language))
 			},
@@ -25871,8 +25771,7 @@ func (ec *executionContext) fieldContext_WellbeingCounty_name(ctx context.Contex
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_WellbeingCounty_name_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_WellbeingCounty_name_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -25915,8 +25814,7 @@ func (ec *executionContext) fieldContext_WellbeingCounty_pilots(ctx context.Cont
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_WellbeingCounty_pilots_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_WellbeingCounty_pilots_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -26463,8 +26361,7 @@ func (ec *executionContext) fieldContext_Workshop_registrations(ctx context.Cont
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Workshop_registrations_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Workshop_registrations_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -26480,7 +26377,7 @@ func (ec *executionContext) _Workshop_participantCount(ctx context.Context, fiel
 			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 				return ec.fieldContext_Workshop_participantCount(ctx, field)
 			},
-			func(ctx context.Context) (any, error) {
+			func(ctx context.Context) (int, error) {
 				return ec.Resolvers.Workshop().ParticipantCount(ctx, obj)
 			},
 			nil,
@@ -26522,7 +26419,7 @@ func (ec *executionContext) _Workshop_waitingCount(ctx context.Context, field gr
 			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 				return ec.fieldContext_Workshop_waitingCount(ctx, field)
 			},
-			func(ctx context.Context) (any, error) {
+			func(ctx context.Context) (int, error) {
 				return ec.Resolvers.Workshop().WaitingCount(ctx, obj)
 			},
 			nil,
@@ -26564,7 +26461,7 @@ func (ec *executionContext) _Workshop_seatsLeft(ctx context.Context, field graph
 			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 				return ec.fieldContext_Workshop_seatsLeft(ctx, field)
 			},
-			func(ctx context.Context) (any, error) {
+			func(ctx context.Context) (int, error) {
 				return ec.Resolvers.Workshop().SeatsLeft(ctx, obj)
 			},
 			nil,
@@ -26960,7 +26857,7 @@ func (ec *executionContext) _WorkshopRegistration_waitingPosition(ctx context.Co
 			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 				return ec.fieldContext_WorkshopRegistration_waitingPosition(ctx, field)
 			},
-			func(ctx context.Context) (any, error) {
+			func(ctx context.Context) (*int, error) {
 				return ec.Resolvers.WorkshopRegistration().WaitingPosition(ctx, obj)
 			},
 			nil,
@@ -27455,8 +27352,7 @@ func (ec *executionContext) fieldContext_Workspace_projects(ctx context.Context,
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Workspace_projects_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Workspace_projects_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -27531,8 +27427,7 @@ func (ec *executionContext) fieldContext_Workspace_memberships(ctx context.Conte
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Workspace_memberships_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Workspace_memberships_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -27575,8 +27470,7 @@ func (ec *executionContext) fieldContext_Workspace_discussions(ctx context.Conte
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Workspace_discussions_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Workspace_discussions_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -27619,8 +27513,7 @@ func (ec *executionContext) fieldContext_Workspace_notices(ctx context.Context, 
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Workspace_notices_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Workspace_notices_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -27663,8 +27556,7 @@ func (ec *executionContext) fieldContext_Workspace_materials(ctx context.Context
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Workspace_materials_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Workspace_materials_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -27707,8 +27599,7 @@ func (ec *executionContext) fieldContext_Workspace_surveys(ctx context.Context, 
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Workspace_surveys_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Workspace_surveys_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -27751,8 +27642,7 @@ func (ec *executionContext) fieldContext_Workspace_workshops(ctx context.Context
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Workspace_workshops_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Workspace_workshops_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -27795,8 +27685,7 @@ func (ec *executionContext) fieldContext_Workspace_operatingModels(ctx context.C
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Workspace_operatingModels_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Workspace_operatingModels_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -27839,8 +27728,7 @@ func (ec *executionContext) fieldContext_Workspace_subWorkspaces(ctx context.Con
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field_Workspace_subWorkspaces_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field_Workspace_subWorkspaces_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -28328,7 +28216,7 @@ func (ec *executionContext) ___Directive_description(ctx context.Context, field 
 			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 				return ec.fieldContext___Directive_description(ctx, field)
 			},
-			func(ctx context.Context) (any, error) {
+			func(ctx context.Context) (*string, error) {
 				return obj.Description(), nil
 			},
 			nil,
@@ -28449,8 +28337,7 @@ func (ec *executionContext) fieldContext___Directive_args(ctx context.Context, f
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field___Directive_args_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field___Directive_args_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -28492,7 +28379,7 @@ func (ec *executionContext) ___EnumValue_description(ctx context.Context, field 
 			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 				return ec.fieldContext___EnumValue_description(ctx, field)
 			},
-			func(ctx context.Context) (any, error) {
+			func(ctx context.Context) (*string, error) {
 				return obj.Description(), nil
 			},
 			nil,
@@ -28534,7 +28421,7 @@ func (ec *executionContext) ___EnumValue_isDeprecated(ctx context.Context, field
 			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 				return ec.fieldContext___EnumValue_isDeprecated(ctx, field)
 			},
-			func(ctx context.Context) (any, error) {
+			func(ctx context.Context) (bool, error) {
 				return obj.IsDeprecated(), nil
 			},
 			nil,
@@ -28576,7 +28463,7 @@ func (ec *executionContext) ___EnumValue_deprecationReason(ctx context.Context, 
 			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 				return ec.fieldContext___EnumValue_deprecationReason(ctx, field)
 			},
-			func(ctx context.Context) (any, error) {
+			func(ctx context.Context) (*string, error) {
 				return obj.DeprecationReason(), nil
 			},
 			nil,
@@ -28644,7 +28531,7 @@ func (ec *executionContext) ___Field_description(ctx context.Context, field grap
 			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 				return ec.fieldContext___Field_description(ctx, field)
 			},
-			func(ctx context.Context) (any, error) {
+			func(ctx context.Context) (*string, error) {
 				return obj.Description(), nil
 			},
 			nil,
@@ -28713,8 +28600,7 @@ func (ec *executionContext) fieldContext___Field_args(ctx context.Context, field
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field___Field_args_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field___Field_args_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -28762,7 +28648,7 @@ func (ec *executionContext) ___Field_isDeprecated(ctx context.Context, field gra
 			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 				return ec.fieldContext___Field_isDeprecated(ctx, field)
 			},
-			func(ctx context.Context) (any, error) {
+			func(ctx context.Context) (bool, error) {
 				return obj.IsDeprecated(), nil
 			},
 			nil,
@@ -28804,7 +28690,7 @@ func (ec *executionContext) ___Field_deprecationReason(ctx context.Context, fiel
 			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 				return ec.fieldContext___Field_deprecationReason(ctx, field)
 			},
-			func(ctx context.Context) (any, error) {
+			func(ctx context.Context) (*string, error) {
 				return obj.DeprecationReason(), nil
 			},
 			nil,
@@ -28872,7 +28758,7 @@ func (ec *executionContext) ___InputValue_description(ctx context.Context, field
 			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 				return ec.fieldContext___InputValue_description(ctx, field)
 			},
-			func(ctx context.Context) (any, error) {
+			func(ctx context.Context) (*string, error) {
 				return obj.Description(), nil
 			},
 			nil,
@@ -28972,7 +28858,7 @@ func (ec *executionContext) ___InputValue_isDeprecated(ctx context.Context, fiel
 			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 				return ec.fieldContext___InputValue_isDeprecated(ctx, field)
 			},
-			func(ctx context.Context) (any, error) {
+			func(ctx context.Context) (bool, error) {
 				return obj.IsDeprecated(), nil
 			},
 			nil,
@@ -29014,7 +28900,7 @@ func (ec *executionContext) ___InputValue_deprecationReason(ctx context.Context,
 			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 				return ec.fieldContext___InputValue_deprecationReason(ctx, field)
 			},
-			func(ctx context.Context) (any, error) {
+			func(ctx context.Context) (*string, error) {
 				return obj.DeprecationReason(), nil
 			},
 			nil,
@@ -29056,7 +28942,7 @@ func (ec *executionContext) ___Schema_description(ctx context.Context, field gra
 			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 				return ec.fieldContext___Schema_description(ctx, field)
 			},
-			func(ctx context.Context) (any, error) {
+			func(ctx context.Context) (*string, error) {
 				return obj.Description(), nil
 			},
 			nil,
@@ -29258,7 +29144,7 @@ func (ec *executionContext) ___Type_kind(ctx context.Context, field graphql.Coll
 			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 				return ec.fieldContext___Type_kind(ctx, field)
 			},
-			func(ctx context.Context) (any, error) {
+			func(ctx context.Context) (string, error) {
 				return obj.Kind(), nil
 			},
 			nil,
@@ -29300,7 +29186,7 @@ func (ec *executionContext) ___Type_name(ctx context.Context, field graphql.Coll
 			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 				return ec.fieldContext___Type_name(ctx, field)
 			},
-			func(ctx context.Context) (any, error) {
+			func(ctx context.Context) (*string, error) {
 				return obj.Name(), nil
 			},
 			nil,
@@ -29342,7 +29228,7 @@ func (ec *executionContext) ___Type_description(ctx context.Context, field graph
 			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 				return ec.fieldContext___Type_description(ctx, field)
 			},
-			func(ctx context.Context) (any, error) {
+			func(ctx context.Context) (*string, error) {
 				return obj.Description(), nil
 			},
 			nil,
@@ -29384,7 +29270,7 @@ func (ec *executionContext) ___Type_specifiedByURL(ctx context.Context, field gr
 			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 				return ec.fieldContext___Type_specifiedByURL(ctx, field)
 			},
-			func(ctx context.Context) (any, error) {
+			func(ctx context.Context) (*string, error) {
 				return obj.SpecifiedByURL(), nil
 			},
 			nil,
@@ -29453,8 +29339,7 @@ func (ec *executionContext) fieldContext___Type_fields(ctx context.Context, fiel
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field___Type_fields_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field___Type_fields_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -29561,8 +29446,7 @@ func (ec *executionContext) fieldContext___Type_enumValues(ctx context.Context, 
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field___Type_enumValues_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field___Type_enumValues_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -29605,8 +29489,7 @@ func (ec *executionContext) fieldContext___Type_inputFields(ctx context.Context,
 			ec.Error(ctx, err)
 		}
 	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.field___Type_inputFields_args); err != nil {
+	if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.field___Type_inputFields_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -29654,7 +29537,7 @@ func (ec *executionContext) ___Type_isOneOf(ctx context.Context, field graphql.C
 			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 				return ec.fieldContext___Type_isOneOf(ctx, field)
 			},
-			func(ctx context.Context) (any, error) {
+			func(ctx context.Context) (bool, error) {
 				return obj.IsOneOf(), nil
 			},
 			nil,

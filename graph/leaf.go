@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"strconv"
+	"time"
 
 	"kokeilu/internal/scalar"
 
@@ -78,14 +79,16 @@ func Leaf(field graphql.CollectedField) bool {
 
 // resolveLeaf is graphql.ResolveField (same arguments) for a Leaf field
 // resolved by a method or resolver, in an operation marked by
-// DirectLeaves: the resolver is called without the middleware, and
-// FieldContext.Result holds the value as the resolver returned it, not
-// boxed again. Its closures do not escape, so gqlgen's call, copied for
-// it, allocates them on the stack. seqlists copies only calls without a
-// directive: the middleware chain, the fifth argument, is nil.
+// DirectLeaves: the resolver is called without the middleware, and its
+// value is handed to the marshaller as it is, not boxed into an any (the
+// resolve function seqlists copies returns T, the marshaller's type, in
+// place of any). FieldContext.Result, which only an interceptor would
+// read, is not set. Its closures do not escape, so gqlgen's call, copied
+// for it, allocates them on the stack. seqlists copies only calls without
+// a directive: the middleware chain, the fifth argument, is nil.
 func resolveLeaf[T any](ctx context.Context, oc *graphql.OperationContext, field graphql.CollectedField,
 	fieldContext func(context.Context, graphql.CollectedField) (*graphql.FieldContext, error),
-	resolve func(context.Context) (any, error), _ func(context.Context, graphql.Resolver) graphql.Resolver,
+	resolve func(context.Context) (T, error), _ func(context.Context, graphql.Resolver) graphql.Resolver,
 	marshal func(context.Context, ast.SelectionSet, T) graphql.Marshaler, recoverFromPanic, nonNull bool,
 ) (ret graphql.Marshaler) {
 	fc, err := fieldContext(ctx, field)
@@ -106,26 +109,17 @@ func resolveLeaf[T any](ctx context.Context, oc *graphql.OperationContext, field
 		oc.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
 		return graphql.Null
 	}
-	if v == nil {
+	if any(v) == nil { // only where T is an interface: gqlgen's nil result
 		if nonNull {
 			graphql.AddInvalidNullError(ctx, "")
 		}
 		return graphql.Null
 	}
-	fc.Result = v
-	if res, ok := v.(T); ok {
-		return marshal(ctx, field.Selections, res)
-	}
-	if res, ok := v.(graphql.Marshaler); ok {
-		return res
-	}
-	var t T
-	oc.Errorf(ctx, `unexpected type %T from middleware/directive chain, should be %T`, v, t)
-	return graphql.Null
+	return marshal(ctx, field.Selections, v)
 }
 
 // Struct fields that marshal as they are, without a context and without
-// ever failing (String, Int, ID, Boolean, enums), are answered by a
+// ever failing (String, Int, ID, Boolean, Date, enums), are answered by a
 // pointer into their loaded object, written when the response is: no
 // field context, no marshaller and no boxing per field. seqlists uses them
 // in place of readLeaf when a field's marshaller is one it knows (checked
@@ -135,6 +129,7 @@ type (
 	intAt    int
 	idAt     int
 	boolAt   bool
+	dateAt   time.Time // a nil *dateAt is an optional Date's null
 )
 
 func (s *stringAt) MarshalGQL(w io.Writer) { graphql.MarshalString(string(*s)).MarshalGQL(w) }
@@ -145,6 +140,16 @@ func (b *boolAt) MarshalGQL(w io.Writer)   { write(w, strconv.AppendBool(buffer(
 // escaping in a JSON string.
 func (i *idAt) MarshalGQL(w io.Writer) {
 	write(w, append(scalar.AppendID(append(buffer(w), '"'), int(*i)), '"'))
+}
+
+// A Date is written as scalar.MarshalDate writes it: the layout's digits
+// and dashes need no escaping in a JSON string.
+func (d *dateAt) MarshalGQL(w io.Writer) {
+	if d == nil {
+		write(w, append(buffer(w), "null"...))
+		return
+	}
+	write(w, append((*time.Time)(d).AppendFormat(append(buffer(w), '"'), scalar.DateLayout), '"'))
 }
 
 // buffer is where a leaf appends its JSON: the free end of the response's

@@ -5,6 +5,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"kokeilu/internal/scalar"
 
@@ -51,13 +52,23 @@ func TestPlainLeavesWriteAsTheirScalar(t *testing.T) {
 		if got, want := written((*boolAt)(&f)), written(graphql.MarshalBoolean(f)); got != want {
 			t.Fatalf("Boolean %v: %s, want %s", f, got, want)
 		}
+		// Years 1–9999, in a zone of up to ±14 hours.
+		d := time.Unix(rapid.Int64Range(-62135596800, 253402300799).Draw(t, "date"), 0).
+			In(time.FixedZone("", rapid.IntRange(-14*3600, 14*3600).Draw(t, "offset")))
+		if got, want := written((*dateAt)(&d)), viaContext(scalar.MarshalDate(d)); got != want {
+			t.Fatalf("Date %v: %s, want %s", d, got, want)
+		}
 	})
+	if got := written((*dateAt)(nil)); got != "null" {
+		t.Errorf("a missing Date writes %s", got)
+	}
 
-	s, id, n, f := "Mäntsälä \"\\\n", 1234567, -5, true
+	s, id, n, f, d := "Mäntsälä \"\\\n", 1234567, -5, true, time.Date(2015, 12, 2, 0, 0, 0, 0, time.UTC)
 	var b bytes.Buffer
 	b.Grow(1 << 10)
 	for name, m := range map[string]graphql.Marshaler{
 		"String": (*stringAt)(&s), "ID": (*idAt)(&id), "Int": (*intAt)(&n), "Boolean": (*boolAt)(&f),
+		"Date": (*dateAt)(&d), "missing Date": (*dateAt)(nil),
 	} {
 		if a := testing.AllocsPerRun(50, func() { b.Reset(); m.MarshalGQL(&b) }); a != 0 {
 			t.Errorf("%s: %v allocations per write", name, a)

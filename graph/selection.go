@@ -67,7 +67,12 @@ func (s *perSelection) collectFields(oc *graphql.OperationContext, sel ast.Selec
 // (name(lang:)), which no interceptor writes to, gets the map itself. An
 // error is not kept: the next object parses again and reports it at its
 // own path, as gqlgen does.
-func (s *perSelection) fieldArgs(ctx context.Context, oc *graphql.OperationContext, field graphql.CollectedField,
+//
+// The field context fc is put into *ctx (gqlgen's field context function
+// does so before it parses) only when the arguments are parsed: an error
+// or a panic in parsing is reported at the field's path, and kept
+// arguments need no context, which saved one per object.
+func (s *perSelection) fieldArgs(ctx *context.Context, fc *graphql.FieldContext, oc *graphql.OperationContext, field graphql.CollectedField,
 	parse func(context.Context, map[string]any) (map[string]any, error),
 ) (map[string]any, error) {
 	s.mu.Lock()
@@ -76,7 +81,8 @@ func (s *perSelection) fieldArgs(ctx context.Context, oc *graphql.OperationConte
 	if ok {
 		return own(field, args), nil
 	}
-	args, err := parse(ctx, field.ArgumentMap(oc.Variables))
+	*ctx = graphql.WithFieldContext(*ctx, fc)
+	args, err := parse(*ctx, field.ArgumentMap(oc.Variables))
 	if err != nil || !leafArgs(field.Field) {
 		return args, err
 	}

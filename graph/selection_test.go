@@ -66,7 +66,7 @@ func TestFieldArgsParsesOncePerSelection(t *testing.T) {
 		}
 		var maps []map[string]any
 		for range 3 {
-			args, err := s.fieldArgs(ctx, oc, f, parse)
+			args, err := s.fieldArgs(&ctx, &graphql.FieldContext{Field: f}, oc, f, parse)
 			if err != nil {
 				t.Fatal(err)
 			}

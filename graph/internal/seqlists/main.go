@@ -17,7 +17,8 @@
 //     instead of gqlgen's FieldSet;
 //   - a field's arguments are parsed once per field of the document in an
 //     operation (graph.perSelection.fieldArgs, which each executionContext
-//     gets), not once per object;
+//     gets), not once per object, and the field context made for parsing
+//     only when they are;
 //   - the fields of a selection set are collected once per operation
 //     (graph.perSelection.collectFields), with a key that costs nothing to
 //     build, instead of gqlgen's cache key built per object;
@@ -25,7 +26,8 @@
 //     graph.readLeaf, without gqlgen's resolver middleware, in operations
 //     marked by graph.DirectLeaves (no field interceptor installed), and
 //     one resolved by a method or resolver, with no selection and only
-//     arguments of scalar or enum types, by graph.resolveLeaf.
+//     arguments of scalar or enum types, by graph.resolveLeaf, its value
+//     typed as its marshaller takes it.
 //
 // Root fields keep gqlgen's concurrency.
 //
@@ -56,7 +58,7 @@ var collect = regexp.MustCompile(`graphql\.CollectFields\(ec\.OperationContext, 
 
 // fieldArgs is the call of each field's argument parser; every call must
 // have this shape (checked: no ArgumentMap(ec.Variables) may remain).
-var fieldArgs = regexp.MustCompile(`fc\.Args, err = ec\.(field_\w+_args)\(ctx, field\.ArgumentMap\(ec\.Variables\)\)`)
+var fieldArgs = regexp.MustCompile(`ctx = graphql\.WithFieldContext\(ctx, fc\)\n\tif fc\.Args, err = ec\.(field_\w+_args)\(ctx, field\.ArgumentMap\(ec\.Variables\)\)`)
 
 // scalarContext is the field context of a field bound to a struct field
 // (not a method, not a resolver) without arguments, of a scalar, enum or
@@ -77,7 +79,7 @@ func readLeaves(src []byte) []byte {
 	if bytes.Contains(src, []byte("readLeaf(")) {
 		return src // already rewritten
 	}
-	plain := plainLeaves(src)
+	plain, pointers := plainLeaves(src), plainPointers(src)
 	objects := map[string]string{} // field context → object name, quoted
 	for _, m := range scalarContext.FindAllSubmatch(src, -1) {
 		objects[string(m[1])] = string(m[2])
@@ -94,6 +96,8 @@ func readLeaves(src []byte) []byte {
 			if at != "" {
 				read = fmt.Sprintf("%s(%s)", at, read)
 			}
+		} else if at, ok := pointers[string(m[3])]; ok {
+			read = fmt.Sprintf("%s(obj.%s)", at, m[2])
 		}
 		return fmt.Appendf(nil, "\tif ec.once.directLeaves && len(field.Selections) == 0 {\n\t\treturn %s\n\t}\n%s", read, call)
 	})
@@ -117,7 +121,7 @@ func plainLeaves(src []byte) map[string]string {
 	return plain
 }
 
-// plainBodies are the generated marshallers of String, ID, Int and
+// plainBodies are the generated marshallers of String, ID, Int, Date and
 // Boolean, whole: if gqlgen or the scalars change them, their fields go
 // through readLeaf again.
 var plainBodies = map[string]string{
@@ -126,10 +130,29 @@ var plainBodies = map[string]string{
 	"func (ec *executionContext) marshalNID2int(ctx context.Context, sel ast.SelectionSet, v int) graphql.Marshaler {\n\t_ = sel\n\tres := scalar.MarshalID(v)\n\tif res == graphql.Null {\n\t\tgraphql.AddInvalidNullFromMarshaler(ctx, \"ID!\")\n\t}\n\treturn graphql.WrapContextMarshaler(ctx, res)\n}\n":                   "(*idAt)",
 	"func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.SelectionSet, v int) graphql.Marshaler {\n\t_ = sel\n\tres := graphql.MarshalInt(v)\n\tif res == graphql.Null {\n\t\tgraphql.AddInvalidNullFromMarshaler(ctx, \"Int!\")\n\t}\n\treturn res\n}\n":                                                  "(*intAt)",
 	"func (ec *executionContext) marshalOInt2int(ctx context.Context, sel ast.SelectionSet, v int) graphql.Marshaler {\n\t_ = sel\n\t_ = ctx\n\tres := graphql.MarshalInt(v)\n\treturn res\n}\n":                                                                                                                                "(*intAt)",
+	"func (ec *executionContext) marshalNDate2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {\n\t_ = sel\n\tres := scalar.MarshalDate(v)\n\tif res == graphql.Null {\n\t\tgraphql.AddInvalidNullFromMarshaler(ctx, \"Date!\")\n\t}\n\treturn graphql.WrapContextMarshaler(ctx, res)\n}\n": "(*dateAt)",
 	"func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.SelectionSet, v bool) graphql.Marshaler {\n\t_ = sel\n\tres := graphql.MarshalBoolean(v)\n\tif res == graphql.Null {\n\t\tgraphql.AddInvalidNullFromMarshaler(ctx, \"Boolean!\")\n\t}\n\treturn res\n}\n":                                    "(*boolAt)",
 }
 
-var marshalName = regexp.MustCompile(`marshal\w+`)
+// plainPointerBodies are the generated marshallers of optional scalars
+// held by pointer, whole: nil is null, and the conversion of the struct
+// field itself writes null for nil.
+var plainPointerBodies = map[string]string{
+	"func (ec *executionContext) marshalODate2ᚖtimeᚐTime(ctx context.Context, sel ast.SelectionSet, v *time.Time) graphql.Marshaler {\n\tif v == nil {\n\t\treturn graphql.Null\n\t}\n\t_ = sel\n\tres := scalar.MarshalDate(*v)\n\treturn graphql.WrapContextMarshaler(ctx, res)\n}\n": "(*dateAt)",
+}
+
+// plainPointers finds the marshallers of plainPointerBodies.
+func plainPointers(src []byte) map[string]string {
+	plain := map[string]string{}
+	for body, at := range plainPointerBodies {
+		if bytes.Contains(src, []byte(body)) {
+			plain[marshalName.FindString(body)] = at
+		}
+	}
+	return plain
+}
+
+var marshalName = regexp.MustCompile(`marshal[^(]+`)
 
 // enumMarshal is the marshaller of an enum: the value itself.
 var enumMarshal = regexp.MustCompile(`func \(ec \*executionContext\) (marshal[NO][^(]+)\(ctx context\.Context, sel ast\.SelectionSet, v [\w.]+\) graphql\.Marshaler \{\n\treturn v\n\}\n`)
@@ -161,6 +184,9 @@ func resolveLeaves(src []byte) []byte {
 			return call
 		}
 		copied := bytes.Replace(call, []byte("\treturn graphql.ResolveField("), []byte("\treturn resolveLeaf("), 1)
+		// The resolver's value as the marshaller's type, not an any.
+		typed := fmt.Appendf(nil, "func(ctx context.Context) (%s, error) {", leafType.FindSubmatch(call)[1])
+		copied = bytes.Replace(copied, []byte("func(ctx context.Context) (any, error) {"), typed, 1)
 		copied = leafMarshal.ReplaceAllFunc(copied, func(ret []byte) []byte {
 			// A String or an ID the resolver returned: one allocation
 			// for it instead of the marshaller's closures.
@@ -173,6 +199,9 @@ func resolveLeaves(src []byte) []byte {
 		return fmt.Appendf(nil, "\tif ec.once.directLeaves && Leaf(field) {\n%s\n\t}\n%s", indent(copied), call)
 	})
 }
+
+// leafType is the type of the value a field's marshaller takes.
+var leafType = regexp.MustCompile(`func\(ctx context\.Context, selections ast\.SelectionSet, v ([^)]+)\) graphql\.Marshaler \{`)
 
 // leafMarshal is the call of a field's marshaller on the value resolved.
 var leafMarshal = regexp.MustCompile(`return ec\.(marshal[^(]+)\(ctx, selections, v\)`)
@@ -207,10 +236,10 @@ func main() {
 		fmt.Fprintf(os.Stderr, "seqlists: no field argument parsing in %s\n", path)
 		os.Exit(1)
 	}
-	src = fieldArgs.ReplaceAll(src, []byte("fc.Args, err = ec.once.fieldArgs(ctx, ec.OperationContext, field, ec.$1)"))
+	src = fieldArgs.ReplaceAll(src, []byte("if fc.Args, err = ec.once.fieldArgs(&ctx, fc, ec.OperationContext, field, ec.$1)"))
 	if bytes.Contains(src, []byte("ArgumentMap(ec.Variables)")) {
 		// gqlgen parses some field's arguments another way: look again.
-		fmt.Fprintf(os.Stderr, "seqlists: arguments parsed outside fc.Args, err = ec.field_X_args(…) in %s\n", path)
+		fmt.Fprintf(os.Stderr, "seqlists: arguments parsed outside ctx = graphql.WithFieldContext(ctx, fc); if fc.Args, err = ec.field_X_args(…) in %s\n", path)
 		os.Exit(1)
 	}
 	if !collect.Match(src) && !bytes.Contains(src, []byte("ec.once.collectFields(")) {
