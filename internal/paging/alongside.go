@@ -5,9 +5,10 @@ import "fmt"
 // Alongside starts count, a connection's totalCount, beside the statement
 // of its page when the database can take both at once (PostgreSQL outside
 // a transaction), so a request waits for one round trip instead of two;
-// otherwise it counts at once. The returned function waits for the count.
+// otherwise, or when the process has no goroutine to spare (takeSpare),
+// it counts at once. The returned function waits for the count.
 func Alongside(concurrent bool, count func() (int, error)) func() (int, error) {
-	if !concurrent {
+	if !concurrent || !takeSpare(1) {
 		n, err := count()
 		return func() (int, error) { return n, err }
 	}
@@ -18,6 +19,7 @@ func Alongside(concurrent bool, count func() (int, error)) func() (int, error) {
 	)
 	go func() {
 		defer close(done)
+		defer giveSpare(1)
 		defer func() {
 			if r := recover(); r != nil {
 				err = fmt.Errorf("paging: counting panicked: %v", r)

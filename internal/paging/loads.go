@@ -21,14 +21,16 @@ func (l *Loads) Add(edge int, load func() error) {
 	l.loads = append(l.loads, load)
 }
 
-// Run runs the loads: in the order added when !concurrent, stopping at
-// the first error; otherwise the loads of each edge in turn, each edge in
-// its own goroutine but the first (the caller's), and it waits for all.
+// Run runs the loads: in the order added when !concurrent or when the
+// process has too few goroutines to spare (takeSpare), stopping at the
+// first error; otherwise the loads of each edge in turn, each edge in its
+// own goroutine but the first (the caller's), and it waits for all.
 // It returns the error of the first edge (in order added) that failed,
 // so an answer does not depend on which statement ended first. A panic
 // in a load is raised again in the caller, as if the load had run there.
 func (l *Loads) Run(concurrent bool) error {
-	if !concurrent || len(l.loads) < 2 {
+	groups := l.groups(concurrent)
+	if len(groups) < 2 || !takeSpare(len(groups)-1) {
 		for _, load := range l.loads {
 			if err := load(); err != nil {
 				return err
@@ -36,17 +38,7 @@ func (l *Loads) Run(concurrent bool) error {
 		}
 		return nil
 	}
-	var groups [][]func() error
-	index := map[int]int{}
-	for i, e := range l.edges {
-		g, ok := index[e]
-		if !ok {
-			g = len(groups)
-			index[e] = g
-			groups = append(groups, nil)
-		}
-		groups[g] = append(groups[g], l.loads[i])
-	}
+	defer giveSpare(len(groups) - 1)
 	type outcome struct {
 		err      error
 		panicked bool
@@ -93,4 +85,24 @@ func (l *Loads) Run(concurrent bool) error {
 type Eager[T any] struct {
 	Edge int
 	Load func(context.Context, []T) error
+}
+
+// groups are the loads of each edge, edges in the order of their first
+// load; none when !concurrent or with one load, which run in turn anyway.
+func (l *Loads) groups(concurrent bool) [][]func() error {
+	if !concurrent || len(l.loads) < 2 {
+		return nil
+	}
+	var groups [][]func() error
+	index := map[int]int{}
+	for i, e := range l.edges {
+		g, ok := index[e]
+		if !ok {
+			g = len(groups)
+			index[e] = g
+			groups = append(groups, nil)
+		}
+		groups[g] = append(groups[g], l.loads[i])
+	}
+	return groups
 }

@@ -148,3 +148,56 @@ func TestLoadsRunEdgesTogether(t *testing.T) {
 		}
 	}
 }
+
+// TestBusyProcessRunsInTurn: with no goroutine to spare, loads run in
+// turn and a count runs before Alongside returns; the spares come back.
+func TestBusyProcessRunsInTurn(t *testing.T) {
+	if !takeSpare(cap(spare)) {
+		t.Fatal("spares taken before the test")
+	}
+	a, b := make(chan struct{}), make(chan struct{})
+	var l Loads
+	for e, ch := range []chan struct{}{a, b} {
+		other := map[int]chan struct{}{0: b, 1: a}[e]
+		l.Add(e, func() error {
+			close(ch)
+			select {
+			case <-other:
+				return nil
+			case <-time.After(100 * time.Millisecond):
+				return errors.New("alone")
+			}
+		})
+	}
+	if err := l.Run(true); err == nil {
+		t.Error("the loads met with no goroutine to spare")
+	}
+	ran := false
+	wait := Alongside(true, func() (int, error) { ran = true; return 1, nil })
+	if !ran {
+		t.Error("Alongside counted beside with no goroutine to spare")
+	}
+	_, _ = wait()
+	giveSpare(cap(spare))
+	if len(spare) != 0 {
+		t.Errorf("%d spares still taken", len(spare))
+	}
+	meet := func(mine, other chan struct{}) func() error {
+		return func() error {
+			close(mine)
+			select {
+			case <-other:
+				return nil
+			case <-time.After(time.Second):
+				return errors.New("alone")
+			}
+		}
+	}
+	c, d := make(chan struct{}), make(chan struct{})
+	var m Loads
+	m.Add(0, meet(c, d))
+	m.Add(1, meet(d, c))
+	if err := m.Run(true); err != nil || len(spare) != 0 {
+		t.Errorf("with spares back: %v, %d still taken", err, len(spare))
+	}
+}
