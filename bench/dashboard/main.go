@@ -282,6 +282,7 @@ var errEmpty = errors.New("no rows")
 type rawQueries struct {
 	db      *sql.DB
 	dialect string
+	rtt     time.Duration // waited before each statement of dashboard (BenchmarkDashboard)
 }
 
 func runtimeProcs() int { return runtime.GOMAXPROCS(0) }

@@ -11,6 +11,14 @@ import (
 	"entgo.io/ent/dialect"
 )
 
+// trip waits the round trip the benchmark adds before each statement
+// (BenchmarkDashboard's DASHBOARD_RTT).
+func (q rawQueries) trip() {
+	if q.rtt > 0 {
+		time.Sleep(q.rtt)
+	}
+}
+
 // ph is the dialect's n-th placeholder.
 func (q rawQueries) ph(n int) string {
 	if q.dialect == dialect.Postgres {
@@ -54,9 +62,11 @@ type rawPilot struct {
 // participants per pilot with their counts, and the networks.
 func (q rawQueries) dashboard(ctx context.Context, n int) ([]byte, error) {
 	var total int
+	q.trip()
 	if err := q.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM pilots").Scan(&total); err != nil {
 		return nil, err
 	}
+	q.trip()
 	rows, err := q.db.QueryContext(ctx, "SELECT id, title, status, starts_on, ends_on, pilot_lead_municipality FROM pilots ORDER BY starts_on DESC, id LIMIT "+q.ph(1), n+1)
 	if err != nil {
 		return nil, err
@@ -84,6 +94,7 @@ func (q rawQueries) dashboard(ctx context.Context, n int) ([]byte, error) {
 	}
 	in := strings.Join(ids, ",")
 	if len(leads) > 0 {
+		q.trip()
 		rows, err = q.db.QueryContext(ctx, "SELECT m.id, m.code, m.name_fi, r.code, r.name_fi FROM municipalities m JOIN regions r ON r.id = m.region_municipalities WHERE m.id IN ("+strings.Join(leads, ",")+")")
 		if err != nil {
 			return nil, err
@@ -107,6 +118,7 @@ func (q rawQueries) dashboard(ctx context.Context, n int) ([]byte, error) {
 			p.LeadMunicipality = lead[p.lead.Int64]
 		}
 	}
+	q.trip()
 	rows, err = q.db.QueryContext(ctx, "SELECT pilot_id, code, name_fi FROM (SELECT pm.pilot_id, m.code, m.name_fi, ROW_NUMBER() OVER (PARTITION BY pm.pilot_id ORDER BY m.id) AS rn FROM pilot_municipalities pm JOIN municipalities m ON m.id = pm.municipality_id WHERE pm.pilot_id IN ("+in+")) AS t WHERE rn <= 10")
 	if err != nil {
 		return nil, err
@@ -121,6 +133,7 @@ func (q rawQueries) dashboard(ctx context.Context, n int) ([]byte, error) {
 		byID[id].Municipalities.Nodes = append(byID[id].Municipalities.Nodes, m)
 	}
 	rows.Close()
+	q.trip()
 	rows, err = q.db.QueryContext(ctx, "SELECT pilot_id, COUNT(*) FROM pilot_municipalities WHERE pilot_id IN ("+in+") GROUP BY pilot_id")
 	if err != nil {
 		return nil, err
@@ -134,6 +147,7 @@ func (q rawQueries) dashboard(ctx context.Context, n int) ([]byte, error) {
 		byID[id].Municipalities.TotalCount = c
 	}
 	rows.Close()
+	q.trip()
 	rows, err = q.db.QueryContext(ctx, "SELECT np.pilot_id, n.name, n.kind FROM network_pilots np JOIN networks n ON n.id = np.network_id WHERE np.pilot_id IN ("+in+")")
 	if err != nil {
 		return nil, err
