@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -19,8 +18,6 @@ import (
 	"kokeilu/internal/database"
 	"kokeilu/internal/server"
 	"kokeilu/internal/testdb"
-
-	"entgo.io/ent/dialect"
 )
 
 // BenchmarkDashboard runs the dashboard query (first 50) through the real
@@ -55,7 +52,7 @@ func BenchmarkDashboard(b *testing.B) {
 			rtt, _ := time.ParseDuration(os.Getenv("DASHBOARD_RTT"))
 			opts := []database.Option{database.CountStatements(&statements)}
 			if rtt > 0 {
-				opts = append(opts, func(d dialect.Driver) dialect.Driver { return &roundTrips{Driver: d, rtt: rtt} })
+				opts = append(opts, database.AroundQueries(func(run func() error) error { time.Sleep(rtt); return run() }))
 			}
 			db := testdb.Open(b, backend, opts...)
 			ctx := context.Background()
@@ -250,28 +247,4 @@ func (r *reply) WriteHeader(code int) {
 func (r *reply) Write(p []byte) (int, error) {
 	r.WriteHeader(http.StatusOK)
 	return r.body.Write(p)
-}
-
-// roundTrips waits rtt before each query ent runs (DASHBOARD_RTT); raw
-// SQL (the search index's, not in this query) passes through.
-type roundTrips struct {
-	dialect.Driver
-	rtt time.Duration
-}
-
-func (r *roundTrips) Query(ctx context.Context, query string, args, v any) error {
-	time.Sleep(r.rtt)
-	return r.Driver.Query(ctx, query, args, v)
-}
-
-func (r *roundTrips) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return r.Driver.(interface {
-		ExecContext(context.Context, string, ...any) (sql.Result, error)
-	}).ExecContext(ctx, query, args...)
-}
-
-func (r *roundTrips) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return r.Driver.(interface {
-		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-	}).QueryContext(ctx, query, args...)
 }

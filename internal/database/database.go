@@ -368,3 +368,40 @@ func (t *countingTx) Query(ctx context.Context, query string, args, v any) error
 	t.n.Add(1)
 	return t.Tx.Query(ctx, query, args, v)
 }
+
+// AroundQueries wraps the driver so that every query ent runs outside a
+// transaction runs inside around: around calls run once, and may wait
+// before or count while it runs. Tests and benchmarks use it to hold
+// statements or to add a round trip; raw SQL passes through.
+func AroundQueries(around func(run func() error) error) Option {
+	return func(d dialect.Driver) dialect.Driver { return &aroundDriver{Driver: d, around: around} }
+}
+
+type aroundDriver struct {
+	dialect.Driver
+	around func(run func() error) error
+}
+
+func (d *aroundDriver) Query(ctx context.Context, query string, args, v any) error {
+	return d.around(func() error { return d.Driver.Query(ctx, query, args, v) })
+}
+
+func (d *aroundDriver) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ex, ok := d.Driver.(interface {
+		ExecContext(context.Context, string, ...any) (sql.Result, error)
+	})
+	if !ok {
+		return nil, fmt.Errorf("ExecContext is not supported")
+	}
+	return ex.ExecContext(ctx, query, args...)
+}
+
+func (d *aroundDriver) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	q, ok := d.Driver.(interface {
+		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+	})
+	if !ok {
+		return nil, fmt.Errorf("QueryContext is not supported")
+	}
+	return q.QueryContext(ctx, query, args...)
+}

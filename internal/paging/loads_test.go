@@ -125,20 +125,9 @@ func TestLoadsRun(t *testing.T) {
 func TestLoadsRunEdgesTogether(t *testing.T) {
 	for _, concurrent := range []bool{true, false} {
 		a, b := make(chan struct{}), make(chan struct{})
-		meet := func(mine, other chan struct{}) func() error {
-			return func() error {
-				close(mine)
-				select {
-				case <-other:
-					return nil
-				case <-time.After(200 * time.Millisecond):
-					return errors.New("alone")
-				}
-			}
-		}
 		var l Loads
-		l.Add(0, meet(a, b))
-		l.Add(1, meet(b, a))
+		l.Add(0, meet(a, b, 200*time.Millisecond))
+		l.Add(1, meet(b, a, 200*time.Millisecond))
 		err := l.Run(concurrent)
 		if concurrent && err != nil {
 			t.Errorf("at once: %v", err)
@@ -157,18 +146,8 @@ func TestBusyProcessRunsInTurn(t *testing.T) {
 	}
 	a, b := make(chan struct{}), make(chan struct{})
 	var l Loads
-	for e, ch := range []chan struct{}{a, b} {
-		other := map[int]chan struct{}{0: b, 1: a}[e]
-		l.Add(e, func() error {
-			close(ch)
-			select {
-			case <-other:
-				return nil
-			case <-time.After(100 * time.Millisecond):
-				return errors.New("alone")
-			}
-		})
-	}
+	l.Add(0, meet(a, b, 100*time.Millisecond))
+	l.Add(1, meet(b, a, 100*time.Millisecond))
 	if err := l.Run(true); err == nil {
 		t.Error("the loads met with no goroutine to spare")
 	}
@@ -182,22 +161,26 @@ func TestBusyProcessRunsInTurn(t *testing.T) {
 	if len(spare) != 0 {
 		t.Errorf("%d spares still taken", len(spare))
 	}
-	meet := func(mine, other chan struct{}) func() error {
-		return func() error {
-			close(mine)
-			select {
-			case <-other:
-				return nil
-			case <-time.After(time.Second):
-				return errors.New("alone")
-			}
-		}
-	}
 	c, d := make(chan struct{}), make(chan struct{})
 	var m Loads
-	m.Add(0, meet(c, d))
-	m.Add(1, meet(d, c))
+	m.Add(0, meet(c, d, time.Second))
+	m.Add(1, meet(d, c, time.Second))
 	if err := m.Run(true); err != nil || len(spare) != 0 {
 		t.Errorf("with spares back: %v, %d still taken", err, len(spare))
+	}
+}
+
+// meet is a load that says it runs (closes mine) and waits up to wait
+// for the other load to say so: two such loads both succeed only if
+// they run at once.
+func meet(mine, other chan struct{}, wait time.Duration) func() error {
+	return func() error {
+		close(mine)
+		select {
+		case <-other:
+			return nil
+		case <-time.After(wait):
+			return errors.New("alone")
+		}
 	}
 }

@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"context"
-	"database/sql"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -11,8 +10,6 @@ import (
 	"kokeilu/internal/database"
 	"kokeilu/internal/dataset"
 	"kokeilu/internal/testdb"
-
-	"entgo.io/ent/dialect"
 )
 
 // dashboardQuery is what a dashboard builder asks for: a page of pilots,
@@ -112,59 +109,36 @@ func TestDashboardRunsFixedStatements(t *testing.T) {
 // SQLite, which runs in the process on the same cores, they stay in turn.
 func TestIndependentLoadsRunAtOnce(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
-		held := &heldStatements{delay: 20 * time.Millisecond}
-		a := newAPIWith(t, b, database.Settings{}, func(d dialect.Driver) dialect.Driver { held.Driver = d; return held })
+		var on atomic.Bool
+		var now, most atomic.Int64
+		hold := database.AroundQueries(func(run func() error) error {
+			if on.Load() {
+				n := now.Add(1)
+				for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+				}
+				time.Sleep(20 * time.Millisecond)
+				now.Add(-1)
+			}
+			return run()
+		})
+		a := newAPIWith(t, b, database.Settings{}, hold)
 		size := dataset.Size{Pilots: 60, Networks: 10, Organizations: 10, Themes: 5}
 		if err := dataset.Generate(auth.System(context.Background()), a.db.Client, size, 1); err != nil {
 			t.Fatal(err)
 		}
-		held.on.Store(true)
+		on.Store(true)
 		var got dashboard
 		a.query(&got, dashboardQuery, map[string]any{"n": 20})
-		held.on.Store(false)
+		on.Store(false)
 		if len(got.Pilots.Nodes) != 20 || got.Pilots.TotalCount != size.Pilots {
 			t.Fatalf("%d pilots of %d", len(got.Pilots.Nodes), got.Pilots.TotalCount)
 		}
-		most := held.most.Load()
-		t.Logf("%s: at most %d statements at once", b, most)
+		t.Logf("%s: at most %d statements at once", b, most.Load())
 		switch {
-		case b == testdb.Postgres && most < 3:
-			t.Errorf("at most %d statements ran at once; the page's three edges should load together", most)
-		case b == testdb.SQLite && most != 1:
-			t.Errorf("%d statements ran at once on SQLite", most)
+		case b == testdb.Postgres && most.Load() < 3:
+			t.Errorf("at most %d statements ran at once; the page's three edges should load together", most.Load())
+		case b == testdb.SQLite && most.Load() != 1:
+			t.Errorf("%d statements ran at once on SQLite", most.Load())
 		}
 	})
-}
-
-// heldStatements holds every query outside a transaction for delay while
-// on, and keeps the most that were held at once.
-type heldStatements struct {
-	dialect.Driver
-	delay     time.Duration
-	on        atomic.Bool
-	now, most atomic.Int64
-}
-
-func (h *heldStatements) Query(ctx context.Context, query string, args, v any) error {
-	if h.on.Load() {
-		n := h.now.Add(1)
-		for m := h.most.Load(); n > m && !h.most.CompareAndSwap(m, n); m = h.most.Load() {
-		}
-		time.Sleep(h.delay)
-		h.now.Add(-1)
-	}
-	return h.Driver.Query(ctx, query, args, v)
-}
-
-// ExecContext and QueryContext pass raw SQL (search's index) through.
-func (h *heldStatements) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return h.Driver.(interface {
-		ExecContext(context.Context, string, ...any) (sql.Result, error)
-	}).ExecContext(ctx, query, args...)
-}
-
-func (h *heldStatements) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return h.Driver.(interface {
-		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-	}).QueryContext(ctx, query, args...)
 }
