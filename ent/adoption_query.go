@@ -37,6 +37,7 @@ type AdoptionQuery struct {
 	loadTotal          []func(context.Context, []*Adoption) error
 	scanTotals         func(*sqlgraph.QuerySpec)
 	eager              []paging.Eager[*Adoption]
+	allColumns         bool
 	modifiers          []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector

@@ -28,6 +28,7 @@ type DataRevisionQuery struct {
 	loadTotal  []func(context.Context, []*DataRevision) error
 	scanTotals func(*sqlgraph.QuerySpec)
 	eager      []paging.Eager[*DataRevision]
+	allColumns bool
 	modifiers  []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector

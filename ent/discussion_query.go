@@ -36,6 +36,7 @@ type DiscussionQuery struct {
 	loadTotal      []func(context.Context, []*Discussion) error
 	scanTotals     func(*sqlgraph.QuerySpec)
 	eager          []paging.Eager[*Discussion]
+	allColumns     bool
 	modifiers      []func(*sql.Selector)
 	withNamedPosts map[string]*PostQuery
 	// intermediate query (i.e. traversal path).

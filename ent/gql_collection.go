@@ -62,6 +62,10 @@ func (_q *AdoptionQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				path  = append(path, alias)
 				query = (&OperatingModelClient{config: _q.config}).Query()
 			)
+			if prev := _q.withOperatingModel; prev != nil {
+				query = prev
+				query.allColumns, query.ctx.Fields = true, nil
+			}
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, operatingmodelImplementors)...); err != nil {
 				return err
 			}
@@ -73,6 +77,10 @@ func (_q *AdoptionQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				path  = append(path, alias)
 				query = (&MunicipalityClient{config: _q.config}).Query()
 			)
+			if prev := _q.withMunicipality; prev != nil {
+				query = prev
+				query.allColumns, query.ctx.Fields = true, nil
+			}
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, municipalityImplementors)...); err != nil {
 				return err
 			}
@@ -84,6 +92,10 @@ func (_q *AdoptionQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				path  = append(path, alias)
 				query = (&PilotClient{config: _q.config}).Query()
 			)
+			if prev := _q.withPilot; prev != nil {
+				query = prev
+				query.allColumns, query.ctx.Fields = true, nil
+			}
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, pilotImplementors)...); err != nil {
 				return err
 			}
@@ -95,6 +107,10 @@ func (_q *AdoptionQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				path  = append(path, alias)
 				query = (&UserClient{config: _q.config}).Query()
 			)
+			if prev := _q.withCreatedBy; prev != nil {
+				query = prev
+				query.allColumns, query.ctx.Fields = true, nil
+			}
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
 				return err
 			}
@@ -130,7 +146,7 @@ func (_q *AdoptionQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 			unknownSeen = true
 		}
 	}
-	if !unknownSeen {
+	if !unknownSeen && !_q.allColumns {
 		_q.Select(selectedFields...)
 	}
 	return nil
@@ -221,6 +237,10 @@ func (_q *DiscussionQuery) collectField(ctx context.Context, oneNode bool, opCtx
 				path  = append(path, alias)
 				query = (&WorkspaceClient{config: _q.config}).Query()
 			)
+			if prev := _q.withWorkspace; prev != nil {
+				query = prev
+				query.allColumns, query.ctx.Fields = true, nil
+			}
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, workspaceImplementors)...); err != nil {
 				return err
 			}
@@ -232,6 +252,10 @@ func (_q *DiscussionQuery) collectField(ctx context.Context, oneNode bool, opCtx
 				path  = append(path, alias)
 				query = (&UserClient{config: _q.config}).Query()
 			)
+			if prev := _q.withAuthor; prev != nil {
+				query = prev
+				query.allColumns, query.ctx.Fields = true, nil
+			}
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
 				return err
 			}
@@ -384,7 +408,7 @@ func (_q *DiscussionQuery) collectField(ctx context.Context, oneNode bool, opCtx
 			unknownSeen = true
 		}
 	}
-	if !unknownSeen {
+	if !unknownSeen && !_q.allColumns {
 		_q.Select(selectedFields...)
 	}
 	return nil
@@ -475,6 +499,10 @@ func (_q *LinkQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				path  = append(path, alias)
 				query = (&UserClient{config: _q.config}).Query()
 			)
+			if prev := _q.withCreatedBy; prev != nil {
+				query = prev
+				query.allColumns, query.ctx.Fields = true, nil
+			}
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
 				return err
 			}
@@ -525,7 +553,7 @@ func (_q *LinkQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 			unknownSeen = true
 		}
 	}
-	if !unknownSeen {
+	if !unknownSeen && !_q.allColumns {
 		_q.Select(selectedFields...)
 	}
 	return nil
@@ -616,6 +644,10 @@ func (_q *MaterialQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				path  = append(path, alias)
 				query = (&WorkspaceClient{config: _q.config}).Query()
 			)
+			if prev := _q.withWorkspace; prev != nil {
+				query = prev
+				query.allColumns, query.ctx.Fields = true, nil
+			}
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, workspaceImplementors)...); err != nil {
 				return err
 			}
@@ -627,6 +659,10 @@ func (_q *MaterialQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				path  = append(path, alias)
 				query = (&UserClient{config: _q.config}).Query()
 			)
+			if prev := _q.withAuthor; prev != nil {
+				query = prev
+				query.allColumns, query.ctx.Fields = true, nil
+			}
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
 				return err
 			}
@@ -672,7 +708,7 @@ func (_q *MaterialQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 			unknownSeen = true
 		}
 	}
-	if !unknownSeen {
+	if !unknownSeen && !_q.allColumns {
 		_q.Select(selectedFields...)
 	}
 	return nil
@@ -763,6 +799,10 @@ func (_q *MembershipQuery) collectField(ctx context.Context, oneNode bool, opCtx
 				path  = append(path, alias)
 				query = (&UserClient{config: _q.config}).Query()
 			)
+			if prev := _q.withUser; prev != nil {
+				query = prev
+				query.allColumns, query.ctx.Fields = true, nil
+			}
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
 				return err
 			}
@@ -778,6 +818,10 @@ func (_q *MembershipQuery) collectField(ctx context.Context, oneNode bool, opCtx
 				path  = append(path, alias)
 				query = (&WorkspaceClient{config: _q.config}).Query()
 			)
+			if prev := _q.withWorkspace; prev != nil {
+				query = prev
+				query.allColumns, query.ctx.Fields = true, nil
+			}
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, workspaceImplementors)...); err != nil {
 				return err
 			}
@@ -802,7 +846,7 @@ func (_q *MembershipQuery) collectField(ctx context.Context, oneNode bool, opCtx
 			unknownSeen = true
 		}
 	}
-	if !unknownSeen {
+	if !unknownSeen && !_q.allColumns {
 		_q.Select(selectedFields...)
 	}
 	return nil
@@ -893,6 +937,10 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 				path  = append(path, alias)
 				query = (&RegionClient{config: _q.config}).Query()
 			)
+			if prev := _q.withRegion; prev != nil {
+				query = prev
+				query.allColumns, query.ctx.Fields = true, nil
+			}
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, regionImplementors)...); err != nil {
 				return err
 			}
@@ -904,6 +952,10 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 				path  = append(path, alias)
 				query = (&WellbeingCountyClient{config: _q.config}).Query()
 			)
+			if prev := _q.withWellbeingCounty; prev != nil {
+				query = prev
+				query.allColumns, query.ctx.Fields = true, nil
+			}
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, wellbeingcountyImplementors)...); err != nil {
 				return err
 			}
@@ -1526,7 +1578,7 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 			unknownSeen = true
 		}
 	}
-	if !unknownSeen {
+	if !unknownSeen && !_q.allColumns {
 		_q.Select(selectedFields...)
 	}
 	return nil
@@ -2057,6 +2109,10 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				path  = append(path, alias)
 				query = (&UserClient{config: _q.config}).Query()
 			)
+			if prev := _q.withCreatedBy; prev != nil {
+				query = prev
+				query.allColumns, query.ctx.Fields = true, nil
+			}
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
 				return err
 			}
@@ -2068,6 +2124,10 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				path  = append(path, alias)
 				query = (&NetworkClient{config: _q.config}).Query()
 			)
+			if prev := _q.withParent; prev != nil {
+				query = prev
+				query.allColumns, query.ctx.Fields = true, nil
+			}
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, networkImplementors)...); err != nil {
 				return err
 			}
@@ -2230,7 +2290,7 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			unknownSeen = true
 		}
 	}
-	if !unknownSeen {
+	if !unknownSeen && !_q.allColumns {
 		_q.Select(selectedFields...)
 	}
 	return nil
@@ -2321,6 +2381,10 @@ func (_q *NoticeQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				path  = append(path, alias)
 				query = (&WorkspaceClient{config: _q.config}).Query()
 			)
+			if prev := _q.withWorkspace; prev != nil {
+				query = prev
+				query.allColumns, query.ctx.Fields = true, nil
+			}
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, workspaceImplementors)...); err != nil {
 				return err
 			}
@@ -2332,6 +2396,10 @@ func (_q *NoticeQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				path  = append(path, alias)
 				query = (&UserClient{config: _q.config}).Query()
 			)
+			if prev := _q.withAuthor; prev != nil {
+				query = prev
+				query.allColumns, query.ctx.Fields = true, nil
+			}
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
 				return err
 			}
@@ -2377,7 +2445,7 @@ func (_q *NoticeQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			unknownSeen = true
 		}
 	}
-	if !unknownSeen {
+	if !unknownSeen && !_q.allColumns {
 		_q.Select(selectedFields...)
 	}
 	return nil
@@ -2468,6 +2536,10 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 				path  = append(path, alias)
 				query = (&WorkspaceClient{config: _q.config}).Query()
 			)
+			if prev := _q.withWorkspace; prev != nil {
+				query = prev
+				query.allColumns, query.ctx.Fields = true, nil
+			}
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, workspaceImplementors)...); err != nil {
 				return err
 			}
@@ -2479,6 +2551,10 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 				path  = append(path, alias)
 				query = (&UserClient{config: _q.config}).Query()
 			)
+			if prev := _q.withCreatedBy; prev != nil {
+				query = prev
+				query.allColumns, query.ctx.Fields = true, nil
+			}
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
 				return err
 			}
@@ -2725,6 +2801,10 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 				path  = append(path, alias)
 				query = (&OperatingModelClient{config: _q.config}).Query()
 			)
+			if prev := _q.withPartOf; prev != nil {
+				query = prev
+				query.allColumns, query.ctx.Fields = true, nil
+			}
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, operatingmodelImplementors)...); err != nil {
 				return err
 			}
@@ -2905,7 +2985,7 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 			unknownSeen = true
 		}
 	}
-	if !unknownSeen {
+	if !unknownSeen && !_q.allColumns {
 		_q.Select(selectedFields...)
 	}
 	return nil
@@ -2996,6 +3076,10 @@ func (_q *OrganizationQuery) collectField(ctx context.Context, oneNode bool, opC
 				path  = append(path, alias)
 				query = (&MunicipalityClient{config: _q.config}).Query()
 			)
+			if prev := _q.withMunicipality; prev != nil {
+				query = prev
+				query.allColumns, query.ctx.Fields = true, nil
+			}
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, municipalityImplementors)...); err != nil {
 				return err
 			}
@@ -3263,7 +3347,7 @@ func (_q *OrganizationQuery) collectField(ctx context.Context, oneNode bool, opC
 			unknownSeen = true
 		}
 	}
-	if !unknownSeen {
+	if !unknownSeen && !_q.allColumns {
 		_q.Select(selectedFields...)
 	}
 	return nil
@@ -3354,6 +3438,10 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				path  = append(path, alias)
 				query = (&MunicipalityClient{config: _q.config}).Query()
 			)
+			if prev := _q.withLeadMunicipality; prev != nil {
+				query = prev
+				query.allColumns, query.ctx.Fields = true, nil
+			}
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, municipalityImplementors)...); err != nil {
 				return err
 			}
@@ -3809,6 +3897,10 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				path  = append(path, alias)
 				query = (&WorkspaceClient{config: _q.config}).Query()
 			)
+			if prev := _q.withWorkspace; prev != nil {
+				query = prev
+				query.allColumns, query.ctx.Fields = true, nil
+			}
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, workspaceImplementors)...); err != nil {
 				return err
 			}
@@ -3820,6 +3912,10 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				path  = append(path, alias)
 				query = (&UserClient{config: _q.config}).Query()
 			)
+			if prev := _q.withCreatedBy; prev != nil {
+				query = prev
+				query.allColumns, query.ctx.Fields = true, nil
+			}
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
 				return err
 			}
@@ -4112,7 +4208,7 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			unknownSeen = true
 		}
 	}
-	if !unknownSeen {
+	if !unknownSeen && !_q.allColumns {
 		_q.Select(selectedFields...)
 	}
 	return nil
@@ -4203,6 +4299,10 @@ func (_q *PostQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				path  = append(path, alias)
 				query = (&DiscussionClient{config: _q.config}).Query()
 			)
+			if prev := _q.withDiscussion; prev != nil {
+				query = prev
+				query.allColumns, query.ctx.Fields = true, nil
+			}
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, discussionImplementors)...); err != nil {
 				return err
 			}
@@ -4214,6 +4314,10 @@ func (_q *PostQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				path  = append(path, alias)
 				query = (&UserClient{config: _q.config}).Query()
 			)
+			if prev := _q.withAuthor; prev != nil {
+				query = prev
+				query.allColumns, query.ctx.Fields = true, nil
+			}
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
 				return err
 			}
@@ -4225,6 +4329,10 @@ func (_q *PostQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				path  = append(path, alias)
 				query = (&PostClient{config: _q.config}).Query()
 			)
+			if prev := _q.withReplyTo; prev != nil {
+				query = prev
+				query.allColumns, query.ctx.Fields = true, nil
+			}
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, postImplementors)...); err != nil {
 				return err
 			}
@@ -4362,7 +4470,7 @@ func (_q *PostQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 			unknownSeen = true
 		}
 	}
-	if !unknownSeen {
+	if !unknownSeen && !_q.allColumns {
 		_q.Select(selectedFields...)
 	}
 	return nil
@@ -4701,7 +4809,7 @@ func (_q *RegionQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			unknownSeen = true
 		}
 	}
-	if !unknownSeen {
+	if !unknownSeen && !_q.allColumns {
 		_q.Select(selectedFields...)
 	}
 	return nil
@@ -4792,6 +4900,10 @@ func (_q *SurveyQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				path  = append(path, alias)
 				query = (&WorkspaceClient{config: _q.config}).Query()
 			)
+			if prev := _q.withWorkspace; prev != nil {
+				query = prev
+				query.allColumns, query.ctx.Fields = true, nil
+			}
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, workspaceImplementors)...); err != nil {
 				return err
 			}
@@ -4803,6 +4915,10 @@ func (_q *SurveyQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				path  = append(path, alias)
 				query = (&UserClient{config: _q.config}).Query()
 			)
+			if prev := _q.withCreatedBy; prev != nil {
+				query = prev
+				query.allColumns, query.ctx.Fields = true, nil
+			}
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
 				return err
 			}
@@ -4858,7 +4974,7 @@ func (_q *SurveyQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			unknownSeen = true
 		}
 	}
-	if !unknownSeen {
+	if !unknownSeen && !_q.allColumns {
 		_q.Select(selectedFields...)
 	}
 	return nil
@@ -4949,6 +5065,10 @@ func (_q *SurveyResponseQuery) collectField(ctx context.Context, oneNode bool, o
 				path  = append(path, alias)
 				query = (&SurveyClient{config: _q.config}).Query()
 			)
+			if prev := _q.withSurvey; prev != nil {
+				query = prev
+				query.allColumns, query.ctx.Fields = true, nil
+			}
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, surveyImplementors)...); err != nil {
 				return err
 			}
@@ -4964,6 +5084,10 @@ func (_q *SurveyResponseQuery) collectField(ctx context.Context, oneNode bool, o
 				path  = append(path, alias)
 				query = (&UserClient{config: _q.config}).Query()
 			)
+			if prev := _q.withUser; prev != nil {
+				query = prev
+				query.allColumns, query.ctx.Fields = true, nil
+			}
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
 				return err
 			}
@@ -4988,7 +5112,7 @@ func (_q *SurveyResponseQuery) collectField(ctx context.Context, oneNode bool, o
 			unknownSeen = true
 		}
 	}
-	if !unknownSeen {
+	if !unknownSeen && !_q.allColumns {
 		_q.Select(selectedFields...)
 	}
 	return nil
@@ -5181,7 +5305,7 @@ func (_q *ThemeQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			unknownSeen = true
 		}
 	}
-	if !unknownSeen {
+	if !unknownSeen && !_q.allColumns {
 		_q.Select(selectedFields...)
 	}
 	return nil
@@ -5379,6 +5503,10 @@ func (_q *UserQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				path  = append(path, alias)
 				query = (&OrganizationClient{config: _q.config}).Query()
 			)
+			if prev := _q.withOrganization; prev != nil {
+				query = prev
+				query.allColumns, query.ctx.Fields = true, nil
+			}
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, organizationImplementors)...); err != nil {
 				return err
 			}
@@ -5390,6 +5518,10 @@ func (_q *UserQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				path  = append(path, alias)
 				query = (&MunicipalityClient{config: _q.config}).Query()
 			)
+			if prev := _q.withMunicipality; prev != nil {
+				query = prev
+				query.allColumns, query.ctx.Fields = true, nil
+			}
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, municipalityImplementors)...); err != nil {
 				return err
 			}
@@ -5415,7 +5547,7 @@ func (_q *UserQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 			unknownSeen = true
 		}
 	}
-	if !unknownSeen {
+	if !unknownSeen && !_q.allColumns {
 		_q.Select(selectedFields...)
 	}
 	return nil
@@ -5506,6 +5638,10 @@ func (_q *WellbeingCountyQuery) collectField(ctx context.Context, oneNode bool, 
 				path  = append(path, alias)
 				query = (&RegionClient{config: _q.config}).Query()
 			)
+			if prev := _q.withRegion; prev != nil {
+				query = prev
+				query.allColumns, query.ctx.Fields = true, nil
+			}
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, regionImplementors)...); err != nil {
 				return err
 			}
@@ -5769,7 +5905,7 @@ func (_q *WellbeingCountyQuery) collectField(ctx context.Context, oneNode bool, 
 			unknownSeen = true
 		}
 	}
-	if !unknownSeen {
+	if !unknownSeen && !_q.allColumns {
 		_q.Select(selectedFields...)
 	}
 	return nil
@@ -5860,6 +5996,10 @@ func (_q *WorkshopQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				path  = append(path, alias)
 				query = (&WorkspaceClient{config: _q.config}).Query()
 			)
+			if prev := _q.withWorkspace; prev != nil {
+				query = prev
+				query.allColumns, query.ctx.Fields = true, nil
+			}
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, workspaceImplementors)...); err != nil {
 				return err
 			}
@@ -5871,6 +6011,10 @@ func (_q *WorkshopQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				path  = append(path, alias)
 				query = (&UserClient{config: _q.config}).Query()
 			)
+			if prev := _q.withCreatedBy; prev != nil {
+				query = prev
+				query.allColumns, query.ctx.Fields = true, nil
+			}
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
 				return err
 			}
@@ -6033,7 +6177,7 @@ func (_q *WorkshopQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 			unknownSeen = true
 		}
 	}
-	if !unknownSeen {
+	if !unknownSeen && !_q.allColumns {
 		_q.Select(selectedFields...)
 	}
 	return nil
@@ -6124,6 +6268,10 @@ func (_q *WorkshopRegistrationQuery) collectField(ctx context.Context, oneNode b
 				path  = append(path, alias)
 				query = (&WorkshopClient{config: _q.config}).Query()
 			)
+			if prev := _q.withWorkshop; prev != nil {
+				query = prev
+				query.allColumns, query.ctx.Fields = true, nil
+			}
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, workshopImplementors)...); err != nil {
 				return err
 			}
@@ -6139,6 +6287,10 @@ func (_q *WorkshopRegistrationQuery) collectField(ctx context.Context, oneNode b
 				path  = append(path, alias)
 				query = (&UserClient{config: _q.config}).Query()
 			)
+			if prev := _q.withUser; prev != nil {
+				query = prev
+				query.allColumns, query.ctx.Fields = true, nil
+			}
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
 				return err
 			}
@@ -6163,7 +6315,7 @@ func (_q *WorkshopRegistrationQuery) collectField(ctx context.Context, oneNode b
 			unknownSeen = true
 		}
 	}
-	if !unknownSeen {
+	if !unknownSeen && !_q.allColumns {
 		_q.Select(selectedFields...)
 	}
 	return nil
@@ -6254,6 +6406,10 @@ func (_q *WorkspaceQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 				path  = append(path, alias)
 				query = (&NetworkClient{config: _q.config}).Query()
 			)
+			if prev := _q.withNetwork; prev != nil {
+				query = prev
+				query.allColumns, query.ctx.Fields = true, nil
+			}
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, networkImplementors)...); err != nil {
 				return err
 			}
@@ -6265,6 +6421,10 @@ func (_q *WorkspaceQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 				path  = append(path, alias)
 				query = (&PilotClient{config: _q.config}).Query()
 			)
+			if prev := _q.withPilot; prev != nil {
+				query = prev
+				query.allColumns, query.ctx.Fields = true, nil
+			}
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, pilotImplementors)...); err != nil {
 				return err
 			}
@@ -6416,7 +6576,7 @@ func (_q *WorkspaceQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 			unknownSeen = true
 		}
 	}
-	if !unknownSeen {
+	if !unknownSeen && !_q.allColumns {
 		_q.Select(selectedFields...)
 	}
 	return nil

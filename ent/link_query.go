@@ -31,6 +31,7 @@ type LinkQuery struct {
 	loadTotal     []func(context.Context, []*Link) error
 	scanTotals    func(*sqlgraph.QuerySpec)
 	eager         []paging.Eager[*Link]
+	allColumns    bool
 	modifiers     []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector

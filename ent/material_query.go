@@ -33,6 +33,7 @@ type MaterialQuery struct {
 	loadTotal     []func(context.Context, []*Material) error
 	scanTotals    func(*sqlgraph.QuerySpec)
 	eager         []paging.Eager[*Material]
+	allColumns    bool
 	modifiers     []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector

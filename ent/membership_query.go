@@ -32,6 +32,7 @@ type MembershipQuery struct {
 	loadTotal     []func(context.Context, []*Membership) error
 	scanTotals    func(*sqlgraph.QuerySpec)
 	eager         []paging.Eager[*Membership]
+	allColumns    bool
 	modifiers     []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector

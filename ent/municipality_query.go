@@ -43,6 +43,7 @@ type MunicipalityQuery struct {
 	loadTotal                []func(context.Context, []*Municipality) error
 	scanTotals               func(*sqlgraph.QuerySpec)
 	eager                    []paging.Eager[*Municipality]
+	allColumns               bool
 	modifiers                []func(*sql.Selector)
 	withNamedPilots          map[string]*PilotQuery
 	withNamedLedPilots       map[string]*PilotQuery

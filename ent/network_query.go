@@ -42,6 +42,7 @@ type NetworkQuery struct {
 	loadTotal               []func(context.Context, []*Network) error
 	scanTotals              func(*sqlgraph.QuerySpec)
 	eager                   []paging.Eager[*Network]
+	allColumns              bool
 	modifiers               []func(*sql.Selector)
 	withNamedMunicipalities map[string]*MunicipalityQuery
 	withNamedOrganizations  map[string]*OrganizationQuery

@@ -33,6 +33,7 @@ type NoticeQuery struct {
 	loadTotal     []func(context.Context, []*Notice) error
 	scanTotals    func(*sqlgraph.QuerySpec)
 	eager         []paging.Eager[*Notice]
+	allColumns    bool
 	modifiers     []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector

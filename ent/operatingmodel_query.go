@@ -44,6 +44,7 @@ type OperatingModelQuery struct {
 	loadTotal                  []func(context.Context, []*OperatingModel) error
 	scanTotals                 func(*sqlgraph.QuerySpec)
 	eager                      []paging.Eager[*OperatingModel]
+	allColumns                 bool
 	modifiers                  []func(*sql.Selector)
 	withNamedMunicipalities    map[string]*MunicipalityQuery
 	withNamedWellbeingCounties map[string]*WellbeingCountyQuery

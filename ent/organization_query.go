@@ -36,6 +36,7 @@ type OrganizationQuery struct {
 	loadTotal         []func(context.Context, []*Organization) error
 	scanTotals        func(*sqlgraph.QuerySpec)
 	eager             []paging.Eager[*Organization]
+	allColumns        bool
 	modifiers         []func(*sql.Selector)
 	withNamedPilots   map[string]*PilotQuery
 	withNamedNetworks map[string]*NetworkQuery

@@ -46,6 +46,7 @@ type PilotQuery struct {
 	loadTotal                []func(context.Context, []*Pilot) error
 	scanTotals               func(*sqlgraph.QuerySpec)
 	eager                    []paging.Eager[*Pilot]
+	allColumns               bool
 	modifiers                []func(*sql.Selector)
 	withNamedMunicipalities  map[string]*MunicipalityQuery
 	withNamedOrganizations   map[string]*OrganizationQuery

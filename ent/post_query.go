@@ -36,6 +36,7 @@ type PostQuery struct {
 	loadTotal        []func(context.Context, []*Post) error
 	scanTotals       func(*sqlgraph.QuerySpec)
 	eager            []paging.Eager[*Post]
+	allColumns       bool
 	modifiers        []func(*sql.Selector)
 	withNamedReplies map[string]*PostQuery
 	// intermediate query (i.e. traversal path).

@@ -33,6 +33,7 @@ type RegionQuery struct {
 	loadTotal                  []func(context.Context, []*Region) error
 	scanTotals                 func(*sqlgraph.QuerySpec)
 	eager                      []paging.Eager[*Region]
+	allColumns                 bool
 	modifiers                  []func(*sql.Selector)
 	withNamedMunicipalities    map[string]*MunicipalityQuery
 	withNamedWellbeingCounties map[string]*WellbeingCountyQuery

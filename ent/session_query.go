@@ -30,6 +30,7 @@ type SessionQuery struct {
 	loadTotal  []func(context.Context, []*Session) error
 	scanTotals func(*sqlgraph.QuerySpec)
 	eager      []paging.Eager[*Session]
+	allColumns bool
 	modifiers  []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector

@@ -28,6 +28,7 @@ type StatBucketQuery struct {
 	loadTotal  []func(context.Context, []*StatBucket) error
 	scanTotals func(*sqlgraph.QuerySpec)
 	eager      []paging.Eager[*StatBucket]
+	allColumns bool
 	modifiers  []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector

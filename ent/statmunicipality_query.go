@@ -28,6 +28,7 @@ type StatMunicipalityQuery struct {
 	loadTotal  []func(context.Context, []*StatMunicipality) error
 	scanTotals func(*sqlgraph.QuerySpec)
 	eager      []paging.Eager[*StatMunicipality]
+	allColumns bool
 	modifiers  []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector

@@ -28,6 +28,7 @@ type StatPilotQuery struct {
 	loadTotal  []func(context.Context, []*StatPilot) error
 	scanTotals func(*sqlgraph.QuerySpec)
 	eager      []paging.Eager[*StatPilot]
+	allColumns bool
 	modifiers  []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector

@@ -36,6 +36,7 @@ type SurveyQuery struct {
 	loadTotal          []func(context.Context, []*Survey) error
 	scanTotals         func(*sqlgraph.QuerySpec)
 	eager              []paging.Eager[*Survey]
+	allColumns         bool
 	modifiers          []func(*sql.Selector)
 	withNamedResponses map[string]*SurveyResponseQuery
 	// intermediate query (i.e. traversal path).

@@ -32,6 +32,7 @@ type SurveyResponseQuery struct {
 	loadTotal  []func(context.Context, []*SurveyResponse) error
 	scanTotals func(*sqlgraph.QuerySpec)
 	eager      []paging.Eager[*SurveyResponse]
+	allColumns bool
 	modifiers  []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector

@@ -31,6 +31,7 @@ type ThemeQuery struct {
 	loadTotal       []func(context.Context, []*Theme) error
 	scanTotals      func(*sqlgraph.QuerySpec)
 	eager           []paging.Eager[*Theme]
+	allColumns      bool
 	modifiers       []func(*sql.Selector)
 	withNamedPilots map[string]*PilotQuery
 	// intermediate query (i.e. traversal path).

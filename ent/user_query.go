@@ -38,6 +38,7 @@ type UserQuery struct {
 	loadTotal            []func(context.Context, []*User) error
 	scanTotals           func(*sqlgraph.QuerySpec)
 	eager                []paging.Eager[*User]
+	allColumns           bool
 	modifiers            []func(*sql.Selector)
 	withNamedMemberships map[string]*MembershipQuery
 	withNamedSessions    map[string]*SessionQuery

@@ -36,6 +36,7 @@ type WellbeingCountyQuery struct {
 	loadTotal                []func(context.Context, []*WellbeingCounty) error
 	scanTotals               func(*sqlgraph.QuerySpec)
 	eager                    []paging.Eager[*WellbeingCounty]
+	allColumns               bool
 	modifiers                []func(*sql.Selector)
 	withNamedMunicipalities  map[string]*MunicipalityQuery
 	withNamedOperatingModels map[string]*OperatingModelQuery

@@ -36,6 +36,7 @@ type WorkshopQuery struct {
 	loadTotal              []func(context.Context, []*Workshop) error
 	scanTotals             func(*sqlgraph.QuerySpec)
 	eager                  []paging.Eager[*Workshop]
+	allColumns             bool
 	modifiers              []func(*sql.Selector)
 	withNamedRegistrations map[string]*WorkshopRegistrationQuery
 	// intermediate query (i.e. traversal path).

@@ -32,6 +32,7 @@ type WorkshopRegistrationQuery struct {
 	loadTotal    []func(context.Context, []*WorkshopRegistration) error
 	scanTotals   func(*sqlgraph.QuerySpec)
 	eager        []paging.Eager[*WorkshopRegistration]
+	allColumns   bool
 	modifiers    []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector

@@ -51,6 +51,7 @@ type WorkspaceQuery struct {
 	loadTotal                []func(context.Context, []*Workspace) error
 	scanTotals               func(*sqlgraph.QuerySpec)
 	eager                    []paging.Eager[*Workspace]
+	allColumns               bool
 	modifiers                []func(*sql.Selector)
 	withNamedMemberships     map[string]*MembershipQuery
 	withNamedDiscussions     map[string]*DiscussionQuery
