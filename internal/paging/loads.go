@@ -27,7 +27,9 @@ func (l *Loads) Add(edge int, load func() error) {
 // own goroutine but the first (the caller's), and it waits for all.
 // It returns the error of the first edge (in order added) that failed,
 // so an answer does not depend on which statement ended first. A panic
-// in a load is raised again in the caller, as if the load had run there.
+// in a load is raised again in the caller, as if the load had run there,
+// even when an earlier edge failed (the first panic, in order added), so
+// that the fault is logged.
 func (l *Loads) Run(concurrent bool) error {
 	groups := l.groups(concurrent)
 	if len(groups) < 2 || !takeSpare(len(groups)-1) {
@@ -70,9 +72,11 @@ func (l *Loads) Run(concurrent bool) error {
 		<-done
 	}
 	for _, o := range outcomes {
-		if o.panicked {
+		if o.panicked { // before any error: a panic is a fault to be logged
 			panic(o.panic)
 		}
+	}
+	for _, o := range outcomes {
 		if o.err != nil {
 			return o.err
 		}

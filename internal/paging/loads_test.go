@@ -16,7 +16,8 @@ import (
 // order added up to the first failure, which Run gives. At once, each
 // edge's loads run in their order up to that edge's first failure, never
 // two of one edge together, and Run gives the failure of the first edge
-// (in order added) that failed, so an answer does not depend on timing.
+// (in order added) that failed, so an answer does not depend on timing;
+// a panic goes before any error.
 func TestLoadsRun(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		concurrent := rapid.Bool().Draw(t, "concurrent")
@@ -82,10 +83,15 @@ func TestLoadsRun(t *testing.T) {
 					stopped[edges[i]] = i
 				}
 			}
-			for _, e := range order {
-				if i, ok := stopped[e]; ok {
+			for _, e := range order { // a panic first, then an error
+				if i, ok := stopped[e]; ok && outcomes[i] == 2 {
 					failed = i
 					break
+				}
+			}
+			for _, e := range order {
+				if i, ok := stopped[e]; ok && failed < 0 {
+					failed = i
 				}
 			}
 		}
