@@ -3,8 +3,6 @@ package server
 import (
 	"bytes"
 	"context"
-	"net/http"
-	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -23,21 +21,6 @@ func TestPostBytesAsGqlgen(t *testing.T) {
 	if _, err := db.SQL.ExecContext(ctx, "UPDATE themes SET name_fi = CAST(X'61FF62C328E282' AS TEXT) WHERE slug = 'bad'"); err != nil {
 		t.Fatal(err)
 	}
-	send := func(url, accept, body string) (int, string, []byte) {
-		req, _ := http.NewRequest(http.MethodPost, url+"/query", strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		if accept != "" {
-			req.Header.Set("Accept", accept)
-		}
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		var raw bytes.Buffer
-		_, _ = raw.ReadFrom(res.Body)
-		return res.StatusCode, res.Header.Get("Content-Type"), raw.Bytes()
-	}
 	bodies := []string{
 		`{"query": "{ themes(where: {slug: \"bad\"}) { nodes { slug nameFi } } }"}`,
 		`{"query": "{ themes(first: 50) { nodes { slug nameFi nameEn } } }"}`,
@@ -49,8 +32,8 @@ func TestPostBytesAsGqlgen(t *testing.T) {
 	}
 	for _, accept := range []string{"", "application/graphql-response+json"} {
 		for _, body := range bodies {
-			s1, c1, b1 := send(ours.URL, accept, body)
-			s2, c2, b2 := send(theirs.URL, accept, body)
+			s1, c1, b1 := postAccept(t, ours.URL, accept, body)
+			s2, c2, b2 := postAccept(t, theirs.URL, accept, body)
 			if s1 != s2 || c1 != c2 || !bytes.Equal(b1, b2) {
 				t.Errorf("Accept %q body %s\nours   %d %s %q\ngqlgen %d %s %q", accept, body, s1, c1, b1, s2, c2, b2)
 			}

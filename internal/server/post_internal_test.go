@@ -43,28 +43,16 @@ func TestPostAnswersAsGqlgen(t *testing.T) {
 		contentType string
 		body        any
 	}
-	type fataler interface{ Fatalf(string, ...any) }
 	send := func(t fataler, url, accept, body string) answer {
-		req, _ := http.NewRequest(http.MethodPost, url+"/query", strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		if accept != "" {
-			req.Header.Set("Accept", accept)
+		status, contentType, raw := postAccept(t, url, accept, body)
+		if !json.Valid(raw) {
+			t.Fatalf("not JSON: %.300s", raw)
 		}
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatalf("%v", err)
-		}
-		defer res.Body.Close()
-		var raw bytes.Buffer
-		_, _ = raw.ReadFrom(res.Body)
-		if !json.Valid(raw.Bytes()) {
-			t.Fatalf("not JSON: %.300s", raw.Bytes())
-		}
-		if bytes.ContainsAny(raw.Bytes(), "<>&\u2028\u2029") {
-			t.Fatalf("markup characters not escaped: %.300s", raw.Bytes())
+		if bytes.ContainsAny(raw, "<>&\u2028\u2029") {
+			t.Fatalf("markup characters not escaped: %.300s", raw)
 		}
 		var v any
-		dec := json.NewDecoder(&raw)
+		dec := json.NewDecoder(bytes.NewReader(raw))
 		dec.UseNumber()
 		_ = dec.Decode(&v)
 		// Root fields run concurrently: their errors come in either order.
@@ -73,7 +61,7 @@ func TestPostAnswersAsGqlgen(t *testing.T) {
 				sort.Slice(errs, func(i, j int) bool { return fmt.Sprint(errs[i]) < fmt.Sprint(errs[j]) })
 			}
 		}
-		return answer{res.StatusCode, res.Header.Get("Content-Type"), v}
+		return answer{status, contentType, v}
 	}
 	same := func(t fataler, accept, body string) {
 		a, b := send(t, ours.URL, accept, body), send(t, theirs.URL, accept, body)
@@ -137,4 +125,25 @@ func postServers(t *testing.T) (db *database.DB, ours, theirs *httptest.Server) 
 	theirs = httptest.NewServer(NewHandler(db, Options{Accounts: accounts, gqlgenPOST: true}))
 	t.Cleanup(theirs.Close)
 	return db, ours, theirs
+}
+
+// fataler is a *testing.T or a *rapid.T.
+type fataler interface{ Fatalf(string, ...any) }
+
+// postAccept POSTs body to url's /query with the Accept header (none if
+// empty) and gives the status, content type and answer's bytes.
+func postAccept(t fataler, url, accept, body string) (int, string, []byte) {
+	req, _ := http.NewRequest(http.MethodPost, url+"/query", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	defer res.Body.Close()
+	var raw bytes.Buffer
+	_, _ = raw.ReadFrom(res.Body)
+	return res.StatusCode, res.Header.Get("Content-Type"), raw.Bytes()
 }
