@@ -701,21 +701,21 @@ func (_q *NetworkQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Netw
 	}
 	for name, query := range _q.withNamedMunicipalities {
 		loads.Add(0, func() error {
-			return _q.loadMunicipalities(ctx, query, nodes,
+			return _q.loadMunicipalitiesJoined(ctx, query, nodes,
 				func(n *Network) { n.appendNamedMunicipalities(name) },
 				func(n *Network, e *Municipality) { n.appendNamedMunicipalities(name, e) })
 		})
 	}
 	for name, query := range _q.withNamedOrganizations {
 		loads.Add(1, func() error {
-			return _q.loadOrganizations(ctx, query, nodes,
+			return _q.loadOrganizationsJoined(ctx, query, nodes,
 				func(n *Network) { n.appendNamedOrganizations(name) },
 				func(n *Network, e *Organization) { n.appendNamedOrganizations(name, e) })
 		})
 	}
 	for name, query := range _q.withNamedPilots {
 		loads.Add(2, func() error {
-			return _q.loadPilots(ctx, query, nodes,
+			return _q.loadPilotsJoined(ctx, query, nodes,
 				func(n *Network) { n.appendNamedPilots(name) },
 				func(n *Network, e *Pilot) { n.appendNamedPilots(name, e) })
 		})
@@ -1147,6 +1147,219 @@ func (_q *NetworkQuery) sqlQuery(ctx context.Context) *sql.Selector {
 	return selector
 }
 
+// loadMunicipalitiesJoined loads the municipalities edge of nodes as
+// loadMunicipalities does, with one row of cells for the statement.
+func (_q *NetworkQuery) loadMunicipalitiesJoined(ctx context.Context, query *MunicipalityQuery, nodes []*Network, init func(*Network), assign func(*Network, *Municipality)) error {
+	edgeIDs := make([]driver.Value, len(nodes))
+	byID := make(map[int]int32, len(nodes))
+	for i, node := range nodes {
+		edgeIDs[i] = node.ID
+		byID[node.ID] = int32(i)
+		if init != nil {
+			init(node)
+		}
+	}
+	query.Where(func(s *sql.Selector) {
+		joinT := sql.Table(network.MunicipalitiesTable)
+		s.Join(joinT).On(s.C(municipality.FieldID), joinT.C(network.MunicipalitiesPrimaryKey[1]))
+		s.Where(sql.InValues(joinT.C(network.MunicipalitiesPrimaryKey[0]), edgeIDs...))
+		columns := s.SelectedColumns()
+		s.Select(joinT.C(network.MunicipalitiesPrimaryKey[0]))
+		s.AppendSelect(columns...)
+		s.SetDistinct(false)
+	})
+	if err := query.prepareQuery(ctx); err != nil {
+		return err
+	}
+	var (
+		links   []paging.Link
+		numbers = make(map[int]int32)
+	)
+	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
+		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
+			assign := spec.Assign
+			paging.PrependCell(spec, new(sql.NullInt64))
+			spec.Assign = func(columns []string, values []any) error {
+				outValue := int(values[0].(*sql.NullInt64).Int64)
+				inValue := int(values[1].(*sql.NullInt64).Int64)
+				n, ok := numbers[inValue]
+				if !ok {
+					n = int32(len(numbers))
+					numbers[inValue] = n
+					if err := assign(columns[1:], values[1:]); err != nil {
+						return err
+					}
+				}
+				node, ok := byID[outValue]
+				if !ok {
+					return fmt.Errorf(`unexpected "municipalities" row of node %v`, outValue)
+				}
+				links = append(links, paging.Link{Neighbor: n, Node: node})
+				return nil
+			}
+		})
+	})
+	neighbors, err := withInterceptors[[]*Municipality](ctx, query, qr, query.inters)
+	if err != nil {
+		return err
+	}
+	rank := make([]int32, len(numbers))
+	for i := range rank {
+		rank[i] = -1
+	}
+	for i, n := range neighbors {
+		k, ok := numbers[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected "municipalities" node returned %v`, n.ID)
+		}
+		rank[k] = int32(i)
+	}
+	paging.AssignLinks(links, rank, len(nodes), func(node, neighbor int32) { assign(nodes[node], neighbors[neighbor]) })
+	return nil
+}
+
+// loadOrganizationsJoined loads the organizations edge of nodes as
+// loadOrganizations does, with one row of cells for the statement.
+func (_q *NetworkQuery) loadOrganizationsJoined(ctx context.Context, query *OrganizationQuery, nodes []*Network, init func(*Network), assign func(*Network, *Organization)) error {
+	edgeIDs := make([]driver.Value, len(nodes))
+	byID := make(map[int]int32, len(nodes))
+	for i, node := range nodes {
+		edgeIDs[i] = node.ID
+		byID[node.ID] = int32(i)
+		if init != nil {
+			init(node)
+		}
+	}
+	query.Where(func(s *sql.Selector) {
+		joinT := sql.Table(network.OrganizationsTable)
+		s.Join(joinT).On(s.C(organization.FieldID), joinT.C(network.OrganizationsPrimaryKey[1]))
+		s.Where(sql.InValues(joinT.C(network.OrganizationsPrimaryKey[0]), edgeIDs...))
+		columns := s.SelectedColumns()
+		s.Select(joinT.C(network.OrganizationsPrimaryKey[0]))
+		s.AppendSelect(columns...)
+		s.SetDistinct(false)
+	})
+	if err := query.prepareQuery(ctx); err != nil {
+		return err
+	}
+	var (
+		links   []paging.Link
+		numbers = make(map[int]int32)
+	)
+	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
+		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
+			assign := spec.Assign
+			paging.PrependCell(spec, new(sql.NullInt64))
+			spec.Assign = func(columns []string, values []any) error {
+				outValue := int(values[0].(*sql.NullInt64).Int64)
+				inValue := int(values[1].(*sql.NullInt64).Int64)
+				n, ok := numbers[inValue]
+				if !ok {
+					n = int32(len(numbers))
+					numbers[inValue] = n
+					if err := assign(columns[1:], values[1:]); err != nil {
+						return err
+					}
+				}
+				node, ok := byID[outValue]
+				if !ok {
+					return fmt.Errorf(`unexpected "organizations" row of node %v`, outValue)
+				}
+				links = append(links, paging.Link{Neighbor: n, Node: node})
+				return nil
+			}
+		})
+	})
+	neighbors, err := withInterceptors[[]*Organization](ctx, query, qr, query.inters)
+	if err != nil {
+		return err
+	}
+	rank := make([]int32, len(numbers))
+	for i := range rank {
+		rank[i] = -1
+	}
+	for i, n := range neighbors {
+		k, ok := numbers[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected "organizations" node returned %v`, n.ID)
+		}
+		rank[k] = int32(i)
+	}
+	paging.AssignLinks(links, rank, len(nodes), func(node, neighbor int32) { assign(nodes[node], neighbors[neighbor]) })
+	return nil
+}
+
+// loadPilotsJoined loads the pilots edge of nodes as
+// loadPilots does, with one row of cells for the statement.
+func (_q *NetworkQuery) loadPilotsJoined(ctx context.Context, query *PilotQuery, nodes []*Network, init func(*Network), assign func(*Network, *Pilot)) error {
+	edgeIDs := make([]driver.Value, len(nodes))
+	byID := make(map[int]int32, len(nodes))
+	for i, node := range nodes {
+		edgeIDs[i] = node.ID
+		byID[node.ID] = int32(i)
+		if init != nil {
+			init(node)
+		}
+	}
+	query.Where(func(s *sql.Selector) {
+		joinT := sql.Table(network.PilotsTable)
+		s.Join(joinT).On(s.C(pilot.FieldID), joinT.C(network.PilotsPrimaryKey[1]))
+		s.Where(sql.InValues(joinT.C(network.PilotsPrimaryKey[0]), edgeIDs...))
+		columns := s.SelectedColumns()
+		s.Select(joinT.C(network.PilotsPrimaryKey[0]))
+		s.AppendSelect(columns...)
+		s.SetDistinct(false)
+	})
+	if err := query.prepareQuery(ctx); err != nil {
+		return err
+	}
+	var (
+		links   []paging.Link
+		numbers = make(map[int]int32)
+	)
+	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
+		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
+			assign := spec.Assign
+			paging.PrependCell(spec, new(sql.NullInt64))
+			spec.Assign = func(columns []string, values []any) error {
+				outValue := int(values[0].(*sql.NullInt64).Int64)
+				inValue := int(values[1].(*sql.NullInt64).Int64)
+				n, ok := numbers[inValue]
+				if !ok {
+					n = int32(len(numbers))
+					numbers[inValue] = n
+					if err := assign(columns[1:], values[1:]); err != nil {
+						return err
+					}
+				}
+				node, ok := byID[outValue]
+				if !ok {
+					return fmt.Errorf(`unexpected "pilots" row of node %v`, outValue)
+				}
+				links = append(links, paging.Link{Neighbor: n, Node: node})
+				return nil
+			}
+		})
+	})
+	neighbors, err := withInterceptors[[]*Pilot](ctx, query, qr, query.inters)
+	if err != nil {
+		return err
+	}
+	rank := make([]int32, len(numbers))
+	for i := range rank {
+		rank[i] = -1
+	}
+	for i, n := range neighbors {
+		k, ok := numbers[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected "pilots" node returned %v`, n.ID)
+		}
+		rank[k] = int32(i)
+	}
+	paging.AssignLinks(links, rank, len(nodes), func(node, neighbor int32) { assign(nodes[node], neighbors[neighbor]) })
+	return nil
+}
+
 // ForUpdate locks the selected rows against concurrent updates, and prevent them from being
 // updated, deleted or "selected ... for update" by other sessions, until the transaction is
 // either committed or rolled-back.
@@ -1244,19 +1457,16 @@ func (_q *NetworkQuery) WithNamedChildren(name string, opts ...func(*NetworkQuer
 }
 
 // takeEager takes the eager loads of the query's edges out of ent's
-// loop, which runs them one after another, when the database can run
-// them at once; sqlAll then runs them with its named edges' in
-// paging.Loads. The func it returns puts them back, so that the query
-// may run again.
+// loop, which runs them one after another with ent's loaders; sqlAll
+// then runs them with its named edges' in paging.Loads (at once where
+// the database can), many-to-many edges with Kokeilu's loader. The
+// func it returns puts them back, so that the query may run again.
 func (_q *NetworkQuery) takeEager() func() {
-	if !concurrentReads(_q.driver) {
-		return func() {}
-	}
 	withMunicipalities := _q.withMunicipalities
 	if query := withMunicipalities; query != nil {
 		_q.withMunicipalities = nil
 		_q.eager = append(_q.eager, paging.Eager[*Network]{Edge: 0, Load: func(ctx context.Context, nodes []*Network) error {
-			return _q.loadMunicipalities(ctx, query, nodes,
+			return _q.loadMunicipalitiesJoined(ctx, query, nodes,
 				func(n *Network) { n.Edges.Municipalities = []*Municipality{} },
 				func(n *Network, e *Municipality) { n.Edges.Municipalities = append(n.Edges.Municipalities, e) })
 		}})
@@ -1265,7 +1475,7 @@ func (_q *NetworkQuery) takeEager() func() {
 	if query := withOrganizations; query != nil {
 		_q.withOrganizations = nil
 		_q.eager = append(_q.eager, paging.Eager[*Network]{Edge: 1, Load: func(ctx context.Context, nodes []*Network) error {
-			return _q.loadOrganizations(ctx, query, nodes,
+			return _q.loadOrganizationsJoined(ctx, query, nodes,
 				func(n *Network) { n.Edges.Organizations = []*Organization{} },
 				func(n *Network, e *Organization) { n.Edges.Organizations = append(n.Edges.Organizations, e) })
 		}})
@@ -1274,7 +1484,7 @@ func (_q *NetworkQuery) takeEager() func() {
 	if query := withPilots; query != nil {
 		_q.withPilots = nil
 		_q.eager = append(_q.eager, paging.Eager[*Network]{Edge: 2, Load: func(ctx context.Context, nodes []*Network) error {
-			return _q.loadPilots(ctx, query, nodes,
+			return _q.loadPilotsJoined(ctx, query, nodes,
 				func(n *Network) { n.Edges.Pilots = []*Pilot{} },
 				func(n *Network, e *Pilot) { n.Edges.Pilots = append(n.Edges.Pilots, e) })
 		}})

@@ -746,21 +746,21 @@ func (_q *OperatingModelQuery) sqlAll(ctx context.Context, hooks ...queryHook) (
 	}
 	for name, query := range _q.withNamedMunicipalities {
 		loads.Add(2, func() error {
-			return _q.loadMunicipalities(ctx, query, nodes,
+			return _q.loadMunicipalitiesJoined(ctx, query, nodes,
 				func(n *OperatingModel) { n.appendNamedMunicipalities(name) },
 				func(n *OperatingModel, e *Municipality) { n.appendNamedMunicipalities(name, e) })
 		})
 	}
 	for name, query := range _q.withNamedWellbeingCounties {
 		loads.Add(3, func() error {
-			return _q.loadWellbeingCounties(ctx, query, nodes,
+			return _q.loadWellbeingCountiesJoined(ctx, query, nodes,
 				func(n *OperatingModel) { n.appendNamedWellbeingCounties(name) },
 				func(n *OperatingModel, e *WellbeingCounty) { n.appendNamedWellbeingCounties(name, e) })
 		})
 	}
 	for name, query := range _q.withNamedDevelopedIn {
 		loads.Add(4, func() error {
-			return _q.loadDevelopedIn(ctx, query, nodes,
+			return _q.loadDevelopedInJoined(ctx, query, nodes,
 				func(n *OperatingModel) { n.appendNamedDevelopedIn(name) },
 				func(n *OperatingModel, e *Pilot) { n.appendNamedDevelopedIn(name, e) })
 		})
@@ -1224,6 +1224,219 @@ func (_q *OperatingModelQuery) sqlQuery(ctx context.Context) *sql.Selector {
 	return selector
 }
 
+// loadMunicipalitiesJoined loads the municipalities edge of nodes as
+// loadMunicipalities does, with one row of cells for the statement.
+func (_q *OperatingModelQuery) loadMunicipalitiesJoined(ctx context.Context, query *MunicipalityQuery, nodes []*OperatingModel, init func(*OperatingModel), assign func(*OperatingModel, *Municipality)) error {
+	edgeIDs := make([]driver.Value, len(nodes))
+	byID := make(map[int]int32, len(nodes))
+	for i, node := range nodes {
+		edgeIDs[i] = node.ID
+		byID[node.ID] = int32(i)
+		if init != nil {
+			init(node)
+		}
+	}
+	query.Where(func(s *sql.Selector) {
+		joinT := sql.Table(operatingmodel.MunicipalitiesTable)
+		s.Join(joinT).On(s.C(municipality.FieldID), joinT.C(operatingmodel.MunicipalitiesPrimaryKey[1]))
+		s.Where(sql.InValues(joinT.C(operatingmodel.MunicipalitiesPrimaryKey[0]), edgeIDs...))
+		columns := s.SelectedColumns()
+		s.Select(joinT.C(operatingmodel.MunicipalitiesPrimaryKey[0]))
+		s.AppendSelect(columns...)
+		s.SetDistinct(false)
+	})
+	if err := query.prepareQuery(ctx); err != nil {
+		return err
+	}
+	var (
+		links   []paging.Link
+		numbers = make(map[int]int32)
+	)
+	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
+		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
+			assign := spec.Assign
+			paging.PrependCell(spec, new(sql.NullInt64))
+			spec.Assign = func(columns []string, values []any) error {
+				outValue := int(values[0].(*sql.NullInt64).Int64)
+				inValue := int(values[1].(*sql.NullInt64).Int64)
+				n, ok := numbers[inValue]
+				if !ok {
+					n = int32(len(numbers))
+					numbers[inValue] = n
+					if err := assign(columns[1:], values[1:]); err != nil {
+						return err
+					}
+				}
+				node, ok := byID[outValue]
+				if !ok {
+					return fmt.Errorf(`unexpected "municipalities" row of node %v`, outValue)
+				}
+				links = append(links, paging.Link{Neighbor: n, Node: node})
+				return nil
+			}
+		})
+	})
+	neighbors, err := withInterceptors[[]*Municipality](ctx, query, qr, query.inters)
+	if err != nil {
+		return err
+	}
+	rank := make([]int32, len(numbers))
+	for i := range rank {
+		rank[i] = -1
+	}
+	for i, n := range neighbors {
+		k, ok := numbers[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected "municipalities" node returned %v`, n.ID)
+		}
+		rank[k] = int32(i)
+	}
+	paging.AssignLinks(links, rank, len(nodes), func(node, neighbor int32) { assign(nodes[node], neighbors[neighbor]) })
+	return nil
+}
+
+// loadWellbeingCountiesJoined loads the wellbeing_counties edge of nodes as
+// loadWellbeingCounties does, with one row of cells for the statement.
+func (_q *OperatingModelQuery) loadWellbeingCountiesJoined(ctx context.Context, query *WellbeingCountyQuery, nodes []*OperatingModel, init func(*OperatingModel), assign func(*OperatingModel, *WellbeingCounty)) error {
+	edgeIDs := make([]driver.Value, len(nodes))
+	byID := make(map[int]int32, len(nodes))
+	for i, node := range nodes {
+		edgeIDs[i] = node.ID
+		byID[node.ID] = int32(i)
+		if init != nil {
+			init(node)
+		}
+	}
+	query.Where(func(s *sql.Selector) {
+		joinT := sql.Table(operatingmodel.WellbeingCountiesTable)
+		s.Join(joinT).On(s.C(wellbeingcounty.FieldID), joinT.C(operatingmodel.WellbeingCountiesPrimaryKey[1]))
+		s.Where(sql.InValues(joinT.C(operatingmodel.WellbeingCountiesPrimaryKey[0]), edgeIDs...))
+		columns := s.SelectedColumns()
+		s.Select(joinT.C(operatingmodel.WellbeingCountiesPrimaryKey[0]))
+		s.AppendSelect(columns...)
+		s.SetDistinct(false)
+	})
+	if err := query.prepareQuery(ctx); err != nil {
+		return err
+	}
+	var (
+		links   []paging.Link
+		numbers = make(map[int]int32)
+	)
+	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
+		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
+			assign := spec.Assign
+			paging.PrependCell(spec, new(sql.NullInt64))
+			spec.Assign = func(columns []string, values []any) error {
+				outValue := int(values[0].(*sql.NullInt64).Int64)
+				inValue := int(values[1].(*sql.NullInt64).Int64)
+				n, ok := numbers[inValue]
+				if !ok {
+					n = int32(len(numbers))
+					numbers[inValue] = n
+					if err := assign(columns[1:], values[1:]); err != nil {
+						return err
+					}
+				}
+				node, ok := byID[outValue]
+				if !ok {
+					return fmt.Errorf(`unexpected "wellbeing_counties" row of node %v`, outValue)
+				}
+				links = append(links, paging.Link{Neighbor: n, Node: node})
+				return nil
+			}
+		})
+	})
+	neighbors, err := withInterceptors[[]*WellbeingCounty](ctx, query, qr, query.inters)
+	if err != nil {
+		return err
+	}
+	rank := make([]int32, len(numbers))
+	for i := range rank {
+		rank[i] = -1
+	}
+	for i, n := range neighbors {
+		k, ok := numbers[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected "wellbeing_counties" node returned %v`, n.ID)
+		}
+		rank[k] = int32(i)
+	}
+	paging.AssignLinks(links, rank, len(nodes), func(node, neighbor int32) { assign(nodes[node], neighbors[neighbor]) })
+	return nil
+}
+
+// loadDevelopedInJoined loads the developed_in edge of nodes as
+// loadDevelopedIn does, with one row of cells for the statement.
+func (_q *OperatingModelQuery) loadDevelopedInJoined(ctx context.Context, query *PilotQuery, nodes []*OperatingModel, init func(*OperatingModel), assign func(*OperatingModel, *Pilot)) error {
+	edgeIDs := make([]driver.Value, len(nodes))
+	byID := make(map[int]int32, len(nodes))
+	for i, node := range nodes {
+		edgeIDs[i] = node.ID
+		byID[node.ID] = int32(i)
+		if init != nil {
+			init(node)
+		}
+	}
+	query.Where(func(s *sql.Selector) {
+		joinT := sql.Table(operatingmodel.DevelopedInTable)
+		s.Join(joinT).On(s.C(pilot.FieldID), joinT.C(operatingmodel.DevelopedInPrimaryKey[1]))
+		s.Where(sql.InValues(joinT.C(operatingmodel.DevelopedInPrimaryKey[0]), edgeIDs...))
+		columns := s.SelectedColumns()
+		s.Select(joinT.C(operatingmodel.DevelopedInPrimaryKey[0]))
+		s.AppendSelect(columns...)
+		s.SetDistinct(false)
+	})
+	if err := query.prepareQuery(ctx); err != nil {
+		return err
+	}
+	var (
+		links   []paging.Link
+		numbers = make(map[int]int32)
+	)
+	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
+		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
+			assign := spec.Assign
+			paging.PrependCell(spec, new(sql.NullInt64))
+			spec.Assign = func(columns []string, values []any) error {
+				outValue := int(values[0].(*sql.NullInt64).Int64)
+				inValue := int(values[1].(*sql.NullInt64).Int64)
+				n, ok := numbers[inValue]
+				if !ok {
+					n = int32(len(numbers))
+					numbers[inValue] = n
+					if err := assign(columns[1:], values[1:]); err != nil {
+						return err
+					}
+				}
+				node, ok := byID[outValue]
+				if !ok {
+					return fmt.Errorf(`unexpected "developed_in" row of node %v`, outValue)
+				}
+				links = append(links, paging.Link{Neighbor: n, Node: node})
+				return nil
+			}
+		})
+	})
+	neighbors, err := withInterceptors[[]*Pilot](ctx, query, qr, query.inters)
+	if err != nil {
+		return err
+	}
+	rank := make([]int32, len(numbers))
+	for i := range rank {
+		rank[i] = -1
+	}
+	for i, n := range neighbors {
+		k, ok := numbers[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected "developed_in" node returned %v`, n.ID)
+		}
+		rank[k] = int32(i)
+	}
+	paging.AssignLinks(links, rank, len(nodes), func(node, neighbor int32) { assign(nodes[node], neighbors[neighbor]) })
+	return nil
+}
+
 // ForUpdate locks the selected rows against concurrent updates, and prevent them from being
 // updated, deleted or "selected ... for update" by other sessions, until the transaction is
 // either committed or rolled-back.
@@ -1321,14 +1534,11 @@ func (_q *OperatingModelQuery) WithNamedAdoptions(name string, opts ...func(*Ado
 }
 
 // takeEager takes the eager loads of the query's edges out of ent's
-// loop, which runs them one after another, when the database can run
-// them at once; sqlAll then runs them with its named edges' in
-// paging.Loads. The func it returns puts them back, so that the query
-// may run again.
+// loop, which runs them one after another with ent's loaders; sqlAll
+// then runs them with its named edges' in paging.Loads (at once where
+// the database can), many-to-many edges with Kokeilu's loader. The
+// func it returns puts them back, so that the query may run again.
 func (_q *OperatingModelQuery) takeEager() func() {
-	if !concurrentReads(_q.driver) {
-		return func() {}
-	}
 	withWorkspace := _q.withWorkspace
 	if query := withWorkspace; query != nil {
 		_q.withWorkspace = nil
@@ -1349,7 +1559,7 @@ func (_q *OperatingModelQuery) takeEager() func() {
 	if query := withMunicipalities; query != nil {
 		_q.withMunicipalities = nil
 		_q.eager = append(_q.eager, paging.Eager[*OperatingModel]{Edge: 2, Load: func(ctx context.Context, nodes []*OperatingModel) error {
-			return _q.loadMunicipalities(ctx, query, nodes,
+			return _q.loadMunicipalitiesJoined(ctx, query, nodes,
 				func(n *OperatingModel) { n.Edges.Municipalities = []*Municipality{} },
 				func(n *OperatingModel, e *Municipality) { n.Edges.Municipalities = append(n.Edges.Municipalities, e) })
 		}})
@@ -1358,7 +1568,7 @@ func (_q *OperatingModelQuery) takeEager() func() {
 	if query := withWellbeingCounties; query != nil {
 		_q.withWellbeingCounties = nil
 		_q.eager = append(_q.eager, paging.Eager[*OperatingModel]{Edge: 3, Load: func(ctx context.Context, nodes []*OperatingModel) error {
-			return _q.loadWellbeingCounties(ctx, query, nodes,
+			return _q.loadWellbeingCountiesJoined(ctx, query, nodes,
 				func(n *OperatingModel) { n.Edges.WellbeingCounties = []*WellbeingCounty{} },
 				func(n *OperatingModel, e *WellbeingCounty) {
 					n.Edges.WellbeingCounties = append(n.Edges.WellbeingCounties, e)
@@ -1369,7 +1579,7 @@ func (_q *OperatingModelQuery) takeEager() func() {
 	if query := withDevelopedIn; query != nil {
 		_q.withDevelopedIn = nil
 		_q.eager = append(_q.eager, paging.Eager[*OperatingModel]{Edge: 4, Load: func(ctx context.Context, nodes []*OperatingModel) error {
-			return _q.loadDevelopedIn(ctx, query, nodes,
+			return _q.loadDevelopedInJoined(ctx, query, nodes,
 				func(n *OperatingModel) { n.Edges.DevelopedIn = []*Pilot{} },
 				func(n *OperatingModel, e *Pilot) { n.Edges.DevelopedIn = append(n.Edges.DevelopedIn, e) })
 		}})

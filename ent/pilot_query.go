@@ -789,42 +789,42 @@ func (_q *PilotQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Pilot,
 	}
 	for name, query := range _q.withNamedMunicipalities {
 		loads.Add(1, func() error {
-			return _q.loadMunicipalities(ctx, query, nodes,
+			return _q.loadMunicipalitiesJoined(ctx, query, nodes,
 				func(n *Pilot) { n.appendNamedMunicipalities(name) },
 				func(n *Pilot, e *Municipality) { n.appendNamedMunicipalities(name, e) })
 		})
 	}
 	for name, query := range _q.withNamedOrganizations {
 		loads.Add(2, func() error {
-			return _q.loadOrganizations(ctx, query, nodes,
+			return _q.loadOrganizationsJoined(ctx, query, nodes,
 				func(n *Pilot) { n.appendNamedOrganizations(name) },
 				func(n *Pilot, e *Organization) { n.appendNamedOrganizations(name, e) })
 		})
 	}
 	for name, query := range _q.withNamedThemes {
 		loads.Add(3, func() error {
-			return _q.loadThemes(ctx, query, nodes,
+			return _q.loadThemesJoined(ctx, query, nodes,
 				func(n *Pilot) { n.appendNamedThemes(name) },
 				func(n *Pilot, e *Theme) { n.appendNamedThemes(name, e) })
 		})
 	}
 	for name, query := range _q.withNamedNetworks {
 		loads.Add(4, func() error {
-			return _q.loadNetworks(ctx, query, nodes,
+			return _q.loadNetworksJoined(ctx, query, nodes,
 				func(n *Pilot) { n.appendNamedNetworks(name) },
 				func(n *Pilot, e *Network) { n.appendNamedNetworks(name, e) })
 		})
 	}
 	for name, query := range _q.withNamedProjectOf {
 		loads.Add(7, func() error {
-			return _q.loadProjectOf(ctx, query, nodes,
+			return _q.loadProjectOfJoined(ctx, query, nodes,
 				func(n *Pilot) { n.appendNamedProjectOf(name) },
 				func(n *Pilot, e *Workspace) { n.appendNamedProjectOf(name, e) })
 		})
 	}
 	for name, query := range _q.withNamedDevelopedModels {
 		loads.Add(8, func() error {
-			return _q.loadDevelopedModels(ctx, query, nodes,
+			return _q.loadDevelopedModelsJoined(ctx, query, nodes,
 				func(n *Pilot) { n.appendNamedDevelopedModels(name) },
 				func(n *Pilot, e *OperatingModel) { n.appendNamedDevelopedModels(name, e) })
 		})
@@ -1391,6 +1391,432 @@ func (_q *PilotQuery) sqlQuery(ctx context.Context) *sql.Selector {
 	return selector
 }
 
+// loadMunicipalitiesJoined loads the municipalities edge of nodes as
+// loadMunicipalities does, with one row of cells for the statement.
+func (_q *PilotQuery) loadMunicipalitiesJoined(ctx context.Context, query *MunicipalityQuery, nodes []*Pilot, init func(*Pilot), assign func(*Pilot, *Municipality)) error {
+	edgeIDs := make([]driver.Value, len(nodes))
+	byID := make(map[int]int32, len(nodes))
+	for i, node := range nodes {
+		edgeIDs[i] = node.ID
+		byID[node.ID] = int32(i)
+		if init != nil {
+			init(node)
+		}
+	}
+	query.Where(func(s *sql.Selector) {
+		joinT := sql.Table(pilot.MunicipalitiesTable)
+		s.Join(joinT).On(s.C(municipality.FieldID), joinT.C(pilot.MunicipalitiesPrimaryKey[1]))
+		s.Where(sql.InValues(joinT.C(pilot.MunicipalitiesPrimaryKey[0]), edgeIDs...))
+		columns := s.SelectedColumns()
+		s.Select(joinT.C(pilot.MunicipalitiesPrimaryKey[0]))
+		s.AppendSelect(columns...)
+		s.SetDistinct(false)
+	})
+	if err := query.prepareQuery(ctx); err != nil {
+		return err
+	}
+	var (
+		links   []paging.Link
+		numbers = make(map[int]int32)
+	)
+	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
+		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
+			assign := spec.Assign
+			paging.PrependCell(spec, new(sql.NullInt64))
+			spec.Assign = func(columns []string, values []any) error {
+				outValue := int(values[0].(*sql.NullInt64).Int64)
+				inValue := int(values[1].(*sql.NullInt64).Int64)
+				n, ok := numbers[inValue]
+				if !ok {
+					n = int32(len(numbers))
+					numbers[inValue] = n
+					if err := assign(columns[1:], values[1:]); err != nil {
+						return err
+					}
+				}
+				node, ok := byID[outValue]
+				if !ok {
+					return fmt.Errorf(`unexpected "municipalities" row of node %v`, outValue)
+				}
+				links = append(links, paging.Link{Neighbor: n, Node: node})
+				return nil
+			}
+		})
+	})
+	neighbors, err := withInterceptors[[]*Municipality](ctx, query, qr, query.inters)
+	if err != nil {
+		return err
+	}
+	rank := make([]int32, len(numbers))
+	for i := range rank {
+		rank[i] = -1
+	}
+	for i, n := range neighbors {
+		k, ok := numbers[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected "municipalities" node returned %v`, n.ID)
+		}
+		rank[k] = int32(i)
+	}
+	paging.AssignLinks(links, rank, len(nodes), func(node, neighbor int32) { assign(nodes[node], neighbors[neighbor]) })
+	return nil
+}
+
+// loadOrganizationsJoined loads the organizations edge of nodes as
+// loadOrganizations does, with one row of cells for the statement.
+func (_q *PilotQuery) loadOrganizationsJoined(ctx context.Context, query *OrganizationQuery, nodes []*Pilot, init func(*Pilot), assign func(*Pilot, *Organization)) error {
+	edgeIDs := make([]driver.Value, len(nodes))
+	byID := make(map[int]int32, len(nodes))
+	for i, node := range nodes {
+		edgeIDs[i] = node.ID
+		byID[node.ID] = int32(i)
+		if init != nil {
+			init(node)
+		}
+	}
+	query.Where(func(s *sql.Selector) {
+		joinT := sql.Table(pilot.OrganizationsTable)
+		s.Join(joinT).On(s.C(organization.FieldID), joinT.C(pilot.OrganizationsPrimaryKey[1]))
+		s.Where(sql.InValues(joinT.C(pilot.OrganizationsPrimaryKey[0]), edgeIDs...))
+		columns := s.SelectedColumns()
+		s.Select(joinT.C(pilot.OrganizationsPrimaryKey[0]))
+		s.AppendSelect(columns...)
+		s.SetDistinct(false)
+	})
+	if err := query.prepareQuery(ctx); err != nil {
+		return err
+	}
+	var (
+		links   []paging.Link
+		numbers = make(map[int]int32)
+	)
+	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
+		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
+			assign := spec.Assign
+			paging.PrependCell(spec, new(sql.NullInt64))
+			spec.Assign = func(columns []string, values []any) error {
+				outValue := int(values[0].(*sql.NullInt64).Int64)
+				inValue := int(values[1].(*sql.NullInt64).Int64)
+				n, ok := numbers[inValue]
+				if !ok {
+					n = int32(len(numbers))
+					numbers[inValue] = n
+					if err := assign(columns[1:], values[1:]); err != nil {
+						return err
+					}
+				}
+				node, ok := byID[outValue]
+				if !ok {
+					return fmt.Errorf(`unexpected "organizations" row of node %v`, outValue)
+				}
+				links = append(links, paging.Link{Neighbor: n, Node: node})
+				return nil
+			}
+		})
+	})
+	neighbors, err := withInterceptors[[]*Organization](ctx, query, qr, query.inters)
+	if err != nil {
+		return err
+	}
+	rank := make([]int32, len(numbers))
+	for i := range rank {
+		rank[i] = -1
+	}
+	for i, n := range neighbors {
+		k, ok := numbers[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected "organizations" node returned %v`, n.ID)
+		}
+		rank[k] = int32(i)
+	}
+	paging.AssignLinks(links, rank, len(nodes), func(node, neighbor int32) { assign(nodes[node], neighbors[neighbor]) })
+	return nil
+}
+
+// loadThemesJoined loads the themes edge of nodes as
+// loadThemes does, with one row of cells for the statement.
+func (_q *PilotQuery) loadThemesJoined(ctx context.Context, query *ThemeQuery, nodes []*Pilot, init func(*Pilot), assign func(*Pilot, *Theme)) error {
+	edgeIDs := make([]driver.Value, len(nodes))
+	byID := make(map[int]int32, len(nodes))
+	for i, node := range nodes {
+		edgeIDs[i] = node.ID
+		byID[node.ID] = int32(i)
+		if init != nil {
+			init(node)
+		}
+	}
+	query.Where(func(s *sql.Selector) {
+		joinT := sql.Table(pilot.ThemesTable)
+		s.Join(joinT).On(s.C(theme.FieldID), joinT.C(pilot.ThemesPrimaryKey[1]))
+		s.Where(sql.InValues(joinT.C(pilot.ThemesPrimaryKey[0]), edgeIDs...))
+		columns := s.SelectedColumns()
+		s.Select(joinT.C(pilot.ThemesPrimaryKey[0]))
+		s.AppendSelect(columns...)
+		s.SetDistinct(false)
+	})
+	if err := query.prepareQuery(ctx); err != nil {
+		return err
+	}
+	var (
+		links   []paging.Link
+		numbers = make(map[int]int32)
+	)
+	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
+		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
+			assign := spec.Assign
+			paging.PrependCell(spec, new(sql.NullInt64))
+			spec.Assign = func(columns []string, values []any) error {
+				outValue := int(values[0].(*sql.NullInt64).Int64)
+				inValue := int(values[1].(*sql.NullInt64).Int64)
+				n, ok := numbers[inValue]
+				if !ok {
+					n = int32(len(numbers))
+					numbers[inValue] = n
+					if err := assign(columns[1:], values[1:]); err != nil {
+						return err
+					}
+				}
+				node, ok := byID[outValue]
+				if !ok {
+					return fmt.Errorf(`unexpected "themes" row of node %v`, outValue)
+				}
+				links = append(links, paging.Link{Neighbor: n, Node: node})
+				return nil
+			}
+		})
+	})
+	neighbors, err := withInterceptors[[]*Theme](ctx, query, qr, query.inters)
+	if err != nil {
+		return err
+	}
+	rank := make([]int32, len(numbers))
+	for i := range rank {
+		rank[i] = -1
+	}
+	for i, n := range neighbors {
+		k, ok := numbers[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected "themes" node returned %v`, n.ID)
+		}
+		rank[k] = int32(i)
+	}
+	paging.AssignLinks(links, rank, len(nodes), func(node, neighbor int32) { assign(nodes[node], neighbors[neighbor]) })
+	return nil
+}
+
+// loadNetworksJoined loads the networks edge of nodes as
+// loadNetworks does, with one row of cells for the statement.
+func (_q *PilotQuery) loadNetworksJoined(ctx context.Context, query *NetworkQuery, nodes []*Pilot, init func(*Pilot), assign func(*Pilot, *Network)) error {
+	edgeIDs := make([]driver.Value, len(nodes))
+	byID := make(map[int]int32, len(nodes))
+	for i, node := range nodes {
+		edgeIDs[i] = node.ID
+		byID[node.ID] = int32(i)
+		if init != nil {
+			init(node)
+		}
+	}
+	query.Where(func(s *sql.Selector) {
+		joinT := sql.Table(pilot.NetworksTable)
+		s.Join(joinT).On(s.C(network.FieldID), joinT.C(pilot.NetworksPrimaryKey[0]))
+		s.Where(sql.InValues(joinT.C(pilot.NetworksPrimaryKey[1]), edgeIDs...))
+		columns := s.SelectedColumns()
+		s.Select(joinT.C(pilot.NetworksPrimaryKey[1]))
+		s.AppendSelect(columns...)
+		s.SetDistinct(false)
+	})
+	if err := query.prepareQuery(ctx); err != nil {
+		return err
+	}
+	var (
+		links   []paging.Link
+		numbers = make(map[int]int32)
+	)
+	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
+		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
+			assign := spec.Assign
+			paging.PrependCell(spec, new(sql.NullInt64))
+			spec.Assign = func(columns []string, values []any) error {
+				outValue := int(values[0].(*sql.NullInt64).Int64)
+				inValue := int(values[1].(*sql.NullInt64).Int64)
+				n, ok := numbers[inValue]
+				if !ok {
+					n = int32(len(numbers))
+					numbers[inValue] = n
+					if err := assign(columns[1:], values[1:]); err != nil {
+						return err
+					}
+				}
+				node, ok := byID[outValue]
+				if !ok {
+					return fmt.Errorf(`unexpected "networks" row of node %v`, outValue)
+				}
+				links = append(links, paging.Link{Neighbor: n, Node: node})
+				return nil
+			}
+		})
+	})
+	neighbors, err := withInterceptors[[]*Network](ctx, query, qr, query.inters)
+	if err != nil {
+		return err
+	}
+	rank := make([]int32, len(numbers))
+	for i := range rank {
+		rank[i] = -1
+	}
+	for i, n := range neighbors {
+		k, ok := numbers[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected "networks" node returned %v`, n.ID)
+		}
+		rank[k] = int32(i)
+	}
+	paging.AssignLinks(links, rank, len(nodes), func(node, neighbor int32) { assign(nodes[node], neighbors[neighbor]) })
+	return nil
+}
+
+// loadProjectOfJoined loads the project_of edge of nodes as
+// loadProjectOf does, with one row of cells for the statement.
+func (_q *PilotQuery) loadProjectOfJoined(ctx context.Context, query *WorkspaceQuery, nodes []*Pilot, init func(*Pilot), assign func(*Pilot, *Workspace)) error {
+	edgeIDs := make([]driver.Value, len(nodes))
+	byID := make(map[int]int32, len(nodes))
+	for i, node := range nodes {
+		edgeIDs[i] = node.ID
+		byID[node.ID] = int32(i)
+		if init != nil {
+			init(node)
+		}
+	}
+	query.Where(func(s *sql.Selector) {
+		joinT := sql.Table(pilot.ProjectOfTable)
+		s.Join(joinT).On(s.C(workspace.FieldID), joinT.C(pilot.ProjectOfPrimaryKey[0]))
+		s.Where(sql.InValues(joinT.C(pilot.ProjectOfPrimaryKey[1]), edgeIDs...))
+		columns := s.SelectedColumns()
+		s.Select(joinT.C(pilot.ProjectOfPrimaryKey[1]))
+		s.AppendSelect(columns...)
+		s.SetDistinct(false)
+	})
+	if err := query.prepareQuery(ctx); err != nil {
+		return err
+	}
+	var (
+		links   []paging.Link
+		numbers = make(map[int]int32)
+	)
+	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
+		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
+			assign := spec.Assign
+			paging.PrependCell(spec, new(sql.NullInt64))
+			spec.Assign = func(columns []string, values []any) error {
+				outValue := int(values[0].(*sql.NullInt64).Int64)
+				inValue := int(values[1].(*sql.NullInt64).Int64)
+				n, ok := numbers[inValue]
+				if !ok {
+					n = int32(len(numbers))
+					numbers[inValue] = n
+					if err := assign(columns[1:], values[1:]); err != nil {
+						return err
+					}
+				}
+				node, ok := byID[outValue]
+				if !ok {
+					return fmt.Errorf(`unexpected "project_of" row of node %v`, outValue)
+				}
+				links = append(links, paging.Link{Neighbor: n, Node: node})
+				return nil
+			}
+		})
+	})
+	neighbors, err := withInterceptors[[]*Workspace](ctx, query, qr, query.inters)
+	if err != nil {
+		return err
+	}
+	rank := make([]int32, len(numbers))
+	for i := range rank {
+		rank[i] = -1
+	}
+	for i, n := range neighbors {
+		k, ok := numbers[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected "project_of" node returned %v`, n.ID)
+		}
+		rank[k] = int32(i)
+	}
+	paging.AssignLinks(links, rank, len(nodes), func(node, neighbor int32) { assign(nodes[node], neighbors[neighbor]) })
+	return nil
+}
+
+// loadDevelopedModelsJoined loads the developed_models edge of nodes as
+// loadDevelopedModels does, with one row of cells for the statement.
+func (_q *PilotQuery) loadDevelopedModelsJoined(ctx context.Context, query *OperatingModelQuery, nodes []*Pilot, init func(*Pilot), assign func(*Pilot, *OperatingModel)) error {
+	edgeIDs := make([]driver.Value, len(nodes))
+	byID := make(map[int]int32, len(nodes))
+	for i, node := range nodes {
+		edgeIDs[i] = node.ID
+		byID[node.ID] = int32(i)
+		if init != nil {
+			init(node)
+		}
+	}
+	query.Where(func(s *sql.Selector) {
+		joinT := sql.Table(pilot.DevelopedModelsTable)
+		s.Join(joinT).On(s.C(operatingmodel.FieldID), joinT.C(pilot.DevelopedModelsPrimaryKey[0]))
+		s.Where(sql.InValues(joinT.C(pilot.DevelopedModelsPrimaryKey[1]), edgeIDs...))
+		columns := s.SelectedColumns()
+		s.Select(joinT.C(pilot.DevelopedModelsPrimaryKey[1]))
+		s.AppendSelect(columns...)
+		s.SetDistinct(false)
+	})
+	if err := query.prepareQuery(ctx); err != nil {
+		return err
+	}
+	var (
+		links   []paging.Link
+		numbers = make(map[int]int32)
+	)
+	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
+		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
+			assign := spec.Assign
+			paging.PrependCell(spec, new(sql.NullInt64))
+			spec.Assign = func(columns []string, values []any) error {
+				outValue := int(values[0].(*sql.NullInt64).Int64)
+				inValue := int(values[1].(*sql.NullInt64).Int64)
+				n, ok := numbers[inValue]
+				if !ok {
+					n = int32(len(numbers))
+					numbers[inValue] = n
+					if err := assign(columns[1:], values[1:]); err != nil {
+						return err
+					}
+				}
+				node, ok := byID[outValue]
+				if !ok {
+					return fmt.Errorf(`unexpected "developed_models" row of node %v`, outValue)
+				}
+				links = append(links, paging.Link{Neighbor: n, Node: node})
+				return nil
+			}
+		})
+	})
+	neighbors, err := withInterceptors[[]*OperatingModel](ctx, query, qr, query.inters)
+	if err != nil {
+		return err
+	}
+	rank := make([]int32, len(numbers))
+	for i := range rank {
+		rank[i] = -1
+	}
+	for i, n := range neighbors {
+		k, ok := numbers[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected "developed_models" node returned %v`, n.ID)
+		}
+		rank[k] = int32(i)
+	}
+	paging.AssignLinks(links, rank, len(nodes), func(node, neighbor int32) { assign(nodes[node], neighbors[neighbor]) })
+	return nil
+}
+
 // ForUpdate locks the selected rows against concurrent updates, and prevent them from being
 // updated, deleted or "selected ... for update" by other sessions, until the transaction is
 // either committed or rolled-back.
@@ -1502,14 +1928,11 @@ func (_q *PilotQuery) WithNamedDevelopedModels(name string, opts ...func(*Operat
 }
 
 // takeEager takes the eager loads of the query's edges out of ent's
-// loop, which runs them one after another, when the database can run
-// them at once; sqlAll then runs them with its named edges' in
-// paging.Loads. The func it returns puts them back, so that the query
-// may run again.
+// loop, which runs them one after another with ent's loaders; sqlAll
+// then runs them with its named edges' in paging.Loads (at once where
+// the database can), many-to-many edges with Kokeilu's loader. The
+// func it returns puts them back, so that the query may run again.
 func (_q *PilotQuery) takeEager() func() {
-	if !concurrentReads(_q.driver) {
-		return func() {}
-	}
 	withLeadMunicipality := _q.withLeadMunicipality
 	if query := withLeadMunicipality; query != nil {
 		_q.withLeadMunicipality = nil
@@ -1522,7 +1945,7 @@ func (_q *PilotQuery) takeEager() func() {
 	if query := withMunicipalities; query != nil {
 		_q.withMunicipalities = nil
 		_q.eager = append(_q.eager, paging.Eager[*Pilot]{Edge: 1, Load: func(ctx context.Context, nodes []*Pilot) error {
-			return _q.loadMunicipalities(ctx, query, nodes,
+			return _q.loadMunicipalitiesJoined(ctx, query, nodes,
 				func(n *Pilot) { n.Edges.Municipalities = []*Municipality{} },
 				func(n *Pilot, e *Municipality) { n.Edges.Municipalities = append(n.Edges.Municipalities, e) })
 		}})
@@ -1531,7 +1954,7 @@ func (_q *PilotQuery) takeEager() func() {
 	if query := withOrganizations; query != nil {
 		_q.withOrganizations = nil
 		_q.eager = append(_q.eager, paging.Eager[*Pilot]{Edge: 2, Load: func(ctx context.Context, nodes []*Pilot) error {
-			return _q.loadOrganizations(ctx, query, nodes,
+			return _q.loadOrganizationsJoined(ctx, query, nodes,
 				func(n *Pilot) { n.Edges.Organizations = []*Organization{} },
 				func(n *Pilot, e *Organization) { n.Edges.Organizations = append(n.Edges.Organizations, e) })
 		}})
@@ -1540,7 +1963,7 @@ func (_q *PilotQuery) takeEager() func() {
 	if query := withThemes; query != nil {
 		_q.withThemes = nil
 		_q.eager = append(_q.eager, paging.Eager[*Pilot]{Edge: 3, Load: func(ctx context.Context, nodes []*Pilot) error {
-			return _q.loadThemes(ctx, query, nodes,
+			return _q.loadThemesJoined(ctx, query, nodes,
 				func(n *Pilot) { n.Edges.Themes = []*Theme{} },
 				func(n *Pilot, e *Theme) { n.Edges.Themes = append(n.Edges.Themes, e) })
 		}})
@@ -1549,7 +1972,7 @@ func (_q *PilotQuery) takeEager() func() {
 	if query := withNetworks; query != nil {
 		_q.withNetworks = nil
 		_q.eager = append(_q.eager, paging.Eager[*Pilot]{Edge: 4, Load: func(ctx context.Context, nodes []*Pilot) error {
-			return _q.loadNetworks(ctx, query, nodes,
+			return _q.loadNetworksJoined(ctx, query, nodes,
 				func(n *Pilot) { n.Edges.Networks = []*Network{} },
 				func(n *Pilot, e *Network) { n.Edges.Networks = append(n.Edges.Networks, e) })
 		}})
@@ -1574,7 +1997,7 @@ func (_q *PilotQuery) takeEager() func() {
 	if query := withProjectOf; query != nil {
 		_q.withProjectOf = nil
 		_q.eager = append(_q.eager, paging.Eager[*Pilot]{Edge: 7, Load: func(ctx context.Context, nodes []*Pilot) error {
-			return _q.loadProjectOf(ctx, query, nodes,
+			return _q.loadProjectOfJoined(ctx, query, nodes,
 				func(n *Pilot) { n.Edges.ProjectOf = []*Workspace{} },
 				func(n *Pilot, e *Workspace) { n.Edges.ProjectOf = append(n.Edges.ProjectOf, e) })
 		}})
@@ -1583,7 +2006,7 @@ func (_q *PilotQuery) takeEager() func() {
 	if query := withDevelopedModels; query != nil {
 		_q.withDevelopedModels = nil
 		_q.eager = append(_q.eager, paging.Eager[*Pilot]{Edge: 8, Load: func(ctx context.Context, nodes []*Pilot) error {
-			return _q.loadDevelopedModels(ctx, query, nodes,
+			return _q.loadDevelopedModelsJoined(ctx, query, nodes,
 				func(n *Pilot) { n.Edges.DevelopedModels = []*OperatingModel{} },
 				func(n *Pilot, e *OperatingModel) { n.Edges.DevelopedModels = append(n.Edges.DevelopedModels, e) })
 		}})

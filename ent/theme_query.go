@@ -429,7 +429,7 @@ func (_q *ThemeQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Theme,
 	}
 	for name, query := range _q.withNamedPilots {
 		loads.Add(0, func() error {
-			return _q.loadPilots(ctx, query, nodes,
+			return _q.loadPilotsJoined(ctx, query, nodes,
 				func(n *Theme) { n.appendNamedPilots(name) },
 				func(n *Theme, e *Pilot) { n.appendNamedPilots(name, e) })
 		})
@@ -599,6 +599,77 @@ func (_q *ThemeQuery) sqlQuery(ctx context.Context) *sql.Selector {
 	return selector
 }
 
+// loadPilotsJoined loads the pilots edge of nodes as
+// loadPilots does, with one row of cells for the statement.
+func (_q *ThemeQuery) loadPilotsJoined(ctx context.Context, query *PilotQuery, nodes []*Theme, init func(*Theme), assign func(*Theme, *Pilot)) error {
+	edgeIDs := make([]driver.Value, len(nodes))
+	byID := make(map[int]int32, len(nodes))
+	for i, node := range nodes {
+		edgeIDs[i] = node.ID
+		byID[node.ID] = int32(i)
+		if init != nil {
+			init(node)
+		}
+	}
+	query.Where(func(s *sql.Selector) {
+		joinT := sql.Table(theme.PilotsTable)
+		s.Join(joinT).On(s.C(pilot.FieldID), joinT.C(theme.PilotsPrimaryKey[0]))
+		s.Where(sql.InValues(joinT.C(theme.PilotsPrimaryKey[1]), edgeIDs...))
+		columns := s.SelectedColumns()
+		s.Select(joinT.C(theme.PilotsPrimaryKey[1]))
+		s.AppendSelect(columns...)
+		s.SetDistinct(false)
+	})
+	if err := query.prepareQuery(ctx); err != nil {
+		return err
+	}
+	var (
+		links   []paging.Link
+		numbers = make(map[int]int32)
+	)
+	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
+		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
+			assign := spec.Assign
+			paging.PrependCell(spec, new(sql.NullInt64))
+			spec.Assign = func(columns []string, values []any) error {
+				outValue := int(values[0].(*sql.NullInt64).Int64)
+				inValue := int(values[1].(*sql.NullInt64).Int64)
+				n, ok := numbers[inValue]
+				if !ok {
+					n = int32(len(numbers))
+					numbers[inValue] = n
+					if err := assign(columns[1:], values[1:]); err != nil {
+						return err
+					}
+				}
+				node, ok := byID[outValue]
+				if !ok {
+					return fmt.Errorf(`unexpected "pilots" row of node %v`, outValue)
+				}
+				links = append(links, paging.Link{Neighbor: n, Node: node})
+				return nil
+			}
+		})
+	})
+	neighbors, err := withInterceptors[[]*Pilot](ctx, query, qr, query.inters)
+	if err != nil {
+		return err
+	}
+	rank := make([]int32, len(numbers))
+	for i := range rank {
+		rank[i] = -1
+	}
+	for i, n := range neighbors {
+		k, ok := numbers[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected "pilots" node returned %v`, n.ID)
+		}
+		rank[k] = int32(i)
+	}
+	paging.AssignLinks(links, rank, len(nodes), func(node, neighbor int32) { assign(nodes[node], neighbors[neighbor]) })
+	return nil
+}
+
 // ForUpdate locks the selected rows against concurrent updates, and prevent them from being
 // updated, deleted or "selected ... for update" by other sessions, until the transaction is
 // either committed or rolled-back.
@@ -640,19 +711,16 @@ func (_q *ThemeQuery) WithNamedPilots(name string, opts ...func(*PilotQuery)) *T
 }
 
 // takeEager takes the eager loads of the query's edges out of ent's
-// loop, which runs them one after another, when the database can run
-// them at once; sqlAll then runs them with its named edges' in
-// paging.Loads. The func it returns puts them back, so that the query
-// may run again.
+// loop, which runs them one after another with ent's loaders; sqlAll
+// then runs them with its named edges' in paging.Loads (at once where
+// the database can), many-to-many edges with Kokeilu's loader. The
+// func it returns puts them back, so that the query may run again.
 func (_q *ThemeQuery) takeEager() func() {
-	if !concurrentReads(_q.driver) {
-		return func() {}
-	}
 	withPilots := _q.withPilots
 	if query := withPilots; query != nil {
 		_q.withPilots = nil
 		_q.eager = append(_q.eager, paging.Eager[*Theme]{Edge: 0, Load: func(ctx context.Context, nodes []*Theme) error {
-			return _q.loadPilots(ctx, query, nodes,
+			return _q.loadPilotsJoined(ctx, query, nodes,
 				func(n *Theme) { n.Edges.Pilots = []*Pilot{} },
 				func(n *Theme, e *Pilot) { n.Edges.Pilots = append(n.Edges.Pilots, e) })
 		}})

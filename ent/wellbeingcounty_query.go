@@ -534,7 +534,7 @@ func (_q *WellbeingCountyQuery) sqlAll(ctx context.Context, hooks ...queryHook) 
 	}
 	for name, query := range _q.withNamedOperatingModels {
 		loads.Add(2, func() error {
-			return _q.loadOperatingModels(ctx, query, nodes,
+			return _q.loadOperatingModelsJoined(ctx, query, nodes,
 				func(n *WellbeingCounty) { n.appendNamedOperatingModels(name) },
 				func(n *WellbeingCounty, e *OperatingModel) { n.appendNamedOperatingModels(name, e) })
 		})
@@ -767,6 +767,77 @@ func (_q *WellbeingCountyQuery) sqlQuery(ctx context.Context) *sql.Selector {
 	return selector
 }
 
+// loadOperatingModelsJoined loads the operating_models edge of nodes as
+// loadOperatingModels does, with one row of cells for the statement.
+func (_q *WellbeingCountyQuery) loadOperatingModelsJoined(ctx context.Context, query *OperatingModelQuery, nodes []*WellbeingCounty, init func(*WellbeingCounty), assign func(*WellbeingCounty, *OperatingModel)) error {
+	edgeIDs := make([]driver.Value, len(nodes))
+	byID := make(map[int]int32, len(nodes))
+	for i, node := range nodes {
+		edgeIDs[i] = node.ID
+		byID[node.ID] = int32(i)
+		if init != nil {
+			init(node)
+		}
+	}
+	query.Where(func(s *sql.Selector) {
+		joinT := sql.Table(wellbeingcounty.OperatingModelsTable)
+		s.Join(joinT).On(s.C(operatingmodel.FieldID), joinT.C(wellbeingcounty.OperatingModelsPrimaryKey[0]))
+		s.Where(sql.InValues(joinT.C(wellbeingcounty.OperatingModelsPrimaryKey[1]), edgeIDs...))
+		columns := s.SelectedColumns()
+		s.Select(joinT.C(wellbeingcounty.OperatingModelsPrimaryKey[1]))
+		s.AppendSelect(columns...)
+		s.SetDistinct(false)
+	})
+	if err := query.prepareQuery(ctx); err != nil {
+		return err
+	}
+	var (
+		links   []paging.Link
+		numbers = make(map[int]int32)
+	)
+	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
+		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
+			assign := spec.Assign
+			paging.PrependCell(spec, new(sql.NullInt64))
+			spec.Assign = func(columns []string, values []any) error {
+				outValue := int(values[0].(*sql.NullInt64).Int64)
+				inValue := int(values[1].(*sql.NullInt64).Int64)
+				n, ok := numbers[inValue]
+				if !ok {
+					n = int32(len(numbers))
+					numbers[inValue] = n
+					if err := assign(columns[1:], values[1:]); err != nil {
+						return err
+					}
+				}
+				node, ok := byID[outValue]
+				if !ok {
+					return fmt.Errorf(`unexpected "operating_models" row of node %v`, outValue)
+				}
+				links = append(links, paging.Link{Neighbor: n, Node: node})
+				return nil
+			}
+		})
+	})
+	neighbors, err := withInterceptors[[]*OperatingModel](ctx, query, qr, query.inters)
+	if err != nil {
+		return err
+	}
+	rank := make([]int32, len(numbers))
+	for i := range rank {
+		rank[i] = -1
+	}
+	for i, n := range neighbors {
+		k, ok := numbers[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected "operating_models" node returned %v`, n.ID)
+		}
+		rank[k] = int32(i)
+	}
+	paging.AssignLinks(links, rank, len(nodes), func(node, neighbor int32) { assign(nodes[node], neighbors[neighbor]) })
+	return nil
+}
+
 // ForUpdate locks the selected rows against concurrent updates, and prevent them from being
 // updated, deleted or "selected ... for update" by other sessions, until the transaction is
 // either committed or rolled-back.
@@ -822,14 +893,11 @@ func (_q *WellbeingCountyQuery) WithNamedOperatingModels(name string, opts ...fu
 }
 
 // takeEager takes the eager loads of the query's edges out of ent's
-// loop, which runs them one after another, when the database can run
-// them at once; sqlAll then runs them with its named edges' in
-// paging.Loads. The func it returns puts them back, so that the query
-// may run again.
+// loop, which runs them one after another with ent's loaders; sqlAll
+// then runs them with its named edges' in paging.Loads (at once where
+// the database can), many-to-many edges with Kokeilu's loader. The
+// func it returns puts them back, so that the query may run again.
 func (_q *WellbeingCountyQuery) takeEager() func() {
-	if !concurrentReads(_q.driver) {
-		return func() {}
-	}
 	withRegion := _q.withRegion
 	if query := withRegion; query != nil {
 		_q.withRegion = nil
@@ -851,7 +919,7 @@ func (_q *WellbeingCountyQuery) takeEager() func() {
 	if query := withOperatingModels; query != nil {
 		_q.withOperatingModels = nil
 		_q.eager = append(_q.eager, paging.Eager[*WellbeingCounty]{Edge: 2, Load: func(ctx context.Context, nodes []*WellbeingCounty) error {
-			return _q.loadOperatingModels(ctx, query, nodes,
+			return _q.loadOperatingModelsJoined(ctx, query, nodes,
 				func(n *WellbeingCounty) { n.Edges.OperatingModels = []*OperatingModel{} },
 				func(n *WellbeingCounty, e *OperatingModel) {
 					n.Edges.OperatingModels = append(n.Edges.OperatingModels, e)

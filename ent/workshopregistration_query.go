@@ -662,14 +662,11 @@ func (_q *WorkshopRegistrationQuery) ForShare(opts ...sql.LockOption) *WorkshopR
 }
 
 // takeEager takes the eager loads of the query's edges out of ent's
-// loop, which runs them one after another, when the database can run
-// them at once; sqlAll then runs them with its named edges' in
-// paging.Loads. The func it returns puts them back, so that the query
-// may run again.
+// loop, which runs them one after another with ent's loaders; sqlAll
+// then runs them with its named edges' in paging.Loads (at once where
+// the database can), many-to-many edges with Kokeilu's loader. The
+// func it returns puts them back, so that the query may run again.
 func (_q *WorkshopRegistrationQuery) takeEager() func() {
-	if !concurrentReads(_q.driver) {
-		return func() {}
-	}
 	withWorkshop := _q.withWorkshop
 	if query := withWorkshop; query != nil {
 		_q.withWorkshop = nil
