@@ -42,7 +42,7 @@ import (
 
 // NewExecutableSchema creates an ExecutableSchema from the ResolverRoot interface.
 func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
-	return &executableSchema{SchemaData: cfg.Schema, Resolvers: cfg.Resolvers, Directives: cfg.Directives, ComplexityRoot: cfg.Complexity}
+	return &executableSchema{SchemaData: cfg.Schema, Resolvers: keepRoots(cfg.Resolvers), Directives: cfg.Directives, ComplexityRoot: cfg.Complexity}
 }
 
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
@@ -57542,3 +57542,89 @@ func (ec *executionContext) marshalO__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgen�
 }
 
 // endregion ***************************** type.gotpl *****************************
+
+// keptRoots answers each resolver of a ResolverRoot made once (seqlists).
+type keptRoots struct {
+	discussion             DiscussionResolver
+	link                   LinkResolver
+	municipality           MunicipalityResolver
+	mutation               MutationResolver
+	notice                 NoticeResolver
+	pilotStatsKey          PilotStatsKeyResolver
+	post                   PostResolver
+	query                  QueryResolver
+	region                 RegionResolver
+	subscription           SubscriptionResolver
+	survey                 SurveyResolver
+	theme                  ThemeResolver
+	user                   UserResolver
+	wellbeingCounty        WellbeingCountyResolver
+	workshop               WorkshopResolver
+	workshopRegistration   WorkshopRegistrationResolver
+	workspace              WorkspaceResolver
+	networkWhereInput      NetworkWhereInputResolver
+	noticeWhereInput       NoticeWhereInputResolver
+	organizationWhereInput OrganizationWhereInputResolver
+	pilotWhereInput        PilotWhereInputResolver
+	surveyWhereInput       SurveyWhereInputResolver
+	workspaceWhereInput    WorkspaceWhereInputResolver
+}
+
+func keepRoots(r ResolverRoot) ResolverRoot {
+	if r == nil {
+		return nil
+	}
+	return &keptRoots{
+		discussion:             r.Discussion(),
+		link:                   r.Link(),
+		municipality:           r.Municipality(),
+		mutation:               r.Mutation(),
+		notice:                 r.Notice(),
+		pilotStatsKey:          r.PilotStatsKey(),
+		post:                   r.Post(),
+		query:                  r.Query(),
+		region:                 r.Region(),
+		subscription:           r.Subscription(),
+		survey:                 r.Survey(),
+		theme:                  r.Theme(),
+		user:                   r.User(),
+		wellbeingCounty:        r.WellbeingCounty(),
+		workshop:               r.Workshop(),
+		workshopRegistration:   r.WorkshopRegistration(),
+		workspace:              r.Workspace(),
+		networkWhereInput:      r.NetworkWhereInput(),
+		noticeWhereInput:       r.NoticeWhereInput(),
+		organizationWhereInput: r.OrganizationWhereInput(),
+		pilotWhereInput:        r.PilotWhereInput(),
+		surveyWhereInput:       r.SurveyWhereInput(),
+		workspaceWhereInput:    r.WorkspaceWhereInput(),
+	}
+}
+
+func (k *keptRoots) Discussion() DiscussionResolver           { return k.discussion }
+func (k *keptRoots) Link() LinkResolver                       { return k.link }
+func (k *keptRoots) Municipality() MunicipalityResolver       { return k.municipality }
+func (k *keptRoots) Mutation() MutationResolver               { return k.mutation }
+func (k *keptRoots) Notice() NoticeResolver                   { return k.notice }
+func (k *keptRoots) PilotStatsKey() PilotStatsKeyResolver     { return k.pilotStatsKey }
+func (k *keptRoots) Post() PostResolver                       { return k.post }
+func (k *keptRoots) Query() QueryResolver                     { return k.query }
+func (k *keptRoots) Region() RegionResolver                   { return k.region }
+func (k *keptRoots) Subscription() SubscriptionResolver       { return k.subscription }
+func (k *keptRoots) Survey() SurveyResolver                   { return k.survey }
+func (k *keptRoots) Theme() ThemeResolver                     { return k.theme }
+func (k *keptRoots) User() UserResolver                       { return k.user }
+func (k *keptRoots) WellbeingCounty() WellbeingCountyResolver { return k.wellbeingCounty }
+func (k *keptRoots) Workshop() WorkshopResolver               { return k.workshop }
+func (k *keptRoots) WorkshopRegistration() WorkshopRegistrationResolver {
+	return k.workshopRegistration
+}
+func (k *keptRoots) Workspace() WorkspaceResolver                 { return k.workspace }
+func (k *keptRoots) NetworkWhereInput() NetworkWhereInputResolver { return k.networkWhereInput }
+func (k *keptRoots) NoticeWhereInput() NoticeWhereInputResolver   { return k.noticeWhereInput }
+func (k *keptRoots) OrganizationWhereInput() OrganizationWhereInputResolver {
+	return k.organizationWhereInput
+}
+func (k *keptRoots) PilotWhereInput() PilotWhereInputResolver         { return k.pilotWhereInput }
+func (k *keptRoots) SurveyWhereInput() SurveyWhereInputResolver       { return k.surveyWhereInput }
+func (k *keptRoots) WorkspaceWhereInput() WorkspaceWhereInputResolver { return k.workspaceWhereInput }

@@ -27,7 +27,10 @@
 //     marked by graph.DirectLeaves (no field interceptor installed), and
 //     one resolved by a method or resolver, with no selection and only
 //     arguments of scalar or enum types, by graph.resolveLeaf, its value
-//     typed as its marshaller takes it.
+//     typed as its marshaller takes it;
+//   - each object's resolver (ResolverRoot's Municipality() and the like)
+//     is made once per schema (keptRoots), not once per field resolved:
+//     gqlgen's root makes a new one at every call.
 //
 // Root fields keep gqlgen's concurrency.
 //
@@ -37,6 +40,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"go/format"
 	"os"
 	"regexp"
 )
@@ -200,6 +204,57 @@ func resolveLeaves(src []byte) []byte {
 	})
 }
 
+// rootInterface is gqlgen's ResolverRoot, one method per object with resolvers.
+var rootInterface = regexp.MustCompile(`(?s)\ntype ResolverRoot interface \{\n(.*?)\n\}\n`)
+
+// rootMethod is a method of ResolverRoot: name and resolver type.
+var rootMethod = regexp.MustCompile(`^\t(\w+)\(\) (\w+)$`)
+
+const schemaRoots = "&executableSchema{SchemaData: cfg.Schema, Resolvers: cfg.Resolvers,"
+
+// keepRoots makes NewExecutableSchema keep each of the root's resolvers,
+// made once: gqlgen's generated root answers Municipality() with a new
+// &municipalityResolver{r} at every call, one allocation per field
+// resolved (650 for a dashboard request).
+func keepRoots(src []byte) ([]byte, error) {
+	if bytes.Contains(src, []byte("keptRoots")) {
+		return src, nil // already rewritten
+	}
+	m := rootInterface.FindSubmatch(src)
+	if m == nil || !bytes.Contains(src, []byte(schemaRoots)) {
+		return nil, fmt.Errorf("no ResolverRoot or NewExecutableSchema of the known shape")
+	}
+	var fields, made, methods bytes.Buffer
+	for _, line := range bytes.Split(m[1], []byte("\n")) {
+		mm := rootMethod.FindSubmatch(line)
+		if mm == nil {
+			return nil, fmt.Errorf("ResolverRoot method %q of an unknown shape", line)
+		}
+		fmt.Fprintf(&fields, "\t%s %s\n", lowerFirst(mm[1]), mm[2])
+		fmt.Fprintf(&made, "\t\t%s: r.%s(),\n", lowerFirst(mm[1]), mm[1])
+		fmt.Fprintf(&methods, "func (k *keptRoots) %s() %s { return k.%s }\n", mm[1], mm[2], lowerFirst(mm[1]))
+	}
+	src = bytes.Replace(src, []byte(schemaRoots), []byte("&executableSchema{SchemaData: cfg.Schema, Resolvers: keepRoots(cfg.Resolvers),"), 1)
+	return fmt.Appendf(src, `
+// keptRoots answers each resolver of a ResolverRoot made once (seqlists).
+type keptRoots struct {
+%s}
+
+func keepRoots(r ResolverRoot) ResolverRoot {
+	if r == nil {
+		return nil
+	}
+	return &keptRoots{
+%s	}
+}
+
+%s`, fields.Bytes(), made.Bytes(), methods.Bytes()), nil
+}
+
+func lowerFirst(name []byte) string {
+	return string(bytes.ToLower(name[:1])) + string(name[1:])
+}
+
 // leafType is the type of the value a field's marshaller takes.
 var leafType = regexp.MustCompile(`func\(ctx context\.Context, selections ast\.SelectionSet, v ([^)]+)\) graphql\.Marshaler \{`)
 
@@ -249,12 +304,20 @@ func main() {
 	src = collect.ReplaceAll(src, []byte("ec.once.collectFields(ec.OperationContext, sel, $1)"))
 	src = readLeaves(src)
 	src = resolveLeaves(src)
+	if src, err = keepRoots(src); err != nil {
+		fmt.Fprintf(os.Stderr, "seqlists: %v in %s\n", err, path)
+		os.Exit(1)
+	}
 	if !bytes.Contains(src, []byte("readLeaf(")) {
 		fmt.Fprintf(os.Stderr, "seqlists: no struct field of a scalar type found in %s\n", path)
 		os.Exit(1)
 	}
 	if bytes.Contains(src, []byte("graphql.CollectFields(ec.OperationContext")) {
 		fmt.Fprintf(os.Stderr, "seqlists: CollectFields called another way in %s\n", path)
+		os.Exit(1)
+	}
+	if src, err = format.Source(src); err != nil {
+		fmt.Fprintln(os.Stderr, "seqlists:", err)
 		os.Exit(1)
 	}
 	if err := os.WriteFile(path, src, 0o644); err != nil {
