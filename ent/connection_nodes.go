@@ -4,6 +4,9 @@ package ent
 
 // Nodes returns the nodes of the connection's edges, in order.
 func (c *AdoptionConnection) Nodes() []*Adoption {
+	if c.nodes != nil && len(c.nodes) == len(c.Edges) {
+		return c.nodes // as build had them, already in order
+	}
 	nodes := make([]*Adoption, len(c.Edges))
 	for i, e := range c.Edges {
 		nodes[i] = e.Node
@@ -13,6 +16,9 @@ func (c *AdoptionConnection) Nodes() []*Adoption {
 
 // Nodes returns the nodes of the connection's edges, in order.
 func (c *DiscussionConnection) Nodes() []*Discussion {
+	if c.nodes != nil && len(c.nodes) == len(c.Edges) {
+		return c.nodes // as build had them, already in order
+	}
 	nodes := make([]*Discussion, len(c.Edges))
 	for i, e := range c.Edges {
 		nodes[i] = e.Node
@@ -22,6 +28,9 @@ func (c *DiscussionConnection) Nodes() []*Discussion {
 
 // Nodes returns the nodes of the connection's edges, in order.
 func (c *LinkConnection) Nodes() []*Link {
+	if c.nodes != nil && len(c.nodes) == len(c.Edges) {
+		return c.nodes // as build had them, already in order
+	}
 	nodes := make([]*Link, len(c.Edges))
 	for i, e := range c.Edges {
 		nodes[i] = e.Node
@@ -31,6 +40,9 @@ func (c *LinkConnection) Nodes() []*Link {
 
 // Nodes returns the nodes of the connection's edges, in order.
 func (c *MaterialConnection) Nodes() []*Material {
+	if c.nodes != nil && len(c.nodes) == len(c.Edges) {
+		return c.nodes // as build had them, already in order
+	}
 	nodes := make([]*Material, len(c.Edges))
 	for i, e := range c.Edges {
 		nodes[i] = e.Node
@@ -40,6 +52,9 @@ func (c *MaterialConnection) Nodes() []*Material {
 
 // Nodes returns the nodes of the connection's edges, in order.
 func (c *MembershipConnection) Nodes() []*Membership {
+	if c.nodes != nil && len(c.nodes) == len(c.Edges) {
+		return c.nodes // as build had them, already in order
+	}
 	nodes := make([]*Membership, len(c.Edges))
 	for i, e := range c.Edges {
 		nodes[i] = e.Node
@@ -49,6 +64,9 @@ func (c *MembershipConnection) Nodes() []*Membership {
 
 // Nodes returns the nodes of the connection's edges, in order.
 func (c *MunicipalityConnection) Nodes() []*Municipality {
+	if c.nodes != nil && len(c.nodes) == len(c.Edges) {
+		return c.nodes // as build had them, already in order
+	}
 	nodes := make([]*Municipality, len(c.Edges))
 	for i, e := range c.Edges {
 		nodes[i] = e.Node
@@ -58,6 +76,9 @@ func (c *MunicipalityConnection) Nodes() []*Municipality {
 
 // Nodes returns the nodes of the connection's edges, in order.
 func (c *NetworkConnection) Nodes() []*Network {
+	if c.nodes != nil && len(c.nodes) == len(c.Edges) {
+		return c.nodes // as build had them, already in order
+	}
 	nodes := make([]*Network, len(c.Edges))
 	for i, e := range c.Edges {
 		nodes[i] = e.Node
@@ -67,6 +88,9 @@ func (c *NetworkConnection) Nodes() []*Network {
 
 // Nodes returns the nodes of the connection's edges, in order.
 func (c *NoticeConnection) Nodes() []*Notice {
+	if c.nodes != nil && len(c.nodes) == len(c.Edges) {
+		return c.nodes // as build had them, already in order
+	}
 	nodes := make([]*Notice, len(c.Edges))
 	for i, e := range c.Edges {
 		nodes[i] = e.Node
@@ -76,6 +100,9 @@ func (c *NoticeConnection) Nodes() []*Notice {
 
 // Nodes returns the nodes of the connection's edges, in order.
 func (c *OperatingModelConnection) Nodes() []*OperatingModel {
+	if c.nodes != nil && len(c.nodes) == len(c.Edges) {
+		return c.nodes // as build had them, already in order
+	}
 	nodes := make([]*OperatingModel, len(c.Edges))
 	for i, e := range c.Edges {
 		nodes[i] = e.Node
@@ -85,6 +112,9 @@ func (c *OperatingModelConnection) Nodes() []*OperatingModel {
 
 // Nodes returns the nodes of the connection's edges, in order.
 func (c *OrganizationConnection) Nodes() []*Organization {
+	if c.nodes != nil && len(c.nodes) == len(c.Edges) {
+		return c.nodes // as build had them, already in order
+	}
 	nodes := make([]*Organization, len(c.Edges))
 	for i, e := range c.Edges {
 		nodes[i] = e.Node
@@ -94,6 +124,9 @@ func (c *OrganizationConnection) Nodes() []*Organization {
 
 // Nodes returns the nodes of the connection's edges, in order.
 func (c *PilotConnection) Nodes() []*Pilot {
+	if c.nodes != nil && len(c.nodes) == len(c.Edges) {
+		return c.nodes // as build had them, already in order
+	}
 	nodes := make([]*Pilot, len(c.Edges))
 	for i, e := range c.Edges {
 		nodes[i] = e.Node
@@ -103,6 +136,9 @@ func (c *PilotConnection) Nodes() []*Pilot {
 
 // Nodes returns the nodes of the connection's edges, in order.
 func (c *PostConnection) Nodes() []*Post {
+	if c.nodes != nil && len(c.nodes) == len(c.Edges) {
+		return c.nodes // as build had them, already in order
+	}
 	nodes := make([]*Post, len(c.Edges))
 	for i, e := range c.Edges {
 		nodes[i] = e.Node
@@ -112,6 +148,9 @@ func (c *PostConnection) Nodes() []*Post {
 
 // Nodes returns the nodes of the connection's edges, in order.
 func (c *RegionConnection) Nodes() []*Region {
+	if c.nodes != nil && len(c.nodes) == len(c.Edges) {
+		return c.nodes // as build had them, already in order
+	}
 	nodes := make([]*Region, len(c.Edges))
 	for i, e := range c.Edges {
 		nodes[i] = e.Node
@@ -121,6 +160,9 @@ func (c *RegionConnection) Nodes() []*Region {
 
 // Nodes returns the nodes of the connection's edges, in order.
 func (c *SurveyConnection) Nodes() []*Survey {
+	if c.nodes != nil && len(c.nodes) == len(c.Edges) {
+		return c.nodes // as build had them, already in order
+	}
 	nodes := make([]*Survey, len(c.Edges))
 	for i, e := range c.Edges {
 		nodes[i] = e.Node
@@ -130,6 +172,9 @@ func (c *SurveyConnection) Nodes() []*Survey {
 
 // Nodes returns the nodes of the connection's edges, in order.
 func (c *SurveyResponseConnection) Nodes() []*SurveyResponse {
+	if c.nodes != nil && len(c.nodes) == len(c.Edges) {
+		return c.nodes // as build had them, already in order
+	}
 	nodes := make([]*SurveyResponse, len(c.Edges))
 	for i, e := range c.Edges {
 		nodes[i] = e.Node
@@ -139,6 +184,9 @@ func (c *SurveyResponseConnection) Nodes() []*SurveyResponse {
 
 // Nodes returns the nodes of the connection's edges, in order.
 func (c *ThemeConnection) Nodes() []*Theme {
+	if c.nodes != nil && len(c.nodes) == len(c.Edges) {
+		return c.nodes // as build had them, already in order
+	}
 	nodes := make([]*Theme, len(c.Edges))
 	for i, e := range c.Edges {
 		nodes[i] = e.Node
@@ -148,6 +196,9 @@ func (c *ThemeConnection) Nodes() []*Theme {
 
 // Nodes returns the nodes of the connection's edges, in order.
 func (c *UserConnection) Nodes() []*User {
+	if c.nodes != nil && len(c.nodes) == len(c.Edges) {
+		return c.nodes // as build had them, already in order
+	}
 	nodes := make([]*User, len(c.Edges))
 	for i, e := range c.Edges {
 		nodes[i] = e.Node
@@ -157,6 +208,9 @@ func (c *UserConnection) Nodes() []*User {
 
 // Nodes returns the nodes of the connection's edges, in order.
 func (c *WellbeingCountyConnection) Nodes() []*WellbeingCounty {
+	if c.nodes != nil && len(c.nodes) == len(c.Edges) {
+		return c.nodes // as build had them, already in order
+	}
 	nodes := make([]*WellbeingCounty, len(c.Edges))
 	for i, e := range c.Edges {
 		nodes[i] = e.Node
@@ -166,6 +220,9 @@ func (c *WellbeingCountyConnection) Nodes() []*WellbeingCounty {
 
 // Nodes returns the nodes of the connection's edges, in order.
 func (c *WorkshopConnection) Nodes() []*Workshop {
+	if c.nodes != nil && len(c.nodes) == len(c.Edges) {
+		return c.nodes // as build had them, already in order
+	}
 	nodes := make([]*Workshop, len(c.Edges))
 	for i, e := range c.Edges {
 		nodes[i] = e.Node
@@ -175,6 +232,9 @@ func (c *WorkshopConnection) Nodes() []*Workshop {
 
 // Nodes returns the nodes of the connection's edges, in order.
 func (c *WorkshopRegistrationConnection) Nodes() []*WorkshopRegistration {
+	if c.nodes != nil && len(c.nodes) == len(c.Edges) {
+		return c.nodes // as build had them, already in order
+	}
 	nodes := make([]*WorkshopRegistration, len(c.Edges))
 	for i, e := range c.Edges {
 		nodes[i] = e.Node
@@ -184,6 +244,9 @@ func (c *WorkshopRegistrationConnection) Nodes() []*WorkshopRegistration {
 
 // Nodes returns the nodes of the connection's edges, in order.
 func (c *WorkspaceConnection) Nodes() []*Workspace {
+	if c.nodes != nil && len(c.nodes) == len(c.Edges) {
+		return c.nodes // as build had them, already in order
+	}
 	nodes := make([]*Workspace, len(c.Edges))
 	for i, e := range c.Edges {
 		nodes[i] = e.Node

@@ -142,6 +142,7 @@ type AdoptionConnection struct {
 	Edges      []*AdoptionEdge `json:"edges"`
 	PageInfo   PageInfo        `json:"pageInfo"`
 	TotalCount int             `json:"totalCount"`
+	nodes      []*Adoption
 }
 
 func (c *AdoptionConnection) build(nodes []*Adoption, pager *adoptionPager, after *Cursor, first *int, before *Cursor, last *int) {
@@ -164,6 +165,9 @@ func (c *AdoptionConnection) build(nodes []*Adoption, pager *adoptionPager, afte
 		nodeAt = func(i int) *Adoption {
 			return nodes[i]
 		}
+	}
+	if last == nil {
+		c.nodes = nodes // Kokeilu: the nodes in the edges' order, for Nodes
 	}
 	c.Edges = make([]*AdoptionEdge, len(nodes))
 	edges := make([]AdoptionEdge, len(nodes)) // Kokeilu: a page's edges in one allocation
@@ -216,8 +220,15 @@ type adoptionPager struct {
 	order   []*AdoptionOrder
 	filter  func(*AdoptionQuery) (*AdoptionQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    []any  // the start of its cursors' values: tag, made once per page
+	head    any    // []any{tag}, the values of its cursors without an order, boxed once per page
 }
+
+// The tag of the cursors of Adoption pages in the default order, and
+// their values, made once.
+var (
+	adoptionByID         = paging.Tag("Adoption")
+	adoptionByIDHead any = []any{adoptionByID}
+)
 
 func newAdoptionPager(opts []AdoptionPaginateOption, reverse bool) (*adoptionPager, error) {
 	pager := &adoptionPager{reverse: reverse}
@@ -240,8 +251,12 @@ func newAdoptionPager(opts []AdoptionPaginateOption, reverse bool) (*adoptionPag
 	for i, o := range pager.order {
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
-	pager.tag = paging.Tag("Adoption", terms...)
-	pager.head = []any{pager.tag}
+	if len(terms) == 0 {
+		pager.tag, pager.head = adoptionByID, adoptionByIDHead
+	} else {
+		pager.tag = paging.Tag("Adoption", terms...)
+		pager.head = []any{pager.tag}
+	}
 	return pager, nil
 }
 
@@ -257,7 +272,7 @@ func (p *adoptionPager) toCursor(_m *Adoption) Cursor {
 		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
 	}
 	cs_ := make([]any, 1, 1+len(p.order))
-	cs_[0] = p.head[0]
+	cs_[0] = p.tag
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
@@ -526,6 +541,7 @@ type DiscussionConnection struct {
 	Edges      []*DiscussionEdge `json:"edges"`
 	PageInfo   PageInfo          `json:"pageInfo"`
 	TotalCount int               `json:"totalCount"`
+	nodes      []*Discussion
 }
 
 func (c *DiscussionConnection) build(nodes []*Discussion, pager *discussionPager, after *Cursor, first *int, before *Cursor, last *int) {
@@ -548,6 +564,9 @@ func (c *DiscussionConnection) build(nodes []*Discussion, pager *discussionPager
 		nodeAt = func(i int) *Discussion {
 			return nodes[i]
 		}
+	}
+	if last == nil {
+		c.nodes = nodes // Kokeilu: the nodes in the edges' order, for Nodes
 	}
 	c.Edges = make([]*DiscussionEdge, len(nodes))
 	edges := make([]DiscussionEdge, len(nodes)) // Kokeilu: a page's edges in one allocation
@@ -600,8 +619,15 @@ type discussionPager struct {
 	order   []*DiscussionOrder
 	filter  func(*DiscussionQuery) (*DiscussionQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    []any  // the start of its cursors' values: tag, made once per page
+	head    any    // []any{tag}, the values of its cursors without an order, boxed once per page
 }
+
+// The tag of the cursors of Discussion pages in the default order, and
+// their values, made once.
+var (
+	discussionByID         = paging.Tag("Discussion")
+	discussionByIDHead any = []any{discussionByID}
+)
 
 func newDiscussionPager(opts []DiscussionPaginateOption, reverse bool) (*discussionPager, error) {
 	pager := &discussionPager{reverse: reverse}
@@ -624,8 +650,12 @@ func newDiscussionPager(opts []DiscussionPaginateOption, reverse bool) (*discuss
 	for i, o := range pager.order {
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
-	pager.tag = paging.Tag("Discussion", terms...)
-	pager.head = []any{pager.tag}
+	if len(terms) == 0 {
+		pager.tag, pager.head = discussionByID, discussionByIDHead
+	} else {
+		pager.tag = paging.Tag("Discussion", terms...)
+		pager.head = []any{pager.tag}
+	}
 	return pager, nil
 }
 
@@ -641,7 +671,7 @@ func (p *discussionPager) toCursor(_m *Discussion) Cursor {
 		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
 	}
 	cs_ := make([]any, 1, 1+len(p.order))
-	cs_[0] = p.head[0]
+	cs_[0] = p.tag
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
@@ -948,6 +978,7 @@ type LinkConnection struct {
 	Edges      []*LinkEdge `json:"edges"`
 	PageInfo   PageInfo    `json:"pageInfo"`
 	TotalCount int         `json:"totalCount"`
+	nodes      []*Link
 }
 
 func (c *LinkConnection) build(nodes []*Link, pager *linkPager, after *Cursor, first *int, before *Cursor, last *int) {
@@ -970,6 +1001,9 @@ func (c *LinkConnection) build(nodes []*Link, pager *linkPager, after *Cursor, f
 		nodeAt = func(i int) *Link {
 			return nodes[i]
 		}
+	}
+	if last == nil {
+		c.nodes = nodes // Kokeilu: the nodes in the edges' order, for Nodes
 	}
 	c.Edges = make([]*LinkEdge, len(nodes))
 	edges := make([]LinkEdge, len(nodes)) // Kokeilu: a page's edges in one allocation
@@ -1022,8 +1056,15 @@ type linkPager struct {
 	order   []*LinkOrder
 	filter  func(*LinkQuery) (*LinkQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    []any  // the start of its cursors' values: tag, made once per page
+	head    any    // []any{tag}, the values of its cursors without an order, boxed once per page
 }
+
+// The tag of the cursors of Link pages in the default order, and
+// their values, made once.
+var (
+	linkByID         = paging.Tag("Link")
+	linkByIDHead any = []any{linkByID}
+)
 
 func newLinkPager(opts []LinkPaginateOption, reverse bool) (*linkPager, error) {
 	pager := &linkPager{reverse: reverse}
@@ -1046,8 +1087,12 @@ func newLinkPager(opts []LinkPaginateOption, reverse bool) (*linkPager, error) {
 	for i, o := range pager.order {
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
-	pager.tag = paging.Tag("Link", terms...)
-	pager.head = []any{pager.tag}
+	if len(terms) == 0 {
+		pager.tag, pager.head = linkByID, linkByIDHead
+	} else {
+		pager.tag = paging.Tag("Link", terms...)
+		pager.head = []any{pager.tag}
+	}
 	return pager, nil
 }
 
@@ -1063,7 +1108,7 @@ func (p *linkPager) toCursor(_m *Link) Cursor {
 		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
 	}
 	cs_ := make([]any, 1, 1+len(p.order))
-	cs_[0] = p.head[0]
+	cs_[0] = p.tag
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
@@ -1390,6 +1435,7 @@ type MaterialConnection struct {
 	Edges      []*MaterialEdge `json:"edges"`
 	PageInfo   PageInfo        `json:"pageInfo"`
 	TotalCount int             `json:"totalCount"`
+	nodes      []*Material
 }
 
 func (c *MaterialConnection) build(nodes []*Material, pager *materialPager, after *Cursor, first *int, before *Cursor, last *int) {
@@ -1412,6 +1458,9 @@ func (c *MaterialConnection) build(nodes []*Material, pager *materialPager, afte
 		nodeAt = func(i int) *Material {
 			return nodes[i]
 		}
+	}
+	if last == nil {
+		c.nodes = nodes // Kokeilu: the nodes in the edges' order, for Nodes
 	}
 	c.Edges = make([]*MaterialEdge, len(nodes))
 	edges := make([]MaterialEdge, len(nodes)) // Kokeilu: a page's edges in one allocation
@@ -1464,8 +1513,15 @@ type materialPager struct {
 	order   []*MaterialOrder
 	filter  func(*MaterialQuery) (*MaterialQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    []any  // the start of its cursors' values: tag, made once per page
+	head    any    // []any{tag}, the values of its cursors without an order, boxed once per page
 }
+
+// The tag of the cursors of Material pages in the default order, and
+// their values, made once.
+var (
+	materialByID         = paging.Tag("Material")
+	materialByIDHead any = []any{materialByID}
+)
 
 func newMaterialPager(opts []MaterialPaginateOption, reverse bool) (*materialPager, error) {
 	pager := &materialPager{reverse: reverse}
@@ -1488,8 +1544,12 @@ func newMaterialPager(opts []MaterialPaginateOption, reverse bool) (*materialPag
 	for i, o := range pager.order {
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
-	pager.tag = paging.Tag("Material", terms...)
-	pager.head = []any{pager.tag}
+	if len(terms) == 0 {
+		pager.tag, pager.head = materialByID, materialByIDHead
+	} else {
+		pager.tag = paging.Tag("Material", terms...)
+		pager.head = []any{pager.tag}
+	}
 	return pager, nil
 }
 
@@ -1505,7 +1565,7 @@ func (p *materialPager) toCursor(_m *Material) Cursor {
 		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
 	}
 	cs_ := make([]any, 1, 1+len(p.order))
-	cs_[0] = p.head[0]
+	cs_[0] = p.tag
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
@@ -1792,6 +1852,7 @@ type MembershipConnection struct {
 	Edges      []*MembershipEdge `json:"edges"`
 	PageInfo   PageInfo          `json:"pageInfo"`
 	TotalCount int               `json:"totalCount"`
+	nodes      []*Membership
 }
 
 func (c *MembershipConnection) build(nodes []*Membership, pager *membershipPager, after *Cursor, first *int, before *Cursor, last *int) {
@@ -1814,6 +1875,9 @@ func (c *MembershipConnection) build(nodes []*Membership, pager *membershipPager
 		nodeAt = func(i int) *Membership {
 			return nodes[i]
 		}
+	}
+	if last == nil {
+		c.nodes = nodes // Kokeilu: the nodes in the edges' order, for Nodes
 	}
 	c.Edges = make([]*MembershipEdge, len(nodes))
 	edges := make([]MembershipEdge, len(nodes)) // Kokeilu: a page's edges in one allocation
@@ -1866,8 +1930,15 @@ type membershipPager struct {
 	order   []*MembershipOrder
 	filter  func(*MembershipQuery) (*MembershipQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    []any  // the start of its cursors' values: tag, made once per page
+	head    any    // []any{tag}, the values of its cursors without an order, boxed once per page
 }
+
+// The tag of the cursors of Membership pages in the default order, and
+// their values, made once.
+var (
+	membershipByID         = paging.Tag("Membership")
+	membershipByIDHead any = []any{membershipByID}
+)
 
 func newMembershipPager(opts []MembershipPaginateOption, reverse bool) (*membershipPager, error) {
 	pager := &membershipPager{reverse: reverse}
@@ -1890,8 +1961,12 @@ func newMembershipPager(opts []MembershipPaginateOption, reverse bool) (*members
 	for i, o := range pager.order {
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
-	pager.tag = paging.Tag("Membership", terms...)
-	pager.head = []any{pager.tag}
+	if len(terms) == 0 {
+		pager.tag, pager.head = membershipByID, membershipByIDHead
+	} else {
+		pager.tag = paging.Tag("Membership", terms...)
+		pager.head = []any{pager.tag}
+	}
 	return pager, nil
 }
 
@@ -1907,7 +1982,7 @@ func (p *membershipPager) toCursor(_m *Membership) Cursor {
 		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
 	}
 	cs_ := make([]any, 1, 1+len(p.order))
-	cs_[0] = p.head[0]
+	cs_[0] = p.tag
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
@@ -2156,6 +2231,7 @@ type MunicipalityConnection struct {
 	Edges      []*MunicipalityEdge `json:"edges"`
 	PageInfo   PageInfo            `json:"pageInfo"`
 	TotalCount int                 `json:"totalCount"`
+	nodes      []*Municipality
 }
 
 func (c *MunicipalityConnection) build(nodes []*Municipality, pager *municipalityPager, after *Cursor, first *int, before *Cursor, last *int) {
@@ -2178,6 +2254,9 @@ func (c *MunicipalityConnection) build(nodes []*Municipality, pager *municipalit
 		nodeAt = func(i int) *Municipality {
 			return nodes[i]
 		}
+	}
+	if last == nil {
+		c.nodes = nodes // Kokeilu: the nodes in the edges' order, for Nodes
 	}
 	c.Edges = make([]*MunicipalityEdge, len(nodes))
 	edges := make([]MunicipalityEdge, len(nodes)) // Kokeilu: a page's edges in one allocation
@@ -2230,8 +2309,15 @@ type municipalityPager struct {
 	order   []*MunicipalityOrder
 	filter  func(*MunicipalityQuery) (*MunicipalityQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    []any  // the start of its cursors' values: tag, made once per page
+	head    any    // []any{tag}, the values of its cursors without an order, boxed once per page
 }
+
+// The tag of the cursors of Municipality pages in the default order, and
+// their values, made once.
+var (
+	municipalityByID         = paging.Tag("Municipality")
+	municipalityByIDHead any = []any{municipalityByID}
+)
 
 func newMunicipalityPager(opts []MunicipalityPaginateOption, reverse bool) (*municipalityPager, error) {
 	pager := &municipalityPager{reverse: reverse}
@@ -2254,8 +2340,12 @@ func newMunicipalityPager(opts []MunicipalityPaginateOption, reverse bool) (*mun
 	for i, o := range pager.order {
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
-	pager.tag = paging.Tag("Municipality", terms...)
-	pager.head = []any{pager.tag}
+	if len(terms) == 0 {
+		pager.tag, pager.head = municipalityByID, municipalityByIDHead
+	} else {
+		pager.tag = paging.Tag("Municipality", terms...)
+		pager.head = []any{pager.tag}
+	}
 	return pager, nil
 }
 
@@ -2271,7 +2361,7 @@ func (p *municipalityPager) toCursor(_m *Municipality) Cursor {
 		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
 	}
 	cs_ := make([]any, 1, 1+len(p.order))
-	cs_[0] = p.head[0]
+	cs_[0] = p.tag
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
@@ -2578,6 +2668,7 @@ type NetworkConnection struct {
 	Edges      []*NetworkEdge `json:"edges"`
 	PageInfo   PageInfo       `json:"pageInfo"`
 	TotalCount int            `json:"totalCount"`
+	nodes      []*Network
 }
 
 func (c *NetworkConnection) build(nodes []*Network, pager *networkPager, after *Cursor, first *int, before *Cursor, last *int) {
@@ -2600,6 +2691,9 @@ func (c *NetworkConnection) build(nodes []*Network, pager *networkPager, after *
 		nodeAt = func(i int) *Network {
 			return nodes[i]
 		}
+	}
+	if last == nil {
+		c.nodes = nodes // Kokeilu: the nodes in the edges' order, for Nodes
 	}
 	c.Edges = make([]*NetworkEdge, len(nodes))
 	edges := make([]NetworkEdge, len(nodes)) // Kokeilu: a page's edges in one allocation
@@ -2652,8 +2746,15 @@ type networkPager struct {
 	order   []*NetworkOrder
 	filter  func(*NetworkQuery) (*NetworkQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    []any  // the start of its cursors' values: tag, made once per page
+	head    any    // []any{tag}, the values of its cursors without an order, boxed once per page
 }
+
+// The tag of the cursors of Network pages in the default order, and
+// their values, made once.
+var (
+	networkByID         = paging.Tag("Network")
+	networkByIDHead any = []any{networkByID}
+)
 
 func newNetworkPager(opts []NetworkPaginateOption, reverse bool) (*networkPager, error) {
 	pager := &networkPager{reverse: reverse}
@@ -2676,8 +2777,12 @@ func newNetworkPager(opts []NetworkPaginateOption, reverse bool) (*networkPager,
 	for i, o := range pager.order {
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
-	pager.tag = paging.Tag("Network", terms...)
-	pager.head = []any{pager.tag}
+	if len(terms) == 0 {
+		pager.tag, pager.head = networkByID, networkByIDHead
+	} else {
+		pager.tag = paging.Tag("Network", terms...)
+		pager.head = []any{pager.tag}
+	}
 	return pager, nil
 }
 
@@ -2693,7 +2798,7 @@ func (p *networkPager) toCursor(_m *Network) Cursor {
 		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
 	}
 	cs_ := make([]any, 1, 1+len(p.order))
-	cs_[0] = p.head[0]
+	cs_[0] = p.tag
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
@@ -3020,6 +3125,7 @@ type NoticeConnection struct {
 	Edges      []*NoticeEdge `json:"edges"`
 	PageInfo   PageInfo      `json:"pageInfo"`
 	TotalCount int           `json:"totalCount"`
+	nodes      []*Notice
 }
 
 func (c *NoticeConnection) build(nodes []*Notice, pager *noticePager, after *Cursor, first *int, before *Cursor, last *int) {
@@ -3042,6 +3148,9 @@ func (c *NoticeConnection) build(nodes []*Notice, pager *noticePager, after *Cur
 		nodeAt = func(i int) *Notice {
 			return nodes[i]
 		}
+	}
+	if last == nil {
+		c.nodes = nodes // Kokeilu: the nodes in the edges' order, for Nodes
 	}
 	c.Edges = make([]*NoticeEdge, len(nodes))
 	edges := make([]NoticeEdge, len(nodes)) // Kokeilu: a page's edges in one allocation
@@ -3094,8 +3203,15 @@ type noticePager struct {
 	order   []*NoticeOrder
 	filter  func(*NoticeQuery) (*NoticeQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    []any  // the start of its cursors' values: tag, made once per page
+	head    any    // []any{tag}, the values of its cursors without an order, boxed once per page
 }
+
+// The tag of the cursors of Notice pages in the default order, and
+// their values, made once.
+var (
+	noticeByID         = paging.Tag("Notice")
+	noticeByIDHead any = []any{noticeByID}
+)
 
 func newNoticePager(opts []NoticePaginateOption, reverse bool) (*noticePager, error) {
 	pager := &noticePager{reverse: reverse}
@@ -3118,8 +3234,12 @@ func newNoticePager(opts []NoticePaginateOption, reverse bool) (*noticePager, er
 	for i, o := range pager.order {
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
-	pager.tag = paging.Tag("Notice", terms...)
-	pager.head = []any{pager.tag}
+	if len(terms) == 0 {
+		pager.tag, pager.head = noticeByID, noticeByIDHead
+	} else {
+		pager.tag = paging.Tag("Notice", terms...)
+		pager.head = []any{pager.tag}
+	}
 	return pager, nil
 }
 
@@ -3135,7 +3255,7 @@ func (p *noticePager) toCursor(_m *Notice) Cursor {
 		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
 	}
 	cs_ := make([]any, 1, 1+len(p.order))
-	cs_[0] = p.head[0]
+	cs_[0] = p.tag
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
@@ -3423,6 +3543,7 @@ type OperatingModelConnection struct {
 	Edges      []*OperatingModelEdge `json:"edges"`
 	PageInfo   PageInfo              `json:"pageInfo"`
 	TotalCount int                   `json:"totalCount"`
+	nodes      []*OperatingModel
 }
 
 func (c *OperatingModelConnection) build(nodes []*OperatingModel, pager *operatingmodelPager, after *Cursor, first *int, before *Cursor, last *int) {
@@ -3445,6 +3566,9 @@ func (c *OperatingModelConnection) build(nodes []*OperatingModel, pager *operati
 		nodeAt = func(i int) *OperatingModel {
 			return nodes[i]
 		}
+	}
+	if last == nil {
+		c.nodes = nodes // Kokeilu: the nodes in the edges' order, for Nodes
 	}
 	c.Edges = make([]*OperatingModelEdge, len(nodes))
 	edges := make([]OperatingModelEdge, len(nodes)) // Kokeilu: a page's edges in one allocation
@@ -3497,8 +3621,15 @@ type operatingmodelPager struct {
 	order   []*OperatingModelOrder
 	filter  func(*OperatingModelQuery) (*OperatingModelQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    []any  // the start of its cursors' values: tag, made once per page
+	head    any    // []any{tag}, the values of its cursors without an order, boxed once per page
 }
+
+// The tag of the cursors of OperatingModel pages in the default order, and
+// their values, made once.
+var (
+	operatingmodelByID         = paging.Tag("OperatingModel")
+	operatingmodelByIDHead any = []any{operatingmodelByID}
+)
 
 func newOperatingModelPager(opts []OperatingModelPaginateOption, reverse bool) (*operatingmodelPager, error) {
 	pager := &operatingmodelPager{reverse: reverse}
@@ -3521,8 +3652,12 @@ func newOperatingModelPager(opts []OperatingModelPaginateOption, reverse bool) (
 	for i, o := range pager.order {
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
-	pager.tag = paging.Tag("OperatingModel", terms...)
-	pager.head = []any{pager.tag}
+	if len(terms) == 0 {
+		pager.tag, pager.head = operatingmodelByID, operatingmodelByIDHead
+	} else {
+		pager.tag = paging.Tag("OperatingModel", terms...)
+		pager.head = []any{pager.tag}
+	}
 	return pager, nil
 }
 
@@ -3538,7 +3673,7 @@ func (p *operatingmodelPager) toCursor(_m *OperatingModel) Cursor {
 		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
 	}
 	cs_ := make([]any, 1, 1+len(p.order))
-	cs_[0] = p.head[0]
+	cs_[0] = p.tag
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
@@ -3806,6 +3941,7 @@ type OrganizationConnection struct {
 	Edges      []*OrganizationEdge `json:"edges"`
 	PageInfo   PageInfo            `json:"pageInfo"`
 	TotalCount int                 `json:"totalCount"`
+	nodes      []*Organization
 }
 
 func (c *OrganizationConnection) build(nodes []*Organization, pager *organizationPager, after *Cursor, first *int, before *Cursor, last *int) {
@@ -3828,6 +3964,9 @@ func (c *OrganizationConnection) build(nodes []*Organization, pager *organizatio
 		nodeAt = func(i int) *Organization {
 			return nodes[i]
 		}
+	}
+	if last == nil {
+		c.nodes = nodes // Kokeilu: the nodes in the edges' order, for Nodes
 	}
 	c.Edges = make([]*OrganizationEdge, len(nodes))
 	edges := make([]OrganizationEdge, len(nodes)) // Kokeilu: a page's edges in one allocation
@@ -3880,8 +4019,15 @@ type organizationPager struct {
 	order   []*OrganizationOrder
 	filter  func(*OrganizationQuery) (*OrganizationQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    []any  // the start of its cursors' values: tag, made once per page
+	head    any    // []any{tag}, the values of its cursors without an order, boxed once per page
 }
+
+// The tag of the cursors of Organization pages in the default order, and
+// their values, made once.
+var (
+	organizationByID         = paging.Tag("Organization")
+	organizationByIDHead any = []any{organizationByID}
+)
 
 func newOrganizationPager(opts []OrganizationPaginateOption, reverse bool) (*organizationPager, error) {
 	pager := &organizationPager{reverse: reverse}
@@ -3904,8 +4050,12 @@ func newOrganizationPager(opts []OrganizationPaginateOption, reverse bool) (*org
 	for i, o := range pager.order {
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
-	pager.tag = paging.Tag("Organization", terms...)
-	pager.head = []any{pager.tag}
+	if len(terms) == 0 {
+		pager.tag, pager.head = organizationByID, organizationByIDHead
+	} else {
+		pager.tag = paging.Tag("Organization", terms...)
+		pager.head = []any{pager.tag}
+	}
 	return pager, nil
 }
 
@@ -3921,7 +4071,7 @@ func (p *organizationPager) toCursor(_m *Organization) Cursor {
 		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
 	}
 	cs_ := make([]any, 1, 1+len(p.order))
-	cs_[0] = p.head[0]
+	cs_[0] = p.tag
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
@@ -4208,6 +4358,7 @@ type PilotConnection struct {
 	Edges      []*PilotEdge `json:"edges"`
 	PageInfo   PageInfo     `json:"pageInfo"`
 	TotalCount int          `json:"totalCount"`
+	nodes      []*Pilot
 }
 
 func (c *PilotConnection) build(nodes []*Pilot, pager *pilotPager, after *Cursor, first *int, before *Cursor, last *int) {
@@ -4230,6 +4381,9 @@ func (c *PilotConnection) build(nodes []*Pilot, pager *pilotPager, after *Cursor
 		nodeAt = func(i int) *Pilot {
 			return nodes[i]
 		}
+	}
+	if last == nil {
+		c.nodes = nodes // Kokeilu: the nodes in the edges' order, for Nodes
 	}
 	c.Edges = make([]*PilotEdge, len(nodes))
 	edges := make([]PilotEdge, len(nodes)) // Kokeilu: a page's edges in one allocation
@@ -4282,8 +4436,15 @@ type pilotPager struct {
 	order   []*PilotOrder
 	filter  func(*PilotQuery) (*PilotQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    []any  // the start of its cursors' values: tag, made once per page
+	head    any    // []any{tag}, the values of its cursors without an order, boxed once per page
 }
+
+// The tag of the cursors of Pilot pages in the default order, and
+// their values, made once.
+var (
+	pilotByID         = paging.Tag("Pilot")
+	pilotByIDHead any = []any{pilotByID}
+)
 
 func newPilotPager(opts []PilotPaginateOption, reverse bool) (*pilotPager, error) {
 	pager := &pilotPager{reverse: reverse}
@@ -4306,8 +4467,12 @@ func newPilotPager(opts []PilotPaginateOption, reverse bool) (*pilotPager, error
 	for i, o := range pager.order {
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
-	pager.tag = paging.Tag("Pilot", terms...)
-	pager.head = []any{pager.tag}
+	if len(terms) == 0 {
+		pager.tag, pager.head = pilotByID, pilotByIDHead
+	} else {
+		pager.tag = paging.Tag("Pilot", terms...)
+		pager.head = []any{pager.tag}
+	}
 	return pager, nil
 }
 
@@ -4323,7 +4488,7 @@ func (p *pilotPager) toCursor(_m *Pilot) Cursor {
 		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
 	}
 	cs_ := make([]any, 1, 1+len(p.order))
-	cs_[0] = p.head[0]
+	cs_[0] = p.tag
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
@@ -4650,6 +4815,7 @@ type PostConnection struct {
 	Edges      []*PostEdge `json:"edges"`
 	PageInfo   PageInfo    `json:"pageInfo"`
 	TotalCount int         `json:"totalCount"`
+	nodes      []*Post
 }
 
 func (c *PostConnection) build(nodes []*Post, pager *postPager, after *Cursor, first *int, before *Cursor, last *int) {
@@ -4672,6 +4838,9 @@ func (c *PostConnection) build(nodes []*Post, pager *postPager, after *Cursor, f
 		nodeAt = func(i int) *Post {
 			return nodes[i]
 		}
+	}
+	if last == nil {
+		c.nodes = nodes // Kokeilu: the nodes in the edges' order, for Nodes
 	}
 	c.Edges = make([]*PostEdge, len(nodes))
 	edges := make([]PostEdge, len(nodes)) // Kokeilu: a page's edges in one allocation
@@ -4724,8 +4893,15 @@ type postPager struct {
 	order   []*PostOrder
 	filter  func(*PostQuery) (*PostQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    []any  // the start of its cursors' values: tag, made once per page
+	head    any    // []any{tag}, the values of its cursors without an order, boxed once per page
 }
+
+// The tag of the cursors of Post pages in the default order, and
+// their values, made once.
+var (
+	postByID         = paging.Tag("Post")
+	postByIDHead any = []any{postByID}
+)
 
 func newPostPager(opts []PostPaginateOption, reverse bool) (*postPager, error) {
 	pager := &postPager{reverse: reverse}
@@ -4748,8 +4924,12 @@ func newPostPager(opts []PostPaginateOption, reverse bool) (*postPager, error) {
 	for i, o := range pager.order {
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
-	pager.tag = paging.Tag("Post", terms...)
-	pager.head = []any{pager.tag}
+	if len(terms) == 0 {
+		pager.tag, pager.head = postByID, postByIDHead
+	} else {
+		pager.tag = paging.Tag("Post", terms...)
+		pager.head = []any{pager.tag}
+	}
 	return pager, nil
 }
 
@@ -4765,7 +4945,7 @@ func (p *postPager) toCursor(_m *Post) Cursor {
 		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
 	}
 	cs_ := make([]any, 1, 1+len(p.order))
-	cs_[0] = p.head[0]
+	cs_[0] = p.tag
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
@@ -4995,6 +5175,7 @@ type RegionConnection struct {
 	Edges      []*RegionEdge `json:"edges"`
 	PageInfo   PageInfo      `json:"pageInfo"`
 	TotalCount int           `json:"totalCount"`
+	nodes      []*Region
 }
 
 func (c *RegionConnection) build(nodes []*Region, pager *regionPager, after *Cursor, first *int, before *Cursor, last *int) {
@@ -5017,6 +5198,9 @@ func (c *RegionConnection) build(nodes []*Region, pager *regionPager, after *Cur
 		nodeAt = func(i int) *Region {
 			return nodes[i]
 		}
+	}
+	if last == nil {
+		c.nodes = nodes // Kokeilu: the nodes in the edges' order, for Nodes
 	}
 	c.Edges = make([]*RegionEdge, len(nodes))
 	edges := make([]RegionEdge, len(nodes)) // Kokeilu: a page's edges in one allocation
@@ -5069,8 +5253,15 @@ type regionPager struct {
 	order   []*RegionOrder
 	filter  func(*RegionQuery) (*RegionQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    []any  // the start of its cursors' values: tag, made once per page
+	head    any    // []any{tag}, the values of its cursors without an order, boxed once per page
 }
+
+// The tag of the cursors of Region pages in the default order, and
+// their values, made once.
+var (
+	regionByID         = paging.Tag("Region")
+	regionByIDHead any = []any{regionByID}
+)
 
 func newRegionPager(opts []RegionPaginateOption, reverse bool) (*regionPager, error) {
 	pager := &regionPager{reverse: reverse}
@@ -5093,8 +5284,12 @@ func newRegionPager(opts []RegionPaginateOption, reverse bool) (*regionPager, er
 	for i, o := range pager.order {
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
-	pager.tag = paging.Tag("Region", terms...)
-	pager.head = []any{pager.tag}
+	if len(terms) == 0 {
+		pager.tag, pager.head = regionByID, regionByIDHead
+	} else {
+		pager.tag = paging.Tag("Region", terms...)
+		pager.head = []any{pager.tag}
+	}
 	return pager, nil
 }
 
@@ -5110,7 +5305,7 @@ func (p *regionPager) toCursor(_m *Region) Cursor {
 		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
 	}
 	cs_ := make([]any, 1, 1+len(p.order))
-	cs_[0] = p.head[0]
+	cs_[0] = p.tag
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
@@ -5417,6 +5612,7 @@ type SurveyConnection struct {
 	Edges      []*SurveyEdge `json:"edges"`
 	PageInfo   PageInfo      `json:"pageInfo"`
 	TotalCount int           `json:"totalCount"`
+	nodes      []*Survey
 }
 
 func (c *SurveyConnection) build(nodes []*Survey, pager *surveyPager, after *Cursor, first *int, before *Cursor, last *int) {
@@ -5439,6 +5635,9 @@ func (c *SurveyConnection) build(nodes []*Survey, pager *surveyPager, after *Cur
 		nodeAt = func(i int) *Survey {
 			return nodes[i]
 		}
+	}
+	if last == nil {
+		c.nodes = nodes // Kokeilu: the nodes in the edges' order, for Nodes
 	}
 	c.Edges = make([]*SurveyEdge, len(nodes))
 	edges := make([]SurveyEdge, len(nodes)) // Kokeilu: a page's edges in one allocation
@@ -5491,8 +5690,15 @@ type surveyPager struct {
 	order   []*SurveyOrder
 	filter  func(*SurveyQuery) (*SurveyQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    []any  // the start of its cursors' values: tag, made once per page
+	head    any    // []any{tag}, the values of its cursors without an order, boxed once per page
 }
+
+// The tag of the cursors of Survey pages in the default order, and
+// their values, made once.
+var (
+	surveyByID         = paging.Tag("Survey")
+	surveyByIDHead any = []any{surveyByID}
+)
 
 func newSurveyPager(opts []SurveyPaginateOption, reverse bool) (*surveyPager, error) {
 	pager := &surveyPager{reverse: reverse}
@@ -5515,8 +5721,12 @@ func newSurveyPager(opts []SurveyPaginateOption, reverse bool) (*surveyPager, er
 	for i, o := range pager.order {
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
-	pager.tag = paging.Tag("Survey", terms...)
-	pager.head = []any{pager.tag}
+	if len(terms) == 0 {
+		pager.tag, pager.head = surveyByID, surveyByIDHead
+	} else {
+		pager.tag = paging.Tag("Survey", terms...)
+		pager.head = []any{pager.tag}
+	}
 	return pager, nil
 }
 
@@ -5532,7 +5742,7 @@ func (p *surveyPager) toCursor(_m *Survey) Cursor {
 		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
 	}
 	cs_ := make([]any, 1, 1+len(p.order))
-	cs_[0] = p.head[0]
+	cs_[0] = p.tag
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
@@ -5839,6 +6049,7 @@ type SurveyResponseConnection struct {
 	Edges      []*SurveyResponseEdge `json:"edges"`
 	PageInfo   PageInfo              `json:"pageInfo"`
 	TotalCount int                   `json:"totalCount"`
+	nodes      []*SurveyResponse
 }
 
 func (c *SurveyResponseConnection) build(nodes []*SurveyResponse, pager *surveyresponsePager, after *Cursor, first *int, before *Cursor, last *int) {
@@ -5861,6 +6072,9 @@ func (c *SurveyResponseConnection) build(nodes []*SurveyResponse, pager *surveyr
 		nodeAt = func(i int) *SurveyResponse {
 			return nodes[i]
 		}
+	}
+	if last == nil {
+		c.nodes = nodes // Kokeilu: the nodes in the edges' order, for Nodes
 	}
 	c.Edges = make([]*SurveyResponseEdge, len(nodes))
 	edges := make([]SurveyResponseEdge, len(nodes)) // Kokeilu: a page's edges in one allocation
@@ -6110,6 +6324,7 @@ type ThemeConnection struct {
 	Edges      []*ThemeEdge `json:"edges"`
 	PageInfo   PageInfo     `json:"pageInfo"`
 	TotalCount int          `json:"totalCount"`
+	nodes      []*Theme
 }
 
 func (c *ThemeConnection) build(nodes []*Theme, pager *themePager, after *Cursor, first *int, before *Cursor, last *int) {
@@ -6132,6 +6347,9 @@ func (c *ThemeConnection) build(nodes []*Theme, pager *themePager, after *Cursor
 		nodeAt = func(i int) *Theme {
 			return nodes[i]
 		}
+	}
+	if last == nil {
+		c.nodes = nodes // Kokeilu: the nodes in the edges' order, for Nodes
 	}
 	c.Edges = make([]*ThemeEdge, len(nodes))
 	edges := make([]ThemeEdge, len(nodes)) // Kokeilu: a page's edges in one allocation
@@ -6184,8 +6402,15 @@ type themePager struct {
 	order   []*ThemeOrder
 	filter  func(*ThemeQuery) (*ThemeQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    []any  // the start of its cursors' values: tag, made once per page
+	head    any    // []any{tag}, the values of its cursors without an order, boxed once per page
 }
+
+// The tag of the cursors of Theme pages in the default order, and
+// their values, made once.
+var (
+	themeByID         = paging.Tag("Theme")
+	themeByIDHead any = []any{themeByID}
+)
 
 func newThemePager(opts []ThemePaginateOption, reverse bool) (*themePager, error) {
 	pager := &themePager{reverse: reverse}
@@ -6208,8 +6433,12 @@ func newThemePager(opts []ThemePaginateOption, reverse bool) (*themePager, error
 	for i, o := range pager.order {
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
-	pager.tag = paging.Tag("Theme", terms...)
-	pager.head = []any{pager.tag}
+	if len(terms) == 0 {
+		pager.tag, pager.head = themeByID, themeByIDHead
+	} else {
+		pager.tag = paging.Tag("Theme", terms...)
+		pager.head = []any{pager.tag}
+	}
 	return pager, nil
 }
 
@@ -6225,7 +6454,7 @@ func (p *themePager) toCursor(_m *Theme) Cursor {
 		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
 	}
 	cs_ := make([]any, 1, 1+len(p.order))
-	cs_[0] = p.head[0]
+	cs_[0] = p.tag
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
@@ -6512,6 +6741,7 @@ type UserConnection struct {
 	Edges      []*UserEdge `json:"edges"`
 	PageInfo   PageInfo    `json:"pageInfo"`
 	TotalCount int         `json:"totalCount"`
+	nodes      []*User
 }
 
 func (c *UserConnection) build(nodes []*User, pager *userPager, after *Cursor, first *int, before *Cursor, last *int) {
@@ -6534,6 +6764,9 @@ func (c *UserConnection) build(nodes []*User, pager *userPager, after *Cursor, f
 		nodeAt = func(i int) *User {
 			return nodes[i]
 		}
+	}
+	if last == nil {
+		c.nodes = nodes // Kokeilu: the nodes in the edges' order, for Nodes
 	}
 	c.Edges = make([]*UserEdge, len(nodes))
 	edges := make([]UserEdge, len(nodes)) // Kokeilu: a page's edges in one allocation
@@ -6586,8 +6819,15 @@ type userPager struct {
 	order   []*UserOrder
 	filter  func(*UserQuery) (*UserQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    []any  // the start of its cursors' values: tag, made once per page
+	head    any    // []any{tag}, the values of its cursors without an order, boxed once per page
 }
+
+// The tag of the cursors of User pages in the default order, and
+// their values, made once.
+var (
+	userByID         = paging.Tag("User")
+	userByIDHead any = []any{userByID}
+)
 
 func newUserPager(opts []UserPaginateOption, reverse bool) (*userPager, error) {
 	pager := &userPager{reverse: reverse}
@@ -6610,8 +6850,12 @@ func newUserPager(opts []UserPaginateOption, reverse bool) (*userPager, error) {
 	for i, o := range pager.order {
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
-	pager.tag = paging.Tag("User", terms...)
-	pager.head = []any{pager.tag}
+	if len(terms) == 0 {
+		pager.tag, pager.head = userByID, userByIDHead
+	} else {
+		pager.tag = paging.Tag("User", terms...)
+		pager.head = []any{pager.tag}
+	}
 	return pager, nil
 }
 
@@ -6627,7 +6871,7 @@ func (p *userPager) toCursor(_m *User) Cursor {
 		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
 	}
 	cs_ := make([]any, 1, 1+len(p.order))
-	cs_[0] = p.head[0]
+	cs_[0] = p.tag
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
@@ -6895,6 +7139,7 @@ type WellbeingCountyConnection struct {
 	Edges      []*WellbeingCountyEdge `json:"edges"`
 	PageInfo   PageInfo               `json:"pageInfo"`
 	TotalCount int                    `json:"totalCount"`
+	nodes      []*WellbeingCounty
 }
 
 func (c *WellbeingCountyConnection) build(nodes []*WellbeingCounty, pager *wellbeingcountyPager, after *Cursor, first *int, before *Cursor, last *int) {
@@ -6917,6 +7162,9 @@ func (c *WellbeingCountyConnection) build(nodes []*WellbeingCounty, pager *wellb
 		nodeAt = func(i int) *WellbeingCounty {
 			return nodes[i]
 		}
+	}
+	if last == nil {
+		c.nodes = nodes // Kokeilu: the nodes in the edges' order, for Nodes
 	}
 	c.Edges = make([]*WellbeingCountyEdge, len(nodes))
 	edges := make([]WellbeingCountyEdge, len(nodes)) // Kokeilu: a page's edges in one allocation
@@ -6969,8 +7217,15 @@ type wellbeingcountyPager struct {
 	order   []*WellbeingCountyOrder
 	filter  func(*WellbeingCountyQuery) (*WellbeingCountyQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    []any  // the start of its cursors' values: tag, made once per page
+	head    any    // []any{tag}, the values of its cursors without an order, boxed once per page
 }
+
+// The tag of the cursors of WellbeingCounty pages in the default order, and
+// their values, made once.
+var (
+	wellbeingcountyByID         = paging.Tag("WellbeingCounty")
+	wellbeingcountyByIDHead any = []any{wellbeingcountyByID}
+)
 
 func newWellbeingCountyPager(opts []WellbeingCountyPaginateOption, reverse bool) (*wellbeingcountyPager, error) {
 	pager := &wellbeingcountyPager{reverse: reverse}
@@ -6993,8 +7248,12 @@ func newWellbeingCountyPager(opts []WellbeingCountyPaginateOption, reverse bool)
 	for i, o := range pager.order {
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
-	pager.tag = paging.Tag("WellbeingCounty", terms...)
-	pager.head = []any{pager.tag}
+	if len(terms) == 0 {
+		pager.tag, pager.head = wellbeingcountyByID, wellbeingcountyByIDHead
+	} else {
+		pager.tag = paging.Tag("WellbeingCounty", terms...)
+		pager.head = []any{pager.tag}
+	}
 	return pager, nil
 }
 
@@ -7010,7 +7269,7 @@ func (p *wellbeingcountyPager) toCursor(_m *WellbeingCounty) Cursor {
 		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
 	}
 	cs_ := make([]any, 1, 1+len(p.order))
-	cs_[0] = p.head[0]
+	cs_[0] = p.tag
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
@@ -7336,6 +7595,7 @@ type WorkshopConnection struct {
 	Edges      []*WorkshopEdge `json:"edges"`
 	PageInfo   PageInfo        `json:"pageInfo"`
 	TotalCount int             `json:"totalCount"`
+	nodes      []*Workshop
 }
 
 func (c *WorkshopConnection) build(nodes []*Workshop, pager *workshopPager, after *Cursor, first *int, before *Cursor, last *int) {
@@ -7358,6 +7618,9 @@ func (c *WorkshopConnection) build(nodes []*Workshop, pager *workshopPager, afte
 		nodeAt = func(i int) *Workshop {
 			return nodes[i]
 		}
+	}
+	if last == nil {
+		c.nodes = nodes // Kokeilu: the nodes in the edges' order, for Nodes
 	}
 	c.Edges = make([]*WorkshopEdge, len(nodes))
 	edges := make([]WorkshopEdge, len(nodes)) // Kokeilu: a page's edges in one allocation
@@ -7410,8 +7673,15 @@ type workshopPager struct {
 	order   []*WorkshopOrder
 	filter  func(*WorkshopQuery) (*WorkshopQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    []any  // the start of its cursors' values: tag, made once per page
+	head    any    // []any{tag}, the values of its cursors without an order, boxed once per page
 }
+
+// The tag of the cursors of Workshop pages in the default order, and
+// their values, made once.
+var (
+	workshopByID         = paging.Tag("Workshop")
+	workshopByIDHead any = []any{workshopByID}
+)
 
 func newWorkshopPager(opts []WorkshopPaginateOption, reverse bool) (*workshopPager, error) {
 	pager := &workshopPager{reverse: reverse}
@@ -7434,8 +7704,12 @@ func newWorkshopPager(opts []WorkshopPaginateOption, reverse bool) (*workshopPag
 	for i, o := range pager.order {
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
-	pager.tag = paging.Tag("Workshop", terms...)
-	pager.head = []any{pager.tag}
+	if len(terms) == 0 {
+		pager.tag, pager.head = workshopByID, workshopByIDHead
+	} else {
+		pager.tag = paging.Tag("Workshop", terms...)
+		pager.head = []any{pager.tag}
+	}
 	return pager, nil
 }
 
@@ -7451,7 +7725,7 @@ func (p *workshopPager) toCursor(_m *Workshop) Cursor {
 		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
 	}
 	cs_ := make([]any, 1, 1+len(p.order))
-	cs_[0] = p.head[0]
+	cs_[0] = p.tag
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
@@ -7738,6 +8012,7 @@ type WorkshopRegistrationConnection struct {
 	Edges      []*WorkshopRegistrationEdge `json:"edges"`
 	PageInfo   PageInfo                    `json:"pageInfo"`
 	TotalCount int                         `json:"totalCount"`
+	nodes      []*WorkshopRegistration
 }
 
 func (c *WorkshopRegistrationConnection) build(nodes []*WorkshopRegistration, pager *workshopregistrationPager, after *Cursor, first *int, before *Cursor, last *int) {
@@ -7760,6 +8035,9 @@ func (c *WorkshopRegistrationConnection) build(nodes []*WorkshopRegistration, pa
 		nodeAt = func(i int) *WorkshopRegistration {
 			return nodes[i]
 		}
+	}
+	if last == nil {
+		c.nodes = nodes // Kokeilu: the nodes in the edges' order, for Nodes
 	}
 	c.Edges = make([]*WorkshopRegistrationEdge, len(nodes))
 	edges := make([]WorkshopRegistrationEdge, len(nodes)) // Kokeilu: a page's edges in one allocation
@@ -7812,8 +8090,15 @@ type workshopregistrationPager struct {
 	order   []*WorkshopRegistrationOrder
 	filter  func(*WorkshopRegistrationQuery) (*WorkshopRegistrationQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    []any  // the start of its cursors' values: tag, made once per page
+	head    any    // []any{tag}, the values of its cursors without an order, boxed once per page
 }
+
+// The tag of the cursors of WorkshopRegistration pages in the default order, and
+// their values, made once.
+var (
+	workshopregistrationByID         = paging.Tag("WorkshopRegistration")
+	workshopregistrationByIDHead any = []any{workshopregistrationByID}
+)
 
 func newWorkshopRegistrationPager(opts []WorkshopRegistrationPaginateOption, reverse bool) (*workshopregistrationPager, error) {
 	pager := &workshopregistrationPager{reverse: reverse}
@@ -7836,8 +8121,12 @@ func newWorkshopRegistrationPager(opts []WorkshopRegistrationPaginateOption, rev
 	for i, o := range pager.order {
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
-	pager.tag = paging.Tag("WorkshopRegistration", terms...)
-	pager.head = []any{pager.tag}
+	if len(terms) == 0 {
+		pager.tag, pager.head = workshopregistrationByID, workshopregistrationByIDHead
+	} else {
+		pager.tag = paging.Tag("WorkshopRegistration", terms...)
+		pager.head = []any{pager.tag}
+	}
 	return pager, nil
 }
 
@@ -7853,7 +8142,7 @@ func (p *workshopregistrationPager) toCursor(_m *WorkshopRegistration) Cursor {
 		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
 	}
 	cs_ := make([]any, 1, 1+len(p.order))
-	cs_[0] = p.head[0]
+	cs_[0] = p.tag
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
@@ -8102,6 +8391,7 @@ type WorkspaceConnection struct {
 	Edges      []*WorkspaceEdge `json:"edges"`
 	PageInfo   PageInfo         `json:"pageInfo"`
 	TotalCount int              `json:"totalCount"`
+	nodes      []*Workspace
 }
 
 func (c *WorkspaceConnection) build(nodes []*Workspace, pager *workspacePager, after *Cursor, first *int, before *Cursor, last *int) {
@@ -8124,6 +8414,9 @@ func (c *WorkspaceConnection) build(nodes []*Workspace, pager *workspacePager, a
 		nodeAt = func(i int) *Workspace {
 			return nodes[i]
 		}
+	}
+	if last == nil {
+		c.nodes = nodes // Kokeilu: the nodes in the edges' order, for Nodes
 	}
 	c.Edges = make([]*WorkspaceEdge, len(nodes))
 	edges := make([]WorkspaceEdge, len(nodes)) // Kokeilu: a page's edges in one allocation
@@ -8176,8 +8469,15 @@ type workspacePager struct {
 	order   []*WorkspaceOrder
 	filter  func(*WorkspaceQuery) (*WorkspaceQuery, error)
 	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    []any  // the start of its cursors' values: tag, made once per page
+	head    any    // []any{tag}, the values of its cursors without an order, boxed once per page
 }
+
+// The tag of the cursors of Workspace pages in the default order, and
+// their values, made once.
+var (
+	workspaceByID         = paging.Tag("Workspace")
+	workspaceByIDHead any = []any{workspaceByID}
+)
 
 func newWorkspacePager(opts []WorkspacePaginateOption, reverse bool) (*workspacePager, error) {
 	pager := &workspacePager{reverse: reverse}
@@ -8200,8 +8500,12 @@ func newWorkspacePager(opts []WorkspacePaginateOption, reverse bool) (*workspace
 	for i, o := range pager.order {
 		terms[i] = paging.Term{Field: o.Field.String(), Desc: o.Direction == entgql.OrderDirectionDesc}
 	}
-	pager.tag = paging.Tag("Workspace", terms...)
-	pager.head = []any{pager.tag}
+	if len(terms) == 0 {
+		pager.tag, pager.head = workspaceByID, workspaceByIDHead
+	} else {
+		pager.tag = paging.Tag("Workspace", terms...)
+		pager.head = []any{pager.tag}
+	}
 	return pager, nil
 }
 
@@ -8217,7 +8521,7 @@ func (p *workspacePager) toCursor(_m *Workspace) Cursor {
 		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
 	}
 	cs_ := make([]any, 1, 1+len(p.order))
-	cs_[0] = p.head[0]
+	cs_[0] = p.tag
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
