@@ -103,6 +103,24 @@ func Name(ctx context.Context, want *Language, fi, sv, en string) string {
 	return ""
 }
 
+// Reads is the languages of the names Name reads for want (nil: the
+// request's preferred language) when the Finnish name is not empty, as
+// reference data's never is (ent/schema's NamesMixin requires it): the
+// wanted language, then Finnish, which a missing name falls back to.
+func Reads(ctx context.Context, want *Language) []Language {
+	l := Preferred(ctx)
+	if want != nil {
+		l = *want
+	}
+	switch l {
+	case SV:
+		return []Language{SV, FI}
+	case EN:
+		return []Language{EN, FI}
+	}
+	return []Language{FI}
+}
+
 // Code checks a language code of content (a material's language): a
 // current two-letter ISO 639-1 code, in any case; it answers the code in
 // lower case. golang.org/x/text's registry knows which codes exist ("zz"

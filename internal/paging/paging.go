@@ -36,11 +36,13 @@ const (
 // Rules is the gqlgen extension that applies the paging rules.
 type Rules struct {
 	// Computed maps a field that a resolver computes from columns, as
-	// "Type.field" (e.g. "Municipality.name"), to the fields of those columns
-	// ("nameFi", …). In the resolver's view of a query it stands for them,
-	// so entgql loads those columns alone instead of every column of the
-	// table (one field it cannot map makes it select them all).
-	Computed map[string][]string
+	// "Type.field" (e.g. "Municipality.name"), to the fields of those
+	// columns ("nameFi", …) that it reads for the request (its context)
+	// and the field's arguments. In the resolver's view of a query it
+	// stands for them, so entgql loads those columns alone instead of
+	// every column of the table (one field it cannot map makes it select
+	// them all).
+	Computed map[string]func(ctx context.Context, args map[string]any) []string
 }
 
 var (
@@ -128,7 +130,10 @@ func (Rules) InterceptField(ctx context.Context, next graphql.Resolver) (any, er
 // InterceptOperation gives each operation a cache of rewritten fields: the
 // rows of a list share their fields' AST, so each is rewritten once.
 func (r Rules) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-	return next(context.WithValue(ctx, cacheKey{}, &operation{computed: r.Computed}))
+	op := &operation{computed: r.Computed}
+	ctx = context.WithValue(ctx, cacheKey{}, op)
+	op.ctx = ctx
+	return next(ctx)
 }
 
 type cacheKey struct{}
@@ -136,7 +141,8 @@ type cacheKey struct{}
 // operation is one operation's rewriting state.
 type operation struct {
 	fields   sync.Map // *ast.Field → its rewritten graphql.CollectedField
-	computed map[string][]string
+	computed map[string]func(ctx context.Context, args map[string]any) []string
+	ctx      context.Context // the operation's, for computed
 }
 
 func rewritten(ctx context.Context, f graphql.CollectedField) graphql.CollectedField {
@@ -178,7 +184,7 @@ func (op *operation) rewriteSelections(oc *graphql.OperationContext, set ast.Sel
 	for _, s := range set {
 		switch s := s.(type) {
 		case *ast.Field:
-			if columns := op.columnsOf(s); columns != nil {
+			if columns := op.columnsOf(oc, s); columns != nil {
 				out = append(out, columns...)
 				continue
 			}
@@ -208,14 +214,15 @@ func (op *operation) rewriteSelections(oc *graphql.OperationContext, set ast.Sel
 
 // columnsOf returns the fields that stand for f when a resolver computes
 // it from columns (Rules.Computed), or nil.
-func (op *operation) columnsOf(f *ast.Field) ast.SelectionSet {
-	if f.ObjectDefinition == nil || len(op.computed) == 0 {
+func (op *operation) columnsOf(oc *graphql.OperationContext, f *ast.Field) ast.SelectionSet {
+	if f.ObjectDefinition == nil || len(op.computed) == 0 || op.ctx == nil {
 		return nil
 	}
-	names := op.computed[f.ObjectDefinition.Name+"."+f.Name]
-	if names == nil {
+	reads := op.computed[f.ObjectDefinition.Name+"."+f.Name]
+	if reads == nil {
 		return nil
 	}
+	names := reads(op.ctx, f.ArgumentMap(oc.Variables))
 	out := make(ast.SelectionSet, 0, len(names))
 	for _, name := range names {
 		def := f.ObjectDefinition.Fields.ForName(name)
