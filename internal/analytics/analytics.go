@@ -86,6 +86,9 @@ type Key struct {
 	Dimension              Dimension `json:"dimension"`
 	Code                   string    `json:"code"`
 	NameFi, NameSv, NameEn string    `json:"-"`
+	// rank is the key's place among its dimension's values by code, for
+	// sorting (sortByCodes); keys are made per call.
+	rank int
 }
 
 // column is how a dimension appears in the SQL: the joins the fact rows

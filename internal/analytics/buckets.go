@@ -1282,7 +1282,7 @@ func fromBuckets(ctx context.Context, c *ent.Client, where *ent.PilotWhereInput,
 		return nil, true, err
 	}
 	if !filtered {
-		s, err := readKept(ctx, c, dims, pilotDims, areas, labels)
+		s, err := readKept(ctx, c, dims, pilotDims, withAreas, areas, labels)
 		return s, true, err
 	}
 	// Under a status filter, the rows of the statuses are added up, and
@@ -1412,68 +1412,105 @@ func fromBuckets(ctx context.Context, c *ent.Client, where *ent.PilotWhereInput,
 // readKept answers a grouping without a filter from the rows of one
 // family, fd (with the STATUS rows for the total): one range of the
 // (dims, key) index, a bucket a row, its municipalities and population
-// kept on the row (for a family with MUNICIPALITY: the municipality
-// itself), and the areas that follow from a municipality added from it.
-func readKept(ctx context.Context, c *ent.Client, dims, fd []Dimension, areas map[int]*area, labels labels) (*Stats, error) {
-	type row struct {
-		dims, key                          string
-		pilots, municipalities, population int
-	}
+// kept on the row when asked (for a family with MUNICIPALITY: the
+// municipality itself), and the areas that follow from a municipality
+// added from it.
+//
+// The rows come back as one value: the database joins them into a string
+// (string_agg, in both SQLite and PostgreSQL), which is parsed here. Read
+// a row at a time, each column of each row crossed from C to Go on SQLite
+// (a cgo call per column and a copy per string) and through
+// database/sql's conversions on both: most of the cost of a grouping of
+// 57,000 buckets (MUNICIPALITY × NETWORK).
+func readKept(ctx context.Context, c *ent.Client, dims, fd []Dimension, withAreas bool, areas map[int]*area, labels labels) (*Stats, error) {
 	f := family(fd)
-	// Scanned by hand: a scan through ent's reflection was half the cost
-	// of a grouping of 57,000 buckets. The family is dimension names and
-	// commas, safe as a literal (as in the filtered read), so the read
-	// needs no statement of its own to learn the placeholders' dialect.
-	rs, err := c.QueryContext(ctx, "SELECT "+statbucket.FieldDims+", "+statbucket.FieldKey+", "+statbucket.FieldPilots+", "+
-		statbucket.FieldMunicipalities+", "+statbucket.FieldPopulation+" FROM "+statbucket.Table+" WHERE "+statbucket.FieldDims+
-		" IN ('"+f+"', '"+string(Status)+"') AND "+statbucket.FieldPilots+" <> 0")
+	muni := slices.Index(fd, Municipality)
+	// The municipalities and population on the rows: only when asked and
+	// kept there (a family with MUNICIPALITY has one, its own).
+	onRows := withAreas && muni < 0 && keepsAreas[f]
+	// A row is pilots:[municipalities:population:]length:key, the key's
+	// length in bytes first, so no character of a key can be mistaken
+	// for a separator; rows are separated by commas. (|| turns numbers
+	// into text on both databases.)
+	row := statbucket.FieldPilots + " || ':' || "
+	if onRows {
+		row += statbucket.FieldMunicipalities + " || ':' || " + statbucket.FieldPopulation + " || ':' || "
+	}
+	row += "octet_length(" + statbucket.FieldKey + ") || ':' || " + statbucket.FieldKey
+	// The family is dimension names and commas, safe as a literal (as in
+	// the filtered read), so the read needs no statement of its own to
+	// learn the placeholders' dialect.
+	of := func(fam string) string {
+		return " FROM " + statbucket.Table + " WHERE " + statbucket.FieldDims + " = '" + fam + "' AND " + statbucket.FieldPilots + " <> 0"
+	}
+	rs, err := c.QueryContext(ctx, "SELECT (SELECT CAST(COALESCE(SUM("+statbucket.FieldPilots+"), 0) AS BIGINT)"+of(string(Status))+
+		"), (SELECT COALESCE(string_agg("+row+", ','), '')"+of(f)+")")
 	if err != nil {
 		return nil, err
 	}
 	defer rs.Close()
-	var rows []row
-	for rs.Next() {
-		var r row
-		if err := rs.Scan(&r.dims, &r.key, &r.pilots, &r.municipalities, &r.population); err != nil {
+	s := &Stats{}
+	var rows string
+	if !rs.Next() {
+		if err := rs.Err(); err != nil {
 			return nil, err
 		}
-		rows = append(rows, r)
+		return nil, fmt.Errorf("analytics: no kept counts of %s", f)
 	}
-	if err := rs.Err(); err != nil {
+	if err := rs.Scan(&s.Total, &rows); err != nil {
 		return nil, err
 	}
+	if err := rs.Close(); err != nil {
+		return nil, err
+	}
+	n := 0
+	if rows != "" {
+		n = strings.Count(rows, ",") + 1 // at least the rows (a key may hold a comma)
+	}
 	// from[j] is where dims[j] is in a row's key; -1: it follows from the
-	// municipality at muni.
+	// municipality at muni. byValue[j] is dims[j]'s keys by id.
 	from := make([]int, len(dims))
+	byValue := make([]map[string]*Key, len(dims))
 	for j, d := range dims {
 		from[j] = slices.Index(fd, d)
+		byValue[j] = labels[d]
 	}
-	muni := slices.Index(fd, Municipality)
-	s := &Stats{}
-	buckets := make([]Bucket, 0, len(rows))
-	keys := make([]*Key, 0, len(rows)*len(dims))
+	buckets := make([]Bucket, 0, n)
+	keys := make([]*Key, 0, n*len(dims))
 	values := make([]string, len(fd))
+	bad := func() error { return fmt.Errorf("analytics: kept counts of %s: unreadable row at %.40q", f, rows) }
 rows:
-	for _, r := range rows {
-		if r.dims == string(Status) {
-			s.Total += r.pilots
-			if f != string(Status) {
-				continue
+	for rows != "" {
+		var b Bucket
+		var size int
+		var ok bool
+		if b.Pilots, rows, ok = number(rows); !ok {
+			return nil, bad()
+		}
+		if onRows {
+			if b.Municipalities, rows, ok = number(rows); !ok {
+				return nil, bad()
+			}
+			if b.Population, rows, ok = number(rows); !ok {
+				return nil, bad()
 			}
 		}
-		if r.dims != f {
-			continue
+		if size, rows, ok = number(rows); !ok || size < 0 || size > len(rows) || size < len(rows) && rows[size] != ',' {
+			return nil, bad()
 		}
-		splitInto(values, r.key)
-		b := Bucket{Pilots: r.pilots, Municipalities: r.municipalities, Population: r.population}
+		key := rows[:size]
+		rows = rows[min(size+1, len(rows)):]
+		splitInto(values, key)
 		var a *area
 		m := 0
 		if muni >= 0 {
 			m, _ = strconv.Atoi(values[muni])
 			a = areas[m]
-			b.Municipalities, b.Population = 1, 0
-			if a != nil {
-				b.Population = a.population
+			if withAreas {
+				b.Municipalities = 1
+				if a != nil {
+					b.Population = a.population
+				}
 			}
 		}
 		start := len(keys)
@@ -1488,7 +1525,13 @@ rows:
 				keys = keys[:start]
 				continue rows // a municipality in no such area
 			}
-			keys = append(keys, labels.of(d, v))
+			k := byValue[j][v]
+			if k == nil {
+				// Statuses and years: made once, not holding on to rows.
+				k = labels.of(d, strings.Clone(v))
+				byValue[j] = labels[d]
+			}
+			keys = append(keys, k)
 		}
 		b.Keys = keys[start:len(keys):len(keys)]
 		buckets = append(buckets, b)
@@ -1497,15 +1540,71 @@ rows:
 	for i := range buckets {
 		s.Buckets[i] = &buckets[i]
 	}
-	slices.SortFunc(s.Buckets, func(a, b *Bucket) int {
-		for j := range a.Keys {
-			if c := strings.Compare(a.Keys[j].Code, b.Keys[j].Code); c != 0 {
-				return c
-			}
-		}
-		return 0
-	})
+	sortByCodes(s.Buckets, dims, labels)
 	return s, nil
+}
+
+// number reads a decimal integer followed by a colon off the front of s.
+func number(s string) (n int, rest string, ok bool) {
+	i, neg := 0, false
+	if s != "" && s[0] == '-' {
+		i, neg = 1, true
+	}
+	digits := i
+	for ; i < len(s) && '0' <= s[i] && s[i] <= '9'; i++ {
+		n = n*10 + int(s[i]-'0')
+	}
+	if i == digits || i == len(s) || s[i] != ':' || i-digits > 18 {
+		return 0, s, false
+	}
+	if neg {
+		n = -n
+	}
+	return n, s[i+1:], true
+}
+
+// sortByCodes sorts buckets by their keys' codes, dimension by dimension.
+// Each key's place among its dimension's values by code is found once
+// (hundreds of values), and the buckets (tens of thousands) are then
+// placed by those numbers, a counting sort per dimension from the last
+// (each pass keeps the order of the one before among equal places): no
+// string comparison per pair of buckets.
+func sortByCodes(buckets []*Bucket, dims []Dimension, labels labels) {
+	places := make([]int, len(dims))
+	for j, d := range dims {
+		ks := make([]*Key, 0, len(labels[d]))
+		for _, k := range labels[d] {
+			ks = append(ks, k)
+		}
+		slices.SortFunc(ks, func(a, b *Key) int { return strings.Compare(a.Code, b.Code) })
+		rank := 0
+		for i, k := range ks {
+			if i > 0 && ks[i-1].Code != k.Code {
+				rank++
+			}
+			k.rank = rank // equal codes, equal places
+		}
+		places[j] = rank + 1
+	}
+	from, to := buckets, make([]*Bucket, len(buckets))
+	for j := len(dims) - 1; j >= 0; j-- {
+		starts := make([]int, places[j]+1)
+		for _, b := range from {
+			starts[b.Keys[j].rank+1]++
+		}
+		for r := 1; r < len(starts); r++ {
+			starts[r] += starts[r-1]
+		}
+		for _, b := range from {
+			r := b.Keys[j].rank
+			to[starts[r]] = b
+			starts[r]++
+		}
+		from, to = to, from
+	}
+	if len(dims)%2 == 1 {
+		copy(buckets, from)
+	}
 }
 
 // splitInto splits a key into values, which has room for each of them.
