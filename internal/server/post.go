@@ -132,8 +132,12 @@ func writeReply(w io.Writer, r *graphql.Response) {
 }
 
 // needsHTMLEscape tells whether data holds a character json.HTMLEscape
-// changes: <, > and & (an ASCII set: a fast scan) or U+2028 and U+2029
-// (bytes.ContainsAny would decode every rune of data for them).
+// changes: <, > and &, or U+2028 and U+2029. A search per character
+// (bytes.IndexByte, vectorised; the two runes share their first byte):
+// bytes.ContainsAny tests data byte by byte against the set, 12 ms of the
+// 6 MB answer of pilotStats by MUNICIPALITY × NETWORK, and would decode
+// every rune of data for the runes.
 func needsHTMLEscape(data []byte) bool {
-	return bytes.ContainsAny(data, "<>&") || bytes.Contains(data, []byte("\u2028")) || bytes.Contains(data, []byte("\u2029"))
+	return bytes.IndexByte(data, '<') >= 0 || bytes.IndexByte(data, '>') >= 0 || bytes.IndexByte(data, '&') >= 0 ||
+		bytes.Contains(data, []byte("\u2028")) || bytes.Contains(data, []byte("\u2029"))
 }
