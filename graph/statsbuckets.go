@@ -51,6 +51,12 @@ type bucketField struct {
 	name   string
 	keys   []keyField                // of keys
 	memo   map[*analytics.Key][]byte // of keys: each key written once
+	// of keys: the key last written at each place, and its JSON. The
+	// buckets come sorted by their keys, so the first keys repeat from
+	// one bucket to the next (a municipality for each of its networks):
+	// no lookup in memo for them.
+	last     []*analytics.Key
+	lastJSON [][]byte
 }
 
 // A keyField is a field of a keys selection.
@@ -134,11 +140,17 @@ func (w *bucketWriter) MarshalGQL(out io.Writer) {
 				buf = strconv.AppendInt(buf, int64(b.Population), 10)
 			case "keys":
 				buf = append(buf, '[')
+				if len(f.last) < len(b.Keys) {
+					f.last, f.lastJSON = make([]*analytics.Key, len(b.Keys)), make([][]byte, len(b.Keys))
+				}
 				for k, key := range b.Keys {
 					if k > 0 {
 						buf = append(buf, ',')
 					}
-					buf = append(buf, w.key(f, key)...)
+					if f.last[k] != key {
+						f.last[k], f.lastJSON[k] = key, w.key(f, key)
+					}
+					buf = append(buf, f.lastJSON[k]...)
 				}
 				buf = append(buf, ']')
 			}
