@@ -1478,6 +1478,11 @@ func readKept(ctx context.Context, c *ent.Client, dims, fd []Dimension, withArea
 	buckets := make([]Bucket, 0, n)
 	keys := make([]*Key, 0, n*len(dims))
 	values := make([]string, len(fd))
+	// The rows come in key order: a row's first values are mostly the
+	// row before's, whose municipality and keys are taken again without
+	// a lookup (lastValue[j] is the value lastKey[j] was found for).
+	muniValue, m, a := "", 0, (*area)(nil)
+	lastValue, lastKey := make([]string, len(dims)), make([]*Key, len(dims))
 	bad := func() error { return fmt.Errorf("analytics: kept counts of %s: unreadable row at %.40q", f, rows) }
 rows:
 	for rows != "" {
@@ -1501,11 +1506,12 @@ rows:
 		key := rows[:size]
 		rows = rows[min(size+1, len(rows)):]
 		splitInto(values, key)
-		var a *area
-		m := 0
 		if muni >= 0 {
-			m, _ = strconv.Atoi(values[muni])
-			a = areas[m]
+			if values[muni] != muniValue {
+				muniValue = values[muni]
+				m, _ = strconv.Atoi(muniValue)
+				a = areas[m]
+			}
 			if withAreas {
 				b.Municipalities = 1
 				if a != nil {
@@ -1525,11 +1531,14 @@ rows:
 				keys = keys[:start]
 				continue rows // a municipality in no such area
 			}
-			k := byValue[j][v]
-			if k == nil {
-				// Statuses and years: made once, not holding on to rows.
-				k = labels.of(d, strings.Clone(v))
-				byValue[j] = labels[d]
+			k := lastKey[j]
+			if v != lastValue[j] || k == nil {
+				if k = byValue[j][v]; k == nil {
+					// Statuses and years: made once, not holding on to rows.
+					k = labels.of(d, strings.Clone(v))
+					byValue[j] = labels[d]
+				}
+				lastValue[j], lastKey[j] = v, k
 			}
 			keys = append(keys, k)
 		}
