@@ -33,7 +33,7 @@ type Municipality struct {
 	NameEnSortkey sortkey.Key `json:"name_en_sortkey,omitempty"`
 	// The official code of Statistics Finland's classification, as text ("005"). At most 8 characters.
 	Code string `json:"code,omitempty"`
-	// At most 8 characters.
+	// The seutukunta's code in Statistics Finland's classification ("011"): digits. At most 8 characters.
 	SubregionCode string `json:"subregion_code,omitempty"`
 	// The seutukunta's name in Finnish.
 	SubregionNameFi string `json:"subregion_name_fi,omitempty"`

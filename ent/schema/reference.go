@@ -9,6 +9,7 @@ import (
 	"entgo.io/ent/schema/index"
 
 	"kokeilu/internal/policy"
+	"kokeilu/internal/text"
 )
 
 // rootList is what every root list type carries: a Relay connection, a root
@@ -98,7 +99,11 @@ func (Municipality) Mixin() []ent.Mixin { return []ent.Mixin{NamesMixin{}} }
 func (Municipality) Fields() []ent.Field {
 	return []ent.Field{
 		codeField(),
-		chars(field.String("subregion_code").Optional(), 8),
+		// Digits: the kept counts join subregion codes with other values
+		// by separators (internal/analytics) that a digit never is.
+		chars(field.String("subregion_code").Optional().
+			Comment("The seutukunta's code in Statistics Finland's classification (\"011\"): digits."), 8).
+			Validate(text.Digits("subregionCode")),
 		field.String("subregion_name_fi").Optional().Comment("The seutukunta's name in Finnish."),
 		field.String("subregion_name_sv").Optional().Comment("The seutukunta's name in Swedish."),
 		field.Enum("language_status").

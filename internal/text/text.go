@@ -114,6 +114,18 @@ func Required(field string) func(string) error {
 	}
 }
 
+// Digits returns the validator of a code made of ASCII digits (or empty),
+// refusing anything else with BAD_USER_INPUT naming field (its GraphQL
+// name).
+func Digits(field string) func(string) error {
+	return func(s string) error {
+		if strings.ContainsFunc(s, func(r rune) bool { return r < '0' || r > '9' }) {
+			return fault.BadInput(field, "%s is a code of digits, got %q", field, s)
+		}
+		return nil
+	}
+}
+
 // BlankError is the answer to required text that is empty or blank.
 func BlankError(field string) error {
 	return fault.BadInput(field, "%s must contain visible characters: it is empty or only spaces, control or invisible characters", field)
