@@ -186,6 +186,11 @@ func (c *AdoptionConnection) build(nodes []*Adoption, pager *adoptionPager, afte
 	if c.TotalCount == 0 {
 		c.TotalCount = len(nodes)
 	}
+	if first != nil && *first == 0 {
+		c.PageInfo.HasNextPage = c.TotalCount > 0
+	} else if last != nil && *last == 0 {
+		c.PageInfo.HasPreviousPage = c.TotalCount > 0
+	}
 }
 
 // AdoptionPaginateOption enables pagination customization.
@@ -584,6 +589,11 @@ func (c *DiscussionConnection) build(nodes []*Discussion, pager *discussionPager
 	}
 	if c.TotalCount == 0 {
 		c.TotalCount = len(nodes)
+	}
+	if first != nil && *first == 0 {
+		c.PageInfo.HasNextPage = c.TotalCount > 0
+	} else if last != nil && *last == 0 {
+		c.PageInfo.HasPreviousPage = c.TotalCount > 0
 	}
 }
 
@@ -1021,6 +1031,11 @@ func (c *LinkConnection) build(nodes []*Link, pager *linkPager, after *Cursor, f
 	}
 	if c.TotalCount == 0 {
 		c.TotalCount = len(nodes)
+	}
+	if first != nil && *first == 0 {
+		c.PageInfo.HasNextPage = c.TotalCount > 0
+	} else if last != nil && *last == 0 {
+		c.PageInfo.HasPreviousPage = c.TotalCount > 0
 	}
 }
 
@@ -1479,6 +1494,11 @@ func (c *MaterialConnection) build(nodes []*Material, pager *materialPager, afte
 	if c.TotalCount == 0 {
 		c.TotalCount = len(nodes)
 	}
+	if first != nil && *first == 0 {
+		c.PageInfo.HasNextPage = c.TotalCount > 0
+	} else if last != nil && *last == 0 {
+		c.PageInfo.HasPreviousPage = c.TotalCount > 0
+	}
 }
 
 // MaterialPaginateOption enables pagination customization.
@@ -1896,6 +1916,11 @@ func (c *MembershipConnection) build(nodes []*Membership, pager *membershipPager
 	if c.TotalCount == 0 {
 		c.TotalCount = len(nodes)
 	}
+	if first != nil && *first == 0 {
+		c.PageInfo.HasNextPage = c.TotalCount > 0
+	} else if last != nil && *last == 0 {
+		c.PageInfo.HasPreviousPage = c.TotalCount > 0
+	}
 }
 
 // MembershipPaginateOption enables pagination customization.
@@ -2274,6 +2299,11 @@ func (c *MunicipalityConnection) build(nodes []*Municipality, pager *municipalit
 	}
 	if c.TotalCount == 0 {
 		c.TotalCount = len(nodes)
+	}
+	if first != nil && *first == 0 {
+		c.PageInfo.HasNextPage = c.TotalCount > 0
+	} else if last != nil && *last == 0 {
+		c.PageInfo.HasPreviousPage = c.TotalCount > 0
 	}
 }
 
@@ -2711,6 +2741,11 @@ func (c *NetworkConnection) build(nodes []*Network, pager *networkPager, after *
 	}
 	if c.TotalCount == 0 {
 		c.TotalCount = len(nodes)
+	}
+	if first != nil && *first == 0 {
+		c.PageInfo.HasNextPage = c.TotalCount > 0
+	} else if last != nil && *last == 0 {
+		c.PageInfo.HasPreviousPage = c.TotalCount > 0
 	}
 }
 
@@ -3169,6 +3204,11 @@ func (c *NoticeConnection) build(nodes []*Notice, pager *noticePager, after *Cur
 	if c.TotalCount == 0 {
 		c.TotalCount = len(nodes)
 	}
+	if first != nil && *first == 0 {
+		c.PageInfo.HasNextPage = c.TotalCount > 0
+	} else if last != nil && *last == 0 {
+		c.PageInfo.HasPreviousPage = c.TotalCount > 0
+	}
 }
 
 // NoticePaginateOption enables pagination customization.
@@ -3587,6 +3627,11 @@ func (c *OperatingModelConnection) build(nodes []*OperatingModel, pager *operati
 	if c.TotalCount == 0 {
 		c.TotalCount = len(nodes)
 	}
+	if first != nil && *first == 0 {
+		c.PageInfo.HasNextPage = c.TotalCount > 0
+	} else if last != nil && *last == 0 {
+		c.PageInfo.HasPreviousPage = c.TotalCount > 0
+	}
 }
 
 // OperatingModelPaginateOption enables pagination customization.
@@ -3984,6 +4029,11 @@ func (c *OrganizationConnection) build(nodes []*Organization, pager *organizatio
 	}
 	if c.TotalCount == 0 {
 		c.TotalCount = len(nodes)
+	}
+	if first != nil && *first == 0 {
+		c.PageInfo.HasNextPage = c.TotalCount > 0
+	} else if last != nil && *last == 0 {
+		c.PageInfo.HasPreviousPage = c.TotalCount > 0
 	}
 }
 
@@ -4401,6 +4451,11 @@ func (c *PilotConnection) build(nodes []*Pilot, pager *pilotPager, after *Cursor
 	}
 	if c.TotalCount == 0 {
 		c.TotalCount = len(nodes)
+	}
+	if first != nil && *first == 0 {
+		c.PageInfo.HasNextPage = c.TotalCount > 0
+	} else if last != nil && *last == 0 {
+		c.PageInfo.HasPreviousPage = c.TotalCount > 0
 	}
 }
 
@@ -4859,6 +4914,11 @@ func (c *PostConnection) build(nodes []*Post, pager *postPager, after *Cursor, f
 	if c.TotalCount == 0 {
 		c.TotalCount = len(nodes)
 	}
+	if first != nil && *first == 0 {
+		c.PageInfo.HasNextPage = c.TotalCount > 0
+	} else if last != nil && *last == 0 {
+		c.PageInfo.HasPreviousPage = c.TotalCount > 0
+	}
 }
 
 // PostPaginateOption enables pagination customization.
@@ -5218,6 +5278,11 @@ func (c *RegionConnection) build(nodes []*Region, pager *regionPager, after *Cur
 	}
 	if c.TotalCount == 0 {
 		c.TotalCount = len(nodes)
+	}
+	if first != nil && *first == 0 {
+		c.PageInfo.HasNextPage = c.TotalCount > 0
+	} else if last != nil && *last == 0 {
+		c.PageInfo.HasPreviousPage = c.TotalCount > 0
 	}
 }
 
@@ -5656,6 +5721,11 @@ func (c *SurveyConnection) build(nodes []*Survey, pager *surveyPager, after *Cur
 	if c.TotalCount == 0 {
 		c.TotalCount = len(nodes)
 	}
+	if first != nil && *first == 0 {
+		c.PageInfo.HasNextPage = c.TotalCount > 0
+	} else if last != nil && *last == 0 {
+		c.PageInfo.HasPreviousPage = c.TotalCount > 0
+	}
 }
 
 // SurveyPaginateOption enables pagination customization.
@@ -6093,6 +6163,11 @@ func (c *SurveyResponseConnection) build(nodes []*SurveyResponse, pager *surveyr
 	if c.TotalCount == 0 {
 		c.TotalCount = len(nodes)
 	}
+	if first != nil && *first == 0 {
+		c.PageInfo.HasNextPage = c.TotalCount > 0
+	} else if last != nil && *last == 0 {
+		c.PageInfo.HasPreviousPage = c.TotalCount > 0
+	}
 }
 
 // SurveyResponsePaginateOption enables pagination customization.
@@ -6367,6 +6442,11 @@ func (c *ThemeConnection) build(nodes []*Theme, pager *themePager, after *Cursor
 	}
 	if c.TotalCount == 0 {
 		c.TotalCount = len(nodes)
+	}
+	if first != nil && *first == 0 {
+		c.PageInfo.HasNextPage = c.TotalCount > 0
+	} else if last != nil && *last == 0 {
+		c.PageInfo.HasPreviousPage = c.TotalCount > 0
 	}
 }
 
@@ -6785,6 +6865,11 @@ func (c *UserConnection) build(nodes []*User, pager *userPager, after *Cursor, f
 	if c.TotalCount == 0 {
 		c.TotalCount = len(nodes)
 	}
+	if first != nil && *first == 0 {
+		c.PageInfo.HasNextPage = c.TotalCount > 0
+	} else if last != nil && *last == 0 {
+		c.PageInfo.HasPreviousPage = c.TotalCount > 0
+	}
 }
 
 // UserPaginateOption enables pagination customization.
@@ -7182,6 +7267,11 @@ func (c *WellbeingCountyConnection) build(nodes []*WellbeingCounty, pager *wellb
 	}
 	if c.TotalCount == 0 {
 		c.TotalCount = len(nodes)
+	}
+	if first != nil && *first == 0 {
+		c.PageInfo.HasNextPage = c.TotalCount > 0
+	} else if last != nil && *last == 0 {
+		c.PageInfo.HasPreviousPage = c.TotalCount > 0
 	}
 }
 
@@ -7639,6 +7729,11 @@ func (c *WorkshopConnection) build(nodes []*Workshop, pager *workshopPager, afte
 	if c.TotalCount == 0 {
 		c.TotalCount = len(nodes)
 	}
+	if first != nil && *first == 0 {
+		c.PageInfo.HasNextPage = c.TotalCount > 0
+	} else if last != nil && *last == 0 {
+		c.PageInfo.HasPreviousPage = c.TotalCount > 0
+	}
 }
 
 // WorkshopPaginateOption enables pagination customization.
@@ -8056,6 +8151,11 @@ func (c *WorkshopRegistrationConnection) build(nodes []*WorkshopRegistration, pa
 	if c.TotalCount == 0 {
 		c.TotalCount = len(nodes)
 	}
+	if first != nil && *first == 0 {
+		c.PageInfo.HasNextPage = c.TotalCount > 0
+	} else if last != nil && *last == 0 {
+		c.PageInfo.HasPreviousPage = c.TotalCount > 0
+	}
 }
 
 // WorkshopRegistrationPaginateOption enables pagination customization.
@@ -8434,6 +8534,11 @@ func (c *WorkspaceConnection) build(nodes []*Workspace, pager *workspacePager, a
 	}
 	if c.TotalCount == 0 {
 		c.TotalCount = len(nodes)
+	}
+	if first != nil && *first == 0 {
+		c.PageInfo.HasNextPage = c.TotalCount > 0
+	} else if last != nil && *last == 0 {
+		c.PageInfo.HasPreviousPage = c.TotalCount > 0
 	}
 }
 
