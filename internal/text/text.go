@@ -114,12 +114,12 @@ func Required(field string) func(string) error {
 	}
 }
 
-// Digits returns the validator of a code made of ASCII digits (or empty),
-// refusing anything else with BAD_USER_INPUT naming field (its GraphQL
-// name).
+// Digits returns the validator of a code made of ASCII digits, refusing
+// anything else (the empty string too: no code is none, NULL) with
+// BAD_USER_INPUT naming field (its GraphQL name).
 func Digits(field string) func(string) error {
 	return func(s string) error {
-		if strings.ContainsFunc(s, func(r rune) bool { return r < '0' || r > '9' }) {
+		if s == "" || strings.ContainsFunc(s, func(r rune) bool { return r < '0' || r > '9' }) {
 			return fault.BadInput(field, "%s is a code of digits, got %q", field, s)
 		}
 		return nil
