@@ -2,7 +2,6 @@ package graph
 
 import (
 	"context"
-	"maps"
 	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -61,10 +60,9 @@ func (s *perSelection) collectFields(oc *graphql.OperationContext, sel ast.Selec
 // name(lang: SV) parses lang once, not 1,000 times. Only arguments of
 // scalar and enum types are shared, values nothing writes to: input
 // objects are parsed per object as before, since WhereScope adds the read
-// rules to a where input in place (policy.ScopeWhere), once per object. A
-// field with a selection gets a copy of the map, since the paging rules
-// (internal/paging) set the default page size in it; a leaf field
-// (name(lang:)), which no interceptor writes to, gets the map itself. An
+// rules to a where input in place (policy.ScopeWhere), once per object.
+// Every object gets the map itself: nothing writes to it (the paging rules
+// give a connection its default page size in a copy). An
 // error is not kept: the next object parses again and reports it at its
 // own path, as gqlgen does.
 //
@@ -79,7 +77,7 @@ func (s *perSelection) fieldArgs(ctx *context.Context, fc *graphql.FieldContext,
 	args, ok := s.args[field.Field]
 	s.mu.Unlock()
 	if ok {
-		return own(field, args), nil
+		return args, nil
 	}
 	*ctx = graphql.WithFieldContext(*ctx, fc)
 	args, err := parse(*ctx, field.ArgumentMap(oc.Variables))
@@ -92,15 +90,7 @@ func (s *perSelection) fieldArgs(ctx *context.Context, fc *graphql.FieldContext,
 	}
 	s.args[field.Field] = args
 	s.mu.Unlock()
-	return own(field, args), nil
-}
-
-// own is the arguments map an object's field context may hold.
-func own(field graphql.CollectedField, args map[string]any) map[string]any {
-	if len(field.Selections) == 0 {
-		return args
-	}
-	return maps.Clone(args)
+	return args, nil
 }
 
 // leafArgs tells whether all the arguments a field is given, in the

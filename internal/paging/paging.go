@@ -16,6 +16,7 @@ package paging
 import (
 	"context"
 	"kokeilu/internal/fault"
+	"maps"
 	"strconv"
 	"strings"
 	"sync"
@@ -120,8 +121,13 @@ func (Rules) InterceptField(ctx context.Context, next graphql.Resolver) (any, er
 		return next(ctx) // nothing to page below: the common case of a leaf object
 	}
 	if connection && isNilInt(fc.Args["first"]) && isNilInt(fc.Args["last"]) {
+		// A copy: the rows of a list share one map of parsed arguments
+		// (graph's perSelection), which is never written.
+		args := make(map[string]any, len(fc.Args)+1)
+		maps.Copy(args, fc.Args)
 		size := DefaultSize
-		fc.Args["first"] = &size
+		args["first"] = &size
+		fc.Args = args
 	}
 	fc.Field = rewritten(ctx, fc.Field)
 	return next(ctx)
