@@ -703,8 +703,12 @@ func (_q *MunicipalityQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 	for name, query := range _q.withNamedPilots {
 		loads.Add(2, func() error {
 			return _q.loadPilotsJoined(ctx, query, nodes,
-				func(n *Municipality) { n.appendNamedPilots(name) },
-				func(n *Municipality, e *Pilot) { n.appendNamedPilots(name, e) })
+				func(n *Municipality, e []*Pilot) {
+					if n.Edges.namedPilots == nil {
+						n.Edges.namedPilots = make(map[string][]*Pilot)
+					}
+					n.Edges.namedPilots[name] = e // one query per name: nothing to append to
+				})
 		})
 	}
 	for name, query := range _q.withNamedLedPilots {
@@ -717,8 +721,12 @@ func (_q *MunicipalityQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 	for name, query := range _q.withNamedNetworks {
 		loads.Add(4, func() error {
 			return _q.loadNetworksJoined(ctx, query, nodes,
-				func(n *Municipality) { n.appendNamedNetworks(name) },
-				func(n *Municipality, e *Network) { n.appendNamedNetworks(name, e) })
+				func(n *Municipality, e []*Network) {
+					if n.Edges.namedNetworks == nil {
+						n.Edges.namedNetworks = make(map[string][]*Network)
+					}
+					n.Edges.namedNetworks[name] = e // one query per name: nothing to append to
+				})
 		})
 	}
 	for name, query := range _q.withNamedOrganizations {
@@ -731,8 +739,12 @@ func (_q *MunicipalityQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 	for name, query := range _q.withNamedOperatingModels {
 		loads.Add(6, func() error {
 			return _q.loadOperatingModelsJoined(ctx, query, nodes,
-				func(n *Municipality) { n.appendNamedOperatingModels(name) },
-				func(n *Municipality, e *OperatingModel) { n.appendNamedOperatingModels(name, e) })
+				func(n *Municipality, e []*OperatingModel) {
+					if n.Edges.namedOperatingModels == nil {
+						n.Edges.namedOperatingModels = make(map[string][]*OperatingModel)
+					}
+					n.Edges.namedOperatingModels[name] = e // one query per name: nothing to append to
+				})
 		})
 	}
 	if err := loads.Run(concurrentReads(_q.driver)); err != nil {
@@ -1149,16 +1161,15 @@ func (_q *MunicipalityQuery) sqlQuery(ctx context.Context) *sql.Selector {
 }
 
 // loadPilotsJoined loads the pilots edge of nodes as
-// loadPilots does, with one row of cells for the statement.
-func (_q *MunicipalityQuery) loadPilotsJoined(ctx context.Context, query *PilotQuery, nodes []*Municipality, init func(*Municipality), assign func(*Municipality, *Pilot)) error {
+// loadPilots does, with one row of cells for the statement,
+// and gives set each node's neighbours at once (empty, not nil, for
+// none): a node's slice of one array, its capacity its length.
+func (_q *MunicipalityQuery) loadPilotsJoined(ctx context.Context, query *PilotQuery, nodes []*Municipality, set func(*Municipality, []*Pilot)) error {
 	edgeIDs := make([]driver.Value, len(nodes))
 	byID := make(map[int]int32, len(nodes))
 	for i, node := range nodes {
 		edgeIDs[i] = node.ID
 		byID[node.ID] = int32(i)
-		if init != nil {
-			init(node)
-		}
 	}
 	query.Where(func(s *sql.Selector) {
 		joinT := sql.Table(municipality.PilotsTable)
@@ -1215,21 +1226,27 @@ func (_q *MunicipalityQuery) loadPilotsJoined(ctx context.Context, query *PilotQ
 		}
 		rank[k] = int32(i)
 	}
-	paging.AssignLinks(links, rank, len(nodes), func(node, neighbor int32) { assign(nodes[node], neighbors[neighbor]) })
+	ranks, bounds := paging.GroupLinks(links, rank, len(nodes))
+	all := make([]*Pilot, len(ranks))
+	for i, r := range ranks {
+		all[i] = neighbors[r]
+	}
+	for i, node := range nodes {
+		set(node, all[bounds[i]:bounds[i+1]:bounds[i+1]])
+	}
 	return nil
 }
 
 // loadNetworksJoined loads the networks edge of nodes as
-// loadNetworks does, with one row of cells for the statement.
-func (_q *MunicipalityQuery) loadNetworksJoined(ctx context.Context, query *NetworkQuery, nodes []*Municipality, init func(*Municipality), assign func(*Municipality, *Network)) error {
+// loadNetworks does, with one row of cells for the statement,
+// and gives set each node's neighbours at once (empty, not nil, for
+// none): a node's slice of one array, its capacity its length.
+func (_q *MunicipalityQuery) loadNetworksJoined(ctx context.Context, query *NetworkQuery, nodes []*Municipality, set func(*Municipality, []*Network)) error {
 	edgeIDs := make([]driver.Value, len(nodes))
 	byID := make(map[int]int32, len(nodes))
 	for i, node := range nodes {
 		edgeIDs[i] = node.ID
 		byID[node.ID] = int32(i)
-		if init != nil {
-			init(node)
-		}
 	}
 	query.Where(func(s *sql.Selector) {
 		joinT := sql.Table(municipality.NetworksTable)
@@ -1286,21 +1303,27 @@ func (_q *MunicipalityQuery) loadNetworksJoined(ctx context.Context, query *Netw
 		}
 		rank[k] = int32(i)
 	}
-	paging.AssignLinks(links, rank, len(nodes), func(node, neighbor int32) { assign(nodes[node], neighbors[neighbor]) })
+	ranks, bounds := paging.GroupLinks(links, rank, len(nodes))
+	all := make([]*Network, len(ranks))
+	for i, r := range ranks {
+		all[i] = neighbors[r]
+	}
+	for i, node := range nodes {
+		set(node, all[bounds[i]:bounds[i+1]:bounds[i+1]])
+	}
 	return nil
 }
 
 // loadOperatingModelsJoined loads the operating_models edge of nodes as
-// loadOperatingModels does, with one row of cells for the statement.
-func (_q *MunicipalityQuery) loadOperatingModelsJoined(ctx context.Context, query *OperatingModelQuery, nodes []*Municipality, init func(*Municipality), assign func(*Municipality, *OperatingModel)) error {
+// loadOperatingModels does, with one row of cells for the statement,
+// and gives set each node's neighbours at once (empty, not nil, for
+// none): a node's slice of one array, its capacity its length.
+func (_q *MunicipalityQuery) loadOperatingModelsJoined(ctx context.Context, query *OperatingModelQuery, nodes []*Municipality, set func(*Municipality, []*OperatingModel)) error {
 	edgeIDs := make([]driver.Value, len(nodes))
 	byID := make(map[int]int32, len(nodes))
 	for i, node := range nodes {
 		edgeIDs[i] = node.ID
 		byID[node.ID] = int32(i)
-		if init != nil {
-			init(node)
-		}
 	}
 	query.Where(func(s *sql.Selector) {
 		joinT := sql.Table(municipality.OperatingModelsTable)
@@ -1357,7 +1380,14 @@ func (_q *MunicipalityQuery) loadOperatingModelsJoined(ctx context.Context, quer
 		}
 		rank[k] = int32(i)
 	}
-	paging.AssignLinks(links, rank, len(nodes), func(node, neighbor int32) { assign(nodes[node], neighbors[neighbor]) })
+	ranks, bounds := paging.GroupLinks(links, rank, len(nodes))
+	all := make([]*OperatingModel, len(ranks))
+	for i, r := range ranks {
+		all[i] = neighbors[r]
+	}
+	for i, node := range nodes {
+		set(node, all[bounds[i]:bounds[i+1]:bounds[i+1]])
+	}
 	return nil
 }
 
@@ -1484,8 +1514,7 @@ func (_q *MunicipalityQuery) takeEager() func() {
 		_q.withPilots = nil
 		_q.eager = append(_q.eager, paging.Eager[*Municipality]{Edge: 2, Load: func(ctx context.Context, nodes []*Municipality) error {
 			return _q.loadPilotsJoined(ctx, query, nodes,
-				func(n *Municipality) { n.Edges.Pilots = []*Pilot{} },
-				func(n *Municipality, e *Pilot) { n.Edges.Pilots = append(n.Edges.Pilots, e) })
+				func(n *Municipality, e []*Pilot) { n.Edges.Pilots = e })
 		}})
 	}
 	withLedPilots := _q.withLedPilots
@@ -1502,8 +1531,7 @@ func (_q *MunicipalityQuery) takeEager() func() {
 		_q.withNetworks = nil
 		_q.eager = append(_q.eager, paging.Eager[*Municipality]{Edge: 4, Load: func(ctx context.Context, nodes []*Municipality) error {
 			return _q.loadNetworksJoined(ctx, query, nodes,
-				func(n *Municipality) { n.Edges.Networks = []*Network{} },
-				func(n *Municipality, e *Network) { n.Edges.Networks = append(n.Edges.Networks, e) })
+				func(n *Municipality, e []*Network) { n.Edges.Networks = e })
 		}})
 	}
 	withOrganizations := _q.withOrganizations
@@ -1520,8 +1548,7 @@ func (_q *MunicipalityQuery) takeEager() func() {
 		_q.withOperatingModels = nil
 		_q.eager = append(_q.eager, paging.Eager[*Municipality]{Edge: 6, Load: func(ctx context.Context, nodes []*Municipality) error {
 			return _q.loadOperatingModelsJoined(ctx, query, nodes,
-				func(n *Municipality) { n.Edges.OperatingModels = []*OperatingModel{} },
-				func(n *Municipality, e *OperatingModel) { n.Edges.OperatingModels = append(n.Edges.OperatingModels, e) })
+				func(n *Municipality, e []*OperatingModel) { n.Edges.OperatingModels = e })
 		}})
 	}
 	return func() {

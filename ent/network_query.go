@@ -702,22 +702,34 @@ func (_q *NetworkQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Netw
 	for name, query := range _q.withNamedMunicipalities {
 		loads.Add(0, func() error {
 			return _q.loadMunicipalitiesJoined(ctx, query, nodes,
-				func(n *Network) { n.appendNamedMunicipalities(name) },
-				func(n *Network, e *Municipality) { n.appendNamedMunicipalities(name, e) })
+				func(n *Network, e []*Municipality) {
+					if n.Edges.namedMunicipalities == nil {
+						n.Edges.namedMunicipalities = make(map[string][]*Municipality)
+					}
+					n.Edges.namedMunicipalities[name] = e // one query per name: nothing to append to
+				})
 		})
 	}
 	for name, query := range _q.withNamedOrganizations {
 		loads.Add(1, func() error {
 			return _q.loadOrganizationsJoined(ctx, query, nodes,
-				func(n *Network) { n.appendNamedOrganizations(name) },
-				func(n *Network, e *Organization) { n.appendNamedOrganizations(name, e) })
+				func(n *Network, e []*Organization) {
+					if n.Edges.namedOrganizations == nil {
+						n.Edges.namedOrganizations = make(map[string][]*Organization)
+					}
+					n.Edges.namedOrganizations[name] = e // one query per name: nothing to append to
+				})
 		})
 	}
 	for name, query := range _q.withNamedPilots {
 		loads.Add(2, func() error {
 			return _q.loadPilotsJoined(ctx, query, nodes,
-				func(n *Network) { n.appendNamedPilots(name) },
-				func(n *Network, e *Pilot) { n.appendNamedPilots(name, e) })
+				func(n *Network, e []*Pilot) {
+					if n.Edges.namedPilots == nil {
+						n.Edges.namedPilots = make(map[string][]*Pilot)
+					}
+					n.Edges.namedPilots[name] = e // one query per name: nothing to append to
+				})
 		})
 	}
 	for name, query := range _q.withNamedWorkspaces {
@@ -1148,16 +1160,15 @@ func (_q *NetworkQuery) sqlQuery(ctx context.Context) *sql.Selector {
 }
 
 // loadMunicipalitiesJoined loads the municipalities edge of nodes as
-// loadMunicipalities does, with one row of cells for the statement.
-func (_q *NetworkQuery) loadMunicipalitiesJoined(ctx context.Context, query *MunicipalityQuery, nodes []*Network, init func(*Network), assign func(*Network, *Municipality)) error {
+// loadMunicipalities does, with one row of cells for the statement,
+// and gives set each node's neighbours at once (empty, not nil, for
+// none): a node's slice of one array, its capacity its length.
+func (_q *NetworkQuery) loadMunicipalitiesJoined(ctx context.Context, query *MunicipalityQuery, nodes []*Network, set func(*Network, []*Municipality)) error {
 	edgeIDs := make([]driver.Value, len(nodes))
 	byID := make(map[int]int32, len(nodes))
 	for i, node := range nodes {
 		edgeIDs[i] = node.ID
 		byID[node.ID] = int32(i)
-		if init != nil {
-			init(node)
-		}
 	}
 	query.Where(func(s *sql.Selector) {
 		joinT := sql.Table(network.MunicipalitiesTable)
@@ -1214,21 +1225,27 @@ func (_q *NetworkQuery) loadMunicipalitiesJoined(ctx context.Context, query *Mun
 		}
 		rank[k] = int32(i)
 	}
-	paging.AssignLinks(links, rank, len(nodes), func(node, neighbor int32) { assign(nodes[node], neighbors[neighbor]) })
+	ranks, bounds := paging.GroupLinks(links, rank, len(nodes))
+	all := make([]*Municipality, len(ranks))
+	for i, r := range ranks {
+		all[i] = neighbors[r]
+	}
+	for i, node := range nodes {
+		set(node, all[bounds[i]:bounds[i+1]:bounds[i+1]])
+	}
 	return nil
 }
 
 // loadOrganizationsJoined loads the organizations edge of nodes as
-// loadOrganizations does, with one row of cells for the statement.
-func (_q *NetworkQuery) loadOrganizationsJoined(ctx context.Context, query *OrganizationQuery, nodes []*Network, init func(*Network), assign func(*Network, *Organization)) error {
+// loadOrganizations does, with one row of cells for the statement,
+// and gives set each node's neighbours at once (empty, not nil, for
+// none): a node's slice of one array, its capacity its length.
+func (_q *NetworkQuery) loadOrganizationsJoined(ctx context.Context, query *OrganizationQuery, nodes []*Network, set func(*Network, []*Organization)) error {
 	edgeIDs := make([]driver.Value, len(nodes))
 	byID := make(map[int]int32, len(nodes))
 	for i, node := range nodes {
 		edgeIDs[i] = node.ID
 		byID[node.ID] = int32(i)
-		if init != nil {
-			init(node)
-		}
 	}
 	query.Where(func(s *sql.Selector) {
 		joinT := sql.Table(network.OrganizationsTable)
@@ -1285,21 +1302,27 @@ func (_q *NetworkQuery) loadOrganizationsJoined(ctx context.Context, query *Orga
 		}
 		rank[k] = int32(i)
 	}
-	paging.AssignLinks(links, rank, len(nodes), func(node, neighbor int32) { assign(nodes[node], neighbors[neighbor]) })
+	ranks, bounds := paging.GroupLinks(links, rank, len(nodes))
+	all := make([]*Organization, len(ranks))
+	for i, r := range ranks {
+		all[i] = neighbors[r]
+	}
+	for i, node := range nodes {
+		set(node, all[bounds[i]:bounds[i+1]:bounds[i+1]])
+	}
 	return nil
 }
 
 // loadPilotsJoined loads the pilots edge of nodes as
-// loadPilots does, with one row of cells for the statement.
-func (_q *NetworkQuery) loadPilotsJoined(ctx context.Context, query *PilotQuery, nodes []*Network, init func(*Network), assign func(*Network, *Pilot)) error {
+// loadPilots does, with one row of cells for the statement,
+// and gives set each node's neighbours at once (empty, not nil, for
+// none): a node's slice of one array, its capacity its length.
+func (_q *NetworkQuery) loadPilotsJoined(ctx context.Context, query *PilotQuery, nodes []*Network, set func(*Network, []*Pilot)) error {
 	edgeIDs := make([]driver.Value, len(nodes))
 	byID := make(map[int]int32, len(nodes))
 	for i, node := range nodes {
 		edgeIDs[i] = node.ID
 		byID[node.ID] = int32(i)
-		if init != nil {
-			init(node)
-		}
 	}
 	query.Where(func(s *sql.Selector) {
 		joinT := sql.Table(network.PilotsTable)
@@ -1356,7 +1379,14 @@ func (_q *NetworkQuery) loadPilotsJoined(ctx context.Context, query *PilotQuery,
 		}
 		rank[k] = int32(i)
 	}
-	paging.AssignLinks(links, rank, len(nodes), func(node, neighbor int32) { assign(nodes[node], neighbors[neighbor]) })
+	ranks, bounds := paging.GroupLinks(links, rank, len(nodes))
+	all := make([]*Pilot, len(ranks))
+	for i, r := range ranks {
+		all[i] = neighbors[r]
+	}
+	for i, node := range nodes {
+		set(node, all[bounds[i]:bounds[i+1]:bounds[i+1]])
+	}
 	return nil
 }
 
@@ -1467,8 +1497,7 @@ func (_q *NetworkQuery) takeEager() func() {
 		_q.withMunicipalities = nil
 		_q.eager = append(_q.eager, paging.Eager[*Network]{Edge: 0, Load: func(ctx context.Context, nodes []*Network) error {
 			return _q.loadMunicipalitiesJoined(ctx, query, nodes,
-				func(n *Network) { n.Edges.Municipalities = []*Municipality{} },
-				func(n *Network, e *Municipality) { n.Edges.Municipalities = append(n.Edges.Municipalities, e) })
+				func(n *Network, e []*Municipality) { n.Edges.Municipalities = e })
 		}})
 	}
 	withOrganizations := _q.withOrganizations
@@ -1476,8 +1505,7 @@ func (_q *NetworkQuery) takeEager() func() {
 		_q.withOrganizations = nil
 		_q.eager = append(_q.eager, paging.Eager[*Network]{Edge: 1, Load: func(ctx context.Context, nodes []*Network) error {
 			return _q.loadOrganizationsJoined(ctx, query, nodes,
-				func(n *Network) { n.Edges.Organizations = []*Organization{} },
-				func(n *Network, e *Organization) { n.Edges.Organizations = append(n.Edges.Organizations, e) })
+				func(n *Network, e []*Organization) { n.Edges.Organizations = e })
 		}})
 	}
 	withPilots := _q.withPilots
@@ -1485,8 +1513,7 @@ func (_q *NetworkQuery) takeEager() func() {
 		_q.withPilots = nil
 		_q.eager = append(_q.eager, paging.Eager[*Network]{Edge: 2, Load: func(ctx context.Context, nodes []*Network) error {
 			return _q.loadPilotsJoined(ctx, query, nodes,
-				func(n *Network) { n.Edges.Pilots = []*Pilot{} },
-				func(n *Network, e *Pilot) { n.Edges.Pilots = append(n.Edges.Pilots, e) })
+				func(n *Network, e []*Pilot) { n.Edges.Pilots = e })
 		}})
 	}
 	withWorkspaces := _q.withWorkspaces

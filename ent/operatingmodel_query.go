@@ -747,22 +747,34 @@ func (_q *OperatingModelQuery) sqlAll(ctx context.Context, hooks ...queryHook) (
 	for name, query := range _q.withNamedMunicipalities {
 		loads.Add(2, func() error {
 			return _q.loadMunicipalitiesJoined(ctx, query, nodes,
-				func(n *OperatingModel) { n.appendNamedMunicipalities(name) },
-				func(n *OperatingModel, e *Municipality) { n.appendNamedMunicipalities(name, e) })
+				func(n *OperatingModel, e []*Municipality) {
+					if n.Edges.namedMunicipalities == nil {
+						n.Edges.namedMunicipalities = make(map[string][]*Municipality)
+					}
+					n.Edges.namedMunicipalities[name] = e // one query per name: nothing to append to
+				})
 		})
 	}
 	for name, query := range _q.withNamedWellbeingCounties {
 		loads.Add(3, func() error {
 			return _q.loadWellbeingCountiesJoined(ctx, query, nodes,
-				func(n *OperatingModel) { n.appendNamedWellbeingCounties(name) },
-				func(n *OperatingModel, e *WellbeingCounty) { n.appendNamedWellbeingCounties(name, e) })
+				func(n *OperatingModel, e []*WellbeingCounty) {
+					if n.Edges.namedWellbeingCounties == nil {
+						n.Edges.namedWellbeingCounties = make(map[string][]*WellbeingCounty)
+					}
+					n.Edges.namedWellbeingCounties[name] = e // one query per name: nothing to append to
+				})
 		})
 	}
 	for name, query := range _q.withNamedDevelopedIn {
 		loads.Add(4, func() error {
 			return _q.loadDevelopedInJoined(ctx, query, nodes,
-				func(n *OperatingModel) { n.appendNamedDevelopedIn(name) },
-				func(n *OperatingModel, e *Pilot) { n.appendNamedDevelopedIn(name, e) })
+				func(n *OperatingModel, e []*Pilot) {
+					if n.Edges.namedDevelopedIn == nil {
+						n.Edges.namedDevelopedIn = make(map[string][]*Pilot)
+					}
+					n.Edges.namedDevelopedIn[name] = e // one query per name: nothing to append to
+				})
 		})
 	}
 	for name, query := range _q.withNamedParts {
@@ -1225,16 +1237,15 @@ func (_q *OperatingModelQuery) sqlQuery(ctx context.Context) *sql.Selector {
 }
 
 // loadMunicipalitiesJoined loads the municipalities edge of nodes as
-// loadMunicipalities does, with one row of cells for the statement.
-func (_q *OperatingModelQuery) loadMunicipalitiesJoined(ctx context.Context, query *MunicipalityQuery, nodes []*OperatingModel, init func(*OperatingModel), assign func(*OperatingModel, *Municipality)) error {
+// loadMunicipalities does, with one row of cells for the statement,
+// and gives set each node's neighbours at once (empty, not nil, for
+// none): a node's slice of one array, its capacity its length.
+func (_q *OperatingModelQuery) loadMunicipalitiesJoined(ctx context.Context, query *MunicipalityQuery, nodes []*OperatingModel, set func(*OperatingModel, []*Municipality)) error {
 	edgeIDs := make([]driver.Value, len(nodes))
 	byID := make(map[int]int32, len(nodes))
 	for i, node := range nodes {
 		edgeIDs[i] = node.ID
 		byID[node.ID] = int32(i)
-		if init != nil {
-			init(node)
-		}
 	}
 	query.Where(func(s *sql.Selector) {
 		joinT := sql.Table(operatingmodel.MunicipalitiesTable)
@@ -1291,21 +1302,27 @@ func (_q *OperatingModelQuery) loadMunicipalitiesJoined(ctx context.Context, que
 		}
 		rank[k] = int32(i)
 	}
-	paging.AssignLinks(links, rank, len(nodes), func(node, neighbor int32) { assign(nodes[node], neighbors[neighbor]) })
+	ranks, bounds := paging.GroupLinks(links, rank, len(nodes))
+	all := make([]*Municipality, len(ranks))
+	for i, r := range ranks {
+		all[i] = neighbors[r]
+	}
+	for i, node := range nodes {
+		set(node, all[bounds[i]:bounds[i+1]:bounds[i+1]])
+	}
 	return nil
 }
 
 // loadWellbeingCountiesJoined loads the wellbeing_counties edge of nodes as
-// loadWellbeingCounties does, with one row of cells for the statement.
-func (_q *OperatingModelQuery) loadWellbeingCountiesJoined(ctx context.Context, query *WellbeingCountyQuery, nodes []*OperatingModel, init func(*OperatingModel), assign func(*OperatingModel, *WellbeingCounty)) error {
+// loadWellbeingCounties does, with one row of cells for the statement,
+// and gives set each node's neighbours at once (empty, not nil, for
+// none): a node's slice of one array, its capacity its length.
+func (_q *OperatingModelQuery) loadWellbeingCountiesJoined(ctx context.Context, query *WellbeingCountyQuery, nodes []*OperatingModel, set func(*OperatingModel, []*WellbeingCounty)) error {
 	edgeIDs := make([]driver.Value, len(nodes))
 	byID := make(map[int]int32, len(nodes))
 	for i, node := range nodes {
 		edgeIDs[i] = node.ID
 		byID[node.ID] = int32(i)
-		if init != nil {
-			init(node)
-		}
 	}
 	query.Where(func(s *sql.Selector) {
 		joinT := sql.Table(operatingmodel.WellbeingCountiesTable)
@@ -1362,21 +1379,27 @@ func (_q *OperatingModelQuery) loadWellbeingCountiesJoined(ctx context.Context, 
 		}
 		rank[k] = int32(i)
 	}
-	paging.AssignLinks(links, rank, len(nodes), func(node, neighbor int32) { assign(nodes[node], neighbors[neighbor]) })
+	ranks, bounds := paging.GroupLinks(links, rank, len(nodes))
+	all := make([]*WellbeingCounty, len(ranks))
+	for i, r := range ranks {
+		all[i] = neighbors[r]
+	}
+	for i, node := range nodes {
+		set(node, all[bounds[i]:bounds[i+1]:bounds[i+1]])
+	}
 	return nil
 }
 
 // loadDevelopedInJoined loads the developed_in edge of nodes as
-// loadDevelopedIn does, with one row of cells for the statement.
-func (_q *OperatingModelQuery) loadDevelopedInJoined(ctx context.Context, query *PilotQuery, nodes []*OperatingModel, init func(*OperatingModel), assign func(*OperatingModel, *Pilot)) error {
+// loadDevelopedIn does, with one row of cells for the statement,
+// and gives set each node's neighbours at once (empty, not nil, for
+// none): a node's slice of one array, its capacity its length.
+func (_q *OperatingModelQuery) loadDevelopedInJoined(ctx context.Context, query *PilotQuery, nodes []*OperatingModel, set func(*OperatingModel, []*Pilot)) error {
 	edgeIDs := make([]driver.Value, len(nodes))
 	byID := make(map[int]int32, len(nodes))
 	for i, node := range nodes {
 		edgeIDs[i] = node.ID
 		byID[node.ID] = int32(i)
-		if init != nil {
-			init(node)
-		}
 	}
 	query.Where(func(s *sql.Selector) {
 		joinT := sql.Table(operatingmodel.DevelopedInTable)
@@ -1433,7 +1456,14 @@ func (_q *OperatingModelQuery) loadDevelopedInJoined(ctx context.Context, query 
 		}
 		rank[k] = int32(i)
 	}
-	paging.AssignLinks(links, rank, len(nodes), func(node, neighbor int32) { assign(nodes[node], neighbors[neighbor]) })
+	ranks, bounds := paging.GroupLinks(links, rank, len(nodes))
+	all := make([]*Pilot, len(ranks))
+	for i, r := range ranks {
+		all[i] = neighbors[r]
+	}
+	for i, node := range nodes {
+		set(node, all[bounds[i]:bounds[i+1]:bounds[i+1]])
+	}
 	return nil
 }
 
@@ -1560,8 +1590,7 @@ func (_q *OperatingModelQuery) takeEager() func() {
 		_q.withMunicipalities = nil
 		_q.eager = append(_q.eager, paging.Eager[*OperatingModel]{Edge: 2, Load: func(ctx context.Context, nodes []*OperatingModel) error {
 			return _q.loadMunicipalitiesJoined(ctx, query, nodes,
-				func(n *OperatingModel) { n.Edges.Municipalities = []*Municipality{} },
-				func(n *OperatingModel, e *Municipality) { n.Edges.Municipalities = append(n.Edges.Municipalities, e) })
+				func(n *OperatingModel, e []*Municipality) { n.Edges.Municipalities = e })
 		}})
 	}
 	withWellbeingCounties := _q.withWellbeingCounties
@@ -1569,10 +1598,7 @@ func (_q *OperatingModelQuery) takeEager() func() {
 		_q.withWellbeingCounties = nil
 		_q.eager = append(_q.eager, paging.Eager[*OperatingModel]{Edge: 3, Load: func(ctx context.Context, nodes []*OperatingModel) error {
 			return _q.loadWellbeingCountiesJoined(ctx, query, nodes,
-				func(n *OperatingModel) { n.Edges.WellbeingCounties = []*WellbeingCounty{} },
-				func(n *OperatingModel, e *WellbeingCounty) {
-					n.Edges.WellbeingCounties = append(n.Edges.WellbeingCounties, e)
-				})
+				func(n *OperatingModel, e []*WellbeingCounty) { n.Edges.WellbeingCounties = e })
 		}})
 	}
 	withDevelopedIn := _q.withDevelopedIn
@@ -1580,8 +1606,7 @@ func (_q *OperatingModelQuery) takeEager() func() {
 		_q.withDevelopedIn = nil
 		_q.eager = append(_q.eager, paging.Eager[*OperatingModel]{Edge: 4, Load: func(ctx context.Context, nodes []*OperatingModel) error {
 			return _q.loadDevelopedInJoined(ctx, query, nodes,
-				func(n *OperatingModel) { n.Edges.DevelopedIn = []*Pilot{} },
-				func(n *OperatingModel, e *Pilot) { n.Edges.DevelopedIn = append(n.Edges.DevelopedIn, e) })
+				func(n *OperatingModel, e []*Pilot) { n.Edges.DevelopedIn = e })
 		}})
 	}
 	withPartOf := _q.withPartOf

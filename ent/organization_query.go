@@ -526,15 +526,23 @@ func (_q *OrganizationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 	for name, query := range _q.withNamedPilots {
 		loads.Add(1, func() error {
 			return _q.loadPilotsJoined(ctx, query, nodes,
-				func(n *Organization) { n.appendNamedPilots(name) },
-				func(n *Organization, e *Pilot) { n.appendNamedPilots(name, e) })
+				func(n *Organization, e []*Pilot) {
+					if n.Edges.namedPilots == nil {
+						n.Edges.namedPilots = make(map[string][]*Pilot)
+					}
+					n.Edges.namedPilots[name] = e // one query per name: nothing to append to
+				})
 		})
 	}
 	for name, query := range _q.withNamedNetworks {
 		loads.Add(2, func() error {
 			return _q.loadNetworksJoined(ctx, query, nodes,
-				func(n *Organization) { n.appendNamedNetworks(name) },
-				func(n *Organization, e *Network) { n.appendNamedNetworks(name, e) })
+				func(n *Organization, e []*Network) {
+					if n.Edges.namedNetworks == nil {
+						n.Edges.namedNetworks = make(map[string][]*Network)
+					}
+					n.Edges.namedNetworks[name] = e // one query per name: nothing to append to
+				})
 		})
 	}
 	if err := loads.Run(concurrentReads(_q.driver)); err != nil {
@@ -796,16 +804,15 @@ func (_q *OrganizationQuery) sqlQuery(ctx context.Context) *sql.Selector {
 }
 
 // loadPilotsJoined loads the pilots edge of nodes as
-// loadPilots does, with one row of cells for the statement.
-func (_q *OrganizationQuery) loadPilotsJoined(ctx context.Context, query *PilotQuery, nodes []*Organization, init func(*Organization), assign func(*Organization, *Pilot)) error {
+// loadPilots does, with one row of cells for the statement,
+// and gives set each node's neighbours at once (empty, not nil, for
+// none): a node's slice of one array, its capacity its length.
+func (_q *OrganizationQuery) loadPilotsJoined(ctx context.Context, query *PilotQuery, nodes []*Organization, set func(*Organization, []*Pilot)) error {
 	edgeIDs := make([]driver.Value, len(nodes))
 	byID := make(map[int]int32, len(nodes))
 	for i, node := range nodes {
 		edgeIDs[i] = node.ID
 		byID[node.ID] = int32(i)
-		if init != nil {
-			init(node)
-		}
 	}
 	query.Where(func(s *sql.Selector) {
 		joinT := sql.Table(organization.PilotsTable)
@@ -862,21 +869,27 @@ func (_q *OrganizationQuery) loadPilotsJoined(ctx context.Context, query *PilotQ
 		}
 		rank[k] = int32(i)
 	}
-	paging.AssignLinks(links, rank, len(nodes), func(node, neighbor int32) { assign(nodes[node], neighbors[neighbor]) })
+	ranks, bounds := paging.GroupLinks(links, rank, len(nodes))
+	all := make([]*Pilot, len(ranks))
+	for i, r := range ranks {
+		all[i] = neighbors[r]
+	}
+	for i, node := range nodes {
+		set(node, all[bounds[i]:bounds[i+1]:bounds[i+1]])
+	}
 	return nil
 }
 
 // loadNetworksJoined loads the networks edge of nodes as
-// loadNetworks does, with one row of cells for the statement.
-func (_q *OrganizationQuery) loadNetworksJoined(ctx context.Context, query *NetworkQuery, nodes []*Organization, init func(*Organization), assign func(*Organization, *Network)) error {
+// loadNetworks does, with one row of cells for the statement,
+// and gives set each node's neighbours at once (empty, not nil, for
+// none): a node's slice of one array, its capacity its length.
+func (_q *OrganizationQuery) loadNetworksJoined(ctx context.Context, query *NetworkQuery, nodes []*Organization, set func(*Organization, []*Network)) error {
 	edgeIDs := make([]driver.Value, len(nodes))
 	byID := make(map[int]int32, len(nodes))
 	for i, node := range nodes {
 		edgeIDs[i] = node.ID
 		byID[node.ID] = int32(i)
-		if init != nil {
-			init(node)
-		}
 	}
 	query.Where(func(s *sql.Selector) {
 		joinT := sql.Table(organization.NetworksTable)
@@ -933,7 +946,14 @@ func (_q *OrganizationQuery) loadNetworksJoined(ctx context.Context, query *Netw
 		}
 		rank[k] = int32(i)
 	}
-	paging.AssignLinks(links, rank, len(nodes), func(node, neighbor int32) { assign(nodes[node], neighbors[neighbor]) })
+	ranks, bounds := paging.GroupLinks(links, rank, len(nodes))
+	all := make([]*Network, len(ranks))
+	for i, r := range ranks {
+		all[i] = neighbors[r]
+	}
+	for i, node := range nodes {
+		set(node, all[bounds[i]:bounds[i+1]:bounds[i+1]])
+	}
 	return nil
 }
 
@@ -1010,8 +1030,7 @@ func (_q *OrganizationQuery) takeEager() func() {
 		_q.withPilots = nil
 		_q.eager = append(_q.eager, paging.Eager[*Organization]{Edge: 1, Load: func(ctx context.Context, nodes []*Organization) error {
 			return _q.loadPilotsJoined(ctx, query, nodes,
-				func(n *Organization) { n.Edges.Pilots = []*Pilot{} },
-				func(n *Organization, e *Pilot) { n.Edges.Pilots = append(n.Edges.Pilots, e) })
+				func(n *Organization, e []*Pilot) { n.Edges.Pilots = e })
 		}})
 	}
 	withNetworks := _q.withNetworks
@@ -1019,8 +1038,7 @@ func (_q *OrganizationQuery) takeEager() func() {
 		_q.withNetworks = nil
 		_q.eager = append(_q.eager, paging.Eager[*Organization]{Edge: 2, Load: func(ctx context.Context, nodes []*Organization) error {
 			return _q.loadNetworksJoined(ctx, query, nodes,
-				func(n *Organization) { n.Edges.Networks = []*Network{} },
-				func(n *Organization, e *Network) { n.Edges.Networks = append(n.Edges.Networks, e) })
+				func(n *Organization, e []*Network) { n.Edges.Networks = e })
 		}})
 	}
 	return func() {

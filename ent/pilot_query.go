@@ -790,43 +790,67 @@ func (_q *PilotQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Pilot,
 	for name, query := range _q.withNamedMunicipalities {
 		loads.Add(1, func() error {
 			return _q.loadMunicipalitiesJoined(ctx, query, nodes,
-				func(n *Pilot) { n.appendNamedMunicipalities(name) },
-				func(n *Pilot, e *Municipality) { n.appendNamedMunicipalities(name, e) })
+				func(n *Pilot, e []*Municipality) {
+					if n.Edges.namedMunicipalities == nil {
+						n.Edges.namedMunicipalities = make(map[string][]*Municipality)
+					}
+					n.Edges.namedMunicipalities[name] = e // one query per name: nothing to append to
+				})
 		})
 	}
 	for name, query := range _q.withNamedOrganizations {
 		loads.Add(2, func() error {
 			return _q.loadOrganizationsJoined(ctx, query, nodes,
-				func(n *Pilot) { n.appendNamedOrganizations(name) },
-				func(n *Pilot, e *Organization) { n.appendNamedOrganizations(name, e) })
+				func(n *Pilot, e []*Organization) {
+					if n.Edges.namedOrganizations == nil {
+						n.Edges.namedOrganizations = make(map[string][]*Organization)
+					}
+					n.Edges.namedOrganizations[name] = e // one query per name: nothing to append to
+				})
 		})
 	}
 	for name, query := range _q.withNamedThemes {
 		loads.Add(3, func() error {
 			return _q.loadThemesJoined(ctx, query, nodes,
-				func(n *Pilot) { n.appendNamedThemes(name) },
-				func(n *Pilot, e *Theme) { n.appendNamedThemes(name, e) })
+				func(n *Pilot, e []*Theme) {
+					if n.Edges.namedThemes == nil {
+						n.Edges.namedThemes = make(map[string][]*Theme)
+					}
+					n.Edges.namedThemes[name] = e // one query per name: nothing to append to
+				})
 		})
 	}
 	for name, query := range _q.withNamedNetworks {
 		loads.Add(4, func() error {
 			return _q.loadNetworksJoined(ctx, query, nodes,
-				func(n *Pilot) { n.appendNamedNetworks(name) },
-				func(n *Pilot, e *Network) { n.appendNamedNetworks(name, e) })
+				func(n *Pilot, e []*Network) {
+					if n.Edges.namedNetworks == nil {
+						n.Edges.namedNetworks = make(map[string][]*Network)
+					}
+					n.Edges.namedNetworks[name] = e // one query per name: nothing to append to
+				})
 		})
 	}
 	for name, query := range _q.withNamedProjectOf {
 		loads.Add(7, func() error {
 			return _q.loadProjectOfJoined(ctx, query, nodes,
-				func(n *Pilot) { n.appendNamedProjectOf(name) },
-				func(n *Pilot, e *Workspace) { n.appendNamedProjectOf(name, e) })
+				func(n *Pilot, e []*Workspace) {
+					if n.Edges.namedProjectOf == nil {
+						n.Edges.namedProjectOf = make(map[string][]*Workspace)
+					}
+					n.Edges.namedProjectOf[name] = e // one query per name: nothing to append to
+				})
 		})
 	}
 	for name, query := range _q.withNamedDevelopedModels {
 		loads.Add(8, func() error {
 			return _q.loadDevelopedModelsJoined(ctx, query, nodes,
-				func(n *Pilot) { n.appendNamedDevelopedModels(name) },
-				func(n *Pilot, e *OperatingModel) { n.appendNamedDevelopedModels(name, e) })
+				func(n *Pilot, e []*OperatingModel) {
+					if n.Edges.namedDevelopedModels == nil {
+						n.Edges.namedDevelopedModels = make(map[string][]*OperatingModel)
+					}
+					n.Edges.namedDevelopedModels[name] = e // one query per name: nothing to append to
+				})
 		})
 	}
 	if err := loads.Run(concurrentReads(_q.driver)); err != nil {
@@ -1392,16 +1416,15 @@ func (_q *PilotQuery) sqlQuery(ctx context.Context) *sql.Selector {
 }
 
 // loadMunicipalitiesJoined loads the municipalities edge of nodes as
-// loadMunicipalities does, with one row of cells for the statement.
-func (_q *PilotQuery) loadMunicipalitiesJoined(ctx context.Context, query *MunicipalityQuery, nodes []*Pilot, init func(*Pilot), assign func(*Pilot, *Municipality)) error {
+// loadMunicipalities does, with one row of cells for the statement,
+// and gives set each node's neighbours at once (empty, not nil, for
+// none): a node's slice of one array, its capacity its length.
+func (_q *PilotQuery) loadMunicipalitiesJoined(ctx context.Context, query *MunicipalityQuery, nodes []*Pilot, set func(*Pilot, []*Municipality)) error {
 	edgeIDs := make([]driver.Value, len(nodes))
 	byID := make(map[int]int32, len(nodes))
 	for i, node := range nodes {
 		edgeIDs[i] = node.ID
 		byID[node.ID] = int32(i)
-		if init != nil {
-			init(node)
-		}
 	}
 	query.Where(func(s *sql.Selector) {
 		joinT := sql.Table(pilot.MunicipalitiesTable)
@@ -1458,21 +1481,27 @@ func (_q *PilotQuery) loadMunicipalitiesJoined(ctx context.Context, query *Munic
 		}
 		rank[k] = int32(i)
 	}
-	paging.AssignLinks(links, rank, len(nodes), func(node, neighbor int32) { assign(nodes[node], neighbors[neighbor]) })
+	ranks, bounds := paging.GroupLinks(links, rank, len(nodes))
+	all := make([]*Municipality, len(ranks))
+	for i, r := range ranks {
+		all[i] = neighbors[r]
+	}
+	for i, node := range nodes {
+		set(node, all[bounds[i]:bounds[i+1]:bounds[i+1]])
+	}
 	return nil
 }
 
 // loadOrganizationsJoined loads the organizations edge of nodes as
-// loadOrganizations does, with one row of cells for the statement.
-func (_q *PilotQuery) loadOrganizationsJoined(ctx context.Context, query *OrganizationQuery, nodes []*Pilot, init func(*Pilot), assign func(*Pilot, *Organization)) error {
+// loadOrganizations does, with one row of cells for the statement,
+// and gives set each node's neighbours at once (empty, not nil, for
+// none): a node's slice of one array, its capacity its length.
+func (_q *PilotQuery) loadOrganizationsJoined(ctx context.Context, query *OrganizationQuery, nodes []*Pilot, set func(*Pilot, []*Organization)) error {
 	edgeIDs := make([]driver.Value, len(nodes))
 	byID := make(map[int]int32, len(nodes))
 	for i, node := range nodes {
 		edgeIDs[i] = node.ID
 		byID[node.ID] = int32(i)
-		if init != nil {
-			init(node)
-		}
 	}
 	query.Where(func(s *sql.Selector) {
 		joinT := sql.Table(pilot.OrganizationsTable)
@@ -1529,21 +1558,27 @@ func (_q *PilotQuery) loadOrganizationsJoined(ctx context.Context, query *Organi
 		}
 		rank[k] = int32(i)
 	}
-	paging.AssignLinks(links, rank, len(nodes), func(node, neighbor int32) { assign(nodes[node], neighbors[neighbor]) })
+	ranks, bounds := paging.GroupLinks(links, rank, len(nodes))
+	all := make([]*Organization, len(ranks))
+	for i, r := range ranks {
+		all[i] = neighbors[r]
+	}
+	for i, node := range nodes {
+		set(node, all[bounds[i]:bounds[i+1]:bounds[i+1]])
+	}
 	return nil
 }
 
 // loadThemesJoined loads the themes edge of nodes as
-// loadThemes does, with one row of cells for the statement.
-func (_q *PilotQuery) loadThemesJoined(ctx context.Context, query *ThemeQuery, nodes []*Pilot, init func(*Pilot), assign func(*Pilot, *Theme)) error {
+// loadThemes does, with one row of cells for the statement,
+// and gives set each node's neighbours at once (empty, not nil, for
+// none): a node's slice of one array, its capacity its length.
+func (_q *PilotQuery) loadThemesJoined(ctx context.Context, query *ThemeQuery, nodes []*Pilot, set func(*Pilot, []*Theme)) error {
 	edgeIDs := make([]driver.Value, len(nodes))
 	byID := make(map[int]int32, len(nodes))
 	for i, node := range nodes {
 		edgeIDs[i] = node.ID
 		byID[node.ID] = int32(i)
-		if init != nil {
-			init(node)
-		}
 	}
 	query.Where(func(s *sql.Selector) {
 		joinT := sql.Table(pilot.ThemesTable)
@@ -1600,21 +1635,27 @@ func (_q *PilotQuery) loadThemesJoined(ctx context.Context, query *ThemeQuery, n
 		}
 		rank[k] = int32(i)
 	}
-	paging.AssignLinks(links, rank, len(nodes), func(node, neighbor int32) { assign(nodes[node], neighbors[neighbor]) })
+	ranks, bounds := paging.GroupLinks(links, rank, len(nodes))
+	all := make([]*Theme, len(ranks))
+	for i, r := range ranks {
+		all[i] = neighbors[r]
+	}
+	for i, node := range nodes {
+		set(node, all[bounds[i]:bounds[i+1]:bounds[i+1]])
+	}
 	return nil
 }
 
 // loadNetworksJoined loads the networks edge of nodes as
-// loadNetworks does, with one row of cells for the statement.
-func (_q *PilotQuery) loadNetworksJoined(ctx context.Context, query *NetworkQuery, nodes []*Pilot, init func(*Pilot), assign func(*Pilot, *Network)) error {
+// loadNetworks does, with one row of cells for the statement,
+// and gives set each node's neighbours at once (empty, not nil, for
+// none): a node's slice of one array, its capacity its length.
+func (_q *PilotQuery) loadNetworksJoined(ctx context.Context, query *NetworkQuery, nodes []*Pilot, set func(*Pilot, []*Network)) error {
 	edgeIDs := make([]driver.Value, len(nodes))
 	byID := make(map[int]int32, len(nodes))
 	for i, node := range nodes {
 		edgeIDs[i] = node.ID
 		byID[node.ID] = int32(i)
-		if init != nil {
-			init(node)
-		}
 	}
 	query.Where(func(s *sql.Selector) {
 		joinT := sql.Table(pilot.NetworksTable)
@@ -1671,21 +1712,27 @@ func (_q *PilotQuery) loadNetworksJoined(ctx context.Context, query *NetworkQuer
 		}
 		rank[k] = int32(i)
 	}
-	paging.AssignLinks(links, rank, len(nodes), func(node, neighbor int32) { assign(nodes[node], neighbors[neighbor]) })
+	ranks, bounds := paging.GroupLinks(links, rank, len(nodes))
+	all := make([]*Network, len(ranks))
+	for i, r := range ranks {
+		all[i] = neighbors[r]
+	}
+	for i, node := range nodes {
+		set(node, all[bounds[i]:bounds[i+1]:bounds[i+1]])
+	}
 	return nil
 }
 
 // loadProjectOfJoined loads the project_of edge of nodes as
-// loadProjectOf does, with one row of cells for the statement.
-func (_q *PilotQuery) loadProjectOfJoined(ctx context.Context, query *WorkspaceQuery, nodes []*Pilot, init func(*Pilot), assign func(*Pilot, *Workspace)) error {
+// loadProjectOf does, with one row of cells for the statement,
+// and gives set each node's neighbours at once (empty, not nil, for
+// none): a node's slice of one array, its capacity its length.
+func (_q *PilotQuery) loadProjectOfJoined(ctx context.Context, query *WorkspaceQuery, nodes []*Pilot, set func(*Pilot, []*Workspace)) error {
 	edgeIDs := make([]driver.Value, len(nodes))
 	byID := make(map[int]int32, len(nodes))
 	for i, node := range nodes {
 		edgeIDs[i] = node.ID
 		byID[node.ID] = int32(i)
-		if init != nil {
-			init(node)
-		}
 	}
 	query.Where(func(s *sql.Selector) {
 		joinT := sql.Table(pilot.ProjectOfTable)
@@ -1742,21 +1789,27 @@ func (_q *PilotQuery) loadProjectOfJoined(ctx context.Context, query *WorkspaceQ
 		}
 		rank[k] = int32(i)
 	}
-	paging.AssignLinks(links, rank, len(nodes), func(node, neighbor int32) { assign(nodes[node], neighbors[neighbor]) })
+	ranks, bounds := paging.GroupLinks(links, rank, len(nodes))
+	all := make([]*Workspace, len(ranks))
+	for i, r := range ranks {
+		all[i] = neighbors[r]
+	}
+	for i, node := range nodes {
+		set(node, all[bounds[i]:bounds[i+1]:bounds[i+1]])
+	}
 	return nil
 }
 
 // loadDevelopedModelsJoined loads the developed_models edge of nodes as
-// loadDevelopedModels does, with one row of cells for the statement.
-func (_q *PilotQuery) loadDevelopedModelsJoined(ctx context.Context, query *OperatingModelQuery, nodes []*Pilot, init func(*Pilot), assign func(*Pilot, *OperatingModel)) error {
+// loadDevelopedModels does, with one row of cells for the statement,
+// and gives set each node's neighbours at once (empty, not nil, for
+// none): a node's slice of one array, its capacity its length.
+func (_q *PilotQuery) loadDevelopedModelsJoined(ctx context.Context, query *OperatingModelQuery, nodes []*Pilot, set func(*Pilot, []*OperatingModel)) error {
 	edgeIDs := make([]driver.Value, len(nodes))
 	byID := make(map[int]int32, len(nodes))
 	for i, node := range nodes {
 		edgeIDs[i] = node.ID
 		byID[node.ID] = int32(i)
-		if init != nil {
-			init(node)
-		}
 	}
 	query.Where(func(s *sql.Selector) {
 		joinT := sql.Table(pilot.DevelopedModelsTable)
@@ -1813,7 +1866,14 @@ func (_q *PilotQuery) loadDevelopedModelsJoined(ctx context.Context, query *Oper
 		}
 		rank[k] = int32(i)
 	}
-	paging.AssignLinks(links, rank, len(nodes), func(node, neighbor int32) { assign(nodes[node], neighbors[neighbor]) })
+	ranks, bounds := paging.GroupLinks(links, rank, len(nodes))
+	all := make([]*OperatingModel, len(ranks))
+	for i, r := range ranks {
+		all[i] = neighbors[r]
+	}
+	for i, node := range nodes {
+		set(node, all[bounds[i]:bounds[i+1]:bounds[i+1]])
+	}
 	return nil
 }
 
@@ -1946,8 +2006,7 @@ func (_q *PilotQuery) takeEager() func() {
 		_q.withMunicipalities = nil
 		_q.eager = append(_q.eager, paging.Eager[*Pilot]{Edge: 1, Load: func(ctx context.Context, nodes []*Pilot) error {
 			return _q.loadMunicipalitiesJoined(ctx, query, nodes,
-				func(n *Pilot) { n.Edges.Municipalities = []*Municipality{} },
-				func(n *Pilot, e *Municipality) { n.Edges.Municipalities = append(n.Edges.Municipalities, e) })
+				func(n *Pilot, e []*Municipality) { n.Edges.Municipalities = e })
 		}})
 	}
 	withOrganizations := _q.withOrganizations
@@ -1955,8 +2014,7 @@ func (_q *PilotQuery) takeEager() func() {
 		_q.withOrganizations = nil
 		_q.eager = append(_q.eager, paging.Eager[*Pilot]{Edge: 2, Load: func(ctx context.Context, nodes []*Pilot) error {
 			return _q.loadOrganizationsJoined(ctx, query, nodes,
-				func(n *Pilot) { n.Edges.Organizations = []*Organization{} },
-				func(n *Pilot, e *Organization) { n.Edges.Organizations = append(n.Edges.Organizations, e) })
+				func(n *Pilot, e []*Organization) { n.Edges.Organizations = e })
 		}})
 	}
 	withThemes := _q.withThemes
@@ -1964,8 +2022,7 @@ func (_q *PilotQuery) takeEager() func() {
 		_q.withThemes = nil
 		_q.eager = append(_q.eager, paging.Eager[*Pilot]{Edge: 3, Load: func(ctx context.Context, nodes []*Pilot) error {
 			return _q.loadThemesJoined(ctx, query, nodes,
-				func(n *Pilot) { n.Edges.Themes = []*Theme{} },
-				func(n *Pilot, e *Theme) { n.Edges.Themes = append(n.Edges.Themes, e) })
+				func(n *Pilot, e []*Theme) { n.Edges.Themes = e })
 		}})
 	}
 	withNetworks := _q.withNetworks
@@ -1973,8 +2030,7 @@ func (_q *PilotQuery) takeEager() func() {
 		_q.withNetworks = nil
 		_q.eager = append(_q.eager, paging.Eager[*Pilot]{Edge: 4, Load: func(ctx context.Context, nodes []*Pilot) error {
 			return _q.loadNetworksJoined(ctx, query, nodes,
-				func(n *Pilot) { n.Edges.Networks = []*Network{} },
-				func(n *Pilot, e *Network) { n.Edges.Networks = append(n.Edges.Networks, e) })
+				func(n *Pilot, e []*Network) { n.Edges.Networks = e })
 		}})
 	}
 	withWorkspace := _q.withWorkspace
@@ -1998,8 +2054,7 @@ func (_q *PilotQuery) takeEager() func() {
 		_q.withProjectOf = nil
 		_q.eager = append(_q.eager, paging.Eager[*Pilot]{Edge: 7, Load: func(ctx context.Context, nodes []*Pilot) error {
 			return _q.loadProjectOfJoined(ctx, query, nodes,
-				func(n *Pilot) { n.Edges.ProjectOf = []*Workspace{} },
-				func(n *Pilot, e *Workspace) { n.Edges.ProjectOf = append(n.Edges.ProjectOf, e) })
+				func(n *Pilot, e []*Workspace) { n.Edges.ProjectOf = e })
 		}})
 	}
 	withDevelopedModels := _q.withDevelopedModels
@@ -2007,8 +2062,7 @@ func (_q *PilotQuery) takeEager() func() {
 		_q.withDevelopedModels = nil
 		_q.eager = append(_q.eager, paging.Eager[*Pilot]{Edge: 8, Load: func(ctx context.Context, nodes []*Pilot) error {
 			return _q.loadDevelopedModelsJoined(ctx, query, nodes,
-				func(n *Pilot) { n.Edges.DevelopedModels = []*OperatingModel{} },
-				func(n *Pilot, e *OperatingModel) { n.Edges.DevelopedModels = append(n.Edges.DevelopedModels, e) })
+				func(n *Pilot, e []*OperatingModel) { n.Edges.DevelopedModels = e })
 		}})
 	}
 	return func() {

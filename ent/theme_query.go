@@ -430,8 +430,12 @@ func (_q *ThemeQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Theme,
 	for name, query := range _q.withNamedPilots {
 		loads.Add(0, func() error {
 			return _q.loadPilotsJoined(ctx, query, nodes,
-				func(n *Theme) { n.appendNamedPilots(name) },
-				func(n *Theme, e *Pilot) { n.appendNamedPilots(name, e) })
+				func(n *Theme, e []*Pilot) {
+					if n.Edges.namedPilots == nil {
+						n.Edges.namedPilots = make(map[string][]*Pilot)
+					}
+					n.Edges.namedPilots[name] = e // one query per name: nothing to append to
+				})
 		})
 	}
 	if err := loads.Run(concurrentReads(_q.driver)); err != nil {
@@ -600,16 +604,15 @@ func (_q *ThemeQuery) sqlQuery(ctx context.Context) *sql.Selector {
 }
 
 // loadPilotsJoined loads the pilots edge of nodes as
-// loadPilots does, with one row of cells for the statement.
-func (_q *ThemeQuery) loadPilotsJoined(ctx context.Context, query *PilotQuery, nodes []*Theme, init func(*Theme), assign func(*Theme, *Pilot)) error {
+// loadPilots does, with one row of cells for the statement,
+// and gives set each node's neighbours at once (empty, not nil, for
+// none): a node's slice of one array, its capacity its length.
+func (_q *ThemeQuery) loadPilotsJoined(ctx context.Context, query *PilotQuery, nodes []*Theme, set func(*Theme, []*Pilot)) error {
 	edgeIDs := make([]driver.Value, len(nodes))
 	byID := make(map[int]int32, len(nodes))
 	for i, node := range nodes {
 		edgeIDs[i] = node.ID
 		byID[node.ID] = int32(i)
-		if init != nil {
-			init(node)
-		}
 	}
 	query.Where(func(s *sql.Selector) {
 		joinT := sql.Table(theme.PilotsTable)
@@ -666,7 +669,14 @@ func (_q *ThemeQuery) loadPilotsJoined(ctx context.Context, query *PilotQuery, n
 		}
 		rank[k] = int32(i)
 	}
-	paging.AssignLinks(links, rank, len(nodes), func(node, neighbor int32) { assign(nodes[node], neighbors[neighbor]) })
+	ranks, bounds := paging.GroupLinks(links, rank, len(nodes))
+	all := make([]*Pilot, len(ranks))
+	for i, r := range ranks {
+		all[i] = neighbors[r]
+	}
+	for i, node := range nodes {
+		set(node, all[bounds[i]:bounds[i+1]:bounds[i+1]])
+	}
 	return nil
 }
 
@@ -721,8 +731,7 @@ func (_q *ThemeQuery) takeEager() func() {
 		_q.withPilots = nil
 		_q.eager = append(_q.eager, paging.Eager[*Theme]{Edge: 0, Load: func(ctx context.Context, nodes []*Theme) error {
 			return _q.loadPilotsJoined(ctx, query, nodes,
-				func(n *Theme) { n.Edges.Pilots = []*Pilot{} },
-				func(n *Theme, e *Pilot) { n.Edges.Pilots = append(n.Edges.Pilots, e) })
+				func(n *Theme, e []*Pilot) { n.Edges.Pilots = e })
 		}})
 	}
 	return func() {

@@ -535,8 +535,12 @@ func (_q *WellbeingCountyQuery) sqlAll(ctx context.Context, hooks ...queryHook) 
 	for name, query := range _q.withNamedOperatingModels {
 		loads.Add(2, func() error {
 			return _q.loadOperatingModelsJoined(ctx, query, nodes,
-				func(n *WellbeingCounty) { n.appendNamedOperatingModels(name) },
-				func(n *WellbeingCounty, e *OperatingModel) { n.appendNamedOperatingModels(name, e) })
+				func(n *WellbeingCounty, e []*OperatingModel) {
+					if n.Edges.namedOperatingModels == nil {
+						n.Edges.namedOperatingModels = make(map[string][]*OperatingModel)
+					}
+					n.Edges.namedOperatingModels[name] = e // one query per name: nothing to append to
+				})
 		})
 	}
 	if err := loads.Run(concurrentReads(_q.driver)); err != nil {
@@ -768,16 +772,15 @@ func (_q *WellbeingCountyQuery) sqlQuery(ctx context.Context) *sql.Selector {
 }
 
 // loadOperatingModelsJoined loads the operating_models edge of nodes as
-// loadOperatingModels does, with one row of cells for the statement.
-func (_q *WellbeingCountyQuery) loadOperatingModelsJoined(ctx context.Context, query *OperatingModelQuery, nodes []*WellbeingCounty, init func(*WellbeingCounty), assign func(*WellbeingCounty, *OperatingModel)) error {
+// loadOperatingModels does, with one row of cells for the statement,
+// and gives set each node's neighbours at once (empty, not nil, for
+// none): a node's slice of one array, its capacity its length.
+func (_q *WellbeingCountyQuery) loadOperatingModelsJoined(ctx context.Context, query *OperatingModelQuery, nodes []*WellbeingCounty, set func(*WellbeingCounty, []*OperatingModel)) error {
 	edgeIDs := make([]driver.Value, len(nodes))
 	byID := make(map[int]int32, len(nodes))
 	for i, node := range nodes {
 		edgeIDs[i] = node.ID
 		byID[node.ID] = int32(i)
-		if init != nil {
-			init(node)
-		}
 	}
 	query.Where(func(s *sql.Selector) {
 		joinT := sql.Table(wellbeingcounty.OperatingModelsTable)
@@ -834,7 +837,14 @@ func (_q *WellbeingCountyQuery) loadOperatingModelsJoined(ctx context.Context, q
 		}
 		rank[k] = int32(i)
 	}
-	paging.AssignLinks(links, rank, len(nodes), func(node, neighbor int32) { assign(nodes[node], neighbors[neighbor]) })
+	ranks, bounds := paging.GroupLinks(links, rank, len(nodes))
+	all := make([]*OperatingModel, len(ranks))
+	for i, r := range ranks {
+		all[i] = neighbors[r]
+	}
+	for i, node := range nodes {
+		set(node, all[bounds[i]:bounds[i+1]:bounds[i+1]])
+	}
 	return nil
 }
 
@@ -920,10 +930,7 @@ func (_q *WellbeingCountyQuery) takeEager() func() {
 		_q.withOperatingModels = nil
 		_q.eager = append(_q.eager, paging.Eager[*WellbeingCounty]{Edge: 2, Load: func(ctx context.Context, nodes []*WellbeingCounty) error {
 			return _q.loadOperatingModelsJoined(ctx, query, nodes,
-				func(n *WellbeingCounty) { n.Edges.OperatingModels = []*OperatingModel{} },
-				func(n *WellbeingCounty, e *OperatingModel) {
-					n.Edges.OperatingModels = append(n.Edges.OperatingModels, e)
-				})
+				func(n *WellbeingCounty, e []*OperatingModel) { n.Edges.OperatingModels = e })
 		}})
 	}
 	return func() {

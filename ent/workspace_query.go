@@ -973,8 +973,12 @@ func (_q *WorkspaceQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Wo
 	for name, query := range _q.withNamedProjects {
 		loads.Add(9, func() error {
 			return _q.loadProjectsJoined(ctx, query, nodes,
-				func(n *Workspace) { n.appendNamedProjects(name) },
-				func(n *Workspace, e *Pilot) { n.appendNamedProjects(name, e) })
+				func(n *Workspace, e []*Pilot) {
+					if n.Edges.namedProjects == nil {
+						n.Edges.namedProjects = make(map[string][]*Pilot)
+					}
+					n.Edges.namedProjects[name] = e // one query per name: nothing to append to
+				})
 		})
 	}
 	for name, query := range _q.withNamedChildren {
@@ -1493,16 +1497,15 @@ func (_q *WorkspaceQuery) sqlQuery(ctx context.Context) *sql.Selector {
 }
 
 // loadProjectsJoined loads the projects edge of nodes as
-// loadProjects does, with one row of cells for the statement.
-func (_q *WorkspaceQuery) loadProjectsJoined(ctx context.Context, query *PilotQuery, nodes []*Workspace, init func(*Workspace), assign func(*Workspace, *Pilot)) error {
+// loadProjects does, with one row of cells for the statement,
+// and gives set each node's neighbours at once (empty, not nil, for
+// none): a node's slice of one array, its capacity its length.
+func (_q *WorkspaceQuery) loadProjectsJoined(ctx context.Context, query *PilotQuery, nodes []*Workspace, set func(*Workspace, []*Pilot)) error {
 	edgeIDs := make([]driver.Value, len(nodes))
 	byID := make(map[int]int32, len(nodes))
 	for i, node := range nodes {
 		edgeIDs[i] = node.ID
 		byID[node.ID] = int32(i)
-		if init != nil {
-			init(node)
-		}
 	}
 	query.Where(func(s *sql.Selector) {
 		joinT := sql.Table(workspace.ProjectsTable)
@@ -1559,7 +1562,14 @@ func (_q *WorkspaceQuery) loadProjectsJoined(ctx context.Context, query *PilotQu
 		}
 		rank[k] = int32(i)
 	}
-	paging.AssignLinks(links, rank, len(nodes), func(node, neighbor int32) { assign(nodes[node], neighbors[neighbor]) })
+	ranks, bounds := paging.GroupLinks(links, rank, len(nodes))
+	all := make([]*Pilot, len(ranks))
+	for i, r := range ranks {
+		all[i] = neighbors[r]
+	}
+	for i, node := range nodes {
+		set(node, all[bounds[i]:bounds[i+1]:bounds[i+1]])
+	}
 	return nil
 }
 
@@ -1805,8 +1815,7 @@ func (_q *WorkspaceQuery) takeEager() func() {
 		_q.withProjects = nil
 		_q.eager = append(_q.eager, paging.Eager[*Workspace]{Edge: 9, Load: func(ctx context.Context, nodes []*Workspace) error {
 			return _q.loadProjectsJoined(ctx, query, nodes,
-				func(n *Workspace) { n.Edges.Projects = []*Pilot{} },
-				func(n *Workspace, e *Pilot) { n.Edges.Projects = append(n.Edges.Projects, e) })
+				func(n *Workspace, e []*Pilot) { n.Edges.Projects = e })
 		}})
 	}
 	withParent := _q.withParent

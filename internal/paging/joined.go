@@ -37,12 +37,15 @@ func PrependCell(spec *sqlgraph.QuerySpec, cell any) {
 // index of the node it belongs to.
 type Link struct{ Neighbor, Node int32 }
 
-// AssignLinks calls assign(node, neighbor) for every link once, a node's
-// neighbours in their order among the loaded neighbours, as ent's loader
-// assigns them. rank[k] is the position among the loaded neighbours of
-// the neighbour numbered k, or -1 if it was not loaded; nodes is the
-// number of nodes. Repeated links are assigned once.
-func AssignLinks(links []Link, rank []int32, nodes int, assign func(node, neighbor int32)) {
+// GroupLinks gives every node its neighbours at once, as ent's loader
+// assigns them one by one: a node's neighbours in their order among the
+// loaded neighbours, repeated links once. Node i's are the ranks
+// ranks[bounds[i]:bounds[i+1]], where rank[k] is the position among the
+// loaded neighbours of the neighbour numbered k, or -1 if it was not
+// loaded; nodes is the number of nodes. The loader fills each node's
+// slice of one array, where appending one neighbour at a time grew every
+// node's slice four or five times.
+func GroupLinks(links []Link, rank []int32, nodes int) (ranks, bounds []int32) {
 	// A counting sort by rank: start[r] is where neighbour r's links begin.
 	start := make([]int32, len(rank)+1)
 	for _, l := range links {
@@ -60,12 +63,29 @@ func AssignLinks(links []Link, rank []int32, nodes int, assign func(node, neighb
 			start[r]++
 		}
 	}
-	last := make([]int32, nodes) // the rank last assigned to each node, plus one
-	for _, l := range sorted {
+	// Then a stable one by node, counting each node's link to a neighbour
+	// once (a repeat follows its first in sorted).
+	bounds = make([]int32, nodes+1)
+	last := make([]int32, nodes) // the rank last counted for each node, plus one
+	for i, l := range sorted {
 		if last[l.Node] == l.Neighbor+1 {
+			sorted[i].Neighbor = -1
 			continue
 		}
 		last[l.Node] = l.Neighbor + 1
-		assign(l.Node, l.Neighbor)
+		bounds[l.Node+1]++
 	}
+	for n := 1; n <= nodes; n++ {
+		bounds[n] += bounds[n-1]
+	}
+	ranks = make([]int32, bounds[nodes])
+	next := last // reused: where each node's next rank goes
+	copy(next, bounds[:nodes])
+	for _, l := range sorted {
+		if l.Neighbor >= 0 {
+			ranks[next[l.Node]] = l.Neighbor
+			next[l.Node]++
+		}
+	}
+	return ranks, bounds
 }
