@@ -38,8 +38,9 @@ func field(t *testing.T, query, name string) graphql.CollectedField {
 
 // TestFieldArgsParsesOncePerSelection: scalar and enum arguments are parsed
 // once per field of the document; where inputs (which WhereScope scopes in
-// place) are parsed for every object; a field with a selection gets a map
-// of its own.
+// place) are parsed for every object, each into a map of its own; the
+// kept maps are shared (nothing writes to them: the paging rules give a
+// connection its default size in a copy, TestDefaultSizeLeavesArgsAlone).
 func TestFieldArgsParsesOncePerSelection(t *testing.T) {
 	oc := &graphql.OperationContext{Variables: map[string]any{}}
 	ctx := context.Background()
@@ -50,7 +51,8 @@ func TestFieldArgsParsesOncePerSelection(t *testing.T) {
 	}{
 		{`{ pilotStats(groupBy: [THEME]) { buckets { keys { name(lang: SV) } } } }`, "name", 1, false},
 		{`{ pilotStats(groupBy: [THEME]) { buckets { keys { name } } } }`, "name", 1, false},
-		{`{ regions { nodes { pilots(first: 2) { totalCount } } } }`, "pilots", 1, true},
+		{`{ regions { nodes { pilots(first: 2) { totalCount } } } }`, "pilots", 1, false},
+		{`{ regions { nodes { pilots { totalCount } } } }`, "pilots", 1, false},
 		{`{ regions { nodes { pilots(where: {status: ACTIVE}) { totalCount } } } }`, "pilots", 3, true},
 	} {
 		f := field(t, c.query, c.field)
