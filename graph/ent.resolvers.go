@@ -98,9 +98,6 @@ func (r *Resolver) Discussion() DiscussionResolver { return &discussionResolver{
 // Link returns LinkResolver implementation.
 func (r *Resolver) Link() LinkResolver { return &linkResolver{r} }
 
-// Municipality returns MunicipalityResolver implementation.
-func (r *Resolver) Municipality() MunicipalityResolver { return &municipalityResolver{r} }
-
 // Notice returns NoticeResolver implementation.
 func (r *Resolver) Notice() NoticeResolver { return &noticeResolver{r} }
 
@@ -115,9 +112,6 @@ func (r *Resolver) Region() RegionResolver { return &regionResolver{r} }
 
 // Survey returns SurveyResolver implementation.
 func (r *Resolver) Survey() SurveyResolver { return &surveyResolver{r} }
-
-// Theme returns ThemeResolver implementation.
-func (r *Resolver) Theme() ThemeResolver { return &themeResolver{r} }
 
 // User returns UserResolver implementation.
 func (r *Resolver) User() UserResolver { return &userResolver{r} }
@@ -163,13 +157,11 @@ func (r *Resolver) WorkspaceWhereInput() WorkspaceWhereInputResolver {
 type (
 	discussionResolver             struct{ *Resolver }
 	linkResolver                   struct{ *Resolver }
-	municipalityResolver           struct{ *Resolver }
 	noticeResolver                 struct{ *Resolver }
 	postResolver                   struct{ *Resolver }
 	queryResolver                  struct{ *Resolver }
 	regionResolver                 struct{ *Resolver }
 	surveyResolver                 struct{ *Resolver }
-	themeResolver                  struct{ *Resolver }
 	userResolver                   struct{ *Resolver }
 	wellbeingCountyResolver        struct{ *Resolver }
 	workshopResolver               struct{ *Resolver }

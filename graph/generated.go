@@ -50,7 +50,6 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	Discussion() DiscussionResolver
 	Link() LinkResolver
-	Municipality() MunicipalityResolver
 	Mutation() MutationResolver
 	Notice() NoticeResolver
 	PilotStatsKey() PilotStatsKeyResolver
@@ -59,7 +58,6 @@ type ResolverRoot interface {
 	Region() RegionResolver
 	Subscription() SubscriptionResolver
 	Survey() SurveyResolver
-	Theme() ThemeResolver
 	User() UserResolver
 	WellbeingCounty() WellbeingCountyResolver
 	Workshop() WorkshopResolver
@@ -904,9 +902,6 @@ type LinkResolver interface {
 	Source(ctx context.Context, obj *ent.Link) (ent.Noder, error)
 	Target(ctx context.Context, obj *ent.Link) (ent.Noder, error)
 }
-type MunicipalityResolver interface {
-	Name(ctx context.Context, obj *ent.Municipality, lang *lang.Language) (string, error)
-}
 type MutationResolver interface {
 	Register(ctx context.Context, input model.RegisterInput) (*model.AuthPayload, error)
 	Login(ctx context.Context, input model.LoginInput) (*model.AuthPayload, error)
@@ -987,7 +982,6 @@ type QueryResolver interface {
 	PilotStats(ctx context.Context, where *ent.PilotWhereInput, groupBy []analytics.Dimension) (*analytics.Stats, error)
 }
 type RegionResolver interface {
-	Name(ctx context.Context, obj *ent.Region, lang *lang.Language) (string, error)
 	Pilots(ctx context.Context, obj *ent.Region, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.PilotOrder, where *ent.PilotWhereInput) (*ent.PilotConnection, error)
 }
 type SubscriptionResolver interface {
@@ -1000,15 +994,11 @@ type SurveyResolver interface {
 	ViewerCanAnswer(ctx context.Context, obj *ent.Survey) (bool, error)
 	Results(ctx context.Context, obj *ent.Survey) (*questionnaire.Results, error)
 }
-type ThemeResolver interface {
-	Name(ctx context.Context, obj *ent.Theme, lang *lang.Language) (string, error)
-}
 type UserResolver interface {
 	Email(ctx context.Context, obj *ent.User) (*string, error)
 	IsAdmin(ctx context.Context, obj *ent.User) (*bool, error)
 }
 type WellbeingCountyResolver interface {
-	Name(ctx context.Context, obj *ent.WellbeingCounty, lang *lang.Language) (string, error)
 	Pilots(ctx context.Context, obj *ent.WellbeingCounty, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.PilotOrder, where *ent.PilotWhereInput) (*ent.PilotConnection, error)
 }
 type WorkshopResolver interface {
@@ -14612,6 +14602,12 @@ func (ec *executionContext) fieldContext_Municipality_operatingModels(ctx contex
 
 func (ec *executionContext) _Municipality_name(ctx context.Context, field graphql.CollectedField, obj *ent.Municipality) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && Leaf(field) {
+		if args, ok := ec.once.parsed(field); ok {
+			return readMethod(ctx, ec.OperationContext, field, "Municipality", args, func(ctx context.Context, args map[string]any) graphql.Marshaler {
+				v := obj.Name(ctx, args["lang"].(*lang.Language))
+				return (*stringAt)(&v)
+			}, true)
+		}
 		return resolveLeaf(
 			ctx,
 			ec.OperationContext,
@@ -14621,7 +14617,7 @@ func (ec *executionContext) _Municipality_name(ctx context.Context, field graphq
 			},
 			func(ctx context.Context) (string, error) {
 				fc := graphql.GetFieldContext(ctx)
-				return ec.Resolvers.Municipality().Name(ctx, obj, fc.Args["lang"].(*lang.Language))
+				return obj.Name(ctx, fc.Args["lang"].(*lang.Language)), nil
 			},
 			nil,
 			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -14640,7 +14636,7 @@ func (ec *executionContext) _Municipality_name(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Municipality().Name(ctx, obj, fc.Args["lang"].(*lang.Language))
+			return obj.Name(ctx, fc.Args["lang"].(*lang.Language)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -14655,7 +14651,7 @@ func (ec *executionContext) fieldContext_Municipality_name(ctx context.Context, 
 		Object:     "Municipality",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return nil, errors.New("field of type String does not have child fields")
 		},
@@ -22443,6 +22439,12 @@ func (ec *executionContext) fieldContext_Region_wellbeingCounties(ctx context.Co
 
 func (ec *executionContext) _Region_name(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && Leaf(field) {
+		if args, ok := ec.once.parsed(field); ok {
+			return readMethod(ctx, ec.OperationContext, field, "Region", args, func(ctx context.Context, args map[string]any) graphql.Marshaler {
+				v := obj.Name(ctx, args["lang"].(*lang.Language))
+				return (*stringAt)(&v)
+			}, true)
+		}
 		return resolveLeaf(
 			ctx,
 			ec.OperationContext,
@@ -22452,7 +22454,7 @@ func (ec *executionContext) _Region_name(ctx context.Context, field graphql.Coll
 			},
 			func(ctx context.Context) (string, error) {
 				fc := graphql.GetFieldContext(ctx)
-				return ec.Resolvers.Region().Name(ctx, obj, fc.Args["lang"].(*lang.Language))
+				return obj.Name(ctx, fc.Args["lang"].(*lang.Language)), nil
 			},
 			nil,
 			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -22471,7 +22473,7 @@ func (ec *executionContext) _Region_name(ctx context.Context, field graphql.Coll
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Region().Name(ctx, obj, fc.Args["lang"].(*lang.Language))
+			return obj.Name(ctx, fc.Args["lang"].(*lang.Language)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -22486,7 +22488,7 @@ func (ec *executionContext) fieldContext_Region_name(ctx context.Context, field 
 		Object:     "Region",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return nil, errors.New("field of type String does not have child fields")
 		},
@@ -24673,6 +24675,12 @@ func (ec *executionContext) fieldContext_Theme_pilots(ctx context.Context, field
 
 func (ec *executionContext) _Theme_name(ctx context.Context, field graphql.CollectedField, obj *ent.Theme) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && Leaf(field) {
+		if args, ok := ec.once.parsed(field); ok {
+			return readMethod(ctx, ec.OperationContext, field, "Theme", args, func(ctx context.Context, args map[string]any) graphql.Marshaler {
+				v := obj.Name(ctx, args["lang"].(*lang.Language))
+				return (*stringAt)(&v)
+			}, true)
+		}
 		return resolveLeaf(
 			ctx,
 			ec.OperationContext,
@@ -24682,7 +24690,7 @@ func (ec *executionContext) _Theme_name(ctx context.Context, field graphql.Colle
 			},
 			func(ctx context.Context) (string, error) {
 				fc := graphql.GetFieldContext(ctx)
-				return ec.Resolvers.Theme().Name(ctx, obj, fc.Args["lang"].(*lang.Language))
+				return obj.Name(ctx, fc.Args["lang"].(*lang.Language)), nil
 			},
 			nil,
 			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -24701,7 +24709,7 @@ func (ec *executionContext) _Theme_name(ctx context.Context, field graphql.Colle
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Theme().Name(ctx, obj, fc.Args["lang"].(*lang.Language))
+			return obj.Name(ctx, fc.Args["lang"].(*lang.Language)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -24716,7 +24724,7 @@ func (ec *executionContext) fieldContext_Theme_name(ctx context.Context, field g
 		Object:     "Theme",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return nil, errors.New("field of type String does not have child fields")
 		},
@@ -25717,6 +25725,12 @@ func (ec *executionContext) fieldContext_WellbeingCounty_operatingModels(ctx con
 
 func (ec *executionContext) _WellbeingCounty_name(ctx context.Context, field graphql.CollectedField, obj *ent.WellbeingCounty) (ret graphql.Marshaler) {
 	if ec.once.directLeaves && Leaf(field) {
+		if args, ok := ec.once.parsed(field); ok {
+			return readMethod(ctx, ec.OperationContext, field, "WellbeingCounty", args, func(ctx context.Context, args map[string]any) graphql.Marshaler {
+				v := obj.Name(ctx, args["lang"].(*lang.Language))
+				return (*stringAt)(&v)
+			}, true)
+		}
 		return resolveLeaf(
 			ctx,
 			ec.OperationContext,
@@ -25726,7 +25740,7 @@ func (ec *executionContext) _WellbeingCounty_name(ctx context.Context, field gra
 			},
 			func(ctx context.Context) (string, error) {
 				fc := graphql.GetFieldContext(ctx)
-				return ec.Resolvers.WellbeingCounty().Name(ctx, obj, fc.Args["lang"].(*lang.Language))
+				return obj.Name(ctx, fc.Args["lang"].(*lang.Language)), nil
 			},
 			nil,
 			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -25745,7 +25759,7 @@ func (ec *executionContext) _WellbeingCounty_name(ctx context.Context, field gra
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.WellbeingCounty().Name(ctx, obj, fc.Args["lang"].(*lang.Language))
+			return obj.Name(ctx, fc.Args["lang"].(*lang.Language)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -25760,7 +25774,7 @@ func (ec *executionContext) fieldContext_WellbeingCounty_name(ctx context.Contex
 		Object:     "WellbeingCounty",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return nil, errors.New("field of type String does not have child fields")
 		},
@@ -57547,7 +57561,6 @@ func (ec *executionContext) marshalO__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgen�
 type keptRoots struct {
 	discussion             DiscussionResolver
 	link                   LinkResolver
-	municipality           MunicipalityResolver
 	mutation               MutationResolver
 	notice                 NoticeResolver
 	pilotStatsKey          PilotStatsKeyResolver
@@ -57556,7 +57569,6 @@ type keptRoots struct {
 	region                 RegionResolver
 	subscription           SubscriptionResolver
 	survey                 SurveyResolver
-	theme                  ThemeResolver
 	user                   UserResolver
 	wellbeingCounty        WellbeingCountyResolver
 	workshop               WorkshopResolver
@@ -57577,7 +57589,6 @@ func keepRoots(r ResolverRoot) ResolverRoot {
 	return &keptRoots{
 		discussion:             r.Discussion(),
 		link:                   r.Link(),
-		municipality:           r.Municipality(),
 		mutation:               r.Mutation(),
 		notice:                 r.Notice(),
 		pilotStatsKey:          r.PilotStatsKey(),
@@ -57586,7 +57597,6 @@ func keepRoots(r ResolverRoot) ResolverRoot {
 		region:                 r.Region(),
 		subscription:           r.Subscription(),
 		survey:                 r.Survey(),
-		theme:                  r.Theme(),
 		user:                   r.User(),
 		wellbeingCounty:        r.WellbeingCounty(),
 		workshop:               r.Workshop(),
@@ -57603,7 +57613,6 @@ func keepRoots(r ResolverRoot) ResolverRoot {
 
 func (k *keptRoots) Discussion() DiscussionResolver           { return k.discussion }
 func (k *keptRoots) Link() LinkResolver                       { return k.link }
-func (k *keptRoots) Municipality() MunicipalityResolver       { return k.municipality }
 func (k *keptRoots) Mutation() MutationResolver               { return k.mutation }
 func (k *keptRoots) Notice() NoticeResolver                   { return k.notice }
 func (k *keptRoots) PilotStatsKey() PilotStatsKeyResolver     { return k.pilotStatsKey }
@@ -57612,7 +57621,6 @@ func (k *keptRoots) Query() QueryResolver                     { return k.query }
 func (k *keptRoots) Region() RegionResolver                   { return k.region }
 func (k *keptRoots) Subscription() SubscriptionResolver       { return k.subscription }
 func (k *keptRoots) Survey() SurveyResolver                   { return k.survey }
-func (k *keptRoots) Theme() ThemeResolver                     { return k.theme }
 func (k *keptRoots) User() UserResolver                       { return k.user }
 func (k *keptRoots) WellbeingCounty() WellbeingCountyResolver { return k.wellbeingCounty }
 func (k *keptRoots) Workshop() WorkshopResolver               { return k.workshop }

@@ -118,6 +118,28 @@ func resolveLeaf[T any](ctx context.Context, oc *graphql.OperationContext, field
 	return marshal(ctx, field.Selections, v)
 }
 
+// readMethod answers a Leaf field read by a method of its model that
+// takes arguments and cannot fail (name(lang:), ent/names.go), in an
+// operation marked by DirectLeaves, once an earlier object parsed the
+// field's arguments (perSelection.parsed): read calls the method with them
+// and makes the answer. A model's leaf method reads nothing of the GraphQL
+// execution, so no field context is made for it (two allocations per
+// object), except to report a panic at the field's path, as gqlgen does.
+func readMethod(ctx context.Context, oc *graphql.OperationContext, field graphql.CollectedField, object string, args map[string]any,
+	read func(context.Context, map[string]any) graphql.Marshaler, recoverFromPanic bool,
+) (ret graphql.Marshaler) {
+	if recoverFromPanic {
+		defer func() {
+			if r := recover(); r != nil {
+				ctx := graphql.WithFieldContext(ctx, &graphql.FieldContext{Object: object, Field: field, Args: args, IsMethod: true})
+				oc.Error(ctx, oc.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+	}
+	return read(ctx, args)
+}
+
 // Struct fields that marshal as they are, without a context and without
 // ever failing (String, Int, ID, Boolean, Date, enums), are answered by a
 // pointer into their loaded object, written when the response is: no

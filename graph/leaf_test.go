@@ -3,6 +3,7 @@ package graph
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"kokeilu/internal/scalar"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 	"pgregory.net/rapid"
 )
 
@@ -74,4 +76,62 @@ func TestPlainLeavesWriteAsTheirScalar(t *testing.T) {
 			t.Errorf("%s: %v allocations per write", name, a)
 		}
 	}
+}
+
+// TestReadMethodAgreesWithGqlgen: a leaf read by its model's method
+// without a field context (readMethod) answers as gqlgen's ResolveField
+// does, a panic included: the same value, and the same error at the same
+// path, the field's.
+func TestReadMethodAgreesWithGqlgen(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		name := rapid.String().Draw(t, "name")
+		panics := rapid.Bool().Draw(t, "panics")
+		index := rapid.IntRange(0, 9).Draw(t, "index")
+		field := graphql.CollectedField{Field: &ast.Field{Alias: "name", Name: "name"}}
+		args := map[string]any{"lang": nil}
+		method := func(args map[string]any) string {
+			if _, ok := args["lang"]; !ok {
+				t.Fatal("the method got no arguments")
+			}
+			if panics {
+				panic("broken " + name)
+			}
+			return name
+		}
+		// The list element the field is read in: its path is
+		// municipalities.<index>.name.
+		element := func() (context.Context, *graphql.OperationContext) {
+			ctx, oc := opContext()
+			oc.ResolverMiddleware = func(ctx context.Context, next graphql.Resolver) (any, error) { return next(ctx) }
+			ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{Field: graphql.CollectedField{Field: &ast.Field{Alias: "municipalities"}}})
+			return graphql.WithFieldContext(ctx, &graphql.FieldContext{Index: &index}), oc
+		}
+		answer := func(ctx context.Context, v graphql.Marshaler) string {
+			return fmt.Sprintf("%s %v", marshal(v), graphql.GetErrors(ctx))
+		}
+
+		ctx, oc := element()
+		theirs := answer(ctx, graphql.ResolveField(ctx, oc, field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return &graphql.FieldContext{Object: "Municipality", Field: field, Args: args, IsMethod: true}, nil
+			},
+			func(ctx context.Context) (any, error) { return method(graphql.GetFieldContext(ctx).Args), nil },
+			nil,
+			func(ctx context.Context, _ ast.SelectionSet, v string) graphql.Marshaler {
+				return graphql.WrapContextMarshaler(ctx, scalar.MarshalString(v))
+			},
+			true, true))
+
+		ctx, oc = element()
+		ours := answer(ctx, readMethod(ctx, oc, field, "Municipality", args, func(_ context.Context, args map[string]any) graphql.Marshaler {
+			v := method(args)
+			return (*stringAt)(&v)
+		}, true))
+		if ours != theirs {
+			t.Fatalf("readMethod %s, gqlgen %s", ours, theirs)
+		}
+		if panics && !strings.Contains(ours, fmt.Sprintf("municipalities[%d].name", index)) {
+			t.Fatalf("a panic reported as %s", ours)
+		}
+	})
 }

@@ -16,7 +16,6 @@ import (
 	"kokeilu/ent/wellbeingcounty"
 	"kokeilu/ent/workspace"
 	"kokeilu/internal/auth"
-	"kokeilu/internal/lang"
 )
 
 // Source is the resolver for the source field.
@@ -27,11 +26,6 @@ func (r *linkResolver) Source(ctx context.Context, obj *ent.Link) (ent.Noder, er
 // Target is the resolver for the target field.
 func (r *linkResolver) Target(ctx context.Context, obj *ent.Link) (ent.Noder, error) {
 	return r.node(ctx, obj.TargetID)
-}
-
-// Name is the resolver for the name field.
-func (r *municipalityResolver) Name(ctx context.Context, obj *ent.Municipality, lang *lang.Language) (string, error) {
-	return localName(ctx, lang, obj.NameFi, obj.NameSv, obj.NameEn), nil
 }
 
 // Region is the resolver for the region field.
@@ -78,16 +72,6 @@ func (r *queryResolver) Viewer(ctx context.Context) (*ent.User, error) {
 	return r.db(ctx).User.Get(ctx, v.ID)
 }
 
-// Name is the resolver for the name field.
-func (r *regionResolver) Name(ctx context.Context, obj *ent.Region, lang *lang.Language) (string, error) {
-	return localName(ctx, lang, obj.NameFi, obj.NameSv, obj.NameEn), nil
-}
-
-// Name is the resolver for the name field.
-func (r *themeResolver) Name(ctx context.Context, obj *ent.Theme, lang *lang.Language) (string, error) {
-	return localName(ctx, lang, obj.NameFi, obj.NameSv, obj.NameEn), nil
-}
-
 // Email is the resolver for the email field.
 func (r *userResolver) Email(ctx context.Context, obj *ent.User) (*string, error) {
 	if v := auth.FromContext(ctx); (v == nil || v.ID != obj.ID) && !signedInAs(ctx, obj.ID) {
@@ -102,9 +86,4 @@ func (r *userResolver) IsAdmin(ctx context.Context, obj *ent.User) (*bool, error
 		return nil, nil // visible to the user and site administrators alone
 	}
 	return &obj.IsAdmin, nil
-}
-
-// Name is the resolver for the name field.
-func (r *wellbeingCountyResolver) Name(ctx context.Context, obj *ent.WellbeingCounty, lang *lang.Language) (string, error) {
-	return localName(ctx, lang, obj.NameFi, obj.NameSv, obj.NameEn), nil
 }

@@ -55,6 +55,15 @@ func (s *perSelection) collectFields(oc *graphql.OperationContext, sel ast.Selec
 	return fields
 }
 
+// parsed is the arguments of field once fieldArgs has parsed and kept
+// them, or false.
+func (s *perSelection) parsed(field graphql.CollectedField) (map[string]any, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	args, ok := s.args[field.Field]
+	return args, ok
+}
+
 // fieldArgs is gqlgen's field_X_args(ctx, field.ArgumentMap(ec.Variables))
 // parsed once per field of the document: a list of 1,000 keys asking
 // name(lang: SV) parses lang once, not 1,000 times. Only arguments of

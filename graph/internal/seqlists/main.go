@@ -182,6 +182,10 @@ func resolveLeaves(src []byte) []byte {
 	for _, m := range leafContext.FindAllSubmatch(src, -1) {
 		leaves[string(m[1])] = true
 	}
+	objects := map[string]string{} // field context → object name, quoted
+	for _, m := range objectContext.FindAllSubmatch(src, -1) {
+		objects[string(m[1])] = string(m[2])
+	}
 	return resolveCall.ReplaceAllFunc(src, func(call []byte) []byte {
 		m := resolveCall.FindSubmatch(call)
 		if !leaves[string(m[1])] || structRead.Match(call) || !bytes.Contains(call, []byte("\n\t\tnil,\n")) {
@@ -200,9 +204,45 @@ func resolveLeaves(src []byte) []byte {
 			}
 			return fmt.Appendf(nil, "return %s(&v)", at)
 		})
+		if read := readMethodCall(call, objects, plain); read != nil {
+			copied = append(read, copied...)
+		}
 		return fmt.Appendf(nil, "\tif ec.once.directLeaves && Leaf(field) {\n%s\n\t}\n%s", indent(copied), call)
 	})
 }
+
+// methodResolve is the resolution of a field by a method of its model
+// that takes arguments and cannot fail: the method call, its arguments
+// read from the field context.
+var methodResolve = regexp.MustCompile(`\t\tfunc\(ctx context\.Context\) \(any, error\) \{\n\t\t\tfc := graphql\.GetFieldContext\(ctx\)\n\t\t\treturn (obj\.\w+\(ctx, [^\n]*\)), nil\n\t\t\},\n`)
+
+// objectContext is the field context of a field with arguments, whose
+// object it names.
+var objectContext = regexp.MustCompile(`func \(ec \*executionContext\) (fieldContext_\w+)\(ctx context\.Context, field graphql\.CollectedField\) \(fc \*graphql\.FieldContext, err error\) \{\n\tfc = &graphql\.FieldContext\{\n\t\tObject: +("\w+"),`)
+
+// readMethodCall is graph.readMethod's call for a leaf read by a method of
+// its model (name(lang:)) with a String or ID answer, to put before
+// resolveLeaf's: once the field's arguments are parsed it calls the method
+// with them, without a field context. Nil for any other field.
+func readMethodCall(call []byte, objects map[string]string, plain map[string]string) []byte {
+	m, mm := methodResolve.FindSubmatch(call), leafMarshal.FindSubmatch(call)
+	if m == nil || mm == nil {
+		return nil
+	}
+	at, ok := plain[string(mm[1])]
+	object, known := objects[string(resolveCall.FindSubmatch(call)[1])]
+	if !ok || !known || at != "(*stringAt)" && at != "(*idAt)" {
+		return nil
+	}
+	recoverFromPanic := recoverArg.FindSubmatch(call)[1]
+	method := bytes.ReplaceAll(m[1], []byte("fc.Args["), []byte("args["))
+	return fmt.Appendf(nil, "if args, ok := ec.once.parsed(field); ok {\n"+
+		"\treturn readMethod(ctx, ec.OperationContext, field, %s, args, func(ctx context.Context, args map[string]any) graphql.Marshaler {\n"+
+		"\t\tv := %s\n\t\treturn %s(&v)\n\t}, %s)\n}\n", object, method, at, recoverFromPanic)
+}
+
+// recoverArg is the recoverFromPanic argument of gqlgen's call, before nonNull.
+var recoverArg = regexp.MustCompile(`\t\t(true|false),\n\t\t(?:true|false),\n\t\)\n$`)
 
 // rootInterface is gqlgen's ResolverRoot, one method per object with resolvers.
 var rootInterface = regexp.MustCompile(`(?s)\ntype ResolverRoot interface \{\n(.*?)\n\}\n`)
