@@ -27,6 +27,7 @@ import (
 	"kokeilu/ent/workshop"
 	"kokeilu/ent/workshopregistration"
 	"kokeilu/ent/workspace"
+	"kokeilu/internal/input"
 	"kokeilu/internal/paging"
 
 	"entgo.io/contrib/entgql"
@@ -179,10 +180,10 @@ func newAdoptionPaginateArgs(rv map[string]any) *adoptionPaginateArgs {
 		switch v := v.(type) {
 		case []*AdoptionOrder:
 			args.opts = append(args.opts, WithAdoptionOrder(v))
-		case []any:
+		default:
 			var orders []*AdoptionOrder
-			for i := range v {
-				mv, ok := v[i].(map[string]any)
+			for _, e := range input.List(v) {
+				mv, ok := e.(map[string]any)
 				if !ok {
 					continue
 				}
@@ -441,10 +442,10 @@ func newDiscussionPaginateArgs(rv map[string]any) *discussionPaginateArgs {
 		switch v := v.(type) {
 		case []*DiscussionOrder:
 			args.opts = append(args.opts, WithDiscussionOrder(v))
-		case []any:
+		default:
 			var orders []*DiscussionOrder
-			for i := range v {
-				mv, ok := v[i].(map[string]any)
+			for _, e := range input.List(v) {
+				mv, ok := e.(map[string]any)
 				if !ok {
 					continue
 				}
@@ -586,10 +587,10 @@ func newLinkPaginateArgs(rv map[string]any) *linkPaginateArgs {
 		switch v := v.(type) {
 		case []*LinkOrder:
 			args.opts = append(args.opts, WithLinkOrder(v))
-		case []any:
+		default:
 			var orders []*LinkOrder
-			for i := range v {
-				mv, ok := v[i].(map[string]any)
+			for _, e := range input.List(v) {
+				mv, ok := e.(map[string]any)
 				if !ok {
 					continue
 				}
@@ -741,10 +742,10 @@ func newMaterialPaginateArgs(rv map[string]any) *materialPaginateArgs {
 		switch v := v.(type) {
 		case []*MaterialOrder:
 			args.opts = append(args.opts, WithMaterialOrder(v))
-		case []any:
+		default:
 			var orders []*MaterialOrder
-			for i := range v {
-				mv, ok := v[i].(map[string]any)
+			for _, e := range input.List(v) {
+				mv, ok := e.(map[string]any)
 				if !ok {
 					continue
 				}
@@ -879,10 +880,10 @@ func newMembershipPaginateArgs(rv map[string]any) *membershipPaginateArgs {
 		switch v := v.(type) {
 		case []*MembershipOrder:
 			args.opts = append(args.opts, WithMembershipOrder(v))
-		case []any:
+		default:
 			var orders []*MembershipOrder
-			for i := range v {
-				mv, ok := v[i].(map[string]any)
+			for _, e := range input.List(v) {
+				mv, ok := e.(map[string]any)
 				if !ok {
 					continue
 				}
@@ -1611,10 +1612,10 @@ func newMunicipalityPaginateArgs(rv map[string]any) *municipalityPaginateArgs {
 		switch v := v.(type) {
 		case []*MunicipalityOrder:
 			args.opts = append(args.opts, WithMunicipalityOrder(v))
-		case []any:
+		default:
 			var orders []*MunicipalityOrder
-			for i := range v {
-				mv, ok := v[i].(map[string]any)
+			for _, e := range input.List(v) {
+				mv, ok := e.(map[string]any)
 				if !ok {
 					continue
 				}
@@ -2323,10 +2324,10 @@ func newNetworkPaginateArgs(rv map[string]any) *networkPaginateArgs {
 		switch v := v.(type) {
 		case []*NetworkOrder:
 			args.opts = append(args.opts, WithNetworkOrder(v))
-		case []any:
+		default:
 			var orders []*NetworkOrder
-			for i := range v {
-				mv, ok := v[i].(map[string]any)
+			for _, e := range input.List(v) {
+				mv, ok := e.(map[string]any)
 				if !ok {
 					continue
 				}
@@ -2478,10 +2479,10 @@ func newNoticePaginateArgs(rv map[string]any) *noticePaginateArgs {
 		switch v := v.(type) {
 		case []*NoticeOrder:
 			args.opts = append(args.opts, WithNoticeOrder(v))
-		case []any:
+		default:
 			var orders []*NoticeOrder
-			for i := range v {
-				mv, ok := v[i].(map[string]any)
+			for _, e := range input.List(v) {
+				mv, ok := e.(map[string]any)
 				if !ok {
 					continue
 				}
@@ -3018,10 +3019,10 @@ func newOperatingModelPaginateArgs(rv map[string]any) *operatingmodelPaginateArg
 		switch v := v.(type) {
 		case []*OperatingModelOrder:
 			args.opts = append(args.opts, WithOperatingModelOrder(v))
-		case []any:
+		default:
 			var orders []*OperatingModelOrder
-			for i := range v {
-				mv, ok := v[i].(map[string]any)
+			for _, e := range input.List(v) {
+				mv, ok := e.(map[string]any)
 				if !ok {
 					continue
 				}
@@ -3380,10 +3381,10 @@ func newOrganizationPaginateArgs(rv map[string]any) *organizationPaginateArgs {
 		switch v := v.(type) {
 		case []*OrganizationOrder:
 			args.opts = append(args.opts, WithOrganizationOrder(v))
-		case []any:
+		default:
 			var orders []*OrganizationOrder
-			for i := range v {
-				mv, ok := v[i].(map[string]any)
+			for _, e := range input.List(v) {
+				mv, ok := e.(map[string]any)
 				if !ok {
 					continue
 				}
@@ -4241,10 +4242,10 @@ func newPilotPaginateArgs(rv map[string]any) *pilotPaginateArgs {
 		switch v := v.(type) {
 		case []*PilotOrder:
 			args.opts = append(args.opts, WithPilotOrder(v))
-		case []any:
+		default:
 			var orders []*PilotOrder
-			for i := range v {
-				mv, ok := v[i].(map[string]any)
+			for _, e := range input.List(v) {
+				mv, ok := e.(map[string]any)
 				if !ok {
 					continue
 				}
@@ -4503,10 +4504,10 @@ func newPostPaginateArgs(rv map[string]any) *postPaginateArgs {
 		switch v := v.(type) {
 		case []*PostOrder:
 			args.opts = append(args.opts, WithPostOrder(v))
-		case []any:
+		default:
 			var orders []*PostOrder
-			for i := range v {
-				mv, ok := v[i].(map[string]any)
+			for _, e := range input.List(v) {
+				mv, ok := e.(map[string]any)
 				if !ok {
 					continue
 				}
@@ -4842,10 +4843,10 @@ func newRegionPaginateArgs(rv map[string]any) *regionPaginateArgs {
 		switch v := v.(type) {
 		case []*RegionOrder:
 			args.opts = append(args.opts, WithRegionOrder(v))
-		case []any:
+		default:
 			var orders []*RegionOrder
-			for i := range v {
-				mv, ok := v[i].(map[string]any)
+			for _, e := range input.List(v) {
+				mv, ok := e.(map[string]any)
 				if !ok {
 					continue
 				}
@@ -5007,10 +5008,10 @@ func newSurveyPaginateArgs(rv map[string]any) *surveyPaginateArgs {
 		switch v := v.(type) {
 		case []*SurveyOrder:
 			args.opts = append(args.opts, WithSurveyOrder(v))
-		case []any:
+		default:
 			var orders []*SurveyOrder
-			for i := range v {
-				mv, ok := v[i].(map[string]any)
+			for _, e := range input.List(v) {
+				mv, ok := e.(map[string]any)
 				if !ok {
 					continue
 				}
@@ -5338,10 +5339,10 @@ func newThemePaginateArgs(rv map[string]any) *themePaginateArgs {
 		switch v := v.(type) {
 		case []*ThemeOrder:
 			args.opts = append(args.opts, WithThemeOrder(v))
-		case []any:
+		default:
 			var orders []*ThemeOrder
-			for i := range v {
-				mv, ok := v[i].(map[string]any)
+			for _, e := range input.List(v) {
+				mv, ok := e.(map[string]any)
 				if !ok {
 					continue
 				}
@@ -5580,10 +5581,10 @@ func newUserPaginateArgs(rv map[string]any) *userPaginateArgs {
 		switch v := v.(type) {
 		case []*UserOrder:
 			args.opts = append(args.opts, WithUserOrder(v))
-		case []any:
+		default:
 			var orders []*UserOrder
-			for i := range v {
-				mv, ok := v[i].(map[string]any)
+			for _, e := range input.List(v) {
+				mv, ok := e.(map[string]any)
 				if !ok {
 					continue
 				}
@@ -5938,10 +5939,10 @@ func newWellbeingCountyPaginateArgs(rv map[string]any) *wellbeingcountyPaginateA
 		switch v := v.(type) {
 		case []*WellbeingCountyOrder:
 			args.opts = append(args.opts, WithWellbeingCountyOrder(v))
-		case []any:
+		default:
 			var orders []*WellbeingCountyOrder
-			for i := range v {
-				mv, ok := v[i].(map[string]any)
+			for _, e := range input.List(v) {
+				mv, ok := e.(map[string]any)
 				if !ok {
 					continue
 				}
@@ -6210,10 +6211,10 @@ func newWorkshopPaginateArgs(rv map[string]any) *workshopPaginateArgs {
 		switch v := v.(type) {
 		case []*WorkshopOrder:
 			args.opts = append(args.opts, WithWorkshopOrder(v))
-		case []any:
+		default:
 			var orders []*WorkshopOrder
-			for i := range v {
-				mv, ok := v[i].(map[string]any)
+			for _, e := range input.List(v) {
+				mv, ok := e.(map[string]any)
 				if !ok {
 					continue
 				}
@@ -6348,10 +6349,10 @@ func newWorkshopRegistrationPaginateArgs(rv map[string]any) *workshopregistratio
 		switch v := v.(type) {
 		case []*WorkshopRegistrationOrder:
 			args.opts = append(args.opts, WithWorkshopRegistrationOrder(v))
-		case []any:
+		default:
 			var orders []*WorkshopRegistrationOrder
-			for i := range v {
-				mv, ok := v[i].(map[string]any)
+			for _, e := range input.List(v) {
+				mv, ok := e.(map[string]any)
 				if !ok {
 					continue
 				}
@@ -6609,10 +6610,10 @@ func newWorkspacePaginateArgs(rv map[string]any) *workspacePaginateArgs {
 		switch v := v.(type) {
 		case []*WorkspaceOrder:
 			args.opts = append(args.opts, WithWorkspaceOrder(v))
-		case []any:
+		default:
 			var orders []*WorkspaceOrder
-			for i := range v {
-				mv, ok := v[i].(map[string]any)
+			for _, e := range input.List(v) {
+				mv, ok := e.(map[string]any)
 				if !ok {
 					continue
 				}

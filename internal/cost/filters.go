@@ -170,7 +170,8 @@ func filterShape(v any, depth, edges int, size *int) int {
 	deepest := depth
 	switch v := v.(type) {
 	default:
-		for _, e := range input.List(v) {
+		list, _ := input.Slice(v) // a lone map is the case below
+		for _, e := range list {
 			deepest = max(deepest, filterShape(e, depth, edges, size))
 		}
 	case map[string]any:
@@ -256,7 +257,8 @@ func filterEdges(schema *ast.Schema, def *ast.Definition, v any, limit int) edge
 	walk = func(def *ast.Definition, v any, depth int) {
 		switch v := v.(type) {
 		default:
-			for _, e := range input.List(v) {
+			list, _ := input.Slice(v)
+			for _, e := range list {
 				walk(def, e, depth)
 			}
 		case map[string]any:

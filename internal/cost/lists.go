@@ -56,7 +56,7 @@ func longList(path string, v any, total *int) (string, int) {
 		}
 		return "", 0
 	}
-	list := input.List(v)
+	list, _ := input.Slice(v) // a walk by value: a lone value is no list here
 	if len(list) > MaxList {
 		return path, len(list)
 	}

@@ -3,25 +3,41 @@ package input
 
 import "reflect"
 
-// List is v as a list, or nil when v is not one. A list argument arrives as
-// []any from JSON or a literal, but gqlparser coerces a single value given
-// for a list in variables into a typed slice (e.g. []map[string]any), so a
-// walk that only knew []any skipped it; every walk over argument values
-// reads lists through here.
+// List is v, the value of a list-typed argument or input field, as the list
+// GraphQL's input coercion makes of it: nil for null or absent, the
+// elements of a slice, and a list of one for a single value
+// (`orderBy: {field: SLUG}` is `orderBy: [{field: SLUG}]`). A list arrives
+// as []any from JSON or a literal, but a literal single value stays
+// unwrapped in ArgumentMap, and gqlparser coerces a single value given in
+// variables into a typed slice (e.g. []map[string]any), so every reader of a
+// list argument goes through here. A walk that does not know the types
+// reads lists with Slice instead.
 func List(v any) []any {
+	if v == nil {
+		return nil
+	}
+	if s, ok := Slice(v); ok {
+		return s
+	}
+	return []any{v}
+}
+
+// Slice is v as a list when it is a slice of any element type, else
+// (nil, false).
+func Slice(v any) ([]any, bool) {
 	switch v := v.(type) {
 	case nil:
-		return nil
+		return nil, false
 	case []any:
-		return v
+		return v, true
 	}
 	rv := reflect.ValueOf(v)
 	if rv.Kind() != reflect.Slice {
-		return nil
+		return nil, false
 	}
 	out := make([]any, rv.Len())
 	for i := range out {
 		out[i] = rv.Index(i).Interface()
 	}
-	return out
+	return out, true
 }

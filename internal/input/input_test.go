@@ -8,18 +8,24 @@ import (
 func TestList(t *testing.T) {
 	m := map[string]any{"a": 1}
 	for _, c := range []struct {
-		in   any
-		want []any
+		in      any
+		list    []any
+		slice   []any
+		isSlice bool
 	}{
-		{nil, nil},
-		{"x", nil},
-		{m, nil},
-		{[]any{m, "x"}, []any{m, "x"}},
-		{[]map[string]any{m}, []any{m}},
-		{[]string{"REGION", "THEME"}, []any{"REGION", "THEME"}},
+		{nil, nil, nil, false},
+		{"x", []any{"x"}, nil, false},
+		{m, []any{m}, nil, false},
+		{[]any{}, []any{}, []any{}, true},
+		{[]any{m, "x"}, []any{m, "x"}, []any{m, "x"}, true},
+		{[]map[string]any{m}, []any{m}, []any{m}, true},
+		{[]string{"REGION", "THEME"}, []any{"REGION", "THEME"}, []any{"REGION", "THEME"}, true},
 	} {
-		if got := List(c.in); !reflect.DeepEqual(got, c.want) {
-			t.Errorf("List(%#v) = %#v, want %#v", c.in, got, c.want)
+		if got := List(c.in); !reflect.DeepEqual(got, c.list) {
+			t.Errorf("List(%#v) = %#v, want %#v", c.in, got, c.list)
+		}
+		if got, ok := Slice(c.in); ok != c.isSlice || !reflect.DeepEqual(got, c.slice) {
+			t.Errorf("Slice(%#v) = %#v, %v; want %#v, %v", c.in, got, ok, c.slice, c.isSlice)
 		}
 	}
 }

@@ -108,11 +108,7 @@ func NotThisOrder(arg string) error {
 func connectionTag(f *ast.Field, args map[string]any) string {
 	typ := strings.TrimSuffix(f.Definition.Type.Name(), "Connection")
 	var terms []Term
-	list := input.List(args["orderBy"])
-	if o, ok := args["orderBy"].(map[string]any); ok { // a single term for a list
-		list = []any{o}
-	}
-	for _, o := range list {
+	for _, o := range input.List(args["orderBy"]) {
 		m, _ := o.(map[string]any)
 		field, _ := m["field"].(string)
 		dir, _ := m["direction"].(string)

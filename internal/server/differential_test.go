@@ -46,6 +46,7 @@ func diffWalk(t *rapid.T, bs []*backend, size int, backwards bool, query string,
 	pick func(bi int, data json.RawMessage) (answer any, followed conn),
 ) {
 	cursors := make([]*string, len(bs))
+	query = maybeBare(t, query)
 	for step := 0; step < 20; step++ {
 		var first, last *int
 		if backwards {

@@ -100,9 +100,10 @@ type gqlError struct {
 func (e gqlError) code() string { s, _ := e.Extensions["code"].(string); return s }
 
 type response struct {
-	Status int
-	Data   json.RawMessage `json:"data"`
-	Errors []gqlError      `json:"errors"`
+	Status     int
+	Data       json.RawMessage `json:"data"`
+	Errors     []gqlError      `json:"errors"`
+	Extensions json.RawMessage `json:"extensions"`
 }
 
 // post sends a GraphQL request; header pairs are added to the request.

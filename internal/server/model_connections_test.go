@@ -551,6 +551,7 @@ func count(name string) {
 // from each once IDs are mapped to data set indices.
 func postAll(t *rapid.T, bs []*backend, query string, vars map[string]any) []json.RawMessage {
 	var out []json.RawMessage
+	query = maybeBare(t, query)
 	for _, b := range bs {
 		res := b.a.post(query, vars)
 		if len(res.Errors) > 0 {
@@ -619,9 +620,10 @@ func walk(t *rapid.T, b *backend, want []string, size int, backwards bool,
 	cursors := map[string]int{}
 	run := func(first, last *int, after, before *string) conn {
 		vars := map[string]any{"first": first, "last": last, "after": after, "before": before}
-		res := b.a.post(query(first, last, after, before), vars)
+		q := maybeBare(t, query(first, last, after, before))
+		res := b.a.post(q, vars)
 		if len(res.Errors) > 0 {
-			t.Fatalf("%s: %+v\n%s %v", b.name, res.Errors, query(first, last, after, before), vars)
+			t.Fatalf("%s: %+v\n%s %v", b.name, res.Errors, q, vars)
 		}
 		got := pick(res.Data)
 		exp := expectPage(want, first, last, pos(after, want, cursors), pos(before, want, cursors))
