@@ -166,7 +166,7 @@ func (mr *measurer) measure(set ast.SelectionSet, multiplier, depth int, est *Es
 				mr.refused = checkFilters(mr.schema, s, mr.vars, multiplier > 1, &mr.filters, &mr.edges)
 			}
 			if mr.refused == nil {
-				mr.refused = checkLists(s, mr.vars)
+				mr.refused = checkLists(mr.schema, s, mr.vars)
 			}
 			if s.Alias != "" && s.Alias != s.Name {
 				est.Aliases++

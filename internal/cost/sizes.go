@@ -161,7 +161,7 @@ func (mr *measurer) sized(f *ast.Field, multiplier int, est *Estimate) int {
 		view := 0
 		if s.graph {
 			view = mr.viewNodes()
-			if mr.newGraph(args) {
+			if mr.newGraph(f, args) {
 				est.Nodes = saturatingAdd(est.Nodes, saturatingMul(multiplier, view))
 			}
 		}
@@ -181,8 +181,12 @@ func (mr *measurer) sized(f *ast.Field, multiplier int, est *Estimate) int {
 // not counted yet: a view is built once per filter (maxNodes aside) and
 // shared, but each other filter builds one of the whole graph (100 aliased
 // neighborhoods with as many asOf dates took +750 MB at 1,000 nodes each).
-func (mr *measurer) newGraph(args map[string]any) bool {
+func (mr *measurer) newGraph(f *ast.Field, args map[string]any) bool {
 	filter, _ := args["filter"].(map[string]any)
+	if def := f.Definition.Arguments.ForName("filter"); def != nil && mr.schema != nil {
+		// `nodeTypes: PILOT` is the filter `nodeTypes: [PILOT]`.
+		filter, _ = input.Coerce(mr.schema, def.Type, args["filter"]).(map[string]any)
+	}
 	view := map[string]any{}
 	for k, v := range filter {
 		if k != "maxNodes" {

@@ -1,7 +1,11 @@
 // Package input reads argument values as gqlparser hands them over.
 package input
 
-import "reflect"
+import (
+	"reflect"
+
+	"github.com/vektah/gqlparser/v2/ast"
+)
 
 // List is v, the value of a list-typed argument or input field, as the list
 // GraphQL's input coercion makes of it: nil for null or absent, the
@@ -40,4 +44,36 @@ func Slice(v any) ([]any, bool) {
 		out[i] = rv.Index(i).Interface()
 	}
 	return out, true
+}
+
+// Coerce is v, a value of type t as gqlparser hands it over, with every
+// list within it as GraphQL's input coercion makes it (List): written bare
+// or as a list of one, a value comes out the same, so it can be compared
+// or used as a key. Input objects are walked by their fields' types
+// (schema); other values are left as they are.
+func Coerce(schema *ast.Schema, t *ast.Type, v any) any {
+	if v == nil || t == nil {
+		return v
+	}
+	if t.Elem != nil {
+		list := List(v)
+		out := make([]any, len(list))
+		for i, e := range list {
+			out[i] = Coerce(schema, t.Elem, e)
+		}
+		return out
+	}
+	m, ok := v.(map[string]any)
+	def := schema.Types[t.NamedType]
+	if !ok || def == nil || def.Kind != ast.InputObject {
+		return v
+	}
+	out := make(map[string]any, len(m))
+	for k, e := range m {
+		if f := def.Fields.ForName(k); f != nil {
+			e = Coerce(schema, f.Type, e)
+		}
+		out[k] = e
+	}
+	return out
 }

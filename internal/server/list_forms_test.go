@@ -205,3 +205,49 @@ func TestListsWrittenBareAnswerAlike(t *testing.T) {
 		t.Logf("%d operations with one-element lists compared", compared)
 	})
 }
+
+// TestOneValueForAListInTheCost (found by a hostile review): the cost
+// estimate counted a graph filter written `nodeTypes: PILOT` beside the
+// same filter written `[PILOT]` as a second view of the whole graph, and
+// the bound on the elements of all lists counted a lone value as none, so
+// one form was refused at the bound and the other answered. Each pair
+// answers alike, cost and refusal included.
+func TestOneValueForAListInTheCost(t *testing.T) {
+	or := make([]any, 10) // 10 alternatives of 999 slugs, and the 10 of or: 10,000 elements
+	for i := range or {
+		slugs := make([]any, 999)
+		for j := range slugs {
+			slugs[j] = "x"
+		}
+		or[i] = map[string]any{"slugIn": slugs}
+	}
+	cases := []struct {
+		query string
+		vars  map[string]any
+	}{
+		{`{ a: networkGraph(filter: {nodeTypes: [PILOT]}) { totalNodes } b: networkGraph(filter: {nodeTypes: %s}) { totalNodes } }`, nil},
+		{`query($f: GraphFilter) { a: networkGraph(filter: {nodeTypes: %s}) { totalNodes } b: networkGraph(filter: $f) { totalNodes } }`,
+			map[string]any{"f": map[string]any{"nodeTypes": "PILOT"}}},
+		{`{ a: centrality(filter: {edgeKinds: [PARTICIPATES_IN]}) { __typename } b: components(filter: {edgeKinds: %s}) { __typename } }`, nil},
+		{`query($or: [PilotWhereInput!]) { pilots(first: 1, where: {or: $or, statusIn: %s}) { totalCount } }`, map[string]any{"or": or}},
+	}
+	values := map[bool][2]string{false: {"[PILOT]", "PILOT"}, true: {"[ACTIVE]", "ACTIVE"}}
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		a := newAPI(t, b, true)
+		for _, c := range cases {
+			vs := values[strings.Contains(c.query, "statusIn")]
+			if strings.Contains(c.query, "edgeKinds") {
+				vs = [2]string{"[PARTICIPATES_IN]", "PARTICIPATES_IN"}
+			}
+			var got [2]string
+			for i, v := range vs {
+				res := a.post(strings.Replace(c.query, "%s", v, 1), c.vars)
+				errs, _ := json.Marshal(res.Errors)
+				got[i] = fmt.Sprintf("data %s errors %s extensions %s", res.Data, errs, res.Extensions)
+			}
+			if got[0] != got[1] {
+				t.Errorf("%.200s\nwith %s: %.500s\nwith %s: %.500s", c.query, vs[0], got[0], vs[1], got[1])
+			}
+		}
+	})
+}
