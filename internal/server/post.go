@@ -6,7 +6,9 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -103,32 +105,53 @@ func writeReply(w io.Writer, r *graphql.Response) {
 	if err != nil {
 		panic(err)
 	}
-	// One write: specStatus reads a whole answer (to drop its data entry
-	// when the request failed before execution).
-	var b bytes.Buffer
-	b.Grow(len(errs) + len(r.Data) + len(rest) + 32)
-	b.WriteString("{")
+	head := make([]byte, 0, len(errs)+16)
+	head = append(head, '{')
 	if errs != nil {
-		b.WriteString(`"errors":`)
-		b.Write(errs)
-		b.WriteString(",")
+		head = append(head, `"errors":`...)
+		head = append(head, errs...)
+		head = append(head, ',')
 	}
-	b.WriteString(`"data":`)
-	switch {
-	case len(r.Data) == 0:
-		b.WriteString("null")
-	case needsHTMLEscape(r.Data):
-		json.HTMLEscape(&b, r.Data) // as json.Marshal does: no markup for a browser that sniffs
-	default:
-		b.Write(r.Data)
-	}
+	head = append(head, `"data":`...)
+	tail := []byte("}")
 	if len(rest) > 2 { // more than {}
-		b.WriteString(",")
-		b.Write(rest[1:])
-	} else {
-		b.WriteString("}")
+		tail = rest
+		tail[0] = ','
 	}
-	_, _ = w.Write(b.Bytes())
+	if len(r.Data) == 0 {
+		// One write: specStatus reads a whole answer without data (to
+		// drop its data entry when the request failed before execution).
+		_, _ = w.Write(slices.Concat(head, []byte("null"), tail))
+		return
+	}
+	// The data as the executor wrote it, not copied into one buffer with
+	// the rest: 6 MB for pilotStats by MUNICIPALITY × NETWORK, where the
+	// copy was a third of the request's CPU.
+	_, _ = w.Write(head)
+	if needsHTMLEscape(r.Data) {
+		writeHTMLEscaped(w, r.Data, 32<<10)
+	} else {
+		_, _ = w.Write(r.Data)
+	}
+	_, _ = w.Write(tail)
+}
+
+// writeHTMLEscaped writes data as json.HTMLEscape escapes it (no markup
+// for a browser that sniffs, as json.Marshal writes), in pieces of about
+// window bytes. A piece never ends inside a character: U+2028 and U+2029
+// are escaped whole.
+func writeHTMLEscaped(w io.Writer, data []byte, window int) {
+	var b bytes.Buffer
+	for len(data) > 0 {
+		n := min(len(data), window)
+		for n < len(data) && !utf8.RuneStart(data[n]) {
+			n++
+		}
+		b.Reset()
+		json.HTMLEscape(&b, data[:n])
+		_, _ = w.Write(b.Bytes())
+		data = data[n:]
+	}
 }
 
 // needsHTMLEscape tells whether data holds a character json.HTMLEscape
