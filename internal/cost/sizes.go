@@ -2,6 +2,7 @@ package cost
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"kokeilu/internal/input"
@@ -187,11 +188,23 @@ func (mr *measurer) newGraph(f *ast.Field, args map[string]any) bool {
 		// `nodeTypes: PILOT` is the filter `nodeTypes: [PILOT]`.
 		filter, _ = input.Coerce(mr.schema, def.Type, args["filter"]).(map[string]any)
 	}
+	// The view as the graph's cache tells views apart (netgraph's
+	// Filter.key): lists are sets, and null, [] and projection: false are
+	// the filter left out.
 	view := map[string]any{}
 	for k, v := range filter {
-		if k != "maxNodes" {
-			view[k] = v
+		if l, ok := input.Slice(v); ok {
+			if len(l) == 0 {
+				continue
+			}
+			l = slices.Clone(l)
+			slices.SortFunc(l, func(a, b any) int { return strings.Compare(fmt.Sprint(a), fmt.Sprint(b)) })
+			v = l
 		}
+		if k == "maxNodes" || v == nil || k == "projection" && v == false {
+			continue
+		}
+		view[k] = v
 	}
 	key := fmt.Sprint(view) // maps print with their keys sorted
 	if mr.graphs[key] {

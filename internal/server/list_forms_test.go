@@ -251,3 +251,38 @@ func TestOneValueForAListInTheCost(t *testing.T) {
 		}
 	})
 }
+
+// TestEqualGraphFiltersCountOneView: the cost estimate counts one view of
+// the graph for filters the graph's cache takes for one (netgraph's
+// Filter.key: lists as sets; null, [] and projection: false as left out),
+// so two fields with such filters cost what the same filter twice costs.
+// It counted [PILOT, MUNICIPALITY] and [MUNICIPALITY, PILOT] as two views of the
+// whole graph.
+func TestEqualGraphFiltersCountOneView(t *testing.T) {
+	pairs := [][2]string{
+		{`{nodeTypes: [PILOT, MUNICIPALITY]}`, `{nodeTypes: [MUNICIPALITY, PILOT]}`},
+		{`{edgeKinds: [PARTICIPATES_IN, LEADS], regionCode: "01"}`, `{regionCode: "01", edgeKinds: [LEADS, PARTICIPATES_IN]}`},
+		{`{}`, `{regionCode: null, themeSlug: null, asOf: null}`},
+		{`{}`, `{projection: false, nodeTypes: [], edgeKinds: []}`},
+	}
+	const query = `{ a: networkGraph(filter: %s) { totalNodes } b: networkGraph(filter: %s) { totalNodes } }`
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		a := newAPI(t, b, true)
+		cost := func(f1, f2 string) string {
+			res := a.post(fmt.Sprintf(query, f1, f2), nil)
+			if len(res.Errors) > 0 {
+				t.Fatalf("%s, %s: %s", f1, f2, res.Errors)
+			}
+			return string(res.Extensions)
+		}
+		for _, p := range pairs {
+			if same, written := cost(p[0], p[0]), cost(p[0], p[1]); same != written {
+				t.Errorf("%s twice costs %s, beside %s %s", p[0], same, p[1], written)
+			}
+		}
+		// Different views still count twice.
+		if one, two := cost(`{nodeTypes: [PILOT]}`, `{nodeTypes: [PILOT]}`), cost(`{nodeTypes: [PILOT]}`, `{nodeTypes: [NETWORK]}`); one == two {
+			t.Errorf("two views cost as one: %s", one)
+		}
+	})
+}
