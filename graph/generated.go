@@ -46815,7 +46815,7 @@ func (ec *executionContext) _Adoption(ctx context.Context, sel ast.SelectionSet,
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -46851,29 +46851,21 @@ func (ec *executionContext) _Adoption(ctx context.Context, sel ast.SelectionSet,
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "operatingModel":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Adoption_operatingModel(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Adoption_operatingModel(ctx, field, obj)
+			})
 		case "municipality":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Adoption_municipality(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, false, func(ctx context.Context) graphql.Marshaler {
+				return ec._Adoption_municipality(ctx, field, obj)
+			})
 		case "pilot":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Adoption_pilot(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, false, func(ctx context.Context) graphql.Marshaler {
+				return ec._Adoption_pilot(ctx, field, obj)
+			})
 		case "createdBy":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Adoption_createdBy(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, false, func(ctx context.Context) graphql.Marshaler {
+				return ec._Adoption_createdBy(ctx, field, obj)
+			})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -46898,7 +46890,7 @@ func (ec *executionContext) _AdoptionConnection(ctx context.Context, sel ast.Sel
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -46947,7 +46939,7 @@ func (ec *executionContext) _AdoptionEdge(ctx context.Context, sel ast.Selection
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -46986,7 +46978,7 @@ func (ec *executionContext) _AuthPayload(ctx context.Context, sel ast.SelectionS
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -47030,7 +47022,7 @@ func (ec *executionContext) _Centrality(ctx context.Context, sel ast.SelectionSe
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -47079,7 +47071,7 @@ func (ec *executionContext) _CentralityScore(ctx context.Context, sel ast.Select
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -47123,7 +47115,7 @@ func (ec *executionContext) _Discussion(ctx context.Context, sel ast.SelectionSe
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -47169,29 +47161,21 @@ func (ec *executionContext) _Discussion(ctx context.Context, sel ast.SelectionSe
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "workspace":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Discussion_workspace(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Discussion_workspace(ctx, field, obj)
+			})
 		case "author":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Discussion_author(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, false, func(ctx context.Context) graphql.Marshaler {
+				return ec._Discussion_author(ctx, field, obj)
+			})
 		case "posts":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Discussion_posts(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Discussion_posts(ctx, field, obj)
+			})
 		case "firstPost":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Discussion_firstPost(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, false, func(ctx context.Context) graphql.Marshaler {
+				return ec._Discussion_firstPost(ctx, field, obj)
+			})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -47216,7 +47200,7 @@ func (ec *executionContext) _DiscussionConnection(ctx context.Context, sel ast.S
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -47265,7 +47249,7 @@ func (ec *executionContext) _DiscussionEdge(ctx context.Context, sel ast.Selecti
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -47304,7 +47288,7 @@ func (ec *executionContext) _GraphAttribute(ctx context.Context, sel ast.Selecti
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -47343,7 +47327,7 @@ func (ec *executionContext) _GraphCommunities(ctx context.Context, sel ast.Selec
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -47382,7 +47366,7 @@ func (ec *executionContext) _GraphCommunity(ctx context.Context, sel ast.Selecti
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -47421,7 +47405,7 @@ func (ec *executionContext) _GraphComponent(ctx context.Context, sel ast.Selecti
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -47460,7 +47444,7 @@ func (ec *executionContext) _GraphEdge(ctx context.Context, sel ast.SelectionSet
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -47524,7 +47508,7 @@ func (ec *executionContext) _GraphNode(ctx context.Context, sel ast.SelectionSet
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -47573,7 +47557,7 @@ func (ec *executionContext) _GraphPath(ctx context.Context, sel ast.SelectionSet
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -47617,7 +47601,7 @@ func (ec *executionContext) _Link(ctx context.Context, sel ast.SelectionSet, obj
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -47668,23 +47652,17 @@ func (ec *executionContext) _Link(ctx context.Context, sel ast.SelectionSet, obj
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdBy":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Link_createdBy(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, false, func(ctx context.Context) graphql.Marshaler {
+				return ec._Link_createdBy(ctx, field, obj)
+			})
 		case "source":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Link_source(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Link_source(ctx, field, obj)
+			})
 		case "target":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Link_target(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Link_target(ctx, field, obj)
+			})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -47709,7 +47687,7 @@ func (ec *executionContext) _LinkConnection(ctx context.Context, sel ast.Selecti
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -47758,7 +47736,7 @@ func (ec *executionContext) _LinkEdge(ctx context.Context, sel ast.SelectionSet,
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -47797,7 +47775,7 @@ func (ec *executionContext) _Material(ctx context.Context, sel ast.SelectionSet,
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -47843,17 +47821,13 @@ func (ec *executionContext) _Material(ctx context.Context, sel ast.SelectionSet,
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "workspace":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Material_workspace(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Material_workspace(ctx, field, obj)
+			})
 		case "author":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Material_author(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, false, func(ctx context.Context) graphql.Marshaler {
+				return ec._Material_author(ctx, field, obj)
+			})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -47878,7 +47852,7 @@ func (ec *executionContext) _MaterialConnection(ctx context.Context, sel ast.Sel
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -47927,7 +47901,7 @@ func (ec *executionContext) _MaterialEdge(ctx context.Context, sel ast.Selection
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -47966,7 +47940,7 @@ func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSe
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -47987,17 +47961,13 @@ func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSe
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "user":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Membership_user(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Membership_user(ctx, field, obj)
+			})
 		case "workspace":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Membership_workspace(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Membership_workspace(ctx, field, obj)
+			})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -48022,7 +47992,7 @@ func (ec *executionContext) _MembershipConnection(ctx context.Context, sel ast.S
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -48071,7 +48041,7 @@ func (ec *executionContext) _MembershipEdge(ctx context.Context, sel ast.Selecti
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -48110,7 +48080,7 @@ func (ec *executionContext) _Municipality(ctx context.Context, sel ast.Selection
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -48186,53 +48156,37 @@ func (ec *executionContext) _Municipality(ctx context.Context, sel ast.Selection
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "region":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Municipality_region(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Municipality_region(ctx, field, obj)
+			})
 		case "wellbeingCounty":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Municipality_wellbeingCounty(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, false, func(ctx context.Context) graphql.Marshaler {
+				return ec._Municipality_wellbeingCounty(ctx, field, obj)
+			})
 		case "pilots":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Municipality_pilots(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Municipality_pilots(ctx, field, obj)
+			})
 		case "ledPilots":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Municipality_ledPilots(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Municipality_ledPilots(ctx, field, obj)
+			})
 		case "networks":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Municipality_networks(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Municipality_networks(ctx, field, obj)
+			})
 		case "organizations":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Municipality_organizations(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Municipality_organizations(ctx, field, obj)
+			})
 		case "operatingModels":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Municipality_operatingModels(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Municipality_operatingModels(ctx, field, obj)
+			})
 		case "name":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Municipality_name(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Municipality_name(ctx, field, obj)
+			})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -48257,7 +48211,7 @@ func (ec *executionContext) _MunicipalityConnection(ctx context.Context, sel ast
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -48306,7 +48260,7 @@ func (ec *executionContext) _MunicipalityEdge(ctx context.Context, sel ast.Selec
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -48348,7 +48302,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -48620,7 +48574,7 @@ func (ec *executionContext) _Network(ctx context.Context, sel ast.SelectionSet, 
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -48676,47 +48630,33 @@ func (ec *executionContext) _Network(ctx context.Context, sel ast.SelectionSet, 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "municipalities":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Network_municipalities(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Network_municipalities(ctx, field, obj)
+			})
 		case "organizations":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Network_organizations(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Network_organizations(ctx, field, obj)
+			})
 		case "pilots":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Network_pilots(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Network_pilots(ctx, field, obj)
+			})
 		case "workspaces":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Network_workspaces(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Network_workspaces(ctx, field, obj)
+			})
 		case "createdBy":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Network_createdBy(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, false, func(ctx context.Context) graphql.Marshaler {
+				return ec._Network_createdBy(ctx, field, obj)
+			})
 		case "parent":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Network_parent(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, false, func(ctx context.Context) graphql.Marshaler {
+				return ec._Network_parent(ctx, field, obj)
+			})
 		case "children":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Network_children(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Network_children(ctx, field, obj)
+			})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -48741,7 +48681,7 @@ func (ec *executionContext) _NetworkConnection(ctx context.Context, sel ast.Sele
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -48790,7 +48730,7 @@ func (ec *executionContext) _NetworkEdge(ctx context.Context, sel ast.SelectionS
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -48829,7 +48769,7 @@ func (ec *executionContext) _NetworkGraph(ctx context.Context, sel ast.Selection
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -48878,7 +48818,7 @@ func (ec *executionContext) _Notice(ctx context.Context, sel ast.SelectionSet, o
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -48924,23 +48864,17 @@ func (ec *executionContext) _Notice(ctx context.Context, sel ast.SelectionSet, o
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "workspace":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Notice_workspace(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Notice_workspace(ctx, field, obj)
+			})
 		case "author":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Notice_author(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, false, func(ctx context.Context) graphql.Marshaler {
+				return ec._Notice_author(ctx, field, obj)
+			})
 		case "cursor":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Notice_cursor(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Notice_cursor(ctx, field, obj)
+			})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -48965,7 +48899,7 @@ func (ec *executionContext) _NoticeConnection(ctx context.Context, sel ast.Selec
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -49014,7 +48948,7 @@ func (ec *executionContext) _NoticeEdge(ctx context.Context, sel ast.SelectionSe
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -49053,7 +48987,7 @@ func (ec *executionContext) _OperatingModel(ctx context.Context, sel ast.Selecti
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -49114,53 +49048,37 @@ func (ec *executionContext) _OperatingModel(ctx context.Context, sel ast.Selecti
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "workspace":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._OperatingModel_workspace(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, false, func(ctx context.Context) graphql.Marshaler {
+				return ec._OperatingModel_workspace(ctx, field, obj)
+			})
 		case "createdBy":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._OperatingModel_createdBy(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, false, func(ctx context.Context) graphql.Marshaler {
+				return ec._OperatingModel_createdBy(ctx, field, obj)
+			})
 		case "municipalities":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._OperatingModel_municipalities(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._OperatingModel_municipalities(ctx, field, obj)
+			})
 		case "wellbeingCounties":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._OperatingModel_wellbeingCounties(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, false, func(ctx context.Context) graphql.Marshaler {
+				return ec._OperatingModel_wellbeingCounties(ctx, field, obj)
+			})
 		case "developedIn":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._OperatingModel_developedIn(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._OperatingModel_developedIn(ctx, field, obj)
+			})
 		case "partOf":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._OperatingModel_partOf(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, false, func(ctx context.Context) graphql.Marshaler {
+				return ec._OperatingModel_partOf(ctx, field, obj)
+			})
 		case "parts":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._OperatingModel_parts(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, false, func(ctx context.Context) graphql.Marshaler {
+				return ec._OperatingModel_parts(ctx, field, obj)
+			})
 		case "adoptions":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._OperatingModel_adoptions(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._OperatingModel_adoptions(ctx, field, obj)
+			})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -49185,7 +49103,7 @@ func (ec *executionContext) _OperatingModelConnection(ctx context.Context, sel a
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -49234,7 +49152,7 @@ func (ec *executionContext) _OperatingModelEdge(ctx context.Context, sel ast.Sel
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -49273,7 +49191,7 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -49319,23 +49237,17 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "municipality":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Organization_municipality(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, false, func(ctx context.Context) graphql.Marshaler {
+				return ec._Organization_municipality(ctx, field, obj)
+			})
 		case "pilots":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Organization_pilots(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Organization_pilots(ctx, field, obj)
+			})
 		case "networks":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Organization_networks(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Organization_networks(ctx, field, obj)
+			})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -49360,7 +49272,7 @@ func (ec *executionContext) _OrganizationConnection(ctx context.Context, sel ast
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -49409,7 +49321,7 @@ func (ec *executionContext) _OrganizationEdge(ctx context.Context, sel ast.Selec
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -49448,7 +49360,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -49497,7 +49409,7 @@ func (ec *executionContext) _Pilot(ctx context.Context, sel ast.SelectionSet, ob
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -49568,59 +49480,41 @@ func (ec *executionContext) _Pilot(ctx context.Context, sel ast.SelectionSet, ob
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "leadMunicipality":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Pilot_leadMunicipality(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, false, func(ctx context.Context) graphql.Marshaler {
+				return ec._Pilot_leadMunicipality(ctx, field, obj)
+			})
 		case "municipalities":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Pilot_municipalities(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Pilot_municipalities(ctx, field, obj)
+			})
 		case "organizations":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Pilot_organizations(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Pilot_organizations(ctx, field, obj)
+			})
 		case "themes":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Pilot_themes(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Pilot_themes(ctx, field, obj)
+			})
 		case "networks":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Pilot_networks(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Pilot_networks(ctx, field, obj)
+			})
 		case "workspace":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Pilot_workspace(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, false, func(ctx context.Context) graphql.Marshaler {
+				return ec._Pilot_workspace(ctx, field, obj)
+			})
 		case "createdBy":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Pilot_createdBy(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, false, func(ctx context.Context) graphql.Marshaler {
+				return ec._Pilot_createdBy(ctx, field, obj)
+			})
 		case "projectOf":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Pilot_projectOf(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Pilot_projectOf(ctx, field, obj)
+			})
 		case "developedModels":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Pilot_developedModels(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Pilot_developedModels(ctx, field, obj)
+			})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -49645,7 +49539,7 @@ func (ec *executionContext) _PilotConnection(ctx context.Context, sel ast.Select
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -49694,7 +49588,7 @@ func (ec *executionContext) _PilotEdge(ctx context.Context, sel ast.SelectionSet
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -49733,7 +49627,7 @@ func (ec *executionContext) _PilotStats(ctx context.Context, sel ast.SelectionSe
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -49772,7 +49666,7 @@ func (ec *executionContext) _PilotStatsBucket(ctx context.Context, sel ast.Selec
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -49821,7 +49715,7 @@ func (ec *executionContext) _PilotStatsKey(ctx context.Context, sel ast.Selectio
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -49837,11 +49731,9 @@ func (ec *executionContext) _PilotStatsKey(ctx context.Context, sel ast.Selectio
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._PilotStatsKey_name(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._PilotStatsKey_name(ctx, field, obj)
+			})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -49866,7 +49758,7 @@ func (ec *executionContext) _Post(ctx context.Context, sel ast.SelectionSet, obj
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -49897,35 +49789,25 @@ func (ec *executionContext) _Post(ctx context.Context, sel ast.SelectionSet, obj
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "discussion":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Post_discussion(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Post_discussion(ctx, field, obj)
+			})
 		case "author":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Post_author(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, false, func(ctx context.Context) graphql.Marshaler {
+				return ec._Post_author(ctx, field, obj)
+			})
 		case "replyTo":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Post_replyTo(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, false, func(ctx context.Context) graphql.Marshaler {
+				return ec._Post_replyTo(ctx, field, obj)
+			})
 		case "replies":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Post_replies(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Post_replies(ctx, field, obj)
+			})
 		case "deleted":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Post_deleted(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Post_deleted(ctx, field, obj)
+			})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -49950,7 +49832,7 @@ func (ec *executionContext) _PostConnection(ctx context.Context, sel ast.Selecti
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -49999,7 +49881,7 @@ func (ec *executionContext) _PostEdge(ctx context.Context, sel ast.SelectionSet,
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -50041,7 +49923,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -50281,7 +50163,7 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -50327,29 +50209,21 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "municipalities":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Region_municipalities(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Region_municipalities(ctx, field, obj)
+			})
 		case "wellbeingCounties":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Region_wellbeingCounties(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Region_wellbeingCounties(ctx, field, obj)
+			})
 		case "name":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Region_name(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Region_name(ctx, field, obj)
+			})
 		case "pilots":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Region_pilots(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Region_pilots(ctx, field, obj)
+			})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -50374,7 +50248,7 @@ func (ec *executionContext) _RegionConnection(ctx context.Context, sel ast.Selec
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -50423,7 +50297,7 @@ func (ec *executionContext) _RegionEdge(ctx context.Context, sel ast.SelectionSe
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -50462,7 +50336,7 @@ func (ec *executionContext) _SearchHighlight(ctx context.Context, sel ast.Select
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -50501,7 +50375,7 @@ func (ec *executionContext) _SearchResultConnection(ctx context.Context, sel ast
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -50550,7 +50424,7 @@ func (ec *executionContext) _SearchResultEdge(ctx context.Context, sel ast.Selec
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -50594,7 +50468,7 @@ func (ec *executionContext) _SearchSnippet(ctx context.Context, sel ast.Selectio
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -50653,7 +50527,7 @@ func (ec *executionContext) _Survey(ctx context.Context, sel ast.SelectionSet, o
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -50709,47 +50583,33 @@ func (ec *executionContext) _Survey(ctx context.Context, sel ast.SelectionSet, o
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "workspace":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Survey_workspace(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Survey_workspace(ctx, field, obj)
+			})
 		case "createdBy":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Survey_createdBy(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, false, func(ctx context.Context) graphql.Marshaler {
+				return ec._Survey_createdBy(ctx, field, obj)
+			})
 		case "open":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Survey_open(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Survey_open(ctx, field, obj)
+			})
 		case "responseCount":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Survey_responseCount(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Survey_responseCount(ctx, field, obj)
+			})
 		case "viewerResponse":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Survey_viewerResponse(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, false, func(ctx context.Context) graphql.Marshaler {
+				return ec._Survey_viewerResponse(ctx, field, obj)
+			})
 		case "viewerCanAnswer":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Survey_viewerCanAnswer(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Survey_viewerCanAnswer(ctx, field, obj)
+			})
 		case "results":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Survey_results(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, false, func(ctx context.Context) graphql.Marshaler {
+				return ec._Survey_results(ctx, field, obj)
+			})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -50774,7 +50634,7 @@ func (ec *executionContext) _SurveyAnswer(ctx context.Context, sel ast.Selection
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -50823,7 +50683,7 @@ func (ec *executionContext) _SurveyChoiceCount(ctx context.Context, sel ast.Sele
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -50862,7 +50722,7 @@ func (ec *executionContext) _SurveyConnection(ctx context.Context, sel ast.Selec
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -50911,7 +50771,7 @@ func (ec *executionContext) _SurveyEdge(ctx context.Context, sel ast.SelectionSe
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -50950,7 +50810,7 @@ func (ec *executionContext) _SurveyQuestion(ctx context.Context, sel ast.Selecti
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -51004,7 +50864,7 @@ func (ec *executionContext) _SurveyQuestionResult(ctx context.Context, sel ast.S
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -51063,7 +50923,7 @@ func (ec *executionContext) _SurveyResponse(ctx context.Context, sel ast.Selecti
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -51084,17 +50944,13 @@ func (ec *executionContext) _SurveyResponse(ctx context.Context, sel ast.Selecti
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "survey":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._SurveyResponse_survey(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._SurveyResponse_survey(ctx, field, obj)
+			})
 		case "user":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._SurveyResponse_user(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._SurveyResponse_user(ctx, field, obj)
+			})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -51119,7 +50975,7 @@ func (ec *executionContext) _SurveyResults(ctx context.Context, sel ast.Selectio
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -51158,7 +51014,7 @@ func (ec *executionContext) _SurveyScaleCount(ctx context.Context, sel ast.Selec
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -51197,7 +51053,7 @@ func (ec *executionContext) _Theme(ctx context.Context, sel ast.SelectionSet, ob
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -51228,17 +51084,13 @@ func (ec *executionContext) _Theme(ctx context.Context, sel ast.SelectionSet, ob
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "pilots":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Theme_pilots(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Theme_pilots(ctx, field, obj)
+			})
 		case "name":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Theme_name(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Theme_name(ctx, field, obj)
+			})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -51263,7 +51115,7 @@ func (ec *executionContext) _ThemeConnection(ctx context.Context, sel ast.Select
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -51312,7 +51164,7 @@ func (ec *executionContext) _ThemeEdge(ctx context.Context, sel ast.SelectionSet
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -51351,7 +51203,7 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -51377,35 +51229,25 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "memberships":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._User_memberships(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._User_memberships(ctx, field, obj)
+			})
 		case "organization":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._User_organization(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, false, func(ctx context.Context) graphql.Marshaler {
+				return ec._User_organization(ctx, field, obj)
+			})
 		case "municipality":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._User_municipality(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, false, func(ctx context.Context) graphql.Marshaler {
+				return ec._User_municipality(ctx, field, obj)
+			})
 		case "email":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._User_email(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, false, func(ctx context.Context) graphql.Marshaler {
+				return ec._User_email(ctx, field, obj)
+			})
 		case "isAdmin":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._User_isAdmin(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, false, func(ctx context.Context) graphql.Marshaler {
+				return ec._User_isAdmin(ctx, field, obj)
+			})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -51430,7 +51272,7 @@ func (ec *executionContext) _UserConnection(ctx context.Context, sel ast.Selecti
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -51479,7 +51321,7 @@ func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet,
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -51518,7 +51360,7 @@ func (ec *executionContext) _WellbeingCounty(ctx context.Context, sel ast.Select
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -51564,35 +51406,25 @@ func (ec *executionContext) _WellbeingCounty(ctx context.Context, sel ast.Select
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "region":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._WellbeingCounty_region(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, false, func(ctx context.Context) graphql.Marshaler {
+				return ec._WellbeingCounty_region(ctx, field, obj)
+			})
 		case "municipalities":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._WellbeingCounty_municipalities(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._WellbeingCounty_municipalities(ctx, field, obj)
+			})
 		case "operatingModels":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._WellbeingCounty_operatingModels(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._WellbeingCounty_operatingModels(ctx, field, obj)
+			})
 		case "name":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._WellbeingCounty_name(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._WellbeingCounty_name(ctx, field, obj)
+			})
 		case "pilots":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._WellbeingCounty_pilots(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._WellbeingCounty_pilots(ctx, field, obj)
+			})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -51617,7 +51449,7 @@ func (ec *executionContext) _WellbeingCountyConnection(ctx context.Context, sel 
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -51666,7 +51498,7 @@ func (ec *executionContext) _WellbeingCountyEdge(ctx context.Context, sel ast.Se
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -51705,7 +51537,7 @@ func (ec *executionContext) _Workshop(ctx context.Context, sel ast.SelectionSet,
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -51761,47 +51593,33 @@ func (ec *executionContext) _Workshop(ctx context.Context, sel ast.SelectionSet,
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "workspace":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Workshop_workspace(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Workshop_workspace(ctx, field, obj)
+			})
 		case "createdBy":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Workshop_createdBy(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, false, func(ctx context.Context) graphql.Marshaler {
+				return ec._Workshop_createdBy(ctx, field, obj)
+			})
 		case "registrations":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Workshop_registrations(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Workshop_registrations(ctx, field, obj)
+			})
 		case "participantCount":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Workshop_participantCount(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Workshop_participantCount(ctx, field, obj)
+			})
 		case "waitingCount":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Workshop_waitingCount(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Workshop_waitingCount(ctx, field, obj)
+			})
 		case "seatsLeft":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Workshop_seatsLeft(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Workshop_seatsLeft(ctx, field, obj)
+			})
 		case "viewerRegistration":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Workshop_viewerRegistration(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, false, func(ctx context.Context) graphql.Marshaler {
+				return ec._Workshop_viewerRegistration(ctx, field, obj)
+			})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -51826,7 +51644,7 @@ func (ec *executionContext) _WorkshopConnection(ctx context.Context, sel ast.Sel
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -51875,7 +51693,7 @@ func (ec *executionContext) _WorkshopEdge(ctx context.Context, sel ast.Selection
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -51914,7 +51732,7 @@ func (ec *executionContext) _WorkshopRegistration(ctx context.Context, sel ast.S
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -51935,23 +51753,17 @@ func (ec *executionContext) _WorkshopRegistration(ctx context.Context, sel ast.S
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "workshop":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._WorkshopRegistration_workshop(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._WorkshopRegistration_workshop(ctx, field, obj)
+			})
 		case "user":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._WorkshopRegistration_user(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._WorkshopRegistration_user(ctx, field, obj)
+			})
 		case "waitingPosition":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._WorkshopRegistration_waitingPosition(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, false, func(ctx context.Context) graphql.Marshaler {
+				return ec._WorkshopRegistration_waitingPosition(ctx, field, obj)
+			})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -51976,7 +51788,7 @@ func (ec *executionContext) _WorkshopRegistrationConnection(ctx context.Context,
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -52025,7 +51837,7 @@ func (ec *executionContext) _WorkshopRegistrationEdge(ctx context.Context, sel a
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -52064,7 +51876,7 @@ func (ec *executionContext) _Workspace(ctx context.Context, sel ast.SelectionSet
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -52105,83 +51917,57 @@ func (ec *executionContext) _Workspace(ctx context.Context, sel ast.SelectionSet
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "network":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Workspace_network(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, false, func(ctx context.Context) graphql.Marshaler {
+				return ec._Workspace_network(ctx, field, obj)
+			})
 		case "pilot":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Workspace_pilot(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, false, func(ctx context.Context) graphql.Marshaler {
+				return ec._Workspace_pilot(ctx, field, obj)
+			})
 		case "projects":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Workspace_projects(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Workspace_projects(ctx, field, obj)
+			})
 		case "parent":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Workspace_parent(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, false, func(ctx context.Context) graphql.Marshaler {
+				return ec._Workspace_parent(ctx, field, obj)
+			})
 		case "memberships":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Workspace_memberships(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Workspace_memberships(ctx, field, obj)
+			})
 		case "discussions":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Workspace_discussions(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Workspace_discussions(ctx, field, obj)
+			})
 		case "notices":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Workspace_notices(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Workspace_notices(ctx, field, obj)
+			})
 		case "materials":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Workspace_materials(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Workspace_materials(ctx, field, obj)
+			})
 		case "surveys":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Workspace_surveys(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Workspace_surveys(ctx, field, obj)
+			})
 		case "workshops":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Workspace_workshops(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Workspace_workshops(ctx, field, obj)
+			})
 		case "operatingModels":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Workspace_operatingModels(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Workspace_operatingModels(ctx, field, obj)
+			})
 		case "subWorkspaces":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Workspace_subWorkspaces(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Workspace_subWorkspaces(ctx, field, obj)
+			})
 		case "summary":
-			resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Workspace_summary(ctx, field, obj)
-				})
+			resolveNow(ctx, out, ec.OperationContext, i, true, true, func(ctx context.Context) graphql.Marshaler {
+				return ec._Workspace_summary(ctx, field, obj)
+			})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -52206,7 +51992,7 @@ func (ec *executionContext) _WorkspaceConnection(ctx context.Context, sel ast.Se
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -52255,7 +52041,7 @@ func (ec *executionContext) _WorkspaceEdge(ctx context.Context, sel ast.Selectio
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -52294,7 +52080,7 @@ func (ec *executionContext) _WorkspaceSummary(ctx context.Context, sel ast.Selec
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -52368,7 +52154,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -52422,7 +52208,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -52471,7 +52257,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -52530,7 +52316,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -52589,7 +52375,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -52648,7 +52434,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 	o := newObject(fields)
 	out := o.out
-	var deferred graphql.DeferredGroup // made by resolveNow for a @defer
+	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":

@@ -9,9 +9,9 @@
 //   - the resolver fields of a nested object go through graph.resolveNow,
 //     one after the other, instead of FieldSet.ResolveConcurrently, which
 //     starts a goroutine for each but the first when the object is
-//     dispatched;
-//   - the group of @defer'd fields is made only when an object has one
-//     (resolveNow), not for every object (it computes the object's path);
+//     dispatched; a @defer'd field too (no transport here sends later
+//     parts), so no group of @defer'd fields is made (it computes the
+//     object's path);
 //   - an object's answer is a graph.object, its FieldSet, values and
 //     fields in one allocation, written without allocating per field,
 //     instead of gqlgen's FieldSet;
@@ -48,14 +48,25 @@ import (
 // rewrites are gqlgen's code and its replacement, in graph/slice.go.
 var rewrites = []struct{ from, to string }{
 	{"graphql.MarshalSliceConcurrently(", "marshalSlice("},
-	{"out.ResolveConcurrently(ec.OperationContext, &deferred, i,", "resolveNow(ctx, out, field, ec.OperationContext, &deferred, i,"},
-	{"deferred := graphql.NewDeferredGroup(ctx)", "var deferred graphql.DeferredGroup // made by resolveNow for a @defer"},
+	{"deferred := graphql.NewDeferredGroup(ctx)", "var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once"},
 	{"\t\tec.ProcessDeferredGroup(deferred)\n\t}\n\n\treturn out\n}", "\t\tec.ProcessDeferredGroup(deferred)\n\t}\n\n\treturn o\n}"},
 	{"\tout := graphql.NewFieldSet(fields)\n", "\to := newObject(fields)\n\tout := o.out\n"},
 	{"type executionContext struct {\n\t*graphql.ExecutionContextState[ResolverRoot, DirectiveRoot, ComplexityRoot]\n}",
 		"type executionContext struct {\n\t*graphql.ExecutionContextState[ResolverRoot, DirectiveRoot, ComplexityRoot]\n\tonce *perSelection\n}"},
 	{"\treturn &executionContext{\n\t\tExecutionContextState:", "\treturn &executionContext{\n\t\tonce: newPerSelection(opCtx),\n\t\tExecutionContextState:"},
 }
+
+// concurrent is gqlgen's resolution of a nested object's resolver field
+// in a goroutine of its own; graph.resolveNow takes its place. A @defer'd
+// field is resolved there too, in the first answer: no transport of this
+// server sends later parts (gqlgen's POST answered the fields null, with
+// "hasNext": true and nothing after), and the incremental delivery working
+// group lets a server inline what is deferred. resolveNow does not keep the
+// closure, so it needs no allocation.
+var concurrent = regexp.MustCompile(`out\.ResolveConcurrently\(ec\.OperationContext, &deferred, i,\n\t+(true|false), (true|false),\n` +
+	`\t+(func\(ctx context\.Context\) graphql\.Marshaler \{\n\t+return ec\._\w+\(ctx, field, obj\)\n\t+\})\)`)
+
+const resolvedNow = `resolveNow(ctx, out, ec.OperationContext, i, $1, $2, $3)`
 
 // collect is every object's CollectFields (checked: no other remains).
 var collect = regexp.MustCompile(`graphql\.CollectFields\(ec\.OperationContext, sel, (\w+Implementors)\)`)
@@ -326,6 +337,16 @@ func main() {
 			os.Exit(1)
 		}
 		src = bytes.ReplaceAll(src, from, to)
+	}
+	if !concurrent.Match(src) && !bytes.Contains(src, []byte("resolveNow(")) {
+		fmt.Fprintf(os.Stderr, "seqlists: no out.ResolveConcurrently of a nested field in %s\n", path)
+		os.Exit(1)
+	}
+	src = concurrent.ReplaceAll(src, []byte(resolvedNow))
+	if bytes.Contains(src, []byte("out.ResolveConcurrently(")) {
+		// gqlgen resolves some nested field another way: look again.
+		fmt.Fprintf(os.Stderr, "seqlists: out.ResolveConcurrently called another way in %s\n", path)
+		os.Exit(1)
 	}
 	if !fieldArgs.Match(src) && !bytes.Contains(src, []byte("ec.once.fieldArgs(")) {
 		fmt.Fprintf(os.Stderr, "seqlists: no field argument parsing in %s\n", path)
