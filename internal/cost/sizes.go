@@ -1,6 +1,7 @@
 package cost
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -189,8 +190,8 @@ func (mr *measurer) newGraph(f *ast.Field, args map[string]any) bool {
 		filter, _ = input.Coerce(mr.schema, def.Type, args["filter"]).(map[string]any)
 	}
 	// The view as the graph's cache tells views apart (netgraph's
-	// Filter.key): lists are sets, and null, [] and projection: false are
-	// the filter left out.
+	// Filter.key): lists are sets, and null, [], "" and projection: false
+	// are the filter left out.
 	view := map[string]any{}
 	for k, v := range filter {
 		if l, ok := input.Slice(v); ok {
@@ -201,12 +202,13 @@ func (mr *measurer) newGraph(f *ast.Field, args map[string]any) bool {
 			slices.SortFunc(l, func(a, b any) int { return strings.Compare(fmt.Sprint(a), fmt.Sprint(b)) })
 			v = l
 		}
-		if k == "maxNodes" || v == nil || k == "projection" && v == false {
+		if k == "maxNodes" || v == nil || v == "" || k == "projection" && v == false {
 			continue
 		}
 		view[k] = v
 	}
-	key := fmt.Sprint(view) // maps print with their keys sorted
+	b, _ := json.Marshal(view) // keys sorted, strings quoted: no two views print alike
+	key := string(b)
 	if mr.graphs[key] {
 		return false
 	}

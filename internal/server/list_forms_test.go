@@ -254,16 +254,18 @@ func TestOneValueForAListInTheCost(t *testing.T) {
 
 // TestEqualGraphFiltersCountOneView: the cost estimate counts one view of
 // the graph for filters the graph's cache takes for one (netgraph's
-// Filter.key: lists as sets; null, [] and projection: false as left out),
-// so two fields with such filters cost what the same filter twice costs.
-// It counted [PILOT, MUNICIPALITY] and [MUNICIPALITY, PILOT] as two views of the
-// whole graph.
+// Filter.key: lists as sets; null, [], "" and projection: false as left
+// out), so two fields with such filters cost what the same filter twice
+// costs. It counted [PILOT, MUNICIPALITY] and [MUNICIPALITY, PILOT] as two
+// views of the whole graph.
 func TestEqualGraphFiltersCountOneView(t *testing.T) {
 	pairs := [][2]string{
 		{`{nodeTypes: [PILOT, MUNICIPALITY]}`, `{nodeTypes: [MUNICIPALITY, PILOT]}`},
 		{`{edgeKinds: [PARTICIPATES_IN, LEADS], regionCode: "01"}`, `{regionCode: "01", edgeKinds: [LEADS, PARTICIPATES_IN]}`},
 		{`{}`, `{regionCode: null, themeSlug: null, asOf: null}`},
 		{`{}`, `{projection: false, nodeTypes: [], edgeKinds: []}`},
+		{`{}`, `{regionCode: "", themeSlug: ""}`}, // found by a hostile review
+		{`{regionCode: "01"}`, `{regionCode: "01", themeSlug: ""}`},
 	}
 	const query = `{ a: networkGraph(filter: %s) { totalNodes } b: networkGraph(filter: %s) { totalNodes } }`
 	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
