@@ -256,10 +256,12 @@ func parse(dsn string) (driver, dialectName, source string) {
 		return "pgx", dialect.Postgres, dsn
 	}
 	path := strings.TrimPrefix(dsn, "sqlite://")
-	if !strings.HasPrefix(path, "file:") {
-		path = "file:" + path
-	}
 	base, query, _ := strings.Cut(path, "?")
+	if !strings.HasPrefix(base, "file:") {
+		// A path is a path: in the URI SQLite is given, # would end it and
+		// %HH would be decoded, so /data/a#1.db opened /data/a.
+		base = "file:" + uriPath.Replace(base)
+	}
 	params, _ := url.ParseQuery(query)
 	// LIKE matches case as PostgreSQL's does, so …Contains and …HasPrefix
 	// are case-sensitive on both databases (the …Fold filters ignore case).
@@ -275,6 +277,8 @@ func parse(dsn string) (driver, dialectName, source string) {
 	// The driver of search's ranking function; otherwise mattn's sqlite3.
 	return search.SQLiteDriver, dialect.SQLite, base + "?" + params.Encode()
 }
+
+var uriPath = strings.NewReplacer("%", "%25", "#", "%23")
 
 // CountStatements wraps the driver so that every statement it runs, inside
 // transactions too, adds one to n. Tests and benchmarks use it to prove a
