@@ -43,21 +43,3 @@ func TestSQLitePathIsLiteral(t *testing.T) {
 		}
 	}
 }
-
-// TestSQLiteReadsThroughAMap: every connection maps the file (the
-// driver's connect hook), which BenchmarkDashboard measured as 0.5 ms of
-// CPU less per dashboard request.
-func TestSQLiteReadsThroughAMap(t *testing.T) {
-	db, err := database.Open(context.Background(), filepath.Join(t.TempDir(), "k.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var size int64
-	if err := db.SQL.QueryRow("PRAGMA mmap_size").Scan(&size); err != nil {
-		t.Fatal(err)
-	}
-	if size != 1<<30 {
-		t.Errorf("mmap_size %d, want 1 GiB", size)
-	}
-}
