@@ -61,6 +61,15 @@ func TestCLIRefusesMistakes(t *testing.T) {
 		{[]string{"migrate", "-dsn", "mongodb://db/kokeilu"}, 1, `unsupported scheme "mongodb"`},
 		{[]string{"generate", "-dsn", "mysql://db/kokeilu"}, 1, `unsupported scheme "mysql"`},
 		{[]string{"-dsn", filepath.Join(dir, "missing", "k.db")}, 1, "no such file or directory"},
+		// Where SQLite would look, not the DSN's text (a hostile review):
+		// these started, then failed or served another file.
+		{[]string{"-dsn", ":memory:"}, 1, "needs cache=shared"},
+		{[]string{"-dsn", filepath.Join(dir, "k.db") + "?mode=memory"}, 1, "needs cache=shared"},
+		{[]string{"-dsn", ""}, 1, "names no file"},
+		{[]string{"-dsn", filepath.Join(dir, "we?ird.db")}, 1, `parameter "ird.db" has no value`},
+		{[]string{"-dsn", "file:" + filepath.Join(dir, "p%41", "y.db")}, 1, filepath.Join(dir, "pA")},
+		{[]string{"-dsn", "file://db.example/k.db"}, 1, "no host but localhost"},
+		{[]string{"-dsn", "POSTGRES://u@127.0.0.1:1/x?connect_timeout=1"}, 1, "connect to postgres"},
 	} {
 		code, out, errs := runCLI(t, c.args...)
 		if code != c.code || !strings.Contains(errs, c.want) || out != "" {

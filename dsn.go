@@ -8,30 +8,33 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"kokeilu/internal/database"
 )
 
 var scheme = regexp.MustCompile(`^([a-zA-Z][a-zA-Z0-9+.-]*)://`)
 
 // checkDSN refuses, before anything starts, a DSN that cannot work: an
-// unknown scheme (mysql://…), or a SQLite file whose directory is missing
+// unknown scheme (mysql://…), one that database.ParseSQLite refuses, or a
+// SQLite file whose directory is missing
 // or not writable (SQLite writes its journal beside the file), with the
 // reason (e.g. "permission denied") in the message.
 func checkDSN(dsn string) error {
 	if m := scheme.FindStringSubmatch(dsn); m != nil {
 		switch strings.ToLower(m[1]) {
-		case "postgres", "postgresql":
-			return nil
-		case "sqlite", "file":
+		case "postgres", "postgresql", "sqlite", "file":
 		default:
 			return fmt.Errorf("database %q: unsupported scheme %q: use a SQLite file path, sqlite://path or postgres://…", redactDSN(dsn), m[1])
 		}
 	}
-	path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite://"), "file:")
-	path = strings.TrimPrefix(path, "//") // file:///abs/path
-	path, query, _ := strings.Cut(path, "?")
-	if params, _ := url.ParseQuery(query); params.Get("mode") == "memory" || path == ":memory:" || path == "" {
+	if database.IsPostgres(dsn) {
 		return nil
 	}
+	f, err := database.ParseSQLite(dsn) // where Open will look
+	if err != nil || f.Memory {
+		return err
+	}
+	path := f.Path
 	dir := filepath.Dir(path)
 	if info, err := os.Stat(dir); err != nil {
 		return fmt.Errorf("SQLite database %s: directory %s: %w", path, dir, errors.Unwrap(err))

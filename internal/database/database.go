@@ -68,7 +68,10 @@ func Open(ctx context.Context, dsn string, wrap ...Option) (*DB, error) {
 
 // OpenWith is Open with pool settings.
 func OpenWith(ctx context.Context, dsn string, settings Settings, wrap ...Option) (*DB, error) {
-	driverName, dialectName, source := parse(dsn)
+	driverName, dialectName, source, err := parse(dsn)
+	if err != nil {
+		return nil, err
+	}
 	var (
 		sqlDB *sql.DB
 		drv   dialect.Driver
@@ -85,7 +88,6 @@ func OpenWith(ctx context.Context, dsn string, settings Settings, wrap ...Option
 		}
 		sqlDB, drv = readers, split
 	default:
-		var err error
 		sqlDB, err = openPostgres(source)
 		if err != nil {
 			return nil, fmt.Errorf("open %s database: %w", dialectName, err)
@@ -241,10 +243,10 @@ func leadsIndex(t *schema.Table, c *schema.Column) bool {
 }
 
 // parse maps a DSN to a database/sql driver, an ent dialect and the driver's
-// own DSN. SQLite always gets foreign keys, WAL, a busy timeout and
-// immediate transactions (a mutation's read-then-write never hits BUSY).
-func parse(dsn string) (driver, dialectName, source string) {
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+// own DSN: postgres:// or postgresql:// (any case) is PostgreSQL, anything
+// else SQLite (ParseSQLite).
+func parse(dsn string) (driver, dialectName, source string, err error) {
+	if IsPostgres(dsn) {
 		// A database that does not answer fails requests fast, not at the
 		// operating system's TCP timeout.
 		if u, err := url.Parse(dsn); err == nil && u.Query().Get("connect_timeout") == "" {
@@ -253,32 +255,21 @@ func parse(dsn string) (driver, dialectName, source string) {
 			u.RawQuery = q.Encode()
 			dsn = u.String()
 		}
-		return "pgx", dialect.Postgres, dsn
+		return "pgx", dialect.Postgres, dsn, nil
 	}
-	path := strings.TrimPrefix(dsn, "sqlite://")
-	base, query, _ := strings.Cut(path, "?")
-	if !strings.HasPrefix(base, "file:") {
-		// A path is a path: in the URI SQLite is given, # would end it and
-		// %HH would be decoded, so /data/a#1.db opened /data/a.
-		base = "file:" + uriPath.Replace(base)
-	}
-	params, _ := url.ParseQuery(query)
-	// LIKE matches case as PostgreSQL's does, so …Contains and …HasPrefix
-	// are case-sensitive on both databases (the …Fold filters ignore case).
-	defaults := map[string]string{"_fk": "1", "_busy_timeout": "5000", "_txlock": "immediate", "_cslike": "1"}
-	if params.Get("mode") != "memory" {
-		defaults["_journal_mode"] = "WAL"
-	}
-	for k, v := range defaults {
-		if params.Get(k) == "" {
-			params.Set(k, v)
-		}
+	f, err := ParseSQLite(dsn)
+	if err != nil {
+		return "", "", "", err
 	}
 	// The driver of search's ranking function; otherwise mattn's sqlite3.
-	return search.SQLiteDriver, dialect.SQLite, base + "?" + params.Encode()
+	return search.SQLiteDriver, dialect.SQLite, f.URI(), nil
 }
 
-var uriPath = strings.NewReplacer("%", "%25", "#", "%23")
+// IsPostgres tells whether dsn names a PostgreSQL database.
+func IsPostgres(dsn string) bool {
+	scheme, _, ok := strings.Cut(dsn, "://")
+	return ok && (strings.EqualFold(scheme, "postgres") || strings.EqualFold(scheme, "postgresql"))
+}
 
 // CountStatements wraps the driver so that every statement it runs, inside
 // transactions too, adds one to n. Tests and benchmarks use it to prove a

@@ -43,3 +43,60 @@ func TestSQLitePathIsLiteral(t *testing.T) {
 		}
 	}
 }
+
+// TestParseSQLite: where a DSN points is where SQLite opens, for the
+// forms a hostile review tried; the start-up check goes by the same.
+func TestParseSQLite(t *testing.T) {
+	for dsn, want := range map[string]string{
+		"/d/a#1.db":                        "/d/a#1.db",
+		"/d/x%41.db?_busy_timeout=10":      "/d/x%41.db",
+		"//d/dbl.db":                       "//d/dbl.db",
+		"sqlite:////d/four.db":             "//d/four.db",
+		"SQLITE:///d/up.db":                "/d/up.db",
+		"sqlite://rel/s.db":                "rel/s.db",
+		"rel/r.db":                         "rel/r.db",
+		"/d/sp ace/ä.db":                   "/d/sp ace/ä.db",
+		"file:/d/sp%20ace/f.db":            "/d/sp ace/f.db",
+		"file:/d/p%41/y.db":                "/d/pA/y.db",
+		"file:/d/h#1/z.db":                 "/d/h",
+		"file:///d/u.db?cache=shared":      "/d/u.db",
+		"file://localhost/d/lh.db":         "/d/lh.db",
+		"file:rel/c.db?cache=shared":       "rel/c.db",
+		"sqlite://file:rel/sf.db":          "rel/sf.db",
+		"file::memory:?cache=shared":       ":memory:",
+		"/d/m.db?mode=memory&cache=shared": "/d/m.db",
+		":memory:":                         "error",
+		"/d/m.db?mode=memory":              "error",
+		"":                                 "error",
+		"sqlite://":                        "error",
+		"/d/we?ird.db":                     "error",
+		"file://db.example/k.db":           "error",
+	} {
+		f, err := database.ParseSQLite(dsn)
+		got := f.Path
+		if err != nil {
+			got = "error"
+		}
+		if got != want {
+			t.Errorf("%q: %q (%v), want %q", dsn, got, err, want)
+		}
+	}
+}
+
+// TestSQLiteURIOpensThePath: paths SQLite read as a host (//d/x.db, and
+// sqlite:////d/x.db) open their file.
+func TestSQLiteURIOpensThePath(t *testing.T) {
+	dir := t.TempDir()
+	for _, dsn := range []string{"/" + filepath.Join(dir, "dbl.db"), "sqlite:///" + filepath.Join(dir, "four.db")} {
+		db, err := database.Open(context.Background(), dsn)
+		if err != nil {
+			t.Fatalf("%s: %v", dsn, err)
+		}
+		db.Close()
+	}
+	for _, name := range []string{"dbl.db", "four.db"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Error(err)
+		}
+	}
+}
