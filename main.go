@@ -17,6 +17,7 @@ import (
 	_ "kokeilu/ent/runtime" // ent hooks and policies
 	"kokeilu/internal/config"
 	"kokeilu/internal/database"
+	"kokeilu/internal/server"
 )
 
 func main() {
@@ -84,6 +85,7 @@ func cli(ctx context.Context, args []string, getenv func(string) string, stdout,
 		slog.Info("schema up to date", "dialect", db.Dialect, "dsn", redactDSN(cfg.DSN))
 		return 0
 	}
+	server.SetCollector(getenv)
 	if err := run(ctx, cfg, nil); err != nil {
 		slog.Error("kokeilu stopped", "err", err)
 		return 1

@@ -10,7 +10,6 @@ import (
 	"os"
 	"runtime/pprof"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -44,7 +43,9 @@ import (
 // and the hand-written SQL's, as a database on another host would answer
 // (time.Sleep: on a virtual machine the wait may be longer than asked).
 func BenchmarkDashboard(b *testing.B) {
-	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))) // no access log per request
+	server.SetCollector(os.Getenv) // as the binary runs
+	// No access log per request.
+	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	const first = 50
 	for _, backend := range testdb.Backends() {
 		b.Run(string(backend), func(b *testing.B) {
@@ -143,15 +144,6 @@ func profileServer(b *testing.B, backend string) func() {
 		f.Close()
 		writeHeap(".heap1")
 	}
-}
-
-// cpuTime is the process's user plus system CPU time so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // checkSame makes sure the server and the hand-written SQL give the same

@@ -7,6 +7,12 @@
 //
 //	go run ./bench/dashboard -backend sqlite
 //	go run ./bench/dashboard -backend postgres -dsn postgres://postgres@127.0.0.1:5432/bench?sslmode=disable
+//
+// With -binary it measures a built server's own process instead: CPU time
+// per dashboard request under each GOGC of -gogc, next to the
+// hand-written SQL's (measureProcess):
+//
+//	go build -o /tmp/kokeilu . && go run ./bench/dashboard -binary /tmp/kokeilu -first 50
 package main
 
 import (
@@ -25,10 +31,12 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"kokeilu/ent/pilot"
 	_ "kokeilu/ent/runtime"
 	"kokeilu/internal/auth"
 	"kokeilu/internal/database"
@@ -57,11 +65,15 @@ const statsQuery = `query Stats { pilotStats(groupBy: [REGION, STATUS]) { total 
 const mapQuery = `query Map { regions(first: 100) { nodes { code name pilots(where: {status: ACTIVE}) { totalCount } } } }`
 
 func main() {
+	server.SetCollector(os.Getenv) // as the binary runs
 	backend := flag.String("backend", "sqlite", "sqlite or postgres")
 	dsn := flag.String("dsn", "", "database (default: a SQLite file in the temporary directory); reused when it holds the data set")
 	workers := flag.Int("c", 16, "concurrent clients")
 	seconds := flag.Float64("seconds", 5, "length of each measurement")
 	first := flag.Int("first", 20, "page size of the dashboard query")
+	binary := flag.String("binary", "", "a kokeilu binary: measure its process's CPU time per dashboard request instead (SQLite)")
+	gogc := flag.String("gogc", ",100", "with -binary: the GOGC settings to run it with, comma-separated (empty: its default)")
+	requests := flag.Int("n", 2000, "with -binary: sequential requests per setting")
 	flag.Parse()
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if *dsn == "" {
@@ -71,10 +83,32 @@ func main() {
 		}
 		*dsn = filepath.Join(os.TempDir(), "kokeilu-bench-dashboard.db")
 	}
+	if *binary != "" {
+		if err := runProcess(*binary, *dsn, *first, *requests, strings.Split(*gogc, ",")); err != nil {
+			fmt.Fprintln(os.Stderr, "dashboard:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(*dsn, *workers, time.Duration(*seconds*float64(time.Second)), *first); err != nil {
 		fmt.Fprintln(os.Stderr, "dashboard:", err)
 		os.Exit(1)
 	}
+}
+
+// runProcess loads the data set into dsn and measures the binary on it
+// (measureProcess).
+func runProcess(binary, dsn string, first, n int, gogcs []string) error {
+	ctx := context.Background()
+	db, err := database.Open(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := load(ctx, db); err != nil {
+		return err
+	}
+	return measureProcess(ctx, binary, dsn, rawQueries{db: db.SQL, dialect: db.Dialect}, first, n, gogcs)
 }
 
 func run(dsn string, workers int, d time.Duration, first int) error {
@@ -170,12 +204,14 @@ func load(ctx context.Context, db *database.DB) error {
 	if err := seed.Reference(ctx, db.Client); err != nil {
 		return err
 	}
-	n, err := db.Client.Pilot.Query().Count(ctx)
+	// The server adds the verified experiments (reference pilots) when it
+	// starts (-binary runs it on this database): they are not counted.
+	n, err := db.Client.Pilot.Query().Where(pilot.Reference(false)).Count(ctx)
 	if err != nil || n == dataset.Default.Pilots {
 		return err
 	}
 	if n != 0 {
-		return fmt.Errorf("the database holds %d pilots; give an empty one", n)
+		return fmt.Errorf("the database holds %d pilots besides the verified experiments; give an empty one", n)
 	}
 	start := time.Now()
 	if err := dataset.Generate(ctx, db.Client, dataset.Default, 1); err != nil {

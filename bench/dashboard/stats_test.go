@@ -9,6 +9,7 @@ import (
 
 	"kokeilu/internal/analytics"
 	"kokeilu/internal/auth"
+	"kokeilu/internal/server"
 	"kokeilu/internal/testdb"
 )
 
@@ -21,6 +22,7 @@ import (
 //
 //	go test ./bench/dashboard -run '^$' -bench PilotStats -benchtime 40x
 func BenchmarkPilotStats(b *testing.B) {
+	server.SetCollector(os.Getenv) // as the binary runs
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	const query = `query($g: [PilotDimension!]!) { pilotStats(groupBy: $g) { total buckets { keys { code name } pilots municipalities population } } }`
 	dims := []analytics.Dimension{analytics.Municipality, analytics.Theme}

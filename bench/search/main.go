@@ -45,6 +45,7 @@ const gql = `query($q: String!) { search(query: $q, first: 20) { totalCount node
   ... on Workspace { id name } ... on Discussion { id title } ... on Notice { id title } } } }`
 
 func main() {
+	server.SetCollector(os.Getenv) // as the binary runs
 	dsn := flag.String("dsn", "", "a database filled by `kokeilu generate`")
 	seconds := flag.Int("seconds", 10, "length of each measurement")
 	workers := flag.Int("workers", 8, "concurrent clients")

@@ -125,6 +125,7 @@ func cases(backend string) []benchCase {
 }
 
 func main() {
+	server.SetCollector(os.Getenv) // as the binary runs
 	backend := flag.String("backend", "sqlite", "sqlite or postgres")
 	dsn := flag.String("dsn", "", "postgres: a DSN of the server (its database is only used to create the bench databases)")
 	sizes := flag.String("sizes", "20000,200000", "pilots in each data set")
