@@ -73,9 +73,17 @@ func runBinary(binary, dsn, gogc string, first, n int) (cpu, wall float64, rssMB
 	if err := cmd.Start(); err != nil {
 		return 0, 0, 0, err
 	}
-	defer func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }()
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() { cmd.Process.Signal(syscall.SIGTERM); <-exited }()
 	url := "http://" + addr + "/query"
 	for i := 0; ; i++ {
+		select {
+		case err := <-exited: // e.g. another process took the port
+			exited <- err
+			return 0, 0, 0, fmt.Errorf("%s exited at start: %v", binary, err)
+		default:
+		}
 		if res, err := http.Get("http://" + addr + "/healthz"); err == nil {
 			res.Body.Close()
 			break
@@ -126,8 +134,8 @@ func processCPU(pid int) (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
-	_, rest, _ := bytes.Cut(stat, []byte(") "))
-	fields := strings.Fields(string(rest))
+	// After the command's name, which may hold ") " itself.
+	fields := strings.Fields(string(stat[bytes.LastIndex(stat, []byte(") "))+2:]))
 	if len(fields) < 13 {
 		return 0, fmt.Errorf("/proc/%d/stat: %d fields", pid, len(fields))
 	}

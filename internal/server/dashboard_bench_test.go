@@ -3,6 +3,8 @@ package server_test
 import (
 	"context"
 	"fmt"
+	"kokeilu/internal/server"
+	"os"
 	"testing"
 
 	"kokeilu/internal/auth"
@@ -16,6 +18,7 @@ import (
 //
 //	go test ./internal/server -run '^$' -bench Dashboard -benchmem
 func BenchmarkDashboard(b *testing.B) {
+	server.SetCollector(os.Getenv) // as the binary runs
 	for _, backend := range testdb.Backends() {
 		b.Run(string(backend), func(b *testing.B) {
 			a := newAPI(b, backend, false)

@@ -3,7 +3,9 @@ package server_test
 import (
 	"bufio"
 	"context"
+	"kokeilu/internal/server"
 	"net/http"
+	"os"
 	"runtime"
 	"sync/atomic"
 	"testing"
@@ -21,6 +23,7 @@ import (
 //
 //	go test ./internal/server -run '^$' -bench ExportPilots -benchtime 1x
 func BenchmarkExportPilots(b *testing.B) {
+	server.SetCollector(os.Getenv) // as the binary runs
 	a := newAPI(b, testdb.SQLite, false)
 	ctx := search.WithoutIndexing(auth.System(context.Background()))
 	if err := dataset.Generate(ctx, a.db.Client, dataset.Size{Pilots: 100_000, Networks: 50, Organizations: 50, Themes: 20}, 1); err != nil {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"kokeilu/internal/server"
 	"log/slog"
 	"net/http"
 	"os"
@@ -23,6 +24,7 @@ import (
 //
 //	go test ./internal/server -run '^$' -bench Refusal -benchtime 20x
 func BenchmarkRefusal(b *testing.B) {
+	server.SetCollector(os.Getenv) // as the binary runs
 	a := newAPI(b, testdb.SQLite, false)
 	prev := slog.Default()
 	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil))) // the request log would drown the figures
