@@ -16,9 +16,9 @@ var scheme = regexp.MustCompile(`^([a-zA-Z][a-zA-Z0-9+.-]*)://`)
 
 // checkDSN refuses, before anything starts, a DSN that cannot work: an
 // unknown scheme (mysql://…), one that database.ParseSQLite refuses, or a
-// SQLite file whose directory is missing
-// or not writable (SQLite writes its journal beside the file), with the
-// reason (e.g. "permission denied") in the message.
+// SQLite file whose directory is missing or not writable (SQLite writes
+// its journal beside the file), with the reason (e.g. "permission
+// denied") in the message.
 func checkDSN(dsn string) error {
 	if m := scheme.FindStringSubmatch(dsn); m != nil {
 		switch strings.ToLower(m[1]) {

@@ -9,14 +9,14 @@ import (
 // SQLiteFile is where an SQLite DSN points; ParseSQLite reads it, and
 // both the server's start-up check and Open go by it.
 type SQLiteFile struct {
-	Path   string     // the file as the operating system names it; ":memory:" in memory
+	Path   string     // the file as the operating system names it (":memory:" for SQLite's unnamed one)
 	Memory bool       // a database in memory (":memory:" or mode=memory)
-	Params url.Values // the driver's parameters, Kokeilu's defaults added
+	params url.Values // the driver's parameters, Kokeilu's defaults added
 	base   string     // the URI of the file, without its parameters
 }
 
 // URI is what the driver opens: the file's URI with its parameters.
-func (f SQLiteFile) URI() string { return f.base + "?" + f.Params.Encode() }
+func (f SQLiteFile) URI() string { return f.base + "?" + f.params.Encode() }
 
 // ParseSQLite reads an SQLite DSN. A path (with or without sqlite:// in
 // front) names its file as written, # and % included; ? starts the
@@ -87,7 +87,7 @@ func ParseSQLite(dsn string) (SQLiteFile, error) {
 			params.Set(k, v)
 		}
 	}
-	f.Params = params
+	f.params = params
 	return f, nil
 }
 
