@@ -61,7 +61,7 @@ func BenchmarkDashboard(b *testing.B) {
 				b.Fatal(err)
 			}
 			serve := serveQuery(b, db, dashboardQuery, map[string]any{"n": first})
-			raw := rawQueries{db: db.SQL, dialect: db.Dialect}
+			raw := newRawQueries(db.SQL, db.Dialect)
 			checkSame(b, serve(), raw, first)
 			raw.rtt = rtt
 

@@ -108,7 +108,7 @@ func runProcess(binary, dsn string, first, n int, gogcs []string) error {
 	if err := load(ctx, db); err != nil {
 		return err
 	}
-	return measureProcess(ctx, binary, dsn, rawQueries{db: db.SQL, dialect: db.Dialect}, first, n, gogcs)
+	return measureProcess(ctx, binary, dsn, newRawQueries(db.SQL, db.Dialect), first, n, gogcs)
 }
 
 func run(dsn string, workers int, d time.Duration, first int) error {
@@ -139,7 +139,7 @@ func run(dsn string, workers int, d time.Duration, first int) error {
 	}
 	defer stopCached()
 
-	raw := rawQueries{db: db.SQL, dialect: db.Dialect}
+	raw := newRawQueries(db.SQL, db.Dialect)
 	cases := []struct {
 		name  string
 		query string
@@ -318,6 +318,7 @@ var errEmpty = errors.New("no rows")
 type rawQueries struct {
 	db      *sql.DB
 	dialect string
+	stmts   *sync.Map     // text → *sql.Stmt (newRawQueries)
 	rtt     time.Duration // waited before each statement of dashboard (BenchmarkDashboard)
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -17,6 +18,45 @@ func (q rawQueries) trip() {
 	if q.rtt > 0 {
 		time.Sleep(q.rtt)
 	}
+}
+
+// newRawQueries runs the hand-written SQL on db, each text prepared once
+// per connection and kept, as a program written by hand would (pgx keeps
+// them by itself; on SQLite the server keeps its reads prepared too).
+func newRawQueries(db *sql.DB, dialect string) rawQueries {
+	return rawQueries{db: db, dialect: dialect, stmts: new(sync.Map)}
+}
+
+func (q rawQueries) prepared(ctx context.Context, text string) (*sql.Stmt, error) {
+	if s, ok := q.stmts.Load(text); ok {
+		return s.(*sql.Stmt), nil
+	}
+	s, err := q.db.PrepareContext(ctx, text)
+	if err != nil {
+		return nil, err
+	}
+	if kept, loaded := q.stmts.LoadOrStore(text, s); loaded {
+		s.Close()
+		return kept.(*sql.Stmt), nil
+	}
+	return s, nil
+}
+
+func (q rawQueries) query(ctx context.Context, text string, args ...any) (*sql.Rows, error) {
+	s, err := q.prepared(ctx, text)
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryContext(ctx, args...)
+}
+
+// queryRow's error, as QueryRowContext's, comes with Scan.
+func (q rawQueries) queryRow(ctx context.Context, text string, args ...any) *sql.Row {
+	s, err := q.prepared(ctx, text)
+	if err != nil {
+		return q.db.QueryRowContext(ctx, text, args...) // reports the same error
+	}
+	return s.QueryRowContext(ctx, args...)
 }
 
 // ph is the dialect's n-th placeholder.
@@ -63,11 +103,11 @@ type rawPilot struct {
 func (q rawQueries) dashboard(ctx context.Context, n int) ([]byte, error) {
 	var total int
 	q.trip()
-	if err := q.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM pilots").Scan(&total); err != nil {
+	if err := q.queryRow(ctx, "SELECT COUNT(*) FROM pilots").Scan(&total); err != nil {
 		return nil, err
 	}
 	q.trip()
-	rows, err := q.db.QueryContext(ctx, "SELECT id, title, status, starts_on, ends_on, pilot_lead_municipality FROM pilots ORDER BY starts_on DESC, id LIMIT "+q.ph(1), n+1)
+	rows, err := q.query(ctx, "SELECT id, title, status, starts_on, ends_on, pilot_lead_municipality FROM pilots ORDER BY starts_on DESC, id LIMIT "+q.ph(1), n+1)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +135,7 @@ func (q rawQueries) dashboard(ctx context.Context, n int) ([]byte, error) {
 	in := strings.Join(ids, ",")
 	if len(leads) > 0 {
 		q.trip()
-		rows, err = q.db.QueryContext(ctx, "SELECT m.id, m.code, m.name_fi, r.code, r.name_fi FROM municipalities m JOIN regions r ON r.id = m.region_municipalities WHERE m.id IN ("+strings.Join(leads, ",")+")")
+		rows, err = q.query(ctx, "SELECT m.id, m.code, m.name_fi, r.code, r.name_fi FROM municipalities m JOIN regions r ON r.id = m.region_municipalities WHERE m.id IN ("+strings.Join(leads, ",")+")")
 		if err != nil {
 			return nil, err
 		}
@@ -119,7 +159,7 @@ func (q rawQueries) dashboard(ctx context.Context, n int) ([]byte, error) {
 		}
 	}
 	q.trip()
-	rows, err = q.db.QueryContext(ctx, "SELECT pilot_id, code, name_fi FROM (SELECT pm.pilot_id, m.code, m.name_fi, ROW_NUMBER() OVER (PARTITION BY pm.pilot_id ORDER BY m.id) AS rn FROM pilot_municipalities pm JOIN municipalities m ON m.id = pm.municipality_id WHERE pm.pilot_id IN ("+in+")) AS t WHERE rn <= 10")
+	rows, err = q.query(ctx, "SELECT pilot_id, code, name_fi FROM (SELECT pm.pilot_id, m.code, m.name_fi, ROW_NUMBER() OVER (PARTITION BY pm.pilot_id ORDER BY m.id) AS rn FROM pilot_municipalities pm JOIN municipalities m ON m.id = pm.municipality_id WHERE pm.pilot_id IN ("+in+")) AS t WHERE rn <= 10")
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +174,7 @@ func (q rawQueries) dashboard(ctx context.Context, n int) ([]byte, error) {
 	}
 	rows.Close()
 	q.trip()
-	rows, err = q.db.QueryContext(ctx, "SELECT pilot_id, COUNT(*) FROM pilot_municipalities WHERE pilot_id IN ("+in+") GROUP BY pilot_id")
+	rows, err = q.query(ctx, "SELECT pilot_id, COUNT(*) FROM pilot_municipalities WHERE pilot_id IN ("+in+") GROUP BY pilot_id")
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +188,7 @@ func (q rawQueries) dashboard(ctx context.Context, n int) ([]byte, error) {
 	}
 	rows.Close()
 	q.trip()
-	rows, err = q.db.QueryContext(ctx, "SELECT np.pilot_id, n.name, n.kind FROM network_pilots np JOIN networks n ON n.id = np.network_id WHERE np.pilot_id IN ("+in+")")
+	rows, err = q.query(ctx, "SELECT np.pilot_id, n.name, n.kind FROM network_pilots np JOIN networks n ON n.id = np.network_id WHERE np.pilot_id IN ("+in+")")
 	if err != nil {
 		return nil, err
 	}
@@ -174,10 +214,10 @@ func (q rawQueries) dashboard(ctx context.Context, n int) ([]byte, error) {
 // stats is pilotStats by region × status written by hand.
 func (q rawQueries) stats(ctx context.Context) ([]byte, error) {
 	var total int
-	if err := q.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM pilots").Scan(&total); err != nil {
+	if err := q.queryRow(ctx, "SELECT COUNT(*) FROM pilots").Scan(&total); err != nil {
 		return nil, err
 	}
-	rows, err := q.db.QueryContext(ctx, `WITH facts AS (
+	rows, err := q.query(ctx, `WITH facts AS (
 	  SELECT r.code AS region, r.name_fi AS name, p.status, p.id AS pilot, m.id AS municipality, m.population
 	  FROM pilots p JOIN pilot_municipalities pm ON pm.pilot_id = p.id
 	  JOIN municipalities m ON m.id = pm.municipality_id JOIN regions r ON r.id = m.region_municipalities),
@@ -215,7 +255,7 @@ func (q rawQueries) stats(ctx context.Context) ([]byte, error) {
 
 // regionCounts is the map layer: each region with its ACTIVE pilots.
 func (q rawQueries) regionCounts(ctx context.Context) ([]byte, error) {
-	rows, err := q.db.QueryContext(ctx, `SELECT r.code, r.name_fi, (SELECT COUNT(DISTINCT pm.pilot_id) FROM pilot_municipalities pm
+	rows, err := q.query(ctx, `SELECT r.code, r.name_fi, (SELECT COUNT(DISTINCT pm.pilot_id) FROM pilot_municipalities pm
 	  JOIN municipalities m ON m.id = pm.municipality_id JOIN pilots p ON p.id = pm.pilot_id
 	  WHERE m.region_municipalities = r.id AND p.status = 'ACTIVE') FROM regions r ORDER BY r.id LIMIT 101`)
 	if err != nil {

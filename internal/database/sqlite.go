@@ -25,6 +25,7 @@ const sqliteReaders = 8
 type sqliteDriver struct {
 	writer *entsql.Driver
 	reader *entsql.Driver
+	reads  *preparedReads // the reader's statements
 }
 
 // openSQLite opens the writer (one connection, immediate transactions) and
@@ -46,7 +47,8 @@ func openSQLite(driverName, source string) (*sqliteDriver, *sql.DB, *sql.DB, err
 	// before its first statement, which costs more than most queries.
 	reader.SetMaxOpenConns(sqliteReaders)
 	reader.SetMaxIdleConns(sqliteReaders)
-	return &sqliteDriver{writer: entsql.OpenDB(dialect.SQLite, writer), reader: entsql.OpenDB(dialect.SQLite, reader)}, writer, reader, nil
+	reads := newPreparedReads(reader, preparedTexts)
+	return &sqliteDriver{writer: entsql.OpenDB(dialect.SQLite, writer), reader: entsql.NewDriver(dialect.SQLite, entsql.Conn{ExecQuerier: reads}), reads: reads}, writer, reader, nil
 }
 
 // reads tells whether a statement only reads (SELECT, WITH … SELECT,
@@ -178,7 +180,7 @@ func (t sqliteTx) QueryContext(ctx context.Context, query string, args ...any) (
 func (d *sqliteDriver) Dialect() string { return dialect.SQLite }
 
 func (d *sqliteDriver) Close() error {
-	werr, rerr := d.writer.Close(), d.reader.Close()
+	werr, rerr := d.writer.Close(), d.reads.Close()
 	if werr != nil {
 		return fmt.Errorf("close writer: %w", werr)
 	}
