@@ -359,7 +359,8 @@ func (_q *DiscussionQuery) collectField(ctx context.Context, oneNode bool, opCtx
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(discussion.PostsColumn, limit, pager.orderExpr(query), totals)
+					pairs := paging.Pairs{Table: discussion.PostsTable, Parent: discussion.PostsColumn, Child: post.FieldID}
+					modify := paging.LimitPerRow(discussion.PostsColumn, limit, pager.orderExpr(query), totals, pairs)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -1063,7 +1064,8 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(municipality.PilotsPrimaryKey[1], limit, pager.orderExpr(query), totals)
+					pairs := paging.Pairs{Table: municipality.PilotsTable, Parent: municipality.PilotsPrimaryKey[1], Child: municipality.PilotsPrimaryKey[0]}
+					modify := paging.LimitPerRow(municipality.PilotsPrimaryKey[1], limit, pager.orderExpr(query), totals, pairs)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -1170,7 +1172,8 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(municipality.LedPilotsColumn, limit, pager.orderExpr(query), totals)
+					pairs := paging.Pairs{Table: municipality.LedPilotsTable, Parent: municipality.LedPilotsColumn, Child: pilot.FieldID}
+					modify := paging.LimitPerRow(municipality.LedPilotsColumn, limit, pager.orderExpr(query), totals, pairs)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -1281,7 +1284,8 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(municipality.NetworksPrimaryKey[1], limit, pager.orderExpr(query), totals)
+					pairs := paging.Pairs{Table: municipality.NetworksTable, Parent: municipality.NetworksPrimaryKey[1], Child: municipality.NetworksPrimaryKey[0]}
+					modify := paging.LimitPerRow(municipality.NetworksPrimaryKey[1], limit, pager.orderExpr(query), totals, pairs)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -1388,7 +1392,8 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(municipality.OrganizationsColumn, limit, pager.orderExpr(query), totals)
+					pairs := paging.Pairs{Table: municipality.OrganizationsTable, Parent: municipality.OrganizationsColumn, Child: organization.FieldID}
+					modify := paging.LimitPerRow(municipality.OrganizationsColumn, limit, pager.orderExpr(query), totals, pairs)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -1499,7 +1504,8 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(municipality.OperatingModelsPrimaryKey[1], limit, pager.orderExpr(query), totals)
+					pairs := paging.Pairs{Table: municipality.OperatingModelsTable, Parent: municipality.OperatingModelsPrimaryKey[1], Child: municipality.OperatingModelsPrimaryKey[0]}
+					modify := paging.LimitPerRow(municipality.OperatingModelsPrimaryKey[1], limit, pager.orderExpr(query), totals, pairs)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -1765,7 +1771,8 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(network.MunicipalitiesPrimaryKey[0], limit, pager.orderExpr(query), totals)
+					pairs := paging.Pairs{Table: network.MunicipalitiesTable, Parent: network.MunicipalitiesPrimaryKey[0], Child: network.MunicipalitiesPrimaryKey[1]}
+					modify := paging.LimitPerRow(network.MunicipalitiesPrimaryKey[0], limit, pager.orderExpr(query), totals, pairs)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -1876,7 +1883,8 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(network.OrganizationsPrimaryKey[0], limit, pager.orderExpr(query), totals)
+					pairs := paging.Pairs{Table: network.OrganizationsTable, Parent: network.OrganizationsPrimaryKey[0], Child: network.OrganizationsPrimaryKey[1]}
+					modify := paging.LimitPerRow(network.OrganizationsPrimaryKey[0], limit, pager.orderExpr(query), totals, pairs)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -1987,7 +1995,8 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(network.PilotsPrimaryKey[0], limit, pager.orderExpr(query), totals)
+					pairs := paging.Pairs{Table: network.PilotsTable, Parent: network.PilotsPrimaryKey[0], Child: network.PilotsPrimaryKey[1]}
+					modify := paging.LimitPerRow(network.PilotsPrimaryKey[0], limit, pager.orderExpr(query), totals, pairs)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -2094,7 +2103,8 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(network.WorkspacesColumn, limit, pager.orderExpr(query), totals)
+					pairs := paging.Pairs{Table: network.WorkspacesTable, Parent: network.WorkspacesColumn, Child: workspace.FieldID}
+					modify := paging.LimitPerRow(network.WorkspacesColumn, limit, pager.orderExpr(query), totals, pairs)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -2231,7 +2241,8 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(network.ChildrenColumn, limit, pager.orderExpr(query), totals)
+					pairs := paging.Pairs{Table: network.ChildrenTable, Parent: network.ChildrenColumn, Child: network.FieldID}
+					modify := paging.LimitPerRow(network.ChildrenColumn, limit, pager.orderExpr(query), totals, pairs)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -2662,7 +2673,8 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(operatingmodel.MunicipalitiesPrimaryKey[0], limit, pager.orderExpr(query), totals)
+					pairs := paging.Pairs{Table: operatingmodel.MunicipalitiesTable, Parent: operatingmodel.MunicipalitiesPrimaryKey[0], Child: operatingmodel.MunicipalitiesPrimaryKey[1]}
+					modify := paging.LimitPerRow(operatingmodel.MunicipalitiesPrimaryKey[0], limit, pager.orderExpr(query), totals, pairs)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -2786,7 +2798,8 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(operatingmodel.DevelopedInPrimaryKey[0], limit, pager.orderExpr(query), totals)
+					pairs := paging.Pairs{Table: operatingmodel.DevelopedInTable, Parent: operatingmodel.DevelopedInPrimaryKey[0], Child: operatingmodel.DevelopedInPrimaryKey[1]}
+					modify := paging.LimitPerRow(operatingmodel.DevelopedInPrimaryKey[0], limit, pager.orderExpr(query), totals, pairs)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -2921,7 +2934,8 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(operatingmodel.AdoptionsColumn, limit, pager.orderExpr(query), totals)
+					pairs := paging.Pairs{Table: operatingmodel.AdoptionsTable, Parent: operatingmodel.AdoptionsColumn, Child: adoption.FieldID}
+					modify := paging.LimitPerRow(operatingmodel.AdoptionsColumn, limit, pager.orderExpr(query), totals, pairs)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -3187,7 +3201,8 @@ func (_q *OrganizationQuery) collectField(ctx context.Context, oneNode bool, opC
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(organization.PilotsPrimaryKey[1], limit, pager.orderExpr(query), totals)
+					pairs := paging.Pairs{Table: organization.PilotsTable, Parent: organization.PilotsPrimaryKey[1], Child: organization.PilotsPrimaryKey[0]}
+					modify := paging.LimitPerRow(organization.PilotsPrimaryKey[1], limit, pager.orderExpr(query), totals, pairs)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -3298,7 +3313,8 @@ func (_q *OrganizationQuery) collectField(ctx context.Context, oneNode bool, opC
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(organization.NetworksPrimaryKey[1], limit, pager.orderExpr(query), totals)
+					pairs := paging.Pairs{Table: organization.NetworksTable, Parent: organization.NetworksPrimaryKey[1], Child: organization.NetworksPrimaryKey[0]}
+					modify := paging.LimitPerRow(organization.NetworksPrimaryKey[1], limit, pager.orderExpr(query), totals, pairs)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -3549,7 +3565,8 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(pilot.MunicipalitiesPrimaryKey[0], limit, pager.orderExpr(query), totals)
+					pairs := paging.Pairs{Table: pilot.MunicipalitiesTable, Parent: pilot.MunicipalitiesPrimaryKey[0], Child: pilot.MunicipalitiesPrimaryKey[1]}
+					modify := paging.LimitPerRow(pilot.MunicipalitiesPrimaryKey[0], limit, pager.orderExpr(query), totals, pairs)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -3660,7 +3677,8 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(pilot.OrganizationsPrimaryKey[0], limit, pager.orderExpr(query), totals)
+					pairs := paging.Pairs{Table: pilot.OrganizationsTable, Parent: pilot.OrganizationsPrimaryKey[0], Child: pilot.OrganizationsPrimaryKey[1]}
+					modify := paging.LimitPerRow(pilot.OrganizationsPrimaryKey[0], limit, pager.orderExpr(query), totals, pairs)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -3771,7 +3789,8 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(pilot.ThemesPrimaryKey[0], limit, pager.orderExpr(query), totals)
+					pairs := paging.Pairs{Table: pilot.ThemesTable, Parent: pilot.ThemesPrimaryKey[0], Child: pilot.ThemesPrimaryKey[1]}
+					modify := paging.LimitPerRow(pilot.ThemesPrimaryKey[0], limit, pager.orderExpr(query), totals, pairs)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -3882,7 +3901,8 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(pilot.NetworksPrimaryKey[1], limit, pager.orderExpr(query), totals)
+					pairs := paging.Pairs{Table: pilot.NetworksTable, Parent: pilot.NetworksPrimaryKey[1], Child: pilot.NetworksPrimaryKey[0]}
+					modify := paging.LimitPerRow(pilot.NetworksPrimaryKey[1], limit, pager.orderExpr(query), totals, pairs)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -4023,7 +4043,8 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(pilot.ProjectOfPrimaryKey[1], limit, pager.orderExpr(query), totals)
+					pairs := paging.Pairs{Table: pilot.ProjectOfTable, Parent: pilot.ProjectOfPrimaryKey[1], Child: pilot.ProjectOfPrimaryKey[0]}
+					modify := paging.LimitPerRow(pilot.ProjectOfPrimaryKey[1], limit, pager.orderExpr(query), totals, pairs)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -4134,7 +4155,8 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(pilot.DevelopedModelsPrimaryKey[1], limit, pager.orderExpr(query), totals)
+					pairs := paging.Pairs{Table: pilot.DevelopedModelsTable, Parent: pilot.DevelopedModelsPrimaryKey[1], Child: pilot.DevelopedModelsPrimaryKey[0]}
+					modify := paging.LimitPerRow(pilot.DevelopedModelsPrimaryKey[1], limit, pager.orderExpr(query), totals, pairs)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -4436,7 +4458,8 @@ func (_q *PostQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(post.RepliesColumn, limit, pager.orderExpr(query), totals)
+					pairs := paging.Pairs{Table: post.RepliesTable, Parent: post.RepliesColumn, Child: post.FieldID}
+					modify := paging.LimitPerRow(post.RepliesColumn, limit, pager.orderExpr(query), totals, pairs)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -4653,7 +4676,8 @@ func (_q *RegionQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(region.MunicipalitiesColumn, limit, pager.orderExpr(query), totals)
+					pairs := paging.Pairs{Table: region.MunicipalitiesTable, Parent: region.MunicipalitiesColumn, Child: municipality.FieldID}
+					modify := paging.LimitPerRow(region.MunicipalitiesColumn, limit, pager.orderExpr(query), totals, pairs)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -4760,7 +4784,8 @@ func (_q *RegionQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(region.WellbeingCountiesColumn, limit, pager.orderExpr(query), totals)
+					pairs := paging.Pairs{Table: region.WellbeingCountiesTable, Parent: region.WellbeingCountiesColumn, Child: wellbeingcounty.FieldID}
+					modify := paging.LimitPerRow(region.WellbeingCountiesColumn, limit, pager.orderExpr(query), totals, pairs)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -5271,7 +5296,8 @@ func (_q *ThemeQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(theme.PilotsPrimaryKey[1], limit, pager.orderExpr(query), totals)
+					pairs := paging.Pairs{Table: theme.PilotsTable, Parent: theme.PilotsPrimaryKey[1], Child: theme.PilotsPrimaryKey[0]}
+					modify := paging.LimitPerRow(theme.PilotsPrimaryKey[1], limit, pager.orderExpr(query), totals, pairs)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -5488,7 +5514,8 @@ func (_q *UserQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(user.MembershipsColumn, limit, pager.orderExpr(query), totals)
+					pairs := paging.Pairs{Table: user.MembershipsTable, Parent: user.MembershipsColumn, Child: membership.FieldID}
+					modify := paging.LimitPerRow(user.MembershipsColumn, limit, pager.orderExpr(query), totals, pairs)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -5745,7 +5772,8 @@ func (_q *WellbeingCountyQuery) collectField(ctx context.Context, oneNode bool, 
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(wellbeingcounty.MunicipalitiesColumn, limit, pager.orderExpr(query), totals)
+					pairs := paging.Pairs{Table: wellbeingcounty.MunicipalitiesTable, Parent: wellbeingcounty.MunicipalitiesColumn, Child: municipality.FieldID}
+					modify := paging.LimitPerRow(wellbeingcounty.MunicipalitiesColumn, limit, pager.orderExpr(query), totals, pairs)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -5856,7 +5884,8 @@ func (_q *WellbeingCountyQuery) collectField(ctx context.Context, oneNode bool, 
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(wellbeingcounty.OperatingModelsPrimaryKey[1], limit, pager.orderExpr(query), totals)
+					pairs := paging.Pairs{Table: wellbeingcounty.OperatingModelsTable, Parent: wellbeingcounty.OperatingModelsPrimaryKey[1], Child: wellbeingcounty.OperatingModelsPrimaryKey[0]}
+					modify := paging.LimitPerRow(wellbeingcounty.OperatingModelsPrimaryKey[1], limit, pager.orderExpr(query), totals, pairs)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -6118,7 +6147,8 @@ func (_q *WorkshopQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(workshop.RegistrationsColumn, limit, pager.orderExpr(query), totals)
+					pairs := paging.Pairs{Table: workshop.RegistrationsTable, Parent: workshop.RegistrationsColumn, Child: workshopregistration.FieldID}
+					modify := paging.LimitPerRow(workshop.RegistrationsColumn, limit, pager.orderExpr(query), totals, pairs)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -6532,7 +6562,8 @@ func (_q *WorkspaceQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := paging.LimitPerRow(workspace.ProjectsPrimaryKey[0], limit, pager.orderExpr(query), totals)
+					pairs := paging.Pairs{Table: workspace.ProjectsTable, Parent: workspace.ProjectsPrimaryKey[0], Child: workspace.ProjectsPrimaryKey[1]}
+					modify := paging.LimitPerRow(workspace.ProjectsPrimaryKey[0], limit, pager.orderExpr(query), totals, pairs)
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {

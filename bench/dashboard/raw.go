@@ -159,7 +159,14 @@ func (q rawQueries) dashboard(ctx context.Context, n int) ([]byte, error) {
 		}
 	}
 	q.trip()
-	rows, err = q.query(ctx, "SELECT pilot_id, code, name_fi FROM (SELECT pm.pilot_id, m.code, m.name_fi, ROW_NUMBER() OVER (PARTITION BY pm.pilot_id ORDER BY m.id) AS rn FROM pilot_municipalities pm JOIN municipalities m ON m.id = pm.municipality_id WHERE pm.pilot_id IN ("+in+")) AS t WHERE rn <= 10")
+	firstTen := "SELECT pilot_id, code, name_fi FROM (SELECT pm.pilot_id, m.code, m.name_fi, ROW_NUMBER() OVER (PARTITION BY pm.pilot_id ORDER BY m.id) AS rn FROM pilot_municipalities pm JOIN municipalities m ON m.id = pm.municipality_id WHERE pm.pilot_id IN (" + in + ")) AS t WHERE rn <= 10"
+	if q.dialect == dialect.SQLite {
+		// SQLite's window costs more than the 10th participant's ID
+		// found per pilot in the key of pilot_municipalities (the server
+		// takes the same cut-off: paging.LimitPerRow).
+		firstTen = "SELECT pm.pilot_id, m.code, m.name_fi FROM (SELECT x.pilot_id, (SELECT y.municipality_id FROM pilot_municipalities y WHERE y.pilot_id = x.pilot_id ORDER BY y.municipality_id LIMIT 1 OFFSET 9) AS cut FROM pilot_municipalities x WHERE x.pilot_id IN (" + in + ") GROUP BY x.pilot_id) AS c JOIN pilot_municipalities pm ON pm.pilot_id = c.pilot_id AND (c.cut IS NULL OR pm.municipality_id <= c.cut) JOIN municipalities m ON m.id = pm.municipality_id ORDER BY m.id"
+	}
+	rows, err = q.query(ctx, firstTen)
 	if err != nil {
 		return nil, err
 	}

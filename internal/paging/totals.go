@@ -12,6 +12,7 @@ import (
 const (
 	parentColumn = "kokeilu_parent"
 	totalColumn  = "kokeilu_total"
+	cutColumn    = "kokeilu_cut" // the last child's ID on a parent's page (cutOff)
 )
 
 // Totals is the totalCount of one nested connection for each parent, read

@@ -1,0 +1,59 @@
+package paging
+
+import (
+	"slices"
+	"testing"
+
+	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/sql"
+)
+
+// TestCutOffFits: the cut-off form is taken only where it gives the
+// window's rows — on SQLite, in the default order, with the rows narrowed
+// by their parents alone (TestModelNestedUnderList compares its rows with
+// the reference).
+func TestCutOffFits(t *testing.T) {
+	byID := OrderExpr(nil, "id", false)
+	for _, c := range []struct {
+		name    string
+		dialect string
+		order   sql.Querier
+		where   func(s *sql.Selector, jt *sql.SelectTable) *sql.Predicate
+		fits    bool
+	}{
+		{"parents alone", dialect.SQLite, byID, nil, true},
+		{"PostgreSQL", dialect.Postgres, byID, nil, false},
+		{"read backwards (last)", dialect.SQLite, OrderExpr(nil, "id", true), nil, false},
+		{"ordered by name", dialect.SQLite, OrderExpr([]Key{{Column: "name_fi"}}, "id", false), nil, false},
+		{"a filter too", dialect.SQLite, byID, func(s *sql.Selector, _ *sql.SelectTable) *sql.Predicate { return sql.EQ(s.C("code"), "091") }, false},
+		{"a cursor too", dialect.SQLite, byID, func(s *sql.Selector, _ *sql.SelectTable) *sql.Predicate { return sql.GT(s.C("id"), 7) }, false},
+		{"an IN of another column", dialect.SQLite, byID, func(s *sql.Selector, jt *sql.SelectTable) *sql.Predicate {
+			return sql.InValues(jt.C("municipality_id"), 5)
+		}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			d := sql.Dialect(c.dialect)
+			s := d.Select("id", "code").From(d.Table("municipalities"))
+			jt := d.Table("pilot_municipalities").As("t1")
+			s.Join(jt).On(s.C("id"), jt.C("municipality_id"))
+			if c.where != nil {
+				s.Where(c.where(s, jt))
+			}
+			s.Where(sql.InValues(jt.C("pilot_id"), 1, 2, 3))
+			parents, fits := cutOffFits(s, "pilot_id", c.order)
+			if fits != c.fits {
+				t.Fatalf("fits = %v, want %v", fits, c.fits)
+			}
+			if fits && !slices.Equal(parents, []any{1, 2, 3}) {
+				t.Errorf("parents %v, want [1 2 3]", parents)
+			}
+		})
+	}
+	// No parents: nothing to cut (ent asks for none, but the form must not
+	// take an empty list).
+	s := sql.Dialect(dialect.SQLite).Select("id").From(sql.Table("municipalities"))
+	s.Where(sql.InValues(s.C("region_municipalities")))
+	if _, fits := cutOffFits(s, "region_municipalities", byID); fits {
+		t.Error("an empty IN took the cut-off")
+	}
+}
