@@ -313,11 +313,8 @@ func cutOff(s *sql.Selector, partitionBy string, limit int, totals *Totals, pair
 		GroupBy(x.C(pairs.Parent))
 	with := d.With("src_query").As(&src).With("kokeilu_counts").As(counts)
 	t, c := d.Table("src_query").As(s.TableName()), d.Table("kokeilu_counts")
-	qualified := make([]string, len(columns))
-	for i, col := range columns {
-		qualified[i] = t.C(col)
-	}
-	*s = *d.Select(qualified...).
+	// The counts' columns are all kokeilu_…: the rows' names stay unqualified.
+	*s = *d.Select(columns...).
 		From(t).
 		Join(c).On(c.C(parentColumn), t.C(partitionBy)).
 		Where(sql.Or(sql.IsNull(c.C(cutColumn)), sql.ColumnsLTE(t.C("id"), c.C(cutColumn)))).
