@@ -3,6 +3,7 @@ package database
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"sync"
 
 	lru "github.com/hashicorp/golang-lru/v2"
@@ -70,6 +71,11 @@ func (s *keptStmt) evict() {
 }
 
 func (p *preparedReads) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if strings.Contains(query, ";") {
+		// mattn prepares a text's first statement alone; its Query runs
+		// them all.
+		return p.db.QueryContext(ctx, query, args...)
+	}
 	s, ok := p.stmts.Get(query)
 	if !ok {
 		stmt, err := p.db.PrepareContext(ctx, query)

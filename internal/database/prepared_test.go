@@ -110,6 +110,15 @@ func TestPreparedReads(t *testing.T) {
 		t.Errorf("kept statement after the update: %d, %v; want 5", got, err)
 	}
 
+	// A text of two statements runs as the driver runs it: both, the
+	// last one's rows (mattn would prepare the first alone).
+	for range 2 {
+		var v int
+		if err := queryRow(reads, "SELECT 1; SELECT ?", 2).Scan(&v); err != nil || v != 2 {
+			t.Errorf("two statements: %d, %v; want 2", v, err)
+		}
+	}
+
 	// A statement that does not compile is the caller's error, and kept nowhere.
 	before := reads.stmts.Len()
 	if _, err := reads.QueryContext(ctx, "SELECT nothing FROM t"); err == nil {

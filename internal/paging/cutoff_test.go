@@ -1,6 +1,7 @@
 package paging
 
 import (
+	"database/sql/driver"
 	"slices"
 	"testing"
 
@@ -48,6 +49,21 @@ func TestCutOffFits(t *testing.T) {
 				t.Errorf("parents %v, want [1 2 3]", parents)
 			}
 		})
+	}
+	// More parents than SQLite takes values twice over: the window.
+	many := make([]driver.Value, cutOffParents+1)
+	for i := range many {
+		many[i] = i + 1
+	}
+	s0 := sql.Dialect(dialect.SQLite).Select("id").From(sql.Table("municipalities"))
+	s0.Where(sql.InValues(s0.C("region_municipalities"), many...))
+	if _, fits := cutOffFits(s0, "region_municipalities", byID); fits {
+		t.Errorf("%d parents took the cut-off", len(many))
+	}
+	s0 = sql.Dialect(dialect.SQLite).Select("id").From(sql.Table("municipalities"))
+	s0.Where(sql.InValues(s0.C("region_municipalities"), many[:cutOffParents]...))
+	if _, fits := cutOffFits(s0, "region_municipalities", byID); !fits {
+		t.Errorf("%d parents did not take the cut-off", cutOffParents)
 	}
 	// No parents: nothing to cut (ent asks for none, but the form must not
 	// take an empty list).

@@ -267,11 +267,15 @@ func LimitPerRow(partitionBy string, limit int, orderBy sql.Querier, totals *Tot
 // child's own ID).
 type Pairs struct{ Table, Parent, Child string }
 
+// cutOffParents is the most parents the cut-off form takes: it binds their
+// IDs twice, and SQLite takes at most 32,766 values in a statement.
+const cutOffParents = 10000
+
 // cutOffFits tells whether a page of s can take the cut-off form: on
 // SQLite, in the default order (the child's ID ascending, the column
 // "id"), when nothing but the parents narrows the rows — no filter, no
-// privacy rule, no cursor: the cut-off reads the pairs table alone. It
-// returns the parents' IDs.
+// privacy rule, no cursor: the cut-off reads the pairs table alone — and
+// for at most cutOffParents parents. It returns the parents' IDs.
 func cutOffFits(s *sql.Selector, partitionBy string, orderBy sql.Querier) ([]any, bool) {
 	if s.Dialect() != dialect.SQLite {
 		return nil, false
@@ -285,7 +289,7 @@ func cutOffFits(s *sql.Selector, partitionBy string, orderBy sql.Querier) ([]any
 	}
 	where, parents := p.Query()
 	column, list, ok := strings.Cut(where, " IN (")
-	if !ok || len(parents) == 0 || strings.ContainsAny(column, " ()") || !strings.HasSuffix(column, "`"+partitionBy+"`") ||
+	if !ok || len(parents) == 0 || len(parents) > cutOffParents || strings.ContainsAny(column, " ()") || !strings.HasSuffix(column, "`"+partitionBy+"`") ||
 		list != strings.Repeat("?, ", len(parents)-1)+"?)" {
 		return nil, false
 	}
