@@ -4,9 +4,8 @@ import (
 	"strings"
 	"time"
 
-	"entgo.io/ent/dialect"
-
 	"entgo.io/contrib/entgql"
+	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 )
 
