@@ -71,6 +71,7 @@ func (s *keptStmt) evict() {
 }
 
 func (p *preparedReads) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx = quiet(ctx)
 	if strings.Contains(query, ";") {
 		// mattn prepares a text's first statement alone; its Query runs
 		// them all.

@@ -38,7 +38,7 @@ func openSQLite(driverName, source string) (*sqliteDriver, *sql.DB, *sql.DB, err
 	writer.SetMaxOpenConns(1)
 	writer.SetMaxIdleConns(1)
 	writer.SetConnMaxIdleTime(0)
-	reader, err := sql.Open(driverName, source)
+	reader, err := openQuiet(driverName, source)
 	if err != nil {
 		writer.Close()
 		return nil, nil, nil, err

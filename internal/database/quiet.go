@@ -1,0 +1,134 @@
+package database
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+)
+
+// database/sql starts a goroutine and a context.WithCancel for every Rows
+// whose context can be cancelled, only to close the rows when it is
+// (Rows.awaitDone): on SQLite, starting and waking those goroutines was
+// about a tenth of a dashboard request's CPU. mattn's driver watches the
+// context itself — context.AfterFunc interrupts SQLite's step, and Next
+// returns the context's error — so the readers' pool hands database/sql a
+// context without Done (quietDone) and its driver the caller's own.
+//
+// What database/sql no longer sees: a cancelled caller waiting for a free
+// reader waits until one is free (every reader's statement is itself
+// interrupted by its own caller's context), and the driver, not
+// database/sql, reports the cancellation.
+
+// quietDone is a context whose Done database/sql sees as never closing.
+type quietDone struct{ context.Context }
+
+func (quietDone) Done() <-chan struct{} { return nil }
+
+// quiet wraps ctx for a reader's call through database/sql.
+func quiet(ctx context.Context) context.Context {
+	if ctx.Done() == nil {
+		return ctx
+	}
+	return quietDone{ctx}
+}
+
+// loud is the caller's own context again, for the driver.
+func loud(ctx context.Context) context.Context {
+	if q, ok := ctx.(quietDone); ok {
+		return q.Context
+	}
+	return ctx
+}
+
+// openQuiet opens a pool of the registered driver's connections that give
+// the driver the context quiet hid.
+func openQuiet(driverName, source string) (*sql.DB, error) {
+	probe, err := sql.Open(driverName, source)
+	if err != nil {
+		return nil, err
+	}
+	drv := probe.Driver()
+	probe.Close() // never connected
+	return sql.OpenDB(quietConnector{drv, source}), nil
+}
+
+type quietConnector struct {
+	driver driver.Driver
+	source string
+}
+
+func (c quietConnector) Driver() driver.Driver { return c.driver }
+
+func (c quietConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.driver.Open(c.source)
+	if err != nil {
+		return nil, err
+	}
+	full, ok := conn.(contextConn)
+	if !ok {
+		conn.Close()
+		return nil, fmt.Errorf("database: the driver's connection %T lacks the context methods", conn)
+	}
+	return quietConn{full}, nil
+}
+
+// contextConn is what mattn's SQLiteConn offers database/sql.
+type contextConn interface {
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.ExecerContext
+	driver.ConnBeginTx
+	driver.Pinger
+}
+
+type quietConn struct{ contextConn }
+
+func (c quietConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	s, err := c.contextConn.PrepareContext(loud(ctx), query)
+	if err != nil {
+		return nil, err
+	}
+	full, ok := s.(contextStmt)
+	if !ok {
+		s.Close()
+		return nil, fmt.Errorf("database: the driver's statement %T lacks the context methods", s)
+	}
+	return quietStmt{full}, nil
+}
+
+func (c quietConn) Prepare(query string) (driver.Stmt, error) {
+	return c.PrepareContext(context.Background(), query)
+}
+
+func (c quietConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	return c.contextConn.QueryContext(loud(ctx), query, args)
+}
+
+func (c quietConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	return c.contextConn.ExecContext(loud(ctx), query, args)
+}
+
+func (c quietConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	return c.contextConn.BeginTx(loud(ctx), opts)
+}
+
+func (c quietConn) Ping(ctx context.Context) error { return c.contextConn.Ping(loud(ctx)) }
+
+// contextStmt is what mattn's SQLiteStmt offers database/sql.
+type contextStmt interface {
+	driver.Stmt
+	driver.StmtQueryContext
+	driver.StmtExecContext
+}
+
+type quietStmt struct{ contextStmt }
+
+func (s quietStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
+	return s.contextStmt.QueryContext(loud(ctx), args)
+}
+
+func (s quietStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
+	return s.contextStmt.ExecContext(loud(ctx), args)
+}
