@@ -105,7 +105,7 @@ func OpenWith(ctx context.Context, dsn string, settings Settings, wrap ...Option
 			sqlDB.Close()
 			return nil, fmt.Errorf("connect to %s database: %w", dialectName, err)
 		}
-		drv = entsql.OpenDB(dialectName, sqlDB)
+		drv = quietPostgres{entsql.OpenDB(dialectName, sqlDB)}
 	}
 	plain := drv
 	drv = serialTx(drv) // a mutation's answer shares its transaction between goroutines
@@ -138,7 +138,7 @@ func openPostgres(source string) (*sql.DB, error) {
 		return nil, err
 	}
 	config.DialFunc = pubsub.KeepAliveDialer().DialContext
-	return stdlib.OpenDB(*config, stdlib.OptionShouldPing(pingIdle)), nil
+	return sql.OpenDB(pgQuietConnector{stdlib.GetConnector(*config, stdlib.OptionShouldPing(pingIdle))}), nil
 }
 
 // pingIdle proves a connection that sat idle for over a second before it is

@@ -5,6 +5,9 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
+
+	entsql "entgo.io/ent/dialect/sql"
+	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // database/sql starts a goroutine and a context.WithCancel for every Rows
@@ -132,3 +135,65 @@ func (s quietStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (
 func (s quietStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
 	return s.contextStmt.ExecContext(loud(ctx), args)
 }
+
+// quietPostgres reads outside transactions as quietly: pgx watches the
+// context itself (pgconn's ContextWatcher, context.AfterFunc) on the
+// connections of openPostgres (pgQuietConn). A transaction's statements
+// keep database/sql's watch: it closes their rows when the transaction
+// ends.
+type quietPostgres struct{ *entsql.Driver }
+
+func (d quietPostgres) Query(ctx context.Context, query string, args, v any) error {
+	return d.Driver.Query(quiet(ctx), query, args, v)
+}
+
+func (d quietPostgres) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return d.Driver.QueryContext(quiet(ctx), query, args...)
+}
+
+type pgQuietConnector struct{ driver.Connector }
+
+func (c pgQuietConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.Connector.Connect(loud(ctx))
+	if err != nil {
+		return nil, err
+	}
+	pg, ok := conn.(*stdlib.Conn)
+	if !ok {
+		conn.Close()
+		return nil, fmt.Errorf("database: pgx gave a connection of type %T", conn)
+	}
+	return pgQuietConn{pg}, nil
+}
+
+// pgQuietConn gives pgx back the context quiet hid, in every method that
+// takes one.
+type pgQuietConn struct{ *stdlib.Conn }
+
+func (c pgQuietConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	s, err := c.Conn.PrepareContext(loud(ctx), query)
+	if err != nil {
+		return nil, err
+	}
+	return quietStmt{s.(*stdlib.Stmt)}, nil
+}
+
+func (c pgQuietConn) Prepare(query string) (driver.Stmt, error) {
+	return c.PrepareContext(context.Background(), query)
+}
+
+func (c pgQuietConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	return c.Conn.QueryContext(loud(ctx), query, args)
+}
+
+func (c pgQuietConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	return c.Conn.ExecContext(loud(ctx), query, args)
+}
+
+func (c pgQuietConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	return c.Conn.BeginTx(loud(ctx), opts)
+}
+
+func (c pgQuietConn) Ping(ctx context.Context) error { return c.Conn.Ping(loud(ctx)) }
+
+func (c pgQuietConn) ResetSession(ctx context.Context) error { return c.Conn.ResetSession(loud(ctx)) }
