@@ -71,11 +71,10 @@ func (s *keptStmt) evict() {
 }
 
 func (p *preparedReads) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	ctx = quiet(ctx)
 	if strings.Contains(query, ";") {
 		// mattn prepares a text's first statement alone; its Query runs
 		// them all.
-		return p.db.QueryContext(ctx, query, args...)
+		return p.db.QueryContext(quiet(ctx), query, args...)
 	}
 	s, ok := p.stmts.Get(query)
 	if !ok {
@@ -90,10 +89,10 @@ func (p *preparedReads) QueryContext(ctx context.Context, query string, args ...
 		}
 	}
 	if !s.acquire() {
-		return p.db.QueryContext(ctx, query, args...)
+		return p.db.QueryContext(quiet(ctx), query, args...)
 	}
 	defer s.release()
-	return s.stmt.QueryContext(ctx, args...)
+	return s.stmt.QueryContext(quiet(ctx), args...)
 }
 
 func (p *preparedReads) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {

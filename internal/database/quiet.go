@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
+	"sync/atomic"
 
 	entsql "entgo.io/ent/dialect/sql"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -13,32 +14,45 @@ import (
 // database/sql starts a goroutine and a context.WithCancel for every Rows
 // whose context can be cancelled, only to close the rows when it is
 // (Rows.awaitDone): on SQLite, starting and waking those goroutines was
-// about a tenth of a dashboard request's CPU. mattn's driver watches the
-// context itself — context.AfterFunc interrupts SQLite's step, and Next
-// returns the context's error — so the readers' pool hands database/sql a
-// context without Done (quietDone) and its driver the caller's own.
+// about a tenth of a dashboard request's CPU. Both drivers watch the
+// context themselves — context.AfterFunc: mattn interrupts SQLite's step,
+// pgx cancels the query; Next returns the context's error — so reads hand
+// database/sql a context whose Done it sees only until the driver has the
+// call (quietDone): the wait for a free connection still ends with the
+// context, the rows get no goroutine.
 //
-// What database/sql no longer sees: a cancelled caller waiting for a free
-// reader waits until one is free (every reader's statement is itself
-// interrupted by its own caller's context), and the driver, not
-// database/sql, reports the cancellation.
+// What database/sql no longer does: close rows that were left open after
+// their context ended. Every reader of the code base closes its rows; one
+// left open would keep its connection, and the callers waiting for one
+// would fail at their deadlines.
 
-// quietDone is a context whose Done database/sql sees as never closing.
-type quietDone struct{ context.Context }
+// quietDone is a context whose Done database/sql sees until the driver
+// has the call (loud). One per database/sql call: a prepare reaching the
+// driver must not hide Done from the query's wait for a connection.
+type quietDone struct {
+	context.Context
+	reached atomic.Bool
+}
 
-func (quietDone) Done() <-chan struct{} { return nil }
+func (q *quietDone) Done() <-chan struct{} {
+	if q.reached.Load() {
+		return nil
+	}
+	return q.Context.Done()
+}
 
-// quiet wraps ctx for a reader's call through database/sql.
+// quiet wraps ctx for one read through database/sql.
 func quiet(ctx context.Context) context.Context {
 	if ctx.Done() == nil {
 		return ctx
 	}
-	return quietDone{ctx}
+	return &quietDone{Context: ctx}
 }
 
 // loud is the caller's own context again, for the driver.
 func loud(ctx context.Context) context.Context {
-	if q, ok := ctx.(quietDone); ok {
+	if q, ok := ctx.(*quietDone); ok {
+		q.reached.Store(true)
 		return q.Context
 	}
 	return ctx
