@@ -46813,7 +46813,7 @@ var adoptionImplementors = []string{"Adoption", "Node"}
 func (ec *executionContext) _Adoption(ctx context.Context, sel ast.SelectionSet, obj *ent.Adoption) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, adoptionImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -46888,7 +46888,7 @@ var adoptionConnectionImplementors = []string{"AdoptionConnection"}
 func (ec *executionContext) _AdoptionConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.AdoptionConnection) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, adoptionConnectionImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -46937,7 +46937,7 @@ var adoptionEdgeImplementors = []string{"AdoptionEdge"}
 func (ec *executionContext) _AdoptionEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.AdoptionEdge) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, adoptionEdgeImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -46976,7 +46976,7 @@ var authPayloadImplementors = []string{"AuthPayload"}
 func (ec *executionContext) _AuthPayload(ctx context.Context, sel ast.SelectionSet, obj *model.AuthPayload) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, authPayloadImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -47020,7 +47020,7 @@ var centralityImplementors = []string{"Centrality"}
 func (ec *executionContext) _Centrality(ctx context.Context, sel ast.SelectionSet, obj *model.Centrality) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, centralityImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -47069,7 +47069,7 @@ var centralityScoreImplementors = []string{"CentralityScore"}
 func (ec *executionContext) _CentralityScore(ctx context.Context, sel ast.SelectionSet, obj *model.CentralityScore) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, centralityScoreImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -47113,7 +47113,7 @@ var discussionImplementors = []string{"Discussion", "Node", "SearchResult"}
 func (ec *executionContext) _Discussion(ctx context.Context, sel ast.SelectionSet, obj *ent.Discussion) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, discussionImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -47198,7 +47198,7 @@ var discussionConnectionImplementors = []string{"DiscussionConnection"}
 func (ec *executionContext) _DiscussionConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.DiscussionConnection) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, discussionConnectionImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -47247,7 +47247,7 @@ var discussionEdgeImplementors = []string{"DiscussionEdge"}
 func (ec *executionContext) _DiscussionEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.DiscussionEdge) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, discussionEdgeImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -47286,7 +47286,7 @@ var graphAttributeImplementors = []string{"GraphAttribute"}
 func (ec *executionContext) _GraphAttribute(ctx context.Context, sel ast.SelectionSet, obj *model.GraphAttribute) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, graphAttributeImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -47325,7 +47325,7 @@ var graphCommunitiesImplementors = []string{"GraphCommunities"}
 func (ec *executionContext) _GraphCommunities(ctx context.Context, sel ast.SelectionSet, obj *model.GraphCommunities) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, graphCommunitiesImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -47364,7 +47364,7 @@ var graphCommunityImplementors = []string{"GraphCommunity"}
 func (ec *executionContext) _GraphCommunity(ctx context.Context, sel ast.SelectionSet, obj *model.GraphCommunity) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, graphCommunityImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -47403,7 +47403,7 @@ var graphComponentImplementors = []string{"GraphComponent"}
 func (ec *executionContext) _GraphComponent(ctx context.Context, sel ast.SelectionSet, obj *model.GraphComponent) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, graphComponentImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -47442,7 +47442,7 @@ var graphEdgeImplementors = []string{"GraphEdge"}
 func (ec *executionContext) _GraphEdge(ctx context.Context, sel ast.SelectionSet, obj *model.GraphEdge) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, graphEdgeImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -47506,7 +47506,7 @@ var graphNodeImplementors = []string{"GraphNode"}
 func (ec *executionContext) _GraphNode(ctx context.Context, sel ast.SelectionSet, obj *model.GraphNode) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, graphNodeImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -47555,7 +47555,7 @@ var graphPathImplementors = []string{"GraphPath"}
 func (ec *executionContext) _GraphPath(ctx context.Context, sel ast.SelectionSet, obj *model.GraphPath) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, graphPathImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -47599,7 +47599,7 @@ var linkImplementors = []string{"Link", "Node"}
 func (ec *executionContext) _Link(ctx context.Context, sel ast.SelectionSet, obj *ent.Link) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, linkImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -47685,7 +47685,7 @@ var linkConnectionImplementors = []string{"LinkConnection"}
 func (ec *executionContext) _LinkConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.LinkConnection) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, linkConnectionImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -47734,7 +47734,7 @@ var linkEdgeImplementors = []string{"LinkEdge"}
 func (ec *executionContext) _LinkEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.LinkEdge) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, linkEdgeImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -47773,7 +47773,7 @@ var materialImplementors = []string{"Material", "Node"}
 func (ec *executionContext) _Material(ctx context.Context, sel ast.SelectionSet, obj *ent.Material) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, materialImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -47850,7 +47850,7 @@ var materialConnectionImplementors = []string{"MaterialConnection"}
 func (ec *executionContext) _MaterialConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.MaterialConnection) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, materialConnectionImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -47899,7 +47899,7 @@ var materialEdgeImplementors = []string{"MaterialEdge"}
 func (ec *executionContext) _MaterialEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.MaterialEdge) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, materialEdgeImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -47938,7 +47938,7 @@ var membershipImplementors = []string{"Membership", "Node"}
 func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSet, obj *ent.Membership) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, membershipImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -47990,7 +47990,7 @@ var membershipConnectionImplementors = []string{"MembershipConnection"}
 func (ec *executionContext) _MembershipConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.MembershipConnection) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, membershipConnectionImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -48039,7 +48039,7 @@ var membershipEdgeImplementors = []string{"MembershipEdge"}
 func (ec *executionContext) _MembershipEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.MembershipEdge) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, membershipEdgeImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -48078,7 +48078,7 @@ var municipalityImplementors = []string{"Municipality", "Node", "SearchResult"}
 func (ec *executionContext) _Municipality(ctx context.Context, sel ast.SelectionSet, obj *ent.Municipality) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, municipalityImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -48209,7 +48209,7 @@ var municipalityConnectionImplementors = []string{"MunicipalityConnection"}
 func (ec *executionContext) _MunicipalityConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.MunicipalityConnection) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, municipalityConnectionImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -48258,7 +48258,7 @@ var municipalityEdgeImplementors = []string{"MunicipalityEdge"}
 func (ec *executionContext) _MunicipalityEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.MunicipalityEdge) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, municipalityEdgeImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -48300,7 +48300,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		Object: "Mutation",
 	})
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -48572,7 +48572,7 @@ var networkImplementors = []string{"Network", "Node", "SearchResult"}
 func (ec *executionContext) _Network(ctx context.Context, sel ast.SelectionSet, obj *ent.Network) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, networkImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -48679,7 +48679,7 @@ var networkConnectionImplementors = []string{"NetworkConnection"}
 func (ec *executionContext) _NetworkConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.NetworkConnection) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, networkConnectionImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -48728,7 +48728,7 @@ var networkEdgeImplementors = []string{"NetworkEdge"}
 func (ec *executionContext) _NetworkEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.NetworkEdge) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, networkEdgeImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -48767,7 +48767,7 @@ var networkGraphImplementors = []string{"NetworkGraph"}
 func (ec *executionContext) _NetworkGraph(ctx context.Context, sel ast.SelectionSet, obj *model.NetworkGraph) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, networkGraphImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -48816,7 +48816,7 @@ var noticeImplementors = []string{"Notice", "Node", "SearchResult"}
 func (ec *executionContext) _Notice(ctx context.Context, sel ast.SelectionSet, obj *ent.Notice) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, noticeImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -48897,7 +48897,7 @@ var noticeConnectionImplementors = []string{"NoticeConnection"}
 func (ec *executionContext) _NoticeConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.NoticeConnection) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, noticeConnectionImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -48946,7 +48946,7 @@ var noticeEdgeImplementors = []string{"NoticeEdge"}
 func (ec *executionContext) _NoticeEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.NoticeEdge) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, noticeEdgeImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -48985,7 +48985,7 @@ var operatingModelImplementors = []string{"OperatingModel", "Node"}
 func (ec *executionContext) _OperatingModel(ctx context.Context, sel ast.SelectionSet, obj *ent.OperatingModel) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, operatingModelImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -49101,7 +49101,7 @@ var operatingModelConnectionImplementors = []string{"OperatingModelConnection"}
 func (ec *executionContext) _OperatingModelConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.OperatingModelConnection) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, operatingModelConnectionImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -49150,7 +49150,7 @@ var operatingModelEdgeImplementors = []string{"OperatingModelEdge"}
 func (ec *executionContext) _OperatingModelEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.OperatingModelEdge) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, operatingModelEdgeImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -49189,7 +49189,7 @@ var organizationImplementors = []string{"Organization", "Node", "SearchResult"}
 func (ec *executionContext) _Organization(ctx context.Context, sel ast.SelectionSet, obj *ent.Organization) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, organizationImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -49270,7 +49270,7 @@ var organizationConnectionImplementors = []string{"OrganizationConnection"}
 func (ec *executionContext) _OrganizationConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.OrganizationConnection) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, organizationConnectionImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -49319,7 +49319,7 @@ var organizationEdgeImplementors = []string{"OrganizationEdge"}
 func (ec *executionContext) _OrganizationEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.OrganizationEdge) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, organizationEdgeImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -49358,7 +49358,7 @@ var pageInfoImplementors = []string{"PageInfo"}
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *entgql.PageInfo[int]) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, pageInfoImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -49407,7 +49407,7 @@ var pilotImplementors = []string{"Pilot", "Node", "SearchResult"}
 func (ec *executionContext) _Pilot(ctx context.Context, sel ast.SelectionSet, obj *ent.Pilot) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, pilotImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -49537,7 +49537,7 @@ var pilotConnectionImplementors = []string{"PilotConnection"}
 func (ec *executionContext) _PilotConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.PilotConnection) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, pilotConnectionImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -49586,7 +49586,7 @@ var pilotEdgeImplementors = []string{"PilotEdge"}
 func (ec *executionContext) _PilotEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.PilotEdge) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, pilotEdgeImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -49625,7 +49625,7 @@ var pilotStatsImplementors = []string{"PilotStats"}
 func (ec *executionContext) _PilotStats(ctx context.Context, sel ast.SelectionSet, obj *analytics.Stats) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, pilotStatsImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -49664,7 +49664,7 @@ var pilotStatsBucketImplementors = []string{"PilotStatsBucket"}
 func (ec *executionContext) _PilotStatsBucket(ctx context.Context, sel ast.SelectionSet, obj *analytics.Bucket) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, pilotStatsBucketImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -49713,7 +49713,7 @@ var pilotStatsKeyImplementors = []string{"PilotStatsKey"}
 func (ec *executionContext) _PilotStatsKey(ctx context.Context, sel ast.SelectionSet, obj *analytics.Key) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, pilotStatsKeyImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -49756,7 +49756,7 @@ var postImplementors = []string{"Post", "Node"}
 func (ec *executionContext) _Post(ctx context.Context, sel ast.SelectionSet, obj *ent.Post) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, postImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -49830,7 +49830,7 @@ var postConnectionImplementors = []string{"PostConnection"}
 func (ec *executionContext) _PostConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.PostConnection) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, postConnectionImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -49879,7 +49879,7 @@ var postEdgeImplementors = []string{"PostEdge"}
 func (ec *executionContext) _PostEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.PostEdge) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, postEdgeImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -49921,7 +49921,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		Object: "Query",
 	})
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -50161,7 +50161,7 @@ var regionImplementors = []string{"Region", "Node", "SearchResult"}
 func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, obj *ent.Region) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, regionImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -50246,7 +50246,7 @@ var regionConnectionImplementors = []string{"RegionConnection"}
 func (ec *executionContext) _RegionConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.RegionConnection) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, regionConnectionImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -50295,7 +50295,7 @@ var regionEdgeImplementors = []string{"RegionEdge"}
 func (ec *executionContext) _RegionEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.RegionEdge) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, regionEdgeImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -50334,7 +50334,7 @@ var searchHighlightImplementors = []string{"SearchHighlight"}
 func (ec *executionContext) _SearchHighlight(ctx context.Context, sel ast.SelectionSet, obj *model.SearchHighlight) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, searchHighlightImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -50373,7 +50373,7 @@ var searchResultConnectionImplementors = []string{"SearchResultConnection"}
 func (ec *executionContext) _SearchResultConnection(ctx context.Context, sel ast.SelectionSet, obj *model.SearchResultConnection) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, searchResultConnectionImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -50422,7 +50422,7 @@ var searchResultEdgeImplementors = []string{"SearchResultEdge"}
 func (ec *executionContext) _SearchResultEdge(ctx context.Context, sel ast.SelectionSet, obj *model.SearchResultEdge) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, searchResultEdgeImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -50466,7 +50466,7 @@ var searchSnippetImplementors = []string{"SearchSnippet"}
 func (ec *executionContext) _SearchSnippet(ctx context.Context, sel ast.SelectionSet, obj *model.SearchSnippet) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, searchSnippetImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -50525,7 +50525,7 @@ var surveyImplementors = []string{"Survey", "Node"}
 func (ec *executionContext) _Survey(ctx context.Context, sel ast.SelectionSet, obj *ent.Survey) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, surveyImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -50632,7 +50632,7 @@ var surveyAnswerImplementors = []string{"SurveyAnswer"}
 func (ec *executionContext) _SurveyAnswer(ctx context.Context, sel ast.SelectionSet, obj *questionnaire.Answer) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, surveyAnswerImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -50681,7 +50681,7 @@ var surveyChoiceCountImplementors = []string{"SurveyChoiceCount"}
 func (ec *executionContext) _SurveyChoiceCount(ctx context.Context, sel ast.SelectionSet, obj *questionnaire.ChoiceCount) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, surveyChoiceCountImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -50720,7 +50720,7 @@ var surveyConnectionImplementors = []string{"SurveyConnection"}
 func (ec *executionContext) _SurveyConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.SurveyConnection) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, surveyConnectionImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -50769,7 +50769,7 @@ var surveyEdgeImplementors = []string{"SurveyEdge"}
 func (ec *executionContext) _SurveyEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.SurveyEdge) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, surveyEdgeImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -50808,7 +50808,7 @@ var surveyQuestionImplementors = []string{"SurveyQuestion"}
 func (ec *executionContext) _SurveyQuestion(ctx context.Context, sel ast.SelectionSet, obj *questionnaire.Question) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, surveyQuestionImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -50862,7 +50862,7 @@ var surveyQuestionResultImplementors = []string{"SurveyQuestionResult"}
 func (ec *executionContext) _SurveyQuestionResult(ctx context.Context, sel ast.SelectionSet, obj *questionnaire.Result) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, surveyQuestionResultImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -50921,7 +50921,7 @@ var surveyResponseImplementors = []string{"SurveyResponse", "Node"}
 func (ec *executionContext) _SurveyResponse(ctx context.Context, sel ast.SelectionSet, obj *ent.SurveyResponse) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, surveyResponseImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -50973,7 +50973,7 @@ var surveyResultsImplementors = []string{"SurveyResults"}
 func (ec *executionContext) _SurveyResults(ctx context.Context, sel ast.SelectionSet, obj *questionnaire.Results) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, surveyResultsImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -51012,7 +51012,7 @@ var surveyScaleCountImplementors = []string{"SurveyScaleCount"}
 func (ec *executionContext) _SurveyScaleCount(ctx context.Context, sel ast.SelectionSet, obj *questionnaire.ScaleCount) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, surveyScaleCountImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -51051,7 +51051,7 @@ var themeImplementors = []string{"Theme", "Node", "SearchResult"}
 func (ec *executionContext) _Theme(ctx context.Context, sel ast.SelectionSet, obj *ent.Theme) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, themeImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -51113,7 +51113,7 @@ var themeConnectionImplementors = []string{"ThemeConnection"}
 func (ec *executionContext) _ThemeConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.ThemeConnection) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, themeConnectionImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -51162,7 +51162,7 @@ var themeEdgeImplementors = []string{"ThemeEdge"}
 func (ec *executionContext) _ThemeEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.ThemeEdge) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, themeEdgeImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -51201,7 +51201,7 @@ var userImplementors = []string{"User", "Node"}
 func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj *ent.User) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, userImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -51270,7 +51270,7 @@ var userConnectionImplementors = []string{"UserConnection"}
 func (ec *executionContext) _UserConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.UserConnection) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, userConnectionImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -51319,7 +51319,7 @@ var userEdgeImplementors = []string{"UserEdge"}
 func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.UserEdge) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, userEdgeImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -51358,7 +51358,7 @@ var wellbeingCountyImplementors = []string{"WellbeingCounty", "Node", "SearchRes
 func (ec *executionContext) _WellbeingCounty(ctx context.Context, sel ast.SelectionSet, obj *ent.WellbeingCounty) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, wellbeingCountyImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -51447,7 +51447,7 @@ var wellbeingCountyConnectionImplementors = []string{"WellbeingCountyConnection"
 func (ec *executionContext) _WellbeingCountyConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.WellbeingCountyConnection) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, wellbeingCountyConnectionImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -51496,7 +51496,7 @@ var wellbeingCountyEdgeImplementors = []string{"WellbeingCountyEdge"}
 func (ec *executionContext) _WellbeingCountyEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.WellbeingCountyEdge) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, wellbeingCountyEdgeImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -51535,7 +51535,7 @@ var workshopImplementors = []string{"Workshop", "Node"}
 func (ec *executionContext) _Workshop(ctx context.Context, sel ast.SelectionSet, obj *ent.Workshop) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, workshopImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -51642,7 +51642,7 @@ var workshopConnectionImplementors = []string{"WorkshopConnection"}
 func (ec *executionContext) _WorkshopConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.WorkshopConnection) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, workshopConnectionImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -51691,7 +51691,7 @@ var workshopEdgeImplementors = []string{"WorkshopEdge"}
 func (ec *executionContext) _WorkshopEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.WorkshopEdge) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, workshopEdgeImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -51730,7 +51730,7 @@ var workshopRegistrationImplementors = []string{"WorkshopRegistration", "Node"}
 func (ec *executionContext) _WorkshopRegistration(ctx context.Context, sel ast.SelectionSet, obj *ent.WorkshopRegistration) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, workshopRegistrationImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -51786,7 +51786,7 @@ var workshopRegistrationConnectionImplementors = []string{"WorkshopRegistrationC
 func (ec *executionContext) _WorkshopRegistrationConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.WorkshopRegistrationConnection) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, workshopRegistrationConnectionImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -51835,7 +51835,7 @@ var workshopRegistrationEdgeImplementors = []string{"WorkshopRegistrationEdge"}
 func (ec *executionContext) _WorkshopRegistrationEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.WorkshopRegistrationEdge) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, workshopRegistrationEdgeImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -51874,7 +51874,7 @@ var workspaceImplementors = []string{"Workspace", "Node", "SearchResult"}
 func (ec *executionContext) _Workspace(ctx context.Context, sel ast.SelectionSet, obj *ent.Workspace) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, workspaceImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -51990,7 +51990,7 @@ var workspaceConnectionImplementors = []string{"WorkspaceConnection"}
 func (ec *executionContext) _WorkspaceConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.WorkspaceConnection) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, workspaceConnectionImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -52039,7 +52039,7 @@ var workspaceEdgeImplementors = []string{"WorkspaceEdge"}
 func (ec *executionContext) _WorkspaceEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.WorkspaceEdge) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, workspaceEdgeImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -52078,7 +52078,7 @@ var workspaceSummaryImplementors = []string{"WorkspaceSummary"}
 func (ec *executionContext) _WorkspaceSummary(ctx context.Context, sel ast.SelectionSet, obj *model.WorkspaceSummary) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, workspaceSummaryImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -52152,7 +52152,7 @@ var __DirectiveImplementors = []string{"__Directive"}
 func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionSet, obj *introspection.Directive) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, __DirectiveImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -52206,7 +52206,7 @@ var __EnumValueImplementors = []string{"__EnumValue"}
 func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.EnumValue) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, __EnumValueImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -52255,7 +52255,7 @@ var __FieldImplementors = []string{"__Field"}
 func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, obj *introspection.Field) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, __FieldImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -52314,7 +52314,7 @@ var __InputValueImplementors = []string{"__InputValue"}
 func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.InputValue) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, __InputValueImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -52373,7 +52373,7 @@ var __SchemaImplementors = []string{"__Schema"}
 func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet, obj *introspection.Schema) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, __SchemaImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {
@@ -52432,7 +52432,7 @@ var __TypeImplementors = []string{"__Type"}
 func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, obj *introspection.Type) graphql.Marshaler {
 	fields := ec.once.collectFields(ec.OperationContext, sel, __TypeImplementors)
 
-	o := newObject(fields)
+	o := newObject(ctx, fields)
 	out := o.out
 	var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once
 	for i, field := range fields {

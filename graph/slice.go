@@ -44,11 +44,15 @@ func marshalSlice(ctx context.Context, length int, _ int64, omitPanicHandler boo
 }
 
 // element is the context of a list's element: the list's context with the
-// element's field context, as graphql.WithFieldContext makes it.
+// element's field context, as graphql.WithFieldContext makes it. It holds
+// the element's object answer too (newObject), so a list's objects take
+// one allocation with their contexts, not one each.
 type element struct {
 	context.Context
 	fc    graphql.FieldContext
 	index int
+	obj   object
+	taken bool // obj is an answer
 }
 
 func (e *element) Value(key any) any {
@@ -131,8 +135,19 @@ type object struct {
 // newObject makes an object's answer for fields. With a @defer'd field it
 // takes gqlgen's own FieldSet: the deferred group's views read the list of
 // fields that only graphql.NewFieldSet keeps.
-func newObject(fields []graphql.CollectedField) *object {
-	o := &object{fields: fields}
+//
+// The first object made in a list element's context is the element's
+// own (it is made before any of its fields is resolved) and takes the
+// element's room; any other gets its own allocation.
+func newObject(ctx context.Context, fields []graphql.CollectedField) *object {
+	var o *object
+	if e, ok := ctx.(*element); ok && !e.taken {
+		e.taken = true
+		o = &e.obj
+		o.fields = fields
+	} else {
+		o = &object{fields: fields}
+	}
 	o.out = &o.set
 	switch {
 	case slices.ContainsFunc(fields, graphql.CollectedField.IsDeferred):

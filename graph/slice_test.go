@@ -116,7 +116,7 @@ func TestObjectWritesAsGqlgen(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		cases := genFields(t)
 		fields := collected(cases)
-		out, o := graphql.NewFieldSet(fields), newObject(fields)
+		out, o := graphql.NewFieldSet(fields), newObject(context.Background(), fields)
 		for i, c := range cases {
 			if c.outcome == null {
 				out.Values[i] = graphql.Null

@@ -50,7 +50,7 @@ var rewrites = []struct{ from, to string }{
 	{"graphql.MarshalSliceConcurrently(", "marshalSlice("},
 	{"deferred := graphql.NewDeferredGroup(ctx)", "var deferred graphql.DeferredGroup // stays empty: resolveNow resolves a @defer'd field at once"},
 	{"\t\tec.ProcessDeferredGroup(deferred)\n\t}\n\n\treturn out\n}", "\t\tec.ProcessDeferredGroup(deferred)\n\t}\n\n\treturn o\n}"},
-	{"\tout := graphql.NewFieldSet(fields)\n", "\to := newObject(fields)\n\tout := o.out\n"},
+	{"\tout := graphql.NewFieldSet(fields)\n", "\to := newObject(ctx, fields)\n\tout := o.out\n"},
 	{"type executionContext struct {\n\t*graphql.ExecutionContextState[ResolverRoot, DirectiveRoot, ComplexityRoot]\n}",
 		"type executionContext struct {\n\t*graphql.ExecutionContextState[ResolverRoot, DirectiveRoot, ComplexityRoot]\n\tonce *perSelection\n}"},
 	{"\treturn &executionContext{\n\t\tExecutionContextState:", "\treturn &executionContext{\n\t\tonce: newPerSelection(opCtx),\n\t\tExecutionContextState:"},
