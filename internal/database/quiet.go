@@ -17,9 +17,9 @@ import (
 // about a tenth of a dashboard request's CPU. Both drivers watch the
 // context themselves — context.AfterFunc: mattn interrupts SQLite's step,
 // pgx cancels the query; Next returns the context's error — so reads hand
-// database/sql a context whose Done it sees only until the driver has the
-// call (quietDone): the wait for a free connection still ends with the
-// context, the rows get no goroutine.
+// database/sql a context whose Done it sees only until the driver has
+// answered the query (quietDone): the wait for a free connection, a retry's
+// too, still ends with the context; the rows get no goroutine.
 //
 // What database/sql no longer does: close rows that were left open after
 // their context ended. Every reader of the code base closes its rows; one
@@ -27,8 +27,7 @@ import (
 // would fail at their deadlines.
 
 // quietDone is a context whose Done database/sql sees until the driver
-// has the call (loud). One per database/sql call: a prepare reaching the
-// driver must not hide Done from the query's wait for a connection.
+// has answered the query (reached). One per database/sql call.
 type quietDone struct {
 	context.Context
 	reached atomic.Bool
@@ -52,10 +51,19 @@ func quiet(ctx context.Context) context.Context {
 // loud is the caller's own context again, for the driver.
 func loud(ctx context.Context) context.Context {
 	if q, ok := ctx.(*quietDone); ok {
-		q.reached.Store(true)
 		return q.Context
 	}
 	return ctx
+}
+
+// reached hides Done from database/sql once the driver has answered a
+// query: only then does database/sql look at Done for the rows. A reset,
+// connect, prepare or query that failed (driver.ErrBadConn) leaves Done
+// visible, so database/sql's retry still waits with the caller's context.
+func reached(ctx context.Context, err error) {
+	if q, ok := ctx.(*quietDone); ok && err == nil {
+		q.reached.Store(true)
+	}
 }
 
 // openQuiet opens a pool of the registered driver's connections that give
@@ -120,7 +128,9 @@ func (c quietConn) Prepare(query string) (driver.Stmt, error) {
 }
 
 func (c quietConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	return c.contextConn.QueryContext(loud(ctx), query, args)
+	rows, err := c.contextConn.QueryContext(loud(ctx), query, args)
+	reached(ctx, err)
+	return rows, err
 }
 
 func (c quietConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
@@ -143,7 +153,9 @@ type contextStmt interface {
 type quietStmt struct{ contextStmt }
 
 func (s quietStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
-	return s.contextStmt.QueryContext(loud(ctx), args)
+	rows, err := s.contextStmt.QueryContext(loud(ctx), args)
+	reached(ctx, err)
+	return rows, err
 }
 
 func (s quietStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
@@ -197,7 +209,9 @@ func (c pgQuietConn) Prepare(query string) (driver.Stmt, error) {
 }
 
 func (c pgQuietConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	return c.Conn.QueryContext(loud(ctx), query, args)
+	rows, err := c.Conn.QueryContext(loud(ctx), query, args)
+	reached(ctx, err)
+	return rows, err
 }
 
 func (c pgQuietConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
