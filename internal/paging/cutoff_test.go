@@ -41,35 +41,35 @@ func TestCutOffFits(t *testing.T) {
 				s.Where(c.where(s, jt))
 			}
 			s.Where(sql.InValues(jt.C("pilot_id"), 1, 2, 3))
-			parents, fits := cutOffFits(s, "pilot_id", c.order)
+			column, parents, fits := cutOffFits(s, "pilot_id", c.order)
 			if fits != c.fits {
 				t.Fatalf("fits = %v, want %v", fits, c.fits)
 			}
-			if fits && !slices.Equal(parents, []any{1, 2, 3}) {
-				t.Errorf("parents %v, want [1 2 3]", parents)
+			if fits && (!slices.Equal(parents, []any{1, 2, 3}) || column != "`t1`.`pilot_id`") {
+				t.Errorf("column %s, parents %v, want `t1`.`pilot_id`, [1 2 3]", column, parents)
 			}
 		})
 	}
-	// More parents than SQLite takes values twice over: the window.
+	// More parents than the cut-off takes: the window.
 	many := make([]driver.Value, cutOffParents+1)
 	for i := range many {
 		many[i] = i + 1
 	}
 	s0 := sql.Dialect(dialect.SQLite).Select("id").From(sql.Table("municipalities"))
 	s0.Where(sql.InValues(s0.C("region_municipalities"), many...))
-	if _, fits := cutOffFits(s0, "region_municipalities", byID); fits {
+	if _, _, fits := cutOffFits(s0, "region_municipalities", byID); fits {
 		t.Errorf("%d parents took the cut-off", len(many))
 	}
 	s0 = sql.Dialect(dialect.SQLite).Select("id").From(sql.Table("municipalities"))
 	s0.Where(sql.InValues(s0.C("region_municipalities"), many[:cutOffParents]...))
-	if _, fits := cutOffFits(s0, "region_municipalities", byID); !fits {
+	if _, _, fits := cutOffFits(s0, "region_municipalities", byID); !fits {
 		t.Errorf("%d parents did not take the cut-off", cutOffParents)
 	}
 	// No parents: nothing to cut (ent asks for none, but the form must not
 	// take an empty list).
 	s := sql.Dialect(dialect.SQLite).Select("id").From(sql.Table("municipalities"))
 	s.Where(sql.InValues(s.C("region_municipalities")))
-	if _, fits := cutOffFits(s, "region_municipalities", byID); fits {
+	if _, _, fits := cutOffFits(s, "region_municipalities", byID); fits {
 		t.Error("an empty IN took the cut-off")
 	}
 }

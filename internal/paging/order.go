@@ -232,8 +232,8 @@ func LimitPerRow(partitionBy string, limit int, orderBy sql.Querier, totals *Tot
 	return func(s *sql.Selector) {
 		d := sql.Dialect(s.Dialect())
 		s.SetDistinct(false)
-		if parents, ok := cutOffFits(s, partitionBy, orderBy); ok {
-			cutOff(s, partitionBy, limit, totals, pairs, parents)
+		if column, parents, ok := cutOffFits(s, partitionBy, orderBy); ok {
+			cutOff(s, column, limit, totals, pairs, parents)
 			return
 		}
 		columns := s.UnqualifiedColumns()
@@ -267,43 +267,44 @@ func LimitPerRow(partitionBy string, limit int, orderBy sql.Querier, totals *Tot
 type Pairs struct{ Table, Parent, Child string }
 
 // cutOffParents is the most parents the cut-off form takes: it binds their
-// IDs twice, and SQLite takes at most 32,766 values in a statement.
+// IDs, and SQLite takes at most 32,766 values in a statement.
 const cutOffParents = 10000
 
 // cutOffFits tells whether a page of s can take the cut-off form: on
 // SQLite, in the default order (the child's ID ascending, the column
 // "id"), when nothing but the parents narrows the rows — no filter, no
 // privacy rule, no cursor: the cut-off reads the pairs table alone — and
-// for at most cutOffParents parents. It returns the parents' IDs.
-func cutOffFits(s *sql.Selector, partitionBy string, orderBy sql.Querier) ([]any, bool) {
+// for at most cutOffParents parents. It returns the parent's column as s
+// names it and the parents' IDs.
+func cutOffFits(s *sql.Selector, partitionBy string, orderBy sql.Querier) (string, []any, bool) {
 	if s.Dialect() != dialect.SQLite {
-		return nil, false
+		return "", nil, false
 	}
 	if order, _ := orderBy.Query(); order != "`id` ASC" {
-		return nil, false
+		return "", nil, false
 	}
 	p := s.P()
 	if p == nil {
-		return nil, false
+		return "", nil, false
 	}
 	where, parents := p.Query()
 	column, list, ok := strings.Cut(where, " IN (")
 	if !ok || len(parents) == 0 || len(parents) > cutOffParents || strings.ContainsAny(column, " ()") || !strings.HasSuffix(column, "`"+partitionBy+"`") ||
 		list != strings.Repeat("?, ", len(parents)-1)+"?)" {
-		return nil, false
+		return "", nil, false
 	}
-	return parents, true
+	return column, parents, true
 }
 
 // cutOff is LimitPerRow's form for SQLite, where a window over the rows of
 // 50 pilots' participants cost a third of a dashboard request: per parent
 // it counts the pairs and finds the limit-th child's ID with the pairs
-// table's index (LIMIT 1 OFFSET limit-1), and keeps the rows up to that
-// ID. Same rows, same columns, same order.
-func cutOff(s *sql.Selector, partitionBy string, limit int, totals *Totals, pairs Pairs, parents []any) {
+// table's index (LIMIT 1 OFFSET limit-1), and s keeps the rows joined to
+// those counts up to that ID. The join narrows the rows to the parents,
+// so s's own IN list goes: tested on every row, it cost a fifth of the
+// statement. Same rows, same columns, same order.
+func cutOff(s *sql.Selector, column string, limit int, totals *Totals, pairs Pairs, parents []any) {
 	d := sql.Dialect(s.Dialect())
-	columns := s.UnqualifiedColumns()
-	src := *s
 	x, y := d.Table(pairs.Table).As("kokeilu_x"), d.Table(pairs.Table).As("kokeilu_y")
 	cut := d.Select(y.C(pairs.Child)).From(y).
 		Where(sql.ColumnsEQ(y.C(pairs.Parent), x.C(pairs.Parent))).
@@ -314,15 +315,14 @@ func cutOff(s *sql.Selector, partitionBy string, limit int, totals *Totals, pair
 		From(x).
 		Where(sql.In(x.C(pairs.Parent), parents...)).
 		GroupBy(x.C(pairs.Parent))
-	with := d.With("src_query").As(&src).With("kokeilu_counts").As(counts)
-	t, c := d.Table("src_query").As(s.TableName()), d.Table("kokeilu_counts")
-	// The counts' columns are all kokeilu_…: the rows' names stay unqualified.
-	*s = *d.Select(columns...).
-		From(t).
-		Join(c).On(c.C(parentColumn), t.C(partitionBy)).
-		Where(sql.Or(sql.IsNull(c.C(cutColumn)), sql.ColumnsLTE(t.C("id"), c.C(cutColumn)))).
-		Prefix(with).
-		OrderBy(sql.Asc(t.C("id")))
+	c := d.Table("kokeilu_counts")
+	// The counts' columns are all kokeilu_…: the rows' names stay as s has them.
+	s.SetP(nil).
+		Join(c).On(c.C(parentColumn), column).
+		Where(sql.Or(sql.IsNull(c.C(cutColumn)), sql.ColumnsLTE(s.C("id"), c.C(cutColumn)))).
+		Prefix(d.With("kokeilu_counts").As(counts)).
+		ClearOrder().
+		OrderBy(sql.Asc(s.C("id")))
 	if totals != nil {
 		s.AppendSelect(c.C(parentColumn), c.C(totalColumn))
 	}
