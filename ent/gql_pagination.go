@@ -220,12 +220,23 @@ func WithAdoptionFilter(filter func(*AdoptionQuery) (*AdoptionQuery, error)) Ado
 	}
 }
 
+// WithAdoptionCount answers the pages' totalCount from elsewhere than the rows
+// (counts kept as the data changes): count gives it, or ok false leaves it
+// to a COUNT of the filtered rows.
+func WithAdoptionCount(count func(context.Context) (n int, ok bool, err error)) AdoptionPaginateOption {
+	return func(pager *adoptionPager) error {
+		pager.count = count
+		return nil
+	}
+}
+
 type adoptionPager struct {
 	reverse bool
 	order   []*AdoptionOrder
 	filter  func(*AdoptionQuery) (*AdoptionQuery, error)
-	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    any    // []any{tag}, the values of its cursors without an order, boxed once per page
+	count   func(context.Context) (int, bool, error) // Kokeilu: WithAdoptionCount
+	tag     string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
 }
 
 // The tag of the cursors of Adoption pages in the default order, and
@@ -361,7 +372,14 @@ func (_m *AdoptionQuery) Paginate(
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			concurrent := concurrentReads(c.driver) && !ignoredEdges && !emptyPage
-			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
+			total = paging.Alongside(concurrent, func() (int, error) {
+				if pager.count != nil {
+					if n, ok, err := pager.count(ctx); ok || err != nil {
+						return n, err
+					}
+				}
+				return c.Count(ctx)
+			})
 		}
 	}
 	counted := func() error {
@@ -624,12 +642,23 @@ func WithDiscussionFilter(filter func(*DiscussionQuery) (*DiscussionQuery, error
 	}
 }
 
+// WithDiscussionCount answers the pages' totalCount from elsewhere than the rows
+// (counts kept as the data changes): count gives it, or ok false leaves it
+// to a COUNT of the filtered rows.
+func WithDiscussionCount(count func(context.Context) (n int, ok bool, err error)) DiscussionPaginateOption {
+	return func(pager *discussionPager) error {
+		pager.count = count
+		return nil
+	}
+}
+
 type discussionPager struct {
 	reverse bool
 	order   []*DiscussionOrder
 	filter  func(*DiscussionQuery) (*DiscussionQuery, error)
-	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    any    // []any{tag}, the values of its cursors without an order, boxed once per page
+	count   func(context.Context) (int, bool, error) // Kokeilu: WithDiscussionCount
+	tag     string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
 }
 
 // The tag of the cursors of Discussion pages in the default order, and
@@ -765,7 +794,14 @@ func (_m *DiscussionQuery) Paginate(
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			concurrent := concurrentReads(c.driver) && !ignoredEdges && !emptyPage
-			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
+			total = paging.Alongside(concurrent, func() (int, error) {
+				if pager.count != nil {
+					if n, ok, err := pager.count(ctx); ok || err != nil {
+						return n, err
+					}
+				}
+				return c.Count(ctx)
+			})
 		}
 	}
 	counted := func() error {
@@ -1066,12 +1102,23 @@ func WithLinkFilter(filter func(*LinkQuery) (*LinkQuery, error)) LinkPaginateOpt
 	}
 }
 
+// WithLinkCount answers the pages' totalCount from elsewhere than the rows
+// (counts kept as the data changes): count gives it, or ok false leaves it
+// to a COUNT of the filtered rows.
+func WithLinkCount(count func(context.Context) (n int, ok bool, err error)) LinkPaginateOption {
+	return func(pager *linkPager) error {
+		pager.count = count
+		return nil
+	}
+}
+
 type linkPager struct {
 	reverse bool
 	order   []*LinkOrder
 	filter  func(*LinkQuery) (*LinkQuery, error)
-	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    any    // []any{tag}, the values of its cursors without an order, boxed once per page
+	count   func(context.Context) (int, bool, error) // Kokeilu: WithLinkCount
+	tag     string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
 }
 
 // The tag of the cursors of Link pages in the default order, and
@@ -1207,7 +1254,14 @@ func (_m *LinkQuery) Paginate(
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			concurrent := concurrentReads(c.driver) && !ignoredEdges && !emptyPage
-			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
+			total = paging.Alongside(concurrent, func() (int, error) {
+				if pager.count != nil {
+					if n, ok, err := pager.count(ctx); ok || err != nil {
+						return n, err
+					}
+				}
+				return c.Count(ctx)
+			})
 		}
 	}
 	counted := func() error {
@@ -1528,12 +1582,23 @@ func WithMaterialFilter(filter func(*MaterialQuery) (*MaterialQuery, error)) Mat
 	}
 }
 
+// WithMaterialCount answers the pages' totalCount from elsewhere than the rows
+// (counts kept as the data changes): count gives it, or ok false leaves it
+// to a COUNT of the filtered rows.
+func WithMaterialCount(count func(context.Context) (n int, ok bool, err error)) MaterialPaginateOption {
+	return func(pager *materialPager) error {
+		pager.count = count
+		return nil
+	}
+}
+
 type materialPager struct {
 	reverse bool
 	order   []*MaterialOrder
 	filter  func(*MaterialQuery) (*MaterialQuery, error)
-	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    any    // []any{tag}, the values of its cursors without an order, boxed once per page
+	count   func(context.Context) (int, bool, error) // Kokeilu: WithMaterialCount
+	tag     string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
 }
 
 // The tag of the cursors of Material pages in the default order, and
@@ -1669,7 +1734,14 @@ func (_m *MaterialQuery) Paginate(
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			concurrent := concurrentReads(c.driver) && !ignoredEdges && !emptyPage
-			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
+			total = paging.Alongside(concurrent, func() (int, error) {
+				if pager.count != nil {
+					if n, ok, err := pager.count(ctx); ok || err != nil {
+						return n, err
+					}
+				}
+				return c.Count(ctx)
+			})
 		}
 	}
 	counted := func() error {
@@ -1950,12 +2022,23 @@ func WithMembershipFilter(filter func(*MembershipQuery) (*MembershipQuery, error
 	}
 }
 
+// WithMembershipCount answers the pages' totalCount from elsewhere than the rows
+// (counts kept as the data changes): count gives it, or ok false leaves it
+// to a COUNT of the filtered rows.
+func WithMembershipCount(count func(context.Context) (n int, ok bool, err error)) MembershipPaginateOption {
+	return func(pager *membershipPager) error {
+		pager.count = count
+		return nil
+	}
+}
+
 type membershipPager struct {
 	reverse bool
 	order   []*MembershipOrder
 	filter  func(*MembershipQuery) (*MembershipQuery, error)
-	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    any    // []any{tag}, the values of its cursors without an order, boxed once per page
+	count   func(context.Context) (int, bool, error) // Kokeilu: WithMembershipCount
+	tag     string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
 }
 
 // The tag of the cursors of Membership pages in the default order, and
@@ -2091,7 +2174,14 @@ func (_m *MembershipQuery) Paginate(
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			concurrent := concurrentReads(c.driver) && !ignoredEdges && !emptyPage
-			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
+			total = paging.Alongside(concurrent, func() (int, error) {
+				if pager.count != nil {
+					if n, ok, err := pager.count(ctx); ok || err != nil {
+						return n, err
+					}
+				}
+				return c.Count(ctx)
+			})
 		}
 	}
 	counted := func() error {
@@ -2334,12 +2424,23 @@ func WithMunicipalityFilter(filter func(*MunicipalityQuery) (*MunicipalityQuery,
 	}
 }
 
+// WithMunicipalityCount answers the pages' totalCount from elsewhere than the rows
+// (counts kept as the data changes): count gives it, or ok false leaves it
+// to a COUNT of the filtered rows.
+func WithMunicipalityCount(count func(context.Context) (n int, ok bool, err error)) MunicipalityPaginateOption {
+	return func(pager *municipalityPager) error {
+		pager.count = count
+		return nil
+	}
+}
+
 type municipalityPager struct {
 	reverse bool
 	order   []*MunicipalityOrder
 	filter  func(*MunicipalityQuery) (*MunicipalityQuery, error)
-	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    any    // []any{tag}, the values of its cursors without an order, boxed once per page
+	count   func(context.Context) (int, bool, error) // Kokeilu: WithMunicipalityCount
+	tag     string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
 }
 
 // The tag of the cursors of Municipality pages in the default order, and
@@ -2475,7 +2576,14 @@ func (_m *MunicipalityQuery) Paginate(
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			concurrent := concurrentReads(c.driver) && !ignoredEdges && !emptyPage
-			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
+			total = paging.Alongside(concurrent, func() (int, error) {
+				if pager.count != nil {
+					if n, ok, err := pager.count(ctx); ok || err != nil {
+						return n, err
+					}
+				}
+				return c.Count(ctx)
+			})
 		}
 	}
 	counted := func() error {
@@ -2776,12 +2884,23 @@ func WithNetworkFilter(filter func(*NetworkQuery) (*NetworkQuery, error)) Networ
 	}
 }
 
+// WithNetworkCount answers the pages' totalCount from elsewhere than the rows
+// (counts kept as the data changes): count gives it, or ok false leaves it
+// to a COUNT of the filtered rows.
+func WithNetworkCount(count func(context.Context) (n int, ok bool, err error)) NetworkPaginateOption {
+	return func(pager *networkPager) error {
+		pager.count = count
+		return nil
+	}
+}
+
 type networkPager struct {
 	reverse bool
 	order   []*NetworkOrder
 	filter  func(*NetworkQuery) (*NetworkQuery, error)
-	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    any    // []any{tag}, the values of its cursors without an order, boxed once per page
+	count   func(context.Context) (int, bool, error) // Kokeilu: WithNetworkCount
+	tag     string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
 }
 
 // The tag of the cursors of Network pages in the default order, and
@@ -2917,7 +3036,14 @@ func (_m *NetworkQuery) Paginate(
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			concurrent := concurrentReads(c.driver) && !ignoredEdges && !emptyPage
-			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
+			total = paging.Alongside(concurrent, func() (int, error) {
+				if pager.count != nil {
+					if n, ok, err := pager.count(ctx); ok || err != nil {
+						return n, err
+					}
+				}
+				return c.Count(ctx)
+			})
 		}
 	}
 	counted := func() error {
@@ -3238,12 +3364,23 @@ func WithNoticeFilter(filter func(*NoticeQuery) (*NoticeQuery, error)) NoticePag
 	}
 }
 
+// WithNoticeCount answers the pages' totalCount from elsewhere than the rows
+// (counts kept as the data changes): count gives it, or ok false leaves it
+// to a COUNT of the filtered rows.
+func WithNoticeCount(count func(context.Context) (n int, ok bool, err error)) NoticePaginateOption {
+	return func(pager *noticePager) error {
+		pager.count = count
+		return nil
+	}
+}
+
 type noticePager struct {
 	reverse bool
 	order   []*NoticeOrder
 	filter  func(*NoticeQuery) (*NoticeQuery, error)
-	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    any    // []any{tag}, the values of its cursors without an order, boxed once per page
+	count   func(context.Context) (int, bool, error) // Kokeilu: WithNoticeCount
+	tag     string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
 }
 
 // The tag of the cursors of Notice pages in the default order, and
@@ -3379,7 +3516,14 @@ func (_m *NoticeQuery) Paginate(
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			concurrent := concurrentReads(c.driver) && !ignoredEdges && !emptyPage
-			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
+			total = paging.Alongside(concurrent, func() (int, error) {
+				if pager.count != nil {
+					if n, ok, err := pager.count(ctx); ok || err != nil {
+						return n, err
+					}
+				}
+				return c.Count(ctx)
+			})
 		}
 	}
 	counted := func() error {
@@ -3661,12 +3805,23 @@ func WithOperatingModelFilter(filter func(*OperatingModelQuery) (*OperatingModel
 	}
 }
 
+// WithOperatingModelCount answers the pages' totalCount from elsewhere than the rows
+// (counts kept as the data changes): count gives it, or ok false leaves it
+// to a COUNT of the filtered rows.
+func WithOperatingModelCount(count func(context.Context) (n int, ok bool, err error)) OperatingModelPaginateOption {
+	return func(pager *operatingmodelPager) error {
+		pager.count = count
+		return nil
+	}
+}
+
 type operatingmodelPager struct {
 	reverse bool
 	order   []*OperatingModelOrder
 	filter  func(*OperatingModelQuery) (*OperatingModelQuery, error)
-	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    any    // []any{tag}, the values of its cursors without an order, boxed once per page
+	count   func(context.Context) (int, bool, error) // Kokeilu: WithOperatingModelCount
+	tag     string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
 }
 
 // The tag of the cursors of OperatingModel pages in the default order, and
@@ -3802,7 +3957,14 @@ func (_m *OperatingModelQuery) Paginate(
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			concurrent := concurrentReads(c.driver) && !ignoredEdges && !emptyPage
-			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
+			total = paging.Alongside(concurrent, func() (int, error) {
+				if pager.count != nil {
+					if n, ok, err := pager.count(ctx); ok || err != nil {
+						return n, err
+					}
+				}
+				return c.Count(ctx)
+			})
 		}
 	}
 	counted := func() error {
@@ -4064,12 +4226,23 @@ func WithOrganizationFilter(filter func(*OrganizationQuery) (*OrganizationQuery,
 	}
 }
 
+// WithOrganizationCount answers the pages' totalCount from elsewhere than the rows
+// (counts kept as the data changes): count gives it, or ok false leaves it
+// to a COUNT of the filtered rows.
+func WithOrganizationCount(count func(context.Context) (n int, ok bool, err error)) OrganizationPaginateOption {
+	return func(pager *organizationPager) error {
+		pager.count = count
+		return nil
+	}
+}
+
 type organizationPager struct {
 	reverse bool
 	order   []*OrganizationOrder
 	filter  func(*OrganizationQuery) (*OrganizationQuery, error)
-	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    any    // []any{tag}, the values of its cursors without an order, boxed once per page
+	count   func(context.Context) (int, bool, error) // Kokeilu: WithOrganizationCount
+	tag     string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
 }
 
 // The tag of the cursors of Organization pages in the default order, and
@@ -4205,7 +4378,14 @@ func (_m *OrganizationQuery) Paginate(
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			concurrent := concurrentReads(c.driver) && !ignoredEdges && !emptyPage
-			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
+			total = paging.Alongside(concurrent, func() (int, error) {
+				if pager.count != nil {
+					if n, ok, err := pager.count(ctx); ok || err != nil {
+						return n, err
+					}
+				}
+				return c.Count(ctx)
+			})
 		}
 	}
 	counted := func() error {
@@ -4486,12 +4666,23 @@ func WithPilotFilter(filter func(*PilotQuery) (*PilotQuery, error)) PilotPaginat
 	}
 }
 
+// WithPilotCount answers the pages' totalCount from elsewhere than the rows
+// (counts kept as the data changes): count gives it, or ok false leaves it
+// to a COUNT of the filtered rows.
+func WithPilotCount(count func(context.Context) (n int, ok bool, err error)) PilotPaginateOption {
+	return func(pager *pilotPager) error {
+		pager.count = count
+		return nil
+	}
+}
+
 type pilotPager struct {
 	reverse bool
 	order   []*PilotOrder
 	filter  func(*PilotQuery) (*PilotQuery, error)
-	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    any    // []any{tag}, the values of its cursors without an order, boxed once per page
+	count   func(context.Context) (int, bool, error) // Kokeilu: WithPilotCount
+	tag     string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
 }
 
 // The tag of the cursors of Pilot pages in the default order, and
@@ -4627,7 +4818,14 @@ func (_m *PilotQuery) Paginate(
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			concurrent := concurrentReads(c.driver) && !ignoredEdges && !emptyPage
-			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
+			total = paging.Alongside(concurrent, func() (int, error) {
+				if pager.count != nil {
+					if n, ok, err := pager.count(ctx); ok || err != nil {
+						return n, err
+					}
+				}
+				return c.Count(ctx)
+			})
 		}
 	}
 	counted := func() error {
@@ -4948,12 +5146,23 @@ func WithPostFilter(filter func(*PostQuery) (*PostQuery, error)) PostPaginateOpt
 	}
 }
 
+// WithPostCount answers the pages' totalCount from elsewhere than the rows
+// (counts kept as the data changes): count gives it, or ok false leaves it
+// to a COUNT of the filtered rows.
+func WithPostCount(count func(context.Context) (n int, ok bool, err error)) PostPaginateOption {
+	return func(pager *postPager) error {
+		pager.count = count
+		return nil
+	}
+}
+
 type postPager struct {
 	reverse bool
 	order   []*PostOrder
 	filter  func(*PostQuery) (*PostQuery, error)
-	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    any    // []any{tag}, the values of its cursors without an order, boxed once per page
+	count   func(context.Context) (int, bool, error) // Kokeilu: WithPostCount
+	tag     string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
 }
 
 // The tag of the cursors of Post pages in the default order, and
@@ -5089,7 +5298,14 @@ func (_m *PostQuery) Paginate(
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			concurrent := concurrentReads(c.driver) && !ignoredEdges && !emptyPage
-			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
+			total = paging.Alongside(concurrent, func() (int, error) {
+				if pager.count != nil {
+					if n, ok, err := pager.count(ctx); ok || err != nil {
+						return n, err
+					}
+				}
+				return c.Count(ctx)
+			})
 		}
 	}
 	counted := func() error {
@@ -5313,12 +5529,23 @@ func WithRegionFilter(filter func(*RegionQuery) (*RegionQuery, error)) RegionPag
 	}
 }
 
+// WithRegionCount answers the pages' totalCount from elsewhere than the rows
+// (counts kept as the data changes): count gives it, or ok false leaves it
+// to a COUNT of the filtered rows.
+func WithRegionCount(count func(context.Context) (n int, ok bool, err error)) RegionPaginateOption {
+	return func(pager *regionPager) error {
+		pager.count = count
+		return nil
+	}
+}
+
 type regionPager struct {
 	reverse bool
 	order   []*RegionOrder
 	filter  func(*RegionQuery) (*RegionQuery, error)
-	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    any    // []any{tag}, the values of its cursors without an order, boxed once per page
+	count   func(context.Context) (int, bool, error) // Kokeilu: WithRegionCount
+	tag     string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
 }
 
 // The tag of the cursors of Region pages in the default order, and
@@ -5454,7 +5681,14 @@ func (_m *RegionQuery) Paginate(
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			concurrent := concurrentReads(c.driver) && !ignoredEdges && !emptyPage
-			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
+			total = paging.Alongside(concurrent, func() (int, error) {
+				if pager.count != nil {
+					if n, ok, err := pager.count(ctx); ok || err != nil {
+						return n, err
+					}
+				}
+				return c.Count(ctx)
+			})
 		}
 	}
 	counted := func() error {
@@ -5755,12 +5989,23 @@ func WithSurveyFilter(filter func(*SurveyQuery) (*SurveyQuery, error)) SurveyPag
 	}
 }
 
+// WithSurveyCount answers the pages' totalCount from elsewhere than the rows
+// (counts kept as the data changes): count gives it, or ok false leaves it
+// to a COUNT of the filtered rows.
+func WithSurveyCount(count func(context.Context) (n int, ok bool, err error)) SurveyPaginateOption {
+	return func(pager *surveyPager) error {
+		pager.count = count
+		return nil
+	}
+}
+
 type surveyPager struct {
 	reverse bool
 	order   []*SurveyOrder
 	filter  func(*SurveyQuery) (*SurveyQuery, error)
-	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    any    // []any{tag}, the values of its cursors without an order, boxed once per page
+	count   func(context.Context) (int, bool, error) // Kokeilu: WithSurveyCount
+	tag     string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
 }
 
 // The tag of the cursors of Survey pages in the default order, and
@@ -5896,7 +6141,14 @@ func (_m *SurveyQuery) Paginate(
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			concurrent := concurrentReads(c.driver) && !ignoredEdges && !emptyPage
-			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
+			total = paging.Alongside(concurrent, func() (int, error) {
+				if pager.count != nil {
+					if n, ok, err := pager.count(ctx); ok || err != nil {
+						return n, err
+					}
+				}
+				return c.Count(ctx)
+			})
 		}
 	}
 	counted := func() error {
@@ -6202,10 +6454,21 @@ func WithSurveyResponseFilter(filter func(*SurveyResponseQuery) (*SurveyResponse
 	}
 }
 
+// WithSurveyResponseCount answers the pages' totalCount from elsewhere than the rows
+// (counts kept as the data changes): count gives it, or ok false leaves it
+// to a COUNT of the filtered rows.
+func WithSurveyResponseCount(count func(context.Context) (n int, ok bool, err error)) SurveyResponsePaginateOption {
+	return func(pager *surveyresponsePager) error {
+		pager.count = count
+		return nil
+	}
+}
+
 type surveyresponsePager struct {
 	reverse bool
 	order   *SurveyResponseOrder
 	filter  func(*SurveyResponseQuery) (*SurveyResponseQuery, error)
+	count   func(context.Context) (int, bool, error) // Kokeilu: WithSurveyResponseCount
 }
 
 func newSurveyResponsePager(opts []SurveyResponsePaginateOption, reverse bool) (*surveyresponsePager, error) {
@@ -6301,7 +6564,14 @@ func (_m *SurveyResponseQuery) Paginate(
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			concurrent := concurrentReads(c.driver) && !ignoredEdges && !emptyPage
-			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
+			total = paging.Alongside(concurrent, func() (int, error) {
+				if pager.count != nil {
+					if n, ok, err := pager.count(ctx); ok || err != nil {
+						return n, err
+					}
+				}
+				return c.Count(ctx)
+			})
 		}
 	}
 	counted := func() error {
@@ -6477,12 +6747,23 @@ func WithThemeFilter(filter func(*ThemeQuery) (*ThemeQuery, error)) ThemePaginat
 	}
 }
 
+// WithThemeCount answers the pages' totalCount from elsewhere than the rows
+// (counts kept as the data changes): count gives it, or ok false leaves it
+// to a COUNT of the filtered rows.
+func WithThemeCount(count func(context.Context) (n int, ok bool, err error)) ThemePaginateOption {
+	return func(pager *themePager) error {
+		pager.count = count
+		return nil
+	}
+}
+
 type themePager struct {
 	reverse bool
 	order   []*ThemeOrder
 	filter  func(*ThemeQuery) (*ThemeQuery, error)
-	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    any    // []any{tag}, the values of its cursors without an order, boxed once per page
+	count   func(context.Context) (int, bool, error) // Kokeilu: WithThemeCount
+	tag     string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
 }
 
 // The tag of the cursors of Theme pages in the default order, and
@@ -6618,7 +6899,14 @@ func (_m *ThemeQuery) Paginate(
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			concurrent := concurrentReads(c.driver) && !ignoredEdges && !emptyPage
-			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
+			total = paging.Alongside(concurrent, func() (int, error) {
+				if pager.count != nil {
+					if n, ok, err := pager.count(ctx); ok || err != nil {
+						return n, err
+					}
+				}
+				return c.Count(ctx)
+			})
 		}
 	}
 	counted := func() error {
@@ -6899,12 +7187,23 @@ func WithUserFilter(filter func(*UserQuery) (*UserQuery, error)) UserPaginateOpt
 	}
 }
 
+// WithUserCount answers the pages' totalCount from elsewhere than the rows
+// (counts kept as the data changes): count gives it, or ok false leaves it
+// to a COUNT of the filtered rows.
+func WithUserCount(count func(context.Context) (n int, ok bool, err error)) UserPaginateOption {
+	return func(pager *userPager) error {
+		pager.count = count
+		return nil
+	}
+}
+
 type userPager struct {
 	reverse bool
 	order   []*UserOrder
 	filter  func(*UserQuery) (*UserQuery, error)
-	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    any    // []any{tag}, the values of its cursors without an order, boxed once per page
+	count   func(context.Context) (int, bool, error) // Kokeilu: WithUserCount
+	tag     string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
 }
 
 // The tag of the cursors of User pages in the default order, and
@@ -7040,7 +7339,14 @@ func (_m *UserQuery) Paginate(
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			concurrent := concurrentReads(c.driver) && !ignoredEdges && !emptyPage
-			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
+			total = paging.Alongside(concurrent, func() (int, error) {
+				if pager.count != nil {
+					if n, ok, err := pager.count(ctx); ok || err != nil {
+						return n, err
+					}
+				}
+				return c.Count(ctx)
+			})
 		}
 	}
 	counted := func() error {
@@ -7302,12 +7608,23 @@ func WithWellbeingCountyFilter(filter func(*WellbeingCountyQuery) (*WellbeingCou
 	}
 }
 
+// WithWellbeingCountyCount answers the pages' totalCount from elsewhere than the rows
+// (counts kept as the data changes): count gives it, or ok false leaves it
+// to a COUNT of the filtered rows.
+func WithWellbeingCountyCount(count func(context.Context) (n int, ok bool, err error)) WellbeingCountyPaginateOption {
+	return func(pager *wellbeingcountyPager) error {
+		pager.count = count
+		return nil
+	}
+}
+
 type wellbeingcountyPager struct {
 	reverse bool
 	order   []*WellbeingCountyOrder
 	filter  func(*WellbeingCountyQuery) (*WellbeingCountyQuery, error)
-	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    any    // []any{tag}, the values of its cursors without an order, boxed once per page
+	count   func(context.Context) (int, bool, error) // Kokeilu: WithWellbeingCountyCount
+	tag     string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
 }
 
 // The tag of the cursors of WellbeingCounty pages in the default order, and
@@ -7443,7 +7760,14 @@ func (_m *WellbeingCountyQuery) Paginate(
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			concurrent := concurrentReads(c.driver) && !ignoredEdges && !emptyPage
-			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
+			total = paging.Alongside(concurrent, func() (int, error) {
+				if pager.count != nil {
+					if n, ok, err := pager.count(ctx); ok || err != nil {
+						return n, err
+					}
+				}
+				return c.Count(ctx)
+			})
 		}
 	}
 	counted := func() error {
@@ -7763,12 +8087,23 @@ func WithWorkshopFilter(filter func(*WorkshopQuery) (*WorkshopQuery, error)) Wor
 	}
 }
 
+// WithWorkshopCount answers the pages' totalCount from elsewhere than the rows
+// (counts kept as the data changes): count gives it, or ok false leaves it
+// to a COUNT of the filtered rows.
+func WithWorkshopCount(count func(context.Context) (n int, ok bool, err error)) WorkshopPaginateOption {
+	return func(pager *workshopPager) error {
+		pager.count = count
+		return nil
+	}
+}
+
 type workshopPager struct {
 	reverse bool
 	order   []*WorkshopOrder
 	filter  func(*WorkshopQuery) (*WorkshopQuery, error)
-	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    any    // []any{tag}, the values of its cursors without an order, boxed once per page
+	count   func(context.Context) (int, bool, error) // Kokeilu: WithWorkshopCount
+	tag     string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
 }
 
 // The tag of the cursors of Workshop pages in the default order, and
@@ -7904,7 +8239,14 @@ func (_m *WorkshopQuery) Paginate(
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			concurrent := concurrentReads(c.driver) && !ignoredEdges && !emptyPage
-			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
+			total = paging.Alongside(concurrent, func() (int, error) {
+				if pager.count != nil {
+					if n, ok, err := pager.count(ctx); ok || err != nil {
+						return n, err
+					}
+				}
+				return c.Count(ctx)
+			})
 		}
 	}
 	counted := func() error {
@@ -8185,12 +8527,23 @@ func WithWorkshopRegistrationFilter(filter func(*WorkshopRegistrationQuery) (*Wo
 	}
 }
 
+// WithWorkshopRegistrationCount answers the pages' totalCount from elsewhere than the rows
+// (counts kept as the data changes): count gives it, or ok false leaves it
+// to a COUNT of the filtered rows.
+func WithWorkshopRegistrationCount(count func(context.Context) (n int, ok bool, err error)) WorkshopRegistrationPaginateOption {
+	return func(pager *workshopregistrationPager) error {
+		pager.count = count
+		return nil
+	}
+}
+
 type workshopregistrationPager struct {
 	reverse bool
 	order   []*WorkshopRegistrationOrder
 	filter  func(*WorkshopRegistrationQuery) (*WorkshopRegistrationQuery, error)
-	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    any    // []any{tag}, the values of its cursors without an order, boxed once per page
+	count   func(context.Context) (int, bool, error) // Kokeilu: WithWorkshopRegistrationCount
+	tag     string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
 }
 
 // The tag of the cursors of WorkshopRegistration pages in the default order, and
@@ -8326,7 +8679,14 @@ func (_m *WorkshopRegistrationQuery) Paginate(
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			concurrent := concurrentReads(c.driver) && !ignoredEdges && !emptyPage
-			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
+			total = paging.Alongside(concurrent, func() (int, error) {
+				if pager.count != nil {
+					if n, ok, err := pager.count(ctx); ok || err != nil {
+						return n, err
+					}
+				}
+				return c.Count(ctx)
+			})
 		}
 	}
 	counted := func() error {
@@ -8569,12 +8929,23 @@ func WithWorkspaceFilter(filter func(*WorkspaceQuery) (*WorkspaceQuery, error)) 
 	}
 }
 
+// WithWorkspaceCount answers the pages' totalCount from elsewhere than the rows
+// (counts kept as the data changes): count gives it, or ok false leaves it
+// to a COUNT of the filtered rows.
+func WithWorkspaceCount(count func(context.Context) (n int, ok bool, err error)) WorkspacePaginateOption {
+	return func(pager *workspacePager) error {
+		pager.count = count
+		return nil
+	}
+}
+
 type workspacePager struct {
 	reverse bool
 	order   []*WorkspaceOrder
 	filter  func(*WorkspaceQuery) (*WorkspaceQuery, error)
-	tag     string // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    any    // []any{tag}, the values of its cursors without an order, boxed once per page
+	count   func(context.Context) (int, bool, error) // Kokeilu: WithWorkspaceCount
+	tag     string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head    any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
 }
 
 // The tag of the cursors of Workspace pages in the default order, and
@@ -8710,7 +9081,14 @@ func (_m *WorkspaceQuery) Paginate(
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			concurrent := concurrentReads(c.driver) && !ignoredEdges && !emptyPage
-			total = paging.Alongside(concurrent, func() (int, error) { return c.Count(ctx) })
+			total = paging.Alongside(concurrent, func() (int, error) {
+				if pager.count != nil {
+					if n, ok, err := pager.count(ctx); ok || err != nil {
+						return n, err
+					}
+				}
+				return c.Count(ctx)
+			})
 		}
 	}
 	counted := func() error {

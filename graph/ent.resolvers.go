@@ -8,6 +8,7 @@ package graph
 import (
 	"context"
 	"kokeilu/ent"
+	"kokeilu/internal/analytics"
 
 	"entgo.io/contrib/entgql"
 )
@@ -59,7 +60,8 @@ func (r *queryResolver) Organizations(ctx context.Context, after *entgql.Cursor[
 
 // Pilots is the resolver for the pilots field.
 func (r *queryResolver) Pilots(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.PilotOrder, where *ent.PilotWhereInput) (*ent.PilotConnection, error) {
-	return r.db(ctx).Pilot.Query().Paginate(ctx, after, first, before, last, ent.WithPilotOrder(orderBy), ent.WithPilotFilter(where.Filter))
+	c := r.db(ctx)
+	return c.Pilot.Query().Paginate(ctx, after, first, before, last, ent.WithPilotOrder(orderBy), ent.WithPilotFilter(where.Filter), ent.WithPilotCount(analytics.Total(c, where)))
 }
 
 // Regions is the resolver for the regions field.

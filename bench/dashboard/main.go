@@ -74,6 +74,7 @@ func main() {
 	binary := flag.String("binary", "", "a kokeilu binary: measure its process's CPU time per dashboard request instead (SQLite)")
 	gogc := flag.String("gogc", ",100", "with -binary: the GOGC settings to run it with, comma-separated (empty: its default)")
 	requests := flag.Int("n", 2000, "with -binary: sequential requests per setting")
+	flag.IntVar(&size.Pilots, "pilots", size.Pilots, "pilots of the generated data set")
 	flag.Parse()
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if *dsn == "" {
@@ -82,6 +83,9 @@ func main() {
 			os.Exit(2)
 		}
 		*dsn = filepath.Join(os.TempDir(), "kokeilu-bench-dashboard.db")
+		if size.Pilots != dataset.Default.Pilots {
+			*dsn = filepath.Join(os.TempDir(), fmt.Sprintf("kokeilu-bench-dashboard-%d.db", size.Pilots))
+		}
 	}
 	if *binary != "" {
 		if err := runProcess(*binary, *dsn, *first, *requests, strings.Split(*gogc, ",")); err != nil {
@@ -151,7 +155,7 @@ func run(dsn string, workers int, d time.Duration, first int) error {
 		{"map: 19 regions' ACTIVE counts", mapQuery, nil, raw.regionCounts},
 	}
 	fmt.Printf("backend %s, %d pilots, %d concurrent clients, %v per measurement, GOMAXPROCS %d\n",
-		db.Dialect, dataset.Default.Pilots, workers, d, runtimeProcs())
+		db.Dialect, size.Pilots, workers, d, runtimeProcs())
 	fmt.Printf("%-32s | %9s %8s %8s | %9s %8s %8s | %9s %8s %8s | %6s %6s | %s\n", "query", "server/s", "p50", "p99",
 		"cached/s", "p50", "p99", "raw SQL/s", "p50", "p99", "ratio", "cached", "statements/request")
 	for _, c := range cases {
@@ -197,8 +201,11 @@ func serve(h http.Handler) (string, func(), error) {
 	return "http://" + l.Addr().String() + "/query", func() { srv.Close() }, nil
 }
 
-// load adds the reference data and the 20,000-pilot data set unless the
-// database already holds them.
+// size is the generated data set: 20,000 pilots unless -pilots says.
+var size = dataset.Default
+
+// load adds the reference data and the generated data set (size) unless
+// the database already holds them.
 func load(ctx context.Context, db *database.DB) error {
 	ctx = auth.System(ctx)
 	if err := seed.Reference(ctx, db.Client); err != nil {
@@ -207,17 +214,17 @@ func load(ctx context.Context, db *database.DB) error {
 	// The server adds the verified experiments (reference pilots) when it
 	// starts (-binary runs it on this database): they are not counted.
 	n, err := db.Client.Pilot.Query().Where(pilot.Reference(false)).Count(ctx)
-	if err != nil || n == dataset.Default.Pilots {
+	if err != nil || n == size.Pilots {
 		return err
 	}
 	if n != 0 {
 		return fmt.Errorf("the database holds %d pilots besides the verified experiments; give an empty one", n)
 	}
 	start := time.Now()
-	if err := dataset.Generate(ctx, db.Client, dataset.Default, 1); err != nil {
+	if err := dataset.Generate(ctx, db.Client, size, 1); err != nil {
 		return err
 	}
-	fmt.Printf("generated %d pilots in %v\n", dataset.Default.Pilots, time.Since(start).Round(time.Second))
+	fmt.Printf("generated %d pilots in %v\n", size.Pilots, time.Since(start).Round(time.Second))
 	return nil
 }
 

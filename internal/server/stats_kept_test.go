@@ -91,6 +91,25 @@ func checkKept(t *testing.T, a *api) {
 			t.Errorf("%v, ACTIVE, pilots only: from buckets %+v", g, only)
 		}
 	}
+	// The root pilots' totalCount reads the STATUS rows (analytics.Total)
+	// without a filter or with a status filter; an or counts the rows.
+	for _, w := range []map[string]any{nil, {"statusIn": []string{"ACTIVE", "PLANNED"}}, {"status": "CANCELLED"}, {"statusIn": []string{}}} {
+		exact := map[string]any{"or": []any{everyPilot}}
+		if w != nil {
+			exact = map[string]any{"or": []any{w}}
+		}
+		if kept, counted := a.pilotTotal(w), a.pilotTotal(exact); kept != counted {
+			t.Errorf("pilots(where: %v) totalCount %d, counted %d", w, kept, counted)
+		}
+	}
+}
+
+// pilotTotal is the root pilots' totalCount under where.
+func (a *api) pilotTotal(where map[string]any) int {
+	a.t.Helper()
+	var got struct{ Pilots struct{ TotalCount int } }
+	a.query(&got, `query($w: PilotWhereInput) { pilots(first: 1, where: $w) { totalCount } }`, map[string]any{"w": where})
+	return got.Pilots.TotalCount
 }
 
 // pilotCounts is pilotStats asking only the buckets' pilots.
