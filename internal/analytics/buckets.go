@@ -73,6 +73,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"reflect"
 	"slices"
@@ -252,8 +253,8 @@ func (f facts) add(delta map[string]int, sign int) {
 // Hook keeps the counts current: after every write that can change a
 // pilot's values (the pilot itself, its participants, themes and
 // networks from either end, a municipality's area), it syncs the pilots
-// concerned in the same transaction. Bulk loads (revision.Deferred) are
-// synced by whoever loads them (Rebuild).
+// concerned in the same transaction. Bulk loads (revision.Deferred) mark
+// the counts Incomplete and are synced by whoever loads them (Backfill).
 func Hook(deferred func(context.Context) bool) ent.Hook {
 	return func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
@@ -1088,6 +1089,26 @@ func layoutKey() string {
 	return hex.EncodeToString(sum[:8])
 }
 
+// countingRow is the stat_buckets row there while the counts miss
+// pilots: from a reset or the start of a bulk load (Incomplete) until a
+// Backfill has synced every pilot (pilots 0, as layoutRow). While it is
+// there the reads count the rows instead (Total, fromBuckets), so a load
+// stopped half-way or another instance recounting shows no wrong total.
+const countingRow = "counting"
+
+// errCounting is readKept's answer while countingRow is there.
+var errCounting = errors.New("analytics: the kept counts are being made")
+
+// Incomplete marks the kept counts as missing pilots until the next
+// Backfill: a bulk load (revision.Deferred), whose rows the hook does not
+// count, calls it before its first row.
+func Incomplete(ctx context.Context, c *ent.Client) error {
+	// ent's DoNothing reports a row already there as sql.ErrNoRows.
+	_, err := c.ExecContext(auth.System(ctx), "INSERT INTO "+statbucket.Table+" ("+statbucket.FieldDims+", "+statbucket.FieldKey+", "+
+		statbucket.FieldPilots+", "+statbucket.FieldMunicipalities+", "+statbucket.FieldPopulation+") VALUES ('"+countingRow+"', '', 0, 0, 0) ON CONFLICT DO NOTHING")
+	return err
+}
+
 // activeYearRow is the stat_buckets row that names the year the
 // ACTIVE_YEAR counts were made in (its key; pilots 0): a pilot without an
 // end is active until this year, so the counts of open-ended pilots move
@@ -1122,6 +1143,9 @@ func reset(ctx context.Context, c *ent.Client) error {
 			return err
 		}
 		if err := markYear(ctx, c); err != nil {
+			return err
+		}
+		if err := Incomplete(ctx, c); err != nil {
 			return err
 		}
 		return c.StatBucket.Create().SetDims(layoutRow).SetKey(layoutKey()).SetPilots(0).Exec(ctx)
@@ -1195,9 +1219,13 @@ func Backfill(ctx context.Context, c *ent.Client) error {
 		}
 	}
 	if !thisYear {
-		return markYear(ctx, c)
+		if err := markYear(ctx, c); err != nil {
+			return err
+		}
 	}
-	return nil
+	// Every pilot is counted: the reads may take the counts again.
+	_, err = c.StatBucket.Delete().Where(statbucket.Dims(countingRow)).Exec(ctx)
+	return err
 }
 
 // Total is the number of pilots that match where, read from the kept
@@ -1212,19 +1240,23 @@ func Total(c *ent.Client, where *ent.PilotWhereInput) func(context.Context) (n i
 			return 0, false, nil
 		}
 		// A statement of its own, not an ent query: a third of the
-		// allocations, and the family is a safe literal (readKept).
-		rs, err := c.QueryContext(auth.System(ctx), "SELECT "+statbucket.FieldKey+", "+statbucket.FieldPilots+
-			" FROM "+statbucket.Table+" WHERE "+statbucket.FieldDims+" = '"+string(Status)+"'")
+		// allocations, and the names are safe literals (readKept). The
+		// marker comes in the same statement, so in the same state.
+		rs, err := c.QueryContext(auth.System(ctx), "SELECT "+statbucket.FieldDims+", "+statbucket.FieldKey+", "+statbucket.FieldPilots+
+			" FROM "+statbucket.Table+" WHERE "+statbucket.FieldDims+" IN ('"+string(Status)+"', '"+countingRow+"')")
 		if err != nil {
 			return 0, true, err
 		}
 		defer rs.Close()
 		n := 0
 		for rs.Next() {
-			var status string
+			var dims, status string
 			var pilots int
-			if err := rs.Scan(&status, &pilots); err != nil {
+			if err := rs.Scan(&dims, &status, &pilots); err != nil {
 				return 0, true, err
+			}
+			if dims == countingRow {
+				return 0, false, rs.Close()
 			}
 			if !filtered || slices.Contains(statuses, status) {
 				n += pilots
@@ -1332,6 +1364,9 @@ func fromBuckets(ctx context.Context, c *ent.Client, where *ent.PilotWhereInput,
 	}
 	if !filtered {
 		s, err := readKept(ctx, c, dims, pilotDims, withAreas, areas, labels)
+		if errors.Is(err, errCounting) {
+			return nil, false, nil
+		}
 		return s, true, err
 	}
 	// Under a status filter, the rows of the statuses are added up, and
@@ -1342,7 +1377,7 @@ func fromBuckets(ctx context.Context, c *ent.Client, where *ent.PilotWhereInput,
 	// commas, safe as literals.
 	rs, err := c.QueryContext(ctx, "SELECT "+statbucket.FieldDims+", "+statbucket.FieldKey+", "+statbucket.FieldPilots+
 		" FROM "+statbucket.Table+" WHERE "+statbucket.FieldDims+" IN ('"+pFamily+"', '"+mFamily+"', '"+string(Status)+"') AND "+
-		statbucket.FieldPilots+" <> 0")
+		statbucket.FieldPilots+" <> 0 OR "+statbucket.FieldDims+" = '"+countingRow+"'")
 	if err != nil {
 		return nil, true, err
 	}
@@ -1391,6 +1426,9 @@ func fromBuckets(ctx context.Context, c *ent.Client, where *ent.PilotWhereInput,
 		var n int
 		if err := rs.Scan(&fam, &key, &n); err != nil {
 			return nil, true, err
+		}
+		if fam == countingRow {
+			return nil, false, nil
 		}
 		values := strings.Split(key, "|")
 		if fam == string(Status) && (!filtered || slices.Contains(statuses, key)) {
@@ -1493,21 +1531,26 @@ func readKept(ctx context.Context, c *ent.Client, dims, fd []Dimension, withArea
 		return " FROM " + statbucket.Table + " WHERE " + statbucket.FieldDims + " = '" + fam + "' AND " + statbucket.FieldPilots + " <> 0"
 	}
 	rs, err := c.QueryContext(ctx, "SELECT (SELECT CAST(COALESCE(SUM("+statbucket.FieldPilots+"), 0) AS BIGINT)"+of(string(Status))+
-		"), (SELECT COALESCE(string_agg("+row+", ','), '')"+of(f)+")")
+		"), (SELECT COALESCE(string_agg("+row+", ','), '')"+of(f)+"), (SELECT CAST(COUNT(*) AS BIGINT) FROM "+statbucket.Table+
+		" WHERE "+statbucket.FieldDims+" = '"+countingRow+"')")
 	if err != nil {
 		return nil, err
 	}
 	defer rs.Close()
 	s := &Stats{}
 	var rows string
+	var counting int
 	if !rs.Next() {
 		if err := rs.Err(); err != nil {
 			return nil, err
 		}
 		return nil, fmt.Errorf("analytics: no kept counts of %s", f)
 	}
-	if err := rs.Scan(&s.Total, &rows); err != nil {
+	if err := rs.Scan(&s.Total, &rows, &counting); err != nil {
 		return nil, err
+	}
+	if counting > 0 {
+		return nil, errCounting
 	}
 	if err := rs.Close(); err != nil {
 		return nil, err

@@ -36,6 +36,11 @@ func Generate(ctx context.Context, client *ent.Client, size Size, seed uint64) e
 	// One revision for the whole load, not one per row.
 	defer revision.Bump(ctx, client)
 	ctx = revision.Deferred(ctx)
+	// The rows are counted at the end (Backfill); until then, and until
+	// the next Backfill if the load stops half-way, reads count the rows.
+	if err := analytics.Incomplete(ctx, client); err != nil {
+		return err
+	}
 	rnd := rand.New(rand.NewPCG(seed, 1))
 	munis, err := client.Municipality.Query().Order(municipality.ByID()).All(ctx)
 	if err != nil {
