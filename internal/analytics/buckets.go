@@ -380,7 +380,7 @@ func affectedBefore(ctx context.Context, m ent.Mutation) (pilots, munis []int, w
 func movesPilot(m *ent.PilotMutation) bool {
 	fields := append(m.Fields(), m.ClearedFields()...)
 	edges := append(append(m.AddedEdges(), m.RemovedEdges()...), m.ClearedEdges()...)
-	return slices.Contains(fields, pilot.FieldStatus) || slices.Contains(fields, pilot.FieldStartsOn) ||
+	return slices.ContainsFunc(fields, func(f string) bool { return slices.Contains(factFields, f) }) ||
 		slices.ContainsFunc(edges, func(e string) bool {
 			// A new lead joins the participants (policy.LeadTakesPart,
 			// which runs inside this hook).
@@ -974,12 +974,18 @@ func named(k *Key) *Key {
 	return k
 }
 
+// factFields are the pilot's own fields its facts are made of (loadFacts):
+// a change of any moves the pilot (movesPilot). ACTIVE_YEAR reads the end
+// too, which movesPilot once missed, so a new end left the counts as they
+// were.
+var factFields = []string{pilot.FieldStatus, pilot.FieldStartsOn, pilot.FieldEndsOn}
+
 // loadFacts reads the facts of the pilots ids that exist. Their
 // municipalities' areas are joined in (not read whole and kept: a
 // municipality can move between areas in this transaction or in another
 // server's).
 func loadFacts(ctx context.Context, c *ent.Client, ids []int) (map[int]facts, error) {
-	ps, err := c.Pilot.Query().Where(pilot.IDIn(ids...)).Select(pilot.FieldStatus, pilot.FieldStartsOn, pilot.FieldEndsOn).All(ctx)
+	ps, err := c.Pilot.Query().Where(pilot.IDIn(ids...)).Select(factFields...).All(ctx)
 	if err != nil {
 		return nil, err
 	}

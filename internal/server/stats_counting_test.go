@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"kokeilu/ent/pilot"
@@ -131,5 +132,26 @@ func TestKeptCountsWhileAnotherInstanceRecounts(t *testing.T) {
 		}
 		t.Logf("answers %v, COUNT %d", answers, want)
 		checkTotals(t, a, "after the recount")
+	})
+}
+
+// TestKeptCountsFollowANewEnd: a pilot's end alone moves its ACTIVE_YEAR
+// buckets. Found by a reviewer: updatePilot(endsOn) left the kept counts
+// as they were, so 2017–2020 stayed without the pilot.
+func TestKeptCountsFollowANewEnd(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		a := newAPI(t, b, false)
+		token, _ := a.register("ender@example.org", "Ender")
+		var made struct{ CreatePilot struct{ ID string } }
+		a.query(&made, `mutation { createPilot(input: {title: "Ends later", status: ACTIVE, startsOn: "2015-03-01", endsOn: "2016-12-31"}) { id } }`, nil, bearer(token)...)
+		a.query(&struct{}{}, `mutation($id: ID!) { updatePilot(id: $id, input: {endsOn: "2020-06-30"}) { id } }`,
+			map[string]any{"id": made.CreatePilot.ID}, bearer(token)...)
+		everyPilot := map[string]any{"or": []any{map[string]any{"status": "PLANNED"}, map[string]any{"status": "ACTIVE"},
+			map[string]any{"status": "COMPLETED"}, map[string]any{"status": "CANCELLED"}}}
+		for _, g := range [][]string{{"ACTIVE_YEAR"}, {"ACTIVE_YEAR", "STATUS"}} {
+			if kept, exact := a.pilotCounts(nil, g...), a.pilotCounts(everyPilot, g...); fmt.Sprint(kept) != fmt.Sprint(exact) {
+				t.Errorf("%v: kept %+v\nexact %+v", g, kept, exact)
+			}
+		}
 	})
 }

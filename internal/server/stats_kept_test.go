@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"kokeilu/ent"
 	"kokeilu/ent/municipality"
@@ -173,7 +174,7 @@ func (w *writeWorld) randomMutation(rnd *rand.Rand) (string, map[string]any) {
 		return `mutation($id: ID!, $v: ` + typ + `) { updatePilot(id: $id, input: {` + field + `: $v}) { id } }`,
 			map[string]any{"id": id, "v": v}
 	}
-	switch rnd.IntN(8) {
+	switch rnd.IntN(9) {
 	case 0:
 		m := pickIDs(rnd, w.munis, 1+rnd.IntN(4))
 		return `mutation($in: CreatePilotInput!) { createPilot(input: $in) { id } }`, map[string]any{"in": map[string]any{
@@ -192,6 +193,8 @@ func (w *writeWorld) randomMutation(rnd *rand.Rand) (string, map[string]any) {
 		return one("addThemeIDs", "[ID!]", pickIDs(rnd, w.themes, 1))
 	case 6:
 		return one("removeThemeIDs", "[ID!]", pickIDs(rnd, w.themes, 2))
+	case 7: // after every start, generated or written here
+		return one("endsOn", "Date", fmt.Sprintf("20%02d-09-01", 30+rnd.IntN(5)))
 	default:
 		return one("addNetworkIDs", "[ID!]", pickIDs(rnd, w.networks, 1))
 	}
@@ -325,7 +328,7 @@ func randomEntWrite(ctx context.Context, c *ent.Client, w *writeWorld, rnd *rand
 	if err != nil || !exists {
 		return err
 	}
-	switch rnd.IntN(13) {
+	switch rnd.IntN(14) {
 	case 0:
 		m := one(w.munis)
 		_, err := c.Pilot.Create().SetTitle("Uusi").SetStatus(pilot.Status(pilotStatuses[rnd.IntN(4)])).
@@ -357,6 +360,8 @@ func randomEntWrite(ctx context.Context, c *ent.Client, w *writeWorld, rnd *rand
 			return err
 		}
 		return c.Municipality.UpdateOneID(one(w.munis)).SetRegionID(one(regions)).Exec(ctx)
+	case 12: // the end alone moves the pilot's ACTIVE_YEAR buckets
+		return c.Pilot.UpdateOneID(p).SetEndsOn(time.Date(2030+rnd.IntN(5), 6, 1, 0, 0, 0, 0, time.UTC)).Exec(ctx)
 	default:
 		_, err := c.Pilot.Update().Where(pilot.StatusEQ(pilot.Status(pilotStatuses[rnd.IntN(4)]))).
 			SetStatus(pilot.StatusACTIVE).Save(ctx)
