@@ -279,15 +279,18 @@ func statement(matching string, dims []Dimension, dialectName string) string {
 	var b strings.Builder
 	b.WriteString("WITH RECURSIVE p AS (" + matching + ")")
 	if slices.Contains(dims, ActiveYear) {
-		// Every year from the earliest start to the latest end, or this
-		// year, within the accepted years (rows stored before the bound
-		// cannot make more buckets than the cost estimate says).
+		// Every year from the earliest start to the latest end, this
+		// year, or the latest start of a pilot without an end (active in
+		// its start year, as ActiveYear's join says), within the accepted
+		// years (rows stored before the bound cannot make more buckets
+		// than the cost estimate says).
 		now := strconv.Itoa(time.Now().Year())
 		first, last := strconv.Itoa(scalar.MinYear), strconv.Itoa(scalar.MaxYear)
 		start := year("starts_on", dialectName)
 		b.WriteString(", years(y) AS (SELECT CASE WHEN MIN(" + start + ") < " + first + " THEN " + first + " ELSE MIN(" + start + ") END FROM p" +
 			" UNION ALL SELECT y + 1 FROM years WHERE y < " + last + " AND (y < " + now +
-			" OR y < (SELECT MAX(" + year("ends_on", dialectName) + ") FROM p)))")
+			" OR y < (SELECT MAX(" + year("ends_on", dialectName) + ") FROM p)" +
+			" OR y < (SELECT MAX(" + start + ") FROM p WHERE ends_on IS NULL)))")
 	}
 	b.WriteString(", facts AS (SELECT " + strings.Join(facts, ", ") +
 		", p.id AS pilot, m.id AS municipality, m.population AS population FROM p" +

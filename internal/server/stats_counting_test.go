@@ -155,3 +155,23 @@ func TestKeptCountsFollowANewEnd(t *testing.T) {
 		}
 	})
 }
+
+// TestExactActiveYearsReachAFutureStart: a pilot without an end that
+// starts after this year is active in its start year, in the exact
+// statement as in the kept counts. Found by a reviewer: the exact
+// statement's years stopped at this year or the latest end.
+func TestExactActiveYearsReachAFutureStart(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		a := newAPI(t, b, false)
+		token, _ := a.register("future@example.org", "Future")
+		a.query(&struct{}{}, `mutation { createPilot(input: {title: "Past", status: COMPLETED, startsOn: "2020-03-01", endsOn: "2021-12-31"}) { id } }`, nil, bearer(token)...)
+		a.query(&struct{}{}, `mutation { createPilot(input: {title: "Future", status: PLANNED, startsOn: "2030-03-01"}) { id } }`, nil, bearer(token)...)
+		for _, g := range [][]string{{"ACTIVE_YEAR"}, {"ACTIVE_YEAR", "STATUS"}} {
+			kept, exact := a.pilotCounts(nil, g...), a.pilotCounts(map[string]any{"or": []any{map[string]any{"status": "PLANNED"},
+				map[string]any{"status": "ACTIVE"}, map[string]any{"status": "COMPLETED"}, map[string]any{"status": "CANCELLED"}}}, g...)
+			if fmt.Sprint(kept) != fmt.Sprint(exact) || len(exact.Buckets) != 3 {
+				t.Errorf("%v: kept %+v\nexact %+v (want 2020, 2021 and 2030)", g, kept, exact)
+			}
+		}
+	})
+}

@@ -177,8 +177,12 @@ func (w *writeWorld) randomMutation(rnd *rand.Rand) (string, map[string]any) {
 	switch rnd.IntN(9) {
 	case 0:
 		m := pickIDs(rnd, w.munis, 1+rnd.IntN(4))
+		start := rnd.IntN(10)
+		if rnd.IntN(4) == 0 { // open-ended and in the future: active in its start year only
+			start = 30 + rnd.IntN(8)
+		}
 		return `mutation($in: CreatePilotInput!) { createPilot(input: $in) { id } }`, map[string]any{"in": map[string]any{
-			"title": fmt.Sprintf("Kirjoittaja %d", rnd.Uint64()), "status": pilotStatuses[rnd.IntN(4)], "startsOn": fmt.Sprintf("20%02d-03-01", rnd.IntN(10)),
+			"title": fmt.Sprintf("Kirjoittaja %d", rnd.Uint64()), "status": pilotStatuses[rnd.IntN(4)], "startsOn": fmt.Sprintf("20%02d-03-01", start),
 			"leadMunicipalityID": m[0], "municipalityIDs": m, "themeIDs": pickIDs(rnd, w.themes, rnd.IntN(3)),
 			"networkIDs": pickIDs(rnd, w.networks, rnd.IntN(2))}}
 	case 1:
