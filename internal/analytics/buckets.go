@@ -768,9 +768,7 @@ func recordedAreas(ctx context.Context, c *ent.Client, postgres bool, ids []int,
 		}
 		// (WHERE before ON CONFLICT: SQLite's parser needs it.)
 		if _, err := c.ExecContext(ctx, "INSERT INTO stat_municipalities (municipality_id, areas, population) SELECT m.id, "+
-			"COALESCE(CAST(m.region_municipalities AS TEXT), '') || '|' || COALESCE(CAST(m.wellbeing_county_municipalities AS TEXT), '') || '|' || "+
-			"COALESCE(m.subregion_code, '') || '|' || COALESCE(w.kind, ''), COALESCE(m.population, 0) FROM municipalities m "+
-			"LEFT JOIN wellbeing_counties w ON w.id = m.wellbeing_county_municipalities WHERE m.id IN ("+intList(missing)+
+			liveAreas+", COALESCE(m.population, 0) FROM municipalities m"+countyOf+" WHERE m.id IN ("+intList(missing)+
 			") ON CONFLICT (municipality_id) DO NOTHING"); err != nil {
 			return nil, fmt.Errorf("analytics: record municipalities: %w", err)
 		}
@@ -784,6 +782,61 @@ func recordedAreas(ctx context.Context, c *ent.Client, postgres bool, ids []int,
 		}
 	}
 	return out, nil
+}
+
+// liveAreas is a municipality's areas as encode writes them, from its row
+// m and its county's w (joined by countyOf).
+const (
+	liveAreas = "COALESCE(CAST(m.region_municipalities AS TEXT), '') || '|' || COALESCE(CAST(m.wellbeing_county_municipalities AS TEXT), '') || '|' || " +
+		"COALESCE(m.subregion_code, '') || '|' || COALESCE(w.kind, '')"
+	countyOf = " LEFT JOIN wellbeing_counties w ON w.id = m.wellbeing_county_municipalities"
+)
+
+// SyncMovedMunicipalities syncs the municipalities whose areas or
+// population differ from what they were counted with, and the pilots of
+// those whose areas differ, for writes the hooks do not see as moves: the
+// reference data's upsert (an OpCreate to them, run at every start) and
+// any change made beside ent. It runs in c's transaction when c has one.
+func SyncMovedMunicipalities(ctx context.Context, c *ent.Client) error {
+	ctx = auth.System(ctx)
+	if counted, err := c.StatPilot.Query().Exist(ctx); err != nil || !counted {
+		return err // no pilot counted, no municipality to move
+	}
+	rows, err := c.QueryContext(ctx, "SELECT s.municipality_id, s.areas, "+liveAreas+" FROM stat_municipalities s JOIN municipalities m ON m.id = s.municipality_id"+
+		countyOf+" WHERE s.areas <> "+liveAreas+" OR s.population <> COALESCE(m.population, 0) ORDER BY s.municipality_id")
+	if err != nil {
+		return err
+	}
+	var changed, moved []int
+	for rows.Next() {
+		var id int
+		var was, is string
+		if err := rows.Scan(&id, &was, &is); err != nil {
+			rows.Close()
+			return err
+		}
+		changed = append(changed, id)
+		if was != is {
+			moved = append(moved, id)
+		}
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	pilots, err := pilotsOf(ctx, c, moved)
+	if err != nil {
+		return err
+	}
+	slices.Sort(pilots)
+	for batch := range slices.Chunk(pilots, backfillBatch) {
+		if err := Sync(ctx, c, batch); err != nil {
+			return err
+		}
+	}
+	return SyncMunicipalities(ctx, c, changed)
 }
 
 // encode is the areas as stat_municipalities records them; decode reads
@@ -1179,6 +1232,9 @@ func Backfill(ctx context.Context, c *ent.Client) error {
 		if err := reset(ctx, c); err != nil {
 			return err
 		}
+	}
+	if err := SyncMovedMunicipalities(ctx, c); err != nil {
+		return err
 	}
 	thisYear, err := countedYear(ctx, c)
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 	"kokeilu/ent/municipality"
 	"kokeilu/ent/region"
 	"kokeilu/ent/wellbeingcounty"
+	"kokeilu/internal/analytics"
 	"kokeilu/internal/auth"
 )
 
@@ -76,7 +77,7 @@ func parseCSV(name string, in io.Reader) ([]record, error) {
 
 // Reference upserts every region, wellbeing services county and municipality
 // by code in one transaction: a restart duplicates nothing and a name or
-// kind changed in the CSV updates the row.
+// kind changed in the CSV updates the row, and the kept counts with it.
 func Reference(ctx context.Context, client *ent.Client) error {
 	ctx = auth.System(ctx) // reference data is read-only to everyone else
 	regions, err := readCSV("regions.csv")
@@ -106,7 +107,12 @@ func Reference(ctx context.Context, client *ent.Client) error {
 		if err != nil {
 			return err
 		}
-		return upsertMunicipalities(ctx, tx, municipalities, regionIDs, countyIDs)
+		if err := upsertMunicipalities(ctx, tx, municipalities, regionIDs, countyIDs); err != nil {
+			return err
+		}
+		// The upserts are creates to the counts' hooks: a municipality that
+		// changed area or population (a new release's data) moves here.
+		return analytics.SyncMovedMunicipalities(ctx, tx.Client())
 	})
 }
 

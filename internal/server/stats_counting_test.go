@@ -5,12 +5,15 @@ import (
 	"fmt"
 	"testing"
 
+	"kokeilu/ent/municipality"
 	"kokeilu/ent/pilot"
+	"kokeilu/ent/wellbeingcounty"
 	"kokeilu/internal/analytics"
 	"kokeilu/internal/auth"
 	"kokeilu/internal/database"
 	"kokeilu/internal/dataset"
 	"kokeilu/internal/pubsub"
+	"kokeilu/internal/scalar"
 	"kokeilu/internal/seed"
 	"kokeilu/internal/testdb"
 )
@@ -171,6 +174,55 @@ func TestExactActiveYearsReachAFutureStart(t *testing.T) {
 				map[string]any{"status": "ACTIVE"}, map[string]any{"status": "COMPLETED"}, map[string]any{"status": "CANCELLED"}}}, g...)
 			if fmt.Sprint(kept) != fmt.Sprint(exact) || len(exact.Buckets) != 3 {
 				t.Errorf("%v: kept %+v\nexact %+v (want 2020, 2021 and 2030)", g, kept, exact)
+			}
+		}
+	})
+}
+
+// TestKeptCountsFollowTheReferenceData: the reference data's upsert at
+// every start (creates to the counts' hooks) moves a municipality whose
+// region, population or county kind changed since the counts were made.
+// Found by a reviewer: a release's new region or population for Helsinki
+// left its pilots in the old region's buckets, with the old population.
+func TestKeptCountsFollowTheReferenceData(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		a := newAPI(t, b, false)
+		ctx := auth.System(context.Background())
+		token, _ := a.register("ref@example.org", "Ref")
+		c := a.db.Client
+		helsinki := c.Municipality.Query().Where(municipality.Code("091")).OnlyX(ctx)
+		tampere := c.Municipality.Query().Where(municipality.Code("837")).OnlyX(ctx)
+		a.query(&struct{}{}, `mutation($m: [ID!]) { createPilot(input: {title: "Ref", status: ACTIVE, municipalityIDs: $m}) { id } }`,
+			map[string]any{"m": []any{scalar.EncodeID(helsinki.ID), scalar.EncodeID(tampere.ID)}}, bearer(token)...)
+		// The data as an older release had it, written beside the hooks and
+		// counted afresh: another region and population for Helsinki, and
+		// another kind for Tampere's county.
+		for _, q := range []string{
+			fmt.Sprintf("UPDATE municipalities SET population = 1, region_municipalities = %d WHERE id = %d",
+				c.Municipality.QueryRegion(tampere).OnlyIDX(ctx), helsinki.ID),
+			fmt.Sprintf("UPDATE wellbeing_counties SET kind = '%s' WHERE id = %d", wellbeingcounty.KindALAND,
+				c.Municipality.QueryWellbeingCounty(tampere).OnlyIDX(ctx)),
+		} {
+			if _, err := c.ExecContext(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := analytics.Rebuild(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		every := map[string]any{"or": []any{map[string]any{"status": "ACTIVE"}, map[string]any{"status": "PLANNED"},
+			map[string]any{"status": "COMPLETED"}, map[string]any{"status": "CANCELLED"}}}
+		groupings := [][]string{{"REGION"}, {"WELLBEING_COUNTY"}, {"WELLBEING_COUNTY_KIND"}, {"MUNICIPALITY"}, {"REGION", "STATUS"}}
+		was := a.pilotStats(every, "REGION")
+		if err := seed.Reference(ctx, c); err != nil { // the next start
+			t.Fatal(err)
+		}
+		if now := a.pilotStats(every, "REGION"); fmt.Sprint(now) == fmt.Sprint(was) {
+			t.Fatalf("the reference data changed nothing: %+v", now)
+		}
+		for _, g := range groupings {
+			if kept, exact := a.pilotStats(nil, g...), a.pilotStats(every, g...); fmt.Sprint(kept) != fmt.Sprint(exact) {
+				t.Errorf("%v: kept %+v\nexact %+v", g, kept, exact)
 			}
 		}
 	})
