@@ -249,6 +249,12 @@ func Predicate(where *ent.PilotWhereInput) (predicate.Pilot, error) {
 // municipality's population is added once per bucket.
 func statement(matching string, dims []Dimension, dialectName string) string {
 	var joins, facts, keys, notNull, labels, out, order []string
+	// Codes in byte order, as the kept counts sort them (sortByCodes),
+	// whatever the database's collation (SQLite's is bytes already).
+	byBytes := ""
+	if dialectName == dialect.Postgres {
+		byBytes = ` COLLATE "C"`
+	}
 	for i, d := range dims {
 		c := columns(d, i, dialectName)
 		for _, j := range c.joins {
@@ -265,7 +271,7 @@ func statement(matching string, dims []Dimension, dialectName string) string {
 		}
 		out = append(out, c.code+" AS k"+n, "COALESCE("+c.nameFi+", '') AS f"+n,
 			"COALESCE("+c.nameSv+", '') AS s"+n, "COALESCE("+c.en+", '') AS e"+n)
-		order = append(order, c.code)
+		order = append(order, c.code+byBytes)
 	}
 	for i := len(dims); i < MaxDimensions; i++ { // unused keys are empty
 		n := strconv.Itoa(i)
