@@ -20,9 +20,19 @@ func (m *Municipality) Name(ctx context.Context, lang *language.Language) string
 	return language.Name(ctx, lang, m.NameFi, m.NameSv, m.NameEn)
 }
 
+// NameAt is Name as a pointer into m, for graph.readMethod.
+func (m *Municipality) NameAt(ctx context.Context, lang *language.Language) *string {
+	return language.NameAt(ctx, lang, &m.NameFi, &m.NameSv, &m.NameEn)
+}
+
 // Name is the name in lang, as Municipality.Name.
 func (r *Region) Name(ctx context.Context, lang *language.Language) string {
 	return language.Name(ctx, lang, r.NameFi, r.NameSv, r.NameEn)
+}
+
+// NameAt is Name as a pointer into r, for graph.readMethod.
+func (r *Region) NameAt(ctx context.Context, lang *language.Language) *string {
+	return language.NameAt(ctx, lang, &r.NameFi, &r.NameSv, &r.NameEn)
 }
 
 // Name is the name in lang, as Municipality.Name.
@@ -30,7 +40,17 @@ func (c *WellbeingCounty) Name(ctx context.Context, lang *language.Language) str
 	return language.Name(ctx, lang, c.NameFi, c.NameSv, c.NameEn)
 }
 
+// NameAt is Name as a pointer into c, for graph.readMethod.
+func (c *WellbeingCounty) NameAt(ctx context.Context, lang *language.Language) *string {
+	return language.NameAt(ctx, lang, &c.NameFi, &c.NameSv, &c.NameEn)
+}
+
 // Name is the name in lang, as Municipality.Name.
 func (t *Theme) Name(ctx context.Context, lang *language.Language) string {
 	return language.Name(ctx, lang, t.NameFi, t.NameSv, t.NameEn)
+}
+
+// NameAt is Name as a pointer into t, for graph.readMethod.
+func (t *Theme) NameAt(ctx context.Context, lang *language.Language) *string {
+	return language.NameAt(ctx, lang, &t.NameFi, &t.NameSv, &t.NameEn)
 }

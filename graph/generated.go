@@ -14604,8 +14604,7 @@ func (ec *executionContext) _Municipality_name(ctx context.Context, field graphq
 	if ec.once.directLeaves && Leaf(field) {
 		if args, ok := ec.once.parsed(field); ok {
 			return readMethod(ctx, ec.OperationContext, field, "Municipality", args, func(ctx context.Context, args map[string]any) graphql.Marshaler {
-				v := obj.Name(ctx, args["lang"].(*lang.Language))
-				return (*stringAt)(&v)
+				return (*stringAt)(obj.NameAt(ctx, args["lang"].(*lang.Language)))
 			}, true)
 		}
 		return resolveLeaf(
@@ -22441,8 +22440,7 @@ func (ec *executionContext) _Region_name(ctx context.Context, field graphql.Coll
 	if ec.once.directLeaves && Leaf(field) {
 		if args, ok := ec.once.parsed(field); ok {
 			return readMethod(ctx, ec.OperationContext, field, "Region", args, func(ctx context.Context, args map[string]any) graphql.Marshaler {
-				v := obj.Name(ctx, args["lang"].(*lang.Language))
-				return (*stringAt)(&v)
+				return (*stringAt)(obj.NameAt(ctx, args["lang"].(*lang.Language)))
 			}, true)
 		}
 		return resolveLeaf(
@@ -24677,8 +24675,7 @@ func (ec *executionContext) _Theme_name(ctx context.Context, field graphql.Colle
 	if ec.once.directLeaves && Leaf(field) {
 		if args, ok := ec.once.parsed(field); ok {
 			return readMethod(ctx, ec.OperationContext, field, "Theme", args, func(ctx context.Context, args map[string]any) graphql.Marshaler {
-				v := obj.Name(ctx, args["lang"].(*lang.Language))
-				return (*stringAt)(&v)
+				return (*stringAt)(obj.NameAt(ctx, args["lang"].(*lang.Language)))
 			}, true)
 		}
 		return resolveLeaf(
@@ -25727,8 +25724,7 @@ func (ec *executionContext) _WellbeingCounty_name(ctx context.Context, field gra
 	if ec.once.directLeaves && Leaf(field) {
 		if args, ok := ec.once.parsed(field); ok {
 			return readMethod(ctx, ec.OperationContext, field, "WellbeingCounty", args, func(ctx context.Context, args map[string]any) graphql.Marshaler {
-				v := obj.Name(ctx, args["lang"].(*lang.Language))
-				return (*stringAt)(&v)
+				return (*stringAt)(obj.NameAt(ctx, args["lang"].(*lang.Language)))
 			}, true)
 		}
 		return resolveLeaf(

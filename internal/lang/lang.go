@@ -85,22 +85,36 @@ func FromAcceptLanguage(header string) Language {
 // Name returns the name in the wanted language (or the request's preferred
 // one when want is nil), falling back Finnish → Swedish → English.
 func Name(ctx context.Context, want *Language, fi, sv, en string) string {
+	return [...]string{fi, sv, en}[pick(ctx, want, fi, sv, en)]
+}
+
+// NameAt is Name as a pointer to the name it picks, for a caller that
+// writes it without a copy of its own (graph.readMethod: a copy escapes,
+// an allocation per object).
+func NameAt(ctx context.Context, want *Language, fi, sv, en *string) *string {
+	return [...]*string{fi, sv, en}[pick(ctx, want, *fi, *sv, *en)]
+}
+
+// pick is the place of Name's answer among fi, sv and en (fi when all are
+// empty).
+func pick(ctx context.Context, want *Language, fi, sv, en string) int {
 	l := Preferred(ctx)
 	if want != nil {
 		l = *want
 	}
 	switch {
 	case l == SV && sv != "":
-		return sv
+		return 1
 	case l == EN && en != "":
-		return en
+		return 2
+	case fi != "":
+		return 0
+	case sv != "":
+		return 1
+	case en != "":
+		return 2
 	}
-	for _, n := range []string{fi, sv, en} {
-		if n != "" {
-			return n
-		}
-	}
-	return ""
+	return 0
 }
 
 // Reads is the languages of the names Name reads for want (nil: the

@@ -46,6 +46,26 @@ func TestNameFallsBackFinnishSwedishEnglish(t *testing.T) {
 			t.Errorf("Name(%v, %q, %q, %q) = %q, want %q", c.want, c.fi, c.sv, c.en, got, c.expected)
 		}
 	}
+	// NameAt points at the name Name answers, for every language wanted or
+	// preferred and every set of missing names.
+	fi := FI
+	for _, l := range []*Language{nil, &fi, &sv, &en} {
+		for _, preferred := range []Language{FI, SV, EN} {
+			ctx := WithPreferred(ctx, preferred)
+			for missing := range 8 {
+				names := [3]string{"Turku", "Åbo", "Turku city"}
+				for i := range names {
+					if missing&(1<<i) != 0 {
+						names[i] = ""
+					}
+				}
+				at := NameAt(ctx, l, &names[0], &names[1], &names[2])
+				if want := Name(ctx, l, names[0], names[1], names[2]); *at != want || at != &names[0] && at != &names[1] && at != &names[2] {
+					t.Errorf("NameAt(%v, preferring %v, %q) = %q, Name %q", l, preferred, names, *at, want)
+				}
+			}
+		}
+	}
 }
 
 // TestCodeIsCurrentISO639_1 (found by a hostile review): the withdrawn

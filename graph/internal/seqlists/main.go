@@ -27,7 +27,8 @@
 //     marked by graph.DirectLeaves (no field interceptor installed), and
 //     one resolved by a method or resolver, with no selection and only
 //     arguments of scalar or enum types, by graph.resolveLeaf, its value
-//     typed as its marshaller takes it;
+//     typed as its marshaller takes it; name(lang:) answers a pointer to
+//     the name it picks (the model's NameAt), not a copy;
 //   - each object's resolver (ResolverRoot's Municipality() and the like)
 //     is made once per schema (keptRoots), not once per field resolved:
 //     gqlgen's root makes a new one at every call.
@@ -247,9 +248,15 @@ func readMethodCall(call []byte, objects map[string]string, plain map[string]str
 	}
 	recoverFromPanic := recoverArg.FindSubmatch(call)[1]
 	method := bytes.ReplaceAll(m[1], []byte("fc.Args["), []byte("args["))
+	answer := fmt.Sprintf("v := %s\n\t\treturn %s(&v)", method, at)
+	if args, ok := bytes.CutPrefix(method, []byte("obj.Name(")); ok && at == "(*stringAt)" {
+		// The name itself, not a copy that escapes: every model's Name
+		// has a NameAt (ent/names.go; the build fails without one).
+		answer = fmt.Sprintf("return %s(obj.NameAt(%s)", at, args)
+	}
 	return fmt.Appendf(nil, "if args, ok := ec.once.parsed(field); ok {\n"+
 		"\treturn readMethod(ctx, ec.OperationContext, field, %s, args, func(ctx context.Context, args map[string]any) graphql.Marshaler {\n"+
-		"\t\tv := %s\n\t\treturn %s(&v)\n\t}, %s)\n}\n", object, method, at, recoverFromPanic)
+		"\t\t%s\n\t}, %s)\n}\n", object, answer, recoverFromPanic)
 }
 
 // recoverArg is the recoverFromPanic argument of gqlgen's call, before nonNull.
