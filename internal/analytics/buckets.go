@@ -71,6 +71,7 @@ package analytics
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -1148,23 +1149,69 @@ func layoutKey() string {
 	return hex.EncodeToString(sum[:8])
 }
 
-// countingRow is the stat_buckets row there while the counts miss
-// pilots: from a reset or the start of a bulk load (Incomplete) until a
-// Backfill has synced every pilot (pilots 0, as layoutRow). While it is
-// there the reads count the rows instead (Total, fromBuckets), so a load
-// stopped half-way or another instance recounting shows no wrong total.
+// countingRow is a stat_buckets row there while the counts miss pilots:
+// one per bulk load (Incomplete, its key the load's), from its start
+// until it is Done, and one from a reset (its key resetKey) until a
+// Backfill has synced every pilot. While any is there the reads count
+// the rows instead (Total, fromBuckets), so a load stopped half-way,
+// another load, or another instance recounting shows no wrong total. A
+// load's row holds when its lease ends (pilots, Unix seconds; a reset's
+// is 0): a Backfill clears its own reset's row and rows whose lease has
+// ended, never a running load's.
 const countingRow = "counting"
+
+// resetKey is the key of reset's countingRow.
+const resetKey = "reset"
+
+// loadLease is how long a bulk load's mark holds without Renew: a load
+// that stopped is taken as gone after it, and the next Backfill clears
+// its mark.
+const loadLease = 10 * time.Minute
 
 // errCounting is readKept's answer while countingRow is there.
 var errCounting = errors.New("analytics: the kept counts are being made")
 
-// Incomplete marks the kept counts as missing pilots until the next
-// Backfill: a bulk load (revision.Deferred), whose rows the hook does not
-// count, calls it before its first row.
-func Incomplete(ctx context.Context, c *ent.Client) error {
+// A Load is a bulk load's mark on the kept counts (Incomplete).
+type Load struct {
+	c   *ent.Client
+	key string
+}
+
+// Incomplete marks the kept counts as missing pilots until the load is
+// Done: a bulk load (revision.Deferred), whose rows the hook does not
+// count, calls it before its first row, and Renew at least every
+// loadLease while it writes.
+func Incomplete(ctx context.Context, c *ent.Client) (*Load, error) {
+	var id [8]byte
+	if _, err := rand.Read(id[:]); err != nil {
+		return nil, err
+	}
+	l := &Load{c: c, key: "load-" + hex.EncodeToString(id[:])}
+	return l, mark(auth.System(ctx), c, l.key, time.Now().Add(loadLease).Unix())
+}
+
+// Renew extends the load's lease.
+func (l *Load) Renew(ctx context.Context) error {
+	_, err := l.c.StatBucket.Update().Where(statbucket.Dims(countingRow), statbucket.Key(l.key)).
+		SetPilots(int(time.Now().Add(loadLease).Unix())).Save(auth.System(ctx))
+	return err
+}
+
+// Done counts the load's pilots (Backfill) and takes its mark away.
+func (l *Load) Done(ctx context.Context) error {
+	if err := Backfill(ctx, l.c); err != nil {
+		return err
+	}
+	_, err := l.c.StatBucket.Delete().Where(statbucket.Dims(countingRow), statbucket.Key(l.key)).Exec(auth.System(ctx))
+	return err
+}
+
+// mark adds a countingRow with key, its lease ending at until.
+func mark(ctx context.Context, c *ent.Client, key string, until int64) error {
 	// ent's DoNothing reports a row already there as sql.ErrNoRows.
-	_, err := c.ExecContext(auth.System(ctx), "INSERT INTO "+statbucket.Table+" ("+statbucket.FieldDims+", "+statbucket.FieldKey+", "+
-		statbucket.FieldPilots+", "+statbucket.FieldMunicipalities+", "+statbucket.FieldPopulation+") VALUES ('"+countingRow+"', '', 0, 0, 0) ON CONFLICT DO NOTHING")
+	_, err := c.ExecContext(ctx, "INSERT INTO "+statbucket.Table+" ("+statbucket.FieldDims+", "+statbucket.FieldKey+", "+
+		statbucket.FieldPilots+", "+statbucket.FieldMunicipalities+", "+statbucket.FieldPopulation+") VALUES ('"+countingRow+"', '"+key+"', "+
+		strconv.FormatInt(until, 10)+", 0, 0) ON CONFLICT DO NOTHING")
 	return err
 }
 
@@ -1192,7 +1239,8 @@ func markYear(ctx context.Context, c *ent.Client) error {
 // reset empties the kept counts and marks them as made for this layout.
 func reset(ctx context.Context, c *ent.Client) error {
 	return inOwnTx(ctx, c, func(c *ent.Client) error {
-		if _, err := c.StatBucket.Delete().Exec(ctx); err != nil {
+		// Every row but the marks of loads still running.
+		if _, err := c.StatBucket.Delete().Where(statbucket.Or(statbucket.DimsNEQ(countingRow), statbucket.Key(resetKey))).Exec(ctx); err != nil {
 			return err
 		}
 		if _, err := c.StatPilot.Delete().Exec(ctx); err != nil {
@@ -1204,7 +1252,7 @@ func reset(ctx context.Context, c *ent.Client) error {
 		if err := markYear(ctx, c); err != nil {
 			return err
 		}
-		if err := Incomplete(ctx, c); err != nil {
+		if err := mark(ctx, c, resetKey, 0); err != nil {
 			return err
 		}
 		return c.StatBucket.Create().SetDims(layoutRow).SetKey(layoutKey()).SetPilots(0).Exec(ctx)
@@ -1285,8 +1333,11 @@ func Backfill(ctx context.Context, c *ent.Client) error {
 			return err
 		}
 	}
-	// Every pilot is counted: the reads may take the counts again.
-	_, err = c.StatBucket.Delete().Where(statbucket.Dims(countingRow)).Exec(ctx)
+	// Every pilot is counted: a reset is over, and so is a load whose
+	// lease ended (it stopped; its rows are counted now). A load still
+	// running keeps its mark.
+	_, err = c.StatBucket.Delete().Where(statbucket.Dims(countingRow),
+		statbucket.Or(statbucket.Key(resetKey), statbucket.PilotsLT(int(time.Now().Unix())))).Exec(ctx)
 	return err
 }
 

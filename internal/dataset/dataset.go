@@ -36,9 +36,10 @@ func Generate(ctx context.Context, client *ent.Client, size Size, seed uint64) e
 	// One revision for the whole load, not one per row.
 	defer revision.Bump(ctx, client)
 	ctx = revision.Deferred(ctx)
-	// The rows are counted at the end (Backfill); until then, and until
-	// the next Backfill if the load stops half-way, reads count the rows.
-	if err := analytics.Incomplete(ctx, client); err != nil {
+	// The rows are counted at the end (Done); until then, and if the load
+	// stops half-way until a Backfill after its lease, reads count the rows.
+	load, err := analytics.Incomplete(ctx, client)
+	if err != nil {
 		return err
 	}
 	rnd := rand.New(rand.NewPCG(seed, 1))
@@ -132,8 +133,11 @@ func Generate(ctx context.Context, client *ent.Client, size Size, seed uint64) e
 		if err := client.Pilot.CreateBulk(creates...).Exec(ctx); err != nil {
 			return err
 		}
+		if err := load.Renew(ctx); err != nil {
+			return err
+		}
 	}
 	// A bulk load keeps no counts row by row: the pilotStats buckets are
 	// filled once, at the end.
-	return analytics.Backfill(ctx, client)
+	return load.Done(ctx)
 }
