@@ -293,7 +293,8 @@ func statement(matching string, dims []Dimension, dialectName string) string {
 		now := strconv.Itoa(time.Now().Year())
 		first, last := strconv.Itoa(scalar.MinYear), strconv.Itoa(scalar.MaxYear)
 		start := year("starts_on", dialectName)
-		b.WriteString(", years(y) AS (SELECT CASE WHEN MIN(" + start + ") < " + first + " THEN " + first + " ELSE MIN(" + start + ") END FROM p" +
+		b.WriteString(", years(y) AS (SELECT CASE WHEN MIN(" + start + ") < " + first + " THEN " + first +
+			" WHEN MIN(" + start + ") > " + last + " THEN " + last + " ELSE MIN(" + start + ") END FROM p" +
 			" UNION ALL SELECT y + 1 FROM years WHERE y < " + last + " AND (y < " + now +
 			" OR y < (SELECT MAX(" + year("ends_on", dialectName) + ") FROM p)" +
 			" OR y < (SELECT MAX(" + start + ") FROM p WHERE ends_on IS NULL)))")

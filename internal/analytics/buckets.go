@@ -1597,7 +1597,9 @@ func fromBuckets(ctx context.Context, c *ent.Client, where *ent.PilotWhereInput,
 	for _, o := range merged {
 		o.bucket.Municipalities = len(o.munis)
 		for m := range o.munis {
-			o.bucket.Population += areas[m].population
+			if a := areas[m]; a != nil { // nil: deleted beside ent since it was counted
+				o.bucket.Population += a.population
+			}
 		}
 		list = append(list, o)
 	}

@@ -9,10 +9,12 @@ import (
 	"context"
 	"embed"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"kokeilu/ent"
 	"kokeilu/ent/municipality"
@@ -20,6 +22,9 @@ import (
 	"kokeilu/ent/wellbeingcounty"
 	"kokeilu/internal/analytics"
 	"kokeilu/internal/auth"
+	"kokeilu/internal/revision"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 //go:embed data/*.csv data/SOURCES.md
@@ -78,6 +83,15 @@ func parseCSV(name string, in io.Reader) ([]record, error) {
 // Reference upserts every region, wellbeing services county and municipality
 // by code in one transaction: a restart duplicates nothing and a name or
 // kind changed in the CSV updates the row, and the kept counts with it.
+//
+// Instances already serving write meanwhile: their transactions hold
+// municipalities' rows (foreign keys of pilots' participants) and then
+// take the data revision's row. So the upsert raises the revision once,
+// after its commit (revision.Deferred), never holding that row while it
+// waits for theirs (on PostgreSQL that deadlocked 9 starts in 10 under
+// three writers); a deadlock between rows of the upsert itself is
+// retried. The kept counts then move the municipalities that changed,
+// in short transactions of their own.
 func Reference(ctx context.Context, client *ent.Client) error {
 	ctx = auth.System(ctx) // reference data is read-only to everyone else
 	regions, err := readCSV("regions.csv")
@@ -92,28 +106,43 @@ func Reference(ctx context.Context, client *ent.Client) error {
 	if err != nil {
 		return err
 	}
-	return inTx(ctx, client, func(tx *ent.Tx) error {
-		if err := upsertRegions(ctx, tx, regions); err != nil {
-			return err
+	upsert := func() error {
+		ctx := revision.Deferred(ctx)
+		return inTx(ctx, client, func(tx *ent.Tx) error {
+			if err := upsertRegions(ctx, tx, regions); err != nil {
+				return err
+			}
+			regionIDs, err := idsByCode(ctx, tx.Region.Query().Select(region.FieldID, region.FieldCode).All, func(r *ent.Region) (string, int) { return r.Code, r.ID })
+			if err != nil {
+				return err
+			}
+			if err := upsertCounties(ctx, tx, counties, regionIDs); err != nil {
+				return err
+			}
+			countyIDs, err := idsByCode(ctx, tx.WellbeingCounty.Query().Select(wellbeingcounty.FieldID, wellbeingcounty.FieldCode).All, func(c *ent.WellbeingCounty) (string, int) { return c.Code, c.ID })
+			if err != nil {
+				return err
+			}
+			return upsertMunicipalities(ctx, tx, municipalities, regionIDs, countyIDs)
+		})
+	}
+	for attempt := 1; ; attempt++ {
+		err = upsert()
+		var pg *pgconn.PgError
+		if attempt == 5 || !errors.As(err, &pg) || pg.Code != "40P01" && pg.Code != "40001" {
+			break
 		}
-		regionIDs, err := idsByCode(ctx, tx.Region.Query().Select(region.FieldID, region.FieldCode).All, func(r *ent.Region) (string, int) { return r.Code, r.ID })
-		if err != nil {
-			return err
-		}
-		if err := upsertCounties(ctx, tx, counties, regionIDs); err != nil {
-			return err
-		}
-		countyIDs, err := idsByCode(ctx, tx.WellbeingCounty.Query().Select(wellbeingcounty.FieldID, wellbeingcounty.FieldCode).All, func(c *ent.WellbeingCounty) (string, int) { return c.Code, c.ID })
-		if err != nil {
-			return err
-		}
-		if err := upsertMunicipalities(ctx, tx, municipalities, regionIDs, countyIDs); err != nil {
-			return err
-		}
-		// The upserts are creates to the counts' hooks: a municipality that
-		// changed area or population (a new release's data) moves here.
-		return analytics.SyncMovedMunicipalities(ctx, tx.Client())
-	})
+		time.Sleep(time.Duration(attempt) * 50 * time.Millisecond)
+	}
+	if err != nil {
+		return err
+	}
+	if err := revision.Bump(ctx, client); err != nil {
+		return err
+	}
+	// The upserts are creates to the counts' hooks: a municipality that
+	// changed area or population (a new release's data) moves now.
+	return analytics.SyncMovedMunicipalities(ctx, client)
 }
 
 func upsertRegions(ctx context.Context, tx *ent.Tx, rows []record) error {
