@@ -9,7 +9,6 @@ import (
 	"context"
 	"embed"
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -22,9 +21,8 @@ import (
 	"kokeilu/ent/wellbeingcounty"
 	"kokeilu/internal/analytics"
 	"kokeilu/internal/auth"
+	"kokeilu/internal/database"
 	"kokeilu/internal/revision"
-
-	"github.com/jackc/pgx/v5/pgconn"
 )
 
 //go:embed data/*.csv data/SOURCES.md
@@ -128,8 +126,7 @@ func Reference(ctx context.Context, client *ent.Client) error {
 	}
 	for attempt := 1; ; attempt++ {
 		err = upsert()
-		var pg *pgconn.PgError
-		if attempt == 5 || !errors.As(err, &pg) || pg.Code != "40P01" && pg.Code != "40001" {
+		if attempt == 5 || !database.RolledBack(err) {
 			break
 		}
 		time.Sleep(time.Duration(attempt) * 50 * time.Millisecond)

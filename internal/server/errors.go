@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/jackc/pgx/v5/pgconn"
 	"log/slog"
 	"regexp"
 	"strconv"
@@ -12,6 +11,7 @@ import (
 
 	"kokeilu/ent"
 	"kokeilu/ent/privacy"
+	"kokeilu/internal/database"
 	"kokeilu/internal/fault"
 	"kokeilu/internal/scalar"
 
@@ -100,13 +100,13 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 	case ent.IsConstraintError(err):
 		e.Message = "conflicts with existing data"
 		setCode(e, fault.Conflict)
-	case sqlState(err) == "25P02":
+	case database.SQLState(err) == "25P02":
 		// A failure of an earlier field aborted the mutation's transaction
 		// on PostgreSQL (25P02); mutationTx leaves this out beside that
 		// failure.
 		e.Message = notRun
 		setCode(e, fault.Conflict)
-	case sqlState(err) == "40P01" || sqlState(err) == "40001":
+	case database.RolledBack(err):
 		// PostgreSQL broke a deadlock between two writers (40P01), or a
 		// serializable transaction met a concurrent one (40001), by rolling
 		// this one back.
@@ -196,12 +196,3 @@ func (responseErrors) InterceptResponse(ctx context.Context, next graphql.Respon
 // notRun answers a mutation field that did not run because an earlier
 // field failed: the operation's transaction was rolled back.
 const notRun = "not run: an earlier field of this mutation failed, so the whole mutation was rolled back and nothing of it was written"
-
-// sqlState is the SQLSTATE of a PostgreSQL error in err's chain, or "".
-func sqlState(err error) string {
-	var pg *pgconn.PgError
-	if errors.As(err, &pg) {
-		return pg.Code
-	}
-	return ""
-}
