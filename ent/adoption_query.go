@@ -35,7 +35,7 @@ type AdoptionQuery struct {
 	withCreatedBy      *UserQuery
 	withFKs            bool
 	loadTotal          []func(context.Context, []*Adoption) error
-	scanTotals         func(*sqlgraph.QuerySpec)
+	totals             *paging.Totals
 	eager              []paging.Eager[*Adoption]
 	allColumns         bool
 	modifiers          []func(*sql.Selector)
@@ -519,8 +519,8 @@ func (_q *AdoptionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Ado
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
-	if _q.scanTotals != nil {
-		_q.scanTotals(_spec)
+	if _q.totals != nil {
+		_q.totals.Scan(_spec)
 	}
 	paging.ReuseCells(_spec)
 	defer _q.takeEager()()
@@ -706,8 +706,8 @@ func (_q *AdoptionQuery) sqlCount(ctx context.Context) (int, error) {
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
-	if _q.scanTotals != nil {
-		_q.scanTotals(_spec)
+	if _q.totals != nil {
+		_q.totals.Scan(_spec)
 	}
 	paging.ReuseCells(_spec)
 	defer _q.takeEager()()

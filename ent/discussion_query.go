@@ -34,7 +34,7 @@ type DiscussionQuery struct {
 	withPosts      *PostQuery
 	withFKs        bool
 	loadTotal      []func(context.Context, []*Discussion) error
-	scanTotals     func(*sqlgraph.QuerySpec)
+	totals         *paging.Totals
 	eager          []paging.Eager[*Discussion]
 	allColumns     bool
 	modifiers      []func(*sql.Selector)
@@ -484,8 +484,8 @@ func (_q *DiscussionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*D
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
-	if _q.scanTotals != nil {
-		_q.scanTotals(_spec)
+	if _q.totals != nil {
+		_q.totals.Scan(_spec)
 	}
 	paging.ReuseCells(_spec)
 	defer _q.takeEager()()
@@ -640,8 +640,8 @@ func (_q *DiscussionQuery) sqlCount(ctx context.Context) (int, error) {
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
-	if _q.scanTotals != nil {
-		_q.scanTotals(_spec)
+	if _q.totals != nil {
+		_q.totals.Scan(_spec)
 	}
 	paging.ReuseCells(_spec)
 	defer _q.takeEager()()

@@ -290,7 +290,7 @@ func (_q *DiscussionQuery) collectField(ctx context.Context, oneNode bool, opCtx
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
-					query.scanTotals = totals.Scan
+					query.totals = totals
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Discussion) error {
 						for i := range nodes {
 							if nodes[i].Edges.totalCount[2] == nil {
@@ -991,7 +991,7 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
-					query.scanTotals = totals.Scan
+					query.totals = totals
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Municipality) error {
 						for i := range nodes {
 							if nodes[i].Edges.totalCount[2] == nil {
@@ -1103,7 +1103,7 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
-					query.scanTotals = totals.Scan
+					query.totals = totals
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Municipality) error {
 						for i := range nodes {
 							if nodes[i].Edges.totalCount[3] == nil {
@@ -1211,7 +1211,7 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
-					query.scanTotals = totals.Scan
+					query.totals = totals
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Municipality) error {
 						for i := range nodes {
 							if nodes[i].Edges.totalCount[4] == nil {
@@ -1323,7 +1323,7 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
-					query.scanTotals = totals.Scan
+					query.totals = totals
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Municipality) error {
 						for i := range nodes {
 							if nodes[i].Edges.totalCount[5] == nil {
@@ -1431,7 +1431,7 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
-					query.scanTotals = totals.Scan
+					query.totals = totals
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Municipality) error {
 						for i := range nodes {
 							if nodes[i].Edges.totalCount[6] == nil {
@@ -1698,7 +1698,7 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
-					query.scanTotals = totals.Scan
+					query.totals = totals
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Network) error {
 						for i := range nodes {
 							if nodes[i].Edges.totalCount[0] == nil {
@@ -1810,7 +1810,7 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
-					query.scanTotals = totals.Scan
+					query.totals = totals
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Network) error {
 						for i := range nodes {
 							if nodes[i].Edges.totalCount[1] == nil {
@@ -1922,7 +1922,7 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
-					query.scanTotals = totals.Scan
+					query.totals = totals
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Network) error {
 						for i := range nodes {
 							if nodes[i].Edges.totalCount[2] == nil {
@@ -2034,7 +2034,7 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
-					query.scanTotals = totals.Scan
+					query.totals = totals
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Network) error {
 						for i := range nodes {
 							if nodes[i].Edges.totalCount[3] == nil {
@@ -2172,7 +2172,7 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
-					query.scanTotals = totals.Scan
+					query.totals = totals
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Network) error {
 						for i := range nodes {
 							if nodes[i].Edges.totalCount[6] == nil {
@@ -2600,7 +2600,7 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
-					query.scanTotals = totals.Scan
+					query.totals = totals
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*OperatingModel) error {
 						for i := range nodes {
 							if nodes[i].Edges.totalCount[2] == nil {
@@ -2725,7 +2725,7 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
-					query.scanTotals = totals.Scan
+					query.totals = totals
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*OperatingModel) error {
 						for i := range nodes {
 							if nodes[i].Edges.totalCount[4] == nil {
@@ -2865,7 +2865,7 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
-					query.scanTotals = totals.Scan
+					query.totals = totals
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*OperatingModel) error {
 						for i := range nodes {
 							if nodes[i].Edges.totalCount[7] == nil {
@@ -3128,7 +3128,7 @@ func (_q *OrganizationQuery) collectField(ctx context.Context, oneNode bool, opC
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
-					query.scanTotals = totals.Scan
+					query.totals = totals
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Organization) error {
 						for i := range nodes {
 							if nodes[i].Edges.totalCount[1] == nil {
@@ -3240,7 +3240,7 @@ func (_q *OrganizationQuery) collectField(ctx context.Context, oneNode bool, opC
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
-					query.scanTotals = totals.Scan
+					query.totals = totals
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Organization) error {
 						for i := range nodes {
 							if nodes[i].Edges.totalCount[2] == nil {
@@ -3492,7 +3492,7 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
-					query.scanTotals = totals.Scan
+					query.totals = totals
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Pilot) error {
 						for i := range nodes {
 							if nodes[i].Edges.totalCount[1] == nil {
@@ -3604,7 +3604,7 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
-					query.scanTotals = totals.Scan
+					query.totals = totals
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Pilot) error {
 						for i := range nodes {
 							if nodes[i].Edges.totalCount[2] == nil {
@@ -3716,7 +3716,7 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
-					query.scanTotals = totals.Scan
+					query.totals = totals
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Pilot) error {
 						for i := range nodes {
 							if nodes[i].Edges.totalCount[3] == nil {
@@ -3828,7 +3828,7 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
-					query.scanTotals = totals.Scan
+					query.totals = totals
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Pilot) error {
 						for i := range nodes {
 							if nodes[i].Edges.totalCount[4] == nil {
@@ -3970,7 +3970,7 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
-					query.scanTotals = totals.Scan
+					query.totals = totals
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Pilot) error {
 						for i := range nodes {
 							if nodes[i].Edges.totalCount[7] == nil {
@@ -4082,7 +4082,7 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
-					query.scanTotals = totals.Scan
+					query.totals = totals
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Pilot) error {
 						for i := range nodes {
 							if nodes[i].Edges.totalCount[8] == nil {
@@ -4389,7 +4389,7 @@ func (_q *PostQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
-					query.scanTotals = totals.Scan
+					query.totals = totals
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Post) error {
 						for i := range nodes {
 							if nodes[i].Edges.totalCount[3] == nil {
@@ -4607,7 +4607,7 @@ func (_q *RegionQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
-					query.scanTotals = totals.Scan
+					query.totals = totals
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Region) error {
 						for i := range nodes {
 							if nodes[i].Edges.totalCount[0] == nil {
@@ -4715,7 +4715,7 @@ func (_q *RegionQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
-					query.scanTotals = totals.Scan
+					query.totals = totals
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Region) error {
 						for i := range nodes {
 							if nodes[i].Edges.totalCount[1] == nil {
@@ -5223,7 +5223,7 @@ func (_q *ThemeQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
-					query.scanTotals = totals.Scan
+					query.totals = totals
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Theme) error {
 						for i := range nodes {
 							if nodes[i].Edges.totalCount[0] == nil {
@@ -5445,7 +5445,7 @@ func (_q *UserQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
-					query.scanTotals = totals.Scan
+					query.totals = totals
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*User) error {
 						for i := range nodes {
 							if nodes[i].Edges.totalCount[0] == nil {
@@ -5703,7 +5703,7 @@ func (_q *WellbeingCountyQuery) collectField(ctx context.Context, oneNode bool, 
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
-					query.scanTotals = totals.Scan
+					query.totals = totals
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*WellbeingCounty) error {
 						for i := range nodes {
 							if nodes[i].Edges.totalCount[1] == nil {
@@ -5811,7 +5811,7 @@ func (_q *WellbeingCountyQuery) collectField(ctx context.Context, oneNode bool, 
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
-					query.scanTotals = totals.Scan
+					query.totals = totals
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*WellbeingCounty) error {
 						for i := range nodes {
 							if nodes[i].Edges.totalCount[2] == nil {
@@ -6078,7 +6078,7 @@ func (_q *WorkshopQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
-					query.scanTotals = totals.Scan
+					query.totals = totals
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Workshop) error {
 						for i := range nodes {
 							if nodes[i].Edges.totalCount[2] == nil {
@@ -6489,7 +6489,7 @@ func (_q *WorkspaceQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
-					query.scanTotals = totals.Scan
+					query.totals = totals
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Workspace) error {
 						for i := range nodes {
 							if nodes[i].Edges.totalCount[2] == nil {

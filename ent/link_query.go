@@ -29,7 +29,7 @@ type LinkQuery struct {
 	withCreatedBy *UserQuery
 	withFKs       bool
 	loadTotal     []func(context.Context, []*Link) error
-	scanTotals    func(*sqlgraph.QuerySpec)
+	totals        *paging.Totals
 	eager         []paging.Eager[*Link]
 	allColumns    bool
 	modifiers     []func(*sql.Selector)
@@ -408,8 +408,8 @@ func (_q *LinkQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Link, e
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
-	if _q.scanTotals != nil {
-		_q.scanTotals(_spec)
+	if _q.totals != nil {
+		_q.totals.Scan(_spec)
 	}
 	paging.ReuseCells(_spec)
 	defer _q.takeEager()()
@@ -481,8 +481,8 @@ func (_q *LinkQuery) sqlCount(ctx context.Context) (int, error) {
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
-	if _q.scanTotals != nil {
-		_q.scanTotals(_spec)
+	if _q.totals != nil {
+		_q.totals.Scan(_spec)
 	}
 	paging.ReuseCells(_spec)
 	defer _q.takeEager()()

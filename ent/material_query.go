@@ -31,7 +31,7 @@ type MaterialQuery struct {
 	withAuthor    *UserQuery
 	withFKs       bool
 	loadTotal     []func(context.Context, []*Material) error
-	scanTotals    func(*sqlgraph.QuerySpec)
+	totals        *paging.Totals
 	eager         []paging.Eager[*Material]
 	allColumns    bool
 	modifiers     []func(*sql.Selector)
@@ -445,8 +445,8 @@ func (_q *MaterialQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Mat
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
-	if _q.scanTotals != nil {
-		_q.scanTotals(_spec)
+	if _q.totals != nil {
+		_q.totals.Scan(_spec)
 	}
 	paging.ReuseCells(_spec)
 	defer _q.takeEager()()
@@ -556,8 +556,8 @@ func (_q *MaterialQuery) sqlCount(ctx context.Context) (int, error) {
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
-	if _q.scanTotals != nil {
-		_q.scanTotals(_spec)
+	if _q.totals != nil {
+		_q.totals.Scan(_spec)
 	}
 	paging.ReuseCells(_spec)
 	defer _q.takeEager()()

@@ -40,7 +40,7 @@ type NetworkQuery struct {
 	withChildren            *NetworkQuery
 	withFKs                 bool
 	loadTotal               []func(context.Context, []*Network) error
-	scanTotals              func(*sqlgraph.QuerySpec)
+	totals                  *paging.Totals
 	eager                   []paging.Eager[*Network]
 	allColumns              bool
 	modifiers               []func(*sql.Selector)
@@ -634,8 +634,8 @@ func (_q *NetworkQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Netw
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
-	if _q.scanTotals != nil {
-		_q.scanTotals(_spec)
+	if _q.totals != nil {
+		_q.totals.Scan(_spec)
 	}
 	paging.ReuseCells(_spec)
 	defer _q.takeEager()()
@@ -1072,8 +1072,8 @@ func (_q *NetworkQuery) sqlCount(ctx context.Context) (int, error) {
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
-	if _q.scanTotals != nil {
-		_q.scanTotals(_spec)
+	if _q.totals != nil {
+		_q.totals.Scan(_spec)
 	}
 	paging.ReuseCells(_spec)
 	defer _q.takeEager()()
@@ -1189,7 +1189,11 @@ func (_q *NetworkQuery) loadMunicipalitiesJoined(ctx context.Context, query *Mun
 	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
 		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
 			assign := spec.Assign
-			paging.PrependCell(spec, new(sql.NullInt64))
+			parent := new(sql.NullInt64)
+			paging.PrependCell(spec, parent)
+			if query.totals != nil {
+				query.totals.ParentIn(parent)
+			}
 			spec.Assign = func(columns []string, values []any) error {
 				outValue := int(values[0].(*sql.NullInt64).Int64)
 				inValue := int(values[1].(*sql.NullInt64).Int64)
@@ -1266,7 +1270,11 @@ func (_q *NetworkQuery) loadOrganizationsJoined(ctx context.Context, query *Orga
 	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
 		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
 			assign := spec.Assign
-			paging.PrependCell(spec, new(sql.NullInt64))
+			parent := new(sql.NullInt64)
+			paging.PrependCell(spec, parent)
+			if query.totals != nil {
+				query.totals.ParentIn(parent)
+			}
 			spec.Assign = func(columns []string, values []any) error {
 				outValue := int(values[0].(*sql.NullInt64).Int64)
 				inValue := int(values[1].(*sql.NullInt64).Int64)
@@ -1343,7 +1351,11 @@ func (_q *NetworkQuery) loadPilotsJoined(ctx context.Context, query *PilotQuery,
 	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
 		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
 			assign := spec.Assign
-			paging.PrependCell(spec, new(sql.NullInt64))
+			parent := new(sql.NullInt64)
+			paging.PrependCell(spec, parent)
+			if query.totals != nil {
+				query.totals.ParentIn(parent)
+			}
 			spec.Assign = func(columns []string, values []any) error {
 				outValue := int(values[0].(*sql.NullInt64).Int64)
 				inValue := int(values[1].(*sql.NullInt64).Int64)

@@ -31,7 +31,7 @@ type NoticeQuery struct {
 	withAuthor    *UserQuery
 	withFKs       bool
 	loadTotal     []func(context.Context, []*Notice) error
-	scanTotals    func(*sqlgraph.QuerySpec)
+	totals        *paging.Totals
 	eager         []paging.Eager[*Notice]
 	allColumns    bool
 	modifiers     []func(*sql.Selector)
@@ -445,8 +445,8 @@ func (_q *NoticeQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Notic
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
-	if _q.scanTotals != nil {
-		_q.scanTotals(_spec)
+	if _q.totals != nil {
+		_q.totals.Scan(_spec)
 	}
 	paging.ReuseCells(_spec)
 	defer _q.takeEager()()
@@ -556,8 +556,8 @@ func (_q *NoticeQuery) sqlCount(ctx context.Context) (int, error) {
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
-	if _q.scanTotals != nil {
-		_q.scanTotals(_spec)
+	if _q.totals != nil {
+		_q.totals.Scan(_spec)
 	}
 	paging.ReuseCells(_spec)
 	defer _q.takeEager()()

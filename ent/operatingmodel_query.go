@@ -42,7 +42,7 @@ type OperatingModelQuery struct {
 	withAdoptions              *AdoptionQuery
 	withFKs                    bool
 	loadTotal                  []func(context.Context, []*OperatingModel) error
-	scanTotals                 func(*sqlgraph.QuerySpec)
+	totals                     *paging.Totals
 	eager                      []paging.Eager[*OperatingModel]
 	allColumns                 bool
 	modifiers                  []func(*sql.Selector)
@@ -671,8 +671,8 @@ func (_q *OperatingModelQuery) sqlAll(ctx context.Context, hooks ...queryHook) (
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
-	if _q.scanTotals != nil {
-		_q.scanTotals(_spec)
+	if _q.totals != nil {
+		_q.totals.Scan(_spec)
 	}
 	paging.ReuseCells(_spec)
 	defer _q.takeEager()()
@@ -1149,8 +1149,8 @@ func (_q *OperatingModelQuery) sqlCount(ctx context.Context) (int, error) {
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
-	if _q.scanTotals != nil {
-		_q.scanTotals(_spec)
+	if _q.totals != nil {
+		_q.totals.Scan(_spec)
 	}
 	paging.ReuseCells(_spec)
 	defer _q.takeEager()()
@@ -1266,7 +1266,11 @@ func (_q *OperatingModelQuery) loadMunicipalitiesJoined(ctx context.Context, que
 	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
 		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
 			assign := spec.Assign
-			paging.PrependCell(spec, new(sql.NullInt64))
+			parent := new(sql.NullInt64)
+			paging.PrependCell(spec, parent)
+			if query.totals != nil {
+				query.totals.ParentIn(parent)
+			}
 			spec.Assign = func(columns []string, values []any) error {
 				outValue := int(values[0].(*sql.NullInt64).Int64)
 				inValue := int(values[1].(*sql.NullInt64).Int64)
@@ -1343,7 +1347,11 @@ func (_q *OperatingModelQuery) loadWellbeingCountiesJoined(ctx context.Context, 
 	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
 		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
 			assign := spec.Assign
-			paging.PrependCell(spec, new(sql.NullInt64))
+			parent := new(sql.NullInt64)
+			paging.PrependCell(spec, parent)
+			if query.totals != nil {
+				query.totals.ParentIn(parent)
+			}
 			spec.Assign = func(columns []string, values []any) error {
 				outValue := int(values[0].(*sql.NullInt64).Int64)
 				inValue := int(values[1].(*sql.NullInt64).Int64)
@@ -1420,7 +1428,11 @@ func (_q *OperatingModelQuery) loadDevelopedInJoined(ctx context.Context, query 
 	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
 		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
 			assign := spec.Assign
-			paging.PrependCell(spec, new(sql.NullInt64))
+			parent := new(sql.NullInt64)
+			paging.PrependCell(spec, parent)
+			if query.totals != nil {
+				query.totals.ParentIn(parent)
+			}
 			spec.Assign = func(columns []string, values []any) error {
 				outValue := int(values[0].(*sql.NullInt64).Int64)
 				inValue := int(values[1].(*sql.NullInt64).Int64)

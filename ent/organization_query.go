@@ -34,7 +34,7 @@ type OrganizationQuery struct {
 	withNetworks      *NetworkQuery
 	withFKs           bool
 	loadTotal         []func(context.Context, []*Organization) error
-	scanTotals        func(*sqlgraph.QuerySpec)
+	totals            *paging.Totals
 	eager             []paging.Eager[*Organization]
 	allColumns        bool
 	modifiers         []func(*sql.Selector)
@@ -485,8 +485,8 @@ func (_q *OrganizationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
-	if _q.scanTotals != nil {
-		_q.scanTotals(_spec)
+	if _q.totals != nil {
+		_q.totals.Scan(_spec)
 	}
 	paging.ReuseCells(_spec)
 	defer _q.takeEager()()
@@ -716,8 +716,8 @@ func (_q *OrganizationQuery) sqlCount(ctx context.Context) (int, error) {
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
-	if _q.scanTotals != nil {
-		_q.scanTotals(_spec)
+	if _q.totals != nil {
+		_q.totals.Scan(_spec)
 	}
 	paging.ReuseCells(_spec)
 	defer _q.takeEager()()
@@ -833,7 +833,11 @@ func (_q *OrganizationQuery) loadPilotsJoined(ctx context.Context, query *PilotQ
 	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
 		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
 			assign := spec.Assign
-			paging.PrependCell(spec, new(sql.NullInt64))
+			parent := new(sql.NullInt64)
+			paging.PrependCell(spec, parent)
+			if query.totals != nil {
+				query.totals.ParentIn(parent)
+			}
 			spec.Assign = func(columns []string, values []any) error {
 				outValue := int(values[0].(*sql.NullInt64).Int64)
 				inValue := int(values[1].(*sql.NullInt64).Int64)
@@ -910,7 +914,11 @@ func (_q *OrganizationQuery) loadNetworksJoined(ctx context.Context, query *Netw
 	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
 		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
 			assign := spec.Assign
-			paging.PrependCell(spec, new(sql.NullInt64))
+			parent := new(sql.NullInt64)
+			paging.PrependCell(spec, parent)
+			if query.totals != nil {
+				query.totals.ParentIn(parent)
+			}
 			spec.Assign = func(columns []string, values []any) error {
 				outValue := int(values[0].(*sql.NullInt64).Int64)
 				inValue := int(values[1].(*sql.NullInt64).Int64)

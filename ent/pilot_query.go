@@ -44,7 +44,7 @@ type PilotQuery struct {
 	withDevelopedModels      *OperatingModelQuery
 	withFKs                  bool
 	loadTotal                []func(context.Context, []*Pilot) error
-	scanTotals               func(*sqlgraph.QuerySpec)
+	totals                   *paging.Totals
 	eager                    []paging.Eager[*Pilot]
 	allColumns               bool
 	modifiers                []func(*sql.Selector)
@@ -709,8 +709,8 @@ func (_q *PilotQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Pilot,
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
-	if _q.scanTotals != nil {
-		_q.scanTotals(_spec)
+	if _q.totals != nil {
+		_q.totals.Scan(_spec)
 	}
 	paging.ReuseCells(_spec)
 	defer _q.takeEager()()
@@ -1328,8 +1328,8 @@ func (_q *PilotQuery) sqlCount(ctx context.Context) (int, error) {
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
-	if _q.scanTotals != nil {
-		_q.scanTotals(_spec)
+	if _q.totals != nil {
+		_q.totals.Scan(_spec)
 	}
 	paging.ReuseCells(_spec)
 	defer _q.takeEager()()
@@ -1445,7 +1445,11 @@ func (_q *PilotQuery) loadMunicipalitiesJoined(ctx context.Context, query *Munic
 	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
 		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
 			assign := spec.Assign
-			paging.PrependCell(spec, new(sql.NullInt64))
+			parent := new(sql.NullInt64)
+			paging.PrependCell(spec, parent)
+			if query.totals != nil {
+				query.totals.ParentIn(parent)
+			}
 			spec.Assign = func(columns []string, values []any) error {
 				outValue := int(values[0].(*sql.NullInt64).Int64)
 				inValue := int(values[1].(*sql.NullInt64).Int64)
@@ -1522,7 +1526,11 @@ func (_q *PilotQuery) loadOrganizationsJoined(ctx context.Context, query *Organi
 	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
 		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
 			assign := spec.Assign
-			paging.PrependCell(spec, new(sql.NullInt64))
+			parent := new(sql.NullInt64)
+			paging.PrependCell(spec, parent)
+			if query.totals != nil {
+				query.totals.ParentIn(parent)
+			}
 			spec.Assign = func(columns []string, values []any) error {
 				outValue := int(values[0].(*sql.NullInt64).Int64)
 				inValue := int(values[1].(*sql.NullInt64).Int64)
@@ -1599,7 +1607,11 @@ func (_q *PilotQuery) loadThemesJoined(ctx context.Context, query *ThemeQuery, n
 	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
 		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
 			assign := spec.Assign
-			paging.PrependCell(spec, new(sql.NullInt64))
+			parent := new(sql.NullInt64)
+			paging.PrependCell(spec, parent)
+			if query.totals != nil {
+				query.totals.ParentIn(parent)
+			}
 			spec.Assign = func(columns []string, values []any) error {
 				outValue := int(values[0].(*sql.NullInt64).Int64)
 				inValue := int(values[1].(*sql.NullInt64).Int64)
@@ -1676,7 +1688,11 @@ func (_q *PilotQuery) loadNetworksJoined(ctx context.Context, query *NetworkQuer
 	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
 		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
 			assign := spec.Assign
-			paging.PrependCell(spec, new(sql.NullInt64))
+			parent := new(sql.NullInt64)
+			paging.PrependCell(spec, parent)
+			if query.totals != nil {
+				query.totals.ParentIn(parent)
+			}
 			spec.Assign = func(columns []string, values []any) error {
 				outValue := int(values[0].(*sql.NullInt64).Int64)
 				inValue := int(values[1].(*sql.NullInt64).Int64)
@@ -1753,7 +1769,11 @@ func (_q *PilotQuery) loadProjectOfJoined(ctx context.Context, query *WorkspaceQ
 	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
 		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
 			assign := spec.Assign
-			paging.PrependCell(spec, new(sql.NullInt64))
+			parent := new(sql.NullInt64)
+			paging.PrependCell(spec, parent)
+			if query.totals != nil {
+				query.totals.ParentIn(parent)
+			}
 			spec.Assign = func(columns []string, values []any) error {
 				outValue := int(values[0].(*sql.NullInt64).Int64)
 				inValue := int(values[1].(*sql.NullInt64).Int64)
@@ -1830,7 +1850,11 @@ func (_q *PilotQuery) loadDevelopedModelsJoined(ctx context.Context, query *Oper
 	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
 		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
 			assign := spec.Assign
-			paging.PrependCell(spec, new(sql.NullInt64))
+			parent := new(sql.NullInt64)
+			paging.PrependCell(spec, parent)
+			if query.totals != nil {
+				query.totals.ParentIn(parent)
+			}
 			spec.Assign = func(columns []string, values []any) error {
 				outValue := int(values[0].(*sql.NullInt64).Int64)
 				inValue := int(values[1].(*sql.NullInt64).Int64)

@@ -34,7 +34,7 @@ type PostQuery struct {
 	withReplies      *PostQuery
 	withFKs          bool
 	loadTotal        []func(context.Context, []*Post) error
-	scanTotals       func(*sqlgraph.QuerySpec)
+	totals           *paging.Totals
 	eager            []paging.Eager[*Post]
 	allColumns       bool
 	modifiers        []func(*sql.Selector)
@@ -519,8 +519,8 @@ func (_q *PostQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Post, e
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
-	if _q.scanTotals != nil {
-		_q.scanTotals(_spec)
+	if _q.totals != nil {
+		_q.totals.Scan(_spec)
 	}
 	paging.ReuseCells(_spec)
 	defer _q.takeEager()()
@@ -713,8 +713,8 @@ func (_q *PostQuery) sqlCount(ctx context.Context) (int, error) {
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
-	if _q.scanTotals != nil {
-		_q.scanTotals(_spec)
+	if _q.totals != nil {
+		_q.totals.Scan(_spec)
 	}
 	paging.ReuseCells(_spec)
 	defer _q.takeEager()()

@@ -31,7 +31,7 @@ type RegionQuery struct {
 	withMunicipalities         *MunicipalityQuery
 	withWellbeingCounties      *WellbeingCountyQuery
 	loadTotal                  []func(context.Context, []*Region) error
-	scanTotals                 func(*sqlgraph.QuerySpec)
+	totals                     *paging.Totals
 	eager                      []paging.Eager[*Region]
 	allColumns                 bool
 	modifiers                  []func(*sql.Selector)
@@ -440,8 +440,8 @@ func (_q *RegionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Regio
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
-	if _q.scanTotals != nil {
-		_q.scanTotals(_spec)
+	if _q.totals != nil {
+		_q.totals.Scan(_spec)
 	}
 	paging.ReuseCells(_spec)
 	defer _q.takeEager()()
@@ -565,8 +565,8 @@ func (_q *RegionQuery) sqlCount(ctx context.Context) (int, error) {
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
-	if _q.scanTotals != nil {
-		_q.scanTotals(_spec)
+	if _q.totals != nil {
+		_q.totals.Scan(_spec)
 	}
 	paging.ReuseCells(_spec)
 	defer _q.takeEager()()

@@ -28,7 +28,7 @@ type SessionQuery struct {
 	predicates []predicate.Session
 	withUser   *UserQuery
 	loadTotal  []func(context.Context, []*Session) error
-	scanTotals func(*sqlgraph.QuerySpec)
+	totals     *paging.Totals
 	eager      []paging.Eager[*Session]
 	allColumns bool
 	modifiers  []func(*sql.Selector)
@@ -400,8 +400,8 @@ func (_q *SessionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Sess
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
-	if _q.scanTotals != nil {
-		_q.scanTotals(_spec)
+	if _q.totals != nil {
+		_q.totals.Scan(_spec)
 	}
 	paging.ReuseCells(_spec)
 	defer _q.takeEager()()
@@ -470,8 +470,8 @@ func (_q *SessionQuery) sqlCount(ctx context.Context) (int, error) {
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
-	if _q.scanTotals != nil {
-		_q.scanTotals(_spec)
+	if _q.totals != nil {
+		_q.totals.Scan(_spec)
 	}
 	paging.ReuseCells(_spec)
 	defer _q.takeEager()()

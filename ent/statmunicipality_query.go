@@ -26,7 +26,7 @@ type StatMunicipalityQuery struct {
 	inters     []Interceptor
 	predicates []predicate.StatMunicipality
 	loadTotal  []func(context.Context, []*StatMunicipality) error
-	scanTotals func(*sqlgraph.QuerySpec)
+	totals     *paging.Totals
 	eager      []paging.Eager[*StatMunicipality]
 	allColumns bool
 	modifiers  []func(*sql.Selector)
@@ -360,8 +360,8 @@ func (_q *StatMunicipalityQuery) sqlAll(ctx context.Context, hooks ...queryHook)
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
-	if _q.scanTotals != nil {
-		_q.scanTotals(_spec)
+	if _q.totals != nil {
+		_q.totals.Scan(_spec)
 	}
 	paging.ReuseCells(_spec)
 	defer _q.takeEager()()
@@ -394,8 +394,8 @@ func (_q *StatMunicipalityQuery) sqlCount(ctx context.Context) (int, error) {
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
-	if _q.scanTotals != nil {
-		_q.scanTotals(_spec)
+	if _q.totals != nil {
+		_q.totals.Scan(_spec)
 	}
 	paging.ReuseCells(_spec)
 	defer _q.takeEager()()

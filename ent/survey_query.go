@@ -34,7 +34,7 @@ type SurveyQuery struct {
 	withResponses      *SurveyResponseQuery
 	withFKs            bool
 	loadTotal          []func(context.Context, []*Survey) error
-	scanTotals         func(*sqlgraph.QuerySpec)
+	totals             *paging.Totals
 	eager              []paging.Eager[*Survey]
 	allColumns         bool
 	modifiers          []func(*sql.Selector)
@@ -484,8 +484,8 @@ func (_q *SurveyQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Surve
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
-	if _q.scanTotals != nil {
-		_q.scanTotals(_spec)
+	if _q.totals != nil {
+		_q.totals.Scan(_spec)
 	}
 	paging.ReuseCells(_spec)
 	defer _q.takeEager()()
@@ -639,8 +639,8 @@ func (_q *SurveyQuery) sqlCount(ctx context.Context) (int, error) {
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
-	if _q.scanTotals != nil {
-		_q.scanTotals(_spec)
+	if _q.totals != nil {
+		_q.totals.Scan(_spec)
 	}
 	paging.ReuseCells(_spec)
 	defer _q.takeEager()()

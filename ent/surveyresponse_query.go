@@ -30,7 +30,7 @@ type SurveyResponseQuery struct {
 	withSurvey *SurveyQuery
 	withUser   *UserQuery
 	loadTotal  []func(context.Context, []*SurveyResponse) error
-	scanTotals func(*sqlgraph.QuerySpec)
+	totals     *paging.Totals
 	eager      []paging.Eager[*SurveyResponse]
 	allColumns bool
 	modifiers  []func(*sql.Selector)
@@ -437,8 +437,8 @@ func (_q *SurveyResponseQuery) sqlAll(ctx context.Context, hooks ...queryHook) (
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
-	if _q.scanTotals != nil {
-		_q.scanTotals(_spec)
+	if _q.totals != nil {
+		_q.totals.Scan(_spec)
 	}
 	paging.ReuseCells(_spec)
 	defer _q.takeEager()()
@@ -542,8 +542,8 @@ func (_q *SurveyResponseQuery) sqlCount(ctx context.Context) (int, error) {
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
-	if _q.scanTotals != nil {
-		_q.scanTotals(_spec)
+	if _q.totals != nil {
+		_q.totals.Scan(_spec)
 	}
 	paging.ReuseCells(_spec)
 	defer _q.takeEager()()

@@ -29,7 +29,7 @@ type ThemeQuery struct {
 	predicates      []predicate.Theme
 	withPilots      *PilotQuery
 	loadTotal       []func(context.Context, []*Theme) error
-	scanTotals      func(*sqlgraph.QuerySpec)
+	totals          *paging.Totals
 	eager           []paging.Eager[*Theme]
 	allColumns      bool
 	modifiers       []func(*sql.Selector)
@@ -402,8 +402,8 @@ func (_q *ThemeQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Theme,
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
-	if _q.scanTotals != nil {
-		_q.scanTotals(_spec)
+	if _q.totals != nil {
+		_q.totals.Scan(_spec)
 	}
 	paging.ReuseCells(_spec)
 	defer _q.takeEager()()
@@ -516,8 +516,8 @@ func (_q *ThemeQuery) sqlCount(ctx context.Context) (int, error) {
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
-	if _q.scanTotals != nil {
-		_q.scanTotals(_spec)
+	if _q.totals != nil {
+		_q.totals.Scan(_spec)
 	}
 	paging.ReuseCells(_spec)
 	defer _q.takeEager()()
@@ -633,7 +633,11 @@ func (_q *ThemeQuery) loadPilotsJoined(ctx context.Context, query *PilotQuery, n
 	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
 		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
 			assign := spec.Assign
-			paging.PrependCell(spec, new(sql.NullInt64))
+			parent := new(sql.NullInt64)
+			paging.PrependCell(spec, parent)
+			if query.totals != nil {
+				query.totals.ParentIn(parent)
+			}
 			spec.Assign = func(columns []string, values []any) error {
 				outValue := int(values[0].(*sql.NullInt64).Int64)
 				inValue := int(values[1].(*sql.NullInt64).Int64)

@@ -36,7 +36,7 @@ type UserQuery struct {
 	withMunicipality     *MunicipalityQuery
 	withFKs              bool
 	loadTotal            []func(context.Context, []*User) error
-	scanTotals           func(*sqlgraph.QuerySpec)
+	totals               *paging.Totals
 	eager                []paging.Eager[*User]
 	allColumns           bool
 	modifiers            []func(*sql.Selector)
@@ -522,8 +522,8 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
-	if _q.scanTotals != nil {
-		_q.scanTotals(_spec)
+	if _q.totals != nil {
+		_q.totals.Scan(_spec)
 	}
 	paging.ReuseCells(_spec)
 	defer _q.takeEager()()
@@ -721,8 +721,8 @@ func (_q *UserQuery) sqlCount(ctx context.Context) (int, error) {
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
-	if _q.scanTotals != nil {
-		_q.scanTotals(_spec)
+	if _q.totals != nil {
+		_q.totals.Scan(_spec)
 	}
 	paging.ReuseCells(_spec)
 	defer _q.takeEager()()

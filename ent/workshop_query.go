@@ -34,7 +34,7 @@ type WorkshopQuery struct {
 	withRegistrations      *WorkshopRegistrationQuery
 	withFKs                bool
 	loadTotal              []func(context.Context, []*Workshop) error
-	scanTotals             func(*sqlgraph.QuerySpec)
+	totals                 *paging.Totals
 	eager                  []paging.Eager[*Workshop]
 	allColumns             bool
 	modifiers              []func(*sql.Selector)
@@ -484,8 +484,8 @@ func (_q *WorkshopQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Wor
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
-	if _q.scanTotals != nil {
-		_q.scanTotals(_spec)
+	if _q.totals != nil {
+		_q.totals.Scan(_spec)
 	}
 	paging.ReuseCells(_spec)
 	defer _q.takeEager()()
@@ -639,8 +639,8 @@ func (_q *WorkshopQuery) sqlCount(ctx context.Context) (int, error) {
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
-	if _q.scanTotals != nil {
-		_q.scanTotals(_spec)
+	if _q.totals != nil {
+		_q.totals.Scan(_spec)
 	}
 	paging.ReuseCells(_spec)
 	defer _q.takeEager()()

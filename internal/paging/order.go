@@ -221,14 +221,18 @@ func beyond(s *sql.Selector, keys []Key, values []any, idColumn string, id int, 
 // the rows unordered). The selector is moved, not cloned: ent's
 // Selector.Clone loses the operators of range predicates such as cursors.
 //
-// With totals, each row also carries its partition and the partition's
-// rows before the limit, the parent's totalCount, in two last columns
-// that totals reads (Totals.Scan): the count costs no statement of its
-// own. The rows must not be narrowed by a cursor then.
+// With totals, each row also carries the partition's rows before the
+// limit, the parent's totalCount, in a last column that totals reads
+// (Totals.Scan) with the row's parent: the count costs no statement of
+// its own. The rows must not be narrowed by a cursor then. The partition's
+// column is the parent's (Totals.Column) unless totals is told otherwise.
 //
 // pairs names where the edge keeps its parent–child pairs, for the
 // cut-off form (cutOff) that SQLite takes when it fits.
 func LimitPerRow(partitionBy string, limit int, orderBy sql.Querier, totals *Totals, pairs Pairs) func(*sql.Selector) {
+	if totals != nil && totals.Column == "" {
+		totals.Column = partitionBy
+	}
 	return func(s *sql.Selector) {
 		d := sql.Dialect(s.Dialect())
 		s.SetDistinct(false)
@@ -255,7 +259,7 @@ func LimitPerRow(partitionBy string, limit int, orderBy sql.Querier, totals *Tot
 			Prefix(with).
 			OrderExpr(orderBy)
 		if totals != nil {
-			s.AppendSelectAs(t.C(partitionBy), parentColumn).AppendSelect(t.C(totalColumn))
+			s.AppendSelect(t.C(totalColumn))
 		}
 	}
 }
@@ -324,6 +328,6 @@ func cutOff(s *sql.Selector, column string, limit int, totals *Totals, pairs Pai
 		ClearOrder().
 		OrderBy(sql.Asc(s.C("id")))
 	if totals != nil {
-		s.AppendSelect(c.C(parentColumn), c.C(totalColumn))
+		s.AppendSelect(c.C(totalColumn))
 	}
 }
