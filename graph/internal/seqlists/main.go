@@ -29,6 +29,8 @@
 //     arguments of scalar or enum types, by graph.resolveLeaf, its value
 //     typed as its marshaller takes it; name(lang:) answers a pointer to
 //     the name it picks (the model's NameAt), not a copy;
+//   - a query's or mutation's answer is written into a buffer sized like
+//     the last one (graph.marshalData), not grown from empty;
 //   - each object's resolver (ResolverRoot's Municipality() and the like)
 //     is made once per schema (keptRoots), not once per field resolved:
 //     gqlgen's root makes a new one at every call.
@@ -55,6 +57,8 @@ var rewrites = []struct{ from, to string }{
 	{"type executionContext struct {\n\t*graphql.ExecutionContextState[ResolverRoot, DirectiveRoot, ComplexityRoot]\n}",
 		"type executionContext struct {\n\t*graphql.ExecutionContextState[ResolverRoot, DirectiveRoot, ComplexityRoot]\n\tonce *perSelection\n}"},
 	{"\treturn &executionContext{\n\t\tExecutionContextState:", "\treturn &executionContext{\n\t\tonce: newPerSelection(opCtx),\n\t\tExecutionContextState:"},
+	{"\t\t\tvar buf bytes.Buffer\n\t\t\tdata.MarshalGQL(&buf)\n\t\t\tresponse.Data = buf.Bytes()\n", "\t\t\tresponse.Data = marshalData(data)\n"},
+	{"\t\t\tvar buf bytes.Buffer\n\t\t\tdata.MarshalGQL(&buf)\n\n\t\t\treturn &graphql.Response{\n\t\t\t\tData: buf.Bytes(),", "\t\t\treturn &graphql.Response{\n\t\t\t\tData: marshalData(data),"},
 }
 
 // concurrent is gqlgen's resolution of a nested object's resolver field
