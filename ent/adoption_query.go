@@ -14,6 +14,7 @@ import (
 	"kokeilu/ent/user"
 	"kokeilu/internal/paging"
 	"math"
+	"slices"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect"
@@ -516,6 +517,24 @@ func (_q *AdoptionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Ado
 		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)
 	}
+	if !_q.withFKs {
+		unused := func(column string) bool {
+			switch column {
+			case adoption.OperatingModelColumn:
+				return _q.withOperatingModel == nil
+			case adoption.MunicipalityColumn:
+				return _q.withMunicipality == nil
+			case adoption.PilotColumn:
+				return _q.withPilot == nil
+			case adoption.CreatedByColumn:
+				return _q.withCreatedBy == nil
+			}
+			return false
+		}
+		if slices.ContainsFunc(_spec.Node.Columns, unused) {
+			_spec.Node.Columns = slices.DeleteFunc(slices.Clone(_spec.Node.Columns), unused)
+		}
+	}
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
@@ -703,6 +722,24 @@ func (_q *AdoptionQuery) loadCreatedBy(ctx context.Context, query *UserQuery, no
 
 func (_q *AdoptionQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
+	if !_q.withFKs {
+		unused := func(column string) bool {
+			switch column {
+			case adoption.OperatingModelColumn:
+				return _q.withOperatingModel == nil
+			case adoption.MunicipalityColumn:
+				return _q.withMunicipality == nil
+			case adoption.PilotColumn:
+				return _q.withPilot == nil
+			case adoption.CreatedByColumn:
+				return _q.withCreatedBy == nil
+			}
+			return false
+		}
+		if slices.ContainsFunc(_spec.Node.Columns, unused) {
+			_spec.Node.Columns = slices.DeleteFunc(slices.Clone(_spec.Node.Columns), unused)
+		}
+	}
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}

@@ -16,6 +16,7 @@ import (
 	"kokeilu/ent/workspace"
 	"kokeilu/internal/paging"
 	"math"
+	"slices"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect"
@@ -631,6 +632,20 @@ func (_q *NetworkQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Netw
 		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)
 	}
+	if !_q.withFKs {
+		unused := func(column string) bool {
+			switch column {
+			case network.CreatedByColumn:
+				return _q.withCreatedBy == nil
+			case network.ParentColumn:
+				return _q.withParent == nil
+			}
+			return false
+		}
+		if slices.ContainsFunc(_spec.Node.Columns, unused) {
+			_spec.Node.Columns = slices.DeleteFunc(slices.Clone(_spec.Node.Columns), unused)
+		}
+	}
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
@@ -1069,6 +1084,20 @@ func (_q *NetworkQuery) loadChildren(ctx context.Context, query *NetworkQuery, n
 
 func (_q *NetworkQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
+	if !_q.withFKs {
+		unused := func(column string) bool {
+			switch column {
+			case network.CreatedByColumn:
+				return _q.withCreatedBy == nil
+			case network.ParentColumn:
+				return _q.withParent == nil
+			}
+			return false
+		}
+		if slices.ContainsFunc(_spec.Node.Columns, unused) {
+			_spec.Node.Columns = slices.DeleteFunc(slices.Clone(_spec.Node.Columns), unused)
+		}
+	}
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}

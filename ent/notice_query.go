@@ -12,6 +12,7 @@ import (
 	"kokeilu/ent/workspace"
 	"kokeilu/internal/paging"
 	"math"
+	"slices"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect"
@@ -442,6 +443,20 @@ func (_q *NoticeQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Notic
 		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)
 	}
+	if !_q.withFKs {
+		unused := func(column string) bool {
+			switch column {
+			case notice.WorkspaceColumn:
+				return _q.withWorkspace == nil
+			case notice.AuthorColumn:
+				return _q.withAuthor == nil
+			}
+			return false
+		}
+		if slices.ContainsFunc(_spec.Node.Columns, unused) {
+			_spec.Node.Columns = slices.DeleteFunc(slices.Clone(_spec.Node.Columns), unused)
+		}
+	}
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
@@ -553,6 +568,20 @@ func (_q *NoticeQuery) loadAuthor(ctx context.Context, query *UserQuery, nodes [
 
 func (_q *NoticeQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
+	if !_q.withFKs {
+		unused := func(column string) bool {
+			switch column {
+			case notice.WorkspaceColumn:
+				return _q.withWorkspace == nil
+			case notice.AuthorColumn:
+				return _q.withAuthor == nil
+			}
+			return false
+		}
+		if slices.ContainsFunc(_spec.Node.Columns, unused) {
+			_spec.Node.Columns = slices.DeleteFunc(slices.Clone(_spec.Node.Columns), unused)
+		}
+	}
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}

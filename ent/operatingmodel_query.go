@@ -17,6 +17,7 @@ import (
 	"kokeilu/ent/workspace"
 	"kokeilu/internal/paging"
 	"math"
+	"slices"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect"
@@ -668,6 +669,22 @@ func (_q *OperatingModelQuery) sqlAll(ctx context.Context, hooks ...queryHook) (
 		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)
 	}
+	if !_q.withFKs {
+		unused := func(column string) bool {
+			switch column {
+			case operatingmodel.WorkspaceColumn:
+				return _q.withWorkspace == nil
+			case operatingmodel.CreatedByColumn:
+				return _q.withCreatedBy == nil
+			case operatingmodel.PartOfColumn:
+				return _q.withPartOf == nil
+			}
+			return false
+		}
+		if slices.ContainsFunc(_spec.Node.Columns, unused) {
+			_spec.Node.Columns = slices.DeleteFunc(slices.Clone(_spec.Node.Columns), unused)
+		}
+	}
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
@@ -1146,6 +1163,22 @@ func (_q *OperatingModelQuery) loadAdoptions(ctx context.Context, query *Adoptio
 
 func (_q *OperatingModelQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
+	if !_q.withFKs {
+		unused := func(column string) bool {
+			switch column {
+			case operatingmodel.WorkspaceColumn:
+				return _q.withWorkspace == nil
+			case operatingmodel.CreatedByColumn:
+				return _q.withCreatedBy == nil
+			case operatingmodel.PartOfColumn:
+				return _q.withPartOf == nil
+			}
+			return false
+		}
+		if slices.ContainsFunc(_spec.Node.Columns, unused) {
+			_spec.Node.Columns = slices.DeleteFunc(slices.Clone(_spec.Node.Columns), unused)
+		}
+	}
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}

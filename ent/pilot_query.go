@@ -18,6 +18,7 @@ import (
 	"kokeilu/ent/workspace"
 	"kokeilu/internal/paging"
 	"math"
+	"slices"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect"
@@ -706,6 +707,20 @@ func (_q *PilotQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Pilot,
 		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)
 	}
+	if !_q.withFKs {
+		unused := func(column string) bool {
+			switch column {
+			case pilot.LeadMunicipalityColumn:
+				return _q.withLeadMunicipality == nil
+			case pilot.CreatedByColumn:
+				return _q.withCreatedBy == nil
+			}
+			return false
+		}
+		if slices.ContainsFunc(_spec.Node.Columns, unused) {
+			_spec.Node.Columns = slices.DeleteFunc(slices.Clone(_spec.Node.Columns), unused)
+		}
+	}
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
@@ -1325,6 +1340,20 @@ func (_q *PilotQuery) loadDevelopedModels(ctx context.Context, query *OperatingM
 
 func (_q *PilotQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
+	if !_q.withFKs {
+		unused := func(column string) bool {
+			switch column {
+			case pilot.LeadMunicipalityColumn:
+				return _q.withLeadMunicipality == nil
+			case pilot.CreatedByColumn:
+				return _q.withCreatedBy == nil
+			}
+			return false
+		}
+		if slices.ContainsFunc(_spec.Node.Columns, unused) {
+			_spec.Node.Columns = slices.DeleteFunc(slices.Clone(_spec.Node.Columns), unused)
+		}
+	}
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}

@@ -13,6 +13,7 @@ import (
 	"kokeilu/ent/user"
 	"kokeilu/internal/paging"
 	"math"
+	"slices"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect"
@@ -516,6 +517,22 @@ func (_q *PostQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Post, e
 		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)
 	}
+	if !_q.withFKs {
+		unused := func(column string) bool {
+			switch column {
+			case post.DiscussionColumn:
+				return _q.withDiscussion == nil
+			case post.AuthorColumn:
+				return _q.withAuthor == nil
+			case post.ReplyToColumn:
+				return _q.withReplyTo == nil
+			}
+			return false
+		}
+		if slices.ContainsFunc(_spec.Node.Columns, unused) {
+			_spec.Node.Columns = slices.DeleteFunc(slices.Clone(_spec.Node.Columns), unused)
+		}
+	}
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
@@ -710,6 +727,22 @@ func (_q *PostQuery) loadReplies(ctx context.Context, query *PostQuery, nodes []
 
 func (_q *PostQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
+	if !_q.withFKs {
+		unused := func(column string) bool {
+			switch column {
+			case post.DiscussionColumn:
+				return _q.withDiscussion == nil
+			case post.AuthorColumn:
+				return _q.withAuthor == nil
+			case post.ReplyToColumn:
+				return _q.withReplyTo == nil
+			}
+			return false
+		}
+		if slices.ContainsFunc(_spec.Node.Columns, unused) {
+			_spec.Node.Columns = slices.DeleteFunc(slices.Clone(_spec.Node.Columns), unused)
+		}
+	}
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}

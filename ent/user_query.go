@@ -15,6 +15,7 @@ import (
 	"kokeilu/ent/user"
 	"kokeilu/internal/paging"
 	"math"
+	"slices"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect"
@@ -519,6 +520,20 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)
 	}
+	if !_q.withFKs {
+		unused := func(column string) bool {
+			switch column {
+			case user.OrganizationColumn:
+				return _q.withOrganization == nil
+			case user.MunicipalityColumn:
+				return _q.withMunicipality == nil
+			}
+			return false
+		}
+		if slices.ContainsFunc(_spec.Node.Columns, unused) {
+			_spec.Node.Columns = slices.DeleteFunc(slices.Clone(_spec.Node.Columns), unused)
+		}
+	}
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
@@ -718,6 +733,20 @@ func (_q *UserQuery) loadMunicipality(ctx context.Context, query *MunicipalityQu
 
 func (_q *UserQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
+	if !_q.withFKs {
+		unused := func(column string) bool {
+			switch column {
+			case user.OrganizationColumn:
+				return _q.withOrganization == nil
+			case user.MunicipalityColumn:
+				return _q.withMunicipality == nil
+			}
+			return false
+		}
+		if slices.ContainsFunc(_spec.Node.Columns, unused) {
+			_spec.Node.Columns = slices.DeleteFunc(slices.Clone(_spec.Node.Columns), unused)
+		}
+	}
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}

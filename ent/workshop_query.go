@@ -14,6 +14,7 @@ import (
 	"kokeilu/ent/workspace"
 	"kokeilu/internal/paging"
 	"math"
+	"slices"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect"
@@ -481,6 +482,20 @@ func (_q *WorkshopQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Wor
 		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)
 	}
+	if !_q.withFKs {
+		unused := func(column string) bool {
+			switch column {
+			case workshop.WorkspaceColumn:
+				return _q.withWorkspace == nil
+			case workshop.CreatedByColumn:
+				return _q.withCreatedBy == nil
+			}
+			return false
+		}
+		if slices.ContainsFunc(_spec.Node.Columns, unused) {
+			_spec.Node.Columns = slices.DeleteFunc(slices.Clone(_spec.Node.Columns), unused)
+		}
+	}
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
@@ -636,6 +651,20 @@ func (_q *WorkshopQuery) loadRegistrations(ctx context.Context, query *WorkshopR
 
 func (_q *WorkshopQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
+	if !_q.withFKs {
+		unused := func(column string) bool {
+			switch column {
+			case workshop.WorkspaceColumn:
+				return _q.withWorkspace == nil
+			case workshop.CreatedByColumn:
+				return _q.withCreatedBy == nil
+			}
+			return false
+		}
+		if slices.ContainsFunc(_spec.Node.Columns, unused) {
+			_spec.Node.Columns = slices.DeleteFunc(slices.Clone(_spec.Node.Columns), unused)
+		}
+	}
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}

@@ -20,6 +20,7 @@ import (
 	"kokeilu/ent/workspace"
 	"kokeilu/internal/paging"
 	"math"
+	"slices"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect"
@@ -819,6 +820,22 @@ func (_q *WorkspaceQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Wo
 		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)
 	}
+	if !_q.withFKs {
+		unused := func(column string) bool {
+			switch column {
+			case workspace.NetworkColumn:
+				return _q.withNetwork == nil
+			case workspace.PilotColumn:
+				return _q.withPilot == nil
+			case workspace.ParentColumn:
+				return _q.withParent == nil
+			}
+			return false
+		}
+		if slices.ContainsFunc(_spec.Node.Columns, unused) {
+			_spec.Node.Columns = slices.DeleteFunc(slices.Clone(_spec.Node.Columns), unused)
+		}
+	}
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
@@ -1406,6 +1423,22 @@ func (_q *WorkspaceQuery) loadChildren(ctx context.Context, query *WorkspaceQuer
 
 func (_q *WorkspaceQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
+	if !_q.withFKs {
+		unused := func(column string) bool {
+			switch column {
+			case workspace.NetworkColumn:
+				return _q.withNetwork == nil
+			case workspace.PilotColumn:
+				return _q.withPilot == nil
+			case workspace.ParentColumn:
+				return _q.withParent == nil
+			}
+			return false
+		}
+		if slices.ContainsFunc(_spec.Node.Columns, unused) {
+			_spec.Node.Columns = slices.DeleteFunc(slices.Clone(_spec.Node.Columns), unused)
+		}
+	}
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
