@@ -268,6 +268,16 @@ func (_q *DiscussionQuery) collectField(ctx context.Context, oneNode bool, opCtx
 				path  = append(path, alias)
 				query = (&PostClient{config: _q.config}).Query()
 			)
+			if _q.collectedTwice("posts", alias) {
+				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Discussion) error {
+					for i := range nodes {
+						delete(nodes[i].Edges.totalCount[2], alias)
+					}
+					return nil
+				})
+				delete(_q.withNamedPosts, alias)
+				continue
+			}
 			args := newPostPaginateArgs(fieldArgs(ctx, new(PostWhereInput), path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
@@ -969,6 +979,16 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 				path  = append(path, alias)
 				query = (&PilotClient{config: _q.config}).Query()
 			)
+			if _q.collectedTwice("pilots", alias) {
+				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Municipality) error {
+					for i := range nodes {
+						delete(nodes[i].Edges.totalCount[2], alias)
+					}
+					return nil
+				})
+				delete(_q.withNamedPilots, alias)
+				continue
+			}
 			args := newPilotPaginateArgs(fieldArgs(ctx, new(PilotWhereInput), path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
@@ -1081,6 +1101,16 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 				path  = append(path, alias)
 				query = (&PilotClient{config: _q.config}).Query()
 			)
+			if _q.collectedTwice("led_pilots", alias) {
+				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Municipality) error {
+					for i := range nodes {
+						delete(nodes[i].Edges.totalCount[3], alias)
+					}
+					return nil
+				})
+				delete(_q.withNamedLedPilots, alias)
+				continue
+			}
 			args := newPilotPaginateArgs(fieldArgs(ctx, new(PilotWhereInput), path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
@@ -1189,6 +1219,16 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 				path  = append(path, alias)
 				query = (&NetworkClient{config: _q.config}).Query()
 			)
+			if _q.collectedTwice("networks", alias) {
+				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Municipality) error {
+					for i := range nodes {
+						delete(nodes[i].Edges.totalCount[4], alias)
+					}
+					return nil
+				})
+				delete(_q.withNamedNetworks, alias)
+				continue
+			}
 			args := newNetworkPaginateArgs(fieldArgs(ctx, new(NetworkWhereInput), path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
@@ -1301,6 +1341,16 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 				path  = append(path, alias)
 				query = (&OrganizationClient{config: _q.config}).Query()
 			)
+			if _q.collectedTwice("organizations", alias) {
+				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Municipality) error {
+					for i := range nodes {
+						delete(nodes[i].Edges.totalCount[5], alias)
+					}
+					return nil
+				})
+				delete(_q.withNamedOrganizations, alias)
+				continue
+			}
 			args := newOrganizationPaginateArgs(fieldArgs(ctx, new(OrganizationWhereInput), path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
@@ -1409,6 +1459,16 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 				path  = append(path, alias)
 				query = (&OperatingModelClient{config: _q.config}).Query()
 			)
+			if _q.collectedTwice("operating_models", alias) {
+				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Municipality) error {
+					for i := range nodes {
+						delete(nodes[i].Edges.totalCount[6], alias)
+					}
+					return nil
+				})
+				delete(_q.withNamedOperatingModels, alias)
+				continue
+			}
 			args := newOperatingModelPaginateArgs(fieldArgs(ctx, nil, path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
@@ -1676,6 +1736,16 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				path  = append(path, alias)
 				query = (&MunicipalityClient{config: _q.config}).Query()
 			)
+			if _q.collectedTwice("municipalities", alias) {
+				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Network) error {
+					for i := range nodes {
+						delete(nodes[i].Edges.totalCount[0], alias)
+					}
+					return nil
+				})
+				delete(_q.withNamedMunicipalities, alias)
+				continue
+			}
 			args := newMunicipalityPaginateArgs(fieldArgs(ctx, new(MunicipalityWhereInput), path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
@@ -1788,6 +1858,16 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				path  = append(path, alias)
 				query = (&OrganizationClient{config: _q.config}).Query()
 			)
+			if _q.collectedTwice("organizations", alias) {
+				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Network) error {
+					for i := range nodes {
+						delete(nodes[i].Edges.totalCount[1], alias)
+					}
+					return nil
+				})
+				delete(_q.withNamedOrganizations, alias)
+				continue
+			}
 			args := newOrganizationPaginateArgs(fieldArgs(ctx, new(OrganizationWhereInput), path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
@@ -1900,6 +1980,16 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				path  = append(path, alias)
 				query = (&PilotClient{config: _q.config}).Query()
 			)
+			if _q.collectedTwice("pilots", alias) {
+				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Network) error {
+					for i := range nodes {
+						delete(nodes[i].Edges.totalCount[2], alias)
+					}
+					return nil
+				})
+				delete(_q.withNamedPilots, alias)
+				continue
+			}
 			args := newPilotPaginateArgs(fieldArgs(ctx, new(PilotWhereInput), path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
@@ -2012,6 +2102,16 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				path  = append(path, alias)
 				query = (&WorkspaceClient{config: _q.config}).Query()
 			)
+			if _q.collectedTwice("workspaces", alias) {
+				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Network) error {
+					for i := range nodes {
+						delete(nodes[i].Edges.totalCount[3], alias)
+					}
+					return nil
+				})
+				delete(_q.withNamedWorkspaces, alias)
+				continue
+			}
 			args := newWorkspacePaginateArgs(fieldArgs(ctx, new(WorkspaceWhereInput), path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
@@ -2150,6 +2250,16 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				path  = append(path, alias)
 				query = (&NetworkClient{config: _q.config}).Query()
 			)
+			if _q.collectedTwice("children", alias) {
+				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Network) error {
+					for i := range nodes {
+						delete(nodes[i].Edges.totalCount[6], alias)
+					}
+					return nil
+				})
+				delete(_q.withNamedChildren, alias)
+				continue
+			}
 			args := newNetworkPaginateArgs(fieldArgs(ctx, new(NetworkWhereInput), path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
@@ -2578,6 +2688,16 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 				path  = append(path, alias)
 				query = (&MunicipalityClient{config: _q.config}).Query()
 			)
+			if _q.collectedTwice("municipalities", alias) {
+				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*OperatingModel) error {
+					for i := range nodes {
+						delete(nodes[i].Edges.totalCount[2], alias)
+					}
+					return nil
+				})
+				delete(_q.withNamedMunicipalities, alias)
+				continue
+			}
 			args := newMunicipalityPaginateArgs(fieldArgs(ctx, new(MunicipalityWhereInput), path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
@@ -2690,6 +2810,10 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 				path  = append(path, alias)
 				query = (&WellbeingCountyClient{config: _q.config}).Query()
 			)
+			if _q.collectedTwice("wellbeing_counties", alias) {
+				delete(_q.withNamedWellbeingCounties, alias)
+				continue
+			}
 			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, wellbeingcountyImplementors)...); err != nil {
 				return err
 			}
@@ -2703,6 +2827,16 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 				path  = append(path, alias)
 				query = (&PilotClient{config: _q.config}).Query()
 			)
+			if _q.collectedTwice("developed_in", alias) {
+				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*OperatingModel) error {
+					for i := range nodes {
+						delete(nodes[i].Edges.totalCount[4], alias)
+					}
+					return nil
+				})
+				delete(_q.withNamedDevelopedIn, alias)
+				continue
+			}
 			args := newPilotPaginateArgs(fieldArgs(ctx, new(PilotWhereInput), path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
@@ -2830,6 +2964,10 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 				path  = append(path, alias)
 				query = (&OperatingModelClient{config: _q.config}).Query()
 			)
+			if _q.collectedTwice("parts", alias) {
+				delete(_q.withNamedParts, alias)
+				continue
+			}
 			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, operatingmodelImplementors)...); err != nil {
 				return err
 			}
@@ -2843,6 +2981,16 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 				path  = append(path, alias)
 				query = (&AdoptionClient{config: _q.config}).Query()
 			)
+			if _q.collectedTwice("adoptions", alias) {
+				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*OperatingModel) error {
+					for i := range nodes {
+						delete(nodes[i].Edges.totalCount[7], alias)
+					}
+					return nil
+				})
+				delete(_q.withNamedAdoptions, alias)
+				continue
+			}
 			args := newAdoptionPaginateArgs(fieldArgs(ctx, new(AdoptionWhereInput), path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
@@ -3106,6 +3254,16 @@ func (_q *OrganizationQuery) collectField(ctx context.Context, oneNode bool, opC
 				path  = append(path, alias)
 				query = (&PilotClient{config: _q.config}).Query()
 			)
+			if _q.collectedTwice("pilots", alias) {
+				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Organization) error {
+					for i := range nodes {
+						delete(nodes[i].Edges.totalCount[1], alias)
+					}
+					return nil
+				})
+				delete(_q.withNamedPilots, alias)
+				continue
+			}
 			args := newPilotPaginateArgs(fieldArgs(ctx, new(PilotWhereInput), path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
@@ -3218,6 +3376,16 @@ func (_q *OrganizationQuery) collectField(ctx context.Context, oneNode bool, opC
 				path  = append(path, alias)
 				query = (&NetworkClient{config: _q.config}).Query()
 			)
+			if _q.collectedTwice("networks", alias) {
+				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Organization) error {
+					for i := range nodes {
+						delete(nodes[i].Edges.totalCount[2], alias)
+					}
+					return nil
+				})
+				delete(_q.withNamedNetworks, alias)
+				continue
+			}
 			args := newNetworkPaginateArgs(fieldArgs(ctx, new(NetworkWhereInput), path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
@@ -3470,6 +3638,16 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				path  = append(path, alias)
 				query = (&MunicipalityClient{config: _q.config}).Query()
 			)
+			if _q.collectedTwice("municipalities", alias) {
+				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Pilot) error {
+					for i := range nodes {
+						delete(nodes[i].Edges.totalCount[1], alias)
+					}
+					return nil
+				})
+				delete(_q.withNamedMunicipalities, alias)
+				continue
+			}
 			args := newMunicipalityPaginateArgs(fieldArgs(ctx, new(MunicipalityWhereInput), path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
@@ -3582,6 +3760,16 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				path  = append(path, alias)
 				query = (&OrganizationClient{config: _q.config}).Query()
 			)
+			if _q.collectedTwice("organizations", alias) {
+				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Pilot) error {
+					for i := range nodes {
+						delete(nodes[i].Edges.totalCount[2], alias)
+					}
+					return nil
+				})
+				delete(_q.withNamedOrganizations, alias)
+				continue
+			}
 			args := newOrganizationPaginateArgs(fieldArgs(ctx, new(OrganizationWhereInput), path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
@@ -3694,6 +3882,16 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				path  = append(path, alias)
 				query = (&ThemeClient{config: _q.config}).Query()
 			)
+			if _q.collectedTwice("themes", alias) {
+				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Pilot) error {
+					for i := range nodes {
+						delete(nodes[i].Edges.totalCount[3], alias)
+					}
+					return nil
+				})
+				delete(_q.withNamedThemes, alias)
+				continue
+			}
 			args := newThemePaginateArgs(fieldArgs(ctx, new(ThemeWhereInput), path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
@@ -3806,6 +4004,16 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				path  = append(path, alias)
 				query = (&NetworkClient{config: _q.config}).Query()
 			)
+			if _q.collectedTwice("networks", alias) {
+				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Pilot) error {
+					for i := range nodes {
+						delete(nodes[i].Edges.totalCount[4], alias)
+					}
+					return nil
+				})
+				delete(_q.withNamedNetworks, alias)
+				continue
+			}
 			args := newNetworkPaginateArgs(fieldArgs(ctx, new(NetworkWhereInput), path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
@@ -3948,6 +4156,16 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				path  = append(path, alias)
 				query = (&WorkspaceClient{config: _q.config}).Query()
 			)
+			if _q.collectedTwice("project_of", alias) {
+				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Pilot) error {
+					for i := range nodes {
+						delete(nodes[i].Edges.totalCount[7], alias)
+					}
+					return nil
+				})
+				delete(_q.withNamedProjectOf, alias)
+				continue
+			}
 			args := newWorkspacePaginateArgs(fieldArgs(ctx, nil, path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
@@ -4060,6 +4278,16 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				path  = append(path, alias)
 				query = (&OperatingModelClient{config: _q.config}).Query()
 			)
+			if _q.collectedTwice("developed_models", alias) {
+				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Pilot) error {
+					for i := range nodes {
+						delete(nodes[i].Edges.totalCount[8], alias)
+					}
+					return nil
+				})
+				delete(_q.withNamedDevelopedModels, alias)
+				continue
+			}
 			args := newOperatingModelPaginateArgs(fieldArgs(ctx, nil, path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
@@ -4367,6 +4595,16 @@ func (_q *PostQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				path  = append(path, alias)
 				query = (&PostClient{config: _q.config}).Query()
 			)
+			if _q.collectedTwice("replies", alias) {
+				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Post) error {
+					for i := range nodes {
+						delete(nodes[i].Edges.totalCount[3], alias)
+					}
+					return nil
+				})
+				delete(_q.withNamedReplies, alias)
+				continue
+			}
 			args := newPostPaginateArgs(fieldArgs(ctx, new(PostWhereInput), path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
@@ -4585,6 +4823,16 @@ func (_q *RegionQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				path  = append(path, alias)
 				query = (&MunicipalityClient{config: _q.config}).Query()
 			)
+			if _q.collectedTwice("municipalities", alias) {
+				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Region) error {
+					for i := range nodes {
+						delete(nodes[i].Edges.totalCount[0], alias)
+					}
+					return nil
+				})
+				delete(_q.withNamedMunicipalities, alias)
+				continue
+			}
 			args := newMunicipalityPaginateArgs(fieldArgs(ctx, new(MunicipalityWhereInput), path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
@@ -4693,6 +4941,16 @@ func (_q *RegionQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				path  = append(path, alias)
 				query = (&WellbeingCountyClient{config: _q.config}).Query()
 			)
+			if _q.collectedTwice("wellbeing_counties", alias) {
+				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Region) error {
+					for i := range nodes {
+						delete(nodes[i].Edges.totalCount[1], alias)
+					}
+					return nil
+				})
+				delete(_q.withNamedWellbeingCounties, alias)
+				continue
+			}
 			args := newWellbeingCountyPaginateArgs(fieldArgs(ctx, new(WellbeingCountyWhereInput), path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
@@ -5201,6 +5459,16 @@ func (_q *ThemeQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				path  = append(path, alias)
 				query = (&PilotClient{config: _q.config}).Query()
 			)
+			if _q.collectedTwice("pilots", alias) {
+				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Theme) error {
+					for i := range nodes {
+						delete(nodes[i].Edges.totalCount[0], alias)
+					}
+					return nil
+				})
+				delete(_q.withNamedPilots, alias)
+				continue
+			}
 			args := newPilotPaginateArgs(fieldArgs(ctx, new(PilotWhereInput), path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
@@ -5423,6 +5691,16 @@ func (_q *UserQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				path  = append(path, alias)
 				query = (&MembershipClient{config: _q.config}).Query()
 			)
+			if _q.collectedTwice("memberships", alias) {
+				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*User) error {
+					for i := range nodes {
+						delete(nodes[i].Edges.totalCount[0], alias)
+					}
+					return nil
+				})
+				delete(_q.withNamedMemberships, alias)
+				continue
+			}
 			args := newMembershipPaginateArgs(fieldArgs(ctx, nil, path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
@@ -5681,6 +5959,16 @@ func (_q *WellbeingCountyQuery) collectField(ctx context.Context, oneNode bool, 
 				path  = append(path, alias)
 				query = (&MunicipalityClient{config: _q.config}).Query()
 			)
+			if _q.collectedTwice("municipalities", alias) {
+				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*WellbeingCounty) error {
+					for i := range nodes {
+						delete(nodes[i].Edges.totalCount[1], alias)
+					}
+					return nil
+				})
+				delete(_q.withNamedMunicipalities, alias)
+				continue
+			}
 			args := newMunicipalityPaginateArgs(fieldArgs(ctx, new(MunicipalityWhereInput), path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
@@ -5789,6 +6077,16 @@ func (_q *WellbeingCountyQuery) collectField(ctx context.Context, oneNode bool, 
 				path  = append(path, alias)
 				query = (&OperatingModelClient{config: _q.config}).Query()
 			)
+			if _q.collectedTwice("operating_models", alias) {
+				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*WellbeingCounty) error {
+					for i := range nodes {
+						delete(nodes[i].Edges.totalCount[2], alias)
+					}
+					return nil
+				})
+				delete(_q.withNamedOperatingModels, alias)
+				continue
+			}
 			args := newOperatingModelPaginateArgs(fieldArgs(ctx, nil, path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
@@ -6056,6 +6354,16 @@ func (_q *WorkshopQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				path  = append(path, alias)
 				query = (&WorkshopRegistrationClient{config: _q.config}).Query()
 			)
+			if _q.collectedTwice("registrations", alias) {
+				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Workshop) error {
+					for i := range nodes {
+						delete(nodes[i].Edges.totalCount[2], alias)
+					}
+					return nil
+				})
+				delete(_q.withNamedRegistrations, alias)
+				continue
+			}
 			args := newWorkshopRegistrationPaginateArgs(fieldArgs(ctx, new(WorkshopRegistrationWhereInput), path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
@@ -6467,6 +6775,16 @@ func (_q *WorkspaceQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 				path  = append(path, alias)
 				query = (&PilotClient{config: _q.config}).Query()
 			)
+			if _q.collectedTwice("projects", alias) {
+				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Workspace) error {
+					for i := range nodes {
+						delete(nodes[i].Edges.totalCount[2], alias)
+					}
+					return nil
+				})
+				delete(_q.withNamedProjects, alias)
+				continue
+			}
 			args := newPilotPaginateArgs(fieldArgs(ctx, new(PilotWhereInput), path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)

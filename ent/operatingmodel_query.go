@@ -46,6 +46,7 @@ type OperatingModelQuery struct {
 	totals                     *paging.Totals
 	eager                      []paging.Eager[*OperatingModel]
 	allColumns                 bool
+	collected                  map[[2]string]bool
 	modifiers                  []func(*sql.Selector)
 	withNamedMunicipalities    map[string]*MunicipalityQuery
 	withNamedWellbeingCounties map[string]*WellbeingCountyQuery
@@ -1267,6 +1268,20 @@ func (_q *OperatingModelQuery) sqlQuery(ctx context.Context) *sql.Selector {
 		selector.Limit(*limit)
 	}
 	return selector
+}
+
+// collectedTwice records that collectField met edge under alias, and
+// tells whether it met it there before.
+func (_q *OperatingModelQuery) collectedTwice(edge, alias string) bool {
+	key := [2]string{edge, alias}
+	if _q.collected[key] {
+		return true
+	}
+	if _q.collected == nil {
+		_q.collected = make(map[[2]string]bool)
+	}
+	_q.collected[key] = true
+	return false
 }
 
 // loadMunicipalitiesJoined loads the municipalities edge of nodes as

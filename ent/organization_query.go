@@ -38,6 +38,7 @@ type OrganizationQuery struct {
 	totals            *paging.Totals
 	eager             []paging.Eager[*Organization]
 	allColumns        bool
+	collected         map[[2]string]bool
 	modifiers         []func(*sql.Selector)
 	withNamedPilots   map[string]*PilotQuery
 	withNamedNetworks map[string]*NetworkQuery
@@ -826,6 +827,20 @@ func (_q *OrganizationQuery) sqlQuery(ctx context.Context) *sql.Selector {
 		selector.Limit(*limit)
 	}
 	return selector
+}
+
+// collectedTwice records that collectField met edge under alias, and
+// tells whether it met it there before.
+func (_q *OrganizationQuery) collectedTwice(edge, alias string) bool {
+	key := [2]string{edge, alias}
+	if _q.collected[key] {
+		return true
+	}
+	if _q.collected == nil {
+		_q.collected = make(map[[2]string]bool)
+	}
+	_q.collected[key] = true
+	return false
 }
 
 // loadPilotsJoined loads the pilots edge of nodes as

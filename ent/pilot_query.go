@@ -48,6 +48,7 @@ type PilotQuery struct {
 	totals                   *paging.Totals
 	eager                    []paging.Eager[*Pilot]
 	allColumns               bool
+	collected                map[[2]string]bool
 	modifiers                []func(*sql.Selector)
 	withNamedMunicipalities  map[string]*MunicipalityQuery
 	withNamedOrganizations   map[string]*OrganizationQuery
@@ -1442,6 +1443,20 @@ func (_q *PilotQuery) sqlQuery(ctx context.Context) *sql.Selector {
 		selector.Limit(*limit)
 	}
 	return selector
+}
+
+// collectedTwice records that collectField met edge under alias, and
+// tells whether it met it there before.
+func (_q *PilotQuery) collectedTwice(edge, alias string) bool {
+	key := [2]string{edge, alias}
+	if _q.collected[key] {
+		return true
+	}
+	if _q.collected == nil {
+		_q.collected = make(map[[2]string]bool)
+	}
+	_q.collected[key] = true
+	return false
 }
 
 // loadMunicipalitiesJoined loads the municipalities edge of nodes as

@@ -38,6 +38,7 @@ type PostQuery struct {
 	totals           *paging.Totals
 	eager            []paging.Eager[*Post]
 	allColumns       bool
+	collected        map[[2]string]bool
 	modifiers        []func(*sql.Selector)
 	withNamedReplies map[string]*PostQuery
 	// intermediate query (i.e. traversal path).
@@ -831,6 +832,20 @@ func (_q *PostQuery) sqlQuery(ctx context.Context) *sql.Selector {
 		selector.Limit(*limit)
 	}
 	return selector
+}
+
+// collectedTwice records that collectField met edge under alias, and
+// tells whether it met it there before.
+func (_q *PostQuery) collectedTwice(edge, alias string) bool {
+	key := [2]string{edge, alias}
+	if _q.collected[key] {
+		return true
+	}
+	if _q.collected == nil {
+		_q.collected = make(map[[2]string]bool)
+	}
+	_q.collected[key] = true
+	return false
 }
 
 // ForUpdate locks the selected rows against concurrent updates, and prevent them from being

@@ -29,6 +29,7 @@ type StatPilotQuery struct {
 	totals     *paging.Totals
 	eager      []paging.Eager[*StatPilot]
 	allColumns bool
+	collected  map[[2]string]bool
 	modifiers  []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -479,6 +480,20 @@ func (_q *StatPilotQuery) sqlQuery(ctx context.Context) *sql.Selector {
 		selector.Limit(*limit)
 	}
 	return selector
+}
+
+// collectedTwice records that collectField met edge under alias, and
+// tells whether it met it there before.
+func (_q *StatPilotQuery) collectedTwice(edge, alias string) bool {
+	key := [2]string{edge, alias}
+	if _q.collected[key] {
+		return true
+	}
+	if _q.collected == nil {
+		_q.collected = make(map[[2]string]bool)
+	}
+	_q.collected[key] = true
+	return false
 }
 
 // ForUpdate locks the selected rows against concurrent updates, and prevent them from being

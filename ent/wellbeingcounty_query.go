@@ -38,6 +38,7 @@ type WellbeingCountyQuery struct {
 	totals                   *paging.Totals
 	eager                    []paging.Eager[*WellbeingCounty]
 	allColumns               bool
+	collected                map[[2]string]bool
 	modifiers                []func(*sql.Selector)
 	withNamedMunicipalities  map[string]*MunicipalityQuery
 	withNamedOperatingModels map[string]*OperatingModelQuery
@@ -794,6 +795,20 @@ func (_q *WellbeingCountyQuery) sqlQuery(ctx context.Context) *sql.Selector {
 		selector.Limit(*limit)
 	}
 	return selector
+}
+
+// collectedTwice records that collectField met edge under alias, and
+// tells whether it met it there before.
+func (_q *WellbeingCountyQuery) collectedTwice(edge, alias string) bool {
+	key := [2]string{edge, alias}
+	if _q.collected[key] {
+		return true
+	}
+	if _q.collected == nil {
+		_q.collected = make(map[[2]string]bool)
+	}
+	_q.collected[key] = true
+	return false
 }
 
 // loadOperatingModelsJoined loads the operating_models edge of nodes as

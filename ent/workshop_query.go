@@ -38,6 +38,7 @@ type WorkshopQuery struct {
 	totals                 *paging.Totals
 	eager                  []paging.Eager[*Workshop]
 	allColumns             bool
+	collected              map[[2]string]bool
 	modifiers              []func(*sql.Selector)
 	withNamedRegistrations map[string]*WorkshopRegistrationQuery
 	// intermediate query (i.e. traversal path).
@@ -753,6 +754,20 @@ func (_q *WorkshopQuery) sqlQuery(ctx context.Context) *sql.Selector {
 		selector.Limit(*limit)
 	}
 	return selector
+}
+
+// collectedTwice records that collectField met edge under alias, and
+// tells whether it met it there before.
+func (_q *WorkshopQuery) collectedTwice(edge, alias string) bool {
+	key := [2]string{edge, alias}
+	if _q.collected[key] {
+		return true
+	}
+	if _q.collected == nil {
+		_q.collected = make(map[[2]string]bool)
+	}
+	_q.collected[key] = true
+	return false
 }
 
 // ForUpdate locks the selected rows against concurrent updates, and prevent them from being

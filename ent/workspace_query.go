@@ -53,6 +53,7 @@ type WorkspaceQuery struct {
 	totals                   *paging.Totals
 	eager                    []paging.Eager[*Workspace]
 	allColumns               bool
+	collected                map[[2]string]bool
 	modifiers                []func(*sql.Selector)
 	withNamedMemberships     map[string]*MembershipQuery
 	withNamedDiscussions     map[string]*DiscussionQuery
@@ -1527,6 +1528,20 @@ func (_q *WorkspaceQuery) sqlQuery(ctx context.Context) *sql.Selector {
 		selector.Limit(*limit)
 	}
 	return selector
+}
+
+// collectedTwice records that collectField met edge under alias, and
+// tells whether it met it there before.
+func (_q *WorkspaceQuery) collectedTwice(edge, alias string) bool {
+	key := [2]string{edge, alias}
+	if _q.collected[key] {
+		return true
+	}
+	if _q.collected == nil {
+		_q.collected = make(map[[2]string]bool)
+	}
+	_q.collected[key] = true
+	return false
 }
 
 // loadProjectsJoined loads the projects edge of nodes as
