@@ -243,11 +243,17 @@ func (op *operation) columnsOf(oc *graphql.OperationContext, f *ast.Field) ast.S
 // edgesFor returns a synthetic `edges { node { … } }` selection that holds
 // what `nodes` and aliased `edges` select: entgql loads rows only for a field
 // whose alias is "edges". graphql.CollectFields merges it with a real
-// unaliased `edges`. Resolution only: the response follows the original query.
+// unaliased `edges`, and their `node`s, which it does only for fields of the
+// same object type (ObjectDefinition): without one, entgql collected the
+// real `edges` alone, and `nodes` answered a nested page from what `edges`
+// loaded with its own arguments. Resolution only: the response follows the
+// original query.
 func edgesFor(oc *graphql.OperationContext, set ast.SelectionSet) ast.SelectionSet {
 	var nodeSel ast.SelectionSet
 	var edgesDef, nodeDef *ast.FieldDefinition
+	var connection *ast.Definition
 	for _, f := range graphql.CollectFields(oc, set, nil) {
+		connection = f.ObjectDefinition
 		switch {
 		case f.Name == "nodes":
 			nodeSel = append(nodeSel, f.Selections...)
@@ -267,8 +273,12 @@ func edgesFor(oc *graphql.OperationContext, set ast.SelectionSet) ast.SelectionS
 	if edgesDef == nil || nodeDef == nil {
 		edgesDef, nodeDef = edgeDefinitions(oc, set)
 	}
-	node := &ast.Field{Alias: "node", Name: "node", Definition: nodeDef, SelectionSet: nodeSel}
-	return ast.SelectionSet{&ast.Field{Alias: "edges", Name: "edges", Definition: edgesDef, SelectionSet: ast.SelectionSet{node}}}
+	var edge *ast.Definition // the edge type, by name as CollectFields compares it
+	if edgesDef != nil && edgesDef.Type != nil {
+		edge = &ast.Definition{Kind: ast.Object, Name: edgesDef.Type.Name()}
+	}
+	node := &ast.Field{Alias: "node", Name: "node", Definition: nodeDef, ObjectDefinition: edge, SelectionSet: nodeSel}
+	return ast.SelectionSet{&ast.Field{Alias: "edges", Name: "edges", Definition: edgesDef, ObjectDefinition: connection, SelectionSet: ast.SelectionSet{node}}}
 }
 
 // edgeDefinitions finds the schema definitions of a connection's edges and

@@ -365,9 +365,10 @@ func TestNestedTotalsEveryEdge(t *testing.T) {
 
 // TestNestedAliasCollectedTwice: loaded edges are kept under their alias,
 // so one alias collected twice into one query, under two aliases of a
-// unique edge, must not answer both from one of them: each keeps its own
-// arguments (a.x counted b.x's unfiltered pilots before) and its own
-// columns (c.m and d.m).
+// unique edge, or in a connection's nodes and in its edges, must not answer
+// both from one of them: each keeps its own arguments (a.x counted b.x's
+// unfiltered pilots before, and e's nodes showed the edges' 50
+// municipalities for first: 1) and its own columns (c.m and d.m).
 func TestNestedAliasCollectedTwice(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
 		a := newAPI(t, b, false)
@@ -381,9 +382,16 @@ func TestNestedAliasCollectedTwice(t *testing.T) {
 		  c: leadMunicipality { m: ledPilots(first: 50) { nodes { title } } }
 		  d: leadMunicipality { m: ledPilots(first: 50) { nodes { slug } } }
 		  rc: leadMunicipality { m: ledPilots(first: 50) { nodes { title slug } } } }
-		} }`
+		}
+		e: pilots(first: 100) { nodes { id x: municipalities(first: 1) { nodes { id } } } edges { node { id x: municipalities(first: 50) { totalCount nodes { id } } } } }
+		f: pilots(first: 100) { nodes { id y: municipalities(first: 50) { nodes { id } } } } }`
 		type texts struct {
 			Nodes []struct{ Title, Slug string }
+		}
+		type withPage struct {
+			ID string
+			X  idPage
+			Y  idPage
 		}
 		var got struct {
 			Pilots struct {
@@ -395,6 +403,11 @@ func TestNestedAliasCollectedTwice(t *testing.T) {
 					C, D, RC *struct{ M texts }
 				}
 			}
+			E struct {
+				Nodes []withPage
+				Edges []struct{ Node withPage }
+			}
+			F struct{ Nodes []withPage }
 		}
 		a.query(&got, q, nil)
 		ids := func(p idPage) []string {
@@ -425,6 +438,20 @@ func TestNestedAliasCollectedTwice(t *testing.T) {
 		}
 		if checked == 0 {
 			t.Fatal("no pilot has a lead municipality")
+		}
+		want := map[string][]string{}
+		for _, p := range got.F.Nodes {
+			want[p.ID] = ids(p.Y)
+		}
+		for i, p := range got.E.Nodes {
+			w := want[p.ID]
+			if !slices.Equal(ids(p.X), w[:min(1, len(w))]) {
+				t.Errorf("pilot %s: nodes' x %v, want %v", p.ID, ids(p.X), w[:min(1, len(w))])
+			}
+			e := got.E.Edges[i].Node
+			if e.X.TotalCount != len(w) || !slices.Equal(ids(e.X), w) {
+				t.Errorf("pilot %s: edges' x %d %v, want %d %v", e.ID, e.X.TotalCount, ids(e.X), len(w), w)
+			}
 		}
 	})
 }
