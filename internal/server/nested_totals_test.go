@@ -455,3 +455,36 @@ func TestNestedAliasCollectedTwice(t *testing.T) {
 		}
 	})
 }
+
+// TestNestedPageSelectedTwiceStaysEager: the same nested connection with
+// the same arguments, selected twice (colocated fragments, or in nodes and
+// in edges { node }), is merged by graphql.CollectFields and still loaded
+// for all parents in one statement, not by each parent's resolver
+// (paging.MergedApart; a reviewer's finding: 31 and 61 statements for 2).
+func TestNestedPageSelectedTwiceStaysEager(t *testing.T) {
+	a := newAPI(t, testdb.SQLite, false)
+	w := newEdgeWorld(a)
+	nestedSeed(t, a, w)
+	count := func(q string) int64 {
+		before := a.statements.Load()
+		res := a.post(q, nil)
+		if len(res.Errors) > 0 {
+			t.Fatalf("%s: %+v", q, res.Errors)
+		}
+		return a.statements.Load() - before
+	}
+	base := count(`{ pilots(first: 100) { nodes { id municipalities(first: 3) { totalCount nodes { id } } } } }`)
+	cases := map[string]string{
+		"fragments": `{ pilots(first: 100) { nodes { id ...A ...B } } }
+			fragment A on Pilot { municipalities(first: 3) { totalCount } }
+			fragment B on Pilot { municipalities(first: 3) { nodes { id } } }`,
+		"twice": `{ pilots(first: 100) { nodes { id municipalities(first: 3) { totalCount } municipalities(first: 3) { nodes { id } } } } }`,
+		"nodes and edges": `{ pilots(first: 100) { nodes { id municipalities(first: 3) { totalCount nodes { id } } }
+			edges { cursor node { id municipalities(first: 3) { totalCount nodes { id } } } } } }`,
+	}
+	for name, q := range cases {
+		if n := count(q); n > base+1 {
+			t.Errorf("%s: %d statements, %d for the same page selected once", name, n, base)
+		}
+	}
+}
