@@ -278,7 +278,7 @@ func (_q *DiscussionQuery) collectField(ctx context.Context, oneNode bool, opCtx
 				delete(_q.withNamedPosts, alias)
 				continue
 			}
-			args := newPostPaginateArgs(fieldArgs(ctx, new(PostWhereInput), path...))
+			args := newPostPaginateArgs(collectedArgs(ctx, opCtx, field, new(PostWhereInput)))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -293,10 +293,10 @@ func (_q *DiscussionQuery) collectField(ctx context.Context, oneNode bool, opCtx
 			if err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
+			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -360,7 +360,7 @@ func (_q *DiscussionQuery) collectField(ctx context.Context, oneNode bool, opCtx
 				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
-			if field := collectedField(ctx, path...); field != nil {
+			if field := collectedUnder(opCtx, field, edgesField, nodeField); field != nil {
 				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, postImplementors)...); err != nil {
 					return err
 				}
@@ -989,7 +989,7 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 				delete(_q.withNamedPilots, alias)
 				continue
 			}
-			args := newPilotPaginateArgs(fieldArgs(ctx, new(PilotWhereInput), path...))
+			args := newPilotPaginateArgs(collectedArgs(ctx, opCtx, field, new(PilotWhereInput)))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -1004,10 +1004,10 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 			if err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
+			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -1075,7 +1075,7 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
-			if field := collectedField(ctx, path...); field != nil {
+			if field := collectedUnder(opCtx, field, edgesField, nodeField); field != nil {
 				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, pilotImplementors)...); err != nil {
 					return err
 				}
@@ -1111,7 +1111,7 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 				delete(_q.withNamedLedPilots, alias)
 				continue
 			}
-			args := newPilotPaginateArgs(fieldArgs(ctx, new(PilotWhereInput), path...))
+			args := newPilotPaginateArgs(collectedArgs(ctx, opCtx, field, new(PilotWhereInput)))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -1126,10 +1126,10 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 			if err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
+			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -1193,7 +1193,7 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
-			if field := collectedField(ctx, path...); field != nil {
+			if field := collectedUnder(opCtx, field, edgesField, nodeField); field != nil {
 				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, pilotImplementors)...); err != nil {
 					return err
 				}
@@ -1229,7 +1229,7 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 				delete(_q.withNamedNetworks, alias)
 				continue
 			}
-			args := newNetworkPaginateArgs(fieldArgs(ctx, new(NetworkWhereInput), path...))
+			args := newNetworkPaginateArgs(collectedArgs(ctx, opCtx, field, new(NetworkWhereInput)))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -1244,10 +1244,10 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 			if err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
+			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -1315,7 +1315,7 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
-			if field := collectedField(ctx, path...); field != nil {
+			if field := collectedUnder(opCtx, field, edgesField, nodeField); field != nil {
 				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, networkImplementors)...); err != nil {
 					return err
 				}
@@ -1351,7 +1351,7 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 				delete(_q.withNamedOrganizations, alias)
 				continue
 			}
-			args := newOrganizationPaginateArgs(fieldArgs(ctx, new(OrganizationWhereInput), path...))
+			args := newOrganizationPaginateArgs(collectedArgs(ctx, opCtx, field, new(OrganizationWhereInput)))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -1366,10 +1366,10 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 			if err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
+			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -1433,7 +1433,7 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
-			if field := collectedField(ctx, path...); field != nil {
+			if field := collectedUnder(opCtx, field, edgesField, nodeField); field != nil {
 				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, organizationImplementors)...); err != nil {
 					return err
 				}
@@ -1469,7 +1469,7 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 				delete(_q.withNamedOperatingModels, alias)
 				continue
 			}
-			args := newOperatingModelPaginateArgs(fieldArgs(ctx, nil, path...))
+			args := newOperatingModelPaginateArgs(collectedArgs(ctx, opCtx, field, nil))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -1484,10 +1484,10 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 			if err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
+			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -1555,7 +1555,7 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
-			if field := collectedField(ctx, path...); field != nil {
+			if field := collectedUnder(opCtx, field, edgesField, nodeField); field != nil {
 				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, operatingmodelImplementors)...); err != nil {
 					return err
 				}
@@ -1746,7 +1746,7 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				delete(_q.withNamedMunicipalities, alias)
 				continue
 			}
-			args := newMunicipalityPaginateArgs(fieldArgs(ctx, new(MunicipalityWhereInput), path...))
+			args := newMunicipalityPaginateArgs(collectedArgs(ctx, opCtx, field, new(MunicipalityWhereInput)))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -1761,10 +1761,10 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
+			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -1832,7 +1832,7 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
-			if field := collectedField(ctx, path...); field != nil {
+			if field := collectedUnder(opCtx, field, edgesField, nodeField); field != nil {
 				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, municipalityImplementors)...); err != nil {
 					return err
 				}
@@ -1868,7 +1868,7 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				delete(_q.withNamedOrganizations, alias)
 				continue
 			}
-			args := newOrganizationPaginateArgs(fieldArgs(ctx, new(OrganizationWhereInput), path...))
+			args := newOrganizationPaginateArgs(collectedArgs(ctx, opCtx, field, new(OrganizationWhereInput)))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -1883,10 +1883,10 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
+			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -1954,7 +1954,7 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
-			if field := collectedField(ctx, path...); field != nil {
+			if field := collectedUnder(opCtx, field, edgesField, nodeField); field != nil {
 				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, organizationImplementors)...); err != nil {
 					return err
 				}
@@ -1990,7 +1990,7 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				delete(_q.withNamedPilots, alias)
 				continue
 			}
-			args := newPilotPaginateArgs(fieldArgs(ctx, new(PilotWhereInput), path...))
+			args := newPilotPaginateArgs(collectedArgs(ctx, opCtx, field, new(PilotWhereInput)))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -2005,10 +2005,10 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
+			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -2076,7 +2076,7 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
-			if field := collectedField(ctx, path...); field != nil {
+			if field := collectedUnder(opCtx, field, edgesField, nodeField); field != nil {
 				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, pilotImplementors)...); err != nil {
 					return err
 				}
@@ -2112,7 +2112,7 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				delete(_q.withNamedWorkspaces, alias)
 				continue
 			}
-			args := newWorkspacePaginateArgs(fieldArgs(ctx, new(WorkspaceWhereInput), path...))
+			args := newWorkspacePaginateArgs(collectedArgs(ctx, opCtx, field, new(WorkspaceWhereInput)))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -2127,10 +2127,10 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
+			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -2194,7 +2194,7 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
-			if field := collectedField(ctx, path...); field != nil {
+			if field := collectedUnder(opCtx, field, edgesField, nodeField); field != nil {
 				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, workspaceImplementors)...); err != nil {
 					return err
 				}
@@ -2260,7 +2260,7 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				delete(_q.withNamedChildren, alias)
 				continue
 			}
-			args := newNetworkPaginateArgs(fieldArgs(ctx, new(NetworkWhereInput), path...))
+			args := newNetworkPaginateArgs(collectedArgs(ctx, opCtx, field, new(NetworkWhereInput)))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -2275,10 +2275,10 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
+			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -2342,7 +2342,7 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
-			if field := collectedField(ctx, path...); field != nil {
+			if field := collectedUnder(opCtx, field, edgesField, nodeField); field != nil {
 				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, networkImplementors)...); err != nil {
 					return err
 				}
@@ -2698,7 +2698,7 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 				delete(_q.withNamedMunicipalities, alias)
 				continue
 			}
-			args := newMunicipalityPaginateArgs(fieldArgs(ctx, new(MunicipalityWhereInput), path...))
+			args := newMunicipalityPaginateArgs(collectedArgs(ctx, opCtx, field, new(MunicipalityWhereInput)))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -2713,10 +2713,10 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 			if err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
+			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -2784,7 +2784,7 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
-			if field := collectedField(ctx, path...); field != nil {
+			if field := collectedUnder(opCtx, field, edgesField, nodeField); field != nil {
 				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, municipalityImplementors)...); err != nil {
 					return err
 				}
@@ -2837,7 +2837,7 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 				delete(_q.withNamedDevelopedIn, alias)
 				continue
 			}
-			args := newPilotPaginateArgs(fieldArgs(ctx, new(PilotWhereInput), path...))
+			args := newPilotPaginateArgs(collectedArgs(ctx, opCtx, field, new(PilotWhereInput)))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -2852,10 +2852,10 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 			if err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
+			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -2923,7 +2923,7 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
-			if field := collectedField(ctx, path...); field != nil {
+			if field := collectedUnder(opCtx, field, edgesField, nodeField); field != nil {
 				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, pilotImplementors)...); err != nil {
 					return err
 				}
@@ -2991,7 +2991,7 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 				delete(_q.withNamedAdoptions, alias)
 				continue
 			}
-			args := newAdoptionPaginateArgs(fieldArgs(ctx, new(AdoptionWhereInput), path...))
+			args := newAdoptionPaginateArgs(collectedArgs(ctx, opCtx, field, new(AdoptionWhereInput)))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -3006,10 +3006,10 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 			if err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
+			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -3073,7 +3073,7 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
-			if field := collectedField(ctx, path...); field != nil {
+			if field := collectedUnder(opCtx, field, edgesField, nodeField); field != nil {
 				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, adoptionImplementors)...); err != nil {
 					return err
 				}
@@ -3264,7 +3264,7 @@ func (_q *OrganizationQuery) collectField(ctx context.Context, oneNode bool, opC
 				delete(_q.withNamedPilots, alias)
 				continue
 			}
-			args := newPilotPaginateArgs(fieldArgs(ctx, new(PilotWhereInput), path...))
+			args := newPilotPaginateArgs(collectedArgs(ctx, opCtx, field, new(PilotWhereInput)))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -3279,10 +3279,10 @@ func (_q *OrganizationQuery) collectField(ctx context.Context, oneNode bool, opC
 			if err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
+			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -3350,7 +3350,7 @@ func (_q *OrganizationQuery) collectField(ctx context.Context, oneNode bool, opC
 				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
-			if field := collectedField(ctx, path...); field != nil {
+			if field := collectedUnder(opCtx, field, edgesField, nodeField); field != nil {
 				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, pilotImplementors)...); err != nil {
 					return err
 				}
@@ -3386,7 +3386,7 @@ func (_q *OrganizationQuery) collectField(ctx context.Context, oneNode bool, opC
 				delete(_q.withNamedNetworks, alias)
 				continue
 			}
-			args := newNetworkPaginateArgs(fieldArgs(ctx, new(NetworkWhereInput), path...))
+			args := newNetworkPaginateArgs(collectedArgs(ctx, opCtx, field, new(NetworkWhereInput)))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -3401,10 +3401,10 @@ func (_q *OrganizationQuery) collectField(ctx context.Context, oneNode bool, opC
 			if err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
+			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -3472,7 +3472,7 @@ func (_q *OrganizationQuery) collectField(ctx context.Context, oneNode bool, opC
 				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
-			if field := collectedField(ctx, path...); field != nil {
+			if field := collectedUnder(opCtx, field, edgesField, nodeField); field != nil {
 				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, networkImplementors)...); err != nil {
 					return err
 				}
@@ -3648,7 +3648,7 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				delete(_q.withNamedMunicipalities, alias)
 				continue
 			}
-			args := newMunicipalityPaginateArgs(fieldArgs(ctx, new(MunicipalityWhereInput), path...))
+			args := newMunicipalityPaginateArgs(collectedArgs(ctx, opCtx, field, new(MunicipalityWhereInput)))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -3663,10 +3663,10 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
+			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -3734,7 +3734,7 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
-			if field := collectedField(ctx, path...); field != nil {
+			if field := collectedUnder(opCtx, field, edgesField, nodeField); field != nil {
 				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, municipalityImplementors)...); err != nil {
 					return err
 				}
@@ -3770,7 +3770,7 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				delete(_q.withNamedOrganizations, alias)
 				continue
 			}
-			args := newOrganizationPaginateArgs(fieldArgs(ctx, new(OrganizationWhereInput), path...))
+			args := newOrganizationPaginateArgs(collectedArgs(ctx, opCtx, field, new(OrganizationWhereInput)))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -3785,10 +3785,10 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
+			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -3856,7 +3856,7 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
-			if field := collectedField(ctx, path...); field != nil {
+			if field := collectedUnder(opCtx, field, edgesField, nodeField); field != nil {
 				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, organizationImplementors)...); err != nil {
 					return err
 				}
@@ -3892,7 +3892,7 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				delete(_q.withNamedThemes, alias)
 				continue
 			}
-			args := newThemePaginateArgs(fieldArgs(ctx, new(ThemeWhereInput), path...))
+			args := newThemePaginateArgs(collectedArgs(ctx, opCtx, field, new(ThemeWhereInput)))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -3907,10 +3907,10 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
+			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -3978,7 +3978,7 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
-			if field := collectedField(ctx, path...); field != nil {
+			if field := collectedUnder(opCtx, field, edgesField, nodeField); field != nil {
 				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, themeImplementors)...); err != nil {
 					return err
 				}
@@ -4014,7 +4014,7 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				delete(_q.withNamedNetworks, alias)
 				continue
 			}
-			args := newNetworkPaginateArgs(fieldArgs(ctx, new(NetworkWhereInput), path...))
+			args := newNetworkPaginateArgs(collectedArgs(ctx, opCtx, field, new(NetworkWhereInput)))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -4029,10 +4029,10 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
+			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -4100,7 +4100,7 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
-			if field := collectedField(ctx, path...); field != nil {
+			if field := collectedUnder(opCtx, field, edgesField, nodeField); field != nil {
 				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, networkImplementors)...); err != nil {
 					return err
 				}
@@ -4166,7 +4166,7 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				delete(_q.withNamedProjectOf, alias)
 				continue
 			}
-			args := newWorkspacePaginateArgs(fieldArgs(ctx, nil, path...))
+			args := newWorkspacePaginateArgs(collectedArgs(ctx, opCtx, field, nil))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -4181,10 +4181,10 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
+			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -4252,7 +4252,7 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
-			if field := collectedField(ctx, path...); field != nil {
+			if field := collectedUnder(opCtx, field, edgesField, nodeField); field != nil {
 				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, workspaceImplementors)...); err != nil {
 					return err
 				}
@@ -4288,7 +4288,7 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				delete(_q.withNamedDevelopedModels, alias)
 				continue
 			}
-			args := newOperatingModelPaginateArgs(fieldArgs(ctx, nil, path...))
+			args := newOperatingModelPaginateArgs(collectedArgs(ctx, opCtx, field, nil))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -4303,10 +4303,10 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
+			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -4374,7 +4374,7 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
-			if field := collectedField(ctx, path...); field != nil {
+			if field := collectedUnder(opCtx, field, edgesField, nodeField); field != nil {
 				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, operatingmodelImplementors)...); err != nil {
 					return err
 				}
@@ -4605,7 +4605,7 @@ func (_q *PostQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				delete(_q.withNamedReplies, alias)
 				continue
 			}
-			args := newPostPaginateArgs(fieldArgs(ctx, new(PostWhereInput), path...))
+			args := newPostPaginateArgs(collectedArgs(ctx, opCtx, field, new(PostWhereInput)))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -4620,10 +4620,10 @@ func (_q *PostQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 			if err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
+			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -4687,7 +4687,7 @@ func (_q *PostQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
-			if field := collectedField(ctx, path...); field != nil {
+			if field := collectedUnder(opCtx, field, edgesField, nodeField); field != nil {
 				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, postImplementors)...); err != nil {
 					return err
 				}
@@ -4833,7 +4833,7 @@ func (_q *RegionQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				delete(_q.withNamedMunicipalities, alias)
 				continue
 			}
-			args := newMunicipalityPaginateArgs(fieldArgs(ctx, new(MunicipalityWhereInput), path...))
+			args := newMunicipalityPaginateArgs(collectedArgs(ctx, opCtx, field, new(MunicipalityWhereInput)))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -4848,10 +4848,10 @@ func (_q *RegionQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			if err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
+			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -4915,7 +4915,7 @@ func (_q *RegionQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
-			if field := collectedField(ctx, path...); field != nil {
+			if field := collectedUnder(opCtx, field, edgesField, nodeField); field != nil {
 				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, municipalityImplementors)...); err != nil {
 					return err
 				}
@@ -4951,7 +4951,7 @@ func (_q *RegionQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				delete(_q.withNamedWellbeingCounties, alias)
 				continue
 			}
-			args := newWellbeingCountyPaginateArgs(fieldArgs(ctx, new(WellbeingCountyWhereInput), path...))
+			args := newWellbeingCountyPaginateArgs(collectedArgs(ctx, opCtx, field, new(WellbeingCountyWhereInput)))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -4966,10 +4966,10 @@ func (_q *RegionQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			if err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
+			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -5033,7 +5033,7 @@ func (_q *RegionQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
-			if field := collectedField(ctx, path...); field != nil {
+			if field := collectedUnder(opCtx, field, edgesField, nodeField); field != nil {
 				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, wellbeingcountyImplementors)...); err != nil {
 					return err
 				}
@@ -5469,7 +5469,7 @@ func (_q *ThemeQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				delete(_q.withNamedPilots, alias)
 				continue
 			}
-			args := newPilotPaginateArgs(fieldArgs(ctx, new(PilotWhereInput), path...))
+			args := newPilotPaginateArgs(collectedArgs(ctx, opCtx, field, new(PilotWhereInput)))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -5484,10 +5484,10 @@ func (_q *ThemeQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
+			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -5555,7 +5555,7 @@ func (_q *ThemeQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
-			if field := collectedField(ctx, path...); field != nil {
+			if field := collectedUnder(opCtx, field, edgesField, nodeField); field != nil {
 				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, pilotImplementors)...); err != nil {
 					return err
 				}
@@ -5701,7 +5701,7 @@ func (_q *UserQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				delete(_q.withNamedMemberships, alias)
 				continue
 			}
-			args := newMembershipPaginateArgs(fieldArgs(ctx, nil, path...))
+			args := newMembershipPaginateArgs(collectedArgs(ctx, opCtx, field, nil))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -5716,10 +5716,10 @@ func (_q *UserQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 			if err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
+			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -5783,7 +5783,7 @@ func (_q *UserQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
-			if field := collectedField(ctx, path...); field != nil {
+			if field := collectedUnder(opCtx, field, edgesField, nodeField); field != nil {
 				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, membershipImplementors)...); err != nil {
 					return err
 				}
@@ -5969,7 +5969,7 @@ func (_q *WellbeingCountyQuery) collectField(ctx context.Context, oneNode bool, 
 				delete(_q.withNamedMunicipalities, alias)
 				continue
 			}
-			args := newMunicipalityPaginateArgs(fieldArgs(ctx, new(MunicipalityWhereInput), path...))
+			args := newMunicipalityPaginateArgs(collectedArgs(ctx, opCtx, field, new(MunicipalityWhereInput)))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -5984,10 +5984,10 @@ func (_q *WellbeingCountyQuery) collectField(ctx context.Context, oneNode bool, 
 			if err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
+			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -6051,7 +6051,7 @@ func (_q *WellbeingCountyQuery) collectField(ctx context.Context, oneNode bool, 
 				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
-			if field := collectedField(ctx, path...); field != nil {
+			if field := collectedUnder(opCtx, field, edgesField, nodeField); field != nil {
 				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, municipalityImplementors)...); err != nil {
 					return err
 				}
@@ -6087,7 +6087,7 @@ func (_q *WellbeingCountyQuery) collectField(ctx context.Context, oneNode bool, 
 				delete(_q.withNamedOperatingModels, alias)
 				continue
 			}
-			args := newOperatingModelPaginateArgs(fieldArgs(ctx, nil, path...))
+			args := newOperatingModelPaginateArgs(collectedArgs(ctx, opCtx, field, nil))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -6102,10 +6102,10 @@ func (_q *WellbeingCountyQuery) collectField(ctx context.Context, oneNode bool, 
 			if err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
+			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -6173,7 +6173,7 @@ func (_q *WellbeingCountyQuery) collectField(ctx context.Context, oneNode bool, 
 				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
-			if field := collectedField(ctx, path...); field != nil {
+			if field := collectedUnder(opCtx, field, edgesField, nodeField); field != nil {
 				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, operatingmodelImplementors)...); err != nil {
 					return err
 				}
@@ -6364,7 +6364,7 @@ func (_q *WorkshopQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				delete(_q.withNamedRegistrations, alias)
 				continue
 			}
-			args := newWorkshopRegistrationPaginateArgs(fieldArgs(ctx, new(WorkshopRegistrationWhereInput), path...))
+			args := newWorkshopRegistrationPaginateArgs(collectedArgs(ctx, opCtx, field, new(WorkshopRegistrationWhereInput)))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -6379,10 +6379,10 @@ func (_q *WorkshopQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 			if err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
+			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -6446,7 +6446,7 @@ func (_q *WorkshopQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
-			if field := collectedField(ctx, path...); field != nil {
+			if field := collectedUnder(opCtx, field, edgesField, nodeField); field != nil {
 				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, workshopregistrationImplementors)...); err != nil {
 					return err
 				}
@@ -6785,7 +6785,7 @@ func (_q *WorkspaceQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 				delete(_q.withNamedProjects, alias)
 				continue
 			}
-			args := newPilotPaginateArgs(fieldArgs(ctx, new(PilotWhereInput), path...))
+			args := newPilotPaginateArgs(collectedArgs(ctx, opCtx, field, new(PilotWhereInput)))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -6800,10 +6800,10 @@ func (_q *WorkspaceQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 			if err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if hasCollectedField(ctx, append(path, totalCountField)...) || (emptyPage && hasCollectedField(ctx, append(path, pageInfoField)...)) {
+			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -6871,7 +6871,7 @@ func (_q *WorkspaceQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 				query.Where(c)
 			}
 			path = append(path, edgesField, nodeField)
-			if field := collectedField(ctx, path...); field != nil {
+			if field := collectedUnder(opCtx, field, edgesField, nodeField); field != nil {
 				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, pilotImplementors)...); err != nil {
 					return err
 				}
@@ -7000,14 +7000,29 @@ const (
 	whereField     = "where"
 )
 
-func fieldArgs(ctx context.Context, whereInput any, path ...string) map[string]any {
-	field := collectedField(ctx, path...)
-	if field == nil || field.Arguments == nil {
+// collectedArgs returns field's arguments, parsed as a connection's.
+func collectedArgs(ctx context.Context, opCtx *graphql.OperationContext, field graphql.CollectedField, whereInput any) map[string]any {
+	if field.Arguments == nil {
 		return nil
 	}
-	oc := graphql.GetOperationContext(ctx)
-	args := field.ArgumentMap(oc.Variables)
-	return unmarshalArgs(ctx, whereInput, args)
+	return unmarshalArgs(ctx, whereInput, field.ArgumentMap(opCtx.Variables))
+}
+
+// collectedUnder returns the field below field by the aliases, or nil.
+// Below a connection every selection is of one object type (the
+// connection, its edge, its node), so every type condition there is met.
+func collectedUnder(opCtx *graphql.OperationContext, field graphql.CollectedField, aliases ...string) *graphql.CollectedField {
+walk:
+	for _, alias := range aliases {
+		for _, f := range graphql.CollectFields(opCtx, field.Selections, nil) {
+			if f.Alias == alias {
+				field = f
+				continue walk
+			}
+		}
+		return nil
+	}
+	return &field
 }
 
 // unmarshalArgs allows extracting the field arguments from their raw representation.

@@ -488,3 +488,82 @@ func TestNestedPageSelectedTwiceStaysEager(t *testing.T) {
 		}
 	}
 }
+
+// TestNestedAliasAcrossTypes: one alias in fragments on two types under an
+// abstract field (node, nodes) answers each type from its own
+// fragment's arguments and selections, as when the other fragment is absent.
+// entgql found a nested field's arguments by walking aliases from the
+// resolver's field without type conditions, so both took the first one's.
+func TestNestedAliasAcrossTypes(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		a := newAPI(t, b, false)
+		w := newEdgeWorld(a)
+		nestedSeed(t, a, w)
+		var seeded struct {
+			Pilots, Networks struct{ Nodes []struct{ ID string } }
+		}
+		a.query(&seeded, `{ pilots(first: 100) { nodes { id } } networks(first: 100) { nodes { id } } }`, nil)
+		var ids []string
+		for _, n := range append(seeded.Pilots.Nodes, seeded.Networks.Nodes...) {
+			ids = append(ids, n.ID)
+		}
+		const (
+			onPilot   = `... on Pilot { x: municipalities(first: 2, where: {nameFiGTE: "K"}) { totalCount nodes { id } } }`
+			onNetwork = `... on Network { x: municipalities(first: 5, orderBy: {field: NAME_FI, direction: DESC}) { totalCount edges { node { id } } nodes { code } } }`
+		)
+		answer := func(q string, vars map[string]any) map[string]string {
+			res := a.post(q, vars)
+			if len(res.Errors) > 0 {
+				t.Fatalf("%s: %+v", q, res.Errors)
+			}
+			var got map[string][]map[string]any
+			if err := json.Unmarshal(res.Data, &got); err != nil {
+				t.Fatal(err)
+			}
+			out := map[string]string{}
+			for _, list := range got {
+				for _, n := range list {
+					if n == nil || n["x"] == nil {
+						continue
+					}
+					x, _ := json.Marshal(n["x"])
+					out[n["id"].(string)] = string(x)
+				}
+			}
+			return out
+		}
+		vars := map[string]any{"ids": ids}
+		want := answer(`query($ids: [ID!]!) { p: nodes(ids: $ids) { id `+onPilot+` } }`, vars)
+		maps := answer(`query($ids: [ID!]!) { n: nodes(ids: $ids) { id `+onNetwork+` } }`, vars)
+		for id, x := range maps {
+			want[id] = x
+		}
+		if len(want) != len(ids) {
+			t.Fatalf("%d answers for %d ids", len(want), len(ids))
+		}
+		for name, q := range map[string]string{
+			"nodes":          `query($ids: [ID!]!) { both: nodes(ids: $ids) { id ` + onPilot + onNetwork + ` } }`,
+			"nodes reversed": `query($ids: [ID!]!) { both: nodes(ids: $ids) { id ` + onNetwork + onPilot + ` } }`,
+			"fragments": `query($ids: [ID!]!) { both: nodes(ids: $ids) { id ...P ...N } }
+				fragment P on Pilot { ` + onPilot[len("... on Pilot {"):len(onPilot)-1] + ` }
+				fragment N on Network { ` + onNetwork[len("... on Network {"):len(onNetwork)-1] + ` }`,
+		} {
+			got := answer(q, vars)
+			for id, x := range want {
+				if got[id] != x {
+					t.Errorf("%s: %s x = %s, want %s", name, id, got[id], x)
+				}
+			}
+		}
+		for _, id := range ids {
+			res := a.post(`query($id: ID!) { one: node(id: $id) { id `+onPilot+onNetwork+` } }`, map[string]any{"id": id})
+			var got struct{ One struct{ X any } }
+			if len(res.Errors) > 0 || json.Unmarshal(res.Data, &got) != nil {
+				t.Fatalf("node(%s): %+v", id, res.Errors)
+			}
+			if x, _ := json.Marshal(got.One.X); string(x) != want[id] {
+				t.Errorf("node(%s) x = %s, want %s", id, x, want[id])
+			}
+		}
+	})
+}
