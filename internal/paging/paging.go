@@ -17,6 +17,7 @@ import (
 	"context"
 	"kokeilu/internal/fault"
 	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -180,6 +181,11 @@ func (op *operation) rewriteField(oc *graphql.OperationContext, f *ast.Field, se
 	c.SelectionSet = op.rewriteSelections(oc, sel)
 	if IsConnection(f.Definition) {
 		c.Arguments = withDefaultFirst(f, oc.Variables)
+		// Room for edgesFor's field first: graphql.CollectFields caches by
+		// a selection set's address and length, as a uintptr, so the set
+		// edgesFor collects must stay alive for the operation, not be
+		// dropped by a growing append and its address reused by another.
+		c.SelectionSet = slices.Grow(c.SelectionSet, 1)
 		c.SelectionSet = append(c.SelectionSet, edgesFor(oc, c.SelectionSet)...)
 	}
 	return &c
