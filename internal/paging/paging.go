@@ -148,6 +148,8 @@ type cacheKey struct{}
 // operation is one operation's rewriting state.
 type operation struct {
 	fields   sync.Map // *ast.Field → its rewritten graphql.CollectedField
+	mu       sync.Mutex
+	lost     []graphql.CollectedField // rewrites another resolver's came before
 	computed map[string]func(ctx context.Context, args map[string]any) []string
 	ctx      context.Context // the operation's, for computed
 }
@@ -162,8 +164,14 @@ func rewritten(ctx context.Context, f graphql.CollectedField) graphql.CollectedF
 	field := op.rewriteField(graphql.GetOperationContext(ctx), f.Field, f.Selections)
 	c := graphql.CollectedField{Field: field, Selections: field.SelectionSet}
 	// Concurrent resolvers of one list may rewrite the same field at once;
-	// all of them use the first rewrite.
-	stored, _ := op.fields.LoadOrStore(f.Field, c)
+	// all of them use the first rewrite. The others stay alive with the
+	// operation: CollectFields' cache may hold their addresses (rewriteField).
+	stored, lost := op.fields.LoadOrStore(f.Field, c)
+	if lost {
+		op.mu.Lock()
+		op.lost = append(op.lost, c)
+		op.mu.Unlock()
+	}
 	return stored.(graphql.CollectedField)
 }
 
