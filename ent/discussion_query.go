@@ -39,6 +39,7 @@ type DiscussionQuery struct {
 	eager          []paging.Eager[*Discussion]
 	allColumns     bool
 	collected      map[[2]string]bool
+	eagerFor       int
 	modifiers      []func(*sql.Selector)
 	withNamedPosts map[string]*PostQuery
 	// intermediate query (i.e. traversal path).
@@ -533,13 +534,17 @@ func (_q *DiscussionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*D
 			return nil, err
 		}
 	}
+	loaded := nodes
+	if n := _q.eagerFor; n > 0 && len(loaded) > n {
+		loaded = loaded[:n]
+	}
 	var loads paging.Loads
 	for _, e := range _q.eager {
-		loads.Add(e.Edge, func() error { return e.Load(ctx, nodes) })
+		loads.Add(e.Edge, func() error { return e.Load(ctx, loaded) })
 	}
 	for name, query := range _q.withNamedPosts {
 		loads.Add(2, func() error {
-			return _q.loadPosts(ctx, query, nodes,
+			return _q.loadPosts(ctx, query, loaded,
 				func(n *Discussion) { n.appendNamedPosts(name) },
 				func(n *Discussion, e *Post) { n.appendNamedPosts(name, e) })
 		})

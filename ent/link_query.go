@@ -34,6 +34,7 @@ type LinkQuery struct {
 	eager         []paging.Eager[*Link]
 	allColumns    bool
 	collected     map[[2]string]bool
+	eagerFor      int
 	modifiers     []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -442,9 +443,13 @@ func (_q *LinkQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Link, e
 			return nil, err
 		}
 	}
+	loaded := nodes
+	if n := _q.eagerFor; n > 0 && len(loaded) > n {
+		loaded = loaded[:n]
+	}
 	var loads paging.Loads
 	for _, e := range _q.eager {
-		loads.Add(e.Edge, func() error { return e.Load(ctx, nodes) })
+		loads.Add(e.Edge, func() error { return e.Load(ctx, loaded) })
 	}
 	if err := loads.Run(concurrentReads(_q.driver)); err != nil {
 		return nil, err

@@ -46,6 +46,7 @@ type MunicipalityQuery struct {
 	eager                    []paging.Eager[*Municipality]
 	allColumns               bool
 	collected                map[[2]string]bool
+	eagerFor                 int
 	modifiers                []func(*sql.Selector)
 	withNamedPilots          map[string]*PilotQuery
 	withNamedLedPilots       map[string]*PilotQuery
@@ -712,13 +713,17 @@ func (_q *MunicipalityQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 			return nil, err
 		}
 	}
+	loaded := nodes
+	if n := _q.eagerFor; n > 0 && len(loaded) > n {
+		loaded = loaded[:n]
+	}
 	var loads paging.Loads
 	for _, e := range _q.eager {
-		loads.Add(e.Edge, func() error { return e.Load(ctx, nodes) })
+		loads.Add(e.Edge, func() error { return e.Load(ctx, loaded) })
 	}
 	for name, query := range _q.withNamedPilots {
 		loads.Add(2, func() error {
-			return _q.loadPilotsJoined(ctx, query, nodes,
+			return _q.loadPilotsJoined(ctx, query, loaded,
 				func(n *Municipality, e []*Pilot) {
 					if n.Edges.namedPilots == nil {
 						n.Edges.namedPilots = make(map[string][]*Pilot)
@@ -729,14 +734,14 @@ func (_q *MunicipalityQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 	}
 	for name, query := range _q.withNamedLedPilots {
 		loads.Add(3, func() error {
-			return _q.loadLedPilots(ctx, query, nodes,
+			return _q.loadLedPilots(ctx, query, loaded,
 				func(n *Municipality) { n.appendNamedLedPilots(name) },
 				func(n *Municipality, e *Pilot) { n.appendNamedLedPilots(name, e) })
 		})
 	}
 	for name, query := range _q.withNamedNetworks {
 		loads.Add(4, func() error {
-			return _q.loadNetworksJoined(ctx, query, nodes,
+			return _q.loadNetworksJoined(ctx, query, loaded,
 				func(n *Municipality, e []*Network) {
 					if n.Edges.namedNetworks == nil {
 						n.Edges.namedNetworks = make(map[string][]*Network)
@@ -747,14 +752,14 @@ func (_q *MunicipalityQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 	}
 	for name, query := range _q.withNamedOrganizations {
 		loads.Add(5, func() error {
-			return _q.loadOrganizations(ctx, query, nodes,
+			return _q.loadOrganizations(ctx, query, loaded,
 				func(n *Municipality) { n.appendNamedOrganizations(name) },
 				func(n *Municipality, e *Organization) { n.appendNamedOrganizations(name, e) })
 		})
 	}
 	for name, query := range _q.withNamedOperatingModels {
 		loads.Add(6, func() error {
-			return _q.loadOperatingModelsJoined(ctx, query, nodes,
+			return _q.loadOperatingModelsJoined(ctx, query, loaded,
 				func(n *Municipality, e []*OperatingModel) {
 					if n.Edges.namedOperatingModels == nil {
 						n.Edges.namedOperatingModels = make(map[string][]*OperatingModel)

@@ -45,6 +45,7 @@ type NetworkQuery struct {
 	eager                   []paging.Eager[*Network]
 	allColumns              bool
 	collected               map[[2]string]bool
+	eagerFor                int
 	modifiers               []func(*sql.Selector)
 	withNamedMunicipalities map[string]*MunicipalityQuery
 	withNamedOrganizations  map[string]*OrganizationQuery
@@ -711,13 +712,17 @@ func (_q *NetworkQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Netw
 			return nil, err
 		}
 	}
+	loaded := nodes
+	if n := _q.eagerFor; n > 0 && len(loaded) > n {
+		loaded = loaded[:n]
+	}
 	var loads paging.Loads
 	for _, e := range _q.eager {
-		loads.Add(e.Edge, func() error { return e.Load(ctx, nodes) })
+		loads.Add(e.Edge, func() error { return e.Load(ctx, loaded) })
 	}
 	for name, query := range _q.withNamedMunicipalities {
 		loads.Add(0, func() error {
-			return _q.loadMunicipalitiesJoined(ctx, query, nodes,
+			return _q.loadMunicipalitiesJoined(ctx, query, loaded,
 				func(n *Network, e []*Municipality) {
 					if n.Edges.namedMunicipalities == nil {
 						n.Edges.namedMunicipalities = make(map[string][]*Municipality)
@@ -728,7 +733,7 @@ func (_q *NetworkQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Netw
 	}
 	for name, query := range _q.withNamedOrganizations {
 		loads.Add(1, func() error {
-			return _q.loadOrganizationsJoined(ctx, query, nodes,
+			return _q.loadOrganizationsJoined(ctx, query, loaded,
 				func(n *Network, e []*Organization) {
 					if n.Edges.namedOrganizations == nil {
 						n.Edges.namedOrganizations = make(map[string][]*Organization)
@@ -739,7 +744,7 @@ func (_q *NetworkQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Netw
 	}
 	for name, query := range _q.withNamedPilots {
 		loads.Add(2, func() error {
-			return _q.loadPilotsJoined(ctx, query, nodes,
+			return _q.loadPilotsJoined(ctx, query, loaded,
 				func(n *Network, e []*Pilot) {
 					if n.Edges.namedPilots == nil {
 						n.Edges.namedPilots = make(map[string][]*Pilot)
@@ -750,14 +755,14 @@ func (_q *NetworkQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Netw
 	}
 	for name, query := range _q.withNamedWorkspaces {
 		loads.Add(3, func() error {
-			return _q.loadWorkspaces(ctx, query, nodes,
+			return _q.loadWorkspaces(ctx, query, loaded,
 				func(n *Network) { n.appendNamedWorkspaces(name) },
 				func(n *Network, e *Workspace) { n.appendNamedWorkspaces(name, e) })
 		})
 	}
 	for name, query := range _q.withNamedChildren {
 		loads.Add(6, func() error {
-			return _q.loadChildren(ctx, query, nodes,
+			return _q.loadChildren(ctx, query, loaded,
 				func(n *Network) { n.appendNamedChildren(name) },
 				func(n *Network, e *Network) { n.appendNamedChildren(name, e) })
 		})

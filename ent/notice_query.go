@@ -36,6 +36,7 @@ type NoticeQuery struct {
 	eager         []paging.Eager[*Notice]
 	allColumns    bool
 	collected     map[[2]string]bool
+	eagerFor      int
 	modifiers     []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -487,9 +488,13 @@ func (_q *NoticeQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Notic
 			return nil, err
 		}
 	}
+	loaded := nodes
+	if n := _q.eagerFor; n > 0 && len(loaded) > n {
+		loaded = loaded[:n]
+	}
 	var loads paging.Loads
 	for _, e := range _q.eager {
-		loads.Add(e.Edge, func() error { return e.Load(ctx, nodes) })
+		loads.Add(e.Edge, func() error { return e.Load(ctx, loaded) })
 	}
 	if err := loads.Run(concurrentReads(_q.driver)); err != nil {
 		return nil, err

@@ -47,6 +47,7 @@ type OperatingModelQuery struct {
 	eager                      []paging.Eager[*OperatingModel]
 	allColumns                 bool
 	collected                  map[[2]string]bool
+	eagerFor                   int
 	modifiers                  []func(*sql.Selector)
 	withNamedMunicipalities    map[string]*MunicipalityQuery
 	withNamedWellbeingCounties map[string]*WellbeingCountyQuery
@@ -758,13 +759,17 @@ func (_q *OperatingModelQuery) sqlAll(ctx context.Context, hooks ...queryHook) (
 			return nil, err
 		}
 	}
+	loaded := nodes
+	if n := _q.eagerFor; n > 0 && len(loaded) > n {
+		loaded = loaded[:n]
+	}
 	var loads paging.Loads
 	for _, e := range _q.eager {
-		loads.Add(e.Edge, func() error { return e.Load(ctx, nodes) })
+		loads.Add(e.Edge, func() error { return e.Load(ctx, loaded) })
 	}
 	for name, query := range _q.withNamedMunicipalities {
 		loads.Add(2, func() error {
-			return _q.loadMunicipalitiesJoined(ctx, query, nodes,
+			return _q.loadMunicipalitiesJoined(ctx, query, loaded,
 				func(n *OperatingModel, e []*Municipality) {
 					if n.Edges.namedMunicipalities == nil {
 						n.Edges.namedMunicipalities = make(map[string][]*Municipality)
@@ -775,7 +780,7 @@ func (_q *OperatingModelQuery) sqlAll(ctx context.Context, hooks ...queryHook) (
 	}
 	for name, query := range _q.withNamedWellbeingCounties {
 		loads.Add(3, func() error {
-			return _q.loadWellbeingCountiesJoined(ctx, query, nodes,
+			return _q.loadWellbeingCountiesJoined(ctx, query, loaded,
 				func(n *OperatingModel, e []*WellbeingCounty) {
 					if n.Edges.namedWellbeingCounties == nil {
 						n.Edges.namedWellbeingCounties = make(map[string][]*WellbeingCounty)
@@ -786,7 +791,7 @@ func (_q *OperatingModelQuery) sqlAll(ctx context.Context, hooks ...queryHook) (
 	}
 	for name, query := range _q.withNamedDevelopedIn {
 		loads.Add(4, func() error {
-			return _q.loadDevelopedInJoined(ctx, query, nodes,
+			return _q.loadDevelopedInJoined(ctx, query, loaded,
 				func(n *OperatingModel, e []*Pilot) {
 					if n.Edges.namedDevelopedIn == nil {
 						n.Edges.namedDevelopedIn = make(map[string][]*Pilot)
@@ -797,14 +802,14 @@ func (_q *OperatingModelQuery) sqlAll(ctx context.Context, hooks ...queryHook) (
 	}
 	for name, query := range _q.withNamedParts {
 		loads.Add(6, func() error {
-			return _q.loadParts(ctx, query, nodes,
+			return _q.loadParts(ctx, query, loaded,
 				func(n *OperatingModel) { n.appendNamedParts(name) },
 				func(n *OperatingModel, e *OperatingModel) { n.appendNamedParts(name, e) })
 		})
 	}
 	for name, query := range _q.withNamedAdoptions {
 		loads.Add(7, func() error {
-			return _q.loadAdoptions(ctx, query, nodes,
+			return _q.loadAdoptions(ctx, query, loaded,
 				func(n *OperatingModel) { n.appendNamedAdoptions(name) },
 				func(n *OperatingModel, e *Adoption) { n.appendNamedAdoptions(name, e) })
 		})

@@ -39,6 +39,7 @@ type OrganizationQuery struct {
 	eager             []paging.Eager[*Organization]
 	allColumns        bool
 	collected         map[[2]string]bool
+	eagerFor          int
 	modifiers         []func(*sql.Selector)
 	withNamedPilots   map[string]*PilotQuery
 	withNamedNetworks map[string]*NetworkQuery
@@ -533,13 +534,17 @@ func (_q *OrganizationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 			return nil, err
 		}
 	}
+	loaded := nodes
+	if n := _q.eagerFor; n > 0 && len(loaded) > n {
+		loaded = loaded[:n]
+	}
 	var loads paging.Loads
 	for _, e := range _q.eager {
-		loads.Add(e.Edge, func() error { return e.Load(ctx, nodes) })
+		loads.Add(e.Edge, func() error { return e.Load(ctx, loaded) })
 	}
 	for name, query := range _q.withNamedPilots {
 		loads.Add(1, func() error {
-			return _q.loadPilotsJoined(ctx, query, nodes,
+			return _q.loadPilotsJoined(ctx, query, loaded,
 				func(n *Organization, e []*Pilot) {
 					if n.Edges.namedPilots == nil {
 						n.Edges.namedPilots = make(map[string][]*Pilot)
@@ -550,7 +555,7 @@ func (_q *OrganizationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 	}
 	for name, query := range _q.withNamedNetworks {
 		loads.Add(2, func() error {
-			return _q.loadNetworksJoined(ctx, query, nodes,
+			return _q.loadNetworksJoined(ctx, query, loaded,
 				func(n *Organization, e []*Network) {
 					if n.Edges.namedNetworks == nil {
 						n.Edges.namedNetworks = make(map[string][]*Network)

@@ -49,6 +49,7 @@ type PilotQuery struct {
 	eager                    []paging.Eager[*Pilot]
 	allColumns               bool
 	collected                map[[2]string]bool
+	eagerFor                 int
 	modifiers                []func(*sql.Selector)
 	withNamedMunicipalities  map[string]*MunicipalityQuery
 	withNamedOrganizations   map[string]*OrganizationQuery
@@ -799,13 +800,17 @@ func (_q *PilotQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Pilot,
 			return nil, err
 		}
 	}
+	loaded := nodes
+	if n := _q.eagerFor; n > 0 && len(loaded) > n {
+		loaded = loaded[:n]
+	}
 	var loads paging.Loads
 	for _, e := range _q.eager {
-		loads.Add(e.Edge, func() error { return e.Load(ctx, nodes) })
+		loads.Add(e.Edge, func() error { return e.Load(ctx, loaded) })
 	}
 	for name, query := range _q.withNamedMunicipalities {
 		loads.Add(1, func() error {
-			return _q.loadMunicipalitiesJoined(ctx, query, nodes,
+			return _q.loadMunicipalitiesJoined(ctx, query, loaded,
 				func(n *Pilot, e []*Municipality) {
 					if n.Edges.namedMunicipalities == nil {
 						n.Edges.namedMunicipalities = make(map[string][]*Municipality)
@@ -816,7 +821,7 @@ func (_q *PilotQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Pilot,
 	}
 	for name, query := range _q.withNamedOrganizations {
 		loads.Add(2, func() error {
-			return _q.loadOrganizationsJoined(ctx, query, nodes,
+			return _q.loadOrganizationsJoined(ctx, query, loaded,
 				func(n *Pilot, e []*Organization) {
 					if n.Edges.namedOrganizations == nil {
 						n.Edges.namedOrganizations = make(map[string][]*Organization)
@@ -827,7 +832,7 @@ func (_q *PilotQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Pilot,
 	}
 	for name, query := range _q.withNamedThemes {
 		loads.Add(3, func() error {
-			return _q.loadThemesJoined(ctx, query, nodes,
+			return _q.loadThemesJoined(ctx, query, loaded,
 				func(n *Pilot, e []*Theme) {
 					if n.Edges.namedThemes == nil {
 						n.Edges.namedThemes = make(map[string][]*Theme)
@@ -838,7 +843,7 @@ func (_q *PilotQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Pilot,
 	}
 	for name, query := range _q.withNamedNetworks {
 		loads.Add(4, func() error {
-			return _q.loadNetworksJoined(ctx, query, nodes,
+			return _q.loadNetworksJoined(ctx, query, loaded,
 				func(n *Pilot, e []*Network) {
 					if n.Edges.namedNetworks == nil {
 						n.Edges.namedNetworks = make(map[string][]*Network)
@@ -849,7 +854,7 @@ func (_q *PilotQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Pilot,
 	}
 	for name, query := range _q.withNamedProjectOf {
 		loads.Add(7, func() error {
-			return _q.loadProjectOfJoined(ctx, query, nodes,
+			return _q.loadProjectOfJoined(ctx, query, loaded,
 				func(n *Pilot, e []*Workspace) {
 					if n.Edges.namedProjectOf == nil {
 						n.Edges.namedProjectOf = make(map[string][]*Workspace)
@@ -860,7 +865,7 @@ func (_q *PilotQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Pilot,
 	}
 	for name, query := range _q.withNamedDevelopedModels {
 		loads.Add(8, func() error {
-			return _q.loadDevelopedModelsJoined(ctx, query, nodes,
+			return _q.loadDevelopedModelsJoined(ctx, query, loaded,
 				func(n *Pilot, e []*OperatingModel) {
 					if n.Edges.namedDevelopedModels == nil {
 						n.Edges.namedDevelopedModels = make(map[string][]*OperatingModel)

@@ -39,6 +39,7 @@ type PostQuery struct {
 	eager            []paging.Eager[*Post]
 	allColumns       bool
 	collected        map[[2]string]bool
+	eagerFor         int
 	modifiers        []func(*sql.Selector)
 	withNamedReplies map[string]*PostQuery
 	// intermediate query (i.e. traversal path).
@@ -576,13 +577,17 @@ func (_q *PostQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Post, e
 			return nil, err
 		}
 	}
+	loaded := nodes
+	if n := _q.eagerFor; n > 0 && len(loaded) > n {
+		loaded = loaded[:n]
+	}
 	var loads paging.Loads
 	for _, e := range _q.eager {
-		loads.Add(e.Edge, func() error { return e.Load(ctx, nodes) })
+		loads.Add(e.Edge, func() error { return e.Load(ctx, loaded) })
 	}
 	for name, query := range _q.withNamedReplies {
 		loads.Add(3, func() error {
-			return _q.loadReplies(ctx, query, nodes,
+			return _q.loadReplies(ctx, query, loaded,
 				func(n *Post) { n.appendNamedReplies(name) },
 				func(n *Post, e *Post) { n.appendNamedReplies(name, e) })
 		})

@@ -35,6 +35,7 @@ type RegionQuery struct {
 	eager                      []paging.Eager[*Region]
 	allColumns                 bool
 	collected                  map[[2]string]bool
+	eagerFor                   int
 	modifiers                  []func(*sql.Selector)
 	withNamedMunicipalities    map[string]*MunicipalityQuery
 	withNamedWellbeingCounties map[string]*WellbeingCountyQuery
@@ -469,20 +470,24 @@ func (_q *RegionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Regio
 			return nil, err
 		}
 	}
+	loaded := nodes
+	if n := _q.eagerFor; n > 0 && len(loaded) > n {
+		loaded = loaded[:n]
+	}
 	var loads paging.Loads
 	for _, e := range _q.eager {
-		loads.Add(e.Edge, func() error { return e.Load(ctx, nodes) })
+		loads.Add(e.Edge, func() error { return e.Load(ctx, loaded) })
 	}
 	for name, query := range _q.withNamedMunicipalities {
 		loads.Add(0, func() error {
-			return _q.loadMunicipalities(ctx, query, nodes,
+			return _q.loadMunicipalities(ctx, query, loaded,
 				func(n *Region) { n.appendNamedMunicipalities(name) },
 				func(n *Region, e *Municipality) { n.appendNamedMunicipalities(name, e) })
 		})
 	}
 	for name, query := range _q.withNamedWellbeingCounties {
 		loads.Add(1, func() error {
-			return _q.loadWellbeingCounties(ctx, query, nodes,
+			return _q.loadWellbeingCounties(ctx, query, loaded,
 				func(n *Region) { n.appendNamedWellbeingCounties(name) },
 				func(n *Region, e *WellbeingCounty) { n.appendNamedWellbeingCounties(name, e) })
 		})

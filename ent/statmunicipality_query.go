@@ -30,6 +30,7 @@ type StatMunicipalityQuery struct {
 	eager      []paging.Eager[*StatMunicipality]
 	allColumns bool
 	collected  map[[2]string]bool
+	eagerFor   int
 	modifiers  []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -375,9 +376,13 @@ func (_q *StatMunicipalityQuery) sqlAll(ctx context.Context, hooks ...queryHook)
 	if len(nodes) == 0 {
 		return nodes, nil
 	}
+	loaded := nodes
+	if n := _q.eagerFor; n > 0 && len(loaded) > n {
+		loaded = loaded[:n]
+	}
 	var loads paging.Loads
 	for _, e := range _q.eager {
-		loads.Add(e.Edge, func() error { return e.Load(ctx, nodes) })
+		loads.Add(e.Edge, func() error { return e.Load(ctx, loaded) })
 	}
 	if err := loads.Run(concurrentReads(_q.driver)); err != nil {
 		return nil, err

@@ -39,6 +39,7 @@ type SurveyQuery struct {
 	eager              []paging.Eager[*Survey]
 	allColumns         bool
 	collected          map[[2]string]bool
+	eagerFor           int
 	modifiers          []func(*sql.Selector)
 	withNamedResponses map[string]*SurveyResponseQuery
 	// intermediate query (i.e. traversal path).
@@ -533,13 +534,17 @@ func (_q *SurveyQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Surve
 			return nil, err
 		}
 	}
+	loaded := nodes
+	if n := _q.eagerFor; n > 0 && len(loaded) > n {
+		loaded = loaded[:n]
+	}
 	var loads paging.Loads
 	for _, e := range _q.eager {
-		loads.Add(e.Edge, func() error { return e.Load(ctx, nodes) })
+		loads.Add(e.Edge, func() error { return e.Load(ctx, loaded) })
 	}
 	for name, query := range _q.withNamedResponses {
 		loads.Add(2, func() error {
-			return _q.loadResponses(ctx, query, nodes,
+			return _q.loadResponses(ctx, query, loaded,
 				func(n *Survey) { n.appendNamedResponses(name) },
 				func(n *Survey, e *SurveyResponse) { n.appendNamedResponses(name, e) })
 		})

@@ -33,6 +33,7 @@ type ThemeQuery struct {
 	eager           []paging.Eager[*Theme]
 	allColumns      bool
 	collected       map[[2]string]bool
+	eagerFor        int
 	modifiers       []func(*sql.Selector)
 	withNamedPilots map[string]*PilotQuery
 	// intermediate query (i.e. traversal path).
@@ -424,13 +425,17 @@ func (_q *ThemeQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Theme,
 			return nil, err
 		}
 	}
+	loaded := nodes
+	if n := _q.eagerFor; n > 0 && len(loaded) > n {
+		loaded = loaded[:n]
+	}
 	var loads paging.Loads
 	for _, e := range _q.eager {
-		loads.Add(e.Edge, func() error { return e.Load(ctx, nodes) })
+		loads.Add(e.Edge, func() error { return e.Load(ctx, loaded) })
 	}
 	for name, query := range _q.withNamedPilots {
 		loads.Add(0, func() error {
-			return _q.loadPilotsJoined(ctx, query, nodes,
+			return _q.loadPilotsJoined(ctx, query, loaded,
 				func(n *Theme, e []*Pilot) {
 					if n.Edges.namedPilots == nil {
 						n.Edges.namedPilots = make(map[string][]*Pilot)

@@ -41,6 +41,7 @@ type UserQuery struct {
 	eager                []paging.Eager[*User]
 	allColumns           bool
 	collected            map[[2]string]bool
+	eagerFor             int
 	modifiers            []func(*sql.Selector)
 	withNamedMemberships map[string]*MembershipQuery
 	withNamedSessions    map[string]*SessionQuery
@@ -578,20 +579,24 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 			return nil, err
 		}
 	}
+	loaded := nodes
+	if n := _q.eagerFor; n > 0 && len(loaded) > n {
+		loaded = loaded[:n]
+	}
 	var loads paging.Loads
 	for _, e := range _q.eager {
-		loads.Add(e.Edge, func() error { return e.Load(ctx, nodes) })
+		loads.Add(e.Edge, func() error { return e.Load(ctx, loaded) })
 	}
 	for name, query := range _q.withNamedMemberships {
 		loads.Add(0, func() error {
-			return _q.loadMemberships(ctx, query, nodes,
+			return _q.loadMemberships(ctx, query, loaded,
 				func(n *User) { n.appendNamedMemberships(name) },
 				func(n *User, e *Membership) { n.appendNamedMemberships(name, e) })
 		})
 	}
 	for name, query := range _q.withNamedSessions {
 		loads.Add(1, func() error {
-			return _q.loadSessions(ctx, query, nodes,
+			return _q.loadSessions(ctx, query, loaded,
 				func(n *User) { n.appendNamedSessions(name) },
 				func(n *User, e *Session) { n.appendNamedSessions(name, e) })
 		})

@@ -39,6 +39,7 @@ type WellbeingCountyQuery struct {
 	eager                    []paging.Eager[*WellbeingCounty]
 	allColumns               bool
 	collected                map[[2]string]bool
+	eagerFor                 int
 	modifiers                []func(*sql.Selector)
 	withNamedMunicipalities  map[string]*MunicipalityQuery
 	withNamedOperatingModels map[string]*OperatingModelQuery
@@ -535,20 +536,24 @@ func (_q *WellbeingCountyQuery) sqlAll(ctx context.Context, hooks ...queryHook) 
 			return nil, err
 		}
 	}
+	loaded := nodes
+	if n := _q.eagerFor; n > 0 && len(loaded) > n {
+		loaded = loaded[:n]
+	}
 	var loads paging.Loads
 	for _, e := range _q.eager {
-		loads.Add(e.Edge, func() error { return e.Load(ctx, nodes) })
+		loads.Add(e.Edge, func() error { return e.Load(ctx, loaded) })
 	}
 	for name, query := range _q.withNamedMunicipalities {
 		loads.Add(1, func() error {
-			return _q.loadMunicipalities(ctx, query, nodes,
+			return _q.loadMunicipalities(ctx, query, loaded,
 				func(n *WellbeingCounty) { n.appendNamedMunicipalities(name) },
 				func(n *WellbeingCounty, e *Municipality) { n.appendNamedMunicipalities(name, e) })
 		})
 	}
 	for name, query := range _q.withNamedOperatingModels {
 		loads.Add(2, func() error {
-			return _q.loadOperatingModelsJoined(ctx, query, nodes,
+			return _q.loadOperatingModelsJoined(ctx, query, loaded,
 				func(n *WellbeingCounty, e []*OperatingModel) {
 					if n.Edges.namedOperatingModels == nil {
 						n.Edges.namedOperatingModels = make(map[string][]*OperatingModel)

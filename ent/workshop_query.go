@@ -39,6 +39,7 @@ type WorkshopQuery struct {
 	eager                  []paging.Eager[*Workshop]
 	allColumns             bool
 	collected              map[[2]string]bool
+	eagerFor               int
 	modifiers              []func(*sql.Selector)
 	withNamedRegistrations map[string]*WorkshopRegistrationQuery
 	// intermediate query (i.e. traversal path).
@@ -533,13 +534,17 @@ func (_q *WorkshopQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Wor
 			return nil, err
 		}
 	}
+	loaded := nodes
+	if n := _q.eagerFor; n > 0 && len(loaded) > n {
+		loaded = loaded[:n]
+	}
 	var loads paging.Loads
 	for _, e := range _q.eager {
-		loads.Add(e.Edge, func() error { return e.Load(ctx, nodes) })
+		loads.Add(e.Edge, func() error { return e.Load(ctx, loaded) })
 	}
 	for name, query := range _q.withNamedRegistrations {
 		loads.Add(2, func() error {
-			return _q.loadRegistrations(ctx, query, nodes,
+			return _q.loadRegistrations(ctx, query, loaded,
 				func(n *Workshop) { n.appendNamedRegistrations(name) },
 				func(n *Workshop, e *WorkshopRegistration) { n.appendNamedRegistrations(name, e) })
 		})

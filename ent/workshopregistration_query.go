@@ -34,6 +34,7 @@ type WorkshopRegistrationQuery struct {
 	eager        []paging.Eager[*WorkshopRegistration]
 	allColumns   bool
 	collected    map[[2]string]bool
+	eagerFor     int
 	modifiers    []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -464,9 +465,13 @@ func (_q *WorkshopRegistrationQuery) sqlAll(ctx context.Context, hooks ...queryH
 			return nil, err
 		}
 	}
+	loaded := nodes
+	if n := _q.eagerFor; n > 0 && len(loaded) > n {
+		loaded = loaded[:n]
+	}
 	var loads paging.Loads
 	for _, e := range _q.eager {
-		loads.Add(e.Edge, func() error { return e.Load(ctx, nodes) })
+		loads.Add(e.Edge, func() error { return e.Load(ctx, loaded) })
 	}
 	if err := loads.Run(concurrentReads(_q.driver)); err != nil {
 		return nil, err

@@ -54,6 +54,7 @@ type WorkspaceQuery struct {
 	eager                    []paging.Eager[*Workspace]
 	allColumns               bool
 	collected                map[[2]string]bool
+	eagerFor                 int
 	modifiers                []func(*sql.Selector)
 	withNamedMemberships     map[string]*MembershipQuery
 	withNamedDiscussions     map[string]*DiscussionQuery
@@ -935,62 +936,66 @@ func (_q *WorkspaceQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Wo
 			return nil, err
 		}
 	}
+	loaded := nodes
+	if n := _q.eagerFor; n > 0 && len(loaded) > n {
+		loaded = loaded[:n]
+	}
 	var loads paging.Loads
 	for _, e := range _q.eager {
-		loads.Add(e.Edge, func() error { return e.Load(ctx, nodes) })
+		loads.Add(e.Edge, func() error { return e.Load(ctx, loaded) })
 	}
 	for name, query := range _q.withNamedMemberships {
 		loads.Add(2, func() error {
-			return _q.loadMemberships(ctx, query, nodes,
+			return _q.loadMemberships(ctx, query, loaded,
 				func(n *Workspace) { n.appendNamedMemberships(name) },
 				func(n *Workspace, e *Membership) { n.appendNamedMemberships(name, e) })
 		})
 	}
 	for name, query := range _q.withNamedDiscussions {
 		loads.Add(3, func() error {
-			return _q.loadDiscussions(ctx, query, nodes,
+			return _q.loadDiscussions(ctx, query, loaded,
 				func(n *Workspace) { n.appendNamedDiscussions(name) },
 				func(n *Workspace, e *Discussion) { n.appendNamedDiscussions(name, e) })
 		})
 	}
 	for name, query := range _q.withNamedNotices {
 		loads.Add(4, func() error {
-			return _q.loadNotices(ctx, query, nodes,
+			return _q.loadNotices(ctx, query, loaded,
 				func(n *Workspace) { n.appendNamedNotices(name) },
 				func(n *Workspace, e *Notice) { n.appendNamedNotices(name, e) })
 		})
 	}
 	for name, query := range _q.withNamedMaterials {
 		loads.Add(5, func() error {
-			return _q.loadMaterials(ctx, query, nodes,
+			return _q.loadMaterials(ctx, query, loaded,
 				func(n *Workspace) { n.appendNamedMaterials(name) },
 				func(n *Workspace, e *Material) { n.appendNamedMaterials(name, e) })
 		})
 	}
 	for name, query := range _q.withNamedSurveys {
 		loads.Add(6, func() error {
-			return _q.loadSurveys(ctx, query, nodes,
+			return _q.loadSurveys(ctx, query, loaded,
 				func(n *Workspace) { n.appendNamedSurveys(name) },
 				func(n *Workspace, e *Survey) { n.appendNamedSurveys(name, e) })
 		})
 	}
 	for name, query := range _q.withNamedWorkshops {
 		loads.Add(7, func() error {
-			return _q.loadWorkshops(ctx, query, nodes,
+			return _q.loadWorkshops(ctx, query, loaded,
 				func(n *Workspace) { n.appendNamedWorkshops(name) },
 				func(n *Workspace, e *Workshop) { n.appendNamedWorkshops(name, e) })
 		})
 	}
 	for name, query := range _q.withNamedOperatingModels {
 		loads.Add(8, func() error {
-			return _q.loadOperatingModels(ctx, query, nodes,
+			return _q.loadOperatingModels(ctx, query, loaded,
 				func(n *Workspace) { n.appendNamedOperatingModels(name) },
 				func(n *Workspace, e *OperatingModel) { n.appendNamedOperatingModels(name, e) })
 		})
 	}
 	for name, query := range _q.withNamedProjects {
 		loads.Add(9, func() error {
-			return _q.loadProjectsJoined(ctx, query, nodes,
+			return _q.loadProjectsJoined(ctx, query, loaded,
 				func(n *Workspace, e []*Pilot) {
 					if n.Edges.namedProjects == nil {
 						n.Edges.namedProjects = make(map[string][]*Pilot)
@@ -1001,7 +1006,7 @@ func (_q *WorkspaceQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Wo
 	}
 	for name, query := range _q.withNamedChildren {
 		loads.Add(11, func() error {
-			return _q.loadChildren(ctx, query, nodes,
+			return _q.loadChildren(ctx, query, loaded,
 				func(n *Workspace) { n.appendNamedChildren(name) },
 				func(n *Workspace, e *Workspace) { n.appendNamedChildren(name, e) })
 		})
