@@ -268,7 +268,7 @@ func (_q *DiscussionQuery) collectField(ctx context.Context, oneNode bool, opCtx
 				path  = append(path, alias)
 				query = (&PostClient{config: _q.config}).Query()
 			)
-			if twice := _q.collectedTwice("posts", alias); twice || paging.MergedApart(opCtx, collected.Selections, field) {
+			if twice := _q.collectedTwice("posts", alias); twice || paging.MergedApart(opCtx, collected.Selections, field, satisfies) {
 				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Discussion) error {
 					for i := range nodes {
 						delete(nodes[i].Edges.totalCount[2], alias)
@@ -979,7 +979,7 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 				path  = append(path, alias)
 				query = (&PilotClient{config: _q.config}).Query()
 			)
-			if twice := _q.collectedTwice("pilots", alias); twice || paging.MergedApart(opCtx, collected.Selections, field) {
+			if twice := _q.collectedTwice("pilots", alias); twice || paging.MergedApart(opCtx, collected.Selections, field, satisfies) {
 				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Municipality) error {
 					for i := range nodes {
 						delete(nodes[i].Edges.totalCount[2], alias)
@@ -1101,7 +1101,7 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 				path  = append(path, alias)
 				query = (&PilotClient{config: _q.config}).Query()
 			)
-			if twice := _q.collectedTwice("led_pilots", alias); twice || paging.MergedApart(opCtx, collected.Selections, field) {
+			if twice := _q.collectedTwice("led_pilots", alias); twice || paging.MergedApart(opCtx, collected.Selections, field, satisfies) {
 				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Municipality) error {
 					for i := range nodes {
 						delete(nodes[i].Edges.totalCount[3], alias)
@@ -1219,7 +1219,7 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 				path  = append(path, alias)
 				query = (&NetworkClient{config: _q.config}).Query()
 			)
-			if twice := _q.collectedTwice("networks", alias); twice || paging.MergedApart(opCtx, collected.Selections, field) {
+			if twice := _q.collectedTwice("networks", alias); twice || paging.MergedApart(opCtx, collected.Selections, field, satisfies) {
 				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Municipality) error {
 					for i := range nodes {
 						delete(nodes[i].Edges.totalCount[4], alias)
@@ -1341,7 +1341,7 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 				path  = append(path, alias)
 				query = (&OrganizationClient{config: _q.config}).Query()
 			)
-			if twice := _q.collectedTwice("organizations", alias); twice || paging.MergedApart(opCtx, collected.Selections, field) {
+			if twice := _q.collectedTwice("organizations", alias); twice || paging.MergedApart(opCtx, collected.Selections, field, satisfies) {
 				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Municipality) error {
 					for i := range nodes {
 						delete(nodes[i].Edges.totalCount[5], alias)
@@ -1459,7 +1459,7 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 				path  = append(path, alias)
 				query = (&OperatingModelClient{config: _q.config}).Query()
 			)
-			if twice := _q.collectedTwice("operating_models", alias); twice || paging.MergedApart(opCtx, collected.Selections, field) {
+			if twice := _q.collectedTwice("operating_models", alias); twice || paging.MergedApart(opCtx, collected.Selections, field, satisfies) {
 				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Municipality) error {
 					for i := range nodes {
 						delete(nodes[i].Edges.totalCount[6], alias)
@@ -1736,7 +1736,7 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				path  = append(path, alias)
 				query = (&MunicipalityClient{config: _q.config}).Query()
 			)
-			if twice := _q.collectedTwice("municipalities", alias); twice || paging.MergedApart(opCtx, collected.Selections, field) {
+			if twice := _q.collectedTwice("municipalities", alias); twice || paging.MergedApart(opCtx, collected.Selections, field, satisfies) {
 				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Network) error {
 					for i := range nodes {
 						delete(nodes[i].Edges.totalCount[0], alias)
@@ -1858,7 +1858,7 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				path  = append(path, alias)
 				query = (&OrganizationClient{config: _q.config}).Query()
 			)
-			if twice := _q.collectedTwice("organizations", alias); twice || paging.MergedApart(opCtx, collected.Selections, field) {
+			if twice := _q.collectedTwice("organizations", alias); twice || paging.MergedApart(opCtx, collected.Selections, field, satisfies) {
 				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Network) error {
 					for i := range nodes {
 						delete(nodes[i].Edges.totalCount[1], alias)
@@ -1980,7 +1980,7 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				path  = append(path, alias)
 				query = (&PilotClient{config: _q.config}).Query()
 			)
-			if twice := _q.collectedTwice("pilots", alias); twice || paging.MergedApart(opCtx, collected.Selections, field) {
+			if twice := _q.collectedTwice("pilots", alias); twice || paging.MergedApart(opCtx, collected.Selections, field, satisfies) {
 				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Network) error {
 					for i := range nodes {
 						delete(nodes[i].Edges.totalCount[2], alias)
@@ -2102,7 +2102,7 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				path  = append(path, alias)
 				query = (&WorkspaceClient{config: _q.config}).Query()
 			)
-			if twice := _q.collectedTwice("workspaces", alias); twice || paging.MergedApart(opCtx, collected.Selections, field) {
+			if twice := _q.collectedTwice("workspaces", alias); twice || paging.MergedApart(opCtx, collected.Selections, field, satisfies) {
 				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Network) error {
 					for i := range nodes {
 						delete(nodes[i].Edges.totalCount[3], alias)
@@ -2250,7 +2250,7 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				path  = append(path, alias)
 				query = (&NetworkClient{config: _q.config}).Query()
 			)
-			if twice := _q.collectedTwice("children", alias); twice || paging.MergedApart(opCtx, collected.Selections, field) {
+			if twice := _q.collectedTwice("children", alias); twice || paging.MergedApart(opCtx, collected.Selections, field, satisfies) {
 				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Network) error {
 					for i := range nodes {
 						delete(nodes[i].Edges.totalCount[6], alias)
@@ -2688,7 +2688,7 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 				path  = append(path, alias)
 				query = (&MunicipalityClient{config: _q.config}).Query()
 			)
-			if twice := _q.collectedTwice("municipalities", alias); twice || paging.MergedApart(opCtx, collected.Selections, field) {
+			if twice := _q.collectedTwice("municipalities", alias); twice || paging.MergedApart(opCtx, collected.Selections, field, satisfies) {
 				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*OperatingModel) error {
 					for i := range nodes {
 						delete(nodes[i].Edges.totalCount[2], alias)
@@ -2810,7 +2810,7 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 				path  = append(path, alias)
 				query = (&WellbeingCountyClient{config: _q.config}).Query()
 			)
-			if twice := _q.collectedTwice("wellbeing_counties", alias); twice || paging.MergedApart(opCtx, collected.Selections, field) {
+			if twice := _q.collectedTwice("wellbeing_counties", alias); twice || paging.MergedApart(opCtx, collected.Selections, field, satisfies) {
 				delete(_q.withNamedWellbeingCounties, alias)
 				continue
 			}
@@ -2827,7 +2827,7 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 				path  = append(path, alias)
 				query = (&PilotClient{config: _q.config}).Query()
 			)
-			if twice := _q.collectedTwice("developed_in", alias); twice || paging.MergedApart(opCtx, collected.Selections, field) {
+			if twice := _q.collectedTwice("developed_in", alias); twice || paging.MergedApart(opCtx, collected.Selections, field, satisfies) {
 				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*OperatingModel) error {
 					for i := range nodes {
 						delete(nodes[i].Edges.totalCount[4], alias)
@@ -2964,7 +2964,7 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 				path  = append(path, alias)
 				query = (&OperatingModelClient{config: _q.config}).Query()
 			)
-			if twice := _q.collectedTwice("parts", alias); twice || paging.MergedApart(opCtx, collected.Selections, field) {
+			if twice := _q.collectedTwice("parts", alias); twice || paging.MergedApart(opCtx, collected.Selections, field, satisfies) {
 				delete(_q.withNamedParts, alias)
 				continue
 			}
@@ -2981,7 +2981,7 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 				path  = append(path, alias)
 				query = (&AdoptionClient{config: _q.config}).Query()
 			)
-			if twice := _q.collectedTwice("adoptions", alias); twice || paging.MergedApart(opCtx, collected.Selections, field) {
+			if twice := _q.collectedTwice("adoptions", alias); twice || paging.MergedApart(opCtx, collected.Selections, field, satisfies) {
 				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*OperatingModel) error {
 					for i := range nodes {
 						delete(nodes[i].Edges.totalCount[7], alias)
@@ -3254,7 +3254,7 @@ func (_q *OrganizationQuery) collectField(ctx context.Context, oneNode bool, opC
 				path  = append(path, alias)
 				query = (&PilotClient{config: _q.config}).Query()
 			)
-			if twice := _q.collectedTwice("pilots", alias); twice || paging.MergedApart(opCtx, collected.Selections, field) {
+			if twice := _q.collectedTwice("pilots", alias); twice || paging.MergedApart(opCtx, collected.Selections, field, satisfies) {
 				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Organization) error {
 					for i := range nodes {
 						delete(nodes[i].Edges.totalCount[1], alias)
@@ -3376,7 +3376,7 @@ func (_q *OrganizationQuery) collectField(ctx context.Context, oneNode bool, opC
 				path  = append(path, alias)
 				query = (&NetworkClient{config: _q.config}).Query()
 			)
-			if twice := _q.collectedTwice("networks", alias); twice || paging.MergedApart(opCtx, collected.Selections, field) {
+			if twice := _q.collectedTwice("networks", alias); twice || paging.MergedApart(opCtx, collected.Selections, field, satisfies) {
 				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Organization) error {
 					for i := range nodes {
 						delete(nodes[i].Edges.totalCount[2], alias)
@@ -3638,7 +3638,7 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				path  = append(path, alias)
 				query = (&MunicipalityClient{config: _q.config}).Query()
 			)
-			if twice := _q.collectedTwice("municipalities", alias); twice || paging.MergedApart(opCtx, collected.Selections, field) {
+			if twice := _q.collectedTwice("municipalities", alias); twice || paging.MergedApart(opCtx, collected.Selections, field, satisfies) {
 				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Pilot) error {
 					for i := range nodes {
 						delete(nodes[i].Edges.totalCount[1], alias)
@@ -3760,7 +3760,7 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				path  = append(path, alias)
 				query = (&OrganizationClient{config: _q.config}).Query()
 			)
-			if twice := _q.collectedTwice("organizations", alias); twice || paging.MergedApart(opCtx, collected.Selections, field) {
+			if twice := _q.collectedTwice("organizations", alias); twice || paging.MergedApart(opCtx, collected.Selections, field, satisfies) {
 				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Pilot) error {
 					for i := range nodes {
 						delete(nodes[i].Edges.totalCount[2], alias)
@@ -3882,7 +3882,7 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				path  = append(path, alias)
 				query = (&ThemeClient{config: _q.config}).Query()
 			)
-			if twice := _q.collectedTwice("themes", alias); twice || paging.MergedApart(opCtx, collected.Selections, field) {
+			if twice := _q.collectedTwice("themes", alias); twice || paging.MergedApart(opCtx, collected.Selections, field, satisfies) {
 				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Pilot) error {
 					for i := range nodes {
 						delete(nodes[i].Edges.totalCount[3], alias)
@@ -4004,7 +4004,7 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				path  = append(path, alias)
 				query = (&NetworkClient{config: _q.config}).Query()
 			)
-			if twice := _q.collectedTwice("networks", alias); twice || paging.MergedApart(opCtx, collected.Selections, field) {
+			if twice := _q.collectedTwice("networks", alias); twice || paging.MergedApart(opCtx, collected.Selections, field, satisfies) {
 				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Pilot) error {
 					for i := range nodes {
 						delete(nodes[i].Edges.totalCount[4], alias)
@@ -4156,7 +4156,7 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				path  = append(path, alias)
 				query = (&WorkspaceClient{config: _q.config}).Query()
 			)
-			if twice := _q.collectedTwice("project_of", alias); twice || paging.MergedApart(opCtx, collected.Selections, field) {
+			if twice := _q.collectedTwice("project_of", alias); twice || paging.MergedApart(opCtx, collected.Selections, field, satisfies) {
 				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Pilot) error {
 					for i := range nodes {
 						delete(nodes[i].Edges.totalCount[7], alias)
@@ -4278,7 +4278,7 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				path  = append(path, alias)
 				query = (&OperatingModelClient{config: _q.config}).Query()
 			)
-			if twice := _q.collectedTwice("developed_models", alias); twice || paging.MergedApart(opCtx, collected.Selections, field) {
+			if twice := _q.collectedTwice("developed_models", alias); twice || paging.MergedApart(opCtx, collected.Selections, field, satisfies) {
 				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Pilot) error {
 					for i := range nodes {
 						delete(nodes[i].Edges.totalCount[8], alias)
@@ -4595,7 +4595,7 @@ func (_q *PostQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				path  = append(path, alias)
 				query = (&PostClient{config: _q.config}).Query()
 			)
-			if twice := _q.collectedTwice("replies", alias); twice || paging.MergedApart(opCtx, collected.Selections, field) {
+			if twice := _q.collectedTwice("replies", alias); twice || paging.MergedApart(opCtx, collected.Selections, field, satisfies) {
 				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Post) error {
 					for i := range nodes {
 						delete(nodes[i].Edges.totalCount[3], alias)
@@ -4823,7 +4823,7 @@ func (_q *RegionQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				path  = append(path, alias)
 				query = (&MunicipalityClient{config: _q.config}).Query()
 			)
-			if twice := _q.collectedTwice("municipalities", alias); twice || paging.MergedApart(opCtx, collected.Selections, field) {
+			if twice := _q.collectedTwice("municipalities", alias); twice || paging.MergedApart(opCtx, collected.Selections, field, satisfies) {
 				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Region) error {
 					for i := range nodes {
 						delete(nodes[i].Edges.totalCount[0], alias)
@@ -4941,7 +4941,7 @@ func (_q *RegionQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				path  = append(path, alias)
 				query = (&WellbeingCountyClient{config: _q.config}).Query()
 			)
-			if twice := _q.collectedTwice("wellbeing_counties", alias); twice || paging.MergedApart(opCtx, collected.Selections, field) {
+			if twice := _q.collectedTwice("wellbeing_counties", alias); twice || paging.MergedApart(opCtx, collected.Selections, field, satisfies) {
 				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Region) error {
 					for i := range nodes {
 						delete(nodes[i].Edges.totalCount[1], alias)
@@ -5459,7 +5459,7 @@ func (_q *ThemeQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				path  = append(path, alias)
 				query = (&PilotClient{config: _q.config}).Query()
 			)
-			if twice := _q.collectedTwice("pilots", alias); twice || paging.MergedApart(opCtx, collected.Selections, field) {
+			if twice := _q.collectedTwice("pilots", alias); twice || paging.MergedApart(opCtx, collected.Selections, field, satisfies) {
 				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Theme) error {
 					for i := range nodes {
 						delete(nodes[i].Edges.totalCount[0], alias)
@@ -5691,7 +5691,7 @@ func (_q *UserQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				path  = append(path, alias)
 				query = (&MembershipClient{config: _q.config}).Query()
 			)
-			if twice := _q.collectedTwice("memberships", alias); twice || paging.MergedApart(opCtx, collected.Selections, field) {
+			if twice := _q.collectedTwice("memberships", alias); twice || paging.MergedApart(opCtx, collected.Selections, field, satisfies) {
 				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*User) error {
 					for i := range nodes {
 						delete(nodes[i].Edges.totalCount[0], alias)
@@ -5959,7 +5959,7 @@ func (_q *WellbeingCountyQuery) collectField(ctx context.Context, oneNode bool, 
 				path  = append(path, alias)
 				query = (&MunicipalityClient{config: _q.config}).Query()
 			)
-			if twice := _q.collectedTwice("municipalities", alias); twice || paging.MergedApart(opCtx, collected.Selections, field) {
+			if twice := _q.collectedTwice("municipalities", alias); twice || paging.MergedApart(opCtx, collected.Selections, field, satisfies) {
 				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*WellbeingCounty) error {
 					for i := range nodes {
 						delete(nodes[i].Edges.totalCount[1], alias)
@@ -6077,7 +6077,7 @@ func (_q *WellbeingCountyQuery) collectField(ctx context.Context, oneNode bool, 
 				path  = append(path, alias)
 				query = (&OperatingModelClient{config: _q.config}).Query()
 			)
-			if twice := _q.collectedTwice("operating_models", alias); twice || paging.MergedApart(opCtx, collected.Selections, field) {
+			if twice := _q.collectedTwice("operating_models", alias); twice || paging.MergedApart(opCtx, collected.Selections, field, satisfies) {
 				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*WellbeingCounty) error {
 					for i := range nodes {
 						delete(nodes[i].Edges.totalCount[2], alias)
@@ -6354,7 +6354,7 @@ func (_q *WorkshopQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				path  = append(path, alias)
 				query = (&WorkshopRegistrationClient{config: _q.config}).Query()
 			)
-			if twice := _q.collectedTwice("registrations", alias); twice || paging.MergedApart(opCtx, collected.Selections, field) {
+			if twice := _q.collectedTwice("registrations", alias); twice || paging.MergedApart(opCtx, collected.Selections, field, satisfies) {
 				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Workshop) error {
 					for i := range nodes {
 						delete(nodes[i].Edges.totalCount[2], alias)
@@ -6775,7 +6775,7 @@ func (_q *WorkspaceQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 				path  = append(path, alias)
 				query = (&PilotClient{config: _q.config}).Query()
 			)
-			if twice := _q.collectedTwice("projects", alias); twice || paging.MergedApart(opCtx, collected.Selections, field) {
+			if twice := _q.collectedTwice("projects", alias); twice || paging.MergedApart(opCtx, collected.Selections, field, satisfies) {
 				_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Workspace) error {
 					for i := range nodes {
 						delete(nodes[i].Edges.totalCount[2], alias)

@@ -2,6 +2,7 @@ package paging
 
 import (
 	"reflect"
+	"slices"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -13,10 +14,10 @@ import (
 // their selections, so a nested page loaded for the merged field would
 // answer the others with the first one's arguments; with the same
 // arguments (colocated fragments, a connection's nodes beside its edges,
-// paging.edgesFor) the merged field serves all of them. Fragments count
-// whatever their type condition: a difference there only costs the eager
-// load.
-func MergedApart(oc *graphql.OperationContext, set ast.SelectionSet, field graphql.CollectedField) bool {
+// paging.edgesFor) the merged field serves all of them. satisfies is what
+// set was collected with: fragments on other types (under node and nodes)
+// merged nothing into field, and with none given every fragment counts.
+func MergedApart(oc *graphql.OperationContext, set ast.SelectionSet, field graphql.CollectedField, satisfies []string) bool {
 	if len(field.Selections) == len(field.Field.SelectionSet) {
 		return false // CollectFields added no other field's selections
 	}
@@ -35,9 +36,11 @@ func MergedApart(oc *graphql.OperationContext, set ast.SelectionSet, field graph
 					apart = true
 				}
 			case *ast.InlineFragment:
-				walk(s.SelectionSet)
+				if applies(s.TypeCondition, satisfies) {
+					walk(s.SelectionSet)
+				}
 			case *ast.FragmentSpread:
-				if d := oc.Doc.Fragments.ForName(s.Name); d != nil && !seen[s.Name] {
+				if d := oc.Doc.Fragments.ForName(s.Name); d != nil && !seen[s.Name] && applies(d.TypeCondition, satisfies) {
 					seen[s.Name] = true
 					walk(d.SelectionSet)
 				}
@@ -46,4 +49,10 @@ func MergedApart(oc *graphql.OperationContext, set ast.SelectionSet, field graph
 	}
 	walk(set)
 	return apart
+}
+
+// applies tells whether graphql.CollectFields, given satisfies, collects a
+// fragment on typ.
+func applies(typ string, satisfies []string) bool {
+	return typ == "" || len(satisfies) == 0 || slices.Contains(satisfies, typ)
 }
