@@ -7008,14 +7008,16 @@ func collectedArgs(ctx context.Context, opCtx *graphql.OperationContext, field g
 	return unmarshalArgs(ctx, whereInput, field.ArgumentMap(opCtx.Variables))
 }
 
-// collectedUnder returns the field below field by the aliases, or nil.
-// Below a connection every selection is of one object type (the
-// connection, its edge, its node), so every type condition there is met.
-func collectedUnder(opCtx *graphql.OperationContext, field graphql.CollectedField, aliases ...string) *graphql.CollectedField {
+// collectedUnder returns the field below field by the names, each
+// unaliased (as paging.edgesFor gives nodes and aliased edges), or nil: an
+// alias "edges" on pageInfo is not the edges. Below a connection every
+// selection is of one object type (the connection, its edge, its node), so
+// every type condition there is met.
+func collectedUnder(opCtx *graphql.OperationContext, field graphql.CollectedField, names ...string) *graphql.CollectedField {
 walk:
-	for _, alias := range aliases {
+	for _, name := range names {
 		for _, f := range graphql.CollectFields(opCtx, field.Selections, nil) {
-			if f.Alias == alias {
+			if f.Alias == name && f.Name == name {
 				field = f
 				continue walk
 			}

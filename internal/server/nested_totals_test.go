@@ -567,3 +567,30 @@ func TestNestedAliasAcrossTypes(t *testing.T) {
 		}
 	})
 }
+
+// TestNestedPageUnderAliasedPageInfo: an alias "edges" on a connection's
+// pageInfo does not hide its nodes from the eager load: the nested pages
+// below them take as many statements as with pageInfo unaliased (they took
+// one per parent: entgql looked edges up by alias alone).
+func TestNestedPageUnderAliasedPageInfo(t *testing.T) {
+	a := newAPI(t, testdb.SQLite, false)
+	w := newEdgeWorld(a)
+	nestedSeed(t, a, w)
+	count := func(q string) (int64, string) {
+		before := a.statements.Load()
+		res := a.post(q, nil)
+		if len(res.Errors) > 0 {
+			t.Fatalf("%s: %+v", q, res.Errors)
+		}
+		return a.statements.Load() - before, strings.ReplaceAll(string(res.Data), `"edges":`, `"pageInfo":`)
+	}
+	const page = `nodes { id y: municipalities(first: 1) { totalCount nodes { id } } }`
+	base, want := count(`{ municipalities(first: 14, orderBy: {field: CODE}) { nodes { w: networks(first: 2) { pageInfo { hasNextPage } ` + page + ` } } } }`)
+	n, got := count(`{ municipalities(first: 14, orderBy: {field: CODE}) { nodes { w: networks(first: 2) { edges: pageInfo { hasNextPage } ` + page + ` } } } }`)
+	if got != want {
+		t.Errorf("aliased pageInfo answers %s, want %s", got, want)
+	}
+	if n > base {
+		t.Errorf("aliased pageInfo: %d statements, %d unaliased", n, base)
+	}
+}
