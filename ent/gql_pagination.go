@@ -82,19 +82,7 @@ func collectedField(ctx context.Context, path ...string) *graphql.CollectedField
 	if fc == nil {
 		return nil
 	}
-	field := fc.Field
-	oc := graphql.GetOperationContext(ctx)
-walk:
-	for _, name := range path {
-		for _, f := range graphql.CollectFields(oc, field.Selections, nil) {
-			if f.Alias == name {
-				field = f
-				continue walk
-			}
-		}
-		return nil
-	}
-	return &field
+	return collectedUnder(graphql.GetOperationContext(ctx), fc.Field, path...)
 }
 
 func hasCollectedField(ctx context.Context, path ...string) bool {

@@ -593,4 +593,13 @@ func TestNestedPageUnderAliasedPageInfo(t *testing.T) {
 	if n > base {
 		t.Errorf("aliased pageInfo: %d statements, %d unaliased", n, base)
 	}
+	// The same at the root.
+	base, want = count(`{ networks(first: 20) { pageInfo { hasNextPage } ` + page + ` } }`)
+	n, got = count(`{ networks(first: 20) { edges: pageInfo { hasNextPage } ` + page + ` } }`)
+	if got != want {
+		t.Errorf("root: aliased pageInfo answers %s, want %s", got, want)
+	}
+	if n > base {
+		t.Errorf("root: aliased pageInfo: %d statements, %d unaliased", n, base)
+	}
 }
