@@ -293,10 +293,10 @@ func (_q *DiscussionQuery) collectField(ctx context.Context, oneNode bool, opCtx
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
+			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -1004,10 +1004,10 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
+			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -1126,10 +1126,10 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
+			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -1244,10 +1244,10 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
+			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -1366,10 +1366,10 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
+			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -1484,10 +1484,10 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
+			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -1761,10 +1761,10 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
+			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -1883,10 +1883,10 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
+			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -2005,10 +2005,10 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
+			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -2127,10 +2127,10 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
+			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -2275,10 +2275,10 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
+			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -2713,10 +2713,10 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
+			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -2852,10 +2852,10 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
+			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -3006,10 +3006,10 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
+			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -3279,10 +3279,10 @@ func (_q *OrganizationQuery) collectField(ctx context.Context, oneNode bool, opC
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
+			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -3401,10 +3401,10 @@ func (_q *OrganizationQuery) collectField(ctx context.Context, oneNode bool, opC
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
+			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -3663,10 +3663,10 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
+			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -3785,10 +3785,10 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
+			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -3907,10 +3907,10 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
+			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -4029,10 +4029,10 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
+			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -4181,10 +4181,10 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
+			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -4303,10 +4303,10 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
+			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -4620,10 +4620,10 @@ func (_q *PostQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
+			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -4848,10 +4848,10 @@ func (_q *RegionQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
+			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -4966,10 +4966,10 @@ func (_q *RegionQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
+			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -5484,10 +5484,10 @@ func (_q *ThemeQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
+			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -5716,10 +5716,10 @@ func (_q *UserQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
+			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -5984,10 +5984,10 @@ func (_q *WellbeingCountyQuery) collectField(ctx context.Context, oneNode bool, 
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
+			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -6102,10 +6102,10 @@ func (_q *WellbeingCountyQuery) collectField(ctx context.Context, oneNode bool, 
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
+			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -6379,10 +6379,10 @@ func (_q *WorkshopQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
+			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -6800,10 +6800,10 @@ func (_q *WorkspaceQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && collectedUnder(opCtx, field, pageInfoField) == nil
+			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
-			if collectedUnder(opCtx, field, totalCountField) != nil || (emptyPage && collectedUnder(opCtx, field, pageInfoField) != nil) {
+			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if !oneNode && !ignoredEdges && !emptyPage && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
 					totals = &paging.Totals{}
@@ -7006,6 +7006,19 @@ func collectedArgs(ctx context.Context, opCtx *graphql.OperationContext, field g
 		return nil
 	}
 	return unmarshalArgs(ctx, whereInput, field.ArgumentMap(opCtx.Variables))
+}
+
+// selects tells whether field selects a field of this name under any
+// alias: n: totalCount needs the count as totalCount does, and p: pageInfo
+// the page's rows (entgql looked them up by alias, and answered 0 and
+// false).
+func selects(opCtx *graphql.OperationContext, field graphql.CollectedField, name string) bool {
+	for _, f := range graphql.CollectFields(opCtx, field.Selections, nil) {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // collectedUnder returns the field below field by the names, each

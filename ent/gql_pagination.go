@@ -85,6 +85,13 @@ func collectedField(ctx context.Context, path ...string) *graphql.CollectedField
 	return collectedUnder(graphql.GetOperationContext(ctx), fc.Field, path...)
 }
 
+// hasSelected tells whether the connection's field selects name under any
+// alias; true outside a GraphQL field.
+func hasSelected(ctx context.Context, name string) bool {
+	fc := graphql.GetFieldContext(ctx)
+	return fc == nil || selects(graphql.GetOperationContext(ctx), fc.Field, name)
+}
+
 func hasCollectedField(ctx context.Context, path ...string) bool {
 	if graphql.GetFieldContext(ctx) == nil {
 		return true
@@ -351,10 +358,10 @@ func (_m *AdoptionQuery) Paginate(
 		return nil, err
 	}
 	conn := &AdoptionConnection{Edges: []*AdoptionEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
 	var total func() (int, error)
-	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
+	if hasSelected(ctx, totalCountField) || (emptyPage && hasSelected(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -774,10 +781,10 @@ func (_m *DiscussionQuery) Paginate(
 		return nil, err
 	}
 	conn := &DiscussionConnection{Edges: []*DiscussionEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
 	var total func() (int, error)
-	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
+	if hasSelected(ctx, totalCountField) || (emptyPage && hasSelected(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -1235,10 +1242,10 @@ func (_m *LinkQuery) Paginate(
 		return nil, err
 	}
 	conn := &LinkConnection{Edges: []*LinkEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
 	var total func() (int, error)
-	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
+	if hasSelected(ctx, totalCountField) || (emptyPage && hasSelected(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -1716,10 +1723,10 @@ func (_m *MaterialQuery) Paginate(
 		return nil, err
 	}
 	conn := &MaterialConnection{Edges: []*MaterialEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
 	var total func() (int, error)
-	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
+	if hasSelected(ctx, totalCountField) || (emptyPage && hasSelected(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -2157,10 +2164,10 @@ func (_m *MembershipQuery) Paginate(
 		return nil, err
 	}
 	conn := &MembershipConnection{Edges: []*MembershipEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
 	var total func() (int, error)
-	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
+	if hasSelected(ctx, totalCountField) || (emptyPage && hasSelected(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -2560,10 +2567,10 @@ func (_m *MunicipalityQuery) Paginate(
 		return nil, err
 	}
 	conn := &MunicipalityConnection{Edges: []*MunicipalityEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
 	var total func() (int, error)
-	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
+	if hasSelected(ctx, totalCountField) || (emptyPage && hasSelected(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -3021,10 +3028,10 @@ func (_m *NetworkQuery) Paginate(
 		return nil, err
 	}
 	conn := &NetworkConnection{Edges: []*NetworkEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
 	var total func() (int, error)
-	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
+	if hasSelected(ctx, totalCountField) || (emptyPage && hasSelected(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -3502,10 +3509,10 @@ func (_m *NoticeQuery) Paginate(
 		return nil, err
 	}
 	conn := &NoticeConnection{Edges: []*NoticeEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
 	var total func() (int, error)
-	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
+	if hasSelected(ctx, totalCountField) || (emptyPage && hasSelected(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -3944,10 +3951,10 @@ func (_m *OperatingModelQuery) Paginate(
 		return nil, err
 	}
 	conn := &OperatingModelConnection{Edges: []*OperatingModelEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
 	var total func() (int, error)
-	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
+	if hasSelected(ctx, totalCountField) || (emptyPage && hasSelected(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -4366,10 +4373,10 @@ func (_m *OrganizationQuery) Paginate(
 		return nil, err
 	}
 	conn := &OrganizationConnection{Edges: []*OrganizationEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
 	var total func() (int, error)
-	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
+	if hasSelected(ctx, totalCountField) || (emptyPage && hasSelected(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -4807,10 +4814,10 @@ func (_m *PilotQuery) Paginate(
 		return nil, err
 	}
 	conn := &PilotConnection{Edges: []*PilotEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
 	var total func() (int, error)
-	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
+	if hasSelected(ctx, totalCountField) || (emptyPage && hasSelected(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -5288,10 +5295,10 @@ func (_m *PostQuery) Paginate(
 		return nil, err
 	}
 	conn := &PostConnection{Edges: []*PostEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
 	var total func() (int, error)
-	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
+	if hasSelected(ctx, totalCountField) || (emptyPage && hasSelected(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -5672,10 +5679,10 @@ func (_m *RegionQuery) Paginate(
 		return nil, err
 	}
 	conn := &RegionConnection{Edges: []*RegionEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
 	var total func() (int, error)
-	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
+	if hasSelected(ctx, totalCountField) || (emptyPage && hasSelected(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -6133,10 +6140,10 @@ func (_m *SurveyQuery) Paginate(
 		return nil, err
 	}
 	conn := &SurveyConnection{Edges: []*SurveyEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
 	var total func() (int, error)
-	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
+	if hasSelected(ctx, totalCountField) || (emptyPage && hasSelected(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -6557,10 +6564,10 @@ func (_m *SurveyResponseQuery) Paginate(
 		return nil, err
 	}
 	conn := &SurveyResponseConnection{Edges: []*SurveyResponseEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
 	var total func() (int, error)
-	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
+	if hasSelected(ctx, totalCountField) || (emptyPage && hasSelected(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -6893,10 +6900,10 @@ func (_m *ThemeQuery) Paginate(
 		return nil, err
 	}
 	conn := &ThemeConnection{Edges: []*ThemeEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
 	var total func() (int, error)
-	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
+	if hasSelected(ctx, totalCountField) || (emptyPage && hasSelected(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -7334,10 +7341,10 @@ func (_m *UserQuery) Paginate(
 		return nil, err
 	}
 	conn := &UserConnection{Edges: []*UserEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
 	var total func() (int, error)
-	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
+	if hasSelected(ctx, totalCountField) || (emptyPage && hasSelected(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -7756,10 +7763,10 @@ func (_m *WellbeingCountyQuery) Paginate(
 		return nil, err
 	}
 	conn := &WellbeingCountyConnection{Edges: []*WellbeingCountyEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
 	var total func() (int, error)
-	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
+	if hasSelected(ctx, totalCountField) || (emptyPage && hasSelected(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -8236,10 +8243,10 @@ func (_m *WorkshopQuery) Paginate(
 		return nil, err
 	}
 	conn := &WorkshopConnection{Edges: []*WorkshopEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
 	var total func() (int, error)
-	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
+	if hasSelected(ctx, totalCountField) || (emptyPage && hasSelected(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -8677,10 +8684,10 @@ func (_m *WorkshopRegistrationQuery) Paginate(
 		return nil, err
 	}
 	conn := &WorkshopRegistrationConnection{Edges: []*WorkshopRegistrationEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
 	var total func() (int, error)
-	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
+	if hasSelected(ctx, totalCountField) || (emptyPage && hasSelected(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -9080,10 +9087,10 @@ func (_m *WorkspaceQuery) Paginate(
 		return nil, err
 	}
 	conn := &WorkspaceConnection{Edges: []*WorkspaceEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
 	var total func() (int, error)
-	if hasCollectedField(ctx, totalCountField) || (emptyPage && hasCollectedField(ctx, pageInfoField)) {
+	if hasSelected(ctx, totalCountField) || (emptyPage && hasSelected(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()

@@ -603,3 +603,114 @@ func TestNestedPageUnderAliasedPageInfo(t *testing.T) {
 		t.Errorf("root: aliased pageInfo: %d statements, %d unaliased", n, base)
 	}
 }
+
+// TestAliasedTotalCountAndPageInfo: every connection of the schema, at the
+// root and nested under each root list's nodes, answers `tc: totalCount`
+// and `pi: pageInfo { … }` as it answers them unaliased, with and without
+// rows, for first, first: 0 and last. entgql looked both up by alias: an
+// aliased totalCount alone answered 0 and a nested one the page's length,
+// an aliased pageInfo hasNextPage false.
+func TestAliasedTotalCountAndPageInfo(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		a := newAPI(t, b, false)
+		w := newEdgeWorld(a)
+		nestedSeed(t, a, w)
+		type typeRef struct {
+			Name   string
+			Kind   string
+			OfType *typeRef
+		}
+		named := func(r typeRef) string {
+			for r.OfType != nil {
+				r = *r.OfType
+			}
+			return r.Name
+		}
+		type field struct {
+			Name string
+			Type typeRef
+			Args []struct {
+				Name string
+				Type typeRef
+			}
+		}
+		var schema struct {
+			Schema struct {
+				Types []struct {
+					Name   string
+					Fields []field
+				}
+			} `json:"__schema"`
+		}
+		a.query(&schema, `{ __schema { types { name fields { name type { name kind ofType { name kind ofType { name kind } } }
+			args { name type { name kind ofType { name kind } } } } } } }`, nil)
+		fields := map[string][]field{}
+		for _, ty := range schema.Schema.Types {
+			fields[ty.Name] = ty.Fields
+		}
+		// connections returns the fields of typ that are connections a
+		// query may ask without other arguments.
+		connections := func(typ string) []field {
+			var out []field
+		next:
+			for _, f := range fields[typ] {
+				conn := named(f.Type)
+				if !strings.HasSuffix(conn, "Connection") {
+					continue
+				}
+				first := false
+				for _, arg := range f.Args {
+					first = first || arg.Name == "first"
+					if arg.Type.Kind == "NON_NULL" {
+						continue next
+					}
+				}
+				if first {
+					out = append(out, f)
+				}
+			}
+			return out
+		}
+		shapes := []string{
+			`totalCount`,
+			`pageInfo { hasNextPage hasPreviousPage }`,
+			`totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }`,
+			`totalCount nodes { __typename }`,
+			`totalCount pageInfo { hasNextPage } edges { cursor }`,
+		}
+		alias := strings.NewReplacer("totalCount", "tc: totalCount", "pageInfo", "pi: pageInfo")
+		back := strings.NewReplacer(`"tc":`, `"totalCount":`, `"pi":`, `"pageInfo":`)
+		checked := 0
+		check := func(q string) {
+			t.Helper()
+			plain := a.post(q, nil)
+			aliased := a.post(alias.Replace(q), nil)
+			if len(plain.Errors) > 0 || len(aliased.Errors) > 0 {
+				t.Fatalf("%s: %+v %+v", q, plain.Errors, aliased.Errors)
+			}
+			if got := back.Replace(string(aliased.Data)); got != string(plain.Data) {
+				t.Errorf("%s\naliased: %.300s\n  plain: %.300s", alias.Replace(q), got, plain.Data)
+			}
+			checked++
+		}
+		for _, root := range connections("Query") {
+			node := strings.TrimSuffix(named(root.Type), "Connection")
+			for _, args := range []string{"first: 2", "first: 0", "last: 1"} {
+				for _, shape := range shapes {
+					check(fmt.Sprintf(`{ %s(%s) { %s } }`, root.Name, args, shape))
+				}
+			}
+			for _, edge := range connections(node) {
+				for _, args := range []string{"first: 1", "first: 0", "last: 1"} {
+					for _, shape := range shapes {
+						check(fmt.Sprintf(`{ %s(first: 30) { nodes { %s(%s) { %s } } } }`, root.Name, edge.Name, args, shape))
+					}
+				}
+			}
+		}
+		if checked < 300 {
+			t.Fatalf("only %d queries checked", checked)
+		}
+		t.Logf("%d queries", checked)
+	})
+}
