@@ -605,9 +605,10 @@ func TestNestedPageUnderAliasedPageInfo(t *testing.T) {
 }
 
 // TestAliasedTotalCountAndPageInfo: every connection of the schema, at the
-// root and nested under each root list's nodes, answers `tc: totalCount`
-// and `pi: pageInfo { … }` as it answers them unaliased, with and without
-// rows, for first, first: 0 and last. entgql looked both up by alias: an
+// root and nested under each root list's nodes, answers `tc: totalCount`,
+// `pi: pageInfo { … }` (and aliased nodes, edges, node and cursor) as it
+// answers them unaliased, with and without rows, for first, first: 0 and
+// last. entgql looked both up by alias: an
 // aliased totalCount alone answered 0 and a nested one the page's length,
 // an aliased pageInfo hasNextPage false.
 func TestAliasedTotalCountAndPageInfo(t *testing.T) {
@@ -677,9 +678,12 @@ func TestAliasedTotalCountAndPageInfo(t *testing.T) {
 			`totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }`,
 			`totalCount nodes { __typename }`,
 			`totalCount pageInfo { hasNextPage } edges { cursor }`,
+			`edges { node { __typename } } pageInfo { endCursor }`,
 		}
-		alias := strings.NewReplacer("totalCount", "tc: totalCount", "pageInfo", "pi: pageInfo")
-		back := strings.NewReplacer(`"tc":`, `"totalCount":`, `"pi":`, `"pageInfo":`)
+		alias := strings.NewReplacer("totalCount", "tc: totalCount", "pageInfo", "pi: pageInfo",
+			"nodes", "ns: nodes", "edges", "es: edges", "node {", "n: node {", "cursor", "cu: cursor")
+		back := strings.NewReplacer(`"tc":`, `"totalCount":`, `"pi":`, `"pageInfo":`,
+			`"ns":`, `"nodes":`, `"es":`, `"edges":`, `"n":`, `"node":`, `"cu":`, `"cursor":`)
 		checked := 0
 		check := func(q string) {
 			t.Helper()
