@@ -293,7 +293,7 @@ func (_q *DiscussionQuery) collectField(ctx context.Context, oneNode bool, opCtx
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
+			ignoredEdges := !selects(opCtx, field, edgesField) && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
 			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
@@ -1004,7 +1004,7 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
+			ignoredEdges := !selects(opCtx, field, edgesField) && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
 			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
@@ -1126,7 +1126,7 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
+			ignoredEdges := !selects(opCtx, field, edgesField) && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
 			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
@@ -1244,7 +1244,7 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
+			ignoredEdges := !selects(opCtx, field, edgesField) && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
 			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
@@ -1366,7 +1366,7 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
+			ignoredEdges := !selects(opCtx, field, edgesField) && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
 			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
@@ -1484,7 +1484,7 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
+			ignoredEdges := !selects(opCtx, field, edgesField) && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
 			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
@@ -1761,7 +1761,7 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
+			ignoredEdges := !selects(opCtx, field, edgesField) && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
 			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
@@ -1883,7 +1883,7 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
+			ignoredEdges := !selects(opCtx, field, edgesField) && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
 			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
@@ -2005,7 +2005,7 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
+			ignoredEdges := !selects(opCtx, field, edgesField) && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
 			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
@@ -2127,7 +2127,7 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
+			ignoredEdges := !selects(opCtx, field, edgesField) && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
 			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
@@ -2275,7 +2275,7 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
+			ignoredEdges := !selects(opCtx, field, edgesField) && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
 			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
@@ -2713,7 +2713,7 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
+			ignoredEdges := !selects(opCtx, field, edgesField) && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
 			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
@@ -2852,7 +2852,7 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
+			ignoredEdges := !selects(opCtx, field, edgesField) && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
 			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
@@ -3006,7 +3006,7 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
+			ignoredEdges := !selects(opCtx, field, edgesField) && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
 			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
@@ -3279,7 +3279,7 @@ func (_q *OrganizationQuery) collectField(ctx context.Context, oneNode bool, opC
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
+			ignoredEdges := !selects(opCtx, field, edgesField) && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
 			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
@@ -3401,7 +3401,7 @@ func (_q *OrganizationQuery) collectField(ctx context.Context, oneNode bool, opC
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
+			ignoredEdges := !selects(opCtx, field, edgesField) && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
 			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
@@ -3663,7 +3663,7 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
+			ignoredEdges := !selects(opCtx, field, edgesField) && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
 			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
@@ -3785,7 +3785,7 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
+			ignoredEdges := !selects(opCtx, field, edgesField) && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
 			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
@@ -3907,7 +3907,7 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
+			ignoredEdges := !selects(opCtx, field, edgesField) && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
 			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
@@ -4029,7 +4029,7 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
+			ignoredEdges := !selects(opCtx, field, edgesField) && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
 			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
@@ -4181,7 +4181,7 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
+			ignoredEdges := !selects(opCtx, field, edgesField) && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
 			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
@@ -4303,7 +4303,7 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
+			ignoredEdges := !selects(opCtx, field, edgesField) && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
 			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
@@ -4620,7 +4620,7 @@ func (_q *PostQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
+			ignoredEdges := !selects(opCtx, field, edgesField) && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
 			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
@@ -4848,7 +4848,7 @@ func (_q *RegionQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
+			ignoredEdges := !selects(opCtx, field, edgesField) && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
 			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
@@ -4966,7 +4966,7 @@ func (_q *RegionQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
+			ignoredEdges := !selects(opCtx, field, edgesField) && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
 			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
@@ -5484,7 +5484,7 @@ func (_q *ThemeQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
+			ignoredEdges := !selects(opCtx, field, edgesField) && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
 			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
@@ -5716,7 +5716,7 @@ func (_q *UserQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
+			ignoredEdges := !selects(opCtx, field, edgesField) && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
 			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
@@ -5984,7 +5984,7 @@ func (_q *WellbeingCountyQuery) collectField(ctx context.Context, oneNode bool, 
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
+			ignoredEdges := !selects(opCtx, field, edgesField) && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
 			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
@@ -6102,7 +6102,7 @@ func (_q *WellbeingCountyQuery) collectField(ctx context.Context, oneNode bool, 
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
+			ignoredEdges := !selects(opCtx, field, edgesField) && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
 			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
@@ -6379,7 +6379,7 @@ func (_q *WorkshopQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
+			ignoredEdges := !selects(opCtx, field, edgesField) && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
 			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
@@ -6800,7 +6800,7 @@ func (_q *WorkspaceQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 			if err != nil {
 				return err
 			}
-			ignoredEdges := collectedUnder(opCtx, field, edgesField) == nil && !selects(opCtx, field, pageInfoField)
+			ignoredEdges := !selects(opCtx, field, edgesField) && !selects(opCtx, field, pageInfoField)
 			emptyPage := (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0)
 			var totals *paging.Totals
 			if selects(opCtx, field, totalCountField) || (emptyPage && selects(opCtx, field, pageInfoField)) {
@@ -7009,9 +7009,9 @@ func collectedArgs(ctx context.Context, opCtx *graphql.OperationContext, field g
 }
 
 // selects tells whether field selects a field of this name under any
-// alias: n: totalCount needs the count as totalCount does, and p: pageInfo
-// the page's rows (entgql looked them up by alias, and answered 0 and
-// false).
+// alias: n: totalCount needs the count as totalCount does, and e: edges
+// and p: pageInfo the page's rows (entgql looked them up by alias, and
+// answered 0, no edges and false).
 func selects(opCtx *graphql.OperationContext, field graphql.CollectedField, name string) bool {
 	for _, f := range graphql.CollectFields(opCtx, field.Selections, nil) {
 		if f.Name == name {

@@ -92,13 +92,6 @@ func hasSelected(ctx context.Context, name string) bool {
 	return fc == nil || selects(graphql.GetOperationContext(ctx), fc.Field, name)
 }
 
-func hasCollectedField(ctx context.Context, path ...string) bool {
-	if graphql.GetFieldContext(ctx) == nil {
-		return true
-	}
-	return collectedField(ctx, path...) != nil
-}
-
 const (
 	edgesField      = "edges"
 	nodeField       = "node"
@@ -358,7 +351,7 @@ func (_m *AdoptionQuery) Paginate(
 		return nil, err
 	}
 	conn := &AdoptionConnection{Edges: []*AdoptionEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
+	ignoredEdges := !hasSelected(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
 	var total func() (int, error)
 	if hasSelected(ctx, totalCountField) || (emptyPage && hasSelected(ctx, pageInfoField)) {
@@ -781,7 +774,7 @@ func (_m *DiscussionQuery) Paginate(
 		return nil, err
 	}
 	conn := &DiscussionConnection{Edges: []*DiscussionEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
+	ignoredEdges := !hasSelected(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
 	var total func() (int, error)
 	if hasSelected(ctx, totalCountField) || (emptyPage && hasSelected(ctx, pageInfoField)) {
@@ -1242,7 +1235,7 @@ func (_m *LinkQuery) Paginate(
 		return nil, err
 	}
 	conn := &LinkConnection{Edges: []*LinkEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
+	ignoredEdges := !hasSelected(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
 	var total func() (int, error)
 	if hasSelected(ctx, totalCountField) || (emptyPage && hasSelected(ctx, pageInfoField)) {
@@ -1723,7 +1716,7 @@ func (_m *MaterialQuery) Paginate(
 		return nil, err
 	}
 	conn := &MaterialConnection{Edges: []*MaterialEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
+	ignoredEdges := !hasSelected(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
 	var total func() (int, error)
 	if hasSelected(ctx, totalCountField) || (emptyPage && hasSelected(ctx, pageInfoField)) {
@@ -2164,7 +2157,7 @@ func (_m *MembershipQuery) Paginate(
 		return nil, err
 	}
 	conn := &MembershipConnection{Edges: []*MembershipEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
+	ignoredEdges := !hasSelected(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
 	var total func() (int, error)
 	if hasSelected(ctx, totalCountField) || (emptyPage && hasSelected(ctx, pageInfoField)) {
@@ -2567,7 +2560,7 @@ func (_m *MunicipalityQuery) Paginate(
 		return nil, err
 	}
 	conn := &MunicipalityConnection{Edges: []*MunicipalityEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
+	ignoredEdges := !hasSelected(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
 	var total func() (int, error)
 	if hasSelected(ctx, totalCountField) || (emptyPage && hasSelected(ctx, pageInfoField)) {
@@ -3028,7 +3021,7 @@ func (_m *NetworkQuery) Paginate(
 		return nil, err
 	}
 	conn := &NetworkConnection{Edges: []*NetworkEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
+	ignoredEdges := !hasSelected(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
 	var total func() (int, error)
 	if hasSelected(ctx, totalCountField) || (emptyPage && hasSelected(ctx, pageInfoField)) {
@@ -3509,7 +3502,7 @@ func (_m *NoticeQuery) Paginate(
 		return nil, err
 	}
 	conn := &NoticeConnection{Edges: []*NoticeEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
+	ignoredEdges := !hasSelected(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
 	var total func() (int, error)
 	if hasSelected(ctx, totalCountField) || (emptyPage && hasSelected(ctx, pageInfoField)) {
@@ -3951,7 +3944,7 @@ func (_m *OperatingModelQuery) Paginate(
 		return nil, err
 	}
 	conn := &OperatingModelConnection{Edges: []*OperatingModelEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
+	ignoredEdges := !hasSelected(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
 	var total func() (int, error)
 	if hasSelected(ctx, totalCountField) || (emptyPage && hasSelected(ctx, pageInfoField)) {
@@ -4373,7 +4366,7 @@ func (_m *OrganizationQuery) Paginate(
 		return nil, err
 	}
 	conn := &OrganizationConnection{Edges: []*OrganizationEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
+	ignoredEdges := !hasSelected(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
 	var total func() (int, error)
 	if hasSelected(ctx, totalCountField) || (emptyPage && hasSelected(ctx, pageInfoField)) {
@@ -4814,7 +4807,7 @@ func (_m *PilotQuery) Paginate(
 		return nil, err
 	}
 	conn := &PilotConnection{Edges: []*PilotEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
+	ignoredEdges := !hasSelected(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
 	var total func() (int, error)
 	if hasSelected(ctx, totalCountField) || (emptyPage && hasSelected(ctx, pageInfoField)) {
@@ -5295,7 +5288,7 @@ func (_m *PostQuery) Paginate(
 		return nil, err
 	}
 	conn := &PostConnection{Edges: []*PostEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
+	ignoredEdges := !hasSelected(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
 	var total func() (int, error)
 	if hasSelected(ctx, totalCountField) || (emptyPage && hasSelected(ctx, pageInfoField)) {
@@ -5679,7 +5672,7 @@ func (_m *RegionQuery) Paginate(
 		return nil, err
 	}
 	conn := &RegionConnection{Edges: []*RegionEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
+	ignoredEdges := !hasSelected(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
 	var total func() (int, error)
 	if hasSelected(ctx, totalCountField) || (emptyPage && hasSelected(ctx, pageInfoField)) {
@@ -6140,7 +6133,7 @@ func (_m *SurveyQuery) Paginate(
 		return nil, err
 	}
 	conn := &SurveyConnection{Edges: []*SurveyEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
+	ignoredEdges := !hasSelected(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
 	var total func() (int, error)
 	if hasSelected(ctx, totalCountField) || (emptyPage && hasSelected(ctx, pageInfoField)) {
@@ -6564,7 +6557,7 @@ func (_m *SurveyResponseQuery) Paginate(
 		return nil, err
 	}
 	conn := &SurveyResponseConnection{Edges: []*SurveyResponseEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
+	ignoredEdges := !hasSelected(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
 	var total func() (int, error)
 	if hasSelected(ctx, totalCountField) || (emptyPage && hasSelected(ctx, pageInfoField)) {
@@ -6900,7 +6893,7 @@ func (_m *ThemeQuery) Paginate(
 		return nil, err
 	}
 	conn := &ThemeConnection{Edges: []*ThemeEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
+	ignoredEdges := !hasSelected(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
 	var total func() (int, error)
 	if hasSelected(ctx, totalCountField) || (emptyPage && hasSelected(ctx, pageInfoField)) {
@@ -7341,7 +7334,7 @@ func (_m *UserQuery) Paginate(
 		return nil, err
 	}
 	conn := &UserConnection{Edges: []*UserEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
+	ignoredEdges := !hasSelected(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
 	var total func() (int, error)
 	if hasSelected(ctx, totalCountField) || (emptyPage && hasSelected(ctx, pageInfoField)) {
@@ -7763,7 +7756,7 @@ func (_m *WellbeingCountyQuery) Paginate(
 		return nil, err
 	}
 	conn := &WellbeingCountyConnection{Edges: []*WellbeingCountyEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
+	ignoredEdges := !hasSelected(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
 	var total func() (int, error)
 	if hasSelected(ctx, totalCountField) || (emptyPage && hasSelected(ctx, pageInfoField)) {
@@ -8243,7 +8236,7 @@ func (_m *WorkshopQuery) Paginate(
 		return nil, err
 	}
 	conn := &WorkshopConnection{Edges: []*WorkshopEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
+	ignoredEdges := !hasSelected(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
 	var total func() (int, error)
 	if hasSelected(ctx, totalCountField) || (emptyPage && hasSelected(ctx, pageInfoField)) {
@@ -8684,7 +8677,7 @@ func (_m *WorkshopRegistrationQuery) Paginate(
 		return nil, err
 	}
 	conn := &WorkshopRegistrationConnection{Edges: []*WorkshopRegistrationEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
+	ignoredEdges := !hasSelected(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
 	var total func() (int, error)
 	if hasSelected(ctx, totalCountField) || (emptyPage && hasSelected(ctx, pageInfoField)) {
@@ -9087,7 +9080,7 @@ func (_m *WorkspaceQuery) Paginate(
 		return nil, err
 	}
 	conn := &WorkspaceConnection{Edges: []*WorkspaceEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
+	ignoredEdges := !hasSelected(ctx, edgesField) && !hasSelected(ctx, pageInfoField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
 	var total func() (int, error)
 	if hasSelected(ctx, totalCountField) || (emptyPage && hasSelected(ctx, pageInfoField)) {

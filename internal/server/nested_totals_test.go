@@ -610,7 +610,8 @@ func TestNestedPageUnderAliasedPageInfo(t *testing.T) {
 // answers them unaliased, with and without rows, for first, first: 0 and
 // last. entgql looked both up by alias: an
 // aliased totalCount alone answered 0 and a nested one the page's length,
-// an aliased pageInfo hasNextPage false.
+// an aliased pageInfo hasNextPage false, aliased edges of cursors alone
+// no edges (a reviewer's finding).
 func TestAliasedTotalCountAndPageInfo(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
 		a := newAPI(t, b, false)
@@ -679,6 +680,7 @@ func TestAliasedTotalCountAndPageInfo(t *testing.T) {
 			`totalCount nodes { __typename }`,
 			`totalCount pageInfo { hasNextPage } edges { cursor }`,
 			`edges { node { __typename } } pageInfo { endCursor }`,
+			`edges { cursor }`,
 		}
 		alias := strings.NewReplacer("totalCount", "tc: totalCount", "pageInfo", "pi: pageInfo",
 			"nodes", "ns: nodes", "edges", "es: edges", "node {", "n: node {", "cursor", "cu: cursor")
