@@ -255,13 +255,13 @@ func (op *operation) columnsOf(oc *graphql.OperationContext, f *ast.Field) ast.S
 }
 
 // edgesFor returns a synthetic `edges { node { … } }` selection that holds
-// what `nodes` and aliased `edges` select: entgql loads rows only for a field
-// whose alias is "edges". graphql.CollectFields merges it with a real
-// unaliased `edges`, and their `node`s, which it does only for fields of the
-// same object type (ObjectDefinition): without one, entgql collected the
-// real `edges` alone, and `nodes` answered a nested page from what `edges`
-// loaded with its own arguments. Resolution only: the response follows the
-// original query.
+// what `nodes`, aliased `edges` and aliased `node`s select: entgql loads
+// rows, and the connections below them, only for `edges { node }`
+// unaliased. graphql.CollectFields merges it with a real unaliased `edges`,
+// and their `node`s, which it does only for fields of the same object type
+// (ObjectDefinition): without one, entgql collected the real `edges` alone,
+// and `nodes` answered a nested page from what `edges` loaded with its own
+// arguments. Resolution only: the response follows the original query.
 func edgesFor(oc *graphql.OperationContext, set ast.SelectionSet) ast.SelectionSet {
 	var nodeSel ast.SelectionSet
 	var edgesDef, nodeDef *ast.FieldDefinition
@@ -271,9 +271,10 @@ func edgesFor(oc *graphql.OperationContext, set ast.SelectionSet) ast.SelectionS
 		switch {
 		case f.Name == "nodes":
 			nodeSel = append(nodeSel, f.Selections...)
-		case f.Name == "edges" && f.Alias != "edges":
+		case f.Name == "edges":
 			for _, e := range graphql.CollectFields(oc, f.Selections, nil) {
-				if e.Name == "node" {
+				// The real edges' own node is collected as it is.
+				if e.Name == "node" && (f.Alias != "edges" || e.Alias != "node") {
 					nodeSel = append(nodeSel, e.Selections...)
 					nodeDef = e.Definition
 				}

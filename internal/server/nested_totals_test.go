@@ -720,3 +720,77 @@ func TestAliasedTotalCountAndPageInfo(t *testing.T) {
 		t.Logf("%d queries", checked)
 	})
 }
+
+// TestAliasedNodeStaysEager: an aliased node inside the real edges loads
+// the connections below it with the page, as node does: the eager load
+// followed node by alias alone, so each parent's resolver loaded them
+// (8 statements for 7 networks where 2 do, a reviewer's finding).
+func TestAliasedNodeStaysEager(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		a := newAPI(t, b, false)
+		w := newEdgeWorld(a)
+		nestedSeed(t, a, w)
+		count := func(q string) (int64, string) {
+			before := a.statements.Load()
+			res := a.post(q, nil)
+			if len(res.Errors) > 0 {
+				t.Fatalf("%s: %+v", q, res.Errors)
+			}
+			return a.statements.Load() - before, strings.ReplaceAll(string(res.Data), `"n":`, `"node":`)
+		}
+		const inner = `{ id y: municipalities(first: 1) { totalCount nodes { id } } }`
+		for _, c := range []struct{ name, plain, aliased string }{
+			{"root",
+				`{ networks(first: 20) { edges { node ` + inner + ` } } }`,
+				`{ networks(first: 20) { edges { n: node ` + inner + ` } } }`},
+			{"nested",
+				`{ municipalities(first: 14, orderBy: {field: CODE}) { nodes { w: networks(first: 2) { edges { node ` + inner + ` } } } } }`,
+				`{ municipalities(first: 14, orderBy: {field: CODE}) { nodes { w: networks(first: 2) { edges { n: node ` + inner + ` } } } } }`},
+		} {
+			base, want := count(c.plain)
+			n, got := count(c.aliased)
+			if got != want {
+				t.Errorf("%s: aliased node answers %s, want %s", c.name, got, want)
+			}
+			if n > base {
+				t.Errorf("%s: aliased node: %d statements, %d unaliased", c.name, n, base)
+			}
+		}
+		// node beside an aliased node with other arguments below: each
+		// answers from its own arguments.
+		page := func(first int) string {
+			return fmt.Sprintf(`{ id y: municipalities(first: %d) { totalCount nodes { id } } }`, first)
+		}
+		nodes := func(q string, keys ...string) map[string][]string {
+			res := a.post(q, nil)
+			if len(res.Errors) > 0 {
+				t.Fatalf("%s: %+v", q, res.Errors)
+			}
+			var d struct {
+				Networks struct{ Edges []map[string]json.RawMessage }
+			}
+			if err := json.Unmarshal(res.Data, &d); err != nil {
+				t.Fatal(err)
+			}
+			out := map[string][]string{}
+			for _, e := range d.Networks.Edges {
+				for _, k := range keys {
+					out[k] = append(out[k], string(e[k]))
+				}
+			}
+			return out
+		}
+		both := nodes(`{ networks(first: 20) { edges { node `+page(1)+` n: node `+page(3)+` } } }`, "node", "n")
+		one := nodes(`{ networks(first: 20) { edges { node `+page(1)+` } } }`, "node")
+		three := nodes(`{ networks(first: 20) { edges { node `+page(3)+` } } }`, "node")
+		if len(one["node"]) == 0 {
+			t.Fatal("no networks")
+		}
+		if !slices.Equal(both["node"], one["node"]) {
+			t.Errorf("node beside n: node answers %v, want %v", both["node"], one["node"])
+		}
+		if !slices.Equal(both["n"], three["node"]) {
+			t.Errorf("n: node beside node answers %v, want %v", both["n"], three["node"])
+		}
+	})
+}
