@@ -365,7 +365,7 @@ func (_q *DiscussionQuery) collectField(ctx context.Context, oneNode bool, opCtx
 					return err
 				}
 			}
-			if limit := paginateLimit(args.first, args.last); limit > 0 {
+			if limit := pageLimit(args.first, args.last, selects(opCtx, field, pageInfoField)); limit > 0 {
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
@@ -1080,7 +1080,7 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 					return err
 				}
 			}
-			if limit := paginateLimit(args.first, args.last); limit > 0 {
+			if limit := pageLimit(args.first, args.last, selects(opCtx, field, pageInfoField)); limit > 0 {
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
@@ -1198,7 +1198,7 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 					return err
 				}
 			}
-			if limit := paginateLimit(args.first, args.last); limit > 0 {
+			if limit := pageLimit(args.first, args.last, selects(opCtx, field, pageInfoField)); limit > 0 {
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
@@ -1320,7 +1320,7 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 					return err
 				}
 			}
-			if limit := paginateLimit(args.first, args.last); limit > 0 {
+			if limit := pageLimit(args.first, args.last, selects(opCtx, field, pageInfoField)); limit > 0 {
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
@@ -1438,7 +1438,7 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 					return err
 				}
 			}
-			if limit := paginateLimit(args.first, args.last); limit > 0 {
+			if limit := pageLimit(args.first, args.last, selects(opCtx, field, pageInfoField)); limit > 0 {
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
@@ -1560,7 +1560,7 @@ func (_q *MunicipalityQuery) collectField(ctx context.Context, oneNode bool, opC
 					return err
 				}
 			}
-			if limit := paginateLimit(args.first, args.last); limit > 0 {
+			if limit := pageLimit(args.first, args.last, selects(opCtx, field, pageInfoField)); limit > 0 {
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
@@ -1837,7 +1837,7 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 					return err
 				}
 			}
-			if limit := paginateLimit(args.first, args.last); limit > 0 {
+			if limit := pageLimit(args.first, args.last, selects(opCtx, field, pageInfoField)); limit > 0 {
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
@@ -1959,7 +1959,7 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 					return err
 				}
 			}
-			if limit := paginateLimit(args.first, args.last); limit > 0 {
+			if limit := pageLimit(args.first, args.last, selects(opCtx, field, pageInfoField)); limit > 0 {
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
@@ -2081,7 +2081,7 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 					return err
 				}
 			}
-			if limit := paginateLimit(args.first, args.last); limit > 0 {
+			if limit := pageLimit(args.first, args.last, selects(opCtx, field, pageInfoField)); limit > 0 {
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
@@ -2199,7 +2199,7 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 					return err
 				}
 			}
-			if limit := paginateLimit(args.first, args.last); limit > 0 {
+			if limit := pageLimit(args.first, args.last, selects(opCtx, field, pageInfoField)); limit > 0 {
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
@@ -2347,7 +2347,7 @@ func (_q *NetworkQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 					return err
 				}
 			}
-			if limit := paginateLimit(args.first, args.last); limit > 0 {
+			if limit := pageLimit(args.first, args.last, selects(opCtx, field, pageInfoField)); limit > 0 {
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
@@ -2789,7 +2789,7 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 					return err
 				}
 			}
-			if limit := paginateLimit(args.first, args.last); limit > 0 {
+			if limit := pageLimit(args.first, args.last, selects(opCtx, field, pageInfoField)); limit > 0 {
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
@@ -2928,7 +2928,7 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 					return err
 				}
 			}
-			if limit := paginateLimit(args.first, args.last); limit > 0 {
+			if limit := pageLimit(args.first, args.last, selects(opCtx, field, pageInfoField)); limit > 0 {
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
@@ -3078,7 +3078,7 @@ func (_q *OperatingModelQuery) collectField(ctx context.Context, oneNode bool, o
 					return err
 				}
 			}
-			if limit := paginateLimit(args.first, args.last); limit > 0 {
+			if limit := pageLimit(args.first, args.last, selects(opCtx, field, pageInfoField)); limit > 0 {
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
@@ -3355,7 +3355,7 @@ func (_q *OrganizationQuery) collectField(ctx context.Context, oneNode bool, opC
 					return err
 				}
 			}
-			if limit := paginateLimit(args.first, args.last); limit > 0 {
+			if limit := pageLimit(args.first, args.last, selects(opCtx, field, pageInfoField)); limit > 0 {
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
@@ -3477,7 +3477,7 @@ func (_q *OrganizationQuery) collectField(ctx context.Context, oneNode bool, opC
 					return err
 				}
 			}
-			if limit := paginateLimit(args.first, args.last); limit > 0 {
+			if limit := pageLimit(args.first, args.last, selects(opCtx, field, pageInfoField)); limit > 0 {
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
@@ -3739,7 +3739,7 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 					return err
 				}
 			}
-			if limit := paginateLimit(args.first, args.last); limit > 0 {
+			if limit := pageLimit(args.first, args.last, selects(opCtx, field, pageInfoField)); limit > 0 {
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
@@ -3861,7 +3861,7 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 					return err
 				}
 			}
-			if limit := paginateLimit(args.first, args.last); limit > 0 {
+			if limit := pageLimit(args.first, args.last, selects(opCtx, field, pageInfoField)); limit > 0 {
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
@@ -3983,7 +3983,7 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 					return err
 				}
 			}
-			if limit := paginateLimit(args.first, args.last); limit > 0 {
+			if limit := pageLimit(args.first, args.last, selects(opCtx, field, pageInfoField)); limit > 0 {
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
@@ -4105,7 +4105,7 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 					return err
 				}
 			}
-			if limit := paginateLimit(args.first, args.last); limit > 0 {
+			if limit := pageLimit(args.first, args.last, selects(opCtx, field, pageInfoField)); limit > 0 {
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
@@ -4257,7 +4257,7 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 					return err
 				}
 			}
-			if limit := paginateLimit(args.first, args.last); limit > 0 {
+			if limit := pageLimit(args.first, args.last, selects(opCtx, field, pageInfoField)); limit > 0 {
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
@@ -4379,7 +4379,7 @@ func (_q *PilotQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 					return err
 				}
 			}
-			if limit := paginateLimit(args.first, args.last); limit > 0 {
+			if limit := pageLimit(args.first, args.last, selects(opCtx, field, pageInfoField)); limit > 0 {
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
@@ -4692,7 +4692,7 @@ func (_q *PostQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 					return err
 				}
 			}
-			if limit := paginateLimit(args.first, args.last); limit > 0 {
+			if limit := pageLimit(args.first, args.last, selects(opCtx, field, pageInfoField)); limit > 0 {
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
@@ -4920,7 +4920,7 @@ func (_q *RegionQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 					return err
 				}
 			}
-			if limit := paginateLimit(args.first, args.last); limit > 0 {
+			if limit := pageLimit(args.first, args.last, selects(opCtx, field, pageInfoField)); limit > 0 {
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
@@ -5038,7 +5038,7 @@ func (_q *RegionQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 					return err
 				}
 			}
-			if limit := paginateLimit(args.first, args.last); limit > 0 {
+			if limit := pageLimit(args.first, args.last, selects(opCtx, field, pageInfoField)); limit > 0 {
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
@@ -5560,7 +5560,7 @@ func (_q *ThemeQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 					return err
 				}
 			}
-			if limit := paginateLimit(args.first, args.last); limit > 0 {
+			if limit := pageLimit(args.first, args.last, selects(opCtx, field, pageInfoField)); limit > 0 {
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
@@ -5788,7 +5788,7 @@ func (_q *UserQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 					return err
 				}
 			}
-			if limit := paginateLimit(args.first, args.last); limit > 0 {
+			if limit := pageLimit(args.first, args.last, selects(opCtx, field, pageInfoField)); limit > 0 {
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
@@ -6056,7 +6056,7 @@ func (_q *WellbeingCountyQuery) collectField(ctx context.Context, oneNode bool, 
 					return err
 				}
 			}
-			if limit := paginateLimit(args.first, args.last); limit > 0 {
+			if limit := pageLimit(args.first, args.last, selects(opCtx, field, pageInfoField)); limit > 0 {
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
@@ -6178,7 +6178,7 @@ func (_q *WellbeingCountyQuery) collectField(ctx context.Context, oneNode bool, 
 					return err
 				}
 			}
-			if limit := paginateLimit(args.first, args.last); limit > 0 {
+			if limit := pageLimit(args.first, args.last, selects(opCtx, field, pageInfoField)); limit > 0 {
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
@@ -6451,7 +6451,7 @@ func (_q *WorkshopQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 					return err
 				}
 			}
-			if limit := paginateLimit(args.first, args.last); limit > 0 {
+			if limit := pageLimit(args.first, args.last, selects(opCtx, field, pageInfoField)); limit > 0 {
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
@@ -6876,7 +6876,7 @@ func (_q *WorkspaceQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 					return err
 				}
 			}
-			if limit := paginateLimit(args.first, args.last); limit > 0 {
+			if limit := pageLimit(args.first, args.last, selects(opCtx, field, pageInfoField)); limit > 0 {
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {

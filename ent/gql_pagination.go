@@ -109,6 +109,17 @@ func paginateLimit(first, last *int) int {
 	return limit
 }
 
+// pageLimit is the LIMIT of a page's statement: paginateLimit's row past
+// the page tells hasNextPage (hasPreviousPage with last) and nothing else,
+// so it is read only when pageInfo is asked.
+func pageLimit(first, last *int, pageInfo bool) int {
+	limit := paginateLimit(first, last)
+	if limit > 1 && !pageInfo {
+		limit--
+	}
+	return limit
+}
+
 // concurrentReads tells whether statements that do not depend on each
 // other may run at once through drv: PostgreSQL outside a transaction,
 // where each takes a connection of the pool (paging.Alongside,
@@ -392,10 +403,10 @@ func (_m *AdoptionQuery) Paginate(
 	for _, c := range cursors {
 		_m.Where(c)
 	}
-	limit := paginateLimit(first, last)
+	limit := pageLimit(first, last, hasSelected(ctx, pageInfoField))
 	if limit != 0 {
 		_m.Limit(limit)
-		_m.eagerFor = limit - 1 // Kokeilu: the row past the page is dropped (build)
+		_m.eagerFor = paginateLimit(first, last) - 1 // Kokeilu: a row past the page is dropped (build)
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -815,10 +826,10 @@ func (_m *DiscussionQuery) Paginate(
 	for _, c := range cursors {
 		_m.Where(c)
 	}
-	limit := paginateLimit(first, last)
+	limit := pageLimit(first, last, hasSelected(ctx, pageInfoField))
 	if limit != 0 {
 		_m.Limit(limit)
-		_m.eagerFor = limit - 1 // Kokeilu: the row past the page is dropped (build)
+		_m.eagerFor = paginateLimit(first, last) - 1 // Kokeilu: a row past the page is dropped (build)
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -1276,10 +1287,10 @@ func (_m *LinkQuery) Paginate(
 	for _, c := range cursors {
 		_m.Where(c)
 	}
-	limit := paginateLimit(first, last)
+	limit := pageLimit(first, last, hasSelected(ctx, pageInfoField))
 	if limit != 0 {
 		_m.Limit(limit)
-		_m.eagerFor = limit - 1 // Kokeilu: the row past the page is dropped (build)
+		_m.eagerFor = paginateLimit(first, last) - 1 // Kokeilu: a row past the page is dropped (build)
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -1757,10 +1768,10 @@ func (_m *MaterialQuery) Paginate(
 	for _, c := range cursors {
 		_m.Where(c)
 	}
-	limit := paginateLimit(first, last)
+	limit := pageLimit(first, last, hasSelected(ctx, pageInfoField))
 	if limit != 0 {
 		_m.Limit(limit)
-		_m.eagerFor = limit - 1 // Kokeilu: the row past the page is dropped (build)
+		_m.eagerFor = paginateLimit(first, last) - 1 // Kokeilu: a row past the page is dropped (build)
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -2198,10 +2209,10 @@ func (_m *MembershipQuery) Paginate(
 	for _, c := range cursors {
 		_m.Where(c)
 	}
-	limit := paginateLimit(first, last)
+	limit := pageLimit(first, last, hasSelected(ctx, pageInfoField))
 	if limit != 0 {
 		_m.Limit(limit)
-		_m.eagerFor = limit - 1 // Kokeilu: the row past the page is dropped (build)
+		_m.eagerFor = paginateLimit(first, last) - 1 // Kokeilu: a row past the page is dropped (build)
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -2601,10 +2612,10 @@ func (_m *MunicipalityQuery) Paginate(
 	for _, c := range cursors {
 		_m.Where(c)
 	}
-	limit := paginateLimit(first, last)
+	limit := pageLimit(first, last, hasSelected(ctx, pageInfoField))
 	if limit != 0 {
 		_m.Limit(limit)
-		_m.eagerFor = limit - 1 // Kokeilu: the row past the page is dropped (build)
+		_m.eagerFor = paginateLimit(first, last) - 1 // Kokeilu: a row past the page is dropped (build)
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -3062,10 +3073,10 @@ func (_m *NetworkQuery) Paginate(
 	for _, c := range cursors {
 		_m.Where(c)
 	}
-	limit := paginateLimit(first, last)
+	limit := pageLimit(first, last, hasSelected(ctx, pageInfoField))
 	if limit != 0 {
 		_m.Limit(limit)
-		_m.eagerFor = limit - 1 // Kokeilu: the row past the page is dropped (build)
+		_m.eagerFor = paginateLimit(first, last) - 1 // Kokeilu: a row past the page is dropped (build)
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -3543,10 +3554,10 @@ func (_m *NoticeQuery) Paginate(
 	for _, c := range cursors {
 		_m.Where(c)
 	}
-	limit := paginateLimit(first, last)
+	limit := pageLimit(first, last, hasSelected(ctx, pageInfoField))
 	if limit != 0 {
 		_m.Limit(limit)
-		_m.eagerFor = limit - 1 // Kokeilu: the row past the page is dropped (build)
+		_m.eagerFor = paginateLimit(first, last) - 1 // Kokeilu: a row past the page is dropped (build)
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -3985,10 +3996,10 @@ func (_m *OperatingModelQuery) Paginate(
 	for _, c := range cursors {
 		_m.Where(c)
 	}
-	limit := paginateLimit(first, last)
+	limit := pageLimit(first, last, hasSelected(ctx, pageInfoField))
 	if limit != 0 {
 		_m.Limit(limit)
-		_m.eagerFor = limit - 1 // Kokeilu: the row past the page is dropped (build)
+		_m.eagerFor = paginateLimit(first, last) - 1 // Kokeilu: a row past the page is dropped (build)
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -4407,10 +4418,10 @@ func (_m *OrganizationQuery) Paginate(
 	for _, c := range cursors {
 		_m.Where(c)
 	}
-	limit := paginateLimit(first, last)
+	limit := pageLimit(first, last, hasSelected(ctx, pageInfoField))
 	if limit != 0 {
 		_m.Limit(limit)
-		_m.eagerFor = limit - 1 // Kokeilu: the row past the page is dropped (build)
+		_m.eagerFor = paginateLimit(first, last) - 1 // Kokeilu: a row past the page is dropped (build)
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -4848,10 +4859,10 @@ func (_m *PilotQuery) Paginate(
 	for _, c := range cursors {
 		_m.Where(c)
 	}
-	limit := paginateLimit(first, last)
+	limit := pageLimit(first, last, hasSelected(ctx, pageInfoField))
 	if limit != 0 {
 		_m.Limit(limit)
-		_m.eagerFor = limit - 1 // Kokeilu: the row past the page is dropped (build)
+		_m.eagerFor = paginateLimit(first, last) - 1 // Kokeilu: a row past the page is dropped (build)
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -5329,10 +5340,10 @@ func (_m *PostQuery) Paginate(
 	for _, c := range cursors {
 		_m.Where(c)
 	}
-	limit := paginateLimit(first, last)
+	limit := pageLimit(first, last, hasSelected(ctx, pageInfoField))
 	if limit != 0 {
 		_m.Limit(limit)
-		_m.eagerFor = limit - 1 // Kokeilu: the row past the page is dropped (build)
+		_m.eagerFor = paginateLimit(first, last) - 1 // Kokeilu: a row past the page is dropped (build)
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -5713,10 +5724,10 @@ func (_m *RegionQuery) Paginate(
 	for _, c := range cursors {
 		_m.Where(c)
 	}
-	limit := paginateLimit(first, last)
+	limit := pageLimit(first, last, hasSelected(ctx, pageInfoField))
 	if limit != 0 {
 		_m.Limit(limit)
-		_m.eagerFor = limit - 1 // Kokeilu: the row past the page is dropped (build)
+		_m.eagerFor = paginateLimit(first, last) - 1 // Kokeilu: a row past the page is dropped (build)
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -6174,10 +6185,10 @@ func (_m *SurveyQuery) Paginate(
 	for _, c := range cursors {
 		_m.Where(c)
 	}
-	limit := paginateLimit(first, last)
+	limit := pageLimit(first, last, hasSelected(ctx, pageInfoField))
 	if limit != 0 {
 		_m.Limit(limit)
-		_m.eagerFor = limit - 1 // Kokeilu: the row past the page is dropped (build)
+		_m.eagerFor = paginateLimit(first, last) - 1 // Kokeilu: a row past the page is dropped (build)
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -6598,10 +6609,10 @@ func (_m *SurveyResponseQuery) Paginate(
 	for _, c := range cursors {
 		_m.Where(c)
 	}
-	limit := paginateLimit(first, last)
+	limit := pageLimit(first, last, hasSelected(ctx, pageInfoField))
 	if limit != 0 {
 		_m.Limit(limit)
-		_m.eagerFor = limit - 1 // Kokeilu: the row past the page is dropped (build)
+		_m.eagerFor = paginateLimit(first, last) - 1 // Kokeilu: a row past the page is dropped (build)
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -6934,10 +6945,10 @@ func (_m *ThemeQuery) Paginate(
 	for _, c := range cursors {
 		_m.Where(c)
 	}
-	limit := paginateLimit(first, last)
+	limit := pageLimit(first, last, hasSelected(ctx, pageInfoField))
 	if limit != 0 {
 		_m.Limit(limit)
-		_m.eagerFor = limit - 1 // Kokeilu: the row past the page is dropped (build)
+		_m.eagerFor = paginateLimit(first, last) - 1 // Kokeilu: a row past the page is dropped (build)
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -7375,10 +7386,10 @@ func (_m *UserQuery) Paginate(
 	for _, c := range cursors {
 		_m.Where(c)
 	}
-	limit := paginateLimit(first, last)
+	limit := pageLimit(first, last, hasSelected(ctx, pageInfoField))
 	if limit != 0 {
 		_m.Limit(limit)
-		_m.eagerFor = limit - 1 // Kokeilu: the row past the page is dropped (build)
+		_m.eagerFor = paginateLimit(first, last) - 1 // Kokeilu: a row past the page is dropped (build)
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -7797,10 +7808,10 @@ func (_m *WellbeingCountyQuery) Paginate(
 	for _, c := range cursors {
 		_m.Where(c)
 	}
-	limit := paginateLimit(first, last)
+	limit := pageLimit(first, last, hasSelected(ctx, pageInfoField))
 	if limit != 0 {
 		_m.Limit(limit)
-		_m.eagerFor = limit - 1 // Kokeilu: the row past the page is dropped (build)
+		_m.eagerFor = paginateLimit(first, last) - 1 // Kokeilu: a row past the page is dropped (build)
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -8277,10 +8288,10 @@ func (_m *WorkshopQuery) Paginate(
 	for _, c := range cursors {
 		_m.Where(c)
 	}
-	limit := paginateLimit(first, last)
+	limit := pageLimit(first, last, hasSelected(ctx, pageInfoField))
 	if limit != 0 {
 		_m.Limit(limit)
-		_m.eagerFor = limit - 1 // Kokeilu: the row past the page is dropped (build)
+		_m.eagerFor = paginateLimit(first, last) - 1 // Kokeilu: a row past the page is dropped (build)
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -8718,10 +8729,10 @@ func (_m *WorkshopRegistrationQuery) Paginate(
 	for _, c := range cursors {
 		_m.Where(c)
 	}
-	limit := paginateLimit(first, last)
+	limit := pageLimit(first, last, hasSelected(ctx, pageInfoField))
 	if limit != 0 {
 		_m.Limit(limit)
-		_m.eagerFor = limit - 1 // Kokeilu: the row past the page is dropped (build)
+		_m.eagerFor = paginateLimit(first, last) - 1 // Kokeilu: a row past the page is dropped (build)
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -9121,10 +9132,10 @@ func (_m *WorkspaceQuery) Paginate(
 	for _, c := range cursors {
 		_m.Where(c)
 	}
-	limit := paginateLimit(first, last)
+	limit := pageLimit(first, last, hasSelected(ctx, pageInfoField))
 	if limit != 0 {
 		_m.Limit(limit)
-		_m.eagerFor = limit - 1 // Kokeilu: the row past the page is dropped (build)
+		_m.eagerFor = paginateLimit(first, last) - 1 // Kokeilu: a row past the page is dropped (build)
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
