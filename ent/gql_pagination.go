@@ -230,12 +230,13 @@ func WithAdoptionCount(count func(context.Context) (n int, ok bool, err error)) 
 }
 
 type adoptionPager struct {
-	reverse bool
-	order   []*AdoptionOrder
-	filter  func(*AdoptionQuery) (*AdoptionQuery, error)
-	count   func(context.Context) (int, bool, error) // Kokeilu: WithAdoptionCount
-	tag     string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
+	reverse  bool
+	order    []*AdoptionOrder
+	filter   func(*AdoptionQuery) (*AdoptionQuery, error)
+	count    func(context.Context) (int, bool, error) // Kokeilu: WithAdoptionCount
+	tag      string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head     any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
+	boxedTag any                                      // tag, boxed once per page: the first value of its cursors in an order
 }
 
 // The tag of the cursors of Adoption pages in the default order, and
@@ -270,7 +271,8 @@ func newAdoptionPager(opts []AdoptionPaginateOption, reverse bool) (*adoptionPag
 		pager.tag, pager.head = adoptionByID, adoptionByIDHead
 	} else {
 		pager.tag = paging.Tag("Adoption", terms...)
-		pager.head = []any{pager.tag}
+		pager.boxedTag = pager.tag
+		pager.head = []any{pager.boxedTag}
 	}
 	return pager, nil
 }
@@ -287,7 +289,7 @@ func (p *adoptionPager) toCursor(_m *Adoption) Cursor {
 		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
 	}
 	cs_ := make([]any, 1, 1+len(p.order))
-	cs_[0] = p.tag
+	cs_[0] = p.boxedTag
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
@@ -653,12 +655,13 @@ func WithDiscussionCount(count func(context.Context) (n int, ok bool, err error)
 }
 
 type discussionPager struct {
-	reverse bool
-	order   []*DiscussionOrder
-	filter  func(*DiscussionQuery) (*DiscussionQuery, error)
-	count   func(context.Context) (int, bool, error) // Kokeilu: WithDiscussionCount
-	tag     string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
+	reverse  bool
+	order    []*DiscussionOrder
+	filter   func(*DiscussionQuery) (*DiscussionQuery, error)
+	count    func(context.Context) (int, bool, error) // Kokeilu: WithDiscussionCount
+	tag      string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head     any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
+	boxedTag any                                      // tag, boxed once per page: the first value of its cursors in an order
 }
 
 // The tag of the cursors of Discussion pages in the default order, and
@@ -693,7 +696,8 @@ func newDiscussionPager(opts []DiscussionPaginateOption, reverse bool) (*discuss
 		pager.tag, pager.head = discussionByID, discussionByIDHead
 	} else {
 		pager.tag = paging.Tag("Discussion", terms...)
-		pager.head = []any{pager.tag}
+		pager.boxedTag = pager.tag
+		pager.head = []any{pager.boxedTag}
 	}
 	return pager, nil
 }
@@ -710,7 +714,7 @@ func (p *discussionPager) toCursor(_m *Discussion) Cursor {
 		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
 	}
 	cs_ := make([]any, 1, 1+len(p.order))
-	cs_[0] = p.tag
+	cs_[0] = p.boxedTag
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
@@ -1114,12 +1118,13 @@ func WithLinkCount(count func(context.Context) (n int, ok bool, err error)) Link
 }
 
 type linkPager struct {
-	reverse bool
-	order   []*LinkOrder
-	filter  func(*LinkQuery) (*LinkQuery, error)
-	count   func(context.Context) (int, bool, error) // Kokeilu: WithLinkCount
-	tag     string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
+	reverse  bool
+	order    []*LinkOrder
+	filter   func(*LinkQuery) (*LinkQuery, error)
+	count    func(context.Context) (int, bool, error) // Kokeilu: WithLinkCount
+	tag      string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head     any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
+	boxedTag any                                      // tag, boxed once per page: the first value of its cursors in an order
 }
 
 // The tag of the cursors of Link pages in the default order, and
@@ -1154,7 +1159,8 @@ func newLinkPager(opts []LinkPaginateOption, reverse bool) (*linkPager, error) {
 		pager.tag, pager.head = linkByID, linkByIDHead
 	} else {
 		pager.tag = paging.Tag("Link", terms...)
-		pager.head = []any{pager.tag}
+		pager.boxedTag = pager.tag
+		pager.head = []any{pager.boxedTag}
 	}
 	return pager, nil
 }
@@ -1171,7 +1177,7 @@ func (p *linkPager) toCursor(_m *Link) Cursor {
 		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
 	}
 	cs_ := make([]any, 1, 1+len(p.order))
-	cs_[0] = p.tag
+	cs_[0] = p.boxedTag
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
@@ -1595,12 +1601,13 @@ func WithMaterialCount(count func(context.Context) (n int, ok bool, err error)) 
 }
 
 type materialPager struct {
-	reverse bool
-	order   []*MaterialOrder
-	filter  func(*MaterialQuery) (*MaterialQuery, error)
-	count   func(context.Context) (int, bool, error) // Kokeilu: WithMaterialCount
-	tag     string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
+	reverse  bool
+	order    []*MaterialOrder
+	filter   func(*MaterialQuery) (*MaterialQuery, error)
+	count    func(context.Context) (int, bool, error) // Kokeilu: WithMaterialCount
+	tag      string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head     any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
+	boxedTag any                                      // tag, boxed once per page: the first value of its cursors in an order
 }
 
 // The tag of the cursors of Material pages in the default order, and
@@ -1635,7 +1642,8 @@ func newMaterialPager(opts []MaterialPaginateOption, reverse bool) (*materialPag
 		pager.tag, pager.head = materialByID, materialByIDHead
 	} else {
 		pager.tag = paging.Tag("Material", terms...)
-		pager.head = []any{pager.tag}
+		pager.boxedTag = pager.tag
+		pager.head = []any{pager.boxedTag}
 	}
 	return pager, nil
 }
@@ -1652,7 +1660,7 @@ func (p *materialPager) toCursor(_m *Material) Cursor {
 		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
 	}
 	cs_ := make([]any, 1, 1+len(p.order))
-	cs_[0] = p.tag
+	cs_[0] = p.boxedTag
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
@@ -2036,12 +2044,13 @@ func WithMembershipCount(count func(context.Context) (n int, ok bool, err error)
 }
 
 type membershipPager struct {
-	reverse bool
-	order   []*MembershipOrder
-	filter  func(*MembershipQuery) (*MembershipQuery, error)
-	count   func(context.Context) (int, bool, error) // Kokeilu: WithMembershipCount
-	tag     string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
+	reverse  bool
+	order    []*MembershipOrder
+	filter   func(*MembershipQuery) (*MembershipQuery, error)
+	count    func(context.Context) (int, bool, error) // Kokeilu: WithMembershipCount
+	tag      string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head     any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
+	boxedTag any                                      // tag, boxed once per page: the first value of its cursors in an order
 }
 
 // The tag of the cursors of Membership pages in the default order, and
@@ -2076,7 +2085,8 @@ func newMembershipPager(opts []MembershipPaginateOption, reverse bool) (*members
 		pager.tag, pager.head = membershipByID, membershipByIDHead
 	} else {
 		pager.tag = paging.Tag("Membership", terms...)
-		pager.head = []any{pager.tag}
+		pager.boxedTag = pager.tag
+		pager.head = []any{pager.boxedTag}
 	}
 	return pager, nil
 }
@@ -2093,7 +2103,7 @@ func (p *membershipPager) toCursor(_m *Membership) Cursor {
 		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
 	}
 	cs_ := make([]any, 1, 1+len(p.order))
-	cs_[0] = p.tag
+	cs_[0] = p.boxedTag
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
@@ -2439,12 +2449,13 @@ func WithMunicipalityCount(count func(context.Context) (n int, ok bool, err erro
 }
 
 type municipalityPager struct {
-	reverse bool
-	order   []*MunicipalityOrder
-	filter  func(*MunicipalityQuery) (*MunicipalityQuery, error)
-	count   func(context.Context) (int, bool, error) // Kokeilu: WithMunicipalityCount
-	tag     string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
+	reverse  bool
+	order    []*MunicipalityOrder
+	filter   func(*MunicipalityQuery) (*MunicipalityQuery, error)
+	count    func(context.Context) (int, bool, error) // Kokeilu: WithMunicipalityCount
+	tag      string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head     any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
+	boxedTag any                                      // tag, boxed once per page: the first value of its cursors in an order
 }
 
 // The tag of the cursors of Municipality pages in the default order, and
@@ -2479,7 +2490,8 @@ func newMunicipalityPager(opts []MunicipalityPaginateOption, reverse bool) (*mun
 		pager.tag, pager.head = municipalityByID, municipalityByIDHead
 	} else {
 		pager.tag = paging.Tag("Municipality", terms...)
-		pager.head = []any{pager.tag}
+		pager.boxedTag = pager.tag
+		pager.head = []any{pager.boxedTag}
 	}
 	return pager, nil
 }
@@ -2496,7 +2508,7 @@ func (p *municipalityPager) toCursor(_m *Municipality) Cursor {
 		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
 	}
 	cs_ := make([]any, 1, 1+len(p.order))
-	cs_[0] = p.tag
+	cs_[0] = p.boxedTag
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
@@ -2900,12 +2912,13 @@ func WithNetworkCount(count func(context.Context) (n int, ok bool, err error)) N
 }
 
 type networkPager struct {
-	reverse bool
-	order   []*NetworkOrder
-	filter  func(*NetworkQuery) (*NetworkQuery, error)
-	count   func(context.Context) (int, bool, error) // Kokeilu: WithNetworkCount
-	tag     string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
+	reverse  bool
+	order    []*NetworkOrder
+	filter   func(*NetworkQuery) (*NetworkQuery, error)
+	count    func(context.Context) (int, bool, error) // Kokeilu: WithNetworkCount
+	tag      string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head     any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
+	boxedTag any                                      // tag, boxed once per page: the first value of its cursors in an order
 }
 
 // The tag of the cursors of Network pages in the default order, and
@@ -2940,7 +2953,8 @@ func newNetworkPager(opts []NetworkPaginateOption, reverse bool) (*networkPager,
 		pager.tag, pager.head = networkByID, networkByIDHead
 	} else {
 		pager.tag = paging.Tag("Network", terms...)
-		pager.head = []any{pager.tag}
+		pager.boxedTag = pager.tag
+		pager.head = []any{pager.boxedTag}
 	}
 	return pager, nil
 }
@@ -2957,7 +2971,7 @@ func (p *networkPager) toCursor(_m *Network) Cursor {
 		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
 	}
 	cs_ := make([]any, 1, 1+len(p.order))
-	cs_[0] = p.tag
+	cs_[0] = p.boxedTag
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
@@ -3381,12 +3395,13 @@ func WithNoticeCount(count func(context.Context) (n int, ok bool, err error)) No
 }
 
 type noticePager struct {
-	reverse bool
-	order   []*NoticeOrder
-	filter  func(*NoticeQuery) (*NoticeQuery, error)
-	count   func(context.Context) (int, bool, error) // Kokeilu: WithNoticeCount
-	tag     string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
+	reverse  bool
+	order    []*NoticeOrder
+	filter   func(*NoticeQuery) (*NoticeQuery, error)
+	count    func(context.Context) (int, bool, error) // Kokeilu: WithNoticeCount
+	tag      string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head     any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
+	boxedTag any                                      // tag, boxed once per page: the first value of its cursors in an order
 }
 
 // The tag of the cursors of Notice pages in the default order, and
@@ -3421,7 +3436,8 @@ func newNoticePager(opts []NoticePaginateOption, reverse bool) (*noticePager, er
 		pager.tag, pager.head = noticeByID, noticeByIDHead
 	} else {
 		pager.tag = paging.Tag("Notice", terms...)
-		pager.head = []any{pager.tag}
+		pager.boxedTag = pager.tag
+		pager.head = []any{pager.boxedTag}
 	}
 	return pager, nil
 }
@@ -3438,7 +3454,7 @@ func (p *noticePager) toCursor(_m *Notice) Cursor {
 		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
 	}
 	cs_ := make([]any, 1, 1+len(p.order))
-	cs_[0] = p.tag
+	cs_[0] = p.boxedTag
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
@@ -3823,12 +3839,13 @@ func WithOperatingModelCount(count func(context.Context) (n int, ok bool, err er
 }
 
 type operatingmodelPager struct {
-	reverse bool
-	order   []*OperatingModelOrder
-	filter  func(*OperatingModelQuery) (*OperatingModelQuery, error)
-	count   func(context.Context) (int, bool, error) // Kokeilu: WithOperatingModelCount
-	tag     string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
+	reverse  bool
+	order    []*OperatingModelOrder
+	filter   func(*OperatingModelQuery) (*OperatingModelQuery, error)
+	count    func(context.Context) (int, bool, error) // Kokeilu: WithOperatingModelCount
+	tag      string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head     any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
+	boxedTag any                                      // tag, boxed once per page: the first value of its cursors in an order
 }
 
 // The tag of the cursors of OperatingModel pages in the default order, and
@@ -3863,7 +3880,8 @@ func newOperatingModelPager(opts []OperatingModelPaginateOption, reverse bool) (
 		pager.tag, pager.head = operatingmodelByID, operatingmodelByIDHead
 	} else {
 		pager.tag = paging.Tag("OperatingModel", terms...)
-		pager.head = []any{pager.tag}
+		pager.boxedTag = pager.tag
+		pager.head = []any{pager.boxedTag}
 	}
 	return pager, nil
 }
@@ -3880,7 +3898,7 @@ func (p *operatingmodelPager) toCursor(_m *OperatingModel) Cursor {
 		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
 	}
 	cs_ := make([]any, 1, 1+len(p.order))
-	cs_[0] = p.tag
+	cs_[0] = p.boxedTag
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
@@ -4245,12 +4263,13 @@ func WithOrganizationCount(count func(context.Context) (n int, ok bool, err erro
 }
 
 type organizationPager struct {
-	reverse bool
-	order   []*OrganizationOrder
-	filter  func(*OrganizationQuery) (*OrganizationQuery, error)
-	count   func(context.Context) (int, bool, error) // Kokeilu: WithOrganizationCount
-	tag     string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
+	reverse  bool
+	order    []*OrganizationOrder
+	filter   func(*OrganizationQuery) (*OrganizationQuery, error)
+	count    func(context.Context) (int, bool, error) // Kokeilu: WithOrganizationCount
+	tag      string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head     any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
+	boxedTag any                                      // tag, boxed once per page: the first value of its cursors in an order
 }
 
 // The tag of the cursors of Organization pages in the default order, and
@@ -4285,7 +4304,8 @@ func newOrganizationPager(opts []OrganizationPaginateOption, reverse bool) (*org
 		pager.tag, pager.head = organizationByID, organizationByIDHead
 	} else {
 		pager.tag = paging.Tag("Organization", terms...)
-		pager.head = []any{pager.tag}
+		pager.boxedTag = pager.tag
+		pager.head = []any{pager.boxedTag}
 	}
 	return pager, nil
 }
@@ -4302,7 +4322,7 @@ func (p *organizationPager) toCursor(_m *Organization) Cursor {
 		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
 	}
 	cs_ := make([]any, 1, 1+len(p.order))
-	cs_[0] = p.tag
+	cs_[0] = p.boxedTag
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
@@ -4686,12 +4706,13 @@ func WithPilotCount(count func(context.Context) (n int, ok bool, err error)) Pil
 }
 
 type pilotPager struct {
-	reverse bool
-	order   []*PilotOrder
-	filter  func(*PilotQuery) (*PilotQuery, error)
-	count   func(context.Context) (int, bool, error) // Kokeilu: WithPilotCount
-	tag     string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
+	reverse  bool
+	order    []*PilotOrder
+	filter   func(*PilotQuery) (*PilotQuery, error)
+	count    func(context.Context) (int, bool, error) // Kokeilu: WithPilotCount
+	tag      string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head     any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
+	boxedTag any                                      // tag, boxed once per page: the first value of its cursors in an order
 }
 
 // The tag of the cursors of Pilot pages in the default order, and
@@ -4726,7 +4747,8 @@ func newPilotPager(opts []PilotPaginateOption, reverse bool) (*pilotPager, error
 		pager.tag, pager.head = pilotByID, pilotByIDHead
 	} else {
 		pager.tag = paging.Tag("Pilot", terms...)
-		pager.head = []any{pager.tag}
+		pager.boxedTag = pager.tag
+		pager.head = []any{pager.boxedTag}
 	}
 	return pager, nil
 }
@@ -4743,7 +4765,7 @@ func (p *pilotPager) toCursor(_m *Pilot) Cursor {
 		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
 	}
 	cs_ := make([]any, 1, 1+len(p.order))
-	cs_[0] = p.tag
+	cs_[0] = p.boxedTag
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
@@ -5167,12 +5189,13 @@ func WithPostCount(count func(context.Context) (n int, ok bool, err error)) Post
 }
 
 type postPager struct {
-	reverse bool
-	order   []*PostOrder
-	filter  func(*PostQuery) (*PostQuery, error)
-	count   func(context.Context) (int, bool, error) // Kokeilu: WithPostCount
-	tag     string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
+	reverse  bool
+	order    []*PostOrder
+	filter   func(*PostQuery) (*PostQuery, error)
+	count    func(context.Context) (int, bool, error) // Kokeilu: WithPostCount
+	tag      string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head     any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
+	boxedTag any                                      // tag, boxed once per page: the first value of its cursors in an order
 }
 
 // The tag of the cursors of Post pages in the default order, and
@@ -5207,7 +5230,8 @@ func newPostPager(opts []PostPaginateOption, reverse bool) (*postPager, error) {
 		pager.tag, pager.head = postByID, postByIDHead
 	} else {
 		pager.tag = paging.Tag("Post", terms...)
-		pager.head = []any{pager.tag}
+		pager.boxedTag = pager.tag
+		pager.head = []any{pager.boxedTag}
 	}
 	return pager, nil
 }
@@ -5224,7 +5248,7 @@ func (p *postPager) toCursor(_m *Post) Cursor {
 		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
 	}
 	cs_ := make([]any, 1, 1+len(p.order))
-	cs_[0] = p.tag
+	cs_[0] = p.boxedTag
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
@@ -5551,12 +5575,13 @@ func WithRegionCount(count func(context.Context) (n int, ok bool, err error)) Re
 }
 
 type regionPager struct {
-	reverse bool
-	order   []*RegionOrder
-	filter  func(*RegionQuery) (*RegionQuery, error)
-	count   func(context.Context) (int, bool, error) // Kokeilu: WithRegionCount
-	tag     string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
+	reverse  bool
+	order    []*RegionOrder
+	filter   func(*RegionQuery) (*RegionQuery, error)
+	count    func(context.Context) (int, bool, error) // Kokeilu: WithRegionCount
+	tag      string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head     any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
+	boxedTag any                                      // tag, boxed once per page: the first value of its cursors in an order
 }
 
 // The tag of the cursors of Region pages in the default order, and
@@ -5591,7 +5616,8 @@ func newRegionPager(opts []RegionPaginateOption, reverse bool) (*regionPager, er
 		pager.tag, pager.head = regionByID, regionByIDHead
 	} else {
 		pager.tag = paging.Tag("Region", terms...)
-		pager.head = []any{pager.tag}
+		pager.boxedTag = pager.tag
+		pager.head = []any{pager.boxedTag}
 	}
 	return pager, nil
 }
@@ -5608,7 +5634,7 @@ func (p *regionPager) toCursor(_m *Region) Cursor {
 		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
 	}
 	cs_ := make([]any, 1, 1+len(p.order))
-	cs_[0] = p.tag
+	cs_[0] = p.boxedTag
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
@@ -6012,12 +6038,13 @@ func WithSurveyCount(count func(context.Context) (n int, ok bool, err error)) Su
 }
 
 type surveyPager struct {
-	reverse bool
-	order   []*SurveyOrder
-	filter  func(*SurveyQuery) (*SurveyQuery, error)
-	count   func(context.Context) (int, bool, error) // Kokeilu: WithSurveyCount
-	tag     string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
+	reverse  bool
+	order    []*SurveyOrder
+	filter   func(*SurveyQuery) (*SurveyQuery, error)
+	count    func(context.Context) (int, bool, error) // Kokeilu: WithSurveyCount
+	tag      string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head     any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
+	boxedTag any                                      // tag, boxed once per page: the first value of its cursors in an order
 }
 
 // The tag of the cursors of Survey pages in the default order, and
@@ -6052,7 +6079,8 @@ func newSurveyPager(opts []SurveyPaginateOption, reverse bool) (*surveyPager, er
 		pager.tag, pager.head = surveyByID, surveyByIDHead
 	} else {
 		pager.tag = paging.Tag("Survey", terms...)
-		pager.head = []any{pager.tag}
+		pager.boxedTag = pager.tag
+		pager.head = []any{pager.boxedTag}
 	}
 	return pager, nil
 }
@@ -6069,7 +6097,7 @@ func (p *surveyPager) toCursor(_m *Survey) Cursor {
 		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
 	}
 	cs_ := make([]any, 1, 1+len(p.order))
-	cs_[0] = p.tag
+	cs_[0] = p.boxedTag
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
@@ -6772,12 +6800,13 @@ func WithThemeCount(count func(context.Context) (n int, ok bool, err error)) The
 }
 
 type themePager struct {
-	reverse bool
-	order   []*ThemeOrder
-	filter  func(*ThemeQuery) (*ThemeQuery, error)
-	count   func(context.Context) (int, bool, error) // Kokeilu: WithThemeCount
-	tag     string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
+	reverse  bool
+	order    []*ThemeOrder
+	filter   func(*ThemeQuery) (*ThemeQuery, error)
+	count    func(context.Context) (int, bool, error) // Kokeilu: WithThemeCount
+	tag      string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head     any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
+	boxedTag any                                      // tag, boxed once per page: the first value of its cursors in an order
 }
 
 // The tag of the cursors of Theme pages in the default order, and
@@ -6812,7 +6841,8 @@ func newThemePager(opts []ThemePaginateOption, reverse bool) (*themePager, error
 		pager.tag, pager.head = themeByID, themeByIDHead
 	} else {
 		pager.tag = paging.Tag("Theme", terms...)
-		pager.head = []any{pager.tag}
+		pager.boxedTag = pager.tag
+		pager.head = []any{pager.boxedTag}
 	}
 	return pager, nil
 }
@@ -6829,7 +6859,7 @@ func (p *themePager) toCursor(_m *Theme) Cursor {
 		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
 	}
 	cs_ := make([]any, 1, 1+len(p.order))
-	cs_[0] = p.tag
+	cs_[0] = p.boxedTag
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
@@ -7213,12 +7243,13 @@ func WithUserCount(count func(context.Context) (n int, ok bool, err error)) User
 }
 
 type userPager struct {
-	reverse bool
-	order   []*UserOrder
-	filter  func(*UserQuery) (*UserQuery, error)
-	count   func(context.Context) (int, bool, error) // Kokeilu: WithUserCount
-	tag     string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
+	reverse  bool
+	order    []*UserOrder
+	filter   func(*UserQuery) (*UserQuery, error)
+	count    func(context.Context) (int, bool, error) // Kokeilu: WithUserCount
+	tag      string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head     any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
+	boxedTag any                                      // tag, boxed once per page: the first value of its cursors in an order
 }
 
 // The tag of the cursors of User pages in the default order, and
@@ -7253,7 +7284,8 @@ func newUserPager(opts []UserPaginateOption, reverse bool) (*userPager, error) {
 		pager.tag, pager.head = userByID, userByIDHead
 	} else {
 		pager.tag = paging.Tag("User", terms...)
-		pager.head = []any{pager.tag}
+		pager.boxedTag = pager.tag
+		pager.head = []any{pager.boxedTag}
 	}
 	return pager, nil
 }
@@ -7270,7 +7302,7 @@ func (p *userPager) toCursor(_m *User) Cursor {
 		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
 	}
 	cs_ := make([]any, 1, 1+len(p.order))
-	cs_[0] = p.tag
+	cs_[0] = p.boxedTag
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
@@ -7635,12 +7667,13 @@ func WithWellbeingCountyCount(count func(context.Context) (n int, ok bool, err e
 }
 
 type wellbeingcountyPager struct {
-	reverse bool
-	order   []*WellbeingCountyOrder
-	filter  func(*WellbeingCountyQuery) (*WellbeingCountyQuery, error)
-	count   func(context.Context) (int, bool, error) // Kokeilu: WithWellbeingCountyCount
-	tag     string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
+	reverse  bool
+	order    []*WellbeingCountyOrder
+	filter   func(*WellbeingCountyQuery) (*WellbeingCountyQuery, error)
+	count    func(context.Context) (int, bool, error) // Kokeilu: WithWellbeingCountyCount
+	tag      string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head     any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
+	boxedTag any                                      // tag, boxed once per page: the first value of its cursors in an order
 }
 
 // The tag of the cursors of WellbeingCounty pages in the default order, and
@@ -7675,7 +7708,8 @@ func newWellbeingCountyPager(opts []WellbeingCountyPaginateOption, reverse bool)
 		pager.tag, pager.head = wellbeingcountyByID, wellbeingcountyByIDHead
 	} else {
 		pager.tag = paging.Tag("WellbeingCounty", terms...)
-		pager.head = []any{pager.tag}
+		pager.boxedTag = pager.tag
+		pager.head = []any{pager.boxedTag}
 	}
 	return pager, nil
 }
@@ -7692,7 +7726,7 @@ func (p *wellbeingcountyPager) toCursor(_m *WellbeingCounty) Cursor {
 		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
 	}
 	cs_ := make([]any, 1, 1+len(p.order))
-	cs_[0] = p.tag
+	cs_[0] = p.boxedTag
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
@@ -8115,12 +8149,13 @@ func WithWorkshopCount(count func(context.Context) (n int, ok bool, err error)) 
 }
 
 type workshopPager struct {
-	reverse bool
-	order   []*WorkshopOrder
-	filter  func(*WorkshopQuery) (*WorkshopQuery, error)
-	count   func(context.Context) (int, bool, error) // Kokeilu: WithWorkshopCount
-	tag     string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
+	reverse  bool
+	order    []*WorkshopOrder
+	filter   func(*WorkshopQuery) (*WorkshopQuery, error)
+	count    func(context.Context) (int, bool, error) // Kokeilu: WithWorkshopCount
+	tag      string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head     any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
+	boxedTag any                                      // tag, boxed once per page: the first value of its cursors in an order
 }
 
 // The tag of the cursors of Workshop pages in the default order, and
@@ -8155,7 +8190,8 @@ func newWorkshopPager(opts []WorkshopPaginateOption, reverse bool) (*workshopPag
 		pager.tag, pager.head = workshopByID, workshopByIDHead
 	} else {
 		pager.tag = paging.Tag("Workshop", terms...)
-		pager.head = []any{pager.tag}
+		pager.boxedTag = pager.tag
+		pager.head = []any{pager.boxedTag}
 	}
 	return pager, nil
 }
@@ -8172,7 +8208,7 @@ func (p *workshopPager) toCursor(_m *Workshop) Cursor {
 		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
 	}
 	cs_ := make([]any, 1, 1+len(p.order))
-	cs_[0] = p.tag
+	cs_[0] = p.boxedTag
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
@@ -8556,12 +8592,13 @@ func WithWorkshopRegistrationCount(count func(context.Context) (n int, ok bool, 
 }
 
 type workshopregistrationPager struct {
-	reverse bool
-	order   []*WorkshopRegistrationOrder
-	filter  func(*WorkshopRegistrationQuery) (*WorkshopRegistrationQuery, error)
-	count   func(context.Context) (int, bool, error) // Kokeilu: WithWorkshopRegistrationCount
-	tag     string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
+	reverse  bool
+	order    []*WorkshopRegistrationOrder
+	filter   func(*WorkshopRegistrationQuery) (*WorkshopRegistrationQuery, error)
+	count    func(context.Context) (int, bool, error) // Kokeilu: WithWorkshopRegistrationCount
+	tag      string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head     any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
+	boxedTag any                                      // tag, boxed once per page: the first value of its cursors in an order
 }
 
 // The tag of the cursors of WorkshopRegistration pages in the default order, and
@@ -8596,7 +8633,8 @@ func newWorkshopRegistrationPager(opts []WorkshopRegistrationPaginateOption, rev
 		pager.tag, pager.head = workshopregistrationByID, workshopregistrationByIDHead
 	} else {
 		pager.tag = paging.Tag("WorkshopRegistration", terms...)
-		pager.head = []any{pager.tag}
+		pager.boxedTag = pager.tag
+		pager.head = []any{pager.boxedTag}
 	}
 	return pager, nil
 }
@@ -8613,7 +8651,7 @@ func (p *workshopregistrationPager) toCursor(_m *WorkshopRegistration) Cursor {
 		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
 	}
 	cs_ := make([]any, 1, 1+len(p.order))
-	cs_[0] = p.tag
+	cs_[0] = p.boxedTag
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
@@ -8959,12 +8997,13 @@ func WithWorkspaceCount(count func(context.Context) (n int, ok bool, err error))
 }
 
 type workspacePager struct {
-	reverse bool
-	order   []*WorkspaceOrder
-	filter  func(*WorkspaceQuery) (*WorkspaceQuery, error)
-	count   func(context.Context) (int, bool, error) // Kokeilu: WithWorkspaceCount
-	tag     string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
-	head    any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
+	reverse  bool
+	order    []*WorkspaceOrder
+	filter   func(*WorkspaceQuery) (*WorkspaceQuery, error)
+	count    func(context.Context) (int, bool, error) // Kokeilu: WithWorkspaceCount
+	tag      string                                   // what its cursors belong to: type and orderBy (Kokeilu, internal/paging)
+	head     any                                      // []any{tag}, the values of its cursors without an order, boxed once per page
+	boxedTag any                                      // tag, boxed once per page: the first value of its cursors in an order
 }
 
 // The tag of the cursors of Workspace pages in the default order, and
@@ -8999,7 +9038,8 @@ func newWorkspacePager(opts []WorkspacePaginateOption, reverse bool) (*workspace
 		pager.tag, pager.head = workspaceByID, workspaceByIDHead
 	} else {
 		pager.tag = paging.Tag("Workspace", terms...)
-		pager.head = []any{pager.tag}
+		pager.boxedTag = pager.tag
+		pager.head = []any{pager.boxedTag}
 	}
 	return pager, nil
 }
@@ -9016,7 +9056,7 @@ func (p *workspacePager) toCursor(_m *Workspace) Cursor {
 		return Cursor{ID: _m.ID, Value: p.head} // shared: cursors are only read
 	}
 	cs_ := make([]any, 1, 1+len(p.order))
-	cs_[0] = p.tag
+	cs_[0] = p.boxedTag
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
