@@ -568,6 +568,18 @@ func TestNestedAliasAcrossTypes(t *testing.T) {
 	})
 }
 
+// statementsOf posts q and returns the statements it took and its data,
+// failing on errors.
+func statementsOf(t *testing.T, a *api, q string) (int64, string) {
+	t.Helper()
+	before := a.statements.Load()
+	res := a.post(q, nil)
+	if len(res.Errors) > 0 {
+		t.Fatalf("%s: %+v", q, res.Errors)
+	}
+	return a.statements.Load() - before, string(res.Data)
+}
+
 // TestNestedPageUnderAliasedPageInfo: an alias "edges" on a connection's
 // pageInfo does not hide its nodes from the eager load: the nested pages
 // below them take as many statements as with pageInfo unaliased (they took
@@ -577,12 +589,8 @@ func TestNestedPageUnderAliasedPageInfo(t *testing.T) {
 	w := newEdgeWorld(a)
 	nestedSeed(t, a, w)
 	count := func(q string) (int64, string) {
-		before := a.statements.Load()
-		res := a.post(q, nil)
-		if len(res.Errors) > 0 {
-			t.Fatalf("%s: %+v", q, res.Errors)
-		}
-		return a.statements.Load() - before, strings.ReplaceAll(string(res.Data), `"edges":`, `"pageInfo":`)
+		n, data := statementsOf(t, a, q)
+		return n, strings.ReplaceAll(data, `"edges":`, `"pageInfo":`)
 	}
 	const page = `nodes { id y: municipalities(first: 1) { totalCount nodes { id } } }`
 	base, want := count(`{ municipalities(first: 14, orderBy: {field: CODE}) { nodes { w: networks(first: 2) { pageInfo { hasNextPage } ` + page + ` } } } }`)
@@ -731,12 +739,8 @@ func TestAliasedNodeStaysEager(t *testing.T) {
 		w := newEdgeWorld(a)
 		nestedSeed(t, a, w)
 		count := func(q string) (int64, string) {
-			before := a.statements.Load()
-			res := a.post(q, nil)
-			if len(res.Errors) > 0 {
-				t.Fatalf("%s: %+v", q, res.Errors)
-			}
-			return a.statements.Load() - before, strings.ReplaceAll(string(res.Data), `"n":`, `"node":`)
+			n, data := statementsOf(t, a, q)
+			return n, strings.ReplaceAll(data, `"n":`, `"node":`)
 		}
 		const inner = `{ id y: municipalities(first: 1) { totalCount nodes { id } } }`
 		for _, c := range []struct{ name, plain, aliased string }{
@@ -762,14 +766,11 @@ func TestAliasedNodeStaysEager(t *testing.T) {
 			return fmt.Sprintf(`{ id y: municipalities(first: %d) { totalCount nodes { id } } }`, first)
 		}
 		nodes := func(q string, keys ...string) map[string][]string {
-			res := a.post(q, nil)
-			if len(res.Errors) > 0 {
-				t.Fatalf("%s: %+v", q, res.Errors)
-			}
+			_, data := statementsOf(t, a, q)
 			var d struct {
 				Networks struct{ Edges []map[string]json.RawMessage }
 			}
-			if err := json.Unmarshal(res.Data, &d); err != nil {
+			if err := json.Unmarshal([]byte(data), &d); err != nil {
 				t.Fatal(err)
 			}
 			out := map[string][]string{}
